@@ -1,0 +1,33 @@
+# Toolchain and flags shared by every configuration.
+
+BUILD     := build/$(ARCH)-c$(CLUSTER_ORDER)
+CC        := clang
+LD        := ld.lld
+NM        := llvm-nm
+OBJCOPY   := llvm-objcopy
+PYTHON    := python3
+
+# Dependency probe: `make run` / `make check` call tools/deps.sh when a tool is missing.
+DEPS_STAMP := build/.deps-ok
+$(DEPS_STAMP): tools/deps.sh
+	@tools/deps.sh --check >/dev/null 2>&1 || tools/deps.sh
+	@mkdir -p $(dir $@) && touch $@
+
+.PHONY: deps
+deps:
+	tools/deps.sh
+
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
+            -Wmissing-prototypes -Wshadow -Wvla
+
+CONFIG_DEFS := -DCLUSTER_ORDER=$(CLUSTER_ORDER) -DWEFT_ARCH_$(ARCH)=1
+ifeq ($(DEBUG),1)
+CONFIG_DEFS += -DWEFT_DEBUG=1
+endif
+
+# Kernel: freestanding, no red zone, no SSE in kernel code, frame pointers for
+# backtraces.
+KCFLAGS := -std=gnu17 -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
+           -fno-omit-frame-pointer -fno-pic -fno-pie -fno-common -O2 -g \
+           $(WARNINGS) $(CONFIG_DEFS) $(ARCH_KCFLAGS) \
+           -Ikernel/include -Ikernel/arch/$(ARCH)/include -Iabi/include -I$(BUILD)/gen

@@ -1,0 +1,44 @@
+/*
+ * Host stand-ins for the kernel services that kernel code calls: the console
+ * (stdout), panic (abort, so Criterion tests can expect a signal), the physical
+ * memory base. kprintf and the string functions come from the kernel's own
+ * kprintf.c (linked by tests that need it) or from the host C library.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "panic.h"
+#include "kprintf.h"
+
+uintptr_t host_phys_base;
+
+void console_write(const char *s, size_t len)
+{
+    fwrite(s, 1, len, stdout);
+}
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "PANIC at %s:%d: ", file, line);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    abort();
+}
+
+/* The host C library (glibc 2.36) lacks strlcpy; same contract as kernel/lib/string.c. */
+size_t strlcpy(char *d, const char *s, size_t n)
+{
+    size_t len = strlen(s);
+    if (n) {
+        size_t k = len < n - 1 ? len : n - 1;
+        memcpy(d, s, k);
+        d[k] = 0;
+    }
+    return len;
+}
