@@ -29,6 +29,7 @@ include mk/arch-$(ARCH).mk
 include mk/kernel.mk
 include mk/host.mk
 include mk/test.mk
+include mk/iso.mk
 # Fragments owned by subsystems (ABI generator, benchmarks, ...).
 include $(sort $(wildcard mk/extra/*.mk))
 

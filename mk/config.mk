@@ -20,14 +20,14 @@ deps:
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla
 
-CONFIG_DEFS := -DCLUSTER_ORDER=$(CLUSTER_ORDER) -DWEFT_ARCH_$(ARCH)=1
+CONFIG_DEFS := -DCLUSTER_ORDER=$(CLUSTER_ORDER) -DWEFT_ARCH_$(ARCH)=1 -DWEFT_ARCH_NAME=\"$(ARCH)\"
 ifeq ($(DEBUG),1)
 CONFIG_DEFS += -DWEFT_DEBUG=1
 endif
 
 # Kernel: freestanding, no red zone, no SSE in kernel code, frame pointers for
 # backtraces.
-KCFLAGS := -std=gnu17 -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
+KCFLAGS = -std=gnu17 -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
            -fno-omit-frame-pointer -fno-pic -fno-pie -fno-common -O2 -g \
            $(WARNINGS) $(CONFIG_DEFS) $(ARCH_KCFLAGS) \
            -Ikernel/include -Ikernel/arch/$(ARCH)/include -Iabi/include -I$(BUILD)/gen

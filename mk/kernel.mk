@@ -22,6 +22,14 @@ $(BUILD)/%.S.o: %.S
 
 -include $(KOBJS:.o=.d)
 
+# Rebuild everything when the flags change (e.g. DEBUG=0).
+$(BUILD)/.kcflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KCFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS)' > $@
+$(KOBJS) $(BUILD)/ksyms0.S.o $(BUILD)/ksyms.S.o: $(BUILD)/.kcflags
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/ksyms0.S: tools/ksyms.py
 	@mkdir -p $(dir $@)
 	@$(PYTHON) tools/ksyms.py --empty > $@

@@ -1,3 +1,90 @@
-# In-guest tests and the check target. Filled in below by the foundation work.
-.PHONY: check
-check: check-host
+# In-guest tests, make run / make debug, and the check target.
+#
+# check-guest boots the kernel once per case under tools/qemu-test (TAP on the
+# serial console) for this ARCH and CLUSTER_ORDER. make check runs the host
+# tests, the extra check targets, then check-guest for CLUSTER_ORDER=0 and the
+# default, the boot-image tests, and prints the totals.
+
+QEMU_SERIAL := -serial stdio -monitor none
+QEMU_KERNEL := $(QEMU) $(QEMU_BASE) $(QEMU_SERIAL) -kernel $(KERNEL)
+QEMU_TESTK  := $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -kernel $(KERNEL)
+RESULTS     ?= $(abspath build/results.txt)
+QTEST       := tools/qemu-test --results $(RESULTS) --timeout 120
+
+# Self-test boots: NAME MEMORY(MiB) EXTRA-COMMAND-LINE
+GUEST_RUNS := mem64:64: mem1g:1024: mem8g:8192: pit:128:timer=pit
+
+# Deliberate faults: KIND and a regex the report must contain.
+FAULT_pf     := EXCEPTION: \#PF page fault .*\[not-present write kernel\]
+FAULT_ud     := EXCEPTION: \#UD invalid opcode
+FAULT_wx     := EXCEPTION: \#PF page fault .*\[protection write kernel\]
+FAULT_nx     := EXCEPTION: \#PF page fault .*\[protection fetch kernel instruction-fetch\]
+FAULT_de     := EXCEPTION: \#DE divide error
+FAULT_assert := PANIC at kernel/.*: assertion failed: one == 2
+FAULTS := pf ud wx nx de assert
+# What every report must show besides: registers and a symbolized backtrace.
+FAULT_COMMON := --expect 'RAX [0-9a-f]{16}  RBX' --expect 'R13 [0-9a-f]{16}' \
+                --expect '\#0 +0xffffffff8[0-9a-f]+ arch_selftest_fault\+0x' \
+                --expect '\#[12] +0xffffffff8[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
+# Executing data: the faulting RIP is the data address itself.
+FAULT_EXTRA_nx := --expect 'CR2 +0xffffffff80[0-9a-f]+' --expect 'RAX [0-9a-f]{16}  RBX' \
+                  --expect 'System halted'
+# A failed assert is a panic: message, backtrace from the asserting function.
+FAULT_EXTRA_assert := --expect '\#[12] +0xffffffff8[0-9a-f]+ arch_selftest_fault\+0x' \
+                      --expect 'System halted'
+
+.PHONY: check-guest check-guest-runs check-guest-faults run debug check check-report
+check-guest: check-guest-runs check-guest-faults
+
+check-guest-runs: $(KERNEL) $(DEPS_STAMP)
+	@set -e; for r in $(GUEST_RUNS); do \
+	    name=$${r%%:*}; rest=$${r#*:}; mem=$${rest%%:*}; extra=$${rest#*:}; \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-$$name --log $(BUILD)/$$name.log \
+	        --exit-code 1 -- $(QEMU_TESTK) -m $${mem}M -append "ktest ktest.mem=$$mem $$extra"; \
+	done
+
+check-guest-faults: $(KERNEL) $(DEPS_STAMP)
+	@set -e; $(foreach f,$(FAULTS), \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-fault-$(f) --log $(BUILD)/fault-$(f).log \
+	        --no-plan --expect-panic --exit-code 3 --expect '$(FAULT_$(f))' \
+	        $(if $(filter nx assert,$(f)),$(FAULT_EXTRA_$(f)),$(FAULT_COMMON)) \
+	        -- $(QEMU_TESTK) -m 64M -append "ktest.fault=$(f)";)
+
+run: $(KERNEL) $(DEPS_STAMP)
+	@echo "Weft in QEMU: serial console below. Quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) $(if $(CMDLINE),-append "$(CMDLINE)")
+
+debug: $(KERNEL) $(DEPS_STAMP)
+	@sed 's|@KERNEL@|$(abspath $(KERNEL))|' tools/gdbinit.in > $(BUILD)/gdbinit
+	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
+	@echo "    gdb -x $(BUILD)/gdbinit"
+	@echo "Quit QEMU with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) -s -S \
+	    $(if $(CMDLINE),-append "$(CMDLINE)")
+
+# Everything. Sub-makes per CLUSTER_ORDER share one results file.
+CHECK_ORDERS := 0 4
+check: $(DEPS_STAMP)
+	@rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory check-host
+	@$(foreach t,$(CHECK_TARGETS),$(MAKE) --no-print-directory $(t) &&) true
+	@$(foreach o,$(CHECK_ORDERS),$(MAKE) --no-print-directory check-guest CLUSTER_ORDER=$(o) RESULTS=$(RESULTS) &&) true
+	@$(MAKE) --no-print-directory check-iso RESULTS=$(RESULTS)
+	@tools/qemu-test --report $(RESULTS)
+
+check-report:
+	@tools/qemu-test --report $(RESULTS)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@bad=$$(for f in $(FORMAT_FILES); do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "format-check: not clang-formatted (run 'make format'):"; \
+	    echo "$$bad" | sed 's/^/  /'; exit 1; fi; echo "format-check: $(words $(FORMAT_FILES)) files clean"
+
+.PHONY: clean
+clean:
+	rm -rf build

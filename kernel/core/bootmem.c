@@ -68,8 +68,7 @@ bool bootmem_set(struct bootmem *bm, paddr_t base, paddr_t size, enum bootmem_ty
     }
     unsigned m = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (m && out[m - 1].type == out[i].type &&
-            out[m - 1].base + out[m - 1].size == out[i].base)
+        if (m && out[m - 1].type == out[i].type && out[m - 1].base + out[m - 1].size == out[i].base)
             out[m - 1].size += out[i].size;
         else
             out[m++] = out[i];
@@ -200,10 +199,10 @@ paddr_t bootmem_ram_top(const struct bootmem *bm)
 const char *bootmem_type_name(enum bootmem_type type)
 {
     static const char *const names[] = {
-        [BOOTMEM_USABLE] = "usable",   [BOOTMEM_RESERVED] = "reserved",
+        [BOOTMEM_USABLE] = "usable",     [BOOTMEM_RESERVED] = "reserved",
         [BOOTMEM_ACPI_RECLAIM] = "acpi", [BOOTMEM_ACPI_NVS] = "acpi-nvs",
-        [BOOTMEM_BAD] = "bad",         [BOOTMEM_KERNEL] = "kernel",
-        [BOOTMEM_MODULE] = "module",   [BOOTMEM_EARLY] = "early",
+        [BOOTMEM_BAD] = "bad",           [BOOTMEM_KERNEL] = "kernel",
+        [BOOTMEM_MODULE] = "module",     [BOOTMEM_EARLY] = "early",
     };
     if ((unsigned)type < ARRAY_SIZE(names) && names[type])
         return names[type];
@@ -238,8 +237,7 @@ const char *bootmem_cmdline_get(const struct bootmem *bm, const char *key, char 
         while (*p && *p != ' ')
             p++;
         size_t tlen = (size_t)(p - tok);
-        if (tlen >= klen && strncmp(tok, key, klen) == 0 &&
-            (tlen == klen || tok[klen] == '=')) {
+        if (tlen >= klen && strncmp(tok, key, klen) == 0 && (tlen == klen || tok[klen] == '=')) {
             const char *v = tlen == klen ? tok + tlen : tok + klen + 1;
             size_t vlen = (size_t)(p - v);
             if (n) {

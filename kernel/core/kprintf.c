@@ -154,7 +154,7 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         }
         char c = *p;
         if (c == 'd' || c == 'i') {
-            long long v = lng == 2 ? va_arg(ap, long long)
+            long long v = lng == 2               ? va_arg(ap, long long)
                           : lng == 1 || lng == 3 ? va_arg(ap, long)
                                                  : va_arg(ap, int);
             if (lng == -1)
@@ -164,7 +164,7 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
             unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
             out_num(&o, &sp, u, v < 0, 10, false, NULL);
         } else if (c == 'u' || c == 'x' || c == 'X' || c == 'o') {
-            unsigned long long v = lng == 2                 ? va_arg(ap, unsigned long long)
+            unsigned long long v = lng == 2               ? va_arg(ap, unsigned long long)
                                    : lng == 1 || lng == 3 ? va_arg(ap, unsigned long)
                                                           : va_arg(ap, unsigned int);
             if (lng == -1)

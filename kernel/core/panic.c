@@ -22,7 +22,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     kvprintf(fmt, ap);
     kprintf("\n");
     va_end(ap);
-    arch_backtrace((uintptr_t)__builtin_frame_address(0), (uintptr_t)&&here);
+    arch_backtrace((uintptr_t)__builtin_frame_address(0), (uintptr_t) && here);
 here:
     kprintf("System halted.\n");
     arch_debug_exit(1);

@@ -21,10 +21,11 @@ struct ktest {
     void (*fn)(void);
 };
 
-#define KTEST(suite, name)                                                                  \
-    static void ktest_fn_##suite##_##name(void);                                            \
-    __attribute__((used, section(".ktest"), aligned(8))) static const struct ktest          \
-        ktest_##suite##_##name = {#suite "/" #name, ktest_fn_##suite##_##name};             \
+#define KTEST(suite, name)                                                                         \
+    static void ktest_fn_##suite##_##name(void);                                                   \
+    __attribute__((used, section(".ktest"),                                                        \
+                   aligned(8))) static const struct ktest ktest_##suite##_##name = {               \
+        #suite "/" #name, ktest_fn_##suite##_##name};                                              \
     static void ktest_fn_##suite##_##name(void)
 
 /* Records a failure of the running test (first message wins). */
@@ -32,21 +33,21 @@ void ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4)
 /* True when the running test has failed. */
 bool ktest_failed(void);
 
-#define KT_ASSERT(cond, ...)                                                                \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            ktest_fail(__FILE__, __LINE__, "" __VA_ARGS__);                                 \
-            return;                                                                         \
-        }                                                                                   \
+#define KT_ASSERT(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            ktest_fail(__FILE__, __LINE__, "" __VA_ARGS__);                                        \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
-#define KT_ASSERT_EQ(a, b)                                                                  \
-    do {                                                                                    \
-        unsigned long long ka_ = (unsigned long long)(a), kb_ = (unsigned long long)(b);    \
-        if (ka_ != kb_) {                                                                   \
-            ktest_fail(__FILE__, __LINE__, "%s == %s: 0x%llx != 0x%llx", #a, #b, ka_, kb_); \
-            return;                                                                         \
-        }                                                                                   \
+#define KT_ASSERT_EQ(a, b)                                                                         \
+    do {                                                                                           \
+        unsigned long long ka_ = (unsigned long long)(a), kb_ = (unsigned long long)(b);           \
+        if (ka_ != kb_) {                                                                          \
+            ktest_fail(__FILE__, __LINE__, "%s == %s: 0x%llx != 0x%llx", #a, #b, ka_, kb_);        \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* Runs the self-tests selected by filter (NULL or "" for all); returns failures. */

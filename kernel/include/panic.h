@@ -16,10 +16,10 @@ __noreturn void panic_at(const char *file, int line, const char *fmt, ...) __pri
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 #ifdef WEFT_DEBUG
-#define assert(cond)                                                                    \
-    do {                                                                                \
-        if (unlikely(!(cond)))                                                          \
-            panic_at(__FILE__, __LINE__, "assertion failed: %s", #cond);                \
+#define assert(cond)                                                                               \
+    do {                                                                                           \
+        if (unlikely(!(cond)))                                                                     \
+            panic_at(__FILE__, __LINE__, "assertion failed: %s", #cond);                           \
     } while (0)
 #else
 #define assert(cond) ((void)sizeof(cond))

@@ -17,9 +17,15 @@ static unsigned char model[NPAGES]; /* 0: hole, else enum bootmem_type */
 
 static int rank(int t)
 {
-    static const int r[] = {[0] = 0, [BOOTMEM_USABLE] = 1, [BOOTMEM_ACPI_RECLAIM] = 2,
-                            [BOOTMEM_ACPI_NVS] = 3, [BOOTMEM_RESERVED] = 4, [BOOTMEM_BAD] = 5,
-                            [BOOTMEM_KERNEL] = 6, [BOOTMEM_MODULE] = 6, [BOOTMEM_EARLY] = 6};
+    static const int r[] = {[0] = 0,
+                            [BOOTMEM_USABLE] = 1,
+                            [BOOTMEM_ACPI_RECLAIM] = 2,
+                            [BOOTMEM_ACPI_NVS] = 3,
+                            [BOOTMEM_RESERVED] = 4,
+                            [BOOTMEM_BAD] = 5,
+                            [BOOTMEM_KERNEL] = 6,
+                            [BOOTMEM_MODULE] = 6,
+                            [BOOTMEM_EARLY] = 6};
     return r[t];
 }
 
@@ -57,9 +63,9 @@ Test(bootmem, random_firmware_maps)
                 size = NPAGES * PAGE_SIZE - base;
             int op = rand() % 10;
             if (op < 8) {
-                static const int types[] = {BOOTMEM_USABLE, BOOTMEM_USABLE, BOOTMEM_USABLE,
-                                            BOOTMEM_RESERVED, BOOTMEM_ACPI_RECLAIM,
-                                            BOOTMEM_ACPI_NVS, BOOTMEM_BAD};
+                static const int types[] = {
+                    BOOTMEM_USABLE,       BOOTMEM_USABLE,   BOOTMEM_USABLE, BOOTMEM_RESERVED,
+                    BOOTMEM_ACPI_RECLAIM, BOOTMEM_ACPI_NVS, BOOTMEM_BAD};
                 int t = types[rand() % 7];
                 cr_assert(bootmem_add_firmware(&bm, base, size, t));
                 paddr_t b, e;
@@ -78,7 +84,8 @@ Test(bootmem, random_firmware_maps)
                           bm.nmod == BOOTMEM_MAX_MODULES);
                 if (bm.overflow)
                     break;
-                for (paddr_t p = base / PAGE_SIZE; p < (base + (size ? size : 1) + PAGE_SIZE - 1) / PAGE_SIZE; p++)
+                for (paddr_t p = base / PAGE_SIZE;
+                     p < (base + (size ? size : 1) + PAGE_SIZE - 1) / PAGE_SIZE; p++)
                     model[p] = BOOTMEM_MODULE;
             } else {
                 paddr_t sz = (paddr_t)(1 + rand() % 4) * PAGE_SIZE;
@@ -109,7 +116,8 @@ Test(bootmem, order_of_entries_does_not_matter)
     cr_assert_eq(a.n, b.n);
     for (unsigned i = 0; i < a.n; i++)
         cr_assert(a.r[i].base == b.r[i].base && a.r[i].size == b.r[i].size &&
-                  a.r[i].type == b.r[i].type, "region %u differs", i);
+                      a.r[i].type == b.r[i].type,
+                  "region %u differs", i);
     cr_assert_eq(bootmem_total(&a, BOOTMEM_USABLE), 0x100000 - 0x1000);
 }
 

@@ -10,13 +10,13 @@
 
 #include "kprintf.h"
 
-#define CHECK(...)                                                                         \
-    do {                                                                                   \
-        char a[256], b[256];                                                               \
-        int ra = ksnprintf(a, sizeof(a), __VA_ARGS__);                                     \
-        int rb = snprintf(b, sizeof(b), __VA_ARGS__);                                      \
-        cr_assert_str_eq(a, b, "format %s", #__VA_ARGS__);                                 \
-        cr_assert_eq(ra, rb, "length for %s: %d vs %d", #__VA_ARGS__, ra, rb);             \
+#define CHECK(...)                                                                                 \
+    do {                                                                                           \
+        char a[256], b[256];                                                                       \
+        int ra = ksnprintf(a, sizeof(a), __VA_ARGS__);                                             \
+        int rb = snprintf(b, sizeof(b), __VA_ARGS__);                                              \
+        cr_assert_str_eq(a, b, "format %s", #__VA_ARGS__);                                         \
+        cr_assert_eq(ra, rb, "length for %s: %d vs %d", #__VA_ARGS__, ra, rb);                     \
     } while (0)
 
 Test(kprintf, integers)
@@ -26,8 +26,7 @@ Test(kprintf, integers)
     CHECK("%i|%5d|%-5d|%05d|%+d|% d", 42, 42, 42, -42, 7, 7);
     CHECK("%u %u", 0u, 4294967295u);
     CHECK("%lu %ld %lu", 0ul, -9223372036854775807l - 1, 18446744073709551615ul);
-    CHECK("%llu %lld %llx %llX", 18446744073709551615ull, -5ll, 0xdeadbeefcafebabeull,
-          0xabcull);
+    CHECK("%llu %lld %llx %llX", 18446744073709551615ull, -5ll, 0xdeadbeefcafebabeull, 0xabcull);
     CHECK("%x %X %08x %-8x| %#x %#X %#x", 0xbeefu, 0xbeefu, 0x1fu, 0x1fu, 255u, 255u, 0u);
     CHECK("%zu %zx", (size_t)123456789, (size_t)0xfff);
     CHECK("%hhu %hd %hx", 300, 70000, 0x12345);
@@ -73,8 +72,8 @@ Test(kprintf, unknown_conversion_printed_verbatim)
 
 Test(kprintf, random_against_libc)
 {
-    static const char *const convs[] = {"d", "i", "u", "x", "X", "ld", "lu", "lx", "lld",
-                                        "llu", "llx", "zu", "zx", "o", "hd", "hhx"};
+    static const char *const convs[] = {"d",   "i",   "u",   "x",  "X",  "ld", "lu", "lx",
+                                        "lld", "llu", "llx", "zu", "zx", "o",  "hd", "hhx"};
     static const char *const flags[] = {"", "-", "0", "+", " ", "#", "-0", "0+"};
     srand(12345);
     for (int i = 0; i < 20000; i++) {
@@ -90,7 +89,8 @@ Test(kprintf, random_against_libc)
             snprintf(fmt, sizeof(fmt), "<%%%s%d.%d%s>", fl, width, prec, conv);
         else
             snprintf(fmt, sizeof(fmt), "<%%%s%d%s>", fl, width, conv);
-        unsigned long long v = ((unsigned long long)rand() << 33) ^ ((unsigned long long)rand() << 2) ^ rand();
+        unsigned long long v =
+            ((unsigned long long)rand() << 33) ^ ((unsigned long long)rand() << 2) ^ rand();
         v >>= rand() % 64;
         if (rand() % 8 == 0)
             v = 0;

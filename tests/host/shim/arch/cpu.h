@@ -2,8 +2,6 @@
 #ifndef WEFT_ARCH_CPU_H
 #define WEFT_ARCH_CPU_H
 
-static inline void cpu_relax(void)
-{
-}
+static inline void cpu_relax(void) {}
 
 #endif

@@ -9,13 +9,19 @@
 #ifndef WEFT_ARCH_MEMLAYOUT_H
 #define WEFT_ARCH_MEMLAYOUT_H
 
-#define KERNEL_VMA      0xffffffff80000000ull
-#define KERNEL_PHYS     0x200000ull
-#define DIRECT_MAP_BASE 0xffff800000000000ull
-#define DIRECT_MAP_SIZE 0x0000400000000000ull
-#define MMIO_BASE       0xffffffff40000000ull
-#define MMIO_SIZE       0x0000000040000000ull
-#define USER_TOP        0x0000800000000000ull
+#ifdef __ASSEMBLER__
+#define UL(x) x
+#else
+#define UL(x) x##ull
+#endif
+
+#define KERNEL_VMA      UL(0xffffffff80000000)
+#define KERNEL_PHYS     UL(0x200000)
+#define DIRECT_MAP_BASE UL(0xffff800000000000)
+#define DIRECT_MAP_SIZE UL(0x0000400000000000)
+#define MMIO_BASE       UL(0xffffffff40000000)
+#define MMIO_SIZE       UL(0x0000000040000000)
+#define USER_TOP        UL(0x0000800000000000)
 
 #ifndef __ASSEMBLER__
 #include "types.h"

@@ -1,0 +1,127 @@
+/*
+ * x86_64 self-tests: the final address space (W^X, NX, no identity map), the
+ * CPU protections, the descriptor tables; and deliberate faults that the test
+ * harness provokes with "ktest.fault=KIND" to check the exception report.
+ */
+#include "arch.h"
+#include "arch/memlayout.h"
+#include "arch/mmu.h"
+#include "arch/trap.h"
+#include "config.h"
+#include "core/boot.h"
+#include "panic.h"
+#include "kprintf.h"
+#include "ktest.h"
+#include "lib/string.h"
+
+extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
+    _data_end[];
+
+static unsigned check_range(const char *s, const char *e, bool want_w, bool want_nx,
+                            const char **bad)
+{
+    for (const char *p = s; p < e; p += PAGE_SIZE) {
+        unsigned level;
+        pte_t pte = mmu_lookup((vaddr_t)p, &level);
+        if (!pte || pte_writable(pte) != want_w || (cpu_features.nx && pte_nx(pte) != want_nx)) {
+            *bad = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+KTEST(mmu, kernel_image_is_wx)
+{
+    const char *bad = NULL;
+    KT_ASSERT(!check_range(_text_start, _text_end, false, false, &bad), "text page %p", bad);
+    KT_ASSERT(!check_range(_rodata_start, _rodata_end, false, true, &bad), "rodata page %p", bad);
+    KT_ASSERT(!check_range(_data_start, _data_end, true, true, &bad), "data page %p", bad);
+    /* The direct-map alias of the text is not writable either. */
+    const char *alias = phys_to_virt(virt_to_phys(_text_start));
+    KT_ASSERT(!check_range(alias, alias + (_text_end - _text_start), false, true, &bad),
+              "text alias page %p", bad);
+}
+
+KTEST(mmu, direct_map_is_nx_and_large)
+{
+    paddr_t top = bootmem_ram_top(&boot_memory);
+    unsigned level;
+    pte_t pte = mmu_lookup((vaddr_t)phys_to_virt(top - PAGE_SIZE), &level);
+    KT_ASSERT(pte, "top of RAM %llx not in the direct map", (unsigned long long)top);
+    KT_ASSERT(!cpu_features.nx || pte_nx(pte), "direct map is executable");
+    KT_ASSERT(pte_writable(pte));
+    /* 256 MiB+ machines have at least one 2 MiB-aligned stretch of RAM. */
+    if (top >= MIB(64)) {
+        pte = mmu_lookup((vaddr_t)phys_to_virt(MIB(32)), &level);
+        KT_ASSERT(pte && level >= 1, "RAM at 32 MiB mapped with level %u pages", level);
+    }
+}
+
+KTEST(mmu, lower_half_and_holes_unmapped)
+{
+    unsigned level;
+    KT_ASSERT(!mmu_lookup(0, &level), "page 0 is mapped");
+    KT_ASSERT(!mmu_lookup(KERNEL_PHYS, &level), "the boot identity map survived");
+    KT_ASSERT(!mmu_lookup((vaddr_t)phys_to_virt(0xfee00000), &level) ||
+                  bootmem_ram_top(&boot_memory) > 0xfee00000,
+              "the APIC hole is in the direct map");
+}
+
+KTEST(cpu, protections_enabled)
+{
+    uint64_t cr4 = read_cr4();
+    KT_ASSERT(!!(cr4 & CR4_SMEP) == cpu_features.smep, "SMEP %d, CPU has %d", !!(cr4 & CR4_SMEP),
+              cpu_features.smep);
+    KT_ASSERT(!!(cr4 & CR4_SMAP) == cpu_features.smap, "SMAP %d, CPU has %d", !!(cr4 & CR4_SMAP),
+              cpu_features.smap);
+    KT_ASSERT(!!(rdmsr(MSR_EFER) & EFER_NXE) == cpu_features.nx, "EFER.NXE");
+    KT_ASSERT(read_cr0() & CR0_WP, "CR0.WP off: the kernel could write its own code");
+}
+
+KTEST(cpu, ist_for_double_fault_and_nmi)
+{
+    struct __packed {
+        uint16_t limit;
+        uint64_t base;
+    } idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    KT_ASSERT_EQ(idtr.limit, 256 * 16 - 1);
+    const uint8_t *idt = (const uint8_t *)(uintptr_t)idtr.base;
+    KT_ASSERT(idt[8 * 16 + 4] == 1, "#DF gate IST %u", idt[8 * 16 + 4]);
+    KT_ASSERT(idt[2 * 16 + 4] == 2, "NMI gate IST %u", idt[2 * 16 + 4]);
+    KT_ASSERT(idt[14 * 16 + 4] == 0, "#PF must use the current stack");
+    uint16_t tr;
+    __asm__ volatile("str %0" : "=r"(tr));
+    KT_ASSERT_EQ(tr, GDT_TSS);
+}
+
+KTEST(timer, source_is_the_one_asked_for)
+{
+    char arg[16];
+    bool want_pit = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
+    KT_ASSERT(strcmp(boot_timer_source, want_pit ? "pit" : "lapic") == 0, "source %s",
+              boot_timer_source);
+}
+
+/* Provokes a fault of the named kind; returns only if kind is unknown. */
+void arch_selftest_fault(const char *kind)
+{
+    kprintf("ktest: provoking fault '%s'\n", kind);
+    if (strcmp(kind, "pf") == 0) {
+        *(volatile uint64_t *)0xdead000ull = 1; /* unmapped user address */
+    } else if (strcmp(kind, "ud") == 0) {
+        __asm__ volatile("ud2");
+    } else if (strcmp(kind, "wx") == 0) {
+        *(volatile uint8_t *)(uintptr_t)kernel_main = 0xc3; /* write to kernel text */
+    } else if (strcmp(kind, "nx") == 0) {
+        static uint8_t data_ret = 0xc3;
+        ((void (*)(void))(uintptr_t)&data_ret)(); /* execute kernel data */
+    } else if (strcmp(kind, "de") == 0) {
+        uint32_t a = 1, zero = 0;
+        __asm__ volatile("xorl %%edx, %%edx; divl %1" : "+a"(a) : "r"(zero) : "rdx");
+    } else if (strcmp(kind, "assert") == 0) {
+        volatile int one = 1;
+        assert(one == 2);
+    }
+}

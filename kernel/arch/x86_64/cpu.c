@@ -1,0 +1,154 @@
+/*
+ * x86_64 CPU tables for the boot CPU: the GDT (with the segment order that
+ * syscall/sysret will need), the TSS with IST stacks so that a double fault, NMI
+ * or machine check always runs on a known-good stack even when the kernel stack
+ * is what broke, and the IDT pointing every vector at traps.S.
+ */
+#include "arch.h"
+#include "arch/trap.h"
+#include "kprintf.h"
+#include "lib/string.h"
+#include "panic.h"
+
+struct cpu_features cpu_features;
+
+struct __packed tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iopb;
+};
+static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
+
+struct __packed idt_entry {
+    uint16_t off_lo, sel;
+    uint8_t ist, attr;
+    uint16_t off_mid;
+    uint32_t off_hi, reserved;
+};
+static_assert(sizeof(struct idt_entry) == 16, "IDT entries are 16 bytes");
+
+struct __packed desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+};
+
+#define IST_DF         1
+#define IST_NMI        2
+#define IST_MC         3
+#define IST_STACK_SIZE 8192
+
+static uint64_t gdt[8] __aligned(16);
+static struct tss tss __aligned(16);
+static struct idt_entry idt[256] __aligned(16);
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
+/* Kernel stack used on entry from user mode (threads issue replaces it per thread). */
+static uint8_t kstack0[16384] __aligned(16);
+
+extern const char trap_stubs[], trap_stubs_end[];
+
+static void read_features(void)
+{
+    struct cpuid_regs r1 = cpuid(1, 0);
+    struct cpuid_regs r7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){0};
+    struct cpuid_regs e1 =
+        cpuid(0x80000000, 0).eax >= 0x80000001 ? cpuid(0x80000001, 0) : (struct cpuid_regs){0};
+    cpu_features.tsc = r1.edx & (1u << 4);
+    cpu_features.apic = r1.edx & (1u << 9);
+    cpu_features.x2apic = r1.ecx & (1u << 21);
+    cpu_features.smep = r7.ebx & (1u << 7);
+    cpu_features.smap = r7.ebx & (1u << 20);
+    cpu_features.nx = e1.edx & (1u << 20);
+    cpu_features.pdpe1gb = e1.edx & (1u << 26);
+}
+
+static void gdt_init(void)
+{
+    gdt[0] = 0;
+    gdt[GDT_KCODE / 8] = 0x00af9a000000ffffull;   /* 64-bit code, DPL 0 */
+    gdt[GDT_KDATA / 8] = 0x00cf92000000ffffull;   /* data, DPL 0 */
+    gdt[GDT_UCODE32 / 8] = 0x00cffa000000ffffull; /* 32-bit code, DPL 3 (sysret layout) */
+    gdt[GDT_UDATA / 8] = 0x00cff2000000ffffull;   /* data, DPL 3 */
+    gdt[GDT_UCODE / 8] = 0x00affa000000ffffull;   /* 64-bit code, DPL 3 */
+    uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+    gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+                       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[GDT_TSS / 8 + 1] = base >> 32;
+
+    memset(&tss, 0, sizeof(tss));
+    tss.rsp[0] = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
+    tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);
+    tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);
+    tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_STACK_SIZE);
+    tss.iopb = sizeof(tss); /* no I/O bitmap: every port faults from user mode */
+
+    struct desc_ptr p = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq %1\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "movw %w2, %%ds\n\t"
+                     "movw %w2, %%es\n\t"
+                     "movw %w2, %%ss\n\t"
+                     "ltr %w3"
+                     :
+                     : "m"(p), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
+                     : "rax", "memory");
+}
+
+static void idt_init(void)
+{
+    static_assert(GDT_KCODE == 0x08, "IDT gates use the kernel code selector");
+    if (trap_stubs_end - trap_stubs != 256 * 16)
+        panic("trap stubs are %ld bytes, expected 4096", (long)(trap_stubs_end - trap_stubs));
+    for (unsigned v = 0; v < 256; v++) {
+        uint64_t off = (uint64_t)(uintptr_t)(trap_stubs + 16 * v);
+        struct idt_entry *e = &idt[v];
+        e->off_lo = off & 0xffff;
+        e->sel = GDT_KCODE;
+        e->ist = v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0;
+        e->attr = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+        e->off_mid = (off >> 16) & 0xffff;
+        e->off_hi = off >> 32;
+        e->reserved = 0;
+    }
+    struct desc_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void arch_cpu_init(void)
+{
+    read_features();
+    gdt_init();
+    idt_init();
+    pic_remap_and_mask();
+    kprintf("cpu: nx=%d smep=%d smap=%d pdpe1gb=%d apic=%d\n", cpu_features.nx, cpu_features.smep,
+            cpu_features.smap, cpu_features.pdpe1gb, cpu_features.apic);
+}
+
+/* Reads the IST stack bounds for the self-tests. */
+bool cpu_ist_contains(unsigned ist, uintptr_t sp);
+bool cpu_ist_contains(unsigned ist, uintptr_t sp)
+{
+    if (ist < 1 || ist > 3)
+        return false;
+    uintptr_t lo = (uintptr_t)ist_stacks[ist - 1];
+    return sp >= lo && sp <= lo + IST_STACK_SIZE;
+}
+
+void arch_debug_exit(unsigned status)
+{
+    /* isa-debug-exit at 0x501 (present only in test runs): exits with (v<<1)|1. */
+    outw(0x501, (uint16_t)status);
+}
+
+void arch_halt(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}

@@ -1,0 +1,45 @@
+/*
+ * x86_64 C entry: called by boot.S in long mode on the boot page tables
+ * (first 4 GiB identity- and direct-mapped, kernel at KERNEL_VMA). Reads the
+ * loader's information into boot_memory, marks what the kernel occupies, and
+ * hands over to the generic kernel_main.
+ */
+#include "arch.h"
+#include "arch/boot.h"
+#include "arch/bootinfo.h"
+#include "config.h"
+#include "core/boot.h"
+#include "kprintf.h"
+
+extern const char _kernel_phys_start[], _kernel_phys_end[];
+
+/* Loader memory is readable through the boot direct map of the first 4 GiB. */
+static const void *boot_phys(paddr_t pa, size_t len)
+{
+    if (pa >= GIB(4) || len > GIB(4) - pa)
+        return NULL;
+    return phys_to_virt(pa);
+}
+
+void kmain(uint32_t kind, uint32_t info, uint32_t magic);
+void kmain(uint32_t kind, uint32_t info, uint32_t magic)
+{
+    arch_console_init();
+    bootmem_init(&boot_memory);
+    const char *err;
+    if (kind == BOOT_KIND_PVH)
+        err = bootinfo_parse_pvh(&boot_memory, info, boot_phys);
+    else
+        err = bootinfo_parse_mb2(&boot_memory, magic, info, boot_phys);
+    if (!err) {
+        /* The first MiB holds firmware tables and is where SMP trampolines will
+         * go: keep it out of the allocator. */
+        bootmem_set(&boot_memory, 0, MIB(1), BOOTMEM_RESERVED);
+        paddr_t ks = (paddr_t)(uintptr_t)_kernel_phys_start;
+        paddr_t ke = (paddr_t)(uintptr_t)_kernel_phys_end;
+        bootmem_set(&boot_memory, ks, ALIGN_UP(ke, PAGE_SIZE) - ks, BOOTMEM_KERNEL);
+        if (boot_memory.overflow)
+            err = "boot memory description overflowed marking the kernel image";
+    }
+    kernel_main(err);
+}

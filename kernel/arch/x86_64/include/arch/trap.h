@@ -1,0 +1,40 @@
+/* x86_64 trap frames and vector assignments. */
+#ifndef WEFT_ARCH_TRAP_H
+#define WEFT_ARCH_TRAP_H
+
+#include "types.h"
+
+/* Saved by traps.S; the order matches its pushes (r15 at the lowest address). */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
+
+#define VEC_PIC_BASE 0x20 /* legacy 8259 IRQ 0-15 */
+#define VEC_TIMER    0xf0 /* local APIC timer */
+#define VEC_SPURIOUS 0xff
+
+#define GDT_KCODE   0x08
+#define GDT_KDATA   0x10
+#define GDT_UCODE32 0x18
+#define GDT_UDATA   0x20
+#define GDT_UCODE   0x28
+#define GDT_TSS     0x30
+
+typedef void (*trap_handler_fn)(struct trap_frame *tf);
+
+/* Installs fn for an interrupt vector (32..255). Boot-time only. */
+void trap_set_handler(unsigned vector, trap_handler_fn fn);
+
+/* Prints the exception report for tf (name, error code, CR2, registers,
+ * backtrace). */
+void trap_report(const struct trap_frame *tf);
+
+/* Timer internals shared by the APIC and PIT code. */
+void timer_tick(void);
+void pic_remap_and_mask(void);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * The kernel's address space on x86_64 (layout in arch/memlayout.h).
+ *
+ * arch_mmu_init replaces the boot tables with final ones:
+ *  - the direct map: every RAM region of the boot memory description at
+ *    DIRECT_MAP_BASE + phys, read-write and never executable, with the largest
+ *    pages the alignment allows (1 GiB where the CPU has them, else 2 MiB);
+ *    holes and device ranges are not mapped; the kernel image's own alias
+ *    follows the image's permissions, so no writable alias of code exists;
+ *  - the kernel image at KERNEL_VMA with 4 KiB pages: text read-execute,
+ *    rodata read-only, data and bss read-write, all but text non-executable
+ *    (W^X; CR0.WP makes it bind the kernel too);
+ *  - an MMIO window for device registers, uncached.
+ * The lower half is left empty for user address spaces. Kernel mappings are
+ * global. Page-table pages come from bootmem_alloc_early and are reached
+ * through the direct map (the boot tables already direct-map the first 4 GiB).
+ */
+#include "arch.h"
+#include "arch/mmu.h"
+#include "config.h"
+#include "core/bootmem.h"
+#include "kprintf.h"
+#include "lib/string.h"
+#include "panic.h"
+
+extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
+    _data_end[];
+
+static paddr_t kernel_root;
+static struct bootmem *pt_source;
+static vaddr_t mmio_next = MMIO_BASE;
+static uint64_t nx_bit;
+
+static pte_t *table(paddr_t pa)
+{
+    return phys_to_virt(pa);
+}
+
+static paddr_t alloc_table(void)
+{
+    paddr_t pa = bootmem_alloc_early(pt_source, PAGE_SIZE, PAGE_SIZE, GIB(4));
+    if (!pa)
+        panic("mmu: out of memory for page tables");
+    memset(table(pa), 0, PAGE_SIZE);
+    return pa;
+}
+
+static uint64_t leaf_flags(unsigned perm)
+{
+    uint64_t f = PTE_P | PTE_G | PTE_A | PTE_D;
+    if (perm & MAP_W)
+        f |= PTE_W;
+    if (!(perm & MAP_X))
+        f |= nx_bit;
+    if (perm & MAP_UC)
+        f |= PTE_PCD | PTE_PWT;
+    return f;
+}
+
+/* Maps [va, va+size) to [pa, pa+size) with the largest pages alignment allows
+ * (level 2 only if allow_1g). Ranges must be 4 KiB aligned and not yet mapped. */
+static void map_range(vaddr_t va, paddr_t pa, uint64_t size, unsigned perm, bool allow_1g)
+{
+    uint64_t flags = leaf_flags(perm);
+    while (size) {
+        unsigned level = 0;
+        if (allow_1g && IS_ALIGNED(va | pa, GIB(1)) && size >= GIB(1))
+            level = 2;
+        else if (IS_ALIGNED(va | pa, MIB(2)) && size >= MIB(2))
+            level = 1;
+        pte_t *t = table(kernel_root);
+        for (unsigned l = 3; l > level; l--) {
+            pte_t *e = &t[pt_index(va, l)];
+            if (!pte_present(*e))
+                *e = alloc_table() | PTE_P | PTE_W;
+            else if (pte_large(*e))
+                panic("mmu: %p already mapped by a large page", (void *)va);
+            t = table(pte_addr(*e));
+        }
+        pte_t *leaf = &t[pt_index(va, level)];
+        if (pte_present(*leaf))
+            panic("mmu: %p mapped twice", (void *)va);
+        *leaf = pa | flags | (level ? PTE_PS : 0);
+        uint64_t step = 1ull << (12 + 9 * level);
+        va += step;
+        pa += step;
+        size -= step;
+    }
+}
+
+pte_t mmu_lookup(vaddr_t va, unsigned *level)
+{
+    pte_t *t = table(read_cr3() & PTE_ADDR);
+    for (unsigned l = 3;; l--) {
+        pte_t e = t[pt_index(va, l)];
+        if (!pte_present(e))
+            return 0;
+        if (l == 0 || pte_large(e)) {
+            *level = l;
+            return e;
+        }
+        t = table(pte_addr(e));
+    }
+}
+
+struct image_part {
+    const char *start, *end;
+    unsigned perm;
+};
+
+static void map_image_alias(paddr_t base, paddr_t end, const struct image_part *parts,
+                            unsigned nparts)
+{
+    /* The direct-map alias of the image: read-only for text and rodata. */
+    for (unsigned i = 0; i < nparts; i++) {
+        paddr_t s = virt_to_phys(parts[i].start), e = virt_to_phys(parts[i].end);
+        map_range(DIRECT_MAP_BASE + s, s, e - s, parts[i].perm & MAP_W, false);
+    }
+    paddr_t first = virt_to_phys(parts[0].start), last = virt_to_phys(parts[nparts - 1].end);
+    if (base < first) /* the boot section: data only */
+        map_range(DIRECT_MAP_BASE + base, base, first - base, MAP_R, false);
+    if (last < end)
+        map_range(DIRECT_MAP_BASE + last, last, end - last, MAP_W, false);
+}
+
+void arch_mmu_init(struct bootmem *bm)
+{
+    pt_source = bm;
+    nx_bit = cpu_features.nx ? PTE_NX : 0;
+    kernel_root = alloc_table();
+
+    const struct image_part parts[] = {
+        {_text_start, _text_end, MAP_R | MAP_X},
+        {_rodata_start, _rodata_end, MAP_R},
+        {_data_start, _data_end, MAP_W},
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(parts); i++)
+        map_range((vaddr_t)parts[i].start, virt_to_phys(parts[i].start),
+                  (uint64_t)(parts[i].end - parts[i].start), parts[i].perm, false);
+
+    /* Snapshot the RAM regions first: allocating tables changes the list. */
+    static struct bootmem_region ram[BOOTMEM_MAX_REGIONS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < bm->n; i++)
+        if (bootmem_is_ram(bm->r[i].type) || bm->r[i].type == BOOTMEM_ACPI_NVS)
+            ram[n++] = bm->r[i];
+    /* Coalesce adjacent RAM so large pages span type boundaries (except the
+     * kernel image, which is mapped with its own permissions). */
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        bool kern = ram[i].type == BOOTMEM_KERNEL;
+        if (m && !kern && ram[m - 1].type != BOOTMEM_KERNEL &&
+            ram[m - 1].base + ram[m - 1].size == ram[i].base)
+            ram[m - 1].size += ram[i].size;
+        else
+            ram[m++] = ram[i];
+    }
+    for (unsigned i = 0; i < m; i++) {
+        paddr_t base = ram[i].base, end = base + ram[i].size;
+        if (end > DIRECT_MAP_SIZE)
+            panic("mmu: RAM at %llx is beyond the 64 TiB direct map", (unsigned long long)base);
+        if (ram[i].type == BOOTMEM_KERNEL)
+            map_image_alias(base, end, parts, ARRAY_SIZE(parts));
+        else
+            map_range(DIRECT_MAP_BASE + base, base, end - base, MAP_W, cpu_features.pdpe1gb);
+    }
+
+    write_cr3(kernel_root);
+    uint64_t cr4 = read_cr4() | CR4_PGE;
+    if (cpu_features.smep)
+        cr4 |= CR4_SMEP;
+    if (cpu_features.smap)
+        cr4 |= CR4_SMAP;
+    write_cr4(cr4);
+    write_cr0(read_cr0() | CR0_WP);
+    kprintf("mmu: direct map of %u RAM ranges up to %llx, W^X kernel image, NX %s, SMEP %s, "
+            "SMAP %s\n",
+            m, (unsigned long long)bootmem_ram_top(bm), nx_bit ? "on" : "absent",
+            cpu_features.smep ? "on" : "absent", cpu_features.smap ? "on" : "absent");
+}
+
+volatile void *arch_mmio_map(paddr_t pa, size_t size)
+{
+    paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+    uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
+    if (mmio_next + len > MMIO_BASE + MMIO_SIZE)
+        panic("mmu: MMIO window exhausted mapping %llx", (unsigned long long)pa);
+    vaddr_t va = mmio_next;
+    mmio_next += len;
+    map_range(va, base, len, MAP_W | MAP_UC, false);
+    return (volatile void *)(uintptr_t)(va + (pa - base));
+}

@@ -1,0 +1,148 @@
+/*
+ * The periodic tick on x86_64: the local APIC timer, calibrated against the
+ * PIT, or the PIT itself through the 8259 PIC when the CPU has no APIC, the
+ * calibration fails, or the command line says timer=pit.
+ *
+ * Calibration: PIT channel 2 counts down 10 ms in mode 0 (its output, readable
+ * at port 0x61 bit 5, goes high at terminal count) while the APIC timer counts
+ * down from 0xffffffff; the difference is the APIC timer's rate. The wait is
+ * bounded, so a PIT that never fires cannot hang boot.
+ */
+#include "arch.h"
+#include "arch/trap.h"
+#include "kprintf.h"
+
+#define PIT_HZ        1193182u
+#define PIC1_CMD      0x20
+#define PIC1_DATA     0x21
+#define PIC2_CMD      0xa0
+#define PIC2_DATA     0xa1
+#define MSR_APIC_BASE 0x1bu
+
+enum {
+    LAPIC_ID = 0x20,
+    LAPIC_EOI = 0xb0,
+    LAPIC_SVR = 0xf0,
+    LAPIC_LVT_TIMER = 0x320,
+    LAPIC_TIMER_INIT = 0x380,
+    LAPIC_TIMER_CUR = 0x390,
+    LAPIC_TIMER_DIV = 0x3e0,
+};
+
+static volatile uint32_t *lapic;
+static volatile uint64_t ticks;
+static bool using_pit;
+
+static uint32_t lapic_read(unsigned reg)
+{
+    return lapic[reg / 4];
+}
+
+static void lapic_write(unsigned reg, uint32_t v)
+{
+    lapic[reg / 4] = v;
+}
+
+void pic_remap_and_mask(void)
+{
+    outb(PIC1_CMD, 0x11); /* ICW1: init, ICW4 follows */
+    outb(PIC2_CMD, 0x11);
+    outb(PIC1_DATA, VEC_PIC_BASE); /* ICW2: vector bases */
+    outb(PIC2_DATA, VEC_PIC_BASE + 8);
+    outb(PIC1_DATA, 4); /* ICW3: slave on IRQ2 */
+    outb(PIC2_DATA, 2);
+    outb(PIC1_DATA, 1); /* ICW4: 8086 mode */
+    outb(PIC2_DATA, 1);
+    outb(PIC1_DATA, 0xff); /* mask everything */
+    outb(PIC2_DATA, 0xff);
+}
+
+void timer_tick(void)
+{
+    ticks++;
+}
+
+uint64_t arch_ticks(void)
+{
+    return ticks;
+}
+
+static void lapic_timer_irq(struct trap_frame *tf)
+{
+    timer_tick();
+    lapic_write(LAPIC_EOI, 0);
+}
+
+static void pit_irq(struct trap_frame *tf)
+{
+    timer_tick();
+    outb(PIC1_CMD, 0x20); /* EOI */
+}
+
+/* APIC timer ticks (divide by 16) in 10 ms, or 0 if the PIT did not answer. */
+static uint32_t calibrate_lapic(void)
+{
+    uint8_t gate = inb(0x61);
+    outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, channel 2 gate on */
+    outb(0x43, 0xb0);                  /* channel 2, lo/hi byte, mode 0 */
+    uint16_t count = PIT_HZ / 100;
+    outb(0x42, count & 0xff);
+    outb(0x42, count >> 8);
+    gate = inb(0x61) & ~0x01;
+    outb(0x61, gate); /* restart the count with a rising gate edge */
+    outb(0x61, gate | 0x01);
+    lapic_write(LAPIC_TIMER_DIV, 0x3);
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    for (uint64_t spin = 0; spin < 200000000ull; spin++) {
+        if (inb(0x61) & 0x20) {
+            uint32_t elapsed = 0xffffffffu - lapic_read(LAPIC_TIMER_CUR);
+            lapic_write(LAPIC_TIMER_INIT, 0);
+            return elapsed;
+        }
+    }
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    return 0;
+}
+
+static void pit_start(unsigned hz)
+{
+    uint32_t div = PIT_HZ / hz;
+    outb(0x43, 0x34); /* channel 0, lo/hi byte, mode 2 (rate generator) */
+    outb(0x40, div & 0xff);
+    outb(0x40, (div >> 8) & 0xff);
+    trap_set_handler(VEC_PIC_BASE + 0, pit_irq);
+    outb(PIC1_DATA, 0xfe); /* unmask IRQ0 only */
+    using_pit = true;
+}
+
+const char *arch_timer_init(unsigned hz, bool force_legacy)
+{
+    if (!force_legacy && cpu_features.apic) {
+        uint64_t base = rdmsr(MSR_APIC_BASE);
+        wrmsr(MSR_APIC_BASE, base | (1u << 11)); /* global enable */
+        lapic = arch_mmio_map(base & 0xfffff000u, 4096);
+        lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+        uint32_t per10ms = calibrate_lapic();
+        if (per10ms >= 100) {
+            uint32_t initial = (uint32_t)((uint64_t)per10ms * 100 / hz);
+            trap_set_handler(VEC_TIMER, lapic_timer_irq);
+            lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (1u << 17)); /* periodic */
+            lapic_write(LAPIC_TIMER_DIV, 0x3);
+            lapic_write(LAPIC_TIMER_INIT, initial);
+            kprintf("timer: local APIC, %u ticks per 10 ms (divide 16), %u Hz\n", per10ms, hz);
+            return "lapic";
+        }
+        kprintf("timer: local APIC calibration failed; using the PIT\n");
+        lapic_write(LAPIC_SVR, VEC_SPURIOUS); /* software-disable the APIC */
+    }
+    pit_start(hz);
+    kprintf("timer: PIT through the 8259 PIC, %u Hz\n", hz);
+    return "pit";
+}
+
+/* For self-tests: the APIC timer's divided rate in ticks per 10 ms (0 on PIT). */
+bool timer_is_pit(void);
+bool timer_is_pit(void)
+{
+    return using_pit;
+}

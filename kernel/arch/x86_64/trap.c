@@ -1,0 +1,173 @@
+/*
+ * Trap dispatch and the exception report.
+ *
+ * Interrupts go to the handler installed for their vector. An exception in the
+ * kernel is a kernel bug (userspace faults become fault messages once threads
+ * exist), so the report is as complete as we can make it: the exception's name,
+ * its error code decoded, CR2 for page faults, every register, and a backtrace
+ * symbolized from the kernel's own symbol table (tools/ksyms.py). Then the
+ * machine stops.
+ */
+#include "arch.h"
+#include "arch/trap.h"
+#include "kprintf.h"
+#include "panic.h"
+
+extern const uint64_t ksyms_count;
+extern const uint64_t ksyms_addrs[];
+extern const uint32_t ksyms_offs[];
+extern const char ksyms_names[];
+extern const char _text_start[], _text_end[];
+
+static trap_handler_fn handlers[256];
+static bool reporting;
+
+static const char *const exc_names[32] = {
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
+};
+
+void trap_set_handler(unsigned vector, trap_handler_fn fn)
+{
+    assert(vector >= 32 && vector < 256);
+    handlers[vector] = fn;
+}
+
+const char *ksym_lookup(uintptr_t pc, uintptr_t *offset)
+{
+    *offset = 0;
+    if (pc < (uintptr_t)_text_start || pc >= (uintptr_t)_text_end || ksyms_count == 0)
+        return "?";
+    /* Largest address <= pc. */
+    uint64_t lo = 0, hi = ksyms_count;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (ksyms_addrs[mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (ksyms_addrs[lo] > pc)
+        return "?";
+    *offset = pc - ksyms_addrs[lo];
+    return ksyms_names + ksyms_offs[lo];
+}
+
+/* Return addresses are symbolized at ret - 1: the call may be the last
+ * instruction of its function (a call to a noreturn function). */
+static void print_pc(unsigned depth, uintptr_t pc, bool is_return)
+{
+    uintptr_t off;
+    const char *name = ksym_lookup(pc - is_return, &off);
+    kprintf("  #%-2u %p %s+0x%lx\n", depth, (void *)pc, name, (unsigned long)(off + is_return));
+}
+
+static bool plausible_fp(uintptr_t fp)
+{
+    return fp >= DIRECT_MAP_BASE && (fp & 7) == 0 && fp < ~(uintptr_t)15;
+}
+
+void arch_backtrace(uintptr_t fp, uintptr_t pc)
+{
+    kprintf("Backtrace:\n");
+    print_pc(0, pc, false);
+    for (unsigned depth = 1; depth < 32 && plausible_fp(fp); depth++) {
+        const uintptr_t *frame = (const uintptr_t *)fp;
+        uintptr_t ret = frame[1], next = frame[0];
+        if (ret == 0)
+            break;
+        print_pc(depth, ret, true);
+        if (next <= fp)
+            break; /* frames must move toward the stack's base */
+        fp = next;
+    }
+}
+
+static void describe_error(const struct trap_frame *tf)
+{
+    if (tf->vector == 14) {
+        uint64_t e = tf->error;
+        kprintf(" [%s %s %s%s%s%s]", e & 1 ? "protection" : "not-present",
+                e & 2      ? "write"
+                : (e & 16) ? "fetch"
+                           : "read",
+                e & 4 ? "user" : "kernel", e & 8 ? " reserved-bit" : "",
+                e & 16 ? " instruction-fetch" : "", e & 32 ? " protection-key" : "");
+    }
+}
+
+void trap_report(const struct trap_frame *tf)
+{
+    const char *name = tf->vector < 32 ? exc_names[tf->vector] : "interrupt";
+    kprintf("\nEXCEPTION: %s (vector %lu), error code 0x%lx", name, (unsigned long)tf->vector,
+            (unsigned long)tf->error);
+    describe_error(tf);
+    kprintf("\n");
+    if (tf->vector == 14)
+        kprintf("  CR2    %p (faulting address)\n", (void *)read_cr2());
+    uintptr_t off;
+    const char *sym = ksym_lookup(tf->rip, &off);
+    kprintf("  RIP    %p <%s+0x%lx>  CS 0x%lx  RFLAGS 0x%lx\n", (void *)tf->rip, sym,
+            (unsigned long)off, (unsigned long)tf->cs, (unsigned long)tf->rflags);
+    kprintf("  RSP    %p  SS 0x%lx\n", (void *)tf->rsp, (unsigned long)tf->ss);
+    kprintf("  RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", tf->rax, tf->rbx, tf->rcx,
+            tf->rdx);
+    kprintf("  RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", tf->rsi, tf->rdi, tf->rbp,
+            tf->r8);
+    kprintf("  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", tf->r9, tf->r10, tf->r11,
+            tf->r12);
+    kprintf("  R13 %016lx  R14 %016lx  R15 %016lx\n", tf->r13, tf->r14, tf->r15);
+    kprintf("  CR0 %016lx  CR3 %016lx  CR4 %016lx\n", read_cr0(), read_cr3(), read_cr4());
+    arch_backtrace(tf->rbp, tf->rip);
+}
+
+void trap_dispatch(struct trap_frame *tf);
+void trap_dispatch(struct trap_frame *tf)
+{
+    if (tf->vector >= 32) {
+        if (handlers[tf->vector])
+            handlers[tf->vector](tf);
+        return; /* unexpected interrupts (e.g. spurious) are ignored */
+    }
+    if (reporting) {
+        kprintf("\nEXCEPTION: vector %lu while reporting an exception at %p\n",
+                (unsigned long)tf->vector, (void *)tf->rip);
+        arch_debug_exit(1);
+        arch_halt();
+    }
+    reporting = true;
+    trap_report(tf);
+    kprintf("System halted.\n");
+    arch_debug_exit(1);
+    arch_halt();
+}

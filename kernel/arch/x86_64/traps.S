@@ -1,0 +1,68 @@
+/*
+ * Interrupt and exception entry stubs: 256 stubs of 16 bytes each at
+ * trap_stubs + 16 * vector. Each pushes a zero error code where the CPU does
+ * not push one, then the vector number, and joins trap_common, which saves
+ * the general registers into a struct trap_frame and calls trap_dispatch.
+ * (User-mode entry, with swapgs, comes with the threads issue.)
+ */
+    .text
+    .balign 16
+    .globl trap_stubs
+trap_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+    .balign 16
+    .globl trap_stubs_end
+trap_stubs_end:
+
+trap_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    /* Make the interrupted frame the caller of trap_dispatch in backtraces. */
+    movq 17*8(%rsp), %rax
+    pushq %rax
+    pushq %rbp
+    movq %rsp, %rbp
+    call trap_dispatch
+    addq $16, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    iretq

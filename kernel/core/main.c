@@ -1,0 +1,55 @@
+/*
+ * The generic boot sequence: console banner, boot memory description, CPU
+ * tables, the final address space, the physical memory manager, the timer;
+ * then either the self-tests (command line "ktest") or the ready banner.
+ */
+#include "arch.h"
+#include "config.h"
+#include "core/boot.h"
+#include "kprintf.h"
+#include "ktest.h"
+#include "panic.h"
+
+#define TICK_HZ 100
+
+struct bootmem boot_memory;
+const char *boot_timer_source;
+
+static void print_banner(void)
+{
+    kprintf("\nWeft microkernel (" WEFT_ARCH_NAME ", CLUSTER_ORDER=%d: %llu KiB clusters over "
+            "%llu KiB pages)\n",
+            CLUSTER_ORDER, (unsigned long long)(CLUSTER_SIZE >> 10),
+            (unsigned long long)(PAGE_SIZE >> 10));
+}
+
+void kernel_main(const char *boot_error)
+{
+    print_banner();
+    if (boot_error)
+        panic("cannot boot: %s", boot_error);
+    kprintf("boot: protocol %s, command line \"%s\"\n", boot_memory.protocol, boot_memory.cmdline);
+    bootmem_print(&boot_memory);
+
+    arch_cpu_init();
+    arch_mmu_init(&boot_memory);
+
+    char arg[64];
+    bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
+    boot_timer_source = arch_timer_init(TICK_HZ, legacy);
+    irq_enable();
+
+    if (bootmem_cmdline_get(&boot_memory, "ktest.fault", arg, sizeof(arg))) {
+        arch_selftest_fault(arg);
+        panic("ktest.fault=%s: unknown fault kind", arg);
+    }
+    const char *filter = bootmem_cmdline_get(&boot_memory, "ktest", arg, sizeof(arg));
+    if (filter) {
+        unsigned failures = ktest_run_all(filter);
+        arch_debug_exit(failures ? 1 : 0);
+        arch_halt();
+    }
+    kprintf("Weft ready.\n");
+    for (;;)
+        cpu_wait_irq();
+}

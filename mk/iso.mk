@@ -1,0 +1,35 @@
+# GRUB boot images of the same kernel (Multiboot2), for BIOS and UEFI:
+#   $(BUILD)/weft.iso        boots to the ready banner
+#   $(BUILD)/weft-test.iso   boots with "ktest" (the self-tests), used by check-iso
+ISO      := $(BUILD)/weft.iso
+ISO_TEST := $(BUILD)/weft-test.iso
+
+define make_iso
+	@rm -rf $(BUILD)/iso-$(2) && mkdir -p $(BUILD)/iso-$(2)/boot/grub
+	@cp $(KERNEL) $(BUILD)/iso-$(2)/boot/weft.elf
+	@sed 's|@CMDLINE@|$(3)|' tools/grub.cfg.in > $(BUILD)/iso-$(2)/boot/grub/grub.cfg
+	@echo "  ISO     $(1)"
+	@grub-mkrescue -o $(1) $(BUILD)/iso-$(2) >$(BUILD)/iso-$(2).log 2>&1 || \
+	    { cat $(BUILD)/iso-$(2).log; exit 1; }
+endef
+
+$(ISO): $(KERNEL) tools/grub.cfg.in $(DEPS_STAMP)
+	$(call make_iso,$@,plain,)
+$(ISO_TEST): $(KERNEL) tools/grub.cfg.in $(DEPS_STAMP)
+	$(call make_iso,$@,test,ktest ktest.mem=256 ktest.memslack=16)
+
+.PHONY: iso check-iso run-iso
+iso: $(ISO)
+
+run-iso: $(ISO)
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -cdrom $(ISO) $(if $(UEFI),-bios $(OVMF_CODE))
+
+# The same self-tests through GRUB, under SeaBIOS and under UEFI (OVMF).
+check-iso: $(ISO_TEST)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-grub-bios --log $(BUILD)/grub-bios.log \
+	    --exit-code 1 --expect 'boot: protocol multiboot2' \
+	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -cdrom $(ISO_TEST)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-grub-uefi --log $(BUILD)/grub-uefi.log \
+	    --exit-code 1 --expect 'boot: protocol multiboot2' \
+	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -cdrom $(ISO_TEST) \
+	    -bios $(OVMF_CODE)
