@@ -23,6 +23,7 @@ $(error CLUSTER_ORDER=$(CLUSTER_ORDER) must be an integer from 0 to 6)
 endif
 
 .DEFAULT_GOAL := all
+.SECONDEXPANSION:
 
 include mk/config.mk
 include mk/arch-$(ARCH).mk
@@ -30,6 +31,7 @@ include mk/kernel.mk
 include mk/host.mk
 include mk/test.mk
 include mk/iso.mk
+include mk/fuzz.mk
 # Fragments owned by subsystems (ABI generator, benchmarks, ...).
 include $(sort $(wildcard mk/extra/*.mk))
 

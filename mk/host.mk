@@ -33,5 +33,9 @@ $(foreach t,$(HOST_TESTS),$(foreach o,$(or $(HOST_ORDERS_$(t)),4),\
 .PHONY: check-host
 check-host: $(DEPS_STAMP) $(HOST_BINS)
 	@set -e; for t in $(HOST_BINS); do \
-	    echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t --jobs 2 -q || exit 1; \
+	    log=$$t.log; \
+	    if ! ASAN_OPTIONS=detect_leaks=1 $$t --jobs 2 >$$log 2>&1; then cat $$log; exit 1; fi; \
+	    syn=$$(grep 'Synthesis:' $$log | tail -1); echo "$$t: $${syn#*Synthesis: }"; \
+	    if [ -n "$(RESULTS)" ]; then echo "$$syn" | awk -v n="host:$${t#build/host/}" \
+	        '{for(i=1;i<=NF;i++){if($$i=="Passing:")p=$$(i+1); if($$i=="Failing:")f=$$(i+1); if($$i=="Crashing:")c=$$(i+1)} print n, p, f+c}' >> $(RESULTS); fi; \
 	done; echo "host tests: all $(words $(HOST_BINS)) binaries passed"

@@ -88,3 +88,9 @@ format-check:
 .PHONY: clean
 clean:
 	rm -rf build
+
+# The `make debug` workflow, exercised with gdb in batch mode.
+.PHONY: check-debug
+check-debug: $(KERNEL) $(DEPS_STAMP)
+	@RESULTS=$(RESULTS) tests/system/gdb-attach.sh $(BUILD) $(QEMU) $(QEMU_BASE) -m 64M -kernel $(KERNEL)
+CHECK_TARGETS += check-debug
