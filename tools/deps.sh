@@ -15,6 +15,8 @@ PACKAGES=(
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf   # make iso, UEFI boot test
     cpio                                     # initramfs
     libcriterion-dev                         # host unit tests
+    libclang-rt-14-dev                       # sanitizer and libFuzzer runtimes
+    git                                      # make format-check lists tracked files
     gnuplot-nox                              # benchmark plots
     gdb                                      # make debug
 )
