@@ -265,6 +265,17 @@ class TestOptions(TempDirCase):
         # Without --exit-code the status is not judged.
         self.assertEqual(harness(cmd=cmd).rc, 0)
 
+    def test_quick_exit_is_never_taken_for_a_kill(self):
+        # The console reaches EOF a moment before the process can be reaped;
+        # the harness must wait for the real status rather than kill it.
+        # The second command closes the console well before it exits.
+        quick = ["sh", "-c", "echo 1..2; echo ok 1; exit 3"]
+        late = ["sh", "-c", "echo 1..2; echo ok 1; exec >&-; sleep 0.3; exit 3"]
+        for cmd in [quick] * 4 + [late]:
+            r = harness("--exit-code", "3", cmd=cmd)
+            self.assertEqual(r.summary(), (1, 1), r.out)
+            self.assertRegex(r.failures()[0], r"exited with status 3 after 1 of 2")
+
     def test_log_and_verbose(self):
         log = self.tmp / "serial.log"
         text = "boot line\r\n1..1\r\nok 1 - a\r\n"
