@@ -51,4 +51,4 @@ help:
 	@echo "  format-check   fail if any source is not clang-formatted"
 	@echo "  deps           install build/run/test dependencies (tools/deps.sh)"
 	@echo "  clean          remove build/"
-	@$(foreach t,$(EXTRA_HELP),echo "  $(t)";)
+	@printf '  %s\n' $(EXTRA_HELP)

@@ -5,6 +5,7 @@
  * is what broke, and the IDT pointing every vector at traps.S.
  */
 #include "arch.h"
+#include "arch/context.h"
 #include "arch/trap.h"
 #include "kprintf.h"
 #include "lib/string.h"
@@ -45,10 +46,50 @@ static uint64_t gdt[8] __aligned(16);
 static struct tss tss __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
-/* Kernel stack used on entry from user mode (threads issue replaces it per thread). */
+/* The boot CPU's kernel stack: every entry from user mode runs on it. */
 static uint8_t kstack0[16384] __aligned(16);
 
 extern const char trap_stubs[], trap_stubs_end[];
+extern const char syscall_entry[];
+
+/* The boot CPU's per-CPU block (arch/context.h), reached through %gs. */
+struct percpu cpu0;
+
+#define MSR_STAR           0xc0000081u
+#define MSR_LSTAR          0xc0000082u
+#define MSR_SFMASK         0xc0000084u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define EFER_SCE           (1ull << 0)
+#define CR0_MP             (1ull << 1)
+#define CR0_EM             (1ull << 2)
+#define CR0_TS             (1ull << 3)
+#define CR4_OSFXSR         (1ull << 9)
+#define CR4_OSXMMEXCPT     (1ull << 10)
+
+/* syscall enters at syscall_entry with IF, TF, DF, AC and NT cleared; sysret
+ * returns to the user code and data selectors that follow GDT_UCODE32. */
+static void syscall_init(void)
+{
+    static_assert(GDT_UDATA == GDT_UCODE32 + 8 && GDT_UCODE == GDT_UCODE32 + 16,
+                  "sysret needs user data and code right after the 32-bit code selector");
+    wrmsr(MSR_STAR, ((uint64_t)(GDT_UCODE32 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+    wrmsr(MSR_SFMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    cpu0.kernel_rsp = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu0);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    /* SSE for user threads; the kernel itself never uses it. */
+    write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
+void cpu_set_rsp0(uint64_t rsp0);
+void cpu_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
 
 static void read_features(void)
 {
@@ -126,6 +167,7 @@ void arch_cpu_init(void)
     read_features();
     gdt_init();
     idt_init();
+    syscall_init();
     pic_remap_and_mask();
     kprintf("cpu: nx=%d smep=%d smap=%d pdpe1gb=%d apic=%d\n", cpu_features.nx, cpu_features.smep,
             cpu_features.smap, cpu_features.pdpe1gb, cpu_features.apic);

@@ -151,7 +151,6 @@ void trap_report(const struct trap_frame *tf)
     arch_backtrace(tf->rbp, tf->rip);
 }
 
-void trap_dispatch(struct trap_frame *tf);
 void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector >= 32) {

@@ -3,8 +3,10 @@
  * trap_stubs + 16 * vector. Each pushes a zero error code where the CPU does
  * not push one, then the vector number, and joins trap_common, which saves
  * the general registers into a struct trap_frame and calls trap_dispatch.
- * (User-mode entry, with swapgs, comes with the threads issue.)
+ * Entries from user mode go to arch_user_trap on the CPU's kernel stack.
  */
+#include "arch/context.h"
+
     .text
     .balign 16
     .globl trap_stubs
@@ -42,6 +44,8 @@ trap_common:
     pushq %r15
     cld
     movq %rsp, %rdi
+    testb $3, 18*8(%rsp)        /* CS of the interrupted code: from user mode? */
+    jnz from_user
     /* Make the interrupted frame the caller of trap_dispatch in backtraces. */
     movq 17*8(%rsp), %rax
     pushq %rax
@@ -66,3 +70,26 @@ trap_common:
     popq %rax
     addq $16, %rsp
     iretq
+
+/*
+ * From user mode the CPU pushed the frame at TSS.rsp0, the top of the current
+ * thread's context, so the registers are already where they belong: take the
+ * kernel's %gs and stack and hand the context over. (NMI, #DF and #MC arrive on
+ * their IST stacks and are reported like kernel exceptions.)
+ */
+from_user:
+    swapgs
+    movq 15*8(%rsp), %rax       /* vector */
+    cmpq $2, %rax
+    je ist_from_user
+    cmpq $8, %rax
+    je ist_from_user
+    cmpq $18, %rax
+    je ist_from_user
+    movq %gs:PERCPU_KERNEL_RSP, %rsp
+    xorl %ebp, %ebp
+    call arch_user_trap
+    ud2
+ist_from_user:
+    call trap_dispatch
+    ud2

@@ -33,6 +33,10 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn);
  * backtrace). */
 void trap_report(const struct trap_frame *tf);
 
+/* Handles a trap frame: interrupts to their handler; exceptions are reported
+ * and stop the machine (kernel-mode faults are kernel bugs). */
+void trap_dispatch(struct trap_frame *tf);
+
 /* Timer internals shared by the APIC and PIT code. */
 void timer_tick(void);
 void pic_remap_and_mask(void);

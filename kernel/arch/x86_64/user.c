@@ -1,0 +1,109 @@
+/*
+ * User-mode contexts on x86_64 (see arch/context.h for the design).
+ *
+ * Everything a thread's context holds may have been written by userspace or by
+ * a handler acting on its behalf (TCB register writes, fault replies), so
+ * arch_exit_to_user sanitizes before leaving: the flags are forced to user
+ * values (interrupts on, no IOPL, no NT/VM), the segments to the user ones, and
+ * a non-canonical return address is never handed to sysret or iret (either
+ * would fault in ring 0); it becomes a #GP delivered to the thread instead.
+ */
+#include "arch.h"
+#include "arch/context.h"
+#include "lib/string.h"
+#include "panic.h"
+
+#define SEL_UCODE        (GDT_UCODE | 3)
+#define SEL_UDATA        (GDT_UDATA | 3)
+#define RFLAGS_IF        0x200ull
+#define RFLAGS_USER_MASK 0x240dd5ull /* CF PF AF ZF SF TF DF OF AC ID */
+
+void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
+void cpu_set_rsp0(uint64_t rsp0);
+extern struct percpu cpu0;
+
+void arch_context_init(struct arch_context *ctx, vaddr_t entry, vaddr_t stack)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->regs.rip = entry;
+    ctx->regs.rsp = stack;
+    ctx->regs.rflags = RFLAGS_IF | 0x2;
+    ctx->regs.cs = SEL_UCODE;
+    ctx->regs.ss = SEL_UDATA;
+    /* FXSAVE image of a reset FPU: FCW 0x37f (all exceptions masked), MXCSR 0x1f80. */
+    ctx->fpu[0] = 0x7f;
+    ctx->fpu[1] = 0x03;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(&ctx->fpu[24], &mxcsr, 4);
+}
+
+void arch_context_activate(struct arch_context *ctx)
+{
+    uint64_t top = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    cpu0.regs_top = top;
+    cpu0.current = ctx;
+    cpu_set_rsp0(top);
+}
+
+void arch_fpu_save(struct arch_context *ctx)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(ctx->fpu));
+}
+
+void arch_fpu_restore(const struct arch_context *ctx)
+{
+    __asm__ volatile("fxrstor64 %0" : : "m"(ctx->fpu));
+}
+
+void arch_exit_to_user(struct arch_context *ctx)
+{
+    struct trap_frame *tf = &ctx->regs;
+    if (!arch_user_canonical(tf->rip)) {
+        /* Deliver the fault the hardware would have raised at the bad target. */
+        tf->vector = 13;
+        tf->error = 0;
+        arch_user_entry(ctx);
+    }
+    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
+    tf->cs = SEL_UCODE;
+    tf->ss = SEL_UDATA;
+    arch_context_activate(ctx);
+    arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
+}
+
+/* Entry from user mode by a trap (traps.S): interrupts are serviced and the
+ * thread resumed; exceptions go to arch_user_entry. */
+void arch_user_trap(struct arch_context *ctx);
+void arch_user_trap(struct arch_context *ctx)
+{
+    if (ctx->regs.vector >= 32) {
+        trap_dispatch(&ctx->regs);
+        arch_exit_to_user(ctx);
+    }
+    if (ctx->regs.vector == 14)
+        ctx->fault_addr = read_cr2();
+    arch_user_entry(ctx);
+}
+
+/*
+ * The self-test scaffold (until threads and the scheduler exist): the entry
+ * hook saves the FPU state and returns to the arch_user_run caller.
+ */
+extern uint64_t user_run_rsp;
+__noreturn void arch_user_run_return(uint64_t vector);
+void arch_user_run_enter(struct arch_context *ctx);
+
+void arch_user_run_enter(struct arch_context *ctx)
+{
+    arch_fpu_restore(ctx);
+    arch_exit_to_user(ctx);
+}
+
+void arch_user_entry(struct arch_context *ctx)
+{
+    if (!user_run_rsp)
+        panic("entry from user mode (vector %lu at %p) with no thread to handle it",
+              (unsigned long)ctx->regs.vector, (void *)ctx->regs.rip);
+    arch_fpu_save(ctx);
+    arch_user_run_return(ctx->regs.vector);
+}

@@ -1,0 +1,136 @@
+/*
+ * User-mode entry and exit on x86_64 (see arch/context.h).
+ *
+ * syscall: the CPU leaves the return address in %rcx and the flags in %r11 and
+ * does not switch stacks. The entry swaps to the kernel's %gs, parks the user
+ * stack pointer, and builds a struct trap_frame (in the same layout a trap from
+ * user mode produces) at the top of the current thread's context, then switches
+ * to the CPU's kernel stack and calls arch_user_entry(ctx).
+ *
+ * Exit: sysretq when the frame came from syscall and its %rip is a canonical
+ * user address (sysret with a non-canonical %rcx faults in ring 0 on Intel CPUs),
+ * iretq otherwise. arch_exit_to_user (user.c) has already sanitized the frame.
+ */
+#include "arch/context.h"
+
+#define SEL_UCODE 0x2b /* GDT_UCODE | 3 */
+#define SEL_UDATA 0x23 /* GDT_UDATA | 3 */
+
+    .text
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:PERCPU_USER_RSP
+    movq %gs:PERCPU_REGS_TOP, %rsp
+    pushq $SEL_UDATA
+    pushq %gs:PERCPU_USER_RSP
+    pushq %r11
+    pushq $SEL_UCODE
+    pushq %rcx
+    pushq $0
+    pushq $VEC_SYSCALL
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, %rdi
+    movq %gs:PERCPU_KERNEL_RSP, %rsp
+    xorl %ebp, %ebp
+    call arch_user_entry
+    ud2
+
+/* void arch_exit_frame(struct trap_frame *tf, bool use_sysret) */
+    .globl arch_exit_frame
+arch_exit_frame:
+    cli
+    movq %rdi, %rsp
+    testl %esi, %esi
+    jz 1f
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11           /* overwritten below with the flags */
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx           /* overwritten below with the return address */
+    popq %rbx
+    popq %rax
+    movq 2*8(%rsp), %rcx    /* rip (after vector, error) */
+    movq 4*8(%rsp), %r11    /* rflags */
+    movq 5*8(%rsp), %rsp    /* user stack: nothing of the kernel's is used after this */
+    swapgs
+    sysretq
+1:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    swapgs
+    iretq
+
+/*
+ * Self-test scaffold: uint64_t arch_user_run(struct arch_context *ctx) saves the
+ * caller's callee-saved registers and stack, then enters user mode;
+ * arch_user_run_return(vector) (called on the kernel stack by the entry hook)
+ * resumes the caller as if arch_user_run had returned vector.
+ */
+    .globl arch_user_run
+arch_user_run:
+    pushq %rbp
+    movq %rsp, %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    movq %rsp, user_run_rsp(%rip)
+    call arch_user_run_enter
+    ud2
+
+    .globl arch_user_run_return
+arch_user_run_return:
+    movq user_run_rsp(%rip), %rsp
+    movq $0, user_run_rsp(%rip)
+    movq %rdi, %rax
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .bss
+    .balign 8
+    .globl user_run_rsp
+user_run_rsp: .quad 0
