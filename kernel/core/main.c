@@ -1,6 +1,7 @@
 /*
  * The generic boot sequence: console banner, boot memory description, CPU
- * tables, the final address space, the physical memory manager, the timer;
+ * tables, the final address space, the physical memory manager (which takes
+ * every usable range left after the page tables were built), the timer;
  * then either the self-tests (command line "ktest") or the ready banner.
  */
 #include "arch.h"
@@ -8,6 +9,7 @@
 #include "core/boot.h"
 #include "kprintf.h"
 #include "ktest.h"
+#include "mm/pmm.h"
 #include "panic.h"
 
 #define TICK_HZ 100
@@ -33,6 +35,7 @@ void kernel_main(const char *boot_error)
 
     arch_cpu_init();
     arch_mmu_init(&boot_memory);
+    mm_boot_init(&boot_memory);
 
     char arg[64];
     bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
