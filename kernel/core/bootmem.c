@@ -13,6 +13,7 @@
 #include "config.h"
 #include "kprintf.h"
 #include "lib/string.h"
+#include "panic.h"
 
 void bootmem_init(struct bootmem *bm)
 {
@@ -153,6 +154,8 @@ bool bootmem_add_module(struct bootmem *bm, paddr_t base, paddr_t size, const ch
 
 paddr_t bootmem_alloc_early(struct bootmem *bm, paddr_t size, paddr_t align, paddr_t limit)
 {
+    if (bm->sealed)
+        panic("bootmem_alloc_early after the PMM took the usable RAM");
     if (size == 0 || !IS_ALIGNED(size, PAGE_SIZE) || !IS_POW2(align))
         return 0;
     for (unsigned i = bm->n; i-- > 0;) {
@@ -170,6 +173,11 @@ paddr_t bootmem_alloc_early(struct bootmem *bm, paddr_t size, paddr_t align, pad
         return at;
     }
     return 0;
+}
+
+void bootmem_seal(struct bootmem *bm)
+{
+    bm->sealed = true;
 }
 
 paddr_t bootmem_total(const struct bootmem *bm, enum bootmem_type type)

@@ -36,6 +36,7 @@ void kernel_main(const char *boot_error)
     arch_cpu_init();
     arch_mmu_init(&boot_memory);
     mm_boot_init(&boot_memory);
+    bootmem_seal(&boot_memory);
 
     char arg[64];
     bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';

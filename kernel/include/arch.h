@@ -27,7 +27,9 @@ void arch_cpu_init(void);
 /* Builds the kernel's final address space: the direct map of every RAM region in
  * bm and the kernel image with W^X permissions; switches to it and turns on the
  * protections the CPU has (NX, SMEP, SMAP). Page-table pages come from
- * bootmem_alloc_early(). Panics (with the reason) if RAM cannot be mapped. */
+ * bootmem_alloc_early(), including a small reserve for later arch_mmio_map
+ * calls, so that nothing here takes memory once the PMM owns it. Panics (with
+ * the reason) if RAM cannot be mapped. */
 void arch_mmu_init(struct bootmem *bm);
 
 /* Maps size bytes of device memory at physical pa uncached; returns the kernel

@@ -6,6 +6,7 @@
  * describe exactly the model's pages.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,4 +158,13 @@ Test(bootmem, cmdline)
     cr_assert_null(bootmem_cmdline_get(&bm, "time", buf, sizeof(buf)));
     cr_assert_null(bootmem_cmdline_get(&bm, "loud", buf, sizeof(buf)));
     cr_assert_str_eq(bootmem_cmdline_get(&bm, "quiet", buf, sizeof(buf)), "");
+}
+
+Test(bootmem, early_alloc_after_seal_is_a_kernel_bug, .signal = SIGABRT)
+{
+    static struct bootmem bm;
+    bootmem_init(&bm);
+    bootmem_add_firmware(&bm, 0x100000, 0x100000, BOOTMEM_USABLE);
+    bootmem_seal(&bm);
+    bootmem_alloc_early(&bm, 0x1000, 0x1000, ~0ull);
 }

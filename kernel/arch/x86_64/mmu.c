@@ -36,9 +36,25 @@ static pte_t *table(paddr_t pa)
     return phys_to_virt(pa);
 }
 
+/* Page-table pages for boot-time device mappings made after the PMM owns the
+ * free RAM (arch_mmio_map): taken from boot memory before the hand-off. */
+#define PT_RESERVE 8
+static paddr_t pt_reserve[PT_RESERVE];
+static unsigned pt_reserve_left;
+static bool pt_from_reserve;
+
 static paddr_t alloc_table(void)
 {
-    paddr_t pa = bootmem_alloc_early(pt_source, PAGE_SIZE, PAGE_SIZE, GIB(4));
+    paddr_t pa;
+    if (pt_from_reserve) {
+        if (!pt_reserve_left)
+            panic("mmu: the %u reserved page-table pages for boot-time device mappings are "
+                  "used up",
+                  PT_RESERVE);
+        pa = pt_reserve[--pt_reserve_left];
+    } else {
+        pa = bootmem_alloc_early(pt_source, PAGE_SIZE, PAGE_SIZE, GIB(4));
+    }
     if (!pa)
         panic("mmu: out of memory for page tables");
     memset(table(pa), 0, PAGE_SIZE);
@@ -164,6 +180,10 @@ void arch_mmu_init(struct bootmem *bm)
         else
             map_range(DIRECT_MAP_BASE + base, base, end - base, MAP_W, cpu_features.pdpe1gb);
     }
+
+    for (pt_reserve_left = 0; pt_reserve_left < PT_RESERVE; pt_reserve_left++)
+        pt_reserve[pt_reserve_left] = alloc_table();
+    pt_from_reserve = true;
 
     write_cr3(kernel_root);
     uint64_t cr4 = read_cr4() | CR4_PGE;

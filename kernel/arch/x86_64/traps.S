@@ -6,6 +6,7 @@
  * Entries from user mode go to arch_user_trap on the CPU's kernel stack.
  */
 #include "arch/context.h"
+#include "arch/regs_asm.h"
 
     .text
     .balign 16
@@ -27,21 +28,7 @@ trap_stubs:
 trap_stubs_end:
 
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     cld
     movq %rsp, %rdi
     testb $3, 18*8(%rsp)        /* CS of the interrupted code: from user mode? */
@@ -53,21 +40,7 @@ trap_common:
     movq %rsp, %rbp
     call trap_dispatch
     addq $16, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp
     iretq
 

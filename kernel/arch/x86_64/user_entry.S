@@ -12,6 +12,7 @@
  * iretq otherwise. arch_exit_to_user (user.c) has already sanitized the frame.
  */
 #include "arch/context.h"
+#include "arch/regs_asm.h"
 
 #define SEL_UCODE 0x2b /* GDT_UCODE | 3 */
 #define SEL_UDATA 0x23 /* GDT_UDATA | 3 */
@@ -29,21 +30,7 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq $VEC_SYSCALL
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq %rsp, %rdi
     movq %gs:PERCPU_KERNEL_RSP, %rsp
     xorl %ebp, %ebp
@@ -56,43 +43,14 @@ arch_exit_frame:
     cli
     movq %rdi, %rsp
     testl %esi, %esi
+    POP_GPRS            /* pops leave the flags alone */
     jz 1f
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11           /* overwritten below with the flags */
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx           /* overwritten below with the return address */
-    popq %rbx
-    popq %rax
     movq 2*8(%rsp), %rcx    /* rip (after vector, error) */
     movq 4*8(%rsp), %r11    /* rflags */
     movq 5*8(%rsp), %rsp    /* user stack: nothing of the kernel's is used after this */
     swapgs
     sysretq
-1:  popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
+1:  addq $16, %rsp
     swapgs
     iretq
 

@@ -49,6 +49,7 @@ struct bootmem {
     char cmdline[BOOTMEM_CMDLINE_MAX];
     const char *protocol; /* "pvh", "multiboot2" */
     bool overflow;        /* a region or module did not fit: boot must stop */
+    bool sealed;          /* the PMM owns the usable ranges: no more early allocation */
 };
 
 /* Empties bm. */
@@ -68,8 +69,12 @@ bool bootmem_add_module(struct bootmem *bm, paddr_t base, paddr_t size, const ch
 
 /* Takes size bytes (a multiple of the MMU page) aligned to align from the highest
  * usable range below limit, marks them BOOTMEM_EARLY and returns the physical
- * address, or 0 if nothing fits. */
+ * address, or 0 if nothing fits. Panics once bm is sealed (a kernel bug: that
+ * memory belongs to the PMM). */
 paddr_t bootmem_alloc_early(struct bootmem *bm, paddr_t size, paddr_t align, paddr_t limit);
+
+/* Marks the hand-off of the usable ranges to the PMM (see bootmem_alloc_early). */
+void bootmem_seal(struct bootmem *bm);
 
 /* Sum of the sizes of regions of the given type. */
 paddr_t bootmem_total(const struct bootmem *bm, enum bootmem_type type);

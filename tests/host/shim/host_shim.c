@@ -30,15 +30,3 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     abort();
 }
-
-/* The host C library (glibc 2.36) lacks strlcpy; same contract as kernel/lib/string.c. */
-size_t strlcpy(char *d, const char *s, size_t n)
-{
-    size_t len = strlen(s);
-    if (n) {
-        size_t k = len < n - 1 ? len : n - 1;
-        memcpy(d, s, k);
-        d[k] = 0;
-    }
-    return len;
-}
