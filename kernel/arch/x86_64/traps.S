@@ -6,7 +6,7 @@
  * Entries from user mode go to arch_user_trap on the CPU's kernel stack.
  */
 #include "arch/context.h"
-#include "arch/regs_asm.h"
+#include "arch/regs.inc"
 
     .text
     .balign 16

@@ -12,7 +12,7 @@
  * iretq otherwise. arch_exit_to_user (user.c) has already sanitized the frame.
  */
 #include "arch/context.h"
-#include "arch/regs_asm.h"
+#include "arch/regs.inc"
 
 #define SEL_UCODE 0x2b /* GDT_UCODE | 3 */
 #define SEL_UDATA 0x23 /* GDT_UDATA | 3 */
