@@ -1,0 +1,66 @@
+/*
+ * Invocation dispatch: the generic checks of the decode table, then the object's
+ * decoder (the contract is in cap/invoke.h).
+ */
+#include "cap/invoke.h"
+
+enum wf_error inv_fail(struct invocation *inv, enum wf_error e, unsigned n, wf_word_t d0,
+                       wf_word_t d1, wf_word_t d2, wf_word_t d3)
+{
+    const wf_word_t d[4] = {d0, d1, d2, d3};
+    assert(n <= 4 && e != WF_ERR_OK);
+    for (unsigned i = 0; i < n; i++)
+        inv->reply[i] = d[i];
+    inv->nreply = n;
+    return e;
+}
+
+enum wf_error inv_fail_range(struct invocation *inv, unsigned arg, wf_word_t min, wf_word_t max)
+{
+    return inv_fail(inv, WF_ERR_RANGE_ERROR, 3, arg, min, max, 0);
+}
+
+enum wf_error inv_fail_lookup(struct invocation *inv, wf_word_t root, const struct lookup_ret *lr)
+{
+    return inv_fail(inv, WF_ERR_FAILED_LOOKUP, 4, root, lr->fault, lr->level, lr->bits_left);
+}
+
+enum wf_error inv_lookup_path(struct invocation *inv, struct cap root, wf_word_t root_id,
+                              unsigned index_arg, unsigned depth_arg, struct slot **out)
+{
+    wf_word_t depth = inv->args[depth_arg];
+    if (depth < 1 || depth > 64)
+        return inv_fail_range(inv, depth_arg, 1, 64);
+    struct lookup_ret lr = cspace_lookup_slot(root, inv->args[index_arg], (unsigned)depth);
+    if (!lr.slot)
+        return inv_fail_lookup(inv, root_id, &lr);
+    *out = lr.slot;
+    return WF_ERR_OK;
+}
+
+enum wf_error cap_invoke(struct invocation *inv)
+{
+    inv->nreply = 0;
+    struct cap c = inv->slot->cap;
+    if (cap_is_null(c) || cap_type(c) == CAP_ZOMBIE)
+        return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);
+    if (inv->label > WF_LABEL_MAX)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    const struct decode_entry *e = &decode_table[inv->label];
+    if (!e->decode || e->object != cap_type(c))
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    if (inv->nargs < e->nwords || inv->ncaps < e->ncaps)
+        return inv_fail(inv, WF_ERR_TRUNCATED_MESSAGE, 2, e->nwords, e->ncaps, 0, 0);
+    for (unsigned i = 0; i < e->ncaps; i++) {
+        struct cap x = inv->caps[i]->cap;
+        bool bad = cap_is_null(x) || cap_type(x) == CAP_ZOMBIE ||
+                   (e->cap_type[i] && cap_type(x) != e->cap_type[i]) ||
+                   (e->cap_rights[i] & ~cap_rights(x));
+        if (bad)
+            return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, i, 0, 0, 0);
+    }
+    enum wf_error r = e->decode(inv);
+    if (r == WF_ERR_OK)
+        inv->nreply = e->nresults;
+    return r;
+}

@@ -1,0 +1,42 @@
+/*
+ * Kernel objects by type: sizes, creation from untyped memory, finalization.
+ *
+ * One object type, one file (kernel/obj/<type>.c); this interface is what the
+ * capability core needs of all of them, dispatched on the type (seL4's
+ * objecttype.c). Object memory always comes from an Untyped: a Retype hands each
+ * new object zeroed, size-aligned memory inside the untyped's range.
+ */
+#ifndef WEFT_OBJ_OBJECT_H
+#define WEFT_OBJ_OBJECT_H
+
+#include "cap/cap.h"
+#include "weft/errors.h"
+
+struct reaper;
+
+/* True for the object types Untyped_Retype can create. */
+bool object_type_valid(uint64_t type);
+
+/* Checks the size argument of a Retype of type: WF_ERR_OK, or WF_ERR_RANGE_ERROR
+ * with *min and *max set to the allowed range. Fixed-size types ignore it. */
+enum wf_error object_check_size(uint64_t type, uint64_t size_bits, uint64_t *min, uint64_t *max);
+
+/* log2 of the bytes an object of type takes, given Retype's (checked) size_bits. */
+unsigned object_size_bits(uint64_t type, unsigned size_bits);
+
+/* Sets up a new object of type in the zeroed memory at physical address pa (size-
+ * aligned, inside a RAM untyped unless type is Untyped) and returns its original
+ * cap, with all rights and no badge. */
+struct cap object_create(uint64_t type, unsigned size_bits, paddr_t pa, bool device);
+
+/* True for caps to objects that hold caps of their own (CNode, TCB): deleting the
+ * last one takes a zombie (cap/delete.h). */
+bool object_holds_slots(struct cap c);
+
+/* Called once when the last cap c to an object is deleted: releases what the
+ * object holds besides caps (queued threads, bindings) and, for a TCB, hands its
+ * pending deletions to r. For a CNode or TCB it runs before the zombie empties
+ * the object's slots. O(1). */
+void object_finalize(struct cap c, struct reaper *r);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * Dispatch on object type: sizes, creation, finalization (obj/object.h).
+ *
+ * Sizes are fixed by the ABI (abi/weft.def): each object takes 2^bits bytes and
+ * is aligned to them, so Retype's arithmetic is in powers of two only and an
+ * object never straddles an alignment boundary of its own size.
+ */
+#include "obj/object.h"
+
+#include "arch/memlayout.h"
+#include "obj/endpoint.h"
+#include "obj/notification.h"
+#include "obj/reply.h"
+#include "obj/tcb.h"
+
+bool object_type_valid(uint64_t type)
+{
+    switch (type) {
+    case WF_OBJ_UNTYPED:
+    case WF_OBJ_CNODE:
+    case WF_OBJ_TCB:
+    case WF_OBJ_ENDPOINT:
+    case WF_OBJ_NOTIFICATION:
+    case WF_OBJ_REPLY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+enum wf_error object_check_size(uint64_t type, uint64_t size_bits, uint64_t *min, uint64_t *max)
+{
+    if (type == WF_OBJ_UNTYPED) {
+        *min = WF_UNTYPED_MIN_BITS;
+        *max = WF_UNTYPED_MAX_BITS;
+    } else if (type == WF_OBJ_CNODE) {
+        *min = WF_CNODE_RADIX_MIN;
+        *max = WF_CNODE_RADIX_MAX;
+    } else {
+        return WF_ERR_OK;
+    }
+    return size_bits < *min || size_bits > *max ? WF_ERR_RANGE_ERROR : WF_ERR_OK;
+}
+
+unsigned object_size_bits(uint64_t type, unsigned size_bits)
+{
+    switch (type) {
+    case WF_OBJ_UNTYPED:
+        return size_bits;
+    case WF_OBJ_CNODE:
+        return size_bits + WF_SLOT_BITS;
+    case WF_OBJ_TCB:
+        return WF_TCB_BITS;
+    case WF_OBJ_ENDPOINT:
+        return WF_ENDPOINT_BITS;
+    case WF_OBJ_NOTIFICATION:
+        return WF_NOTIFICATION_BITS;
+    case WF_OBJ_REPLY:
+        return WF_REPLY_BITS;
+    default:
+        panic("object_size_bits: type %llu", (unsigned long long)type);
+    }
+}
+
+struct cap object_create(uint64_t type, unsigned size_bits, paddr_t pa, bool device)
+{
+    if (type == WF_OBJ_UNTYPED)
+        return cap_untyped_new(pa, size_bits, device, 0);
+    assert(!device);
+    void *obj = phys_to_virt(pa);
+    switch (type) {
+    case WF_OBJ_CNODE:
+        return cap_cnode_new(obj, size_bits, 0, 0);
+    case WF_OBJ_TCB:
+        tcb_init(obj);
+        return cap_object_new(CAP_TCB, obj, WF_RIGHTS_ALL, 0);
+    case WF_OBJ_ENDPOINT:
+        return cap_object_new(CAP_ENDPOINT, obj, WF_RIGHTS_ALL, 0);
+    case WF_OBJ_NOTIFICATION:
+        return cap_object_new(CAP_NOTIFICATION, obj, WF_RIGHTS_ALL, 0);
+    case WF_OBJ_REPLY:
+        return cap_object_new(CAP_REPLY, obj, WF_RIGHTS_ALL, 0);
+    default:
+        panic("object_create: type %llu", (unsigned long long)type);
+    }
+}
+
+bool object_holds_slots(struct cap c)
+{
+    return cap_type(c) == CAP_CNODE || cap_type(c) == CAP_TCB;
+}
+
+void object_finalize(struct cap c, struct reaper *r)
+{
+    switch (cap_type(c)) {
+    case CAP_TCB:
+        tcb_finalize(cap_object(c), r);
+        break;
+    case CAP_ENDPOINT:
+        endpoint_finalize(cap_object(c));
+        break;
+    case CAP_NOTIFICATION:
+        notification_finalize(cap_object(c));
+        break;
+    case CAP_REPLY:
+        reply_finalize(cap_object(c));
+        break;
+    default: /* Untyped: its memory returns by reset; CNode: the zombie empties it. */
+        break;
+    }
+}
