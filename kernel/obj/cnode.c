@@ -32,7 +32,9 @@ enum wf_error cnode_apply_guard(struct cap c, uint64_t data, struct cap *out)
 }
 
 /* The cap derived from src by Copy (data_arg < 0) or Mint (data = args[data_arg]),
- * or the moved cap of Mutate (rights_arg < 0): *out on WF_ERR_OK. */
+ * or the moved cap of Mutate (rights_arg < 0): *out on WF_ERR_OK. Data 0 keeps an
+ * endpoint's or notification's badge; for a CNode cap the datum is always its new
+ * guard (0: none), as in seL4. */
 static enum wf_error derive(struct invocation *inv, struct cap src, int rights_arg, int data_arg,
                             struct cap *out)
 {
@@ -44,7 +46,7 @@ static enum wf_error derive(struct invocation *inv, struct cap src, int rights_a
         c = cap_mask_rights(c, rights);
     }
     uint64_t data = data_arg >= 0 ? inv->args[data_arg] : 0;
-    if (data == 0) {
+    if (data_arg < 0 || (data == 0 && cap_type(c) != CAP_CNODE)) {
         *out = c;
         return WF_ERR_OK;
     }

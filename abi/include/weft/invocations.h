@@ -43,8 +43,8 @@
 #define WF_CNODE_MOVE_NWORDS 4
 #define WF_CNODE_MOVE_NCAPS 1
 #define WF_CNODE_MOVE_NRESULTS 0
-/* CNode_Mutate: Move that also sets the guard of a CNode cap (data = WF_GUARD); for other
- * types data must be 0. */
+/* CNode_Mutate: Move that also sets the guard of a CNode cap (data = WF_GUARD, 0 for none);
+ * for other types data must be 0. */
 #define WF_LABEL_CNODE_MUTATE 0x13
 #define WF_CNODE_MUTATE_NWORDS 5
 #define WF_CNODE_MUTATE_NCAPS 1

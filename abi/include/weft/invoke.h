@@ -96,8 +96,8 @@ static inline enum wf_error wf_cnode_move(wf_cptr_t cnode, wf_word_t dest_index,
     return (enum wf_error)wf_call(cnode, WF_LABEL_CNODE_MOVE, words, 4, caps, 1, 0, 0);
 }
 
-/* CNode_Mutate: Move that also sets the guard of a CNode cap (data = WF_GUARD); for other
- * types data must be 0. Returns an enum wf_error. */
+/* CNode_Mutate: Move that also sets the guard of a CNode cap (data = WF_GUARD, 0 for none);
+ * for other types data must be 0. Returns an enum wf_error. */
 static inline enum wf_error wf_cnode_mutate(wf_cptr_t cnode, wf_word_t dest_index,
                                             wf_word_t dest_depth, wf_cptr_t src_root,
                                             wf_word_t src_index, wf_word_t src_depth,
