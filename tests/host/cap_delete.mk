@@ -1,0 +1,4 @@
+# Destroying objects that hold caps: nested, cyclic, interleaved, preempted.
+HOST_TESTS += cap_delete
+HOST_SRCS_cap_delete := $(CAP_CORE_SRCS)
+HOST_DEPS_cap_delete := tests/host/test_cap_world.h
