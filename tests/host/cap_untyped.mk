@@ -1,0 +1,4 @@
+# Untyped memory and Retype: placement, reset, errors, device memory, copies.
+HOST_TESTS += cap_untyped
+HOST_SRCS_cap_untyped := $(CAP_CORE_SRCS)
+HOST_DEPS_cap_untyped := tests/host/test_cap_world.h
