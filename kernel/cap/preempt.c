@@ -5,12 +5,10 @@
 #include "cap/preempt.h"
 
 static uint32_t budget_left = UINT32_MAX;
-static uint32_t budget_spent;
 
 void preempt_begin(uint32_t units)
 {
     budget_left = units ? units : 1;
-    budget_spent = 0;
 }
 
 bool preempt_point(void)
@@ -18,11 +16,5 @@ bool preempt_point(void)
     if (budget_left == 0)
         return true;
     budget_left--;
-    budget_spent++;
     return false;
-}
-
-uint32_t preempt_spent(void)
-{
-    return budget_spent;
 }

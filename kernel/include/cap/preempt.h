@@ -29,7 +29,4 @@ void preempt_begin(uint32_t units);
  * spent: the caller must not do the unit and returns WF_ERR_PREEMPTED. */
 bool preempt_point(void);
 
-/* Units spent since preempt_begin (for tests and statistics). */
-uint32_t preempt_spent(void);
-
 #endif
