@@ -3,3 +3,4 @@
 HOST_TESTS += cap_abi
 HOST_SRCS_cap_abi := $(CAP_CORE_SRCS)
 HOST_DEPS_cap_abi := tests/host/test_cap_world.h
+HOST_ORDERS_cap_abi := 0 4
