@@ -21,7 +21,7 @@
  * (REVOKE_FIRST); the copy becomes its child, and the source's watermark moves to
  * the top, so allocation continues through the copy only. Revoking the source
  * deletes the copy and everything made from it, and the source resets on its next
- * Retype (docs/decisions/023-untyped-copies.md).
+ * Retype (docs/decisions/023-untyped-copies-and-boot-watermark.md).
  *
  * Device untyped (MMIO) is never zeroed and makes only Untyped children until the
  * VM issue adds physical-memory VMOs.
