@@ -537,7 +537,7 @@ def gen_api_md(spec):
             "`tools/abigen.py` (C names in `abi/include/weft/`). The model behind it is in\n"
             "[capabilities.md](capabilities.md).\n\n")
     out += "## System calls\n\n"
-    out += (f"{w['doc']} Native numbers are `0x{w['base']:x}` + offset; `WF_SYS_IS_NATIVE(nr)` tests one.\n\n")
+    out += f"{w['doc']} `WF_SYS_IS_NATIVE(nr)` tests a number.\n\n"
     out += "| Name | Number | Description |\n|---|---|---|\n"
     for s in spec.syscalls:
         out += f"| `WF_SYS_{s['name']}` | `0x{w['base'] + s['offset']:x}` | {md_escape(s['doc'])} |\n"

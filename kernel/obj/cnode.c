@@ -174,24 +174,25 @@ enum wf_error cnode_decode_swap(struct invocation *inv)
     return WF_ERR_OK;
 }
 
-enum wf_error cnode_decode_delete(struct invocation *inv)
+/* Delete and Revoke: look up the one slot, then run op on it (preemptible). */
+static enum wf_error on_slot(struct invocation *inv, unsigned index_arg, unsigned depth_arg,
+                             enum wf_error (*op)(struct slot *, struct reaper *))
 {
     struct slot *s;
-    enum wf_error e = inv_lookup_path(inv, inv->slot->cap, WF_CAP_INVOKED, ARG_CNODE_DELETE_INDEX,
-                                      ARG_CNODE_DELETE_DEPTH, &s);
+    enum wf_error e =
+        inv_lookup_path(inv, inv->slot->cap, WF_CAP_INVOKED, index_arg, depth_arg, &s);
     if (e != WF_ERR_OK)
         return e;
 
-    return cap_delete(s, inv->reaper);
+    return op(s, inv->reaper);
+}
+
+enum wf_error cnode_decode_delete(struct invocation *inv)
+{
+    return on_slot(inv, ARG_CNODE_DELETE_INDEX, ARG_CNODE_DELETE_DEPTH, cap_delete);
 }
 
 enum wf_error cnode_decode_revoke(struct invocation *inv)
 {
-    struct slot *s;
-    enum wf_error e = inv_lookup_path(inv, inv->slot->cap, WF_CAP_INVOKED, ARG_CNODE_REVOKE_INDEX,
-                                      ARG_CNODE_REVOKE_DEPTH, &s);
-    if (e != WF_ERR_OK)
-        return e;
-
-    return cap_revoke(s, inv->reaper);
+    return on_slot(inv, ARG_CNODE_REVOKE_INDEX, ARG_CNODE_REVOKE_DEPTH, cap_revoke);
 }

@@ -16,8 +16,9 @@
 /* True when a syscall number register value is a native Weft system call. */
 #define WF_SYS_IS_NATIVE(nr) ((uint64_t)(nr) - WF_SYS_BASE < WF_SYS_WINDOW)
 
-/* Sends a message on a cap and waits for the reply. Every kernel-object invocation in this
- * file is a Call on the object's cap with the method's label. */
+/* Sends a message on a cap and waits for the reply. Every kernel-object invocation (the
+ * methods below) is a Call on the object's cap with the method's label as the message
+ * label. */
 #define WF_SYS_CALL (WF_SYS_BASE + 0x00)
 /* Sends a message on an endpoint cap; blocks until a receiver takes it. */
 #define WF_SYS_SEND (WF_SYS_BASE + 0x01)
