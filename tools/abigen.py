@@ -17,6 +17,8 @@ object type exists; every method fits the message limits) and writes:
   docs/api.md                      the reference table
 
 Usage: abigen.py [--spec abi/weft.def] [--out DIR]   (DIR defaults to the repo root)
+       abigen.py --list        the generated paths
+       abigen.py --self-test   checks that broken specs are refused
 
 Python 3 standard library only. Output is deterministic: the same spec gives the
 same bytes, so `make abi-check` can compare a fresh run with the committed files.
@@ -621,12 +623,82 @@ def outputs(spec):
     }
 
 
+# A minimal valid spec, and edits to it that the checker must refuse.
+SELF_TEST_BASE = """
+type word uint64_t "w"
+type cptr uint64_t "c"
+window 0x57460000 0x100 "w"
+syscall CALL 0 "c"
+error OK 0 "ok"
+error ILLEGAL_OPERATION 1 "i"
+error TRUNCATED_MESSAGE 2 "t"
+error INVALID_CAPABILITY 3 "c"
+error PREEMPTED 4 "p"
+const MSG_MAX_CAPS 1 "m"
+const REPLY_MAX_WORDS 1 "r"
+const GUARD_SIZE_BITS 6 "g"
+const CAP_INVOKED 0xffffffffffffffff "i"
+rights READ 0 "r"
+objtype THING 1 bits=4 "t"
+object Thing THING "t"
+  method Poke 1 "p"
+    arg x word "x"
+    cap y THING rights=READ "y"
+    result z "z"
+end
+"""
+
+SELF_TEST_BAD = [
+    ("duplicate label", "end\n", "  method Prod 1 \"p\"\nend\n"),
+    ("duplicate syscall number", "syscall CALL 0 \"c\"", "syscall CALL 0 \"c\"\nsyscall SEND 0 \"s\""),
+    ("syscall outside the window", "syscall CALL 0", "syscall CALL 0x100"),
+    ("missing documentation", "rights READ 0 \"r\"", "rights READ 0"),
+    ("unknown argument type", "arg x word", "arg x wrod"),
+    ("unknown cap type", "cap y THING", "cap y THIGN"),
+    ("unknown right", "rights=READ", "rights=RAED"),
+    ("unknown error", "    result z \"z\"", "    result z \"z\"\n    errors NOPE"),
+    ("too many caps", "    result z", "    cap y2 THING \"y\"\n    result z"),
+    ("too many results", "    result z \"z\"", "    result z \"z\"\n    result z2 \"z\""),
+    ("required error missing", "error PREEMPTED 4 \"p\"\n", ""),
+    ("unterminated object", "end\n", ""),
+    ("method outside an object", "object Thing THING \"t\"\n", ""),
+]
+
+
+def self_test():
+    """Checks that the parser accepts a minimal spec and refuses each broken one."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.def")
+
+        def try_parse(text):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return parse(path)
+
+        spec = try_parse(SELF_TEST_BASE)
+        files = outputs(spec)
+        assert "wf_thing_poke" in files["abi/include/weft/invoke.h"]
+        for what, old, new in SELF_TEST_BAD:
+            assert old in SELF_TEST_BASE, what
+            try:
+                try_parse(SELF_TEST_BASE.replace(old, new, 1))
+            except SpecError:
+                continue
+            raise AssertionError(f"self-test: a spec with {what} was accepted")
+    print(f"abigen self-test: 1 good and {len(SELF_TEST_BAD)} broken specs judged right")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default="abi/weft.def")
     ap.add_argument("--out", default=".")
     ap.add_argument("--list", action="store_true", help="print the generated paths and exit")
+    ap.add_argument("--self-test", action="store_true", help="check the spec checker and exit")
     a = ap.parse_args()
+    if a.self_test:
+        self_test()
+        return 0
     try:
         spec = parse(a.spec)
     except (SpecError, OSError) as e:

@@ -3,7 +3,8 @@
 # from it and committed.
 #
 #   make abi         regenerate them
-#   make abi-check   regenerate into a temporary folder and fail if any committed
+#   make abi-check   run the generator's self-test (broken specs are refused), then
+#                    regenerate into a temporary folder and fail if any committed
 #                    file differs (stale output, or a hand edit); part of make check
 
 ABI_SPEC    := abi/weft.def
@@ -24,6 +25,7 @@ abi:
 	@$(PYTHON) $(ABI_GEN) --spec $(ABI_SPEC) --out .
 
 abi-check:
+	@$(PYTHON) $(ABI_GEN) --self-test
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) $(ABI_GEN) --spec $(ABI_SPEC) --out "$$tmp" && \
 	stale=$$(for f in $$($(PYTHON) $(ABI_GEN) --spec $(ABI_SPEC) --list); do \
