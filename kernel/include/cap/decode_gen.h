@@ -97,7 +97,7 @@ enum {
 };
 
 /* CNode_Mutate (kernel/obj/cnode.c): Move that also sets the guard of a CNode cap (data =
- * WF_GUARD); for other types data must be 0. */
+ * WF_GUARD, 0 for none); for other types data must be 0. */
 enum wf_error cnode_decode_mutate(struct invocation *inv);
 enum {
     ARG_CNODE_MUTATE_DEST_INDEX = 0,
