@@ -52,25 +52,6 @@ paddr_t world_pa(const void *p)
     return (paddr_t)((uintptr_t)p - host_phys_base);
 }
 
-struct slot *world_slot(wf_cptr_t c)
-{
-    struct lookup_ret lr = cspace_lookup_cap(W.cspace, c);
-    return lr.slot;
-}
-
-enum wf_error world_until_done(enum wf_error (*op)(struct slot *, struct reaper *), struct slot *s)
-{
-    enum wf_error e;
-    W.restarts = 0;
-    for (;;) {
-        preempt_begin(W.budget);
-        e = op(s, &W.reaper);
-        if (e != WF_ERR_PREEMPTED)
-            return e;
-        cr_assert(++W.restarts < 10000000, "no progress");
-    }
-}
-
 /*
  * The test double of the IPC issue's Call path for kernel objects. A CPtr that
  * does not resolve is reported as WF_ERR_FAILED_LOOKUP with the lookup details
@@ -80,7 +61,6 @@ enum wf_error world_until_done(enum wf_error (*op)(struct slot *, struct reaper 
 wf_word_t wf_call(wf_cptr_t cap, wf_word_t label, const wf_word_t *words, unsigned nwords,
                   const wf_cptr_t *caps, unsigned ncaps, wf_word_t *reply, unsigned nreply)
 {
-    W.calls++;
     W.restarts = 0;
     for (;;) {
         struct invocation inv = {0};

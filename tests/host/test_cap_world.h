@@ -29,13 +29,12 @@
 struct world {
     uint8_t *mem; /* host memory for [WORLD_PHYS_BASE, + 2^mem_bits) */
     unsigned mem_bits;
-    struct slot *root;        /* the root CNode's slots (outside the untyped) */
-    struct slot boot;         /* holds the root CNode's original cap */
-    struct reaper reaper;     /* the current thread's reaper */
-    struct cap cspace;        /* the current thread's CSpace root */
-    uint32_t budget;          /* work units per attempt of an invocation */
-    unsigned restarts;        /* WF_ERR_PREEMPTED attempts in the last wf_call */
-    unsigned long long calls; /* wf_call invocations so far */
+    struct slot *root;    /* the root CNode's slots (outside the untyped) */
+    struct slot boot;     /* holds the root CNode's original cap */
+    struct reaper reaper; /* the current thread's reaper */
+    struct cap cspace;    /* the current thread's CSpace root */
+    uint32_t budget;      /* work units per attempt of an invocation */
+    unsigned restarts;    /* WF_ERR_PREEMPTED attempts in the last wf_call */
 };
 extern struct world W;
 
@@ -48,13 +47,6 @@ void world_fini(void);
 
 /* Physical address of a kernel pointer into the world's memory, and back. */
 paddr_t world_pa(const void *p);
-
-/* The slot CPtr c names in the current CSpace (depth 64), or NULL. */
-struct slot *world_slot(wf_cptr_t c);
-
-/* Runs op(s, &W.reaper) with W.budget units per attempt until it stops returning
- * WF_ERR_PREEMPTED; returns its result and counts the attempts in W.restarts. */
-enum wf_error world_until_done(enum wf_error (*op)(struct slot *, struct reaper *), struct slot *s);
 
 /* Retypes count objects of type into root slots [slot, slot + count) from the
  * untyped at CPtr ut; asserts success. */
