@@ -106,11 +106,10 @@ KTEST(boot, direct_map_reaches_all_ram)
 
 KTEST(timer, ticks_advance)
 {
+    /* Ten ticks must arrive; the harness's timeout fails a tick that never comes. */
     uint64_t start = arch_ticks();
-    /* The harness timeout catches a tick that never comes. */
     while (arch_ticks() < start + 10)
         cpu_wait_irq();
-    KT_ASSERT(arch_ticks() >= start + 10);
     KT_ASSERT(boot_timer_source != NULL);
 }
 

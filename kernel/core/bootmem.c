@@ -57,16 +57,9 @@ bool bootmem_set(struct bootmem *bm, paddr_t base, paddr_t size, enum bootmem_ty
             }
         }
     }
-    /* At most one region is split in two and one added: n <= bm->n + 2. */
-    /* The new region may have been emitted after a region that starts before it
-     * but was split; restore order and merge neighbours of equal type. */
-    for (unsigned i = 1; i < n; i++) {
-        for (unsigned j = i; j > 0 && out[j - 1].base > out[j].base; j--) {
-            struct bootmem_region t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-    }
+    /* out is in address order (the new region goes in before the first region
+     * at or after base, or between the halves of the one it splits) and holds at
+     * most bm->n + 2 entries. Merge neighbours of equal type. */
     unsigned m = 0;
     for (unsigned i = 0; i < n; i++) {
         if (m && out[m - 1].type == out[i].type && out[m - 1].base + out[m - 1].size == out[i].base)

@@ -173,16 +173,6 @@ void arch_cpu_init(void)
             cpu_features.smap, cpu_features.pdpe1gb, cpu_features.apic);
 }
 
-/* Reads the IST stack bounds for the self-tests. */
-bool cpu_ist_contains(unsigned ist, uintptr_t sp);
-bool cpu_ist_contains(unsigned ist, uintptr_t sp)
-{
-    if (ist < 1 || ist > 3)
-        return false;
-    uintptr_t lo = (uintptr_t)ist_stacks[ist - 1];
-    return sp >= lo && sp <= lo + IST_STACK_SIZE;
-}
-
 void arch_debug_exit(unsigned status)
 {
     /* isa-debug-exit at 0x501 (present only in test runs): exits with (v<<1)|1. */

@@ -31,7 +31,6 @@ enum {
 
 static volatile uint32_t *lapic;
 static volatile uint64_t ticks;
-static bool using_pit;
 
 static uint32_t lapic_read(unsigned reg)
 {
@@ -112,7 +111,6 @@ static void pit_start(unsigned hz)
     outb(0x40, (div >> 8) & 0xff);
     trap_set_handler(VEC_PIC_BASE + 0, pit_irq);
     outb(PIC1_DATA, 0xfe); /* unmask IRQ0 only */
-    using_pit = true;
 }
 
 const char *arch_timer_init(unsigned hz, bool force_legacy)
@@ -138,11 +136,4 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
     pit_start(hz);
     kprintf("timer: PIT through the 8259 PIC, %u Hz\n", hz);
     return "pit";
-}
-
-/* For self-tests: the APIC timer's divided rate in ticks per 10 ms (0 on PIT). */
-bool timer_is_pit(void);
-bool timer_is_pit(void)
-{
-    return using_pit;
 }

@@ -67,7 +67,8 @@ void arch_exit_to_user(struct arch_context *ctx)
     tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
     tf->cs = SEL_UCODE;
     tf->ss = SEL_UDATA;
-    arch_context_activate(ctx);
+    if (cpu0.current != ctx)
+        arch_context_activate(ctx);
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
