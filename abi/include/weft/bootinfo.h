@@ -1,0 +1,57 @@
+/*
+ * What the kernel hands the root task (user/init). Written by hand: it is a
+ * layout. The root task starts at its ELF entry point with
+ *   rdi = user address of struct wf_bootinfo (a read-only page),
+ *   rsp = top of its stack (16-byte aligned),
+ * its IPC buffer mapped and registered, and a CSpace rooted at one CNode of
+ * 2^cnode_radix slots, guard chosen so that a CPtr is just the slot index
+ * (depth 64). The well-known slots are fixed; everything else is listed here.
+ */
+#ifndef WEFT_ABI_BOOTINFO_H
+#define WEFT_ABI_BOOTINFO_H
+
+#include "weft/types.h"
+
+#define WF_BOOTINFO_MAGIC       0x464e494254464557ull /* "WEFTBINF" */
+#define WF_BOOTINFO_MAX_UNTYPED 128
+#define WF_BOOTINFO_CMDLINE     256
+
+/* Well-known slots of the root CNode (CPtr = slot index). */
+enum wf_root_slot {
+    WF_ROOT_NULL = 0,        /* always empty */
+    WF_ROOT_CNODE = 1,       /* the root CNode itself */
+    WF_ROOT_TCB = 2,         /* the root task's thread */
+    WF_ROOT_VSPACE = 3,      /* its address space */
+    WF_ROOT_POOL = 4,        /* the pool its own memory was taken from */
+    WF_ROOT_IRQ_CONTROL = 5, /* IRQControl (empty until IRQ objects exist) */
+    WF_ROOT_IOPORT = 6,      /* all I/O ports (empty until IOPort objects exist) */
+    WF_ROOT_INITRAMFS = 7,   /* VMO holding the initramfs (CPIO, newc), read-only */
+    WF_ROOT_IPC_BUFFER = 8,  /* VMO of its IPC buffer page */
+    WF_ROOT_FIRST_FREE = 16, /* slots from here up to (1 << cnode_radix) - 1, minus the
+                                untyped range below, are empty */
+};
+
+struct wf_bootinfo_untyped {
+    wf_word_t paddr;
+    uint8_t size_bits;
+    uint8_t device; /* 1: device memory (only physical VMOs and smaller untyped) */
+    uint8_t pad[6];
+};
+
+struct wf_bootinfo {
+    wf_word_t magic;           /* WF_BOOTINFO_MAGIC */
+    wf_word_t cnode_radix;     /* root CNode has 1 << cnode_radix slots */
+    wf_word_t first_free_slot; /* first empty slot after the untyped caps */
+    wf_word_t untyped_first;   /* slot of the first untyped cap */
+    wf_word_t untyped_count;   /* untyped caps in consecutive slots, described below */
+    wf_word_t initramfs_vaddr; /* the initramfs, mapped read-only in the root VSpace */
+    wf_word_t initramfs_size;
+    wf_word_t ipc_buffer;              /* user address of the root task's IPC buffer */
+    wf_word_t cluster_size;            /* the kernel's allocation unit in bytes (informational) */
+    wf_word_t page_size;               /* the MMU page size userspace sees (4096) */
+    char cmdline[WF_BOOTINFO_CMDLINE]; /* the kernel command line, NUL-terminated */
+    struct wf_bootinfo_untyped untyped[WF_BOOTINFO_MAX_UNTYPED];
+};
+_Static_assert(sizeof(struct wf_bootinfo) <= 4096, "bootinfo fits one page");
+
+#endif /* WEFT_ABI_BOOTINFO_H */

@@ -1,0 +1,51 @@
+/*
+ * The VM system's interface to the rest of the kernel (ARCHITECTURE.md section 4):
+ * what the thread/IPC code and the root-task builder need of address spaces.
+ * Pools, VMOs and VSpaces themselves are described in obj/pool.h, obj/vmo.h and
+ * obj/vspace.h.
+ *
+ * A NULL struct vspace * names the kernel's own page tables ("the kernel test
+ * space"): the kernel self-tests put user pages in their lower half. Threads
+ * started by the root task always have a VSpace.
+ */
+#ifndef WEFT_MM_VM_H
+#define WEFT_MM_VM_H
+
+#include "cap/cap.h"
+#include "weft/errors.h"
+
+struct vspace;
+
+/* Access kinds of a fault or a copy (may be OR-ed). */
+#define VM_READ  1u
+#define VM_WRITE 2u
+#define VM_EXEC  4u
+
+enum vm_fault_result {
+    VM_FAULT_RESOLVED = 0, /* mapped now: the thread retries the instruction */
+    VM_FAULT_UNMAPPED,     /* no region covers the address */
+    VM_FAULT_RIGHTS,       /* the region forbids this access */
+    VM_FAULT_NOMEM,        /* the region's pool is exhausted */
+};
+
+/* Makes vs the address space of the CPU (NULL: the kernel's own tables). Cheap
+ * when vs is already current. */
+void vspace_activate(struct vspace *vs);
+
+/* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
+struct vspace *vspace_from_cap(struct cap c);
+
+/* Resolves a fault from user mode at va for access (VM_*), as the fault path
+ * does: allocate, zero-fill or copy, map. */
+enum vm_fault_result vm_fault(struct vspace *vs, vaddr_t va, unsigned access);
+
+/* Copy len bytes between a kernel buffer and user addresses of vs, faulting pages
+ * in as the owning thread's own access would (so rights are checked: reading
+ * needs a readable region, writing a writable one). Return WF_ERR_OK, or
+ * WF_ERR_INVALID_ARGUMENT when some byte is outside a region or forbidden (then
+ * nothing past that byte was copied), or WF_ERR_NOT_ENOUGH_MEMORY when the pool
+ * is exhausted. */
+enum wf_error vspace_read(struct vspace *vs, vaddr_t va, void *dst, size_t len);
+enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_t len);
+
+#endif
