@@ -11,7 +11,8 @@ HOST_CFLAGS := -std=gnu17 -g -O1 -fsanitize=address,undefined -fno-sanitize-reco
                -fno-omit-frame-pointer -Wall -Wextra -Werror -Wno-unused-parameter \
                -Itests/host/shim -Ikernel/include -Ikernel/arch/$(ARCH)/include -Iabi/include \
                -DWEFT_DEBUG=1 -DWEFT_HOST=1
-HOST_SHIM   := $(sort $(wildcard tests/host/shim/*.c)) kernel/core/kprintf.c kernel/lib/strlcpy.c
+HOST_SHIM   := $(sort $(wildcard tests/host/shim/*.c)) kernel/core/kprintf.c kernel/lib/format.c \
+               kernel/lib/strlcpy.c
 HOST_TESTS  :=
 HOST_HDRS   = $(shell find kernel abi tests/host -name '*.h')
 HOST_BINS   :=
