@@ -29,6 +29,7 @@ include mk/config.mk
 include mk/arch-$(ARCH).mk
 include mk/kernel.mk
 include mk/host.mk
+include mk/user.mk
 include mk/test.mk
 include mk/iso.mk
 include mk/fuzz.mk
@@ -36,7 +37,7 @@ include mk/fuzz.mk
 include $(sort $(wildcard mk/extra/*.mk))
 
 .PHONY: all help
-all: kernel
+all: kernel initramfs
 
 help:
 	@echo "Weft make targets (ARCH=$(ARCH) CLUSTER_ORDER=$(CLUSTER_ORDER) DEBUG=$(DEBUG)):"

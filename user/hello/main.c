@@ -1,0 +1,14 @@
+/*
+ * hello: the smallest program in the initramfs, and the first child the suite
+ * will start once threads and address spaces can be made from userspace. It
+ * prints its start argument and exits with status 0.
+ */
+#include <stdio.h>
+
+#include "wf/runtime.h"
+
+int main(uintptr_t arg)
+{
+    printf("hello: started with argument %#llx\n", (unsigned long long)arg);
+    return 0;
+}

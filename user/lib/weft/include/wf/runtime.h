@@ -1,0 +1,70 @@
+/*
+ * The Weft user runtime (user/lib/weft): program start, exit, console output,
+ * and each thread's IPC buffer.
+ *
+ * Start (crt0.S): the kernel, or the program that starts this one, enters at
+ * _start with rdi = a start argument (the root task gets the address of its
+ * struct wf_bootinfo, weft/bootinfo.h) and rsp = the top of a 16-byte aligned
+ * stack. _start calls main(arg); main's return value goes to wf_exit().
+ * The loader has zeroed .bss (the ELF's memsz beyond filesz).
+ *
+ * IPC buffers: wf_call() and long messages need the calling thread's IPC buffer.
+ * There is no thread pointer register yet (no TLS), so the runtime finds the
+ * current thread's record from the stack pointer: threads a program starts get
+ * stacks of WF_THREAD_STACK_SIZE bytes, aligned to that size, inside one region
+ * declared with wf_thread_stacks(); the record sits at the bottom of each such
+ * stack. Any other stack is the main thread's, whose record is a global.
+ */
+#ifndef WF_RUNTIME_H
+#define WF_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weft/ipc.h"
+
+#ifndef WEFT_HOST
+/* The program's entry point, called by _start with the start argument. */
+int main(uintptr_t arg);
+#endif
+
+/* Ends the program with status (0: success). Until process exit exists, this is
+ * DEBUG_HALT(status): it stops the machine, which ends a test run. */
+__attribute__((noreturn)) void wf_exit(int status);
+
+/* Writes len bytes to the console (DEBUG_PUTC, one call per byte). */
+void wf_console_write(const char *s, size_t len);
+
+#define WF_THREAD_STACK_SIZE ((size_t)1 << 16) /* 64 KiB: size and alignment */
+
+/* What the runtime keeps per thread. */
+struct wf_thread_local {
+    struct wf_ipc_buffer *ipc_buffer; /* NULL until set */
+    void *user;                       /* the program's own per-thread pointer */
+};
+
+/* The current thread's IPC buffer (NULL if none was set). */
+struct wf_ipc_buffer *wf_ipc_buffer(void);
+
+/* Sets the current thread's IPC buffer: the user address its TCB registers. */
+void wf_set_ipc_buffer(struct wf_ipc_buffer *buf);
+
+/* The current thread's record. */
+struct wf_thread_local *wf_thread_self(void);
+
+/* Declares [base, base + size) as the region holding the stacks of threads this
+ * program starts (base and size multiples of WF_THREAD_STACK_SIZE). Returns 0,
+ * or -1 if they are not. Call once, before starting threads. */
+int wf_thread_stacks(void *base, size_t size);
+
+/* Prepares the stack at stack (WF_THREAD_STACK_SIZE bytes, aligned to that, in
+ * the declared region) for a new thread whose IPC buffer is buf: writes its
+ * record at the bottom. Returns the initial stack pointer to give the thread
+ * (16-byte aligned, less 8 as at a function's entry, so its entry may be a plain
+ * C function that must not return), or 0 if stack is not a valid stack slot. */
+uintptr_t wf_thread_prepare(void *stack, struct wf_ipc_buffer *buf, void *user);
+
+/* The record for a thread whose stack pointer is sp (exposed for tests). */
+struct wf_thread_local *wf_thread_local_for(uintptr_t sp);
+
+#endif

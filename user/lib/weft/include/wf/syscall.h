@@ -1,0 +1,176 @@
+/*
+ * Weft's native system calls from user mode: one inline stub per syscall of
+ * abi/weft.def, following the register convention of abi/include/weft/ipc.h
+ * exactly (decision 030):
+ *
+ *   in   rax number, rdi cap, rsi msginfo, rdx r10 r8 r9 words 0-3, r12 reply cap
+ *   out  rax error, rsi msginfo, rdi badge, rdx r10 r8 r9 words 0-3
+ *   rcx and r11 are clobbered by the syscall instruction; nothing else changes.
+ *
+ * Words 4 and up, extra caps and receive slots travel in the calling thread's
+ * IPC buffer (wf/runtime.h: wf_ipc_buffer()); these stubs move registers only.
+ * wf_call() (weft/invoke.h, in runtime.c) builds a whole message on them.
+ *
+ * The debug calls (debug kernels only) take their one argument as message word
+ * 0 (rdx; it is also placed in rdi) and return their result as word 0 (rdx),
+ * with rax the error; notification words (Wait, Poll) come back in rdi, where
+ * a received message's badge comes. Decision 050 records both choices.
+ */
+#ifndef WF_SYSCALL_H
+#define WF_SYSCALL_H
+
+#include "weft/errors.h"
+#include "weft/ipc.h"
+#include "weft/syscalls.h"
+
+/* The registers of one message: its info word, the badge it came with (out
+ * only) and the register words. */
+struct wf_msgregs {
+    wf_msginfo_t info;
+    wf_word_t badge;
+    wf_word_t w[WF_MSG_REG_WORDS];
+};
+
+#ifndef WEFT_HOST
+/* The one syscall primitive: every register of the convention in and out.
+ * Returns rax (an enum wf_error); *m receives rsi, rdi and the words. */
+static inline wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply,
+                                   struct wf_msgregs *m)
+{
+    register wf_word_t r10 __asm__("r10") = m->w[1];
+    register wf_word_t r8 __asm__("r8") = m->w[2];
+    register wf_word_t r9 __asm__("r9") = m->w[3];
+    register wf_word_t r12 __asm__("r12") = reply;
+    wf_word_t rax = nr, rdi = cap, rsi = m->info, rdx = m->w[0];
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "r"(r12)
+                     : "rcx", "r11", "memory");
+    m->info = rsi;
+    m->badge = rdi;
+    m->w[0] = rdx;
+    m->w[1] = r10;
+    m->w[2] = r8;
+    m->w[3] = r9;
+    return rax;
+}
+#else
+/* Host builds of user code (tests/host/test_utest.c) supply a test double. */
+wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m);
+#endif
+
+/* Call: sends *m on cap and waits for the reply, which replaces *m. For a kernel
+ * object the result is the invocation's error (also the reply's label). */
+static inline wf_word_t wf_sys_call(wf_cptr_t cap, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_CALL, cap, 0, m);
+}
+
+/* Send: sends *m on an endpoint, blocking until a receiver takes it. */
+static inline wf_word_t wf_sys_send(wf_cptr_t cap, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_SEND, cap, 0, m);
+}
+
+/* NBSend: sends *m if a receiver is waiting, else drops it. */
+static inline wf_word_t wf_sys_nbsend(wf_cptr_t cap, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_NBSEND, cap, 0, m);
+}
+
+/* Recv: waits for a message on an endpoint (or a bound notification's signal);
+ * a Call received binds to the Reply object reply. The message lands in *m. */
+static inline wf_word_t wf_sys_recv(wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_RECV, cap, reply, m);
+}
+
+/* NBRecv: Recv that returns at once when no sender is waiting. */
+static inline wf_word_t wf_sys_nbrecv(wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_NBRECV, cap, reply, m);
+}
+
+/* ReplyRecv: replies *m through reply, then waits on cap as Recv does. */
+static inline wf_word_t wf_sys_reply_recv(wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m)
+{
+    return wf_syscall(WF_SYS_REPLY_RECV, cap, reply, m);
+}
+
+/* Signal: ORs the notification cap's badge into the notification word. */
+static inline wf_word_t wf_sys_signal(wf_cptr_t cap)
+{
+    struct wf_msgregs m = {0};
+    return wf_syscall(WF_SYS_SIGNAL, cap, 0, &m);
+}
+
+/* Wait: blocks until the notification word is non-zero, then returns it in
+ * *bits (may be NULL) and clears it. */
+static inline wf_word_t wf_sys_wait(wf_cptr_t cap, wf_word_t *bits)
+{
+    struct wf_msgregs m = {0};
+    wf_word_t e = wf_syscall(WF_SYS_WAIT, cap, 0, &m);
+    if (bits)
+        *bits = e == WF_ERR_OK ? m.badge : 0;
+    return e;
+}
+
+/* Poll: returns the notification word in *bits (may be NULL) and clears it,
+ * without blocking. */
+static inline wf_word_t wf_sys_poll(wf_cptr_t cap, wf_word_t *bits)
+{
+    struct wf_msgregs m = {0};
+    wf_word_t e = wf_syscall(WF_SYS_POLL, cap, 0, &m);
+    if (bits)
+        *bits = e == WF_ERR_OK ? m.badge : 0;
+    return e;
+}
+
+/* Yield: gives the rest of the time slice to threads of the same priority. */
+static inline wf_word_t wf_sys_yield(void)
+{
+    struct wf_msgregs m = {0};
+    return wf_syscall(WF_SYS_YIELD, 0, 0, &m);
+}
+
+/* A debug call with one argument; returns rax, *out (may be NULL) gets word 0. */
+static inline wf_word_t wf_debug_syscall(wf_word_t nr, wf_word_t arg, wf_word_t *out)
+{
+    struct wf_msgregs m = {.w = {arg}};
+    wf_word_t e = wf_syscall(nr, arg, 0, &m);
+    if (out)
+        *out = m.w[0];
+    return e;
+}
+
+/* DEBUG_PUTC: writes one byte to the kernel console. */
+static inline void wf_debug_putc(char c)
+{
+    wf_debug_syscall(WF_SYS_DEBUG_PUTC, (unsigned char)c, 0);
+}
+
+/* DEBUG_CAP_IDENTIFY: the type (enum wf_object_type) of the cap at cptr, 0 for
+ * an empty slot or a CPtr that does not resolve. */
+static inline wf_word_t wf_debug_cap_identify(wf_cptr_t cptr)
+{
+    wf_word_t type = 0;
+    if (wf_debug_syscall(WF_SYS_DEBUG_CAP_IDENTIFY, cptr, &type) != WF_ERR_OK)
+        return 0;
+    return type;
+}
+
+/* DEBUG_DUMP_CSPACE: prints the caller's CSpace on the kernel console. */
+static inline void wf_debug_dump_cspace(void)
+{
+    wf_debug_syscall(WF_SYS_DEBUG_DUMP_CSPACE, 0, 0);
+}
+
+/* DEBUG_HALT: stops the machine; a test image's QEMU exits with
+ * (status << 1) | 1. Does not return (if the kernel refuses, it spins). */
+static inline __attribute__((noreturn)) void wf_debug_halt(wf_word_t status)
+{
+    for (;;)
+        wf_debug_syscall(WF_SYS_DEBUG_HALT, status, 0);
+}
+
+#endif

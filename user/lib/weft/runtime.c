@@ -1,0 +1,107 @@
+/*
+ * The Weft user runtime: start, exit, console, per-thread records (see
+ * wf/runtime.h), and wf_call(), the invocation primitive under every stub of
+ * weft/invoke.h.
+ *
+ * wf_call builds one Call: message info (label, extra caps, length), words 0-3
+ * in registers, words 4.. in the IPC buffer's msg[4..], extra caps' CPtrs in
+ * caps_or_badges[]. The reply comes back the same way: words 0-3 in registers,
+ * the rest in msg[4..]. Everything that can be refused before the system call
+ * (too many words or caps, no IPC buffer where one is needed) is refused with
+ * WF_ERR_INVALID_ARGUMENT without entering the kernel.
+ */
+#include "wf/runtime.h"
+#include "wf/syscall.h"
+#include "weft/invoke.h"
+
+static struct wf_thread_local main_thread;
+static uintptr_t stacks_base, stacks_size;
+
+void wf_exit(int status)
+{
+    wf_debug_halt((wf_word_t)(unsigned)status);
+}
+
+void wf_console_write(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        wf_debug_putc(s[i]);
+}
+
+struct wf_thread_local *wf_thread_local_for(uintptr_t sp)
+{
+    if (sp - stacks_base < stacks_size)
+        return (struct wf_thread_local *)(sp & ~(uintptr_t)(WF_THREAD_STACK_SIZE - 1));
+    return &main_thread;
+}
+
+struct wf_thread_local *wf_thread_self(void)
+{
+    return wf_thread_local_for((uintptr_t)__builtin_frame_address(0));
+}
+
+struct wf_ipc_buffer *wf_ipc_buffer(void)
+{
+    return wf_thread_self()->ipc_buffer;
+}
+
+void wf_set_ipc_buffer(struct wf_ipc_buffer *buf)
+{
+    wf_thread_self()->ipc_buffer = buf;
+}
+
+int wf_thread_stacks(void *base, size_t size)
+{
+    uintptr_t b = (uintptr_t)base;
+    if ((b | size) & (WF_THREAD_STACK_SIZE - 1) || b + size < b)
+        return -1;
+    stacks_base = b;
+    stacks_size = size;
+    return 0;
+}
+
+uintptr_t wf_thread_prepare(void *stack, struct wf_ipc_buffer *buf, void *user)
+{
+    uintptr_t s = (uintptr_t)stack;
+    if ((s & (WF_THREAD_STACK_SIZE - 1)) || s - stacks_base >= stacks_size)
+        return 0;
+    struct wf_thread_local *t = (struct wf_thread_local *)s;
+    t->ipc_buffer = buf;
+    t->user = user;
+    return s + WF_THREAD_STACK_SIZE - 8;
+}
+
+wf_word_t wf_call(wf_cptr_t cap, wf_word_t label, const wf_word_t *words, unsigned nwords,
+                  const wf_cptr_t *caps, unsigned ncaps, wf_word_t *reply, unsigned nreply)
+{
+    struct wf_ipc_buffer *b = wf_ipc_buffer();
+    if (nwords > WF_MSG_MAX_WORDS || ncaps > WF_MSG_MAX_XCAPS ||
+        (!b && (nwords > WF_MSG_REG_WORDS || ncaps > 0 || nreply > WF_MSG_REG_WORDS)))
+        return WF_ERR_INVALID_ARGUMENT;
+    struct wf_msgregs m = {.info = wf_msginfo(label, ncaps, nwords)};
+    for (unsigned i = 0; i < nwords; i++) {
+        if (i < WF_MSG_REG_WORDS)
+            m.w[i] = words[i];
+        else
+            b->msg[i] = words[i];
+    }
+    for (unsigned i = 0; i < ncaps; i++)
+        b->caps_or_badges[i] = caps[i];
+
+    wf_word_t err = wf_sys_call(cap, &m);
+    wf_word_t result = err != WF_ERR_OK ? err : wf_msginfo_label(m.info);
+    /* Reply words: the results, or an invocation error's details (the reply's
+     * label is then the error). A failed system call carries none. */
+    unsigned len = wf_msginfo_length(m.info);
+    if (err != WF_ERR_OK && wf_msginfo_label(m.info) != err)
+        len = 0;
+    if (len > WF_MSG_MAX_WORDS)
+        len = WF_MSG_MAX_WORDS;
+    for (unsigned i = 0; i < nreply; i++) {
+        if (i >= len)
+            reply[i] = 0;
+        else
+            reply[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
+    }
+    return result;
+}
