@@ -1,4 +1,5 @@
-# GRUB boot images of the same kernel (Multiboot2), for BIOS and UEFI:
+# GRUB boot images of the same kernel (Multiboot2), for BIOS and UEFI, with the
+# initramfs as a module named "initramfs" (module2 in tools/grub.cfg.in):
 #   $(BUILD)/weft.iso        boots to the ready banner
 #   $(BUILD)/weft-test.iso   boots with "ktest" (the self-tests), used by check-iso
 ISO      := $(BUILD)/weft.iso
@@ -7,15 +8,16 @@ ISO_TEST := $(BUILD)/weft-test.iso
 define make_iso
 	@rm -rf $(BUILD)/iso-$(2) && mkdir -p $(BUILD)/iso-$(2)/boot/grub
 	@cp $(KERNEL) $(BUILD)/iso-$(2)/boot/weft.elf
+	@cp $(INITRAMFS) $(BUILD)/iso-$(2)/boot/initramfs.cpio
 	@sed 's|@CMDLINE@|$(3)|' tools/grub.cfg.in > $(BUILD)/iso-$(2)/boot/grub/grub.cfg
 	@echo "  ISO     $(1)"
 	@grub-mkrescue -o $(1) $(BUILD)/iso-$(2) >$(BUILD)/iso-$(2).log 2>&1 || \
 	    { cat $(BUILD)/iso-$(2).log; exit 1; }
 endef
 
-$(ISO): $(KERNEL) tools/grub.cfg.in $(DEPS_STAMP)
+$(ISO): $(KERNEL) $(INITRAMFS) tools/grub.cfg.in $(DEPS_STAMP)
 	$(call make_iso,$@,plain,)
-$(ISO_TEST): $(KERNEL) tools/grub.cfg.in $(DEPS_STAMP)
+$(ISO_TEST): $(KERNEL) $(INITRAMFS) tools/grub.cfg.in $(DEPS_STAMP)
 	$(call make_iso,$@,test,ktest ktest.mem=256 ktest.memslack=16)
 
 .PHONY: iso check-iso run-iso

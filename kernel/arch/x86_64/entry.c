@@ -35,6 +35,14 @@ void kmain(uint32_t kind, uint32_t info, uint32_t magic)
         /* The first MiB holds firmware tables and is where SMP trampolines will
          * go: keep it out of the allocator. */
         bootmem_set(&boot_memory, 0, MIB(1), BOOTMEM_RESERVED);
+        /* Boot modules there stay modules (RAM the direct map covers): GRUB under
+         * UEFI loads the initramfs below 1 MiB. */
+        for (unsigned i = 0; i < boot_memory.nmod; i++) {
+            const struct bootmem_module *m = &boot_memory.mod[i];
+            paddr_t b = ALIGN_DOWN(m->base, PAGE_SIZE);
+            bootmem_set(&boot_memory, b, ALIGN_UP(m->base + m->size, PAGE_SIZE) - b,
+                        BOOTMEM_MODULE);
+        }
         paddr_t ks = (paddr_t)(uintptr_t)_kernel_phys_start;
         paddr_t ke = (paddr_t)(uintptr_t)_kernel_phys_end;
         bootmem_set(&boot_memory, ks, ALIGN_UP(ke, PAGE_SIZE) - ks, BOOTMEM_KERNEL);
