@@ -89,6 +89,7 @@ static struct vmo_window **win_slot(struct vmo *v, uint64_t w, bool create, bool
                 *nomem = true;
                 return NULL;
             }
+            v->tree_bytes += PAGE_SIZE;
         }
         slot = &((void **)*slot)[(w >> (9 * (l - 1))) & (VMO_NODE_SLOTS - 1)];
     }
@@ -100,8 +101,12 @@ static struct vmo_window *window(struct vmo *v, uint64_t w, bool create, bool *n
     struct vmo_window **s = win_slot(v, w, create, nomem);
     if (!s)
         return NULL;
-    if (!*s && create && !(*s = pool_zalloc(v->pool, sizeof(struct vmo_window))))
-        *nomem = true;
+    if (!*s && create) {
+        if (!(*s = pool_zalloc(v->pool, sizeof(struct vmo_window))))
+            *nomem = true;
+        else
+            v->tree_bytes += sizeof(struct vmo_window);
+    }
     return *s;
 }
 
@@ -162,6 +167,7 @@ static bool free_window(struct vmo *v, struct vmo_window *win, unsigned from)
     if (from)
         return false;
     pool_zfree(v->pool, win, sizeof(*win));
+    v->tree_bytes -= sizeof(*win);
     return true;
 }
 
@@ -190,6 +196,7 @@ static void free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t ba
     }
     if (empty) {
         pool_zfree(v->pool, node, PAGE_SIZE);
+        v->tree_bytes -= PAGE_SIZE;
         *slot = NULL;
     }
 }
@@ -338,7 +345,7 @@ static void destroy_one(struct vmo *v)
     } else {
         free_subtree(v, &v->root, v->levels, 0, 0);
     }
-    assert(v->committed == 0);
+    assert(v->committed == 0 && v->tree_bytes == 0);
     pool_zfree(p, v, sizeof(*v));
     pool_object_gone(p);
 }
@@ -407,6 +414,7 @@ static bool grow_levels(struct vmo *v, unsigned levels)
         if (v->root) {
             ((void **)nodes[k])[0] = v->root;
             v->root = nodes[k];
+            v->tree_bytes += PAGE_SIZE;
         } else {
             pool_zfree(v->pool, nodes[k], PAGE_SIZE);
         }
@@ -465,6 +473,7 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
     h->children = 2;
     c->pool = cp;
     init_child(v, h, v->size, (enum vmo_kind)v->kind);
+    v->tree_bytes = 0;
     init_child(c, h, v->size, VMO_CLONE);
     pool_object_made(p);
     pool_object_made(cp);

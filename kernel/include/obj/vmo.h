@@ -67,6 +67,7 @@ struct vmo {
     uint64_t parent_limit;  /* offsets at or past this never show the parent's */
     uint32_t children;      /* VMO_HIDDEN: live children */
     uint64_t committed;     /* clusters in its own tree */
+    uint64_t tree_bytes;    /* bytes of its tree: interior nodes and windows */
 };
 
 /* The VMO a cap names (a VMO cap), or NULL. */
