@@ -115,7 +115,7 @@ void object_finalize(struct cap c, struct reaper *r)
     case CAP_REPLY:
         reply_finalize(cap_object(c));
         break;
-    case CAP_POOL: /* the VM objects' destruction is O(size), not O(1) (decision 043) */
+    case CAP_POOL: /* the VM objects' destruction is O(size), not O(1) (decision 045) */
         pool_finalize(cap_object(c));
         break;
     case CAP_VMO:
