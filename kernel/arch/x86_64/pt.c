@@ -180,6 +180,8 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
     if (whole) {
         *pde = 0;
+        if (c->active) /* drop paging-structure caches naming the table */
+            arch_tlb_flush_page(wva);
         c->free(c, ptpa);
     }
 }
