@@ -29,6 +29,7 @@
 #include "cap/cdt.h"
 
 #include "arch/memlayout.h"
+#include "obj/pool.h"
 
 /* Where the object of a slot's cap lives (kernel address), for region tests. An
  * element zombie lives in slot 0 of its object, which is at the object's base. */
@@ -63,6 +64,8 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
         paddr_t pa = virt_to_phys(obj);
         return pa >= base && pa < end;
     }
+    if (ta == CAP_POOL)
+        return pool_contains(cap_object(ca), cb);
     if (ta != tb || cap_object(ca) != cap_object(cb))
         return false;
     return ta != CAP_CNODE || cap_cnode_radix(ca) == cap_cnode_radix(cb);
@@ -70,8 +73,11 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
 
 bool cdt_same_object(const struct slot *a, const struct slot *b)
 {
-    if (cap_type(a->cap) == CAP_UNTYPED)
+    enum cap_type ta = cap_type(a->cap);
+    if (ta == CAP_UNTYPED)
         return false;
+    if (ta == CAP_POOL) /* a pool's region holds what was made from it */
+        return cap_type(b->cap) == CAP_POOL && cap_object(a->cap) == cap_object(b->cap);
     return cdt_same_region(a, b);
 }
 

@@ -10,6 +10,7 @@
 #include "kprintf.h"
 #include "ktest.h"
 #include "mm/pmm.h"
+#include "mm/vm.h"
 #include "panic.h"
 
 #define TICK_HZ 100
@@ -42,6 +43,7 @@ void kernel_main(const char *boot_error)
     bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
     boot_timer_source = arch_timer_init(TICK_HZ, legacy);
     irq_enable();
+    vm_kbench();
 
     if (bootmem_cmdline_get(&boot_memory, "ktest.fault", arg, sizeof(arg))) {
         arch_selftest_fault(arg);

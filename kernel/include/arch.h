@@ -60,4 +60,67 @@ const char *ksym_lookup(uintptr_t pc, uintptr_t *offset);
 /* Disables interrupts and stops this CPU forever. */
 __noreturn void arch_halt(void);
 
+/*
+ * User address spaces (the VM system, kernel/include/obj/vspace.h, drives these).
+ *
+ * Page tables of a user address space are reached through a struct pt_ctx: the
+ * root table, whether it is the CPU's current one (then every change is followed
+ * by the TLB invalidation it needs), and where table pages come from. Table pages
+ * are MMU pages (not clusters), zeroed by alloc; alloc returns 0 when the owner's
+ * pool is exhausted. Every function below is O(pages touched); none allocates
+ * except through the context. Access rights are VM_READ | VM_WRITE | VM_EXEC
+ * (mm/vm.h); a present user entry is always readable.
+ * The x86-64 implementation: kernel/arch/x86_64/pt.c and vm_cpu.c.
+ */
+struct pt_ctx {
+    paddr_t root; /* the top-level table */
+    bool active;  /* root is loaded on this CPU: invalidate the TLB after changes */
+    paddr_t (*alloc)(struct pt_ctx *c);
+    void (*free)(struct pt_ctx *c, paddr_t pa);
+    void *owner;        /* the VSpace, for alloc and free */
+    uint64_t demotions; /* out: superpage entries split or dropped by arch_pt_unmap */
+};
+
+/* Makes the zeroed page at root the top-level table of a new user address space:
+ * the kernel's upper-half entries are copied so the kernel stays mapped. */
+void arch_pt_init_root(paddr_t root);
+
+/* Maps npages MMU pages from va to the physical pages from pa with access rights,
+ * replacing whatever 4 KiB entries were there; a range already covered by a
+ * superpage entry is left as it is. Returns false when a table page could not be
+ * allocated (some pages may be mapped: the caller may retry or unmap). */
+bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsigned access);
+
+/* Replaces the translation of the 2 MiB-aligned window at va by one superpage
+ * entry to the 2 MiB-aligned pa (promotion); the window's page table, if any, is
+ * freed. Cannot fail. */
+void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access);
+
+/* Removes every translation in [va, end) (page-aligned). A superpage entry only
+ * partly inside is demoted: split into a page table that keeps the part outside
+ * (or, when no table page can be had, dropped whole: the rest refaults). Page
+ * tables left covering nothing are freed when the range spans them. */
+void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end);
+
+/* The translation of va in the tables at root (0: the kernel's own tables): true
+ * with the physical address of va, the rights (user entries only; a supervisor
+ * entry reports false) and the level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
+bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, unsigned *level);
+
+/* Frees every table page of the user half below the root (not the root). */
+void arch_pt_destroy(struct pt_ctx *c);
+
+/* Loads the address space whose top-level table is root (0: the kernel's own). */
+void arch_vspace_switch(paddr_t root);
+
+/* TLB invalidation on this CPU: one page of the current address space, or every
+ * non-global translation. */
+void arch_tlb_flush_page(vaddr_t va);
+void arch_tlb_flush_all(void);
+
+/* Zeroes / copies len bytes of physical memory (through the direct map), fast:
+ * len a multiple of 8, addresses 8-byte aligned. */
+void arch_phys_zero(paddr_t pa, size_t len);
+void arch_phys_copy(paddr_t dst, paddr_t src, size_t len);
+
 #endif

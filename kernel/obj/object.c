@@ -10,8 +10,11 @@
 #include "arch/memlayout.h"
 #include "obj/endpoint.h"
 #include "obj/notification.h"
+#include "obj/pool.h"
 #include "obj/reply.h"
 #include "obj/tcb.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
 
 bool object_type_valid(uint64_t type)
 {
@@ -22,8 +25,9 @@ bool object_type_valid(uint64_t type)
     case WF_OBJ_ENDPOINT:
     case WF_OBJ_NOTIFICATION:
     case WF_OBJ_REPLY:
+    case WF_OBJ_POOL:
         return true;
-    default:
+    default: /* VMOs and VSpaces come from pools */
         return false;
     }
 }
@@ -36,6 +40,9 @@ enum wf_error object_check_size(uint64_t type, uint64_t size_bits, uint64_t *min
     } else if (type == WF_OBJ_CNODE) {
         *min = WF_CNODE_RADIX_MIN;
         *max = WF_CNODE_RADIX_MAX;
+    } else if (type == WF_OBJ_POOL) {
+        *min = WF_POOL_MIN_BITS;
+        *max = WF_UNTYPED_MAX_BITS;
     } else {
         return WF_ERR_OK;
     }
@@ -46,6 +53,7 @@ unsigned object_size_bits(uint64_t type, unsigned size_bits)
 {
     switch (type) {
     case WF_OBJ_UNTYPED:
+    case WF_OBJ_POOL:
         return size_bits;
     case WF_OBJ_CNODE:
         return size_bits + WF_SLOT_BITS;
@@ -80,6 +88,8 @@ struct cap object_create(uint64_t type, unsigned size_bits, paddr_t pa, bool dev
         return cap_object_new(CAP_NOTIFICATION, obj, WF_RIGHTS_ALL, 0);
     case WF_OBJ_REPLY:
         return cap_object_new(CAP_REPLY, obj, WF_RIGHTS_ALL, 0);
+    case WF_OBJ_POOL:
+        return pool_create_in(pa, size_bits);
     default:
         panic("object_create: type %llu", (unsigned long long)type);
     }
@@ -104,6 +114,15 @@ void object_finalize(struct cap c, struct reaper *r)
         break;
     case CAP_REPLY:
         reply_finalize(cap_object(c));
+        break;
+    case CAP_POOL: /* the VM objects' destruction is O(size), not O(1) (decision 045) */
+        pool_finalize(cap_object(c));
+        break;
+    case CAP_VMO:
+        vmo_destroy(cap_object(c));
+        break;
+    case CAP_VSPACE:
+        vspace_destroy(cap_object(c));
         break;
     default: /* Untyped: its memory returns by reset; CNode: the zombie empties it. */
         break;

@@ -93,7 +93,102 @@
 #define WF_TCB_UNBIND_NOTIFICATION_NCAPS 0
 #define WF_TCB_UNBIND_NOTIFICATION_NRESULTS 0
 
+/* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
+/* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
+ * of size bytes that draws from this pool's memory. */
+#define WF_LABEL_POOL_CREATE 0x40
+#define WF_POOL_CREATE_NWORDS 4
+#define WF_POOL_CREATE_NCAPS 1
+#define WF_POOL_CREATE_NRESULTS 0
+/* Pool_CreateContig: Creates a physical VMO over size bytes of zeroed, physically
+ * contiguous, size-aligned memory from the pool (pinned: never moved or paged; for DMA). */
+#define WF_LABEL_POOL_CREATE_CONTIG 0x41
+#define WF_POOL_CREATE_CONTIG_NWORDS 3
+#define WF_POOL_CREATE_CONTIG_NCAPS 1
+#define WF_POOL_CREATE_CONTIG_NRESULTS 0
+/* Pool_Info: Reports what the pool uses and may use. */
+#define WF_LABEL_POOL_INFO 0x42
+#define WF_POOL_INFO_NWORDS 0
+#define WF_POOL_INFO_NCAPS 0
+#define WF_POOL_INFO_NRESULTS 4
+
+/* VMO: A memory object: a sparse array of clusters, filled on demand. Offsets and sizes are in bytes, multiples of WF_PAGE_SIZE. */
+/* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that
+ * address space would (faulting pages in). */
+#define WF_LABEL_VMO_READ 0x48
+#define WF_VMO_READ_NWORDS 3
+#define WF_VMO_READ_NCAPS 1
+#define WF_VMO_READ_NRESULTS 0
+/* VMO_Write: Copies len bytes from vaddr in a VSpace to offset of the VMO (needs the WRITE
+ * right on the VMO cap). */
+#define WF_LABEL_VMO_WRITE 0x49
+#define WF_VMO_WRITE_NWORDS 3
+#define WF_VMO_WRITE_NCAPS 1
+#define WF_VMO_WRITE_NRESULTS 0
+/* VMO_Resize: Changes the size of an anonymous VMO. */
+#define WF_LABEL_VMO_RESIZE 0x4a
+#define WF_VMO_RESIZE_NWORDS 1
+#define WF_VMO_RESIZE_NCAPS 0
+#define WF_VMO_RESIZE_NRESULTS 0
+/* VMO_Clone: Creates a copy-on-write clone of the whole anonymous VMO, made from (and
+ * charged to) a pool: both see the same contents, and a write to either is seen by it alone
+ * (copying only the cluster written). */
+#define WF_LABEL_VMO_CLONE 0x4b
+#define WF_VMO_CLONE_NWORDS 2
+#define WF_VMO_CLONE_NCAPS 2
+#define WF_VMO_CLONE_NRESULTS 0
+/* VMO_Describe: Reports the VMO's size, kind and memory. */
+#define WF_LABEL_VMO_DESCRIBE 0x4c
+#define WF_VMO_DESCRIBE_NWORDS 0
+#define WF_VMO_DESCRIBE_NCAPS 0
+#define WF_VMO_DESCRIBE_NRESULTS 4
+/* VMO_Present: Reports the first run of present pages at or after offset (pages whose
+ * memory exists; a physical VMO is present everywhere). */
+#define WF_LABEL_VMO_PRESENT 0x4d
+#define WF_VMO_PRESENT_NWORDS 1
+#define WF_VMO_PRESENT_NCAPS 0
+#define WF_VMO_PRESENT_NRESULTS 2
+
+/* VSpace: An address space: regions that map VMO ranges at page granularity, page tables filled on demand by the fault path. */
+/* VSpace_Map: Maps length bytes of a VMO from offset at vaddr with the given rights
+ * (WF_VM_*; WRITE needs the VMO cap's WRITE right, READ and EXEC its READ right). */
+#define WF_LABEL_VSPACE_MAP 0x50
+#define WF_VSPACE_MAP_NWORDS 4
+#define WF_VSPACE_MAP_NCAPS 1
+#define WF_VSPACE_MAP_NRESULTS 0
+/* VSpace_Unmap: Removes every mapping in [vaddr, vaddr + length), splitting regions at page
+ * granularity; unmapped parts of the range are ignored. */
+#define WF_LABEL_VSPACE_UNMAP 0x51
+#define WF_VSPACE_UNMAP_NWORDS 2
+#define WF_VSPACE_UNMAP_NCAPS 0
+#define WF_VSPACE_UNMAP_NRESULTS 0
+/* VSpace_Protect: Sets the rights of every mapping in [vaddr, vaddr + length), splitting
+ * regions at page granularity; rights may not exceed those the VMO cap allowed at Map. */
+#define WF_LABEL_VSPACE_PROTECT 0x52
+#define WF_VSPACE_PROTECT_NWORDS 3
+#define WF_VSPACE_PROTECT_NCAPS 0
+#define WF_VSPACE_PROTECT_NRESULTS 0
+/* VSpace_Lookup: Reports the region containing vaddr. */
+#define WF_LABEL_VSPACE_LOOKUP 0x53
+#define WF_VSPACE_LOOKUP_NWORDS 1
+#define WF_VSPACE_LOOKUP_NCAPS 0
+#define WF_VSPACE_LOOKUP_NRESULTS 4
+/* VSpace_Read: Copies len bytes from vaddr of the invoked VSpace to dest_vaddr of another,
+ * faulting pages in as their owners' accesses would; fails at the first unmapped or
+ * forbidden byte. */
+#define WF_LABEL_VSPACE_READ 0x54
+#define WF_VSPACE_READ_NWORDS 3
+#define WF_VSPACE_READ_NCAPS 1
+#define WF_VSPACE_READ_NRESULTS 0
+/* VSpace_Write: Copies len bytes from src_vaddr of another VSpace to vaddr of the invoked
+ * one, faulting pages in as their owners' accesses would. */
+#define WF_LABEL_VSPACE_WRITE 0x55
+#define WF_VSPACE_WRITE_NWORDS 3
+#define WF_VSPACE_WRITE_NCAPS 1
+#define WF_VSPACE_WRITE_NRESULTS 0
+
 /* The largest invocation label. */
-#define WF_LABEL_MAX 0x23
+#define WF_LABEL_MAX 0x55
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -168,4 +168,204 @@ static inline enum wf_error wf_tcb_unbind_notification(wf_cptr_t tcb)
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_UNBIND_NOTIFICATION, 0, 0, 0, 0, 0, 0);
 }
 
+/* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
+ * of size bytes that draws from this pool's memory. Returns an enum wf_error. */
+static inline enum wf_error wf_pool_create(wf_cptr_t pool, wf_word_t type, wf_word_t size,
+                                           wf_cptr_t dest_root, wf_word_t dest_index,
+                                           wf_word_t dest_depth)
+{
+    const wf_word_t words[4] = {type, size, dest_index, dest_depth};
+    const wf_cptr_t caps[1] = {dest_root};
+    return (enum wf_error)wf_call(pool, WF_LABEL_POOL_CREATE, words, 4, caps, 1, 0, 0);
+}
+
+/* Pool_CreateContig: Creates a physical VMO over size bytes of zeroed, physically
+ * contiguous, size-aligned memory from the pool (pinned: never moved or paged; for DMA).
+ * VMO_Describe reports its physical address. Returns an enum wf_error. */
+static inline enum wf_error wf_pool_create_contig(wf_cptr_t pool, wf_word_t size,
+                                                  wf_cptr_t dest_root, wf_word_t dest_index,
+                                                  wf_word_t dest_depth)
+{
+    const wf_word_t words[3] = {size, dest_index, dest_depth};
+    const wf_cptr_t caps[1] = {dest_root};
+    return (enum wf_error)wf_call(pool, WF_LABEL_POOL_CREATE_CONTIG, words, 3, caps, 1, 0, 0);
+}
+
+/* Pool_Info: Reports what the pool uses and may use. On success stores usage_bytes,
+ * limit_bytes, objects, free_bytes (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_pool_info(wf_cptr_t pool, wf_word_t *usage_bytes,
+                                         wf_word_t *limit_bytes, wf_word_t *objects,
+                                         wf_word_t *free_bytes)
+{
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(pool, WF_LABEL_POOL_INFO, 0, 0, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (usage_bytes)
+            *usage_bytes = reply[0];
+        if (limit_bytes)
+            *limit_bytes = reply[1];
+        if (objects)
+            *objects = reply[2];
+        if (free_bytes)
+            *free_bytes = reply[3];
+    }
+    return e;
+}
+
+/* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that
+ * address space would (faulting pages in). Returns an enum wf_error. */
+static inline enum wf_error wf_vmo_read(wf_cptr_t vmo, wf_word_t offset, wf_word_t len,
+                                        wf_cptr_t vspace, wf_word_t vaddr)
+{
+    const wf_word_t words[3] = {offset, len, vaddr};
+    const wf_cptr_t caps[1] = {vspace};
+    return (enum wf_error)wf_call(vmo, WF_LABEL_VMO_READ, words, 3, caps, 1, 0, 0);
+}
+
+/* VMO_Write: Copies len bytes from vaddr in a VSpace to offset of the VMO (needs the WRITE
+ * right on the VMO cap). Returns an enum wf_error. */
+static inline enum wf_error wf_vmo_write(wf_cptr_t vmo, wf_word_t offset, wf_word_t len,
+                                         wf_cptr_t vspace, wf_word_t vaddr)
+{
+    const wf_word_t words[3] = {offset, len, vaddr};
+    const wf_cptr_t caps[1] = {vspace};
+    return (enum wf_error)wf_call(vmo, WF_LABEL_VMO_WRITE, words, 3, caps, 1, 0, 0);
+}
+
+/* VMO_Resize: Changes the size of an anonymous VMO. Shrinking frees the clusters past the
+ * end and unmaps them from every VSpace; growing adds demand-zero pages. Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_vmo_resize(wf_cptr_t vmo, wf_word_t size)
+{
+    const wf_word_t words[1] = {size};
+    return (enum wf_error)wf_call(vmo, WF_LABEL_VMO_RESIZE, words, 1, 0, 0, 0, 0);
+}
+
+/* VMO_Clone: Creates a copy-on-write clone of the whole anonymous VMO, made from (and
+ * charged to) a pool: both see the same contents, and a write to either is seen by it alone
+ * (copying only the cluster written). The clone's cap is a child of the pool cap. Returns
+ * an enum wf_error. */
+static inline enum wf_error wf_vmo_clone(wf_cptr_t vmo, wf_cptr_t pool, wf_cptr_t dest_root,
+                                         wf_word_t dest_index, wf_word_t dest_depth)
+{
+    const wf_word_t words[2] = {dest_index, dest_depth};
+    const wf_cptr_t caps[2] = {pool, dest_root};
+    return (enum wf_error)wf_call(vmo, WF_LABEL_VMO_CLONE, words, 2, caps, 2, 0, 0);
+}
+
+/* VMO_Describe: Reports the VMO's size, kind and memory. On success stores size, kind,
+ * paddr, committed (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_vmo_describe(wf_cptr_t vmo, wf_word_t *size, wf_word_t *kind,
+                                            wf_word_t *paddr, wf_word_t *committed)
+{
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(vmo, WF_LABEL_VMO_DESCRIBE, 0, 0, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (size)
+            *size = reply[0];
+        if (kind)
+            *kind = reply[1];
+        if (paddr)
+            *paddr = reply[2];
+        if (committed)
+            *committed = reply[3];
+    }
+    return e;
+}
+
+/* VMO_Present: Reports the first run of present pages at or after offset (pages whose
+ * memory exists; a physical VMO is present everywhere). On success stores start, length
+ * (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_vmo_present(wf_cptr_t vmo, wf_word_t offset, wf_word_t *start,
+                                           wf_word_t *length)
+{
+    const wf_word_t words[1] = {offset};
+    wf_word_t reply[2];
+    enum wf_error e = (enum wf_error)wf_call(vmo, WF_LABEL_VMO_PRESENT, words, 1, 0, 0,
+                                             reply, 2);
+    if (e == WF_ERR_OK) {
+        if (start)
+            *start = reply[0];
+        if (length)
+            *length = reply[1];
+    }
+    return e;
+}
+
+/* VSpace_Map: Maps length bytes of a VMO from offset at vaddr with the given rights
+ * (WF_VM_*; WRITE needs the VMO cap's WRITE right, READ and EXEC its READ right). The range
+ * must be free; pages appear on first access. Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_map(wf_cptr_t vspace, wf_cptr_t vmo, wf_word_t vaddr,
+                                          wf_word_t offset, wf_word_t length, wf_word_t rights)
+{
+    const wf_word_t words[4] = {vaddr, offset, length, rights};
+    const wf_cptr_t caps[1] = {vmo};
+    return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_MAP, words, 4, caps, 1, 0, 0);
+}
+
+/* VSpace_Unmap: Removes every mapping in [vaddr, vaddr + length), splitting regions at page
+ * granularity; unmapped parts of the range are ignored. Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_unmap(wf_cptr_t vspace, wf_word_t vaddr, wf_word_t length)
+{
+    const wf_word_t words[2] = {vaddr, length};
+    return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_UNMAP, words, 2, 0, 0, 0, 0);
+}
+
+/* VSpace_Protect: Sets the rights of every mapping in [vaddr, vaddr + length), splitting
+ * regions at page granularity; rights may not exceed those the VMO cap allowed at Map.
+ * Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_protect(wf_cptr_t vspace, wf_word_t vaddr, wf_word_t length,
+                                              wf_word_t rights)
+{
+    const wf_word_t words[3] = {vaddr, length, rights};
+    return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_PROTECT, words, 3, 0, 0, 0, 0);
+}
+
+/* VSpace_Lookup: Reports the region containing vaddr. On success stores start, length,
+ * offset, rights (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_lookup(wf_cptr_t vspace, wf_word_t vaddr, wf_word_t *start,
+                                             wf_word_t *length, wf_word_t *offset,
+                                             wf_word_t *rights)
+{
+    const wf_word_t words[1] = {vaddr};
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_LOOKUP, words, 1, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (start)
+            *start = reply[0];
+        if (length)
+            *length = reply[1];
+        if (offset)
+            *offset = reply[2];
+        if (rights)
+            *rights = reply[3];
+    }
+    return e;
+}
+
+/* VSpace_Read: Copies len bytes from vaddr of the invoked VSpace to dest_vaddr of another,
+ * faulting pages in as their owners' accesses would; fails at the first unmapped or
+ * forbidden byte. Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_read(wf_cptr_t vspace, wf_word_t vaddr, wf_word_t len,
+                                           wf_cptr_t dest, wf_word_t dest_vaddr)
+{
+    const wf_word_t words[3] = {vaddr, len, dest_vaddr};
+    const wf_cptr_t caps[1] = {dest};
+    return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_READ, words, 3, caps, 1, 0, 0);
+}
+
+/* VSpace_Write: Copies len bytes from src_vaddr of another VSpace to vaddr of the invoked
+ * one, faulting pages in as their owners' accesses would. Returns an enum wf_error. */
+static inline enum wf_error wf_vspace_write(wf_cptr_t vspace, wf_word_t vaddr, wf_word_t len,
+                                            wf_cptr_t src, wf_word_t src_vaddr)
+{
+    const wf_word_t words[3] = {vaddr, len, src_vaddr};
+    const wf_cptr_t caps[1] = {src};
+    return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_WRITE, words, 3, caps, 1, 0, 0);
+}
+
 #endif /* WEFT_ABI_INVOKE_H */

@@ -23,10 +23,20 @@ enum wf_object_type {
     WF_OBJ_NOTIFICATION = 5,
     /* The right to answer one Call (MCS-style reply object). */
     WF_OBJ_REPLY = 6,
+    /* A page-clustered memory allocator (docs/memory.md). Retype makes one over 2^size_bits
+     * bytes of RAM untyped (at least 2^WF_POOL_MIN_BITS): its first cluster holds the pool,
+     * the rest is its memory. Pool_Create makes VMOs, VSpaces and child pools from it. */
+    WF_OBJ_POOL = 16,
+    /* A memory object: anonymous (demand-zero), physical (contiguous, pinned) or a
+     * copy-on-write clone. Made by Pool_Create or VMO_Clone, never by Retype. */
+    WF_OBJ_VMO = 17,
+    /* An address space: x86-64 4-level page tables and the regions mapped in it. Made by
+     * Pool_Create, never by Retype. */
+    WF_OBJ_VSPACE = 18,
 };
 
 /* One more than the largest object type value. */
-#define WF_OBJ_COUNT 7
+#define WF_OBJ_COUNT 19
 
 /* log2 of the size in bytes of the fixed-size object types. */
 #define WF_TCB_BITS 11
@@ -68,6 +78,20 @@ enum wf_object_type {
 #define WF_CAP_INVOKED 0xffffffffffffffffull
 /* The badge of an unbadged endpoint or notification cap. */
 #define WF_BADGE_NONE 0
+/* The MMU page: the unit of every VSpace address and length and VMO offset and size
+ * userspace gives (clusters are invisible). */
+#define WF_PAGE_SIZE 4096
+/* Smallest pool Retype makes (128 KiB: its first cluster holds the pool itself). */
+#define WF_POOL_MIN_BITS 17
+/* Largest VMO: 2^46 bytes. */
+#define WF_VMO_MAX_BITS 46
+/* Mapping right: read (VSpace_Map, VSpace_Protect, VSpace_Lookup). Needed with WRITE and
+ * EXEC. */
+#define WF_VM_READ 1
+/* Mapping right: write (needs the VMO cap's WRITE right). */
+#define WF_VM_WRITE 2
+/* Mapping right: execute. */
+#define WF_VM_EXEC 4
 
 /* The guard datum of CNode_Mint, CNode_Mutate and TCB_SetCSpace: a guard value of size bits
  * (0 to 64 minus the CNode's radix; values below 2^58). */

@@ -104,6 +104,11 @@ static void map_range(vaddr_t va, paddr_t pa, uint64_t size, unsigned perm, bool
     }
 }
 
+paddr_t arch_kernel_root(void)
+{
+    return kernel_root;
+}
+
 pte_t mmu_lookup(vaddr_t va, unsigned *level)
 {
     pte_t *t = table(read_cr3() & PTE_ADDR);
@@ -143,6 +148,7 @@ void arch_mmu_init(struct bootmem *bm)
 {
     pt_source = bm;
     nx_bit = cpu_features.nx ? PTE_NX : 0;
+    pt_nx_bit = nx_bit;
     kernel_root = alloc_table();
 
     const struct image_part parts[] = {

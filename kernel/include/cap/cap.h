@@ -17,6 +17,9 @@
  *   Endpoint      [8:5] rights                           badge
  *   Notification  [8:5] rights                           badge
  *   Reply         [8:5] rights                           0
+ *   Pool          -                                      0
+ *   VMO           [8:5] rights (READ, WRITE)             0
+ *   VSpace        -                                      0
  *   Zombie        [6:5] role, [7] kind, [13:8] radix     see below (kernel-internal)
  *
  * Every object is at least 16 bytes and aligned to its size, so addr >> 4 loses
@@ -50,6 +53,9 @@ enum cap_type {
     CAP_ENDPOINT = WF_OBJ_ENDPOINT,
     CAP_NOTIFICATION = WF_OBJ_NOTIFICATION,
     CAP_REPLY = WF_OBJ_REPLY,
+    CAP_POOL = WF_OBJ_POOL,
+    CAP_VMO = WF_OBJ_VMO,
+    CAP_VSPACE = WF_OBJ_VSPACE,
     CAP_ZOMBIE = 31, /* kernel-internal: an object being destroyed */
 };
 static_assert(WF_OBJ_COUNT <= CAP_ZOMBIE, "object types must fit below CAP_ZOMBIE");
@@ -196,21 +202,28 @@ static inline uint64_t cap_cnode_guard(struct cap c)
 
 /* --- objects with a pointer, rights and (endpoints, notifications) a badge --- */
 
-/* A cap of type t (TCB, Endpoint, Notification, Reply) to the object at obj. */
+/* True for the types whose caps carry rights. */
+static inline bool cap_type_has_rights(enum cap_type t)
+{
+    return t == CAP_ENDPOINT || t == CAP_NOTIFICATION || t == CAP_REPLY || t == CAP_VMO;
+}
+
+/* A cap of type t (TCB, Endpoint, Notification, Reply, Pool, VMO, VSpace) to the
+ * object at obj. */
 static inline struct cap cap_object_new(enum cap_type t, void *obj, uint64_t rights, uint64_t badge)
 {
-    assert(t == CAP_TCB || t == CAP_ENDPOINT || t == CAP_NOTIFICATION || t == CAP_REPLY);
+    assert(t == CAP_TCB || t == CAP_ENDPOINT || t == CAP_NOTIFICATION || t == CAP_REPLY ||
+           t == CAP_POOL || t == CAP_VMO || t == CAP_VSPACE);
     assert((rights & ~WF_RIGHTS_ALL) == 0);
     assert(badge == 0 || t == CAP_ENDPOINT || t == CAP_NOTIFICATION);
-    uint64_t w0 = (uint64_t)t | (t == CAP_TCB ? 0 : rights << 5) | cap_ptr_pack(obj);
+    uint64_t w0 = (uint64_t)t | (cap_type_has_rights(t) ? rights << 5 : 0) | cap_ptr_pack(obj);
     return (struct cap){w0, badge};
 }
 
 /* True for the types whose caps carry rights. */
 static inline bool cap_has_rights(struct cap c)
 {
-    enum cap_type t = cap_type(c);
-    return t == CAP_ENDPOINT || t == CAP_NOTIFICATION || t == CAP_REPLY;
+    return cap_type_has_rights(cap_type(c));
 }
 
 /* True for the types whose caps carry a badge. */
@@ -256,6 +269,9 @@ static inline void *cap_object(struct cap c)
     case CAP_ENDPOINT:
     case CAP_NOTIFICATION:
     case CAP_REPLY:
+    case CAP_POOL:
+    case CAP_VMO:
+    case CAP_VSPACE:
         return cap_ptr_unpack(c.w0);
     default:
         return NULL;

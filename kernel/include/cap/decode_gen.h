@@ -160,4 +160,152 @@ enum {
  * cap in its bound-notification slot). */
 enum wf_error tcb_decode_unbind_notification(struct invocation *inv);
 
+/* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
+ * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child
+ * pool with a quota of size bytes that draws from this pool's memory. */
+enum wf_error pool_decode_create(struct invocation *inv);
+enum {
+    ARG_POOL_CREATE_TYPE = 0,
+    ARG_POOL_CREATE_SIZE = 1,
+    ARG_POOL_CREATE_DEST_INDEX = 2,
+    ARG_POOL_CREATE_DEST_DEPTH = 3,
+    XCAP_POOL_CREATE_DEST_ROOT = 0,
+};
+
+/* Pool_CreateContig (kernel/obj/pool.c): Creates a physical VMO over size bytes of zeroed,
+ * physically contiguous, size-aligned memory from the pool (pinned: never moved or paged;
+ * for DMA). */
+enum wf_error pool_decode_create_contig(struct invocation *inv);
+enum {
+    ARG_POOL_CREATE_CONTIG_SIZE = 0,
+    ARG_POOL_CREATE_CONTIG_DEST_INDEX = 1,
+    ARG_POOL_CREATE_CONTIG_DEST_DEPTH = 2,
+    XCAP_POOL_CREATE_CONTIG_DEST_ROOT = 0,
+};
+
+/* Pool_Info (kernel/obj/pool.c): Reports what the pool uses and may use. */
+enum wf_error pool_decode_info(struct invocation *inv);
+enum {
+    RES_POOL_INFO_USAGE_BYTES = 0,
+    RES_POOL_INFO_LIMIT_BYTES = 1,
+    RES_POOL_INFO_OBJECTS = 2,
+    RES_POOL_INFO_FREE_BYTES = 3,
+};
+
+/* VMO_Read (kernel/obj/vmo.c): Copies len bytes at offset of the VMO to vaddr in a VSpace,
+ * as a write by that address space would (faulting pages in). */
+enum wf_error vmo_decode_read(struct invocation *inv);
+enum {
+    ARG_VMO_READ_OFFSET = 0,
+    ARG_VMO_READ_LEN = 1,
+    ARG_VMO_READ_VADDR = 2,
+    XCAP_VMO_READ_VSPACE = 0,
+};
+
+/* VMO_Write (kernel/obj/vmo.c): Copies len bytes from vaddr in a VSpace to offset of the
+ * VMO (needs the WRITE right on the VMO cap). */
+enum wf_error vmo_decode_write(struct invocation *inv);
+enum {
+    ARG_VMO_WRITE_OFFSET = 0,
+    ARG_VMO_WRITE_LEN = 1,
+    ARG_VMO_WRITE_VADDR = 2,
+    XCAP_VMO_WRITE_VSPACE = 0,
+};
+
+/* VMO_Resize (kernel/obj/vmo.c): Changes the size of an anonymous VMO. */
+enum wf_error vmo_decode_resize(struct invocation *inv);
+enum {
+    ARG_VMO_RESIZE_SIZE = 0,
+};
+
+/* VMO_Clone (kernel/obj/vmo.c): Creates a copy-on-write clone of the whole anonymous VMO,
+ * made from (and charged to) a pool: both see the same contents, and a write to either is
+ * seen by it alone (copying only the cluster written). */
+enum wf_error vmo_decode_clone(struct invocation *inv);
+enum {
+    ARG_VMO_CLONE_DEST_INDEX = 0,
+    ARG_VMO_CLONE_DEST_DEPTH = 1,
+    XCAP_VMO_CLONE_POOL = 0,
+    XCAP_VMO_CLONE_DEST_ROOT = 1,
+};
+
+/* VMO_Describe (kernel/obj/vmo.c): Reports the VMO's size, kind and memory. */
+enum wf_error vmo_decode_describe(struct invocation *inv);
+enum {
+    RES_VMO_DESCRIBE_SIZE = 0,
+    RES_VMO_DESCRIBE_KIND = 1,
+    RES_VMO_DESCRIBE_PADDR = 2,
+    RES_VMO_DESCRIBE_COMMITTED = 3,
+};
+
+/* VMO_Present (kernel/obj/vmo.c): Reports the first run of present pages at or after offset
+ * (pages whose memory exists; a physical VMO is present everywhere). */
+enum wf_error vmo_decode_present(struct invocation *inv);
+enum {
+    ARG_VMO_PRESENT_OFFSET = 0,
+    RES_VMO_PRESENT_START = 0,
+    RES_VMO_PRESENT_LENGTH = 1,
+};
+
+/* VSpace_Map (kernel/obj/vspace.c): Maps length bytes of a VMO from offset at vaddr with
+ * the given rights (WF_VM_*; WRITE needs the VMO cap's WRITE right, READ and EXEC its READ
+ * right). */
+enum wf_error vspace_decode_map(struct invocation *inv);
+enum {
+    ARG_VSPACE_MAP_VADDR = 0,
+    ARG_VSPACE_MAP_OFFSET = 1,
+    ARG_VSPACE_MAP_LENGTH = 2,
+    ARG_VSPACE_MAP_RIGHTS = 3,
+    XCAP_VSPACE_MAP_VMO = 0,
+};
+
+/* VSpace_Unmap (kernel/obj/vspace.c): Removes every mapping in [vaddr, vaddr + length),
+ * splitting regions at page granularity; unmapped parts of the range are ignored. */
+enum wf_error vspace_decode_unmap(struct invocation *inv);
+enum {
+    ARG_VSPACE_UNMAP_VADDR = 0,
+    ARG_VSPACE_UNMAP_LENGTH = 1,
+};
+
+/* VSpace_Protect (kernel/obj/vspace.c): Sets the rights of every mapping in [vaddr, vaddr +
+ * length), splitting regions at page granularity; rights may not exceed those the VMO cap
+ * allowed at Map. */
+enum wf_error vspace_decode_protect(struct invocation *inv);
+enum {
+    ARG_VSPACE_PROTECT_VADDR = 0,
+    ARG_VSPACE_PROTECT_LENGTH = 1,
+    ARG_VSPACE_PROTECT_RIGHTS = 2,
+};
+
+/* VSpace_Lookup (kernel/obj/vspace.c): Reports the region containing vaddr. */
+enum wf_error vspace_decode_lookup(struct invocation *inv);
+enum {
+    ARG_VSPACE_LOOKUP_VADDR = 0,
+    RES_VSPACE_LOOKUP_START = 0,
+    RES_VSPACE_LOOKUP_LENGTH = 1,
+    RES_VSPACE_LOOKUP_OFFSET = 2,
+    RES_VSPACE_LOOKUP_RIGHTS = 3,
+};
+
+/* VSpace_Read (kernel/obj/vspace.c): Copies len bytes from vaddr of the invoked VSpace to
+ * dest_vaddr of another, faulting pages in as their owners' accesses would; fails at the
+ * first unmapped or forbidden byte. */
+enum wf_error vspace_decode_read(struct invocation *inv);
+enum {
+    ARG_VSPACE_READ_VADDR = 0,
+    ARG_VSPACE_READ_LEN = 1,
+    ARG_VSPACE_READ_DEST_VADDR = 2,
+    XCAP_VSPACE_READ_DEST = 0,
+};
+
+/* VSpace_Write (kernel/obj/vspace.c): Copies len bytes from src_vaddr of another VSpace to
+ * vaddr of the invoked one, faulting pages in as their owners' accesses would. */
+enum wf_error vspace_decode_write(struct invocation *inv);
+enum {
+    ARG_VSPACE_WRITE_VADDR = 0,
+    ARG_VSPACE_WRITE_LEN = 1,
+    ARG_VSPACE_WRITE_SRC_VADDR = 2,
+    XCAP_VSPACE_WRITE_SRC = 0,
+};
+
 #endif /* WEFT_CAP_DECODE_GEN_H */

@@ -48,4 +48,31 @@ enum vm_fault_result vm_fault(struct vspace *vs, vaddr_t va, unsigned access);
 enum wf_error vspace_read(struct vspace *vs, vaddr_t va, void *dst, size_t len);
 enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_t len);
 
+/* The superpage the VM promotes to: 2 MiB on every target (x86-64 PD entry). */
+#define VM_SUPER_SHIFT 21
+#define VM_SUPER_SIZE  (1ull << VM_SUPER_SHIFT)
+
+/* Kernel-wide VM counters (ARCHITECTURE.md section 4 rule 8), for the self-tests
+ * and benchmarks. Only ever incremented, except the two gauges (pt_pages,
+ * meta_bytes) which follow what is alive. Reservations made, broken and reclaimed
+ * under pressure are counted by each PMM instance (struct pmm). */
+struct vm_stats {
+    uint64_t faults;        /* vm_fault calls */
+    uint64_t faults_mapped; /* of those, resolved */
+    uint64_t zero_fills;    /* clusters allocated and zeroed by faults */
+    uint64_t cow_copies;    /* clusters copied by write faults on shared memory */
+    uint64_t promotions;    /* 2 MiB windows mapped by one superpage entry */
+    uint64_t demotions;     /* superpage entries split or dropped by unmap/protect */
+    uint64_t resv_made;     /* reservations made by VMO windows */
+    uint64_t resv_failed;   /* first faults in a window that found no free 2 MiB extent */
+    uint64_t pt_pages;      /* gauge: page-table pages of every VSpace */
+    uint64_t meta_bytes;    /* gauge: VM metadata (VMO trees, windows, regions, objects) */
+};
+extern struct vm_stats vm_stats;
+
+/* Runs the VM benchmark when the command line says kbench=vm (x86-64:
+ * kernel/arch/x86_64/vm_bench.c), prints its JSON lines and ends the session;
+ * returns at once otherwise. Called by kernel_main after the timer starts. */
+void vm_kbench(void);
+
 #endif

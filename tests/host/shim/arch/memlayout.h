@@ -10,6 +10,9 @@
 
 extern uintptr_t host_phys_base;
 
+/* End of the user half of an address space (as on x86-64). */
+#define USER_TOP 0x0000800000000000ull
+
 static inline void *phys_to_virt(paddr_t pa)
 {
     return (void *)(host_phys_base + (uintptr_t)pa);

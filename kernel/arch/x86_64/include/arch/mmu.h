@@ -60,4 +60,11 @@ static inline unsigned pt_index(vaddr_t va, unsigned level)
  * KiB, 1: 2 MiB, 2: 1 GiB); returns 0 when va is not mapped. */
 pte_t mmu_lookup(vaddr_t va, unsigned *level);
 
+/* Physical address of the kernel's own top-level table (what user address spaces
+ * copy their upper half from, and what runs when none is active). */
+paddr_t arch_kernel_root(void);
+
+/* PTE_NX where the CPU has it, else 0 (set by arch_mmu_init; read by pt.c). */
+extern uint64_t pt_nx_bit;
+
 #endif

@@ -1,0 +1,251 @@
+/*
+ * Page tables of user address spaces on x86-64 (the contract is in arch.h).
+ *
+ * Four levels of 512 entries: PML4 (level 3), PDPT (2), PD (1), PT (0). A user
+ * address space owns its lower-half tables; its PML4's upper half is a copy of
+ * the kernel's entries (arch_pt_init_root), which never change after boot, so the
+ * kernel is mapped in every address space and those tables are never freed here.
+ *
+ * Tables are filled on demand by the fault path: this file only walks, creates
+ * and clears entries; what is mapped where is decided by the VSpace (regions) and
+ * the VMO (clusters). Intermediate entries are user-accessible and writable: the
+ * leaf alone decides the rights. Leaves are created with the accessed bit set,
+ * and the dirty bit when writable, so the MMU never has to write them back.
+ *
+ * Superpages. A window of 2 MiB is promoted by replacing its PD entry (which
+ * pointed to a page table) with a large entry; the table is freed. Demotion is
+ * the reverse, done when part of a large entry is unmapped: the entry is split
+ * into a fresh table of 512 entries with the same rights, and the part being
+ * removed is then cleared like any 4 KiB mapping. If no table page can be had,
+ * the large entry is dropped whole instead; the rest refaults in 4 KiB pages (the
+ * VMO still holds the memory, so nothing is lost).
+ *
+ * TLB. A change to the active address space invalidates what it changed: invlpg
+ * for a few pages, a full (non-global) flush for many or when a page table is
+ * replaced by a superpage entry. Inactive address spaces need nothing: loading
+ * CR3 flushes every non-global translation (no PCIDs).
+ *
+ * The code is plain memory manipulation through phys_to_virt, so the host tests
+ * compile it against a buffer standing in for RAM.
+ */
+#include "arch.h"
+#include "arch/mmu.h"
+#include "config.h"
+#include "mm/vm.h"
+
+#define ENTRIES    512u
+#define USER_PML4  256u /* PML4 entries 0-255 are the user half */
+#define FLUSH_MAX  32u  /* beyond this many pages, one full flush */
+#define LARGE_SIZE (1ull << 21)
+
+uint64_t pt_nx_bit = PTE_NX; /* cleared by arch_mmu_init when the CPU has no NX */
+
+static pte_t *tab(paddr_t pa)
+{
+    return phys_to_virt(pa);
+}
+
+static uint64_t leaf_bits(unsigned access)
+{
+    uint64_t f = PTE_P | PTE_U | PTE_A;
+    if (access & VM_WRITE)
+        f |= PTE_W | PTE_D;
+    if (!(access & VM_EXEC))
+        f |= pt_nx_bit;
+    return f;
+}
+
+static unsigned leaf_access(pte_t e)
+{
+    return VM_READ | (pte_writable(e) ? VM_WRITE : 0) | (pte_nx(e) ? 0 : VM_EXEC);
+}
+
+static void flush_page(struct pt_ctx *c, vaddr_t va)
+{
+    if (c->active)
+        arch_tlb_flush_page(va);
+}
+
+/* The table at level `level` (2: PDPT, 1: PD, 0: PT) covering va, creating the
+ * missing ones when create; NULL when missing (and not created, or no memory) or
+ * when a large entry covers va above that level. */
+static pte_t *walk(struct pt_ctx *c, vaddr_t va, unsigned level, bool create, bool *nomem)
+{
+    pte_t *t = tab(c->root);
+    for (unsigned l = 3; l > level; l--) {
+        pte_t *e = &t[pt_index(va, l)];
+        if (!pte_present(*e)) {
+            if (!create)
+                return NULL;
+            paddr_t pa = c->alloc(c);
+            if (!pa) {
+                *nomem = true;
+                return NULL;
+            }
+            *e = pa | PTE_P | PTE_W | PTE_U;
+        } else if (pte_large(*e)) {
+            return NULL;
+        }
+        t = tab(pte_addr(*e));
+    }
+    return t;
+}
+
+bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsigned access)
+{
+    uint64_t bits = leaf_bits(access);
+    while (npages) {
+        bool nomem = false;
+        pte_t *pt = walk(c, va, 0, true, &nomem);
+        size_t n = MIN(npages, (size_t)(ENTRIES - pt_index(va, 0)));
+        if (!pt) {
+            if (nomem)
+                return false;
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                pte_t *e = &pt[pt_index(va, 0) + i];
+                pte_t v = (pa + i * PAGE_SIZE) | bits;
+                if (*e == v)
+                    continue;
+                bool was = pte_present(*e);
+                *e = v;
+                if (was)
+                    flush_page(c, va + i * PAGE_SIZE);
+            }
+        }
+        va += n * PAGE_SIZE;
+        pa += n * PAGE_SIZE;
+        npages -= n;
+    }
+    return true;
+}
+
+void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access)
+{
+    bool nomem = false;
+    pte_t *pd = walk(c, va, 1, false, &nomem);
+    assert(pd && IS_ALIGNED(va | pa, LARGE_SIZE));
+    pte_t *e = &pd[pt_index(va, 1)];
+    paddr_t old = pte_present(*e) && !pte_large(*e) ? pte_addr(*e) : 0;
+    *e = pa | leaf_bits(access) | PTE_PS;
+    if (old) {
+        if (c->active)
+            arch_tlb_flush_all();
+        c->free(c, old);
+    }
+}
+
+/* Splits the large entry *e (covering the window at va) into a page table with
+ * the same translations; false when no table page can be had. */
+static bool demote(struct pt_ctx *c, pte_t *e)
+{
+    paddr_t t = c->alloc(c);
+    if (!t)
+        return false;
+    pte_t *pt = tab(t);
+    paddr_t base = pte_addr(*e) & ~(LARGE_SIZE - 1);
+    uint64_t bits = (*e & ~PTE_ADDR) & ~PTE_PS;
+    for (unsigned i = 0; i < ENTRIES; i++)
+        pt[i] = (base + i * PAGE_SIZE) | bits;
+    *e = t | PTE_P | PTE_W | PTE_U;
+    return true;
+}
+
+/* Clears [va, end) inside the 2 MiB window at wva of the present entry *pde,
+ * counting invalidated pages in *flushed. */
+static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, vaddr_t end,
+                         unsigned *flushed)
+{
+    bool whole = va == wva && end == wva + LARGE_SIZE;
+    if (pte_large(*pde)) {
+        c->demotions += !whole;
+        if (whole || !demote(c, pde)) {
+            *pde = 0;
+            if (c->active)
+                arch_tlb_flush_page(wva); /* one invlpg drops the whole large entry */
+            return;
+        }
+        if (c->active)
+            arch_tlb_flush_page(wva);
+    }
+    paddr_t ptpa = pte_addr(*pde);
+    pte_t *pt = tab(ptpa);
+    for (vaddr_t a = va; a < end; a += PAGE_SIZE) {
+        pte_t *e = &pt[pt_index(a, 0)];
+        if (!pte_present(*e))
+            continue;
+        *e = 0;
+        if (c->active && ++*flushed <= FLUSH_MAX)
+            arch_tlb_flush_page(a);
+    }
+    if (whole) {
+        *pde = 0;
+        if (c->active) /* drop paging-structure caches naming the table */
+            arch_tlb_flush_page(wva);
+        c->free(c, ptpa);
+    }
+}
+
+void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
+{
+    unsigned flushed = 0;
+    while (va < end) {
+        vaddr_t wva = va & ~(LARGE_SIZE - 1);
+        vaddr_t wend = MIN(end, wva + LARGE_SIZE);
+        bool nomem = false;
+        pte_t *pd = walk(c, va, 1, false, &nomem);
+        if (!pd) {
+            /* no PD here: skip to the next PD window (1 GiB) or PDPT window */
+            vaddr_t step = pte_present(tab(c->root)[pt_index(va, 3)]) ? 1ull << 30 : 1ull << 39;
+            va = MIN(end, (va & ~(step - 1)) + step);
+            continue;
+        }
+        pte_t *pde = &pd[pt_index(va, 1)];
+        if (pte_present(*pde))
+            unmap_window(c, pde, wva, va, wend, &flushed);
+        va = wend;
+    }
+    if (flushed > FLUSH_MAX)
+        arch_tlb_flush_all();
+}
+
+bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, unsigned *level)
+{
+    if (!root)
+        root = arch_kernel_root();
+    pte_t *t = tab(root);
+    for (unsigned l = 3;; l--) {
+        pte_t e = t[pt_index(va, l)];
+        if (!pte_present(e) || !(e & PTE_U))
+            return false;
+        if (l == 0 || pte_large(e)) {
+            uint64_t size = 1ull << (12 + 9 * l);
+            *pa = (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
+            *access = leaf_access(e);
+            *level = l;
+            return true;
+        }
+        t = tab(pte_addr(e));
+    }
+}
+
+void arch_pt_destroy(struct pt_ctx *c)
+{
+    pte_t *pml4 = tab(c->root);
+    for (unsigned i = 0; i < USER_PML4; i++) {
+        if (!pte_present(pml4[i]))
+            continue;
+        pte_t *pdpt = tab(pte_addr(pml4[i]));
+        for (unsigned j = 0; j < ENTRIES; j++) {
+            if (!pte_present(pdpt[j]) || pte_large(pdpt[j]))
+                continue;
+            pte_t *pd = tab(pte_addr(pdpt[j]));
+            for (unsigned k = 0; k < ENTRIES; k++)
+                if (pte_present(pd[k]) && !pte_large(pd[k]))
+                    c->free(c, pte_addr(pd[k]));
+            c->free(c, pte_addr(pdpt[j]));
+        }
+        c->free(c, pte_addr(pml4[i]));
+        pml4[i] = 0;
+    }
+}

@@ -1,0 +1,129 @@
+/*
+ * VMOs: memory objects (ARCHITECTURE.md section 4 rule 6; the design essay opens
+ * kernel/obj/vmo.c).
+ *
+ * An anonymous VMO is a sparse array of clusters, filled with zeroed clusters on
+ * first touch. The array is a radix tree: interior nodes of 512 pointers (one MMU
+ * page each) above windows, one window per 2 MiB of offset. A window holds the
+ * physical address of each of its clusters and the window's reservation (the
+ * aligned 2 MiB extent its clusters are taken from while one can be had), so a
+ * window whose clusters are all present, in order, inside its reservation can be
+ * mapped by one superpage entry.
+ *
+ * A physical VMO is a contiguous physical range (pinned memory from a pool for
+ * DMA, or a boot module); it has no tree.
+ *
+ * A copy-on-write clone: cloning V creates a hidden VMO H that takes V's tree; V
+ * and the clone C become H's children with empty trees. A lookup walks up the
+ * chain until a cluster is found; a write to a cluster found in an ancestor copies
+ * it into the writer's own tree. No per-cluster reference count exists anywhere.
+ *
+ * Offsets and sizes are bytes, multiples of PAGE_SIZE. Locking: the big lock.
+ */
+#ifndef WEFT_OBJ_VMO_H
+#define WEFT_OBJ_VMO_H
+
+#include "cap/cap.h"
+#include "config.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "weft/errors.h"
+
+struct pool;
+struct vm_region;
+struct slot;
+
+enum vmo_kind {
+    VMO_ANON = 0,   /* demand-zero */
+    VMO_PHYS = 1,   /* a contiguous physical range */
+    VMO_CLONE = 2,  /* a copy-on-write clone (anonymous, with a parent) */
+    VMO_HIDDEN = 3, /* the shared ancestor of a clone pair; no caps */
+};
+
+#define VMO_WIN_SHIFT    VM_SUPER_SHIFT
+#define VMO_WIN_CLUSTERS (1u << (VMO_WIN_SHIFT - CLUSTER_SHIFT))
+#define VMO_NODE_SLOTS   512u
+#define VMO_MAX_LEVELS   3
+
+/* One 2 MiB window of an anonymous VMO. */
+struct vmo_window {
+    struct pmm_resv resv;         /* its reservation (UNUSED: never made) */
+    uint16_t present;             /* clusters present */
+    uint16_t foreign;             /* of those, not taken from the reservation */
+    uint32_t tried;               /* a reservation was attempted */
+    paddr_t cl[VMO_WIN_CLUSTERS]; /* cluster at each index; 0: absent */
+};
+
+struct vmo {
+    struct pool *pool;      /* charged for the VMO, its tree and its clusters */
+    uint8_t kind;           /* enum vmo_kind */
+    uint8_t levels;         /* interior levels above the windows (0: root is a window) */
+    bool owns_phys;         /* VMO_PHYS: the range came from the pool */
+    uint64_t size;          /* bytes */
+    paddr_t phys;           /* VMO_PHYS: base of the range */
+    void *root;             /* the radix tree (NULL: nothing present) */
+    struct vm_region *maps; /* regions mapping this VMO (region->vmo_next) */
+    struct vmo *parent;     /* the hidden VMO whose clusters show through, or NULL */
+    uint64_t parent_limit;  /* offsets at or past this never show the parent's */
+    uint32_t children;      /* VMO_HIDDEN: live children */
+    uint64_t committed;     /* clusters in its own tree */
+    uint64_t tree_bytes;    /* bytes of its tree: interior nodes and windows */
+};
+
+/* The VMO a cap names (a VMO cap), or NULL. */
+struct vmo *vmo_from_cap(struct cap c);
+
+/* Bytes of the VMO object itself (slab size). */
+#define VMO_OBJ_SIZE sizeof(struct vmo)
+
+/* Initialises the zeroed struct v as an anonymous VMO of size bytes in pool p. */
+void vmo_init_anon(struct vmo *v, struct pool *p, uint64_t size);
+
+/* Destroys v: unmaps it from every VSpace, frees its clusters and tree, leaves
+ * its clone parent (which may go too), and frees the object. O(size). */
+void vmo_destroy(struct vmo *v);
+
+/* The cluster at index ci of v as the fault path needs it: *pa its address (0 when
+ * past the end), *writable whether v owns it (false: shared with a clone, map
+ * read-only). For a write (write true) a shared or absent cluster is made v's own
+ * (copied or zero-filled) first; for a read an absent cluster anywhere in the
+ * chain is zero-filled in v. Returns VM_FAULT_RESOLVED, VM_FAULT_UNMAPPED (past
+ * the end) or VM_FAULT_NOMEM. */
+enum vm_fault_result vmo_get_cluster(struct vmo *v, uint64_t ci, bool write, paddr_t *pa,
+                                     bool *writable);
+
+/* When the window of v containing cluster ci can be mapped by one superpage:
+ * every cluster present, owned by v, in order inside the window's reservation.
+ * Returns that reservation's base, else 0. */
+paddr_t vmo_super_pa(struct vmo *v, uint64_t ci);
+
+/* Copies len bytes between kernel memory and v at offset, as userspace writes
+ * would (vmo_write allocates, or copies shared clusters). Return WF_ERR_OK,
+ * WF_ERR_RANGE_ERROR past the end, or WF_ERR_NOT_ENOUGH_MEMORY (bytes before the
+ * failing cluster were copied). In-kernel API for the root-task builder. */
+enum wf_error vmo_write(struct vmo *v, uint64_t offset, const void *src, size_t len);
+enum wf_error vmo_read(struct vmo *v, uint64_t offset, void *dst, size_t len);
+
+/* Makes a physical VMO over [pa, pa + size) (page-aligned; memory the kernel does
+ * not otherwise use, such as a boot module) from the pool in pool_slot, its cap in
+ * the empty slot dest. In-kernel API for the root-task builder (the initramfs).
+ * Returns WF_ERR_OK or WF_ERR_NOT_ENOUGH_MEMORY / WF_ERR_ALIGNMENT_ERROR. */
+enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest);
+
+/* Makes a copy-on-write clone of the anonymous VMO v from the pool whose original
+ * cap is in pool_slot (the clone's cap, with READ and WRITE, goes to the empty
+ * slot dest as that cap's child). Both see v's contents; each write is private.
+ * Returns WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (physical VMO, pool cap not an
+ * original or dead) or WF_ERR_NOT_ENOUGH_MEMORY. O(v's mappings): they are
+ * removed, to refault read-only. In-kernel API and VMO_Clone. */
+enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest);
+
+/* Changes the size of an anonymous VMO (VMO_Resize): WF_ERR_OK or
+ * WF_ERR_NOT_ENOUGH_MEMORY. */
+enum wf_error vmo_resize(struct vmo *v, uint64_t size);
+
+/* Clusters present in v's own tree in [first, first + n) of cluster indices (for
+ * tests). */
+uint64_t vmo_count_present(struct vmo *v, uint64_t first, uint64_t n);
+
+#endif

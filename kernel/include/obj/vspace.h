@@ -1,0 +1,79 @@
+/*
+ * VSpaces: address spaces (ARCHITECTURE.md section 4 rule 7; the design essay
+ * opens kernel/obj/vspace.c). The interface the thread and IPC code use is
+ * mm/vm.h (vspace_activate, vm_fault, vspace_read/write); this header is the
+ * object itself and the in-kernel API of the root-task builder.
+ *
+ * A VSpace is a top-level page table (its kernel half copied from the kernel's)
+ * and a sorted list of regions. A region maps [start, end) to a VMO range from
+ * offset with rights (VM_READ | VM_WRITE | VM_EXEC); page-table entries exist only
+ * inside regions and are filled by the fault path. All addresses, lengths and
+ * offsets are MMU-page multiples: clusters never show.
+ */
+#ifndef WEFT_OBJ_VSPACE_H
+#define WEFT_OBJ_VSPACE_H
+
+#include "cap/cap.h"
+#include "mm/vm.h"
+#include "weft/errors.h"
+
+struct pool;
+struct vmo;
+
+struct vm_region {
+    struct vm_region *next, *prev;         /* the VSpace's regions, by address */
+    struct vm_region *vmo_next, *vmo_prev; /* the VMO's mappings */
+    struct vspace *vs;
+    struct vmo *vmo;
+    vaddr_t start, end;
+    uint64_t offset;    /* VMO offset at start */
+    uint32_t rights;    /* VM_* now */
+    uint32_t max_right; /* VM_* the VMO cap allowed at Map (Protect may not exceed) */
+};
+
+struct vspace {
+    struct pool *pool;         /* charged for the VSpace, its tables and regions */
+    paddr_t root;              /* top-level table */
+    struct vm_region *regions; /* by address */
+    struct vm_region *hint;    /* last region found */
+    uint64_t pt_pages;         /* page-table pages, the root included */
+    uint64_t nregions;
+};
+
+/* Initialises the zeroed struct vs in pool p with the top-level table at root (a
+ * zeroed page charged to p). */
+void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
+
+/* Destroys vs: removes every region (from its VMO's list too), frees its tables
+ * and the object; the CPU switches to the kernel's tables if vs was active. */
+void vspace_destroy(struct vspace *vs);
+
+/* The region of vs containing va, or NULL. O(regions). */
+struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
+
+/* Maps length bytes of v from offset at va with rights (VM_*), as VSpace_Map does
+ * with a VMO cap carrying cap_rights (WF_RIGHT_READ/WRITE). In-kernel API for the
+ * root-task builder. Returns WF_ERR_OK, ALIGNMENT_ERROR, RANGE_ERROR,
+ * INVALID_ARGUMENT (rights), INVALID_CAPABILITY (rights the cap lacks),
+ * ILLEGAL_OPERATION (overlap) or NOT_ENOUGH_MEMORY. */
+enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                         uint64_t length, unsigned rights, uint64_t cap_rights);
+
+/* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and
+ * VSpace_Protect). Same errors as the invocations. */
+enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length);
+enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights);
+
+/* Removes the translations of [start, end) of region r (the VMO's memory there
+ * changed or went). */
+void vspace_region_zap(struct vm_region *r, vaddr_t start, vaddr_t end);
+
+/* Destroys region r (its VMO is going): translations, lists, memory. */
+void vspace_region_remove(struct vm_region *r);
+
+/* The translation of va in vs's page tables (NULL: the kernel's): as
+ * arch_pt_lookup. For tests and benchmarks. */
+bool vspace_translate(struct vspace *vs, vaddr_t va, paddr_t *pa, unsigned *access,
+                      unsigned *level);
+
+#endif

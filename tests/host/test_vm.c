@@ -1,0 +1,297 @@
+/*
+ * Host tests of the VM: the kernel's pool, VMO and VSpace code (and the x86-64
+ * page-table code, over the world's buffer) driven through the generated stubs
+ * and through the in-kernel API, checked against simple per-page models:
+ *  - random Map / Unmap / Protect against an array of (mapped, rights) per page,
+ *    each page's Lookup, fault outcome and contents compared after every step;
+ *  - random writes, clones and deletions of VMOs against an array of contents per
+ *    VMO (copy-on-write must look like copies);
+ *  - every invocation error the decoders give, and revocation returning usage to
+ *    zero.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "cap/delete.h"
+#include "obj/pool.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
+#include "test_cap_world.h"
+
+#define POOL   10
+#define VS     11
+#define VMO    12
+#define CLONE0 20
+#define NCLONE 8
+#define DEEP   64
+#define BASE   0x10000000ull
+
+static struct slot *slot(unsigned i)
+{
+    return &W.root[i];
+}
+
+static void world(void)
+{
+    world_init(24, false);
+    world_retype(WORLD_ROOT_UT, WF_OBJ_POOL, 23, POOL, 1);
+}
+
+static uint64_t usage(unsigned pool)
+{
+    wf_word_t u = ~0ull, l, o, f;
+    cr_assert_eq(wf_pool_info(pool, &u, &l, &o, &f), WF_ERR_OK);
+    return u;
+}
+
+Test(vm, pool_retype_create_errors_and_revoke)
+{
+    world();
+    wf_word_t u, limit, objects, free;
+    cr_assert_eq(wf_pool_info(POOL, &u, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(u, 0);
+    cr_assert_eq(limit, (1ull << 23) - CLUSTER_SIZE);
+    cr_assert_eq(objects, 0);
+    cr_assert_eq(free, limit);
+    /* bad creations */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 100, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_ALIGNMENT_ERROR);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 0, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_RANGE_ERROR);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, POOL, DEEP),
+                 WF_ERR_DELETE_FIRST);
+    /* Retype makes pools, never VMOs or VSpaces; a pool needs 2^17 bytes */
+    cr_assert_eq(wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_VMO, 0, WORLD_ROOT_CNODE, 0, 0, 30, 1),
+                 WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_POOL, 16, WORLD_ROOT_CNODE, 0, 0, 30, 1),
+                 WF_ERR_RANGE_ERROR);
+    /* a copy of the pool cap reports but does not create */
+    cr_assert_eq(
+        wf_cnode_copy(WORLD_ROOT_CNODE, 30, DEEP, WORLD_ROOT_CNODE, POOL, DEEP, WF_RIGHTS_ALL),
+        WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(30, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP),
+                 WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(usage(30), 0);
+    /* objects, a child pool, a clone; then revoke */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 1 << 20, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, WORLD_ROOT_CNODE, 13, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(13, WF_OBJ_VMO, 1 << 22, WORLD_ROOT_CNODE, 14, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_vmo_clone(VMO, 13, WORLD_ROOT_CNODE, CLONE0, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS, VMO, BASE, 0, 1 << 20, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS, 14, BASE + (1 << 20), 0, 1 << 22, WF_VM_READ), WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    for (uint64_t off = 0; off < (1 << 20); off += PAGE_SIZE)
+        cr_assert_eq(vm_fault(vs, BASE + off, VM_WRITE), VM_FAULT_RESOLVED);
+    /* the child's quota holds: 1 MiB of its 4 MiB VMO at most */
+    unsigned got = 0;
+    for (uint64_t off = 0; off < (1 << 22); off += PAGE_SIZE)
+        got += vm_fault(vs, BASE + (1 << 20) + off, VM_READ) == VM_FAULT_RESOLVED;
+    cr_assert(got > 0 && got * PAGE_SIZE <= (1 << 20), "%u pages in a 1 MiB pool", got);
+    cr_assert_leq(usage(13), 1 << 20);
+    cr_assert_geq(usage(POOL), (1 << 20) + usage(13));
+    wf_word_t sz, kind, pa, committed;
+    cr_assert_eq(wf_vmo_describe(CLONE0, &sz, &kind, &pa, &committed), WF_ERR_OK);
+    cr_assert(sz == 1 << 20 && kind == VMO_CLONE && pa == 0 && committed == 0);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    cr_assert_eq(pool_from_cap(slot(POOL)->cap)->objects, 0);
+    for (unsigned i = VS; i <= 30; i++)
+        cr_assert(slot_is_empty(slot(i)), "slot %u survived", i);
+    /* revoking the untyped destroys the pool itself */
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, WORLD_ROOT_UT, DEEP), WF_ERR_OK);
+    cr_assert(slot_is_empty(slot(POOL)));
+    world_fini();
+}
+
+Test(vm, contig_vmo_and_present_query)
+{
+    world();
+    cr_assert_eq(wf_pool_create_contig(POOL, 3 * PAGE_SIZE, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_RANGE_ERROR);
+    cr_assert_eq(wf_pool_create_contig(POOL, 1 << 18, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    wf_word_t sz, kind, pa, committed, start, len;
+    cr_assert_eq(wf_vmo_describe(VMO, &sz, &kind, &pa, &committed), WF_ERR_OK);
+    cr_assert(kind == VMO_PHYS && sz == 1 << 18 && committed == 1 << 18);
+    cr_assert(pa && (pa & ((1 << 18) - 1)) == 0, "paddr %llx", (unsigned long long)pa);
+    cr_assert_eq(usage(POOL) >= (1 << 18), true);
+    cr_assert_eq(wf_vmo_resize(VMO, 1 << 19), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 64 << 20, WORLD_ROOT_CNODE, 13, DEEP), WF_ERR_OK);
+    struct vmo *v = vmo_from_cap(slot(13)->cap);
+    cr_assert_eq(wf_vmo_present(13, 0, &start, &len), WF_ERR_OK);
+    cr_assert(start == 64 << 20 && len == 0);
+    cr_assert_eq(vmo_write(v, (5 << 20) + 8, "ab", 2), WF_ERR_OK);
+    cr_assert_eq(wf_vmo_present(13, 0, &start, &len), WF_ERR_OK);
+    cr_assert_eq(start, (5 << 20));
+    cr_assert_eq(len, CLUSTER_SIZE);
+    cr_assert_eq(wf_vmo_present(13, (5 << 20) + CLUSTER_SIZE, &start, &len), WF_ERR_OK);
+    cr_assert(start == 64 << 20 && len == 0);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    world_fini();
+}
+
+/* --- regions against a page model ----------------------------------------- */
+
+#define NPAGES 64
+
+static const unsigned rights_set[] = {0, WF_VM_READ, WF_VM_READ | WF_VM_WRITE,
+                                      WF_VM_READ | WF_VM_EXEC,
+                                      WF_VM_READ | WF_VM_WRITE | WF_VM_EXEC};
+
+struct page_model {
+    bool mapped;
+    unsigned rights;
+    uint64_t value; /* VMO contents at this page's offset (offset = page index) */
+};
+
+static void check_pages(struct vspace *vs, const struct page_model *m, unsigned step)
+{
+    for (unsigned p = 0; p < NPAGES; p++) {
+        vaddr_t va = BASE + p * PAGE_SIZE;
+        wf_word_t start, len, off, rights;
+        enum wf_error e = wf_vspace_lookup(VS, va, &start, &len, &off, &rights);
+        if (!m[p].mapped) {
+            cr_assert_eq(e, WF_ERR_INVALID_ARGUMENT, "step %u page %u: mapped", step, p);
+            cr_assert_eq(vm_fault(vs, va, VM_READ), VM_FAULT_UNMAPPED);
+            paddr_t pa;
+            unsigned a, l;
+            cr_assert(!vspace_translate(vs, va, &pa, &a, &l), "step %u page %u: translated", step,
+                      p);
+            continue;
+        }
+        cr_assert_eq(e, WF_ERR_OK, "step %u page %u: not mapped", step, p);
+        cr_assert_eq(rights, m[p].rights, "step %u page %u: rights", step, p);
+        cr_assert_eq(off + (va - start), p * PAGE_SIZE, "step %u page %u: offset", step, p);
+        for (uint64_t a = start; a < start + len; a += PAGE_SIZE) {
+            unsigned q = (unsigned)((a - BASE) / PAGE_SIZE);
+            cr_assert(m[q].mapped && m[q].rights == rights, "step %u: region over page %u", step,
+                      q);
+        }
+        enum vm_fault_result want = !(m[p].rights & VM_WRITE) ? VM_FAULT_RIGHTS : VM_FAULT_RESOLVED;
+        cr_assert_eq(vm_fault(vs, va, VM_WRITE), want, "step %u page %u: write fault", step, p);
+        if (m[p].rights & VM_READ) {
+            uint64_t x = 0;
+            cr_assert_eq(vspace_read(vs, va, &x, 8), WF_ERR_OK);
+            cr_assert_eq(x, m[p].value, "step %u page %u: contents", step, p);
+        }
+    }
+}
+
+Test(vm, regions_against_a_page_model)
+{
+    world();
+    srand(5);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, NPAGES * PAGE_SIZE, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    static struct page_model m[NPAGES];
+    memset(m, 0, sizeof(m));
+    for (unsigned step = 0; step < 400; step++) {
+        unsigned a = (unsigned)rand() % NPAGES, n = 1 + (unsigned)rand() % (NPAGES - a);
+        unsigned r = rights_set[rand() % 5];
+        vaddr_t va = BASE + a * PAGE_SIZE;
+        switch (rand() % 4) {
+        case 0: {
+            bool free = true;
+            for (unsigned p = a; p < a + n; p++)
+                free &= !m[p].mapped;
+            enum wf_error e = wf_vspace_map(VS, VMO, va, a * PAGE_SIZE, n * PAGE_SIZE, r);
+            cr_assert_eq(e, free ? WF_ERR_OK : WF_ERR_ILLEGAL_OPERATION, "step %u: map", step);
+            for (unsigned p = a; free && p < a + n; p++)
+                m[p] = (struct page_model){true, r, m[p].value};
+            break;
+        }
+        case 1:
+            cr_assert_eq(wf_vspace_unmap(VS, va, n * PAGE_SIZE), WF_ERR_OK);
+            for (unsigned p = a; p < a + n; p++)
+                m[p].mapped = false;
+            break;
+        case 2:
+            cr_assert_eq(wf_vspace_protect(VS, va, n * PAGE_SIZE, r), WF_ERR_OK);
+            for (unsigned p = a; p < a + n; p++)
+                if (m[p].mapped)
+                    m[p].rights = r;
+            break;
+        default:
+            if (m[a].mapped && (m[a].rights & VM_WRITE)) {
+                uint64_t v = ((uint64_t)step << 32) | a;
+                cr_assert_eq(vspace_write(vs, va, &v, 8), WF_ERR_OK);
+                m[a].value = v;
+            } else {
+                uint64_t v = 1;
+                cr_assert_eq(vspace_write(vs, va, &v, 8), WF_ERR_INVALID_ARGUMENT);
+            }
+        }
+        check_pages(vs, m, step);
+    }
+    /* argument errors */
+    cr_assert_eq(wf_vspace_map(VS, VMO, BASE + 1, 0, PAGE_SIZE, WF_VM_READ),
+                 WF_ERR_ALIGNMENT_ERROR);
+    cr_assert_eq(wf_vspace_unmap(VS, BASE, 0), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(wf_vspace_protect(VS, BASE, PAGE_SIZE, 64), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_vspace_map(VS, VMO, USER_TOP, 0, PAGE_SIZE, WF_VM_READ), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    world_fini();
+}
+
+/* --- clones against a contents model ------------------------------------------ */
+
+#define CPAGES 96
+
+Test(vm, clones_against_a_contents_model)
+{
+    world();
+    srand(9);
+    static uint64_t model[NCLONE][CPAGES];
+    bool live[NCLONE] = {true};
+    memset(model, 0, sizeof(model));
+    struct slot *pool = slot(POOL);
+    cr_assert_eq(pool_create_vmo(pool, CPAGES * PAGE_SIZE, slot(CLONE0)), WF_ERR_OK);
+    for (unsigned step = 0; step < 600; step++) {
+        unsigned k = (unsigned)rand() % NCLONE;
+        if (!live[k])
+            continue;
+        struct vmo *v = vmo_from_cap(slot(CLONE0 + k)->cap);
+        int op = rand() % 10;
+        if (op < 6) {
+            unsigned p = (unsigned)rand() % CPAGES;
+            uint64_t val = ((uint64_t)step << 16) | (k << 8) | 1;
+            cr_assert_eq(vmo_write(v, p * PAGE_SIZE + 16, &val, 8), WF_ERR_OK);
+            model[k][p] = val;
+        } else if (op < 8) {
+            unsigned j = 0;
+            while (j < NCLONE && live[j])
+                j++;
+            if (j == NCLONE)
+                continue;
+            cr_assert_eq(vmo_clone(v, pool, slot(CLONE0 + j)), WF_ERR_OK);
+            memcpy(model[j], model[k], sizeof(model[k]));
+            live[j] = true;
+        } else {
+            cr_assert_eq(cap_delete(slot(CLONE0 + k), &W.reaper), WF_ERR_OK);
+            live[k] = false;
+            memset(model[k], 0, sizeof(model[k]));
+        }
+        for (unsigned i = 0; i < NCLONE; i++) {
+            if (!live[i])
+                continue;
+            struct vmo *w = vmo_from_cap(slot(CLONE0 + i)->cap);
+            for (unsigned p = 0; p < CPAGES; p++) {
+                uint64_t x = ~0ull;
+                cr_assert_eq(vmo_read(w, p * PAGE_SIZE + 16, &x, 8), WF_ERR_OK);
+                cr_assert_eq(x, model[i][p], "step %u: VMO %u page %u", step, i, p);
+            }
+        }
+    }
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    cr_assert_eq(pool_from_cap(pool->cap)->objects, 0);
+    world_fini();
+}
