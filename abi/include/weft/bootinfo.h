@@ -18,16 +18,20 @@
 
 /* Well-known slots of the root CNode (CPtr = slot index). */
 enum wf_root_slot {
-    WF_ROOT_NULL = 0,        /* always empty */
-    WF_ROOT_CNODE = 1,       /* the root CNode itself */
-    WF_ROOT_TCB = 2,         /* the root task's thread */
-    WF_ROOT_VSPACE = 3,      /* its address space */
-    WF_ROOT_POOL = 4,        /* the pool its own memory was taken from */
-    WF_ROOT_IRQ_CONTROL = 5, /* IRQControl (empty until IRQ objects exist) */
-    WF_ROOT_IOPORT = 6,      /* all I/O ports (empty until IOPort objects exist) */
-    WF_ROOT_INITRAMFS = 7,   /* VMO holding the initramfs (CPIO, newc), read-only */
-    WF_ROOT_IPC_BUFFER = 8,  /* VMO of its IPC buffer page */
-    WF_ROOT_FIRST_FREE = 16, /* slots from here up to (1 << cnode_radix) - 1, minus the
+    WF_ROOT_NULL = 0,         /* always empty */
+    WF_ROOT_CNODE = 1,        /* the root CNode itself */
+    WF_ROOT_TCB = 2,          /* the root task's thread */
+    WF_ROOT_VSPACE = 3,       /* its address space */
+    WF_ROOT_POOL = 4,         /* the pool its own memory was taken from */
+    WF_ROOT_IRQ_CONTROL = 5,  /* IRQControl (empty until IRQ objects exist) */
+    WF_ROOT_IOPORT = 6,       /* all I/O ports (empty until IOPort objects exist) */
+    WF_ROOT_INITRAMFS = 7,    /* VMO holding the initramfs (CPIO, newc), read-only */
+    WF_ROOT_IPC_BUFFER = 8,   /* VMO of its IPC buffer page */
+    WF_ROOT_STACK = 9,        /* VMO of its stack */
+    WF_ROOT_BOOTINFO = 10,    /* VMO of the bootinfo page (mapped read-only) */
+    WF_ROOT_IMAGE_FIRST = 11, /* VMOs of init's ELF segments, in order, one per segment */
+    WF_ROOT_IMAGE_COUNT = 5,  /* (at most this many; the rest of 11-15 stays empty) */
+    WF_ROOT_FIRST_FREE = 16,  /* slots from here up to (1 << cnode_radix) - 1, minus the
                                 untyped range below, are empty */
 };
 
