@@ -2,7 +2,8 @@
  * The generic boot sequence: console banner, boot memory description, CPU
  * tables, the final address space, the physical memory manager (which takes
  * every usable range left after the page tables were built), the timer;
- * then either the self-tests (command line "ktest") or the ready banner.
+ * then either the self-tests (command line "ktest") or the ready banner and the
+ * scheduler, which runs user threads from then on.
  */
 #include "arch.h"
 #include "config.h"
@@ -11,6 +12,7 @@
 #include "ktest.h"
 #include "mm/pmm.h"
 #include "panic.h"
+#include "sched/sched.h"
 
 #define TICK_HZ 100
 
@@ -54,6 +56,5 @@ void kernel_main(const char *boot_error)
         arch_halt();
     }
     kprintf("Weft ready.\n");
-    for (;;)
-        cpu_wait_irq();
+    sched_run(); /* the root task's thread, once the boot code has made it */
 }
