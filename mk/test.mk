@@ -36,7 +36,7 @@ FAULT_EXTRA_assert := --expect '\#[12] +0xffffffff8[0-9a-f]+ arch_selftest_fault
                       --expect 'System halted'
 
 .PHONY: check-guest check-guest-runs check-guest-faults check-user run debug check check-report
-check-guest: check-guest-runs check-guest-faults
+check-guest: check-guest-runs check-guest-faults check-user
 
 check-guest-runs: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@set -e; for r in $(GUEST_RUNS); do \

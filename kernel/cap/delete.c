@@ -55,6 +55,7 @@
 
 #include "cap/cdt.h"
 #include "cap/preempt.h"
+#include "obj/endpoint.h"
 #include "obj/object.h"
 #include "obj/tcb.h"
 
@@ -291,6 +292,12 @@ enum wf_error cap_revoke(struct slot *s, struct reaper *r)
             return WF_ERR_PREEMPTED;
         delete_step(slot_next(s), r, false);
     }
+    /* Revoking a badged endpoint cap takes back its badge: sends still queued
+     * with it used caps that are gone now (seL4 pairs Revoke with
+     * CancelBadgedSends; Weft does both in one). */
+    struct cap c = s->cap;
+    if (cap_type(c) == CAP_ENDPOINT && cap_badge(c) != WF_BADGE_NONE)
+        endpoint_cancel_badged(cap_object(c), cap_badge(c));
     return reaper_drain(r);
 }
 

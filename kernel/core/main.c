@@ -2,16 +2,19 @@
  * The generic boot sequence: console banner, boot memory description, CPU
  * tables, the final address space, the physical memory manager (which takes
  * every usable range left after the page tables were built), the timer;
- * then either the self-tests (command line "ktest") or the ready banner.
+ * then either the self-tests (command line "ktest") or the root task from the
+ * initramfs and the scheduler, which runs user threads from then on.
  */
 #include "arch.h"
 #include "config.h"
 #include "core/boot.h"
+#include "core/roottask.h"
 #include "kprintf.h"
 #include "ktest.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
 #include "panic.h"
+#include "sched/sched.h"
 
 #define TICK_HZ 100
 
@@ -55,7 +58,10 @@ void kernel_main(const char *boot_error)
         arch_debug_exit(failures ? 1 : 0);
         arch_halt();
     }
+    if (boot_memory.nmod)
+        roottask_start();
+    else
+        kprintf("boot: no initramfs module: no root task to start\n");
     kprintf("Weft ready.\n");
-    for (;;)
-        cpu_wait_irq();
+    sched_run();
 }

@@ -1,11 +1,11 @@
 /*
- * TCBs: the caps a thread holds, and their teardown.
+ * TCBs: the caps a thread holds, its life cycle, and the TCB invocations.
  *
  * A TCB's slots are ordinary CDT slots, filled by copying a cap the caller holds
- * (TCB_SetCSpace, TCB_SetFaultEndpoint, TCB_BindNotification), as seL4 MCS keeps
- * its fault and timeout endpoints. The copy is a derived cap: revoking the
- * caller's original removes it from the TCB too, so a thread cannot keep a right
- * its creator took back.
+ * (TCB_SetCSpace, TCB_Configure, TCB_SetVSpace, TCB_SetFaultEndpoint,
+ * TCB_BindNotification), as seL4 MCS keeps its fault and timeout endpoints. The
+ * copy is a derived cap: revoking the caller's original removes it from the TCB
+ * too, so a thread cannot keep a right its creator took back.
  *
  * Replacing a slot's cap may mean deleting the last cap to a big CSpace. The
  * setter then deletes the old cap (preemptibly) and returns WF_ERR_PREEMPTED once
@@ -13,30 +13,123 @@
  * with an empty slot re-checks the source, which the deletion may have removed
  * (it may have lived in the old CSpace), before anything is inserted.
  *
+ * Priorities follow seL4's MCP rule: a priority or MCP set through an invocation
+ * is at most the MCP of an authority TCB the invoker names (usually its own), so
+ * a thread can never raise anything above what it was itself given.
+ *
  * Destroying a TCB (tcb_finalize, then the zombie empties its slots): its thread
- * stops (the IPC issue), its notification binding is dropped and the deletions
- * its own invocations left unfinished move to the destroyer's reaper.
+ * stops (its IPC is cancelled, it leaves the run queue), its notification binding
+ * is dropped and the deletions its own invocations left unfinished move to the
+ * destroyer's reaper.
  */
 #include "obj/tcb.h"
 
 #include "cap/cdt.h"
 #include "cap/invoke.h"
+#include "mm/vm.h"
 #include "obj/cnode.h"
+#include "obj/endpoint.h"
 #include "obj/notification.h"
+#include "obj/reply.h"
+#include "sched/sched.h"
 
 void tcb_init(struct tcb *t)
 {
     reaper_init(&t->reaper);
     t->state = TCB_INACTIVE;
+    t->slice = SCHED_SLICE_TICKS;
+    arch_context_init(&t->ctx, 0, 0);
+}
+
+void tcb_cancel_ipc(struct tcb *t)
+{
+    switch (t->state) {
+    case TCB_BLOCKED_SEND:
+    case TCB_BLOCKED_RECV:
+        endpoint_remove(t->blocked_on, t);
+        reply_unbind_receiver(t);
+        break;
+    case TCB_BLOCKED_NTFN:
+        tcbq_remove(&((struct notification *)t->blocked_on)->q, t);
+        t->blocked_on = NULL;
+        break;
+    case TCB_BLOCKED_REPLY:
+        reply_take_caller(t->blocked_on);
+        break;
+    default:
+        return;
+    }
+    tcb_ipc_cancelled(t);
+}
+
+void tcb_ipc_cancelled(struct tcb *t)
+{
+    t->ipc_flags = 0;
+    if (t->fault) {
+        /* A cancelled fault message: the thread runs its faulting instruction
+         * again (and faults again unless something changed). */
+        if (t->fault == WF_FAULT_TYPE_UNKNOWN_SYSCALL)
+            ctx_restart_syscall(&t->ctx);
+        t->fault = WF_FAULT_TYPE_NONE;
+    } else {
+        ctx_set_result(&t->ctx, WF_ERR_CANCELLED, 0, 0);
+    }
+}
+
+void tcb_suspend(struct tcb *t)
+{
+    tcb_cancel_ipc(t);
+    sched_remove(t);
+    t->state = TCB_INACTIVE;
+}
+
+void tcb_resume(struct tcb *t)
+{
+    if (t->state == TCB_INACTIVE)
+        sched_wake(t);
 }
 
 void tcb_finalize(struct tcb *t, struct reaper *r)
 {
+    tcb_suspend(t);
+    sched_forget_fpu(t);
     struct notification *n = cap_object(t->slots[WF_TCB_SLOT_BOUND_NTFN].cap);
     if (n && n->bound == t)
         n->bound = NULL;
     reaper_adopt(r, &t->reaper);
 }
+
+/* --- the kernel's own set-up API ---------------------------------------------- */
+
+void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src)
+{
+    assert(slot_is_empty(&t->slots[which]) && !slot_is_empty(src));
+    cdt_insert_derived(src, &t->slots[which], src->cap);
+}
+
+void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr)
+{
+    t->ipc_buffer = vaddr;
+}
+
+void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp)
+{
+    assert(prio <= WF_PRIO_MAX && mcp <= WF_PRIO_MAX);
+    t->mcp = (uint8_t)mcp;
+    sched_set_priority(t, prio);
+}
+
+void tcb_set_entry(struct tcb *t, uint64_t pc, uint64_t sp, uint64_t arg0)
+{
+    ctx_set_entry(&t->ctx, pc, sp, arg0);
+}
+
+struct vspace *tcb_vspace(const struct tcb *t)
+{
+    return vspace_from_cap(t->slots[WF_TCB_SLOT_VSPACE].cap);
+}
+
+/* --- invocations ----------------------------------------------------------------- */
 
 static struct tcb *invoked_tcb(struct invocation *inv)
 {
@@ -97,5 +190,124 @@ enum wf_error tcb_decode_unbind_notification(struct invocation *inv)
     if (n->bound == t)
         n->bound = NULL;
     cap_delete_now(s);
+    return WF_ERR_OK;
+}
+
+/* RANGE_ERROR unless value <= the MCP of the authority TCB in cap argument xcap. */
+static enum wf_error check_mcp(struct invocation *inv, unsigned xcap, unsigned arg)
+{
+    const struct tcb *auth = cap_object(inv->caps[xcap]->cap);
+    if (inv->args[arg] > auth->mcp)
+        return inv_fail_range(inv, arg, 0, auth->mcp);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_configure(struct invocation *inv)
+{
+    struct slot *src = inv->caps[XCAP_TCB_CONFIGURE_CSPACE];
+    struct cap c;
+    if (cnode_apply_guard(src->cap, inv->args[ARG_TCB_CONFIGURE_GUARD], &c) != WF_ERR_OK)
+        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_CONFIGURE_GUARD, 0, 0, 0);
+    wf_word_t buf = inv->args[ARG_TCB_CONFIGURE_IPC_BUFFER];
+    if (buf & 4095)
+        return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
+    if (!arch_user_canonical(buf + 4095))
+        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_CONFIGURE_IPC_BUFFER, 0, 0, 0);
+    enum wf_error e = check_mcp(inv, XCAP_TCB_CONFIGURE_AUTHORITY, ARG_TCB_CONFIGURE_PRIORITY);
+    if (e == WF_ERR_OK)
+        e = check_mcp(inv, XCAP_TCB_CONFIGURE_AUTHORITY, ARG_TCB_CONFIGURE_MCP);
+    if (e != WF_ERR_OK)
+        return e;
+
+    e = install(inv, WF_TCB_SLOT_CSPACE, src, c);
+    if (e != WF_ERR_OK)
+        return e;
+    struct tcb *t = invoked_tcb(inv);
+    t->ipc_buffer = buf;
+    t->mcp = (uint8_t)inv->args[ARG_TCB_CONFIGURE_MCP];
+    sched_set_priority(t, (unsigned)inv->args[ARG_TCB_CONFIGURE_PRIORITY]);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_set_vspace(struct invocation *inv)
+{
+    struct slot *src = inv->caps[XCAP_TCB_SET_VSPACE_VSPACE];
+    if (!vspace_from_cap(src->cap))
+        return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, XCAP_TCB_SET_VSPACE_VSPACE, 0, 0, 0);
+
+    return install(inv, WF_TCB_SLOT_VSPACE, src, src->cap);
+}
+
+enum wf_error tcb_decode_set_priority(struct invocation *inv)
+{
+    enum wf_error e =
+        check_mcp(inv, XCAP_TCB_SET_PRIORITY_AUTHORITY, ARG_TCB_SET_PRIORITY_PRIORITY);
+    if (e != WF_ERR_OK)
+        return e;
+
+    sched_set_priority(invoked_tcb(inv), (unsigned)inv->args[ARG_TCB_SET_PRIORITY_PRIORITY]);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_set_mcp(struct invocation *inv)
+{
+    enum wf_error e = check_mcp(inv, XCAP_TCB_SET_MCP_AUTHORITY, ARG_TCB_SET_MCP_MCP);
+    if (e != WF_ERR_OK)
+        return e;
+
+    invoked_tcb(inv)->mcp = (uint8_t)inv->args[ARG_TCB_SET_MCP_MCP];
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_read_registers(struct invocation *inv)
+{
+    struct tcb *t = invoked_tcb(inv);
+    wf_word_t first = inv->args[ARG_TCB_READ_REGISTERS_FIRST];
+    if (t == sched_current)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    if (first > WF_REGS_COUNT - 4)
+        return inv_fail_range(inv, ARG_TCB_READ_REGISTERS_FIRST, 0, WF_REGS_COUNT - 4);
+
+    for (unsigned i = 0; i < 4; i++)
+        inv->reply[i] = ctx_reg(&t->ctx, (unsigned)first + i);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_write_registers(struct invocation *inv)
+{
+    struct tcb *t = invoked_tcb(inv);
+    wf_word_t first = inv->args[ARG_TCB_WRITE_REGISTERS_FIRST];
+    wf_word_t count = inv->args[ARG_TCB_WRITE_REGISTERS_COUNT];
+    if (t == sched_current)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    if (count < 1 || count > 4)
+        return inv_fail_range(inv, ARG_TCB_WRITE_REGISTERS_COUNT, 1, 4);
+    if (first > WF_REGS_COUNT - count)
+        return inv_fail_range(inv, ARG_TCB_WRITE_REGISTERS_FIRST, 0, WF_REGS_COUNT - count);
+
+    for (unsigned i = 0; i < count; i++)
+        ctx_set_reg(&t->ctx, (unsigned)(first + i), inv->args[ARG_TCB_WRITE_REGISTERS_V0 + i]);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_resume(struct invocation *inv)
+{
+    tcb_resume(invoked_tcb(inv));
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_suspend(struct invocation *inv)
+{
+    tcb_suspend(invoked_tcb(inv));
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_set_abi(struct invocation *inv)
+{
+    wf_word_t mode = inv->args[ARG_TCB_SET_ABI_MODE];
+    if (mode != WF_ABI_MODE_NATIVE && mode != WF_ABI_MODE_FOREIGN)
+        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_SET_ABI_MODE, 0, 0, 0);
+
+    invoked_tcb(inv)->abi = (uint8_t)mode;
     return WF_ERR_OK;
 }

@@ -2,7 +2,9 @@
 # core and object types compiled for the host (not the in-guest self-tests), and
 # the tests' world. Nothing in them depends on CLUSTER_ORDER; they run for 0 and
 # the default as every test does. The object types include the VM's (pools, VMOs,
-# VSpaces), so the VM's host-compilable sources come along (tests/host/vm.mk).
+# VSpaces), so the VM's host-compilable sources come along (tests/host/vm.mk); the
+# TCB code queues threads, so the scheduler's run queues (kernel/sched/sched.c,
+# no CPU code) come along too.
 VM_HOST_SRCS := kernel/mm/pmm.c kernel/arch/x86_64/pt.c
 CAP_CORE_SRCS := $(filter-out %_ktest.c,$(sort $(wildcard kernel/cap/*.c kernel/obj/*.c))) \
-                 $(VM_HOST_SRCS) tests/host/test_cap_world.c
+                 $(VM_HOST_SRCS) kernel/sched/sched.c tests/host/test_cap_world.c

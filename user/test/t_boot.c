@@ -62,8 +62,21 @@ TEST(boot, well_known_slots_identify)
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_NULL), 0);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_CNODE), WF_OBJ_CNODE);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_TCB), WF_OBJ_TCB);
-    for (wf_word_t s = WF_ROOT_IPC_BUFFER + 1; s < WF_ROOT_FIRST_FREE; s++)
-        TEST_ASSERT_EQ(wf_debug_cap_identify(s), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_VSPACE), WF_OBJ_VSPACE);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_POOL), WF_OBJ_POOL);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IRQ_CONTROL), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IOPORT), 0);
+    static const wf_word_t vmos[] = {WF_ROOT_INITRAMFS, WF_ROOT_IPC_BUFFER, WF_ROOT_STACK,
+                                     WF_ROOT_BOOTINFO, WF_ROOT_IMAGE_FIRST};
+    for (unsigned i = 0; i < sizeof(vmos) / sizeof(vmos[0]); i++)
+        TEST_ASSERT(wf_debug_cap_identify(vmos[i]) == WF_OBJ_VMO, "slot %llu",
+                    (unsigned long long)vmos[i]);
+    /* Image VMOs are consecutive, then the slots up to the first free one are empty. */
+    wf_word_t s = WF_ROOT_IMAGE_FIRST;
+    while (s < WF_ROOT_IMAGE_FIRST + WF_ROOT_IMAGE_COUNT && wf_debug_cap_identify(s) == WF_OBJ_VMO)
+        s++;
+    for (; s < WF_ROOT_FIRST_FREE; s++)
+        TEST_ASSERT(wf_debug_cap_identify(s) == 0, "slot %llu", (unsigned long long)s);
     for (unsigned i = 0; i < TEST_SCRATCH_SLOTS; i++)
         TEST_ASSERT_EQ(wf_debug_cap_identify(test_slot(i)), 0);
     /* A CPtr past the root CNode does not resolve. */

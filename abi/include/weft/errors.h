@@ -50,9 +50,16 @@ enum wf_error {
      * finished a phase) and left consistent state; the kernel re-executes the invocation,
      * which continues where it stopped. */
     WF_ERR_PREEMPTED = 11,
+    /* The IPC the thread waited in ended without completing: the endpoint, notification or
+     * Reply object was destroyed, the badged cap used to send was revoked, the thread was
+     * suspended, or a Call met a receiver with no Reply object (docs/ipc.md). */
+    WF_ERR_CANCELLED = 12,
+    /* A non-blocking system call found nobody to take part: NBSend found no waiting
+     * receiver (the message is dropped), NBRecv found no waiting sender. */
+    WF_ERR_WOULD_BLOCK = 13,
 };
 
-#define WF_ERR_COUNT 12
+#define WF_ERR_COUNT 14
 
 /* Name of an error ("OK", "INVALID_ARGUMENT", ...); "?" for an unknown value. */
 static inline const char *wf_error_name(uint64_t e)
@@ -82,6 +89,10 @@ static inline const char *wf_error_name(uint64_t e)
         return "NOT_ENOUGH_MEMORY";
     case WF_ERR_PREEMPTED:
         return "PREEMPTED";
+    case WF_ERR_CANCELLED:
+        return "CANCELLED";
+    case WF_ERR_WOULD_BLOCK:
+        return "WOULD_BLOCK";
     default:
         return "?";
     }

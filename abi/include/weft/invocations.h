@@ -67,7 +67,7 @@
 #define WF_CNODE_REVOKE_NCAPS 0
 #define WF_CNODE_REVOKE_NRESULTS 0
 
-/* TCB: Thread control. This issue stores caps in the TCB's slots; running threads comes with the IPC issue. */
+/* TCB: Thread control: the caps a thread holds, its scheduling parameters, registers and ABI mode; resume and suspend. */
 /* TCB_SetCSpace: Makes a copy of a CNode cap (with a new guard) the thread's CSpace root,
  * deleting the previous root cap first (preemptibly). */
 #define WF_LABEL_TCB_SET_CSPACE 0x20
@@ -92,6 +92,60 @@
 #define WF_TCB_UNBIND_NOTIFICATION_NWORDS 0
 #define WF_TCB_UNBIND_NOTIFICATION_NCAPS 0
 #define WF_TCB_UNBIND_NOTIFICATION_NRESULTS 0
+/* TCB_Configure: Sets the CSpace root (a copy of a CNode cap with a new guard, as
+ * SetCSpace), the IPC buffer address and the priority and MCP, the last two checked against
+ * the MCP of the authority TCB. */
+#define WF_LABEL_TCB_CONFIGURE 0x24
+#define WF_TCB_CONFIGURE_NWORDS 4
+#define WF_TCB_CONFIGURE_NCAPS 2
+#define WF_TCB_CONFIGURE_NRESULTS 0
+/* TCB_SetVSpace: Makes a copy of a VSpace cap the thread's address space, deleting the
+ * previous one first. */
+#define WF_LABEL_TCB_SET_VSPACE 0x25
+#define WF_TCB_SET_VSPACE_NWORDS 0
+#define WF_TCB_SET_VSPACE_NCAPS 1
+#define WF_TCB_SET_VSPACE_NRESULTS 0
+/* TCB_SetPriority: Sets the thread's priority: at most the MCP of the authority TCB (seL4's
+ * MCP rule). */
+#define WF_LABEL_TCB_SET_PRIORITY 0x26
+#define WF_TCB_SET_PRIORITY_NWORDS 1
+#define WF_TCB_SET_PRIORITY_NCAPS 1
+#define WF_TCB_SET_PRIORITY_NRESULTS 0
+/* TCB_SetMCP: Sets the thread's maximum controlled priority: at most the MCP of the
+ * authority TCB. */
+#define WF_LABEL_TCB_SET_MCP 0x27
+#define WF_TCB_SET_MCP_NWORDS 1
+#define WF_TCB_SET_MCP_NCAPS 1
+#define WF_TCB_SET_MCP_NRESULTS 0
+/* TCB_ReadRegisters: Reads four registers, in enum wf_fault_word order from first, of a
+ * thread other than the caller. */
+#define WF_LABEL_TCB_READ_REGISTERS 0x28
+#define WF_TCB_READ_REGISTERS_NWORDS 1
+#define WF_TCB_READ_REGISTERS_NCAPS 0
+#define WF_TCB_READ_REGISTERS_NRESULTS 4
+/* TCB_WriteRegisters: Writes count (1-4) registers, in enum wf_fault_word order from first,
+ * of a thread other than the caller. */
+#define WF_LABEL_TCB_WRITE_REGISTERS 0x29
+#define WF_TCB_WRITE_REGISTERS_NWORDS 6
+#define WF_TCB_WRITE_REGISTERS_NCAPS 0
+#define WF_TCB_WRITE_REGISTERS_NRESULTS 0
+/* TCB_Resume: Makes an inactive (new or suspended) thread runnable; does nothing to a
+ * thread that is runnable or blocked. */
+#define WF_LABEL_TCB_RESUME 0x2a
+#define WF_TCB_RESUME_NWORDS 0
+#define WF_TCB_RESUME_NCAPS 0
+#define WF_TCB_RESUME_NRESULTS 0
+/* TCB_Suspend: Stops the thread: an IPC it waits in is cancelled (its system call returns
+ * WF_ERR_CANCELLED when it resumes) and it does not run until resumed. */
+#define WF_LABEL_TCB_SUSPEND 0x2b
+#define WF_TCB_SUSPEND_NWORDS 0
+#define WF_TCB_SUSPEND_NCAPS 0
+#define WF_TCB_SUSPEND_NRESULTS 0
+/* TCB_SetABI: Sets the thread's ABI mode (enum wf_abi_mode). */
+#define WF_LABEL_TCB_SET_ABI 0x2c
+#define WF_TCB_SET_ABI_NWORDS 1
+#define WF_TCB_SET_ABI_NCAPS 0
+#define WF_TCB_SET_ABI_NRESULTS 0
 
 /* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an

@@ -168,6 +168,101 @@ static inline enum wf_error wf_tcb_unbind_notification(wf_cptr_t tcb)
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_UNBIND_NOTIFICATION, 0, 0, 0, 0, 0, 0);
 }
 
+/* TCB_Configure: Sets the CSpace root (a copy of a CNode cap with a new guard, as
+ * SetCSpace), the IPC buffer address and the priority and MCP, the last two checked against
+ * the MCP of the authority TCB. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_configure(wf_cptr_t tcb, wf_cptr_t cspace, wf_cptr_t authority,
+                                             wf_word_t guard, wf_word_t ipc_buffer,
+                                             wf_word_t priority, wf_word_t mcp)
+{
+    const wf_word_t words[4] = {guard, ipc_buffer, priority, mcp};
+    const wf_cptr_t caps[2] = {cspace, authority};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_CONFIGURE, words, 4, caps, 2, 0, 0);
+}
+
+/* TCB_SetVSpace: Makes a copy of a VSpace cap the thread's address space, deleting the
+ * previous one first. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_vspace(wf_cptr_t tcb, wf_cptr_t vspace)
+{
+    const wf_cptr_t caps[1] = {vspace};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_VSPACE, 0, 0, caps, 1, 0, 0);
+}
+
+/* TCB_SetPriority: Sets the thread's priority: at most the MCP of the authority TCB (seL4's
+ * MCP rule). A running thread is requeued at the new priority. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_priority(wf_cptr_t tcb, wf_cptr_t authority,
+                                                wf_word_t priority)
+{
+    const wf_word_t words[1] = {priority};
+    const wf_cptr_t caps[1] = {authority};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_PRIORITY, words, 1, caps, 1, 0, 0);
+}
+
+/* TCB_SetMCP: Sets the thread's maximum controlled priority: at most the MCP of the
+ * authority TCB. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_mcp(wf_cptr_t tcb, wf_cptr_t authority, wf_word_t mcp)
+{
+    const wf_word_t words[1] = {mcp};
+    const wf_cptr_t caps[1] = {authority};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_MCP, words, 1, caps, 1, 0, 0);
+}
+
+/* TCB_ReadRegisters: Reads four registers, in enum wf_fault_word order from first, of a
+ * thread other than the caller. On success stores r0, r1, r2, r3 (each may be NULL).
+ * Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_read_registers(wf_cptr_t tcb, wf_word_t first, wf_word_t *r0,
+                                                  wf_word_t *r1, wf_word_t *r2, wf_word_t *r3)
+{
+    const wf_word_t words[1] = {first};
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(tcb, WF_LABEL_TCB_READ_REGISTERS, words, 1, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (r0)
+            *r0 = reply[0];
+        if (r1)
+            *r1 = reply[1];
+        if (r2)
+            *r2 = reply[2];
+        if (r3)
+            *r3 = reply[3];
+    }
+    return e;
+}
+
+/* TCB_WriteRegisters: Writes count (1-4) registers, in enum wf_fault_word order from first,
+ * of a thread other than the caller. The kernel keeps the privileged flag bits; a
+ * non-canonical RIP becomes a #GP fault when the thread runs. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_write_registers(wf_cptr_t tcb, wf_word_t first, wf_word_t count,
+                                                   wf_word_t v0, wf_word_t v1, wf_word_t v2,
+                                                   wf_word_t v3)
+{
+    const wf_word_t words[6] = {first, count, v0, v1, v2, v3};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_WRITE_REGISTERS, words, 6, 0, 0, 0, 0);
+}
+
+/* TCB_Resume: Makes an inactive (new or suspended) thread runnable; does nothing to a
+ * thread that is runnable or blocked. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_resume(wf_cptr_t tcb)
+{
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_RESUME, 0, 0, 0, 0, 0, 0);
+}
+
+/* TCB_Suspend: Stops the thread: an IPC it waits in is cancelled (its system call returns
+ * WF_ERR_CANCELLED when it resumes) and it does not run until resumed. Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_tcb_suspend(wf_cptr_t tcb)
+{
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SUSPEND, 0, 0, 0, 0, 0, 0);
+}
+
+/* TCB_SetABI: Sets the thread's ABI mode (enum wf_abi_mode). Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_abi(wf_cptr_t tcb, wf_word_t mode)
+{
+    const wf_word_t words[1] = {mode};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_ABI, words, 1, 0, 0, 0, 0);
+}
+
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
  * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
  * of size bytes that draws from this pool's memory. Returns an enum wf_error. */

@@ -92,10 +92,93 @@ enum wf_object_type {
 #define WF_VM_WRITE 2
 /* Mapping right: execute. */
 #define WF_VM_EXEC 4
+/* Index that error details use for the Reply cap a receive names (r12 on x86-64). */
+#define WF_CAP_REPLY_ARG 0xfffffffffffffffeull
+/* Highest thread priority (256 levels, 0 lowest). */
+#define WF_PRIO_MAX 255
+/* Label of what Recv returns when the thread's bound notification was signalled: length 0,
+ * the notification word in the badge register. */
+#define WF_MSG_LABEL_NOTIFICATION 0xfffffffffffffull
+/* Words of a fault message (enum wf_fault_word). */
+#define WF_FAULT_MSG_WORDS 20
+/* Registers a fault reply and TCB_Read/WriteRegisters address (enum wf_fault_word 0-17). */
+#define WF_REGS_COUNT 18
 
 /* The guard datum of CNode_Mint, CNode_Mutate and TCB_SetCSpace: a guard value of size bits
  * (0 to 64 minus the CNode's radix; values below 2^58). */
 #define WF_GUARD(value, size) (((uint64_t)(value) << WF_GUARD_SIZE_BITS) | (uint64_t)(size))
+
+/* The label of a fault message (sent on the thread's fault endpoint as a Call). */
+enum wf_fault_type {
+    /* No fault (never sent). */
+    WF_FAULT_TYPE_NONE = 0,
+    /* A system call number that is not a native one (or a native one this thread's ABI mode
+     * does not allow); DETAIL0 is the ABI mode. A reply resumes after the syscall
+     * instruction. */
+    WF_FAULT_TYPE_UNKNOWN_SYSCALL = 1,
+    /* A CPU exception: DETAIL0 is the vector, DETAIL1 the error code. A reply resumes at
+     * RIP (the faulting instruction unless the reply changes it). */
+    WF_FAULT_TYPE_USER_EXCEPTION = 2,
+    /* A page fault the VM system did not resolve: DETAIL0 is the address, DETAIL1 the
+     * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present. A
+     * reply retries the access at RIP. */
+    WF_FAULT_TYPE_VM_FAULT = 3,
+};
+
+/* Word order of a fault message, and of the registers a fault reply, TCB_ReadRegisters and
+ * TCB_WriteRegisters use (x86-64). A fault reply of length n replaces the first n registers
+ * (n = 0 resumes unchanged). */
+enum wf_fault_word {
+    /* rax (for UNKNOWN_SYSCALL: the number; the reply's word 0 becomes the result). */
+    WF_FAULT_WORD_RAX = 0,
+    /* Instruction pointer. */
+    WF_FAULT_WORD_RIP = 1,
+    /* Stack pointer. */
+    WF_FAULT_WORD_RSP = 2,
+    /* Flags (the kernel keeps the privileged bits). */
+    WF_FAULT_WORD_RFLAGS = 3,
+    /* rbx. */
+    WF_FAULT_WORD_RBX = 4,
+    /* rcx. */
+    WF_FAULT_WORD_RCX = 5,
+    /* rdx. */
+    WF_FAULT_WORD_RDX = 6,
+    /* rsi. */
+    WF_FAULT_WORD_RSI = 7,
+    /* rdi. */
+    WF_FAULT_WORD_RDI = 8,
+    /* rbp. */
+    WF_FAULT_WORD_RBP = 9,
+    /* r8. */
+    WF_FAULT_WORD_R8 = 10,
+    /* r9. */
+    WF_FAULT_WORD_R9 = 11,
+    /* r10. */
+    WF_FAULT_WORD_R10 = 12,
+    /* r11. */
+    WF_FAULT_WORD_R11 = 13,
+    /* r12. */
+    WF_FAULT_WORD_R12 = 14,
+    /* r13. */
+    WF_FAULT_WORD_R13 = 15,
+    /* r14. */
+    WF_FAULT_WORD_R14 = 16,
+    /* r15. */
+    WF_FAULT_WORD_R15 = 17,
+    /* Fault message only: first fault-specific word (see enum wf_fault_type). */
+    WF_FAULT_WORD_DETAIL0 = 18,
+    /* Fault message only: second fault-specific word. */
+    WF_FAULT_WORD_DETAIL1 = 19,
+};
+
+/* How a thread's system calls are decoded (ARCHITECTURE.md section 6). */
+enum wf_abi_mode {
+    /* Native system calls; any other number is an UNKNOWN_SYSCALL fault. */
+    WF_ABI_MODE_NATIVE = 0,
+    /* Numbers inside the native window are native; every other number is an UNKNOWN_SYSCALL
+     * fault for a personality server to serve. */
+    WF_ABI_MODE_FOREIGN = 1,
+};
 
 /* Why a CPtr lookup stopped (FAILED_LOOKUP detail [1]). */
 enum wf_lookup_fault {

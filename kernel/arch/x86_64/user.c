@@ -10,8 +10,10 @@
  */
 #include "arch.h"
 #include "arch/context.h"
+#include "ipc/syscall.h"
 #include "lib/string.h"
 #include "panic.h"
+#include "sched/sched.h"
 
 #define SEL_UCODE        (GDT_UCODE | 3)
 #define SEL_UDATA        (GDT_UDATA | 3)
@@ -21,21 +23,7 @@
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 void cpu_set_rsp0(uint64_t rsp0);
 extern struct percpu cpu0;
-
-void arch_context_init(struct arch_context *ctx, vaddr_t entry, vaddr_t stack)
-{
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->regs.rip = entry;
-    ctx->regs.rsp = stack;
-    ctx->regs.rflags = RFLAGS_IF | 0x2;
-    ctx->regs.cs = SEL_UCODE;
-    ctx->regs.ss = SEL_UDATA;
-    /* FXSAVE image of a reset FPU: FCW 0x37f (all exceptions masked), MXCSR 0x1f80. */
-    ctx->fpu[0] = 0x7f;
-    ctx->fpu[1] = 0x03;
-    uint32_t mxcsr = 0x1f80;
-    memcpy(&ctx->fpu[24], &mxcsr, 4);
-}
+extern uint64_t user_run_rsp;
 
 void arch_context_activate(struct arch_context *ctx)
 {
@@ -72,25 +60,29 @@ void arch_exit_to_user(struct arch_context *ctx)
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
-/* Entry from user mode by a trap (traps.S): interrupts are serviced and the
- * thread resumed; exceptions go to arch_user_entry. */
+/* Entry from user mode by a trap (traps.S): an interrupt is serviced here (a timer
+ * tick is also a scheduler tick), then the entry goes on like any other. */
 void arch_user_trap(struct arch_context *ctx);
 void arch_user_trap(struct arch_context *ctx)
 {
     if (ctx->regs.vector >= 32) {
+        uint64_t ticks = arch_ticks();
         trap_dispatch(&ctx->regs);
-        arch_exit_to_user(ctx);
-    }
-    if (ctx->regs.vector == 14)
+        if (user_run_rsp)
+            arch_exit_to_user(ctx); /* the scaffold resumes its context at once */
+        if (arch_ticks() != ticks)
+            sched_tick();
+    } else if (ctx->regs.vector == 14) {
         ctx->fault_addr = read_cr2();
+    }
     arch_user_entry(ctx);
 }
 
 /*
- * The self-test scaffold (until threads and the scheduler exist): the entry
- * hook saves the FPU state and returns to the arch_user_run caller.
+ * The self-test scaffold (user_ktest.c): while arch_user_run is active, an entry
+ * saves the FPU state and returns to the arch_user_run caller. Otherwise the
+ * entry belongs to the current thread and goes to the generic kernel.
  */
-extern uint64_t user_run_rsp;
 __noreturn void arch_user_run_return(uint64_t vector);
 void arch_user_run_enter(struct arch_context *ctx);
 
@@ -102,9 +94,9 @@ void arch_user_run_enter(struct arch_context *ctx)
 
 void arch_user_entry(struct arch_context *ctx)
 {
-    if (!user_run_rsp)
-        panic("entry from user mode (vector %lu at %p) with no thread to handle it",
-              (unsigned long)ctx->regs.vector, (void *)ctx->regs.rip);
-    arch_fpu_save(ctx);
-    arch_user_run_return(ctx->regs.vector);
+    if (user_run_rsp) {
+        arch_fpu_save(ctx);
+        arch_user_run_return(ctx->regs.vector);
+    }
+    kernel_entry(ctx);
 }

@@ -88,6 +88,38 @@ arch_user_run_return:
     popq %rbp
     ret
 
+/*
+ * int arch_setjmp(struct arch_jmpbuf *jb) / void arch_longjmp(jb, v): the kernel's
+ * way back from the scheduler to a self-test that runs threads until idle
+ * (sched_run_until_idle). Layout: rbx rbp r12 r13 r14 r15 rsp rip.
+ */
+    .globl arch_setjmp
+arch_setjmp:
+    movq %rbx, 0(%rdi)
+    movq %rbp, 8(%rdi)
+    movq %r12, 16(%rdi)
+    movq %r13, 24(%rdi)
+    movq %r14, 32(%rdi)
+    movq %r15, 40(%rdi)
+    leaq 8(%rsp), %rax          /* the caller's rsp after our return */
+    movq %rax, 48(%rdi)
+    movq (%rsp), %rax
+    movq %rax, 56(%rdi)
+    xorl %eax, %eax
+    ret
+
+    .globl arch_longjmp
+arch_longjmp:
+    movl %esi, %eax
+    movq 0(%rdi), %rbx
+    movq 8(%rdi), %rbp
+    movq 16(%rdi), %r12
+    movq 24(%rdi), %r13
+    movq 32(%rdi), %r14
+    movq 40(%rdi), %r15
+    movq 48(%rdi), %rsp
+    jmpq *56(%rdi)
+
     .bss
     .balign 8
     .globl user_run_rsp

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "ktest.h"
 #include "lib/string.h"
+#include "panic.h"
 
 #define UCODE  0x400000ull
 #define USTACK 0x402000ull /* top of the stack page at 0x401000 */
@@ -47,6 +48,16 @@ static void user_map_once(void)
     ((pte_t *)pt)[pt_index(UCODE, 0)] = virt_to_phys(code_page) | PTE_P | PTE_U;
     ((pte_t *)pt)[pt_index(USTACK - 1, 0)] = virt_to_phys(stack_page) | PTE_P | PTE_W | PTE_U | nx;
     write_cr3(read_cr3());
+}
+
+/* 0x500000-0x5fffff shares the page table of the pages above (one 2 MiB range). */
+void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec)
+{
+    user_map_once();
+    assert(va >= 0x500000 && va < 0x600000 && (va & 0xfff) == 0);
+    uint64_t nx = cpu_features.nx && !exec ? PTE_NX : 0;
+    ((pte_t *)pt)[pt_index(va, 0)] = virt_to_phys(kpage) | PTE_P | PTE_U | (write ? PTE_W : 0) | nx;
+    invlpg(va);
 }
 
 static void load(const uint8_t *start, const uint8_t *end, struct arch_context *ctx)

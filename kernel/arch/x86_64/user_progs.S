@@ -68,3 +68,83 @@ uprog_spin:
     syscall
     ud2
 uprog_spin_end:
+
+/*
+ * The script interpreter that the thread self-tests (kernel/ipc/ipc_ktest.c) run
+ * in every test thread. rdi = the thread's base: the script at base (entries of
+ * 8 words: op or syscall number, rdi, rsi, rdx, r10, r8, r9, r12), the results at
+ * base + 0x1000 (8 words per entry: rax, rsi, rdi, rdx, r10, r8, r9 after it and
+ * a sequence number from the shared counter), the IPC buffer at base + 0x2000.
+ * Ops (numbers no syscall uses): END, UD2, LOAD (rax = *rdi), SPIN (rdi times),
+ * SPIN_FLAG (until the shared flag is set or rdi iterations; rax = iterations
+ * left), SET_FLAG (flag = rdi), BUFSET (IPC buffer word rdi = rsi).
+ */
+#define UT_SHARED 0x508000
+    .globl uprog_script, uprog_script_ud2, uprog_script_end
+uprog_script:
+    movq %rdi, %r15
+    movq %rdi, %r13
+    leaq 0x1000(%rdi), %r14
+1:  movq 0(%r13), %rax
+    cmpq $0x7fff0000, %rax
+    je 9f
+    cmpq $0x7fff0001, %rax
+    je uprog_script_ud2
+    cmpq $0x7fff0002, %rax
+    je 3f
+    cmpq $0x7fff0003, %rax
+    je 4f
+    cmpq $0x7fff0004, %rax
+    je 5f
+    cmpq $0x7fff0005, %rax
+    je 6f
+    cmpq $0x7fff0006, %rax
+    je 7f
+    movq 8(%r13), %rdi
+    movq 16(%r13), %rsi
+    movq 24(%r13), %rdx
+    movq 32(%r13), %r10
+    movq 40(%r13), %r8
+    movq 48(%r13), %r9
+    movq 56(%r13), %r12
+    syscall
+2:  movq %rax, 0(%r14)
+    movq %rsi, 8(%r14)
+    movq %rdi, 16(%r14)
+    movq %rdx, 24(%r14)
+    movq %r10, 32(%r14)
+    movq %r8, 40(%r14)
+    movq %r9, 48(%r14)
+    movl $1, %eax
+    lock xaddq %rax, UT_SHARED
+    incq %rax
+    movq %rax, 56(%r14)
+    addq $64, %r13
+    addq $64, %r14
+    jmp 1b
+uprog_script_ud2:
+    ud2
+    jmp 2b
+3:  movq 8(%r13), %rdi
+    movq (%rdi), %rax
+    jmp 2b
+4:  movq 8(%r13), %rcx
+41: decq %rcx
+    jnz 41b
+    jmp 2b
+5:  movq 8(%r13), %rcx
+51: cmpq $0, UT_SHARED + 8
+    jne 52f
+    decq %rcx
+    jnz 51b
+52: movq %rcx, %rax
+    jmp 2b
+6:  movq 8(%r13), %rdi
+    movq %rdi, UT_SHARED + 8
+    jmp 2b
+7:  movq 8(%r13), %rdi
+    movq 16(%r13), %rsi
+    movq %rsi, 0x2000(%r15,%rdi,8)
+    jmp 2b
+9:  ud2
+uprog_script_end:

@@ -160,6 +160,79 @@ enum {
  * cap in its bound-notification slot). */
 enum wf_error tcb_decode_unbind_notification(struct invocation *inv);
 
+/* TCB_Configure (kernel/obj/tcb.c): Sets the CSpace root (a copy of a CNode cap with a new
+ * guard, as SetCSpace), the IPC buffer address and the priority and MCP, the last two
+ * checked against the MCP of the authority TCB. */
+enum wf_error tcb_decode_configure(struct invocation *inv);
+enum {
+    ARG_TCB_CONFIGURE_GUARD = 0,
+    ARG_TCB_CONFIGURE_IPC_BUFFER = 1,
+    ARG_TCB_CONFIGURE_PRIORITY = 2,
+    ARG_TCB_CONFIGURE_MCP = 3,
+    XCAP_TCB_CONFIGURE_CSPACE = 0,
+    XCAP_TCB_CONFIGURE_AUTHORITY = 1,
+};
+
+/* TCB_SetVSpace (kernel/obj/tcb.c): Makes a copy of a VSpace cap the thread's address
+ * space, deleting the previous one first. */
+enum wf_error tcb_decode_set_vspace(struct invocation *inv);
+enum {
+    XCAP_TCB_SET_VSPACE_VSPACE = 0,
+};
+
+/* TCB_SetPriority (kernel/obj/tcb.c): Sets the thread's priority: at most the MCP of the
+ * authority TCB (seL4's MCP rule). */
+enum wf_error tcb_decode_set_priority(struct invocation *inv);
+enum {
+    ARG_TCB_SET_PRIORITY_PRIORITY = 0,
+    XCAP_TCB_SET_PRIORITY_AUTHORITY = 0,
+};
+
+/* TCB_SetMCP (kernel/obj/tcb.c): Sets the thread's maximum controlled priority: at most the
+ * MCP of the authority TCB. */
+enum wf_error tcb_decode_set_mcp(struct invocation *inv);
+enum {
+    ARG_TCB_SET_MCP_MCP = 0,
+    XCAP_TCB_SET_MCP_AUTHORITY = 0,
+};
+
+/* TCB_ReadRegisters (kernel/obj/tcb.c): Reads four registers, in enum wf_fault_word order
+ * from first, of a thread other than the caller. */
+enum wf_error tcb_decode_read_registers(struct invocation *inv);
+enum {
+    ARG_TCB_READ_REGISTERS_FIRST = 0,
+    RES_TCB_READ_REGISTERS_R0 = 0,
+    RES_TCB_READ_REGISTERS_R1 = 1,
+    RES_TCB_READ_REGISTERS_R2 = 2,
+    RES_TCB_READ_REGISTERS_R3 = 3,
+};
+
+/* TCB_WriteRegisters (kernel/obj/tcb.c): Writes count (1-4) registers, in enum
+ * wf_fault_word order from first, of a thread other than the caller. */
+enum wf_error tcb_decode_write_registers(struct invocation *inv);
+enum {
+    ARG_TCB_WRITE_REGISTERS_FIRST = 0,
+    ARG_TCB_WRITE_REGISTERS_COUNT = 1,
+    ARG_TCB_WRITE_REGISTERS_V0 = 2,
+    ARG_TCB_WRITE_REGISTERS_V1 = 3,
+    ARG_TCB_WRITE_REGISTERS_V2 = 4,
+    ARG_TCB_WRITE_REGISTERS_V3 = 5,
+};
+
+/* TCB_Resume (kernel/obj/tcb.c): Makes an inactive (new or suspended) thread runnable; does
+ * nothing to a thread that is runnable or blocked. */
+enum wf_error tcb_decode_resume(struct invocation *inv);
+
+/* TCB_Suspend (kernel/obj/tcb.c): Stops the thread: an IPC it waits in is cancelled (its
+ * system call returns WF_ERR_CANCELLED when it resumes) and it does not run until resumed. */
+enum wf_error tcb_decode_suspend(struct invocation *inv);
+
+/* TCB_SetABI (kernel/obj/tcb.c): Sets the thread's ABI mode (enum wf_abi_mode). */
+enum wf_error tcb_decode_set_abi(struct invocation *inv);
+enum {
+    ARG_TCB_SET_ABI_MODE = 0,
+};
+
 /* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
  * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child
  * pool with a quota of size bytes that draws from this pool's memory. */

@@ -16,6 +16,9 @@
 
 /* vector value marking a frame saved by the syscall instruction path. */
 #define VEC_SYSCALL 0x100
+/* vector value of a frame whose registers the kernel rewrote (TCB_WriteRegisters, a
+ * fault reply): leave by iret, which restores rcx and r11 as well. */
+#define VEC_FULL_RESTORE 0x101
 
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
@@ -44,8 +47,21 @@ _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RS
 _Static_assert(__builtin_offsetof(struct percpu, regs_top) == PERCPU_REGS_TOP, "percpu");
 
 /* Initializes ctx for user mode: entry point, stack, flags (IF set), segments, a
- * clean FPU state. */
-void arch_context_init(struct arch_context *ctx, vaddr_t entry, vaddr_t stack);
+ * clean FPU state (the FXSAVE image of a reset FPU: FCW 0x37f, all exceptions
+ * masked, MXCSR 0x1f80). */
+static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, vaddr_t stack)
+{
+    __builtin_memset(ctx, 0, sizeof(*ctx));
+    ctx->regs.rip = entry;
+    ctx->regs.rsp = stack;
+    ctx->regs.rflags = 0x202; /* IF */
+    ctx->regs.cs = GDT_UCODE | 3;
+    ctx->regs.ss = GDT_UDATA | 3;
+    ctx->fpu[0] = 0x7f;
+    ctx->fpu[1] = 0x03;
+    ctx->fpu[24] = 0x80; /* MXCSR 0x00001f80, little endian */
+    ctx->fpu[25] = 0x1f;
+}
 
 /* Makes ctx the context that the next entry from user mode saves into. */
 void arch_context_activate(struct arch_context *ctx);
@@ -60,13 +76,165 @@ void arch_fpu_restore(const struct arch_context *ctx);
 __noreturn void arch_exit_to_user(struct arch_context *ctx);
 
 /* Called (on the kernel stack) for every entry from user mode: a syscall
- * (regs.vector == VEC_SYSCALL) or a trap. Provided by generic code; until the
- * scheduler exists, the self-test runner's hook (arch_user_run) handles it. */
+ * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Hands
+ * the entry to the self-test scaffold when arch_user_run is active, else to the
+ * generic kernel_entry (ipc/syscall.h). */
 __noreturn void arch_user_entry(struct arch_context *ctx);
 
 /* Self-test scaffold: runs ctx in user mode until its next entry into the kernel
  * and returns the entry's vector (VEC_SYSCALL or an exception number). */
 uint64_t arch_user_run(struct arch_context *ctx);
+
+/* A saved kernel execution point (callee-saved registers, stack, return address). */
+struct arch_jmpbuf {
+    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+/* Saves the caller's point in jb and returns 0; a later arch_longjmp(jb, v) returns
+ * here again with v (non-zero). The caller's frame must still exist then. */
+int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
+__noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
+
+/* Waits for an interrupt with interrupts enabled, then disables them again: the idle
+ * loop's step (interrupts are serviced in between). */
+static inline void arch_idle_wait(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Self-test support: maps the kernel page kpage (page-aligned, in the kernel image)
+ * at user address va (0x500000 to 0x5fffff) in the kernel's own tables, user-
+ * accessible, writable if write, executable if exec. */
+void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
+
+/*
+ * The system call registers (abi/include/weft/ipc.h) and the register file in the
+ * order of enum wf_fault_word, for generic code.
+ */
+static inline uint64_t ctx_sysno(const struct arch_context *c)
+{
+    return c->regs.rax;
+}
+
+static inline uint64_t ctx_cap(const struct arch_context *c)
+{
+    return c->regs.rdi;
+}
+
+static inline uint64_t ctx_info(const struct arch_context *c)
+{
+    return c->regs.rsi;
+}
+
+static inline uint64_t ctx_reply_cap(const struct arch_context *c)
+{
+    return c->regs.r12;
+}
+
+/* Message word i (0-3) as the thread passed it. */
+static inline uint64_t ctx_mr(const struct arch_context *c, unsigned i)
+{
+    switch (i) {
+    case 0:
+        return c->regs.rdx;
+    case 1:
+        return c->regs.r10;
+    case 2:
+        return c->regs.r8;
+    default:
+        return c->regs.r9;
+    }
+}
+
+static inline void ctx_set_mr(struct arch_context *c, unsigned i, uint64_t v)
+{
+    switch (i) {
+    case 0:
+        c->regs.rdx = v;
+        break;
+    case 1:
+        c->regs.r10 = v;
+        break;
+    case 2:
+        c->regs.r8 = v;
+        break;
+    default:
+        c->regs.r9 = v;
+        break;
+    }
+}
+
+/* Sets the results of a system call: error, message info, badge. */
+static inline void ctx_set_result(struct arch_context *c, uint64_t err, uint64_t info,
+                                  uint64_t badge)
+{
+    c->regs.rax = err;
+    c->regs.rsi = info;
+    c->regs.rdi = badge;
+}
+
+static inline void ctx_set_error(struct arch_context *c, uint64_t err)
+{
+    c->regs.rax = err;
+}
+
+/* Makes the thread execute its system call again when it next runs. */
+static inline void ctx_restart_syscall(struct arch_context *c)
+{
+    c->regs.rip -= 2; /* syscall is 0f 05 */
+}
+
+static inline uint64_t ctx_pc(const struct arch_context *c)
+{
+    return c->regs.rip;
+}
+
+static inline uint64_t ctx_vector(const struct arch_context *c)
+{
+    return c->regs.vector;
+}
+
+/* The address of the last page fault from user mode. */
+static inline uint64_t ctx_fault_addr(const struct arch_context *c)
+{
+    return c->fault_addr;
+}
+
+static inline uint64_t ctx_error_code(const struct arch_context *c)
+{
+    return c->regs.error;
+}
+
+static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
+{
+    struct trap_frame *f = &c->regs;
+    uint64_t *const regs[18] = {&f->rax, &f->rip, &f->rsp, &f->rflags, &f->rbx, &f->rcx,
+                                &f->rdx, &f->rsi, &f->rdi, &f->rbp,    &f->r8,  &f->r9,
+                                &f->r10, &f->r11, &f->r12, &f->r13,    &f->r14, &f->r15};
+    return regs[i];
+}
+
+/* Register i (enum wf_fault_word order, below WF_REGS_COUNT). */
+static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
+{
+    return *ctx_reg_slot(c, i);
+}
+
+/* Sets register i; the next exit restores every register (iret). */
+static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
+{
+    *ctx_reg_slot(c, i) = v;
+    c->regs.vector = VEC_FULL_RESTORE;
+}
+
+/* Start state of a new thread: pc, stack, first argument. */
+static inline void ctx_set_entry(struct arch_context *c, uint64_t pc, uint64_t sp, uint64_t arg0)
+{
+    c->regs.rip = pc;
+    c->regs.rsp = sp;
+    c->regs.rdi = arg0;
+    c->regs.vector = VEC_FULL_RESTORE;
+}
 
 /* True if va is a canonical lower-half (user) address. */
 static inline bool arch_user_canonical(uint64_t va)

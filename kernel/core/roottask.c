@@ -1,0 +1,201 @@
+/*
+ * Starting the root task (ARCHITECTURE.md sections 4 and 7).
+ *
+ * The kernel's last boot step builds one thread from the initramfs's "init"
+ * and hands it everything else:
+ *
+ *   - memory for the kernel objects the root task needs before it can make its
+ *     own: its root CNode (2^ROOT_CNODE_RADIX slots) and its TCB come from
+ *     boot_pmm directly; a root Pool of ROOT_POOL_BYTES, also from boot_pmm,
+ *     provides its VSpace, the VMOs of its image, stack, IPC buffer and bootinfo,
+ *     and their page tables;
+ *   - the initramfs as a physical VMO, mapped read-only;
+ *   - every byte still free in boot_pmm as Untyped caps (largest aligned extents
+ *     first), described in the bootinfo page; boot_pmm is left empty. They start
+ *     "dirty" (untyped_boot_cap: watermark at the top), so the first Retype of each
+ *     zeroes it, preemptibly, and boot never zeroes RAM it does not use.
+ *
+ * The root CNode's cap has a guard of 64 - ROOT_CNODE_RADIX zero bits, so a CPtr
+ * is just a slot index at depth 64. Well-known slots are in weft/bootinfo.h.
+ * Anything wrong here (a damaged initramfs, too little memory) stops the boot with
+ * a message: there is no one to report an error to.
+ */
+#include "core/roottask.h"
+
+#include "arch.h"
+#include "cap/cdt.h"
+#include "config.h"
+#include "core/boot.h"
+#include "core/initramfs.h"
+#include "kprintf.h"
+#include "lib/string.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "obj/object.h"
+#include "obj/pool.h"
+#include "obj/tcb.h"
+#include "obj/untyped.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
+#include "panic.h"
+#include "sched/sched.h"
+#include "weft/bootinfo.h"
+
+#define ROOT_CNODE_RADIX 12
+#define ROOT_POOL_BYTES  MIB(4)
+#define ROOT_STACK_BYTES KIB(256)
+#define ROOT_PRIORITY    255
+
+/* The root task's fixed addresses: high in the lower half, out of any ELF's way. */
+#define ROOT_STACK_TOP  0x00007ff000000000ull
+#define ROOT_IPC_BUFFER 0x00007ff000100000ull
+#define ROOT_BOOTINFO   0x00007ff000200000ull
+#define ROOT_INITRAMFS  0x00007fe000000000ull
+
+static struct wf_bootinfo bootinfo;
+
+static struct slot *root_slots;
+
+static struct slot *slot(unsigned i)
+{
+    return &root_slots[i];
+}
+
+static void check(enum wf_error e, const char *what)
+{
+    if (e != WF_ERR_OK)
+        panic("root task: %s failed (error %d)", what, (int)e);
+}
+
+/* Zeroed memory of 2^bits bytes (at least one cluster) from boot_pmm. */
+static paddr_t boot_object_memory(unsigned bits)
+{
+    unsigned order = bits > CLUSTER_SHIFT ? bits - CLUSTER_SHIFT : 0;
+    paddr_t pa = pmm_alloc(&boot_pmm, order);
+    if (!pa)
+        panic("root task: no memory for a 2^%u-byte object", bits);
+    memset(phys_to_virt(pa), 0, pmm_order_bytes(order));
+    return pa;
+}
+
+/* An anonymous VMO of size bytes in slot s, mapped at va with rights. */
+static struct vmo *map_new_vmo(struct vspace *vs, unsigned s, uint64_t size, vaddr_t va,
+                               unsigned rights, const char *what)
+{
+    check(pool_create_vmo(slot(WF_ROOT_POOL), size, slot(s)), what);
+    struct vmo *v = vmo_from_cap(slot(s)->cap);
+    check(vspace_map(vs, v, 0, va, size, rights, cap_rights(slot(s)->cap)), what);
+    return v;
+}
+
+static void load_image(struct vspace *vs, const struct initramfs *ird)
+{
+    const struct elf_plan *p = &ird->plan;
+    if (p->nseg > WF_ROOT_IMAGE_COUNT)
+        panic("root task: init has %u segments; at most %u are supported", p->nseg,
+              (unsigned)WF_ROOT_IMAGE_COUNT);
+    const uint8_t *file = ird->init.data;
+    for (unsigned i = 0; i < p->nseg; i++) {
+        const struct elf_segment *sg = &p->seg[i];
+        vaddr_t lo = ALIGN_DOWN(sg->vaddr, PAGE_SIZE);
+        vaddr_t hi = ALIGN_UP(sg->vaddr + sg->memsz, PAGE_SIZE);
+        unsigned rights = VM_READ | (sg->perm & ELF_PERM_W ? VM_WRITE : 0) |
+                          (sg->perm & ELF_PERM_X ? VM_EXEC : 0);
+        check(pool_create_vmo(slot(WF_ROOT_POOL), hi - lo, slot(WF_ROOT_IMAGE_FIRST + i)),
+              "image VMO");
+        struct vmo *v = vmo_from_cap(slot(WF_ROOT_IMAGE_FIRST + i)->cap);
+        check(vmo_write(v, sg->vaddr - lo, file + sg->offset, sg->filesz), "image copy");
+        check(vspace_map(vs, v, 0, lo, hi - lo, rights,
+                         cap_rights(slot(WF_ROOT_IMAGE_FIRST + i)->cap)),
+              "image map");
+    }
+}
+
+/* Hands every free extent of boot_pmm to the root task as an Untyped cap. */
+static void give_untyped(void)
+{
+    unsigned n = 0, first = WF_ROOT_FIRST_FREE;
+    uint64_t left_bytes = 0;
+    for (int order = PMM_ORDERS - 1; order >= 0; order--) {
+        paddr_t pa;
+        while ((pa = pmm_alloc(&boot_pmm, (unsigned)order))) {
+            if (n == WF_BOOTINFO_MAX_UNTYPED) {
+                pmm_free(&boot_pmm, pa, (unsigned)order);
+                left_bytes = boot_pmm.free_bytes;
+                goto done;
+            }
+            unsigned bits = CLUSTER_SHIFT + (unsigned)order;
+            cdt_insert_root(slot(first + n), untyped_boot_cap(pa, bits, false));
+            bootinfo.untyped[n].paddr = pa;
+            bootinfo.untyped[n].size_bits = (uint8_t)bits;
+            bootinfo.untyped[n].device = 0;
+            n++;
+        }
+    }
+done:
+    if (left_bytes)
+        kprintf("root task: untyped list full; %llu KiB of RAM stays unused\n",
+                (unsigned long long)(left_bytes >> 10));
+    bootinfo.untyped_first = first;
+    bootinfo.untyped_count = n;
+    bootinfo.first_free_slot = first + n;
+}
+
+void roottask_start(void)
+{
+    struct initramfs ird;
+    const char *err = initramfs_find(&boot_memory, &ird);
+    if (err)
+        panic("root task: %s", err);
+
+    /* The root CNode and its cap, with the guard that makes a CPtr a slot index. */
+    unsigned cbits = ROOT_CNODE_RADIX + WF_SLOT_BITS;
+    root_slots = phys_to_virt(boot_object_memory(cbits));
+    struct cap cn = cap_cnode_new(root_slots, ROOT_CNODE_RADIX, 0, 64 - ROOT_CNODE_RADIX);
+    cdt_insert_root(slot(WF_ROOT_CNODE), cn);
+
+    struct cap tc = object_create(WF_OBJ_TCB, 0, boot_object_memory(WF_TCB_BITS), false);
+    cdt_insert_root(slot(WF_ROOT_TCB), tc);
+    struct tcb *t = cap_object(tc);
+
+    check(vm_boot_pool(slot(WF_ROOT_POOL), ROOT_POOL_BYTES), "root pool");
+    check(pool_create_vspace(slot(WF_ROOT_POOL), slot(WF_ROOT_VSPACE)), "VSpace");
+    struct vspace *vs = vspace_from_cap(slot(WF_ROOT_VSPACE)->cap);
+
+    load_image(vs, &ird);
+    map_new_vmo(vs, WF_ROOT_STACK, ROOT_STACK_BYTES, ROOT_STACK_TOP - ROOT_STACK_BYTES,
+                VM_READ | VM_WRITE, "stack");
+    map_new_vmo(vs, WF_ROOT_IPC_BUFFER, PAGE_SIZE, ROOT_IPC_BUFFER, VM_READ | VM_WRITE,
+                "IPC buffer");
+    struct vmo *bv =
+        map_new_vmo(vs, WF_ROOT_BOOTINFO, PAGE_SIZE, ROOT_BOOTINFO, VM_READ, "bootinfo");
+
+    paddr_t ipa = ALIGN_DOWN(ird.paddr, PAGE_SIZE);
+    uint64_t isize = ALIGN_UP(ird.paddr + ird.size, PAGE_SIZE) - ipa;
+    check(vmo_create_phys(slot(WF_ROOT_POOL), ipa, isize, slot(WF_ROOT_INITRAMFS)), "initramfs");
+    check(vspace_map(vs, vmo_from_cap(slot(WF_ROOT_INITRAMFS)->cap), 0, ROOT_INITRAMFS, isize,
+                     VM_READ, cap_rights(slot(WF_ROOT_INITRAMFS)->cap)),
+          "initramfs map");
+
+    give_untyped();
+    bootinfo.magic = WF_BOOTINFO_MAGIC;
+    bootinfo.cnode_radix = ROOT_CNODE_RADIX;
+    bootinfo.initramfs_vaddr = ROOT_INITRAMFS + (ird.paddr - ipa);
+    bootinfo.initramfs_size = ird.size;
+    bootinfo.ipc_buffer = ROOT_IPC_BUFFER;
+    bootinfo.cluster_size = CLUSTER_SIZE;
+    bootinfo.page_size = PAGE_SIZE;
+    strlcpy(bootinfo.cmdline, boot_memory.cmdline, sizeof(bootinfo.cmdline));
+    check(vmo_write(bv, 0, &bootinfo, sizeof(bootinfo)), "bootinfo");
+
+    tcb_set_cap(t, WF_TCB_SLOT_CSPACE, slot(WF_ROOT_CNODE));
+    tcb_set_cap(t, WF_TCB_SLOT_VSPACE, slot(WF_ROOT_VSPACE));
+    tcb_set_ipc_buffer(t, ROOT_IPC_BUFFER);
+    tcb_set_priority(t, ROOT_PRIORITY, ROOT_PRIORITY);
+    tcb_set_entry(t, ird.plan.entry, ROOT_STACK_TOP, ROOT_BOOTINFO);
+    kprintf("root task: init (%zu bytes, %u segments, entry %p), %llu untyped caps, "
+            "%u-slot CNode\n",
+            ird.init.size, ird.plan.nseg, (void *)ird.plan.entry,
+            (unsigned long long)bootinfo.untyped_count, 1u << ROOT_CNODE_RADIX);
+    tcb_resume(t);
+}

@@ -1,0 +1,71 @@
+/*
+ * Synchronous IPC, notifications' system calls, and faults as messages
+ * (ARCHITECTURE.md sections 3 and 6; docs/ipc.md explains them to a newcomer).
+ *
+ * These are the slow-path operations, each done on behalf of the current thread
+ * t after the system call layer (ipc/syscall.c) has decoded its registers and
+ * checked its caps. They never fail for bad user input in a way that leaves
+ * state half-changed: every check happens before the first change. The results
+ * go into the registers of the threads involved (ctx_set_result); the scheduler
+ * decides on the way out who runs.
+ *
+ * The fast path (ipc/fastpath.c) does Call and ReplyRecv for register-only
+ * messages when the partner waits, with the same observable result.
+ */
+#ifndef WEFT_IPC_IPC_H
+#define WEFT_IPC_IPC_H
+
+#include "obj/endpoint.h"
+#include "obj/notification.h"
+#include "obj/reply.h"
+#include "weft/ipc.h"
+
+/* Sends t's message on ep with badge (flags: TCB_IPC_*). A waiting receiver gets
+ * it at once; otherwise t blocks (blocking) or the send returns
+ * WF_ERR_WOULD_BLOCK. A Call (TCB_IPC_CALL) then waits for the reply on the
+ * receiver's Reply object. Also used to deliver t's pending fault (t->fault). */
+void ipc_send(struct tcb *t, struct endpoint *ep, uint64_t badge, unsigned flags, bool blocking);
+
+/* Receives on ep for t, naming the Reply object rp (may be NULL) that a received
+ * Call binds to. A signalled bound notification is returned first; a waiting
+ * sender's message is taken at once; otherwise t blocks (blocking) or the call
+ * returns WF_ERR_WOULD_BLOCK. */
+void ipc_recv(struct tcb *t, struct endpoint *ep, struct reply *rp, bool blocking);
+
+/* Replies through rp with t's message (caps only if can_grant). Returns the
+ * caller, now RUNNABLE but not queued (the caller of ipc_reply schedules it), or
+ * NULL when nobody waited on rp. A reply to a fault sets the faulting thread's
+ * registers from the message words (enum wf_fault_word order). */
+struct tcb *ipc_reply(struct tcb *t, struct reply *rp, bool can_grant);
+
+/* Records fault type (enum wf_fault_type, details d0 d1) for t and sends it to
+ * t's fault endpoint as a Call; with no fault endpoint, logs it and suspends t. */
+void ipc_fault(struct tcb *t, uint64_t type, uint64_t d0, uint64_t d1);
+
+/* An exception from user mode in t: a page fault first goes to the VM system
+ * (vm_fault); what it cannot resolve, and every other exception, is a fault. */
+void ipc_exception(struct tcb *t);
+
+/* The fast path for Call and ReplyRecv: returns true when it handled t's system
+ * call entirely (the partner is then sched_current), false to take the slow path
+ * with nothing changed. */
+bool ipc_fastpath_call(struct tcb *t);
+bool ipc_fastpath_reply_recv(struct tcb *t);
+
+/* When false every IPC takes the slow path (self-tests compare the two). */
+extern bool ipc_fastpath_enabled;
+
+/* How many Calls and ReplyRecvs took each path (self-tests, benchmarks). */
+struct ipc_stats {
+    uint64_t fast, slow;
+};
+extern struct ipc_stats ipc_stats;
+
+/* A message's info word as delivered: label, transferred caps, length (unwrapped
+ * bits are added by the transfer). */
+static inline wf_word_t ipc_info_out(wf_word_t label, unsigned xcaps, unsigned len)
+{
+    return wf_msginfo(label, xcaps, len);
+}
+
+#endif

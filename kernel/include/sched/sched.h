@@ -1,0 +1,81 @@
+/*
+ * The scheduler (ARCHITECTURE.md section 5): fixed priorities 0-255 (255 highest),
+ * round robin within a priority, a timer-driven time slice, idle when nothing
+ * runs.
+ *
+ * One run queue per priority (doubly linked through struct tcb next/prev) and a
+ * 256-bit bitmap of non-empty queues: picking the next thread is two bit scans.
+ * The current thread is not in a run queue while it runs (as seL4), so IPC can
+ * hand the CPU from one thread to another without touching the queues at all:
+ * sched_switch_to makes a woken thread current directly when its priority allows.
+ *
+ * The kernel is not preemptible: it decides what runs next only on its way out
+ * (sched_exit), after a system call, an exception or an interrupt from user mode.
+ */
+#ifndef WEFT_SCHED_SCHED_H
+#define WEFT_SCHED_SCHED_H
+
+#include "types.h"
+
+struct tcb;
+
+/* Timer ticks in one time slice. */
+#define SCHED_SLICE_TICKS 5
+
+/* The thread that entered the kernel (and runs next unless the scheduler picks
+ * another), or NULL while idle. */
+extern struct tcb *sched_current;
+
+/* Puts the RUNNABLE thread t at the tail of its priority's run queue (not the
+ * current thread; not already queued). */
+void sched_enqueue(struct tcb *t);
+
+/* Removes t from its run queue if it is in one (also fine when it is not). */
+void sched_dequeue(struct tcb *t);
+
+/* Makes the blocked or inactive t RUNNABLE and queues it. */
+void sched_wake(struct tcb *t);
+
+/* Makes the woken thread t (RUNNABLE, not queued) the one to run next instead
+ * of the current thread, which has just blocked or stopped, when no queued
+ * thread has a higher priority; otherwise queues t. The IPC hand-off. */
+void sched_switch_to(struct tcb *t);
+
+/* The highest priority with a queued thread, or -1 when every queue is empty. */
+int sched_highest(void);
+
+/* Called on every timer tick that interrupted user mode: charges the current
+ * thread; at the end of its slice it goes to the back of its queue. */
+void sched_tick(void);
+
+/* Yield: the current thread goes to the back of its priority's queue. */
+void sched_yield(void);
+
+/* t leaves the kernel's view of running: dequeued, and if it is current, the
+ * scheduler picks another on the way out. */
+void sched_remove(struct tcb *t);
+
+/* Changes t's priority, requeueing it if it is queued. */
+void sched_set_priority(struct tcb *t, unsigned prio);
+
+/* Picks what runs next: the current thread if still runnable and not outranked
+ * (or out of slice), else the first thread of the highest non-empty queue; NULL
+ * when none. Updates sched_current. */
+struct tcb *sched_choose(void);
+
+/* Leaves the kernel: runs the chosen thread (switching FPU state and address
+ * space), or idles until an interrupt makes one runnable. With a self-test
+ * waiting in sched_run_until_idle and nothing runnable, returns to it. */
+__noreturn void sched_exit(void);
+
+/* Runs user threads forever (kernel_main, after the root task is made). */
+__noreturn void sched_run(void);
+
+/* Self-tests: runs the runnable threads until none is (all blocked or inactive),
+ * then returns (with interrupts enabled, as they were). */
+void sched_run_until_idle(void);
+
+/* Forgets the thread FPU state loaded in the CPU if it belongs to t (t dies). */
+void sched_forget_fpu(struct tcb *t);
+
+#endif

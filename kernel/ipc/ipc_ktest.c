@@ -1,0 +1,355 @@
+/*
+ * Self-tests of IPC with real ring-3 threads (the world is ktest_world.h): each
+ * thread runs a script of system calls, the test runs them until none is
+ * runnable and checks every result register. Sequence numbers (kw_result.seq)
+ * give the order in which entries completed across threads.
+ */
+#include "ipc/ipc.h"
+#include "ipc/ktest_world.h"
+#include "ktest.h"
+#include "sched/sched.h"
+
+#define RIGHTS_RW (WF_RIGHT_READ | WF_RIGHT_WRITE)
+
+/* Sets the world up or fails the test. */
+#define SETUP() KT_ASSERT(kw_setup(), "no memory for the test world")
+
+/* A client (thread 0) makes three Calls through an endpoint cap badged 0x2a; the
+ * server (thread 1, higher priority) receives, replies with the words + 1. */
+static void call_server_script(void)
+{
+    KW_RECV(1, KW_EP(0), KW_REPLY(0));
+    for (unsigned k = 0; k < 3; k++)
+        KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x77, 3, 11 + k, 12 + k, 13 + k, 0);
+    for (unsigned k = 0; k < 3; k++)
+        KW_CALL(0, KW_FREE, 0x100 + k, 4, 1 + k, 2 + k, 3 + k, 4 + k);
+    KW_SUSPEND_SELF(0);
+}
+
+KTEST(ipc, call_and_reply_recv_deliver_words_badge_and_label)
+{
+    SETUP();
+    KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHTS_ALL, 0x2a), WF_ERR_OK);
+    call_server_script();
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    for (unsigned k = 0; k < 3; k++) {
+        struct kw_result *srv = kw_res(1, k), *cli = kw_res(0, k);
+        KT_ASSERT(srv->seq && cli->seq, "call %u did not complete", k);
+        KT_ASSERT_EQ(srv->err, WF_ERR_OK);
+        KT_ASSERT_EQ(srv->info, wf_msginfo(0x100 + k, 0, 4));
+        KT_ASSERT_EQ(srv->badge, 0x2a);
+        KT_ASSERT(srv->w[0] == 1 + k && srv->w[3] == 4 + k, "server got %lu..%lu",
+                  (unsigned long)srv->w[0], (unsigned long)srv->w[3]);
+        KT_ASSERT_EQ(cli->err, WF_ERR_OK);
+        KT_ASSERT_EQ(cli->info, wf_msginfo(0x77, 0, 3));
+        KT_ASSERT_EQ(cli->badge, 0);
+        KT_ASSERT(cli->w[0] == 11 + k && cli->w[2] == 13 + k, "client got %lu",
+                  (unsigned long)cli->w[0]);
+        KT_ASSERT(srv->seq < cli->seq, "the server ran first");
+    }
+    KT_ASSERT(ipc_stats.fast >= 5, "fast path taken %lu times", (unsigned long)ipc_stats.fast);
+    KT_ASSERT_EQ(kw_tcb(1)->state, TCB_BLOCKED_RECV);
+    KT_ASSERT_EQ(kw_tcb(0)->state, TCB_INACTIVE);
+    kw_teardown();
+}
+
+/* The same conversation with the fast path on and off gives identical registers
+ * in every result of both threads. */
+KTEST(ipc, fast_and_slow_paths_give_the_same_results)
+{
+    static struct kw_result fast[2][8];
+    for (int pass = 0; pass < 2; pass++) {
+        SETUP();
+        ipc_fastpath_enabled = pass == 0;
+        KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0x55),
+                     WF_ERR_OK);
+        call_server_script();
+        /* Cases the fast path must refuse, in the same conversation: a 5-word
+         * message and a Call with an extra cap. */
+        KW_CALL(0, KW_FREE, 0x200, 5, 9, 9, 9, 9);
+        kw_op(0, WF_SYS_CALL, KW_FREE, wf_msginfo(0x201, 1, 1), 5, 0, 0, 0, 0);
+        KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x78, 1, 99, 0, 0, 0);
+        KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x79, 1, 98, 0, 0, 0);
+        kw_start(1, 20);
+        kw_start(0, 10);
+        sched_run_until_idle();
+        uint64_t nfast = ipc_stats.fast;
+        if (pass == 0) {
+            KT_ASSERT(nfast >= 5, "fast path taken %lu times", (unsigned long)nfast);
+            for (unsigned th = 0; th < 2; th++)
+                for (unsigned e = 0; e < 6; e++)
+                    fast[th][e] = *kw_res(th, e);
+        } else {
+            KT_ASSERT_EQ(nfast, 0);
+            for (unsigned th = 0; th < 2; th++)
+                for (unsigned e = 0; e < 6; e++) {
+                    struct kw_result *a = &fast[th][e], *b = kw_res(th, e);
+                    KT_ASSERT(a->seq == b->seq, "thread %u entry %u: order differs", th, e);
+                    KT_ASSERT(a->err == b->err && a->info == b->info && a->badge == b->badge,
+                              "thread %u entry %u: err/info/badge %lx/%lx/%lx vs %lx/%lx/%lx", th,
+                              e, (unsigned long)a->err, (unsigned long)a->info,
+                              (unsigned long)a->badge, (unsigned long)b->err,
+                              (unsigned long)b->info, (unsigned long)b->badge);
+                    for (unsigned w = 0; w < 4; w++)
+                        KT_ASSERT(a->w[w] == b->w[w], "thread %u entry %u word %u", th, e, w);
+                }
+        }
+        kw_teardown();
+    }
+}
+
+KTEST(ipc, send_blocks_until_a_receiver_comes_and_nonblocking_calls_do_not)
+{
+    SETUP();
+    KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE, 7), WF_ERR_OK);
+    /* Thread 0 (high) sends first and blocks; thread 1 receives it later. */
+    kw_op(0, WF_SYS_NBSEND, KW_FREE, wf_msginfo(1, 0, 1), 5, 0, 0, 0, 0);
+    KW_SEND(0, KW_FREE, 2, 2, 6, 7, 0, 0);
+    KW_SUSPEND_SELF(0);
+    kw_op(1, WF_SYS_NBRECV, KW_EP(0), 0, 0, 0, 0, 0, 0);
+    KW_RECV(1, KW_EP(0), 0);
+    kw_op(1, WF_SYS_NBRECV, KW_EP(0), 0, 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(0, 30);
+    kw_start(1, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(0, 0)->err, WF_ERR_WOULD_BLOCK);
+    KT_ASSERT_EQ(kw_res(1, 0)->err, WF_ERR_OK); /* NBRecv took the queued send */
+    KT_ASSERT_EQ(kw_res(1, 0)->info, wf_msginfo(2, 0, 2));
+    KT_ASSERT(kw_res(1, 0)->w[0] == 6 && kw_res(1, 0)->w[1] == 7 && kw_res(1, 0)->badge == 7);
+    KT_ASSERT_EQ(kw_res(0, 1)->err, WF_ERR_OK);
+    /* The woken sender has the higher priority: it runs before the receiver
+     * returns from its NBRecv. */
+    KT_ASSERT(kw_res(0, 1)->seq < kw_res(1, 0)->seq, "the receiver was not preempted");
+    KT_ASSERT_EQ(kw_tcb(1)->state, TCB_BLOCKED_RECV); /* nobody sends again */
+    kw_teardown();
+}
+
+KTEST(ipc, long_messages_travel_through_the_ipc_buffers)
+{
+    SETUP();
+    for (unsigned i = 4; i < WF_MSG_MAX_WORDS; i++)
+        kw_ipcbuf(0)->msg[i] = 0x1000 + i;
+    KW_SEND(0, KW_EP(0), 3, WF_MSG_MAX_WORDS, 0x1000, 0x1001, 0x1002, 0x1003);
+    KW_SEND(0, KW_EP(0), 4, 127, 1, 2, 3, 4); /* lengths above 120 are cut */
+    KW_SUSPEND_SELF(0);
+    KW_RECV(1, KW_EP(0), 0);
+    KW_RECV(1, KW_EP(0), 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(1, 0)->info, wf_msginfo(3, 0, WF_MSG_MAX_WORDS));
+    KT_ASSERT_EQ(kw_res(1, 1)->info, wf_msginfo(4, 0, WF_MSG_MAX_WORDS));
+    for (unsigned i = 4; i < WF_MSG_MAX_WORDS; i++)
+        KT_ASSERT(kw_ipcbuf(1)->msg[i] == 0x1000 + i, "word %u is %lx", i,
+                  (unsigned long)kw_ipcbuf(1)->msg[i]);
+    KT_ASSERT_EQ(kw_res(1, 0)->w[3], 0x1003);
+    kw_teardown();
+}
+
+KTEST(ipc, a_long_message_from_a_thread_without_ipc_buffer_is_cut_and_reported)
+{
+    SETUP();
+    KW_SEND(0, KW_EP(0), 3, 10, 1, 2, 3, 4);
+    KW_SUSPEND_SELF(0);
+    KW_RECV(1, KW_EP(0), 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    tcb_set_ipc_buffer(kw_tcb(0), 0);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(1, 0)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_res(1, 0)->info, wf_msginfo(3, 0, 4));
+    KT_ASSERT_EQ(kw_res(0, 0)->err, WF_ERR_INVALID_ARGUMENT);
+    kw_teardown();
+}
+
+/* Thread 0 sends a notification cap (and an endpoint cap to the endpoint it sends
+ * through, which is unwrapped into its badge) to thread 1's receive slot. */
+static void cap_transfer(uint64_t rights, bool expect)
+{
+    SETUP();
+    const unsigned sender = KW_FREE, wrapped = KW_FREE + 1, dest = KW_FREE + 2;
+    KT_ASSERT_EQ(kw_mint(sender, KW_EP(0), rights, 0x11), WF_ERR_OK);
+    KT_ASSERT_EQ(kw_mint(wrapped, KW_EP(0), WF_RIGHT_WRITE, 0x99), WF_ERR_OK);
+    kw_ipcbuf(0)->caps_or_badges[0] = wrapped;
+    kw_ipcbuf(0)->caps_or_badges[1] = KW_NTFN(0);
+    kw_ipcbuf(1)->receive_cnode = 1;
+    kw_ipcbuf(1)->receive_index = dest;
+    kw_ipcbuf(1)->receive_depth = 64;
+    kw_op(0, WF_SYS_SEND, sender, wf_msginfo(5, 2, 0), 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    KW_RECV(1, KW_EP(0), 0);
+    KW_SYS(1, WF_SYS_DEBUG_CAP_IDENTIFY, dest);
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    struct kw_result *r = kw_res(1, 0);
+    KT_ASSERT_EQ(r->err, WF_ERR_OK);
+    if (expect) {
+        KT_ASSERT_EQ(r->info, wf_msginfo(5, 2, 0) | 1u << WF_MSGINFO_UNWRAP_SHIFT);
+        KT_ASSERT_EQ(kw_ipcbuf(1)->caps_or_badges[0], 0x99);
+        KT_ASSERT_EQ(kw_res(1, 1)->w[0], WF_OBJ_NOTIFICATION);
+        KT_ASSERT(cap_object(kw_slot(dest)->cap) == cap_object(kw_slot(KW_NTFN(0))->cap));
+    } else {
+        KT_ASSERT_EQ(r->info, wf_msginfo(5, 0, 0));
+        KT_ASSERT_EQ(kw_res(1, 1)->w[0], 0); /* the slot stayed empty */
+    }
+    kw_teardown();
+}
+
+KTEST(ipc, caps_travel_only_with_grant_and_land_in_the_named_slot)
+{
+    cap_transfer(WF_RIGHT_WRITE | WF_RIGHT_GRANT, true);
+    if (ktest_failed())
+        return;
+    cap_transfer(WF_RIGHT_WRITE, false);
+}
+
+KTEST(ipc, malformed_system_calls_return_errors_and_change_nothing)
+{
+    SETUP();
+    KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE, 0), WF_ERR_OK);       /* no Grant* */
+    KT_ASSERT_EQ(kw_mint(KW_FREE + 1, KW_EP(0), WF_RIGHT_READ, 0), WF_ERR_OK);    /* no Write */
+    KT_ASSERT_EQ(kw_mint(KW_FREE + 2, KW_NTFN(0), WF_RIGHT_WRITE, 1), WF_ERR_OK); /* no Read */
+    unsigned e0 = KW_CALL(0, KW_FREE + 10, 1, 0, 0, 0, 0, 0);                     /* empty slot */
+    unsigned e1 = KW_CALL(0, KW_FREE, 1, 0, 0, 0, 0, 0);           /* no Grant(Reply) */
+    unsigned e2 = KW_SEND(0, KW_FREE + 1, 1, 0, 0, 0, 0, 0);       /* no Write */
+    unsigned e3 = KW_SEND(0, KW_NTFN(0), 1, 0, 0, 0, 0, 0);        /* not an endpoint */
+    unsigned e4 = KW_RECV(0, KW_FREE, 0);                          /* no Read */
+    unsigned e5 = KW_RECV(0, KW_EP(0), KW_EP(1));                  /* r12 not a Reply */
+    unsigned e6 = KW_RECV(0, KW_EP(0), KW_FREE + 11);              /* r12 empty */
+    unsigned e7 = KW_REPLY_RECV(0, KW_EP(0), 0, 0, 0, 0, 0, 0, 0); /* no Reply cap */
+    unsigned e8 = KW_SYS(0, WF_SYS_WAIT, KW_FREE + 2);             /* no Read */
+    unsigned e9 = KW_SYS(0, WF_SYS_SIGNAL, KW_EP(0));              /* not a notification */
+    unsigned e10 = KW_CALL(0, KW_NTFN(0), WF_LABEL_TCB_RESUME, 0, 0, 0, 0, 0); /* wrong object */
+    unsigned e11 = KW_CALL(0, KW_TCB(1), WF_LABEL_TCB_SET_PRIORITY, 1, 5, 0, 0, 0); /* no cap */
+    kw_op(0, KW_OP_BUFSET, 121, KW_FREE + 12, 0, 0, 0, 0, 0); /* extra cap: an empty slot */
+    unsigned e12 = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_SET_PRIORITY, 1, 1), 5,
+                         0, 0, 0, 0);
+    kw_op(0, KW_OP_BUFSET, 121, KW_TCB(2), 0, 0, 0, 0, 0); /* now a TCB with MCP 255 */
+    unsigned e13 = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_SET_PRIORITY, 1, 1), 5,
+                         0, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    tcb_set_priority(kw_tcb(2), 0, WF_PRIO_MAX);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    struct kw_result *r;
+    r = kw_res(0, e0);
+    KT_ASSERT_EQ(r->err, WF_ERR_FAILED_LOOKUP);
+    KT_ASSERT_EQ(r->info, wf_msginfo(WF_ERR_FAILED_LOOKUP, 0, 4));
+    KT_ASSERT(r->w[0] == WF_CAP_INVOKED && r->w[1] == WF_LOOKUP_FAULT_EMPTY_SLOT && r->w[2] == 1,
+              "details %lx %lx %lx", (unsigned long)r->w[0], (unsigned long)r->w[1],
+              (unsigned long)r->w[2]);
+    KT_ASSERT_EQ(kw_res(0, e1)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e1)->w[0], WF_CAP_INVOKED);
+    KT_ASSERT_EQ(kw_res(0, e2)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e3)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e4)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e5)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e5)->w[0], WF_CAP_REPLY_ARG);
+    KT_ASSERT_EQ(kw_res(0, e6)->err, WF_ERR_FAILED_LOOKUP);
+    KT_ASSERT_EQ(kw_res(0, e6)->w[0], WF_CAP_REPLY_ARG);
+    KT_ASSERT_EQ(kw_res(0, e7)->err, WF_ERR_FAILED_LOOKUP);
+    KT_ASSERT_EQ(kw_res(0, e8)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e9)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e10)->err, WF_ERR_ILLEGAL_OPERATION);
+    KT_ASSERT_EQ(kw_res(0, e11)->err, WF_ERR_TRUNCATED_MESSAGE);
+    KT_ASSERT(kw_res(0, e11)->w[0] == 1 && kw_res(0, e11)->w[1] == 1);
+    KT_ASSERT_EQ(kw_res(0, e12)->err, WF_ERR_FAILED_LOOKUP);
+    KT_ASSERT_EQ(kw_res(0, e12)->w[0], 0);
+    KT_ASSERT_EQ(kw_res(0, e13)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_tcb(1)->prio, 5);
+    kw_teardown();
+}
+
+/* Threads blocked on objects that are destroyed get WF_ERR_CANCELLED. */
+KTEST(ipc, destroying_endpoints_notifications_and_replies_cancels_waiters)
+{
+    SETUP();
+    KW_RECV(0, KW_EP(0), 0); /* endpoint destroyed */
+    KW_SUSPEND_SELF(0);
+    KW_SYS(1, WF_SYS_WAIT, KW_NTFN(0)); /* notification destroyed */
+    KW_SUSPEND_SELF(1);
+    KW_CALL(2, KW_EP(1), 9, 0, 0, 0, 0, 0); /* reply object destroyed */
+    KW_SUSPEND_SELF(2);
+    KW_RECV(3, KW_EP(1), KW_REPLY(0)); /* takes the Call, keeps the reply */
+    KW_SUSPEND_SELF(3);
+    kw_start(3, 20);
+    kw_start(0, 10);
+    kw_start(1, 10);
+    kw_start(2, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_tcb(2)->state, TCB_BLOCKED_REPLY);
+    KT_ASSERT_EQ(kw_res(3, 0)->info, wf_msginfo(9, 0, 0));
+    KT_ASSERT_EQ(kw_delete(KW_EP(0)), WF_ERR_OK);
+    KT_ASSERT_EQ(kw_delete(KW_NTFN(0)), WF_ERR_OK);
+    KT_ASSERT_EQ(kw_delete(KW_REPLY(0)), WF_ERR_OK);
+    sched_run_until_idle();
+    for (unsigned th = 0; th < 3; th++) {
+        KT_ASSERT(kw_res(th, 0)->seq, "thread %u still waits", th);
+        KT_ASSERT(kw_res(th, 0)->err == WF_ERR_CANCELLED, "thread %u: error %lu", th,
+                  (unsigned long)kw_res(th, 0)->err);
+        KT_ASSERT_EQ(kw_tcb(th)->state, TCB_INACTIVE);
+    }
+    kw_teardown();
+}
+
+KTEST(ipc, revoking_a_badge_cancels_the_sends_queued_with_it)
+{
+    SETUP();
+    KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE, 0x10), WF_ERR_OK);
+    KT_ASSERT_EQ(kw_mint(KW_FREE + 1, KW_EP(0), WF_RIGHT_WRITE, 0x20), WF_ERR_OK);
+    KW_SEND(0, KW_FREE, 1, 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    KW_SEND(1, KW_FREE + 1, 2, 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(0, 10);
+    kw_start(1, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_revoke(KW_FREE), WF_ERR_OK);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(0, 0)->err, WF_ERR_CANCELLED);
+    KT_ASSERT_EQ(kw_res(1, 0)->seq, 0); /* the other badge still waits */
+    KT_ASSERT_EQ(kw_tcb(1)->state, TCB_BLOCKED_SEND);
+    kw_teardown();
+}
+
+KTEST(ipc, a_call_to_a_receiver_without_reply_object_is_cancelled)
+{
+    SETUP();
+    KW_CALL(0, KW_EP(0), 4, 1, 42, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    KW_RECV(1, KW_EP(0), 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(1, 0)->w[0], 42);
+    KT_ASSERT_EQ(kw_res(0, 0)->err, WF_ERR_CANCELLED);
+    kw_teardown();
+}
+
+KTEST(ipc, a_reply_object_can_be_answered_later_through_send)
+{
+    SETUP();
+    KW_CALL(0, KW_EP(0), 4, 1, 42, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    KW_RECV(1, KW_EP(0), KW_REPLY(0));
+    KW_SYS(1, WF_SYS_YIELD, 0);
+    KW_SEND(1, KW_REPLY(0), 6, 2, 43, 44, 0, 0);
+    KW_SEND(1, KW_REPLY(0), 6, 2, 43, 44, 0, 0); /* nobody waits any more: no-op */
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(0, 0)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_res(0, 0)->info, wf_msginfo(6, 0, 2));
+    KT_ASSERT(kw_res(0, 0)->w[0] == 43 && kw_res(0, 0)->w[1] == 44);
+    KT_ASSERT_EQ(kw_res(1, 3)->err, WF_ERR_OK);
+    kw_teardown();
+}

@@ -1,0 +1,143 @@
+/*
+ * Run queues and the choice of the next thread (sched/sched.h has the design).
+ *
+ * Invariants: a RUNNABLE thread other than sched_current is in exactly the queue
+ * of its priority; sched_current is in no queue; bit p of the bitmap is set
+ * exactly when queue p is non-empty. Every operation here is O(1) (the bitmap is
+ * four words). Nothing here touches the CPU: leaving the kernel is
+ * kernel/sched/switch.c.
+ */
+#include "sched/sched.h"
+
+#include "obj/tcb.h"
+
+struct tcb *sched_current;
+struct tcb *sched_fpu_owner; /* whose FPU state the CPU holds (switch.c) */
+
+static struct tcb_queue queues[WF_PRIO_MAX + 1];
+static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
+static bool rotate; /* the current thread goes behind its peers on the way out */
+
+static bool queued(const struct tcb *t)
+{
+    return t->state == TCB_RUNNABLE && t != sched_current && (t->prev || queues[t->prio].head == t);
+}
+
+static void put(struct tcb *t, bool at_head)
+{
+    struct tcb_queue *q = &queues[t->prio];
+    if (at_head)
+        tcbq_prepend(q, t);
+    else
+        tcbq_append(q, t);
+    bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
+}
+
+void sched_enqueue(struct tcb *t)
+{
+    assert(t->state == TCB_RUNNABLE && t != sched_current && !queued(t));
+    put(t, false);
+}
+
+void sched_dequeue(struct tcb *t)
+{
+    if (!queued(t))
+        return;
+    struct tcb_queue *q = &queues[t->prio];
+    tcbq_remove(q, t);
+    if (!q->head)
+        bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
+}
+
+int sched_highest(void)
+{
+    for (int i = (int)ARRAY_SIZE(bitmap) - 1; i >= 0; i--)
+        if (bitmap[i])
+            return i * 64 + 63 - __builtin_clzll(bitmap[i]);
+    return -1;
+}
+
+void sched_wake(struct tcb *t)
+{
+    t->state = TCB_RUNNABLE;
+    t->blocked_on = NULL;
+    if (t != sched_current)
+        sched_enqueue(t);
+}
+
+void sched_switch_to(struct tcb *t)
+{
+    t->state = TCB_RUNNABLE;
+    t->blocked_on = NULL;
+    struct tcb *cur = sched_current;
+    if (sched_highest() <= (int)t->prio && (!cur || cur->state != TCB_RUNNABLE)) {
+        sched_current = t;
+        return;
+    }
+    sched_enqueue(t);
+}
+
+void sched_tick(void)
+{
+    struct tcb *cur = sched_current;
+    if (cur && --cur->slice == 0) {
+        cur->slice = SCHED_SLICE_TICKS;
+        rotate = true;
+    }
+}
+
+void sched_yield(void)
+{
+    if (sched_current)
+        sched_current->slice = SCHED_SLICE_TICKS;
+    rotate = true;
+}
+
+void sched_remove(struct tcb *t)
+{
+    sched_dequeue(t);
+    if (t == sched_current)
+        sched_current = NULL;
+}
+
+void sched_set_priority(struct tcb *t, unsigned prio)
+{
+    assert(prio <= WF_PRIO_MAX);
+    bool q = queued(t);
+    if (q)
+        sched_dequeue(t);
+    t->prio = (uint8_t)prio;
+    if (q)
+        put(t, false);
+}
+
+struct tcb *sched_choose(void)
+{
+    struct tcb *cur = sched_current;
+    int best = sched_highest();
+    if (cur && cur->state == TCB_RUNNABLE) {
+        if (best < (int)cur->prio || (best == (int)cur->prio && !rotate)) {
+            rotate = false;
+            return cur;
+        }
+        /* Outranked: it keeps its turn (queue head); out of slice: the tail. */
+        sched_current = NULL;
+        put(cur, !rotate);
+        best = sched_highest();
+    }
+    rotate = false;
+    if (best < 0) {
+        sched_current = NULL;
+        return NULL;
+    }
+    struct tcb *t = queues[best].head;
+    sched_dequeue(t);
+    sched_current = t;
+    return t;
+}
+
+void sched_forget_fpu(struct tcb *t)
+{
+    if (sched_fpu_owner == t)
+        sched_fpu_owner = NULL;
+}
