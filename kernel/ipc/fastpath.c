@@ -22,26 +22,47 @@
  * and make the partner current, without touching the run queues. The result in
  * every register is the slow path's (ipc_ktest.c compares them).
  */
-#include "cap/cspace.h"
 #include "ipc/ipc.h"
 #include "sched/sched.h"
+
+/* cspace_lookup_cap without the error details: the slot it finds, or NULL
+ * wherever it would fail (the slow path then reports why). Each level takes
+ * guard_size + radix <= 64 bits with radix >= 1, so no shift reaches 64. */
+static inline struct slot *fast_resolve(struct cap node, wf_cptr_t cptr)
+{
+    unsigned left = 64;
+    for (;;) {
+        if (cap_type(node) != CAP_CNODE)
+            return NULL;
+        unsigned g = cap_cnode_guard_size(node), r = cap_cnode_radix(node);
+        if (g + r > left)
+            return NULL;
+        unsigned shift = left - g - r;
+        if (g && ((cptr >> (shift + r)) & ((1ull << g) - 1)) != cap_cnode_guard(node))
+            return NULL;
+        struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
+        left = shift;
+        if (left == 0 || cap_type(s->cap) != CAP_CNODE)
+            return cap_is_null(s->cap) ? NULL : s;
+        node = s->cap;
+    }
+}
 
 /* The cap cptr names in t's CSpace if it has type and all of rights, else NULL. */
 static inline struct slot *fast_lookup(struct tcb *t, wf_cptr_t cptr, enum cap_type type,
                                        uint64_t rights)
 {
-    struct lookup_ret lr = cspace_lookup_cap(t->slots[WF_TCB_SLOT_CSPACE].cap, cptr);
-    if (!lr.slot || cap_type(lr.slot->cap) != type || (cap_rights(lr.slot->cap) & rights) != rights)
+    struct slot *s = fast_resolve(t->slots[WF_TCB_SLOT_CSPACE].cap, cptr);
+    if (!s || cap_type(s->cap) != type || (cap_rights(s->cap) & rights) != rights)
         return NULL;
-    return lr.slot;
+    return s;
 }
 
 /* Copies the len register words of t's message to r and sets r's results. */
 static inline void fast_transfer(struct tcb *t, struct tcb *r, wf_msginfo_t info, unsigned len,
                                  uint64_t badge)
 {
-    for (unsigned i = 0; i < len; i++)
-        ctx_set_mr(&r->ctx, i, ctx_mr(&t->ctx, i));
+    ctx_copy_mrs(&r->ctx, &t->ctx, len);
     ctx_set_result(&r->ctx, WF_ERR_OK, ipc_info_out(wf_msginfo_label(info), 0, len), badge);
 }
 

@@ -177,12 +177,22 @@ unsigned kw_op(unsigned i, uint64_t op, uint64_t cap, uint64_t info, uint64_t w0
     return e;
 }
 
-void kw_start(unsigned i, unsigned prio)
+uint64_t *kw_params(unsigned i)
+{
+    return (uint64_t *)pages[i].script;
+}
+
+void kw_start_at(unsigned i, unsigned prio, uint64_t pc)
 {
     struct tcb *t = kw_tcb(i);
     tcb_set_cap(t, WF_TCB_SLOT_CSPACE, &root[1]);
     tcb_set_ipc_buffer(t, KW_IPCBUF(i));
     tcb_set_priority(t, prio, WF_PRIO_MAX);
-    tcb_set_entry(t, KW_CODE, KW_BASE(i) + 0x4000, KW_BASE(i));
+    tcb_set_entry(t, pc, KW_BASE(i) + 0x4000, KW_BASE(i));
     tcb_resume(t);
+}
+
+void kw_start(unsigned i, unsigned prio)
+{
+    kw_start_at(i, prio, KW_CODE);
 }

@@ -316,11 +316,10 @@ void kernel_entry(struct arch_context *ctx)
     uint64_t v = ctx_vector(ctx);
     if (v == VEC_SYSCALL) {
         uint64_t nr = ctx_sysno(ctx);
-        bool fast =
-            ipc_fastpath_enabled && ((nr == WF_SYS_CALL && ipc_fastpath_call(t)) ||
-                                     (nr == WF_SYS_REPLY_RECV && ipc_fastpath_reply_recv(t)));
-        if (!fast)
-            syscall(t);
+        if (ipc_fastpath_enabled && ((nr == WF_SYS_CALL && ipc_fastpath_call(t)) ||
+                                     (nr == WF_SYS_REPLY_RECV && ipc_fastpath_reply_recv(t))))
+            sched_exit_current();
+        syscall(t);
     } else if (v < 32) {
         ipc_exception(t);
     }

@@ -16,7 +16,8 @@ struct tcb *sched_fpu_owner; /* whose FPU state the CPU holds (switch.c) */
 
 static struct tcb_queue queues[WF_PRIO_MAX + 1];
 static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
-static bool rotate; /* the current thread goes behind its peers on the way out */
+static uint64_t summary; /* bit i: bitmap[i] is non-zero */
+static bool rotate;      /* the current thread goes behind its peers on the way out */
 
 static bool queued(const struct tcb *t)
 {
@@ -31,6 +32,7 @@ static void put(struct tcb *t, bool at_head)
     else
         tcbq_append(q, t);
     bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
+    summary |= 1ull << (t->prio / 64);
 }
 
 void sched_enqueue(struct tcb *t)
@@ -45,16 +47,19 @@ void sched_dequeue(struct tcb *t)
         return;
     struct tcb_queue *q = &queues[t->prio];
     tcbq_remove(q, t);
-    if (!q->head)
+    if (!q->head) {
         bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
+        if (!bitmap[t->prio / 64])
+            summary &= ~(1ull << (t->prio / 64));
+    }
 }
 
 int sched_highest(void)
 {
-    for (int i = (int)ARRAY_SIZE(bitmap) - 1; i >= 0; i--)
-        if (bitmap[i])
-            return i * 64 + 63 - __builtin_clzll(bitmap[i]);
-    return -1;
+    if (!summary)
+        return -1;
+    int i = 63 - __builtin_clzll(summary);
+    return i * 64 + 63 - __builtin_clzll(bitmap[i]);
 }
 
 void sched_wake(struct tcb *t)

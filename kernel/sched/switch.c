@@ -47,6 +47,11 @@ void sched_exit(void)
     }
 }
 
+void sched_exit_current(void)
+{
+    run(sched_current);
+}
+
 void sched_run(void)
 {
     irq_disable();

@@ -147,4 +147,101 @@ uprog_script_ud2:
     movq %rsi, 0x2000(%r15,%rdi,8)
     jmp 2b
 9:  ud2
+
+/*
+ * Benchmark loops (kernel/ipc/bench_ktest.c), copied to the same code page.
+ * uprog_bloop: rdi = base, parameters at base: [0] N, [1] syscall number,
+ * [2] rdi, [3] rsi, [4] rdx, [5] r12, [6] own TCB CPtr. Makes the syscall N times
+ * and stores the rdtsc delta at base + 0x1000, then suspends itself. The loop
+ * body around the syscall is 7 instructions.
+ */
+#define SYS_CALL       0x57460000
+#define SYS_RECV       0x57460003
+#define SYS_REPLY_RECV 0x57460005
+#define SYS_WAIT       0x57460007
+#define INFO_SUSPEND   (0x2b << 12)
+    .globl uprog_bloop, uprog_bserver, uprog_bfault_server, uprog_bwaiter, uprog_bfault
+uprog_bloop:
+    movq %rdi, %r15
+    movq 0(%r15), %rbx
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    movq %rax, %r14
+1:  movq 8(%r15), %rax
+    movq 16(%r15), %rdi
+    movq 24(%r15), %rsi
+    movq 32(%r15), %rdx
+    movq 40(%r15), %r12
+    syscall
+    decq %rbx
+    jnz 1b
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    subq %r14, %rax
+    movq %rax, 0x1000(%r15)
+    movl $SYS_CALL, %eax
+    movq 48(%r15), %rdi
+    movl $INFO_SUSPEND, %esi
+    syscall
+    ud2
+
+/* uprog_bfault: [0] N: N ud2 faults, each resumed 2 bytes on by the handler. */
+uprog_bfault:
+    movq %rdi, %r15
+    movq 0(%r15), %rbx
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    movq %rax, %r14
+1:  ud2
+    decq %rbx
+    jnz 1b
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    subq %r14, %rax
+    movq %rax, 0x1000(%r15)
+    movl $SYS_CALL, %eax
+    movq 48(%r15), %rdi
+    movl $INFO_SUSPEND, %esi
+    syscall
+    ud2
+
+/* uprog_bserver: [0] endpoint, [1] Reply: Recv, then ReplyRecv with one word
+ * (the word received) forever. */
+uprog_bserver:
+    movq %rdi, %r15
+    movl $SYS_RECV, %eax
+    movq 0(%r15), %rdi
+    movq 8(%r15), %r12
+    syscall
+1:  movl $SYS_REPLY_RECV, %eax
+    movq 0(%r15), %rdi
+    movl $1, %esi
+    syscall
+    jmp 1b
+
+/* uprog_bfault_server: as bserver, answering faults: rip (word 1) += 2. */
+uprog_bfault_server:
+    movq %rdi, %r15
+    movl $SYS_RECV, %eax
+    movq 0(%r15), %rdi
+    movq 8(%r15), %r12
+    syscall
+1:  addq $2, %r10
+    movl $SYS_REPLY_RECV, %eax
+    movq 0(%r15), %rdi
+    movl $2, %esi
+    syscall
+    jmp 1b
+
+/* uprog_bwaiter: [0] notification: Wait forever. */
+uprog_bwaiter:
+    movq %rdi, %r15
+1:  movl $SYS_WAIT, %eax
+    movq 0(%r15), %rdi
+    syscall
+    jmp 1b
 uprog_script_end:

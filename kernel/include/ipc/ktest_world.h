@@ -72,6 +72,11 @@ unsigned kw_op(unsigned i, uint64_t op, uint64_t cap, uint64_t info, uint64_t w0
  * points it at the interpreter and resumes it. */
 void kw_start(unsigned i, unsigned prio);
 
+/* Benchmarks: thread i's parameter words (its script page) and a start at pc
+ * instead of the interpreter. */
+uint64_t *kw_params(unsigned i);
+void kw_start_at(unsigned i, unsigned prio, uint64_t pc);
+
 /* Result of thread i's entry e; thread i's IPC buffer (kernel view). */
 struct kw_result *kw_res(unsigned i, unsigned e);
 struct wf_ipc_buffer *kw_ipcbuf(unsigned i);

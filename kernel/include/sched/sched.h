@@ -68,6 +68,10 @@ struct tcb *sched_choose(void);
  * waiting in sched_run_until_idle and nothing runnable, returns to it. */
 __noreturn void sched_exit(void);
 
+/* Leaves the kernel into sched_current, which the caller (the IPC fast path)
+ * has made RUNNABLE and checked to be what sched_choose would pick. */
+__noreturn void sched_exit_current(void);
+
 /* Runs user threads forever (kernel_main, after the root task is made). */
 __noreturn void sched_run(void);
 

@@ -164,6 +164,28 @@ static inline void ctx_set_mr(struct arch_context *c, unsigned i, uint64_t v)
     }
 }
 
+/* Copies the first n (0-4) message words of src's registers to dst's. */
+static inline void ctx_copy_mrs(struct arch_context *dst, const struct arch_context *src,
+                                unsigned n)
+{
+    switch (n) {
+    default:
+        dst->regs.r9 = src->regs.r9;
+        /* fall through */
+    case 3:
+        dst->regs.r8 = src->regs.r8;
+        /* fall through */
+    case 2:
+        dst->regs.r10 = src->regs.r10;
+        /* fall through */
+    case 1:
+        dst->regs.rdx = src->regs.rdx;
+        /* fall through */
+    case 0:
+        break;
+    }
+}
+
 /* Sets the results of a system call: error, message info, badge. */
 static inline void ctx_set_result(struct arch_context *c, uint64_t err, uint64_t info,
                                   uint64_t badge)

@@ -1,0 +1,21 @@
+# IPC benchmarks (kernel/ipc/bench_ktest.c; docs/perf/ipc.md): release kernels
+# (DEBUG=0, as shipped) for CLUSTER_ORDER=0 and 4 boot with `ktest=bench_ipc/`
+# under -icount shift=0,sleep=off, so rdtsc deltas are guest instructions.
+# Results: bench/results/ipc-x86_64.json (one JSON object per line).
+#
+#   make bench-ipc
+
+BENCH_IPC_ORDERS := 0 4
+BENCH_IPC_KERNELS := $(foreach o,$(BENCH_IPC_ORDERS),build/bench-ipc-c$(o)/weft.elf)
+
+.PHONY: bench-ipc bench-ipc-kernels
+bench-ipc-kernels:
+	@$(foreach o,$(BENCH_IPC_ORDERS),$(MAKE) --no-print-directory kernel DEBUG=0 \
+	    CLUSTER_ORDER=$(o) BUILD=build/bench-ipc-c$(o) &&) true
+
+bench-ipc: bench-ipc-kernels $(DEPS_STAMP)
+	$(PYTHON) bench/ipc/run.py --qemu "$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_ICOUNT) \
+	    -serial stdio -monitor none -m 128M" --json bench/results/ipc-$(ARCH).json $(BENCH_IPC_KERNELS)
+
+BENCH_TARGETS += bench-ipc
+EXTRA_HELP += "bench-ipc      IPC instruction counts, CLUSTER_ORDER=0 and 4 (docs/perf/ipc.md)"
