@@ -56,6 +56,13 @@ static void root_task_world(void)
     world_init(20, false);
     cr_assert_eq(wf_cnode_move(1, SPARE_UT, 64, 1, WORLD_ROOT_UT, 64), WF_ERR_OK);
     world_retype(SPARE_UT, WF_OBJ_TCB, 0, WF_ROOT_TCB, 1);
+    /* The root pool and what the kernel makes from it (kernel/core/roottask.c). */
+    world_retype(SPARE_UT, WF_OBJ_POOL, 18, WF_ROOT_POOL, 1);
+    cr_assert_eq(wf_pool_create(WF_ROOT_POOL, WF_OBJ_VSPACE, 0, 1, WF_ROOT_VSPACE, 64), WF_ERR_OK);
+    static const unsigned vmos[] = {WF_ROOT_INITRAMFS, WF_ROOT_IPC_BUFFER, WF_ROOT_STACK,
+                                    WF_ROOT_BOOTINFO, WF_ROOT_IMAGE_FIRST};
+    for (unsigned i = 0; i < sizeof(vmos) / sizeof(vmos[0]); i++)
+        cr_assert_eq(wf_pool_create(WF_ROOT_POOL, WF_OBJ_VMO, 4096, 1, vmos[i], 64), WF_ERR_OK);
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 16, UT_FIRST, 2);
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 12, UT_FIRST + 2, 1);
     memset(&bi, 0, sizeof(bi));
