@@ -24,7 +24,7 @@ USER_LIB_SRCS := $(sort $(wildcard user/lib/c/*.c user/lib/weft/*.c user/lib/wef
 
 # Programs: USER_SRCS_<name>. init carries the in-guest suite (user/test/).
 USER_PROGS := init hello uchild
-USER_SRCS_init   := $(sort $(wildcard user/init/*.c user/test/*.c))
+USER_SRCS_init   := $(sort $(wildcard user/init/*.c user/test/*.c)) user/uchild/echo.c
 USER_SRCS_hello  := $(sort $(wildcard user/hello/*.c))
 USER_SRCS_uchild := $(sort $(wildcard user/uchild/*.c))
 

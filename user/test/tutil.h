@@ -31,6 +31,10 @@ enum wf_error test_child(struct wf_process *p);
 enum wf_error test_child_start(struct wf_process *p, wf_word_t mode, wf_word_t a1, wf_word_t a2,
                                wf_word_t a3);
 
+/* Returns once every thread above priority 1 is blocked (waits for a sentinel
+ * thread at priority 1 to signal); false if the sentinel cannot be made. */
+bool test_settle(void);
+
 /* A free address range for a test's own mappings in the root VSpace (64 GiB,
  * unmapped again by the arena's revocation, which destroys the VMOs). */
 #define TEST_VA 0x0000600000000000ull

@@ -57,3 +57,31 @@ enum wf_error test_child_start(struct wf_process *p, wf_word_t mode, wf_word_t a
     const wf_word_t args[WF_STARTINFO_ARGS] = {mode, a1, a2, a3};
     return wf_process_start(test_env(), p, args);
 }
+
+/* The settling sentinel: a thread at priority 1 that signals whenever it runs,
+ * which is only when every other thread is blocked. */
+static wf_cptr_t settle_ntfn;
+static unsigned settle_serial;
+
+static int sentinel(uintptr_t ntfn)
+{
+    for (;;)
+        wf_sys_signal(ntfn);
+}
+
+bool test_settle(void)
+{
+    struct wf_spawn_env *e = test_env();
+    if (!e)
+        return false;
+    if (settle_serial != test_serial) {
+        wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0), s = wf_env_slot(e);
+        static struct wf_thread t;
+        if (!n || !s || wf_cnode_mint(e->cnode, s, 64, e->cnode, n, 64, WF_RIGHTS_ALL, 1) ||
+            wf_thread_create(e, &t, sentinel, s, 1) || wf_thread_start(&t))
+            return false;
+        settle_ntfn = s;
+        settle_serial = test_serial;
+    }
+    return wf_sys_poll(settle_ntfn, 0) == WF_ERR_OK && wf_sys_wait(settle_ntfn, 0) == WF_ERR_OK;
+}

@@ -94,44 +94,6 @@ static int do_linux(void)
     return (int)(pid + n);
 }
 
-static int do_echo(void)
-{
-    struct wf_ipc_buffer *b = wf_ipc_buffer();
-    b->receive_cnode = WF_CHILD_CNODE;
-    b->receive_index = UC_SLOT_RECV;
-    b->receive_depth = 64;
-    struct wf_msgregs m = {0};
-    wf_word_t e = wf_sys_recv(UC_SLOT_EP, UC_SLOT_REPLY, &m);
-    for (;;) {
-        if (e != WF_ERR_OK)
-            return 100 + (int)e;
-        wf_word_t label = wf_msginfo_label(m.info);
-        unsigned n = wf_msginfo_length(m.info);
-        if (label == UC_OP_CAPS) {
-            wf_word_t w[5] = {m.badge, wf_msginfo_xcaps(m.info), wf_msginfo_unwrapped(m.info),
-                              wf_debug_cap_identify(UC_SLOT_RECV), b->caps_or_badges[0]};
-            wf_cnode_delete(WF_CHILD_CNODE, UC_SLOT_RECV, 64);
-            for (unsigned i = 0; i < 4; i++)
-                m.w[i] = w[i];
-            b->msg[4] = w[4];
-            m.info = wf_msginfo(label + 1, 0, 5);
-        } else {
-            for (unsigned i = 0; i < n; i++) {
-                if (i < WF_MSG_REG_WORDS)
-                    m.w[i]++;
-                else
-                    b->msg[i]++;
-            }
-            m.info = wf_msginfo(label == UC_OP_QUIT ? 0 : label + 1, 0, n);
-        }
-        if (label == UC_OP_QUIT) {
-            e = wf_sys_send(UC_SLOT_REPLY, &m);
-            return e == WF_ERR_OK ? 0 : 100 + (int)e;
-        }
-        e = wf_sys_reply_recv(UC_SLOT_EP, UC_SLOT_REPLY, &m);
-    }
-}
-
 int main(uintptr_t arg)
 {
     const struct wf_startinfo *si = (const struct wf_startinfo *)arg;
@@ -142,7 +104,7 @@ int main(uintptr_t arg)
     case UC_EXIT:
         return (int)a[1];
     case UC_ECHO:
-        return do_echo();
+        return uc_echo_serve(UC_SLOT_EP, UC_SLOT_REPLY, WF_CHILD_CNODE, UC_SLOT_RECV);
     case UC_CALL: {
         struct wf_msgregs m = {.info = wf_msginfo(a[1], 0, 2), .w = {a[2], a[3]}};
         wf_word_t e = wf_sys_call(UC_SLOT_EP, &m);

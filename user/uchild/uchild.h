@@ -52,4 +52,12 @@ enum uc_fault {
 
 #define UC_PATTERN(i) ((unsigned char)((i)*7 + 3))
 
+#include "weft/types.h"
+
+/* Serves enum uc_echo_op on endpoint ep (Reply object reply; a transferred cap
+ * lands in slot recv_slot of CNode cnode, depth 64) until UC_OP_QUIT. Returns 0,
+ * or 100 + the error of a failed receive or reply. (user/uchild/echo.c, also
+ * linked into init for same-address-space servers.) */
+int uc_echo_serve(wf_cptr_t ep, wf_cptr_t reply, wf_cptr_t cnode, wf_word_t recv_slot);
+
 #endif
