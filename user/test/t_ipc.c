@@ -357,3 +357,60 @@ TEST(ipc, fast_and_slow_paths_agree)
     TEST_ASSERT_EQ(res[1][0][5], 2 + 9);
     TEST_ASSERT_EQ(res[1][0][6], 10 + 11);
 }
+
+/* A thread whose TCB names no IPC buffer: its long messages are cut to the
+ * register words, with WF_ERR_INVALID_ARGUMENT for it (weft/ipc.h). */
+static int send_long_unbuffered(uintptr_t ep)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(3, 0, 10), .w = {1, 2, 3, 4}};
+    return (int)wf_sys_send(ep, &m);
+}
+
+static int recv_long_unbuffered(uintptr_t ep)
+{
+    return recv_once(ep);
+}
+
+TEST(ipc, long_message_without_ipc_buffer)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(ep);
+    const wf_word_t g = WF_GUARD(0, 64 - e->cnode_radix);
+    /* Sender without a buffer. */
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, send_long_unbuffered, ep, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(
+        wf_tcb_configure(t.tcb, e->cnode, e->tcb, g, 0, TEST_CHILD_PRIO, TEST_CHILD_PRIO),
+        WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    struct wf_msgregs m = {0};
+    TEST_ASSERT_ERR(wf_sys_recv(ep, 0, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_msginfo_label(m.info), 3);
+    TEST_ASSERT_EQ(wf_msginfo_length(m.info), WF_MSG_REG_WORDS);
+    TEST_ASSERT_EQ(m.w[3], 4);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_ERR(ev.w[0], WF_ERR_INVALID_ARGUMENT);
+    /* Receiver without a buffer. */
+    struct wf_thread r;
+    memset(&got, 0, sizeof(got));
+    TEST_ASSERT_ERR(wf_thread_create(e, &r, recv_long_unbuffered, ep, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(
+        wf_tcb_configure(r.tcb, e->cnode, e->tcb, g, 0, TEST_CHILD_PRIO, TEST_CHILD_PRIO),
+        WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&r), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    static wf_word_t w[10] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+    struct wf_ipc_buffer *b = wf_ipc_buffer();
+    for (unsigned i = 4; i < 10; i++)
+        b->msg[i] = w[i];
+    m = (struct wf_msgregs){.info = wf_msginfo(4, 0, 10), .w = {9, 8, 7, 6}};
+    TEST_ASSERT_ERR(wf_sys_send(ep, &m), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&r, &ev), WF_ERR_OK);
+    TEST_ASSERT_ERR(got.err, WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_EQ(got.label, 4);
+    TEST_ASSERT_EQ(got.len, WF_MSG_REG_WORDS);
+    TEST_ASSERT_EQ(got.w[0], 9);
+}
