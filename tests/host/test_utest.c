@@ -105,9 +105,15 @@ static char out[1 << 16];
 
 TestSuite(utest, .init = root_task_world, .fini = world_fini);
 
+/* The world has capabilities but no VM objects: boot/well_known_slots_identify,
+ * which checks the root task's VSpace, pool and VMOs, runs in the guest only. */
+static const char *const host_suites[] = {"boot/bootinfo", "boot/untyped", "boot/initramfs",
+                                          "cnode/"};
+
 Test(utest, every_root_task_test_passes_on_the_kernel_cap_code)
 {
-    for (const char *suite = "boot/"; suite; suite = strcmp(suite, "boot/") ? NULL : "cnode/") {
+    for (unsigned i = 0; i < sizeof(host_suites) / sizeof(host_suites[0]); i++) {
+        const char *suite = host_suites[i];
         unsigned failures = run_captured(suite, out, sizeof(out));
         cr_assert_eq(failures, 0, "%s", out);
         cr_assert(strstr(out, "TAP version 14\n1.."), "%s", out);

@@ -1,7 +1,6 @@
 /*
- * hello: the smallest program in the initramfs, and the first child the suite
- * will start once threads and address spaces can be made from userspace. It
- * prints its start argument and exits with status 0.
+ * hello: the smallest program in the initramfs. It prints its start argument
+ * and exits with status 0.
  */
 #include <stdio.h>
 

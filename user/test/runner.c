@@ -1,7 +1,8 @@
 /*
  * The suite runner (see wftest.h): walks the wf_tests section, prints TAP 14,
- * empties the scratch slots after every test so that one test's leftovers
- * cannot change the next one's result.
+ * revokes the arena and empties the scratch slots after every test so that one
+ * test's leftovers (objects, threads, processes) cannot change the next one's
+ * result.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,14 +60,38 @@ wf_cptr_t test_slot(unsigned i)
     return test_bootinfo->first_free_slot + i;
 }
 
+wf_cptr_t test_arena(void)
+{
+    const struct wf_bootinfo *bi = test_bootinfo;
+    wf_cptr_t best = 0;
+    unsigned best_bits = 0;
+    for (unsigned i = 0; i < bi->untyped_count && i < WF_BOOTINFO_MAX_UNTYPED; i++)
+        if (!bi->untyped[i].device && bi->untyped[i].size_bits > best_bits) {
+            best_bits = bi->untyped[i].size_bits;
+            best = bi->untyped_first + i;
+        }
+    return best;
+}
+
+unsigned test_serial;
+
 static bool selected(const struct wf_test *t, const char *filter)
 {
     return !filter || !*filter || strncmp(t->name, filter, strlen(filter)) == 0;
 }
 
-/* Empties the scratch slots; a failure here fails the test that left them. */
+/* Destroys what the test made, then empties the scratch slots; a failure here
+ * fails the test that left them. */
 static void clean_scratch(void)
 {
+    wf_cptr_t arena = test_arena();
+    if (arena) {
+        enum wf_error e = wf_cnode_revoke(WF_ROOT_CNODE, arena, 64);
+        if (e != WF_ERR_OK && !cur_failed) {
+            cur_skipped = false;
+            test_fail(__FILE__, __LINE__, "revoking the arena: %s", wf_error_name(e));
+        }
+    }
     for (unsigned i = 0; i < TEST_SCRATCH_SLOTS; i++) {
         enum wf_error e = wf_cnode_delete(WF_ROOT_CNODE, test_slot(i), 64);
         if (e != WF_ERR_OK && !cur_failed) {
@@ -88,6 +113,7 @@ unsigned wf_test_run(const struct wf_bootinfo *bi, const char *filter)
             continue;
         cur_failed = cur_skipped = false;
         cur_msg[0] = 0;
+        test_serial++;
         t->fn();
         clean_scratch();
         num++;

@@ -14,6 +14,14 @@
  * Tests run in the root task and share its CSpace: each may use the scratch
  * slots test_slot(0) .. test_slot(TEST_SCRATCH_SLOTS - 1) of the root CNode,
  * which the runner empties (CNode_Delete) after every test.
+ *
+ * Objects: test_env() gives a test a struct wf_spawn_env (wf/spawn.h) over the
+ * arena, the largest RAM untyped, with a pool of TEST_POOL_BITS retyped from it
+ * and the scratch slots from TEST_ENV_FIRST_SLOT up. After every test the
+ * runner revokes the arena (every thread, process, pool and object the test made
+ * is destroyed, whatever state it was left in) before it empties the slots.
+ * Tests that start threads or processes give them TEST_CHILD_PRIO, below the
+ * root task's, so that a child runs only while the root task waits.
  */
 #ifndef WF_TEST_H
 #define WF_TEST_H
@@ -75,13 +83,29 @@ void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         return;                                                                                    \
     } while (0)
 
-#define TEST_SCRATCH_SLOTS 32
+#define TEST_SCRATCH_SLOTS  128
+#define TEST_ENV_FIRST_SLOT 64 /* test_slot(0..63) are the test's own */
+#define TEST_POOL_BITS      24 /* 16 MiB */
+#define TEST_CHILD_PRIO     100
 
 /* The root task's bootinfo (set by wf_test_run). */
 extern const struct wf_bootinfo *test_bootinfo;
 
 /* CPtr (= slot index, depth 64) of scratch slot i of the root CNode. */
 wf_cptr_t test_slot(unsigned i);
+
+struct wf_spawn_env;
+
+/* The running test's spawn environment (made on first use in each test); NULL
+ * (after a failed assertion the caller reports) if the arena or its pool cannot
+ * be had. */
+struct wf_spawn_env *test_env(void);
+
+/* The arena's CPtr (0 if there is no RAM untyped). */
+wf_cptr_t test_arena(void);
+
+/* Counts the tests run so far (the running one included). */
+extern unsigned test_serial;
 
 /* Runs the tests selected by filter (NULL or "" for all) with bootinfo bi;
  * prints TAP; returns the number of failed tests. */

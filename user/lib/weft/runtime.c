@@ -19,6 +19,15 @@ static uintptr_t stacks_base, stacks_size;
 
 void wf_exit(int status)
 {
+    struct wf_thread_local *self = wf_thread_self();
+    if (self->exit_ep) {
+        struct wf_msgregs m = {.info = wf_msginfo(WF_EXIT_LABEL, 0, 1),
+                               .w = {(wf_word_t)(unsigned)status}};
+        wf_sys_send(self->exit_ep, &m);
+        /* Until the parent destroys it; a parent that resumes it finds it here. */
+        for (;;)
+            wf_tcb_suspend(self->self_tcb);
+    }
     wf_debug_halt((wf_word_t)(unsigned)status);
 }
 
@@ -68,6 +77,7 @@ uintptr_t wf_thread_prepare(void *stack, struct wf_ipc_buffer *buf, void *user)
     struct wf_thread_local *t = (struct wf_thread_local *)s;
     t->ipc_buffer = buf;
     t->user = user;
+    t->exit_ep = t->self_tcb = 0;
     return s + WF_THREAD_STACK_SIZE - 8;
 }
 

@@ -5,8 +5,16 @@
  * Start (crt0.S): the kernel, or the program that starts this one, enters at
  * _start with rdi = a start argument (the root task gets the address of its
  * struct wf_bootinfo, weft/bootinfo.h) and rsp = the top of a 16-byte aligned
- * stack. _start calls main(arg); main's return value goes to wf_exit().
- * The loader has zeroed .bss (the ELF's memsz beyond filesz).
+ * stack. A program started by wf_process_start (wf/spawn.h) also has rsi =
+ * WF_STARTINFO_MAGIC and rdi = the address of its struct wf_startinfo: the
+ * runtime then takes its IPC buffer and exit endpoint from there before main
+ * runs. _start calls main(arg); main's return value goes to wf_exit(). The
+ * loader has zeroed .bss (the ELF's memsz beyond filesz).
+ *
+ * Exit: a thread whose record names an exit endpoint (threads and programs
+ * started through wf/spawn.h) sends its status there (label WF_EXIT_LABEL) and
+ * suspends itself; its parent learns of it with wf_wait(). The root task has no
+ * one to tell: its exit halts the machine (DEBUG_HALT), which ends a test run.
  *
  * IPC buffers: wf_call() and long messages need the calling thread's IPC buffer.
  * There is no thread pointer register yet (no TLS), so the runtime finds the
@@ -28,8 +36,13 @@
 int main(uintptr_t arg);
 #endif
 
-/* Ends the program with status (0: success). Until process exit exists, this is
- * DEBUG_HALT(status): it stops the machine, which ends a test run. */
+/* The label of the message an exiting thread sends on its exit endpoint ("EXIT";
+ * word 0 is the status). Fault labels (enum wf_fault_type) are small numbers. */
+#define WF_EXIT_LABEL 0x45584954ull
+
+/* Ends the calling thread with status (0: success): with an exit endpoint in its
+ * record, sends {WF_EXIT_LABEL, status} on it and suspends itself; without one
+ * (the root task), DEBUG_HALT(status) stops the machine. Never returns. */
 __attribute__((noreturn)) void wf_exit(int status);
 
 /* Writes len bytes to the console (DEBUG_PUTC, one call per byte). */
@@ -41,6 +54,8 @@ void wf_console_write(const char *s, size_t len);
 struct wf_thread_local {
     struct wf_ipc_buffer *ipc_buffer; /* NULL until set */
     void *user;                       /* the program's own per-thread pointer */
+    wf_cptr_t exit_ep;                /* endpoint wf_exit reports to (0: halt) */
+    wf_cptr_t self_tcb;               /* this thread's TCB cap, which wf_exit suspends */
 };
 
 /* The current thread's IPC buffer (NULL if none was set). */

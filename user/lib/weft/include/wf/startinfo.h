@@ -1,0 +1,52 @@
+/*
+ * What a program started by another program finds at its start (wf/spawn.h
+ * builds it; decision 054). It is the child's counterpart of the root task's
+ * bootinfo (weft/bootinfo.h), and a convention between user programs only: the
+ * kernel knows nothing of it.
+ *
+ * Registers at _start: rdi = WF_CHILD_STARTINFO (the address of this struct, a
+ * read-only page), rsi = WF_STARTINFO_MAGIC, rsp = WF_CHILD_STACK_TOP (16-byte
+ * aligned). The IPC buffer page is mapped and registered in the TCB.
+ *
+ * CSpace: one CNode of 2^cnode_radix slots whose cap has the guard that makes a
+ * CPtr a plain slot index at depth 64, as the root task's. Well-known slots:
+ * WF_CHILD_CNODE, WF_CHILD_TCB, WF_CHILD_VSPACE, WF_CHILD_EXIT_EP (an endpoint
+ * with Write only: the thread's exit endpoint, also its fault endpoint on the
+ * parent's side); slots from WF_CHILD_FIRST_FREE on hold what the parent chose
+ * to give (wf_process_give), the rest are empty.
+ */
+#ifndef WF_STARTINFO_H
+#define WF_STARTINFO_H
+
+#include "weft/types.h"
+
+#define WF_STARTINFO_MAGIC 0x4f464e4954524154ull /* "TARTINFO" */
+#define WF_STARTINFO_ARGS  8
+
+/* Fixed addresses in a child's VSpace (high in the lower half, clear of any ELF
+ * and of the thread stack region). */
+#define WF_CHILD_STACK_TOP  0x00007ff000000000ull
+#define WF_CHILD_STACK_SIZE 0x10000ull /* 64 KiB */
+#define WF_CHILD_IPC_BUFFER 0x00007ff000100000ull
+#define WF_CHILD_STARTINFO  0x00007ff000200000ull
+
+enum wf_child_slot {
+    WF_CHILD_CNODE = 1,       /* its CNode (guarded: CPtr = slot index) */
+    WF_CHILD_TCB = 2,         /* its main thread */
+    WF_CHILD_VSPACE = 3,      /* its address space */
+    WF_CHILD_EXIT_EP = 4,     /* its exit endpoint (Write) */
+    WF_CHILD_FIRST_FREE = 16, /* caps given by the parent go here and above */
+};
+
+struct wf_startinfo {
+    wf_word_t magic;                  /* WF_STARTINFO_MAGIC */
+    wf_word_t cnode_radix;            /* its CNode has 1 << cnode_radix slots */
+    wf_word_t ipc_buffer;             /* user address of its IPC buffer */
+    wf_word_t exit_ep;                /* CPtr of its exit endpoint (0: none) */
+    wf_word_t self_tcb;               /* CPtr of its own TCB */
+    wf_word_t arg[WF_STARTINFO_ARGS]; /* the parent's words (program-defined) */
+    char name[32];                    /* the program's name in the initramfs */
+};
+_Static_assert(sizeof(struct wf_startinfo) <= 4096, "startinfo fits one page");
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * Faults as messages (ARCHITECTURE.md section 6): a page fault outside any
+ * region or against a region's rights, CPU exceptions (ud2, divide), and an
+ * unknown system call each arrive at the thread's fault endpoint (here the
+ * spawn library's ctl endpoint) as a Call carrying all registers; the reply
+ * resumes the thread with the registers it sets; a thread without a fault
+ * endpoint is suspended and the system goes on; a FOREIGN-mode thread's Linux
+ * system calls arrive as UnknownSyscall and the reply's result lands in rax
+ * after the syscall instruction. Every faulting thread is uchild (uchild.h) in
+ * its own CNode and VSpace.
+ */
+#include <string.h>
+
+#include "tutil.h"
+
+#define UNMAPPED 0x0000000100000000ull /* no region of uchild's covers it */
+
+/* Starts uchild with UC_FAULT kind and address, waits for its fault report. */
+static enum wf_error fault_child(struct wf_process *p, wf_word_t kind, wf_word_t addr,
+                                 struct wf_event *ev)
+{
+    enum wf_error e = test_child(p);
+    if (!e)
+        e = test_child_start(p, UC_FAULT, kind, addr, 0);
+    if (!e)
+        e = wf_thread_wait(&p->main, ev);
+    return e;
+}
+
+/* The fault message carries the registers uchild set before faulting. */
+static bool markers_ok(const struct wf_event *ev)
+{
+    return ev->len == WF_FAULT_MSG_WORDS && ev->w[WF_FAULT_WORD_R13] == UC_MARK13 &&
+           ev->w[WF_FAULT_WORD_R14] == UC_MARK14 && ev->w[WF_FAULT_WORD_R15] == UC_MARK15;
+}
+
+/* Replies with RIP = the recovery address uchild left in rbx; the child then
+ * exits with UC_RECOVERED. Returns the exit report's status (or 1000 + error). */
+static wf_word_t recover(struct wf_process *p, const struct wf_event *ev)
+{
+    wf_word_t regs[2] = {ev->w[WF_FAULT_WORD_RAX], ev->w[WF_FAULT_WORD_RBX]};
+    enum wf_error e = wf_fault_reply(p->main.reply, regs, 2);
+    struct wf_event end;
+    if (!e)
+        e = wf_thread_wait(&p->main, &end);
+    if (e || end.label != WF_EXIT_LABEL)
+        return 1000 + e + end.label;
+    return end.w[0];
+}
+
+TEST(fault, page_fault_outside_any_region)
+{
+    struct wf_process p;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(fault_child(&p, UC_F_READ, UNMAPPED + 0x123, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_VM_FAULT);
+    TEST_ASSERT(markers_ok(&ev), "registers r13-r15 not as the child left them");
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], UNMAPPED + 0x123);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 1); /* read, not present */
+    /* RIP is inside uchild's text: the faulting instruction. */
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_RIP] >= 0x400000 && ev.w[WF_FAULT_WORD_RIP] < 0x800000,
+                "rip %#llx", (unsigned long long)ev.w[WF_FAULT_WORD_RIP]);
+    TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);
+}
+
+TEST(fault, write_to_read_only_page)
+{
+    struct wf_process p;
+    TEST_ASSERT_ERR(test_child(&p), WF_ERR_OK);
+    wf_word_t text = p.entry & ~0xfffull; /* executed already: present, read-only */
+    struct wf_event ev;
+    TEST_ASSERT_ERR(test_child_start(&p, UC_FAULT, UC_F_WRITE, text, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_VM_FAULT);
+    TEST_ASSERT(markers_ok(&ev));
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], text);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0x102); /* write, present */
+    TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);
+}
+
+TEST(fault, undefined_instruction_resumes_with_new_registers)
+{
+    TEST_ENV(e);
+    struct wf_process p;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(fault_child(&p, UC_F_UD2, 0, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 6); /* #UD */
+    TEST_ASSERT(markers_ok(&ev));
+    /* RIP points at the ud2 (0f 0b) in the child's memory. */
+    static uint8_t insn[2];
+    TEST_ASSERT_ERR(
+        wf_vspace_read(p.vspace, ev.w[WF_FAULT_WORD_RIP], 2, e->vspace, (uintptr_t)insn),
+        WF_ERR_OK);
+    TEST_ASSERT(insn[0] == 0x0f && insn[1] == 0x0b, "%02x %02x", insn[0], insn[1]);
+    /* Resume past it with rax = 4242: the child exits with rax. */
+    wf_word_t regs[2] = {4242, ev.w[WF_FAULT_WORD_RIP] + 2};
+    TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, regs, 2), WF_ERR_OK);
+    struct wf_event end;
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &end), WF_ERR_OK);
+    TEST_ASSERT_EQ(end.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(end.w[0], 4242);
+}
+
+TEST(fault, divide_error)
+{
+    struct wf_process p;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(fault_child(&p, UC_F_DIVIDE, 0, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 0); /* #DE */
+    TEST_ASSERT(markers_ok(&ev));
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RCX], 0); /* the divisor */
+    TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);
+}
+
+TEST(fault, unknown_syscall_native)
+{
+    struct wf_process p;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(fault_child(&p, UC_F_SYSCALL, 0x12345, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 0x12345);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_ABI_MODE_NATIVE);
+    TEST_ASSERT(markers_ok(&ev));
+    /* The reply's word 0 is the result; the child resumes after the syscall. */
+    wf_word_t r = 77;
+    TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, &r, 1), WF_ERR_OK);
+    struct wf_event end;
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &end), WF_ERR_OK);
+    TEST_ASSERT_EQ(end.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(end.w[0], 77);
+}
+
+TEST(fault, foreign_abi_linux_syscalls)
+{
+    TEST_ENV(e);
+    struct wf_process p;
+    TEST_ASSERT_ERR(test_child(&p), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_abi(p.main.tcb, 2), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_tcb_set_abi(p.main.tcb, WF_ABI_MODE_FOREIGN), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_child_start(&p, UC_LINUX, 0, 0, 0), WF_ERR_OK);
+    /* getpid (39) */
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 39);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_ABI_MODE_FOREIGN);
+    wf_word_t pc = ev.w[WF_FAULT_WORD_RIP];
+    wf_word_t r = 1000;
+    TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, &r, 1), WF_ERR_OK);
+    /* write(1, msg, len): the arguments in rdi rsi rdx; the buffer is read from the
+     * child's address space as a personality server would. */
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 1);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RDI], 1);
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_RIP] != pc, "the second syscall has its own pc");
+    wf_word_t len = ev.w[WF_FAULT_WORD_RDX];
+    static char buf[64];
+    TEST_ASSERT(len > 0 && len < sizeof(buf), "len %llu", (unsigned long long)len);
+    memset(buf, 0, sizeof(buf));
+    TEST_ASSERT_ERR(
+        wf_vspace_read(p.vspace, ev.w[WF_FAULT_WORD_RSI], len, e->vspace, (uintptr_t)buf),
+        WF_ERR_OK);
+    TEST_ASSERT(strcmp(buf, "hello from a foreign thread\n") == 0, "got \"%s\"", buf);
+    r = len;
+    TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, &r, 1), WF_ERR_OK);
+    /* Native calls still work in FOREIGN mode: the child exits through Send. */
+    TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 1000 + len);
+}
+
+TEST(fault, no_fault_endpoint_suspends_the_thread)
+{
+    TEST_ENV(e);
+    struct wf_process p;
+    TEST_ASSERT_ERR(test_child(&p), WF_ERR_OK);
+    /* Revoking ctl removes the TCB's copy: no fault endpoint. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(e->cnode, p.main.ctl, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_child_start(&p, UC_FAULT, UC_F_UD2, 0, 0), WF_ERR_OK);
+    TEST_ASSERT(test_settle()); /* the child ran, faulted and stopped */
+    wf_word_t r13, r14;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(p.main.tcb, WF_FAULT_WORD_R12, 0, &r13, &r14, 0),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(r13, UC_MARK13);
+    TEST_ASSERT_EQ(r14, UC_MARK14);
+    /* Resumed, it faults again and stops again; we keep running. */
+    TEST_ASSERT_ERR(wf_tcb_resume(p.main.tcb), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    wf_word_t rip;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(p.main.tcb, WF_FAULT_WORD_RAX, 0, &rip, 0, 0), WF_ERR_OK);
+    static uint8_t insn[2];
+    TEST_ASSERT_ERR(wf_vspace_read(p.vspace, rip, 2, e->vspace, (uintptr_t)insn), WF_ERR_OK);
+    TEST_ASSERT(insn[0] == 0x0f && insn[1] == 0x0b, "stopped at %02x %02x", insn[0], insn[1]);
+}
+
+TEST(fault, handler_destroys_the_thread)
+{
+    TEST_ENV(e);
+    wf_word_t before, after;
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &before, 0, 0, 0), WF_ERR_OK);
+    struct wf_process p;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(fault_child(&p, UC_F_READ, UNMAPPED, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_VM_FAULT);
+    wf_process_destroy(e, &p);
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &after, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(after, before);
+}

@@ -1,0 +1,193 @@
+/*
+ * TCB invocations from userspace: reading and writing another thread's
+ * registers, suspend (cancelling the IPC it waits in) and resume, priorities
+ * that decide who runs first, seL4's MCP rule (nothing above the authority's
+ * maximum controlled priority), and the argument errors of Configure,
+ * SetVSpace and the register calls.
+ */
+#include "tutil.h"
+
+static int return_arg(uintptr_t arg)
+{
+    return (int)arg;
+}
+
+TEST(tcb, read_and_write_registers)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, return_arg, 5, TEST_CHILD_PRIO), WF_ERR_OK);
+    /* What the spawn library wrote: rsp inside its stack slot, rsi the argument. */
+    wf_word_t rax, rip, rsp, rflags;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RAX, &rax, &rip, &rsp, &rflags),
+                    WF_ERR_OK);
+    TEST_ASSERT(rsp > t.stack && rsp < t.stack + WF_THREAD_STACK_SIZE, "rsp %#llx",
+                (unsigned long long)rsp);
+    TEST_ASSERT(rip != 0);
+    wf_word_t rsi;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RSI, &rsi, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(rsi, 5);
+    /* A new argument: the thread returns it. */
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RSI, 1, 77, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RSI, &rsi, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(rsi, 77);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 77);
+    /* Errors: the caller itself, ranges. */
+    TEST_ASSERT_ERR(wf_tcb_read_registers(WF_ROOT_TCB, 0, 0, 0, 0, 0), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(WF_ROOT_TCB, 0, 1, 0, 0, 0, 0),
+                    WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_REGS_COUNT - 3, 0, 0, 0, 0),
+                    WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, 0, 0, 0, 0, 0, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, 0, 5, 0, 0, 0, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_REGS_COUNT - 1, 2, 0, 0, 0, 0),
+                    WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(e->pool, 0, 0, 0, 0, 0), WF_ERR_ILLEGAL_OPERATION);
+}
+
+static struct {
+    wf_word_t err;
+    unsigned runs;
+} blocked;
+
+static int recv_and_report(uintptr_t ep)
+{
+    struct wf_msgregs m = {0};
+    blocked.runs++;
+    blocked.err = wf_sys_recv(ep, 0, &m);
+    return 0;
+}
+
+TEST(tcb, suspend_cancels_ipc_and_resume_continues)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(ep);
+    struct wf_thread t;
+    blocked.err = 99;
+    blocked.runs = 0;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, recv_and_report, ep, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    TEST_ASSERT_EQ(blocked.runs, 1);
+    TEST_ASSERT_EQ(blocked.err, 99); /* waiting in Recv */
+    TEST_ASSERT_ERR(wf_tcb_suspend(t.tcb), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    TEST_ASSERT_EQ(blocked.err, 99); /* suspended: it does not run */
+    /* Nobody waits on the endpoint any more. */
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 0)};
+    TEST_ASSERT_ERR(wf_sys_nbsend(ep, &m), WF_ERR_WOULD_BLOCK);
+    TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_ERR(blocked.err, WF_ERR_CANCELLED);
+    /* Resume of a thread that is not suspended changes nothing. */
+    TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
+}
+
+/* Threads that log their id in the order they run. */
+static volatile unsigned order_log[4], order_n;
+
+static int log_id(uintptr_t id)
+{
+    order_log[order_n++] = (unsigned)id;
+    return 0;
+}
+
+static unsigned run_pair(struct wf_spawn_env *e, unsigned prio_a, unsigned prio_b, bool *ok)
+{
+    struct wf_thread a, b;
+    order_n = 0;
+    *ok = wf_thread_create(e, &a, log_id, 1, prio_a) == WF_ERR_OK &&
+          wf_thread_create(e, &b, log_id, 2, prio_b) == WF_ERR_OK &&
+          wf_thread_start(&a) == WF_ERR_OK && wf_thread_start(&b) == WF_ERR_OK && test_settle();
+    unsigned r = order_n == 2 ? order_log[0] * 10 + order_log[1] : 0;
+    wf_thread_destroy(e, &a);
+    wf_thread_destroy(e, &b);
+    return r;
+}
+
+TEST(tcb, higher_priority_runs_first)
+{
+    TEST_ENV(e);
+    bool ok;
+    TEST_ASSERT_EQ(run_pair(e, 120, 110, &ok), 12);
+    TEST_ASSERT(ok);
+    TEST_ASSERT_EQ(run_pair(e, 110, 120, &ok), 21);
+    TEST_ASSERT(ok);
+    /* SetPriority moves a created thread ahead. */
+    struct wf_thread a, b;
+    order_n = 0;
+    TEST_ASSERT_ERR(wf_thread_create(e, &a, log_id, 1, 120), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_create(e, &b, log_id, 2, 110), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(b.tcb, WF_ROOT_TCB, 130), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&a), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&b), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    TEST_ASSERT_EQ(order_n, 2);
+    TEST_ASSERT_EQ(order_log[0], 2);
+}
+
+TEST(tcb, mcp_rule)
+{
+    TEST_ENV(e);
+    struct wf_thread a, b;
+    TEST_ASSERT_ERR(wf_thread_create(e, &a, return_arg, 0, 40), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_create(e, &b, return_arg, 0, 30), WF_ERR_OK);
+    wf_word_t r[3];
+    /* Our MCP is 255: 256 is out of range, with the range in the details. */
+    TEST_ASSERT_EQ(wf_call(a.tcb, WF_LABEL_TCB_SET_PRIORITY, (wf_word_t[]){256}, 1,
+                           (wf_cptr_t[]){WF_ROOT_TCB}, 1, r, 3),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(r[1], 0);
+    TEST_ASSERT_EQ(r[2], WF_PRIO_MAX);
+    /* a's MCP is its priority, 40: with a as authority nothing above 40. */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(b.tcb, a.tcb, 41), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(b.tcb, a.tcb, 40), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_mcp(b.tcb, a.tcb, 41), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_set_mcp(b.tcb, a.tcb, 35), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(a.tcb, b.tcb, 36), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(
+        wf_tcb_configure(a.tcb, WF_ROOT_CNODE, b.tcb, WF_GUARD(0, 64 - e->cnode_radix), 0, 36, 0),
+        WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(
+        wf_tcb_configure(a.tcb, WF_ROOT_CNODE, b.tcb, WF_GUARD(0, 64 - e->cnode_radix), 0, 0, 36),
+        WF_ERR_RANGE_ERROR);
+    /* Raised back by the root task, whose MCP allows it. */
+    TEST_ASSERT_ERR(wf_tcb_set_mcp(b.tcb, WF_ROOT_TCB, 200), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(a.tcb, b.tcb, 150), WF_ERR_OK);
+    /* The authority must be a TCB. */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(a.tcb, e->pool, 1), WF_ERR_INVALID_CAPABILITY);
+}
+
+TEST(tcb, configure_and_set_errors)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, return_arg, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    const wf_word_t g = WF_GUARD(0, 64 - e->cnode_radix);
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, 0x1008, 1, 1),
+                    WF_ERR_ALIGNMENT_ERROR);
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, 0x800000000000ull, 1, 1),
+                    WF_ERR_INVALID_ARGUMENT);
+    /* A guard that does not fit the CNode. */
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, WF_GUARD(0, 60), 0, 1, 1),
+                    WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_TCB, WF_ROOT_TCB, g, 0, 1, 1),
+                    WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(wf_tcb_set_vspace(t.tcb, WF_ROOT_CNODE), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(wf_tcb_set_fault_endpoint(t.tcb, WF_ROOT_TCB), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(wf_tcb_set_cspace(t.tcb, WF_ROOT_VSPACE, 0), WF_ERR_INVALID_CAPABILITY);
+    /* None of it changed the thread: it still runs and exits. */
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RSI, 1, 9, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 9);
+}

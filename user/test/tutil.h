@@ -1,0 +1,42 @@
+/*
+ * Helpers of the suites that start threads and processes (guest only; the
+ * host build of the suite links boot/ and cnode/ alone). See wftest.h for the
+ * arena and the environment every test gets.
+ */
+#ifndef WF_TUTIL_H
+#define WF_TUTIL_H
+
+#include "uchild.h"
+#include "weft/invoke.h"
+#include "wf/runtime.h"
+#include "wf/spawn.h"
+#include "wf/syscall.h"
+#include "wftest.h"
+
+/* Declares e, the running test's environment, failing the test without one. */
+#define TEST_ENV(e)                                                                                \
+    struct wf_spawn_env *e = test_env();                                                           \
+    TEST_ASSERT(e != NULL, "no test environment (arena or pool)")
+
+/* Retypes one object from the environment; 0 on failure. */
+wf_cptr_t test_obj(wf_word_t type, wf_word_t size_bits);
+
+/* Creates an anonymous VMO of size bytes from the environment's pool; 0 on failure. */
+wf_cptr_t test_vmo(wf_word_t size);
+
+/* Creates uchild as process p at TEST_CHILD_PRIO (not started). */
+enum wf_error test_child(struct wf_process *p);
+
+/* Starts p with args {mode, a1, a2, a3}. */
+enum wf_error test_child_start(struct wf_process *p, wf_word_t mode, wf_word_t a1, wf_word_t a2,
+                               wf_word_t a3);
+
+/* Returns once every thread above priority 1 is blocked (waits for a sentinel
+ * thread at priority 1 to signal); false if the sentinel cannot be made. */
+bool test_settle(void);
+
+/* A free address range for a test's own mappings in the root VSpace (64 GiB,
+ * unmapped again by the arena's revocation, which destroys the VMOs). */
+#define TEST_VA 0x0000600000000000ull
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * The suite's helpers for threads, processes and objects (tutil.h), and the
+ * per-test spawn environment (wftest.h): made on first use in each test from
+ * the arena, which the runner revokes after the test.
+ */
+#include "tutil.h"
+
+static struct wf_spawn_env env;
+static unsigned env_serial;
+
+struct wf_spawn_env *test_env(void)
+{
+    if (env_serial == test_serial)
+        return &env;
+    env = (struct wf_spawn_env){.cnode = WF_ROOT_CNODE,
+                                .cnode_radix = (unsigned)test_bootinfo->cnode_radix,
+                                .untyped = test_arena(),
+                                .vspace = WF_ROOT_VSPACE,
+                                .tcb = WF_ROOT_TCB,
+                                .next_slot = test_slot(TEST_ENV_FIRST_SLOT),
+                                .end_slot = test_slot(0) + TEST_SCRATCH_SLOTS};
+    if (!env.untyped || wf_env_retype(&env, WF_OBJ_POOL, TEST_POOL_BITS, &env.pool) != WF_ERR_OK)
+        return NULL;
+    env_serial = test_serial;
+    return &env;
+}
+
+wf_cptr_t test_obj(wf_word_t type, wf_word_t size_bits)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t c;
+    return e && wf_env_retype(e, type, size_bits, &c) == WF_ERR_OK ? c : 0;
+}
+
+wf_cptr_t test_vmo(wf_word_t size)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t c;
+    return e && wf_env_create(e, WF_OBJ_VMO, size, &c) == WF_ERR_OK ? c : 0;
+}
+
+enum wf_error test_child(struct wf_process *p)
+{
+    const void *elf;
+    size_t len;
+    struct wf_spawn_env *e = test_env();
+    if (!e)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    if (!wf_initramfs_find(test_bootinfo, "uchild", &elf, &len))
+        return WF_ERR_INVALID_ARGUMENT;
+    return wf_process_create(e, p, elf, len, "uchild", TEST_CHILD_PRIO);
+}
+
+enum wf_error test_child_start(struct wf_process *p, wf_word_t mode, wf_word_t a1, wf_word_t a2,
+                               wf_word_t a3)
+{
+    const wf_word_t args[WF_STARTINFO_ARGS] = {mode, a1, a2, a3};
+    return wf_process_start(test_env(), p, args);
+}
+
+/* The settling sentinel: a thread at priority 1 that signals whenever it runs,
+ * which is only when every other thread is blocked. */
+static wf_cptr_t settle_ntfn;
+static unsigned settle_serial;
+
+static int sentinel(uintptr_t ntfn)
+{
+    for (;;)
+        wf_sys_signal(ntfn);
+}
+
+bool test_settle(void)
+{
+    struct wf_spawn_env *e = test_env();
+    if (!e)
+        return false;
+    if (settle_serial != test_serial) {
+        wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0), s = wf_env_slot(e);
+        static struct wf_thread t;
+        if (!n || !s || wf_cnode_mint(e->cnode, s, 64, e->cnode, n, 64, WF_RIGHTS_ALL, 1) ||
+            wf_thread_create(e, &t, sentinel, s, 1) || wf_thread_start(&t))
+            return false;
+        settle_ntfn = s;
+        settle_serial = test_serial;
+    }
+    return wf_sys_poll(settle_ntfn, 0) == WF_ERR_OK && wf_sys_wait(settle_ntfn, 0) == WF_ERR_OK;
+}

@@ -1,0 +1,136 @@
+/*
+ * uchild: the suite's child program (uchild.h lists what it does). It runs in a
+ * CNode and VSpace of its own, started by wf_process_start with its mode in the
+ * start info; its exit status or its fault is what the test checks.
+ *
+ * The faults are written in assembly so that the registers a handler sees are
+ * known: rbx holds the address of uc_recover (which exits with UC_RECOVERED),
+ * r13-r15 hold marker values. A handler that replies with RIP = rbx ends the
+ * child cleanly; one that replies with new registers for the faulting
+ * instruction sees them take effect.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "uchild.h"
+#include "weft/invoke.h"
+#include "wf/runtime.h"
+#include "wf/startinfo.h"
+#include "wf/syscall.h"
+
+__attribute__((noreturn, used)) void uc_recovered(void);
+
+__attribute__((noreturn, used)) void uc_recovered(void)
+{
+    wf_exit(UC_RECOVERED);
+}
+
+/* Where a handler resumes a faulted child: an aligned stack, then exit. */
+__asm__(".text\n"
+        ".globl uc_recover\n"
+        "uc_recover:\n"
+        "    andq $-16, %rsp\n"
+        "    call uc_recovered\n"
+        "    ud2\n");
+
+#define PRELUDE                                                                                    \
+    "lea uc_recover(%%rip), %%rbx\n\t"                                                             \
+    "movabs $0x1313131313131313, %%r13\n\t"                                                        \
+    "movabs $0x1414141414141414, %%r14\n\t"                                                        \
+    "movabs $0x1515151515151515, %%r15\n\t"
+#define PRELUDE_CLOBBERS "rbx", "r13", "r14", "r15", "memory"
+
+static int do_fault(wf_word_t kind, wf_word_t addr)
+{
+    wf_word_t rax = 0;
+    switch (kind) {
+    case UC_F_READ:
+        __asm__ volatile(PRELUDE "movzbl (%1), %%eax" : "=a"(rax) : "r"(addr) : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_WRITE:
+        __asm__ volatile(PRELUDE "movb $1, (%0)" : : "r"(addr) : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_UD2:
+        __asm__ volatile(PRELUDE "ud2" : "=a"(rax) : "a"(0) : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_DIVIDE:
+        __asm__ volatile(PRELUDE "xorl %%ecx, %%ecx\n\tdivq %%rcx"
+                         : "=a"(rax)
+                         : "a"(1), "d"(0)
+                         : "rcx", PRELUDE_CLOBBERS);
+        break;
+    case UC_F_SYSCALL:
+        __asm__ volatile(PRELUDE "syscall"
+                         : "=a"(rax)
+                         : "a"(addr)
+                         : "rcx", "r11", PRELUDE_CLOBBERS);
+        break;
+    default:
+        return 200;
+    }
+    return (int)rax;
+}
+
+/* A Linux-numbered system call: number in rax, arguments in rdi rsi rdx. */
+static long linux_syscall(long nr, long a, long b, long c)
+{
+    long ret;
+    register long rdi __asm__("rdi") = a, rsi __asm__("rsi") = b, rdx __asm__("rdx") = c;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "r"(rdi), "r"(rsi), "r"(rdx)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+static const char linux_msg[] = "hello from a foreign thread\n";
+
+/* getpid(), then write(1, linux_msg, its length): a FOREIGN thread's handler
+ * answers both; the exit status is the sum of the two results. */
+static int do_linux(void)
+{
+    long pid = linux_syscall(39, 0, 0, 0);
+    long n = linux_syscall(1, 1, (long)linux_msg, (long)sizeof(linux_msg) - 1);
+    return (int)(pid + n);
+}
+
+int main(uintptr_t arg)
+{
+    const struct wf_startinfo *si = (const struct wf_startinfo *)arg;
+    if (!si || si->magic != WF_STARTINFO_MAGIC)
+        return 250;
+    const wf_word_t *a = si->arg;
+    switch (a[0]) {
+    case UC_EXIT:
+        return (int)a[1];
+    case UC_ECHO:
+        return uc_echo_serve(UC_SLOT_EP, UC_SLOT_REPLY, WF_CHILD_CNODE, UC_SLOT_RECV);
+    case UC_CALL: {
+        struct wf_msgregs m = {.info = wf_msginfo(a[1], 0, 2), .w = {a[2], a[3]}};
+        wf_word_t e = wf_sys_call(UC_SLOT_EP, &m);
+        return e != WF_ERR_OK ? 1000 + (int)e : (int)m.w[0];
+    }
+    case UC_FAULT:
+        return do_fault(a[1], a[2]);
+    case UC_LINUX:
+        return do_linux();
+    case UC_POKE:
+        for (wf_word_t i = 0; i < a[2]; i++)
+            ((volatile unsigned char *)a[1])[i] = UC_PATTERN(i);
+        return 0;
+    case UC_PEEK: {
+        unsigned sum = 0;
+        for (wf_word_t i = 0; i < a[2]; i++)
+            sum += ((volatile unsigned char *)a[1])[i];
+        return (int)sum;
+    }
+    case UC_WAIT: {
+        wf_word_t bits;
+        wf_word_t e = wf_sys_wait(UC_SLOT_EP, &bits);
+        return e != WF_ERR_OK ? 1000 + (int)e : (int)(bits & 0x7fffffff);
+    }
+    default:
+        printf("uchild: unknown mode %llu\n", (unsigned long long)a[0]);
+        return 251;
+    }
+}

@@ -1,0 +1,63 @@
+/*
+ * uchild: the in-guest suite's child program (user/uchild/main.c). One program
+ * with several behaviours, chosen by the start info's arg[0] (enum uc_mode), so
+ * that the suite can start it in a CNode and VSpace of its own. Shared by the
+ * program and the tests (user/test/) that drive it.
+ */
+#ifndef UCHILD_H
+#define UCHILD_H
+
+/* arg[0]: what the child does. arg[1..] as listed. */
+enum uc_mode {
+    UC_EXIT = 1,  /* exits with status arg[1] */
+    UC_ECHO = 2,  /* serves enum uc_echo_op on the endpoint in UC_SLOT_EP until UC_OP_QUIT */
+    UC_CALL = 3,  /* Calls UC_SLOT_EP with label arg[1], words arg[2] arg[3]; exits with
+                     the Call's error if any, else reply word 0 */
+    UC_FAULT = 4, /* faults as enum uc_fault arg[1] says (address arg[2]); see below */
+    UC_LINUX = 5, /* issues Linux-numbered syscalls (see main.c); exits with their sum */
+    UC_POKE = 6,  /* writes the byte pattern UC_PATTERN(i) over [arg[1], arg[1] + arg[2]) */
+    UC_PEEK = 7,  /* exits with the sum of the bytes in [arg[1], arg[1] + arg[2]) */
+    UC_WAIT = 8,  /* Waits on the notification in UC_SLOT_EP; exits with the bits (low 31) */
+};
+
+/* Slots the tests give the child. */
+#define UC_SLOT_EP    16 /* the endpoint or notification it uses */
+#define UC_SLOT_REPLY 17 /* its Reply object (UC_ECHO) */
+#define UC_SLOT_RECV  18 /* where it takes a transferred cap (UC_ECHO) */
+
+/* UC_ECHO's protocol: the request's label is the operation. */
+enum uc_echo_op {
+    UC_OP_INC = 1,  /* reply label 2, the same number of words, each plus one */
+    UC_OP_CAPS = 3, /* reply: [0] badge, [1] caps received, [2] unwrapped mask,
+                        [3] type of the cap now in UC_SLOT_RECV (then deleted), [4] its
+                        first word of caps_or_badges */
+    UC_OP_QUIT = 9, /* reply label 0, then exit 0 */
+};
+
+/* UC_FAULT's faults. Before each, rbx holds the address of code that exits
+ * with status UC_RECOVERED (a handler may resume there) and r13..r15 hold
+ * UC_MARK13..15. */
+enum uc_fault {
+    UC_F_READ = 1,    /* reads the byte at arg[2] */
+    UC_F_WRITE = 2,   /* writes a byte at arg[2] */
+    UC_F_UD2 = 3,     /* ud2; resumed past it, exits with rax */
+    UC_F_DIVIDE = 4,  /* divides by zero */
+    UC_F_SYSCALL = 5, /* syscall with rax = arg[2]; exits with rax after it */
+};
+
+#define UC_RECOVERED 0x5e
+#define UC_MARK13    0x1313131313131313ull
+#define UC_MARK14    0x1414141414141414ull
+#define UC_MARK15    0x1515151515151515ull
+
+#define UC_PATTERN(i) ((unsigned char)((i)*7 + 3))
+
+#include "weft/types.h"
+
+/* Serves enum uc_echo_op on endpoint ep (Reply object reply; a transferred cap
+ * lands in slot recv_slot of CNode cnode, depth 64) until UC_OP_QUIT. Returns 0,
+ * or 100 + the error of a failed receive or reply. (user/uchild/echo.c, also
+ * linked into init for same-address-space servers.) */
+int uc_echo_serve(wf_cptr_t ep, wf_cptr_t reply, wf_cptr_t cnode, wf_word_t recv_slot);
+
+#endif
