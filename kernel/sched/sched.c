@@ -9,15 +9,13 @@
  */
 #include "sched/sched.h"
 
-#include "obj/tcb.h"
-
 struct tcb *sched_current;
 struct tcb *sched_fpu_owner; /* whose FPU state the CPU holds (switch.c) */
 
 static struct tcb_queue queues[WF_PRIO_MAX + 1];
 static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
-static uint64_t summary; /* bit i: bitmap[i] is non-zero */
-static bool rotate;      /* the current thread goes behind its peers on the way out */
+uint64_t sched_summary; /* bit i: bitmap[i] is non-zero */
+static bool rotate;     /* the current thread goes behind its peers on the way out */
 
 static bool queued(const struct tcb *t)
 {
@@ -32,7 +30,7 @@ static void put(struct tcb *t, bool at_head)
     else
         tcbq_append(q, t);
     bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
-    summary |= 1ull << (t->prio / 64);
+    sched_summary |= 1ull << (t->prio / 64);
 }
 
 void sched_enqueue(struct tcb *t)
@@ -50,15 +48,15 @@ void sched_dequeue(struct tcb *t)
     if (!q->head) {
         bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
         if (!bitmap[t->prio / 64])
-            summary &= ~(1ull << (t->prio / 64));
+            sched_summary &= ~(1ull << (t->prio / 64));
     }
 }
 
 int sched_highest(void)
 {
-    if (!summary)
+    if (!sched_summary)
         return -1;
-    int i = 63 - __builtin_clzll(summary);
+    int i = 63 - __builtin_clzll(sched_summary);
     return i * 64 + 63 - __builtin_clzll(bitmap[i]);
 }
 

@@ -16,19 +16,12 @@
 #include "obj/tcb.h"
 #include "sched/sched.h"
 
-extern struct tcb *sched_fpu_owner;
-
 static struct arch_jmpbuf idle_jb;
 static bool idle_return;
 
 static __noreturn void run(struct tcb *t)
 {
-    if (sched_fpu_owner != t) {
-        if (sched_fpu_owner)
-            arch_fpu_save(&sched_fpu_owner->ctx);
-        arch_fpu_restore(&t->ctx);
-        sched_fpu_owner = t;
-    }
+    sched_fpu_switch(t);
     vspace_activate(tcb_vspace(t));
     arch_exit_to_user(&t->ctx);
 }
@@ -45,11 +38,6 @@ void sched_exit(void)
         }
         arch_idle_wait();
     }
-}
-
-void sched_exit_current(void)
-{
-    run(sched_current);
 }
 
 void sched_run(void)

@@ -13,17 +13,6 @@
 
 struct cpu_features cpu_features;
 
-struct __packed tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iopb;
-};
-static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
-
 struct __packed idt_entry {
     uint16_t off_lo, sel;
     uint8_t ist, attr;
@@ -43,7 +32,7 @@ struct __packed desc_ptr {
 #define IST_STACK_SIZE 8192
 
 static uint64_t gdt[8] __aligned(16);
-static struct tss tss __aligned(16);
+struct tss cpu_tss __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 /* The boot CPU's kernel stack: every entry from user mode runs on it. */
@@ -85,12 +74,6 @@ static void syscall_init(void)
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-void cpu_set_rsp0(uint64_t rsp0);
-void cpu_set_rsp0(uint64_t rsp0)
-{
-    tss.rsp[0] = rsp0;
-}
-
 static void read_features(void)
 {
     struct cpuid_regs r1 = cpuid(1, 0);
@@ -114,17 +97,17 @@ static void gdt_init(void)
     gdt[GDT_UCODE32 / 8] = 0x00cffa000000ffffull; /* 32-bit code, DPL 3 (sysret layout) */
     gdt[GDT_UDATA / 8] = 0x00cff2000000ffffull;   /* data, DPL 3 */
     gdt[GDT_UCODE / 8] = 0x00affa000000ffffull;   /* 64-bit code, DPL 3 */
-    uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+    uint64_t base = (uint64_t)(uintptr_t)&cpu_tss, limit = sizeof(cpu_tss) - 1;
     gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                        (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-    memset(&tss, 0, sizeof(tss));
-    tss.rsp[0] = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
-    tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);
-    tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);
-    tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_STACK_SIZE);
-    tss.iopb = sizeof(tss); /* no I/O bitmap: every port faults from user mode */
+    memset(&cpu_tss, 0, sizeof(cpu_tss));
+    cpu_tss.rsp[0] = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
+    cpu_tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);
+    cpu_tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);
+    cpu_tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_STACK_SIZE);
+    cpu_tss.iopb = sizeof(cpu_tss); /* no I/O bitmap: every port faults from user mode */
 
     struct desc_ptr p = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
     __asm__ volatile("lgdt %0\n\t"

@@ -15,33 +15,19 @@
 #include "panic.h"
 #include "sched/sched.h"
 
-#define SEL_UCODE        (GDT_UCODE | 3)
-#define SEL_UDATA        (GDT_UDATA | 3)
-#define RFLAGS_IF        0x200ull
-#define RFLAGS_USER_MASK 0x240dd5ull /* CF PF AF ZF SF TF DF OF AC ID */
+#define SEL_UCODE (GDT_UCODE | 3)
+#define SEL_UDATA (GDT_UDATA | 3)
+
+/* user_entry.S addresses the frame by these indexes (TF(i)). */
+static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
+                  __builtin_offsetof(struct trap_frame, vector) == 15 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rip) == 17 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rflags) == 19 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
+              "trap frame layout");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
-void cpu_set_rsp0(uint64_t rsp0);
-extern struct percpu cpu0;
 extern uint64_t user_run_rsp;
-
-void arch_context_activate(struct arch_context *ctx)
-{
-    uint64_t top = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    cpu0.regs_top = top;
-    cpu0.current = ctx;
-    cpu_set_rsp0(top);
-}
-
-void arch_fpu_save(struct arch_context *ctx)
-{
-    __asm__ volatile("fxsave64 %0" : "=m"(ctx->fpu));
-}
-
-void arch_fpu_restore(const struct arch_context *ctx)
-{
-    __asm__ volatile("fxrstor64 %0" : : "m"(ctx->fpu));
-}
 
 void arch_exit_to_user(struct arch_context *ctx)
 {
@@ -52,7 +38,7 @@ void arch_exit_to_user(struct arch_context *ctx)
         tf->error = 0;
         arch_user_entry(ctx);
     }
-    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
+    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_SET;
     tf->cs = SEL_UCODE;
     tf->ss = SEL_UDATA;
     if (cpu0.current != ctx)

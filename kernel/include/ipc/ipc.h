@@ -46,11 +46,15 @@ void ipc_fault(struct tcb *t, uint64_t type, uint64_t d0, uint64_t d1);
  * (vm_fault); what it cannot resolve, and every other exception, is a fault. */
 void ipc_exception(struct tcb *t);
 
-/* The fast path for Call and ReplyRecv: returns true when it handled t's system
- * call entirely (the partner is then sched_current), false to take the slow path
- * with nothing changed. */
-bool ipc_fastpath_call(struct tcb *t);
-bool ipc_fastpath_reply_recv(struct tcb *t);
+/* The fast path for Call and ReplyRecv (ipc/fastpath.c), called by the
+ * architecture's syscall entry for every system call of the current thread,
+ * whose registers are saved in ctx. When it handles the call it switches to the
+ * partner (sched_current, FPU, address space, arch_context_activate) and returns
+ * the partner's context, which the caller resumes by the fast return (its
+ * ctx_fast_resume holds; otherwise ipc_fastpath leaves by arch_exit_to_user
+ * itself). Otherwise it changes nothing and goes on to kernel_entry (it does
+ * not return). */
+struct arch_context *ipc_fastpath(struct arch_context *ctx);
 
 /* When false every IPC takes the slow path (self-tests compare the two). */
 extern bool ipc_fastpath_enabled;

@@ -15,9 +15,7 @@
 #ifndef WEFT_SCHED_SCHED_H
 #define WEFT_SCHED_SCHED_H
 
-#include "types.h"
-
-struct tcb;
+#include "obj/tcb.h"
 
 /* Timer ticks in one time slice. */
 #define SCHED_SLICE_TICKS 5
@@ -68,10 +66,6 @@ struct tcb *sched_choose(void);
  * waiting in sched_run_until_idle and nothing runnable, returns to it. */
 __noreturn void sched_exit(void);
 
-/* Leaves the kernel into sched_current, which the caller (the IPC fast path)
- * has made RUNNABLE and checked to be what sched_choose would pick. */
-__noreturn void sched_exit_current(void);
-
 /* Runs user threads forever (kernel_main, after the root task is made). */
 __noreturn void sched_run(void);
 
@@ -81,5 +75,37 @@ void sched_run_until_idle(void);
 
 /* Forgets the thread FPU state loaded in the CPU if it belongs to t (t dies). */
 void sched_forget_fpu(struct tcb *t);
+
+/*
+ * For the IPC fast path (ipc/fastpath.c), which leaves the kernel itself: the
+ * scheduler's state it checks and the switch it makes, inline.
+ */
+
+/* Bit i set: some queue of priorities 64i..64i+63 is non-empty (sched.c). */
+extern uint64_t sched_summary;
+
+/* Whose FPU state the CPU holds, or NULL. */
+extern struct tcb *sched_fpu_owner;
+
+/* True when no queued thread has a priority above prio: running a thread of
+ * priority prio next is what sched_choose would do (the current thread having
+ * blocked). */
+static inline bool sched_none_above(unsigned prio)
+{
+    return !sched_summary || sched_highest() <= (int)prio;
+}
+
+/* Loads t's FPU state into the CPU (saving the previous owner's) unless it is
+ * there already. */
+static inline void sched_fpu_switch(struct tcb *t)
+{
+    struct tcb *o = sched_fpu_owner;
+    if (o != t) {
+        if (o)
+            arch_fpu_save(&o->ctx);
+        arch_fpu_restore(&t->ctx);
+        sched_fpu_owner = t;
+    }
+}
 
 #endif

@@ -20,6 +20,12 @@
  * fault reply): leave by iret, which restores rcx and r11 as well. */
 #define VEC_FULL_RESTORE 0x101
 
+/* What leaving for user mode does to the saved flags: keep the user-settable
+ * CF PF AF ZF SF TF DF OF AC ID, set IF and the always-one bit (so no IOPL, NT,
+ * RF, VM whatever the frame says). */
+#define RFLAGS_USER_MASK 0x240dd5
+#define RFLAGS_USER_SET  0x202
+
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
 #define PERCPU_KERNEL_RSP 8
@@ -63,12 +69,39 @@ static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, va
     ctx->fpu[25] = 0x1f;
 }
 
-/* Makes ctx the context that the next entry from user mode saves into. */
-void arch_context_activate(struct arch_context *ctx);
+/* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
+extern struct percpu cpu0;
+
+/* Makes ctx the context that the next entry from user mode saves into: the
+ * syscall entry's frame top, the trap frame top in the TSS. */
+static inline void arch_context_activate(struct arch_context *ctx)
+{
+    uint64_t top = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    cpu0.regs_top = top;
+    cpu0.current = ctx;
+    cpu_tss.rsp[0] = top;
+}
 
 /* Saves / restores the FPU and SSE state of a context (on thread switch). */
-void arch_fpu_save(struct arch_context *ctx);
-void arch_fpu_restore(const struct arch_context *ctx);
+static inline void arch_fpu_save(struct arch_context *ctx)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(ctx->fpu));
+}
+
+static inline void arch_fpu_restore(const struct arch_context *ctx)
+{
+    __asm__ volatile("fxrstor64 %0" : : "m"(ctx->fpu));
+}
+
+/* True when ctx can leave by the fast return (arch_fast_exit, user_entry.S): it
+ * was saved by the syscall instruction and not rewritten since (so its flags
+ * and segments are what the CPU gave at that syscall), and its return address
+ * is a canonical user address (sysret to a non-canonical one faults in ring 0
+ * on Intel CPUs; arch_exit_to_user turns that into a #GP for the thread). */
+static inline bool ctx_fast_resume(const struct arch_context *ctx)
+{
+    return ctx->regs.vector == VEC_SYSCALL && (ctx->regs.rip >> 47) == 0;
+}
 
 /* Returns to user mode in the active context: by sysret when the context was
  * saved by a syscall and its return address is a canonical user address, by iret
