@@ -143,7 +143,7 @@ static void round_trip(bool fast, bool cross)
 {
     uint64_t free0 = boot_pmm.free_bytes;
     KT_ASSERT(kw_setup(), "no memory");
-    ipc_fastpath_enabled = fast;
+    ipc_fastpath_set(fast);
     uint64_t *p = kw_params(1);
     p[0] = KW_EP(0);
     p[1] = KW_REPLY(0);

@@ -42,22 +42,56 @@
 
 #define FAST static inline __attribute__((always_inline))
 
-/* cspace_lookup_cap without the error details, for lookups of more than one
- * level (rare): the slot it finds, or NULL wherever it would fail. Each level
- * takes guard_size + radix <= 64 bits with radix >= 1, so no shift reaches 64. */
-static __attribute__((noinline)) struct slot *fast_resolve_levels(struct cap node, wf_cptr_t cptr)
+/* What a failed lookup gives: an empty slot, which no type check accepts. */
+static const struct slot fast_none;
+
+/*
+ * CPtr lookup: cspace_lookup_cap without the error details, giving the slot the
+ * CPtr names (possibly empty: callers check the type) or &fast_none where the
+ * lookup would fail.
+ *
+ * The common CSpace resolves every CPtr in its root CNode (guard_size + radix =
+ * 64): then a CPtr is the guard followed by the index, and one XOR with the
+ * guard shifted into place checks the one and yields the other. The fast path is
+ * compiled twice: for that case (the root decoded once, into struct fast_cspace)
+ * and, called when the root is anything else, with the general loop.
+ */
+struct fast_cspace {
+    struct cap root;
+    const struct slot *slots; /* one level: the root's slots */
+    uint64_t guard;           /* one level: the guard, shifted to its place */
+    unsigned radix;           /* one level: the root's radix */
+};
+
+/* Decodes t's CSpace root for one-level lookups: false when it is not a CNode
+ * whose guard and radix take all 64 bits. */
+FAST bool fast_one_level(struct tcb *t, struct fast_cspace *cs)
+{
+    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
+    unsigned r = cap_cnode_radix(root);
+    if (cap_type(root) != CAP_CNODE || cap_cnode_guard_size(root) + r != 64)
+        return false;
+    cs->slots = cap_cnode_slots(root);
+    cs->guard = cap_cnode_guard(root) << r; /* the guard has 64 - r bits */
+    cs->radix = r;
+    return true;
+}
+
+/* Any CSpace: one level per iteration; each takes guard_size + radix <= 64 bits
+ * with radix >= 1, so no shift reaches 64. */
+FAST const struct slot *fast_resolve(struct cap node, wf_cptr_t cptr)
 {
     unsigned left = 64;
     for (;;) {
         if (cap_type(node) != CAP_CNODE)
-            return NULL;
+            return &fast_none;
         unsigned g = cap_cnode_guard_size(node), r = cap_cnode_radix(node);
         if (g + r > left)
-            return NULL;
+            return &fast_none;
         unsigned shift = left - g - r;
         if (g && ((cptr >> (shift + r)) & ((1ull << g) - 1)) != cap_cnode_guard(node))
-            return NULL;
-        struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
+            return &fast_none;
+        const struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
         left = shift;
         if (left == 0 || cap_type(s->cap) != CAP_CNODE)
             return s;
@@ -65,22 +99,14 @@ static __attribute__((noinline)) struct slot *fast_resolve_levels(struct cap nod
     }
 }
 
-/* The slot cptr names in t's CSpace (possibly empty: callers check the type),
- * or NULL where cspace_lookup_cap would fail. The common CSpace resolves every
- * CPtr in its root CNode (guard_size + radix = 64): then the CPtr is the guard
- * followed by the index, and one XOR checks the one and yields the other. */
-FAST struct slot *fast_lookup(struct tcb *t, wf_cptr_t cptr)
+FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cptr_t cptr)
 {
-    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
-    if (cap_type(root) != CAP_CNODE)
-        return NULL;
-    unsigned r = cap_cnode_radix(root);
-    if (__builtin_expect(cap_cnode_guard_size(root) + r != 64, 0))
-        return fast_resolve_levels(root, cptr);
-    uint64_t index = cptr ^ (cap_cnode_guard(root) << r); /* the guard has 64 - r bits */
-    if (index >> r)
-        return NULL;
-    return cap_cnode_slots(root) + index;
+    if (!one_level)
+        return fast_resolve(cs->root, cptr)->cap;
+    uint64_t index = cptr ^ cs->guard;
+    if (index >> cs->radix)
+        return fast_none.cap;
+    return cs->slots[index].cap;
 }
 
 /* A message fits the fast path: at most WF_MSG_REG_WORDS words, no extra caps
@@ -92,35 +118,63 @@ FAST bool fast_message(wf_msginfo_t info)
            WF_MSG_REG_WORDS;
 }
 
-/* transfer (ipc.c) for a register-only message: the words, then the results. */
+/* transfer (ipc.c) for a message that fast_message accepted: the words, then the
+ * results. The info delivered, ipc_info_out(label, 0, len), is the sender's with
+ * the caps and unwrapped fields cleared. */
 FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge)
 {
-    unsigned len = wf_msginfo_length(info);
-    ctx_copy_mrs(&r->ctx, &s->ctx, len);
-    ctx_set_result(&r->ctx, WF_ERR_OK, ipc_info_out(wf_msginfo_label(info), 0, len), badge);
+    static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
+                  "label above the unwrapped bits");
+    const wf_word_t fields = ((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |
+                             ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT;
+    ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
+    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~fields, badge);
 }
 
-/* Call: the receiver to switch to, with the message delivered, or NULL (nothing
- * changed). */
-FAST struct tcb *fast_call(struct tcb *t)
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_call_levels(struct arch_context *ctx);
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
+
+/* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
+ * inline. Returns to's context for the fast return, or leaves by the general
+ * exit. */
+FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 {
-    wf_msginfo_t info = ctx_info(&t->ctx);
+    struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
+    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
+        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
+    ipc_stats.fast++;
+    sched_current = to;
+    sched_fpu_switch(to);
+    arch_context_activate(&to->ctx);
+    if (!ctx_fast_resume(&to->ctx))
+        arch_exit_to_user(&to->ctx);
+    return &to->ctx;
+}
+
+/* Call: delivers the message to the waiting receiver and switches to it, or
+ * goes to kernel_entry with nothing changed. */
+FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
+{
+    struct tcb *t = tcb_of_ctx(ctx);
+    wf_msginfo_t info = ctx_info(ctx);
     if (!fast_message(info))
-        return NULL;
-    struct slot *s = fast_lookup(t, ctx_cap(&t->ctx));
-    if (!s)
-        return NULL;
-    struct cap c = s->cap;
+        kernel_entry(ctx);
+    struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
+    if (one_level && !fast_one_level(t, &cs))
+        return ipc_fastpath_call_levels(ctx);
+    struct cap c = fast_lookup(&cs, one_level, ctx_cap(ctx));
     if (cap_type(c) != CAP_ENDPOINT || !(cap_rights(c) & WF_RIGHT_WRITE) ||
         !(cap_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
-        return NULL;
+        kernel_entry(ctx);
     struct endpoint *ep = cap_ptr_unpack(c.w0);
     if (ep->state != ENDPOINT_RECV)
-        return NULL;
+        kernel_entry(ctx);
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio))
-        return NULL;
+        kernel_entry(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
     struct tcb *next = r->next;
@@ -136,7 +190,7 @@ FAST struct tcb *fast_call(struct tcb *t)
     /* reply_unbind_receiver(r) */
     rp->receiver = NULL;
     r->recv_reply = NULL;
-    fast_transfer(t, r, info, cap_badge(c));
+    fast_transfer(t, r, info, c.w1 /* cap_badge */);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
     rp->caller = t;
@@ -144,35 +198,36 @@ FAST struct tcb *fast_call(struct tcb *t)
     t->blocked_on = rp;
     /* sched_switch_to(r) */
     r->state = TCB_RUNNABLE;
-    return r;
+    return fast_switch(t, r);
 }
 
-/* ReplyRecv: the caller to switch to, with the reply delivered and t waiting on
- * the endpoint, or NULL (nothing changed). */
-FAST struct tcb *fast_reply_recv(struct tcb *t)
+/* ReplyRecv: delivers the reply to the waiting caller, queues t on the endpoint
+ * and switches to the caller, or goes to kernel_entry with nothing changed. */
+FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level)
 {
-    wf_msginfo_t info = ctx_info(&t->ctx);
+    struct tcb *t = tcb_of_ctx(ctx);
+    wf_msginfo_t info = ctx_info(ctx);
     if (!fast_message(info))
-        return NULL;
-    struct slot *rs = fast_lookup(t, ctx_reply_cap(&t->ctx));
-    if (!rs || cap_type(rs->cap) != CAP_REPLY)
-        return NULL;
-    struct reply *rp = cap_ptr_unpack(rs->cap.w0);
+        kernel_entry(ctx);
+    struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
+    if (one_level && !fast_one_level(t, &cs))
+        return ipc_fastpath_reply_recv_levels(ctx);
+    struct cap rc = fast_lookup(&cs, one_level, ctx_reply_cap(ctx));
+    if (cap_type(rc) != CAP_REPLY)
+        kernel_entry(ctx);
+    struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
     if (!c || c->fault || !sched_none_above(c->prio))
-        return NULL;
-    struct slot *es = fast_lookup(t, ctx_cap(&t->ctx));
-    if (!es)
-        return NULL;
-    struct cap e = es->cap;
+        kernel_entry(ctx);
+    struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
-        return NULL;
+        kernel_entry(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);
     if (ep->state == ENDPOINT_SEND)
-        return NULL;
+        kernel_entry(ctx);
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
-        return NULL;
+        kernel_entry(ctx);
 
     /* reply_take_caller(rp) */
     rp->caller = NULL;
@@ -190,30 +245,27 @@ FAST struct tcb *fast_reply_recv(struct tcb *t)
     tcbq_append(&ep->q, t);
     /* ipc_reply, sched_switch_to(c) */
     c->state = TCB_RUNNABLE;
-    return c;
+    return fast_switch(t, c);
 }
 
-struct arch_context *ipc_fastpath(struct arch_context *ctx)
+struct arch_context *ipc_fastpath_call(struct arch_context *ctx)
 {
-    struct tcb *t = tcb_of_ctx(ctx), *to = NULL;
-    uint64_t nr = ctx_sysno(ctx);
-    if (ipc_fastpath_enabled) {
-        if (nr == WF_SYS_CALL)
-            to = fast_call(t);
-        else if (nr == WF_SYS_REPLY_RECV)
-            to = fast_reply_recv(t);
-    }
-    if (!to)
-        kernel_entry(ctx);
-    ipc_stats.fast++;
-    sched_current = to;
-    /* run (sched/switch.c): FPU, address space, context */
-    sched_fpu_switch(to);
-    struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
-    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
-        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
-    arch_context_activate(&to->ctx);
-    if (!ctx_fast_resume(&to->ctx))
-        arch_exit_to_user(&to->ctx);
-    return &to->ctx;
+    return fast_call(ctx, true);
+}
+
+struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
+{
+    return fast_reply_recv(ctx, true);
+}
+
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_call_levels(struct arch_context *ctx)
+{
+    return fast_call(ctx, false);
+}
+
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_reply_recv_levels(struct arch_context *ctx)
+{
+    return fast_reply_recv(ctx, false);
 }

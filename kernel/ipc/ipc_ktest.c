@@ -62,7 +62,7 @@ KTEST(ipc, fast_and_slow_paths_give_the_same_results)
     static struct kw_result fast[2][8];
     for (int pass = 0; pass < 2; pass++) {
         SETUP();
-        ipc_fastpath_enabled = pass == 0;
+        ipc_fastpath_set(pass == 0);
         KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0x55),
                      WF_ERR_OK);
         call_server_script();

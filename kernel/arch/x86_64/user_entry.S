@@ -7,14 +7,17 @@
  * of the current thread's context (the layout a trap from user mode produces;
  * cs, ss and the error code are not stored: nothing reads them in a frame whose
  * vector is VEC_SYSCALL, and an iret exit sets the segments itself). Then, on the
- * CPU's kernel stack, it calls ipc_fastpath(ctx) (kernel/ipc/fastpath.c), which
- * either handles a Call or ReplyRecv entirely and returns the partner's context,
- * or goes on to the general path (kernel_entry) and never returns. While the
- * self-test scaffold arch_user_run is active the entry goes to arch_user_entry.
+ * CPU's kernel stack: while the fast path is on (ipc_fastpath_sysno holds the
+ * numbers; it is off while the self-test scaffold arch_user_run runs, user.c),
+ * a Call or a ReplyRecv goes to the IPC fast path (ipc_fastpath_call / ipc_fastpath_reply_recv, kernel/ipc/
+ * fastpath.c), which either handles it entirely and returns the partner's
+ * context, or goes on to the general path (kernel_entry) and never returns;
+ * every other system call goes to arch_user_entry.
  *
- * The fast return (after ipc_fastpath) restores a context that ctx_fast_resume
- * accepted: saved by syscall, not rewritten since, canonical return address. Its
- * flags get the same sanitizing arch_exit_to_user applies (two instructions).
+ * The fast return restores a context that ctx_fast_resume accepted: saved by
+ * syscall, not rewritten since, canonical return address. Like
+ * arch_exit_to_user for such a frame it leaves the flags as they were saved
+ * (user.c explains why that is safe).
  *
  * Exit otherwise: arch_exit_frame, by sysretq when the frame came from syscall
  * and its %rip is a canonical user address (sysret with a non-canonical %rcx
@@ -24,7 +27,8 @@
 #include "arch/context.h"
 #include "arch/regs.inc"
 
-/* struct trap_frame offsets (arch/trap.h), from the top of the frame */
+/* struct trap_frame offsets (arch/trap.h), from the top of the frame (checked in
+ * user.c) */
 #define TF_SIZE   (22 * 8)
 #define TF(i)     ((i) * 8 - TF_SIZE)
 #define TF_R15    TF(0)
@@ -46,6 +50,28 @@
 #define TF_RIP    TF(17)
 #define TF_RFLAGS TF(19)
 #define TF_RSP    TF(20)
+
+/* Returns to user mode in the context at %rax (its frame is at its start). */
+.macro FAST_RETURN
+    movq TF_SIZE + TF_R15(%rax), %r15
+    movq TF_SIZE + TF_R14(%rax), %r14
+    movq TF_SIZE + TF_R13(%rax), %r13
+    movq TF_SIZE + TF_R12(%rax), %r12
+    movq TF_SIZE + TF_R10(%rax), %r10
+    movq TF_SIZE + TF_R9(%rax), %r9
+    movq TF_SIZE + TF_R8(%rax), %r8
+    movq TF_SIZE + TF_RBP(%rax), %rbp
+    movq TF_SIZE + TF_RDI(%rax), %rdi
+    movq TF_SIZE + TF_RSI(%rax), %rsi
+    movq TF_SIZE + TF_RDX(%rax), %rdx
+    movq TF_SIZE + TF_RBX(%rax), %rbx
+    movq TF_SIZE + TF_RIP(%rax), %rcx
+    movq TF_SIZE + TF_RFLAGS(%rax), %r11
+    movq TF_SIZE + TF_RSP(%rax), %rsp   /* user stack: nothing of the kernel's is used after this */
+    movq TF_SIZE + TF_RAX(%rax), %rax
+    swapgs
+    sysretq
+.endm
 
     .text
     .globl syscall_entry
@@ -76,30 +102,14 @@ syscall_entry:
     leaq -TF_SIZE(%rsp), %rdi
     movq %gs:PERCPU_KERNEL_RSP, %rsp
     xorl %ebp, %ebp
-    cmpq $0, user_run_rsp(%rip)
+    cmpq ipc_fastpath_sysno(%rip), %rax
+    je 2f
+    cmpq ipc_fastpath_sysno+8(%rip), %rax
     jne 1f
-    call ipc_fastpath
-    /* the fast return into the context in %rax (the frame is at its start) */
-    movq TF_SIZE + TF_R15(%rax), %r15
-    movq TF_SIZE + TF_R14(%rax), %r14
-    movq TF_SIZE + TF_R13(%rax), %r13
-    movq TF_SIZE + TF_R12(%rax), %r12
-    movq TF_SIZE + TF_R10(%rax), %r10
-    movq TF_SIZE + TF_R9(%rax), %r9
-    movq TF_SIZE + TF_R8(%rax), %r8
-    movq TF_SIZE + TF_RBP(%rax), %rbp
-    movq TF_SIZE + TF_RDI(%rax), %rdi
-    movq TF_SIZE + TF_RSI(%rax), %rsi
-    movq TF_SIZE + TF_RDX(%rax), %rdx
-    movq TF_SIZE + TF_RBX(%rax), %rbx
-    movq TF_SIZE + TF_RIP(%rax), %rcx
-    movq TF_SIZE + TF_RFLAGS(%rax), %r11
-    andl $RFLAGS_USER_MASK, %r11d
-    orl $RFLAGS_USER_SET, %r11d
-    movq TF_SIZE + TF_RSP(%rax), %rsp   /* user stack: nothing of the kernel's is used after this */
-    movq TF_SIZE + TF_RAX(%rax), %rax
-    swapgs
-    sysretq
+    call ipc_fastpath_reply_recv
+    FAST_RETURN
+2:  call ipc_fastpath_call
+    FAST_RETURN
 1:  call arch_user_entry
     ud2
 

@@ -81,30 +81,31 @@ void sched_forget_fpu(struct tcb *t);
  * scheduler's state it checks and the switch it makes, inline.
  */
 
-/* Bit i set: some queue of priorities 64i..64i+63 is non-empty (sched.c). */
-extern uint64_t sched_summary;
+/* The highest priority with a queued thread, or -1 (sched_highest). */
+extern int sched_top_prio;
 
-/* Whose FPU state the CPU holds, or NULL. */
-extern struct tcb *sched_fpu_owner;
+/* The context whose FPU state the CPU holds: a thread's, or, when none,
+ * sched_fpu_nobody (a save area nobody restores), so that it is never NULL. */
+extern struct arch_context *sched_fpu_ctx;
+extern struct arch_context sched_fpu_nobody;
 
 /* True when no queued thread has a priority above prio: running a thread of
  * priority prio next is what sched_choose would do (the current thread having
  * blocked). */
 static inline bool sched_none_above(unsigned prio)
 {
-    return !sched_summary || sched_highest() <= (int)prio;
+    return sched_top_prio <= (int)prio;
 }
 
 /* Loads t's FPU state into the CPU (saving the previous owner's) unless it is
  * there already. */
 static inline void sched_fpu_switch(struct tcb *t)
 {
-    struct tcb *o = sched_fpu_owner;
-    if (o != t) {
-        if (o)
-            arch_fpu_save(&o->ctx);
+    struct arch_context *o = sched_fpu_ctx;
+    if (o != &t->ctx) {
+        arch_fpu_save(o);
         arch_fpu_restore(&t->ctx);
-        sched_fpu_owner = t;
+        sched_fpu_ctx = &t->ctx;
     }
 }
 

@@ -29,7 +29,7 @@
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
 #define PERCPU_KERNEL_RSP 8
-#define PERCPU_REGS_TOP   16
+#define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLER__
 #include "arch/trap.h"
@@ -41,16 +41,19 @@ struct arch_context {
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
 
-/* Per-CPU block, reached through %gs in the kernel (offsets used by assembly). */
+/* Per-CPU block, reached through %gs in the kernel (offsets used by assembly).
+ * It holds the CPU's TSS, whose rsp[0] (where a trap from user mode pushes its
+ * frame) is also where the syscall entry stores the registers: the end of the
+ * current context's trap_frame. */
 struct percpu {
-    uint64_t user_rsp;            /* 0: scratch for the syscall path */
-    uint64_t kernel_rsp;          /* 8: top of this CPU's kernel stack */
-    uint64_t regs_top;            /* 16: end of the current context's trap_frame */
-    struct arch_context *current; /* 24: context user mode runs in */
+    uint64_t user_rsp;   /* 0: scratch for the syscall path */
+    uint64_t kernel_rsp; /* 8: top of this CPU's kernel stack */
+    uint32_t pad;        /* puts tss.rsp[0] at 24, 8-aligned */
+    struct tss tss;      /* 20: the task-state segment (cpu.c) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
-_Static_assert(__builtin_offsetof(struct percpu, regs_top) == PERCPU_REGS_TOP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
 
 /* Initializes ctx for user mode: entry point, stack, flags (IF set), segments, a
  * clean FPU state (the FXSAVE image of a reset FPU: FCW 0x37f, all exceptions
@@ -72,14 +75,11 @@ static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, va
 /* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
 extern struct percpu cpu0;
 
-/* Makes ctx the context that the next entry from user mode saves into: the
- * syscall entry's frame top, the trap frame top in the TSS. */
+/* Makes ctx the context that the next entry from user mode (a syscall or a
+ * trap) saves into. */
 static inline void arch_context_activate(struct arch_context *ctx)
 {
-    uint64_t top = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    cpu0.regs_top = top;
-    cpu0.current = ctx;
-    cpu_tss.rsp[0] = top;
+    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
 }
 
 /* Saves / restores the FPU and SSE state of a context (on thread switch). */

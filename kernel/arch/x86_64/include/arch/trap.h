@@ -24,8 +24,9 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 #define GDT_UCODE   0x28
 #define GDT_TSS     0x30
 
-/* The boot CPU's task-state segment: rsp[0] is where the CPU puts the frame of a
- * trap from user mode (the current thread's context, arch_context_activate). */
+/* A task-state segment: rsp[0] is where the CPU puts the frame of a trap from
+ * user mode (the current thread's context, arch_context_activate); each CPU's
+ * is in its struct percpu (arch/context.h). */
 struct __packed tss {
     uint32_t reserved0;
     uint64_t rsp[3];
@@ -36,7 +37,6 @@ struct __packed tss {
     uint16_t iopb;
 };
 _Static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
-extern struct tss cpu_tss;
 
 typedef void (*trap_handler_fn)(struct trap_frame *tf);
 
