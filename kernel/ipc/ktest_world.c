@@ -182,10 +182,16 @@ uint64_t *kw_params(unsigned i)
     return (uint64_t *)pages[i].script;
 }
 
+void kw_set_cspace(unsigned i, unsigned slot)
+{
+    tcb_set_cap(kw_tcb(i), WF_TCB_SLOT_CSPACE, &root[slot]);
+}
+
 void kw_start_at(unsigned i, unsigned prio, uint64_t pc)
 {
     struct tcb *t = kw_tcb(i);
-    tcb_set_cap(t, WF_TCB_SLOT_CSPACE, &root[1]);
+    if (slot_is_empty(&t->slots[WF_TCB_SLOT_CSPACE]))
+        tcb_set_cap(t, WF_TCB_SLOT_CSPACE, &root[1]);
     tcb_set_ipc_buffer(t, KW_IPCBUF(i));
     tcb_set_priority(t, prio, WF_PRIO_MAX);
     tcb_set_entry(t, pc, KW_BASE(i) + 0x4000, KW_BASE(i));
