@@ -7,20 +7,29 @@
  * They are self-tests as well (suite bench_ipc, run by every `ktest` boot): each
  * checks that the operation it names is what ran (the fast path taken N times or
  * never, every fault answered), so a figure cannot silently measure something
- * else. All threads share the kernel test space; the cross-address-space round
- * trip needs VSpaces (the VM work): bench_cross_space() is the hook.
+ * else. The same-space figures run every thread in the kernel test space; the
+ * cross-space round trip gives the client and the server each a real VSpace of
+ * its own (struct space below) holding its code, parameters and stack at the
+ * very addresses the kernel test space uses, so the same loops run unchanged and
+ * every switch between the two loads another page-table root.
  */
+#include "cap/delete.h"
+#include "cap/preempt.h"
 #include "config.h"
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "kprintf.h"
 #include "ktest.h"
+#include "lib/string.h"
+#include "obj/pool.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
 #include "sched/sched.h"
 
 #define N 1000
 
-extern const uint8_t uprog_script[], uprog_bloop[], uprog_bserver[], uprog_bfault_server[],
-    uprog_bwaiter[], uprog_bfault[];
+extern const uint8_t uprog_script[], uprog_script_end[], uprog_bloop[], uprog_bserver[],
+    uprog_bfault_server[], uprog_bwaiter[], uprog_bfault[];
 #define PC(prog) (KW_CODE + (uint64_t)(uprog_##prog - uprog_script))
 
 _Static_assert(WF_SYS_CALL == 0x57460000 && WF_SYS_RECV == 0x57460003 &&
@@ -63,36 +72,140 @@ KTEST(bench_ipc, null_syscall)
     kw_teardown();
 }
 
-/* Client (thread 0) Calls the server (thread 1) N times, one word each way. */
-static void round_trip(bool fast)
+/*
+ * Address spaces of their own for threads 0 and 1: a boot pool, and per thread a
+ * VSpace with a code VMO (the benchmark loops, read-execute at KW_CODE) and a data
+ * VMO of four pages at KW_BASE(i) (parameters, results, IPC buffer, stack), every
+ * page faulted in before the loops start so that they time IPC alone.
+ */
+enum { SP_POOL, SP_VS, SP_CODE = SP_VS + 2, SP_DATA = SP_CODE + 2, SP_SLOTS = SP_DATA + 2 };
+static struct slot spaces[SP_SLOTS] __aligned(32);
+
+#define KW_DATA_SIZE 0x4000ull
+
+static bool space_make(unsigned i)
 {
+    struct slot *vsl = &spaces[SP_VS + i], *code = &spaces[SP_CODE + i];
+    struct slot *data = &spaces[SP_DATA + i];
+    if (pool_create_vspace(&spaces[SP_POOL], vsl) != WF_ERR_OK ||
+        pool_create_vmo(&spaces[SP_POOL], PAGE_SIZE, code) != WF_ERR_OK ||
+        pool_create_vmo(&spaces[SP_POOL], KW_DATA_SIZE, data) != WF_ERR_OK)
+        return false;
+    struct vspace *vs = vspace_from_cap(vsl->cap);
+    struct vmo *cv = vmo_from_cap(code->cap), *dv = vmo_from_cap(data->cap);
+    if (vmo_write(cv, 0, uprog_script, (size_t)(uprog_script_end - uprog_script)) != WF_ERR_OK ||
+        vmo_write(dv, 0, kw_params(i), PAGE_SIZE) != WF_ERR_OK ||
+        vspace_map(vs, cv, 0, KW_CODE, PAGE_SIZE, VM_READ | VM_EXEC, WF_RIGHT_READ) != WF_ERR_OK ||
+        vspace_map(vs, dv, 0, KW_BASE(i), KW_DATA_SIZE, VM_READ | VM_WRITE,
+                   WF_RIGHT_READ | WF_RIGHT_WRITE) != WF_ERR_OK)
+        return false;
+    if (vm_fault(vs, KW_CODE, VM_EXEC) != VM_FAULT_RESOLVED)
+        return false;
+    for (uint64_t off = 0; off < KW_DATA_SIZE; off += PAGE_SIZE)
+        if (vm_fault(vs, KW_BASE(i) + off, VM_WRITE) != VM_FAULT_RESOLVED)
+            return false;
+    tcb_set_cap(kw_tcb(i), WF_TCB_SLOT_VSPACE, vsl);
+    return true;
+}
+
+/* Gives threads 0 and 1 their own VSpaces, each thread's parameters (kw_params)
+ * copied into its own data page as they are now. */
+static bool spaces_setup(void)
+{
+    memset(spaces, 0, sizeof(spaces));
+    return vm_boot_pool(&spaces[SP_POOL], MIB(4)) == WF_ERR_OK && space_make(0) && space_make(1);
+}
+
+/* Thread i's word at off in its own data VMO. */
+static uint64_t space_word(unsigned i, uint64_t off)
+{
+    uint64_t w = 0;
+    vmo_read(vmo_from_cap(spaces[SP_DATA + i].cap), off, &w, sizeof(w));
+    return w;
+}
+
+/* After kw_teardown (the TCBs and their VSpace caps are gone): everything made
+ * from the pool is destroyed and the pool's memory goes back to boot_pmm. */
+static bool spaces_teardown(void)
+{
+    vspace_activate(NULL);
+    preempt_begin(UINT32_MAX);
+    struct pool *pl = pool_from_cap(spaces[SP_POOL].cap);
+    if (cap_revoke(&spaces[SP_POOL], NULL) != WF_ERR_OK || pl->usage || pl->objects)
+        return false;
+    vm_boot_pool_release(&spaces[SP_POOL]);
+    return true;
+}
+
+/* Client (thread 0) Calls the server (thread 1) N times, one word each way; with
+ * cross, each in a VSpace of its own. */
+static void round_trip(bool fast, bool cross)
+{
+    uint64_t free0 = boot_pmm.free_bytes;
     KT_ASSERT(kw_setup(), "no memory");
-    ipc_fastpath_enabled = fast;
+    ipc_fastpath_set(fast);
     uint64_t *p = kw_params(1);
     p[0] = KW_EP(0);
     p[1] = KW_REPLY(0);
+    p = kw_params(0);
+    p[0] = N;
+    p[1] = WF_SYS_CALL;
+    p[2] = KW_EP(0);
+    p[3] = wf_msginfo(1, 0, 1);
+    p[4] = 7;
+    p[5] = KW_REPLY(1);
+    p[6] = KW_TCB(0);
+    if (cross && !spaces_setup()) {
+        kw_teardown();
+        KT_ASSERT(false, "no memory for the address spaces");
+    }
     kw_start_at(1, 20, PC(bserver));
     sched_run_until_idle();
-    uint64_t t = loop(WF_SYS_CALL, KW_EP(0), wf_msginfo(1, 0, 1), 7);
-    KT_ASSERT(kw_tcb(0)->state == TCB_INACTIVE, "the client did not finish");
-    if (fast)
-        KT_ASSERT(ipc_stats.fast == 2 * N && ipc_stats.slow == 0, "fast %lu slow %lu",
-                  (unsigned long)ipc_stats.fast, (unsigned long)ipc_stats.slow);
-    else
-        KT_ASSERT(ipc_stats.fast == 0 && ipc_stats.slow == 2 * N, "fast %lu slow %lu",
-                  (unsigned long)ipc_stats.fast, (unsigned long)ipc_stats.slow);
-    report("call_reply_recv_round_trip", "same", fast ? "fast" : "slow", t);
+    KT_ASSERT_EQ(kw_tcb(1)->state, TCB_BLOCKED_RECV);
+    kw_start_at(0, 10, PC(bloop));
+    sched_run_until_idle();
+    bool done = kw_tcb(0)->state == TCB_INACTIVE;
+    uint64_t t = cross ? space_word(0, 0x1000) : kw_res(0, 0)->err;
+    /* the server waits in ReplyRecv again, holding the word it last received */
+    bool srv_ok = kw_tcb(1)->state == TCB_BLOCKED_RECV &&
+                  ctx_sysno(&kw_tcb(1)->ctx) == WF_SYS_REPLY_RECV &&
+                  ctx_mr(&kw_tcb(1)->ctx, 0) == 7;
+    struct ipc_stats st = ipc_stats;
     kw_teardown();
+    if (cross)
+        KT_ASSERT(spaces_teardown(), "revoking the pool did not destroy everything");
+    KT_ASSERT_EQ(boot_pmm.free_bytes, free0);
+    KT_ASSERT(done && t > 0, "the client did not finish");
+    /* cross: the client's loop wrote its figure into its own VMO, not the test space */
+    KT_ASSERT(!cross || kw_res(0, 0)->err == 0, "the client ran in the kernel test space");
+    KT_ASSERT(srv_ok, "the server is not waiting with the client's word");
+    if (fast)
+        KT_ASSERT(st.fast == 2 * N && st.slow == 0, "fast %lu slow %lu", (unsigned long)st.fast,
+                  (unsigned long)st.slow);
+    else
+        KT_ASSERT(st.fast == 0 && st.slow == 2 * N, "fast %lu slow %lu", (unsigned long)st.fast,
+                  (unsigned long)st.slow);
+    report("call_reply_recv_round_trip", cross ? "cross" : "same", fast ? "fast" : "slow", t);
 }
 
 KTEST(bench_ipc, call_reply_recv_fast_path)
 {
-    round_trip(true);
+    round_trip(true, false);
 }
 
 KTEST(bench_ipc, call_reply_recv_slow_path)
 {
-    round_trip(false);
+    round_trip(false, false);
+}
+
+KTEST(bench_ipc, call_reply_recv_cross_space_fast_path)
+{
+    round_trip(true, true);
+}
+
+KTEST(bench_ipc, call_reply_recv_cross_space_slow_path)
+{
+    round_trip(false, true);
 }
 
 KTEST(bench_ipc, signal_to_a_waiting_thread)

@@ -1,5 +1,6 @@
 /*
- * The IPC fast path (ARCHITECTURE.md section 3; docs/ipc.md walks through it).
+ * The IPC fast path (ARCHITECTURE.md section 3; docs/ipc.md walks through it,
+ * decision 038 records its design, docs/perf/ipc.md its cost).
  *
  * Most IPC in a microkernel system is a client's Call and a server's ReplyRecv
  * with a few words in registers. Liedtke's observation (and seL4's fastpath.c)
@@ -7,6 +8,14 @@
  * queues, the scheduler's choice) has nothing to do, so a short straight-line
  * path that checks the case and then switches directly to the partner makes IPC
  * cost little more than two kernel entries.
+ *
+ * The architecture's syscall entry calls ipc_fastpath for every system call,
+ * with the registers saved in the thread's context and nothing else done. It
+ * is one function with everything inlined (lookups, queue and Reply object
+ * updates, the thread switch), and it leaves the kernel through the
+ * architecture's fast return (sysret on x86-64) when the partner's context
+ * allows it. Anything it does not handle goes to kernel_entry, the general
+ * path, with nothing changed.
  *
  * Conditions, all checked before anything changes (otherwise the slow path runs
  * with nothing touched):
@@ -16,111 +25,247 @@
  *     ReplyRecv: the Reply cap has a caller waiting that is not a faulting thread,
  *     the endpoint cap has Read, no sender is queued on it, and the caller's bound
  *     notification has nothing pending;
- *   - the partner's priority is at least the highest queued one (and for Call at
- *     least the caller's), so running it next is what the scheduler would choose.
+ *   - no queued thread has a higher priority than the partner, so running it
+ *     next is what the scheduler would choose (the current thread blocks, and
+ *     the slow path's sched_switch_to makes the same choice).
  * Then: copy the words, link or unlink the Reply object, block the current thread
  * and make the partner current, without touching the run queues. The result in
- * every register is the slow path's (ipc_ktest.c compares them).
+ * every register is the slow path's (ipc_ktest.c compares them), and so is every
+ * object's state: each commit step below names the slow-path function whose
+ * effect it repeats.
  */
 #include "ipc/ipc.h"
+#include "ipc/syscall.h"
+#include "mm/vm.h"
 #include "sched/sched.h"
+#include "weft/syscalls.h"
 
-/* cspace_lookup_cap without the error details: the slot it finds, or NULL
- * wherever it would fail (the slow path then reports why). Each level takes
- * guard_size + radix <= 64 bits with radix >= 1, so no shift reaches 64. */
-static inline struct slot *fast_resolve(struct cap node, wf_cptr_t cptr)
+#define FAST static inline __attribute__((always_inline))
+
+/* What a failed lookup gives: an empty slot, which no type check accepts. */
+static const struct slot fast_none;
+
+/*
+ * CPtr lookup: cspace_lookup_cap without the error details, giving the slot the
+ * CPtr names (possibly empty: callers check the type) or &fast_none where the
+ * lookup would fail.
+ *
+ * The common CSpace resolves every CPtr in its root CNode (guard_size + radix =
+ * 64): then a CPtr is the guard followed by the index, and one XOR with the
+ * guard shifted into place checks the one and yields the other. The fast path is
+ * compiled twice: for that case (the root decoded once, into struct fast_cspace)
+ * and, called when the root is anything else, with the general loop.
+ */
+struct fast_cspace {
+    struct cap root;
+    const struct slot *slots; /* one level: the root's slots */
+    uint64_t guard;           /* one level: the guard, shifted to its place */
+    unsigned radix;           /* one level: the root's radix */
+};
+
+/* Decodes t's CSpace root for one-level lookups: false when it is not a CNode
+ * whose guard and radix take all 64 bits. */
+FAST bool fast_one_level(struct tcb *t, struct fast_cspace *cs)
+{
+    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
+    unsigned r = cap_cnode_radix(root);
+    if (cap_type(root) != CAP_CNODE || cap_cnode_guard_size(root) + r != 64)
+        return false;
+    cs->slots = cap_cnode_slots(root);
+    cs->guard = cap_cnode_guard(root) << r; /* the guard has 64 - r bits */
+    cs->radix = r;
+    return true;
+}
+
+/* Any CSpace: one level per iteration; each takes guard_size + radix <= 64 bits
+ * with radix >= 1, so no shift reaches 64. */
+FAST const struct slot *fast_resolve(struct cap node, wf_cptr_t cptr)
 {
     unsigned left = 64;
     for (;;) {
         if (cap_type(node) != CAP_CNODE)
-            return NULL;
+            return &fast_none;
         unsigned g = cap_cnode_guard_size(node), r = cap_cnode_radix(node);
         if (g + r > left)
-            return NULL;
+            return &fast_none;
         unsigned shift = left - g - r;
         if (g && ((cptr >> (shift + r)) & ((1ull << g) - 1)) != cap_cnode_guard(node))
-            return NULL;
-        struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
+            return &fast_none;
+        const struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
         left = shift;
         if (left == 0 || cap_type(s->cap) != CAP_CNODE)
-            return cap_is_null(s->cap) ? NULL : s;
+            return s;
         node = s->cap;
     }
 }
 
-/* The cap cptr names in t's CSpace if it has type and all of rights, else NULL. */
-static inline struct slot *fast_lookup(struct tcb *t, wf_cptr_t cptr, enum cap_type type,
-                                       uint64_t rights)
+FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cptr_t cptr)
 {
-    struct slot *s = fast_resolve(t->slots[WF_TCB_SLOT_CSPACE].cap, cptr);
-    if (!s || cap_type(s->cap) != type || (cap_rights(s->cap) & rights) != rights)
-        return NULL;
-    return s;
+    if (!one_level)
+        return fast_resolve(cs->root, cptr)->cap;
+    uint64_t index = cptr ^ cs->guard;
+    if (index >> cs->radix)
+        return fast_none.cap;
+    return cs->slots[index].cap;
 }
 
-/* Copies the len register words of t's message to r and sets r's results. */
-static inline void fast_transfer(struct tcb *t, struct tcb *r, wf_msginfo_t info, unsigned len,
-                                 uint64_t badge)
+/* A message fits the fast path: at most WF_MSG_REG_WORDS words, no extra caps
+ * (the caps field lies just above the length). */
+FAST bool fast_message(wf_msginfo_t info)
 {
-    ctx_copy_mrs(&r->ctx, &t->ctx, len);
-    ctx_set_result(&r->ctx, WF_ERR_OK, ipc_info_out(wf_msginfo_label(info), 0, len), badge);
+    static_assert(WF_MSGINFO_XCAPS_SHIFT == WF_MSGINFO_LENGTH_BITS, "xcaps above the length");
+    return (info & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1)) <=
+           WF_MSG_REG_WORDS;
 }
 
-bool ipc_fastpath_call(struct tcb *t)
+/* transfer (ipc.c) for a message that fast_message accepted: the words, then the
+ * results. The info delivered, ipc_info_out(label, 0, len), is the sender's with
+ * the caps and unwrapped fields cleared. */
+FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge)
 {
-    wf_msginfo_t info = ctx_info(&t->ctx);
-    unsigned len = wf_msginfo_length(info);
-    if (wf_msginfo_xcaps(info) || len > WF_MSG_REG_WORDS)
-        return false;
-    struct slot *s = fast_lookup(t, ctx_cap(&t->ctx), CAP_ENDPOINT, WF_RIGHT_WRITE);
-    if (!s || !(cap_rights(s->cap) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
-        return false;
-    struct endpoint *ep = cap_object(s->cap);
+    static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
+                  "label above the unwrapped bits");
+    const wf_word_t fields = ((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |
+                             ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT;
+    ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
+    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~fields, badge);
+}
+
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_call_levels(struct arch_context *ctx);
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
+
+/* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
+ * inline. Returns to's context for the fast return, or leaves by the general
+ * exit. */
+FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
+{
+    struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
+    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
+        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
+    ipc_stats.fast++;
+    sched_current = to;
+    sched_fpu_switch(to);
+    arch_context_activate(&to->ctx);
+    if (!ctx_fast_resume(&to->ctx))
+        arch_exit_to_user(&to->ctx);
+    return &to->ctx;
+}
+
+/* Call: delivers the message to the waiting receiver and switches to it, or
+ * goes to kernel_entry with nothing changed. */
+FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
+{
+    struct tcb *t = tcb_of_ctx(ctx);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (!fast_message(info))
+        kernel_entry(ctx);
+    struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
+    if (one_level && !fast_one_level(t, &cs))
+        return ipc_fastpath_call_levels(ctx);
+    struct cap c = fast_lookup(&cs, one_level, ctx_cap(ctx));
+    if (cap_type(c) != CAP_ENDPOINT || !(cap_rights(c) & WF_RIGHT_WRITE) ||
+        !(cap_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
+        kernel_entry(ctx);
+    struct endpoint *ep = cap_ptr_unpack(c.w0);
     if (ep->state != ENDPOINT_RECV)
-        return false;
+        kernel_entry(ctx);
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
-    if (!rp || r->prio < t->prio || sched_highest() > (int)r->prio)
-        return false;
+    if (!rp || !sched_none_above(r->prio))
+        kernel_entry(ctx);
 
-    endpoint_remove(ep, r);
-    reply_unbind_receiver(r);
-    fast_transfer(t, r, info, len, cap_badge(s->cap));
-    reply_link_caller(rp, t);
+    /* endpoint_dequeue: r is the head, so its prev is NULL */
+    struct tcb *next = r->next;
+    ep->q.head = next;
+    if (next) {
+        next->prev = NULL;
+    } else {
+        ep->q.tail = NULL;
+        ep->state = ENDPOINT_IDLE;
+    }
+    r->next = NULL;
+    r->blocked_on = NULL;
+    /* reply_unbind_receiver(r) */
+    rp->receiver = NULL;
+    r->recv_reply = NULL;
+    fast_transfer(t, r, info, c.w1 /* cap_badge */);
+    /* reply_link_caller(rp, t) */
+    assert(!rp->caller);
+    rp->caller = t;
+    t->state = TCB_BLOCKED_REPLY;
+    t->blocked_on = rp;
+    /* sched_switch_to(r) */
     r->state = TCB_RUNNABLE;
-    sched_current = r;
-    ipc_stats.fast++;
-    return true;
+    return fast_switch(t, r);
 }
 
-bool ipc_fastpath_reply_recv(struct tcb *t)
+/* ReplyRecv: delivers the reply to the waiting caller, queues t on the endpoint
+ * and switches to the caller, or goes to kernel_entry with nothing changed. */
+FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level)
 {
-    wf_msginfo_t info = ctx_info(&t->ctx);
-    unsigned len = wf_msginfo_length(info);
-    if (wf_msginfo_xcaps(info) || len > WF_MSG_REG_WORDS)
-        return false;
-    struct slot *rs = fast_lookup(t, ctx_reply_cap(&t->ctx), CAP_REPLY, 0);
-    if (!rs)
-        return false;
-    struct reply *rp = cap_object(rs->cap);
+    struct tcb *t = tcb_of_ctx(ctx);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (!fast_message(info))
+        kernel_entry(ctx);
+    struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
+    if (one_level && !fast_one_level(t, &cs))
+        return ipc_fastpath_reply_recv_levels(ctx);
+    struct cap rc = fast_lookup(&cs, one_level, ctx_reply_cap(ctx));
+    if (cap_type(rc) != CAP_REPLY)
+        kernel_entry(ctx);
+    struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
-    if (!c || c->fault || sched_highest() > (int)c->prio)
-        return false;
-    struct slot *es = fast_lookup(t, ctx_cap(&t->ctx), CAP_ENDPOINT, WF_RIGHT_READ);
-    if (!es)
-        return false;
-    struct endpoint *ep = cap_object(es->cap);
-    struct notification *n = tcb_bound_notification(t);
-    if (ep->state == ENDPOINT_SEND || (n && n->word))
-        return false;
+    if (!c || c->fault || !sched_none_above(c->prio))
+        kernel_entry(ctx);
+    struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
+    if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
+        kernel_entry(ctx);
+    struct endpoint *ep = cap_ptr_unpack(e.w0);
+    if (ep->state == ENDPOINT_SEND)
+        kernel_entry(ctx);
+    struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
+    if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
+        kernel_entry(ctx);
 
-    reply_take_caller(rp);
-    fast_transfer(t, c, info, len, WF_BADGE_NONE);
-    reply_bind_receiver(rp, t);
+    /* reply_take_caller(rp) */
+    rp->caller = NULL;
+    c->blocked_on = NULL;
+    fast_transfer(t, c, info, WF_BADGE_NONE);
+    /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
+     * runs, receives nothing (reply.c keeps both links in pairs) */
+    assert(!rp->receiver && !t->recv_reply);
+    rp->receiver = t;
+    t->recv_reply = rp;
+    /* endpoint_enqueue(ep, t, ENDPOINT_RECV) */
     t->state = TCB_BLOCKED_RECV;
-    endpoint_enqueue(ep, t, ENDPOINT_RECV);
+    ep->state = ENDPOINT_RECV;
+    t->blocked_on = ep;
+    tcbq_append(&ep->q, t);
+    /* ipc_reply, sched_switch_to(c) */
     c->state = TCB_RUNNABLE;
-    sched_current = c;
-    ipc_stats.fast++;
-    return true;
+    return fast_switch(t, c);
+}
+
+struct arch_context *ipc_fastpath_call(struct arch_context *ctx)
+{
+    return fast_call(ctx, true);
+}
+
+struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
+{
+    return fast_reply_recv(ctx, true);
+}
+
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_call_levels(struct arch_context *ctx)
+{
+    return fast_call(ctx, false);
+}
+
+static __attribute__((noinline)) struct arch_context *
+ipc_fastpath_reply_recv_levels(struct arch_context *ctx)
+{
+    return fast_reply_recv(ctx, false);
 }

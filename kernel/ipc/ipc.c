@@ -31,12 +31,13 @@
 #include "kprintf.h"
 #include "mm/vm.h"
 #include "sched/sched.h"
+#include "weft/syscalls.h"
 
 #define BUF_MSG(i)    ((uint64_t)(i)*8)
 #define BUF_CAPS      __builtin_offsetof(struct wf_ipc_buffer, caps_or_badges)
 #define BUF_RECV_SLOT __builtin_offsetof(struct wf_ipc_buffer, receive_cnode)
 
-bool ipc_fastpath_enabled = true;
+uint64_t ipc_fastpath_sysno[2] = {WF_SYS_CALL, WF_SYS_REPLY_RECV};
 struct ipc_stats ipc_stats;
 
 static enum wf_error buf_read(struct tcb *t, uint64_t off, void *dst, size_t len)
@@ -146,6 +147,14 @@ static enum wf_error transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool
                                                            << WF_MSGINFO_UNWRAP_SHIFT;
     ctx_set_result(&r->ctx, rerr, info, badge);
     return serr;
+}
+
+bool ipc_fastpath_set(bool on)
+{
+    bool was = ipc_fastpath_sysno[0] == WF_SYS_CALL;
+    ipc_fastpath_sysno[0] = on ? WF_SYS_CALL : ~0ull;
+    ipc_fastpath_sysno[1] = on ? WF_SYS_REPLY_RECV : ~0ull;
+    return was;
 }
 
 /* The sender s of a Call whose message went to a receiver without a Reply

@@ -4,6 +4,7 @@
  * runnable and checks every result register. Sequence numbers (kw_result.seq)
  * give the order in which entries completed across threads.
  */
+#include "cap/cdt.h"
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "ktest.h"
@@ -62,7 +63,7 @@ KTEST(ipc, fast_and_slow_paths_give_the_same_results)
     static struct kw_result fast[2][8];
     for (int pass = 0; pass < 2; pass++) {
         SETUP();
-        ipc_fastpath_enabled = pass == 0;
+        ipc_fastpath_set(pass == 0);
         KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0x55),
                      WF_ERR_OK);
         call_server_script();
@@ -98,6 +99,115 @@ KTEST(ipc, fast_and_slow_paths_give_the_same_results)
         }
         kw_teardown();
     }
+}
+
+/* A CPtr to root slot x through a two-level CSpace: the root CNode seen through
+ * a guardless radix-6 cap (KW_FREE + 1, the CSpace) whose slot KW_FREE + 2 holds
+ * the root again with a 52-bit guard of zeros. */
+#define L2(x) ((uint64_t)(KW_FREE + 2) << 58 | (x))
+
+/* One run of the conversation of fast_and_slow_paths_agree_where_the_rules_changed;
+ * false if the register rewrite failed. */
+static bool agree_run(bool fast)
+{
+    ipc_fastpath_set(fast);
+    struct slot *root = kw_slot(0);
+    cdt_insert_derived(kw_slot(1), kw_slot(KW_FREE + 1), cap_cnode_new(root, 6, 0, 0));
+    cdt_insert_derived(kw_slot(1), kw_slot(KW_FREE + 2), cap_cnode_new(root, 6, 0, 52));
+    kw_set_cspace(0, KW_FREE + 1);
+    /* server (thread 1, priority 10): Recv, then ReplyRecv with the words + 100 */
+    KW_RECV(1, KW_EP(0), KW_REPLY(0));
+    for (unsigned k = 0; k < 4; k++)
+        KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x90 + k, 2, 100 + k, 200 + k, 0, 0);
+    /* client (thread 0, priority 20, two-level CSpace) */
+    KW_CALL(0, L2(KW_EP(0)), 0x10, 1, 1, 0, 0, 0); /* thread 2 (15) is queued: refused */
+    KW_CALL(0, L2(KW_EP(0)), 0x11, 2, 2, 3, 0, 0); /* a receiver below the caller: taken */
+    kw_op(0, WF_SYS_CALL, L2(KW_TCB(0)), wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0), 0, 0, 0, 0, 0);
+    KW_CALL(0, L2(KW_EP(0)), 0x12, 3, 4, 5, 6, 0); /* the server's frame was rewritten */
+    KW_CALL(0, L2(KW_EP(0)) | 1ull << 20, 0x13, 1, 7, 0, 0, 0); /* guard mismatch */
+    KW_CALL(0, L2(KW_EP(0)), 0x14, 4, 8, 9, 10, 11);
+    kw_op(0, WF_SYS_CALL, L2(KW_TCB(0)), wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0), 0, 0, 0, 0, 0);
+    /* thread 2 (priority 15): spins, stops */
+    kw_op(2, KW_OP_SPIN, 1000, 0, 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(2);
+    kw_start(1, 10);
+    sched_run_until_idle();
+    kw_start(0, 20);
+    kw_start(2, 15);
+    sched_run_until_idle();
+    /* the server waits in ReplyRecv: rewrite its flags (IOPL 3, NT), as a
+     * debugger would, then let the client go on */
+    const wf_word_t w[6] = {WF_FAULT_WORD_RFLAGS, 1, 0x7202, 0, 0, 0};
+    bool ok = kw_invoke(KW_TCB(1), WF_LABEL_TCB_WRITE_REGISTERS, w, 6, NULL, 0, NULL) == WF_ERR_OK;
+    kw_invoke(KW_TCB(0), WF_LABEL_TCB_RESUME, NULL, 0, NULL, 0, NULL);
+    sched_run_until_idle();
+    return ok;
+}
+
+/* Where the fast path's rules changed (decision 038), the fast path on and off
+ * give the same results, in the same order, and the same final registers: a
+ * Call to a receiver of lower priority than the caller (taken), the same while a
+ * thread between the two is runnable (refused: that thread runs first), a
+ * receiver whose registers were rewritten while it waited (taken; it leaves by
+ * the general exit, which sanitizes its flags), a two-level CSpace (the general
+ * lookup), and a CPtr whose guard does not match (a lookup error). */
+KTEST(ipc, fast_and_slow_paths_agree_where_the_rules_changed)
+{
+    static struct kw_result res[2][3][8];
+    static uint64_t regs[2][3][WF_REGS_COUNT + 1];
+    uint64_t nfast = 0, nslow = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        SETUP();
+        bool rewritten = agree_run(pass == 0);
+        for (unsigned th = 0; th < 3; th++) {
+            for (unsigned e = 0; e < 8; e++)
+                res[pass][th][e] = *kw_res(th, e);
+            for (unsigned i = 0; i < WF_REGS_COUNT; i++)
+                regs[pass][th][i] = ctx_reg(&kw_tcb(th)->ctx, i);
+            regs[pass][th][WF_REGS_COUNT] = ctx_vector(&kw_tcb(th)->ctx);
+        }
+        if (pass == 0) {
+            nfast = ipc_stats.fast;
+            nslow = ipc_stats.slow;
+        } else {
+            KT_ASSERT_EQ(ipc_stats.fast, 0);
+        }
+        bool stopped = kw_tcb(0)->state == TCB_INACTIVE && kw_tcb(2)->state == TCB_INACTIVE &&
+                       kw_tcb(1)->state == TCB_BLOCKED_RECV;
+        kw_teardown();
+        KT_ASSERT(rewritten, "TCB_WriteRegisters failed");
+        KT_ASSERT(stopped, "the conversation did not finish");
+    }
+    /* fast: calls 2, 3 and 5 and the four ReplyRecvs; slow: call 1 (the lookup
+     * error is counted by neither) */
+    KT_ASSERT(nfast == 7 && nslow == 1, "fast %lu slow %lu", (unsigned long)nfast,
+              (unsigned long)nslow);
+    for (unsigned th = 0; th < 3; th++) {
+        for (unsigned e = 0; e < 8; e++) {
+            struct kw_result *a = &res[0][th][e], *b = &res[1][th][e];
+            KT_ASSERT(a->seq == b->seq && a->err == b->err && a->info == b->info &&
+                          a->badge == b->badge && a->w[0] == b->w[0] && a->w[1] == b->w[1] &&
+                          a->w[2] == b->w[2] && a->w[3] == b->w[3],
+                      "thread %u entry %u: seq %lu/%lu err %lx/%lx info %lx/%lx", th, e,
+                      (unsigned long)a->seq, (unsigned long)b->seq, (unsigned long)a->err,
+                      (unsigned long)b->err, (unsigned long)a->info, (unsigned long)b->info);
+        }
+        for (unsigned i = 0; i <= WF_REGS_COUNT; i++)
+            KT_ASSERT(regs[0][th][i] == regs[1][th][i], "thread %u register %u: %lx vs %lx", th, i,
+                      (unsigned long)regs[0][th][i], (unsigned long)regs[1][th][i]);
+    }
+    /* what the client saw, checked once (both passes agree) */
+    KT_ASSERT(res[0][2][0].seq < res[0][1][0].seq, "thread 2 did not run before the server");
+    KT_ASSERT_EQ(res[0][0][0].info, wf_msginfo(0x90, 0, 2));
+    KT_ASSERT_EQ(res[0][0][0].w[0], 100);
+    KT_ASSERT_EQ(res[0][0][3].info, wf_msginfo(0x92, 0, 2));
+    KT_ASSERT_EQ(res[0][0][4].err, WF_ERR_FAILED_LOOKUP);
+    KT_ASSERT_EQ(res[0][0][5].info, wf_msginfo(0x93, 0, 2));
+    KT_ASSERT_EQ(res[0][1][3].info, wf_msginfo(0x14, 0, 4));
+    KT_ASSERT_EQ(res[0][1][3].w[3], 11);
+    /* the server's rewritten flags were sanitized on the way out (it saved its
+     * flags again at its next syscall) */
+    KT_ASSERT_EQ(regs[0][1][WF_FAULT_WORD_RFLAGS] & 0x7000, 0);
 }
 
 KTEST(ipc, send_blocks_until_a_receiver_comes_and_nonblocking_calls_do_not)

@@ -148,7 +148,7 @@ bool kw_setup(void)
     cdt_insert_derived(&root_original, &root[1], cn);
     cdt_insert_root(&root[2], untyped_boot_cap(ut_pa, UT_BITS, false));
     ipc_stats = (struct ipc_stats){0};
-    ipc_fastpath_enabled = true;
+    ipc_fastpath_set(true);
     return retype(WF_OBJ_TCB, KW_TCB(0), KW_THREADS) && retype(WF_OBJ_ENDPOINT, KW_EP(0), 4) &&
            retype(WF_OBJ_NOTIFICATION, KW_NTFN(0), 2) && retype(WF_OBJ_REPLY, KW_REPLY(0), 4);
 }
@@ -164,7 +164,7 @@ void kw_teardown(void)
     cdt_remove(&root_original);
     unsigned order = UT_BITS > CLUSTER_SHIFT ? UT_BITS - CLUSTER_SHIFT : 0;
     pmm_free(&boot_pmm, ut_pa, order);
-    ipc_fastpath_enabled = true;
+    ipc_fastpath_set(true);
 }
 
 unsigned kw_op(unsigned i, uint64_t op, uint64_t cap, uint64_t info, uint64_t w0, uint64_t w1,
@@ -182,10 +182,16 @@ uint64_t *kw_params(unsigned i)
     return (uint64_t *)pages[i].script;
 }
 
+void kw_set_cspace(unsigned i, unsigned slot)
+{
+    tcb_set_cap(kw_tcb(i), WF_TCB_SLOT_CSPACE, &root[slot]);
+}
+
 void kw_start_at(unsigned i, unsigned prio, uint64_t pc)
 {
     struct tcb *t = kw_tcb(i);
-    tcb_set_cap(t, WF_TCB_SLOT_CSPACE, &root[1]);
+    if (slot_is_empty(&t->slots[WF_TCB_SLOT_CSPACE]))
+        tcb_set_cap(t, WF_TCB_SLOT_CSPACE, &root[1]);
     tcb_set_ipc_buffer(t, KW_IPCBUF(i));
     tcb_set_priority(t, prio, WF_PRIO_MAX);
     tcb_set_entry(t, pc, KW_BASE(i) + 0x4000, KW_BASE(i));

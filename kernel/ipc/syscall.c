@@ -314,14 +314,9 @@ void kernel_entry(struct arch_context *ctx)
     struct tcb *t = tcb_of_ctx(ctx);
     assert(t == sched_current);
     uint64_t v = ctx_vector(ctx);
-    if (v == VEC_SYSCALL) {
-        uint64_t nr = ctx_sysno(ctx);
-        if (ipc_fastpath_enabled && ((nr == WF_SYS_CALL && ipc_fastpath_call(t)) ||
-                                     (nr == WF_SYS_REPLY_RECV && ipc_fastpath_reply_recv(t))))
-            sched_exit_current();
-        syscall(t);
-    } else if (v < 32) {
+    if (v == VEC_SYSCALL)
+        syscall(t); /* one the fast path (ipc_fastpath) did not take */
+    else if (v < 32)
         ipc_exception(t);
-    }
     sched_exit();
 }

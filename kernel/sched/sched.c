@@ -3,20 +3,21 @@
  *
  * Invariants: a RUNNABLE thread other than sched_current is in exactly the queue
  * of its priority; sched_current is in no queue; bit p of the bitmap is set
- * exactly when queue p is non-empty. Every operation here is O(1) (the bitmap is
+ * exactly when queue p is non-empty; sched_top_prio is the highest such p (-1:
+ * none), kept up to date so that the IPC fast path reads one word. Every operation here is O(1) (the bitmap is
  * four words). Nothing here touches the CPU: leaving the kernel is
  * kernel/sched/switch.c.
  */
 #include "sched/sched.h"
 
-#include "obj/tcb.h"
-
 struct tcb *sched_current;
-struct tcb *sched_fpu_owner; /* whose FPU state the CPU holds (switch.c) */
+struct arch_context sched_fpu_nobody;
+struct arch_context *sched_fpu_ctx = &sched_fpu_nobody; /* see sched.h; switch.c */
 
 static struct tcb_queue queues[WF_PRIO_MAX + 1];
 static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
 static uint64_t summary; /* bit i: bitmap[i] is non-zero */
+int sched_top_prio = -1; /* the highest priority with a queued thread, or -1 */
 static bool rotate;      /* the current thread goes behind its peers on the way out */
 
 static bool queued(const struct tcb *t)
@@ -33,6 +34,17 @@ static void put(struct tcb *t, bool at_head)
         tcbq_append(q, t);
     bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
     summary |= 1ull << (t->prio / 64);
+    if ((int)t->prio > sched_top_prio)
+        sched_top_prio = t->prio;
+}
+
+/* The highest priority with a queued thread from the bitmap: two bit scans. */
+static int scan(void)
+{
+    if (!summary)
+        return -1;
+    int i = 63 - __builtin_clzll(summary);
+    return i * 64 + 63 - __builtin_clzll(bitmap[i]);
 }
 
 void sched_enqueue(struct tcb *t)
@@ -51,15 +63,15 @@ void sched_dequeue(struct tcb *t)
         bitmap[t->prio / 64] &= ~(1ull << (t->prio % 64));
         if (!bitmap[t->prio / 64])
             summary &= ~(1ull << (t->prio / 64));
+        if ((int)t->prio == sched_top_prio)
+            sched_top_prio = scan();
     }
 }
 
 int sched_highest(void)
 {
-    if (!summary)
-        return -1;
-    int i = 63 - __builtin_clzll(summary);
-    return i * 64 + 63 - __builtin_clzll(bitmap[i]);
+    assert(sched_top_prio == scan());
+    return sched_top_prio;
 }
 
 void sched_wake(struct tcb *t)
@@ -143,6 +155,6 @@ struct tcb *sched_choose(void)
 
 void sched_forget_fpu(struct tcb *t)
 {
-    if (sched_fpu_owner == t)
-        sched_fpu_owner = NULL;
+    if (sched_fpu_ctx == &t->ctx)
+        sched_fpu_ctx = &sched_fpu_nobody;
 }

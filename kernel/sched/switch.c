@@ -2,7 +2,7 @@
  * Leaving the kernel: running the chosen thread or idling (sched/sched.h).
  *
  * FPU and SSE state is switched eagerly but only when the CPU changes hands: the
- * CPU keeps the state of sched_fpu_owner, so a thread that runs again after the
+ * CPU keeps the state of sched_fpu_ctx, so a thread that runs again after the
  * kernel or an interrupt (or a round trip through a server that never touched the
  * FPU... still two switches) pays nothing. Idle is `sti; hlt` on the kernel stack:
  * interrupts taken there are serviced by trap_dispatch and return to the loop.
@@ -16,19 +16,12 @@
 #include "obj/tcb.h"
 #include "sched/sched.h"
 
-extern struct tcb *sched_fpu_owner;
-
 static struct arch_jmpbuf idle_jb;
 static bool idle_return;
 
 static __noreturn void run(struct tcb *t)
 {
-    if (sched_fpu_owner != t) {
-        if (sched_fpu_owner)
-            arch_fpu_save(&sched_fpu_owner->ctx);
-        arch_fpu_restore(&t->ctx);
-        sched_fpu_owner = t;
-    }
+    sched_fpu_switch(t);
     vspace_activate(tcb_vspace(t));
     arch_exit_to_user(&t->ctx);
 }
@@ -47,11 +40,6 @@ void sched_exit(void)
     }
 }
 
-void sched_exit_current(void)
-{
-    run(sched_current);
-}
-
 void sched_run(void)
 {
     irq_disable();
@@ -65,10 +53,8 @@ void sched_run_until_idle(void)
         idle_return = true;
         sched_exit();
     }
-    if (sched_fpu_owner) {
-        arch_fpu_save(&sched_fpu_owner->ctx);
-        sched_fpu_owner = NULL;
-    }
+    arch_fpu_save(sched_fpu_ctx);
+    sched_fpu_ctx = &sched_fpu_nobody;
     vspace_activate(NULL);
     irq_enable();
 }

@@ -7,41 +7,32 @@
  * values (interrupts on, no IOPL, no NT/VM), the segments to the user ones, and
  * a non-canonical return address is never handed to sysret or iret (either
  * would fault in ring 0); it becomes a #GP delivered to the thread instead.
+ * Frames saved by syscall and not rewritten since (vector VEC_SYSCALL: every
+ * rewrite, ctx_set_reg or ctx_set_entry, marks the frame VEC_FULL_RESTORE) keep
+ * their flags: the CPU took them from user mode, where IOPL, IF and VM cannot
+ * change, and sysret itself clears RF and VM.
  */
 #include "arch.h"
 #include "arch/context.h"
+#include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "sched/sched.h"
 
-#define SEL_UCODE        (GDT_UCODE | 3)
-#define SEL_UDATA        (GDT_UDATA | 3)
-#define RFLAGS_IF        0x200ull
-#define RFLAGS_USER_MASK 0x240dd5ull /* CF PF AF ZF SF TF DF OF AC ID */
+#define SEL_UCODE (GDT_UCODE | 3)
+#define SEL_UDATA (GDT_UDATA | 3)
+
+/* user_entry.S addresses the frame by these indexes (TF(i)). */
+static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
+                  __builtin_offsetof(struct trap_frame, vector) == 15 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rip) == 17 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rflags) == 19 * 8 &&
+                  __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
+              "trap frame layout");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
-void cpu_set_rsp0(uint64_t rsp0);
-extern struct percpu cpu0;
 extern uint64_t user_run_rsp;
-
-void arch_context_activate(struct arch_context *ctx)
-{
-    uint64_t top = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    cpu0.regs_top = top;
-    cpu0.current = ctx;
-    cpu_set_rsp0(top);
-}
-
-void arch_fpu_save(struct arch_context *ctx)
-{
-    __asm__ volatile("fxsave64 %0" : "=m"(ctx->fpu));
-}
-
-void arch_fpu_restore(const struct arch_context *ctx)
-{
-    __asm__ volatile("fxrstor64 %0" : : "m"(ctx->fpu));
-}
 
 void arch_exit_to_user(struct arch_context *ctx)
 {
@@ -52,11 +43,14 @@ void arch_exit_to_user(struct arch_context *ctx)
         tf->error = 0;
         arch_user_entry(ctx);
     }
-    tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 0x2;
-    tf->cs = SEL_UCODE;
-    tf->ss = SEL_UDATA;
-    if (cpu0.current != ctx)
-        arch_context_activate(ctx);
+    if (tf->vector != VEC_SYSCALL) {
+        /* The flags of a frame saved by syscall are the user's own, as the CPU
+         * gave them (no IOPL, IF set), and sysret ignores the segments. */
+        tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_SET;
+        tf->cs = SEL_UCODE;
+        tf->ss = SEL_UDATA;
+    }
+    arch_context_activate(ctx);
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
@@ -81,13 +75,17 @@ void arch_user_trap(struct arch_context *ctx)
 /*
  * The self-test scaffold (user_ktest.c): while arch_user_run is active, an entry
  * saves the FPU state and returns to the arch_user_run caller. Otherwise the
- * entry belongs to the current thread and goes to the generic kernel.
+ * entry belongs to the current thread and goes to the generic kernel. The
+ * scaffold's context is no thread's, so the IPC fast path (which the syscall
+ * entry calls while it is on) is off while it runs.
  */
 __noreturn void arch_user_run_return(uint64_t vector);
 void arch_user_run_enter(struct arch_context *ctx);
+static bool scaffold_fastpath;
 
 void arch_user_run_enter(struct arch_context *ctx)
 {
+    scaffold_fastpath = ipc_fastpath_set(false);
     arch_fpu_restore(ctx);
     arch_exit_to_user(ctx);
 }
@@ -96,6 +94,7 @@ void arch_user_entry(struct arch_context *ctx)
 {
     if (user_run_rsp) {
         arch_fpu_save(ctx);
+        ipc_fastpath_set(scaffold_fastpath);
         arch_user_run_return(ctx->regs.vector);
     }
     kernel_entry(ctx);

@@ -3,19 +3,75 @@
  *
  * syscall: the CPU leaves the return address in %rcx and the flags in %r11 and
  * does not switch stacks. The entry swaps to the kernel's %gs, parks the user
- * stack pointer, and builds a struct trap_frame (in the same layout a trap from
- * user mode produces) at the top of the current thread's context, then switches
- * to the CPU's kernel stack and calls arch_user_entry(ctx).
+ * stack pointer, and stores the registers into the struct trap_frame at the top
+ * of the current thread's context (the layout a trap from user mode produces;
+ * cs, ss and the error code are not stored: nothing reads them in a frame whose
+ * vector is VEC_SYSCALL, and an iret exit sets the segments itself). Then, on the
+ * CPU's kernel stack: while the fast path is on (ipc_fastpath_sysno holds the
+ * numbers; it is off while the self-test scaffold arch_user_run runs, user.c),
+ * a Call or a ReplyRecv goes to the IPC fast path (ipc_fastpath_call / ipc_fastpath_reply_recv, kernel/ipc/
+ * fastpath.c), which either handles it entirely and returns the partner's
+ * context, or goes on to the general path (kernel_entry) and never returns;
+ * every other system call goes to arch_user_entry.
  *
- * Exit: sysretq when the frame came from syscall and its %rip is a canonical
- * user address (sysret with a non-canonical %rcx faults in ring 0 on Intel CPUs),
- * iretq otherwise. arch_exit_to_user (user.c) has already sanitized the frame.
+ * The fast return restores a context that ctx_fast_resume accepted: saved by
+ * syscall, not rewritten since, canonical return address. Like
+ * arch_exit_to_user for such a frame it leaves the flags as they were saved
+ * (user.c explains why that is safe).
+ *
+ * Exit otherwise: arch_exit_frame, by sysretq when the frame came from syscall
+ * and its %rip is a canonical user address (sysret with a non-canonical %rcx
+ * faults in ring 0 on Intel CPUs), iretq otherwise. arch_exit_to_user (user.c)
+ * has already sanitized the frame.
  */
 #include "arch/context.h"
 #include "arch/regs.inc"
 
-#define SEL_UCODE 0x2b /* GDT_UCODE | 3 */
-#define SEL_UDATA 0x23 /* GDT_UDATA | 3 */
+/* struct trap_frame offsets (arch/trap.h), from the top of the frame (checked in
+ * user.c) */
+#define TF_SIZE   (22 * 8)
+#define TF(i)     ((i) * 8 - TF_SIZE)
+#define TF_R15    TF(0)
+#define TF_R14    TF(1)
+#define TF_R13    TF(2)
+#define TF_R12    TF(3)
+#define TF_R11    TF(4)
+#define TF_R10    TF(5)
+#define TF_R9     TF(6)
+#define TF_R8     TF(7)
+#define TF_RBP    TF(8)
+#define TF_RDI    TF(9)
+#define TF_RSI    TF(10)
+#define TF_RDX    TF(11)
+#define TF_RCX    TF(12)
+#define TF_RBX    TF(13)
+#define TF_RAX    TF(14)
+#define TF_VECTOR TF(15)
+#define TF_RIP    TF(17)
+#define TF_RFLAGS TF(19)
+#define TF_RSP    TF(20)
+
+/* Returns to user mode in the context at %rax (its frame is at its start). */
+.macro FAST_RETURN
+    movq TF_SIZE + TF_R15(%rax), %r15
+    movq TF_SIZE + TF_R14(%rax), %r14
+    movq TF_SIZE + TF_R13(%rax), %r13
+    movq TF_SIZE + TF_R12(%rax), %r12
+    movq TF_SIZE + TF_R10(%rax), %r10
+    movq TF_SIZE + TF_R9(%rax), %r9
+    movq TF_SIZE + TF_R8(%rax), %r8
+    movq TF_SIZE + TF_RBP(%rax), %rbp
+    movq TF_SIZE + TF_RDI(%rax), %rdi
+    movq TF_SIZE + TF_RSI(%rax), %rsi
+    movq TF_SIZE + TF_RDX(%rax), %rdx
+    movq TF_SIZE + TF_RBX(%rax), %rbx
+    movq TF_SIZE + TF_RIP(%rax), %rcx
+    movq TF_SIZE + TF_RFLAGS(%rax), %r11
+    movq TF_SIZE + TF_RSP(%rax), %rsp   /* user stack: nothing of the kernel's is used after this */
+    movq TF_SIZE + TF_RAX(%rax), %rax
+    swapgs
+    sysretq
+.endm
 
     .text
     .globl syscall_entry
@@ -23,18 +79,38 @@ syscall_entry:
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_REGS_TOP, %rsp
-    pushq $SEL_UDATA
-    pushq %gs:PERCPU_USER_RSP
-    pushq %r11
-    pushq $SEL_UCODE
-    pushq %rcx
-    pushq $0
-    pushq $VEC_SYSCALL
-    PUSH_GPRS
-    movq %rsp, %rdi
+    movq %rax, TF_RAX(%rsp)
+    movq %rbx, TF_RBX(%rsp)
+    movq %rcx, TF_RCX(%rsp)
+    movq %rdx, TF_RDX(%rsp)
+    movq %rsi, TF_RSI(%rsp)
+    movq %rdi, TF_RDI(%rsp)
+    movq %rbp, TF_RBP(%rsp)
+    movq %r8, TF_R8(%rsp)
+    movq %r9, TF_R9(%rsp)
+    movq %r10, TF_R10(%rsp)
+    movq %r11, TF_R11(%rsp)
+    movq %r12, TF_R12(%rsp)
+    movq %r13, TF_R13(%rsp)
+    movq %r14, TF_R14(%rsp)
+    movq %r15, TF_R15(%rsp)
+    movq %rcx, TF_RIP(%rsp)
+    movq %r11, TF_RFLAGS(%rsp)
+    movq %gs:PERCPU_USER_RSP, %rcx
+    movq %rcx, TF_RSP(%rsp)
+    movq $VEC_SYSCALL, TF_VECTOR(%rsp)
+    leaq -TF_SIZE(%rsp), %rdi
     movq %gs:PERCPU_KERNEL_RSP, %rsp
     xorl %ebp, %ebp
-    call arch_user_entry
+    cmpq ipc_fastpath_sysno(%rip), %rax
+    je 2f
+    cmpq ipc_fastpath_sysno+8(%rip), %rax
+    jne 1f
+    call ipc_fastpath_reply_recv
+    FAST_RETURN
+2:  call ipc_fastpath_call
+    FAST_RETURN
+1:  call arch_user_entry
     ud2
 
 /* void arch_exit_frame(struct trap_frame *tf, bool use_sysret) */

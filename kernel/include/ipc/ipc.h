@@ -46,14 +46,27 @@ void ipc_fault(struct tcb *t, uint64_t type, uint64_t d0, uint64_t d1);
  * (vm_fault); what it cannot resolve, and every other exception, is a fault. */
 void ipc_exception(struct tcb *t);
 
-/* The fast path for Call and ReplyRecv: returns true when it handled t's system
- * call entirely (the partner is then sched_current), false to take the slow path
- * with nothing changed. */
-bool ipc_fastpath_call(struct tcb *t);
-bool ipc_fastpath_reply_recv(struct tcb *t);
+/* The fast path for Call and ReplyRecv (ipc/fastpath.c), called by the
+ * architecture's syscall entry for those two system calls of the current
+ * thread, whose registers are saved in ctx, while the fast path is on
+ * (ipc_fastpath_sysno). When it handles the call it switches
+ * to the partner (sched_current, FPU, address space, arch_context_activate) and
+ * returns the partner's context, which the caller resumes by the fast return
+ * (ctx_fast_resume holds for it; otherwise the function leaves by
+ * arch_exit_to_user itself). Otherwise it changes nothing and goes on to
+ * kernel_entry (it does not return). */
+struct arch_context *ipc_fastpath_call(struct arch_context *ctx);
+struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx);
 
-/* When false every IPC takes the slow path (self-tests compare the two). */
-extern bool ipc_fastpath_enabled;
+/* Turns the fast path on (the default) or off: off, every IPC takes the slow
+ * path (self-tests compare the two; the x86-64 self-test scaffold turns it off
+ * while its context, which is no thread's, runs). Returns the previous state. */
+bool ipc_fastpath_set(bool on);
+
+/* The system call numbers the syscall entry hands to the fast path:
+ * {WF_SYS_CALL, WF_SYS_REPLY_RECV} while it is on, {~0, ~0} (no system call)
+ * while it is off, so that the entry's two compares are also the on/off test. */
+extern uint64_t ipc_fastpath_sysno[2];
 
 /* How many Calls and ReplyRecvs took each path (self-tests, benchmarks). */
 struct ipc_stats {

@@ -68,9 +68,13 @@ struct tcb *kw_tcb(unsigned i);
 unsigned kw_op(unsigned i, uint64_t op, uint64_t cap, uint64_t info, uint64_t w0, uint64_t w1,
                uint64_t w2, uint64_t w3, uint64_t reply);
 
-/* Configures thread i (CSpace = root CNode, IPC buffer, priority, MCP 255),
- * points it at the interpreter and resumes it. */
+/* Configures thread i (CSpace = root CNode unless kw_set_cspace gave another,
+ * IPC buffer, priority, MCP 255), points it at the interpreter and resumes it. */
 void kw_start(unsigned i, unsigned prio);
+
+/* Makes the cap in root slot `slot` (a CNode cap) thread i's CSpace root; before
+ * kw_start. */
+void kw_set_cspace(unsigned i, unsigned slot);
 
 /* Benchmarks: thread i's parameter words (its script page) and a start at pc
  * instead of the interpreter. */

@@ -8,8 +8,9 @@
 #include "arch/context.h"
 
 /* Handles the entry from user mode saved in ctx (the current thread's): a system
- * call (fast path first), an exception (a fault), or the return from an
- * interrupt; then runs whatever the scheduler picks. */
+ * call (that the fast path, ipc_fastpath, already declined), an exception (a
+ * fault), or the return from an interrupt; then runs whatever the scheduler
+ * picks. */
 __noreturn void kernel_entry(struct arch_context *ctx);
 
 #endif

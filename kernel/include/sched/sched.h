@@ -15,9 +15,7 @@
 #ifndef WEFT_SCHED_SCHED_H
 #define WEFT_SCHED_SCHED_H
 
-#include "types.h"
-
-struct tcb;
+#include "obj/tcb.h"
 
 /* Timer ticks in one time slice. */
 #define SCHED_SLICE_TICKS 5
@@ -68,10 +66,6 @@ struct tcb *sched_choose(void);
  * waiting in sched_run_until_idle and nothing runnable, returns to it. */
 __noreturn void sched_exit(void);
 
-/* Leaves the kernel into sched_current, which the caller (the IPC fast path)
- * has made RUNNABLE and checked to be what sched_choose would pick. */
-__noreturn void sched_exit_current(void);
-
 /* Runs user threads forever (kernel_main, after the root task is made). */
 __noreturn void sched_run(void);
 
@@ -81,5 +75,38 @@ void sched_run_until_idle(void);
 
 /* Forgets the thread FPU state loaded in the CPU if it belongs to t (t dies). */
 void sched_forget_fpu(struct tcb *t);
+
+/*
+ * For the IPC fast path (ipc/fastpath.c), which leaves the kernel itself: the
+ * scheduler's state it checks and the switch it makes, inline.
+ */
+
+/* The highest priority with a queued thread, or -1 (sched_highest). */
+extern int sched_top_prio;
+
+/* The context whose FPU state the CPU holds: a thread's, or, when none,
+ * sched_fpu_nobody (a save area nobody restores), so that it is never NULL. */
+extern struct arch_context *sched_fpu_ctx;
+extern struct arch_context sched_fpu_nobody;
+
+/* True when no queued thread has a priority above prio: running a thread of
+ * priority prio next is what sched_choose would do (the current thread having
+ * blocked). */
+static inline bool sched_none_above(unsigned prio)
+{
+    return sched_top_prio <= (int)prio;
+}
+
+/* Loads t's FPU state into the CPU (saving the previous owner's) unless it is
+ * there already. */
+static inline void sched_fpu_switch(struct tcb *t)
+{
+    struct arch_context *o = sched_fpu_ctx;
+    if (o != &t->ctx) {
+        arch_fpu_save(o);
+        arch_fpu_restore(&t->ctx);
+        sched_fpu_ctx = &t->ctx;
+    }
+}
 
 #endif

@@ -20,10 +20,16 @@
  * fault reply): leave by iret, which restores rcx and r11 as well. */
 #define VEC_FULL_RESTORE 0x101
 
+/* What leaving for user mode does to the saved flags: keep the user-settable
+ * CF PF AF ZF SF TF DF OF AC ID, set IF and the always-one bit (so no IOPL, NT,
+ * RF, VM whatever the frame says). */
+#define RFLAGS_USER_MASK 0x240dd5
+#define RFLAGS_USER_SET  0x202
+
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
 #define PERCPU_KERNEL_RSP 8
-#define PERCPU_REGS_TOP   16
+#define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLER__
 #include "arch/trap.h"
@@ -35,16 +41,19 @@ struct arch_context {
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
 
-/* Per-CPU block, reached through %gs in the kernel (offsets used by assembly). */
+/* Per-CPU block, reached through %gs in the kernel (offsets used by assembly).
+ * It holds the CPU's TSS, whose rsp[0] (where a trap from user mode pushes its
+ * frame) is also where the syscall entry stores the registers: the end of the
+ * current context's trap_frame. */
 struct percpu {
-    uint64_t user_rsp;            /* 0: scratch for the syscall path */
-    uint64_t kernel_rsp;          /* 8: top of this CPU's kernel stack */
-    uint64_t regs_top;            /* 16: end of the current context's trap_frame */
-    struct arch_context *current; /* 24: context user mode runs in */
+    uint64_t user_rsp;   /* 0: scratch for the syscall path */
+    uint64_t kernel_rsp; /* 8: top of this CPU's kernel stack */
+    uint32_t pad;        /* puts tss.rsp[0] at 24, 8-aligned */
+    struct tss tss;      /* 20: the task-state segment (cpu.c) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
-_Static_assert(__builtin_offsetof(struct percpu, regs_top) == PERCPU_REGS_TOP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
 
 /* Initializes ctx for user mode: entry point, stack, flags (IF set), segments, a
  * clean FPU state (the FXSAVE image of a reset FPU: FCW 0x37f, all exceptions
@@ -63,12 +72,36 @@ static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, va
     ctx->fpu[25] = 0x1f;
 }
 
-/* Makes ctx the context that the next entry from user mode saves into. */
-void arch_context_activate(struct arch_context *ctx);
+/* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
+extern struct percpu cpu0;
+
+/* Makes ctx the context that the next entry from user mode (a syscall or a
+ * trap) saves into. */
+static inline void arch_context_activate(struct arch_context *ctx)
+{
+    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+}
 
 /* Saves / restores the FPU and SSE state of a context (on thread switch). */
-void arch_fpu_save(struct arch_context *ctx);
-void arch_fpu_restore(const struct arch_context *ctx);
+static inline void arch_fpu_save(struct arch_context *ctx)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(ctx->fpu));
+}
+
+static inline void arch_fpu_restore(const struct arch_context *ctx)
+{
+    __asm__ volatile("fxrstor64 %0" : : "m"(ctx->fpu));
+}
+
+/* True when ctx can leave by the fast return (arch_fast_exit, user_entry.S): it
+ * was saved by the syscall instruction and not rewritten since (so its flags
+ * and segments are what the CPU gave at that syscall), and its return address
+ * is a canonical user address (sysret to a non-canonical one faults in ring 0
+ * on Intel CPUs; arch_exit_to_user turns that into a #GP for the thread). */
+static inline bool ctx_fast_resume(const struct arch_context *ctx)
+{
+    return ctx->regs.vector == VEC_SYSCALL && (ctx->regs.rip >> 47) == 0;
+}
 
 /* Returns to user mode in the active context: by sysret when the context was
  * saved by a syscall and its return address is a canonical user address, by iret

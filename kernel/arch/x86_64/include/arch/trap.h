@@ -24,6 +24,20 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 #define GDT_UCODE   0x28
 #define GDT_TSS     0x30
 
+/* A task-state segment: rsp[0] is where the CPU puts the frame of a trap from
+ * user mode (the current thread's context, arch_context_activate); each CPU's
+ * is in its struct percpu (arch/context.h). */
+struct __packed tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iopb;
+};
+_Static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
+
 typedef void (*trap_handler_fn)(struct trap_frame *tf);
 
 /* Installs fn for an interrupt vector (32..255). Boot-time only. */
