@@ -73,9 +73,12 @@ static inline unsigned wf_msginfo_unwrapped(wf_msginfo_t m)
 /*
  * The IPC buffer: one per thread, at a page-aligned user address registered in
  * its TCB (TCB_Configure). The kernel reads and writes it through the thread's
- * VSpace as the thread itself could; a buffer that is not mapped writable makes
- * a long message fail (the message is truncated to the register words and the
- * system call returns WF_ERR_INVALID_ARGUMENT).
+ * VSpace as the thread itself could. A buffer that cannot be read (sender) or
+ * written (receiver) cuts a long message to its register words: the receiver
+ * sees length 4, and the side whose buffer failed gets WF_ERR_INVALID_ARGUMENT
+ * in rax: a receiver always, a sender of Send or NBSend at once. A Call's caller
+ * gets the reply instead (its system call's result is the reply); its server
+ * sees the cut length.
  */
 struct wf_ipc_buffer {
     wf_word_t msg[WF_MSG_MAX_WORDS];            /* msg[0..3] unused: those words are in registers */
