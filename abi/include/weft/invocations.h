@@ -149,8 +149,10 @@
 
 /* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
- * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
- * of size bytes that draws from this pool's memory. */
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool with a quota of
+ * size bytes that draws from this pool's memory, or a kernel object (CNode of radix size;
+ * TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the pool when it is
+ * destroyed. */
 #define WF_LABEL_POOL_CREATE 0x40
 #define WF_POOL_CREATE_NWORDS 4
 #define WF_POOL_CREATE_NCAPS 1

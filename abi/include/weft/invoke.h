@@ -264,8 +264,10 @@ static inline enum wf_error wf_tcb_set_abi(wf_cptr_t tcb, wf_word_t mode)
 }
 
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
- * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
- * of size bytes that draws from this pool's memory. Returns an enum wf_error. */
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool with a quota of
+ * size bytes that draws from this pool's memory, or a kernel object (CNode of radix size;
+ * TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the pool when it is
+ * destroyed. Returns an enum wf_error. */
 static inline enum wf_error wf_pool_create(wf_cptr_t pool, wf_word_t type, wf_word_t size,
                                            wf_cptr_t dest_root, wf_word_t dest_index,
                                            wf_word_t dest_depth)

@@ -234,8 +234,10 @@ enum {
 };
 
 /* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
- * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child
- * pool with a quota of size bytes that draws from this pool's memory. */
+ * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool
+ * with a quota of size bytes that draws from this pool's memory, or a kernel object (CNode
+ * of radix size; TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the
+ * pool when it is destroyed. */
 enum wf_error pool_decode_create(struct invocation *inv);
 enum {
     ARG_POOL_CREATE_TYPE = 0,
