@@ -611,6 +611,27 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
     return WF_ERR_OK;
 }
 
+enum wf_error pool_decode_create_device(struct invocation *inv)
+{
+    if (!may_create(inv->slot))
+        return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
+    struct slot *ut = inv->caps[XCAP_POOL_CREATE_DEVICE_UNTYPED];
+    if (!cap_untyped_is_device(ut->cap))
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    if (cap_untyped_size_bits(ut->cap) < PAGE_SHIFT)
+        return inv_fail(inv, WF_ERR_RANGE_ERROR, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    struct slot *dest;
+    enum wf_error e =
+        pool_dest_slot(inv, XCAP_POOL_CREATE_DEVICE_DEST_ROOT, ARG_POOL_CREATE_DEVICE_DEST_INDEX,
+                       ARG_POOL_CREATE_DEVICE_DEST_DEPTH, &dest);
+    if (e != WF_ERR_OK)
+        return e;
+    e = vmo_create_device(inv->slot, ut->cap, dest);
+    if (e == WF_ERR_INVALID_ARGUMENT)
+        return inv_fail(inv, e, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    return fail(inv, e, 0);
+}
+
 enum wf_error pool_decode_info(struct invocation *inv)
 {
     pool_kobj_drain(inv->reaper);

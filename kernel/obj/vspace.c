@@ -389,6 +389,8 @@ enum vm_fault_result vm_fault(struct vspace *vs, vaddr_t va, unsigned access)
     uint64_t hi = MIN(MIN(coff + CLUSTER_SIZE, r->offset + (r->end - r->start)),
                       ALIGN_UP(r->vmo->size, PAGE_SIZE));
     unsigned rights = writable ? r->rights : r->rights & ~VM_WRITE;
+    if (r->vmo->device)
+        rights |= VM_UNCACHED;
     struct pt_ctx c = ctx_of(vs);
     if (!arch_pt_map(&c, r->start + (lo - r->offset), pa + (lo - coff), (hi - lo) / PAGE_SIZE,
                      rights))
@@ -423,6 +425,8 @@ static enum wf_error copy_user(struct vspace *vs, vaddr_t va, void *buf, size_t 
                 (access & need) != need)
                 return WF_ERR_INVALID_ARGUMENT;
         }
+        if (access & VM_UNCACHED) /* device memory: never through the direct map */
+            return WF_ERR_INVALID_ARGUMENT;
         if (to_user)
             memcpy(phys_to_virt(pa), b, n);
         else

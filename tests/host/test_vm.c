@@ -253,6 +253,41 @@ Test(vm, kernel_objects_exhaust_a_pool)
     world_fini();
 }
 
+/* Pool_CreateDevice: a physical VMO over a device untyped, mapped uncached, that
+ * the kernel never copies; the decoder's refusals. */
+Test(vm, device_vmo_invocation)
+{
+    world();
+    cdt_insert_root(slot(50), cap_untyped_new(0xb8000, 15, true, 0));
+    cr_assert_eq(wf_pool_create_device(POOL, WORLD_ROOT_UT, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_ILLEGAL_OPERATION); /* RAM untyped */
+    cr_assert_eq(wf_pool_create_device(POOL, 50, WORLD_ROOT_CNODE, POOL, DEEP),
+                 WF_ERR_DELETE_FIRST);
+    cr_assert_eq(wf_pool_create_device(POOL, WORLD_ROOT_CNODE, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(wf_pool_create_device(POOL, 50, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    wf_word_t sz, kind, pa, committed;
+    cr_assert_eq(wf_vmo_describe(VMO, &sz, &kind, &pa, &committed), WF_ERR_OK);
+    cr_assert(sz == 1 << 15 && kind == VMO_PHYS && pa == 0xb8000 && committed == 0);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS, VMO, BASE, 0, 1 << 15, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    cr_assert_eq(vm_fault(vs, BASE + 3 * PAGE_SIZE, VM_READ), VM_FAULT_RESOLVED);
+    paddr_t tpa;
+    unsigned access, level;
+    cr_assert(vspace_translate(vs, BASE + 3 * PAGE_SIZE, &tpa, &access, &level));
+    cr_assert_eq(tpa, 0xb8000 + 3 * PAGE_SIZE);
+    cr_assert(access & VM_UNCACHED);
+    cr_assert_eq(wf_vmo_read(VMO, 0, 8, VS, BASE + 8 * PAGE_SIZE), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_vmo_resize(VMO, 1 << 16), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_vmo_clone(VMO, POOL, WORLD_ROOT_CNODE, CLONE0, DEEP), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    cr_assert(slot_is_empty(slot(VMO)));
+    cr_assert(!slot_is_empty(slot(50)), "the device untyped stays");
+    world_fini();
+}
+
 /* --- regions against a page model ----------------------------------------- */
 
 #define NPAGES 64

@@ -168,6 +168,12 @@
 #define WF_POOL_INFO_NWORDS 0
 #define WF_POOL_INFO_NCAPS 0
 #define WF_POOL_INFO_NRESULTS 4
+/* Pool_CreateDevice: Creates a physical VMO over the whole range of a device Untyped
+ * (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never promoted. */
+#define WF_LABEL_POOL_CREATE_DEVICE 0x43
+#define WF_POOL_CREATE_DEVICE_NWORDS 2
+#define WF_POOL_CREATE_DEVICE_NCAPS 2
+#define WF_POOL_CREATE_DEVICE_NRESULTS 0
 
 /* VMO: A memory object: a sparse array of clusters, filled on demand. Offsets and sizes are in bytes, multiples of WF_PAGE_SIZE. */
 /* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that

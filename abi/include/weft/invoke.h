@@ -311,6 +311,21 @@ static inline enum wf_error wf_pool_info(wf_cptr_t pool, wf_word_t *usage_bytes,
     return e;
 }
 
+/* Pool_CreateDevice: Creates a physical VMO over the whole range of a device Untyped
+ * (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never promoted. The VMO
+ * object is charged to the pool and its cap is a child of the pool cap (revoke the pool or
+ * delete the VMO to take the mapping right back; revoking the untyped does not). The kernel
+ * never copies to or from device memory: VMO_Read/Write and VSpace_Read/Write over it fail
+ * with INVALID_ARGUMENT. Returns an enum wf_error. */
+static inline enum wf_error wf_pool_create_device(wf_cptr_t pool, wf_cptr_t untyped,
+                                                  wf_cptr_t dest_root, wf_word_t dest_index,
+                                                  wf_word_t dest_depth)
+{
+    const wf_word_t words[2] = {dest_index, dest_depth};
+    const wf_cptr_t caps[2] = {untyped, dest_root};
+    return (enum wf_error)wf_call(pool, WF_LABEL_POOL_CREATE_DEVICE, words, 2, caps, 2, 0, 0);
+}
+
 /* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that
  * address space would (faulting pages in). Returns an enum wf_error. */
 static inline enum wf_error wf_vmo_read(wf_cptr_t vmo, wf_word_t offset, wf_word_t len,

@@ -267,6 +267,17 @@ enum {
     RES_POOL_INFO_FREE_BYTES = 3,
 };
 
+/* Pool_CreateDevice (kernel/obj/pool.c): Creates a physical VMO over the whole range of a
+ * device Untyped (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never
+ * promoted. */
+enum wf_error pool_decode_create_device(struct invocation *inv);
+enum {
+    ARG_POOL_CREATE_DEVICE_DEST_INDEX = 0,
+    ARG_POOL_CREATE_DEVICE_DEST_DEPTH = 1,
+    XCAP_POOL_CREATE_DEVICE_UNTYPED = 0,
+    XCAP_POOL_CREATE_DEVICE_DEST_ROOT = 1,
+};
+
 /* VMO_Read (kernel/obj/vmo.c): Copies len bytes at offset of the VMO to vaddr in a VSpace,
  * as a write by that address space would (faulting pages in). */
 enum wf_error vmo_decode_read(struct invocation *inv);
