@@ -82,4 +82,6 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {WF_OBJ_VSPACE}, {0}, vspace_decode_read},
     [WF_LABEL_VSPACE_WRITE] = {"VSpace_Write", WF_OBJ_VSPACE, 3, 1, 0,
         {WF_OBJ_VSPACE}, {0}, vspace_decode_write},
+    [WF_LABEL_VSPACE_MAPPING] = {"VSpace_Mapping", WF_OBJ_VSPACE, 1, 0, 2,
+        {0}, {0}, vspace_decode_mapping},
 };

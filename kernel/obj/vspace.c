@@ -517,6 +517,20 @@ enum wf_error vspace_decode_lookup(struct invocation *inv)
     return WF_ERR_OK;
 }
 
+enum wf_error vspace_decode_mapping(struct invocation *inv)
+{
+    struct vspace *vs = vspace_from_cap(inv->slot->cap);
+    vaddr_t va = inv->args[ARG_VSPACE_MAPPING_VADDR];
+    if (va >= USER_TOP)
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, ARG_VSPACE_MAPPING_VADDR);
+    paddr_t pa;
+    unsigned access, level;
+    bool ok = vspace_translate(vs, va, &pa, &access, &level);
+    inv->reply[RES_VSPACE_MAPPING_PAGE_SIZE] = ok ? 1ull << (PAGE_SHIFT + 9 * level) : 0;
+    inv->reply[RES_VSPACE_MAPPING_RIGHTS] = ok ? access & (VM_READ | VM_WRITE | VM_EXEC) : 0;
+    return WF_ERR_OK;
+}
+
 /* VSpace_Read / VSpace_Write: from one address space to another through a small
  * buffer; the first byte either side cannot reach ends it. */
 static enum wf_error cross_copy(struct invocation *inv, struct vspace *from, vaddr_t fva,

@@ -440,3 +440,57 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
     TEST_ASSERT_EQ(w[hole / 8], hole ^ 0x5555);
     TEST_ASSERT_EQ(w[ro / 8], ro ^ 0x5555);
 }
+
+TEST(vm, superpages_show_through_vspace_mapping)
+{
+    /* VSpace_Mapping reports the entry the MMU uses. A 2 MiB-aligned window of a
+     * VMO mapped whole and written on every page is mapped by one 2 MiB entry;
+     * the next window, mapped with one page left out, keeps 4 KiB entries (and
+     * none at the missing page); unmapping a page demotes the first. Identical
+     * for every CLUSTER_ORDER. */
+    const wf_word_t win = 2 << 20, hole = 300 * PG;
+    wf_cptr_t v = test_vmo(2 * win);
+    TEST_ASSERT(v);
+    const wf_word_t rw = WF_VM_READ | WF_VM_WRITE;
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, win, rw), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA + win, win, hole, rw), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA + win + hole + PG, win + hole + PG,
+                                  win - hole - PG, rw),
+                    WF_ERR_OK);
+    wf_word_t size = 1, rights = 1;
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA, &size, &rights), WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0); /* nothing touched yet */
+    TEST_ASSERT_EQ(rights, 0);
+    for (wf_word_t off = 0; off < 2 * win; off += PG)
+        if (off != win + hole)
+            mem[off] = (uint8_t)(off / PG);
+    for (wf_word_t off = 0; off < win; off += 37 * PG) {
+        TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + off, &size, &rights),
+                        WF_ERR_OK);
+        TEST_ASSERT_EQ(size, win);
+        TEST_ASSERT_EQ(rights, rw);
+    }
+    for (wf_word_t off = win; off < 2 * win; off += 37 * PG) {
+        TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + off, &size, &rights),
+                        WF_ERR_OK);
+        TEST_ASSERT_EQ(size, off == win + hole ? 0 : PG);
+    }
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + win + hole, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + win + hole + PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, PG);
+    /* Unmapping one page of the promoted window demotes it: 4 KiB entries
+     * around the gap, the contents intact. */
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA + 100 * PG, PG), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + 100 * PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + 101 * PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, PG);
+    TEST_ASSERT_EQ(mem[101 * PG], 101);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, 1ull << 47, &size, &rights),
+                    WF_ERR_INVALID_ARGUMENT);
+}

@@ -249,8 +249,15 @@
 #define WF_VSPACE_WRITE_NWORDS 3
 #define WF_VSPACE_WRITE_NCAPS 1
 #define WF_VSPACE_WRITE_NRESULTS 0
+/* VSpace_Mapping: Reports the hardware translation of vaddr as the MMU sees it now
+ * (diagnostics and tests; the only place superpages show through): the size of the entry
+ * mapping it, 0 when no entry does yet (a page not touched, or unmapped). */
+#define WF_LABEL_VSPACE_MAPPING 0x56
+#define WF_VSPACE_MAPPING_NWORDS 1
+#define WF_VSPACE_MAPPING_NCAPS 0
+#define WF_VSPACE_MAPPING_NRESULTS 2
 
 /* The largest invocation label. */
-#define WF_LABEL_MAX 0x55
+#define WF_LABEL_MAX 0x56
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -480,4 +480,25 @@ static inline enum wf_error wf_vspace_write(wf_cptr_t vspace, wf_word_t vaddr, w
     return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_WRITE, words, 3, caps, 1, 0, 0);
 }
 
+/* VSpace_Mapping: Reports the hardware translation of vaddr as the MMU sees it now
+ * (diagnostics and tests; the only place superpages show through): the size of the entry
+ * mapping it, 0 when no entry does yet (a page not touched, or unmapped). Makes no page
+ * present. On success stores page_size, rights (each may be NULL). Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_vspace_mapping(wf_cptr_t vspace, wf_word_t vaddr,
+                                              wf_word_t *page_size, wf_word_t *rights)
+{
+    const wf_word_t words[1] = {vaddr};
+    wf_word_t reply[2];
+    enum wf_error e = (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_MAPPING, words, 1, 0, 0,
+                                             reply, 2);
+    if (e == WF_ERR_OK) {
+        if (page_size)
+            *page_size = reply[0];
+        if (rights)
+            *rights = reply[1];
+    }
+    return e;
+}
+
 #endif /* WEFT_ABI_INVOKE_H */

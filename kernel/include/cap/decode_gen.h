@@ -394,4 +394,14 @@ enum {
     XCAP_VSPACE_WRITE_SRC = 0,
 };
 
+/* VSpace_Mapping (kernel/obj/vspace.c): Reports the hardware translation of vaddr as the
+ * MMU sees it now (diagnostics and tests; the only place superpages show through): the size
+ * of the entry mapping it, 0 when no entry does yet (a page not touched, or unmapped). */
+enum wf_error vspace_decode_mapping(struct invocation *inv);
+enum {
+    ARG_VSPACE_MAPPING_VADDR = 0,
+    RES_VSPACE_MAPPING_PAGE_SIZE = 0,
+    RES_VSPACE_MAPPING_RIGHTS = 1,
+};
+
 #endif /* WEFT_CAP_DECODE_GEN_H */
