@@ -17,7 +17,9 @@
 #include "cap/delete.h"
 #include "obj/pool.h"
 #include "obj/vmo.h"
+#include "obj/tcb.h"
 #include "obj/vspace.h"
+#include "cap/preempt.h"
 #include "test_cap_world.h"
 
 #define POOL   10
@@ -227,6 +229,25 @@ Test(vm, kernel_objects_from_a_pool)
     cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     cr_assert_eq(usage(POOL), 0);
     cr_assert(slot_is_empty(slot(KP)));
+    world_fini();
+}
+
+/* A thread deleting the last cap to its own pool-made TCB: the memory stays
+ * until another thread's pool invocation (the invoker still uses its TCB). */
+Test(vm, own_tcb_freed_after_the_invocation)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, WORLD_ROOT_CNODE, KP, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, KTCB, DEEP), WF_ERR_OK);
+    struct tcb *t = cap_object(slot(KTCB)->cap);
+    struct pool *kp = pool_from_cap(slot(KP)->cap);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(cap_delete(slot(KTCB), &t->reaper), WF_ERR_OK); /* as t's own invocation */
+    cr_assert(slot_is_empty(slot(KTCB)));
+    cr_assert_eq(kp->objects, 1, "freed under its own invocation");
+    cr_assert_eq(objects(KP), 0); /* another invocation frees it */
+    cr_assert_eq(usage(KP), 0);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     world_fini();
 }
 
