@@ -65,7 +65,7 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
         return pa >= base && pa < end;
     }
     if (ta == CAP_POOL)
-        return pool_contains(cap_object(ca), cb);
+        return pool_contains(cap_object(ca), cb, slot_object(b));
     if (ta != tb || cap_object(ca) != cap_object(cb))
         return false;
     return ta != CAP_CNODE || cap_cnode_radix(ca) == cap_cnode_radix(cb);

@@ -56,6 +56,8 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {WF_OBJ_CNODE}, {0}, pool_decode_create_contig},
     [WF_LABEL_POOL_INFO] = {"Pool_Info", WF_OBJ_POOL, 0, 0, 4,
         {0}, {0}, pool_decode_info},
+    [WF_LABEL_POOL_CREATE_DEVICE] = {"Pool_CreateDevice", WF_OBJ_POOL, 2, 2, 0,
+        {WF_OBJ_UNTYPED, WF_OBJ_CNODE}, {0, 0}, pool_decode_create_device},
     [WF_LABEL_VMO_READ] = {"VMO_Read", WF_OBJ_VMO, 3, 1, 0,
         {WF_OBJ_VSPACE}, {0}, vmo_decode_read},
     [WF_LABEL_VMO_WRITE] = {"VMO_Write", WF_OBJ_VMO, 3, 1, 0,
@@ -80,4 +82,6 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {WF_OBJ_VSPACE}, {0}, vspace_decode_read},
     [WF_LABEL_VSPACE_WRITE] = {"VSpace_Write", WF_OBJ_VSPACE, 3, 1, 0,
         {WF_OBJ_VSPACE}, {0}, vspace_decode_write},
+    [WF_LABEL_VSPACE_MAPPING] = {"VSpace_Mapping", WF_OBJ_VSPACE, 1, 0, 2,
+        {0}, {0}, vspace_decode_mapping},
 };

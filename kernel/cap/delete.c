@@ -170,10 +170,12 @@ static void make_element(struct slot *t, enum zombie_kind kind, unsigned radix, 
                          uint64_t top, struct reaper *r)
 {
     uint64_t n;
+    bool pooled = cap_pooled(t->cap); /* the last cap or a ROOT zombie: both carry it */
     struct slot *home = zombie_slots(kind, obj, radix, &n);
     assert(top < n);
     cdt_swap(t, home);
-    home->cap = cap_zombie_ring(ZOMBIE_ELEMENT, kind, radix, top, home, home);
+    home->cap =
+        cap_set_pooled(cap_zombie_ring(ZOMBIE_ELEMENT, kind, radix, top, home, home), pooled);
     ring_insert(r, home);
 }
 
@@ -188,6 +190,7 @@ static void root_step(struct slot *s, struct reaper *r)
         zombie_slots(cap_zombie_kind(z), cap_zombie_root_object(z), cap_zombie_radix(z), &n);
     if (rem == 0) {
         cdt_remove(s);
+        object_release(z, cap_zombie_root_object(z), r);
         return;
     }
     struct slot *t = &slots[rem - 1];
@@ -208,6 +211,7 @@ static void element_step(struct slot *e, struct reaper *r)
     if (top == 0) {
         ring_unlink(e);
         cdt_remove(e);
+        object_release(z, e, r);
         return;
     }
     struct slot *t = &slots[top];
@@ -233,6 +237,7 @@ static void delete_step(struct slot *s, struct reaper *r, bool inner)
             root_step(s, r);
         } else if (cap_zombie_root_rem(c) == 0) {
             cdt_remove(s);
+            object_release(c, cap_zombie_root_object(c), r);
         } else {
             /* Another deletion's root lies in an object we empty: adopt it. */
             make_element(s, cap_zombie_kind(c), cap_zombie_radix(c), cap_zombie_root_object(c),
@@ -256,7 +261,7 @@ static void delete_step(struct slot *s, struct reaper *r, bool inner)
     if (inner)
         make_element(s, kind, radix, obj, n - 1, r);
     else
-        s->cap = cap_zombie_root(kind, radix, obj, n);
+        s->cap = cap_set_pooled(cap_zombie_root(kind, radix, obj, n), cap_pooled(c));
 }
 
 /* --- the operations ------------------------------------------------------------- */

@@ -426,3 +426,50 @@ VM_TEST(reservations_break_under_pressure)
     KT_ASSERT_EQ(vmo_read(vmo(VMO_A), 0, &c, 1), WF_ERR_OK);
     KT_ASSERT_EQ(c, 'r');
 }
+
+/* Device memory: a VMO over a device untyped (the VGA text buffer at 0xb8000,
+ * which no boot map lists as RAM) maps uncached, at exactly its address, and is
+ * never copied by the kernel; RAM, RAM untyped and sub-page untyped are refused. */
+VM_TEST(device_vmo_maps_uncached)
+{
+    enum { DEV = NSLOTS - 1, BAD = NSLOTS - 2 };
+    const paddr_t vga = 0xb8000;
+    cdt_insert_root(&S[DEV], cap_untyped_new(vga, PAGE_SHIFT, true, 0));
+    KT_ASSERT_EQ(vmo_create_device(&S[POOL], S[DEV].cap, &S[VMO_A]), WF_ERR_OK);
+    KT_ASSERT(vmo(VMO_A)->device && vmo(VMO_A)->phys == vga && vmo(VMO_A)->size == PAGE_SIZE);
+    KT_ASSERT_EQ(pool_create_vspace(&S[POOL], &S[VS]), WF_ERR_OK);
+    KT_ASSERT_EQ(vspace_map(vs(VS), vmo(VMO_A), 0, BASE, PAGE_SIZE, VM_READ | VM_WRITE,
+                            WF_RIGHT_READ | WF_RIGHT_WRITE),
+                 WF_ERR_OK);
+    KT_ASSERT_EQ(vm_fault(vs(VS), BASE + 8, VM_WRITE), VM_FAULT_RESOLVED);
+    paddr_t pa;
+    unsigned access, level;
+    KT_ASSERT(vspace_translate(vs(VS), BASE + 8, &pa, &access, &level));
+    KT_ASSERT_EQ(pa, vga + 8);
+    KT_ASSERT_EQ(level, 0);
+    KT_ASSERT_EQ(access, VM_READ | VM_WRITE | VM_UNCACHED);
+    uint64_t x = 0;
+    KT_ASSERT_EQ(vspace_read(vs(VS), BASE, &x, sizeof(x)), WF_ERR_INVALID_ARGUMENT);
+    KT_ASSERT_EQ(vspace_write(vs(VS), BASE, &x, sizeof(x)), WF_ERR_INVALID_ARGUMENT);
+    /* An ordinary VMO's pages stay cached. */
+    KT_ASSERT_EQ(pool_create_vmo(&S[POOL], PAGE_SIZE, &S[VMO_B]), WF_ERR_OK);
+    KT_ASSERT_EQ(vspace_map(vs(VS), vmo(VMO_B), 0, BASE + MIB(2), PAGE_SIZE, VM_READ | VM_WRITE,
+                            WF_RIGHT_READ | WF_RIGHT_WRITE),
+                 WF_ERR_OK);
+    KT_ASSERT_EQ(vm_fault(vs(VS), BASE + MIB(2), VM_WRITE), VM_FAULT_RESOLVED);
+    KT_ASSERT(vspace_translate(vs(VS), BASE + MIB(2), &pa, &access, &level));
+    KT_ASSERT_EQ(access, VM_READ | VM_WRITE);
+    /* Refusals: RAM untyped, device untyped over RAM (the kernel image), less
+     * than a page; nothing is made. */
+    uint64_t usage = pool(POOL)->usage;
+    KT_ASSERT_EQ(vmo_create_device(&S[POOL], cap_untyped_new(vga, PAGE_SHIFT, false, 0), &S[BAD]),
+                 WF_ERR_ILLEGAL_OPERATION);
+    paddr_t ram = ALIGN_DOWN(virt_to_phys(S), PAGE_SIZE);
+    KT_ASSERT_EQ(vmo_create_device(&S[POOL], cap_untyped_new(ram, PAGE_SHIFT, true, 0), &S[BAD]),
+                 WF_ERR_INVALID_ARGUMENT);
+    KT_ASSERT_EQ(vmo_create_device(&S[POOL], cap_untyped_new(vga, 11, true, 0), &S[BAD]),
+                 WF_ERR_RANGE_ERROR);
+    KT_ASSERT(slot_is_empty(&S[BAD]));
+    KT_ASSERT_EQ(pool(POOL)->usage, usage);
+    cdt_remove(&S[DEV]);
+}

@@ -27,7 +27,7 @@ enum wf_error cnode_apply_guard(struct cap c, uint64_t data, struct cap *out)
     unsigned radix = cap_cnode_radix(c);
     if (size + radix > 64 || (size < 64 && value >> size != 0))
         return WF_ERR_INVALID_ARGUMENT;
-    *out = cap_cnode_new(cap_cnode_slots(c), radix, value, size);
+    *out = cap_set_pooled(cap_cnode_new(cap_cnode_slots(c), radix, value, size), cap_pooled(c));
     return WF_ERR_OK;
 }
 

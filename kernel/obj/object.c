@@ -4,6 +4,10 @@
  * Sizes are fixed by the ABI (abi/weft.def): each object takes 2^bits bytes and
  * is aligned to them, so Retype's arithmetic is in powers of two only and an
  * object never straddles an alignment boundary of its own size.
+ *
+ * The same objects can come from a pool (Pool_Create; kernel/obj/pool.c): their
+ * caps carry CAP_POOLED and their memory goes back to the pool when the object is
+ * gone, here (object_finalize, object_release) rather than by an untyped reset.
  */
 #include "obj/object.h"
 
@@ -102,6 +106,7 @@ bool object_holds_slots(struct cap c)
 
 void object_finalize(struct cap c, struct reaper *r)
 {
+    pool_kobj_drain(r);
     switch (cap_type(c)) {
     case CAP_TCB:
         tcb_finalize(cap_object(c), r);
@@ -127,4 +132,15 @@ void object_finalize(struct cap c, struct reaper *r)
     default: /* Untyped: its memory returns by reset; CNode: the zombie empties it. */
         break;
     }
+    /* A pool-made object without slots is gone now; a CNode or TCB returns its
+     * memory when its zombie is done (object_release). */
+    if (cap_pooled(c) && !object_holds_slots(c))
+        pool_kobj_free(cap_object(c), false, r);
+}
+
+void object_release(struct cap z, void *obj, struct reaper *r)
+{
+    assert(cap_type(z) == CAP_ZOMBIE);
+    if (cap_pooled(z))
+        pool_kobj_free(obj, cap_zombie_kind(z) == ZOMBIE_TCB, r);
 }

@@ -24,6 +24,18 @@
  * does not fit next to a header and takes a cluster of its own, as do objects
  * bigger than a cluster (whole extents).
  *
+ * Kernel objects (Endpoint, Notification, Reply, CNode, TCB) made by Pool_Create
+ * take a slab chunk (or extent) with a 32-byte header in front of the object: the
+ * pool it is charged to, and a link for deferred freeing. Their caps (and the
+ * zombie of a CNode or TCB) carry CAP_POOLED, which is how deletion knows the
+ * memory goes back to a pool (Retype's objects return with their untyped). The
+ * memory is freed when the object is gone: at object_finalize for objects without
+ * slots, when the zombie has emptied a CNode or TCB (object_release). A TCB whose
+ * own invocation destroys it is still used by that invocation's exit (its reaper,
+ * its registers): it is freed later, at the next pool operation of another thread
+ * (pool_kobj_drain), or dropped with its root pool's memory. The header costs a
+ * size class: an endpoint takes 64 bytes, a TCB 4 KiB, a CNode twice its slots.
+ *
  * Lifetime. The caps of objects made from a pool are inserted as children of the
  * pool cap used (which must be the pool's original: copies of a pool cap can
  * report, not create), and pool_contains makes every object of the pool and its
@@ -36,7 +48,10 @@
 
 #include "arch.h"
 #include "cap/cdt.h"
+#include "cap/delete.h"
 #include "cap/invoke.h"
+#include "obj/object.h"
+#include "obj/tcb.h"
 #include "obj/vmo.h"
 #include "obj/vspace.h"
 
@@ -51,6 +66,23 @@ struct slab_hdr {
 static_assert(sizeof(struct slab_hdr) <= 32, "a slab header fits the smallest chunk");
 
 struct vm_stats vm_stats;
+
+/* The header in front of a pool-made kernel object. */
+#define KOBJ_HDR 32
+struct kobj_hdr {
+    struct pool *pool;
+    struct kobj_hdr *next; /* the deferred list */
+    uint64_t bytes;        /* header plus object: what pool_zfree takes back */
+};
+static_assert(sizeof(struct kobj_hdr) <= KOBJ_HDR, "the header fits in front of the object");
+
+/* TCBs destroyed by their own invocation, freed later (pool_kobj_drain). */
+static struct kobj_hdr *deferred;
+
+static struct kobj_hdr *kobj_hdr(const void *obj)
+{
+    return (struct kobj_hdr *)((uintptr_t)obj - KOBJ_HDR);
+}
 
 /* --- charging -------------------------------------------------------------- */
 
@@ -239,7 +271,7 @@ struct pool *pool_from_cap(struct cap c)
     return cap_type(c) == CAP_POOL ? cap_object(c) : NULL;
 }
 
-bool pool_contains(const struct pool *p, struct cap c)
+bool pool_contains(const struct pool *p, struct cap c, const void *obj)
 {
     const struct pool *q;
     switch (cap_type(c)) {
@@ -251,6 +283,16 @@ bool pool_contains(const struct pool *p, struct cap c)
         break;
     case CAP_VSPACE:
         q = ((struct vspace *)cap_object(c))->pool;
+        break;
+    case CAP_CNODE:
+    case CAP_TCB:
+    case CAP_ENDPOINT:
+    case CAP_NOTIFICATION:
+    case CAP_REPLY:
+    case CAP_ZOMBIE:
+        if (!cap_pooled(c) || !obj)
+            return false;
+        q = kobj_hdr(obj)->pool;
         break;
     default:
         return false;
@@ -303,7 +345,56 @@ void pool_finalize(struct pool *p)
     p->dead = true;
     if (p->objects == 0 && p->parent)
         pool_free_child(p);
-    /* A root pool's memory returns with its untyped (or boot memory, explicitly). */
+    if (p->parent)
+        return;
+    /* A root pool's memory returns with its untyped (or boot memory, explicitly):
+     * deferred TCBs in it go with it. */
+    for (struct kobj_hdr **h = &deferred; *h;) {
+        if ((*h)->pool->pm == p->pm)
+            *h = (*h)->next;
+        else
+            h = &(*h)->next;
+    }
+}
+
+/* --- kernel objects ------------------------------------------------------------------ */
+
+/* Bytes of the object (without header) of a kernel object type. */
+static uint64_t kobj_bytes(uint64_t type, unsigned radix)
+{
+    return 1ull << object_size_bits(type, radix);
+}
+
+static void kobj_free(struct kobj_hdr *h)
+{
+    struct pool *p = h->pool;
+    pool_zfree(p, h, h->bytes);
+    pool_object_gone(p);
+}
+
+void pool_kobj_drain(const struct reaper *r)
+{
+    for (struct kobj_hdr **h = &deferred; *h;) {
+        struct kobj_hdr *d = *h;
+        struct reaper *own = &((struct tcb *)((uintptr_t)d + KOBJ_HDR))->reaper;
+        if (own == r || !reaper_is_empty(own)) { /* in use, or anchoring unfinished work */
+            h = &d->next;
+            continue;
+        }
+        *h = d->next;
+        kobj_free(d);
+    }
+}
+
+void pool_kobj_free(void *obj, bool tcb, const struct reaper *r)
+{
+    struct kobj_hdr *h = kobj_hdr(obj);
+    if (tcb && r == &((struct tcb *)obj)->reaper) {
+        h->next = deferred;
+        deferred = h;
+        return;
+    }
+    kobj_free(h);
 }
 
 /* --- creation ------------------------------------------------------------------- */
@@ -319,9 +410,32 @@ static enum wf_error check_create(uint64_t type, uint64_t size)
         return size == 0 ? WF_ERR_OK : WF_ERR_RANGE_ERROR;
     case WF_OBJ_POOL:
         return WF_ERR_OK;
+    case WF_OBJ_CNODE:
+        return size < WF_CNODE_RADIX_MIN || size > WF_CNODE_RADIX_MAX ? WF_ERR_RANGE_ERROR
+                                                                      : WF_ERR_OK;
+    case WF_OBJ_TCB:
+    case WF_OBJ_ENDPOINT:
+    case WF_OBJ_NOTIFICATION:
+    case WF_OBJ_REPLY:
+        return size == 0 ? WF_ERR_OK : WF_ERR_RANGE_ERROR;
     default:
         return WF_ERR_INVALID_ARGUMENT;
     }
+}
+
+/* Makes a kernel object (Retype's types but Untyped and Pool) behind a header in
+ * p's slab: its cap, marked CAP_POOLED, or a null cap when p is exhausted. */
+static struct cap make_kobj(struct pool *p, uint64_t type, unsigned radix)
+{
+    uint64_t bytes = KOBJ_HDR + kobj_bytes(type, radix);
+    struct kobj_hdr *h = pool_zalloc(p, bytes);
+    if (!h)
+        return cap_null();
+    h->pool = p;
+    h->bytes = bytes;
+    pool_object_made(p);
+    struct cap c = object_create(type, radix, virt_to_phys((char *)h + KOBJ_HDR), false);
+    return cap_set_pooled(c, true);
 }
 
 /* Makes the object (everything checked but memory): its cap, or a null cap when
@@ -349,7 +463,7 @@ static struct cap make_object(struct pool *p, uint64_t type, uint64_t size)
         pool_object_made(p);
         return cap_object_new(CAP_VSPACE, vs, 0, 0);
     }
-    default: {
+    case WF_OBJ_POOL: {
         struct pool *c = pool_zalloc(p, sizeof(*c));
         if (!c)
             return cap_null();
@@ -357,6 +471,8 @@ static struct cap make_object(struct pool *p, uint64_t type, uint64_t size)
         pool_object_made(p);
         return cap_object_new(CAP_POOL, c, 0, 0);
     }
+    default:
+        return make_kobj(p, type, (unsigned)size);
     }
 }
 
@@ -400,6 +516,14 @@ enum wf_error pool_create_child(struct slot *pool_slot, uint64_t quota, struct s
     return create(pool_slot, WF_OBJ_POOL, quota, dest);
 }
 
+enum wf_error pool_create_kobj(struct slot *pool_slot, uint64_t type, uint64_t size,
+                               struct slot *dest)
+{
+    if (type == WF_OBJ_VMO || type == WF_OBJ_VSPACE || type == WF_OBJ_POOL)
+        return WF_ERR_INVALID_ARGUMENT;
+    return create(pool_slot, type, size, dest);
+}
+
 /* --- invocations ------------------------------------------------------------------ */
 
 enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
@@ -436,12 +560,16 @@ enum wf_error pool_decode_create(struct invocation *inv)
 {
     uint64_t type = inv->args[ARG_POOL_CREATE_TYPE];
     uint64_t size = inv->args[ARG_POOL_CREATE_SIZE];
+    pool_kobj_drain(inv->reaper);
     if (!may_create(inv->slot))
         return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
     enum wf_error e = check_create(type, size);
     if (e != WF_ERR_OK) {
         if (e == WF_ERR_RANGE_ERROR && type == WF_OBJ_VMO)
             return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
+        if (e == WF_ERR_RANGE_ERROR && type == WF_OBJ_CNODE)
+            return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, WF_CNODE_RADIX_MIN,
+                                  WF_CNODE_RADIX_MAX);
         if (e == WF_ERR_RANGE_ERROR)
             return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, 0, 0);
         return fail(inv, e, ARG_POOL_CREATE_TYPE);
@@ -483,8 +611,30 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
     return WF_ERR_OK;
 }
 
+enum wf_error pool_decode_create_device(struct invocation *inv)
+{
+    if (!may_create(inv->slot))
+        return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
+    struct slot *ut = inv->caps[XCAP_POOL_CREATE_DEVICE_UNTYPED];
+    if (!cap_untyped_is_device(ut->cap))
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    if (cap_untyped_size_bits(ut->cap) < PAGE_SHIFT)
+        return inv_fail(inv, WF_ERR_RANGE_ERROR, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    struct slot *dest;
+    enum wf_error e =
+        pool_dest_slot(inv, XCAP_POOL_CREATE_DEVICE_DEST_ROOT, ARG_POOL_CREATE_DEVICE_DEST_INDEX,
+                       ARG_POOL_CREATE_DEVICE_DEST_DEPTH, &dest);
+    if (e != WF_ERR_OK)
+        return e;
+    e = vmo_create_device(inv->slot, ut->cap, dest);
+    if (e == WF_ERR_INVALID_ARGUMENT)
+        return inv_fail(inv, e, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    return fail(inv, e, 0);
+}
+
 enum wf_error pool_decode_info(struct invocation *inv)
 {
+    pool_kobj_drain(inv->reaper);
     struct pool *p = pool_from_cap(inv->slot->cap);
     inv->reply[RES_POOL_INFO_USAGE_BYTES] = p->usage;
     inv->reply[RES_POOL_INFO_LIMIT_BYTES] = p->limit;

@@ -38,6 +38,7 @@
 #include "arch.h"
 #include "cap/cdt.h"
 #include "cap/invoke.h"
+#include "core/bootmem.h"
 #include "lib/string.h"
 #include "obj/pool.h"
 #include "obj/vspace.h"
@@ -379,6 +380,43 @@ enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size,
     return WF_ERR_OK;
 }
 
+/* The boot memory map (kernel/arch/x86_64/entry.c); weak so that builds without
+ * one (the host tests) see NULL and accept any range. */
+extern struct bootmem boot_memory __attribute__((weak));
+
+/* True when [pa, pa + size) meets no range of the boot map but reserved ones. */
+static bool device_range_ok(paddr_t pa, uint64_t size)
+{
+    const struct bootmem *bm = &boot_memory;
+    if (!bm)
+        return true;
+    for (unsigned i = 0; i < bm->n; i++) {
+        const struct bootmem_region *r = &bm->r[i];
+        if (r->type != BOOTMEM_RESERVED && r->base < pa + size && pa < r->base + r->size)
+            return false;
+    }
+    return true;
+}
+
+enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
+{
+    struct pool *p = pool_from_cap(pool_slot->cap);
+    assert(slot_is_empty(dest));
+    if (!p || !slot_revocable(pool_slot) || p->dead || cap_type(ut) != CAP_UNTYPED ||
+        !cap_untyped_is_device(ut))
+        return WF_ERR_ILLEGAL_OPERATION;
+    paddr_t pa = cap_untyped_paddr(ut);
+    uint64_t size = 1ull << cap_untyped_size_bits(ut);
+    if (size < PAGE_SIZE)
+        return WF_ERR_RANGE_ERROR;
+    if (!device_range_ok(pa, size))
+        return WF_ERR_INVALID_ARGUMENT;
+    enum wf_error e = vmo_create_phys(pool_slot, pa, size, dest);
+    if (e == WF_ERR_OK)
+        vmo_from_cap(dest->cap)->device = true;
+    return e;
+}
+
 /* Makes v's view of the cluster holding byte `size - 1` its own with the bytes
  * from size to the cluster's end zeroed (a shrink to a size inside a cluster).
  * False when memory is exhausted. */
@@ -507,6 +545,8 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
     uint64_t need = to_vmo ? WF_RIGHT_WRITE : WF_RIGHT_READ;
     if ((cap_rights(inv->slot->cap) & need) != need)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);
+    if (v->device) /* the kernel never touches device memory */
+        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, WF_CAP_INVOKED, 0, 0, 0);
     if (off > v->size || len > v->size - off)
         return inv_fail_range(inv, ARG_VMO_READ_LEN, 0, off > v->size ? 0 : v->size - off);
     uint8_t buf[256];

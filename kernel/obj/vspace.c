@@ -389,6 +389,8 @@ enum vm_fault_result vm_fault(struct vspace *vs, vaddr_t va, unsigned access)
     uint64_t hi = MIN(MIN(coff + CLUSTER_SIZE, r->offset + (r->end - r->start)),
                       ALIGN_UP(r->vmo->size, PAGE_SIZE));
     unsigned rights = writable ? r->rights : r->rights & ~VM_WRITE;
+    if (r->vmo->device)
+        rights |= VM_UNCACHED;
     struct pt_ctx c = ctx_of(vs);
     if (!arch_pt_map(&c, r->start + (lo - r->offset), pa + (lo - coff), (hi - lo) / PAGE_SIZE,
                      rights))
@@ -423,6 +425,8 @@ static enum wf_error copy_user(struct vspace *vs, vaddr_t va, void *buf, size_t 
                 (access & need) != need)
                 return WF_ERR_INVALID_ARGUMENT;
         }
+        if (access & VM_UNCACHED) /* device memory: never through the direct map */
+            return WF_ERR_INVALID_ARGUMENT;
         if (to_user)
             memcpy(phys_to_virt(pa), b, n);
         else
@@ -510,6 +514,20 @@ enum wf_error vspace_decode_lookup(struct invocation *inv)
     inv->reply[RES_VSPACE_LOOKUP_LENGTH] = r->end - r->start;
     inv->reply[RES_VSPACE_LOOKUP_OFFSET] = r->offset;
     inv->reply[RES_VSPACE_LOOKUP_RIGHTS] = r->rights;
+    return WF_ERR_OK;
+}
+
+enum wf_error vspace_decode_mapping(struct invocation *inv)
+{
+    struct vspace *vs = vspace_from_cap(inv->slot->cap);
+    vaddr_t va = inv->args[ARG_VSPACE_MAPPING_VADDR];
+    if (va >= USER_TOP)
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, ARG_VSPACE_MAPPING_VADDR);
+    paddr_t pa;
+    unsigned access, level;
+    bool ok = vspace_translate(vs, va, &pa, &access, &level);
+    inv->reply[RES_VSPACE_MAPPING_PAGE_SIZE] = ok ? 1ull << (PAGE_SHIFT + 9 * level) : 0;
+    inv->reply[RES_VSPACE_MAPPING_RIGHTS] = ok ? access & (VM_READ | VM_WRITE | VM_EXEC) : 0;
     return WF_ERR_OK;
 }
 

@@ -17,7 +17,9 @@
 #include "cap/delete.h"
 #include "obj/pool.h"
 #include "obj/vmo.h"
+#include "obj/tcb.h"
 #include "obj/vspace.h"
+#include "cap/preempt.h"
 #include "test_cap_world.h"
 
 #define POOL   10
@@ -56,8 +58,15 @@ Test(vm, pool_retype_create_errors_and_revoke)
     cr_assert_eq(objects, 0);
     cr_assert_eq(free, limit);
     /* bad creations */
-    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, VMO, DEEP),
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_UNTYPED, 12, WORLD_ROOT_CNODE, VMO, DEEP),
                  WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_TCB, 1, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_RANGE_ERROR);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_CNODE, 0, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_RANGE_ERROR);
+    cr_assert_eq(
+        wf_pool_create(POOL, WF_OBJ_CNODE, WF_CNODE_RADIX_MAX + 1, WORLD_ROOT_CNODE, VMO, DEEP),
+        WF_ERR_RANGE_ERROR);
     cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 100, WORLD_ROOT_CNODE, VMO, DEEP),
                  WF_ERR_ALIGNMENT_ERROR);
     cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 0, WORLD_ROOT_CNODE, VMO, DEEP),
@@ -132,6 +141,171 @@ Test(vm, contig_vmo_and_present_query)
     cr_assert(start == 64 << 20 && len == 0);
     cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     cr_assert_eq(usage(POOL), 0);
+    world_fini();
+}
+
+/* Kernel objects from a pool: charged to it, children of its cap, their memory
+ * back in the pool when the last cap goes (or the pool is revoked); CNodes and
+ * TCBs through their zombies, also when they hold caps to themselves. */
+#define KP    40 /* child pool */
+#define KEP   41
+#define KNTFN 42
+#define KRPL  43
+#define KCN   44
+#define KTCB  45
+#define KCOPY 46
+
+static uint64_t objects(unsigned pool)
+{
+    wf_word_t u, l, o = ~0ull, f;
+    cr_assert_eq(wf_pool_info(pool, &u, &l, &o, &f), WF_ERR_OK);
+    return o;
+}
+
+static void make_kobjs(bool self)
+{
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_ENDPOINT, 0, WORLD_ROOT_CNODE, KEP, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_NOTIFICATION, 0, WORLD_ROOT_CNODE, KNTFN, DEEP),
+                 WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_REPLY, 0, WORLD_ROOT_CNODE, KRPL, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_CNODE, 4, WORLD_ROOT_CNODE, KCN, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, KTCB, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 5);
+    /* caps inside the CNode: the TCB, the endpoint, maybe itself (minted with a
+     * guard; then only a revoke can destroy it) */
+    if (self)
+        cr_assert_eq(
+            wf_cnode_mint(KCN, 0, 4, WORLD_ROOT_CNODE, KCN, DEEP, WF_RIGHTS_ALL, WF_GUARD(0, 60)),
+            WF_ERR_OK);
+    cr_assert_eq(wf_cnode_copy(KCN, 1, 4, WORLD_ROOT_CNODE, KTCB, DEEP, WF_RIGHTS_ALL), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_mint(KCN, 2, 4, WORLD_ROOT_CNODE, KEP, DEEP, WF_RIGHTS_ALL, 7),
+                 WF_ERR_OK);
+    if (self)
+        cr_assert(cap_pooled(cap_cnode_slots(slot(KCN)->cap)[0].cap), "Mint keeps CAP_POOLED");
+}
+
+Test(vm, kernel_objects_from_a_pool)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, WORLD_ROOT_CNODE, KP, DEEP), WF_ERR_OK);
+    uint64_t base = usage(POOL);
+    make_kobjs(false);
+    cr_assert_gt(usage(KP), 0);
+    cr_assert_eq(usage(POOL), base + usage(KP));
+    /* a Retype'd endpoint is not in the pool's region and stays untouched */
+    world_retype(WORLD_ROOT_UT, WF_OBJ_ENDPOINT, 0, 50, 1);
+    cr_assert(!cap_pooled(slot(50)->cap));
+    /* the last cap of the endpoint goes: its memory returns; the copy kept it alive */
+    uint64_t u = usage(KP);
+    cr_assert_eq(
+        wf_cnode_copy(WORLD_ROOT_CNODE, KCOPY, DEEP, WORLD_ROOT_CNODE, KNTFN, DEEP, WF_RIGHTS_ALL),
+        WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KNTFN, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 5);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KCOPY, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 4);
+    cr_assert_leq(usage(KP), u);
+    /* deleting the CNode (holding the TCB and a badged endpoint) and then
+     * the TCB destroys both through their zombies */
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KCN, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 3);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KTCB, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 2);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KEP, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, KRPL, DEEP), WF_ERR_OK);
+    cr_assert_eq(objects(KP), 0);
+    cr_assert_eq(usage(KP), 0);
+    cr_assert_eq(usage(POOL), base);
+    /* again, and this time revoke the child pool's cap: everything goes */
+    make_kobjs(true);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, KP, DEEP), WF_ERR_OK);
+    for (unsigned i = KEP; i <= KCOPY; i++)
+        cr_assert(slot_is_empty(slot(i)), "slot %u survived", i);
+    cr_assert_eq(usage(KP), 0);
+    cr_assert_eq(objects(KP), 0);
+    cr_assert_eq(usage(POOL), base);
+    cr_assert(!slot_is_empty(slot(50)), "the Retype'd endpoint survived");
+    /* and the pool itself */
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    cr_assert(slot_is_empty(slot(KP)));
+    world_fini();
+}
+
+/* A thread deleting the last cap to its own pool-made TCB: the memory stays
+ * until another thread's pool invocation (the invoker still uses its TCB). */
+Test(vm, own_tcb_freed_after_the_invocation)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, WORLD_ROOT_CNODE, KP, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, KTCB, DEEP), WF_ERR_OK);
+    struct tcb *t = cap_object(slot(KTCB)->cap);
+    struct pool *kp = pool_from_cap(slot(KP)->cap);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(cap_delete(slot(KTCB), &t->reaper), WF_ERR_OK); /* as t's own invocation */
+    cr_assert(slot_is_empty(slot(KTCB)));
+    cr_assert_eq(kp->objects, 1, "freed under its own invocation");
+    cr_assert_eq(objects(KP), 0); /* another invocation frees it */
+    cr_assert_eq(usage(KP), 0);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+Test(vm, kernel_objects_exhaust_a_pool)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 * CLUSTER_SIZE, WORLD_ROOT_CNODE, KP, DEEP),
+                 WF_ERR_OK);
+    unsigned n = 0;
+    enum wf_error e;
+    while ((e = wf_pool_create(KP, WF_OBJ_TCB, 0, WORLD_ROOT_CNODE, 60 + n, DEEP)) == WF_ERR_OK)
+        n++;
+    cr_assert_eq(e, WF_ERR_NOT_ENOUGH_MEMORY);
+    /* 4 KiB each (the TCB and its header) */
+    cr_assert(n >= 1 && n * PAGE_SIZE <= 4 * CLUSTER_SIZE, "%u TCBs", n);
+    cr_assert_leq(usage(KP), 4 * CLUSTER_SIZE);
+    cr_assert_eq(objects(KP), n);
+    for (unsigned i = 0; i < n; i++)
+        cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, 60 + i, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(KP), 0);
+    cr_assert_eq(wf_pool_create(KP, WF_OBJ_ENDPOINT, 0, WORLD_ROOT_CNODE, 60, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    world_fini();
+}
+
+/* Pool_CreateDevice: a physical VMO over a device untyped, mapped uncached, that
+ * the kernel never copies; the decoder's refusals. */
+Test(vm, device_vmo_invocation)
+{
+    world();
+    cdt_insert_root(slot(50), cap_untyped_new(0xb8000, 15, true, 0));
+    cr_assert_eq(wf_pool_create_device(POOL, WORLD_ROOT_UT, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_ILLEGAL_OPERATION); /* RAM untyped */
+    cr_assert_eq(wf_pool_create_device(POOL, 50, WORLD_ROOT_CNODE, POOL, DEEP),
+                 WF_ERR_DELETE_FIRST);
+    cr_assert_eq(wf_pool_create_device(POOL, WORLD_ROOT_CNODE, WORLD_ROOT_CNODE, VMO, DEEP),
+                 WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(wf_pool_create_device(POOL, 50, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    wf_word_t sz, kind, pa, committed;
+    cr_assert_eq(wf_vmo_describe(VMO, &sz, &kind, &pa, &committed), WF_ERR_OK);
+    cr_assert(sz == 1 << 15 && kind == VMO_PHYS && pa == 0xb8000 && committed == 0);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS, VMO, BASE, 0, 1 << 15, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    cr_assert_eq(vm_fault(vs, BASE + 3 * PAGE_SIZE, VM_READ), VM_FAULT_RESOLVED);
+    paddr_t tpa;
+    unsigned access, level;
+    cr_assert(vspace_translate(vs, BASE + 3 * PAGE_SIZE, &tpa, &access, &level));
+    cr_assert_eq(tpa, 0xb8000 + 3 * PAGE_SIZE);
+    cr_assert(access & VM_UNCACHED);
+    cr_assert_eq(wf_vmo_read(VMO, 0, 8, VS, BASE + 8 * PAGE_SIZE), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(wf_vmo_resize(VMO, 1 << 16), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_vmo_clone(VMO, POOL, WORLD_ROOT_CNODE, CLONE0, DEEP), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    cr_assert(slot_is_empty(slot(VMO)));
+    cr_assert(!slot_is_empty(slot(50)), "the device untyped stays");
     world_fini();
 }
 

@@ -6,8 +6,10 @@
  * working, the fault names exactly that page), a fault at the page next to a
  * one-page mapping, a child pool's quota and exhaustion (an error for
  * invocations, a fault message for a thread), revocation of a pool returning
- * its usage to zero, VSpace_Read/Write into a child, and a fully touched 2 MiB
- * window (promoted by the kernel) surviving partial unmap and protect.
+ * its usage to zero, VSpace_Read/Write into a child, a fully touched 2 MiB
+ * window (promoted by the kernel) surviving partial unmap and protect, and
+ * kernel objects (endpoints, TCBs) made from a child pool: usable, charged to it,
+ * destroyed by revoking it, and refused with NOT_ENOUGH_MEMORY past its quota.
  *
  * Mappings of the root task go at TEST_VA; the arena's revocation after each
  * test destroys the VMOs and so removes them. Faulting accesses run in uchild.
@@ -271,6 +273,94 @@ TEST(vm, revoking_a_pool_returns_its_usage)
     TEST_ASSERT_EQ(parent2, parent0);
 }
 
+static int send_once(uintptr_t ep)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(5, 0, 2), .w = {0x1234, 0x5678}};
+    return (int)wf_sys_send(ep, &m);
+}
+
+TEST(vm, endpoint_from_a_child_pool)
+{
+    TEST_ENV(e);
+    wf_cptr_t q, ep = wf_env_slot(e), badged = wf_env_slot(e);
+    TEST_ASSERT(ep && badged);
+    TEST_ASSERT_ERR(wf_env_create(e, WF_OBJ_POOL, 1 << 20, &q), WF_ERR_OK);
+    wf_word_t parent0, parent1, usage, objects;
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &parent0, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_create(q, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, ep, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_info(q, &usage, 0, &objects, 0), WF_ERR_OK);
+    TEST_ASSERT(usage > 0, "an endpoint costs the pool nothing");
+    TEST_ASSERT_EQ(objects, 1);
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &parent1, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(parent1, parent0 + usage);
+    /* It works like any endpoint: a thread's Send (badged), our NBRecv. */
+    TEST_ASSERT_ERR(
+        wf_cnode_mint(WF_ROOT_CNODE, badged, 64, WF_ROOT_CNODE, ep, 64, WF_RIGHTS_ALL, 77),
+        WF_ERR_OK);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, send_once, badged, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    struct wf_msgregs m = {0};
+    TEST_ASSERT_ERR(wf_sys_nbrecv(ep, 0, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_msginfo_label(m.info), 5);
+    TEST_ASSERT_EQ(m.badge, 77);
+    TEST_ASSERT_EQ(m.w[0], 0x1234);
+    TEST_ASSERT_EQ(m.w[1], 0x5678);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], WF_ERR_OK);
+    /* Revoking the pool destroys the endpoint (both caps) and returns its memory
+     * (the thread's stack came from our own pool and stays). */
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &parent0, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_info(q, &usage, 0, 0, 0), WF_ERR_OK);
+    parent0 -= usage;
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, q, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(ep), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(badged), 0);
+    TEST_ASSERT_ERR(wf_pool_info(q, &usage, 0, &objects, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(usage, 0);
+    TEST_ASSERT_EQ(objects, 0);
+    TEST_ASSERT_ERR(wf_pool_info(e->pool, &parent1, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(parent1, parent0);
+}
+
+TEST(vm, kernel_objects_exhaust_a_child_pool)
+{
+    TEST_ENV(e);
+    const wf_word_t quota = 64 * 1024;
+    wf_cptr_t q;
+    TEST_ASSERT_ERR(wf_env_create(e, WF_OBJ_POOL, quota, &q), WF_ERR_OK);
+    wf_cptr_t first = 0;
+    unsigned n = 0;
+    enum wf_error err;
+    for (;;) {
+        wf_cptr_t s = wf_env_slot(e);
+        TEST_ASSERT(s && n < 64, "%u TCBs in a 64 KiB pool", n);
+        if (!first)
+            first = s;
+        if ((err = wf_pool_create(q, WF_OBJ_TCB, 0, WF_ROOT_CNODE, s, 64)) != WF_ERR_OK)
+            break;
+        n++;
+    }
+    TEST_ASSERT_ERR(err, WF_ERR_NOT_ENOUGH_MEMORY);
+    TEST_ASSERT(n >= 8, "only %u TCBs", n); /* 4 KiB each, one cluster of slab header */
+    wf_word_t usage, objects;
+    TEST_ASSERT_ERR(wf_pool_info(q, &usage, 0, &objects, 0), WF_ERR_OK);
+    TEST_ASSERT(usage <= quota, "usage %llu", (unsigned long long)usage);
+    TEST_ASSERT_EQ(objects, n);
+    /* Deleting them one by one gives everything back. */
+    for (unsigned i = 0; i < n; i++)
+        TEST_ASSERT_ERR(wf_cnode_delete(WF_ROOT_CNODE, first + i, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_info(q, &usage, 0, &objects, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(usage, 0);
+    TEST_ASSERT_EQ(objects, 0);
+    /* An endpoint fits again. */
+    wf_cptr_t ep = wf_env_slot(e);
+    TEST_ASSERT_ERR(wf_pool_create(q, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, ep, 64), WF_ERR_OK);
+}
+
 TEST(vm, vspace_read_write_into_a_child)
 {
     TEST_ENV(e);
@@ -349,4 +439,58 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
                     WF_ERR_OK);
     TEST_ASSERT_EQ(w[hole / 8], hole ^ 0x5555);
     TEST_ASSERT_EQ(w[ro / 8], ro ^ 0x5555);
+}
+
+TEST(vm, superpages_show_through_vspace_mapping)
+{
+    /* VSpace_Mapping reports the entry the MMU uses. A 2 MiB-aligned window of a
+     * VMO mapped whole and written on every page is mapped by one 2 MiB entry;
+     * the next window, mapped with one page left out, keeps 4 KiB entries (and
+     * none at the missing page); unmapping a page demotes the first. Identical
+     * for every CLUSTER_ORDER. */
+    const wf_word_t win = 2 << 20, hole = 300 * PG;
+    wf_cptr_t v = test_vmo(2 * win);
+    TEST_ASSERT(v);
+    const wf_word_t rw = WF_VM_READ | WF_VM_WRITE;
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, win, rw), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA + win, win, hole, rw), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA + win + hole + PG, win + hole + PG,
+                                  win - hole - PG, rw),
+                    WF_ERR_OK);
+    wf_word_t size = 1, rights = 1;
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA, &size, &rights), WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0); /* nothing touched yet */
+    TEST_ASSERT_EQ(rights, 0);
+    for (wf_word_t off = 0; off < 2 * win; off += PG)
+        if (off != win + hole)
+            mem[off] = (uint8_t)(off / PG);
+    for (wf_word_t off = 0; off < win; off += 37 * PG) {
+        TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + off, &size, &rights),
+                        WF_ERR_OK);
+        TEST_ASSERT_EQ(size, win);
+        TEST_ASSERT_EQ(rights, rw);
+    }
+    for (wf_word_t off = win; off < 2 * win; off += 37 * PG) {
+        TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + off, &size, &rights),
+                        WF_ERR_OK);
+        TEST_ASSERT_EQ(size, off == win + hole ? 0 : PG);
+    }
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + win + hole, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + win + hole + PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, PG);
+    /* Unmapping one page of the promoted window demotes it: 4 KiB entries
+     * around the gap, the contents intact. */
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA + 100 * PG, PG), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + 100 * PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, 0);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + 101 * PG, &size, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(size, PG);
+    TEST_ASSERT_EQ(mem[101 * PG], 101);
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, 1ull << 47, &size, &rights),
+                    WF_ERR_INVALID_ARGUMENT);
 }

@@ -149,8 +149,10 @@
 
 /* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
- * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
- * of size bytes that draws from this pool's memory. */
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool with a quota of
+ * size bytes that draws from this pool's memory, or a kernel object (CNode of radix size;
+ * TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the pool when it is
+ * destroyed. */
 #define WF_LABEL_POOL_CREATE 0x40
 #define WF_POOL_CREATE_NWORDS 4
 #define WF_POOL_CREATE_NCAPS 1
@@ -166,6 +168,12 @@
 #define WF_POOL_INFO_NWORDS 0
 #define WF_POOL_INFO_NCAPS 0
 #define WF_POOL_INFO_NRESULTS 4
+/* Pool_CreateDevice: Creates a physical VMO over the whole range of a device Untyped
+ * (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never promoted. */
+#define WF_LABEL_POOL_CREATE_DEVICE 0x43
+#define WF_POOL_CREATE_DEVICE_NWORDS 2
+#define WF_POOL_CREATE_DEVICE_NCAPS 2
+#define WF_POOL_CREATE_DEVICE_NRESULTS 0
 
 /* VMO: A memory object: a sparse array of clusters, filled on demand. Offsets and sizes are in bytes, multiples of WF_PAGE_SIZE. */
 /* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that
@@ -241,8 +249,15 @@
 #define WF_VSPACE_WRITE_NWORDS 3
 #define WF_VSPACE_WRITE_NCAPS 1
 #define WF_VSPACE_WRITE_NRESULTS 0
+/* VSpace_Mapping: Reports the hardware translation of vaddr as the MMU sees it now
+ * (diagnostics and tests; the only place superpages show through): the size of the entry
+ * mapping it, 0 when no entry does yet (a page not touched, or unmapped). */
+#define WF_LABEL_VSPACE_MAPPING 0x56
+#define WF_VSPACE_MAPPING_NWORDS 1
+#define WF_VSPACE_MAPPING_NCAPS 0
+#define WF_VSPACE_MAPPING_NRESULTS 2
 
 /* The largest invocation label. */
-#define WF_LABEL_MAX 0x55
+#define WF_LABEL_MAX 0x56
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -264,8 +264,10 @@ static inline enum wf_error wf_tcb_set_abi(wf_cptr_t tcb, wf_word_t mode)
 }
 
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
- * anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child pool with a quota
- * of size bytes that draws from this pool's memory. Returns an enum wf_error. */
+ * anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool with a quota of
+ * size bytes that draws from this pool's memory, or a kernel object (CNode of radix size;
+ * TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the pool when it is
+ * destroyed. Returns an enum wf_error. */
 static inline enum wf_error wf_pool_create(wf_cptr_t pool, wf_word_t type, wf_word_t size,
                                            wf_cptr_t dest_root, wf_word_t dest_index,
                                            wf_word_t dest_depth)
@@ -307,6 +309,21 @@ static inline enum wf_error wf_pool_info(wf_cptr_t pool, wf_word_t *usage_bytes,
             *free_bytes = reply[3];
     }
     return e;
+}
+
+/* Pool_CreateDevice: Creates a physical VMO over the whole range of a device Untyped
+ * (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never promoted. The VMO
+ * object is charged to the pool and its cap is a child of the pool cap (revoke the pool or
+ * delete the VMO to take the mapping right back; revoking the untyped does not). The kernel
+ * never copies to or from device memory: VMO_Read/Write and VSpace_Read/Write over it fail
+ * with INVALID_ARGUMENT. Returns an enum wf_error. */
+static inline enum wf_error wf_pool_create_device(wf_cptr_t pool, wf_cptr_t untyped,
+                                                  wf_cptr_t dest_root, wf_word_t dest_index,
+                                                  wf_word_t dest_depth)
+{
+    const wf_word_t words[2] = {dest_index, dest_depth};
+    const wf_cptr_t caps[2] = {untyped, dest_root};
+    return (enum wf_error)wf_call(pool, WF_LABEL_POOL_CREATE_DEVICE, words, 2, caps, 2, 0, 0);
 }
 
 /* VMO_Read: Copies len bytes at offset of the VMO to vaddr in a VSpace, as a write by that
@@ -461,6 +478,27 @@ static inline enum wf_error wf_vspace_write(wf_cptr_t vspace, wf_word_t vaddr, w
     const wf_word_t words[3] = {vaddr, len, src_vaddr};
     const wf_cptr_t caps[1] = {src};
     return (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_WRITE, words, 3, caps, 1, 0, 0);
+}
+
+/* VSpace_Mapping: Reports the hardware translation of vaddr as the MMU sees it now
+ * (diagnostics and tests; the only place superpages show through): the size of the entry
+ * mapping it, 0 when no entry does yet (a page not touched, or unmapped). Makes no page
+ * present. On success stores page_size, rights (each may be NULL). Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_vspace_mapping(wf_cptr_t vspace, wf_word_t vaddr,
+                                              wf_word_t *page_size, wf_word_t *rights)
+{
+    const wf_word_t words[1] = {vaddr};
+    wf_word_t reply[2];
+    enum wf_error e = (enum wf_error)wf_call(vspace, WF_LABEL_VSPACE_MAPPING, words, 1, 0, 0,
+                                             reply, 2);
+    if (e == WF_ERR_OK) {
+        if (page_size)
+            *page_size = reply[0];
+        if (rights)
+            *rights = reply[1];
+    }
+    return e;
 }
 
 #endif /* WEFT_ABI_INVOKE_H */

@@ -25,7 +25,8 @@ enum wf_object_type {
     WF_OBJ_REPLY = 6,
     /* A page-clustered memory allocator (docs/memory.md). Retype makes one over 2^size_bits
      * bytes of RAM untyped (at least 2^WF_POOL_MIN_BITS): its first cluster holds the pool,
-     * the rest is its memory. Pool_Create makes VMOs, VSpaces and child pools from it. */
+     * the rest is its memory. Pool_Create makes VMOs, VSpaces, child pools and kernel
+     * objects from it. */
     WF_OBJ_POOL = 16,
     /* A memory object: anonymous (demand-zero), physical (contiguous, pinned) or a
      * copy-on-write clone. Made by Pool_Create or VMO_Clone, never by Retype. */

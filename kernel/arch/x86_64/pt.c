@@ -52,12 +52,15 @@ static uint64_t leaf_bits(unsigned access)
         f |= PTE_W | PTE_D;
     if (!(access & VM_EXEC))
         f |= pt_nx_bit;
+    if (access & VM_UNCACHED) /* PAT entry 3 at reset: UC */
+        f |= PTE_PCD | PTE_PWT;
     return f;
 }
 
 static unsigned leaf_access(pte_t e)
 {
-    return VM_READ | (pte_writable(e) ? VM_WRITE : 0) | (pte_nx(e) ? 0 : VM_EXEC);
+    return VM_READ | (pte_writable(e) ? VM_WRITE : 0) | (pte_nx(e) ? 0 : VM_EXEC) |
+           (e & PTE_PCD ? VM_UNCACHED : 0);
 }
 
 static void flush_page(struct pt_ctx *c, vaddr_t va)

@@ -22,6 +22,11 @@
  *   VSpace        -                                      0
  *   Zombie        [6:5] role, [7] kind, [13:8] radix     see below (kernel-internal)
  *
+ * Bit [19] (CAP_POOLED) of a CNode, TCB, Endpoint, Notification or Reply cap, and
+ * of the zombie that destroys such a CNode or TCB, says the object was made by
+ * Pool_Create rather than Untyped_Retype: its memory returns to its pool when it
+ * is destroyed (kernel/obj/pool.c). Derivation keeps the bit.
+ *
  * Every object is at least 16 bytes and aligned to its size, so addr >> 4 loses
  * nothing. Physical addresses up to 2^48 fit (x86-64 machines today have 2^46 at
  * most; QEMU 2^40).
@@ -276,6 +281,24 @@ static inline void *cap_object(struct cap c)
     default:
         return NULL;
     }
+}
+
+/* --- pool-made kernel objects ----------------------------------------------- */
+
+#define CAP_POOLED (1ull << 19)
+
+/* True when c (a kernel object cap or a zombie) names an object made from a pool. */
+static inline bool cap_pooled(struct cap c)
+{
+    return c.w0 & CAP_POOLED;
+}
+
+/* c marked as naming a pool-made object (CNode, TCB, Endpoint, Notification,
+ * Reply, or a ROOT/ELEMENT zombie). */
+static inline struct cap cap_set_pooled(struct cap c, bool pooled)
+{
+    c.w0 = (c.w0 & ~CAP_POOLED) | (pooled ? CAP_POOLED : 0);
+    return c;
 }
 
 /* --- zombies ----------------------------------------------------------------- */

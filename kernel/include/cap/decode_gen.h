@@ -234,8 +234,10 @@ enum {
 };
 
 /* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
- * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), or a child
- * pool with a quota of size bytes that draws from this pool's memory. */
+ * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool
+ * with a quota of size bytes that draws from this pool's memory, or a kernel object (CNode
+ * of radix size; TCB, Endpoint, Notification, Reply: size 0) whose memory returns to the
+ * pool when it is destroyed. */
 enum wf_error pool_decode_create(struct invocation *inv);
 enum {
     ARG_POOL_CREATE_TYPE = 0,
@@ -263,6 +265,17 @@ enum {
     RES_POOL_INFO_LIMIT_BYTES = 1,
     RES_POOL_INFO_OBJECTS = 2,
     RES_POOL_INFO_FREE_BYTES = 3,
+};
+
+/* Pool_CreateDevice (kernel/obj/pool.c): Creates a physical VMO over the whole range of a
+ * device Untyped (MMIO), mapped uncached (PCD and PWT) wherever it is mapped and never
+ * promoted. */
+enum wf_error pool_decode_create_device(struct invocation *inv);
+enum {
+    ARG_POOL_CREATE_DEVICE_DEST_INDEX = 0,
+    ARG_POOL_CREATE_DEVICE_DEST_DEPTH = 1,
+    XCAP_POOL_CREATE_DEVICE_UNTYPED = 0,
+    XCAP_POOL_CREATE_DEVICE_DEST_ROOT = 1,
 };
 
 /* VMO_Read (kernel/obj/vmo.c): Copies len bytes at offset of the VMO to vaddr in a VSpace,
@@ -379,6 +392,16 @@ enum {
     ARG_VSPACE_WRITE_LEN = 1,
     ARG_VSPACE_WRITE_SRC_VADDR = 2,
     XCAP_VSPACE_WRITE_SRC = 0,
+};
+
+/* VSpace_Mapping (kernel/obj/vspace.c): Reports the hardware translation of vaddr as the
+ * MMU sees it now (diagnostics and tests; the only place superpages show through): the size
+ * of the entry mapping it, 0 when no entry does yet (a page not touched, or unmapped). */
+enum wf_error vspace_decode_mapping(struct invocation *inv);
+enum {
+    ARG_VSPACE_MAPPING_VADDR = 0,
+    RES_VSPACE_MAPPING_PAGE_SIZE = 0,
+    RES_VSPACE_MAPPING_RIGHTS = 1,
 };
 
 #endif /* WEFT_CAP_DECODE_GEN_H */

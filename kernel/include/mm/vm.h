@@ -21,6 +21,11 @@ struct vspace;
 #define VM_WRITE 2u
 #define VM_EXEC  4u
 
+/* Not an access but a page-table attribute, passed with the rights to arch_pt_map
+ * and reported by arch_pt_lookup: device memory, mapped uncached (x86-64: PCD and
+ * PWT). Set for the pages of a device VMO (Pool_CreateDevice). */
+#define VM_UNCACHED 8u
+
 enum vm_fault_result {
     VM_FAULT_RESOLVED = 0, /* mapped now: the thread retries the instruction */
     VM_FAULT_UNMAPPED,     /* no region covers the address */

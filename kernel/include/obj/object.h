@@ -3,8 +3,10 @@
  *
  * One object type, one file (kernel/obj/<type>.c); this interface is what the
  * capability core needs of all of them, dispatched on the type (seL4's
- * objecttype.c). Object memory always comes from an Untyped: a Retype hands each
- * new object zeroed, size-aligned memory inside the untyped's range.
+ * objecttype.c). Object memory comes from an Untyped (a Retype hands each new
+ * object zeroed, size-aligned memory inside the untyped's range, which returns
+ * when the untyped is reset) or from a Pool (Pool_Create: the cap carries
+ * CAP_POOLED and the memory returns to the pool when the object is destroyed).
  */
 #ifndef WEFT_OBJ_OBJECT_H
 #define WEFT_OBJ_OBJECT_H
@@ -35,8 +37,14 @@ bool object_holds_slots(struct cap c);
 
 /* Called once when the last cap c to an object is deleted: releases what the
  * object holds besides caps (queued threads, bindings) and, for a TCB, hands its
- * pending deletions to r. For a CNode or TCB it runs before the zombie empties
- * the object's slots. O(1). */
+ * pending deletions to r; a pool-made object without slots returns its memory to
+ * its pool. For a CNode or TCB it runs before the zombie empties the object's
+ * slots. O(1) except for VM objects (decision 045). */
 void object_finalize(struct cap c, struct reaper *r);
+
+/* Called when the zombie z (ROOT or ELEMENT) of the CNode or TCB at obj has
+ * emptied it and left the derivation tree: a pool-made object's memory returns to
+ * its pool (deferred for the TCB whose own reaper r does the deleting). */
+void object_release(struct cap z, void *obj, struct reaper *r);
 
 #endif

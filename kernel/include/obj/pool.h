@@ -68,8 +68,9 @@ struct cap pool_create_in(paddr_t pa, unsigned size_bits);
 struct pool *pool_from_cap(struct cap c);
 
 /* True when the object of cap c was made from pool p or from one of its
- * descendant pools (the derivation tree's region of a Pool cap). */
-bool pool_contains(const struct pool *p, struct cap c);
+ * descendant pools (the derivation tree's region of a Pool cap). obj is the
+ * object's kernel address (needed for zombies, whose cap may not hold it). */
+bool pool_contains(const struct pool *p, struct cap c, const void *obj);
 
 /* Charges bytes to p and its ancestors if every quota allows: true, or false with
  * nothing charged. pool_uncharge gives them back. */
@@ -113,6 +114,16 @@ void pool_object_gone(struct pool *p);
 /* The last cap to the pool in c is being deleted (object_finalize). */
 void pool_finalize(struct pool *p);
 
+/* Returns the memory of the pool-made kernel object at obj (CAP_POOLED) to its
+ * pool: now, or, for the TCB (tcb true) whose own reaper r is doing the deletion,
+ * once that invocation is over (pool_kobj_drain). */
+struct reaper;
+void pool_kobj_free(void *obj, bool tcb, const struct reaper *r);
+
+/* Frees the TCBs deferred by pool_kobj_free, except the one whose reaper is r
+ * (the invoker's, which may be one of them). Called at every pool invocation. */
+void pool_kobj_drain(const struct reaper *r);
+
 /* Where a new object's cap goes: the destination slot named by (index, depth)
  * arguments from a CNode cap argument. Returns WF_ERR_OK with *dest empty, or the
  * lookup / DELETE_FIRST error recorded in inv. For Pool_Create, VMO_Clone. */
@@ -129,6 +140,12 @@ enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned
 enum wf_error pool_create_vmo(struct slot *pool_slot, uint64_t size, struct slot *dest);
 enum wf_error pool_create_vspace(struct slot *pool_slot, struct slot *dest);
 enum wf_error pool_create_child(struct slot *pool_slot, uint64_t quota, struct slot *dest);
+
+/* A kernel object of type (CNode, TCB, Endpoint, Notification or Reply; size: the
+ * CNode's radix, else 0) from the pool, as Pool_Create: INVALID_ARGUMENT for other
+ * types. */
+enum wf_error pool_create_kobj(struct slot *pool_slot, uint64_t type, uint64_t size,
+                               struct slot *dest);
 
 /* Makes the root pool (a struct pool_root in one cluster of boot_pmm) over bytes
  * (rounded up to clusters) of memory taken from boot_pmm, largest extents first,

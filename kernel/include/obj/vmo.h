@@ -11,7 +11,8 @@
  * mapped by one superpage entry.
  *
  * A physical VMO is a contiguous physical range (pinned memory from a pool for
- * DMA, or a boot module); it has no tree.
+ * DMA, a boot module, or device memory (MMIO) from a device untyped, mapped
+ * uncached and never read or written by the kernel itself); it has no tree.
  *
  * A copy-on-write clone: cloning V creates a hidden VMO H that takes V's tree; V
  * and the clone C become H's children with empty trees. A lookup walks up the
@@ -59,6 +60,7 @@ struct vmo {
     uint8_t kind;           /* enum vmo_kind */
     uint8_t levels;         /* interior levels above the windows (0: root is a window) */
     bool owns_phys;         /* VMO_PHYS: the range came from the pool */
+    bool device;            /* VMO_PHYS: device memory (uncached; no kernel copies) */
     uint64_t size;          /* bytes */
     paddr_t phys;           /* VMO_PHYS: base of the range */
     void *root;             /* the radix tree (NULL: nothing present) */
@@ -109,6 +111,15 @@ enum wf_error vmo_read(struct vmo *v, uint64_t offset, void *dst, size_t len);
  * the empty slot dest. In-kernel API for the root-task builder (the initramfs).
  * Returns WF_ERR_OK or WF_ERR_NOT_ENOUGH_MEMORY / WF_ERR_ALIGNMENT_ERROR. */
 enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest);
+
+/* Makes a physical VMO over the whole range of the device Untyped cap ut from the
+ * pool in pool_slot (Pool_CreateDevice), its cap in the empty slot dest as the
+ * pool cap's child. Returns WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (ut is not device
+ * memory, or the pool cap may not create), WF_ERR_RANGE_ERROR (smaller than a
+ * page), WF_ERR_INVALID_ARGUMENT (the range overlaps memory the boot map lists as
+ * anything but reserved: RAM, the kernel, modules, firmware storage) or
+ * WF_ERR_NOT_ENOUGH_MEMORY. */
+enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest);
 
 /* Makes a copy-on-write clone of the anonymous VMO v from the pool whose original
  * cap is in pool_slot (the clone's cap, with READ and WRITE, goes to the empty
