@@ -45,6 +45,7 @@ help:
 	@echo "  check          all tests (format, host unit tests, in-guest suites, all configs)"
 	@echo "  check-host     host unit tests only (Criterion, ASan+UBSan)"
 	@echo "  check-guest    in-guest suites for this ARCH and CLUSTER_ORDER only"
+	@echo "  check-user     the in-guest user suite (user/test, TAP) for this CLUSTER_ORDER; UTEST=prefix filters"
 	@echo "  debug          boot halted with a gdb stub on :1234 (see README)"
 	@echo "  kernel         build $(BUILD)/weft.elf"
 	@echo "  iso            build $(BUILD)/weft.iso (GRUB, BIOS and UEFI)"

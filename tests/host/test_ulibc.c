@@ -1,5 +1,5 @@
 /*
- * The user C library's string functions (user/lib/c/string.c, compiled here as
+ * The user C library's string functions (kernel/lib/string.c, shared with the kernel, compiled here as
  * wfc_*) against the host C library's, on random buffers, lengths, overlaps and
  * strings with bytes above 0x7f (comparisons are of unsigned chars).
  */

@@ -1,12 +1,14 @@
-/* Freestanding string and memory functions (kernel/lib/string.c). */
+/* Freestanding string and memory functions (kernel/lib/string.c), shared by the
+ * kernel and the user C library. */
 #ifndef WEFT_LIB_STRING_H
 #define WEFT_LIB_STRING_H
 
-#include "types.h"
+#include <stddef.h>
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
+void *memchr(const void *s, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);

@@ -1,5 +1,5 @@
 /*
- * The user C library's string and memory functions (user/lib/c/string.c).
+ * The user C library's string and memory functions (kernel/lib/string.c, shared with the kernel).
  * Same contracts as ISO C; nothing here allocates or fails.
  */
 #ifndef WF_LIBC_STRING_H
