@@ -101,13 +101,8 @@ static void load_image(struct vspace *vs, const struct initramfs *ird)
         vaddr_t hi = ALIGN_UP(sg->vaddr + sg->memsz, PAGE_SIZE);
         unsigned rights = VM_READ | (sg->perm & ELF_PERM_W ? VM_WRITE : 0) |
                           (sg->perm & ELF_PERM_X ? VM_EXEC : 0);
-        check(pool_create_vmo(slot(WF_ROOT_POOL), hi - lo, slot(WF_ROOT_IMAGE_FIRST + i)),
-              "image VMO");
-        struct vmo *v = vmo_from_cap(slot(WF_ROOT_IMAGE_FIRST + i)->cap);
+        struct vmo *v = map_new_vmo(vs, WF_ROOT_IMAGE_FIRST + i, hi - lo, lo, rights, "image");
         check(vmo_write(v, sg->vaddr - lo, file + sg->offset, sg->filesz), "image copy");
-        check(vspace_map(vs, v, 0, lo, hi - lo, rights,
-                         cap_rights(slot(WF_ROOT_IMAGE_FIRST + i)->cap)),
-              "image map");
     }
 }
 

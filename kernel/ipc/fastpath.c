@@ -34,6 +34,7 @@
  * object's state: each commit step below names the slow-path function whose
  * effect it repeats.
  */
+#include "cap/cspace.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "mm/vm.h"
@@ -54,7 +55,7 @@ static const struct slot fast_none;
  * 64): then a CPtr is the guard followed by the index, and one XOR with the
  * guard shifted into place checks the one and yields the other. The fast path is
  * compiled twice: for that case (the root decoded once, into struct fast_cspace)
- * and, called when the root is anything else, with the general loop.
+ * and, called when the root is anything else, with cspace_lookup_cap.
  */
 struct fast_cspace {
     struct cap root;
@@ -77,32 +78,13 @@ FAST bool fast_one_level(struct tcb *t, struct fast_cspace *cs)
     return true;
 }
 
-/* Any CSpace: one level per iteration; each takes guard_size + radix <= 64 bits
- * with radix >= 1, so no shift reaches 64. */
-FAST const struct slot *fast_resolve(struct cap node, wf_cptr_t cptr)
-{
-    unsigned left = 64;
-    for (;;) {
-        if (cap_type(node) != CAP_CNODE)
-            return &fast_none;
-        unsigned g = cap_cnode_guard_size(node), r = cap_cnode_radix(node);
-        if (g + r > left)
-            return &fast_none;
-        unsigned shift = left - g - r;
-        if (g && ((cptr >> (shift + r)) & ((1ull << g) - 1)) != cap_cnode_guard(node))
-            return &fast_none;
-        const struct slot *s = cap_cnode_slots(node) + ((cptr >> shift) & ((1ull << r) - 1));
-        left = shift;
-        if (left == 0 || cap_type(s->cap) != CAP_CNODE)
-            return s;
-        node = s->cap;
-    }
-}
-
 FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cptr_t cptr)
 {
-    if (!one_level)
-        return fast_resolve(cs->root, cptr)->cap;
+    if (!one_level) {
+        /* Off the common path (its own noinline copy): the general resolver. */
+        struct lookup_ret lr = cspace_lookup_cap(cs->root, cptr);
+        return lr.slot ? lr.slot->cap : fast_none.cap;
+    }
     uint64_t index = cptr ^ cs->guard;
     if (index >> cs->radix)
         return fast_none.cap;

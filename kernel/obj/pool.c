@@ -538,7 +538,8 @@ enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned
     return WF_ERR_OK;
 }
 
-static enum wf_error fail(struct invocation *inv, enum wf_error e, unsigned arg)
+enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, unsigned arg,
+                            const struct pool *p)
 {
     switch (e) {
     case WF_ERR_OK:
@@ -547,13 +548,16 @@ static enum wf_error fail(struct invocation *inv, enum wf_error e, unsigned arg)
         return inv_fail(inv, e, 1, arg, 0, 0, 0);
     case WF_ERR_RANGE_ERROR:
         return inv_fail(inv, e, 3, arg, 0, 0, 0);
-    case WF_ERR_NOT_ENOUGH_MEMORY: {
-        struct pool *p = pool_from_cap(inv->slot->cap);
+    case WF_ERR_NOT_ENOUGH_MEMORY:
         return inv_fail(inv, e, 1, p ? pool_available(p) : 0, 0, 0, 0);
-    }
     default:
         return inv_fail(inv, e, 0, 0, 0, 0, 0);
     }
+}
+
+static enum wf_error fail(struct invocation *inv, enum wf_error e, unsigned arg)
+{
+    return pool_inv_fail(inv, e, arg, pool_from_cap(inv->slot->cap));
 }
 
 enum wf_error pool_decode_create(struct invocation *inv)

@@ -521,13 +521,9 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
 
 /* --- invocations ---------------------------------------------------------------------- */
 
-static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e)
+static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, unsigned arg)
 {
-    if (e == WF_ERR_NOT_ENOUGH_MEMORY) {
-        struct vmo *v = vmo_from_cap(inv->slot->cap);
-        return inv_fail(inv, e, 1, pool_available(v->pool), 0, 0, 0);
-    }
-    return e == WF_ERR_OK ? e : inv_fail(inv, e, 0, 0, 0, 0, 0);
+    return pool_inv_fail(inv, e, arg, vmo_from_cap(inv->slot->cap)->pool);
 }
 
 /* VMO_Read / VMO_Write: between the VMO and a VSpace, through a small buffer. */
@@ -564,7 +560,7 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
         if (e == WF_ERR_INVALID_ARGUMENT)
             return inv_fail(inv, e, 1, ARG_VMO_READ_VADDR, 0, 0, 0);
         if (e != WF_ERR_OK)
-            return vmo_fail(inv, e);
+            return vmo_fail(inv, e, ARG_VMO_READ_OFFSET);
         off += n;
         va += n;
         len -= n;
@@ -592,7 +588,7 @@ enum wf_error vmo_decode_resize(struct invocation *inv)
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
     if (size == 0 || size > (1ull << WF_VMO_MAX_BITS))
         return inv_fail_range(inv, ARG_VMO_RESIZE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
-    return vmo_fail(inv, vmo_resize(v, size));
+    return vmo_fail(inv, vmo_resize(v, size), ARG_VMO_RESIZE_SIZE);
 }
 
 enum wf_error vmo_decode_clone(struct invocation *inv)
@@ -608,7 +604,7 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
                                      ARG_VMO_CLONE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    return vmo_fail(inv, vmo_clone(v, ps, dest));
+    return vmo_fail(inv, vmo_clone(v, ps, dest), 0);
 }
 
 enum wf_error vmo_decode_describe(struct invocation *inv)

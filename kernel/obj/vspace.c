@@ -450,24 +450,13 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
 
 /* --- invocations --------------------------------------------------------------------- */
 
+/* pool_inv_fail, plus INVALID_CAPABILITY: the VMO cap (cap argument 0) lacks a
+ * right the mapping needs. */
 static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, unsigned arg)
 {
-    switch (e) {
-    case WF_ERR_OK:
-        return e;
-    case WF_ERR_INVALID_ARGUMENT:
-        return inv_fail(inv, e, 1, arg, 0, 0, 0);
-    case WF_ERR_INVALID_CAPABILITY:
+    if (e == WF_ERR_INVALID_CAPABILITY)
         return inv_fail(inv, e, 1, 0, 0, 0, 0);
-    case WF_ERR_RANGE_ERROR:
-        return inv_fail(inv, e, 3, arg, 0, 0, 0);
-    case WF_ERR_NOT_ENOUGH_MEMORY: {
-        struct vspace *vs = vspace_from_cap(inv->slot->cap);
-        return inv_fail(inv, e, 1, pool_available(vs->pool), 0, 0, 0);
-    }
-    default:
-        return inv_fail(inv, e, 0, 0, 0, 0, 0);
-    }
+    return pool_inv_fail(inv, e, arg, vspace_from_cap(inv->slot->cap)->pool);
 }
 
 enum wf_error vspace_decode_map(struct invocation *inv)

@@ -124,6 +124,14 @@ void pool_kobj_free(void *obj, bool tcb, const struct reaper *r);
  * (the invoker's, which may be one of them). Called at every pool invocation. */
 void pool_kobj_drain(const struct reaper *r);
 
+/* Records the details of a VM invocation's error e (docs/api.md) and returns e:
+ * argument arg for INVALID_ARGUMENT and RANGE_ERROR, the bytes p still has for
+ * NOT_ENOUGH_MEMORY, none otherwise; WF_ERR_OK passes through. The one error
+ * mapper of the Pool, VMO and VSpace decoders. */
+struct invocation;
+enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, unsigned arg,
+                            const struct pool *p);
+
 /* Where a new object's cap goes: the destination slot named by (index, depth)
  * arguments from a CNode cap argument. Returns WF_ERR_OK with *dest empty, or the
  * lookup / DELETE_FIRST error recorded in inv. For Pool_Create, VMO_Clone. */
