@@ -13,7 +13,7 @@
 #include "weft/types.h"
 
 #define WF_BOOTINFO_MAGIC       0x464e494254464557ull /* "WEFTBINF" */
-#define WF_BOOTINFO_MAX_UNTYPED 128
+#define WF_BOOTINFO_MAX_UNTYPED 200                   /* RAM and device untyped together */
 #define WF_BOOTINFO_CMDLINE     256
 
 /* Well-known slots of the root CNode (CPtr = slot index). */
@@ -23,8 +23,8 @@ enum wf_root_slot {
     WF_ROOT_TCB = 2,          /* the root task's thread */
     WF_ROOT_VSPACE = 3,       /* its address space */
     WF_ROOT_POOL = 4,         /* the pool its own memory was taken from */
-    WF_ROOT_IRQ_CONTROL = 5,  /* IRQControl (empty until IRQ objects exist) */
-    WF_ROOT_IOPORT = 6,       /* all I/O ports (empty until IOPort objects exist) */
+    WF_ROOT_IRQ_CONTROL = 5,  /* IRQControl: takes interrupt lines (IRQControl_Get) */
+    WF_ROOT_IOPORT = 6,       /* IOPort cap over every port, 0 to 0xffff */
     WF_ROOT_INITRAMFS = 7,    /* VMO holding the initramfs (CPIO, newc), read-only */
     WF_ROOT_IPC_BUFFER = 8,   /* VMO of its IPC buffer page */
     WF_ROOT_STACK = 9,        /* VMO of its stack */
@@ -38,7 +38,8 @@ enum wf_root_slot {
 struct wf_bootinfo_untyped {
     wf_word_t paddr;
     uint8_t size_bits;
-    uint8_t device; /* 1: device memory (only physical VMOs and smaller untyped) */
+    uint8_t device; /* 1: device memory, a range no RAM and no kernel-used MMIO lies in
+                       (only Pool_CreateDevice VMOs and smaller device untyped); 0: RAM */
     uint8_t pad[6];
 };
 
@@ -53,6 +54,9 @@ struct wf_bootinfo {
     wf_word_t ipc_buffer;              /* user address of the root task's IPC buffer */
     wf_word_t cluster_size;            /* the kernel's allocation unit in bytes (informational) */
     wf_word_t page_size;               /* the MMU page size userspace sees (4096) */
+    wf_word_t irq_lines;               /* IRQControl_Get takes lines 0 to irq_lines - 1 */
+    wf_word_t irq_ioapic;              /* 1: lines go through an I/O APIC; 0: the 8259 PICs */
+    wf_word_t untyped_device_count;    /* how many of the untyped entries are device memory */
     char cmdline[WF_BOOTINFO_CMDLINE]; /* the kernel command line, NUL-terminated */
     struct wf_bootinfo_untyped untyped[WF_BOOTINFO_MAX_UNTYPED];
 };

@@ -257,7 +257,63 @@
 #define WF_VSPACE_MAPPING_NCAPS 0
 #define WF_VSPACE_MAPPING_NRESULTS 2
 
+/* IRQControl: The right to take interrupt lines. The kernel keeps one handler state per line (no memory is allocated): a line can be issued once at a time. */
+/* IRQControl_Get: Creates the IRQHandler cap for interrupt line irq and places it in an
+ * empty slot. */
+#define WF_LABEL_IRQCONTROL_GET 0x80
+#define WF_IRQCONTROL_GET_NWORDS 4
+#define WF_IRQCONTROL_GET_NCAPS 1
+#define WF_IRQCONTROL_GET_NRESULTS 0
+
+/* IRQHandler: One interrupt line. When it fires the kernel masks it and signals the handler's notification with that cap's badge; the driver serves the device and calls Ack, which unmasks it. */
+/* IRQHandler_SetNotification: Delivers the line's interrupts to a notification: each
+ * interrupt ORs the notification cap's badge into the notification word (a copy of the cap
+ * is kept; deleting the notification stops delivery). */
+#define WF_LABEL_IRQHANDLER_SET_NOTIFICATION 0x88
+#define WF_IRQHANDLER_SET_NOTIFICATION_NWORDS 0
+#define WF_IRQHANDLER_SET_NOTIFICATION_NCAPS 1
+#define WF_IRQHANDLER_SET_NOTIFICATION_NRESULTS 0
+/* IRQHandler_ClearNotification: Stops delivery (the line stays masked until the next
+ * SetNotification and Ack). */
+#define WF_LABEL_IRQHANDLER_CLEAR_NOTIFICATION 0x89
+#define WF_IRQHANDLER_CLEAR_NOTIFICATION_NWORDS 0
+#define WF_IRQHANDLER_CLEAR_NOTIFICATION_NCAPS 0
+#define WF_IRQHANDLER_CLEAR_NOTIFICATION_NRESULTS 0
+/* IRQHandler_Ack: Unmasks the line: the driver has served the device. */
+#define WF_LABEL_IRQHANDLER_ACK 0x8a
+#define WF_IRQHANDLER_ACK_NWORDS 0
+#define WF_IRQHANDLER_ACK_NCAPS 0
+#define WF_IRQHANDLER_ACK_NRESULTS 0
+/* IRQHandler_Describe: Reports the line and how it is programmed. */
+#define WF_LABEL_IRQHANDLER_DESCRIBE 0x8b
+#define WF_IRQHANDLER_DESCRIBE_NWORDS 0
+#define WF_IRQHANDLER_DESCRIBE_NCAPS 0
+#define WF_IRQHANDLER_DESCRIBE_NRESULTS 3
+
+/* IOPort: A range of x86 I/O ports. Ports the kernel drives itself (its serial console, the 8259 PICs, the PIT, the debug-exit port) are refused by In and Out with ILLEGAL_OPERATION even when the range covers them. */
+/* IOPort_In: Reads an I/O port. */
+#define WF_LABEL_IOPORT_IN 0x90
+#define WF_IOPORT_IN_NWORDS 2
+#define WF_IOPORT_IN_NCAPS 0
+#define WF_IOPORT_IN_NRESULTS 1
+/* IOPort_Out: Writes an I/O port. */
+#define WF_LABEL_IOPORT_OUT 0x91
+#define WF_IOPORT_OUT_NWORDS 3
+#define WF_IOPORT_OUT_NCAPS 0
+#define WF_IOPORT_OUT_NRESULTS 0
+/* IOPort_Issue: Creates an IOPort cap for [first, last], inside the invoked cap's range, as
+ * its child in the derivation tree (revoking the wider cap deletes it). */
+#define WF_LABEL_IOPORT_ISSUE 0x92
+#define WF_IOPORT_ISSUE_NWORDS 4
+#define WF_IOPORT_ISSUE_NCAPS 1
+#define WF_IOPORT_ISSUE_NRESULTS 0
+/* IOPort_Describe: Reports the cap's range. */
+#define WF_LABEL_IOPORT_DESCRIBE 0x93
+#define WF_IOPORT_DESCRIBE_NWORDS 0
+#define WF_IOPORT_DESCRIBE_NCAPS 0
+#define WF_IOPORT_DESCRIBE_NRESULTS 2
+
 /* The largest invocation label. */
-#define WF_LABEL_MAX 0x56
+#define WF_LABEL_MAX 0x93
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -501,4 +501,115 @@ static inline enum wf_error wf_vspace_mapping(wf_cptr_t vspace, wf_word_t vaddr,
     return e;
 }
 
+/* IRQControl_Get: Creates the IRQHandler cap for interrupt line irq and places it in an
+ * empty slot. The line stays masked until a notification is set and the handler
+ * acknowledges it. A line already issued (some cap to its handler still exists) fails with
+ * ILLEGAL_OPERATION; deleting the last cap to a handler masks the line and frees it.
+ * Returns an enum wf_error. */
+static inline enum wf_error wf_irqcontrol_get(wf_cptr_t irqcontrol, wf_word_t irq,
+                                              wf_word_t trigger, wf_cptr_t dest_root,
+                                              wf_word_t dest_index, wf_word_t dest_depth)
+{
+    const wf_word_t words[4] = {irq, trigger, dest_index, dest_depth};
+    const wf_cptr_t caps[1] = {dest_root};
+    return (enum wf_error)wf_call(irqcontrol, WF_LABEL_IRQCONTROL_GET, words, 4, caps, 1, 0, 0);
+}
+
+/* IRQHandler_SetNotification: Delivers the line's interrupts to a notification: each
+ * interrupt ORs the notification cap's badge into the notification word (a copy of the cap
+ * is kept; deleting the notification stops delivery). Replaces the previous one. Returns an
+ * enum wf_error. */
+static inline enum wf_error wf_irqhandler_set_notification(wf_cptr_t irqhandler,
+                                                           wf_cptr_t notification)
+{
+    const wf_cptr_t caps[1] = {notification};
+    return (enum wf_error)wf_call(irqhandler, WF_LABEL_IRQHANDLER_SET_NOTIFICATION, 0, 0, caps, 1, 0, 0);
+}
+
+/* IRQHandler_ClearNotification: Stops delivery (the line stays masked until the next
+ * SetNotification and Ack). Returns an enum wf_error. */
+static inline enum wf_error wf_irqhandler_clear_notification(wf_cptr_t irqhandler)
+{
+    return (enum wf_error)wf_call(irqhandler, WF_LABEL_IRQHANDLER_CLEAR_NOTIFICATION, 0, 0, 0, 0, 0, 0);
+}
+
+/* IRQHandler_Ack: Unmasks the line: the driver has served the device. An interrupt pending
+ * while masked is delivered then (level-triggered lines assert again; edge-triggered ones
+ * are latched). Returns an enum wf_error. */
+static inline enum wf_error wf_irqhandler_ack(wf_cptr_t irqhandler)
+{
+    return (enum wf_error)wf_call(irqhandler, WF_LABEL_IRQHANDLER_ACK, 0, 0, 0, 0, 0, 0);
+}
+
+/* IRQHandler_Describe: Reports the line and how it is programmed. On success stores irq,
+ * trigger, count (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_irqhandler_describe(wf_cptr_t irqhandler, wf_word_t *irq,
+                                                   wf_word_t *trigger, wf_word_t *count)
+{
+    wf_word_t reply[3];
+    enum wf_error e = (enum wf_error)wf_call(irqhandler, WF_LABEL_IRQHANDLER_DESCRIBE, 0, 0, 0, 0,
+                                             reply, 3);
+    if (e == WF_ERR_OK) {
+        if (irq)
+            *irq = reply[0];
+        if (trigger)
+            *trigger = reply[1];
+        if (count)
+            *count = reply[2];
+    }
+    return e;
+}
+
+/* IOPort_In: Reads an I/O port. On success stores value (each may be NULL). Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_ioport_in(wf_cptr_t ioport, wf_word_t port, wf_word_t width,
+                                         wf_word_t *value)
+{
+    const wf_word_t words[2] = {port, width};
+    wf_word_t reply[1];
+    enum wf_error e = (enum wf_error)wf_call(ioport, WF_LABEL_IOPORT_IN, words, 2, 0, 0,
+                                             reply, 1);
+    if (e == WF_ERR_OK) {
+        if (value)
+            *value = reply[0];
+    }
+    return e;
+}
+
+/* IOPort_Out: Writes an I/O port. Returns an enum wf_error. */
+static inline enum wf_error wf_ioport_out(wf_cptr_t ioport, wf_word_t port, wf_word_t width,
+                                          wf_word_t value)
+{
+    const wf_word_t words[3] = {port, width, value};
+    return (enum wf_error)wf_call(ioport, WF_LABEL_IOPORT_OUT, words, 3, 0, 0, 0, 0);
+}
+
+/* IOPort_Issue: Creates an IOPort cap for [first, last], inside the invoked cap's range, as
+ * its child in the derivation tree (revoking the wider cap deletes it). Returns an enum
+ * wf_error. */
+static inline enum wf_error wf_ioport_issue(wf_cptr_t ioport, wf_word_t first, wf_word_t last,
+                                            wf_cptr_t dest_root, wf_word_t dest_index,
+                                            wf_word_t dest_depth)
+{
+    const wf_word_t words[4] = {first, last, dest_index, dest_depth};
+    const wf_cptr_t caps[1] = {dest_root};
+    return (enum wf_error)wf_call(ioport, WF_LABEL_IOPORT_ISSUE, words, 4, caps, 1, 0, 0);
+}
+
+/* IOPort_Describe: Reports the cap's range. On success stores first, last (each may be
+ * NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_ioport_describe(wf_cptr_t ioport, wf_word_t *first, wf_word_t *last)
+{
+    wf_word_t reply[2];
+    enum wf_error e = (enum wf_error)wf_call(ioport, WF_LABEL_IOPORT_DESCRIBE, 0, 0, 0, 0,
+                                             reply, 2);
+    if (e == WF_ERR_OK) {
+        if (first)
+            *first = reply[0];
+        if (last)
+            *last = reply[1];
+    }
+    return e;
+}
+
 #endif /* WEFT_ABI_INVOKE_H */

@@ -34,10 +34,19 @@ enum wf_object_type {
     /* An address space: x86-64 4-level page tables and the regions mapped in it. Made by
      * Pool_Create, never by Retype. */
     WF_OBJ_VSPACE = 18,
+    /* The right to take interrupt lines (one cap, given to the root task). Holds no memory;
+     * never made by Retype. */
+    WF_OBJ_IRQ_CONTROL = 19,
+    /* The right to take one interrupt line: deliver it to a notification and acknowledge
+     * it. Made by IRQControl_Get, never by Retype. */
+    WF_OBJ_IRQ_HANDLER = 20,
+    /* A range of x86 I/O ports [first, last]. The root task's cap covers every port;
+     * IOPort_Issue makes narrower ones. Never made by Retype. */
+    WF_OBJ_IOPORT = 21,
 };
 
 /* One more than the largest object type value. */
-#define WF_OBJ_COUNT 19
+#define WF_OBJ_COUNT 22
 
 /* log2 of the size in bytes of the fixed-size object types. */
 #define WF_TCB_BITS 11
@@ -195,6 +204,43 @@ enum wf_lookup_fault {
     WF_LOOKUP_FAULT_DEPTH_MISMATCH = 3,
     /* The slot reached is empty, with bits still to resolve or where a cap is needed. */
     WF_LOOKUP_FAULT_EMPTY_SLOT = 4,
+};
+
+/* How an interrupt line signals (IRQControl_Get's trigger argument). */
+enum wf_irq_trigger {
+    /* The line's own setting: for ISA lines 0-15 what the firmware's MADT says (edge,
+     * active high, unless overridden), for I/O APIC inputs from 16 level-triggered, active
+     * low (PCI INTx). */
+    WF_IRQ_TRIGGER_DEFAULT = 0,
+    /* Edge-triggered, active high. */
+    WF_IRQ_TRIGGER_EDGE_HIGH = 1,
+    /* Level-triggered, active low. */
+    WF_IRQ_TRIGGER_LEVEL_LOW = 2,
+    /* Edge-triggered, active low. */
+    WF_IRQ_TRIGGER_EDGE_LOW = 3,
+    /* Level-triggered, active high. */
+    WF_IRQ_TRIGGER_LEVEL_HIGH = 4,
+};
+
+/* Kernel counters DEBUG_STAT reads (debug builds; for tests and benchmarks). */
+enum wf_stat {
+    /* Call and ReplyRecv system calls completed by the fast path. */
+    WF_STAT_IPC_FAST = 0,
+    /* IPC system calls (Send, NBSend, Recv, NBRecv, Call, ReplyRecv) taken by the general
+     * path. */
+    WF_STAT_IPC_SLOW = 1,
+    /* Page faults resolved by the VM system. */
+    WF_STAT_VM_FAULTS = 2,
+    /* 2 MiB windows promoted to one large mapping. */
+    WF_STAT_VM_PROMOTIONS = 3,
+    /* Large mappings split back into 4 KiB entries. */
+    WF_STAT_VM_DEMOTIONS = 4,
+    /* 2 MiB physical reservations taken. */
+    WF_STAT_VM_RESERVATIONS = 5,
+    /* Interrupts delivered to a notification through an IRQHandler. */
+    WF_STAT_IRQS_DELIVERED = 6,
+    /* Number of counters. */
+    WF_STAT_COUNT = 7,
 };
 
 /* The slots a TCB holds its caps in (deleting the TCB deletes them). */

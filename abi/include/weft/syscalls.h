@@ -46,5 +46,8 @@
 #define WF_SYS_DEBUG_DUMP_CSPACE (WF_SYS_BASE + 0x82)
 /* Stops the machine (ends the QEMU session in test images). Debug builds only. */
 #define WF_SYS_DEBUG_HALT (WF_SYS_BASE + 0x83)
+/* Returns kernel counter number argument 0 (enum wf_stat) in word 0, or INVALID_ARGUMENT
+ * for an unknown number. Counters only grow. Debug builds only. */
+#define WF_SYS_DEBUG_STAT (WF_SYS_BASE + 0x84)
 
 #endif /* WEFT_ABI_SYSCALLS_H */

@@ -404,4 +404,74 @@ enum {
     RES_VSPACE_MAPPING_RIGHTS = 1,
 };
 
+/* IRQControl_Get (kernel/obj/irqcontrol.c): Creates the IRQHandler cap for interrupt line
+ * irq and places it in an empty slot. */
+enum wf_error irqcontrol_decode_get(struct invocation *inv);
+enum {
+    ARG_IRQCONTROL_GET_IRQ = 0,
+    ARG_IRQCONTROL_GET_TRIGGER = 1,
+    ARG_IRQCONTROL_GET_DEST_INDEX = 2,
+    ARG_IRQCONTROL_GET_DEST_DEPTH = 3,
+    XCAP_IRQCONTROL_GET_DEST_ROOT = 0,
+};
+
+/* IRQHandler_SetNotification (kernel/obj/irqhandler.c): Delivers the line's interrupts to a
+ * notification: each interrupt ORs the notification cap's badge into the notification word
+ * (a copy of the cap is kept; deleting the notification stops delivery). */
+enum wf_error irqhandler_decode_set_notification(struct invocation *inv);
+enum {
+    XCAP_IRQHANDLER_SET_NOTIFICATION_NOTIFICATION = 0,
+};
+
+/* IRQHandler_ClearNotification (kernel/obj/irqhandler.c): Stops delivery (the line stays
+ * masked until the next SetNotification and Ack). */
+enum wf_error irqhandler_decode_clear_notification(struct invocation *inv);
+
+/* IRQHandler_Ack (kernel/obj/irqhandler.c): Unmasks the line: the driver has served the
+ * device. */
+enum wf_error irqhandler_decode_ack(struct invocation *inv);
+
+/* IRQHandler_Describe (kernel/obj/irqhandler.c): Reports the line and how it is programmed. */
+enum wf_error irqhandler_decode_describe(struct invocation *inv);
+enum {
+    RES_IRQHANDLER_DESCRIBE_IRQ = 0,
+    RES_IRQHANDLER_DESCRIBE_TRIGGER = 1,
+    RES_IRQHANDLER_DESCRIBE_COUNT = 2,
+};
+
+/* IOPort_In (kernel/obj/ioport.c): Reads an I/O port. */
+enum wf_error ioport_decode_in(struct invocation *inv);
+enum {
+    ARG_IOPORT_IN_PORT = 0,
+    ARG_IOPORT_IN_WIDTH = 1,
+    RES_IOPORT_IN_VALUE = 0,
+};
+
+/* IOPort_Out (kernel/obj/ioport.c): Writes an I/O port. */
+enum wf_error ioport_decode_out(struct invocation *inv);
+enum {
+    ARG_IOPORT_OUT_PORT = 0,
+    ARG_IOPORT_OUT_WIDTH = 1,
+    ARG_IOPORT_OUT_VALUE = 2,
+};
+
+/* IOPort_Issue (kernel/obj/ioport.c): Creates an IOPort cap for [first, last], inside the
+ * invoked cap's range, as its child in the derivation tree (revoking the wider cap deletes
+ * it). */
+enum wf_error ioport_decode_issue(struct invocation *inv);
+enum {
+    ARG_IOPORT_ISSUE_FIRST = 0,
+    ARG_IOPORT_ISSUE_LAST = 1,
+    ARG_IOPORT_ISSUE_DEST_INDEX = 2,
+    ARG_IOPORT_ISSUE_DEST_DEPTH = 3,
+    XCAP_IOPORT_ISSUE_DEST_ROOT = 0,
+};
+
+/* IOPort_Describe (kernel/obj/ioport.c): Reports the cap's range. */
+enum wf_error ioport_decode_describe(struct invocation *inv);
+enum {
+    RES_IOPORT_DESCRIBE_FIRST = 0,
+    RES_IOPORT_DESCRIBE_LAST = 1,
+};
+
 #endif /* WEFT_CAP_DECODE_GEN_H */
