@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "config.h"
 #include "core/boot.h"
+#include "core/platform.h"
 #include "core/roottask.h"
 #include "kprintf.h"
 #include "ktest.h"
@@ -39,6 +40,7 @@ void kernel_main(const char *boot_error)
 
     arch_cpu_init();
     arch_mmu_init(&boot_memory);
+    platform_init();
     mm_boot_init(&boot_memory);
     bootmem_seal(&boot_memory);
 

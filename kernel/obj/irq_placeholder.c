@@ -4,12 +4,13 @@
  * yet, so these decoders are unreachable.
  */
 #include "cap/decode_gen.h"
+#include "obj/irq.h"
 
-#define UNREACHABLE_DECODER(name)                                                                   \
+#define UNREACHABLE_DECODER(name)                                                                  \
     enum wf_error name(struct invocation *inv)                                                     \
-    {                                                                                               \
-        (void)inv;                                                                                  \
-        return WF_ERR_ILLEGAL_OPERATION;                                                            \
+    {                                                                                              \
+        (void)inv;                                                                                 \
+        return WF_ERR_ILLEGAL_OPERATION;                                                           \
     }
 
 UNREACHABLE_DECODER(irqcontrol_decode_get)
@@ -21,3 +22,8 @@ UNREACHABLE_DECODER(ioport_decode_in)
 UNREACHABLE_DECODER(ioport_decode_out)
 UNREACHABLE_DECODER(ioport_decode_issue)
 UNREACHABLE_DECODER(ioport_decode_describe)
+
+uint64_t irq_delivered_count(void)
+{
+    return 0; /* no line can be issued before the IRQ objects land */
+}

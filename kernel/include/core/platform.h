@@ -24,7 +24,7 @@ struct platform_ioapic {
 
 /* MPS INTI flags as the MADT writes them: polarity bits 0-1 (0 bus default,
  * 1 active high, 3 active low), trigger bits 2-3 (0 bus default, 1 edge, 3 level). */
-#define PLATFORM_INTI_POLARITY(f) ((f) & 3u)
+#define PLATFORM_INTI_POLARITY(f) ((f)&3u)
 #define PLATFORM_INTI_TRIGGER(f)  (((f) >> 2) & 3u)
 
 struct platform_isa_route {
@@ -33,9 +33,9 @@ struct platform_isa_route {
 };
 
 struct platform_info {
-    bool acpi;            /* the MADT was found and parsed (else the defaults) */
-    bool pcat_compat;     /* 8259 PICs present (MADT flag bit 0; true by default) */
-    paddr_t lapic_paddr;  /* local APIC MMIO base */
+    bool acpi;             /* the MADT was found and parsed (else the defaults) */
+    bool pcat_compat;      /* 8259 PICs present (MADT flag bit 0; true by default) */
+    paddr_t lapic_paddr;   /* local APIC MMIO base */
     unsigned ioapic_count; /* 0 when the machine has none (then IRQs use the PICs) */
     struct platform_ioapic ioapic[PLATFORM_MAX_IOAPICS];
     struct platform_isa_route isa[PLATFORM_ISA_IRQS];
