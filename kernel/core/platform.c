@@ -1,21 +1,158 @@
 /*
- * PLACEHOLDER (contract commit): the PC defaults only. The ACPI MADT reader
- * replaces platform_init() in this session (core/platform.h).
+ * The platform description from the firmware (see core/platform.h).
+ *
+ * The RSDP comes from the boot protocol when it says where it is: PVH passes
+ * its physical address (QEMU's PVH loader finds it for us), Multiboot2 passes a
+ * copy of its bytes (GRUB under BIOS and UEFI alike). Only when neither does
+ * are the BIOS areas scanned, as the ACPI specification tells a PC OS to: under
+ * UEFI there is nothing there to find.
+ *
+ * Tables may lie in reserved ranges the direct map leaves out, and the BIOS
+ * areas below 1 MiB are never in it, so every firmware byte is read through
+ * arch_fw_map's single sliding window (which lib/acpi.c's one-mapping-at-a-time
+ * contract allows). This runs before the PMM takes ACPI-reclaimable memory; all
+ * that is kept afterwards is the copy in `platform`.
+ *
+ * Any failure leaves the PC defaults and says why in the one log line: a machine
+ * with broken tables still boots, on the legacy routing every PC has.
  */
 #include "core/platform.h"
 
+#include "arch.h"
+#include "core/boot.h"
 #include "kprintf.h"
+#include "ktest.h"
+#include "lib/acpi.h"
 
 struct platform_info platform = {
     .pcat_compat = true,
     .lapic_paddr = 0xfee00000u,
     .ioapic_count = 1,
     .ioapic = {{.paddr = 0xfec00000u, .gsi_base = 0, .id = 0}},
-    .isa = {{2, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0},
-            {10, 0}, {11, 0}, {12, 0}, {13, 0}, {14, 0}, {15, 0}},
+    .isa = {{2, 0},
+            {1, 0},
+            {2, 0},
+            {3, 0},
+            {4, 0},
+            {5, 0},
+            {6, 0},
+            {7, 0},
+            {8, 0},
+            {9, 0},
+            {10, 0},
+            {11, 0},
+            {12, 0},
+            {13, 0},
+            {14, 0},
+            {15, 0}},
+    .cpu_count = 1,
 };
+
+/* How the last platform_init went, for the self-test. */
+static enum acpi_err platform_err = ACPI_ERR_NOT_FOUND;
+static const char *platform_rsdp_source = "none";
+
+static const void *fw_map(paddr_t pa, size_t len, void *ctx)
+{
+    (void)ctx;
+    return arch_fw_map(pa, len);
+}
+
+/* Finds the RSDP the boot protocol names, else by the BIOS scan. */
+static enum acpi_err find_rsdp(struct acpi_rsdp *rsdp, paddr_t *where)
+{
+    const struct bootmem *bm = &boot_memory;
+    if (bm->acpi_rsdp_len) {
+        platform_rsdp_source = "multiboot2 copy";
+        *where = 0;
+        return acpi_rsdp_check(bm->acpi_rsdp, bm->acpi_rsdp_len, rsdp);
+    }
+    if (bm->acpi_rsdp_paddr) {
+        platform_rsdp_source = "pvh";
+        *where = bm->acpi_rsdp_paddr;
+        return acpi_rsdp_read(bm->acpi_rsdp_paddr, fw_map, NULL, rsdp);
+    }
+    platform_rsdp_source = "BIOS scan";
+    return acpi_rsdp_scan(fw_map, NULL, rsdp, where);
+}
 
 void platform_init(void)
 {
-    kprintf("platform: PC defaults (I/O APIC at %#lx)\n", (unsigned long)platform.ioapic[0].paddr);
+    struct acpi_rsdp rsdp = {0};
+    struct acpi_report rep = {.table = "RSDP"};
+    paddr_t where = 0;
+    enum acpi_err e = find_rsdp(&rsdp, &where);
+    rep.where = where;
+    if (e == ACPI_OK)
+        e = acpi_madt_parse(&rsdp, fw_map, NULL, &platform, &rep);
+    arch_fw_unmap();
+    platform_err = e;
+    if (e != ACPI_OK) {
+        kprintf("platform: ACPI %s at %#llx (RSDP from %s): %s; PC defaults (I/O APIC at "
+                "%#llx)\n",
+                rep.table, (unsigned long long)rep.where, platform_rsdp_source, acpi_strerror(e),
+                (unsigned long long)platform.ioapic[0].paddr);
+        return;
+    }
+    kprintf("platform: ACPI rev %u (%s, RSDP from %s), %s, MADT at %#llx: %u CPU%s, %u I/O "
+            "APIC%s",
+            rsdp.revision, rsdp.oem, platform_rsdp_source, rep.xsdt ? "XSDT" : "RSDT",
+            (unsigned long long)rep.where, platform.cpu_count, platform.cpu_count == 1 ? "" : "s",
+            platform.ioapic_count, platform.ioapic_count == 1 ? "" : "s");
+    for (unsigned i = 0; i < platform.ioapic_count; i++)
+        kprintf(" [id %u at %#llx, GSI %u]", platform.ioapic[i].id,
+                (unsigned long long)platform.ioapic[i].paddr, platform.ioapic[i].gsi_base);
+    kprintf("%s, %u ISA overrides (%u ignored), local APIC at %#llx%s, %s\n",
+            rep.ioapics_dropped ? " (more ignored)" : "", rep.overrides, rep.overrides_bad,
+            (unsigned long long)platform.lapic_paddr, rep.lapic_override ? " (overridden)" : "",
+            platform.pcat_compat ? "8259 PICs" : "no 8259 PICs");
+}
+
+/* QEMU's -machine pc (i440FX/PIIX) as SeaBIOS and OVMF describe it; every
+ * self-test boot (PVH at each memory size, GRUB under BIOS and UEFI) runs this. */
+KTEST(platform, qemu_pc_madt)
+{
+    KT_ASSERT(platform_err == ACPI_OK && platform.acpi, "ACPI tables not parsed (RSDP from %s): %s",
+              platform_rsdp_source, acpi_strerror(platform_err));
+    KT_ASSERT_EQ(platform.ioapic_count, 1u);
+    KT_ASSERT_EQ(platform.ioapic[0].paddr, 0xfec00000ull);
+    KT_ASSERT_EQ(platform.ioapic[0].gsi_base, 0u);
+    KT_ASSERT_EQ(platform.lapic_paddr, 0xfee00000ull);
+    KT_ASSERT(platform.pcat_compat, "PCAT_COMPAT flag not set");
+    KT_ASSERT(platform.cpu_count >= 1, "MADT lists no enabled CPU");
+    /* ISA IRQ 0 (the PIT) arrives on GSI 2, edge-triggered (ISA default or stated). */
+    KT_ASSERT_EQ(platform.isa[0].gsi, 2u);
+    KT_ASSERT(PLATFORM_INTI_TRIGGER(platform.isa[0].flags) != 3, "IRQ0 level-triggered");
+    /* Everything else on ISA keeps its number. */
+    for (unsigned i = 1; i < PLATFORM_ISA_IRQS; i++)
+        KT_ASSERT(platform.isa[i].gsi == i, "ISA IRQ %u on GSI %u", i, platform.isa[i].gsi);
+}
+
+/* The firmware window reads what the direct map shows for the same RAM. */
+KTEST(platform, fw_window_reads_ram)
+{
+    extern const char _text_start[];
+    paddr_t pa = virt_to_phys(_text_start);
+    const uint8_t *w = arch_fw_map(pa + 100, 64);
+    KT_ASSERT(w != NULL, "arch_fw_map refused kernel text");
+    const uint8_t *d = phys_to_virt(pa + 100);
+    for (unsigned i = 0; i < 64; i++)
+        KT_ASSERT(w[i] == d[i], "byte %u differs", i);
+    KT_ASSERT(arch_fw_map(pa, MIB(2) + 1) == NULL, "a range beyond the window was mapped");
+    KT_ASSERT(arch_fw_map(~0ull - 10, 100) == NULL, "a wrapping range was mapped");
+    arch_fw_unmap();
+}
+
+/* The BIOS-area scan (the fallback when the boot protocol names no RSDP) finds
+ * the RSDP that QEMU's PVH loader found by its own scan, at the same address. */
+KTEST(platform, rsdp_scan_matches_pvh)
+{
+    if (!boot_memory.acpi_rsdp_paddr)
+        return; /* Multiboot2: GRUB gave a copy; under UEFI the BIOS areas are empty */
+    struct acpi_rsdp r;
+    paddr_t where = 0;
+    enum acpi_err e = acpi_rsdp_scan(fw_map, NULL, &r, &where);
+    arch_fw_unmap();
+    KT_ASSERT(e == ACPI_OK, "scan: %s", acpi_strerror(e));
+    KT_ASSERT_EQ(where, boot_memory.acpi_rsdp_paddr);
 }

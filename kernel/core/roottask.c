@@ -13,7 +13,13 @@
  *   - every byte still free in boot_pmm as Untyped caps (largest aligned extents
  *     first), described in the bootinfo page; boot_pmm is left empty. They start
  *     "dirty" (untyped_boot_cap: watermark at the top), so the first Retype of each
- *     zeroes it, preemptibly, and boot never zeroes RAM it does not use.
+ *     zeroes it, preemptibly, and boot never zeroes RAM it does not use;
+ *   - after them, device untyped over the rest of the physical address space
+ *     (below 2^min(CPU physical address bits, 48)): every page in no boot memory
+ *     region of any type and in no device the kernel keeps for itself (what
+ *     arch_mmio_map mapped, and the interrupt controllers `platform` names, mapped
+ *     yet or not), as aligned power-of-two blocks, lowest addresses first, while
+ *     the bootinfo list has room (docs/decisions/060).
  *
  * The root CNode's cap has a guard of 64 - ROOT_CNODE_RADIX zero bits, so a CPtr
  * is just a slot index at depth 64. Well-known slots are in weft/bootinfo.h.
@@ -27,6 +33,7 @@
 #include "config.h"
 #include "core/boot.h"
 #include "core/initramfs.h"
+#include "core/platform.h"
 #include "kprintf.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
@@ -106,6 +113,73 @@ static void load_image(struct vspace *vs, const struct initramfs *ird)
     }
 }
 
+/* True when [base, end) meets a device the kernel keeps: one it mapped for
+ * itself, or an interrupt controller (never the root task's to program). */
+static bool kernel_device(paddr_t base, paddr_t end)
+{
+    if (arch_mmio_kernel_overlaps(base, end))
+        return true;
+    if (platform.lapic_paddr < end && base < platform.lapic_paddr + PAGE_SIZE)
+        return true;
+    for (unsigned i = 0; i < platform.ioapic_count; i++)
+        if (platform.ioapic[i].paddr < end && base < platform.ioapic[i].paddr + PAGE_SIZE)
+            return true;
+    return false;
+}
+
+/* Lists [base, end) (page-aligned) as device untyped from entry *n on: at each
+ * address the largest aligned block that fits and meets no kernel device, a
+ * page the kernel keeps skipped. Returns the bytes that found no entry. */
+static uint64_t give_device_range(paddr_t base, paddr_t end, unsigned *n)
+{
+    while (base < end) {
+        unsigned bits = base ? (unsigned)__builtin_ctzll(base) : WF_UNTYPED_MAX_BITS;
+        bits = MIN(bits, (unsigned)WF_UNTYPED_MAX_BITS);
+        while (bits > PAGE_SHIFT && (end - base) < (1ull << bits))
+            bits--;
+        while (bits > PAGE_SHIFT && kernel_device(base, base + (1ull << bits)))
+            bits--;
+        if (kernel_device(base, base + PAGE_SIZE)) {
+            base += PAGE_SIZE;
+            continue;
+        }
+        if (*n == WF_BOOTINFO_MAX_UNTYPED)
+            return end - base; /* (kernel pages in it counted too: a log figure) */
+        cdt_insert_root(slot(bootinfo.untyped_first + *n), untyped_boot_cap(base, bits, true));
+        bootinfo.untyped[*n].paddr = base;
+        bootinfo.untyped[*n].size_bits = (uint8_t)bits;
+        bootinfo.untyped[*n].device = 1;
+        (*n)++;
+        base += 1ull << bits;
+    }
+    return 0;
+}
+
+/* Hands the physical address space outside every boot memory region to the
+ * root task as device untyped, after the RAM untyped. */
+static void give_device_untyped(void)
+{
+    unsigned n = (unsigned)bootinfo.untyped_count, first_dev = n;
+    paddr_t top = 1ull << MIN(arch_phys_addr_bits(), 48u);
+    uint64_t lost = 0;
+    paddr_t at = 0;
+    const struct bootmem *bm = &boot_memory;
+    for (unsigned i = 0; i <= bm->n && at < top; i++) {
+        paddr_t gap_end = i < bm->n ? MIN(bm->r[i].base, top) : top;
+        paddr_t b = ALIGN_UP(at, PAGE_SIZE), e = ALIGN_DOWN(gap_end, PAGE_SIZE);
+        if (b < e)
+            lost += give_device_range(b, e, &n);
+        if (i < bm->n)
+            at = MAX(at, bm->r[i].base + bm->r[i].size);
+    }
+    if (lost)
+        kprintf("root task: untyped list full; %llu MiB of device address space not listed\n",
+                (unsigned long long)(lost >> 20));
+    bootinfo.untyped_device_count = n - first_dev;
+    bootinfo.untyped_count = n;
+    bootinfo.first_free_slot = bootinfo.untyped_first + n;
+}
+
 /* Hands every free extent of boot_pmm to the root task as an Untyped cap. */
 static void give_untyped(void)
 {
@@ -173,6 +247,7 @@ void roottask_start(void)
           "initramfs map");
 
     give_untyped();
+    give_device_untyped();
     bootinfo.magic = WF_BOOTINFO_MAGIC;
     bootinfo.cnode_radix = ROOT_CNODE_RADIX;
     bootinfo.initramfs_vaddr = ROOT_INITRAMFS + (ird.paddr - ipa);
@@ -188,9 +263,10 @@ void roottask_start(void)
     tcb_set_ipc_buffer(t, ROOT_IPC_BUFFER);
     tcb_set_priority(t, ROOT_PRIORITY, ROOT_PRIORITY);
     tcb_set_entry(t, ird.plan.entry, ROOT_STACK_TOP, ROOT_BOOTINFO);
-    kprintf("root task: init (%zu bytes, %u segments, entry %p), %llu untyped caps, "
-            "%u-slot CNode\n",
+    kprintf("root task: init (%zu bytes, %u segments, entry %p), %llu untyped caps (%llu "
+            "device), %u-slot CNode\n",
             ird.init.size, ird.plan.nseg, (void *)ird.plan.entry,
-            (unsigned long long)bootinfo.untyped_count, 1u << ROOT_CNODE_RADIX);
+            (unsigned long long)bootinfo.untyped_count,
+            (unsigned long long)bootinfo.untyped_device_count, 1u << ROOT_CNODE_RADIX);
     tcb_resume(t);
 }

@@ -36,6 +36,22 @@ void arch_mmu_init(struct bootmem *bm);
  * virtual address. Boot-time only; panics if the MMIO window is exhausted. */
 volatile void *arch_mmio_map(paddr_t pa, size_t size);
 
+/* True when [base, end) meets a physical range that arch_mmio_map has mapped
+ * (the kernel's own devices: local APIC, I/O APICs, ...). */
+bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end);
+
+/* Boot-time reads of firmware memory the direct map may not cover (ACPI tables
+ * in reserved ranges, the BIOS areas): maps [pa, pa+len) read-only and returns
+ * a pointer to pa, valid until the next arch_fw_map or arch_fw_unmap; NULL when
+ * the range is beyond the physical address space or larger than the window
+ * (2 MiB). Only after arch_mmu_init, single-threaded. */
+const void *arch_fw_map(paddr_t pa, size_t len);
+/* Removes the arch_fw_map mapping. */
+void arch_fw_unmap(void);
+
+/* Physical address bits the CPU implements (x86-64: CPUID 0x80000008). */
+unsigned arch_phys_addr_bits(void);
+
 /* Starts the periodic tick at hz. Returns the name of the timer source used. */
 const char *arch_timer_init(unsigned hz, bool force_legacy);
 

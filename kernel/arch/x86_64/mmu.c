@@ -10,7 +10,14 @@
  *  - the kernel image at KERNEL_VMA with 4 KiB pages: text read-execute,
  *    rodata read-only, data and bss read-write, all but text non-executable
  *    (W^X; CR0.WP makes it bind the kernel too);
- *  - an MMIO window for device registers, uncached.
+ *  - an MMIO window for device registers, uncached; arch_mmio_map records each
+ *    physical range it maps, so that boot can keep them out of the device
+ *    untyped it hands to userspace;
+ *  - at the top of the MMIO window, a 2 MiB firmware window (one page table,
+ *    taken before the hand-off) through which boot reads firmware tables that
+ *    the direct map does not cover (ACPI tables in reserved ranges, the BIOS
+ *    areas below 1 MiB): one read-only, non-executable mapping at a time,
+ *    replaced by the next arch_fw_map and cleared by arch_fw_unmap.
  * The lower half is left empty for user address spaces. Kernel mappings are
  * global. Page-table pages come from bootmem_alloc_early and are reached
  * through the direct map (the boot tables already direct-map the first 4 GiB).
@@ -26,7 +33,20 @@
 extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
     _data_end[];
 
+#define FW_WINDOW_SIZE  MIB(2)
+#define FW_WINDOW_BASE  (MMIO_BASE + MMIO_SIZE - FW_WINDOW_SIZE)
+#define FW_WINDOW_PAGES (FW_WINDOW_SIZE / PAGE_SIZE)
+
+/* Physical ranges arch_mmio_map has mapped: the kernel's own devices. */
+#define MMIO_RECORDS 32
+static struct {
+    paddr_t base, end;
+} mmio_rec[MMIO_RECORDS];
+static unsigned mmio_nrec;
+
 static paddr_t kernel_root;
+static pte_t *fw_pt;       /* the firmware window's page table */
+static unsigned fw_mapped; /* pages mapped there now, from its start */
 static struct bootmem *pt_source;
 static vaddr_t mmio_next = MMIO_BASE;
 static uint64_t nx_bit;
@@ -73,6 +93,27 @@ static uint64_t leaf_flags(unsigned perm)
     return f;
 }
 
+/* Physical address of the table that holds va's level-`level` entry, making the
+ * tables above it as needed. */
+static paddr_t table_for(vaddr_t va, unsigned level)
+{
+    paddr_t t = kernel_root;
+    for (unsigned l = 3; l > level; l--) {
+        pte_t *e = &table(t)[pt_index(va, l)];
+        if (!pte_present(*e))
+            *e = alloc_table() | PTE_P | PTE_W;
+        else if (pte_large(*e))
+            panic("mmu: %p already mapped by a large page", (void *)va);
+        t = pte_addr(*e);
+    }
+    return t;
+}
+
+static paddr_t leaf_table(vaddr_t va)
+{
+    return table_for(va, 0);
+}
+
 /* Maps [va, va+size) to [pa, pa+size) with the largest pages alignment allows
  * (level 2 only if allow_1g). Ranges must be 4 KiB aligned and not yet mapped. */
 static void map_range(vaddr_t va, paddr_t pa, uint64_t size, unsigned perm, bool allow_1g)
@@ -84,16 +125,7 @@ static void map_range(vaddr_t va, paddr_t pa, uint64_t size, unsigned perm, bool
             level = 2;
         else if (IS_ALIGNED(va | pa, MIB(2)) && size >= MIB(2))
             level = 1;
-        pte_t *t = table(kernel_root);
-        for (unsigned l = 3; l > level; l--) {
-            pte_t *e = &t[pt_index(va, l)];
-            if (!pte_present(*e))
-                *e = alloc_table() | PTE_P | PTE_W;
-            else if (pte_large(*e))
-                panic("mmu: %p already mapped by a large page", (void *)va);
-            t = table(pte_addr(*e));
-        }
-        pte_t *leaf = &t[pt_index(va, level)];
+        pte_t *leaf = &table(table_for(va, level))[pt_index(va, level)];
         if (pte_present(*leaf))
             panic("mmu: %p mapped twice", (void *)va);
         *leaf = pa | flags | (level ? PTE_PS : 0);
@@ -187,6 +219,8 @@ void arch_mmu_init(struct bootmem *bm)
             map_range(DIRECT_MAP_BASE + base, base, end - base, MAP_W, cpu_features.pdpe1gb);
     }
 
+    fw_pt = table(leaf_table(FW_WINDOW_BASE));
+
     for (pt_reserve_left = 0; pt_reserve_left < PT_RESERVE; pt_reserve_left++)
         pt_reserve[pt_reserve_left] = alloc_table();
     pt_from_reserve = true;
@@ -209,10 +243,63 @@ volatile void *arch_mmio_map(paddr_t pa, size_t size)
 {
     paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
     uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
-    if (mmio_next + len > MMIO_BASE + MMIO_SIZE)
+    if (mmio_next + len > FW_WINDOW_BASE)
         panic("mmu: MMIO window exhausted mapping %llx", (unsigned long long)pa);
+    if (mmio_nrec == MMIO_RECORDS)
+        panic("mmu: more than %u boot-time device mappings", MMIO_RECORDS);
     vaddr_t va = mmio_next;
     mmio_next += len;
     map_range(va, base, len, MAP_W | MAP_UC, false);
+    mmio_rec[mmio_nrec].base = base;
+    mmio_rec[mmio_nrec++].end = base + len;
     return (volatile void *)(uintptr_t)(va + (pa - base));
+}
+
+bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end)
+{
+    for (unsigned i = 0; i < mmio_nrec; i++)
+        if (mmio_rec[i].base < end && base < mmio_rec[i].end)
+            return true;
+    return false;
+}
+
+void arch_fw_unmap(void)
+{
+    for (unsigned i = 0; i < fw_mapped; i++) {
+        fw_pt[i] = 0;
+        arch_tlb_flush_page(FW_WINDOW_BASE + i * PAGE_SIZE);
+    }
+    fw_mapped = 0;
+}
+
+const void *arch_fw_map(paddr_t pa, size_t len)
+{
+    if (len == 0)
+        len = 1;
+    if (pa + len < pa || pa + len > (1ull << arch_phys_addr_bits()))
+        return NULL;
+    paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+    uint64_t pages = (ALIGN_UP(pa + len, PAGE_SIZE) - base) / PAGE_SIZE;
+    if (pages > FW_WINDOW_PAGES)
+        return NULL;
+    arch_fw_unmap();
+    for (unsigned i = 0; i < pages; i++)
+        fw_pt[i] = (base + i * PAGE_SIZE) | PTE_P | PTE_A | nx_bit;
+    fw_mapped = (unsigned)pages;
+    return (const void *)(uintptr_t)(FW_WINDOW_BASE + (pa - base));
+}
+
+unsigned arch_phys_addr_bits(void)
+{
+    static unsigned bits;
+    if (!bits) {
+        /* CPUID 0x80000008 EAX[7:0]; a CPU without the leaf has 36 (PAE). */
+        bits = 36;
+        if (cpuid(0x80000000u, 0).eax >= 0x80000008u) {
+            unsigned b = cpuid(0x80000008u, 0).eax & 0xff;
+            if (b >= 32 && b <= 52)
+                bits = b;
+        }
+    }
+    return bits;
 }

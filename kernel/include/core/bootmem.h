@@ -28,6 +28,7 @@ enum bootmem_type {
 #define BOOTMEM_MAX_REGIONS 128
 #define BOOTMEM_MAX_MODULES 8
 #define BOOTMEM_CMDLINE_MAX 512
+#define BOOTMEM_RSDP_MAX    64 /* bytes of an RSDP copy kept (ACPI 2.0: 36) */
 
 struct bootmem_region {
     paddr_t base;
@@ -48,8 +49,14 @@ struct bootmem {
     unsigned nmod;
     char cmdline[BOOTMEM_CMDLINE_MAX];
     const char *protocol; /* "pvh", "multiboot2" */
-    bool overflow;        /* a region or module did not fit: boot must stop */
-    bool sealed;          /* the PMM owns the usable ranges: no more early allocation */
+    /* Where the ACPI RSDP is, as the boot protocol says: PVH gives its physical
+     * address; Multiboot2 gives a copy of its bytes (tag 15, ACPI 2.0+, preferred
+     * over tag 14, ACPI 1.0). Both empty: the BIOS areas must be scanned. */
+    paddr_t acpi_rsdp_paddr;
+    uint8_t acpi_rsdp[BOOTMEM_RSDP_MAX];
+    unsigned acpi_rsdp_len; /* bytes of acpi_rsdp in use (0: no copy) */
+    bool overflow;          /* a region or module did not fit: boot must stop */
+    bool sealed;            /* the PMM owns the usable ranges: no more early allocation */
 };
 
 /* Empties bm. */

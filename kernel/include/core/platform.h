@@ -39,6 +39,8 @@ struct platform_info {
     unsigned ioapic_count; /* 0 when the machine has none (then IRQs use the PICs) */
     struct platform_ioapic ioapic[PLATFORM_MAX_IOAPICS];
     struct platform_isa_route isa[PLATFORM_ISA_IRQS];
+    unsigned cpu_count; /* enabled processors the MADT lists (local APIC and x2APIC
+                           entries); 1 without ACPI */
 };
 
 extern struct platform_info platform;

@@ -4,7 +4,9 @@
  * Sources: Xen public/arch-x86/hvm/start_info.h (hvm_start_info version 1,
  * hvm_memmap_table_entry, hvm_modlist_entry) and the Multiboot2 specification
  * section 3.6 (boot information format: tags 1 command line, 3 module, 6 memory
- * map). Both memory maps carry ACPI/e820 types.
+ * map, 14 and 15 copies of the ACPI 1.0 and 2.0 RSDP). Both memory maps carry
+ * ACPI/e820 types. PVH's rsdp_paddr and the Multiboot2 RSDP copy are only
+ * recorded here; platform_init checks them (lib/acpi.h).
  *
  * Every structure is copied out of loader memory before use; nothing here keeps
  * a pointer into it, so the loader's memory may be reused once parsing is done.
@@ -108,6 +110,7 @@ const char *bootinfo_parse_pvh(struct bootmem *bm, paddr_t info, bootinfo_phys_f
         if (!bootmem_add_firmware(bm, m.addr, m.size, bootinfo_e820_type(m.type)))
             break;
     }
+    bm->acpi_rsdp_paddr = s.rsdp_paddr;
     if (s.cmdline_paddr && !copy_string(s.cmdline_paddr, bm->cmdline, sizeof(bm->cmdline), phys))
         return FAIL("PVH command line at 0x%llx cannot be read",
                     (unsigned long long)s.cmdline_paddr);
@@ -131,7 +134,14 @@ const char *bootinfo_parse_pvh(struct bootmem *bm, paddr_t info, bootinfo_phys_f
     return finish(bm);
 }
 
-enum { MB2_TAG_END = 0, MB2_TAG_CMDLINE = 1, MB2_TAG_MODULE = 3, MB2_TAG_MMAP = 6 };
+enum {
+    MB2_TAG_END = 0,
+    MB2_TAG_CMDLINE = 1,
+    MB2_TAG_MODULE = 3,
+    MB2_TAG_MMAP = 6,
+    MB2_TAG_ACPI_OLD = 14,
+    MB2_TAG_ACPI_NEW = 15,
+};
 
 struct mb2_tag {
     uint32_t type, size;
@@ -158,7 +168,7 @@ const char *bootinfo_parse_mb2(struct bootmem *bm, uint32_t magic, paddr_t info,
     if (!base)
         return FAIL("Multiboot2 information (%u bytes at 0x%llx) cannot be read", total,
                     (unsigned long long)info);
-    bool have_mmap = false, have_end = false;
+    bool have_mmap = false, have_end = false, have_acpi_new = false;
     uint32_t off = 8;
     while (off + sizeof(struct mb2_tag) <= total) {
         struct mb2_tag t;
@@ -199,6 +209,11 @@ const char *bootinfo_parse_mb2(struct bootmem *bm, uint32_t magic, paddr_t info,
                     break;
             }
             have_mmap = true;
+        } else if (t.type == MB2_TAG_ACPI_NEW || (t.type == MB2_TAG_ACPI_OLD && !have_acpi_new)) {
+            /* A copy of the RSDP: kept as is, checked by platform_init. */
+            bm->acpi_rsdp_len = MIN(blen, (uint32_t)sizeof(bm->acpi_rsdp));
+            memcpy(bm->acpi_rsdp, body, bm->acpi_rsdp_len);
+            have_acpi_new |= t.type == MB2_TAG_ACPI_NEW;
         } else if (t.type == MB2_TAG_MODULE) {
             uint32_t ms, me;
             if (blen < 8)
