@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define SIZE (64ul * LB_MIB)
-#define R    9
+#define R    21
 #define WARM 2
 
 static uint64_t fork_exit_wait(void)
