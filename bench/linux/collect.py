@@ -147,10 +147,12 @@ def table(rows):
                   f"{r['cpu_flags']}; THP {r['thp']}")
     print(f"  {'figure (guest instructions)':<62}" + "".join(f"{'-cpu ' + c:>20}" for c in cpus)
           + f"{'TESTING.md':>12}")
+    def fmt(v, width):
+        return f"{'-' if v is None else f'{v:,}':>{width}}"
+
     for k, label in LABELS.items():
-        ref = REFERENCE.get(k)
-        print(f"  {label:<62}" + "".join(f"{fig.get((c,) + k, '-'):>20,}" for c in cpus)
-              + (f"{ref:>12,}" if ref else f"{'':>12}"))
+        print(f"  {label:<62}" + "".join(fmt(fig.get((c,) + k), 20) for c in cpus)
+              + fmt(REFERENCE.get(k), 12).replace("-", " "))
 
 
 def main():
