@@ -19,6 +19,7 @@ PACKAGES=(
     git                                      # make format-check lists tracked files
     gnuplot-nox                              # benchmark plots
     gdb                                      # make debug
+    musl-tools                               # static Linux guest programs (make bench-linux)
 )
 
 missing() {

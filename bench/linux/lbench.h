@@ -1,0 +1,146 @@
+/*
+ * lbench.h: what every program of the Linux guest benchmark shares (static musl
+ * programs in an initramfs, booted by make bench-linux; docs/perf/linux.md).
+ *
+ * The guest runs under QEMU's -icount shift=0,sleep=off, where the TSC advances
+ * by one per executed guest instruction, so an rdtsc delta is an instruction
+ * count: the loop's own instructions plus everything the kernel executed for it,
+ * exactly as on the Weft side (kernel/ipc/bench_ktest.c, vm_bench.c).
+ *
+ * Linux takes timer interrupts (HZ=250: one every 4,000,000 instructions under
+ * icount) and, unlike Weft's benchmark boots, runs other work now and then, so a
+ * short figure is measured as LB_BATCHES batches and the median batch is reported
+ * (a tick lands in at most a few of them); the smallest batch is reported too.
+ *
+ * Output: one JSON object per line on stdout, in the formats of the Weft
+ * benchmarks, with "system": "linux" where Weft's lines carry "cluster_order":
+ *   {"bench": "ipc", "arch": "x86_64", "system": "linux", "case": ..., "space": ...,
+ *    "path": "-", "iterations": N, "batches": B, "instructions_per_op": X.Y,
+ *    "min_instructions_per_op": X.Y}
+ *   {"bench": "vm", "arch": "x86_64", "system": "linux", "metric": ..., "value": N}
+ * A program that finds its benchmark did not do what it names prints a line
+ * starting with "linux-bench: FAIL" and exits with status 1.
+ */
+#ifndef LBENCH_H
+#define LBENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#define LB_BATCHES 15
+#define LB_MIB     (1024ul * 1024ul)
+#define LB_2MIB    (2ul * LB_MIB)
+#define LB_PAGE    4096ul
+
+/* The time stamp counter: guest instructions executed so far under -icount. */
+static inline uint64_t lb_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* Prints "linux-bench: FAIL <what>" and ends the program with status 1. */
+static inline void lb_fail(const char *what, long detail)
+{
+    printf("linux-bench: FAIL %s (%ld)\n", what, detail);
+    fflush(stdout);
+    exit(1);
+}
+
+static inline int lb_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts v[0..n) in place and returns its median (the upper one for even n). */
+static inline uint64_t lb_median(uint64_t *v, unsigned n)
+{
+    qsort(v, n, sizeof(*v), lb_cmp_u64);
+    return v[n / 2];
+}
+
+/* Prints total/ops with one decimal, as the Weft benchmarks print theirs. */
+static inline void lb_print_per_op(uint64_t total, uint64_t ops)
+{
+    uint64_t x10 = total * 10 / ops;
+    printf("%llu.%llu", (unsigned long long)(x10 / 10), (unsigned long long)(x10 % 10));
+}
+
+/*
+ * Reports an IPC-like figure: batch[0..LB_BATCHES) are the rdtsc deltas of batches
+ * of `iterations` operations each. Prints the median and the smallest batch per
+ * operation. batch[] is sorted afterwards.
+ */
+static inline void lb_report_op(const char *name, const char *space, unsigned iterations,
+                                uint64_t *batch)
+{
+#ifdef LB_VERBOSE
+    for (unsigned b = 0; b < LB_BATCHES; b++)
+        printf("# %s batch %u: %llu\n", name, b, (unsigned long long)batch[b]);
+#endif
+    uint64_t med = lb_median(batch, LB_BATCHES);
+    printf("{\"bench\": \"ipc\", \"arch\": \"x86_64\", \"system\": \"linux\", \"case\": \"%s\", "
+           "\"space\": \"%s\", \"path\": \"-\", \"iterations\": %u, \"batches\": %d, "
+           "\"instructions_per_op\": ",
+           name, space, iterations, LB_BATCHES);
+    lb_print_per_op(med, iterations);
+    printf(", \"min_instructions_per_op\": ");
+    lb_print_per_op(batch[0], iterations);
+    printf("}\n");
+    fflush(stdout);
+}
+
+/* Reports a memory figure in the VM benchmark's format (an integer value). */
+static inline void lb_report_metric(const char *metric, uint64_t value)
+{
+    printf("{\"bench\": \"vm\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": \"%s\", "
+           "\"value\": %llu}\n",
+           metric, (unsigned long long)value);
+    fflush(stdout);
+}
+
+/* Minor (no I/O) page faults of this process so far, from getrusage. */
+static inline uint64_t lb_minflt(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        lb_fail("getrusage", 0);
+    return (uint64_t)ru.ru_minflt;
+}
+
+/*
+ * Maps `size` bytes of private anonymous memory at a 2 MiB-aligned address (the
+ * Weft VM benchmark maps its 64 MiB at one too) and returns it; nothing is touched.
+ * With `huge` false the range is marked MADV_NOHUGEPAGE, so that it is mapped by
+ * 4 KiB pages only. The caller unmaps it with munmap(p, size).
+ */
+static inline char *lb_map_aligned(size_t size, int huge)
+{
+    char *raw =
+        mmap(NULL, size + LB_2MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        lb_fail("mmap", (long)size);
+    char *p = (char *)(((uintptr_t)raw + LB_2MIB - 1) & ~(uintptr_t)(LB_2MIB - 1));
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    if (p + size < raw + size + LB_2MIB)
+        munmap(p + size, (size_t)(raw + size + LB_2MIB - (p + size)));
+    if (!huge && madvise(p, size, MADV_NOHUGEPAGE) != 0)
+        lb_fail("madvise(MADV_NOHUGEPAGE)", (long)size);
+    return p;
+}
+
+/* Writes one word to every 4 KiB page of p[0..size): what Weft's `touch` loop does. */
+static inline void lb_touch(char *p, size_t size)
+{
+    for (size_t off = 0; off < size; off += LB_PAGE)
+        *(volatile uint64_t *)(p + off) = off;
+}
+
+#endif

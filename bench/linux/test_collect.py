@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Tests of bench/linux/collect.py on a canned serial log (no network, no boot):
+make check-bench-linux, part of make check.
+
+testdata/serial-cpu-max.log is the serial console of one real boot of the Linux
+guest (make bench-linux, -cpu max). The tests check that every figure is taken
+from it with its value, and that each way a boot can go wrong (a benchmark
+program failing, the guest not finishing, a figure missing or garbled) makes the
+boot fail instead of leaving a figure out silently.
+
+  test_collect.py [--results FILE]    appends "check-bench-linux PASSED FAILED"
+"""
+
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import collect  # noqa: E402
+
+with open(os.path.join(HERE, "testdata", "serial-cpu-max.log"), encoding="utf-8") as f:
+    GOOD = f.read()
+
+
+def without(text, needle):
+    return "\n".join(l for l in text.splitlines() if needle not in l)
+
+
+class ParseLog(unittest.TestCase):
+    def test_good_log_gives_every_figure(self):
+        rows, problems = collect.parse_log(GOOD, "max")
+        self.assertEqual(problems, [])
+        self.assertEqual(len(rows), 1 + len(collect.EXPECTED))
+        keys = {collect.key(r) for r in rows}
+        self.assertTrue(set(collect.EXPECTED) <= keys)
+        self.assertTrue(all(r["cpu"] == "max" and r["system"] == "linux" for r in rows))
+
+    def test_values_are_the_logged_ones(self):
+        rows, _ = collect.parse_log(GOOD, "max")
+        fig = {collect.key(r): r for r in rows}
+        self.assertEqual(collect.value(fig[("ipc", "getppid")]), 327.0)
+        self.assertEqual(fig[("ipc", "getppid")]["iterations"], 1000)
+        self.assertEqual(collect.value(fig[("vm", "first_touch_4k_faults_per_mib")]), 256)
+        self.assertEqual(collect.value(fig[("vm", "first_touch_faults_64mib")]), 32)
+        self.assertEqual(fig[("info", "")]["release"], "6.1.0-56-cloud-amd64")
+
+    def test_a_failed_program_fails_the_boot(self):
+        log = GOOD.replace("linux-bench: done 5 run, 0 failed",
+                           "linux-bench: FAIL pipe (status 256)\nlinux-bench: done 5 run, 1 failed")
+        _, problems = collect.parse_log(log, "max")
+        self.assertIn("linux-bench: FAIL pipe (status 256)", problems)
+        self.assertIn("1 of 5 benchmark programs failed", problems)
+
+    def test_an_unfinished_guest_fails_the_boot(self):
+        _, problems = collect.parse_log(without(GOOD, "linux-bench: done"), "max")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("did not finish", problems[0])
+
+    def test_a_missing_figure_fails_the_boot(self):
+        _, problems = collect.parse_log(without(GOOD, '"fork_exit_wait_0mib_instructions"'), "max")
+        self.assertEqual(problems, ["missing figure vm/fork_exit_wait_0mib_instructions"])
+
+    def test_a_garbled_line_is_a_missing_figure(self):
+        log = GOOD.replace('"case": "getppid"', '"case": "getp[   1.5] printk\nid"')
+        _, problems = collect.parse_log(log, "max")
+        self.assertEqual(problems, ["missing figure ipc/getppid"])
+
+    def test_lines_of_other_systems_are_ignored(self):
+        log = GOOD + '\n{"bench": "ipc", "case": "getppid", "cluster_order": 4}\n'
+        rows, problems = collect.parse_log(log, "max")
+        self.assertEqual(problems, [])
+        self.assertEqual(len(rows), 1 + len(collect.EXPECTED))
+
+    def test_an_empty_log_fails(self):
+        _, problems = collect.parse_log("", "max")
+        self.assertGreater(len(problems), len(collect.EXPECTED))
+
+
+class QemuCommand(unittest.TestCase):
+    def test_cpu_is_replaced(self):
+        cmd = collect.with_cpu("qemu -machine pc -cpu max -smp 1", "max,erms=off")
+        self.assertEqual(cmd, ["qemu", "-machine", "pc", "-cpu", "max,erms=off", "-smp", "1"])
+
+    def test_cpu_is_added_when_absent(self):
+        self.assertEqual(collect.with_cpu("qemu -smp 1", "max"), ["qemu", "-smp", "1", "-cpu", "max"])
+
+
+def main():
+    results = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--results":
+        results = sys.argv[2]
+    elif len(sys.argv) != 1:
+        sys.exit("usage: test_collect.py [--results FILE]")
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    res = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
+    failed = len(res.failures) + len(res.errors)
+    passed = res.testsRun - failed
+    print(f"check-bench-linux: {passed} passed, {failed} failed")
+    if results:
+        with open(results, "a", encoding="utf-8") as f:
+            f.write(f"check-bench-linux {passed} {failed}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
