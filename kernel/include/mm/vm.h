@@ -60,7 +60,10 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
 /* Kernel-wide VM counters (ARCHITECTURE.md section 4 rule 8), for the self-tests
  * and benchmarks. Only ever incremented, except the two gauges (pt_pages,
  * meta_bytes) which follow what is alive. Reservations made, broken and reclaimed
- * under pressure are counted by each PMM instance (struct pmm). */
+ * under pressure are counted by each PMM instance (struct pmm). Userspace
+ * reads four through DEBUG_STAT (ipc/syscall.c): faults_mapped as
+ * WF_STAT_VM_FAULTS, promotions, demotions, and resv_made as
+ * WF_STAT_VM_RESERVATIONS. */
 struct vm_stats {
     uint64_t faults;        /* vm_fault calls */
     uint64_t faults_mapped; /* of those, resolved */
