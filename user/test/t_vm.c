@@ -10,6 +10,7 @@
  * window (promoted by the kernel) surviving partial unmap and protect, and
  * kernel objects (endpoints, TCBs) made from a child pool: usable, charged to it,
  * destroyed by revoking it, and refused with NOT_ENOUGH_MEMORY past its quota.
+ * A RANGE_ERROR names the argument and the bounds it had to keep (docs/api.md).
  * The kernel's VM counters (DEBUG_STAT) are the one place clusters show: a fault
  * maps a whole cluster, so touching n clusters counts n faults.
  *
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "tutil.h"
+#include "weft/invocations.h"
 
 #define PG  4096ull
 #define CVA 0x10000000ull /* a free address in uchild's VSpace */
@@ -441,6 +443,62 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
                     WF_ERR_OK);
     TEST_ASSERT_EQ(w[hole / 8], hole ^ 0x5555);
     TEST_ASSERT_EQ(w[ro / 8], ro ^ 0x5555);
+}
+
+TEST(vm, range_errors_name_the_bounds)
+{
+    TEST_ENV(e);
+    const wf_word_t size = 16 * PG, user_top = 1ull << 47;
+    wf_cptr_t v = test_vmo(size);
+    TEST_ASSERT(v);
+    wf_word_t d[4];
+    /* VSpace_Map (vaddr, offset, length, rights) past the VMO's end: the length
+     * allowed from that offset; that length then maps. */
+    wf_word_t mw[4] = {TEST_VA, 4 * PG, size, WF_VM_READ | WF_VM_WRITE};
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 2);
+    TEST_ASSERT_EQ(d[1], PG);
+    TEST_ASSERT_EQ(d[2], size - 4 * PG);
+    mw[2] = d[2];
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4), WF_ERR_OK);
+    mem[0] = 1;
+    /* An offset beyond the VMO: the pages it has. */
+    mw[1] = size;
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], 0);
+    TEST_ASSERT_EQ(d[2], size - PG);
+    /* VSpace_Unmap (vaddr, length) of nothing, and past the user half. */
+    const wf_word_t uw[2][2] = {{TEST_VA, 0}, {user_top - PG, 2 * PG}};
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_UNMAP, uw[0], 2, 0, 0, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], PG);
+    TEST_ASSERT_EQ(d[2], user_top - TEST_VA);
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_UNMAP, uw[1], 2, 0, 0, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[2], PG);
+    /* VMO_Read (offset, len, vaddr) past the end: the bytes left. */
+    wf_cptr_t vs = e->vspace;
+    const wf_word_t rw[3] = {3 * PG, size, TEST_VA};
+    TEST_ASSERT_EQ(wf_call(v, WF_LABEL_VMO_READ, rw, 3, &vs, 1, d, 4), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], 0);
+    TEST_ASSERT_EQ(d[2], size - 3 * PG);
+    /* Pool_Create (type, size, ...) of a CNode with radix 0. */
+    wf_cptr_t dest = wf_env_slot(e);
+    TEST_ASSERT(dest);
+    const wf_word_t cw[4] = {WF_OBJ_CNODE, 0, dest, 64};
+    wf_cptr_t root = WF_ROOT_CNODE;
+    TEST_ASSERT_EQ(wf_call(e->pool, WF_LABEL_POOL_CREATE, cw, 4, &root, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], WF_CNODE_RADIX_MIN);
+    TEST_ASSERT_EQ(d[2], WF_CNODE_RADIX_MAX);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(dest), 0);
+    TEST_ASSERT_EQ(mem[0], 1);
 }
 
 /* --- the kernel's counters (DEBUG_STAT) ------------------------------------------- */
