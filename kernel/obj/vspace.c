@@ -38,7 +38,7 @@
 #include "obj/pool.h"
 #include "obj/vmo.h"
 
-static struct vspace *current_vs;
+struct vspace *vspace_current;
 
 /* --- page-table pages from the pool ------------------------------------------ */
 
@@ -64,7 +64,7 @@ static void pt_free(struct pt_ctx *c, paddr_t pa)
 static struct pt_ctx ctx_of(struct vspace *vs)
 {
     return (struct pt_ctx){.root = vs->root,
-                           .active = vs == current_vs,
+                           .active = vs == vspace_current,
                            .alloc = pt_alloc,
                            .free = pt_free,
                            .owner = vs};
@@ -95,10 +95,10 @@ struct vspace *vspace_from_cap(struct cap c)
 
 void vspace_activate(struct vspace *vs)
 {
-    if (vs == current_vs)
+    if (vs == vspace_current)
         return;
     arch_vspace_switch(vs ? vs->root : 0);
-    current_vs = vs;
+    vspace_current = vs;
 }
 
 static void region_unlink(struct vm_region *r)
@@ -161,7 +161,7 @@ void vspace_region_remove(struct vm_region *r)
 
 void vspace_destroy(struct vspace *vs)
 {
-    if (vs == current_vs)
+    if (vs == vspace_current)
         vspace_activate(NULL);
     while (vs->regions) {
         struct vm_region *r = vs->regions;

@@ -37,6 +37,11 @@ enum vm_fault_result {
  * when vs is already current. */
 void vspace_activate(struct vspace *vs);
 
+/* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
+ * by vspace_activate and by its inline form in the IPC fast path
+ * (ipc/fastpath.c: fast_activate), which keep it naming what CR3 holds. */
+extern struct vspace *vspace_current;
+
 /* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
 struct vspace *vspace_from_cap(struct cap c);
 
