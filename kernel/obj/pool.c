@@ -483,13 +483,19 @@ static bool may_create(const struct slot *pool_slot)
     return p && slot_revocable(pool_slot) && !p->dead;
 }
 
+/* True when p may not make an object of type: a child pool below the deepest. */
+static bool too_deep(const struct pool *p, uint64_t type)
+{
+    return type == WF_OBJ_POOL && p->depth + 1 >= POOL_MAX_DEPTH;
+}
+
 static enum wf_error create(struct slot *pool_slot, uint64_t type, uint64_t size, struct slot *dest)
 {
     assert(slot_is_empty(dest));
     if (!may_create(pool_slot))
         return WF_ERR_ILLEGAL_OPERATION;
     struct pool *p = pool_from_cap(pool_slot->cap);
-    if (type == WF_OBJ_POOL && p->depth + 1 >= POOL_MAX_DEPTH)
+    if (too_deep(p, type))
         return WF_ERR_RANGE_ERROR;
     enum wf_error e = check_create(type, size);
     if (e != WF_ERR_OK)
@@ -538,16 +544,17 @@ enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned
     return WF_ERR_OK;
 }
 
-enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, unsigned arg,
+enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, struct vm_arg a,
                             const struct pool *p)
 {
     switch (e) {
     case WF_ERR_OK:
         return e;
     case WF_ERR_INVALID_ARGUMENT:
-        return inv_fail(inv, e, 1, arg, 0, 0, 0);
+        return inv_fail(inv, e, 1, a.index, 0, 0, 0);
     case WF_ERR_RANGE_ERROR:
-        return inv_fail(inv, e, 3, arg, 0, 0, 0);
+        assert(a.min <= a.max);
+        return inv_fail(inv, e, 3, a.index, a.min, a.max, 0);
     case WF_ERR_NOT_ENOUGH_MEMORY:
         return inv_fail(inv, e, 1, p ? pool_available(p) : 0, 0, 0, 0);
     default:
@@ -555,9 +562,22 @@ enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, unsigned ar
     }
 }
 
-static enum wf_error fail(struct invocation *inv, enum wf_error e, unsigned arg)
+static enum wf_error fail(struct invocation *inv, enum wf_error e, struct vm_arg a)
 {
-    return pool_inv_fail(inv, e, arg, pool_from_cap(inv->slot->cap));
+    return pool_inv_fail(inv, e, a, pool_from_cap(inv->slot->cap));
+}
+
+/* The bounds of Pool_Create's size for type (check_create said RANGE_ERROR). */
+static struct vm_arg create_size_range(uint64_t type)
+{
+    switch (type) {
+    case WF_OBJ_VMO:
+        return VM_RANGE(ARG_POOL_CREATE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
+    case WF_OBJ_CNODE:
+        return VM_RANGE(ARG_POOL_CREATE_SIZE, WF_CNODE_RADIX_MIN, WF_CNODE_RADIX_MAX);
+    default: /* VSpaces and fixed-size kernel objects take size 0 */
+        return VM_RANGE(ARG_POOL_CREATE_SIZE, 0, 0);
+    }
 }
 
 enum wf_error pool_decode_create(struct invocation *inv)
@@ -566,34 +586,33 @@ enum wf_error pool_decode_create(struct invocation *inv)
     uint64_t size = inv->args[ARG_POOL_CREATE_SIZE];
     pool_kobj_drain(inv->reaper);
     if (!may_create(inv->slot))
-        return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
+        return fail(inv, WF_ERR_ILLEGAL_OPERATION, VM_ARG(0));
     enum wf_error e = check_create(type, size);
-    if (e != WF_ERR_OK) {
-        if (e == WF_ERR_RANGE_ERROR && type == WF_OBJ_VMO)
-            return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
-        if (e == WF_ERR_RANGE_ERROR && type == WF_OBJ_CNODE)
-            return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, WF_CNODE_RADIX_MIN,
-                                  WF_CNODE_RADIX_MAX);
-        if (e == WF_ERR_RANGE_ERROR)
-            return inv_fail_range(inv, ARG_POOL_CREATE_SIZE, 0, 0);
-        return fail(inv, e, ARG_POOL_CREATE_TYPE);
-    }
+    if (e == WF_ERR_RANGE_ERROR)
+        return fail(inv, e, create_size_range(type));
+    if (e != WF_ERR_OK)
+        return fail(inv, e, VM_ARG(ARG_POOL_CREATE_TYPE));
+    /* A child pool: the invoked pool's depth (0 for a root) must leave room. */
+    if (too_deep(pool_from_cap(inv->slot->cap), type))
+        return fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(WF_CAP_INVOKED, 0, POOL_MAX_DEPTH - 2));
     struct slot *dest;
     e = pool_dest_slot(inv, XCAP_POOL_CREATE_DEST_ROOT, ARG_POOL_CREATE_DEST_INDEX,
                        ARG_POOL_CREATE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    return fail(inv, create(inv->slot, type, size, dest), ARG_POOL_CREATE_SIZE);
+    /* Everything but memory is checked: create fails only for that. */
+    return fail(inv, create(inv->slot, type, size, dest), VM_ARG(ARG_POOL_CREATE_SIZE));
 }
 
 enum wf_error pool_decode_create_contig(struct invocation *inv)
 {
     uint64_t size = inv->args[ARG_POOL_CREATE_CONTIG_SIZE];
     if (!may_create(inv->slot))
-        return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
+        return fail(inv, WF_ERR_ILLEGAL_OPERATION, VM_ARG(0));
     if (size < PAGE_SIZE || !IS_POW2(size) || size > pmm_order_bytes(PMM_ORDERS - 1))
-        return inv_fail_range(inv, ARG_POOL_CREATE_CONTIG_SIZE, PAGE_SIZE,
-                              pmm_order_bytes(PMM_ORDERS - 1));
+        return fail(
+            inv, WF_ERR_RANGE_ERROR,
+            VM_RANGE(ARG_POOL_CREATE_CONTIG_SIZE, PAGE_SIZE, pmm_order_bytes(PMM_ORDERS - 1)));
     struct slot *dest;
     enum wf_error e =
         pool_dest_slot(inv, XCAP_POOL_CREATE_CONTIG_DEST_ROOT, ARG_POOL_CREATE_CONTIG_DEST_INDEX,
@@ -604,12 +623,12 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
     unsigned order = pool_order_for(size);
     paddr_t pa = pool_alloc(p, order);
     if (!pa)
-        return fail(inv, WF_ERR_NOT_ENOUGH_MEMORY, 0);
+        return fail(inv, WF_ERR_NOT_ENOUGH_MEMORY, VM_ARG(0));
     arch_phys_zero(pa, pmm_order_bytes(order));
     e = vmo_create_phys(inv->slot, pa, size, dest);
     if (e != WF_ERR_OK) {
         pool_free(p, pa, order);
-        return fail(inv, e, 0);
+        return fail(inv, e, VM_ARG(0));
     }
     vmo_from_cap(dest->cap)->owns_phys = true;
     return WF_ERR_OK;
@@ -618,12 +637,14 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
 enum wf_error pool_decode_create_device(struct invocation *inv)
 {
     if (!may_create(inv->slot))
-        return fail(inv, WF_ERR_ILLEGAL_OPERATION, 0);
+        return fail(inv, WF_ERR_ILLEGAL_OPERATION, VM_ARG(0));
     struct slot *ut = inv->caps[XCAP_POOL_CREATE_DEVICE_UNTYPED];
     if (!cap_untyped_is_device(ut->cap))
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
-    if (cap_untyped_size_bits(ut->cap) < PAGE_SHIFT)
-        return inv_fail(inv, WF_ERR_RANGE_ERROR, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
+    if (cap_untyped_size_bits(ut->cap) < PAGE_SHIFT) /* the untyped's size, in bytes */
+        return fail(
+            inv, WF_ERR_RANGE_ERROR,
+            VM_RANGE(XCAP_POOL_CREATE_DEVICE_UNTYPED, PAGE_SIZE, 1ull << WF_UNTYPED_MAX_BITS));
     struct slot *dest;
     enum wf_error e =
         pool_dest_slot(inv, XCAP_POOL_CREATE_DEVICE_DEST_ROOT, ARG_POOL_CREATE_DEVICE_DEST_INDEX,
@@ -631,9 +652,7 @@ enum wf_error pool_decode_create_device(struct invocation *inv)
     if (e != WF_ERR_OK)
         return e;
     e = vmo_create_device(inv->slot, ut->cap, dest);
-    if (e == WF_ERR_INVALID_ARGUMENT)
-        return inv_fail(inv, e, 1, XCAP_POOL_CREATE_DEVICE_UNTYPED, 0, 0, 0);
-    return fail(inv, e, 0);
+    return fail(inv, e, VM_ARG(XCAP_POOL_CREATE_DEVICE_UNTYPED));
 }
 
 enum wf_error pool_decode_info(struct invocation *inv)

@@ -521,9 +521,9 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
 
 /* --- invocations ---------------------------------------------------------------------- */
 
-static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, unsigned arg)
+static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, struct vm_arg a)
 {
-    return pool_inv_fail(inv, e, arg, vmo_from_cap(inv->slot->cap)->pool);
+    return pool_inv_fail(inv, e, a, vmo_from_cap(inv->slot->cap)->pool);
 }
 
 /* VMO_Read / VMO_Write: between the VMO and a VSpace, through a small buffer. */
@@ -543,8 +543,10 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);
     if (v->device) /* the kernel never touches device memory */
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, WF_CAP_INVOKED, 0, 0, 0);
-    if (off > v->size || len > v->size - off)
-        return inv_fail_range(inv, ARG_VMO_READ_LEN, 0, off > v->size ? 0 : v->size - off);
+    if (off > v->size)
+        return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_OFFSET, 0, v->size));
+    if (len > v->size - off)
+        return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_LEN, 0, v->size - off));
     uint8_t buf[256];
     while (len) {
         size_t n = (size_t)MIN(len, sizeof(buf));
@@ -557,10 +559,8 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
             vmo_read(v, off, buf, n);
             e = vspace_write(vs, va, buf, n);
         }
-        if (e == WF_ERR_INVALID_ARGUMENT)
-            return inv_fail(inv, e, 1, ARG_VMO_READ_VADDR, 0, 0, 0);
-        if (e != WF_ERR_OK)
-            return vmo_fail(inv, e, ARG_VMO_READ_OFFSET);
+        if (e != WF_ERR_OK) /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
+            return vmo_fail(inv, e, VM_ARG(ARG_VMO_READ_VADDR));
         off += n;
         va += n;
         len -= n;
@@ -587,8 +587,9 @@ enum wf_error vmo_decode_resize(struct invocation *inv)
     if (!IS_ALIGNED(size, PAGE_SIZE))
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
     if (size == 0 || size > (1ull << WF_VMO_MAX_BITS))
-        return inv_fail_range(inv, ARG_VMO_RESIZE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
-    return vmo_fail(inv, vmo_resize(v, size), ARG_VMO_RESIZE_SIZE);
+        return vmo_fail(inv, WF_ERR_RANGE_ERROR,
+                        VM_RANGE(ARG_VMO_RESIZE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS));
+    return vmo_fail(inv, vmo_resize(v, size), VM_ARG(ARG_VMO_RESIZE_SIZE));
 }
 
 enum wf_error vmo_decode_clone(struct invocation *inv)
@@ -604,7 +605,7 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
                                      ARG_VMO_CLONE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    return vmo_fail(inv, vmo_clone(v, ps, dest), 0);
+    return vmo_fail(inv, vmo_clone(v, ps, dest), VM_ARG(0));
 }
 
 enum wf_error vmo_decode_describe(struct invocation *inv)

@@ -38,7 +38,7 @@
 #include "obj/pool.h"
 #include "obj/vmo.h"
 
-static struct vspace *current_vs;
+struct vspace *vspace_current;
 
 /* --- page-table pages from the pool ------------------------------------------ */
 
@@ -64,7 +64,7 @@ static void pt_free(struct pt_ctx *c, paddr_t pa)
 static struct pt_ctx ctx_of(struct vspace *vs)
 {
     return (struct pt_ctx){.root = vs->root,
-                           .active = vs == current_vs,
+                           .active = vs == vspace_current,
                            .alloc = pt_alloc,
                            .free = pt_free,
                            .owner = vs};
@@ -95,10 +95,10 @@ struct vspace *vspace_from_cap(struct cap c)
 
 void vspace_activate(struct vspace *vs)
 {
-    if (vs == current_vs)
+    if (vs == vspace_current)
         return;
     arch_vspace_switch(vs ? vs->root : 0);
-    current_vs = vs;
+    vspace_current = vs;
 }
 
 static void region_unlink(struct vm_region *r)
@@ -161,7 +161,7 @@ void vspace_region_remove(struct vm_region *r)
 
 void vspace_destroy(struct vspace *vs)
 {
-    if (vs == current_vs)
+    if (vs == vspace_current)
         vspace_activate(NULL);
     while (vs->regions) {
         struct vm_region *r = vs->regions;
@@ -209,26 +209,51 @@ static bool valid_rights(unsigned rights)
     return rights == 0 || (rights & VM_READ);
 }
 
-/* Checks a user range: ALIGNMENT_ERROR or RANGE_ERROR, else OK. */
-static enum wf_error check_range(vaddr_t va, uint64_t length)
+/*
+ * Argument errors. Map, Unmap and Protect report which argument is wrong in
+ * *why, with the invocation's argument indices (ARG_VSPACE_*), and for
+ * RANGE_ERROR the bounds it had to keep given the other arguments (decision
+ * 074); the decoders hand it to pool_inv_fail. Kernel callers ignore it.
+ */
+static_assert(ARG_VSPACE_UNMAP_VADDR == ARG_VSPACE_PROTECT_VADDR &&
+                  ARG_VSPACE_UNMAP_LENGTH == ARG_VSPACE_PROTECT_LENGTH,
+              "Unmap and Protect share their range arguments");
+
+/* Checks a user range [va, va + length) (arguments va_arg and len_arg) of at
+ * most room bytes: ALIGNMENT_ERROR, or RANGE_ERROR with *why, else OK. */
+static enum wf_error check_range(vaddr_t va, uint64_t length, uint64_t room, unsigned va_arg,
+                                 unsigned len_arg, struct vm_arg *why)
 {
     if (!IS_ALIGNED(va | length, PAGE_SIZE))
         return WF_ERR_ALIGNMENT_ERROR;
-    if (length == 0 || va >= USER_TOP || length > USER_TOP - va)
+    if (va >= USER_TOP) {
+        *why = VM_RANGE(va_arg, 0, USER_TOP - PAGE_SIZE);
         return WF_ERR_RANGE_ERROR;
+    }
+    room = MIN(room, USER_TOP - va);
+    if (length == 0 || length > room) {
+        *why = VM_RANGE(len_arg, PAGE_SIZE, room);
+        return WF_ERR_RANGE_ERROR;
+    }
     return WF_ERR_OK;
 }
 
-enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
-                         uint64_t length, unsigned rights, uint64_t cap_rights)
+/* vspace_map, with the argument errors in *why. */
+static enum wf_error map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                         uint64_t length, unsigned rights, uint64_t cap_rights, struct vm_arg *why)
 {
-    enum wf_error e = check_range(va, length);
-    if (e != WF_ERR_OK)
-        return e;
     if (!IS_ALIGNED(offset, PAGE_SIZE))
         return WF_ERR_ALIGNMENT_ERROR;
-    if (offset > v->size || length > v->size - offset)
+    /* VMO sizes are whole pages, at least one: offset names a page of it */
+    if (offset >= v->size) {
+        *why = VM_RANGE(ARG_VSPACE_MAP_OFFSET, 0, v->size - PAGE_SIZE);
         return WF_ERR_RANGE_ERROR;
+    }
+    enum wf_error e =
+        check_range(va, length, v->size - offset, ARG_VSPACE_MAP_VADDR, ARG_VSPACE_MAP_LENGTH, why);
+    if (e != WF_ERR_OK)
+        return e;
+    *why = VM_ARG(ARG_VSPACE_MAP_RIGHTS);
     if (!valid_rights(rights))
         return WF_ERR_INVALID_ARGUMENT;
     unsigned allowed = (cap_rights & WF_RIGHT_READ ? VM_READ | VM_EXEC : 0) |
@@ -252,6 +277,13 @@ enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vadd
                             .max_right = allowed};
     region_link(r, before);
     return WF_ERR_OK;
+}
+
+enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                         uint64_t length, unsigned rights, uint64_t cap_rights)
+{
+    struct vm_arg why;
+    return map(vs, v, offset, va, length, rights, cap_rights, &why);
 }
 
 /* How many new region records a change of [va, end) needs: one per region end
@@ -307,12 +339,16 @@ static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struc
     }
 }
 
-static enum wf_error unmap_or_protect(struct vspace *vs, vaddr_t va, uint64_t length, int rights)
+/* Unmap (rights < 0) or Protect, with the argument errors in *why. */
+static enum wf_error unmap_or_protect(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
+                                      struct vm_arg *why)
 {
-    enum wf_error e = check_range(va, length);
+    enum wf_error e =
+        check_range(va, length, USER_TOP, ARG_VSPACE_UNMAP_VADDR, ARG_VSPACE_UNMAP_LENGTH, why);
     if (e != WF_ERR_OK)
         return e;
     vaddr_t end = va + length;
+    *why = VM_ARG(ARG_VSPACE_PROTECT_RIGHTS);
     if (rights >= 0) {
         if (!valid_rights((unsigned)rights))
             return WF_ERR_INVALID_ARGUMENT;
@@ -336,14 +372,16 @@ static enum wf_error unmap_or_protect(struct vspace *vs, vaddr_t va, uint64_t le
 
 enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length)
 {
-    return unmap_or_protect(vs, va, length, -1);
+    struct vm_arg why;
+    return unmap_or_protect(vs, va, length, -1, &why);
 }
 
 enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights)
 {
+    struct vm_arg why;
     if (rights > 0xffff)
         return WF_ERR_INVALID_ARGUMENT;
-    return unmap_or_protect(vs, va, length, (int)rights);
+    return unmap_or_protect(vs, va, length, (int)rights, &why);
 }
 
 /* --- the fault path ---------------------------------------------------------------- */
@@ -452,11 +490,11 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
 
 /* pool_inv_fail, plus INVALID_CAPABILITY: the VMO cap (cap argument 0) lacks a
  * right the mapping needs. */
-static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, unsigned arg)
+static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, struct vm_arg why)
 {
     if (e == WF_ERR_INVALID_CAPABILITY)
         return inv_fail(inv, e, 1, 0, 0, 0, 0);
-    return pool_inv_fail(inv, e, arg, vspace_from_cap(inv->slot->cap)->pool);
+    return pool_inv_fail(inv, e, why, vspace_from_cap(inv->slot->cap)->pool);
 }
 
 enum wf_error vspace_decode_map(struct invocation *inv)
@@ -465,32 +503,33 @@ enum wf_error vspace_decode_map(struct invocation *inv)
     struct cap vc = inv->caps[XCAP_VSPACE_MAP_VMO]->cap;
     uint64_t rights = inv->args[ARG_VSPACE_MAP_RIGHTS];
     if (rights > 0xffff)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, ARG_VSPACE_MAP_RIGHTS);
-    enum wf_error e = vspace_map(vs, vmo_from_cap(vc), inv->args[ARG_VSPACE_MAP_OFFSET],
-                                 inv->args[ARG_VSPACE_MAP_VADDR], inv->args[ARG_VSPACE_MAP_LENGTH],
-                                 (unsigned)rights, cap_rights(vc));
-    return vs_fail(inv, e, e == WF_ERR_RANGE_ERROR ? ARG_VSPACE_MAP_LENGTH : ARG_VSPACE_MAP_RIGHTS);
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_MAP_RIGHTS));
+    struct vm_arg why = VM_ARG(0);
+    enum wf_error e =
+        map(vs, vmo_from_cap(vc), inv->args[ARG_VSPACE_MAP_OFFSET], inv->args[ARG_VSPACE_MAP_VADDR],
+            inv->args[ARG_VSPACE_MAP_LENGTH], (unsigned)rights, cap_rights(vc), &why);
+    return vs_fail(inv, e, why);
 }
 
 enum wf_error vspace_decode_unmap(struct invocation *inv)
 {
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
-    return vs_fail(
-        inv,
-        vspace_unmap(vs, inv->args[ARG_VSPACE_UNMAP_VADDR], inv->args[ARG_VSPACE_UNMAP_LENGTH]),
-        ARG_VSPACE_UNMAP_LENGTH);
+    struct vm_arg why = VM_ARG(0);
+    enum wf_error e = unmap_or_protect(vs, inv->args[ARG_VSPACE_UNMAP_VADDR],
+                                       inv->args[ARG_VSPACE_UNMAP_LENGTH], -1, &why);
+    return vs_fail(inv, e, why);
 }
 
 enum wf_error vspace_decode_protect(struct invocation *inv)
 {
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     uint64_t rights = inv->args[ARG_VSPACE_PROTECT_RIGHTS];
-    enum wf_error e = rights > 0xffff
-                          ? WF_ERR_INVALID_ARGUMENT
-                          : vspace_protect(vs, inv->args[ARG_VSPACE_PROTECT_VADDR],
-                                           inv->args[ARG_VSPACE_PROTECT_LENGTH], (unsigned)rights);
-    return vs_fail(inv, e,
-                   e == WF_ERR_RANGE_ERROR ? ARG_VSPACE_PROTECT_LENGTH : ARG_VSPACE_PROTECT_RIGHTS);
+    if (rights > 0xffff)
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_PROTECT_RIGHTS));
+    struct vm_arg why = VM_ARG(0);
+    enum wf_error e = unmap_or_protect(vs, inv->args[ARG_VSPACE_PROTECT_VADDR],
+                                       inv->args[ARG_VSPACE_PROTECT_LENGTH], (int)rights, &why);
+    return vs_fail(inv, e, why);
 }
 
 enum wf_error vspace_decode_lookup(struct invocation *inv)
@@ -498,7 +537,7 @@ enum wf_error vspace_decode_lookup(struct invocation *inv)
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     struct vm_region *r = vspace_find(vs, inv->args[ARG_VSPACE_LOOKUP_VADDR]);
     if (!r)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, ARG_VSPACE_LOOKUP_VADDR);
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_LOOKUP_VADDR));
     inv->reply[RES_VSPACE_LOOKUP_START] = r->start;
     inv->reply[RES_VSPACE_LOOKUP_LENGTH] = r->end - r->start;
     inv->reply[RES_VSPACE_LOOKUP_OFFSET] = r->offset;
@@ -511,7 +550,7 @@ enum wf_error vspace_decode_mapping(struct invocation *inv)
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     vaddr_t va = inv->args[ARG_VSPACE_MAPPING_VADDR];
     if (va >= USER_TOP)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, ARG_VSPACE_MAPPING_VADDR);
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_MAPPING_VADDR));
     paddr_t pa;
     unsigned access, level;
     bool ok = vspace_translate(vs, va, &pa, &access, &level);
@@ -535,7 +574,7 @@ static enum wf_error cross_copy(struct invocation *inv, struct vspace *from, vad
         else
             to_arg = from_arg;
         if (e != WF_ERR_OK)
-            return vs_fail(inv, e, to_arg);
+            return vs_fail(inv, e, VM_ARG(to_arg));
         fva += n;
         tva += n;
         len -= n;

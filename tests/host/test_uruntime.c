@@ -5,7 +5,7 @@
  * and answers with a scripted reply. Checks that words 0-3 travel in registers
  * and the rest in the IPC buffer, extra caps' CPtrs in caps_or_badges, the
  * message info word, reply words from both places, errors with and without
- * details, the refusals that never enter the kernel, the debug and
+ * details, the refusals that never enter the kernel, the debug (DEBUG_STAT too) and
  * notification stubs' registers, and the stack-based per-thread records.
  */
 #include <criterion/criterion.h>
@@ -199,6 +199,20 @@ Test(uruntime, other_stubs_registers)
     cr_assert_eq(K.in.w[0], 2);
     K.rax = WF_ERR_FAILED_LOOKUP;
     cr_assert_eq(wf_debug_cap_identify(999), 0);
+    /* DEBUG_STAT: the number in word 0 (and rdi), the value from reply word 0;
+     * an error leaves the value 0. */
+    wf_word_t v = 1;
+    K.rax = WF_ERR_OK;
+    K.out.w[0] = 1234;
+    cr_assert_eq(wf_debug_stat(WF_STAT_VM_FAULTS, &v), WF_ERR_OK);
+    cr_assert_eq(K.nr, WF_SYS_DEBUG_STAT);
+    cr_assert_eq(K.in.w[0], WF_STAT_VM_FAULTS);
+    cr_assert_eq(K.cap, WF_STAT_VM_FAULTS);
+    cr_assert_eq(v, 1234);
+    K.rax = WF_ERR_INVALID_ARGUMENT;
+    cr_assert_eq(wf_debug_stat(WF_STAT_COUNT, &v), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(v, 0);
+    cr_assert_eq(wf_debug_stat(WF_STAT_COUNT, NULL), WF_ERR_INVALID_ARGUMENT);
 }
 
 Test(uruntime, thread_records_found_from_the_stack)

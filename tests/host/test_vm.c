@@ -7,7 +7,11 @@
  *  - random writes, clones and deletions of VMOs against an array of contents per
  *    VMO (copy-on-write must look like copies);
  *  - every invocation error the decoders give, and revocation returning usage to
- *    zero.
+ *    zero;
+ *  - every RANGE_ERROR's details (docs/api.md: the argument, the smallest and the
+ *    largest value allowed), fixed cases and, for VSpace_Map / Unmap and VMO_Read,
+ *    random arguments: the value given lies outside the bounds and the bounds
+ *    themselves pass that check.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include "obj/vmo.h"
 #include "obj/tcb.h"
 #include "obj/vspace.h"
+#include "cap/decode_gen.h"
 #include "cap/preempt.h"
 #include "test_cap_world.h"
 
@@ -467,5 +472,203 @@ Test(vm, clones_against_a_contents_model)
     cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     cr_assert_eq(usage(POOL), 0);
     cr_assert_eq(pool_from_cap(pool->cap)->objects, 0);
+    world_fini();
+}
+
+/* --- RANGE_ERROR details ------------------------------------------------------- */
+
+/* Invokes cap as the stubs do, keeping the reply words (error details) in d. */
+static enum wf_error call(wf_cptr_t cap, wf_word_t label, const wf_word_t *w, unsigned nw,
+                          wf_cptr_t xcap, wf_word_t *d)
+{
+    memset(d, 0xee, WF_REPLY_MAX_WORDS * sizeof(*d));
+    return (enum wf_error)wf_call(cap, label, w, nw, &xcap, xcap ? 1 : 0, d, WF_REPLY_MAX_WORDS);
+}
+
+#define ASSERT_RANGE(e, d, arg, lo, hi)                                                            \
+    do {                                                                                           \
+        cr_assert_eq((e), WF_ERR_RANGE_ERROR, "got %s", wf_error_name(e));                         \
+        cr_assert_eq((d)[0], (wf_word_t)(arg), "argument %llu", (unsigned long long)(d)[0]);       \
+        cr_assert_eq((d)[1], (wf_word_t)(lo), "smallest %#llx", (unsigned long long)(d)[1]);       \
+        cr_assert_eq((d)[2], (wf_word_t)(hi), "largest %#llx", (unsigned long long)(d)[2]);        \
+    } while (0)
+
+static enum wf_error pool_create(wf_cptr_t pool, wf_word_t type, wf_word_t size, unsigned dest,
+                                 wf_word_t *d)
+{
+    const wf_word_t w[4] = {type, size, dest, DEEP};
+    return call(pool, WF_LABEL_POOL_CREATE, w, 4, WORLD_ROOT_CNODE, d);
+}
+
+Test(vm, pool_range_errors_carry_their_bounds)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_TCB, 1, VMO, d), d, ARG_POOL_CREATE_SIZE, 0, 0);
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_VSPACE, 5, VMO, d), d, ARG_POOL_CREATE_SIZE, 0, 0);
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_CNODE, 0, VMO, d), d, ARG_POOL_CREATE_SIZE,
+                 WF_CNODE_RADIX_MIN, WF_CNODE_RADIX_MAX);
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_CNODE, WF_CNODE_RADIX_MAX + 1, VMO, d), d,
+                 ARG_POOL_CREATE_SIZE, WF_CNODE_RADIX_MIN, WF_CNODE_RADIX_MAX);
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_VMO, 0, VMO, d), d, ARG_POOL_CREATE_SIZE, PAGE_SIZE,
+                 1ull << WF_VMO_MAX_BITS);
+    ASSERT_RANGE(pool_create(POOL, WF_OBJ_VMO, (1ull << WF_VMO_MAX_BITS) + PAGE_SIZE, VMO, d), d,
+                 ARG_POOL_CREATE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS);
+    /* the bounds pass: the largest VMO exists (demand-zero costs nothing yet) */
+    cr_assert_eq(pool_create(POOL, WF_OBJ_VMO, 1ull << WF_VMO_MAX_BITS, VMO, d), WF_ERR_OK);
+    cr_assert_eq(pool_create(POOL, WF_OBJ_CNODE, WF_CNODE_RADIX_MIN, VS, d), WF_ERR_OK);
+    /* child pools nest POOL_MAX_DEPTH deep; the deepest's Create of a pool names
+     * the invoked pool (its depth) with the depths that may */
+    unsigned p = POOL;
+    for (unsigned depth = 1; depth < POOL_MAX_DEPTH; depth++) {
+        cr_assert_eq(pool_create(p, WF_OBJ_POOL, 1 << 20, 30 + depth, d), WF_ERR_OK);
+        p = 30 + depth;
+    }
+    ASSERT_RANGE(pool_create(p, WF_OBJ_POOL, 1 << 20, 40, d), d, WF_CAP_INVOKED, 0,
+                 POOL_MAX_DEPTH - 2);
+    cr_assert(slot_is_empty(slot(40)));
+    cr_assert_eq(pool_create(p, WF_OBJ_ENDPOINT, 0, 40, d), WF_ERR_OK); /* other objects: yes */
+    /* CreateContig: a power of two from a page to the largest extent */
+    const wf_word_t big = pmm_order_bytes(PMM_ORDERS - 1);
+    const wf_word_t cw[3][3] = {
+        {3 * PAGE_SIZE, 41, DEEP}, {PAGE_SIZE / 2, 41, DEEP}, {2 * big, 41, DEEP}};
+    for (unsigned i = 0; i < 3; i++)
+        ASSERT_RANGE(call(POOL, WF_LABEL_POOL_CREATE_CONTIG, cw[i], 3, WORLD_ROOT_CNODE, d), d,
+                     ARG_POOL_CREATE_CONTIG_SIZE, PAGE_SIZE, big);
+    /* CreateDevice: the untyped (cap argument 0) is below a page */
+    cdt_insert_root(slot(50), cap_untyped_new(0xb8000, 11, true, 0));
+    const wf_word_t dw[2] = {41, DEEP};
+    const wf_cptr_t dc[2] = {50, WORLD_ROOT_CNODE};
+    memset(d, 0xee, sizeof(d));
+    enum wf_error e = (enum wf_error)wf_call(POOL, WF_LABEL_POOL_CREATE_DEVICE, dw, 2, dc, 2, d, 4);
+    ASSERT_RANGE(e, d, XCAP_POOL_CREATE_DEVICE_UNTYPED, PAGE_SIZE, 1ull << WF_UNTYPED_MAX_BITS);
+    cr_assert(slot_is_empty(slot(41)));
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(POOL), 0);
+    world_fini();
+}
+
+Test(vm, vmo_and_vspace_range_errors_carry_their_bounds)
+{
+    world();
+    const wf_word_t size = 16 * PAGE_SIZE;
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, size, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    /* VMO_Read / Write: offset at most the size, then len at most what is left */
+    wf_word_t w[4] = {size + PAGE_SIZE, 0, BASE};
+    ASSERT_RANGE(call(VMO, WF_LABEL_VMO_READ, w, 3, VS, d), d, ARG_VMO_READ_OFFSET, 0, size);
+    w[0] = 3 * PAGE_SIZE;
+    w[1] = size;
+    ASSERT_RANGE(call(VMO, WF_LABEL_VMO_WRITE, w, 3, VS, d), d, ARG_VMO_WRITE_LEN, 0,
+                 size - 3 * PAGE_SIZE);
+    /* VMO_Resize */
+    w[0] = 0;
+    ASSERT_RANGE(call(VMO, WF_LABEL_VMO_RESIZE, w, 1, 0, d), d, ARG_VMO_RESIZE_SIZE, PAGE_SIZE,
+                 1ull << WF_VMO_MAX_BITS);
+    /* VSpace_Map: the offset within the VMO, the address within the user half,
+     * then the length within both the user half and the VMO from offset */
+    const wf_word_t rw = WF_VM_READ | WF_VM_WRITE;
+    wf_word_t m[4] = {USER_TOP, 0, PAGE_SIZE, rw};
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), d, ARG_VSPACE_MAP_VADDR, 0,
+                 USER_TOP - PAGE_SIZE);
+    m[0] = BASE;
+    m[2] = 0;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), d, ARG_VSPACE_MAP_LENGTH, PAGE_SIZE,
+                 size);
+    m[0] = USER_TOP - PAGE_SIZE;
+    m[2] = 2 * PAGE_SIZE;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), d, ARG_VSPACE_MAP_LENGTH, PAGE_SIZE,
+                 PAGE_SIZE);
+    m[0] = BASE;
+    m[1] = size;
+    m[2] = PAGE_SIZE;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), d, ARG_VSPACE_MAP_OFFSET, 0,
+                 size - PAGE_SIZE);
+    m[1] = 5 * PAGE_SIZE;
+    m[2] = size;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), d, ARG_VSPACE_MAP_LENGTH, PAGE_SIZE,
+                 size - 5 * PAGE_SIZE);
+    m[2] = size - 5 * PAGE_SIZE; /* the largest passes */
+    cr_assert_eq(call(VS, WF_LABEL_VSPACE_MAP, m, 4, VMO, d), WF_ERR_OK);
+    /* VSpace_Unmap / Protect */
+    wf_word_t u[3] = {BASE, 0, WF_VM_READ};
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_UNMAP, u, 2, 0, d), d, ARG_VSPACE_UNMAP_LENGTH, PAGE_SIZE,
+                 USER_TOP - BASE);
+    u[0] = USER_TOP + PAGE_SIZE;
+    u[1] = PAGE_SIZE;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_PROTECT, u, 3, 0, d), d, ARG_VSPACE_PROTECT_VADDR, 0,
+                 USER_TOP - PAGE_SIZE);
+    u[0] = USER_TOP - 4 * PAGE_SIZE;
+    u[1] = 8 * PAGE_SIZE;
+    ASSERT_RANGE(call(VS, WF_LABEL_VSPACE_PROTECT, u, 3, 0, d), d, ARG_VSPACE_PROTECT_LENGTH,
+                 PAGE_SIZE, 4 * PAGE_SIZE);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* A page-aligned value near one of the interesting edges (0, a few pages, the
+ * VMO's size, the top of the user half, far beyond). */
+static wf_word_t edge_value(wf_word_t size)
+{
+    const wf_word_t edges[] = {0, BASE, size, USER_TOP, USER_TOP - BASE, 1ull << 63};
+    wf_word_t v = edges[rand() % 6];
+    wf_word_t delta = (wf_word_t)(rand() % 5) * PAGE_SIZE;
+    return rand() % 2 ? v + delta : v - delta;
+}
+
+Test(vm, random_range_errors_bound_the_argument)
+{
+    world();
+    const wf_word_t size = 32 * PAGE_SIZE;
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, size, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    srand(74);
+    unsigned ranged = 0;
+    for (unsigned step = 0; step < 3000; step++) {
+        unsigned op = (unsigned)rand() % 3;
+        static const wf_word_t labels[3] = {WF_LABEL_VSPACE_MAP, WF_LABEL_VSPACE_UNMAP,
+                                            WF_LABEL_VMO_READ};
+        static const unsigned nw[3] = {4, 2, 3};
+        wf_word_t w[4], d[WF_REPLY_MAX_WORDS];
+        wf_cptr_t invoked = op == 2 ? VMO : VS, xcap = op == 1 ? 0 : op == 2 ? VS : VMO;
+        if (op == 0) /* vaddr offset length rights */
+            memcpy(w,
+                   (wf_word_t[4]){edge_value(size), edge_value(size), edge_value(size), WF_VM_READ},
+                   sizeof(w));
+        else if (op == 1) /* vaddr length */
+            memcpy(w, (wf_word_t[2]){edge_value(size), edge_value(size)}, 2 * sizeof(wf_word_t));
+        else /* offset len vaddr */
+            memcpy(w, (wf_word_t[3]){edge_value(size), edge_value(size), BASE},
+                   3 * sizeof(wf_word_t));
+        enum wf_error e = call(invoked, labels[op], w, nw[op], xcap, d);
+        if (e == WF_ERR_OK && op == 0)
+            cr_assert_eq(wf_vspace_unmap(VS, w[0], w[2]), WF_ERR_OK);
+        if (e != WF_ERR_RANGE_ERROR)
+            continue;
+        ranged++;
+        unsigned a = (unsigned)d[0];
+        wf_word_t lo = d[1], hi = d[2];
+        cr_assert(a < nw[op] && lo <= hi, "step %u: argument %u, [%#llx, %#llx]", step, a,
+                  (unsigned long long)lo, (unsigned long long)hi);
+        cr_assert(w[a] < lo || w[a] > hi, "step %u: %#llx is inside [%#llx, %#llx]", step,
+                  (unsigned long long)w[a], (unsigned long long)lo, (unsigned long long)hi);
+        /* Either bound instead passes the check of that argument. */
+        const wf_word_t bounds[2] = {lo, hi};
+        for (unsigned b = 0; b < 2; b++) {
+            wf_word_t fixed[4];
+            memcpy(fixed, w, sizeof(fixed));
+            fixed[a] = bounds[b];
+            wf_word_t d2[WF_REPLY_MAX_WORDS];
+            enum wf_error e2 = call(invoked, labels[op], fixed, nw[op], xcap, d2);
+            cr_assert(e2 != WF_ERR_RANGE_ERROR || d2[0] != a,
+                      "step %u: argument %u still out of range at %#llx", step, a,
+                      (unsigned long long)bounds[b]);
+            if (e2 == WF_ERR_OK && op == 0)
+                cr_assert_eq(wf_vspace_unmap(VS, fixed[0], fixed[2]), WF_ERR_OK);
+        }
+    }
+    cr_assert(ranged > 500, "only %u range errors", ranged);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     world_fini();
 }

@@ -2,7 +2,9 @@
  * Synchronous IPC from userspace (ARCHITECTURE.md section 3, docs/api.md):
  * Send/Recv, the non-blocking variants, Call/ReplyRecv with badges, long
  * messages through the IPC buffer, cap transfer only with Grant, Call only with
- * Grant or GrantReply, and the error of every malformed system call. Servers
+ * Grant or GrantReply, the error of every malformed system call, and which
+ * path (fast or general) each kind of Call and ReplyRecv takes, read from the
+ * kernel's counters (DEBUG_STAT). Servers
  * run the same code (uc_echo_serve) either as a thread in the root task's
  * address space or as the uchild program in a CNode and VSpace of its own.
  */
@@ -413,4 +415,119 @@ TEST(ipc, long_message_without_ipc_buffer)
     TEST_ASSERT_EQ(got.label, 4);
     TEST_ASSERT_EQ(got.len, WF_MSG_REG_WORDS);
     TEST_ASSERT_EQ(got.w[0], 9);
+}
+
+/* --- which path ran (DEBUG_STAT) ------------------------------------------------- */
+
+struct ipc_count {
+    wf_word_t fast, slow;
+};
+
+/* Reads the two IPC counters; false if the kernel refuses. */
+static bool ipc_count(struct ipc_count *c)
+{
+    return wf_debug_stat(WF_STAT_IPC_FAST, &c->fast) == WF_ERR_OK &&
+           wf_debug_stat(WF_STAT_IPC_SLOW, &c->slow) == WF_ERR_OK;
+}
+
+/* Counts how many of the Calls and ReplyRecvs since *a took each path into
+ * *d, and makes *a the new reading. */
+static bool ipc_delta(struct ipc_count *a, struct ipc_count *d)
+{
+    struct ipc_count b;
+    if (!ipc_count(&b))
+        return false;
+    d->fast = b.fast - a->fast;
+    d->slow = b.slow - a->slow;
+    *a = b;
+    return true;
+}
+
+static void check_paths_counted(bool child)
+{
+    struct server s;
+    TEST_ASSERT_ERR(server_start(&s, child, TEST_CHILD_PRIO), WF_ERR_OK);
+    wf_word_t r[5];
+    /* The first Call finds the server not yet waiting; afterwards it waits in
+     * ReplyRecv. */
+    TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, 0, 0, 0, 0, r, 0), UC_OP_INC + 1);
+    struct ipc_count a, d;
+    TEST_ASSERT(ipc_count(&a));
+    /* Register-only both ways, the partner waiting: every Call and every
+     * ReplyRecv on the fast path. */
+    for (unsigned i = 0; i < 10; i++) {
+        struct wf_msgregs m = {.info = wf_msginfo(UC_OP_INC, 0, 4), .w = {i, 1, 2, 3}};
+        TEST_ASSERT_ERR(wf_sys_call(s.ep, &m), WF_ERR_OK);
+        TEST_ASSERT_EQ(m.w[0], i + 1);
+    }
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 20);
+    TEST_ASSERT_EQ(d.slow, 0);
+    /* Five words each way: the Call and the server's ReplyRecv both general. */
+    static const wf_word_t w[5] = {1, 2, 3, 4, 5};
+    TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, 5, 0, 0, r, 5), UC_OP_INC + 1);
+    TEST_ASSERT_EQ(r[4], 6);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 0);
+    TEST_ASSERT_EQ(d.slow, 2);
+    /* A Call carrying a cap is general; so is the five-word reply. */
+    wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
+    wf_cptr_t grant = derive(s.ep, WF_RIGHT_WRITE | WF_RIGHT_GRANT, 0);
+    TEST_ASSERT(ntfn && grant);
+    TEST_ASSERT(ipc_delta(&a, &d)); /* making them invoked objects: not IPC */
+    TEST_ASSERT_EQ(d.fast, 0);
+    TEST_ASSERT_EQ(d.slow, 0);
+    TEST_ASSERT_EQ(wf_call(grant, UC_OP_CAPS, 0, 0, &ntfn, 1, r, 5), UC_OP_CAPS + 1);
+    TEST_ASSERT_EQ(r[1], 1);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 0);
+    TEST_ASSERT_EQ(d.slow, 2);
+    /* A register-only Call with a five-word reply: one of each. */
+    TEST_ASSERT_EQ(wf_call(grant, UC_OP_CAPS, 0, 0, 0, 0, r, 5), UC_OP_CAPS + 1);
+    TEST_ASSERT_EQ(r[1], 0);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 1);
+    TEST_ASSERT_EQ(d.slow, 1);
+    /* Send, Recv and object invocations count on neither. */
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(ep);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 1)};
+    TEST_ASSERT_ERR(wf_sys_nbsend(ep, &m), WF_ERR_WOULD_BLOCK);
+    m = (struct wf_msgregs){0};
+    TEST_ASSERT_ERR(wf_sys_nbrecv(ep, 0, &m), WF_ERR_WOULD_BLOCK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(ep), WF_OBJ_ENDPOINT);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 0);
+    TEST_ASSERT_EQ(d.slow, 0);
+    TEST_ASSERT_EQ(server_stop(&s), 0);
+}
+
+TEST(ipc, counters_name_the_path_same_space)
+{
+    check_paths_counted(false);
+}
+
+TEST(ipc, counters_name_the_path_cross_space)
+{
+    check_paths_counted(true);
+}
+
+TEST(ipc, debug_stat_refuses_unknown_counters)
+{
+    for (wf_word_t i = 0; i < WF_STAT_COUNT; i++) {
+        wf_word_t v = ~0ull;
+        TEST_ASSERT_ERR(wf_debug_stat(i, &v), WF_ERR_OK);
+        TEST_ASSERT(v != ~0ull, "counter %llu", (unsigned long long)i);
+    }
+    wf_word_t v = 5;
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_COUNT, &v), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_EQ(v, 0);
+    TEST_ASSERT_ERR(wf_debug_stat(~0ull, &v), WF_ERR_INVALID_ARGUMENT);
+    /* The error's detail: argument 0 is the offending one. */
+    struct wf_msgregs m = {.w = {WF_STAT_COUNT + 100, 7, 7, 7}};
+    TEST_ASSERT_ERR(wf_syscall(WF_SYS_DEBUG_STAT, 0, 0, &m), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_EQ(wf_msginfo_label(m.info), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_EQ(wf_msginfo_length(m.info), 1);
+    TEST_ASSERT_EQ(m.w[0], 0);
 }

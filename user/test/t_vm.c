@@ -10,6 +10,9 @@
  * window (promoted by the kernel) surviving partial unmap and protect, and
  * kernel objects (endpoints, TCBs) made from a child pool: usable, charged to it,
  * destroyed by revoking it, and refused with NOT_ENOUGH_MEMORY past its quota.
+ * A RANGE_ERROR names the argument and the bounds it had to keep (docs/api.md).
+ * The kernel's VM counters (DEBUG_STAT) are the one place clusters show: a fault
+ * maps a whole cluster, so touching n clusters counts n faults.
  *
  * Mappings of the root task go at TEST_VA; the arena's revocation after each
  * test destroys the VMOs and so removes them. Faulting accesses run in uchild.
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "tutil.h"
+#include "weft/invocations.h"
 
 #define PG  4096ull
 #define CVA 0x10000000ull /* a free address in uchild's VSpace */
@@ -441,6 +445,124 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
     TEST_ASSERT_EQ(w[ro / 8], ro ^ 0x5555);
 }
 
+TEST(vm, range_errors_name_the_bounds)
+{
+    TEST_ENV(e);
+    const wf_word_t size = 16 * PG, user_top = 1ull << 47;
+    wf_cptr_t v = test_vmo(size);
+    TEST_ASSERT(v);
+    wf_word_t d[4];
+    /* VSpace_Map (vaddr, offset, length, rights) past the VMO's end: the length
+     * allowed from that offset; that length then maps. */
+    wf_word_t mw[4] = {TEST_VA, 4 * PG, size, WF_VM_READ | WF_VM_WRITE};
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 2);
+    TEST_ASSERT_EQ(d[1], PG);
+    TEST_ASSERT_EQ(d[2], size - 4 * PG);
+    mw[2] = d[2];
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4), WF_ERR_OK);
+    mem[0] = 1;
+    /* An offset beyond the VMO: the pages it has. */
+    mw[1] = size;
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_MAP, mw, 4, &v, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], 0);
+    TEST_ASSERT_EQ(d[2], size - PG);
+    /* VSpace_Unmap (vaddr, length) of nothing, and past the user half. */
+    const wf_word_t uw[2][2] = {{TEST_VA, 0}, {user_top - PG, 2 * PG}};
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_UNMAP, uw[0], 2, 0, 0, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], PG);
+    TEST_ASSERT_EQ(d[2], user_top - TEST_VA);
+    TEST_ASSERT_EQ(wf_call(WF_ROOT_VSPACE, WF_LABEL_VSPACE_UNMAP, uw[1], 2, 0, 0, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[2], PG);
+    /* VMO_Read (offset, len, vaddr) past the end: the bytes left. */
+    wf_cptr_t vs = e->vspace;
+    const wf_word_t rw[3] = {3 * PG, size, TEST_VA};
+    TEST_ASSERT_EQ(wf_call(v, WF_LABEL_VMO_READ, rw, 3, &vs, 1, d, 4), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], 0);
+    TEST_ASSERT_EQ(d[2], size - 3 * PG);
+    /* Pool_Create (type, size, ...) of a CNode with radix 0. */
+    wf_cptr_t dest = wf_env_slot(e);
+    TEST_ASSERT(dest);
+    const wf_word_t cw[4] = {WF_OBJ_CNODE, 0, dest, 64};
+    wf_cptr_t root = WF_ROOT_CNODE;
+    TEST_ASSERT_EQ(wf_call(e->pool, WF_LABEL_POOL_CREATE, cw, 4, &root, 1, d, 4),
+                   WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], WF_CNODE_RADIX_MIN);
+    TEST_ASSERT_EQ(d[2], WF_CNODE_RADIX_MAX);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(dest), 0);
+    TEST_ASSERT_EQ(mem[0], 1);
+}
+
+/* --- the kernel's counters (DEBUG_STAT) ------------------------------------------- */
+
+/* Bytes one fault maps (the kernel's allocation unit; invisible but here). */
+#define CLUSTER_BYTES (PG << CLUSTER_ORDER)
+
+struct vm_count {
+    wf_word_t faults, promotions, demotions, reservations;
+};
+
+/* Reads the VM counters; false if the kernel refuses one. */
+static bool vm_count(struct vm_count *c)
+{
+    return wf_debug_stat(WF_STAT_VM_FAULTS, &c->faults) == WF_ERR_OK &&
+           wf_debug_stat(WF_STAT_VM_PROMOTIONS, &c->promotions) == WF_ERR_OK &&
+           wf_debug_stat(WF_STAT_VM_DEMOTIONS, &c->demotions) == WF_ERR_OK &&
+           wf_debug_stat(WF_STAT_VM_RESERVATIONS, &c->reservations) == WF_ERR_OK;
+}
+
+TEST(vm, counters_count_faults_per_cluster)
+{
+    /* One 2 MiB window of a fresh VMO, touched a page at a time: a fault per
+     * cluster (64 KiB clusters: 16 times fewer than pages), one reservation on
+     * the window's first fault, one promotion when the last cluster comes; then
+     * unmapping one page demotes it once, and a second unmap in the same (now
+     * small-page) window demotes nothing. */
+    const wf_word_t win = 2 << 20, part = 256 * 1024;
+    wf_cptr_t v = test_vmo(win);
+    TEST_ASSERT(v);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, win, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    struct vm_count c0, c1;
+    TEST_ASSERT(vm_count(&c0));
+    for (wf_word_t off = 0; off < part; off += PG)
+        mem[off] = 1;
+    TEST_ASSERT(vm_count(&c1));
+    TEST_ASSERT_EQ(c1.faults - c0.faults, part / CLUSTER_BYTES);
+    TEST_ASSERT_EQ(c1.reservations - c0.reservations, 1);
+    TEST_ASSERT_EQ(c1.promotions - c0.promotions, 0);
+    /* Touching them again faults no more. */
+    for (wf_word_t off = 0; off < part; off += PG)
+        mem[off + 1] = 2;
+    TEST_ASSERT(vm_count(&c0));
+    TEST_ASSERT_EQ(c0.faults - c1.faults, 0);
+    for (wf_word_t off = part; off < win; off += PG)
+        mem[off] = 3;
+    TEST_ASSERT(vm_count(&c1));
+    TEST_ASSERT_EQ(c1.faults - c0.faults, (win - part) / CLUSTER_BYTES);
+    TEST_ASSERT_EQ(c1.reservations - c0.reservations, 0);
+    TEST_ASSERT_EQ(c1.promotions - c0.promotions, 1);
+    TEST_ASSERT_EQ(c1.demotions - c0.demotions, 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA + 7 * PG, PG), WF_ERR_OK);
+    TEST_ASSERT(vm_count(&c0));
+    TEST_ASSERT_EQ(c0.demotions - c1.demotions, 1);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA + 9 * PG, PG), WF_ERR_OK);
+    TEST_ASSERT(vm_count(&c1));
+    TEST_ASSERT_EQ(c1.demotions - c0.demotions, 0);
+    TEST_ASSERT_EQ(c1.promotions - c0.promotions, 0);
+    TEST_ASSERT_EQ(mem[8 * PG], 1); /* the neighbours kept their contents */
+    TEST_ASSERT_EQ(mem[8 * PG + 1], 2);
+    TEST_ASSERT_EQ(mem[part], 3);
+}
+
 TEST(vm, superpages_show_through_vspace_mapping)
 {
     /* VSpace_Mapping reports the entry the MMU uses. A 2 MiB-aligned window of a
@@ -461,9 +583,15 @@ TEST(vm, superpages_show_through_vspace_mapping)
     TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA, &size, &rights), WF_ERR_OK);
     TEST_ASSERT_EQ(size, 0); /* nothing touched yet */
     TEST_ASSERT_EQ(rights, 0);
+    struct vm_count c0, c1;
+    TEST_ASSERT(vm_count(&c0));
     for (wf_word_t off = 0; off < 2 * win; off += PG)
         if (off != win + hole)
             mem[off] = (uint8_t)(off / PG);
+    /* One promotion (the whole window), none for the one with a hole. */
+    TEST_ASSERT(vm_count(&c1));
+    TEST_ASSERT_EQ(c1.promotions - c0.promotions, 1);
+    TEST_ASSERT_EQ(c1.demotions - c0.demotions, 0);
     for (wf_word_t off = 0; off < win; off += 37 * PG) {
         TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + off, &size, &rights),
                         WF_ERR_OK);
@@ -484,6 +612,9 @@ TEST(vm, superpages_show_through_vspace_mapping)
     /* Unmapping one page of the promoted window demotes it: 4 KiB entries
      * around the gap, the contents intact. */
     TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA + 100 * PG, PG), WF_ERR_OK);
+    TEST_ASSERT(vm_count(&c0));
+    TEST_ASSERT_EQ(c0.demotions - c1.demotions, 1);
+    TEST_ASSERT_EQ(c0.promotions - c1.promotions, 0);
     TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TEST_VA + 100 * PG, &size, &rights),
                     WF_ERR_OK);
     TEST_ASSERT_EQ(size, 0);

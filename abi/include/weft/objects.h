@@ -224,12 +224,15 @@ enum wf_irq_trigger {
 
 /* Kernel counters DEBUG_STAT reads (debug builds; for tests and benchmarks). */
 enum wf_stat {
-    /* Call and ReplyRecv system calls completed by the fast path. */
+    /* Call (on an endpoint) and ReplyRecv system calls completed by the fast path. */
     WF_STAT_IPC_FAST = 0,
-    /* IPC system calls (Send, NBSend, Recv, NBRecv, Call, ReplyRecv) taken by the general
-     * path. */
+    /* Call (on an endpoint) and ReplyRecv system calls that passed their cap checks and
+     * were handled by the general path (long messages, caps, no partner waiting). Send,
+     * Recv, their non-blocking forms and object invocations are not counted. */
     WF_STAT_IPC_SLOW = 1,
-    /* Page faults resolved by the VM system. */
+    /* Page faults resolved by the VM system, from a thread's access or a kernel copy into
+     * user memory; each maps the whole cluster around the address where its region allows,
+     * so one fault covers 2^CLUSTER_ORDER pages. */
     WF_STAT_VM_FAULTS = 2,
     /* 2 MiB windows promoted to one large mapping. */
     WF_STAT_VM_PROMOTIONS = 3,

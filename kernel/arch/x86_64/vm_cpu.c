@@ -1,7 +1,8 @@
 /*
  * The CPU side of user address spaces on x86-64: loading CR3, invalidating the
  * TLB, the kernel half of a new top-level table, and fast zeroing and copying of
- * physical memory (the contract is in arch.h).
+ * physical memory (the contract is in arch.h; the CR3 load itself is inline in
+ * arch/vm_cpu.h, for the IPC fast path).
  *
  * Zeroing and copying use `rep stosq` / `rep movsq`: the kernel is built without
  * SSE, and one string instruction per 8 bytes is the cheapest loop there is (the
@@ -10,6 +11,7 @@
  */
 #include "arch.h"
 #include "arch/mmu.h"
+#include "arch/vm_cpu.h"
 #include "config.h"
 #include "lib/string.h"
 
@@ -22,7 +24,7 @@ void arch_pt_init_root(paddr_t root)
 
 void arch_vspace_switch(paddr_t root)
 {
-    write_cr3(root ? root : arch_kernel_root());
+    arch_vspace_load(root ? root : arch_kernel_root());
 }
 
 void arch_tlb_flush_page(vaddr_t va)

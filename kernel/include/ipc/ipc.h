@@ -68,7 +68,14 @@ bool ipc_fastpath_set(bool on);
  * while it is off, so that the entry's two compares are also the on/off test. */
 extern uint64_t ipc_fastpath_sysno[2];
 
-/* How many Calls and ReplyRecvs took each path (self-tests, benchmarks). */
+/* How many of the two system calls the fast path serves took each path
+ * (self-tests, benchmarks; DEBUG_STAT WF_STAT_IPC_FAST and WF_STAT_IPC_SLOW).
+ * fast: Calls on an endpoint and ReplyRecvs the fast path completed
+ * (fast_switch). slow: those the general path handled once their caps passed
+ * the checks (sys_call, sys_reply_recv), whether they then deliver, block or
+ * fail later. Send, Recv, their non-blocking forms, object invocations and
+ * fault messages are in neither. Only ever incremented, except that the
+ * kernel self-tests' world resets them (self-test boots run no user program). */
 struct ipc_stats {
     uint64_t fast, slow;
 };

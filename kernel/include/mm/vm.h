@@ -37,6 +37,11 @@ enum vm_fault_result {
  * when vs is already current. */
 void vspace_activate(struct vspace *vs);
 
+/* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
+ * by vspace_activate and by its inline form in the IPC fast path
+ * (ipc/fastpath.c: fast_activate), which keep it naming what CR3 holds. */
+extern struct vspace *vspace_current;
+
 /* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
 struct vspace *vspace_from_cap(struct cap c);
 
@@ -60,7 +65,10 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
 /* Kernel-wide VM counters (ARCHITECTURE.md section 4 rule 8), for the self-tests
  * and benchmarks. Only ever incremented, except the two gauges (pt_pages,
  * meta_bytes) which follow what is alive. Reservations made, broken and reclaimed
- * under pressure are counted by each PMM instance (struct pmm). */
+ * under pressure are counted by each PMM instance (struct pmm). Userspace
+ * reads four through DEBUG_STAT (ipc/syscall.c): faults_mapped as
+ * WF_STAT_VM_FAULTS, promotions, demotions, and resv_made as
+ * WF_STAT_VM_RESERVATIONS. */
 struct vm_stats {
     uint64_t faults;        /* vm_fault calls */
     uint64_t faults_mapped; /* of those, resolved */

@@ -124,12 +124,24 @@ void pool_kobj_free(void *obj, bool tcb, const struct reaper *r);
  * (the invoker's, which may be one of them). Called at every pool invocation. */
 void pool_kobj_drain(const struct reaper *r);
 
+/* The argument a VM invocation's error is about: its index (a cap argument's
+ * index, or WF_CAP_INVOKED, where the number out of range belongs to a cap) and,
+ * for RANGE_ERROR, the smallest and largest value it may take given the other
+ * arguments and the objects' state (decision 074). */
+struct vm_arg {
+    wf_word_t index;
+    uint64_t min, max;
+};
+#define VM_ARG(i)           ((struct vm_arg){.index = (i)})
+#define VM_RANGE(i, lo, hi) ((struct vm_arg){.index = (i), .min = (lo), .max = (hi)})
+
 /* Records the details of a VM invocation's error e (docs/api.md) and returns e:
- * argument arg for INVALID_ARGUMENT and RANGE_ERROR, the bytes p still has for
- * NOT_ENOUGH_MEMORY, none otherwise; WF_ERR_OK passes through. The one error
- * mapper of the Pool, VMO and VSpace decoders. */
+ * a.index for INVALID_ARGUMENT; a.index, a.min, a.max for RANGE_ERROR (a.min <=
+ * a.max); the bytes p still has (p may be NULL: 0) for NOT_ENOUGH_MEMORY; none
+ * otherwise; WF_ERR_OK passes through. The one error mapper of the Pool, VMO
+ * and VSpace decoders. */
 struct invocation;
-enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, unsigned arg,
+enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, struct vm_arg a,
                             const struct pool *p);
 
 /* Where a new object's cap goes: the destination slot named by (index, depth)

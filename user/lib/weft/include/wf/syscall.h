@@ -159,6 +159,19 @@ static inline wf_word_t wf_debug_cap_identify(wf_cptr_t cptr)
     return type;
 }
 
+/* DEBUG_STAT: kernel counter number stat (enum wf_stat in weft/objects.h) into
+ * *value (may be NULL). Returns WF_ERR_OK, or WF_ERR_INVALID_ARGUMENT for a
+ * number that names no counter (*value is then 0). Counters only grow, so a
+ * test reads one before and after what it measures. */
+static inline wf_word_t wf_debug_stat(wf_word_t stat, wf_word_t *value)
+{
+    wf_word_t v = 0;
+    wf_word_t e = wf_debug_syscall(WF_SYS_DEBUG_STAT, stat, &v);
+    if (value)
+        *value = e == WF_ERR_OK ? v : 0;
+    return e;
+}
+
 /* DEBUG_DUMP_CSPACE: prints the caller's CSpace on the kernel console. */
 static inline void wf_debug_dump_cspace(void)
 {
