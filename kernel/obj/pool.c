@@ -609,7 +609,9 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
     uint64_t size = inv->args[ARG_POOL_CREATE_CONTIG_SIZE];
     if (!may_create(inv->slot))
         return fail(inv, WF_ERR_ILLEGAL_OPERATION, VM_ARG(0));
-    if (size < PAGE_SIZE || !IS_POW2(size) || size > pmm_order_bytes(PMM_ORDERS - 1))
+    if (size >= PAGE_SIZE && size <= pmm_order_bytes(PMM_ORDERS - 1) && !IS_POW2(size))
+        return fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_POOL_CREATE_CONTIG_SIZE));
+    if (size < PAGE_SIZE || size > pmm_order_bytes(PMM_ORDERS - 1))
         return fail(
             inv, WF_ERR_RANGE_ERROR,
             VM_RANGE(ARG_POOL_CREATE_CONTIG_SIZE, PAGE_SIZE, pmm_order_bytes(PMM_ORDERS - 1)));
