@@ -55,10 +55,14 @@ check-guest-faults: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 # The in-guest user suite (user/test/), run by init when the command line says
 # "utest" (or "utest=PREFIX"); init halts with status 0 when every test passed.
 # It needs the kernel to start the root task (kernel/core/roottask.c): add it to
-# check-guest once that exists.
+# check-guest once that exists. A second boot runs the irq/ tests with timer=pit,
+# where device interrupts go through the 8259 PICs instead of the I/O APIC.
 check-user: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-user --log $(BUILD)/user.log \
 	    --exit-code 1 -- $(QEMU_TESTK) -m 256M -append "utest$(if $(UTEST),=$(UTEST))"
+	@$(if $(UTEST),true,$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-user-pit-irq \
+	    --log $(BUILD)/user-pit-irq.log --exit-code 1 -- $(QEMU_TESTK) -m 256M \
+	    -append "utest=irq/ timer=pit")
 
 run: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@echo "Weft in QEMU: serial console below. Quit with Ctrl-A then X."

@@ -18,7 +18,12 @@
  *  - a node's descendants follow it contiguously;
  *  - inserting a derived cap right after its source makes it the source's first
  *    child, or (when the source is not revocable, so has no children) its sibling;
- *  - removing a node reparents its children to its parent. The subtle case is a
+ *  - removing a node reparents its children to its parent.
+ *  - IRQControl and IOPort caps derived by Copy are not revocable (they have no
+ *    children), so what IRQControl_Get or IOPort_Issue makes from a copy lands
+ *    under the revocable cap the copy came from. IOPort ranges may overlap, and a
+ *    revocable issued range inserted after its parent would adopt the parent's
+ *    earlier, narrower children; so issued ranges are leaves too (decision 065). The subtle case is a
  *    badged child whose parent is removed while an earlier sibling has its badge:
  *    cdt_remove passes the first-badged flag on to the next node so the sibling
  *    does not adopt it (seL4 emptySlot does the same).
@@ -66,6 +71,13 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
     }
     if (ta == CAP_POOL)
         return pool_contains(cap_object(ca), cb, slot_object(b));
+    if (ta == CAP_IRQ_CONTROL) /* every line's handler is in the control's region */
+        return tb == CAP_IRQ_CONTROL || tb == CAP_IRQ_HANDLER;
+    if (ta == CAP_IRQ_HANDLER)
+        return tb == CAP_IRQ_HANDLER && cap_irq_handler_line(ca) == cap_irq_handler_line(cb);
+    if (ta == CAP_IOPORT) /* a port range contains the ranges inside it */
+        return tb == CAP_IOPORT && cap_ioport_first(cb) >= cap_ioport_first(ca) &&
+               cap_ioport_last(cb) <= cap_ioport_last(ca);
     if (ta != tb || cap_object(ca) != cap_object(cb))
         return false;
     return ta != CAP_CNODE || cap_cnode_radix(ca) == cap_cnode_radix(cb);
@@ -74,8 +86,8 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
 bool cdt_same_object(const struct slot *a, const struct slot *b)
 {
     enum cap_type ta = cap_type(a->cap);
-    if (ta == CAP_UNTYPED)
-        return false;
+    if (ta == CAP_UNTYPED || ta == CAP_IRQ_CONTROL || ta == CAP_IOPORT)
+        return false;   /* nothing to finalize: every cap is its own "object" */
     if (ta == CAP_POOL) /* a pool's region holds what was made from it */
         return cap_type(b->cap) == CAP_POOL && cap_object(a->cap) == cap_object(b->cap);
     return cdt_same_region(a, b);

@@ -1,11 +1,13 @@
 /*
  * The generic boot sequence: console banner, boot memory description, CPU
  * tables, the final address space, the physical memory manager (which takes
- * every usable range left after the page tables were built), the timer;
+ * every usable range left after the page tables were built), the timer and the
+ * interrupt controller (device lines, arch/irqchip.h);
  * then either the self-tests (command line "ktest") or the root task from the
  * initramfs and the scheduler, which runs user threads from then on.
  */
 #include "arch.h"
+#include "arch/irqchip.h"
 #include "config.h"
 #include "core/boot.h"
 #include "core/platform.h"
@@ -47,6 +49,7 @@ void kernel_main(const char *boot_error)
     char arg[64];
     bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
     boot_timer_source = arch_timer_init(TICK_HZ, legacy);
+    irqchip_init();
     irq_enable();
     vm_kbench();
 

@@ -29,6 +29,7 @@
 #include "core/roottask.h"
 
 #include "arch.h"
+#include "arch/irqchip.h"
 #include "cap/cdt.h"
 #include "config.h"
 #include "core/boot.h"
@@ -38,6 +39,7 @@
 #include "lib/string.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "obj/ioport.h"
 #include "obj/object.h"
 #include "obj/pool.h"
 #include "obj/tcb.h"
@@ -210,6 +212,16 @@ done:
     bootinfo.first_free_slot = first + n;
 }
 
+/* The device caps: IRQControl (slot 5) and the IOPort cap over every port (slot
+ * 6), both roots of the derivation tree; the lines IRQControl_Get takes. */
+static void give_device_caps(void)
+{
+    cdt_insert_root(slot(WF_ROOT_IRQ_CONTROL), cap_irq_control_new());
+    cdt_insert_root(slot(WF_ROOT_IOPORT), ioport_all());
+    bootinfo.irq_lines = arch_irq_lines();
+    bootinfo.irq_ioapic = arch_irq_ioapic();
+}
+
 void roottask_start(void)
 {
     struct initramfs ird;
@@ -248,6 +260,7 @@ void roottask_start(void)
 
     give_untyped();
     give_device_untyped();
+    give_device_caps();
     bootinfo.magic = WF_BOOTINFO_MAGIC;
     bootinfo.cnode_radix = ROOT_CNODE_RADIX;
     bootinfo.initramfs_vaddr = ROOT_INITRAMFS + (ird.paddr - ipa);

@@ -13,6 +13,7 @@
 
 #include "arch/memlayout.h"
 #include "obj/endpoint.h"
+#include "obj/irq.h"
 #include "obj/notification.h"
 #include "obj/pool.h"
 #include "obj/reply.h"
@@ -31,7 +32,8 @@ bool object_type_valid(uint64_t type)
     case WF_OBJ_REPLY:
     case WF_OBJ_POOL:
         return true;
-    default: /* VMOs and VSpaces come from pools */
+    default: /* VMOs and VSpaces come from pools; IRQ and I/O port caps from IRQControl
+                and IOPort caps */
         return false;
     }
 }
@@ -129,7 +131,10 @@ void object_finalize(struct cap c, struct reaper *r)
     case CAP_VSPACE:
         vspace_destroy(cap_object(c));
         break;
-    default: /* Untyped: its memory returns by reset; CNode: the zombie empties it. */
+    case CAP_IRQ_HANDLER: /* the line is masked and free again */
+        irqhandler_finalize(cap_irq_handler_line(c));
+        break;
+    default: /* IRQControl, IOPort: nothing behind them; Untyped: its memory returns by reset; CNode: the zombie empties it. */
         break;
     }
     /* A pool-made object without slots is gone now; a CNode or TCB returns its

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cap/cdt.h"
 #include "cap/cspace.h"
 #include "test_cap_world.h"
 #include "wf/runtime.h"
@@ -63,6 +64,8 @@ static void root_task_world(void)
                                     WF_ROOT_BOOTINFO, WF_ROOT_IMAGE_FIRST};
     for (unsigned i = 0; i < sizeof(vmos) / sizeof(vmos[0]); i++)
         cr_assert_eq(wf_pool_create(WF_ROOT_POOL, WF_OBJ_VMO, 4096, 1, vmos[i], 64), WF_ERR_OK);
+    cdt_insert_root(&W.root[WF_ROOT_IRQ_CONTROL], cap_irq_control_new());
+    cdt_insert_root(&W.root[WF_ROOT_IOPORT], cap_ioport_new(0, 0xffff));
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 16, UT_FIRST, 2);
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 12, UT_FIRST + 2, 1);
     memset(&bi, 0, sizeof(bi));

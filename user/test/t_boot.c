@@ -64,8 +64,8 @@ TEST(boot, well_known_slots_identify)
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_TCB), WF_OBJ_TCB);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_VSPACE), WF_OBJ_VSPACE);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_POOL), WF_OBJ_POOL);
-    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IRQ_CONTROL), 0);
-    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IOPORT), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IRQ_CONTROL), WF_OBJ_IRQ_CONTROL);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IOPORT), WF_OBJ_IOPORT);
     static const wf_word_t vmos[] = {WF_ROOT_INITRAMFS, WF_ROOT_IPC_BUFFER, WF_ROOT_STACK,
                                      WF_ROOT_BOOTINFO, WF_ROOT_IMAGE_FIRST};
     for (unsigned i = 0; i < sizeof(vmos) / sizeof(vmos[0]); i++)

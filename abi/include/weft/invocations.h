@@ -302,7 +302,9 @@
 #define WF_IOPORT_OUT_NCAPS 0
 #define WF_IOPORT_OUT_NRESULTS 0
 /* IOPort_Issue: Creates an IOPort cap for [first, last], inside the invoked cap's range, as
- * its child in the derivation tree (revoking the wider cap deletes it). */
+ * a child in the derivation tree of the invoked cap, or, when that is itself an issued cap
+ * or a copy (such caps have no children: decision 065), of the original it comes from;
+ * revoking the root task's cap over every port therefore deletes every range issued. */
 #define WF_LABEL_IOPORT_ISSUE 0x92
 #define WF_IOPORT_ISSUE_NWORDS 4
 #define WF_IOPORT_ISSUE_NCAPS 1

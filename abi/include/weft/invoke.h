@@ -585,8 +585,10 @@ static inline enum wf_error wf_ioport_out(wf_cptr_t ioport, wf_word_t port, wf_w
 }
 
 /* IOPort_Issue: Creates an IOPort cap for [first, last], inside the invoked cap's range, as
- * its child in the derivation tree (revoking the wider cap deletes it). Returns an enum
- * wf_error. */
+ * a child in the derivation tree of the invoked cap, or, when that is itself an issued cap
+ * or a copy (such caps have no children: decision 065), of the original it comes from;
+ * revoking the root task's cap over every port therefore deletes every range issued.
+ * Returns an enum wf_error. */
 static inline enum wf_error wf_ioport_issue(wf_cptr_t ioport, wf_word_t first, wf_word_t last,
                                             wf_cptr_t dest_root, wf_word_t dest_index,
                                             wf_word_t dest_depth)

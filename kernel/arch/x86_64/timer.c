@@ -30,6 +30,7 @@ enum {
 };
 
 static volatile uint32_t *lapic;
+static bool lapic_timer;
 static volatile uint64_t ticks;
 
 static uint32_t lapic_read(unsigned reg)
@@ -54,6 +55,21 @@ void pic_remap_and_mask(void)
     outb(PIC2_DATA, 1);
     outb(PIC1_DATA, 0xff); /* mask everything */
     outb(PIC2_DATA, 0xff);
+}
+
+bool lapic_in_use(void)
+{
+    return lapic_timer;
+}
+
+uint32_t lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
 }
 
 void timer_tick(void)
@@ -127,6 +143,7 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
             lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (1u << 17)); /* periodic */
             lapic_write(LAPIC_TIMER_DIV, 0x3);
             lapic_write(LAPIC_TIMER_INIT, initial);
+            lapic_timer = true;
             kprintf("timer: local APIC, %u ticks per 10 ms (divide 16), %u Hz\n", per10ms, hz);
             return "lapic";
         }

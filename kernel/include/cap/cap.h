@@ -20,6 +20,9 @@
  *   Pool          -                                      0
  *   VMO           [8:5] rights (READ, WRITE)             0
  *   VSpace        -                                      0
+ *   IRQControl    -                                      0
+ *   IRQHandler    -                                      the line
+ *   IOPort        -                                      [15:0] first, [31:16] last
  *   Zombie        [6:5] role, [7] kind, [13:8] radix     see below (kernel-internal)
  *
  * Bit [19] (CAP_POOLED) of a CNode, TCB, Endpoint, Notification or Reply cap, and
@@ -30,6 +33,9 @@
  * Every object is at least 16 bytes and aligned to its size, so addr >> 4 loses
  * nothing. Physical addresses up to 2^48 fit (x86-64 machines today have 2^46 at
  * most; QEMU 2^40).
+ *
+ * IRQControl, IRQHandler and IOPort caps have no memory behind them (addr is 0):
+ * the state of a line lives in the kernel's static line table (obj/irq.h).
  *
  * A zombie is what a cap to a CNode or TCB becomes while the object is destroyed
  * (kernel/cap/delete.c has the design). A ROOT zombie stays in the slot of the last
@@ -61,6 +67,9 @@ enum cap_type {
     CAP_POOL = WF_OBJ_POOL,
     CAP_VMO = WF_OBJ_VMO,
     CAP_VSPACE = WF_OBJ_VSPACE,
+    CAP_IRQ_CONTROL = WF_OBJ_IRQ_CONTROL,
+    CAP_IRQ_HANDLER = WF_OBJ_IRQ_HANDLER,
+    CAP_IOPORT = WF_OBJ_IOPORT,
     CAP_ZOMBIE = 31, /* kernel-internal: an object being destroyed */
 };
 static_assert(WF_OBJ_COUNT <= CAP_ZOMBIE, "object types must fit below CAP_ZOMBIE");
@@ -281,6 +290,41 @@ static inline void *cap_object(struct cap c)
     default:
         return NULL;
     }
+}
+
+/* --- interrupt lines and I/O ports (no memory behind them) ------------------- */
+
+static inline struct cap cap_irq_control_new(void)
+{
+    return (struct cap){CAP_IRQ_CONTROL, 0};
+}
+
+/* The handler cap of interrupt line `line`. */
+static inline struct cap cap_irq_handler_new(unsigned line)
+{
+    return (struct cap){CAP_IRQ_HANDLER, line};
+}
+
+static inline unsigned cap_irq_handler_line(struct cap c)
+{
+    return (unsigned)c.w1;
+}
+
+/* An IOPort cap for ports [first, last] (first <= last <= 0xffff). */
+static inline struct cap cap_ioport_new(unsigned first, unsigned last)
+{
+    assert(first <= last && last <= 0xffff);
+    return (struct cap){CAP_IOPORT, (uint64_t)first | (uint64_t)last << 16};
+}
+
+static inline unsigned cap_ioport_first(struct cap c)
+{
+    return (unsigned)cap_field(c.w1, 0, 16);
+}
+
+static inline unsigned cap_ioport_last(struct cap c)
+{
+    return (unsigned)cap_field(c.w1, 16, 16);
 }
 
 /* --- pool-made kernel objects ----------------------------------------------- */

@@ -456,8 +456,10 @@ enum {
 };
 
 /* IOPort_Issue (kernel/obj/ioport.c): Creates an IOPort cap for [first, last], inside the
- * invoked cap's range, as its child in the derivation tree (revoking the wider cap deletes
- * it). */
+ * invoked cap's range, as a child in the derivation tree of the invoked cap, or, when that
+ * is itself an issued cap or a copy (such caps have no children: decision 065), of the
+ * original it comes from; revoking the root task's cap over every port therefore deletes
+ * every range issued. */
 enum wf_error ioport_decode_issue(struct invocation *inv);
 enum {
     ARG_IOPORT_ISSUE_FIRST = 0,

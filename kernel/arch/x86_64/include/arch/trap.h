@@ -13,9 +13,10 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 
-#define VEC_PIC_BASE 0x20 /* legacy 8259 IRQ 0-15 */
-#define VEC_TIMER    0xf0 /* local APIC timer */
-#define VEC_SPURIOUS 0xff
+#define VEC_PIC_BASE  0x20 /* legacy 8259 IRQ 0-15 */
+#define VEC_LINE_BASE 0x30 /* I/O APIC lines 0 .. IRQ_LINES_MAX - 1 (arch/irqchip.h) */
+#define VEC_TIMER     0xf0 /* local APIC timer */
+#define VEC_SPURIOUS  0xff
 
 #define GDT_KCODE   0x08
 #define GDT_KDATA   0x10
@@ -54,5 +55,11 @@ void trap_dispatch(struct trap_frame *tf);
 /* Timer internals shared by the APIC and PIT code. */
 void timer_tick(void);
 void pic_remap_and_mask(void);
+
+/* The local APIC as the timer code set it up (irqchip.c needs it): true when it
+ * is enabled and drives the tick; its ID; end of interrupt. */
+bool lapic_in_use(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
 
 #endif

@@ -1,0 +1,300 @@
+/*
+ * Interrupts and I/O ports through caps: a real device, the CMOS real-time
+ * clock (ports 0x70-0x71, ISA IRQ 8), driven through an IOPort cap issued for
+ * its two ports, its periodic interrupt taken through IRQControl_Get(8) and a
+ * badged notification; then every error of every method, and what deleting and
+ * revoking does to lines, issued port ranges and notifications.
+ *
+ * The RTC runs on QEMU's host clock (-rtc clock=host, the default), which
+ * advances with or without -icount, so waiting for its interrupt cannot hang;
+ * at 1024 Hz one comes within about a millisecond.
+ */
+#include "tutil.h"
+
+#define ROOT     WF_ROOT_CNODE
+#define RTC_IDX  0x70
+#define RTC_DATA 0x71
+#define RTC_A    0x0a
+#define RTC_B    0x0b
+#define RTC_C    0x0c
+#define RTC_PIE  0x40 /* register B: periodic interrupt enable */
+#define RTC_IRQF 0x80 /* register C: an interrupt is asserted */
+#define RTC_IRQ  8
+#define BADGE    0x40
+
+static enum wf_error rtc_read(wf_cptr_t io, unsigned reg, wf_word_t *v)
+{
+    enum wf_error e = wf_ioport_out(io, RTC_IDX, 1, reg);
+    return e ? e : wf_ioport_in(io, RTC_DATA, 1, v);
+}
+
+static enum wf_error rtc_write(wf_cptr_t io, unsigned reg, wf_word_t v)
+{
+    enum wf_error e = wf_ioport_out(io, RTC_IDX, 1, reg);
+    return e ? e : wf_ioport_out(io, RTC_DATA, 1, v);
+}
+
+/* Periodic interrupt at 1024 Hz on (after clearing any stale flag) or off. */
+static enum wf_error rtc_periodic(wf_cptr_t io, bool on)
+{
+    wf_word_t a, b, c;
+    enum wf_error e = rtc_read(io, RTC_C, &c);
+    if (!e)
+        e = rtc_read(io, RTC_A, &a);
+    if (!e)
+        e = rtc_write(io, RTC_A, (a & 0xf0) | 6);
+    if (!e)
+        e = rtc_read(io, RTC_B, &b);
+    if (!e)
+        e = rtc_write(io, RTC_B, on ? b | RTC_PIE : b & ~(wf_word_t)RTC_PIE);
+    if (!e)
+        e = rtc_read(io, RTC_C, &c);
+    return e;
+}
+
+/* A notification in slot s0 and a WRITE cap to it badged BADGE in slot s1. */
+static bool badged_ntfn(unsigned s0, unsigned s1)
+{
+    wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0);
+    return n && wf_cnode_move(ROOT, test_slot(s0), 64, ROOT, n, 64) == WF_ERR_OK &&
+           wf_cnode_mint(ROOT, test_slot(s1), 64, ROOT, test_slot(s0), 64, WF_RIGHT_WRITE, BADGE) ==
+               WF_ERR_OK;
+}
+
+static enum wf_error rtc_ports(wf_cptr_t dest)
+{
+    return wf_ioport_issue(WF_ROOT_IOPORT, RTC_IDX, RTC_DATA, ROOT, dest, 64);
+}
+
+TEST(irq, rtc_periodic_interrupts)
+{
+    wf_cptr_t io = test_slot(0), n = test_slot(1), nb = test_slot(2), h = test_slot(3);
+    TEST_ASSERT_ERR(rtc_ports(io), WF_ERR_OK);
+    TEST_ASSERT(badged_ntfn(1, 2));
+    TEST_ASSERT_ERR(
+        wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, RTC_IRQ, WF_IRQ_TRIGGER_DEFAULT, ROOT, h, 64),
+        WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(h), WF_OBJ_IRQ_HANDLER);
+    wf_word_t irq = 99, trig = 99, count = 99;
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(irq, RTC_IRQ);
+    TEST_ASSERT_EQ(trig, WF_IRQ_TRIGGER_EDGE_HIGH); /* ISA default; QEMU has no override */
+    TEST_ASSERT_EQ(count, 0);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, nb), WF_ERR_OK);
+    TEST_ASSERT_ERR(rtc_periodic(io, true), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
+
+    wf_word_t bits = 0, c = 0;
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, BADGE);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 1);
+    /* The line is masked until Ack: the RTC's flag is set, nothing more arrives. */
+    TEST_ASSERT_ERR(rtc_read(io, RTC_C, &c), WF_ERR_OK);
+    TEST_ASSERT(c & RTC_IRQF, "register C %#llx: no interrupt asserted", (unsigned long long)c);
+    TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, BADGE);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 2);
+    TEST_ASSERT_ERR(rtc_periodic(io, false), WF_ERR_OK);
+}
+
+TEST(irq, bootinfo_describes_lines)
+{
+    const struct wf_bootinfo *bi = test_bootinfo;
+    TEST_ASSERT(bi->irq_lines >= 16, "irq_lines %llu", (unsigned long long)bi->irq_lines);
+    TEST_ASSERT(bi->irq_ioapic <= 1);
+    if (!bi->irq_ioapic)
+        TEST_ASSERT_EQ(bi->irq_lines, 16);
+}
+
+TEST(irq, get_errors)
+{
+    const struct wf_bootinfo *bi = test_bootinfo;
+    wf_cptr_t h = test_slot(0), h2 = test_slot(1);
+    wf_cptr_t ctl = WF_ROOT_IRQ_CONTROL;
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, bi->irq_lines, 0, ROOT, h, 64), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, ~0ull, 0, ROOT, h, 64), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, 0, 0, ROOT, h, 64), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, 2, 0, ROOT, h, 64), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 5, ROOT, h, 64), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, ~0ull, ROOT, h, 64), WF_ERR_INVALID_ARGUMENT);
+    if (!bi->irq_ioapic) /* the PICs do edge, active high only */
+        TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, WF_IRQ_TRIGGER_LEVEL_LOW, ROOT, h, 64),
+                        WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, h, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, WF_ROOT_TCB, 64), WF_ERR_DELETE_FIRST);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, 1ull << 40, 64), WF_ERR_FAILED_LOOKUP);
+    /* None of the refused calls issued the line. */
+    TEST_ASSERT_EQ(wf_debug_cap_identify(h), 0);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, WF_IRQ_TRIGGER_EDGE_HIGH, ROOT, h, 64),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, h2, 64), WF_ERR_ILLEGAL_OPERATION);
+    /* Not an IRQControl cap; a handler is not one either. */
+    TEST_ASSERT_ERR(wf_irqcontrol_get(h, 9, 0, ROOT, h2, 64), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IOPORT, 9, 0, ROOT, h2, 64),
+                    WF_ERR_ILLEGAL_OPERATION);
+    /* Retype never makes these objects. */
+    wf_cptr_t arena = test_arena();
+    static const wf_word_t types[] = {WF_OBJ_IRQ_CONTROL, WF_OBJ_IRQ_HANDLER, WF_OBJ_IOPORT};
+    for (unsigned i = 0; arena && i < 3; i++)
+        TEST_ASSERT_ERR(wf_untyped_retype(arena, types[i], 0, ROOT, 0, 0, test_slot(2), 1),
+                        WF_ERR_INVALID_ARGUMENT);
+}
+
+TEST(irq, handler_errors_and_notification_lifecycle)
+{
+    wf_cptr_t h = test_slot(0), io = test_slot(3);
+    TEST_ASSERT_ERR(rtc_ports(io), WF_ERR_OK);
+    TEST_ASSERT(badged_ntfn(1, 2));
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, RTC_IRQ, 0, ROOT, h, 64), WF_ERR_OK);
+    /* Without a notification: nothing to ack or clear. */
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_irqhandler_clear_notification(h), WF_ERR_ILLEGAL_OPERATION);
+    /* The notification cap must be a notification with WRITE. */
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, WF_ROOT_TCB), WF_ERR_INVALID_CAPABILITY);
+    wf_cptr_t ro = test_slot(4);
+    TEST_ASSERT_ERR(wf_cnode_copy(ROOT, ro, 64, ROOT, test_slot(1), 64, WF_RIGHT_READ), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, ro), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, test_slot(2)), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_clear_notification(h), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, test_slot(2)), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK); /* unmasked, the RTC is quiet */
+
+    /* The notification goes (revoke and delete every cap to it) while the line is
+     * unmasked: the next interrupt finds none and stays pending, masked. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(ROOT, test_slot(1), 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_delete(ROOT, test_slot(1), 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(test_slot(2)), 0);
+    TEST_ASSERT_ERR(rtc_periodic(io, true), WF_ERR_OK);
+    wf_word_t c = 0;
+    for (unsigned spin = 0; spin < 10000000 && !(c & RTC_IRQF); spin++)
+        TEST_ASSERT_ERR(rtc_read(io, RTC_C, &c), WF_ERR_OK);
+    TEST_ASSERT(c & RTC_IRQF, "the RTC never raised its interrupt");
+    wf_word_t irq, trig, count = 99;
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 0);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_ILLEGAL_OPERATION);
+
+    /* A new notification and Ack deliver the pending interrupt at once. */
+    TEST_ASSERT(badged_ntfn(5, 6));
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, test_slot(6)), WF_ERR_OK);
+    wf_word_t bits = 0;
+    TEST_ASSERT_ERR(wf_sys_poll(test_slot(5), &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_poll(test_slot(5), &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, BADGE);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 1);
+    TEST_ASSERT_ERR(rtc_periodic(io, false), WF_ERR_OK);
+}
+
+TEST(irq, delete_and_revoke_free_the_line)
+{
+    wf_cptr_t ctl = WF_ROOT_IRQ_CONTROL, h = test_slot(0), hc = test_slot(1), ctl2 = test_slot(2);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, h, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_copy(ROOT, hc, 64, ROOT, h, 64, WF_RIGHTS_ALL), WF_ERR_OK);
+    /* A copy keeps the line issued; the last cap frees it. */
+    TEST_ASSERT_ERR(wf_cnode_delete(ROOT, h, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, h, 64), WF_ERR_ILLEGAL_OPERATION);
+    wf_word_t irq = 0, trig, count;
+    TEST_ASSERT_ERR(wf_irqhandler_describe(hc, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(irq, RTC_IRQ);
+    TEST_ASSERT_ERR(wf_cnode_delete(ROOT, hc, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, WF_IRQ_TRIGGER_EDGE_HIGH, ROOT, h, 64),
+                    WF_ERR_OK);
+    /* Revoking the handler's original takes its copies. */
+    TEST_ASSERT_ERR(wf_cnode_copy(ROOT, hc, 64, ROOT, h, 64, WF_RIGHTS_ALL), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_revoke(ROOT, h, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(hc), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(h), WF_OBJ_IRQ_HANDLER);
+    /* Got through a copy of IRQControl, the handler is still under the original:
+     * revoking IRQControl deletes every handler and frees their lines. */
+    TEST_ASSERT_ERR(wf_cnode_copy(ROOT, ctl2, 64, ROOT, ctl, 64, WF_RIGHTS_ALL), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl2, 9, 0, ROOT, hc, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_revoke(ROOT, ctl, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(h), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(hc), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(ctl2), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(ctl), WF_OBJ_IRQ_CONTROL);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, RTC_IRQ, 0, ROOT, h, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(ctl, 9, 0, ROOT, hc, 64), WF_ERR_OK);
+}
+
+TEST(ioport, in_out_errors)
+{
+    wf_cptr_t io = test_slot(0), all = WF_ROOT_IOPORT;
+    TEST_ASSERT_ERR(rtc_ports(io), WF_ERR_OK);
+    wf_word_t v = 0, first = 1, last = 1;
+    TEST_ASSERT_ERR(wf_ioport_describe(io, &first, &last), WF_ERR_OK);
+    TEST_ASSERT_EQ(first, RTC_IDX);
+    TEST_ASSERT_EQ(last, RTC_DATA);
+    TEST_ASSERT_ERR(wf_ioport_describe(all, &first, &last), WF_ERR_OK);
+    TEST_ASSERT_EQ(first, 0);
+    TEST_ASSERT_EQ(last, 0xffff);
+    /* Widths, and ports outside the range (also partly: 2 bytes at 0x71). */
+    TEST_ASSERT_ERR(wf_ioport_in(io, RTC_IDX, 3, &v), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_ioport_in(io, RTC_IDX, 0, &v), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_ioport_out(io, RTC_IDX, 8, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_ioport_in(io, 0x72, 1, &v), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_in(io, 0x6f, 1, &v), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_in(io, RTC_DATA, 2, &v), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_out(io, ~0ull, 1, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_in(all, 0x10000, 1, &v), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_in(all, 0xffff, 2, &v), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_in(io, RTC_IDX, 2, &v), WF_ERR_OK);
+    /* The kernel's own ports, even through the cap over every port. */
+    static const wf_word_t kept[] = {0x3f8, 0x3fd, 0x3ff, 0x20, 0x21,  0xa0,
+                                     0xa1,  0x40,  0x43,  0x61, 0x501, 0x502};
+    for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        TEST_ASSERT(wf_ioport_in(all, kept[i], 1, &v) == WF_ERR_ILLEGAL_OPERATION, "port %#llx",
+                    (unsigned long long)kept[i]);
+        TEST_ASSERT(wf_ioport_out(all, kept[i], 1, 0) == WF_ERR_ILLEGAL_OPERATION, "port %#llx",
+                    (unsigned long long)kept[i]);
+    }
+    TEST_ASSERT_ERR(wf_ioport_in(all, 0x3f6, 4, &v), WF_ERR_ILLEGAL_OPERATION); /* 3f6-3f9 */
+    TEST_ASSERT_ERR(wf_ioport_out(all, 0x500, 2, 0), WF_ERR_ILLEGAL_OPERATION); /* 500-501 */
+    /* An RTC register round trip: register A's rate bits read back. */
+    wf_word_t a = 0;
+    TEST_ASSERT_ERR(rtc_read(io, RTC_A, &a), WF_ERR_OK);
+    TEST_ASSERT_ERR(rtc_write(io, RTC_A, (a & 0xf0) | 0x9), WF_ERR_OK);
+    TEST_ASSERT_ERR(rtc_read(io, RTC_A, &v), WF_ERR_OK);
+    TEST_ASSERT_EQ(v & 0x7f, ((a & 0xf0) | 0x9) & 0x7f);
+    TEST_ASSERT_ERR(rtc_write(io, RTC_A, a), WF_ERR_OK);
+}
+
+TEST(ioport, issue_errors_and_revoke)
+{
+    wf_cptr_t all = WF_ROOT_IOPORT, a = test_slot(0), b = test_slot(1), c = test_slot(2);
+    TEST_ASSERT_ERR(wf_ioport_issue(all, 0x1000, 0x10ff, ROOT, a, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(a), WF_OBJ_IOPORT);
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x0fff, 0x1000, ROOT, b, 64), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x1000, 0x1100, ROOT, b, 64), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_issue(all, 0, 0x10000, ROOT, b, 64), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x1010, 0x100f, ROOT, b, 64), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x1000, 0x1000, ROOT, a, 64), WF_ERR_DELETE_FIRST);
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x1000, 0x1000, ROOT, b, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(b), 0);
+    /* Narrower and narrower; Mint takes no data for IOPort caps. */
+    TEST_ASSERT_ERR(wf_ioport_issue(a, 0x1010, 0x101f, ROOT, b, 64), WF_ERR_OK);
+    wf_word_t first, last;
+    TEST_ASSERT_ERR(wf_ioport_describe(b, &first, &last), WF_ERR_OK);
+    TEST_ASSERT_EQ(first, 0x1010);
+    TEST_ASSERT_EQ(last, 0x101f);
+    TEST_ASSERT_ERR(wf_cnode_mint(ROOT, c, 64, ROOT, b, 64, WF_RIGHTS_ALL, 5),
+                    WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_cnode_copy(ROOT, c, 64, ROOT, b, 64, WF_RIGHTS_ALL), WF_ERR_OK);
+    /* Revoking the cap over every port deletes every range issued from it,
+     * including those issued from its issued caps and their copies. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(ROOT, all, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(a), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(b), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(c), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(all), WF_OBJ_IOPORT);
+    TEST_ASSERT_ERR(wf_ioport_issue(all, 0x1000, 0x10ff, ROOT, a, 64), WF_ERR_OK);
+}
