@@ -4,6 +4,10 @@
  *
  *   arch/memlayout.h   KERNEL_VMA, DIRECT_MAP_BASE, phys_to_virt(), virt_to_phys()
  *   arch/cpu.h         static inline CPU primitives used by generic code
+ *   arch/irqchip.h     interrupt lines: count, routing, mask/unmask (obj/irqhandler.c)
+ *   arch/ioport.h      I/O port access and the ports the kernel keeps (x86 only:
+ *                      obj/ioport.c; an architecture without ports has no IOPort caps)
+ *   arch/vm_cpu.h      the inline page-table switch the IPC fast path uses
  *
  * Generic code includes only this header and those; it never tests ARCH.
  */

@@ -81,6 +81,8 @@ TEST(irq, rtc_periodic_interrupts)
     TEST_ASSERT_EQ(trig, WF_IRQ_TRIGGER_EDGE_HIGH); /* ISA default; QEMU has no override */
     TEST_ASSERT_EQ(count, 0);
     TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, nb), WF_ERR_OK);
+    wf_word_t delivered0 = 0, delivered1 = 0;
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IRQS_DELIVERED, &delivered0), WF_ERR_OK);
     TEST_ASSERT_ERR(rtc_periodic(io, true), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
 
@@ -100,6 +102,9 @@ TEST(irq, rtc_periodic_interrupts)
     TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
     TEST_ASSERT_EQ(count, 2);
     TEST_ASSERT_ERR(rtc_periodic(io, false), WF_ERR_OK);
+    /* The kernel-wide counter saw exactly these two (no other line is issued). */
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IRQS_DELIVERED, &delivered1), WF_ERR_OK);
+    TEST_ASSERT_EQ(delivered1 - delivered0, 2);
 }
 
 TEST(irq, bootinfo_describes_lines)
