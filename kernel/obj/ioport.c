@@ -24,9 +24,10 @@ static enum wf_error check_access(struct invocation *inv, unsigned port_arg, uns
     unsigned first = cap_ioport_first(c), last = cap_ioport_last(c);
     if (width != 1 && width != 2 && width != 4)
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, width_arg, 0, 0, 0);
+    if (last - first < width - 1) /* no access this wide fits in the range */
+        return inv_fail_range(inv, width_arg, 1, last - first + 1);
     if (port < first || port > last || last - port < width - 1)
-        return inv_fail_range(inv, port_arg, first,
-                              last - (width - 1) < first ? first : last - (width - 1));
+        return inv_fail_range(inv, port_arg, first, last - (width - 1));
     if (arch_port_reserved((unsigned)port, (unsigned)(port + width - 1)))
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     *p = (uint16_t)port;

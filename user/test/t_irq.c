@@ -253,6 +253,19 @@ TEST(ioport, in_out_errors)
     TEST_ASSERT_ERR(wf_ioport_in(all, 0x10000, 1, &v), WF_ERR_RANGE_ERROR);
     TEST_ASSERT_ERR(wf_ioport_in(all, 0xffff, 2, &v), WF_ERR_RANGE_ERROR);
     TEST_ASSERT_ERR(wf_ioport_in(io, RTC_IDX, 2, &v), WF_ERR_OK);
+    /* The details name the bounds: the ports a 2-byte access may start at, and for
+     * a 4-byte access (wider than the 2-port range) the widths that fit. */
+    wf_word_t d[4] = {9, 9, 9, 9}, w[2] = {RTC_DATA, 2};
+    TEST_ASSERT_EQ(wf_call(io, WF_LABEL_IOPORT_IN, w, 2, 0, 0, d, 4), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 0);
+    TEST_ASSERT_EQ(d[1], RTC_IDX);
+    TEST_ASSERT_EQ(d[2], RTC_IDX);
+    w[0] = RTC_IDX;
+    w[1] = 4;
+    TEST_ASSERT_EQ(wf_call(io, WF_LABEL_IOPORT_IN, w, 2, 0, 0, d, 4), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_EQ(d[0], 1);
+    TEST_ASSERT_EQ(d[1], 1);
+    TEST_ASSERT_EQ(d[2], 2);
     /* The kernel's own ports, even through the cap over every port. */
     static const wf_word_t kept[] = {0x3f8, 0x3fd, 0x3ff, 0x20, 0x21,  0xa0,
                                      0xa1,  0x40,  0x43,  0x61, 0x501, 0x502};
