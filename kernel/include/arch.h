@@ -17,6 +17,7 @@
 #include "types.h"
 #include "arch/memlayout.h"
 #include "arch/cpu.h"
+#include "arch/vm_cpu.h"
 
 struct bootmem;
 

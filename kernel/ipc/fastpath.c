@@ -120,22 +120,6 @@ ipc_fastpath_call_levels(struct arch_context *ctx);
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 
-/* vspace_activate (obj/vspace.c) inline, for the VSpace cap c of the thread
- * about to run: a compare, the CR3 load and a store. Threads without a VSpace
- * (the kernel self-tests' run in the kernel's tables) take the call. */
-FAST void fast_activate(struct cap c)
-{
-    struct vspace *vs = cap_type(c) == CAP_VSPACE ? cap_ptr_unpack(c.w0) : NULL;
-    if (vs == vspace_current)
-        return;
-    if (!vs) {
-        vspace_activate(NULL);
-        return;
-    }
-    arch_vspace_load(vs->root);
-    vspace_current = vs;
-}
-
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
  * inline. Returns to's context for the fast return, or leaves by the general
  * exit. */
@@ -143,7 +127,7 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 {
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
     if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
-        fast_activate(vs);
+        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
     ipc_stats.fast++;
     sched_current = to;
     sched_fpu_switch(to);

@@ -93,14 +93,6 @@ struct vspace *vspace_from_cap(struct cap c)
     return cap_type(c) == CAP_VSPACE ? cap_object(c) : NULL;
 }
 
-void vspace_activate(struct vspace *vs)
-{
-    if (vs == vspace_current)
-        return;
-    arch_vspace_switch(vs ? vs->root : 0);
-    vspace_current = vs;
-}
-
 static void region_unlink(struct vm_region *r)
 {
     struct vspace *vs = r->vs;

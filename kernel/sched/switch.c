@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "mm/vm.h"
 #include "obj/tcb.h"
+#include "obj/vspace.h"
 #include "sched/sched.h"
 
 static struct arch_jmpbuf idle_jb;

@@ -1,6 +1,7 @@
 /*
  * The VM system's interface to the rest of the kernel (ARCHITECTURE.md section 4):
- * what the thread/IPC code and the root-task builder need of address spaces.
+ * what the thread/IPC code and the root-task builder need of address spaces
+ * (vspace_activate, inline, is in obj/vspace.h with the struct it reads).
  * Pools, VMOs and VSpaces themselves are described in obj/pool.h, obj/vmo.h and
  * obj/vspace.h.
  *
@@ -32,15 +33,6 @@ enum vm_fault_result {
     VM_FAULT_RIGHTS,       /* the region forbids this access */
     VM_FAULT_NOMEM,        /* the region's pool is exhausted */
 };
-
-/* Makes vs the address space of the CPU (NULL: the kernel's own tables). Cheap
- * when vs is already current. */
-void vspace_activate(struct vspace *vs);
-
-/* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
- * by vspace_activate and by its inline form in the IPC fast path
- * (ipc/fastpath.c: fast_activate), which keep it naming what CR3 holds. */
-extern struct vspace *vspace_current;
 
 /* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
 struct vspace *vspace_from_cap(struct cap c);

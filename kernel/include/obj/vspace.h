@@ -1,7 +1,7 @@
 /*
  * VSpaces: address spaces (ARCHITECTURE.md section 4 rule 7; the design essay
  * opens kernel/obj/vspace.c). The interface the thread and IPC code use is
- * mm/vm.h (vspace_activate, vm_fault, vspace_read/write); this header is the
+ * mm/vm.h (vm_fault, vspace_read/write) and vspace_activate here; this header is the
  * object itself and the in-kernel API of the root-task builder.
  *
  * A VSpace is a top-level page table (its kernel half copied from the kernel's)
@@ -13,6 +13,7 @@
 #ifndef WEFT_OBJ_VSPACE_H
 #define WEFT_OBJ_VSPACE_H
 
+#include "arch.h"
 #include "cap/cap.h"
 #include "mm/vm.h"
 #include "weft/errors.h"
@@ -39,6 +40,24 @@ struct vspace {
     uint64_t pt_pages;         /* page-table pages, the root included */
     uint64_t nregions;
 };
+
+/* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
+ * by vspace_activate, which keeps it naming what the page-table root register holds. */
+extern struct vspace *vspace_current;
+
+/* Makes vs the address space of the CPU (NULL: the kernel's own tables). Inline:
+ * the IPC fast path switches address spaces through it (a compare, the root
+ * register load and a store). */
+static inline void vspace_activate(struct vspace *vs)
+{
+    if (vs == vspace_current)
+        return;
+    if (vs)
+        arch_vspace_load(vs->root);
+    else
+        arch_vspace_switch(0);
+    vspace_current = vs;
+}
 
 /* Initialises the zeroed struct vs in pool p with the top-level table at root (a
  * zeroed page charged to p). */
