@@ -38,6 +38,18 @@ enum wf_error inv_lookup_path(struct invocation *inv, struct cap root, wf_word_t
     return WF_ERR_OK;
 }
 
+enum wf_error inv_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
+                            unsigned depth_arg, struct slot **dest)
+{
+    enum wf_error e =
+        inv_lookup_path(inv, inv->caps[root_cap]->cap, root_cap, index_arg, depth_arg, dest);
+    if (e != WF_ERR_OK)
+        return e;
+    if (!slot_is_empty(*dest))
+        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
+    return WF_ERR_OK;
+}
+
 enum wf_error cap_invoke(struct invocation *inv)
 {
     inv->nreply = 0;

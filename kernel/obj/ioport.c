@@ -69,13 +69,10 @@ enum wf_error ioport_decode_issue(struct invocation *inv)
     if (first > last)
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_IOPORT_ISSUE_LAST, 0, 0, 0);
     struct slot *dest;
-    enum wf_error e = inv_lookup_path(inv, inv->caps[XCAP_IOPORT_ISSUE_DEST_ROOT]->cap,
-                                      XCAP_IOPORT_ISSUE_DEST_ROOT, ARG_IOPORT_ISSUE_DEST_INDEX,
-                                      ARG_IOPORT_ISSUE_DEST_DEPTH, &dest);
+    enum wf_error e = inv_dest_slot(inv, XCAP_IOPORT_ISSUE_DEST_ROOT, ARG_IOPORT_ISSUE_DEST_INDEX,
+                                    ARG_IOPORT_ISSUE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    if (!slot_is_empty(dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
 
     cdt_insert_derived(inv->slot, dest, cap_ioport_new((unsigned)first, (unsigned)last));
     return WF_ERR_OK;

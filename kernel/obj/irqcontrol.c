@@ -28,13 +28,11 @@ enum wf_error irqcontrol_decode_get(struct invocation *inv)
     if (!arch_irq_line_free_for_user((unsigned)irq) || irq_line((unsigned)irq)->issued)
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     struct slot *dest;
-    enum wf_error e = inv_lookup_path(inv, inv->caps[XCAP_IRQCONTROL_GET_DEST_ROOT]->cap,
-                                      XCAP_IRQCONTROL_GET_DEST_ROOT, ARG_IRQCONTROL_GET_DEST_INDEX,
-                                      ARG_IRQCONTROL_GET_DEST_DEPTH, &dest);
+    enum wf_error e =
+        inv_dest_slot(inv, XCAP_IRQCONTROL_GET_DEST_ROOT, ARG_IRQCONTROL_GET_DEST_INDEX,
+                      ARG_IRQCONTROL_GET_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    if (!slot_is_empty(dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
 
     irq_line_issue((unsigned)irq, actual);
     cdt_insert_new(inv->slot, dest, cap_irq_handler_new((unsigned)irq));

@@ -532,18 +532,6 @@ enum wf_error pool_create_kobj(struct slot *pool_slot, uint64_t type, uint64_t s
 
 /* --- invocations ------------------------------------------------------------------ */
 
-enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
-                             unsigned depth_arg, struct slot **dest)
-{
-    enum wf_error e =
-        inv_lookup_path(inv, inv->caps[root_cap]->cap, root_cap, index_arg, depth_arg, dest);
-    if (e != WF_ERR_OK)
-        return e;
-    if (!slot_is_empty(*dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
-    return WF_ERR_OK;
-}
-
 enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, struct vm_arg a,
                             const struct pool *p)
 {
@@ -596,8 +584,8 @@ enum wf_error pool_decode_create(struct invocation *inv)
     if (too_deep(pool_from_cap(inv->slot->cap), type))
         return fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(WF_CAP_INVOKED, 0, POOL_MAX_DEPTH - 2));
     struct slot *dest;
-    e = pool_dest_slot(inv, XCAP_POOL_CREATE_DEST_ROOT, ARG_POOL_CREATE_DEST_INDEX,
-                       ARG_POOL_CREATE_DEST_DEPTH, &dest);
+    e = inv_dest_slot(inv, XCAP_POOL_CREATE_DEST_ROOT, ARG_POOL_CREATE_DEST_INDEX,
+                      ARG_POOL_CREATE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
     /* Everything but memory is checked: create fails only for that. */
@@ -617,8 +605,8 @@ enum wf_error pool_decode_create_contig(struct invocation *inv)
             VM_RANGE(ARG_POOL_CREATE_CONTIG_SIZE, PAGE_SIZE, pmm_order_bytes(PMM_ORDERS - 1)));
     struct slot *dest;
     enum wf_error e =
-        pool_dest_slot(inv, XCAP_POOL_CREATE_CONTIG_DEST_ROOT, ARG_POOL_CREATE_CONTIG_DEST_INDEX,
-                       ARG_POOL_CREATE_CONTIG_DEST_DEPTH, &dest);
+        inv_dest_slot(inv, XCAP_POOL_CREATE_CONTIG_DEST_ROOT, ARG_POOL_CREATE_CONTIG_DEST_INDEX,
+                      ARG_POOL_CREATE_CONTIG_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
     struct pool *p = pool_from_cap(inv->slot->cap);
@@ -649,8 +637,8 @@ enum wf_error pool_decode_create_device(struct invocation *inv)
             VM_RANGE(XCAP_POOL_CREATE_DEVICE_UNTYPED, PAGE_SIZE, 1ull << WF_UNTYPED_MAX_BITS));
     struct slot *dest;
     enum wf_error e =
-        pool_dest_slot(inv, XCAP_POOL_CREATE_DEVICE_DEST_ROOT, ARG_POOL_CREATE_DEVICE_DEST_INDEX,
-                       ARG_POOL_CREATE_DEVICE_DEST_DEPTH, &dest);
+        inv_dest_slot(inv, XCAP_POOL_CREATE_DEVICE_DEST_ROOT, ARG_POOL_CREATE_DEVICE_DEST_INDEX,
+                      ARG_POOL_CREATE_DEVICE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
     e = vmo_create_device(inv->slot, ut->cap, dest);

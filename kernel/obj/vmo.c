@@ -601,8 +601,8 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
     if (!slot_revocable(ps) || pool_from_cap(ps->cap)->dead)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, XCAP_VMO_CLONE_POOL, 0, 0, 0);
     struct slot *dest;
-    enum wf_error e = pool_dest_slot(inv, XCAP_VMO_CLONE_DEST_ROOT, ARG_VMO_CLONE_DEST_INDEX,
-                                     ARG_VMO_CLONE_DEST_DEPTH, &dest);
+    enum wf_error e = inv_dest_slot(inv, XCAP_VMO_CLONE_DEST_ROOT, ARG_VMO_CLONE_DEST_INDEX,
+                                    ARG_VMO_CLONE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
     return vmo_fail(inv, vmo_clone(v, ps, dest), VM_ARG(0));

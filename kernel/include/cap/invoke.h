@@ -54,4 +54,11 @@ enum wf_error inv_fail_lookup(struct invocation *inv, wf_word_t root, const stru
 enum wf_error inv_lookup_path(struct invocation *inv, struct cap root, wf_word_t root_id,
                               unsigned index_arg, unsigned depth_arg, struct slot **out);
 
+/* Where a new cap goes: the slot named by the (index, depth) arguments from the
+ * CNode cap argument root_cap (inv_lookup_path). Returns WF_ERR_OK with *dest
+ * empty, or the lookup / DELETE_FIRST error recorded in inv. For every method
+ * that makes a cap: Pool_Create*, VMO_Clone, IRQControl_Get, IOPort_Issue. */
+enum wf_error inv_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
+                            unsigned depth_arg, struct slot **dest);
+
 #endif

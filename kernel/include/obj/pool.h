@@ -144,13 +144,6 @@ struct invocation;
 enum wf_error pool_inv_fail(struct invocation *inv, enum wf_error e, struct vm_arg a,
                             const struct pool *p);
 
-/* Where a new object's cap goes: the destination slot named by (index, depth)
- * arguments from a CNode cap argument. Returns WF_ERR_OK with *dest empty, or the
- * lookup / DELETE_FIRST error recorded in inv. For Pool_Create, VMO_Clone. */
-struct invocation;
-enum wf_error pool_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
-                             unsigned depth_arg, struct slot **dest);
-
 /*
  * In-kernel API (the root-task builder; the same code paths as Pool_Create).
  * Each places the new object's original cap, as a child of the pool cap in
