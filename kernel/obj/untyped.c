@@ -23,8 +23,8 @@
  * deletes the copy and everything made from it, and the source resets on its next
  * Retype (docs/decisions/023-untyped-copies-and-boot-watermark.md).
  *
- * Device untyped (MMIO) is never zeroed and makes only Untyped children until the
- * VM issue adds physical-memory VMOs.
+ * Device untyped (MMIO) is never zeroed and makes only Untyped children; its memory
+ * becomes physical VMOs through pools instead (Pool_CreateDevice).
  */
 #include "obj/untyped.h"
 
