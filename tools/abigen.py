@@ -338,7 +338,7 @@ def gen_syscalls(spec):
     body += "#define WF_SYS_IS_NATIVE(nr) ((uint64_t)(nr) - WF_SYS_BASE < WF_SYS_WINDOW)\n\n"
     for s in spec.syscalls:
         body += c_comment(s["doc"]) + f"#define WF_SYS_{s['name']} (WF_SYS_BASE + 0x{s['offset']:02x})\n"
-    return header("weft/syscalls.h", "Native system call numbers (ARCHITECTURE.md sections 3 and 6).",
+    return header("weft/syscalls.h", "Native system call numbers (docs/architecture.md, IPC and Faults).",
                   body, ['"weft/types.h"'])
 
 

@@ -38,7 +38,7 @@ EXPECTED = [("ipc", c) for c in ("getppid", "pipe_round_trip", "futex_wake_wait_
         "fork_exit_wait_64mib_instructions", "fork_exit_wait_64mib_4k_instructions",
         "fork_exit_wait_0mib_instructions")]
 
-# TESTING.md's reference figures (Debian's 6.1 kernel, taken by the project earlier;
+# docs/testing.md's reference figures (Debian's 6.1 kernel, taken by the project earlier;
 # quoted there, re-measured here): the same figure's key in this guest's rows.
 REFERENCE = {
     ("ipc", "getppid"): 359,
@@ -138,7 +138,7 @@ def boot(a, cpu):
 
 
 def table(rows):
-    """Prints the figures, one column per CPU model, with TESTING.md's reference."""
+    """Prints the figures, one column per CPU model, with docs/testing.md's reference."""
     cpus = list(dict.fromkeys(r["cpu"] for r in rows))
     fig = {(r["cpu"],) + key(r): value(r) for r in rows if r["bench"] != "info"}
     for r in rows:
@@ -146,7 +146,7 @@ def table(rows):
             print(f"  -cpu {r['cpu']}: Linux {r['release']} {r['version']}; cpu flags: "
                   f"{r['cpu_flags']}; THP {r['thp']}")
     print(f"  {'figure (guest instructions)':<62}" + "".join(f"{'-cpu ' + c:>20}" for c in cpus)
-          + f"{'TESTING.md':>12}")
+          + f"{'reference':>12}")
     def fmt(v, width):
         return f"{'-' if v is None else f'{v:,}':>{width}}"
 

@@ -3,7 +3,7 @@
 rows of bench/results/ipc-ARCH.json and vm-ARCH.json (Weft, CLUSTER_ORDER=0 and
 4) next to bench/results/linux-ARCH.json (the Linux guest, make bench-linux, one
 column per QEMU CPU model). All figures are guest instructions under
--icount shift=0,sleep=off (TESTING.md). A missing file gives "-" in its columns.
+-icount shift=0,sleep=off (docs/testing.md). A missing file gives "-" in its columns.
 
 Usage: compare.py IPC_JSON VM_JSON LINUX_JSON
 """

@@ -1,6 +1,6 @@
 /*
  * fork: fork + _exit + waitpid of a process that has touched 64 MiB of anonymous
- * memory (TESTING.md's Linux reference figure), timed in the parent around the
+ * memory (docs/testing.md's Linux reference), timed in the parent around the
  * whole cycle: fork copies the page tables (write-protecting the 64 MiB for
  * copy-on-write), the child exits at once and its address space is torn down, the
  * parent's waitpid returns. R timed cycles after two untimed ones, the median

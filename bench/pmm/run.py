@@ -94,7 +94,7 @@ def kib(x):
 
 
 def targets(res, levels):
-    """The issue's targets, evaluated on the aggregated results."""
+    """The PMM's targets (docs/perf/pmm.md), evaluated on the aggregated results."""
     by = {(a["cluster_order"], a["frag_level"]): a for a in res}
     c4 = [a for a in res if a["cluster_order"] == 4]
     t = []
@@ -247,7 +247,7 @@ def markdown(res, levels, command, doc):
                  f"{pct(b['after_aging']['success_2m'])} / {pct(c['after_aging']['success_2m'])} | "
                  f"{kib(b['metadata_per_gib']['aged'])} / {kib(c['metadata_per_gib']['aged'])} |")
     L.append("")
-    L.append("Targets of the issue:\n")
+    L.append("Targets:\n")
     L.append("| target | measured | met |")
     L.append("|---|---|---|")
     for name, value, ok in targets(res, levels):

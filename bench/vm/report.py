@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-LINUX_FIRST_TOUCH = 841742  # instructions per MiB, Debian's 6.1 kernel (TESTING.md)
+LINUX_FIRST_TOUCH = 841742  # instructions per MiB, Debian's 6.1 kernel (docs/testing.md)
 
 ROWS = [
     ("first_touch_instructions_per_mib", "first touch, instructions per MiB"),

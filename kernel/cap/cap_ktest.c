@@ -6,7 +6,7 @@
  * the boot PMM) and reached through the direct map, kernel-half pointers packed
  * into caps, the untyped reset done by the kernel's own memset, nested destruction
  * with a tiny work budget, and revocation giving the memory back. Userspace will
- * drive the same through invocations with the IPC issue.
+ * drives the same through invocations (user/test/).
  */
 #include "arch.h"
 #include "cap/cdt.h"

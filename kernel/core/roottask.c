@@ -1,5 +1,5 @@
 /*
- * Starting the root task (ARCHITECTURE.md sections 4 and 7).
+ * Starting the root task (docs/architecture.md, Memory and Userspace).
  *
  * The kernel's last boot step builds one thread from the initramfs's "init"
  * and hands it everything else:

@@ -1,5 +1,5 @@
 /*
- * Build configuration: the MMU page and the cluster (ARCHITECTURE.md section 4).
+ * Build configuration: the MMU page and the cluster (docs/architecture.md, Memory).
  *
  * The MMU page is what the hardware translates and what userspace sees. The
  * cluster is the kernel's allocation unit: 2^CLUSTER_ORDER MMU pages, chosen at

@@ -2,7 +2,7 @@
  * panic(), assert() and static_assert.
  *
  * panic() is for broken kernel invariants only, never for bad input from
- * userspace, a disk or the network (STYLE.md). It prints the message and a
+ * userspace, a disk or the network (docs/style.md). It prints the message and a
  * backtrace and stops the machine. assert() is checked in debug builds
  * (DEBUG=1, the default) and compiled out otherwise.
  */

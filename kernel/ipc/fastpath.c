@@ -1,5 +1,5 @@
 /*
- * The IPC fast path (ARCHITECTURE.md section 3; docs/ipc.md walks through it,
+ * The IPC fast path (docs/architecture.md, IPC; docs/ipc.md walks through it,
  * decision 038 records its design, docs/perf/ipc.md its cost).
  *
  * Most IPC in a microkernel system is a client's Call and a server's ReplyRecv

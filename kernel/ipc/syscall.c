@@ -20,7 +20,7 @@
  * what the objects recorded (cap/preempt.h).
  *
  * Any number that is not an assigned native system call is an UnknownSyscall
- * fault (ARCHITECTURE.md section 6; decision 035). The debug calls exist in
+ * fault (docs/architecture.md, Faults; decision 035). The debug calls exist in
  * debug builds only (elsewhere they are such faults); they take their argument
  * in word 0 and answer in word 0 (decision 050). DEBUG_STAT reads the kernel's
  * counters for tests and benchmarks (decision 073).

@@ -1,7 +1,7 @@
 /*
  * The physical memory manager: page-clustered buddy extents and reservations.
  *
- * Page clustering (ARCHITECTURE.md section 4; Telix; Navarro et al., "Practical,
+ * Page clustering (docs/architecture.md, Memory; Telix; Navarro et al., "Practical,
  * transparent operating system support for superpages", OSDI 2002) makes the kernel's
  * allocation unit a cluster of 2^CLUSTER_ORDER MMU pages. Free memory is a set of
  * power-of-2-sized, size-aligned extents of clusters, kept as in a binary buddy

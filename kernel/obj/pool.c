@@ -6,7 +6,7 @@
  * pool itself (Retype of WF_OBJ_POOL), or extents taken from boot_pmm
  * (vm_boot_pool). A child pool has no memory of its own; it allocates from its
  * root's instance, and every byte charged to it is charged to each ancestor, so
- * a child's quota is a limit inside its parent's (ARCHITECTURE.md section 4 rule
+ * a child's quota is a limit inside its parent's (docs/architecture.md, Memory rule
  * 5: how a container's memory limit is enforced). Charging checks every quota on
  * the way up before it changes any; a chain is at most POOL_MAX_DEPTH long.
  *

@@ -17,14 +17,14 @@
  * (untyped_boot_cap), so boot never zeroes memory itself.
  *
  * Copies. The watermark lives in the cap, so two caps to one range must not both
- * allocate (seL4 issue 619). Copying an Untyped cap needs it to have no children
+ * allocate (seL4's GitHub issue #619). Copying an Untyped cap needs it to have no children
  * (REVOKE_FIRST); the copy becomes its child, and the source's watermark moves to
  * the top, so allocation continues through the copy only. Revoking the source
  * deletes the copy and everything made from it, and the source resets on its next
  * Retype (docs/decisions/023-untyped-copies-and-boot-watermark.md).
  *
- * Device untyped (MMIO) is never zeroed and makes only Untyped children until the
- * VM issue adds physical-memory VMOs.
+ * Device untyped (MMIO) is never zeroed and makes only Untyped children; its memory
+ * becomes physical VMOs through pools instead (Pool_CreateDevice).
  */
 #include "obj/untyped.h"
 

@@ -9,7 +9,7 @@
  * refaults with the region's current rights. Regions are split at MMU-page
  * granularity by Unmap and Protect, so userspace never sees a cluster.
  *
- * The fault path (ARCHITECTURE.md section 4 rules 4 and 7). A fault at va in
+ * The fault path (docs/architecture.md, Memory rules 4, 7). A fault at va in
  * region r at VMO offset off:
  *   1. the access must be allowed by r (else VM_FAULT_RIGHTS; outside any region
  *      VM_FAULT_UNMAPPED);

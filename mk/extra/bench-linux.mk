@@ -1,4 +1,4 @@
-# The Linux guest, measured side by side with Weft (TESTING.md, docs/perf/linux.md):
+# The Linux guest, measured side by side with Weft (docs/testing.md, docs/perf/linux.md):
 # Debian's cloud kernel (tools/linux-guest.sh takes /boot/vmlinuz-* out of the
 # .deb, nothing is installed) boots in the same QEMU with the same flags as Weft's
 # benchmark boots (QEMU_BASE, the exit device, -icount shift=0,sleep=off), with an

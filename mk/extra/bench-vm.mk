@@ -1,7 +1,7 @@
 # The VM benchmark (kernel/arch/x86_64/vm_bench.c): the kernel booted with
 # kbench=vm under -icount shift=0,sleep=off, once per CLUSTER_ORDER; a ring-3
 # loop first-touches 64 MiB of an anonymous VMO, then it is cloned copy-on-write
-# and written again. rdtsc deltas are guest instructions (TESTING.md).
+# and written again. rdtsc deltas are guest instructions (docs/testing.md).
 #
 #   make bench-vm         CLUSTER_ORDER=0 and 4 side by side: bench/results/vm-x86_64.json,
 #                         the table printed for docs/perf/vm.md

@@ -131,7 +131,7 @@ Test(cap_abi, zombies_and_empty_slots_cannot_be_invoked)
     cr_assert_eq(cap_invoke(&inv), WF_ERR_INVALID_CAPABILITY);
     cr_assert_eq(inv.reply[0], 0);
     cdt_remove(&z);
-    /* An empty slot does not resolve (the IPC issue raises a cap fault there). */
+    /* An empty slot does not resolve (the syscall layer reports the same). */
     cr_assert_eq(CALL(99, WF_LABEL_CNODE_DELETE, CAPS(0), 1, 64), WF_ERR_FAILED_LOOKUP);
     cr_assert(R[0] == WF_CAP_INVOKED && R[1] == WF_LOOKUP_FAULT_EMPTY_SLOT && R[2] == 1);
     world_fini();
@@ -343,7 +343,7 @@ Test(cap_abi, worked_example)
     cr_assert_eq(wf_tcb_set_fault_endpoint(11, 12), WF_ERR_OK);
     struct tcb *child = cap_object(W.root[11].cap);
     struct cap child_cspace = child->slots[WF_TCB_SLOT_CSPACE].cap;
-    /* 4. In the child's CSpace, CPtr 1 names the badged cap (the IPC issue
+    /* 4. In the child's CSpace, CPtr 1 names the badged cap (in the guest t_ipc.c
      *    starts the thread and delivers the badge 0x2a to the receiver). */
     struct lookup_ret lr = cspace_lookup_cap(child_cspace, 1);
     cr_assert(lr.slot && cap_type(lr.slot->cap) == CAP_ENDPOINT && cap_badge(lr.slot->cap) == 0x2a);

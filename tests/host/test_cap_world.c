@@ -53,7 +53,7 @@ paddr_t world_pa(const void *p)
 }
 
 /*
- * The test double of the IPC issue's Call path for kernel objects. A CPtr that
+ * The test double of kernel/ipc/syscall.c's Call path for kernel objects. A CPtr that
  * does not resolve is reported as WF_ERR_FAILED_LOOKUP with the lookup details
  * (root index WF_CAP_INVOKED for the invoked cap, i for extra cap i); the real
  * path turns an unresolvable invoked cap into a fault message instead.

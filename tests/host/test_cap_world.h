@@ -1,7 +1,7 @@
 /*
  * A small world for the capability host tests: a buffer standing in for physical
  * memory, a root CNode, a root Untyped, a reaper for "the current thread", and a
- * test double of wf_call() that does what the IPC issue's syscall path will do
+ * test double of wf_call() that does what the syscall layer (kernel/ipc/syscall.c) does
  * for a Call on a kernel object: resolve the invoked CPtr and the extra caps in
  * the current CSpace, run cap_invoke with a work budget, and re-execute it while
  * it returns WF_ERR_PREEMPTED. Tests then use the generated stubs of

@@ -1,5 +1,5 @@
 /*
- * Faults as messages (ARCHITECTURE.md section 6): a page fault outside any
+ * Faults as messages (docs/architecture.md, Faults): a page fault outside any
  * region or against a region's rights, CPU exceptions (ud2, divide), and an
  * unknown system call each arrive at the thread's fault endpoint (here the
  * spawn library's ctl endpoint) as a Call carrying all registers; the reply

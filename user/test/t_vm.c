@@ -1,5 +1,5 @@
 /*
- * The VM from userspace (ARCHITECTURE.md section 4, docs/memory.md), with the
+ * The VM from userspace (docs/architecture.md, Memory; docs/memory.md), with the
  * same expected results for every CLUSTER_ORDER (rule 1, ABI transparency):
  * demand-zero memory, copy-on-write isolation both ways after VMO_Clone,
  * Protect and Unmap of one 4 KiB page inside a cluster (the neighbours keep

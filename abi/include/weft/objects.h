@@ -181,7 +181,7 @@ enum wf_fault_word {
     WF_FAULT_WORD_DETAIL1 = 19,
 };
 
-/* How a thread's system calls are decoded (ARCHITECTURE.md section 6). */
+/* How a thread's system calls are decoded (docs/architecture.md, Faults). */
 enum wf_abi_mode {
     /* Native system calls; any other number is an UNKNOWN_SYSCALL fault. */
     WF_ABI_MODE_NATIVE = 0,
@@ -250,9 +250,9 @@ enum wf_stat {
 enum wf_tcb_slot {
     /* The CSpace root (a CNode cap). */
     WF_TCB_SLOT_CSPACE = 0,
-    /* The VSpace root (set with the VM issue). */
+    /* The VSpace root (set by TCB_SetVSpace). */
     WF_TCB_SLOT_VSPACE = 1,
-    /* The frame holding the IPC buffer (set with the VM issue). */
+    /* Kept for an IPC buffer frame; unused: TCB_Configure takes the buffer's address. */
     WF_TCB_SLOT_IPC_BUFFER = 2,
     /* The endpoint that receives this thread's faults. */
     WF_TCB_SLOT_FAULT_EP = 3,

@@ -1,5 +1,5 @@
 /*
- * Capabilities and slots: the representation (ARCHITECTURE.md section 2).
+ * Capabilities and slots: the representation (docs/architecture.md, Capabilities).
  *
  * A cap is 16 bytes, two words, read and written only through the static inline
  * accessors below (no C bitfields: the layout is fixed here, not by the compiler):

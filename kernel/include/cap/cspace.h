@@ -1,5 +1,5 @@
 /*
- * CSpace addressing: resolving a CPtr to a slot (ARCHITECTURE.md section 2).
+ * CSpace addressing: resolving a CPtr to a slot (docs/architecture.md, Capabilities).
  *
  * A CSpace is a tree of CNodes rooted at one CNode cap. A CPtr is a 64-bit
  * number read from its most significant end: at each CNode cap the resolver

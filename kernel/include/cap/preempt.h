@@ -11,7 +11,7 @@
  * "L4 microkernels: the lessons from 20 years of research and deployment").
  *
  * The budget is a count of units, set at the start of every invocation. The
- * kernel will also stop at a pending interrupt (with the IPC issue's syscall path);
+ * syscall path restarts a preempted invocation, taking pending interrupts between;
  * host tests set tiny budgets to drive every restart path.
  */
 #ifndef WEFT_CAP_PREEMPT_H

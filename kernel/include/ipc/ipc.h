@@ -1,6 +1,6 @@
 /*
  * Synchronous IPC, notifications' system calls, and faults as messages
- * (ARCHITECTURE.md sections 3 and 6; docs/ipc.md explains them to a newcomer).
+ * (docs/architecture.md, IPC and Faults; docs/ipc.md explains them to a newcomer).
  *
  * These are the slow-path operations, each done on behalf of the current thread
  * t after the system call layer (ipc/syscall.c) has decoded its registers and

@@ -1,6 +1,6 @@
 /*
  * The physical memory manager: page-clustered buddy extents and reservations
- * (ARCHITECTURE.md section 4; the design essay opens kernel/mm/pmm.c).
+ * (docs/architecture.md, Memory; the design essay opens kernel/mm/pmm.c).
  *
  * Units. A cluster is 2^CLUSTER_ORDER MMU pages (CLUSTER_SIZE bytes). An extent of
  * order k is 2^k clusters, aligned to its size. Every size and order in this

@@ -1,5 +1,5 @@
 /*
- * Endpoints: synchronous rendezvous between threads (ARCHITECTURE.md section 3).
+ * Endpoints: synchronous rendezvous between threads (docs/architecture.md, IPC).
  *
  * An endpoint is idle (no queue), or holds a FIFO of blocked senders, or of
  * blocked receivers, never both: a sender that finds a receiver (or the reverse)

@@ -1,5 +1,5 @@
 /*
- * Pools: page-clustered memory with a limit (ARCHITECTURE.md section 4 rule 5;
+ * Pools: page-clustered memory with a limit (docs/architecture.md, Memory rule 5;
  * the design essay opens kernel/obj/pool.c, the newcomer's guide is
  * docs/memory.md).
  *

@@ -1,5 +1,5 @@
 /*
- * The scheduler (ARCHITECTURE.md section 5): fixed priorities 0-255 (255 highest),
+ * The scheduler (docs/architecture.md, Threads): fixed priorities 0-255 (255 highest),
  * round robin within a priority, a timer-driven time slice, idle when nothing
  * runs.
  *
