@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench.h"
 #include "lib/cpio.h"
 #include "weft/bootinfo.h"
 #include "wf/runtime.h"
@@ -96,6 +97,8 @@ int main(uintptr_t arg)
         printf("init: suite done, %u failed\n", failures);
         return failures ? 1 : 0;
     }
+    if (cmdline_get(bi->cmdline, "bench", filter, sizeof(filter)))
+        return bench_run(bi, filter);
     printf("init: nothing more to do\n");
     return 0;
 }
