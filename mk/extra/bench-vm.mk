@@ -44,4 +44,3 @@ bench-vm-smoke: $(DEPS_STAMP)
 BENCH_TARGETS += bench-vm
 EXTRA_HELP += "bench-vm       VM: first touch of 64 MiB, COW clone+write, CLUSTER_ORDER=0 vs 4 (docs/perf/vm.md)"
 EXTRA_HELP += "bench-vm-smoke the VM benchmark's claims checked (in make check, through check-figures)"
-CHECK_TARGETS += bench-vm-smoke
