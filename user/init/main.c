@@ -4,8 +4,9 @@
  * runtime, prints what it was given (untyped memory, the initramfs), and, when
  * the command line says "utest" or "utest=PREFIX", runs the in-guest suite
  * (user/test/) and halts with its result: status 0 if every test passed, 1
- * otherwise. Starting servers from the initramfs comes with the VM and process
- * work.
+ * otherwise. With "bench=NAME" it runs that benchmark (user/bench/bench.h) and
+ * halts with its result. Starting servers from the initramfs comes with the VM
+ * and process work.
  */
 #include <stdio.h>
 #include <string.h>
