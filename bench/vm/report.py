@@ -1,75 +1,108 @@
 #!/usr/bin/env python3
-"""Collects the VM benchmark's JSON lines (kbench=vm, one boot per CLUSTER_ORDER)
-into one result file, prints the table of docs/perf/vm.md, and with --check
-verifies the claims that must always hold (make bench-vm-smoke)."""
+"""Collects the VM benchmark's JSON lines (user/bench/vm.c, run by init with
+bench=vm, one boot per CLUSTER_ORDER) into one result file, prints the table of
+docs/perf/vm.md, and with --check verifies the claims that must always hold
+(make bench-vm-smoke). Python standard library only."""
 import argparse
 import json
 import sys
 
-LINUX_FIRST_TOUCH = 841742  # instructions per MiB, Debian's 6.1 kernel (docs/testing.md)
+# Linux 6.1's first touch of 64 MiB with 4 KiB pages, instructions per MiB: the
+# reference figure the VM targets are stated against (docs/perf/linux.md).
+LINUX_FIRST_TOUCH = 841742
+WINDOWS = 32  # 2 MiB windows in the 64 MiB
 
 ROWS = [
-    ("first_touch_instructions_per_mib", "first touch, instructions per MiB"),
+    ("first_touch_instructions_per_mib", "first touch, instructions per MiB (median 2 MiB window)"),
+    ("first_touch_64mib_instructions", "first touch, instructions for all 64 MiB"),
     ("first_touch_faults_per_mib", "first touch, faults per MiB"),
-    ("first_touch_share_2mib_permille", "first touch, share mapped by 2 MiB entries (per mille)"),
     ("first_touch_promotions", "first touch, 2 MiB promotions (of 32 windows)"),
-    ("first_touch_pt_pages", "page-table pages left for the 64 MiB"),
-    ("first_touch_vmo_tree_bytes", "VMO tree bytes for 64 MiB"),
+    ("first_touch_reservations", "first touch, 2 MiB reservations taken"),
+    ("first_touch_pool_overhead_bytes", "pool usage beyond the 64 MiB after first touch, bytes"),
     ("retouch_instructions_per_mib", "touch again (all mapped), instructions per MiB"),
-    ("cow_clone_instructions", "COW clone of 64 MiB, instructions"),
-    ("cow_clone_write_64mib_instructions", "COW clone + write of 64 MiB, instructions"),
+    ("cow_clone_instructions", "COW clone of 64 MiB (VMO_Clone), instructions"),
+    ("cow_write_instructions_per_mib", "COW write, instructions per MiB (median 2 MiB window)"),
+    ("cow_write_64mib_instructions", "COW write, instructions for all 64 MiB"),
     ("cow_write_faults_per_mib", "COW write, faults per MiB"),
-    ("cow_copies_per_mib", "COW write, clusters copied per MiB"),
-    ("cow_after_write_share_2mib_permille", "after COW write, share by 2 MiB entries (per mille)"),
-    ("cow_clone_destroy_instructions", "destroying the clone, instructions"),
-    ("pool_usage_after_revoke", "pool usage after revoking it, bytes"),
+    ("cow_write_promotions", "COW write, 2 MiB promotions (of 32 windows)"),
+    ("cow_clone_demotions", "COW clone, superpages demoted"),
+    ("cow_clone_destroy_instructions", "deleting the clone (CNode_Delete), instructions"),
+    ("pool_usage_after_revoke", "pool usage after the process and the pool are gone, bytes"),
 ]
+
+
+def load(path):
+    """{cluster_order: {metric: value}} from a file of JSON lines."""
+    res = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            o = json.loads(line)
+            res.setdefault(o["cluster_order"], {})[o["metric"]] = o["value"]
+    return res
+
+
+def claims(res):
+    """(checks made, failure messages) for the claims bench-vm-smoke keeps."""
+    checks, fails = 0, []
+
+    def claim(ok, msg):
+        nonlocal checks
+        checks += 1
+        if not ok:
+            fails.append(msg)
+
+    for o in sorted(res):
+        r = res[o]
+        for key, _ in ROWS:
+            claim(key in r, f"c{o}: no {key}")
+        if fails:
+            continue
+        claim(r["first_touch_promotions"] * 1000 >= 950 * WINDOWS,
+              f"c{o}: only {r['first_touch_promotions']} of {WINDOWS} windows promoted")
+        claim(r["cow_write_promotions"] * 1000 >= 950 * WINDOWS,
+              f"c{o}: only {r['cow_write_promotions']} of {WINDOWS} windows promoted after COW")
+        claim(r["first_touch_faults_per_mib"] <= 256 >> o,
+              f"c{o}: {r['first_touch_faults_per_mib']} faults per MiB, more than one per cluster")
+        claim(r["pool_usage_after_revoke"] == 0, f"c{o}: usage {r['pool_usage_after_revoke']} after revoke")
+        if o == 4:
+            claim(r["first_touch_instructions_per_mib"] <= 0.35 * LINUX_FIRST_TOUCH,
+                  f"c{o}: first touch above 0.35 of Linux's {LINUX_FIRST_TOUCH:,}")
+    claim(set(res) == {0, 4}, f"orders {sorted(res)}, not 0 and 4")
+    return checks, fails
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lines")
-    ap.add_argument("--json")
-    ap.add_argument("--check", action="store_true")
-    ap.add_argument("--results", default="")
+    ap.add_argument("--json", help="write the result file here")
+    ap.add_argument("--check", action="store_true", help="check the claims (bench-vm-smoke)")
+    ap.add_argument("--results", default="", help="append 'bench-vm-smoke PASSED FAILED' here")
+    ap.add_argument("--quiet", action="store_true", help="no table")
     a = ap.parse_args()
-    res = {}
-    with open(a.lines) as f:
-        for line in f:
-            o = json.loads(line)
-            res.setdefault(o["cluster_order"], {})[o["metric"]] = o["value"]
+    res = load(a.lines)
     orders = sorted(res)
     if a.json:
-        with open(a.json, "w") as f:
+        with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"arch": "x86_64", "linux_6_1_first_touch_per_mib": LINUX_FIRST_TOUCH,
                        "results": {f"c{o}": res[o] for o in orders}}, f, indent=1, sort_keys=True)
             f.write("\n")
-    print("| metric | " + " | ".join(f"CLUSTER_ORDER={o}" for o in orders) + " |")
-    print("|---|" + "---:|" * len(orders))
-    for key, label in ROWS:
-        print(f"| {label} | " + " | ".join(f"{res[o].get(key, '-'):,}" for o in orders) + " |")
-    for o in orders:
-        ft = res[o]["first_touch_instructions_per_mib"]
-        print(f"c{o}: first touch = {ft / LINUX_FIRST_TOUCH:.3f} of Linux 6.1's {LINUX_FIRST_TOUCH:,}")
+    if not a.quiet:
+        print("| metric | " + " | ".join(f"CLUSTER_ORDER={o}" for o in orders) + " |")
+        print("|---|" + "---:|" * len(orders))
+        for key, label in ROWS:
+            print(f"| {label} | " + " | ".join(f"{res[o].get(key, '-'):,}" for o in orders) + " |")
+        for o in orders:
+            ft = res[o].get("first_touch_instructions_per_mib", 0)
+            print(f"c{o}: first touch = {ft / LINUX_FIRST_TOUCH:.3f} of Linux 6.1's {LINUX_FIRST_TOUCH:,}")
     if not a.check:
         return 0
-    fails = []
-    for o in orders:
-        r = res[o]
-        if r["first_touch_share_2mib_permille"] < 950:
-            fails.append(f"c{o}: only {r['first_touch_share_2mib_permille']} per mille in 2 MiB entries")
-        if r["first_touch_faults_per_mib"] > max(16, 256 >> o):
-            fails.append(f"c{o}: {r['first_touch_faults_per_mib']} faults per MiB")
-        if r["pool_usage_after_revoke"] != 0:
-            fails.append(f"c{o}: usage {r['pool_usage_after_revoke']} after revoke")
-        if o == 4 and r["first_touch_instructions_per_mib"] > 0.35 * LINUX_FIRST_TOUCH:
-            fails.append(f"c{o}: first touch above 0.35 of Linux")
+    checks, fails = claims(res)
     if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"bench-vm-smoke {3 * len(orders) + 1 - len(fails)} {len(fails)}\n")
+        with open(a.results, "a", encoding="utf-8") as f:
+            f.write(f"bench-vm-smoke {checks - len(fails)} {len(fails)}\n")
     for m in fails:
         print("bench-vm-smoke: FAIL " + m)
-    print(f"bench-vm-smoke: {'ok' if not fails else 'FAILED'}")
+    print(f"bench-vm-smoke: {'ok' if not fails else 'FAILED'} ({checks} checks)")
     return 1 if fails else 0
 
 

@@ -1,7 +1,7 @@
 # make bench: every benchmark. Each benchmark's own fragment adds its target to
 # BENCH_TARGETS (bench-pmm, bench-ipc, bench-vm, ...). Guest benchmarks boot with
 # -icount shift=0,sleep=off (QEMU_ICOUNT) so rdtsc deltas are guest instruction
-# counts (docs/testing.md). After them, Weft's figures and the Linux guest's
+# counts (docs/perf/vm.md). After them, Weft's figures and the Linux guest's
 # (bench-linux) are printed side by side from the result files of this run.
 
 QEMU_ICOUNT := -icount shift=0,sleep=off

@@ -4,12 +4,14 @@
  * runtime, prints what it was given (untyped memory, the initramfs), and, when
  * the command line says "utest" or "utest=PREFIX", runs the in-guest suite
  * (user/test/) and halts with its result: status 0 if every test passed, 1
- * otherwise. Starting servers from the initramfs comes with the VM and process
- * work.
+ * otherwise. With "bench=NAME" it runs that benchmark (user/bench/bench.h) and
+ * halts with its result. Starting servers from the initramfs comes with the VM
+ * and process work.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "bench.h"
 #include "lib/cpio.h"
 #include "weft/bootinfo.h"
 #include "wf/runtime.h"
@@ -96,6 +98,8 @@ int main(uintptr_t arg)
         printf("init: suite done, %u failed\n", failures);
         return failures ? 1 : 0;
     }
+    if (cmdline_get(bi->cmdline, "bench", filter, sizeof(filter)))
+        return bench_run(bi, filter);
     printf("init: nothing more to do\n");
     return 0;
 }
