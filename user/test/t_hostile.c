@@ -1,0 +1,136 @@
+/*
+ * Hostile user code: instruction sequences a thread may execute to get into the
+ * kernel by a door other than the syscall instruction's, or to leave it in a
+ * state the kernel must not trust. Each runs as a thread of the root task (its
+ * fault endpoint is the thread's ctl, wf/spawn.h) and must end as a fault
+ * message for that thread, never as a kernel crash, a hang or a fault loop:
+ *
+ *  - compatibility mode: a far jump to the selector of a 32-bit code segment
+ *    followed by syscall (there is no such segment: decision 080), sysenter,
+ *    and int 0x80;
+ *  - the flags: AC (SMAP's override), IOPL, NT and VM written through
+ *    TCB_WriteRegisters or a fault reply are not kept; AC set by the thread
+ *    itself (popf) is not carried into the kernel by a trap;
+ *  - a page fault that no mapping change can remove (under QEMU with SMAP, the
+ *    stack reads of lretq are supervisor-mode accesses) is delivered instead of
+ *    being retried forever.
+ *
+ * The sequences are the hostile_* functions below (x86-64 assembly); a label
+ * hostile_*_fault marks the instruction that must fault.
+ */
+#include <string.h>
+
+#include "tutil.h"
+
+#define RFLAGS_CF   0x1ull
+#define RFLAGS_IF   0x200ull
+#define RFLAGS_IOPL 0x3000ull
+#define RFLAGS_NT   0x4000ull
+#define RFLAGS_RF   0x10000ull
+#define RFLAGS_VM   0x20000ull
+#define RFLAGS_AC   0x40000ull
+
+int hostile_compat_syscall(uintptr_t a);
+int hostile_sysenter(uintptr_t a);
+int hostile_int80(uintptr_t a);
+int hostile_flags(uintptr_t a);
+extern const char hostile_compat_syscall_fault[], hostile_sysenter_fault[],
+    hostile_int80_fault[], hostile_flags_fault[], hostile_flags_resume[];
+
+__asm__(".text\n"
+        /* ljmp through a 16:32 pointer to 0x1b:1f, then syscall (in 32-bit code
+         * this would be a compatibility-mode syscall, MSR_CSTAR) */
+        ".globl hostile_compat_syscall, hostile_compat_syscall_fault\n"
+        "hostile_compat_syscall:\n"
+        "    leaq 2f(%rip), %rax\n"
+        "hostile_compat_syscall_fault:\n"
+        "    ljmpl *(%rax)\n"
+        "1:  syscall\n"
+        "    ud2\n"
+        "2:  .long 1b\n"
+        "    .word 0x1b\n"
+        ".globl hostile_sysenter, hostile_sysenter_fault\n"
+        "hostile_sysenter:\n"
+        "hostile_sysenter_fault:\n"
+        "    sysenter\n"
+        "    ud2\n"
+        ".globl hostile_int80, hostile_int80_fault\n"
+        "hostile_int80:\n"
+        "hostile_int80_fault:\n"
+        "    int $0x80\n"
+        "    ud2\n"
+        /* sets AC (popf), then ud2; resumed at hostile_flags_resume, returns the
+         * flags as they are there */
+        ".globl hostile_flags, hostile_flags_fault, hostile_flags_resume\n"
+        "hostile_flags:\n"
+        "    pushfq\n"
+        "    orq $0x40000, (%rsp)\n"
+        "    popfq\n"
+        "hostile_flags_fault:\n"
+        "    ud2\n"
+        "hostile_flags_resume:\n"
+        "    pushfq\n"
+        "    popq %rax\n"
+        "    pushq $0x202\n"
+        "    popfq\n"
+        "    ret\n");
+
+/* Starts fn as a thread and waits for its first report in *ev. */
+static enum wf_error run_thread(struct wf_thread *t, int (*fn)(uintptr_t), struct wf_event *ev)
+{
+    struct wf_spawn_env *e = test_env();
+    if (!e)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    enum wf_error err = wf_thread_create(e, t, fn, 0, TEST_CHILD_PRIO);
+    if (!err)
+        err = wf_thread_start(t);
+    if (!err)
+        err = wf_thread_wait(t, ev);
+    return err;
+}
+
+/* The thread's report is the exception vector with error code at pc. */
+#define ASSERT_EXCEPTION(ev, vector, error, pc)                                                    \
+    do {                                                                                           \
+        TEST_ASSERT_EQ((ev).label, WF_FAULT_TYPE_USER_EXCEPTION);                                  \
+        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL0], vector);                                     \
+        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL1], error);                                      \
+        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_RIP], (uintptr_t)(pc));                               \
+    } while (0)
+
+/* Before the fix: the far jump entered compatibility mode and the syscall
+ * entered ring 0 at address 0 on the user stack (#PF, #DF, halt). */
+TEST(hostile, far_jump_to_32bit_code_is_a_gp)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_compat_syscall, &ev), WF_ERR_OK);
+    ASSERT_EXCEPTION(ev, 13, 0x18, hostile_compat_syscall_fault);
+}
+
+TEST(hostile, sysenter_is_a_fault)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_sysenter, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_sysenter_fault);
+    /* #GP(0) where the CPU has sysenter in 64-bit mode (Intel), #UD elsewhere */
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_DETAIL0] == 13 || ev.w[WF_FAULT_WORD_DETAIL0] == 6, "vector %llu",
+                (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL0]);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0);
+}
+
+TEST(hostile, int80_is_a_gp)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_int80, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 13);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_int80_fault);
+    /* error code: the IDT bit and entry 0x80 (QEMU scales the entry by 16) */
+    wf_word_t err = ev.w[WF_FAULT_WORD_DETAIL1];
+    TEST_ASSERT(err == (0x80 << 3 | 2) || err == (0x80 << 4 | 2), "error code %#llx",
+                (unsigned long long)err);
+}
