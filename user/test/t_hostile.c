@@ -34,8 +34,8 @@ int hostile_compat_syscall(uintptr_t a);
 int hostile_sysenter(uintptr_t a);
 int hostile_int80(uintptr_t a);
 int hostile_flags(uintptr_t a);
-extern const char hostile_compat_syscall_fault[], hostile_sysenter_fault[],
-    hostile_int80_fault[], hostile_flags_fault[], hostile_flags_resume[];
+extern const char hostile_compat_syscall_fault[], hostile_sysenter_fault[], hostile_int80_fault[],
+    hostile_flags_fault[], hostile_flags_resume[];
 
 __asm__(".text\n"
         /* ljmp through a 16:32 pointer to 0x1b:1f, then syscall (in 32-bit code
@@ -95,7 +95,7 @@ static enum wf_error run_thread(struct wf_thread *t, int (*fn)(uintptr_t), struc
         TEST_ASSERT_EQ((ev).label, WF_FAULT_TYPE_USER_EXCEPTION);                                  \
         TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL0], vector);                                     \
         TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL1], error);                                      \
-        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_RIP], (uintptr_t)(pc));                               \
+        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_RIP], (uintptr_t)(pc));                                \
     } while (0)
 
 /* Before the fix: the far jump entered compatibility mode and the syscall
@@ -116,8 +116,8 @@ TEST(hostile, sysenter_is_a_fault)
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_sysenter_fault);
     /* #GP(0) where the CPU has sysenter in 64-bit mode (Intel), #UD elsewhere */
-    TEST_ASSERT(ev.w[WF_FAULT_WORD_DETAIL0] == 13 || ev.w[WF_FAULT_WORD_DETAIL0] == 6, "vector %llu",
-                (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL0]);
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_DETAIL0] == 13 || ev.w[WF_FAULT_WORD_DETAIL0] == 6,
+                "vector %llu", (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL0]);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0);
 }
 
@@ -133,4 +133,39 @@ TEST(hostile, int80_is_a_gp)
     wf_word_t err = ev.w[WF_FAULT_WORD_DETAIL1];
     TEST_ASSERT(err == (0x80 << 3 | 2) || err == (0x80 << 4 | 2), "error code %#llx",
                 (unsigned long long)err);
+}
+
+/* Before the fix, RFLAGS read back as written, AC included. */
+TEST(hostile, write_registers_drops_privileged_flags)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, hostile_flags, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    wf_word_t bad = RFLAGS_AC | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM | RFLAGS_RF | RFLAGS_CF;
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RFLAGS, 1, bad, 0, 0, 0),
+                    WF_ERR_OK);
+    wf_word_t flags;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RFLAGS, &flags, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(flags, RFLAGS_CF | RFLAGS_IF | 2);
+}
+
+/* The thread sets AC itself and traps (ud2): the kernel's entry clears AC
+ * (clac; a debug kernel asserts it, so before the fix this halted the system).
+ * The fault message shows the thread's own flags, AC included; a reply that sets
+ * AC, IOPL and NT resumes the thread without them (before the fix AC stayed). */
+TEST(hostile, ac_from_user_and_from_a_fault_reply)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_flags, &ev), WF_ERR_OK);
+    ASSERT_EXCEPTION(ev, 6, 0, hostile_flags_fault);
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_RFLAGS] & RFLAGS_AC, "flags %#llx",
+                (unsigned long long)ev.w[WF_FAULT_WORD_RFLAGS]);
+    wf_word_t regs[4] = {0, (uintptr_t)hostile_flags_resume, ev.w[WF_FAULT_WORD_RSP],
+                         RFLAGS_AC | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_CF | RFLAGS_IF};
+    TEST_ASSERT_ERR(wf_fault_reply(t.reply, regs, 4), WF_ERR_OK);
+    struct wf_event end;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &end), WF_ERR_OK);
+    TEST_ASSERT_EQ(end.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(end.w[0] & 0xffffffffu, RFLAGS_CF | RFLAGS_IF | 2);
 }

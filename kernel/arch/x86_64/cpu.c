@@ -160,9 +160,23 @@ static void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(p));
 }
 
+/* Turns the nop at the start of trap_common into clac when the CPU has SMAP
+ * (traps.S). Runs on the boot page tables, where the kernel text is still
+ * writable (arch_mmu_init makes it read-only). */
+static void patch_trap_clac(void)
+{
+    extern uint8_t trap_clac_site[];
+    static const uint8_t nop3[3] = {0x0f, 0x1f, 0x00}, clac[3] = {0x0f, 0x01, 0xca};
+    if (memcmp(trap_clac_site, nop3, 3) != 0)
+        panic("trap_clac_site is not the expected nop");
+    if (cpu_features.smap)
+        memcpy(trap_clac_site, clac, 3);
+}
+
 void arch_cpu_init(void)
 {
     read_features();
+    patch_trap_clac();
     gdt_init();
     idt_init();
     syscall_init();

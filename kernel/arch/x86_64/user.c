@@ -31,6 +31,8 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
                   __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
               "trap frame layout");
 
+static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf_fault_word");
+
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 extern uint64_t user_run_rsp;
 
@@ -59,6 +61,7 @@ void arch_exit_to_user(struct arch_context *ctx)
 void arch_user_trap(struct arch_context *ctx);
 void arch_user_trap(struct arch_context *ctx)
 {
+    assert(!cpu_features.smap || !(read_rflags() & RFLAGS_AC)); /* traps.S: clac */
     if (ctx->regs.vector >= 32) {
         uint64_t ticks = arch_ticks();
         trap_dispatch(&ctx->regs);

@@ -22,9 +22,15 @@
 
 /* What leaving for user mode does to the saved flags: keep the user-settable
  * CF PF AF ZF SF TF DF OF AC ID, set IF and the always-one bit (so no IOPL, NT,
- * RF, VM whatever the frame says). */
+ * RF, VM whatever the frame says). AC stays because the thread may set it
+ * itself (popf); at CPL 3 it only turns on alignment checks. */
 #define RFLAGS_USER_MASK 0x240dd5
 #define RFLAGS_USER_SET  0x202
+/* What a register write on a thread's behalf (TCB_WriteRegisters, a fault
+ * reply) keeps of the flags it is given: the same, less AC, the kernel's SMAP
+ * override, which nobody but the thread itself should set (ctx_set_reg). */
+#define RFLAGS_WRITE_MASK 0x200dd5
+#define RFLAGS_AC         0x40000
 
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
@@ -260,6 +266,9 @@ static inline uint64_t ctx_error_code(const struct arch_context *c)
     return c->regs.error;
 }
 
+/* Index of the flags in that order (WF_FAULT_WORD_RFLAGS; checked in user.c). */
+#define CTX_REG_RFLAGS 3
+
 static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
 {
     struct trap_frame *f = &c->regs;
@@ -275,9 +284,12 @@ static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
     return *ctx_reg_slot(c, i);
 }
 
-/* Sets register i; the next exit restores every register (iret). */
+/* Sets register i; the next exit restores every register (iret). The flags
+ * keep only the bits of RFLAGS_WRITE_MASK (IF and bit 1 set). */
 static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 {
+    if (i == CTX_REG_RFLAGS)
+        v = (v & RFLAGS_WRITE_MASK) | RFLAGS_USER_SET;
     *ctx_reg_slot(c, i) = v;
     c->regs.vector = VEC_FULL_RESTORE;
 }

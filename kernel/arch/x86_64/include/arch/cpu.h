@@ -89,6 +89,13 @@ static inline void cpu_wait_irq(void)
     __asm__ volatile("sti; hlt" ::: "memory");
 }
 
+static inline uint64_t read_rflags(void)
+{
+    uint64_t v;
+    __asm__ volatile("pushfq; popq %0" : "=r"(v));
+    return v;
+}
+
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
