@@ -281,6 +281,10 @@ void ipc_exception(struct tcb *t)
     if (v == 14) {
         unsigned access = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ;
         vaddr_t va = ctx_fault_addr(&t->ctx);
+        if (ctx_fault_mapped(&t->ctx)) {
+            ipc_fault(t, WF_FAULT_TYPE_VM_FAULT, va, access | 0x300);
+            return;
+        }
         if (vm_fault(tcb_vspace(t), va, access) == VM_FAULT_RESOLVED)
             return;
         ipc_fault(t, WF_FAULT_TYPE_VM_FAULT, va, access | (err & 1 ? 0x100 : 0));

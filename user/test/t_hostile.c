@@ -34,8 +34,9 @@ int hostile_compat_syscall(uintptr_t a);
 int hostile_sysenter(uintptr_t a);
 int hostile_int80(uintptr_t a);
 int hostile_flags(uintptr_t a);
+int hostile_lret(uintptr_t a);
 extern const char hostile_compat_syscall_fault[], hostile_sysenter_fault[], hostile_int80_fault[],
-    hostile_flags_fault[], hostile_flags_resume[];
+    hostile_flags_fault[], hostile_flags_resume[], hostile_lret_fault[], hostile_lret_resume[];
 
 __asm__(".text\n"
         /* ljmp through a 16:32 pointer to 0x1b:1f, then syscall (in 32-bit code
@@ -73,6 +74,17 @@ __asm__(".text\n"
         "    popq %rax\n"
         "    pushq $0x202\n"
         "    popfq\n"
+        "    ret\n"
+        /* a far return to the thread's own code segment; returns 0x77 */
+        ".globl hostile_lret, hostile_lret_fault, hostile_lret_resume\n"
+        "hostile_lret:\n"
+        "    pushq $0x2b\n"
+        "    leaq hostile_lret_resume(%rip), %rax\n"
+        "    pushq %rax\n"
+        "hostile_lret_fault:\n"
+        "    lretq\n"
+        "hostile_lret_resume:\n"
+        "    movl $0x77, %eax\n"
         "    ret\n");
 
 /* Starts fn as a thread and waits for its first report in *ev. */
@@ -168,4 +180,28 @@ TEST(hostile, ac_from_user_and_from_a_fault_reply)
     TEST_ASSERT_ERR(wf_thread_wait(&t, &end), WF_ERR_OK);
     TEST_ASSERT_EQ(end.label, WF_EXIT_LABEL);
     TEST_ASSERT_EQ(end.w[0] & 0xffffffffu, RFLAGS_CF | RFLAGS_IF | 2);
+}
+
+/* A far return to the thread's own code segment. On hardware it just works.
+ * QEMU (with SMAP) reads its stack operands as supervisor-mode accesses, so it
+ * page-faults although the stack is mapped and writable: before the fix the VM
+ * system "resolved" that fault again and again and the thread never ran on (the
+ * suite hung). Now the second identical fault arrives as a VM fault with bits 8
+ * and 9 (present, the mapping already allows it); the handler does the return
+ * itself and the thread goes on. */
+TEST(hostile, lret_fault_the_mapping_allows_is_delivered)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_lret, &ev), WF_ERR_OK);
+    if (ev.label == WF_FAULT_TYPE_VM_FAULT) {
+        TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_lret_fault);
+        TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], ev.w[WF_FAULT_WORD_RSP]);
+        TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0x301); /* read, present, mapped */
+        wf_word_t regs[3] = {0, (uintptr_t)hostile_lret_resume, ev.w[WF_FAULT_WORD_RSP] + 16};
+        TEST_ASSERT_ERR(wf_fault_reply(t.reply, regs, 3), WF_ERR_OK);
+        TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    }
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0x77);
 }

@@ -130,8 +130,10 @@ enum wf_fault_type {
      * RIP (the faulting instruction unless the reply changes it). */
     WF_FAULT_TYPE_USER_EXCEPTION = 2,
     /* A page fault the VM system did not resolve: DETAIL0 is the address, DETAIL1 the
-     * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present. A
-     * reply retries the access at RIP. */
+     * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present; bit
+     * 9 (with bit 8) set when the mapping already allowed the access and retrying it
+     * faulted again, a fault no mapping change removes (a supervisor-mode access the
+     * instruction implies). A reply retries the access at RIP. */
     WF_FAULT_TYPE_VM_FAULT = 3,
 };
 

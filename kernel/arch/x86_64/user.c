@@ -14,9 +14,11 @@
  */
 #include "arch.h"
 #include "arch/context.h"
+#include "arch/mmu.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "lib/string.h"
+#include "mm/vm.h"
 #include "panic.h"
 #include "sched/sched.h"
 
@@ -56,6 +58,35 @@ void arch_exit_to_user(struct arch_context *ctx)
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
+/* Records a page fault from user mode and finds out whether the page tables
+ * already allow its access (then no mapping the VM system makes can remove it).
+ * Such a fault is retried once, after the page's TLB entry is dropped (a stale
+ * entry of a mapping since extended faults once, then succeeds); when the same
+ * instruction faults at the same address again, ctx->fault_mapped says so and
+ * the fault is delivered to the thread instead of looping (under QEMU with SMAP,
+ * far returns read the stack as supervisor-mode accesses and fault for ever). */
+static void page_fault(struct arch_context *ctx)
+{
+    uint64_t err = ctx->regs.error, va = read_cr2();
+    unsigned need = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ, access, level;
+    paddr_t pa;
+    ctx->fault_addr = va;
+    ctx->fault_mapped = false;
+    if (!arch_pt_lookup(read_cr3() & PTE_ADDR, va, &pa, &access, &level) ||
+        (access & need) != need) {
+        ctx->retry_pc = ctx->retry_addr = ~0ull;
+        return;
+    }
+    if (ctx->retry_pc != ctx->regs.rip || ctx->retry_addr != va) {
+        ctx->retry_pc = ctx->regs.rip;
+        ctx->retry_addr = va;
+        invlpg(va);
+        arch_exit_to_user(ctx);
+    }
+    ctx->retry_pc = ctx->retry_addr = ~0ull;
+    ctx->fault_mapped = true;
+}
+
 /* Entry from user mode by a trap (traps.S): an interrupt is serviced here (a timer
  * tick is also a scheduler tick), then the entry goes on like any other. */
 void arch_user_trap(struct arch_context *ctx);
@@ -70,7 +101,7 @@ void arch_user_trap(struct arch_context *ctx)
         if (arch_ticks() != ticks)
             sched_tick();
     } else if (ctx->regs.vector == 14) {
-        ctx->fault_addr = read_cr2();
+        page_fault(ctx);
     }
     arch_user_entry(ctx);
 }

@@ -43,6 +43,8 @@
 struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
     uint64_t fault_addr;            /* CR2 of the last page fault from user mode */
+    uint64_t retry_pc, retry_addr;  /* the last page fault the mapping already allowed */
+    bool fault_mapped;              /* the last page fault: the mapping allows the access */
     uint8_t fpu[512] __aligned(16); /* FXSAVE image */
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
@@ -259,6 +261,15 @@ static inline uint64_t ctx_vector(const struct arch_context *c)
 static inline uint64_t ctx_fault_addr(const struct arch_context *c)
 {
     return c->fault_addr;
+}
+
+/* True when the last page fault from user mode was not for want of a mapping:
+ * the page tables already allow the access, and retrying it did not help (a
+ * supervisor-mode access the thread's instruction implies, ...). The VM system
+ * cannot resolve such a fault. */
+static inline bool ctx_fault_mapped(const struct arch_context *c)
+{
+    return c->fault_mapped;
 }
 
 static inline uint64_t ctx_error_code(const struct arch_context *c)
