@@ -21,6 +21,33 @@
 
 struct bootmem;
 
+/*
+ * Entries from user mode, as generic code sees them (kernel_entry, ipc/syscall.c).
+ * The architecture's context header (arch/context.h) says which kind an entry
+ * was (ctx_entry) and, for an exception, what it was (ctx_fault), decoded into
+ * the terms below before generic code runs: generic code never sees a vector
+ * number or an error code.
+ */
+enum arch_entry {
+    ARCH_ENTRY_SYSCALL,   /* the system call instruction */
+    ARCH_ENTRY_FAULT,     /* an exception of the thread's: ctx_fault */
+    ARCH_ENTRY_INTERRUPT, /* a device or timer interrupt, already handled */
+};
+
+/* An exception from user mode (ctx_fault). A page fault (page) carries the
+ * address and the access; every other exception an enum wf_exception. code is
+ * the architecture's own description, DETAIL1 of a USER_EXCEPTION fault
+ * (weft/arch/<arch>/abi.h). */
+struct arch_fault {
+    bool page;          /* a page fault: addr, access, present, mapped */
+    bool present;       /* the page was present: the access was refused */
+    bool mapped;        /* the tables already allow the access (decision 081) */
+    unsigned access;    /* VM_READ, VM_WRITE or VM_EXEC */
+    unsigned exception; /* not a page fault: enum wf_exception */
+    vaddr_t addr;       /* the faulting address */
+    uint64_t code;      /* the architecture's code (x86-64: vector | error << 8) */
+};
+
 /* Early console: brings up the boot UART so kprintf works. No allocation. */
 void arch_console_init(void);
 /* Writes one byte to the early console (blocking; '\n' is not translated). */

@@ -20,7 +20,7 @@
  * what the objects recorded (cap/preempt.h).
  *
  * Any number that is not an assigned native system call is an UnknownSyscall
- * fault (ARCHITECTURE.md section 6; decision 035). The debug calls exist in
+ * fault (docs/architecture.md; decision 035). The debug calls exist in
  * debug builds only (elsewhere they are such faults); they take their argument
  * in word 0 and answer in word 0 (decision 050). DEBUG_STAT reads the kernel's
  * counters for tests and benchmarks (decision 073).
@@ -360,10 +360,15 @@ void kernel_entry(struct arch_context *ctx)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     assert(t == sched_current);
-    uint64_t v = ctx_vector(ctx);
-    if (v == VEC_SYSCALL)
+    switch (ctx_entry(ctx)) {
+    case ARCH_ENTRY_SYSCALL:
         syscall(t); /* one the fast path (ipc_fastpath) did not take */
-    else if (v < 32)
+        break;
+    case ARCH_ENTRY_FAULT:
         ipc_exception(t);
+        break;
+    case ARCH_ENTRY_INTERRUPT:
+        break; /* its handler ran already */
+    }
     sched_exit();
 }

@@ -7,7 +7,7 @@
  *
  *  - compatibility mode: a far jump to the selector of a 32-bit code segment
  *    followed by syscall (there is no such segment: decision 080), sysenter,
- *    and int 0x80;
+ *    and int 0x80 (a #GP); int3 is a breakpoint;
  *  - the flags: AC (SMAP's override), IOPL, NT and VM written through
  *    TCB_WriteRegisters or a fault reply are not kept; AC set by the thread
  *    itself (popf) is not carried into the kernel by a trap;
@@ -33,10 +33,12 @@
 int hostile_compat_syscall(uintptr_t a);
 int hostile_sysenter(uintptr_t a);
 int hostile_int80(uintptr_t a);
+int hostile_int3(uintptr_t a);
 int hostile_flags(uintptr_t a);
 int hostile_lret(uintptr_t a);
 extern const char hostile_compat_syscall_fault[], hostile_sysenter_fault[], hostile_int80_fault[],
-    hostile_flags_fault[], hostile_flags_resume[], hostile_lret_fault[], hostile_lret_resume[];
+    hostile_flags_fault[], hostile_flags_resume[], hostile_lret_fault[], hostile_lret_resume[],
+    hostile_int3_next[];
 
 __asm__(".text\n"
         /* ljmp through a 16:32 pointer to 0x1b:1f, then syscall (in 32-bit code
@@ -55,6 +57,12 @@ __asm__(".text\n"
         "hostile_sysenter_fault:\n"
         "    sysenter\n"
         "    ud2\n"
+        ".globl hostile_int3, hostile_int3_next\n"
+        "hostile_int3:\n"
+        "    int3\n"
+        "hostile_int3_next:\n"
+        "    movl $0x33, %eax\n"
+        "    ret\n"
         ".globl hostile_int80, hostile_int80_fault\n"
         "hostile_int80:\n"
         "hostile_int80_fault:\n"
@@ -101,12 +109,14 @@ static enum wf_error run_thread(struct wf_thread *t, int (*fn)(uintptr_t), struc
     return err;
 }
 
-/* The thread's report is the exception vector with error code at pc. */
-#define ASSERT_EXCEPTION(ev, vector, error, pc)                                                    \
+/* The thread's report is the exception kind (enum wf_exception) at pc, with the
+ * x86-64 vector and error code (weft/arch/x86_64/abi.h). */
+#define ASSERT_EXCEPTION(ev, kind, vector, error, pc)                                              \
     do {                                                                                           \
         TEST_ASSERT_EQ((ev).label, WF_FAULT_TYPE_USER_EXCEPTION);                                  \
-        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL0], vector);                                     \
-        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL1], error);                                      \
+        TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_DETAIL0], kind);                                       \
+        TEST_ASSERT_EQ(wf_x86_64_exception_vector((ev).w[WF_FAULT_WORD_DETAIL1]), vector);         \
+        TEST_ASSERT_EQ(wf_x86_64_exception_error((ev).w[WF_FAULT_WORD_DETAIL1]), error);           \
         TEST_ASSERT_EQ((ev).w[WF_FAULT_WORD_RIP], (uintptr_t)(pc));                                \
     } while (0)
 
@@ -117,7 +127,7 @@ TEST(hostile, far_jump_to_32bit_code_is_a_gp)
     struct wf_thread t;
     struct wf_event ev;
     TEST_ASSERT_ERR(run_thread(&t, hostile_compat_syscall, &ev), WF_ERR_OK);
-    ASSERT_EXCEPTION(ev, 13, 0x18, hostile_compat_syscall_fault);
+    ASSERT_EXCEPTION(ev, WF_EXCEPTION_PROTECTION, 13, 0x18, hostile_compat_syscall_fault);
 }
 
 TEST(hostile, sysenter_is_a_fault)
@@ -128,9 +138,10 @@ TEST(hostile, sysenter_is_a_fault)
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_sysenter_fault);
     /* #GP(0) where the CPU has sysenter in 64-bit mode (Intel), #UD elsewhere */
-    TEST_ASSERT(ev.w[WF_FAULT_WORD_DETAIL0] == 13 || ev.w[WF_FAULT_WORD_DETAIL0] == 6,
-                "vector %llu", (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL0]);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0);
+    wf_word_t kind = ev.w[WF_FAULT_WORD_DETAIL0], code = ev.w[WF_FAULT_WORD_DETAIL1];
+    TEST_ASSERT((kind == WF_EXCEPTION_PROTECTION && code == 13) ||
+                    (kind == WF_EXCEPTION_UNDEFINED_INSTRUCTION && code == 6),
+                "kind %llu code %#llx", (unsigned long long)kind, (unsigned long long)code);
 }
 
 TEST(hostile, int80_is_a_gp)
@@ -139,12 +150,27 @@ TEST(hostile, int80_is_a_gp)
     struct wf_event ev;
     TEST_ASSERT_ERR(run_thread(&t, hostile_int80, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 13);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_PROTECTION);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_int80_fault);
+    TEST_ASSERT_EQ(wf_x86_64_exception_vector(ev.w[WF_FAULT_WORD_DETAIL1]), 13);
     /* error code: the IDT bit and entry 0x80 (QEMU scales the entry by 16) */
-    wf_word_t err = ev.w[WF_FAULT_WORD_DETAIL1];
+    wf_word_t err = wf_x86_64_exception_error(ev.w[WF_FAULT_WORD_DETAIL1]);
     TEST_ASSERT(err == (0x80 << 3 | 2) || err == (0x80 << 4 | 2), "error code %#llx",
                 (unsigned long long)err);
+}
+
+/* int3 is the one software interrupt a thread may raise (its gate has DPL 3):
+ * a breakpoint, reported after the instruction; an empty reply resumes there. */
+TEST(hostile, int3_is_a_breakpoint)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_int3, &ev), WF_ERR_OK);
+    ASSERT_EXCEPTION(ev, WF_EXCEPTION_BREAKPOINT, 3, 0, hostile_int3_next);
+    TEST_ASSERT_ERR(wf_fault_reply(t.reply, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0x33);
 }
 
 /* Before the fix, RFLAGS read back as written, AC included. */
@@ -170,7 +196,7 @@ TEST(hostile, ac_from_user_and_from_a_fault_reply)
     struct wf_thread t;
     struct wf_event ev;
     TEST_ASSERT_ERR(run_thread(&t, hostile_flags, &ev), WF_ERR_OK);
-    ASSERT_EXCEPTION(ev, 6, 0, hostile_flags_fault);
+    ASSERT_EXCEPTION(ev, WF_EXCEPTION_UNDEFINED_INSTRUCTION, 6, 0, hostile_flags_fault);
     TEST_ASSERT(ev.w[WF_FAULT_WORD_RFLAGS] & RFLAGS_AC, "flags %#llx",
                 (unsigned long long)ev.w[WF_FAULT_WORD_RFLAGS]);
     wf_word_t regs[4] = {0, (uintptr_t)hostile_flags_resume, ev.w[WF_FAULT_WORD_RSP],
@@ -197,7 +223,8 @@ TEST(hostile, lret_fault_the_mapping_allows_is_delivered)
     if (ev.label == WF_FAULT_TYPE_VM_FAULT) {
         TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RIP], (uintptr_t)hostile_lret_fault);
         TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], ev.w[WF_FAULT_WORD_RSP]);
-        TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 0x301); /* read, present, mapped */
+        TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1],
+                       WF_VM_READ | WF_VM_FAULT_PRESENT | WF_VM_FAULT_MAPPED);
         wf_word_t regs[3] = {0, (uintptr_t)hostile_lret_resume, ev.w[WF_FAULT_WORD_RSP] + 16};
         TEST_ASSERT_ERR(wf_fault_reply(t.reply, regs, 3), WF_ERR_OK);
         TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);

@@ -36,6 +36,7 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
 static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf_fault_word");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
+__noreturn void arch_user_trap(struct arch_context *ctx);
 extern uint64_t user_run_rsp;
 
 void arch_exit_to_user(struct arch_context *ctx)
@@ -45,7 +46,7 @@ void arch_exit_to_user(struct arch_context *ctx)
         /* Deliver the fault the hardware would have raised at the bad target. */
         tf->vector = 13;
         tf->error = 0;
-        arch_user_entry(ctx);
+        arch_user_trap(ctx);
     }
     if (tf->vector != VEC_SYSCALL) {
         /* The flags of a frame saved by syscall are the user's own, as the CPU
@@ -58,22 +59,27 @@ void arch_exit_to_user(struct arch_context *ctx)
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
-/* Records a page fault from user mode and finds out whether the page tables
- * already allow its access (then no mapping the VM system makes can remove it).
- * Such a fault is retried once, after the page's TLB entry is dropped (a stale
- * entry of a mapping since extended faults once, then succeeds); when the same
- * instruction faults at the same address again, ctx->fault_mapped says so and
- * the fault is delivered to the thread instead of looping (under QEMU with SMAP,
- * far returns read the stack as supervisor-mode accesses and fault for ever). */
-static void page_fault(struct arch_context *ctx)
+/* Decodes a page fault from user mode into ctx->fault (error code bit 0:
+ * present, 1: write, 4: instruction fetch) and finds out whether the page
+ * tables already allow its access (then no mapping the VM system makes can
+ * remove it). Such a fault is retried once, after the page's TLB entry is
+ * dropped (a stale entry of a mapping since extended faults once, then
+ * succeeds); when the same instruction faults at the same address again, it is
+ * marked mapped and delivered to the thread instead of looping (under QEMU with
+ * SMAP, far returns read the stack as supervisor-mode accesses and fault for
+ * ever). Decision 081. */
+static void page_fault(struct arch_context *ctx, struct arch_fault *f)
 {
     uint64_t err = ctx->regs.error, va = read_cr2();
-    unsigned need = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ, access, level;
+    unsigned access, level;
     paddr_t pa;
     ctx->fault_addr = va;
-    ctx->fault_mapped = false;
+    f->page = true;
+    f->addr = va;
+    f->access = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ;
+    f->present = err & 1;
     if (!arch_pt_lookup(read_cr3() & PTE_ADDR, va, &pa, &access, &level) ||
-        (access & need) != need) {
+        (access & f->access) != f->access) {
         ctx->retry_pc = ctx->retry_addr = ~0ull;
         return;
     }
@@ -84,12 +90,23 @@ static void page_fault(struct arch_context *ctx)
         arch_exit_to_user(ctx);
     }
     ctx->retry_pc = ctx->retry_addr = ~0ull;
-    ctx->fault_mapped = true;
+    f->mapped = true;
 }
 
-/* Entry from user mode by a trap (traps.S): an interrupt is serviced here (a timer
- * tick is also a scheduler tick), then the entry goes on like any other. */
-void arch_user_trap(struct arch_context *ctx);
+/* Turns the exception in ctx's frame into the neutral ctx->fault (arch.h). */
+static void fault_decode(struct arch_context *ctx)
+{
+    struct arch_fault *f = &ctx->fault;
+    unsigned v = (unsigned)ctx->regs.vector;
+    *f = (struct arch_fault){.code = v | ctx->regs.error << 8, .exception = trap_exception_kind(v)};
+    if (v == 14)
+        page_fault(ctx, f);
+}
+
+/* Entry from user mode by a trap (traps.S), the compatibility-mode syscall
+ * entry (user_entry.S) or a return to a bad address (above): an interrupt is
+ * serviced here (a timer tick is also a scheduler tick), an exception decoded;
+ * then the entry goes on like any other. */
 void arch_user_trap(struct arch_context *ctx)
 {
     assert(!cpu_features.smap || !(read_rflags() & RFLAGS_AC)); /* traps.S: clac */
@@ -100,8 +117,8 @@ void arch_user_trap(struct arch_context *ctx)
             arch_exit_to_user(ctx); /* the scaffold resumes its context at once */
         if (arch_ticks() != ticks)
             sched_tick();
-    } else if (ctx->regs.vector == 14) {
-        page_fault(ctx);
+    } else {
+        fault_decode(ctx);
     }
     arch_user_entry(ctx);
 }

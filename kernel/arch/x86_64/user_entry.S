@@ -133,7 +133,7 @@ syscall_compat_entry:
     movq $6, TF_SIZE + TF_VECTOR(%rdi)
     movq $0, TF_SIZE + TF_ERROR(%rdi)
     xorl %ebp, %ebp
-    call arch_user_entry
+    call arch_user_trap
     ud2
 
 /* void arch_exit_frame(struct trap_frame *tf, bool use_sysret) */

@@ -38,13 +38,14 @@
 #define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLER__
+#include "arch.h"
 #include "arch/trap.h"
 
 struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
+    struct arch_fault fault;        /* the last exception from user mode, decoded */
     uint64_t fault_addr;            /* CR2 of the last page fault from user mode */
     uint64_t retry_pc, retry_addr;  /* the last page fault the mapping already allowed */
-    bool fault_mapped;              /* the last page fault: the mapping allows the access */
     uint8_t fpu[512] __aligned(16); /* FXSAVE image */
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
@@ -252,29 +253,25 @@ static inline uint64_t ctx_pc(const struct arch_context *c)
     return c->regs.rip;
 }
 
+/* The x86 vector of the last entry (VEC_SYSCALL for a system call): for the
+ * architecture's own code and self-tests; generic code uses ctx_entry. */
 static inline uint64_t ctx_vector(const struct arch_context *c)
 {
     return c->regs.vector;
 }
 
-/* The address of the last page fault from user mode. */
-static inline uint64_t ctx_fault_addr(const struct arch_context *c)
+/* What the entry that saved c was (called on entry, before any rewrite). */
+static inline enum arch_entry ctx_entry(const struct arch_context *c)
 {
-    return c->fault_addr;
+    if (c->regs.vector == VEC_SYSCALL)
+        return ARCH_ENTRY_SYSCALL;
+    return c->regs.vector < 32 ? ARCH_ENTRY_FAULT : ARCH_ENTRY_INTERRUPT;
 }
 
-/* True when the last page fault from user mode was not for want of a mapping:
- * the page tables already allow the access, and retrying it did not help (a
- * supervisor-mode access the thread's instruction implies, ...). The VM system
- * cannot resolve such a fault. */
-static inline bool ctx_fault_mapped(const struct arch_context *c)
+/* The exception of an ARCH_ENTRY_FAULT entry, decoded (arch_user_trap). */
+static inline const struct arch_fault *ctx_fault(const struct arch_context *c)
 {
-    return c->fault_mapped;
-}
-
-static inline uint64_t ctx_error_code(const struct arch_context *c)
-{
-    return c->regs.error;
+    return &c->fault;
 }
 
 /* Index of the flags in that order (WF_FAULT_WORD_RFLAGS; checked in user.c). */

@@ -51,6 +51,10 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn);
  * backtrace). */
 void trap_report(const struct trap_frame *tf);
 
+/* The enum wf_exception an exception vector (0-31) is reported as to the
+ * thread that caused it (docs/porting.md has the table). */
+unsigned trap_exception_kind(unsigned vector);
+
 /* Handles a trap frame: interrupts to their handler; exceptions are reported
  * and stop the machine (kernel-mode faults are kernel bugs). */
 void trap_dispatch(struct trap_frame *tf);
