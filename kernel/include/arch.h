@@ -1,15 +1,25 @@
 /*
- * The architecture contract. Every architecture provides these functions
- * (named arch_*) and the headers under kernel/arch/<arch>/include/arch/:
+ * The architecture contract. Every architecture provides the functions below
+ * (named arch_*) and these headers under kernel/arch/<arch>/include/arch/, which
+ * generic code may include:
  *
  *   arch/memlayout.h   KERNEL_VMA, DIRECT_MAP_BASE, phys_to_virt(), virt_to_phys()
- *   arch/cpu.h         static inline CPU primitives used by generic code
+ *   arch/cpu.h         static inline CPU primitives generic code uses: cpu_relax,
+ *                      irq_enable, irq_disable, cpu_wait_irq (nothing else)
+ *   arch/context.h     a thread's user context (struct arch_context) and the ctx_*
+ *                      accessors: system call registers, message words, the
+ *                      register file in enum wf_fault_word order, ctx_entry and
+ *                      ctx_fault (below), arch_exit_to_user, arch_setjmp/longjmp,
+ *                      arch_idle_wait, arch_fpu_save/restore
  *   arch/irqchip.h     interrupt lines: count, routing, mask/unmask (obj/irqhandler.c)
  *   arch/ioport.h      I/O port access and the ports the kernel keeps (x86 only:
  *                      obj/ioport.c; an architecture without ports has no IOPort caps)
  *   arch/vm_cpu.h      the inline page-table switch the IPC fast path uses
  *
- * Generic code includes only this header and those; it never tests ARCH.
+ * Everything else under arch/ is the architecture's own (x86-64: arch/x86.h with
+ * ports, MSRs, control registers and CPUID; arch/mmu.h, arch/trap.h,
+ * arch/bootinfo.h); generic code never includes it and never tests ARCH.
+ * docs/porting.md is this contract as a checklist for a new architecture.
  */
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H

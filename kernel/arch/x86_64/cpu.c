@@ -5,6 +5,7 @@
  * is what broke, and the IDT pointing every vector at traps.S.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/context.h"
 #include "arch/trap.h"
 #include "kprintf.h"

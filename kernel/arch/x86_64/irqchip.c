@@ -31,6 +31,7 @@
 #include "arch/irqchip.h"
 
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/ioport.h"
 #include "arch/trap.h"
 #include "core/platform.h"

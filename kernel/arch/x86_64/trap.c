@@ -9,6 +9,7 @@
  * machine stops.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/trap.h"
 #include "kprintf.h"
 #include "panic.h"

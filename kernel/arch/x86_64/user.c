@@ -13,6 +13,7 @@
  * change, and sysret itself clears RF and VM.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/context.h"
 #include "arch/mmu.h"
 #include "ipc/ipc.h"
