@@ -34,7 +34,7 @@
 #include "arch/x86.h"
 #include "arch/ioport.h"
 #include "arch/trap.h"
-#include "core/platform.h"
+#include "genarch/platform.h"
 #include "kprintf.h"
 #include "obj/irq.h"
 #include "weft/objects.h"
