@@ -360,15 +360,11 @@ void kernel_entry(struct arch_context *ctx)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     assert(t == sched_current);
-    switch (ctx_entry(ctx)) {
-    case ARCH_ENTRY_SYSCALL:
+    enum arch_entry e = ctx_entry(ctx);
+    if (e == ARCH_ENTRY_SYSCALL)
         syscall(t); /* one the fast path (ipc_fastpath) did not take */
-        break;
-    case ARCH_ENTRY_FAULT:
+    else if (e == ARCH_ENTRY_FAULT)
         ipc_exception(t);
-        break;
-    case ARCH_ENTRY_INTERRUPT:
-        break; /* its handler ran already */
-    }
+    /* ARCH_ENTRY_INTERRUPT: its handler ran already */
     sched_exit();
 }

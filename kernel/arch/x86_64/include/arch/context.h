@@ -263,7 +263,7 @@ static inline uint64_t ctx_vector(const struct arch_context *c)
 /* What the entry that saved c was (called on entry, before any rewrite). */
 static inline enum arch_entry ctx_entry(const struct arch_context *c)
 {
-    if (c->regs.vector == VEC_SYSCALL)
+    if (__builtin_expect(c->regs.vector == VEC_SYSCALL, 1))
         return ARCH_ENTRY_SYSCALL;
     return c->regs.vector < 32 ? ARCH_ENTRY_FAULT : ARCH_ENTRY_INTERRUPT;
 }
