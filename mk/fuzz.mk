@@ -3,7 +3,7 @@
 #   make fuzz-smoke                     every fuzzer for a few seconds (part of check)
 FUZZERS      := acpi bootinfo cpio elf
 FUZZ_SECONDS ?= 10
-FUZZ_SRCS_acpi     := kernel/lib/acpi.c
+FUZZ_SRCS_acpi     := kernel/genarch/acpi.c
 FUZZ_SRCS_bootinfo := kernel/arch/x86_64/boot/bootinfo.c kernel/core/bootmem.c
 FUZZ_SRCS_cpio     := kernel/lib/cpio.c
 FUZZ_SRCS_elf      := kernel/lib/elf.c

@@ -1,11 +1,14 @@
 # Kernel build. Every .c/.S under kernel/ except other architectures' folders
-# is part of the kernel.
+# and kernel/genarch/ (shared hardware support: an architecture names the files
+# it uses in ARCH_GENARCH, mk/arch-$(ARCH).mk) is part of the kernel.
 #
 # The kernel is linked twice: pass 1 with an empty symbol table, from which
 # tools/ksyms.py builds the table of function names used by backtraces; pass 2
 # with that table. .ksyms is placed after .text, so no function moves.
 
-KSRCS := $(shell find kernel -path kernel/arch -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort) \
+KSRCS := $(shell find kernel \( -path kernel/arch -o -path kernel/genarch \) -prune -o \
+             \( -name '*.c' -o -name '*.S' \) -print | sort) \
+         $(addprefix kernel/genarch/,$(ARCH_GENARCH)) \
          $(shell find kernel/arch/$(ARCH) \( -name '*.c' -o -name '*.S' \) -print | sort)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 KERNEL := $(BUILD)/weft.elf

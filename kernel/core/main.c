@@ -10,7 +10,7 @@
 #include "arch/irqchip.h"
 #include "config.h"
 #include "core/boot.h"
-#include "core/platform.h"
+#include "genarch/platform.h"
 #include "core/roottask.h"
 #include "kprintf.h"
 #include "ktest.h"

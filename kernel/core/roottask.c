@@ -34,7 +34,7 @@
 #include "config.h"
 #include "core/boot.h"
 #include "core/initramfs.h"
-#include "core/platform.h"
+#include "genarch/platform.h"
 #include "kprintf.h"
 #include "lib/string.h"
 #include "mm/pmm.h"

@@ -1,15 +1,25 @@
 /*
- * The architecture contract. Every architecture provides these functions
- * (named arch_*) and the headers under kernel/arch/<arch>/include/arch/:
+ * The architecture contract. Every architecture provides the functions below
+ * (named arch_*) and these headers under kernel/arch/<arch>/include/arch/, which
+ * generic code may include:
  *
  *   arch/memlayout.h   KERNEL_VMA, DIRECT_MAP_BASE, phys_to_virt(), virt_to_phys()
- *   arch/cpu.h         static inline CPU primitives used by generic code
+ *   arch/cpu.h         static inline CPU primitives generic code uses: cpu_relax,
+ *                      irq_enable, irq_disable, cpu_wait_irq (nothing else)
+ *   arch/context.h     a thread's user context (struct arch_context) and the ctx_*
+ *                      accessors: system call registers, message words, the
+ *                      register file in enum wf_fault_word order, ctx_entry and
+ *                      ctx_fault (below), arch_exit_to_user, arch_setjmp/longjmp,
+ *                      arch_idle_wait, arch_fpu_save/restore
  *   arch/irqchip.h     interrupt lines: count, routing, mask/unmask (obj/irqhandler.c)
  *   arch/ioport.h      I/O port access and the ports the kernel keeps (x86 only:
  *                      obj/ioport.c; an architecture without ports has no IOPort caps)
  *   arch/vm_cpu.h      the inline page-table switch the IPC fast path uses
  *
- * Generic code includes only this header and those; it never tests ARCH.
+ * Everything else under arch/ is the architecture's own (x86-64: arch/x86.h with
+ * ports, MSRs, control registers and CPUID; arch/mmu.h, arch/trap.h,
+ * arch/bootinfo.h); generic code never includes it and never tests ARCH.
+ * docs/porting.md is this contract as a checklist for a new architecture.
  */
 #ifndef WEFT_ARCH_H
 #define WEFT_ARCH_H
@@ -20,6 +30,33 @@
 #include "arch/vm_cpu.h"
 
 struct bootmem;
+
+/*
+ * Entries from user mode, as generic code sees them (kernel_entry, ipc/syscall.c).
+ * The architecture's context header (arch/context.h) says which kind an entry
+ * was (ctx_entry) and, for an exception, what it was (ctx_fault), decoded into
+ * the terms below before generic code runs: generic code never sees a vector
+ * number or an error code.
+ */
+enum arch_entry {
+    ARCH_ENTRY_SYSCALL,   /* the system call instruction */
+    ARCH_ENTRY_FAULT,     /* an exception of the thread's: ctx_fault */
+    ARCH_ENTRY_INTERRUPT, /* a device or timer interrupt, already handled */
+};
+
+/* An exception from user mode (ctx_fault). A page fault (page) carries the
+ * address and the access; every other exception an enum wf_exception. code is
+ * the architecture's own description, DETAIL1 of a USER_EXCEPTION fault
+ * (weft/arch/<arch>/abi.h). */
+struct arch_fault {
+    bool page;          /* a page fault: addr, access, present, mapped */
+    bool present;       /* the page was present: the access was refused */
+    bool mapped;        /* the tables already allow the access (decision 081) */
+    unsigned access;    /* VM_READ, VM_WRITE or VM_EXEC */
+    unsigned exception; /* not a page fault: enum wf_exception */
+    vaddr_t addr;       /* the faulting address */
+    uint64_t code;      /* the architecture's code (x86-64: vector | error << 8) */
+};
 
 /* Early console: brings up the boot UART so kprintf works. No allocation. */
 void arch_console_init(void);

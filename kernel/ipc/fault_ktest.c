@@ -134,7 +134,7 @@ KTEST(fault, an_exception_reply_can_move_the_thread_on)
     struct kw_result *m = kw_res(1, h0);
     KT_ASSERT_EQ(m->info, wf_msginfo(WF_FAULT_TYPE_USER_EXCEPTION, 0, WF_FAULT_MSG_WORDS));
     KT_ASSERT_EQ(m->w[WF_FAULT_WORD_RIP], UD2_ADDR);
-    KT_ASSERT_EQ(kw_ipcbuf(1)->msg[WF_FAULT_WORD_DETAIL0], 6); /* #UD */
+    KT_ASSERT_EQ(kw_ipcbuf(1)->msg[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
     KT_ASSERT_EQ(kw_res(0, u)->err, 7);
     KT_ASSERT_EQ(kw_tcb(0)->state, TCB_INACTIVE);
     kw_teardown();

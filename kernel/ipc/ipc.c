@@ -277,14 +277,14 @@ void ipc_fault(struct tcb *t, uint64_t type, uint64_t d0, uint64_t d1)
 
 void ipc_exception(struct tcb *t)
 {
-    uint64_t v = ctx_vector(&t->ctx), err = ctx_error_code(&t->ctx);
-    if (v == 14) {
-        unsigned access = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ;
-        vaddr_t va = ctx_fault_addr(&t->ctx);
-        if (vm_fault(tcb_vspace(t), va, access) == VM_FAULT_RESOLVED)
-            return;
-        ipc_fault(t, WF_FAULT_TYPE_VM_FAULT, va, access | (err & 1 ? 0x100 : 0));
+    const struct arch_fault *f = ctx_fault(&t->ctx);
+    if (!f->page) {
+        ipc_fault(t, WF_FAULT_TYPE_USER_EXCEPTION, f->exception, f->code);
         return;
     }
-    ipc_fault(t, WF_FAULT_TYPE_USER_EXCEPTION, v, err);
+    if (!f->mapped && vm_fault(tcb_vspace(t), f->addr, f->access) == VM_FAULT_RESOLVED)
+        return;
+    ipc_fault(t, WF_FAULT_TYPE_VM_FAULT, f->addr,
+              f->access | (f->present ? WF_VM_FAULT_PRESENT : 0) |
+                  (f->mapped ? WF_VM_FAULT_MAPPED : 0));
 }

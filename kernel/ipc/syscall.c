@@ -360,10 +360,11 @@ void kernel_entry(struct arch_context *ctx)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     assert(t == sched_current);
-    uint64_t v = ctx_vector(ctx);
-    if (v == VEC_SYSCALL)
+    enum arch_entry e = ctx_entry(ctx);
+    if (e == ARCH_ENTRY_SYSCALL)
         syscall(t); /* one the fast path (ipc_fastpath) did not take */
-    else if (v < 32)
+    else if (e == ARCH_ENTRY_FAULT)
         ipc_exception(t);
+    /* ARCH_ENTRY_INTERRUPT: its handler ran already */
     sched_exit();
 }

@@ -8,6 +8,7 @@
  * test waits for the RTC.
  */
 #include "arch.h"
+#include "arch/ioport.h"
 #include "arch/irqchip.h"
 #include "cap/cdt.h"
 #include "ipc/ktest_world.h"
@@ -142,14 +143,14 @@ KTEST(irq, derivation_tree)
 
 static uint8_t cmos_read(uint8_t reg)
 {
-    outb(0x70, reg);
-    return inb(0x71);
+    arch_port_out(0x70, 1, reg);
+    return (uint8_t)arch_port_in(0x71, 1);
 }
 
 static void cmos_write(uint8_t reg, uint8_t v)
 {
-    outb(0x70, reg);
-    outb(0x71, v);
+    arch_port_out(0x70, 1, reg);
+    arch_port_out(0x71, 1, v);
 }
 
 KTEST(irq, rtc_interrupt_wakes_waiting_thread)

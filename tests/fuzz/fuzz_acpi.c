@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the ACPI reader (kernel/lib/acpi.c) over arbitrary bytes
+ * libFuzzer target: the ACPI reader (kernel/genarch/acpi.c) over arbitrary bytes
  * taken as physical memory from address 0, zero-padded to 128 KiB (so table
  * pointers in the input can point back into it). The first 36 bytes are also offered as an RSDP copy (the
  * Multiboot2 path); byte 0 bit 0 picks between that and acpi_rsdp_read at
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/acpi.h"
+#include "genarch/acpi.h"
 
 /* The input, zero-padded to the size of the BIOS area. */
 static uint8_t mem[ACPI_BIOS_AREA_LEN];

@@ -1,5 +1,5 @@
 /*
- * The ACPI reader (kernel/lib/acpi.c) over hand-built tables in a fake physical
+ * The ACPI reader (kernel/genarch/acpi.c) over hand-built tables in a fake physical
  * memory: a QEMU-like set (RSDT, one I/O APIC, overrides 0->2 and 5/9/10/11
  * level active-high), XSDT against RSDT, a bad checksum and a bad signature at
  * every level, lengths that lie (short, long, past the memory, not whole
@@ -9,7 +9,7 @@
  *
  * The fake map() hands out a fresh exact-size copy per call and frees the
  * previous one, so ASan catches a parser that reads past what it asked for or
- * keeps a pointer across calls (lib/acpi.h's one-mapping-at-a-time contract).
+ * keeps a pointer across calls (genarch/acpi.h's one-mapping-at-a-time contract).
  * Every failure must leave the caller's platform_info untouched.
  */
 #include <criterion/criterion.h>
@@ -18,7 +18,7 @@
 
 #include "arch/boot.h"
 #include "arch/bootinfo.h"
-#include "lib/acpi.h"
+#include "genarch/acpi.h"
 
 /* Fake physical memory: the first MiB (BDA, EBDA, BIOS area) and 64 KiB of
  * "reserved" memory high up where firmware puts its tables. */

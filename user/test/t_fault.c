@@ -85,7 +85,7 @@ TEST(fault, undefined_instruction_resumes_with_new_registers)
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_UD2, 0, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 6); /* #UD */
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
     TEST_ASSERT(markers_ok(&ev));
     /* RIP points at the ud2 (0f 0b) in the child's memory. */
     static uint8_t insn[2];
@@ -108,7 +108,7 @@ TEST(fault, divide_error)
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_DIVIDE, 0, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 0); /* #DE */
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_ARITHMETIC);
     TEST_ASSERT(markers_ok(&ev));
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RCX], 0); /* the divisor */
     TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);

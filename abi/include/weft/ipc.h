@@ -1,24 +1,11 @@
 /*
- * The IPC message layout and the x86-64 system call register convention.
+ * The IPC message layout.
  * Written by hand (it is layout, not a list of methods); decision 030 explains
  * the choices. Shared by the kernel (kernel/ipc/) and the user library
  * (user/lib/weft/).
  *
- * x86-64 `syscall`:
- *   in   rax  syscall number (WF_SYS_*; the whole 64-bit register must match)
- *        rdi  the cap: endpoint, notification or object invoked (a CPtr)
- *        rsi  message info (wf_msginfo below) for sends; ignored by receives
- *        rdx r10 r8 r9   message words 0-3 (WF_MSG_REG_WORDS)
- *        r12  Recv, NBRecv, ReplyRecv: the Reply cap (CPtr) that a received Call
- *             binds to; ReplyRecv first replies through it
- *   out  rax  enum wf_error of the system call itself (the cap could not be
- *             found or is of the wrong type, rights missing, ...); for a Call on
- *             a kernel object, the invocation's result (the reply label)
- *        rsi  message info of the message received (Call, Recv, ...)
- *        rdi  badge of the cap the received message was sent through
- *        rdx r10 r8 r9   message words 0-3 of the received message
- *   Every other register is preserved. rcx and r11 are clobbered (the syscall
- *   instruction uses them).
+ * The registers that carry a system call's number, cap, message info and
+ * message words 0-3 are the architecture's (weft/arch/<arch>/abi.h).
  *
  * Words 4 and up travel in the IPC buffer (msg[4..]), as do the CPtrs of the
  * extra caps a sender transfers and the slot where a receiver takes one.
@@ -26,6 +13,7 @@
 #ifndef WEFT_ABI_IPC_H
 #define WEFT_ABI_IPC_H
 
+#include "weft/arch.h"
 #include "weft/types.h"
 
 #define WF_MSG_REG_WORDS 4   /* message words carried in registers */

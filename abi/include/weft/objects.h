@@ -113,6 +113,11 @@ enum wf_object_type {
 #define WF_FAULT_MSG_WORDS 20
 /* Registers a fault reply and TCB_Read/WriteRegisters address (enum wf_fault_word 0-17). */
 #define WF_REGS_COUNT 18
+/* VM_FAULT DETAIL1 bit: the page was present (the access was refused, not missing). */
+#define WF_VM_FAULT_PRESENT 0x100
+/* VM_FAULT DETAIL1 bit: the mapping already allowed the access and a retry faulted again;
+ * no mapping change removes the fault (decision 081). */
+#define WF_VM_FAULT_MAPPED 0x200
 
 /* The guard datum of CNode_Mint, CNode_Mutate and TCB_SetCSpace: a guard value of size bits
  * (0 to 64 minus the CNode's radix; values below 2^58). */
@@ -126,13 +131,39 @@ enum wf_fault_type {
      * does not allow); DETAIL0 is the ABI mode. A reply resumes after the syscall
      * instruction. */
     WF_FAULT_TYPE_UNKNOWN_SYSCALL = 1,
-    /* A CPU exception: DETAIL0 is the vector, DETAIL1 the error code. A reply resumes at
-     * RIP (the faulting instruction unless the reply changes it). */
+    /* A CPU exception other than a page fault: DETAIL0 is what it was (enum wf_exception,
+     * the same on every architecture), DETAIL1 the architecture's own code
+     * (weft/arch/<arch>/abi.h; x86-64: the vector in bits 0-7, the error code above). A
+     * reply resumes at RIP (the faulting instruction unless the reply changes it). */
     WF_FAULT_TYPE_USER_EXCEPTION = 2,
     /* A page fault the VM system did not resolve: DETAIL0 is the address, DETAIL1 the
-     * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present. A
-     * reply retries the access at RIP. */
+     * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present; bit
+     * 9 (with bit 8) set when the mapping already allowed the access and retrying it
+     * faulted again, a fault no mapping change removes (a supervisor-mode access the
+     * instruction implies). A reply retries the access at RIP. */
     WF_FAULT_TYPE_VM_FAULT = 3,
+};
+
+/* What a USER_EXCEPTION fault was (its DETAIL0), in terms every architecture shares;
+ * docs/porting.md maps each architecture's exceptions to these. */
+enum wf_exception {
+    /* An instruction the CPU does not know or does not allow here (x86-64 #UD, also syscall
+     * from a mode that has none). */
+    WF_EXCEPTION_UNDEFINED_INSTRUCTION = 1,
+    /* Division by zero, overflow, a floating-point or SIMD exception (x86-64 #DE, #OF, #MF,
+     * #XM). */
+    WF_EXCEPTION_ARITHMETIC = 2,
+    /* A breakpoint instruction (x86-64 int3, #BP). */
+    WF_EXCEPTION_BREAKPOINT = 3,
+    /* A debug event: single step, hardware breakpoint or watchpoint (x86-64 #DB). */
+    WF_EXCEPTION_DEBUG = 4,
+    /* A privileged instruction, a forbidden I/O port, segment or system register, a
+     * non-canonical address, a software interrupt (x86-64 #GP, #SS, #NP, #TS, #CP). */
+    WF_EXCEPTION_PROTECTION = 5,
+    /* A misaligned access the thread asked to trap (x86-64 #AC). */
+    WF_EXCEPTION_ALIGNMENT = 6,
+    /* Any other exception; DETAIL1 says which. */
+    WF_EXCEPTION_OTHER = 15,
 };
 
 /* Word order of a fault message, and of the registers a fault reply, TCB_ReadRegisters and

@@ -5,6 +5,7 @@
  * is what broke, and the IDT pointing every vector at traps.S.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/context.h"
 #include "arch/trap.h"
 #include "kprintf.h"
@@ -38,7 +39,7 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 static uint8_t kstack0[16384] __aligned(16);
 
 extern const char trap_stubs[], trap_stubs_end[];
-extern const char syscall_entry[];
+extern const char syscall_entry[], syscall_compat_entry[];
 
 /* The boot CPU's per-CPU block (arch/context.h), reached through %gs; aligned
  * so that its TSS never crosses a page. */
@@ -46,6 +47,10 @@ struct percpu cpu0 __aligned(128);
 
 #define MSR_STAR           0xc0000081u
 #define MSR_LSTAR          0xc0000082u
+#define MSR_CSTAR          0xc0000083u
+#define MSR_SYSENTER_CS    0x174u
+#define MSR_SYSENTER_ESP   0x175u
+#define MSR_SYSENTER_EIP   0x176u
 #define MSR_SFMASK         0xc0000084u
 #define MSR_GS_BASE        0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
@@ -57,13 +62,22 @@ struct percpu cpu0 __aligned(128);
 #define CR4_OSXMMEXCPT     (1ull << 10)
 
 /* syscall enters at syscall_entry with IF, TF, DF, AC and NT cleared; sysret
- * returns to the user code and data selectors that follow GDT_UCODE32. */
+ * returns to the user code and data selectors that follow GDT_SYSRET_BASE.
+ * There is no compatibility mode (decision 080): no 32-bit user code segment,
+ * and the 32-bit entry points (CSTAR for syscall from compatibility mode,
+ * SYSENTER_CS/EIP) are still programmed so that no path enters ring 0 at an
+ * address a thread chose: CSTAR leads to an entry that reports #UD to the
+ * thread, and SYSENTER_CS 0 makes sysenter a #GP (or #UD on AMD). */
 static void syscall_init(void)
 {
-    static_assert(GDT_UDATA == GDT_UCODE32 + 8 && GDT_UCODE == GDT_UCODE32 + 16,
-                  "sysret needs user data and code right after the 32-bit code selector");
-    wrmsr(MSR_STAR, ((uint64_t)(GDT_UCODE32 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+    static_assert(GDT_UDATA == GDT_SYSRET_BASE + 8 && GDT_UCODE == GDT_SYSRET_BASE + 16,
+                  "sysret needs user data and code right after its base selector");
+    wrmsr(MSR_STAR, ((uint64_t)(GDT_SYSRET_BASE | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)(uintptr_t)syscall_compat_entry);
+    wrmsr(MSR_SYSENTER_CS, 0);
+    wrmsr(MSR_SYSENTER_ESP, 0);
+    wrmsr(MSR_SYSENTER_EIP, 0);
     wrmsr(MSR_SFMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     cpu0.kernel_rsp = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
@@ -92,11 +106,11 @@ static void read_features(void)
 static void gdt_init(void)
 {
     gdt[0] = 0;
-    gdt[GDT_KCODE / 8] = 0x00af9a000000ffffull;   /* 64-bit code, DPL 0 */
-    gdt[GDT_KDATA / 8] = 0x00cf92000000ffffull;   /* data, DPL 0 */
-    gdt[GDT_UCODE32 / 8] = 0x00cffa000000ffffull; /* 32-bit code, DPL 3 (sysret layout) */
-    gdt[GDT_UDATA / 8] = 0x00cff2000000ffffull;   /* data, DPL 3 */
-    gdt[GDT_UCODE / 8] = 0x00affa000000ffffull;   /* 64-bit code, DPL 3 */
+    gdt[GDT_KCODE / 8] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+    gdt[GDT_KDATA / 8] = 0x00cf92000000ffffull; /* data, DPL 0 */
+    gdt[GDT_SYSRET_BASE / 8] = 0;               /* null: no 32-bit user code (decision 080) */
+    gdt[GDT_UDATA / 8] = 0x00cff2000000ffffull; /* data, DPL 3 */
+    gdt[GDT_UCODE / 8] = 0x00affa000000ffffull; /* 64-bit code, DPL 3 */
     uint64_t base = (uint64_t)(uintptr_t)&cpu0.tss, limit = sizeof(cpu0.tss) - 1;
     gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                        (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -136,7 +150,9 @@ static void idt_init(void)
         e->off_lo = off & 0xffff;
         e->sel = GDT_KCODE;
         e->ist = v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0;
-        e->attr = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+        /* present, 64-bit interrupt gate; DPL 0 (an int n from user mode is a #GP)
+         * except int3, so that a breakpoint is reported as one */
+        e->attr = v == 3 ? 0xee : 0x8e;
         e->off_mid = (off >> 16) & 0xffff;
         e->off_hi = off >> 32;
         e->reserved = 0;
@@ -145,9 +161,23 @@ static void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(p));
 }
 
+/* Turns the nop at the start of trap_common into clac when the CPU has SMAP
+ * (traps.S). Runs on the boot page tables, where the kernel text is still
+ * writable (arch_mmu_init makes it read-only). */
+static void patch_trap_clac(void)
+{
+    extern uint8_t trap_clac_site[];
+    static const uint8_t nop3[3] = {0x0f, 0x1f, 0x00}, clac[3] = {0x0f, 0x01, 0xca};
+    if (memcmp(trap_clac_site, nop3, 3) != 0)
+        panic("trap_clac_site is not the expected nop");
+    if (cpu_features.smap)
+        memcpy(trap_clac_site, clac, 3);
+}
+
 void arch_cpu_init(void)
 {
     read_features();
+    patch_trap_clac();
     gdt_init();
     idt_init();
     syscall_init();

@@ -5,6 +5,7 @@
  * hands over to the generic kernel_main.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/boot.h"
 #include "arch/bootinfo.h"
 #include "config.h"

@@ -31,9 +31,10 @@
 #include "arch/irqchip.h"
 
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/ioport.h"
 #include "arch/trap.h"
-#include "core/platform.h"
+#include "genarch/platform.h"
 #include "kprintf.h"
 #include "obj/irq.h"
 #include "weft/objects.h"

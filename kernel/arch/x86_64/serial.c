@@ -3,6 +3,7 @@
  * only console. 115200 8N1, FIFOs on, polled transmit; no interrupts.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "kprintf.h"
 
 #define COM1 0x3f8

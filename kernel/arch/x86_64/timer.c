@@ -9,6 +9,7 @@
  * bounded, so a PIT that never fires cannot hang boot.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/trap.h"
 #include "kprintf.h"
 

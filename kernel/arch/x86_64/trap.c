@@ -9,9 +9,11 @@
  * machine stops.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/trap.h"
 #include "kprintf.h"
 #include "panic.h"
+#include "weft/objects.h"
 
 extern const uint64_t ksyms_count;
 extern const uint64_t ksyms_addrs[];
@@ -56,6 +58,30 @@ static const char *const exc_names[32] = {
     "#SX security",
     "reserved 31",
 };
+
+/* enum wf_exception of each vector from user mode (0: not one a thread can
+ * cause, or a page fault, which the VM path handles: WF_EXCEPTION_OTHER). */
+static const uint8_t exc_kinds[32] = {
+    [0] = WF_EXCEPTION_ARITHMETIC,            /* #DE */
+    [1] = WF_EXCEPTION_DEBUG,                 /* #DB */
+    [3] = WF_EXCEPTION_BREAKPOINT,            /* #BP */
+    [4] = WF_EXCEPTION_ARITHMETIC,            /* #OF */
+    [6] = WF_EXCEPTION_UNDEFINED_INSTRUCTION, /* #UD */
+    [10] = WF_EXCEPTION_PROTECTION,           /* #TS */
+    [11] = WF_EXCEPTION_PROTECTION,           /* #NP */
+    [12] = WF_EXCEPTION_PROTECTION,           /* #SS */
+    [13] = WF_EXCEPTION_PROTECTION,           /* #GP */
+    [16] = WF_EXCEPTION_ARITHMETIC,           /* #MF */
+    [17] = WF_EXCEPTION_ALIGNMENT,            /* #AC */
+    [19] = WF_EXCEPTION_ARITHMETIC,           /* #XM */
+    [21] = WF_EXCEPTION_PROTECTION,           /* #CP */
+};
+
+unsigned trap_exception_kind(unsigned vector)
+{
+    unsigned k = vector < 32 ? exc_kinds[vector] : 0;
+    return k ? k : WF_EXCEPTION_OTHER;
+}
 
 void trap_set_handler(unsigned vector, trap_handler_fn fn)
 {

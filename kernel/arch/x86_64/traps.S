@@ -27,7 +27,17 @@ trap_stubs:
     .globl trap_stubs_end
 trap_stubs_end:
 
+/*
+ * A trap does not clear RFLAGS.AC, which the interrupted thread may have set
+ * (popf): with AC set, SMAP does not guard the kernel. So the first instruction
+ * is a clac where the CPU has SMAP (clac is #UD without it): a 3-byte nop that
+ * arch_cpu_init patches (trap_clac_site). The syscall entry needs none: MSR_SFMASK
+ * clears AC.
+ */
 trap_common:
+    .globl trap_clac_site
+trap_clac_site:
+    nopl (%rax)                 /* 0f 1f 00, or clac: 0f 01 ca */
     PUSH_GPRS
     cld
     movq %rsp, %rdi

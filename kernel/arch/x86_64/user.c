@@ -13,10 +13,13 @@
  * change, and sysret itself clears RF and VM.
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/context.h"
+#include "arch/mmu.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "lib/string.h"
+#include "mm/vm.h"
 #include "panic.h"
 #include "sched/sched.h"
 
@@ -31,7 +34,10 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
                   __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
               "trap frame layout");
 
+static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf_fault_word");
+
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
+__noreturn void arch_user_trap(struct arch_context *ctx);
 extern uint64_t user_run_rsp;
 
 void arch_exit_to_user(struct arch_context *ctx)
@@ -41,7 +47,7 @@ void arch_exit_to_user(struct arch_context *ctx)
         /* Deliver the fault the hardware would have raised at the bad target. */
         tf->vector = 13;
         tf->error = 0;
-        arch_user_entry(ctx);
+        arch_user_trap(ctx);
     }
     if (tf->vector != VEC_SYSCALL) {
         /* The flags of a frame saved by syscall are the user's own, as the CPU
@@ -54,11 +60,57 @@ void arch_exit_to_user(struct arch_context *ctx)
     arch_exit_frame(tf, tf->vector == VEC_SYSCALL);
 }
 
-/* Entry from user mode by a trap (traps.S): an interrupt is serviced here (a timer
- * tick is also a scheduler tick), then the entry goes on like any other. */
-void arch_user_trap(struct arch_context *ctx);
+/* Decodes a page fault from user mode into ctx->fault (error code bit 0:
+ * present, 1: write, 4: instruction fetch) and finds out whether the page
+ * tables already allow its access (then no mapping the VM system makes can
+ * remove it). Such a fault is retried once, after the page's TLB entry is
+ * dropped (a stale entry of a mapping since extended faults once, then
+ * succeeds); when the same instruction faults at the same address again, it is
+ * marked mapped and delivered to the thread instead of looping (under QEMU with
+ * SMAP, far returns read the stack as supervisor-mode accesses and fault for
+ * ever). Decision 081. */
+static void page_fault(struct arch_context *ctx, struct arch_fault *f)
+{
+    uint64_t err = ctx->regs.error, va = read_cr2();
+    unsigned access, level;
+    paddr_t pa;
+    ctx->fault_addr = va;
+    f->page = true;
+    f->addr = va;
+    f->access = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ;
+    f->present = err & 1;
+    if (!arch_pt_lookup(read_cr3() & PTE_ADDR, va, &pa, &access, &level) ||
+        (access & f->access) != f->access) {
+        ctx->retry_pc = ctx->retry_addr = ~0ull;
+        return;
+    }
+    if (ctx->retry_pc != ctx->regs.rip || ctx->retry_addr != va) {
+        ctx->retry_pc = ctx->regs.rip;
+        ctx->retry_addr = va;
+        invlpg(va);
+        arch_exit_to_user(ctx);
+    }
+    ctx->retry_pc = ctx->retry_addr = ~0ull;
+    f->mapped = true;
+}
+
+/* Turns the exception in ctx's frame into the neutral ctx->fault (arch.h). */
+static void fault_decode(struct arch_context *ctx)
+{
+    struct arch_fault *f = &ctx->fault;
+    unsigned v = (unsigned)ctx->regs.vector;
+    *f = (struct arch_fault){.code = v | ctx->regs.error << 8, .exception = trap_exception_kind(v)};
+    if (v == 14)
+        page_fault(ctx, f);
+}
+
+/* Entry from user mode by a trap (traps.S), the compatibility-mode syscall
+ * entry (user_entry.S) or a return to a bad address (above): an interrupt is
+ * serviced here (a timer tick is also a scheduler tick), an exception decoded;
+ * then the entry goes on like any other. */
 void arch_user_trap(struct arch_context *ctx)
 {
+    assert(!cpu_features.smap || !(read_rflags() & RFLAGS_AC)); /* traps.S: clac */
     if (ctx->regs.vector >= 32) {
         uint64_t ticks = arch_ticks();
         trap_dispatch(&ctx->regs);
@@ -66,8 +118,8 @@ void arch_user_trap(struct arch_context *ctx)
             arch_exit_to_user(ctx); /* the scaffold resumes its context at once */
         if (arch_ticks() != ticks)
             sched_tick();
-    } else if (ctx->regs.vector == 14) {
-        ctx->fault_addr = read_cr2();
+    } else {
+        fault_decode(ctx);
     }
     arch_user_entry(ctx);
 }

@@ -47,6 +47,7 @@
 #define TF_RBX    TF(13)
 #define TF_RAX    TF(14)
 #define TF_VECTOR TF(15)
+#define TF_ERROR  TF(16)
 #define TF_RIP    TF(17)
 #define TF_RFLAGS TF(19)
 #define TF_RSP    TF(20)
@@ -73,9 +74,10 @@
     sysretq
 .endm
 
-    .text
-    .globl syscall_entry
-syscall_entry:
+/* Saves the registers of a syscall into the current context's frame (its top
+ * is %gs:PERCPU_REGS_TOP), marks it VEC_SYSCALL and leaves its address in %rdi,
+ * on the CPU's kernel stack. */
+.macro SYSCALL_SAVE
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_REGS_TOP, %rsp
@@ -101,6 +103,12 @@ syscall_entry:
     movq $VEC_SYSCALL, TF_VECTOR(%rsp)
     leaq -TF_SIZE(%rsp), %rdi
     movq %gs:PERCPU_KERNEL_RSP, %rsp
+.endm
+
+    .text
+    .globl syscall_entry
+syscall_entry:
+    SYSCALL_SAVE
     xorl %ebp, %ebp
     cmpq ipc_fastpath_sysno(%rip), %rax
     je 2f
@@ -111,6 +119,21 @@ syscall_entry:
 2:  call ipc_fastpath_call
     FAST_RETURN
 1:  call arch_user_entry
+    ud2
+
+/*
+ * syscall from compatibility mode (MSR_CSTAR). Weft has no 32-bit user code
+ * segment (decision 080), so this cannot happen; should it ever, the thread gets
+ * an invalid-opcode fault at the instruction after its syscall instead of the
+ * kernel running on its stack. The exit restores a 64-bit code segment.
+ */
+    .globl syscall_compat_entry
+syscall_compat_entry:
+    SYSCALL_SAVE
+    movq $6, TF_SIZE + TF_VECTOR(%rdi)
+    movq $0, TF_SIZE + TF_ERROR(%rdi)
+    xorl %ebp, %ebp
+    call arch_user_trap
     ud2
 
 /* void arch_exit_frame(struct trap_frame *tf, bool use_sysret) */

@@ -10,6 +10,7 @@
  * the first-touch benchmark would count).
  */
 #include "arch.h"
+#include "arch/x86.h"
 #include "arch/mmu.h"
 #include "arch/vm_cpu.h"
 #include "config.h"

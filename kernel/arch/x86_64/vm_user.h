@@ -8,6 +8,7 @@
 #define WEFT_ARCH_VM_USER_H
 
 #include "arch/context.h"
+#include "arch/x86.h"
 #include "mm/vm.h"
 #include "weft/errors.h"
 

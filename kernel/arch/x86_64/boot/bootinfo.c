@@ -6,7 +6,7 @@
  * section 3.6 (boot information format: tags 1 command line, 3 module, 6 memory
  * map, 14 and 15 copies of the ACPI 1.0 and 2.0 RSDP). Both memory maps carry
  * ACPI/e820 types. PVH's rsdp_paddr and the Multiboot2 RSDP copy are only
- * recorded here; platform_init checks them (lib/acpi.h).
+ * recorded here; platform_init checks them (genarch/acpi.h).
  *
  * Every structure is copied out of loader memory before use; nothing here keeps
  * a pointer into it, so the loader's memory may be reused once parsing is done.

@@ -22,9 +22,15 @@
 
 /* What leaving for user mode does to the saved flags: keep the user-settable
  * CF PF AF ZF SF TF DF OF AC ID, set IF and the always-one bit (so no IOPL, NT,
- * RF, VM whatever the frame says). */
+ * RF, VM whatever the frame says). AC stays because the thread may set it
+ * itself (popf); at CPL 3 it only turns on alignment checks. */
 #define RFLAGS_USER_MASK 0x240dd5
 #define RFLAGS_USER_SET  0x202
+/* What a register write on a thread's behalf (TCB_WriteRegisters, a fault
+ * reply) keeps of the flags it is given: the same, less AC, the kernel's SMAP
+ * override, which nobody but the thread itself should set (ctx_set_reg). */
+#define RFLAGS_WRITE_MASK 0x200dd5
+#define RFLAGS_AC         0x40000
 
 /* Offsets into struct percpu, for assembly. */
 #define PERCPU_USER_RSP   0
@@ -32,11 +38,14 @@
 #define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLER__
+#include "arch.h"
 #include "arch/trap.h"
 
 struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
+    struct arch_fault fault;        /* the last exception from user mode, decoded */
     uint64_t fault_addr;            /* CR2 of the last page fault from user mode */
+    uint64_t retry_pc, retry_addr;  /* the last page fault the mapping already allowed */
     uint8_t fpu[512] __aligned(16); /* FXSAVE image */
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
@@ -244,21 +253,29 @@ static inline uint64_t ctx_pc(const struct arch_context *c)
     return c->regs.rip;
 }
 
+/* The x86 vector of the last entry (VEC_SYSCALL for a system call): for the
+ * architecture's own code and self-tests; generic code uses ctx_entry. */
 static inline uint64_t ctx_vector(const struct arch_context *c)
 {
     return c->regs.vector;
 }
 
-/* The address of the last page fault from user mode. */
-static inline uint64_t ctx_fault_addr(const struct arch_context *c)
+/* What the entry that saved c was (called on entry, before any rewrite). */
+static inline enum arch_entry ctx_entry(const struct arch_context *c)
 {
-    return c->fault_addr;
+    if (__builtin_expect(c->regs.vector == VEC_SYSCALL, 1))
+        return ARCH_ENTRY_SYSCALL;
+    return c->regs.vector < 32 ? ARCH_ENTRY_FAULT : ARCH_ENTRY_INTERRUPT;
 }
 
-static inline uint64_t ctx_error_code(const struct arch_context *c)
+/* The exception of an ARCH_ENTRY_FAULT entry, decoded (arch_user_trap). */
+static inline const struct arch_fault *ctx_fault(const struct arch_context *c)
 {
-    return c->regs.error;
+    return &c->fault;
 }
+
+/* Index of the flags in that order (WF_FAULT_WORD_RFLAGS; checked in user.c). */
+#define CTX_REG_RFLAGS 3
 
 static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
 {
@@ -275,9 +292,12 @@ static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
     return *ctx_reg_slot(c, i);
 }
 
-/* Sets register i; the next exit restores every register (iret). */
+/* Sets register i; the next exit restores every register (iret). The flags
+ * keep only the bits of RFLAGS_WRITE_MASK (IF and bit 1 set). */
 static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 {
+    if (i == CTX_REG_RFLAGS)
+        v = (v & RFLAGS_WRITE_MASK) | RFLAGS_USER_SET;
     *ctx_reg_slot(c, i) = v;
     c->regs.vector = VEC_FULL_RESTORE;
 }

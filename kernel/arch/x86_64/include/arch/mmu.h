@@ -4,6 +4,7 @@
 #ifndef WEFT_ARCH_MMU_H
 #define WEFT_ARCH_MMU_H
 
+#include "arch/x86.h"
 #include "types.h"
 
 typedef uint64_t pte_t;

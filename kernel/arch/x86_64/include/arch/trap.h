@@ -18,12 +18,15 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 #define VEC_TIMER     0xf0 /* local APIC timer */
 #define VEC_SPURIOUS  0xff
 
-#define GDT_KCODE   0x08
-#define GDT_KDATA   0x10
-#define GDT_UCODE32 0x18
-#define GDT_UDATA   0x20
-#define GDT_UCODE   0x28
-#define GDT_TSS     0x30
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+/* 0x18 is a null descriptor: sysret takes the user data and code selectors as
+ * STAR's base + 8 and + 16, and a 32-bit code segment there would let a thread
+ * enter compatibility mode (decision 080). */
+#define GDT_SYSRET_BASE 0x18
+#define GDT_UDATA       0x20
+#define GDT_UCODE       0x28
+#define GDT_TSS         0x30
 
 /* A task-state segment: rsp[0] is where the CPU puts the frame of a trap from
  * user mode (the current thread's context, arch_context_activate); each CPU's
@@ -47,6 +50,10 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn);
 /* Prints the exception report for tf (name, error code, CR2, registers,
  * backtrace). */
 void trap_report(const struct trap_frame *tf);
+
+/* The enum wf_exception an exception vector (0-31) is reported as to the
+ * thread that caused it (docs/porting.md has the table). */
+unsigned trap_exception_kind(unsigned vector);
 
 /* Handles a trap frame: interrupts to their handler; exceptions are reported
  * and stop the machine (kernel-mode faults are kernel bugs). */

@@ -6,13 +6,13 @@
 #ifndef WEFT_ARCH_VM_CPU_H
 #define WEFT_ARCH_VM_CPU_H
 
-#include "arch/cpu.h"
+#include "types.h"
 
 /* Loads the top-level table at root, a VSpace's (never 0): arch_vspace_switch
  * without the case of the kernel's own tables. One instruction. */
 static inline void arch_vspace_load(paddr_t root)
 {
-    write_cr3(root);
+    __asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
 }
 
 #endif

@@ -16,10 +16,10 @@
  * container before use, every table used is checked (signature, length, checksum),
  * and a failure leaves the caller's output untouched.
  */
-#ifndef WEFT_LIB_ACPI_H
-#define WEFT_LIB_ACPI_H
+#ifndef WEFT_GENARCH_ACPI_H
+#define WEFT_GENARCH_ACPI_H
 
-#include "core/platform.h"
+#include "genarch/platform.h"
 #include "types.h"
 
 typedef const void *(*acpi_map_fn)(paddr_t pa, size_t len, void *ctx);
@@ -102,4 +102,4 @@ enum acpi_err acpi_madt_parse(const struct acpi_rsdp *rsdp, acpi_map_fn map, voi
 /* Short description of an error ("bad checksum", ...). */
 const char *acpi_strerror(enum acpi_err e);
 
-#endif /* WEFT_LIB_ACPI_H */
+#endif /* WEFT_GENARCH_ACPI_H */

@@ -8,8 +8,8 @@
  * the PC defaults: one I/O APIC at 0xfec00000 with GSI base 0, no overrides
  * except ISA IRQ 0 on input 2, local APIC at 0xfee00000, 8259 PICs present.
  */
-#ifndef WEFT_CORE_PLATFORM_H
-#define WEFT_CORE_PLATFORM_H
+#ifndef WEFT_GENARCH_PLATFORM_H
+#define WEFT_GENARCH_PLATFORM_H
 
 #include "types.h"
 
@@ -50,4 +50,4 @@ extern struct platform_info platform;
  * bad or missing tables leave the defaults. */
 void platform_init(void);
 
-#endif /* WEFT_CORE_PLATFORM_H */
+#endif /* WEFT_GENARCH_PLATFORM_H */

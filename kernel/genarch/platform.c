@@ -1,5 +1,5 @@
 /*
- * The platform description from the firmware (see core/platform.h).
+ * The platform description from the firmware (see genarch/platform.h).
  *
  * The RSDP comes from the boot protocol when it says where it is: PVH passes
  * its physical address (QEMU's PVH loader finds it for us), Multiboot2 passes a
@@ -9,20 +9,20 @@
  *
  * Tables may lie in reserved ranges the direct map leaves out, and the BIOS
  * areas below 1 MiB are never in it, so every firmware byte is read through
- * arch_fw_map's single sliding window (which lib/acpi.c's one-mapping-at-a-time
+ * arch_fw_map's single sliding window (which genarch/acpi.c's one-mapping-at-a-time
  * contract allows). This runs before the PMM takes ACPI-reclaimable memory; all
  * that is kept afterwards is the copy in `platform`.
  *
  * Any failure leaves the PC defaults and says why in the one log line: a machine
  * with broken tables still boots, on the legacy routing every PC has.
  */
-#include "core/platform.h"
+#include "genarch/platform.h"
 
 #include "arch.h"
 #include "core/boot.h"
 #include "kprintf.h"
 #include "ktest.h"
-#include "lib/acpi.h"
+#include "genarch/acpi.h"
 
 struct platform_info platform = {
     .pcat_compat = true,

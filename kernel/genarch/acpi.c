@@ -1,5 +1,5 @@
 /*
- * ACPI RSDP, root table and MADT reader (see lib/acpi.h).
+ * ACPI RSDP, root table and MADT reader (see genarch/acpi.h).
  *
  * Source: ACPI 6.5 specification, sections 5.2.5 (RSDP: where to find it, its
  * 20-byte ACPI 1.0 part with its own checksum, and the 36-byte ACPI 2.0 form
@@ -25,7 +25,7 @@
  * Every multi-byte field is read with memcpy (tables are not aligned) and is
  * little-endian, as on every ACPI machine.
  */
-#include "lib/acpi.h"
+#include "genarch/acpi.h"
 
 #include "lib/string.h"
 
