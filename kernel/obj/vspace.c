@@ -1,8 +1,10 @@
 /*
  * VSpaces: regions, the fault path, superpage promotion, cross-space copies.
  *
- * A VSpace is a top-level page table whose kernel half is the kernel's, and a
- * sorted list of regions (struct vm_region). A region says: [start, end) shows
+ * A VSpace is a top-level page table whose kernel half is the kernel's, and its
+ * regions (struct vm_region), in a list by address for walks over a range and in
+ * an AVL tree by start address (lib/avl.h) for lookups: finding the region of an
+ * address is O(log regions), after a one-entry hint of the last region found. A region says: [start, end) shows
  * the VMO's bytes from offset, with rights. Map only records a region; page-table
  * entries are created by the fault path (vm_fault) and exist only inside
  * regions, so Unmap and Protect need only clear entries: the next access
@@ -110,6 +112,7 @@ static void region_unlink(struct vm_region *r)
         r->vmo_next->vmo_prev = r->vmo_prev;
     if (vs->hint == r)
         vs->hint = NULL;
+    avl_remove(&vs->tree, &r->node);
     vs->nregions--;
 }
 
@@ -130,6 +133,8 @@ static void region_link(struct vm_region *r, struct vm_region *after)
     if (r->vmo_next)
         r->vmo_next->vmo_prev = r;
     r->vmo->maps = r;
+    r->node.key = r->start;
+    avl_insert(&vs->tree, &r->node);
     vs->nregions++;
 }
 
@@ -171,27 +176,31 @@ void vspace_destroy(struct vspace *vs)
 
 /* --- regions ---------------------------------------------------------------------- */
 
+/* The last region starting at or before va, or NULL. O(log regions). */
+static struct vm_region *region_before(struct vspace *vs, vaddr_t va)
+{
+    struct avl_node *n = avl_floor(&vs->tree, va);
+    return n ? container_of(n, struct vm_region, node) : NULL;
+}
+
+/* The first region that may meet [va, ...): the one containing va, else the
+ * first after it. Regions before it all end at or below va. */
+static struct vm_region *region_from(struct vspace *vs, vaddr_t va)
+{
+    struct vm_region *r = region_before(vs, va);
+    return r ? r : vs->regions;
+}
+
 struct vm_region *vspace_find(struct vspace *vs, vaddr_t va)
 {
     struct vm_region *r = vs->hint;
     if (r && va >= r->start && va < r->end)
         return r;
-    for (r = vs->regions; r && r->start <= va; r = r->next) {
-        if (va < r->end) {
-            vs->hint = r;
-            return r;
-        }
-    }
-    return NULL;
-}
-
-/* The last region starting at or before va, or NULL. */
-static struct vm_region *region_before(struct vspace *vs, vaddr_t va)
-{
-    struct vm_region *prev = NULL;
-    for (struct vm_region *r = vs->regions; r && r->start <= va; r = r->next)
-        prev = r;
-    return prev;
+    r = region_before(vs, va);
+    if (!r || va >= r->end)
+        return NULL;
+    vs->hint = r;
+    return r;
 }
 
 static bool valid_rights(unsigned rights)
@@ -283,7 +292,7 @@ enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vadd
 static unsigned splits_needed(struct vspace *vs, vaddr_t va, vaddr_t end)
 {
     unsigned n = 0;
-    for (struct vm_region *r = vs->regions; r && r->start < end; r = r->next)
+    for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
         if (r->end > va)
             n += (r->start < va) + (r->end > end);
     return n;
@@ -303,7 +312,7 @@ static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
  * the splits need (splits_needed). Cannot fail. */
 static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struct vm_region **spare)
 {
-    struct vm_region *r = vs->regions;
+    struct vm_region *r = region_from(vs, va);
     while (r && r->start < end) {
         struct vm_region *next = r->next;
         if (r->end <= va) {
@@ -344,7 +353,7 @@ static enum wf_error unmap_or_protect(struct vspace *vs, vaddr_t va, uint64_t le
     if (rights >= 0) {
         if (!valid_rights((unsigned)rights))
             return WF_ERR_INVALID_ARGUMENT;
-        for (struct vm_region *r = vs->regions; r && r->start < end; r = r->next)
+        for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
             if (r->end > va && ((unsigned)rights & ~r->max_right))
                 return WF_ERR_INVALID_ARGUMENT;
     }

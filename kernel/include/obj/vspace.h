@@ -5,7 +5,8 @@
  * object itself and the in-kernel API of the root-task builder.
  *
  * A VSpace is a top-level page table (its kernel half copied from the kernel's)
- * and a sorted list of regions. A region maps [start, end) to a VMO range from
+ * and its regions, in a list by address and in a balanced tree by start address
+ * (lib/avl.h) for the fault path's lookup. A region maps [start, end) to a VMO range from
  * offset with rights (VM_READ | VM_WRITE | VM_EXEC); page-table entries exist only
  * inside regions and are filled by the fault path. All addresses, lengths and
  * offsets are MMU-page multiples: clusters never show.
@@ -15,6 +16,7 @@
 
 #include "arch.h"
 #include "cap/cap.h"
+#include "lib/avl.h"
 #include "mm/vm.h"
 #include "weft/errors.h"
 
@@ -24,6 +26,7 @@ struct vmo;
 struct vm_region {
     struct vm_region *next, *prev;         /* the VSpace's regions, by address */
     struct vm_region *vmo_next, *vmo_prev; /* the VMO's mappings */
+    struct avl_node node;                  /* in the VSpace's tree, key start */
     struct vspace *vs;
     struct vmo *vmo;
     vaddr_t start, end;
@@ -36,6 +39,7 @@ struct vspace {
     struct pool *pool;         /* charged for the VSpace, its tables and regions */
     paddr_t root;              /* top-level table */
     struct vm_region *regions; /* by address */
+    struct avl_tree tree;      /* the regions by start address */
     struct vm_region *hint;    /* last region found */
     uint64_t pt_pages;         /* page-table pages, the root included */
     uint64_t nregions;
@@ -67,7 +71,7 @@ void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
  * and the object; the CPU switches to the kernel's tables if vs was active. */
 void vspace_destroy(struct vspace *vs);
 
-/* The region of vs containing va, or NULL. O(regions). */
+/* The region of vs containing va, or NULL. O(log regions). */
 struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
 
 /* Maps length bytes of v from offset at va with rights (VM_*), as VSpace_Map does
