@@ -1,6 +1,6 @@
 /*
- * VMOs: memory objects (ARCHITECTURE.md section 4 rule 6; the design essay opens
- * kernel/obj/vmo.c).
+ * VMOs: memory objects (docs/architecture.md; the design essay opens
+ * kernel/mm/vmo_mem.c).
  *
  * An anonymous VMO is a sparse array of clusters, filled with zeroed clusters on
  * first touch. The array is a radix tree: interior nodes of 512 pointers (one MMU
@@ -133,8 +133,8 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
  * WF_ERR_NOT_ENOUGH_MEMORY. */
 enum wf_error vmo_resize(struct vmo *v, uint64_t size);
 
-/* Clusters present in v's own tree in [first, first + n) of cluster indices (for
- * tests). */
-uint64_t vmo_count_present(struct vmo *v, uint64_t first, uint64_t n);
+/* True when cluster ci of v has memory v sees (its own, an ancestor's, or any
+ * cluster of a physical VMO): VMO_Present's test. */
+bool vmo_visible(struct vmo *v, uint64_t ci);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * VSpaces: address spaces (ARCHITECTURE.md section 4 rule 7; the design essay
- * opens kernel/obj/vspace.c). The interface the thread and IPC code use is
+ * VSpaces: address spaces (docs/architecture.md; the design essay opens
+ * kernel/mm/region.c, the fault path's kernel/mm/fault.c). The interface the thread and IPC code use is
  * mm/vm.h (vm_fault, vspace_read/write) and vspace_activate here; this header is the
  * object itself and the in-kernel API of the root-task builder.
  *
@@ -81,6 +81,22 @@ struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
  * ILLEGAL_OPERATION (overlap) or NOT_ENOUGH_MEMORY. */
 enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
                          uint64_t length, unsigned rights, uint64_t cap_rights);
+
+/* vspace_map with the argument an error is about (and a RANGE_ERROR's bounds) in
+ * *why, for the VSpace_Map decoder (decision 074). */
+struct vm_arg;
+enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                             uint64_t length, unsigned rights, uint64_t cap_rights,
+                             struct vm_arg *why);
+
+/* Unmap (rights < 0) or Protect of [va, va + length), with the argument errors
+ * in *why, for the VSpace_Unmap and VSpace_Protect decoders. */
+enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
+                            struct vm_arg *why);
+
+/* The page-table context of vs (arch.h): its root, whether it is active, and
+ * table pages from its pool. */
+struct pt_ctx vspace_pt_ctx(struct vspace *vs);
 
 /* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and
  * VSpace_Protect). Same errors as the invocations. */
