@@ -26,6 +26,7 @@
 #include "lib/string.h"
 #include "obj/vmo.h"
 #include "obj/vspace.h"
+#include "sched/sched.h"
 
 /* Promotes the window holding va if the VMO and the region allow it. */
 static void maybe_promote(struct vspace *vs, struct vm_region *r, vaddr_t va, uint64_t ci)
@@ -127,3 +128,27 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
     return copy_user(vs, va, (void *)(uintptr_t)src, len, true);
 }
 
+/* --- restarted copies (decision 088) ------------------------------------------------ */
+
+static bool same_copy(const struct vm_copy *c, const uint64_t key[4], const void *other)
+{
+    return c->thread == (const void *)sched_current && c->other == other && c->key[0] == key[0] &&
+           c->key[1] == key[1] && c->key[2] == key[2] && c->key[3] == key[3];
+}
+
+uint64_t vm_copy_resume(const struct vm_copy *c, const uint64_t key[4], const void *other)
+{
+    return c->done && same_copy(c, key, other) ? c->done : 0;
+}
+
+void vm_copy_save(struct vm_copy *c, const uint64_t key[4], const void *other, uint64_t done)
+{
+    if (!done) {
+        if (same_copy(c, key, other))
+            *c = (struct vm_copy){0};
+        return;
+    }
+    *c = (struct vm_copy){.thread = sched_current, .other = other, .done = done};
+    for (unsigned i = 0; i < 4; i++)
+        c->key[i] = key[i];
+}

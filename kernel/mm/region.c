@@ -21,6 +21,7 @@
 
 #include "arch.h"
 #include "cap/decode_gen.h"
+#include "cap/preempt.h"
 #include "lib/string.h"
 #include "obj/pool.h"
 #include "obj/vmo.h"
@@ -90,6 +91,8 @@ static void region_unlink(struct vm_region *r)
         r->vmo->maps = r->vmo_next;
     if (r->vmo_next)
         r->vmo_next->vmo_prev = r->vmo_prev;
+    if (r->vmo->zap_next == r) /* a restartable VMO operation's cursor moves on */
+        r->vmo->zap_next = r->vmo_next;
     if (vs->hint == r)
         vs->hint = NULL;
     avl_remove(&vs->tree, &r->node);
@@ -134,6 +137,17 @@ void vspace_region_remove(struct vm_region *r)
     unmap_range(vs, r->start, r->end);
     region_unlink(r);
     region_free(vs, r);
+}
+
+enum wf_error vspace_teardown(struct vspace *vs)
+{
+    vs->dying = true;
+    while (vs->regions) {
+        if (preempt_point())
+            return WF_ERR_PREEMPTED;
+        vspace_region_remove(vs->regions);
+    }
+    return WF_ERR_OK;
 }
 
 void vspace_destroy(struct vspace *vs)
@@ -220,7 +234,8 @@ static enum wf_error check_range(vaddr_t va, uint64_t length, uint64_t room, uns
 }
 
 enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
-                         uint64_t length, unsigned rights, uint64_t cap_rights, struct vm_arg *why)
+                             uint64_t length, unsigned rights, uint64_t cap_rights,
+                             struct vm_arg *why)
 {
     if (!IS_ALIGNED(offset, PAGE_SIZE))
         return WF_ERR_ALIGNMENT_ERROR;
@@ -240,8 +255,10 @@ enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, 
                        (cap_rights & WF_RIGHT_WRITE ? VM_WRITE : 0);
     if (rights & ~allowed)
         return WF_ERR_INVALID_CAPABILITY;
-    if (v->kind == VMO_HIDDEN)
+    if (v->kind == VMO_HIDDEN || v->dying)
         return WF_ERR_INVALID_CAPABILITY;
+    if (vs->dying)
+        return WF_ERR_ILLEGAL_OPERATION;
     struct vm_region *before = region_before(vs, va + length - 1);
     if (before && before->end > va)
         return WF_ERR_ILLEGAL_OPERATION;
@@ -285,6 +302,7 @@ static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
     n->offset = r->offset + (va - r->start);
     r->end = va;
     region_link(n, r);
+    vmo_region_split(n);
 }
 
 /* Applies Unmap (rights < 0) or Protect to [va, end); spare holds the records
@@ -320,7 +338,7 @@ static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struc
 }
 
 enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
-                                      struct vm_arg *why)
+                            struct vm_arg *why)
 {
     enum wf_error e =
         check_range(va, length, USER_TOP, ARG_VSPACE_UNMAP_VADDR, ARG_VSPACE_UNMAP_LENGTH, why);
@@ -362,4 +380,3 @@ enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, uns
         return WF_ERR_INVALID_ARGUMENT;
     return vspace_change(vs, va, length, (int)rights, &why);
 }
-

@@ -40,6 +40,7 @@
 #include "lib/string.h"
 #include "obj/pool.h"
 #include "obj/vspace.h"
+#include "cap/preempt.h"
 
 static_assert(VM_READ == WF_VM_READ && VM_WRITE == WF_VM_WRITE && VM_EXEC == WF_VM_EXEC,
               "kernel and ABI mapping rights agree");
@@ -165,34 +166,57 @@ static bool free_window(struct vmo *v, struct vmo_window *win, unsigned from)
     return true;
 }
 
+/* True when win holds something at or past index from: a cluster, or a live
+ * reservation that a cut must break. */
+static bool window_has_from(const struct vmo_window *win, unsigned from)
+{
+    if (pmm_resv_live(&win->resv))
+        return true;
+    for (unsigned i = from; i < VMO_WIN_CLUSTERS && win->present; i++)
+        if (win->cl[i])
+            return true;
+    return false;
+}
+
 /* Frees every window at or past window index `first` (the cluster of `first_ci`
- * on) below the node at *slot of the given level covering windows from base. */
-static void free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
-                         uint64_t first_ci)
+ * on) below the node at *slot of the given level covering windows from base.
+ * preemptible: one preemption point before each window and each interior node
+ * freed; returns false when it stopped there. The tree itself is the progress:
+ * a repeated call skips what is gone, so its walk is at most one node per
+ * level. */
+static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
+                         uint64_t first_ci, bool preemptible)
 {
     if (!*slot)
-        return;
+        return true;
     uint64_t first_w = first_ci / VMO_WIN_CLUSTERS;
     if (level == 0) {
         unsigned from = base == first_w ? (unsigned)(first_ci % VMO_WIN_CLUSTERS) : 0;
+        if (from && !window_has_from(*slot, from))
+            return true;
+        if (preemptible && preempt_point())
+            return false;
         if (free_window(v, *slot, from))
             *slot = NULL;
-        return;
+        return true;
     }
     uint64_t span = 1ull << (9 * (level - 1));
     void **node = *slot;
     bool empty = true;
     for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
         uint64_t b = base + k * span;
-        if (b + span > first_w)
-            free_subtree(v, &node[k], level - 1, b, first_ci);
+        if (b + span > first_w && !free_subtree(v, &node[k], level - 1, b, first_ci, preemptible))
+            return false;
         empty &= node[k] == NULL;
     }
     if (empty) {
+        if (preemptible && preempt_point())
+            return false;
         pool_zfree(v->pool, node, PAGE_SIZE);
         v->tree_bytes -= PAGE_SIZE;
         *slot = NULL;
     }
+    return true;
 }
 
 /* The cluster ci as v sees it: v's own (*own true) or an ancestor's; 0 if none. */
@@ -213,15 +237,20 @@ static paddr_t find_cluster(struct vmo *v, uint64_t ci, bool *own)
     return 0;
 }
 
-/* Removes every mapping of v's offsets [off, end). */
+/* Removes region r's mappings of its VMO's offsets [off, end). */
+static void zap_region(struct vm_region *r, uint64_t off, uint64_t end)
+{
+    uint64_t rend = r->offset + (r->end - r->start);
+    uint64_t s = MAX(off, r->offset), e = MIN(end, rend);
+    if (s < e)
+        vspace_region_zap(r, r->start + (s - r->offset), r->start + (e - r->offset));
+}
+
+/* Removes every mapping of v's offsets [off, end) (one cluster's: O(mappings)). */
 static void zap(struct vmo *v, uint64_t off, uint64_t end)
 {
-    for (struct vm_region *r = v->maps; r; r = r->vmo_next) {
-        uint64_t rend = r->offset + (r->end - r->start);
-        uint64_t s = MAX(off, r->offset), e = MIN(end, rend);
-        if (s < e)
-            vspace_region_zap(r, r->start + (s - r->offset), r->start + (e - r->offset));
-    }
+    for (struct vm_region *r = v->maps; r; r = r->vmo_next)
+        zap_region(r, off, end);
 }
 
 enum vm_fault_result vmo_get_cluster(struct vmo *v, uint64_t ci, bool write, paddr_t *pa,
@@ -326,15 +355,111 @@ static void destroy_one(struct vmo *v)
         if (v->owns_phys)
             pool_free(p, v->phys, pool_order_for(v->size));
     } else {
-        free_subtree(v, &v->root, v->levels, 0, 0);
+        free_subtree(v, &v->root, v->levels, 0, 0, false);
     }
     assert(v->committed == 0 && v->tree_bytes == 0);
     pool_zfree(p, v, sizeof(*v));
     pool_object_gone(p);
 }
 
+/* --- restartable work (decision 088) ----------------------------------------------------
+ *
+ * Shrinking, cloning and destroying cost O(mappings + clusters). Each is a loop
+ * of units with a preemption point before each (cap/preempt.h): removing one
+ * region's mappings, freeing one window or one interior node. The progress is in
+ * the VMO: `pending` names the operation under way, zap_next the next mapping to
+ * clear of [zap_from, zap_to) (regions mapped later are linked before it and
+ * need no clearing; region_unlink moves it on), and the tree itself shows what is
+ * left to free. The re-executed invocation continues from there.
+ *  - A shrink sets the new size first (faults past it are refused, so no new
+ *    mapping appears there), then clears the mappings, then frees the tree past
+ *    the new size. Any later Resize, Clone or destruction finishes it first.
+ *  - A clone moves v's tree to the hidden VMO and makes the clone first (O(1)),
+ *    then clears v's old mappings; the clone's cap is placed only when none is
+ *    left, so nothing observes the clone while a stale writable mapping of v could
+ *    still change the memory they share. A clone whose invocation is not
+ *    re-executed is dropped by the next operation on v (O(1): its tree is empty).
+ *  - Destruction (vmo_teardown, from the deletion of the last cap) removes the
+ *    regions, then frees the tree, and that of each ancestor dying with it.
+ */
+
+/* Clears the mappings still to clear, one region per unit: false when stopped. */
+static bool zap_pending(struct vmo *v)
+{
+    while (v->zap_next) {
+        if (preempt_point())
+            return false;
+        struct vm_region *r = v->zap_next;
+        v->zap_next = r->vmo_next;
+        zap_region(r, v->zap_from, v->zap_to);
+    }
+    return true;
+}
+
+void vmo_region_split(struct vm_region *n)
+{
+    struct vmo *v = n->vmo;
+    if (v->pending != VMO_PENDING_NONE)
+        zap_region(n, v->zap_from, v->zap_to);
+}
+
+/* Drops a clone that never got its cap (its tree is empty: O(1)). */
+static void abandon_clone(struct vmo *v)
+{
+    struct vmo *c = v->clone;
+    struct pool *cp = c->pool;
+    assert(v->pending == VMO_PENDING_CLONE && !c->root && !c->maps);
+    v->clone = NULL;
+    v->zap_next = NULL;
+    v->pending = VMO_PENDING_NONE;
+    c->parent->children--; /* v remains */
+    pool_zfree(cp, c, sizeof(*c));
+    pool_object_gone(cp);
+}
+
+/* Finishes a pending shrink: WF_ERR_OK or WF_ERR_PREEMPTED. */
+static enum wf_error finish_shrink(struct vmo *v)
+{
+    if (!zap_pending(v) || !free_subtree(v, &v->root, v->levels, 0, v->trim_ci, true))
+        return WF_ERR_PREEMPTED;
+    v->pending = VMO_PENDING_NONE;
+    return WF_ERR_OK;
+}
+
+/* Settles v's pending operation before another starts: a shrink is finished, a
+ * clone without its cap dropped. */
+static enum wf_error settle(struct vmo *v)
+{
+    if (v->pending == VMO_PENDING_CLONE)
+        abandon_clone(v);
+    return v->pending == VMO_PENDING_SHRINK ? finish_shrink(v) : WF_ERR_OK;
+}
+
+enum wf_error vmo_teardown(struct vmo *v)
+{
+    v->dying = true;
+    if (v->pending == VMO_PENDING_CLONE)
+        abandon_clone(v);
+    v->pending = VMO_PENDING_NONE;
+    v->zap_next = NULL;
+    while (v->maps) {
+        if (preempt_point())
+            return WF_ERR_PREEMPTED;
+        vspace_region_remove(v->maps);
+    }
+    for (struct vmo *a = v; a; a = a->parent) {
+        if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, true))
+            return WF_ERR_PREEMPTED;
+        if (!a->parent || a->parent->children > 1)
+            break;
+    }
+    return WF_ERR_OK;
+}
+
 void vmo_destroy(struct vmo *v)
 {
+    if (v->pending == VMO_PENDING_CLONE)
+        abandon_clone(v);
     for (;;) {
         struct vmo *parent = v->parent;
         destroy_one(v);
@@ -445,15 +570,23 @@ static bool grow_levels(struct vmo *v, unsigned levels)
 
 enum wf_error vmo_resize(struct vmo *v, uint64_t size)
 {
+    enum wf_error e = settle(v);
+    if (e != WF_ERR_OK)
+        return e;
     if (size < v->size) {
         if (!own_tail(v, size))
             return WF_ERR_NOT_ENOUGH_MEMORY;
-        zap(v, ALIGN_UP(size, PAGE_SIZE), v->size);
-        free_subtree(v, &v->root, v->levels, 0, (size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT);
+        v->zap_from = ALIGN_UP(size, PAGE_SIZE);
+        v->zap_to = v->size;
+        v->zap_next = v->maps;
+        v->trim_ci = (size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
         v->parent_limit = MIN(v->parent_limit, size);
-    } else if (levels_for(size) > v->levels && !grow_levels(v, levels_for(size))) {
-        return WF_ERR_NOT_ENOUGH_MEMORY;
+        v->size = size;
+        v->pending = VMO_PENDING_SHRINK;
+        return finish_shrink(v);
     }
+    if (levels_for(size) > v->levels && !grow_levels(v, levels_for(size)))
+        return WF_ERR_NOT_ENOUGH_MEMORY;
     v->size = size;
     return WF_ERR_OK;
 }
@@ -469,38 +602,53 @@ static void init_child(struct vmo *c, struct vmo *h, uint64_t size, enum vmo_kin
     c->parent_limit = size;
 }
 
-/* Clones v into a new VMO from the pool whose original cap is in pool_slot, its
- * cap placed in the empty slot dest. Returns WF_ERR_OK, ILLEGAL_OPERATION (a
- * physical VMO, or not a pool's original cap) or NOT_ENOUGH_MEMORY. */
 enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
 {
     struct pool *cp = pool_from_cap(pool_slot->cap);
     assert(cp && slot_is_empty(dest));
     if (v->kind == VMO_PHYS || v->kind == VMO_HIDDEN || !slot_revocable(pool_slot) || cp->dead)
         return WF_ERR_ILLEGAL_OPERATION;
-    struct pool *p = v->pool;
-    struct vmo *h = pool_zalloc(p, sizeof(*h));
-    struct vmo *c = h ? pool_zalloc(cp, sizeof(*c)) : NULL;
-    if (!c) {
-        if (h)
-            pool_zfree(p, h, sizeof(*h));
-        return WF_ERR_NOT_ENOUGH_MEMORY;
+    if (v->pending == VMO_PENDING_CLONE && v->clone->pool != cp)
+        abandon_clone(v);
+    enum wf_error e = v->pending == VMO_PENDING_SHRINK ? finish_shrink(v) : WF_ERR_OK;
+    if (e != WF_ERR_OK)
+        return e;
+    if (v->pending == VMO_PENDING_NONE) {
+        struct pool *p = v->pool;
+        struct vmo *h = pool_zalloc(p, sizeof(*h));
+        struct vmo *c = h ? pool_zalloc(cp, sizeof(*c)) : NULL;
+        if (!c) {
+            if (h)
+                pool_zfree(p, h, sizeof(*h));
+            return WF_ERR_NOT_ENOUGH_MEMORY;
+        }
+        *h = *v;
+        h->kind = VMO_HIDDEN;
+        h->maps = NULL;
+        h->children = 2;
+        memset(&h->copy, 0, sizeof(h->copy));
+        c->pool = cp;
+        init_child(v, h, v->size, (enum vmo_kind)v->kind);
+        v->tree_bytes = 0;
+        init_child(c, h, v->size, VMO_CLONE);
+        pool_object_made(p);
+        pool_object_made(cp);
+        /* v's mappings show clusters that are shared now: they go before the
+         * clone can be seen */
+        v->pending = VMO_PENDING_CLONE;
+        v->clone = c;
+        v->zap_from = 0;
+        v->zap_to = v->size;
+        v->zap_next = v->maps;
     }
-    zap(v, 0, v->size); /* its mappings show clusters that become shared */
-    *h = *v;
-    h->kind = VMO_HIDDEN;
-    h->maps = NULL;
-    h->children = 2;
-    c->pool = cp;
-    init_child(v, h, v->size, (enum vmo_kind)v->kind);
-    v->tree_bytes = 0;
-    init_child(c, h, v->size, VMO_CLONE);
-    pool_object_made(p);
-    pool_object_made(cp);
+    if (!zap_pending(v))
+        return WF_ERR_PREEMPTED;
+    struct vmo *c = v->clone;
+    v->clone = NULL;
+    v->pending = VMO_PENDING_NONE;
     cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
     return WF_ERR_OK;
 }
-
 
 bool vmo_visible(struct vmo *v, uint64_t ci)
 {

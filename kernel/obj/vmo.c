@@ -6,6 +6,7 @@
 #include "obj/vmo.h"
 
 #include "cap/invoke.h"
+#include "cap/preempt.h"
 #include "obj/pool.h"
 #include "obj/vspace.h"
 
@@ -40,24 +41,34 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
         return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_OFFSET, 0, v->size));
     if (len > v->size - off)
         return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_LEN, 0, v->size - off));
+    if (v->dying)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    /* Invoke: VM_COPY_UNIT bytes per unit, restartable (decision 088). */
+    const uint64_t key[4] = {inv->label, off, len, va};
+    uint64_t done = vm_copy_resume(&v->copy, key, vs);
     uint8_t buf[256];
-    while (len) {
-        size_t n = (size_t)MIN(len, sizeof(buf));
+    while (done < len) {
+        if (done % VM_COPY_UNIT == 0 && preempt_point()) {
+            vm_copy_save(&v->copy, key, vs, done);
+            return WF_ERR_PREEMPTED;
+        }
+        size_t n = (size_t)MIN(len - done, sizeof(buf));
         enum wf_error e;
         if (to_vmo) {
-            e = vspace_read(vs, va, buf, n);
+            e = vspace_read(vs, va + done, buf, n);
             if (e == WF_ERR_OK)
-                e = vmo_write(v, off, buf, n);
+                e = vmo_write(v, off + done, buf, n);
         } else {
-            vmo_read(v, off, buf, n);
-            e = vspace_write(vs, va, buf, n);
+            vmo_read(v, off + done, buf, n);
+            e = vspace_write(vs, va + done, buf, n);
         }
-        if (e != WF_ERR_OK) /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
+        if (e != WF_ERR_OK) { /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
+            vm_copy_save(&v->copy, key, vs, 0);
             return vmo_fail(inv, e, VM_ARG(ARG_VMO_READ_VADDR));
-        off += n;
-        va += n;
-        len -= n;
+        }
+        done += n;
     }
+    vm_copy_save(&v->copy, key, vs, 0);
     return WF_ERR_OK;
 }
 
@@ -75,7 +86,7 @@ enum wf_error vmo_decode_resize(struct invocation *inv)
 {
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     uint64_t size = inv->args[ARG_VMO_RESIZE_SIZE];
-    if (v->kind == VMO_PHYS || !(cap_rights(inv->slot->cap) & WF_RIGHT_WRITE))
+    if (v->kind == VMO_PHYS || v->dying || !(cap_rights(inv->slot->cap) & WF_RIGHT_WRITE))
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     if (!IS_ALIGNED(size, PAGE_SIZE))
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
@@ -90,6 +101,8 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     if (!(cap_rights(inv->slot->cap) & WF_RIGHT_READ))
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);
+    if (v->dying)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     struct slot *ps = inv->caps[XCAP_VMO_CLONE_POOL];
     if (!slot_revocable(ps) || pool_from_cap(ps->cap)->dead)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, XCAP_VMO_CLONE_POOL, 0, 0, 0);

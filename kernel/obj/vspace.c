@@ -6,6 +6,7 @@
 #include "obj/vspace.h"
 
 #include "cap/invoke.h"
+#include "cap/preempt.h"
 #include "obj/pool.h"
 #include "obj/vmo.h"
 
@@ -91,20 +92,31 @@ static enum wf_error cross_copy(struct invocation *inv, struct vspace *from, vad
                                 struct vspace *to, vaddr_t tva, uint64_t len, unsigned from_arg,
                                 unsigned to_arg)
 {
+    /* VM_COPY_UNIT bytes per unit, restartable (decision 088); the progress is
+     * kept in the invoked VSpace */
+    struct vspace *self = vspace_from_cap(inv->slot->cap);
+    struct vspace *other = self == from ? to : from;
+    const uint64_t key[4] = {inv->label, fva, tva, len};
+    uint64_t done = vm_copy_resume(&self->copy, key, other);
     uint8_t buf[256];
-    while (len) {
-        size_t n = (size_t)MIN(len, sizeof(buf));
-        enum wf_error e = vspace_read(from, fva, buf, n);
+    while (done < len) {
+        if (done % VM_COPY_UNIT == 0 && preempt_point()) {
+            vm_copy_save(&self->copy, key, other, done);
+            return WF_ERR_PREEMPTED;
+        }
+        size_t n = (size_t)MIN(len - done, sizeof(buf));
+        enum wf_error e = vspace_read(from, fva + done, buf, n);
         if (e == WF_ERR_OK)
-            e = vspace_write(to, tva, buf, n);
+            e = vspace_write(to, tva + done, buf, n);
         else
             to_arg = from_arg;
-        if (e != WF_ERR_OK)
+        if (e != WF_ERR_OK) {
+            vm_copy_save(&self->copy, key, other, 0);
             return vs_fail(inv, e, VM_ARG(to_arg));
-        fva += n;
-        tva += n;
-        len -= n;
+        }
+        done += n;
     }
+    vm_copy_save(&self->copy, key, other, 0);
     return WF_ERR_OK;
 }
 

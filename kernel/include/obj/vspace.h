@@ -43,6 +43,8 @@ struct vspace {
     struct vm_region *hint;    /* last region found */
     uint64_t pt_pages;         /* page-table pages, the root included */
     uint64_t nregions;
+    bool dying;          /* its last cap is being deleted: no new regions */
+    struct vm_copy copy; /* a VSpace_Read/Write's progress */
 };
 
 /* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
@@ -66,6 +68,11 @@ static inline void vspace_activate(struct vspace *vs)
 /* Initialises the zeroed struct vs in pool p with the top-level table at root (a
  * zeroed page charged to p). */
 void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
+
+/* The preemptible part of destroying vs (object_teardown): marks it dying and
+ * removes its regions, one per unit. WF_ERR_OK when done, or WF_ERR_PREEMPTED
+ * (call again). */
+enum wf_error vspace_teardown(struct vspace *vs);
 
 /* Destroys vs: removes every region (from its VMO's list too), frees its tables
  * and the object; the CPU switches to the kernel's tables if vs was active. */
