@@ -178,14 +178,28 @@ static bool window_has_from(const struct vmo_window *win, unsigned from)
     return false;
 }
 
+/* A unit of restartable work is about to be done: true when it must stop
+ * instead. *paid: the caller's own preemption point paid for one unit already
+ * (a deletion step), which is used first. NULL: not preemptible (kernel callers). */
+static bool stop(bool *paid)
+{
+    if (!paid)
+        return false;
+    if (*paid) {
+        *paid = false;
+        return false;
+    }
+    return preempt_point();
+}
+
 /* Frees every window at or past window index `first` (the cluster of `first_ci`
- * on) below the node at *slot of the given level covering windows from base.
- * preemptible: one preemption point before each window and each interior node
- * freed; returns false when it stopped there. The tree itself is the progress:
+ * on) below the node at *slot of the given level covering windows from base,
+ * with a stop() before each window and each interior node freed; returns false
+ * when it stopped there. The tree itself is the progress:
  * a repeated call skips what is gone, so its walk is at most one node per
  * level. */
 static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
-                         uint64_t first_ci, bool preemptible)
+                         uint64_t first_ci, bool *paid)
 {
     if (!*slot)
         return true;
@@ -194,7 +208,7 @@ static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t ba
         unsigned from = base == first_w ? (unsigned)(first_ci % VMO_WIN_CLUSTERS) : 0;
         if (from && !window_has_from(*slot, from))
             return true;
-        if (preemptible && preempt_point())
+        if (stop(paid))
             return false;
         if (free_window(v, *slot, from))
             *slot = NULL;
@@ -205,12 +219,12 @@ static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t ba
     bool empty = true;
     for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
         uint64_t b = base + k * span;
-        if (b + span > first_w && !free_subtree(v, &node[k], level - 1, b, first_ci, preemptible))
+        if (b + span > first_w && !free_subtree(v, &node[k], level - 1, b, first_ci, paid))
             return false;
         empty &= node[k] == NULL;
     }
     if (empty) {
-        if (preemptible && preempt_point())
+        if (stop(paid))
             return false;
         pool_zfree(v->pool, node, PAGE_SIZE);
         v->tree_bytes -= PAGE_SIZE;
@@ -355,7 +369,7 @@ static void destroy_one(struct vmo *v)
         if (v->owns_phys)
             pool_free(p, v->phys, pool_order_for(v->size));
     } else {
-        free_subtree(v, &v->root, v->levels, 0, 0, false);
+        free_subtree(v, &v->root, v->levels, 0, 0, NULL);
     }
     assert(v->committed == 0 && v->tree_bytes == 0);
     pool_zfree(p, v, sizeof(*v));
@@ -384,10 +398,10 @@ static void destroy_one(struct vmo *v)
  */
 
 /* Clears the mappings still to clear, one region per unit: false when stopped. */
-static bool zap_pending(struct vmo *v)
+static bool zap_pending(struct vmo *v, bool *paid)
 {
     while (v->zap_next) {
-        if (preempt_point())
+        if (stop(paid))
             return false;
         struct vm_region *r = v->zap_next;
         v->zap_next = r->vmo_next;
@@ -420,7 +434,8 @@ static void abandon_clone(struct vmo *v)
 /* Finishes a pending shrink: WF_ERR_OK or WF_ERR_PREEMPTED. */
 static enum wf_error finish_shrink(struct vmo *v)
 {
-    if (!zap_pending(v) || !free_subtree(v, &v->root, v->levels, 0, v->trim_ci, true))
+    bool paid = false;
+    if (!zap_pending(v, &paid) || !free_subtree(v, &v->root, v->levels, 0, v->trim_ci, &paid))
         return WF_ERR_PREEMPTED;
     v->pending = VMO_PENDING_NONE;
     return WF_ERR_OK;
@@ -437,18 +452,19 @@ static enum wf_error settle(struct vmo *v)
 
 enum wf_error vmo_teardown(struct vmo *v)
 {
+    bool paid = true; /* by the deletion step that calls us */
     v->dying = true;
     if (v->pending == VMO_PENDING_CLONE)
         abandon_clone(v);
     v->pending = VMO_PENDING_NONE;
     v->zap_next = NULL;
     while (v->maps) {
-        if (preempt_point())
+        if (stop(&paid))
             return WF_ERR_PREEMPTED;
         vspace_region_remove(v->maps);
     }
     for (struct vmo *a = v; a; a = a->parent) {
-        if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, true))
+        if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, &paid))
             return WF_ERR_PREEMPTED;
         if (!a->parent || a->parent->children > 1)
             break;
@@ -641,7 +657,8 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
         v->zap_to = v->size;
         v->zap_next = v->maps;
     }
-    if (!zap_pending(v))
+    bool paid = false;
+    if (!zap_pending(v, &paid))
         return WF_ERR_PREEMPTED;
     struct vmo *c = v->clone;
     v->clone = NULL;
