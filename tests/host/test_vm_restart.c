@@ -27,9 +27,9 @@
 #define DEEP  64
 #define BASE  0x10000000ull
 #define BUFVA 0x80000000ull
-#define BIG   (64ull << 20)  /* a sparse VMO */
-#define NPOP  9              /* populated spots, spread out */
-#define NREG  40             /* regions mapping the big VMO */
+#define BIG   (64ull << 20) /* a sparse VMO */
+#define NPOP  9             /* populated spots, spread out */
+#define NREG  40            /* regions mapping the big VMO */
 
 static struct slot *slot(unsigned i)
 {
@@ -122,8 +122,7 @@ Test(vm_restart, shrink_with_a_tiny_budget_is_restarted_and_correct)
         cr_assert_eq(vmo_from_cap(slot(VMO)->cap)->pending, VMO_PENDING_NONE);
         cr_assert_eq(wf_vmo_resize(VMO, BIG), WF_ERR_OK);
         for (unsigned i = 0; i < NPOP; i++)
-            cr_assert_eq(read_at(VMO, spot(i)), spot(i) < BIG / 4 ? 0x1000 + i : 0, "spot %u",
-                         i);
+            cr_assert_eq(read_at(VMO, spot(i)), spot(i) < BIG / 4 ? 0x1000 + i : 0, "spot %u", i);
         W.budget = PREEMPT_UNITS_DEFAULT;
         cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
         cr_assert_eq(usage(), 0);
@@ -235,8 +234,7 @@ Test(vm_restart, copies_with_a_tiny_budget_are_restarted_and_correct)
     cr_assert_eq(wf_vmo_write(VMO, 3 * PAGE_SIZE + 40, COPY, VS, BUFVA + 8), WF_ERR_OK);
     cr_assert_geq(W.restarts, COPY / VM_COPY_UNIT, "%u restarts", W.restarts);
     preempt_begin(UINT32_MAX);
-    cr_assert_eq(vmo_read(vmo_from_cap(slot(VMO)->cap), 3 * PAGE_SIZE + 40, back, COPY),
-                 WF_ERR_OK);
+    cr_assert_eq(vmo_read(vmo_from_cap(slot(VMO)->cap), 3 * PAGE_SIZE + 40, back, COPY), WF_ERR_OK);
     cr_assert(memcmp(back, pattern, COPY) == 0, "VMO_Write contents");
     /* VMO_Read: back into the buffer further on */
     cr_assert_eq(wf_vmo_read(VMO, 3 * PAGE_SIZE + 40, COPY, VS, BUFVA + (512 << 10)), WF_ERR_OK);
