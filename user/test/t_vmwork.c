@@ -72,8 +72,7 @@ static int watcher(uintptr_t arg)
         if (w.stop)
             return 0;
         w.wakes++;
-        if (w.phase && w.nseen < 256 &&
-            wf_vmo_describe(w.vmo, 0, 0, 0, &committed) == WF_ERR_OK)
+        if (w.phase && w.nseen < 256 && wf_vmo_describe(w.vmo, 0, 0, 0, &committed) == WF_ERR_OK)
             w.seen[w.nseen++] = committed;
         if (rtc_rw(0x0c, false, &c) != WF_ERR_OK || wf_irqhandler_ack(w.handler) != WF_ERR_OK)
             return 2;
@@ -113,10 +112,15 @@ TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
         err = wf_irqhandler_ack(w.handler);
     unsigned tries = 0, mid = 0;
     for (; !err && tries < 6 && !mid; tries++) {
-        wf_word_t off = (tries + 1) * (128ull << 20);
+        const wf_word_t off = 128ull << 20;
         unsigned first = w.nseen;
         wf_word_t before = 0, after = 0;
-        err = wf_vmo_describe(dst, 0, 0, 0, &before);
+        /* empty again (the pool holds 16 MiB) */
+        err = wf_vmo_resize(dst, PG);
+        if (!err)
+            err = wf_vmo_resize(dst, GIB);
+        if (!err)
+            err = wf_vmo_describe(dst, 0, 0, 0, &before);
         w.phase = 1;
         if (!err)
             err = wf_vmo_write(dst, off, len, WF_ROOT_VSPACE, TEST_VA);
@@ -135,15 +139,16 @@ TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
     TEST_ASSERT_ERR(wf_tcb_set_priority(WF_ROOT_TCB, WF_ROOT_TCB, 255), WF_ERR_OK);
     TEST_ASSERT_ERR(err, WF_ERR_OK);
     TEST_ASSERT(ticks > 0, "the RTC never woke the watcher");
-    TEST_ASSERT(mid > 0, "in %u copies of 4 MiB the watcher (%u wakes) never ran while one was "
-                         "under way",
+    TEST_ASSERT(mid > 0,
+                "in %u copies of 4 MiB the watcher (%u wakes) never ran while one was "
+                "under way",
                 tries, (unsigned)ticks);
     /* every copy is complete and right */
     static uint64_t back[64];
     for (wf_word_t i = 0; i < len / 8; i += 64 * 64) {
-        TEST_ASSERT_ERR(wf_vmo_read(dst, 128ull * 1024 * 1024 + i * 8, 8, WF_ROOT_VSPACE,
-                                    (uintptr_t)back),
-                        WF_ERR_OK);
+        TEST_ASSERT_ERR(
+            wf_vmo_read(dst, 128ull * 1024 * 1024 + i * 8, 8, WF_ROOT_VSPACE, (uintptr_t)back),
+            WF_ERR_OK);
         TEST_ASSERT_EQ(back[0], i * 0x9e3779b97f4a7c15ull);
     }
 }
