@@ -15,7 +15,9 @@
  * Decode then invoke: Map, Unmap and Protect check everything and allocate the
  * region records a split needs before they change anything; clearing entries
  * cannot fail (a superpage that cannot be split is dropped whole, to refault).
- * The invocation decoders are in kernel/obj/vspace.c.
+ * Destroying a VSpace removes its regions one per unit of the work budget
+ * (vspace_teardown, restarted by the deletion; decision 088). The invocation
+ * decoders are in kernel/obj/vspace.c.
  */
 #include "obj/vspace.h"
 
@@ -30,7 +32,7 @@ struct vspace *vspace_current;
 
 /* --- page-table pages from the pool ------------------------------------------ */
 
-static paddr_t pt_alloc(struct pt_ctx *c)
+paddr_t vspace_pt_alloc(struct pt_ctx *c)
 {
     struct vspace *vs = c->owner;
     void *p = pool_zalloc(vs->pool, PAGE_SIZE);
@@ -41,21 +43,12 @@ static paddr_t pt_alloc(struct pt_ctx *c)
     return virt_to_phys(p);
 }
 
-static void pt_free(struct pt_ctx *c, paddr_t pa)
+void vspace_pt_free(struct pt_ctx *c, paddr_t pa)
 {
     struct vspace *vs = c->owner;
     vs->pt_pages--;
     vm_stats.pt_pages--;
     pool_zfree(vs->pool, phys_to_virt(pa), PAGE_SIZE);
-}
-
-struct pt_ctx vspace_pt_ctx(struct vspace *vs)
-{
-    return (struct pt_ctx){.root = vs->root,
-                           .active = vs == vspace_current,
-                           .alloc = pt_alloc,
-                           .free = pt_free,
-                           .owner = vs};
 }
 
 static void unmap_range(struct vspace *vs, vaddr_t start, vaddr_t end)
@@ -162,7 +155,7 @@ void vspace_destroy(struct vspace *vs)
     }
     struct pt_ctx c = vspace_pt_ctx(vs);
     arch_pt_destroy(&c);
-    pt_free(&c, vs->root);
+    vspace_pt_free(&c, vs->root);
     assert(vs->pt_pages == 0);
     struct pool *p = vs->pool;
     pool_zfree(p, vs, sizeof(*vs));
@@ -186,12 +179,9 @@ static struct vm_region *region_from(struct vspace *vs, vaddr_t va)
     return r ? r : vs->regions;
 }
 
-struct vm_region *vspace_find(struct vspace *vs, vaddr_t va)
+struct vm_region *vspace_find_tree(struct vspace *vs, vaddr_t va)
 {
-    struct vm_region *r = vs->hint;
-    if (r && va >= r->start && va < r->end)
-        return r;
-    r = region_before(vs, va);
+    struct vm_region *r = region_before(vs, va);
     if (!r || va >= r->end)
         return NULL;
     vs->hint = r;

@@ -30,7 +30,10 @@
  * exists. Limitation: H is not merged into its last child, so clusters shadowed
  * in both children stay allocated until H goes, and fork chains deepen the walk.
  *
- * The invocation decoders are in kernel/obj/vmo.c.
+ * Cost. Shrinking, cloning (which removes V's mappings) and destroying are
+ * O(mappings + clusters), done in bounded units and restarted (decision 088; the
+ * section "restartable work" below). The invocation decoders are in
+ * kernel/obj/vmo.c.
  */
 #include "obj/vmo.h"
 

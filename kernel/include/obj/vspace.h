@@ -78,8 +78,18 @@ enum wf_error vspace_teardown(struct vspace *vs);
  * and the object; the CPU switches to the kernel's tables if vs was active. */
 void vspace_destroy(struct vspace *vs);
 
-/* The region of vs containing va, or NULL. O(log regions). */
-struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
+/* vspace_find past the hint: the tree lookup, which sets the hint. */
+struct vm_region *vspace_find_tree(struct vspace *vs, vaddr_t va);
+
+/* The region of vs containing va, or NULL. O(log regions); O(1) when it is the
+ * last one found (inline: the fault path's first step). */
+static inline struct vm_region *vspace_find(struct vspace *vs, vaddr_t va)
+{
+    struct vm_region *r = vs->hint;
+    if (r && va >= r->start && va < r->end)
+        return r;
+    return vspace_find_tree(vs, va);
+}
 
 /* Maps length bytes of v from offset at va with rights (VM_*), as VSpace_Map does
  * with a VMO cap carrying cap_rights (WF_RIGHT_READ/WRITE). In-kernel API for the
@@ -101,9 +111,21 @@ enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, 
 enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
                             struct vm_arg *why);
 
+/* A page-table page for the VSpace c->owner, charged to its pool (0: the pool
+ * is exhausted), and giving one back: the alloc and free of its pt_ctx. */
+paddr_t vspace_pt_alloc(struct pt_ctx *c);
+void vspace_pt_free(struct pt_ctx *c, paddr_t pa);
+
 /* The page-table context of vs (arch.h): its root, whether it is active, and
- * table pages from its pool. */
-struct pt_ctx vspace_pt_ctx(struct vspace *vs);
+ * table pages from its pool. Inline: the fault path builds one per fault. */
+static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
+{
+    return (struct pt_ctx){.root = vs->root,
+                           .active = vs == vspace_current,
+                           .alloc = vspace_pt_alloc,
+                           .free = vspace_pt_free,
+                           .owner = vs};
+}
 
 /* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and
  * VSpace_Protect). Same errors as the invocations. */
