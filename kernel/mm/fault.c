@@ -2,8 +2,8 @@
  * The fault path, superpage promotion, and the kernel's copies to and from user
  * memory.
  *
- * A fault at va in region r at VMO offset off (docs/architecture.md, the VM
- * section):
+ * A fault at va in region r at VMO offset off (docs/architecture.md, Memory
+ * rules 4, 7):
  *   1. the access must be allowed by r (else VM_FAULT_RIGHTS; outside any region
  *      VM_FAULT_UNMAPPED);
  *   2. the VMO provides the cluster holding off (zero-filled, copied from a clone

@@ -6,7 +6,7 @@
  * slab) above windows. A window covers 2 MiB of offset (VMO_WIN_CLUSTERS
  * clusters) and records each cluster's physical address, so the memory a VMO
  * holds is described by the VMO itself, never by a global per-page array
- * (docs/architecture.md). Absent parts of the tree cost nothing.
+ * (docs/architecture.md, Memory rule 2). Absent parts of the tree cost nothing.
  *
  * Reservations (Navarro et al., OSDI 2002; FreeBSD vm_reserv). The first cluster
  * a window needs reserves an aligned 2 MiB extent from the pool's PMM instance

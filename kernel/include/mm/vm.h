@@ -1,5 +1,5 @@
 /*
- * The VM system's interface to the rest of the kernel (docs/architecture.md):
+ * The VM system's interface to the rest of the kernel (docs/architecture.md, Memory):
  * what the thread/IPC code and the root-task builder need of address spaces
  * (vspace_activate, inline, is in obj/vspace.h with the struct it reads).
  * Pools, VMOs and VSpaces themselves are described in obj/pool.h, obj/vmo.h and
@@ -79,7 +79,7 @@ enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_
 #define VM_SUPER_SHIFT 21
 #define VM_SUPER_SIZE  (1ull << VM_SUPER_SHIFT)
 
-/* Kernel-wide VM counters (docs/architecture.md), for the self-tests
+/* Kernel-wide VM counters (docs/architecture.md, Memory rule 8), for the self-tests
  * and benchmarks. Only ever incremented, except the two gauges (pt_pages,
  * meta_bytes) which follow what is alive. Reservations made, broken and reclaimed
  * under pressure are counted by each PMM instance (struct pmm). Userspace

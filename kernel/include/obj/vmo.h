@@ -1,5 +1,5 @@
 /*
- * VMOs: memory objects (docs/architecture.md; the design essay opens
+ * VMOs: memory objects (docs/architecture.md, Memory rule 6; the design essay opens
  * kernel/mm/vmo_mem.c).
  *
  * An anonymous VMO is a sparse array of clusters, filled with zeroed clusters on

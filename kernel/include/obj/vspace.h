@@ -1,5 +1,5 @@
 /*
- * VSpaces: address spaces (docs/architecture.md; the design essay opens
+ * VSpaces: address spaces (docs/architecture.md, Memory rule 7; the design essay opens
  * kernel/mm/region.c, the fault path's kernel/mm/fault.c). The interface the thread and IPC code use is
  * mm/vm.h (vm_fault, vspace_read/write) and vspace_activate here; this header is the
  * object itself and the in-kernel API of the root-task builder.
