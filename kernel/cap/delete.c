@@ -246,6 +246,8 @@ static void delete_step(struct slot *s, struct reaper *r, bool inner)
         return;
     }
     bool final = cdt_is_final(s);
+    if (final && object_teardown(c) != WF_ERR_OK)
+        return; /* a VM object's teardown was preempted: the next step continues it */
     if (final)
         object_finalize(c, r);
     if (!final || !object_holds_slots(c)) {

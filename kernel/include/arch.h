@@ -100,6 +100,11 @@ const char *arch_timer_init(unsigned hz, bool force_legacy);
 /* Number of timer ticks since arch_timer_init (incremented by the interrupt). */
 uint64_t arch_ticks(void);
 
+/* True when an enabled interrupt is waiting to be taken (the kernel runs with
+ * interrupts disabled): the preemption points of long invocations stop at it
+ * (cap/preempt.h). Cheap, no side effects. */
+bool arch_irq_pending(void);
+
 /* Writes a backtrace starting from the given frame pointer and pc to the console. */
 void arch_backtrace(uintptr_t fp, uintptr_t pc);
 

@@ -106,6 +106,18 @@ bool object_holds_slots(struct cap c)
     return cap_type(c) == CAP_CNODE || cap_type(c) == CAP_TCB;
 }
 
+enum wf_error object_teardown(struct cap c)
+{
+    switch (cap_type(c)) {
+    case CAP_VMO:
+        return vmo_teardown(cap_object(c));
+    case CAP_VSPACE:
+        return vspace_teardown(cap_object(c));
+    default:
+        return WF_ERR_OK;
+    }
+}
+
 void object_finalize(struct cap c, struct reaper *r)
 {
     pool_kobj_drain(r);

@@ -1,525 +1,19 @@
 /*
- * VMOs: clusters on demand, reservations for superpages, copy-on-write clones.
- *
- * The tree. An anonymous VMO's memory is a radix tree keyed by cluster index:
- * `levels` interior nodes of 512 pointers (an MMU page each, from the pool's
- * slab) above windows. A window covers 2 MiB of offset (VMO_WIN_CLUSTERS
- * clusters) and records each cluster's physical address, so the memory a VMO
- * holds is described by the VMO itself, never by a global per-page array
- * (docs/architecture.md, Memory rule 2). Absent parts of the tree cost nothing.
- *
- * Reservations (Navarro et al., OSDI 2002; FreeBSD vm_reserv). The first cluster
- * a window needs reserves an aligned 2 MiB extent from the pool's PMM instance
- * (when the window lies wholly inside the VMO and one is free); cluster i of the
- * window is then taken from cluster i of the reservation, so once all are present
- * the window is physically contiguous and aligned, and a region mapping it at a
- * 2 MiB-aligned address can map it by one superpage entry (vmo_super_pa; the
- * promotion itself is the fault path's, obj/vspace.c). A window that finds no
- * free extent takes single clusters ("foreign") and is never promoted. Under
- * pressure the PMM breaks the least recently grown reservation; the window keeps
- * the clusters it took and continues with foreign ones.
- *
- * Clones (Zircon's hidden VMOs). Cloning V creates a hidden VMO H that takes V's
- * tree (windows, reservations and all); V and the new clone C become H's two
- * children with empty trees. Looking a cluster up walks V, then H, then H's
- * parent, each only below the offset its child may see (parent_limit: a clone
- * shrunk and grown again must read zeros there). A read maps the ancestor's
- * cluster read-only; a write copies it into the writer's own tree first, and
- * every mapping of the writer's old view of that cluster is removed (it mapped
- * the shared one). H lives while it has children; no per-cluster reference count
- * exists. Limitation: H is not merged into its last child, so clusters shadowed
- * in both children stay allocated until H goes, and fork chains deepen the walk.
- *
- * Cost. Destroying a VMO, cloning (which removes V's mappings) and resizing are
- * O(size) and not preemptible yet.
+ * VMO invocations: the decoders of Read, Write, Resize, Clone, Describe and
+ * Present. The memory object itself (its tree, clones, resizing, destruction) is
+ * kernel/mm/vmo_mem.c.
  */
 #include "obj/vmo.h"
 
-#include "arch.h"
-#include "cap/cdt.h"
 #include "cap/invoke.h"
-#include "core/bootmem.h"
-#include "lib/string.h"
+#include "cap/preempt.h"
 #include "obj/pool.h"
 #include "obj/vspace.h"
-
-static_assert(VM_READ == WF_VM_READ && VM_WRITE == WF_VM_WRITE && VM_EXEC == WF_VM_EXEC,
-              "kernel and ABI mapping rights agree");
-static_assert(VMO_WIN_SHIFT == PMM_RESV_MAX_SHIFT, "a window is one reservation");
-static_assert(VMO_NODE_SLOTS * sizeof(void *) == PAGE_SIZE, "an interior node is a page");
-static_assert(VMO_WIN_SHIFT + 9 * VMO_MAX_LEVELS >= WF_VMO_MAX_BITS, "the tree covers a VMO");
-
-#define WIN_BYTES VM_SUPER_SIZE
 
 struct vmo *vmo_from_cap(struct cap c)
 {
     return cap_type(c) == CAP_VMO ? cap_object(c) : NULL;
 }
-
-static unsigned levels_for(uint64_t size)
-{
-    uint64_t nwin = (size + WIN_BYTES - 1) / WIN_BYTES;
-    unsigned l = 0;
-    while (nwin > 1) {
-        nwin = (nwin + VMO_NODE_SLOTS - 1) / VMO_NODE_SLOTS;
-        l++;
-    }
-    return l;
-}
-
-void vmo_init_anon(struct vmo *v, struct pool *p, uint64_t size)
-{
-    v->pool = p;
-    v->kind = VMO_ANON;
-    v->size = size;
-    v->levels = (uint8_t)levels_for(size);
-}
-
-/* --- the tree ---------------------------------------------------------------- */
-
-/* The slot holding window w's pointer, creating interior nodes when create; NULL
- * when absent (or, with *nomem set, when a node could not be allocated). */
-static struct vmo_window **win_slot(struct vmo *v, uint64_t w, bool create, bool *nomem)
-{
-    void **slot = &v->root;
-    for (unsigned l = v->levels; l > 0; l--) {
-        if (!*slot) {
-            if (!create)
-                return NULL;
-            if (!(*slot = pool_zalloc(v->pool, PAGE_SIZE))) {
-                *nomem = true;
-                return NULL;
-            }
-            v->tree_bytes += PAGE_SIZE;
-        }
-        slot = &((void **)*slot)[(w >> (9 * (l - 1))) & (VMO_NODE_SLOTS - 1)];
-    }
-    return (struct vmo_window **)slot;
-}
-
-static struct vmo_window *window(struct vmo *v, uint64_t w, bool create, bool *nomem)
-{
-    struct vmo_window **s = win_slot(v, w, create, nomem);
-    if (!s)
-        return NULL;
-    if (!*s && create) {
-        if (!(*s = pool_zalloc(v->pool, sizeof(struct vmo_window))))
-            *nomem = true;
-        else
-            v->tree_bytes += sizeof(struct vmo_window);
-    }
-    return *s;
-}
-
-static bool from_resv(const struct vmo_window *win, unsigned i)
-{
-    return win->resv.state != PMM_RESV_UNUSED &&
-           win->cl[i] == win->resv.base + ((paddr_t)i << CLUSTER_SHIFT);
-}
-
-/* A new cluster for index i of window w of v: from the window's reservation
- * (made on the window's first need) or a single cluster. 0: exhausted. */
-static paddr_t alloc_cluster(struct vmo *v, struct vmo_window *win, uint64_t w, unsigned i)
-{
-    if (!win->tried && (w + 1) * WIN_BYTES <= v->size) {
-        win->tried = 1;
-        if (pool_resv_reserve(v->pool, &win->resv, PMM_RESV_MAX_ORDER, win))
-            vm_stats.resv_made++;
-        else
-            vm_stats.resv_failed++;
-    }
-    paddr_t pa = pool_resv_take(v->pool, &win->resv, i);
-    if (pa)
-        return pa;
-    pa = pool_alloc(v->pool, 0);
-    win->foreign += pa != 0;
-    return pa;
-}
-
-/* Frees cluster i of win (present). */
-static void free_cluster(struct vmo *v, struct vmo_window *win, unsigned i)
-{
-    if (!from_resv(win, i))
-        win->foreign--;
-    pool_free(v->pool, win->cl[i], 0);
-    win->cl[i] = 0;
-    win->present--;
-    v->committed--;
-}
-
-/* Frees the clusters of win from index `from` on; the window itself when from
- * is 0 (returns true then). */
-static bool free_window(struct vmo *v, struct vmo_window *win, unsigned from)
-{
-    bool live = pmm_resv_live(&win->resv);
-    if (live && from == 0 && win->present == VMO_WIN_CLUSTERS && win->foreign == 0) {
-        /* the whole reservation is taken: give it back as one extent */
-        pmm_resv_break(v->pool->pm, &win->resv);
-        pool_free(v->pool, win->resv.base, PMM_RESV_MAX_ORDER);
-        v->committed -= VMO_WIN_CLUSTERS;
-        win->present = 0;
-    } else {
-        if (live) /* a window cut short (or gone) is no superpage candidate */
-            pmm_resv_break(v->pool->pm, &win->resv);
-        for (unsigned i = from; i < VMO_WIN_CLUSTERS && win->present; i++)
-            if (win->cl[i])
-                free_cluster(v, win, i);
-    }
-    if (from)
-        return false;
-    pool_zfree(v->pool, win, sizeof(*win));
-    v->tree_bytes -= sizeof(*win);
-    return true;
-}
-
-/* Frees every window at or past window index `first` (the cluster of `first_ci`
- * on) below the node at *slot of the given level covering windows from base. */
-static void free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
-                         uint64_t first_ci)
-{
-    if (!*slot)
-        return;
-    uint64_t first_w = first_ci / VMO_WIN_CLUSTERS;
-    if (level == 0) {
-        unsigned from = base == first_w ? (unsigned)(first_ci % VMO_WIN_CLUSTERS) : 0;
-        if (free_window(v, *slot, from))
-            *slot = NULL;
-        return;
-    }
-    uint64_t span = 1ull << (9 * (level - 1));
-    void **node = *slot;
-    bool empty = true;
-    for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
-        uint64_t b = base + k * span;
-        if (b + span > first_w)
-            free_subtree(v, &node[k], level - 1, b, first_ci);
-        empty &= node[k] == NULL;
-    }
-    if (empty) {
-        pool_zfree(v->pool, node, PAGE_SIZE);
-        v->tree_bytes -= PAGE_SIZE;
-        *slot = NULL;
-    }
-}
-
-/* The cluster ci as v sees it: v's own (*own true) or an ancestor's; 0 if none. */
-static paddr_t find_cluster(struct vmo *v, uint64_t ci, bool *own)
-{
-    uint64_t w = ci / VMO_WIN_CLUSTERS;
-    unsigned i = ci % VMO_WIN_CLUSTERS;
-    *own = true;
-    for (struct vmo *a = v; a; a = a->parent) {
-        bool nomem = false;
-        struct vmo_window *win = window(a, w, false, &nomem);
-        if (win && win->cl[i])
-            return win->cl[i];
-        if ((ci << CLUSTER_SHIFT) >= a->parent_limit)
-            break;
-        *own = false;
-    }
-    return 0;
-}
-
-/* Removes every mapping of v's offsets [off, end). */
-static void zap(struct vmo *v, uint64_t off, uint64_t end)
-{
-    for (struct vm_region *r = v->maps; r; r = r->vmo_next) {
-        uint64_t rend = r->offset + (r->end - r->start);
-        uint64_t s = MAX(off, r->offset), e = MIN(end, rend);
-        if (s < e)
-            vspace_region_zap(r, r->start + (s - r->offset), r->start + (e - r->offset));
-    }
-}
-
-enum vm_fault_result vmo_get_cluster(struct vmo *v, uint64_t ci, bool write, paddr_t *pa,
-                                     bool *writable)
-{
-    if ((ci << CLUSTER_SHIFT) >= v->size)
-        return VM_FAULT_UNMAPPED;
-    *writable = true;
-    if (v->kind == VMO_PHYS) {
-        *pa = v->phys + (ci << CLUSTER_SHIFT);
-        return VM_FAULT_RESOLVED;
-    }
-    bool own;
-    paddr_t shared = find_cluster(v, ci, &own);
-    if (shared && (own || !write)) {
-        *pa = shared;
-        *writable = own;
-        return VM_FAULT_RESOLVED;
-    }
-    uint64_t w = ci / VMO_WIN_CLUSTERS;
-    unsigned i = ci % VMO_WIN_CLUSTERS;
-    bool nomem = false;
-    struct vmo_window *win = window(v, w, true, &nomem);
-    paddr_t npa = win ? alloc_cluster(v, win, w, i) : 0;
-    if (!npa)
-        return VM_FAULT_NOMEM;
-    if (shared) {
-        arch_phys_copy(npa, shared, CLUSTER_SIZE);
-        vm_stats.cow_copies++;
-        zap(v, ci << CLUSTER_SHIFT, (ci + 1) << CLUSTER_SHIFT);
-    } else {
-        arch_phys_zero(npa, CLUSTER_SIZE);
-        vm_stats.zero_fills++;
-    }
-    win->cl[i] = npa;
-    win->present++;
-    v->committed++;
-    *pa = npa;
-    return VM_FAULT_RESOLVED;
-}
-
-paddr_t vmo_super_pa(struct vmo *v, uint64_t ci)
-{
-    if (v->kind == VMO_PHYS || v->kind == VMO_HIDDEN)
-        return 0;
-    bool nomem = false;
-    struct vmo_window *win = window(v, ci / VMO_WIN_CLUSTERS, false, &nomem);
-    if (!win || win->present != VMO_WIN_CLUSTERS || win->foreign || !pmm_resv_full(&win->resv))
-        return 0;
-    return win->resv.base;
-}
-
-uint64_t vmo_count_present(struct vmo *v, uint64_t first, uint64_t n)
-{
-    uint64_t count = 0;
-    for (uint64_t ci = first; ci < first + n; ci++) {
-        bool nomem = false;
-        struct vmo_window *win = window(v, ci / VMO_WIN_CLUSTERS, false, &nomem);
-        count += win && win->cl[ci % VMO_WIN_CLUSTERS];
-    }
-    return count;
-}
-
-/* --- kernel-side copies ---------------------------------------------------------- */
-
-/* Copies len bytes between v at offset and buf: into v when to_vmo. */
-static enum wf_error vmo_copy(struct vmo *v, uint64_t offset, void *buf, size_t len, bool to_vmo)
-{
-    if (offset > v->size || len > v->size - offset)
-        return WF_ERR_RANGE_ERROR;
-    char *b = buf;
-    while (len) {
-        uint64_t ci = offset >> CLUSTER_SHIFT, in = offset & (CLUSTER_SIZE - 1);
-        size_t n = (size_t)MIN((uint64_t)len, CLUSTER_SIZE - in);
-        paddr_t pa;
-        bool own;
-        if (to_vmo) {
-            if (vmo_get_cluster(v, ci, true, &pa, &own) != VM_FAULT_RESOLVED)
-                return WF_ERR_NOT_ENOUGH_MEMORY;
-            memcpy((char *)phys_to_virt(pa) + in, b, n);
-        } else if (v->kind == VMO_PHYS) {
-            memcpy(b, (char *)phys_to_virt(v->phys + offset), n);
-        } else if ((pa = find_cluster(v, ci, &own)) != 0) {
-            memcpy(b, (char *)phys_to_virt(pa) + in, n);
-        } else {
-            memset(b, 0, n);
-        }
-        b += n;
-        offset += n;
-        len -= n;
-    }
-    return WF_ERR_OK;
-}
-
-enum wf_error vmo_write(struct vmo *v, uint64_t offset, const void *src, size_t len)
-{
-    return vmo_copy(v, offset, (void *)(uintptr_t)src, len, true);
-}
-
-enum wf_error vmo_read(struct vmo *v, uint64_t offset, void *dst, size_t len)
-{
-    return vmo_copy(v, offset, dst, len, false);
-}
-
-/* --- life ---------------------------------------------------------------------------- */
-
-static void destroy_one(struct vmo *v)
-{
-    struct pool *p = v->pool;
-    while (v->maps)
-        vspace_region_remove(v->maps);
-    if (v->kind == VMO_PHYS) {
-        if (v->owns_phys)
-            pool_free(p, v->phys, pool_order_for(v->size));
-    } else {
-        free_subtree(v, &v->root, v->levels, 0, 0);
-    }
-    assert(v->committed == 0 && v->tree_bytes == 0);
-    pool_zfree(p, v, sizeof(*v));
-    pool_object_gone(p);
-}
-
-void vmo_destroy(struct vmo *v)
-{
-    for (;;) {
-        struct vmo *parent = v->parent;
-        destroy_one(v);
-        if (!parent || --parent->children > 0)
-            return;
-        v = parent;
-    }
-}
-
-enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest)
-{
-    struct pool *p = pool_from_cap(pool_slot->cap);
-    assert(p && slot_is_empty(dest));
-    if (!IS_ALIGNED(pa | size, PAGE_SIZE) || size == 0)
-        return WF_ERR_ALIGNMENT_ERROR;
-    struct vmo *v = pool_zalloc(p, sizeof(*v));
-    if (!v)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    v->pool = p;
-    v->kind = VMO_PHYS;
-    v->size = size;
-    v->phys = pa;
-    pool_object_made(p);
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
-    return WF_ERR_OK;
-}
-
-/* The boot memory map (kernel/arch/x86_64/entry.c); weak so that builds without
- * one (the host tests) see NULL and accept any range. */
-extern struct bootmem boot_memory __attribute__((weak));
-
-/* True when [pa, pa + size) meets no range of the boot map but reserved ones. */
-static bool device_range_ok(paddr_t pa, uint64_t size)
-{
-    const struct bootmem *bm = &boot_memory;
-    if (!bm)
-        return true;
-    for (unsigned i = 0; i < bm->n; i++) {
-        const struct bootmem_region *r = &bm->r[i];
-        if (r->type != BOOTMEM_RESERVED && r->base < pa + size && pa < r->base + r->size)
-            return false;
-    }
-    return true;
-}
-
-enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
-{
-    struct pool *p = pool_from_cap(pool_slot->cap);
-    assert(slot_is_empty(dest));
-    if (!p || !slot_revocable(pool_slot) || p->dead || cap_type(ut) != CAP_UNTYPED ||
-        !cap_untyped_is_device(ut))
-        return WF_ERR_ILLEGAL_OPERATION;
-    paddr_t pa = cap_untyped_paddr(ut);
-    uint64_t size = 1ull << cap_untyped_size_bits(ut);
-    if (size < PAGE_SIZE)
-        return WF_ERR_RANGE_ERROR;
-    if (!device_range_ok(pa, size))
-        return WF_ERR_INVALID_ARGUMENT;
-    enum wf_error e = vmo_create_phys(pool_slot, pa, size, dest);
-    if (e == WF_ERR_OK)
-        vmo_from_cap(dest->cap)->device = true;
-    return e;
-}
-
-/* Makes v's view of the cluster holding byte `size - 1` its own with the bytes
- * from size to the cluster's end zeroed (a shrink to a size inside a cluster).
- * False when memory is exhausted. */
-static bool own_tail(struct vmo *v, uint64_t size)
-{
-    uint64_t in = size & (CLUSTER_SIZE - 1);
-    if (!in)
-        return true;
-    bool own;
-    uint64_t ci = size >> CLUSTER_SHIFT;
-    if (!find_cluster(v, ci, &own))
-        return true;
-    paddr_t pa;
-    if (vmo_get_cluster(v, ci, true, &pa, &own) != VM_FAULT_RESOLVED)
-        return false;
-    arch_phys_zero(pa + in, CLUSTER_SIZE - in);
-    return true;
-}
-
-/* Grows the tree to `levels` (nodes allocated first: false when impossible). */
-static bool grow_levels(struct vmo *v, unsigned levels)
-{
-    void *nodes[VMO_MAX_LEVELS];
-    unsigned n = levels - v->levels;
-    for (unsigned k = 0; k < n; k++) {
-        if (!(nodes[k] = pool_zalloc(v->pool, PAGE_SIZE))) {
-            while (k--)
-                pool_zfree(v->pool, nodes[k], PAGE_SIZE);
-            return false;
-        }
-    }
-    for (unsigned k = 0; k < n; k++) {
-        if (v->root) {
-            ((void **)nodes[k])[0] = v->root;
-            v->root = nodes[k];
-            v->tree_bytes += PAGE_SIZE;
-        } else {
-            pool_zfree(v->pool, nodes[k], PAGE_SIZE);
-        }
-    }
-    v->levels = (uint8_t)levels;
-    return true;
-}
-
-enum wf_error vmo_resize(struct vmo *v, uint64_t size)
-{
-    if (size < v->size) {
-        if (!own_tail(v, size))
-            return WF_ERR_NOT_ENOUGH_MEMORY;
-        zap(v, ALIGN_UP(size, PAGE_SIZE), v->size);
-        free_subtree(v, &v->root, v->levels, 0, (size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT);
-        v->parent_limit = MIN(v->parent_limit, size);
-    } else if (levels_for(size) > v->levels && !grow_levels(v, levels_for(size))) {
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    }
-    v->size = size;
-    return WF_ERR_OK;
-}
-
-static void init_child(struct vmo *c, struct vmo *h, uint64_t size, enum vmo_kind kind)
-{
-    c->kind = (uint8_t)kind;
-    c->size = size;
-    c->levels = (uint8_t)levels_for(size);
-    c->root = NULL;
-    c->committed = 0;
-    c->parent = h;
-    c->parent_limit = size;
-}
-
-/* Clones v into a new VMO from the pool whose original cap is in pool_slot, its
- * cap placed in the empty slot dest. Returns WF_ERR_OK, ILLEGAL_OPERATION (a
- * physical VMO, or not a pool's original cap) or NOT_ENOUGH_MEMORY. */
-enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
-{
-    struct pool *cp = pool_from_cap(pool_slot->cap);
-    assert(cp && slot_is_empty(dest));
-    if (v->kind == VMO_PHYS || v->kind == VMO_HIDDEN || !slot_revocable(pool_slot) || cp->dead)
-        return WF_ERR_ILLEGAL_OPERATION;
-    struct pool *p = v->pool;
-    struct vmo *h = pool_zalloc(p, sizeof(*h));
-    struct vmo *c = h ? pool_zalloc(cp, sizeof(*c)) : NULL;
-    if (!c) {
-        if (h)
-            pool_zfree(p, h, sizeof(*h));
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    }
-    zap(v, 0, v->size); /* its mappings show clusters that become shared */
-    *h = *v;
-    h->kind = VMO_HIDDEN;
-    h->maps = NULL;
-    h->children = 2;
-    c->pool = cp;
-    init_child(v, h, v->size, (enum vmo_kind)v->kind);
-    v->tree_bytes = 0;
-    init_child(c, h, v->size, VMO_CLONE);
-    pool_object_made(p);
-    pool_object_made(cp);
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
-    return WF_ERR_OK;
-}
-
-/* --- invocations ---------------------------------------------------------------------- */
 
 static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, struct vm_arg a)
 {
@@ -547,24 +41,34 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
         return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_OFFSET, 0, v->size));
     if (len > v->size - off)
         return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_LEN, 0, v->size - off));
+    if (v->dying)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+    /* Invoke: VM_COPY_UNIT bytes per unit, restartable (decision 088). */
+    const uint64_t key[4] = {inv->label, off, len, va};
+    uint64_t done = vm_copy_resume(&v->copy, key, vs);
     uint8_t buf[256];
-    while (len) {
-        size_t n = (size_t)MIN(len, sizeof(buf));
+    while (done < len) {
+        if (done % VM_COPY_UNIT == 0 && preempt_point()) {
+            vm_copy_save(&v->copy, key, vs, done);
+            return WF_ERR_PREEMPTED;
+        }
+        size_t n = (size_t)MIN(len - done, sizeof(buf));
         enum wf_error e;
         if (to_vmo) {
-            e = vspace_read(vs, va, buf, n);
+            e = vspace_read(vs, va + done, buf, n);
             if (e == WF_ERR_OK)
-                e = vmo_write(v, off, buf, n);
+                e = vmo_write(v, off + done, buf, n);
         } else {
-            vmo_read(v, off, buf, n);
-            e = vspace_write(vs, va, buf, n);
+            vmo_read(v, off + done, buf, n);
+            e = vspace_write(vs, va + done, buf, n);
         }
-        if (e != WF_ERR_OK) /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
+        if (e != WF_ERR_OK) { /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
+            vm_copy_save(&v->copy, key, vs, 0);
             return vmo_fail(inv, e, VM_ARG(ARG_VMO_READ_VADDR));
-        off += n;
-        va += n;
-        len -= n;
+        }
+        done += n;
     }
+    vm_copy_save(&v->copy, key, vs, 0);
     return WF_ERR_OK;
 }
 
@@ -582,7 +86,7 @@ enum wf_error vmo_decode_resize(struct invocation *inv)
 {
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     uint64_t size = inv->args[ARG_VMO_RESIZE_SIZE];
-    if (v->kind == VMO_PHYS || !(cap_rights(inv->slot->cap) & WF_RIGHT_WRITE))
+    if (v->kind == VMO_PHYS || v->dying || !(cap_rights(inv->slot->cap) & WF_RIGHT_WRITE))
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     if (!IS_ALIGNED(size, PAGE_SIZE))
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
@@ -597,6 +101,8 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     if (!(cap_rights(inv->slot->cap) & WF_RIGHT_READ))
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);
+    if (v->dying)
+        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     struct slot *ps = inv->caps[XCAP_VMO_CLONE_POOL];
     if (!slot_revocable(ps) || pool_from_cap(ps->cap)->dead)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, XCAP_VMO_CLONE_POOL, 0, 0, 0);
@@ -619,23 +125,16 @@ enum wf_error vmo_decode_describe(struct invocation *inv)
     return WF_ERR_OK;
 }
 
-/* True when the cluster ci has memory v sees (its own or an ancestor's). */
-static bool present(struct vmo *v, uint64_t ci)
-{
-    bool own;
-    return v->kind == VMO_PHYS || find_cluster(v, ci, &own) != 0;
-}
-
 enum wf_error vmo_decode_present(struct invocation *inv)
 {
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     uint64_t off = ALIGN_DOWN(inv->args[ARG_VMO_PRESENT_OFFSET], PAGE_SIZE);
     uint64_t nclusters = (v->size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
     uint64_t ci = off >> CLUSTER_SHIFT;
-    while (ci < nclusters && !present(v, ci))
+    while (ci < nclusters && !vmo_visible(v, ci))
         ci++;
     uint64_t start = MAX(off, ci << CLUSTER_SHIFT), end = start;
-    while (ci < nclusters && present(v, ci))
+    while (ci < nclusters && vmo_visible(v, ci))
         end = ++ci << CLUSTER_SHIFT;
     start = MIN(start, v->size);
     end = MIN(end, v->size);

@@ -432,6 +432,7 @@ Test(vm, clones_against_a_contents_model)
     bool live[NCLONE] = {true};
     memset(model, 0, sizeof(model));
     struct slot *pool = slot(POOL);
+    preempt_begin(UINT32_MAX); /* the in-kernel API below, never restarted */
     cr_assert_eq(pool_create_vmo(pool, CPAGES * PAGE_SIZE, slot(CLONE0)), WF_ERR_OK);
     for (unsigned step = 0; step < 600; step++) {
         unsigned k = (unsigned)rand() % NCLONE;

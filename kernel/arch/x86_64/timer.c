@@ -83,6 +83,18 @@ uint64_t arch_ticks(void)
     return ticks;
 }
 
+/* The local APIC's IRR (eight 32-bit registers, vectors 0-255) when it is mapped,
+ * and the master 8259's IRR under its mask (the PIT tick and lines routed through
+ * the PICs; the slave's show through the cascade line). */
+bool arch_irq_pending(void)
+{
+    if (lapic)
+        for (unsigned i = 0; i < 8; i++)
+            if (lapic_read(0x200 + 0x10 * i))
+                return true;
+    return (inb(PIC1_CMD) & ~inb(PIC1_DATA)) != 0;
+}
+
 static void lapic_timer_irq(struct trap_frame *tf)
 {
     timer_tick();

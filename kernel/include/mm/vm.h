@@ -34,6 +34,31 @@ enum vm_fault_result {
     VM_FAULT_NOMEM,        /* the region's pool is exhausted */
 };
 
+/*
+ * A copy invocation's progress (VMO_Read/Write, VSpace_Read/Write; decision 088).
+ * A copy does at most VM_COPY_UNIT bytes per unit of its work budget; when the
+ * budget runs out it records how far it got in the invoked object and returns
+ * WF_ERR_PREEMPTED, and the re-executed invocation, recognised by its thread,
+ * label, arguments and other object, continues there. Another copy on the same
+ * object in between takes the record: the first then starts again (a copy is
+ * idempotent).
+ */
+struct vm_copy {
+    const void *thread; /* the invoking thread; NULL: no copy recorded */
+    const void *other;  /* the other object of the copy */
+    uint64_t key[4];    /* label and arguments */
+    uint64_t done;      /* bytes copied */
+};
+#define VM_COPY_UNIT 4096u
+
+/* The bytes already done of the copy (key, other) by the current thread, as
+ * recorded in c, or 0 for a copy not recorded there. */
+uint64_t vm_copy_resume(const struct vm_copy *c, const uint64_t key[4], const void *other);
+
+/* Records the progress done of the copy (key, other) by the current thread in c;
+ * done 0 clears the record (the copy ended). */
+void vm_copy_save(struct vm_copy *c, const uint64_t key[4], const void *other, uint64_t done);
+
 /* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
 struct vspace *vspace_from_cap(struct cap c);
 

@@ -35,6 +35,13 @@ struct cap object_create(uint64_t type, unsigned size_bits, paddr_t pa, bool dev
  * last one takes a zombie (cap/delete.h). */
 bool object_holds_slots(struct cap c);
 
+/* Called when the last cap c to an object is being deleted, before
+ * object_finalize: the preemptible part of destroying a VM object (VMO, VSpace:
+ * unmapping, freeing its memory), with a preemption point before each unit.
+ * Returns WF_ERR_OK when it is done (at once for other objects), or
+ * WF_ERR_PREEMPTED: the cap stays and the deletion calls it again (decision 088). */
+enum wf_error object_teardown(struct cap c);
+
 /* Called once when the last cap c to an object is deleted: releases what the
  * object holds besides caps (queued threads, bindings) and, for a TCB, hands its
  * pending deletions to r; a pool-made object without slots returns its memory to

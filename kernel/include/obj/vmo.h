@@ -1,6 +1,6 @@
 /*
  * VMOs: memory objects (docs/architecture.md, Memory rule 6; the design essay opens
- * kernel/obj/vmo.c).
+ * kernel/mm/vmo_mem.c).
  *
  * An anonymous VMO is a sparse array of clusters, filled with zeroed clusters on
  * first touch. The array is a radix tree: interior nodes of 512 pointers (one MMU
@@ -70,6 +70,20 @@ struct vmo {
     uint32_t children;      /* VMO_HIDDEN: live children */
     uint64_t committed;     /* clusters in its own tree */
     uint64_t tree_bytes;    /* bytes of its tree: interior nodes and windows */
+    /* An operation restarted midway (decision 088; kernel/mm/vmo_mem.c): */
+    uint8_t pending;            /* enum vmo_pending */
+    bool dying;                 /* its last cap is being deleted: no new work */
+    struct vm_region *zap_next; /* next mapping to clear of [zap_from, zap_to) */
+    uint64_t zap_from, zap_to;  /* offsets whose mappings go */
+    uint64_t trim_ci;           /* shrink: clusters at or past this go */
+    struct vmo *clone;          /* clone: the new clone, its cap not yet placed */
+    struct vm_copy copy;        /* a VMO_Read/Write's progress */
+};
+
+enum vmo_pending {
+    VMO_PENDING_NONE = 0,
+    VMO_PENDING_SHRINK = 1, /* Resize to a smaller size */
+    VMO_PENDING_CLONE = 2,  /* Clone */
 };
 
 /* The VMO a cap names (a VMO cap), or NULL. */
@@ -81,9 +95,23 @@ struct vmo *vmo_from_cap(struct cap c);
 /* Initialises the zeroed struct v as an anonymous VMO of size bytes in pool p. */
 void vmo_init_anon(struct vmo *v, struct pool *p, uint64_t size);
 
+/* The preemptible part of destroying v, run when its last cap is being deleted
+ * (object_teardown): marks it dying, removes its mappings, frees its tree and
+ * those of the ancestors that die with it, with a preemption point before each
+ * unit. Returns WF_ERR_OK when only O(1) work is left for vmo_destroy, or
+ * WF_ERR_PREEMPTED (call again: it continues). A dying VMO refuses every
+ * invocation that would add work and cannot be mapped. */
+enum wf_error vmo_teardown(struct vmo *v);
+
 /* Destroys v: unmaps it from every VSpace, frees its clusters and tree, leaves
- * its clone parent (which may go too), and frees the object. O(size). */
+ * its clone parent (which may go too), and frees the object. O(1) after
+ * vmo_teardown returned WF_ERR_OK, else O(size) (kernel callers). */
 void vmo_destroy(struct vmo *v);
+
+/* The region record n was split off a region of its VMO (Unmap, Protect): when
+ * an operation clearing the VMO's mappings is under way, n's are cleared now
+ * (n is linked where that operation will not reach it). */
+void vmo_region_split(struct vm_region *n);
 
 /* The cluster at index ci of v as the fault path needs it: *pa its address (0 when
  * past the end), *writable whether v owns it (false: shared with a clone, map
@@ -125,16 +153,18 @@ enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct sl
  * cap is in pool_slot (the clone's cap, with READ and WRITE, goes to the empty
  * slot dest as that cap's child). Both see v's contents; each write is private.
  * Returns WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (physical VMO, pool cap not an
- * original or dead) or WF_ERR_NOT_ENOUGH_MEMORY. O(v's mappings): they are
- * removed, to refault read-only. In-kernel API and VMO_Clone. */
+ * original or dead), WF_ERR_NOT_ENOUGH_MEMORY, or WF_ERR_PREEMPTED (call again
+ * with the same arguments: it continues). O(v's mappings), in units of one
+ * region: they are removed, to refault read-only. In-kernel API and VMO_Clone. */
 enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest);
 
-/* Changes the size of an anonymous VMO (VMO_Resize): WF_ERR_OK or
- * WF_ERR_NOT_ENOUGH_MEMORY. */
+/* Changes the size of an anonymous VMO (VMO_Resize): WF_ERR_OK,
+ * WF_ERR_NOT_ENOUGH_MEMORY, or WF_ERR_PREEMPTED (call again: a shrink continues
+ * where it stopped; the size is already the new one). */
 enum wf_error vmo_resize(struct vmo *v, uint64_t size);
 
-/* Clusters present in v's own tree in [first, first + n) of cluster indices (for
- * tests). */
-uint64_t vmo_count_present(struct vmo *v, uint64_t first, uint64_t n);
+/* True when cluster ci of v has memory v sees (its own, an ancestor's, or any
+ * cluster of a physical VMO): VMO_Present's test. */
+bool vmo_visible(struct vmo *v, uint64_t ci);
 
 #endif

@@ -1,11 +1,12 @@
 /*
- * VSpaces: address spaces (docs/architecture.md, Memory rule 7; the design essay
- * opens kernel/obj/vspace.c). The interface the thread and IPC code use is
+ * VSpaces: address spaces (docs/architecture.md, Memory rule 7; the design essay opens
+ * kernel/mm/region.c, the fault path's kernel/mm/fault.c). The interface the thread and IPC code use is
  * mm/vm.h (vm_fault, vspace_read/write) and vspace_activate here; this header is the
  * object itself and the in-kernel API of the root-task builder.
  *
  * A VSpace is a top-level page table (its kernel half copied from the kernel's)
- * and a sorted list of regions. A region maps [start, end) to a VMO range from
+ * and its regions, in a list by address and in a balanced tree by start address
+ * (lib/avl.h) for the fault path's lookup. A region maps [start, end) to a VMO range from
  * offset with rights (VM_READ | VM_WRITE | VM_EXEC); page-table entries exist only
  * inside regions and are filled by the fault path. All addresses, lengths and
  * offsets are MMU-page multiples: clusters never show.
@@ -15,6 +16,7 @@
 
 #include "arch.h"
 #include "cap/cap.h"
+#include "lib/avl.h"
 #include "mm/vm.h"
 #include "weft/errors.h"
 
@@ -24,6 +26,7 @@ struct vmo;
 struct vm_region {
     struct vm_region *next, *prev;         /* the VSpace's regions, by address */
     struct vm_region *vmo_next, *vmo_prev; /* the VMO's mappings */
+    struct avl_node node;                  /* in the VSpace's tree, key start */
     struct vspace *vs;
     struct vmo *vmo;
     vaddr_t start, end;
@@ -36,9 +39,12 @@ struct vspace {
     struct pool *pool;         /* charged for the VSpace, its tables and regions */
     paddr_t root;              /* top-level table */
     struct vm_region *regions; /* by address */
+    struct avl_tree tree;      /* the regions by start address */
     struct vm_region *hint;    /* last region found */
     uint64_t pt_pages;         /* page-table pages, the root included */
     uint64_t nregions;
+    bool dying;          /* its last cap is being deleted: no new regions */
+    struct vm_copy copy; /* a VSpace_Read/Write's progress */
 };
 
 /* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
@@ -63,12 +69,27 @@ static inline void vspace_activate(struct vspace *vs)
  * zeroed page charged to p). */
 void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
 
+/* The preemptible part of destroying vs (object_teardown): marks it dying and
+ * removes its regions, one per unit. WF_ERR_OK when done, or WF_ERR_PREEMPTED
+ * (call again). */
+enum wf_error vspace_teardown(struct vspace *vs);
+
 /* Destroys vs: removes every region (from its VMO's list too), frees its tables
  * and the object; the CPU switches to the kernel's tables if vs was active. */
 void vspace_destroy(struct vspace *vs);
 
-/* The region of vs containing va, or NULL. O(regions). */
-struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
+/* vspace_find past the hint: the tree lookup, which sets the hint. */
+struct vm_region *vspace_find_tree(struct vspace *vs, vaddr_t va);
+
+/* The region of vs containing va, or NULL. O(log regions); O(1) when it is the
+ * last one found (inline: the fault path's first step). */
+static inline struct vm_region *vspace_find(struct vspace *vs, vaddr_t va)
+{
+    struct vm_region *r = vs->hint;
+    if (r && va >= r->start && va < r->end)
+        return r;
+    return vspace_find_tree(vs, va);
+}
 
 /* Maps length bytes of v from offset at va with rights (VM_*), as VSpace_Map does
  * with a VMO cap carrying cap_rights (WF_RIGHT_READ/WRITE). In-kernel API for the
@@ -77,6 +98,34 @@ struct vm_region *vspace_find(struct vspace *vs, vaddr_t va);
  * ILLEGAL_OPERATION (overlap) or NOT_ENOUGH_MEMORY. */
 enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
                          uint64_t length, unsigned rights, uint64_t cap_rights);
+
+/* vspace_map with the argument an error is about (and a RANGE_ERROR's bounds) in
+ * *why, for the VSpace_Map decoder (decision 074). */
+struct vm_arg;
+enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                             uint64_t length, unsigned rights, uint64_t cap_rights,
+                             struct vm_arg *why);
+
+/* Unmap (rights < 0) or Protect of [va, va + length), with the argument errors
+ * in *why, for the VSpace_Unmap and VSpace_Protect decoders. */
+enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
+                            struct vm_arg *why);
+
+/* A page-table page for the VSpace c->owner, charged to its pool (0: the pool
+ * is exhausted), and giving one back: the alloc and free of its pt_ctx. */
+paddr_t vspace_pt_alloc(struct pt_ctx *c);
+void vspace_pt_free(struct pt_ctx *c, paddr_t pa);
+
+/* The page-table context of vs (arch.h): its root, whether it is active, and
+ * table pages from its pool. Inline: the fault path builds one per fault. */
+static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
+{
+    return (struct pt_ctx){.root = vs->root,
+                           .active = vs == vspace_current,
+                           .alloc = vspace_pt_alloc,
+                           .free = vspace_pt_free,
+                           .owner = vs};
+}
 
 /* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and
  * VSpace_Protect). Same errors as the invocations. */

@@ -1,0 +1,373 @@
+/*
+ * VSpaces and their regions: the bookkeeping of an address space.
+ *
+ * A VSpace is a top-level page table whose kernel half is the kernel's, and its
+ * regions (struct vm_region), in a list by address for walks over a range and in
+ * an AVL tree by start address (lib/avl.h) for lookups: finding the region of an
+ * address is O(log regions), after a one-entry hint of the last region found. A
+ * region says: [start, end) shows the VMO's bytes from offset, with rights. Map
+ * only records a region; page-table entries are created by the fault path
+ * (kernel/mm/fault.c) and exist only inside regions, so Unmap and Protect need
+ * only clear entries: the next access refaults with the region's current rights.
+ * Regions are split at MMU-page granularity by Unmap and Protect, so userspace
+ * never sees a cluster.
+ *
+ * Decode then invoke: Map, Unmap and Protect check everything and allocate the
+ * region records a split needs before they change anything; clearing entries
+ * cannot fail (a superpage that cannot be split is dropped whole, to refault).
+ * Destroying a VSpace removes its regions one per unit of the work budget
+ * (vspace_teardown, restarted by the deletion; decision 088). The invocation
+ * decoders are in kernel/obj/vspace.c.
+ */
+#include "obj/vspace.h"
+
+#include "arch.h"
+#include "cap/decode_gen.h"
+#include "cap/preempt.h"
+#include "lib/string.h"
+#include "obj/pool.h"
+#include "obj/vmo.h"
+
+struct vspace *vspace_current;
+
+/* --- page-table pages from the pool ------------------------------------------ */
+
+paddr_t vspace_pt_alloc(struct pt_ctx *c)
+{
+    struct vspace *vs = c->owner;
+    void *p = pool_zalloc(vs->pool, PAGE_SIZE);
+    if (!p)
+        return 0;
+    vs->pt_pages++;
+    vm_stats.pt_pages++;
+    return virt_to_phys(p);
+}
+
+void vspace_pt_free(struct pt_ctx *c, paddr_t pa)
+{
+    struct vspace *vs = c->owner;
+    vs->pt_pages--;
+    vm_stats.pt_pages--;
+    pool_zfree(vs->pool, phys_to_virt(pa), PAGE_SIZE);
+}
+
+static void unmap_range(struct vspace *vs, vaddr_t start, vaddr_t end)
+{
+    struct pt_ctx c = vspace_pt_ctx(vs);
+    arch_pt_unmap(&c, start, end);
+    vm_stats.demotions += c.demotions;
+}
+
+/* --- life ----------------------------------------------------------------------- */
+
+void vspace_init(struct vspace *vs, struct pool *p, paddr_t root)
+{
+    vs->pool = p;
+    vs->root = root;
+    vs->pt_pages = 1;
+    vm_stats.pt_pages++;
+    arch_pt_init_root(root);
+}
+
+static void region_unlink(struct vm_region *r)
+{
+    struct vspace *vs = r->vs;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        vs->regions = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    if (r->vmo_prev)
+        r->vmo_prev->vmo_next = r->vmo_next;
+    else
+        r->vmo->maps = r->vmo_next;
+    if (r->vmo_next)
+        r->vmo_next->vmo_prev = r->vmo_prev;
+    if (r->vmo->zap_next == r) /* a restartable VMO operation's cursor moves on */
+        r->vmo->zap_next = r->vmo_next;
+    if (vs->hint == r)
+        vs->hint = NULL;
+    avl_remove(&vs->tree, &r->node);
+    vs->nregions--;
+}
+
+/* Links r into its VSpace's list after `after` (NULL: first) and its VMO's. */
+static void region_link(struct vm_region *r, struct vm_region *after)
+{
+    struct vspace *vs = r->vs;
+    r->prev = after;
+    r->next = after ? after->next : vs->regions;
+    if (r->next)
+        r->next->prev = r;
+    if (after)
+        after->next = r;
+    else
+        vs->regions = r;
+    r->vmo_prev = NULL;
+    r->vmo_next = r->vmo->maps;
+    if (r->vmo_next)
+        r->vmo_next->vmo_prev = r;
+    r->vmo->maps = r;
+    r->node.key = r->start;
+    avl_insert(&vs->tree, &r->node);
+    vs->nregions++;
+}
+
+static void region_free(struct vspace *vs, struct vm_region *r)
+{
+    pool_zfree(vs->pool, r, sizeof(*r));
+}
+
+void vspace_region_zap(struct vm_region *r, vaddr_t start, vaddr_t end)
+{
+    unmap_range(r->vs, start, end);
+}
+
+void vspace_region_remove(struct vm_region *r)
+{
+    struct vspace *vs = r->vs;
+    unmap_range(vs, r->start, r->end);
+    region_unlink(r);
+    region_free(vs, r);
+}
+
+enum wf_error vspace_teardown(struct vspace *vs)
+{
+    vs->dying = true;
+    /* the first unit was paid by the deletion step that calls us */
+    for (bool first = true; vs->regions; first = false) {
+        if (!first && preempt_point())
+            return WF_ERR_PREEMPTED;
+        vspace_region_remove(vs->regions);
+    }
+    return WF_ERR_OK;
+}
+
+void vspace_destroy(struct vspace *vs)
+{
+    if (vs == vspace_current)
+        vspace_activate(NULL);
+    while (vs->regions) {
+        struct vm_region *r = vs->regions;
+        region_unlink(r);
+        region_free(vs, r);
+    }
+    struct pt_ctx c = vspace_pt_ctx(vs);
+    arch_pt_destroy(&c);
+    vspace_pt_free(&c, vs->root);
+    assert(vs->pt_pages == 0);
+    struct pool *p = vs->pool;
+    pool_zfree(p, vs, sizeof(*vs));
+    pool_object_gone(p);
+}
+
+/* --- regions ---------------------------------------------------------------------- */
+
+/* The last region starting at or before va, or NULL. O(log regions). */
+static struct vm_region *region_before(struct vspace *vs, vaddr_t va)
+{
+    struct avl_node *n = avl_floor(&vs->tree, va);
+    return n ? container_of(n, struct vm_region, node) : NULL;
+}
+
+/* The first region that may meet [va, ...): the one containing va, else the
+ * first after it. Regions before it all end at or below va. */
+static struct vm_region *region_from(struct vspace *vs, vaddr_t va)
+{
+    struct vm_region *r = region_before(vs, va);
+    return r ? r : vs->regions;
+}
+
+struct vm_region *vspace_find_tree(struct vspace *vs, vaddr_t va)
+{
+    struct vm_region *r = region_before(vs, va);
+    if (!r || va >= r->end)
+        return NULL;
+    vs->hint = r;
+    return r;
+}
+
+static bool valid_rights(unsigned rights)
+{
+    if (rights & ~(VM_READ | VM_WRITE | VM_EXEC))
+        return false;
+    return rights == 0 || (rights & VM_READ);
+}
+
+/*
+ * Argument errors. Map, Unmap and Protect report which argument is wrong in
+ * *why, with the invocation's argument indices (ARG_VSPACE_*), and for
+ * RANGE_ERROR the bounds it had to keep given the other arguments (decision
+ * 074); the decoders hand it to pool_inv_fail. Kernel callers ignore it.
+ */
+static_assert(ARG_VSPACE_UNMAP_VADDR == ARG_VSPACE_PROTECT_VADDR &&
+                  ARG_VSPACE_UNMAP_LENGTH == ARG_VSPACE_PROTECT_LENGTH,
+              "Unmap and Protect share their range arguments");
+
+/* Checks a user range [va, va + length) (arguments va_arg and len_arg) of at
+ * most room bytes: ALIGNMENT_ERROR, or RANGE_ERROR with *why, else OK. */
+static enum wf_error check_range(vaddr_t va, uint64_t length, uint64_t room, unsigned va_arg,
+                                 unsigned len_arg, struct vm_arg *why)
+{
+    if (!IS_ALIGNED(va | length, PAGE_SIZE))
+        return WF_ERR_ALIGNMENT_ERROR;
+    if (va >= USER_TOP) {
+        *why = VM_RANGE(va_arg, 0, USER_TOP - PAGE_SIZE);
+        return WF_ERR_RANGE_ERROR;
+    }
+    room = MIN(room, USER_TOP - va);
+    if (length == 0 || length > room) {
+        *why = VM_RANGE(len_arg, PAGE_SIZE, room);
+        return WF_ERR_RANGE_ERROR;
+    }
+    return WF_ERR_OK;
+}
+
+enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                             uint64_t length, unsigned rights, uint64_t cap_rights,
+                             struct vm_arg *why)
+{
+    if (!IS_ALIGNED(offset, PAGE_SIZE))
+        return WF_ERR_ALIGNMENT_ERROR;
+    /* VMO sizes are whole pages, at least one: offset names a page of it */
+    if (offset >= v->size) {
+        *why = VM_RANGE(ARG_VSPACE_MAP_OFFSET, 0, v->size - PAGE_SIZE);
+        return WF_ERR_RANGE_ERROR;
+    }
+    enum wf_error e =
+        check_range(va, length, v->size - offset, ARG_VSPACE_MAP_VADDR, ARG_VSPACE_MAP_LENGTH, why);
+    if (e != WF_ERR_OK)
+        return e;
+    *why = VM_ARG(ARG_VSPACE_MAP_RIGHTS);
+    if (!valid_rights(rights))
+        return WF_ERR_INVALID_ARGUMENT;
+    unsigned allowed = (cap_rights & WF_RIGHT_READ ? VM_READ | VM_EXEC : 0) |
+                       (cap_rights & WF_RIGHT_WRITE ? VM_WRITE : 0);
+    if (rights & ~allowed)
+        return WF_ERR_INVALID_CAPABILITY;
+    if (v->kind == VMO_HIDDEN || v->dying)
+        return WF_ERR_INVALID_CAPABILITY;
+    if (vs->dying)
+        return WF_ERR_ILLEGAL_OPERATION;
+    struct vm_region *before = region_before(vs, va + length - 1);
+    if (before && before->end > va)
+        return WF_ERR_ILLEGAL_OPERATION;
+    struct vm_region *r = pool_zalloc(vs->pool, sizeof(*r));
+    if (!r)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    *r = (struct vm_region){.vs = vs,
+                            .vmo = v,
+                            .start = va,
+                            .end = va + length,
+                            .offset = offset,
+                            .rights = rights,
+                            .max_right = allowed};
+    region_link(r, before);
+    return WF_ERR_OK;
+}
+
+enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
+                         uint64_t length, unsigned rights, uint64_t cap_rights)
+{
+    struct vm_arg why;
+    return vspace_map_why(vs, v, offset, va, length, rights, cap_rights, &why);
+}
+
+/* How many new region records a change of [va, end) needs: one per region end
+ * that lies strictly inside the range's ends (at most two). */
+static unsigned splits_needed(struct vspace *vs, vaddr_t va, vaddr_t end)
+{
+    unsigned n = 0;
+    for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
+        if (r->end > va)
+            n += (r->start < va) + (r->end > end);
+    return n;
+}
+
+/* Splits r at va (inside it) using the zeroed record n: n becomes [va, r->end). */
+static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
+{
+    *n = *r;
+    n->start = va;
+    n->offset = r->offset + (va - r->start);
+    r->end = va;
+    region_link(n, r);
+    vmo_region_split(n);
+}
+
+/* Applies Unmap (rights < 0) or Protect to [va, end); spare holds the records
+ * the splits need (splits_needed). Cannot fail. */
+static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struct vm_region **spare)
+{
+    struct vm_region *r = region_from(vs, va);
+    while (r && r->start < end) {
+        struct vm_region *next = r->next;
+        if (r->end <= va) {
+            r = next;
+            continue;
+        }
+        if (r->start < va) {
+            split(r, *spare++, va);
+            r = r->next;
+            continue;
+        }
+        if (r->end > end) {
+            split(r, *spare++, end);
+            next = r->next;
+        }
+        /* r lies within [va, end) now */
+        unmap_range(vs, r->start, r->end);
+        if (rights < 0) {
+            region_unlink(r);
+            region_free(vs, r);
+        } else {
+            r->rights = (uint32_t)rights;
+        }
+        r = next;
+    }
+}
+
+enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
+                            struct vm_arg *why)
+{
+    enum wf_error e =
+        check_range(va, length, USER_TOP, ARG_VSPACE_UNMAP_VADDR, ARG_VSPACE_UNMAP_LENGTH, why);
+    if (e != WF_ERR_OK)
+        return e;
+    vaddr_t end = va + length;
+    *why = VM_ARG(ARG_VSPACE_PROTECT_RIGHTS);
+    if (rights >= 0) {
+        if (!valid_rights((unsigned)rights))
+            return WF_ERR_INVALID_ARGUMENT;
+        for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
+            if (r->end > va && ((unsigned)rights & ~r->max_right))
+                return WF_ERR_INVALID_ARGUMENT;
+    }
+    unsigned n = splits_needed(vs, va, end);
+    struct vm_region *spare[2];
+    assert(n <= 2);
+    for (unsigned i = 0; i < n; i++) {
+        if (!(spare[i] = pool_zalloc(vs->pool, sizeof(struct vm_region)))) {
+            while (i--)
+                pool_zfree(vs->pool, spare[i], sizeof(struct vm_region));
+            return WF_ERR_NOT_ENOUGH_MEMORY;
+        }
+    }
+    change(vs, va, end, rights, spare);
+    return WF_ERR_OK;
+}
+
+enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length)
+{
+    struct vm_arg why;
+    return vspace_change(vs, va, length, -1, &why);
+}
+
+enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights)
+{
+    struct vm_arg why;
+    if (rights > 0xffff)
+        return WF_ERR_INVALID_ARGUMENT;
+    return vspace_change(vs, va, length, (int)rights, &why);
+}

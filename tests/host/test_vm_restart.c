@@ -1,0 +1,268 @@
+/*
+ * Host tests of the VM's bounded, restartable work (decision 088): with work
+ * budgets down to one unit, VMO shrink, clone and destruction, VSpace destruction
+ * and the four copy invocations must be restarted (the world's wf_call re-executes
+ * an invocation that returns WF_ERR_PREEMPTED, as the syscall path does) and give
+ * the same results as with an unlimited budget; an operation whose invocation is
+ * never re-executed must leave a VMO that the next operation settles, with nothing
+ * leaked.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "arch.h"
+#include "cap/decode_gen.h"
+#include "cap/invoke.h"
+#include "obj/pool.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
+#include "test_cap_world.h"
+
+#define POOL  10
+#define VS    11
+#define VMO   12
+#define CLONE 13
+#define BUF   14
+#define VS2   15
+#define DEEP  64
+#define BASE  0x10000000ull
+#define BUFVA 0x80000000ull
+#define BIG   (64ull << 20) /* a sparse VMO */
+#define NPOP  9             /* populated spots, spread out */
+#define NREG  40            /* regions mapping the big VMO */
+
+static struct slot *slot(unsigned i)
+{
+    return &W.root[i];
+}
+
+static uint64_t usage(void)
+{
+    wf_word_t u = ~0ull, l, o, f;
+    cr_assert_eq(wf_pool_info(POOL, &u, &l, &o, &f), WF_ERR_OK);
+    return u;
+}
+
+static uint64_t spot(unsigned i)
+{
+    return (uint64_t)i * (BIG / NPOP) + (i % 3) * PAGE_SIZE + 64;
+}
+
+/* The world: a pool, a VSpace, a sparse VMO with NPOP values written through the
+ * in-kernel API, mapped by NREG regions of 1 MiB (each faulted in at its start). */
+static void world(void)
+{
+    world_init(26, false);
+    world_retype(WORLD_ROOT_UT, WF_OBJ_POOL, 25, POOL, 1);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, BIG, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    struct vmo *v = vmo_from_cap(slot(VMO)->cap);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    preempt_begin(UINT32_MAX);
+    for (unsigned i = 0; i < NPOP; i++) {
+        uint64_t x = 0x1000 + i;
+        cr_assert_eq(vmo_write(v, spot(i), &x, 8), WF_ERR_OK);
+    }
+    for (unsigned r = 0; r < NREG; r++) {
+        uint64_t off = (uint64_t)r * (BIG / NREG) & ~(uint64_t)(PAGE_SIZE - 1);
+        cr_assert_eq(wf_vspace_map(VS, VMO, BASE + r * (2ull << 20), off, 1ull << 20,
+                                   WF_VM_READ | WF_VM_WRITE),
+                     WF_ERR_OK);
+        cr_assert_eq(vm_fault(vs, BASE + r * (2ull << 20), VM_READ), VM_FAULT_RESOLVED);
+    }
+}
+
+static uint64_t read_at(unsigned vmo_slot, uint64_t off)
+{
+    uint64_t x = ~0ull;
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vmo_read(vmo_from_cap(slot(vmo_slot)->cap), off, &x, 8), WF_ERR_OK);
+    return x;
+}
+
+Test(vm_restart, clone_with_a_tiny_budget_is_restarted_and_correct)
+{
+    for (uint32_t budget = 1; budget <= 4; budget++) {
+        world();
+        W.budget = budget;
+        cr_assert_eq(wf_vmo_clone(VMO, POOL, WORLD_ROOT_CNODE, CLONE, DEEP), WF_ERR_OK);
+        cr_assert_gt(W.restarts, NREG / budget / 2, "budget %u: %u restarts", budget, W.restarts);
+        struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+        for (unsigned r = 0; r < NREG; r++) { /* every old mapping went */
+            paddr_t pa;
+            unsigned a, l;
+            cr_assert(!vspace_translate(vs, BASE + r * (2ull << 20), &pa, &a, &l),
+                      "region %u still mapped", r);
+        }
+        /* copy-on-write: both see the values, writes stay private */
+        for (unsigned i = 0; i < NPOP; i++) {
+            cr_assert_eq(read_at(CLONE, spot(i)), 0x1000 + i);
+            cr_assert_eq(read_at(VMO, spot(i)), 0x1000 + i);
+        }
+        uint64_t x = 77;
+        cr_assert_eq(vmo_write(vmo_from_cap(slot(CLONE)->cap), spot(1), &x, 8), WF_ERR_OK);
+        cr_assert_eq(read_at(VMO, spot(1)), 0x1001);
+        cr_assert_eq(read_at(CLONE, spot(1)), 77);
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+Test(vm_restart, shrink_with_a_tiny_budget_is_restarted_and_correct)
+{
+    for (uint32_t budget = 1; budget <= 3; budget++) {
+        world();
+        uint64_t before = usage();
+        W.budget = budget;
+        cr_assert_eq(wf_vmo_resize(VMO, BIG / 4), WF_ERR_OK);
+        cr_assert_gt(W.restarts, NREG / budget / 2, "budget %u: %u restarts", budget, W.restarts);
+        cr_assert_lt(usage(), before, "the clusters past the new size were freed");
+        cr_assert_eq(vmo_from_cap(slot(VMO)->cap)->pending, VMO_PENDING_NONE);
+        cr_assert_eq(wf_vmo_resize(VMO, BIG), WF_ERR_OK);
+        for (unsigned i = 0; i < NPOP; i++)
+            cr_assert_eq(read_at(VMO, spot(i)), spot(i) < BIG / 4 ? 0x1000 + i : 0, "spot %u", i);
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+Test(vm_restart, deleting_a_mapped_vmo_and_a_vspace_is_restarted)
+{
+    world();
+    W.budget = 1;
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_gt(W.restarts, NREG, "%u restarts", W.restarts);
+    cr_assert_eq(vspace_from_cap(slot(VS)->cap)->nregions, 0);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, BIG, WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    for (unsigned r = 0; r < NREG; r++)
+        cr_assert_eq(wf_vspace_map(VS, VMO, BASE + r * (2ull << 20), 0, PAGE_SIZE, WF_VM_READ),
+                     WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VS, DEEP), WF_ERR_OK);
+    cr_assert_geq(W.restarts, NREG - 1, "%u restarts", W.restarts);
+    cr_assert_null(vmo_from_cap(slot(VMO)->cap)->maps);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
+
+/* One attempt of an invocation with a budget, not re-executed (the thread went
+ * away): the stubs' layout, by hand. */
+static enum wf_error attempt(unsigned cap, wf_word_t label, const wf_word_t *w, unsigned nw,
+                             const unsigned *caps, unsigned nc, uint32_t budget)
+{
+    struct slot *xs[4];
+    for (unsigned i = 0; i < nc; i++)
+        xs[i] = slot(caps[i]);
+    struct invocation inv = {.slot = slot(cap),
+                             .label = label,
+                             .args = w,
+                             .nargs = nw,
+                             .caps = xs,
+                             .ncaps = nc,
+                             .reaper = &W.reaper};
+    preempt_begin(budget);
+    return cap_invoke(&inv);
+}
+
+Test(vm_restart, abandoned_operations_are_settled_by_the_next_one)
+{
+    world();
+    struct vmo *v = vmo_from_cap(slot(VMO)->cap);
+    /* a clone stopped midway: the clone has no cap, the next Resize drops it */
+    const wf_word_t cw[2] = {CLONE, DEEP};
+    const unsigned cc[2] = {POOL, WORLD_ROOT_CNODE};
+    cr_assert_eq(attempt(VMO, WF_LABEL_VMO_CLONE, cw, 2, cc, 2, 3), WF_ERR_PREEMPTED);
+    cr_assert_eq(v->pending, VMO_PENDING_CLONE);
+    cr_assert(slot_is_empty(slot(CLONE)));
+    wf_word_t u, l, objects, f;
+    cr_assert_eq(wf_pool_info(POOL, &u, &l, &objects, &f), WF_ERR_OK);
+    cr_assert_eq(objects, 4, "VSpace, VMO, hidden VMO, pending clone");
+    cr_assert_eq(wf_vmo_resize(VMO, BIG / 2), WF_ERR_OK);
+    cr_assert_eq(v->pending, VMO_PENDING_NONE);
+    cr_assert_eq(wf_pool_info(POOL, &u, &l, &objects, &f), WF_ERR_OK);
+    cr_assert_eq(objects, 3, "the pending clone is gone");
+    for (unsigned i = 0; i < NPOP && spot(i) < BIG / 2; i++)
+        cr_assert_eq(read_at(VMO, spot(i)), 0x1000 + i);
+    /* a shrink stopped midway: the size is the new one, a later grow finishes it */
+    const wf_word_t rw[1] = {BIG / 8};
+    cr_assert_eq(attempt(VMO, WF_LABEL_VMO_RESIZE, rw, 1, NULL, 0, 2), WF_ERR_PREEMPTED);
+    cr_assert_eq(v->pending, VMO_PENDING_SHRINK);
+    cr_assert_eq(v->size, BIG / 8);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    cr_assert_eq(vm_fault(vs, BASE + 20 * (2ull << 20), VM_READ), VM_FAULT_UNMAPPED,
+                 "no fault past the new size meanwhile");
+    cr_assert_eq(wf_vmo_resize(VMO, BIG), WF_ERR_OK);
+    cr_assert_eq(v->pending, VMO_PENDING_NONE);
+    for (unsigned i = 0; i < NPOP; i++)
+        cr_assert_eq(read_at(VMO, spot(i)), spot(i) < BIG / 8 ? 0x1000 + i : 0);
+    /* a VMO whose deletion stopped midway is dying: it takes no new work */
+    const wf_word_t dw[2] = {VMO, DEEP};
+    cr_assert_eq(attempt(WORLD_ROOT_CNODE, WF_LABEL_CNODE_DELETE, dw, 2, NULL, 0, 2),
+                 WF_ERR_PREEMPTED);
+    cr_assert(v->dying);
+    cr_assert_eq(wf_vmo_resize(VMO, BIG / 2), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_vmo_write(VMO, 0, 8, VS, BASE), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(wf_vspace_map(VS, VMO, BUFVA, 0, PAGE_SIZE, WF_VM_READ),
+                 WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
+
+#define COPY (40 * PAGE_SIZE + 136)
+
+Test(vm_restart, copies_with_a_tiny_budget_are_restarted_and_correct)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, 1 << 20, WORLD_ROOT_CNODE, BUF, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS2, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS, BUF, BUFVA, 0, 1 << 20, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    cr_assert_eq(wf_vspace_map(VS2, BUF, BUFVA, 0, 1 << 20, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    static uint8_t pattern[COPY], back[COPY];
+    for (unsigned i = 0; i < COPY; i++)
+        pattern[i] = (uint8_t)(i * 7 + i / 4096);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vspace_write(vs, BUFVA + 8, pattern, COPY), WF_ERR_OK);
+    W.budget = 1;
+    /* VMO_Write: the buffer into the big VMO at an odd offset */
+    cr_assert_eq(wf_vmo_write(VMO, 3 * PAGE_SIZE + 40, COPY, VS, BUFVA + 8), WF_ERR_OK);
+    cr_assert_geq(W.restarts, COPY / VM_COPY_UNIT, "%u restarts", W.restarts);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vmo_read(vmo_from_cap(slot(VMO)->cap), 3 * PAGE_SIZE + 40, back, COPY), WF_ERR_OK);
+    cr_assert(memcmp(back, pattern, COPY) == 0, "VMO_Write contents");
+    /* VMO_Read: back into the buffer further on */
+    cr_assert_eq(wf_vmo_read(VMO, 3 * PAGE_SIZE + 40, COPY, VS, BUFVA + (512 << 10)), WF_ERR_OK);
+    cr_assert_geq(W.restarts, COPY / VM_COPY_UNIT);
+    memset(back, 0, COPY);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vspace_read(vs, BUFVA + (512 << 10), back, COPY), WF_ERR_OK);
+    cr_assert(memcmp(back, pattern, COPY) == 0, "VMO_Read contents");
+    /* VSpace_Read: from VS into VS2 (the same buffer VMO, another place) */
+    cr_assert_eq(wf_vspace_read(VS, BUFVA + 8, COPY, VS2, BUFVA + (256 << 10)), WF_ERR_OK);
+    cr_assert_geq(W.restarts, COPY / VM_COPY_UNIT);
+    memset(back, 0, COPY);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vspace_read(vs, BUFVA + (256 << 10), back, COPY), WF_ERR_OK);
+    cr_assert(memcmp(back, pattern, COPY) == 0, "VSpace_Read contents");
+    /* VSpace_Write: into VS2 from VS */
+    cr_assert_eq(wf_vspace_write(VS2, BUFVA + (768 << 10), COPY, VS, BUFVA + 8), WF_ERR_OK);
+    cr_assert_geq(W.restarts, COPY / VM_COPY_UNIT);
+    memset(back, 0, COPY);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vspace_read(vs, BUFVA + (768 << 10), back, COPY), WF_ERR_OK);
+    cr_assert(memcmp(back, pattern, COPY) == 0, "VSpace_Write contents");
+    /* a copy that fails midway reports the byte and clears its record */
+    cr_assert_eq(wf_vmo_write(VMO, 0, 2 << 20, VS, BUFVA), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_null(vmo_from_cap(slot(VMO)->cap)->copy.thread);
+    cr_assert_eq(vmo_from_cap(slot(VMO)->cap)->copy.done, 0);
+    W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}

@@ -1,0 +1,254 @@
+/*
+ * Bounded VM work from userspace (decision 088). Long VM invocations are done
+ * in units with preemption points and restarted by re-executing the system call,
+ * so a higher-priority thread woken by an interrupt runs before they complete,
+ * and the results after any number of restarts are those of one uninterrupted
+ * run:
+ *  - a watcher thread above the root task, woken by the CMOS RTC's periodic
+ *    interrupt (1024 Hz, through an IRQHandler and a notification), samples the
+ *    committed bytes of a VMO that a long VMO_Write is filling: it must see the
+ *    copy half done at least once;
+ *  - clone, shrink and deletion of a 1 GiB sparse VMO with a few populated
+ *    clusters spread out and mapped by hundreds of regions (one unit each, more
+ *    than one work budget), with the contents checked afterwards;
+ *  - hundreds of regions in one VSpace, each faulted in and looked up (the
+ *    region lookup is a balanced tree).
+ */
+#include "tutil.h"
+#include "weft/invocations.h"
+
+#define ROOT     WF_ROOT_CNODE
+#define PG       4096ull
+#define GIB      (1ull << 30)
+#define RTC_IDX  0x70
+#define RTC_DATA 0x71
+#define RTC_IRQ  8
+#define NREG     320 /* regions: more units than one budget (256) */
+
+static volatile uint64_t *const mem = (volatile uint64_t *)TEST_VA;
+
+/* --- the watcher ------------------------------------------------------------------ */
+
+static struct {
+    wf_cptr_t io, ntfn, handler, vmo;
+    volatile int phase; /* 1 while the root task is inside the long invocation */
+    volatile int stop;
+    volatile unsigned wakes, nseen;
+    volatile wf_word_t seen[256];
+} w;
+
+static enum wf_error rtc_rw(unsigned reg, bool write, wf_word_t *v)
+{
+    enum wf_error e = wf_ioport_out(w.io, RTC_IDX, 1, reg);
+    if (e)
+        return e;
+    return write ? wf_ioport_out(w.io, RTC_DATA, 1, *v) : wf_ioport_in(w.io, RTC_DATA, 1, v);
+}
+
+/* Periodic interrupt at 1024 Hz on or off (register C read clears its flag). */
+static enum wf_error rtc_periodic(bool on)
+{
+    wf_word_t a = 0, b = 0, c = 0;
+    enum wf_error e = rtc_rw(0x0c, false, &c);
+    if (!e)
+        e = rtc_rw(0x0a, false, &a);
+    a = (a & 0xf0) | 6;
+    if (!e)
+        e = rtc_rw(0x0a, true, &a);
+    if (!e)
+        e = rtc_rw(0x0b, false, &b);
+    b = on ? b | 0x40 : b & ~(wf_word_t)0x40;
+    if (!e)
+        e = rtc_rw(0x0b, true, &b);
+    return e ? e : rtc_rw(0x0c, false, &c);
+}
+
+static int watcher(uintptr_t arg)
+{
+    for (;;) {
+        wf_word_t bits, c, committed;
+        if (wf_sys_wait(w.ntfn, &bits) != WF_ERR_OK)
+            return 1;
+        if (w.stop)
+            return 0;
+        w.wakes++;
+        if (w.phase && w.nseen < 256 && wf_vmo_describe(w.vmo, 0, 0, 0, &committed) == WF_ERR_OK)
+            w.seen[w.nseen++] = committed;
+        if (rtc_rw(0x0c, false, &c) != WF_ERR_OK || wf_irqhandler_ack(w.handler) != WF_ERR_OK)
+            return 2;
+    }
+}
+
+TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
+{
+    TEST_ENV(e);
+    w = (typeof(w)){.io = test_slot(0), .ntfn = test_slot(1), .handler = test_slot(2)};
+    wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0);
+    TEST_ASSERT(n);
+    TEST_ASSERT_ERR(wf_cnode_move(ROOT, w.ntfn, 64, ROOT, n, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_ioport_issue(WF_ROOT_IOPORT, RTC_IDX, RTC_DATA, ROOT, w.io, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, RTC_IRQ, WF_IRQ_TRIGGER_DEFAULT, ROOT,
+                                      w.handler, 64),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(w.handler, w.ntfn), WF_ERR_OK);
+    /* the source: 4 MiB filled with a pattern; the target: a 1 GiB sparse VMO */
+    const wf_word_t len = 4ull << 20;
+    wf_cptr_t src = test_vmo(len), dst = test_vmo(GIB);
+    TEST_ASSERT(src && dst);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, src, TEST_VA, 0, len, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    for (wf_word_t i = 0; i < len / 8; i += 64)
+        mem[i] = i * 0x9e3779b97f4a7c15ull;
+    w.vmo = dst;
+    /* the watcher runs above us: we step down below it for the test */
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_tcb_set_priority(WF_ROOT_TCB, WF_ROOT_TCB, 150), WF_ERR_OK);
+    enum wf_error err = wf_thread_create(e, &t, watcher, 0, 200);
+    if (!err)
+        err = wf_thread_start(&t);
+    if (!err)
+        err = rtc_periodic(true);
+    if (!err)
+        err = wf_irqhandler_ack(w.handler);
+    unsigned tries = 0, mid = 0;
+    for (; !err && tries < 6 && !mid; tries++) {
+        const wf_word_t off = 128ull << 20;
+        unsigned first = w.nseen;
+        wf_word_t before = 0, after = 0;
+        /* empty again (the pool holds 16 MiB) */
+        err = wf_vmo_resize(dst, PG);
+        if (!err)
+            err = wf_vmo_resize(dst, GIB);
+        if (!err)
+            err = wf_vmo_describe(dst, 0, 0, 0, &before);
+        w.phase = 1;
+        if (!err)
+            err = wf_vmo_write(dst, off, len, WF_ROOT_VSPACE, TEST_VA);
+        w.phase = 0;
+        if (!err)
+            err = wf_vmo_describe(dst, 0, 0, 0, &after);
+        for (unsigned i = first; i < w.nseen; i++)
+            mid += w.seen[i] > before && w.seen[i] < after;
+    }
+    (void)rtc_periodic(false);
+    w.stop = 1;
+    (void)wf_sys_signal(w.ntfn);
+    wf_word_t ticks = w.wakes;
+    struct wf_event ev;
+    (void)wf_thread_wait(&t, &ev);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(WF_ROOT_TCB, WF_ROOT_TCB, 255), WF_ERR_OK);
+    TEST_ASSERT_ERR(err, WF_ERR_OK);
+    TEST_ASSERT(ticks > 0, "the RTC never woke the watcher");
+    TEST_ASSERT(mid > 0,
+                "in %u copies of 4 MiB the watcher (%u wakes) never ran while one was "
+                "under way",
+                tries, (unsigned)ticks);
+    /* every copy is complete and right */
+    static uint64_t back[64];
+    for (wf_word_t i = 0; i < len / 8; i += 64 * 64) {
+        TEST_ASSERT_ERR(
+            wf_vmo_read(dst, 128ull * 1024 * 1024 + i * 8, 8, WF_ROOT_VSPACE, (uintptr_t)back),
+            WF_ERR_OK);
+        TEST_ASSERT_EQ(back[0], i * 0x9e3779b97f4a7c15ull);
+    }
+}
+
+/* --- clone, shrink and delete with hundreds of regions ---------------------------- */
+
+/* Offset of spot i of a 1 GiB VMO: spread out, inside a page of its own. */
+static wf_word_t spot(unsigned i)
+{
+    return (wf_word_t)i * (GIB / 16) + (i % 4) * PG + 8 * i;
+}
+
+/* Maps page k of NREG of v (offsets spread over the whole VMO) at TEST_VA + 2k
+ * pages, and touches every TOUCH-th (a cluster each: the pool has 16 MiB). */
+#define TOUCH 8
+static enum wf_error map_regions(wf_cptr_t v, wf_cptr_t vs)
+{
+    for (unsigned k = 0; k < NREG; k++) {
+        enum wf_error e = wf_vspace_map(vs, v, TEST_VA + 2 * k * PG, k * (GIB / NREG) & ~(PG - 1),
+                                        PG, WF_VM_READ | WF_VM_WRITE);
+        if (e)
+            return e;
+        if (k % TOUCH == 0)
+            (void)mem[2 * k * PG / 8];
+    }
+    return WF_ERR_OK;
+}
+
+static wf_word_t peek(wf_cptr_t v, wf_word_t off)
+{
+    static uint64_t x;
+    x = ~0ull;
+    return wf_vmo_read(v, off, 8, WF_ROOT_VSPACE, (uintptr_t)&x) == WF_ERR_OK ? x : ~1ull;
+}
+
+TEST(vmwork, clone_shrink_delete_of_a_sparse_gib_with_many_regions)
+{
+    TEST_ENV(e);
+    wf_cptr_t v = test_vmo(GIB), c = test_slot(0);
+    TEST_ASSERT(v);
+    static uint64_t val;
+    for (unsigned i = 0; i < 16; i++) {
+        val = 0x5000 + i;
+        TEST_ASSERT_ERR(wf_vmo_write(v, spot(i), 8, WF_ROOT_VSPACE, (uintptr_t)&val), WF_ERR_OK);
+    }
+    TEST_ASSERT_ERR(map_regions(v, WF_ROOT_VSPACE), WF_ERR_OK);
+    /* clone: every region's mapping goes (NREG units), the contents are shared */
+    TEST_ASSERT_ERR(wf_vmo_clone(v, e->pool, ROOT, c, 64), WF_ERR_OK);
+    for (unsigned i = 0; i < 16; i++) {
+        TEST_ASSERT_EQ(peek(c, spot(i)), 0x5000 + i);
+        TEST_ASSERT_EQ(peek(v, spot(i)), 0x5000 + i);
+    }
+    /* writes through the old regions stay in the original */
+    for (unsigned k = 0; k < NREG; k += TOUCH)
+        mem[2 * k * PG / 8] = 0x7000 + k;
+    for (unsigned k = 0; k < NREG; k += TOUCH) {
+        wf_word_t off = k * (GIB / NREG) & ~(PG - 1);
+        TEST_ASSERT_EQ(peek(v, off), 0x7000 + k);
+        TEST_ASSERT_EQ(peek(c, off), off == spot(0) ? 0x5000 : 0);
+    }
+    /* shrink to 1 MiB: NREG mappings cleared, the clusters past it freed */
+    TEST_ASSERT_ERR(wf_vmo_resize(v, 1ull << 20), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vmo_resize(v, GIB), WF_ERR_OK);
+    for (unsigned i = 1; i < 16; i++)
+        TEST_ASSERT(peek(v, spot(i)) == 0, "spot %u survived the shrink", i);
+    TEST_ASSERT_EQ(peek(v, spot(0)), 0x7000); /* written through region 0 */
+    TEST_ASSERT(peek(c, spot(5)) == 0x5005, "the clone keeps its view");
+    /* delete the original while mapped by NREG regions: they all go */
+    for (unsigned k = 0; k < NREG; k += TOUCH) /* the regions stayed: fault in again */
+        (void)mem[2 * k * PG / 8];
+    TEST_ASSERT_ERR(wf_cnode_delete(ROOT, v, 64), WF_ERR_OK);
+    wf_word_t start, length, off, rights;
+    for (unsigned k = 0; k < NREG; k += 13)
+        TEST_ASSERT_ERR(
+            wf_vspace_lookup(WF_ROOT_VSPACE, TEST_VA + 2 * k * PG, &start, &length, &off, &rights),
+            WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_EQ(peek(c, spot(9)), 0x5009);
+}
+
+TEST(vmwork, hundreds_of_regions_each_faulted_in)
+{
+    wf_cptr_t v = test_vmo(2 * NREG * PG);
+    TEST_ASSERT(v);
+    for (unsigned k = 0; k < NREG; k++) /* every other page, backwards */
+        TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA + 2 * (NREG - 1 - k) * PG,
+                                      2 * (NREG - 1 - k) * PG, PG, WF_VM_READ | WF_VM_WRITE),
+                        WF_ERR_OK);
+    for (unsigned k = 0; k < NREG; k++)
+        mem[2 * k * PG / 8 + k % 512] = 0xa000 + k;
+    for (unsigned k = 0; k < NREG; k++) {
+        TEST_ASSERT_EQ(peek(v, 2 * k * PG + 8 * (k % 512)), 0xa000 + k);
+        wf_word_t start, length, off, rights;
+        TEST_ASSERT_ERR(wf_vspace_lookup(WF_ROOT_VSPACE, TEST_VA + 2 * k * PG + 100, &start,
+                                         &length, &off, &rights),
+                        WF_ERR_OK);
+        TEST_ASSERT(start == TEST_VA + 2 * k * PG && length == PG && off == 2 * k * PG,
+                    "region %u: [%#llx, +%#llx) at %#llx", k, (unsigned long long)start,
+                    (unsigned long long)length, (unsigned long long)off);
+        TEST_ASSERT_ERR(wf_vspace_lookup(WF_ROOT_VSPACE, TEST_VA + (2 * k + 1) * PG, &start,
+                                         &length, &off, &rights),
+                        WF_ERR_INVALID_ARGUMENT);
+    }
+}
