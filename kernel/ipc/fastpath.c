@@ -93,14 +93,24 @@ FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cpt
     return cs->slots[index].cap;
 }
 
-/* A message fits the fast path: at most WF_MSG_REG_WORDS words, no extra caps
- * (the caps field lies just above the length). */
+/* A register message: at most WF_MSG_REG_WORDS words and no extra caps (the
+ * caps field lies just above the length). Others take the buffer branch. */
 FAST bool fast_message(wf_msginfo_t info)
 {
     static_assert(WF_MSGINFO_XCAPS_SHIFT == WF_MSGINFO_LENGTH_BITS, "xcaps above the length");
     return (info & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1)) <=
            WF_MSG_REG_WORDS;
 }
+
+/* What a fast path variant handles: a register message (fast_message), one with
+ * 5 to WF_MSG_MAX_WORDS words and no caps, or one with extra caps (or a length
+ * above WF_MSG_MAX_WORDS, which fast_buffers refuses). */
+enum fast_kind { FAST_REGS, FAST_WORDS, FAST_CAPS };
+
+/* The info fields the transfer sets itself: caps transferred, unwrapped. */
+#define FAST_OUT_FIELDS                                                                            \
+    (((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |                               \
+     ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT)
 
 /* transfer (ipc.c) for a message that fast_message accepted: the words, then the
  * results. The info delivered, ipc_info_out(label, 0, len), is the sender's with
@@ -109,10 +119,56 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
 {
     static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
                   "label above the unwrapped bits");
-    const wf_word_t fields = ((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |
-                             ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT;
     ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
-    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~fields, badge);
+    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
+}
+
+/* The buffer variants' checks, made before anything changes: the message has
+ * at most WF_MSG_MAX_WORDS words (longer ones are cut by the slow path) and both
+ * IPC buffers are in their threads' caches (ipc_buffer_cached: an empty cache
+ * has an epoch that never matches); false sends the call to the slow path,
+ * which refills the caches. */
+FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fast_kind kind,
+                       struct wf_ipc_buffer **sb, struct wf_ipc_buffer **rb)
+{
+    uint64_t epoch = vm_unmap_epoch;
+    (void)kind;
+    if (wf_msginfo_length(info) > WF_MSG_MAX_WORDS || s->ipcbuf.epoch != epoch ||
+        r->ipcbuf.epoch != epoch || s->ipcbuf.vs != s->slots[WF_TCB_SLOT_VSPACE].cap.w0 ||
+        r->ipcbuf.vs != r->slots[WF_TCB_SLOT_VSPACE].cap.w0)
+        return false;
+    *sb = s->ipcbuf.kptr;
+    *rb = r->ipcbuf.kptr;
+    return true;
+}
+
+/* transfer (ipc.c) for a message that fast_buffers accepted: register words,
+ * buffer words kernel page to kernel page, extra caps (FAST_CAPS, only with
+ * grant, by the slow path's own rules: they cannot fail, only stop), then the
+ * results. */
+FAST void fast_transfer_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge,
+                                struct wf_ipc_buffer *sb, struct wf_ipc_buffer *rb,
+                                enum fast_kind kind, bool grant, struct endpoint *via)
+{
+    unsigned len = wf_msginfo_length(info), xcaps = wf_msginfo_xcaps(info);
+    wf_msginfo_t out = info & ~FAST_OUT_FIELDS;
+    if (kind == FAST_WORDS) { /* 5 words or more */
+        ctx_copy_mrs(&r->ctx, &s->ctx, WF_MSG_REG_WORDS);
+        ipc_copy_words(&rb->msg[WF_MSG_REG_WORDS], &sb->msg[WF_MSG_REG_WORDS],
+                       len - WF_MSG_REG_WORDS);
+    } else {
+        ctx_copy_mrs(&r->ctx, &s->ctx, len);
+        if (len > WF_MSG_REG_WORDS)
+            ipc_copy_words(&rb->msg[WF_MSG_REG_WORDS], &sb->msg[WF_MSG_REG_WORDS],
+                           len - WF_MSG_REG_WORDS);
+        if (grant) {
+            unsigned unwrapped;
+            out |= (wf_msginfo_t)ipc_transfer_caps(s, r, via, xcaps, &unwrapped)
+                       << WF_MSGINFO_XCAPS_SHIFT |
+                   (wf_msginfo_t)unwrapped << WF_MSGINFO_UNWRAP_SHIFT;
+        }
+    }
+    ctx_set_result(&r->ctx, WF_ERR_OK, out, badge);
 }
 
 static __attribute__((noinline)) struct arch_context *
@@ -139,12 +195,10 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 
 /* Call: delivers the message to the waiting receiver and switches to it, or
  * goes to kernel_entry with nothing changed. */
-FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
+FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, enum fast_kind kind)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
-        kernel_entry(ctx);
     struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_call_levels(ctx);
@@ -158,6 +212,9 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio))
+        kernel_entry(ctx);
+    struct wf_ipc_buffer *sb = NULL, *rb = NULL;
+    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind, &sb, &rb))
         kernel_entry(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
@@ -174,7 +231,10 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
     /* reply_unbind_receiver(r) */
     rp->receiver = NULL;
     r->recv_reply = NULL;
-    fast_transfer(t, r, info, c.w1 /* cap_badge */);
+    if (kind == FAST_REGS)
+        fast_transfer(t, r, info, c.w1 /* cap_badge */);
+    else
+        fast_transfer_buffers(t, r, info, c.w1, sb, rb, kind, cap_rights(c) & WF_RIGHT_GRANT, ep);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
     rp->caller = t;
@@ -187,12 +247,11 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
 
 /* ReplyRecv: delivers the reply to the waiting caller, queues t on the endpoint
  * and switches to the caller, or goes to kernel_entry with nothing changed. */
-FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level)
+FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level,
+                                          enum fast_kind kind)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
-        kernel_entry(ctx);
     struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_reply_recv_levels(ctx);
@@ -212,11 +271,18 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
         kernel_entry(ctx);
+    struct wf_ipc_buffer *sb = NULL, *rb = NULL;
+    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind, &sb, &rb))
+        kernel_entry(ctx);
 
     /* reply_take_caller(rp) */
     rp->caller = NULL;
     c->blocked_on = NULL;
-    fast_transfer(t, c, info, WF_BADGE_NONE);
+    if (kind == FAST_REGS)
+        fast_transfer(t, c, info, WF_BADGE_NONE);
+    else
+        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, sb, rb, kind,
+                              cap_rights(rc) & WF_RIGHT_GRANT, NULL);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */
     assert(!rp->receiver && !t->recv_reply);
@@ -232,24 +298,67 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     return fast_switch(t, c);
 }
 
+/* The kind of the message in info. */
+FAST enum fast_kind fast_kind_of(wf_msginfo_t info)
+{
+    if (fast_message(info))
+        return FAST_REGS;
+    return wf_msginfo_xcaps(info) ? FAST_CAPS : FAST_WORDS;
+}
+
+/* Variants of each: a one-level CSpace (fast_one_level) or another, and the
+ * three kinds of message. The common one (one level, registers) is inline in
+ * the entry point and holds no buffer code, and only FAST_CAPS calls out (so
+ * only it saves registers); the others are noinline functions it jumps to. */
+#define FAST_VARIANT(op, kind, name)                                                               \
+    static __attribute__((noinline)) struct arch_context *name(struct arch_context *ctx)           \
+    {                                                                                              \
+        return fast_##op(ctx, true, kind);                                                         \
+    }
+FAST_VARIANT(call, FAST_WORDS, ipc_fastpath_call_words)
+FAST_VARIANT(call, FAST_CAPS, ipc_fastpath_call_caps)
+FAST_VARIANT(reply_recv, FAST_WORDS, ipc_fastpath_reply_recv_words)
+FAST_VARIANT(reply_recv, FAST_CAPS, ipc_fastpath_reply_recv_caps)
+
 struct arch_context *ipc_fastpath_call(struct arch_context *ctx)
 {
-    return fast_call(ctx, true);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (!fast_message(info))
+        return wf_msginfo_xcaps(info) ? ipc_fastpath_call_caps(ctx) : ipc_fastpath_call_words(ctx);
+    return fast_call(ctx, true, FAST_REGS);
 }
 
 struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
 {
-    return fast_reply_recv(ctx, true);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (!fast_message(info))
+        return wf_msginfo_xcaps(info) ? ipc_fastpath_reply_recv_caps(ctx)
+                                      : ipc_fastpath_reply_recv_words(ctx);
+    return fast_reply_recv(ctx, true, FAST_REGS);
 }
 
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_call_levels(struct arch_context *ctx)
 {
-    return fast_call(ctx, false);
+    switch (fast_kind_of(ctx_info(ctx))) {
+    case FAST_REGS:
+        return fast_call(ctx, false, FAST_REGS);
+    case FAST_WORDS:
+        return fast_call(ctx, false, FAST_WORDS);
+    default:
+        return fast_call(ctx, false, FAST_CAPS);
+    }
 }
 
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx)
 {
-    return fast_reply_recv(ctx, false);
+    switch (fast_kind_of(ctx_info(ctx))) {
+    case FAST_REGS:
+        return fast_reply_recv(ctx, false, FAST_REGS);
+    case FAST_WORDS:
+        return fast_reply_recv(ctx, false, FAST_WORDS);
+    default:
+        return fast_reply_recv(ctx, false, FAST_CAPS);
+    }
 }

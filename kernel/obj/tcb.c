@@ -26,6 +26,7 @@
 
 #include "cap/cdt.h"
 #include "cap/invoke.h"
+#include "ipc/ipc.h"
 #include "mm/vm.h"
 #include "obj/cnode.h"
 #include "obj/endpoint.h"
@@ -38,6 +39,7 @@ void tcb_init(struct tcb *t)
     reaper_init(&t->reaper);
     t->state = TCB_INACTIVE;
     t->slice = SCHED_SLICE_TICKS;
+    tcb_ipcbuf_forget(t);
     arch_context_init(&t->ctx, 0, 0);
 }
 
@@ -110,6 +112,8 @@ void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src)
 void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr)
 {
     t->ipc_buffer = vaddr;
+    tcb_ipcbuf_forget(t);
+    ipc_buffer_kptr(t); /* already mapped: the fast path can use it at once */
 }
 
 void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp)
@@ -223,7 +227,7 @@ enum wf_error tcb_decode_configure(struct invocation *inv)
     if (e != WF_ERR_OK)
         return e;
     struct tcb *t = invoked_tcb(inv);
-    t->ipc_buffer = buf;
+    tcb_set_ipc_buffer(t, buf);
     t->mcp = (uint8_t)inv->args[ARG_TCB_CONFIGURE_MCP];
     sched_set_priority(t, (unsigned)inv->args[ARG_TCB_CONFIGURE_PRIORITY]);
     return WF_ERR_OK;

@@ -35,6 +35,28 @@ enum tcb_state {
 #define TCB_IPC_GRANT_REPLY 4u /* its endpoint cap has GrantReply */
 
 struct reply;
+struct wf_ipc_buffer;
+
+/*
+ * The kernel's view of a thread's IPC buffer (decision 076): the page at
+ * ipc_buffer through the direct map, so that IPC copies words and reads cap
+ * CPtrs without a page-table walk. A cache, never a pin: it is valid only while
+ *   - epoch == vm_unmap_epoch (mm/vm.h; every removal or downgrade of a user
+ *     translation and every VSpace destruction advances it, so the page cannot
+ *     have been unmapped, write-protected for copy-on-write, or freed), and
+ *   - vs == the word of the thread's VSpace slot (the thread still runs in the
+ *     VSpace it was taken from),
+ * and is filled (ipc/ipc.h ipc_buffer_kptr) only from a present, writable,
+ * cacheable user entry of that VSpace. Setting the IPC buffer empties it. Empty,
+ * epoch is TCB_IPCBUF_NONE, which vm_unmap_epoch never reaches, so the one
+ * epoch compare also rejects it.
+ */
+struct tcb_ipcbuf {
+    struct wf_ipc_buffer *kptr; /* NULL: none */
+    uint64_t epoch;             /* vm_unmap_epoch when filled, or TCB_IPCBUF_NONE */
+    uint64_t vs;                /* the VSpace slot's cap word 0 when filled */
+};
+#define TCB_IPCBUF_NONE (~0ull)
 
 struct tcb {
     struct slot slots[WF_TCB_SLOT_COUNT]; /* first: a zombie's element lives in slots[0] */
@@ -50,6 +72,7 @@ struct tcb {
     uint64_t badge;                       /* badge of the cap a blocked send used */
     struct reply *recv_reply;             /* Reply object a blocked receive named */
     uint64_t ipc_buffer;                  /* user address of its IPC buffer, 0: none */
+    struct tcb_ipcbuf ipcbuf;             /* that page through the direct map (below) */
     uint64_t fault;                       /* enum wf_fault_type pending delivery/reply */
     uint64_t fault_detail[2];             /* its DETAIL0/1 words */
     struct arch_context ctx;              /* user registers and FPU state */
@@ -139,7 +162,13 @@ void tcb_resume(struct tcb *t);
  * of t; the slot must be empty. */
 void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src);
 
-/* Sets the IPC buffer address, priority and MCP, and the start registers: pc,
+/* Empties t's IPC buffer cache (struct tcb_ipcbuf). */
+static inline void tcb_ipcbuf_forget(struct tcb *t)
+{
+    t->ipcbuf = (struct tcb_ipcbuf){.kptr = NULL, .epoch = TCB_IPCBUF_NONE, .vs = 0};
+}
+
+/* Sets the IPC buffer address (emptying its cache), priority and MCP, and the start registers: pc,
  * stack pointer and first argument register. */
 void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr);
 void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp);
