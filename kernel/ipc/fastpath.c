@@ -123,23 +123,21 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
     ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
 }
 
-/* The buffer variants' checks, made before anything changes: the message has
- * at most WF_MSG_MAX_WORDS words (longer ones are cut by the slow path) and both
- * IPC buffers are in their threads' caches (ipc_buffer_cached: an empty cache
- * has an epoch that never matches); false sends the call to the slow path,
- * which refills the caches. */
+/* The buffer variants' checks, made before anything changes: both IPC buffers
+ * are in their threads' caches (ipc_buffer_cached: an empty cache has an epoch
+ * that never matches), and for FAST_CAPS the message has at most
+ * WF_MSG_MAX_WORDS words (for FAST_WORDS the entry checked it; longer ones are
+ * cut by the slow path). svs and rvs are the threads' VSpace slot words, which
+ * fast_switch uses too. False sends the call to the slow path, which refills
+ * the caches. */
 FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fast_kind kind,
-                       struct wf_ipc_buffer **sb, struct wf_ipc_buffer **rb)
+                       uint64_t svs, uint64_t rvs)
 {
     uint64_t epoch = vm_unmap_epoch;
-    (void)kind;
-    if (wf_msginfo_length(info) > WF_MSG_MAX_WORDS || s->ipcbuf.epoch != epoch ||
-        r->ipcbuf.epoch != epoch || s->ipcbuf.vs != s->slots[WF_TCB_SLOT_VSPACE].cap.w0 ||
-        r->ipcbuf.vs != r->slots[WF_TCB_SLOT_VSPACE].cap.w0)
+    if (kind == FAST_CAPS && wf_msginfo_length(info) > WF_MSG_MAX_WORDS)
         return false;
-    *sb = s->ipcbuf.kptr;
-    *rb = r->ipcbuf.kptr;
-    return true;
+    return s->ipcbuf.epoch == epoch && r->ipcbuf.epoch == epoch && s->ipcbuf.vs == svs &&
+           r->ipcbuf.vs == rvs;
 }
 
 /* transfer (ipc.c) for a message that fast_buffers accepted: register words,
@@ -147,20 +145,17 @@ FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fas
  * grant, by the slow path's own rules: they cannot fail, only stop), then the
  * results. */
 FAST void fast_transfer_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge,
-                                struct wf_ipc_buffer *sb, struct wf_ipc_buffer *rb,
                                 enum fast_kind kind, bool grant, struct endpoint *via)
 {
     unsigned len = wf_msginfo_length(info), xcaps = wf_msginfo_xcaps(info);
     wf_msginfo_t out = info & ~FAST_OUT_FIELDS;
     if (kind == FAST_WORDS) { /* 5 words or more */
         ctx_copy_mrs(&r->ctx, &s->ctx, WF_MSG_REG_WORDS);
-        ipc_copy_words(&rb->msg[WF_MSG_REG_WORDS], &sb->msg[WF_MSG_REG_WORDS],
-                       len - WF_MSG_REG_WORDS);
+        ipc_copy_words(r->ipcbuf.words, s->ipcbuf.words, len - WF_MSG_REG_WORDS);
     } else {
         ctx_copy_mrs(&r->ctx, &s->ctx, len);
         if (len > WF_MSG_REG_WORDS)
-            ipc_copy_words(&rb->msg[WF_MSG_REG_WORDS], &sb->msg[WF_MSG_REG_WORDS],
-                           len - WF_MSG_REG_WORDS);
+            ipc_copy_words(r->ipcbuf.words, s->ipcbuf.words, len - WF_MSG_REG_WORDS);
         if (grant) {
             unsigned unwrapped;
             out |= (wf_msginfo_t)ipc_transfer_caps(s, r, via, xcaps, &unwrapped)
@@ -213,8 +208,8 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio))
         kernel_entry(ctx);
-    struct wf_ipc_buffer *sb = NULL, *rb = NULL;
-    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind, &sb, &rb))
+    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind, t->slots[WF_TCB_SLOT_VSPACE].cap.w0,
+                                           r->slots[WF_TCB_SLOT_VSPACE].cap.w0))
         kernel_entry(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
@@ -234,7 +229,7 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (kind == FAST_REGS)
         fast_transfer(t, r, info, c.w1 /* cap_badge */);
     else
-        fast_transfer_buffers(t, r, info, c.w1, sb, rb, kind, cap_rights(c) & WF_RIGHT_GRANT, ep);
+        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
     rp->caller = t;
@@ -271,8 +266,8 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
         kernel_entry(ctx);
-    struct wf_ipc_buffer *sb = NULL, *rb = NULL;
-    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind, &sb, &rb))
+    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind, t->slots[WF_TCB_SLOT_VSPACE].cap.w0,
+                                           c->slots[WF_TCB_SLOT_VSPACE].cap.w0))
         kernel_entry(ctx);
 
     /* reply_take_caller(rp) */
@@ -281,8 +276,8 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     if (kind == FAST_REGS)
         fast_transfer(t, c, info, WF_BADGE_NONE);
     else
-        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, sb, rb, kind,
-                              cap_rights(rc) & WF_RIGHT_GRANT, NULL);
+        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, cap_rights(rc) & WF_RIGHT_GRANT,
+                              NULL);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */
     assert(!rp->receiver && !t->recv_reply);
@@ -298,12 +293,18 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     return fast_switch(t, c);
 }
 
+/* The length and caps fields of info as one number (the caps above the
+ * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
+ * FAST_WORDS (then no caps and a length the slow path would not cut). */
+#define FAST_LEN_CAPS(info)                                                                        \
+    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
+
 /* The kind of the message in info. */
 FAST enum fast_kind fast_kind_of(wf_msginfo_t info)
 {
     if (fast_message(info))
         return FAST_REGS;
-    return wf_msginfo_xcaps(info) ? FAST_CAPS : FAST_WORDS;
+    return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? FAST_WORDS : FAST_CAPS;
 }
 
 /* Variants of each: a one-level CSpace (fast_one_level) or another, and the
@@ -323,15 +324,16 @@ FAST_VARIANT(reply_recv, FAST_CAPS, ipc_fastpath_reply_recv_caps)
 struct arch_context *ipc_fastpath_call(struct arch_context *ctx)
 {
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
-        return wf_msginfo_xcaps(info) ? ipc_fastpath_call_caps(ctx) : ipc_fastpath_call_words(ctx);
+    if (__builtin_expect(!fast_message(info), 0))
+        return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? ipc_fastpath_call_words(ctx)
+                                                       : ipc_fastpath_call_caps(ctx);
     return fast_call(ctx, true, FAST_REGS);
 }
 
 struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
 {
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
+    if (__builtin_expect(!fast_message(info), 0))
         return wf_msginfo_xcaps(info) ? ipc_fastpath_reply_recv_caps(ctx)
                                       : ipc_fastpath_reply_recv_words(ctx);
     return fast_reply_recv(ctx, true, FAST_REGS);

@@ -43,19 +43,20 @@ struct ipc_stats ipc_stats;
 
 struct wf_ipc_buffer *ipc_buffer_kptr(struct tcb *t)
 {
-    struct wf_ipc_buffer *b = ipc_buffer_cached(t);
-    if (b || !t->ipc_buffer)
-        return b;
+    struct wf_ipc_buffer *c = ipc_buffer_cached(t);
+    if (c || !t->ipc_buffer)
+        return c;
     paddr_t pa;
     unsigned access, level;
     tcb_ipcbuf_forget(t);
     if (!vspace_translate(tcb_vspace(t), t->ipc_buffer, &pa, &access, &level) ||
         (access & (VM_WRITE | VM_UNCACHED)) != VM_WRITE)
         return NULL;
-    t->ipcbuf = (struct tcb_ipcbuf){.kptr = phys_to_virt(pa),
+    struct wf_ipc_buffer *b = phys_to_virt(pa);
+    t->ipcbuf = (struct tcb_ipcbuf){.words = &b->msg[WF_MSG_REG_WORDS],
                                     .epoch = vm_unmap_epoch,
                                     .vs = t->slots[WF_TCB_SLOT_VSPACE].cap.w0};
-    return t->ipcbuf.kptr;
+    return b;
 }
 
 /* Copies len bytes (whole words) at off in t's IPC buffer to or from buf:

@@ -90,7 +90,9 @@ static inline struct wf_ipc_buffer *ipc_buffer_cached(const struct tcb *t)
 {
     if (t->ipcbuf.epoch != vm_unmap_epoch || t->ipcbuf.vs != t->slots[WF_TCB_SLOT_VSPACE].cap.w0)
         return NULL;
-    return t->ipcbuf.kptr;
+    return t->ipcbuf.words
+               ? container_of(t->ipcbuf.words, struct wf_ipc_buffer, msg[WF_MSG_REG_WORDS])
+               : NULL;
 }
 
 /* t's IPC buffer through the direct map, refilling t's cache from its VSpace's

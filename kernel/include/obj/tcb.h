@@ -52,9 +52,9 @@ struct wf_ipc_buffer;
  * epoch compare also rejects it.
  */
 struct tcb_ipcbuf {
-    struct wf_ipc_buffer *kptr; /* NULL: none */
-    uint64_t epoch;             /* vm_unmap_epoch when filled, or TCB_IPCBUF_NONE */
-    uint64_t vs;                /* the VSpace slot's cap word 0 when filled */
+    uint64_t *words; /* the buffer's msg[WF_MSG_REG_WORDS] (its first word); NULL: none */
+    uint64_t epoch;  /* vm_unmap_epoch when filled, or TCB_IPCBUF_NONE */
+    uint64_t vs;     /* the VSpace slot's cap word 0 when filled */
 };
 #define TCB_IPCBUF_NONE (~0ull)
 
@@ -165,7 +165,7 @@ void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src);
 /* Empties t's IPC buffer cache (struct tcb_ipcbuf). */
 static inline void tcb_ipcbuf_forget(struct tcb *t)
 {
-    t->ipcbuf = (struct tcb_ipcbuf){.kptr = NULL, .epoch = TCB_IPCBUF_NONE, .vs = 0};
+    t->ipcbuf = (struct tcb_ipcbuf){.words = NULL, .epoch = TCB_IPCBUF_NONE, .vs = 0};
 }
 
 /* Sets the IPC buffer address (emptying its cache), priority and MCP, and the start registers: pc,
