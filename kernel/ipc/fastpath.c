@@ -35,6 +35,7 @@
  * effect it repeats.
  */
 #include "arch/vm_cpu.h"
+#include "cap/cdt.h"
 #include "cap/cspace.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
@@ -93,6 +94,64 @@ FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cpt
     return cs->slots[index].cap;
 }
 
+/* The slot holding a cap that cptr names in the CSpace cs (as
+ * cspace_lookup_cap), or NULL where that lookup fails (an empty slot included). */
+FAST struct slot *fast_lookup_slot(const struct fast_cspace *cs, bool one_level, wf_cptr_t cptr)
+{
+    if (!one_level)
+        return cspace_lookup_cap(cs->root, cptr).slot;
+    uint64_t index = cptr ^ cs->guard;
+    if (index >> cs->radix)
+        return NULL;
+    struct slot *sl = (struct slot *)&cs->slots[index];
+    return cap_is_null(sl->cap) ? NULL : sl;
+}
+
+/* ipc_receive_slot for r, whose IPC buffer is rb: inline where r's CSpace and
+ * the CNode it names are one-level and the depth is 64, the general lookups
+ * otherwise. */
+FAST struct slot *fast_receive_slot(struct tcb *r, const struct wf_ipc_buffer *rb)
+{
+    struct fast_cspace rcs;
+    if (rb->receive_depth != 64 || !fast_one_level(r, &rcs))
+        return ipc_receive_slot(r);
+    struct slot *cn = fast_lookup_slot(&rcs, true, rb->receive_cnode);
+    if (!cn || cap_type(cn->cap) != CAP_CNODE)
+        return NULL;
+    unsigned radix = cap_cnode_radix(cn->cap);
+    if (cap_cnode_guard_size(cn->cap) + radix != 64)
+        return ipc_receive_slot(r);
+    uint64_t index = rb->receive_index ^ cap_cnode_guard(cn->cap) << radix;
+    if (index >> radix)
+        return NULL;
+    struct slot *d = cap_cnode_slots(cn->cap) + index;
+    return slot_is_empty(d) ? d : NULL;
+}
+
+/* ipc_transfer_caps for one cap, with both IPC buffers cached and the sender's
+ * CSpace decoded (cs): the same rules, the same results. */
+FAST unsigned fast_one_cap(struct tcb *s, struct tcb *r, const struct fast_cspace *cs,
+                           bool one_level, struct endpoint *via, unsigned *unwrapped)
+{
+    struct wf_ipc_buffer *sb = ipc_buffer_cached(s), *rb = ipc_buffer_cached(r);
+    *unwrapped = 0;
+    struct slot *src = fast_lookup_slot(cs, one_level, sb->caps_or_badges[0]);
+    if (!src)
+        return 0;
+    struct cap c = src->cap;
+    if (via && cap_type(c) == CAP_ENDPOINT && cap_object(c) == via) {
+        rb->caps_or_badges[0] = cap_badge(c);
+        rb->caps_or_badges[1] = rb->caps_or_badges[2] = 0;
+        *unwrapped = 1;
+        return 1;
+    }
+    struct slot *dest = fast_receive_slot(r, rb);
+    if (!dest || cap_type(c) == CAP_UNTYPED || cap_type(c) == CAP_ZOMBIE)
+        return 0;
+    cdt_insert_derived(src, dest, c);
+    return 1;
+}
+
 /* A register message: at most WF_MSG_REG_WORDS words and no extra caps (the
  * caps field lies just above the length). Others take the buffer branch. */
 FAST bool fast_message(wf_msginfo_t info)
@@ -123,21 +182,17 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
     ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
 }
 
-/* The buffer variants' checks, made before anything changes: both IPC buffers
- * are in their threads' caches (ipc_buffer_cached: an empty cache has an epoch
- * that never matches), and for FAST_CAPS the message has at most
- * WF_MSG_MAX_WORDS words (for FAST_WORDS the entry checked it; longer ones are
- * cut by the slow path). svs and rvs are the threads' VSpace slot words, which
- * fast_switch uses too. False sends the call to the slow path, which refills
- * the caches. */
-FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fast_kind kind,
-                       uint64_t svs, uint64_t rvs)
+/* The buffer variants' checks, made before anything changes: both IPC buffer
+ * views are valid (ipc_buffer_cached: an empty view has an epoch that never
+ * matches), and for FAST_CAPS the message has at most WF_MSG_MAX_WORDS words
+ * (for FAST_WORDS the entry checked it; longer ones are cut by the slow path).
+ * False sends the call to the slow path, which refills the views. */
+FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fast_kind kind)
 {
     uint64_t epoch = vm_unmap_epoch;
     if (kind == FAST_CAPS && wf_msginfo_length(info) > WF_MSG_MAX_WORDS)
         return false;
-    return s->ipcbuf.epoch == epoch && r->ipcbuf.epoch == epoch && s->ipcbuf.vs == svs &&
-           r->ipcbuf.vs == rvs;
+    return s->ipcbuf.epoch == epoch && r->ipcbuf.epoch == epoch;
 }
 
 /* transfer (ipc.c) for a message that fast_buffers accepted: register words,
@@ -145,7 +200,8 @@ FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fas
  * grant, by the slow path's own rules: they cannot fail, only stop), then the
  * results. */
 FAST void fast_transfer_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge,
-                                enum fast_kind kind, bool grant, struct endpoint *via)
+                                enum fast_kind kind, bool grant, struct endpoint *via,
+                                const struct fast_cspace *cs, bool one_level)
 {
     unsigned len = wf_msginfo_length(info), xcaps = wf_msginfo_xcaps(info);
     wf_msginfo_t out = info & ~FAST_OUT_FIELDS;
@@ -158,9 +214,10 @@ FAST void fast_transfer_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info,
             ipc_copy_words(r->ipcbuf.words, s->ipcbuf.words, len - WF_MSG_REG_WORDS);
         if (grant) {
             unsigned unwrapped;
-            out |= (wf_msginfo_t)ipc_transfer_caps(s, r, via, xcaps, &unwrapped)
-                       << WF_MSGINFO_XCAPS_SHIFT |
-                   (wf_msginfo_t)unwrapped << WF_MSGINFO_UNWRAP_SHIFT;
+            unsigned done = xcaps == 1 ? fast_one_cap(s, r, cs, one_level, via, &unwrapped)
+                                       : ipc_transfer_caps(s, r, via, xcaps, &unwrapped);
+            out |= (wf_msginfo_t)done << WF_MSGINFO_XCAPS_SHIFT | (wf_msginfo_t)unwrapped
+                                                                      << WF_MSGINFO_UNWRAP_SHIFT;
         }
     }
     ctx_set_result(&r->ctx, WF_ERR_OK, out, badge);
@@ -208,8 +265,7 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio))
         kernel_entry(ctx);
-    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind, t->slots[WF_TCB_SLOT_VSPACE].cap.w0,
-                                           r->slots[WF_TCB_SLOT_VSPACE].cap.w0))
+    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind))
         kernel_entry(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
@@ -229,7 +285,8 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (kind == FAST_REGS)
         fast_transfer(t, r, info, c.w1 /* cap_badge */);
     else
-        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep);
+        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep, &cs,
+                              one_level);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
     rp->caller = t;
@@ -266,8 +323,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
         kernel_entry(ctx);
-    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind, t->slots[WF_TCB_SLOT_VSPACE].cap.w0,
-                                           c->slots[WF_TCB_SLOT_VSPACE].cap.w0))
+    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind))
         kernel_entry(ctx);
 
     /* reply_take_caller(rp) */
@@ -277,7 +333,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         fast_transfer(t, c, info, WF_BADGE_NONE);
     else
         fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, cap_rights(rc) & WF_RIGHT_GRANT,
-                              NULL);
+                              NULL, &cs, one_level);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */
     assert(!rp->receiver && !t->recv_reply);
@@ -334,8 +390,8 @@ struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
 {
     wf_msginfo_t info = ctx_info(ctx);
     if (__builtin_expect(!fast_message(info), 0))
-        return wf_msginfo_xcaps(info) ? ipc_fastpath_reply_recv_caps(ctx)
-                                      : ipc_fastpath_reply_recv_words(ctx);
+        return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? ipc_fastpath_reply_recv_words(ctx)
+                                                       : ipc_fastpath_reply_recv_caps(ctx);
     return fast_reply_recv(ctx, true, FAST_REGS);
 }
 

@@ -41,24 +41,6 @@
 uint64_t ipc_fastpath_sysno[2] = {WF_SYS_CALL, WF_SYS_REPLY_RECV};
 struct ipc_stats ipc_stats;
 
-struct wf_ipc_buffer *ipc_buffer_kptr(struct tcb *t)
-{
-    struct wf_ipc_buffer *c = ipc_buffer_cached(t);
-    if (c || !t->ipc_buffer)
-        return c;
-    paddr_t pa;
-    unsigned access, level;
-    tcb_ipcbuf_forget(t);
-    if (!vspace_translate(tcb_vspace(t), t->ipc_buffer, &pa, &access, &level) ||
-        (access & (VM_WRITE | VM_UNCACHED)) != VM_WRITE)
-        return NULL;
-    struct wf_ipc_buffer *b = phys_to_virt(pa);
-    t->ipcbuf = (struct tcb_ipcbuf){.words = &b->msg[WF_MSG_REG_WORDS],
-                                    .epoch = vm_unmap_epoch,
-                                    .vs = t->slots[WF_TCB_SLOT_VSPACE].cap.w0};
-    return b;
-}
-
 /* Copies len bytes (whole words) at off in t's IPC buffer to or from buf:
  * through the cached kernel view, or else through its VSpace, which faults the
  * page in as t's own access would (and then caches it for the next message). */
@@ -91,8 +73,7 @@ static enum wf_error buf_write(struct tcb *t, uint64_t off, const void *src, siz
     return buf_copy(t, off, (void *)(uintptr_t)src, len, false);
 }
 
-/* The empty slot where receiver r takes a cap, or NULL (none named, or not empty). */
-static struct slot *receive_slot(struct tcb *r)
+struct slot *ipc_receive_slot(struct tcb *r)
 {
     wf_word_t rs[3]; /* receive_cnode, receive_index, receive_depth */
     if (buf_read(r, BUF_RECV_SLOT, rs, sizeof(rs)) != WF_ERR_OK || rs[2] < 1 || rs[2] > 64)
@@ -126,7 +107,7 @@ unsigned ipc_transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via, u
             continue;
         }
         if (!dest_looked_up) {
-            dest = receive_slot(r);
+            dest = ipc_receive_slot(r);
             dest_looked_up = true;
         }
         if (!dest || cap_type(c) == CAP_UNTYPED || cap_type(c) == CAP_ZOMBIE)

@@ -83,23 +83,25 @@ struct ipc_stats {
 };
 extern struct ipc_stats ipc_stats;
 
-/* t's IPC buffer through the direct map when t's cache holds it (struct
- * tcb_ipcbuf in obj/tcb.h: still valid), else NULL. No side effects: the fast
- * path asks before it changes anything. */
+/* t's IPC buffer through the direct map when its view (struct tcb_ipcbuf in
+ * obj/tcb.h) is valid, else NULL. No side effects: the fast path asks before
+ * it changes anything. */
 static inline struct wf_ipc_buffer *ipc_buffer_cached(const struct tcb *t)
 {
-    if (t->ipcbuf.epoch != vm_unmap_epoch || t->ipcbuf.vs != t->slots[WF_TCB_SLOT_VSPACE].cap.w0)
+    if (t->ipcbuf.epoch != vm_unmap_epoch)
         return NULL;
-    return t->ipcbuf.words
-               ? container_of(t->ipcbuf.words, struct wf_ipc_buffer, msg[WF_MSG_REG_WORDS])
-               : NULL;
+    return container_of(t->ipcbuf.words, struct wf_ipc_buffer, msg[WF_MSG_REG_WORDS]);
 }
 
-/* t's IPC buffer through the direct map, refilling t's cache from its VSpace's
- * page tables when it is stale: NULL when t has no IPC buffer or its page is
- * not mapped present, writable and cacheable right now (nothing is faulted in;
- * the slow path's vspace_read/vspace_write then handle the buffer). */
-struct wf_ipc_buffer *ipc_buffer_kptr(struct tcb *t);
+/* t's IPC buffer through the direct map, refilling a stale view from its
+ * VSpace's page tables (tcb_ipcbuf_fill): NULL when t has no IPC buffer or its
+ * page is not mapped present, writable and cacheable right now (nothing is
+ * faulted in; the slow path's vspace_read/vspace_write then handle it). */
+static inline struct wf_ipc_buffer *ipc_buffer_kptr(struct tcb *t)
+{
+    struct wf_ipc_buffer *b = ipc_buffer_cached(t);
+    return b || !tcb_ipcbuf_fill(t) ? b : ipc_buffer_cached(t);
+}
 
 /* Copies n message words (a tight rep movsq on x86-64). */
 static inline void ipc_copy_words(wf_word_t *d, const wf_word_t *s, size_t n)
@@ -111,6 +113,10 @@ static inline void ipc_copy_words(wf_word_t *d, const wf_word_t *s, size_t n)
         *d++ = *s++;
 #endif
 }
+
+/* The empty slot where receiver r takes a cap (named in its IPC buffer), or
+ * NULL: none named, no such slot, or not empty. No side effects. */
+struct slot *ipc_receive_slot(struct tcb *r);
 
 /* Transfers up to n extra caps named in s's IPC buffer to r by seL4's rules
  * (ipc.c's essay: an endpoint cap to via is unwrapped into its badge, another

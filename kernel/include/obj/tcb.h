@@ -41,20 +41,19 @@ struct wf_ipc_buffer;
  * The kernel's view of a thread's IPC buffer (decision 076): the page at
  * ipc_buffer through the direct map, so that IPC copies words and reads cap
  * CPtrs without a page-table walk. A cache, never a pin: it is valid only while
- *   - epoch == vm_unmap_epoch (mm/vm.h; every removal or downgrade of a user
- *     translation and every VSpace destruction advances it, so the page cannot
- *     have been unmapped, write-protected for copy-on-write, or freed), and
- *   - vs == the word of the thread's VSpace slot (the thread still runs in the
- *     VSpace it was taken from),
- * and is filled (ipc/ipc.h ipc_buffer_kptr) only from a present, writable,
- * cacheable user entry of that VSpace. Setting the IPC buffer empties it. Empty,
- * epoch is TCB_IPCBUF_NONE, which vm_unmap_epoch never reaches, so the one
- * epoch compare also rejects it.
+ * epoch == vm_unmap_epoch (mm/vm.h). That counter advances whenever a user
+ * translation is removed or loses a right, a VSpace is destroyed, or a cap to
+ * a VSpace is deleted (the one way, besides TCB_SetVSpace, which empties the
+ * view itself, that a thread's VSpace slot changes), so a valid view's page is
+ * still mapped, writable and not shared copy-on-write in the VSpace the thread
+ * runs in, and cannot have been freed. It is filled (tcb_ipcbuf_fill) only
+ * from a present, writable, cacheable user entry. Empty, its epoch is
+ * TCB_IPCBUF_NONE, which vm_unmap_epoch never reaches, so the one compare also
+ * rejects it.
  */
 struct tcb_ipcbuf {
     uint64_t *words; /* the buffer's msg[WF_MSG_REG_WORDS] (its first word); NULL: none */
     uint64_t epoch;  /* vm_unmap_epoch when filled, or TCB_IPCBUF_NONE */
-    uint64_t vs;     /* the VSpace slot's cap word 0 when filled */
 };
 #define TCB_IPCBUF_NONE (~0ull)
 
@@ -159,16 +158,22 @@ void tcb_resume(struct tcb *t);
  */
 
 /* Copies the cap in src (derived, as the TCB_Set* invocations do) into slot which
- * of t; the slot must be empty. */
+ * of t; the slot must be empty. A new VSpace refills the IPC buffer view. */
 void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src);
 
 /* Empties t's IPC buffer cache (struct tcb_ipcbuf). */
 static inline void tcb_ipcbuf_forget(struct tcb *t)
 {
-    t->ipcbuf = (struct tcb_ipcbuf){.words = NULL, .epoch = TCB_IPCBUF_NONE, .vs = 0};
+    t->ipcbuf = (struct tcb_ipcbuf){.words = NULL, .epoch = TCB_IPCBUF_NONE};
 }
 
-/* Sets the IPC buffer address (emptying its cache), priority and MCP, and the start registers: pc,
+/* Fills t's IPC buffer view from its VSpace's page tables: true when the page
+ * at ipc_buffer is mapped present, writable and cacheable now (nothing is
+ * faulted in), else false with the view empty. */
+bool tcb_ipcbuf_fill(struct tcb *t);
+
+/* Sets the IPC buffer address (and fills its view when the page is mapped),
+ * priority and MCP, and the start registers: pc,
  * stack pointer and first argument register. */
 void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr);
 void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp);
