@@ -1,25 +1,39 @@
 /*
- * The IPC fast path (ARCHITECTURE.md section 3; docs/ipc.md walks through it,
- * decision 038 records its design, docs/perf/ipc.md its cost).
+ * The IPC fast path (docs/architecture.md section 3; docs/ipc.md walks through
+ * it, decisions 038 and 077 record its design, docs/perf/ipc.md its cost).
  *
  * Most IPC in a microkernel system is a client's Call and a server's ReplyRecv
- * with a few words in registers. Liedtke's observation (and seL4's fastpath.c)
- * is that for this case the general machinery (cap transfer, IPC buffers, run
- * queues, the scheduler's choice) has nothing to do, so a short straight-line
- * path that checks the case and then switches directly to the partner makes IPC
- * cost little more than two kernel entries.
+ * with a few words. Liedtke's observation (and seL4's fastpath.c) is that for
+ * this case the general machinery (run queues, the scheduler's choice, checks
+ * for every odd case) has nothing to do, so a short straight-line path that
+ * checks the case and then switches directly to the partner makes IPC cost
+ * little more than two kernel entries.
  *
- * The architecture's syscall entry calls ipc_fastpath for every system call,
- * with the registers saved in the thread's context and nothing else done. It
- * is one function with everything inlined (lookups, queue and Reply object
- * updates, the thread switch, the page-table switch), and it leaves the kernel through the
- * architecture's fast return (sysret on x86-64) when the partner's context
- * allows it. Anything it does not handle goes to kernel_entry, the general
- * path, with nothing changed.
+ * The architecture's syscall entry calls ipc_fastpath_call/_reply_recv for those
+ * two system calls, with the registers saved in the thread's context and
+ * nothing else done. Each is one function with everything inlined (lookups,
+ * queue and Reply object updates, the thread switch, the page-table switch),
+ * and it leaves the kernel through the architecture's fast return (sysret on
+ * x86-64) when the partner's context allows it. Anything it does not handle
+ * goes to kernel_entry, the general path, with nothing changed.
+ *
+ * Three kinds of message (enum fast_kind), each its own compiled variant so that
+ * the register case carries no cost of the others:
+ *   - FAST_REGS: at most WF_MSG_REG_WORDS words, no extra caps: registers only;
+ *   - FAST_WORDS: up to WF_MSG_MAX_WORDS words, no caps: the words beyond the
+ *     registers are copied from the sender's IPC buffer to the receiver's, kernel
+ *     page to kernel page, through the views of both buffers that the TCBs keep
+ *     (struct tcb_ipcbuf, decision 076): one compare each says the view is valid,
+ *     so there is no page-table walk;
+ *   - FAST_CAPS: extra caps (or a length field above the maximum, which is
+ *     refused): as FAST_WORDS, then the caps by the slow path's rules (one cap
+ *     inline, fast_one_cap; more through ipc_transfer_caps). A cap transfer
+ *     cannot fail, only stop, so it happens after the checks like the rest.
  *
  * Conditions, all checked before anything changes (otherwise the slow path runs
  * with nothing touched):
- *   - message of at most WF_MSG_REG_WORDS words and no extra caps;
+ *   - FAST_WORDS and FAST_CAPS: both threads' IPC buffer views are valid, and
+ *     the length is at most WF_MSG_MAX_WORDS;
  *   - Call: the cap is an endpoint cap with Write and Grant or GrantReply, and a
  *     receiver waits on it with a Reply object;
  *     ReplyRecv: the Reply cap has a caller waiting that is not a faulting thread,
@@ -28,11 +42,11 @@
  *   - no queued thread has a higher priority than the partner, so running it
  *     next is what the scheduler would choose (the current thread blocks, and
  *     the slow path's sched_switch_to makes the same choice).
- * Then: copy the words, link or unlink the Reply object, block the current thread
- * and make the partner current, without touching the run queues. The result in
- * every register is the slow path's (ipc_ktest.c compares them), and so is every
- * object's state: each commit step below names the slow-path function whose
- * effect it repeats.
+ * Then: copy the words (and caps), link or unlink the Reply object, block the
+ * current thread and make the partner current, without touching the run queues.
+ * The result in every register, buffer word and slot is the slow path's
+ * (ipc_ktest.c compares them), and so is every object's state: each commit step
+ * below names the slow-path function whose effect it repeats.
  */
 #include "arch/vm_cpu.h"
 #include "cap/cdt.h"

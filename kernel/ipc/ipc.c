@@ -4,9 +4,12 @@
  *
  * A message is a label, a length in words and up to three extra caps, described
  * by one info word (abi/include/weft/ipc.h). Words 0-3 travel in registers; the
- * rest are copied from the sender's IPC buffer to the receiver's, through their
- * VSpaces (vspace_read/vspace_write), so a bad buffer is an error for its owner
- * and never a kernel fault. A blocked sender keeps its message where it was: in
+ * rest are copied from the sender's IPC buffer to the receiver's: through the
+ * kernel's view of each buffer page kept in the TCB while it is valid (struct
+ * tcb_ipcbuf; decision 076), else through their VSpaces (vspace_read and
+ * vspace_write, which fault the page in and after which the view is refilled),
+ * so a bad buffer is an error for its owner and never a kernel fault. A blocked
+ * sender keeps its message where it was: in
  * its saved registers and its IPC buffer; only the badge and rights of the cap it
  * used are recorded (t->badge, t->ipc_flags), because that cap may be deleted
  * before a receiver comes.

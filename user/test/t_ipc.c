@@ -1,5 +1,5 @@
 /*
- * Synchronous IPC from userspace (ARCHITECTURE.md section 3, docs/api.md):
+ * Synchronous IPC from userspace (docs/architecture.md section 3, docs/api.md):
  * Send/Recv, the non-blocking variants, Call/ReplyRecv with badges, long
  * messages through the IPC buffer, cap transfer only with Grant, Call only with
  * Grant or GrantReply, the error of every malformed system call, and which

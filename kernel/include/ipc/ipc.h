@@ -1,6 +1,6 @@
 /*
  * Synchronous IPC, notifications' system calls, and faults as messages
- * (ARCHITECTURE.md sections 3 and 6; docs/ipc.md explains them to a newcomer).
+ * (docs/architecture.md sections 3 and 6; docs/ipc.md explains them to a newcomer).
  *
  * These are the slow-path operations, each done on behalf of the current thread
  * t after the system call layer (ipc/syscall.c) has decoded its registers and
@@ -9,8 +9,9 @@
  * go into the registers of the threads involved (ctx_set_result); the scheduler
  * decides on the way out who runs.
  *
- * The fast path (ipc/fastpath.c) does Call and ReplyRecv for register-only
- * messages when the partner waits, with the same observable result.
+ * The fast path (ipc/fastpath.c) does Call and ReplyRecv when the partner waits
+ * and both IPC buffers' views are valid (any length, caps included), with the
+ * same observable result.
  */
 #ifndef WEFT_IPC_IPC_H
 #define WEFT_IPC_IPC_H
