@@ -55,6 +55,7 @@
 
 #include "cap/cdt.h"
 #include "cap/preempt.h"
+#include "mm/vm.h"
 #include "obj/endpoint.h"
 #include "obj/object.h"
 #include "obj/tcb.h"
@@ -246,6 +247,8 @@ static void delete_step(struct slot *s, struct reaper *r, bool inner)
         return;
     }
     bool final = cdt_is_final(s);
+    if (cap_type(c) == CAP_VSPACE) /* a thread may lose its VSpace (obj/tcb.h ipcbuf) */
+        vm_unmap_epoch++;
     if (final && object_teardown(c) != WF_ERR_OK)
         return; /* a VM object's teardown was preempted: the next step continues it */
     if (final)
@@ -312,6 +315,8 @@ void cap_delete_now(struct slot *s)
 {
     struct cap c = s->cap;
     assert(cap_type(c) != CAP_ZOMBIE);
+    if (cap_type(c) == CAP_VSPACE) /* as in delete_step */
+        vm_unmap_epoch++;
     if (cdt_is_final(s)) {
         assert(!object_holds_slots(c));
         object_finalize(c, NULL);

@@ -29,7 +29,7 @@
 #define N 1000
 
 extern const uint8_t uprog_script[], uprog_script_end[], uprog_bloop[], uprog_bserver[],
-    uprog_bfault_server[], uprog_bwaiter[], uprog_bfault[];
+    uprog_bcapserver[], uprog_bfault_server[], uprog_bwaiter[], uprog_bfault[];
 #define PC(prog) (KW_CODE + (uint64_t)(uprog_##prog - uprog_script))
 
 _Static_assert(WF_SYS_CALL == 0x57460000 && WF_SYS_RECV == 0x57460003 &&
@@ -37,14 +37,24 @@ _Static_assert(WF_SYS_CALL == 0x57460000 && WF_SYS_RECV == 0x57460003 &&
                "user_progs.S has the numbers");
 _Static_assert(WF_LABEL_TCB_SUSPEND == 0x2b, "user_progs.S has the label");
 
+/* One JSON line: n operations took total instructions; words and caps, when
+ * words >= 0, are the message's (the round trips of every length). */
+static void report_n(const char *name, const char *space, const char *path, uint64_t total,
+                     unsigned n, int words, unsigned caps)
+{
+    uint64_t x10 = total * 10 / n;
+    kprintf("{\"bench\": \"ipc\", \"arch\": \"x86_64\", \"cluster_order\": %d, \"case\": \"%s\", "
+            "\"space\": \"%s\", \"path\": \"%s\", \"iterations\": %u, ",
+            CLUSTER_ORDER, name, space, path, n);
+    if (words >= 0)
+        kprintf("\"words\": %d, \"caps\": %u, ", words, caps);
+    kprintf("\"instructions_per_op\": %lu.%lu}\n", (unsigned long)(x10 / 10),
+            (unsigned long)(x10 % 10));
+}
+
 static void report(const char *name, const char *space, const char *path, uint64_t total)
 {
-    uint64_t x10 = total * 10 / N;
-    kprintf("{\"bench\": \"ipc\", \"arch\": \"x86_64\", \"cluster_order\": %d, \"case\": \"%s\", "
-            "\"space\": \"%s\", \"path\": \"%s\", \"iterations\": %d, "
-            "\"instructions_per_op\": %lu.%lu}\n",
-            CLUSTER_ORDER, name, space, path, N, (unsigned long)(x10 / 10),
-            (unsigned long)(x10 % 10));
+    report_n(name, space, path, total, N, -1, 0);
 }
 
 /* Thread 0 makes syscall nr (cap, info, word 0) N times; returns the rdtsc delta. */
@@ -95,6 +105,7 @@ static bool space_make(unsigned i)
     struct vmo *cv = vmo_from_cap(code->cap), *dv = vmo_from_cap(data->cap);
     if (vmo_write(cv, 0, uprog_script, (size_t)(uprog_script_end - uprog_script)) != WF_ERR_OK ||
         vmo_write(dv, 0, kw_params(i), PAGE_SIZE) != WF_ERR_OK ||
+        vmo_write(dv, KW_IPCBUF(i) - KW_BASE(i), kw_ipcbuf(i), PAGE_SIZE) != WF_ERR_OK ||
         vspace_map(vs, cv, 0, KW_CODE, PAGE_SIZE, VM_READ | VM_EXEC, WF_RIGHT_READ) != WF_ERR_OK ||
         vspace_map(vs, dv, 0, KW_BASE(i), KW_DATA_SIZE, VM_READ | VM_WRITE,
                    WF_RIGHT_READ | WF_RIGHT_WRITE) != WF_ERR_OK)
@@ -137,21 +148,41 @@ static bool spaces_teardown(void)
     return true;
 }
 
-/* Client (thread 0) Calls the server (thread 1) N times, one word each way; with
- * cross, each in a VSpace of its own. */
-static void round_trip(bool fast, bool cross)
+/* The cap-transfer round trips: one cap per Call, each into a fresh free slot of
+ * the root CNode, so as many iterations as there are free slots. */
+#define N_CAP    30
+#define CAP_SLOT KW_FREE
+_Static_assert(CAP_SLOT + N_CAP <= 64, "the root CNode has the slots");
+
+/*
+ * Client (thread 0) Calls the server (thread 1) n times with `words` words each
+ * way (and `caps` caps, 0 or 1, on the Call); with cross, each in a VSpace of its
+ * own. The figure is one Call + ReplyRecv. Checks the path every call took, the
+ * words and cap the server last received and that nothing leaked.
+ */
+static void round_trip_n(bool fast, bool cross, unsigned words, unsigned caps, const char *name)
 {
+    const unsigned n = caps ? N_CAP : N;
     uint64_t free0 = boot_pmm.free_bytes;
     KT_ASSERT(kw_setup(), "no memory");
     ipc_fastpath_set(fast);
+    struct wf_ipc_buffer *cb = kw_ipcbuf(0), *sb = kw_ipcbuf(1);
+    for (unsigned i = WF_MSG_REG_WORDS; i < WF_MSG_MAX_WORDS; i++)
+        cb->msg[i] = 0xc000 + i;
+    cb->caps_or_badges[0] = KW_NTFN(0);
+    sb->receive_cnode = 1;
+    sb->receive_index = CAP_SLOT;
+    sb->receive_depth = 64;
     uint64_t *p = kw_params(1);
     p[0] = KW_EP(0);
     p[1] = KW_REPLY(0);
+    p[2] = wf_msginfo(1, 0, words);
+    p[3] = KW_IPCBUF(1) + __builtin_offsetof(struct wf_ipc_buffer, receive_index);
     p = kw_params(0);
-    p[0] = N;
+    p[0] = n;
     p[1] = WF_SYS_CALL;
     p[2] = KW_EP(0);
-    p[3] = wf_msginfo(1, 0, 1);
+    p[3] = wf_msginfo(1, caps, words);
     p[4] = 7;
     p[5] = KW_REPLY(1);
     p[6] = KW_TCB(0);
@@ -159,17 +190,24 @@ static void round_trip(bool fast, bool cross)
         kw_teardown();
         KT_ASSERT(false, "no memory for the address spaces");
     }
-    kw_start_at(1, 20, PC(bserver));
+    kw_start_at(1, 20, caps ? PC(bcapserver) : PC(bserver));
     sched_run_until_idle();
     KT_ASSERT_EQ(kw_tcb(1)->state, TCB_BLOCKED_RECV);
     kw_start_at(0, 10, PC(bloop));
     sched_run_until_idle();
     bool done = kw_tcb(0)->state == TCB_INACTIVE;
     uint64_t t = cross ? space_word(0, 0x1000) : kw_res(0, 0)->err;
-    /* the server waits in ReplyRecv again, holding the word it last received */
-    bool srv_ok = kw_tcb(1)->state == TCB_BLOCKED_RECV &&
-                  ctx_sysno(&kw_tcb(1)->ctx) == WF_SYS_REPLY_RECV &&
-                  ctx_mr(&kw_tcb(1)->ctx, 0) == 7;
+    /* the server waits in ReplyRecv again, holding the message it last received */
+    struct tcb *srv = kw_tcb(1);
+    bool srv_ok = srv->state == TCB_BLOCKED_RECV && ctx_sysno(&srv->ctx) == WF_SYS_REPLY_RECV &&
+                  (words == 0 || ctx_mr(&srv->ctx, 0) == 7);
+    uint64_t last = words > WF_MSG_REG_WORDS
+                        ? (cross ? space_word(1, KW_IPCBUF(1) - KW_BASE(1) + 8 * (words - 1))
+                                 : sb->msg[words - 1])
+                        : 0xc000 + words - 1;
+    bool caps_ok = true;
+    for (unsigned i = 0; i < (caps ? n : 0); i++)
+        caps_ok = caps_ok && cap_type(kw_slot(CAP_SLOT + i)->cap) == CAP_NOTIFICATION;
     struct ipc_stats st = ipc_stats;
     kw_teardown();
     if (cross)
@@ -178,14 +216,57 @@ static void round_trip(bool fast, bool cross)
     KT_ASSERT(done && t > 0, "the client did not finish");
     /* cross: the client's loop wrote its figure into its own VMO, not the test space */
     KT_ASSERT(!cross || kw_res(0, 0)->err == 0, "the client ran in the kernel test space");
-    KT_ASSERT(srv_ok, "the server is not waiting with the client's word");
+    KT_ASSERT(srv_ok, "the server is not waiting with the client's words");
+    KT_ASSERT(last == 0xc000 + words - 1, "the server's last word is %lx", (unsigned long)last);
+    KT_ASSERT(caps_ok, "a cap did not arrive");
     if (fast)
-        KT_ASSERT(st.fast == 2 * N && st.slow == 0, "fast %lu slow %lu", (unsigned long)st.fast,
+        KT_ASSERT(st.fast == 2 * n && st.slow == 0, "fast %lu slow %lu", (unsigned long)st.fast,
                   (unsigned long)st.slow);
     else
-        KT_ASSERT(st.fast == 0 && st.slow == 2 * N, "fast %lu slow %lu", (unsigned long)st.fast,
+        KT_ASSERT(st.fast == 0 && st.slow == 2 * n, "fast %lu slow %lu", (unsigned long)st.fast,
                   (unsigned long)st.slow);
-    report("call_reply_recv_round_trip", cross ? "cross" : "same", fast ? "fast" : "slow", t);
+    if (name)
+        report_n(name, cross ? "cross" : "same", fast ? "fast" : "slow", t, n, (int)words, caps);
+    else
+        report("call_reply_recv_round_trip", cross ? "cross" : "same", fast ? "fast" : "slow", t);
+}
+
+/* The headline: one word each way, no caps. */
+static void round_trip(bool fast, bool cross)
+{
+    round_trip_n(fast, cross, 1, 0, NULL);
+}
+
+/* Every length the table shows, fast path, same or cross space. */
+static void every_length(bool cross)
+{
+    static const unsigned lengths[] = {0, 4, 5, 16, 64, 120};
+    static const char *const names[] = {
+        "call_reply_recv_round_trip_w0",  "call_reply_recv_round_trip_w4",
+        "call_reply_recv_round_trip_w5",  "call_reply_recv_round_trip_w16",
+        "call_reply_recv_round_trip_w64", "call_reply_recv_round_trip_w120"};
+    for (unsigned i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++)
+        round_trip_n(true, cross, lengths[i], 0, names[i]);
+}
+
+KTEST(bench_ipc, call_reply_recv_of_every_length)
+{
+    every_length(false);
+}
+
+KTEST(bench_ipc, call_reply_recv_of_every_length_cross_space)
+{
+    every_length(true);
+}
+
+KTEST(bench_ipc, call_reply_recv_with_a_cap)
+{
+    round_trip_n(true, false, 1, 1, "call_reply_recv_round_trip_cap1");
+}
+
+KTEST(bench_ipc, call_reply_recv_with_a_cap_cross_space)
+{
+    round_trip_n(true, true, 1, 1, "call_reply_recv_round_trip_cap1");
 }
 
 KTEST(bench_ipc, call_reply_recv_fast_path)

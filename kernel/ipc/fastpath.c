@@ -1,25 +1,39 @@
 /*
- * The IPC fast path (docs/architecture.md, IPC; docs/ipc.md walks through it,
- * decision 038 records its design, docs/perf/ipc.md its cost).
+ * The IPC fast path (docs/architecture.md, IPC; docs/ipc.md walks through
+ * it, decisions 038 and 077 record its design, docs/perf/ipc.md its cost).
  *
  * Most IPC in a microkernel system is a client's Call and a server's ReplyRecv
- * with a few words in registers. Liedtke's observation (and seL4's fastpath.c)
- * is that for this case the general machinery (cap transfer, IPC buffers, run
- * queues, the scheduler's choice) has nothing to do, so a short straight-line
- * path that checks the case and then switches directly to the partner makes IPC
- * cost little more than two kernel entries.
+ * with a few words. Liedtke's observation (and seL4's fastpath.c) is that for
+ * this case the general machinery (run queues, the scheduler's choice, checks
+ * for every odd case) has nothing to do, so a short straight-line path that
+ * checks the case and then switches directly to the partner makes IPC cost
+ * little more than two kernel entries.
  *
- * The architecture's syscall entry calls ipc_fastpath for every system call,
- * with the registers saved in the thread's context and nothing else done. It
- * is one function with everything inlined (lookups, queue and Reply object
- * updates, the thread switch, the page-table switch), and it leaves the kernel through the
- * architecture's fast return (sysret on x86-64) when the partner's context
- * allows it. Anything it does not handle goes to kernel_entry, the general
- * path, with nothing changed.
+ * The architecture's syscall entry calls ipc_fastpath_call/_reply_recv for those
+ * two system calls, with the registers saved in the thread's context and
+ * nothing else done. Each is one function with everything inlined (lookups,
+ * queue and Reply object updates, the thread switch, the page-table switch),
+ * and it leaves the kernel through the architecture's fast return (sysret on
+ * x86-64) when the partner's context allows it. Anything it does not handle
+ * goes to kernel_entry, the general path, with nothing changed.
+ *
+ * Three kinds of message (enum fast_kind), each its own compiled variant so that
+ * the register case carries no cost of the others:
+ *   - FAST_REGS: at most WF_MSG_REG_WORDS words, no extra caps: registers only;
+ *   - FAST_WORDS: up to WF_MSG_MAX_WORDS words, no caps: the words beyond the
+ *     registers are copied from the sender's IPC buffer to the receiver's, kernel
+ *     page to kernel page, through the views of both buffers that the TCBs keep
+ *     (struct tcb_ipcbuf, decision 076): one compare each says the view is valid,
+ *     so there is no page-table walk;
+ *   - FAST_CAPS: extra caps (or a length field above the maximum, which is
+ *     refused): as FAST_WORDS, then the caps by the slow path's rules (one cap
+ *     inline, fast_one_cap; more through ipc_transfer_caps). A cap transfer
+ *     cannot fail, only stop, so it happens after the checks like the rest.
  *
  * Conditions, all checked before anything changes (otherwise the slow path runs
  * with nothing touched):
- *   - message of at most WF_MSG_REG_WORDS words and no extra caps;
+ *   - FAST_WORDS and FAST_CAPS: both threads' IPC buffer views are valid, and
+ *     the length is at most WF_MSG_MAX_WORDS;
  *   - Call: the cap is an endpoint cap with Write and Grant or GrantReply, and a
  *     receiver waits on it with a Reply object;
  *     ReplyRecv: the Reply cap has a caller waiting that is not a faulting thread,
@@ -28,13 +42,14 @@
  *   - no queued thread has a higher priority than the partner, so running it
  *     next is what the scheduler would choose (the current thread blocks, and
  *     the slow path's sched_switch_to makes the same choice).
- * Then: copy the words, link or unlink the Reply object, block the current thread
- * and make the partner current, without touching the run queues. The result in
- * every register is the slow path's (ipc_ktest.c compares them), and so is every
- * object's state: each commit step below names the slow-path function whose
- * effect it repeats.
+ * Then: copy the words (and caps), link or unlink the Reply object, block the
+ * current thread and make the partner current, without touching the run queues.
+ * The result in every register, buffer word and slot is the slow path's
+ * (ipc_ktest.c compares them), and so is every object's state: each commit step
+ * below names the slow-path function whose effect it repeats.
  */
 #include "arch/vm_cpu.h"
+#include "cap/cdt.h"
 #include "cap/cspace.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
@@ -93,14 +108,82 @@ FAST struct cap fast_lookup(const struct fast_cspace *cs, bool one_level, wf_cpt
     return cs->slots[index].cap;
 }
 
-/* A message fits the fast path: at most WF_MSG_REG_WORDS words, no extra caps
- * (the caps field lies just above the length). */
+/* The slot holding a cap that cptr names in the CSpace cs (as
+ * cspace_lookup_cap), or NULL where that lookup fails (an empty slot included). */
+FAST struct slot *fast_lookup_slot(const struct fast_cspace *cs, bool one_level, wf_cptr_t cptr)
+{
+    if (!one_level)
+        return cspace_lookup_cap(cs->root, cptr).slot;
+    uint64_t index = cptr ^ cs->guard;
+    if (index >> cs->radix)
+        return NULL;
+    struct slot *sl = (struct slot *)&cs->slots[index];
+    return cap_is_null(sl->cap) ? NULL : sl;
+}
+
+/* ipc_receive_slot for r, whose IPC buffer is rb: inline where r's CSpace and
+ * the CNode it names are one-level and the depth is 64, the general lookups
+ * otherwise. */
+FAST struct slot *fast_receive_slot(struct tcb *r, const struct wf_ipc_buffer *rb)
+{
+    struct fast_cspace rcs;
+    if (rb->receive_depth != 64 || !fast_one_level(r, &rcs))
+        return ipc_receive_slot(r);
+    struct slot *cn = fast_lookup_slot(&rcs, true, rb->receive_cnode);
+    if (!cn || cap_type(cn->cap) != CAP_CNODE)
+        return NULL;
+    unsigned radix = cap_cnode_radix(cn->cap);
+    if (cap_cnode_guard_size(cn->cap) + radix != 64)
+        return ipc_receive_slot(r);
+    uint64_t index = rb->receive_index ^ cap_cnode_guard(cn->cap) << radix;
+    if (index >> radix)
+        return NULL;
+    struct slot *d = cap_cnode_slots(cn->cap) + index;
+    return slot_is_empty(d) ? d : NULL;
+}
+
+/* ipc_transfer_caps for one cap, with both IPC buffers cached and the sender's
+ * CSpace decoded (cs): the same rules, the same results. */
+FAST unsigned fast_one_cap(struct tcb *s, struct tcb *r, const struct fast_cspace *cs,
+                           bool one_level, struct endpoint *via, unsigned *unwrapped)
+{
+    struct wf_ipc_buffer *sb = ipc_buffer_cached(s), *rb = ipc_buffer_cached(r);
+    *unwrapped = 0;
+    struct slot *src = fast_lookup_slot(cs, one_level, sb->caps_or_badges[0]);
+    if (!src)
+        return 0;
+    struct cap c = src->cap;
+    if (via && cap_type(c) == CAP_ENDPOINT && cap_object(c) == via) {
+        rb->caps_or_badges[0] = cap_badge(c);
+        rb->caps_or_badges[1] = rb->caps_or_badges[2] = 0;
+        *unwrapped = 1;
+        return 1;
+    }
+    struct slot *dest = fast_receive_slot(r, rb);
+    if (!dest || cap_type(c) == CAP_UNTYPED || cap_type(c) == CAP_ZOMBIE)
+        return 0;
+    cdt_insert_derived(src, dest, c);
+    return 1;
+}
+
+/* A register message: at most WF_MSG_REG_WORDS words and no extra caps (the
+ * caps field lies just above the length). Others take the buffer branch. */
 FAST bool fast_message(wf_msginfo_t info)
 {
     static_assert(WF_MSGINFO_XCAPS_SHIFT == WF_MSGINFO_LENGTH_BITS, "xcaps above the length");
     return (info & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1)) <=
            WF_MSG_REG_WORDS;
 }
+
+/* What a fast path variant handles: a register message (fast_message), one with
+ * 5 to WF_MSG_MAX_WORDS words and no caps, or one with extra caps (or a length
+ * above WF_MSG_MAX_WORDS, which fast_buffers refuses). */
+enum fast_kind { FAST_REGS, FAST_WORDS, FAST_CAPS };
+
+/* The info fields the transfer sets itself: caps transferred, unwrapped. */
+#define FAST_OUT_FIELDS                                                                            \
+    (((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |                               \
+     ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT)
 
 /* transfer (ipc.c) for a message that fast_message accepted: the words, then the
  * results. The info delivered, ipc_info_out(label, 0, len), is the sender's with
@@ -109,10 +192,49 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
 {
     static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
                   "label above the unwrapped bits");
-    const wf_word_t fields = ((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |
-                             ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT;
     ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
-    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~fields, badge);
+    ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
+}
+
+/* The buffer variants' checks, made before anything changes: both IPC buffer
+ * views are valid (ipc_buffer_cached: an empty view has an epoch that never
+ * matches), and for FAST_CAPS the message has at most WF_MSG_MAX_WORDS words
+ * (for FAST_WORDS the entry checked it; longer ones are cut by the slow path).
+ * False sends the call to the slow path, which refills the views. */
+FAST bool fast_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, enum fast_kind kind)
+{
+    uint64_t epoch = vm_unmap_epoch;
+    if (kind == FAST_CAPS && wf_msginfo_length(info) > WF_MSG_MAX_WORDS)
+        return false;
+    return s->ipcbuf.epoch == epoch && r->ipcbuf.epoch == epoch;
+}
+
+/* transfer (ipc.c) for a message that fast_buffers accepted: register words,
+ * buffer words kernel page to kernel page, extra caps (FAST_CAPS, only with
+ * grant, by the slow path's own rules: they cannot fail, only stop), then the
+ * results. */
+FAST void fast_transfer_buffers(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_t badge,
+                                enum fast_kind kind, bool grant, struct endpoint *via,
+                                const struct fast_cspace *cs, bool one_level)
+{
+    unsigned len = wf_msginfo_length(info), xcaps = wf_msginfo_xcaps(info);
+    wf_msginfo_t out = info & ~FAST_OUT_FIELDS;
+    if (kind == FAST_WORDS) { /* 5 words or more */
+        ctx_copy_mrs(&r->ctx, &s->ctx, WF_MSG_REG_WORDS);
+        ipc_copy_words(r->ipcbuf.words, s->ipcbuf.words, len - WF_MSG_REG_WORDS);
+    } else {
+        ctx_copy_mrs(&r->ctx, &s->ctx, len);
+        if (len > WF_MSG_REG_WORDS)
+            ipc_copy_words(r->ipcbuf.words, s->ipcbuf.words, len - WF_MSG_REG_WORDS);
+        if (grant) {
+            unsigned unwrapped;
+            unsigned done = xcaps == 1 ? fast_one_cap(s, r, cs, one_level, via, &unwrapped)
+                                       : ipc_transfer_caps(s, r, via, xcaps, &unwrapped);
+            out |= (wf_msginfo_t)done << WF_MSGINFO_XCAPS_SHIFT | (wf_msginfo_t)unwrapped
+                                                                      << WF_MSGINFO_UNWRAP_SHIFT;
+        }
+    }
+    ctx_set_result(&r->ctx, WF_ERR_OK, out, badge);
 }
 
 static __attribute__((noinline)) struct arch_context *
@@ -139,12 +261,10 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 
 /* Call: delivers the message to the waiting receiver and switches to it, or
  * goes to kernel_entry with nothing changed. */
-FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
+FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, enum fast_kind kind)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
-        kernel_entry(ctx);
     struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_call_levels(ctx);
@@ -158,6 +278,8 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio))
+        kernel_entry(ctx);
+    if (kind != FAST_REGS && !fast_buffers(t, r, info, kind))
         kernel_entry(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
@@ -174,7 +296,11 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
     /* reply_unbind_receiver(r) */
     rp->receiver = NULL;
     r->recv_reply = NULL;
-    fast_transfer(t, r, info, c.w1 /* cap_badge */);
+    if (kind == FAST_REGS)
+        fast_transfer(t, r, info, c.w1 /* cap_badge */);
+    else
+        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep, &cs,
+                              one_level);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
     rp->caller = t;
@@ -187,12 +313,11 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level)
 
 /* ReplyRecv: delivers the reply to the waiting caller, queues t on the endpoint
  * and switches to the caller, or goes to kernel_entry with nothing changed. */
-FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level)
+FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_level,
+                                          enum fast_kind kind)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     wf_msginfo_t info = ctx_info(ctx);
-    if (!fast_message(info))
-        kernel_entry(ctx);
     struct fast_cspace cs = {.root = t->slots[WF_TCB_SLOT_CSPACE].cap};
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_reply_recv_levels(ctx);
@@ -212,11 +337,17 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
         kernel_entry(ctx);
+    if (kind != FAST_REGS && !fast_buffers(t, c, info, kind))
+        kernel_entry(ctx);
 
     /* reply_take_caller(rp) */
     rp->caller = NULL;
     c->blocked_on = NULL;
-    fast_transfer(t, c, info, WF_BADGE_NONE);
+    if (kind == FAST_REGS)
+        fast_transfer(t, c, info, WF_BADGE_NONE);
+    else
+        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, cap_rights(rc) & WF_RIGHT_GRANT,
+                              NULL, &cs, one_level);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */
     assert(!rp->receiver && !t->recv_reply);
@@ -232,24 +363,74 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     return fast_switch(t, c);
 }
 
+/* The length and caps fields of info as one number (the caps above the
+ * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
+ * FAST_WORDS (then no caps and a length the slow path would not cut). */
+#define FAST_LEN_CAPS(info)                                                                        \
+    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
+
+/* The kind of the message in info. */
+FAST enum fast_kind fast_kind_of(wf_msginfo_t info)
+{
+    if (fast_message(info))
+        return FAST_REGS;
+    return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? FAST_WORDS : FAST_CAPS;
+}
+
+/* Variants of each: a one-level CSpace (fast_one_level) or another, and the
+ * three kinds of message. The common one (one level, registers) is inline in
+ * the entry point and holds no buffer code, and only FAST_CAPS calls out (so
+ * only it saves registers); the others are noinline functions it jumps to. */
+#define FAST_VARIANT(op, kind, name)                                                               \
+    static __attribute__((noinline)) struct arch_context *name(struct arch_context *ctx)           \
+    {                                                                                              \
+        return fast_##op(ctx, true, kind);                                                         \
+    }
+FAST_VARIANT(call, FAST_WORDS, ipc_fastpath_call_words)
+FAST_VARIANT(call, FAST_CAPS, ipc_fastpath_call_caps)
+FAST_VARIANT(reply_recv, FAST_WORDS, ipc_fastpath_reply_recv_words)
+FAST_VARIANT(reply_recv, FAST_CAPS, ipc_fastpath_reply_recv_caps)
+
 struct arch_context *ipc_fastpath_call(struct arch_context *ctx)
 {
-    return fast_call(ctx, true);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (__builtin_expect(!fast_message(info), 0))
+        return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? ipc_fastpath_call_words(ctx)
+                                                       : ipc_fastpath_call_caps(ctx);
+    return fast_call(ctx, true, FAST_REGS);
 }
 
 struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx)
 {
-    return fast_reply_recv(ctx, true);
+    wf_msginfo_t info = ctx_info(ctx);
+    if (__builtin_expect(!fast_message(info), 0))
+        return FAST_LEN_CAPS(info) <= WF_MSG_MAX_WORDS ? ipc_fastpath_reply_recv_words(ctx)
+                                                       : ipc_fastpath_reply_recv_caps(ctx);
+    return fast_reply_recv(ctx, true, FAST_REGS);
 }
 
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_call_levels(struct arch_context *ctx)
 {
-    return fast_call(ctx, false);
+    switch (fast_kind_of(ctx_info(ctx))) {
+    case FAST_REGS:
+        return fast_call(ctx, false, FAST_REGS);
+    case FAST_WORDS:
+        return fast_call(ctx, false, FAST_WORDS);
+    default:
+        return fast_call(ctx, false, FAST_CAPS);
+    }
 }
 
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx)
 {
-    return fast_reply_recv(ctx, false);
+    switch (fast_kind_of(ctx_info(ctx))) {
+    case FAST_REGS:
+        return fast_reply_recv(ctx, false, FAST_REGS);
+    case FAST_WORDS:
+        return fast_reply_recv(ctx, false, FAST_WORDS);
+    default:
+        return fast_reply_recv(ctx, false, FAST_CAPS);
+    }
 }

@@ -4,9 +4,12 @@
  *
  * A message is a label, a length in words and up to three extra caps, described
  * by one info word (abi/include/weft/ipc.h). Words 0-3 travel in registers; the
- * rest are copied from the sender's IPC buffer to the receiver's, through their
- * VSpaces (vspace_read/vspace_write), so a bad buffer is an error for its owner
- * and never a kernel fault. A blocked sender keeps its message where it was: in
+ * rest are copied from the sender's IPC buffer to the receiver's: through the
+ * kernel's view of each buffer page kept in the TCB while it is valid (struct
+ * tcb_ipcbuf; decision 076), else through their VSpaces (vspace_read and
+ * vspace_write, which fault the page in and after which the view is refilled),
+ * so a bad buffer is an error for its owner and never a kernel fault. A blocked
+ * sender keeps its message where it was: in
  * its saved registers and its IPC buffer; only the badge and rights of the cap it
  * used are recorded (t->badge, t->ipc_flags), because that cap may be deleted
  * before a receiver comes.
@@ -30,6 +33,7 @@
 #include "cap/cspace.h"
 #include "kprintf.h"
 #include "mm/vm.h"
+#include "obj/vspace.h"
 #include "sched/sched.h"
 #include "weft/syscalls.h"
 
@@ -40,22 +44,39 @@
 uint64_t ipc_fastpath_sysno[2] = {WF_SYS_CALL, WF_SYS_REPLY_RECV};
 struct ipc_stats ipc_stats;
 
-static enum wf_error buf_read(struct tcb *t, uint64_t off, void *dst, size_t len)
+/* Copies len bytes (whole words) at off in t's IPC buffer to or from buf:
+ * through the cached kernel view, or else through its VSpace, which faults the
+ * page in as t's own access would (and then caches it for the next message). */
+static enum wf_error buf_copy(struct tcb *t, uint64_t off, void *buf, size_t len, bool to_buf)
 {
     if (!t->ipc_buffer)
         return WF_ERR_INVALID_ARGUMENT;
-    return vspace_read(tcb_vspace(t), t->ipc_buffer + off, dst, len);
+    char *b = (char *)ipc_buffer_kptr(t);
+    if (b) {
+        if (to_buf)
+            ipc_copy_words(buf, (const wf_word_t *)(b + off), len / 8);
+        else
+            ipc_copy_words((wf_word_t *)(b + off), buf, len / 8);
+        return WF_ERR_OK;
+    }
+    enum wf_error e = to_buf ? vspace_read(tcb_vspace(t), t->ipc_buffer + off, buf, len)
+                             : vspace_write(tcb_vspace(t), t->ipc_buffer + off, buf, len);
+    if (e == WF_ERR_OK)
+        ipc_buffer_kptr(t);
+    return e;
+}
+
+static enum wf_error buf_read(struct tcb *t, uint64_t off, void *dst, size_t len)
+{
+    return buf_copy(t, off, dst, len, true);
 }
 
 static enum wf_error buf_write(struct tcb *t, uint64_t off, const void *src, size_t len)
 {
-    if (!t->ipc_buffer)
-        return WF_ERR_INVALID_ARGUMENT;
-    return vspace_write(tcb_vspace(t), t->ipc_buffer + off, src, len);
+    return buf_copy(t, off, (void *)(uintptr_t)src, len, false);
 }
 
-/* The empty slot where receiver r takes a cap, or NULL (none named, or not empty). */
-static struct slot *receive_slot(struct tcb *r)
+struct slot *ipc_receive_slot(struct tcb *r)
 {
     wf_word_t rs[3]; /* receive_cnode, receive_index, receive_depth */
     if (buf_read(r, BUF_RECV_SLOT, rs, sizeof(rs)) != WF_ERR_OK || rs[2] < 1 || rs[2] > 64)
@@ -67,10 +88,8 @@ static struct slot *receive_slot(struct tcb *r)
     return d.slot && slot_is_empty(d.slot) ? d.slot : NULL;
 }
 
-/* Transfers up to n extra caps named in s's IPC buffer to r (see the top). Returns
- * how many went; *unwrapped gets the unwrapped mask. */
-static unsigned transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via, unsigned n,
-                              unsigned *unwrapped)
+unsigned ipc_transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via, unsigned n,
+                           unsigned *unwrapped)
 {
     wf_cptr_t cptrs[WF_MSG_MAX_XCAPS];
     wf_word_t badges[WF_MSG_MAX_XCAPS] = {0};
@@ -91,7 +110,7 @@ static unsigned transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via
             continue;
         }
         if (!dest_looked_up) {
-            dest = receive_slot(r);
+            dest = ipc_receive_slot(r);
             dest_looked_up = true;
         }
         if (!dest || cap_type(c) == CAP_UNTYPED || cap_type(c) == CAP_ZOMBIE)
@@ -134,7 +153,7 @@ static enum wf_error transfer(struct tcb *s, struct tcb *r, uint64_t badge, bool
             serr = WF_ERR_INVALID_ARGUMENT;
         }
         if (can_grant && wf_msginfo_xcaps(info))
-            xcaps = transfer_caps(s, r, via, wf_msginfo_xcaps(info), &unwrapped);
+            xcaps = ipc_transfer_caps(s, r, via, wf_msginfo_xcaps(info), &unwrapped);
     }
     for (unsigned i = 0; i < MIN(len, WF_MSG_REG_WORDS); i++)
         ctx_set_mr(&r->ctx, i, words[i]);

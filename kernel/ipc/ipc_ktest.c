@@ -8,6 +8,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "ktest.h"
+#include "lib/string.h"
 #include "sched/sched.h"
 
 #define RIGHTS_RW (WF_RIGHT_READ | WF_RIGHT_WRITE)
@@ -67,8 +68,8 @@ KTEST(ipc, fast_and_slow_paths_give_the_same_results)
         KT_ASSERT_EQ(kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0x55),
                      WF_ERR_OK);
         call_server_script();
-        /* Cases the fast path must refuse, in the same conversation: a 5-word
-         * message and a Call with an extra cap. */
+        /* Through the IPC buffers, in the same conversation: a 5-word message
+         * and a Call with an extra cap (which the cap's missing Grant drops). */
         KW_CALL(0, KW_FREE, 0x200, 5, 9, 9, 9, 9);
         kw_op(0, WF_SYS_CALL, KW_FREE, wf_msginfo(0x201, 1, 1), 5, 0, 0, 0, 0);
         KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x78, 1, 99, 0, 0, 0);
@@ -99,6 +100,103 @@ KTEST(ipc, fast_and_slow_paths_give_the_same_results)
         }
         kw_teardown();
     }
+}
+
+/* One pass of long_messages_and_caps_agree_on_both_paths: thread 0 Calls
+ * thread 1 with each length of `lens` (its last word marked by BUFSET), then
+ * with one cap (a notification, into thread 1's receive slot), then with an
+ * endpoint cap to the endpoint itself (unwrapped); thread 1 answers each with
+ * one word fewer. */
+static const unsigned agree_lens[] = {0, 4, 5, 6, 17, 64, 119, 120, 127};
+#define AGREE_N (sizeof(agree_lens) / sizeof(agree_lens[0]))
+
+static void long_caps_run(bool fast)
+{
+    ipc_fastpath_set(fast);
+    const unsigned dest = KW_FREE + 2;
+    kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT, 0x66);
+    kw_mint(KW_FREE + 1, KW_EP(0), WF_RIGHT_WRITE, 0x99);
+    for (unsigned i = 0; i < WF_MSG_MAX_WORDS; i++) {
+        kw_ipcbuf(0)->msg[i] = 0xa000 + i;
+        kw_ipcbuf(1)->msg[i] = 0xb000 + i;
+    }
+    kw_ipcbuf(1)->receive_cnode = 1;
+    kw_ipcbuf(1)->receive_index = dest;
+    kw_ipcbuf(1)->receive_depth = 64;
+    KW_RECV(1, KW_EP(0), KW_REPLY(0));
+    for (unsigned k = 0; k < AGREE_N + 2; k++) {
+        unsigned n = k < AGREE_N ? agree_lens[k] : 1;
+        KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x70 + k, n ? n - 1 : 0, k, 0, 0, 0);
+    }
+    for (unsigned k = 0; k < AGREE_N; k++) {
+        unsigned n = agree_lens[k];
+        if (n > WF_MSG_REG_WORDS && n <= WF_MSG_MAX_WORDS)
+            kw_op(0, KW_OP_BUFSET, n - 1, 0xc000 + k, 0, 0, 0, 0, 0);
+        KW_CALL(0, KW_FREE, 0x40 + k, n, k, 1, 2, 3);
+    }
+    kw_op(0, KW_OP_BUFSET, WF_MSG_MAX_WORDS + 1, KW_NTFN(0), 0, 0, 0, 0, 0); /* caps[0] */
+    kw_op(0, WF_SYS_CALL, KW_FREE, wf_msginfo(0x60, 1, 1), 7, 0, 0, 0, 0);
+    kw_op(0, KW_OP_BUFSET, WF_MSG_MAX_WORDS + 1, KW_FREE + 1, 0, 0, 0, 0, 0);
+    kw_op(0, WF_SYS_CALL, KW_FREE, wf_msginfo(0x61, 1, 1), 8, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+}
+
+/* Long messages of every kind of length (register-only, just past the
+ * registers, the whole buffer, beyond the maximum) and Calls carrying a cap and
+ * an unwrapped cap: the fast path takes every Call and ReplyRecv (but those
+ * with a length field above 120), the slow path none, and both give the same result registers, the same buffers and the same
+ * received cap. */
+KTEST(ipc, long_messages_and_caps_agree_on_both_paths)
+{
+#define AGREE_E 24 /* script entries compared per thread */
+    static struct kw_result res[2][2][AGREE_E];
+    static struct wf_ipc_buffer bufs[2][2];
+    uint64_t nfast[2], nslow[2];
+    for (int pass = 0; pass < 2; pass++) {
+        SETUP();
+        long_caps_run(pass == 0);
+        nfast[pass] = ipc_stats.fast;
+        nslow[pass] = ipc_stats.slow;
+        for (unsigned th = 0; th < 2; th++) {
+            for (unsigned e = 0; e < AGREE_E; e++)
+                res[pass][th][e] = *kw_res(th, e);
+            bufs[pass][th] = *kw_ipcbuf(th);
+        }
+        bool got = cap_type(kw_slot(KW_FREE + 2)->cap) == CAP_NOTIFICATION;
+        kw_teardown();
+        KT_ASSERT(got, "pass %d: the cap did not arrive", pass);
+    }
+    /* every Call and ReplyRecv but the 127-word Call and its 126-word reply,
+     * whose length fields the slow path cuts */
+    KT_ASSERT(nfast[0] == 2 * (AGREE_N + 2) - 2 && nslow[0] == 2, "fast pass: fast %lu slow %lu",
+              (unsigned long)nfast[0], (unsigned long)nslow[0]);
+    KT_ASSERT(nfast[1] == 0, "slow pass: fast %lu", (unsigned long)nfast[1]);
+    for (unsigned th = 0; th < 2; th++) {
+        for (unsigned e = 0; e < AGREE_E; e++) {
+            struct kw_result *a = &res[0][th][e], *b = &res[1][th][e];
+            KT_ASSERT(a->err == b->err && a->info == b->info && a->badge == b->badge &&
+                          a->w[0] == b->w[0] && a->w[3] == b->w[3],
+                      "thread %u entry %u: %lx/%lx vs %lx/%lx", th, e, (unsigned long)a->err,
+                      (unsigned long)a->info, (unsigned long)b->err, (unsigned long)b->info);
+        }
+        KT_ASSERT(!memcmp(&bufs[0][th], &bufs[1][th], sizeof(bufs[0][th])),
+                  "thread %u: the IPC buffers differ", th);
+    }
+    /* what arrived: every length (cut at 120), the marked last word, the caps */
+    for (unsigned k = 0; k < AGREE_N; k++) {
+        unsigned n = agree_lens[k] > WF_MSG_MAX_WORDS ? WF_MSG_MAX_WORDS : agree_lens[k];
+        KT_ASSERT_EQ(res[0][1][k].info, wf_msginfo(0x40 + k, 0, n));
+        KT_ASSERT_EQ(res[0][1][k].badge, 0x66);
+    }
+    KT_ASSERT_EQ(bufs[0][1].msg[119], 0xc000 + 7); /* the 120-word Call's mark */
+    KT_ASSERT_EQ(bufs[0][0].msg[63], 0xc000 + 5);  /* the 64-word Call's, echoed */
+    KT_ASSERT_EQ(res[0][1][AGREE_N].info, wf_msginfo(0x60, 1, 1));
+    KT_ASSERT_EQ(res[0][1][AGREE_N + 1].info,
+                 wf_msginfo(0x61, 1, 1) | 1u << WF_MSGINFO_UNWRAP_SHIFT);
+    KT_ASSERT_EQ(bufs[0][1].caps_or_badges[0], 0x99);
 }
 
 /* A CPtr to root slot x through a two-level CSpace: the root CNode seen through

@@ -29,6 +29,7 @@
 #include "obj/vmo.h"
 
 struct vspace *vspace_current;
+uint64_t vm_unmap_epoch;
 
 /* --- page-table pages from the pool ------------------------------------------ */
 
@@ -56,6 +57,7 @@ static void unmap_range(struct vspace *vs, vaddr_t start, vaddr_t end)
     struct pt_ctx c = vspace_pt_ctx(vs);
     arch_pt_unmap(&c, start, end);
     vm_stats.demotions += c.demotions;
+    vm_unmap_epoch++; /* kernel pointers to IPC buffers may be stale (obj/tcb.h) */
 }
 
 /* --- life ----------------------------------------------------------------------- */
@@ -155,6 +157,7 @@ void vspace_destroy(struct vspace *vs)
     }
     struct pt_ctx c = vspace_pt_ctx(vs);
     arch_pt_destroy(&c);
+    vm_unmap_epoch++;
     vspace_pt_free(&c, vs->root);
     assert(vs->pt_pages == 0);
     struct pool *p = vs->pool;

@@ -31,13 +31,16 @@
 #include "obj/endpoint.h"
 #include "obj/notification.h"
 #include "obj/reply.h"
+#include "obj/vspace.h"
 #include "sched/sched.h"
+#include "weft/ipc.h"
 
 void tcb_init(struct tcb *t)
 {
     reaper_init(&t->reaper);
     t->state = TCB_INACTIVE;
     t->slice = SCHED_SLICE_TICKS;
+    tcb_ipcbuf_forget(t);
     arch_context_init(&t->ctx, 0, 0);
 }
 
@@ -101,15 +104,31 @@ void tcb_finalize(struct tcb *t, struct reaper *r)
 
 /* --- the kernel's own set-up API ---------------------------------------------- */
 
+bool tcb_ipcbuf_fill(struct tcb *t)
+{
+    paddr_t pa;
+    unsigned access, level;
+    tcb_ipcbuf_forget(t);
+    if (!t->ipc_buffer || !vspace_translate(tcb_vspace(t), t->ipc_buffer, &pa, &access, &level) ||
+        (access & (VM_WRITE | VM_UNCACHED)) != VM_WRITE)
+        return false;
+    struct wf_ipc_buffer *b = phys_to_virt(pa);
+    t->ipcbuf = (struct tcb_ipcbuf){.words = &b->msg[WF_MSG_REG_WORDS], .epoch = vm_unmap_epoch};
+    return true;
+}
+
 void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src)
 {
     assert(slot_is_empty(&t->slots[which]) && !slot_is_empty(src));
     cdt_insert_derived(src, &t->slots[which], src->cap);
+    if (which == WF_TCB_SLOT_VSPACE)
+        tcb_ipcbuf_fill(t);
 }
 
 void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr)
 {
     t->ipc_buffer = vaddr;
+    tcb_ipcbuf_fill(t); /* already mapped: the fast path can use it at once */
 }
 
 void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp)
@@ -147,6 +166,8 @@ static enum wf_error install(struct invocation *inv, enum wf_tcb_slot which, str
         return e == WF_ERR_OK ? WF_ERR_PREEMPTED : e;
     }
     cdt_insert_derived(src, dest, c);
+    if (which == WF_TCB_SLOT_VSPACE) /* the IPC buffer's page in the new VSpace */
+        tcb_ipcbuf_fill(invoked_tcb(inv));
     return WF_ERR_OK;
 }
 
@@ -223,7 +244,7 @@ enum wf_error tcb_decode_configure(struct invocation *inv)
     if (e != WF_ERR_OK)
         return e;
     struct tcb *t = invoked_tcb(inv);
-    t->ipc_buffer = buf;
+    tcb_set_ipc_buffer(t, buf);
     t->mcp = (uint8_t)inv->args[ARG_TCB_CONFIGURE_MCP];
     sched_set_priority(t, (unsigned)inv->args[ARG_TCB_CONFIGURE_PRIORITY]);
     return WF_ERR_OK;

@@ -4,7 +4,9 @@
  * messages through the IPC buffer, cap transfer only with Grant, Call only with
  * Grant or GrantReply, the error of every malformed system call, and which
  * path (fast or general) each kind of Call and ReplyRecv takes, read from the
- * kernel's counters (DEBUG_STAT). Servers
+ * kernel's counters (DEBUG_STAT): messages of every length 0-120 and with a
+ * cap on both paths, and the kernel's cached view of an IPC buffer following
+ * an Unmap of the page and a copy-on-write clone (decision 076). Servers
  * run the same code (uc_echo_serve) either as a thread in the root task's
  * address space or as the uchild program in a CNode and VSpace of its own.
  */
@@ -443,6 +445,8 @@ static bool ipc_delta(struct ipc_count *a, struct ipc_count *d)
     return true;
 }
 
+#define PAGE 4096ull
+
 static void check_paths_counted(bool child)
 {
     struct server s;
@@ -463,14 +467,19 @@ static void check_paths_counted(bool child)
     TEST_ASSERT(ipc_delta(&a, &d));
     TEST_ASSERT_EQ(d.fast, 20);
     TEST_ASSERT_EQ(d.slow, 0);
-    /* Five words each way: the Call and the server's ReplyRecv both general. */
+    /* Five words each way: the first such Call and ReplyRecv may refill the
+     * kernel's view of the IPC buffers (decision 076); from then on both take
+     * the fast path. */
     static const wf_word_t w[5] = {1, 2, 3, 4, 5};
+    TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, 5, 0, 0, r, 5), UC_OP_INC + 1);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast + d.slow, 2);
     TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, 5, 0, 0, r, 5), UC_OP_INC + 1);
     TEST_ASSERT_EQ(r[4], 6);
     TEST_ASSERT(ipc_delta(&a, &d));
-    TEST_ASSERT_EQ(d.fast, 0);
-    TEST_ASSERT_EQ(d.slow, 2);
-    /* A Call carrying a cap is general; so is the five-word reply. */
+    TEST_ASSERT_EQ(d.fast, 2);
+    TEST_ASSERT_EQ(d.slow, 0);
+    /* A Call carrying a cap takes the fast path too; so does the five-word reply. */
     wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
     wf_cptr_t grant = derive(s.ep, WF_RIGHT_WRITE | WF_RIGHT_GRANT, 0);
     TEST_ASSERT(ntfn && grant);
@@ -479,12 +488,26 @@ static void check_paths_counted(bool child)
     TEST_ASSERT_EQ(d.slow, 0);
     TEST_ASSERT_EQ(wf_call(grant, UC_OP_CAPS, 0, 0, &ntfn, 1, r, 5), UC_OP_CAPS + 1);
     TEST_ASSERT_EQ(r[1], 1);
+    TEST_ASSERT_EQ(r[3], WF_OBJ_NOTIFICATION);
     TEST_ASSERT(ipc_delta(&a, &d));
-    TEST_ASSERT_EQ(d.fast, 0);
-    TEST_ASSERT_EQ(d.slow, 2);
-    /* A register-only Call with a five-word reply: one of each. */
+    TEST_ASSERT_EQ(d.fast, 2);
+    TEST_ASSERT_EQ(d.slow, 0);
+    /* A register-only Call with a five-word reply: both fast. */
     TEST_ASSERT_EQ(wf_call(grant, UC_OP_CAPS, 0, 0, 0, 0, r, 5), UC_OP_CAPS + 1);
     TEST_ASSERT_EQ(r[1], 0);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(d.fast, 2);
+    TEST_ASSERT_EQ(d.slow, 0);
+    /* After any Unmap or Protect the kernel's view of the buffers is stale: the
+     * next long Call takes the general path, which refills it (the server's
+     * reply then finds both views valid again). */
+    wf_cptr_t v = test_vmo(PAGE);
+    TEST_ASSERT(v);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, PAGE, WF_VM_READ), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_protect(WF_ROOT_VSPACE, TEST_VA, PAGE, WF_VM_READ), WF_ERR_OK);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, 5, 0, 0, r, 5), UC_OP_INC + 1);
+    TEST_ASSERT_EQ(r[4], 6);
     TEST_ASSERT(ipc_delta(&a, &d));
     TEST_ASSERT_EQ(d.fast, 1);
     TEST_ASSERT_EQ(d.slow, 1);
@@ -530,4 +553,190 @@ TEST(ipc, debug_stat_refuses_unknown_counters)
     TEST_ASSERT_EQ(wf_msginfo_label(m.info), WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_EQ(wf_msginfo_length(m.info), 1);
     TEST_ASSERT_EQ(m.w[0], 0);
+}
+
+/* --- every length on both paths; the IPC buffer's page changing under IPC -------- */
+
+/* Makes the kernel's views of IPC buffers stale (decision 076): a Protect
+ * somewhere else in the root VSpace (v mapped at TEST_VA). */
+static bool stale_views(void)
+{
+    return wf_vspace_protect(WF_ROOT_VSPACE, TEST_VA, PAGE, WF_VM_READ) == WF_ERR_OK;
+}
+
+static void check_every_length(bool child)
+{
+    struct server s;
+    TEST_ASSERT_ERR(server_start(&s, child, TEST_CHILD_PRIO), WF_ERR_OK);
+    wf_cptr_t v = test_vmo(PAGE);
+    TEST_ASSERT(v);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, PAGE, WF_VM_READ), WF_ERR_OK);
+    static wf_word_t w[WF_MSG_MAX_WORDS], r[WF_MSG_MAX_WORDS];
+    TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, WF_MSG_MAX_WORDS, 0, 0, r, 0), UC_OP_INC + 1);
+    struct ipc_count a, d;
+    TEST_ASSERT(ipc_count(&a));
+    for (unsigned n = 0; n <= WF_MSG_MAX_WORDS; n++) {
+        /* round 0: the Call on the general path (stale views; register messages
+         * do not need them), round 1: everything on the fast path */
+        for (unsigned round = 0; round < 2; round++) {
+            for (unsigned i = 0; i < n; i++)
+                w[i] = (wf_word_t)n << 32 | round << 16 | i;
+            memset(r, 0, sizeof(r));
+            if (round == 0)
+                TEST_ASSERT(stale_views());
+            TEST_ASSERT(ipc_delta(&a, &d));
+            TEST_ASSERT_EQ(wf_call(s.ep, UC_OP_INC, w, n, 0, 0, r, n), UC_OP_INC + 1);
+            for (unsigned i = 0; i < n; i++)
+                TEST_ASSERT(r[i] == w[i] + 1, "%u words, round %u: word %u is %#llx", n, round, i,
+                            (unsigned long long)r[i]);
+            TEST_ASSERT(ipc_delta(&a, &d));
+            bool slow = round == 0 && n > WF_MSG_REG_WORDS;
+            TEST_ASSERT(d.slow == slow && d.fast == 2 - slow,
+                        "%u words, round %u: fast %llu slow %llu", n, round,
+                        (unsigned long long)d.fast, (unsigned long long)d.slow);
+        }
+    }
+    TEST_ASSERT_EQ(server_stop(&s), 0);
+}
+
+TEST(ipc, every_length_on_both_paths_same_space)
+{
+    check_every_length(false);
+}
+
+TEST(ipc, every_length_on_both_paths_cross_space)
+{
+    check_every_length(true);
+}
+
+/* The IPC buffer thread of the tests below: its buffer is the page at
+ * TEST_VA + PAGE (a VMO of its own). It serves `ep` with the Reply object
+ * `rp`: ReplyRecv with no words, forever. */
+static wf_cptr_t buf_ep, buf_rp;
+
+static int buffer_server(uintptr_t arg)
+{
+    (void)arg;
+    struct wf_msgregs m = {0};
+    wf_sys_recv(buf_ep, buf_rp, &m);
+    for (;;) {
+        m = (struct wf_msgregs){.info = wf_msginfo(1, 0, 0)};
+        wf_sys_reply_recv(buf_ep, buf_rp, &m);
+    }
+    return 0;
+}
+
+/* The buffer client: Calls `buf_ep` twice with 10 words, without touching its
+ * buffer (which may be gone by the second); returns the second reply's error. */
+static int buffer_client(uintptr_t arg)
+{
+    (void)arg;
+    wf_word_t e = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        struct wf_msgregs m = {.info = wf_msginfo(1, 0, 10), .w = {1, 2, 3, 4}};
+        e = wf_sys_call(buf_ep, &m);
+    }
+    return (int)e;
+}
+
+/* Calls buf_ep with 10 words, msg[4..9] = base + i, from this thread's buffer. */
+static wf_word_t call_ten(wf_word_t base)
+{
+    struct wf_ipc_buffer *b = wf_ipc_buffer();
+    for (unsigned i = 4; i < 10; i++)
+        b->msg[i] = base + i;
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 10), .w = {base, 1, 2, 3}};
+    return wf_sys_call(buf_ep, &m);
+}
+
+/* Starts thread t running fn with its IPC buffer at va. */
+static enum wf_error start_with_buffer(struct wf_thread *t, int (*fn)(uintptr_t), wf_word_t va)
+{
+    struct wf_spawn_env *e = test_env();
+    enum wf_error err = wf_thread_create(e, t, fn, 0, TEST_CHILD_PRIO);
+    if (!err)
+        err = wf_tcb_configure(t->tcb, e->cnode, e->tcb, WF_GUARD(0, 64 - e->cnode_radix), va,
+                               TEST_CHILD_PRIO, TEST_CHILD_PRIO);
+    return err ? err : wf_thread_start(t);
+}
+
+/* A receiver's IPC buffer page cloned copy-on-write while it waits: the
+ * message words go to its own copy, never into the shared page the clone sees
+ * (the kernel's cached view of the page was dropped by the clone). */
+TEST(ipc, a_cow_cloned_ipc_buffer_gets_the_words_in_its_own_copy)
+{
+    TEST_ENV(e);
+    wf_cptr_t v = test_vmo(PAGE), c = wf_env_slot(e);
+    buf_ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    buf_rp = test_obj(WF_OBJ_REPLY, 0);
+    TEST_ASSERT(v && c && buf_ep && buf_rp);
+    const wf_word_t va = TEST_VA + PAGE;
+    volatile wf_word_t *page = (volatile wf_word_t *)va;
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, va, 0, PAGE, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    page[0] = 1; /* mapped and writable before the thread is configured */
+    struct wf_thread t;
+    TEST_ASSERT_ERR(start_with_buffer(&t, buffer_server, va), WF_ERR_OK);
+    struct ipc_count a, d;
+    TEST_ASSERT(ipc_count(&a));
+    TEST_ASSERT_ERR(call_ten(0x100), WF_ERR_OK);
+    TEST_ASSERT_ERR(call_ten(0x200), WF_ERR_OK); /* the server waits: the fast path */
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT(d.fast >= 2, "fast %llu", (unsigned long long)d.fast);
+    TEST_ASSERT_EQ(page[9], 0x209);
+    /* Clone: v's page is now shared read-only between v and the clone. */
+    TEST_ASSERT_ERR(wf_vmo_clone(v, e->pool, WF_ROOT_CNODE, c, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(call_ten(0x300), WF_ERR_OK);
+    TEST_ASSERT_ERR(call_ten(0x400), WF_ERR_OK);
+    TEST_ASSERT(ipc_delta(&a, &d));
+    TEST_ASSERT(d.fast >= 2, "fast %llu", (unsigned long long)d.fast);
+    TEST_ASSERT_EQ(page[4], 0x404);
+    TEST_ASSERT_EQ(page[9], 0x409);
+    static wf_word_t cw[10];
+    TEST_ASSERT_ERR(wf_vmo_read(c, 0, sizeof(cw), WF_ROOT_VSPACE, (uintptr_t)cw), WF_ERR_OK);
+    TEST_ASSERT(cw[4] == 0x204 && cw[9] == 0x209, "the clone sees %#llx %#llx",
+                (unsigned long long)cw[4], (unsigned long long)cw[9]);
+    TEST_ASSERT_ERR(wf_tcb_suspend(t.tcb), WF_ERR_OK);
+}
+
+/* A sender's IPC buffer page unmapped (and its VMO destroyed) after the
+ * kernel cached it: its next long Call is cut to the register words, as for a
+ * thread without a buffer; the kernel never reads the freed page. */
+TEST(ipc, a_call_after_the_ipc_buffer_page_is_unmapped_is_cut_cleanly)
+{
+    TEST_ENV(e);
+    wf_cptr_t v = test_vmo(PAGE);
+    buf_ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    buf_rp = test_obj(WF_OBJ_REPLY, 0);
+    TEST_ASSERT(v && buf_ep && buf_rp);
+    const wf_word_t va = TEST_VA + PAGE;
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, va, 0, PAGE, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    volatile wf_word_t *page = (volatile wf_word_t *)va;
+    for (unsigned i = 4; i < 10; i++)
+        page[i] = 0x500 + i;
+    /* This thread receives (with its own buffer); the client's buffer is the
+     * page at va, cached when the client is configured. */
+    struct wf_thread cl;
+    TEST_ASSERT_ERR(start_with_buffer(&cl, buffer_client, va), WF_ERR_OK);
+    struct wf_msgregs m = {0};
+    TEST_ASSERT_ERR(wf_sys_recv(buf_ep, buf_rp, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_msginfo_length(m.info), 10);
+    TEST_ASSERT_EQ(wf_ipc_buffer()->msg[9], 0x509);
+    /* The page goes while the client waits for the reply; then the client makes
+     * its second long Call. */
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, va, PAGE), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_delete(WF_ROOT_CNODE, v, 64), WF_ERR_OK);
+    wf_ipc_buffer()->msg[9] = 0;
+    m = (struct wf_msgregs){.info = wf_msginfo(1, 0, 0)};
+    TEST_ASSERT_ERR(wf_sys_reply_recv(buf_ep, buf_rp, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(wf_msginfo_length(m.info), WF_MSG_REG_WORDS);
+    TEST_ASSERT_EQ(m.w[3], 4);
+    TEST_ASSERT_EQ(wf_ipc_buffer()->msg[9], 0);
+    m = (struct wf_msgregs){.info = wf_msginfo(1, 0, 0)};
+    TEST_ASSERT_ERR(wf_sys_send(buf_rp, &m), WF_ERR_OK); /* the second reply */
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&cl, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0);
 }

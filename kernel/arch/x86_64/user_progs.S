@@ -160,7 +160,8 @@ uprog_script_ud2:
 #define SYS_REPLY_RECV 0x57460005
 #define SYS_WAIT       0x57460007
 #define INFO_SUSPEND   (0x2b << 12)
-    .globl uprog_bloop, uprog_bserver, uprog_bfault_server, uprog_bwaiter, uprog_bfault
+    .globl uprog_bloop, uprog_bserver, uprog_bcapserver, uprog_bfault_server, uprog_bwaiter
+    .globl uprog_bfault
 uprog_bloop:
     movq %rdi, %r15
     movq 0(%r15), %rbx
@@ -209,8 +210,8 @@ uprog_bfault:
     syscall
     ud2
 
-/* uprog_bserver: [0] endpoint, [1] Reply: Recv, then ReplyRecv with one word
- * (the word received) forever. */
+/* uprog_bserver: [0] endpoint, [1] Reply, [2] info: Recv, then ReplyRecv with
+ * that info (the words received, the rest of its IPC buffer) forever. */
 uprog_bserver:
     movq %rdi, %r15
     movl $SYS_RECV, %eax
@@ -219,7 +220,24 @@ uprog_bserver:
     syscall
 1:  movl $SYS_REPLY_RECV, %eax
     movq 0(%r15), %rdi
-    movl $1, %esi
+    movq 16(%r15), %rsi
+    syscall
+    jmp 1b
+
+/* uprog_bcapserver: as bserver, [3] the address of its IPC buffer's receive
+ * index, which it advances before each ReplyRecv: every cap received lands in
+ * a fresh slot. */
+uprog_bcapserver:
+    movq %rdi, %r15
+    movq 24(%r15), %rbx
+    movl $SYS_RECV, %eax
+    movq 0(%r15), %rdi
+    movq 8(%r15), %r12
+    syscall
+1:  incq (%rbx)
+    movl $SYS_REPLY_RECV, %eax
+    movq 0(%r15), %rdi
+    movq 16(%r15), %rsi
     syscall
     jmp 1b
 

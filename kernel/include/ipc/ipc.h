@@ -9,15 +9,18 @@
  * go into the registers of the threads involved (ctx_set_result); the scheduler
  * decides on the way out who runs.
  *
- * The fast path (ipc/fastpath.c) does Call and ReplyRecv for register-only
- * messages when the partner waits, with the same observable result.
+ * The fast path (ipc/fastpath.c) does Call and ReplyRecv when the partner waits
+ * and both IPC buffers' views are valid (any length, caps included), with the
+ * same observable result.
  */
 #ifndef WEFT_IPC_IPC_H
 #define WEFT_IPC_IPC_H
 
+#include "mm/vm.h"
 #include "obj/endpoint.h"
 #include "obj/notification.h"
 #include "obj/reply.h"
+#include "obj/tcb.h"
 #include "weft/ipc.h"
 
 /* Sends t's message on ep with badge (flags: TCB_IPC_*). A waiting receiver gets
@@ -80,6 +83,49 @@ struct ipc_stats {
     uint64_t fast, slow;
 };
 extern struct ipc_stats ipc_stats;
+
+/* t's IPC buffer through the direct map when its view (struct tcb_ipcbuf in
+ * obj/tcb.h) is valid, else NULL. No side effects: the fast path asks before
+ * it changes anything. */
+static inline struct wf_ipc_buffer *ipc_buffer_cached(const struct tcb *t)
+{
+    if (t->ipcbuf.epoch != vm_unmap_epoch)
+        return NULL;
+    return container_of(t->ipcbuf.words, struct wf_ipc_buffer, msg[WF_MSG_REG_WORDS]);
+}
+
+/* t's IPC buffer through the direct map, refilling a stale view from its
+ * VSpace's page tables (tcb_ipcbuf_fill): NULL when t has no IPC buffer or its
+ * page is not mapped present, writable and cacheable right now (nothing is
+ * faulted in; the slow path's vspace_read/vspace_write then handle it). */
+static inline struct wf_ipc_buffer *ipc_buffer_kptr(struct tcb *t)
+{
+    struct wf_ipc_buffer *b = ipc_buffer_cached(t);
+    return b || !tcb_ipcbuf_fill(t) ? b : ipc_buffer_cached(t);
+}
+
+/* Copies n message words (a tight rep movsq on x86-64). */
+static inline void ipc_copy_words(wf_word_t *d, const wf_word_t *s, size_t n)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+#else
+    while (n--)
+        *d++ = *s++;
+#endif
+}
+
+/* The empty slot where receiver r takes a cap (named in its IPC buffer), or
+ * NULL: none named, no such slot, or not empty. No side effects. */
+struct slot *ipc_receive_slot(struct tcb *r);
+
+/* Transfers up to n extra caps named in s's IPC buffer to r by seL4's rules
+ * (ipc.c's essay: an endpoint cap to via is unwrapped into its badge, another
+ * cap is copied into the one empty slot r names; the first failure stops).
+ * Returns how many went; *unwrapped gets the unwrapped mask. Used by the slow
+ * path and by the fast path once it has committed: it cannot fail, only stop. */
+unsigned ipc_transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via, unsigned n,
+                           unsigned *unwrapped);
 
 /* A message's info word as delivered: label, transferred caps, length (unwrapped
  * bits are added by the transfer). */

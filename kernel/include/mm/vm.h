@@ -75,6 +75,13 @@ enum vm_fault_result vm_fault(struct vspace *vs, vaddr_t va, unsigned access);
 enum wf_error vspace_read(struct vspace *vs, vaddr_t va, void *dst, size_t len);
 enum wf_error vspace_write(struct vspace *vs, vaddr_t va, const void *src, size_t len);
 
+/* Advanced whenever a user translation is removed or loses a right (Unmap,
+ * Protect, copy-on-write clone and copy, VMO shrink and destruction), when a
+ * VSpace is destroyed and when any cap to a VSpace is deleted: a kernel pointer
+ * to a thread's user page taken from its VSpace's page tables stays valid while
+ * this does not change (the IPC buffer view, obj/tcb.h; decision 076). */
+extern uint64_t vm_unmap_epoch;
+
 /* The superpage the VM promotes to: 2 MiB on every target (x86-64 PD entry). */
 #define VM_SUPER_SHIFT 21
 #define VM_SUPER_SIZE  (1ull << VM_SUPER_SHIFT)

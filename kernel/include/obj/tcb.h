@@ -35,6 +35,27 @@ enum tcb_state {
 #define TCB_IPC_GRANT_REPLY 4u /* its endpoint cap has GrantReply */
 
 struct reply;
+struct wf_ipc_buffer;
+
+/*
+ * The kernel's view of a thread's IPC buffer (decision 076): the page at
+ * ipc_buffer through the direct map, so that IPC copies words and reads cap
+ * CPtrs without a page-table walk. A cache, never a pin: it is valid only while
+ * epoch == vm_unmap_epoch (mm/vm.h). That counter advances whenever a user
+ * translation is removed or loses a right, a VSpace is destroyed, or a cap to
+ * a VSpace is deleted (the one way, besides TCB_SetVSpace, which empties the
+ * view itself, that a thread's VSpace slot changes), so a valid view's page is
+ * still mapped, writable and not shared copy-on-write in the VSpace the thread
+ * runs in, and cannot have been freed. It is filled (tcb_ipcbuf_fill) only
+ * from a present, writable, cacheable user entry. Empty, its epoch is
+ * TCB_IPCBUF_NONE, which vm_unmap_epoch never reaches, so the one compare also
+ * rejects it.
+ */
+struct tcb_ipcbuf {
+    uint64_t *words; /* the buffer's msg[WF_MSG_REG_WORDS] (its first word); NULL: none */
+    uint64_t epoch;  /* vm_unmap_epoch when filled, or TCB_IPCBUF_NONE */
+};
+#define TCB_IPCBUF_NONE (~0ull)
 
 struct tcb {
     struct slot slots[WF_TCB_SLOT_COUNT]; /* first: a zombie's element lives in slots[0] */
@@ -50,6 +71,7 @@ struct tcb {
     uint64_t badge;                       /* badge of the cap a blocked send used */
     struct reply *recv_reply;             /* Reply object a blocked receive named */
     uint64_t ipc_buffer;                  /* user address of its IPC buffer, 0: none */
+    struct tcb_ipcbuf ipcbuf;             /* that page through the direct map (below) */
     uint64_t fault;                       /* enum wf_fault_type pending delivery/reply */
     uint64_t fault_detail[2];             /* its DETAIL0/1 words */
     struct arch_context ctx;              /* user registers and FPU state */
@@ -136,10 +158,22 @@ void tcb_resume(struct tcb *t);
  */
 
 /* Copies the cap in src (derived, as the TCB_Set* invocations do) into slot which
- * of t; the slot must be empty. */
+ * of t; the slot must be empty. A new VSpace refills the IPC buffer view. */
 void tcb_set_cap(struct tcb *t, enum wf_tcb_slot which, struct slot *src);
 
-/* Sets the IPC buffer address, priority and MCP, and the start registers: pc,
+/* Empties t's IPC buffer cache (struct tcb_ipcbuf). */
+static inline void tcb_ipcbuf_forget(struct tcb *t)
+{
+    t->ipcbuf = (struct tcb_ipcbuf){.words = NULL, .epoch = TCB_IPCBUF_NONE};
+}
+
+/* Fills t's IPC buffer view from its VSpace's page tables: true when the page
+ * at ipc_buffer is mapped present, writable and cacheable now (nothing is
+ * faulted in), else false with the view empty. */
+bool tcb_ipcbuf_fill(struct tcb *t);
+
+/* Sets the IPC buffer address (and fills its view when the page is mapped),
+ * priority and MCP, and the start registers: pc,
  * stack pointer and first argument register. */
 void tcb_set_ipc_buffer(struct tcb *t, uint64_t vaddr);
 void tcb_set_priority(struct tcb *t, unsigned prio, unsigned mcp);
