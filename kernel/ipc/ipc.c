@@ -28,6 +28,7 @@
 
 #include "cap/cdt.h"
 #include "cap/cspace.h"
+#include "cap/invoke.h"
 #include "kprintf.h"
 #include "mm/vm.h"
 #include "sched/sched.h"
@@ -54,7 +55,8 @@ static enum wf_error buf_write(struct tcb *t, uint64_t off, const void *src, siz
     return vspace_write(tcb_vspace(t), t->ipc_buffer + off, src, len);
 }
 
-/* The empty slot where receiver r takes a cap, or NULL (none named, or not empty). */
+/* The empty slot where receiver r takes a cap, or NULL (none named, not empty,
+ * or r's null slot). */
 static struct slot *receive_slot(struct tcb *r)
 {
     wf_word_t rs[3]; /* receive_cnode, receive_index, receive_depth */
@@ -64,7 +66,9 @@ static struct slot *receive_slot(struct tcb *r)
     if (!cn.slot || cap_type(cn.slot->cap) != CAP_CNODE)
         return NULL;
     struct lookup_ret d = cspace_lookup_slot(cn.slot->cap, rs[1], (unsigned)rs[2]);
-    return d.slot && slot_is_empty(d.slot) ? d.slot : NULL;
+    if (!d.slot || inv_slot_reserved(r->slots[WF_TCB_SLOT_CSPACE].cap, d.slot))
+        return NULL;
+    return slot_is_empty(d.slot) ? d.slot : NULL;
 }
 
 /* Transfers up to n extra caps named in s's IPC buffer to r (see the top). Returns

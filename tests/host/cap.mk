@@ -5,6 +5,6 @@
 # VSpaces), so the VM's host-compilable sources come along (tests/host/vm.mk); the
 # TCB code queues threads, so the scheduler's run queues (kernel/sched/sched.c,
 # no CPU code) come along too.
-VM_HOST_SRCS := kernel/mm/pmm.c kernel/arch/x86_64/pt.c
+VM_HOST_SRCS := kernel/mm/pmm.c kernel/mm/charge.c kernel/mm/slab.c kernel/arch/x86_64/pt.c
 CAP_CORE_SRCS := $(filter-out %_ktest.c,$(sort $(wildcard kernel/cap/*.c kernel/obj/*.c))) \
                  $(VM_HOST_SRCS) kernel/sched/sched.c tests/host/test_cap_world.c

@@ -1,6 +1,6 @@
 /*
  * Untyped memory: a 2^n-byte, 2^n-aligned physical range, the source of every
- * kernel object (ARCHITECTURE.md section 2), and its Retype invocation.
+ * kernel object (docs/architecture.md), and its Retype invocation.
  *
  * An Untyped cap carries a watermark: bytes below it may be in use, bytes above
  * it are zero and free. Retype places objects above the watermark, each aligned
@@ -9,7 +9,7 @@
  * first resets it: zeroes [0, watermark) in chunks, top down, with preemption
  * points, lowering the watermark as it goes (so a restart continues), then
  * starts from 0. Device untyped is never zeroed and makes only Untyped children
- * here (the physical-memory VMOs of the VM issue will be its other product).
+ * here (Pool_CreateDevice makes physical VMOs over it).
  */
 #ifndef WEFT_OBJ_UNTYPED_H
 #define WEFT_OBJ_UNTYPED_H
