@@ -262,26 +262,24 @@ Test(objs, failed_allocation_changes_nothing)
 {
     world();
     static const wf_word_t kinds[][2] = {
-        {WF_OBJ_VMO, 1 << 20},   {WF_OBJ_VSPACE, 0},       {WF_OBJ_POOL, 1 << 20},
-        {WF_OBJ_CNODE, 4},       {WF_OBJ_CNODE, 10},       {WF_OBJ_TCB, 0},
-        {WF_OBJ_ENDPOINT, 0},    {WF_OBJ_NOTIFICATION, 0}, {WF_OBJ_REPLY, 0},
+        {WF_OBJ_VMO, 1 << 20}, {WF_OBJ_VSPACE, 0},       {WF_OBJ_POOL, 1 << 20},
+        {WF_OBJ_CNODE, 4},     {WF_OBJ_CNODE, 10},       {WF_OBJ_TCB, 0},
+        {WF_OBJ_ENDPOINT, 0},  {WF_OBJ_NOTIFICATION, 0}, {WF_OBJ_REPLY, 0},
     };
     for (unsigned fresh = 0; fresh < 2; fresh++) {
         /* fresh: from an empty child pool (slab clusters must grow); else from one
          * whose slab already has partial clusters. */
         for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-            cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 << 20, ROOT, CHILD, DEEP),
-                         WF_ERR_OK);
+            cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
             if (!fresh)
                 for (unsigned j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
-                    cr_assert_eq(wf_pool_create(CHILD, kinds[j][0], kinds[j][1], ROOT,
-                                                FREE + 1 + j, DEEP),
-                                 WF_ERR_OK);
+                    cr_assert_eq(
+                        wf_pool_create(CHILD, kinds[j][0], kinds[j][1], ROOT, FREE + 1 + j, DEEP),
+                        WF_ERR_OK);
             op_type = kinds[i][0];
             op_size = kinds[i][1];
             unsigned points = fail_at_every_point("Pool_Create", op_create);
-            cr_assert_geq(points, 1, "type %llu: no allocation point",
-                          (unsigned long long)op_type);
+            cr_assert_geq(points, 1, "type %llu: no allocation point", (unsigned long long)op_type);
             cr_assert_eq(wf_cnode_revoke(ROOT, CHILD, DEEP), WF_ERR_OK);
             cr_assert_eq(wf_cnode_delete(ROOT, CHILD, DEEP), WF_ERR_OK);
         }

@@ -99,3 +99,37 @@ TEST(untyped, retype_skips_nothing_but_the_null_slot)
         wf_untyped_retype(e->untyped, WF_OBJ_NOTIFICATION, 0, ROOT, 0, 0, test_slot(0), 1),
         WF_ERR_OK);
 }
+
+static int null_slot_server(uintptr_t a)
+{
+    return uc_echo_serve(a & 0xfffff, a >> 20, ROOT, 0); /* receive slot: the null slot */
+}
+
+/* A receiver naming its null slot as the receive slot gets the message, not the
+ * cap. */
+TEST(objs, ipc_never_delivers_a_cap_into_the_null_slot)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0), rp = test_obj(WF_OBJ_REPLY, 0);
+    wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0), grant = test_slot(0);
+    TEST_ASSERT(ep && rp && ntfn);
+    TEST_ASSERT_ERR(
+        wf_cnode_mint(ROOT, grant, 64, ROOT, ep, 64, WF_RIGHT_WRITE | WF_RIGHT_GRANT, 0x55),
+        WF_ERR_OK);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, null_slot_server, ep | rp << 20, TEST_CHILD_PRIO),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    wf_word_t r[5] = {0};
+    TEST_ASSERT_EQ(wf_call(grant, UC_OP_CAPS, 0, 0, &ntfn, 1, r, 5), UC_OP_CAPS + 1);
+    TEST_ASSERT_EQ(r[0], 0x55);
+    TEST_ASSERT_EQ(r[1], 0); /* no cap went */
+    TEST_ASSERT_EQ(r[3], 0); /* what the server found in slot 0 */
+    TEST_ASSERT_EQ(wf_debug_cap_identify(0), 0);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(ntfn), WF_OBJ_NOTIFICATION);
+    struct wf_msgregs m = {.info = wf_msginfo(UC_OP_QUIT, 0, 0)};
+    TEST_ASSERT_ERR(wf_sys_call(grant, &m), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+}
