@@ -38,7 +38,7 @@ enum wf_error inv_error(struct invocation *inv, enum wf_error e, struct inv_arg 
 
 enum wf_error inv_fail_range(struct invocation *inv, unsigned arg, wf_word_t min, wf_word_t max)
 {
-    return inv_fail(inv, WF_ERR_RANGE_ERROR, 3, arg, min, max, 0);
+    return inv_error(inv, WF_ERR_RANGE_ERROR, INV_RANGE(arg, min, max));
 }
 
 enum wf_error inv_fail_lookup(struct invocation *inv, wf_word_t root, const struct lookup_ret *lr)
@@ -73,7 +73,7 @@ enum wf_error inv_dest_path(struct invocation *inv, struct cap root, wf_word_t r
     if (inv_slot_reserved(inv->cspace, *dest))
         return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(index_arg));
     if (!slot_is_empty(*dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
+        return inv_error(inv, WF_ERR_DELETE_FIRST, INV_NONE);
     return WF_ERR_OK;
 }
 

@@ -64,7 +64,8 @@ struct inv_arg {
  * WF_ERR_OK passes through (with no details). */
 enum wf_error inv_error(struct invocation *inv, enum wf_error e, struct inv_arg a);
 
-/* WF_ERR_RANGE_ERROR for argument arg, allowed range [min, max]. */
+/* WF_ERR_RANGE_ERROR for argument arg, allowed range [min, max] (inv_error with
+ * INV_RANGE). */
 enum wf_error inv_fail_range(struct invocation *inv, unsigned arg, wf_word_t min, wf_word_t max);
 
 /* WF_ERR_FAILED_LOOKUP for a lookup rooted at cap argument root (WF_CAP_INVOKED:
