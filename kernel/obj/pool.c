@@ -433,8 +433,9 @@ enum wf_error pool_decode_create_device(struct invocation *inv)
     if (e != WF_ERR_OK)
         return e;
     e = vmo_create_device(inv->slot, ut->cap, dest);
-    return pool_inv_fail(inv, e, INV_ARG(XCAP_POOL_CREATE_DEVICE_UNTYPED),
-                         pool_from_cap(inv->slot->cap));
+    if (e == WF_ERR_NOT_ENOUGH_MEMORY)
+        return inv_error(inv, e, INV_FREE(pool_available(pool_from_cap(inv->slot->cap))));
+    return inv_error(inv, e, INV_ARG(XCAP_POOL_CREATE_DEVICE_UNTYPED));
 }
 
 enum wf_error pool_decode_info(struct invocation *inv)
