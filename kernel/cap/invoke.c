@@ -4,6 +4,8 @@
  */
 #include "cap/invoke.h"
 
+#include "mm/slab.h"
+
 enum wf_error inv_fail(struct invocation *inv, enum wf_error e, unsigned n, wf_word_t d0,
                        wf_word_t d1, wf_word_t d2, wf_word_t d3)
 {
@@ -15,9 +17,28 @@ enum wf_error inv_fail(struct invocation *inv, enum wf_error e, unsigned n, wf_w
     return e;
 }
 
+enum wf_error inv_error(struct invocation *inv, enum wf_error e, struct inv_arg a)
+{
+    switch (e) {
+    case WF_ERR_OK:
+        inv->nreply = 0;
+        return e;
+    case WF_ERR_INVALID_ARGUMENT:
+    case WF_ERR_INVALID_CAPABILITY:
+        return inv_fail(inv, e, 1, a.index, 0, 0, 0);
+    case WF_ERR_RANGE_ERROR:
+        assert(a.min <= a.max);
+        return inv_fail(inv, e, 3, a.index, a.min, a.max, 0);
+    case WF_ERR_NOT_ENOUGH_MEMORY:
+        return inv_fail(inv, e, 1, a.free, 0, 0, 0);
+    default:
+        return inv_fail(inv, e, 0, 0, 0, 0, 0);
+    }
+}
+
 enum wf_error inv_fail_range(struct invocation *inv, unsigned arg, wf_word_t min, wf_word_t max)
 {
-    return inv_fail(inv, WF_ERR_RANGE_ERROR, 3, arg, min, max, 0);
+    return inv_error(inv, WF_ERR_RANGE_ERROR, INV_RANGE(arg, min, max));
 }
 
 enum wf_error inv_fail_lookup(struct invocation *inv, wf_word_t root, const struct lookup_ret *lr)
@@ -38,21 +59,36 @@ enum wf_error inv_lookup_path(struct invocation *inv, struct cap root, wf_word_t
     return WF_ERR_OK;
 }
 
+bool inv_slot_reserved(struct cap cspace, const struct slot *s)
+{
+    return cap_type(cspace) == CAP_CNODE && s == cap_cnode_slots(cspace);
+}
+
+enum wf_error inv_dest_path(struct invocation *inv, struct cap root, wf_word_t root_id,
+                            unsigned index_arg, unsigned depth_arg, struct slot **dest)
+{
+    enum wf_error e = inv_lookup_path(inv, root, root_id, index_arg, depth_arg, dest);
+    if (e != WF_ERR_OK)
+        return e;
+    if (inv_slot_reserved(inv->cspace, *dest))
+        return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(index_arg));
+    if (!slot_is_empty(*dest))
+        return inv_error(inv, WF_ERR_DELETE_FIRST, INV_NONE);
+    return WF_ERR_OK;
+}
+
 enum wf_error inv_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
                             unsigned depth_arg, struct slot **dest)
 {
-    enum wf_error e =
-        inv_lookup_path(inv, inv->caps[root_cap]->cap, root_cap, index_arg, depth_arg, dest);
-    if (e != WF_ERR_OK)
-        return e;
-    if (!slot_is_empty(*dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
-    return WF_ERR_OK;
+    return inv_dest_path(inv, inv->caps[root_cap]->cap, root_cap, index_arg, depth_arg, dest);
 }
 
 enum wf_error cap_invoke(struct invocation *inv)
 {
     inv->nreply = 0;
+    /* Not part of this operation: the memory of TCBs destroyed by earlier
+     * invocations of their own returns now, before the decode. */
+    pool_kobj_drain(inv->reaper);
     struct cap c = inv->slot->cap;
     if (cap_is_null(c) || cap_type(c) == CAP_ZOMBIE)
         return inv_fail(inv, WF_ERR_INVALID_CAPABILITY, 1, WF_CAP_INVOKED, 0, 0, 0);

@@ -31,6 +31,7 @@
 
 #include "cap/cdt.h"
 #include "cap/cspace.h"
+#include "cap/invoke.h"
 #include "kprintf.h"
 #include "mm/vm.h"
 #include "obj/vspace.h"
@@ -76,6 +77,8 @@ static enum wf_error buf_write(struct tcb *t, uint64_t off, const void *src, siz
     return buf_copy(t, off, (void *)(uintptr_t)src, len, false);
 }
 
+/* The empty slot where receiver r takes a cap, or NULL (none named, not empty,
+ * or r's null slot). */
 struct slot *ipc_receive_slot(struct tcb *r)
 {
     wf_word_t rs[3]; /* receive_cnode, receive_index, receive_depth */
@@ -85,7 +88,9 @@ struct slot *ipc_receive_slot(struct tcb *r)
     if (!cn.slot || cap_type(cn.slot->cap) != CAP_CNODE)
         return NULL;
     struct lookup_ret d = cspace_lookup_slot(cn.slot->cap, rs[1], (unsigned)rs[2]);
-    return d.slot && slot_is_empty(d.slot) ? d.slot : NULL;
+    if (!d.slot || inv_slot_reserved(r->slots[WF_TCB_SLOT_CSPACE].cap, d.slot))
+        return NULL;
+    return slot_is_empty(d.slot) ? d.slot : NULL;
 }
 
 unsigned ipc_transfer_caps(struct tcb *s, struct tcb *r, struct endpoint *via, unsigned n,

@@ -116,7 +116,8 @@ static void invoke_object(struct tcb *t, struct slot *target)
                              .nargs = len,
                              .caps = caps,
                              .ncaps = ncaps,
-                             .reaper = &t->reaper};
+                             .reaper = &t->reaper,
+                             .cspace = t->slots[WF_TCB_SLOT_CSPACE].cap};
     preempt_begin(PREEMPT_UNITS_DEFAULT);
     enum wf_error e = cap_invoke(&inv);
     if (e == WF_ERR_PREEMPTED) {

@@ -211,17 +211,17 @@ static_assert(ARG_VSPACE_UNMAP_VADDR == ARG_VSPACE_PROTECT_VADDR &&
 /* Checks a user range [va, va + length) (arguments va_arg and len_arg) of at
  * most room bytes: ALIGNMENT_ERROR, or RANGE_ERROR with *why, else OK. */
 static enum wf_error check_range(vaddr_t va, uint64_t length, uint64_t room, unsigned va_arg,
-                                 unsigned len_arg, struct vm_arg *why)
+                                 unsigned len_arg, struct inv_arg *why)
 {
     if (!IS_ALIGNED(va | length, PAGE_SIZE))
         return WF_ERR_ALIGNMENT_ERROR;
     if (va >= USER_TOP) {
-        *why = VM_RANGE(va_arg, 0, USER_TOP - PAGE_SIZE);
+        *why = INV_RANGE(va_arg, 0, USER_TOP - PAGE_SIZE);
         return WF_ERR_RANGE_ERROR;
     }
     room = MIN(room, USER_TOP - va);
     if (length == 0 || length > room) {
-        *why = VM_RANGE(len_arg, PAGE_SIZE, room);
+        *why = INV_RANGE(len_arg, PAGE_SIZE, room);
         return WF_ERR_RANGE_ERROR;
     }
     return WF_ERR_OK;
@@ -229,20 +229,20 @@ static enum wf_error check_range(vaddr_t va, uint64_t length, uint64_t room, uns
 
 enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
                              uint64_t length, unsigned rights, uint64_t cap_rights,
-                             struct vm_arg *why)
+                             struct inv_arg *why)
 {
     if (!IS_ALIGNED(offset, PAGE_SIZE))
         return WF_ERR_ALIGNMENT_ERROR;
     /* VMO sizes are whole pages, at least one: offset names a page of it */
     if (offset >= v->size) {
-        *why = VM_RANGE(ARG_VSPACE_MAP_OFFSET, 0, v->size - PAGE_SIZE);
+        *why = INV_RANGE(ARG_VSPACE_MAP_OFFSET, 0, v->size - PAGE_SIZE);
         return WF_ERR_RANGE_ERROR;
     }
     enum wf_error e =
         check_range(va, length, v->size - offset, ARG_VSPACE_MAP_VADDR, ARG_VSPACE_MAP_LENGTH, why);
     if (e != WF_ERR_OK)
         return e;
-    *why = VM_ARG(ARG_VSPACE_MAP_RIGHTS);
+    *why = INV_ARG(ARG_VSPACE_MAP_RIGHTS);
     if (!valid_rights(rights))
         return WF_ERR_INVALID_ARGUMENT;
     unsigned allowed = (cap_rights & WF_RIGHT_READ ? VM_READ | VM_EXEC : 0) |
@@ -273,7 +273,7 @@ enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, 
 enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
                          uint64_t length, unsigned rights, uint64_t cap_rights)
 {
-    struct vm_arg why;
+    struct inv_arg why;
     return vspace_map_why(vs, v, offset, va, length, rights, cap_rights, &why);
 }
 
@@ -299,9 +299,10 @@ static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
     vmo_region_split(n);
 }
 
-/* Applies Unmap (rights < 0) or Protect to [va, end); spare holds the records
+/* Applies Unmap or Protect (to rights) to [va, end); spare holds the records
  * the splits need (splits_needed). Cannot fail. */
-static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struct vm_region **spare)
+static void change(struct vspace *vs, vaddr_t va, vaddr_t end, enum vm_change op, unsigned rights,
+                   struct vm_region **spare)
 {
     struct vm_region *r = region_from(vs, va);
     while (r && r->start < end) {
@@ -321,30 +322,30 @@ static void change(struct vspace *vs, vaddr_t va, vaddr_t end, int rights, struc
         }
         /* r lies within [va, end) now */
         unmap_range(vs, r->start, r->end);
-        if (rights < 0) {
+        if (op == VM_CHANGE_UNMAP) {
             region_unlink(r);
             region_free(vs, r);
         } else {
-            r->rights = (uint32_t)rights;
+            r->rights = rights;
         }
         r = next;
     }
 }
 
-enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
-                            struct vm_arg *why)
+enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum vm_change op,
+                            unsigned rights, struct inv_arg *why)
 {
     enum wf_error e =
         check_range(va, length, USER_TOP, ARG_VSPACE_UNMAP_VADDR, ARG_VSPACE_UNMAP_LENGTH, why);
     if (e != WF_ERR_OK)
         return e;
     vaddr_t end = va + length;
-    *why = VM_ARG(ARG_VSPACE_PROTECT_RIGHTS);
-    if (rights >= 0) {
-        if (!valid_rights((unsigned)rights))
+    *why = INV_ARG(ARG_VSPACE_PROTECT_RIGHTS);
+    if (op == VM_CHANGE_PROTECT) {
+        if (!valid_rights(rights))
             return WF_ERR_INVALID_ARGUMENT;
         for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
-            if (r->end > va && ((unsigned)rights & ~r->max_right))
+            if (r->end > va && (rights & ~r->max_right))
                 return WF_ERR_INVALID_ARGUMENT;
     }
     unsigned n = splits_needed(vs, va, end);
@@ -357,20 +358,20 @@ enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int 
             return WF_ERR_NOT_ENOUGH_MEMORY;
         }
     }
-    change(vs, va, end, rights, spare);
+    change(vs, va, end, op, rights, spare);
     return WF_ERR_OK;
 }
 
 enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length)
 {
-    struct vm_arg why;
-    return vspace_change(vs, va, length, -1, &why);
+    struct inv_arg why;
+    return vspace_change(vs, va, length, VM_CHANGE_UNMAP, 0, &why);
 }
 
 enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights)
 {
-    struct vm_arg why;
+    struct inv_arg why;
     if (rights > 0xffff)
         return WF_ERR_INVALID_ARGUMENT;
-    return vspace_change(vs, va, length, (int)rights, &why);
+    return vspace_change(vs, va, length, VM_CHANGE_PROTECT, rights, &why);
 }

@@ -42,7 +42,7 @@ static enum wf_error derive(struct invocation *inv, struct cap src, int rights_a
     if (rights_arg >= 0) {
         uint64_t rights = inv->args[rights_arg];
         if (rights & ~WF_RIGHTS_ALL)
-            return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, rights_arg, 0, 0, 0);
+            return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(rights_arg));
         c = cap_mask_rights(c, rights);
     }
     uint64_t data = data_arg >= 0 ? inv->args[data_arg] : 0;
@@ -55,21 +55,22 @@ static enum wf_error derive(struct invocation *inv, struct cap src, int rights_a
     case CAP_NOTIFICATION:
         /* A badge is set once, and only by Mint (Mutate keeps the tree shape). */
         if (cap_badge(c) != 0 || rights_arg < 0)
-            return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+            return inv_error(inv, WF_ERR_ILLEGAL_OPERATION, INV_NONE);
         *out = cap_set_badge(c, data);
         return WF_ERR_OK;
     case CAP_CNODE:
         if (cnode_apply_guard(c, data, out) != WF_ERR_OK)
-            return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, data_arg, 0, 0, 0);
+            return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(data_arg));
         return WF_ERR_OK;
     default:
-        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, data_arg, 0, 0, 0);
+        return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(data_arg));
     }
 }
 
 /* Looks up the destination (from the invoked CNode) and source (from cap 0)
  * paths of Copy, Mint, Move and Mutate, which share their first five
- * arguments; the destination must be empty and the source a live cap. */
+ * arguments; the destination must be empty and not the caller's null slot
+ * (inv_dest_path), the source a live cap. */
 static enum wf_error dest_and_source(struct invocation *inv, struct slot **dest, struct slot **src)
 {
     static_assert(ARG_CNODE_MINT_DEST_INDEX == ARG_CNODE_COPY_DEST_INDEX &&
@@ -77,12 +78,10 @@ static enum wf_error dest_and_source(struct invocation *inv, struct slot **dest,
                       ARG_CNODE_MUTATE_SRC_INDEX == ARG_CNODE_COPY_SRC_INDEX &&
                       ARG_CNODE_MINT_DEST_DEPTH == ARG_CNODE_COPY_DEST_DEPTH,
                   "CNode methods share the layout of their slot paths");
-    enum wf_error e = inv_lookup_path(inv, inv->slot->cap, WF_CAP_INVOKED,
-                                      ARG_CNODE_COPY_DEST_INDEX, ARG_CNODE_COPY_DEST_DEPTH, dest);
+    enum wf_error e = inv_dest_path(inv, inv->slot->cap, WF_CAP_INVOKED, ARG_CNODE_COPY_DEST_INDEX,
+                                    ARG_CNODE_COPY_DEST_DEPTH, dest);
     if (e != WF_ERR_OK)
         return e;
-    if (!slot_is_empty(*dest))
-        return inv_fail(inv, WF_ERR_DELETE_FIRST, 0, 0, 0, 0, 0);
     e = inv_lookup_path(inv, inv->caps[XCAP_CNODE_COPY_SRC_ROOT]->cap, XCAP_CNODE_COPY_SRC_ROOT,
                         ARG_CNODE_COPY_SRC_INDEX, ARG_CNODE_COPY_SRC_DEPTH, src);
     if (e != WF_ERR_OK)
@@ -92,7 +91,7 @@ static enum wf_error dest_and_source(struct invocation *inv, struct slot **dest,
         return inv_fail_lookup(inv, XCAP_CNODE_COPY_SRC_ROOT, &lr);
     }
     if (cap_type((*src)->cap) == CAP_ZOMBIE)
-        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+        return inv_error(inv, WF_ERR_ILLEGAL_OPERATION, INV_NONE);
     return WF_ERR_OK;
 }
 
@@ -107,7 +106,7 @@ static enum wf_error copy_or_mint(struct invocation *inv, int data_arg)
     if (e != WF_ERR_OK)
         return e;
     if (cap_type(c) == CAP_UNTYPED && cdt_has_children(src))
-        return inv_fail(inv, WF_ERR_REVOKE_FIRST, 0, 0, 0, 0, 0);
+        return inv_error(inv, WF_ERR_REVOKE_FIRST, INV_NONE);
 
     cdt_insert_derived(src, dest, c);
     if (cap_type(c) == CAP_UNTYPED) /* the copy takes over the free memory */
@@ -168,7 +167,7 @@ enum wf_error cnode_decode_swap(struct invocation *inv)
     if (slot_is_empty(b))
         return inv_fail_lookup(inv, XCAP_CNODE_SWAP_B_ROOT, &empty);
     if (a == b || cap_type(a->cap) == CAP_ZOMBIE || cap_type(b->cap) == CAP_ZOMBIE)
-        return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
+        return inv_error(inv, WF_ERR_ILLEGAL_OPERATION, INV_NONE);
 
     cdt_swap(a, b);
     return WF_ERR_OK;

@@ -176,7 +176,9 @@ KTEST(irq, rtc_interrupt_wakes_waiting_thread)
     cmos_write(0x0b, (uint8_t)(cmos_read(0x0b) & ~0x40));
     (void)cmos_read(0x0c);
     KT_ASSERT_EQ(kw_tcb(0)->state, TCB_RUNNABLE);
-    KT_ASSERT(l->count == 1 && l->masked, "count %lu", (unsigned long)l->count);
+    /* At least one: a burst of periods can put a second edge in the local APIC
+     * before the line is masked, and it is delivered after the first's EOI. */
+    KT_ASSERT(l->count >= 1 && l->masked, "count %lu", (unsigned long)l->count);
     sched_run_until_idle();
     irq_disable();
     KT_ASSERT(kw_res(0, e)->seq, "the waiter did not run");

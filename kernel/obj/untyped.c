@@ -23,8 +23,8 @@
  * deletes the copy and everything made from it, and the source resets on its next
  * Retype (docs/decisions/023-untyped-copies-and-boot-watermark.md).
  *
- * Device untyped (MMIO) is never zeroed and makes only Untyped children; its memory
- * becomes physical VMOs through pools instead (Pool_CreateDevice).
+ * Device untyped (MMIO) is never zeroed and makes only Untyped children here; Pool_CreateDevice
+ * makes physical VMOs over it.
  */
 #include "obj/untyped.h"
 
@@ -67,7 +67,18 @@ static uint64_t untyped_free_from(const struct slot *s)
     return cdt_has_children(s) ? cap_untyped_watermark(s->cap) : 0;
 }
 
-enum wf_error untyped_decode_retype(struct invocation *inv)
+/* A Retype decoded: count objects of type at offset at of the untyped in slot us,
+ * into the empty slots dest[0 .. count). */
+struct retype_op {
+    struct slot *us;
+    struct slot *dest;
+    uint64_t type, count, at;
+    unsigned size_bits, obj_bits;
+};
+
+/* Checks every argument of Retype and fills *op: WF_ERR_OK, or the error (with its
+ * details) and nothing changed. */
+static enum wf_error retype_check(struct invocation *inv, struct retype_op *op)
 {
     struct slot *us = inv->slot;
     struct cap ut = us->cap;
@@ -79,16 +90,17 @@ enum wf_error untyped_decode_retype(struct invocation *inv)
     uint64_t min, max;
 
     if (!object_type_valid(type))
-        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_UNTYPED_RETYPE_TYPE, 0, 0, 0);
+        return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_UNTYPED_RETYPE_TYPE));
     if (object_check_size(type, size_bits, &min, &max) != WF_ERR_OK)
-        return inv_fail_range(inv, ARG_UNTYPED_RETYPE_SIZE_BITS, min, max);
+        return inv_error(inv, WF_ERR_RANGE_ERROR,
+                         INV_RANGE(ARG_UNTYPED_RETYPE_SIZE_BITS, min, max));
     if (cap_untyped_is_device(ut) && type != WF_OBJ_UNTYPED)
-        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_UNTYPED_RETYPE_TYPE, 0, 0, 0);
+        return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_UNTYPED_RETYPE_TYPE));
 
     /* The destination CNode: the root cap itself, or a CNode cap found from it. */
     struct cap node = inv->caps[XCAP_UNTYPED_RETYPE_ROOT]->cap;
     if (depth > 64)
-        return inv_fail_range(inv, ARG_UNTYPED_RETYPE_NODE_DEPTH, 0, 64);
+        return inv_error(inv, WF_ERR_RANGE_ERROR, INV_RANGE(ARG_UNTYPED_RETYPE_NODE_DEPTH, 0, 64));
     if (depth > 0) {
         struct lookup_ret lr =
             cspace_lookup_slot(node, inv->args[ARG_UNTYPED_RETYPE_NODE_INDEX], (unsigned)depth);
@@ -103,12 +115,18 @@ enum wf_error untyped_decode_retype(struct invocation *inv)
     }
     uint64_t nslots = 1ull << cap_cnode_radix(node);
     if (offset >= nslots)
-        return inv_fail_range(inv, ARG_UNTYPED_RETYPE_NODE_OFFSET, 0, nslots - 1);
+        return inv_error(inv, WF_ERR_RANGE_ERROR,
+                         INV_RANGE(ARG_UNTYPED_RETYPE_NODE_OFFSET, 0, nslots - 1));
     if (count < 1 || count > WF_RETYPE_FANOUT_MAX)
-        return inv_fail_range(inv, ARG_UNTYPED_RETYPE_COUNT, 1, WF_RETYPE_FANOUT_MAX);
+        return inv_error(inv, WF_ERR_RANGE_ERROR,
+                         INV_RANGE(ARG_UNTYPED_RETYPE_COUNT, 1, WF_RETYPE_FANOUT_MAX));
     if (count > nslots - offset)
-        return inv_fail_range(inv, ARG_UNTYPED_RETYPE_COUNT, 1, nslots - offset);
+        return inv_error(inv, WF_ERR_RANGE_ERROR,
+                         INV_RANGE(ARG_UNTYPED_RETYPE_COUNT, 1, nslots - offset));
     struct slot *dest = cap_cnode_slots(node) + offset;
+    for (uint64_t i = 0; i < count; i++)
+        if (inv_slot_reserved(inv->cspace, &dest[i]))
+            return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_UNTYPED_RETYPE_NODE_OFFSET));
     for (uint64_t i = 0; i < count; i++)
         if (!slot_is_empty(&dest[i]))
             return inv_fail(inv, WF_ERR_DELETE_FIRST, 1, offset + i, 0, 0, 0);
@@ -118,25 +136,50 @@ enum wf_error untyped_decode_retype(struct invocation *inv)
     uint64_t free_from = untyped_free_from(us);
     uint64_t avail = (1ull << ut_bits) - free_from;
     if (obj_bits > ut_bits || (avail >> obj_bits) < count)
-        return inv_fail(inv, WF_ERR_NOT_ENOUGH_MEMORY, 1, avail, 0, 0, 0);
-
-    /* Invoke. Everything is checked; a reset may be preempted (the restart
-     * decodes again and finds the same answers), the rest cannot fail. Objects
-     * fit aligned: the untyped's end is aligned to the object size. */
-    if (!cdt_has_children(us)) {
-        enum wf_error e = untyped_reset(us);
-        if (e != WF_ERR_OK)
-            return e;
-    }
-    uint64_t at = ALIGN_UP(free_from, 1ull << obj_bits);
-    paddr_t base = cap_untyped_paddr(us->cap);
-    us->cap = cap_untyped_set_watermark(us->cap, at + (count << obj_bits));
-    for (uint64_t i = 0; i < count; i++) {
-        paddr_t pa = base + at + (i << obj_bits);
-        struct cap c = object_create(type, (unsigned)size_bits, pa, cap_untyped_is_device(ut));
-        cdt_insert_new(us, &dest[i], c);
-    }
+        return inv_error(inv, WF_ERR_NOT_ENOUGH_MEMORY, INV_FREE(avail));
+    /* Objects fit aligned: the untyped's end is aligned to the object size. */
+    *op = (struct retype_op){.us = us,
+                             .dest = dest,
+                             .type = type,
+                             .count = count,
+                             .at = ALIGN_UP(free_from, 1ull << obj_bits),
+                             .size_bits = (unsigned)size_bits,
+                             .obj_bits = obj_bits};
     return WF_ERR_OK;
+}
+
+/* Decodes Retype: checks everything, then takes the memory, which for an untyped
+ * without children means resetting it first. The reset is the one step that may
+ * stop (WF_ERR_PREEMPTED) and it leaves a consistent, smaller watermark: the
+ * restart decodes again and finds the same answers. */
+static enum wf_error retype_decode(struct invocation *inv, struct retype_op *op)
+{
+    enum wf_error e = retype_check(inv, op);
+    if (e == WF_ERR_OK && !cdt_has_children(op->us))
+        e = untyped_reset(op->us);
+    return e;
+}
+
+/* Makes the objects and places their caps: cannot fail. */
+static void retype_invoke(const struct retype_op *op)
+{
+    struct slot *us = op->us;
+    bool device = cap_untyped_is_device(us->cap);
+    paddr_t base = cap_untyped_paddr(us->cap);
+    us->cap = cap_untyped_set_watermark(us->cap, op->at + (op->count << op->obj_bits));
+    for (uint64_t i = 0; i < op->count; i++) {
+        paddr_t pa = base + op->at + (i << op->obj_bits);
+        cdt_insert_new(us, &op->dest[i], object_create(op->type, op->size_bits, pa, device));
+    }
+}
+
+enum wf_error untyped_decode_retype(struct invocation *inv)
+{
+    struct retype_op op;
+    enum wf_error e = retype_decode(inv, &op);
+    if (e == WF_ERR_OK)
+        retype_invoke(&op);
+    return e;
 }
 
 enum wf_error untyped_decode_describe(struct invocation *inv)

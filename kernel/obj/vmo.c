@@ -15,7 +15,7 @@ struct vmo *vmo_from_cap(struct cap c)
     return cap_type(c) == CAP_VMO ? cap_object(c) : NULL;
 }
 
-static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, struct vm_arg a)
+static enum wf_error vmo_fail(struct invocation *inv, enum wf_error e, struct inv_arg a)
 {
     return pool_inv_fail(inv, e, a, vmo_from_cap(inv->slot->cap)->pool);
 }
@@ -38,9 +38,9 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
     if (v->device) /* the kernel never touches device memory */
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, WF_CAP_INVOKED, 0, 0, 0);
     if (off > v->size)
-        return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_OFFSET, 0, v->size));
+        return vmo_fail(inv, WF_ERR_RANGE_ERROR, INV_RANGE(ARG_VMO_READ_OFFSET, 0, v->size));
     if (len > v->size - off)
-        return vmo_fail(inv, WF_ERR_RANGE_ERROR, VM_RANGE(ARG_VMO_READ_LEN, 0, v->size - off));
+        return vmo_fail(inv, WF_ERR_RANGE_ERROR, INV_RANGE(ARG_VMO_READ_LEN, 0, v->size - off));
     if (v->dying)
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     /* Invoke: VM_COPY_UNIT bytes per unit, restartable (decision 088). */
@@ -64,7 +64,7 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
         }
         if (e != WF_ERR_OK) { /* INVALID_ARGUMENT: a byte at vaddr; or no memory */
             vm_copy_save(&v->copy, key, vs, 0);
-            return vmo_fail(inv, e, VM_ARG(ARG_VMO_READ_VADDR));
+            return vmo_fail(inv, e, INV_ARG(ARG_VMO_READ_VADDR));
         }
         done += n;
     }
@@ -92,8 +92,8 @@ enum wf_error vmo_decode_resize(struct invocation *inv)
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
     if (size == 0 || size > (1ull << WF_VMO_MAX_BITS))
         return vmo_fail(inv, WF_ERR_RANGE_ERROR,
-                        VM_RANGE(ARG_VMO_RESIZE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS));
-    return vmo_fail(inv, vmo_resize(v, size), VM_ARG(ARG_VMO_RESIZE_SIZE));
+                        INV_RANGE(ARG_VMO_RESIZE_SIZE, PAGE_SIZE, 1ull << WF_VMO_MAX_BITS));
+    return vmo_fail(inv, vmo_resize(v, size), INV_ARG(ARG_VMO_RESIZE_SIZE));
 }
 
 enum wf_error vmo_decode_clone(struct invocation *inv)
@@ -111,7 +111,7 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
                                     ARG_VMO_CLONE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    return vmo_fail(inv, vmo_clone(v, ps, dest), VM_ARG(0));
+    return vmo_fail(inv, vmo_clone(v, ps, dest), INV_ARG(0));
 }
 
 enum wf_error vmo_decode_describe(struct invocation *inv)

@@ -17,7 +17,7 @@ struct vspace *vspace_from_cap(struct cap c)
 
 /* pool_inv_fail, plus INVALID_CAPABILITY: the VMO cap (cap argument 0) lacks a
  * right the mapping needs. */
-static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, struct vm_arg why)
+static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, struct inv_arg why)
 {
     if (e == WF_ERR_INVALID_CAPABILITY)
         return inv_fail(inv, e, 1, 0, 0, 0, 0);
@@ -30,8 +30,8 @@ enum wf_error vspace_decode_map(struct invocation *inv)
     struct cap vc = inv->caps[XCAP_VSPACE_MAP_VMO]->cap;
     uint64_t rights = inv->args[ARG_VSPACE_MAP_RIGHTS];
     if (rights > 0xffff)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_MAP_RIGHTS));
-    struct vm_arg why = VM_ARG(0);
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_VSPACE_MAP_RIGHTS));
+    struct inv_arg why = INV_ARG(0);
     enum wf_error e = vspace_map_why(
         vs, vmo_from_cap(vc), inv->args[ARG_VSPACE_MAP_OFFSET], inv->args[ARG_VSPACE_MAP_VADDR],
         inv->args[ARG_VSPACE_MAP_LENGTH], (unsigned)rights, cap_rights(vc), &why);
@@ -41,9 +41,9 @@ enum wf_error vspace_decode_map(struct invocation *inv)
 enum wf_error vspace_decode_unmap(struct invocation *inv)
 {
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
-    struct vm_arg why = VM_ARG(0);
+    struct inv_arg why = INV_ARG(0);
     enum wf_error e = vspace_change(vs, inv->args[ARG_VSPACE_UNMAP_VADDR],
-                                    inv->args[ARG_VSPACE_UNMAP_LENGTH], -1, &why);
+                                    inv->args[ARG_VSPACE_UNMAP_LENGTH], VM_CHANGE_UNMAP, 0, &why);
     return vs_fail(inv, e, why);
 }
 
@@ -52,10 +52,11 @@ enum wf_error vspace_decode_protect(struct invocation *inv)
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     uint64_t rights = inv->args[ARG_VSPACE_PROTECT_RIGHTS];
     if (rights > 0xffff)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_PROTECT_RIGHTS));
-    struct vm_arg why = VM_ARG(0);
-    enum wf_error e = vspace_change(vs, inv->args[ARG_VSPACE_PROTECT_VADDR],
-                                    inv->args[ARG_VSPACE_PROTECT_LENGTH], (int)rights, &why);
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_VSPACE_PROTECT_RIGHTS));
+    struct inv_arg why = INV_ARG(0);
+    enum wf_error e =
+        vspace_change(vs, inv->args[ARG_VSPACE_PROTECT_VADDR], inv->args[ARG_VSPACE_PROTECT_LENGTH],
+                      VM_CHANGE_PROTECT, (unsigned)rights, &why);
     return vs_fail(inv, e, why);
 }
 
@@ -64,7 +65,7 @@ enum wf_error vspace_decode_lookup(struct invocation *inv)
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     struct vm_region *r = vspace_find(vs, inv->args[ARG_VSPACE_LOOKUP_VADDR]);
     if (!r)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_LOOKUP_VADDR));
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_VSPACE_LOOKUP_VADDR));
     inv->reply[RES_VSPACE_LOOKUP_START] = r->start;
     inv->reply[RES_VSPACE_LOOKUP_LENGTH] = r->end - r->start;
     inv->reply[RES_VSPACE_LOOKUP_OFFSET] = r->offset;
@@ -77,7 +78,7 @@ enum wf_error vspace_decode_mapping(struct invocation *inv)
     struct vspace *vs = vspace_from_cap(inv->slot->cap);
     vaddr_t va = inv->args[ARG_VSPACE_MAPPING_VADDR];
     if (va >= USER_TOP)
-        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, VM_ARG(ARG_VSPACE_MAPPING_VADDR));
+        return vs_fail(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(ARG_VSPACE_MAPPING_VADDR));
     paddr_t pa;
     unsigned access, level;
     bool ok = vspace_translate(vs, va, &pa, &access, &level);
@@ -112,7 +113,7 @@ static enum wf_error cross_copy(struct invocation *inv, struct vspace *from, vad
             to_arg = from_arg;
         if (e != WF_ERR_OK) {
             vm_copy_save(&self->copy, key, other, 0);
-            return vs_fail(inv, e, VM_ARG(to_arg));
+            return vs_fail(inv, e, INV_ARG(to_arg));
         }
         done += n;
     }

@@ -84,6 +84,7 @@ wf_word_t wf_call(wf_cptr_t cap, wf_word_t label, const wf_word_t *words, unsign
             inv.caps = xs;
             inv.ncaps = ncaps < WF_MSG_MAX_CAPS ? ncaps : WF_MSG_MAX_CAPS;
             inv.reaper = &W.reaper;
+            inv.cspace = W.cspace;
             preempt_begin(W.budget);
             e = cap_invoke(&inv);
         }

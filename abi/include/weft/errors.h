@@ -12,8 +12,10 @@ enum wf_error {
     /* The invocation succeeded; the reply words are the method's results. */
     WF_ERR_OK = 0,
     /* An argument is outside its domain: an unknown object type, rights bits that do not
-     * exist, a guard that does not fit, a badge or guard given for a cap that takes none.
-     * Details: [0] index of the offending argument. */
+     * exist, a guard that does not fit, a badge or guard given for a cap that takes none, a
+     * destination that is the null slot (slot 0 of the caller's root CNode, named by CPtr
+     * 0, which stays empty: [0] is the index or offset argument). Details: [0] index of the
+     * offending argument. */
     WF_ERR_INVALID_ARGUMENT = 1,
     /* A cap is not of the type the method needs, lacks a right it needs, or is a cap that
      * cannot be invoked (a zombie). Details: [0] index of the offending cap argument

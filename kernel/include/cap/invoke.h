@@ -27,6 +27,7 @@ struct invocation {
     struct slot *const *caps; /* slots of the extra caps, resolved by the caller */
     unsigned ncaps;
     struct reaper *reaper;               /* the caller's reaper: where long deletions park work */
+    struct cap cspace;                   /* the caller's CSpace root (inv_slot_reserved) */
     wf_word_t reply[WF_REPLY_MAX_WORDS]; /* out: results, or an error's details */
     unsigned nreply;                     /* out: reply words set */
 };
@@ -36,12 +37,35 @@ struct invocation {
  * (docs/api.md), or WF_ERR_PREEMPTED (re-execute the same invocation). */
 enum wf_error cap_invoke(struct invocation *inv);
 
-/* Records error e with n detail words (at most 4) and returns e: the decoders'
- * way out. */
+/* Records error e with n detail words (at most 4) and returns e: the raw
+ * recorder under inv_error, for details no struct inv_arg describes (lookups,
+ * message lengths). */
 enum wf_error inv_fail(struct invocation *inv, enum wf_error e, unsigned n, wf_word_t d0,
                        wf_word_t d1, wf_word_t d2, wf_word_t d3);
 
-/* WF_ERR_RANGE_ERROR for argument arg, allowed range [min, max]. */
+/* What an invocation's error is about (docs/api.md, decision 074): the index of
+ * the argument (or cap argument, or WF_CAP_INVOKED where a number belongs to a
+ * cap); for RANGE_ERROR the smallest and largest value it may take given the
+ * other arguments and the objects' state; for NOT_ENOUGH_MEMORY the bytes still
+ * free where the memory was to come from. */
+struct inv_arg {
+    wf_word_t index;
+    uint64_t min, max;
+    uint64_t free;
+};
+#define INV_ARG(i)           ((struct inv_arg){.index = (i)})
+#define INV_RANGE(i, lo, hi) ((struct inv_arg){.index = (i), .min = (lo), .max = (hi)})
+#define INV_FREE(bytes)      ((struct inv_arg){.free = (bytes)})
+#define INV_NONE             ((struct inv_arg){0}) /* errors without details */
+
+/* The one way a decoder reports an error: records e's details from a and returns
+ * e. a.index for INVALID_ARGUMENT and INVALID_CAPABILITY; a.index, a.min, a.max
+ * for RANGE_ERROR (a.min <= a.max); a.free for NOT_ENOUGH_MEMORY; none otherwise.
+ * WF_ERR_OK passes through (with no details). */
+enum wf_error inv_error(struct invocation *inv, enum wf_error e, struct inv_arg a);
+
+/* WF_ERR_RANGE_ERROR for argument arg, allowed range [min, max] (inv_error with
+ * INV_RANGE). */
 enum wf_error inv_fail_range(struct invocation *inv, unsigned arg, wf_word_t min, wf_word_t max);
 
 /* WF_ERR_FAILED_LOOKUP for a lookup rooted at cap argument root (WF_CAP_INVOKED:
@@ -54,10 +78,22 @@ enum wf_error inv_fail_lookup(struct invocation *inv, wf_word_t root, const stru
 enum wf_error inv_lookup_path(struct invocation *inv, struct cap root, wf_word_t root_id,
                               unsigned index_arg, unsigned depth_arg, struct slot **out);
 
-/* Where a new cap goes: the slot named by the (index, depth) arguments from the
- * CNode cap argument root_cap (inv_lookup_path). Returns WF_ERR_OK with *dest
- * empty, or the lookup / DELETE_FIRST error recorded in inv. For every method
- * that makes a cap: Pool_Create*, VMO_Clone, IRQControl_Get, IOPort_Issue. */
+/* True when no cap may be placed in slot s by a thread whose CSpace root is
+ * cspace: s is slot 0 of that root CNode, the slot the null CPtr names (bootinfo's
+ * WF_ROOT_NULL; IPC reads CPtr 0 as "no cap"), which stays empty
+ * (docs/decisions/084-the-null-slot-stays-empty.md). The one check of every
+ * operation that writes a slot: inv_dest_path, Retype, and the IPC cap receive. */
+bool inv_slot_reserved(struct cap cspace, const struct slot *s);
+
+/* Where a cap goes: the slot named by the (index, depth) arguments from the CNode
+ * cap root (named root_id in error details). Returns WF_ERR_OK with *dest empty,
+ * or the error recorded in inv: the lookup's, INVALID_ARGUMENT on index_arg for
+ * the caller's null slot (inv_slot_reserved), DELETE_FIRST for an occupied slot. */
+enum wf_error inv_dest_path(struct invocation *inv, struct cap root, wf_word_t root_id,
+                            unsigned index_arg, unsigned depth_arg, struct slot **dest);
+
+/* inv_dest_path from the CNode cap argument root_cap. For every method that
+ * makes a cap: Pool_Create*, VMO_Clone, IRQControl_Get, IOPort_Issue. */
 enum wf_error inv_dest_slot(struct invocation *inv, unsigned root_cap, unsigned index_arg,
                             unsigned depth_arg, struct slot **dest);
 

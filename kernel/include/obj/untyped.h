@@ -9,7 +9,7 @@
  * first resets it: zeroes [0, watermark) in chunks, top down, with preemption
  * points, lowering the watermark as it goes (so a restart continues), then
  * starts from 0. Device untyped is never zeroed and makes only Untyped children
- * here (Pool_CreateDevice maps device memory as physical VMOs instead).
+ * here (Pool_CreateDevice makes physical VMOs over it).
  */
 #ifndef WEFT_OBJ_UNTYPED_H
 #define WEFT_OBJ_UNTYPED_H

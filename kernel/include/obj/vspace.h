@@ -101,15 +101,21 @@ enum wf_error vspace_map(struct vspace *vs, struct vmo *v, uint64_t offset, vadd
 
 /* vspace_map with the argument an error is about (and a RANGE_ERROR's bounds) in
  * *why, for the VSpace_Map decoder (decision 074). */
-struct vm_arg;
+struct inv_arg;
 enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, vaddr_t va,
                              uint64_t length, unsigned rights, uint64_t cap_rights,
-                             struct vm_arg *why);
+                             struct inv_arg *why);
 
-/* Unmap (rights < 0) or Protect of [va, va + length), with the argument errors
- * in *why, for the VSpace_Unmap and VSpace_Protect decoders. */
-enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, int rights,
-                            struct vm_arg *why);
+/* What vspace_change does to a range. */
+enum vm_change {
+    VM_CHANGE_UNMAP,   /* remove the mappings */
+    VM_CHANGE_PROTECT, /* set their rights */
+};
+
+/* Unmap or Protect (to rights; ignored for Unmap) of [va, va + length), with the
+ * argument errors in *why, for the VSpace_Unmap and VSpace_Protect decoders. */
+enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum vm_change op,
+                            unsigned rights, struct inv_arg *why);
 
 /* A page-table page for the VSpace c->owner, charged to its pool (0: the pool
  * is exhausted), and giving one back: the alloc and free of its pt_ctx. */

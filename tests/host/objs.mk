@@ -1,0 +1,7 @@
+# Kernel objects: the null slot stays empty, pool quotas nest, and a Pool_Create,
+# Pool_CreateContig or Retype that fails at any allocation point changes nothing
+# (allocation-failure injection, mm/charge.h); for CLUSTER_ORDER 0 and 4.
+HOST_TESTS += objs
+HOST_SRCS_objs := $(CAP_CORE_SRCS)
+HOST_DEPS_objs := tests/host/test_cap_world.h
+HOST_ORDERS_objs := 0 4

@@ -1,0 +1,295 @@
+/*
+ * Kernel objects through the generated stubs, in the capability world:
+ *  - the null slot (slot 0 of the caller's root CNode, what CPtr 0 names) stays
+ *    empty: every operation that writes a slot refuses it with INVALID_ARGUMENT
+ *    on its index argument, while slot 0 of another CNode stays usable;
+ *  - a child pool's quota lies inside its parent's limit, and Pool_CreateContig's
+ *    RANGE_ERROR gives the sizes the pool could ever give;
+ *  - decode, then invoke: an allocation failure injected at every allocation
+ *    point in turn (mm_fail_countdown) fails the operation with
+ *    NOT_ENOUGH_MEMORY and leaves the slots, the derivation tree and every pool's
+ *    accounts exactly as they were; once the countdown passes the last point the
+ *    operation succeeds.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cap/decode_gen.h"
+#include "cap/invoke.h"
+#include "mm/charge.h"
+#include "obj/pool.h"
+#include "test_cap_world.h"
+
+#define ROOT   WORLD_ROOT_CNODE
+#define DEEP   64
+#define POOL   10
+#define CHILD  11
+#define VMO    12
+#define CNODE  13
+#define FREE   40 /* first slot the tests fill */
+#define NSLOTS (1u << WORLD_ROOT_RADIX)
+
+static struct slot *slot(unsigned i)
+{
+    return &W.root[i];
+}
+
+static void world(void)
+{
+    world_init(24, false);
+    world_retype(WORLD_ROOT_UT, WF_OBJ_POOL, 23, POOL, 1);
+}
+
+/* A call through the stubs' path that keeps the error details. */
+static enum wf_error call(wf_cptr_t cap, wf_word_t label, const wf_word_t *w, unsigned nw,
+                          const wf_cptr_t *caps, unsigned ncaps, wf_word_t *d)
+{
+    memset(d, 0xee, WF_REPLY_MAX_WORDS * sizeof(*d));
+    return (enum wf_error)wf_call(cap, label, w, nw, caps, ncaps, d, WF_REPLY_MAX_WORDS);
+}
+
+#define ASSERT_ERR(e, want)                                                                        \
+    do {                                                                                           \
+        enum wf_error e_ = (e);                                                                    \
+        cr_assert_eq(e_, (want), "%s: %s, expected %s", #e, wf_error_name(e_),                     \
+                     wf_error_name(want));                                                         \
+    } while (0)
+
+/* --- the null slot ------------------------------------------------------------------ */
+
+/* Every way to write slot 0 of the root CNode: refused, INVALID_ARGUMENT with the
+ * index argument in [0], the slot still empty. */
+Test(objs, null_slot_refused_by_every_writer)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    const wf_cptr_t root = ROOT;
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, PAGE_SIZE, ROOT, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_ENDPOINT, 0, ROOT, FREE, DEEP), WF_ERR_OK);
+    uint64_t usage0 = pool_from_cap(slot(POOL)->cap)->usage;
+
+    /* Retype with node_depth 0 (the root CNode itself), offset 0, one object or two. */
+    for (wf_word_t count = 1; count <= 2; count++) {
+        const wf_word_t w[6] = {WF_OBJ_ENDPOINT, 0, 0, 0, 0, count};
+        ASSERT_ERR(call(WORLD_ROOT_UT, WF_LABEL_UNTYPED_RETYPE, w, 6, &root, 1, d),
+                   WF_ERR_INVALID_ARGUMENT);
+        cr_assert_eq(d[0], ARG_UNTYPED_RETYPE_NODE_OFFSET);
+    }
+    /* Copy, Mint, Move, Mutate into slot 0. */
+    const wf_word_t copy[5] = {0, DEEP, FREE, DEEP, WF_RIGHTS_ALL};
+    ASSERT_ERR(call(ROOT, WF_LABEL_CNODE_COPY, copy, 5, &root, 1, d), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_CNODE_COPY_DEST_INDEX);
+    const wf_word_t mint[6] = {0, DEEP, FREE, DEEP, WF_RIGHTS_ALL, 7};
+    ASSERT_ERR(call(ROOT, WF_LABEL_CNODE_MINT, mint, 6, &root, 1, d), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_CNODE_MINT_DEST_INDEX);
+    const wf_word_t move[4] = {0, DEEP, FREE, DEEP};
+    ASSERT_ERR(call(ROOT, WF_LABEL_CNODE_MOVE, move, 4, &root, 1, d), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_CNODE_MOVE_DEST_INDEX);
+    const wf_word_t mutate[5] = {0, DEEP, FREE, DEEP, 0};
+    ASSERT_ERR(call(ROOT, WF_LABEL_CNODE_MUTATE, mutate, 5, &root, 1, d), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_CNODE_MUTATE_DEST_INDEX);
+    /* Swap needs two caps: slot 0 never holds one. */
+    ASSERT_ERR(wf_cnode_swap(ROOT, 0, DEEP, ROOT, FREE, DEEP), WF_ERR_FAILED_LOOKUP);
+    /* Pool_Create of each kind, Pool_CreateContig, VMO_Clone. */
+    static const wf_word_t kinds[][2] = {{WF_OBJ_VMO, PAGE_SIZE}, {WF_OBJ_VSPACE, 0},
+                                         {WF_OBJ_POOL, 1 << 20},  {WF_OBJ_CNODE, 4},
+                                         {WF_OBJ_TCB, 0},         {WF_OBJ_NOTIFICATION, 0}};
+    for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const wf_word_t w[4] = {kinds[i][0], kinds[i][1], 0, DEEP};
+        ASSERT_ERR(call(POOL, WF_LABEL_POOL_CREATE, w, 4, &root, 1, d), WF_ERR_INVALID_ARGUMENT);
+        cr_assert_eq(d[0], ARG_POOL_CREATE_DEST_INDEX);
+    }
+    const wf_word_t contig[3] = {PAGE_SIZE, 0, DEEP};
+    ASSERT_ERR(call(POOL, WF_LABEL_POOL_CREATE_CONTIG, contig, 3, &root, 1, d),
+               WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_POOL_CREATE_CONTIG_DEST_INDEX);
+    const wf_cptr_t clone_caps[2] = {POOL, ROOT};
+    const wf_word_t clone[2] = {0, DEEP};
+    ASSERT_ERR(call(VMO, WF_LABEL_VMO_CLONE, clone, 2, clone_caps, 2, d), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(d[0], ARG_VMO_CLONE_DEST_INDEX);
+
+    cr_assert(slot_is_empty(slot(0)), "the null slot was filled");
+    cr_assert_eq(pool_from_cap(slot(POOL)->cap)->usage, usage0, "a refused call charged memory");
+    /* Slot 0 of any other CNode takes caps as before. */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_CNODE, 4, ROOT, CNODE, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_ENDPOINT, 0, ROOT, CNODE, DEEP, 0, 1),
+                 WF_ERR_OK);
+    cr_assert(!slot_is_empty(cap_cnode_slots(slot(CNODE)->cap)));
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* --- pool quotas ---------------------------------------------------------------------- */
+
+Test(objs, child_quota_inside_the_parent)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    const wf_cptr_t root = ROOT;
+    struct pool *p = pool_from_cap(slot(POOL)->cap);
+    /* More than the parent's limit: RANGE_ERROR with [0, limit]; nothing made. */
+    const wf_word_t huge[5] = {WF_OBJ_POOL, 1ull << 40, CHILD, DEEP};
+    ASSERT_ERR(call(POOL, WF_LABEL_POOL_CREATE, huge, 4, &root, 1, d), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(d[0], ARG_POOL_CREATE_SIZE);
+    cr_assert_eq(d[1], 0);
+    cr_assert_eq(d[2], p->limit);
+    const wf_word_t over[4] = {WF_OBJ_POOL, p->limit + 1, CHILD, DEEP};
+    ASSERT_ERR(call(POOL, WF_LABEL_POOL_CREATE, over, 4, &root, 1, d), WF_ERR_RANGE_ERROR);
+    cr_assert(slot_is_empty(slot(CHILD)));
+    cr_assert_eq(p->usage, 0);
+    /* The bound passes; a grandchild is bound by the child's quota. */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, p->limit, ROOT, CHILD, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(CHILD, WF_OBJ_POOL, 1 << 20, ROOT, FREE, DEEP), WF_ERR_OK);
+    const wf_word_t deep[4] = {WF_OBJ_POOL, (1 << 20) + 1, FREE + 1, DEEP};
+    ASSERT_ERR(call(FREE, WF_LABEL_POOL_CREATE, deep, 4, &root, 1, d), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(d[2], 1 << 20);
+    cr_assert_eq(wf_pool_create(FREE, WF_OBJ_POOL, 1 << 20, ROOT, FREE + 1, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(p->usage, 0);
+    world_fini();
+}
+
+Test(objs, contig_beyond_the_pool_is_a_range_error)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    const wf_cptr_t root = ROOT;
+    /* A child of 1 MiB: at most 1 MiB in one piece, whatever its parent has. */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+    const wf_word_t two[3] = {2 << 20, VMO, DEEP};
+    ASSERT_ERR(call(CHILD, WF_LABEL_POOL_CREATE_CONTIG, two, 3, &root, 1, d), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(d[0], ARG_POOL_CREATE_CONTIG_SIZE);
+    cr_assert_eq(d[1], PAGE_SIZE);
+    cr_assert_eq(d[2], 1 << 20);
+    cr_assert(slot_is_empty(slot(VMO)));
+    /* The root pool (8 MiB less its first cluster): 4 MiB. */
+    const wf_word_t eight[3] = {8 << 20, VMO, DEEP};
+    ASSERT_ERR(call(POOL, WF_LABEL_POOL_CREATE_CONTIG, eight, 3, &root, 1, d), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(d[2], MIN(4ull << 20, pmm_order_bytes(PMM_ORDERS - 1)));
+    /* In range but taken now: NOT_ENOUGH_MEMORY, with what is left. */
+    cr_assert_eq(wf_pool_create(CHILD, WF_OBJ_VMO, PAGE_SIZE, ROOT, FREE, DEEP), WF_ERR_OK);
+    const wf_word_t one[3] = {1 << 20, VMO, DEEP};
+    ASSERT_ERR(call(CHILD, WF_LABEL_POOL_CREATE_CONTIG, one, 3, &root, 1, d),
+               WF_ERR_NOT_ENOUGH_MEMORY);
+    cr_assert_eq(d[0], pool_available(pool_from_cap(slot(CHILD)->cap)));
+    /* A quota below one cluster can give nothing in one piece. */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, CLUSTER_SIZE - 1, ROOT, FREE + 1, DEEP),
+                 WF_ERR_OK);
+    const wf_word_t page[3] = {PAGE_SIZE, VMO, DEEP};
+    ASSERT_ERR(call(FREE + 1, WF_LABEL_POOL_CREATE_CONTIG, page, 3, &root, 1, d),
+               WF_ERR_NOT_ENOUGH_MEMORY);
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* --- decode, then invoke: allocation failure at every point ------------------------ */
+
+/* What a failed operation must leave as it was. */
+struct snapshot {
+    struct slot slots[NSLOTS]; /* contents and derivation-tree links of every root slot */
+    struct {
+        uint64_t usage, objects, slab_bytes, free_bytes;
+    } pools[NSLOTS];
+};
+
+static void snap(struct snapshot *s)
+{
+    memset(s, 0, sizeof(*s));
+    memcpy(s->slots, W.root, sizeof(s->slots));
+    for (unsigned i = 0; i < NSLOTS; i++) {
+        struct pool *p = pool_from_cap(W.root[i].cap);
+        if (!p)
+            continue;
+        s->pools[i].usage = p->usage;
+        s->pools[i].objects = p->objects;
+        s->pools[i].slab_bytes = p->slab_bytes;
+        s->pools[i].free_bytes = p->pm->free_bytes;
+    }
+}
+
+/* Runs op with the n-th allocation point failing, for n = 1, 2, ... until it
+ * succeeds: each failure must be NOT_ENOUGH_MEMORY and leave the world as it was.
+ * Returns the number of failures seen (the allocation points). */
+static unsigned fail_at_every_point(const char *what, enum wf_error (*op)(void))
+{
+    unsigned n;
+    for (n = 1;; n++) {
+        cr_assert_lt(n, 1000, "%s: no success", what);
+        struct snapshot *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
+        snap(before);
+        mm_fail_countdown = n;
+        enum wf_error e = op();
+        bool injected = mm_fail_countdown == 0;
+        mm_fail_countdown = 0;
+        snap(after);
+        if (e == WF_ERR_OK) {
+            cr_assert(!injected, "%s: succeeded although point %u failed", what, n);
+            free(before);
+            free(after);
+            break;
+        }
+        cr_assert_eq(e, WF_ERR_NOT_ENOUGH_MEMORY, "%s, point %u: %s", what, n, wf_error_name(e));
+        cr_assert(injected, "%s: failed without an injected failure", what);
+        cr_assert(memcmp(before->slots, after->slots, sizeof(before->slots)) == 0,
+                  "%s, point %u: slots or derivation tree changed", what, n);
+        cr_assert(memcmp(before->pools, after->pools, sizeof(before->pools)) == 0,
+                  "%s, point %u: a pool's accounts changed", what, n);
+        free(before);
+        free(after);
+    }
+    return n - 1;
+}
+
+static wf_word_t op_type, op_size;
+
+static enum wf_error op_create(void)
+{
+    return wf_pool_create(CHILD, op_type, op_size, ROOT, FREE, DEEP);
+}
+
+static enum wf_error op_contig(void)
+{
+    return wf_pool_create_contig(CHILD, op_size, ROOT, FREE, DEEP);
+}
+
+static enum wf_error op_retype_pool(void)
+{
+    /* Retype takes no pool memory: no allocation point, success at once. */
+    return wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_POOL, 17, ROOT, 0, 0, FREE, 1);
+}
+
+Test(objs, failed_allocation_changes_nothing)
+{
+    world();
+    static const wf_word_t kinds[][2] = {
+        {WF_OBJ_VMO, 1 << 20}, {WF_OBJ_VSPACE, 0},       {WF_OBJ_POOL, 1 << 20},
+        {WF_OBJ_CNODE, 4},     {WF_OBJ_CNODE, 10},       {WF_OBJ_TCB, 0},
+        {WF_OBJ_ENDPOINT, 0},  {WF_OBJ_NOTIFICATION, 0}, {WF_OBJ_REPLY, 0},
+    };
+    for (unsigned fresh = 0; fresh < 2; fresh++) {
+        /* fresh: from an empty child pool (slab clusters must grow); else from one
+         * whose slab already has partial clusters. */
+        for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+            cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+            if (!fresh)
+                for (unsigned j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+                    cr_assert_eq(
+                        wf_pool_create(CHILD, kinds[j][0], kinds[j][1], ROOT, FREE + 1 + j, DEEP),
+                        WF_ERR_OK);
+            op_type = kinds[i][0];
+            op_size = kinds[i][1];
+            unsigned points = fail_at_every_point("Pool_Create", op_create);
+            cr_assert_geq(points, 1, "type %llu: no allocation point", (unsigned long long)op_type);
+            cr_assert_eq(wf_cnode_revoke(ROOT, CHILD, DEEP), WF_ERR_OK);
+            cr_assert_eq(wf_cnode_delete(ROOT, CHILD, DEEP), WF_ERR_OK);
+        }
+    }
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+    op_size = 1 << 20;
+    /* the extent, the VMO, and a slab cluster for it */
+    cr_assert_geq(fail_at_every_point("Pool_CreateContig", op_contig), 2);
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(pool_from_cap(slot(POOL)->cap)->usage, 0);
+    cr_assert_eq(fail_at_every_point("Retype", op_retype_pool), 0);
+    world_fini();
+}
