@@ -15,9 +15,9 @@ BENCH_VM_QEMU    = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor 
 # Boots each order's kernel and collects its JSON lines into $(1).
 define bench_vm_run
 	@rm -f $(1); set -e; for o in $(BENCH_VM_ORDERS); do \
-	    $(MAKE) --no-print-directory kernel CLUSTER_ORDER=$$o >/dev/null; \
+	    $(MAKE) --no-print-directory kernel-test CLUSTER_ORDER=$$o >/dev/null; \
 	    log=build/x86_64-c$$o/bench-vm.log; \
-	    timeout 300 $(BENCH_VM_QEMU) build/x86_64-c$$o/weft.elf > $$log 2>&1 || true; \
+	    timeout 300 $(BENCH_VM_QEMU) build/x86_64-c$$o/weft-test.elf > $$log 2>&1 || true; \
 	    grep -q '^kbench: done' $$log || { cat $$log; echo "bench-vm: c$$o did not finish"; exit 1; }; \
 	    grep '^{"bench":"vm"' $$log >> $(1); \
 	done

@@ -14,6 +14,7 @@
  */
 #include "arch.h"
 #include "arch/context.h"
+#include "core/hook.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "lib/string.h"
@@ -32,7 +33,6 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
               "trap frame layout");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
-extern uint64_t user_run_rsp;
 
 void arch_exit_to_user(struct arch_context *ctx)
 {
@@ -62,8 +62,7 @@ void arch_user_trap(struct arch_context *ctx)
     if (ctx->regs.vector >= 32) {
         uint64_t ticks = arch_ticks();
         trap_dispatch(&ctx->regs);
-        if (user_run_rsp)
-            arch_exit_to_user(ctx); /* the scaffold resumes its context at once */
+        HOOKS_RUN(user_interrupt, ctx); /* none in the production image (core/hook.h) */
         if (arch_ticks() != ticks)
             sched_tick();
     } else if (ctx->regs.vector == 14) {
@@ -72,30 +71,8 @@ void arch_user_trap(struct arch_context *ctx)
     arch_user_entry(ctx);
 }
 
-/*
- * The self-test scaffold (user_ktest.c): while arch_user_run is active, an entry
- * saves the FPU state and returns to the arch_user_run caller. Otherwise the
- * entry belongs to the current thread and goes to the generic kernel. The
- * scaffold's context is no thread's, so the IPC fast path (which the syscall
- * entry calls while it is on) is off while it runs.
- */
-__noreturn void arch_user_run_return(uint64_t vector);
-void arch_user_run_enter(struct arch_context *ctx);
-static bool scaffold_fastpath;
-
-void arch_user_run_enter(struct arch_context *ctx)
-{
-    scaffold_fastpath = ipc_fastpath_set(false);
-    arch_fpu_restore(ctx);
-    arch_exit_to_user(ctx);
-}
-
 void arch_user_entry(struct arch_context *ctx)
 {
-    if (user_run_rsp) {
-        arch_fpu_save(ctx);
-        ipc_fastpath_set(scaffold_fastpath);
-        arch_user_run_return(ctx->regs.vector);
-    }
+    HOOKS_RUN(user_entry, ctx); /* none in the production image (core/hook.h) */
     kernel_entry(ctx);
 }

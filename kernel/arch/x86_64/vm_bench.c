@@ -15,6 +15,7 @@
 #include "cap/delete.h"
 #include "cap/preempt.h"
 #include "core/boot.h"
+#include "core/hook.h"
 #include "kprintf.h"
 #include "lib/string.h"
 #include "obj/pool.h"
@@ -131,3 +132,4 @@ void vm_kbench(void)
     arch_debug_exit(ok ? 0 : 1);
     arch_halt();
 }
+HOOK(boot, vm_kbench); /* the test image's boot action (core/hook.h) */

@@ -109,24 +109,10 @@ static inline bool ctx_fast_resume(const struct arch_context *ctx)
 __noreturn void arch_exit_to_user(struct arch_context *ctx);
 
 /* Called (on the kernel stack) for every entry from user mode: a syscall
- * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Hands
- * the entry to the self-test scaffold when arch_user_run is active, else to the
- * generic kernel_entry (ipc/syscall.h). */
+ * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Runs
+ * the user_entry hooks (core/hook.h; none in the production image), then hands
+ * the entry to the generic kernel_entry (ipc/syscall.h). */
 __noreturn void arch_user_entry(struct arch_context *ctx);
-
-/* Self-test scaffold: runs ctx in user mode until its next entry into the kernel
- * and returns the entry's vector (VEC_SYSCALL or an exception number). */
-uint64_t arch_user_run(struct arch_context *ctx);
-
-/* A saved kernel execution point (callee-saved registers, stack, return address). */
-struct arch_jmpbuf {
-    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
-};
-
-/* Saves the caller's point in jb and returns 0; a later arch_longjmp(jb, v) returns
- * here again with v (non-zero). The caller's frame must still exist then. */
-int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
-__noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
 
 /* Waits for an interrupt with interrupts enabled, then disables them again: the idle
  * loop's step (interrupts are serviced in between). */
