@@ -121,11 +121,6 @@ static inline void arch_idle_wait(void)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-/* Self-test support: maps the kernel page kpage (page-aligned, in the kernel image)
- * at user address va (0x500000 to 0x5fffff) in the kernel's own tables, user-
- * accessible, writable if write, executable if exec. */
-void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
-
 /*
  * The system call registers (abi/include/weft/ipc.h) and the register file in the
  * order of enum wf_fault_word, for generic code.
