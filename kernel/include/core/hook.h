@@ -18,26 +18,23 @@
  * The points (every entry runs in link order; one may not return):
  *   boot            kernel_main, after interrupts are on and before the root
  *                   task: the test image's command-line actions (ktest,
- *                   ktest.fault, kbench);
- *   sched_idle      sched_exit, when nothing is runnable, before idling;
- *   user_entry      every entry from user mode, before the generic kernel;
- *   user_interrupt  an interrupt taken in user mode, after its handler ran.
+ *                   ktest.fault);
+ *   sched_idle      sched_exit, when nothing is runnable, before idling.
+ *
+ * Hooks are for paths whose cost does not matter. The entry from user mode,
+ * which every system call crosses, has instead one run-time redirect
+ * (arch_user_redirect, arch/context.h) that only the test image's scaffold sets,
+ * and only while it runs: a table entry there would cost every slow-path entry
+ * of the test image, where the benchmarks run, a call.
  */
 #ifndef WEFT_CORE_HOOK_H
 #define WEFT_CORE_HOOK_H
 
-struct arch_context;
-
 typedef void hook_boot_fn(void);
 typedef void hook_sched_idle_fn(void);
-typedef void hook_user_entry_fn(struct arch_context *ctx);
-typedef void hook_user_interrupt_fn(struct arch_context *ctx);
 
 extern hook_boot_fn *const __start_hook_boot[], *const __stop_hook_boot[];
 extern hook_sched_idle_fn *const __start_hook_sched_idle[], *const __stop_hook_sched_idle[];
-extern hook_user_entry_fn *const __start_hook_user_entry[], *const __stop_hook_user_entry[];
-extern hook_user_interrupt_fn *const __start_hook_user_interrupt[],
-    *const __stop_hook_user_interrupt[];
 
 /* Adds fn (of type hook_POINT_fn) to hook point `point`. */
 #define HOOK(point, fn)                                                                            \

@@ -3,8 +3,8 @@
  *
  * uint64_t arch_user_run(struct arch_context *ctx) saves the caller's
  * callee-saved registers and stack, then enters user mode;
- * arch_user_run_return(vector) (called on the kernel stack by the user_entry
- * hook) resumes the caller as if arch_user_run had returned vector.
+ * arch_user_run_return(vector) (called on the kernel stack by the redirect,
+ * scaffold.c) resumes the caller as if arch_user_run had returned vector.
  */
     .text
     .globl arch_user_run

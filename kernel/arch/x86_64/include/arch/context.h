@@ -109,10 +109,17 @@ static inline bool ctx_fast_resume(const struct arch_context *ctx)
 __noreturn void arch_exit_to_user(struct arch_context *ctx);
 
 /* Called (on the kernel stack) for every entry from user mode: a syscall
- * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Runs
- * the user_entry hooks (core/hook.h; none in the production image), then hands
- * the entry to the generic kernel_entry (ipc/syscall.h). */
+ * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Hands
+ * the entry to arch_user_redirect when it is set, else to the generic
+ * kernel_entry (ipc/syscall.h). */
 __noreturn void arch_user_entry(struct arch_context *ctx);
+
+/* NULL, except while the test image's scaffold (kernel/test/arch/x86_64/
+ * scaffold.c) runs a user context that is no thread's: then every entry from
+ * user mode goes to it (an interrupt's context is resumed at once instead).
+ * Nothing in the production image sets it (core/hook.h explains why this one
+ * test attachment is a run-time pointer: it is on every entry's path). */
+extern void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
 
 /* Waits for an interrupt with interrupts enabled, then disables them again: the idle
  * loop's step (interrupts are serviced in between). */
