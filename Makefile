@@ -7,7 +7,8 @@
 #   make help           every target
 #
 # Configuration: ARCH=x86_64 (only one so far), CLUSTER_ORDER=0..6 (default 4:
-# 64 KiB clusters over 4 KiB MMU pages), DEBUG=1 (asserts on; default).
+# 64 KiB clusters over 4 KiB MMU pages), DEBUG=1 (asserts on; default; DEBUG=0
+# builds in build/<arch>-c<order>-release/).
 
 ARCH          ?= x86_64
 CLUSTER_ORDER ?= 4
@@ -45,9 +46,12 @@ help:
 	@echo "  check          all tests (format, host unit tests, in-guest suites, all configs)"
 	@echo "  check-host     host unit tests only (Criterion, ASan+UBSan)"
 	@echo "  check-guest    in-guest suites for this ARCH and CLUSTER_ORDER only"
-	@echo "  check-user     the in-guest user suite (user/test, TAP) for this CLUSTER_ORDER; UTEST=prefix filters"
+	@echo "  check-user     the in-guest user suite (user/test, TAP) for this CLUSTER_ORDER; UTEST=prefix filters;"
+	@echo "                 DEBUG=0 runs it on a release kernel (tests needing debug calls skip)"
 	@echo "  debug          boot halted with a gdb stub on :1234 (see README)"
-	@echo "  kernel         build $(BUILD)/weft.elf"
+	@echo "  kernel         build $(BUILD)/weft.elf (the production kernel)"
+	@echo "  kernel-test    build $(BUILD)/weft-test.elf (the test image: plus kernel/test/)"
+	@echo "  check-image    fail if weft.elf holds self-test code; print both images' text sizes"
 	@echo "  iso            build $(BUILD)/weft.iso (GRUB, BIOS and UEFI)"
 	@echo "  format         reformat sources with clang-format"
 	@echo "  format-check   fail if any source is not clang-formatted"

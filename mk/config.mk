@@ -1,6 +1,9 @@
 # Toolchain and flags shared by every configuration.
 
-BUILD     := build/$(ARCH)-c$(CLUSTER_ORDER)
+# Release builds (DEBUG=0) get folders of their own, so that switching does not
+# rebuild everything.
+VARIANT   := $(if $(filter 0,$(DEBUG)),-release)
+BUILD     := build/$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)
 CC        := clang
 LD        := ld.lld
 NM        := llvm-nm

@@ -1,13 +1,15 @@
 # GRUB boot images of the same kernel (Multiboot2), for BIOS and UEFI, with the
 # initramfs as a module named "initramfs" (module2 in tools/grub.cfg.in):
-#   $(BUILD)/weft.iso        boots to the ready banner
-#   $(BUILD)/weft-test.iso   boots with "ktest" (the self-tests), used by check-iso
+#   $(BUILD)/weft.iso        the production kernel; boots to the ready banner
+#   $(BUILD)/weft-test.iso   the test image, booting with "ktest" (the self-tests),
+#                            used by check-iso
 ISO      := $(BUILD)/weft.iso
 ISO_TEST := $(BUILD)/weft-test.iso
 
+# make_iso ISO, TAG, COMMAND-LINE, KERNEL
 define make_iso
 	@rm -rf $(BUILD)/iso-$(2) && mkdir -p $(BUILD)/iso-$(2)/boot/grub
-	@cp $(KERNEL) $(BUILD)/iso-$(2)/boot/weft.elf
+	@cp $(4) $(BUILD)/iso-$(2)/boot/weft.elf
 	@cp $(INITRAMFS) $(BUILD)/iso-$(2)/boot/initramfs.cpio
 	@sed 's|@CMDLINE@|$(3)|' tools/grub.cfg.in > $(BUILD)/iso-$(2)/boot/grub/grub.cfg
 	@echo "  ISO     $(1)"
@@ -16,9 +18,9 @@ define make_iso
 endef
 
 $(ISO): $(KERNEL) $(INITRAMFS) tools/grub.cfg.in $(DEPS_STAMP)
-	$(call make_iso,$@,plain,)
-$(ISO_TEST): $(KERNEL) $(INITRAMFS) tools/grub.cfg.in $(DEPS_STAMP)
-	$(call make_iso,$@,test,ktest ktest.mem=256 ktest.memslack=16)
+	$(call make_iso,$@,plain,,$(KERNEL))
+$(ISO_TEST): $(KERNEL_TEST) $(INITRAMFS) tools/grub.cfg.in $(DEPS_STAMP)
+	$(call make_iso,$@,test,ktest ktest.mem=256 ktest.memslack=16,$(KERNEL_TEST))
 
 .PHONY: iso check-iso run-iso
 iso: $(ISO)

@@ -13,6 +13,7 @@ USER_CFLAGS := -std=gnu17 --target=x86_64-unknown-none-elf -ffreestanding -nostd
                -fno-pic -fno-pie -mcmodel=small -fno-stack-protector -fno-omit-frame-pointer \
                -fno-common -ffunction-sections -fdata-sections -O2 -g $(WARNINGS) $(CONFIG_DEFS) \
                -Iuser/lib/c/include -Iuser/lib/weft/include -Iuser/test -Iuser/uchild -Iuser/bench -Iabi/include \
+               -Ikernel/test/include \
                -idirafter kernel/include
 USER_LDFLAGS := -static -nostdlib -e _start --image-base=0x400000 -z max-page-size=4096 \
                 -z separate-loadable-segments -z noexecstack --gc-sections -z nostart-stop-gc
@@ -23,10 +24,11 @@ USER_LIB_SRCS := $(sort $(wildcard user/lib/c/*.c user/lib/weft/*.c user/lib/wef
                  kernel/lib/format.c kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/string.c
 
 # Programs: USER_SRCS_<name>. init carries the in-guest suite (user/test/) and
-# the benchmark launcher; the benchmarks are programs of their own (user/bench/).
+# the benchmark launcher and the test runner it shares with the kernel's self-tests
+# (kernel/test/tap.c); the benchmarks are programs of their own (user/bench/).
 USER_PROGS := init hello uchild benchvm
 USER_SRCS_init   := $(sort $(wildcard user/init/*.c user/test/*.c)) user/uchild/echo.c \
-                    user/bench/launch.c
+                    user/bench/launch.c kernel/test/tap.c
 USER_SRCS_hello  := $(sort $(wildcard user/hello/*.c))
 USER_SRCS_uchild := $(sort $(wildcard user/uchild/*.c))
 USER_SRCS_benchvm := user/bench/vm.c

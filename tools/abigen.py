@@ -403,6 +403,8 @@ def gen_invocations(spec):
             maxl = max(maxl, m["label"])
         body += "\n"
     body += f"/* The largest invocation label. */\n#define WF_LABEL_MAX 0x{maxl:02x}\n"
+    nmethods = sum(len(o["methods"]) for o in spec.objects)
+    body += f"/* The number of methods (invocations) of all object types. */\n#define WF_METHOD_COUNT {nmethods}\n"
     return header("weft/invocations.h", "Invocation labels and message shapes (docs/api.md).", body,
                   ['"weft/types.h"'])
 

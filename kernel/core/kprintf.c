@@ -4,7 +4,8 @@
  * One formatter, fmt_vsnprintf (kernel/lib/format.c, shared with the user
  * library), renders into a bounded buffer and returns the length the complete
  * output would have had, exactly as C's vsnprintf; kprintf renders into a stack
- * buffer and hands it to the console. The formatter is pure code and is
+ * buffer and hands it to the console (fmt_vprint, also the body of the user
+ * library's printf). The formatter is pure code and is
  * unit-tested on the host against the C library's snprintf.
  */
 #include "kprintf.h"
@@ -26,11 +27,7 @@ int ksnprintf(char *buf, size_t n, const char *fmt, ...)
 
 int kvprintf(const char *fmt, va_list ap)
 {
-    char buf[512];
-    int r = kvsnprintf(buf, sizeof(buf), fmt, ap);
-    size_t len = r < (int)sizeof(buf) ? (size_t)r : sizeof(buf) - 1;
-    console_write(buf, len);
-    return (int)len;
+    return fmt_vprint(console_write, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)

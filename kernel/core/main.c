@@ -2,18 +2,19 @@
  * The generic boot sequence: console banner, boot memory description, CPU
  * tables, the final address space, the physical memory manager (which takes
  * every usable range left after the page tables were built), the timer and the
- * interrupt controller (device lines, arch/irqchip.h);
- * then either the self-tests (command line "ktest") or the root task from the
- * initramfs and the scheduler, which runs user threads from then on.
+ * interrupt controller (device lines, arch/irqchip.h); then the boot hooks
+ * (core/hook.h: none in the production image; the test image's run the
+ * self-tests when the command line asks) and the root task from the initramfs
+ * and the scheduler, which runs user threads from then on.
  */
 #include "arch.h"
 #include "arch/irqchip.h"
 #include "config.h"
 #include "core/boot.h"
+#include "core/hook.h"
 #include "genarch/platform.h"
 #include "core/roottask.h"
 #include "kprintf.h"
-#include "ktest.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
 #include "panic.h"
@@ -51,18 +52,8 @@ void kernel_main(const char *boot_error)
     boot_timer_source = arch_timer_init(TICK_HZ, legacy);
     irqchip_init();
     irq_enable();
-    vm_kbench();
+    HOOKS_RUN(boot);
 
-    if (bootmem_cmdline_get(&boot_memory, "ktest.fault", arg, sizeof(arg))) {
-        arch_selftest_fault(arg);
-        panic("ktest.fault=%s: unknown fault kind", arg);
-    }
-    const char *filter = bootmem_cmdline_get(&boot_memory, "ktest", arg, sizeof(arg));
-    if (filter) {
-        unsigned failures = ktest_run_all(filter);
-        arch_debug_exit(failures ? 1 : 0);
-        arch_halt();
-    }
     if (boot_memory.nmod)
         roottask_start();
     else

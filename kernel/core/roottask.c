@@ -70,6 +70,11 @@ static struct slot *slot(unsigned i)
     return &root_slots[i];
 }
 
+bool roottask_cspace(struct cap cspace)
+{
+    return root_slots && cap_type(cspace) == CAP_CNODE && cap_cnode_slots(cspace) == root_slots;
+}
+
 static void check(enum wf_error e, const char *what)
 {
     if (e != WF_ERR_OK)

@@ -112,10 +112,6 @@ void arch_backtrace(uintptr_t fp, uintptr_t pc);
  * returns if it is not (then the caller halts). */
 void arch_debug_exit(unsigned status);
 
-/* Self-test support: provokes the fault named by kind ("pf", "ud", ...) so the
- * harness can check the exception report; returns only for an unknown kind. */
-void arch_selftest_fault(const char *kind);
-
 /* Name of the kernel function containing pc ("?" outside the kernel's text) and
  * the offset into it. */
 const char *ksym_lookup(uintptr_t pc, uintptr_t *offset);

@@ -30,6 +30,7 @@
 #include "arch.h"
 #include "cap/invoke.h"
 #include "cap/preempt.h"
+#include "core/console_call.h"
 #include "ipc/ipc.h"
 #include "kprintf.h"
 #include "mm/vm.h"
@@ -349,6 +350,9 @@ static void syscall(struct tcb *t)
     case WF_SYS_YIELD:
         sched_yield();
         ctx_set_error(&t->ctx, WF_ERR_OK);
+        return;
+    case WF_SYS_CONSOLE_WRITE:
+        console_call_write(t);
         return;
     default:
         if (!sys_debug(t, nr))

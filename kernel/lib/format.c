@@ -218,3 +218,21 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         buf[o.len < o.cap ? o.len : o.cap] = 0;
     return (int)o.len;
 }
+
+int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = fmt_vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int fmt_vprint(void (*write)(const char *s, size_t len), const char *fmt, va_list ap)
+{
+    char buf[FMT_PRINT_MAX + 1];
+    int r = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+    size_t len = r < 0 ? 0 : (size_t)r < sizeof(buf) ? (size_t)r : sizeof(buf) - 1;
+    write(buf, len);
+    return (int)len;
+}

@@ -39,6 +39,7 @@
 
 #include "arch.h"
 #include "cap/cdt.h"
+#include "core/boot.h"
 #include "core/bootmem.h"
 #include "lib/string.h"
 #include "obj/pool.h"
@@ -506,16 +507,10 @@ enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size,
     return WF_ERR_OK;
 }
 
-/* The boot memory map (kernel/arch/x86_64/entry.c); weak so that builds without
- * one (the host tests) see NULL and accept any range. */
-extern struct bootmem boot_memory __attribute__((weak));
-
 /* True when [pa, pa + size) meets no range of the boot map but reserved ones. */
 static bool device_range_ok(paddr_t pa, uint64_t size)
 {
-    const struct bootmem *bm = &boot_memory;
-    if (!bm)
-        return true;
+    const struct bootmem *bm = &boot_memory; /* core/boot.h */
     for (unsigned i = 0; i < bm->n; i++) {
         const struct bootmem_region *r = &bm->r[i];
         if (r->type != BOOTMEM_RESERVED && r->base < pa + size && pa < r->base + r->size)

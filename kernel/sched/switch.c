@@ -6,19 +6,15 @@
  * kernel or an interrupt (or a round trip through a server that never touched the
  * FPU... still two switches) pays nothing. Idle is `sti; hlt` on the kernel stack:
  * interrupts taken there are serviced by trap_dispatch and return to the loop.
- *
- * Self-tests run threads with sched_run_until_idle: it keeps its own kernel
- * frame (arch_setjmp) and the scheduler, finding nothing runnable, jumps back to
- * it instead of idling.
+ * Before idling the loop runs the sched_idle hooks (core/hook.h): none in the
+ * production image; the test image's sched_run_until_idle returns from there.
  */
 #include "arch.h"
+#include "core/hook.h"
 #include "mm/vm.h"
 #include "obj/tcb.h"
 #include "obj/vspace.h"
 #include "sched/sched.h"
-
-static struct arch_jmpbuf idle_jb;
-static bool idle_return;
 
 static __noreturn void run(struct tcb *t)
 {
@@ -27,17 +23,20 @@ static __noreturn void run(struct tcb *t)
     arch_exit_to_user(&t->ctx);
 }
 
+/* Out of line, so that the hook loop costs sched_exit's common case nothing. */
+static __attribute__((noinline)) void idle(void)
+{
+    HOOKS_RUN(sched_idle);
+    arch_idle_wait();
+}
+
 void sched_exit(void)
 {
     for (;;) {
         struct tcb *t = sched_choose();
         if (t)
             run(t);
-        if (idle_return) {
-            idle_return = false;
-            arch_longjmp(&idle_jb, 1);
-        }
-        arch_idle_wait();
+        idle();
     }
 }
 
@@ -45,17 +44,4 @@ void sched_run(void)
 {
     irq_disable();
     sched_exit();
-}
-
-void sched_run_until_idle(void)
-{
-    irq_disable();
-    if (arch_setjmp(&idle_jb) == 0) {
-        idle_return = true;
-        sched_exit();
-    }
-    arch_fpu_save(sched_fpu_ctx);
-    sched_fpu_ctx = &sched_fpu_nobody;
-    vspace_activate(NULL);
-    irq_enable();
 }

@@ -6,11 +6,11 @@
 #   make bench-ipc
 
 BENCH_IPC_ORDERS := 0 4
-BENCH_IPC_KERNELS := $(foreach o,$(BENCH_IPC_ORDERS),build/bench-ipc-c$(o)/weft.elf)
+BENCH_IPC_KERNELS := $(foreach o,$(BENCH_IPC_ORDERS),build/bench-ipc-c$(o)/weft-test.elf)
 
 .PHONY: bench-ipc bench-ipc-kernels
 bench-ipc-kernels:
-	@$(foreach o,$(BENCH_IPC_ORDERS),$(MAKE) --no-print-directory kernel DEBUG=0 \
+	@$(foreach o,$(BENCH_IPC_ORDERS),$(MAKE) --no-print-directory kernel-test DEBUG=0 \
 	    CLUSTER_ORDER=$(o) BUILD=build/bench-ipc-c$(o) &&) true
 
 bench-ipc: bench-ipc-kernels $(DEPS_STAMP)

@@ -635,7 +635,8 @@ Test(vm, random_range_errors_bound_the_argument)
         unsigned op = (unsigned)rand() % 3;
         static const wf_word_t labels[3] = {WF_LABEL_VSPACE_MAP, WF_LABEL_VSPACE_UNMAP,
                                             WF_LABEL_VMO_READ};
-        static const unsigned nw[3] = {4, 2, 3};
+        static const unsigned nw[3] = {WF_VSPACE_MAP_NWORDS, WF_VSPACE_UNMAP_NWORDS,
+                                       WF_VMO_READ_NWORDS};
         wf_word_t w[4], d[WF_REPLY_MAX_WORDS];
         wf_cptr_t invoked = op == 2 ? VMO : VS, xcap = op == 1 ? 0 : op == 2 ? VS : VMO;
         if (op == 0) /* vaddr offset length rights */

@@ -219,6 +219,9 @@ TEST(ipc, long_messages_cross_space)
 
 static void check_grant(bool child)
 {
+#ifndef WEFT_DEBUG
+    TEST_SKIP("the echo server names the received cap's type with DEBUG_CAP_IDENTIFY");
+#endif
     struct server s;
     TEST_ASSERT_ERR(server_start(&s, child, TEST_CHILD_PRIO), WF_ERR_OK);
     wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);

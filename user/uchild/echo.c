@@ -22,8 +22,13 @@ int uc_echo_serve(wf_cptr_t ep, wf_cptr_t reply, wf_cptr_t cnode, wf_word_t recv
         wf_word_t label = wf_msginfo_label(m.info);
         unsigned n = wf_msginfo_length(m.info);
         if (label == UC_OP_CAPS) {
-            wf_word_t w[5] = {m.badge, wf_msginfo_xcaps(m.info), wf_msginfo_unwrapped(m.info),
-                              wf_debug_cap_identify(recv_slot), b->caps_or_badges[0]};
+#ifdef WEFT_DEBUG
+            wf_word_t type = wf_debug_cap_identify(recv_slot);
+#else
+            wf_word_t type = UC_TYPE_UNKNOWN; /* no debug calls in a release build */
+#endif
+            wf_word_t w[5] = {m.badge, wf_msginfo_xcaps(m.info), wf_msginfo_unwrapped(m.info), type,
+                              b->caps_or_badges[0]};
             wf_cnode_delete(cnode, recv_slot, 64);
             for (unsigned i = 0; i < 4; i++)
                 m.w[i] = w[i];

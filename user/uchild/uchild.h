@@ -29,10 +29,12 @@ enum uc_mode {
 enum uc_echo_op {
     UC_OP_INC = 1,  /* reply label 2, the same number of words, each plus one */
     UC_OP_CAPS = 3, /* reply: [0] badge, [1] caps received, [2] unwrapped mask,
-                        [3] type of the cap now in UC_SLOT_RECV (then deleted), [4] its
-                        first word of caps_or_badges */
+                        [3] type of the cap now in UC_SLOT_RECV (then deleted;
+                        UC_TYPE_UNKNOWN in a release build, which has no
+                        DEBUG_CAP_IDENTIFY), [4] its first word of caps_or_badges */
     UC_OP_QUIT = 9, /* reply label 0, then exit 0 */
 };
+#define UC_TYPE_UNKNOWN (~0ull)
 
 /* UC_FAULT's faults. Before each, rbx holds the address of code that exits
  * with status UC_RECOVERED (a handler may resume there) and r13..r15 hold

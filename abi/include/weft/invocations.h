@@ -317,5 +317,7 @@
 
 /* The largest invocation label. */
 #define WF_LABEL_MAX 0x93
+/* The number of methods (invocations) of all object types. */
+#define WF_METHOD_COUNT 48
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -38,6 +38,12 @@
 #define WF_SYS_POLL (WF_SYS_BASE + 0x08)
 /* Gives the rest of the time slice to threads of the same priority. */
 #define WF_SYS_YIELD (WF_SYS_BASE + 0x09)
+/* Writes argument 0 bytes (at most 32), packed little-endian in message words 0-3, to the
+ * kernel console, in every build. Only threads whose CSpace root is the root task's CNode
+ * may (the root task and the threads it gives that CSpace;
+ * docs/decisions/093-release-console.md); any other gets ILLEGAL_OPERATION, and a count
+ * above 32 is a RANGE_ERROR on argument 0. */
+#define WF_SYS_CONSOLE_WRITE (WF_SYS_BASE + 0x0a)
 /* Writes one byte (argument 0) to the kernel console. Debug builds only. */
 #define WF_SYS_DEBUG_PUTC (WF_SYS_BASE + 0x80)
 /* Returns the type of the cap named by argument 0 (0 for an empty slot). Debug builds only. */

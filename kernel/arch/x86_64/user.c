@@ -38,7 +38,6 @@ static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 __noreturn void arch_user_trap(struct arch_context *ctx);
-extern uint64_t user_run_rsp;
 
 void arch_exit_to_user(struct arch_context *ctx)
 {
@@ -114,8 +113,8 @@ void arch_user_trap(struct arch_context *ctx)
     if (ctx->regs.vector >= 32) {
         uint64_t ticks = arch_ticks();
         trap_dispatch(&ctx->regs);
-        if (user_run_rsp)
-            arch_exit_to_user(ctx); /* the scaffold resumes its context at once */
+        if (arch_user_redirect)
+            arch_exit_to_user(ctx); /* the test image's scaffold: resume at once */
         if (arch_ticks() != ticks)
             sched_tick();
     } else {
@@ -124,30 +123,11 @@ void arch_user_trap(struct arch_context *ctx)
     arch_user_entry(ctx);
 }
 
-/*
- * The self-test scaffold (user_ktest.c): while arch_user_run is active, an entry
- * saves the FPU state and returns to the arch_user_run caller. Otherwise the
- * entry belongs to the current thread and goes to the generic kernel. The
- * scaffold's context is no thread's, so the IPC fast path (which the syscall
- * entry calls while it is on) is off while it runs.
- */
-__noreturn void arch_user_run_return(uint64_t vector);
-void arch_user_run_enter(struct arch_context *ctx);
-static bool scaffold_fastpath;
-
-void arch_user_run_enter(struct arch_context *ctx)
-{
-    scaffold_fastpath = ipc_fastpath_set(false);
-    arch_fpu_restore(ctx);
-    arch_exit_to_user(ctx);
-}
+void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
 
 void arch_user_entry(struct arch_context *ctx)
 {
-    if (user_run_rsp) {
-        arch_fpu_save(ctx);
-        ipc_fastpath_set(scaffold_fastpath);
-        arch_user_run_return(ctx->regs.vector);
-    }
+    if (arch_user_redirect)
+        arch_user_redirect(ctx); /* the test image's scaffold; does not return */
     kernel_entry(ctx);
 }

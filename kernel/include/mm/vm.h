@@ -107,9 +107,4 @@ struct vm_stats {
 };
 extern struct vm_stats vm_stats;
 
-/* Runs the VM benchmark when the command line says kbench=vm (x86-64:
- * kernel/arch/x86_64/vm_bench.c), prints its JSON lines and ends the session;
- * returns at once otherwise. Called by kernel_main after the timer starts. */
-void vm_kbench(void);
-
 #endif

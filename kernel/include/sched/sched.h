@@ -62,16 +62,12 @@ void sched_set_priority(struct tcb *t, unsigned prio);
 struct tcb *sched_choose(void);
 
 /* Leaves the kernel: runs the chosen thread (switching FPU state and address
- * space), or idles until an interrupt makes one runnable. With a self-test
- * waiting in sched_run_until_idle and nothing runnable, returns to it. */
+ * space), or runs the sched_idle hooks (core/hook.h) and idles until an
+ * interrupt makes one runnable. */
 __noreturn void sched_exit(void);
 
 /* Runs user threads forever (kernel_main, after the root task is made). */
 __noreturn void sched_run(void);
-
-/* Self-tests: runs the runnable threads until none is (all blocked or inactive),
- * then returns (with interrupts enabled, as they were). */
-void sched_run_until_idle(void);
 
 /* Forgets the thread FPU state loaded in the CPU if it belongs to t (t dies). */
 void sched_forget_fpu(struct tcb *t);

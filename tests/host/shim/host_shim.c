@@ -10,10 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/boot.h"
+#include "core/bootmem.h"
 #include "panic.h"
 #include "kprintf.h"
 
 uintptr_t host_phys_base;
+
+/* The boot memory map: empty on the host, so every device range is outside it. */
+struct bootmem boot_memory;
 
 void console_write(const char *s, size_t len)
 {

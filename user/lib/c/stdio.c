@@ -27,11 +27,7 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
 
 int vprintf(const char *fmt, va_list ap)
 {
-    char buf[512];
-    int r = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
-    size_t len = r < (int)sizeof(buf) ? (size_t)r : sizeof(buf) - 1;
-    wf_console_write(buf, len);
-    return (int)len;
+    return fmt_vprint(wf_console_write, fmt, ap);
 }
 
 int printf(const char *fmt, ...)

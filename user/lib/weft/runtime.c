@@ -33,8 +33,22 @@ void wf_exit(int status)
 
 void wf_console_write(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        wf_debug_putc(s[i]);
+    while (len) {
+        size_t n = len < 8 * WF_MSG_REG_WORDS ? len : 8 * WF_MSG_REG_WORDS;
+        struct wf_msgregs m = {0};
+        for (size_t i = 0; i < n; i++)
+            m.w[i / 8] |= (wf_word_t)(unsigned char)s[i] << (8 * (i % 8));
+        wf_word_t e = wf_syscall(WF_SYS_CONSOLE_WRITE, n, 0, &m);
+#ifdef WEFT_DEBUG
+        /* Not the root task's CSpace: a debug build still has DEBUG_PUTC. */
+        for (size_t i = 0; e != WF_ERR_OK && i < n; i++)
+            wf_debug_putc(s[i]);
+#else
+        (void)e; /* a release build's console is the root task's only */
+#endif
+        s += n;
+        len -= n;
+    }
 }
 
 struct wf_thread_local *wf_thread_local_for(uintptr_t sp)

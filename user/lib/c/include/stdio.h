@@ -3,7 +3,7 @@
  * those of the kernel's formatter (kernel/include/lib/format.h, the same code):
  * %d %i %u %x %X %o %p %s %c %%, hh h l ll z, flags - 0 + space #, width and
  * precision; no floating point. Output goes to the console (user/lib/weft:
- * wf_console_write, the DEBUG_PUTC system call for now).
+ * wf_console_write, the CONSOLE_WRITE system call).
  */
 #ifndef WF_LIBC_STDIO_H
 #define WF_LIBC_STDIO_H

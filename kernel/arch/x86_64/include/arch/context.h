@@ -119,23 +119,16 @@ __noreturn void arch_exit_to_user(struct arch_context *ctx);
 
 /* Called (on the kernel stack) for every entry from user mode: a syscall
  * (regs.vector == VEC_SYSCALL) or a trap (after an interrupt's handler ran). Hands
- * the entry to the self-test scaffold when arch_user_run is active, else to the
- * generic kernel_entry (ipc/syscall.h). */
+ * the entry to arch_user_redirect when it is set, else to the generic
+ * kernel_entry (ipc/syscall.h). */
 __noreturn void arch_user_entry(struct arch_context *ctx);
 
-/* Self-test scaffold: runs ctx in user mode until its next entry into the kernel
- * and returns the entry's vector (VEC_SYSCALL or an exception number). */
-uint64_t arch_user_run(struct arch_context *ctx);
-
-/* A saved kernel execution point (callee-saved registers, stack, return address). */
-struct arch_jmpbuf {
-    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
-};
-
-/* Saves the caller's point in jb and returns 0; a later arch_longjmp(jb, v) returns
- * here again with v (non-zero). The caller's frame must still exist then. */
-int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
-__noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
+/* NULL, except while the test image's scaffold (kernel/test/arch/x86_64/
+ * scaffold.c) runs a user context that is no thread's: then every entry from
+ * user mode goes to it (an interrupt's context is resumed at once instead).
+ * Nothing in the production image sets it (core/hook.h explains why this one
+ * test attachment is a run-time pointer: it is on every entry's path). */
+extern void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
 
 /* Waits for an interrupt with interrupts enabled, then disables them again: the idle
  * loop's step (interrupts are serviced in between). */
@@ -143,11 +136,6 @@ static inline void arch_idle_wait(void)
 {
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
-
-/* Self-test support: maps the kernel page kpage (page-aligned, in the kernel image)
- * at user address va (0x500000 to 0x5fffff) in the kernel's own tables, user-
- * accessible, writable if write, executable if exec. */
-void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
 
 /*
  * The system call registers (abi/include/weft/ipc.h) and the register file in the

@@ -45,7 +45,9 @@ int main(uintptr_t arg);
  * (the root task), DEBUG_HALT(status) stops the machine. Never returns. */
 __attribute__((noreturn)) void wf_exit(int status);
 
-/* Writes len bytes to the console (DEBUG_PUTC, one call per byte). */
+/* Writes len bytes to the console: CONSOLE_WRITE, 32 bytes a call, which only
+ * the root task's CSpace may make; elsewhere a debug build falls back to
+ * DEBUG_PUTC and a release build writes nothing (decision 093). */
 void wf_console_write(const char *s, size_t len);
 
 #define WF_THREAD_STACK_SIZE ((size_t)1 << 16) /* 64 KiB: size and alignment */

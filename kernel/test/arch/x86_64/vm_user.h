@@ -1,14 +1,15 @@
 /*
  * Ring-3 code against real VSpaces, for the VM self-tests and the VM benchmark
- * (x86-64; until threads exist, through the arch_user_run scaffold). The programs
+ * (x86-64), run without a thread through the arch_user_run scaffold
+ * (ktest_arch.h), so a test sees each fault's vector itself. The programs
  * are in vm_progs.S; vm_user_space puts them in a code VMO mapped read-execute at
  * VM_USER_CODE of a new VSpace.
  */
 #ifndef WEFT_ARCH_VM_USER_H
 #define WEFT_ARCH_VM_USER_H
 
-#include "arch/context.h"
 #include "arch/x86.h"
+#include "ktest_arch.h"
 #include "mm/vm.h"
 #include "weft/errors.h"
 

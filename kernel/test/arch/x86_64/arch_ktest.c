@@ -12,6 +12,7 @@
 #include "panic.h"
 #include "kprintf.h"
 #include "ktest.h"
+#include "ktest_arch.h"
 #include "lib/string.h"
 
 extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
@@ -104,7 +105,6 @@ KTEST(timer, source_is_the_one_asked_for)
               boot_timer_source);
 }
 
-/* Provokes a fault of the named kind; returns only if kind is unknown. */
 void arch_selftest_fault(const char *kind)
 {
     kprintf("ktest: provoking fault '%s'\n", kind);

@@ -119,9 +119,8 @@ KTEST(ksyms, resolves_kernel_functions)
     const char *name = ksym_lookup((uintptr_t)kernel_main, &off);
     KT_ASSERT(strcmp(name, "kernel_main") == 0 && off == 0, "got %s+0x%lx", name,
               (unsigned long)off);
-    name = ksym_lookup((uintptr_t)ktest_run_all + 3, &off);
-    KT_ASSERT(strcmp(name, "ktest_run_all") == 0 && off == 3, "got %s+0x%lx", name,
-              (unsigned long)off);
+    name = ksym_lookup((uintptr_t)tap_run + 3, &off);
+    KT_ASSERT(strcmp(name, "tap_run") == 0 && off == 3, "got %s+0x%lx", name, (unsigned long)off);
     name = ksym_lookup(0x1000, &off);
     KT_ASSERT(strcmp(name, "?") == 0, "user address resolved to %s", name);
 }

@@ -8,6 +8,7 @@
 #include "cap/invoke.h"
 #include "cap/preempt.h"
 #include "ipc/ipc.h"
+#include "ktest_arch.h"
 #include "config.h"
 #include "lib/string.h"
 #include "mm/pmm.h"

@@ -6,7 +6,7 @@
  * privilege enforcement, and per-context FPU/SSE state.
  */
 #include "arch.h"
-#include "arch/context.h"
+#include "ktest_arch.h"
 #include "arch/mmu.h"
 #include "config.h"
 #include "ktest.h"

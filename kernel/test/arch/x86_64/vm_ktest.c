@@ -1,7 +1,7 @@
 /*
  * Self-tests of the VM with real ring-3 code on real VSpaces: the MMU walks the
  * tables the fault path built, so these check what the kernel-API tests
- * (kernel/mm/vm_ktest.c) cannot: the rights of actual entries, the error codes
+ * (kernel/test/vm_ktest.c) cannot: the rights of actual entries, the error codes
  * the CPU reports, and TLB invalidation (each test changes mappings while the
  * VSpace is loaded and the TLB holds its translations, then has ring 3 touch
  * them again). Programs: vm_progs.S; the scaffold: arch_user_run (user.c).

@@ -70,7 +70,7 @@ uprog_spin:
 uprog_spin_end:
 
 /*
- * The script interpreter that the thread self-tests (kernel/ipc/ipc_ktest.c) run
+ * The script interpreter that the thread self-tests (kernel/test/ipc_ktest.c) run
  * in every test thread. rdi = the thread's base: the script at base (entries of
  * 8 words: op or syscall number, rdi, rsi, rdx, r10, r8, r9, r12), the results at
  * base + 0x1000 (8 words per entry: rax, rsi, rdi, rdx, r10, r8, r9 after it and

@@ -3,7 +3,7 @@
  * boot_pmm, VMOs, VSpaces, the fault path driven as the trap path will drive it
  * (vm_fault with the access of the faulting instruction), and the page tables the
  * MMU would walk (vspace_translate). Ring-3 code against real VSpaces is in
- * kernel/arch/x86_64/vm_ktest.c. Every figure asserted here is in MMU pages, so
+ * kernel/test/arch/x86_64/vm_ktest.c. Every figure asserted here is in MMU pages, so
  * the same test passes unchanged with CLUSTER_ORDER=0 and 4 (the ABI-transparency
  * rule): only the cluster counts differ, and they are computed, not written in.
  *

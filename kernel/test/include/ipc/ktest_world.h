@@ -2,7 +2,7 @@
  * The world of the thread self-tests (ipc_ktest.c, tcb_ktest.c, bench_ipc.c): real
  * ring-3 threads in the kernel test space (the kernel's own tables with user
  * pages in their lower half), each running the script interpreter of
- * kernel/arch/x86_64/user_progs.S, objects retyped from a real untyped, and one
+ * kernel/test/arch/x86_64/user_progs.S, objects retyped from a real untyped, and one
  * CSpace shared by all threads in which a CPtr is a slot index.
  *
  * Root CNode slots:
@@ -109,5 +109,9 @@ enum wf_error kw_revoke(unsigned s);
     kw_op(i, WF_SYS_REPLY_RECV, ep, wf_msginfo(label, 0, len), a, b, c, d, reply)
 #define KW_SUSPEND_SELF(i) KW_CALL(i, KW_TCB(i), WF_LABEL_TCB_SUSPEND, 0, 0, 0, 0, 0)
 #define KW_SYS(i, nr, cap) kw_op(i, nr, cap, 0, 0, 0, 0, 0, 0)
+
+/* Runs the runnable threads until none is (all blocked or inactive), then
+ * returns (with interrupts enabled, as they were): run_until_idle.c. */
+void sched_run_until_idle(void);
 
 #endif
