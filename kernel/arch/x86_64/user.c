@@ -60,32 +60,38 @@ void arch_exit_to_user(struct arch_context *ctx)
 }
 
 /* Decodes a page fault from user mode into ctx->fault (error code bit 0:
- * present, 1: write, 4: instruction fetch) and finds out whether the page
- * tables already allow its access (then no mapping the VM system makes can
- * remove it). Such a fault is retried once, after the page's TLB entry is
- * dropped (a stale entry of a mapping since extended faults once, then
- * succeeds); when the same instruction faults at the same address again, it is
- * marked mapped and delivered to the thread instead of looping (under QEMU with
+ * present, 1: write, 4: instruction fetch), and catches a fault that the VM
+ * cannot cure because the page tables already allow its access (under QEMU with
  * SMAP, far returns read the stack as supervisor-mode accesses and fault for
- * ever). Decision 081. */
+ * ever). A fault on a page that is not present is the VM's (first touch: no
+ * further cost). A protection fault is recorded (instruction, address); when the
+ * same one comes again, the tables are walked: if they allow the access, the
+ * page's TLB entry is dropped and the instruction retried once (a stale entry of
+ * a mapping since extended faults once, then succeeds), and a third time the
+ * fault is marked mapped and delivered to the thread instead of looping.
+ * Decision 081. */
 static void page_fault(struct arch_context *ctx, struct arch_fault *f)
 {
     uint64_t err = ctx->regs.error, va = read_cr2();
-    unsigned access, level;
-    paddr_t pa;
     ctx->fault_addr = va;
     f->page = true;
     f->addr = va;
     f->access = err & 2 ? VM_WRITE : err & 16 ? VM_EXEC : VM_READ;
     f->present = err & 1;
-    if (!arch_pt_lookup(read_cr3() & PTE_ADDR, va, &pa, &access, &level) ||
-        (access & f->access) != f->access) {
-        ctx->retry_pc = ctx->retry_addr = ~0ull;
+    if (!f->present)
         return;
-    }
     if (ctx->retry_pc != ctx->regs.rip || ctx->retry_addr != va) {
         ctx->retry_pc = ctx->regs.rip;
         ctx->retry_addr = va;
+        ctx->retry_count = 0;
+        return;
+    }
+    unsigned access, level;
+    paddr_t pa;
+    if (!arch_pt_lookup(read_cr3() & PTE_ADDR, va, &pa, &access, &level) ||
+        (access & f->access) != f->access)
+        return;
+    if (ctx->retry_count++ == 0) {
         invlpg(va);
         arch_exit_to_user(ctx);
     }

@@ -45,7 +45,8 @@ struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
     struct arch_fault fault;        /* the last exception from user mode, decoded */
     uint64_t fault_addr;            /* CR2 of the last page fault from user mode */
-    uint64_t retry_pc, retry_addr;  /* the last page fault the mapping already allowed */
+    uint64_t retry_pc, retry_addr;  /* the last protection fault (user.c page_fault) */
+    uint64_t retry_count;           /* its repeats the page tables allowed */
     uint8_t fpu[512] __aligned(16); /* FXSAVE image */
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
