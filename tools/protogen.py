@@ -383,9 +383,13 @@ def gen_stub(p, m):
         out += "    if (e != WF_ERR_OK)\n        return (enum wf_error)e;\n"
         out += "    e = wf_msginfo_label(m.info);\n"
         if m["results"]:
-            out += "    unsigned n = e == WF_ERR_OK ? wf_msginfo_length(m.info) : 0;\n"
+            # A reply shorter than the results (a wrong server) gives zeros.
+            nr = len(m["results"])
+            out += f"    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < {nr})\n"
+            out += f"        m.w[0] = " + " = ".join(f"m.w[{i}]" for i in range(1, nr)) + \
+                (" = 0;\n" if nr > 1 else "0;\n")
             for i, r in enumerate(m["results"]):
-                out += f"    if ({r['name']})\n        *{r['name']} = n > {i} ? m.w[{i}] : 0;\n"
+                out += f"    if ({r['name']})\n        *{r['name']} = m.w[{i}];\n"
         out += "    return (enum wf_error)e;\n}\n"
         return out
     _, reqmax = words(m, "req")
@@ -477,10 +481,16 @@ def gen_dispatch_case(p, m):
     fixed, _ = words(m, "req")
     ncap = 1 if m["cap"] else 0
     out = f"    case {lbl(p, m)}: {{\n"
-    short = ([f"r->len < {fixed}"] if fixed else []) + (["r->xcaps < 1"] if ncap else [])
+    short = ([f"wf_server_len(r) < {fixed}"] if fixed else []) + \
+        (["wf_server_xcaps(r) < 1"] if ncap else [])
+    ind = "        "
+    if not m["bytes"]:
+        # The common case in one compare; the details only for a mismatch.
+        out += f"        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE({fixed}, {ncap})) {{\n"
+        ind = "            "
     if short:
-        out += (f"        if ({' || '.join(short)})\n"
-                f"            return wf_proto_truncated(r, {fixed}, {ncap});\n")
+        out += (f"{ind}if ({' || '.join(short)})\n"
+                f"{ind}    return wf_proto_truncated(r, {fixed}, {ncap});\n")
     want = str(fixed)
     if m["bytes"]:
         b = m["bytes"]
@@ -488,11 +498,13 @@ def gen_dispatch_case(p, m):
         out += (f"        if (r->w[{k}] > {maxexpr(p, b)})\n"
                 f"            return wf_proto_range(r, {k}, {maxexpr(p, b)});\n")
         out += f"        unsigned want = {fixed} + (unsigned)WF_PROTO_WORDS(r->w[{k}]);\n"
-        out += "        if (r->len < want)\n            return wf_proto_truncated(r, want, " \
+        out += "        if (wf_server_len(r) < want)\n            return wf_proto_truncated(r, want, " \
                f"{ncap});\n"
         want = "want"
-    out += f"        if (r->len > {want})\n            return wf_proto_too_long(r, {want});\n"
-    out += f"        if (r->xcaps > {ncap})\n            return wf_proto_bad_cap(r, {ncap});\n"
+    out += f"{ind}if (wf_server_len(r) > {want})\n{ind}    return wf_proto_too_long(r, {want});\n"
+    out += f"{ind}if (wf_server_xcaps(r) > {ncap})\n{ind}    return wf_proto_bad_cap(r, {ncap});\n"
+    if not m["bytes"]:
+        out += f"{ind}return wf_proto_bad_cap(r, 0); /* unwrapped */\n        }}\n"
     if m["cap"]:
         out += "        if (!r->cap) /* unwrapped, or the server takes no caps */\n" \
                "            return wf_proto_bad_cap(r, 0);\n"
@@ -526,17 +538,21 @@ def gen_dispatch_case(p, m):
                 cur += piece
         line = res + cur
     out += line + "\n"
-    out += "        if (e != WF_ERR_OK || r->deferred) {\n            r->rcap = 0;\n" \
-           "            return e;\n        }\n"
-    if m["rbytes"]:
-        mx = maxexpr(p, m["rbytes"])
-        out += f"        if (r->rw[{nres}] > {mx})\n            r->rw[{nres}] = {mx};\n"
-        out += f"        r->rlen = {nres + 1} + WF_PROTO_WORDS(r->rw[{nres}]);\n"
-    else:
-        out += f"        r->rlen = {nres};\n"
-    if m["rcap"]:
-        out += "        if (!r->rcap)\n            r->rlen = 0; /* no cap: the stub reports " \
-               "TRUNCATED_MESSAGE */\n"
+    # On an error the reply carries the details the handler left (none unless it
+    # set r->rlen) and no cap (the loop drops r->rcap); a deferred reply is not sent.
+    if m["rbytes"] or m["rcap"]:
+        out += "        if (e != WF_ERR_OK)\n            return e;\n"
+        if m["rbytes"]:
+            mx = maxexpr(p, m["rbytes"])
+            out += f"        if (r->rw[{nres}] > {mx})\n            r->rw[{nres}] = {mx};\n"
+            out += f"        r->rlen = {nres + 1} + WF_PROTO_WORDS(r->rw[{nres}]);\n"
+        else:
+            out += f"        r->rlen = {nres};\n"
+        if m["rcap"]:
+            out += "        if (!r->rcap)\n            r->rlen = 0; /* no cap: the stub reports " \
+                   "TRUNCATED_MESSAGE */\n"
+    elif nres:
+        out += f"        if (e == WF_ERR_OK)\n            r->rlen = {nres};\n"
     out += "        return e;\n    }\n"
     return out
 

@@ -12,114 +12,111 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
     const struct wf_echo_handlers *h = handlers;
     switch (r->label) {
     case WF_ECHO_ADD: {
-        if (r->len < 2)
-            return wf_proto_truncated(r, 2, 0);
-        if (r->len > 2)
-            return wf_proto_too_long(r, 2);
-        if (r->xcaps > 0)
-            return wf_proto_bad_cap(r, 0);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(2, 0)) {
+            if (wf_server_len(r) < 2)
+                return wf_proto_truncated(r, 2, 0);
+            if (wf_server_len(r) > 2)
+                return wf_proto_too_long(r, 2);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!h->on_add)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_add(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 2;
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
         return e;
     }
     case WF_ECHO_TEXT: {
-        if (r->len < 2)
+        if (wf_server_len(r) < 2)
             return wf_proto_truncated(r, 2, 0);
         if (r->w[1] > WF_ECHO_TEXT_MAX)
             return wf_proto_range(r, 1, WF_ECHO_TEXT_MAX);
         unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (r->len < want)
+        if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
-        if (r->len > want)
+        if (wf_server_len(r) > want)
             return wf_proto_too_long(r, want);
-        if (r->xcaps > 0)
+        if (wf_server_xcaps(r) > 0)
             return wf_proto_bad_cap(r, 0);
         if (!h->on_text)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;
         wf_word_t e = h->on_text(s, r, r->w[0], (const char *)&r->w[2], r->w[1], (char *)&r->rw[1],
                           &r->rw[0]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
+        if (e != WF_ERR_OK)
             return e;
-        }
         if (r->rw[0] > WF_ECHO_TEXT_MAX)
             r->rw[0] = WF_ECHO_TEXT_MAX;
         r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);
         return e;
     }
     case WF_ECHO_BOUNCE: {
-        if (r->xcaps < 1)
-            return wf_proto_truncated(r, 0, 1);
-        if (r->len > 0)
-            return wf_proto_too_long(r, 0);
-        if (r->xcaps > 1)
-            return wf_proto_bad_cap(r, 1);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 1)) {
+            if (wf_server_xcaps(r) < 1)
+                return wf_proto_truncated(r, 0, 1);
+            if (wf_server_len(r) > 0)
+                return wf_proto_too_long(r, 0);
+            if (wf_server_xcaps(r) > 1)
+                return wf_proto_bad_cap(r, 1);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!r->cap) /* unwrapped, or the server takes no caps */
             return wf_proto_bad_cap(r, 0);
         if (!h->on_bounce)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_bounce(s, r, r->cap, &r->rw[0], &r->rcap);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
+        if (e != WF_ERR_OK)
             return e;
-        }
         r->rlen = 1;
         if (!r->rcap)
             r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */
         return e;
     }
     case WF_ECHO_WAIT: {
-        if (r->len < 1)
-            return wf_proto_truncated(r, 1, 0);
-        if (r->len > 1)
-            return wf_proto_too_long(r, 1);
-        if (r->xcaps > 0)
-            return wf_proto_bad_cap(r, 0);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
+            if (wf_server_len(r) < 1)
+                return wf_proto_truncated(r, 1, 0);
+            if (wf_server_len(r) > 1)
+                return wf_proto_too_long(r, 1);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!h->on_wait)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_wait(s, r, r->w[0], &r->rw[0]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 1;
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
         return e;
     }
     case WF_ECHO_KICK: {
-        if (r->len > 0)
-            return wf_proto_too_long(r, 0);
-        if (r->xcaps > 0)
-            return wf_proto_bad_cap(r, 0);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
+            if (wf_server_len(r) > 0)
+                return wf_proto_too_long(r, 0);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!h->on_kick)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_kick(s, r, &r->rw[0]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 1;
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
         return e;
     }
     case WF_ECHO_QUIT: {
-        if (r->len > 0)
-            return wf_proto_too_long(r, 0);
-        if (r->xcaps > 0)
-            return wf_proto_bad_cap(r, 0);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
+            if (wf_server_len(r) > 0)
+                return wf_proto_too_long(r, 0);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!h->on_quit)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_quit(s, r);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 0;
         return e;
     }
     default:

@@ -12,42 +12,40 @@ wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, cons
     const struct wf_console_handlers *h = handlers;
     switch (r->label) {
     case WF_CONSOLE_WRITE: {
-        if (r->len < 1)
+        if (wf_server_len(r) < 1)
             return wf_proto_truncated(r, 1, 0);
         if (r->w[0] > WF_CONSOLE_TEXT_MAX)
             return wf_proto_range(r, 0, WF_CONSOLE_TEXT_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (r->len < want)
+        if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
-        if (r->len > want)
+        if (wf_server_len(r) > want)
             return wf_proto_too_long(r, want);
-        if (r->xcaps > 0)
+        if (wf_server_xcaps(r) > 0)
             return wf_proto_bad_cap(r, 0);
         if (!h->on_write)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_write(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 1;
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
         return e;
     }
     case WF_CONSOLE_READ: {
-        if (r->len < 1)
-            return wf_proto_truncated(r, 1, 0);
-        if (r->len > 1)
-            return wf_proto_too_long(r, 1);
-        if (r->xcaps > 0)
-            return wf_proto_bad_cap(r, 0);
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
+            if (wf_server_len(r) < 1)
+                return wf_proto_truncated(r, 1, 0);
+            if (wf_server_len(r) > 1)
+                return wf_proto_too_long(r, 1);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
         if (!h->on_read)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;
         wf_word_t e = h->on_read(s, r, r->w[0], (char *)&r->rw[1], &r->rw[0]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
+        if (e != WF_ERR_OK)
             return e;
-        }
         if (r->rw[0] > WF_CONSOLE_TEXT_MAX)
             r->rw[0] = WF_CONSOLE_TEXT_MAX;
         r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);

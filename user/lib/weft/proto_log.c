@@ -12,25 +12,20 @@ wf_word_t wf_log_dispatch(struct wf_server *s, struct wf_server_req *r, const vo
     const struct wf_log_handlers *h = handlers;
     switch (r->label) {
     case WF_LOG_WRITE: {
-        if (r->len < 2)
+        if (wf_server_len(r) < 2)
             return wf_proto_truncated(r, 2, 0);
         if (r->w[1] > WF_LOG_TEXT_MAX)
             return wf_proto_range(r, 1, WF_LOG_TEXT_MAX);
         unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (r->len < want)
+        if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
-        if (r->len > want)
+        if (wf_server_len(r) > want)
             return wf_proto_too_long(r, want);
-        if (r->xcaps > 0)
+        if (wf_server_xcaps(r) > 0)
             return wf_proto_bad_cap(r, 0);
         if (!h->on_write)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_write(s, r, r->w[0], (const char *)&r->w[2], r->w[1]);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 0;
         return e;
     }
     default:

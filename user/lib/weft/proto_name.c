@@ -12,48 +12,41 @@ wf_word_t wf_name_dispatch(struct wf_server *s, struct wf_server_req *r, const v
     const struct wf_name_handlers *h = handlers;
     switch (r->label) {
     case WF_NAME_REGISTER: {
-        if (r->len < 1 || r->xcaps < 1)
+        if (wf_server_len(r) < 1 || wf_server_xcaps(r) < 1)
             return wf_proto_truncated(r, 1, 1);
         if (r->w[0] > WF_NAME_NAME_MAX)
             return wf_proto_range(r, 0, WF_NAME_NAME_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (r->len < want)
+        if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 1);
-        if (r->len > want)
+        if (wf_server_len(r) > want)
             return wf_proto_too_long(r, want);
-        if (r->xcaps > 1)
+        if (wf_server_xcaps(r) > 1)
             return wf_proto_bad_cap(r, 1);
         if (!r->cap) /* unwrapped, or the server takes no caps */
             return wf_proto_bad_cap(r, 0);
         if (!h->on_register)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_register(s, r, (const char *)&r->w[1], r->w[0], r->cap);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
-            return e;
-        }
-        r->rlen = 0;
         return e;
     }
     case WF_NAME_LOOKUP: {
-        if (r->len < 1)
+        if (wf_server_len(r) < 1)
             return wf_proto_truncated(r, 1, 0);
         if (r->w[0] > WF_NAME_NAME_MAX)
             return wf_proto_range(r, 0, WF_NAME_NAME_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (r->len < want)
+        if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
-        if (r->len > want)
+        if (wf_server_len(r) > want)
             return wf_proto_too_long(r, want);
-        if (r->xcaps > 0)
+        if (wf_server_xcaps(r) > 0)
             return wf_proto_bad_cap(r, 0);
         if (!h->on_lookup)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_lookup(s, r, (const char *)&r->w[1], r->w[0], &r->rcap);
-        if (e != WF_ERR_OK || r->deferred) {
-            r->rcap = 0;
+        if (e != WF_ERR_OK)
             return e;
-        }
         r->rlen = 0;
         if (!r->rcap)
             r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */

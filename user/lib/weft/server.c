@@ -76,7 +76,8 @@ void wf_proto_pack(wf_word_t *w, const void *p, size_t n)
     memcpy(w, p, n);
 }
 
-wf_word_t wf_server_dispatch(struct wf_server *s, struct wf_server_req *r)
+/* Finds the protocol of r's label and runs its dispatch function. */
+static inline wf_word_t dispatch(struct wf_server *s, struct wf_server_req *r)
 {
     r->rlen = 0;
     r->rcap = 0;
@@ -90,6 +91,11 @@ wf_word_t wf_server_dispatch(struct wf_server *s, struct wf_server_req *r)
         }
     }
     return WF_ERR_ILLEGAL_OPERATION;
+}
+
+wf_word_t wf_server_dispatch(struct wf_server *s, struct wf_server_req *r)
+{
+    return dispatch(s, r);
 }
 
 wf_cptr_t wf_server_defer(struct wf_server *s, struct wf_server_req *r)
@@ -131,47 +137,70 @@ enum wf_error wf_server_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t l
     return (enum wf_error)e;
 }
 
+_Static_assert(__builtin_offsetof(struct wf_server_msg, w) ==
+                   __builtin_offsetof(struct wf_msgregs, w),
+               "a message buffer's words 0-3 are its registers' words");
+
 wf_word_t wf_server_run(struct wf_server *s)
 {
     struct wf_ipc_buffer *b = wf_ipc_buffer();
     if (!b)
         return WF_ERR_INVALID_ARGUMENT;
+    const wf_cptr_t ep = s->ep, cnode = s->recv_cnode;
+    const wf_word_t slot = s->recv_slot;
+    /* The message received and the reply built; ReplyRecv sends the reply and
+     * receives into the same buffer, after which the two swap. */
+    struct wf_server_msg bufs[2];
+    struct wf_server_msg *in = &bufs[0], *out = &bufs[1];
     struct wf_server_req r;
-    struct wf_msgregs m = {0};
+    bufs[0].regs = (struct wf_msgregs){0};
     bool answer = false;
+    /* Set once: wf_proto_call, the one runtime call that names a receive slot,
+     * puts back what it found. */
+    b->receive_cnode = cnode;
+    b->receive_index = slot;
+    b->receive_depth = 64;
     for (;;) {
-        b->receive_cnode = s->recv_cnode;
-        b->receive_index = s->recv_slot;
-        b->receive_depth = 64;
-        wf_word_t e =
-            answer ? wf_sys_reply_recv(s->ep, s->reply, &m) : wf_sys_recv(s->ep, s->reply, &m);
+        wf_word_t e;
+        if (answer) {
+            e = wf_sys_reply_recv(ep, s->reply, &out->regs);
+            struct wf_server_msg *t = in;
+            in = out;
+            out = t;
+        } else {
+            e = wf_sys_recv(ep, s->reply, &in->regs);
+        }
         if (e != WF_ERR_OK)
             return e;
-        r.label = wf_msginfo_label(m.info);
-        r.badge = m.badge;
-        r.len = wf_msginfo_length(m.info);
-        r.xcaps = wf_msginfo_xcaps(m.info);
-        r.unwrapped = wf_msginfo_unwrapped(m.info);
-        bool got_cap = s->recv_cnode && r.xcaps && !(r.unwrapped & 1);
-        r.cap = got_cap ? s->recv_slot : 0;
-        for (unsigned i = 0; i < r.len && i < WF_MSG_REG_WORDS; i++)
-            r.w[i] = m.w[i];
-        for (unsigned i = WF_MSG_REG_WORDS; i < r.len; i++)
-            r.w[i] = b->msg[i];
+        wf_msginfo_t info = in->info;
+        r.info = info;
+        r.label = wf_msginfo_label(info);
+        r.badge = in->badge;
+        r.w = in->w;
+        r.rw = out->w;
+        r.cap = 0;
+        if (info & (WF_PROTO_SHAPE_MASK & ~0x7fu)) { /* caps */
+            if (cnode && wf_msginfo_xcaps(info) && !(wf_msginfo_unwrapped(info) & 1))
+                r.cap = slot;
+        }
+        unsigned len = wf_msginfo_length(info);
+        for (unsigned i = WF_MSG_REG_WORDS; i < len; i++)
+            in->w[i] = b->msg[i];
 
-        wf_word_t label = wf_server_dispatch(s, &r);
-        if (got_cap) /* kept caps were moved away: this only frees the slot */
-            wf_cnode_delete(s->recv_cnode, s->recv_slot, 64);
+        wf_word_t label = dispatch(s, &r);
+        if (r.cap) /* kept caps were moved away: this only frees the slot */
+            wf_cnode_delete(cnode, slot, 64);
         answer = label != WF_SERVER_NO_REPLY;
         if (answer) {
             unsigned n = (unsigned)(r.rlen <= WF_MSG_MAX_WORDS ? r.rlen : WF_MSG_MAX_WORDS);
-            m.info = reply_out(b, label, r.rw, n, r.rcap);
-            for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
-                m.w[i] = r.rw[i];
+            if (n > WF_MSG_REG_WORDS || r.rcap)
+                out->info = reply_out(b, label, out->w, n, label == WF_ERR_OK ? r.rcap : 0);
+            else
+                out->info = wf_msginfo(label, 0, n);
         }
         if (s->stop) {
             if (answer)
-                wf_sys_send(s->reply, &m);
+                wf_sys_send(s->reply, &out->regs);
             return WF_ERR_OK;
         }
     }
@@ -197,10 +226,15 @@ wf_word_t wf_proto_call(wf_cptr_t ep, wf_word_t label, const wf_word_t *w, unsig
     }
     if (cap)
         b->caps_or_badges[0] = cap;
+    /* The receive slot for the reply's cap; a server thread's own is restored. */
+    const wf_word_t saved[3] = {b->receive_cnode, b->receive_index, b->receive_depth};
     b->receive_cnode = recv ? recv[0] : 0;
     b->receive_index = recv ? recv[1] : 0;
     b->receive_depth = recv ? recv[2] : 0;
     wf_word_t e = wf_sys_call(ep, &m);
+    b->receive_cnode = saved[0];
+    b->receive_index = saved[1];
+    b->receive_depth = saved[2];
     if (e != WF_ERR_OK)
         return e;
     unsigned len = wf_msginfo_length(m.info);

@@ -37,11 +37,12 @@ static inline enum wf_error wf_echo_add(wf_cptr_t ep, wf_word_t a, wf_word_t b, 
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
     e = wf_msginfo_label(m.info);
-    unsigned n = e == WF_ERR_OK ? wf_msginfo_length(m.info) : 0;
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
     if (sum)
-        *sum = n > 0 ? m.w[0] : 0;
+        *sum = m.w[0];
     if (diff)
-        *diff = n > 1 ? m.w[1] : 0;
+        *diff = m.w[1];
     return (enum wf_error)e;
 }
 
@@ -109,9 +110,10 @@ static inline enum wf_error wf_echo_wait(wf_cptr_t ep, wf_word_t token, wf_word_
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
     e = wf_msginfo_label(m.info);
-    unsigned n = e == WF_ERR_OK ? wf_msginfo_length(m.info) : 0;
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
     if (token_back)
-        *token_back = n > 0 ? m.w[0] : 0;
+        *token_back = m.w[0];
     return (enum wf_error)e;
 }
 
@@ -124,9 +126,10 @@ static inline enum wf_error wf_echo_kick(wf_cptr_t ep, wf_word_t *woken)
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
     e = wf_msginfo_label(m.info);
-    unsigned n = e == WF_ERR_OK ? wf_msginfo_length(m.info) : 0;
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
     if (woken)
-        *woken = n > 0 ? m.w[0] : 0;
+        *woken = m.w[0];
     return (enum wf_error)e;
 }
 

@@ -50,20 +50,48 @@
 /* Bytes in n packed words, and words for n bytes. */
 #define WF_PROTO_WORDS(nbytes) (((nbytes) + 7u) / 8u)
 
+/* A message buffer: the registers of a message (what the system calls take)
+ * followed by the rest of its words, so that words 0-3 arrive in place. */
+struct wf_server_msg {
+    union {
+        struct wf_msgregs regs;
+        struct {
+            wf_msginfo_t info;
+            wf_word_t badge;
+            wf_word_t w[WF_MSG_MAX_WORDS];
+        };
+    };
+};
+
 /* One received message, and the reply being built for it. */
 struct wf_server_req {
-    wf_word_t label;                /* the message's label */
-    wf_word_t badge;                /* badge of the cap the client called through */
-    unsigned len;                   /* words received */
-    unsigned xcaps;                 /* extra caps the kernel reports (transferred or unwrapped) */
-    unsigned unwrapped;             /* unwrapped mask (wf_msginfo_unwrapped) */
-    wf_cptr_t cap;                  /* CPtr of the received cap (the receive slot), or 0 */
-    wf_word_t rlen;                 /* reply words (results, or an error's details) */
-    wf_cptr_t rcap;                 /* a cap to send with the reply, or 0 */
-    bool deferred;                  /* set by wf_server_defer */
-    wf_word_t w[WF_MSG_MAX_WORDS];  /* the message's words */
-    wf_word_t rw[WF_MSG_MAX_WORDS]; /* the reply's words */
+    wf_msginfo_t info;  /* the message's info word (length, caps: wf_msginfo_*) */
+    wf_word_t label;    /* its label */
+    wf_word_t badge;    /* badge of the cap the client called through */
+    const wf_word_t *w; /* its words w[0..length) */
+    wf_word_t *rw;      /* the reply's words (room for WF_MSG_MAX_WORDS) */
+    wf_cptr_t cap;      /* CPtr of the received cap (the receive slot), or 0 */
+    wf_word_t rlen;     /* reply words (results, or an error's details) */
+    wf_cptr_t rcap;     /* a cap to send with the reply, or 0 */
+    bool deferred;      /* set by wf_server_defer */
 };
+
+/* The low 12 bits of a message info word: length, extra caps, unwrapped mask.
+ * A message of fixed shape (words, caps, nothing unwrapped) is one compare. */
+#define WF_PROTO_SHAPE_MASK 0xfffu
+#define WF_PROTO_SHAPE(words, caps)                                                                \
+    ((wf_word_t)(words) | (wf_word_t)(caps) << WF_MSGINFO_XCAPS_SHIFT)
+
+/* Words, extra caps (transferred or unwrapped) and unwrapped mask of r. */
+static inline unsigned wf_server_len(const struct wf_server_req *r)
+{
+    return wf_msginfo_length(r->info);
+}
+
+static inline unsigned wf_server_xcaps(const struct wf_server_req *r)
+{
+    return wf_msginfo_xcaps(r->info);
+}
 
 struct wf_server;
 
@@ -102,8 +130,8 @@ enum wf_error wf_server_init(struct wf_server *s, const wf_cptr_t *replies, unsi
 wf_word_t wf_server_run(struct wf_server *s);
 
 /* The part of the loop after a receive, exposed for host tests: dispatches r
- * (label, len, xcaps, unwrapped, cap, w[] filled) by label through s->protos and
- * leaves the reply in r (label returned; r->rlen, r->rw, r->rcap). Returns
+ * (info, label, badge, w, rw and cap set) by label through s->protos and leaves
+ * the reply in r (label returned; r->rlen, r->rw, r->rcap). Returns
  * WF_SERVER_NO_REPLY when the handler deferred its reply. */
 wf_word_t wf_server_dispatch(struct wf_server *s, struct wf_server_req *r);
 #define WF_SERVER_NO_REPLY (~(wf_word_t)0)
