@@ -280,11 +280,13 @@ def include_of(p):
 
 
 def pfx(p):
-    return f"wf_{p['name']}"
+    """The prefix of generated names: wfp_ (WFP_) keeps them apart from the
+    runtime's wf_ names (wf_console_write is the debug console)."""
+    return f"wfp_{p['name']}"
 
 
 def lbl(p, m):
-    return f"WF_{p['name'].upper()}_{up(m['name'])}"
+    return f"WFP_{p['name'].upper()}_{up(m['name'])}"
 
 
 def cnum(v):
@@ -294,7 +296,7 @@ def cnum(v):
 def maxexpr(p, b):
     """The C expression for a bytes MAX: the constant's name when it is one."""
     if b["maxname"] in p["consts"]:
-        return f"WF_{p['name'].upper()}_{b['maxname']}"
+        return f"WFP_{p['name'].upper()}_{b['maxname']}"
     return cnum(b["max"])
 
 
@@ -442,10 +444,10 @@ def gen_header(p):
     for line in abigen.c_comment(p["doc"]).strip()[3:-3].splitlines():
         out += " * " + line.strip().lstrip("* ").rstrip() + "\n"
     out += f" */\n#ifndef {g}\n#define {g}\n\n#include <string.h>\n\n#include \"wf/server.h\"\n\n"
-    out += f"#define WF_{P}_FIRST {cnum(p['first'])} /* the protocol's label range */\n"
-    out += f"#define WF_{P}_LAST  {cnum(p['last'])}\n\n"
+    out += f"#define WFP_{P}_FIRST {cnum(p['first'])} /* the protocol's label range */\n"
+    out += f"#define WFP_{P}_LAST  {cnum(p['last'])}\n\n"
     for c in p["constdocs"]:
-        out += abigen.c_comment(c["doc"]) + f"#define WF_{P}_{c['name']} {c['value']}\n\n"
+        out += abigen.c_comment(c["doc"]) + f"#define WFP_{P}_{c['name']} {c['value']}\n\n"
     for m in p["messages"]:
         out += f"#define {lbl(p, m)} {cnum(m['label'])}\n"
     out += "\n"
@@ -465,9 +467,8 @@ def gen_header(p):
     out += proto_fn("wf_word_t", f"{pfx(p)}_dispatch",
                     ["struct wf_server *s", "struct wf_server_req *r", "const void *handlers"]) + ";\n\n"
     out += f"/* The entry of wf_server.protos that serves this protocol with handlers h. */\n"
-    out += (f"#define {P.upper()}_PROTO_ENTRY(h) \\\n"
-            f"    {{WF_{P}_FIRST, WF_{P}_LAST, {pfx(p)}_dispatch, (h)}}\n\n").replace(
-        f"#define {P.upper()}_", f"#define WF_{P}_")
+    out += (f"#define WFP_{P}_PROTO_ENTRY(h) \\\n"
+            f"    {{WFP_{P}_FIRST, WFP_{P}_LAST, {pfx(p)}_dispatch, (h)}}\n\n")
     for m in p["messages"]:
         out += abigen.c_comment(
             f"Answers a deferred {m['name']} through reply (from wf_server_defer): err, and on "
@@ -651,7 +652,7 @@ bytes above the maximum with `RANGE_ERROR` and a missing cap with
         out += (f"Labels `{p['first']:#x}`..`{p['last']:#x}`; spec `{p['src']}`; header "
                 f"`{include_of(p)}`.\n\n")
         for c in p["constdocs"]:
-            out += f"- `WF_{P}_{c['name']}` = {c['value']}: {md(c['doc'])}\n"
+            out += f"- `WFP_{P}_{c['name']}` = {c['value']}: {md(c['doc'])}\n"
         if p["constdocs"]:
             out += "\n"
         for m in p["messages"]:
@@ -751,14 +752,14 @@ def self_test():
         files = outputs([p])
         h = files["user/lib/weft/include/wf/proto/tiny.h"]
         c = files["user/lib/weft/proto_tiny.c"]
-        for want in ("#define WF_TINY_PUT 0x10", "#define WF_TINY_MAX 16",
-                     "static inline enum wf_error wf_tiny_put(wf_cptr_t ep, wf_word_t key, "
+        for want in ("#define WFP_TINY_PUT 0x10", "#define WFP_TINY_MAX 16",
+                     "static inline enum wf_error wfp_tiny_put(wf_cptr_t ep, wf_word_t key, "
                      "const void *data, wf_word_t data_len, wf_cptr_t target",
-                     "struct wf_tiny_handlers {", "(*on_get)", "wf_tiny_get_answer("):
+                     "struct wfp_tiny_handlers {", "(*on_get)", "wfp_tiny_get_answer("):
             assert want in " ".join(h.split()).replace("( ", "("), \
                 f"self-test: the header lacks {want!r}"
-        for want in ("case WF_TINY_PUT:", "wf_proto_truncated(r, 2, 1)",
-                     "wf_proto_range(r, 1, WF_TINY_MAX)", "wf_proto_bad_cap(r, 0)",
+        for want in ("case WFP_TINY_PUT:", "wf_proto_truncated(r, 2, 1)",
+                     "wf_proto_range(r, 1, WFP_TINY_MAX)", "wf_proto_bad_cap(r, 0)",
                      "default:\n        return WF_ERR_ILLEGAL_OPERATION;"):
             assert want in c, f"self-test: the dispatch lacks {want!r}"
         # A check comes before the handler call in every case.

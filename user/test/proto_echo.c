@@ -7,11 +7,11 @@
  */
 #include "proto/echo.h"
 
-wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
+wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
 {
-    const struct wf_echo_handlers *h = handlers;
+    const struct wfp_echo_handlers *h = handlers;
     switch (r->label) {
-    case WF_ECHO_ADD: {
+    case WFP_ECHO_ADD: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(2, 0)) {
             if (wf_server_len(r) < 2)
                 return wf_proto_truncated(r, 2, 0);
@@ -28,11 +28,11 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
             r->rlen = 2;
         return e;
     }
-    case WF_ECHO_TEXT: {
+    case WFP_ECHO_TEXT: {
         if (wf_server_len(r) < 2)
             return wf_proto_truncated(r, 2, 0);
-        if (r->w[1] > WF_ECHO_TEXT_MAX)
-            return wf_proto_range(r, 1, WF_ECHO_TEXT_MAX);
+        if (r->w[1] > WFP_ECHO_TEXT_MAX)
+            return wf_proto_range(r, 1, WFP_ECHO_TEXT_MAX);
         unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
@@ -47,12 +47,12 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
                           &r->rw[0]);
         if (e != WF_ERR_OK)
             return e;
-        if (r->rw[0] > WF_ECHO_TEXT_MAX)
-            r->rw[0] = WF_ECHO_TEXT_MAX;
+        if (r->rw[0] > WFP_ECHO_TEXT_MAX)
+            r->rw[0] = WFP_ECHO_TEXT_MAX;
         r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);
         return e;
     }
-    case WF_ECHO_BOUNCE: {
+    case WFP_ECHO_BOUNCE: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 1)) {
             if (wf_server_xcaps(r) < 1)
                 return wf_proto_truncated(r, 0, 1);
@@ -74,7 +74,7 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
             r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */
         return e;
     }
-    case WF_ECHO_WAIT: {
+    case WFP_ECHO_WAIT: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
             if (wf_server_len(r) < 1)
                 return wf_proto_truncated(r, 1, 0);
@@ -91,7 +91,7 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
             r->rlen = 1;
         return e;
     }
-    case WF_ECHO_KICK: {
+    case WFP_ECHO_KICK: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
             if (wf_server_len(r) > 0)
                 return wf_proto_too_long(r, 0);
@@ -106,7 +106,7 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
             r->rlen = 1;
         return e;
     }
-    case WF_ECHO_QUIT: {
+    case WFP_ECHO_QUIT: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
             if (wf_server_len(r) > 0)
                 return wf_proto_too_long(r, 0);
@@ -124,8 +124,8 @@ wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const v
     }
 }
 
-enum wf_error wf_echo_add_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err, wf_word_t sum,
-                                 wf_word_t diff)
+enum wf_error wfp_echo_add_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t sum, wf_word_t diff)
 {
     wf_word_t w[2];
     unsigned n = 0;
@@ -136,14 +136,14 @@ enum wf_error wf_echo_add_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_echo_text_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  const void *reversed, wf_word_t reversed_len)
+enum wf_error wfp_echo_text_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   const void *reversed, wf_word_t reversed_len)
 {
     wf_word_t w[26];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
-        if (reversed_len > WF_ECHO_TEXT_MAX)
-            reversed_len = WF_ECHO_TEXT_MAX;
+        if (reversed_len > WFP_ECHO_TEXT_MAX)
+            reversed_len = WFP_ECHO_TEXT_MAX;
         w[n++] = reversed_len;
         wf_proto_pack(&w[n], reversed, reversed_len);
         n += WF_PROTO_WORDS(reversed_len);
@@ -151,8 +151,8 @@ enum wf_error wf_echo_text_answer(struct wf_server *s, wf_cptr_t reply, wf_word_
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_echo_bounce_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                    wf_word_t type, wf_cptr_t copy)
+enum wf_error wfp_echo_bounce_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t type, wf_cptr_t copy)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -162,8 +162,8 @@ enum wf_error wf_echo_bounce_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
     return wf_server_answer(s, reply, err, w, n, err == WF_ERR_OK ? copy : 0);
 }
 
-enum wf_error wf_echo_wait_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t token_back)
+enum wf_error wfp_echo_wait_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t token_back)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -173,8 +173,8 @@ enum wf_error wf_echo_wait_answer(struct wf_server *s, wf_cptr_t reply, wf_word_
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_echo_kick_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t woken)
+enum wf_error wfp_echo_kick_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t woken)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -184,7 +184,7 @@ enum wf_error wf_echo_kick_answer(struct wf_server *s, wf_cptr_t reply, wf_word_
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_echo_quit_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+enum wf_error wfp_echo_quit_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
 {
     wf_word_t w[1];
     unsigned n = 0;

@@ -81,7 +81,7 @@ static wf_word_t on_kick(struct wf_server *s, struct wf_server_req *r, wf_word_t
     st.handled++;
     unsigned n = 0;
     for (unsigned i = 0; i < st.nwaiting; i++)
-        if (wf_echo_wait_answer(s, st.waiting[i], WF_ERR_OK, st.tokens[i] + 1) == WF_ERR_OK)
+        if (wfp_echo_wait_answer(s, st.waiting[i], WF_ERR_OK, st.tokens[i] + 1) == WF_ERR_OK)
             n++;
     st.nwaiting = 0;
     *woken = n;
@@ -95,7 +95,7 @@ static wf_word_t on_quit(struct wf_server *s, struct wf_server_req *r)
     return WF_ERR_OK;
 }
 
-static const struct wf_echo_handlers echo_handlers = {
+static const struct wfp_echo_handlers echo_handlers = {
     .on_add = on_add,
     .on_text = on_text,
     .on_bounce = on_bounce,
@@ -103,7 +103,7 @@ static const struct wf_echo_handlers echo_handlers = {
     .on_kick = on_kick,
     .on_quit = on_quit,
 };
-static const struct wf_server_proto echo_protos[] = {WF_ECHO_PROTO_ENTRY(&echo_handlers)};
+static const struct wf_server_proto echo_protos[] = {WFP_ECHO_PROTO_ENTRY(&echo_handlers)};
 
 static struct wf_server srv;
 static wf_cptr_t srv_replies[NREPLIES];
@@ -140,7 +140,7 @@ static enum wf_error server_start(struct wf_thread *t, wf_cptr_t *ep)
 /* Stops the server with Quit; its exit status (the loop's result) must be OK. */
 static wf_word_t server_stop(struct wf_thread *t, wf_cptr_t ep)
 {
-    wf_word_t e = wf_echo_quit(ep);
+    wf_word_t e = wfp_echo_quit(ep);
     if (e != WF_ERR_OK)
         return 1000 + e;
     struct wf_event ev;
@@ -156,27 +156,27 @@ TEST(proto, well_formed_calls_answered)
     wf_cptr_t ep;
     TEST_ASSERT_ERR(server_start(&t, &ep), WF_ERR_OK);
     wf_word_t sum = 0, diff = 0;
-    TEST_ASSERT_ERR(wf_echo_add(ep, 40, 2, &sum, &diff), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_add(ep, 40, 2, &sum, &diff), WF_ERR_OK);
     TEST_ASSERT_EQ(sum, 42);
     TEST_ASSERT_EQ(diff, 38);
 
     /* Bytes both ways, long enough to need the IPC buffer. */
-    static char text[WF_ECHO_TEXT_MAX], out[WF_ECHO_TEXT_MAX];
+    static char text[WFP_ECHO_TEXT_MAX], out[WFP_ECHO_TEXT_MAX];
     for (unsigned i = 0; i < sizeof(text); i++)
         text[i] = (char)('a' + i % 26);
     wf_word_t n = 0;
-    TEST_ASSERT_ERR(wf_echo_text(ep, 3, text, sizeof(text), out, sizeof(out), &n), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_text(ep, 3, text, sizeof(text), out, sizeof(out), &n), WF_ERR_OK);
     TEST_ASSERT_EQ(n, sizeof(text) - 3);
     for (unsigned i = 0; i < n; i++)
         TEST_ASSERT(out[i] == text[sizeof(text) - 1 - i], "byte %u", i);
     /* A handler's own error; a client buffer smaller than the reply. */
-    TEST_ASSERT_ERR(wf_echo_text(ep, 9, "short", 5, out, sizeof(out), &n), WF_ERR_RANGE_ERROR);
-    TEST_ASSERT_ERR(wf_echo_text(ep, 0, "abcdef", 6, out, 2, &n), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_text(ep, 9, "short", 5, out, sizeof(out), &n), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wfp_echo_text(ep, 0, "abcdef", 6, out, 2, &n), WF_ERR_OK);
     TEST_ASSERT_EQ(n, 2);
     TEST_ASSERT(out[0] == 'f' && out[1] == 'e');
     /* The stub refuses too many bytes itself. */
     unsigned before = st.handled;
-    TEST_ASSERT_ERR(wf_echo_text(ep, 0, text, WF_ECHO_TEXT_MAX + 1, out, sizeof(out), &n),
+    TEST_ASSERT_ERR(wfp_echo_text(ep, 0, text, WFP_ECHO_TEXT_MAX + 1, out, sizeof(out), &n),
                     WF_ERR_RANGE_ERROR);
     TEST_ASSERT_EQ(st.handled, before);
 
@@ -184,7 +184,7 @@ TEST(proto, well_formed_calls_answered)
     wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
     TEST_ASSERT(ntfn);
     wf_word_t type = 0;
-    TEST_ASSERT_ERR(wf_echo_bounce(ep, ntfn, &type, WF_ROOT_CNODE, CLI_RECV_SLOT, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_bounce(ep, ntfn, &type, WF_ROOT_CNODE, CLI_RECV_SLOT, 64), WF_ERR_OK);
     TEST_ASSERT_EQ(type, WF_OBJ_NOTIFICATION);
     TEST_ASSERT_EQ(wf_debug_cap_identify(CLI_RECV_SLOT), WF_OBJ_NOTIFICATION);
     TEST_ASSERT_EQ(wf_debug_cap_identify(SRV_KEEP_SLOT), WF_OBJ_NOTIFICATION);
@@ -215,39 +215,39 @@ TEST(proto, malformed_calls_rejected_before_handlers)
     wf_word_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8}, r[4];
 
     /* Unknown labels: inside the protocol's range, and outside every range. */
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_FIRST + 0x10, w, 2, 0, r), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_FIRST + 0x10, w, 2, 0, r), WF_ERR_ILLEGAL_OPERATION);
     TEST_ASSERT_ERR(raw(ep, 5, w, 2, 0, r), WF_ERR_ILLEGAL_OPERATION);
     /* Wrong lengths. */
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_ADD, w, 1, 0, r), WF_ERR_TRUNCATED_MESSAGE);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_ADD, w, 1, 0, r), WF_ERR_TRUNCATED_MESSAGE);
     TEST_ASSERT_EQ(r[0], 2);
     TEST_ASSERT_EQ(r[1], 0);
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_ADD, w, 3, 0, r), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_ADD, w, 3, 0, r), WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_EQ(r[0], 2);
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_QUIT, w, 1, 0, r), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_QUIT, w, 1, 0, r), WF_ERR_INVALID_ARGUMENT);
     /* Bytes: a count above the maximum, a count the words do not hold, too many words. */
-    wf_word_t tw[4] = {0, WF_ECHO_TEXT_MAX + 1, 0, 0};
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_TEXT, tw, 4, 0, r), WF_ERR_RANGE_ERROR);
+    wf_word_t tw[4] = {0, WFP_ECHO_TEXT_MAX + 1, 0, 0};
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_TEXT, tw, 4, 0, r), WF_ERR_RANGE_ERROR);
     TEST_ASSERT_EQ(r[0], 1);
-    TEST_ASSERT_EQ(r[2], WF_ECHO_TEXT_MAX);
+    TEST_ASSERT_EQ(r[2], WFP_ECHO_TEXT_MAX);
     tw[1] = 20; /* needs 3 words of bytes: 5 in all */
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_TEXT, tw, 4, 0, r), WF_ERR_TRUNCATED_MESSAGE);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_TEXT, tw, 4, 0, r), WF_ERR_TRUNCATED_MESSAGE);
     TEST_ASSERT_EQ(r[0], 5);
     tw[1] = 8;
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_TEXT, tw, 4, 0, r), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_TEXT, tw, 4, 0, r), WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_EQ(r[0], 3);
     /* Caps: missing, unwanted (and not left in the server's slot), unwrapped. */
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_BOUNCE, w, 0, 0, r), WF_ERR_TRUNCATED_MESSAGE);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_BOUNCE, w, 0, 0, r), WF_ERR_TRUNCATED_MESSAGE);
     TEST_ASSERT_EQ(r[0], 0);
     TEST_ASSERT_EQ(r[1], 1);
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_ADD, w, 2, ntfn, r), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_ADD, w, 2, ntfn, r), WF_ERR_INVALID_CAPABILITY);
     TEST_ASSERT_EQ(r[0], 0);
     TEST_ASSERT_EQ(wf_debug_cap_identify(SRV_RECV_SLOT), 0);
-    TEST_ASSERT_ERR(raw(ep, WF_ECHO_BOUNCE, w, 0, self, r), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(raw(ep, WFP_ECHO_BOUNCE, w, 0, self, r), WF_ERR_INVALID_CAPABILITY);
     TEST_ASSERT_EQ(r[0], 0);
     /* No handler ran; the server still answers well-formed calls. */
     TEST_ASSERT_EQ(st.handled, 0);
     wf_word_t sum = 0;
-    TEST_ASSERT_ERR(wf_echo_add(ep, 1, 2, &sum, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_add(ep, 1, 2, &sum, 0), WF_ERR_OK);
     TEST_ASSERT_EQ(sum, 3);
     TEST_ASSERT_EQ(srv.served, 12);
     TEST_ASSERT_EQ(server_stop(&t, ep), WF_ERR_OK);
@@ -263,7 +263,7 @@ static int waiter(uintptr_t arg)
 {
     wf_cptr_t ep = arg & 0xfffff;
     unsigned i = (unsigned)(arg >> 20);
-    waits[i].err = wf_echo_wait(ep, 100 * (i + 1), &waits[i].back);
+    waits[i].err = wfp_echo_wait(ep, 100 * (i + 1), &waits[i].back);
     return 0;
 }
 
@@ -288,14 +288,14 @@ TEST(proto, deferred_replies_answered_later)
         TEST_ASSERT_EQ(waits[i].err, ~(wf_word_t)0);
     /* ...while the server goes on answering others. */
     wf_word_t sum = 0;
-    TEST_ASSERT_ERR(wf_echo_add(ep, 5, 6, &sum, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_add(ep, 5, 6, &sum, 0), WF_ERR_OK);
     TEST_ASSERT_EQ(sum, 11);
     /* With no spare Reply object left, one more Wait is refused at once, not lost. */
     wf_word_t back = 0;
-    TEST_ASSERT_ERR(wf_echo_wait(ep, 1, &back), WF_ERR_NOT_ENOUGH_MEMORY);
+    TEST_ASSERT_ERR(wfp_echo_wait(ep, 1, &back), WF_ERR_NOT_ENOUGH_MEMORY);
     /* Kick answers them all; the Reply objects go back to the spares. */
     wf_word_t woken = 0;
-    TEST_ASSERT_ERR(wf_echo_kick(ep, &woken), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_echo_kick(ep, &woken), WF_ERR_OK);
     TEST_ASSERT_EQ(woken, NWAITERS);
     TEST_ASSERT_EQ(srv.nspare, NREPLIES - 1);
     struct wf_event ev;
@@ -306,7 +306,8 @@ TEST(proto, deferred_replies_answered_later)
         TEST_ASSERT_EQ(waits[i].back, 100 * (i + 1) + 1);
     }
     /* An answer through a cap that is not a deferred reply is refused. */
-    TEST_ASSERT_ERR(wf_echo_wait_answer(&srv, srv.spare[0], WF_ERR_OK, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wfp_echo_wait_answer(&srv, srv.spare[0], WF_ERR_OK, 0),
+                    WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_EQ(server_stop(&t, ep), WF_ERR_OK);
 }
 
@@ -328,7 +329,7 @@ static int raw_server(uintptr_t arg)
     for (;;) {
         if (e != WF_ERR_OK)
             return (int)e;
-        if (wf_msginfo_label(m.info) == WF_ECHO_QUIT) {
+        if (wf_msginfo_label(m.info) == WFP_ECHO_QUIT) {
             m.info = wf_msginfo(0, 0, 0);
             wf_sys_send(rp, &m);
             return 0;
@@ -360,14 +361,14 @@ TEST(proto, call_cost_against_raw_call)
     for (unsigned round = 0; round < 3; round++) {
         uint64_t t0 = rdtsc();
         for (unsigned i = 0; i < BENCH_CALLS; i++)
-            wf_echo_add(ep, 7, 3, &sum, &diff);
+            wfp_echo_add(ep, 7, 3, &sum, &diff);
         uint64_t t1 = rdtsc();
         for (unsigned i = 0; i < BENCH_CALLS; i++)
-            wf_call(rep, WF_ECHO_ADD, w, 2, 0, 0, r, 2);
+            wf_call(rep, WFP_ECHO_ADD, w, 2, 0, 0, r, 2);
         uint64_t t2 = rdtsc();
         /* The floor: the bare system call, no library at all on either side. */
         for (unsigned i = 0; i < BENCH_CALLS; i++) {
-            struct wf_msgregs m = {.info = wf_msginfo(WF_ECHO_ADD, 0, 2), .w = {7, 3}};
+            struct wf_msgregs m = {.info = wf_msginfo(WFP_ECHO_ADD, 0, 2), .w = {7, 3}};
             wf_sys_call(rep, &m);
         }
         uint64_t t3 = rdtsc();
@@ -388,7 +389,7 @@ TEST(proto, call_cost_against_raw_call)
            "stub + server loop %lld, wf_call + hand loop %lld (overhead %lld), "
            "inline wf_sys_call + hand loop %lld (overhead %lld)\n",
            stub, rawc, stub - rawc, sys, stub - sys);
-    TEST_ASSERT_EQ(wf_call(rep, WF_ECHO_QUIT, 0, 0, 0, 0, 0, 0), 0);
+    TEST_ASSERT_EQ(wf_call(rep, WFP_ECHO_QUIT, 0, 0, 0, 0, 0, 0), 0);
     struct wf_event ev;
     TEST_ASSERT_ERR(wf_thread_wait(&rt, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.w[0], 0);

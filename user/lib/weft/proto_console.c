@@ -7,15 +7,15 @@
  */
 #include "wf/proto/console.h"
 
-wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
+wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
 {
-    const struct wf_console_handlers *h = handlers;
+    const struct wfp_console_handlers *h = handlers;
     switch (r->label) {
-    case WF_CONSOLE_WRITE: {
+    case WFP_CONSOLE_WRITE: {
         if (wf_server_len(r) < 1)
             return wf_proto_truncated(r, 1, 0);
-        if (r->w[0] > WF_CONSOLE_TEXT_MAX)
-            return wf_proto_range(r, 0, WF_CONSOLE_TEXT_MAX);
+        if (r->w[0] > WFP_CONSOLE_TEXT_MAX)
+            return wf_proto_range(r, 0, WFP_CONSOLE_TEXT_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
@@ -30,7 +30,7 @@ wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, cons
             r->rlen = 1;
         return e;
     }
-    case WF_CONSOLE_READ: {
+    case WFP_CONSOLE_READ: {
         if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
             if (wf_server_len(r) < 1)
                 return wf_proto_truncated(r, 1, 0);
@@ -46,8 +46,8 @@ wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, cons
         wf_word_t e = h->on_read(s, r, r->w[0], (char *)&r->rw[1], &r->rw[0]);
         if (e != WF_ERR_OK)
             return e;
-        if (r->rw[0] > WF_CONSOLE_TEXT_MAX)
-            r->rw[0] = WF_CONSOLE_TEXT_MAX;
+        if (r->rw[0] > WFP_CONSOLE_TEXT_MAX)
+            r->rw[0] = WFP_CONSOLE_TEXT_MAX;
         r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);
         return e;
     }
@@ -56,8 +56,8 @@ wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, cons
     }
 }
 
-enum wf_error wf_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                      wf_word_t written)
+enum wf_error wfp_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t written)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -67,14 +67,14 @@ enum wf_error wf_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_w
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                     const void *text, wf_word_t text_len)
+enum wf_error wfp_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      const void *text, wf_word_t text_len)
 {
     wf_word_t w[65];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
-        if (text_len > WF_CONSOLE_TEXT_MAX)
-            text_len = WF_CONSOLE_TEXT_MAX;
+        if (text_len > WFP_CONSOLE_TEXT_MAX)
+            text_len = WFP_CONSOLE_TEXT_MAX;
         w[n++] = text_len;
         wf_proto_pack(&w[n], text, text_len);
         n += WF_PROTO_WORDS(text_len);

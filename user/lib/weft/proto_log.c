@@ -7,15 +7,15 @@
  */
 #include "wf/proto/log.h"
 
-wf_word_t wf_log_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
+wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
 {
-    const struct wf_log_handlers *h = handlers;
+    const struct wfp_log_handlers *h = handlers;
     switch (r->label) {
-    case WF_LOG_WRITE: {
+    case WFP_LOG_WRITE: {
         if (wf_server_len(r) < 2)
             return wf_proto_truncated(r, 2, 0);
-        if (r->w[1] > WF_LOG_TEXT_MAX)
-            return wf_proto_range(r, 1, WF_LOG_TEXT_MAX);
+        if (r->w[1] > WFP_LOG_TEXT_MAX)
+            return wf_proto_range(r, 1, WFP_LOG_TEXT_MAX);
         unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
@@ -33,7 +33,7 @@ wf_word_t wf_log_dispatch(struct wf_server *s, struct wf_server_req *r, const vo
     }
 }
 
-enum wf_error wf_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
 {
     wf_word_t w[1];
     unsigned n = 0;

@@ -7,15 +7,15 @@
  */
 #include "wf/proto/name.h"
 
-wf_word_t wf_name_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
+wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers)
 {
-    const struct wf_name_handlers *h = handlers;
+    const struct wfp_name_handlers *h = handlers;
     switch (r->label) {
-    case WF_NAME_REGISTER: {
+    case WFP_NAME_REGISTER: {
         if (wf_server_len(r) < 1 || wf_server_xcaps(r) < 1)
             return wf_proto_truncated(r, 1, 1);
-        if (r->w[0] > WF_NAME_NAME_MAX)
-            return wf_proto_range(r, 0, WF_NAME_NAME_MAX);
+        if (r->w[0] > WFP_NAME_NAME_MAX)
+            return wf_proto_range(r, 0, WFP_NAME_NAME_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 1);
@@ -30,11 +30,11 @@ wf_word_t wf_name_dispatch(struct wf_server *s, struct wf_server_req *r, const v
         wf_word_t e = h->on_register(s, r, (const char *)&r->w[1], r->w[0], r->cap);
         return e;
     }
-    case WF_NAME_LOOKUP: {
+    case WFP_NAME_LOOKUP: {
         if (wf_server_len(r) < 1)
             return wf_proto_truncated(r, 1, 0);
-        if (r->w[0] > WF_NAME_NAME_MAX)
-            return wf_proto_range(r, 0, WF_NAME_NAME_MAX);
+        if (r->w[0] > WFP_NAME_NAME_MAX)
+            return wf_proto_range(r, 0, WFP_NAME_NAME_MAX);
         unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 0);
@@ -57,7 +57,7 @@ wf_word_t wf_name_dispatch(struct wf_server *s, struct wf_server_req *r, const v
     }
 }
 
-enum wf_error wf_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+enum wf_error wfp_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -66,8 +66,8 @@ enum wf_error wf_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_w
     return wf_server_answer(s, reply, err, w, n, 0);
 }
 
-enum wf_error wf_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                    wf_cptr_t endpoint)
+enum wf_error wfp_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_cptr_t endpoint)
 {
     wf_word_t w[1];
     unsigned n = 0;

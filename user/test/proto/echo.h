@@ -14,25 +14,25 @@
 
 #include "wf/server.h"
 
-#define WF_ECHO_FIRST 0x7f00 /* the protocol's label range */
-#define WF_ECHO_LAST  0x7fff
+#define WFP_ECHO_FIRST 0x7f00 /* the protocol's label range */
+#define WFP_ECHO_LAST  0x7fff
 
 /* Most bytes of Text. */
-#define WF_ECHO_TEXT_MAX 200
+#define WFP_ECHO_TEXT_MAX 200
 
-#define WF_ECHO_ADD 0x7f00
-#define WF_ECHO_TEXT 0x7f01
-#define WF_ECHO_BOUNCE 0x7f02
-#define WF_ECHO_WAIT 0x7f03
-#define WF_ECHO_KICK 0x7f04
-#define WF_ECHO_QUIT 0x7f05
+#define WFP_ECHO_ADD 0x7f00
+#define WFP_ECHO_TEXT 0x7f01
+#define WFP_ECHO_BOUNCE 0x7f02
+#define WFP_ECHO_WAIT 0x7f03
+#define WFP_ECHO_KICK 0x7f04
+#define WFP_ECHO_QUIT 0x7f05
 
 /* echo.Add: Returns a + b and a - b. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_add(wf_cptr_t ep, wf_word_t a, wf_word_t b, wf_word_t *sum,
-                                        wf_word_t *diff)
+static inline enum wf_error wfp_echo_add(wf_cptr_t ep, wf_word_t a, wf_word_t b, wf_word_t *sum,
+                                         wf_word_t *diff)
 {
-    struct wf_msgregs m = {.info = wf_msginfo(WF_ECHO_ADD, 0, 2), .w = {a, b}};
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_ECHO_ADD, 0, 2), .w = {a, b}};
     wf_word_t e = wf_sys_call(ep, &m);
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -48,21 +48,21 @@ static inline enum wf_error wf_echo_add(wf_cptr_t ep, wf_word_t a, wf_word_t b, 
 
 /* echo.Text: Returns text reversed, after a word of prefix bytes. Returns an enum wf_error:
  * WF_ERR_OK, RANGE_ERROR or a malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_text(wf_cptr_t ep, wf_word_t prefix, const void *text,
-                                         wf_word_t text_len, void *reversed,
-                                         wf_word_t reversed_size, wf_word_t *reversed_len)
+static inline enum wf_error wfp_echo_text(wf_cptr_t ep, wf_word_t prefix, const void *text,
+                                          wf_word_t text_len, void *reversed,
+                                          wf_word_t reversed_size, wf_word_t *reversed_len)
 {
     wf_word_t w[27];
     unsigned n = 0;
     w[n++] = prefix;
-    if (text_len > WF_ECHO_TEXT_MAX)
+    if (text_len > WFP_ECHO_TEXT_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = text_len;
     wf_proto_pack(&w[n], text, text_len);
     n += WF_PROTO_WORDS(text_len);
     wf_word_t out[26];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_ECHO_TEXT, w, n, 0, 0, out, 26, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_ECHO_TEXT, w, n, 0, 0, out, 26, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -79,9 +79,9 @@ static inline enum wf_error wf_echo_text(wf_cptr_t ep, wf_word_t prefix, const v
 
 /* echo.Bounce: Returns a copy of cap and its type. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_bounce(wf_cptr_t ep, wf_cptr_t cap, wf_word_t *type,
-                                           wf_cptr_t copy_cnode, wf_word_t copy_index,
-                                           wf_word_t copy_depth)
+static inline enum wf_error wfp_echo_bounce(wf_cptr_t ep, wf_cptr_t cap, wf_word_t *type,
+                                            wf_cptr_t copy_cnode, wf_word_t copy_index,
+                                            wf_word_t copy_depth)
 {
     wf_word_t w[1];
     unsigned n = 0;
@@ -90,7 +90,7 @@ static inline enum wf_error wf_echo_bounce(wf_cptr_t ep, wf_cptr_t cap, wf_word_
     const wf_word_t recv[3] = {copy_cnode, copy_index, copy_depth};
     wf_word_t out[1];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_ECHO_BOUNCE, w, n, cap, recv, out, 1, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_ECHO_BOUNCE, w, n, cap, recv, out, 1, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -103,9 +103,9 @@ static inline enum wf_error wf_echo_bounce(wf_cptr_t ep, wf_cptr_t cap, wf_word_
 
 /* echo.Wait: Answered only at the next Kick: the server defers the reply. Returns an enum
  * wf_error: WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_wait(wf_cptr_t ep, wf_word_t token, wf_word_t *token_back)
+static inline enum wf_error wfp_echo_wait(wf_cptr_t ep, wf_word_t token, wf_word_t *token_back)
 {
-    struct wf_msgregs m = {.info = wf_msginfo(WF_ECHO_WAIT, 0, 1), .w = {token}};
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_ECHO_WAIT, 0, 1), .w = {token}};
     wf_word_t e = wf_sys_call(ep, &m);
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -119,9 +119,9 @@ static inline enum wf_error wf_echo_wait(wf_cptr_t ep, wf_word_t token, wf_word_
 
 /* echo.Kick: Answers every waiting Wait, then replies with their number. Returns an enum
  * wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_kick(wf_cptr_t ep, wf_word_t *woken)
+static inline enum wf_error wfp_echo_kick(wf_cptr_t ep, wf_word_t *woken)
 {
-    struct wf_msgregs m = {.info = wf_msginfo(WF_ECHO_KICK, 0, 0)};
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_ECHO_KICK, 0, 0)};
     wf_word_t e = wf_sys_call(ep, &m);
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -135,9 +135,9 @@ static inline enum wf_error wf_echo_kick(wf_cptr_t ep, wf_word_t *woken)
 
 /* echo.Quit: Stops the server after the reply. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_echo_quit(wf_cptr_t ep)
+static inline enum wf_error wfp_echo_quit(wf_cptr_t ep)
 {
-    struct wf_msgregs m = {.info = wf_msginfo(WF_ECHO_QUIT, 0, 0)};
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_ECHO_QUIT, 0, 0)};
     wf_word_t e = wf_sys_call(ep, &m);
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -147,9 +147,9 @@ static inline enum wf_error wf_echo_quit(wf_cptr_t ep)
 
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
- * (wf_server_defer; answer with wf_echo_*_answer). A NULL handler answers
+ * (wf_server_defer; answer with wfp_echo_*_answer). A NULL handler answers
  * WF_ERR_ILLEGAL_OPERATION. */
-struct wf_echo_handlers {
+struct wfp_echo_handlers {
     wf_word_t (*on_add)(struct wf_server *s, struct wf_server_req *r, wf_word_t a, wf_word_t b,
                         wf_word_t *sum, wf_word_t *diff);
     wf_word_t (*on_text)(struct wf_server *s, struct wf_server_req *r, wf_word_t prefix,
@@ -164,40 +164,40 @@ struct wf_echo_handlers {
 };
 
 /* Checks the shape of r (a message in the echo range) and calls its handler in handlers (a
- * struct wf_echo_handlers); returns the reply label, r holds the reply. */
-wf_word_t wf_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
+ * struct wfp_echo_handlers); returns the reply label, r holds the reply. */
+wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
 
 /* The entry of wf_server.protos that serves this protocol with handlers h. */
-#define WF_ECHO_PROTO_ENTRY(h) \
-    {WF_ECHO_FIRST, WF_ECHO_LAST, wf_echo_dispatch, (h)}
+#define WFP_ECHO_PROTO_ENTRY(h) \
+    {WFP_ECHO_FIRST, WFP_ECHO_LAST, wfp_echo_dispatch, (h)}
 
 /* Answers a deferred Add through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_add_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err, wf_word_t sum,
-                                 wf_word_t diff);
+enum wf_error wfp_echo_add_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t sum, wf_word_t diff);
 
 /* Answers a deferred Text through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_text_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  const void *reversed, wf_word_t reversed_len);
+enum wf_error wfp_echo_text_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   const void *reversed, wf_word_t reversed_len);
 
 /* Answers a deferred Bounce through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_bounce_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                    wf_word_t type, wf_cptr_t copy);
+enum wf_error wfp_echo_bounce_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t type, wf_cptr_t copy);
 
 /* Answers a deferred Wait through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_wait_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t token_back);
+enum wf_error wfp_echo_wait_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t token_back);
 
 /* Answers a deferred Kick through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_kick_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t woken);
+enum wf_error wfp_echo_kick_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t woken);
 
 /* Answers a deferred Quit through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_echo_quit_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+enum wf_error wfp_echo_quit_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 #endif /* WF_PROTO_USER_TEST_PROTO_ECHO_H */

@@ -14,30 +14,30 @@
 
 #include "wf/server.h"
 
-#define WF_CONSOLE_FIRST 0x300 /* the protocol's label range */
-#define WF_CONSOLE_LAST  0x3ff
+#define WFP_CONSOLE_FIRST 0x300 /* the protocol's label range */
+#define WFP_CONSOLE_LAST  0x3ff
 
 /* Most bytes one Write sends or one Read returns. */
-#define WF_CONSOLE_TEXT_MAX 512
+#define WFP_CONSOLE_TEXT_MAX 512
 
-#define WF_CONSOLE_WRITE 0x300
-#define WF_CONSOLE_READ 0x301
+#define WFP_CONSOLE_WRITE 0x300
+#define WFP_CONSOLE_READ 0x301
 
 /* console.Write: Writes text to the console. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_console_write(wf_cptr_t ep, const void *text, wf_word_t text_len,
-                                             wf_word_t *written)
+static inline enum wf_error wfp_console_write(wf_cptr_t ep, const void *text, wf_word_t text_len,
+                                              wf_word_t *written)
 {
     wf_word_t w[65];
     unsigned n = 0;
-    if (text_len > WF_CONSOLE_TEXT_MAX)
+    if (text_len > WFP_CONSOLE_TEXT_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = text_len;
     wf_proto_pack(&w[n], text, text_len);
     n += WF_PROTO_WORDS(text_len);
     wf_word_t out[1];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_CONSOLE_WRITE, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_CONSOLE_WRITE, w, n, 0, 0, out, 1, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -49,15 +49,15 @@ static inline enum wf_error wf_console_write(wf_cptr_t ep, const void *text, wf_
 /* console.Read: Reads up to max bytes of input, waiting until at least one byte is there.
  * Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR, CANCELLED or a malformed-message error
  * (docs/protocols.md). */
-static inline enum wf_error wf_console_read(wf_cptr_t ep, wf_word_t max, void *text,
-                                            wf_word_t text_size, wf_word_t *text_len)
+static inline enum wf_error wfp_console_read(wf_cptr_t ep, wf_word_t max, void *text,
+                                             wf_word_t text_size, wf_word_t *text_len)
 {
     wf_word_t w[1];
     unsigned n = 0;
     w[n++] = max;
     wf_word_t out[65];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_CONSOLE_READ, w, n, 0, 0, out, 65, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_CONSOLE_READ, w, n, 0, 0, out, 65, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -74,9 +74,9 @@ static inline enum wf_error wf_console_read(wf_cptr_t ep, wf_word_t max, void *t
 
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
- * (wf_server_defer; answer with wf_console_*_answer). A NULL handler answers
+ * (wf_server_defer; answer with wfp_console_*_answer). A NULL handler answers
  * WF_ERR_ILLEGAL_OPERATION. */
-struct wf_console_handlers {
+struct wfp_console_handlers {
     wf_word_t (*on_write)(struct wf_server *s, struct wf_server_req *r, const char *text,
                           wf_word_t text_len, wf_word_t *written);
     wf_word_t (*on_read)(struct wf_server *s, struct wf_server_req *r, wf_word_t max, char *text,
@@ -84,21 +84,21 @@ struct wf_console_handlers {
 };
 
 /* Checks the shape of r (a message in the console range) and calls its handler in handlers
- * (a struct wf_console_handlers); returns the reply label, r holds the reply. */
-wf_word_t wf_console_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
+ * (a struct wfp_console_handlers); returns the reply label, r holds the reply. */
+wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
 
 /* The entry of wf_server.protos that serves this protocol with handlers h. */
-#define WF_CONSOLE_PROTO_ENTRY(h) \
-    {WF_CONSOLE_FIRST, WF_CONSOLE_LAST, wf_console_dispatch, (h)}
+#define WFP_CONSOLE_PROTO_ENTRY(h) \
+    {WFP_CONSOLE_FIRST, WFP_CONSOLE_LAST, wfp_console_dispatch, (h)}
 
 /* Answers a deferred Write through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                      wf_word_t written);
+enum wf_error wfp_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t written);
 
 /* Answers a deferred Read through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                     const void *text, wf_word_t text_len);
+enum wf_error wfp_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      const void *text, wf_word_t text_len);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_CONSOLE_H */

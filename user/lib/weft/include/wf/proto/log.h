@@ -14,43 +14,43 @@
 
 #include "wf/server.h"
 
-#define WF_LOG_FIRST 0x200 /* the protocol's label range */
-#define WF_LOG_LAST  0x2ff
+#define WFP_LOG_FIRST 0x200 /* the protocol's label range */
+#define WFP_LOG_LAST  0x2ff
 
 /* Most bytes of one log line. */
-#define WF_LOG_TEXT_MAX 400
+#define WFP_LOG_TEXT_MAX 400
 
 /* Level of errors. */
-#define WF_LOG_LEVEL_ERROR 0
+#define WFP_LOG_LEVEL_ERROR 0
 
 /* Level of warnings. */
-#define WF_LOG_LEVEL_WARN 1
+#define WFP_LOG_LEVEL_WARN 1
 
 /* Level of information. */
-#define WF_LOG_LEVEL_INFO 2
+#define WFP_LOG_LEVEL_INFO 2
 
 /* Level of debugging output. */
-#define WF_LOG_LEVEL_DEBUG 3
+#define WFP_LOG_LEVEL_DEBUG 3
 
-#define WF_LOG_WRITE 0x200
+#define WFP_LOG_WRITE 0x200
 
 /* log.Write: Writes one line (without its newline) at level. The sender is known by the
  * badge of its endpoint cap. Returns an enum wf_error: WF_ERR_OK, INVALID_ARGUMENT or a
  * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wf_log_write(wf_cptr_t ep, wf_word_t level, const void *text,
-                                         wf_word_t text_len)
+static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const void *text,
+                                          wf_word_t text_len)
 {
     wf_word_t w[52];
     unsigned n = 0;
     w[n++] = level;
-    if (text_len > WF_LOG_TEXT_MAX)
+    if (text_len > WFP_LOG_TEXT_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = text_len;
     wf_proto_pack(&w[n], text, text_len);
     n += WF_PROTO_WORDS(text_len);
     wf_word_t out[1];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_LOG_WRITE, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_LOG_WRITE, w, n, 0, 0, out, 1, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -59,23 +59,23 @@ static inline enum wf_error wf_log_write(wf_cptr_t ep, wf_word_t level, const vo
 
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
- * (wf_server_defer; answer with wf_log_*_answer). A NULL handler answers
+ * (wf_server_defer; answer with wfp_log_*_answer). A NULL handler answers
  * WF_ERR_ILLEGAL_OPERATION. */
-struct wf_log_handlers {
+struct wfp_log_handlers {
     wf_word_t (*on_write)(struct wf_server *s, struct wf_server_req *r, wf_word_t level,
                           const char *text, wf_word_t text_len);
 };
 
 /* Checks the shape of r (a message in the log range) and calls its handler in handlers (a
- * struct wf_log_handlers); returns the reply label, r holds the reply. */
-wf_word_t wf_log_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
+ * struct wfp_log_handlers); returns the reply label, r holds the reply. */
+wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
 
 /* The entry of wf_server.protos that serves this protocol with handlers h. */
-#define WF_LOG_PROTO_ENTRY(h) \
-    {WF_LOG_FIRST, WF_LOG_LAST, wf_log_dispatch, (h)}
+#define WFP_LOG_PROTO_ENTRY(h) \
+    {WFP_LOG_FIRST, WFP_LOG_LAST, wfp_log_dispatch, (h)}
 
 /* Answers a deferred Write through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_LOG_H */

@@ -14,25 +14,25 @@
 
 #include "wf/server.h"
 
-#define WF_NAME_FIRST 0x100 /* the protocol's label range */
-#define WF_NAME_LAST  0x1ff
+#define WFP_NAME_FIRST 0x100 /* the protocol's label range */
+#define WFP_NAME_LAST  0x1ff
 
 /* Most bytes in a name. */
-#define WF_NAME_NAME_MAX 64
+#define WFP_NAME_NAME_MAX 64
 
-#define WF_NAME_REGISTER 0x100
-#define WF_NAME_LOOKUP 0x101
+#define WFP_NAME_REGISTER 0x100
+#define WFP_NAME_LOOKUP 0x101
 
 /* name.Register: Registers endpoint under name (1 to NAME_MAX bytes). The caller's endpoint
  * cap to the name server needs Grant to send the cap. Returns an enum wf_error: WF_ERR_OK,
  * INVALID_ARGUMENT, DELETE_FIRST, NOT_ENOUGH_MEMORY or a malformed-message error
  * (docs/protocols.md). */
-static inline enum wf_error wf_name_register(wf_cptr_t ep, const void *name, wf_word_t name_len,
-                                             wf_cptr_t endpoint)
+static inline enum wf_error wfp_name_register(wf_cptr_t ep, const void *name, wf_word_t name_len,
+                                              wf_cptr_t endpoint)
 {
     wf_word_t w[9];
     unsigned n = 0;
-    if (name_len > WF_NAME_NAME_MAX)
+    if (name_len > WFP_NAME_NAME_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = name_len;
     wf_proto_pack(&w[n], name, name_len);
@@ -41,7 +41,7 @@ static inline enum wf_error wf_name_register(wf_cptr_t ep, const void *name, wf_
         return WF_ERR_INVALID_CAPABILITY;
     wf_word_t out[1];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_NAME_REGISTER, w, n, endpoint, 0, out, 1, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_NAME_REGISTER, w, n, endpoint, 0, out, 1, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -51,13 +51,13 @@ static inline enum wf_error wf_name_register(wf_cptr_t ep, const void *name, wf_
 /* name.Lookup: Looks name up and returns a copy of the endpoint registered under it.
  * Returns an enum wf_error: WF_ERR_OK, FAILED_LOOKUP or a malformed-message error
  * (docs/protocols.md). */
-static inline enum wf_error wf_name_lookup(wf_cptr_t ep, const void *name, wf_word_t name_len,
-                                           wf_cptr_t endpoint_cnode, wf_word_t endpoint_index,
-                                           wf_word_t endpoint_depth)
+static inline enum wf_error wfp_name_lookup(wf_cptr_t ep, const void *name, wf_word_t name_len,
+                                            wf_cptr_t endpoint_cnode, wf_word_t endpoint_index,
+                                            wf_word_t endpoint_depth)
 {
     wf_word_t w[9];
     unsigned n = 0;
-    if (name_len > WF_NAME_NAME_MAX)
+    if (name_len > WFP_NAME_NAME_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = name_len;
     wf_proto_pack(&w[n], name, name_len);
@@ -65,7 +65,7 @@ static inline enum wf_error wf_name_lookup(wf_cptr_t ep, const void *name, wf_wo
     const wf_word_t recv[3] = {endpoint_cnode, endpoint_index, endpoint_depth};
     wf_word_t out[1];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WF_NAME_LOOKUP, w, n, 0, recv, out, 1, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_NAME_LOOKUP, w, n, 0, recv, out, 1, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -76,9 +76,9 @@ static inline enum wf_error wf_name_lookup(wf_cptr_t ep, const void *name, wf_wo
 
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
- * (wf_server_defer; answer with wf_name_*_answer). A NULL handler answers
+ * (wf_server_defer; answer with wfp_name_*_answer). A NULL handler answers
  * WF_ERR_ILLEGAL_OPERATION. */
-struct wf_name_handlers {
+struct wfp_name_handlers {
     wf_word_t (*on_register)(struct wf_server *s, struct wf_server_req *r, const char *name,
                              wf_word_t name_len, wf_cptr_t endpoint);
     wf_word_t (*on_lookup)(struct wf_server *s, struct wf_server_req *r, const char *name,
@@ -86,20 +86,20 @@ struct wf_name_handlers {
 };
 
 /* Checks the shape of r (a message in the name range) and calls its handler in handlers (a
- * struct wf_name_handlers); returns the reply label, r holds the reply. */
-wf_word_t wf_name_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
+ * struct wfp_name_handlers); returns the reply label, r holds the reply. */
+wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const void *handlers);
 
 /* The entry of wf_server.protos that serves this protocol with handlers h. */
-#define WF_NAME_PROTO_ENTRY(h) \
-    {WF_NAME_FIRST, WF_NAME_LAST, wf_name_dispatch, (h)}
+#define WFP_NAME_PROTO_ENTRY(h) \
+    {WFP_NAME_FIRST, WFP_NAME_LAST, wfp_name_dispatch, (h)}
 
 /* Answers a deferred Register through reply (from wf_server_defer): err, and on WF_ERR_OK
  * the results. Returns wf_server_answer's error. */
-enum wf_error wf_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+enum wf_error wfp_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 /* Answers a deferred Lookup through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
-enum wf_error wf_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                    wf_cptr_t endpoint);
+enum wf_error wfp_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_cptr_t endpoint);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_NAME_H */
