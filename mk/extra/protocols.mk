@@ -37,3 +37,13 @@ protocols-check:
 
 CHECK_TARGETS += protocols-check
 EXTRA_HELP += "protocols      regenerate server protocol stubs, dispatch, docs/protocols.md (abi/protocols)"
+
+# The cost of a protocol call (decision 112): the in-guest proto/call_cost test under
+# -icount shift=0 (rdtsc counts guest instructions), for this CLUSTER_ORDER.
+.PHONY: bench-proto
+bench-proto: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@out=$$($(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -icount shift=0,sleep=off $(QEMU_SERIAL) \
+	    -kernel $(KERNEL) -initrd $(INITRAMFS) -m 256M -append "utest=proto/call_cost" \
+	    </dev/null | tr -d '\r'); echo "$$out" | grep -a -E '^# proto:|^(not )?ok'; \
+	echo "$$out" | grep -q '^ok 1 - proto/call_cost'
+EXTRA_HELP += "bench-proto    instructions of a protocol call vs a raw wf_call (-icount; decision 112)"
