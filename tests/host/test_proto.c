@@ -635,6 +635,12 @@ Test(proto, stubs_bound_what_the_reply_claims)
     cr_assert_eq(wfp_echo_text(EP, 0, "x", 1, small, 3, &n), WF_ERR_OK);
     cr_assert_eq(n, 3);
     cr_assert_eq(memcmp(small, "ABC", 3), 0);
+    /* No bytes either way: no buffers needed. */
+    rep[0] = 0;
+    script(WF_ERR_OK, 0, 0, rep, 1, 0);
+    cr_assert_eq(wfp_echo_text(EP, 0, NULL, 0, NULL, 0, &n), WF_ERR_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(wf_msginfo_length(K.log[2].in.info), 2);
 }
 
 Test(proto, stubs_refuse_without_a_system_call)

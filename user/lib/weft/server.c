@@ -73,7 +73,8 @@ void wf_proto_pack(wf_word_t *w, const void *p, size_t n)
 {
     if (n % 8)
         w[n / 8] = 0;
-    memcpy(w, p, n);
+    if (n)
+        memcpy(w, p, n);
 }
 
 /* Finds the protocol of r's label and runs its dispatch function. */

@@ -71,7 +71,8 @@ static inline enum wf_error wfp_echo_text(wf_cptr_t ep, wf_word_t prefix, const 
         got = room;
     if (got > reversed_size)
         got = reversed_size;
-    memcpy(reversed, &out[1], got);
+    if (got)
+        memcpy(reversed, &out[1], got);
     if (reversed_len)
         *reversed_len = got;
     return WF_ERR_OK;

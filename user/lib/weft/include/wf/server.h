@@ -26,7 +26,7 @@
  * takes a spare one for its next receive, so the caller stays blocked on the
  * kept Reply while the server goes on serving others. The handler (or any later
  * code of the server thread) answers with the protocol's generated
- * wf_P_M_answer(), which sends on the kept Reply cap (decision 032) and gives the
+ * wfp_P_M_answer(), which sends on the kept Reply cap (decision 032) and gives the
  * Reply object back to the spares. A server holds as many outstanding requests
  * as it has Reply objects, less one.
  *
@@ -47,7 +47,7 @@
 /* Most Reply objects (current plus spares) one server keeps. */
 #define WF_SERVER_MAX_REPLIES 16u
 
-/* Bytes in n packed words, and words for n bytes. */
+/* Words that n packed bytes take. */
 #define WF_PROTO_WORDS(nbytes) (((nbytes) + 7u) / 8u)
 
 /* A message buffer: the registers of a message (what the system calls take)
@@ -63,7 +63,8 @@ struct wf_server_msg {
     };
 };
 
-/* One received message, and the reply being built for it. */
+/* One received message, and the reply being built for it. Valid only while its
+ * handler runs: a handler that defers copies what it needs. */
 struct wf_server_req {
     wf_msginfo_t info;  /* the message's info word (length, caps: wf_msginfo_*) */
     wf_word_t label;    /* its label */
@@ -137,7 +138,7 @@ wf_word_t wf_server_dispatch(struct wf_server *s, struct wf_server_req *r);
 #define WF_SERVER_NO_REPLY (~(wf_word_t)0)
 
 /* Called by a handler: the reply to r will be sent later. Returns the Reply cap
- * to answer through (keep it; pass it to the generated wf_P_M_answer), or 0 when
+ * to answer through (keep it; pass it to the generated wfp_P_M_answer), or 0 when
  * no spare Reply object is left: the handler must then answer now (return an
  * error, e.g. WF_ERR_NOT_ENOUGH_MEMORY). */
 wf_cptr_t wf_server_defer(struct wf_server *s, struct wf_server_req *r);

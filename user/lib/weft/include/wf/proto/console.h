@@ -66,7 +66,8 @@ static inline enum wf_error wfp_console_read(wf_cptr_t ep, wf_word_t max, void *
         got = room;
     if (got > text_size)
         got = text_size;
-    memcpy(text, &out[1], got);
+    if (got)
+        memcpy(text, &out[1], got);
     if (text_len)
         *text_len = got;
     return WF_ERR_OK;
