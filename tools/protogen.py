@@ -50,12 +50,10 @@ DISPATCH_ERRORS = ["ILLEGAL_OPERATION", "TRUNCATED_MESSAGE", "INVALID_ARGUMENT"]
 IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Names the generated functions use themselves (parameters and locals), and C's
 # keywords that could be parameter names.
-RESERVED = {"ep", "s", "r", "h", "reply", "err", "w", "n", "m", "e", "out", "outlen", "outcaps",
-            "recv", "got", "room", "want", "handlers", "auto", "break", "case", "char", "const",
-            "continue", "default", "do", "double", "else", "enum", "extern", "float", "for",
-            "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short",
-            "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned",
-            "void", "volatile", "while"}
+RESERVED = set("""ep s r h reply err w n m e out outlen outcaps recv got room want handlers
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while""".split())
 
 
 class SpecError(Exception):
@@ -95,9 +93,6 @@ def parse(path, relname, abi):
             if len(rest) != count + 1:
                 raise SpecError(f"{where}: usage: {usage} (every declaration ends with its "
                                 f"documentation string); got {len(rest)} token(s)")
-            for t in rest[:-1]:
-                if not t:
-                    raise SpecError(f"{where}: empty token")
             return rest
 
         def ident(name, param=False):
@@ -523,22 +518,8 @@ def gen_dispatch_case(p, m):
         args += [f"(char *)&r->rw[{nres + 1}]", f"&r->rw[{nres}]"]
     if m["rcap"]:
         args.append("&r->rcap")
-    call = f"h->on_{low(m['name'])}(" + ", ".join(args) + ");"
-    line = "        wf_word_t e = " + call
-    if len(line) > 100:
-        # wrap at argument boundaries
-        pieces = ("        wf_word_t e = h->on_" + low(m["name"]) + "(").split("\0")
-        cur = pieces[0]
-        res = ""
-        for i, a in enumerate(args):
-            piece = a + (", " if i < len(args) - 1 else ");")
-            if len(cur) + len(piece.rstrip()) > 100:
-                res += cur.rstrip() + "\n"
-                cur = " " * 26 + piece
-            else:
-                cur += piece
-        line = res + cur
-    out += line + "\n"
+    out += "        " + proto_fn("wf_word_t e =", f"h->on_{low(m['name'])}", args,
+                             indent="        ") + ";\n"
     # On an error the reply carries the details the handler left (none unless it
     # set r->rlen) and no cap (the loop drops r->rcap); a deferred reply is not sent.
     if m["rbytes"] or m["rcap"]:

@@ -44,7 +44,7 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;
         wf_word_t e = h->on_text(s, r, r->w[0], (const char *)&r->w[2], r->w[1], (char *)&r->rw[1],
-                          &r->rw[0]);
+                                 &r->rw[0]);
         if (e != WF_ERR_OK)
             return e;
         if (r->rw[0] > WFP_ECHO_TEXT_MAX)
