@@ -44,7 +44,7 @@ TEST(libc, musl_program_passes_its_checks)
 {
     struct wf_event ev;
     wf_word_t used, left;
-    TEST_ASSERT_ERR(run_mtest(16u << 20, &ev, &used, &left), WF_ERR_OK);
+    TEST_ASSERT_ERR(run_mtest(8u << 20, &ev, &used, &left), WF_ERR_OK);
     TEST_ASSERT(ev.label == WF_EXIT_LABEL, "mtest stopped with fault %lu at pc %#lx",
                 (unsigned long)ev.label, (unsigned long)ev.w[0]);
     TEST_ASSERT(ev.w[0] == 0, "mtest: %lu checks failed (its console lines say which)",
