@@ -89,6 +89,9 @@ static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, va
     ctx->fpu[25] = 0x1f;
 }
 
+/* Loads ctx's thread pointer into the CPU (arch_context_activate's cold part). */
+__attribute__((noinline, cold)) void arch_load_tls(const struct arch_context *ctx);
+
 /* Makes ctx the context that the next entry from user mode (a syscall or a
  * trap) saves into. */
 static inline __attribute__((always_inline)) void arch_context_activate(struct arch_context *ctx)
@@ -98,11 +101,8 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
      * selector, whose base is 0 in every descriptor it may name: the base the CPU
      * holds is cpu0.fs_base or 0. So nothing is written while both are 0: threads
      * without TLS pay a load, an or and a branch (decision 097). */
-    uint64_t b = ctx->tls_base;
-    if (unlikely(b | cpu0.fs_base)) {
-        wrmsr(MSR_FS_BASE, b);
-        cpu0.fs_base = b;
-    }
+    if (unlikely(ctx->tls_base | cpu0.fs_base))
+        arch_load_tls(ctx);
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
