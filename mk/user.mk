@@ -33,7 +33,10 @@ USER_SRCS_hello  := $(sort $(wildcard user/hello/*.c))
 USER_SRCS_uchild := $(sort $(wildcard user/uchild/*.c))
 USER_SRCS_benchvm := user/bench/vm.c
 
-USER_ELFS := $(foreach p,$(USER_PROGS),$(USER_BUILD)/$(p).elf)
+# Programs linked with musl instead (mk/musl.mk): user/<name>/*.c each.
+USER_MUSL_PROGS := mtest
+
+USER_ELFS := $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(USER_BUILD)/$(p).elf)
 INITRAMFS := $(BUILD)/initramfs.cpio
 ELFCHECK  := build/host/elfcheck
 
@@ -75,9 +78,11 @@ $(USER_BUILD)/%.stripped: $(USER_BUILD)/%.elf
 
 $(INITRAMFS): $(USER_ELFS:.elf=.stripped) tools/mkcpio.py
 	@echo "  CPIO    $@"
-	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS),$(p)=$(USER_BUILD)/$(p).stripped)
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped)
 
 .PHONY: user initramfs
 user: $(USER_ELFS)
 initramfs: $(INITRAMFS)
 EXTRA_HELP += "initramfs      build $(BUILD)/initramfs.cpio (init and test programs, user/)"
+
+include mk/musl.mk

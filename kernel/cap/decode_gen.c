@@ -50,6 +50,8 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {0}, {0}, tcb_decode_suspend},
     [WF_LABEL_TCB_SET_ABI] = {"TCB_SetABI", WF_OBJ_TCB, 1, 0, 0,
         {0}, {0}, tcb_decode_set_abi},
+    [WF_LABEL_TCB_SET_TLS] = {"TCB_SetTLS", WF_OBJ_TCB, 1, 0, 0,
+        {0}, {0}, tcb_decode_set_tls},
     [WF_LABEL_POOL_CREATE] = {"Pool_Create", WF_OBJ_POOL, 4, 1, 0,
         {WF_OBJ_CNODE}, {0}, pool_decode_create},
     [WF_LABEL_POOL_CREATE_CONTIG] = {"Pool_CreateContig", WF_OBJ_POOL, 3, 1, 0,

@@ -332,3 +332,13 @@ enum wf_error tcb_decode_set_abi(struct invocation *inv)
     invoked_tcb(inv)->abi = (uint8_t)mode;
     return WF_ERR_OK;
 }
+
+enum wf_error tcb_decode_set_tls(struct invocation *inv)
+{
+    wf_word_t base = inv->args[ARG_TCB_SET_TLS_BASE];
+    if (!arch_user_canonical(base))
+        return inv_fail_range(inv, ARG_TCB_SET_TLS_BASE, 0, USER_TOP - 1);
+
+    arch_context_set_tls(&invoked_tcb(inv)->ctx, base);
+    return WF_ERR_OK;
+}

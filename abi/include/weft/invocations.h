@@ -146,6 +146,12 @@
 #define WF_TCB_SET_ABI_NWORDS 1
 #define WF_TCB_SET_ABI_NCAPS 0
 #define WF_TCB_SET_ABI_NRESULTS 0
+/* TCB_SetTLS: Sets the thread's thread pointer (x86-64: the FS base), which the kernel
+ * loads whenever the thread runs; a new thread's is 0. */
+#define WF_LABEL_TCB_SET_TLS 0x2d
+#define WF_TCB_SET_TLS_NWORDS 1
+#define WF_TCB_SET_TLS_NCAPS 0
+#define WF_TCB_SET_TLS_NRESULTS 0
 
 /* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
@@ -318,6 +324,6 @@
 /* The largest invocation label. */
 #define WF_LABEL_MAX 0x93
 /* The number of methods (invocations) of all object types. */
-#define WF_METHOD_COUNT 48
+#define WF_METHOD_COUNT 49
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

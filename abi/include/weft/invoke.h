@@ -263,6 +263,15 @@ static inline enum wf_error wf_tcb_set_abi(wf_cptr_t tcb, wf_word_t mode)
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_ABI, words, 1, 0, 0, 0, 0);
 }
 
+/* TCB_SetTLS: Sets the thread's thread pointer (x86-64: the FS base), which the kernel
+ * loads whenever the thread runs; a new thread's is 0. Takes effect when the thread next
+ * returns to user mode (at once when it invokes this on itself). Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_tls(wf_cptr_t tcb, wf_word_t base)
+{
+    const wf_word_t words[1] = {base};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_TLS, words, 1, 0, 0, 0, 0);
+}
+
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
  * anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool with a quota of
  * size bytes that draws from this pool's memory, or a kernel object (CNode of radix size;

@@ -39,6 +39,12 @@ static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 __noreturn void arch_user_trap(struct arch_context *ctx);
 
+void arch_load_tls(const struct arch_context *ctx)
+{
+    wrmsr(MSR_FS_BASE, ctx->tls_base);
+    cpu0.fs_base = ctx->tls_base;
+}
+
 void arch_exit_to_user(struct arch_context *ctx)
 {
     struct trap_frame *tf = &ctx->regs;

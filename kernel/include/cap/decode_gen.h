@@ -233,6 +233,13 @@ enum {
     ARG_TCB_SET_ABI_MODE = 0,
 };
 
+/* TCB_SetTLS (kernel/obj/tcb.c): Sets the thread's thread pointer (x86-64: the FS base),
+ * which the kernel loads whenever the thread runs; a new thread's is 0. */
+enum wf_error tcb_decode_set_tls(struct invocation *inv);
+enum {
+    ARG_TCB_SET_TLS_BASE = 0,
+};
+
 /* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
  * empty slot: an anonymous demand-zero VMO of size bytes, a VSpace (size 0), a child pool
  * with a quota of size bytes that draws from this pool's memory, or a kernel object (CNode

@@ -290,6 +290,23 @@ enum wf_error wf_process_give(struct wf_spawn_env *env, struct wf_process *p, wf
     return wf_cnode_copy(p->cnode, dest, WF_CHILD_CNODE_RADIX, root, src, 64, rights);
 }
 
+enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *p, wf_word_t quota,
+                                   wf_cptr_t *watch)
+{
+    enum wf_error e = wf_pool_create(env->pool, WF_OBJ_POOL, quota, p->cnode, WF_CHILD_POOL,
+                                     WF_CHILD_CNODE_RADIX);
+    if (e != WF_ERR_OK || !watch)
+        return e;
+    wf_cptr_t s = wf_env_slot(env);
+    if (!s)
+        return WF_ERR_RANGE_ERROR;
+    e = wf_cnode_copy(env->cnode, s, 64, p->cnode, WF_CHILD_POOL, WF_CHILD_CNODE_RADIX,
+                      WF_RIGHT_READ);
+    if (e == WF_ERR_OK)
+        *watch = s;
+    return e;
+}
+
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args)
 {

@@ -39,6 +39,8 @@
 
 #ifndef __ASSEMBLER__
 #include "arch.h"
+#include "arch/memlayout.h"
+#include "arch/x86.h"
 #include "arch/trap.h"
 
 struct arch_context {
@@ -47,6 +49,7 @@ struct arch_context {
     uint64_t fault_addr;            /* CR2 of the last page fault from user mode */
     uint64_t retry_pc, retry_addr;  /* the last protection fault (user.c page_fault) */
     uint64_t retry_count;           /* its repeats the page tables allowed */
+    uint64_t tls_base;              /* the thread pointer: FS base while it runs */
     uint8_t fpu[512] __aligned(16); /* FXSAVE image */
 };
 _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-aligned");
@@ -60,10 +63,14 @@ struct percpu {
     uint64_t kernel_rsp; /* 8: top of this CPU's kernel stack */
     uint32_t pad;        /* puts tss.rsp[0] at 24, 8-aligned */
     struct tss tss;      /* 20: the task-state segment (cpu.c) */
+    uint64_t fs_base;    /* the thread pointer loaded last (arch_context_activate) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
+
+/* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
+extern struct percpu cpu0;
 
 /* Initializes ctx for user mode: entry point, stack, flags (IF set), segments, a
  * clean FPU state (the FXSAVE image of a reset FPU: FCW 0x37f, all exceptions
@@ -82,14 +89,26 @@ static inline void arch_context_init(struct arch_context *ctx, vaddr_t entry, va
     ctx->fpu[25] = 0x1f;
 }
 
-/* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
-extern struct percpu cpu0;
+/* Loads ctx's thread pointer into the CPU (arch_context_activate's cold part). */
+__attribute__((noinline, cold)) void arch_load_tls(const struct arch_context *ctx);
 
 /* Makes ctx the context that the next entry from user mode (a syscall or a
  * trap) saves into. */
-static inline void arch_context_activate(struct arch_context *ctx)
+static inline __attribute__((always_inline)) void arch_context_activate(struct arch_context *ctx)
 {
     cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    /* The thread pointer. User mode can change the FS base only by loading a
+     * selector, whose base is 0 in every descriptor it may name: the base the CPU
+     * holds is cpu0.fs_base or 0. So nothing is written while both are 0: threads
+     * without TLS pay a load, an or and a branch (decision 097). */
+    if (unlikely(ctx->tls_base | cpu0.fs_base))
+        arch_load_tls(ctx);
+}
+
+/* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
+static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
+{
+    ctx->tls_base = base;
 }
 
 /* Saves / restores the FPU and SSE state of a context (on thread switch). */
@@ -303,7 +322,7 @@ static inline void ctx_set_entry(struct arch_context *c, uint64_t pc, uint64_t s
 /* True if va is a canonical lower-half (user) address. */
 static inline bool arch_user_canonical(uint64_t va)
 {
-    return va < 0x0000800000000000ull;
+    return va < USER_TOP;
 }
 
 #endif /* __ASSEMBLER__ */

@@ -86,12 +86,13 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-#define MSR_EFER 0xc0000080u
-#define EFER_NXE (1ull << 11)
-#define CR0_WP   (1ull << 16)
-#define CR4_PGE  (1ull << 7)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
+#define MSR_EFER    0xc0000080u
+#define MSR_FS_BASE 0xc0000100u
+#define EFER_NXE    (1ull << 11)
+#define CR0_WP      (1ull << 16)
+#define CR4_PGE     (1ull << 7)
+#define CR4_SMEP    (1ull << 20)
+#define CR4_SMAP    (1ull << 21)
 
 /* CPU features Weft uses, read once by arch_cpu_init. */
 struct cpu_features {

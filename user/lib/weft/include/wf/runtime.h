@@ -31,8 +31,9 @@
 
 #include "weft/ipc.h"
 
-#ifndef WEFT_HOST
-/* The program's entry point, called by _start with the start argument. */
+#if !defined(WEFT_HOST) && !defined(WEFT_LIBC_MUSL)
+/* The program's entry point, called by _start with the start argument (programs
+ * linked with musl have the standard main instead: wf/libc.h). */
 int main(uintptr_t arg);
 #endif
 

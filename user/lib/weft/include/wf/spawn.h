@@ -124,6 +124,14 @@ enum wf_error wf_process_create(struct wf_spawn_env *env, struct wf_process *p, 
 enum wf_error wf_process_give(struct wf_spawn_env *env, struct wf_process *p, wf_word_t dest,
                               wf_cptr_t src, wf_word_t rights, wf_word_t badge);
 
+/* Creates a child pool of env's pool with a quota of quota bytes, its original
+ * cap in p's slot WF_CHILD_POOL (the memory of a program linked with musl comes
+ * from there: wf/libc.h). With watch non-NULL, a Read-only copy goes to a new
+ * slot of env, stored in *watch, for Pool_Info. Returns the first failing
+ * invocation's error (RANGE_ERROR when env has no slot left). */
+enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *p, wf_word_t quota,
+                                   wf_cptr_t *watch);
+
 /* Writes p's start info (the args words, WF_STARTINFO_ARGS of them; may be NULL)
  * and resumes its main thread. */
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,

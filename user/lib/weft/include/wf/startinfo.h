@@ -35,6 +35,7 @@ enum wf_child_slot {
     WF_CHILD_TCB = 2,         /* its main thread */
     WF_CHILD_VSPACE = 3,      /* its address space */
     WF_CHILD_EXIT_EP = 4,     /* its exit endpoint (Write) */
+    WF_CHILD_POOL = 5,        /* a pool for its memory, if the parent gave one (wf/libc.h) */
     WF_CHILD_FIRST_FREE = 16, /* caps given by the parent go here and above */
 };
 
