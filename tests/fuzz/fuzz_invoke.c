@@ -156,9 +156,22 @@ static wf_cptr_t take_cptr(struct input *in)
 /* Labels: every method of the decode table, then some that name none. */
 static uint64_t labels[WF_LABEL_MAX + 1];
 static unsigned nlabels;
-static const uint64_t bad_labels[16] = {0,    0x03, 0x17, 0x1f, 0x2d, 0x3f,
-                                        0x44, 0x4e, 0x57, 0x5f, 0x7f, 0x84,
-                                        0x8c, 0x94, WF_LABEL_MAX + 1, 0xfffffffffffffull};
+static const uint64_t bad_labels[16] = {0,
+                                        0x03,
+                                        0x17,
+                                        0x1f,
+                                        0x2d,
+                                        0x3f,
+                                        0x44,
+                                        0x4e,
+                                        0x57,
+                                        0x5f,
+                                        0x7f,
+                                        0x84,
+                                        0x8c,
+                                        0x94,
+                                        WF_LABEL_MAX + 1,
+                                        0xfffffffffffffull};
 
 static uint64_t take_label(struct input *in)
 {
@@ -271,8 +284,8 @@ static size_t check_cdt(void)
         for (struct slot *x = s; x; x = next_of(x)) {
             CHECK(!slot_is_empty(x), "empty slot %p on the list", (void *)x);
             CHECK(++walked <= bound, "the list from %p does not end", (void *)s);
-            struct slot **hit = bsearch(&x, world_slots.v, world_slots.n, sizeof(*world_slots.v),
-                                        ptr_cmp);
+            struct slot **hit =
+                bsearch(&x, world_slots.v, world_slots.n, sizeof(*world_slots.v), ptr_cmp);
             if (hit)
                 seen[hit - world_slots.v] = 1;
         }
@@ -483,8 +496,8 @@ static void teardown_all(void)
 
 /* --- the target ----------------------------------------------------------------- */
 
-static const uint32_t budgets[8] = {PREEMPT_UNITS_DEFAULT, PREEMPT_UNITS_DEFAULT,
-                                    PREEMPT_UNITS_DEFAULT, 1, 2, 3, 7, 50};
+static const uint32_t budgets[8] = {
+    PREEMPT_UNITS_DEFAULT, PREEMPT_UNITS_DEFAULT, PREEMPT_UNITS_DEFAULT, 1, 2, 3, 7, 50};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -512,8 +525,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             words[i] = take_word(&in);
         for (unsigned i = 0; i < ncaps; i++)
             caps[i] = take_cptr(&in);
-        enum wf_error e = wf_call(target, label, words, nwords, caps, ncaps, reply,
-                                  WF_REPLY_MAX_WORDS);
+        enum wf_error e =
+            wf_call(target, label, words, nwords, caps, ncaps, reply, WF_REPLY_MAX_WORDS);
         if (trace)
             fprintf(stderr, "step %u: %s on %llu: %s\n", cur_step,
                     label <= WF_LABEL_MAX && decode_table[label].name ? decode_table[label].name

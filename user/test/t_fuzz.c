@@ -42,7 +42,7 @@
 
 #define FUZZ_DEFAULT_N    200000u
 #define FUZZ_DEFAULT_SEED 0x5745465446555a5aull
-#define FUZZ_EPOCH        5000u  /* calls per child: a fresh set of caps each time */
+#define FUZZ_EPOCH        5000u                 /* calls per child: a fresh set of caps each time */
 #define FUZZ_DONE         0x454e4f44205a5546ull /* "FUZ DONE" */
 
 /* The child's CNode (radix WF_CHILD_CNODE_RADIX): what it is given. */
@@ -366,8 +366,7 @@ static enum wf_error give(struct wf_spawn_env *e, struct wf_process *p, wf_cptr_
 }
 
 /* The child's caps (FU, FP made by the caller): every object of enum C_*. */
-static enum wf_error equip(struct wf_spawn_env *e, struct wf_process *p, wf_cptr_t fu,
-                           wf_cptr_t fp)
+static enum wf_error equip(struct wf_spawn_env *e, struct wf_process *p, wf_cptr_t fu, wf_cptr_t fp)
 {
     const wf_cptr_t cn = p->cnode, r = WF_CHILD_CNODE_RADIX;
     wf_cptr_t gp = wf_env_slot(e), s[5];
