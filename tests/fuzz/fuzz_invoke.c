@@ -351,6 +351,11 @@ static void check_all(void)
     collect();
     check_cdt();
     check_pools();
+    if (!reaper_is_empty(&W.reaper) && getenv("FUZZ_INVOKE_DRAIN_REAPER")) {
+        /* Known (tests/fuzz/repro-invoke/): finish the work, look for others. */
+        preempt_begin(~0u);
+        reaper_drain(&W.reaper);
+    }
     CHECK(reaper_is_empty(&W.reaper), "work left in the reaper");
 }
 
@@ -515,7 +520,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_all();
     W.budget = budgets[take(&in) & 7];
     for (cur_step = 1; cur_step <= MAX_STEPS && in.left >= 3; cur_step++) {
-        wf_word_t words[16], reply[WF_REPLY_MAX_WORDS];
+        wf_word_t words[16], reply[WF_REPLY_MAX_WORDS] = {0};
         wf_cptr_t caps[WF_MSG_MAX_CAPS];
         uint64_t label = take_label(&in);
         wf_cptr_t target = take_cptr(&in);
@@ -527,11 +532,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             caps[i] = take_cptr(&in);
         enum wf_error e =
             wf_call(target, label, words, nwords, caps, ncaps, reply, WF_REPLY_MAX_WORDS);
-        if (trace)
-            fprintf(stderr, "step %u: %s on %llu: %s\n", cur_step,
+        if (trace) {
+            fprintf(stderr, "step %u: %s on %#llx (", cur_step,
                     label <= WF_LABEL_MAX && decode_table[label].name ? decode_table[label].name
                                                                       : "(no method)",
-                    (unsigned long long)target, wf_error_name(e));
+                    (unsigned long long)target);
+            for (unsigned i = 0; i < nwords; i++)
+                fprintf(stderr, "%s%#llx", i ? ", " : "", (unsigned long long)words[i]);
+            fprintf(stderr, "; caps");
+            for (unsigned i = 0; i < ncaps; i++)
+                fprintf(stderr, " %#llx", (unsigned long long)caps[i]);
+            fprintf(stderr, "): %s [%#llx %#llx %#llx %#llx] after %u restarts\n", wf_error_name(e),
+                    (unsigned long long)reply[0], (unsigned long long)reply[1],
+                    (unsigned long long)reply[2], (unsigned long long)reply[3], W.restarts);
+        }
         CHECK(e < WF_ERR_COUNT && e != WF_ERR_PREEMPTED, "invocation returned %u", (unsigned)e);
         check_all();
     }
