@@ -504,6 +504,9 @@ static void teardown_all(void)
 static const uint32_t budgets[8] = {
     PREEMPT_UNITS_DEFAULT, PREEMPT_UNITS_DEFAULT, PREEMPT_UNITS_DEFAULT, 1, 2, 3, 7, 50};
 
+/* libFuzzer's entry: builds the world, runs the input's invocations checking
+ * the invariants after each, tears everything down and checks that all memory
+ * came back; aborts on the first broken check. Returns 0. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
