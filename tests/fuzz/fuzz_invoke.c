@@ -348,15 +348,15 @@ static void check_pools(void)
 
 static void check_all(void)
 {
-    collect();
-    check_cdt();
-    check_pools();
     if (!reaper_is_empty(&W.reaper) && getenv("FUZZ_INVOKE_DRAIN_REAPER")) {
         /* Known (tests/fuzz/repro-invoke/): finish the work, look for others. */
         preempt_begin(~0u);
         reaper_drain(&W.reaper);
     }
     CHECK(reaper_is_empty(&W.reaper), "work left in the reaper");
+    collect();
+    check_cdt();
+    check_pools();
 }
 
 /* --- setup and teardown ------------------------------------------------------------ */
