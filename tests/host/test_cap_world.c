@@ -3,7 +3,21 @@
  */
 #include "test_cap_world.h"
 
+#ifndef WORLD_NO_CRITERION
 #include <criterion/criterion.h>
+#else
+/* Built into a libFuzzer target (tests/fuzz/fuzz_invoke.c): a failed check
+ * aborts, which the fuzzer reports as a crash with the input. */
+#include <stdio.h>
+#define cr_assert(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+#define cr_assert_eq(a, b, ...) cr_assert((a) == (b))
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
