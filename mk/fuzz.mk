@@ -55,12 +55,6 @@ fuzz-invoke-smoke: $(FUZZ_INVOKE_BINS)
 	 $$(grep -o 'cov: [0-9]*' $$d/invoke.log | tail -1), no failure"; done
 # Inputs that show defects not fixed yet (docs/fuzzing.md, "Findings"): they fail
 # until the kernel is fixed, then move to tests/fuzz/seeds-invoke/.
-.PHONY: fuzz-invoke-repro
-fuzz-invoke-repro: $(FUZZ_INVOKE_BINS)
-	@set -e; for o in $(FUZZ_INVOKE_ORDERS); do for f in tests/fuzz/repro-invoke/*; do \
-	    if FUZZ_INVOKE_TRACE=1 build/fuzz/c$$o/fuzz_invoke $$f >build/fuzz/c$$o/repro.log 2>&1; \
-	    then echo "c$$o $$f: passes"; else echo "c$$o $$f: FAILS"; grep '^step\|check failed' \
-	    build/fuzz/c$$o/repro.log; fi; done; done
 fuzz-smoke: fuzz-invoke-smoke
 CHECK_TARGETS += fuzz-smoke
 EXTRA_HELP += "fuzz-NAME      run a libFuzzer target (FUZZERS: $(FUZZERS) invoke) for FUZZ_SECONDS"

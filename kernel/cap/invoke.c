@@ -83,6 +83,13 @@ enum wf_error inv_dest_slot(struct invocation *inv, unsigned root_cap, unsigned 
     return inv_dest_path(inv, inv->caps[root_cap]->cap, root_cap, index_arg, depth_arg, dest);
 }
 
+unsigned cap_invoke_xcaps(wf_word_t label, unsigned given)
+{
+    if (label > WF_LABEL_MAX || !decode_table[label].decode)
+        return 0;
+    return MIN(given, decode_table[label].ncaps);
+}
+
 enum wf_error cap_invoke(struct invocation *inv)
 {
     inv->nreply = 0;

@@ -87,7 +87,7 @@ static void invoke_object(struct tcb *t, struct slot *target)
 {
     wf_msginfo_t info = ctx_info(&t->ctx);
     unsigned len = MIN(wf_msginfo_length(info), WF_MSG_MAX_WORDS);
-    unsigned ncaps = wf_msginfo_xcaps(info);
+    unsigned ncaps = cap_invoke_xcaps(wf_msginfo_label(info), wf_msginfo_xcaps(info));
     wf_word_t words[WF_MSG_MAX_WORDS];
     wf_cptr_t cptrs[WF_MSG_MAX_XCAPS];
     struct slot *caps[WF_MSG_MAX_XCAPS];

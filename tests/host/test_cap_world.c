@@ -76,6 +76,7 @@ wf_word_t wf_call(wf_cptr_t cap, wf_word_t label, const wf_word_t *words, unsign
                   const wf_cptr_t *caps, unsigned ncaps, wf_word_t *reply, unsigned nreply)
 {
     W.restarts = 0;
+    ncaps = cap_invoke_xcaps(label, ncaps < WF_MSG_MAX_CAPS ? ncaps : WF_MSG_MAX_CAPS);
     for (;;) {
         struct invocation inv = {0};
         struct slot *xs[WF_MSG_MAX_CAPS];

@@ -37,6 +37,13 @@ struct invocation {
  * (docs/api.md), or WF_ERR_PREEMPTED (re-execute the same invocation). */
 enum wf_error cap_invoke(struct invocation *inv);
 
+/* How many of the given extra caps an invocation with label looks up: no more
+ * than its method takes (0 for no method). A preempted invocation is re-executed
+ * from the start, and an extra cap it does not take may have been destroyed by
+ * the first attempt (a Revoke or Delete naming one): looking that cap up again
+ * would fail the restart with the work half done. */
+unsigned cap_invoke_xcaps(wf_word_t label, unsigned given);
+
 /* Records error e with n detail words (at most 4) and returns e: the raw
  * recorder under inv_error, for details no struct inv_arg describes (lookups,
  * message lengths). */

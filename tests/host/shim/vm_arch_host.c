@@ -25,10 +25,15 @@ void arch_tlb_flush_page(vaddr_t va)
 
 void arch_tlb_flush_all(void) {}
 
+/* The kernel's own top-level table: on the host an empty one (no user mapping in
+ * the kernel's half-space, as in a production kernel), at the "physical" address
+ * that phys_to_virt turns back into it. */
 paddr_t arch_kernel_root(void);
 paddr_t arch_kernel_root(void)
 {
-    return 0;
+    static uint64_t root[512] __attribute__((aligned(4096)));
+    extern uintptr_t host_phys_base;
+    return (paddr_t)((uintptr_t)root - host_phys_base);
 }
 
 void arch_phys_zero(paddr_t pa, size_t len)
