@@ -445,7 +445,8 @@ static bool epoch(struct wf_spawn_env *e, const void *elf, size_t len, wf_cptr_t
     struct wf_event ev;
     CHECK_ERR(wf_thread_wait(&p.main, &ev));
     CHECK_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
-    CHECK_EQ(ev.w[WF_FAULT_WORD_DETAIL0], 6); /* #UD: the ud2 at the end */
+    CHECK_EQ(ev.w[WF_FAULT_WORD_DETAIL0],
+             WF_EXCEPTION_UNDEFINED_INSTRUCTION); /* the ud2 at the end */
     static struct fuzz_out got;
     CHECK_ERR(wf_vspace_read(p.vspace, (wf_word_t)(uintptr_t)&fuzz_out, sizeof(got), e->vspace,
                              (wf_word_t)(uintptr_t)&got));
