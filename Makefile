@@ -42,7 +42,7 @@ all: kernel initramfs
 
 help:
 	@echo "Weft make targets (ARCH=$(ARCH) CLUSTER_ORDER=$(CLUSTER_ORDER) DEBUG=$(DEBUG)):"
-	@echo "  run            build and boot Weft in QEMU; quit with Ctrl-A X"
+	@echo "  run            build and boot Weft in QEMU; quit with Ctrl-A X (IMAGE=test: the self-test image)"
 	@echo "  check          all tests (format, host unit tests, in-guest suites, all configs)"
 	@echo "  check-host     host unit tests only (Criterion, ASan+UBSan)"
 	@echo "  check-guest    in-guest suites for this ARCH and CLUSTER_ORDER only"

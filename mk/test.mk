@@ -75,17 +75,21 @@ check-user: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	    --log $(BUILD)/user-pit-irq.log $(USER_EXIT) -- $(QEMU_TESTK) -m 256M \
 	    -append "utest=irq/ timer=pit")
 
-run: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+# make run / debug boot the production kernel; IMAGE=test boots the test image
+# (kernel self-tests: CMDLINE=ktest).
+RUN_KERNEL := $(if $(filter test,$(IMAGE)),$(KERNEL_TEST),$(KERNEL))
+
+run: $(RUN_KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@echo "Weft in QEMU: serial console below. Quit with Ctrl-A then X."
-	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) -initrd $(INITRAMFS) \
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(RUN_KERNEL) -initrd $(INITRAMFS) \
 	    $(if $(CMDLINE),-append "$(CMDLINE)")
 
-debug: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
-	@sed 's|@KERNEL@|$(abspath $(KERNEL))|' tools/gdbinit.in > $(BUILD)/gdbinit
+debug: $(RUN_KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@sed 's|@KERNEL@|$(abspath $(RUN_KERNEL))|' tools/gdbinit.in > $(BUILD)/gdbinit
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
 	@echo "    gdb -x $(BUILD)/gdbinit"
 	@echo "Quit QEMU with Ctrl-A then X."
-	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) -initrd $(INITRAMFS) -s -S \
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(RUN_KERNEL) -initrd $(INITRAMFS) -s -S \
 	    $(if $(CMDLINE),-append "$(CMDLINE)")
 
 # Everything. Sub-makes per CLUSTER_ORDER share one results file.
