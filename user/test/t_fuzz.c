@@ -476,6 +476,10 @@ static bool epoch(struct wf_spawn_env *e, const void *elf, size_t len, wf_cptr_t
 
 TEST(fuzz, random_invocations_confined)
 {
+#ifndef WEFT_DEBUG
+    /* The child identifies each target with a debug call before it invokes it. */
+    WF_TEST_DEBUG_ONLY("DEBUG_CAP_IDENTIFY");
+#endif
     TEST_ENV(e);
     const wf_word_t n = cmdline_number("fuzz.n", FUZZ_DEFAULT_N);
     const wf_word_t seed = cmdline_number("fuzz.seed", FUZZ_DEFAULT_SEED);
