@@ -214,22 +214,31 @@ static enum wf_error take_memory(struct pool *p, struct create_op *op)
     return op->obj ? WF_ERR_OK : WF_ERR_NOT_ENOUGH_MEMORY;
 }
 
-/* Decodes Pool_Create of (type, size) from the pool cap in pool_slot into the
- * empty slot dest: WF_ERR_OK with *op filled and holding its memory, or the
- * error (details in *why) with nothing changed. */
-static enum wf_error create_decode(struct slot *pool_slot, uint64_t type, uint64_t size,
-                                   struct slot *dest, struct create_op *op, struct inv_arg *why)
+/* The last step of decoding Pool_Create of (type, size), which check_create has
+ * passed, from the pool cap in pool_slot into the empty slot dest: WF_ERR_OK with
+ * *op filled and holding its memory, or NOT_ENOUGH_MEMORY (details in *why) with
+ * nothing changed. */
+static enum wf_error create_take(struct slot *pool_slot, uint64_t type, uint64_t size,
+                                 struct slot *dest, struct create_op *op, struct inv_arg *why)
 {
     assert(slot_is_empty(dest));
-    enum wf_error e = check_create(pool_slot, type, size, why);
-    if (e != WF_ERR_OK)
-        return e;
     struct pool *p = pool_from_cap(pool_slot->cap);
     *op = (struct create_op){.pool_slot = pool_slot, .dest = dest, .type = type, .size = size};
-    e = take_memory(p, op);
+    enum wf_error e = take_memory(p, op);
     if (e != WF_ERR_OK)
         *why = INV_FREE(pool_available(p));
     return e;
+}
+
+/* Decodes Pool_Create of (type, size) from the pool cap in pool_slot into the
+ * empty slot dest: check_create, then create_take. */
+static enum wf_error create_decode(struct slot *pool_slot, uint64_t type, uint64_t size,
+                                   struct slot *dest, struct create_op *op, struct inv_arg *why)
+{
+    enum wf_error e = check_create(pool_slot, type, size, why);
+    if (e != WF_ERR_OK)
+        return e;
+    return create_take(pool_slot, type, size, dest, op, why);
 }
 
 /* --- creation: invoke --------------------------------------------------------------- */
@@ -331,7 +340,7 @@ enum wf_error pool_decode_create(struct invocation *inv)
     if (e != WF_ERR_OK)
         return e;
     struct create_op op;
-    e = create_decode(inv->slot, type, size, dest, &op, &why);
+    e = create_take(inv->slot, type, size, dest, &op, &why);
     if (e != WF_ERR_OK)
         return inv_error(inv, e, why);
     create_invoke(&op);

@@ -11,7 +11,10 @@
  * setter then deletes the old cap (preemptibly) and returns WF_ERR_PREEMPTED once
  * it is gone, so the syscall layer re-executes the invocation: decoding again
  * with an empty slot re-checks the source, which the deletion may have removed
- * (it may have lived in the old CSpace), before anything is inserted.
+ * (it may have lived in the old CSpace), before anything is inserted. A new
+ * CSpace root must leave the thread's null slot (its slot 0) empty, and a thread
+ * cannot replace its own root: the restart would look its caps up in the root
+ * just deleted (docs/decisions/087-a-thread-keeps-its-own-cspace-root.md).
  *
  * Priorities follow seL4's MCP rule: a priority or MCP set through an invocation
  * is at most the MCP of an authority TCB the invoker names (usually its own), so
@@ -171,12 +174,34 @@ static enum wf_error install(struct invocation *inv, enum wf_tcb_slot which, str
     return WF_ERR_OK;
 }
 
+/* The checks SetCSpace and Configure share on the new CSpace root: the CNode cap
+ * in cap argument xcap with the guard of argument guard_arg, into c. Refused:
+ * replacing the caller's own root (ILLEGAL_OPERATION: its deletion would leave
+ * the restart no CSpace to find the invoked cap and the new root in; decision
+ * 087), a guard that does not fit (INVALID_ARGUMENT on guard_arg), and a CNode
+ * whose slot 0, the thread's null slot, is full (INVALID_CAPABILITY on xcap:
+ * IPC reads CPtr 0 as "no cap", decision 084). */
+static enum wf_error check_cspace(struct invocation *inv, unsigned xcap, unsigned guard_arg,
+                                  struct cap *c)
+{
+    struct tcb *t = invoked_tcb(inv);
+    struct slot *src = inv->caps[xcap];
+    if (inv->reaper == &t->reaper && !slot_is_empty(&t->slots[WF_TCB_SLOT_CSPACE]))
+        return inv_error(inv, WF_ERR_ILLEGAL_OPERATION, INV_NONE);
+    if (cnode_apply_guard(src->cap, inv->args[guard_arg], c) != WF_ERR_OK)
+        return inv_error(inv, WF_ERR_INVALID_ARGUMENT, INV_ARG(guard_arg));
+    if (!slot_is_empty(cap_cnode_slots(src->cap)))
+        return inv_error(inv, WF_ERR_INVALID_CAPABILITY, INV_ARG(xcap));
+    return WF_ERR_OK;
+}
+
 enum wf_error tcb_decode_set_cspace(struct invocation *inv)
 {
     struct slot *src = inv->caps[XCAP_TCB_SET_CSPACE_CSPACE];
     struct cap c;
-    if (cnode_apply_guard(src->cap, inv->args[ARG_TCB_SET_CSPACE_GUARD], &c) != WF_ERR_OK)
-        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_SET_CSPACE_GUARD, 0, 0, 0);
+    enum wf_error e = check_cspace(inv, XCAP_TCB_SET_CSPACE_CSPACE, ARG_TCB_SET_CSPACE_GUARD, &c);
+    if (e != WF_ERR_OK)
+        return e;
 
     return install(inv, WF_TCB_SLOT_CSPACE, src, c);
 }
@@ -227,14 +252,15 @@ enum wf_error tcb_decode_configure(struct invocation *inv)
 {
     struct slot *src = inv->caps[XCAP_TCB_CONFIGURE_CSPACE];
     struct cap c;
-    if (cnode_apply_guard(src->cap, inv->args[ARG_TCB_CONFIGURE_GUARD], &c) != WF_ERR_OK)
-        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_CONFIGURE_GUARD, 0, 0, 0);
+    enum wf_error e = check_cspace(inv, XCAP_TCB_CONFIGURE_CSPACE, ARG_TCB_CONFIGURE_GUARD, &c);
+    if (e != WF_ERR_OK)
+        return e;
     wf_word_t buf = inv->args[ARG_TCB_CONFIGURE_IPC_BUFFER];
     if (buf & 4095)
         return inv_fail(inv, WF_ERR_ALIGNMENT_ERROR, 0, 0, 0, 0, 0);
     if (!arch_user_canonical(buf + 4095))
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_CONFIGURE_IPC_BUFFER, 0, 0, 0);
-    enum wf_error e = check_mcp(inv, XCAP_TCB_CONFIGURE_AUTHORITY, ARG_TCB_CONFIGURE_PRIORITY);
+    e = check_mcp(inv, XCAP_TCB_CONFIGURE_AUTHORITY, ARG_TCB_CONFIGURE_PRIORITY);
     if (e == WF_ERR_OK)
         e = check_mcp(inv, XCAP_TCB_CONFIGURE_AUTHORITY, ARG_TCB_CONFIGURE_MCP);
     if (e != WF_ERR_OK)

@@ -1,4 +1,5 @@
-# Kernel objects: the null slot stays empty, pool quotas nest, and a Pool_Create,
+# Kernel objects: the null slot stays empty (no CSpace root with slot 0 full), a
+# thread cannot replace its own CSpace root, pool quotas nest, and a Pool_Create,
 # Pool_CreateContig or Retype that fails at any allocation point changes nothing
 # (allocation-failure injection, mm/charge.h); for CLUSTER_ORDER 0 and 4.
 HOST_TESTS += objs

@@ -274,10 +274,11 @@ Test(cap_abi, tcb_slots_hold_derived_caps)
 Test(cap_abi, replacing_the_last_cap_to_a_cspace_is_preemptible)
 {
     objects();
-    /* A 256-slot CSpace full of endpoint caps whose only cap is in the TCB. */
+    /* A 256-slot CSpace full of endpoint caps but its null slot (slot 0, which a
+     * CSpace root leaves empty), whose only cap is in the TCB. */
     world_retype(WORLD_ROOT_UT, WF_OBJ_CNODE, 8, 30, 1);
     world_retype(WORLD_ROOT_UT, WF_OBJ_ENDPOINT, 0, 31, 1);
-    for (unsigned i = 0; i < 256; i++)
+    for (unsigned i = 1; i < 256; i++)
         cr_assert_eq(wf_cnode_copy(30, i, 8, WORLD_ROOT_CNODE, 31, 64, WF_RIGHTS_ALL), WF_ERR_OK);
     cr_assert_eq(wf_tcb_set_cspace(TCB, 30, 0), WF_ERR_OK);
     cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, 30, 64), WF_ERR_OK);

@@ -2,7 +2,10 @@
  * Kernel objects through the generated stubs, in the capability world:
  *  - the null slot (slot 0 of the caller's root CNode, what CPtr 0 names) stays
  *    empty: every operation that writes a slot refuses it with INVALID_ARGUMENT
- *    on its index argument, while slot 0 of another CNode stays usable;
+ *    on its index argument, while slot 0 of another CNode stays usable; a CNode
+ *    whose slot 0 is full is refused as a thread's CSpace root;
+ *  - a thread cannot replace its own CSpace root (the restart after the old
+ *    root's deletion would find none of its caps), even with a budget of 1;
  *  - a child pool's quota lies inside its parent's limit, and Pool_CreateContig's
  *    RANGE_ERROR gives the sizes the pool could ever give;
  *  - decode, then invoke: an allocation failure injected at every allocation
@@ -18,6 +21,7 @@
 #include "cap/invoke.h"
 #include "mm/charge.h"
 #include "obj/pool.h"
+#include "obj/tcb.h"
 #include "test_cap_world.h"
 
 #define ROOT   WORLD_ROOT_CNODE
@@ -115,6 +119,124 @@ Test(objs, null_slot_refused_by_every_writer)
     cr_assert_eq(wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_ENDPOINT, 0, ROOT, CNODE, DEEP, 0, 1),
                  WF_ERR_OK);
     cr_assert(!slot_is_empty(cap_cnode_slots(slot(CNODE)->cap)));
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* A CSpace root whose slot 0 is full would put a cap at the thread's CPtr 0:
+ * TCB_SetCSpace and TCB_Configure refuse it (INVALID_CAPABILITY on the CNode cap
+ * argument) before touching the thread's current root. */
+Test(objs, null_slot_full_root_refused)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_TCB, 0, ROOT, FREE, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_CNODE, 4, ROOT, CNODE, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_untyped_retype(WORLD_ROOT_UT, WF_OBJ_ENDPOINT, 0, ROOT, CNODE, DEEP, 0, 1),
+                 WF_ERR_OK);
+    struct tcb *t = cap_object(slot(FREE)->cap);
+    struct slot *root_slot = &t->slots[WF_TCB_SLOT_CSPACE];
+    const wf_word_t g4 = WF_GUARD(0, 60);
+    const wf_cptr_t cn = CNODE, cn_auth[2] = {CNODE, FREE}, root_auth[2] = {ROOT, FREE};
+
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_SET_CSPACE, &g4, 1, &cn, 1, d), WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(d[0], XCAP_TCB_SET_CSPACE_CSPACE);
+    const wf_word_t conf[4] = {g4, 0, 0, 0};
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_CONFIGURE, conf, 4, cn_auth, 2, d),
+               WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(d[0], XCAP_TCB_CONFIGURE_CSPACE);
+    cr_assert(slot_is_empty(root_slot));
+
+    /* With a root in place, the refusal leaves it there. */
+    const wf_word_t conf8[4] = {WF_GUARD(0, 64 - WORLD_ROOT_RADIX), 0, 0, 0};
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_CONFIGURE, conf8, 4, root_auth, 2, d), WF_ERR_OK);
+    cr_assert_eq(cap_object(root_slot->cap), W.root);
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_SET_CSPACE, &g4, 1, &cn, 1, d), WF_ERR_INVALID_CAPABILITY);
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_CONFIGURE, conf, 4, cn_auth, 2, d),
+               WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(cap_object(root_slot->cap), W.root, "a refused call changed the root");
+
+    /* Slot 0 emptied, the same CNode is taken. */
+    cr_assert_eq(wf_cnode_delete(CNODE, 0, 4), WF_ERR_OK);
+    ASSERT_ERR(call(FREE, WF_LABEL_TCB_SET_CSPACE, &g4, 1, &cn, 1, d), WF_ERR_OK);
+    cr_assert_eq(cap_object(root_slot->cap), cap_object(slot(CNODE)->cap));
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* --- a thread replacing its own CSpace root ------------------------------------------- */
+
+/* What kernel/ipc/syscall.c does for a Call on a kernel object made by thread t:
+ * the CPtrs resolve in t's CSpace root (read again on every attempt), t's reaper
+ * takes long deletions, and a preempted invocation (W.budget units an attempt)
+ * is re-executed from the lookups on. */
+static enum wf_error call_as(struct tcb *t, wf_cptr_t cap, wf_word_t label, const wf_word_t *w,
+                             unsigned nw, const wf_cptr_t *caps, unsigned ncaps, wf_word_t *d)
+{
+    for (unsigned tries = 0;; tries++) {
+        cr_assert(tries < 100000, "no progress");
+        struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
+        struct slot *xs[WF_MSG_MAX_CAPS];
+        struct lookup_ret lr = cspace_lookup_cap(root, cap);
+        if (!lr.slot)
+            return WF_ERR_FAILED_LOOKUP;
+        for (unsigned i = 0; i < ncaps; i++) {
+            struct lookup_ret x = cspace_lookup_cap(root, caps[i]);
+            if (!x.slot)
+                return WF_ERR_FAILED_LOOKUP;
+            xs[i] = x.slot;
+        }
+        struct invocation inv = {.slot = lr.slot,
+                                 .label = label,
+                                 .args = w,
+                                 .nargs = nw,
+                                 .caps = xs,
+                                 .ncaps = ncaps,
+                                 .reaper = &t->reaper,
+                                 .cspace = root};
+        preempt_begin(W.budget);
+        enum wf_error e = cap_invoke(&inv);
+        if (e == WF_ERR_PREEMPTED)
+            continue;
+        memcpy(d, inv.reply, sizeof(inv.reply));
+        return e;
+    }
+}
+
+/* A thread's SetCSpace or Configure of its own TCB, with a root in place, given a
+ * CNode cap stored in that root: the first attempt used to delete the root and
+ * return PREEMPTED, and the restart found neither the TCB cap nor the CNode cap
+ * (FAILED_LOOKUP), leaving the thread without a CSpace. Refused up front now,
+ * with ILLEGAL_OPERATION and nothing changed (decision 087); another thread may
+ * still replace it. */
+Test(objs, own_cspace_root_replacement_refused)
+{
+    world();
+    wf_word_t d[WF_REPLY_MAX_WORDS];
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_TCB, 0, ROOT, FREE, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_CNODE, 4, ROOT, CNODE, DEEP), WF_ERR_OK);
+    struct tcb *t = cap_object(slot(FREE)->cap);
+    struct slot *root_slot = &t->slots[WF_TCB_SLOT_CSPACE];
+    cr_assert_eq(wf_tcb_set_cspace(FREE, ROOT, WF_GUARD(0, 64 - WORLD_ROOT_RADIX)), WF_ERR_OK);
+    W.budget = 1;
+    const wf_word_t g4 = WF_GUARD(0, 60);
+    const wf_cptr_t cn = CNODE, cn_auth[2] = {CNODE, FREE};
+    ASSERT_ERR(call_as(t, FREE, WF_LABEL_TCB_SET_CSPACE, &g4, 1, &cn, 1, d),
+               WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(cap_object(root_slot->cap), W.root, "the thread lost its CSpace root");
+    const wf_word_t conf[4] = {g4, 0, 0, 0};
+    ASSERT_ERR(call_as(t, FREE, WF_LABEL_TCB_CONFIGURE, conf, 4, cn_auth, 2, d),
+               WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(cap_object(root_slot->cap), W.root, "the thread lost its CSpace root");
+    cr_assert(!slot_is_empty(slot(CNODE)));
+    /* Its other invocations on itself still work; another thread (the world) may
+     * replace its root, with the same budget. */
+    ASSERT_ERR(
+        call_as(t, FREE, WF_LABEL_TCB_SET_MCP, (wf_word_t[]){0}, 1, (wf_cptr_t[]){FREE}, 1, d),
+        WF_ERR_OK);
+    cr_assert_eq(wf_tcb_set_cspace(FREE, CNODE, g4), WF_ERR_OK);
+    cr_assert_eq(cap_object(root_slot->cap), cap_object(slot(CNODE)->cap));
+    W.budget = PREEMPT_UNITS_DEFAULT;
     cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
     world_fini();
 }

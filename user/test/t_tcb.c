@@ -191,3 +191,33 @@ TEST(tcb, configure_and_set_errors)
     TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
     TEST_ASSERT_EQ(ev.w[0], 9);
 }
+
+/* A CSpace root must leave the thread's null slot empty (decision 084), and a
+ * thread cannot replace its own root (decision 087: the restart would look its
+ * caps up in the root just deleted). Both refusals change nothing. */
+TEST(tcb, cspace_root_refusals)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, return_arg, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    wf_cptr_t cn = test_obj(WF_OBJ_CNODE, 4);
+    TEST_ASSERT(cn);
+    TEST_ASSERT_ERR(wf_untyped_retype(e->untyped, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, cn, 64, 0, 1),
+                    WF_ERR_OK);
+    const wf_word_t g4 = WF_GUARD(0, 60);
+    wf_word_t r[1];
+    TEST_ASSERT_EQ(wf_call(t.tcb, WF_LABEL_TCB_SET_CSPACE, &g4, 1, &cn, 1, r, 1),
+                   WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_EQ(r[0], 0);
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, cn, WF_ROOT_TCB, g4, 0, 1, 1),
+                    WF_ERR_INVALID_CAPABILITY);
+    /* Slot 0 emptied, the CNode is accepted (and the thread's root replaced). */
+    TEST_ASSERT_ERR(wf_cnode_delete(cn, 0, 4), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_cspace(t.tcb, cn, g4), WF_ERR_OK);
+    /* Our own root: refused, and we still reach our caps through it. */
+    TEST_ASSERT_ERR(wf_tcb_set_cspace(WF_ROOT_TCB, cn, g4), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_tcb_configure(WF_ROOT_TCB, cn, WF_ROOT_TCB, g4, 0, 1, 1),
+                    WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(cn), WF_OBJ_CNODE);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(t.tcb), WF_OBJ_TCB);
+}

@@ -18,12 +18,13 @@ enum wf_error {
      * offending argument. */
     WF_ERR_INVALID_ARGUMENT = 1,
     /* A cap is not of the type the method needs, lacks a right it needs, or is a cap that
-     * cannot be invoked (a zombie). Details: [0] index of the offending cap argument
-     * (0xffffffffffffffff: the invoked cap). */
+     * cannot be invoked (a zombie), or is a CNode cap given as a thread's CSpace root while
+     * that CNode's slot 0 (the thread's null slot) holds a cap. Details: [0] index of the
+     * offending cap argument (0xffffffffffffffff: the invoked cap). */
     WF_ERR_INVALID_CAPABILITY = 2,
     /* The operation is not allowed on this object or in this state: an unknown label for
      * the object type, a second badge, copying a cap under deletion, binding what is
-     * already bound. */
+     * already bound, a thread replacing its own CSpace root. */
     WF_ERR_ILLEGAL_OPERATION = 3,
     /* A number is outside the allowed range: a depth, a size, a slot offset, an object
      * count. Details: [0] argument index, [1] smallest allowed, [2] largest allowed. */

@@ -137,7 +137,9 @@ static inline enum wf_error wf_cnode_revoke(wf_cptr_t cnode, wf_word_t index, wf
 }
 
 /* TCB_SetCSpace: Makes a copy of a CNode cap (with a new guard) the thread's CSpace root,
- * deleting the previous root cap first (preemptibly). Returns an enum wf_error. */
+ * deleting the previous root cap first (preemptibly). The CNode's slot 0 must be empty (it
+ * is the thread's null slot: INVALID_CAPABILITY on the cap otherwise), and a thread cannot
+ * replace its own root (ILLEGAL_OPERATION). Returns an enum wf_error. */
 static inline enum wf_error wf_tcb_set_cspace(wf_cptr_t tcb, wf_cptr_t cspace, wf_word_t guard)
 {
     const wf_word_t words[1] = {guard};
@@ -170,7 +172,8 @@ static inline enum wf_error wf_tcb_unbind_notification(wf_cptr_t tcb)
 
 /* TCB_Configure: Sets the CSpace root (a copy of a CNode cap with a new guard, as
  * SetCSpace), the IPC buffer address and the priority and MCP, the last two checked against
- * the MCP of the authority TCB. Returns an enum wf_error. */
+ * the MCP of the authority TCB. The CSpace root is refused as SetCSpace refuses it. Returns
+ * an enum wf_error. */
 static inline enum wf_error wf_tcb_configure(wf_cptr_t tcb, wf_cptr_t cspace, wf_cptr_t authority,
                                              wf_word_t guard, wf_word_t ipc_buffer,
                                              wf_word_t priority, wf_word_t mcp)
