@@ -406,3 +406,53 @@ Test(vm_restart, freeing_the_page_tables_of_a_vspace_is_restarted)
     cr_assert_eq(usage(), 0);
     world_fini();
 }
+
+Test(vm_restart, present_with_a_tiny_budget_is_restarted_and_the_same)
+{
+    world();
+    /* a fresh sparse VMO: a page at 0, a run of 1 MiB in the middle, the last page */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, BIG, WORLD_ROOT_CNODE, BUF, DEEP), WF_ERR_OK);
+    struct vmo *v = vmo_from_cap(slot(BUF)->cap);
+    preempt_begin(UINT32_MAX);
+    for (uint64_t a = BIG / 2; a < BIG / 2 + (1 << 20); a += PAGE_SIZE)
+        cr_assert_eq(vmo_write(v, a, &a, 8), WF_ERR_OK);
+    uint64_t x = 1;
+    cr_assert_eq(vmo_write(v, 0, &x, 8), WF_ERR_OK);
+    cr_assert_eq(vmo_write(v, BIG - 8, &x, 8), WF_ERR_OK);
+    const uint64_t offs[] = {
+        0,           2 * CLUSTER_SIZE, CLUSTER_SIZE,   BIG / 2 - PAGE_SIZE, BIG / 2 + 8192,
+        BIG * 3 / 4, BIG - PAGE_SIZE,  BIG + PAGE_SIZE};
+    const uint64_t want_start[] = {
+        0, BIG / 2, BIG / 2, BIG / 2, BIG / 2 + 8192, BIG - CLUSTER_SIZE, BIG - PAGE_SIZE, BIG};
+    for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+        wf_word_t s0, l0, s1, l1;
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_vmo_present(BUF, offs[i], &s0, &l0), WF_ERR_OK);
+        cr_assert_eq(s0, MAX(want_start[i], offs[i] < BIG ? offs[i] : BIG), "offset %#lx: %#lx",
+                     (unsigned long)offs[i], (unsigned long)s0);
+        W.budget = 1;
+        cr_assert_eq(wf_vmo_present(BUF, offs[i], &s1, &l1), WF_ERR_OK);
+        cr_assert_eq(s1, s0, "offset %#lx: start", (unsigned long)offs[i]);
+        cr_assert_eq(l1, l0, "offset %#lx: length", (unsigned long)offs[i]);
+        uint64_t looked = (MIN(s0 + l0, BIG) - MIN(offs[i], BIG)) >> CLUSTER_SHIFT;
+        cr_assert_geq(W.restarts + 1, looked / VMO_SCAN_UNIT, "offset %#lx: %u restarts",
+                      (unsigned long)offs[i], W.restarts);
+    }
+    wf_word_t s, l;
+    cr_assert_eq(wf_vmo_present(BUF, CLUSTER_SIZE, &s, &l), WF_ERR_OK);
+    cr_assert_eq(l, 1 << 20);
+    cr_assert_eq(wf_vmo_present(BUF, 0, &s, &l), WF_ERR_OK);
+    cr_assert_eq(l, CLUSTER_SIZE);
+    /* an abandoned scan is replaced by the next Present of another offset */
+    const wf_word_t pw[1] = {CLUSTER_SIZE};
+    cr_assert_eq(attempt(BUF, WF_LABEL_VMO_PRESENT, pw, 1, NULL, 0, 1), WF_ERR_PREEMPTED);
+    cr_assert(v->scan.active);
+    cr_assert_eq(wf_vmo_present(BUF, BIG / 2 + 8192, &s, &l), WF_ERR_OK);
+    cr_assert_eq(s, BIG / 2 + 8192);
+    cr_assert_eq(l, (1 << 20) - 8192);
+    cr_assert_not(v->scan.active);
+    W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
