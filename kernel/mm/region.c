@@ -373,7 +373,7 @@ static enum wf_error pending_run(struct vspace *vs)
  * it needs another step). */
 static enum wf_error settle(struct vspace *vs)
 {
-    return pending_run(vs);
+    return vs->pending.active ? pending_run(vs) : WF_ERR_OK;
 }
 
 enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum vm_change op,
