@@ -189,17 +189,21 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
 }
 
-vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units)
+/* Clears [va, end), stopping (when bounded) after `units` units: a window with
+ * an entry costs ENTRIES, a step over a missing entry or table 1. Returns where
+ * it stopped. Inlined twice, so the unbounded walk pays nothing for the count. */
+static inline __attribute__((always_inline)) vaddr_t
+unmap_walk(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units, bool bounded)
 {
-    /* A window with an entry costs ENTRIES, a step over a missing entry or table 1 */
     uint64_t cost = 0, budget = units > UINT64_MAX / ENTRIES ? UINT64_MAX : units * ENTRIES;
     unsigned flushed = 0;
-    while (va < end && cost < budget) {
+    while (va < end && (!bounded || cost < budget)) {
         vaddr_t wva = va & ~(LARGE_SIZE - 1);
         vaddr_t wend = MIN(end, wva + LARGE_SIZE);
         bool nomem = false;
         pte_t *pd = walk(c, va, 1, false, &nomem);
-        cost++;
+        if (bounded)
+            cost++;
         if (!pd) {
             /* no PD here: skip to the next PD window (1 GiB) or PDPT window */
             vaddr_t step = pte_present(tab(c->root)[pt_index(va, 3)]) ? 1ull << 30 : 1ull << 39;
@@ -209,7 +213,8 @@ vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t u
         pte_t *pde = &pd[pt_index(va, 1)];
         if (pte_present(*pde)) {
             unmap_window(c, pde, wva, va, wend, &flushed);
-            cost += ENTRIES - 1;
+            if (bounded)
+                cost += ENTRIES - 1;
         }
         va = wend;
     }
@@ -218,9 +223,14 @@ vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t u
     return va;
 }
 
+vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units)
+{
+    return unmap_walk(c, va, end, units, true);
+}
+
 void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
 {
-    arch_pt_unmap_some(c, va, end, UINT64_MAX);
+    unmap_walk(c, va, end, 0, false);
 }
 
 bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, unsigned *level)
