@@ -161,6 +161,11 @@ void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access
  * tables left covering nothing are freed when the range spans them. */
 void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end);
 
+/* arch_pt_unmap of [va, end) stopped after about `units` units of work (a 2 MiB
+ * window holding entries, or 512 steps over missing ones; at least one): returns
+ * where it stopped (end when done), to be called again from there. */
+vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units);
+
 /* The translation of va in the tables at root (0: the kernel's own tables): true
  * with the physical address of va, the rights (user entries only; a supervisor
  * entry reports false) and the level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). */
@@ -168,6 +173,10 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
 
 /* Frees every table page of the user half below the root (not the root). */
 void arch_pt_destroy(struct pt_ctx *c);
+
+/* One unit of arch_pt_destroy: frees one table page of the user half (O(1): at
+ * most a few table scans). Returns false when none was left. */
+bool arch_pt_destroy_step(struct pt_ctx *c);
 
 /* Loads the address space whose top-level table is root (0: the kernel's own). */
 void arch_vspace_switch(paddr_t root);

@@ -15,9 +15,11 @@
  * Decode then invoke: Map, Unmap and Protect check everything and allocate the
  * region records a split needs before they change anything; clearing entries
  * cannot fail (a superpage that cannot be split is dropped whole, to refault).
- * Destroying a VSpace removes its regions one per unit of the work budget
- * (vspace_teardown, restarted by the deletion; decision 088). The invocation
- * decoders are in kernel/obj/vspace.c.
+ * Destroying a VSpace removes its regions one per unit of the work budget, then
+ * frees its page tables one per unit (vspace_teardown, restarted by the
+ * deletion; decision 088). Unmap and Protect clear entries a few 2 MiB windows
+ * per unit, their progress in the VSpace (pending_run; decision 089). The
+ * invocation decoders are in kernel/obj/vspace.c.
  */
 #include "obj/vspace.h"
 
@@ -138,10 +140,20 @@ enum wf_error vspace_teardown(struct vspace *vs)
 {
     vs->dying = true;
     /* the first unit was paid by the deletion step that calls us */
-    for (bool first = true; vs->regions; first = false) {
+    bool first = true;
+    for (; vs->regions; first = false) {
         if (!first && preempt_point())
             return WF_ERR_PREEMPTED;
         vspace_region_remove(vs->regions);
+    }
+    /* then the page tables, one per unit (the tables record the progress) */
+    struct pt_ctx c = vspace_pt_ctx(vs);
+    for (;; first = false) {
+        if (!first && preempt_point())
+            return WF_ERR_PREEMPTED;
+        if (!arch_pt_destroy_step(&c))
+            break;
+        vm_unmap_epoch++;
     }
     return WF_ERR_OK;
 }
@@ -190,6 +202,8 @@ struct vm_region *vspace_find_tree(struct vspace *vs, vaddr_t va)
     vs->hint = r;
     return r;
 }
+
+static enum wf_error settle(struct vspace *vs);
 
 static bool valid_rights(unsigned rights)
 {
@@ -253,6 +267,9 @@ enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, 
         return WF_ERR_INVALID_CAPABILITY;
     if (vs->dying)
         return WF_ERR_ILLEGAL_OPERATION;
+    e = settle(vs);
+    if (e != WF_ERR_OK)
+        return e;
     struct vm_region *before = region_before(vs, va + length - 1);
     if (before && before->end > va)
         return WF_ERR_ILLEGAL_OPERATION;
@@ -299,37 +316,64 @@ static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
     vmo_region_split(n);
 }
 
-/* Applies Unmap or Protect (to rights) to [va, end); spare holds the records
- * the splits need (splits_needed). Cannot fail. */
-static void change(struct vspace *vs, vaddr_t va, vaddr_t end, enum vm_change op, unsigned rights,
-                   struct vm_region **spare)
+/* Splits the regions at the ends of [va, end) with the records in spare
+ * (splits_needed of them), so that every region meeting it lies within it. */
+static void split_ends(struct vspace *vs, vaddr_t va, vaddr_t end, struct vm_region **spare)
 {
-    struct vm_region *r = region_from(vs, va);
-    while (r && r->start < end) {
-        struct vm_region *next = r->next;
-        if (r->end <= va) {
-            r = next;
-            continue;
-        }
-        if (r->start < va) {
-            split(r, *spare++, va);
+    struct vm_region *r = region_before(vs, va);
+    if (r && r->start < va && r->end > va)
+        split(r, *spare++, va);
+    r = region_before(vs, end - 1);
+    if (r && r->start < end && r->end > end)
+        split(r, *spare++, end);
+}
+
+/*
+ * The page-table work of Unmap and Protect, bounded (decision 089). The change
+ * is recorded in vs->pending and walks [va, end) by address with the cursor at:
+ * on reaching a region it first sets its rights (0 for Unmap, so that nothing
+ * refaults behind the cursor with the old ones), then clears its entries a few
+ * 2 MiB windows per unit, then (Unmap) removes it. Every step leaves the
+ * VSpace consistent; a re-execution continues at the cursor. Regions only appear
+ * in the range by Map and change only by Unmap/Protect, which finish the
+ * pending change first (settle); a VMO removing a region ahead of the cursor
+ * changes nothing here, as the walk goes by address.
+ */
+static enum wf_error pending_run(struct vspace *vs)
+{
+    struct vm_pending *p = &vs->pending;
+    struct pt_ctx c = vspace_pt_ctx(vs);
+    while (p->active) {
+        struct vm_region *r = region_from(vs, p->at);
+        if (r && r->end <= p->at)
             r = r->next;
-            continue;
+        if (!r || r->start >= p->end) {
+            p->active = false;
+            break;
         }
-        if (r->end > end) {
-            split(r, *spare++, end);
-            next = r->next;
+        if (preempt_point())
+            return WF_ERR_PREEMPTED;
+        if (p->at <= r->start) {
+            p->at = r->start;
+            r->rights = p->op == VM_CHANGE_UNMAP ? 0 : p->rights;
         }
-        /* r lies within [va, end) now */
-        unmap_range(vs, r->start, r->end);
-        if (op == VM_CHANGE_UNMAP) {
+        p->at = arch_pt_unmap_some(&c, p->at, r->end, 1);
+        vm_stats.demotions += c.demotions;
+        c.demotions = 0;
+        vm_unmap_epoch++; /* kernel pointers to IPC buffers may be stale (obj/tcb.h) */
+        if (p->at == r->end && p->op == VM_CHANGE_UNMAP) {
             region_unlink(r);
             region_free(vs, r);
-        } else {
-            r->rights = rights;
         }
-        r = next;
     }
+    return WF_ERR_OK;
+}
+
+/* Finishes a change whose invocation did not come back (WF_ERR_PREEMPTED if
+ * it needs another step). */
+static enum wf_error settle(struct vspace *vs)
+{
+    return vs->pending.active ? pending_run(vs) : WF_ERR_OK;
 }
 
 enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum vm_change op,
@@ -341,9 +385,15 @@ enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum
         return e;
     vaddr_t end = va + length;
     *why = INV_ARG(ARG_VSPACE_PROTECT_RIGHTS);
+    if (op == VM_CHANGE_PROTECT && !valid_rights(rights))
+        return WF_ERR_INVALID_ARGUMENT;
+    struct vm_pending *p = &vs->pending;
+    if (p->active && p->op == op && p->va == va && p->end == end &&
+        (op == VM_CHANGE_UNMAP || p->rights == rights))
+        return pending_run(vs); /* this call, re-executed */
+    if ((e = settle(vs)) != WF_ERR_OK)
+        return e;
     if (op == VM_CHANGE_PROTECT) {
-        if (!valid_rights(rights))
-            return WF_ERR_INVALID_ARGUMENT;
         for (struct vm_region *r = region_from(vs, va); r && r->start < end; r = r->next)
             if (r->end > va && (rights & ~r->max_right))
                 return WF_ERR_INVALID_ARGUMENT;
@@ -358,8 +408,10 @@ enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum
             return WF_ERR_NOT_ENOUGH_MEMORY;
         }
     }
-    change(vs, va, end, op, rights, spare);
-    return WF_ERR_OK;
+    split_ends(vs, va, end, spare);
+    *p = (struct vm_pending){
+        .active = true, .op = op, .rights = rights, .va = va, .end = end, .at = va};
+    return pending_run(vs);
 }
 
 enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length)

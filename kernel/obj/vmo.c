@@ -130,14 +130,33 @@ enum wf_error vmo_decode_present(struct invocation *inv)
     struct vmo *v = vmo_from_cap(inv->slot->cap);
     uint64_t off = ALIGN_DOWN(inv->args[ARG_VMO_PRESENT_OFFSET], PAGE_SIZE);
     uint64_t nclusters = (v->size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
-    uint64_t ci = off >> CLUSTER_SHIFT;
-    while (ci < nclusters && !vmo_visible(v, ci))
-        ci++;
-    uint64_t start = MAX(off, ci << CLUSTER_SHIFT), end = start;
-    while (ci < nclusters && vmo_visible(v, ci))
-        end = ++ci << CLUSTER_SHIFT;
-    start = MIN(start, v->size);
-    end = MIN(end, v->size);
+    uint64_t start, end;
+    if (v->kind == VMO_PHYS) { /* present everywhere */
+        start = end = v->size;
+        if (off < v->size)
+            start = off;
+    } else {
+        /* VMO_SCAN_UNIT clusters per unit; a re-execution with the same offset
+         * continues the scan recorded in the VMO (decision 090) */
+        struct vmo_scan *s = &v->scan;
+        if (!s->active || s->off != off)
+            *s = (struct vmo_scan){
+                .active = true, .off = off, .ci = off >> CLUSTER_SHIFT, .start = UINT64_MAX};
+        for (uint64_t n = 0; s->ci < nclusters; s->ci++, n++) {
+            if (n % VMO_SCAN_UNIT == 0 && preempt_point())
+                return WF_ERR_PREEMPTED;
+            bool vis = vmo_visible(v, s->ci);
+            if (s->start == UINT64_MAX && vis)
+                s->start = s->ci;
+            else if (s->start != UINT64_MAX && !vis)
+                break;
+        }
+        s->active = false;
+        end = s->ci << CLUSTER_SHIFT;
+        start = s->start == UINT64_MAX ? end : MAX(off, s->start << CLUSTER_SHIFT);
+        start = MIN(start, v->size);
+        end = MIN(end, v->size);
+    }
     inv->reply[RES_VMO_PRESENT_START] = start;
     inv->reply[RES_VMO_PRESENT_LENGTH] = end > start ? end - start : 0;
     return WF_ERR_OK;

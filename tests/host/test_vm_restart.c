@@ -266,3 +266,193 @@ Test(vm_restart, copies_with_a_tiny_budget_are_restarted_and_correct)
     cr_assert_eq(usage(), 0);
     world_fini();
 }
+
+/* --- Unmap, Protect and page-table freeing (decision 089) ------------------- */
+
+#define HUGE     0x4000000000ull /* 256 GiB: a PML4 slot of its own */
+#define HWINDOWS (BIG >> 21)     /* 2 MiB windows of the huge region */
+
+/* world() plus one region showing all of the big VMO at HUGE, every 2 MiB window
+ * of it faulted in (with `access`) at two pages. */
+static struct vspace *huge_world(unsigned access)
+{
+    world();
+    cr_assert_eq(wf_vspace_map(VS, VMO, HUGE, 0, BIG, WF_VM_READ | WF_VM_WRITE), WF_ERR_OK);
+    struct vspace *vs = vspace_from_cap(slot(VS)->cap);
+    preempt_begin(UINT32_MAX);
+    for (unsigned w = 0; w < HWINDOWS; w++) {
+        cr_assert_eq(vm_fault(vs, HUGE + ((uint64_t)w << 21), access), VM_FAULT_RESOLVED);
+        cr_assert_eq(vm_fault(vs, HUGE + ((uint64_t)w << 21) + 77 * PAGE_SIZE, access),
+                     VM_FAULT_RESOLVED);
+    }
+    return vs;
+}
+
+static bool mapped(struct vspace *vs, vaddr_t va, unsigned *access)
+{
+    paddr_t pa;
+    unsigned l;
+    return vspace_translate(vs, va, &pa, access, &l);
+}
+
+Test(vm_restart, unmap_of_a_huge_populated_region_is_restarted_and_exact)
+{
+    uint64_t ref_usage = 0, ref_pt = 0;
+    static const uint32_t budgets[] = {PREEMPT_UNITS_DEFAULT, 1, 2, 3};
+    for (unsigned b = 0; b < 4; b++) {
+        struct vspace *vs = huge_world(VM_READ);
+        W.budget = budgets[b];
+        cr_assert_eq(wf_vspace_unmap(VS, HUGE, BIG), WF_ERR_OK);
+        if (budgets[b] < 4)
+            cr_assert_geq(W.restarts, HWINDOWS / budgets[b] - 1, "budget %u: %u restarts",
+                          budgets[b], W.restarts);
+        cr_assert_not(vs->pending.active);
+        cr_assert_eq(vs->nregions, NREG);
+        cr_assert_null(vspace_find(vs, HUGE));
+        for (unsigned w = 0; w < HWINDOWS; w++) {
+            unsigned a;
+            cr_assert_not(mapped(vs, HUGE + ((uint64_t)w << 21), &a), "window %u", w);
+            cr_assert_not(mapped(vs, HUGE + ((uint64_t)w << 21) + 77 * PAGE_SIZE, &a));
+        }
+        if (b == 0) {
+            ref_usage = usage();
+            ref_pt = vs->pt_pages;
+        }
+        cr_assert_eq(usage(), ref_usage, "budget %u: the same memory in use", budgets[b]);
+        cr_assert_eq(vs->pt_pages, ref_pt);
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+Test(vm_restart, protect_of_a_huge_populated_region_is_restarted_and_exact)
+{
+    for (uint32_t budget = 1; budget <= 2; budget++) {
+        struct vspace *vs = huge_world(VM_READ | VM_WRITE);
+        uint64_t before = usage();
+        W.budget = budget;
+        cr_assert_eq(wf_vspace_protect(VS, HUGE, BIG, WF_VM_READ), WF_ERR_OK);
+        cr_assert_geq(W.restarts, HWINDOWS / budget - 1, "%u restarts", W.restarts);
+        cr_assert_eq(vspace_find(vs, HUGE)->rights, VM_READ);
+        for (unsigned w = 0; w < HWINDOWS; w++) {
+            unsigned a = 0;
+            vaddr_t va = HUGE + ((uint64_t)w << 21);
+            cr_assert(!mapped(vs, va, &a) || !(a & VM_WRITE), "window %u still writable", w);
+            cr_assert_eq(vm_fault(vs, va, VM_WRITE), VM_FAULT_RIGHTS);
+        }
+        cr_assert_leq(usage(), before, "no memory taken");
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+Test(vm_restart, an_abandoned_unmap_is_finished_by_the_next_change_or_map)
+{
+    struct vspace *vs = huge_world(VM_READ);
+    const wf_word_t uw[2] = {HUGE, BIG};
+    cr_assert_eq(attempt(VS, WF_LABEL_VSPACE_UNMAP, uw, 2, NULL, 0, 3), WF_ERR_PREEMPTED);
+    cr_assert(vs->pending.active);
+    unsigned a;
+    cr_assert_not(mapped(vs, HUGE, &a), "the first window went");
+    cr_assert(mapped(vs, HUGE + BIG - (2ull << 20), &a), "the last one is still there");
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vm_fault(vs, HUGE, VM_READ), VM_FAULT_RIGHTS, "nothing refaults behind it");
+    /* a Protect elsewhere finishes it first */
+    cr_assert_eq(wf_vspace_protect(VS, BASE, PAGE_SIZE, WF_VM_READ), WF_ERR_OK);
+    cr_assert_not(vs->pending.active);
+    cr_assert_null(vspace_find(vs, HUGE));
+    cr_assert_not(mapped(vs, HUGE + BIG - (2ull << 20), &a));
+    /* and a Map does too */
+    cr_assert_eq(
+        attempt(VS, WF_LABEL_VSPACE_UNMAP, (const wf_word_t[]){BASE, 8ull << 20}, 2, NULL, 0, 1),
+        WF_ERR_PREEMPTED);
+    cr_assert(vs->pending.active);
+    cr_assert_eq(wf_vspace_map(VS, VMO, HUGE, 0, PAGE_SIZE, WF_VM_READ), WF_ERR_OK);
+    cr_assert_not(vs->pending.active);
+    cr_assert_eq(vs->nregions, NREG - 4 + 1);
+    W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
+
+Test(vm_restart, freeing_the_page_tables_of_a_vspace_is_restarted)
+{
+    world();
+    uint64_t before = usage();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, WORLD_ROOT_CNODE, VS2, DEEP), WF_ERR_OK);
+    struct vspace *vs2 = vspace_from_cap(slot(VS2)->cap);
+    /* one page in many PML4 and PDPT slots: three tables each, left after Unmap */
+    preempt_begin(UINT32_MAX);
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned j = 0; j < 4; j++) {
+            vaddr_t va = ((uint64_t)(i + 1) << 39) + ((uint64_t)j << 30);
+            cr_assert_eq(wf_vspace_map(VS2, VMO, va, 0, PAGE_SIZE, WF_VM_READ), WF_ERR_OK);
+            cr_assert_eq(vm_fault(vs2, va, VM_READ), VM_FAULT_RESOLVED);
+            cr_assert_eq(wf_vspace_unmap(VS2, va, PAGE_SIZE), WF_ERR_OK);
+        }
+    uint64_t tables = vs2->pt_pages;
+    cr_assert_eq(tables, 1 + 8 + 8 * 4 * 2, "root, PDPTs, PDs and PTs");
+    W.budget = 1;
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VS2, DEEP), WF_ERR_OK);
+    cr_assert_geq(W.restarts, tables - 2, "one table per unit: %u restarts", W.restarts);
+    cr_assert_eq(usage(), before, "every table went back to the pool");
+    W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
+
+Test(vm_restart, present_with_a_tiny_budget_is_restarted_and_the_same)
+{
+    world();
+    /* a fresh sparse VMO: a page at 0, a run of 1 MiB in the middle, the last page */
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VMO, BIG, WORLD_ROOT_CNODE, BUF, DEEP), WF_ERR_OK);
+    struct vmo *v = vmo_from_cap(slot(BUF)->cap);
+    preempt_begin(UINT32_MAX);
+    for (uint64_t a = BIG / 2; a < BIG / 2 + (1 << 20); a += PAGE_SIZE)
+        cr_assert_eq(vmo_write(v, a, &a, 8), WF_ERR_OK);
+    uint64_t x = 1;
+    cr_assert_eq(vmo_write(v, 0, &x, 8), WF_ERR_OK);
+    cr_assert_eq(vmo_write(v, BIG - 8, &x, 8), WF_ERR_OK);
+    const uint64_t offs[] = {
+        0,           2 * CLUSTER_SIZE, CLUSTER_SIZE,   BIG / 2 - PAGE_SIZE, BIG / 2 + 8192,
+        BIG * 3 / 4, BIG - PAGE_SIZE,  BIG + PAGE_SIZE};
+    const uint64_t want_start[] = {
+        0, BIG / 2, BIG / 2, BIG / 2, BIG / 2 + 8192, BIG - CLUSTER_SIZE, BIG - PAGE_SIZE, BIG};
+    for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+        wf_word_t s0, l0, s1, l1;
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_vmo_present(BUF, offs[i], &s0, &l0), WF_ERR_OK);
+        cr_assert_eq(s0, MAX(want_start[i], offs[i] < BIG ? offs[i] : BIG), "offset %#lx: %#lx",
+                     (unsigned long)offs[i], (unsigned long)s0);
+        W.budget = 1;
+        cr_assert_eq(wf_vmo_present(BUF, offs[i], &s1, &l1), WF_ERR_OK);
+        cr_assert_eq(s1, s0, "offset %#lx: start", (unsigned long)offs[i]);
+        cr_assert_eq(l1, l0, "offset %#lx: length", (unsigned long)offs[i]);
+        uint64_t looked = (MIN(s0 + l0, BIG) - MIN(offs[i], BIG)) >> CLUSTER_SHIFT;
+        cr_assert_geq(W.restarts + 1, looked / VMO_SCAN_UNIT, "offset %#lx: %u restarts",
+                      (unsigned long)offs[i], W.restarts);
+    }
+    wf_word_t s, l;
+    cr_assert_eq(wf_vmo_present(BUF, CLUSTER_SIZE, &s, &l), WF_ERR_OK);
+    cr_assert_eq(l, 1 << 20);
+    cr_assert_eq(wf_vmo_present(BUF, 0, &s, &l), WF_ERR_OK);
+    cr_assert_eq(l, CLUSTER_SIZE);
+    /* an abandoned scan is replaced by the next Present of another offset */
+    const wf_word_t pw[1] = {CLUSTER_SIZE};
+    cr_assert_eq(attempt(BUF, WF_LABEL_VMO_PRESENT, pw, 1, NULL, 0, 1), WF_ERR_PREEMPTED);
+    cr_assert(v->scan.active);
+    cr_assert_eq(wf_vmo_present(BUF, BIG / 2 + 8192, &s, &l), WF_ERR_OK);
+    cr_assert_eq(s, BIG / 2 + 8192);
+    cr_assert_eq(l, (1 << 20) - 8192);
+    cr_assert_not(v->scan.active);
+    W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}

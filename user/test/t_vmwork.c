@@ -252,3 +252,47 @@ TEST(vmwork, hundreds_of_regions_each_faulted_in)
                         WF_ERR_INVALID_ARGUMENT);
     }
 }
+
+/* --- Unmap, Protect and Present over a huge populated range (decision 089-090) --- */
+
+#define MIB2 (2ull << 20)
+#define NWIN 96 /* windows written: a cluster and a page table each */
+
+TEST(vmwork, protect_unmap_and_present_of_a_populated_gib_region)
+{
+    wf_cptr_t v = test_vmo(GIB);
+    TEST_ASSERT(v);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, GIB, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    for (unsigned n = 0; n < NWIN; n++) /* every fifth 2 MiB window */
+        mem[5 * n * MIB2 / 8] = 0xb000 + n;
+    /* Present: from inside the gap after a written window, the next one */
+    wf_word_t start, length, off, rights;
+    for (unsigned n = 0; n + 1 < NWIN; n += 7) {
+        TEST_ASSERT_ERR(wf_vmo_present(v, 5 * n * MIB2 + (1 << 20), &start, &length), WF_ERR_OK);
+        TEST_ASSERT(start == 5 * (n + 1) * MIB2 && length > 0 && length <= (1 << 20),
+                    "window %u: [%#llx, +%#llx)", n, (unsigned long long)start,
+                    (unsigned long long)length);
+    }
+    TEST_ASSERT_ERR(wf_vmo_present(v, 5 * (NWIN - 1) * MIB2 + (1 << 20), &start, &length),
+                    WF_ERR_OK);
+    TEST_ASSERT(start == GIB && length == 0, "nothing after the last window");
+    /* Protect part of it, then all of it, read-only: the values stay readable */
+    TEST_ASSERT_ERR(wf_vspace_protect(WF_ROOT_VSPACE, TEST_VA + 3 * MIB2, 200 * MIB2, WF_VM_READ),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_protect(WF_ROOT_VSPACE, TEST_VA, GIB, WF_VM_READ), WF_ERR_OK);
+    for (unsigned n = 0; n < NWIN; n++)
+        TEST_ASSERT_EQ(mem[5 * n * MIB2 / 8], 0xb000 + n);
+    TEST_ASSERT_ERR(
+        wf_vspace_lookup(WF_ROOT_VSPACE, TEST_VA + GIB - PG, &start, &length, &off, &rights),
+        WF_ERR_OK);
+    TEST_ASSERT_EQ(rights, WF_VM_READ);
+    /* Unmap all of it: every region goes, the VMO keeps the values */
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA, GIB), WF_ERR_OK);
+    for (unsigned n = 0; n < NWIN; n += 5) {
+        TEST_ASSERT_ERR(wf_vspace_lookup(WF_ROOT_VSPACE, TEST_VA + 5 * n * MIB2, &start, &length,
+                                         &off, &rights),
+                        WF_ERR_INVALID_ARGUMENT);
+        TEST_ASSERT_EQ(peek(v, 5 * n * MIB2), 0xb000 + n);
+    }
+}

@@ -189,14 +189,21 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
 }
 
-void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
+/* Clears [va, end), stopping (when bounded) after `units` units: a window with
+ * an entry costs ENTRIES, a step over a missing entry or table 1. Returns where
+ * it stopped. Inlined twice, so the unbounded walk pays nothing for the count. */
+static inline __attribute__((always_inline)) vaddr_t
+unmap_walk(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units, bool bounded)
 {
+    uint64_t cost = 0, budget = units > UINT64_MAX / ENTRIES ? UINT64_MAX : units * ENTRIES;
     unsigned flushed = 0;
-    while (va < end) {
+    while (va < end && (!bounded || cost < budget)) {
         vaddr_t wva = va & ~(LARGE_SIZE - 1);
         vaddr_t wend = MIN(end, wva + LARGE_SIZE);
         bool nomem = false;
         pte_t *pd = walk(c, va, 1, false, &nomem);
+        if (bounded)
+            cost++;
         if (!pd) {
             /* no PD here: skip to the next PD window (1 GiB) or PDPT window */
             vaddr_t step = pte_present(tab(c->root)[pt_index(va, 3)]) ? 1ull << 30 : 1ull << 39;
@@ -204,12 +211,26 @@ void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
             continue;
         }
         pte_t *pde = &pd[pt_index(va, 1)];
-        if (pte_present(*pde))
+        if (pte_present(*pde)) {
             unmap_window(c, pde, wva, va, wend, &flushed);
+            if (bounded)
+                cost += ENTRIES - 1;
+        }
         va = wend;
     }
     if (flushed > FLUSH_MAX)
         arch_tlb_flush_all();
+    return va;
+}
+
+vaddr_t arch_pt_unmap_some(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units)
+{
+    return unmap_walk(c, va, end, units, true);
+}
+
+void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
+{
+    unmap_walk(c, va, end, 0, false);
 }
 
 bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, unsigned *level)
@@ -232,23 +253,41 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
     }
 }
 
+/* The first present entry of the user part of table t at level l that points to
+ * a table (not a large entry), or NULL. */
+static pte_t *first_table(pte_t *t, unsigned l)
+{
+    unsigned n = l == 3 ? USER_PML4 : ENTRIES;
+    for (unsigned i = 0; i < n; i++)
+        if (pte_present(t[i]) && (l == 3 || !pte_large(t[i])))
+            return &t[i];
+    return NULL;
+}
+
+bool arch_pt_destroy_step(struct pt_ctx *c)
+{
+    /* Descend along first tables to one with no table below it, free it and
+     * clear its entry: at most 3 x 512 entries read and one page freed. The
+     * tables themselves record the progress. */
+    pte_t *e = first_table(tab(c->root), 3);
+    if (!e)
+        return false;
+    for (unsigned l = 2; l >= 1; l--) {
+        pte_t *below = first_table(tab(pte_addr(*e)), l);
+        if (!below)
+            break;
+        e = below;
+    }
+    paddr_t pa = pte_addr(*e);
+    *e = 0;
+    if (c->active) /* drop paging-structure caches naming the table */
+        arch_tlb_flush_all();
+    c->free(c, pa);
+    return true;
+}
+
 void arch_pt_destroy(struct pt_ctx *c)
 {
-    pte_t *pml4 = tab(c->root);
-    for (unsigned i = 0; i < USER_PML4; i++) {
-        if (!pte_present(pml4[i]))
-            continue;
-        pte_t *pdpt = tab(pte_addr(pml4[i]));
-        for (unsigned j = 0; j < ENTRIES; j++) {
-            if (!pte_present(pdpt[j]) || pte_large(pdpt[j]))
-                continue;
-            pte_t *pd = tab(pte_addr(pdpt[j]));
-            for (unsigned k = 0; k < ENTRIES; k++)
-                if (pte_present(pd[k]) && !pte_large(pd[k]))
-                    c->free(c, pte_addr(pd[k]));
-            c->free(c, pte_addr(pdpt[j]));
-        }
-        c->free(c, pte_addr(pml4[i]));
-        pml4[i] = 0;
-    }
+    while (arch_pt_destroy_step(c))
+        ;
 }

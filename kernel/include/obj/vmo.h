@@ -78,7 +78,16 @@ struct vmo {
     uint64_t trim_ci;           /* shrink: clusters at or past this go */
     struct vmo *clone;          /* clone: the new clone, its cap not yet placed */
     struct vm_copy copy;        /* a VMO_Read/Write's progress */
+    struct vmo_scan {           /* a VMO_Present's progress (decision 090) */
+        bool active;
+        uint64_t off;   /* its argument */
+        uint64_t ci;    /* next cluster to look at */
+        uint64_t start; /* first present cluster found (UINT64_MAX: none yet) */
+    } scan;
 };
+
+/* Clusters VMO_Present looks at per unit of the work budget. */
+#define VMO_SCAN_UNIT 64u
 
 enum vmo_pending {
     VMO_PENDING_NONE = 0,

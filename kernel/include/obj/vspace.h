@@ -43,7 +43,13 @@ struct vspace {
     struct vm_region *hint;    /* last region found */
     uint64_t pt_pages;         /* page-table pages, the root included */
     uint64_t nregions;
-    bool dying;          /* its last cap is being deleted: no new regions */
+    bool dying;         /* its last cap is being deleted: no new regions */
+    struct vm_pending { /* an Unmap or Protect under way (decision 089) */
+        bool active;
+        uint8_t op;          /* enum vm_change */
+        uint32_t rights;     /* Protect's */
+        vaddr_t va, end, at; /* its range; done below at */
+    } pending;
     struct vm_copy copy; /* a VSpace_Read/Write's progress */
 };
 
@@ -69,8 +75,8 @@ static inline void vspace_activate(struct vspace *vs)
  * zeroed page charged to p). */
 void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
 
-/* The preemptible part of destroying vs (object_teardown): marks it dying and
- * removes its regions, one per unit. WF_ERR_OK when done, or WF_ERR_PREEMPTED
+/* The preemptible part of destroying vs (object_teardown): marks it dying,
+ * removes its regions, one per unit, then frees its page tables, one per unit. WF_ERR_OK when done, or WF_ERR_PREEMPTED
  * (call again). */
 enum wf_error vspace_teardown(struct vspace *vs);
 
@@ -113,7 +119,9 @@ enum vm_change {
 };
 
 /* Unmap or Protect (to rights; ignored for Unmap) of [va, va + length), with the
- * argument errors in *why, for the VSpace_Unmap and VSpace_Protect decoders. */
+ * argument errors in *why, for the VSpace_Unmap and VSpace_Protect decoders.
+ * Bounded: WF_ERR_PREEMPTED when the work budget ran out (re-execute the same
+ * call to continue; a different change, or a Map, finishes it first). */
 enum wf_error vspace_change(struct vspace *vs, vaddr_t va, uint64_t length, enum vm_change op,
                             unsigned rights, struct inv_arg *why);
 
@@ -134,7 +142,7 @@ static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
 }
 
 /* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and
- * VSpace_Protect). Same errors as the invocations. */
+ * VSpace_Protect). Same errors as the invocations, PREEMPTED included. */
 enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length);
 enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights);
 
