@@ -611,6 +611,21 @@ def gen_api_md(spec):
     return out
 
 
+def emit(files, out, list_only):
+    """Writes each generated file (relative path -> text) under out, or with
+    list_only prints the paths instead. Returns the exit status (0). Shared with
+    tools/protogen.py."""
+    if list_only:
+        print("\n".join(files))
+        return 0
+    for rel, text in files.items():
+        path = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    return 0
+
+
 def outputs(spec):
     return {
         "abi/include/weft/types.h": gen_types(spec),
@@ -706,16 +721,7 @@ def main():
     except (SpecError, OSError) as e:
         print(f"abigen: {e}", file=sys.stderr)
         return 1
-    files = outputs(spec)
-    if a.list:
-        print("\n".join(files))
-        return 0
-    for rel, text in files.items():
-        path = os.path.join(a.out, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-    return 0
+    return emit(outputs(spec), a.out, a.list)
 
 
 if __name__ == "__main__":

@@ -791,16 +791,7 @@ def main():
     except (SpecError, abigen.SpecError, OSError) as e:
         print(f"protogen: {e}", file=sys.stderr)
         return 1
-    files = outputs(protos)
-    if a.list:
-        print("\n".join(files))
-        return 0
-    for rel, text in files.items():
-        path = os.path.join(a.out, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-    return 0
+    return abigen.emit(outputs(protos), a.out, a.list)
 
 
 if __name__ == "__main__":

@@ -46,12 +46,8 @@ static void fill_random(void)
 void wf_musl_start(uintptr_t arg, uint64_t magic)
 {
     struct wf_libc_env env = {0};
-    if (magic == WF_STARTINFO_MAGIC) {
-        const struct wf_startinfo *si = (const struct wf_startinfo *)arg;
-        struct wf_thread_local *self = wf_thread_self();
-        self->ipc_buffer = (struct wf_ipc_buffer *)(uintptr_t)si->ipc_buffer;
-        self->exit_ep = si->exit_ep;
-        self->self_tcb = si->self_tcb;
+    const struct wf_startinfo *si = wf_start_info(arg, magic);
+    if (si) {
         memcpy(name, si->name, sizeof(si->name));
         unsigned half = 1u << (si->cnode_radix - 1);
         env = (struct wf_libc_env){

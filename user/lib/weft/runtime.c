@@ -11,6 +11,7 @@
  * WF_ERR_INVALID_ARGUMENT without entering the kernel.
  */
 #include "wf/runtime.h"
+#include "wf/startinfo.h"
 #include "wf/syscall.h"
 #include "weft/invoke.h"
 
@@ -29,6 +30,18 @@ void wf_exit(int status)
             wf_tcb_suspend(self->self_tcb);
     }
     wf_debug_halt((wf_word_t)(unsigned)status);
+}
+
+const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic)
+{
+    if (magic != WF_STARTINFO_MAGIC)
+        return NULL;
+    const struct wf_startinfo *si = (const struct wf_startinfo *)arg;
+    struct wf_thread_local *self = wf_thread_self();
+    self->ipc_buffer = (struct wf_ipc_buffer *)(uintptr_t)si->ipc_buffer;
+    self->exit_ep = si->exit_ep;
+    self->self_tcb = si->self_tcb;
+    return si;
 }
 
 void wf_console_write(const char *s, size_t len)

@@ -46,6 +46,15 @@ int main(uintptr_t arg);
  * (the root task), DEBUG_HALT(status) stops the machine. Never returns. */
 __attribute__((noreturn)) void wf_exit(int status);
 
+struct wf_startinfo;
+
+/* Program start: when magic is WF_STARTINFO_MAGIC, arg is the program's start
+ * info (wf/startinfo.h): takes the IPC buffer, exit endpoint and own TCB from it
+ * into the main thread's record and returns it; otherwise (the root task: arg is
+ * its bootinfo) returns NULL and changes nothing. Called by the start code
+ * before main. */
+const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic);
+
 /* Writes len bytes to the console: CONSOLE_WRITE, 32 bytes a call, which only
  * the root task's CSpace may make; elsewhere a debug build falls back to
  * DEBUG_PUTC and a release build writes nothing (decision 093). */
