@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the IPC benchmarks (kernel/ipc/bench_ktest.c) in QEMU under
+"""Runs the IPC benchmarks (kernel/test/bench_ktest.c) in QEMU under
 -icount shift=0,sleep=off for each kernel given and collects their JSON lines.
 
 Usage: run.py --qemu "qemu-system-x86_64 -machine pc ..." --json OUT KERNEL...

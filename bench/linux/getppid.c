@@ -1,6 +1,6 @@
 /*
  * getppid: Linux's null system call, the peer of Weft's `Yield` loop
- * (null_syscall_yield in kernel/ipc/bench_ktest.c). LB_BATCHES batches of N calls;
+ * (null_syscall_yield in kernel/test/bench_ktest.c). LB_BATCHES batches of N calls;
  * each batch's rdtsc delta covers the calls and the loop around them.
  */
 #include "lbench.h"

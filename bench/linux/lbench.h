@@ -5,7 +5,7 @@
  * The guest runs under QEMU's -icount shift=0,sleep=off, where the TSC advances
  * by one per executed guest instruction, so an rdtsc delta is an instruction
  * count: the loop's own instructions plus everything the kernel executed for it,
- * exactly as on the Weft side (kernel/ipc/bench_ktest.c, vm_bench.c).
+ * exactly as on the Weft side (kernel/test/bench_ktest.c, user/bench/vm.c).
  *
  * Linux takes timer interrupts (HZ=250: one every 4,000,000 instructions under
  * icount) and, unlike Weft's benchmark boots, runs other work now and then, so a

@@ -1,7 +1,7 @@
 /*
  * signal: the Linux peers of Weft's signal_wait_round (a Signal to a
  * higher-priority thread waiting on a notification, which wakes at once and
- * Waits again, kernel/ipc/bench_ktest.c). Two threads of one process, both
+ * Waits again, kernel/test/bench_ktest.c). Two threads of one process, both
  * SCHED_FIFO, the waiter at the higher priority, so that a wake-up preempts the
  * signaller before its system call returns to it, as Weft's priority scheduler
  * does. One round: the signaller's wake system call, the switch to the waiter,

@@ -1,6 +1,6 @@
 /*
  * touch: first touch of 64 MiB of anonymous memory, the peer of Weft's VM
- * benchmark (kernel/arch/x86_64/vm_bench.c): a fresh private anonymous mapping at
+ * benchmark (user/bench/vm.c): a fresh private anonymous mapping at
  * a 2 MiB-aligned address, one word written to each 4 KiB page, timed around the
  * loop so that the figure holds the loop and every page fault the kernel took for
  * it (entry, allocation, zeroing, mapping, return). Done R times (a fresh mapping

@@ -1,4 +1,4 @@
-# IPC benchmarks (kernel/ipc/bench_ktest.c; docs/perf/ipc.md): release kernels
+# IPC benchmarks (kernel/test/bench_ktest.c; docs/perf/ipc.md): release kernels
 # (DEBUG=0, as shipped) for CLUSTER_ORDER=0 and 4 boot with `ktest=bench_ipc/`
 # under -icount shift=0,sleep=off, so rdtsc deltas are guest instructions.
 # Results: bench/results/ipc-x86_64.json (one JSON object per line).

@@ -149,7 +149,7 @@ uprog_script_ud2:
 9:  ud2
 
 /*
- * Benchmark loops (kernel/ipc/bench_ktest.c), copied to the same code page.
+ * Benchmark loops (kernel/test/bench_ktest.c), copied to the same code page.
  * uprog_bloop: rdi = base, parameters at base: [0] N, [1] syscall number,
  * [2] rdi, [3] rsi, [4] rdx, [5] r12, [6] own TCB CPtr. Makes the syscall N times
  * and stores the rdtsc delta at base + 0x1000, then suspends itself. The loop

@@ -1,5 +1,5 @@
 /*
- * Ring-3 programs for the VM self-tests and benchmark (vm_ktest.c, vm_bench.c).
+ * Ring-3 programs for the VM self-tests (vm_ktest.c).
  * Position independent; copied into a VMO that is mapped read-execute. None uses
  * a stack. Each ends with a syscall so the kernel gets control back.
  */
