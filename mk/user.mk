@@ -33,8 +33,13 @@ USER_SRCS_hello  := $(sort $(wildcard user/hello/*.c))
 USER_SRCS_uchild := $(sort $(wildcard user/uchild/*.c))
 USER_SRCS_benchvm := user/bench/vm.c
 
-# Programs linked with musl instead (mk/musl.mk): user/<name>/*.c each.
-USER_MUSL_PROGS := mtest
+# Programs linked with musl instead (mk/musl.mk): user/<name>/*.c each, those of
+# the candidates whose folder exists.
+USER_MUSL_CANDIDATES := mtest name log console shell probe
+USER_MUSL_PROGS := $(foreach p,$(USER_MUSL_CANDIDATES),$(if $(wildcard user/$(p)/*.c),$(p)))
+
+# Plain files the initramfs carries besides the programs (NAME=PATH).
+INITRAMFS_FILES := $(if $(wildcard user/init/boot.conf),boot.conf=user/init/boot.conf)
 
 USER_ELFS := $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(USER_BUILD)/$(p).elf)
 INITRAMFS := $(BUILD)/initramfs.cpio
@@ -76,9 +81,10 @@ $(ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/include/lib/elf.h
 $(USER_BUILD)/%.stripped: $(USER_BUILD)/%.elf
 	@$(OBJCOPY) --strip-debug $< $@
 
-$(INITRAMFS): $(USER_ELFS:.elf=.stripped) tools/mkcpio.py
+$(INITRAMFS): $(USER_ELFS:.elf=.stripped) tools/mkcpio.py $(foreach f,$(INITRAMFS_FILES),$(lastword $(subst =, ,$(f))))
 	@echo "  CPIO    $@"
-	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped)
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
+	    $(INITRAMFS_FILES)
 
 .PHONY: user initramfs
 user: $(USER_ELFS)

@@ -60,6 +60,11 @@ class SpecError(Exception):
     pass
 
 
+def c_const(v):
+    """A constant as C spells it: values beyond a signed 32-bit int in hex with a suffix."""
+    return str(v) if v < 2**31 else f"{v:#x}ull"
+
+
 def parse_int(tok, where, consts=None):
     if consts and tok in consts:
         return consts[tok]
@@ -442,7 +447,7 @@ def gen_header(p):
     out += f"#define WFP_{P}_FIRST {cnum(p['first'])} /* the protocol's label range */\n"
     out += f"#define WFP_{P}_LAST  {cnum(p['last'])}\n\n"
     for c in p["constdocs"]:
-        out += abigen.c_comment(c["doc"]) + f"#define WFP_{P}_{c['name']} {c['value']}\n\n"
+        out += abigen.c_comment(c["doc"]) + f"#define WFP_{P}_{c['name']} {c_const(c['value'])}\n\n"
     for m in p["messages"]:
         out += f"#define {lbl(p, m)} {cnum(m['label'])}\n"
     out += "\n"

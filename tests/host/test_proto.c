@@ -392,24 +392,24 @@ static const struct bad {
      {0}},
     {"name too long",
      WFP_NAME_REGISTER,
-     {WFP_NAME_NAME_MAX + 1},
-     1,
+     {0, WFP_NAME_NAME_MAX + 1},
+     2,
      1,
      0,
      RECV_SLOT,
      WF_ERR_RANGE_ERROR,
      3,
-     {0, 0, WFP_NAME_NAME_MAX}},
+     {1, 0, WFP_NAME_NAME_MAX}},
     {"register without a cap",
      WFP_NAME_REGISTER,
-     {1, 'a'},
-     2,
+     {0, 1, 'a'},
+     3,
      0,
      0,
      0,
      WF_ERR_TRUNCATED_MESSAGE,
      2,
-     {1, 1}},
+     {2, 1}},
     {"read without max", WFP_CONSOLE_READ, {0}, 0, 0, 0, 0, WF_ERR_TRUNCATED_MESSAGE, 2, {1, 0}},
 };
 
@@ -648,7 +648,7 @@ Test(proto, stubs_refuse_without_a_system_call)
     static char big[WFP_ECHO_TEXT_MAX + 1];
     wf_word_t n;
     cr_assert_eq(wfp_echo_text(EP, 0, big, sizeof(big), big, sizeof(big), &n), WF_ERR_RANGE_ERROR);
-    cr_assert_eq(wfp_name_register(EP, "svc", 3, 0), WF_ERR_INVALID_CAPABILITY);
+    cr_assert_eq(wfp_name_register(EP, 0, "svc", 3, 0), WF_ERR_INVALID_CAPABILITY);
     cr_assert_eq(wfp_echo_bounce(EP, 0, &n, 1, 2, 64), WF_ERR_INVALID_CAPABILITY);
     wf_set_ipc_buffer(NULL);
     cr_assert_eq(wfp_echo_text(EP, 0, "a", 1, big, 1, &n), WF_ERR_INVALID_ARGUMENT);

@@ -51,6 +51,38 @@ wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, con
         r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);
         return e;
     }
+    case WFP_CONSOLE_SET_FOREGROUND: {
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
+            if (wf_server_len(r) < 1)
+                return wf_proto_truncated(r, 1, 0);
+            if (wf_server_len(r) > 1)
+                return wf_proto_too_long(r, 1);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
+        if (!h->on_set_foreground)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_foreground(s, r, r->w[0]);
+        return e;
+    }
+    case WFP_CONSOLE_SET_INTERRUPT: {
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 1)) {
+            if (wf_server_xcaps(r) < 1)
+                return wf_proto_truncated(r, 0, 1);
+            if (wf_server_len(r) > 0)
+                return wf_proto_too_long(r, 0);
+            if (wf_server_xcaps(r) > 1)
+                return wf_proto_bad_cap(r, 1);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
+        if (!r->cap) /* unwrapped, or the server takes no caps */
+            return wf_proto_bad_cap(r, 0);
+        if (!h->on_set_interrupt)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_interrupt(s, r, r->cap);
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -78,6 +110,24 @@ enum wf_error wfp_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_w
         w[n++] = text_len;
         wf_proto_pack(&w[n], text, text_len);
         n += WF_PROTO_WORDS(text_len);
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_console_set_foreground_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_console_set_interrupt_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

@@ -28,12 +28,79 @@ wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const v
         wf_word_t e = h->on_write(s, r, r->w[0], (const char *)&r->w[2], r->w[1]);
         return e;
     }
+    case WFP_LOG_READ: {
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
+            if (wf_server_len(r) < 1)
+                return wf_proto_truncated(r, 1, 0);
+            if (wf_server_len(r) > 1)
+                return wf_proto_too_long(r, 1);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
+        if (!h->on_read)
+            return WF_ERR_ILLEGAL_OPERATION;
+        r->rw[3] = 0;
+        wf_word_t e = h->on_read(s, r, r->w[0], &r->rw[0], &r->rw[1], &r->rw[2], (char *)&r->rw[4],
+                                 &r->rw[3]);
+        if (e != WF_ERR_OK)
+            return e;
+        if (r->rw[3] > WFP_LOG_TEXT_MAX)
+            r->rw[3] = WFP_LOG_TEXT_MAX;
+        r->rlen = 4 + WF_PROTO_WORDS(r->rw[3]);
+        return e;
+    }
+    case WFP_LOG_LABEL: {
+        if (wf_server_len(r) < 2)
+            return wf_proto_truncated(r, 2, 0);
+        if (r->w[1] > WFP_LOG_NAME_MAX)
+            return wf_proto_range(r, 1, WFP_LOG_NAME_MAX);
+        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
+        if (wf_server_len(r) < want)
+            return wf_proto_truncated(r, want, 0);
+        if (wf_server_len(r) > want)
+            return wf_proto_too_long(r, want);
+        if (wf_server_xcaps(r) > 0)
+            return wf_proto_bad_cap(r, 0);
+        if (!h->on_label)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_label(s, r, r->w[0], (const char *)&r->w[2], r->w[1]);
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
 }
 
 enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_log_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t line_seq, wf_word_t time_ns, wf_word_t level,
+                                  const void *line, wf_word_t line_len)
+{
+    wf_word_t w[54];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = line_seq;
+        w[n++] = time_ns;
+        w[n++] = level;
+        if (line_len > WFP_LOG_TEXT_MAX)
+            line_len = WFP_LOG_TEXT_MAX;
+        w[n++] = line_len;
+        wf_proto_pack(&w[n], line, line_len);
+        n += WF_PROTO_WORDS(line_len);
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_log_label_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
 {
     wf_word_t w[1];
     unsigned n = 0;

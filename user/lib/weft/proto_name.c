@@ -12,11 +12,11 @@ wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const 
     const struct wfp_name_handlers *h = handlers;
     switch (r->label) {
     case WFP_NAME_REGISTER: {
-        if (wf_server_len(r) < 1 || wf_server_xcaps(r) < 1)
-            return wf_proto_truncated(r, 1, 1);
-        if (r->w[0] > WFP_NAME_NAME_MAX)
-            return wf_proto_range(r, 0, WFP_NAME_NAME_MAX);
-        unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
+        if (wf_server_len(r) < 2 || wf_server_xcaps(r) < 1)
+            return wf_proto_truncated(r, 2, 1);
+        if (r->w[1] > WFP_NAME_NAME_MAX)
+            return wf_proto_range(r, 1, WFP_NAME_NAME_MAX);
+        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
         if (wf_server_len(r) < want)
             return wf_proto_truncated(r, want, 1);
         if (wf_server_len(r) > want)
@@ -27,7 +27,7 @@ wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             return wf_proto_bad_cap(r, 0);
         if (!h->on_register)
             return WF_ERR_ILLEGAL_OPERATION;
-        wf_word_t e = h->on_register(s, r, (const char *)&r->w[1], r->w[0], r->cap);
+        wf_word_t e = h->on_register(s, r, r->w[0], (const char *)&r->w[2], r->w[1], r->cap);
         return e;
     }
     case WFP_NAME_LOOKUP: {
@@ -52,6 +52,27 @@ wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */
         return e;
     }
+    case WFP_NAME_LIST: {
+        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
+            if (wf_server_len(r) < 1)
+                return wf_proto_truncated(r, 1, 0);
+            if (wf_server_len(r) > 1)
+                return wf_proto_too_long(r, 1);
+            if (wf_server_xcaps(r) > 0)
+                return wf_proto_bad_cap(r, 0);
+            return wf_proto_bad_cap(r, 0); /* unwrapped */
+        }
+        if (!h->on_list)
+            return WF_ERR_ILLEGAL_OPERATION;
+        r->rw[0] = 0;
+        wf_word_t e = h->on_list(s, r, r->w[0], (char *)&r->rw[1], &r->rw[0]);
+        if (e != WF_ERR_OK)
+            return e;
+        if (r->rw[0] > WFP_NAME_NAME_MAX)
+            r->rw[0] = WFP_NAME_NAME_MAX;
+        r->rlen = 1 + WF_PROTO_WORDS(r->rw[0]);
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -74,4 +95,19 @@ enum wf_error wfp_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_wo
     if (err == WF_ERR_OK) {
     }
     return wf_server_answer(s, reply, err, w, n, err == WF_ERR_OK ? endpoint : 0);
+}
+
+enum wf_error wfp_name_list_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   const void *name, wf_word_t name_len)
+{
+    wf_word_t w[9];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        if (name_len > WFP_NAME_NAME_MAX)
+            name_len = WFP_NAME_NAME_MAX;
+        w[n++] = name_len;
+        wf_proto_pack(&w[n], name, name_len);
+        n += WF_PROTO_WORDS(name_len);
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
 }

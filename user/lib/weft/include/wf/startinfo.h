@@ -31,11 +31,22 @@
 #define WF_CHILD_STARTINFO  0x00007ff000200000ull
 
 enum wf_child_slot {
-    WF_CHILD_CNODE = 1,       /* its CNode (guarded: CPtr = slot index) */
-    WF_CHILD_TCB = 2,         /* its main thread */
-    WF_CHILD_VSPACE = 3,      /* its address space */
-    WF_CHILD_EXIT_EP = 4,     /* its exit endpoint (Write) */
-    WF_CHILD_POOL = 5,        /* a pool for its memory, if the parent gave one (wf/libc.h) */
+    WF_CHILD_CNODE = 1,   /* its CNode (guarded: CPtr = slot index) */
+    WF_CHILD_TCB = 2,     /* its main thread */
+    WF_CHILD_VSPACE = 3,  /* its address space */
+    WF_CHILD_EXIT_EP = 4, /* its exit endpoint (Write) */
+    WF_CHILD_POOL = 5,    /* a pool for its memory, if the parent gave one (wf/libc.h) */
+    /* Caps init gives the programs of its boot configuration (docs/userspace.md),
+     * each present only when the configuration says so: */
+    WF_CHILD_SERVE = 6,       /* the endpoint a server receives on (Read) */
+    WF_CHILD_NAME = 7,        /* the name server (protocol name), badged with its id */
+    WF_CHILD_LOG = 8,         /* the log server (protocol log), badged with its id */
+    WF_CHILD_CONSOLE = 9,     /* the console server (protocol console), badged with its id */
+    WF_CHILD_INIT = 10,       /* init's supervision endpoint (protocol init) */
+    WF_CHILD_UNTYPED = 11,    /* RAM untyped memory of its own */
+    WF_CHILD_INITRAMFS = 12,  /* the initramfs, a read-only VMO */
+    WF_CHILD_IOPORT = 13,     /* an IOPort range (drivers) */
+    WF_CHILD_IRQ = 14,        /* an IRQHandler (drivers) */
     WF_CHILD_FIRST_FREE = 16, /* caps given by the parent go here and above */
 };
 

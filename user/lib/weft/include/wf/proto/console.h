@@ -4,8 +4,11 @@
  * The console protocol (docs/protocols.md): labels, constants, client stubs,
  * the server's handler table and dispatch function (wf/server.h).
  *
- * A text console (a serial line or a terminal): write bytes, read the bytes typed. A Read
- * with nothing typed yet waits: the console server defers its reply until input comes.
+ * A text console over the serial line: write bytes, read edited lines. The console server
+ * owns the UART and its interrupt. Input is edited in the server (backspace, ^U, ^W, up and
+ * down arrows for the foreground client's history) and handed out a line at a time to the
+ * foreground client; Reads of other clients wait. Clients are told apart by the badge of
+ * their console cap (badge 0: init).
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_CONSOLE_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_CONSOLE_H
@@ -22,6 +25,8 @@
 
 #define WFP_CONSOLE_WRITE 0x300
 #define WFP_CONSOLE_READ 0x301
+#define WFP_CONSOLE_SET_FOREGROUND 0x302
+#define WFP_CONSOLE_SET_INTERRUPT 0x303
 
 /* console.Write: Writes text to the console. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
@@ -46,9 +51,11 @@ static inline enum wf_error wfp_console_write(wf_cptr_t ep, const void *text, wf
     return WF_ERR_OK;
 }
 
-/* console.Read: Reads up to max bytes of input, waiting until at least one byte is there.
- * Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR, CANCELLED or a malformed-message error
- * (docs/protocols.md). */
+/* console.Read: Reads one edited line of input (with its newline; at most max bytes, the
+ * rest of a longer line comes with the next Read), waiting until a line is complete and the
+ * caller is in the foreground. Ends with CANCELLED when ^C is typed while the caller waits
+ * in the foreground. Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR, CANCELLED or a
+ * malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_console_read(wf_cptr_t ep, wf_word_t max, void *text,
                                              wf_word_t text_size, wf_word_t *text_len)
 {
@@ -73,6 +80,38 @@ static inline enum wf_error wfp_console_read(wf_cptr_t ep, wf_word_t max, void *
     return WF_ERR_OK;
 }
 
+/* console.SetForeground: Makes the client with badge the foreground client (the one whose
+ * Reads get input and that ^C interrupts). Allowed from the current foreground client and
+ * from badge 0 (ILLEGAL_OPERATION otherwise). Returns an enum wf_error: WF_ERR_OK,
+ * ILLEGAL_OPERATION or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_console_set_foreground(wf_cptr_t ep, wf_word_t badge)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_CONSOLE_SET_FOREGROUND, 0, 1), .w = {badge}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    return (enum wf_error)e;
+}
+
+/* console.SetInterrupt: Registers a notification that ^C signals while the caller is the
+ * foreground client, replacing an earlier one. Returns an enum wf_error: WF_ERR_OK,
+ * NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_console_set_interrupt(wf_cptr_t ep, wf_cptr_t notification)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (!notification)
+        return WF_ERR_INVALID_CAPABILITY;
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_CONSOLE_SET_INTERRUPT, w, n, notification, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    return WF_ERR_OK;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_console_*_answer). A NULL handler answers
@@ -82,6 +121,9 @@ struct wfp_console_handlers {
                           wf_word_t text_len, wf_word_t *written);
     wf_word_t (*on_read)(struct wf_server *s, struct wf_server_req *r, wf_word_t max, char *text,
                          wf_word_t *text_len);
+    wf_word_t (*on_set_foreground)(struct wf_server *s, struct wf_server_req *r, wf_word_t badge);
+    wf_word_t (*on_set_interrupt)(struct wf_server *s, struct wf_server_req *r,
+                                  wf_cptr_t notification);
 };
 
 /* Checks the shape of r (a message in the console range) and calls its handler in handlers
@@ -101,5 +143,13 @@ enum wf_error wfp_console_write_answer(struct wf_server *s, wf_cptr_t reply, wf_
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_console_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                       const void *text, wf_word_t text_len);
+
+/* Answers a deferred SetForeground through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_console_set_foreground_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+
+/* Answers a deferred SetInterrupt through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_console_set_interrupt_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_CONSOLE_H */

@@ -4,8 +4,9 @@
  * The log protocol (docs/protocols.md): labels, constants, client stubs,
  * the server's handler table and dispatch function (wf/server.h).
  *
- * A system log: programs write lines with a level; the log server timestamps, filters and
- * stores or prints them.
+ * A system log: programs write lines with a level; the log server stamps each with a
+ * sequence number, the time and the writer's name (known by the badge of the writer's log
+ * cap, named by init), keeps the last LINES_KEPT lines and shows them on the console.
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_LOG_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_LOG_H
@@ -20,6 +21,12 @@
 /* Most bytes of one log line. */
 #define WFP_LOG_TEXT_MAX 400
 
+/* Most bytes of a writer's name. */
+#define WFP_LOG_NAME_MAX 32
+
+/* Lines the server keeps for Read. */
+#define WFP_LOG_LINES_KEPT 256
+
 /* Level of errors. */
 #define WFP_LOG_LEVEL_ERROR 0
 
@@ -33,9 +40,11 @@
 #define WFP_LOG_LEVEL_DEBUG 3
 
 #define WFP_LOG_WRITE 0x200
+#define WFP_LOG_READ 0x201
+#define WFP_LOG_LABEL 0x202
 
 /* log.Write: Writes one line (without its newline) at level. The sender is known by the
- * badge of its endpoint cap. Returns an enum wf_error: WF_ERR_OK, INVALID_ARGUMENT or a
+ * badge of its log cap. Returns an enum wf_error: WF_ERR_OK, INVALID_ARGUMENT or a
  * malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const void *text,
                                           wf_word_t text_len)
@@ -57,6 +66,63 @@ static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const v
     return WF_ERR_OK;
 }
 
+/* log.Read: Returns the oldest kept line whose sequence number is at least seq (lines are
+ * numbered from 1), formatted as 'NAME LEVEL: text'. seq 0 in the result: no such line yet.
+ * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_log_read(wf_cptr_t ep, wf_word_t seq, wf_word_t *line_seq,
+                                         wf_word_t *time_ns, wf_word_t *level, void *line,
+                                         wf_word_t line_size, wf_word_t *line_len)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    w[n++] = seq;
+    wf_word_t out[54];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_LOG_READ, w, n, 0, 0, out, 54, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (line_seq)
+        *line_seq = out[0];
+    if (time_ns)
+        *time_ns = out[1];
+    if (level)
+        *level = out[2];
+    wf_word_t got = out[3], room = outlen > 4 ? (wf_word_t)(outlen - 4) * 8 : 0;
+    if (got > room)
+        got = room;
+    if (got > line_size)
+        got = line_size;
+    if (got)
+        memcpy(line, &out[4], got);
+    if (line_len)
+        *line_len = got;
+    return WF_ERR_OK;
+}
+
+/* log.Label: Names the writer whose log cap has badge (1 to 63). Only badge 0 (init) may
+ * (ILLEGAL_OPERATION otherwise). Returns an enum wf_error: WF_ERR_OK, ILLEGAL_OPERATION,
+ * RANGE_ERROR or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_log_label(wf_cptr_t ep, wf_word_t badge, const void *name,
+                                          wf_word_t name_len)
+{
+    wf_word_t w[6];
+    unsigned n = 0;
+    w[n++] = badge;
+    if (name_len > WFP_LOG_NAME_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = name_len;
+    wf_proto_pack(&w[n], name, name_len);
+    n += WF_PROTO_WORDS(name_len);
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_LOG_LABEL, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    return WF_ERR_OK;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_log_*_answer). A NULL handler answers
@@ -64,6 +130,11 @@ static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const v
 struct wfp_log_handlers {
     wf_word_t (*on_write)(struct wf_server *s, struct wf_server_req *r, wf_word_t level,
                           const char *text, wf_word_t text_len);
+    wf_word_t (*on_read)(struct wf_server *s, struct wf_server_req *r, wf_word_t seq,
+                         wf_word_t *line_seq, wf_word_t *time_ns, wf_word_t *level, char *line,
+                         wf_word_t *line_len);
+    wf_word_t (*on_label)(struct wf_server *s, struct wf_server_req *r, wf_word_t badge,
+                          const char *name, wf_word_t name_len);
 };
 
 /* Checks the shape of r (a message in the log range) and calls its handler in handlers (a
@@ -77,5 +148,15 @@ wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const v
 /* Answers a deferred Write through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+
+/* Answers a deferred Read through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_log_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t line_seq, wf_word_t time_ns, wf_word_t level,
+                                  const void *line, wf_word_t line_len);
+
+/* Answers a deferred Label through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_log_label_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_LOG_H */

@@ -4,8 +4,11 @@
  * The name protocol (docs/protocols.md): labels, constants, client stubs,
  * the server's handler table and dispatch function (wf/server.h).
  *
- * A directory of services: servers register an endpoint under a name, clients look it up
- * and get a copy of the endpoint cap.
+ * A directory of services. init registers each server's endpoint under a name, saying which
+ * clients may see it; a client looks a name up and gets the endpoint minted with the
+ * client's own badge, so that the server knows who calls. Clients are told apart by the
+ * badge of their name cap (init gives each program its own, 1 to 63); badge 0 is init's,
+ * the only one that may register.
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_NAME_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_NAME_H
@@ -20,18 +23,24 @@
 /* Most bytes in a name. */
 #define WFP_NAME_NAME_MAX 64
 
+/* A visibility mask that lets every client see a name. */
+#define WFP_NAME_ALL 0xffffffffffffffffull
+
 #define WFP_NAME_REGISTER 0x100
 #define WFP_NAME_LOOKUP 0x101
+#define WFP_NAME_LIST 0x102
 
-/* name.Register: Registers endpoint under name (1 to NAME_MAX bytes). The caller's endpoint
- * cap to the name server needs Grant to send the cap. Returns an enum wf_error: WF_ERR_OK,
- * INVALID_ARGUMENT, DELETE_FIRST, NOT_ENOUGH_MEMORY or a malformed-message error
- * (docs/protocols.md). */
-static inline enum wf_error wfp_name_register(wf_cptr_t ep, const void *name, wf_word_t name_len,
-                                              wf_cptr_t endpoint)
+/* name.Register: Registers endpoint under name (1 to NAME_MAX bytes), visible to the
+ * clients whose bits are set in visible (bit b: badge b), replacing an entry of the same
+ * name (a restarted server's new endpoint). Only badge 0 may register (ILLEGAL_OPERATION
+ * otherwise). Returns an enum wf_error: WF_ERR_OK, INVALID_ARGUMENT, ILLEGAL_OPERATION,
+ * NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_name_register(wf_cptr_t ep, wf_word_t visible, const void *name,
+                                              wf_word_t name_len, wf_cptr_t endpoint)
 {
-    wf_word_t w[9];
+    wf_word_t w[10];
     unsigned n = 0;
+    w[n++] = visible;
     if (name_len > WFP_NAME_NAME_MAX)
         return WF_ERR_RANGE_ERROR;
     w[n++] = name_len;
@@ -48,8 +57,9 @@ static inline enum wf_error wfp_name_register(wf_cptr_t ep, const void *name, wf
     return WF_ERR_OK;
 }
 
-/* name.Lookup: Looks name up and returns a copy of the endpoint registered under it.
- * Returns an enum wf_error: WF_ERR_OK, FAILED_LOOKUP or a malformed-message error
+/* name.Lookup: Looks name up and returns the endpoint registered under it, minted with the
+ * caller's badge. FAILED_LOOKUP for a name that is not registered or not visible to the
+ * caller. Returns an enum wf_error: WF_ERR_OK, FAILED_LOOKUP or a malformed-message error
  * (docs/protocols.md). */
 static inline enum wf_error wfp_name_lookup(wf_cptr_t ep, const void *name, wf_word_t name_len,
                                             wf_cptr_t endpoint_cnode, wf_word_t endpoint_index,
@@ -74,15 +84,44 @@ static inline enum wf_error wfp_name_lookup(wf_cptr_t ep, const void *name, wf_w
     return WF_ERR_OK;
 }
 
+/* name.List: Returns the index-th name (from 0) visible to the caller, in registration
+ * order; RANGE_ERROR past the last. Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_name_list(wf_cptr_t ep, wf_word_t index, void *name,
+                                          wf_word_t name_size, wf_word_t *name_len)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    w[n++] = index;
+    wf_word_t out[9];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_NAME_LIST, w, n, 0, 0, out, 9, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    wf_word_t got = out[0], room = outlen > 1 ? (wf_word_t)(outlen - 1) * 8 : 0;
+    if (got > room)
+        got = room;
+    if (got > name_size)
+        got = name_size;
+    if (got)
+        memcpy(name, &out[1], got);
+    if (name_len)
+        *name_len = got;
+    return WF_ERR_OK;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_name_*_answer). A NULL handler answers
  * WF_ERR_ILLEGAL_OPERATION. */
 struct wfp_name_handlers {
-    wf_word_t (*on_register)(struct wf_server *s, struct wf_server_req *r, const char *name,
-                             wf_word_t name_len, wf_cptr_t endpoint);
+    wf_word_t (*on_register)(struct wf_server *s, struct wf_server_req *r, wf_word_t visible,
+                             const char *name, wf_word_t name_len, wf_cptr_t endpoint);
     wf_word_t (*on_lookup)(struct wf_server *s, struct wf_server_req *r, const char *name,
                            wf_word_t name_len, wf_cptr_t *endpoint);
+    wf_word_t (*on_list)(struct wf_server *s, struct wf_server_req *r, wf_word_t index, char *name,
+                         wf_word_t *name_len);
 };
 
 /* Checks the shape of r (a message in the name range) and calls its handler in handlers (a
@@ -101,5 +140,10 @@ enum wf_error wfp_name_register_answer(struct wf_server *s, wf_cptr_t reply, wf_
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_name_lookup_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                      wf_cptr_t endpoint);
+
+/* Answers a deferred List through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_name_list_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   const void *name, wf_word_t name_len);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_NAME_H */
