@@ -67,7 +67,7 @@
 #define WF_CNODE_REVOKE_NCAPS 0
 #define WF_CNODE_REVOKE_NRESULTS 0
 /* CNode_Describe: Reports what the cap in a slot is: its type, rights, data and place in
- * the derivation tree. */
+ * the derivation tree (docs/decisions/101-describe-caps-and-threads.md). */
 #define WF_LABEL_CNODE_DESCRIBE 0x17
 #define WF_CNODE_DESCRIBE_NWORDS 2
 #define WF_CNODE_DESCRIBE_NCAPS 0
