@@ -242,20 +242,34 @@ ipc_fastpath_call_levels(struct arch_context *ctx);
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 
+/* The rest of fast_switch where it finds anything unusual (to's VSpace slot
+ * holds no VSpace, a thread pointer to load, a frame the fast return cannot
+ * restore): the scheduler's run (sched/switch.c) and the general exit. Out of
+ * line and never returning, so that the fast path keeps no value across a call
+ * and saves no register of its own. */
+static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to)
+{
+    vspace_activate(tcb_vspace(to));
+    sched_fpu_switch(to);
+    arch_exit_to_user(&to->ctx);
+}
+
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
  * inline. Returns to's context for the fast return, or leaves by the general
- * exit. */
+ * exit (fast_leave). */
 FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 {
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
-    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
-        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
     ipc_stats.fast++;
     sched_current = to;
+    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) { /* t's VSpace is the active one */
+        if (cap_type(vs) != CAP_VSPACE)
+            fast_leave(to);
+        vspace_activate_some(cap_ptr_unpack(vs.w0));
+    }
     sched_fpu_switch(to);
-    arch_context_activate(&to->ctx);
-    if (!ctx_fast_resume(&to->ctx))
-        arch_exit_to_user(&to->ctx);
+    if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
+        fast_leave(to);
     return &to->ctx;
 }
 

@@ -105,6 +105,15 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
         arch_load_tls(ctx);
 }
 
+/* arch_context_activate without the thread pointer's load: false where one is
+ * due (then the caller leaves through arch_exit_to_user, which loads it). */
+static inline __attribute__((always_inline)) bool
+arch_context_activate_fast(struct arch_context *ctx)
+{
+    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    return likely(!(ctx->tls_base | cpu0.fs_base));
+}
+
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
 static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
 {
