@@ -262,10 +262,16 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
     ipc_stats.fast++;
     sched_current = to;
-    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) { /* t's VSpace is the active one */
+    /* t's VSpace is the active one (vspace_current): when to's slot holds the
+     * same cap there is nothing to do, and when it holds another cap to a VSpace,
+     * vspace_activate's compare is left out: a second cap to the same VSpace
+     * (other rights) costs a root register load that changes nothing. */
+    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) {
         if (cap_type(vs) != CAP_VSPACE)
             fast_leave(to);
-        vspace_activate_some(cap_ptr_unpack(vs.w0));
+        struct vspace *v = cap_ptr_unpack(vs.w0);
+        arch_vspace_load(v->root);
+        vspace_current = v;
     }
     sched_fpu_switch(to);
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))

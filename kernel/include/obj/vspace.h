@@ -71,15 +71,6 @@ static inline void vspace_activate(struct vspace *vs)
     vspace_current = vs;
 }
 
-/* vspace_activate for a VSpace (never NULL): what the IPC fast path inlines. */
-static inline void vspace_activate_some(struct vspace *vs)
-{
-    if (vs != vspace_current) {
-        arch_vspace_load(vs->root);
-        vspace_current = vs;
-    }
-}
-
 /* Initialises the zeroed struct vs in pool p with the top-level table at root (a
  * zeroed page charged to p). */
 void vspace_init(struct vspace *vs, struct pool *p, paddr_t root);
