@@ -34,7 +34,9 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
                   __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
               "trap frame layout");
 
-static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf_fault_word");
+static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS && CTX_REG_RCX == WF_FAULT_WORD_RCX &&
+                  CTX_REG_R11 == WF_FAULT_WORD_R11,
+              "register order of enum wf_fault_word");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 __noreturn void arch_user_trap(struct arch_context *ctx);
@@ -50,6 +52,7 @@ void arch_exit_to_user(struct arch_context *ctx)
     struct trap_frame *tf = &ctx->regs;
     if (!arch_user_canonical(tf->rip)) {
         /* Deliver the fault the hardware would have raised at the bad target. */
+        ctx_syscall_frame_fill(ctx);
         tf->vector = 13;
         tf->error = 0;
         arch_user_trap(ctx);

@@ -291,8 +291,11 @@ static inline const struct arch_fault *ctx_fault(const struct arch_context *c)
     return &c->fault;
 }
 
-/* Index of the flags in that order (WF_FAULT_WORD_RFLAGS; checked in user.c). */
+/* Indexes of the flags, rcx and r11 in that order (WF_FAULT_WORD_RFLAGS, _RCX,
+ * _R11; checked in user.c). */
 #define CTX_REG_RFLAGS 3
+#define CTX_REG_RCX    5
+#define CTX_REG_R11    13
 
 static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
 {
@@ -303,9 +306,25 @@ static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
     return regs[i];
 }
 
+/* The syscall entry does not store rcx and r11 (user_entry.S): the syscall
+ * instruction put the return address and the flags there, which the frame holds
+ * as rip and rflags, and sysret gives the thread them back in rcx and r11. So in
+ * a frame of vector VEC_SYSCALL they read as rip and rflags (ctx_reg), and this
+ * writes them so before the frame becomes another kind (a register write, a new
+ * entry point, a fault), which restores them from the frame. */
+static inline void ctx_syscall_frame_fill(struct arch_context *c)
+{
+    if (c->regs.vector == VEC_SYSCALL) {
+        c->regs.rcx = c->regs.rip;
+        c->regs.r11 = c->regs.rflags;
+    }
+}
+
 /* Register i (enum wf_fault_word order, below WF_REGS_COUNT). */
 static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
 {
+    if (c->regs.vector == VEC_SYSCALL && (i == CTX_REG_RCX || i == CTX_REG_R11))
+        return i == CTX_REG_RCX ? c->regs.rip : c->regs.rflags;
     return *ctx_reg_slot(c, i);
 }
 
@@ -315,6 +334,7 @@ static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 {
     if (i == CTX_REG_RFLAGS)
         v = (v & RFLAGS_WRITE_MASK) | RFLAGS_USER_SET;
+    ctx_syscall_frame_fill(c);
     *ctx_reg_slot(c, i) = v;
     c->regs.vector = VEC_FULL_RESTORE;
 }
@@ -322,6 +342,7 @@ static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 /* Start state of a new thread: pc, stack, first argument. */
 static inline void ctx_set_entry(struct arch_context *c, uint64_t pc, uint64_t sp, uint64_t arg0)
 {
+    ctx_syscall_frame_fill(c);
     c->regs.rip = pc;
     c->regs.rsp = sp;
     c->regs.rdi = arg0;
