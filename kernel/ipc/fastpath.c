@@ -166,13 +166,18 @@ FAST unsigned fast_one_cap(struct tcb *s, struct tcb *r, const struct fast_cspac
     return 1;
 }
 
+/* The length and caps fields of info as one number (the caps above the
+ * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
+ * FAST_WORDS (then no caps and a length the slow path would not cut). */
+#define FAST_LEN_CAPS(info)                                                                        \
+    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
+
 /* A register message: at most WF_MSG_REG_WORDS words and no extra caps (the
  * caps field lies just above the length). Others take the buffer branch. */
 FAST bool fast_message(wf_msginfo_t info)
 {
     static_assert(WF_MSGINFO_XCAPS_SHIFT == WF_MSGINFO_LENGTH_BITS, "xcaps above the length");
-    return (info & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1)) <=
-           WF_MSG_REG_WORDS;
+    return FAST_LEN_CAPS(info) <= WF_MSG_REG_WORDS;
 }
 
 /* What a fast path variant handles: a register message (fast_message), one with
@@ -192,7 +197,9 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
 {
     static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
                   "label above the unwrapped bits");
-    ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
+    /* The length and caps fields, which fast_message found at most
+     * WF_MSG_REG_WORDS: no caps, and this is the length. */
+    ctx_copy_reg_mrs(&r->ctx, &s->ctx, (unsigned)FAST_LEN_CAPS(info));
     ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
 }
 
@@ -382,12 +389,6 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     c->state = TCB_RUNNABLE;
     return fast_switch(t, c);
 }
-
-/* The length and caps fields of info as one number (the caps above the
- * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
- * FAST_WORDS (then no caps and a length the slow path would not cut). */
-#define FAST_LEN_CAPS(info)                                                                        \
-    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
 
 /* The kind of the message in info. */
 FAST enum fast_kind fast_kind_of(wf_msginfo_t info)

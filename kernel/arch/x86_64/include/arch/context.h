@@ -245,6 +245,31 @@ static inline void ctx_copy_mrs(struct arch_context *dst, const struct arch_cont
     }
 }
 
+/* ctx_copy_mrs for n known to be at most 4 (the IPC fast path's register
+ * messages): one indirect jump, no range check. */
+static inline __attribute__((always_inline)) void
+ctx_copy_reg_mrs(struct arch_context *dst, const struct arch_context *src, unsigned n)
+{
+    switch (n) {
+    case 4:
+        dst->regs.r9 = src->regs.r9;
+        /* fall through */
+    case 3:
+        dst->regs.r8 = src->regs.r8;
+        /* fall through */
+    case 2:
+        dst->regs.r10 = src->regs.r10;
+        /* fall through */
+    case 1:
+        dst->regs.rdx = src->regs.rdx;
+        /* fall through */
+    case 0:
+        break;
+    default:
+        __builtin_unreachable();
+    }
+}
+
 /* Sets the results of a system call: error, message info, badge. */
 static inline void ctx_set_result(struct arch_context *c, uint64_t err, uint64_t info,
                                   uint64_t badge)
