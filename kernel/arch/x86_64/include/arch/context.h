@@ -345,12 +345,51 @@ static inline void ctx_syscall_frame_fill(struct arch_context *c)
     }
 }
 
-/* Register i (enum wf_fault_word order, below WF_REGS_COUNT). */
+/* Register i (enum wf_fault_word order, below WF_REGS_COUNT). A switch, not
+ * ctx_reg_slot's table, so that a loop over all of them (a fault message)
+ * becomes straight loads. */
 static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
 {
-    if (c->regs.vector == VEC_SYSCALL && (i == CTX_REG_RCX || i == CTX_REG_R11))
-        return i == CTX_REG_RCX ? c->regs.rip : c->regs.rflags;
-    return *ctx_reg_slot(c, i);
+    const struct trap_frame *f = &c->regs;
+    bool sys = f->vector == VEC_SYSCALL;
+    switch (i) {
+    case 0:
+        return f->rax;
+    case 1:
+        return f->rip;
+    case 2:
+        return f->rsp;
+    case CTX_REG_RFLAGS:
+        return f->rflags;
+    case 4:
+        return f->rbx;
+    case CTX_REG_RCX:
+        return sys ? f->rip : f->rcx;
+    case 6:
+        return f->rdx;
+    case 7:
+        return f->rsi;
+    case 8:
+        return f->rdi;
+    case 9:
+        return f->rbp;
+    case 10:
+        return f->r8;
+    case 11:
+        return f->r9;
+    case 12:
+        return f->r10;
+    case CTX_REG_R11:
+        return sys ? f->rflags : f->r11;
+    case 14:
+        return f->r12;
+    case 15:
+        return f->r13;
+    case 16:
+        return f->r14;
+    default:
+        return f->r15;
+    }
 }
 
 /* Sets register i; the next exit restores every register (iret). The flags
