@@ -60,7 +60,7 @@ extern struct vspace *vspace_current;
 /* Makes vs the address space of the CPU (NULL: the kernel's own tables). Inline:
  * the IPC fast path switches address spaces through it (a compare, the root
  * register load and a store). */
-static inline void vspace_activate(struct vspace *vs)
+static inline __attribute__((always_inline)) void vspace_activate(struct vspace *vs)
 {
     if (vs == vspace_current)
         return;
