@@ -489,22 +489,37 @@ void vmo_destroy(struct vmo *v)
     }
 }
 
-enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest)
+enum wf_error vmo_phys_take(struct vmo_phys_op *op)
 {
-    struct pool *p = pool_from_cap(pool_slot->cap);
-    assert(p && slot_is_empty(dest));
-    if (!IS_ALIGNED(pa | size, PAGE_SIZE) || size == 0)
-        return WF_ERR_ALIGNMENT_ERROR;
-    struct vmo *v = pool_zalloc(p, sizeof(*v));
-    if (!v)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
+    op->v = pool_zalloc(pool_from_cap(op->pool_slot->cap), sizeof(struct vmo));
+    return op->v ? WF_ERR_OK : WF_ERR_NOT_ENOUGH_MEMORY;
+}
+
+void vmo_phys_invoke(const struct vmo_phys_op *op)
+{
+    struct pool *p = pool_from_cap(op->pool_slot->cap);
+    struct vmo *v = op->v;
     v->pool = p;
     v->kind = VMO_PHYS;
-    v->size = size;
-    v->phys = pa;
+    v->size = op->size;
+    v->phys = op->pa;
+    v->owns_phys = op->owns_phys;
+    v->device = op->device;
     pool_object_made(p);
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
-    return WF_ERR_OK;
+    cdt_insert_new(op->pool_slot, op->dest,
+                   cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
+}
+
+enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest)
+{
+    assert(pool_from_cap(pool_slot->cap) && slot_is_empty(dest));
+    if (!IS_ALIGNED(pa | size, PAGE_SIZE) || size == 0)
+        return WF_ERR_ALIGNMENT_ERROR;
+    struct vmo_phys_op op = {.pool_slot = pool_slot, .dest = dest, .pa = pa, .size = size};
+    enum wf_error e = vmo_phys_take(&op);
+    if (e == WF_ERR_OK)
+        vmo_phys_invoke(&op);
+    return e;
 }
 
 /* True when [pa, pa + size) meets no range of the boot map but reserved ones. */
@@ -519,22 +534,32 @@ static bool device_range_ok(paddr_t pa, uint64_t size)
     return true;
 }
 
-enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
+enum wf_error vmo_device_decode(struct slot *pool_slot, struct cap ut, struct slot *dest,
+                                struct vmo_phys_op *op)
 {
     struct pool *p = pool_from_cap(pool_slot->cap);
     assert(slot_is_empty(dest));
     if (!p || !slot_revocable(pool_slot) || p->dead || cap_type(ut) != CAP_UNTYPED ||
         !cap_untyped_is_device(ut))
         return WF_ERR_ILLEGAL_OPERATION;
-    paddr_t pa = cap_untyped_paddr(ut);
-    uint64_t size = 1ull << cap_untyped_size_bits(ut);
-    if (size < PAGE_SIZE)
+    *op = (struct vmo_phys_op){.pool_slot = pool_slot,
+                               .dest = dest,
+                               .pa = cap_untyped_paddr(ut),
+                               .size = 1ull << cap_untyped_size_bits(ut),
+                               .device = true};
+    if (op->size < PAGE_SIZE)
         return WF_ERR_RANGE_ERROR;
-    if (!device_range_ok(pa, size))
+    if (!device_range_ok(op->pa, op->size))
         return WF_ERR_INVALID_ARGUMENT;
-    enum wf_error e = vmo_create_phys(pool_slot, pa, size, dest);
+    return vmo_phys_take(op);
+}
+
+enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
+{
+    struct vmo_phys_op op;
+    enum wf_error e = vmo_device_decode(pool_slot, ut, dest, &op);
     if (e == WF_ERR_OK)
-        vmo_from_cap(dest->cap)->device = true;
+        vmo_phys_invoke(&op);
     return e;
 }
 
@@ -616,7 +641,8 @@ static void init_child(struct vmo *c, struct vmo *h, uint64_t size, enum vmo_kin
     c->parent_limit = size;
 }
 
-enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
+enum wf_error vmo_clone_decode(struct vmo *v, struct slot *pool_slot, struct slot *dest,
+                               struct vmo_clone_op *op)
 {
     struct pool *cp = pool_from_cap(pool_slot->cap);
     assert(cp && slot_is_empty(dest));
@@ -627,42 +653,65 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
     enum wf_error e = v->pending == VMO_PENDING_SHRINK ? finish_shrink(v) : WF_ERR_OK;
     if (e != WF_ERR_OK)
         return e;
-    if (v->pending == VMO_PENDING_NONE) {
-        struct pool *p = v->pool;
-        struct vmo *h = pool_zalloc(p, sizeof(*h));
-        struct vmo *c = h ? pool_zalloc(cp, sizeof(*c)) : NULL;
-        if (!c) {
-            if (h)
-                pool_zfree(p, h, sizeof(*h));
-            return WF_ERR_NOT_ENOUGH_MEMORY;
-        }
-        *h = *v;
-        h->kind = VMO_HIDDEN;
-        h->maps = NULL;
-        h->children = 2;
-        memset(&h->copy, 0, sizeof(h->copy));
-        c->pool = cp;
-        init_child(v, h, v->size, (enum vmo_kind)v->kind);
-        v->tree_bytes = 0;
-        init_child(c, h, v->size, VMO_CLONE);
-        pool_object_made(p);
-        pool_object_made(cp);
-        /* v's mappings show clusters that are shared now: they go before the
-         * clone can be seen */
-        v->pending = VMO_PENDING_CLONE;
-        v->clone = c;
-        v->zap_from = 0;
-        v->zap_to = v->size;
-        v->zap_next = v->maps;
+    *op = (struct vmo_clone_op){.v = v, .pool_slot = pool_slot, .dest = dest};
+    if (v->pending == VMO_PENDING_CLONE) /* under way: continues, needs nothing */
+        return WF_ERR_OK;
+    op->h = pool_zalloc(v->pool, sizeof(struct vmo));
+    op->c = op->h ? pool_zalloc(cp, sizeof(struct vmo)) : NULL;
+    if (!op->c) {
+        if (op->h)
+            pool_zfree(v->pool, op->h, sizeof(struct vmo));
+        return WF_ERR_NOT_ENOUGH_MEMORY;
     }
+    return WF_ERR_OK;
+}
+
+/* The first step of a clone, O(1): the hidden VMO h takes v's tree, v and the
+ * clone c become its children, and v's mappings are marked to go. */
+static void clone_start(struct vmo *v, struct vmo *h, struct vmo *c, struct pool *cp)
+{
+    *h = *v;
+    h->kind = VMO_HIDDEN;
+    h->maps = NULL;
+    h->children = 2;
+    memset(&h->copy, 0, sizeof(h->copy));
+    c->pool = cp;
+    init_child(v, h, v->size, (enum vmo_kind)v->kind);
+    v->tree_bytes = 0;
+    init_child(c, h, v->size, VMO_CLONE);
+    pool_object_made(v->pool);
+    pool_object_made(cp);
+    /* v's mappings show clusters that are shared now: they go before the clone
+     * can be seen */
+    v->pending = VMO_PENDING_CLONE;
+    v->clone = c;
+    v->zap_from = 0;
+    v->zap_to = v->size;
+    v->zap_next = v->maps;
+}
+
+enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op)
+{
+    struct vmo *v = op->v;
+    if (op->h)
+        clone_start(v, op->h, op->c, pool_from_cap(op->pool_slot->cap));
+    assert(v->pending == VMO_PENDING_CLONE);
     bool paid = false;
     if (!zap_pending(v, &paid))
         return WF_ERR_PREEMPTED;
     struct vmo *c = v->clone;
     v->clone = NULL;
     v->pending = VMO_PENDING_NONE;
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
+    cdt_insert_new(op->pool_slot, op->dest,
+                   cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
     return WF_ERR_OK;
+}
+
+enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
+{
+    struct vmo_clone_op op;
+    enum wf_error e = vmo_clone_decode(v, pool_slot, dest, &op);
+    return e == WF_ERR_OK ? vmo_clone_invoke(&op) : e;
 }
 
 bool vmo_visible(struct vmo *v, uint64_t ci)
