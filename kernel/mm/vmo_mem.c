@@ -31,9 +31,9 @@
  * in both children stay allocated until H goes, and fork chains deepen the walk.
  *
  * Cost. Shrinking, cloning (which removes V's mappings) and destroying are
- * O(mappings + clusters), done in bounded units and restarted (decision 088; the
- * section "restartable work" below). The invocation decoders are in
- * kernel/obj/vmo.c.
+ * O(mappings + populated windows + clusters), done in bounded units and restarted
+ * (decisions 088, 089; the section "restartable work" below). The invocation
+ * decoders are in kernel/obj/vmo.c.
  */
 #include "obj/vmo.h"
 
@@ -255,13 +255,24 @@ static paddr_t find_cluster(struct vmo *v, uint64_t ci, bool *own)
     return 0;
 }
 
+/* The addresses [*s, *e) where region r shows its VMO's offsets [off, end):
+ * false when none. */
+static bool region_span(const struct vm_region *r, uint64_t off, uint64_t end, vaddr_t *s,
+                        vaddr_t *e)
+{
+    uint64_t rend = r->offset + (r->end - r->start);
+    uint64_t from = MAX(off, r->offset), to = MIN(end, rend);
+    *s = r->start + (from - r->offset);
+    *e = r->start + (to - r->offset);
+    return from < to;
+}
+
 /* Removes region r's mappings of its VMO's offsets [off, end). */
 static void zap_region(struct vm_region *r, uint64_t off, uint64_t end)
 {
-    uint64_t rend = r->offset + (r->end - r->start);
-    uint64_t s = MAX(off, r->offset), e = MIN(end, rend);
-    if (s < e)
-        vspace_region_zap(r, r->start + (s - r->offset), r->start + (e - r->offset));
+    vaddr_t s, e;
+    if (region_span(r, off, end, &s, &e))
+        vspace_region_zap(r, s, e);
 }
 
 /* Removes every mapping of v's offsets [off, end) (one cluster's: O(mappings)). */
@@ -382,13 +393,17 @@ static void destroy_one(struct vmo *v)
 
 /* --- restartable work (decision 088) ----------------------------------------------------
  *
- * Shrinking, cloning and destroying cost O(mappings + clusters). Each is a loop
- * of units with a preemption point before each (cap/preempt.h): removing one
- * region's mappings, freeing one window or one interior node. The progress is in
- * the VMO: `pending` names the operation under way, zap_next the next mapping to
- * clear of [zap_from, zap_to) (regions mapped later are linked before it and
- * need no clearing; region_unlink moves it on), and the tree itself shows what is
- * left to free. The re-executed invocation continues from there.
+ * Shrinking, cloning and destroying cost O(mappings + their populated windows +
+ * clusters). Each is a loop of units with a preemption point before each
+ * (cap/preempt.h): clearing one 2 MiB window of one region's entries (or 512
+ * steps over missing ones: arch_pt_unmap_some), freeing one window or one
+ * interior node. The progress is in the VMO: `pending` names the operation under
+ * way, zap_next the next mapping to clear of [zap_from, zap_to) and zap_at the
+ * cursor in it (regions mapped later are linked before it and need no clearing;
+ * region_unlink moves it on; a region split off another follows it, so the walk
+ * reaches it when it had not finished the other), and the tree itself shows what
+ * is left to free. A region being removed carries its own progress
+ * (vspace_region_remove_some). The re-executed invocation continues from there.
  *  - A shrink sets the new size first (faults past it are refused, so no new
  *    mapping appears there), then clears the mappings, then frees the tree past
  *    the new size. Any later Resize, Clone or destruction finishes it first.
@@ -401,24 +416,24 @@ static void destroy_one(struct vmo *v)
  *    regions, then frees the tree, and that of each ancestor dying with it.
  */
 
-/* Clears the mappings still to clear, one region per unit: false when stopped. */
+/* Clears the mappings still to clear, a region's 2 MiB window per unit (zap_at in
+ * zap_next is the cursor): false when stopped. */
 static bool zap_pending(struct vmo *v, bool *paid)
 {
     while (v->zap_next) {
         if (stop(paid))
             return false;
         struct vm_region *r = v->zap_next;
+        vaddr_t s, e;
+        if (region_span(r, v->zap_from, v->zap_to, &s, &e)) {
+            v->zap_at = MAX(v->zap_at, s);
+            if (!vspace_region_zap_some(r, &v->zap_at, e))
+                continue;
+        }
         v->zap_next = r->vmo_next;
-        zap_region(r, v->zap_from, v->zap_to);
+        v->zap_at = 0;
     }
     return true;
-}
-
-void vmo_region_split(struct vm_region *n)
-{
-    struct vmo *v = n->vmo;
-    if (v->pending != VMO_PENDING_NONE)
-        zap_region(n, v->zap_from, v->zap_to);
 }
 
 /* Drops a clone that never got its cap (its tree is empty: O(1)). */
@@ -429,6 +444,7 @@ static void abandon_clone(struct vmo *v)
     assert(v->pending == VMO_PENDING_CLONE && !c->root && !c->maps);
     v->clone = NULL;
     v->zap_next = NULL;
+    v->zap_at = 0;
     v->pending = VMO_PENDING_NONE;
     c->parent->children--; /* v remains */
     pool_zfree(cp, c, sizeof(*c));
@@ -462,10 +478,11 @@ enum wf_error vmo_teardown(struct vmo *v)
         abandon_clone(v);
     v->pending = VMO_PENDING_NONE;
     v->zap_next = NULL;
+    v->zap_at = 0;
     while (v->maps) {
         if (stop(&paid))
             return WF_ERR_PREEMPTED;
-        vspace_region_remove(v->maps);
+        vspace_region_remove_some(v->maps);
     }
     for (struct vmo *a = v; a; a = a->parent) {
         if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, &paid))
@@ -618,6 +635,7 @@ enum wf_error vmo_resize(struct vmo *v, uint64_t size)
         v->zap_from = ALIGN_UP(size, PAGE_SIZE);
         v->zap_to = v->size;
         v->zap_next = v->maps;
+        v->zap_at = 0;
         v->trim_ci = (size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
         v->parent_limit = MIN(v->parent_limit, size);
         v->size = size;
@@ -688,6 +706,7 @@ static void clone_start(struct vmo *v, struct vmo *h, struct vmo *c, struct pool
     v->zap_from = 0;
     v->zap_to = v->size;
     v->zap_next = v->maps;
+    v->zap_at = 0;
 }
 
 enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op)

@@ -74,6 +74,7 @@ struct vmo {
     uint8_t pending;            /* enum vmo_pending */
     bool dying;                 /* its last cap is being deleted: no new work */
     struct vm_region *zap_next; /* next mapping to clear of [zap_from, zap_to) */
+    vaddr_t zap_at;             /* in zap_next: its entries below this are cleared */
     uint64_t zap_from, zap_to;  /* offsets whose mappings go */
     uint64_t trim_ci;           /* shrink: clusters at or past this go */
     struct vmo *clone;          /* clone: the new clone, its cap not yet placed */
@@ -116,11 +117,6 @@ enum wf_error vmo_teardown(struct vmo *v);
  * its clone parent (which may go too), and frees the object. O(1) after
  * vmo_teardown returned WF_ERR_OK, else O(size) (kernel callers). */
 void vmo_destroy(struct vmo *v);
-
-/* The region record n was split off a region of its VMO (Unmap, Protect): when
- * an operation clearing the VMO's mappings is under way, n's are cleared now
- * (n is linked where that operation will not reach it). */
-void vmo_region_split(struct vm_region *n);
 
 /* The cluster at index ci of v as the fault path needs it: *pa its address (0 when
  * past the end), *writable whether v owns it (false: shared with a clone, map
