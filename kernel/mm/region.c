@@ -18,9 +18,10 @@
  * Destroying a VSpace removes its regions, clearing each one's entries a 2 MiB
  * window per unit of the work budget (vspace_region_remove_some, its progress in
  * the region), then frees its page tables one per unit (vspace_teardown,
- * restarted by the deletion; decisions 088, 089). Unmap and Protect clear entries a few 2 MiB windows
- * per unit, their progress in the VSpace (pending_run; decision 089). The
- * invocation decoders are in kernel/obj/vspace.c.
+ * restarted by the deletion; decisions 088, 089). Unmap and Protect clear
+ * entries a few 2 MiB windows per unit, their progress in the VSpace
+ * (pending_run; decision 089). The invocation decoders are in
+ * kernel/obj/vspace.c.
  */
 #include "obj/vspace.h"
 

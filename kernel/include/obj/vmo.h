@@ -199,7 +199,7 @@ enum wf_error vmo_clone_decode(struct vmo *v, struct slot *pool_slot, struct slo
                                struct vmo_clone_op *op);
 
 /* Makes the decoded clone: the hidden VMO takes v's tree, then v's old mappings
- * go, one region per unit, then the clone's cap is placed. Allocates nothing and
+ * go, a 2 MiB window of a region per unit, then the clone's cap is placed. Allocates nothing and
  * cannot fail: returns WF_ERR_OK, or WF_ERR_PREEMPTED with the progress in v (the
  * re-executed invocation decodes to a continuation). */
 enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op);
@@ -208,8 +208,8 @@ enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op);
  * cap is in pool_slot (the clone's cap, with READ and WRITE, goes to the empty
  * slot dest as that cap's child): vmo_clone_decode, then vmo_clone_invoke. Both
  * see v's contents; each write is private. Returns what they return. O(v's
- * mappings), in units of one region: they are removed, to refault read-only.
- * In-kernel API. */
+ * mappings and their populated windows), in units of one window: they are
+ * removed, to refault read-only. In-kernel API. */
 enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest);
 
 /* Changes the size of an anonymous VMO (VMO_Resize): WF_ERR_OK,
