@@ -187,8 +187,8 @@ enum fast_kind { FAST_REGS, FAST_WORDS, FAST_CAPS };
 
 /* The info fields the transfer sets itself: caps transferred, unwrapped. */
 #define FAST_OUT_FIELDS                                                                            \
-    (((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |                               \
-     ((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT)
+    ((wf_msginfo_t)((1u << WF_MSGINFO_XCAPS_BITS) - 1) << WF_MSGINFO_XCAPS_SHIFT |                 \
+     (wf_msginfo_t)((1u << WF_MSGINFO_UNWRAP_BITS) - 1) << WF_MSGINFO_UNWRAP_SHIFT)
 
 /* transfer (ipc.c) for a message that fast_message accepted: the words, then the
  * results. The info delivered, ipc_info_out(label, 0, len), is the sender's with

@@ -30,23 +30,50 @@ TEST(clock, never_goes_backwards)
     }
 }
 
+/* One clock read bracketed by two TSC reads: *n the clock, [*lo, *hi] the TSC
+ * window it was taken in. Retries (up to 1000 times) until the window is
+ * narrower than 50,000 counts, so that an interrupt between the reads only
+ * costs a retry. */
+static bool sample(uint64_t *n, uint64_t *lo, uint64_t *hi)
+{
+    for (unsigned i = 0; i < 1000; i++) {
+        *lo = tsc();
+        *n = wf_clock_ns();
+        *hi = tsc();
+        if (*hi - *lo < 50000)
+            return true;
+    }
+    return false;
+}
+
 TEST(clock, advances_with_the_tsc_at_one_rate)
 {
-    uint64_t n0 = wf_clock_ns(), c0 = tsc();
-    spin(200000);
-    uint64_t n1 = wf_clock_ns(), c1 = tsc();
-    spin(800000);
-    uint64_t n2 = wf_clock_ns(), c2 = tsc();
-    TEST_ASSERT(n1 > n0 && n2 > n1, "the clock did not advance: %llu %llu %llu",
-                (unsigned long long)n0, (unsigned long long)n1, (unsigned long long)n2);
-    /* ns per count over each span, in parts per million: equal within 1%
-     * (the reads of clock and TSC are not simultaneous). */
-    uint64_t r1 = (n1 - n0) * 1000000 / (c1 - c0), r2 = (n2 - n1) * 1000000 / (c2 - c1);
-    TEST_ASSERT(r1 > 0 && r2 > 0, "rates %llu %llu", (unsigned long long)r1,
-                (unsigned long long)r2);
-    uint64_t diff = r1 > r2 ? r1 - r2 : r2 - r1;
-    TEST_ASSERT(diff * 100 <= (r1 > r2 ? r1 : r2), "ns per TSC count %llu vs %llu (ppm)",
-                (unsigned long long)r1, (unsigned long long)r2);
+    uint64_t n[3], lo[3], hi[3];
+    for (unsigned i = 0; i < 3; i++) {
+        if (i)
+            spin(i * 300000);
+        TEST_ASSERT(sample(&n[i], &lo[i], &hi[i]), "no quiet window for sample %u", i);
+    }
+    TEST_ASSERT(n[1] > n[0] && n[2] > n[1], "the clock did not advance: %llu %llu %llu",
+                (unsigned long long)n[0], (unsigned long long)n[1], (unsigned long long)n[2]);
+    /* The clock is the TSC times one factor: over each span, ns per count (in
+     * parts per billion) lies between the span's clock delta over its widest
+     * and its narrowest TSC delta. The two spans' ranges must meet (0.1% of
+     * slack for the clock's rounding). */
+    uint64_t rmin[2], rmax[2];
+    for (unsigned k = 0; k < 2; k++) {
+        uint64_t dn = n[k + 1] - n[k];
+        TEST_ASSERT(lo[k + 1] > hi[k], "TSC windows overlap");
+        rmin[k] = dn * 1000000 / (hi[k + 1] - lo[k]);
+        rmax[k] = dn * 1000000 / (lo[k + 1] - hi[k]) + 1;
+    }
+    uint64_t top = rmax[0] < rmax[1] ? rmax[0] : rmax[1];
+    uint64_t bottom = rmin[0] > rmin[1] ? rmin[0] : rmin[1];
+    TEST_ASSERT(bottom <= top + top / 1000,
+                "ns per TSC count (ppm) in [%llu, %llu] over one span, [%llu, %llu] over the "
+                "next",
+                (unsigned long long)rmin[0], (unsigned long long)rmax[0],
+                (unsigned long long)rmin[1], (unsigned long long)rmax[1]);
 }
 
 TEST(clock, needs_no_cap_and_ignores_its_arguments)

@@ -365,6 +365,51 @@ TEST(ipc, fast_and_slow_paths_agree)
     TEST_ASSERT_EQ(res[1][0][6], 10 + 11);
 }
 
+/* A server thread that answers n Calls with the label and words it received
+ * (ReplyRecv), recording each label. */
+static wf_word_t echoed_labels[4];
+
+static int label_echo(uintptr_t arg)
+{
+    wf_cptr_t ep = arg & 0xfffff, rp = arg >> 20;
+    struct wf_msgregs m = {0};
+    wf_word_t e = wf_sys_recv(ep, rp, &m);
+    for (unsigned i = 0; e == WF_ERR_OK; i++) {
+        echoed_labels[i & 3] = wf_msginfo_label(m.info);
+        if (i == 3)
+            return (int)wf_sys_send(rp, &m);
+        e = wf_sys_reply_recv(ep, rp, &m);
+    }
+    return (int)e;
+}
+
+/* Labels use every bit above the info word's low fields, on the fast path as on
+ * the slow one: a fast path that kept only 32 bits of the info word cut them. */
+TEST(ipc, wide_labels_survive_both_paths)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0), rp = test_obj(WF_OBJ_REPLY, 0);
+    TEST_ASSERT(ep && rp);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, label_echo, ep | rp << 20, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    static const wf_word_t labels[4] = {0x4e455854, 0xfffffffffffffull, 1ull << 40, 0x12345};
+    for (unsigned i = 0; i < 4; i++) {
+        /* 4 words: the register fast path; 1 word with a cap would go slow. */
+        struct wf_msgregs m = {.info = wf_msginfo(labels[i], 0, 1), .w = {i}};
+        TEST_ASSERT_ERR(wf_sys_call(ep, &m), WF_ERR_OK);
+        TEST_ASSERT(wf_msginfo_label(m.info) == labels[i], "reply label %#llx, sent %#llx",
+                    (unsigned long long)wf_msginfo_label(m.info), (unsigned long long)labels[i]);
+        TEST_ASSERT_EQ(m.w[0], i);
+    }
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.w[0], 0);
+    for (unsigned i = 0; i < 4; i++)
+        TEST_ASSERT(echoed_labels[i] == labels[i], "received label %#llx, sent %#llx",
+                    (unsigned long long)echoed_labels[i], (unsigned long long)labels[i]);
+}
+
 /* A thread whose TCB names no IPC buffer: its long messages are cut to the
  * register words, with WF_ERR_INVALID_ARGUMENT for it (weft/ipc.h). */
 static int send_long_unbuffered(uintptr_t ep)
