@@ -67,8 +67,10 @@ static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const v
 }
 
 /* log.Read: Returns the oldest kept line whose sequence number is at least seq (lines are
- * numbered from 1), formatted as 'NAME LEVEL: text'. seq 0 in the result: no such line yet.
- * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+ * numbered from 1), formatted as 'NAME LEVEL: text' (cut to TEXT_MAX bytes). line_seq 0 in
+ * the result: no such line yet; a line_seq above a seq of 1 or more: the lines from seq to
+ * it were overwritten. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
 static inline enum wf_error wfp_log_read(wf_cptr_t ep, wf_word_t seq, wf_word_t *line_seq,
                                          wf_word_t *time_ns, wf_word_t *level, void *line,
                                          wf_word_t line_size, wf_word_t *line_len)
