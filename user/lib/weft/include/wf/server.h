@@ -142,8 +142,8 @@ struct wf_server {
 enum wf_error wf_server_init(struct wf_server *s, const wf_cptr_t *replies, unsigned n);
 
 /* Serves until a handler (or on_notify) sets s->stop (after that message's
- * reply) or a receive fails. Returns WF_ERR_OK after a stop, else the receive's error. Must run on a
- * thread with an IPC buffer (words 4 and up, caps). */
+ * reply) or a receive fails. Returns WF_ERR_OK after a stop, else the receive's
+ * error. Must run on a thread with an IPC buffer (words 4 and up, caps). */
 wf_word_t wf_server_run(struct wf_server *s);
 
 /* The part of the loop after a receive, exposed for host tests: dispatches r
