@@ -61,9 +61,7 @@ enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t 
     *out = 0;
     if (!s)
         return WF_ERR_RANGE_ERROR;
-    enum wf_error e = env->untyped
-                          ? wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1)
-                          : wf_pool_create(env->pool, type, size_bits, env->cnode, s, 64);
+    enum wf_error e = wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1);
     if (e == WF_ERR_OK)
         *out = s;
     else
