@@ -87,7 +87,7 @@ static bool parse_num(const char *p, size_t n, uint64_t max, uint64_t *out)
             d = (unsigned)(ch - 'A' + 10);
         else
             return false;
-        if (v > (max - d) / base)
+        if (d > max || v > (max - d) / base)
             return false;
         v = v * base + d;
     }

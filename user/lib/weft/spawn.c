@@ -382,8 +382,6 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
 
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p)
 {
-    if (p->cnode) /* what it made from its pool, wherever the caps went */
-        wf_cnode_revoke(p->cnode, WF_CHILD_POOL, p->cnode_radix);
     drop(env, &p->main.tcb);
     drop(env, &p->cnode);
     drop(env, &p->main.ctl);

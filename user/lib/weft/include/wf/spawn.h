@@ -170,9 +170,7 @@ enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args);
 
-/* Destroys p: first every object it made from the pool it was given (the pool
- * cap in its WF_CHILD_POOL slot is revoked, so they go wherever their caps were
- * moved), then its thread, CNode (and every cap in it), VSpace and VMOs. Its
+/* Destroys p: its thread, CNode (and every cap in it), VSpace and VMOs. Its
  * slots return to env's recycle array. */
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p);
 
