@@ -142,8 +142,10 @@ static struct job *job_push(enum job_kind kind)
     return j;
 }
 
-/* Reports a line at level: to the log server when it runs (through the worker),
- * else straight to the console with CONSOLE_WRITE. */
+/* Reports a line at level. While the console server does not run, init prints
+ * it itself with CONSOLE_WRITE and logs it at LEVEL_DEBUG (which the log server
+ * keeps but does not echo, so nothing shows twice); once the console runs, the
+ * log server shows it. */
 static void say(unsigned level, const char *fmt, ...)
 {
     char text[WFP_LOG_TEXT_MAX + 1];
@@ -151,12 +153,16 @@ static void say(unsigned level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    bool shown = running(sv.console) && running(sv.log);
+    if (!shown)
+        console_line(text);
     struct job *j = running(sv.log) && sv.worker.tcb ? job_push(JOB_LOG) : NULL;
     if (!j) {
-        console_line(text);
+        if (shown)
+            console_line(text);
         return;
     }
-    j->level = level;
+    j->level = shown ? level : WFP_LOG_LEVEL_DEBUG;
     memcpy(j->text, text, sizeof(text));
     wake_worker();
 }
@@ -254,7 +260,8 @@ static int worker_main(uintptr_t arg)
             wfp_log_label(log, p->id, p->c->name, strlen(p->c->name));
             break;
         case JOB_LOG:
-            if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK)
+            if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK &&
+                j->level != WFP_LOG_LEVEL_DEBUG)
                 console_line(j->text);
             break;
         }
@@ -809,9 +816,11 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
         printf("init: supervision endpoint failed: error %d\n", (int)e);
         return 2;
     }
-    for (unsigned k = 0; k < sv.jcount; k++) /* lines perhaps not logged yet */
-        if (sv.jobs[(sv.jhead + k) % MAX_JOBS].kind == JOB_LOG)
-            console_line(sv.jobs[(sv.jhead + k) % MAX_JOBS].text);
+    for (unsigned k = 0; k < sv.jcount; k++) { /* lines perhaps not shown yet */
+        const struct job *j = &sv.jobs[(sv.jhead + k) % MAX_JOBS];
+        if (j->kind == JOB_LOG && j->level != WFP_LOG_LEVEL_DEBUG)
+            console_line(j->text);
+    }
     printf("init: test run done: %s\n", sv.test_status ? "a program failed" : "all exited 0");
     return sv.test_status;
 }
