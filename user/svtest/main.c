@@ -224,7 +224,7 @@ static void test_kill_console(bool have_console)
     enum wf_error w = re == WF_ERR_OK
                           ? wfp_console_write(SLOT_CONSOLE2, "svtest: console back\n", 21, &written)
                           : re;
-    /* The reader has exited; its objects go with this process. */
+    wf_thread_destroy(&env, &t);
     result(waiting && k == WF_ERR_OK && read_result == WF_ERR_CANCELLED && back && w == WF_ERR_OK,
            name, 0,
            !waiting                          ? "the Read did not wait"
