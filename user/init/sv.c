@@ -46,8 +46,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
-#include "restart.h"
+#include "sv_int.h"
 #include "weft/invoke.h"
 #include "wf/proto/init.h"
 #include "wf/proto/log.h"
@@ -56,60 +55,7 @@
 #include "wf/spawn.h"
 #include "wf/syscall.h"
 
-#define CHILD_BADGE   0x1000u /* + id: a child's exit and fault reports */
-#define WORKER_BADGE  0x2000u /* the worker's NEXT */
-#define WORKER_LABEL  0xf00u  /* NEXT: outside every protocol's labels */
-#define WORKER_PRIO   254u
-#define IDLE_PRIO     1u
-#define MAX_JOBS      64u
-#define RECYCLE_SLOTS 1024u
-#define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
-
-enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG };
-
-struct job {
-    enum job_kind kind;
-    unsigned prog; /* REGISTER, LABEL: the program's index */
-    unsigned level;
-    char text[WFP_LOG_TEXT_MAX + 1];
-};
-
-struct prog {
-    const struct conf_prog *c;
-    unsigned id; /* index + 1: its badge everywhere */
-    wf_word_t state, restarts, last;
-    bool live, killed;
-    struct wf_process p;
-    wf_cptr_t watch; /* Read copy of its pool, for Pool_Info */
-    wf_cptr_t ep;    /* a server's endpoint slot (fixed); ep_live when it holds one */
-    bool ep_live;
-    wf_cptr_t untyped; /* the untyped grant's original (kept across restarts) */
-    wf_cptr_t arena;   /* untyped its kernel objects are retyped from */
-    wf_cptr_t ioport, irq;
-    struct restart_history hist;
-    uint64_t restart_at;
-};
-
-static struct {
-    const struct wf_bootinfo *bi;
-    struct boot_conf conf;
-    struct prog prog[CONF_MAX_PROGS];
-    unsigned n;
-    int name, log, console; /* indexes of the well-known servers, -1: none */
-    struct wf_spawn_env env;
-    wf_cptr_t root_ut; /* init's own kernel objects */
-    wf_cptr_t recycle[RECYCLE_SLOTS];
-    wf_cptr_t ep; /* E */
-    struct wf_server srv;
-    struct wf_thread worker;
-    wf_cptr_t worker_ep, worker_reply; /* its E copy; its call kept while idle */
-    unsigned worker_prio;
-    bool worker_busy;
-    struct job jobs[MAX_JOBS];
-    unsigned jhead, jcount;
-    bool test;
-    int test_status;
-} sv;
+struct sv_state sv;
 
 static const struct restart_policy policy = RESTART_POLICY_DEFAULT;
 
@@ -117,160 +63,6 @@ static uint64_t now(void)
 {
     return __builtin_ia32_rdtsc();
 }
-
-static void console_line(const char *text)
-{
-    wf_console_write("init: ", 6);
-    wf_console_write(text, strlen(text));
-    wf_console_write("\n", 1);
-}
-
-static bool running(int i)
-{
-    return i >= 0 && sv.prog[i].state == WFP_INIT_STATE_RUNNING && sv.prog[i].ep_live;
-}
-
-static void wake_worker(void);
-
-static struct job *job_push(enum job_kind kind)
-{
-    if (sv.jcount == MAX_JOBS)
-        return NULL;
-    struct job *j = &sv.jobs[(sv.jhead + sv.jcount++) % MAX_JOBS];
-    memset(j, 0, offsetof(struct job, text) + 1);
-    j->kind = kind;
-    return j;
-}
-
-/* Reports a line at level. While the console server does not run, init prints
- * it itself with CONSOLE_WRITE and logs it at LEVEL_DEBUG (which the log server
- * keeps but does not echo, so nothing shows twice); once the console runs, the
- * log server shows it. */
-static void say(unsigned level, const char *fmt, ...)
-{
-    char text[WFP_LOG_TEXT_MAX + 1];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    bool shown = running(sv.console) && running(sv.log);
-    if (!shown)
-        console_line(text);
-    struct job *j = running(sv.log) && sv.worker.tcb ? job_push(JOB_LOG) : NULL;
-    if (!j) {
-        if (shown)
-            console_line(text);
-        return;
-    }
-    j->level = shown ? level : WFP_LOG_LEVEL_DEBUG;
-    memcpy(j->text, text, sizeof(text));
-    wake_worker();
-}
-
-static void queue_prog_job(enum job_kind kind, unsigned i)
-{
-    struct job *j = job_push(kind);
-    if (j) {
-        j->prog = i;
-        wake_worker();
-    } else {
-        console_line(kind == JOB_REGISTER ? "job queue full: a registration is lost"
-                                          : "job queue full: a label is lost");
-    }
-}
-
-/* --- the worker ------------------------------------------------------------------ */
-
-static void set_worker_prio(unsigned prio)
-{
-    if (sv.worker_prio != prio && wf_tcb_set_priority(sv.worker.tcb, WF_ROOT_TCB, prio) == 0)
-        sv.worker_prio = prio;
-}
-
-static bool restart_pending(void)
-{
-    for (unsigned i = 0; i < sv.n; i++)
-        if (sv.prog[i].state == WFP_INIT_STATE_WAITING)
-            return true;
-    return false;
-}
-
-/* The worker's next instruction into w[0..1]; false when there is none. */
-static bool next_job(wf_word_t *w)
-{
-    if (sv.jcount) {
-        set_worker_prio(WORKER_PRIO);
-        sv.worker_busy = true;
-        w[0] = sv.jobs[sv.jhead].kind;
-        w[1] = sv.jhead;
-        return true;
-    }
-    if (restart_pending()) {
-        set_worker_prio(IDLE_PRIO);
-        w[0] = JOB_TICK;
-        w[1] = 0;
-        return true;
-    }
-    return false;
-}
-
-/* Hands work to the worker if it waits for some. */
-static void wake_worker(void)
-{
-    wf_word_t w[2];
-    if (!sv.worker_reply && sv.jcount) /* it ticks at IDLE_PRIO: let it come */
-        set_worker_prio(WORKER_PRIO);
-    if (!sv.worker_reply || !next_job(w))
-        return;
-    wf_cptr_t r = sv.worker_reply;
-    sv.worker_reply = 0;
-    wf_server_answer(&sv.srv, r, WF_ERR_OK, w, 2, 0);
-}
-
-/* The worker thread: runs the jobs the main thread hands it (reads only its own
- * job and the endpoint slots, which the main thread changes only while the
- * worker waits for it: one CPU, and the main thread has the higher priority). */
-static int worker_main(uintptr_t arg)
-{
-    (void)arg;
-    for (;;) {
-        struct wf_msgregs m = {.info = wf_msginfo(WORKER_LABEL, 0, 0)};
-        if (wf_sys_call(sv.worker_ep, &m) != WF_ERR_OK || wf_msginfo_label(m.info) != WF_ERR_OK) {
-            wf_sys_yield();
-            continue;
-        }
-        const struct job *j = &sv.jobs[m.w[1] % MAX_JOBS];
-        const struct prog *p = &sv.prog[j->prog % CONF_MAX_PROGS];
-        wf_cptr_t log = sv.log >= 0 ? sv.prog[sv.log].ep : 0;
-        enum wf_error e = WF_ERR_OK;
-        switch (m.w[0]) {
-        case JOB_TICK:
-            wf_sys_yield();
-            break;
-        case JOB_REGISTER:
-            e = wfp_name_register(sv.prog[sv.name].ep, conf_visible(&sv.conf, j->prog), p->c->name,
-                                  strlen(p->c->name), p->ep);
-            if (e != WF_ERR_OK) {
-                char t[96];
-                snprintf(t, sizeof(t), "name.Register %s: error %d", p->c->name, (int)e);
-                console_line(t);
-            }
-            break;
-        case JOB_LABEL:
-            wfp_log_label(log, p->id, p->c->name, strlen(p->c->name));
-            break;
-        case JOB_LOG:
-            if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK &&
-                j->level != WFP_LOG_LEVEL_DEBUG)
-                console_line(j->text);
-            break;
-        }
-    }
-    return 0;
-}
-
-/* NEXT: the worker finished its job (if it had one) and asks for the next. */
-static wf_word_t on_next(struct wf_server *s, struct wf_server_req *r, const void *h);
 
 /* --- starting and stopping ------------------------------------------------------- */
 
@@ -438,16 +230,16 @@ static enum wf_error start(unsigned i)
     spread_service((int)i);
     if ((int)i == sv.name) {
         for (unsigned k = 0; k < sv.n; k++)
-            if ((int)k != sv.name && running((int)k))
-                queue_prog_job(JOB_REGISTER, k);
-    } else if (p->ep_live && running(sv.name)) {
-        queue_prog_job(JOB_REGISTER, i);
+            if ((int)k != sv.name && sv_running((int)k))
+                sv_queue(JOB_REGISTER, k);
+    } else if (p->ep_live && sv_running(sv.name)) {
+        sv_queue(JOB_REGISTER, i);
     }
     if ((int)i == sv.log) {
         for (unsigned k = 0; k < sv.n; k++)
-            queue_prog_job(JOB_LABEL, k);
-    } else if (running(sv.log)) {
-        queue_prog_job(JOB_LABEL, i);
+            sv_queue(JOB_LABEL, k);
+    } else if (sv_running(sv.log)) {
+        sv_queue(JOB_LABEL, i);
     }
     return WF_ERR_OK;
 }
@@ -466,18 +258,18 @@ static void after_end(unsigned i, bool exited)
     struct restart_decision d = restart_decide(&policy, &p->hist, now());
     if (d.give_up) {
         p->state = WFP_INIT_STATE_FAILED;
-        say(WFP_LOG_LEVEL_ERROR, "%s: %u restarts within the window: FAILED, not restarted",
-            p->c->name, policy.max_restarts);
+        sv_say(WFP_LOG_LEVEL_ERROR, "%s: %u restarts within the window: FAILED, not restarted",
+               p->c->name, policy.max_restarts);
         check_test_done();
         return;
     }
     p->state = WFP_INIT_STATE_WAITING;
     p->restart_at = d.when;
-    wake_worker();
+    sv_wake_worker();
 }
 
 /* Starts every program whose backoff is over. */
-static void due_restarts(void)
+void sv_due_restarts(void)
 {
     uint64_t t = now();
     for (unsigned i = 0; i < sv.n; i++) {
@@ -487,10 +279,10 @@ static void due_restarts(void)
         enum wf_error e = start(i);
         p->restarts++;
         if (e == WF_ERR_OK) {
-            say(WFP_LOG_LEVEL_INFO, "%s restarted (restart %lu)", p->c->name,
-                (unsigned long)p->restarts);
+            sv_say(WFP_LOG_LEVEL_INFO, "%s restarted (restart %lu)", p->c->name,
+                   (unsigned long)p->restarts);
         } else {
-            say(WFP_LOG_LEVEL_ERROR, "%s: restart failed: error %d", p->c->name, (int)e);
+            sv_say(WFP_LOG_LEVEL_ERROR, "%s: restart failed: error %d", p->c->name, (int)e);
             after_end(i, false);
         }
     }
@@ -539,7 +331,7 @@ static const char *fault_name(wf_word_t type)
 static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const void *h)
 {
     (void)s, (void)h;
-    due_restarts();
+    sv_due_restarts();
     struct prog *p = child_of(r);
     if (!p || !p->live)
         return WF_ERR_ILLEGAL_OPERATION;
@@ -550,21 +342,21 @@ static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const vo
         reg[k] = w[k];
     p->last = 0x100 + r->label;
     stop(p); /* first, so that news of the log server's own fault goes to the console */
-    say(WFP_LOG_LEVEL_ERROR,
-        "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx; rax %#lx rbx %#lx rcx %#lx rdx %#lx "
-        "rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx "
-        "r14 %#lx r15 %#lx rflags %#lx",
-        p->c->name, fault_name(r->label), (unsigned long)reg[WF_FAULT_WORD_DETAIL0],
-        (unsigned long)reg[WF_FAULT_WORD_DETAIL1], (unsigned long)reg[WF_FAULT_WORD_RIP],
-        (unsigned long)reg[WF_FAULT_WORD_RSP], (unsigned long)reg[WF_FAULT_WORD_RAX],
-        (unsigned long)reg[WF_FAULT_WORD_RBX], (unsigned long)reg[WF_FAULT_WORD_RCX],
-        (unsigned long)reg[WF_FAULT_WORD_RDX], (unsigned long)reg[WF_FAULT_WORD_RSI],
-        (unsigned long)reg[WF_FAULT_WORD_RDI], (unsigned long)reg[WF_FAULT_WORD_RBP],
-        (unsigned long)reg[WF_FAULT_WORD_R8], (unsigned long)reg[WF_FAULT_WORD_R9],
-        (unsigned long)reg[WF_FAULT_WORD_R10], (unsigned long)reg[WF_FAULT_WORD_R11],
-        (unsigned long)reg[WF_FAULT_WORD_R12], (unsigned long)reg[WF_FAULT_WORD_R13],
-        (unsigned long)reg[WF_FAULT_WORD_R14], (unsigned long)reg[WF_FAULT_WORD_R15],
-        (unsigned long)reg[WF_FAULT_WORD_RFLAGS]);
+    sv_say(WFP_LOG_LEVEL_ERROR,
+           "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx; rax %#lx rbx %#lx rcx %#lx rdx %#lx "
+           "rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx "
+           "r14 %#lx r15 %#lx rflags %#lx",
+           p->c->name, fault_name(r->label), (unsigned long)reg[WF_FAULT_WORD_DETAIL0],
+           (unsigned long)reg[WF_FAULT_WORD_DETAIL1], (unsigned long)reg[WF_FAULT_WORD_RIP],
+           (unsigned long)reg[WF_FAULT_WORD_RSP], (unsigned long)reg[WF_FAULT_WORD_RAX],
+           (unsigned long)reg[WF_FAULT_WORD_RBX], (unsigned long)reg[WF_FAULT_WORD_RCX],
+           (unsigned long)reg[WF_FAULT_WORD_RDX], (unsigned long)reg[WF_FAULT_WORD_RSI],
+           (unsigned long)reg[WF_FAULT_WORD_RDI], (unsigned long)reg[WF_FAULT_WORD_RBP],
+           (unsigned long)reg[WF_FAULT_WORD_R8], (unsigned long)reg[WF_FAULT_WORD_R9],
+           (unsigned long)reg[WF_FAULT_WORD_R10], (unsigned long)reg[WF_FAULT_WORD_R11],
+           (unsigned long)reg[WF_FAULT_WORD_R12], (unsigned long)reg[WF_FAULT_WORD_R13],
+           (unsigned long)reg[WF_FAULT_WORD_R14], (unsigned long)reg[WF_FAULT_WORD_R15],
+           (unsigned long)reg[WF_FAULT_WORD_RFLAGS]);
     after_end((unsigned)(p - sv.prog), false);
     return WF_ERR_OK;
 }
@@ -572,35 +364,16 @@ static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const vo
 static wf_word_t on_exit(struct wf_server *s, struct wf_server_req *r, const void *h)
 {
     (void)s, (void)h;
-    due_restarts();
+    sv_due_restarts();
     struct prog *p = child_of(r);
     if (!p || !p->live)
         return WF_ERR_ILLEGAL_OPERATION;
     p->last = wf_server_len(r) ? r->w[0] : 0;
     stop(p);
-    say(p->last ? WFP_LOG_LEVEL_WARN : WFP_LOG_LEVEL_INFO, "%s exited with status %lu", p->c->name,
-        (unsigned long)p->last);
+    sv_say(p->last ? WFP_LOG_LEVEL_WARN : WFP_LOG_LEVEL_INFO, "%s exited with status %lu",
+           p->c->name, (unsigned long)p->last);
     after_end((unsigned)(p - sv.prog), true);
     return WF_ERR_OK;
-}
-
-static wf_word_t on_next(struct wf_server *s, struct wf_server_req *r, const void *h)
-{
-    (void)h;
-    if (r->badge != WORKER_BADGE)
-        return WF_ERR_ILLEGAL_OPERATION;
-    if (sv.worker_busy) {
-        sv.worker_busy = false;
-        sv.jhead = (sv.jhead + 1) % MAX_JOBS;
-        sv.jcount--;
-    }
-    due_restarts();
-    if (next_job(r->rw)) {
-        r->rlen = 2;
-        return WF_ERR_OK;
-    }
-    sv.worker_reply = wf_server_defer(s, r);
-    return sv.worker_reply ? WF_ERR_OK : WF_ERR_NOT_ENOUGH_MEMORY;
 }
 
 static wf_word_t on_program(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
@@ -609,7 +382,7 @@ static wf_word_t on_program(struct wf_server *s, struct wf_server_req *r, wf_wor
                             char *name, wf_word_t *name_len)
 {
     (void)s, (void)r;
-    due_restarts();
+    sv_due_restarts();
     if (index >= sv.n)
         return WF_ERR_RANGE_ERROR;
     const struct prog *p = &sv.prog[index];
@@ -630,25 +403,25 @@ static wf_word_t on_kill(struct wf_server *s, struct wf_server_req *r, const cha
                          wf_word_t name_len)
 {
     (void)s;
-    due_restarts();
+    sv_due_restarts();
     int i = conf_find(&sv.conf, name, name_len);
     if (i < 0 || !sv.prog[i].live)
         return WF_ERR_FAILED_LOOKUP;
     struct prog *p = &sv.prog[i];
     p->killed = true;
     stop(p);
-    say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
-        (unsigned long)r->badge);
+    sv_say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
+           (unsigned long)r->badge);
     after_end((unsigned)i, false);
     return WF_ERR_OK;
 }
 
 static wf_word_t power(const struct conf_power *pw, const char *what)
 {
-    due_restarts();
+    sv_due_restarts();
     if (!pw->set)
         return WF_ERR_ILLEGAL_OPERATION;
-    console_line(what);
+    sv_console_line(what);
     wf_word_t e = wf_ioport_out(WF_ROOT_IOPORT, pw->port, pw->value > 0xff ? 2 : 1, pw->value);
     return e == WF_ERR_OK ? WF_ERR_OK : WF_ERR_ILLEGAL_OPERATION;
 }
@@ -684,7 +457,7 @@ static const struct wf_server_proto protos[] = {
     {WFP_INIT_FIRST, WFP_INIT_LAST, on_init, &init_handlers},
     {WF_FAULT_TYPE_UNKNOWN_SYSCALL, WF_FAULT_TYPE_VM_FAULT, on_fault, 0},
     {WF_EXIT_LABEL, WF_EXIT_LABEL, on_exit, 0},
-    {WORKER_LABEL, WORKER_LABEL, on_next, 0},
+    {WORKER_LABEL, WORKER_LABEL, sv_on_next, 0},
 };
 
 /* --- setup ----------------------------------------------------------------------- */
@@ -733,7 +506,7 @@ static bool setup_endpoint(void)
         .ep = sv.ep, .protos = protos, .nprotos = sizeof(protos) / sizeof(protos[0])};
     if (wf_server_init(&sv.srv, replies, 2) != WF_ERR_OK)
         return false;
-    if (wf_thread_create(&sv.env, &sv.worker, worker_main, 0, WORKER_PRIO) != WF_ERR_OK)
+    if (wf_thread_create(&sv.env, &sv.worker, sv_worker_main, 0, WORKER_PRIO) != WF_ERR_OK)
         return false;
     sv.worker_prio = WORKER_PRIO;
     return wf_thread_start(&sv.worker) == WF_ERR_OK;
@@ -744,7 +517,7 @@ static bool read_conf(const char *conf_name, const char *run_list)
     const void *text;
     size_t len;
     if (!wf_initramfs_find(sv.bi, conf_name, &text, &len)) {
-        console_line("no boot configuration in the initramfs");
+        sv_console_line("no boot configuration in the initramfs");
         printf("init: (looked for \"%s\")\n", conf_name);
         if (!run_list)
             return false;
@@ -776,7 +549,7 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
     if (!read_conf(conf_name, run_list))
         return 2;
     if (!setup_memory() || !setup_endpoint()) {
-        console_line("cannot set up its pool, endpoint or worker");
+        sv_console_line("cannot set up its pool, endpoint or worker");
         return 2;
     }
     for (unsigned i = 0; i < sv.n; i++) {
@@ -785,7 +558,7 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
         p->id = i + 1;
         p->state = WFP_INIT_STATE_WAITING; /* until started below */
         if (p->c->kind == CONF_SERVER && !(p->ep = wf_env_slot(&sv.env))) {
-            console_line("out of slots");
+            sv_console_line("out of slots");
             return 2;
         }
     }
@@ -797,13 +570,13 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
                 continue;
             enum wf_error e = start(i);
             if (e == WF_ERR_OK) {
-                say(WFP_LOG_LEVEL_INFO, "started %s %s (id %u, prio %u, mem %luK)",
-                    p->c->kind == CONF_SERVER ? "server" : "program", p->c->name, p->id, p->c->prio,
-                    (unsigned long)(p->c->mem >> 10));
+                sv_say(WFP_LOG_LEVEL_INFO, "started %s %s (id %u, prio %u, mem %luK)",
+                       p->c->kind == CONF_SERVER ? "server" : "program", p->c->name, p->id,
+                       p->c->prio, (unsigned long)(p->c->mem >> 10));
             } else {
                 p->state = WFP_INIT_STATE_FAILED;
-                say(WFP_LOG_LEVEL_ERROR, "%s: cannot start: %s", p->c->name,
-                    e == WF_ERR_FAILED_LOOKUP ? "not in the initramfs" : "error");
+                sv_say(WFP_LOG_LEVEL_ERROR, "%s: cannot start: %s", p->c->name,
+                       e == WF_ERR_FAILED_LOOKUP ? "not in the initramfs" : "error");
                 printf("init: %s: start error %d\n", p->c->name, (int)e);
             }
         }
@@ -819,7 +592,7 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
     for (unsigned k = 0; k < sv.jcount; k++) { /* lines perhaps not shown yet */
         const struct job *j = &sv.jobs[(sv.jhead + k) % MAX_JOBS];
         if (j->kind == JOB_LOG && j->level != WFP_LOG_LEVEL_DEBUG)
-            console_line(j->text);
+            sv_console_line(j->text);
     }
     printf("init: test run done: %s\n", sv.test_status ? "a program failed" : "all exited 0");
     return sv.test_status;
