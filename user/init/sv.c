@@ -282,7 +282,7 @@ void sv_due_restarts(void)
             sv_say(WFP_LOG_LEVEL_INFO, "%s restarted (restart %lu)", p->c->name,
                    (unsigned long)p->restarts);
         } else {
-            sv_say(WFP_LOG_LEVEL_ERROR, "%s: restart failed: error %d", p->c->name, (int)e);
+            sv_say(WFP_LOG_LEVEL_ERROR, "%s: restart failed: %s", p->c->name, wf_error_name(e));
             after_end(i, false);
         }
     }
@@ -576,8 +576,7 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
             } else {
                 p->state = WFP_INIT_STATE_FAILED;
                 sv_say(WFP_LOG_LEVEL_ERROR, "%s: cannot start: %s", p->c->name,
-                       e == WF_ERR_FAILED_LOOKUP ? "not in the initramfs" : "error");
-                printf("init: %s: start error %d\n", p->c->name, (int)e);
+                       e == WF_ERR_FAILED_LOOKUP ? "not in the initramfs" : wf_error_name(e));
             }
         }
     }
