@@ -225,7 +225,6 @@ static enum wf_error start(unsigned i)
         return e;
     }
     p->state = WFP_INIT_STATE_RUNNING;
-    p->killed = false;
     /* Tell the others. */
     spread_service((int)i);
     if ((int)i == sv.name) {
@@ -408,7 +407,6 @@ static wf_word_t on_kill(struct wf_server *s, struct wf_server_req *r, const cha
     if (i < 0 || !sv.prog[i].live)
         return WF_ERR_FAILED_LOOKUP;
     struct prog *p = &sv.prog[i];
-    p->killed = true;
     stop(p);
     sv_say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
            (unsigned long)r->badge);

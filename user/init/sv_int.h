@@ -38,7 +38,7 @@ struct prog {
     const struct conf_prog *c;
     unsigned id; /* index + 1: its badge everywhere */
     wf_word_t state, restarts, last;
-    bool live, killed;
+    bool live;
     struct wf_process p;
     wf_cptr_t watch; /* Read copy of its pool, for Pool_Info */
     wf_cptr_t ep;    /* a server's endpoint slot (fixed); ep_live when it holds one */
