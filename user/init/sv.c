@@ -26,12 +26,12 @@
  * also says the job is done). With no job the main thread keeps the worker's call
  * (a deferred reply) until there is one. While a restart waits out its backoff
  * the main thread answers NEXT with TICK and drops the worker to priority 1: the
- * worker then yields and calls again, so that init looks at the TSC whenever
+ * worker then yields and calls again, so that init looks at the clock whenever
  * nothing else runs; every message E receives also runs the due restarts. init
- * has no timer call: the backoff is a TSC deadline (restart.h).
+ * has no timer to wait on: the backoff is a deadline on the CLOCK system call's
+ * nanoseconds (restart.h).
  *
- * A restart (decision 110): destroy the process (wf_process_destroy: its pool's
- * objects first), revoke the server's endpoint (every copy a client got, by
+ * A restart (decision 110): destroy the process (wf_process_destroy), revoke the server's endpoint (every copy a client got, by
  * lookup or in a well-known slot, goes; a client blocked on it gets an error),
  * make a new endpoint in the same slot, start the program again, fill the
  * well-known slot of every program that is given this server, and queue its
@@ -61,7 +61,7 @@ static const struct restart_policy policy = RESTART_POLICY_DEFAULT;
 
 static uint64_t now(void)
 {
-    return __builtin_ia32_rdtsc();
+    return wf_clock_ns();
 }
 
 /* --- starting and stopping ------------------------------------------------------- */

@@ -9,7 +9,7 @@
  * NEXT says the job is done. With no job and no restart waiting, the main thread
  * keeps the call as a deferred reply and answers it when a job comes. While a
  * restart waits out its backoff, NEXT is answered TICK and the worker runs at
- * IDLE_PRIO, yielding between calls, so that init looks at the TSC whenever
+ * IDLE_PRIO, yielding between calls, so that init looks at the clock whenever
  * nothing else runs. The worker reads only its own job and the servers' endpoint
  * slots, which the main thread changes only while the worker waits for it (one
  * CPU, and the main thread has the higher priority).
