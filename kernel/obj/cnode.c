@@ -12,7 +12,9 @@
  *    it removes exactly the caps derived from it (that badge's holders);
  *  - guards are data of CNode caps, set by Mint and Mutate;
  *  - Move and Mutate keep the cap's place in the tree, as Swap keeps both;
- *  - zombies (objects being destroyed) can only be deleted.
+ *  - zombies (objects being destroyed) can only be deleted;
+ *  - Describe reports a slot's cap (type, rights, badge or guard, tree flags)
+ *    without changing anything.
  */
 #include "obj/cnode.h"
 
@@ -194,4 +196,45 @@ enum wf_error cnode_decode_delete(struct invocation *inv)
 enum wf_error cnode_decode_revoke(struct invocation *inv)
 {
     return on_slot(inv, ARG_CNODE_REVOKE_INDEX, ARG_CNODE_REVOKE_DEPTH, cap_revoke);
+}
+
+/* The data word CNode_Describe reports: a badge, a CNode's guard datum as Mint
+ * takes it, or 0. */
+static wf_word_t describe_data(struct cap c)
+{
+    switch (cap_type(c)) {
+    case CAP_ENDPOINT:
+    case CAP_NOTIFICATION:
+        return cap_badge(c);
+    case CAP_CNODE:
+        return WF_GUARD(cap_cnode_guard(c), cap_cnode_guard_size(c));
+    default:
+        return 0;
+    }
+}
+
+enum wf_error cnode_decode_describe(struct invocation *inv)
+{
+    static_assert(CAP_ZOMBIE == WF_OBJ_DYING, "a zombie is described as WF_OBJ_DYING");
+    struct slot *s;
+    enum wf_error e = inv_lookup_path(inv, inv->slot->cap, WF_CAP_INVOKED, ARG_CNODE_DESCRIBE_INDEX,
+                                      ARG_CNODE_DESCRIBE_DEPTH, &s);
+    if (e != WF_ERR_OK)
+        return e;
+
+    /* An empty slot and a zombie (its words are ring links, and it has no
+     * children) report their type alone. */
+    struct cap c = s->cap;
+    inv->reply[RES_CNODE_DESCRIBE_TYPE] = cap_type(c);
+    if (slot_is_empty(s) || cap_type(c) == CAP_ZOMBIE) {
+        inv->reply[RES_CNODE_DESCRIBE_RIGHTS] = 0;
+        inv->reply[RES_CNODE_DESCRIBE_DATA] = 0;
+        inv->reply[RES_CNODE_DESCRIBE_FLAGS] = 0;
+        return WF_ERR_OK;
+    }
+    inv->reply[RES_CNODE_DESCRIBE_RIGHTS] = cap_rights(c);
+    inv->reply[RES_CNODE_DESCRIBE_DATA] = describe_data(c);
+    inv->reply[RES_CNODE_DESCRIBE_FLAGS] = (cdt_has_children(s) ? WF_DESCRIBE_HAS_CHILDREN : 0) |
+                                           (slot_revocable(s) ? WF_DESCRIBE_ORIGINAL : 0);
+    return WF_ERR_OK;
 }

@@ -368,3 +368,32 @@ enum wf_error tcb_decode_set_tls(struct invocation *inv)
     arch_context_set_tls(&invoked_tcb(inv)->ctx, base);
     return WF_ERR_OK;
 }
+
+/* The neutral thread state (enum wf_thread_state) of a kernel state. */
+static wf_word_t thread_state(const struct tcb *t)
+{
+    switch (t->state) {
+    case TCB_RUNNABLE:
+        return WF_THREAD_STATE_RUNNABLE;
+    case TCB_BLOCKED_SEND:
+        return WF_THREAD_STATE_BLOCKED_SEND;
+    case TCB_BLOCKED_RECV:
+        return WF_THREAD_STATE_BLOCKED_RECV;
+    case TCB_BLOCKED_REPLY:
+        return WF_THREAD_STATE_BLOCKED_CALL;
+    case TCB_BLOCKED_NTFN:
+        return WF_THREAD_STATE_BLOCKED_NOTIFICATION;
+    default:
+        return WF_THREAD_STATE_INACTIVE;
+    }
+}
+
+enum wf_error tcb_decode_describe(struct invocation *inv)
+{
+    struct tcb *t = invoked_tcb(inv);
+    inv->reply[RES_TCB_DESCRIBE_STATE] = thread_state(t);
+    inv->reply[RES_TCB_DESCRIBE_PRIORITY] = t->prio;
+    inv->reply[RES_TCB_DESCRIBE_MCP] = t->mcp;
+    inv->reply[RES_TCB_DESCRIBE_ABI] = t->abi;
+    return WF_ERR_OK;
+}

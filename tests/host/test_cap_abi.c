@@ -271,6 +271,63 @@ Test(cap_abi, tcb_slots_hold_derived_caps)
     world_fini();
 }
 
+Test(cap_abi, describe_reports_caps_zombies_and_thread_states)
+{
+    objects();
+    wf_word_t type, rights, data, flags;
+    /* A minted notification: badge, rights, an original without children. */
+    cr_assert_eq(
+        wf_cnode_mint(WORLD_ROOT_CNODE, FREE, 64, WORLD_ROOT_CNODE, NTFN, 64, WF_RIGHT_WRITE, 0x77),
+        WF_ERR_OK);
+    cr_assert_eq(wf_cnode_describe(WORLD_ROOT_CNODE, FREE, 64, &type, &rights, &data, &flags),
+                 WF_ERR_OK);
+    cr_assert(type == WF_OBJ_NOTIFICATION && rights == WF_RIGHT_WRITE && data == 0x77 &&
+              flags == WF_DESCRIBE_ORIGINAL);
+    cr_assert_eq(wf_cnode_describe(WORLD_ROOT_CNODE, NTFN, 64, &type, &rights, &data, &flags),
+                 WF_ERR_OK);
+    cr_assert(type == WF_OBJ_NOTIFICATION && rights == WF_RIGHTS_ALL && data == 0 &&
+              flags == (WF_DESCRIBE_ORIGINAL | WF_DESCRIBE_HAS_CHILDREN));
+    /* A slot of CN (radix 4, no guard), looked up from it. */
+    cr_assert_eq(wf_cnode_describe(CN, 3, 4, &type, &rights, &data, &flags), WF_ERR_OK);
+    cr_assert(type == 0 && rights == 0 && data == 0 && flags == 0);
+    cr_assert_eq(CALL(CN, WF_LABEL_CNODE_DESCRIBE, CAPS(0), 3, 65), WF_ERR_RANGE_ERROR);
+    cr_assert(R[0] == ARG_CNODE_DESCRIBE_DEPTH && R[1] == 1 && R[2] == 64);
+    cr_assert_eq(CALL(CN, WF_LABEL_CNODE_DESCRIBE, CAPS(0), 3, 3), WF_ERR_FAILED_LOOKUP);
+    cr_assert(R[0] == WF_CAP_INVOKED && R[1] == WF_LOOKUP_FAULT_DEPTH_MISMATCH);
+    /* A CNode or TCB being destroyed shows as dying, and nothing else. */
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, FREE, 64), WF_ERR_OK);
+    cdt_insert_root(&W.root[FREE], cap_zombie_root(ZOMBIE_TCB, 0, tcb_at(TCB2), 0));
+    cr_assert_eq(wf_cnode_describe(WORLD_ROOT_CNODE, FREE, 64, &type, &rights, &data, &flags),
+                 WF_ERR_OK);
+    cr_assert(type == WF_OBJ_DYING && rights == 0 && data == 0 && flags == 0);
+    cdt_remove(&W.root[FREE]);
+    /* Every scheduler state maps to its neutral name. */
+    static const struct {
+        enum tcb_state kernel;
+        wf_word_t user;
+    } states[] = {
+        {TCB_INACTIVE, WF_THREAD_STATE_INACTIVE},
+        {TCB_RUNNABLE, WF_THREAD_STATE_RUNNABLE},
+        {TCB_BLOCKED_SEND, WF_THREAD_STATE_BLOCKED_SEND},
+        {TCB_BLOCKED_RECV, WF_THREAD_STATE_BLOCKED_RECV},
+        {TCB_BLOCKED_REPLY, WF_THREAD_STATE_BLOCKED_CALL},
+        {TCB_BLOCKED_NTFN, WF_THREAD_STATE_BLOCKED_NOTIFICATION},
+    };
+    struct tcb *t = tcb_at(TCB);
+    t->prio = 17;
+    t->mcp = 33;
+    t->abi = WF_ABI_MODE_FOREIGN;
+    for (unsigned i = 0; i < ARRAY_SIZE(states); i++) {
+        t->state = states[i].kernel;
+        wf_word_t st = 99, prio = 0, mcp = 0, abi = 0;
+        cr_assert_eq(wf_tcb_describe(TCB, &st, &prio, &mcp, &abi), WF_ERR_OK);
+        cr_assert(st == states[i].user && prio == 17 && mcp == 33 && abi == WF_ABI_MODE_FOREIGN,
+                  "kernel state %u", (unsigned)states[i].kernel);
+    }
+    t->state = TCB_INACTIVE;
+    world_fini();
+}
+
 Test(cap_abi, replacing_the_last_cap_to_a_cspace_is_preemptible)
 {
     objects();

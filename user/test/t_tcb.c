@@ -3,7 +3,8 @@
  * registers, suspend (cancelling the IPC it waits in) and resume, priorities
  * that decide who runs first, seL4's MCP rule (nothing above the authority's
  * maximum controlled priority), and the argument errors of Configure,
- * SetVSpace and the register calls.
+ * SetVSpace and the register calls; TCB_Describe (parameters, and the state of
+ * threads created, ready, blocked in Recv, Send, Call and Wait, suspended).
  */
 #include "tutil.h"
 
@@ -220,4 +221,133 @@ TEST(tcb, cspace_root_refusals)
                     WF_ERR_ILLEGAL_OPERATION);
     TEST_ASSERT_EQ(wf_debug_cap_identify(cn), WF_OBJ_CNODE);
     TEST_ASSERT_EQ(wf_debug_cap_identify(t.tcb), WF_OBJ_TCB);
+}
+
+/* TCB_Describe's state of tcb (0xeeee if the call fails). */
+static wf_word_t state_of(wf_cptr_t tcb)
+{
+    wf_word_t s = 0xeeee;
+    if (wf_tcb_describe(tcb, &s, 0, 0, 0) != WF_ERR_OK)
+        return 0xeeee;
+    return s;
+}
+
+static int send_on(uintptr_t ep)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 0)};
+    wf_sys_send(ep, &m);
+    return 0;
+}
+
+static int call_on(uintptr_t ep)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 0)};
+    wf_sys_call(ep, &m);
+    return 0;
+}
+
+static int wait_on(uintptr_t ntfn)
+{
+    wf_word_t bits;
+    wf_sys_wait(ntfn, &bits);
+    return 0;
+}
+
+/* Starts a thread running fn(arg) and lets it block; 0 on failure. */
+static bool start_and_settle(struct wf_spawn_env *e, struct wf_thread *t, int (*fn)(uintptr_t),
+                             uintptr_t arg)
+{
+    return wf_thread_create(e, t, fn, arg, TEST_CHILD_PRIO) == WF_ERR_OK &&
+           wf_thread_start(t) == WF_ERR_OK && test_settle();
+}
+
+TEST(tcb, describe_reports_parameters)
+{
+    TEST_ENV(e);
+    /* The caller itself: running, at the root task's priority. */
+    wf_word_t st = 0, prio = 0, mcp = 0, abi = 9;
+    TEST_ASSERT_ERR(wf_tcb_describe(WF_ROOT_TCB, &st, &prio, &mcp, &abi), WF_ERR_OK);
+    TEST_ASSERT_EQ(st, WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT_EQ(prio, WF_PRIO_MAX);
+    TEST_ASSERT_EQ(mcp, WF_PRIO_MAX);
+    TEST_ASSERT_EQ(abi, WF_ABI_MODE_NATIVE);
+    /* A new thread: inactive, with what Configure gave it. */
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, return_arg, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_describe(t.tcb, &st, &prio, &mcp, &abi), WF_ERR_OK);
+    TEST_ASSERT_EQ(st, WF_THREAD_STATE_INACTIVE);
+    TEST_ASSERT_EQ(prio, TEST_CHILD_PRIO);
+    TEST_ASSERT_EQ(mcp, TEST_CHILD_PRIO);
+    TEST_ASSERT_EQ(abi, WF_ABI_MODE_NATIVE);
+    /* Changes show. */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(t.tcb, WF_ROOT_TCB, 42), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_mcp(t.tcb, WF_ROOT_TCB, 7), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_abi(t.tcb, WF_ABI_MODE_FOREIGN), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_describe(t.tcb, &st, &prio, &mcp, &abi), WF_ERR_OK);
+    TEST_ASSERT_EQ(prio, 42);
+    TEST_ASSERT_EQ(mcp, 7);
+    TEST_ASSERT_EQ(abi, WF_ABI_MODE_FOREIGN);
+    /* A copy with no rights describes as well (TCB caps carry none); results may be NULL. */
+    TEST_ASSERT_ERR(wf_cnode_copy(WF_ROOT_CNODE, test_slot(0), 64, WF_ROOT_CNODE, t.tcb, 64, 0),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_describe(test_slot(0), 0, &prio, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(prio, 42);
+    /* Not a TCB cap; an empty slot. */
+    TEST_ASSERT_ERR(wf_tcb_describe(e->pool, 0, 0, 0, 0), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_tcb_describe(test_slot(1), 0, 0, 0, 0), WF_ERR_FAILED_LOOKUP);
+}
+
+TEST(tcb, describe_reports_thread_states)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0), ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
+    wf_cptr_t reply = test_obj(WF_OBJ_REPLY, 0);
+    TEST_ASSERT(ep && ntfn && reply);
+    struct wf_event ev;
+    struct wf_msgregs m = {0};
+
+    /* Receive: created (inactive), started (ready: the root task runs above
+     * it), blocked in Recv, suspended (inactive), resumed (its Recv cancelled). */
+    struct wf_thread r;
+    blocked.err = 99;
+    TEST_ASSERT_ERR(wf_thread_create(e, &r, recv_and_report, ep, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(r.tcb), WF_THREAD_STATE_INACTIVE);
+    TEST_ASSERT_ERR(wf_thread_start(&r), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(r.tcb), WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT(test_settle());
+    TEST_ASSERT_EQ(state_of(r.tcb), WF_THREAD_STATE_BLOCKED_RECV);
+    TEST_ASSERT_ERR(wf_tcb_suspend(r.tcb), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(r.tcb), WF_THREAD_STATE_INACTIVE);
+    TEST_ASSERT_ERR(wf_tcb_resume(r.tcb), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(r.tcb), WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT_ERR(wf_thread_wait(&r, &ev), WF_ERR_OK);
+    TEST_ASSERT_ERR(blocked.err, WF_ERR_CANCELLED);
+
+    /* Send: blocked until a receiver takes the message. */
+    struct wf_thread s;
+    TEST_ASSERT(start_and_settle(e, &s, send_on, ep));
+    TEST_ASSERT_EQ(state_of(s.tcb), WF_THREAD_STATE_BLOCKED_SEND);
+    TEST_ASSERT_ERR(wf_sys_nbrecv(ep, 0, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(s.tcb), WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT_ERR(wf_thread_wait(&s, &ev), WF_ERR_OK);
+
+    /* Call: a sender until received, then waiting for the reply. */
+    struct wf_thread c;
+    TEST_ASSERT(start_and_settle(e, &c, call_on, ep));
+    TEST_ASSERT_EQ(state_of(c.tcb), WF_THREAD_STATE_BLOCKED_SEND);
+    TEST_ASSERT_ERR(wf_sys_nbrecv(ep, reply, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(c.tcb), WF_THREAD_STATE_BLOCKED_CALL);
+    m.info = wf_msginfo(0, 0, 0);
+    TEST_ASSERT_ERR(wf_sys_send(reply, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(c.tcb), WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT_ERR(wf_thread_wait(&c, &ev), WF_ERR_OK);
+
+    /* Wait: blocked on the notification until it is signalled. */
+    struct wf_thread w;
+    TEST_ASSERT(start_and_settle(e, &w, wait_on, ntfn));
+    TEST_ASSERT_EQ(state_of(w.tcb), WF_THREAD_STATE_BLOCKED_NOTIFICATION);
+    TEST_ASSERT_ERR(wf_sys_signal(ntfn), WF_ERR_OK);
+    TEST_ASSERT_EQ(state_of(w.tcb), WF_THREAD_STATE_RUNNABLE);
+    TEST_ASSERT_ERR(wf_thread_wait(&w, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
 }

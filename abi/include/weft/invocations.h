@@ -66,6 +66,12 @@
 #define WF_CNODE_REVOKE_NWORDS 2
 #define WF_CNODE_REVOKE_NCAPS 0
 #define WF_CNODE_REVOKE_NRESULTS 0
+/* CNode_Describe: Reports what the cap in a slot is: its type, rights, data and place in
+ * the derivation tree. */
+#define WF_LABEL_CNODE_DESCRIBE 0x17
+#define WF_CNODE_DESCRIBE_NWORDS 2
+#define WF_CNODE_DESCRIBE_NCAPS 0
+#define WF_CNODE_DESCRIBE_NRESULTS 4
 
 /* TCB: Thread control: the caps a thread holds, its scheduling parameters, registers and ABI mode; resume and suspend. */
 /* TCB_SetCSpace: Makes a copy of a CNode cap (with a new guard) the thread's CSpace root,
@@ -152,6 +158,11 @@
 #define WF_TCB_SET_TLS_NWORDS 1
 #define WF_TCB_SET_TLS_NCAPS 0
 #define WF_TCB_SET_TLS_NRESULTS 0
+/* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. */
+#define WF_LABEL_TCB_DESCRIBE 0x2e
+#define WF_TCB_DESCRIBE_NWORDS 0
+#define WF_TCB_DESCRIBE_NCAPS 0
+#define WF_TCB_DESCRIBE_NRESULTS 4
 
 /* Pool: A memory allocator with a limit. Everything made from a pool is charged to it (and to its ancestors) until destroyed; its caps are children of the pool cap used, so revoking a pool cap destroys all of it and its usage returns to zero. */
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an
@@ -324,6 +335,6 @@
 /* The largest invocation label. */
 #define WF_LABEL_MAX 0x93
 /* The number of methods (invocations) of all object types. */
-#define WF_METHOD_COUNT 49
+#define WF_METHOD_COUNT 51
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

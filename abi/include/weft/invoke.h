@@ -136,6 +136,31 @@ static inline enum wf_error wf_cnode_revoke(wf_cptr_t cnode, wf_word_t index, wf
     return (enum wf_error)wf_call(cnode, WF_LABEL_CNODE_REVOKE, words, 2, 0, 0, 0, 0);
 }
 
+/* CNode_Describe: Reports what the cap in a slot is: its type, rights, data and place in
+ * the derivation tree. An empty slot reports all zeros. Every build has it
+ * (DEBUG_CAP_IDENTIFY is its debug-only cousin). On success stores type, rights, data,
+ * flags (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_cnode_describe(wf_cptr_t cnode, wf_word_t index, wf_word_t depth,
+                                              wf_word_t *type, wf_word_t *rights, wf_word_t *data,
+                                              wf_word_t *flags)
+{
+    const wf_word_t words[2] = {index, depth};
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(cnode, WF_LABEL_CNODE_DESCRIBE, words, 2, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (type)
+            *type = reply[0];
+        if (rights)
+            *rights = reply[1];
+        if (data)
+            *data = reply[2];
+        if (flags)
+            *flags = reply[3];
+    }
+    return e;
+}
+
 /* TCB_SetCSpace: Makes a copy of a CNode cap (with a new guard) the thread's CSpace root,
  * deleting the previous root cap first (preemptibly). The CNode's slot 0 must be empty (it
  * is the thread's null slot: INVALID_CAPABILITY on the cap otherwise), and a thread cannot
@@ -273,6 +298,28 @@ static inline enum wf_error wf_tcb_set_tls(wf_cptr_t tcb, wf_word_t base)
 {
     const wf_word_t words[1] = {base};
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_TLS, words, 1, 0, 0, 0, 0);
+}
+
+/* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. Any TCB
+ * cap, the caller's own included. On success stores state, priority, mcp, abi (each may be
+ * NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_describe(wf_cptr_t tcb, wf_word_t *state, wf_word_t *priority,
+                                            wf_word_t *mcp, wf_word_t *abi)
+{
+    wf_word_t reply[4];
+    enum wf_error e = (enum wf_error)wf_call(tcb, WF_LABEL_TCB_DESCRIBE, 0, 0, 0, 0,
+                                             reply, 4);
+    if (e == WF_ERR_OK) {
+        if (state)
+            *state = reply[0];
+        if (priority)
+            *priority = reply[1];
+        if (mcp)
+            *mcp = reply[2];
+        if (abi)
+            *abi = reply[3];
+    }
+    return e;
 }
 
 /* Pool_Create: Creates an object from the pool and places its cap in an empty slot: an

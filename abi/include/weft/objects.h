@@ -118,6 +118,15 @@ enum wf_object_type {
 /* VM_FAULT DETAIL1 bit: the mapping already allowed the access and a retry faulted again;
  * no mapping change removes the fault (decision 081). */
 #define WF_VM_FAULT_MAPPED 0x200
+/* CNode_Describe flags bit: the cap has children in the derivation tree (Revoke would
+ * delete something). */
+#define WF_DESCRIBE_HAS_CHILDREN 1
+/* CNode_Describe flags bit: the cap is an original (revocable: it may have children): the
+ * cap Retype, Pool_Create or boot made, a newly badged Mint, any Untyped copy. */
+#define WF_DESCRIBE_ORIGINAL 2
+/* The type CNode_Describe reports for a cap to a CNode or TCB whose destruction is under
+ * way (a Delete or Revoke another thread has not finished); only Delete applies to it. */
+#define WF_OBJ_DYING 31
 
 /* The guard datum of CNode_Mint, CNode_Mutate and TCB_SetCSpace: a guard value of size bits
  * (0 to 64 minus the CNode's radix; values below 2^58). */
@@ -275,6 +284,25 @@ enum wf_stat {
     WF_STAT_IRQS_DELIVERED = 6,
     /* Number of counters. */
     WF_STAT_COUNT = 7,
+};
+
+/* What a thread is doing (TCB_Describe's state): the kernel's scheduler states in neutral
+ * terms. A suspended thread and one never resumed are both INACTIVE. */
+enum wf_thread_state {
+    /* Not running and not waiting: new, suspended, or stopped after a fault with nowhere to
+     * send it. TCB_Resume makes it RUNNABLE. */
+    WF_THREAD_STATE_INACTIVE = 0,
+    /* Running or ready to run (the thread describing itself is RUNNABLE). */
+    WF_THREAD_STATE_RUNNABLE = 1,
+    /* Waiting for a receiver to take its message: in Send, or in a Call (or a fault
+     * message) not yet received. */
+    WF_THREAD_STATE_BLOCKED_SEND = 2,
+    /* Waiting in Recv (or the receive of ReplyRecv) for a message on an endpoint. */
+    WF_THREAD_STATE_BLOCKED_RECV = 3,
+    /* Its Call (or fault message) was received; waiting for the reply. */
+    WF_THREAD_STATE_BLOCKED_CALL = 4,
+    /* Waiting in Wait for a notification to be signalled. */
+    WF_THREAD_STATE_BLOCKED_NOTIFICATION = 5,
 };
 
 /* The slots a TCB holds its caps in (deleting the TCB deletes them). */

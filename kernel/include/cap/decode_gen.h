@@ -134,6 +134,18 @@ enum {
     ARG_CNODE_REVOKE_DEPTH = 1,
 };
 
+/* CNode_Describe (kernel/obj/cnode.c): Reports what the cap in a slot is: its type, rights,
+ * data and place in the derivation tree. */
+enum wf_error cnode_decode_describe(struct invocation *inv);
+enum {
+    ARG_CNODE_DESCRIBE_INDEX = 0,
+    ARG_CNODE_DESCRIBE_DEPTH = 1,
+    RES_CNODE_DESCRIBE_TYPE = 0,
+    RES_CNODE_DESCRIBE_RIGHTS = 1,
+    RES_CNODE_DESCRIBE_DATA = 2,
+    RES_CNODE_DESCRIBE_FLAGS = 3,
+};
+
 /* TCB_SetCSpace (kernel/obj/tcb.c): Makes a copy of a CNode cap (with a new guard) the
  * thread's CSpace root, deleting the previous root cap first (preemptibly). */
 enum wf_error tcb_decode_set_cspace(struct invocation *inv);
@@ -238,6 +250,16 @@ enum {
 enum wf_error tcb_decode_set_tls(struct invocation *inv);
 enum {
     ARG_TCB_SET_TLS_BASE = 0,
+};
+
+/* TCB_Describe (kernel/obj/tcb.c): Reports the thread's state, scheduling parameters and
+ * ABI mode. */
+enum wf_error tcb_decode_describe(struct invocation *inv);
+enum {
+    RES_TCB_DESCRIBE_STATE = 0,
+    RES_TCB_DESCRIBE_PRIORITY = 1,
+    RES_TCB_DESCRIBE_MCP = 2,
+    RES_TCB_DESCRIBE_ABI = 3,
 };
 
 /* Pool_Create (kernel/obj/pool.c): Creates an object from the pool and places its cap in an
