@@ -170,6 +170,15 @@ Test(shell, errors_with_their_details)
     cr_assert_str_eq(fmt(99, 0, 0, 0, 0, SH_CTX_ANY), "error 99");
 }
 
+Test(shell, errors_without_details_are_names)
+{
+    char buf[64];
+    sh_format_error(buf, sizeof(buf), WF_ERR_FAILED_LOOKUP, NULL, SH_CTX_ANY);
+    cr_assert_str_eq(buf, "FAILED_LOOKUP");
+    sh_format_error(buf, sizeof(buf), 77, NULL, SH_CTX_ANY);
+    cr_assert_str_eq(buf, "error 77");
+}
+
 Test(shell, every_error_has_a_name)
 {
     char buf[160];

@@ -73,9 +73,8 @@ void usage(const char *name)
 
 void print_error(const char *what, wf_word_t err, const wf_word_t detail[4], enum sh_err_ctx ctx)
 {
-    static const wf_word_t none[4];
     char buf[160];
-    sh_format_error(buf, sizeof(buf), err, detail ? detail : none, ctx);
+    sh_format_error(buf, sizeof(buf), err, detail, ctx);
     printf("%s: %s\n", what, buf);
 }
 

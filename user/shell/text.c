@@ -251,6 +251,11 @@ int sh_format_error(char *buf, size_t size, uint64_t err, const uint64_t d[4], e
     const char *name = wf_error_name(err);
     char tmp[40];
     typedef unsigned long long ull;
+    if (!d) {
+        if (err >= WF_ERR_COUNT)
+            return snprintf(buf, size, "error %llu", (ull)err);
+        return snprintf(buf, size, "%s", name);
+    }
     switch (err) {
     case WF_ERR_INVALID_ARGUMENT:
         return snprintf(buf, size, "%s: argument %llu", name, (ull)d[0]);

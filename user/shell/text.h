@@ -56,7 +56,8 @@ enum sh_err_ctx {
 /* Writes err (enum wf_error) with its detail words decoded as abi/weft.def
  * documents them, e.g. "FAILED_LOOKUP at level 1: guard mismatch (the invoked
  * CNode, 60 bits unresolved)". detail has 4 words (the invocation's reply
- * words). Returns snprintf's count. */
+ * words), or is NULL where none came back (a failed system call, a server's
+ * error): then only the name is written. Returns snprintf's count. */
 int sh_format_error(char *buf, size_t size, uint64_t err, const uint64_t detail[4],
                     enum sh_err_ctx ctx);
 
