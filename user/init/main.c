@@ -1,18 +1,24 @@
 /*
  * init: the root task. The kernel starts it with its bootinfo (weft/bootinfo.h)
- * in rdi. Today it checks the bootinfo, registers its IPC buffer with the
- * runtime, prints what it was given (untyped memory, the initramfs), and, when
- * the command line says "utest" or "utest=PREFIX", runs the in-guest suite
- * (user/test/) and halts with its result: status 0 if every test passed, 1
- * otherwise. With "bench=NAME" it runs that benchmark (user/bench/bench.h) and
- * halts with its result. Starting servers from the initramfs comes with the VM
- * and process work.
+ * in rdi. It checks the bootinfo, registers its IPC buffer with the runtime,
+ * prints what it was given (untyped memory, the initramfs), and then:
+ *   - with "utest" or "utest=PREFIX" on the command line, runs the in-guest
+ *     suite (user/test/) and halts with its result: status 0 if every test
+ *     passed, 1 otherwise;
+ *   - with "bench=NAME", runs that benchmark (user/bench/bench.h) and halts with
+ *     its result;
+ *   - otherwise starts and supervises the programs of the boot configuration
+ *     (sv.h; docs/userspace.md, "init and the boot configuration"): the file
+ *     boot.conf of the initramfs, or the one "init.conf=NAME" names, with its
+ *     run entries replaced by "init.run=PROG,..." when given (a test boot, which
+ *     halts once those have ended).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "bench.h"
 #include "lib/cpio.h"
+#include "sv.h"
 #include "weft/bootinfo.h"
 #include "wf/runtime.h"
 #include "wftest.h"
@@ -100,6 +106,9 @@ int main(uintptr_t arg)
     }
     if (cmdline_get(bi->cmdline, "bench", filter, sizeof(filter)))
         return bench_run(bi, filter);
-    printf("init: nothing more to do\n");
-    return 0;
+    static char conf[64], run[WF_BOOTINFO_CMDLINE];
+    if (!cmdline_get(bi->cmdline, "init.conf", conf, sizeof(conf)) || !conf[0])
+        memcpy(conf, "boot.conf", sizeof("boot.conf"));
+    const char *run_list = cmdline_get(bi->cmdline, "init.run", run, sizeof(run));
+    return sv_run(bi, conf, run_list);
 }

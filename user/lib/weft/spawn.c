@@ -41,9 +41,17 @@ static wf_word_t guard_for(unsigned radix)
 
 wf_cptr_t wf_env_slot(struct wf_spawn_env *env)
 {
+    if (env->nrecycle)
+        return env->recycle[--env->nrecycle];
     if (env->next_slot >= env->end_slot)
         return 0;
     return env->next_slot++;
+}
+
+void wf_env_free(struct wf_spawn_env *env, wf_cptr_t s)
+{
+    if (s && env->recycle && env->nrecycle < env->recycle_cap)
+        env->recycle[env->nrecycle++] = s;
 }
 
 enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t size_bits,
@@ -53,9 +61,13 @@ enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t 
     *out = 0;
     if (!s)
         return WF_ERR_RANGE_ERROR;
-    enum wf_error e = wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1);
+    enum wf_error e = env->untyped
+                          ? wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1)
+                          : wf_pool_create(env->pool, type, size_bits, env->cnode, s, 64);
     if (e == WF_ERR_OK)
         *out = s;
+    else
+        wf_env_free(env, s);
     return e;
 }
 
@@ -69,16 +81,20 @@ enum wf_error wf_env_create(struct wf_spawn_env *env, wf_word_t type, wf_word_t 
     enum wf_error e = wf_pool_create(env->pool, type, size, env->cnode, s, 64);
     if (e == WF_ERR_OK)
         *out = s;
+    else
+        wf_env_free(env, s);
     return e;
 }
 
-/* Revokes and deletes the cap in *s (if any) and clears *s. */
+/* Revokes and deletes the cap in *s (if any), gives the slot back to env and
+ * clears *s. */
 static void drop(struct wf_spawn_env *env, wf_cptr_t *s)
 {
     if (!*s)
         return;
     wf_cnode_revoke(env->cnode, *s, 64);
-    wf_cnode_delete(env->cnode, *s, 64);
+    if (wf_cnode_delete(env->cnode, *s, 64) == WF_ERR_OK)
+        wf_env_free(env, *s);
     *s = 0;
 }
 
@@ -219,7 +235,7 @@ static enum wf_error load_segments(struct wf_spawn_env *env, struct wf_process *
 /* The well-known caps of the child's CNode (wf/startinfo.h). */
 static enum wf_error fill_cnode(struct wf_spawn_env *env, struct wf_process *p)
 {
-    const unsigned r = WF_CHILD_CNODE_RADIX;
+    const unsigned r = p->cnode_radix;
     enum wf_error e = wf_cnode_mint(p->cnode, WF_CHILD_CNODE, r, env->cnode, p->cnode, 64,
                                     WF_RIGHTS_ALL, guard_for(r));
     if (e == WF_ERR_OK)
@@ -232,16 +248,39 @@ static enum wf_error fill_cnode(struct wf_spawn_env *env, struct wf_process *p)
     return e;
 }
 
+/* The ctl endpoint a process reports on: its own (with a Reply object), or a
+ * copy of the caller's shared one minted with the child's badge. */
+static enum wf_error make_ctl(struct wf_spawn_env *env, struct wf_process *p,
+                              const struct wf_process_opts *o)
+{
+    if (!o->ctl)
+        return make_thread_objects(env, &p->main);
+    enum wf_error e = wf_env_retype(env, WF_OBJ_TCB, 0, &p->main.tcb);
+    wf_cptr_t s = e == WF_ERR_OK ? wf_env_slot(env) : 0;
+    if (e == WF_ERR_OK && !s)
+        e = WF_ERR_RANGE_ERROR;
+    if (e == WF_ERR_OK) {
+        e = wf_cnode_mint(env->cnode, s, 64, env->cnode, o->ctl, 64,
+                          WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, o->ctl_badge);
+        if (e == WF_ERR_OK)
+            p->main.ctl = s;
+        else
+            wf_env_free(env, s);
+    }
+    return e;
+}
+
 static enum wf_error build_process(struct wf_spawn_env *env, struct wf_process *p, const void *elf,
-                                   size_t len, unsigned prio)
+                                   size_t len, const struct wf_process_opts *o)
 {
     static struct elf_plan plan; /* 0.5 KiB: not on a thread's stack */
     if (elf_plan(elf, len, 0, &plan, 0) != ELF_OK || plan.nseg > WF_PROCESS_MAX_SEGMENTS)
         return WF_ERR_INVALID_ARGUMENT;
     p->entry = plan.entry;
-    enum wf_error e = make_thread_objects(env, &p->main);
+    const unsigned prio = o->prio;
+    enum wf_error e = make_ctl(env, p, o);
     if (e == WF_ERR_OK)
-        e = wf_env_retype(env, WF_OBJ_CNODE, WF_CHILD_CNODE_RADIX, &p->cnode);
+        e = wf_env_retype(env, WF_OBJ_CNODE, p->cnode_radix, &p->cnode);
     if (e == WF_ERR_OK)
         e = wf_env_create(env, WF_OBJ_VSPACE, 0, &p->vspace);
     if (e == WF_ERR_OK)
@@ -257,7 +296,7 @@ static enum wf_error build_process(struct wf_spawn_env *env, struct wf_process *
     if (e == WF_ERR_OK)
         e = fill_cnode(env, p);
     if (e == WF_ERR_OK)
-        e = wf_tcb_configure(p->main.tcb, p->cnode, env->tcb, guard_for(WF_CHILD_CNODE_RADIX),
+        e = wf_tcb_configure(p->main.tcb, p->cnode, env->tcb, guard_for(p->cnode_radix),
                              WF_CHILD_IPC_BUFFER, prio, prio);
     if (e == WF_ERR_OK)
         e = wf_tcb_set_vspace(p->main.tcb, p->vspace);
@@ -269,16 +308,26 @@ static enum wf_error build_process(struct wf_spawn_env *env, struct wf_process *
     return e;
 }
 
-enum wf_error wf_process_create(struct wf_spawn_env *env, struct wf_process *p, const void *elf,
-                                size_t len, const char *name, unsigned prio)
+enum wf_error wf_process_create_opts(struct wf_spawn_env *env, struct wf_process *p,
+                                     const void *elf, size_t len, const struct wf_process_opts *o)
 {
     memset(p, 0, sizeof(*p));
-    if (name)
-        memcpy(p->name, name, MIN_LEN(strlen(name), sizeof(p->name) - 1));
-    enum wf_error e = build_process(env, p, elf, len, prio);
+    p->cnode_radix = o->cnode_radix ? o->cnode_radix : WF_CHILD_CNODE_RADIX;
+    if (p->cnode_radix < 5 || p->cnode_radix > WF_CNODE_RADIX_MAX || (o->ctl && !o->ctl_badge))
+        return WF_ERR_INVALID_ARGUMENT;
+    if (o->name)
+        memcpy(p->name, o->name, MIN_LEN(strlen(o->name), sizeof(p->name) - 1));
+    enum wf_error e = build_process(env, p, elf, len, o);
     if (e != WF_ERR_OK)
         wf_process_destroy(env, p);
     return e;
+}
+
+enum wf_error wf_process_create(struct wf_spawn_env *env, struct wf_process *p, const void *elf,
+                                size_t len, const char *name, unsigned prio)
+{
+    const struct wf_process_opts o = {.name = name, .prio = prio};
+    return wf_process_create_opts(env, p, elf, len, &o);
 }
 
 enum wf_error wf_process_give(struct wf_spawn_env *env, struct wf_process *p, wf_word_t dest,
@@ -286,24 +335,30 @@ enum wf_error wf_process_give(struct wf_spawn_env *env, struct wf_process *p, wf
 {
     const wf_cptr_t root = env->cnode;
     if (badge)
-        return wf_cnode_mint(p->cnode, dest, WF_CHILD_CNODE_RADIX, root, src, 64, rights, badge);
-    return wf_cnode_copy(p->cnode, dest, WF_CHILD_CNODE_RADIX, root, src, 64, rights);
+        return wf_cnode_mint(p->cnode, dest, p->cnode_radix, root, src, 64, rights, badge);
+    return wf_cnode_copy(p->cnode, dest, p->cnode_radix, root, src, 64, rights);
+}
+
+enum wf_error wf_process_clear(struct wf_process *p, wf_word_t dest)
+{
+    return wf_cnode_delete(p->cnode, dest, p->cnode_radix);
 }
 
 enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *p, wf_word_t quota,
                                    wf_cptr_t *watch)
 {
-    enum wf_error e = wf_pool_create(env->pool, WF_OBJ_POOL, quota, p->cnode, WF_CHILD_POOL,
-                                     WF_CHILD_CNODE_RADIX);
+    enum wf_error e =
+        wf_pool_create(env->pool, WF_OBJ_POOL, quota, p->cnode, WF_CHILD_POOL, p->cnode_radix);
     if (e != WF_ERR_OK || !watch)
         return e;
     wf_cptr_t s = wf_env_slot(env);
     if (!s)
         return WF_ERR_RANGE_ERROR;
-    e = wf_cnode_copy(env->cnode, s, 64, p->cnode, WF_CHILD_POOL, WF_CHILD_CNODE_RADIX,
-                      WF_RIGHT_READ);
+    e = wf_cnode_copy(env->cnode, s, 64, p->cnode, WF_CHILD_POOL, p->cnode_radix, WF_RIGHT_READ);
     if (e == WF_ERR_OK)
         *watch = s;
+    else
+        wf_env_free(env, s);
     return e;
 }
 
@@ -311,7 +366,7 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args)
 {
     struct wf_startinfo si = {.magic = WF_STARTINFO_MAGIC,
-                              .cnode_radix = WF_CHILD_CNODE_RADIX,
+                              .cnode_radix = p->cnode_radix,
                               .ipc_buffer = WF_CHILD_IPC_BUFFER,
                               .exit_ep = WF_CHILD_EXIT_EP,
                               .self_tcb = WF_CHILD_TCB};
@@ -329,6 +384,8 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
 
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p)
 {
+    if (p->cnode) /* what it made from its pool, wherever the caps went */
+        wf_cnode_revoke(p->cnode, WF_CHILD_POOL, p->cnode_radix);
     drop(env, &p->main.tcb);
     drop(env, &p->cnode);
     drop(env, &p->main.ctl);

@@ -3,11 +3,12 @@
  * decision 054).
  *
  * Everything comes from what the caller hands over in a struct wf_spawn_env:
- * kernel objects (TCB, CNode, Endpoint, Reply) are retyped from its untyped,
- * memory objects (stacks, IPC buffers, program segments) and VSpaces are made
- * from its pool, and their caps go into the free slots it names, one after the
- * other (a bump allocator: slots are not reused; revoking the untyped and the
- * pool, or wf_*_destroy, removes the objects).
+ * kernel objects (TCB, CNode, Endpoint, Reply) are retyped from its untyped (or,
+ * with no untyped, made from its pool, which takes their memory back when they
+ * are destroyed: what a supervisor that restarts programs needs), memory objects
+ * (stacks, IPC buffers, program segments) and VSpaces are made from its pool, and
+ * their caps go into the free slots it names, one after the other (a bump
+ * allocator; with a recycle array, slots that wf_*_destroy empties are reused).
  *
  * A thread (wf_thread_create) runs fn(arg) in the caller's VSpace and CSpace
  * with a 64 KiB stack slot of its own in the thread stack region (page 0: the
@@ -39,7 +40,7 @@
 #define WF_THREAD_REGION       0x00007f0000000000ull
 #define WF_THREAD_REGION_SLOTS 64u
 
-/* Radix of a child process's CNode; most ELF segments a process may have. */
+/* Default radix of a child process's CNode; most ELF segments a process may have. */
 #define WF_CHILD_CNODE_RADIX    8u
 #define WF_PROCESS_MAX_SEGMENTS 6u
 
@@ -48,20 +49,28 @@
 struct wf_spawn_env {
     wf_cptr_t cnode;      /* the caller's root CNode */
     unsigned cnode_radix; /* its radix */
-    wf_cptr_t untyped;    /* RAM untyped for TCBs, CNodes, Endpoints, Replies */
+    wf_cptr_t untyped;    /* RAM untyped for TCBs, CNodes, Endpoints, Replies (0: the pool) */
     wf_cptr_t pool;       /* pool (an original cap) for VMOs and VSpaces */
     wf_cptr_t vspace;     /* the caller's VSpace */
     wf_cptr_t tcb;        /* the caller's TCB: the MCP authority */
     wf_word_t next_slot;  /* empty slots [next_slot, end_slot) of cnode */
     wf_word_t end_slot;
+    wf_cptr_t *recycle; /* optional: room for recycle_cap slots emptied again */
+    unsigned nrecycle, recycle_cap;
 };
 
-/* Takes the next free slot of env; 0 (the null slot) when none is left. */
+/* Takes a free slot of env (a recycled one first); 0 (the null slot) when none
+ * is left. */
 wf_cptr_t wf_env_slot(struct wf_spawn_env *env);
 
+/* Gives slot s (now empty) back to env for reuse; dropped when env keeps no
+ * recycle array or it is full. */
+void wf_env_free(struct wf_spawn_env *env, wf_cptr_t s);
+
 /* Retypes one object (type, size_bits as Untyped_Retype) from env's untyped into
- * a new slot, stored in *out. Returns the invocation's error (RANGE_ERROR when
- * env has no slot left). */
+ * a new slot, stored in *out; with env->untyped 0 the object is made from env's
+ * pool instead (Pool_Create; size_bits is then a CNode's radix, 0 for the rest).
+ * Returns the invocation's error (RANGE_ERROR when env has no slot left). */
 enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t size_bits,
                             wf_cptr_t *out);
 
@@ -100,11 +109,25 @@ void wf_thread_destroy(struct wf_spawn_env *env, struct wf_thread *t);
 struct wf_process {
     struct wf_thread main; /* its main thread (stack fields unused) */
     wf_cptr_t cnode;       /* its CNode (the original, unguarded: depth cnode_radix) */
+    unsigned cnode_radix;  /* its CNode's radix */
     wf_cptr_t vspace;      /* its VSpace */
     wf_cptr_t vmos[WF_PROCESS_MAX_SEGMENTS + 3]; /* segments, stack, IPC buffer, startinfo */
     unsigned nvmos;
     wf_word_t entry;
     char name[32];
+};
+
+/* How wf_process_create_opts makes a process. */
+struct wf_process_opts {
+    const char *name;     /* goes to its start info (may be NULL) */
+    unsigned prio;        /* priority and MCP of its main thread */
+    unsigned cnode_radix; /* its CNode's radix (0: WF_CHILD_CNODE_RADIX) */
+    /* Exit and fault reports: 0 gives the process a ctl endpoint and Reply object
+     * of its own (wf_wait on main.ctl); an endpoint of the caller's makes main.ctl
+     * a copy of it minted with ctl_badge (non-zero), so that one receiver learns
+     * of every child's exit or fault and tells them apart by the badge. */
+    wf_cptr_t ctl;
+    wf_word_t ctl_badge;
 };
 
 /* Loads the static ELF executable at elf (len bytes, in the caller's VSpace) into a
@@ -118,11 +141,22 @@ struct wf_process {
 enum wf_error wf_process_create(struct wf_spawn_env *env, struct wf_process *p, const void *elf,
                                 size_t len, const char *name, unsigned prio);
 
+/* wf_process_create with the choices of o: its CNode's radix (WF_CNODE_RADIX_MIN
+ * up to 20 with room for the well-known slots: 5 at least) and where its exit and
+ * faults are reported. Returns as wf_process_create, or WF_ERR_INVALID_ARGUMENT
+ * for a bad radix or a shared ctl without a badge. */
+enum wf_error wf_process_create_opts(struct wf_spawn_env *env, struct wf_process *p,
+                                     const void *elf, size_t len, const struct wf_process_opts *o);
+
 /* Copies the cap src (a CPtr of the caller's) into slot dest of p's CNode with
  * rights (intersected with src's), or, with badge non-zero, mints it with that
  * badge. Returns the CNode invocation's error. */
 enum wf_error wf_process_give(struct wf_spawn_env *env, struct wf_process *p, wf_word_t dest,
                               wf_cptr_t src, wf_word_t rights, wf_word_t badge);
+
+/* Empties slot dest of p's CNode (CNode_Delete), so that wf_process_give can
+ * fill it again. Returns the invocation's error. */
+enum wf_error wf_process_clear(struct wf_process *p, wf_word_t dest);
 
 /* Creates a child pool of env's pool with a quota of quota bytes, its original
  * cap in p's slot WF_CHILD_POOL (the memory of a program linked with musl comes
@@ -137,7 +171,10 @@ enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args);
 
-/* Destroys p: its thread, CNode (and every cap in it), VSpace and VMOs. */
+/* Destroys p: first every object it made from the pool it was given (the pool
+ * cap in its WF_CHILD_POOL slot is revoked, so they go wherever their caps were
+ * moved), then its thread, CNode (and every cap in it), VSpace and VMOs. Its
+ * slots return to env's recycle array. */
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p);
 
 /* Finds the program name in the initramfs bootinfo describes: *elf and *len get

@@ -1,0 +1,811 @@
+/*
+ * init's supervisor (sv.h; docs/userspace.md, "init and the boot configuration"
+ * and "Supervision"; decisions 109 and 110).
+ *
+ * Resources. init makes everything from one pool, retyped over its largest RAM
+ * untyped: the programs' pools, their CNodes, TCBs, VSpaces and segments, and the
+ * servers' endpoints (kernel objects from a pool give their memory back when
+ * destroyed, so restarts do not leak; the spawn environment has no untyped).
+ * The other RAM untyped caps feed the untyped= grants. Slots emptied by a
+ * restart are recycled.
+ *
+ * One endpoint. init's main thread serves one endpoint, E, with the server loop
+ * of wf/server.h. Four kinds of message arrive there, told apart by badge:
+ *   - a child's exit or fault report: every program's exit endpoint and fault
+ *     endpoint are copies of E minted with CHILD_BADGE + its id;
+ *   - an init protocol request (abi/protocols/init.proto) from a program that
+ *     sees init: its INIT slot holds E minted with its id (1..63);
+ *   - NEXT from init's worker thread (WORKER_BADGE), below.
+ * The main thread never calls a child: a child that does not answer must never
+ * stop init from hearing that it faulted.
+ *
+ * The worker. Everything init asks of its children (name.Register, log.Label,
+ * log.Write) is a job that the main thread queues and a second thread, the
+ * worker, carries out: it calls NEXT, gets a job, does it, calls NEXT again (which
+ * also says the job is done). With no job the main thread keeps the worker's call
+ * (a deferred reply) until there is one. While a restart waits out its backoff
+ * the main thread answers NEXT with TICK and drops the worker to priority 1: the
+ * worker then yields and calls again, so that init looks at the TSC whenever
+ * nothing else runs; every message E receives also runs the due restarts. init
+ * has no timer call: the backoff is a TSC deadline (restart.h).
+ *
+ * A restart (decision 110): destroy the process (wf_process_destroy: its pool's
+ * objects first), revoke the server's endpoint (every copy a client got, by
+ * lookup or in a well-known slot, goes; a client blocked on it gets an error),
+ * make a new endpoint in the same slot, start the program again, fill the
+ * well-known slot of every program that is given this server, and queue its
+ * registration with the name server. When the name server itself restarts,
+ * every server is registered again; when the log server restarts, every
+ * program is labelled again.
+ */
+#include "sv.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "restart.h"
+#include "weft/invoke.h"
+#include "wf/proto/init.h"
+#include "wf/proto/log.h"
+#include "wf/proto/name.h"
+#include "wf/runtime.h"
+#include "wf/spawn.h"
+#include "wf/syscall.h"
+
+#define CHILD_BADGE   0x1000u /* + id: a child's exit and fault reports */
+#define WORKER_BADGE  0x2000u /* the worker's NEXT */
+#define WORKER_LABEL  0xf00u  /* NEXT: outside every protocol's labels */
+#define WORKER_PRIO   254u
+#define IDLE_PRIO     1u
+#define MAX_JOBS      64u
+#define RECYCLE_SLOTS 1024u
+#define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
+
+enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG };
+
+struct job {
+    enum job_kind kind;
+    unsigned prog; /* REGISTER, LABEL: the program's index */
+    unsigned level;
+    char text[WFP_LOG_TEXT_MAX + 1];
+};
+
+struct prog {
+    const struct conf_prog *c;
+    unsigned id; /* index + 1: its badge everywhere */
+    wf_word_t state, restarts, last;
+    bool live, killed;
+    struct wf_process p;
+    wf_cptr_t watch; /* Read copy of its pool, for Pool_Info */
+    wf_cptr_t ep;    /* a server's endpoint slot (fixed); ep_live when it holds one */
+    bool ep_live;
+    wf_cptr_t untyped; /* the untyped grant's original (kept across restarts) */
+    wf_cptr_t ioport, irq;
+    struct restart_history hist;
+    uint64_t restart_at;
+};
+
+static struct {
+    const struct wf_bootinfo *bi;
+    struct boot_conf conf;
+    struct prog prog[CONF_MAX_PROGS];
+    unsigned n;
+    int name, log, console; /* indexes of the well-known servers, -1: none */
+    struct wf_spawn_env env;
+    wf_cptr_t recycle[RECYCLE_SLOTS];
+    wf_cptr_t ep; /* E */
+    struct wf_server srv;
+    struct wf_thread worker;
+    wf_cptr_t worker_ep, worker_reply; /* its E copy; its call kept while idle */
+    unsigned worker_prio;
+    bool worker_busy;
+    struct job jobs[MAX_JOBS];
+    unsigned jhead, jcount;
+    bool test;
+    int test_status;
+} sv;
+
+static const struct restart_policy policy = RESTART_POLICY_DEFAULT;
+
+static uint64_t now(void)
+{
+    return __builtin_ia32_rdtsc();
+}
+
+static void console_line(const char *text)
+{
+    wf_console_write("init: ", 6);
+    wf_console_write(text, strlen(text));
+    wf_console_write("\n", 1);
+}
+
+static bool running(int i)
+{
+    return i >= 0 && sv.prog[i].state == WFP_INIT_STATE_RUNNING && sv.prog[i].ep_live;
+}
+
+static void wake_worker(void);
+
+static struct job *job_push(enum job_kind kind)
+{
+    if (sv.jcount == MAX_JOBS)
+        return NULL;
+    struct job *j = &sv.jobs[(sv.jhead + sv.jcount++) % MAX_JOBS];
+    memset(j, 0, offsetof(struct job, text) + 1);
+    j->kind = kind;
+    return j;
+}
+
+/* Reports a line at level: to the log server when it runs (through the worker),
+ * else straight to the console with CONSOLE_WRITE. */
+static void say(unsigned level, const char *fmt, ...)
+{
+    char text[WFP_LOG_TEXT_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    struct job *j = running(sv.log) && sv.worker.tcb ? job_push(JOB_LOG) : NULL;
+    if (!j) {
+        console_line(text);
+        return;
+    }
+    j->level = level;
+    memcpy(j->text, text, sizeof(text));
+    wake_worker();
+}
+
+static void queue_prog_job(enum job_kind kind, unsigned i)
+{
+    struct job *j = job_push(kind);
+    if (j) {
+        j->prog = i;
+        wake_worker();
+    } else {
+        console_line(kind == JOB_REGISTER ? "job queue full: a registration is lost"
+                                          : "job queue full: a label is lost");
+    }
+}
+
+/* --- the worker ------------------------------------------------------------------ */
+
+static void set_worker_prio(unsigned prio)
+{
+    if (sv.worker_prio != prio && wf_tcb_set_priority(sv.worker.tcb, WF_ROOT_TCB, prio) == 0)
+        sv.worker_prio = prio;
+}
+
+static bool restart_pending(void)
+{
+    for (unsigned i = 0; i < sv.n; i++)
+        if (sv.prog[i].state == WFP_INIT_STATE_WAITING)
+            return true;
+    return false;
+}
+
+/* The worker's next instruction into w[0..1]; false when there is none. */
+static bool next_job(wf_word_t *w)
+{
+    if (sv.jcount) {
+        set_worker_prio(WORKER_PRIO);
+        sv.worker_busy = true;
+        w[0] = sv.jobs[sv.jhead].kind;
+        w[1] = sv.jhead;
+        return true;
+    }
+    if (restart_pending()) {
+        set_worker_prio(IDLE_PRIO);
+        w[0] = JOB_TICK;
+        w[1] = 0;
+        return true;
+    }
+    return false;
+}
+
+/* Hands work to the worker if it waits for some. */
+static void wake_worker(void)
+{
+    wf_word_t w[2];
+    if (!sv.worker_reply || !next_job(w))
+        return;
+    wf_cptr_t r = sv.worker_reply;
+    sv.worker_reply = 0;
+    wf_server_answer(&sv.srv, r, WF_ERR_OK, w, 2, 0);
+}
+
+/* The worker thread: runs the jobs the main thread hands it (reads only its own
+ * job and the endpoint slots, which the main thread changes only while the
+ * worker waits for it: one CPU, and the main thread has the higher priority). */
+static int worker_main(uintptr_t arg)
+{
+    (void)arg;
+    for (;;) {
+        struct wf_msgregs m = {.info = wf_msginfo(WORKER_LABEL, 0, 0)};
+        if (wf_sys_call(sv.worker_ep, &m) != WF_ERR_OK || wf_msginfo_label(m.info) != WF_ERR_OK) {
+            wf_sys_yield();
+            continue;
+        }
+        const struct job *j = &sv.jobs[m.w[1] % MAX_JOBS];
+        const struct prog *p = &sv.prog[j->prog % CONF_MAX_PROGS];
+        wf_cptr_t log = sv.log >= 0 ? sv.prog[sv.log].ep : 0;
+        enum wf_error e = WF_ERR_OK;
+        switch (m.w[0]) {
+        case JOB_TICK:
+            wf_sys_yield();
+            break;
+        case JOB_REGISTER:
+            e = wfp_name_register(sv.prog[sv.name].ep, conf_visible(&sv.conf, j->prog), p->c->name,
+                                  strlen(p->c->name), p->ep);
+            if (e != WF_ERR_OK) {
+                char t[96];
+                snprintf(t, sizeof(t), "name.Register %s: error %d", p->c->name, (int)e);
+                console_line(t);
+            }
+            break;
+        case JOB_LABEL:
+            wfp_log_label(log, p->id, p->c->name, strlen(p->c->name));
+            break;
+        case JOB_LOG:
+            if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK)
+                console_line(j->text);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* NEXT: the worker finished its job (if it had one) and asks for the next. */
+static wf_word_t on_next(struct wf_server *s, struct wf_server_req *r, const void *h);
+
+/* --- starting and stopping ------------------------------------------------------- */
+
+static void free_slot(wf_cptr_t *s)
+{
+    if (!*s)
+        return;
+    wf_cnode_revoke(WF_ROOT_CNODE, *s, 64);
+    if (wf_cnode_delete(WF_ROOT_CNODE, *s, 64) == WF_ERR_OK)
+        wf_env_free(&sv.env, *s);
+    *s = 0;
+}
+
+/* Puts service svc's endpoint (program index si) into program i's well-known
+ * slot, minted with i's id; empties the slot first. */
+static void give_service(unsigned i, int si, wf_word_t slot)
+{
+    struct prog *p = &sv.prog[i];
+    if (!p->live || si < 0 || !sv.prog[si].ep_live)
+        return;
+    wf_process_clear(&p->p, slot);
+    wf_process_give(&sv.env, &p->p, slot, sv.prog[si].ep, CLIENT_RIGHTS, p->id);
+}
+
+/* Fills every well-known slot program i is given, from the servers running now. */
+static void give_services(unsigned i)
+{
+    unsigned slots = sv.prog[i].c->slots;
+    if (slots & CONF_SVC_NAME)
+        give_service(i, sv.name, WF_CHILD_NAME);
+    if (slots & CONF_SVC_LOG)
+        give_service(i, sv.log, WF_CHILD_LOG);
+    if (slots & CONF_SVC_CONSOLE)
+        give_service(i, sv.console, WF_CHILD_CONSOLE);
+}
+
+/* Gives server si's endpoint to every live program that has a slot for it. */
+static void spread_service(int si)
+{
+    static const unsigned svc[] = {CONF_SVC_NAME, CONF_SVC_LOG, CONF_SVC_CONSOLE};
+    static const wf_word_t slot[] = {WF_CHILD_NAME, WF_CHILD_LOG, WF_CHILD_CONSOLE};
+    int idx[] = {sv.name, sv.log, sv.console};
+    for (unsigned k = 0; k < 3; k++)
+        if (idx[k] == si)
+            for (unsigned i = 0; i < sv.n; i++)
+                if (sv.prog[i].c->slots & svc[k])
+                    give_service(i, si, slot[k]);
+}
+
+/* The caps of the configuration that are not services: untyped, initramfs,
+ * I/O ports, interrupt line (the last two issued once and kept). */
+static enum wf_error give_resources(struct prog *p)
+{
+    const struct conf_prog *c = p->c;
+    enum wf_error e = WF_ERR_OK;
+    if (c->untyped && !p->untyped) {
+        unsigned bits = (unsigned)__builtin_ctzll(c->untyped);
+        wf_cptr_t s = wf_env_slot(&sv.env);
+        e = WF_ERR_NOT_ENOUGH_MEMORY;
+        for (unsigned k = 0; s && e != WF_ERR_OK && k < sv.bi->untyped_count; k++) {
+            wf_cptr_t ut = sv.bi->untyped_first + k;
+            if (!sv.bi->untyped[k].device && sv.bi->untyped[k].size_bits >= bits)
+                e = wf_untyped_retype(ut, WF_OBJ_UNTYPED, bits, WF_ROOT_CNODE, 0, 0, s, 1);
+        }
+        if (e != WF_ERR_OK) {
+            wf_env_free(&sv.env, s);
+            return e;
+        }
+        p->untyped = s;
+    }
+    if (c->untyped)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_UNTYPED, p->untyped, WF_RIGHTS_ALL, 0);
+    if (e == WF_ERR_OK && c->initramfs)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ,
+                            0);
+    if (e == WF_ERR_OK && c->has_ioport && !p->ioport) {
+        p->ioport = wf_env_slot(&sv.env);
+        e = p->ioport ? wf_ioport_issue(WF_ROOT_IOPORT, c->io_first, c->io_last, WF_ROOT_CNODE,
+                                        p->ioport, 64)
+                      : WF_ERR_RANGE_ERROR;
+        if (e != WF_ERR_OK) {
+            wf_env_free(&sv.env, p->ioport);
+            p->ioport = 0;
+        }
+    }
+    if (e == WF_ERR_OK && c->has_ioport)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_IOPORT, p->ioport, WF_RIGHTS_ALL, 0);
+    if (e == WF_ERR_OK && c->irq >= 0 && !p->irq) {
+        p->irq = wf_env_slot(&sv.env);
+        e = p->irq ? wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, (wf_word_t)c->irq,
+                                       WF_IRQ_TRIGGER_DEFAULT, WF_ROOT_CNODE, p->irq, 64)
+                   : WF_ERR_RANGE_ERROR;
+        if (e != WF_ERR_OK) {
+            wf_env_free(&sv.env, p->irq);
+            p->irq = 0;
+        }
+    }
+    if (e == WF_ERR_OK && c->irq >= 0)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_IRQ, p->irq, WF_RIGHTS_ALL, 0);
+    return e;
+}
+
+/* Destroys program i's process and its server endpoint (revoked: every client's
+ * copy goes); its untyped grant is revoked, so what it made from it goes too. */
+static void stop(struct prog *p)
+{
+    if (p->live) {
+        free_slot(&p->watch);
+        wf_process_destroy(&sv.env, &p->p);
+        p->live = false;
+    }
+    if (p->ep_live) {
+        wf_cnode_revoke(WF_ROOT_CNODE, p->ep, 64);
+        wf_cnode_delete(WF_ROOT_CNODE, p->ep, 64);
+        p->ep_live = false;
+    }
+    if (p->untyped)
+        wf_cnode_revoke(WF_ROOT_CNODE, p->untyped, 64);
+}
+
+/* Starts program i (again). Returns the first error; nothing is left running
+ * on failure. */
+static enum wf_error start(unsigned i)
+{
+    struct prog *p = &sv.prog[i];
+    const struct conf_prog *c = p->c;
+    const void *elf;
+    size_t len;
+    if (!wf_initramfs_find(sv.bi, c->name, &elf, &len))
+        return WF_ERR_FAILED_LOOKUP;
+    const struct wf_process_opts o = {.name = c->name,
+                                      .prio = c->prio,
+                                      .cnode_radix = c->cnode,
+                                      .ctl = sv.ep,
+                                      .ctl_badge = CHILD_BADGE + p->id};
+    enum wf_error e = wf_process_create_opts(&sv.env, &p->p, elf, len, &o);
+    if (e != WF_ERR_OK)
+        return e;
+    p->live = true;
+    e = wf_process_give_pool(&sv.env, &p->p, c->mem, &p->watch);
+    if (e == WF_ERR_OK && c->kind == CONF_SERVER) {
+        e = wf_pool_create(sv.env.pool, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, p->ep, 64);
+        p->ep_live = e == WF_ERR_OK;
+        if (e == WF_ERR_OK)
+            e = wf_process_give(&sv.env, &p->p, WF_CHILD_SERVE, p->ep, WF_RIGHT_READ, 0);
+    }
+    if (e == WF_ERR_OK && (c->slots & CONF_SVC_INIT))
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_INIT, sv.ep,
+                            WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, p->id);
+    if (e == WF_ERR_OK)
+        e = give_resources(p);
+    if (e == WF_ERR_OK) {
+        give_services(i);
+        const wf_word_t args[WF_STARTINFO_ARGS] = {p->id, c->kind};
+        e = wf_process_start(&sv.env, &p->p, args);
+    }
+    if (e != WF_ERR_OK) {
+        stop(p);
+        return e;
+    }
+    p->state = WFP_INIT_STATE_RUNNING;
+    p->killed = false;
+    /* Tell the others. */
+    spread_service((int)i);
+    if ((int)i == sv.name) {
+        for (unsigned k = 0; k < sv.n; k++)
+            if ((int)k != sv.name && running((int)k))
+                queue_prog_job(JOB_REGISTER, k);
+    } else if (p->ep_live && running(sv.name)) {
+        queue_prog_job(JOB_REGISTER, i);
+    }
+    if ((int)i == sv.log) {
+        for (unsigned k = 0; k < sv.n; k++)
+            queue_prog_job(JOB_LABEL, k);
+    } else if (running(sv.log)) {
+        queue_prog_job(JOB_LABEL, i);
+    }
+    return WF_ERR_OK;
+}
+
+static void check_test_done(void);
+
+/* Program i ended (exit, fault or Kill): schedule its restart, or give it up. */
+static void after_end(unsigned i, bool exited)
+{
+    struct prog *p = &sv.prog[i];
+    if (exited && p->c->kind == CONF_RUN) {
+        p->state = WFP_INIT_STATE_EXITED;
+        check_test_done();
+        return;
+    }
+    struct restart_decision d = restart_decide(&policy, &p->hist, now());
+    if (d.give_up) {
+        p->state = WFP_INIT_STATE_FAILED;
+        say(WFP_LOG_LEVEL_ERROR, "%s: %u restarts within the window: FAILED, not restarted",
+            p->c->name, policy.max_restarts);
+        check_test_done();
+        return;
+    }
+    p->state = WFP_INIT_STATE_WAITING;
+    p->restart_at = d.when;
+    wake_worker();
+}
+
+/* Starts every program whose backoff is over. */
+static void due_restarts(void)
+{
+    uint64_t t = now();
+    for (unsigned i = 0; i < sv.n; i++) {
+        struct prog *p = &sv.prog[i];
+        if (p->state != WFP_INIT_STATE_WAITING || (int64_t)(t - p->restart_at) < 0)
+            continue;
+        enum wf_error e = start(i);
+        p->restarts++;
+        if (e == WF_ERR_OK) {
+            say(WFP_LOG_LEVEL_INFO, "%s restarted (restart %lu)", p->c->name,
+                (unsigned long)p->restarts);
+        } else {
+            say(WFP_LOG_LEVEL_ERROR, "%s: restart failed: error %d", p->c->name, (int)e);
+            after_end(i, false);
+        }
+    }
+}
+
+static void check_test_done(void)
+{
+    if (!sv.test)
+        return;
+    int status = 0;
+    for (unsigned i = 0; i < sv.n; i++) {
+        const struct prog *p = &sv.prog[i];
+        if (p->c->kind != CONF_RUN)
+            continue;
+        if (p->state != WFP_INIT_STATE_EXITED && p->state != WFP_INIT_STATE_FAILED)
+            return;
+        if (p->state == WFP_INIT_STATE_FAILED || p->last != 0)
+            status = 1;
+    }
+    sv.test_status = status;
+    sv.srv.stop = true;
+}
+
+/* --- messages on E --------------------------------------------------------------- */
+
+static struct prog *child_of(const struct wf_server_req *r)
+{
+    wf_word_t id = r->badge - CHILD_BADGE;
+    return r->badge > CHILD_BADGE && id <= sv.n ? &sv.prog[id - 1] : NULL;
+}
+
+static const char *fault_name(wf_word_t type)
+{
+    switch (type) {
+    case WF_FAULT_TYPE_UNKNOWN_SYSCALL:
+        return "unknown system call";
+    case WF_FAULT_TYPE_USER_EXCEPTION:
+        return "exception";
+    case WF_FAULT_TYPE_VM_FAULT:
+        return "page fault";
+    default:
+        return "fault";
+    }
+}
+
+static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const void *h)
+{
+    (void)s, (void)h;
+    due_restarts();
+    struct prog *p = child_of(r);
+    if (!p || !p->live)
+        return WF_ERR_ILLEGAL_OPERATION;
+    const wf_word_t *w = r->w;
+    unsigned n = wf_server_len(r);
+    wf_word_t reg[WF_FAULT_MSG_WORDS] = {0};
+    for (unsigned k = 0; k < n && k < WF_FAULT_MSG_WORDS; k++)
+        reg[k] = w[k];
+    p->last = 0x100 + r->label;
+    say(WFP_LOG_LEVEL_ERROR,
+        "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx; rax %#lx rbx %#lx rcx %#lx rdx %#lx "
+        "rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx "
+        "r14 %#lx r15 %#lx rflags %#lx",
+        p->c->name, fault_name(r->label), (unsigned long)reg[WF_FAULT_WORD_DETAIL0],
+        (unsigned long)reg[WF_FAULT_WORD_DETAIL1], (unsigned long)reg[WF_FAULT_WORD_RIP],
+        (unsigned long)reg[WF_FAULT_WORD_RSP], (unsigned long)reg[WF_FAULT_WORD_RAX],
+        (unsigned long)reg[WF_FAULT_WORD_RBX], (unsigned long)reg[WF_FAULT_WORD_RCX],
+        (unsigned long)reg[WF_FAULT_WORD_RDX], (unsigned long)reg[WF_FAULT_WORD_RSI],
+        (unsigned long)reg[WF_FAULT_WORD_RDI], (unsigned long)reg[WF_FAULT_WORD_RBP],
+        (unsigned long)reg[WF_FAULT_WORD_R8], (unsigned long)reg[WF_FAULT_WORD_R9],
+        (unsigned long)reg[WF_FAULT_WORD_R10], (unsigned long)reg[WF_FAULT_WORD_R11],
+        (unsigned long)reg[WF_FAULT_WORD_R12], (unsigned long)reg[WF_FAULT_WORD_R13],
+        (unsigned long)reg[WF_FAULT_WORD_R14], (unsigned long)reg[WF_FAULT_WORD_R15],
+        (unsigned long)reg[WF_FAULT_WORD_RFLAGS]);
+    stop(p); /* the faulter is gone: the reply finds no one */
+    after_end((unsigned)(p - sv.prog), false);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_exit(struct wf_server *s, struct wf_server_req *r, const void *h)
+{
+    (void)s, (void)h;
+    due_restarts();
+    struct prog *p = child_of(r);
+    if (!p || !p->live)
+        return WF_ERR_ILLEGAL_OPERATION;
+    p->last = wf_server_len(r) ? r->w[0] : 0;
+    say(p->last ? WFP_LOG_LEVEL_WARN : WFP_LOG_LEVEL_INFO, "%s exited with status %lu", p->c->name,
+        (unsigned long)p->last);
+    stop(p);
+    after_end((unsigned)(p - sv.prog), true);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_next(struct wf_server *s, struct wf_server_req *r, const void *h)
+{
+    (void)h;
+    if (r->badge != WORKER_BADGE)
+        return WF_ERR_ILLEGAL_OPERATION;
+    if (sv.worker_busy) {
+        sv.worker_busy = false;
+        sv.jhead = (sv.jhead + 1) % MAX_JOBS;
+        sv.jcount--;
+    }
+    due_restarts();
+    if (next_job(r->rw)) {
+        r->rlen = 2;
+        return WF_ERR_OK;
+    }
+    sv.worker_reply = wf_server_defer(s, r);
+    return sv.worker_reply ? WF_ERR_OK : WF_ERR_NOT_ENOUGH_MEMORY;
+}
+
+static wf_word_t on_program(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
+                            wf_word_t *state, wf_word_t *restarts, wf_word_t *priority,
+                            wf_word_t *pool_used, wf_word_t *pool_limit, wf_word_t *last,
+                            char *name, wf_word_t *name_len)
+{
+    (void)s, (void)r;
+    due_restarts();
+    if (index >= sv.n)
+        return WF_ERR_RANGE_ERROR;
+    const struct prog *p = &sv.prog[index];
+    *state = p->state;
+    *restarts = p->restarts;
+    *priority = p->c->prio;
+    *pool_used = 0;
+    *pool_limit = p->c->mem;
+    if (p->live && p->watch)
+        wf_pool_info(p->watch, pool_used, pool_limit, 0, 0);
+    *last = p->last;
+    *name_len = strlen(p->c->name);
+    memcpy(name, p->c->name, *name_len);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_kill(struct wf_server *s, struct wf_server_req *r, const char *name,
+                         wf_word_t name_len)
+{
+    (void)s;
+    due_restarts();
+    int i = conf_find(&sv.conf, name, name_len);
+    if (i < 0 || !sv.prog[i].live)
+        return WF_ERR_FAILED_LOOKUP;
+    struct prog *p = &sv.prog[i];
+    say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
+        (unsigned long)r->badge);
+    p->killed = true;
+    stop(p);
+    after_end((unsigned)i, false);
+    return WF_ERR_OK;
+}
+
+static wf_word_t power(const struct conf_power *pw, const char *what)
+{
+    due_restarts();
+    if (!pw->set)
+        return WF_ERR_ILLEGAL_OPERATION;
+    console_line(what);
+    wf_word_t e = wf_ioport_out(WF_ROOT_IOPORT, pw->port, pw->value > 0xff ? 2 : 1, pw->value);
+    return e == WF_ERR_OK ? WF_ERR_OK : WF_ERR_ILLEGAL_OPERATION;
+}
+
+static wf_word_t on_poweroff(struct wf_server *s, struct wf_server_req *r)
+{
+    (void)s, (void)r;
+    return power(&sv.conf.poweroff, "powering off");
+}
+
+static wf_word_t on_reboot(struct wf_server *s, struct wf_server_req *r)
+{
+    (void)s, (void)r;
+    return power(&sv.conf.reboot, "rebooting");
+}
+
+static const struct wfp_init_handlers init_handlers = {
+    .on_program = on_program,
+    .on_kill = on_kill,
+    .on_poweroff = on_poweroff,
+    .on_reboot = on_reboot,
+};
+
+/* init protocol requests (from programs' INIT caps: badges 1..63) only. */
+static wf_word_t on_init(struct wf_server *s, struct wf_server_req *r, const void *h)
+{
+    if (r->badge == 0 || r->badge > CONF_MAX_PROGS)
+        return WF_ERR_ILLEGAL_OPERATION;
+    return wfp_init_dispatch(s, r, h);
+}
+
+static const struct wf_server_proto protos[] = {
+    {WFP_INIT_FIRST, WFP_INIT_LAST, on_init, &init_handlers},
+    {WF_FAULT_TYPE_UNKNOWN_SYSCALL, WF_FAULT_TYPE_VM_FAULT, on_fault, 0},
+    {WF_EXIT_LABEL, WF_EXIT_LABEL, on_exit, 0},
+    {WORKER_LABEL, WORKER_LABEL, on_next, 0},
+};
+
+/* --- setup ----------------------------------------------------------------------- */
+
+/* init's pool over half its largest RAM untyped (the rest, and the other RAM
+ * untyped, for untyped= grants); the spawn environment over it. */
+static bool setup_memory(void)
+{
+    const struct wf_bootinfo *bi = sv.bi;
+    unsigned best = ~0u;
+    for (unsigned k = 0; k < bi->untyped_count && k < WF_BOOTINFO_MAX_UNTYPED; k++)
+        if (!bi->untyped[k].device &&
+            (best == ~0u || bi->untyped[k].size_bits > bi->untyped[best].size_bits))
+            best = k;
+    if (best == ~0u)
+        return false;
+    sv.env = (struct wf_spawn_env){.cnode = WF_ROOT_CNODE,
+                                   .cnode_radix = (unsigned)bi->cnode_radix,
+                                   .untyped = bi->untyped_first + best,
+                                   .vspace = WF_ROOT_VSPACE,
+                                   .tcb = WF_ROOT_TCB,
+                                   .next_slot = bi->first_free_slot,
+                                   .end_slot = 1ull << bi->cnode_radix,
+                                   .recycle = sv.recycle,
+                                   .recycle_cap = RECYCLE_SLOTS};
+    if (wf_env_retype(&sv.env, WF_OBJ_POOL, bi->untyped[best].size_bits - 1u, &sv.env.pool) !=
+        WF_ERR_OK)
+        return false;
+    sv.env.untyped = 0; /* kernel objects from the pool too: they come back */
+    return true;
+}
+
+static bool setup_endpoint(void)
+{
+    wf_cptr_t replies[2];
+    if (wf_env_retype(&sv.env, WF_OBJ_ENDPOINT, 0, &sv.ep) != WF_ERR_OK ||
+        wf_env_retype(&sv.env, WF_OBJ_REPLY, 0, &replies[0]) != WF_ERR_OK ||
+        wf_env_retype(&sv.env, WF_OBJ_REPLY, 0, &replies[1]) != WF_ERR_OK)
+        return false;
+    sv.worker_ep = wf_env_slot(&sv.env);
+    if (!sv.worker_ep ||
+        wf_cnode_mint(WF_ROOT_CNODE, sv.worker_ep, 64, WF_ROOT_CNODE, sv.ep, 64,
+                      WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, WORKER_BADGE) != WF_ERR_OK)
+        return false;
+    sv.srv = (struct wf_server){
+        .ep = sv.ep, .protos = protos, .nprotos = sizeof(protos) / sizeof(protos[0])};
+    if (wf_server_init(&sv.srv, replies, 2) != WF_ERR_OK)
+        return false;
+    if (wf_thread_create(&sv.env, &sv.worker, worker_main, 0, WORKER_PRIO) != WF_ERR_OK)
+        return false;
+    sv.worker_prio = WORKER_PRIO;
+    return wf_thread_start(&sv.worker) == WF_ERR_OK;
+}
+
+static bool read_conf(const char *conf_name, const char *run_list)
+{
+    const void *text;
+    size_t len;
+    if (!wf_initramfs_find(sv.bi, conf_name, &text, &len)) {
+        console_line("no boot configuration in the initramfs");
+        printf("init: (looked for \"%s\")\n", conf_name);
+        if (!run_list)
+            return false;
+        text = "";
+        len = 0;
+    }
+    conf_parse(&sv.conf, text, len);
+    if (run_list)
+        conf_override_run(&sv.conf, run_list);
+    for (unsigned k = 0; k < sv.conf.nerr; k++) {
+        if (sv.conf.err[k].line)
+            printf("init: %s:%u: %s\n", conf_name, sv.conf.err[k].line, sv.conf.err[k].msg);
+        else
+            printf("init: command line: %s\n", sv.conf.err[k].msg);
+    }
+    if (sv.conf.errors > sv.conf.nerr)
+        printf("init: %s: %u more errors\n", conf_name, sv.conf.errors - sv.conf.nerr);
+    sv.n = sv.conf.nprogs;
+    sv.name = conf_find(&sv.conf, "name", 4);
+    sv.log = conf_find(&sv.conf, "log", 3);
+    sv.console = conf_find(&sv.conf, "console", 7);
+    return true;
+}
+
+int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_list)
+{
+    sv.bi = bi;
+    sv.test = run_list != NULL;
+    if (!read_conf(conf_name, run_list))
+        return 2;
+    if (!setup_memory() || !setup_endpoint()) {
+        console_line("cannot set up its pool, endpoint or worker");
+        return 2;
+    }
+    for (unsigned i = 0; i < sv.n; i++) {
+        struct prog *p = &sv.prog[i];
+        p->c = &sv.conf.prog[i];
+        p->id = i + 1;
+        p->state = WFP_INIT_STATE_WAITING; /* until started below */
+        if (p->c->kind == CONF_SERVER && !(p->ep = wf_env_slot(&sv.env))) {
+            console_line("out of slots");
+            return 2;
+        }
+    }
+    /* Servers first, in order, then the run entries (also in order). */
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < sv.n; i++) {
+            struct prog *p = &sv.prog[i];
+            if ((p->c->kind == CONF_SERVER) != (pass == 0))
+                continue;
+            enum wf_error e = start(i);
+            if (e == WF_ERR_OK) {
+                say(WFP_LOG_LEVEL_INFO, "started %s %s (id %u, prio %u, mem %luK)",
+                    p->c->kind == CONF_SERVER ? "server" : "program", p->c->name, p->id, p->c->prio,
+                    (unsigned long)(p->c->mem >> 10));
+            } else {
+                p->state = WFP_INIT_STATE_FAILED;
+                say(WFP_LOG_LEVEL_ERROR, "%s: cannot start: %s", p->c->name,
+                    e == WF_ERR_FAILED_LOOKUP ? "not in the initramfs" : "error");
+                printf("init: %s: start error %d\n", p->c->name, (int)e);
+            }
+        }
+    }
+    check_test_done();
+    if (sv.srv.stop)
+        return sv.test_status;
+    wf_word_t e = wf_server_run(&sv.srv);
+    if (e != WF_ERR_OK) {
+        printf("init: supervision endpoint failed: error %d\n", (int)e);
+        return 2;
+    }
+    for (unsigned k = sv.worker_busy ? 1 : 0; k < sv.jcount; k++) /* lines not logged yet */
+        if (sv.jobs[(sv.jhead + k) % MAX_JOBS].kind == JOB_LOG)
+            console_line(sv.jobs[(sv.jhead + k) % MAX_JOBS].text);
+    printf("init: test run done: %s\n", sv.test_status ? "a program failed" : "all exited 0");
+    return sv.test_status;
+}
