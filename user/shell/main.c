@@ -18,6 +18,7 @@
 
 #define INITRAMFS_VA 0x0000300000000000ull
 #define LINE_MAX     256
+#define PROMPT       "weft> "
 
 struct shell sh;
 
@@ -113,8 +114,9 @@ enum wf_error reconnect(const char *name, wf_cptr_t slot)
 }
 
 /* Reads one line into buf (NUL-terminated, without its newline). Returns false
- * when the line was interrupted (^C). */
-static bool read_line(char *buf, size_t size)
+ * when the line was interrupted (^C). After reconnecting to a restarted console
+ * server it prints prompt again (what was printed meanwhile may be lost). */
+static bool read_line(const char *prompt, char *buf, size_t size)
 {
     size_t len = 0;
     unsigned tries = 0;
@@ -141,8 +143,12 @@ static bool read_line(char *buf, size_t size)
             continue;
         }
         /* The console is gone: look it up again until it is back. */
-        if (reconnect("console", WF_CHILD_CONSOLE) != WF_ERR_OK)
+        if (reconnect("console", WF_CHILD_CONSOLE) != WF_ERR_OK) {
             wf_sys_yield();
+        } else {
+            printf("\n%s", prompt);
+            fflush(stdout);
+        }
         tries++;
     }
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -215,9 +221,9 @@ int main(void)
     char line[LINE_MAX];
     for (;;) {
         reap_children();
-        printf("weft> ");
+        printf("%s", PROMPT);
         fflush(stdout);
-        if (!read_line(line, sizeof(line))) {
+        if (!read_line(PROMPT, line, sizeof(line))) {
             printf("^C\n");
             continue;
         }
