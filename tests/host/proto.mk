@@ -3,7 +3,7 @@
 # message shape before a handler runs, the server loop (user/lib/weft/server.c)
 # and the generated client stubs against a test double of the syscall instruction.
 HOST_TESTS += proto
-HOST_SRCS_proto := user/lib/weft/server.c user/lib/weft/runtime.c user/test/proto_echo.c \
+HOST_SRCS_proto := user/lib/weft/server.c user/lib/weft/runtime.c user/lib/weft/client.c user/test/proto_echo.c \
                    $(sort $(wildcard user/lib/weft/proto_*.c))
 HOST_DEPS_proto := $(wildcard user/lib/weft/include/wf/*.h user/lib/weft/include/wf/proto/*.h) \
                    $(wildcard user/test/proto/*.h)

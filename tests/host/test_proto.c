@@ -560,6 +560,76 @@ Test(proto, loop_defers_and_answers_later)
     cr_assert_eq(srv.nspare, 2);
 }
 
+static struct {
+    unsigned calls;
+    wf_word_t bits[4];
+    unsigned stop_at; /* the call that sets stop (0: none) */
+} N;
+
+static void on_notify(struct wf_server *s, wf_word_t bits)
+{
+    cr_assert_lt(N.calls, 4);
+    N.bits[N.calls++] = bits;
+    if (N.calls == N.stop_at)
+        s->stop = true;
+}
+
+/* Scripts a signal of the bound notification: label NOTIFICATION, no words, the
+ * word in the badge register. */
+static void script_signal(wf_word_t bits)
+{
+    script(WF_MSG_LABEL_NOTIFICATION, 0, 0, 0, 0, bits);
+}
+
+Test(proto, loop_hands_notifications_to_on_notify)
+{
+    memset(&N, 0, sizeof(N));
+    srv.on_notify = on_notify;
+    const wf_word_t add[2] = {40, 2};
+    script_signal(0x10);                      /* before any message */
+    script(WFP_ECHO_ADD, 0, 0, add, 2, 0x77); /* a message... */
+    script_signal(0x3);                       /* ...whose reply goes with ReplyRecv */
+    /* A message with the label but a word is a message: no handler, an error. */
+    script(WF_MSG_LABEL_NOTIFICATION, 0, 0, add, 1, 0x5);
+    cr_assert_eq(wf_server_run(&srv), WF_ERR_CANCELLED);
+    cr_assert_eq(N.calls, 2);
+    cr_assert_eq(N.bits[0], 0x10);
+    cr_assert_eq(N.bits[1], 0x3);
+    cr_assert_eq(K.n, 5);
+    cr_assert_eq(K.log[0].nr, WF_SYS_RECV);
+    cr_assert_eq(K.log[1].nr, WF_SYS_RECV); /* after a signal: nothing to reply to */
+    cr_assert_eq(K.log[1].reply, replies[0]);
+    cr_assert_eq(K.log[2].nr, WF_SYS_REPLY_RECV); /* Add's reply */
+    cr_assert_eq(K.log[2].in.w[0], 42);
+    cr_assert_eq(K.log[3].nr, WF_SYS_RECV); /* the signal again: no reply */
+    cr_assert_eq(K.log[4].nr, WF_SYS_REPLY_RECV);
+    cr_assert_eq(K.log[4].in.info, wf_msginfo(WF_ERR_ILLEGAL_OPERATION, 0, 0));
+    cr_assert_eq(srv.served, 2); /* signals are not messages */
+    cr_assert_eq(H.calls, 1);
+}
+
+Test(proto, loop_without_on_notify_ignores_signals_and_on_notify_can_stop)
+{
+    script_signal(0x1);
+    script_signal(0x2);
+    cr_assert_eq(wf_server_run(&srv), WF_ERR_CANCELLED);
+    cr_assert_eq(K.n, 3);
+    for (unsigned i = 0; i < 3; i++)
+        cr_assert_eq(K.log[i].nr, WF_SYS_RECV);
+    cr_assert_eq(srv.served, 0);
+
+    /* on_notify sets stop: the loop returns at once, sending nothing. */
+    memset(&K, 0, sizeof(K));
+    memset(&N, 0, sizeof(N));
+    N.stop_at = 1;
+    srv.on_notify = on_notify;
+    script_signal(0x8);
+    script_signal(0x9);
+    cr_assert_eq(wf_server_run(&srv), WF_ERR_OK);
+    cr_assert_eq(N.calls, 1);
+    cr_assert_eq(K.n, 1);
+}
+
 Test(proto, loop_needs_an_ipc_buffer_and_replies)
 {
     wf_set_ipc_buffer(NULL);

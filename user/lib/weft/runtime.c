@@ -3,6 +3,16 @@
  * wf/runtime.h), and wf_call(), the invocation primitive under every stub of
  * weft/invoke.h.
  *
+ * Console output has three routes (wf_console_write). The root task prints with
+ * the kernel's CONSOLE_WRITE. A program started with a start info prints
+ * through the console server (console.Write on WF_CHILD_CONSOLE), reconnecting
+ * through the name server once when the server's cap is gone (wf/client.h);
+ * whether it has a console at all is found out by its first write: with no
+ * cap in WF_CHILD_CONSOLE and none to be had from a name server, it keeps the
+ * kernel's route from then on (where a debug build falls back to DEBUG_PUTC).
+ * A program may instead name a sink of its own (the console server itself,
+ * which must not call itself).
+ *
  * wf_call builds one Call: message info (label, extra caps, length), words 0-3
  * in registers, words 4.. in the IPC buffer's msg[4..], extra caps' CPtrs in
  * caps_or_badges[]. The reply comes back the same way: words 0-3 in registers,
@@ -11,12 +21,20 @@
  * WF_ERR_INVALID_ARGUMENT without entering the kernel.
  */
 #include "wf/runtime.h"
+#include "wf/client.h"
+#include "wf/proto/console.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
 #include "weft/invoke.h"
 
 static struct wf_thread_local main_thread;
 static uintptr_t stacks_base, stacks_size;
+
+/* The console route (see above): KERNEL for the root task and for programs
+ * found to have no console server; PROBE until a started program's first
+ * write; SERVER once a write went through the console server. */
+static enum { CONSOLE_KERNEL, CONSOLE_PROBE, CONSOLE_SERVER } console_route;
+static void (*console_sink)(const char *s, size_t len);
 
 void wf_exit(int status)
 {
@@ -41,10 +59,12 @@ const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic)
     self->ipc_buffer = (struct wf_ipc_buffer *)(uintptr_t)si->ipc_buffer;
     self->exit_ep = si->exit_ep;
     self->self_tcb = si->self_tcb;
+    console_route = CONSOLE_PROBE;
     return si;
 }
 
-void wf_console_write(const char *s, size_t len)
+/* CONSOLE_WRITE, 32 bytes a call. */
+static void kernel_write(const char *s, size_t len)
 {
     while (len) {
         size_t n = len < 8 * WF_MSG_REG_WORDS ? len : 8 * WF_MSG_REG_WORDS;
@@ -62,6 +82,45 @@ void wf_console_write(const char *s, size_t len)
         s += n;
         len -= n;
     }
+}
+
+/* One console.Write of n <= TEXT_MAX bytes, reconnecting once; true when the
+ * server took them. */
+static bool server_write(const char *s, size_t n)
+{
+    wf_word_t e = wfp_console_write(WF_CHILD_CONSOLE, s, n, NULL);
+    if (e == WF_ERR_OK)
+        return true;
+    if (!wf_reconnect_error(e) || wf_reconnect(WF_CHILD_CONSOLE, "console") != WF_ERR_OK)
+        return false;
+    return wfp_console_write(WF_CHILD_CONSOLE, s, n, NULL) == WF_ERR_OK;
+}
+
+void wf_console_write(const char *s, size_t len)
+{
+    if (console_sink) {
+        console_sink(s, len);
+        return;
+    }
+    while (len && console_route != CONSOLE_KERNEL) {
+        size_t n = len < WFP_CONSOLE_TEXT_MAX ? len : WFP_CONSOLE_TEXT_MAX;
+        if (server_write(s, n)) {
+            console_route = CONSOLE_SERVER;
+        } else if (console_route == CONSOLE_PROBE) {
+            console_route = CONSOLE_KERNEL; /* no console server: the rest below */
+            break;
+        } else {
+            kernel_write(s, n); /* the server is away: this chunk the old way */
+        }
+        s += n;
+        len -= n;
+    }
+    kernel_write(s, len);
+}
+
+void wf_console_set_sink(void (*sink)(const char *s, size_t len))
+{
+    console_sink = sink;
 }
 
 struct wf_thread_local *wf_thread_local_for(uintptr_t sp)

@@ -13,7 +13,9 @@
  * the caller, decision 032). wf_server_defer therefore swaps it for a spare and
  * hands the bound one to the handler; wf_server_answer sends on it and puts it
  * back among the spares. After a deferral the next receive is a plain Recv:
- * there is nothing to reply to.
+ * there is nothing to reply to. The same holds after a signal of the thread's
+ * bound notification, which the loop passes to on_notify instead of a
+ * dispatch function.
  */
 #include "wf/server.h"
 
@@ -174,6 +176,14 @@ wf_word_t wf_server_run(struct wf_server *s)
         if (e != WF_ERR_OK)
             return e;
         wf_msginfo_t info = in->info;
+        if (info == wf_msginfo(WF_MSG_LABEL_NOTIFICATION, 0, 0)) {
+            if (s->on_notify)
+                s->on_notify(s, in->badge);
+            answer = false;
+            if (s->stop)
+                return WF_ERR_OK;
+            continue;
+        }
         r.info = info;
         r.label = wf_msginfo_label(info);
         r.badge = in->badge;

@@ -55,10 +55,23 @@ struct wf_startinfo;
  * before main. */
 const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic);
 
-/* Writes len bytes to the console: CONSOLE_WRITE, 32 bytes a call, which only
- * the root task's CSpace may make; elsewhere a debug build falls back to
- * DEBUG_PUTC and a release build writes nothing (decision 093). */
+/* Writes len bytes to the console (decision 102). The root task uses the
+ * kernel's CONSOLE_WRITE (32 bytes a call, the root task's CSpace only). A
+ * program started with a start info writes through the console server:
+ * console.Write on WF_CHILD_CONSOLE in chunks of WFP_CONSOLE_TEXT_MAX, and
+ * when that cap is gone or its server died (FAILED_LOOKUP, INVALID_CAPABILITY,
+ * CANCELLED) it reconnects once (wf_reconnect(WF_CHILD_CONSOLE, "console"))
+ * and retries. A program whose first write finds neither a console cap nor a
+ * name server that gives one stays with CONSOLE_WRITE, where the kernel
+ * refuses it: a debug build then falls back to DEBUG_PUTC and a release build
+ * writes nothing (decision 093). A chunk the server cannot take after a
+ * reconnect goes the same way. With a sink set, everything goes to the sink. */
 void wf_console_write(const char *s, size_t len);
+
+/* Sends all later wf_console_write output (printf, musl's stdout and stderr)
+ * to sink instead (NULL: back to the routes above). For the console server,
+ * which writes the UART itself and must never call its own endpoint. */
+void wf_console_set_sink(void (*sink)(const char *s, size_t len));
 
 #define WF_THREAD_STACK_SIZE ((size_t)1 << 16) /* 64 KiB: size and alignment */
 

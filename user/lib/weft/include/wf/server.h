@@ -33,6 +33,16 @@
  * Caps. A message's cap lands in the server's receive slot; the handler gets its
  * CPtr and must move it elsewhere (CNode_Move) to keep it: after the handler the
  * loop empties the slot, so no cap a client sends stays behind unasked.
+ *
+ * Notifications. A server that also waits for something else (a driver's
+ * interrupt) binds a notification to its thread (TCB_BindNotification): a signal
+ * then ends the loop's receive with label WF_MSG_LABEL_NOTIFICATION, no words and
+ * the notification word in the badge register (docs/ipc.md). The loop hands the
+ * word to on_notify and receives again with a plain Recv: there is no caller to
+ * reply to. A client can send a message that looks the same (the label is not
+ * reserved to the kernel); its Call is not answered, and the next receive,
+ * naming the same Reply object, ends it with CANCELLED. on_notify must therefore
+ * take a spurious call calmly (check the device, find nothing to do).
  */
 #ifndef WF_SERVER_H
 #define WF_SERVER_H
@@ -117,6 +127,11 @@ struct wf_server {
     unsigned nspare;
     bool stop;        /* set by a handler: the loop replies, then returns */
     wf_word_t served; /* messages dispatched (well-formed or not) */
+    /* in, optional: called with the word when a receive returns a signal of the
+     * thread's bound notification (NULL: such a receive is ignored). It runs on
+     * the server thread between messages, so it may answer deferred requests
+     * (wf_server_answer) and set stop. */
+    void (*on_notify)(struct wf_server *s, wf_word_t bits);
 };
 
 /* Prepares s (its "in" fields already set) with the Reply objects replies[0..n)
@@ -125,8 +140,8 @@ struct wf_server {
  * WF_ERR_INVALID_ARGUMENT for a bad count or a null endpoint or Reply cap. */
 enum wf_error wf_server_init(struct wf_server *s, const wf_cptr_t *replies, unsigned n);
 
-/* Serves until a handler sets s->stop (after that message's reply) or a receive
- * fails. Returns WF_ERR_OK after a stop, else the receive's error. Must run on a
+/* Serves until a handler (or on_notify) sets s->stop (after that message's
+ * reply) or a receive fails. Returns WF_ERR_OK after a stop, else the receive's error. Must run on a
  * thread with an IPC buffer (words 4 and up, caps). */
 wf_word_t wf_server_run(struct wf_server *s);
 

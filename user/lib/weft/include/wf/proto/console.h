@@ -6,7 +6,7 @@
  *
  * A text console over the serial line: write bytes, read edited lines. The console server
  * owns the UART and its interrupt. Input is edited in the server (backspace, ^U, ^W, up and
- * down arrows for the foreground client's history) and handed out a line at a time to the
+ * down arrows through the lines entered before) and handed out a line at a time to the
  * foreground client; Reads of other clients wait. Clients are told apart by the badge of
  * their console cap (badge 0: init).
  */
@@ -54,7 +54,9 @@ static inline enum wf_error wfp_console_write(wf_cptr_t ep, const void *text, wf
 /* console.Read: Reads one edited line of input (with its newline; at most max bytes, the
  * rest of a longer line comes with the next Read), waiting until a line is complete and the
  * caller is in the foreground. Ends with CANCELLED when ^C is typed while the caller waits
- * in the foreground. Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR, CANCELLED or a
+ * in the foreground, or when the same client (badge) sends another Read while this one
+ * waits; NOT_ENOUGH_MEMORY when the server already holds as many waiting Reads as it can.
+ * Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR, CANCELLED, NOT_ENOUGH_MEMORY or a
  * malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_console_read(wf_cptr_t ep, wf_word_t max, void *text,
                                              wf_word_t text_size, wf_word_t *text_len)
