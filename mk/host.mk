@@ -12,7 +12,7 @@ HOST_CFLAGS := -std=gnu17 -g -O1 -fsanitize=address,undefined -fno-sanitize-reco
                -Itests/host/shim -Ikernel/include -Ikernel/arch/$(ARCH)/include -Iabi/include \
                -DWEFT_DEBUG=1 -DWEFT_HOST=1
 HOST_SHIM   := $(sort $(wildcard tests/host/shim/*.c)) kernel/core/kprintf.c kernel/lib/format.c \
-               kernel/lib/strlcpy.c
+               kernel/lib/strlcpy.c kernel/arch/$(ARCH)/ioport.c
 HOST_TESTS  :=
 HOST_HDRS   = $(shell find kernel abi tests/host -name '*.h')
 HOST_BINS   :=

@@ -482,33 +482,10 @@ def gen_dispatch_case(p, m):
     fixed, _ = words(m, "req")
     ncap = 1 if m["cap"] else 0
     out = f"    case {lbl(p, m)}: {{\n"
-    short = ([f"wf_server_len(r) < {fixed}"] if fixed else []) + \
-        (["wf_server_xcaps(r) < 1"] if ncap else [])
-    ind = "        "
-    if not m["bytes"]:
-        # The common case in one compare; the details only for a mismatch.
-        out += f"        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE({fixed}, {ncap})) {{\n"
-        ind = "            "
-    if short:
-        out += (f"{ind}if ({' || '.join(short)})\n"
-                f"{ind}    return wf_proto_truncated(r, {fixed}, {ncap});\n")
-    want = str(fixed)
-    if m["bytes"]:
-        b = m["bytes"]
-        k = len(m["args"])
-        out += (f"        if (r->w[{k}] > {maxexpr(p, b)})\n"
-                f"            return wf_proto_range(r, {k}, {maxexpr(p, b)});\n")
-        out += f"        unsigned want = {fixed} + (unsigned)WF_PROTO_WORDS(r->w[{k}]);\n"
-        out += "        if (wf_server_len(r) < want)\n            return wf_proto_truncated(r, want, " \
-               f"{ncap});\n"
-        want = "want"
-    out += f"{ind}if (wf_server_len(r) > {want})\n{ind}    return wf_proto_too_long(r, {want});\n"
-    out += f"{ind}if (wf_server_xcaps(r) > {ncap})\n{ind}    return wf_proto_bad_cap(r, {ncap});\n"
-    if not m["bytes"]:
-        out += f"{ind}return wf_proto_bad_cap(r, 0); /* unwrapped */\n        }}\n"
-    if m["cap"]:
-        out += "        if (!r->cap) /* unwrapped, or the server takes no caps */\n" \
-               "            return wf_proto_bad_cap(r, 0);\n"
+    bmax = maxexpr(p, m["bytes"]) if m["bytes"] else "0"
+    out += (f"        static const struct wf_proto_shape shape = {{{fixed}, {bmax}, "
+            f"{1 if m['bytes'] else 0}, {ncap}}};\n")
+    out += "        if (!wf_proto_fits(r, &shape))\n            return wf_proto_check(r, &shape);\n"
     out += f"        if (!h->on_{low(m['name'])})\n            return WF_ERR_ILLEGAL_OPERATION;\n"
     args = ["s", "r"] + [f"r->w[{i}]" for i in range(len(m["args"]))]
     k = len(m["args"])
@@ -535,7 +512,7 @@ def gen_dispatch_case(p, m):
             out += f"        r->rlen = {nres + 1} + WF_PROTO_WORDS(r->rw[{nres}]);\n"
         else:
             out += f"        r->rlen = {nres};\n"
-        if m["rcap"]:
+        if m["rcap"] and (nres or m["rbytes"]):
             out += "        if (!r->rcap)\n            r->rlen = 0; /* no cap: the stub reports " \
                    "TRUNCATED_MESSAGE */\n"
     elif nres:
@@ -744,13 +721,12 @@ def self_test():
                      "struct wfp_tiny_handlers {", "(*on_get)", "wfp_tiny_get_answer("):
             assert want in " ".join(h.split()).replace("( ", "("), \
                 f"self-test: the header lacks {want!r}"
-        for want in ("case WFP_TINY_PUT:", "wf_proto_truncated(r, 2, 1)",
-                     "wf_proto_range(r, 1, WFP_TINY_MAX)", "wf_proto_bad_cap(r, 0)",
+        for want in ("case WFP_TINY_PUT:", "shape = {2, WFP_TINY_MAX, 1, 1};",
                      "default:\n        return WF_ERR_ILLEGAL_OPERATION;"):
             assert want in c, f"self-test: the dispatch lacks {want!r}"
         # A check comes before the handler call in every case.
         for case in c.split("case ")[1:]:
-            assert case.index("wf_proto_truncated") < case.index("h->on_"), case
+            assert case.index("return wf_proto_check(r, &shape)") < case.index("h->on_"), case
         assert "tiny.Put" in files["docs/protocols.md"]
         # Overlapping ranges between protocols are refused.
         q = dict(p, name="other", where="other.proto:1")

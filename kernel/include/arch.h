@@ -100,6 +100,10 @@ const char *arch_timer_init(unsigned hz, bool force_legacy);
 /* Number of timer ticks since arch_timer_init (incremented by the interrupt). */
 uint64_t arch_ticks(void);
 
+/* Nanoseconds since arch_timer_init, never decreasing: a fine-grained counter
+ * calibrated at boot where the architecture has one, else the tick count. */
+uint64_t arch_clock_ns(void);
+
 /* True when an enabled interrupt is waiting to be taken (the kernel runs with
  * interrupts disabled): the preemption points of long invocations stop at it
  * (cap/preempt.h). Cheap, no side effects. */

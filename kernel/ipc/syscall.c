@@ -354,6 +354,10 @@ static void syscall(struct tcb *t)
     case WF_SYS_CONSOLE_WRITE:
         console_call_write(t);
         return;
+    case WF_SYS_CLOCK:
+        ctx_set_result(&t->ctx, WF_ERR_OK, ipc_info_out(WF_ERR_OK, 0, 1), 0);
+        ctx_set_mr(&t->ctx, 0, arch_clock_ns());
+        return;
     default:
         if (!sys_debug(t, nr))
             ipc_fault(t, WF_FAULT_TYPE_UNKNOWN_SYSCALL, t->abi, 0);

@@ -2,9 +2,10 @@
  * IOPort: a range of x86 I/O ports as a capability (obj/ioport.h).
  *
  * In and Out check that the access [port, port + width) lies in the cap's range
- * and touches no port the kernel drives itself (its console, the PICs, the PIT,
- * the debug-exit device: arch_port_reserved), then execute one in/out
- * instruction on the caller's behalf. Issue makes a cap for a sub-range. Issued
+ * and is not one the kernel keeps for itself (the PICs, the PIT, the debug-exit
+ * device, and its console's configuration: arch_port_refused, which knows the
+ * direction and width), then execute one in/out instruction on the caller's
+ * behalf. Issue makes a cap for a sub-range. Issued
  * caps and copies are leaves of the derivation tree (kernel/cap/cdt.c, decision
  * 065): what Issue makes from them goes under the revocable cap they come from
  * (the root task's cap over every port), so revoking that takes every range back.
@@ -15,9 +16,10 @@
 #include "cap/cdt.h"
 #include "cap/invoke.h"
 
-/* Checks an In or Out of width bytes at port: WF_ERR_OK with *p set, or the error. */
+/* Checks an In (out false) or Out of width bytes at port: WF_ERR_OK with *p set,
+ * or the error. */
 static enum wf_error check_access(struct invocation *inv, unsigned port_arg, unsigned width_arg,
-                                  uint16_t *p)
+                                  bool out, uint16_t *p)
 {
     struct cap c = inv->slot->cap;
     wf_word_t port = inv->args[port_arg], width = inv->args[width_arg];
@@ -28,7 +30,7 @@ static enum wf_error check_access(struct invocation *inv, unsigned port_arg, uns
         return inv_fail_range(inv, width_arg, 1, last - first + 1);
     if (port < first || port > last || last - port < width - 1)
         return inv_fail_range(inv, port_arg, first, last - (width - 1));
-    if (arch_port_reserved((unsigned)port, (unsigned)(port + width - 1)))
+    if (arch_port_refused((unsigned)port, (unsigned)width, out))
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     *p = (uint16_t)port;
     return WF_ERR_OK;
@@ -37,7 +39,7 @@ static enum wf_error check_access(struct invocation *inv, unsigned port_arg, uns
 enum wf_error ioport_decode_in(struct invocation *inv)
 {
     uint16_t port;
-    enum wf_error e = check_access(inv, ARG_IOPORT_IN_PORT, ARG_IOPORT_IN_WIDTH, &port);
+    enum wf_error e = check_access(inv, ARG_IOPORT_IN_PORT, ARG_IOPORT_IN_WIDTH, false, &port);
     if (e != WF_ERR_OK)
         return e;
 
@@ -48,7 +50,7 @@ enum wf_error ioport_decode_in(struct invocation *inv)
 enum wf_error ioport_decode_out(struct invocation *inv)
 {
     uint16_t port;
-    enum wf_error e = check_access(inv, ARG_IOPORT_OUT_PORT, ARG_IOPORT_OUT_WIDTH, &port);
+    enum wf_error e = check_access(inv, ARG_IOPORT_OUT_PORT, ARG_IOPORT_OUT_WIDTH, true, &port);
     if (e != WF_ERR_OK)
         return e;
 

@@ -10,11 +10,14 @@
  *    fails, and the last handler cap going frees it (and masks it in the chip);
  *  - an issued range lies inside the range of the cap it was issued from.
  * Random sequences of Get, Issue, Copy, Delete and Revoke; after every step the
- * slots must hold exactly what the model says.
+ * slots must hold exactly what the model says. Also: the ports In and Out refuse
+ * (the kernel's, and COM1 but for its console driver's registers; decision 100),
+ * access by access.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
+#include "arch/ioport.h"
 #include "arch/irqchip.h"
 #include "cap/cdt.h"
 #include "obj/irq.h"
@@ -197,4 +200,32 @@ Test(cap_irq, notification_copy_follows_the_notification)
     cr_assert_eq(wf_cnode_delete(1, FIRST, 64), WF_ERR_OK);
     cr_assert(!l->issued && !l->pending && arch_irq_is_masked(5));
     world_fini();
+}
+
+/* The refused ports, access by access, against a list written out here: every
+ * width and direction at every port from 0 to 0x600 (past the kernel's ports). */
+Test(cap_irq, refused_ports_follow_the_console_sharing_rule)
+{
+    static const unsigned kept[][2] = {
+        {0x20, 0x21}, {0x40, 0x43}, {0x61, 0x61}, {0xa0, 0xa1}, {0x501, 0x502}};
+    static const unsigned com1_in[] = {0x3f8, 0x3fa, 0x3fd, 0x3fe}, com1_out[] = {0x3f8, 0x3f9};
+    static const unsigned widths[] = {1, 2, 4};
+    for (unsigned port = 0; port < 0x600; port++)
+        for (unsigned w = 0; w < 3; w++)
+            for (unsigned out = 0; out < 2; out++) {
+                unsigned last = port + widths[w] - 1;
+                bool want = false;
+                for (unsigned i = 0; i < ARRAY_SIZE(kept); i++)
+                    want |= port <= kept[i][1] && last >= kept[i][0];
+                if (port <= 0x3ff && last >= 0x3f8) { /* COM1 */
+                    bool listed = false;
+                    const unsigned *ok = out ? com1_out : com1_in;
+                    unsigned n = out ? ARRAY_SIZE(com1_out) : ARRAY_SIZE(com1_in);
+                    for (unsigned i = 0; i < n; i++)
+                        listed |= widths[w] == 1 && port == ok[i];
+                    want |= !listed;
+                }
+                cr_assert_eq(arch_port_refused(port, widths[w], out), want, "%s of %u bytes at %#x",
+                             out ? "Out" : "In", widths[w], port);
+            }
 }

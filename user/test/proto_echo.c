@@ -12,15 +12,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
     const struct wfp_echo_handlers *h = handlers;
     switch (r->label) {
     case WFP_ECHO_ADD: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(2, 0)) {
-            if (wf_server_len(r) < 2)
-                return wf_proto_truncated(r, 2, 0);
-            if (wf_server_len(r) > 2)
-                return wf_proto_too_long(r, 2);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_add)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_add(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
@@ -29,17 +23,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_ECHO_TEXT: {
-        if (wf_server_len(r) < 2)
-            return wf_proto_truncated(r, 2, 0);
-        if (r->w[1] > WFP_ECHO_TEXT_MAX)
-            return wf_proto_range(r, 1, WFP_ECHO_TEXT_MAX);
-        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {2, WFP_ECHO_TEXT_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_text)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;
@@ -53,17 +39,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_ECHO_BOUNCE: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 1)) {
-            if (wf_server_xcaps(r) < 1)
-                return wf_proto_truncated(r, 0, 1);
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 1)
-                return wf_proto_bad_cap(r, 1);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
-        if (!r->cap) /* unwrapped, or the server takes no caps */
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {0, 0, 0, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_bounce)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_bounce(s, r, r->cap, &r->rw[0], &r->rcap);
@@ -75,15 +53,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_ECHO_WAIT: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_wait)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_wait(s, r, r->w[0], &r->rw[0]);
@@ -92,13 +64,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_ECHO_KICK: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_kick)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_kick(s, r, &r->rw[0]);
@@ -107,13 +75,9 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_ECHO_QUIT: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_quit)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_quit(s, r);

@@ -67,7 +67,7 @@
 #define WF_CNODE_REVOKE_NCAPS 0
 #define WF_CNODE_REVOKE_NRESULTS 0
 /* CNode_Describe: Reports what the cap in a slot is: its type, rights, data and place in
- * the derivation tree. */
+ * the derivation tree (docs/decisions/101-describe-caps-and-threads.md). */
 #define WF_LABEL_CNODE_DESCRIBE 0x17
 #define WF_CNODE_DESCRIBE_NWORDS 2
 #define WF_CNODE_DESCRIBE_NCAPS 0
@@ -307,7 +307,7 @@
 #define WF_IRQHANDLER_DESCRIBE_NCAPS 0
 #define WF_IRQHANDLER_DESCRIBE_NRESULTS 3
 
-/* IOPort: A range of x86 I/O ports. Ports the kernel drives itself (its serial console, the 8259 PICs, the PIT, the debug-exit port) are refused by In and Out with ILLEGAL_OPERATION even when the range covers them. */
+/* IOPort: A range of x86 I/O ports. Ports the kernel drives itself (the 8259 PICs, the PIT and port 0x61, the debug-exit port) are refused by In and Out with ILLEGAL_OPERATION even when the range covers them. COM1 (0x3f8-0x3ff), the kernel's console, is shared with a console driver (docs/devices.md): single-byte In on RBR 0x3f8, IIR 0x3fa, LSR 0x3fd and MSR 0x3fe and single-byte Out on THR 0x3f8 and IER 0x3f9 are allowed; every other COM1 access (its line, modem and FIFO control, a wider access) is refused likewise. */
 /* IOPort_In: Reads an I/O port. */
 #define WF_LABEL_IOPORT_IN 0x90
 #define WF_IOPORT_IN_NWORDS 2

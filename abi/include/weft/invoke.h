@@ -137,9 +137,9 @@ static inline enum wf_error wf_cnode_revoke(wf_cptr_t cnode, wf_word_t index, wf
 }
 
 /* CNode_Describe: Reports what the cap in a slot is: its type, rights, data and place in
- * the derivation tree. An empty slot reports all zeros. Every build has it
- * (DEBUG_CAP_IDENTIFY is its debug-only cousin). On success stores type, rights, data,
- * flags (each may be NULL). Returns an enum wf_error. */
+ * the derivation tree (docs/decisions/101-describe-caps-and-threads.md). An empty slot
+ * reports all zeros. Every build has it (DEBUG_CAP_IDENTIFY is its debug-only cousin). On
+ * success stores type, rights, data, flags (each may be NULL). Returns an enum wf_error. */
 static inline enum wf_error wf_cnode_describe(wf_cptr_t cnode, wf_word_t index, wf_word_t depth,
                                               wf_word_t *type, wf_word_t *rights, wf_word_t *data,
                                               wf_word_t *flags)

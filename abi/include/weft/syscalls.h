@@ -44,6 +44,10 @@
  * docs/decisions/093-release-console.md); any other gets ILLEGAL_OPERATION, and a count
  * above 32 is a RANGE_ERROR on argument 0. */
 #define WF_SYS_CONSOLE_WRITE (WF_SYS_BASE + 0x0a)
+/* Returns the monotonic time since boot in nanoseconds in word 0 (x86-64: the TSC,
+ * calibrated against the PIT at boot; the timer tick where the TSC could not be
+ * calibrated). Never goes backwards. Every thread may call it; it takes no cap. */
+#define WF_SYS_CLOCK (WF_SYS_BASE + 0x0b)
 /* Writes one byte (argument 0) to the kernel console. Debug builds only. */
 #define WF_SYS_DEBUG_PUTC (WF_SYS_BASE + 0x80)
 /* Returns the type of the cap named by argument 0 (0 for an empty slot). Debug builds only. */

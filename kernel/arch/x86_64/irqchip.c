@@ -32,7 +32,6 @@
 
 #include "arch.h"
 #include "arch/x86.h"
-#include "arch/ioport.h"
 #include "arch/trap.h"
 #include "genarch/platform.h"
 #include "kprintf.h"
@@ -304,20 +303,4 @@ bool arch_irq_is_masked(unsigned line)
         return (inb(line < 8 ? PIC1_DATA : PIC2_DATA) >> (line & 7)) & 1;
     unsigned io, reg = line_redir(line, &io);
     return ioapic_read(io, reg) & REDIR_MASK;
-}
-
-bool arch_port_reserved(unsigned first, unsigned last)
-{
-    static const uint16_t kept[][2] = {
-        {0x20, 0x21},   /* master PIC */
-        {0x40, 0x43},   /* PIT */
-        {0x61, 0x61},   /* PIT channel 2 gate (timer calibration) */
-        {0xa0, 0xa1},   /* slave PIC */
-        {0x3f8, 0x3ff}, /* COM1: the kernel console */
-        {0x501, 0x502}, /* QEMU isa-debug-exit */
-    };
-    for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-        if (first <= kept[i][1] && last >= kept[i][0])
-            return true;
-    return false;
 }

@@ -6,7 +6,8 @@
  * Calibration: PIT channel 2 counts down 10 ms in mode 0 (its output, readable
  * at port 0x61 bit 5, goes high at terminal count) while the APIC timer counts
  * down from 0xffffffff; the difference is the APIC timer's rate. The wait is
- * bounded, so a PIT that never fires cannot hang boot.
+ * bounded, so a PIT that never fires cannot hang boot. The TSC is measured in
+ * the same window: it drives the clock (arch_clock_ns, the CLOCK system call).
  */
 #include "arch.h"
 #include "arch/x86.h"
@@ -107,8 +108,10 @@ static void pit_irq(struct trap_frame *tf)
     outb(PIC1_CMD, 0x20); /* EOI */
 }
 
-/* APIC timer ticks (divide by 16) in 10 ms, or 0 if the PIT did not answer. */
-static uint32_t calibrate_lapic(void)
+/* Counts 10 ms on PIT channel 2 while the TSC runs (and, with with_lapic, the
+ * APIC timer counts down from 0xffffffff, divide by 16). Returns false if the PIT
+ * did not answer; otherwise *tsc and *apic (when asked) get their counts. */
+static bool calibrate(bool with_lapic, uint64_t *tsc, uint32_t *apic)
 {
     uint8_t gate = inb(0x61);
     outb(0x61, (gate & ~0x02) | 0x01); /* speaker off, channel 2 gate on */
@@ -119,17 +122,48 @@ static uint32_t calibrate_lapic(void)
     gate = inb(0x61) & ~0x01;
     outb(0x61, gate); /* restart the count with a rising gate edge */
     outb(0x61, gate | 0x01);
-    lapic_write(LAPIC_TIMER_DIV, 0x3);
-    lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    if (with_lapic) {
+        lapic_write(LAPIC_TIMER_DIV, 0x3);
+        lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+    }
+    uint64_t t0 = rdtsc();
     for (uint64_t spin = 0; spin < 200000000ull; spin++) {
         if (inb(0x61) & 0x20) {
-            uint32_t elapsed = 0xffffffffu - lapic_read(LAPIC_TIMER_CUR);
-            lapic_write(LAPIC_TIMER_INIT, 0);
-            return elapsed;
+            *tsc = rdtsc() - t0;
+            if (with_lapic) {
+                *apic = 0xffffffffu - lapic_read(LAPIC_TIMER_CUR);
+                lapic_write(LAPIC_TIMER_INIT, 0);
+            }
+            return true;
         }
     }
-    lapic_write(LAPIC_TIMER_INIT, 0);
-    return 0;
+    if (with_lapic)
+        lapic_write(LAPIC_TIMER_INIT, 0);
+    return false;
+}
+
+/* The clock: TSC counts per 10 ms (0: not calibrated, the tick count serves),
+ * the TSC at calibration, and the tick rate. */
+static uint64_t tsc_per10ms, tsc_base;
+static unsigned tick_hz;
+
+uint64_t arch_clock_ns(void)
+{
+    if (!tsc_per10ms)
+        return ticks * (1000000000ull / tick_hz);
+    uint64_t d = rdtsc() - tsc_base; /* whole 10 ms periods, then the rest (no overflow) */
+    return d / tsc_per10ms * 10000000u + d % tsc_per10ms * 10000000u / tsc_per10ms;
+}
+
+/* Starts the clock (arch_clock_ns) from a calibration's TSC count per 10 ms
+ * (0: none; the tick count serves). */
+static void clock_start(unsigned hz, uint64_t tsc)
+{
+    tick_hz = hz;
+    tsc_per10ms = cpu_features.tsc && tsc >= 1000 ? tsc : 0;
+    tsc_base = rdtsc();
+    if (tsc_per10ms)
+        kprintf("clock: TSC, %llu counts per 10 ms\n", (unsigned long long)tsc_per10ms);
 }
 
 static void pit_start(unsigned hz)
@@ -149,7 +183,11 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
         wrmsr(MSR_APIC_BASE, base | (1u << 11)); /* global enable */
         lapic = arch_mmio_map(base & 0xfffff000u, 4096);
         lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
-        uint32_t per10ms = calibrate_lapic();
+        uint32_t per10ms = 0;
+        uint64_t tsc = 0;
+        if (!calibrate(true, &tsc, &per10ms))
+            per10ms = 0;
+        clock_start(hz, tsc);
         if (per10ms >= 100) {
             uint32_t initial = (uint32_t)((uint64_t)per10ms * 100 / hz);
             trap_set_handler(VEC_TIMER, lapic_timer_irq);
@@ -163,6 +201,11 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
         kprintf("timer: local APIC calibration failed; using the PIT\n");
         lapic_write(LAPIC_SVR, VEC_SPURIOUS); /* software-disable the APIC */
     }
+    uint64_t tsc = 0;
+    if (!tick_hz && !calibrate(false, &tsc, 0))
+        tsc = 0;
+    if (!tick_hz)
+        clock_start(hz, tsc);
     pit_start(hz);
     kprintf("timer: PIT through the 8259 PIC, %u Hz\n", hz);
     return "pit";

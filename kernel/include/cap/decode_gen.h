@@ -135,7 +135,7 @@ enum {
 };
 
 /* CNode_Describe (kernel/obj/cnode.c): Reports what the cap in a slot is: its type, rights,
- * data and place in the derivation tree. */
+ * data and place in the derivation tree (docs/decisions/101-describe-caps-and-threads.md). */
 enum wf_error cnode_decode_describe(struct invocation *inv);
 enum {
     ARG_CNODE_DESCRIBE_INDEX = 0,

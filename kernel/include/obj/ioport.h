@@ -3,7 +3,8 @@
  *
  * An IOPort cap holds [first, last] in its own bits (cap/cap.h): no memory, no
  * finalization. In and Out check the range and refuse the ports the kernel
- * drives (arch_port_reserved in arch/ioport.h); Issue makes a narrower cap.
+ * keeps (arch_port_refused in arch/ioport.h: by port, width and direction);
+ * Issue makes a narrower cap.
  */
 #ifndef WEFT_OBJ_IOPORT_H
 #define WEFT_OBJ_IOPORT_H

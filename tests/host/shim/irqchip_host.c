@@ -1,10 +1,9 @@
 /*
- * Host stand-in for the interrupt controller (arch/irqchip.h) and the reserved
- * I/O ports (arch/ioport.h): a model chip with 24 lines (I/O APIC style) whose
- * mask bits host tests can read, and the kernel's reserved port list. No port is
- * ever accessed on the host (the IOPort decoders' in/out run only in the guest).
+ * Host stand-in for the interrupt controller (arch/irqchip.h): a model chip with
+ * 24 lines (I/O APIC style) whose mask bits host tests can read. The refused I/O
+ * ports are the kernel's own list (kernel/arch/x86_64/ioport.c, in HOST_SHIM);
+ * no port is ever accessed on the host (arch/ioport.h's shim).
  */
-#include "arch/ioport.h"
 #include "arch/irqchip.h"
 #include "weft/objects.h"
 
@@ -64,14 +63,4 @@ void arch_irq_unmask(unsigned line)
 bool arch_irq_is_masked(unsigned line)
 {
     return masked[line];
-}
-
-bool arch_port_reserved(unsigned first, unsigned last)
-{
-    static const unsigned kept[][2] = {{0x20, 0x21}, {0x40, 0x43},   {0x61, 0x61},
-                                       {0xa0, 0xa1}, {0x3f8, 0x3ff}, {0x501, 0x502}};
-    for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-        if (first <= kept[i][1] && last >= kept[i][0])
-            return true;
-    return false;
 }

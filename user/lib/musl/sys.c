@@ -31,8 +31,12 @@
  *   task). set_tid_address, gettid, getpid: 1 (one thread, one process);
  *   sched_yield: the Yield system call; signal masks and actions: accepted and
  *   ignored (no signal is ever delivered to a native program);
- *   getrandom: -ENOSYS (musl then seeds from the auxiliary vector); no clock
- *   yet: clock_gettime is -ENOSYS, which musl reports as EINVAL.
+ *   getrandom: -ENOSYS (musl then seeds from the auxiliary vector).
+ * - clock_gettime and clock_getres: CLOCK_MONOTONIC, _RAW, _COARSE and
+ *   CLOCK_BOOTTIME from the kernel's CLOCK system call (nanoseconds since boot);
+ *   CLOCK_REALTIME and _COARSE too, counting from the Unix epoch at boot (the
+ *   system has no wall clock yet: time() and gettimeofday() say 1970); CPU-time
+ *   clocks: -EINVAL. Sleeping calls: -ENOSYS.
  *
  * Limits: WF_LIBC_MAX_MAPPINGS ranges, one VMO cap per mmap call, from the
  * layer's slot range; a program that needs more gets -ENOMEM, as under a
@@ -40,12 +44,14 @@
  * linked with musl is today.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "weft/invoke.h"
 #include "wf/libc.h"
@@ -259,6 +265,25 @@ static long set_tp(uintptr_t tp)
     return wf_tcb_set_tls(env.tcb, tp) == WF_ERR_OK ? 0 : -EINVAL;
 }
 
+/* The clocks this layer serves (every one counts from boot): true for those. */
+static bool clock_known(long clk)
+{
+    return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW ||
+           clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE || clk == CLOCK_BOOTTIME;
+}
+
+static long do_clock_gettime(long clk, struct timespec *ts, bool res)
+{
+    if (!clock_known(clk))
+        return -EINVAL;
+    if (!ts)
+        return res ? 0 : -EFAULT;
+    uint64_t ns = res ? 1 : wf_clock_ns();
+    ts->tv_sec = (time_t)(ns / 1000000000u);
+    ts->tv_nsec = (long)(ns % 1000000000u);
+    return 0;
+}
+
 long __wf_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6);
 
 long __wf_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -304,6 +329,10 @@ long __wf_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
     case SYS_rt_sigprocmask:
     case SYS_rt_sigaction:
         return 0;
+    case SYS_clock_gettime:
+        return do_clock_gettime(a1, (struct timespec *)a2, false);
+    case SYS_clock_getres:
+        return do_clock_gettime(a1, (struct timespec *)a2, true);
     default:
         (void)a4;
         (void)a5;

@@ -12,17 +12,9 @@ wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, con
     const struct wfp_console_handlers *h = handlers;
     switch (r->label) {
     case WFP_CONSOLE_WRITE: {
-        if (wf_server_len(r) < 1)
-            return wf_proto_truncated(r, 1, 0);
-        if (r->w[0] > WFP_CONSOLE_TEXT_MAX)
-            return wf_proto_range(r, 0, WFP_CONSOLE_TEXT_MAX);
-        unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {1, WFP_CONSOLE_TEXT_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_write)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_write(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0]);
@@ -31,15 +23,9 @@ wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, con
         return e;
     }
     case WFP_CONSOLE_READ: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_read)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;
@@ -52,32 +38,18 @@ wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, con
         return e;
     }
     case WFP_CONSOLE_SET_FOREGROUND: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_set_foreground)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_set_foreground(s, r, r->w[0]);
         return e;
     }
     case WFP_CONSOLE_SET_INTERRUPT: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 1)) {
-            if (wf_server_xcaps(r) < 1)
-                return wf_proto_truncated(r, 0, 1);
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 1)
-                return wf_proto_bad_cap(r, 1);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
-        if (!r->cap) /* unwrapped, or the server takes no caps */
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {0, 0, 0, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_set_interrupt)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_set_interrupt(s, r, r->cap);

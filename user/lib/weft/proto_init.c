@@ -12,15 +12,9 @@ wf_word_t wfp_init_dispatch(struct wf_server *s, struct wf_server_req *r, const 
     const struct wfp_init_handlers *h = handlers;
     switch (r->label) {
     case WFP_INIT_PROGRAM: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_program)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[6] = 0;
@@ -34,43 +28,27 @@ wf_word_t wfp_init_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_INIT_KILL: {
-        if (wf_server_len(r) < 1)
-            return wf_proto_truncated(r, 1, 0);
-        if (r->w[0] > WFP_INIT_NAME_MAX)
-            return wf_proto_range(r, 0, WFP_INIT_NAME_MAX);
-        unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {1, WFP_INIT_NAME_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_kill)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_kill(s, r, (const char *)&r->w[1], r->w[0]);
         return e;
     }
     case WFP_INIT_POWEROFF: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_poweroff)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_poweroff(s, r);
         return e;
     }
     case WFP_INIT_REBOOT: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(0, 0)) {
-            if (wf_server_len(r) > 0)
-                return wf_proto_too_long(r, 0);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_reboot)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_reboot(s, r);

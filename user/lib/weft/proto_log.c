@@ -12,32 +12,18 @@ wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const v
     const struct wfp_log_handlers *h = handlers;
     switch (r->label) {
     case WFP_LOG_WRITE: {
-        if (wf_server_len(r) < 2)
-            return wf_proto_truncated(r, 2, 0);
-        if (r->w[1] > WFP_LOG_TEXT_MAX)
-            return wf_proto_range(r, 1, WFP_LOG_TEXT_MAX);
-        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {2, WFP_LOG_TEXT_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_write)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_write(s, r, r->w[0], (const char *)&r->w[2], r->w[1]);
         return e;
     }
     case WFP_LOG_READ: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_read)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[3] = 0;
@@ -51,17 +37,9 @@ wf_word_t wfp_log_dispatch(struct wf_server *s, struct wf_server_req *r, const v
         return e;
     }
     case WFP_LOG_LABEL: {
-        if (wf_server_len(r) < 2)
-            return wf_proto_truncated(r, 2, 0);
-        if (r->w[1] > WFP_LOG_NAME_MAX)
-            return wf_proto_range(r, 1, WFP_LOG_NAME_MAX);
-        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {2, WFP_LOG_NAME_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_label)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_label(s, r, r->w[0], (const char *)&r->w[2], r->w[1]);

@@ -12,56 +12,30 @@ wf_word_t wfp_name_dispatch(struct wf_server *s, struct wf_server_req *r, const 
     const struct wfp_name_handlers *h = handlers;
     switch (r->label) {
     case WFP_NAME_REGISTER: {
-        if (wf_server_len(r) < 2 || wf_server_xcaps(r) < 1)
-            return wf_proto_truncated(r, 2, 1);
-        if (r->w[1] > WFP_NAME_NAME_MAX)
-            return wf_proto_range(r, 1, WFP_NAME_NAME_MAX);
-        unsigned want = 2 + (unsigned)WF_PROTO_WORDS(r->w[1]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 1);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 1)
-            return wf_proto_bad_cap(r, 1);
-        if (!r->cap) /* unwrapped, or the server takes no caps */
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {2, WFP_NAME_NAME_MAX, 1, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_register)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_register(s, r, r->w[0], (const char *)&r->w[2], r->w[1], r->cap);
         return e;
     }
     case WFP_NAME_LOOKUP: {
-        if (wf_server_len(r) < 1)
-            return wf_proto_truncated(r, 1, 0);
-        if (r->w[0] > WFP_NAME_NAME_MAX)
-            return wf_proto_range(r, 0, WFP_NAME_NAME_MAX);
-        unsigned want = 1 + (unsigned)WF_PROTO_WORDS(r->w[0]);
-        if (wf_server_len(r) < want)
-            return wf_proto_truncated(r, want, 0);
-        if (wf_server_len(r) > want)
-            return wf_proto_too_long(r, want);
-        if (wf_server_xcaps(r) > 0)
-            return wf_proto_bad_cap(r, 0);
+        static const struct wf_proto_shape shape = {1, WFP_NAME_NAME_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_lookup)
             return WF_ERR_ILLEGAL_OPERATION;
         wf_word_t e = h->on_lookup(s, r, (const char *)&r->w[1], r->w[0], &r->rcap);
         if (e != WF_ERR_OK)
             return e;
         r->rlen = 0;
-        if (!r->rcap)
-            r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */
         return e;
     }
     case WFP_NAME_LIST: {
-        if ((r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(1, 0)) {
-            if (wf_server_len(r) < 1)
-                return wf_proto_truncated(r, 1, 0);
-            if (wf_server_len(r) > 1)
-                return wf_proto_too_long(r, 1);
-            if (wf_server_xcaps(r) > 0)
-                return wf_proto_bad_cap(r, 0);
-            return wf_proto_bad_cap(r, 0); /* unwrapped */
-        }
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
         if (!h->on_list)
             return WF_ERR_ILLEGAL_OPERATION;
         r->rw[0] = 0;

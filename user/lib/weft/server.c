@@ -71,6 +71,30 @@ wf_word_t wf_proto_bad_cap(struct wf_server_req *r, unsigned cap)
     return WF_ERR_INVALID_CAPABILITY;
 }
 
+wf_word_t wf_proto_check(struct wf_server_req *r, const struct wf_proto_shape *shape)
+{
+    unsigned words = shape->words, cap = shape->cap, want = words;
+    if (wf_server_len(r) < words || wf_server_xcaps(r) < cap)
+        return wf_proto_truncated(r, words, cap);
+    if (shape->has_bytes) {
+        unsigned k = words - 1; /* the byte count */
+        if (r->w[k] > shape->bytes_max)
+            return wf_proto_range(r, k, shape->bytes_max);
+        want = words + (unsigned)WF_PROTO_WORDS(r->w[k]);
+        if (wf_server_len(r) < want)
+            return wf_proto_truncated(r, want, cap);
+    }
+    if (wf_server_len(r) > want)
+        return wf_proto_too_long(r, want);
+    if (wf_server_xcaps(r) > cap)
+        return wf_proto_bad_cap(r, cap);
+    if (!shape->has_bytes && (r->info & WF_PROTO_SHAPE_MASK) != WF_PROTO_SHAPE(words, cap))
+        return wf_proto_bad_cap(r, 0); /* unwrapped */
+    if (cap && !r->cap)                /* unwrapped, or the server takes no caps */
+        return wf_proto_bad_cap(r, 0);
+    return WF_ERR_OK;
+}
+
 void wf_proto_pack(wf_word_t *w, const void *p, size_t n)
 {
     if (n % 8)

@@ -4,7 +4,8 @@
  * process), so In reads all ones, as a port with no device behind it does on
  * ISA, and Out goes nowhere; the IOPort decoders' checks and results can then
  * run on the host (the invocation fuzzer, tests/fuzz/fuzz_invoke.c).
- * arch_port_reserved is the shim's copy of the kernel's list (irqchip_host.c).
+ * arch_port_refused is the kernel's own (kernel/arch/x86_64/ioport.c, linked
+ * into every host test).
  */
 #ifndef WEFT_ARCH_IOPORT_H
 #define WEFT_ARCH_IOPORT_H
@@ -26,8 +27,8 @@ static inline void arch_port_out(uint16_t port, unsigned width, uint32_t v)
     (void)v;
 }
 
-/* True when [first, last] touches a port the kernel drives itself (the same
- * list as the kernel's). */
-bool arch_port_reserved(unsigned first, unsigned last);
+/* True when an In (out false) or Out of width bytes at port is refused: the
+ * kernel's policy (kernel/arch/x86_64/include/arch/ioport.h). */
+bool arch_port_refused(unsigned port, unsigned width, bool out);
 
 #endif

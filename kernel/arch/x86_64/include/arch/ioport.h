@@ -36,11 +36,13 @@ static inline void arch_port_out(uint16_t port, unsigned width, uint32_t v)
         __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
-/* True when [first, last] touches a port the kernel drives itself: the serial
- * console (COM1 0x3f8-0x3ff), the 8259 PICs (0x20-0x21, 0xa0-0xa1), the PIT
- * (0x40-0x43) and port 0x61 (PIT channel 2 gate, used to calibrate the local
- * APIC timer), the QEMU debug-exit device (0x501-0x502). kernel/arch/x86_64/
- * irqchip.c. */
-bool arch_port_reserved(unsigned first, unsigned last);
+/* True when an In (out false) or Out (out true) of width (1, 2 or 4) bytes at
+ * port must be refused because it touches a port the kernel drives itself: the
+ * 8259 PICs (0x20-0x21, 0xa0-0xa1), the PIT (0x40-0x43) and port 0x61 (PIT
+ * channel 2 gate, used to calibrate the local APIC timer), the QEMU debug-exit
+ * device (0x501-0x502), and COM1 (0x3f8-0x3ff) except a single-byte In on its
+ * RBR, IIR, LSR or MSR and a single-byte Out on its THR or IER (the kernel's
+ * console keeps the rest; decision 100). kernel/arch/x86_64/ioport.c. */
+bool arch_port_refused(unsigned port, unsigned width, bool out);
 
 #endif

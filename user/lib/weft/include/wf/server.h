@@ -49,6 +49,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "weft/errors.h"
 #include "weft/ipc.h"
@@ -165,6 +166,41 @@ wf_cptr_t wf_server_defer(struct wf_server *s, struct wf_server_req *r);
  * s's deferred replies or a bad count (nothing sent). */
 enum wf_error wf_server_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t label,
                                const wf_word_t *w, unsigned n, wf_cptr_t cap);
+
+/* The shape of a protocol message, which its generated dispatch function checks
+ * with wf_proto_check before the handler runs: words fixed words (the word
+ * arguments, then the byte count when it carries bytes), at most bytes_max bytes
+ * after them (has_bytes), one cap or none. */
+struct wf_proto_shape {
+    uint16_t words;
+    uint16_t bytes_max;
+    uint8_t has_bytes;
+    uint8_t cap;
+};
+
+/* Checks r against shape: WF_ERR_OK when the handler may run, else the first
+ * error (docs/protocols.md lists them), its details filled in r. */
+wf_word_t wf_proto_check(struct wf_server_req *r, const struct wf_proto_shape *shape);
+
+/* The well-formed case, inline: r has exactly its shape (its words, as many
+ * bytes as its count says and no more than the maximum, the cap transferred,
+ * nothing unwrapped): one compare of the info word, after a bound check of the
+ * byte count. When it is false, wf_proto_check finds the error (a tail call: the
+ * dispatch function's hot path saves no registers for it). Reading the count
+ * word of a message shorter than its shape is harmless: the buffer holds
+ * WF_MSG_MAX_WORDS words, and the compare fails on the length. */
+static inline bool wf_proto_fits(const struct wf_server_req *r, const struct wf_proto_shape *shape)
+{
+    wf_word_t want = shape->words;
+    if (shape->has_bytes) {
+        wf_word_t n = r->w[shape->words - 1];
+        if (n > shape->bytes_max)
+            return false;
+        want += WF_PROTO_WORDS(n);
+    }
+    return (r->info & WF_PROTO_SHAPE_MASK) == WF_PROTO_SHAPE(want, shape->cap) &&
+           (!shape->cap || r->cap);
+}
 
 /* Generated dispatch helpers: each fills r with the error's details and returns
  * the error, so that a check is one line. */

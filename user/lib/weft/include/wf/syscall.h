@@ -104,6 +104,14 @@ static inline wf_word_t wf_sys_signal(wf_cptr_t cap)
     return wf_syscall(WF_SYS_SIGNAL, cap, 0, &m);
 }
 
+/* Nanoseconds since boot (the CLOCK system call; never decreasing). */
+static inline uint64_t wf_clock_ns(void)
+{
+    struct wf_msgregs m = {0};
+    wf_syscall(WF_SYS_CLOCK, 0, 0, &m);
+    return m.w[0];
+}
+
 /* Wait: blocks until the notification word is non-zero, then returns it in
  * *bits (may be NULL) and clears it. */
 static inline wf_word_t wf_sys_wait(wf_cptr_t cap, wf_word_t *bits)
