@@ -48,6 +48,7 @@
 #include "conf.h"
 #include "restart.h"
 #include "weft/invoke.h"
+#include "wf/proto/console.h"
 #include "wf/proto/init.h"
 #include "wf/proto/log.h"
 #include "wf/proto/name.h"
@@ -64,7 +65,7 @@
 #define RECYCLE_SLOTS 1024u
 #define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
 
-enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG };
+enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND };
 
 struct job {
     enum job_kind kind;
@@ -252,6 +253,10 @@ static int worker_main(uintptr_t arg)
             if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK)
                 console_line(j->text);
             break;
+        case JOB_FOREGROUND:
+            if (sv.console >= 0 && sv.prog[sv.console].ep_live)
+                wfp_console_set_foreground(sv.prog[sv.console].ep, p->id);
+            break;
         }
     }
     return 0;
@@ -436,6 +441,13 @@ static enum wf_error start(unsigned i)
     } else if (running(sv.log)) {
         queue_prog_job(JOB_LABEL, i);
     }
+    /* A run program with a console cap reads it: make it the console's
+     * foreground client (again after the console restarts). */
+    for (unsigned k = 0; k < sv.n; k++)
+        if (((int)i == sv.console ? sv.prog[k].state == WFP_INIT_STATE_RUNNING : k == i) &&
+            sv.prog[k].c->kind == CONF_RUN && (sv.prog[k].c->slots & CONF_SVC_CONSOLE) &&
+            running(sv.console))
+            queue_prog_job(JOB_FOREGROUND, k);
     return WF_ERR_OK;
 }
 
