@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "shell.h"
+#include "wf/client.h"
 #include "wf/proto/console.h"
-#include "wf/proto/name.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
 
@@ -107,10 +107,22 @@ static void cmd_echo(int argc, char **argv)
     printf("\n");
 }
 
-enum wf_error reconnect(const char *name, wf_cptr_t slot)
+/* Waits for a restarted console server: reconnects until the name server has
+ * it again. Meanwhile the shell runs at priority 1, so that it only yields to
+ * what else is waiting to run (init restarts servers from a thread at that
+ * priority) instead of keeping it off the CPU. */
+static void await_console(const char *prompt)
 {
-    wf_cnode_delete(SELF, slot, DEPTH);
-    return wfp_name_lookup(WF_CHILD_NAME, name, strlen(name), SELF, slot, DEPTH);
+    bool lowered = false;
+    while (wf_reconnect(WF_CHILD_CONSOLE, "console") != WF_ERR_OK) {
+        if (!lowered)
+            lowered = wf_tcb_set_priority(sh.self_tcb, sh.self_tcb, 1) == WF_ERR_OK;
+        wf_sys_yield();
+    }
+    if (lowered)
+        wf_tcb_set_priority(sh.self_tcb, sh.self_tcb, sh.prio);
+    printf("\n%s", prompt);
+    fflush(stdout);
 }
 
 /* Reads one line into buf (NUL-terminated, without its newline). Returns false
@@ -143,12 +155,7 @@ static bool read_line(const char *prompt, char *buf, size_t size)
             continue;
         }
         /* The console is gone: look it up again until it is back. */
-        if (reconnect("console", WF_CHILD_CONSOLE) != WF_ERR_OK) {
-            wf_sys_yield();
-        } else {
-            printf("\n%s", prompt);
-            fflush(stdout);
-        }
+        await_console(prompt);
         tries++;
     }
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -203,6 +210,7 @@ static void setup(void)
     wf_word_t prio = 100, mcp = 100;
     wf_tcb_describe(si->self_tcb, NULL, &prio, &mcp, NULL);
     sh.prio = (unsigned)(prio < mcp ? prio : mcp);
+    sh.self_tcb = si->self_tcb;
     sh.env = (struct wf_spawn_env){.cnode = SELF,
                                    .cnode_radix = sh.radix,
                                    .untyped = WF_CHILD_UNTYPED,

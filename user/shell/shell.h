@@ -39,6 +39,7 @@ struct shell {
     wf_word_t own_end;
     struct wf_spawn_env env; /* children's objects come from here */
     unsigned prio;           /* the shell's priority: its children run at it too */
+    wf_cptr_t self_tcb;      /* its own TCB */
     const uint8_t *initramfs;
     size_t initramfs_len;
 };
@@ -57,9 +58,6 @@ void print_error(const char *what, wf_word_t err, const wf_word_t detail[4], enu
 
 /* Parses argv[i] as a number or prints "NAME: bad number 'S'" and the usage. */
 bool arg_number(char **argv, int i, uint64_t *out);
-
-/* Looks name up with the name server into slot, deleting what was there. */
-enum wf_error reconnect(const char *name, wf_cptr_t slot);
 
 /* caps.c */
 cmd_fn cmd_caps, cmd_retype, cmd_mint, cmd_copy, cmd_delete, cmd_revoke;

@@ -10,16 +10,12 @@
 #include <string.h>
 
 #include "shell.h"
+#include "wf/client.h"
 #include "wf/proto/init.h"
 #include "wf/proto/log.h"
 
 #define LOG_DEFAULT 10
 #define LOG_MAX     64
-
-static bool gone(enum wf_error e)
-{
-    return e == WF_ERR_CANCELLED || e == WF_ERR_INVALID_CAPABILITY || e == WF_ERR_FAILED_LOOKUP;
-}
 
 static const char *state_name(wf_word_t s)
 {
@@ -129,7 +125,7 @@ static enum wf_error log_read(wf_word_t seq, wf_word_t *got_seq, char *line, wf_
 {
     enum wf_error e =
         wfp_log_read(WF_CHILD_LOG, seq, got_seq, NULL, NULL, line, WFP_LOG_TEXT_MAX, len);
-    if (gone(e) && reconnect("log", WF_CHILD_LOG) == WF_ERR_OK)
+    if (wf_reconnect_error(e) && wf_reconnect(WF_CHILD_LOG, "log") == WF_ERR_OK)
         e = wfp_log_read(WF_CHILD_LOG, seq, got_seq, NULL, NULL, line, WFP_LOG_TEXT_MAX, len);
     return e;
 }
