@@ -96,7 +96,7 @@ static void cmd_help(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         char left[64];
         snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
-        printf("  %-44s %s\n", left, commands[i].help);
+        printf("  %-46s %s\n", left, commands[i].help);
     }
 }
 
