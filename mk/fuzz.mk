@@ -1,18 +1,20 @@
 # libFuzzer targets for parsers of untrusted input (tests/fuzz/fuzz_NAME.c).
 #   make fuzz-NAME FUZZ_SECONDS=600     run one fuzzer
 #   make fuzz-smoke                     every fuzzer for a few seconds (part of check)
-FUZZERS      := acpi bootinfo cpio elf
+FUZZERS      := acpi bootinfo cpio elf bootconf
 FUZZ_SECONDS ?= 10
 FUZZ_SRCS_acpi     := kernel/genarch/acpi.c
 FUZZ_SRCS_bootinfo := kernel/arch/x86_64/boot/bootinfo.c kernel/core/bootmem.c
 FUZZ_SRCS_cpio     := kernel/lib/cpio.c
 FUZZ_SRCS_elf      := kernel/lib/elf.c
+FUZZ_SRCS_bootconf := user/init/conf.c
+FUZZ_CFLAGS_bootconf := -Iuser/init
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SHIM) $(HOST_HDRS) $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	@$(HOST_CC) $(filter-out -fsanitize=%,$(HOST_CFLAGS)) -fsanitize=fuzzer,address,undefined \
-	    -DCLUSTER_ORDER=4 -o $@ $< $(FUZZ_SRCS_$*) $(HOST_SHIM)
+	    -DCLUSTER_ORDER=4 $(FUZZ_CFLAGS_$*) -o $@ $< $(FUZZ_SRCS_$*) $(HOST_SHIM)
 
 .PHONY: fuzz-smoke $(addprefix fuzz-,$(FUZZERS))
 $(addprefix fuzz-,$(FUZZERS)): fuzz-%: build/fuzz/fuzz_%

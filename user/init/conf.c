@@ -24,7 +24,8 @@
 #define MAX_WORDS   24u
 #define MAX_WORD    255u
 #define LIST_SEP    ','
-#define RUN_DEFAULT (16ull << 20)
+#define RUN_MEM     (16ull << 20)
+#define RUN_UNTYPED (1ull << 20)
 
 struct word {
     const char *p;
@@ -86,7 +87,7 @@ static bool parse_num(const char *p, size_t n, uint64_t max, uint64_t *out)
             d = (unsigned)(ch - 'A' + 10);
         else
             return false;
-        if (v > (max - d) / base)
+        if (d > max || v > (max - d) / base)
             return false;
         v = v * base + d;
     }
@@ -506,7 +507,8 @@ unsigned conf_override_run(struct boot_conf *c, const char *list)
             continue;
         }
         prog_defaults(&c->prog[idx], CONF_RUN, name, 0);
-        c->prog[idx].mem = RUN_DEFAULT;
+        c->prog[idx].mem = RUN_MEM;
+        c->prog[idx].untyped = RUN_UNTYPED;
         char *l = c->refs[idx][0];
         size_t off = 0;
         l[0] = 0;

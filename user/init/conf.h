@@ -97,9 +97,11 @@ unsigned conf_parse(struct boot_conf *c, const char *text, size_t len);
 
 /* Applies init.run=LIST (comma-separated names; empty: none): removes every run
  * entry and appends one per name, taking its options from a run entry of the same
- * name that the file had, else the defaults with mem=16M, sees= every server and
- * init. Servers keep their indexes; references are resolved again. Returns the
- * errors added (a bad or duplicate name, too many programs). */
+ * name that the file had, else the defaults with mem=16M, untyped=1M (for threads
+ * of its own), sees= every server and init. Servers keep their indexes;
+ * references are resolved again (a reference to a run entry the list dropped is
+ * dropped silently). Returns the errors added (a bad or duplicate name, too many
+ * programs). */
 unsigned conf_override_run(struct boot_conf *c, const char *list);
 
 /* The index of the program named name (len bytes), or -1. */

@@ -2,12 +2,13 @@
  * init's supervisor (sv.h; docs/userspace.md, "init and the boot configuration"
  * and "Supervision"; decisions 109 and 110).
  *
- * Resources. init makes everything from one pool, retyped over its largest RAM
- * untyped: the programs' pools, their CNodes, TCBs, VSpaces and segments, and the
- * servers' endpoints (kernel objects from a pool give their memory back when
- * destroyed, so restarts do not leak; the spawn environment has no untyped).
- * The other RAM untyped caps feed the untyped= grants. Slots emptied by a
- * restart are recycled.
+ * Resources. init's memory objects (the programs' pools, VSpaces, segments,
+ * stacks) come from one pool over half its largest RAM untyped. Each program's
+ * kernel objects (its TCB, CNode, a server's endpoint) are retyped from an
+ * untyped of its own, its arena, carved once from the boot untyped; a restart
+ * revokes the arena, which destroys whatever is left of them and lets the same
+ * memory serve the next start, so restarts do not leak. The untyped= grants are
+ * carved the same way. Slots emptied by a restart are recycled.
  *
  * One endpoint. init's main thread serves one endpoint, E, with the server loop
  * of wf/server.h. Four kinds of message arrive there, told apart by badge:
@@ -84,6 +85,7 @@ struct prog {
     wf_cptr_t ep;    /* a server's endpoint slot (fixed); ep_live when it holds one */
     bool ep_live;
     wf_cptr_t untyped; /* the untyped grant's original (kept across restarts) */
+    wf_cptr_t arena;   /* untyped its kernel objects are retyped from */
     wf_cptr_t ioport, irq;
     struct restart_history hist;
     uint64_t restart_at;
@@ -96,6 +98,7 @@ static struct {
     unsigned n;
     int name, log, console; /* indexes of the well-known servers, -1: none */
     struct wf_spawn_env env;
+    wf_cptr_t root_ut; /* init's own kernel objects */
     wf_cptr_t recycle[RECYCLE_SLOTS];
     wf_cptr_t ep; /* E */
     struct wf_server srv;
@@ -210,6 +213,8 @@ static bool next_job(wf_word_t *w)
 static void wake_worker(void)
 {
     wf_word_t w[2];
+    if (!sv.worker_reply && sv.jcount) /* it ticks at IDLE_PRIO: let it come */
+        set_worker_prio(WORKER_PRIO);
     if (!sv.worker_reply || !next_job(w))
         return;
     wf_cptr_t r = sv.worker_reply;
@@ -267,16 +272,6 @@ static wf_word_t on_next(struct wf_server *s, struct wf_server_req *r, const voi
 
 /* --- starting and stopping ------------------------------------------------------- */
 
-static void free_slot(wf_cptr_t *s)
-{
-    if (!*s)
-        return;
-    wf_cnode_revoke(WF_ROOT_CNODE, *s, 64);
-    if (wf_cnode_delete(WF_ROOT_CNODE, *s, 64) == WF_ERR_OK)
-        wf_env_free(&sv.env, *s);
-    *s = 0;
-}
-
 /* Puts service svc's endpoint (program index si) into program i's well-known
  * slot, minted with i's id; empties the slot first. */
 static void give_service(unsigned i, int si, wf_word_t slot)
@@ -313,27 +308,28 @@ static void spread_service(int si)
                     give_service(i, si, slot[k]);
 }
 
+/* A RAM untyped of 2^bits bytes carved from the first boot untyped with room,
+ * into a new slot; 0 when none has room. */
+static wf_cptr_t carve(unsigned bits)
+{
+    wf_cptr_t s = wf_env_slot(&sv.env);
+    for (unsigned k = 0; s && k < sv.bi->untyped_count && k < WF_BOOTINFO_MAX_UNTYPED; k++)
+        if (!sv.bi->untyped[k].device && sv.bi->untyped[k].size_bits >= bits &&
+            wf_untyped_retype(sv.bi->untyped_first + k, WF_OBJ_UNTYPED, bits, WF_ROOT_CNODE, 0, 0,
+                              s, 1) == WF_ERR_OK)
+            return s;
+    wf_env_free(&sv.env, s);
+    return 0;
+}
+
 /* The caps of the configuration that are not services: untyped, initramfs,
  * I/O ports, interrupt line (the last two issued once and kept). */
 static enum wf_error give_resources(struct prog *p)
 {
     const struct conf_prog *c = p->c;
     enum wf_error e = WF_ERR_OK;
-    if (c->untyped && !p->untyped) {
-        unsigned bits = (unsigned)__builtin_ctzll(c->untyped);
-        wf_cptr_t s = wf_env_slot(&sv.env);
-        e = WF_ERR_NOT_ENOUGH_MEMORY;
-        for (unsigned k = 0; s && e != WF_ERR_OK && k < sv.bi->untyped_count; k++) {
-            wf_cptr_t ut = sv.bi->untyped_first + k;
-            if (!sv.bi->untyped[k].device && sv.bi->untyped[k].size_bits >= bits)
-                e = wf_untyped_retype(ut, WF_OBJ_UNTYPED, bits, WF_ROOT_CNODE, 0, 0, s, 1);
-        }
-        if (e != WF_ERR_OK) {
-            wf_env_free(&sv.env, s);
-            return e;
-        }
-        p->untyped = s;
-    }
+    if (c->untyped && !p->untyped && !(p->untyped = carve((unsigned)__builtin_ctzll(c->untyped))))
+        return WF_ERR_NOT_ENOUGH_MEMORY;
     if (c->untyped)
         e = wf_process_give(&sv.env, &p->p, WF_CHILD_UNTYPED, p->untyped, WF_RIGHTS_ALL, 0);
     if (e == WF_ERR_OK && c->initramfs)
@@ -371,7 +367,9 @@ static enum wf_error give_resources(struct prog *p)
 static void stop(struct prog *p)
 {
     if (p->live) {
-        free_slot(&p->watch);
+        wf_cnode_delete(WF_ROOT_CNODE, p->watch, 64); /* a copy: deleting it is enough */
+        wf_env_free(&sv.env, p->watch);
+        p->watch = 0;
         wf_process_destroy(&sv.env, &p->p);
         p->live = false;
     }
@@ -382,6 +380,8 @@ static void stop(struct prog *p)
     }
     if (p->untyped)
         wf_cnode_revoke(WF_ROOT_CNODE, p->untyped, 64);
+    if (p->arena)
+        wf_cnode_revoke(WF_ROOT_CNODE, p->arena, 64);
 }
 
 /* Starts program i (again). Returns the first error; nothing is left running
@@ -394,18 +394,24 @@ static enum wf_error start(unsigned i)
     size_t len;
     if (!wf_initramfs_find(sv.bi, c->name, &elf, &len))
         return WF_ERR_FAILED_LOOKUP;
+    /* Its CNode, TCB and endpoint, with room for their alignment. */
+    if (!p->arena &&
+        !(p->arena = carve(c->cnode + WF_SLOT_BITS + 1 > 16 ? c->cnode + WF_SLOT_BITS + 1 : 16)))
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    sv.env.untyped = p->arena;
     const struct wf_process_opts o = {.name = c->name,
                                       .prio = c->prio,
                                       .cnode_radix = c->cnode,
                                       .ctl = sv.ep,
                                       .ctl_badge = CHILD_BADGE + p->id};
     enum wf_error e = wf_process_create_opts(&sv.env, &p->p, elf, len, &o);
+    sv.env.untyped = sv.root_ut;
     if (e != WF_ERR_OK)
         return e;
     p->live = true;
     e = wf_process_give_pool(&sv.env, &p->p, c->mem, &p->watch);
     if (e == WF_ERR_OK && c->kind == CONF_SERVER) {
-        e = wf_pool_create(sv.env.pool, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, p->ep, 64);
+        e = wf_untyped_retype(p->arena, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, 0, 0, p->ep, 1);
         p->ep_live = e == WF_ERR_OK;
         if (e == WF_ERR_OK)
             e = wf_process_give(&sv.env, &p->p, WF_CHILD_SERVE, p->ep, WF_RIGHT_READ, 0);
@@ -548,6 +554,7 @@ static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const vo
     for (unsigned k = 0; k < n && k < WF_FAULT_MSG_WORDS; k++)
         reg[k] = w[k];
     p->last = 0x100 + r->label;
+    stop(p); /* first, so that news of the log server's own fault goes to the console */
     say(WFP_LOG_LEVEL_ERROR,
         "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx; rax %#lx rbx %#lx rcx %#lx rdx %#lx "
         "rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx "
@@ -563,7 +570,6 @@ static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const vo
         (unsigned long)reg[WF_FAULT_WORD_R12], (unsigned long)reg[WF_FAULT_WORD_R13],
         (unsigned long)reg[WF_FAULT_WORD_R14], (unsigned long)reg[WF_FAULT_WORD_R15],
         (unsigned long)reg[WF_FAULT_WORD_RFLAGS]);
-    stop(p); /* the faulter is gone: the reply finds no one */
     after_end((unsigned)(p - sv.prog), false);
     return WF_ERR_OK;
 }
@@ -576,9 +582,9 @@ static wf_word_t on_exit(struct wf_server *s, struct wf_server_req *r, const voi
     if (!p || !p->live)
         return WF_ERR_ILLEGAL_OPERATION;
     p->last = wf_server_len(r) ? r->w[0] : 0;
+    stop(p);
     say(p->last ? WFP_LOG_LEVEL_WARN : WFP_LOG_LEVEL_INFO, "%s exited with status %lu", p->c->name,
         (unsigned long)p->last);
-    stop(p);
     after_end((unsigned)(p - sv.prog), true);
     return WF_ERR_OK;
 }
@@ -634,10 +640,10 @@ static wf_word_t on_kill(struct wf_server *s, struct wf_server_req *r, const cha
     if (i < 0 || !sv.prog[i].live)
         return WF_ERR_FAILED_LOOKUP;
     struct prog *p = &sv.prog[i];
-    say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
-        (unsigned long)r->badge);
     p->killed = true;
     stop(p);
+    say(WFP_LOG_LEVEL_WARN, "%s killed at the request of program %lu", p->c->name,
+        (unsigned long)r->badge);
     after_end((unsigned)i, false);
     return WF_ERR_OK;
 }
@@ -712,7 +718,7 @@ static bool setup_memory(void)
     if (wf_env_retype(&sv.env, WF_OBJ_POOL, bi->untyped[best].size_bits - 1u, &sv.env.pool) !=
         WF_ERR_OK)
         return false;
-    sv.env.untyped = 0; /* kernel objects from the pool too: they come back */
+    sv.root_ut = sv.env.untyped;
     return true;
 }
 
@@ -815,7 +821,7 @@ int sv_run(const struct wf_bootinfo *bi, const char *conf_name, const char *run_
         printf("init: supervision endpoint failed: error %d\n", (int)e);
         return 2;
     }
-    for (unsigned k = sv.worker_busy ? 1 : 0; k < sv.jcount; k++) /* lines not logged yet */
+    for (unsigned k = 0; k < sv.jcount; k++) /* lines perhaps not logged yet */
         if (sv.jobs[(sv.jhead + k) % MAX_JOBS].kind == JOB_LOG)
             console_line(sv.jobs[(sv.jhead + k) % MAX_JOBS].text);
     printf("init: test run done: %s\n", sv.test_status ? "a program failed" : "all exited 0");

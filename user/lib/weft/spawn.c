@@ -61,9 +61,7 @@ enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t 
     *out = 0;
     if (!s)
         return WF_ERR_RANGE_ERROR;
-    enum wf_error e = env->untyped
-                          ? wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1)
-                          : wf_pool_create(env->pool, type, size_bits, env->cnode, s, 64);
+    enum wf_error e = wf_untyped_retype(env->untyped, type, size_bits, env->cnode, 0, 0, s, 1);
     if (e == WF_ERR_OK)
         *out = s;
     else
@@ -384,8 +382,6 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
 
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p)
 {
-    if (p->cnode) /* what it made from its pool, wherever the caps went */
-        wf_cnode_revoke(p->cnode, WF_CHILD_POOL, p->cnode_radix);
     drop(env, &p->main.tcb);
     drop(env, &p->cnode);
     drop(env, &p->main.ctl);

@@ -3,12 +3,12 @@
  * decision 054).
  *
  * Everything comes from what the caller hands over in a struct wf_spawn_env:
- * kernel objects (TCB, CNode, Endpoint, Reply) are retyped from its untyped (or,
- * with no untyped, made from its pool, which takes their memory back when they
- * are destroyed: what a supervisor that restarts programs needs), memory objects
- * (stacks, IPC buffers, program segments) and VSpaces are made from its pool, and
- * their caps go into the free slots it names, one after the other (a bump
- * allocator; with a recycle array, slots that wf_*_destroy empties are reused).
+ * kernel objects (TCB, CNode, Endpoint, Reply) are retyped from its untyped,
+ * memory objects (stacks, IPC buffers, program segments) and VSpaces are made
+ * from its pool, and their caps go into the free slots it names, one after the
+ * other (a bump allocator; with a recycle array, slots that wf_*_destroy empties
+ * are reused; revoking the untyped and the pool, or wf_*_destroy, removes the
+ * objects).
  *
  * A thread (wf_thread_create) runs fn(arg) in the caller's VSpace and CSpace
  * with a 64 KiB stack slot of its own in the thread stack region (page 0: the
@@ -49,7 +49,7 @@
 struct wf_spawn_env {
     wf_cptr_t cnode;      /* the caller's root CNode */
     unsigned cnode_radix; /* its radix */
-    wf_cptr_t untyped;    /* RAM untyped for TCBs, CNodes, Endpoints, Replies (0: the pool) */
+    wf_cptr_t untyped;    /* RAM untyped for TCBs, CNodes, Endpoints, Replies */
     wf_cptr_t pool;       /* pool (an original cap) for VMOs and VSpaces */
     wf_cptr_t vspace;     /* the caller's VSpace */
     wf_cptr_t tcb;        /* the caller's TCB: the MCP authority */
@@ -68,9 +68,8 @@ wf_cptr_t wf_env_slot(struct wf_spawn_env *env);
 void wf_env_free(struct wf_spawn_env *env, wf_cptr_t s);
 
 /* Retypes one object (type, size_bits as Untyped_Retype) from env's untyped into
- * a new slot, stored in *out; with env->untyped 0 the object is made from env's
- * pool instead (Pool_Create; size_bits is then a CNode's radix, 0 for the rest).
- * Returns the invocation's error (RANGE_ERROR when env has no slot left). */
+ * a new slot, stored in *out. Returns the invocation's error (RANGE_ERROR when env
+ * has no slot left). */
 enum wf_error wf_env_retype(struct wf_spawn_env *env, wf_word_t type, wf_word_t size_bits,
                             wf_cptr_t *out);
 
@@ -171,9 +170,7 @@ enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args);
 
-/* Destroys p: first every object it made from the pool it was given (the pool
- * cap in its WF_CHILD_POOL slot is revoked, so they go wherever their caps were
- * moved), then its thread, CNode (and every cap in it), VSpace and VMOs. Its
+/* Destroys p: its thread, CNode (and every cap in it), VSpace and VMOs. Its
  * slots return to env's recycle array. */
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p);
 
