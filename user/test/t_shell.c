@@ -2,10 +2,10 @@
  * The shell (user/shell/) as a child process, driven by a stand-in for the
  * console server: the test answers the shell's console.Read calls with a
  * script of command lines and checks what the commands did to the shell's
- * CSpace, that the shell survives every command (bad ones included) and asks
- * for the next line, and that the probe children it starts come and go. What
- * the shell prints goes to the console (tools/systest.py checks the text on a
- * whole system; console.Write calls that reach the stand-in are counted).
+ * CSpace and what it printed (console.Write calls reach the stand-in too),
+ * that the shell survives every command (bad ones included) and asks for the
+ * next line, and that the probe children it starts come and go.
+ * tools/systest.py checks the same on the whole system.
  *
  * One endpoint carries everything: the shell's control endpoint (its exit and
  * fault reports) is also, minted with a badge, its CONSOLE cap, so a fault
@@ -72,10 +72,40 @@ static void answer_read(wf_cptr_t reply, const char *line)
     wf_sys_send(reply, &m);
 }
 
+/* What the shell and its children wrote (console.Write through the shell's
+ * CONSOLE cap, which the children's CONSOLE caps copy). */
+static char out[32768];
+static size_t out_len;
+
+static void capture(const struct wf_msgregs *m)
+{
+    unsigned n = wf_msginfo_length(m->info);
+    wf_word_t len = m->w[0], room = n > 1 ? (wf_word_t)(n - 1) * 8 : 0;
+    if (len > room)
+        len = room;
+    const struct wf_ipc_buffer *b = wf_ipc_buffer();
+    for (wf_word_t i = 0; i < len && out_len < sizeof(out) - 1; i++) {
+        unsigned wi = 1 + (unsigned)(i / 8);
+        wf_word_t w = wi < WF_MSG_REG_WORDS ? m->w[wi] : b->msg[wi];
+        out[out_len++] = (char)(w >> (8 * (i % 8)));
+    }
+    out[out_len] = 0;
+}
+
+static bool printed(const char *what)
+{
+    size_t n = strlen(what);
+    for (size_t i = 0; i + n <= out_len; i++)
+        if (memcmp(out + i, what, n) == 0)
+            return true;
+    return false;
+}
+
 /* Serves the shell's console calls on ctl: answers every Read with the next
- * line of the script, every Write with its length. Returns the number of lines
- * the shell read once it asks for one past the script (it survived them all),
- * or -1 (with *label and *w0 what came instead: an exit or a fault report). */
+ * line of the script, every Write with its length (keeping the text). Returns
+ * the number of lines the shell read once it asks for one past the script (it
+ * survived them all), or -(lines answered) - 1 with *label and *w0 what came
+ * instead (an exit or a fault report). */
 static int serve(wf_cptr_t ctl, wf_cptr_t reply, wf_word_t *label, wf_word_t *w0)
 {
     unsigned next = 0;
@@ -86,6 +116,7 @@ static int serve(wf_cptr_t ctl, wf_cptr_t reply, wf_word_t *label, wf_word_t *w0
         *label = wf_msginfo_label(m.info);
         *w0 = m.w[0];
         if (*label == WFP_CONSOLE_WRITE && m.badge == CONSOLE_BADGE) {
+            capture(&m);
             struct wf_msgregs r = {.info = wf_msginfo(WF_ERR_OK, 0, 1), .w = {m.w[0]}};
             wf_sys_send(reply, &r);
             continue;
@@ -120,11 +151,37 @@ TEST(shell, runs_a_script_of_commands)
     TEST_ASSERT_ERR(wf_process_start(e, &p, NULL), WF_ERR_OK);
 
     wf_word_t label = 0, w0 = 0;
+    out_len = 0;
     int got = serve(p.main.ctl, reply, &label, &w0);
     printf("\n"); /* the shell's last prompt has no newline */
     TEST_ASSERT(got == (int)NLINES, "after line %d (%s) the shell sent label %#lx (word 0: %#lx)",
                 -got - 1, got < -1 ? script[-got - 2] : "-", (unsigned long)label,
                 (unsigned long)w0);
+
+    /* What it answered (its own lines and the probes'). */
+    static const char *const want[] = {
+        "caps in 256 slots",
+        "made endpoint in slot 40",
+        "[1] probe started (memory limit 1048576 bytes)",
+        "probe: got value 42",
+        "probe: got cap type endpoint in slot 20",
+        "probe: slot 20 holds type endpoint",
+        "probe: slot 20 is empty",
+        "blocked-recv",
+        "copy: DELETE_FIRST: the destination slot is not empty",
+        "copy: FAILED_LOOKUP at level 0: guard mismatch",
+        "retype: NOT_ENOUGH_MEMORY: ",
+        "unknown command 'frobnicate'",
+        "send: bad number '12x'",
+        "usage: mint SRC DEST RIGHTS BADGE",
+        "send: no child 9",
+        "spawn: no program 'nosuchprogram' in the initramfs",
+        "[1] probe killed",
+        "spawn: probe: process failed: NOT_ENOUGH_MEMORY",
+        "bench: 20 Call/ReplyRecv round trips",
+    };
+    for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        TEST_ASSERT(printed(want[i]), "the shell did not print '%s'", want[i]);
 
     /* What the commands did to its CSpace: the endpoint, its badged copy kept
      * (revoke removes descendants only), the read-only copy deleted. */
