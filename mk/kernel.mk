@@ -35,6 +35,10 @@ KERNEL_TEST := $(BUILD)/weft-test.elf
 # code that includes one does not compile.
 $(KTEST_OBJS): KCFLAGS_EXTRA := -Ikernel/test/include -Ikernel/test/arch/$(ARCH)
 
+# The IPC fast path keeps no frame pointer: its entry points are called only by
+# the syscall entry and call out only to paths that never return (decision 098).
+$(BUILD)/kernel/ipc/fastpath.c.o: KCFLAGS_EXTRA := -fomit-frame-pointer
+
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

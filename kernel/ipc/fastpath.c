@@ -166,13 +166,18 @@ FAST unsigned fast_one_cap(struct tcb *s, struct tcb *r, const struct fast_cspac
     return 1;
 }
 
+/* The length and caps fields of info as one number (the caps above the
+ * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
+ * FAST_WORDS (then no caps and a length the slow path would not cut). */
+#define FAST_LEN_CAPS(info)                                                                        \
+    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
+
 /* A register message: at most WF_MSG_REG_WORDS words and no extra caps (the
  * caps field lies just above the length). Others take the buffer branch. */
 FAST bool fast_message(wf_msginfo_t info)
 {
     static_assert(WF_MSGINFO_XCAPS_SHIFT == WF_MSGINFO_LENGTH_BITS, "xcaps above the length");
-    return (info & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1)) <=
-           WF_MSG_REG_WORDS;
+    return FAST_LEN_CAPS(info) <= WF_MSG_REG_WORDS;
 }
 
 /* What a fast path variant handles: a register message (fast_message), one with
@@ -192,7 +197,9 @@ FAST void fast_transfer(struct tcb *s, struct tcb *r, wf_msginfo_t info, uint64_
 {
     static_assert(WF_MSGINFO_UNWRAP_SHIFT + WF_MSGINFO_UNWRAP_BITS == WF_MSGINFO_LABEL_SHIFT,
                   "label above the unwrapped bits");
-    ctx_copy_mrs(&r->ctx, &s->ctx, wf_msginfo_length(info));
+    /* The length and caps fields, which fast_message found at most
+     * WF_MSG_REG_WORDS: no caps, and this is the length. */
+    ctx_copy_reg_mrs(&r->ctx, &s->ctx, (unsigned)FAST_LEN_CAPS(info));
     ctx_set_result(&r->ctx, WF_ERR_OK, info & ~FAST_OUT_FIELDS, badge);
 }
 
@@ -242,20 +249,40 @@ ipc_fastpath_call_levels(struct arch_context *ctx);
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 
+/* The rest of fast_switch where it finds anything unusual (to's VSpace slot
+ * holds no VSpace, a thread pointer to load, a frame the fast return cannot
+ * restore): the scheduler's run (sched/switch.c) and the general exit. Out of
+ * line and never returning, so that the fast path keeps no value across a call
+ * and saves no register of its own. */
+static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to)
+{
+    vspace_activate(tcb_vspace(to));
+    sched_fpu_switch(to);
+    arch_exit_to_user(&to->ctx);
+}
+
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
  * inline. Returns to's context for the fast return, or leaves by the general
- * exit. */
+ * exit (fast_leave). */
 FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 {
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
-    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) /* t's VSpace is the active one */
-        vspace_activate(cap_type(vs) == CAP_VSPACE ? cap_ptr_unpack(vs.w0) : NULL);
     ipc_stats.fast++;
     sched_current = to;
+    /* t's VSpace is the active one (vspace_current): when to's slot holds the
+     * same cap there is nothing to do, and when it holds another cap to a VSpace,
+     * vspace_activate's compare is left out: a second cap to the same VSpace
+     * (other rights) costs a root register load that changes nothing. */
+    if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) {
+        if (cap_type(vs) != CAP_VSPACE)
+            fast_leave(to);
+        struct vspace *v = cap_ptr_unpack(vs.w0);
+        arch_vspace_load(v->root);
+        vspace_current = v;
+    }
     sched_fpu_switch(to);
-    arch_context_activate(&to->ctx);
-    if (!ctx_fast_resume(&to->ctx))
-        arch_exit_to_user(&to->ctx);
+    if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
+        fast_leave(to);
     return &to->ctx;
 }
 
@@ -362,12 +389,6 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     c->state = TCB_RUNNABLE;
     return fast_switch(t, c);
 }
-
-/* The length and caps fields of info as one number (the caps above the
- * length): at most WF_MSG_REG_WORDS for FAST_REGS, at most WF_MSG_MAX_WORDS for
- * FAST_WORDS (then no caps and a length the slow path would not cut). */
-#define FAST_LEN_CAPS(info)                                                                        \
-    ((info) & ((1u << (WF_MSGINFO_XCAPS_SHIFT + WF_MSGINFO_XCAPS_BITS)) - 1))
 
 /* The kind of the message in info. */
 FAST enum fast_kind fast_kind_of(wf_msginfo_t info)

@@ -1,9 +1,11 @@
 /*
  * The AVL tree of lib/avl.h: insertion and removal with rebalancing on the way
- * back to the root. Each node keeps its subtree's height; after a change every
- * node on the path up is checked and, when its two sides differ by two, turned
- * by one single or double rotation. No recursion and no allocation: the kernel
- * stack is small and the nodes belong to their records.
+ * back to the root. Each node keeps its subtree's height; after a change the
+ * nodes on the path up are checked and, when a node's two sides differ by two,
+ * turned by one single or double rotation. The walk stops at the first node whose
+ * subtree keeps its height: nothing above it changes. No recursion (but in
+ * avl_check) and no allocation: the kernel stack is small and the nodes belong to
+ * their records.
  */
 #include "lib/avl.h"
 
@@ -79,10 +81,17 @@ static struct avl_node *balance(struct avl_tree *t, struct avl_node *n)
     return n;
 }
 
+/* Rebalances from n up, n's stored height being that of its subtree before the
+ * change below it. */
 static void rebalance_up(struct avl_tree *t, struct avl_node *n)
 {
-    while (n)
-        n = balance(t, n)->parent;
+    while (n) {
+        int before = n->height;
+        n = balance(t, n);
+        if (n->height == before)
+            return;
+        n = n->parent;
+    }
 }
 
 void avl_insert(struct avl_tree *t, struct avl_node *n)
@@ -124,4 +133,46 @@ void avl_remove(struct avl_tree *t, struct avl_node *n)
         s->height = n->height;
     }
     rebalance_up(t, start);
+}
+
+static struct avl_node *leftmost(struct avl_node *n)
+{
+    if (n)
+        while (n->left)
+            n = n->left;
+    return n;
+}
+
+struct avl_node *avl_first(const struct avl_tree *t)
+{
+    return leftmost(t->root);
+}
+
+struct avl_node *avl_next(const struct avl_node *n)
+{
+    if (n->right)
+        return leftmost(n->right);
+    while (n->parent && n->parent->right == n)
+        n = n->parent;
+    return n->parent;
+}
+
+/* avl_check of the subtree at n, hanging from parent, whose keys lie strictly
+ * between *lo and *hi (NULL: unbounded). */
+static int check(const struct avl_node *n, const struct avl_node *parent, const uint64_t *lo,
+                 const uint64_t *hi)
+{
+    if (!n)
+        return 0;
+    if (n->parent != parent || (lo && n->key <= *lo) || (hi && n->key >= *hi))
+        return -1;
+    int l = check(n->left, n, lo, &n->key), r = check(n->right, n, &n->key, hi);
+    if (l < 0 || r < 0 || l - r > 1 || r - l > 1 || n->height != 1 + (l > r ? l : r))
+        return -1;
+    return n->height;
+}
+
+int avl_check(const struct avl_tree *t)
+{
+    return check(t->root, NULL, NULL, NULL);
 }

@@ -10,10 +10,11 @@
  *
  * No per-page array. Linux keeps a struct page per 4 KiB (16 MiB per GiB) and finds
  * a buddy by indexing that array. Here each free extent is a node of a balanced
- * binary tree (one AVL tree per order, keyed by address) and the node is written in
- * the first bytes of the free extent itself, reached through the direct map. Finding
- * a buddy is a lookup in the tree of its order: O(log n) in the number of free
- * extents n. The instance's own structure is a fixed few hundred bytes, so the
+ * binary tree (one AVL tree per order, keyed by address; the kernel's AVL tree,
+ * kernel/lib/avl.c) and the node is written in the first bytes of the free extent
+ * itself, reached through the direct map. Finding a buddy is a lookup in the tree
+ * of its order: O(log n) in the number of free extents n. The instance's own
+ * structure is a fixed few hundred bytes, so the
  * bookkeeping grows with fragmentation (free extents and reservations), never with
  * RAM: one boot extent of 1 GiB costs one 40-byte node.
  *
@@ -51,215 +52,41 @@
 
 #define U(x) ((unsigned long long)(x))
 
-/* The node written at the start of every free extent. */
+/* The node written at the start of every free extent: its key is the extent's
+ * address, which is the node's own (a node whose key is not is damaged). */
 struct pmm_free {
-    struct pmm_link link;
-    uint32_t magic; /* PMM_FREE_MAGIC while free: a debugging aid, never trusted */
-    uint32_t order;
+    struct avl_node node;
 };
-
-#define PMM_FREE_MAGIC 0x65657266u /* "free" */
 
 static_assert(sizeof(struct pmm_free) <= PAGE_SIZE, "a free node fits in one cluster");
 static_assert(PMM_RESV_MAX_ORDER < 16, "ntaken counts at most 2^15 clusters");
 static_assert(PMM_ORDERS <= 64, "orders fit a word");
 
-/* --- AVL trees with parent links --------------------------------------------------
- * Callers descend to the insertion point themselves (the key is the extent's address
- * for free trees and the reservation base for the reservation tree), link the node,
- * and call tree_insert_fixup; tree_erase unlinks any node. */
+/* --- Free extents ----------------------------------------------------------------
+ * One AVL tree per order (lib/avl.h), keyed by address. */
 
-static void tree_replace(struct pmm_link **root, struct pmm_link *parent, struct pmm_link *old,
-                         struct pmm_link *new)
+static paddr_t node_pa(const struct avl_node *n)
 {
-    if (!parent)
-        *root = new;
-    else if (parent->left == old)
-        parent->left = new;
-    else
-        parent->right = new;
-    if (new)
-        new->parent = parent;
-}
-
-/* Rotations keep balance = height(right) - height(left) exact for any input
- * balances, so the same two functions serve insertion, erasure and double rotations. */
-static struct pmm_link *rotate_left(struct pmm_link **root, struct pmm_link *x)
-{
-    struct pmm_link *y = x->right;
-    x->right = y->left;
-    if (y->left)
-        y->left->parent = x;
-    tree_replace(root, x->parent, x, y);
-    y->left = x;
-    x->parent = y;
-    x->balance = x->balance - 1 - MAX(y->balance, 0);
-    y->balance = y->balance - 1 + MIN(x->balance, 0);
-    return y;
-}
-
-static struct pmm_link *rotate_right(struct pmm_link **root, struct pmm_link *x)
-{
-    struct pmm_link *y = x->left;
-    x->left = y->right;
-    if (y->right)
-        y->right->parent = x;
-    tree_replace(root, x->parent, x, y);
-    y->right = x;
-    x->parent = y;
-    x->balance = x->balance + 1 - MIN(y->balance, 0);
-    y->balance = y->balance + 1 + MAX(x->balance, 0);
-    return y;
-}
-
-/* x has balance +-2: rotate it back into shape; returns the subtree's new root. */
-static struct pmm_link *rebalance(struct pmm_link **root, struct pmm_link *x)
-{
-    if (x->balance > 0) {
-        if (x->right->balance < 0)
-            rotate_right(root, x->right);
-        return rotate_left(root, x);
-    }
-    if (x->left->balance > 0)
-        rotate_left(root, x->left);
-    return rotate_right(root, x);
-}
-
-/* n has just been linked as a leaf: walk up while the height grew. */
-static void tree_insert_fixup(struct pmm_link **root, struct pmm_link *n)
-{
-    for (struct pmm_link *c = n, *p = n->parent; p; c = p, p = p->parent) {
-        p->balance += c == p->left ? -1 : 1;
-        if (p->balance == 0)
-            return;
-        if (p->balance == 2 || p->balance == -2) {
-            rebalance(root, p);
-            return;
-        }
-    }
-}
-
-static void tree_erase(struct pmm_link **root, struct pmm_link *n)
-{
-    struct pmm_link *p; /* where the height may have shrunk ... */
-    bool left;          /* ... and on which side */
-    if (n->left && n->right) {
-        struct pmm_link *s = n->right; /* the successor takes n's place */
-        while (s->left)
-            s = s->left;
-        if (s == n->right) {
-            p = s;
-            left = false;
-        } else {
-            p = s->parent;
-            left = true;
-            p->left = s->right;
-            if (s->right)
-                s->right->parent = p;
-            s->right = n->right;
-            n->right->parent = s;
-        }
-        s->left = n->left;
-        n->left->parent = s;
-        s->balance = n->balance;
-        tree_replace(root, n->parent, n, s);
-    } else {
-        p = n->parent;
-        left = p && p->left == n;
-        tree_replace(root, p, n, n->left ? n->left : n->right);
-    }
-    while (p) {
-        p->balance += left ? 1 : -1;
-        if (p->balance == 1 || p->balance == -1)
-            return;
-        if (p->balance != 0) {
-            p = rebalance(root, p);
-            if (p->balance != 0)
-                return;
-        }
-        struct pmm_link *g = p->parent;
-        left = g && g->left == p;
-        p = g;
-    }
-}
-
-static struct pmm_link *tree_first(struct pmm_link *l)
-{
-    if (l)
-        while (l->left)
-            l = l->left;
-    return l;
-}
-
-static struct pmm_link *tree_next(struct pmm_link *l)
-{
-    if (l->right)
-        return tree_first(l->right);
-    while (l->parent && l->parent->right == l)
-        l = l->parent;
-    return l->parent;
-}
-
-/* --- Free extents ---------------------------------------------------------------- */
-
-static paddr_t link_pa(const struct pmm_link *l)
-{
-    return virt_to_phys(l);
+    return n->key;
 }
 
 static void free_insert(struct pmm *pm, paddr_t pa, unsigned order)
 {
     struct pmm_free *f = phys_to_virt(pa);
-    struct pmm_link **slot = &pm->free_root[order], *parent = NULL;
-    while (*slot) {
-        parent = *slot;
-        slot = (uintptr_t)parent > (uintptr_t)f ? &parent->left : &parent->right;
-    }
-    f->link = (struct pmm_link){NULL, NULL, parent, 0};
-    f->magic = PMM_FREE_MAGIC;
-    f->order = order;
-    *slot = &f->link;
-    tree_insert_fixup(&pm->free_root[order], &f->link);
+    f->node.key = pa;
+    avl_insert(&pm->free_tree[order], &f->node);
     pm->free_count[order]++;
     pm->free_extents++;
     pm->free_bytes += pmm_order_bytes(order);
 }
 
-static void free_remove(struct pmm *pm, struct pmm_link *l, unsigned order)
+static void free_remove(struct pmm *pm, struct avl_node *n, unsigned order)
 {
-    tree_erase(&pm->free_root[order], l);
-    ((struct pmm_free *)l)->magic = 0;
+    avl_remove(&pm->free_tree[order], n);
+    n->key = 0; /* no longer a free node: never read again (a debugging aid) */
     pm->free_count[order]--;
     pm->free_extents--;
     pm->free_bytes -= pmm_order_bytes(order);
-}
-
-/* The free extent of this order at exactly pa, or NULL. */
-static struct pmm_link *free_find(const struct pmm *pm, paddr_t pa, unsigned order)
-{
-    struct pmm_link *l = pm->free_root[order];
-    while (l) {
-        paddr_t k = link_pa(l);
-        if (k == pa)
-            return l;
-        l = k > pa ? l->left : l->right;
-    }
-    return NULL;
-}
-
-/* The free extent of this order with the greatest address <= pa, or NULL. */
-static struct pmm_link *free_floor(const struct pmm *pm, paddr_t pa, unsigned order)
-{
-    struct pmm_link *l = pm->free_root[order], *best = NULL;
-    while (l) {
-        if (link_pa(l) <= pa) {
-            best = l;
-            l = l->right;
-        } else {
-            l = l->left;
-        }
-    }
-    return best;
 }
 
 /* Makes [pa, pa + 2^order clusters) free, merging with free buddies. */
@@ -267,7 +94,7 @@ static void free_extent(struct pmm *pm, paddr_t pa, unsigned order)
 {
     while (order + 1 < PMM_ORDERS) {
         paddr_t buddy = pa ^ pmm_order_bytes(order);
-        struct pmm_link *b = free_find(pm, buddy, order);
+        struct avl_node *b = avl_find(&pm->free_tree[order], buddy);
         if (!b)
             break;
         free_remove(pm, b, order);
@@ -282,13 +109,13 @@ static void free_extent(struct pmm *pm, paddr_t pa, unsigned order)
 static paddr_t take_free(struct pmm *pm, unsigned order)
 {
     unsigned j = order;
-    while (j < PMM_ORDERS && !pm->free_root[j])
+    while (j < PMM_ORDERS && !pm->free_tree[j].root)
         j++;
     if (j >= PMM_ORDERS)
         return 0;
-    struct pmm_link *l = tree_first(pm->free_root[j]);
-    paddr_t pa = link_pa(l);
-    free_remove(pm, l, j);
+    struct avl_node *n = avl_first(&pm->free_tree[j]);
+    paddr_t pa = node_pa(n);
+    free_remove(pm, n, j);
     while (j > order) {
         j--;
         free_insert(pm, pa + pmm_order_bytes(j), j);
@@ -346,9 +173,9 @@ static bool range_insert(struct pmm *pm, paddr_t base, paddr_t end)
 
 /* --- Reservations ---------------------------------------------------------------- */
 
-static struct pmm_resv *resv_of(struct pmm_link *l)
+static struct pmm_resv *resv_of(struct avl_node *n)
 {
-    return l ? container_of(l, struct pmm_resv, link) : NULL;
+    return n ? container_of(n, struct pmm_resv, link) : NULL;
 }
 
 static paddr_t resv_bytes(const struct pmm_resv *r)
@@ -359,17 +186,7 @@ static paddr_t resv_bytes(const struct pmm_resv *r)
 /* The live reservation overlapping [pa, pa + size), or NULL. */
 static struct pmm_resv *resv_overlapping(const struct pmm *pm, paddr_t pa, paddr_t size)
 {
-    paddr_t last = pa + size - 1;
-    struct pmm_link *l = pm->resv_root, *best = NULL;
-    while (l) {
-        if (resv_of(l)->base <= last) {
-            best = l;
-            l = l->right;
-        } else {
-            l = l->left;
-        }
-    }
-    struct pmm_resv *r = resv_of(best);
+    struct pmm_resv *r = resv_of(avl_floor(&pm->resv_tree, pa + size - 1));
     return r && r->base + resv_bytes(r) > pa ? r : NULL;
 }
 
@@ -472,7 +289,7 @@ static void resv_release(struct pmm *pm, struct pmm_resv *r, unsigned lo, unsign
 
 static void resv_break(struct pmm *pm, struct pmm_resv *r, bool pressure)
 {
-    tree_erase(&pm->resv_root, &r->link);
+    avl_remove(&pm->resv_tree, &r->link);
     lru_remove(pm, r);
     pm->untaken_bytes -= (paddr_t)(pmm_resv_clusters(r) - r->ntaken) << CLUSTER_SHIFT;
     r->state = PMM_RESV_BROKEN;
@@ -549,10 +366,10 @@ static void check_free(const struct pmm *pm, paddr_t pa, unsigned order)
     if (!owns(pm, pa, size))
         panic("pmm: foreign free of 0x%llx (order %u): not memory of this allocator", U(pa), order);
     for (unsigned j = 0; j < PMM_ORDERS; j++) {
-        struct pmm_link *l = free_floor(pm, pa + size - 1, j);
-        if (l && link_pa(l) + pmm_order_bytes(j) > pa)
+        struct avl_node *n = avl_floor(&pm->free_tree[j], pa + size - 1);
+        if (n && node_pa(n) + pmm_order_bytes(j) > pa)
             panic("pmm: double free of 0x%llx (order %u): 0x%llx (order %u) is already free", U(pa),
-                  order, U(link_pa(l)), j);
+                  order, U(node_pa(n)), j);
     }
 }
 #endif
@@ -596,14 +413,8 @@ bool pmm_resv_reserve(struct pmm *pm, struct pmm_resv *r, unsigned order, void *
     }
     *r = (struct pmm_resv){
         .base = pa, .owner = owner, .order = (uint8_t)order, .state = PMM_RESV_LIVE};
-    struct pmm_link **slot = &pm->resv_root, *parent = NULL;
-    while (*slot) {
-        parent = *slot;
-        slot = resv_of(parent)->base > pa ? &parent->left : &parent->right;
-    }
-    r->link.parent = parent;
-    *slot = &r->link;
-    tree_insert_fixup(&pm->resv_root, &r->link);
+    r->link.key = pa;
+    avl_insert(&pm->resv_tree, &r->link);
     lru_append(pm, r);
     pm->untaken_bytes += pmm_order_bytes(order);
     pm->resv_live++;
@@ -653,48 +464,41 @@ void pmm_walk_free(const struct pmm *pm, void (*fn)(void *ctx, paddr_t base, uns
                    void *ctx)
 {
     for (unsigned j = 0; j < PMM_ORDERS; j++)
-        for (struct pmm_link *l = tree_first(pm->free_root[j]); l; l = tree_next(l))
-            fn(ctx, link_pa(l), j);
+        for (struct avl_node *n = avl_first(&pm->free_tree[j]); n; n = avl_next(n))
+            fn(ctx, node_pa(n), j);
 }
 
 /* --- Verification ---------------------------------------------------------------- */
 
-/* Checks shape, parent links and balances of a subtree; returns its height. */
-static int verify_tree(const struct pmm_link *l, const struct pmm_link *parent)
+/* Checks the shape of a tree (lib/avl.h: links, order, heights, balance). */
+static void verify_tree(const struct avl_tree *t, const char *what, unsigned order)
 {
-    if (!l)
-        return 0;
-    if (l->parent != parent)
-        panic("pmm verify: bad parent link at %p", (const void *)l);
-    int hl = verify_tree(l->left, l), hr = verify_tree(l->right, l);
-    if (l->balance != hr - hl || hr - hl > 1 || hl - hr > 1)
-        panic("pmm verify: node %p balance %d, heights %d/%d", (const void *)l, l->balance, hl, hr);
-    return 1 + MAX(hl, hr);
+    if (avl_check(t) < 0)
+        panic("pmm verify: %s tree (order %u) damaged", what, order);
 }
 
 void pmm_verify(const struct pmm *pm)
 {
     uint64_t bytes = 0, extents = 0;
     for (unsigned j = 0; j < PMM_ORDERS; j++) {
-        verify_tree(pm->free_root[j], NULL);
+        verify_tree(&pm->free_tree[j], "free", j);
         paddr_t size = pmm_order_bytes(j), prev_end = 0;
         uint64_t count = 0;
-        for (struct pmm_link *l = tree_first(pm->free_root[j]); l; l = tree_next(l)) {
-            paddr_t pa = link_pa(l);
-            const struct pmm_free *f = (const struct pmm_free *)l;
-            if (f->magic != PMM_FREE_MAGIC || f->order != j || !IS_ALIGNED(pa, size))
+        for (struct avl_node *l = avl_first(&pm->free_tree[j]); l; l = avl_next(l)) {
+            paddr_t pa = node_pa(l);
+            if (phys_to_virt(pa) != (void *)l || !IS_ALIGNED(pa, size))
                 panic("pmm verify: free extent 0x%llx (order %u) damaged or misaligned", U(pa), j);
             if (pa < prev_end)
                 panic("pmm verify: free extents out of order at 0x%llx", U(pa));
             if (!owns(pm, pa, size))
                 panic("pmm verify: free extent 0x%llx (order %u) outside owned memory", U(pa), j);
-            if (j + 1 < PMM_ORDERS && free_find(pm, pa ^ size, j))
+            if (j + 1 < PMM_ORDERS && avl_find(&pm->free_tree[j], pa ^ size))
                 panic("pmm verify: free extent 0x%llx (order %u) has a free buddy", U(pa), j);
             for (unsigned k = 0; k < PMM_ORDERS; k++) {
-                struct pmm_link *o = free_floor(pm, pa + size - 1, k);
-                if (o && o != l && link_pa(o) + pmm_order_bytes(k) > pa)
+                struct avl_node *o = avl_floor(&pm->free_tree[k], pa + size - 1);
+                if (o && o != l && node_pa(o) + pmm_order_bytes(k) > pa)
                     panic("pmm verify: free extents 0x%llx and 0x%llx overlap", U(pa),
-                          U(link_pa(o)));
+                          U(node_pa(o)));
             }
             if (resv_overlapping(pm, pa, size))
                 panic("pmm verify: free extent 0x%llx overlaps a reservation", U(pa));
@@ -711,16 +515,16 @@ void pmm_verify(const struct pmm *pm)
         panic("pmm verify: free bytes/extents %llu/%llu, counters %llu/%llu", U(bytes), U(extents),
               U(pm->free_bytes), U(pm->free_extents));
 
-    verify_tree(pm->resv_root, NULL);
+    verify_tree(&pm->resv_tree, "reservation", 0);
     uint64_t live = 0, untaken = 0, in_lru = 0;
     paddr_t prev_end = 0;
-    for (struct pmm_link *l = tree_first(pm->resv_root); l; l = tree_next(l)) {
+    for (struct avl_node *l = avl_first(&pm->resv_tree); l; l = avl_next(l)) {
         const struct pmm_resv *r = resv_of(l);
         unsigned n = pmm_resv_clusters(r), taken = 0;
         for (unsigned i = 0; i < n; i++)
             taken += pmm_resv_taken(r, i);
         if (r->state != PMM_RESV_LIVE || r->order > PMM_RESV_MAX_ORDER || taken != r->ntaken ||
-            !IS_ALIGNED(r->base, resv_bytes(r)) || r->base < prev_end ||
+            r->link.key != r->base || !IS_ALIGNED(r->base, resv_bytes(r)) || r->base < prev_end ||
             !owns(pm, r->base, resv_bytes(r)) || r->in_lru != (taken < n))
             panic("pmm verify: reservation at 0x%llx damaged", U(r->base));
         prev_end = r->base + resv_bytes(r);

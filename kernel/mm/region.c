@@ -15,11 +15,13 @@
  * Decode then invoke: Map, Unmap and Protect check everything and allocate the
  * region records a split needs before they change anything; clearing entries
  * cannot fail (a superpage that cannot be split is dropped whole, to refault).
- * Destroying a VSpace removes its regions one per unit of the work budget, then
- * frees its page tables one per unit (vspace_teardown, restarted by the
- * deletion; decision 088). Unmap and Protect clear entries a few 2 MiB windows
- * per unit, their progress in the VSpace (pending_run; decision 089). The
- * invocation decoders are in kernel/obj/vspace.c.
+ * Destroying a VSpace removes its regions, clearing each one's entries a 2 MiB
+ * window per unit of the work budget (vspace_region_remove_some, its progress in
+ * the region), then frees its page tables one per unit (vspace_teardown,
+ * restarted by the deletion; decisions 088, 089). Unmap and Protect clear
+ * entries a few 2 MiB windows per unit, their progress in the VSpace
+ * (pending_run; decision 089). The invocation decoders are in
+ * kernel/obj/vspace.c.
  */
 #include "obj/vspace.h"
 
@@ -53,6 +55,8 @@ void vspace_pt_free(struct pt_ctx *c, paddr_t pa)
     vm_stats.pt_pages--;
     pool_zfree(vs->pool, phys_to_virt(pa), PAGE_SIZE);
 }
+
+static_assert(sizeof(struct vm_region) <= 128, "a region takes a 128-byte slab chunk");
 
 static void unmap_range(struct vspace *vs, vaddr_t start, vaddr_t end)
 {
@@ -88,16 +92,19 @@ static void region_unlink(struct vm_region *r)
         r->vmo->maps = r->vmo_next;
     if (r->vmo_next)
         r->vmo_next->vmo_prev = r->vmo_prev;
-    if (r->vmo->zap_next == r) /* a restartable VMO operation's cursor moves on */
+    if (r->vmo->zap_next == r) { /* a restartable VMO operation's cursor moves on */
         r->vmo->zap_next = r->vmo_next;
+        r->vmo->zap_at = 0;
+    }
     if (vs->hint == r)
         vs->hint = NULL;
     avl_remove(&vs->tree, &r->node);
     vs->nregions--;
 }
 
-/* Links r into its VSpace's list after `after` (NULL: first) and its VMO's. */
-static void region_link(struct vm_region *r, struct vm_region *after)
+/* Links r into its VSpace's list after `after` (NULL: first) and its VMO's after
+ * vmo_after (NULL: first). */
+static void region_link(struct vm_region *r, struct vm_region *after, struct vm_region *vmo_after)
 {
     struct vspace *vs = r->vs;
     r->prev = after;
@@ -108,11 +115,14 @@ static void region_link(struct vm_region *r, struct vm_region *after)
         after->next = r;
     else
         vs->regions = r;
-    r->vmo_prev = NULL;
-    r->vmo_next = r->vmo->maps;
+    r->vmo_prev = vmo_after;
+    r->vmo_next = vmo_after ? vmo_after->vmo_next : r->vmo->maps;
     if (r->vmo_next)
         r->vmo_next->vmo_prev = r;
-    r->vmo->maps = r;
+    if (vmo_after)
+        vmo_after->vmo_next = r;
+    else
+        r->vmo->maps = r;
     r->node.key = r->start;
     avl_insert(&vs->tree, &r->node);
     vs->nregions++;
@@ -128,12 +138,43 @@ void vspace_region_zap(struct vm_region *r, vaddr_t start, vaddr_t end)
     unmap_range(r->vs, start, end);
 }
 
+/* Clears [*at, end) of vs's tables for one unit; true when *at reached end. */
+static bool unmap_some(struct vspace *vs, vaddr_t *at, vaddr_t end)
+{
+    struct pt_ctx c = vspace_pt_ctx(vs);
+    *at = arch_pt_unmap_some(&c, *at, end, 1);
+    vm_stats.demotions += c.demotions;
+    vm_unmap_epoch++; /* kernel pointers to IPC buffers may be stale (obj/tcb.h) */
+    return *at >= end;
+}
+
+bool vspace_region_zap_some(struct vm_region *r, vaddr_t *at, vaddr_t end)
+{
+    return *at >= end || unmap_some(r->vs, at, end);
+}
+
 void vspace_region_remove(struct vm_region *r)
 {
     struct vspace *vs = r->vs;
     unmap_range(vs, r->start, r->end);
     region_unlink(r);
     region_free(vs, r);
+}
+
+bool vspace_region_remove_some(struct vm_region *r)
+{
+    struct vspace *vs = r->vs;
+    if (!r->removing) {
+        r->removing = true;
+        r->rights = r->max_right = 0;
+        r->removed_to = r->start;
+    }
+    r->removed_to = MAX(r->removed_to, r->start); /* r may be the upper part of a split */
+    if (r->removed_to < r->end && !unmap_some(vs, &r->removed_to, r->end))
+        return false;
+    region_unlink(r);
+    region_free(vs, r);
+    return true;
 }
 
 enum wf_error vspace_teardown(struct vspace *vs)
@@ -144,7 +185,7 @@ enum wf_error vspace_teardown(struct vspace *vs)
     for (; vs->regions; first = false) {
         if (!first && preempt_point())
             return WF_ERR_PREEMPTED;
-        vspace_region_remove(vs->regions);
+        vspace_region_remove_some(vs->regions);
     }
     /* then the page tables, one per unit (the tables record the progress) */
     struct pt_ctx c = vspace_pt_ctx(vs);
@@ -281,9 +322,9 @@ enum wf_error vspace_map_why(struct vspace *vs, struct vmo *v, uint64_t offset, 
                             .start = va,
                             .end = va + length,
                             .offset = offset,
-                            .rights = rights,
-                            .max_right = allowed};
-    region_link(r, before);
+                            .rights = (uint8_t)rights,
+                            .max_right = (uint8_t)allowed};
+    region_link(r, before, NULL);
     return WF_ERR_OK;
 }
 
@@ -312,8 +353,9 @@ static void split(struct vm_region *r, struct vm_region *n, vaddr_t va)
     n->start = va;
     n->offset = r->offset + (va - r->start);
     r->end = va;
-    region_link(n, r);
-    vmo_region_split(n);
+    /* n follows r in the VMO's list too: a restartable VMO operation walking it
+     * (kernel/mm/vmo_mem.c) reaches n if it had not finished r */
+    region_link(n, r, r);
 }
 
 /* Splits the regions at the ends of [va, end) with the records in spare
@@ -355,7 +397,8 @@ static enum wf_error pending_run(struct vspace *vs)
             return WF_ERR_PREEMPTED;
         if (p->at <= r->start) {
             p->at = r->start;
-            r->rights = p->op == VM_CHANGE_UNMAP ? 0 : p->rights;
+            /* a region being removed keeps rights 0 (max_right 0) */
+            r->rights = p->op == VM_CHANGE_UNMAP ? 0 : (uint8_t)(p->rights & r->max_right);
         }
         p->at = arch_pt_unmap_some(&c, p->at, r->end, 1);
         vm_stats.demotions += c.demotions;

@@ -31,9 +31,9 @@
  * in both children stay allocated until H goes, and fork chains deepen the walk.
  *
  * Cost. Shrinking, cloning (which removes V's mappings) and destroying are
- * O(mappings + clusters), done in bounded units and restarted (decision 088; the
- * section "restartable work" below). The invocation decoders are in
- * kernel/obj/vmo.c.
+ * O(mappings + populated windows + clusters), done in bounded units and restarted
+ * (decisions 088, 089; the section "restartable work" below). The invocation
+ * decoders are in kernel/obj/vmo.c.
  */
 #include "obj/vmo.h"
 
@@ -255,13 +255,24 @@ static paddr_t find_cluster(struct vmo *v, uint64_t ci, bool *own)
     return 0;
 }
 
+/* The addresses [*s, *e) where region r shows its VMO's offsets [off, end):
+ * false when none. */
+static bool region_span(const struct vm_region *r, uint64_t off, uint64_t end, vaddr_t *s,
+                        vaddr_t *e)
+{
+    uint64_t rend = r->offset + (r->end - r->start);
+    uint64_t from = MAX(off, r->offset), to = MIN(end, rend);
+    *s = r->start + (from - r->offset);
+    *e = r->start + (to - r->offset);
+    return from < to;
+}
+
 /* Removes region r's mappings of its VMO's offsets [off, end). */
 static void zap_region(struct vm_region *r, uint64_t off, uint64_t end)
 {
-    uint64_t rend = r->offset + (r->end - r->start);
-    uint64_t s = MAX(off, r->offset), e = MIN(end, rend);
-    if (s < e)
-        vspace_region_zap(r, r->start + (s - r->offset), r->start + (e - r->offset));
+    vaddr_t s, e;
+    if (region_span(r, off, end, &s, &e))
+        vspace_region_zap(r, s, e);
 }
 
 /* Removes every mapping of v's offsets [off, end) (one cluster's: O(mappings)). */
@@ -382,13 +393,17 @@ static void destroy_one(struct vmo *v)
 
 /* --- restartable work (decision 088) ----------------------------------------------------
  *
- * Shrinking, cloning and destroying cost O(mappings + clusters). Each is a loop
- * of units with a preemption point before each (cap/preempt.h): removing one
- * region's mappings, freeing one window or one interior node. The progress is in
- * the VMO: `pending` names the operation under way, zap_next the next mapping to
- * clear of [zap_from, zap_to) (regions mapped later are linked before it and
- * need no clearing; region_unlink moves it on), and the tree itself shows what is
- * left to free. The re-executed invocation continues from there.
+ * Shrinking, cloning and destroying cost O(mappings + their populated windows +
+ * clusters). Each is a loop of units with a preemption point before each
+ * (cap/preempt.h): clearing one 2 MiB window of one region's entries (or 512
+ * steps over missing ones: arch_pt_unmap_some), freeing one window or one
+ * interior node. The progress is in the VMO: `pending` names the operation under
+ * way, zap_next the next mapping to clear of [zap_from, zap_to) and zap_at the
+ * cursor in it (regions mapped later are linked before it and need no clearing;
+ * region_unlink moves it on; a region split off another follows it, so the walk
+ * reaches it when it had not finished the other), and the tree itself shows what
+ * is left to free. A region being removed carries its own progress
+ * (vspace_region_remove_some). The re-executed invocation continues from there.
  *  - A shrink sets the new size first (faults past it are refused, so no new
  *    mapping appears there), then clears the mappings, then frees the tree past
  *    the new size. Any later Resize, Clone or destruction finishes it first.
@@ -401,24 +416,24 @@ static void destroy_one(struct vmo *v)
  *    regions, then frees the tree, and that of each ancestor dying with it.
  */
 
-/* Clears the mappings still to clear, one region per unit: false when stopped. */
+/* Clears the mappings still to clear, a region's 2 MiB window per unit (zap_at in
+ * zap_next is the cursor): false when stopped. */
 static bool zap_pending(struct vmo *v, bool *paid)
 {
     while (v->zap_next) {
         if (stop(paid))
             return false;
         struct vm_region *r = v->zap_next;
+        vaddr_t s, e;
+        if (region_span(r, v->zap_from, v->zap_to, &s, &e)) {
+            v->zap_at = MAX(v->zap_at, s);
+            if (!vspace_region_zap_some(r, &v->zap_at, e))
+                continue;
+        }
         v->zap_next = r->vmo_next;
-        zap_region(r, v->zap_from, v->zap_to);
+        v->zap_at = 0;
     }
     return true;
-}
-
-void vmo_region_split(struct vm_region *n)
-{
-    struct vmo *v = n->vmo;
-    if (v->pending != VMO_PENDING_NONE)
-        zap_region(n, v->zap_from, v->zap_to);
 }
 
 /* Drops a clone that never got its cap (its tree is empty: O(1)). */
@@ -429,6 +444,7 @@ static void abandon_clone(struct vmo *v)
     assert(v->pending == VMO_PENDING_CLONE && !c->root && !c->maps);
     v->clone = NULL;
     v->zap_next = NULL;
+    v->zap_at = 0;
     v->pending = VMO_PENDING_NONE;
     c->parent->children--; /* v remains */
     pool_zfree(cp, c, sizeof(*c));
@@ -462,10 +478,11 @@ enum wf_error vmo_teardown(struct vmo *v)
         abandon_clone(v);
     v->pending = VMO_PENDING_NONE;
     v->zap_next = NULL;
+    v->zap_at = 0;
     while (v->maps) {
         if (stop(&paid))
             return WF_ERR_PREEMPTED;
-        vspace_region_remove(v->maps);
+        vspace_region_remove_some(v->maps);
     }
     for (struct vmo *a = v; a; a = a->parent) {
         if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, &paid))
@@ -489,22 +506,37 @@ void vmo_destroy(struct vmo *v)
     }
 }
 
-enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest)
+enum wf_error vmo_phys_take(struct vmo_phys_op *op)
 {
-    struct pool *p = pool_from_cap(pool_slot->cap);
-    assert(p && slot_is_empty(dest));
-    if (!IS_ALIGNED(pa | size, PAGE_SIZE) || size == 0)
-        return WF_ERR_ALIGNMENT_ERROR;
-    struct vmo *v = pool_zalloc(p, sizeof(*v));
-    if (!v)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
+    op->v = pool_zalloc(pool_from_cap(op->pool_slot->cap), sizeof(struct vmo));
+    return op->v ? WF_ERR_OK : WF_ERR_NOT_ENOUGH_MEMORY;
+}
+
+void vmo_phys_invoke(const struct vmo_phys_op *op)
+{
+    struct pool *p = pool_from_cap(op->pool_slot->cap);
+    struct vmo *v = op->v;
     v->pool = p;
     v->kind = VMO_PHYS;
-    v->size = size;
-    v->phys = pa;
+    v->size = op->size;
+    v->phys = op->pa;
+    v->owns_phys = op->owns_phys;
+    v->device = op->device;
     pool_object_made(p);
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
-    return WF_ERR_OK;
+    cdt_insert_new(op->pool_slot, op->dest,
+                   cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
+}
+
+enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest)
+{
+    assert(pool_from_cap(pool_slot->cap) && slot_is_empty(dest));
+    if (!IS_ALIGNED(pa | size, PAGE_SIZE) || size == 0)
+        return WF_ERR_ALIGNMENT_ERROR;
+    struct vmo_phys_op op = {.pool_slot = pool_slot, .dest = dest, .pa = pa, .size = size};
+    enum wf_error e = vmo_phys_take(&op);
+    if (e == WF_ERR_OK)
+        vmo_phys_invoke(&op);
+    return e;
 }
 
 /* True when [pa, pa + size) meets no range of the boot map but reserved ones. */
@@ -519,22 +551,32 @@ static bool device_range_ok(paddr_t pa, uint64_t size)
     return true;
 }
 
-enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
+enum wf_error vmo_device_decode(struct slot *pool_slot, struct cap ut, struct slot *dest,
+                                struct vmo_phys_op *op)
 {
     struct pool *p = pool_from_cap(pool_slot->cap);
     assert(slot_is_empty(dest));
     if (!p || !slot_revocable(pool_slot) || p->dead || cap_type(ut) != CAP_UNTYPED ||
         !cap_untyped_is_device(ut))
         return WF_ERR_ILLEGAL_OPERATION;
-    paddr_t pa = cap_untyped_paddr(ut);
-    uint64_t size = 1ull << cap_untyped_size_bits(ut);
-    if (size < PAGE_SIZE)
+    *op = (struct vmo_phys_op){.pool_slot = pool_slot,
+                               .dest = dest,
+                               .pa = cap_untyped_paddr(ut),
+                               .size = 1ull << cap_untyped_size_bits(ut),
+                               .device = true};
+    if (op->size < PAGE_SIZE)
         return WF_ERR_RANGE_ERROR;
-    if (!device_range_ok(pa, size))
+    if (!device_range_ok(op->pa, op->size))
         return WF_ERR_INVALID_ARGUMENT;
-    enum wf_error e = vmo_create_phys(pool_slot, pa, size, dest);
+    return vmo_phys_take(op);
+}
+
+enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest)
+{
+    struct vmo_phys_op op;
+    enum wf_error e = vmo_device_decode(pool_slot, ut, dest, &op);
     if (e == WF_ERR_OK)
-        vmo_from_cap(dest->cap)->device = true;
+        vmo_phys_invoke(&op);
     return e;
 }
 
@@ -593,6 +635,7 @@ enum wf_error vmo_resize(struct vmo *v, uint64_t size)
         v->zap_from = ALIGN_UP(size, PAGE_SIZE);
         v->zap_to = v->size;
         v->zap_next = v->maps;
+        v->zap_at = 0;
         v->trim_ci = (size + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
         v->parent_limit = MIN(v->parent_limit, size);
         v->size = size;
@@ -616,7 +659,8 @@ static void init_child(struct vmo *c, struct vmo *h, uint64_t size, enum vmo_kin
     c->parent_limit = size;
 }
 
-enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
+enum wf_error vmo_clone_decode(struct vmo *v, struct slot *pool_slot, struct slot *dest,
+                               struct vmo_clone_op *op)
 {
     struct pool *cp = pool_from_cap(pool_slot->cap);
     assert(cp && slot_is_empty(dest));
@@ -627,42 +671,66 @@ enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest
     enum wf_error e = v->pending == VMO_PENDING_SHRINK ? finish_shrink(v) : WF_ERR_OK;
     if (e != WF_ERR_OK)
         return e;
-    if (v->pending == VMO_PENDING_NONE) {
-        struct pool *p = v->pool;
-        struct vmo *h = pool_zalloc(p, sizeof(*h));
-        struct vmo *c = h ? pool_zalloc(cp, sizeof(*c)) : NULL;
-        if (!c) {
-            if (h)
-                pool_zfree(p, h, sizeof(*h));
-            return WF_ERR_NOT_ENOUGH_MEMORY;
-        }
-        *h = *v;
-        h->kind = VMO_HIDDEN;
-        h->maps = NULL;
-        h->children = 2;
-        memset(&h->copy, 0, sizeof(h->copy));
-        c->pool = cp;
-        init_child(v, h, v->size, (enum vmo_kind)v->kind);
-        v->tree_bytes = 0;
-        init_child(c, h, v->size, VMO_CLONE);
-        pool_object_made(p);
-        pool_object_made(cp);
-        /* v's mappings show clusters that are shared now: they go before the
-         * clone can be seen */
-        v->pending = VMO_PENDING_CLONE;
-        v->clone = c;
-        v->zap_from = 0;
-        v->zap_to = v->size;
-        v->zap_next = v->maps;
+    *op = (struct vmo_clone_op){.v = v, .pool_slot = pool_slot, .dest = dest};
+    if (v->pending == VMO_PENDING_CLONE) /* under way: continues, needs nothing */
+        return WF_ERR_OK;
+    op->h = pool_zalloc(v->pool, sizeof(struct vmo));
+    op->c = op->h ? pool_zalloc(cp, sizeof(struct vmo)) : NULL;
+    if (!op->c) {
+        if (op->h)
+            pool_zfree(v->pool, op->h, sizeof(struct vmo));
+        return WF_ERR_NOT_ENOUGH_MEMORY;
     }
+    return WF_ERR_OK;
+}
+
+/* The first step of a clone, O(1): the hidden VMO h takes v's tree, v and the
+ * clone c become its children, and v's mappings are marked to go. */
+static void clone_start(struct vmo *v, struct vmo *h, struct vmo *c, struct pool *cp)
+{
+    *h = *v;
+    h->kind = VMO_HIDDEN;
+    h->maps = NULL;
+    h->children = 2;
+    memset(&h->copy, 0, sizeof(h->copy));
+    c->pool = cp;
+    init_child(v, h, v->size, (enum vmo_kind)v->kind);
+    v->tree_bytes = 0;
+    init_child(c, h, v->size, VMO_CLONE);
+    pool_object_made(v->pool);
+    pool_object_made(cp);
+    /* v's mappings show clusters that are shared now: they go before the clone
+     * can be seen */
+    v->pending = VMO_PENDING_CLONE;
+    v->clone = c;
+    v->zap_from = 0;
+    v->zap_to = v->size;
+    v->zap_next = v->maps;
+    v->zap_at = 0;
+}
+
+enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op)
+{
+    struct vmo *v = op->v;
+    if (op->h)
+        clone_start(v, op->h, op->c, pool_from_cap(op->pool_slot->cap));
+    assert(v->pending == VMO_PENDING_CLONE);
     bool paid = false;
     if (!zap_pending(v, &paid))
         return WF_ERR_PREEMPTED;
     struct vmo *c = v->clone;
     v->clone = NULL;
     v->pending = VMO_PENDING_NONE;
-    cdt_insert_new(pool_slot, dest, cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
+    cdt_insert_new(op->pool_slot, op->dest,
+                   cap_object_new(CAP_VMO, c, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
     return WF_ERR_OK;
+}
+
+enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest)
+{
+    struct vmo_clone_op op;
+    enum wf_error e = vmo_clone_decode(v, pool_slot, dest, &op);
+    return e == WF_ERR_OK ? vmo_clone_invoke(&op) : e;
 }
 
 bool vmo_visible(struct vmo *v, uint64_t ci)

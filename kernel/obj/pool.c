@@ -347,13 +347,10 @@ enum wf_error pool_decode_create(struct invocation *inv)
     return WF_ERR_OK;
 }
 
-/* Pool_CreateContig decoded: a zeroed extent and the VMO that will own it. */
+/* Pool_CreateContig decoded: an extent of the pool's and the VMO that will own it. */
 struct contig_op {
-    struct slot *pool_slot, *dest;
-    uint64_t size;
     unsigned order;
-    paddr_t pa;
-    struct vmo *v;
+    struct vmo_phys_op phys;
 };
 
 /* The largest size Pool_CreateContig from p could ever give (what one extent of
@@ -387,32 +384,23 @@ static enum wf_error contig_decode(struct invocation *inv, struct contig_op *op)
     if (e != WF_ERR_OK)
         return e;
     *op = (struct contig_op){
-        .pool_slot = inv->slot, .dest = dest, .size = size, .order = pool_order_for(size)};
-    op->pa = pool_alloc(p, op->order);
-    op->v = op->pa ? pool_zalloc(p, sizeof(struct vmo)) : NULL;
-    if (!op->v) {
-        if (op->pa)
-            pool_free(p, op->pa, op->order);
-        return inv_error(inv, WF_ERR_NOT_ENOUGH_MEMORY, INV_FREE(pool_available(p)));
+        .order = pool_order_for(size),
+        .phys = {.pool_slot = inv->slot, .dest = dest, .size = size, .owns_phys = true}};
+    op->phys.pa = pool_alloc(p, op->order);
+    if (op->phys.pa && vmo_phys_take(&op->phys) != WF_ERR_OK) {
+        pool_free(p, op->phys.pa, op->order);
+        op->phys.pa = 0;
     }
+    if (!op->phys.pa)
+        return inv_error(inv, WF_ERR_NOT_ENOUGH_MEMORY, INV_FREE(pool_available(p)));
     return WF_ERR_OK;
 }
 
-/* The physical VMO over the extent (what vmo_create_phys does with memory it
- * allocates itself). */
+/* The physical VMO over the extent, zeroed. */
 static void contig_invoke(const struct contig_op *op)
 {
-    struct pool *p = pool_from_cap(op->pool_slot->cap);
-    struct vmo *v = op->v;
-    arch_phys_zero(op->pa, pmm_order_bytes(op->order));
-    v->pool = p;
-    v->kind = VMO_PHYS;
-    v->size = op->size;
-    v->phys = op->pa;
-    v->owns_phys = true;
-    pool_object_made(p);
-    cdt_insert_new(op->pool_slot, op->dest,
-                   cap_object_new(CAP_VMO, v, WF_RIGHT_READ | WF_RIGHT_WRITE, 0));
+    arch_phys_zero(op->phys.pa, pmm_order_bytes(op->order));
+    vmo_phys_invoke(&op->phys);
 }
 
 enum wf_error pool_decode_create_contig(struct invocation *inv)
@@ -441,10 +429,14 @@ enum wf_error pool_decode_create_device(struct invocation *inv)
                       ARG_POOL_CREATE_DEVICE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    e = vmo_create_device(inv->slot, ut->cap, dest);
+    struct vmo_phys_op op;
+    e = vmo_device_decode(inv->slot, ut->cap, dest, &op);
     if (e == WF_ERR_NOT_ENOUGH_MEMORY)
         return inv_error(inv, e, INV_FREE(pool_available(pool_from_cap(inv->slot->cap))));
-    return inv_error(inv, e, INV_ARG(XCAP_POOL_CREATE_DEVICE_UNTYPED));
+    if (e != WF_ERR_OK)
+        return inv_error(inv, e, INV_ARG(XCAP_POOL_CREATE_DEVICE_UNTYPED));
+    vmo_phys_invoke(&op);
+    return WF_ERR_OK;
 }
 
 enum wf_error pool_decode_info(struct invocation *inv)

@@ -111,7 +111,11 @@ enum wf_error vmo_decode_clone(struct invocation *inv)
                                     ARG_VMO_CLONE_DEST_DEPTH, &dest);
     if (e != WF_ERR_OK)
         return e;
-    return vmo_fail(inv, vmo_clone(v, ps, dest), INV_ARG(0));
+    struct vmo_clone_op op;
+    e = vmo_clone_decode(v, ps, dest, &op);
+    if (e != WF_ERR_OK)
+        return vmo_fail(inv, e, INV_ARG(0));
+    return vmo_clone_invoke(&op); /* OK, or PREEMPTED: re-executed, it continues */
 }
 
 enum wf_error vmo_decode_describe(struct invocation *inv)

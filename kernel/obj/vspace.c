@@ -10,11 +10,6 @@
 #include "obj/pool.h"
 #include "obj/vmo.h"
 
-struct vspace *vspace_from_cap(struct cap c)
-{
-    return cap_type(c) == CAP_VSPACE ? cap_object(c) : NULL;
-}
-
 /* pool_inv_fail, plus INVALID_CAPABILITY: the VMO cap (cap argument 0) lacks a
  * right the mapping needs. */
 static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, struct inv_arg why)

@@ -19,7 +19,7 @@
 static __noreturn void run(struct tcb *t)
 {
     sched_fpu_switch(t);
-    vspace_activate(tcb_vspace(t));
+    vspace_activate(vspace_from_cap(t->slots[WF_TCB_SLOT_VSPACE].cap)); /* tcb_vspace */
     arch_exit_to_user(&t->ctx);
 }
 

@@ -8,6 +8,7 @@
 #                           that must always hold; part of make check
 
 BENCH_PMM_SRCS := bench/pmm/sim.c bench/pmm/workload.c kernel/mm/pmm.c kernel/mm/pmm_boot.c \
+                  kernel/lib/avl.c \
                   kernel/core/bootmem.c $(HOST_SHIM)
 BENCH_PMM_DEPS := $(BENCH_PMM_SRCS) bench/pmm/workload.h kernel/include/mm/pmm.h \
                   kernel/include/core/bootmem.h mk/extra/bench-pmm.mk

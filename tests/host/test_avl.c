@@ -2,8 +2,9 @@
  * Host tests of the intrusive AVL tree (kernel/lib/avl.c) against a model: a
  * presence array over a small key range, so that random inserts and removals
  * collide often. After every step the tree's shape is checked (parent links,
- * order, stored heights, balance) and avl_floor is compared with the model for
- * every key of the range.
+ * order, stored heights, balance), avl_check must agree, and avl_floor, avl_find
+ * and the walk avl_first/avl_next are compared with the model for every key of
+ * the range. avl_check must find each kind of damage.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -46,8 +47,19 @@ static void check_all(const struct avl_tree *t, unsigned step)
     for (unsigned n = count + 2; n > 1; n >>= 1)
         bound += 2;
     cr_assert((unsigned)h <= bound, "step %u: height %d for %u nodes", step, h, count);
+    cr_assert_eq(avl_check(t), h, "step %u: avl_check says %d, height %d", step, avl_check(t), h);
+    /* the walk visits the model's keys in order */
+    const struct avl_node *w = avl_first(t);
+    for (unsigned k = 0; k < KEYS; k++) {
+        if (!in_tree[k])
+            continue;
+        cr_assert(w == &nodes[k], "step %u: the walk misses %u", step, k);
+        w = avl_next(w);
+    }
+    cr_assert_null(w, "step %u: the walk goes past the last key", step);
     int64_t last = -1;
     for (unsigned k = 0; k < KEYS; k++) {
+        cr_assert(avl_find(t, k) == (in_tree[k] ? &nodes[k] : NULL), "step %u: find(%u)", step, k);
         if (in_tree[k])
             last = k;
         const struct avl_node *f = avl_floor(t, k);
@@ -100,4 +112,42 @@ Test(avl, ascending_keys_stay_logarithmic)
         in_tree[k] = false;
     }
     check_all(&t, 1);
+}
+
+Test(avl, check_finds_damage)
+{
+    struct avl_tree t = {NULL};
+    cr_assert_eq(avl_check(&t), 0);
+    cr_assert_null(avl_first(&t));
+    for (unsigned k = 0; k < 64; k++) {
+        nodes[k].key = k * 2;
+        avl_insert(&t, &nodes[k]);
+    }
+    cr_assert_eq(avl_check(&t), 7);
+    struct avl_node *n = t.root->left->right;
+    /* a stored height off by one */
+    n->height++;
+    cr_assert_eq(avl_check(&t), -1, "wrong height not found");
+    n->height--;
+    /* a parent link elsewhere */
+    struct avl_node *p = n->parent;
+    n->parent = t.root;
+    cr_assert_eq(avl_check(&t), -1, "wrong parent link not found");
+    n->parent = p;
+    /* a key out of order (between two keys of another subtree), and a duplicate */
+    uint64_t key = n->key;
+    n->key = t.root->key + 1;
+    cr_assert_eq(avl_check(&t), -1, "key out of order not found");
+    n->key = n->parent->key;
+    cr_assert_eq(avl_check(&t), -1, "duplicate key not found");
+    n->key = key;
+    /* a subtree taller than its sibling by two, heights consistent */
+    cr_assert_eq(avl_check(&t), 7);
+    struct avl_node *l = t.root->left;
+    t.root->left = NULL;
+    t.root->height = 1 + t.root->right->height;
+    cr_assert_eq(avl_check(&t), -1, "imbalance not found");
+    t.root->left = l;
+    t.root->height = 7;
+    cr_assert_eq(avl_check(&t), 7);
 }

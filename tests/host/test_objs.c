@@ -12,7 +12,9 @@
  *    point in turn (mm_fail_countdown) fails the operation with
  *    NOT_ENOUGH_MEMORY and leaves the slots, the derivation tree and every pool's
  *    accounts exactly as they were; once the countdown passes the last point the
- *    operation succeeds.
+ *    operation succeeds. The operations: Pool_Create of every type,
+ *    Pool_CreateContig, Pool_CreateDevice, VMO_Clone (of a VMO with contents and
+ *    a mapping, whose state must stay as it was too) and Retype.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -20,8 +22,11 @@
 #include "cap/decode_gen.h"
 #include "cap/invoke.h"
 #include "mm/charge.h"
+#include "mm/vm.h"
 #include "obj/pool.h"
 #include "obj/tcb.h"
+#include "obj/vmo.h"
+#include "obj/vspace.h"
 #include "test_cap_world.h"
 
 #define ROOT   WORLD_ROOT_CNODE
@@ -30,8 +35,11 @@
 #define CHILD  11
 #define VMO    12
 #define CNODE  13
+#define DEV_UT 14
+#define VSPACE 15
 #define FREE   40 /* first slot the tests fill */
 #define NSLOTS (1u << WORLD_ROOT_RADIX)
+#define DEV_PA 0xfe000000ull /* device memory: outside the world's RAM */
 
 static struct slot *slot(unsigned i)
 {
@@ -309,15 +317,21 @@ Test(objs, contig_beyond_the_pool_is_a_range_error)
 /* What a failed operation must leave as it was. */
 struct snapshot {
     struct slot slots[NSLOTS]; /* contents and derivation-tree links of every root slot */
+    struct vmo vmo;            /* the object `watched` names (a VMO being cloned) */
     struct {
         uint64_t usage, objects, slab_bytes, free_bytes;
     } pools[NSLOTS];
 };
 
+/* An object the operation under test works on that no slot or pool shows. */
+static const struct vmo *watched;
+
 static void snap(struct snapshot *s)
 {
     memset(s, 0, sizeof(*s));
     memcpy(s->slots, W.root, sizeof(s->slots));
+    if (watched)
+        memcpy(&s->vmo, watched, sizeof(s->vmo));
     for (unsigned i = 0; i < NSLOTS; i++) {
         struct pool *p = pool_from_cap(W.root[i].cap);
         if (!p)
@@ -356,6 +370,8 @@ static unsigned fail_at_every_point(const char *what, enum wf_error (*op)(void))
                   "%s, point %u: slots or derivation tree changed", what, n);
         cr_assert(memcmp(before->pools, after->pools, sizeof(before->pools)) == 0,
                   "%s, point %u: a pool's accounts changed", what, n);
+        cr_assert(memcmp(&before->vmo, &after->vmo, sizeof(before->vmo)) == 0,
+                  "%s, point %u: the VMO changed", what, n);
         free(before);
         free(after);
     }
@@ -372,6 +388,16 @@ static enum wf_error op_create(void)
 static enum wf_error op_contig(void)
 {
     return wf_pool_create_contig(CHILD, op_size, ROOT, FREE, DEEP);
+}
+
+static enum wf_error op_device(void)
+{
+    return wf_pool_create_device(CHILD, DEV_UT, ROOT, FREE, DEEP);
+}
+
+static enum wf_error op_clone(void)
+{
+    return wf_vmo_clone(VMO, CHILD, ROOT, FREE, DEEP);
 }
 
 static enum wf_error op_retype_pool(void)
@@ -410,8 +436,62 @@ Test(objs, failed_allocation_changes_nothing)
     op_size = 1 << 20;
     /* the extent, the VMO, and a slab cluster for it */
     cr_assert_geq(fail_at_every_point("Pool_CreateContig", op_contig), 2);
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE, DEEP), WF_ERR_OK);
+    /* the VMO, and a slab cluster for it when the child's slab has no room */
+    cdt_insert_root(slot(DEV_UT), cap_untyped_new(DEV_PA, 16, true, 0));
+    cr_assert_geq(fail_at_every_point("Pool_CreateDevice", op_device), 1);
+    struct vmo *dev = vmo_from_cap(slot(FREE)->cap);
+    cr_assert(dev && dev->kind == VMO_PHYS && dev->device && !dev->owns_phys);
+    cr_assert_eq(dev->phys, DEV_PA);
+    cr_assert_eq(dev->size, 1 << 16);
+    cr_assert_eq(wf_cnode_revoke(ROOT, CHILD, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(ROOT, DEV_UT, DEEP), WF_ERR_OK);
     cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
     cr_assert_eq(pool_from_cap(slot(POOL)->cap)->usage, 0);
     cr_assert_eq(fail_at_every_point("Retype", op_retype_pool), 0);
+    world_fini();
+}
+
+/* VMO_Clone of a VMO with contents and mappings: the hidden VMO (from the VMO's
+ * pool) and the clone (from the pool named) are taken in decode; a failure at
+ * either leaves the VMO, its mappings, the slots and every pool as they were. */
+Test(objs, failed_clone_allocation_changes_nothing)
+{
+    world();
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_VSPACE, 0, ROOT, VSPACE, DEEP), WF_ERR_OK);
+    for (unsigned fresh = 0; fresh < 2; fresh++) {
+        /* the clone from a fresh child pool, or from the VMO's own pool */
+        cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 4 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+        wf_cptr_t vp = fresh ? POOL : CHILD;
+        cr_assert_eq(wf_pool_create(vp, WF_OBJ_VMO, 1 << 20, ROOT, VMO, DEEP), WF_ERR_OK);
+        struct vmo *v = vmo_from_cap(slot(VMO)->cap);
+        struct vspace *vs = vspace_from_cap(slot(VSPACE)->cap);
+        preempt_begin(UINT32_MAX);
+        for (uint64_t x = 1; x <= 4; x++)
+            cr_assert_eq(vmo_write(v, x * 0x30000, &x, 8), WF_ERR_OK);
+        cr_assert_eq(wf_vspace_map(VSPACE, VMO, 0x400000, 0, 1 << 20, WF_VM_READ | WF_VM_WRITE),
+                     WF_ERR_OK);
+        cr_assert_eq(vm_fault(vs, 0x400000 + 0x30000, VM_WRITE), VM_FAULT_RESOLVED);
+        watched = v;
+        cr_assert_geq(fail_at_every_point("VMO_Clone", op_clone), 2);
+        watched = NULL;
+        paddr_t pa;
+        unsigned a, l;
+        cr_assert(!vspace_translate(vs, 0x400000 + 0x30000, &pa, &a, &l),
+                  "the VMO's mapping stayed after the clone");
+        struct vmo *c = vmo_from_cap(slot(FREE)->cap);
+        cr_assert(c && c->kind == VMO_CLONE && v->pending == VMO_PENDING_NONE);
+        for (uint64_t x = 1; x <= 4; x++) {
+            uint64_t got = 0;
+            cr_assert_eq(vmo_read(c, x * 0x30000, &got, 8), WF_ERR_OK);
+            cr_assert_eq(got, x);
+        }
+        cr_assert_eq(wf_cnode_delete(ROOT, FREE, DEEP), WF_ERR_OK);
+        cr_assert_eq(wf_cnode_delete(ROOT, VMO, DEEP), WF_ERR_OK);
+        cr_assert_eq(wf_cnode_revoke(ROOT, CHILD, DEEP), WF_ERR_OK);
+        cr_assert_eq(wf_cnode_delete(ROOT, CHILD, DEEP), WF_ERR_OK);
+    }
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(pool_from_cap(slot(POOL)->cap)->usage, 0);
     world_fini();
 }

@@ -1,7 +1,8 @@
 /*
  * Host tests of the VM's bounded, restartable work (decision 088): with work
  * budgets down to one unit, VMO shrink, clone and destruction, VSpace destruction
- * and the four copy invocations must be restarted (the world's wf_call re-executes
+ * (each also over one huge populated region: a unit per 2 MiB window, decision
+ * 089) and the four copy invocations must be restarted (the world's wf_call re-executes
  * an invocation that returns WF_ERR_PREEMPTED, as the syscall path does) and give
  * the same results as with an unlimited budget; an operation whose invocation is
  * never re-executed must leave a VMO that the next operation settles, with nothing
@@ -452,6 +453,129 @@ Test(vm_restart, present_with_a_tiny_budget_is_restarted_and_the_same)
     cr_assert_eq(l, (1 << 20) - 8192);
     cr_assert_not(v->scan.active);
     W.budget = PREEMPT_UNITS_DEFAULT;
+    cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+    cr_assert_eq(usage(), 0);
+    world_fini();
+}
+
+/* --- zapping and removing one huge populated region ----------------------------- */
+
+/* Whether 2 MiB window w of the huge region has its first page mapped. */
+static bool window_mapped(struct vspace *vs, unsigned w)
+{
+    unsigned a;
+    return mapped(vs, HUGE + ((uint64_t)w << 21), &a);
+}
+
+/* A region whose every 2 MiB window is populated costs a unit per window to
+ * remove, whoever removes it: the deletion of its VMO (here with the region split
+ * by an Unmap midway) or of its VSpace. A stopped removal leaves the region with
+ * no rights, which no fault or Protect gives back. */
+Test(vm_restart, removing_a_huge_populated_region_is_bounded_and_restarted)
+{
+    for (unsigned by_vspace = 0; by_vspace < 2; by_vspace++) {
+        struct vspace *vs = huge_world(VM_READ | VM_WRITE);
+        struct vmo *v = vmo_from_cap(slot(VMO)->cap);
+        if (by_vspace) /* the huge region alone */
+            cr_assert_eq(wf_vspace_unmap(VS, BASE, NREG * (2ull << 20)), WF_ERR_OK);
+        cr_assert_eq(v->maps, vspace_find(vs, HUGE), "the huge region is removed first");
+        const wf_word_t dw[2] = {by_vspace ? VS : VMO, DEEP};
+        cr_assert_eq(attempt(WORLD_ROOT_CNODE, WF_LABEL_CNODE_DELETE, dw, 2, NULL, 0, 3),
+                     WF_ERR_PREEMPTED);
+        struct vm_region *r = vspace_find(vs, HUGE + BIG - PAGE_SIZE);
+        cr_assert_not_null(r, "the region went in one unit");
+        cr_assert(r->removing && r->rights == 0 && r->max_right == 0);
+        cr_assert_not(window_mapped(vs, 0), "the first window went");
+        cr_assert(window_mapped(vs, HWINDOWS - 1), "the last one is still there");
+        preempt_begin(UINT32_MAX);
+        cr_assert_eq(vm_fault(vs, HUGE, VM_READ), VM_FAULT_RIGHTS, "nothing refaults behind it");
+        cr_assert_eq(wf_vspace_protect(VS, HUGE, BIG, WF_VM_READ), WF_ERR_INVALID_ARGUMENT);
+        if (!by_vspace) {
+            /* split: the upper part carries the removal and is removed too */
+            cr_assert_eq(wf_vspace_unmap(VS, HUGE + BIG / 2, 2ull << 20), WF_ERR_OK);
+            cr_assert(vspace_find(vs, HUGE + BIG - PAGE_SIZE)->removing);
+            cr_assert(window_mapped(vs, HWINDOWS - 1));
+        }
+        W.budget = 1;
+        cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, by_vspace ? VS : VMO, DEEP), WF_ERR_OK);
+        cr_assert_geq(W.restarts, HWINDOWS - 4, "%u restarts", W.restarts);
+        if (!by_vspace) {
+            cr_assert_eq(vs->nregions, 0);
+            for (unsigned w = 0; w < HWINDOWS; w++)
+                cr_assert_not(window_mapped(vs, w), "window %u", w);
+        } else {
+            cr_assert_null(vmo_from_cap(slot(VMO)->cap)->maps);
+        }
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+/* A clone clears the VMO's old mappings and a shrink those past the new size a
+ * 2 MiB window per unit, even inside one region, and reach a part split off the
+ * region midway (by a Protect). */
+Test(vm_restart, zapping_a_huge_populated_region_is_bounded_and_restarted)
+{
+    for (unsigned shrink = 0; shrink < 2; shrink++) {
+        struct vspace *vs = huge_world(VM_READ | VM_WRITE);
+        struct vmo *v = vmo_from_cap(slot(VMO)->cap);
+        unsigned first = shrink ? HWINDOWS / 4 : 0; /* the first window to clear */
+        if (shrink) {
+            const wf_word_t rw[1] = {BIG / 4};
+            cr_assert_eq(attempt(VMO, WF_LABEL_VMO_RESIZE, rw, 1, NULL, 0, 3), WF_ERR_PREEMPTED);
+            cr_assert_eq(v->pending, VMO_PENDING_SHRINK);
+        } else {
+            const wf_word_t cw[2] = {CLONE, DEEP};
+            const unsigned cc[2] = {POOL, WORLD_ROOT_CNODE};
+            cr_assert_eq(attempt(VMO, WF_LABEL_VMO_CLONE, cw, 2, cc, 2, 3), WF_ERR_PREEMPTED);
+            cr_assert_eq(v->pending, VMO_PENDING_CLONE);
+        }
+        cr_assert_eq(v->zap_next, vspace_find(vs, HUGE), "stopped inside the huge region");
+        cr_assert_not(window_mapped(vs, first));
+        cr_assert(window_mapped(vs, HWINDOWS - 1), "the last window is still there");
+        /* a Protect splits the region: the walk still reaches the upper part */
+        cr_assert_eq(wf_vspace_protect(VS, HUGE + BIG / 2, 2ull << 20, WF_VM_READ), WF_ERR_OK);
+        cr_assert(window_mapped(vs, HWINDOWS - 1));
+        W.budget = 1;
+        if (shrink)
+            cr_assert_eq(wf_vmo_resize(VMO, BIG), WF_ERR_OK);
+        else
+            cr_assert_eq(wf_vmo_clone(VMO, POOL, WORLD_ROOT_CNODE, CLONE, DEEP), WF_ERR_OK);
+        cr_assert_geq(W.restarts, HWINDOWS - first - 4, "%u restarts", W.restarts);
+        cr_assert_eq(v->pending, VMO_PENDING_NONE);
+        for (unsigned w = 0; w < HWINDOWS; w++)
+            cr_assert_eq(window_mapped(vs, w), w < first, "window %u", w);
+        W.budget = PREEMPT_UNITS_DEFAULT;
+        cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
+        cr_assert_eq(usage(), 0);
+        world_fini();
+    }
+}
+
+/* A Protect stopped before reaching a region that its VMO's deletion then starts
+ * removing gives it no rights when re-executed: nothing refaults behind the
+ * removal, and no mapping outlives the region. */
+Test(vm_restart, a_pending_protect_gives_no_rights_back_to_a_region_being_removed)
+{
+    struct vspace *vs = huge_world(VM_READ | VM_WRITE);
+    const wf_word_t pw[3] = {BASE, HUGE + BIG - BASE, WF_VM_READ};
+    cr_assert_eq(attempt(VS, WF_LABEL_VSPACE_PROTECT, pw, 3, NULL, 0, 3), WF_ERR_PREEMPTED);
+    cr_assert(vs->pending.active && vs->pending.at < HUGE);
+    const wf_word_t dw[2] = {VMO, DEEP};
+    cr_assert_eq(attempt(WORLD_ROOT_CNODE, WF_LABEL_CNODE_DELETE, dw, 2, NULL, 0, 3),
+                 WF_ERR_PREEMPTED);
+    cr_assert(vspace_find(vs, HUGE + BIG - PAGE_SIZE)->removing);
+    cr_assert_eq(wf_vspace_protect(VS, BASE, HUGE + BIG - BASE, WF_VM_READ), WF_ERR_OK);
+    cr_assert_not(vs->pending.active);
+    cr_assert_eq(vspace_find(vs, HUGE + BIG - PAGE_SIZE)->rights, 0);
+    preempt_begin(UINT32_MAX);
+    cr_assert_eq(vm_fault(vs, HUGE, VM_READ), VM_FAULT_RIGHTS);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, VMO, DEEP), WF_ERR_OK);
+    cr_assert_eq(vs->nregions, 0);
+    for (unsigned w = 0; w < HWINDOWS; w++)
+        cr_assert_not(window_mapped(vs, w), "window %u outlived its region", w);
     cr_assert_eq(wf_cnode_revoke(WORLD_ROOT_CNODE, POOL, DEEP), WF_ERR_OK);
     cr_assert_eq(usage(), 0);
     world_fini();

@@ -7,10 +7,9 @@
  * its Reply object. Writers call it through caps to that endpoint badged with
  * their ids; init (badge 0) names them with Label.
  *
- * Each Write is stamped with the next sequence number and the time stamp
- * counter (rdtsc: CPU cycles; Weft has no clock call and the server does not
- * know the counter's rate, so Read hands out cycles, not nanoseconds) and kept
- * in the ring (ring.h). Lines at LEVEL_INFO and more urgent are also echoed to
+ * Each Write is stamped with the next sequence number and the time (the
+ * kernel's CLOCK: nanoseconds since boot, decision 078) and kept in the ring
+ * (ring.h). Lines at LEVEL_INFO and more urgent are also echoed to
  * standard output as "NAME: text", which the C library sends to the console.
  */
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "wf/proto/log.h"
 #include "wf/server.h"
 #include "wf/startinfo.h"
+#include "wf/syscall.h"
 
 enum {
     SLOT_REPLY = WF_CHILD_FIRST_FREE, /* the loop's Reply object */
@@ -32,8 +32,7 @@ static struct log_ring ring;
 static wf_word_t on_write(struct wf_server *s, struct wf_server_req *r, wf_word_t level,
                           const char *text, wf_word_t text_len)
 {
-    enum wf_error e =
-        log_ring_write(&ring, r->badge, level, text, text_len, __builtin_ia32_rdtsc(), NULL);
+    enum wf_error e = log_ring_write(&ring, r->badge, level, text, text_len, wf_clock_ns(), NULL);
     if (e == WF_ERR_OK && level <= WFP_LOG_LEVEL_INFO) {
         char name[LOG_SHOWN_NAME_MAX];
         size_t n = log_ring_writer(&ring, r->badge, name);
@@ -44,16 +43,16 @@ static wf_word_t on_write(struct wf_server *s, struct wf_server_req *r, wf_word_
 }
 
 static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t seq,
-                         wf_word_t *line_seq, wf_word_t *tsc, wf_word_t *level, char *line,
+                         wf_word_t *line_seq, wf_word_t *time_ns, wf_word_t *level, char *line,
                          wf_word_t *line_len)
 {
     const struct log_line *l = log_ring_read(&ring, seq);
     if (!l) {
-        *line_seq = *tsc = *level = *line_len = 0;
+        *line_seq = *time_ns = *level = *line_len = 0;
         return WF_ERR_OK;
     }
     *line_seq = l->seq;
-    *tsc = l->time;
+    *time_ns = l->time;
     *level = l->level;
     memcpy(line, l->text, l->len);
     *line_len = l->len;

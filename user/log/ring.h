@@ -5,8 +5,8 @@
  * tests the ring on the host.
  *
  * Lines are numbered from 1 in the order they arrive. Each kept line holds its
- * sequence number, its time stamp (what the server passes: the time stamp
- * counter), its level and its text already formatted for Read as
+ * sequence number, its time stamp (what the server passes: nanoseconds
+ * since boot), its level and its text already formatted for Read as
  * "NAME LEVEL: text", with the writer's name as it was when the line was
  * written, cut to WFP_LOG_TEXT_MAX bytes. Line seq lives in slot
  * (seq - 1) % WFP_LOG_LINES_KEPT, so a new line replaces the oldest one once the

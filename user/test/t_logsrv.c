@@ -3,8 +3,8 @@
  * child process, the test acting as init: it holds the unbadged endpoint
  * (badge 0) and mints writers' caps with badges 1 and 2. Checked: only badge 0
  * names writers (Label, its range errors); lines read back in order with their
- * numbers, levels, increasing time stamps and the writer's name ("init", the
- * Label, or "#N"); a level above DEBUG refused; Read of a future number
+ * numbers, levels, time stamps (the kernel's clock, in order) and the
+ * writer's name ("init", the Label, or "#N"); a level above DEBUG refused; Read of a future number
  * answers 0, of an overwritten one the oldest kept line once the ring wrapped;
  * malformed messages refused, the server working on after them; a writer
  * blocked in a Call gets CANCELLED when the server is killed holding it.
@@ -47,7 +47,7 @@ TEST(logsrv, label_write_read_in_order)
     TEST_ASSERT_ERR(wfp_log_label(s.ep, 64, "x", 1), WF_ERR_RANGE_ERROR);
     TEST_ASSERT_ERR(wfp_log_label(s.ep, 1, "alpha", 5), WF_ERR_OK);
 
-    wf_word_t ls = 9, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    wf_word_t ls = 9, t0 = 0, t1 = 0, t2 = 0, t3 = 0, before = wf_clock_ns();
     TEST_ASSERT_ERR(wfp_log_read(w2, 1, &ls, 0, 0, 0, 0, 0), WF_ERR_OK);
     TEST_ASSERT_EQ(ls, 0); /* nothing written yet */
     TEST_ASSERT_ERR(wr(w1, WFP_LOG_LEVEL_INFO, "logsrv test line one"), WF_ERR_OK);
@@ -62,8 +62,12 @@ TEST(logsrv, label_write_read_in_order)
     READ_LINE(w2, 2, 2, WFP_LOG_LEVEL_WARN, "#2 WARN: logsrv test line two", &t1);
     READ_LINE(s.ep, 3, 3, WFP_LOG_LEVEL_DEBUG, "init DEBUG: three", &t2);
     READ_LINE(w1, 4, 4, WFP_LOG_LEVEL_ERROR, "alpha ERROR: ", &t3);
-    TEST_ASSERT(t0 && t0 < t1 && t1 < t2 && t2 < t3, "time stamps %lu %lu %lu %lu",
-                (unsigned long)t0, (unsigned long)t1, (unsigned long)t2, (unsigned long)t3);
+    /* Stamped with the kernel's clock when written. */
+    wf_word_t after = wf_clock_ns();
+    TEST_ASSERT(before <= t0 && t0 <= t1 && t1 <= t2 && t2 <= t3 && t3 <= after,
+                "time stamps %lu %lu %lu %lu outside [%lu, %lu]", (unsigned long)t0,
+                (unsigned long)t1, (unsigned long)t2, (unsigned long)t3, (unsigned long)before,
+                (unsigned long)after);
     TEST_ASSERT_ERR(wfp_log_read(w1, 5, &ls, 0, 0, 0, 0, 0), WF_ERR_OK);
     TEST_ASSERT_EQ(ls, 0);
     TEST_ASSERT_ERR(wfp_log_read(w1, ~(wf_word_t)0, &ls, 0, 0, 0, 0, 0), WF_ERR_OK);

@@ -91,6 +91,85 @@ TEST(tcb, suspend_cancels_ipc_and_resume_continues)
     TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
 }
 
+/* What syscall_and_report saw after its Recv returned. */
+static volatile struct {
+    wf_word_t err, rcx, r11, r13, after;
+} sysret_seen;
+
+/* Waits in Recv on ep by a syscall instruction of its own, r13 zero, then
+ * reports rcx, r11 and r13 as the return left them, with the address after the
+ * syscall (where rcx must point). */
+static int syscall_and_report(uintptr_t ep)
+{
+    register wf_word_t r12 __asm__("r12") = 0; /* no Reply object */
+    register wf_word_t r11 __asm__("r11");
+    wf_word_t rax = WF_SYS_RECV, rdi = ep, rsi = 0, rdx = 0, rcx, r13, after;
+    __asm__ volatile("leaq 1f(%%rip), %[after]\n\t"
+                     "xorl %%r13d, %%r13d\n\t"
+                     "syscall\n"
+                     "1:\n\t"
+                     "movq %%r13, %[r13]"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "=c"(rcx),
+                       "=r"(r11), [r13] "=r"(r13), [after] "=&r"(after)
+                     : "r"(r12)
+                     : "r8", "r9", "r10", "r13", "memory");
+    sysret_seen.err = rax;
+    sysret_seen.rcx = rcx;
+    sysret_seen.r11 = r11;
+    sysret_seen.r13 = r13;
+    sysret_seen.after = after;
+    return 0;
+}
+
+/* A thread in a system call: its registers read rcx as the return address and
+ * r11 as the flags (the syscall instruction put them there; the kernel keeps
+ * them as rip and rflags), and after a register write, which makes it resume by
+ * iret with every register from its frame, it finds them so too. */
+TEST(tcb, registers_of_a_thread_in_a_syscall)
+{
+    TEST_ENV(e);
+    wf_cptr_t ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(ep);
+    struct wf_thread t;
+    sysret_seen.err = sysret_seen.rcx = sysret_seen.r11 = sysret_seen.r13 = sysret_seen.after = 0;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, syscall_and_report, ep, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    wf_word_t rax, rip, rsp, rflags, rbx, rcx, rdx, rsi, r11, r12, r13, r14;
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RAX, &rax, &rip, &rsp, &rflags),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RBX, &rbx, &rcx, &rdx, &rsi),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_R11, &r11, &r12, &r13, &r14),
+                    WF_ERR_OK);
+    TEST_ASSERT(rip != 0);
+    TEST_ASSERT_EQ(rcx, rip);
+    TEST_ASSERT_EQ(r11, rflags);
+    TEST_ASSERT_EQ(r13, 0);
+    /* Suspend (the Recv is cancelled), write r13, resume: the thread leaves by
+     * iret with the frame's rcx and r11. */
+    TEST_ASSERT_ERR(wf_tcb_suspend(t.tcb), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_R13, 1, 0x1313, 0, 0, 0),
+                    WF_ERR_OK);
+    /* Now a full frame, which holds them itself. */
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RBX, &rbx, &rcx, &rdx, &rsi),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_R11, &r11, &r12, &r13, &r14),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(rcx, rip);
+    TEST_ASSERT_EQ(r11, rflags);
+    TEST_ASSERT_EQ(r13, 0x1313);
+    TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_ERR(sysret_seen.err, WF_ERR_CANCELLED);
+    TEST_ASSERT_EQ(sysret_seen.r13, 0x1313);
+    TEST_ASSERT_EQ(sysret_seen.after, rip);
+    TEST_ASSERT_EQ(sysret_seen.rcx, rip);
+    TEST_ASSERT_EQ(sysret_seen.r11, rflags);
+}
+
 /* Threads that log their id in the order they run. */
 static volatile unsigned order_log[4], order_n;
 

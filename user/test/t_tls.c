@@ -2,7 +2,9 @@
  * The thread pointer (TCB_SetTLS): the kernel loads each thread's own value
  * whenever it runs (x86-64: the FS base), so a thread reads through %fs what it
  * set, another thread's value never shows through a switch, and a base outside
- * the user half is refused with the bounds.
+ * the user half is refused with the bounds. Over the IPC fast path, which
+ * switches threads without the scheduler, each thread keeps its own thread
+ * pointer and its own FPU and SSE state (decision 098).
  */
 #include "tutil.h"
 
@@ -63,4 +65,173 @@ TEST(tls, kernel_half_refused_with_bounds)
     w[0] = 0x00007fffffffffffull; /* the last user byte is a valid base */
     TEST_ASSERT_EQ(wf_call(WF_ROOT_TCB, WF_LABEL_TCB_SET_TLS, w, 1, 0, 0, d, 4), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_tcb_set_tls(WF_ROOT_TCB, 0), WF_ERR_OK);
+}
+
+/* --- the fast path keeps each thread's own state --------------------------------- */
+
+/* The FPU and SSE state one side of the ping-pong below sets before each of its
+ * system calls and reads back after it: three XMM registers (one of the upper
+ * eight), MXCSR (a rounding mode) and the x87 control word (a precision). */
+struct ext_state {
+    uint64_t x0, x8, x15;
+    uint32_t mxcsr;
+    uint16_t fcw;
+};
+
+/* A value of side (1 or 2) for round i, never another side's or round's. */
+static struct ext_state ext_pattern(unsigned side, unsigned i)
+{
+    uint64_t k = (uint64_t)side << 56 | (uint64_t)i << 8;
+    return (struct ext_state){.x0 = k | 0x10,
+                              .x8 = k | 0x18,
+                              .x15 = k | 0x1f,
+                              .mxcsr = 0x1f80 | (side == 1 ? 0x2000u : 0x4000u), /* RC */
+                              .fcw = (uint16_t)(side == 1 ? 0x037f : 0x027f)};   /* PC */
+}
+
+/* wf_syscall (wf/syscall.h) with *set loaded into the registers of struct
+ * ext_state just before the syscall instruction and read into *got just after
+ * it, in one asm statement: nothing the compiler does can touch them between. */
+static wf_word_t ext_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m,
+                             const struct ext_state *set, struct ext_state *got)
+{
+    register wf_word_t r10 __asm__("r10") = m->w[1];
+    register wf_word_t r8 __asm__("r8") = m->w[2];
+    register wf_word_t r9 __asm__("r9") = m->w[3];
+    register wf_word_t r12 __asm__("r12") = reply;
+    wf_word_t rax = nr, rdi = cap, rsi = m->info, rdx = m->w[0];
+    __asm__ volatile("movq 0(%[s]), %%xmm0\n\t"
+                     "movq 8(%[s]), %%xmm8\n\t"
+                     "movq 16(%[s]), %%xmm15\n\t"
+                     "ldmxcsr 24(%[s])\n\t"
+                     "fldcw 28(%[s])\n\t"
+                     "syscall\n\t"
+                     "movq %%xmm0, 0(%[g])\n\t"
+                     "movq %%xmm8, 8(%[g])\n\t"
+                     "movq %%xmm15, 16(%[g])\n\t"
+                     "stmxcsr 24(%[g])\n\t"
+                     "fnstcw 28(%[g])"
+                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     : "r"(r12), [s] "r"(set), [g] "r"(got)
+                     : "rcx", "r11", "xmm0", "xmm8", "xmm15", "memory");
+    m->info = rsi;
+    m->badge = rdi;
+    m->w[0] = rdx;
+    m->w[1] = r10;
+    m->w[2] = r8;
+    m->w[3] = r9;
+    return rax;
+}
+
+static bool ext_same(const struct ext_state *a, const struct ext_state *b)
+{
+    return a->x0 == b->x0 && a->x8 == b->x8 && a->x15 == b->x15 && a->mxcsr == b->mxcsr &&
+           a->fcw == b->fcw;
+}
+
+/* A word read through the thread pointer at offset off (with base 0, the word
+ * at address off). */
+static uint64_t fs_word(uintptr_t off)
+{
+    uint64_t v;
+    __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off));
+    return v;
+}
+
+#define PP_ROUNDS        60
+#define PP_CLIENT_NO_TLS 20 /* the round from which the client has no thread pointer */
+#define PP_SERVER_NO_TLS 40 /* the same for the server: neither has one after it */
+#define PP_QUIT          7
+
+static uint64_t pp_marker = 0x5151000051510003ull;
+static volatile wf_cptr_t pp_ep, pp_reply, pp_tcb;
+static volatile unsigned pp_server_bad; /* rounds where the server saw another's state */
+
+/* The server: thread pointer block_b, then, from the Call of round
+ * PP_SERVER_NO_TLS on, none; its own pattern (side 2); replies with word 0 plus
+ * 1 and checks after each ReplyRecv what it holds. */
+static int pp_server(uintptr_t unused)
+{
+    (void)unused;
+    if (wf_tcb_set_tls(pp_tcb, (uintptr_t)block_b) != WF_ERR_OK)
+        return 1;
+    struct wf_msgregs m = {0};
+    if (wf_sys_recv(pp_ep, pp_reply, &m) != WF_ERR_OK)
+        return 2;
+    bool tls = true;
+    for (unsigned i = 0;; i++) {
+        if (wf_msginfo_label(m.info) == PP_QUIT) {
+            m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 0)};
+            return wf_sys_send(pp_reply, &m) == WF_ERR_OK ? 0 : 3;
+        }
+        if (m.w[0] == PP_SERVER_NO_TLS) {
+            if (wf_tcb_set_tls(pp_tcb, 0) != WF_ERR_OK)
+                return 4;
+            tls = false;
+        }
+        struct ext_state set = ext_pattern(2, i), got;
+        m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1), .w = {m.w[0] + 1}};
+        if (ext_syscall(WF_SYS_REPLY_RECV, pp_ep, pp_reply, &m, &set, &got) != WF_ERR_OK)
+            return 5;
+        if (!ext_same(&set, &got) ||
+            (tls ? fs_word0() != block_b[0] : fs_word((uintptr_t)&pp_marker) != pp_marker))
+            pp_server_bad++;
+    }
+}
+
+/* Client (the test, thread pointer block_a) and server (block_b) each set
+ * different XMM registers, MXCSR and x87 control word before every Call and
+ * ReplyRecv; all of them go over the fast path (a debug kernel counts them),
+ * and after each one both sides find their own values again. A third of the
+ * rounds each: both with a thread pointer, the server only, neither (the
+ * switch the fast path makes entirely inline). */
+TEST(tls, fast_path_keeps_each_threads_tls_and_fpu)
+{
+    TEST_ENV(e);
+    pp_ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    pp_reply = test_obj(WF_OBJ_REPLY, 0);
+    TEST_ASSERT(pp_ep && pp_reply);
+    pp_server_bad = 0;
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, pp_server, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    pp_tcb = t.tcb;
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_tls(WF_ROOT_TCB, (uintptr_t)block_a), WF_ERR_OK);
+
+    /* The first Call finds the server not yet waiting (the general path). */
+    struct wf_msgregs m = {.info = wf_msginfo(1, 0, 1), .w = {1000}};
+    TEST_ASSERT_ERR(wf_sys_call(pp_ep, &m), WF_ERR_OK);
+    TEST_ASSERT_EQ(m.w[0], 1001);
+#ifdef WEFT_DEBUG
+    wf_word_t fast0 = 0, fast1 = 0;
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IPC_FAST, &fast0), WF_ERR_OK);
+#endif
+    unsigned bad_state = 0, bad_tls = 0;
+    for (unsigned i = 0; i < PP_ROUNDS; i++) {
+        if (i == PP_CLIENT_NO_TLS)
+            TEST_ASSERT_ERR(wf_tcb_set_tls(WF_ROOT_TCB, 0), WF_ERR_OK);
+        struct ext_state set = ext_pattern(1, i), got;
+        m = (struct wf_msgregs){.info = wf_msginfo(1, 0, 1), .w = {i}};
+        TEST_ASSERT_ERR(ext_syscall(WF_SYS_CALL, pp_ep, 0, &m, &set, &got), WF_ERR_OK);
+        TEST_ASSERT_EQ(m.w[0], i + 1);
+        bad_state += !ext_same(&set, &got);
+        if (i < PP_CLIENT_NO_TLS)
+            bad_tls += fs_word0() != block_a[0];
+        else
+            bad_tls += fs_word((uintptr_t)&pp_marker) != pp_marker;
+    }
+#ifdef WEFT_DEBUG
+    /* Each round a Call and a ReplyRecv, both fast; the TLS updates are no IPC. */
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IPC_FAST, &fast1), WF_ERR_OK);
+    TEST_ASSERT_EQ(fast1 - fast0, 2 * PP_ROUNDS);
+#endif
+    m = (struct wf_msgregs){.info = wf_msginfo(PP_QUIT, 0, 0)};
+    TEST_ASSERT_ERR(wf_sys_call(pp_ep, &m), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0);
+    TEST_ASSERT_EQ(bad_state, 0);
+    TEST_ASSERT_EQ(bad_tls, 0);
+    TEST_ASSERT_EQ(pp_server_bad, 0);
 }

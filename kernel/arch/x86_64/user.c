@@ -34,7 +34,16 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
                   __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
               "trap frame layout");
 
-static_assert(CTX_REG_RFLAGS == WF_FAULT_WORD_RFLAGS, "register order of enum wf_fault_word");
+/* ctx_reg and ctx_reg_slot (arch/context.h) number the registers so. */
+static_assert(WF_FAULT_WORD_RAX == 0 && WF_FAULT_WORD_RIP == 1 && WF_FAULT_WORD_RSP == 2 &&
+                  WF_FAULT_WORD_RFLAGS == CTX_REG_RFLAGS && WF_FAULT_WORD_RBX == 4 &&
+                  WF_FAULT_WORD_RCX == CTX_REG_RCX && WF_FAULT_WORD_RDX == 6 &&
+                  WF_FAULT_WORD_RSI == 7 && WF_FAULT_WORD_RDI == 8 && WF_FAULT_WORD_RBP == 9 &&
+                  WF_FAULT_WORD_R8 == 10 && WF_FAULT_WORD_R9 == 11 && WF_FAULT_WORD_R10 == 12 &&
+                  WF_FAULT_WORD_R11 == CTX_REG_R11 && WF_FAULT_WORD_R12 == 14 &&
+                  WF_FAULT_WORD_R13 == 15 && WF_FAULT_WORD_R14 == 16 && WF_FAULT_WORD_R15 == 17 &&
+                  WF_REGS_COUNT == 18,
+              "register order of enum wf_fault_word");
 
 void arch_exit_frame(struct trap_frame *tf, bool use_sysret) __noreturn;
 __noreturn void arch_user_trap(struct arch_context *ctx);
@@ -50,6 +59,7 @@ void arch_exit_to_user(struct arch_context *ctx)
     struct trap_frame *tf = &ctx->regs;
     if (!arch_user_canonical(tf->rip)) {
         /* Deliver the fault the hardware would have raised at the bad target. */
+        ctx_syscall_frame_fill(ctx);
         tf->vector = 13;
         tf->error = 0;
         arch_user_trap(ctx);

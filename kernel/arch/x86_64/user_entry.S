@@ -6,7 +6,10 @@
  * stack pointer, and stores the registers into the struct trap_frame at the top
  * of the current thread's context (the layout a trap from user mode produces;
  * cs, ss and the error code are not stored: nothing reads them in a frame whose
- * vector is VEC_SYSCALL, and an iret exit sets the segments itself). Then, on the
+ * vector is VEC_SYSCALL, and an iret exit sets the segments itself; nor are rcx
+ * and r11, the return address and the flags, which the frame holds as rip and
+ * rflags: ctx_reg reads those two for them, and ctx_syscall_frame_fill writes
+ * them before the frame becomes any other kind, arch/context.h). Then, on the
  * CPU's kernel stack: while the fast path is on (ipc_fastpath_sysno holds the
  * numbers; the test image's scaffold turns it off while it runs),
  * a Call or a ReplyRecv goes to the IPC fast path (ipc_fastpath_call / ipc_fastpath_reply_recv, kernel/ipc/
@@ -83,7 +86,6 @@
     movq %gs:PERCPU_REGS_TOP, %rsp
     movq %rax, TF_RAX(%rsp)
     movq %rbx, TF_RBX(%rsp)
-    movq %rcx, TF_RCX(%rsp)
     movq %rdx, TF_RDX(%rsp)
     movq %rsi, TF_RSI(%rsp)
     movq %rdi, TF_RDI(%rsp)
@@ -91,7 +93,6 @@
     movq %r8, TF_R8(%rsp)
     movq %r9, TF_R9(%rsp)
     movq %r10, TF_R10(%rsp)
-    movq %r11, TF_R11(%rsp)
     movq %r12, TF_R12(%rsp)
     movq %r13, TF_R13(%rsp)
     movq %r14, TF_R14(%rsp)
@@ -130,6 +131,9 @@ syscall_entry:
     .globl syscall_compat_entry
 syscall_compat_entry:
     SYSCALL_SAVE
+    movq TF_SIZE + TF_RIP(%rdi), %rcx   /* a fault frame holds rcx and r11 themselves */
+    movq %rcx, TF_SIZE + TF_RCX(%rdi)
+    movq %r11, TF_SIZE + TF_R11(%rdi)
     movq $6, TF_SIZE + TF_VECTOR(%rdi)
     movq $0, TF_SIZE + TF_ERROR(%rdi)
     xorl %ebp, %ebp

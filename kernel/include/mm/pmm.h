@@ -20,6 +20,7 @@
 
 #include "types.h"
 #include "config.h"
+#include "lib/avl.h"
 
 /* The largest free extent: 2^PMM_MAX_SHIFT bytes (1 TiB). */
 #define PMM_MAX_SHIFT 40
@@ -41,13 +42,6 @@ static inline paddr_t pmm_order_bytes(unsigned order)
     return CLUSTER_SIZE << order;
 }
 
-/* A balanced-tree link. Free extents carry theirs inside the free memory itself;
- * a reservation carries one in its record. */
-struct pmm_link {
-    struct pmm_link *left, *right, *parent;
-    int balance; /* height(right) - height(left): -1, 0 or 1 */
-};
-
 enum pmm_resv_state {
     PMM_RESV_UNUSED = 0, /* never reserved (a zeroed record) */
     PMM_RESV_LIVE,       /* holds an extent; clusters may be taken */
@@ -62,7 +56,7 @@ enum pmm_resv_state {
  * Fields are read-only to the owner; read them through the accessors below.
  */
 struct pmm_resv {
-    struct pmm_link link;                 /* in pm->resv_root, keyed by base */
+    struct avl_node link;                 /* in pm->resv_tree, key base */
     struct pmm_resv *lru_prev, *lru_next; /* pm's LRU list, while untaken clusters remain */
     paddr_t base;
     void *owner;
@@ -76,10 +70,10 @@ struct pmm_resv {
 /* One allocator instance. All fields are protected by the owner's lock; counters
  * are read directly by the boot log, the self-tests and the simulator. */
 struct pmm {
-    struct pmm_link *free_root[PMM_ORDERS]; /* free extents of each order, by address */
-    uint64_t free_count[PMM_ORDERS];        /* number of free extents of each order */
-    struct pmm_link *resv_root;             /* live reservations, by base */
-    struct pmm_resv *lru_head, *lru_tail;   /* least recently grown first */
+    struct avl_tree free_tree[PMM_ORDERS]; /* free extents of each order, by address */
+    uint64_t free_count[PMM_ORDERS];       /* number of free extents of each order */
+    struct avl_tree resv_tree;             /* live reservations, by base */
+    struct pmm_resv *lru_head, *lru_tail;  /* least recently grown first */
     struct {
         paddr_t base, end;
     } range[PMM_MAX_RANGES]; /* memory owned, sorted, merged when adjacent */

@@ -60,7 +60,10 @@ uint64_t vm_copy_resume(const struct vm_copy *c, const uint64_t key[4], const vo
 void vm_copy_save(struct vm_copy *c, const uint64_t key[4], const void *other, uint64_t done);
 
 /* The VSpace a cap names (a VSpace cap), or NULL for any other cap. */
-struct vspace *vspace_from_cap(struct cap c);
+static inline struct vspace *vspace_from_cap(struct cap c)
+{
+    return cap_type(c) == CAP_VSPACE ? cap_object(c) : NULL;
+}
 
 /* Resolves a fault from user mode at va for access (VM_*), as the fault path
  * does: allocate, zero-fill or copy, map. */

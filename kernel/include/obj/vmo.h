@@ -74,6 +74,7 @@ struct vmo {
     uint8_t pending;            /* enum vmo_pending */
     bool dying;                 /* its last cap is being deleted: no new work */
     struct vm_region *zap_next; /* next mapping to clear of [zap_from, zap_to) */
+    vaddr_t zap_at;             /* in zap_next: its entries below this are cleared */
     uint64_t zap_from, zap_to;  /* offsets whose mappings go */
     uint64_t trim_ci;           /* shrink: clusters at or past this go */
     struct vmo *clone;          /* clone: the new clone, its cap not yet placed */
@@ -117,11 +118,6 @@ enum wf_error vmo_teardown(struct vmo *v);
  * vmo_teardown returned WF_ERR_OK, else O(size) (kernel callers). */
 void vmo_destroy(struct vmo *v);
 
-/* The region record n was split off a region of its VMO (Unmap, Protect): when
- * an operation clearing the VMO's mappings is under way, n's are cleared now
- * (n is linked where that operation will not reach it). */
-void vmo_region_split(struct vm_region *n);
-
 /* The cluster at index ci of v as the fault path needs it: *pa its address (0 when
  * past the end), *writable whether v owns it (false: shared with a clone, map
  * read-only). For a write (write true) a shared or absent cluster is made v's own
@@ -143,28 +139,77 @@ paddr_t vmo_super_pa(struct vmo *v, uint64_t ci);
 enum wf_error vmo_write(struct vmo *v, uint64_t offset, const void *src, size_t len);
 enum wf_error vmo_read(struct vmo *v, uint64_t offset, void *dst, size_t len);
 
+/* A physical VMO decoded (Pool_CreateContig, Pool_CreateDevice, the initramfs):
+ * its range, and its record taken from the pool (decision 086). */
+struct vmo_phys_op {
+    struct slot *pool_slot; /* the pool's original cap; the VMO's cap its child */
+    struct slot *dest;      /* empty */
+    paddr_t pa;
+    uint64_t size;
+    bool owns_phys; /* the range is an extent of the pool's, freed with the VMO */
+    bool device;    /* device memory */
+    struct vmo *v;  /* the record, taken by vmo_phys_take */
+};
+
+/* Takes op's VMO record from op's pool: WF_ERR_OK, or WF_ERR_NOT_ENOUGH_MEMORY
+ * with nothing taken. */
+enum wf_error vmo_phys_take(struct vmo_phys_op *op);
+
+/* Makes the physical VMO op describes in the record it took and places its cap:
+ * cannot fail. */
+void vmo_phys_invoke(const struct vmo_phys_op *op);
+
 /* Makes a physical VMO over [pa, pa + size) (page-aligned; memory the kernel does
  * not otherwise use, such as a boot module) from the pool in pool_slot, its cap in
  * the empty slot dest. In-kernel API for the root-task builder (the initramfs).
  * Returns WF_ERR_OK or WF_ERR_NOT_ENOUGH_MEMORY / WF_ERR_ALIGNMENT_ERROR. */
 enum wf_error vmo_create_phys(struct slot *pool_slot, paddr_t pa, uint64_t size, struct slot *dest);
 
-/* Makes a physical VMO over the whole range of the device Untyped cap ut from the
- * pool in pool_slot (Pool_CreateDevice), its cap in the empty slot dest as the
- * pool cap's child. Returns WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (ut is not device
- * memory, or the pool cap may not create), WF_ERR_RANGE_ERROR (smaller than a
- * page), WF_ERR_INVALID_ARGUMENT (the range overlaps memory the boot map lists as
+/* Decodes making a physical VMO over the whole range of the device Untyped cap ut
+ * from the pool in pool_slot (Pool_CreateDevice), its cap for the empty slot
+ * dest: every check, then the VMO's record taken (*op filled). Returns
+ * WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (ut is not device memory, or the pool cap
+ * may not create), WF_ERR_RANGE_ERROR (smaller than a page),
+ * WF_ERR_INVALID_ARGUMENT (the range overlaps memory the boot map lists as
  * anything but reserved: RAM, the kernel, modules, firmware storage) or
- * WF_ERR_NOT_ENOUGH_MEMORY. */
+ * WF_ERR_NOT_ENOUGH_MEMORY, the last ones with nothing taken. vmo_phys_invoke
+ * completes it. */
+enum wf_error vmo_device_decode(struct slot *pool_slot, struct cap ut, struct slot *dest,
+                                struct vmo_phys_op *op);
+
+/* vmo_device_decode, then vmo_phys_invoke (the in-kernel API). */
 enum wf_error vmo_create_device(struct slot *pool_slot, struct cap ut, struct slot *dest);
+
+/* A clone decoded: the hidden VMO and the clone taken from their pools, or none
+ * when a clone of v is under way already and continues. */
+struct vmo_clone_op {
+    struct vmo *v;
+    struct slot *pool_slot, *dest;
+    struct vmo *h, *c; /* hidden VMO (v's pool), clone (the pool in pool_slot) */
+};
+
+/* Decodes cloning the anonymous VMO v from the pool whose original cap is in
+ * pool_slot into the empty slot dest: the checks, then what v has pending is
+ * settled (a shrink finished, a clone for another pool dropped), then the two
+ * records taken. Returns WF_ERR_OK (*op filled), WF_ERR_ILLEGAL_OPERATION
+ * (physical VMO, pool cap not an original or dead), WF_ERR_PREEMPTED (the
+ * shrink continues on re-execution) or WF_ERR_NOT_ENOUGH_MEMORY with nothing
+ * taken. */
+enum wf_error vmo_clone_decode(struct vmo *v, struct slot *pool_slot, struct slot *dest,
+                               struct vmo_clone_op *op);
+
+/* Makes the decoded clone: the hidden VMO takes v's tree, then v's old mappings
+ * go, a 2 MiB window of a region per unit, then the clone's cap is placed. Allocates nothing and
+ * cannot fail: returns WF_ERR_OK, or WF_ERR_PREEMPTED with the progress in v (the
+ * re-executed invocation decodes to a continuation). */
+enum wf_error vmo_clone_invoke(const struct vmo_clone_op *op);
 
 /* Makes a copy-on-write clone of the anonymous VMO v from the pool whose original
  * cap is in pool_slot (the clone's cap, with READ and WRITE, goes to the empty
- * slot dest as that cap's child). Both see v's contents; each write is private.
- * Returns WF_ERR_OK, WF_ERR_ILLEGAL_OPERATION (physical VMO, pool cap not an
- * original or dead), WF_ERR_NOT_ENOUGH_MEMORY, or WF_ERR_PREEMPTED (call again
- * with the same arguments: it continues). O(v's mappings), in units of one
- * region: they are removed, to refault read-only. In-kernel API and VMO_Clone. */
+ * slot dest as that cap's child): vmo_clone_decode, then vmo_clone_invoke. Both
+ * see v's contents; each write is private. Returns what they return. O(v's
+ * mappings and their populated windows), in units of one window: they are
+ * removed, to refault read-only. In-kernel API. */
 enum wf_error vmo_clone(struct vmo *v, struct slot *pool_slot, struct slot *dest);
 
 /* Changes the size of an anonymous VMO (VMO_Resize): WF_ERR_OK,

@@ -31,8 +31,10 @@ struct vm_region {
     struct vmo *vmo;
     vaddr_t start, end;
     uint64_t offset;    /* VMO offset at start */
-    uint32_t rights;    /* VM_* now */
-    uint32_t max_right; /* VM_* the VMO cap allowed at Map (Protect may not exceed) */
+    uint8_t rights;     /* VM_* now */
+    uint8_t max_right;  /* VM_* the VMO cap allowed at Map (Protect may not exceed) */
+    bool removing;      /* vspace_region_remove_some under way: rights 0 for good */
+    vaddr_t removed_to; /* removing: the entries below it are gone */
 };
 
 struct vspace {
@@ -60,7 +62,7 @@ extern struct vspace *vspace_current;
 /* Makes vs the address space of the CPU (NULL: the kernel's own tables). Inline:
  * the IPC fast path switches address spaces through it (a compare, the root
  * register load and a store). */
-static inline void vspace_activate(struct vspace *vs)
+static inline __attribute__((always_inline)) void vspace_activate(struct vspace *vs)
 {
     if (vs == vspace_current)
         return;
@@ -147,11 +149,26 @@ enum wf_error vspace_unmap(struct vspace *vs, vaddr_t va, uint64_t length);
 enum wf_error vspace_protect(struct vspace *vs, vaddr_t va, uint64_t length, unsigned rights);
 
 /* Removes the translations of [start, end) of region r (the VMO's memory there
- * changed or went). */
+ * changed or went). O(entries): for a range of one cluster (the fault path). */
 void vspace_region_zap(struct vm_region *r, vaddr_t start, vaddr_t end);
 
-/* Destroys region r (its VMO is going): translations, lists, memory. */
+/* One unit of removing the translations of [*at, end) of region r (a 2 MiB
+ * window holding entries, or 512 steps over missing ones: arch_pt_unmap_some);
+ * *at moves on. Returns true when *at reached end. */
+bool vspace_region_zap_some(struct vm_region *r, vaddr_t *at, vaddr_t end);
+
+/* Destroys region r (its VMO is going): translations, lists, memory. O(entries):
+ * for kernel callers. */
 void vspace_region_remove(struct vm_region *r);
+
+/* One unit of destroying region r (its VMO or its VSpace is going): the first
+ * takes its rights away for good (rights and max_right 0: nothing refaults
+ * behind the cursor, no Protect gives them back), each clears one unit of its
+ * translations (vspace_region_zap_some from removed_to), the one that reaches
+ * its end unlinks and frees it. Returns true when r is gone. The progress is in
+ * r, so any caller may continue it; a region split meanwhile carries it into
+ * both parts. */
+bool vspace_region_remove_some(struct vm_region *r);
 
 /* The translation of va in vs's page tables (NULL: the kernel's): as
  * arch_pt_lookup. For tests and benchmarks. */

@@ -95,7 +95,7 @@ static inline bool sched_none_above(unsigned prio)
 
 /* Loads t's FPU state into the CPU (saving the previous owner's) unless it is
  * there already. */
-static inline void sched_fpu_switch(struct tcb *t)
+static inline __attribute__((always_inline)) void sched_fpu_switch(struct tcb *t)
 {
     struct arch_context *o = sched_fpu_ctx;
     if (o != &t->ctx) {

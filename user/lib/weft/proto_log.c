@@ -60,14 +60,14 @@ enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word
 }
 
 enum wf_error wfp_log_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t line_seq, wf_word_t tsc, wf_word_t level,
+                                  wf_word_t line_seq, wf_word_t time_ns, wf_word_t level,
                                   const void *line, wf_word_t line_len)
 {
     wf_word_t w[54];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
         w[n++] = line_seq;
-        w[n++] = tsc;
+        w[n++] = time_ns;
         w[n++] = level;
         if (line_len > WFP_LOG_TEXT_MAX)
             line_len = WFP_LOG_TEXT_MAX;

@@ -105,6 +105,15 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
         arch_load_tls(ctx);
 }
 
+/* arch_context_activate without the thread pointer's load: false where one is
+ * due (then the caller leaves through arch_exit_to_user, which loads it). */
+static inline __attribute__((always_inline)) bool
+arch_context_activate_fast(struct arch_context *ctx)
+{
+    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    return likely(!(ctx->tls_base | cpu0.fs_base));
+}
+
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
 static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
 {
@@ -236,6 +245,31 @@ static inline void ctx_copy_mrs(struct arch_context *dst, const struct arch_cont
     }
 }
 
+/* ctx_copy_mrs for n known to be at most 4 (the IPC fast path's register
+ * messages): one indirect jump, no range check. */
+static inline __attribute__((always_inline)) void
+ctx_copy_reg_mrs(struct arch_context *dst, const struct arch_context *src, unsigned n)
+{
+    switch (n) {
+    case 4:
+        dst->regs.r9 = src->regs.r9;
+        /* fall through */
+    case 3:
+        dst->regs.r8 = src->regs.r8;
+        /* fall through */
+    case 2:
+        dst->regs.r10 = src->regs.r10;
+        /* fall through */
+    case 1:
+        dst->regs.rdx = src->regs.rdx;
+        /* fall through */
+    case 0:
+        break;
+    default:
+        __builtin_unreachable();
+    }
+}
+
 /* Sets the results of a system call: error, message info, badge. */
 static inline void ctx_set_result(struct arch_context *c, uint64_t err, uint64_t info,
                                   uint64_t badge)
@@ -282,8 +316,11 @@ static inline const struct arch_fault *ctx_fault(const struct arch_context *c)
     return &c->fault;
 }
 
-/* Index of the flags in that order (WF_FAULT_WORD_RFLAGS; checked in user.c). */
+/* Indexes of the flags, rcx and r11 in that order (WF_FAULT_WORD_RFLAGS, _RCX,
+ * _R11; checked in user.c). */
 #define CTX_REG_RFLAGS 3
+#define CTX_REG_RCX    5
+#define CTX_REG_R11    13
 
 static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
 {
@@ -294,10 +331,65 @@ static inline uint64_t *ctx_reg_slot(struct arch_context *c, unsigned i)
     return regs[i];
 }
 
-/* Register i (enum wf_fault_word order, below WF_REGS_COUNT). */
+/* The syscall entry does not store rcx and r11 (user_entry.S): the syscall
+ * instruction put the return address and the flags there, which the frame holds
+ * as rip and rflags, and sysret gives the thread them back in rcx and r11. So in
+ * a frame of vector VEC_SYSCALL they read as rip and rflags (ctx_reg), and this
+ * writes them so before the frame becomes another kind (a register write, a new
+ * entry point, a fault), which restores them from the frame. */
+static inline void ctx_syscall_frame_fill(struct arch_context *c)
+{
+    if (c->regs.vector == VEC_SYSCALL) {
+        c->regs.rcx = c->regs.rip;
+        c->regs.r11 = c->regs.rflags;
+    }
+}
+
+/* Register i (enum wf_fault_word order, below WF_REGS_COUNT). A switch, not
+ * ctx_reg_slot's table, so that a loop over all of them (a fault message)
+ * becomes straight loads. */
 static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
 {
-    return *ctx_reg_slot(c, i);
+    const struct trap_frame *f = &c->regs;
+    bool sys = f->vector == VEC_SYSCALL;
+    switch (i) {
+    case 0:
+        return f->rax;
+    case 1:
+        return f->rip;
+    case 2:
+        return f->rsp;
+    case CTX_REG_RFLAGS:
+        return f->rflags;
+    case 4:
+        return f->rbx;
+    case CTX_REG_RCX:
+        return sys ? f->rip : f->rcx;
+    case 6:
+        return f->rdx;
+    case 7:
+        return f->rsi;
+    case 8:
+        return f->rdi;
+    case 9:
+        return f->rbp;
+    case 10:
+        return f->r8;
+    case 11:
+        return f->r9;
+    case 12:
+        return f->r10;
+    case CTX_REG_R11:
+        return sys ? f->rflags : f->r11;
+    case 14:
+        return f->r12;
+    case 15:
+        return f->r13;
+    case 16:
+        return f->r14;
+    default:
+        return f->r15;
+    }
 }
 
 /* Sets register i; the next exit restores every register (iret). The flags
@@ -306,6 +398,7 @@ static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 {
     if (i == CTX_REG_RFLAGS)
         v = (v & RFLAGS_WRITE_MASK) | RFLAGS_USER_SET;
+    ctx_syscall_frame_fill(c);
     *ctx_reg_slot(c, i) = v;
     c->regs.vector = VEC_FULL_RESTORE;
 }
@@ -313,6 +406,7 @@ static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
 /* Start state of a new thread: pc, stack, first argument. */
 static inline void ctx_set_entry(struct arch_context *c, uint64_t pc, uint64_t sp, uint64_t arg0)
 {
+    ctx_syscall_frame_fill(c);
     c->regs.rip = pc;
     c->regs.rsp = sp;
     c->regs.rdi = arg0;

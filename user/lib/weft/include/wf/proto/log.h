@@ -72,7 +72,7 @@ static inline enum wf_error wfp_log_write(wf_cptr_t ep, wf_word_t level, const v
  * it were overwritten. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
  * (docs/protocols.md). */
 static inline enum wf_error wfp_log_read(wf_cptr_t ep, wf_word_t seq, wf_word_t *line_seq,
-                                         wf_word_t *tsc, wf_word_t *level, void *line,
+                                         wf_word_t *time_ns, wf_word_t *level, void *line,
                                          wf_word_t line_size, wf_word_t *line_len)
 {
     wf_word_t w[1];
@@ -86,8 +86,8 @@ static inline enum wf_error wfp_log_read(wf_cptr_t ep, wf_word_t seq, wf_word_t 
         return (enum wf_error)e;
     if (line_seq)
         *line_seq = out[0];
-    if (tsc)
-        *tsc = out[1];
+    if (time_ns)
+        *time_ns = out[1];
     if (level)
         *level = out[2];
     wf_word_t got = out[3], room = outlen > 4 ? (wf_word_t)(outlen - 4) * 8 : 0;
@@ -133,7 +133,7 @@ struct wfp_log_handlers {
     wf_word_t (*on_write)(struct wf_server *s, struct wf_server_req *r, wf_word_t level,
                           const char *text, wf_word_t text_len);
     wf_word_t (*on_read)(struct wf_server *s, struct wf_server_req *r, wf_word_t seq,
-                         wf_word_t *line_seq, wf_word_t *tsc, wf_word_t *level, char *line,
+                         wf_word_t *line_seq, wf_word_t *time_ns, wf_word_t *level, char *line,
                          wf_word_t *line_len);
     wf_word_t (*on_label)(struct wf_server *s, struct wf_server_req *r, wf_word_t badge,
                           const char *name, wf_word_t name_len);
@@ -154,7 +154,7 @@ enum wf_error wfp_log_write_answer(struct wf_server *s, wf_cptr_t reply, wf_word
 /* Answers a deferred Read through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_log_read_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                  wf_word_t line_seq, wf_word_t tsc, wf_word_t level,
+                                  wf_word_t line_seq, wf_word_t time_ns, wf_word_t level,
                                   const void *line, wf_word_t line_len);
 
 /* Answers a deferred Label through reply (from wf_server_defer): err, and on WF_ERR_OK the
