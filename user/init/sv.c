@@ -240,6 +240,13 @@ static enum wf_error start(unsigned i)
     } else if (sv_running(sv.log)) {
         sv_queue(JOB_LABEL, i);
     }
+    /* A run program with a console cap reads it: make it the console's
+     * foreground client (again after the console restarts). */
+    for (unsigned k = 0; k < sv.n; k++)
+        if (((int)i == sv.console ? sv.prog[k].state == WFP_INIT_STATE_RUNNING : k == i) &&
+            sv.prog[k].c->kind == CONF_RUN && (sv.prog[k].c->slots & CONF_SVC_CONSOLE) &&
+            sv_running(sv.console))
+            sv_queue(JOB_FOREGROUND, k);
     return WF_ERR_OK;
 }
 

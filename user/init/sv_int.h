@@ -25,7 +25,7 @@
 #define RECYCLE_SLOTS 1024u
 #define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
 
-enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG };
+enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND };
 
 struct job {
     enum job_kind kind;

@@ -167,6 +167,10 @@ int sv_worker_main(uintptr_t arg)
                 j->level != WFP_LOG_LEVEL_DEBUG)
                 sv_console_line(j->text);
             break;
+        case JOB_FOREGROUND:
+            if (sv.console >= 0 && sv.prog[sv.console].ep_live)
+                wfp_console_set_foreground(sv.prog[sv.console].ep, p->id);
+            break;
         }
     }
     return 0;
