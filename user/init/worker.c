@@ -21,6 +21,7 @@
 
 #include "sv_int.h"
 #include "weft/invoke.h"
+#include "wf/proto/console.h"
 #include "wf/proto/name.h"
 #include "wf/runtime.h"
 #include "wf/syscall.h"
