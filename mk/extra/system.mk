@@ -5,9 +5,7 @@
 #
 #   make check-system        for this ARCH, CLUSTER_ORDER and DEBUG
 #
-# It joins GUEST_CHECKS (so check-guest runs it for every cluster order) once
-# the boot configuration starts the shell (a `shell` entry in
-# user/init/boot.conf); before that the system has no prompt to drive.
+# It is one of GUEST_CHECKS: check-guest runs it for every cluster order.
 SYSTEST_SCRIPT := tests/system/shell.script
 SYSTEST_QEMU   := $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none \
                   -kernel $(KERNEL) -initrd $(INITRAMFS)
@@ -17,5 +15,5 @@ check-system: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py $(SYSTEST_SCRIPT) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system \
 	    --log $(BUILD)/system.log --results $(RESULTS) -- $(SYSTEST_QEMU)
 
-GUEST_CHECKS += $(if $(shell grep -s -w shell user/init/boot.conf),check-system)
+GUEST_CHECKS += check-system
 EXTRA_HELP += "check-system   the shell's scripted system test over the serial console"
