@@ -28,6 +28,7 @@
  */
 #include "obj/untyped.h"
 
+#include "arch.h"
 #include "arch/memlayout.h"
 #include "cap/cdt.h"
 #include "cap/invoke.h"
@@ -54,7 +55,9 @@ enum wf_error untyped_reset(struct slot *s)
         if (preempt_point())
             return WF_ERR_PREEMPTED;
         uint64_t start = (wm - 1) & ~((1ull << UNTYPED_RESET_CHUNK_BITS) - 1);
-        memset(phys_to_virt(base + start), 0, wm - start);
+        uint64_t words = (wm - start) & ~7ull; /* the architecture's zeroing, then a tail */
+        arch_phys_zero(base + start, words);
+        memset(phys_to_virt(base + start + words), 0, wm - start - words);
         wm = start;
         s->cap = cap_untyped_set_watermark(s->cap, wm);
     }

@@ -10,6 +10,8 @@
 #                        refresh every marked figure in README.md and docs/perf/
 #   make check-figures-selftest   the checker fails on doctored copies (in make check)
 #
+# The boot figure (bench-boot.mk) is re-measured with them.
+#
 # The Linux guest's figures are not re-measured (make bench-linux: network, a
 # minute of boots, up to 4% run to run); their quotes are checked against the
 # committed bench/results/linux-x86_64.json.
@@ -24,7 +26,7 @@ figures-ipc: bench-ipc-kernels $(DEPS_STAMP)
 	    $(BENCH_IPC_KERNELS) >/dev/null
 
 # bench-vm-smoke leaves the VM results in $(FIGURES_DIR) after checking its claims.
-figures-fresh: bench-vm-smoke figures-ipc
+figures-fresh: bench-vm-smoke figures-ipc figures-boot
 
 check-figures: figures-fresh
 	@$(PYTHON) tools/check-figures --fresh $(FIGURES_DIR) --results $(RESULTS)

@@ -22,7 +22,11 @@
 
 struct shell sh;
 
-static cmd_fn cmd_help, cmd_echo;
+static cmd_fn cmd_help, cmd_echo, cmd_uptime;
+
+/* The TSC when the first prompt had been written (under -icount shift=0: the
+ * guest instructions from power-on to the prompt; bench/boot/run.py reads it). */
+static uint64_t first_prompt_tsc;
 
 static const struct command {
     const char *name;
@@ -51,6 +55,7 @@ static const struct command {
     {"kill", "CHILD|SERVER", 1, 1, cmd_kill, "destroy a child, or have init kill a server"},
     {"log", "[N]", 0, 1, cmd_log, "the last N log lines (default 10)"},
     {"bench", "[ROUNDS]", 0, 1, cmd_bench, "IPC round trips between the shell and a probe"},
+    {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},
     {"reboot", "", 0, 0, cmd_reboot, "reset the machine"},
     {"poweroff", "", 0, 0, cmd_poweroff, "power the machine off"},
 };
@@ -98,6 +103,15 @@ static void cmd_help(int argc, char **argv)
         snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
         printf("  %-46s %s\n", left, commands[i].help);
     }
+}
+
+static void cmd_uptime(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    uint64_t ns = wf_clock_ns();
+    printf("up %llu.%03llu s; first prompt at TSC %llu\n", (unsigned long long)(ns / 1000000000u),
+           (unsigned long long)(ns / 1000000u % 1000u), (unsigned long long)first_prompt_tsc);
 }
 
 static void cmd_echo(int argc, char **argv)
@@ -231,6 +245,8 @@ int main(void)
         reap_children();
         printf("%s", PROMPT);
         fflush(stdout);
+        if (!first_prompt_tsc)
+            first_prompt_tsc = __builtin_ia32_rdtsc();
         if (!read_line(PROMPT, line, sizeof(line))) {
             printf("^C\n");
             continue;
