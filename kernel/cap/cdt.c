@@ -14,7 +14,10 @@
  * badged cap starts a subtree of its own, even under an earlier cap with its badge).
  *
  * Invariants (checked by the host tests against an explicit tree):
- *  - the caps to one object are contiguous in the list;
+ *  - the caps to one object are contiguous in the list, but a pool's: what
+ *    Pool_Create makes is inserted right after the pool's original cap, before
+ *    the copies made earlier, so a pool counts its caps (inserted and removed
+ *    here) and cdt_is_final asks the count (decision 111);
  *  - a node's descendants follow it contiguously;
  *  - inserting a derived cap right after its source makes it the source's first
  *    child, or (when the source is not revocable, so has no children) its sibling;
@@ -112,6 +115,8 @@ bool cdt_is_final(const struct slot *s)
 {
     if (cap_type(s->cap) == CAP_ZOMBIE)
         return true;
+    if (cap_type(s->cap) == CAP_POOL) /* not adjacent: counted (obj/pool.h) */
+        return ((const struct pool *)cap_object(s->cap))->caps == 1;
     const struct slot *p = slot_prev(s), *n = slot_next(s);
     return !(p && cdt_same_object(s, p)) && !(n && cdt_same_object(s, n));
 }
@@ -142,6 +147,8 @@ static void link_after(struct slot *at, struct slot *dest, struct cap c, uint64_
         slot_set_next(at, dest);
     if (n)
         slot_set_prev(n, dest);
+    if (cap_type(c) == CAP_POOL)
+        pool_cap_added(cap_object(c));
 }
 
 void cdt_insert_root(struct slot *dest, struct cap c)
@@ -222,6 +229,9 @@ void cdt_remove(struct slot *s)
         slot_set_prev(n, p);
         n->next |= s->next & SLOT_FIRST_BADGED;
     }
+    struct cap c = s->cap;
     s->cap = cap_null();
     s->prev = s->next = 0;
+    if (cap_type(c) == CAP_POOL) /* last: this may free the pool */
+        pool_cap_removed(cap_object(c));
 }

@@ -11,7 +11,10 @@
  * descendants part of the pool cap's region in the derivation tree. Revoking the
  * pool cap therefore destroys them all. If the pool's last cap is deleted while
  * objects remain (their caps pass to the pool's parent), the pool stays, dead,
- * until its last object goes.
+ * until its last object goes. Which cap is the last is told by the pool's count
+ * of its caps, not by the derivation tree: a copy of the original and the
+ * original need not be neighbours, as what the original makes is inserted right
+ * after it (decision 111).
  *
  * Creation is decode, then invoke, as a structure. The decode step checks every
  * argument and takes every resource the operation needs, memory included, into a
@@ -87,18 +90,36 @@ static void pool_free_child(struct pool *p)
     pool_object_gone(parent);
 }
 
+/* A dead child pool whose last object and last cap are gone is freed. */
+static void pool_maybe_free(struct pool *p)
+{
+    if (p->dead && p->objects == 0 && p->caps == 0 && p->parent)
+        pool_free_child(p);
+}
+
 void pool_object_gone(struct pool *p)
 {
     assert(p->objects > 0);
-    if (--p->objects == 0 && p->dead && p->parent)
-        pool_free_child(p);
+    p->objects--;
+    pool_maybe_free(p);
+}
+
+void pool_cap_added(struct pool *p)
+{
+    p->caps++;
+}
+
+void pool_cap_removed(struct pool *p)
+{
+    assert(p->caps > 0);
+    p->caps--;
+    pool_maybe_free(p);
 }
 
 void pool_finalize(struct pool *p)
 {
-    p->dead = true;
-    if (p->objects == 0 && p->parent)
-        pool_free_child(p);
+    assert(p->caps == 1 && !p->dead);
+    p->dead = true; /* freed once this cap has left the tree (pool_cap_removed) */
     if (p->parent)
         return;
     /* A root pool's memory returns with its untyped (or boot memory, explicitly):

@@ -1,5 +1,6 @@
 # Kernel objects: the null slot stays empty (no CSpace root with slot 0 full), a
-# thread cannot replace its own CSpace root, pool quotas nest, and a Pool_Create,
+# thread cannot replace its own CSpace root, pool quotas nest, a pool lives while
+# any cap to it is left (decision 111), and a Pool_Create,
 # Pool_CreateContig, Pool_CreateDevice, VMO_Clone or Retype that fails at any
 # allocation point changes nothing (allocation-failure injection, mm/charge.h); for
 # CLUSTER_ORDER 0 and 4.

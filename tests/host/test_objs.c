@@ -8,6 +8,10 @@
  *    root's deletion would find none of its caps), even with a budget of 1;
  *  - a child pool's quota lies inside its parent's limit, and Pool_CreateContig's
  *    RANGE_ERROR gives the sizes the pool could ever give;
+ *  - a pool lives, and its original creates, while any cap to it is left, even a
+ *    copy that objects made later separate from the original in the derivation
+ *    tree; it is freed once, after its last cap and its last object (decision
+ *    111), also when an IRQ line's copy of its notification outlives its caps;
  *  - decode, then invoke: an allocation failure injected at every allocation
  *    point in turn (mm_fail_countdown) fails the operation with
  *    NOT_ENOUGH_MEMORY and leaves the slots, the derivation tree and every pool's
@@ -21,8 +25,10 @@
 
 #include "cap/decode_gen.h"
 #include "cap/invoke.h"
+#include "arch/irqchip.h"
 #include "mm/charge.h"
 #include "mm/vm.h"
+#include "obj/irq.h"
 #include "obj/pool.h"
 #include "obj/tcb.h"
 #include "obj/vmo.h"
@@ -309,6 +315,94 @@ Test(objs, contig_beyond_the_pool_is_a_range_error)
     ASSERT_ERR(call(FREE + 1, WF_LABEL_POOL_CREATE_CONTIG, page, 3, &root, 1, d),
                WF_ERR_NOT_ENOUGH_MEMORY);
     cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* --- a pool's last cap ------------------------------------------------------------------ */
+
+/* What Pool_Create makes is inserted right after the pool's original cap, so a
+ * copy of the original made before it is no longer its neighbour in the
+ * derivation tree. Deleting that copy leaves the pool live (the original still
+ * creates and reports), and the pool goes, once, when its last cap and its last
+ * object are gone, in either order. */
+Test(objs, a_pool_lives_while_a_cap_to_it_is_left)
+{
+    world();
+    struct pool *root = pool_from_cap(slot(POOL)->cap);
+    uint64_t objects0 = root->objects;
+    wf_word_t usage, limit, objects, free;
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_copy(ROOT, FREE, DEEP, ROOT, CHILD, DEEP, WF_RIGHT_READ), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(CHILD, WF_OBJ_ENDPOINT, 0, ROOT, FREE + 1, DEEP), WF_ERR_OK);
+    /* The copy goes first: the original still makes objects. */
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE, DEEP), WF_ERR_OK);
+    ASSERT_ERR(wf_pool_create(CHILD, WF_OBJ_NOTIFICATION, 0, ROOT, FREE + 2, DEEP), WF_ERR_OK);
+    ASSERT_ERR(wf_pool_info(CHILD, &usage, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(objects, 2);
+    /* Its objects go: the pool stays while the original is there. */
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE + 1, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE + 2, DEEP), WF_ERR_OK);
+    ASSERT_ERR(wf_pool_info(CHILD, &usage, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(objects, 0);
+    cr_assert_eq(usage, 0);
+    ASSERT_ERR(wf_pool_create(CHILD, WF_OBJ_ENDPOINT, 0, ROOT, FREE + 1, DEEP), WF_ERR_OK);
+    /* The other order: a copy after the object, the original deleted first, then
+     * the object, then the copy, which is the last cap. */
+    cr_assert_eq(wf_cnode_copy(ROOT, FREE, DEEP, ROOT, CHILD, DEEP, WF_RIGHT_READ), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(ROOT, CHILD, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE + 1, DEEP), WF_ERR_OK);
+    ASSERT_ERR(wf_pool_info(FREE, &usage, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(objects, 0);
+    cr_assert_eq(root->objects, objects0 + 1, "the child pool went with a cap left");
+    cr_assert_eq(wf_cnode_delete(ROOT, FREE, DEEP), WF_ERR_OK);
+    cr_assert_eq(root->objects, objects0, "the child pool outlived its caps and objects");
+    cr_assert_eq(root->usage, 0);
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    world_fini();
+}
+
+/* A console server's shape: a notification made from the server's own pool is
+ * bound to an IRQ line; its supervisor holds a copy of the pool cap (to watch
+ * it) and of the IRQHandler. The server goes (its handler copy, the
+ * notification's cap and the pool's original deleted, as destroying its CNode
+ * does); the line's copy keeps the notification, and so the pool, until the
+ * supervisor's handler goes; the pool itself goes with the watching copy, when
+ * the supervisor revokes the parent pool. */
+Test(objs, a_pool_notification_bound_to_an_irq_line_outlives_the_server)
+{
+    world();
+    irqchip_init();
+    enum { CTL = 20, WATCH, NTFN, HANDLER, KEPT };
+    cdt_insert_root(slot(CTL), cap_irq_control_new());
+    struct pool *root = pool_from_cap(slot(POOL)->cap);
+    uint64_t objects0 = root->objects;
+    wf_word_t usage, limit, objects, free;
+    cr_assert_eq(wf_pool_create(POOL, WF_OBJ_POOL, 1 << 20, ROOT, CHILD, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_copy(ROOT, WATCH, DEEP, ROOT, CHILD, DEEP, WF_RIGHT_READ), WF_ERR_OK);
+    cr_assert_eq(wf_pool_create(CHILD, WF_OBJ_NOTIFICATION, 0, ROOT, NTFN, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_irqcontrol_get(CTL, 4, WF_IRQ_TRIGGER_DEFAULT, ROOT, KEPT, DEEP), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_copy(ROOT, HANDLER, DEEP, ROOT, KEPT, DEEP, WF_RIGHTS_ALL), WF_ERR_OK);
+    cr_assert_eq(wf_irqhandler_set_notification(HANDLER, NTFN), WF_ERR_OK);
+    /* The server goes. */
+    const unsigned gone[] = {HANDLER, NTFN, CHILD};
+    for (unsigned i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+        cr_assert_eq(wf_cnode_delete(ROOT, gone[i], DEEP), WF_ERR_OK);
+    cr_assert(!slot_is_empty(&irq_line(4)->ntfn));
+    ASSERT_ERR(wf_pool_info(WATCH, &usage, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(objects, 1);
+    /* The supervisor's handler goes, and with it the notification. */
+    cr_assert_eq(wf_cnode_delete(ROOT, KEPT, DEEP), WF_ERR_OK);
+    cr_assert(slot_is_empty(&irq_line(4)->ntfn));
+    ASSERT_ERR(wf_pool_info(WATCH, &usage, &limit, &objects, &free), WF_ERR_OK);
+    cr_assert_eq(objects, 0);
+    cr_assert_eq(usage, 0);
+    cr_assert_eq(root->objects, objects0 + 1, "the pool went with a cap left");
+    /* The watching copy goes with a revoke of the parent: then the pool. */
+    cr_assert_eq(wf_cnode_revoke(ROOT, POOL, DEEP), WF_ERR_OK);
+    cr_assert(slot_is_empty(slot(WATCH)));
+    cr_assert_eq(root->objects, objects0);
+    cr_assert_eq(root->usage, 0);
+    cr_assert_eq(wf_cnode_revoke(ROOT, CTL, DEEP), WF_ERR_OK);
     world_fini();
 }
 

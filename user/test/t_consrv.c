@@ -66,13 +66,12 @@ static enum wf_error console_start(struct console_child *c, bool give_irq)
 }
 
 /* Ends the server: the UART's receive interrupt off, the process destroyed.
- * The line's notification is taken off first: the notification was made from
- * the server's pool, and the kernel does not yet take the IRQHandler's copy of
- * it away when that pool goes (a later revoke then meets freed memory). */
+ * The line keeps its copy of the server's notification (made from the server's
+ * pool) until the test's handler cap goes: the notification, and so the pool,
+ * outlive the process. */
 static void console_stop(struct console_child *c)
 {
     wf_ioport_out(c->io, COM1_IER, 1, 0);
-    wf_irqhandler_clear_notification(c->irq);
     wf_process_destroy(test_env(), &c->p);
 }
 

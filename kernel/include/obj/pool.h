@@ -18,7 +18,11 @@
  * (the derivation tree's region test, pool_contains), so revoking a pool cap
  * destroys everything made from it. A pool whose last cap goes while objects it
  * made still live (their caps then hang under the pool's parent) stays, dead,
- * until its last object is destroyed.
+ * until its last object is destroyed. The caps of a pool are the one kind whose
+ * copies need not be adjacent in the derivation tree (what Pool_Create makes
+ * lands right after the original, before older copies), so the pool counts them
+ * (`caps`) and that count, not the neighbours, says which cap is the last
+ * (decision 111).
  *
  * Locking: the big kernel lock.
  */
@@ -44,6 +48,7 @@ struct pool {
     uint64_t limit;      /* most bytes it may be charged */
     uint64_t usage;      /* bytes charged: its own and its children's */
     uint64_t objects;    /* live objects made directly from it */
+    uint64_t caps;       /* caps naming it (cdt.c counts them: they need not be adjacent) */
     uint64_t slab_bytes; /* of usage: clusters held by its slabs */
     uint32_t depth;      /* 0 for a root */
     bool dead;           /* its last cap is gone; freed with its last object */
@@ -77,8 +82,14 @@ bool pool_contains(const struct pool *p, struct cap c, const void *obj);
 void pool_object_made(struct pool *p);
 void pool_object_gone(struct pool *p);
 
-/* The last cap to the pool in c is being deleted (object_finalize). */
+/* The last cap to the pool in c is being deleted (object_finalize): p is dead,
+ * and freed when the cap has left the tree (pool_cap_removed) and its last
+ * object is gone. */
 void pool_finalize(struct pool *p);
+
+/* A cap to p entered / left the derivation tree (kernel/cap/cdt.c). */
+void pool_cap_added(struct pool *p);
+void pool_cap_removed(struct pool *p);
 
 /* inv_error (cap/invoke.h) for an invocation whose memory comes from p: a
  * NOT_ENOUGH_MEMORY reports the bytes p still has (p may be NULL: 0). */
