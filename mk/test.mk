@@ -59,23 +59,27 @@ check-guest-faults: $(KERNEL_TEST) $(INITRAMFS) $(DEPS_STAMP)
 	        --no-plan --expect-panic --exit-code 3 --expect '$(FAULT_$(f))' \
 	        $(or $(FAULT_EXTRA_$(f)),$(FAULT_COMMON)) \
 	        -- $(QEMU_KTEST) -m 64M -append "ktest.fault=$(f)";)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-no-such-init --log $(BUILD)/no-such-init.log \
+	    --no-plan --expect-panic --exit-code 3 \
+	    --expect 'PANIC .*root task: initramfs: "nosuch": ' -- $(QEMU_TESTK) -m 64M -append "init=nosuch"
 
-# The in-guest user suite (user/test/) on the production kernel, run by init
-# when the command line says "utest" (or "utest=PREFIX"); init halts with status
-# 0 when every test passed. A second boot runs the irq/ tests with timer=pit,
+# The in-guest user suite (user/test/) on the production kernel: the program
+# utest (user/utest/), which the kernel starts as the root task in place of init
+# when the command line says "init=utest" (all tests, or "utest=PREFIX"); it
+# halts with status 0 when every test passed. A second boot runs the irq/ tests with timer=pit,
 # where device interrupts go through the 8259 PICs instead of the I/O APIC.
 # In a release build (DEBUG=0) tests that need a debug system call are skipped
 # (user/test/wftest.h; the irq/ tests that take interrupts all do, so no timer=pit
-# boot), and init cannot stop the machine (DEBUG_HALT is a debug call): the run
+# boot), and utest cannot stop the machine (DEBUG_HALT is a debug call): the run
 # ends when the plan is complete, without an exit status (decision 094).
 USER_EXIT := $(if $(VARIANT),,--exit-code 1)
 check-user: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user --log $(BUILD)/user.log \
-	    $(USER_EXIT) --expect '^init: suite done, 0 failed' \
-	    -- $(QEMU_TESTK) -m 256M -append "utest$(if $(UTEST),=$(UTEST))"
+	    $(USER_EXIT) --expect '^utest: suite done, 0 failed' \
+	    -- $(QEMU_TESTK) -m 256M -append "init=utest$(if $(UTEST), utest=$(UTEST))"
 	@$(if $(UTEST)$(VARIANT),true,$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-pit-irq \
 	    --log $(BUILD)/user-pit-irq.log $(USER_EXIT) -- $(QEMU_TESTK) -m 256M \
-	    -append "utest=irq/ timer=pit")
+	    -append "init=utest utest=irq/ timer=pit")
 
 # make run / debug boot the production kernel; IMAGE=test boots the test image
 # (kernel self-tests: CMDLINE=ktest).

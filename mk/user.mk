@@ -23,11 +23,13 @@ USER_LDFLAGS := -static -nostdlib -e _start --image-base=0x400000 -z max-page-si
 USER_LIB_SRCS := $(sort $(wildcard user/lib/c/*.c user/lib/weft/*.c user/lib/weft/*.S)) \
                  kernel/lib/format.c kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/string.c
 
-# Programs: USER_SRCS_<name>. init carries the in-guest suite (user/test/) and
-# the benchmark launcher and the test runner it shares with the kernel's self-tests
-# (kernel/test/tap.c); the benchmarks are programs of their own (user/bench/).
-USER_PROGS := init hello uchild benchvm
-USER_SRCS_init   := $(sort $(wildcard user/init/*.c user/test/*.c)) user/uchild/echo.c \
+# Programs: USER_SRCS_<name>. utest carries the in-guest suite (user/test/), the
+# benchmark launcher and the test runner it shares with the kernel's self-tests
+# (kernel/test/tap.c); test boots start it as the root task (init=utest). The
+# benchmarks are programs of their own (user/bench/).
+USER_PROGS := init utest hello uchild benchvm
+USER_SRCS_init   := $(sort $(wildcard user/init/*.c))
+USER_SRCS_utest  := $(sort $(wildcard user/utest/*.c user/test/*.c)) user/uchild/echo.c \
                     user/bench/launch.c kernel/test/tap.c
 USER_SRCS_hello  := $(sort $(wildcard user/hello/*.c))
 USER_SRCS_uchild := $(sort $(wildcard user/uchild/*.c))

@@ -17,29 +17,28 @@ static char errbuf[160];
 
 #define FAIL(...) (ksnprintf(errbuf, sizeof(errbuf), __VA_ARGS__), errbuf)
 
-const char *initramfs_check(const void *buf, size_t size, struct initramfs *out)
+const char *initramfs_check(const void *buf, size_t size, const char *name, struct initramfs *out)
 {
     size_t where = 0;
     enum cpio_err ce = cpio_validate(buf, size, &out->nfiles, &where);
     if (ce != CPIO_OK)
         return FAIL("initramfs (%zu bytes) is not a valid newc archive: %s at offset %zu", size,
                     cpio_strerror(ce), where);
-    ce = cpio_find(buf, size, INITRAMFS_INIT_NAME, &out->init);
+    ce = cpio_find(buf, size, name, &out->init);
     if (ce != CPIO_OK)
-        return FAIL("initramfs: \"" INITRAMFS_INIT_NAME "\": %s", cpio_strerror(ce));
+        return FAIL("initramfs: \"%s\": %s", name, cpio_strerror(ce));
     if (!cpio_is_regular(&out->init))
-        return FAIL("initramfs: \"" INITRAMFS_INIT_NAME "\" is not a regular file (mode %o)",
-                    out->init.mode);
+        return FAIL("initramfs: \"%s\" is not a regular file (mode %o)", name, out->init.mode);
     int hdr = -1;
     enum elf_err ee = elf_plan(out->init.data, out->init.size, NULL, &out->plan, &hdr);
     if (ee != ELF_OK)
-        return FAIL("initramfs: \"" INITRAMFS_INIT_NAME "\" (%zu bytes) is not a valid "
-                    "executable: %s (program header %d)",
-                    out->init.size, elf_strerror(ee), hdr);
+        return FAIL("initramfs: \"%s\" (%zu bytes) is not a valid executable: %s (program "
+                    "header %d)",
+                    name, out->init.size, elf_strerror(ee), hdr);
     return NULL;
 }
 
-const char *initramfs_find(const struct bootmem *bm, struct initramfs *out)
+const char *initramfs_find(const struct bootmem *bm, const char *name, struct initramfs *out)
 {
     if (bm->nmod == 0)
         return FAIL("no boot module: the initramfs must be loaded as one (QEMU -initrd, "
@@ -64,5 +63,5 @@ const char *initramfs_find(const struct bootmem *bm, struct initramfs *out)
     out->paddr = m->base;
     out->size = (size_t)m->size;
     out->base = phys_to_virt(m->base);
-    return initramfs_check(out->base, out->size, out);
+    return initramfs_check(out->base, out->size, name, out);
 }

@@ -2,7 +2,8 @@
  * Starting the root task (docs/architecture.md, Memory and Userspace).
  *
  * The kernel's last boot step builds one thread from the initramfs's "init"
- * and hands it everything else:
+ * (or the program the command line names with init=NAME: the test images start
+ * the in-guest suite, "utest", so) and hands it everything else:
  *
  *   - memory for the kernel objects the root task needs before it can make its
  *     own: its root CNode (2^ROOT_CNODE_RADIX slots) and its TCB come from
@@ -230,7 +231,10 @@ static void give_device_caps(void)
 void roottask_start(void)
 {
     struct initramfs ird;
-    const char *err = initramfs_find(&boot_memory, &ird);
+    static char name[INITRAMFS_NAME_MAX + 1];
+    if (!bootmem_cmdline_get(&boot_memory, "init", name, sizeof(name)) || !name[0])
+        strlcpy(name, INITRAMFS_INIT_NAME, sizeof(name));
+    const char *err = initramfs_find(&boot_memory, name, &ird);
     if (err)
         panic("root task: %s", err);
 
@@ -281,9 +285,9 @@ void roottask_start(void)
     tcb_set_ipc_buffer(t, ROOT_IPC_BUFFER);
     tcb_set_priority(t, ROOT_PRIORITY, ROOT_PRIORITY);
     tcb_set_entry(t, ird.plan.entry, ROOT_STACK_TOP, ROOT_BOOTINFO);
-    kprintf("root task: init (%zu bytes, %u segments, entry %p), %llu untyped caps (%llu "
+    kprintf("root task: %s (%zu bytes, %u segments, entry %p), %llu untyped caps (%llu "
             "device), %u-slot CNode\n",
-            ird.init.size, ird.plan.nseg, (void *)ird.plan.entry,
+            name, ird.init.size, ird.plan.nseg, (void *)ird.plan.entry,
             (unsigned long long)bootinfo.untyped_count,
             (unsigned long long)bootinfo.untyped_device_count, 1u << ROOT_CNODE_RADIX);
     tcb_resume(t);

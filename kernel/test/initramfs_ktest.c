@@ -23,7 +23,7 @@ static bool contains(const char *s, const char *part)
 
 KTEST(initramfs, boot_module_found_and_valid)
 {
-    const char *err = initramfs_find(&boot_memory, &ird);
+    const char *err = initramfs_find(&boot_memory, INITRAMFS_INIT_NAME, &ird);
     KT_ASSERT(!err, "%s", err);
     KT_ASSERT(ird.nfiles >= 2, "%zu files", ird.nfiles);
     KT_ASSERT(ird.plan.nseg >= 2, "init has %u segments", ird.plan.nseg);
@@ -42,7 +42,7 @@ KTEST(initramfs, boot_module_found_and_valid)
 
 KTEST(initramfs, every_program_has_a_valid_plan)
 {
-    const char *err = initramfs_find(&boot_memory, &ird);
+    const char *err = initramfs_find(&boot_memory, INITRAMFS_INIT_NAME, &ird);
     KT_ASSERT(!err, "%s", err);
     struct cpio_iter it;
     struct cpio_entry e;
@@ -86,22 +86,22 @@ KTEST(initramfs, damage_is_reported)
     static char buf[512];
     static struct initramfs r;
     memset(buf, 'z', sizeof(buf));
-    const char *err = initramfs_check(buf, sizeof(buf), &r);
+    const char *err = initramfs_check(buf, sizeof(buf), INITRAMFS_INIT_NAME, &r);
     KT_ASSERT(contains(err, "not a valid newc archive"), "%s", err ? err : "(accepted)");
     size_t n = one_file_archive(buf, sizeof(buf), "not an ELF file");
-    err = initramfs_check(buf, n, &r);
+    err = initramfs_check(buf, n, INITRAMFS_INIT_NAME, &r);
     KT_ASSERT(contains(err, "not a valid executable"), "%s", err ? err : "(accepted)");
     /* The same archive cut short. */
-    err = initramfs_check(buf, n - 1, &r);
+    err = initramfs_check(buf, n - 1, INITRAMFS_INIT_NAME, &r);
     KT_ASSERT(contains(err, "not a valid newc archive"), "%s", err ? err : "(accepted)");
     /* No module at all; a module in memory the kernel does not map as one. */
     static struct bootmem bm;
     bootmem_init(&bm);
-    err = initramfs_find(&bm, &r);
+    err = initramfs_find(&bm, INITRAMFS_INIT_NAME, &r);
     KT_ASSERT(contains(err, "no boot module"), "%s", err ? err : "(accepted)");
     bootmem_set(&bm, 0, MIB(1), BOOTMEM_RESERVED);
     bm.mod[0] = (struct bootmem_module){0x46000, 0x1000, "initramfs"};
     bm.nmod = 1;
-    err = initramfs_find(&bm, &r);
+    err = initramfs_find(&bm, INITRAMFS_INIT_NAME, &r);
     KT_ASSERT(contains(err, "not in module memory"), "%s", err ? err : "(accepted)");
 }

@@ -1,7 +1,7 @@
 # The VM benchmark (user/bench/vm.c, docs/perf/vm.md): for each CLUSTER_ORDER the
-# kernel boots with init and the initramfs under -icount shift=0,sleep=off and
-# the command line bench=vm; init starts the program benchvm as an ordinary
-# process, which first-touches 64 MiB of an anonymous VMO from ring 3, clones it
+# kernel boots with the initramfs under -icount shift=0,sleep=off and the
+# command line "init=utest bench=vm": utest, the root task, starts the program
+# benchvm as an ordinary process, which first-touches 64 MiB of an anonymous VMO from ring 3, clones it
 # copy-on-write and writes it again, and prints its figures as JSON lines. rdtsc
 # deltas are guest instructions (docs/perf/vm.md).
 #
@@ -15,7 +15,7 @@
 
 BENCH_VM_ORDERS := 0 4
 BENCH_VM_QEMU    = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none \
-                   $(QEMU_ICOUNT) -m 1G -append bench=vm
+                   $(QEMU_ICOUNT) -m 1G -append "init=utest bench=vm"
 BENCH_VM_FRESH  := build/figures/vm-$(ARCH).json
 
 # Boots each order's kernel and initramfs and collects the JSON lines into $(1).

@@ -11,6 +11,6 @@ FUZZ_GUEST_TIMEOUT = $(shell echo $$((300 + $(FUZZ_GUEST_N) / 1000)))
 fuzz-guest: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@tools/qemu-test --name $(ARCH)-c$(CLUSTER_ORDER)-fuzz-guest --log $(BUILD)/fuzz-guest.log \
 	    --timeout $(FUZZ_GUEST_TIMEOUT) --exit-code 1 -- $(QEMU_TESTK) -m 256M \
-	    -append "utest=fuzz/ fuzz.n=$(FUZZ_GUEST_N)$(if $(SEED), fuzz.seed=$(SEED))"; \
+	    -append "init=utest utest=fuzz/ fuzz.n=$(FUZZ_GUEST_N)$(if $(SEED), fuzz.seed=$(SEED))"; \
 	    rc=$$?; grep '^# fuzz' $(BUILD)/fuzz-guest.log; exit $$rc
 EXTRA_HELP += "fuzz-guest     the in-guest fuzzer alone for N calls (default 1000000; SEED=)"

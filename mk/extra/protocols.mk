@@ -43,7 +43,7 @@ EXTRA_HELP += "protocols      regenerate server protocol stubs, dispatch, docs/p
 .PHONY: bench-proto
 bench-proto: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@out=$$($(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -icount shift=0,sleep=off $(QEMU_SERIAL) \
-	    -kernel $(KERNEL) -initrd $(INITRAMFS) -m 256M -append "utest=proto/call_cost" \
+	    -kernel $(KERNEL) -initrd $(INITRAMFS) -m 256M -append "init=utest utest=proto/call_cost" \
 	    </dev/null | tr -d '\r'); echo "$$out" | grep -a -E '^# proto:|^(not )?ok'; \
 	echo "$$out" | grep -q '^ok 1 - proto/call_cost'
 EXTRA_HELP += "bench-proto    instructions of a protocol call vs a raw wf_call (-icount; decision 112)"

@@ -1,51 +1,23 @@
 /*
  * init: the root task. The kernel starts it with its bootinfo (weft/bootinfo.h)
  * in rdi. It checks the bootinfo, registers its IPC buffer with the runtime,
- * prints what it was given (untyped memory, the initramfs), and then:
- *   - with "utest" or "utest=PREFIX" on the command line, runs the in-guest
- *     suite (user/test/) and halts with its result: status 0 if every test
- *     passed, 1 otherwise;
- *   - with "bench=NAME", runs that benchmark (user/bench/bench.h) and halts with
- *     its result;
- *   - otherwise starts and supervises the programs of the boot configuration
- *     (sv.h; docs/userspace.md, "init and the boot configuration"): the file
- *     boot.conf of the initramfs, or the one "init.conf=NAME" names, with its
- *     run entries replaced by "init.run=PROG,..." when given (a test boot, which
- *     halts once those have ended).
+ * prints what it was given (untyped memory, the initramfs), and then starts
+ * and supervises the programs of the boot configuration (sv.h;
+ * docs/userspace.md, "init and the boot configuration"): the file boot.conf of
+ * the initramfs, or the one "init.conf=NAME" names, with its run entries
+ * replaced by "init.run=PROG,..." when given (a test boot, which halts once
+ * those have ended). The in-guest suite and the benchmark launcher are a program
+ * of their own, utest (user/utest/), which the kernel starts instead of init
+ * when the command line says init=utest.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "bench.h"
 #include "lib/cpio.h"
 #include "sv.h"
 #include "weft/bootinfo.h"
+#include "wf/cmdline.h"
 #include "wf/runtime.h"
-#include "wftest.h"
-
-/* The value of key in the command line ("key=value" gives value, a bare "key"
- * gives ""), copied into buf; NULL if key is absent. */
-static const char *cmdline_get(const char *cmdline, const char *key, char *buf, size_t n)
-{
-    size_t klen = strlen(key);
-    for (const char *p = cmdline; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *end = p;
-        while (*end && *end != ' ')
-            end++;
-        if ((size_t)(end - p) >= klen && !strncmp(p, key, klen) &&
-            (p + klen == end || p[klen] == '=')) {
-            const char *v = p + klen == end ? end : p + klen + 1;
-            size_t len = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
-            memcpy(buf, v, len);
-            buf[len] = 0;
-            return buf;
-        }
-        p = end;
-    }
-    return NULL;
-}
 
 static void print_memory(const struct wf_bootinfo *bi)
 {
@@ -98,17 +70,9 @@ int main(uintptr_t arg)
     if (bi->initramfs_size)
         print_initramfs(bi);
 
-    char filter[64];
-    if (cmdline_get(bi->cmdline, "utest", filter, sizeof(filter))) {
-        unsigned failures = wf_test_run(bi, filter);
-        printf("init: suite done, %u failed\n", failures);
-        return failures ? 1 : 0;
-    }
-    if (cmdline_get(bi->cmdline, "bench", filter, sizeof(filter)))
-        return bench_run(bi, filter);
     static char conf[64], run[WF_BOOTINFO_CMDLINE];
-    if (!cmdline_get(bi->cmdline, "init.conf", conf, sizeof(conf)) || !conf[0])
+    if (!wf_cmdline_get(bi->cmdline, "init.conf", conf, sizeof(conf)) || !conf[0])
         memcpy(conf, "boot.conf", sizeof("boot.conf"));
-    const char *run_list = cmdline_get(bi->cmdline, "init.run", run, sizeof(run));
+    const char *run_list = wf_cmdline_get(bi->cmdline, "init.run", run, sizeof(run));
     return sv_run(bi, conf, run_list);
 }

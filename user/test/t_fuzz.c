@@ -2,8 +2,8 @@
  * Random invocations against the real kernel, from a confined process.
  *
  * The fuzzer is a child process with a CNode and a VSpace of its own, made
- * from init's own ELF (so its code is this file's) and started at fuzz_child
- * instead of init's entry, at TEST_CHILD_PRIO, below the runner. Its CNode
+ * from the suite's own ELF (utest) (so its code is this file's) and started at fuzz_child
+ * instead of its entry, at TEST_CHILD_PRIO, below the runner. Its CNode
  * holds nothing of the runner's: the caps spawn gives a child (its TCB, VSpace
  * and exit endpoint) are deleted before it starts, and what it gets is made for
  * it alone: an Untyped retyped from an Untyped of the test (FU), a pool and a
@@ -487,7 +487,8 @@ TEST(fuzz, random_invocations_confined)
     const wf_word_t seed = cmdline_number("fuzz.seed", FUZZ_DEFAULT_SEED);
     const void *elf;
     size_t len;
-    TEST_ASSERT(wf_initramfs_find(test_bootinfo, "init", &elf, &len), "no init in the initramfs");
+    TEST_ASSERT(wf_initramfs_find(test_bootinfo, "utest", &elf, &len),
+                "no utest (this program) in the initramfs");
     static struct fuzz_out sum;
     memset(&sum, 0, sizeof(sum));
     const uint64_t env_before = pool_usage(e->pool, NULL);
