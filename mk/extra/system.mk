@@ -14,6 +14,9 @@ SYSTEST_QEMU   := $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor non
 check-system: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py $(SYSTEST_SCRIPT) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system \
 	    --log $(BUILD)/system.log --results $(RESULTS) -- $(SYSTEST_QEMU)
+	@$(PYTHON) tools/systest.py tests/system/reboot.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-reboot --log $(BUILD)/system-reboot.log \
+	    --results $(RESULTS) -- $(SYSTEST_QEMU)
 
 GUEST_CHECKS += check-system
 EXTRA_HELP += "check-system   the shell's scripted system test over the serial console"
