@@ -99,6 +99,7 @@ void tcb_finalize(struct tcb *t, struct reaper *r)
 {
     tcb_suspend(t);
     sched_forget_fpu(t);
+    sched_deadline_set(t, 0, 0);
     struct notification *n = cap_object(t->slots[WF_TCB_SLOT_BOUND_NTFN].cap);
     if (n && n->bound == t)
         n->bound = NULL;
@@ -366,6 +367,17 @@ enum wf_error tcb_decode_set_tls(struct invocation *inv)
         return inv_fail_range(inv, ARG_TCB_SET_TLS_BASE, 0, USER_TOP - 1);
 
     arch_context_set_tls(&invoked_tcb(inv)->ctx, base);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_set_deadline(struct invocation *inv)
+{
+    wf_word_t deadline = inv->args[ARG_TCB_SET_DEADLINE_DEADLINE];
+    wf_word_t bits = inv->args[ARG_TCB_SET_DEADLINE_BITS];
+    if (deadline && !bits)
+        return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_SET_DEADLINE_BITS, 0, 0, 0);
+
+    sched_deadline_set(invoked_tcb(inv), deadline, bits);
     return WF_ERR_OK;
 }
 

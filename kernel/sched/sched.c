@@ -10,6 +10,10 @@
  */
 #include "sched/sched.h"
 
+#include "arch.h"
+#include "lib/avl.h"
+#include "obj/notification.h"
+
 struct tcb *sched_current;
 struct arch_context sched_fpu_nobody;
 struct arch_context *sched_fpu_ctx = &sched_fpu_nobody; /* see sched.h; switch.c */
@@ -94,8 +98,41 @@ void sched_switch_to(struct tcb *t)
     sched_enqueue(t);
 }
 
+/* Armed thread timers (TCB_SetDeadline), keyed by deadline. Several threads may
+ * share a deadline: equal keys go right on insertion, removal is by node, and
+ * the first node is always a minimum, which is all this tree is asked. */
+static struct avl_tree deadlines;
+
+void sched_deadline_set(struct tcb *t, uint64_t ns, uint64_t bits)
+{
+    if (t->deadline_bits) {
+        avl_remove(&deadlines, &t->deadline);
+        t->deadline_bits = 0;
+    }
+    if (!ns || !bits)
+        return;
+    t->deadline.key = ns;
+    t->deadline_bits = bits;
+    avl_insert(&deadlines, &t->deadline);
+}
+
+void sched_deadline_expire(uint64_t now)
+{
+    struct avl_node *n;
+    while ((n = avl_first(&deadlines)) && n->key <= now) {
+        struct tcb *t = container_of(n, struct tcb, deadline);
+        uint64_t bits = t->deadline_bits;
+        avl_remove(&deadlines, n);
+        t->deadline_bits = 0;
+        struct notification *nt = cap_object(t->slots[WF_TCB_SLOT_BOUND_NTFN].cap);
+        if (nt)
+            notification_signal(nt, bits);
+    }
+}
+
 void sched_tick(void)
 {
+    sched_deadline_expire(arch_clock_ns());
     struct tcb *cur = sched_current;
     if (cur && --cur->slice == 0) {
         cur->slice = SCHED_SLICE_TICKS;

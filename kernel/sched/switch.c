@@ -28,6 +28,7 @@ static __attribute__((noinline)) void idle(void)
 {
     HOOKS_RUN(sched_idle);
     arch_idle_wait();
+    sched_deadline_expire(arch_clock_ns()); /* the tick may have woken no one else */
 }
 
 void sched_exit(void)

@@ -17,6 +17,7 @@
 #include "cap/invoke.h"
 #include "obj/notification.h"
 #include "obj/tcb.h"
+#include "sched/sched.h"
 #include "test_cap_world.h"
 #include "weft/syscalls.h"
 
@@ -417,5 +418,57 @@ Test(cap_abi, worked_example)
     cr_assert_eq(world_count_caps(&W.root[10], 3), 0);
     cr_assert_eq(wf_untyped_retype(2, WF_OBJ_ENDPOINT, 0, 1, 0, 0, 12, 1), WF_ERR_OK);
     cr_assert_eq(world_pa(cap_object(W.root[12].cap)), WORLD_PHYS_BASE);
+    world_fini();
+}
+
+extern uint64_t host_clock_ns; /* the shim's clock (arch_clock_ns) */
+
+/* TCB_SetDeadline: the bound notification is signalled with the bits once the
+ * clock reaches the deadline (not before), once; arming again replaces,
+ * deadline 0 disarms; several threads with one deadline all fire; a thread
+ * without a bound notification gets nothing; deleting the TCB disarms it. */
+Test(cap_abi, deadlines_signal_the_bound_notification_once)
+{
+    objects();
+    struct notification *n = cap_object(W.root[NTFN].cap);
+    cr_assert_eq(wf_tcb_bind_notification(TCB, NTFN), WF_ERR_OK);
+    cr_assert_eq(CALL(TCB, WF_LABEL_TCB_SET_DEADLINE, CAPS(0), 1000, 0), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(R[0], ARG_TCB_SET_DEADLINE_BITS);
+    host_clock_ns = 0;
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 5000, 0x4), WF_ERR_OK);
+    sched_deadline_expire(4999);
+    cr_assert_eq(n->word, 0);
+    sched_deadline_expire(5000);
+    cr_assert_eq(n->word, 0x4);
+    n->word = 0;
+    sched_deadline_expire(1000000); /* fired once: no second signal */
+    cr_assert_eq(n->word, 0);
+    /* Replace, then disarm. */
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 7000, 0x1), WF_ERR_OK);
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 9000, 0x2), WF_ERR_OK);
+    sched_deadline_expire(8000);
+    cr_assert_eq(n->word, 0);
+    sched_deadline_expire(9000);
+    cr_assert_eq(n->word, 0x2);
+    n->word = 0;
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 9500, 0x2), WF_ERR_OK);
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 0, 0), WF_ERR_OK);
+    sched_deadline_expire(~0ull);
+    cr_assert_eq(n->word, 0);
+    /* Two threads with one deadline, one of them bound to nothing. */
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 20000, 0x10), WF_ERR_OK);
+    cr_assert_eq(wf_tcb_set_deadline(TCB2, 20000, 0x20), WF_ERR_OK);
+    sched_deadline_expire(20000);
+    cr_assert_eq(n->word, 0x10);
+    cr_assert_eq(tcb_at(TCB2)->deadline_bits, 0, "the unbound thread's timer is spent too");
+    n->word = 0;
+    /* Deleting an armed TCB disarms it: nothing fires into freed memory later. */
+    cr_assert_eq(wf_tcb_set_deadline(TCB, 30000, 0x8), WF_ERR_OK);
+    cr_assert_eq(wf_tcb_set_deadline(TCB2, 31000, 0x8), WF_ERR_OK);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, TCB, 64), WF_ERR_OK);
+    sched_deadline_expire(30000);
+    cr_assert_eq(n->word, 0);
+    cr_assert_eq(wf_cnode_delete(WORLD_ROOT_CNODE, TCB2, 64), WF_ERR_OK);
+    sched_deadline_expire(~0ull);
     world_fini();
 }

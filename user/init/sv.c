@@ -24,12 +24,11 @@
  * log.Write) is a job that the main thread queues and a second thread, the
  * worker, carries out: it calls NEXT, gets a job, does it, calls NEXT again (which
  * also says the job is done). With no job the main thread keeps the worker's call
- * (a deferred reply) until there is one. While a restart waits out its backoff
- * the main thread answers NEXT with TICK and drops the worker to priority 1: the
- * worker then yields and calls again, so that init looks at the clock whenever
- * nothing else runs; every message E receives also runs the due restarts. init
- * has no timer to wait on: the backoff is a deadline on the CLOCK system call's
- * nanoseconds (restart.h).
+ * (a deferred reply) until there is one. A restart waiting out its backoff is a
+ * deadline on the CLOCK system call's nanoseconds (restart.h): init arms the
+ * kernel timer of its main thread (TCB_SetDeadline) for the earliest one, whose
+ * bound notification ends the server loop's receive (on_timer); every message E
+ * receives also runs the due restarts.
  *
  * A restart (decision 110): destroy the process (wf_process_destroy), revoke the server's endpoint (every copy a client got, by
  * lookup or in a well-known slot, goes; a client blocked on it gets an error),
@@ -252,6 +251,21 @@ static enum wf_error start(unsigned i)
 
 static void check_test_done(void);
 
+/* Arms init's timer (TCB_SetDeadline on its main thread, whose bound
+ * notification ends the server loop's receive: on_timer) for the earliest
+ * restart still waiting; disarms it when none waits. */
+static void arm_timer(void)
+{
+    uint64_t when = 0;
+    for (unsigned i = 0; i < sv.n; i++) {
+        const struct prog *p = &sv.prog[i];
+        if (p->state == WFP_INIT_STATE_WAITING && (!when || p->restart_at < when))
+            when = p->restart_at ? p->restart_at : 1;
+    }
+    if (sv.timer)
+        wf_tcb_set_deadline(WF_ROOT_TCB, when, when ? 1 : 0);
+}
+
 /* Program i ended (exit, fault or Kill): schedule its restart, or give it up. */
 static void after_end(unsigned i, bool exited)
 {
@@ -271,10 +285,10 @@ static void after_end(unsigned i, bool exited)
     }
     p->state = WFP_INIT_STATE_WAITING;
     p->restart_at = d.when;
-    sv_wake_worker();
+    arm_timer();
 }
 
-/* Starts every program whose backoff is over. */
+/* Starts every program whose backoff is over, then arms the timer for the next. */
 void sv_due_restarts(void)
 {
     uint64_t t = now();
@@ -292,6 +306,7 @@ void sv_due_restarts(void)
             after_end(i, false);
         }
     }
+    arm_timer();
 }
 
 static void check_test_done(void)
@@ -495,6 +510,13 @@ static bool setup_memory(void)
     return true;
 }
 
+/* A signal of the timer: restarts are due. */
+static void on_timer(struct wf_server *s, wf_word_t bits)
+{
+    (void)s, (void)bits;
+    sv_due_restarts();
+}
+
 static bool setup_endpoint(void)
 {
     wf_cptr_t replies[2];
@@ -507,13 +529,17 @@ static bool setup_endpoint(void)
         wf_cnode_mint(WF_ROOT_CNODE, sv.worker_ep, 64, WF_ROOT_CNODE, sv.ep, 64,
                       WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, WORKER_BADGE) != WF_ERR_OK)
         return false;
-    sv.srv = (struct wf_server){
-        .ep = sv.ep, .protos = protos, .nprotos = sizeof(protos) / sizeof(protos[0])};
+    if (wf_env_retype(&sv.env, WF_OBJ_NOTIFICATION, 0, &sv.timer) != WF_ERR_OK ||
+        wf_tcb_bind_notification(WF_ROOT_TCB, sv.timer) != WF_ERR_OK)
+        return false;
+    sv.srv = (struct wf_server){.ep = sv.ep,
+                                .protos = protos,
+                                .nprotos = sizeof(protos) / sizeof(protos[0]),
+                                .on_notify = on_timer};
     if (wf_server_init(&sv.srv, replies, 2) != WF_ERR_OK)
         return false;
     if (wf_thread_create(&sv.env, &sv.worker, sv_worker_main, 0, WORKER_PRIO) != WF_ERR_OK)
         return false;
-    sv.worker_prio = WORKER_PRIO;
     return wf_thread_start(&sv.worker) == WF_ERR_OK;
 }
 

@@ -20,12 +20,11 @@
 #define WORKER_BADGE  0x2000u /* the worker's NEXT */
 #define WORKER_LABEL  0xf00u  /* NEXT: outside every protocol's labels */
 #define WORKER_PRIO   254u
-#define IDLE_PRIO     1u
 #define MAX_JOBS      64u
 #define RECYCLE_SLOTS 1024u
 #define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
 
-enum job_kind { JOB_NONE, JOB_TICK, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND };
+enum job_kind { JOB_NONE, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND };
 
 struct job {
     enum job_kind kind;
@@ -59,11 +58,11 @@ struct sv_state {
     struct wf_spawn_env env;
     wf_cptr_t root_ut; /* init's own kernel objects */
     wf_cptr_t recycle[RECYCLE_SLOTS];
-    wf_cptr_t ep; /* E */
+    wf_cptr_t ep;    /* E */
+    wf_cptr_t timer; /* notification bound to init's main thread: its restart deadlines */
     struct wf_server srv;
     struct wf_thread worker;
     wf_cptr_t worker_ep, worker_reply; /* its E copy; its call kept while idle */
-    unsigned worker_prio;
     bool worker_busy;
     struct job jobs[MAX_JOBS];
     unsigned jhead, jcount;
@@ -86,14 +85,13 @@ void sv_say(unsigned level, const char *fmt, ...) __attribute__((format(printf, 
 /* Queues a REGISTER or LABEL job for program index i and wakes the worker. */
 void sv_queue(enum job_kind kind, unsigned i);
 
-/* Hands the worker its next job if it waits for one (and raises it from
- * IDLE_PRIO when a job is queued). */
+/* Hands the worker its next job if it waits for one. */
 void sv_wake_worker(void);
 
 /* The worker thread's body (wf_thread_create). */
 int sv_worker_main(uintptr_t arg);
 
-/* NEXT from the worker: its job done, the next one (or TICK), or its call kept. */
+/* NEXT from the worker: its job done, the next one, or its call kept. */
 wf_word_t sv_on_next(struct wf_server *s, struct wf_server_req *r, const void *h);
 
 /* Starts every program whose restart backoff is over (sv.c). */

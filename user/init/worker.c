@@ -6,11 +6,10 @@
  * server's Register, the log server's Label and Write) is a job in a ring that
  * the worker, a second thread of init, carries out. The worker calls NEXT on
  * init's endpoint; the reply is its job (an index into the ring), and its next
- * NEXT says the job is done. With no job and no restart waiting, the main thread
- * keeps the call as a deferred reply and answers it when a job comes. While a
- * restart waits out its backoff, NEXT is answered TICK and the worker runs at
- * IDLE_PRIO, yielding between calls, so that init looks at the clock whenever
- * nothing else runs. The worker reads only its own job and the servers' endpoint
+ * NEXT says the job is done. With no job, the main thread keeps the call as a
+ * deferred reply and answers it when a job comes. (A restart waiting out its
+ * backoff is the kernel timer's business: sv.c arms TCB_SetDeadline.) The
+ * worker reads only its own job and the servers' endpoint
  * slots, which the main thread changes only while the worker waits for it (one
  * CPU, and the main thread has the higher priority).
  */
@@ -85,34 +84,13 @@ void sv_queue(enum job_kind kind, unsigned i)
     }
 }
 
-static void set_worker_prio(unsigned prio)
-{
-    if (sv.worker_prio != prio && wf_tcb_set_priority(sv.worker.tcb, WF_ROOT_TCB, prio) == 0)
-        sv.worker_prio = prio;
-}
-
-static bool restart_pending(void)
-{
-    for (unsigned i = 0; i < sv.n; i++)
-        if (sv.prog[i].state == WFP_INIT_STATE_WAITING)
-            return true;
-    return false;
-}
-
 /* The worker's next instruction into w[0..1]; false when there is none. */
 static bool next_job(wf_word_t *w)
 {
     if (sv.jcount) {
-        set_worker_prio(WORKER_PRIO);
         sv.worker_busy = true;
         w[0] = sv.jobs[sv.jhead].kind;
         w[1] = sv.jhead;
-        return true;
-    }
-    if (restart_pending()) {
-        set_worker_prio(IDLE_PRIO);
-        w[0] = JOB_TICK;
-        w[1] = 0;
         return true;
     }
     return false;
@@ -122,8 +100,6 @@ static bool next_job(wf_word_t *w)
 void sv_wake_worker(void)
 {
     wf_word_t w[2];
-    if (!sv.worker_reply && sv.jcount) /* it ticks at IDLE_PRIO: let it come */
-        set_worker_prio(WORKER_PRIO);
     if (!sv.worker_reply || !next_job(w))
         return;
     wf_cptr_t r = sv.worker_reply;
@@ -148,9 +124,6 @@ int sv_worker_main(uintptr_t arg)
         wf_cptr_t log = sv.log >= 0 ? sv.prog[sv.log].ep : 0;
         enum wf_error e = WF_ERR_OK;
         switch (m.w[0]) {
-        case JOB_TICK:
-            wf_sys_yield();
-            break;
         case JOB_REGISTER:
             e = wfp_name_register(sv.prog[sv.name].ep, conf_visible(&sv.conf, j->prog), p->c->name,
                                   strlen(p->c->name), p->ep);

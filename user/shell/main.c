@@ -121,20 +121,29 @@ static void cmd_echo(int argc, char **argv)
     printf("\n");
 }
 
-/* Waits for a restarted console server: reconnects until the name server has
- * it again. Meanwhile the shell runs at priority 1, so that it only yields to
- * what else is waiting to run (init restarts servers from a thread at that
- * priority) instead of keeping it off the CPU. */
+/* Sleeps ms milliseconds on the kernel timer (TCB_SetDeadline), through a
+ * notification bound to the shell's thread only while it sleeps; yields
+ * instead when it cannot make one. */
+static void nap(unsigned ms)
+{
+    static wf_cptr_t timer;
+    if (!timer && wf_env_retype(&sh.env, WF_OBJ_NOTIFICATION, 0, &timer) != WF_ERR_OK)
+        timer = 0;
+    if (!timer || wf_tcb_bind_notification(sh.self_tcb, timer) != WF_ERR_OK) {
+        wf_sys_yield();
+        return;
+    }
+    if (wf_tcb_set_deadline(sh.self_tcb, wf_clock_ns() + ms * 1000000ull, 1) == WF_ERR_OK)
+        wf_sys_wait(timer, NULL);
+    wf_tcb_unbind_notification(sh.self_tcb);
+}
+
+/* Waits for a restarted console server: tries to reconnect every 10 ms until
+ * the name server has it again, sleeping in between. */
 static void await_console(const char *prompt)
 {
-    bool lowered = false;
-    while (wf_reconnect(WF_CHILD_CONSOLE, "console") != WF_ERR_OK) {
-        if (!lowered)
-            lowered = wf_tcb_set_priority(sh.self_tcb, sh.self_tcb, 1) == WF_ERR_OK;
-        wf_sys_yield();
-    }
-    if (lowered)
-        wf_tcb_set_priority(sh.self_tcb, sh.self_tcb, sh.prio);
+    while (wf_reconnect(WF_CHILD_CONSOLE, "console") != WF_ERR_OK)
+        nap(10);
     printf("\n%s", prompt);
     fflush(stdout);
 }

@@ -84,3 +84,36 @@ TEST(clock, needs_no_cap_and_ignores_its_arguments)
     TEST_ASSERT(m.w[0] >= before, "%llu before %llu", (unsigned long long)m.w[0],
                 (unsigned long long)before);
 }
+
+/* TCB_SetDeadline: the root task binds a notification to itself, arms its timer
+ * and Waits: the Wait ends with the bits once the clock has passed the deadline,
+ * not before; a deadline in the past fires at the next tick; a disarmed timer
+ * never fires (Poll finds nothing after the deadline has passed). */
+TEST(clock, a_deadline_signals_the_bound_notification)
+{
+    wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0);
+    TEST_ASSERT(n);
+    TEST_ASSERT_ERR(wf_tcb_bind_notification(WF_ROOT_TCB, n), WF_ERR_OK);
+    uint64_t t0 = wf_clock_ns(), deadline = t0 + 30000000; /* 30 ms */
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, deadline, 0x5), WF_ERR_OK);
+    wf_word_t bits = 0;
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    uint64_t woke = wf_clock_ns();
+    TEST_ASSERT_EQ(bits, 0x5);
+    TEST_ASSERT(woke >= deadline, "woken at %llu, before the deadline %llu",
+                (unsigned long long)woke, (unsigned long long)deadline);
+    /* Already past: fires at the next tick. */
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, 1, 0x8), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0x8);
+    /* Disarmed: nothing comes, even well after the deadline. */
+    deadline = wf_clock_ns() + 20000000;
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, deadline, 0x1), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, 0, 0), WF_ERR_OK);
+    while (wf_clock_ns() < deadline + 30000000)
+        wf_sys_yield();
+    TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0);
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, 5, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_tcb_unbind_notification(WF_ROOT_TCB), WF_ERR_OK);
+}

@@ -158,6 +158,15 @@
 #define WF_TCB_SET_TLS_NWORDS 1
 #define WF_TCB_SET_TLS_NCAPS 0
 #define WF_TCB_SET_TLS_NRESULTS 0
+/* TCB_SetDeadline: Arms the thread's timer: at the first timer tick at or after deadline
+ * (nanoseconds since boot, the CLOCK system call's time) the kernel signals the thread's
+ * bound notification with bits, as a Signal through a cap of that badge would (waking a
+ * Wait, or a Recv as a bound notification does); a thread bound to none when the deadline
+ * passes gets nothing. */
+#define WF_LABEL_TCB_SET_DEADLINE 0x2f
+#define WF_TCB_SET_DEADLINE_NWORDS 2
+#define WF_TCB_SET_DEADLINE_NCAPS 0
+#define WF_TCB_SET_DEADLINE_NRESULTS 0
 /* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. */
 #define WF_LABEL_TCB_DESCRIBE 0x2e
 #define WF_TCB_DESCRIBE_NWORDS 0
@@ -335,6 +344,6 @@
 /* The largest invocation label. */
 #define WF_LABEL_MAX 0x93
 /* The number of methods (invocations) of all object types. */
-#define WF_METHOD_COUNT 51
+#define WF_METHOD_COUNT 52
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -300,6 +300,19 @@ static inline enum wf_error wf_tcb_set_tls(wf_cptr_t tcb, wf_word_t base)
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_TLS, words, 1, 0, 0, 0, 0);
 }
 
+/* TCB_SetDeadline: Arms the thread's timer: at the first timer tick at or after deadline
+ * (nanoseconds since boot, the CLOCK system call's time) the kernel signals the thread's
+ * bound notification with bits, as a Signal through a cap of that badge would (waking a
+ * Wait, or a Recv as a bound notification does); a thread bound to none when the deadline
+ * passes gets nothing. One deadline per thread: arming again replaces it, deadline 0
+ * disarms it, a deadline already past fires at the next tick. The resolution is the timer
+ * tick (10 ms). Deleting the TCB disarms it. Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_deadline(wf_cptr_t tcb, wf_word_t deadline, wf_word_t bits)
+{
+    const wf_word_t words[2] = {deadline, bits};
+    return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_DEADLINE, words, 2, 0, 0, 0, 0);
+}
+
 /* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. Any TCB
  * cap, the caller's own included. On success stores state, priority, mcp, abi (each may be
  * NULL). Returns an enum wf_error. */

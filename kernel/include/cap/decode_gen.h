@@ -252,6 +252,17 @@ enum {
     ARG_TCB_SET_TLS_BASE = 0,
 };
 
+/* TCB_SetDeadline (kernel/obj/tcb.c): Arms the thread's timer: at the first timer tick at
+ * or after deadline (nanoseconds since boot, the CLOCK system call's time) the kernel
+ * signals the thread's bound notification with bits, as a Signal through a cap of that
+ * badge would (waking a Wait, or a Recv as a bound notification does); a thread bound to
+ * none when the deadline passes gets nothing. */
+enum wf_error tcb_decode_set_deadline(struct invocation *inv);
+enum {
+    ARG_TCB_SET_DEADLINE_DEADLINE = 0,
+    ARG_TCB_SET_DEADLINE_BITS = 1,
+};
+
 /* TCB_Describe (kernel/obj/tcb.c): Reports the thread's state, scheduling parameters and
  * ABI mode. */
 enum wf_error tcb_decode_describe(struct invocation *inv);

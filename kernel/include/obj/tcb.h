@@ -18,6 +18,7 @@
 
 #include "arch/context.h"
 #include "cap/delete.h"
+#include "lib/avl.h"
 #include "weft/objects.h"
 
 enum tcb_state {
@@ -75,6 +76,8 @@ struct tcb {
     uint64_t fault;                       /* enum wf_fault_type pending delivery/reply */
     uint64_t fault_detail[2];             /* its DETAIL0/1 words */
     struct arch_context ctx;              /* user registers and FPU state */
+    struct avl_node deadline;             /* in the armed timers (key: ns); TCB_SetDeadline */
+    uint64_t deadline_bits;               /* what it signals; 0: not armed */
 };
 _Static_assert(__builtin_offsetof(struct tcb, slots) == 0, "a TCB's slot 0 is at its base");
 _Static_assert(sizeof(struct tcb) <= (1u << WF_TCB_BITS), "TCB size");

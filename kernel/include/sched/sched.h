@@ -42,9 +42,18 @@ void sched_switch_to(struct tcb *t);
 /* The highest priority with a queued thread, or -1 when every queue is empty. */
 int sched_highest(void);
 
-/* Called on every timer tick that interrupted user mode: charges the current
- * thread; at the end of its slice it goes to the back of its queue. */
+/* Called on every timer tick that interrupted user mode: fires the thread
+ * timers that are due, charges the current thread; at the end of its slice it
+ * goes to the back of its queue. */
 void sched_tick(void);
+
+/* Arms t's timer (TCB_SetDeadline): at the first tick at or after ns
+ * (arch_clock_ns time) t's bound notification is signalled with bits. ns or
+ * bits 0 disarms; arming again replaces. O(log n) in the armed timers. */
+void sched_deadline_set(struct tcb *t, uint64_t ns, uint64_t bits);
+
+/* Fires every armed timer due at now (from each tick, and after idling). */
+void sched_deadline_expire(uint64_t now);
 
 /* Yield: the current thread goes to the back of its priority's queue. */
 void sched_yield(void);
