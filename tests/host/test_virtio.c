@@ -91,8 +91,9 @@ Test(virtq, a_chain_round_trip)
 {
     vq_setup(8);
     struct virtq_buf b[3] = {{0x1000, 16, false}, {0x2000, 512, true}, {0x3000, 1, true}};
-    uint16_t h;
+    uint16_t h, next = virtq_next_head(&q);
     cr_assert_eq(virtq_add(&q, b, 3, &h), VIRTQ_OK);
+    cr_assert_eq(h, next);
     cr_assert_eq(q.num_free, 5);
     cr_assert(virtq_kick_needed(&q));
     int got = dev_take();
@@ -143,7 +144,9 @@ Test(virtq, full_out_of_order_and_wrap)
     cr_assert_eq(head, h[0]);
     /* 70000 more round trips: both 16-bit indexes wrap. */
     for (unsigned i = 0; i < 70000; i++) {
+        uint16_t next = virtq_next_head(&q);
         uint16_t a = add2(16, 1 + i % 512);
+        cr_assert_eq(a, next);
         cr_assert_eq(dev_take(), a);
         dev_put(a, i % 512 + 1, 1);
         cr_assert_eq(virtq_get(&q, &head, &len), VIRTQ_OK);

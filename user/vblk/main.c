@@ -238,9 +238,7 @@ static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t t
     if (data_len)
         b[n++] = (struct virtq_buf){data_pa, data_len, type == VIRTIO_BLK_T_IN};
     b[n++] = (struct virtq_buf){0, 1, true};
-    /* virtq_add takes the chain from the free list's head: fill that
-     * descriptor's header and status slot before the chain is published. */
-    uint16_t head = d.q.free_head;
+    uint16_t head = virtq_next_head(&d.q);
     if (d.q.num_free < n)
         return WF_ERR_NOT_ENOUGH_MEMORY;
     b[0].addr = d.hdr_pa + (uint64_t)head * 16;

@@ -115,6 +115,11 @@ enum virtq_status virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsig
     return VIRTQ_OK;
 }
 
+uint16_t virtq_next_head(const struct virtq *q)
+{
+    return q->free_head;
+}
+
 bool virtq_kick_needed(const struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

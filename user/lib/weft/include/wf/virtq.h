@@ -88,6 +88,11 @@ void virtq_reset(struct virtq *q);
 enum virtq_status virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
                             uint16_t *head);
 
+/* The head the next virtq_add will give its chain (the free list's first
+ * descriptor): a driver keeps per-request memory (a header, a status byte) by
+ * head and fills it before the chain is published. */
+uint16_t virtq_next_head(const struct virtq *q);
+
 /* Whether the device asked to be notified of new buffers (VIRTQ_USED_F_NO_NOTIFY clear). */
 bool virtq_kick_needed(const struct virtq *q);
 
