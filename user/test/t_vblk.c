@@ -321,3 +321,57 @@ TEST(vblk, driver_refuses_bad_requests)
     TEST_ASSERT(holds_pattern(buf, 7, 1, &bad), "sector 7 at byte %u", bad);
     stop_driver(&d);
 }
+
+/* Requests of several client threads held by the driver at once. */
+struct reader {
+    wf_cptr_t c;
+    wf_word_t lba, count, offset;
+    volatile wf_word_t err;
+};
+
+static int read_one(uintptr_t arg)
+{
+    struct reader *r = (struct reader *)arg;
+    r->err = wfp_block_read(r->c, r->lba, r->count, r->offset);
+    return 0;
+}
+
+TEST(vblk, driver_holds_requests_in_flight_together)
+{
+    enum { N = 6 };
+    struct drv d;
+    TEST_ASSERT(start_driver(&d));
+    TEST_ENV(e);
+    wf_cptr_t c = client(&d, 1);
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(c && v);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    memset(buf, 0, BUF_SIZE);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, 0), WF_ERR_OK);
+    /* The driver does not run while the clients call: every Call waits in it
+     * (the first) or on its endpoint; then it takes them all before the disk's
+     * first interrupt can come, so they are in flight together. */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, 0), WF_ERR_OK);
+    static struct reader r[N];
+    struct wf_thread t[N];
+    for (unsigned i = 0; i < N; i++) {
+        r[i] = (struct reader){c, 300 + 37 * i, 1 + i, 0x2000 * i, 1000};
+        TEST_ASSERT_ERR(wf_thread_create(e, &t[i], read_one, (uintptr_t)&r[i], TEST_CHILD_PRIO),
+                        WF_ERR_OK);
+        TEST_ASSERT_ERR(wf_thread_start(&t[i]), WF_ERR_OK);
+    }
+    TEST_ASSERT(test_settle());
+    for (unsigned i = 0; i < N; i++)
+        TEST_ASSERT_EQ(r[i].err, 1000); /* nobody answered yet */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, TEST_CHILD_PRIO), WF_ERR_OK);
+    for (unsigned i = 0; i < N; i++) {
+        struct wf_event ev;
+        TEST_ASSERT_ERR(wf_thread_wait(&t[i], &ev), WF_ERR_OK);
+        TEST_ASSERT_ERR((enum wf_error)r[i].err, WF_ERR_OK);
+        uint32_t bad = 0;
+        TEST_ASSERT(
+            holds_pattern(buf + r[i].offset, (uint32_t)r[i].lba, (uint32_t)r[i].count, &bad),
+            "reader %u: byte %u differs", i, bad);
+    }
+    stop_driver(&d);
+}
