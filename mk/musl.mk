@@ -51,7 +51,8 @@ MUSL_CFLAGS := -std=gnu17 --target=x86_64-unknown-none-elf -nostdinc -isystem $(
                -DWEFT_LIBC_MUSL -Iuser/lib/musl/include -Iuser/lib/weft/include -Iabi/include -idirafter kernel/include
 MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
                  user/lib/weft/runtime.c user/lib/weft/client.c user/lib/weft/spawn.c user/lib/weft/server.c \
-                 $(sort $(wildcard user/lib/weft/proto_*.c)) kernel/lib/cpio.c kernel/lib/elf.c
+                 $(sort $(wildcard user/lib/weft/proto_*.c)) kernel/lib/cpio.c kernel/lib/elf.c \
+                 $(sort $(wildcard user/lib/weft/pci*.c user/lib/weft/virt*.c))
 
 musl_objs = $(patsubst %,$(USER_BUILD)/musl/%.o,$(1))
 MUSL_LIB_OBJS := $(call musl_objs,$(MUSL_LIB_SRCS))

@@ -72,11 +72,22 @@ check-guest-faults: $(KERNEL_TEST) $(INITRAMFS) $(DEPS_STAMP)
 # (user/test/wftest.h; the irq/ tests that take interrupts all do, so no timer=pit
 # boot), and utest cannot stop the machine (DEBUG_HALT is a debug call): the run
 # ends when the plan is complete, without an exit status (decision 094).
+# The boot also carries a 1 MiB raw disk of a known pattern (tools/mkdisk.py) on
+# a modern-only virtio-blk-pci function for the vblk/ tests (user/test/t_vblk.c),
+# which skip without it; their writes go to a temporary overlay (snapshot=on).
 USER_EXIT := $(if $(VARIANT),,--exit-code 1)
-check-user: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+TEST_DISK := $(BUILD)/disk.img
+QEMU_TEST_DISK := -drive file=$(TEST_DISK),if=none,id=d0,format=raw,snapshot=on \
+                  -device virtio-blk-pci,drive=d0,disable-legacy=on
+USER_DISK_EXPECT := $(if $(UTEST),,--expect '^ok [0-9]+ - vblk/driver_reads_and_writes$$')
+$(TEST_DISK): tools/mkdisk.py
+	@mkdir -p $(dir $@)
+	@echo "  MKDISK  $@"
+	@python3 tools/mkdisk.py $@
+check-user: $(KERNEL) $(INITRAMFS) $(TEST_DISK) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user --log $(BUILD)/user.log \
-	    $(USER_EXIT) --expect '^utest: suite done, 0 failed' \
-	    -- $(QEMU_TESTK) -m 256M -append "init=utest$(if $(UTEST), utest=$(UTEST))"
+	    $(USER_EXIT) --expect '^utest: suite done, 0 failed' $(USER_DISK_EXPECT) \
+	    -- $(QEMU_TESTK) $(QEMU_TEST_DISK) -m 256M -append "init=utest$(if $(UTEST), utest=$(UTEST))"
 	@$(if $(UTEST)$(VARIANT),true,$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-pit-irq \
 	    --log $(BUILD)/user-pit-irq.log $(USER_EXIT) -- $(QEMU_TESTK) -m 256M \
 	    -append "init=utest utest=irq/ timer=pit")

@@ -1,0 +1,377 @@
+/*
+ * The PCI library and the virtio-blk driver on QEMU's real devices. check-user
+ * boots with a 1 MiB raw disk of a known pattern (tools/mkdisk.py, mk/test.mk:
+ * QEMU_TEST_DISK) on a modern-only virtio-blk-pci function.
+ *
+ * vblk/pci_finds_the_disk enumerates bus 0 through an IOPort cap over
+ * 0xcf8-0xcff (mechanism #1), sizes the disk's BARs and finds its virtio
+ * capabilities. vblk/driver_* start user/vblk as a child process with what
+ * init would give it: that IOPort range, the IRQHandler of the disk's INTx
+ * line, and a device untyped split down to the BAR (the test is the root
+ * task, so it holds every device untyped); the test is the client: a
+ * Pool_CreateContig buffer given once with SetBuffer, then Info, Reads
+ * compared with the pattern, Writes read back, Flush, and every refused
+ * request. Writes land in QEMU's temporary overlay (snapshot=on), so every boot
+ * starts from the pattern. Without the disk (a boot that does not add it)
+ * the tests are skipped; check-user requires them to pass.
+ */
+#include <string.h>
+
+#include "../vblk/blk.h"
+#include "tutil.h"
+#include "weft/invoke.h"
+#include "wf/pci.h"
+#include "wf/proto/block.h"
+#include "wf/startinfo.h"
+#include "wf/virtio.h"
+
+#define BI           test_bootinfo
+#define DISK_SECTORS 2048u /* 1 MiB */
+#define BUF_SIZE     0x10000u
+#define VBLK_POOL    (1u << 20)
+
+/* Byte j of sector s of the disk as tools/mkdisk.py writes it. */
+static uint8_t pattern(uint32_t s, uint32_t j)
+{
+    if (j < 4)
+        return (uint8_t) "WEFT"[j];
+    if (j < 8)
+        return (uint8_t)(s >> (8 * (j - 4)));
+    return (uint8_t)((s * 7 + j) ^ 0x5a);
+}
+
+/* In helpers: fail the test (first message wins) and return false. */
+#define NEED(cond, ...)                                                                            \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            tap_fail(__FILE__, __LINE__, "" __VA_ARGS__);                                          \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+#define NEED_ERR(expr, want)                                                                       \
+    do {                                                                                           \
+        enum wf_error got_ = (expr);                                                               \
+        NEED(got_ == (want), "%s: %s, not %s", #expr, wf_error_name(got_), wf_error_name(want));   \
+    } while (0)
+
+static wf_cptr_t io_slot;
+static struct pci_access acc;
+
+/* Finds the disk (BARs sized) through a new IOPort cap over 0xcf8-0xcff;
+ * skips the test when the boot has none. */
+static bool find_disk(struct pci_func *f)
+{
+    io_slot = test_slot(0);
+    NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io_slot, 64), WF_ERR_OK);
+    acc = (struct pci_access){&io_slot, pci_io_read32, pci_io_write32};
+    static struct pci_func all[64];
+    size_t n = 0;
+    NEED(pci_enumerate(&acc, all, 64, &n) == PCI_OK);
+    NEED(n >= 2, "only %u PCI functions", (unsigned)n);
+    /* QEMU pc: the i440FX host bridge at 00:00.0. */
+    NEED(all[0].vendor == 0x8086 && all[0].device == 0x1237, "00:00.0 is %04x:%04x", all[0].vendor,
+         all[0].device);
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].vendor == VIRTIO_BLK_PCI_VENDOR && all[i].device == VIRTIO_BLK_PCI_MODERN) {
+            *f = all[i];
+            enum pci_status ps = pci_size_bars(&acc, f);
+            NEED(ps == PCI_OK, "sizing the BARs: %s", pci_status_name(ps));
+            return true;
+        }
+    }
+    test_skip_now("no virtio-blk-pci disk in this boot (check-user adds one)");
+}
+
+TEST(vblk, pci_finds_the_disk)
+{
+    struct pci_func f;
+    TEST_ASSERT(find_disk(&f));
+    TEST_ASSERT_EQ(f.class_code, 0x01); /* mass storage */
+    TEST_ASSERT(f.irq_pin >= 1 && f.irq_pin <= 4, "interrupt pin %u", f.irq_pin);
+    TEST_ASSERT(f.irq_line > 0 && f.irq_line < 16, "interrupt line %u", f.irq_line);
+    struct virtio_pci_caps c;
+    TEST_ASSERT_EQ(virtio_pci_find_caps(&acc, &f, &c), VIRTIO_OK);
+    const struct pci_bar *b = &f.bar[c.common.bar];
+    TEST_ASSERT(b->kind == PCI_BAR_MEM64 || b->kind == PCI_BAR_MEM32, "BAR kind %u", b->kind);
+    TEST_ASSERT(b->size >= 0x4000 && (b->base & (b->size - 1)) == 0, "BAR %#llx+%#llx",
+                (unsigned long long)b->base, (unsigned long long)b->size);
+    TEST_ASSERT(c.notify_multiplier > 0 && c.device.length >= 8);
+    /* Sizing left the BAR where it was. */
+    uint32_t lo;
+    TEST_ASSERT_EQ(
+        pci_read(&acc, f.bus, f.dev, f.fn, (uint16_t)(PCI_BAR0 + 4 * c.common.bar), 4, &lo),
+        PCI_OK);
+    TEST_ASSERT_EQ(lo & ~0xfu, (uint32_t)b->base);
+}
+
+/* Splits the device untyped holding [base, base + 2^bits) down to exactly that
+ * range; its slot, or 0. Scratch slots from *next. */
+static wf_cptr_t device_untyped_for(uint64_t base, unsigned bits, unsigned *next)
+{
+    for (unsigned i = 0; i < BI->untyped_count; i++) {
+        const struct wf_bootinfo_untyped *u = &BI->untyped[i];
+        uint64_t end = u->paddr + ((uint64_t)1 << u->size_bits);
+        if (!u->device || base < u->paddr || base >= end)
+            continue;
+        wf_cptr_t ut = BI->untyped_first + i;
+        uint64_t at = u->paddr;
+        wf_word_t ubits = u->size_bits;
+        while (ubits > bits) {
+            if (wf_untyped_retype(ut, WF_OBJ_UNTYPED, ubits - 1, WF_ROOT_CNODE, 0, 0,
+                                  test_slot(*next), 2) != WF_ERR_OK)
+                return 0;
+            unsigned pick = base >= at + ((uint64_t)1 << (ubits - 1));
+            ut = test_slot(*next + pick);
+            at += pick * ((uint64_t)1 << (ubits - 1));
+            ubits--;
+            *next += 2;
+        }
+        return at == base ? ut : 0;
+    }
+    return 0;
+}
+
+struct drv {
+    struct wf_process p;
+    wf_cptr_t ep;
+    struct pci_func f;
+};
+
+/* Starts user/vblk with the caps init would give it and waits until it serves. */
+static bool start_driver(struct drv *d)
+{
+    struct wf_spawn_env *e = test_env();
+    NEED(e != NULL);
+    if (!find_disk(&d->f))
+        return false;
+    struct virtio_pci_caps c;
+    NEED(virtio_pci_find_caps(&acc, &d->f, &c) == VIRTIO_OK);
+    const struct pci_bar *b = &d->f.bar[c.common.bar];
+    unsigned bits = 12;
+    while (((uint64_t)1 << bits) < b->size)
+        bits++;
+    unsigned next = 2;
+    wf_cptr_t ut = device_untyped_for(b->base, bits, &next);
+    NEED(ut != 0, "no device untyped for the BAR at %#llx", (unsigned long long)b->base);
+    wf_cptr_t irq = test_slot(1);
+    NEED_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, d->f.irq_line, WF_IRQ_TRIGGER_DEFAULT,
+                               WF_ROOT_CNODE, irq, 64),
+             WF_ERR_OK);
+    const void *elf;
+    size_t len;
+    NEED(wf_initramfs_find(BI, "vblk", &elf, &len), "vblk is not in the initramfs");
+    d->ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    NEED(d->ep != 0);
+    NEED_ERR(wf_process_create(e, &d->p, elf, len, "vblk", TEST_CHILD_PRIO), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_SERVE, d->ep, WF_RIGHT_READ, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give_pool(e, &d->p, VBLK_POOL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IOPORT, io_slot, WF_RIGHTS_ALL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IRQ, irq, WF_RIGHTS_ALL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &d->p, VBLK_SLOT_DEVICE, ut, WF_RIGHTS_ALL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_start(e, &d->p, 0), WF_ERR_OK);
+    NEED(test_settle());
+    wf_word_t state = 0;
+    NEED_ERR(wf_tcb_describe(d->p.main.tcb, &state, 0, 0, 0), WF_ERR_OK);
+    NEED(state == WF_THREAD_STATE_BLOCKED_RECV || state == WF_THREAD_STATE_BLOCKED_NOTIFICATION,
+         "the driver is not serving (state %lu: it exited or faulted)", (unsigned long)state);
+    return true;
+}
+
+/* The driver's DMA must stop with the test: bus mastering off (the runner then
+ * destroys the process, its rings and the caps). */
+static void stop_driver(struct drv *d)
+{
+    uint32_t cmd;
+    if (pci_read(&acc, d->f.bus, d->f.dev, d->f.fn, PCI_COMMAND, 2, &cmd) == PCI_OK)
+        pci_write(&acc, d->f.bus, d->f.dev, d->f.fn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+}
+
+/* A client cap (badge) to the driver. */
+static wf_cptr_t client(struct drv *d, wf_word_t badge)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t c = e ? wf_env_slot(e) : 0;
+    if (!c || wf_cnode_mint(WF_ROOT_CNODE, c, 64, WF_ROOT_CNODE, d->ep, 64, WF_RIGHTS_ALL, badge))
+        return 0;
+    return c;
+}
+
+/* A contiguous buffer of BUF_SIZE bytes mapped at va. */
+static wf_cptr_t contig_buffer(uintptr_t va)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t v = e ? wf_env_slot(e) : 0;
+    if (!v || wf_pool_create_contig(e->pool, BUF_SIZE, WF_ROOT_CNODE, v, 64) ||
+        wf_vspace_map(WF_ROOT_VSPACE, v, va, 0, BUF_SIZE, WF_VM_READ | WF_VM_WRITE))
+        return 0;
+    return v;
+}
+
+/* Whether sectors [lba, lba + n) in buf hold the disk's pattern. */
+static bool holds_pattern(const uint8_t *buf, uint32_t lba, uint32_t n, uint32_t *bad)
+{
+    for (uint32_t s = 0; s < n; s++)
+        for (uint32_t j = 0; j < VBLK_SECTOR; j++)
+            if (buf[s * VBLK_SECTOR + j] != pattern(lba + s, j)) {
+                *bad = s * VBLK_SECTOR + j;
+                return false;
+            }
+    return true;
+}
+
+TEST(vblk, driver_reads_and_writes)
+{
+    struct drv d;
+    TEST_ASSERT(start_driver(&d));
+    wf_cptr_t c = client(&d, 1);
+    TEST_ASSERT(c != 0);
+    wf_word_t bb = 0, sectors = 0, flags = 9, size = 0;
+    TEST_ASSERT_ERR(wfp_block_info(c, &bb, &sectors, &flags), WF_ERR_OK);
+    TEST_ASSERT_EQ(bb, 512);
+    TEST_ASSERT_EQ(sectors, DISK_SECTORS);
+    TEST_ASSERT_EQ(flags, 0);
+
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(v != 0);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    memset(buf, 0xee, BUF_SIZE);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(size, BUF_SIZE);
+
+    /* The first 16 sectors, the last one, and 128 sectors (64 KiB) at once. */
+    uint32_t bad = 0;
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 16, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 0, 16, &bad), "sectors 0-15 differ at byte %u", bad);
+    TEST_ASSERT_ERR(wfp_block_read(c, DISK_SECTORS - 1, 1, 0x1000), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf + 0x1000, DISK_SECTORS - 1, 1, &bad), "last sector at %u", bad);
+    TEST_ASSERT_ERR(wfp_block_read(c, 700, 128, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 700, 128, &bad), "sectors 700-827 differ at byte %u", bad);
+
+    /* Write 4 sectors from offset 0x8000, read them back to 0xc000 (an odd offset too). */
+    for (uint32_t i = 0; i < 4 * VBLK_SECTOR; i++)
+        buf[0x8000 + i] = (uint8_t)(i * 3 + 1);
+    TEST_ASSERT_ERR(wfp_block_write(c, 100, 4, 0x8000), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_flush(c), WF_ERR_OK);
+    memset(buf + 0xc000, 0, 0x1000);
+    TEST_ASSERT_ERR(wfp_block_read(c, 100, 4, 0xc001), WF_ERR_OK);
+    TEST_ASSERT(memcmp(buf + 0x8000, buf + 0xc001, 4 * VBLK_SECTOR) == 0,
+                "written sectors read back differently");
+    TEST_ASSERT_ERR(wfp_block_read(c, 99, 1, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 99, 1, &bad), "the sector before the write changed");
+    TEST_ASSERT_ERR(wfp_block_read(c, 104, 1, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 104, 1, &bad), "the sector after the write changed");
+    /* Every answer came from the interrupt path (on_notify): one INTx a request at least. */
+    wf_word_t irq = 0, count = 0;
+    TEST_ASSERT_ERR(wf_irqhandler_describe(test_slot(1), &irq, 0, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(irq, d.f.irq_line);
+    TEST_ASSERT(count >= 8, "%lu interrupts for 8 requests", (unsigned long)count);
+    stop_driver(&d);
+}
+
+TEST(vblk, driver_refuses_bad_requests)
+{
+    struct drv d;
+    TEST_ASSERT(start_driver(&d));
+    wf_cptr_t c = client(&d, 1), other = client(&d, 2);
+    TEST_ASSERT(c && other);
+    /* Without a buffer. */
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 1, 0), WF_ERR_ILLEGAL_OPERATION);
+    /* Buffers that are not: an anonymous VMO, a notification, an endpoint. */
+    wf_cptr_t anon = test_vmo(BUF_SIZE);
+    TEST_ASSERT(anon != 0);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, anon, 0), WF_ERR_INVALID_ARGUMENT);
+    wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
+    TEST_ASSERT(ntfn != 0);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, ntfn, 0), WF_ERR_INVALID_ARGUMENT);
+    /* The driver's own endpoint arrives unwrapped: the dispatch refuses it. */
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, d.ep, 0), WF_ERR_INVALID_CAPABILITY);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 1, 0), WF_ERR_ILLEGAL_OPERATION);
+
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(v != 0);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, 0), WF_ERR_OK);
+    /* Sectors past the end, counts out of range, bytes past the buffer. */
+    TEST_ASSERT_ERR(wfp_block_read(c, DISK_SECTORS, 1, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wfp_block_read(c, DISK_SECTORS - 1, 2, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wfp_block_write(c, ~(wf_word_t)0, 2, 0), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 0, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, WFP_BLOCK_SECTOR_MAX + 1, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, ~(wf_word_t)0, 0), WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 1, BUF_SIZE - 511), WF_ERR_RANGE_ERROR);
+    TEST_ASSERT_ERR(wfp_block_read(c, 0, 129, 0), WF_ERR_RANGE_ERROR); /* 64.5 KiB */
+    TEST_ASSERT_ERR(wfp_block_write(c, 0, 1, ~(wf_word_t)0 - 100), WF_ERR_RANGE_ERROR);
+    /* Another client does not share c's buffer. */
+    TEST_ASSERT_ERR(wfp_block_read(other, 0, 1, 0), WF_ERR_ILLEGAL_OPERATION);
+
+    /* A read-only cap to the buffer: Writes from it, but no Reads into it. */
+    TEST_ENV(e);
+    wf_cptr_t ro = wf_env_slot(e);
+    TEST_ASSERT_ERR(wf_cnode_copy(WF_ROOT_CNODE, ro, 64, WF_ROOT_CNODE, v, 64, WF_RIGHT_READ),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(other, ro, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_read(other, 0, 1, 0), WF_ERR_ILLEGAL_OPERATION);
+    uint32_t bad = 0;
+    TEST_ASSERT_ERR(wfp_block_read(c, 5, 1, 0x200), WF_ERR_OK); /* the pattern of sector 5 ... */
+    TEST_ASSERT_ERR(wfp_block_write(other, 6, 1, 0x200), WF_ERR_OK); /* ... copied to 6 */
+    TEST_ASSERT_ERR(wfp_block_read(c, 6, 1, 0x400), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf + 0x400, 5, 1, &bad), "sector 6 is not sector 5's copy");
+    /* After all that, good requests still work. */
+    TEST_ASSERT_ERR(wfp_block_read(c, 7, 1, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 7, 1, &bad), "sector 7 at byte %u", bad);
+    stop_driver(&d);
+}
+
+/* Requests of several client threads held by the driver at once. */
+struct reader {
+    wf_cptr_t c;
+    wf_word_t lba, count, offset;
+    volatile wf_word_t err;
+};
+
+static int read_one(uintptr_t arg)
+{
+    struct reader *r = (struct reader *)arg;
+    r->err = wfp_block_read(r->c, r->lba, r->count, r->offset);
+    return 0;
+}
+
+TEST(vblk, driver_holds_requests_in_flight_together)
+{
+    enum { N = 6 };
+    struct drv d;
+    TEST_ASSERT(start_driver(&d));
+    TEST_ENV(e);
+    wf_cptr_t c = client(&d, 1);
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(c && v);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    memset(buf, 0, BUF_SIZE);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, 0), WF_ERR_OK);
+    /* The driver does not run while the clients call: every Call waits in it
+     * (the first) or on its endpoint; then it takes them all before the disk's
+     * first interrupt can come, so they are in flight together. */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, 0), WF_ERR_OK);
+    static struct reader r[N];
+    struct wf_thread t[N];
+    for (unsigned i = 0; i < N; i++) {
+        r[i] = (struct reader){c, 300 + 37 * i, 1 + i, 0x2000 * i, 1000};
+        TEST_ASSERT_ERR(wf_thread_create(e, &t[i], read_one, (uintptr_t)&r[i], TEST_CHILD_PRIO),
+                        WF_ERR_OK);
+        TEST_ASSERT_ERR(wf_thread_start(&t[i]), WF_ERR_OK);
+    }
+    TEST_ASSERT(test_settle());
+    for (unsigned i = 0; i < N; i++)
+        TEST_ASSERT_EQ(r[i].err, 1000); /* nobody answered yet */
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, TEST_CHILD_PRIO), WF_ERR_OK);
+    for (unsigned i = 0; i < N; i++) {
+        struct wf_event ev;
+        TEST_ASSERT_ERR(wf_thread_wait(&t[i], &ev), WF_ERR_OK);
+        TEST_ASSERT_ERR((enum wf_error)r[i].err, WF_ERR_OK);
+        uint32_t bad = 0;
+        TEST_ASSERT(
+            holds_pattern(buf + r[i].offset, (uint32_t)r[i].lba, (uint32_t)r[i].count, &bad),
+            "reader %u: byte %u differs", i, bad);
+    }
+    stop_driver(&d);
+}

@@ -1,0 +1,56 @@
+/*
+ * The virtio-blk driver (user/vblk/): its start contract and its pure request
+ * checks (blk.c, tested on the host by tests/host/test_vblk.c).
+ *
+ * Caps the parent gives (wf/startinfo.h slots): SERVE (the block protocol
+ * endpoint), POOL (its memory, DMA rings included), IOPORT (a range covering
+ * 0xcf8-0xcff: PCI configuration mechanism #1), IRQ (the IRQHandler of the
+ * disk's PCI interrupt line) and VBLK_SLOT_DEVICE (a device untyped covering
+ * the BAR that holds the virtio structures).
+ */
+#ifndef VBLK_BLK_H
+#define VBLK_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "weft/errors.h"
+#include "weft/types.h"
+
+#define VBLK_SLOT_DEVICE 16 /* WF_CHILD_FIRST_FREE: the BAR's device untyped */
+#define VBLK_SECTOR      512u
+
+/* virtio-blk (virtio 1.1, section 5.2). */
+#define VIRTIO_BLK_F_RO       (1ull << 5)
+#define VIRTIO_BLK_F_BLK_SIZE (1ull << 6)
+#define VIRTIO_BLK_F_FLUSH    (1ull << 9)
+#define VIRTIO_BLK_T_IN       0
+#define VIRTIO_BLK_T_OUT      1
+#define VIRTIO_BLK_T_FLUSH    4
+#define VIRTIO_BLK_S_OK       0
+#define VIRTIO_BLK_PCI_VENDOR 0x1af4
+#define VIRTIO_BLK_PCI_MODERN 0x1042 /* 0x1040 + device type 2 */
+#define VIRTIO_BLK_PCI_TRANS  0x1001 /* transitional; driven through its modern interface */
+
+struct virtio_blk_req_hdr {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+
+/* A client's buffer as the driver knows it. */
+struct vblk_buffer {
+    bool present;
+    bool writable; /* the client's cap has WRITE: the device may write into it (Read) */
+    uint64_t paddr, size;
+};
+
+/* Checks a Read (write == false) or Write of count sectors at lba to/from the
+ * buffer at offset, on a disk of capacity sectors; read_only: the disk refuses
+ * writes. Returns WF_ERR_OK or the protocol's error (INVALID_ARGUMENT for a
+ * count of 0 or above max, ILLEGAL_OPERATION without a usable buffer,
+ * RANGE_ERROR past the disk's or the buffer's end, overflow included). */
+enum wf_error vblk_check(const struct vblk_buffer *b, uint64_t capacity, bool read_only, bool write,
+                         wf_word_t lba, wf_word_t count, wf_word_t offset, wf_word_t max);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * vblk: a virtio-blk driver serving the block protocol (abi/protocols/block.proto;
+ * docs/devices.md, "PCI and virtio"; decision 114).
+ *
+ * Start-up: find the disk on PCI bus 0 (and behind bridges) through the IOPORT
+ * cap (mechanism #1), size its BARs, read its virtio capabilities, map the BAR
+ * that holds them through a device VMO over the device untyped the parent gave
+ * (slot VBLK_SLOT_DEVICE, which must cover the BAR), turn on memory decoding and
+ * bus mastering, negotiate (VERSION_1 required; RO, BLK_SIZE, FLUSH taken when
+ * offered), set up queue 0 in a Pool_CreateContig VMO, bind the IRQ cap (the
+ * disk's INTx line) to a notification bound to the server thread.
+ *
+ * Requests: a Read or Write is checked (blk.c), then becomes a three-descriptor
+ * chain (header, the client's own buffer memory at its physical address plus
+ * offset, a status byte) and its reply is deferred; the interrupt (on_notify)
+ * reads the ISR byte (which lowers INTx), takes every used chain and answers
+ * its client, then acks the line. Data is never copied by the driver: the
+ * device reads and writes the client's VMO directly.
+ *
+ * A device that breaks the queue protocol (used index or id or length that
+ * cannot be, virtq.c) or sets NEEDS_RESET is reset: every pending request is
+ * answered CANCELLED and the device set up again.
+ *
+ * Limits: one disk, one queue, at most WF_SERVER_MAX_REPLIES - 1 requests in
+ * flight (the queue of 64 entries holds them all), WFP_BLOCK_CLIENTS buffers.
+ * A client that destroys its buffer VMO while a request on it is in flight
+ * lets the device write to memory that may be reused: clients own their buffers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "blk.h"
+#include "weft/invoke.h"
+#include "wf/pci.h"
+#include "wf/proto/block.h"
+#include "wf/runtime.h"
+#include "wf/server.h"
+#include "wf/startinfo.h"
+#include "wf/virtio.h"
+
+enum {
+    SLOT_MMIO = 17,     /* the device VMO over VBLK_SLOT_DEVICE */
+    SLOT_RING = 18,     /* the queue's contiguous VMO */
+    SLOT_HDR = 19,      /* request headers and status bytes (contiguous) */
+    SLOT_NTFN = 20,     /* the notification bound to the thread */
+    SLOT_NTFN_IRQ = 21, /* its badged copy the IRQ handler signals */
+    SLOT_RECV = 22,     /* where a client's buffer cap lands */
+    SLOT_BUF0 = 24,     /* WFP_BLOCK_CLIENTS buffers */
+    SLOT_REPLY0 = 40,   /* WF_SERVER_MAX_REPLIES Reply objects */
+};
+
+#define MMIO_VA  0x0000400000000000ull
+#define RING_VA  0x0000400100000000ull
+#define HDR_VA   0x0000400200000000ull
+#define QSIZE    64
+#define IRQ_BIT  1
+#define HDR_SIZE 4096u
+
+static const char usage[] =
+    "usage: vblk (started with the caps SERVE, POOL, IOPORT over 0xcf8-0xcff, IRQ for the "
+    "disk's PCI interrupt line, and in slot 16 a device untyped covering its virtio BAR; "
+    "takes no arguments)\n";
+
+struct pending {
+    wf_cptr_t reply; /* 0: none */
+    wf_word_t badge; /* the client's */
+};
+
+struct client {
+    wf_word_t badge;
+    struct vblk_buffer buf;
+};
+
+static struct {
+    wf_cptr_t io;
+    struct pci_access acc;
+    struct pci_func fn;
+    struct virtio_pci_caps caps;
+    struct virtio_pci pci;
+    struct virtio_dev dev;
+    struct virtq q;
+    void *ring;
+    uint64_t ring_pa, ring_len;
+    volatile uint8_t *hdr; /* QSIZE headers of 16 bytes, then QSIZE status bytes */
+    uint64_t hdr_pa;
+    uint64_t capacity;
+    bool read_only, flush;
+    struct pending pend[QSIZE];
+    struct client clients[WFP_BLOCK_CLIENTS];
+    struct wf_server srv;
+} d;
+
+/* Physical address of a contiguous VMO in slot (0 on failure). */
+static uint64_t vmo_paddr(wf_cptr_t slot)
+{
+    wf_word_t kind = 0, pa = 0;
+    if (wf_vmo_describe(slot, 0, &kind, &pa, 0) != WF_ERR_OK || kind != 1)
+        return 0;
+    return pa;
+}
+
+/* Makes a contiguous VMO of len bytes in slot, maps it at va; its physical address. */
+static uint64_t dma_alloc(wf_cptr_t slot, wf_word_t len, uintptr_t va)
+{
+    if (wf_pool_create_contig(WF_CHILD_POOL, len, WF_CHILD_CNODE, slot, 64) != WF_ERR_OK ||
+        wf_vspace_map(WF_CHILD_VSPACE, slot, va, 0, len, WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
+        return 0;
+    return vmo_paddr(slot);
+}
+
+/* Brings the device from reset to DRIVER_OK with queue 0 set up. */
+static enum virtio_status device_up(void)
+{
+    enum virtio_status s =
+        virtio_negotiate(&d.dev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH, 0);
+    if (s != VIRTIO_OK)
+        return s;
+    memset(d.ring, 0, d.ring_len);
+    if ((s = virtio_setup_queue(&d.dev, 0, &d.q, d.ring, d.ring_pa, d.ring_len, QSIZE)) !=
+        VIRTIO_OK)
+        return s;
+    uint64_t cap;
+    if ((s = virtio_read_config(&d.dev, 0, &cap, sizeof(cap))) != VIRTIO_OK)
+        return s;
+    d.capacity = cap;
+    d.read_only = d.dev.features & VIRTIO_BLK_F_RO;
+    d.flush = d.dev.features & VIRTIO_BLK_F_FLUSH;
+    return virtio_driver_ok(&d.dev);
+}
+
+/* Answers every pending request with err. */
+static void answer_all(wf_word_t err)
+{
+    for (unsigned i = 0; i < QSIZE; i++) {
+        if (!d.pend[i].reply)
+            continue;
+        wf_server_answer(&d.srv, d.pend[i].reply, err, 0, 0, 0);
+        d.pend[i].reply = 0;
+    }
+}
+
+/* The device misbehaved: cancel everything, reset, start again. */
+static void device_recover(void)
+{
+    virtio_reset(&d.dev);
+    answer_all(WF_ERR_CANCELLED);
+    if (device_up() != VIRTIO_OK)
+        fprintf(stderr, "vblk: the device did not come back after a reset\n");
+}
+
+/* Takes every used chain and answers its client. */
+static void drain(void)
+{
+    uint16_t head;
+    uint32_t len;
+    enum virtq_status s;
+    while ((s = virtq_get(&d.q, &head, &len)) == VIRTQ_OK) {
+        struct pending *p = &d.pend[head];
+        uint8_t status = d.hdr[QSIZE * 16 + head];
+        if (p->reply)
+            wf_server_answer(&d.srv, p->reply,
+                             status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED, 0, 0, 0);
+        p->reply = 0;
+    }
+    if (s == VIRTQ_ERR_DEVICE || (d.dev.ops->get_status(d.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
+        fprintf(stderr, "vblk: the device broke the queue protocol; resetting it\n");
+        device_recover();
+    }
+}
+
+static void on_notify(struct wf_server *s, wf_word_t bits)
+{
+    (void)s;
+    (void)bits;
+    d.dev.ops->isr(d.dev.t); /* reading it lowers INTx */
+    drain();
+    wf_irqhandler_ack(WF_CHILD_IRQ);
+}
+
+static struct client *client_of(wf_word_t badge, bool make)
+{
+    struct client *free_one = NULL;
+    for (unsigned i = 0; i < WFP_BLOCK_CLIENTS; i++) {
+        if (d.clients[i].buf.present && d.clients[i].badge == badge)
+            return &d.clients[i];
+        if (!d.clients[i].buf.present && !free_one)
+            free_one = &d.clients[i];
+    }
+    return make ? free_one : NULL;
+}
+
+static wf_word_t on_info(struct wf_server *s, struct wf_server_req *r, wf_word_t *block_bytes,
+                         wf_word_t *sectors, wf_word_t *flags)
+{
+    *block_bytes = VBLK_SECTOR;
+    *sectors = d.capacity;
+    *flags = d.read_only ? WFP_BLOCK_FLAG_READ_ONLY : 0;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_cptr_t buffer,
+                               wf_word_t *size)
+{
+    wf_word_t sz = 0, kind = 9, pa = 0, type = 0, rights = 0;
+    if (wf_vmo_describe(buffer, &sz, &kind, &pa, 0) != WF_ERR_OK || kind != 1 || sz == 0)
+        return WF_ERR_INVALID_ARGUMENT;
+    if (wf_cnode_describe(WF_CHILD_CNODE, buffer, 64, &type, &rights, 0, 0) != WF_ERR_OK)
+        return WF_ERR_INVALID_ARGUMENT;
+    struct client *c = client_of(r->badge, true);
+    if (!c)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    wf_cptr_t slot = SLOT_BUF0 + (wf_cptr_t)(c - d.clients);
+    /* A request in flight names the old buffer's memory, which the old cap
+     * keeps alive: it stays until the device is done with it. */
+    for (unsigned i = 0; i < QSIZE; i++)
+        if (d.pend[i].reply && d.pend[i].badge == r->badge)
+            return WF_ERR_ILLEGAL_OPERATION;
+    wf_cnode_delete(WF_CHILD_CNODE, slot, 64);
+    if (wf_cnode_move(WF_CHILD_CNODE, slot, 64, WF_CHILD_CNODE, buffer, 64) != WF_ERR_OK) {
+        c->buf.present = false;
+        return WF_ERR_INVALID_ARGUMENT;
+    }
+    c->badge = r->badge;
+    c->buf = (struct vblk_buffer){true, (rights & WF_RIGHT_WRITE) != 0, pa, sz};
+    *size = sz;
+    return WF_ERR_OK;
+}
+
+/* Queues a request of type on the buffer (data: 0 for a flush) and defers r. */
+static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t type, uint64_t lba,
+                        uint64_t data_pa, uint32_t data_len)
+{
+    if (d.q.broken)
+        return WF_ERR_CANCELLED;
+    struct virtq_buf b[3];
+    unsigned n = 0;
+    b[n++] = (struct virtq_buf){0, sizeof(struct virtio_blk_req_hdr), false};
+    if (data_len)
+        b[n++] = (struct virtq_buf){data_pa, data_len, type == VIRTIO_BLK_T_IN};
+    b[n++] = (struct virtq_buf){0, 1, true};
+    uint16_t head = virtq_next_head(&d.q);
+    if (d.q.num_free < n)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    b[0].addr = d.hdr_pa + (uint64_t)head * 16;
+    b[n - 1].addr = d.hdr_pa + QSIZE * 16 + head;
+    volatile struct virtio_blk_req_hdr *h = (volatile void *)(d.hdr + head * 16);
+    h->type = type;
+    h->reserved = 0;
+    h->sector = lba;
+    d.hdr[QSIZE * 16 + head] = 0xff;
+    wf_cptr_t reply = wf_server_defer(s, r);
+    if (!reply)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    uint16_t got;
+    if (virtq_add(&d.q, b, n, &got) != VIRTQ_OK || got != head) {
+        wf_server_answer(s, reply, WF_ERR_CANCELLED, 0, 0, 0);
+        return WF_ERR_OK;
+    }
+    d.pend[head] = (struct pending){reply, r->badge};
+    if (virtq_kick_needed(&d.q))
+        d.dev.ops->notify(d.dev.t, 0);
+    return WF_ERR_OK;
+}
+
+static wf_word_t rw(struct wf_server *s, struct wf_server_req *r, bool write, wf_word_t lba,
+                    wf_word_t count, wf_word_t offset)
+{
+    struct client *c = client_of(r->badge, false);
+    struct vblk_buffer none = {0};
+    enum wf_error e = vblk_check(c ? &c->buf : &none, d.capacity, d.read_only, write, lba, count,
+                                 offset, WFP_BLOCK_SECTOR_MAX);
+    if (e != WF_ERR_OK)
+        return e;
+    return submit(s, r, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, lba, c->buf.paddr + offset,
+                  (uint32_t)(count * VBLK_SECTOR));
+}
+
+static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t lba,
+                         wf_word_t count, wf_word_t offset)
+{
+    return rw(s, r, false, lba, count, offset);
+}
+
+static wf_word_t on_write(struct wf_server *s, struct wf_server_req *r, wf_word_t lba,
+                          wf_word_t count, wf_word_t offset)
+{
+    return rw(s, r, true, lba, count, offset);
+}
+
+static wf_word_t on_flush(struct wf_server *s, struct wf_server_req *r)
+{
+    if (!d.flush)
+        return WF_ERR_OK;
+    return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+}
+
+static const struct wfp_block_handlers handlers = {
+    .on_info = on_info,
+    .on_set_buffer = on_set_buffer,
+    .on_read = on_read,
+    .on_write = on_write,
+    .on_flush = on_flush,
+};
+static const struct wf_server_proto protos[] = {WFP_BLOCK_PROTO_ENTRY(&handlers)};
+
+/* Finds the disk and sizes its BARs. */
+static const char *find_disk(void)
+{
+    static struct pci_func all[64];
+    size_t n;
+    enum pci_status ps = pci_enumerate(&d.acc, all, 64, &n);
+    if (ps != PCI_OK && ps != PCI_ERR_FULL)
+        return pci_status_name(ps);
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].vendor != VIRTIO_BLK_PCI_VENDOR ||
+            (all[i].device != VIRTIO_BLK_PCI_MODERN && all[i].device != VIRTIO_BLK_PCI_TRANS))
+            continue;
+        d.fn = all[i];
+        if ((ps = pci_size_bars(&d.acc, &d.fn)) != PCI_OK)
+            return pci_status_name(ps);
+        if (virtio_pci_find_caps(&d.acc, &d.fn, &d.caps) != VIRTIO_OK)
+            return "no usable virtio capabilities";
+        return NULL;
+    }
+    return "no virtio-blk device on PCI";
+}
+
+/* Maps the BAR holding the virtio structures through the device untyped. */
+static const char *map_bar(void)
+{
+    const struct virtio_pci_caps *c = &d.caps;
+    uint8_t bar = c->common.bar;
+    if (c->notify.bar != bar || c->isr.bar != bar || (c->device.length && c->device.bar != bar))
+        return "virtio structures in more than one BAR";
+    wf_word_t pa = 0, bits = 0, device = 0;
+    if (wf_untyped_describe(VBLK_SLOT_DEVICE, &pa, &bits, &device, 0) != WF_ERR_OK || !device)
+        return "slot 16 holds no device untyped";
+    const struct pci_bar *b = &d.fn.bar[bar];
+    uint64_t end = pa + ((uint64_t)1 << bits);
+    if (b->base < pa || b->base + b->size > end)
+        return "the device untyped does not cover the BAR";
+    if (wf_pool_create_device(WF_CHILD_POOL, VBLK_SLOT_DEVICE, WF_CHILD_CNODE, SLOT_MMIO, 64) !=
+            WF_ERR_OK ||
+        wf_vspace_map(WF_CHILD_VSPACE, SLOT_MMIO, MMIO_VA, 0, (wf_word_t)1 << bits,
+                      WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
+        return "cannot map the BAR";
+    volatile uint8_t *va[PCI_BARS] = {0};
+    va[bar] = (volatile uint8_t *)(MMIO_VA + (b->base - pa));
+    if (virtio_pci_attach(&d.pci, c, va, &d.dev) != VIRTIO_OK)
+        return "cannot attach the transport";
+    uint32_t cmd;
+    if (pci_read(&d.acc, d.fn.bus, d.fn.dev, d.fn.fn, PCI_COMMAND, 2, &cmd) != PCI_OK ||
+        pci_write(&d.acc, d.fn.bus, d.fn.dev, d.fn.fn, PCI_COMMAND, 2,
+                  (cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER) & ~PCI_COMMAND_INTX_OFF) !=
+            PCI_OK)
+        return "cannot enable the device";
+    return NULL;
+}
+
+static const char *setup(void)
+{
+    wf_word_t first, last, irq;
+    if (wf_ioport_describe(WF_CHILD_IOPORT, &first, &last) != WF_ERR_OK || first > 0xcf8 ||
+        last < 0xcff)
+        return "IOPORT does not cover 0xcf8-0xcff";
+    d.io = WF_CHILD_IOPORT;
+    d.acc = (struct pci_access){&d.io, pci_io_read32, pci_io_write32};
+    const char *why = find_disk();
+    if (why)
+        return why;
+    if (wf_irqhandler_describe(WF_CHILD_IRQ, &irq, 0, 0) != WF_ERR_OK)
+        return "IRQ holds no IRQHandler";
+    if (d.fn.irq_pin == 0 || irq != d.fn.irq_line)
+        return "IRQ is not the disk's interrupt line";
+    if ((why = map_bar()))
+        return why;
+    d.ring_len = virtq_layout(QSIZE).total;
+    if (!(d.ring_pa = dma_alloc(SLOT_RING, d.ring_len, RING_VA)) ||
+        !(d.hdr_pa = dma_alloc(SLOT_HDR, HDR_SIZE, HDR_VA)))
+        return "no DMA memory";
+    d.ring = (void *)RING_VA;
+    d.hdr = (volatile uint8_t *)HDR_VA;
+    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_NOTIFICATION, 0, WF_CHILD_CNODE, SLOT_NTFN, 64) ||
+        wf_cnode_mint(WF_CHILD_CNODE, SLOT_NTFN_IRQ, 64, WF_CHILD_CNODE, SLOT_NTFN, 64,
+                      WF_RIGHT_WRITE, IRQ_BIT) ||
+        wf_tcb_bind_notification(WF_CHILD_TCB, SLOT_NTFN) ||
+        wf_irqhandler_set_notification(WF_CHILD_IRQ, SLOT_NTFN_IRQ))
+        return "cannot bind the interrupt";
+    enum virtio_status vs = device_up();
+    if (vs == VIRTIO_ERR_FEATURES)
+        return "the device does not offer VERSION_1";
+    if (vs != VIRTIO_OK)
+        return "the device did not initialise";
+    wf_cptr_t replies[WF_SERVER_MAX_REPLIES];
+    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++) {
+        replies[i] = SLOT_REPLY0 + i;
+        if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_REPLY, 0, WF_CHILD_CNODE, replies[i], 64))
+            return "no memory for Reply objects";
+    }
+    d.srv = (struct wf_server){.ep = WF_CHILD_SERVE,
+                               .recv_cnode = WF_CHILD_CNODE,
+                               .recv_slot = SLOT_RECV,
+                               .protos = protos,
+                               .nprotos = 1,
+                               .on_notify = on_notify};
+    if (wf_server_init(&d.srv, replies, WF_SERVER_MAX_REPLIES) != WF_ERR_OK)
+        return "cannot start the server loop";
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *why = setup();
+    if (why) {
+        fprintf(stderr, "vblk: cannot start: %s\n%s", why, usage);
+        return 1;
+    }
+    wf_irqhandler_ack(WF_CHILD_IRQ);
+    wf_word_t e = wf_server_run(&d.srv);
+    virtio_reset(&d.dev);
+    fprintf(stderr, "vblk: receive failed: %s\n", wf_error_name((enum wf_error)e));
+    return 1;
+}
