@@ -1,6 +1,7 @@
 /*
- * ext2's internals shared by its two files: ext2.c (mount, block map, reading) and
- * ext2_write.c (allocation and every change). Not an interface: include ext2.h.
+ * ext2's internals shared by its files: ext2.c (mount, block map, reading),
+ * ext2_write.c (allocation, write, truncate) and ext2_dir.c (the directory changes).
+ * Not an interface: include ext2.h.
  */
 #ifndef WF_FS_EXT2_INT_H
 #define WF_FS_EXT2_INT_H
@@ -96,5 +97,21 @@ enum ext2_err ext2_find(struct ext2_fs *fs, uint32_t dir, const struct ext2_inod
                         const char *name, size_t len, uint32_t *ino, uint32_t *lblk, uint32_t *off,
                         uint32_t *prev);
 bool ext2_fast_link(const struct ext2_fs *fs, const struct ext2_inode *in);
+
+/* ext2_write.c */
+uint32_t ext2_now(struct ext2_fs *fs);
+/* Syncs after a public call; the call's own error comes first. */
+enum ext2_err ext2_finish(struct ext2_fs *fs, enum ext2_err err);
+enum ext2_err ext2_alloc_inode(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *out);
+enum ext2_err ext2_free_inode(struct ext2_fs *fs, uint32_t ino, bool dir);
+/*
+ * Maps logical block lblk of in, allocating it and the indirect blocks above it where
+ * missing (searching from block goal). Sets *pblk, and *fresh when the data block is
+ * new (its contents undefined). The caller writes in back, also after an error.
+ */
+enum ext2_err ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint32_t goal,
+                              uint64_t lblk, uint32_t *pblk, bool *fresh);
+/* Frees every block of in that maps logical block keep or later. */
+enum ext2_err ext2_free_from(struct ext2_fs *fs, struct ext2_inode *in, uint64_t keep);
 
 #endif
