@@ -135,13 +135,10 @@ static void make_tree(const char *dir)
     sh("chown 1234:5678 %s/f13 && chmod 0751 %s/f13 && chmod 0700 %s/a", dir, dir, dir);
 }
 
-/* Makes an image of bs-byte blocks from dir (or empty) and loads it. */
-static void make_image(struct img *m, const char *dir, uint32_t bs, uint32_t dbs, const char *size)
+/* (Re)loads m's image from its file. */
+static inline void img_load(struct img *m)
 {
-    memset(m, 0, sizeof(*m));
-    snprintf(m->path, sizeof(m->path), "/tmp/weft-ext2-%d-%u.img", getpid(), bs);
-    sh("rm -f %s && mke2fs -q -F -t ext2 -b %u %s%s %s %s >/dev/null", m->path, bs,
-       dir ? "-d " : "", dir ? dir : "", m->path, size);
+    free(m->b);
     FILE *f = fopen(m->path, "rb");
     cr_assert(f);
     fseek(f, 0, SEEK_END);
@@ -150,6 +147,16 @@ static void make_image(struct img *m, const char *dir, uint32_t bs, uint32_t dbs
     m->b = malloc(m->size);
     cr_assert_eq(fread(m->b, 1, m->size, f), m->size);
     fclose(f);
+}
+
+/* Makes an image of bs-byte blocks from dir (or empty) and loads it. */
+static void make_image(struct img *m, const char *dir, uint32_t bs, uint32_t dbs, const char *size)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->path, sizeof(m->path), "/tmp/weft-ext2-%d-%u.img", getpid(), bs);
+    sh("rm -f %s && mke2fs -q -F -t ext2 -b %u %s%s %s %s >/dev/null", m->path, bs,
+       dir ? "-d " : "", dir ? dir : "", m->path, size);
+    img_load(m);
     m->dbs = dbs;
 }
 

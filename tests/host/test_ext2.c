@@ -339,3 +339,68 @@ Test(ext2, mount_checks)
     cr_assert_str_eq(ext2_strerror((enum ext2_err)999), "unknown error");
     img_free(&m);
 }
+
+/* Runs debugfs -w with one request on m's image file, then reloads it. */
+static void debugfs(struct img *m, const char *req)
+{
+    sh("debugfs -w -R '%s' %s >/dev/null 2>&1", req, m->path);
+    img_load(m);
+}
+
+/* The block debugfs reports for logical block lblk of path. */
+static uint32_t debugfs_bmap(struct img *m, const char *path, int lblk)
+{
+    char cmd[512];
+    unsigned v = 0;
+    snprintf(cmd, sizeof(cmd), "debugfs -R 'bmap %s %d' %s 2>/dev/null", path, lblk, m->path);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p && fscanf(p, "%u", &v) == 1);
+    pclose(p);
+    return v;
+}
+
+/* Images broken one way each: every call meets the damage with EXT2_ECORRUPT. */
+Test(ext2, corrupt_images)
+{
+    struct img m;
+    struct ext2_fs fs;
+    make_image(&m, tree, 1024, 1024, "16M");
+    uint32_t adir = debugfs_bmap(&m, "/a", 0), f0 = debugfs_bmap(&m, "/f70000", 0);
+    uint32_t edir = debugfs_bmap(&m, "/empty", 0);
+    debugfs(&m, "sif /fast block[0] 0x00003166"); /* "f1\0": a NUL in a target */
+    debugfs(&m, "sif /f4096 block[0] 99999999");  /* past the file system */
+    debugfs(&m, "sif /f12288 size 0x7fffffff");   /* fine: a file may be sparse */
+    debugfs(&m, "sif /many size 1000");           /* not whole blocks */
+    debugfs(&m, "sif /slow size 5000");           /* longer than a block */
+    char req[100];
+    snprintf(req, sizeof(req), "sif /f70000 block[1] %u", f0); /* one block owned twice */
+    debugfs(&m, req);
+    m.b[(size_t)adir * 1024 + 4] = 0; /* rec_len 0 in the first entry of a */
+    m.b[(size_t)adir * 1024 + 5] = 0;
+    m.b[(size_t)edir * 1024 + 12 + 8 + 1] = '/'; /* ".." becomes "./" */
+    struct ext2_blockdev dev = img_dev(&m);
+    cr_assert_eq(ext2_mount(&fs, &dev, &test_env, 0), EXT2_OK);
+    char buf[4096];
+    size_t n;
+    uint64_t pos = 0;
+    bool end;
+    struct ext2_dirent e;
+    uint32_t ino;
+    cr_assert_eq(ext2_readlink(&fs, lookup(&fs, "fast"), buf, sizeof(buf), &n), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_readlink(&fs, lookup(&fs, "slow"), buf, sizeof(buf), &n), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_read(&fs, lookup(&fs, "f4096"), 0, buf, 10, &n), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_read(&fs, lookup(&fs, "f12288"), 1 << 30, buf, 10, &n), EXT2_OK);
+    cr_assert_eq(ext2_lookup(&fs, "many/x", &ino), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_readdir(&fs, lookup(&fs, "many"), &pos, &e, &end), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_lookup(&fs, "a/b", &ino), EXT2_ECORRUPT);
+    pos = 0;
+    cr_assert_eq(ext2_readdir(&fs, lookup(&fs, "a"), &pos, &e, &end), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_create(&fs, lookup(&fs, "a"), "new", 0644, 0, 0, &ino), EXT2_ECORRUPT);
+    pos = 0;
+    cr_assert_eq(ext2_readdir(&fs, lookup(&fs, "empty"), &pos, &e, &end), EXT2_OK); /* "." */
+    cr_assert_eq(ext2_readdir(&fs, lookup(&fs, "empty"), &pos, &e, &end), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_truncate(&fs, lookup(&fs, "f70000"), 0), EXT2_ECORRUPT);
+    cr_assert_eq(ext2_unmount(&fs), EXT2_OK);
+    cr_assert_eq(live_allocs, 0);
+    img_free(&m);
+}

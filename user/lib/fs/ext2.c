@@ -428,6 +428,10 @@ enum ext2_err ext2_dent_at(const struct ext2_fs *fs, const uint8_t *blk, uint32_
     if (d->rec_len < 8 || d->rec_len % 4 || off + d->rec_len > fs->bs ||
         (d->ino && 8 + d->name_len > d->rec_len) || d->ino > fs->inodes_count)
         return EXT2_ECORRUPT;
+    /* A name is 1 to 255 bytes, none of them NUL or '/'. */
+    if (d->ino &&
+        (!d->name_len || memchr(d->name, 0, d->name_len) || memchr(d->name, '/', d->name_len)))
+        return EXT2_ECORRUPT;
     return EXT2_OK;
 }
 
@@ -649,8 +653,8 @@ enum ext2_err ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buf, size_t 
     size_t n;
     if ((err = ext2_read(fs, ino, 0, buf, (size_t)in.size, &n)))
         return err;
-    if (n != in.size)
-        return EXT2_ECORRUPT;
+    if (n != in.size || memchr(buf, 0, n))
+        return EXT2_ECORRUPT; /* a target holds no NUL */
     buf[n] = 0;
     *len = n;
     return EXT2_OK;
