@@ -13,6 +13,12 @@
  *      offset, a length byte and that many bytes. mke2fs makes nothing smaller than
  *      64 blocks, and a small file system is mostly zeros: its patches fit in a few
  *      KiB, where the fuzzer's inputs are kept (tests/fuzz/seeds-ext2/).
+ *
+ * The seeds: small-tree-patches is, as patches, a 64-block image made by
+ * `mke2fs -t ext2 -b 1024 -N 32 -I 128 -m 0 -d FOLDER` from a folder holding a small
+ * file, a hard link to it, a fast and a slow symlink, a sparse file and a subdirectory
+ * with a file, its lost+found removed by `debugfs -w -R "rmdir lost+found"`;
+ * raw-head is the same image's first 4 KiB, raw.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -418,7 +418,7 @@ enum ext2_err ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name)
     return ext2_finish(fs, add_links(fs, dir, -1));
 }
 
-/* Whether directory dir is sub or below it: walks ".." up to the root. */
+/* Refuses (EXT2_EINVAL) a directory dir that is sub or below it: walks ".." up to the root. */
 static enum ext2_err check_not_below(struct ext2_fs *fs, uint32_t sub, uint32_t dir)
 {
     for (uint32_t steps = 0; steps <= fs->inodes_count; steps++) {
@@ -426,9 +426,13 @@ static enum ext2_err check_not_below(struct ext2_fs *fs, uint32_t sub, uint32_t 
             return EXT2_EINVAL;
         if (dir == EXT2_ROOT_INO)
             return EXT2_OK;
-        enum ext2_err err = ext2_lookup_at(fs, dir, "..", 2, &dir);
+        uint32_t up;
+        enum ext2_err err = ext2_lookup_at(fs, dir, "..", 2, &up);
         if (err)
             return err;
+        if (up == dir)
+            return EXT2_ECORRUPT; /* only the root is its own parent */
+        dir = up;
     }
     return EXT2_ECORRUPT; /* a ".." cycle that misses the root */
 }
