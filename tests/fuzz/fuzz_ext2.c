@@ -18,7 +18,9 @@
  * `mke2fs -t ext2 -b 1024 -N 32 -I 128 -m 0 -d FOLDER` from a folder holding a small
  * file, a hard link to it, a fast and a slow symlink, a sparse file and a subdirectory
  * with a file, its lost+found removed by `debugfs -w -R "rmdir lost+found"`;
- * raw-head is the same image's first 4 KiB, raw.
+ * raw-head is the same image's first 4 KiB, raw. nul-in-link-target and nul-in-name
+ * are two of the fuzzer's finds (a NUL inside a symlink's target and inside an entry's
+ * name, both corrupt now), kept so that they stay fixed.
  */
 #include <stdint.h>
 #include <stdlib.h>
