@@ -19,9 +19,11 @@ USER_LDFLAGS := -static -nostdlib -e _start --image-base=0x400000 -z max-page-si
                 -z separate-loadable-segments -z noexecstack --gc-sections -z nostart-stop-gc
 
 # The libraries every program links: the C library, the Weft runtime, and the
-# pure code shared with the kernel (formatter, CPIO and ELF readers, string functions).
+# pure code shared with the kernel (formatter, CPIO and ELF readers, string functions),
+# and the ext2 file system library (user/lib/fs/, docs/storage.md).
 USER_LIB_SRCS := $(sort $(wildcard user/lib/c/*.c user/lib/weft/*.c user/lib/weft/*.S)) \
-                 kernel/lib/format.c kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/string.c
+                 kernel/lib/format.c kernel/lib/cpio.c kernel/lib/elf.c kernel/lib/string.c \
+                 $(wildcard user/lib/fs/*.c)
 
 # Programs: USER_SRCS_<name>. utest carries the in-guest suite (user/test/), the
 # benchmark launcher and the test runner it shares with the kernel's self-tests

@@ -19,6 +19,7 @@ PACKAGES=(
     qemu-system-x86                          # in-guest tests, make run
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf   # make iso, UEFI boot test
     cpio                                     # initramfs
+    e2fsprogs                                # ext2 images (mke2fs -d) and e2fsck in the host tests
     libcriterion-dev                         # host unit tests
     libclang-rt-14-dev                       # sanitizer and libFuzzer runtimes
     git                                      # make format-check lists tracked files
