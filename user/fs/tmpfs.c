@@ -442,8 +442,7 @@ void tmpfs_fstat(struct tmpfs *fs, const struct tmpfs_file *f, struct tmpfs_stat
     fill_stat(f->node, st);
 }
 
-int tmpfs_stat(struct tmpfs *fs, const char *path, size_t len, int nofollow,
-               struct tmpfs_stat *st)
+int tmpfs_stat(struct tmpfs *fs, const char *path, size_t len, int nofollow, struct tmpfs_stat *st)
 {
     struct walk w;
     int rc = resolve(fs, path, len, !nofollow, &w);
@@ -616,8 +615,7 @@ long tmpfs_readlink(struct tmpfs *fs, const char *path, size_t len, char *buf)
     return (long)w.node->tlen;
 }
 
-int tmpfs_rename(struct tmpfs *fs, const char *from, size_t from_len, const char *to,
-                 size_t to_len)
+int tmpfs_rename(struct tmpfs *fs, const char *from, size_t from_len, const char *to, size_t to_len)
 {
     struct walk s, d;
     int rc = resolve(fs, from, from_len, 0, &s);

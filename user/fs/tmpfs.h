@@ -100,8 +100,7 @@ long tmpfs_write(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t off, con
                  size_t n);
 int tmpfs_truncate(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t size);
 void tmpfs_fstat(struct tmpfs *fs, const struct tmpfs_file *f, struct tmpfs_stat *st);
-int tmpfs_stat(struct tmpfs *fs, const char *path, size_t len, int nofollow,
-               struct tmpfs_stat *st);
+int tmpfs_stat(struct tmpfs *fs, const char *path, size_t len, int nofollow, struct tmpfs_stat *st);
 /* The index-th entry ('.', '..', then the entries): 0 with *name_len 0 past
  * the last; name has room for TMPFS_NAME_MAX bytes. */
 int tmpfs_readdir(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t index, char *name,
