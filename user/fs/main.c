@@ -26,6 +26,7 @@
 
 #define HANDLE_BADGE0 ((wf_word_t)1 << 16)
 #define RESERVE       (192u * 1024u)
+#define MARGIN        (128u * 1024u)
 #define HANDLES_MAX   256u
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 
@@ -55,10 +56,20 @@ _Static_assert(WFP_FILE_DATA_MAX <= 8 * (WF_MSG_MAX_WORDS - 3), "data in one mes
 _Static_assert(WFP_FILE_PATH_MAX == TMPFS_PATH_MAX && WFP_FILE_NAME_MAX == TMPFS_NAME_MAX,
                "bounds");
 
+/* malloc's memory is demand-zero: the pool is charged when a page is first
+ * touched, and a touch the pool refuses is a fault. So allocations stop while
+ * the pool still has MARGIN bytes free for the pages malloc has handed out
+ * but the server has not touched yet, its stack and its metadata. */
 static void *a_alloc(void *ctx, size_t n)
 {
     (void)ctx;
-    return malloc(n);
+    wf_word_t free_bytes = 0;
+    if (wf_pool_info(WF_CHILD_POOL, 0, 0, 0, &free_bytes) != WF_ERR_OK || free_bytes < n + MARGIN)
+        return NULL;
+    void *p = malloc(n);
+    if (p)
+        memset(p, 0, n); /* touch it now: charged (or refused) here, not later */
+    return p;
 }
 
 static void a_free(void *ctx, void *p, size_t n)

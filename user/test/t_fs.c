@@ -260,8 +260,7 @@ TEST(fs, pool_exhaustion_gives_enospc)
         off += n;
     }
     TEST_ASSERT_EQ(status, WFP_FILE_ENOSPC);
-    TEST_ASSERT(off >= FS_POOL / 4 && off < FS_POOL, "%lu bytes written", (unsigned long)off);
-    TEST_ASSERT_EQ(mkdir_(c, "/more"), 0); /* small allocations may still fit */
+    TEST_ASSERT(off >= FS_POOL / 16 && off < FS_POOL, "%lu bytes written", (unsigned long)off);
     /* Truncating gives the memory back. */
     TEST_ASSERT_ERR(wfp_file_truncate(h, 0, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
