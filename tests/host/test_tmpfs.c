@@ -207,6 +207,8 @@ Test(tmpfs, directories_many_entries_readdir)
     cr_assert_eq(tmpfs_mkdir(&fs, S("/x/../.."), 0), -TMPFS_ENOENT);
     cr_assert_eq(tmpfs_mkdir(&fs, S("/.."), 0), -TMPFS_EEXIST);
     cr_assert_eq(st_type("/a/..", 0), -TMPFS_ENOTDIR);
+    cr_assert_eq(tmpfs_mkdir(&fs, "/x\0y", 4, 0), -TMPFS_EINVAL);
+    cr_assert_eq(tmpfs_symlink(&fs, "t\0", 2, S("/l")), -TMPFS_EINVAL);
     cr_assert_eq(tmpfs_mkdir(&fs, S("/e"), 0), 0);
     cr_assert_eq(st_type("/e/../..//./", 0), TMPFS_T_DIR);
 }

@@ -9,7 +9,8 @@
  * arriving with a handle badge acts on that open file; Close revokes the
  * original (every copy the client made goes with it) and frees the slot. So
  * a client can reach only the files it opened, and a handle once closed names
- * nothing, even to a client that kept a copy.
+ * nothing, even to a client that kept a copy. A client (a service badge) holds
+ * at most OPEN_MAX handles, so that one cannot take every slot.
  *
  * Memory: tmpfs takes from malloc (the pool) up to the pool's limit less
  * RESERVE bytes for the server itself; ENOSPC when either runs out. Times are
@@ -38,6 +39,7 @@ enum {
 
 struct handle {
     wf_word_t badge; /* 0: free */
+    wf_word_t owner; /* the service badge of the client that opened it */
     struct tmpfs_file f;
 };
 
@@ -106,7 +108,16 @@ static wf_word_t on_open(struct wf_server *s, struct wf_server_req *r, wf_word_t
                          wf_word_t *ino, wf_cptr_t *cap)
 {
     (void)s;
-    unsigned i = 0;
+    /* An Open through a handle counts for the client that opened that one. */
+    const struct handle *via = handle_of(r);
+    wf_word_t owner = via ? via->owner : r->badge;
+    unsigned i = 0, mine = 0;
+    for (unsigned k = 0; k < nhandles; k++)
+        mine += handles[k].badge && handles[k].owner == owner;
+    if (mine >= WFP_FILE_OPEN_MAX) {
+        *status = TMPFS_EMFILE;
+        return WF_ERR_OK;
+    }
     while (i < nhandles && handles[i].badge)
         i++;
     if (i == nhandles)
@@ -128,7 +139,7 @@ static wf_word_t on_open(struct wf_server *s, struct wf_server_req *r, wf_word_t
         tmpfs_close(&fs, &f);
         return WF_ERR_NOT_ENOUGH_MEMORY;
     }
-    handles[i] = (struct handle){next_badge++, f};
+    handles[i] = (struct handle){next_badge++, owner, f};
     struct tmpfs_stat sb;
     tmpfs_fstat(&fs, &f, &sb);
     *status = 0;

@@ -244,6 +244,8 @@ static int resolve(struct tmpfs *fs, const char *p, size_t len, int follow, stru
 {
     if (len > TMPFS_PATH_MAX)
         return -TMPFS_ENAMETOOLONG;
+    if (memchr(p, 0, len))
+        return -TMPFS_EINVAL;
     int depth = 0;
     return walk(fs, fs->root, p, len, follow, &depth, w);
 }
@@ -575,6 +577,8 @@ int tmpfs_symlink(struct tmpfs *fs, const char *target, size_t target_len, const
         return -TMPFS_ENOENT;
     if (target_len > TMPFS_PATH_MAX)
         return -TMPFS_ENAMETOOLONG;
+    if (memchr(target, 0, target_len))
+        return -TMPFS_EINVAL;
     struct walk w;
     int rc = resolve(fs, path, len, 0, &w);
     if (rc)

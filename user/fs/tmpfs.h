@@ -40,6 +40,7 @@ enum {
     TMPFS_EPERM = 1,
     TMPFS_ENOENT = 2,
     TMPFS_EBADF = 9,
+    TMPFS_EMFILE = 24,
     TMPFS_EACCES = 13,
     TMPFS_EBUSY = 16,
     TMPFS_EEXIST = 17,

@@ -7,7 +7,8 @@
  * link, symlink, unlink, mkdir, rmdir and their errno results; a handle cap
  * reaches only its own file, the service cap none (EBADF); Close revokes the
  * handle (the client's copies included); a second client cannot use a handle
- * it was never given; filling the server's pool gives ENOSPC and a truncate
+ * it was never given; one client holds at most OPEN_MAX handles (EMFILE), the
+ * others opening on; filling the server's pool gives ENOSPC and a truncate
  * gives the memory back.
  */
 #include <string.h>
@@ -267,4 +268,26 @@ TEST(fs, pool_exhaustion_gives_enospc)
     TEST_ASSERT_ERR(wfp_file_write(h, 0, chunk, sizeof(chunk), &status, &n), WF_ERR_OK);
     TEST_ASSERT(status == 0 && n == sizeof(chunk));
     TEST_ASSERT_EQ(fclose_(h), 0);
+}
+
+TEST(fs, open_max_per_client)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    TEST_ASSERT(c1 && c2);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", CR, test_slot(20)), 0);
+    for (unsigned i = 1; i < WFP_FILE_OPEN_MAX; i++)
+        TEST_ASSERT(fopen_(c1, "/f", RW, test_slot(20 + i)) == 0, "open %u", i);
+    const wf_cptr_t extra = test_slot(20 + WFP_FILE_OPEN_MAX);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, extra), WFP_FILE_EMFILE);
+    /* Through one of its handles it is still client 1. */
+    TEST_ASSERT_EQ(fopen_(test_slot(20), "/f", RW, extra), WFP_FILE_EMFILE);
+    TEST_ASSERT_EQ(fopen_(c2, "/f", RW, extra), 0);
+    TEST_ASSERT_EQ(fclose_(extra), 0);
+    TEST_ASSERT_EQ(fclose_(test_slot(21)), 0);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
+    for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
+        TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
 }

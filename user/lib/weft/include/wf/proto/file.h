@@ -34,6 +34,9 @@
 /* Most bytes of one path component (a directory entry's name). */
 #define WFP_FILE_NAME_MAX 255
 
+/* Most handles one client (service-cap badge) holds open at once. */
+#define WFP_FILE_OPEN_MAX 32
+
 /* Open flag: Read allowed through the handle. */
 #define WFP_FILE_O_READ 1
 
@@ -90,9 +93,13 @@
  * over a directory. */
 #define WFP_FILE_EISDIR 21
 
-/* Linux EINVAL: a bad argument (unknown flags, a Rename of a directory into its own
- * subtree, a split beyond the bytes, '.' or '..' as the name to create or remove). */
+/* Linux EINVAL: a bad argument (a NUL byte in a path, unknown flags, a Rename of a
+ * directory into its own subtree, a split beyond the bytes, '.' or '..' as the name to
+ * create or remove). */
 #define WFP_FILE_EINVAL 22
+
+/* Linux EMFILE: the client (its service badge) already has OPEN_MAX handles open. */
+#define WFP_FILE_EMFILE 24
 
 /* Linux EFBIG: an offset or size beyond the largest file (2^40 bytes). */
 #define WFP_FILE_EFBIG 27
