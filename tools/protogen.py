@@ -512,9 +512,8 @@ def gen_dispatch_case(p, m):
             out += f"        r->rlen = {nres + 1} + WF_PROTO_WORDS(r->rw[{nres}]);\n"
         else:
             out += f"        r->rlen = {nres};\n"
-        if m["rcap"] and (nres or m["rbytes"]):
-            out += "        if (!r->rcap)\n            r->rlen = 0; /* no cap: the stub reports " \
-                   "TRUNCATED_MESSAGE */\n"
+        # No cap: the results still go; the stub fills them and reports
+        # TRUNCATED_MESSAGE (file.Open's errno travels so).
     elif nres:
         out += f"        if (e == WF_ERR_OK)\n            r->rlen = {nres};\n"
     out += "        return e;\n    }\n"

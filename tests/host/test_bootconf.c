@@ -44,8 +44,12 @@ Test(bootconf, the_shipped_boot_conf_parses_cleanly)
     size_t n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
     cr_assert_eq(conf_parse(&c, buf, n), 0, "line %u: %s", c.err[0].line, c.err[0].msg);
-    cr_assert_eq(c.nprogs, 4);
+    cr_assert_eq(c.nprogs, 5);
     cr_assert_str_eq(c.prog[0].name, "name");
+    cr_assert_eq(prog("fs")->kind, CONF_SERVER);
+    cr_assert_eq(prog("fs")->mem, 4u << 20);
+    cr_assert_eq(prog("fs")->sees, 0);
+    cr_assert(prog("shell")->sees & 1ull << (prog("fs") - c.prog));
     cr_assert_eq(prog("console")->kind, CONF_SERVER);
     cr_assert_eq(prog("shell")->kind, CONF_RUN);
     cr_assert_eq(prog("shell")->untyped, 4u << 20);

@@ -207,7 +207,8 @@ static enum wf_error start(unsigned i)
         e = wf_untyped_retype(p->arena, WF_OBJ_ENDPOINT, 0, WF_ROOT_CNODE, 0, 0, p->ep, 1);
         p->ep_live = e == WF_ERR_OK;
         if (e == WF_ERR_OK)
-            e = wf_process_give(&sv.env, &p->p, WF_CHILD_SERVE, p->ep, WF_RIGHT_READ, 0);
+            e = wf_process_give(&sv.env, &p->p, WF_CHILD_SERVE, p->ep,
+                                WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
     }
     if (e == WF_ERR_OK && (c->slots & CONF_SVC_INIT))
         e = wf_process_give(&sv.env, &p->p, WF_CHILD_INIT, sv.ep,

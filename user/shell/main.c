@@ -55,6 +55,14 @@ static const struct command {
     {"kill", "CHILD|SERVER", 1, 1, cmd_kill, "destroy a child, or have init kill a server"},
     {"log", "[N]", 0, 1, cmd_log, "the last N log lines (default 10)"},
     {"bench", "[ROUNDS]", 0, 1, cmd_bench, "IPC round trips between the shell and a probe"},
+    {"ls", "[DIR]", 0, 1, cmd_ls, "the entries of DIR (default /) on the file server"},
+    {"cat", "FILE", 1, 1, cmd_cat, "print FILE"},
+    {"write", "FILE [TEXT...]", 1, SH_MAX_ARGS - 1, cmd_write, "make FILE hold TEXT and a newline"},
+    {"mkdir", "DIR", 1, 1, cmd_mkdir, "make a directory"},
+    {"rm", "PATH", 1, 1, cmd_rm, "remove a file, link or empty directory"},
+    {"mv", "FROM TO", 2, 2, cmd_mv, "rename FROM to TO"},
+    {"stat", "PATH", 1, 1, cmd_stat, "type, mode, size, links and inode of PATH"},
+    {"df", "", 0, 0, cmd_df, "the file server's free memory and inodes"},
     {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},
     {"reboot", "", 0, 0, cmd_reboot, "reset the machine"},
     {"poweroff", "", 0, 0, cmd_poweroff, "power the machine off"},
@@ -229,7 +237,7 @@ static void setup(void)
     wf_word_t n = 1ull << sh.radix;
     sh.user_end = n / 4;
     sh.own_first = n / 4;
-    sh.own_end = n / 2;
+    sh.own_end = n / 2 - 2; /* the last two: the file server and a file (fs.c) */
     wf_word_t prio = 100, mcp = 100;
     wf_tcb_describe(si->self_tcb, NULL, &prio, &mcp, NULL);
     sh.prio = (unsigned)(prio < mcp ? prio : mcp);

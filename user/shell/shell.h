@@ -14,7 +14,7 @@
  * Files: main.c (the loop, the command table, help, console input), caps.c
  * (caps, retype, mint, copy, delete, revoke), proc.c (spawn and the children:
  * send, sendcap, kill, ps, mem, bench), sys.c (what init and the log server
- * answer: servers, log, reboot, poweroff), text.c (pure text logic,
+ * answer: servers, log, reboot, poweroff), fs.c (the file commands), text.c (pure text logic,
  * host-tested).
  */
 #ifndef SHELL_H
@@ -73,5 +73,8 @@ void reap_children(void);
 cmd_fn cmd_servers, cmd_log, cmd_reboot, cmd_poweroff, cmd_kill;
 /* Prints init's programs for ps and mem (what they are: ps or mem). */
 void list_programs(bool for_mem);
+
+/* fs.c */
+cmd_fn cmd_ls, cmd_cat, cmd_write, cmd_mkdir, cmd_rm, cmd_mv, cmd_stat, cmd_df;
 
 #endif

@@ -48,8 +48,6 @@ wf_word_t wfp_echo_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         if (e != WF_ERR_OK)
             return e;
         r->rlen = 1;
-        if (!r->rcap)
-            r->rlen = 0; /* no cap: the stub reports TRUNCATED_MESSAGE */
         return e;
     }
     case WFP_ECHO_WAIT: {

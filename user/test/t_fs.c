@@ -1,0 +1,293 @@
+/*
+ * The file server (user/fs, protocol file; docs/storage.md, "The file service
+ * and tmpfs"; decision 118) as a child process, the test acting as init (it
+ * gives the server its endpoint with Read and Write, as init does, so that the
+ * server can mint handle caps from it) and minting client caps with badges 1
+ * and 2. Checked end to end: create, write, read, stat, readdir, rename,
+ * link, symlink, unlink, mkdir, rmdir and their errno results; a handle cap
+ * reaches only its own file, the service cap none (EBADF); Close revokes the
+ * handle (the client's copies included); a second client cannot use a handle
+ * it was never given; one client holds at most OPEN_MAX handles (EMFILE), the
+ * others opening on; filling the server's pool gives ENOSPC and a truncate
+ * gives the memory back.
+ */
+#include <string.h>
+
+#include "srvtest.h"
+#include "weft/invoke.h"
+#include "wf/proto/file.h"
+#include "wf/spawn.h"
+
+#define FS_POOL (1u << 20)
+
+static enum wf_error fs_start(struct srv *s)
+{
+    struct wf_spawn_env *e = test_env();
+    const void *elf;
+    size_t len;
+    if (!e || !wf_initramfs_find(test_bootinfo, "fs", &elf, &len))
+        return WF_ERR_INVALID_ARGUMENT;
+    s->ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    if (!s->ep)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    enum wf_error err = wf_process_create(e, &s->p, elf, len, "fs", TEST_CHILD_PRIO);
+    if (!err)
+        err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
+                              WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
+    if (!err)
+        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
+    if (!err)
+        err = wf_process_start(e, &s->p, 0);
+    if (!err && !test_settle())
+        err = WF_ERR_NOT_ENOUGH_MEMORY;
+    return err;
+}
+
+/* A call's outcome in one number: its status (0 or an errno), or 1000 plus
+ * the protocol error. */
+static wf_word_t res(enum wf_error e, wf_word_t status)
+{
+    return e == WF_ERR_OK ? status : 1000 + (wf_word_t)e;
+}
+
+enum { RW = WFP_FILE_O_READ | WFP_FILE_O_WRITE, CR = RW | WFP_FILE_O_CREATE };
+
+/* Opens path into slot h (emptied first). */
+static wf_word_t fopen_(wf_cptr_t c, const char *path, wf_word_t flags, wf_cptr_t h)
+{
+    wf_cnode_delete(WF_ROOT_CNODE, h, 64);
+    wf_word_t status = 0, ino = 0;
+    enum wf_error e =
+        wfp_file_open(c, flags, 0644, path, strlen(path), &status, &ino, WF_ROOT_CNODE, h, 64);
+    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
+        return status; /* an errno: no cap came */
+    return res(e, status);
+}
+
+static wf_word_t fwrite_(wf_cptr_t h, wf_word_t off, const char *s)
+{
+    wf_word_t status = 0, n = 0;
+    enum wf_error e = wfp_file_write(h, off, s, strlen(s), &status, &n);
+    if (e == WF_ERR_OK && status == 0 && n != strlen(s))
+        return 999;
+    return res(e, status);
+}
+
+static wf_word_t fclose_(wf_cptr_t h)
+{
+    wf_word_t status = 0;
+    return res(wfp_file_close(h, &status), status);
+}
+
+static wf_word_t fstatp(wf_cptr_t c, const char *path, wf_word_t *type, wf_word_t *size,
+                        wf_word_t *links)
+{
+    wf_word_t status = 0, mode, ino, t;
+    return res(wfp_file_stat_path(c, 0, path, strlen(path), &status, type, &mode, size, links, &ino,
+                                  &t, &t, &t),
+               status);
+}
+
+static wf_word_t two(enum wf_error (*f)(wf_cptr_t, wf_word_t, const void *, wf_word_t, wf_word_t *),
+                     wf_cptr_t c, const char *a, const char *b)
+{
+    char buf[WFP_FILE_PATH_MAX];
+    size_t la = strlen(a), lb = strlen(b);
+    memcpy(buf, a, la);
+    memcpy(buf + la, b, lb);
+    wf_word_t status = 0;
+    return res(f(c, la, buf, la + lb, &status), status);
+}
+
+static wf_word_t path1(enum wf_error (*f)(wf_cptr_t, const void *, wf_word_t, wf_word_t *),
+                       wf_cptr_t c, const char *p)
+{
+    wf_word_t status = 0;
+    return res(f(c, p, strlen(p), &status), status);
+}
+
+static wf_word_t mkdir_(wf_cptr_t c, const char *p)
+{
+    wf_word_t status = 0;
+    return res(wfp_file_mkdir(c, 0755, p, strlen(p), &status), status);
+}
+
+TEST(fs, files_and_directories_end_to_end)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), d = test_slot(11);
+    TEST_ASSERT(c);
+
+    TEST_ASSERT_EQ(mkdir_(c, "/d"), 0);
+    TEST_ASSERT_EQ(mkdir_(c, "/d"), WFP_FILE_EEXIST);
+    TEST_ASSERT_EQ(fopen_(c, "/d/f", RW, h), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fopen_(c, "/d/f", CR, h), 0);
+    TEST_ASSERT_EQ(fopen_(c, "/d/f", CR | WFP_FILE_O_EXCLUSIVE, d), WFP_FILE_EEXIST);
+    TEST_ASSERT_EQ(fwrite_(h, 0, "hello world"), 0);
+    TEST_ASSERT_EQ(fwrite_(h, 100, "!"), 0); /* leaves a hole */
+    char buf[WFP_FILE_DATA_MAX];
+    wf_word_t status = 0, n = 0;
+    TEST_ASSERT_ERR(wfp_file_read(h, 6, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 5 && memcmp(buf, "world", 5) == 0);
+    TEST_ASSERT_ERR(wfp_file_read(h, 11, 1000, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 90 && buf[0] == 0 && buf[88] == 0 && buf[89] == '!');
+    wf_word_t type = 0, mode = 0, size = 0, links = 0, ino = 0, t0, t1, t2;
+    TEST_ASSERT_ERR(wfp_file_stat(h, &status, &type, &mode, &size, &links, &ino, &t0, &t1, &t2),
+                    WF_ERR_OK);
+    TEST_ASSERT(status == 0 && type == WFP_FILE_T_FILE && size == 101 && links == 1 &&
+                mode == 0644);
+    wf_word_t status2 = 0;
+    TEST_ASSERT_ERR(wfp_file_truncate(h, 5, &status2), WF_ERR_OK);
+    TEST_ASSERT_EQ(status2, 0);
+    TEST_ASSERT_EQ(fstatp(c, "d/f", &type, &size, &links), 0);
+    TEST_ASSERT(type == WFP_FILE_T_FILE && size == 5);
+    TEST_ASSERT_EQ(fstatp(c, "/nope", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fstatp(c, "/d/f/x", &type, &size, &links), WFP_FILE_ENOTDIR);
+
+    /* Handle messages through the service cap: EBADF. */
+    TEST_ASSERT_ERR(wfp_file_read(c, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EBADF);
+    TEST_ASSERT_EQ(fclose_(c), WFP_FILE_EBADF);
+
+    /* Links, symlinks, readdir. */
+    TEST_ASSERT_EQ(two(wfp_file_link, c, "/d/f", "/d/hard"), 0);
+    TEST_ASSERT_EQ(fstatp(c, "/d/hard", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(links, 2);
+    TEST_ASSERT_EQ(two(wfp_file_symlink, c, "/d/f", "/sym"), 0);
+    wf_word_t tl = 0;
+    TEST_ASSERT_ERR(wfp_file_readlink(c, "/sym", 4, &status, buf, sizeof(buf), &tl), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && tl == 4 && memcmp(buf, "/d/f", 4) == 0);
+    TEST_ASSERT_EQ(fstatp(c, "/sym", &type, &size, &links), 0);
+    TEST_ASSERT(type == WFP_FILE_T_FILE && size == 5);
+    TEST_ASSERT_EQ(fopen_(c, "/d", RW, d), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(fopen_(c, "/d", WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY, d), 0);
+    const char *want[] = {".", "..", "f", "hard"};
+    for (wf_word_t i = 0; i < 5; i++) {
+        TEST_ASSERT_ERR(wfp_file_read_dir(d, i, &status, &type, &ino, buf, sizeof(buf), &n),
+                        WF_ERR_OK);
+        TEST_ASSERT_EQ(status, 0);
+        if (i < 4)
+            TEST_ASSERT(n == strlen(want[i]) && memcmp(buf, want[i], n) == 0, "entry %lu",
+                        (unsigned long)i);
+        else
+            TEST_ASSERT_EQ(n, 0);
+    }
+    TEST_ASSERT_ERR(wfp_file_read_dir(h, 0, &status, &type, &ino, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENOTDIR);
+
+    /* Rename, unlink, rmdir; an unlinked file stays readable while open. */
+    TEST_ASSERT_EQ(two(wfp_file_rename, c, "/d/f", "/d/g"), 0);
+    TEST_ASSERT_EQ(two(wfp_file_rename, c, "/d", "/d/g/x"), WFP_FILE_ENOTDIR);
+    TEST_ASSERT_EQ(two(wfp_file_rename, c, "/", "/z"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(fstatp(c, "/d/f", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOTEMPTY);
+    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d"), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/g"), 0);
+    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/hard"), 0);
+    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/hard"), WFP_FILE_ENOENT);
+    TEST_ASSERT_ERR(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 5 && memcmp(buf, "hello", 5) == 0);
+    TEST_ASSERT_EQ(fclose_(d), 0);
+    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), 0);
+    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOENT);
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+
+    /* Close revokes the handle: the slot is empty, calls through it fail. */
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT(fclose_(h) >= 1000);
+    TEST_ASSERT(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n) != WF_ERR_OK);
+    /* The server keeps its Reply object and no handle. */
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    wf_word_t tb = 0, fb = 0, ti = 0, fi = 0;
+    TEST_ASSERT_ERR(wfp_file_statfs(c, &status, &tb, &fb, &ti, &fi), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && tb > 0 && fb <= tb && ti - fi == 2, "inodes %lu of %lu",
+                (unsigned long)(ti - fi), (unsigned long)ti); /* root and /sym */
+}
+
+TEST(fs, handles_are_per_open_file)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    const wf_cptr_t h1 = test_slot(10), h2 = test_slot(11), cp = test_slot(12);
+    TEST_ASSERT(c1 && c2);
+    TEST_ASSERT_EQ(fopen_(c1, "/one", CR, h1), 0);
+    TEST_ASSERT_EQ(fwrite_(h1, 0, "first"), 0);
+    /* Client 2 has only its service cap: no handle message reaches /one. */
+    wf_word_t status = 0, n = 0;
+    char buf[16];
+    TEST_ASSERT_ERR(wfp_file_read(c2, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EBADF);
+    TEST_ASSERT_ERR(wfp_file_truncate(c2, 0, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EBADF);
+    /* Its own handle, read-only, reaches its file only. */
+    TEST_ASSERT_EQ(fopen_(c2, "/one", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_EQ(fwrite_(h2, 0, "x"), WFP_FILE_EBADF);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    TEST_ASSERT_ERR(wfp_file_read(h1, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 5 && memcmp(buf, "first", 5) == 0);
+    /* A copy of a handle dies with it at Close. */
+    TEST_ASSERT_ERR(wf_cnode_copy(WF_ROOT_CNODE, cp, 64, WF_ROOT_CNODE, h1, 64, WF_RIGHTS_ALL),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(fclose_(h1), 0);
+    TEST_ASSERT(wfp_file_read(cp, 0, 5, &status, buf, sizeof(buf), &n) != WF_ERR_OK);
+    wf_cnode_delete(WF_ROOT_CNODE, h1, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, cp, 64);
+    /* Handles are not reused: a new open gets a new badge, the server
+     * holds one handle now. */
+    TEST_ASSERT_EQ(fopen_(c1, "/one", RW, h1), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 2);
+    TEST_ASSERT_EQ(fclose_(h1), 0);
+}
+
+TEST(fs, pool_exhaustion_gives_enospc)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fopen_(c, "/big", CR, h), 0);
+    static char chunk[WFP_FILE_DATA_MAX];
+    memset(chunk, 'b', sizeof(chunk));
+    wf_word_t off = 0, status = 0, n = 0;
+    for (int i = 0; i < 4096; i++) {
+        TEST_ASSERT_ERR(wfp_file_write(h, off, chunk, sizeof(chunk), &status, &n), WF_ERR_OK);
+        if (status)
+            break;
+        off += n;
+    }
+    TEST_ASSERT_EQ(status, WFP_FILE_ENOSPC);
+    TEST_ASSERT(off >= FS_POOL / 16 && off < FS_POOL, "%lu bytes written", (unsigned long)off);
+    /* Truncating gives the memory back. */
+    TEST_ASSERT_ERR(wfp_file_truncate(h, 0, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_write(h, 0, chunk, sizeof(chunk), &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == sizeof(chunk));
+    TEST_ASSERT_EQ(fclose_(h), 0);
+}
+
+TEST(fs, open_max_per_client)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    TEST_ASSERT(c1 && c2);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", CR, test_slot(20)), 0);
+    for (unsigned i = 1; i < WFP_FILE_OPEN_MAX; i++)
+        TEST_ASSERT(fopen_(c1, "/f", RW, test_slot(20 + i)) == 0, "open %u", i);
+    const wf_cptr_t extra = test_slot(20 + WFP_FILE_OPEN_MAX);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, extra), WFP_FILE_EMFILE);
+    /* Through one of its handles it is still client 1. */
+    TEST_ASSERT_EQ(fopen_(test_slot(20), "/f", RW, extra), WFP_FILE_EMFILE);
+    TEST_ASSERT_EQ(fopen_(c2, "/f", RW, extra), 0);
+    TEST_ASSERT_EQ(fclose_(extra), 0);
+    TEST_ASSERT_EQ(fclose_(test_slot(21)), 0);
+    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
+    for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
+        TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+}
