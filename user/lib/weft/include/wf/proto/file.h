@@ -22,8 +22,8 @@
 
 #include "wf/server.h"
 
-#define WFP_FILE_FIRST 0x600 /* the protocol's label range */
-#define WFP_FILE_LAST  0x6ff
+#define WFP_FILE_FIRST 0x700 /* the protocol's label range */
+#define WFP_FILE_LAST  0x7ff
 
 /* Most bytes one Read returns or one Write takes. */
 #define WFP_FILE_DATA_MAX 512
@@ -117,23 +117,23 @@
 /* Linux ELOOP: more than 8 symbolic links followed in one lookup, or O_NOFOLLOW on a link. */
 #define WFP_FILE_ELOOP 40
 
-#define WFP_FILE_OPEN 0x600
-#define WFP_FILE_CLOSE 0x601
-#define WFP_FILE_READ 0x602
-#define WFP_FILE_WRITE 0x603
-#define WFP_FILE_TRUNCATE 0x604
-#define WFP_FILE_STAT 0x605
-#define WFP_FILE_STAT_PATH 0x606
-#define WFP_FILE_READ_DIR 0x607
-#define WFP_FILE_MKDIR 0x608
-#define WFP_FILE_RMDIR 0x609
-#define WFP_FILE_UNLINK 0x60a
-#define WFP_FILE_RENAME 0x60b
-#define WFP_FILE_LINK 0x60c
-#define WFP_FILE_SYMLINK 0x60d
-#define WFP_FILE_READLINK 0x60e
-#define WFP_FILE_FSYNC 0x60f
-#define WFP_FILE_STATFS 0x610
+#define WFP_FILE_OPEN 0x700
+#define WFP_FILE_CLOSE 0x701
+#define WFP_FILE_READ 0x702
+#define WFP_FILE_WRITE 0x703
+#define WFP_FILE_TRUNCATE 0x704
+#define WFP_FILE_STAT 0x705
+#define WFP_FILE_STAT_PATH 0x706
+#define WFP_FILE_READ_DIR 0x707
+#define WFP_FILE_MKDIR 0x708
+#define WFP_FILE_RMDIR 0x709
+#define WFP_FILE_UNLINK 0x70a
+#define WFP_FILE_RENAME 0x70b
+#define WFP_FILE_LINK 0x70c
+#define WFP_FILE_SYMLINK 0x70d
+#define WFP_FILE_READLINK 0x70e
+#define WFP_FILE_FSYNC 0x70f
+#define WFP_FILE_STATFS 0x710
 
 /* file.Open: Opens (and with O_CREATE creates, mode's low 12 bits kept) the file or
  * directory at path and returns a handle cap for it. On status != 0 no cap comes back, so
