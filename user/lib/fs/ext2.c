@@ -355,6 +355,23 @@ uint64_t ext2_max_blocks(const struct ext2_fs *fs)
     return EXT2_NDIR + p + p * p + p * p * p;
 }
 
+uint8_t *ext2_ind_slot(struct ext2_fs *fs, uint32_t b, int level, int depth, uint64_t lblk,
+                       enum ext2_err *err)
+{
+    if (fs->ind_blk[level] != b) {
+        fs->ind_blk[level] = 0;
+        if (ext2_bread(fs, b, fs->ind[level])) {
+            *err = EXT2_EIO;
+            return NULL;
+        }
+        fs->ind_blk[level] = b;
+    }
+    uint64_t p = fs->per_block, span = 1;
+    for (int i = level + 1; i < depth; i++)
+        span *= p;
+    return fs->ind[level] + 4 * ((lblk / span) % p);
+}
+
 enum ext2_err ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblk,
                         uint32_t *pblk)
 {
@@ -382,16 +399,11 @@ enum ext2_err ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_
             return EXT2_OK;
         if (!ext2_blk_ok(fs, b))
             return EXT2_ECORRUPT;
-        if (fs->ind_blk[level] != b) {
-            fs->ind_blk[level] = 0;
-            if (ext2_bread(fs, b, fs->ind[level]))
-                return EXT2_EIO;
-            fs->ind_blk[level] = b;
-        }
-        uint64_t span = 1;
-        for (int i = level + 1; i < depth; i++)
-            span *= p;
-        b = ext2_get32(fs->ind[level] + 4 * ((lblk / span) % p));
+        enum ext2_err e;
+        const uint8_t *slot = ext2_ind_slot(fs, b, level, depth, lblk, &e);
+        if (!slot)
+            return e;
+        b = ext2_get32(slot);
     }
     if (b && !ext2_blk_ok(fs, b))
         return EXT2_ECORRUPT;

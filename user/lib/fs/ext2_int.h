@@ -88,6 +88,11 @@ bool ext2_blk_ok(const struct ext2_fs *fs, uint32_t blk);
 enum ext2_err ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 enum ext2_err ext2_iput(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in, bool fresh);
 uint64_t ext2_max_blocks(const struct ext2_fs *fs);
+/* The slot in indirect block b, at level (0 = top) of a depth-level chain, for
+ * logical block lblk: fs->ind[level] is loaded with b first (kept while it still
+ * holds it). NULL when b cannot be read (then *err is EXT2_EIO). */
+uint8_t *ext2_ind_slot(struct ext2_fs *fs, uint32_t b, int level, int depth, uint64_t lblk,
+                       enum ext2_err *err);
 enum ext2_err ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t lblk,
                         uint32_t *pblk);
 enum ext2_err ext2_dir_check(const struct ext2_fs *fs, const struct ext2_inode *dir);

@@ -201,16 +201,10 @@ enum ext2_err ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint32_
         return EXT2_ECORRUPT;
     }
     for (int level = 0; level < depth; level++) {
-        if (fs->ind_blk[level] != b) {
-            fs->ind_blk[level] = 0;
-            if (ext2_bread(fs, b, fs->ind[level]))
-                return EXT2_EIO;
-            fs->ind_blk[level] = b;
-        }
-        uint64_t span = 1;
-        for (int i = level + 1; i < depth; i++)
-            span *= p;
-        uint8_t *slot = fs->ind[level] + 4 * ((lblk / span) % p);
+        enum ext2_err e;
+        uint8_t *slot = ext2_ind_slot(fs, b, level, depth, lblk, &e);
+        if (!slot)
+            return e;
         uint32_t c = ext2_get32(slot);
         if (!c) {
             bool leaf = level == depth - 1;
