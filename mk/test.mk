@@ -79,7 +79,10 @@ USER_EXIT := $(if $(VARIANT),,--exit-code 1)
 TEST_DISK := $(BUILD)/disk.img
 QEMU_TEST_DISK := -drive file=$(TEST_DISK),if=none,id=d0,format=raw,snapshot=on \
                   -device virtio-blk-pci,drive=d0,disable-legacy=on
-USER_DISK_EXPECT := $(if $(UTEST),,--expect '^ok [0-9]+ - vblk/driver_reads_and_writes$$')
+# and a modern-only virtio-rng-pci function for the vrng/ tests (user/test/t_vrng.c).
+QEMU_TEST_RNG := -device virtio-rng-pci,disable-legacy=on
+USER_DISK_EXPECT := $(if $(UTEST),,--expect '^ok [0-9]+ - vblk/driver_reads_and_writes$$' \
+                    --expect '^ok [0-9]+ - vrng/driver_reads_random_bytes$$')
 $(TEST_DISK): tools/mkdisk.py
 	@mkdir -p $(dir $@)
 	@echo "  MKDISK  $@"
@@ -87,7 +90,7 @@ $(TEST_DISK): tools/mkdisk.py
 check-user: $(KERNEL) $(INITRAMFS) $(TEST_DISK) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user --log $(BUILD)/user.log \
 	    $(USER_EXIT) --expect '^utest: suite done, 0 failed' $(USER_DISK_EXPECT) \
-	    -- $(QEMU_TESTK) $(QEMU_TEST_DISK) -m 256M -append "init=utest$(if $(UTEST), utest=$(UTEST))"
+	    -- $(QEMU_TESTK) $(QEMU_TEST_DISK) $(QEMU_TEST_RNG) -m 256M -append "init=utest$(if $(UTEST), utest=$(UTEST))"
 	@$(if $(UTEST)$(VARIANT),true,$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-pit-irq \
 	    --log $(BUILD)/user-pit-irq.log $(USER_EXIT) -- $(QEMU_TESTK) -m 256M \
 	    -append "init=utest utest=irq/ timer=pit")

@@ -19,6 +19,7 @@
 
 #include "../vblk/blk.h"
 #include "tutil.h"
+#include "tvirtio.h"
 #include "weft/invoke.h"
 #include "wf/pci.h"
 #include "wf/proto/block.h"
@@ -39,20 +40,6 @@ static uint8_t pattern(uint32_t s, uint32_t j)
         return (uint8_t)(s >> (8 * (j - 4)));
     return (uint8_t)((s * 7 + j) ^ 0x5a);
 }
-
-/* In helpers: fail the test (first message wins) and return false. */
-#define NEED(cond, ...)                                                                            \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            tap_fail(__FILE__, __LINE__, "" __VA_ARGS__);                                          \
-            return false;                                                                          \
-        }                                                                                          \
-    } while (0)
-#define NEED_ERR(expr, want)                                                                       \
-    do {                                                                                           \
-        enum wf_error got_ = (expr);                                                               \
-        NEED(got_ == (want), "%s: %s, not %s", #expr, wf_error_name(got_), wf_error_name(want));   \
-    } while (0)
 
 static wf_cptr_t io_slot;
 static struct pci_access acc;
@@ -104,90 +91,14 @@ TEST(vblk, pci_finds_the_disk)
     TEST_ASSERT_EQ(lo & ~0xfu, (uint32_t)b->base);
 }
 
-/* Splits the device untyped holding [base, base + 2^bits) down to exactly that
- * range; its slot, or 0. Scratch slots from *next. */
-static wf_cptr_t device_untyped_for(uint64_t base, unsigned bits, unsigned *next)
-{
-    for (unsigned i = 0; i < BI->untyped_count; i++) {
-        const struct wf_bootinfo_untyped *u = &BI->untyped[i];
-        uint64_t end = u->paddr + ((uint64_t)1 << u->size_bits);
-        if (!u->device || base < u->paddr || base >= end)
-            continue;
-        wf_cptr_t ut = BI->untyped_first + i;
-        uint64_t at = u->paddr;
-        wf_word_t ubits = u->size_bits;
-        while (ubits > bits) {
-            if (wf_untyped_retype(ut, WF_OBJ_UNTYPED, ubits - 1, WF_ROOT_CNODE, 0, 0,
-                                  test_slot(*next), 2) != WF_ERR_OK)
-                return 0;
-            unsigned pick = base >= at + ((uint64_t)1 << (ubits - 1));
-            ut = test_slot(*next + pick);
-            at += pick * ((uint64_t)1 << (ubits - 1));
-            ubits--;
-            *next += 2;
-        }
-        return at == base ? ut : 0;
-    }
-    return 0;
-}
-
-struct drv {
-    struct wf_process p;
-    wf_cptr_t ep;
-    struct pci_func f;
-};
-
 /* Starts user/vblk with the caps init would give it and waits until it serves. */
-static bool start_driver(struct drv *d)
+static bool start_driver(struct tv_drv *d)
 {
-    struct wf_spawn_env *e = test_env();
-    NEED(e != NULL);
-    if (!find_disk(&d->f))
-        return false;
-    struct virtio_pci_caps c;
-    NEED(virtio_pci_find_caps(&acc, &d->f, &c) == VIRTIO_OK);
-    const struct pci_bar *b = &d->f.bar[c.common.bar];
-    unsigned bits = 12;
-    while (((uint64_t)1 << bits) < b->size)
-        bits++;
-    unsigned next = 2;
-    wf_cptr_t ut = device_untyped_for(b->base, bits, &next);
-    NEED(ut != 0, "no device untyped for the BAR at %#llx", (unsigned long long)b->base);
-    wf_cptr_t irq = test_slot(1);
-    NEED_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, d->f.irq_line, WF_IRQ_TRIGGER_DEFAULT,
-                               WF_ROOT_CNODE, irq, 64),
-             WF_ERR_OK);
-    const void *elf;
-    size_t len;
-    NEED(wf_initramfs_find(BI, "vblk", &elf, &len), "vblk is not in the initramfs");
-    d->ep = test_obj(WF_OBJ_ENDPOINT, 0);
-    NEED(d->ep != 0);
-    NEED_ERR(wf_process_create(e, &d->p, elf, len, "vblk", TEST_CHILD_PRIO), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_SERVE, d->ep, WF_RIGHT_READ, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give_pool(e, &d->p, VBLK_POOL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IOPORT, io_slot, WF_RIGHTS_ALL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IRQ, irq, WF_RIGHTS_ALL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, VBLK_SLOT_DEVICE, ut, WF_RIGHTS_ALL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_start(e, &d->p, 0), WF_ERR_OK);
-    NEED(test_settle());
-    wf_word_t state = 0;
-    NEED_ERR(wf_tcb_describe(d->p.main.tcb, &state, 0, 0, 0), WF_ERR_OK);
-    NEED(state == WF_THREAD_STATE_BLOCKED_RECV || state == WF_THREAD_STATE_BLOCKED_NOTIFICATION,
-         "the driver is not serving (state %lu: it exited or faulted)", (unsigned long)state);
-    return true;
-}
-
-/* The driver's DMA must stop with the test: bus mastering off (the runner then
- * destroys the process, its rings and the caps). */
-static void stop_driver(struct drv *d)
-{
-    uint32_t cmd;
-    if (pci_read(&acc, d->f.bus, d->f.dev, d->f.fn, PCI_COMMAND, 2, &cmd) == PCI_OK)
-        pci_write(&acc, d->f.bus, d->f.dev, d->f.fn, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+    return find_disk(&d->f) && tv_start_driver(d, "vblk", VBLK_POOL, io_slot, VBLK_SLOT_DEVICE);
 }
 
 /* A client cap (badge) to the driver. */
-static wf_cptr_t client(struct drv *d, wf_word_t badge)
+static wf_cptr_t client(struct tv_drv *d, wf_word_t badge)
 {
     struct wf_spawn_env *e = test_env();
     wf_cptr_t c = e ? wf_env_slot(e) : 0;
@@ -221,7 +132,7 @@ static bool holds_pattern(const uint8_t *buf, uint32_t lba, uint32_t n, uint32_t
 
 TEST(vblk, driver_reads_and_writes)
 {
-    struct drv d;
+    struct tv_drv d;
     TEST_ASSERT(start_driver(&d));
     wf_cptr_t c = client(&d, 1);
     TEST_ASSERT(c != 0);
@@ -262,15 +173,15 @@ TEST(vblk, driver_reads_and_writes)
     TEST_ASSERT(holds_pattern(buf, 104, 1, &bad), "the sector after the write changed");
     /* Every answer came from the interrupt path (on_notify): one INTx a request at least. */
     wf_word_t irq = 0, count = 0;
-    TEST_ASSERT_ERR(wf_irqhandler_describe(test_slot(1), &irq, 0, &count), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(d.irq, &irq, 0, &count), WF_ERR_OK);
     TEST_ASSERT_EQ(irq, d.f.irq_line);
     TEST_ASSERT(count >= 8, "%lu interrupts for 8 requests", (unsigned long)count);
-    stop_driver(&d);
+    tv_stop_driver(&d, &acc);
 }
 
 TEST(vblk, driver_refuses_bad_requests)
 {
-    struct drv d;
+    struct tv_drv d;
     TEST_ASSERT(start_driver(&d));
     wf_cptr_t c = client(&d, 1), other = client(&d, 2);
     TEST_ASSERT(c && other);
@@ -319,7 +230,7 @@ TEST(vblk, driver_refuses_bad_requests)
     /* After all that, good requests still work. */
     TEST_ASSERT_ERR(wfp_block_read(c, 7, 1, 0), WF_ERR_OK);
     TEST_ASSERT(holds_pattern(buf, 7, 1, &bad), "sector 7 at byte %u", bad);
-    stop_driver(&d);
+    tv_stop_driver(&d, &acc);
 }
 
 /* Requests of several client threads held by the driver at once. */
@@ -339,7 +250,7 @@ static int read_one(uintptr_t arg)
 TEST(vblk, driver_holds_requests_in_flight_together)
 {
     enum { N = 6 };
-    struct drv d;
+    struct tv_drv d;
     TEST_ASSERT(start_driver(&d));
     TEST_ENV(e);
     wf_cptr_t c = client(&d, 1);
@@ -373,5 +284,5 @@ TEST(vblk, driver_holds_requests_in_flight_together)
             holds_pattern(buf + r[i].offset, (uint32_t)r[i].lba, (uint32_t)r[i].count, &bad),
             "reader %u: byte %u differs", i, bad);
     }
-    stop_driver(&d);
+    tv_stop_driver(&d, &acc);
 }

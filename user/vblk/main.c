@@ -37,6 +37,7 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/virtio.h"
+#include "wf/virtio_drv.h"
 
 enum {
     SLOT_MMIO = 17,     /* the device VMO over VBLK_SLOT_DEVICE */
@@ -72,12 +73,7 @@ struct client {
 };
 
 static struct {
-    wf_cptr_t io;
-    struct pci_access acc;
-    struct pci_func fn;
-    struct virtio_pci_caps caps;
-    struct virtio_pci pci;
-    struct virtio_dev dev;
+    struct virtio_drv v;
     struct virtq q;
     void *ring;
     uint64_t ring_pa, ring_len;
@@ -90,42 +86,24 @@ static struct {
     struct wf_server srv;
 } d;
 
-/* Physical address of a contiguous VMO in slot (0 on failure). */
-static uint64_t vmo_paddr(wf_cptr_t slot)
-{
-    wf_word_t kind = 0, pa = 0;
-    if (wf_vmo_describe(slot, 0, &kind, &pa, 0) != WF_ERR_OK || kind != 1)
-        return 0;
-    return pa;
-}
-
-/* Makes a contiguous VMO of len bytes in slot, maps it at va; its physical address. */
-static uint64_t dma_alloc(wf_cptr_t slot, wf_word_t len, uintptr_t va)
-{
-    if (wf_pool_create_contig(WF_CHILD_POOL, len, WF_CHILD_CNODE, slot, 64) != WF_ERR_OK ||
-        wf_vspace_map(WF_CHILD_VSPACE, slot, va, 0, len, WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
-        return 0;
-    return vmo_paddr(slot);
-}
-
 /* Brings the device from reset to DRIVER_OK with queue 0 set up. */
 static enum virtio_status device_up(void)
 {
     enum virtio_status s =
-        virtio_negotiate(&d.dev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH, 0);
+        virtio_negotiate(&d.v.dev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH, 0);
     if (s != VIRTIO_OK)
         return s;
     memset(d.ring, 0, d.ring_len);
-    if ((s = virtio_setup_queue(&d.dev, 0, &d.q, d.ring, d.ring_pa, d.ring_len, QSIZE)) !=
+    if ((s = virtio_setup_queue(&d.v.dev, 0, &d.q, d.ring, d.ring_pa, d.ring_len, QSIZE)) !=
         VIRTIO_OK)
         return s;
     uint64_t cap;
-    if ((s = virtio_read_config(&d.dev, 0, &cap, sizeof(cap))) != VIRTIO_OK)
+    if ((s = virtio_read_config(&d.v.dev, 0, &cap, sizeof(cap))) != VIRTIO_OK)
         return s;
     d.capacity = cap;
-    d.read_only = d.dev.features & VIRTIO_BLK_F_RO;
-    d.flush = d.dev.features & VIRTIO_BLK_F_FLUSH;
-    return virtio_driver_ok(&d.dev);
+    d.read_only = d.v.dev.features & VIRTIO_BLK_F_RO;
+    d.flush = d.v.dev.features & VIRTIO_BLK_F_FLUSH;
+    return virtio_driver_ok(&d.v.dev);
 }
 
 /* Answers every pending request with err. */
@@ -142,7 +120,7 @@ static void answer_all(wf_word_t err)
 /* The device misbehaved: cancel everything, reset, start again. */
 static void device_recover(void)
 {
-    virtio_reset(&d.dev);
+    virtio_reset(&d.v.dev);
     answer_all(WF_ERR_CANCELLED);
     if (device_up() != VIRTIO_OK)
         fprintf(stderr, "vblk: the device did not come back after a reset\n");
@@ -162,7 +140,7 @@ static void drain(void)
                              status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED, 0, 0, 0);
         p->reply = 0;
     }
-    if (s == VIRTQ_ERR_DEVICE || (d.dev.ops->get_status(d.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
+    if (s == VIRTQ_ERR_DEVICE || (d.v.dev.ops->get_status(d.v.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
         fprintf(stderr, "vblk: the device broke the queue protocol; resetting it\n");
         device_recover();
     }
@@ -172,7 +150,7 @@ static void on_notify(struct wf_server *s, wf_word_t bits)
 {
     (void)s;
     (void)bits;
-    d.dev.ops->isr(d.dev.t); /* reading it lowers INTx */
+    d.v.dev.ops->isr(d.v.dev.t); /* reading it lowers INTx */
     drain();
     wf_irqhandler_ack(WF_CHILD_IRQ);
 }
@@ -258,7 +236,7 @@ static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t t
     }
     d.pend[head] = (struct pending){reply, r->badge};
     if (virtq_kick_needed(&d.q))
-        d.dev.ops->notify(d.dev.t, 0);
+        d.v.dev.ops->notify(d.v.dev.t, 0);
     return WF_ERR_OK;
 }
 
@@ -303,89 +281,28 @@ static const struct wfp_block_handlers handlers = {
 };
 static const struct wf_server_proto protos[] = {WFP_BLOCK_PROTO_ENTRY(&handlers)};
 
-/* Finds the disk and sizes its BARs. */
-static const char *find_disk(void)
-{
-    static struct pci_func all[64];
-    size_t n;
-    enum pci_status ps = pci_enumerate(&d.acc, all, 64, &n);
-    if (ps != PCI_OK && ps != PCI_ERR_FULL)
-        return pci_status_name(ps);
-    for (size_t i = 0; i < n; i++) {
-        if (all[i].vendor != VIRTIO_BLK_PCI_VENDOR ||
-            (all[i].device != VIRTIO_BLK_PCI_MODERN && all[i].device != VIRTIO_BLK_PCI_TRANS))
-            continue;
-        d.fn = all[i];
-        if ((ps = pci_size_bars(&d.acc, &d.fn)) != PCI_OK)
-            return pci_status_name(ps);
-        if (virtio_pci_find_caps(&d.acc, &d.fn, &d.caps) != VIRTIO_OK)
-            return "no usable virtio capabilities";
-        return NULL;
-    }
-    return "no virtio-blk device on PCI";
-}
-
-/* Maps the BAR holding the virtio structures through the device untyped. */
-static const char *map_bar(void)
-{
-    const struct virtio_pci_caps *c = &d.caps;
-    uint8_t bar = c->common.bar;
-    if (c->notify.bar != bar || c->isr.bar != bar || (c->device.length && c->device.bar != bar))
-        return "virtio structures in more than one BAR";
-    wf_word_t pa = 0, bits = 0, device = 0;
-    if (wf_untyped_describe(VBLK_SLOT_DEVICE, &pa, &bits, &device, 0) != WF_ERR_OK || !device)
-        return "slot 16 holds no device untyped";
-    const struct pci_bar *b = &d.fn.bar[bar];
-    uint64_t end = pa + ((uint64_t)1 << bits);
-    if (b->base < pa || b->base + b->size > end)
-        return "the device untyped does not cover the BAR";
-    if (wf_pool_create_device(WF_CHILD_POOL, VBLK_SLOT_DEVICE, WF_CHILD_CNODE, SLOT_MMIO, 64) !=
-            WF_ERR_OK ||
-        wf_vspace_map(WF_CHILD_VSPACE, SLOT_MMIO, MMIO_VA, 0, (wf_word_t)1 << bits,
-                      WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
-        return "cannot map the BAR";
-    volatile uint8_t *va[PCI_BARS] = {0};
-    va[bar] = (volatile uint8_t *)(MMIO_VA + (b->base - pa));
-    if (virtio_pci_attach(&d.pci, c, va, &d.dev) != VIRTIO_OK)
-        return "cannot attach the transport";
-    uint32_t cmd;
-    if (pci_read(&d.acc, d.fn.bus, d.fn.dev, d.fn.fn, PCI_COMMAND, 2, &cmd) != PCI_OK ||
-        pci_write(&d.acc, d.fn.bus, d.fn.dev, d.fn.fn, PCI_COMMAND, 2,
-                  (cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER) & ~PCI_COMMAND_INTX_OFF) !=
-            PCI_OK)
-        return "cannot enable the device";
-    return NULL;
-}
-
 static const char *setup(void)
 {
-    wf_word_t first, last, irq;
-    if (wf_ioport_describe(WF_CHILD_IOPORT, &first, &last) != WF_ERR_OK || first > 0xcf8 ||
-        last < 0xcff)
-        return "IOPORT does not cover 0xcf8-0xcff";
-    d.io = WF_CHILD_IOPORT;
-    d.acc = (struct pci_access){&d.io, pci_io_read32, pci_io_write32};
-    const char *why = find_disk();
+    static const uint16_t ids[] = {VIRTIO_BLK_PCI_MODERN, VIRTIO_BLK_PCI_TRANS};
+    const struct virtio_drv_cfg cfg = {.ids = ids,
+                                       .nids = 2,
+                                       .ioport = WF_CHILD_IOPORT,
+                                       .irq = WF_CHILD_IRQ,
+                                       .device_ut = VBLK_SLOT_DEVICE,
+                                       .mmio = SLOT_MMIO,
+                                       .ntfn = SLOT_NTFN,
+                                       .ntfn_irq = SLOT_NTFN_IRQ,
+                                       .mmio_va = MMIO_VA,
+                                       .irq_bit = IRQ_BIT};
+    const char *why = virtio_drv_open(&d.v, &cfg);
     if (why)
         return why;
-    if (wf_irqhandler_describe(WF_CHILD_IRQ, &irq, 0, 0) != WF_ERR_OK)
-        return "IRQ holds no IRQHandler";
-    if (d.fn.irq_pin == 0 || irq != d.fn.irq_line)
-        return "IRQ is not the disk's interrupt line";
-    if ((why = map_bar()))
-        return why;
     d.ring_len = virtq_layout(QSIZE).total;
-    if (!(d.ring_pa = dma_alloc(SLOT_RING, d.ring_len, RING_VA)) ||
-        !(d.hdr_pa = dma_alloc(SLOT_HDR, HDR_SIZE, HDR_VA)))
+    if (!(d.ring_pa = virtio_drv_dma_alloc(SLOT_RING, d.ring_len, RING_VA)) ||
+        !(d.hdr_pa = virtio_drv_dma_alloc(SLOT_HDR, HDR_SIZE, HDR_VA)))
         return "no DMA memory";
     d.ring = (void *)RING_VA;
     d.hdr = (volatile uint8_t *)HDR_VA;
-    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_NOTIFICATION, 0, WF_CHILD_CNODE, SLOT_NTFN, 64) ||
-        wf_cnode_mint(WF_CHILD_CNODE, SLOT_NTFN_IRQ, 64, WF_CHILD_CNODE, SLOT_NTFN, 64,
-                      WF_RIGHT_WRITE, IRQ_BIT) ||
-        wf_tcb_bind_notification(WF_CHILD_TCB, SLOT_NTFN) ||
-        wf_irqhandler_set_notification(WF_CHILD_IRQ, SLOT_NTFN_IRQ))
-        return "cannot bind the interrupt";
     enum virtio_status vs = device_up();
     if (vs == VIRTIO_ERR_FEATURES)
         return "the device does not offer VERSION_1";
@@ -422,7 +339,7 @@ int main(int argc, char **argv)
     }
     wf_irqhandler_ack(WF_CHILD_IRQ);
     wf_word_t e = wf_server_run(&d.srv);
-    virtio_reset(&d.dev);
+    virtio_reset(&d.v.dev);
     fprintf(stderr, "vblk: receive failed: %s\n", wf_error_name((enum wf_error)e));
     return 1;
 }

@@ -24,9 +24,9 @@
 
 /* rng.Read: Reads between 1 and max bytes of entropy from the device (it may return fewer
  * than max, never none). RANGE_ERROR for max 0 or above MAX, NOT_ENOUGH_MEMORY when too
- * many reads are in flight, CANCELLED when the device failed or was reset. Returns an enum
- * wf_error: WF_ERR_OK, RANGE_ERROR, NOT_ENOUGH_MEMORY, CANCELLED or a malformed-message
- * error (docs/protocols.md). */
+ * many reads are in flight, CANCELLED when the device gave no bytes or broke the queue
+ * protocol and was reset. Returns an enum wf_error: WF_ERR_OK, RANGE_ERROR,
+ * NOT_ENOUGH_MEMORY, CANCELLED or a malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_rng_read(wf_cptr_t ep, wf_word_t max, void *data,
                                          wf_word_t data_size, wf_word_t *data_len)
 {
