@@ -138,12 +138,6 @@ static enum wf_error setup(void)
         return e;
     if ((e = wf_irqhandler_set_notification(WF_CHILD_IRQ, SLOT_NTFN_IRQ)))
         return e;
-    wf_cptr_t replies[WF_SERVER_MAX_REPLIES];
-    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++) {
-        replies[i] = SLOT_REPLY0 + i;
-        if ((e = wf_pool_create(WF_CHILD_POOL, WF_OBJ_REPLY, 0, WF_CHILD_CNODE, replies[i], 64)))
-            return e;
-    }
     srv = (struct wf_server){.ep = WF_CHILD_SERVE,
                              .recv_cnode = WF_CHILD_CNODE,
                              .recv_slot = SLOT_RECV,
@@ -151,7 +145,8 @@ static enum wf_error setup(void)
                              .nprotos = 1,
                              .ctx = &con,
                              .on_notify = on_notify};
-    if ((e = wf_server_init(&srv, replies, WF_SERVER_MAX_REPLIES)))
+    if ((e = wf_server_init_pool(&srv, WF_CHILD_POOL, WF_CHILD_CNODE, SLOT_REPLY0,
+                                 WF_SERVER_MAX_REPLIES)))
         return e;
     consrv_init(&con, uart_out, NULL, &srv, WF_CHILD_CNODE, SLOT_INTR0);
     return WF_ERR_OK;

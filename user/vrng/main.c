@@ -185,20 +185,15 @@ static const char *setup(void)
         return "the device does not offer VERSION_1";
     if (vs != VIRTIO_OK)
         return "the device did not initialise";
-    wf_cptr_t replies[WF_SERVER_MAX_REPLIES];
-    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++) {
-        replies[i] = SLOT_REPLY0 + i;
-        if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_REPLY, 0, WF_CHILD_CNODE, replies[i], 64))
-            return "no memory for Reply objects";
-    }
     d.srv = (struct wf_server){.ep = WF_CHILD_SERVE,
                                .recv_cnode = WF_CHILD_CNODE,
                                .recv_slot = SLOT_RECV,
                                .protos = protos,
                                .nprotos = 1,
                                .on_notify = on_notify};
-    if (wf_server_init(&d.srv, replies, WF_SERVER_MAX_REPLIES) != WF_ERR_OK)
-        return "cannot start the server loop";
+    if (wf_server_init_pool(&d.srv, WF_CHILD_POOL, WF_CHILD_CNODE, SLOT_REPLY0,
+                            WF_SERVER_MAX_REPLIES) != WF_ERR_OK)
+        return "no memory for Reply objects";
     return NULL;
 }
 

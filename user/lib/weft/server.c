@@ -40,6 +40,21 @@ enum wf_error wf_server_init(struct wf_server *s, const wf_cptr_t *replies, unsi
     return WF_ERR_OK;
 }
 
+enum wf_error wf_server_init_pool(struct wf_server *s, wf_cptr_t pool, wf_cptr_t cnode,
+                                  wf_word_t first, unsigned n)
+{
+    wf_cptr_t replies[WF_SERVER_MAX_REPLIES];
+    if (n == 0 || n > WF_SERVER_MAX_REPLIES)
+        return WF_ERR_INVALID_ARGUMENT;
+    for (unsigned i = 0; i < n; i++) {
+        replies[i] = first + i;
+        enum wf_error e = wf_pool_create(pool, WF_OBJ_REPLY, 0, cnode, replies[i], 64);
+        if (e != WF_ERR_OK)
+            return e;
+    }
+    return wf_server_init(s, replies, n);
+}
+
 wf_word_t wf_proto_truncated(struct wf_server_req *r, unsigned words, unsigned caps)
 {
     r->rw[0] = words;

@@ -141,6 +141,13 @@ struct wf_server {
  * WF_ERR_INVALID_ARGUMENT for a bad count or a null endpoint or Reply cap. */
 enum wf_error wf_server_init(struct wf_server *s, const wf_cptr_t *replies, unsigned n);
 
+/* wf_server_init with n Reply objects (1 to WF_SERVER_MAX_REPLIES) made from
+ * pool (Pool_Create) into slots first .. first + n - 1 of cnode (a CNode cap
+ * whose CPtrs are slot indexes at depth 64, as a program's own CNode). Returns
+ * the first failing invocation's error, WF_ERR_INVALID_ARGUMENT for a bad n. */
+enum wf_error wf_server_init_pool(struct wf_server *s, wf_cptr_t pool, wf_cptr_t cnode,
+                                  wf_word_t first, unsigned n);
+
 /* Serves until a handler (or on_notify) sets s->stop (after that message's
  * reply) or a receive fails. Returns WF_ERR_OK after a stop, else the receive's
  * error. Must run on a thread with an IPC buffer (words 4 and up, caps). */
