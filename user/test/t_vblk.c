@@ -94,7 +94,7 @@ TEST(vblk, pci_finds_the_disk)
 /* Starts user/vblk with the caps init would give it and waits until it serves. */
 static bool start_driver(struct tv_drv *d)
 {
-    return find_disk(&d->f) && tv_start_driver(d, "vblk", VBLK_POOL, io_slot, VBLK_SLOT_DEVICE);
+    return find_disk(&d->f) && tv_start_driver(d, "vblk", VBLK_POOL);
 }
 
 /* A client cap (badge) to the driver. */

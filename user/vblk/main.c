@@ -37,6 +37,7 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/virtio.h"
+#include "wf/pci_bus.h"
 #include "wf/virtio_drv.h"
 
 enum {
@@ -58,9 +59,9 @@ enum {
 #define HDR_SIZE 4096u
 
 static const char usage[] =
-    "usage: vblk (started with the caps SERVE, POOL, IOPORT over 0xcf8-0xcff, IRQ for the "
-    "disk's PCI interrupt line, and in slot 16 a device untyped covering its virtio BAR; "
-    "takes no arguments)\n";
+    "usage: vblk (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
+    "the PCI bus server's endpoint in slot 16; claims its device from the bus server and "
+    "exits with status 3 when there is none; takes no arguments)\n";
 
 struct pending {
     wf_cptr_t reply; /* 0: none */
@@ -286,9 +287,8 @@ static const char *setup(void)
     static const uint16_t ids[] = {VIRTIO_BLK_PCI_MODERN, VIRTIO_BLK_PCI_TRANS};
     const struct virtio_drv_cfg cfg = {.ids = ids,
                                        .nids = 2,
-                                       .ioport = WF_CHILD_IOPORT,
+                                       .bus = PCI_BUS_SLOT,
                                        .irq = WF_CHILD_IRQ,
-                                       .device_ut = VBLK_SLOT_DEVICE,
                                        .mmio = SLOT_MMIO,
                                        .ntfn = SLOT_NTFN,
                                        .ntfn_irq = SLOT_NTFN_IRQ,
@@ -328,6 +328,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *why = setup();
+    if (why && d.v.absent) {
+        printf("vblk: %s: nothing to drive\n", why);
+        return PCI_EXIT_NO_DEVICE;
+    }
     if (why) {
         fprintf(stderr, "vblk: cannot start: %s\n%s", why, usage);
         return 1;
