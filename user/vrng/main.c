@@ -55,7 +55,7 @@ enum {
 static const char usage[] =
     "usage: vrng (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
     "the PCI bus server's endpoint in slot 16; claims its device from the bus server and "
-    "exits with status 3 when there is none; takes no arguments)\n";
+    "exits with status 69 when there is none; takes no arguments)\n";
 
 static struct {
     struct virtio_drv v;
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
     const char *why = setup();
     if (why && d.v.absent) {
         printf("vrng: %s: nothing to drive\n", why);
-        return PCI_EXIT_NO_DEVICE;
+        return WF_EXIT_NO_DEVICE;
     }
     if (why) {
         fprintf(stderr, "vrng: cannot start: %s\n%s", why, usage);

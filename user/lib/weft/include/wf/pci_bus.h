@@ -26,8 +26,9 @@
 #define PCI_BUS_SLOT 16
 
 /* The exit status of a driver that found no device to drive: init does not
- * restart a server that exits with it (state EXITED). */
-#define PCI_EXIT_NO_DEVICE 3
+ * restart a server that exits with it (state EXITED). 69 is sysexits.h's
+ * EX_UNAVAILABLE. */
+#define WF_EXIT_NO_DEVICE 69
 
 /* A claimed device: the server cap and the device's index. Its configuration
  * accessor (pci_bus_access) takes a pointer to it as context. */

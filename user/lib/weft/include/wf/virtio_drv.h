@@ -44,7 +44,7 @@ struct virtio_drv {
 
 /* Does the start-up above into v (the device left in reset, not negotiated).
  * NULL on success, else why not (a sentence fragment for the driver's
- * message); v->absent tells "no such device" (exit PCI_EXIT_NO_DEVICE) from
+ * message); v->absent tells "no such device" (exit WF_EXIT_NO_DEVICE) from
  * the rest. */
 const char *virtio_drv_open(struct virtio_drv *v, const struct virtio_drv_cfg *c);
 
