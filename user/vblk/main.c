@@ -147,37 +147,38 @@ static void answer_all(wf_word_t err)
     }
 }
 
-/* The device misbehaved: cancel everything, reset, start again. */
+/* The device misbehaved and was reset (virtio_drain): cancel everything,
+ * start again. */
 static void device_recover(void)
 {
-    virtio_reset(&d.v.dev);
     answer_all(WF_ERR_CANCELLED);
     if (device_up() != VIRTIO_OK)
         fprintf(stderr, "vblk: the device did not come back after a reset\n");
 }
 
+/* Answers the request of a used chain. */
+static void on_used(void *ctx, uint16_t head, uint32_t len)
+{
+    (void)ctx, (void)len;
+    struct pending *p = &d.pend[head];
+    uint8_t status = d.hdr[QSIZE * 16 + head];
+    wf_word_t err = status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED;
+    /* A Read's data goes to the client's VMO now; if the client revoked or
+     * destroyed it meanwhile, the copy fails and nothing else is touched. */
+    if (err == WF_ERR_OK && p->reply && p->len &&
+        wf_vmo_write(p->buf, p->offset, p->len, WF_CHILD_VSPACE, (wf_word_t)bounce_va(p->bounce)) !=
+            WF_ERR_OK)
+        err = WF_ERR_CANCELLED;
+    if (p->reply)
+        wf_server_answer(&d.srv, p->reply, err, 0, 0, 0);
+    finish(p);
+}
+
 /* Takes every used chain and answers its client. */
 static void drain(void)
 {
-    uint16_t head;
-    uint32_t len;
-    enum virtq_status s;
-    while ((s = virtq_get(&d.q, &head, &len)) == VIRTQ_OK) {
-        struct pending *p = &d.pend[head];
-        uint8_t status = d.hdr[QSIZE * 16 + head];
-        wf_word_t err = status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED;
-        /* A Read's data goes to the client's VMO now; if the client revoked or
-         * destroyed it meanwhile, the copy fails and nothing else is touched. */
-        if (err == WF_ERR_OK && p->reply && p->len &&
-            wf_vmo_write(p->buf, p->offset, p->len, WF_CHILD_VSPACE,
-                         (wf_word_t)bounce_va(p->bounce)) != WF_ERR_OK)
-            err = WF_ERR_CANCELLED;
-        if (p->reply)
-            wf_server_answer(&d.srv, p->reply, err, 0, 0, 0);
-        finish(p);
-    }
-    if (s == VIRTQ_ERR_DEVICE || (d.v.dev.ops->get_status(d.v.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "vblk: the device broke the queue protocol; resetting it\n");
+    if (virtio_drain(&d.v.dev, &d.q, on_used, NULL) != VIRTIO_OK) {
+        fprintf(stderr, "vblk: the device broke the queue protocol; it was reset\n");
         device_recover();
     }
 }

@@ -81,10 +81,10 @@ static enum virtio_status device_up(void)
     return virtio_driver_ok(&d.v.dev);
 }
 
-/* The device misbehaved: reset it, cancel every pending Read, start again. */
+/* The device misbehaved and was reset (virtio_drain): cancel every pending
+ * Read, start again. */
 static void device_recover(void)
 {
-    virtio_reset(&d.v.dev);
     for (unsigned i = 0; i < QSIZE; i++) {
         if (d.pend[i])
             wfp_rng_read_answer(&d.srv, d.pend[i], WF_ERR_CANCELLED, 0, 0);
@@ -94,28 +94,29 @@ static void device_recover(void)
         fprintf(stderr, "vrng: the device did not come back after a reset\n");
 }
 
+/* Answers the Read of a used buffer with the bytes the device wrote. */
+static void on_used(void *ctx, uint16_t head, uint32_t len)
+{
+    (void)ctx;
+    char out[WFP_RNG_MAX];
+    wf_cptr_t reply = head < QSIZE ? d.pend[head] : 0;
+    if (!reply)
+        return;
+    d.pend[head] = 0;
+    if (len == 0 || len > WFP_RNG_MAX) {
+        wfp_rng_read_answer(&d.srv, reply, WF_ERR_CANCELLED, 0, 0);
+        return;
+    }
+    for (uint32_t i = 0; i < len; i++)
+        out[i] = (char)d.buf[(size_t)head * WFP_RNG_MAX + i];
+    wfp_rng_read_answer(&d.srv, reply, WF_ERR_OK, out, len);
+}
+
 /* Takes every used buffer and answers its client. */
 static void drain(void)
 {
-    uint16_t head;
-    uint32_t len;
-    enum virtq_status s;
-    char out[WFP_RNG_MAX];
-    while ((s = virtq_get(&d.q, &head, &len)) == VIRTQ_OK) {
-        wf_cptr_t reply = head < QSIZE ? d.pend[head] : 0;
-        if (!reply)
-            continue;
-        d.pend[head] = 0;
-        if (len == 0 || len > WFP_RNG_MAX) {
-            wfp_rng_read_answer(&d.srv, reply, WF_ERR_CANCELLED, 0, 0);
-            continue;
-        }
-        for (uint32_t i = 0; i < len; i++)
-            out[i] = (char)d.buf[(size_t)head * WFP_RNG_MAX + i];
-        wfp_rng_read_answer(&d.srv, reply, WF_ERR_OK, out, len);
-    }
-    if (s == VIRTQ_ERR_DEVICE || (d.v.dev.ops->get_status(d.v.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "vrng: the device broke the queue protocol; resetting it\n");
+    if (virtio_drain(&d.v.dev, &d.q, on_used, NULL) != VIRTIO_OK) {
+        fprintf(stderr, "vrng: the device broke the queue protocol; it was reset\n");
         device_recover();
     }
 }
