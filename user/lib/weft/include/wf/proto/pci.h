@@ -5,10 +5,10 @@
  * the server's handler table and dispatch function (wf/server.h).
  *
  * The PCI bus: devices described to anyone, each claimed by one client (badge) at a time,
- * whose caps (one device untyped per memory BAR, an IOPort cap per I/O BAR, the IRQHandler
- * of its interrupt line) and configuration space go to the claimant only. A client that
- * claims a device it already holds gets it afresh (a restarted driver keeps its badge): the
- * earlier grants are revoked and bus mastering is turned off first.
+ * whose caps (a device VMO per memory BAR, an IOPort cap per I/O BAR, the IRQHandler of its
+ * interrupt line) and configuration space go to the claimant only. A client that claims a
+ * device it already holds gets it afresh (a restarted driver keeps its badge): the earlier
+ * grants are revoked and bus mastering is turned off first.
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_PCI_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_PCI_H
@@ -122,14 +122,15 @@ static inline enum wf_error wfp_pci_claim(wf_cptr_t ep, wf_word_t vendor, wf_wor
 }
 
 /* pci.GetCap: Hands the claimant a cap for BAR what (0 to 5) of its device, or for its
- * interrupt line (WHAT_IRQ): a memory BAR is a device untyped of exactly the BAR (the 4 KiB
- * page holding it when smaller), an I/O BAR an IOPort cap over its ports, the line its
- * IRQHandler. ILLEGAL_OPERATION when the caller does not hold the device or the line is
- * shared with another claimed device, RANGE_ERROR for an index or what out of range,
- * FAILED_LOOKUP for an unimplemented BAR or no interrupt pin, NOT_ENOUGH_MEMORY when the
- * bus server cannot make the cap (no device memory or ports cover the BAR). Returns an enum
- * wf_error: WF_ERR_OK, ILLEGAL_OPERATION, RANGE_ERROR, FAILED_LOOKUP, NOT_ENOUGH_MEMORY or
- * a malformed-message error (docs/protocols.md). */
+ * interrupt line (WHAT_IRQ): a memory BAR is a device VMO of exactly the BAR (the 4 KiB
+ * page holding it when smaller), the bus server keeping the original, an I/O BAR an IOPort
+ * cap over its ports, the line its IRQHandler. ILLEGAL_OPERATION when the caller does not
+ * hold the device or the line is shared with another claimed device, RANGE_ERROR for an
+ * index or what out of range, FAILED_LOOKUP for an unimplemented BAR or no interrupt pin,
+ * NOT_ENOUGH_MEMORY when the bus server cannot make the cap (no device memory or ports of
+ * its own cover the BAR, or the line is taken). Returns an enum wf_error: WF_ERR_OK,
+ * ILLEGAL_OPERATION, RANGE_ERROR, FAILED_LOOKUP, NOT_ENOUGH_MEMORY or a malformed-message
+ * error (docs/protocols.md). */
 static inline enum wf_error wfp_pci_get_cap(wf_cptr_t ep, wf_word_t index, wf_word_t what,
                                             wf_cptr_t cap_cnode, wf_word_t cap_index,
                                             wf_word_t cap_depth)
@@ -186,11 +187,12 @@ static inline enum wf_error wfp_pci_set_command(wf_cptr_t ep, wf_word_t index, w
 }
 
 /* pci.Release: Gives the claimed device back: bus mastering and decoding are turned off,
- * the memory BARs' untyped and the IRQHandler handed out are revoked. Badge 0 (init) may
- * release any client's devices: index ANY releases every device of client badge (init does
- * so when it stops a program). ILLEGAL_OPERATION when the caller does not hold the device,
- * RANGE_ERROR for an index out of range. Returns an enum wf_error: WF_ERR_OK,
- * ILLEGAL_OPERATION, RANGE_ERROR or a malformed-message error (docs/protocols.md). */
+ * the BAR VMOs (unmapped wherever they were mapped) and the IRQHandler copies handed out
+ * are revoked; issued IOPort caps stay with the client. Badge 0 (init) may release any
+ * client's devices: index ANY releases every device of client badge (init does so when it
+ * stops a program). ILLEGAL_OPERATION when the caller does not hold the device, RANGE_ERROR
+ * for an index out of range. Returns an enum wf_error: WF_ERR_OK, ILLEGAL_OPERATION,
+ * RANGE_ERROR or a malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_pci_release(wf_cptr_t ep, wf_word_t index, wf_word_t badge)
 {
     struct wf_msgregs m = {.info = wf_msginfo(WFP_PCI_RELEASE, 0, 2), .w = {index, badge}};
