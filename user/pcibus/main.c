@@ -38,6 +38,8 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 
+/* Slots: IRQ (14) IRQControl, 16 .. 16 + PCIBUS_DEVMEM_MAX the device untyped
+ * init gave, then these; the upper half of the CNode is the C library's. */
 enum {
     SLOT_RECV = 48,    /* a stray cap lands here */
     SLOT_SCRATCH = 49, /* an issued IOPort cap on its way out */
@@ -48,10 +50,8 @@ enum {
     SLOT_VMO0 = 320, /* + device index * PCI_BARS + bar: a BAR's device VMO */
     SLOT_END = SLOT_VMO0 + BUS_MAX_DEVS * PCI_BARS,
 };
+_Static_assert(PCIBUS_SLOT_DEVMEM + PCIBUS_DEVMEM_MAX <= SLOT_RECV, "devmem slots overlap");
 _Static_assert(SLOT_IRQ0 + BUS_MAX_DEVS <= SLOT_NODE0, "IRQ slots overlap");
-enum {
-    SLOT_DUMMY_END = SLOT_END,
-};
 
 static const char usage[] =
     "usage: pcibus (started by init with SERVE, POOL, IOPORT over 0xcf8-0xcff or more, a copy "
