@@ -80,8 +80,9 @@ void sv_queue(enum job_kind kind, unsigned i)
         j->prog = i;
         sv_wake_worker();
     } else {
-        sv_console_line(kind == JOB_REGISTER ? "job queue full: a registration is lost"
-                                             : "job queue full: a label is lost");
+        sv_console_line(kind == JOB_REGISTER  ? "job queue full: a registration is lost"
+                        : kind == JOB_RELEASE ? "job queue full: a device release is lost"
+                                              : "job queue full: a label is lost");
     }
 }
 

@@ -41,11 +41,11 @@
 /* Slots: IRQ (14) IRQControl, 16 .. 16 + PCIBUS_DEVMEM_MAX the device untyped
  * init gave, then these; the upper half of the CNode is the C library's. */
 enum {
-    SLOT_RECV = 48,    /* a stray cap lands here */
-    SLOT_SCRATCH = 49, /* an issued IOPort cap on its way out */
-    SLOT_REPLY = 50,
-    SLOT_IRQ0 = 64,  /* + device index: the IRQHandler of its line */
-    SLOT_NODE0 = 96, /* pieces of split device untyped */
+    SLOT_RECV = 80,    /* a stray cap lands here */
+    SLOT_SCRATCH = 81, /* an issued IOPort cap on its way out */
+    SLOT_REPLY = 82,
+    SLOT_IRQ0 = 96,   /* + device index: the IRQHandler of its line */
+    SLOT_NODE0 = 128, /* pieces of split device untyped */
     SLOT_NODE_END = 320,
     SLOT_VMO0 = 320, /* + device index * PCI_BARS + bar: a BAR's device VMO */
     SLOT_END = SLOT_VMO0 + BUS_MAX_DEVS * PCI_BARS,

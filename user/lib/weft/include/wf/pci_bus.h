@@ -19,7 +19,7 @@
  * untyped (at most PCIBUS_DEVMEM_MAX) from PCIBUS_SLOT_DEVMEM on; `irqcontrol`
  * a copy of IRQControl in WF_CHILD_IRQ. */
 #define PCIBUS_SLOT_DEVMEM 16
-#define PCIBUS_DEVMEM_MAX  32
+#define PCIBUS_DEVMEM_MAX  64
 
 /* A driver's slot for the bus server's endpoint: one its parent put there
  * (the in-guest tests), else pci_bus_claim looks "pcibus" up into it. */
