@@ -26,6 +26,7 @@ PACKAGES=(
     gnuplot-nox                              # benchmark plots
     gdb                                      # make debug
     musl-tools                               # static Linux guest programs (make bench-linux)
+    busybox-static                           # /bin/busybox: a Linux program make check-lx runs under lx
     dpkg-dev                                 # apt-get source unpacks with dpkg-source
 )
 
