@@ -18,10 +18,10 @@ LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl
 LX_BUSYBOX := /bin/busybox
-LX_BINS    := $(addprefix $(LX_DIR)/bin/,$(LX_PROGS) $(addsuffix -pie,$(LX_PIE)))
+LX_BINS    := $(addprefix $(LX_DIR)/bin/,$(LX_PROGS) $(addsuffix -pie,$(LX_PIE)) hello-dyn)
 LX_DATA    := $(shell find tests/linux/data -type f 2>/dev/null | sort)
 # NAME=PATH pairs both initramfs images carry.
-LX_FILES    = lx.rc=tests/linux/lx.rc $(foreach b,$(LX_PROGS) $(addsuffix -pie,$(LX_PIE)),bin/$(b)=$(LX_DIR)/bin/$(b)) \
+LX_FILES    = lx.rc=tests/linux/lx.rc $(foreach b,$(LX_PROGS) $(addsuffix -pie,$(LX_PIE)) hello-dyn,bin/$(b)=$(LX_DIR)/bin/$(b)) \
               bin/busybox=$(LX_BUSYBOX) $(foreach f,$(LX_DATA),$(patsubst tests/linux/%,%,$(f))=$(f))
 LX_INITRAMFS := $(BUILD)/lx-initramfs.cpio
 LX_LINUX_CPIO := $(LX_DIR)/linux.cpio
@@ -39,6 +39,13 @@ $(LX_DIR)/bin/%-pie: tests/linux/%.c mk/extra/lx.mk | $(DEPS_STAMP)
 	@musl-gcc -fPIE $(LX_CFLAGS) -nostartfiles -Wl,-static,-pie,--no-dynamic-linker,-z,text \
 	    $(LX_MUSL)/rcrt1.o $(LX_MUSL)/crti.o $$(gcc -print-file-name=crtbeginS.o) $< \
 	    $$(gcc -print-file-name=crtendS.o) $(LX_MUSL)/crtn.o -o $@
+
+# Dynamically linked (an interpreter in PT_INTERP): Linux cannot find the
+# interpreter in the guest, lx refuses it; both report 127.
+$(LX_DIR)/bin/hello-dyn: tests/linux/hello.c mk/extra/lx.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@ (dynamic)"
+	@musl-gcc $(LX_CFLAGS) -o $@ $<
 
 $(LX_DIR)/bin/lxinit: tests/linux/lxinit.c mk/extra/lx.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

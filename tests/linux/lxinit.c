@@ -6,6 +6,7 @@
  * "=== done", and ends QEMU through the isa-debug-exit device (as the
  * benchmark guest's init, bench/linux/init.c).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +77,7 @@ int main(void)
         pid_t pid = fork();
         if (pid == 0) {
             execve(argv[0], argv, env);
-            _exit(127);
+            _exit(errno == ENOENT ? 127 : 126); /* as a shell reports it */
         }
         int st = 0;
         if (pid < 0 || waitpid(pid, &st, 0) != pid)

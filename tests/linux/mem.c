@@ -74,6 +74,26 @@ int main(void)
         free(s);
     }
     check("small mallocs", sum == 199 * 200 / 2);
+    int churn = 1;
+    for (int i = 0; i < 400 && churn; i++) {
+        char *c = malloc(1 << 20); /* musl: a mapping of its own each time */
+        churn = c != NULL;
+        if (c) {
+            c[0] = c[(1 << 20) - 1] = (char)i;
+            free(c);
+        }
+    }
+    check("400 times malloc and free of 1 MiB", churn);
+    size_t huge = 64ul << 20;
+    unsigned char *h = mmap(NULL, huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int hok = h != MAP_FAILED;
+    if (hok) {
+        h[12345] = 1;
+        h[huge - 1] = 2;
+        hok = madvise(h, huge, MADV_DONTNEED) == 0 && h[12345] == 0 && h[huge - 1] == 0;
+        munmap(h, huge);
+    }
+    check("64 MiB mapped, two pages touched, madvise DONTNEED of all", hok);
     printf("mem: %s\n", failed ? "FAILED" : "all passed");
     return failed;
 }

@@ -137,6 +137,7 @@ int lx_spawn(const char *path, int argc, const char *const *argv, int envc, cons
 void lx_destroy(struct lx_proc *p);
 struct lx_proc *lx_proc_of(wf_word_t badge);
 wf_cptr_t lx_slot(struct lx_proc *p);
+void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
 void lx_random(void *buf, size_t n);
 
 /* mem.c */

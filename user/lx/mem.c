@@ -36,6 +36,7 @@ static void vmo_unref(struct lx_proc *p, unsigned v)
 {
     if (--p->vmo[v].refs == 0 && v != p->brk_vmo) {
         wf_cnode_delete(SELF, p->vmo[v].cap, 64);
+        lx_slot_free(p, p->vmo[v].cap);
         p->vmo[v].cap = 0;
     }
 }
@@ -265,16 +266,30 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
         return -LX_EINVAL;
     if (advice != MADV_DONTNEED)
         return 0; /* advice only */
+    if (len > LX_USER_END || addr > LX_USER_END - len)
+        return -LX_EINVAL;
     uint64_t end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
     static const uint8_t zero[4096];
-    /* Private anonymous memory reads as zero afterwards. */
+    /* Private anonymous memory reads as zero afterwards: the pages that exist
+     * are overwritten (pages never touched are zero already). */
     for (unsigned i = 0; i < p->nvma; i++) {
         const struct lx_vma *v = &p->vma[i];
         uint64_t lo = v->start > addr ? v->start : addr, hi = v->end < end ? v->end : end;
-        for (uint64_t a = lo; a < hi; a += PAGE)
-            if (wf_vmo_write(p->vmo[v->vmo].cap, v->off + (a - v->start), PAGE, WF_CHILD_VSPACE,
-                             (uintptr_t)zero) != WF_ERR_OK)
-                return -LX_ENOMEM;
+        wf_cptr_t vmo = p->vmo[v->vmo].cap;
+        for (uint64_t a = lo; a < hi;) {
+            wf_word_t first = 0, n = 0;
+            if (wf_vmo_present(vmo, v->off + (a - v->start), &first, &n) != WF_ERR_OK || !n)
+                break;
+            uint64_t from = v->start + (first - v->off);
+            if (from >= hi)
+                break;
+            uint64_t to = from + n < hi ? from + n : hi;
+            for (uint64_t b = from > a ? from : a; b < to; b += PAGE)
+                if (wf_vmo_write(vmo, v->off + (b - v->start), PAGE, WF_CHILD_VSPACE,
+                                 (uintptr_t)zero) != WF_ERR_OK)
+                    return -LX_ENOMEM;
+            a = to;
+        }
     }
     return 0;
 }

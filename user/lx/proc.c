@@ -22,6 +22,18 @@ wf_cptr_t lx_slot(struct lx_proc *p)
     return s;
 }
 
+/* Gives slot s back (its cap already deleted). */
+void lx_slot_free(struct lx_proc *p, wf_cptr_t s)
+{
+    for (unsigned i = 0; i < p->nslots; i++) {
+        if (p->slots[i] == s) {
+            p->slots[i] = p->slots[--p->nslots];
+            wf_env_free(&lx.env, s);
+            return;
+        }
+    }
+}
+
 static enum wf_error create(struct lx_proc *p, wf_word_t type, wf_word_t size, wf_cptr_t *out)
 {
     wf_cptr_t s = lx_slot(p);
