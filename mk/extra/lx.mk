@@ -13,7 +13,7 @@
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
-LX_PROGS   := hello args mem tls clock files misc hostile nosys segv
+LX_PROGS   := hello args mem tls clock files misc hostile nosys segv storm
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl
@@ -76,6 +76,9 @@ check-lx: $(KERNEL) $(LX_INITRAMFS) $(LX_LINUX_CPIO) bench-linux-kernel
 	@$(PYTHON) tests/linux/run.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx \
 	    --results $(RESULTS) --log-dir $(BUILD) \
 	    --weft '$(LX_WEFT_QEMU)' --linux '$(LX_LINUX_QEMU)' \
+	    --expect '^lx: pid [0-9]+ \(nosys\): system call 999 not served: ENOSYS' \
+	    --expect '^lx: pid [0-9]+ \(segv\): SIGSEGV: write at 0, rip 0x' \
+	    --expect '^lx: /bin/hello-dyn: cannot run: dynamically linked' \
 	    $(if $(VARIANT),--no-status,--status 1)
 GUEST_CHECKS += check-lx
 EXTRA_HELP += "check-lx       lx runs static Linux programs and busybox as Linux does (tests/linux)"

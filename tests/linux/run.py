@@ -4,6 +4,7 @@
     tests/linux/run.py --weft "QEMU COMMAND" --linux "QEMU COMMAND"
                        [--name NAME] [--results FILE] [--log-dir DIR]
                        [--status N | --no-status] [--timeout SECONDS]
+                       [--expect REGEX ...]
 
 Boots Weft (init runs lx, lx runs each line of lx.rc) and the Linux guest
 (lxinit runs the same lines) one after the other, each QEMU command with its
@@ -11,7 +12,9 @@ serial console on stdout, and splits both logs into runs: "=== run: LINE",
 the program's output, then "=== exit N" or "=== signal N". Lines lx prints
 about a program ("lx: ...") and carriage returns are set aside on Weft's side.
 Each line of lx.rc is one test point, passed when both systems printed the
-same output and ended it the same way. With --status N, init's report that lx
+same output and ended it the same way; a line starting "weft-only " runs
+under lx alone and passes when it exits 0 without printing FAIL. Each
+--expect regex is one more point, passed when a line of Weft's log matches. With --status N, init's report that lx
 exited with status N (the last program's) is one more point. Prints TAP-like
 lines and a diff for each mismatch, appends "NAME PASSED FAILED" to --results,
 and exits 1 if any point failed (0 otherwise). Standard library only.
@@ -27,6 +30,7 @@ import sys
 
 RUN = re.compile(r"^=== run: (.*)$")
 END = re.compile(r"^=== (exit|signal) (-?\d+)$")
+WEFT_ONLY = "weft-only "
 
 
 def boot(command, timeout, log_path):
@@ -80,6 +84,8 @@ def main():
     ap.add_argument("--status", type=int, help="lx's exit status init must report")
     ap.add_argument("--no-status", action="store_true", help="do not check lx's exit status")
     ap.add_argument("--timeout", type=int, default=240, help="seconds per boot (default 240)")
+    ap.add_argument("--expect", action="append", default=[],
+                    help="a regex a line of Weft's log must match (one point each)")
     args = ap.parse_args()
 
     logs = {}
@@ -88,6 +94,15 @@ def main():
         logs[side] = boot(getattr(args, side), args.timeout, path)
     w, l = runs(logs["weft"], True), runs(logs["linux"], False)
     passed = failed = 0
+    # Lines for lx alone: they must end with status 0 and print no FAIL.
+    only = [r for r in w if r[0].startswith(WEFT_ONLY)]
+    w = [r for r in w if not r[0].startswith(WEFT_ONLY)]
+    for line, out, end in only:
+        ok = end == "exit 0" and not any("FAIL" in x for x in out)
+        print(f"[{args.name}] {'ok' if ok else 'not ok'} - {line} ({end})")
+        for x in out if not ok else []:
+            print(f"    {x}")
+        passed, failed = passed + ok, failed + (not ok)
     if not l:
         print(f"[{args.name}] not ok - the Linux guest ran nothing (log: lx-linux.log)")
         failed += 1
@@ -115,6 +130,11 @@ def main():
     if len(w) != len(l):
         print(f"[{args.name}] not ok - lx ran {len(w)} lines, Linux {len(l)}")
         failed += 1
+    for rx in args.expect:
+        pat = re.compile(rx)
+        ok = any(pat.search(x) for x in logs["weft"])
+        print(f"[{args.name}] {'ok' if ok else 'not ok'} - Weft's log has /{rx}/")
+        passed, failed = passed + ok, failed + (not ok)
     if args.status is not None and not args.no_status:
         pat = re.compile(rf"lx exited with status {args.status}\b")
         ok = any(pat.search(x) for x in logs["weft"])

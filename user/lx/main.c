@@ -5,7 +5,8 @@
  *                              (128 + the signal when a signal ended it)
  *   lx                         run each line of the initramfs file lx.rc
  *                              (words separated by spaces, "double quotes"
- *                              keep spaces, # starts a comment), each framed
+ *                              keep spaces, # starts a comment, a leading
+ *                              "weft-only " is dropped), each framed
  *                              by "=== run: LINE" and "=== exit N" or
  *                              "=== signal N"; lx exits with the last status
  *
@@ -27,6 +28,7 @@
 #define INITRAMFS_VA 0x0000600000000000ull
 #define SCRIPT       "lx.rc"
 #define MAX_ARGS     32
+#define WEFT_ONLY    "weft-only "
 
 struct lx lx;
 wf_cptr_t lx_timer;
@@ -279,7 +281,10 @@ static int run_script(void)
         memcpy(copy, line, n + 1);
         i = j + 1;
         char *argv[MAX_ARGS + 1];
-        int argc = split(line, argv, MAX_ARGS);
+        char *words = line;
+        if (!strncmp(words, WEFT_ONLY, sizeof(WEFT_ONLY) - 1))
+            words += sizeof(WEFT_ONLY) - 1; /* run here, not on Linux (tests/linux/run.py) */
+        int argc = split(words, argv, MAX_ARGS);
         if (argc == 0)
             continue;
         char head[560];

@@ -605,8 +605,28 @@ static const struct entry table[] = {
 #undef E
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
-/* Numbers already logged as not served (bit per number below 512). */
+/* Numbers already logged as not served (a bit per number below 512), and how
+ * many lines were written: a program cannot flood the console through lx. */
+#define LOG_MAX 32
 static uint64_t logged[8];
+static unsigned nlogged;
+
+static void log_unserved(const struct lx_proc *p, uint64_t nr)
+{
+    if (nr < 512) {
+        if (logged[nr / 64] & (1ull << (nr % 64)))
+            return;
+        logged[nr / 64] |= 1ull << (nr % 64);
+    }
+    if (nlogged > LOG_MAX)
+        return;
+    if (nlogged++ == LOG_MAX) {
+        lx_say("more system calls not served; not logged any more");
+        return;
+    }
+    lx_say("pid %d (%s): system call %llu not served: ENOSYS", p->pid, p->name,
+           (unsigned long long)nr);
+}
 
 bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st)
 {
@@ -621,12 +641,7 @@ bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx
     if (nr < NTABLE && table[nr].fn) {
         r = table[nr].fn(&c);
     } else {
-        if (nr >= 512 || !(logged[nr / 64] & (1ull << (nr % 64)))) {
-            if (nr < 512)
-                logged[nr / 64] |= 1ull << (nr % 64);
-            lx_say("pid %d (%s): system call %llu not served: ENOSYS", p->pid, p->name,
-                   (unsigned long long)nr);
-        }
+        log_unserved(p, nr);
         r = -LX_ENOSYS;
     }
     *ret = (wf_word_t)r;
