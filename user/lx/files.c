@@ -76,6 +76,52 @@ static bool lookup(const char *name, struct cpio_entry *e)
     return lx.initramfs && cpio_find(lx.initramfs, lx.initramfs_len, name, e) == CPIO_OK;
 }
 
+/* Whether e is an entry of directory dir (normalised, plen bytes): *nm and
+ * *nlen get its name there. */
+static bool child_of(const char *dir, size_t plen, const struct cpio_entry *e, const char **nm,
+                     size_t *nlen)
+{
+    if (plen ? (e->namelen <= plen + 1 || memcmp(e->name, dir, plen) || e->name[plen] != '/')
+             : e->namelen == 0)
+        return false;
+    *nm = e->name + (plen ? plen + 1 : 0);
+    *nlen = e->namelen - (plen ? plen + 1 : 0);
+    return !memchr(*nm, '/', *nlen);
+}
+
+/* The number of entries of dir, and of those that are directories. */
+static unsigned count_children(const char *dir, unsigned *subdirs)
+{
+    struct cpio_iter it;
+    struct cpio_entry e;
+    unsigned n = 0, d = 0;
+    const char *nm;
+    size_t nlen, plen = strlen(dir);
+    cpio_iter_init(&it, lx.initramfs, lx.initramfs_len);
+    while (lx.initramfs && cpio_next(&it, &e) == CPIO_OK) {
+        if (child_of(dir, plen, &e, &nm, &nlen)) {
+            n++;
+            d += (e.mode & S_IFMT) == S_IFDIR;
+        }
+    }
+    if (subdirs)
+        *subdirs = d;
+    return n;
+}
+
+/* The entry number k (in archive order) of dir. */
+static bool nth_child(const char *dir, unsigned k, struct cpio_entry *e, const char **nm,
+                      size_t *nlen)
+{
+    struct cpio_iter it;
+    size_t plen = strlen(dir);
+    cpio_iter_init(&it, lx.initramfs, lx.initramfs_len);
+    while (lx.initramfs && cpio_next(&it, e) == CPIO_OK)
+        if (child_of(dir, plen, e, nm, nlen) && k-- == 0)
+            return true;
+    return false;
+}
+
 const uint8_t *lx_file_find(const char *path, size_t *len)
 {
     char name[128];
@@ -296,17 +342,27 @@ struct lx_stat {
 };
 _Static_assert(sizeof(struct lx_stat) == 144, "Linux x86-64 struct stat");
 
-static void fill_stat(struct lx_stat *st, uint32_t mode, uint32_t ino, uint64_t size)
+/* What Linux's initramfs (tmpfs) reports, so that programs print the same: a
+ * directory's size is 20 bytes per entry with "." and "..", its links 2 plus
+ * its subdirectories, and it takes no blocks; a file takes whole pages. */
+static void fill_stat(struct lx_stat *st, uint32_t mode, uint32_t ino, uint64_t size,
+                      const char *path)
 {
     memset(st, 0, sizeof(*st));
     st->dev = (mode & S_IFMT) == S_IFCHR ? 6 : 1;
     st->ino = ino;
-    st->nlink = (mode & S_IFMT) == S_IFDIR ? 2 : 1;
+    st->nlink = 1;
     st->mode = mode;
     st->rdev = (mode & S_IFMT) == S_IFCHR ? (5u << 8) | 1u : 0; /* /dev/console */
-    st->size = (mode & S_IFMT) == S_IFREG ? (int64_t)size : 0;
     st->blksize = 4096;
-    st->blocks = (st->size + 511) / 512;
+    if ((mode & S_IFMT) == S_IFDIR) {
+        unsigned subdirs = 0, n = count_children(path, &subdirs);
+        st->size = 20 * (2 + (int64_t)n);
+        st->nlink = 2 + subdirs;
+    } else if ((mode & S_IFMT) == S_IFREG) {
+        st->size = (int64_t)size;
+        st->blocks = (int64_t)((size + 4095) / 4096 * 8);
+    }
 }
 
 long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags)
@@ -327,12 +383,12 @@ long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, uns
         struct lx_fd *f = fd_of(p, dirfd);
         if (!f)
             return -LX_EBADF;
-        fill_stat(&st, f->mode, f->ino, f->size);
+        fill_stat(&st, f->mode, f->ino, f->size, f->path);
     } else {
         struct cpio_entry e;
         if (!lookup(name, &e))
             return -LX_ENOENT;
-        fill_stat(&st, e.mode, e.ino, e.size);
+        fill_stat(&st, e.mode, e.ino, e.size, name);
     }
     return lx_copy_out(p, ubuf, &st, sizeof(st));
 }
@@ -348,8 +404,9 @@ long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath)
     return !empty && lookup(name, &e) ? 0 : -LX_ENOENT;
 }
 
-/* getdents64: the entries whose name is the directory's path, a slash and one
- * more component. f->off counts entries returned (0 and 1: "." and ".."). */
+/* getdents64: ".", "..", then the entries of the directory newest first, as
+ * Linux's initramfs (tmpfs, filled in archive order) lists them. f->off counts
+ * the entries returned. */
 long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
 {
     struct lx_fd *f = fd_of(p, fd);
@@ -358,37 +415,24 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
     if (f->kind != FD_DIR)
         return -LX_ENOTDIR;
     static uint8_t out[4096];
-    size_t used = 0, plen = strlen(f->path), limit = count < sizeof(out) ? count : sizeof(out);
-    uint64_t index = 0;
-    struct cpio_iter it;
-    struct cpio_entry e;
-    cpio_iter_init(&it, lx.initramfs, lx.initramfs_len);
-    bool more = true;
-    for (uint64_t k = 0; more; k++) {
+    size_t used = 0, limit = count < sizeof(out) ? count : sizeof(out);
+    unsigned n = count_children(f->path, NULL);
+    for (uint64_t k = f->off; k < 2ull + n; k++) {
         const char *nm;
         size_t nlen;
         uint32_t mode, ino;
-        if (k == 0 || k == 1) {
+        struct cpio_entry e;
+        if (k < 2) {
             nm = k == 0 ? "." : "..";
             nlen = k + 1;
             mode = S_IFDIR;
             ino = f->ino;
         } else {
-            if (!lx.initramfs || cpio_next(&it, &e) != CPIO_OK)
+            if (!nth_child(f->path, (unsigned)(n - 1 - (k - 2)), &e, &nm, &nlen))
                 break;
-            if (plen ? (e.namelen <= plen + 1 || memcmp(e.name, f->path, plen) ||
-                        e.name[plen] != '/')
-                     : e.namelen == 0)
-                continue;
-            nm = e.name + (plen ? plen + 1 : 0);
-            nlen = e.namelen - (plen ? plen + 1 : 0);
-            if (memchr(nm, '/', nlen))
-                continue;
             mode = e.mode;
             ino = e.ino;
         }
-        if (index++ < f->off)
-            continue;
         size_t reclen = (19 + nlen + 1 + 7) & ~(size_t)7;
         if (used + reclen > limit) {
             if (!used)
@@ -397,7 +441,7 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
         }
         uint8_t *r = out + used;
         memset(r, 0, reclen);
-        uint64_t ino64 = ino, off64 = index;
+        uint64_t ino64 = ino, off64 = k + 1;
         uint16_t rl = (uint16_t)reclen;
         uint8_t type = (mode & S_IFMT) == S_IFDIR   ? 4
                        : (mode & S_IFMT) == S_IFREG ? 8
@@ -409,7 +453,7 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
         r[18] = type;
         memcpy(r + 19, nm, nlen);
         used += reclen;
-        f->off = index;
+        f->off = k + 1;
     }
     long c = lx_copy_out(p, ubuf, out, used);
     return c < 0 ? c : (long)used;
