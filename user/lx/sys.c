@@ -432,6 +432,32 @@ static long sys_pread64(struct call *c)
     return r;
 }
 
+/* sendfile from an initramfs file to the console (what cat does first). */
+static long sys_sendfile(struct call *c)
+{
+    int out = (int)c->a[0], in = (int)c->a[1];
+    if (out < 0 || out >= LX_MAX_FDS || c->p->fd[out].kind == FD_NONE || in < 0 ||
+        in >= LX_MAX_FDS || c->p->fd[in].kind == FD_NONE)
+        return -LX_EBADF;
+    struct lx_fd *src = &c->p->fd[in];
+    if (src->kind != FD_FILE || c->p->fd[out].kind != FD_CONSOLE)
+        return -LX_EINVAL;
+    uint64_t off = src->off;
+    if (c->a[2] && lx_copy_in(c->p, &off, c->a[2], 8) < 0)
+        return -LX_EFAULT;
+    if ((int64_t)off < 0)
+        return -LX_EINVAL;
+    uint64_t n = off >= src->size ? 0 : src->size - off;
+    if (n > c->a[3])
+        n = c->a[3];
+    lx_out((const char *)src->data + off, n);
+    off += n;
+    if (c->a[2])
+        return lx_copy_out(c->p, c->a[2], &off, 8) < 0 ? -LX_EFAULT : (long)n;
+    src->off = off;
+    return (long)n;
+}
+
 static long sys_stat(struct call *c)
 {
     return lx_fstatat(c->p, -100, c->a[0], c->a[1], 0);
@@ -561,6 +587,7 @@ static const struct entry table[] = {
     E(33, dup2, sys_dup2),
     E(35, nanosleep, sys_nanosleep),
     E(39, getpid, sys_getpid),
+    E(40, sendfile, sys_sendfile),
     E(60, exit, sys_exit_group),
     E(62, kill, sys_kill),
     E(63, uname, sys_uname),
