@@ -4,7 +4,7 @@
     tests/linux/run.py --weft "QEMU COMMAND" --linux "QEMU COMMAND"
                        [--name NAME] [--results FILE] [--log-dir DIR]
                        [--status N | --no-status] [--timeout SECONDS]
-                       [--expect REGEX ...]
+                       [--weft-end LINE=END ...] [--expect REGEX ...]
 
 Boots Weft (init runs lx, lx runs each line of lx.rc) and the Linux guest
 (lxinit runs the same lines) one after the other, each QEMU command with its
@@ -13,7 +13,8 @@ the program's output, then "=== exit N" or "=== signal N". Lines lx prints
 about a program ("lx: ...") and carriage returns are set aside on Weft's side.
 Each line of lx.rc is one test point, passed when both systems printed the
 same output and ended it the same way; a line starting "weft-only " runs
-under lx alone and passes when it exits 0 without printing FAIL. Each
+under lx alone and passes when it exits 0 (or as --weft-end says) without
+printing FAIL. Each
 --expect regex is one more point, passed when a line of Weft's log matches. With --status N, init's report that lx
 exited with status N (the last program's) is one more point. Prints TAP-like
 lines and a diff for each mismatch, appends "NAME PASSED FAILED" to --results,
@@ -84,6 +85,9 @@ def main():
     ap.add_argument("--status", type=int, help="lx's exit status init must report")
     ap.add_argument("--no-status", action="store_true", help="do not check lx's exit status")
     ap.add_argument("--timeout", type=int, default=240, help="seconds per boot (default 240)")
+    ap.add_argument("--weft-end", action="append", default=[], metavar="LINE=END",
+                    help="how a weft-only line must end (default: exit 0), e.g. "
+                         "'weft-only /bin/oom=signal 11'")
     ap.add_argument("--expect", action="append", default=[],
                     help="a regex a line of Weft's log must match (one point each)")
     args = ap.parse_args()
@@ -97,8 +101,9 @@ def main():
     # Lines for lx alone: they must end with status 0 and print no FAIL.
     only = [r for r in w if r[0].startswith(WEFT_ONLY)]
     w = [r for r in w if not r[0].startswith(WEFT_ONLY)]
+    ends = dict(e.rsplit("=", 1) for e in args.weft_end)
     for line, out, end in only:
-        ok = end == "exit 0" and not any("FAIL" in x for x in out)
+        ok = end == ends.get(line, "exit 0") and not any("FAIL" in x for x in out)
         print(f"[{args.name}] {'ok' if ok else 'not ok'} - {line} ({end})")
         for x in out if not ok else []:
             print(f"    {x}")
