@@ -13,7 +13,7 @@
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
-LX_PROGS   := hello args mem tls clock files misc hostile nosys segv storm oom
+LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl
@@ -79,6 +79,7 @@ check-lx: $(KERNEL) $(LX_INITRAMFS) $(LX_LINUX_CPIO) bench-linux-kernel
 	    --expect '^lx: pid [0-9]+ \(nosys\): system call 999 not served: ENOSYS' \
 	    --expect '^lx: pid [0-9]+ \(segv\): SIGSEGV: write at 0, rip 0x' \
 	    --expect '^lx: /bin/hello-dyn: cannot run: dynamically linked' \
+	    --type 'type a line:=typed on the console\n' \
 	    --weft-end 'weft-only /bin/oom=signal 11' --expect '^lx: pid [0-9]+ \(oom\): SIGSEGV: write at 0x' \
 	    $(if $(VARIANT),--no-status,--status 1)
 GUEST_CHECKS += check-lx

@@ -5,10 +5,12 @@
                        [--name NAME] [--results FILE] [--log-dir DIR]
                        [--status N | --no-status] [--timeout SECONDS]
                        [--weft-end LINE=END ...] [--expect REGEX ...]
+                       [--type TRIGGER=TEXT ...]
 
 Boots Weft (init runs lx, lx runs each line of lx.rc) and the Linux guest
 (lxinit runs the same lines) one after the other, each QEMU command with its
-serial console on stdout, and splits both logs into runs: "=== run: LINE",
+serial console on stdout and stdin (--type sends a line when a trigger has been
+printed, the same on both), and splits both logs into runs: "=== run: LINE",
 the program's output, then "=== exit N" or "=== signal N". Lines lx prints
 about a program ("lx: ...") and carriage returns are set aside on Weft's side.
 Each line of lx.rc is one test point, passed when both systems printed the
@@ -25,24 +27,47 @@ import argparse
 import difflib
 import os
 import re
+import select
 import shlex
 import subprocess
 import sys
+import time
 
 RUN = re.compile(r"^=== run: (.*)$")
 END = re.compile(r"^=== (exit|signal) (-?\d+)$")
 WEFT_ONLY = "weft-only "
 
 
-def boot(command, timeout, log_path):
-    """Runs a QEMU command; returns its serial output as text lines."""
-    try:
-        p = subprocess.run(shlex.split(command), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout, check=False)
-        out = p.stdout
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"") + b"\n[run.py: timed out]\n"
+def boot(command, timeout, log_path, typed):
+    """Runs a QEMU command; returns its serial output as text lines. Each
+    (trigger, text) of typed is sent to the serial line once the output has
+    shown trigger (and a short pause has passed for the reader to wait)."""
+    p = subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = bytearray()
+    pending = [(t.encode(), x.encode()) for t, x in typed]
+    deadline = time.monotonic() + timeout
+    fd = p.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            p.kill()
+            out += b"\n[run.py: timed out]\n"
+            break
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            out += chunk
+        if pending and pending[0][0] in out:
+            time.sleep(0.5)
+            try:
+                p.stdin.write(pending.pop(0)[1])
+                p.stdin.flush()
+            except BrokenPipeError:
+                pending = []
+    p.wait()
     if log_path:
         with open(log_path, "wb") as f:
             f.write(out)
@@ -85,6 +110,9 @@ def main():
     ap.add_argument("--status", type=int, help="lx's exit status init must report")
     ap.add_argument("--no-status", action="store_true", help="do not check lx's exit status")
     ap.add_argument("--timeout", type=int, default=240, help="seconds per boot (default 240)")
+    ap.add_argument("--type", action="append", default=[], metavar="TRIGGER=TEXT",
+                    help="type TEXT (\\n for Enter) on the serial line once TRIGGER "
+                         "was printed, on both systems")
     ap.add_argument("--weft-end", action="append", default=[], metavar="LINE=END",
                     help="how a weft-only line must end (default: exit 0), e.g. "
                          "'weft-only /bin/oom=signal 11'")
@@ -95,7 +123,9 @@ def main():
     logs = {}
     for side in ("weft", "linux"):
         path = os.path.join(args.log_dir, f"lx-{side}.log") if args.log_dir else None
-        logs[side] = boot(getattr(args, side), args.timeout, path)
+        typed = [(t.split("=", 1)[0], t.split("=", 1)[1].replace("\\n", "\r"))
+                 for t in args.type]
+        logs[side] = boot(getattr(args, side), args.timeout, path, typed)
     w, l = runs(logs["weft"], True), runs(logs["linux"], False)
     passed = failed = 0
     # Lines for lx alone: they must end with status 0 and print no FAIL.
