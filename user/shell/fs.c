@@ -107,7 +107,10 @@ static void close_handle(void)
 
 static const char *type_name(wf_word_t t)
 {
-    return t == WFP_FILE_T_DIR ? "dir" : t == WFP_FILE_T_SYMLINK ? "link" : "file";
+    return t == WFP_FILE_T_DIR       ? "dir"
+           : t == WFP_FILE_T_SYMLINK ? "link"
+           : t == WFP_FILE_T_OTHER   ? "other"
+                                     : "file";
 }
 
 void cmd_ls(int argc, char **argv)
@@ -116,13 +119,15 @@ void cmd_ls(int argc, char **argv)
     if (!open_path(argv[0], path, WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY))
         return;
     char name[WFP_FILE_NAME_MAX + 1];
-    for (wf_word_t i = 2;; i++) {
+    for (wf_word_t cookie = 0;;) {
         wf_word_t status = 0, type = 0, ino = 0, len = 0;
-        enum wf_error e = wfp_file_read_dir(handle_slot(), i, &status, &type, &ino, name,
-                                            WFP_FILE_NAME_MAX, &len);
+        enum wf_error e = wfp_file_read_dir(handle_slot(), cookie, &status, &cookie, &type, &ino,
+                                            name, WFP_FILE_NAME_MAX, &len);
         if (!proto_ok(argv[0], e) || !status_ok(argv[0], path, status) || len == 0)
             break;
         name[len] = 0;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
         printf("%-4s %6llu %s\n", type_name(type), (unsigned long long)ino, name);
     }
     close_handle();

@@ -164,9 +164,11 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT_EQ(fopen_(c, "/d", RW, d), WFP_FILE_EISDIR);
     TEST_ASSERT_EQ(fopen_(c, "/d", WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY, d), 0);
     const char *want[] = {".", "..", "f", "hard"};
+    wf_word_t cookie = 0;
     for (wf_word_t i = 0; i < 5; i++) {
-        TEST_ASSERT_ERR(wfp_file_read_dir(d, i, &status, &type, &ino, buf, sizeof(buf), &n),
-                        WF_ERR_OK);
+        TEST_ASSERT_ERR(
+            wfp_file_read_dir(d, cookie, &status, &cookie, &type, &ino, buf, sizeof(buf), &n),
+            WF_ERR_OK);
         TEST_ASSERT_EQ(status, 0);
         if (i < 4)
             TEST_ASSERT(n == strlen(want[i]) && memcmp(buf, want[i], n) == 0, "entry %lu",
@@ -174,7 +176,8 @@ TEST(fs, files_and_directories_end_to_end)
         else
             TEST_ASSERT_EQ(n, 0);
     }
-    TEST_ASSERT_ERR(wfp_file_read_dir(h, 0, &status, &type, &ino, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_read_dir(h, 0, &status, &cookie, &type, &ino, buf, sizeof(buf), &n),
+                    WF_ERR_OK);
     TEST_ASSERT_EQ(status, WFP_FILE_ENOTDIR);
 
     /* Rename, unlink, rmdir; an unlinked file stays readable while open. */
