@@ -9,7 +9,11 @@
  * handle (the client's copies included); a second client cannot use a handle
  * it was never given; one client holds at most OPEN_MAX handles (EMFILE), the
  * others opening on; filling the server's pool gives ENOSPC and a truncate
- * gives the memory back.
+ * gives the memory back. Mounts and namespaces: a tmpfs and the initramfs
+ * mounted, listed and unmounted (EBUSY while in use, EROFS on the
+ * initramfs); a namespace from Namespace starts as a copy of its maker's
+ * and then sees a different tree than the clients of the default one;
+ * DropNamespace revokes it.
  */
 #include <string.h>
 
@@ -34,6 +38,8 @@ static enum wf_error fs_start(struct srv *s)
     if (!err)
         err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
                               WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
+    if (!err)
+        err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
     if (!err)
         err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
     if (!err)
@@ -292,5 +298,111 @@ TEST(fs, open_max_per_client)
     TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
     for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
         TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+}
+
+static wf_word_t mount_(wf_cptr_t c, wf_word_t type, wf_word_t flags, const char *p)
+{
+    wf_word_t status = 0;
+    size_t n = strlen(p);
+    return res(wfp_file_mount(c, type, flags, n, n, p, n, &status), status);
+}
+
+static wf_word_t umount_(wf_cptr_t c, const char *p)
+{
+    return path1(wfp_file_unmount, c, p);
+}
+
+/* The index-th mount's type and path (into path, NUL-terminated). */
+static wf_word_t mounts_(wf_cptr_t c, wf_word_t i, wf_word_t *type, char *path)
+{
+    wf_word_t status = 0, flags = 0, n = 0;
+    enum wf_error e = wfp_file_mounts(c, i, &status, type, &flags, path, WFP_FILE_PATH_MAX, &n);
+    path[e == WF_ERR_OK ? n : 0] = 0;
+    return res(e, status);
+}
+
+TEST(fs, mounts_and_namespaces)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    const wf_cptr_t h = test_slot(10), ns = test_slot(11), h2 = test_slot(12);
+    TEST_ASSERT(c1 && c2);
+    const void *elf;
+    size_t elf_len;
+    TEST_ASSERT(wf_initramfs_find(test_bootinfo, "fs", &elf, &elf_len));
+
+    /* A tmpfs on /mnt: busy while a file is open in it. */
+    TEST_ASSERT_EQ(mkdir_(c1, "/mnt"), 0);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt"), 0);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(mount_(c1, 99, 0, "/"), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/none"), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 8, "/mnt"), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(fopen_(c1, "/mnt/x", CR, h), 0);
+    TEST_ASSERT_EQ(fwrite_(h, 0, "in the mount"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(umount_(c1, "/"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c1, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(two(wfp_file_link, c1, "/mnt/x", "/y"), WFP_FILE_EXDEV);
+    char path[WFP_FILE_PATH_MAX + 1];
+    wf_word_t type = 0, size = 0, links = 0;
+    TEST_ASSERT_EQ(mounts_(c1, 0, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/") == 0);
+    TEST_ASSERT_EQ(mounts_(c1, 1, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/mnt") == 0);
+    TEST_ASSERT_EQ(mounts_(c1, 2, &type, path), 0);
+    TEST_ASSERT(type == 0 && path[0] == 0);
+    /* Client 2 shares the default namespace. */
+    TEST_ASSERT_EQ(fstatp(c2, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(size, 12);
+
+    /* A new namespace: a copy, then its own. */
+    wf_word_t status = 0;
+    wf_cnode_delete(WF_ROOT_CNODE, ns, 64);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, &status, WF_ROOT_CNODE, ns, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(umount_(ns, "/mnt"), 0); /* only its own table: h is c1's */
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/x", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(mount_(ns, WFP_FILE_MOUNT_INITRAMFS, 0, "/mnt"), 0);
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/fs", &type, &size, &links), 0);
+    TEST_ASSERT(type == WFP_FILE_T_FILE && size == elf_len);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/fs", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fopen_(ns, "/mnt/fs", WFP_FILE_O_READ, h2), 0);
+    char buf[16];
+    wf_word_t n = 0;
+    TEST_ASSERT_ERR(wfp_file_read(h2, 0, 4, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 4 &&
+                memcmp(buf,
+                       "\x7f"
+                       "ELF",
+                       4) == 0);
+    TEST_ASSERT_EQ(fopen_(ns, "/mnt/new", CR, test_slot(13)), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(mkdir_(ns, "/mnt/d"), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(mounts_(ns, 1, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_INITRAMFS && strcmp(path, "/mnt") == 0);
+    /* The root is shared: a directory made in one is seen in the other. */
+    TEST_ASSERT_EQ(mkdir_(ns, "/both"), 0);
+    TEST_ASSERT_EQ(fstatp(c2, "/both", &type, &size, &links), 0);
+
+    /* DropNamespace: refused through a client cap, busy with a file open. */
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(c1, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT(fstatp(ns, "/", &type, &size, &links) >= 1000); /* revoked */
+    wf_cnode_delete(WF_ROOT_CNODE, ns, 64);
+
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/x", &type, &size, &links), WFP_FILE_ENOENT);
+    /* The server holds its Reply object and nothing else. */
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
 }
