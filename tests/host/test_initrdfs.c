@@ -32,7 +32,7 @@ static void t_free(void *ctx, void *p, size_t n)
     free(p);
 }
 
-static const struct vfs_env env = {NULL, t_alloc, t_free, NULL};
+static const struct vfs_env env = {.alloc = t_alloc, .free = t_free};
 
 #define S(x) x, strlen(x)
 

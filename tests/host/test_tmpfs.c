@@ -47,7 +47,7 @@ static uint64_t t_now(void *ctx)
     return ++clock_now;
 }
 
-static const struct vfs_env env = {NULL, t_alloc, t_free, t_now};
+static const struct vfs_env env = {.alloc = t_alloc, .free = t_free, .now = t_now};
 
 static void setup_limit(uint64_t bytes, uint64_t inodes)
 {

@@ -50,6 +50,7 @@
 #define MARGIN        (128u * 1024u)
 #define HANDLES_MAX   256u
 #define DEVICES_MAX   8u   /* block-service caps kept for mounts */
+#define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 #define INITRAMFS_VA  0x0000300000000000ull
 
@@ -58,7 +59,8 @@ enum {
     SLOT_REPLY = WF_CHILD_FIRST_FREE,                  /* the loop's Reply object */
     SLOT_RECV,                                         /* where a message's cap lands */
     SLOT_DEV0,                                         /* block-service caps of mounts */
-    SLOT_NS0 = SLOT_DEV0 + DEVICES_MAX,                /* namespace caps' badged originals */
+    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,           /* backends' own caps (slot_alloc) */
+    SLOT_NS0 = SLOT_BACKEND0 + BSLOTS_MAX,             /* namespace caps' badged originals */
     SLOT_HANDLE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* handles' badged originals */
 };
 
@@ -78,7 +80,7 @@ static struct nsent spaces[WFP_FILE_NAMESPACES_MAX];
 static struct handle handles[HANDLES_MAX];
 static unsigned nhandles; /* slots usable for handles */
 static wf_word_t next_badge = HANDLE_BADGE0, next_ns_badge = NS_BADGE0;
-static bool devices[DEVICES_MAX];
+static bool devices[DEVICES_MAX], bslots[BSLOTS_MAX];
 static uint64_t tmpfs_limit;
 static const uint8_t *initramfs;
 static size_t initramfs_len;
@@ -126,7 +128,33 @@ static uint64_t a_now(void *ctx)
     return __builtin_ia32_rdtsc();
 }
 
-static const struct vfs_env env = {NULL, a_alloc, a_free, a_now};
+/* A free slot for a backend's own cap (ext2 over a disk: its DMA buffer), or 0. */
+static uint64_t a_slot_alloc(void *ctx)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < BSLOTS_MAX; i++)
+        if (!bslots[i]) {
+            bslots[i] = true;
+            wf_cnode_delete(CNODE, SLOT_BACKEND0 + i, 64);
+            return SLOT_BACKEND0 + i;
+        }
+    return 0;
+}
+
+static void a_slot_free(void *ctx, uint64_t slot)
+{
+    (void)ctx;
+    if (slot >= SLOT_BACKEND0 && slot < SLOT_BACKEND0 + BSLOTS_MAX) {
+        wf_cnode_delete(CNODE, slot, 64);
+        bslots[slot - SLOT_BACKEND0] = false;
+    }
+}
+
+static const struct vfs_env env = {.alloc = a_alloc,
+                                   .free = a_free,
+                                   .now = a_now,
+                                   .slot_alloc = a_slot_alloc,
+                                   .slot_free = a_slot_free};
 
 /* A file system goes: give back the device cap it held. */
 static void released(void *ctx, struct vfs_fs *f)
