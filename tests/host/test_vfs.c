@@ -14,6 +14,10 @@
 
 #include "tmpfs.h"
 #include "vfs_srv.h"
+#if __has_include("overlay.h")
+#include "overlay.h"
+#define HAVE_OVERLAY 1
+#endif
 
 static size_t live;
 
@@ -494,3 +498,52 @@ Test(vfs, namespaces_see_different_trees)
     cr_assert_eq(funmounted, 1);
     cr_assert_eq(vfs_ns_free(&v, a), 0);
 }
+
+#ifdef HAVE_OVERLAY
+/* An overlay of two tmpfs mounts, as the server builds it: the lower and the
+ * upper stay mounts of their own (busy while the overlay lives, unmounted
+ * once each, by their own mount). */
+Test(vfs, overlay_of_two_mounts)
+{
+    cr_assert_eq(vfs_ns_new(&v, tmp_fs(), &ns), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/lo"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/up"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/ov"), 0755), 0);
+    struct vfs_fs *lo = tmp_fs(), *up = tmp_fs();
+    cr_assert_eq(vfs_mount(&v, ns, S("/lo"), lo), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/up"), up), 0);
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/lo/base"), VFS_O_WRITE | VFS_O_CREATE, 0644, &f), 0);
+    cr_assert_eq(vfs_write(&v, &f, 0, "lower", 5), 5);
+    vfs_close(&v, &f);
+    struct vfs_fs *l, *u;
+    cr_assert_eq(vfs_mount_at(&v, ns, S("/lo"), &l), 0);
+    cr_assert_eq(vfs_mount_at(&v, ns, S("/up"), &u), 0);
+    cr_assert_eq(vfs_mount_at(&v, ns, S("/ov"), &u), -VFS_EINVAL);
+    cr_assert_eq(vfs_mount_at(&v, ns, S("/up"), &u), 0);
+    struct vfs_fs *o = vfs_fs_new(&v, &overlay_ops, NULL, "overlay", 0);
+    vfs_fs_stack(o, l, u);
+    cr_assert_eq(overlay_mount(&env, &o->lent[0], l->fs, &o->lent[1], u->fs, &o->fs), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/ov"), o), 0);
+    char buf[8];
+    cr_assert_eq(vfs_open(&v, ns, S("/ov/base"), VFS_O_READ | VFS_O_WRITE, 0, &f), 0);
+    cr_assert_eq(vfs_read(&v, &f, 0, buf, 8), 5);
+    cr_assert_eq(vfs_write(&v, &f, 0, "UPPER", 5), 5); /* copied up */
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_open(&v, ns, S("/up/base"), VFS_O_READ, 0, &f), 0);
+    cr_assert_eq(vfs_read(&v, &f, 0, buf, 8), 5);
+    cr_assert(memcmp(buf, "UPPER", 5) == 0);
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_open(&v, ns, S("/lo/base"), VFS_O_READ, 0, &f), 0);
+    cr_assert_eq(vfs_read(&v, &f, 0, buf, 8), 5);
+    cr_assert(memcmp(buf, "lower", 5) == 0);
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_umount(&v, ns, S("/lo")), -VFS_EBUSY);
+    cr_assert_eq(vfs_umount(&v, ns, S("/up")), -VFS_EBUSY);
+    cr_assert_eq(vfs_umount(&v, ns, S("/ov")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/lo")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/up")), 0);
+    cr_assert_eq(released_count, 3);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+#endif

@@ -485,19 +485,21 @@ static int make_fs(wf_word_t type, unsigned flags, struct vfs_ns *ns, const char
         break;
     case WFP_FILE_MOUNT_OVERLAY: {
 #ifdef HAVE_OVERLAY
-        struct vfs_fs *l, *u;
+        struct vfs_fs *l, *u, *f;
         if ((rc = vfs_mount_at(&v, ns, lower, llen, &l)) ||
             (rc = vfs_mount_at(&v, ns, upper, ulen, &u)))
             break;
-        ops = &overlay_ops;
-        if ((rc = overlay_mount(&env, l->ops, l->fs, u->ops, u->fs, &fs)))
-            break;
-        struct vfs_fs *f = vfs_fs_new(&v, ops, fs, type_names[type], flags);
-        if (!f) {
-            ops->unmount(fs);
+        if (l == u)
+            return -VFS_EINVAL;
+        if (!(f = vfs_fs_new(&v, &overlay_ops, NULL, type_names[type], flags)))
             return -VFS_ENOSPC;
-        }
         vfs_fs_stack(f, l, u);
+        if ((rc = overlay_mount(&env, &f->lent[0], l->fs, &f->lent[1], u->fs, &f->fs))) {
+            static const struct vfs_ops none = {0};
+            f->ops = &none; /* nothing to unmount */
+            vfs_fs_put(&v, f);
+            return rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc;
+        }
         *out = f;
         return 0;
 #else

@@ -299,8 +299,16 @@ void vfs_fs_put(struct vfs *v, struct vfs_fs *f)
     v->env.free(v->env.ctx, f, sizeof(*f));
 }
 
+static void lent_unmount(void *fs)
+{
+    (void)fs; /* the mount it belongs to unmounts it */
+}
+
 void vfs_fs_stack(struct vfs_fs *f, struct vfs_fs *lower, struct vfs_fs *upper)
 {
+    f->lent[0] = *lower->ops;
+    f->lent[1] = *upper->ops;
+    f->lent[0].unmount = f->lent[1].unmount = lent_unmount;
     f->below[0] = lower;
     f->below[1] = upper;
     lower->refs++;

@@ -58,6 +58,9 @@ struct vfs_fs {
     char type[VFS_TYPE_MAX]; /* "tmpfs", "ext2", ... */
     struct vfs_fs *below[2]; /* what an overlay is built on (references), or NULL */
     uint64_t owner_word;     /* the server's (the slot of a device cap; 0: none) */
+    /* An overlay's view of below[0] and below[1]: their operations with an
+     * unmount that does nothing (they stay counted mounts of their own). */
+    struct vfs_ops lent[2];
 };
 
 /* One entry of a mount table. */
@@ -100,7 +103,9 @@ struct vfs_file {
  * memory (the caller then unmounts fs itself). */
 struct vfs_fs *vfs_fs_new(struct vfs *v, const struct vfs_ops *ops, void *fs, const char *type,
                           unsigned flags);
-/* Makes f an overlay built on lower and upper (references to both). */
+/* Makes f an overlay built on lower and upper (references to both; they
+ * cannot be unmounted while f lives) and fills f->lent[0] and [1] with their
+ * operations for the overlay to call, less their unmount. */
 void vfs_fs_stack(struct vfs_fs *f, struct vfs_fs *lower, struct vfs_fs *upper);
 /* Drops a reference; the last one unmounts it (ops->unmount, then the
  * released callback) and drops what it was built on. */
