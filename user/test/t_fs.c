@@ -340,6 +340,15 @@ TEST(fs, mounts_and_namespaces)
     TEST_ASSERT_EQ(mount_(c1, 99, 0, "/"), WFP_FILE_EINVAL);
     TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/none"), WFP_FILE_ENOENT);
     TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 8, "/mnt"), WFP_FILE_EINVAL);
+    /* ext2 needs MountDevice; MountDevice takes ext2 only (the cap sent is not kept). */
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_EXT2, 0, "/mnt"), WFP_FILE_EINVAL);
+    wf_word_t st2 = 0;
+    wf_cptr_t other = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(other);
+    TEST_ASSERT_ERR(wfp_file_mount_device(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt", 4, other, &st2),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(st2, WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
     TEST_ASSERT_EQ(fopen_(c1, "/mnt/x", CR, h), 0);
     TEST_ASSERT_EQ(fwrite_(h, 0, "in the mount"), 0);
     TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EBUSY);
