@@ -466,11 +466,43 @@ Test(vfs, read_only_mount_and_full_table)
     cr_assert_eq(vfs_ns_free(&v, ns), 0);
 }
 
+/* A namespace rooted at a mount: only that mount and those on it. */
+Test(vfs, namespace_rooted_at_a_mount)
+{
+    tmp_root_and_fake(0);
+    struct vfs_ns *a = ns, *c;
+    cr_assert_eq(vfs_mount(&v, a, S("/mnt/mnt"), tmp_fs()), 0);
+    cr_assert_eq(vfs_mkdir(&v, a, S("/mnt/mnt/inner"), 0755), 0);
+    cr_assert_eq(vfs_ns_copy(&v, a, S("/mnt/d"), &c), -VFS_EINVAL);
+    cr_assert_eq(vfs_ns_copy(&v, a, S("/none"), &c), -VFS_ENOENT);
+    cr_assert_eq(vfs_ns_copy(&v, a, S("/mnt"), &c), 0);
+    ns = c;
+    cr_assert_eq(ino_at("/"), 100 + F_ROOT);
+    cr_assert_eq(ino_at("/.."), 100 + F_ROOT);
+    cr_assert_eq(ino_at("/d/../../.."), 100 + F_ROOT);
+    cr_assert_eq(type_at("/d/f", false), VFS_T_FILE);
+    cr_assert_eq(type_at("/mnt/inner", false), VFS_T_DIR);
+    cr_assert_eq(type_at("/t", false), -VFS_ENOENT); /* the tmpfs root is out of reach */
+    cr_assert_eq(ino_at("/abs"), 100 + F_D);         /* "/d" from the new root */
+    const struct vfs_mount *m0 = vfs_mount_nth(c, 0), *m1 = vfs_mount_nth(c, 1);
+    cr_assert(m0 && m1 && !vfs_mount_nth(c, 2));
+    cr_assert_str_eq(m0->path, "/");
+    cr_assert_str_eq(m0->fs->type, "fake");
+    cr_assert_str_eq(m1->path, "/mnt");
+    cr_assert_eq(vfs_umount(&v, c, S("/")), -VFS_EBUSY);
+    cr_assert_eq(vfs_umount(&v, a, S("/mnt/mnt")), 0);
+    cr_assert_eq(vfs_umount(&v, a, S("/mnt")), 0);
+    cr_assert_eq(funmounted, 0); /* c still has it */
+    cr_assert_eq(vfs_ns_free(&v, c), 0);
+    cr_assert_eq(funmounted, 1);
+    cr_assert_eq(vfs_ns_free(&v, a), 0);
+}
+
 Test(vfs, namespaces_see_different_trees)
 {
     tmp_root_and_fake(0);
     struct vfs_ns *a = ns, *b;
-    cr_assert_eq(vfs_ns_copy(&v, a, &b), 0);
+    cr_assert_eq(vfs_ns_copy(&v, a, NULL, 0, &b), 0);
     cr_assert_eq(frefs[F_ROOT], 2); /* each table holds the fake's root */
     /* b: a tmpfs over /d; a does not see it. */
     cr_assert_eq(vfs_mount(&v, b, S("/d"), tmp_fs()), 0);

@@ -627,8 +627,8 @@ static wf_word_t on_mounts(struct wf_server *s, struct wf_server_req *r, wf_word
     return WF_ERR_OK;
 }
 
-static wf_word_t on_namespace(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
-                              wf_cptr_t *cap)
+static wf_word_t on_namespace(struct wf_server *s, struct wf_server_req *r, const char *root,
+                              wf_word_t root_len, wf_word_t *status, wf_cptr_t *cap)
 {
     (void)s;
     unsigned i = 1;
@@ -639,7 +639,7 @@ static wf_word_t on_namespace(struct wf_server *s, struct wf_server_req *r, wf_w
         return WF_ERR_OK;
     }
     struct vfs_ns *ns;
-    int rc = vfs_ns_copy(&v, ns_of(r), &ns);
+    int rc = vfs_ns_copy(&v, ns_of(r), root, root_len, &ns);
     if (rc) {
         *status = st(rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc);
         return WF_ERR_OK;

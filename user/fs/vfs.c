@@ -344,24 +344,57 @@ int vfs_ns_new(struct vfs *v, struct vfs_fs *f, struct vfs_ns **out)
     return 0;
 }
 
-int vfs_ns_copy(struct vfs *v, const struct vfs_ns *from, struct vfs_ns **out)
+static int mount_of(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len,
+                    struct vfs_mount **out);
+
+/* Copies mount a of one table into b of another (references taken). */
+static void copy_mount(const struct vfs_mount *a, struct vfs_mount *b, struct vfs_mount *parent,
+                       const char *path)
 {
+    *b = *a;
+    b->opens = 0;
+    b->fs->refs++;
+    pos_get((struct pos){b, b->root});
+    b->parent = parent;
+    if (parent)
+        pos_get((struct pos){parent, b->at});
+    else
+        b->at = 0;
+    set_path(b, path, strlen(path));
+}
+
+int vfs_ns_copy(struct vfs *v, struct vfs_ns *from, const char *root, size_t len,
+                struct vfs_ns **out)
+{
+    struct vfs_mount *r = &from->mounts[0];
+    int rc = len ? mount_of(v, from, root, len, &r) : 0;
+    if (rc)
+        return rc;
     struct vfs_ns *ns = v->env.alloc(v->env.ctx, sizeof(*ns));
     if (!ns)
         return -VFS_ENOMEM;
     memset(ns, 0, sizeof(*ns));
-    for (unsigned i = 0; i < VFS_MOUNTS_MAX; i++) {
-        const struct vfs_mount *a = &from->mounts[i];
-        struct vfs_mount *b = &ns->mounts[i];
-        if (!a->fs)
-            continue;
-        *b = *a;
-        b->opens = 0;
-        b->fs->refs++;
-        pos_get((struct pos){b, b->root});
-        if (a->parent) {
-            b->parent = &ns->mounts[a->parent - from->mounts];
-            pos_get((struct pos){b->parent, b->at});
+    /* map[i]: where from's mount i went (-1: left out). */
+    int map[VFS_MOUNTS_MAX];
+    for (unsigned i = 0; i < VFS_MOUNTS_MAX; i++)
+        map[i] = -1;
+    size_t strip = r == &from->mounts[0] ? 0 : strlen(r->path);
+    map[r - from->mounts] = 0;
+    copy_mount(r, &ns->mounts[0], NULL, "/");
+    unsigned next = 1;
+    for (bool again = true; again;) {
+        again = false;
+        for (unsigned i = 0; i < VFS_MOUNTS_MAX; i++) {
+            const struct vfs_mount *a = &from->mounts[i];
+            if (!a->fs || map[i] >= 0 || !a->parent || map[a->parent - from->mounts] < 0)
+                continue;
+            const char *p = a->path;
+            if (strip && strncmp(p, r->path, strip) == 0)
+                p += strip;
+            map[i] = (int)next;
+            copy_mount(a, &ns->mounts[next++], &ns->mounts[map[a->parent - from->mounts]],
+                       *p ? p : "/");
+            again = true;
         }
     }
     *out = ns;

@@ -113,8 +113,12 @@ void vfs_fs_put(struct vfs *v, struct vfs_fs *f);
 
 /* A namespace whose root is f (it takes the caller's reference on success). */
 int vfs_ns_new(struct vfs *v, struct vfs_fs *f, struct vfs_ns **out);
-/* A new namespace with the mounts of ns (the same file systems). */
-int vfs_ns_copy(struct vfs *v, const struct vfs_ns *ns, struct vfs_ns **out);
+/* A new namespace with the mounts of ns (the same file systems). With a
+ * root path (len > 0), only the mount whose root it names, as the new root,
+ * and the mounts on it (-EINVAL: not a mount's root): nothing else of ns is
+ * reachable from the new namespace. */
+int vfs_ns_copy(struct vfs *v, struct vfs_ns *ns, const char *root, size_t len,
+                struct vfs_ns **out);
 /* Frees ns and its mounts: -EBUSY while files are open through it. */
 int vfs_ns_free(struct vfs *v, struct vfs_ns *ns);
 

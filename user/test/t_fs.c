@@ -12,8 +12,8 @@
  * gives the memory back. Mounts and namespaces: a tmpfs and the initramfs
  * mounted, listed and unmounted (EBUSY while in use, EROFS on the
  * initramfs); a namespace from Namespace starts as a copy of its maker's
- * and then sees a different tree than the clients of the default one;
- * DropNamespace revokes it.
+ * and then sees a different tree than the clients of the default one; one
+ * rooted at a mount reaches nothing else; DropNamespace revokes it.
  */
 #include <string.h>
 
@@ -370,7 +370,7 @@ TEST(fs, mounts_and_namespaces)
     /* A new namespace: a copy, then its own. */
     wf_word_t status = 0;
     wf_cnode_delete(WF_ROOT_CNODE, ns, 64);
-    TEST_ASSERT_ERR(wfp_file_namespace(c1, &status, WF_ROOT_CNODE, ns, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "", 0, &status, WF_ROOT_CNODE, ns, 64), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
     TEST_ASSERT_EQ(fstatp(ns, "/mnt/x", &type, &size, &links), 0);
     TEST_ASSERT_EQ(umount_(ns, "/mnt"), 0); /* only its own table: h is c1's */
@@ -396,6 +396,26 @@ TEST(fs, mounts_and_namespaces)
     /* The root is shared: a directory made in one is seen in the other. */
     TEST_ASSERT_EQ(mkdir_(ns, "/both"), 0);
     TEST_ASSERT_EQ(fstatp(c2, "/both", &type, &size, &links), 0);
+
+    /* A namespace rooted at the tmpfs on /mnt: the rest is out of its reach. */
+    const wf_cptr_t ns2 = test_slot(14);
+    wf_cnode_delete(WF_ROOT_CNODE, ns2, 64);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "/mnt/x", 6, &status, WF_ROOT_CNODE, ns2, 64),
+                    WF_ERR_TRUNCATED_MESSAGE);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "/mnt", 4, &status, WF_ROOT_CNODE, ns2, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(fstatp(ns2, "/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(size, 12);
+    TEST_ASSERT_EQ(fstatp(ns2, "/../x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(fstatp(ns2, "/both", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(mounts_(ns2, 0, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/") == 0);
+    TEST_ASSERT_EQ(mounts_(ns2, 1, &type, path), 0);
+    TEST_ASSERT_EQ(type, 0);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns2, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    wf_cnode_delete(WF_ROOT_CNODE, ns2, 64);
 
     /* DropNamespace: refused through a client cap, busy with a file open. */
     TEST_ASSERT_ERR(wfp_file_drop_namespace(c1, &status), WF_ERR_OK);

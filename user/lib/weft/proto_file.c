@@ -270,12 +270,12 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_FILE_NAMESPACE: {
-        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        static const struct wf_proto_shape shape = {1, WFP_FILE_PATH_MAX, 1, 0};
         if (!wf_proto_fits(r, &shape))
             return wf_proto_check(r, &shape);
         if (!h->on_namespace)
             return WF_ERR_ILLEGAL_OPERATION;
-        wf_word_t e = h->on_namespace(s, r, &r->rw[0], &r->rcap);
+        wf_word_t e = h->on_namespace(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0], &r->rcap);
         if (e != WF_ERR_OK)
             return e;
         r->rlen = 1;

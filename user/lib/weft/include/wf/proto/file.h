@@ -778,16 +778,25 @@ static inline enum wf_error wfp_file_mounts(wf_cptr_t ep, wf_word_t index, wf_wo
     return WF_ERR_OK;
 }
 
-/* file.Namespace: Makes a new namespace, a copy of the caller's mount table (the same file
- * systems), and returns a service cap that names it: a parent gives it to a child to run
- * the child in another view. The cap's holder has a limit of OPEN_MAX handles of its own.
- * On status != 0 no cap comes back (TRUNCATED_MESSAGE, as Open). Returns an enum wf_error:
+/* file.Namespace: Makes a new namespace and returns a service cap that names it: a parent
+ * gives it to a child to run the child in another view. With an empty root, the new
+ * namespace is a copy of the caller's mount table (the same file systems). With a root, the
+ * path of a mount's root in the caller's namespace, that mount becomes the new namespace's
+ * root, with the mounts on it and nothing else (the child cannot reach the rest: '..' at
+ * its root stays there). The cap's holder has a limit of OPEN_MAX handles of its own. On
+ * status != 0 no cap comes back (TRUNCATED_MESSAGE, as Open). Returns an enum wf_error:
  * WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
-static inline enum wf_error wfp_file_namespace(wf_cptr_t ep, wf_word_t *status, wf_cptr_t ns_cnode,
+static inline enum wf_error wfp_file_namespace(wf_cptr_t ep, const void *root, wf_word_t root_len,
+                                               wf_word_t *status, wf_cptr_t ns_cnode,
                                                wf_word_t ns_index, wf_word_t ns_depth)
 {
-    wf_word_t w[1];
+    wf_word_t w[33];
     unsigned n = 0;
+    if (root_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = root_len;
+    wf_proto_pack(&w[n], root, root_len);
+    n += WF_PROTO_WORDS(root_len);
     const wf_word_t recv[3] = {ns_cnode, ns_index, ns_depth};
     wf_word_t out[1];
     unsigned outlen, outcaps;
@@ -875,8 +884,8 @@ struct wfp_file_handlers {
     wf_word_t (*on_mounts)(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
                            wf_word_t *status, wf_word_t *type, wf_word_t *flags, char *path,
                            wf_word_t *path_len);
-    wf_word_t (*on_namespace)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
-                              wf_cptr_t *ns);
+    wf_word_t (*on_namespace)(struct wf_server *s, struct wf_server_req *r, const char *root,
+                              wf_word_t root_len, wf_word_t *status, wf_cptr_t *ns);
     wf_word_t (*on_drop_namespace)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
 };
 
