@@ -20,6 +20,11 @@
  * even to a client that kept a copy. A client (a service badge) holds at
  * most OPEN_MAX handles, so that one cannot take every slot.
  *
+ * Data moves in the messages (DATA_MAX bytes), or through a VMO a client gives
+ * once (SetBuffer, for ReadBuf and WriteBuf through its handles): the server copies between it and a buffer of its own
+ * with the kernel's VMO_Read and VMO_Write, so a client that shrinks, revokes
+ * or exhausts its VMO gets EFAULT, never a fault in the server.
+ *
  * Memory: tmpfs takes from malloc (the pool) up to the pool's limit less
  * RESERVE bytes for the server itself; ENOSPC when either runs out. Times are
  * TSC cycles (there is no clock call).
@@ -60,7 +65,8 @@ enum {
     SLOT_RECV,                                         /* where a message's cap lands */
     SLOT_DEV0,                                         /* block-service caps of mounts */
     SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,           /* backends' own caps (slot_alloc) */
-    SLOT_NS0 = SLOT_BACKEND0 + BSLOTS_MAX,             /* namespace caps' badged originals */
+    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,            /* handles' buffers (SetBuffer) */
+    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,       /* namespace caps' badged originals */
     SLOT_HANDLE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* handles' badged originals */
 };
 
@@ -68,6 +74,13 @@ struct handle {
     wf_word_t badge; /* 0: free */
     wf_word_t owner; /* the service badge of the client that opened it */
     struct vfs_file f;
+};
+
+/* A client's buffer (SetBuffer): in slot SLOT_BUF0 + its index. */
+struct bufent {
+    bool used;
+    wf_word_t owner; /* the client's service badge */
+    wf_word_t size;
 };
 
 struct nsent {
@@ -81,6 +94,9 @@ static struct handle handles[HANDLES_MAX];
 static unsigned nhandles; /* slots usable for handles */
 static wf_word_t next_badge = HANDLE_BADGE0, next_ns_badge = NS_BADGE0;
 static bool devices[DEVICES_MAX], bslots[BSLOTS_MAX];
+static struct bufent buffers[WFP_FILE_BUFFERS_MAX];
+/* What ReadBuf and WriteBuf copy through (touched at start: never a fault). */
+static uint8_t bounce[WFP_FILE_BUF_IO_MAX];
 static uint64_t tmpfs_limit;
 static const uint8_t *initramfs;
 static size_t initramfs_len;
@@ -239,7 +255,7 @@ static wf_word_t on_open(struct wf_server *s, struct wf_server_req *r, wf_word_t
         vfs_close(&v, &f);
         return WF_ERR_NOT_ENOUGH_MEMORY;
     }
-    handles[i] = (struct handle){next_badge++, owner, f};
+    handles[i] = (struct handle){.badge = next_badge++, .owner = owner, .f = f};
     struct vfs_attr a;
     vfs_fstat(&v, &f, &a);
     *status = 0;
@@ -676,6 +692,124 @@ static wf_word_t on_drop_namespace(struct wf_server *s, struct wf_server_req *r,
     return WF_ERR_OK;
 }
 
+/* ---- data through a buffer ---- */
+
+/* The buffer of client owner, or NULL. */
+static struct bufent *buffer_of(wf_word_t owner)
+{
+    for (unsigned i = 0; i < WFP_FILE_BUFFERS_MAX; i++)
+        if (buffers[i].used && buffers[i].owner == owner)
+            return &buffers[i];
+    return NULL;
+}
+
+static wf_word_t buf_slot(const struct bufent *b)
+{
+    return SLOT_BUF0 + (wf_word_t)(b - buffers);
+}
+
+static void drop_buffer(struct bufent *b)
+{
+    wf_cnode_delete(CNODE, buf_slot(b), 64);
+    *b = (struct bufent){0};
+}
+
+/* The client a message speaks for: a handle's opener, or its service badge. */
+static wf_word_t owner_of(const struct wf_server_req *r)
+{
+    const struct handle *h = handle_of(r);
+    return h ? h->owner : r->badge;
+}
+
+static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_cptr_t buffer,
+                               wf_word_t *status, wf_word_t *size)
+{
+    (void)s;
+    wf_word_t bytes = 0, owner = owner_of(r);
+    if (wf_vmo_describe(buffer, &bytes, NULL, NULL, NULL) != WF_ERR_OK) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    struct bufent *b = buffer_of(owner);
+    if (b)
+        drop_buffer(b);
+    unsigned i = 0;
+    while (i < WFP_FILE_BUFFERS_MAX && buffers[i].used)
+        i++;
+    if (i == WFP_FILE_BUFFERS_MAX) {
+        *status = WFP_FILE_ENOSPC;
+        return WF_ERR_OK;
+    }
+    b = &buffers[i];
+    wf_cnode_delete(CNODE, buf_slot(b), 64);
+    if (wf_cnode_move(CNODE, buf_slot(b), 64, CNODE, buffer, 64) != WF_ERR_OK) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    *b = (struct bufent){true, owner, bytes};
+    *status = 0;
+    *size = bytes;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_drop_buffer(struct wf_server *s, struct wf_server_req *r, wf_word_t *status)
+{
+    (void)s;
+    struct bufent *b = buffer_of(owner_of(r));
+    if (b)
+        drop_buffer(b);
+    *status = b ? 0 : WFP_FILE_ENXIO;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_read_buf(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                             wf_word_t max, wf_word_t *status, wf_word_t *count)
+{
+    HANDLE_OR_EBADF();
+    *count = 0;
+    const struct bufent *b = buffer_of(h->owner);
+    if (!b) {
+        *status = WFP_FILE_ENXIO;
+        return WF_ERR_OK;
+    }
+    if (max > WFP_FILE_BUF_IO_MAX)
+        max = WFP_FILE_BUF_IO_MAX;
+    if (max > b->size)
+        max = b->size;
+    long n = vfs_read(&v, &h->f, offset, bounce, max);
+    if (n > 0 && wf_vmo_write(buf_slot(b), 0, (wf_word_t)n, WF_CHILD_VSPACE,
+                              (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK)
+        n = -(long)WFP_FILE_EFAULT;
+    *status = st(n);
+    *count = n < 0 ? 0 : (wf_word_t)n;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_write_buf(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                              wf_word_t len, wf_word_t *status, wf_word_t *written)
+{
+    HANDLE_OR_EBADF();
+    *written = 0;
+    const struct bufent *b = buffer_of(h->owner);
+    if (!b) {
+        *status = WFP_FILE_ENXIO;
+        return WF_ERR_OK;
+    }
+    if (len > WFP_FILE_BUF_IO_MAX || len > b->size) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    long n = 0;
+    if (len && wf_vmo_read(buf_slot(b), 0, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)bounce) !=
+                   WF_ERR_OK)
+        n = -(long)WFP_FILE_EFAULT;
+    else
+        n = vfs_write(&v, &h->f, offset, bounce, len);
+    *status = st(n);
+    *written = n < 0 ? 0 : (wf_word_t)n;
+    return WF_ERR_OK;
+}
+
 static const struct wfp_file_handlers handlers = {
     .on_open = on_open,
     .on_close = on_close,
@@ -700,6 +834,10 @@ static const struct wfp_file_handlers handlers = {
     .on_mounts = on_mounts,
     .on_namespace = on_namespace,
     .on_drop_namespace = on_drop_namespace,
+    .on_set_buffer = on_set_buffer,
+    .on_drop_buffer = on_drop_buffer,
+    .on_read_buf = on_read_buf,
+    .on_write_buf = on_write_buf,
 };
 static const struct wf_server_proto protos[] = {WFP_FILE_PROTO_ENTRY(&handlers)};
 
@@ -745,6 +883,7 @@ int main(int argc, char **argv)
         return 4;
     }
     map_initramfs();
+    memset(bounce, 0, sizeof(bounce));
     tmpfs_limit = limit > 2 * RESERVE ? limit - RESERVE : limit / 2;
     v = (struct vfs){.env = env, .released = released};
     struct vfs_fs *root;

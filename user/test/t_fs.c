@@ -13,7 +13,9 @@
  * mounted, listed and unmounted (EBUSY while in use, EROFS on the
  * initramfs); a namespace from Namespace starts as a copy of its maker's
  * and then sees a different tree than the clients of the default one; one
- * rooted at a mount reaches nothing else; DropNamespace revokes it.
+ * rooted at a mount reaches nothing else; DropNamespace revokes it. Data
+ * through a buffer VMO: 12000 bytes a message each way, EFAULT (never a
+ * server fault) for a read-only or revoked buffer.
  */
 #include <string.h>
 
@@ -209,7 +211,7 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT(fclose_(h) >= 1000);
     TEST_ASSERT(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n) != WF_ERR_OK);
     /* The server keeps its Reply object and no handle. */
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
     wf_word_t tb = 0, fb = 0, ti = 0, fi = 0;
     TEST_ASSERT_ERR(wfp_file_statfs(c, &status, &tb, &fb, &ti, &fi), WF_ERR_OK);
     TEST_ASSERT(status == 0 && tb > 0 && fb <= tb && ti - fi == 2, "inodes %lu of %lu",
@@ -248,7 +250,7 @@ TEST(fs, handles_are_per_open_file)
     /* Handles are not reused: a new open gets a new badge, the server
      * holds one handle now. */
     TEST_ASSERT_EQ(fopen_(c1, "/one", RW, h1), 0);
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 2);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 2);
     TEST_ASSERT_EQ(fclose_(h1), 0);
 }
 
@@ -298,7 +300,7 @@ TEST(fs, open_max_per_client)
     TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
     for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
         TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
 }
 
 static wf_word_t mount_(wf_cptr_t c, wf_word_t type, wf_word_t flags, const char *p)
@@ -348,7 +350,7 @@ TEST(fs, mounts_and_namespaces)
     TEST_ASSERT_ERR(wfp_file_mount_device(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt", 4, other, &st2),
                     WF_ERR_OK);
     TEST_ASSERT_EQ(st2, WFP_FILE_EINVAL);
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
     TEST_ASSERT_EQ(fopen_(c1, "/mnt/x", CR, h), 0);
     TEST_ASSERT_EQ(fwrite_(h, 0, "in the mount"), 0);
     TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EBUSY);
@@ -433,5 +435,68 @@ TEST(fs, mounts_and_namespaces)
     TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EINVAL);
     TEST_ASSERT_EQ(fstatp(c1, "/mnt/x", &type, &size, &links), WFP_FILE_ENOENT);
     /* The server holds its Reply object and nothing else. */
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+TEST(fs, data_through_a_buffer)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), ro = test_slot(11);
+    wf_cptr_t buf = test_vmo(16384);
+    TEST_ASSERT(c && buf);
+    static uint8_t out[12000], back[12000];
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = (uint8_t)(i * 7 + 3);
+    TEST_ASSERT_EQ(fopen_(c, "/big", CR, h), 0);
+    wf_word_t status = 0, n = 0, size = 0;
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 0, 10, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    /* A handle carries no cap (the server's endpoint has no Grant right). */
+    TEST_ASSERT(wfp_file_set_buffer(h, buf, &status, &size) != WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c, buf, &status, &size), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && size == 16384);
+    /* Another client's handle has no buffer of its own. */
+    const wf_cptr_t h2 = test_slot(12);
+    TEST_ASSERT_EQ(fopen_(srv_client(&s, 2), "/big", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h2, 0, 10, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    /* 12000 bytes in one message each way. */
+    TEST_ASSERT_ERR(wf_vmo_write(buf, 0, sizeof(out), WF_ROOT_VSPACE, (uintptr_t)out), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 100, sizeof(out), &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == sizeof(out));
+    char chunk[WFP_FILE_DATA_MAX];
+    TEST_ASSERT_ERR(wfp_file_read(h, 5100, 512, &status, chunk, sizeof(chunk), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 512 && memcmp(chunk, out + 5000, 512) == 0);
+    TEST_ASSERT_ERR(wf_vmo_write(buf, 0, sizeof(back), WF_ROOT_VSPACE, (uintptr_t)back), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 100, 20000, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == sizeof(out), "read %lu", (unsigned long)n);
+    TEST_ASSERT_ERR(wf_vmo_read(buf, 0, sizeof(back), WF_ROOT_VSPACE, (uintptr_t)back), WF_ERR_OK);
+    TEST_ASSERT(memcmp(back, out, sizeof(out)) == 0);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 16385, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    /* A read-only copy of the buffer: ReadBuf cannot fill it (EFAULT). */
+    TEST_ASSERT_ERR(wf_cnode_copy(WF_ROOT_CNODE, ro, 64, WF_ROOT_CNODE, buf, 64, WF_RIGHT_READ),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c, ro, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 100, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == WFP_FILE_EFAULT && n == 0);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 64);
+    /* Revoked under the server: EFAULT, the server lives on. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, buf, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EFAULT);
+    TEST_ASSERT_ERR(wfp_file_drop_buffer(c, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_drop_buffer(c, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* The server keeps its Reply object and nothing else. */
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
 }

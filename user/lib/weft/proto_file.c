@@ -292,6 +292,50 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             r->rlen = 1;
         return e;
     }
+    case WFP_FILE_SET_BUFFER: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_buffer)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_buffer(s, r, r->cap, &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_DROP_BUFFER: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_drop_buffer)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_drop_buffer(s, r, &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_READ_BUF: {
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_read_buf)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_read_buf(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_WRITE_BUF: {
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_write_buf)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_write_buf(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -600,6 +644,53 @@ enum wf_error wfp_file_drop_namespace_answer(struct wf_server *s, wf_cptr_t repl
     unsigned n = 0;
     if (err == WF_ERR_OK) {
         w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_set_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                         wf_word_t status, wf_word_t size)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = size;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_drop_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_read_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status, wf_word_t count)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = count;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t written)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = written;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

@@ -15,7 +15,8 @@
  * ones), a handle acts in the namespace it was opened in. Every reply of a well-formed
  * message is OK with a first result word status: 0, or a Linux errno (the E* constants),
  * the other results then undefined. Data travels in the message (at most DATA_MAX bytes a
- * Read or Write); a shared-memory transfer is a later step.
+ * Read or Write), or through a VMO the client gives once (SetBuffer; ReadBuf and WriteBuf
+ * through its handles move up to BUF_IO_MAX bytes a message).
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H
@@ -29,6 +30,12 @@
 
 /* Most bytes one Read returns or one Write takes. */
 #define WFP_FILE_DATA_MAX 512
+
+/* Most bytes one ReadBuf or WriteBuf moves. */
+#define WFP_FILE_BUF_IO_MAX 65536
+
+/* Most clients with a buffer (SetBuffer) at once. */
+#define WFP_FILE_BUFFERS_MAX 16
 
 /* Most bytes of a path (two paths together for Rename, Link and Symlink). */
 #define WFP_FILE_PATH_MAX 256
@@ -104,9 +111,17 @@
 /* Linux EIO: a device or backend failed. */
 #define WFP_FILE_EIO 5
 
+/* Linux ENXIO: ReadBuf or WriteBuf through a handle whose client has no buffer, DropBuffer
+ * without one. */
+#define WFP_FILE_ENXIO 6
+
 /* Linux EBADF: the handle was not opened for this (Read without O_READ, Write or Truncate
  * without O_WRITE), or a handle message came through the service cap or a closed handle. */
 #define WFP_FILE_EBADF 9
+
+/* Linux EFAULT: the handle's buffer cannot be read or written (its rights, its size, its
+ * pool full, or it is gone). */
+#define WFP_FILE_EFAULT 14
 
 /* Linux EACCES: permission denied (tmpfs keeps modes but checks none, so never returns it). */
 #define WFP_FILE_EACCES 13
@@ -188,6 +203,10 @@
 #define WFP_FILE_MOUNTS 0x714
 #define WFP_FILE_NAMESPACE 0x715
 #define WFP_FILE_DROP_NAMESPACE 0x716
+#define WFP_FILE_SET_BUFFER 0x717
+#define WFP_FILE_DROP_BUFFER 0x71a
+#define WFP_FILE_READ_BUF 0x718
+#define WFP_FILE_WRITE_BUF 0x719
 
 /* file.Open: Opens (and with O_CREATE creates, mode's low 12 bits kept) the file or
  * directory at path and returns a handle cap for it. On status != 0 no cap comes back, so
@@ -828,6 +847,90 @@ static inline enum wf_error wfp_file_drop_namespace(wf_cptr_t ep, wf_word_t *sta
     return (enum wf_error)e;
 }
 
+/* file.SetBuffer: Gives the client (the service badge it is sent through) a buffer: a VMO
+ * of its own that ReadBuf and WriteBuf through its handles copy to and from (through the
+ * kernel's VMO_Read and VMO_Write: the server never maps it). READ on it for WriteBuf,
+ * WRITE for ReadBuf. Replaces the client's earlier buffer; DropBuffer lets it go. Caps
+ * reach the server only through a service cap with the Grant right (a handle or namespace
+ * cap carries none). Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_set_buffer(wf_cptr_t ep, wf_cptr_t buffer, wf_word_t *status,
+                                                wf_word_t *size)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (!buffer)
+        return WF_ERR_INVALID_CAPABILITY;
+    wf_word_t out[2];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_SET_BUFFER, w, n, buffer, 0, out, 2, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (size)
+        *size = out[1];
+    return WF_ERR_OK;
+}
+
+/* file.DropBuffer: Lets the client's buffer go (the server deletes its copy of the cap).
+ * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_drop_buffer(wf_cptr_t ep, wf_word_t *status)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_DROP_BUFFER, 0, 0)};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
+    if (status)
+        *status = m.w[0];
+    return (enum wf_error)e;
+}
+
+/* file.ReadBuf: Reads up to max bytes (at most BUF_IO_MAX and the buffer's size) at offset
+ * of the handle's regular file into the buffer of the client that opened it, at 0, as Read.
+ * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_read_buf(wf_cptr_t ep, wf_word_t offset, wf_word_t max,
+                                              wf_word_t *status, wf_word_t *count)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_READ_BUF, 0, 2), .w = {offset, max}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
+    if (status)
+        *status = m.w[0];
+    if (count)
+        *count = m.w[1];
+    return (enum wf_error)e;
+}
+
+/* file.WriteBuf: Writes len bytes (at most BUF_IO_MAX and the buffer's size) from the
+ * buffer of the client that opened the handle, at 0, at offset of the handle's regular
+ * file, as Write. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_write_buf(wf_cptr_t ep, wf_word_t offset, wf_word_t len,
+                                               wf_word_t *status, wf_word_t *written)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_WRITE_BUF, 0, 2), .w = {offset, len}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
+    if (status)
+        *status = m.w[0];
+    if (written)
+        *written = m.w[1];
+    return (enum wf_error)e;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_file_*_answer). A NULL handler answers
@@ -887,6 +990,13 @@ struct wfp_file_handlers {
     wf_word_t (*on_namespace)(struct wf_server *s, struct wf_server_req *r, const char *root,
                               wf_word_t root_len, wf_word_t *status, wf_cptr_t *ns);
     wf_word_t (*on_drop_namespace)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
+    wf_word_t (*on_set_buffer)(struct wf_server *s, struct wf_server_req *r, wf_cptr_t buffer,
+                               wf_word_t *status, wf_word_t *size);
+    wf_word_t (*on_drop_buffer)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
+    wf_word_t (*on_read_buf)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                             wf_word_t max, wf_word_t *status, wf_word_t *count);
+    wf_word_t (*on_write_buf)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                              wf_word_t len, wf_word_t *status, wf_word_t *written);
 };
 
 /* Checks the shape of r (a message in the file range) and calls its handler in handlers (a
@@ -1018,5 +1128,25 @@ enum wf_error wfp_file_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf
  * WF_ERR_OK the results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_drop_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                              wf_word_t status);
+
+/* Answers a deferred SetBuffer through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_set_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                         wf_word_t status, wf_word_t size);
+
+/* Answers a deferred DropBuffer through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_drop_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status);
+
+/* Answers a deferred ReadBuf through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_read_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status, wf_word_t count);
+
+/* Answers a deferred WriteBuf through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t written);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H */
