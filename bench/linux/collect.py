@@ -70,7 +70,8 @@ EXPECTED_STORAGE = [("storage", m) for m in (
     "tsc_per_ns_x1000000",
     "seq_read_cold_instructions_per_mib", "seq_read_warm_instructions_per_mib",
     "page_cache_64mib_cached_kib", "seq_write_fsync_instructions_per_mib",
-    "create_write_close_instructions_per_file", "stat_instructions_per_file",
+    "create_write_close_instructions_per_file", "create_sync_instructions_per_file",
+    "stat_instructions_per_file",
     "unlink_instructions_per_file")]
 
 STORAGE_LABELS = {
@@ -78,6 +79,7 @@ STORAGE_LABELS = {
     ("storage", "seq_read_warm_instructions_per_mib"): "read 64 MiB from the page cache (warm), per MiB",
     ("storage", "seq_write_fsync_instructions_per_mib"): "write 64 MiB + fsync, per MiB",
     ("storage", "create_write_close_instructions_per_file"): "create + write 4 KiB + close, per file",
+    ("storage", "create_sync_instructions_per_file"): "the sync after the creates, per file",
     ("storage", "stat_instructions_per_file"): "stat, per file",
     ("storage", "unlink_instructions_per_file"): "unlink, per file",
     ("storage", "page_cache_64mib_cached_kib"): "page cache holding the 64 MiB file, KiB",
