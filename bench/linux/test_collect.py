@@ -3,16 +3,23 @@
 make check-bench-linux, part of make check.
 
 testdata/serial-cpu-max.log is the serial console of one real boot of the Linux
-guest (make bench-linux, -cpu max). The tests check that every figure is taken
-from it with its value, and that each way a boot can go wrong (a benchmark
-program failing, the guest not finishing, a figure missing or garbled) makes the
-boot fail instead of leaving a figure out silently.
+guest (make bench-linux, -cpu max), testdata/serial-storage-cpu-max.log one of
+the storage boot (make bench-linux-storage, -cpu max). The tests check that
+every figure is taken from them with its value, and that each way a boot can go
+wrong (a benchmark program failing, a module not loading, the guest not
+finishing, a figure missing or garbled, a log of the other suite) makes the boot
+fail instead of leaving a figure out silently.
 
   test_collect.py [--results FILE]    appends "check-bench-linux PASSED FAILED"
 """
 
+import hashlib
 import os
+import shutil
+import struct
+import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,6 +28,8 @@ import collect  # noqa: E402
 
 with open(os.path.join(HERE, "testdata", "serial-cpu-max.log"), encoding="utf-8") as f:
     GOOD = f.read()
+with open(os.path.join(HERE, "testdata", "serial-storage-cpu-max.log"), encoding="utf-8") as f:
+    STORAGE = f.read()
 
 
 def without(text, needle):
@@ -75,6 +84,88 @@ class ParseLog(unittest.TestCase):
     def test_an_empty_log_fails(self):
         _, problems = collect.parse_log("", "max")
         self.assertGreater(len(problems), len(collect.EXPECTED))
+
+
+class ParseStorageLog(unittest.TestCase):
+    def test_good_log_gives_every_figure(self):
+        rows, problems = collect.parse_log(STORAGE, "max", "storage")
+        self.assertEqual(problems, [])
+        self.assertEqual(len(rows), 1 + len(collect.EXPECTED_STORAGE))
+        self.assertTrue(set(collect.EXPECTED_STORAGE) <= {collect.key(r) for r in rows})
+        self.assertTrue(all(r["cpu"] == "max" and r["system"] == "linux" for r in rows))
+
+    def test_values_are_the_logged_ones(self):
+        rows, _ = collect.parse_log(STORAGE, "max", "storage")
+        fig = {collect.key(r): r for r in rows}
+        cold = fig[("storage", "seq_read_cold_instructions_per_mib")]
+        self.assertEqual(collect.value(cold), 2801088)
+        self.assertEqual(cold["runs"], 9)
+        self.assertEqual(collect.value(fig[("storage", "stat_instructions_per_file")]), 9225)
+        self.assertEqual(collect.value(fig[("storage", "page_cache_64mib_cached_kib")]), 65660)
+        self.assertIn("virtio_blk", fig[("info", "")]["modules"])
+        self.assertIn("idle=poll", fig[("info", "")]["cmdline"])
+
+    def test_a_failed_check_fails_the_boot(self):
+        log = STORAGE.replace(
+            "linux-bench: done 1 run, 0 failed",
+            "linux-bench: FAIL cold read: bytes read, not 64 MiB (4096)\n"
+            "linux-bench: FAIL storage (status 256)\nlinux-bench: done 1 run, 1 failed")
+        _, problems = collect.parse_log(log, "max", "storage")
+        self.assertIn("linux-bench: FAIL cold read: bytes read, not 64 MiB (4096)", problems)
+        self.assertIn("1 of 1 benchmark programs failed", problems)
+
+    def test_a_module_that_did_not_load_fails_the_boot(self):
+        log = "linux-bench: FAIL module virtio_blk (errno 2)\n" + STORAGE.replace(
+            "linux-bench: done 1 run, 0 failed", "linux-bench: done 1 run, 1 failed")
+        _, problems = collect.parse_log(log, "max", "storage")
+        self.assertIn("linux-bench: FAIL module virtio_blk (errno 2)", problems)
+
+    def test_a_missing_figure_fails_the_boot(self):
+        for metric in ("seq_read_warm_instructions_per_mib", "unlink_instructions_per_file"):
+            _, problems = collect.parse_log(without(STORAGE, f'"{metric}"'), "max", "storage")
+            self.assertEqual(problems, [f"missing figure storage/{metric}"])
+
+    def test_an_unfinished_guest_fails_the_boot(self):
+        _, problems = collect.parse_log(without(STORAGE, "linux-bench: done"), "max", "storage")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("did not finish", problems[0])
+
+    def test_the_suites_do_not_stand_in_for_each_other(self):
+        _, problems = collect.parse_log(GOOD, "max", "storage")
+        self.assertEqual(len(problems), len(collect.EXPECTED_STORAGE))
+        _, problems = collect.parse_log(STORAGE, "max")
+        self.assertEqual(len(problems), len(collect.EXPECTED))
+
+    def test_the_default_suite_is_unchanged(self):
+        self.assertEqual(collect.parse_log(GOOD, "max"), collect.parse_log(GOOD, "max", "linux"))
+
+
+@unittest.skipUnless(shutil.which("mke2fs") or os.path.exists("/sbin/mke2fs"), "no mke2fs")
+class MkStorage(unittest.TestCase):
+    """bench/linux/mkstorage.py: the image both systems read is ext2, holds the
+    pattern storage.c checks, and is the same bytes every time it is made."""
+
+    def make(self, path):
+        subprocess.run([sys.executable, os.path.join(HERE, "mkstorage.py"), path], check=True)
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    def test_image(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            a, b = os.path.join(tmp, "a.img"), os.path.join(tmp, "b.img")
+            self.assertEqual(self.make(a), self.make(b))
+            fsck = shutil.which("e2fsck") or "/sbin/e2fsck"
+            r = subprocess.run([fsck, "-fn", a], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            self.assertEqual(r.returncode, 0, r.stdout.decode())
+            debugfs = shutil.which("debugfs") or "/sbin/debugfs"
+            out = os.path.join(tmp, "read64")
+            subprocess.run([debugfs, "-R", f"dump /read64 {out}", a], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(out, "rb") as f:
+                data = f.read()
+            self.assertEqual(len(data), 64 << 20)
+            for off in (0, 8, 4096, (64 << 20) - 8):
+                self.assertEqual(struct.unpack_from("<Q", data, off)[0], 0x52454144 << 32 | off)
 
 
 class QemuCommand(unittest.TestCase):
