@@ -75,7 +75,9 @@
 #define R_READ     9
 #define R_WRITE    3
 #define R_SMALL    5
-#define SECTOR     512
+#define MAX_RUNS   16 /* the most of any R_ */
+_Static_assert(R_READ <= MAX_RUNS && R_WRITE <= MAX_RUNS && R_SMALL <= MAX_RUNS, "MAX_RUNS");
+#define SECTOR 512
 /* The data patterns (bench/linux/mkstorage.py writes READ_SEED's). */
 #define READ_SEED  0x52454144u /* "READ" */
 #define WRITE_SEED 0x57524954u /* "WRIT" */
@@ -191,7 +193,9 @@ static uint64_t span_busy(const struct span *s)
 static void report(const char *metric, const struct span *runs, unsigned n, uint64_t per,
                    const char *unit)
 {
-    uint64_t busy[8], elapsed[8], idle = 0, total = 0;
+    uint64_t busy[MAX_RUNS], elapsed[MAX_RUNS], idle = 0, total = 0;
+    if (n == 0 || n > MAX_RUNS)
+        lb_fail("report: runs outside 1..MAX_RUNS", n);
     for (unsigned i = 0; i < n; i++) {
         busy[i] = span_busy(&runs[i]) / per;
         elapsed[i] = runs[i].tsc / per;

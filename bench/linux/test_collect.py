@@ -98,7 +98,7 @@ class ParseStorageLog(unittest.TestCase):
         rows, _ = collect.parse_log(STORAGE, "max", "storage")
         fig = {collect.key(r): r for r in rows}
         cold = fig[("storage", "seq_read_cold_instructions_per_mib")]
-        self.assertEqual(collect.value(cold), 2801088)
+        self.assertEqual(collect.value(cold), 2804780)
         self.assertEqual(cold["runs"], 9)
         self.assertEqual(collect.value(fig[("storage", "stat_instructions_per_file")]), 9225)
         self.assertEqual(collect.value(fig[("storage", "page_cache_64mib_cached_kib")]), 65660)
