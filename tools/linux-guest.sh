@@ -193,5 +193,9 @@ apt's sources?). Fetch the .deb elsewhere and run: tools/linux-guest.sh --deb FI
     fi
 fi
 [ -f "$file" ] || file=$(ls "$dir/deb/${resolved}_"*.deb | head -n 1)
-extract "$file" "$resolved" "$version"
+if [ -f "$dir/vmlinuz" ] && [ "$(cat "$dir/package" 2>/dev/null)" = "$resolved $version" ]; then
+    extract_modules "$file" "$resolved $version" # the kernel is there; only the modules
+else
+    extract "$file" "$resolved" "$version"
+fi
 echo "$dir/vmlinuz"

@@ -168,6 +168,75 @@ class MkStorage(unittest.TestCase):
                 self.assertEqual(struct.unpack_from("<Q", data, off)[0], 0x52454144 << 32 | off)
 
 
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+@unittest.skipUnless(shutil.which("dpkg-deb") and shutil.which("clang"), "no dpkg-deb or clang")
+class LinuxGuestModules(unittest.TestCase):
+    """tools/linux-guest.sh --modules on a made-up kernel package: each module
+    named comes out with what its .modinfo says it depends on, dependencies
+    first; a missing module or a loop is an error and leaves no half list."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        tree = os.path.join(self.tmp, "pkg")
+        kdir = os.path.join(tree, "lib", "modules", "6.1.0-9-test", "kernel")
+        os.makedirs(os.path.join(tree, "DEBIAN"))
+        os.makedirs(os.path.join(tree, "boot"))
+        with open(os.path.join(tree, "DEBIAN", "control"), "w", encoding="utf-8") as f:
+            f.write("Package: linux-image-6.1.0-9-test\nVersion: 6.1.1-1\n"
+                    "Architecture: amd64\nMaintainer: test <t@example.org>\nDescription: test\n")
+        for name in ("vmlinuz-6.1.0-9-test", "config-6.1.0-9-test"):
+            with open(os.path.join(tree, "boot", name), "w", encoding="utf-8") as f:
+                f.write(name)
+        # c needs a and b, b needs a; loop1 and loop2 need each other; lone needs nothing.
+        mods = {"drivers/a": "", "drivers/sub/b": "a", "c-dash": "a,b", "lone": "",
+                "loop1": "loop2", "loop2": "loop1"}
+        for path, deps in mods.items():
+            src = os.path.join(self.tmp, "m.c")
+            with open(src, "w", encoding="utf-8") as f:
+                f.write('__attribute__((section(".modinfo"), used)) static const char info[] = '
+                        f'"license=GPL\\0depends={deps}\\0vermagic=6.1\\0";\n')
+            out = os.path.join(kdir, path + ".ko")
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            subprocess.run(["clang", "-c", "-o", out, src], check=True)
+        self.deb = os.path.join(self.tmp, "test.deb")
+        subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", tree, self.deb],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.dir = os.path.join(self.tmp, "out")
+
+    def guest(self, modules):
+        return subprocess.run([os.path.join(ROOT, "tools", "linux-guest.sh"), "--dir", self.dir,
+                               "--deb", self.deb, "--modules", modules],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+
+    def order(self):
+        with open(os.path.join(self.dir, "modules", "order"), encoding="utf-8") as f:
+            return f.read().split()
+
+    def test_dependencies_come_first(self):
+        r = self.guest("c_dash lone")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(self.order(), ["a", "b", "c_dash", "lone"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.dir, "modules"))),
+                         ["a.ko", "b.ko", "c_dash.ko", "lone.ko", "order", "stamp"])
+        with open(os.path.join(self.dir, "vmlinuz"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "vmlinuz-6.1.0-9-test")
+
+    def test_a_missing_module_fails_and_keeps_the_old_list(self):
+        self.assertEqual(self.guest("b").returncode, 0)
+        r = self.guest("b nosuch")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"no module 'nosuch'", r.stderr)
+        self.assertEqual(self.order(), ["a", "b"])
+
+    def test_a_loop_fails(self):
+        r = self.guest("loop1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"loop", r.stderr)
+
+
 class QemuCommand(unittest.TestCase):
     def test_cpu_is_replaced(self):
         cmd = collect.with_cpu("qemu -machine pc -cpu max -smp 1", "max,erms=off")

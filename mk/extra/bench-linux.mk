@@ -67,10 +67,11 @@ bench-linux: bench-linux-kernel $(LINUX_CPIO)
 	    --initrd $(LINUX_CPIO) --append "$(LINUX_CMDLINE)" $(foreach c,$(LINUX_CPUS),--cpu $(c)) \
 	    --json bench/results/linux-$(ARCH).json --log-dir $(LINUX_DIR)
 
-# The modules come with the kernel (tools/linux-guest.sh --modules), so the storage
-# initramfs is written here, after the fetch: /init, /bench/storage, /bench/list
+# The modules come with the kernel (tools/linux-guest.sh --modules; bench-linux-kernel
+# first, so that a parallel make bench fetches the .deb once), so the storage
+# initramfs is written here: /init, /bench/storage, /bench/list
 # naming it, /lib/modules/order and the modules it names.
-bench-linux-storage: $(LINUX_STORAGE_BINS) $(LINUX_STORAGE_IMG) tools/mkcpio.py | $(DEPS_STAMP)
+bench-linux-storage: bench-linux-kernel $(LINUX_STORAGE_BINS) $(LINUX_STORAGE_IMG) tools/mkcpio.py | $(DEPS_STAMP)
 	@tools/linux-guest.sh --dir $(LINUX_DIR) --modules "$(LINUX_MODULES)" >/dev/null
 	@printf 'storage\n' > $(LINUX_DIR)/storage-list
 	@$(PYTHON) tools/mkcpio.py -o $(LINUX_STORAGE_CPIO) init=$(LINUX_DIR)/bin/init \
@@ -86,7 +87,7 @@ bench-linux-storage: $(LINUX_STORAGE_BINS) $(LINUX_STORAGE_IMG) tools/mkcpio.py 
 check-bench-linux: $(LINUX_CPIO) $(LINUX_DIR)/bin/storage
 	@$(PYTHON) bench/linux/test_collect.py --results $(RESULTS)
 
-BENCH_TARGETS += bench-linux
+BENCH_TARGETS += bench-linux bench-linux-storage
 CHECK_TARGETS += check-bench-linux
 EXTRA_HELP += "bench-linux    Debian's Linux in the same QEMU: the same operations measured (docs/perf/linux.md)"
 EXTRA_HELP += "bench-linux-storage  Linux on an ext2 image through virtio-blk: reads, writes, small files (docs/perf/storage.md)"
