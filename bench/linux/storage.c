@@ -6,7 +6,7 @@
  * -b 4096) as a modern virtio-blk-pci function, /dev/vda; init has loaded
  * virtio_pci and virtio_blk (the cloud kernel builds them as modules). This
  * program mounts it at /mnt as "ext2" (the kernel's ext4 driver serves it:
- * CONFIG_EXT4_USE_FOR_EXT2) and measures, R times each, the median reported:
+ * CONFIG_EXT4_USE_FOR_EXT2) and measures, the median of R_* runs reported:
  *
  *   seq_read_cold     read() of the 64 MiB file /read64 (made on the host) in
  *                     1 MiB calls into a buffer touched beforehand, after sync and
@@ -21,6 +21,10 @@
  *   create_sync       the sync() after that loop, which does it. Per file.
  *   stat              stat() of the same 1,000 files (just created: cached). Per file.
  *   unlink            unlink() of the 1,000 files. Per file.
+ *
+ * The small-file steps run in rounds, each in a new directory, and before each
+ * the real-time clock is moved on an hour (clock_forward). The first line,
+ * tsc_per_ns_x1000000, is the TSC's rate against the kernel's clock.
  *
  * What a figure counts. Under -icount shift=0,sleep=off the TSC advances one per
  * executed instruction; QEMU completes virtio-blk requests on its own threads, in
@@ -41,8 +45,9 @@
  * the warm read found every page of the file cached (mincore) and read less than
  * 1 MiB from the disk; the write wrote at least 64 MiB to the disk, and
  * the file read back from the disk after drop_caches holds this round's pattern;
- * every small file exists with 4,096 bytes of its own pattern (read back from the
- * disk) and is gone after unlink; the directory lists exactly the files; after
+ * the sync after the creates wrote at least the files' data; every small file
+ * exists with 4,096 bytes of its own data (read back from the disk) and is gone
+ * after unlink; the directory lists exactly the files; after
  * the warm reads every page of /read64 is in the page cache and after
  * drop_caches none (mincore). The page cache's size with the file cached less its
  * size after drop_caches (Buffers + Cached of /proc/meminfo) is reported as a
@@ -81,7 +86,6 @@ _Static_assert(R_READ <= MAX_RUNS && R_WRITE <= MAX_RUNS && R_SMALL <= MAX_RUNS,
 /* The data patterns (bench/linux/mkstorage.py writes READ_SEED's). */
 #define READ_SEED  0x52454144u /* "READ" */
 #define WRITE_SEED 0x57524954u /* "WRIT" */
-#define SMALL_SEED 0x534d4c00u /* "SML" */
 
 /* The 64-bit word at byte offset `off` of a file made with `seed`. */
 static inline uint64_t pattern(uint32_t seed, uint64_t off)
