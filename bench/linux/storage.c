@@ -16,8 +16,8 @@
  *   seq_write_fsync   a new 64 MiB file /write64: open(O_CREAT|O_TRUNC), write()
  *                     in 1 MiB calls, fsync, close. Per MiB.
  *   create_write_close  1,000 files /smallR/fNNNN: open(O_CREAT|O_EXCL), write()
- *                     of 4 KiB, close. Per file. Linux allocates the blocks and
- *                     writes the data later (delayed allocation, writeback):
+ *                     of 4 KiB, close. Per file. Linux writes the data and the
+ *                     changed metadata to the disk later (writeback):
  *   create_sync       the sync() after that loop, which does it. Per file.
  *   stat              stat() of the same 1,000 files (just created: cached). Per file.
  *   unlink            unlink() of the 1,000 files. Per file.
