@@ -165,21 +165,23 @@ def boot(a, cpu):
 
 
 def table(rows, labels=LABELS):
-    """Prints the figures, one column per CPU model, with docs/testing.md's reference."""
+    """Prints the figures, one column per CPU model, with docs/testing.md's reference
+    where it has one."""
     cpus = list(dict.fromkeys(r["cpu"] for r in rows))
     fig = {(r["cpu"],) + key(r): value(r) for r in rows if r["bench"] != "info"}
     for r in rows:
         if r["bench"] == "info":
             print(f"  -cpu {r['cpu']}: Linux {r['release']} {r['version']}; cpu flags: "
                   f"{r['cpu_flags']}; THP {r['thp']}")
+    ref = any(k in REFERENCE for k in labels)
     print(f"  {'figure (guest instructions)':<62}" + "".join(f"{'-cpu ' + c:>20}" for c in cpus)
-          + f"{'reference':>12}")
+          + (f"{'reference':>12}" if ref else ""))
     def fmt(v, width):
         return f"{'-' if v is None else f'{v:,}':>{width}}"
 
     for k, label in labels.items():
         print(f"  {label:<62}" + "".join(fmt(fig.get((c,) + k), 20) for c in cpus)
-              + fmt(REFERENCE.get(k), 12).replace("-", " "))
+              + (fmt(REFERENCE.get(k), 12).replace("-", " ") if ref else ""))
 
 
 def main():
