@@ -11,11 +11,14 @@ ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader.
 ARCH_GENARCH := fdt.c
-# The generic files this port links so far (mk/kernel.mk); the rest need user
-# mode, the PMM and the scheduler on aarch64.
-ARCH_GENERIC_SRCS := kernel/lib/string.c kernel/lib/format.c kernel/lib/strlcpy.c \
+# The generic files this port links so far (mk/kernel.mk): libraries, kprintf,
+# panic, boot memory, the PMM and their self-tests; the rest need user mode and
+# the scheduler on aarch64.
+ARCH_GENERIC_SRCS := kernel/lib/string.c kernel/lib/format.c kernel/lib/strlcpy.c kernel/lib/avl.c \
                      kernel/core/kprintf.c kernel/core/panic.c kernel/core/bootmem.c \
-                     kernel/test/ktest.c kernel/test/tap.c kernel/test/boot_ktest.c
+                     kernel/mm/pmm.c kernel/mm/pmm_boot.c \
+                     kernel/test/ktest.c kernel/test/tap.c kernel/test/boot_ktest.c \
+                     kernel/test/pmm_ktest.c
 
 QEMU       := qemu-system-aarch64
 QEMU_MEM   ?= 256M

@@ -16,6 +16,7 @@
 #include "core/hook.h"
 #include "genarch/platform.h"
 #include "kprintf.h"
+#include "mm/pmm.h"
 #include "panic.h"
 
 #define TICK_HZ 100
@@ -44,6 +45,8 @@ void kernel_main(const char *boot_error)
     arch_cpu_init();
     arch_mmu_init(&boot_memory);
     platform_init();
+    mm_boot_init(&boot_memory);
+    bootmem_seal(&boot_memory);
     boot_timer_source = arch_timer_init(TICK_HZ, false);
     irqchip_init();
     irq_enable();

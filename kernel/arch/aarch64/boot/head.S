@@ -17,6 +17,8 @@
  *     second as normal memory (the image);
  *   - the direct map of physical [1 GiB, 4 GiB) (RAM on virt, where the device
  *     tree lies).
+ * .bss is cleared and the tables written with the data cache off, then the
+ * cache lines covering .bss invalidated before the MMU and caches go on.
  */
 #include "arch/aarch64.h"
 
@@ -110,6 +112,21 @@ at_el1:
     add     x3, x3, #1
     cmp     x3, #4
     b.lo    3b
+    dsb     sy
+
+    /* .bss (the tables, the stack) was written with the data cache off: drop
+     * any line a loader left for it, so that nothing stale shadows memory
+     * once the cache is on. Line size from CTR_EL0.DminLine. */
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4
+    mov     x4, #4
+    lsl     x4, x4, x3
+    adrp    x0, _bss_start
+    adrp    x1, _bss_end
+4:  dc      ivac, x0
+    add     x0, x0, x4
+    cmp     x0, x1
+    b.lo    4b
     dsb     sy
 
     /* Translation: attributes, control (IPS from the CPU), both roots. */
