@@ -1,9 +1,9 @@
-# aarch64: QEMU virt (cortex-a72, GICv2), a Linux arm64 Image loaded by -kernel,
-# the device tree in x0 (docs/arch-aarch64.md, decision 124).
+# aarch64: QEMU virt (cortex-a72, GICv2; GICv3 too), a Linux arm64 Image loaded
+# by -kernel, the device tree in x0 (docs/arch-aarch64.md, decision 124).
 #
 # The port is partial: the kernel boots (EL2 to EL1, MMU, PL011, vectors with the
-# full exception report, GICv2, the generic timer, the ktest harness) but has no
-# user mode yet, so it links only the generic files named in ARCH_GENERIC_SRCS
+# full exception report, the GIC, the generic timer, the PMM, the ktest harness)
+# but has no user mode yet, so it links only the generic files named in ARCH_GENERIC_SRCS
 # and stands in for kernel/core/main.c with kernel/arch/aarch64/stage.c.
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
@@ -38,10 +38,12 @@ kernel-test: $(KERNEL_TEST_IMG)
 ARCH_ALL := kernel
 
 # In-guest checks for this port (mk/test.mk's check-guest runs these instead of
-# its own, which need user mode): the self-tests at 64 MiB, 1 GiB and 8 GiB, one
-# boot entered at EL2, the production image's boot, and the deliberate faults.
+# its own, which need user mode): the self-tests at 64 MiB, 1 GiB and 8 GiB,
+# entered at EL2, on GICv3 (at EL1 and EL2), the production image's boot, and
+# the deliberate faults.
 A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
-A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2
+A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2 \
+            gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2
 A64_FAULT_pf     := EXCEPTION: data abort .*\[translation fault level [0-3], write, kernel\]
 A64_FAULT_ud     := EXCEPTION: undefined instruction \(EC 0x00\)
 A64_FAULT_wx     := EXCEPTION: data abort .*\[permission fault level 3, write, kernel\]

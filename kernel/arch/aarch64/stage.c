@@ -1,6 +1,6 @@
 /*
  * The boot sequence of the aarch64 port while it is partial, in place of
- * kernel/core/main.c (which needs the PMM, user mode and the scheduler):
+ * kernel/core/main.c (which needs user mode and the scheduler):
  * the same banner, boot memory description, CPU, final address space,
  * platform, timer and interrupt controller steps in the same order, then the
  * boot hooks (the test image runs its self-tests or provokes a fault there),

@@ -56,6 +56,14 @@ from_el2:
     orr     x0, x0, #3              /* EL1PCTEN | EL1PCEN: EL1 may use the physical timer */
     msr     cnthctl_el2, x0
     msr     cntvoff_el2, xzr
+    mrs     x0, id_aa64pfr0_el1     /* GICv3 system registers implemented? */
+    ubfx    x0, x0, #24, #4
+    cbz     x0, 1f
+    mov     x0, #9                  /* ICC_SRE_EL2: SRE, Enable (EL1 may use ICC_SRE_EL1) */
+    msr     S3_4_C12_C9_5, x0
+    isb
+    msr     S3_4_C12_C11_0, xzr     /* ICH_HCR_EL2: no virtual interrupts */
+1:
     ldr     x0, =SCTLR_RES1
     msr     sctlr_el1, x0
     mov     x0, #SPSR_EL1H_MASKED

@@ -40,7 +40,9 @@ KTEST(aarch64, device_tree_describes_machine)
               (unsigned long long)KERNEL_PHYS);
     KT_ASSERT_EQ(f->uart.kind, FDT_UART_PL011);
     KT_ASSERT(f->uart.is_stdout);
-    KT_ASSERT_EQ(f->intc.kind, FDT_INTC_GICV2);
+    KT_ASSERT(f->intc.kind == FDT_INTC_GICV2 || f->intc.kind == FDT_INTC_GICV3, "intc kind %u",
+              f->intc.kind);
+    KT_ASSERT_EQ(irqchip_version(), f->intc.kind == FDT_INTC_GICV3 ? 3u : 2u);
     KT_ASSERT(f->timer.present && f->timer.irq[2].valid && f->timer.irq[2].num < 32,
               "virtual timer PPI %u", f->timer.irq[2].num);
     KT_ASSERT(f->ncpus >= 1);

@@ -112,6 +112,8 @@ void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);
 void gic_enable_ppi(unsigned intid);
+/* The GIC version irqchip_init set up (2 or 3; 0 before). */
+unsigned irqchip_version(void);
 void pl011_set_base(volatile void *base);
 void aarch64_entry(paddr_t dtb, unsigned el);
 void irqchip_init(void);
