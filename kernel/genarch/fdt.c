@@ -14,7 +14,9 @@
  * 32+n, PPI n = INTID 16+n), arm,armv8-timer (four interrupts), arm,pl011,
  * ns16550a, pci-host-ecam-generic (reg = ECAM, bus-range, ranges with a 3-cell
  * PCI address whose first cell's bits 24-25 say the space and bit 30
- * prefetchable), arm,psci (method), linux,initrd-start/-end.
+ * prefetchable), arm,psci (method), linux,initrd-start/-end, and for the
+ * UART interrupts-extended (a phandle before the specifier) as well as
+ * interrupts.
  *
  * Strictness: the header and every block must lie inside totalsize, aligned as
  * the specification says; every token, name, property and property-name
@@ -78,7 +80,7 @@ struct node {
     uint32_t iparent;                /* interrupt-parent, inherited */
     struct prop compatible, device_type, reg, status, interrupts, iparent_p, phandle, cells_a,
         cells_s, ranges, bus_range, clock_freq, reg_shift, timebase, ndev, intc, intc_cells, method,
-        bootargs, stdout_path, initrd_start, initrd_end, size;
+        bootargs, stdout_path, initrd_start, initrd_end, size, irq_ext;
 };
 
 struct uart_cand {
@@ -384,12 +386,22 @@ static enum fdt_err do_uart(struct walk *w, int d, enum fdt_uart_kind kind)
     if (prop_u32(&n->reg_shift, &shift) && shift < 8)
         u->reg_shift = shift;
     u->iparent = n->iparent;
-    if (n->interrupts.present) {
-        if (n->interrupts.len % 4)
+    /* interrupts (from interrupt-parent), else interrupts-extended (a phandle
+     * before each specifier): the first specifier. */
+    const struct prop *ip = n->interrupts.present ? &n->interrupts : &n->irq_ext;
+    if (ip->present) {
+        if (ip->len % 4 || (ip == &n->irq_ext && ip->len < 8))
             return FDT_ERR_REG;
-        u->irq_cells_seen = n->interrupts.len / 4;
-        for (unsigned i = 0; i < IRQ_SPEC_CELLS && i < u->irq_cells_seen; i++)
-            u->irq[i] = be32(n->interrupts.v + 4 * i);
+        const uint8_t *v = ip->v;
+        unsigned cells = ip->len / 4;
+        if (ip == &n->irq_ext) {
+            u->iparent = be32(v);
+            v += 4;
+            cells--;
+        }
+        u->irq_cells_seen = cells;
+        for (unsigned i = 0; i < IRQ_SPEC_CELLS && i < cells; i++)
+            u->irq[i] = be32(v + 4 * i);
     }
     strlcpy(u->path, w->path, sizeof(u->path));
     return FDT_OK;
@@ -607,6 +619,7 @@ static void record_prop(struct node *n, const char *name, const uint8_t *v, uint
         {"linux,initrd-start", offsetof(struct node, initrd_start)},
         {"linux,initrd-end", offsetof(struct node, initrd_end)},
         {"size", offsetof(struct node, size)},
+        {"interrupts-extended", offsetof(struct node, irq_ext)},
     };
     for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
         if (strcmp(name, known[i].name) == 0) {
