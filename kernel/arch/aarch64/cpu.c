@@ -13,6 +13,10 @@ void arch_cpu_init(void)
     /* head.S installed the vectors before C ran; set them again so the
      * contract's one place for it holds. SP_EL1 stays the exception stack. */
     write_sysreg(vbar_el1, (uintptr_t)vectors);
+    /* EL0: SP alignment checked (SA0); no timer or counter access (CNTKCTL_EL1
+     * all clear: such an access is a trapped system register access). */
+    write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_SA0);
+    write_sysreg(cntkctl_el1, 0);
     isb();
 }
 

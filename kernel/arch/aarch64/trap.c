@@ -217,10 +217,12 @@ static void report(unsigned kind, const struct trap_frame *tf)
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf)
 {
-    if (kind == VEC_CUR_SPX_IRQ) {
-        gic_handle_irq();
+    if (kind == VEC_CUR_SPX_IRQ || kind == VEC_LOWER64_IRQ) {
+        gic_handle_irq(); /* from EL0: then EL0 resumes */
         return;
     }
+    if (kind == VEC_LOWER64_SYNC)
+        aarch64_user_trap(tf); /* returns only when no user entry takes it */
     if (kind == VEC_CUR_SPX_SYNC && ESR_EC(tf->esr) == EC_UNKNOWN &&
         tf->elr == (uintptr_t)semihost_insn) {
         tf->x[0] = ~0ull; /* no semihosting: arch_debug_exit returns */

@@ -13,6 +13,7 @@
 #define SCTLR_M      (UL(1) << 0)
 #define SCTLR_C      (UL(1) << 2)
 #define SCTLR_SA     (UL(1) << 3)
+#define SCTLR_SA0    (UL(1) << 4)
 #define SCTLR_I      (UL(1) << 12)
 #define SCTLR_WXN    (UL(1) << 19)
 #define SCTLR_MMU_ON (SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
@@ -56,6 +57,7 @@
 #define VEC_CUR_SPX_FIQ  6
 #define VEC_CUR_SPX_SERR 7
 #define VEC_LOWER64_SYNC 8
+#define VEC_LOWER64_IRQ  9
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -108,6 +110,7 @@ struct trap_frame {
 };
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf);
+void aarch64_user_trap(struct trap_frame *tf);
 void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);
