@@ -9,7 +9,7 @@
  * chapter 2.3 (#address-cells, #size-cells: 2 and 1 by default, reg, ranges:
  * absent means children are not memory-mapped, empty means identity), chapter
  * 3 (/memory device_type "memory", /reserved-memory, /chosen bootargs and
- * stdout-path, /cpus with device_type "cpu", status), and the bindings QEMU's
+ * stdout-path (a path, or an alias of /aliases), /cpus with device_type "cpu", status), and the bindings QEMU's
  * virt machines use: arm,gic (interrupts = <type number flags>, SPI n = INTID
  * 32+n, PPI n = INTID 16+n), arm,armv8-timer (four interrupts), arm,pl011,
  * ns16550a, pci-host-ecam-generic (reg = ECAM, bus-range, ranges with a 3-cell
@@ -57,6 +57,7 @@ enum {
 
 #define MAX_CELLS      4
 #define MAX_UARTS      4
+#define MAX_ALIASES    32
 #define NO_PHANDLE     0xffffffffu
 #define GIC_SPI        0
 #define GIC_PPI        1
@@ -100,6 +101,13 @@ struct intc_rec {
     bool gic;
 };
 
+/* A property of /aliases: a name and the path it stands for (pointers into
+ * the blob, used only before fdt_parse returns). */
+struct alias {
+    const char *name;
+    struct prop path;
+};
+
 struct walk {
     const uint8_t *b;
     uint32_t total;
@@ -119,6 +127,8 @@ struct walk {
     unsigned timer_cells;
     bool timer_freq_set;
     uint32_t cpus_timebase;
+    struct alias alias[MAX_ALIASES];
+    unsigned nalias;
 };
 
 static uint32_t be32(const uint8_t *p)
@@ -658,6 +668,10 @@ static void finish_tree(struct walk *w)
     struct fdt_info *in = &w->info;
     const struct uart_cand *u = w->nuart ? &w->uart[0] : NULL;
     bool is_stdout = false;
+    /* stdout-path may name an alias ("serial0"): replace it by its path. */
+    for (unsigned i = 0; i < w->nalias && in->stdout_path[0] && in->stdout_path[0] != '/'; i++)
+        if (strcmp(w->alias[i].name, in->stdout_path) == 0)
+            prop_copy(&w->alias[i].path, in->stdout_path, sizeof(in->stdout_path), ':');
     for (unsigned i = 0; i < w->nuart && in->stdout_path[0] == '/'; i++) {
         if (strcmp(w->uart[i].path, in->stdout_path) == 0) {
             u = &w->uart[i];
@@ -752,8 +766,10 @@ static enum fdt_err walk_struct(struct walk *w)
             if (nameoff >= w->strsz || strnlen((const char *)w->b + w->stroff + nameoff,
                                                w->strsz - nameoff) == w->strsz - nameoff)
                 return fail(w, FDT_ERR_STRING, (uint32_t)off);
-            record_prop(&w->st[w->depth], (const char *)w->b + w->stroff + nameoff, w->b + off + 12,
-                        len);
+            const char *pname = (const char *)w->b + w->stroff + nameoff;
+            record_prop(&w->st[w->depth], pname, w->b + off + 12, len);
+            if (w->depth == 1 && name_is(&w->st[1], "aliases") && w->nalias < MAX_ALIASES)
+                w->alias[w->nalias++] = (struct alias){pname, {w->b + off + 12, len, true}};
             off = ALIGN_UP(off + 12 + len, 4);
             break;
         }

@@ -142,7 +142,8 @@ struct fdt_info {
     char bootargs[FDT_BOOTARGS_MAX]; /* /chosen bootargs, "" without */
     bool bootargs_truncated;
     uint64_t initrd_start, initrd_end; /* /chosen linux,initrd-start/-end; 0 without */
-    char stdout_path[FDT_PATH_MAX];    /* /chosen stdout-path up to any ':' */
+    char stdout_path[FDT_PATH_MAX];    /* /chosen stdout-path up to any ':', an alias
+                                          replaced by its path */
 };
 
 /* Where a parse stopped, for the boot log and the tests. */
