@@ -55,9 +55,11 @@ enum {
     H_SIZE_STRUCT = 36,
 };
 
-#define MAX_CELLS      4
-#define MAX_UARTS      4
-#define MAX_ALIASES    32
+#define MAX_CELLS   4
+#define MAX_UARTS   4
+#define MAX_ALIASES 32
+/* Internal to the address helpers: no entry, or no translation to the CPU. */
+#define NOT_MAPPED     ((enum fdt_err) - 1)
 #define NO_PHANDLE     0xffffffffu
 #define GIC_SPI        0
 #define GIC_PPI        1
@@ -222,14 +224,13 @@ static enum fdt_err fail(struct walk *w, enum fdt_err e, uint32_t offset)
 /* Translates addr, an address in the space of the children of st[d-1] (so the
  * reg of a node at depth d), up to the root through each ancestor's ranges.
  * Returns FDT_OK with *out, FDT_ERR_REG for a malformed ranges, and
- * FDT_ERR_NO_MEMORY (used here only as "not translatable") when a level has no
- * ranges or no entry covering addr. */
+ * NOT_MAPPED when a level has no ranges or no entry covering addr. */
 static enum fdt_err translate(struct walk *w, int d, uint64_t addr, uint64_t *out)
 {
     for (int l = d - 1; l >= 1; l--) {
         const struct node *n = &w->st[l];
         if (!n->ranges.present)
-            return FDT_ERR_NO_MEMORY;
+            return NOT_MAPPED;
         if (n->ranges.len == 0)
             continue;
         unsigned ca = n->addr_cells, pa = w->st[l - 1].addr_cells, sc = n->size_cells;
@@ -250,14 +251,14 @@ static enum fdt_err translate(struct walk *w, int d, uint64_t addr, uint64_t *ou
             }
         }
         if (!found)
-            return FDT_ERR_NO_MEMORY;
+            return NOT_MAPPED;
     }
     *out = addr;
     return FDT_OK;
 }
 
 /* Entry i of the reg of the node at depth d, translated to a CPU address.
- * Returns FDT_OK, FDT_ERR_REG (malformed), or FDT_ERR_NO_MEMORY (no entry i,
+ * Returns FDT_OK, FDT_ERR_REG (malformed), or NOT_MAPPED (no entry i,
  * or not translatable). */
 static enum fdt_err reg_entry(struct walk *w, int d, unsigned i, struct fdt_range *r, bool xlate)
 {
@@ -265,11 +266,11 @@ static enum fdt_err reg_entry(struct walk *w, int d, unsigned i, struct fdt_rang
     unsigned ac = p->addr_cells, sc = p->size_cells;
     uint32_t esz = 4 * (ac + sc);
     if (!n->reg.present)
-        return FDT_ERR_NO_MEMORY;
+        return NOT_MAPPED;
     if (esz == 0 || n->reg.len % esz)
         return FDT_ERR_REG;
     if ((uint64_t)i * esz >= n->reg.len)
-        return FDT_ERR_NO_MEMORY;
+        return NOT_MAPPED;
     const uint8_t *e = n->reg.v + i * esz;
     uint64_t a, s;
     if (!cells_value(e, ac, &a) || !cells_value(e + 4 * ac, sc, &s))
@@ -298,7 +299,7 @@ static enum fdt_err reg_all(struct walk *w, int d, bool memory)
     for (unsigned i = 0;; i++) {
         struct fdt_range r;
         enum fdt_err e = reg_entry(w, d, i, &r, true);
-        if (e == FDT_ERR_NO_MEMORY)
+        if (e == NOT_MAPPED)
             return FDT_OK;
         if (e != FDT_OK)
             return e;
@@ -322,7 +323,7 @@ static enum fdt_err device_reg(struct walk *w, int d, unsigned i, struct fdt_ran
 {
     enum fdt_err e = reg_entry(w, d, i, r, true);
     *ok = e == FDT_OK;
-    if (e == FDT_ERR_NO_MEMORY) {
+    if (e == NOT_MAPPED) {
         w->rep->untranslatable++;
         return FDT_OK;
     }

@@ -47,7 +47,6 @@
 static volatile void *gicd, *gicc, *gicr_sgi;
 static bool v3;
 static unsigned lines;
-static uint64_t unexpected;
 
 static void wait_rwp(void)
 {
@@ -176,7 +175,6 @@ void gic_handle_irq(void)
         timer_irq();
     } else {
         mask(id); /* no driver owns it: it cannot storm */
-        unexpected++;
     }
     if (v3) {
         write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */

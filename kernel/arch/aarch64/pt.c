@@ -283,24 +283,25 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
     }
 }
 
-/* The first present entry of table t at level l that points to a table (not a
- * block), or NULL. */
-static pte_t *first_table(pte_t *t, unsigned l)
+/* The first present entry of table t that points to a table (not a block),
+ * or NULL. */
+static pte_t *first_table(pte_t *t)
 {
     for (unsigned i = 0; i < ENTRIES; i++)
         if (pte_present(t[i]) && !pte_block(t[i]))
             return &t[i];
-    (void)l;
     return NULL;
 }
 
 bool arch_pt_destroy_step(struct pt_ctx *c)
 {
-    pte_t *e = first_table(tab(c->root), 3);
+    /* Descend along first tables to one with no table below it (at most the
+     * level-2 tables' entries point to tables), free it and clear its entry. */
+    pte_t *e = first_table(tab(c->root));
     if (!e)
         return false;
     for (unsigned l = 2; l >= 1; l--) {
-        pte_t *below = first_table(tab(pte_addr(*e)), l);
+        pte_t *below = first_table(tab(pte_addr(*e)));
         if (!below)
             break;
         e = below;

@@ -207,8 +207,7 @@ static void report(unsigned kind, const struct trap_frame *tf)
             (unsigned long)tf->spsr);
     kprintf("  SP     %p\n", (void *)tf->sp);
     for (unsigned i = 0; i < 31; i++)
-        kprintf("%sX%-2u %016lx%s", i % 4 ? "  " : "  ", i, (unsigned long)tf->x[i],
-                i % 4 == 3 || i == 30 ? "\n" : "");
+        kprintf("  X%-2u %016lx%s", i, (unsigned long)tf->x[i], i % 4 == 3 || i == 30 ? "\n" : "");
     kprintf("  SCTLR %016lx  TCR %016lx  TTBR0 %016lx  TTBR1 %016lx\n",
             (unsigned long)read_sysreg(sctlr_el1), (unsigned long)read_sysreg(tcr_el1),
             (unsigned long)read_sysreg(ttbr0_el1), (unsigned long)read_sysreg(ttbr1_el1));
