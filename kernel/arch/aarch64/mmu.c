@@ -12,10 +12,12 @@
  *     as well);
  *   - the MMIO window, filled by arch_mmio_map with Device-nGnRE pages.
  *
- * The lower half is switched off (TCR_EL1.EPD0): with no user address space
- * yet, nothing of the identity map survives and a stray low access faults.
- * Table pages come from a fixed pool in .bss (the contract's
- * bootmem_alloc_early is for when the PMM exists on aarch64; decision 124).
+ * The lower half is switched off (TCR_EL1.EPD0) until a user address space is
+ * loaded: nothing of the identity map survives and a stray low access faults.
+ * Table pages come from one bootmem_alloc_early block taken before anything is
+ * mapped (below 4 GiB, where the early direct map reaches it): what the
+ * kernel's tables do not use is the reserve for later arch_mmio_map calls, so
+ * nothing here takes memory once the PMM owns RAM.
  */
 #include "arch.h"
 #include "arch/aarch64.h"
@@ -36,7 +38,8 @@
 extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
     _data_end[];
 
-static uint64_t pool[POOL_PAGES][ENTRIES] __aligned(4096);
+static uint64_t (*pool)[ENTRIES];
+static paddr_t pool_pa;
 static unsigned pool_used;
 static uint64_t *root;
 static vaddr_t mmio_next = MMIO_BASE;
@@ -49,20 +52,28 @@ static uint64_t *new_table(void)
 {
     if (pool_used == POOL_PAGES)
         panic("arch_mmu_init: page-table pool (%u pages) exhausted", POOL_PAGES);
-    return pool[pool_used++];
+    uint64_t *t = pool[pool_used++];
+    for (unsigned i = 0; i < ENTRIES; i++)
+        t[i] = 0;
+    return t;
 }
 
-/* The pool lies in the image, so a table's address is KERNEL_VMA + its physical. */
+/* Table pages are in RAM, reached through the direct map (early and final). */
+static paddr_t table_pa(const uint64_t *t)
+{
+    return pool_pa + (paddr_t)((const char *)t - (const char *)pool);
+}
+
 static uint64_t *next_level(uint64_t *t, unsigned idx)
 {
     if (!(t[idx] & PTE_VALID)) {
         uint64_t *n = new_table();
-        t[idx] = virt_to_phys(n) | PTE_TABLE;
+        t[idx] = table_pa(n) | PTE_TABLE;
         return n;
     }
     if ((t[idx] & 3) != PTE_TABLE)
         panic("arch_mmu_init: remapping inside a block at index %u", idx);
-    return (uint64_t *)(uintptr_t)(KERNEL_VMA + (t[idx] & PTE_ADDR));
+    return phys_to_virt(t[idx] & PTE_ADDR);
 }
 
 /* Maps [va, va+size) to pa with attrs, in the largest blocks alignment allows. */
@@ -132,6 +143,10 @@ bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end)
 
 void arch_mmu_init(struct bootmem *bm)
 {
+    pool_pa = bootmem_alloc_early(bm, POOL_PAGES * PAGE_SIZE, PAGE_SIZE, GIB(4));
+    if (!pool_pa || pool_pa < GIB(1))
+        panic("arch_mmu_init: no RAM for the page tables between 1 and 4 GiB");
+    pool = phys_to_virt(pool_pa);
     root = new_table();
     for (unsigned i = 0; i < bm->n; i++) {
         const struct bootmem_region *r = &bm->r[i];
@@ -151,7 +166,7 @@ void arch_mmu_init(struct bootmem *bm)
         uart = arch_mmio_map(boot_fdt.uart.base, PAGE_SIZE);
 
     dsb_ish();
-    write_sysreg(ttbr1_el1, virt_to_phys(root));
+    write_sysreg(ttbr1_el1, table_pa(root));
     write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_EPD0);
     write_sysreg(ttbr0_el1, 0);
     isb();
@@ -163,5 +178,5 @@ void arch_mmu_init(struct bootmem *bm)
         pl011_set_base(uart);
     kprintf("mmu: kernel tables at %#llx (%u table pages), direct map of RAM, W^X image, "
             "lower half off\n",
-            (unsigned long long)virt_to_phys(root), pool_used);
+            (unsigned long long)table_pa(root), pool_used);
 }
