@@ -20,7 +20,7 @@
  * sees the request, a Read's data from the bounce buffer into the client's
  * VMO (VMO_Write) after the device is done. So a client that revokes or
  * deletes its buffer, or dies, while a request is in flight cannot make the
- * device write memory that went back to a pool (decision 121): the copy into
+ * device write memory that went back to a pool (decision 120): the copy into
  * a VMO that is gone fails, and the request is answered CANCELLED.
  *
  * A device that breaks the queue protocol (used index or id or length that
