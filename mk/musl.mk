@@ -8,7 +8,8 @@
 # Programs listed in USER_MUSL_PROGS link it instead of the small libc in
 # user/lib/c: their sources (user/<name>/*.c), the runtime (user/lib/weft), the
 # layer under musl (user/lib/musl: system calls served by Weft invocations,
-# program start), the ELF and CPIO readers, then libc.a.
+# program start), the ELF and CPIO readers, the ext2 library and its block cache
+# (user/lib/fs), then libc.a.
 
 MUSL_PKG     := musl=1.2.3-1
 MUSL_SRC     := build/src/musl-1.2.3
@@ -52,7 +53,8 @@ MUSL_CFLAGS := -std=gnu17 --target=x86_64-unknown-none-elf -nostdinc -isystem $(
 MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
                  user/lib/weft/runtime.c user/lib/weft/client.c user/lib/weft/spawn.c user/lib/weft/server.c \
                  $(sort $(wildcard user/lib/weft/proto_*.c)) kernel/lib/cpio.c kernel/lib/elf.c \
-                 $(sort $(wildcard user/lib/weft/pci*.c user/lib/weft/virt*.c))
+                 $(sort $(wildcard user/lib/weft/pci*.c user/lib/weft/virt*.c)) \
+                 $(sort $(wildcard user/lib/fs/*.c))
 
 musl_objs = $(patsubst %,$(USER_BUILD)/musl/%.o,$(1))
 MUSL_LIB_OBJS := $(call musl_objs,$(MUSL_LIB_SRCS))

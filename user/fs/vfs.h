@@ -108,6 +108,11 @@ struct vfs_env {
     void *(*alloc)(void *ctx, size_t n); /* NULL: no memory */
     void (*free)(void *ctx, void *p, size_t n);
     uint64_t (*now)(void *ctx); /* nanoseconds since 1970; may be NULL (times 0) */
+    /* A free slot of the server's CNode for a backend's own cap (ext2 over a disk:
+     * its DMA buffer; 0: none left), and its return. May be NULL for backends that
+     * hold no cap (tmpfs, the overlay, ext2 over memory). */
+    uint64_t (*slot_alloc)(void *ctx);
+    void (*slot_free)(void *ctx, uint64_t slot);
 };
 
 /*
