@@ -549,3 +549,85 @@ Test(ext2fs, mount_refusals)
     do_mount(0);
     finish();
 }
+
+/*
+ * Random creates, writes, renames and unlinks over a few names while references are
+ * held and dropped at random: every held file reads back what was last written to
+ * it (linked or orphaned), and once every name is removed and every reference
+ * dropped the free counts are back where they started, with e2fsck clean.
+ */
+Test(ext2fs, random_holds)
+{
+    static struct {
+        uint32_t seed; /* 0: nothing written */
+        size_t size;
+    } model[65536];
+    mount_tree(1024);
+    uint64_t fb = free_blocks(), fi = free_inodes();
+    vfs_node root = walk(""), d, held[24];
+    int nheld = 0;
+    cr_assert_eq(ops->mkdir(fs, root, "r", 1, 0700, &d), 0);
+    static const char *const nm[] = {"a", "b", "c", "d", "e"};
+    int orphaned = 0;
+    srand(11);
+    for (int step = 0; step < 1500; step++) {
+        const char *n1 = nm[rand() % 5], *n2 = nm[rand() % 5];
+        vfs_node n;
+        switch (rand() % 6) {
+        case 0: /* create and hold */
+            if (nheld < 24 && !ops->create(fs, d, n1, 1, 0600, &n)) {
+                cr_assert_lt(n, 65536);
+                model[n].seed = 0;
+                model[n].size = 0;
+                held[nheld++] = n;
+            }
+            break;
+        case 1: /* rewrite a held file, linked or not */
+            if (nheld) {
+                n = held[rand() % nheld];
+                model[n].seed = (uint32_t)step + 1;
+                model[n].size = (size_t)(rand() % 9000);
+                cr_assert_eq(ops->setattr(fs, n, VFS_SET_SIZE, &(struct vfs_attr){.size = 0}), 0);
+                fill(n, model[n].seed, 0, model[n].size);
+            }
+            break;
+        case 2:
+            ops->unlink(fs, d, n1, 1);
+            break;
+        case 3:
+            ops->rename(fs, d, n1, 1, d, n2, 1);
+            break;
+        case 4: /* drop a reference */
+            if (nheld) {
+                int k = rand() % nheld;
+                ops->put(fs, held[k]);
+                held[k] = held[--nheld];
+            }
+            break;
+        default: /* another reference, to a linked file */
+            if (nheld < 24 && !ops->lookup(fs, d, n1, 1, &n))
+                held[nheld++] = n;
+            break;
+        }
+        for (int k = 0; k < nheld; k++) {
+            n = held[k];
+            struct vfs_attr a = attr(n);
+            orphaned += !a.links;
+            cr_assert_eq(a.size, model[n].size, "step %d: inode %llu", step, (unsigned long long)n);
+            if (model[n].seed)
+                expect(n, model[n].seed, 0, model[n].size);
+        }
+    }
+    cr_assert_gt(orphaned, 100, "orphans seen %d times only", orphaned);
+    for (int i = 0; i < 5; i++)
+        ops->unlink(fs, d, nm[i], 1);
+    while (nheld)
+        ops->put(fs, held[--nheld]);
+    ops->put(fs, d);
+    cr_assert_eq(ops->rmdir(fs, root, "r", 1), 0);
+    cr_assert_eq(last_orphan(&m), 0);
+    cr_assert_eq(free_blocks(), fb);
+    cr_assert_eq(free_inodes(), fi);
+    ops->put(fs, root);
+    finish();
+}

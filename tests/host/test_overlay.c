@@ -109,7 +109,8 @@ static char *list(const struct vfs_ops *o, void *fsys, const char *path)
     uint64_t cookie = 0;
     struct vfs_dirent e;
     for (;;) {
-        cr_assert_eq(o->readdir(fsys, d, &cookie, &e), 0);
+        int rc = o->readdir(fsys, d, &cookie, &e);
+        cr_assert_eq(rc, 0, "readdir /%s (%s): %d", path, o == ops ? "overlay" : "ext2", rc);
         if (!e.name_len)
             break;
         cr_assert_lt(n, 1000);
@@ -367,5 +368,218 @@ Test(overlay, removed_while_held)
     cr_assert(!in_upper("f4096"));
     ops->put(fs, n);
     ops->put(fs, root);
+    finish();
+}
+
+/*
+ * The overlay against a model: the same random operations on the overlay and on a
+ * plain ext2 mount of a copy of the lower image must give the same results and the
+ * same visible tree (names, types, modes, sizes, contents, link targets).
+ */
+static struct img ref;
+static void *rfs;
+
+static int walk_in(const struct vfs_ops *o, void *fsys, const char *path, vfs_node *out)
+{
+    return walk_rc(o, fsys, path, out);
+}
+
+/* Compares directory path of the overlay and the model, recursively. */
+static void compare_tree(const char *path, int depth)
+{
+    char a[40000], b[40000];
+    strcpy(a, list(ops, fs, path));
+    strcpy(b, list(E, rfs, path));
+    cr_assert_str_eq(a, b, "directory /%s", path);
+    if (!*a)
+        return;
+    for (char *save = NULL, *name = strtok_r(a, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        char child[300];
+        snprintf(child, sizeof(child), "%s%s%s", path, *path ? "/" : "", name);
+        vfs_node x, y;
+        struct vfs_attr ax, ay;
+        cr_assert_eq(walk_in(ops, fs, child, &x), 0, "%s", child);
+        cr_assert_eq(walk_in(E, rfs, child, &y), 0, "%s", child);
+        cr_assert_eq(ops->getattr(fs, x, &ax), 0);
+        cr_assert_eq(E->getattr(rfs, y, &ay), 0);
+        cr_assert_eq(ax.type, ay.type, "%s: type", child);
+        cr_assert_eq(ax.mode, ay.mode, "%s: mode %o, want %o", child, ax.mode, ay.mode);
+        if (ax.type != VFS_T_DIR)
+            cr_assert_eq(ax.size, ay.size, "%s: size", child);
+        if (ax.type == VFS_T_FILE) {
+            static uint8_t bx[70000], by[70000];
+            long nx = ops->read(fs, x, 0, bx, sizeof(bx)), ny = E->read(rfs, y, 0, by, sizeof(by));
+            cr_assert_eq(nx, ny, "%s: read", child);
+            cr_assert(!memcmp(bx, by, (size_t)nx), "%s: contents", child);
+        } else if (ax.type == VFS_T_SYMLINK) {
+            char tx[300], ty[300];
+            long nx = ops->readlink(fs, x, tx, sizeof(tx)),
+                 ny = E->readlink(rfs, y, ty, sizeof(ty));
+            cr_assert_eq(nx, ny);
+            cr_assert(!memcmp(tx, ty, (size_t)nx), "%s: target", child);
+        } else if (depth < 6) {
+            compare_tree(child, depth + 1);
+        }
+        ops->put(fs, x);
+        E->put(rfs, y);
+    }
+}
+
+static const char *const dirs[] = {"", "a", "a/b", "a/b/c", "empty", "d0", "d1", "d0/d1", "x"};
+static const char *const names[] = {"f0", "f13",  "f4096", "fast", "x", "y",     "d0",
+                                    "d1", "deep", "c",     "b",    "a", "empty", "f70000"};
+
+#define PICK(arr) arr[(size_t)rand() % (sizeof(arr) / sizeof(arr[0]))]
+
+/* Mostly a name directory d holds in the model (not the hard links, whose copy-up
+ * splits them, nor the 70 MiB sparse file), else one from names. */
+static const char *pick_name(const char *d)
+{
+    static char picked[8][64];
+    static int k;
+    vfs_node n;
+    struct vfs_attr a = {0};
+    if (rand() % 3 == 0 || walk_in(E, rfs, d, &n))
+        return PICK(names);
+    E->getattr(rfs, n, &a);
+    E->put(rfs, n);
+    if (a.type != VFS_T_DIR)
+        return PICK(names);
+    char all[40000], *save = NULL, *cand[600];
+    int count = 0;
+    strcpy(all, list(E, rfs, d));
+    for (char *t = strtok_r(all, ",", &save); t && count < 600; t = strtok_r(NULL, ",", &save))
+        if (strcmp(t, "hard") && strcmp(t, "f1025") && strcmp(t, "sparse") && strlen(t) < 64)
+            cand[count++] = t;
+    if (!count)
+        return PICK(names);
+    char *out = picked[k++ % 8];
+    strcpy(out, cand[rand() % count]);
+    return out;
+}
+
+/* One random operation on (o, fsys); returns its result, *ex set for EXDEV. */
+static int one_op(const struct vfs_ops *o, void *fsys, int op, const char *d1, const char *n1,
+                  const char *d2, const char *n2, uint32_t arg)
+{
+    vfs_node p, q, n;
+    int rc = walk_in(o, fsys, d1, &p);
+    if (rc)
+        return 1000 + rc;
+    if ((rc = walk_in(o, fsys, d2, &q))) {
+        o->put(fsys, p);
+        return 2000 + rc;
+    }
+    size_t l1 = strlen(n1), l2 = strlen(n2);
+    uint8_t buf[3000];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = pattern(arg, i);
+    struct vfs_attr a = {.mode = arg & 0777, .size = arg % 9000};
+    switch (op) {
+    case 0:
+        if (!(rc = o->create(fsys, p, n1, l1, 0640, &n)))
+            o->put(fsys, n);
+        break;
+    case 1:
+        if (!(rc = o->mkdir(fsys, p, n1, l1, 0750, &n)))
+            o->put(fsys, n);
+        break;
+    case 2:
+        rc = o->unlink(fsys, p, n1, l1);
+        break;
+    case 3:
+        rc = o->rmdir(fsys, p, n1, l1);
+        break;
+    case 4:
+        rc = o->rename(fsys, p, n1, l1, q, n2, l2);
+        break;
+    case 5:
+    case 6:
+        if (!(rc = o->lookup(fsys, p, n1, l1, &n))) {
+            long w = o->write(fsys, n, arg % 5000, buf, 1 + arg % sizeof(buf));
+            rc = w < 0 ? (int)w : 0;
+            o->put(fsys, n);
+        }
+        break;
+    case 7:
+        if (!(rc = o->lookup(fsys, p, n1, l1, &n))) {
+            rc = o->setattr(fsys, n, arg & 1 ? VFS_SET_SIZE : VFS_SET_MODE, &a);
+            o->put(fsys, n);
+        }
+        break;
+    case 8:
+        if (!(rc = o->lookup(fsys, p, n1, l1, &n))) {
+            rc = o->link(fsys, n, q, n2, l2);
+            o->put(fsys, n);
+        }
+        break;
+    default:
+        if (!(rc = o->symlink(fsys, p, n1, l1, "some/target", 11, &n)))
+            o->put(fsys, n);
+        break;
+    }
+    o->put(fsys, p);
+    o->put(fsys, q);
+    return rc;
+}
+
+static void against_model(unsigned seed)
+{
+    /* The model: plain ext2 over a copy of the lower image. */
+    ref = lower;
+    ref.b = malloc(lower.size);
+    memcpy(ref.b, lower.b, lower.size);
+    snprintf(ref.path, sizeof(ref.path), "/tmp/weft-ovl-ref-%d.img", getpid());
+    struct ext2_blockdev rdev = img_dev(&ref);
+    cr_assert_eq(ext2fs_mount_dev(&venv, &rdev, NULL, NULL, NULL, 0, &rfs), 0);
+    srand(seed);
+    int exdev = 0, done[10] = {0};
+    for (int step = 0; step < 1500; step++) {
+        int op = rand() % 10;
+        const char *d1 = PICK(dirs), *d2 = PICK(dirs);
+        const char *n1 = pick_name(d1), *n2 = rand() % 2 ? pick_name(d2) : PICK(names);
+        uint32_t arg = (uint32_t)rand();
+        int got = one_op(ops, fs, op, d1, n1, d2, n2, arg);
+        if (got == -VFS_EXDEV) {
+            exdev++; /* a merged directory moved: documented, the model skips it */
+            continue;
+        }
+        int want = one_op(E, rfs, op, d1, n1, d2, n2, arg);
+        cr_assert_eq(got, want, "step %d: op %d %s/%s %s/%s: %d, model %d", step, op, d1, n1, d2,
+                     n2, got, want);
+        done[op] += !got;
+        if (step % 20 == 19)
+            compare_tree("", 0);
+    }
+    compare_tree("", 0);
+    cr_log_info("seed %u: %d renames refused with EXDEV; succeeded: create %d mkdir %d unlink %d "
+                "rmdir %d rename %d write %d setattr %d link %d symlink %d",
+                seed, exdev, done[0], done[1], done[2], done[3], done[4], done[5] + done[6],
+                done[7], done[8], done[9]);
+    /* Not vacuous: every kind of change happened. */
+    for (int op = 0; op < 10; op++)
+        cr_assert_gt(done[op] + (op == 5 ? done[6] : 0), 0, "seed %u: op %d never succeeded", seed,
+                     op);
+    E->unmount(rfs);
+    fsck_clean(&ref);
+    img_free(&ref);
+}
+
+Test(overlay, against_a_model_1)
+{
+    against_model(1);
+    finish();
+}
+
+Test(overlay, against_a_model_2)
+{
+    against_model(2);
+    finish();
+}
+
+Test(overlay, against_a_model_3)
+{
+    against_model(3);
     finish();
 }

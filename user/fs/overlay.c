@@ -613,17 +613,17 @@ static int o_link(void *fs, vfs_node node, vfs_node dir, const char *name, size_
     struct ovl *o = fs;
     struct onode *n = N(node), *d = N(dir);
     struct hit h;
-    if (n->type == VFS_T_DIR)
-        return -VFS_EPERM;
     if (hidden(name, len))
         return -VFS_EINVAL;
     int rc = resolve(o, d, name, len, &h);
     if (!rc) {
         hit_put(o, &h);
-        return -VFS_EEXIST;
+        return -VFS_EEXIST; /* before EPERM, as Linux */
     }
     if (rc != -VFS_ENOENT || d->removed)
         return rc;
+    if (n->type == VFS_T_DIR)
+        return -VFS_EPERM;
     if ((rc = copy_up(o, n)) || (rc = copy_up(o, d)))
         return rc;
     return o->up->link(o->ufs, n->upper, d->upper, name, len);
