@@ -7,8 +7,9 @@
  * buffers (ASan), no undefined behaviour (UBSan), no hang (libFuzzer's -timeout), every
  * allocation given back at unmount, every string returned NUL-terminated at its length.
  * Then the same image goes through the file server's backends (user/fs/): ext2fs
- * (mount frees the orphan list, whatever it holds; a walk through the vfs operations;
- * changes, with a file unlinked while held), and the overlay with the image read-only
+ * over the block client's cache of five blocks (user/lib/fs/bcache.c: evictions all
+ * the time) (mount frees the orphan list, whatever it holds; a walk through the vfs
+ * operations; changes, with a file unlinked while held), and the overlay with the image read-only
  * under a writable copy of itself (lookups and readdir merging two arbitrary trees,
  * whiteouts and opaque markers the image may hold, copy-ups): every reference given
  * back, the lower image never written.
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bcache.h"
 #include "ext2.h"
 #include "ext2fs.h"
 #include "overlay.h"
@@ -250,6 +252,11 @@ static void vchange(const struct vfs_ops *ops, void *fs)
     ops->put(fs, root);
 }
 
+static int cache_sync(void *ctx)
+{
+    return bcache_flush(ctx);
+}
+
 static void backends(const uint8_t *orig, size_t size)
 {
     struct dev a = {malloc(size), size}, b = {malloc(size), size};
@@ -258,13 +265,22 @@ static void backends(const uint8_t *orig, size_t size)
     struct ext2_blockdev da = {&a, dev_read, dev_write, BS, size / BS};
     struct ext2_blockdev db = {&b, dev_read, dev_write, BS, size / BS};
     void *fs, *lfs, *ufs;
-    if (!ext2fs_mount_dev(&venv, &da, NULL, NULL, NULL, 0, &fs)) {
+    /* Through the block client's cache, small enough to evict all the time. */
+    static uint8_t cmem[5 * BS];
+    struct bcache c;
+    if (bcache_init(&c, &da, &env, cmem, 5))
+        abort();
+    struct ext2_blockdev dc = bcache_dev(&c);
+    if (!ext2fs_mount_dev(&venv, &dc, cache_sync, NULL, &c, 0, &fs)) {
         vchange(&ext2fs_ops, fs);
         vwalk_all(&ext2fs_ops, fs);
         if (ext2fs_held(fs))
             abort();
         ext2fs_ops.unmount(fs);
     }
+    if (bcache_flush(&c))
+        abort(); /* the device never fails here */
+    bcache_fini(&c);
     if (allocs)
         abort();
     /* The overlay: the image read-only under a writable copy of itself. */
