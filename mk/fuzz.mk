@@ -1,9 +1,10 @@
 # libFuzzer targets for parsers of untrusted input (tests/fuzz/fuzz_NAME.c).
 #   make fuzz-NAME FUZZ_SECONDS=600     run one fuzzer
 #   make fuzz-smoke                     every fuzzer for a few seconds (part of check)
-FUZZERS      := acpi bootinfo cpio elf lineedit bootconf ext2
+FUZZERS      := acpi bootinfo cpio elf lineedit bootconf ext2 fdt
 FUZZ_SECONDS ?= 10
 FUZZ_SRCS_acpi     := kernel/genarch/acpi.c
+FUZZ_SRCS_fdt      := kernel/genarch/fdt.c
 FUZZ_SRCS_bootinfo := kernel/arch/x86_64/boot/bootinfo.c kernel/core/bootmem.c
 FUZZ_SRCS_cpio     := kernel/lib/cpio.c
 FUZZ_SRCS_elf      := kernel/lib/elf.c

@@ -1,16 +1,29 @@
 /*
  * The file server: serves the file protocol (abi/protocols/file.proto) over a
- * tmpfs (tmpfs.h) in its pool's memory (malloc). docs/storage.md, "The file
- * service and tmpfs"; decision 118.
+ * VFS (vfs.c, vfs_srv.h) whose backends (vfs.h) are tmpfs in its pool's
+ * memory, the initramfs (read-only), and, when built in, ext2 on a block
+ * service and overlays. docs/storage.md, "The file service", "The VFS";
+ * decisions 115 and 118.
+ *
+ * Namespaces: every client id (service badge below NS_BADGE0) uses the
+ * default namespace, whose root is a tmpfs. Namespace mints the server's
+ * endpoint with a new badge (NS_BADGE0 and up) naming a copy of the caller's
+ * mount table; DropNamespace revokes it.
  *
  * Handles are badged caps: Open mints the server's endpoint with a badge never
- * used before (HANDLE_BADGE0 and up; client ids are below it), keeps that
- * original in a slot of its own and sends a copy as the reply cap. A message
- * arriving with a handle badge acts on that open file; Close revokes the
- * original (every copy the client made goes with it) and frees the slot. So
- * a client can reach only the files it opened, and a handle once closed names
- * nothing, even to a client that kept a copy. A client (a service badge) holds
- * at most OPEN_MAX handles, so that one cannot take every slot.
+ * used before (HANDLE_BADGE0 and up; client ids and namespaces are below it),
+ * keeps that original in a slot of its own and sends a copy as the reply cap.
+ * A message arriving with a handle badge acts on that open file (and path
+ * messages through it in its namespace); Close revokes the original (every
+ * copy the client made goes with it) and frees the slot. So a client can
+ * reach only the files it opened, and a handle once closed names nothing,
+ * even to a client that kept a copy. A client (a service badge) holds at
+ * most OPEN_MAX handles, so that one cannot take every slot.
+ *
+ * Data moves in the messages (DATA_MAX bytes), or through a VMO a client gives
+ * once (SetBuffer, for ReadBuf and WriteBuf through its handles): the server copies between it and a buffer of its own
+ * with the kernel's VMO_Read and VMO_Write, so a client that shrinks, revokes
+ * or exhausts its VMO gets EFAULT, never a fault in the server.
  *
  * Memory: tmpfs takes from malloc (the pool) up to the pool's limit less
  * RESERVE bytes for the server itself; ENOSPC when either runs out. Times are
@@ -20,43 +33,87 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "initrdfs.h"
 #include "tmpfs.h"
+#include "vfs_srv.h"
 #include "weft/invoke.h"
 #include "wf/proto/file.h"
 #include "wf/startinfo.h"
 
+#if __has_include("ext2fs.h")
+#include "ext2fs.h"
+#define HAVE_EXT2FS 1
+#endif
+#if __has_include("overlay.h")
+#include "overlay.h"
+#define HAVE_OVERLAY 1
+#endif
+
+#define NS_BADGE0     ((wf_word_t)1 << 12)
 #define HANDLE_BADGE0 ((wf_word_t)1 << 16)
 #define RESERVE       (192u * 1024u)
 #define MARGIN        (128u * 1024u)
 #define HANDLES_MAX   256u
+#define DEVICES_MAX   8u   /* block-service caps kept for mounts */
+#define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
+#define INITRAMFS_VA  0x0000300000000000ull
 
 enum {
     CNODE = WF_CHILD_CNODE,
-    SLOT_REPLY = WF_CHILD_FIRST_FREE, /* the loop's Reply object */
-    SLOT_HANDLE0,                     /* handles' badged originals from here */
+    SLOT_REPLY = WF_CHILD_FIRST_FREE,                  /* the loop's Reply object */
+    SLOT_RECV,                                         /* where a message's cap lands */
+    SLOT_DEV0,                                         /* block-service caps of mounts */
+    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,           /* backends' own caps (slot_alloc) */
+    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,            /* handles' buffers (SetBuffer) */
+    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,       /* namespace caps' badged originals */
+    SLOT_HANDLE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* handles' badged originals */
 };
 
 struct handle {
     wf_word_t badge; /* 0: free */
     wf_word_t owner; /* the service badge of the client that opened it */
-    struct tmpfs_file f;
+    struct vfs_file f;
 };
 
-static struct tmpfs fs;
+/* A client's buffer (SetBuffer): in slot SLOT_BUF0 + its index. */
+struct bufent {
+    bool used;
+    wf_word_t owner; /* the client's service badge */
+    wf_word_t size;
+};
+
+struct nsent {
+    struct vfs_ns *ns; /* NULL: free */
+    wf_word_t badge;   /* 0: the default namespace */
+};
+
+static struct vfs v;
+static struct nsent spaces[WFP_FILE_NAMESPACES_MAX];
 static struct handle handles[HANDLES_MAX];
 static unsigned nhandles; /* slots usable for handles */
-static wf_word_t next_badge = HANDLE_BADGE0;
+static wf_word_t next_badge = HANDLE_BADGE0, next_ns_badge = NS_BADGE0;
+static bool devices[DEVICES_MAX], bslots[BSLOTS_MAX];
+static struct bufent buffers[WFP_FILE_BUFFERS_MAX];
+/* What ReadBuf and WriteBuf copy through (touched at start: never a fault). */
+static uint8_t bounce[WFP_FILE_BUF_IO_MAX];
+static uint64_t tmpfs_limit;
+static const uint8_t *initramfs;
+static size_t initramfs_len;
 
-_Static_assert(TMPFS_O_ALL == 127 && WFP_FILE_O_NOFOLLOW == TMPFS_O_NOFOLLOW &&
-                   WFP_FILE_O_READ == TMPFS_O_READ && WFP_FILE_O_WRITE == TMPFS_O_WRITE &&
-                   WFP_FILE_O_CREATE == TMPFS_O_CREATE && WFP_FILE_O_EXCLUSIVE == TMPFS_O_EXCL &&
-                   WFP_FILE_O_TRUNCATE == TMPFS_O_TRUNC &&
-                   WFP_FILE_O_DIRECTORY == TMPFS_O_DIRECTORY,
+_Static_assert(VFS_O_ALL == 127 && WFP_FILE_O_NOFOLLOW == VFS_O_NOFOLLOW &&
+                   WFP_FILE_O_READ == VFS_O_READ && WFP_FILE_O_WRITE == VFS_O_WRITE &&
+                   WFP_FILE_O_CREATE == VFS_O_CREATE && WFP_FILE_O_EXCLUSIVE == VFS_O_EXCL &&
+                   WFP_FILE_O_TRUNCATE == VFS_O_TRUNC && WFP_FILE_O_DIRECTORY == VFS_O_DIRECTORY,
                "open flags");
 _Static_assert(WFP_FILE_DATA_MAX <= 8 * (WF_MSG_MAX_WORDS - 3), "data in one message");
-_Static_assert(WFP_FILE_PATH_MAX == TMPFS_PATH_MAX && WFP_FILE_NAME_MAX == TMPFS_NAME_MAX,
+_Static_assert(WFP_FILE_PATH_MAX == VFS_PATH_MAX && WFP_FILE_NAME_MAX == VFS_NAME_MAX &&
+                   WFP_FILE_MOUNTS_MAX == VFS_MOUNTS_MAX &&
+                   WFP_FILE_MOUNT_RDONLY == VFS_MOUNT_RDONLY,
                "bounds");
+_Static_assert(WFP_FILE_EROFS == VFS_EROFS && WFP_FILE_EXDEV == VFS_EXDEV &&
+                   WFP_FILE_EUCLEAN == VFS_EUCLEAN && WFP_FILE_EIO == VFS_EIO,
+               "errno values");
 
 /* malloc's memory is demand-zero: the pool is charged when a page is first
  * touched, and a touch the pool refuses is a fault. So allocations stop while
@@ -87,7 +144,45 @@ static uint64_t a_now(void *ctx)
     return __builtin_ia32_rdtsc();
 }
 
-/* The handle a message came through, or NULL (the service cap, a closed one). */
+/* A free slot for a backend's own cap (ext2 over a disk: its DMA buffer), or 0. */
+static uint64_t a_slot_alloc(void *ctx)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < BSLOTS_MAX; i++)
+        if (!bslots[i]) {
+            bslots[i] = true;
+            wf_cnode_delete(CNODE, SLOT_BACKEND0 + i, 64);
+            return SLOT_BACKEND0 + i;
+        }
+    return 0;
+}
+
+static void a_slot_free(void *ctx, uint64_t slot)
+{
+    (void)ctx;
+    if (slot >= SLOT_BACKEND0 && slot < SLOT_BACKEND0 + BSLOTS_MAX) {
+        wf_cnode_delete(CNODE, slot, 64);
+        bslots[slot - SLOT_BACKEND0] = false;
+    }
+}
+
+static const struct vfs_env env = {.alloc = a_alloc,
+                                   .free = a_free,
+                                   .now = a_now,
+                                   .slot_alloc = a_slot_alloc,
+                                   .slot_free = a_slot_free};
+
+/* A file system goes: give back the device cap it held. */
+static void released(void *ctx, struct vfs_fs *f)
+{
+    (void)ctx;
+    if (f->owner_word >= SLOT_DEV0 && f->owner_word < SLOT_DEV0 + DEVICES_MAX) {
+        wf_cnode_delete(CNODE, f->owner_word, 64);
+        devices[f->owner_word - SLOT_DEV0] = false;
+    }
+}
+
+/* The handle a message came through, or NULL (a service cap, a closed one). */
 static struct handle *handle_of(const struct wf_server_req *r)
 {
     if (r->badge < HANDLE_BADGE0)
@@ -96,6 +191,27 @@ static struct handle *handle_of(const struct wf_server_req *r)
         if (handles[i].badge == r->badge)
             return &handles[i];
     return NULL;
+}
+
+/* The namespace entry a namespace cap's badge names, or NULL. */
+static struct nsent *nsent_of(wf_word_t badge)
+{
+    if (badge < NS_BADGE0 || badge >= HANDLE_BADGE0)
+        return NULL;
+    for (unsigned i = 1; i < WFP_FILE_NAMESPACES_MAX; i++)
+        if (spaces[i].ns && spaces[i].badge == badge)
+            return &spaces[i];
+    return NULL;
+}
+
+/* The namespace a message acts in (never NULL: a revoked cap sends nothing). */
+static struct vfs_ns *ns_of(const struct wf_server_req *r)
+{
+    const struct handle *h = handle_of(r);
+    if (h)
+        return h->f.ns;
+    const struct nsent *e = nsent_of(r->badge);
+    return e ? e->ns : spaces[0].ns;
 }
 
 static wf_word_t st(long rc)
@@ -115,19 +231,19 @@ static wf_word_t on_open(struct wf_server *s, struct wf_server_req *r, wf_word_t
     for (unsigned k = 0; k < nhandles; k++)
         mine += handles[k].badge && handles[k].owner == owner;
     if (mine >= WFP_FILE_OPEN_MAX) {
-        *status = TMPFS_EMFILE;
+        *status = WFP_FILE_EMFILE;
         return WF_ERR_OK;
     }
     while (i < nhandles && handles[i].badge)
         i++;
     if (i == nhandles)
         return WF_ERR_NOT_ENOUGH_MEMORY; /* no handle slot left */
-    if (flags > TMPFS_O_ALL) {
-        *status = TMPFS_EINVAL;
+    if (flags > VFS_O_ALL) {
+        *status = WFP_FILE_EINVAL;
         return WF_ERR_OK;
     }
-    struct tmpfs_file f;
-    int rc = tmpfs_open(&fs, path, path_len, (unsigned)flags, (unsigned)mode, &f);
+    struct vfs_file f;
+    int rc = vfs_open(&v, ns_of(r), path, path_len, (unsigned)flags, (unsigned)mode, &f);
     if (rc) {
         *status = st(rc);
         return WF_ERR_OK;
@@ -136,14 +252,14 @@ static wf_word_t on_open(struct wf_server *s, struct wf_server_req *r, wf_word_t
     wf_cnode_delete(CNODE, slot, 64);
     if (wf_cnode_mint(CNODE, slot, 64, CNODE, WF_CHILD_SERVE, 64, WF_RIGHTS_ALL, next_badge) !=
         WF_ERR_OK) {
-        tmpfs_close(&fs, &f);
+        vfs_close(&v, &f);
         return WF_ERR_NOT_ENOUGH_MEMORY;
     }
-    handles[i] = (struct handle){next_badge++, owner, f};
-    struct tmpfs_stat sb;
-    tmpfs_fstat(&fs, &f, &sb);
+    handles[i] = (struct handle){.badge = next_badge++, .owner = owner, .f = f};
+    struct vfs_attr a;
+    vfs_fstat(&v, &f, &a);
     *status = 0;
-    *ino = sb.ino;
+    *ino = a.ino;
     *cap = slot;
     return WF_ERR_OK;
 }
@@ -153,13 +269,13 @@ static wf_word_t on_close(struct wf_server *s, struct wf_server_req *r, wf_word_
     (void)s;
     struct handle *h = handle_of(r);
     if (!h) {
-        *status = TMPFS_EBADF;
+        *status = WFP_FILE_EBADF;
         return WF_ERR_OK;
     }
     wf_word_t slot = SLOT_HANDLE0 + (wf_word_t)(h - handles);
     wf_cnode_revoke(CNODE, slot, 64);
     wf_cnode_delete(CNODE, slot, 64);
-    tmpfs_close(&fs, &h->f);
+    vfs_close(&v, &h->f);
     h->badge = 0;
     *status = 0;
     return WF_ERR_OK;
@@ -169,7 +285,7 @@ static wf_word_t on_close(struct wf_server *s, struct wf_server_req *r, wf_word_
     struct handle *h = handle_of(r);                                                               \
     (void)s;                                                                                       \
     if (!h) {                                                                                      \
-        *status = TMPFS_EBADF;                                                                     \
+        *status = WFP_FILE_EBADF;                                                                  \
         return WF_ERR_OK;                                                                          \
     }
 
@@ -179,7 +295,7 @@ static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t
     HANDLE_OR_EBADF();
     if (max > WFP_FILE_DATA_MAX)
         max = WFP_FILE_DATA_MAX;
-    long n = tmpfs_read(&fs, &h->f, offset, data, max);
+    long n = vfs_read(&v, &h->f, offset, data, max);
     *status = st(n);
     *data_len = n < 0 ? 0 : (wf_word_t)n;
     return WF_ERR_OK;
@@ -190,7 +306,7 @@ static wf_word_t on_write(struct wf_server *s, struct wf_server_req *r, wf_word_
                           wf_word_t *written)
 {
     HANDLE_OR_EBADF();
-    long n = tmpfs_write(&fs, &h->f, offset, data, data_len);
+    long n = vfs_write(&v, &h->f, offset, data, data_len);
     *status = st(n);
     *written = n < 0 ? 0 : (wf_word_t)n;
     return WF_ERR_OK;
@@ -200,11 +316,11 @@ static wf_word_t on_truncate(struct wf_server *s, struct wf_server_req *r, wf_wo
                              wf_word_t *status)
 {
     HANDLE_OR_EBADF();
-    *status = st(tmpfs_truncate(&fs, &h->f, size));
+    *status = st(vfs_truncate(&v, &h->f, size));
     return WF_ERR_OK;
 }
 
-static void put_stat(const struct tmpfs_stat *b, wf_word_t *type, wf_word_t *mode, wf_word_t *size,
+static void put_stat(const struct vfs_attr *b, wf_word_t *type, wf_word_t *mode, wf_word_t *size,
                      wf_word_t *links, wf_word_t *ino, wf_word_t *atime, wf_word_t *mtime,
                      wf_word_t *ctime)
 {
@@ -223,10 +339,11 @@ static wf_word_t on_stat(struct wf_server *s, struct wf_server_req *r, wf_word_t
                          wf_word_t *ino, wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime)
 {
     HANDLE_OR_EBADF();
-    struct tmpfs_stat b;
-    tmpfs_fstat(&fs, &h->f, &b);
-    put_stat(&b, type, mode, size, links, ino, atime, mtime, ctime);
-    *status = 0;
+    struct vfs_attr b;
+    int rc = vfs_fstat(&v, &h->f, &b);
+    *status = st(rc);
+    if (!rc)
+        put_stat(&b, type, mode, size, links, ino, atime, mtime, ctime);
     return WF_ERR_OK;
 }
 
@@ -236,26 +353,30 @@ static wf_word_t on_stat_path(struct wf_server *s, struct wf_server_req *r, wf_w
                               wf_word_t *ino, wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime)
 {
     (void)s;
-    (void)r;
-    struct tmpfs_stat b;
-    int rc = tmpfs_stat(&fs, path, path_len, nofollow != 0, &b);
+    struct vfs_attr b;
+    int rc = vfs_stat(&v, ns_of(r), path, path_len, nofollow != 0, &b);
     *status = st(rc);
     if (!rc)
         put_stat(&b, type, mode, size, links, ino, atime, mtime, ctime);
     return WF_ERR_OK;
 }
 
-static wf_word_t on_read_dir(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
-                             wf_word_t *status, wf_word_t *type, wf_word_t *ino, char *name,
-                             wf_word_t *name_len)
+static wf_word_t on_read_dir(struct wf_server *s, struct wf_server_req *r, wf_word_t cookie,
+                             wf_word_t *status, wf_word_t *next, wf_word_t *type, wf_word_t *ino,
+                             char *name, wf_word_t *name_len)
 {
     HANDLE_OR_EBADF();
-    size_t len = 0;
-    uint64_t t = 0, i = 0;
-    *status = st(tmpfs_readdir(&fs, &h->f, index, name, &len, &t, &i));
-    *type = t;
-    *ino = i;
-    *name_len = len;
+    static struct vfs_dirent e;
+    uint64_t c = cookie;
+    int rc = vfs_readdir(&v, &h->f, &c, &e);
+    *status = st(rc);
+    if (rc)
+        e.name_len = 0;
+    memcpy(name, e.name, e.name_len);
+    *next = c;
+    *type = e.name_len ? e.type : 0;
+    *ino = e.name_len ? e.ino : 0;
+    *name_len = e.name_len;
     return WF_ERR_OK;
 }
 
@@ -263,8 +384,7 @@ static wf_word_t on_mkdir(struct wf_server *s, struct wf_server_req *r, wf_word_
                           const char *path, wf_word_t path_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    *status = st(tmpfs_mkdir(&fs, path, path_len, (unsigned)mode));
+    *status = st(vfs_mkdir(&v, ns_of(r), path, path_len, (unsigned)mode));
     return WF_ERR_OK;
 }
 
@@ -272,8 +392,7 @@ static wf_word_t on_rmdir(struct wf_server *s, struct wf_server_req *r, const ch
                           wf_word_t path_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    *status = st(tmpfs_rmdir(&fs, path, path_len));
+    *status = st(vfs_rmdir(&v, ns_of(r), path, path_len));
     return WF_ERR_OK;
 }
 
@@ -281,15 +400,17 @@ static wf_word_t on_unlink(struct wf_server *s, struct wf_server_req *r, const c
                            wf_word_t path_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    *status = st(tmpfs_unlink(&fs, path, path_len));
+    *status = st(vfs_unlink(&v, ns_of(r), path, path_len));
     return WF_ERR_OK;
 }
 
-static wf_word_t two_paths(int (*op)(struct tmpfs *, const char *, size_t, const char *, size_t),
-                           wf_word_t split, const char *paths, wf_word_t len, wf_word_t *status)
+static wf_word_t two_paths(int (*op)(struct vfs *, struct vfs_ns *, const char *, size_t,
+                                     const char *, size_t),
+                           const struct wf_server_req *r, wf_word_t split, const char *paths,
+                           wf_word_t len, wf_word_t *status)
 {
-    *status = split > len ? TMPFS_EINVAL : st(op(&fs, paths, split, paths + split, len - split));
+    *status = split > len ? WFP_FILE_EINVAL
+                          : st(op(&v, ns_of(r), paths, split, paths + split, len - split));
     return WF_ERR_OK;
 }
 
@@ -297,24 +418,21 @@ static wf_word_t on_rename(struct wf_server *s, struct wf_server_req *r, wf_word
                            const char *paths, wf_word_t paths_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    return two_paths(tmpfs_rename, split, paths, paths_len, status);
+    return two_paths(vfs_rename, r, split, paths, paths_len, status);
 }
 
 static wf_word_t on_link(struct wf_server *s, struct wf_server_req *r, wf_word_t split,
                          const char *paths, wf_word_t paths_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    return two_paths(tmpfs_link, split, paths, paths_len, status);
+    return two_paths(vfs_link, r, split, paths, paths_len, status);
 }
 
 static wf_word_t on_symlink(struct wf_server *s, struct wf_server_req *r, wf_word_t split,
                             const char *paths, wf_word_t paths_len, wf_word_t *status)
 {
     (void)s;
-    (void)r;
-    return two_paths(tmpfs_symlink, split, paths, paths_len, status);
+    return two_paths(vfs_symlink, r, split, paths, paths_len, status);
 }
 
 static wf_word_t on_readlink(struct wf_server *s, struct wf_server_req *r, const char *path,
@@ -322,8 +440,9 @@ static wf_word_t on_readlink(struct wf_server *s, struct wf_server_req *r, const
                              wf_word_t *target_len)
 {
     (void)s;
-    (void)r;
-    long n = tmpfs_readlink(&fs, path, path_len, target);
+    long n = vfs_readlink(&v, ns_of(r), path, path_len, target, WFP_FILE_PATH_MAX);
+    if (n > (long)WFP_FILE_PATH_MAX)
+        n = -VFS_ENAMETOOLONG;
     *status = st(n);
     *target_len = n < 0 ? 0 : (wf_word_t)n;
     return WF_ERR_OK;
@@ -332,8 +451,7 @@ static wf_word_t on_readlink(struct wf_server *s, struct wf_server_req *r, const
 static wf_word_t on_fsync(struct wf_server *s, struct wf_server_req *r, wf_word_t *status)
 {
     HANDLE_OR_EBADF();
-    (void)h;
-    *status = 0;
+    *status = st(vfs_fsync(&v, &h->f));
     return WF_ERR_OK;
 }
 
@@ -342,14 +460,353 @@ static wf_word_t on_statfs(struct wf_server *s, struct wf_server_req *r, wf_word
                            wf_word_t *free_inodes)
 {
     (void)s;
-    (void)r;
-    struct tmpfs_statfs b;
-    tmpfs_statfs(&fs, &b);
+    struct vfs_statfs b;
+    const struct handle *h = handle_of(r);
+    int rc = h ? vfs_statfs_file(&v, &h->f, &b) : vfs_statfs(&v, ns_of(r), &b);
+    *status = st(rc);
+    if (!rc) {
+        *total_bytes = b.block_size * b.total_blocks;
+        *free_bytes = b.block_size * b.free_blocks;
+        *total_inodes = b.total_inodes;
+        *free_inodes = b.free_inodes;
+    }
+    return WF_ERR_OK;
+}
+
+/* ---- mounts ---- */
+
+static const char *const type_names[] = {
+    [WFP_FILE_MOUNT_TMPFS] = "tmpfs",
+    [WFP_FILE_MOUNT_INITRAMFS] = "initramfs",
+    [WFP_FILE_MOUNT_EXT2] = "ext2",
+    [WFP_FILE_MOUNT_OVERLAY] = "overlay",
+};
+
+/* A new file system of a type that takes no device. */
+static int make_fs(wf_word_t type, unsigned flags, struct vfs_ns *ns, const char *lower,
+                   size_t llen, const char *upper, size_t ulen, struct vfs_fs **out)
+{
+    const struct vfs_ops *ops = NULL;
+    void *fs = NULL;
+    int rc = -VFS_EINVAL;
+    switch (type) {
+    case WFP_FILE_MOUNT_TMPFS:
+        ops = &tmpfs_ops;
+        rc = tmpfs_mount(&env, tmpfs_limit, tmpfs_limit / INODE_BYTES, &fs);
+        break;
+    case WFP_FILE_MOUNT_INITRAMFS:
+        ops = &initrdfs_ops;
+        flags |= VFS_MOUNT_RDONLY;
+        rc = initramfs ? initrdfs_mount(&env, initramfs, initramfs_len, &fs) : -WFP_FILE_ENODEV;
+        break;
+    case WFP_FILE_MOUNT_OVERLAY: {
+#ifdef HAVE_OVERLAY
+        struct vfs_fs *l, *u, *f;
+        if ((rc = vfs_mount_at(&v, ns, lower, llen, &l)) ||
+            (rc = vfs_mount_at(&v, ns, upper, ulen, &u)))
+            break;
+        if (l == u)
+            return -VFS_EINVAL;
+        if (!(f = vfs_fs_new(&v, &overlay_ops, NULL, type_names[type], flags)))
+            return -VFS_ENOSPC;
+        vfs_fs_stack(f, l, u);
+        if ((rc = overlay_mount(&env, &f->lent[0], l->fs, &f->lent[1], u->fs, &f->fs))) {
+            static const struct vfs_ops none = {0};
+            f->ops = &none; /* nothing to unmount */
+            vfs_fs_put(&v, f);
+            return rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc;
+        }
+        *out = f;
+        return 0;
+#else
+        (void)ns, (void)lower, (void)llen, (void)upper, (void)ulen;
+        rc = -WFP_FILE_ENODEV;
+        break;
+#endif
+    }
+    case WFP_FILE_MOUNT_EXT2:
+        rc = -WFP_FILE_EINVAL; /* needs MountDevice */
+        break;
+    }
+    if (rc)
+        return rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc;
+    *out = vfs_fs_new(&v, ops, fs, type_names[type], flags);
+    if (!*out) {
+        ops->unmount(fs);
+        return -VFS_ENOSPC;
+    }
+    return 0;
+}
+
+/* Mounts f at path, or drops it. */
+static wf_word_t attach(struct vfs_ns *ns, const char *path, size_t len, struct vfs_fs *f)
+{
+    int rc = vfs_mount(&v, ns, path, len, f);
+    if (rc)
+        vfs_fs_put(&v, f);
+    return st(rc);
+}
+
+static wf_word_t on_mount(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
+                          wf_word_t flags, wf_word_t split, wf_word_t split2, const char *paths,
+                          wf_word_t paths_len, wf_word_t *status)
+{
+    (void)s;
+    struct vfs_ns *ns = ns_of(r);
+    if (flags & ~(wf_word_t)VFS_MOUNT_ALL || split > paths_len ||
+        (type == WFP_FILE_MOUNT_OVERLAY && (split2 < split || split2 > paths_len))) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    if (type != WFP_FILE_MOUNT_OVERLAY)
+        split2 = split = paths_len;
+    struct vfs_fs *f;
+    int rc = make_fs(type, (unsigned)flags, ns, paths + split, split2 - split, paths + split2,
+                     paths_len - split2, &f);
+    *status = rc ? st(rc) : attach(ns, paths, split, f);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_mount_device(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
+                                 wf_word_t flags, const char *path, wf_word_t path_len,
+                                 wf_cptr_t device, wf_word_t *status)
+{
+    (void)s;
+    if (type != WFP_FILE_MOUNT_EXT2 || flags & ~(wf_word_t)VFS_MOUNT_ALL) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+#ifdef HAVE_EXT2FS
+    unsigned d = 0;
+    while (d < DEVICES_MAX && devices[d])
+        d++;
+    if (d == DEVICES_MAX) {
+        *status = WFP_FILE_ENOSPC;
+        return WF_ERR_OK;
+    }
+    wf_word_t slot = SLOT_DEV0 + d;
+    wf_cnode_delete(CNODE, slot, 64);
+    if (wf_cnode_move(CNODE, slot, 64, CNODE, device, 64) != WF_ERR_OK) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    devices[d] = true;
+    void *fs;
+    int rc = ext2fs_mount(&env, slot, (unsigned)flags & VFS_MOUNT_RDONLY, &fs);
+    struct vfs_fs *f = rc ? NULL : vfs_fs_new(&v, &ext2fs_ops, fs, "ext2", (unsigned)flags);
+    if (!rc && !f) {
+        ext2fs_ops.unmount(fs);
+        rc = -VFS_ENOSPC;
+    }
+    if (rc) {
+        wf_cnode_delete(CNODE, slot, 64);
+        devices[d] = false;
+        *status = st(rc);
+        return WF_ERR_OK;
+    }
+    f->owner_word = slot;
+    *status = attach(ns_of(r), path, path_len, f);
+#else
+    (void)r, (void)path, (void)path_len, (void)device;
+    *status = WFP_FILE_ENODEV;
+#endif
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_unmount(struct wf_server *s, struct wf_server_req *r, const char *path,
+                            wf_word_t path_len, wf_word_t *status)
+{
+    (void)s;
+    *status = st(vfs_umount(&v, ns_of(r), path, path_len));
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_mounts(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
+                           wf_word_t *status, wf_word_t *type, wf_word_t *flags, char *path,
+                           wf_word_t *path_len)
+{
+    (void)s;
+    const struct vfs_mount *m =
+        index < VFS_MOUNTS_MAX ? vfs_mount_nth(ns_of(r), (unsigned)index) : NULL;
     *status = 0;
-    *total_bytes = b.total_bytes;
-    *free_bytes = b.free_bytes;
-    *total_inodes = b.total_inodes;
-    *free_inodes = b.free_inodes;
+    *type = 0;
+    *flags = 0;
+    *path_len = 0;
+    if (!m)
+        return WF_ERR_OK;
+    for (wf_word_t t = 1; t < sizeof(type_names) / sizeof(type_names[0]); t++)
+        if (strcmp(type_names[t], m->fs->type) == 0)
+            *type = t;
+    *flags = m->fs->flags & VFS_MOUNT_ALL;
+    *path_len = strlen(m->path);
+    memcpy(path, m->path, *path_len);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_namespace(struct wf_server *s, struct wf_server_req *r, const char *root,
+                              wf_word_t root_len, wf_word_t *status, wf_cptr_t *cap)
+{
+    (void)s;
+    unsigned i = 1;
+    while (i < WFP_FILE_NAMESPACES_MAX && spaces[i].ns)
+        i++;
+    if (i == WFP_FILE_NAMESPACES_MAX || next_ns_badge == HANDLE_BADGE0) {
+        *status = WFP_FILE_ENOSPC;
+        return WF_ERR_OK;
+    }
+    struct vfs_ns *ns;
+    int rc = vfs_ns_copy(&v, ns_of(r), root, root_len, &ns);
+    if (rc) {
+        *status = st(rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc);
+        return WF_ERR_OK;
+    }
+    wf_word_t slot = SLOT_NS0 + i;
+    wf_cnode_delete(CNODE, slot, 64);
+    if (wf_cnode_mint(CNODE, slot, 64, CNODE, WF_CHILD_SERVE, 64, WF_RIGHTS_ALL, next_ns_badge) !=
+        WF_ERR_OK) {
+        vfs_ns_free(&v, ns);
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    }
+    spaces[i] = (struct nsent){ns, next_ns_badge++};
+    *status = 0;
+    *cap = slot;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_drop_namespace(struct wf_server *s, struct wf_server_req *r, wf_word_t *status)
+{
+    (void)s;
+    struct nsent *e = nsent_of(r->badge);
+    if (!e) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    int rc = vfs_ns_free(&v, e->ns);
+    if (!rc) {
+        wf_word_t slot = SLOT_NS0 + (wf_word_t)(e - spaces);
+        wf_cnode_revoke(CNODE, slot, 64);
+        wf_cnode_delete(CNODE, slot, 64);
+        *e = (struct nsent){0};
+    }
+    *status = st(rc);
+    return WF_ERR_OK;
+}
+
+/* ---- data through a buffer ---- */
+
+/* The buffer of client owner, or NULL. */
+static struct bufent *buffer_of(wf_word_t owner)
+{
+    for (unsigned i = 0; i < WFP_FILE_BUFFERS_MAX; i++)
+        if (buffers[i].used && buffers[i].owner == owner)
+            return &buffers[i];
+    return NULL;
+}
+
+static wf_word_t buf_slot(const struct bufent *b)
+{
+    return SLOT_BUF0 + (wf_word_t)(b - buffers);
+}
+
+static void drop_buffer(struct bufent *b)
+{
+    wf_cnode_delete(CNODE, buf_slot(b), 64);
+    *b = (struct bufent){0};
+}
+
+/* The client a message speaks for: a handle's opener, or its service badge. */
+static wf_word_t owner_of(const struct wf_server_req *r)
+{
+    const struct handle *h = handle_of(r);
+    return h ? h->owner : r->badge;
+}
+
+static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_cptr_t buffer,
+                               wf_word_t *status, wf_word_t *size)
+{
+    (void)s;
+    wf_word_t bytes = 0, owner = owner_of(r);
+    if (wf_vmo_describe(buffer, &bytes, NULL, NULL, NULL) != WF_ERR_OK) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    struct bufent *b = buffer_of(owner);
+    if (b)
+        drop_buffer(b);
+    unsigned i = 0;
+    while (i < WFP_FILE_BUFFERS_MAX && buffers[i].used)
+        i++;
+    if (i == WFP_FILE_BUFFERS_MAX) {
+        *status = WFP_FILE_ENOSPC;
+        return WF_ERR_OK;
+    }
+    b = &buffers[i];
+    wf_cnode_delete(CNODE, buf_slot(b), 64);
+    if (wf_cnode_move(CNODE, buf_slot(b), 64, CNODE, buffer, 64) != WF_ERR_OK) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    *b = (struct bufent){true, owner, bytes};
+    *status = 0;
+    *size = bytes;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_drop_buffer(struct wf_server *s, struct wf_server_req *r, wf_word_t *status)
+{
+    (void)s;
+    struct bufent *b = buffer_of(owner_of(r));
+    if (b)
+        drop_buffer(b);
+    *status = b ? 0 : WFP_FILE_ENXIO;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_read_buf(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                             wf_word_t max, wf_word_t *status, wf_word_t *count)
+{
+    HANDLE_OR_EBADF();
+    *count = 0;
+    const struct bufent *b = buffer_of(h->owner);
+    if (!b) {
+        *status = WFP_FILE_ENXIO;
+        return WF_ERR_OK;
+    }
+    if (max > WFP_FILE_BUF_IO_MAX)
+        max = WFP_FILE_BUF_IO_MAX;
+    if (max > b->size)
+        max = b->size;
+    long n = vfs_read(&v, &h->f, offset, bounce, max);
+    if (n > 0 && wf_vmo_write(buf_slot(b), 0, (wf_word_t)n, WF_CHILD_VSPACE,
+                              (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK)
+        n = -(long)WFP_FILE_EFAULT;
+    *status = st(n);
+    *count = n < 0 ? 0 : (wf_word_t)n;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_write_buf(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                              wf_word_t len, wf_word_t *status, wf_word_t *written)
+{
+    HANDLE_OR_EBADF();
+    *written = 0;
+    const struct bufent *b = buffer_of(h->owner);
+    if (!b) {
+        *status = WFP_FILE_ENXIO;
+        return WF_ERR_OK;
+    }
+    if (len > WFP_FILE_BUF_IO_MAX || len > b->size) {
+        *status = WFP_FILE_EINVAL;
+        return WF_ERR_OK;
+    }
+    long n = 0;
+    if (len && wf_vmo_read(buf_slot(b), 0, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)bounce) !=
+                   WF_ERR_OK)
+        n = -(long)WFP_FILE_EFAULT;
+    else
+        n = vfs_write(&v, &h->f, offset, bounce, len);
+    *status = st(n);
+    *written = n < 0 ? 0 : (wf_word_t)n;
     return WF_ERR_OK;
 }
 
@@ -371,16 +828,41 @@ static const struct wfp_file_handlers handlers = {
     .on_readlink = on_readlink,
     .on_fsync = on_fsync,
     .on_statfs = on_statfs,
+    .on_mount = on_mount,
+    .on_mount_device = on_mount_device,
+    .on_unmount = on_unmount,
+    .on_mounts = on_mounts,
+    .on_namespace = on_namespace,
+    .on_drop_namespace = on_drop_namespace,
+    .on_set_buffer = on_set_buffer,
+    .on_drop_buffer = on_drop_buffer,
+    .on_read_buf = on_read_buf,
+    .on_write_buf = on_write_buf,
 };
 static const struct wf_server_proto protos[] = {WFP_FILE_PROTO_ENTRY(&handlers)};
+
+/* Maps the initramfs VMO (slot WF_CHILD_INITRAMFS, when init gave one) read-only. */
+static void map_initramfs(void)
+{
+    wf_word_t size = 0;
+    if (wf_vmo_describe(WF_CHILD_INITRAMFS, &size, NULL, NULL, NULL) != WF_ERR_OK || !size)
+        return;
+    if (wf_vspace_map(WF_CHILD_VSPACE, WF_CHILD_INITRAMFS, INITRAMFS_VA, 0, size, WF_VM_READ) !=
+        WF_ERR_OK)
+        return;
+    initramfs = (const uint8_t *)INITRAMFS_VA;
+    initramfs_len = size;
+}
 
 int main(int argc, char **argv)
 {
     (void)argv;
     const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
     if (argc > 1 || si->magic != WF_STARTINFO_MAGIC) {
-        fprintf(stderr, "usage: fs (started by init: endpoint in slot %d, pool in slot %d)\n",
-                WF_CHILD_SERVE, WF_CHILD_POOL);
+        fprintf(stderr,
+                "usage: fs (started by init: endpoint in slot %d, pool in slot %d, "
+                "the initramfs in slot %d if given)\n",
+                WF_CHILD_SERVE, WF_CHILD_POOL, WF_CHILD_INITRAMFS);
         return 2;
     }
     /* The upper half of the CNode is the C library's. */
@@ -400,13 +882,21 @@ int main(int argc, char **argv)
                 wf_error_name(e));
         return 4;
     }
-    limit = limit > 2 * RESERVE ? limit - RESERVE : limit / 2;
-    struct tmpfs_env env = {a_alloc, a_free, a_now, NULL, limit, limit / INODE_BYTES};
-    if (tmpfs_init(&fs, &env)) {
+    map_initramfs();
+    memset(bounce, 0, sizeof(bounce));
+    tmpfs_limit = limit > 2 * RESERVE ? limit - RESERVE : limit / 2;
+    v = (struct vfs){.env = env, .released = released};
+    struct vfs_fs *root;
+    if (make_fs(WFP_FILE_MOUNT_TMPFS, 0, NULL, NULL, 0, NULL, 0, &root) ||
+        vfs_ns_new(&v, root, &spaces[0].ns)) {
         fprintf(stderr, "fs: no memory for the root directory\n");
         return 4;
     }
-    struct wf_server s = {.ep = WF_CHILD_SERVE, .protos = protos, .nprotos = 1};
+    struct wf_server s = {.ep = WF_CHILD_SERVE,
+                          .recv_cnode = CNODE,
+                          .recv_slot = SLOT_RECV,
+                          .protos = protos,
+                          .nprotos = 1};
     const wf_cptr_t replies[1] = {SLOT_REPLY};
     wf_server_init(&s, replies, 1);
     wf_word_t err = wf_server_run(&s);

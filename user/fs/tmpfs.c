@@ -1,6 +1,5 @@
 /*
- * tmpfs: an in-memory file system (tmpfs.h; docs/storage.md, "The file
- * service and tmpfs").
+ * tmpfs: an in-memory file system (tmpfs.h; docs/storage.md, "tmpfs").
  */
 #include "tmpfs.h"
 
@@ -9,25 +8,38 @@
 struct tmpfs_dirent {
     char *name;
     size_t len;
+    uint64_t seq; /* its readdir cookie: increasing in the array */
     struct tmpfs_node *node;
 };
 
 struct tmpfs_node {
-    struct tmpfs_node *prev, *next; /* every node, for tmpfs_destroy */
-    uint64_t ino, nlink, opens, size, atime, mtime, ctime;
-    unsigned type, mode;
+    struct tmpfs_node *prev, *next; /* every node, for unmount */
+    uint64_t ino, nlink, refs, size, atime, mtime, ctime;
+    unsigned type, mode, uid, gid;
     struct tmpfs_node *parent; /* a directory's */
     uint8_t **pages;           /* a file's pages (NULL: a hole) */
     size_t npages;
     struct tmpfs_dirent *ents; /* a directory's entries */
     size_t nents, cap;
+    uint64_t next_seq;
     char *target; /* a symbolic link's */
     size_t tlen;
 };
 
+struct tmpfs {
+    struct vfs_env env;
+    uint64_t limit_bytes, max_inodes;
+    struct tmpfs_node *root;
+    uint64_t used_bytes, inodes, next_ino;
+};
+
+#define FS(p)   ((struct tmpfs *)(p))
+#define NODE(n) ((struct tmpfs_node *)(uintptr_t)(n))
+#define WORD(p) ((vfs_node)(uintptr_t)(p))
+
 static void *fs_alloc(struct tmpfs *fs, size_t n)
 {
-    if (n > fs->env.limit_bytes - fs->used_bytes)
+    if (n > fs->limit_bytes - fs->used_bytes)
         return NULL;
     void *p = fs->env.alloc(fs->env.ctx, n);
     if (p)
@@ -50,7 +62,7 @@ static uint64_t now(struct tmpfs *fs)
 
 static struct tmpfs_node *new_node(struct tmpfs *fs, unsigned type, unsigned mode)
 {
-    if (fs->inodes >= fs->env.max_inodes)
+    if (fs->inodes >= fs->max_inodes)
         return NULL;
     struct tmpfs_node *n = fs_alloc(fs, sizeof(*n));
     if (!n)
@@ -96,33 +108,49 @@ static void free_node(struct tmpfs *fs, struct tmpfs_node *n)
 }
 
 /* Frees n once nothing names or holds it. */
-static void node_put(struct tmpfs *fs, struct tmpfs_node *n)
+static void maybe_free(struct tmpfs *fs, struct tmpfs_node *n)
 {
-    if (n->nlink == 0 && n->opens == 0)
+    if (n->nlink == 0 && n->refs == 0)
         free_node(fs, n);
 }
 
-int tmpfs_init(struct tmpfs *fs, const struct tmpfs_env *env)
+int tmpfs_mount(const struct vfs_env *env, uint64_t limit_bytes, uint64_t max_inodes, void **out)
 {
+    if (limit_bytes < sizeof(struct tmpfs))
+        return -VFS_ENOSPC;
+    struct tmpfs *fs = env->alloc(env->ctx, sizeof(*fs));
+    if (!fs)
+        return -VFS_ENOSPC;
     memset(fs, 0, sizeof(*fs));
     fs->env = *env;
+    fs->limit_bytes = limit_bytes;
+    fs->max_inodes = max_inodes;
+    fs->used_bytes = sizeof(*fs);
     fs->next_ino = 1;
-    struct tmpfs_node *r = new_node(fs, TMPFS_T_DIR, 0755);
-    if (!r)
-        return -TMPFS_ENOSPC;
+    struct tmpfs_node *r = new_node(fs, VFS_T_DIR, 0755);
+    if (!r) {
+        env->free(env->ctx, fs, sizeof(*fs));
+        return -VFS_ENOSPC;
+    }
     r->nlink = 2;
     r->parent = r;
     fs->root = r;
+    *out = fs;
     return 0;
 }
 
-void tmpfs_destroy(struct tmpfs *fs)
+uint64_t tmpfs_used_bytes(void *fs)
 {
-    while (fs->root && fs->root->next)
+    return FS(fs)->used_bytes;
+}
+
+static void t_unmount(void *p)
+{
+    struct tmpfs *fs = p;
+    while (fs->root->next)
         free_node(fs, fs->root->next);
-    if (fs->root)
-        free_node(fs, fs->root);
-    fs->root = NULL;
+    free_node(fs, fs->root);
+    fs->env.free(fs->env.ctx, fs, sizeof(*fs));
 }
 
 /* ---- directories ---- */
@@ -142,7 +170,7 @@ static int dir_add(struct tmpfs *fs, struct tmpfs_node *d, const char *name, siz
         size_t cap = d->cap ? d->cap * 2 : 4;
         struct tmpfs_dirent *e = fs_alloc(fs, cap * sizeof(*e));
         if (!e)
-            return -TMPFS_ENOSPC;
+            return -VFS_ENOSPC;
         if (d->nents)
             memcpy(e, d->ents, d->nents * sizeof(*e));
         fs_free(fs, d->ents, d->cap * sizeof(*e));
@@ -151,9 +179,9 @@ static int dir_add(struct tmpfs *fs, struct tmpfs_node *d, const char *name, siz
     }
     char *copy = fs_alloc(fs, len);
     if (!copy)
-        return -TMPFS_ENOSPC;
+        return -VFS_ENOSPC;
     memcpy(copy, name, len);
-    d->ents[d->nents++] = (struct tmpfs_dirent){copy, len, n};
+    d->ents[d->nents++] = (struct tmpfs_dirent){copy, len, d->next_seq++, n};
     d->mtime = d->ctime = now(fs);
     return 0;
 }
@@ -166,163 +194,129 @@ static void dir_remove(struct tmpfs *fs, struct tmpfs_node *d, size_t i)
     d->mtime = d->ctime = now(fs);
 }
 
-/* ---- lookup ---- */
-
-struct walk {
-    struct tmpfs_node *dir;  /* the directory of the last component */
-    struct tmpfs_node *node; /* what it names, or NULL */
-    const char *name;        /* the last component (not '.' or '..') */
-    size_t nlen;
-    int dot;      /* the last component is '.' or '..', or the path is empty */
-    int trailing; /* the path ends with '/' */
-};
-
-static int walk(struct tmpfs *fs, struct tmpfs_node *start, const char *p, size_t len, int follow,
-                int *depth, struct walk *w)
+/* A directory in which name may be made: 0, or the error. */
+static int creatable(const struct tmpfs_node *d, const char *name, size_t len)
 {
-    *w = (struct walk){.dir = start, .node = start, .dot = 1};
-    size_t i = 0;
-    while (i < len && p[i] == '/')
-        i++;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && p[j] != '/')
-            j++;
-        if (j - i > TMPFS_NAME_MAX)
-            return -TMPFS_ENAMETOOLONG;
-        size_t k = j;
-        while (k < len && p[k] == '/')
-            k++;
-        int last = k == len;
-        if (!w->node)
-            return -TMPFS_ENOENT;
-        if (w->node->type != TMPFS_T_DIR)
-            return -TMPFS_ENOTDIR;
-        struct tmpfs_node *dir = w->node;
-        w->dir = dir;
-        w->trailing = last && j < len;
-        if (j - i == 1 && p[i] == '.') {
-            w->node = dir;
-            w->dot = 1;
-        } else if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
-            w->node = dir->parent;
-            w->dot = 1;
-        } else {
-            long e = dir_find(dir, p + i, j - i);
-            w->node = e < 0 ? NULL : dir->ents[e].node;
-            w->dot = 0;
-            w->name = p + i;
-            w->nlen = j - i;
-            struct tmpfs_node *n = w->node;
-            if (n && n->type == TMPFS_T_SYMLINK && (!last || follow || w->trailing)) {
-                if (++*depth > TMPFS_LINKS_MAX)
-                    return -TMPFS_ELOOP;
-                struct walk sub;
-                struct tmpfs_node *from = n->tlen && n->target[0] == '/' ? fs->root : dir;
-                int rc = walk(fs, from, n->target, n->tlen, 1, depth, &sub);
-                if (last) {
-                    int trailing = w->trailing;
-                    *w = sub;
-                    w->trailing |= trailing;
-                    if (rc == 0 && w->trailing && w->node && w->node->type != TMPFS_T_DIR)
-                        return -TMPFS_ENOTDIR;
-                    return rc;
-                }
-                if (rc)
-                    return rc;
-                w->node = sub.node;
-            }
-        }
-        i = k;
+    if (d->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    if (d->nlink == 0)
+        return -VFS_ENOENT; /* a removed directory */
+    if (len == 0 || len > VFS_NAME_MAX)
+        return -VFS_EINVAL;
+    if (dir_find(d, name, len) >= 0)
+        return -VFS_EEXIST;
+    return 0;
+}
+
+/* ---- the operations ---- */
+
+static int t_root(void *p, vfs_node *out)
+{
+    struct tmpfs *fs = p;
+    fs->root->refs++;
+    *out = WORD(fs->root);
+    return 0;
+}
+
+static int t_lookup(void *p, vfs_node dir, const char *name, size_t len, vfs_node *out)
+{
+    (void)p;
+    struct tmpfs_node *d = NODE(dir);
+    if (d->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    long i = dir_find(d, name, len);
+    if (i < 0)
+        return -VFS_ENOENT;
+    d->ents[i].node->refs++;
+    *out = WORD(d->ents[i].node);
+    return 0;
+}
+
+static void t_get(void *p, vfs_node n)
+{
+    (void)p;
+    NODE(n)->refs++;
+}
+
+static void t_put(void *p, vfs_node n)
+{
+    NODE(n)->refs--;
+    maybe_free(FS(p), NODE(n));
+}
+
+static int t_getattr(void *p, vfs_node node, struct vfs_attr *st)
+{
+    (void)p;
+    const struct tmpfs_node *n = NODE(node);
+    memset(st, 0, sizeof(*st));
+    st->type = n->type;
+    st->mode = n->mode;
+    st->uid = n->uid;
+    st->gid = n->gid;
+    st->size = n->type == VFS_T_DIR ? n->nents : n->type == VFS_T_SYMLINK ? n->tlen : n->size;
+    st->links = n->nlink;
+    st->ino = n->ino;
+    uint64_t pages = 0;
+    for (size_t i = 0; i < n->npages; i++)
+        pages += n->pages[i] != NULL;
+    st->blocks = pages * (TMPFS_PAGE / 512);
+    st->atime = n->atime;
+    st->mtime = n->mtime;
+    st->ctime = n->ctime;
+    return 0;
+}
+
+static int truncate(struct tmpfs *fs, struct tmpfs_node *nd, uint64_t size)
+{
+    if (nd->type == VFS_T_DIR)
+        return -VFS_EISDIR;
+    if (nd->type != VFS_T_FILE)
+        return -VFS_EINVAL;
+    if (size > TMPFS_FILE_MAX)
+        return -VFS_EFBIG;
+    if (size < nd->size) {
+        size_t keep = (size_t)((size + TMPFS_PAGE - 1) / TMPFS_PAGE);
+        free_pages(fs, nd, keep);
+        size_t in = (size_t)(size % TMPFS_PAGE);
+        if (in && keep - 1 < nd->npages && nd->pages[keep - 1])
+            memset(nd->pages[keep - 1] + in, 0, TMPFS_PAGE - in);
     }
-    if (w->trailing && w->node && w->node->type != TMPFS_T_DIR)
-        return -TMPFS_ENOTDIR;
+    nd->size = size;
+    nd->mtime = nd->ctime = now(fs);
     return 0;
 }
 
-static int resolve(struct tmpfs *fs, const char *p, size_t len, int follow, struct walk *w)
+static int t_setattr(void *p, vfs_node node, unsigned mask, const struct vfs_attr *in)
 {
-    if (len > TMPFS_PATH_MAX)
-        return -TMPFS_ENAMETOOLONG;
-    if (memchr(p, 0, len))
-        return -TMPFS_EINVAL;
-    int depth = 0;
-    return walk(fs, fs->root, p, len, follow, &depth, w);
-}
-
-/* A name to create at w: 0, or the error. */
-static int creatable(const struct walk *w)
-{
-    if (w->node)
-        return -TMPFS_EEXIST;
-    if (w->dir->nlink == 0)
-        return -TMPFS_ENOENT; /* a removed directory */
-    return 0;
-}
-
-/* ---- files ---- */
-
-int tmpfs_open(struct tmpfs *fs, const char *path, size_t len, unsigned flags, unsigned mode,
-               struct tmpfs_file *out)
-{
-    if (flags & ~(unsigned)TMPFS_O_ALL)
-        return -TMPFS_EINVAL;
-    struct walk w;
-    int rc = resolve(fs, path, len, !(flags & TMPFS_O_NOFOLLOW), &w);
-    if (rc)
-        return rc;
-    struct tmpfs_node *n = w.node;
-    if (!n) {
-        if (!(flags & TMPFS_O_CREATE))
-            return -TMPFS_ENOENT;
-        if (w.trailing || (flags & TMPFS_O_DIRECTORY))
-            return -TMPFS_EISDIR;
-        if ((rc = creatable(&w)))
+    struct tmpfs *fs = p;
+    struct tmpfs_node *n = NODE(node);
+    if (mask & VFS_SET_SIZE) {
+        int rc = truncate(fs, n, in->size);
+        if (rc)
             return rc;
-        n = new_node(fs, TMPFS_T_FILE, mode);
-        if (!n)
-            return -TMPFS_ENOSPC;
-        if ((rc = dir_add(fs, w.dir, w.name, w.nlen, n))) {
-            free_node(fs, n);
-            return rc;
-        }
-        n->nlink = 1;
-    } else {
-        if ((flags & TMPFS_O_CREATE) && (flags & TMPFS_O_EXCL))
-            return -TMPFS_EEXIST;
-        if (n->type == TMPFS_T_SYMLINK)
-            return -TMPFS_ELOOP; /* O_NOFOLLOW */
-        if ((flags & TMPFS_O_DIRECTORY) && n->type != TMPFS_T_DIR)
-            return -TMPFS_ENOTDIR;
-        if (n->type == TMPFS_T_DIR && (flags & (TMPFS_O_WRITE | TMPFS_O_TRUNC)))
-            return -TMPFS_EISDIR;
-        if ((flags & TMPFS_O_TRUNC) && (flags & TMPFS_O_WRITE)) {
-            struct tmpfs_file f = {n, flags};
-            tmpfs_truncate(fs, &f, 0);
-        }
     }
-    n->opens++;
-    *out = (struct tmpfs_file){n, flags};
+    if (mask & VFS_SET_MODE)
+        n->mode = in->mode & 07777u;
+    if (mask & VFS_SET_OWNER) {
+        n->uid = in->uid;
+        n->gid = in->gid;
+    }
+    if (mask & VFS_SET_ATIME)
+        n->atime = in->atime;
+    if (mask & VFS_SET_MTIME)
+        n->mtime = in->mtime;
+    n->ctime = now(fs);
     return 0;
 }
 
-void tmpfs_close(struct tmpfs *fs, struct tmpfs_file *f)
+static long t_read(void *p, vfs_node node, uint64_t off, void *buf, size_t n)
 {
-    if (!f->node)
-        return;
-    f->node->opens--;
-    node_put(fs, f->node);
-    f->node = NULL;
-}
-
-long tmpfs_read(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t off, void *buf, size_t n)
-{
-    (void)fs;
-    struct tmpfs_node *nd = f->node;
-    if (!(f->flags & TMPFS_O_READ))
-        return -TMPFS_EBADF;
-    if (nd->type == TMPFS_T_DIR)
-        return -TMPFS_EISDIR;
+    (void)p;
+    struct tmpfs_node *nd = NODE(node);
+    if (nd->type == VFS_T_DIR)
+        return -VFS_EISDIR;
+    if (nd->type != VFS_T_FILE)
+        return -VFS_EINVAL;
     if (off >= nd->size)
         return 0;
     if (n > nd->size - off)
@@ -354,7 +348,7 @@ static int grow_pages(struct tmpfs *fs, struct tmpfs_node *n, size_t want)
         cap *= 2;
     uint8_t **p = fs_alloc(fs, cap * sizeof(*p));
     if (!p)
-        return -TMPFS_ENOSPC;
+        return -VFS_ENOSPC;
     memset(p, 0, cap * sizeof(*p));
     if (n->npages)
         memcpy(p, n->pages, n->npages * sizeof(*p));
@@ -364,16 +358,16 @@ static int grow_pages(struct tmpfs *fs, struct tmpfs_node *n, size_t want)
     return 0;
 }
 
-long tmpfs_write(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t off, const void *buf,
-                 size_t n)
+static long t_write(void *p, vfs_node node, uint64_t off, const void *buf, size_t n)
 {
-    struct tmpfs_node *nd = f->node;
-    if (!(f->flags & TMPFS_O_WRITE))
-        return -TMPFS_EBADF;
-    if (nd->type == TMPFS_T_DIR)
-        return -TMPFS_EISDIR;
+    struct tmpfs *fs = p;
+    struct tmpfs_node *nd = NODE(node);
+    if (nd->type == VFS_T_DIR)
+        return -VFS_EISDIR;
+    if (nd->type != VFS_T_FILE)
+        return -VFS_EINVAL;
     if (off > TMPFS_FILE_MAX || n > TMPFS_FILE_MAX - off)
-        return -TMPFS_EFBIG;
+        return -VFS_EFBIG;
     if (n == 0)
         return 0;
     int rc = grow_pages(fs, nd, (size_t)((off + n - 1) / TMPFS_PAGE + 1));
@@ -388,300 +382,286 @@ long tmpfs_write(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t off, con
         if (k > n - done)
             k = n - done;
         if (!nd->pages[pg]) {
-            uint8_t *p = fs_alloc(fs, TMPFS_PAGE);
-            if (!p)
+            uint8_t *pp = fs_alloc(fs, TMPFS_PAGE);
+            if (!pp)
                 break;
-            memset(p, 0, TMPFS_PAGE);
-            nd->pages[pg] = p;
+            memset(pp, 0, TMPFS_PAGE);
+            nd->pages[pg] = pp;
         }
         memcpy(nd->pages[pg] + at, in + done, k);
         done += k;
     }
     if (done == 0)
-        return -TMPFS_ENOSPC;
+        return -VFS_ENOSPC;
     if (off + done > nd->size)
         nd->size = off + done;
     nd->mtime = nd->ctime = now(fs);
     return (long)done;
 }
 
-int tmpfs_truncate(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t size)
+static int t_readdir(void *p, vfs_node dir, uint64_t *cookie, struct vfs_dirent *out)
 {
-    struct tmpfs_node *nd = f->node;
-    if (!(f->flags & TMPFS_O_WRITE))
-        return -TMPFS_EBADF;
-    if (nd->type == TMPFS_T_DIR)
-        return -TMPFS_EISDIR;
-    if (size > TMPFS_FILE_MAX)
-        return -TMPFS_EFBIG;
-    if (size < nd->size) {
-        size_t keep = (size_t)((size + TMPFS_PAGE - 1) / TMPFS_PAGE);
-        free_pages(fs, nd, keep);
-        size_t in = (size_t)(size % TMPFS_PAGE);
-        if (in && keep - 1 < nd->npages && nd->pages[keep - 1])
-            memset(nd->pages[keep - 1] + in, 0, TMPFS_PAGE - in);
+    (void)p;
+    const struct tmpfs_node *d = NODE(dir);
+    if (d->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    /* The first entry whose sequence number is at least the cookie. */
+    size_t lo = 0, hi = d->nents;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->ents[mid].seq < *cookie)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    nd->size = size;
-    nd->mtime = nd->ctime = now(fs);
+    out->name_len = 0;
+    if (lo == d->nents)
+        return 0;
+    const struct tmpfs_dirent *e = &d->ents[lo];
+    memcpy(out->name, e->name, e->len);
+    out->name_len = (uint32_t)e->len;
+    out->type = e->node->type;
+    out->ino = e->node->ino;
+    *cookie = e->seq + 1;
     return 0;
 }
 
-static void fill_stat(const struct tmpfs_node *n, struct tmpfs_stat *st)
+/* A new node named name in dir, with one link and one reference. */
+static int add_new(struct tmpfs *fs, vfs_node dir, const char *name, size_t len, unsigned type,
+                   unsigned mode, struct tmpfs_node **out)
 {
-    st->type = n->type;
-    st->mode = n->mode;
-    st->size = n->type == TMPFS_T_DIR ? n->nents : n->type == TMPFS_T_SYMLINK ? n->tlen : n->size;
-    st->links = n->nlink;
-    st->ino = n->ino;
-    st->atime = n->atime;
-    st->mtime = n->mtime;
-    st->ctime = n->ctime;
-}
-
-void tmpfs_fstat(struct tmpfs *fs, const struct tmpfs_file *f, struct tmpfs_stat *st)
-{
-    (void)fs;
-    fill_stat(f->node, st);
-}
-
-int tmpfs_stat(struct tmpfs *fs, const char *path, size_t len, int nofollow, struct tmpfs_stat *st)
-{
-    struct walk w;
-    int rc = resolve(fs, path, len, !nofollow, &w);
+    struct tmpfs_node *d = NODE(dir);
+    int rc = creatable(d, name, len);
     if (rc)
         return rc;
-    if (!w.node)
-        return -TMPFS_ENOENT;
-    fill_stat(w.node, st);
-    return 0;
-}
-
-int tmpfs_readdir(struct tmpfs *fs, const struct tmpfs_file *f, uint64_t index, char *name,
-                  size_t *name_len, uint64_t *type, uint64_t *ino)
-{
-    (void)fs;
-    struct tmpfs_node *d = f->node;
-    if (d->type != TMPFS_T_DIR)
-        return -TMPFS_ENOTDIR;
-    *name_len = 0;
-    *type = 0;
-    *ino = 0;
-    if (index < 2) {
-        memcpy(name, "..", index + 1);
-        *name_len = (size_t)index + 1;
-        *type = TMPFS_T_DIR;
-        *ino = index ? d->parent->ino : d->ino;
-    } else if (index - 2 < d->nents) {
-        const struct tmpfs_dirent *e = &d->ents[index - 2];
-        memcpy(name, e->name, e->len);
-        *name_len = e->len;
-        *type = e->node->type;
-        *ino = e->node->ino;
-    }
-    return 0;
-}
-
-/* ---- names ---- */
-
-int tmpfs_mkdir(struct tmpfs *fs, const char *path, size_t len, unsigned mode)
-{
-    struct walk w;
-    int rc = resolve(fs, path, len, 0, &w);
-    if (rc)
-        return rc;
-    if ((rc = creatable(&w)))
-        return rc;
-    struct tmpfs_node *n = new_node(fs, TMPFS_T_DIR, mode);
+    struct tmpfs_node *n = new_node(fs, type, mode);
     if (!n)
-        return -TMPFS_ENOSPC;
-    if ((rc = dir_add(fs, w.dir, w.name, w.nlen, n))) {
-        free_node(fs, n);
-        return rc;
-    }
-    n->nlink = 2;
-    n->parent = w.dir;
-    w.dir->nlink++;
-    return 0;
-}
-
-int tmpfs_rmdir(struct tmpfs *fs, const char *path, size_t len)
-{
-    struct walk w;
-    int rc = resolve(fs, path, len, 0, &w);
-    if (rc)
-        return rc;
-    struct tmpfs_node *n = w.node;
-    if (!n)
-        return -TMPFS_ENOENT;
-    if (n == fs->root)
-        return -TMPFS_EBUSY;
-    if (w.dot)
-        return -TMPFS_EINVAL;
-    if (n->type != TMPFS_T_DIR)
-        return -TMPFS_ENOTDIR;
-    if (n->nents)
-        return -TMPFS_ENOTEMPTY;
-    dir_remove(fs, w.dir, (size_t)dir_find(w.dir, w.name, w.nlen));
-    w.dir->nlink--;
-    n->nlink = 0;
-    n->ctime = now(fs);
-    node_put(fs, n);
-    return 0;
-}
-
-int tmpfs_unlink(struct tmpfs *fs, const char *path, size_t len)
-{
-    struct walk w;
-    int rc = resolve(fs, path, len, 0, &w);
-    if (rc)
-        return rc;
-    struct tmpfs_node *n = w.node;
-    if (!n)
-        return -TMPFS_ENOENT;
-    if (n->type == TMPFS_T_DIR)
-        return -TMPFS_EISDIR;
-    dir_remove(fs, w.dir, (size_t)dir_find(w.dir, w.name, w.nlen));
-    n->nlink--;
-    n->ctime = now(fs);
-    node_put(fs, n);
-    return 0;
-}
-
-int tmpfs_link(struct tmpfs *fs, const char *from, size_t from_len, const char *to, size_t to_len)
-{
-    struct walk s, d;
-    int rc = resolve(fs, from, from_len, 0, &s);
-    if (rc)
-        return rc;
-    if (!s.node)
-        return -TMPFS_ENOENT;
-    if (s.node->type == TMPFS_T_DIR)
-        return -TMPFS_EPERM;
-    if ((rc = resolve(fs, to, to_len, 0, &d)))
-        return rc;
-    if ((rc = creatable(&d)))
-        return rc;
-    if (d.trailing)
-        return -TMPFS_ENOENT;
-    if ((rc = dir_add(fs, d.dir, d.name, d.nlen, s.node)))
-        return rc;
-    s.node->nlink++;
-    s.node->ctime = now(fs);
-    return 0;
-}
-
-int tmpfs_symlink(struct tmpfs *fs, const char *target, size_t target_len, const char *path,
-                  size_t len)
-{
-    if (target_len == 0)
-        return -TMPFS_ENOENT;
-    if (target_len > TMPFS_PATH_MAX)
-        return -TMPFS_ENAMETOOLONG;
-    if (memchr(target, 0, target_len))
-        return -TMPFS_EINVAL;
-    struct walk w;
-    int rc = resolve(fs, path, len, 0, &w);
-    if (rc)
-        return rc;
-    if ((rc = creatable(&w)))
-        return rc;
-    if (w.trailing)
-        return -TMPFS_ENOENT;
-    struct tmpfs_node *n = new_node(fs, TMPFS_T_SYMLINK, 0777);
-    if (!n)
-        return -TMPFS_ENOSPC;
-    n->target = fs_alloc(fs, target_len);
-    if (!n->target) {
-        free_node(fs, n);
-        return -TMPFS_ENOSPC;
-    }
-    memcpy(n->target, target, target_len);
-    n->tlen = target_len;
-    if ((rc = dir_add(fs, w.dir, w.name, w.nlen, n))) {
+        return -VFS_ENOSPC;
+    if ((rc = dir_add(fs, d, name, len, n))) {
         free_node(fs, n);
         return rc;
     }
     n->nlink = 1;
+    n->refs = 1;
+    *out = n;
     return 0;
 }
 
-long tmpfs_readlink(struct tmpfs *fs, const char *path, size_t len, char *buf)
+static int t_create(void *p, vfs_node dir, const char *name, size_t len, uint32_t mode,
+                    vfs_node *out)
 {
-    struct walk w;
-    int rc = resolve(fs, path, len, 0, &w);
-    if (rc)
-        return rc;
-    if (!w.node)
-        return -TMPFS_ENOENT;
-    if (w.node->type != TMPFS_T_SYMLINK)
-        return -TMPFS_EINVAL;
-    memcpy(buf, w.node->target, w.node->tlen);
-    return (long)w.node->tlen;
+    struct tmpfs_node *n;
+    int rc = add_new(FS(p), dir, name, len, VFS_T_FILE, mode, &n);
+    if (!rc)
+        *out = WORD(n);
+    return rc;
 }
 
-int tmpfs_rename(struct tmpfs *fs, const char *from, size_t from_len, const char *to, size_t to_len)
+static int t_mkdir(void *p, vfs_node dir, const char *name, size_t len, uint32_t mode,
+                   vfs_node *out)
 {
-    struct walk s, d;
-    int rc = resolve(fs, from, from_len, 0, &s);
+    struct tmpfs_node *n;
+    int rc = add_new(FS(p), dir, name, len, VFS_T_DIR, mode, &n);
     if (rc)
         return rc;
-    if (!s.node)
-        return -TMPFS_ENOENT;
-    if ((rc = resolve(fs, to, to_len, 0, &d)))
+    n->nlink = 2;
+    n->parent = NODE(dir);
+    NODE(dir)->nlink++;
+    *out = WORD(n);
+    return 0;
+}
+
+static int t_symlink(void *p, vfs_node dir, const char *name, size_t len, const char *target,
+                     size_t target_len, vfs_node *out)
+{
+    struct tmpfs *fs = p;
+    if (target_len == 0)
+        return -VFS_ENOENT;
+    if (target_len > VFS_PATH_MAX)
+        return -VFS_ENAMETOOLONG;
+    int rc = creatable(NODE(dir), name, len);
+    if (rc)
         return rc;
-    struct tmpfs_node *src = s.node, *dst = d.node;
-    if (src == fs->root || dst == fs->root)
-        return -TMPFS_EBUSY;
-    if (s.dot || d.dot)
-        return -TMPFS_EINVAL;
-    if (src->type == TMPFS_T_DIR) {
-        for (struct tmpfs_node *p = d.dir; p != fs->root; p = p->parent)
-            if (p == src)
-                return -TMPFS_EINVAL;
-        if (dst && dst->type != TMPFS_T_DIR)
-            return -TMPFS_ENOTDIR;
+    char *t = fs_alloc(fs, target_len);
+    if (!t)
+        return -VFS_ENOSPC;
+    memcpy(t, target, target_len);
+    struct tmpfs_node *n;
+    if ((rc = add_new(fs, dir, name, len, VFS_T_SYMLINK, 0777, &n))) {
+        fs_free(fs, t, target_len);
+        return rc;
+    }
+    n->target = t;
+    n->tlen = target_len;
+    *out = WORD(n);
+    return 0;
+}
+
+static long t_readlink(void *p, vfs_node node, char *buf, size_t cap)
+{
+    (void)p;
+    const struct tmpfs_node *n = NODE(node);
+    if (n->type != VFS_T_SYMLINK)
+        return -VFS_EINVAL;
+    memcpy(buf, n->target, n->tlen < cap ? n->tlen : cap);
+    return (long)n->tlen;
+}
+
+static int t_link(void *p, vfs_node node, vfs_node dir, const char *name, size_t len)
+{
+    struct tmpfs *fs = p;
+    struct tmpfs_node *n = NODE(node);
+    if (n->type == VFS_T_DIR)
+        return -VFS_EPERM;
+    if (n->nlink == 0)
+        return -VFS_ENOENT;
+    int rc = creatable(NODE(dir), name, len);
+    if (rc)
+        return rc;
+    if ((rc = dir_add(fs, NODE(dir), name, len, n)))
+        return rc;
+    n->nlink++;
+    n->ctime = now(fs);
+    return 0;
+}
+
+static int t_unlink(void *p, vfs_node dir, const char *name, size_t len)
+{
+    struct tmpfs *fs = p;
+    struct tmpfs_node *d = NODE(dir);
+    if (d->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    long i = dir_find(d, name, len);
+    if (i < 0)
+        return -VFS_ENOENT;
+    struct tmpfs_node *n = d->ents[i].node;
+    if (n->type == VFS_T_DIR)
+        return -VFS_EISDIR;
+    dir_remove(fs, d, (size_t)i);
+    n->nlink--;
+    n->ctime = now(fs);
+    maybe_free(fs, n);
+    return 0;
+}
+
+static int t_rmdir(void *p, vfs_node dir, const char *name, size_t len)
+{
+    struct tmpfs *fs = p;
+    struct tmpfs_node *d = NODE(dir);
+    if (d->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    long i = dir_find(d, name, len);
+    if (i < 0)
+        return -VFS_ENOENT;
+    struct tmpfs_node *n = d->ents[i].node;
+    if (n->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    if (n->nents)
+        return -VFS_ENOTEMPTY;
+    dir_remove(fs, d, (size_t)i);
+    d->nlink--;
+    n->nlink = 0;
+    n->ctime = now(fs);
+    maybe_free(fs, n);
+    return 0;
+}
+
+static int t_rename(void *p, vfs_node odir, const char *oname, size_t olen, vfs_node ndir,
+                    const char *nname, size_t nlen)
+{
+    struct tmpfs *fs = p;
+    struct tmpfs_node *sd = NODE(odir), *dd = NODE(ndir);
+    if (sd->type != VFS_T_DIR || dd->type != VFS_T_DIR)
+        return -VFS_ENOTDIR;
+    long si = dir_find(sd, oname, olen), di = dir_find(dd, nname, nlen);
+    if (si < 0)
+        return -VFS_ENOENT;
+    struct tmpfs_node *src = sd->ents[si].node, *dst = di < 0 ? NULL : dd->ents[di].node;
+    if (src->type == VFS_T_DIR) {
+        for (struct tmpfs_node *q = dd;; q = q->parent) {
+            if (q == src)
+                return -VFS_EINVAL;
+            if (q == fs->root)
+                break;
+        }
+        if (dst && dst->type != VFS_T_DIR)
+            return -VFS_ENOTDIR;
         if (dst && dst != src && dst->nents)
-            return -TMPFS_ENOTEMPTY;
-    } else {
-        if (dst && dst->type == TMPFS_T_DIR)
-            return -TMPFS_EISDIR;
-        if (s.trailing || d.trailing)
-            return -TMPFS_ENOTDIR;
+            return -VFS_ENOTEMPTY;
+    } else if (dst && dst->type == VFS_T_DIR) {
+        return -VFS_EISDIR;
     }
     if (src == dst)
         return 0;
-    if (!dst && d.dir->nlink == 0)
-        return -TMPFS_ENOENT;
-    size_t si = (size_t)dir_find(s.dir, s.name, s.nlen);
+    if (!dst && dd->nlink == 0)
+        return -VFS_ENOENT;
+    if (!dst && nlen > VFS_NAME_MAX)
+        return -VFS_EINVAL;
     if (dst) {
-        d.dir->ents[dir_find(d.dir, d.name, d.nlen)].node = src;
-        d.dir->mtime = d.dir->ctime = now(fs);
-    } else if ((rc = dir_add(fs, d.dir, d.name, d.nlen, src))) {
-        return rc;
+        dd->ents[di].node = src;
+        dd->mtime = dd->ctime = now(fs);
+    } else {
+        int rc = dir_add(fs, dd, nname, nlen, src);
+        if (rc)
+            return rc;
     }
-    dir_remove(fs, s.dir, si); /* an add appends: si still names the source */
+    dir_remove(fs, sd, (size_t)si); /* an add appends: si still names the source */
     if (dst) {
-        if (dst->type == TMPFS_T_DIR) {
+        if (dst->type == VFS_T_DIR) {
             dst->nlink = 0;
-            d.dir->nlink--;
+            dd->nlink--;
         } else {
             dst->nlink--;
         }
-        node_put(fs, dst);
+        maybe_free(fs, dst);
     }
-    if (src->type == TMPFS_T_DIR && s.dir != d.dir) {
-        s.dir->nlink--;
-        d.dir->nlink++;
-        src->parent = d.dir;
+    if (src->type == VFS_T_DIR && sd != dd) {
+        sd->nlink--;
+        dd->nlink++;
+        src->parent = dd;
     }
     src->ctime = now(fs);
     return 0;
 }
 
-void tmpfs_statfs(struct tmpfs *fs, struct tmpfs_statfs *st)
+static int t_fsync(void *p, vfs_node n)
 {
-    st->total_bytes = fs->env.limit_bytes;
-    st->free_bytes = fs->env.limit_bytes - fs->used_bytes;
-    st->total_inodes = fs->env.max_inodes;
-    st->free_inodes = fs->env.max_inodes - fs->inodes;
+    (void)p;
+    (void)n;
+    return 0;
 }
+
+static int t_statfs(void *p, struct vfs_statfs *st)
+{
+    struct tmpfs *fs = p;
+    memset(st, 0, sizeof(*st));
+    st->block_size = TMPFS_PAGE;
+    st->total_blocks = fs->limit_bytes / TMPFS_PAGE;
+    st->free_blocks = (fs->limit_bytes - fs->used_bytes) / TMPFS_PAGE;
+    st->total_inodes = fs->max_inodes;
+    st->free_inodes = fs->max_inodes - fs->inodes;
+    return 0;
+}
+
+const struct vfs_ops tmpfs_ops = {
+    .root = t_root,
+    .lookup = t_lookup,
+    .get = t_get,
+    .put = t_put,
+    .getattr = t_getattr,
+    .setattr = t_setattr,
+    .read = t_read,
+    .write = t_write,
+    .readdir = t_readdir,
+    .create = t_create,
+    .mkdir = t_mkdir,
+    .symlink = t_symlink,
+    .readlink = t_readlink,
+    .link = t_link,
+    .unlink = t_unlink,
+    .rmdir = t_rmdir,
+    .rename = t_rename,
+    .fsync = t_fsync,
+    .statfs = t_statfs,
+    .unmount = t_unmount,
+};

@@ -1,8 +1,9 @@
 /*
- * The shell's file commands (docs/storage.md, "The file service and tmpfs"):
- * ls, cat, write, mkdir, rm, mv, stat, df over the file server ("fs", looked up
- * through the name server). The service cap and the one open handle live in
- * the last two slots of the shell's own quarter of its CNode. A file error
+ * The shell's file commands (docs/storage.md, "The file service"): ls, cat,
+ * write, mkdir, rm, mv, stat, df, mount and umount over the file server ("fs",
+ * looked up through the name server). The service cap, the one open handle
+ * and a block service's cap for `mount -t ext2` live in the last three slots
+ * of the shell's own quarter of its CNode. A file error
  * prints as "CMD: PATH: message" (the errno through musl's strerror: the file
  * protocol's errnos are Linux's, as musl's).
  */
@@ -23,6 +24,11 @@ static wf_cptr_t fs_slot(void)
 static wf_cptr_t handle_slot(void)
 {
     return sh.own_end + 1;
+}
+
+static wf_cptr_t device_slot(void)
+{
+    return sh.own_end + 2;
 }
 
 /* Looks "fs" up the first time, and again after a call failed because the
@@ -107,7 +113,10 @@ static void close_handle(void)
 
 static const char *type_name(wf_word_t t)
 {
-    return t == WFP_FILE_T_DIR ? "dir" : t == WFP_FILE_T_SYMLINK ? "link" : "file";
+    return t == WFP_FILE_T_DIR       ? "dir"
+           : t == WFP_FILE_T_SYMLINK ? "link"
+           : t == WFP_FILE_T_OTHER   ? "other"
+                                     : "file";
 }
 
 void cmd_ls(int argc, char **argv)
@@ -116,13 +125,15 @@ void cmd_ls(int argc, char **argv)
     if (!open_path(argv[0], path, WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY))
         return;
     char name[WFP_FILE_NAME_MAX + 1];
-    for (wf_word_t i = 2;; i++) {
+    for (wf_word_t cookie = 0;;) {
         wf_word_t status = 0, type = 0, ino = 0, len = 0;
-        enum wf_error e = wfp_file_read_dir(handle_slot(), i, &status, &type, &ino, name,
-                                            WFP_FILE_NAME_MAX, &len);
+        enum wf_error e = wfp_file_read_dir(handle_slot(), cookie, &status, &cookie, &type, &ino,
+                                            name, WFP_FILE_NAME_MAX, &len);
         if (!proto_ok(argv[0], e) || !status_ok(argv[0], path, status) || len == 0)
             break;
         name[len] = 0;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
         printf("%-4s %6llu %s\n", type_name(type), (unsigned long long)ino, name);
     }
     close_handle();
@@ -251,4 +262,114 @@ void cmd_df(int argc, char **argv)
         printf("fs: %llu KiB of %llu KiB free, %llu of %llu inodes free\n",
                (unsigned long long)(fb / 1024), (unsigned long long)(tb / 1024),
                (unsigned long long)fi, (unsigned long long)ti);
+}
+
+/* ---- mounts ---- */
+
+static const char *const mount_types[] = {
+    [WFP_FILE_MOUNT_TMPFS] = "tmpfs",
+    [WFP_FILE_MOUNT_INITRAMFS] = "initramfs",
+    [WFP_FILE_MOUNT_EXT2] = "ext2",
+    [WFP_FILE_MOUNT_OVERLAY] = "overlay",
+};
+#define NTYPES (sizeof(mount_types) / sizeof(mount_types[0]))
+
+static void list_mounts(const char *cmd)
+{
+    char path[WFP_FILE_PATH_MAX + 1];
+    for (wf_word_t i = 0; i < WFP_FILE_MOUNTS_MAX; i++) {
+        wf_word_t status = 0, type = 0, flags = 0, n = 0;
+        enum wf_error e = WF_ERR_OK;
+        if (!FS_CALL(cmd, e,
+                     wfp_file_mounts(fs_slot(), i, &status, &type, &flags, path, WFP_FILE_PATH_MAX,
+                                     &n)) ||
+            !proto_ok(cmd, e) || !status_ok(cmd, "/", status) || type == 0)
+            return;
+        path[n] = 0;
+        printf("%s on %s%s\n", type < NTYPES ? mount_types[type] : "?", path,
+               flags & WFP_FILE_MOUNT_RDONLY ? " (read-only)" : "");
+    }
+}
+
+/* mount [-r] -t TYPE [SOURCE] PATH: SOURCE is the block service's name for
+ * ext2 (vblk), LOWER:UPPER (two mount paths) for overlay, none otherwise. */
+void cmd_mount(int argc, char **argv)
+{
+    if (argc == 1) {
+        list_mounts(argv[0]);
+        return;
+    }
+    wf_word_t flags = 0, type = 0;
+    int i = 1;
+    if (strcmp(argv[i], "-r") == 0) {
+        flags |= WFP_FILE_MOUNT_RDONLY;
+        i++;
+    }
+    if (argc - i < 3 || argc - i > 4 || strcmp(argv[i], "-t") != 0) {
+        usage(argv[0]);
+        return;
+    }
+    const char *tname = argv[i + 1];
+    for (wf_word_t t = 1; t < NTYPES; t++)
+        if (strcmp(mount_types[t], tname) == 0)
+            type = t;
+    if (!type) {
+        printf("%s: unknown type '%s' (tmpfs, initramfs, ext2, overlay)\n", argv[0], tname);
+        return;
+    }
+    const char *source = argc - i == 4 ? argv[i + 2] : NULL, *path = argv[argc - 1];
+    bool needs = type == WFP_FILE_MOUNT_EXT2 || type == WFP_FILE_MOUNT_OVERLAY;
+    if (needs != (source != NULL)) {
+        printf("%s: type %s %s a source\n", argv[0], tname, needs ? "needs" : "takes no");
+        return;
+    }
+    wf_word_t status = 0;
+    enum wf_error e = WF_ERR_OK;
+    if (type == WFP_FILE_MOUNT_EXT2) {
+        if (!path_fits(argv[0], path))
+            return;
+        e = wf_reconnect(device_slot(), source);
+        if (e != WF_ERR_OK) {
+            printf("%s: no block service '%s': ", argv[0], source);
+            print_error("name", e, NULL, SH_CTX_ANY);
+            return;
+        }
+        bool ok = FS_CALL(argv[0], e,
+                          wfp_file_mount_device(fs_slot(), type, flags, path, strlen(path),
+                                                device_slot(), &status));
+        wf_cnode_delete(SELF, device_slot(), DEPTH);
+        if (ok && proto_ok(argv[0], e))
+            status_ok(argv[0], path, status);
+        return;
+    }
+    char buf[WFP_FILE_PATH_MAX];
+    size_t n = strlen(path), lower = n, upper = n, total = n;
+    const char *colon = source ? strchr(source, ':') : NULL;
+    if (source && !colon) {
+        printf("%s: overlay's source is LOWER:UPPER (two mount paths)\n", argv[0]);
+        return;
+    }
+    if (source)
+        total = n + strlen(source) - 1;
+    if (total > WFP_FILE_PATH_MAX) {
+        printf("%s: paths too long (at most %u bytes together)\n", argv[0], WFP_FILE_PATH_MAX);
+        return;
+    }
+    memcpy(buf, path, n);
+    if (source) {
+        size_t l = (size_t)(colon - source);
+        memcpy(buf + n, source, l);
+        memcpy(buf + n + l, colon + 1, strlen(colon + 1));
+        upper = n + l;
+    }
+    if (FS_CALL(argv[0], e,
+                wfp_file_mount(fs_slot(), type, flags, lower, upper, buf, total, &status)) &&
+        proto_ok(argv[0], e))
+        status_ok(argv[0], path, status);
+}
+
+void cmd_umount(int argc, char **argv)
+{
+    (void)argc;
+    path_op(argv[0], argv[1], wfp_file_unmount);
 }

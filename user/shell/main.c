@@ -63,6 +63,10 @@ static const struct command {
     {"mv", "FROM TO", 2, 2, cmd_mv, "rename FROM to TO"},
     {"stat", "PATH", 1, 1, cmd_stat, "type, mode, size, links and inode of PATH"},
     {"df", "", 0, 0, cmd_df, "the file server's free memory and inodes"},
+    {"mount", "[[-r] -t TYPE [SOURCE] PATH]", 0, 5, cmd_mount,
+     "list the mounts, or mount a tmpfs, initramfs, ext2 (SOURCE: vblk) or overlay "
+     "(SOURCE: LOWER:UPPER) on PATH"},
+    {"umount", "PATH", 1, 1, cmd_umount, "unmount the file system mounted on PATH"},
     {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},
     {"reboot", "", 0, 0, cmd_reboot, "reset the machine"},
     {"poweroff", "", 0, 0, cmd_poweroff, "power the machine off"},
@@ -237,7 +241,7 @@ static void setup(void)
     wf_word_t n = 1ull << sh.radix;
     sh.user_end = n / 4;
     sh.own_first = n / 4;
-    sh.own_end = n / 2 - 2; /* the last two: the file server and a file (fs.c) */
+    sh.own_end = n / 2 - 3; /* the last three: the file server, a file, a device (fs.c) */
     wf_word_t prio = 100, mcp = 100;
     wf_tcb_describe(si->self_tcb, NULL, &prio, &mcp, NULL);
     sh.prio = (unsigned)(prio < mcp ? prio : mcp);

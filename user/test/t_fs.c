@@ -9,7 +9,13 @@
  * handle (the client's copies included); a second client cannot use a handle
  * it was never given; one client holds at most OPEN_MAX handles (EMFILE), the
  * others opening on; filling the server's pool gives ENOSPC and a truncate
- * gives the memory back.
+ * gives the memory back. Mounts and namespaces: a tmpfs and the initramfs
+ * mounted, listed and unmounted (EBUSY while in use, EROFS on the
+ * initramfs); a namespace from Namespace starts as a copy of its maker's
+ * and then sees a different tree than the clients of the default one; one
+ * rooted at a mount reaches nothing else; DropNamespace revokes it. Data
+ * through a buffer VMO: 12000 bytes a message each way, EFAULT (never a
+ * server fault) for a read-only or revoked buffer.
  */
 #include <string.h>
 
@@ -34,6 +40,8 @@ static enum wf_error fs_start(struct srv *s)
     if (!err)
         err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
                               WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
+    if (!err)
+        err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
     if (!err)
         err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
     if (!err)
@@ -164,9 +172,11 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT_EQ(fopen_(c, "/d", RW, d), WFP_FILE_EISDIR);
     TEST_ASSERT_EQ(fopen_(c, "/d", WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY, d), 0);
     const char *want[] = {".", "..", "f", "hard"};
+    wf_word_t cookie = 0;
     for (wf_word_t i = 0; i < 5; i++) {
-        TEST_ASSERT_ERR(wfp_file_read_dir(d, i, &status, &type, &ino, buf, sizeof(buf), &n),
-                        WF_ERR_OK);
+        TEST_ASSERT_ERR(
+            wfp_file_read_dir(d, cookie, &status, &cookie, &type, &ino, buf, sizeof(buf), &n),
+            WF_ERR_OK);
         TEST_ASSERT_EQ(status, 0);
         if (i < 4)
             TEST_ASSERT(n == strlen(want[i]) && memcmp(buf, want[i], n) == 0, "entry %lu",
@@ -174,7 +184,8 @@ TEST(fs, files_and_directories_end_to_end)
         else
             TEST_ASSERT_EQ(n, 0);
     }
-    TEST_ASSERT_ERR(wfp_file_read_dir(h, 0, &status, &type, &ino, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_read_dir(h, 0, &status, &cookie, &type, &ino, buf, sizeof(buf), &n),
+                    WF_ERR_OK);
     TEST_ASSERT_EQ(status, WFP_FILE_ENOTDIR);
 
     /* Rename, unlink, rmdir; an unlinked file stays readable while open. */
@@ -200,7 +211,7 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT(fclose_(h) >= 1000);
     TEST_ASSERT(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n) != WF_ERR_OK);
     /* The server keeps its Reply object and no handle. */
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
     wf_word_t tb = 0, fb = 0, ti = 0, fi = 0;
     TEST_ASSERT_ERR(wfp_file_statfs(c, &status, &tb, &fb, &ti, &fi), WF_ERR_OK);
     TEST_ASSERT(status == 0 && tb > 0 && fb <= tb && ti - fi == 2, "inodes %lu of %lu",
@@ -239,7 +250,7 @@ TEST(fs, handles_are_per_open_file)
     /* Handles are not reused: a new open gets a new badge, the server
      * holds one handle now. */
     TEST_ASSERT_EQ(fopen_(c1, "/one", RW, h1), 0);
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 2);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 2);
     TEST_ASSERT_EQ(fclose_(h1), 0);
 }
 
@@ -289,5 +300,203 @@ TEST(fs, open_max_per_client)
     TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
     for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
         TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
-    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 64), 1);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+static wf_word_t mount_(wf_cptr_t c, wf_word_t type, wf_word_t flags, const char *p)
+{
+    wf_word_t status = 0;
+    size_t n = strlen(p);
+    return res(wfp_file_mount(c, type, flags, n, n, p, n, &status), status);
+}
+
+static wf_word_t umount_(wf_cptr_t c, const char *p)
+{
+    return path1(wfp_file_unmount, c, p);
+}
+
+/* The index-th mount's type and path (into path, NUL-terminated). */
+static wf_word_t mounts_(wf_cptr_t c, wf_word_t i, wf_word_t *type, char *path)
+{
+    wf_word_t status = 0, flags = 0, n = 0;
+    enum wf_error e = wfp_file_mounts(c, i, &status, type, &flags, path, WFP_FILE_PATH_MAX, &n);
+    path[e == WF_ERR_OK ? n : 0] = 0;
+    return res(e, status);
+}
+
+TEST(fs, mounts_and_namespaces)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    const wf_cptr_t h = test_slot(10), ns = test_slot(11), h2 = test_slot(12);
+    TEST_ASSERT(c1 && c2);
+    const void *elf;
+    size_t elf_len;
+    TEST_ASSERT(wf_initramfs_find(test_bootinfo, "fs", &elf, &elf_len));
+
+    /* A tmpfs on /mnt: busy while a file is open in it. */
+    TEST_ASSERT_EQ(mkdir_(c1, "/mnt"), 0);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt"), 0);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(mount_(c1, 99, 0, "/"), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 0, "/none"), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_TMPFS, 8, "/mnt"), WFP_FILE_EINVAL);
+    /* ext2 needs MountDevice; MountDevice takes ext2 only (the cap sent is not kept). */
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_EXT2, 0, "/mnt"), WFP_FILE_EINVAL);
+    wf_word_t st2 = 0;
+    wf_cptr_t other = test_obj(WF_OBJ_ENDPOINT, 0);
+    TEST_ASSERT(other);
+    TEST_ASSERT_ERR(wfp_file_mount_device(c1, WFP_FILE_MOUNT_TMPFS, 0, "/mnt", 4, other, &st2),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(st2, WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+    TEST_ASSERT_EQ(fopen_(c1, "/mnt/x", CR, h), 0);
+    TEST_ASSERT_EQ(fwrite_(h, 0, "in the mount"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(umount_(c1, "/"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c1, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(two(wfp_file_link, c1, "/mnt/x", "/y"), WFP_FILE_EXDEV);
+    char path[WFP_FILE_PATH_MAX + 1];
+    wf_word_t type = 0, size = 0, links = 0;
+    TEST_ASSERT_EQ(mounts_(c1, 0, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/") == 0);
+    TEST_ASSERT_EQ(mounts_(c1, 1, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/mnt") == 0);
+    TEST_ASSERT_EQ(mounts_(c1, 2, &type, path), 0);
+    TEST_ASSERT(type == 0 && path[0] == 0);
+    /* Client 2 shares the default namespace. */
+    TEST_ASSERT_EQ(fstatp(c2, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(size, 12);
+
+    /* A new namespace: a copy, then its own. */
+    wf_word_t status = 0;
+    wf_cnode_delete(WF_ROOT_CNODE, ns, 64);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "", 0, &status, WF_ROOT_CNODE, ns, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(umount_(ns, "/mnt"), 0); /* only its own table: h is c1's */
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/x", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(mount_(ns, WFP_FILE_MOUNT_INITRAMFS, 0, "/mnt"), 0);
+    TEST_ASSERT_EQ(fstatp(ns, "/mnt/fs", &type, &size, &links), 0);
+    TEST_ASSERT(type == WFP_FILE_T_FILE && size == elf_len);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/fs", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fopen_(ns, "/mnt/fs", WFP_FILE_O_READ, h2), 0);
+    char buf[16];
+    wf_word_t n = 0;
+    TEST_ASSERT_ERR(wfp_file_read(h2, 0, 4, &status, buf, sizeof(buf), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 4 &&
+                memcmp(buf,
+                       "\x7f"
+                       "ELF",
+                       4) == 0);
+    TEST_ASSERT_EQ(fopen_(ns, "/mnt/new", CR, test_slot(13)), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(mkdir_(ns, "/mnt/d"), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(mounts_(ns, 1, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_INITRAMFS && strcmp(path, "/mnt") == 0);
+    /* The root is shared: a directory made in one is seen in the other. */
+    TEST_ASSERT_EQ(mkdir_(ns, "/both"), 0);
+    TEST_ASSERT_EQ(fstatp(c2, "/both", &type, &size, &links), 0);
+
+    /* A namespace rooted at the tmpfs on /mnt: the rest is out of its reach. */
+    const wf_cptr_t ns2 = test_slot(14);
+    wf_cnode_delete(WF_ROOT_CNODE, ns2, 64);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "/mnt/x", 6, &status, WF_ROOT_CNODE, ns2, 64),
+                    WF_ERR_TRUNCATED_MESSAGE);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    TEST_ASSERT_ERR(wfp_file_namespace(c1, "/mnt", 4, &status, WF_ROOT_CNODE, ns2, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(fstatp(ns2, "/x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(size, 12);
+    TEST_ASSERT_EQ(fstatp(ns2, "/../x", &type, &size, &links), 0);
+    TEST_ASSERT_EQ(fstatp(ns2, "/both", &type, &size, &links), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(mounts_(ns2, 0, &type, path), 0);
+    TEST_ASSERT(type == WFP_FILE_MOUNT_TMPFS && strcmp(path, "/") == 0);
+    TEST_ASSERT_EQ(mounts_(ns2, 1, &type, path), 0);
+    TEST_ASSERT_EQ(type, 0);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns2, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    wf_cnode_delete(WF_ROOT_CNODE, ns2, 64);
+
+    /* DropNamespace: refused through a client cap, busy with a file open. */
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(c1, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    TEST_ASSERT_ERR(wfp_file_drop_namespace(ns, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT(fstatp(ns, "/", &type, &size, &links) >= 1000); /* revoked */
+    wf_cnode_delete(WF_ROOT_CNODE, ns, 64);
+
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(fstatp(c1, "/mnt/x", &type, &size, &links), WFP_FILE_ENOENT);
+    /* The server holds its Reply object and nothing else. */
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+TEST(fs, data_through_a_buffer)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), ro = test_slot(11);
+    wf_cptr_t buf = test_vmo(16384);
+    TEST_ASSERT(c && buf);
+    static uint8_t out[12000], back[12000];
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = (uint8_t)(i * 7 + 3);
+    TEST_ASSERT_EQ(fopen_(c, "/big", CR, h), 0);
+    wf_word_t status = 0, n = 0, size = 0;
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 0, 10, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    /* A handle carries no cap (the server's endpoint has no Grant right). */
+    TEST_ASSERT(wfp_file_set_buffer(h, buf, &status, &size) != WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c, buf, &status, &size), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && size == 16384);
+    /* Another client's handle has no buffer of its own. */
+    const wf_cptr_t h2 = test_slot(12);
+    TEST_ASSERT_EQ(fopen_(srv_client(&s, 2), "/big", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h2, 0, 10, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    /* 12000 bytes in one message each way. */
+    TEST_ASSERT_ERR(wf_vmo_write(buf, 0, sizeof(out), WF_ROOT_VSPACE, (uintptr_t)out), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 100, sizeof(out), &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == sizeof(out));
+    char chunk[WFP_FILE_DATA_MAX];
+    TEST_ASSERT_ERR(wfp_file_read(h, 5100, 512, &status, chunk, sizeof(chunk), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 512 && memcmp(chunk, out + 5000, 512) == 0);
+    TEST_ASSERT_ERR(wf_vmo_write(buf, 0, sizeof(back), WF_ROOT_VSPACE, (uintptr_t)back), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 100, 20000, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == sizeof(out), "read %lu", (unsigned long)n);
+    TEST_ASSERT_ERR(wf_vmo_read(buf, 0, sizeof(back), WF_ROOT_VSPACE, (uintptr_t)back), WF_ERR_OK);
+    TEST_ASSERT(memcmp(back, out, sizeof(out)) == 0);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 16385, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EINVAL);
+    /* A read-only copy of the buffer: ReadBuf cannot fill it (EFAULT). */
+    TEST_ASSERT_ERR(wf_cnode_copy(WF_ROOT_CNODE, ro, 64, WF_ROOT_CNODE, buf, 64, WF_RIGHT_READ),
+                    WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c, ro, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h, 100, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == WFP_FILE_EFAULT && n == 0);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 64);
+    /* Revoked under the server: EFAULT, the server lives on. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, buf, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EFAULT);
+    TEST_ASSERT_ERR(wfp_file_drop_buffer(c, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_drop_buffer(c, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_ERR(wfp_file_write_buf(h, 0, 64, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* The server keeps its Reply object and nothing else. */
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
 }

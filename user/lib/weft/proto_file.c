@@ -104,14 +104,14 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             return wf_proto_check(r, &shape);
         if (!h->on_read_dir)
             return WF_ERR_ILLEGAL_OPERATION;
-        r->rw[3] = 0;
-        wf_word_t e = h->on_read_dir(s, r, r->w[0], &r->rw[0], &r->rw[1], &r->rw[2],
-                                     (char *)&r->rw[4], &r->rw[3]);
+        r->rw[4] = 0;
+        wf_word_t e = h->on_read_dir(s, r, r->w[0], &r->rw[0], &r->rw[1], &r->rw[2], &r->rw[3],
+                                     (char *)&r->rw[5], &r->rw[4]);
         if (e != WF_ERR_OK)
             return e;
-        if (r->rw[3] > WFP_FILE_NAME_MAX)
-            r->rw[3] = WFP_FILE_NAME_MAX;
-        r->rlen = 4 + WF_PROTO_WORDS(r->rw[3]);
+        if (r->rw[4] > WFP_FILE_NAME_MAX)
+            r->rw[4] = WFP_FILE_NAME_MAX;
+        r->rlen = 5 + WF_PROTO_WORDS(r->rw[4]);
         return e;
     }
     case WFP_FILE_MKDIR: {
@@ -216,6 +216,124 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         wf_word_t e = h->on_statfs(s, r, &r->rw[0], &r->rw[1], &r->rw[2], &r->rw[3], &r->rw[4]);
         if (e == WF_ERR_OK)
             r->rlen = 5;
+        return e;
+    }
+    case WFP_FILE_MOUNT: {
+        static const struct wf_proto_shape shape = {5, WFP_FILE_PATH_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_mount)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_mount(s, r, r->w[0], r->w[1], r->w[2], r->w[3], (const char *)&r->w[5],
+                                  r->w[4], &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_MOUNT_DEVICE: {
+        static const struct wf_proto_shape shape = {3, WFP_FILE_PATH_MAX, 1, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_mount_device)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_mount_device(s, r, r->w[0], r->w[1], (const char *)&r->w[3], r->w[2],
+                                         r->cap, &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_UNMOUNT: {
+        static const struct wf_proto_shape shape = {1, WFP_FILE_PATH_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_unmount)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_unmount(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_MOUNTS: {
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_mounts)
+            return WF_ERR_ILLEGAL_OPERATION;
+        r->rw[3] = 0;
+        wf_word_t e = h->on_mounts(s, r, r->w[0], &r->rw[0], &r->rw[1], &r->rw[2],
+                                   (char *)&r->rw[4], &r->rw[3]);
+        if (e != WF_ERR_OK)
+            return e;
+        if (r->rw[3] > WFP_FILE_PATH_MAX)
+            r->rw[3] = WFP_FILE_PATH_MAX;
+        r->rlen = 4 + WF_PROTO_WORDS(r->rw[3]);
+        return e;
+    }
+    case WFP_FILE_NAMESPACE: {
+        static const struct wf_proto_shape shape = {1, WFP_FILE_PATH_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_namespace)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_namespace(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0], &r->rcap);
+        if (e != WF_ERR_OK)
+            return e;
+        r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_DROP_NAMESPACE: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_drop_namespace)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_drop_namespace(s, r, &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_SET_BUFFER: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_buffer)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_buffer(s, r, r->cap, &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_DROP_BUFFER: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_drop_buffer)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_drop_buffer(s, r, &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_READ_BUF: {
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_read_buf)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_read_buf(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_WRITE_BUF: {
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_write_buf)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_write_buf(s, r, r->w[0], r->w[1], &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
         return e;
     }
     default:
@@ -328,13 +446,14 @@ enum wf_error wfp_file_stat_path_answer(struct wf_server *s, wf_cptr_t reply, wf
 }
 
 enum wf_error wfp_file_read_dir_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                       wf_word_t status, wf_word_t type, wf_word_t ino,
-                                       const void *name, wf_word_t name_len)
+                                       wf_word_t status, wf_word_t next, wf_word_t type,
+                                       wf_word_t ino, const void *name, wf_word_t name_len)
 {
-    wf_word_t w[36];
+    wf_word_t w[37];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
         w[n++] = status;
+        w[n++] = next;
         w[n++] = type;
         w[n++] = ino;
         if (name_len > WFP_FILE_NAME_MAX)
@@ -451,6 +570,127 @@ enum wf_error wfp_file_statfs_answer(struct wf_server *s, wf_cptr_t reply, wf_wo
         w[n++] = free_bytes;
         w[n++] = total_inodes;
         w[n++] = free_inodes;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_mount_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                    wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_mount_device_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                           wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_unmount_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_mounts_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t status, wf_word_t type, wf_word_t flags,
+                                     const void *path, wf_word_t path_len)
+{
+    wf_word_t w[36];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = type;
+        w[n++] = flags;
+        if (path_len > WFP_FILE_PATH_MAX)
+            path_len = WFP_FILE_PATH_MAX;
+        w[n++] = path_len;
+        wf_proto_pack(&w[n], path, path_len);
+        n += WF_PROTO_WORDS(path_len);
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_cptr_t ns)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, err == WF_ERR_OK ? ns : 0);
+}
+
+enum wf_error wfp_file_drop_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                             wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_set_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                         wf_word_t status, wf_word_t size)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = size;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_drop_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_read_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status, wf_word_t count)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = count;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t written)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = written;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

@@ -9,11 +9,14 @@
  * fresh badge for that one open file, so that a client holds only what it opened (decision
  * 118). Read, Write, Truncate, Stat, ReadDir, Fsync and Close go through the handle cap;
  * the path messages go through the service cap (or any handle cap). Paths are resolved from
- * the root ('/a/b' and 'a/b' are the same), symbolic links followed except where a message
- * says not. Every reply of a well-formed message is OK with a first result word status: 0,
- * or a Linux errno (the E* constants), the other results then undefined. Data travels in
- * the message (at most DATA_MAX bytes a Read or Write); a shared-memory transfer is a later
- * step.
+ * the root of the caller's namespace ('/a/b' and 'a/b' are the same), symbolic links
+ * followed except where a message says not. A namespace is a mount table: the service cap's
+ * badge selects it (every client id: the default one; Namespace gives caps naming new
+ * ones), a handle acts in the namespace it was opened in. Every reply of a well-formed
+ * message is OK with a first result word status: 0, or a Linux errno (the E* constants),
+ * the other results then undefined. Data travels in the message (at most DATA_MAX bytes a
+ * Read or Write), or through a VMO the client gives once (SetBuffer; ReadBuf and WriteBuf
+ * through its handles move up to BUF_IO_MAX bytes a message).
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H
@@ -27,6 +30,12 @@
 
 /* Most bytes one Read returns or one Write takes. */
 #define WFP_FILE_DATA_MAX 512
+
+/* Most bytes one ReadBuf or WriteBuf moves. */
+#define WFP_FILE_BUF_IO_MAX 65536
+
+/* Most clients with a buffer (SetBuffer) at once. */
+#define WFP_FILE_BUFFERS_MAX 16
 
 /* Most bytes of a path (two paths together for Rename, Link and Symlink). */
 #define WFP_FILE_PATH_MAX 256
@@ -67,24 +76,70 @@
 /* Type: a symbolic link. */
 #define WFP_FILE_T_SYMLINK 3
 
+/* Type: a device, fifo or socket found on a disk (listed and described only). */
+#define WFP_FILE_T_OTHER 4
+
+/* Mount type: a new, empty in-memory file system in the server's pool. */
+#define WFP_FILE_MOUNT_TMPFS 1
+
+/* Mount type: the server's initramfs, read-only (ENODEV when the server was given none). */
+#define WFP_FILE_MOUNT_INITRAMFS 2
+
+/* Mount type: an ext2 file system on a block service (MountDevice, with the block
+ * endpoint). */
+#define WFP_FILE_MOUNT_EXT2 3
+
+/* Mount type: an overlay of two mounts of the caller's namespace, a lower one read and an
+ * upper one written. */
+#define WFP_FILE_MOUNT_OVERLAY 4
+
+/* Mount flag: refuse every change (EROFS). */
+#define WFP_FILE_MOUNT_RDONLY 1
+
+/* Most mounts in one namespace, its root included. */
+#define WFP_FILE_MOUNTS_MAX 16
+
+/* Most namespaces the server keeps, the default one included. */
+#define WFP_FILE_NAMESPACES_MAX 16
+
 /* Linux EPERM: Link of a directory. */
 #define WFP_FILE_EPERM 1
 
 /* Linux ENOENT: no such file or directory (or the directory was removed). */
 #define WFP_FILE_ENOENT 2
 
+/* Linux EIO: a device or backend failed. */
+#define WFP_FILE_EIO 5
+
+/* Linux ENXIO: ReadBuf or WriteBuf through a handle whose client has no buffer, DropBuffer
+ * without one. */
+#define WFP_FILE_ENXIO 6
+
 /* Linux EBADF: the handle was not opened for this (Read without O_READ, Write or Truncate
  * without O_WRITE), or a handle message came through the service cap or a closed handle. */
 #define WFP_FILE_EBADF 9
 
+/* Linux EFAULT: the handle's buffer cannot be read or written (its rights, its size, its
+ * pool full, or it is gone). */
+#define WFP_FILE_EFAULT 14
+
 /* Linux EACCES: permission denied (tmpfs keeps modes but checks none, so never returns it). */
 #define WFP_FILE_EACCES 13
 
-/* Linux EBUSY: Rmdir or Rename of the root. */
+/* Linux EBUSY: Rmdir, Unlink or Rename of a mount's root; Mount on a mount's root; Unmount
+ * of the root, of a mount with open files, mounts on it or an overlay on it; DropNamespace
+ * with open files. */
 #define WFP_FILE_EBUSY 16
 
 /* Linux EEXIST: the name exists (O_CREATE with O_EXCLUSIVE, Mkdir, Link, Symlink). */
 #define WFP_FILE_EEXIST 17
+
+/* Linux EXDEV: Rename or Link across two mounts. */
+#define WFP_FILE_EXDEV 18
+
+/* Linux ENODEV: a mount type this server does not have (its backend is not built in, or no
+ * initramfs). */
+#define WFP_FILE_ENODEV 19
 
 /* Linux ENOTDIR: a component used as a directory is not one. */
 #define WFP_FILE_ENOTDIR 20
@@ -95,7 +150,8 @@
 
 /* Linux EINVAL: a bad argument (a NUL byte in a path, unknown flags, a Rename of a
  * directory into its own subtree, a split beyond the bytes, '.' or '..' as the name to
- * create or remove). */
+ * remove, an unknown mount type, Unmount of a path that is not a mount's root,
+ * DropNamespace of the default namespace). */
 #define WFP_FILE_EINVAL 22
 
 /* Linux EMFILE: the client (its service badge) already has OPEN_MAX handles open. */
@@ -104,8 +160,12 @@
 /* Linux EFBIG: an offset or size beyond the largest file (2^40 bytes). */
 #define WFP_FILE_EFBIG 27
 
-/* Linux ENOSPC: the server's memory (its pool) or inodes are used up. */
+/* Linux ENOSPC: the server's memory (its pool) or inodes are used up, or the mount table or
+ * the namespaces are full. */
 #define WFP_FILE_ENOSPC 28
+
+/* Linux EROFS: a change on a read-only mount (the initramfs, a MOUNT_RDONLY mount). */
+#define WFP_FILE_EROFS 30
 
 /* Linux ENAMETOOLONG: a component longer than NAME_MAX, or a path of more than PATH_MAX
  * bytes after following links. */
@@ -116,6 +176,9 @@
 
 /* Linux ELOOP: more than 8 symbolic links followed in one lookup, or O_NOFOLLOW on a link. */
 #define WFP_FILE_ELOOP 40
+
+/* Linux EUCLEAN: the file system's data is inconsistent (a corrupt image). */
+#define WFP_FILE_EUCLEAN 117
 
 #define WFP_FILE_OPEN 0x700
 #define WFP_FILE_CLOSE 0x701
@@ -134,6 +197,16 @@
 #define WFP_FILE_READLINK 0x70e
 #define WFP_FILE_FSYNC 0x70f
 #define WFP_FILE_STATFS 0x710
+#define WFP_FILE_MOUNT 0x711
+#define WFP_FILE_MOUNT_DEVICE 0x712
+#define WFP_FILE_UNMOUNT 0x713
+#define WFP_FILE_MOUNTS 0x714
+#define WFP_FILE_NAMESPACE 0x715
+#define WFP_FILE_DROP_NAMESPACE 0x716
+#define WFP_FILE_SET_BUFFER 0x717
+#define WFP_FILE_DROP_BUFFER 0x71a
+#define WFP_FILE_READ_BUF 0x718
+#define WFP_FILE_WRITE_BUF 0x719
 
 /* file.Open: Opens (and with O_CREATE creates, mode's low 12 bits kept) the file or
  * directory at path and returns a handle cap for it. On status != 0 no cap comes back, so
@@ -340,36 +413,40 @@ static inline enum wf_error wfp_file_stat_path(wf_cptr_t ep, wf_word_t nofollow,
     return WF_ERR_OK;
 }
 
-/* file.ReadDir: Returns the index-th entry (from 0; 0 is '.', 1 is '..') of the handle's
- * directory, or an empty name past the last. Entries keep their order; removing one moves
- * the later ones down by one index. Returns an enum wf_error: WF_ERR_OK or a
- * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wfp_file_read_dir(wf_cptr_t ep, wf_word_t index, wf_word_t *status,
-                                              wf_word_t *type, wf_word_t *ino, void *name,
-                                              wf_word_t name_size, wf_word_t *name_len)
+/* file.ReadDir: Returns the directory entry at cookie (0: the first; '.' and '..' come
+ * first) of the handle's directory and the cookie of the next, or an empty name past the
+ * last. A cookie stays valid while the directory changes: an entry removed meanwhile is
+ * skipped, one added may or may not be seen. Listing a directory costs one message per
+ * entry. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_read_dir(wf_cptr_t ep, wf_word_t cookie, wf_word_t *status,
+                                              wf_word_t *next, wf_word_t *type, wf_word_t *ino,
+                                              void *name, wf_word_t name_size, wf_word_t *name_len)
 {
     wf_word_t w[1];
     unsigned n = 0;
-    w[n++] = index;
-    wf_word_t out[36];
+    w[n++] = cookie;
+    wf_word_t out[37];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WFP_FILE_READ_DIR, w, n, 0, 0, out, 36, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_READ_DIR, w, n, 0, 0, out, 37, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
     if (status)
         *status = out[0];
+    if (next)
+        *next = out[1];
     if (type)
-        *type = out[1];
+        *type = out[2];
     if (ino)
-        *ino = out[2];
-    wf_word_t got = out[3], room = outlen > 4 ? (wf_word_t)(outlen - 4) * 8 : 0;
+        *ino = out[3];
+    wf_word_t got = out[4], room = outlen > 5 ? (wf_word_t)(outlen - 5) * 8 : 0;
     if (got > room)
         got = room;
     if (got > name_size)
         got = name_size;
     if (got)
-        memcpy(name, &out[4], got);
+        memcpy(name, &out[5], got);
     if (name_len)
         *name_len = got;
     return WF_ERR_OK;
@@ -572,7 +649,8 @@ static inline enum wf_error wfp_file_fsync(wf_cptr_t ep, wf_word_t *status)
     return (enum wf_error)e;
 }
 
-/* file.Statfs: Describes the file system. Returns an enum wf_error: WF_ERR_OK or a
+/* file.Statfs: Describes the file system of the handle's file, or through a service cap the
+ * root of the caller's namespace. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_file_statfs(wf_cptr_t ep, wf_word_t *status, wf_word_t *total_bytes,
                                             wf_word_t *free_bytes, wf_word_t *total_inodes,
@@ -599,6 +677,260 @@ static inline enum wf_error wfp_file_statfs(wf_cptr_t ep, wf_word_t *status, wf_
     return WF_ERR_OK;
 }
 
+/* file.Mount: Mounts a new file system of type (MOUNT_TMPFS, MOUNT_INITRAMFS or
+ * MOUNT_OVERLAY) on the directory at the first split bytes of paths, in the caller's
+ * namespace. For MOUNT_OVERLAY the paths then name the lower mount (up to split2) and the
+ * upper mount (the rest); for the other types split and split2 are the paths' length. The
+ * directory's own contents are hidden until the Unmount. Returns an enum wf_error:
+ * WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_mount(wf_cptr_t ep, wf_word_t type, wf_word_t flags,
+                                           wf_word_t split, wf_word_t split2, const void *paths,
+                                           wf_word_t paths_len, wf_word_t *status)
+{
+    wf_word_t w[37];
+    unsigned n = 0;
+    w[n++] = type;
+    w[n++] = flags;
+    w[n++] = split;
+    w[n++] = split2;
+    if (paths_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = paths_len;
+    wf_proto_pack(&w[n], paths, paths_len);
+    n += WF_PROTO_WORDS(paths_len);
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_MOUNT, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
+/* file.MountDevice: Mounts a file system of type (MOUNT_EXT2) kept on a block service (the
+ * endpoint a client looked up as vblk) on the directory at path, as Mount. The server keeps
+ * the endpoint until the Unmount. Returns an enum wf_error: WF_ERR_OK or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_mount_device(wf_cptr_t ep, wf_word_t type, wf_word_t flags,
+                                                  const void *path, wf_word_t path_len,
+                                                  wf_cptr_t device, wf_word_t *status)
+{
+    wf_word_t w[35];
+    unsigned n = 0;
+    w[n++] = type;
+    w[n++] = flags;
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    if (!device)
+        return WF_ERR_INVALID_CAPABILITY;
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_MOUNT_DEVICE, w, n, device, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
+/* file.Unmount: Unmounts the mount whose root is at path in the caller's namespace; its
+ * file system goes when no other namespace has it mounted. Returns an enum wf_error:
+ * WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_unmount(wf_cptr_t ep, const void *path, wf_word_t path_len,
+                                             wf_word_t *status)
+{
+    wf_word_t w[33];
+    unsigned n = 0;
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_UNMOUNT, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
+/* file.Mounts: Describes the index-th mount (from 0, the root) of the caller's namespace,
+ * or type 0 and an empty path past the last. Returns an enum wf_error: WF_ERR_OK or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_mounts(wf_cptr_t ep, wf_word_t index, wf_word_t *status,
+                                            wf_word_t *type, wf_word_t *flags, void *path,
+                                            wf_word_t path_size, wf_word_t *path_len)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    w[n++] = index;
+    wf_word_t out[36];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_MOUNTS, w, n, 0, 0, out, 36, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (type)
+        *type = out[1];
+    if (flags)
+        *flags = out[2];
+    wf_word_t got = out[3], room = outlen > 4 ? (wf_word_t)(outlen - 4) * 8 : 0;
+    if (got > room)
+        got = room;
+    if (got > path_size)
+        got = path_size;
+    if (got)
+        memcpy(path, &out[4], got);
+    if (path_len)
+        *path_len = got;
+    return WF_ERR_OK;
+}
+
+/* file.Namespace: Makes a new namespace and returns a service cap that names it: a parent
+ * gives it to a child to run the child in another view. With an empty root, the new
+ * namespace is a copy of the caller's mount table (the same file systems). With a root, the
+ * path of a mount's root in the caller's namespace, that mount becomes the new namespace's
+ * root, with the mounts on it and nothing else (the child cannot reach the rest: '..' at
+ * its root stays there). The cap's holder has a limit of OPEN_MAX handles of its own. On
+ * status != 0 no cap comes back (TRUNCATED_MESSAGE, as Open). Returns an enum wf_error:
+ * WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_namespace(wf_cptr_t ep, const void *root, wf_word_t root_len,
+                                               wf_word_t *status, wf_cptr_t ns_cnode,
+                                               wf_word_t ns_index, wf_word_t ns_depth)
+{
+    wf_word_t w[33];
+    unsigned n = 0;
+    if (root_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = root_len;
+    wf_proto_pack(&w[n], root, root_len);
+    n += WF_PROTO_WORDS(root_len);
+    const wf_word_t recv[3] = {ns_cnode, ns_index, ns_depth};
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_NAMESPACE, w, n, 0, recv, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (!outcaps)
+        return WF_ERR_TRUNCATED_MESSAGE;
+    return WF_ERR_OK;
+}
+
+/* file.DropNamespace: Sent through a cap from Namespace: revokes that cap (every copy) and
+ * unmounts the namespace's mounts. Returns an enum wf_error: WF_ERR_OK or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_drop_namespace(wf_cptr_t ep, wf_word_t *status)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_DROP_NAMESPACE, 0, 0)};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
+    if (status)
+        *status = m.w[0];
+    return (enum wf_error)e;
+}
+
+/* file.SetBuffer: Gives the client (the service badge it is sent through) a buffer: a VMO
+ * of its own that ReadBuf and WriteBuf through its handles copy to and from (through the
+ * kernel's VMO_Read and VMO_Write: the server never maps it). READ on it for WriteBuf,
+ * WRITE for ReadBuf. Replaces the client's earlier buffer; DropBuffer lets it go. Caps
+ * reach the server only through a service cap with the Grant right (a handle or namespace
+ * cap carries none). Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_set_buffer(wf_cptr_t ep, wf_cptr_t buffer, wf_word_t *status,
+                                                wf_word_t *size)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (!buffer)
+        return WF_ERR_INVALID_CAPABILITY;
+    wf_word_t out[2];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_SET_BUFFER, w, n, buffer, 0, out, 2, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (size)
+        *size = out[1];
+    return WF_ERR_OK;
+}
+
+/* file.DropBuffer: Lets the client's buffer go (the server deletes its copy of the cap).
+ * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_drop_buffer(wf_cptr_t ep, wf_word_t *status)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_DROP_BUFFER, 0, 0)};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
+    if (status)
+        *status = m.w[0];
+    return (enum wf_error)e;
+}
+
+/* file.ReadBuf: Reads up to max bytes (at most BUF_IO_MAX and the buffer's size) at offset
+ * of the handle's regular file into the buffer of the client that opened it, at 0, as Read.
+ * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_read_buf(wf_cptr_t ep, wf_word_t offset, wf_word_t max,
+                                              wf_word_t *status, wf_word_t *count)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_READ_BUF, 0, 2), .w = {offset, max}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
+    if (status)
+        *status = m.w[0];
+    if (count)
+        *count = m.w[1];
+    return (enum wf_error)e;
+}
+
+/* file.WriteBuf: Writes len bytes (at most BUF_IO_MAX and the buffer's size) from the
+ * buffer of the client that opened the handle, at 0, at offset of the handle's regular
+ * file, as Write. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_write_buf(wf_cptr_t ep, wf_word_t offset, wf_word_t len,
+                                               wf_word_t *status, wf_word_t *written)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_WRITE_BUF, 0, 2), .w = {offset, len}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
+    if (status)
+        *status = m.w[0];
+    if (written)
+        *written = m.w[1];
+    return (enum wf_error)e;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_file_*_answer). A NULL handler answers
@@ -622,9 +954,9 @@ struct wfp_file_handlers {
                               const char *path, wf_word_t path_len, wf_word_t *status,
                               wf_word_t *type, wf_word_t *mode, wf_word_t *size, wf_word_t *links,
                               wf_word_t *ino, wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime);
-    wf_word_t (*on_read_dir)(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
-                             wf_word_t *status, wf_word_t *type, wf_word_t *ino, char *name,
-                             wf_word_t *name_len);
+    wf_word_t (*on_read_dir)(struct wf_server *s, struct wf_server_req *r, wf_word_t cookie,
+                             wf_word_t *status, wf_word_t *next, wf_word_t *type, wf_word_t *ino,
+                             char *name, wf_word_t *name_len);
     wf_word_t (*on_mkdir)(struct wf_server *s, struct wf_server_req *r, wf_word_t mode,
                           const char *path, wf_word_t path_len, wf_word_t *status);
     wf_word_t (*on_rmdir)(struct wf_server *s, struct wf_server_req *r, const char *path,
@@ -644,6 +976,27 @@ struct wfp_file_handlers {
     wf_word_t (*on_statfs)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
                            wf_word_t *total_bytes, wf_word_t *free_bytes, wf_word_t *total_inodes,
                            wf_word_t *free_inodes);
+    wf_word_t (*on_mount)(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
+                          wf_word_t flags, wf_word_t split, wf_word_t split2, const char *paths,
+                          wf_word_t paths_len, wf_word_t *status);
+    wf_word_t (*on_mount_device)(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
+                                 wf_word_t flags, const char *path, wf_word_t path_len,
+                                 wf_cptr_t device, wf_word_t *status);
+    wf_word_t (*on_unmount)(struct wf_server *s, struct wf_server_req *r, const char *path,
+                            wf_word_t path_len, wf_word_t *status);
+    wf_word_t (*on_mounts)(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
+                           wf_word_t *status, wf_word_t *type, wf_word_t *flags, char *path,
+                           wf_word_t *path_len);
+    wf_word_t (*on_namespace)(struct wf_server *s, struct wf_server_req *r, const char *root,
+                              wf_word_t root_len, wf_word_t *status, wf_cptr_t *ns);
+    wf_word_t (*on_drop_namespace)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
+    wf_word_t (*on_set_buffer)(struct wf_server *s, struct wf_server_req *r, wf_cptr_t buffer,
+                               wf_word_t *status, wf_word_t *size);
+    wf_word_t (*on_drop_buffer)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
+    wf_word_t (*on_read_buf)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                             wf_word_t max, wf_word_t *status, wf_word_t *count);
+    wf_word_t (*on_write_buf)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                              wf_word_t len, wf_word_t *status, wf_word_t *written);
 };
 
 /* Checks the shape of r (a message in the file range) and calls its handler in handlers (a
@@ -696,8 +1049,8 @@ enum wf_error wfp_file_stat_path_answer(struct wf_server *s, wf_cptr_t reply, wf
 /* Answers a deferred ReadDir through reply (from wf_server_defer): err, and on WF_ERR_OK
  * the results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_read_dir_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
-                                       wf_word_t status, wf_word_t type, wf_word_t ino,
-                                       const void *name, wf_word_t name_len);
+                                       wf_word_t status, wf_word_t next, wf_word_t type,
+                                       wf_word_t ino, const void *name, wf_word_t name_len);
 
 /* Answers a deferred Mkdir through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
@@ -744,5 +1097,56 @@ enum wf_error wfp_file_fsync_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
 enum wf_error wfp_file_statfs_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                      wf_word_t status, wf_word_t total_bytes, wf_word_t free_bytes,
                                      wf_word_t total_inodes, wf_word_t free_inodes);
+
+/* Answers a deferred Mount through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_mount_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                    wf_word_t status);
+
+/* Answers a deferred MountDevice through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_mount_device_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                           wf_word_t status);
+
+/* Answers a deferred Unmount through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_unmount_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      wf_word_t status);
+
+/* Answers a deferred Mounts through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_mounts_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t status, wf_word_t type, wf_word_t flags,
+                                     const void *path, wf_word_t path_len);
+
+/* Answers a deferred Namespace through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_cptr_t ns);
+
+/* Answers a deferred DropNamespace through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_drop_namespace_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                             wf_word_t status);
+
+/* Answers a deferred SetBuffer through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_set_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                         wf_word_t status, wf_word_t size);
+
+/* Answers a deferred DropBuffer through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_drop_buffer_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status);
+
+/* Answers a deferred ReadBuf through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_read_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status, wf_word_t count);
+
+/* Answers a deferred WriteBuf through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t written);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H */

@@ -1,0 +1,27 @@
+# The disk `make run` attaches (docs/storage.md, "A disk for make run"): an
+# ext2 file system of 4 MiB made by mke2fs -d from examples/disk/, on a
+# modern-only virtio-blk-pci function. Once the virtio-blk driver serves it as
+# `vblk`, the shell mounts it: `mkdir /mnt`, `mount -t ext2 vblk /mnt`.
+# Writes stay in the image ($(BUILD)/run-disk.img) until the folder changes.
+#
+#   make run-disk      build the image only
+RUN_DISK_DIR := examples/disk
+RUN_DISK     := $(BUILD)/run-disk.img
+RUN_DISK_QEMU := -drive file=$(RUN_DISK),if=none,id=rundisk,format=raw \
+                 -device virtio-blk-pci,drive=rundisk,disable-legacy=on
+
+$(RUN_DISK): $(shell find $(RUN_DISK_DIR) 2>/dev/null) mk/extra/disk.mk
+	@mkdir -p $(dir $@)
+	@echo "  MKE2FS  $@"
+	@rm -f $@ && truncate -s 4M $@
+	@E2FSPROGS_FAKE_TIME=1 mke2fs -q -F -t ext2 -b 1024 -I 256 -U clear -E root_owner=0:0 \
+	    -L weft -d $(RUN_DISK_DIR) $@
+
+.PHONY: run-disk
+run-disk: $(RUN_DISK)
+
+# make run and make debug boot with it (a target-specific addition: the
+# recipes in mk/test.mk stay as they are).
+run debug: $(RUN_DISK)
+run debug: QEMU_BASE += $(RUN_DISK_QEMU)
+EXTRA_HELP += "run-disk       build the ext2 disk make run attaches ($(RUN_DISK), from examples/disk/)"

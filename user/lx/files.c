@@ -1,0 +1,489 @@
+/*
+ * Files: descriptors 0-2 are the console (lx's CONSOLE slot), the others name
+ * files and directories of the initramfs, read-only (until the file service is
+ * wired in). Paths are normalised ("." and ".." and repeated slashes folded)
+ * and looked up in the CPIO archive, whose names carry no leading slash; every
+ * directory has an entry of its own there (tools/mkcpio.py writes them).
+ */
+#include <string.h>
+
+#include "lib/cpio.h"
+#include "lx.h"
+#include "weft/invoke.h"
+#include "wf/proto/console.h"
+#include "wf/runtime.h"
+#include "wf/startinfo.h"
+
+enum {
+    O_ACCMODE = 3,
+    O_CREAT = 0100,
+    O_TRUNC = 01000,
+    O_DIRECTORY = 0200000,
+    O_CLOEXEC = 02000000,
+    AT_FDCWD = -100,
+    AT_EMPTY_PATH = 0x1000,
+    S_IFMT = 0170000,
+    S_IFDIR = 0040000,
+    S_IFREG = 0100000,
+    S_IFCHR = 0020000,
+};
+
+/* Normalises path (absolute, or relative to "/", the only working directory)
+ * into out without the leading slash: "" is the root. False if too long. */
+static bool normalise(const char *path, char *out, size_t max)
+{
+    size_t n = 0;
+    const char *s = path;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        if (!*s)
+            break;
+        const char *e = s;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - s);
+        if (len == 1 && s[0] == '.') {
+            /* nothing */
+        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
+            while (n > 0 && out[n - 1] != '/')
+                n--;
+            if (n > 0)
+                n--;
+        } else {
+            if (n + (n ? 1 : 0) + len + 1 > max)
+                return false;
+            if (n)
+                out[n++] = '/';
+            memcpy(out + n, s, len);
+            n += len;
+        }
+        s = e;
+    }
+    out[n] = 0;
+    return true;
+}
+
+/* The entry of name (normalised) in the initramfs; the root is a directory. */
+static bool lookup(const char *name, struct cpio_entry *e)
+{
+    if (!name[0]) {
+        memset(e, 0, sizeof(*e));
+        e->mode = S_IFDIR | 0755;
+        e->ino = 1;
+        return true;
+    }
+    return lx.initramfs && cpio_find(lx.initramfs, lx.initramfs_len, name, e) == CPIO_OK;
+}
+
+/* Whether e is an entry of directory dir (normalised, plen bytes): *nm and
+ * *nlen get its name there. */
+static bool child_of(const char *dir, size_t plen, const struct cpio_entry *e, const char **nm,
+                     size_t *nlen)
+{
+    if (plen ? (e->namelen <= plen + 1 || memcmp(e->name, dir, plen) || e->name[plen] != '/')
+             : e->namelen == 0)
+        return false;
+    *nm = e->name + (plen ? plen + 1 : 0);
+    *nlen = e->namelen - (plen ? plen + 1 : 0);
+    return !memchr(*nm, '/', *nlen);
+}
+
+/* The number of entries of dir, and of those that are directories. */
+static unsigned count_children(const char *dir, unsigned *subdirs)
+{
+    struct cpio_iter it;
+    struct cpio_entry e;
+    unsigned n = 0, d = 0;
+    const char *nm;
+    size_t nlen, plen = strlen(dir);
+    cpio_iter_init(&it, lx.initramfs, lx.initramfs_len);
+    while (lx.initramfs && cpio_next(&it, &e) == CPIO_OK) {
+        if (child_of(dir, plen, &e, &nm, &nlen)) {
+            n++;
+            d += (e.mode & S_IFMT) == S_IFDIR;
+        }
+    }
+    if (subdirs)
+        *subdirs = d;
+    return n;
+}
+
+/* The entry number k (in archive order) of dir. */
+static bool nth_child(const char *dir, unsigned k, struct cpio_entry *e, const char **nm,
+                      size_t *nlen)
+{
+    struct cpio_iter it;
+    size_t plen = strlen(dir);
+    cpio_iter_init(&it, lx.initramfs, lx.initramfs_len);
+    while (lx.initramfs && cpio_next(&it, e) == CPIO_OK)
+        if (child_of(dir, plen, e, nm, nlen) && k-- == 0)
+            return true;
+    return false;
+}
+
+const uint8_t *lx_file_find(const char *path, size_t *len)
+{
+    char name[128];
+    struct cpio_entry e;
+    if (!normalise(path, name, sizeof(name)) || !lookup(name, &e) || !cpio_is_regular(&e))
+        return NULL;
+    *len = e.size;
+    return e.data;
+}
+
+void lx_files_init(struct lx_proc *p)
+{
+    for (int i = 0; i < 3; i++)
+        p->fd[i] = (struct lx_fd){.kind = FD_CONSOLE, .flags = 2, .mode = S_IFCHR | 0620};
+}
+
+static struct lx_fd *fd_of(struct lx_proc *p, int fd)
+{
+    if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+        return NULL;
+    return &p->fd[fd];
+}
+
+static int fd_alloc(struct lx_proc *p, int min)
+{
+    for (int i = min < 0 ? 0 : min; i < LX_MAX_FDS; i++)
+        if (p->fd[i].kind == FD_NONE)
+            return i;
+    return -LX_EMFILE;
+}
+
+/* The path a dirfd and a user path name: "" and AT_EMPTY_PATH handled by the
+ * callers. Returns 0 or -errno. */
+static long resolve(struct lx_proc *p, int dirfd, uint64_t upath, char *name, size_t max,
+                    bool *empty)
+{
+    char raw[256];
+    long n = lx_copy_str(p, raw, upath, sizeof(raw));
+    if (n < 0)
+        return n;
+    *empty = n == 0;
+    char joined[400];
+    if (raw[0] == '/' || dirfd == AT_FDCWD) {
+        memcpy(joined, raw, (size_t)n + 1);
+    } else {
+        struct lx_fd *d = fd_of(p, dirfd);
+        if (!d)
+            return -LX_EBADF;
+        if (d->kind != FD_DIR && !*empty)
+            return -LX_ENOTDIR;
+        size_t dl = strlen(d->path);
+        memcpy(joined, d->path, dl);
+        joined[dl] = '/';
+        memcpy(joined + dl + 1, raw, (size_t)n + 1);
+    }
+    return normalise(joined, name, max) ? 0 : -LX_ENAMETOOLONG;
+}
+
+long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags)
+{
+    char name[128];
+    bool empty;
+    long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+    if (r < 0)
+        return r;
+    if (empty)
+        return -LX_ENOENT;
+    struct cpio_entry e;
+    if (!lookup(name, &e))
+        return (flags & O_CREAT) ? -LX_EROFS : -LX_ENOENT;
+    if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC))
+        return (e.mode & S_IFMT) == S_IFDIR ? -LX_EISDIR : -LX_EROFS;
+    bool dir = (e.mode & S_IFMT) == S_IFDIR;
+    if ((flags & O_DIRECTORY) && !dir)
+        return -LX_ENOTDIR;
+    int fd = fd_alloc(p, 0);
+    if (fd < 0)
+        return fd;
+    struct lx_fd *f = &p->fd[fd];
+    *f = (struct lx_fd){.kind = dir ? FD_DIR : FD_FILE,
+                        .flags = flags,
+                        .cloexec = (flags & O_CLOEXEC) != 0,
+                        .data = e.data,
+                        .size = e.size,
+                        .mode = e.mode,
+                        .ino = e.ino};
+    memcpy(f->path, name, strlen(name) + 1);
+    return fd;
+}
+
+long lx_close(struct lx_proc *p, int fd)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    f->kind = FD_NONE;
+    return 0;
+}
+
+long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (newfd < 0) {
+        newfd = fd_alloc(p, min);
+        if (newfd < 0)
+            return newfd;
+    } else if (newfd >= LX_MAX_FDS) {
+        return -LX_EBADF;
+    }
+    if (newfd != fd) {
+        p->fd[newfd] = *f;
+        p->fd[newfd].cloexec = cloexec;
+    }
+    return newfd;
+}
+
+long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    switch (cmd) {
+    case 0: /* F_DUPFD */
+        return lx_dup(p, fd, -1, (int)arg, false);
+    case 1030: /* F_DUPFD_CLOEXEC */
+        return lx_dup(p, fd, -1, (int)arg, true);
+    case 1: /* F_GETFD */
+        return f->cloexec ? 1 : 0;
+    case 2: /* F_SETFD */
+        f->cloexec = arg & 1;
+        return 0;
+    case 3: /* F_GETFL */
+        return f->flags & (O_ACCMODE | 02000 | 04000);
+    case 4: /* F_SETFL: O_APPEND, O_NONBLOCK accepted, nothing changes */
+        return 0;
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind == FD_DIR)
+        return -LX_EISDIR;
+    if (f->kind == FD_CONSOLE) {
+        /* One edited line from the console (blocks lx until it comes). */
+        char line[WFP_CONSOLE_TEXT_MAX];
+        wf_word_t got = 0;
+        wf_word_t max = count < sizeof(line) ? count : sizeof(line);
+        if (!max)
+            return 0;
+        if (wfp_console_read(WF_CHILD_CONSOLE, max, line, sizeof(line), &got) != WF_ERR_OK)
+            return 0; /* no console to read from: end of file */
+        long e = lx_copy_out(p, buf, line, got);
+        return e < 0 ? e : (long)got;
+    }
+    if (f->off >= f->size)
+        return 0;
+    uint64_t n = f->size - f->off < count ? f->size - f->off : count;
+    long e = lx_copy_out(p, buf, f->data + f->off, n);
+    if (e < 0)
+        return e;
+    f->off += n;
+    return (long)n;
+}
+
+long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != FD_CONSOLE)
+        return (f->flags & O_ACCMODE) ? -LX_EROFS : -LX_EBADF;
+    static char tmp[4096];
+    uint64_t done = 0;
+    while (done < count) {
+        size_t n = count - done < sizeof(tmp) ? count - done : sizeof(tmp);
+        if (lx_copy_in(p, tmp, buf + done, n) < 0)
+            return done ? (long)done : -LX_EFAULT;
+        lx_out(tmp, n);
+        done += n;
+    }
+    return (long)done;
+}
+
+long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind == FD_CONSOLE)
+        return -LX_ESPIPE;
+    int64_t base = whence == 0   ? 0
+                   : whence == 1 ? (int64_t)f->off
+                   : whence == 2 ? (int64_t)f->size
+                                 : -1;
+    if (base < 0 || (f->kind == FD_DIR && whence != 0))
+        return -LX_EINVAL;
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+        return -LX_EINVAL;
+    f->off = (uint64_t)(base + off);
+    return (long)f->off;
+}
+
+/* struct stat of x86-64 Linux (144 bytes). */
+struct lx_stat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad0;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+    int64_t reserved[3];
+};
+_Static_assert(sizeof(struct lx_stat) == 144, "Linux x86-64 struct stat");
+
+/* What Linux's initramfs (tmpfs) reports, so that programs print the same: a
+ * directory's size is 20 bytes per entry with "." and "..", its links 2 plus
+ * its subdirectories, and it takes no blocks; a file takes whole pages. */
+static void fill_stat(struct lx_stat *st, uint32_t mode, uint32_t ino, uint64_t size,
+                      const char *path)
+{
+    memset(st, 0, sizeof(*st));
+    st->dev = (mode & S_IFMT) == S_IFCHR ? 6 : 1;
+    st->ino = ino;
+    st->nlink = 1;
+    st->mode = mode;
+    st->rdev = (mode & S_IFMT) == S_IFCHR ? (5u << 8) | 1u : 0; /* /dev/console */
+    st->blksize = 4096;
+    if ((mode & S_IFMT) == S_IFDIR) {
+        unsigned subdirs = 0, n = count_children(path, &subdirs);
+        st->size = 20 * (2 + (int64_t)n);
+        st->nlink = 2 + subdirs;
+    } else if ((mode & S_IFMT) == S_IFREG) {
+        st->size = (int64_t)size;
+        st->blocks = (int64_t)((size + 4095) / 4096 * 8);
+    }
+}
+
+long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags)
+{
+    struct lx_stat st;
+    if (upath == 0 && !(flags & AT_EMPTY_PATH))
+        return -LX_EFAULT;
+    char name[128];
+    bool empty = true;
+    if (upath) {
+        long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+        if (r < 0)
+            return r;
+    }
+    if (empty) {
+        if (!(flags & AT_EMPTY_PATH))
+            return -LX_ENOENT;
+        struct lx_fd *f = fd_of(p, dirfd);
+        if (!f)
+            return -LX_EBADF;
+        fill_stat(&st, f->mode, f->ino, f->size, f->path);
+    } else {
+        struct cpio_entry e;
+        if (!lookup(name, &e))
+            return -LX_ENOENT;
+        fill_stat(&st, e.mode, e.ino, e.size, name);
+    }
+    return lx_copy_out(p, ubuf, &st, sizeof(st));
+}
+
+long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath)
+{
+    char name[128];
+    bool empty;
+    long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+    if (r < 0)
+        return r;
+    struct cpio_entry e;
+    return !empty && lookup(name, &e) ? 0 : -LX_ENOENT;
+}
+
+/* getdents64: ".", "..", then the entries of the directory newest first, as
+ * Linux's initramfs (tmpfs, filled in archive order) lists them. f->off counts
+ * the entries returned. */
+long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != FD_DIR)
+        return -LX_ENOTDIR;
+    static uint8_t out[4096];
+    size_t used = 0, limit = count < sizeof(out) ? count : sizeof(out);
+    unsigned n = count_children(f->path, NULL);
+    for (uint64_t k = f->off; k < 2ull + n; k++) {
+        const char *nm;
+        size_t nlen;
+        uint32_t mode, ino;
+        struct cpio_entry e;
+        if (k < 2) {
+            nm = k == 0 ? "." : "..";
+            nlen = k + 1;
+            mode = S_IFDIR;
+            ino = f->ino;
+        } else {
+            if (!nth_child(f->path, (unsigned)(n - 1 - (k - 2)), &e, &nm, &nlen))
+                break;
+            mode = e.mode;
+            ino = e.ino;
+        }
+        size_t reclen = (19 + nlen + 1 + 7) & ~(size_t)7;
+        if (used + reclen > limit) {
+            if (!used)
+                return -LX_EINVAL;
+            break;
+        }
+        uint8_t *r = out + used;
+        memset(r, 0, reclen);
+        uint64_t ino64 = ino, off64 = k + 1;
+        uint16_t rl = (uint16_t)reclen;
+        uint8_t type = (mode & S_IFMT) == S_IFDIR   ? 4
+                       : (mode & S_IFMT) == S_IFREG ? 8
+                       : (mode & S_IFMT) == 0120000 ? 10
+                                                    : 0;
+        memcpy(r, &ino64, 8);
+        memcpy(r + 8, &off64, 8);
+        memcpy(r + 16, &rl, 2);
+        r[18] = type;
+        memcpy(r + 19, nm, nlen);
+        used += reclen;
+        f->off = k + 1;
+    }
+    long c = lx_copy_out(p, ubuf, out, used);
+    return c < 0 ? c : (long)used;
+}
+
+long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg)
+{
+    struct lx_fd *f = fd_of(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != FD_CONSOLE)
+        return -LX_ENOTTY;
+    switch (req) {
+    case 0x5401: { /* TCGETS: a serial console in cooked mode, 115200 8N1 */
+        struct {
+            uint32_t iflag, oflag, cflag, lflag;
+            uint8_t line, cc[19];
+        } t = {0x500,  0x5, 0x1cb2,
+               0x8a3b, 0,   {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22}};
+        return lx_copy_out(p, arg, &t, sizeof(t));
+    }
+    case 0x5413: { /* TIOCGWINSZ: what Linux says of a serial line nobody sized */
+        uint16_t ws[4] = {0, 0, 0, 0};
+        return lx_copy_out(p, arg, ws, sizeof(ws));
+    }
+    case 0x5402: /* TCSETS, TCSETSW, TCSETSF: accepted, nothing changes */
+    case 0x5403:
+    case 0x5404:
+        return 0;
+    default:
+        return -LX_ENOTTY;
+    }
+}

@@ -1,0 +1,181 @@
+/*
+ * lx: the Linux personality server (docs/linux.md, decision 121).
+ *
+ * lx holds a container's Linux processes. Each is a Weft VSpace, an empty
+ * CNode and a thread in FOREIGN mode whose fault endpoint is lx's endpoint,
+ * minted with the process's pid as badge: a Linux `syscall` arrives here as an
+ * UNKNOWN_SYSCALL fault message, is served from the per-ABI table (sys.c), and
+ * the reply's word 0 is the result in rax. Everything a process is made of
+ * (VSpace, CNode, TCB, every VMO of its memory) comes from a child pool of
+ * lx's pool, so revoking that one cap destroys the process, and its memory
+ * counts against the container's pool.
+ *
+ * lx owns the pid space, each process's descriptor table, signal state (only
+ * recorded so far), memory map (mem.c: VMOs mapped into the process's VSpace)
+ * and the file view (files.c: the initramfs, read-only).
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lxelf.h"
+#include "weft/types.h"
+#include "wf/spawn.h"
+
+#define SELF WF_CHILD_CNODE
+
+/* The layout of a Linux process's address space. */
+#define LX_STACK_TOP  0x00007ffffffde000ull
+#define LX_STACK_SIZE (8ull << 20) /* RLIMIT_STACK's default */
+#define LX_MMAP_TOP   0x00007f0000000000ull
+#define LX_BRK_MAX    (1ull << 30) /* the heap may grow this far past the image */
+#define LX_ARG_MAX    16384u       /* bytes of argv, envp and auxv strings */
+
+#define LX_MAX_PROCS 8
+#define LX_MAX_VMAS  256
+#define LX_MAX_VMOS  160
+#define LX_MAX_FDS   64
+#define LX_MAX_SLOTS (LX_MAX_VMOS + 16)
+
+/* Linux error numbers lx returns (the x86-64 values). */
+enum {
+    LX_EPERM = 1,
+    LX_ENOENT = 2,
+    LX_ESRCH = 3,
+    LX_EINTR = 4,
+    LX_EIO = 5,
+    LX_E2BIG = 7,
+    LX_ENOEXEC = 8,
+    LX_EBADF = 9,
+    LX_ECHILD = 10,
+    LX_EAGAIN = 11,
+    LX_ENOMEM = 12,
+    LX_EACCES = 13,
+    LX_EFAULT = 14,
+    LX_EEXIST = 17,
+    LX_ENOTDIR = 20,
+    LX_EISDIR = 21,
+    LX_EINVAL = 22,
+    LX_EMFILE = 24,
+    LX_ENOTTY = 25,
+    LX_ESPIPE = 29,
+    LX_EROFS = 30,
+    LX_ERANGE = 34,
+    LX_ENAMETOOLONG = 36,
+    LX_ENOSYS = 38,
+};
+
+/* A mapping: [start, end) of the process shows vmo (an index into the
+ * process's vmos) from offset off with prot (PROT_* bits; 0: reserved, not
+ * mapped in the VSpace). */
+struct lx_vma {
+    uint64_t start, end, off;
+    unsigned vmo, prot;
+};
+
+struct lx_vmo {
+    wf_cptr_t cap; /* 0: free */
+    unsigned refs; /* vmas that show it */
+    uint64_t size;
+};
+
+enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR };
+
+struct lx_fd {
+    enum lx_fd_kind kind;
+    unsigned flags; /* open flags (O_ACCMODE...) */
+    bool cloexec;
+    const uint8_t *data; /* FD_FILE: the bytes in the initramfs */
+    uint64_t size, off;  /* FD_FILE: byte offset; FD_DIR: entries returned */
+    uint32_t mode, ino;
+    char path[128]; /* FD_DIR and FD_FILE: normalised, no leading '/' */
+};
+
+struct lx_proc {
+    bool used;
+    int pid;
+    char name[64];
+    wf_cptr_t pool, vspace, cnode, tcb, fault_ep;
+    wf_cptr_t slots[LX_MAX_SLOTS]; /* every slot lx took for it */
+    unsigned nslots;
+    struct lx_vma vma[LX_MAX_VMAS];
+    unsigned nvma;
+    struct lx_vmo vmo[LX_MAX_VMOS];
+    unsigned brk_vmo;
+    uint64_t brk_start, brk, brk_mapped;
+    struct lx_fd fd[LX_MAX_FDS];
+    uint64_t tid_address, fs_base;
+    uint64_t sigmask;
+    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask: recorded only */
+};
+
+/* lx's own state. */
+struct lx {
+    struct wf_spawn_env env;
+    wf_cptr_t ep, reply, self_tcb;
+    unsigned prio;
+    const uint8_t *initramfs;
+    size_t initramfs_len;
+    struct lx_proc proc[LX_MAX_PROCS];
+    int next_pid;
+    bool verbose;
+};
+extern struct lx lx;
+
+/* How a process ended (lx_run). */
+struct lx_status {
+    bool signaled;
+    int code; /* exit status, or the signal */
+};
+
+/* proc.c */
+int lx_spawn(const char *path, int argc, const char *const *argv, int envc, const char *const *envp,
+             struct lx_proc **out);
+void lx_destroy(struct lx_proc *p);
+struct lx_proc *lx_proc_of(wf_word_t badge);
+wf_cptr_t lx_slot(struct lx_proc *p);
+void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
+void lx_random(void *buf, size_t n);
+
+/* mem.c */
+long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
+             uint64_t off);
+long lx_munmap(struct lx_proc *p, uint64_t addr, uint64_t len);
+long lx_mprotect(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot);
+long lx_brk(struct lx_proc *p, uint64_t addr);
+long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice);
+long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
+                unsigned prot);
+int lx_new_vmo(struct lx_proc *p, uint64_t size);
+long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
+long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
+long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
+
+/* files.c */
+const uint8_t *lx_file_find(const char *path, size_t *len);
+long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags);
+long lx_close(struct lx_proc *p, int fd);
+long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);
+long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);
+long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence);
+long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags);
+long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count);
+long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg);
+long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath);
+long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec);
+long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg);
+void lx_files_init(struct lx_proc *p);
+
+/* sys.c: serves one system call; returns true with *ret when the thread is to
+ * be answered, false when the process is gone (exit). */
+bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st);
+extern uint64_t lx_syscalls_served;
+
+/* main.c: lx's own console output (a line of its own, "lx: ..."). */
+void lx_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lx_out(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * lx: runs static Linux programs (docs/linux.md).
+ *
+ *   lx [-v] PROGRAM [ARG...]   run one program; lx exits with its status
+ *                              (128 + the signal when a signal ended it)
+ *   lx                         run each line of the initramfs file lx.rc
+ *                              (words separated by spaces, "double quotes"
+ *                              keep spaces, # starts a comment, a leading
+ *                              "weft-only " is dropped), each framed
+ *                              by "=== run: LINE" and "=== exit N" or
+ *                              "=== signal N"; lx exits with the last status
+ *
+ * Caps it needs (docs/userspace.md's well-known slots): POOL (every process is
+ * made from a child pool of it), INITRAMFS (the programs and files), CONSOLE
+ * (the processes' descriptors 0-2). Arguments reach it through argv once the
+ * starter passes them; until then the script is how a boot runs programs.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lx.h"
+#include "weft/invoke.h"
+#include "wf/runtime.h"
+#include "wf/startinfo.h"
+#include "wf/syscall.h"
+
+#define INITRAMFS_VA 0x0000600000000000ull
+#define SCRIPT       "lx.rc"
+#define MAX_ARGS     32
+#define WEFT_ONLY    "weft-only "
+
+struct lx lx;
+wf_cptr_t lx_timer;
+static wf_cptr_t recycle[1024];
+
+static const char *const lx_env[] = {"HOME=/", "PATH=/bin", "TERM=linux"};
+
+void lx_out(const char *s, size_t n)
+{
+    wf_console_write(s, n);
+}
+
+void lx_say(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line + 4, sizeof(line) - 5, fmt, ap);
+    va_end(ap);
+    memcpy(line, "lx: ", 4);
+    size_t len = 4 + (n < 0 ? 0 : (size_t)n < sizeof(line) - 5 ? (size_t)n : sizeof(line) - 6);
+    line[len++] = '\n';
+    lx_out(line, len);
+}
+
+static void usage(void)
+{
+    lx_say("usage: lx [-v] PROGRAM [ARG...]  (no arguments: run the lines of %s in the "
+           "initramfs)",
+           SCRIPT);
+}
+
+static bool setup(void)
+{
+    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
+    unsigned radix = (unsigned)si->cnode_radix;
+    if (radix < 8) {
+        lx_say("needs a CNode of at least 2^8 slots (has 2^%u)", radix);
+        return false;
+    }
+    wf_word_t n = 1ull << radix;
+    wf_word_t prio = 100, mcp = 100;
+    wf_tcb_describe(si->self_tcb, NULL, &prio, &mcp, NULL);
+    lx.prio = (unsigned)(prio < mcp ? prio : mcp);
+    lx.self_tcb = si->self_tcb;
+    /* The lower quarter is left to well-known caps, the upper half to musl. */
+    lx.env = (struct wf_spawn_env){.cnode = SELF,
+                                   .cnode_radix = radix,
+                                   .pool = WF_CHILD_POOL,
+                                   .vspace = WF_CHILD_VSPACE,
+                                   .tcb = si->self_tcb,
+                                   .next_slot = n / 4,
+                                   .end_slot = n / 2,
+                                   .recycle = recycle,
+                                   .recycle_cap = sizeof(recycle) / sizeof(recycle[0])};
+    lx.next_pid = 2; /* lx itself is pid 1 to its processes */
+    if (wf_env_create(&lx.env, WF_OBJ_ENDPOINT, 0, &lx.ep) != WF_ERR_OK ||
+        wf_env_create(&lx.env, WF_OBJ_REPLY, 0, &lx.reply) != WF_ERR_OK) {
+        lx_say("no memory for an endpoint and a reply object (is a pool in slot %u?)",
+               WF_CHILD_POOL);
+        return false;
+    }
+    if (wf_env_create(&lx.env, WF_OBJ_NOTIFICATION, 0, &lx_timer) != WF_ERR_OK ||
+        wf_tcb_bind_notification(lx.self_tcb, lx_timer) != WF_ERR_OK)
+        lx_timer = 0; /* nanosleep answers ENOSYS */
+    wf_word_t size = 0;
+    if (wf_vmo_describe(WF_CHILD_INITRAMFS, &size, NULL, NULL, NULL) == WF_ERR_OK && size &&
+        wf_vspace_map(WF_CHILD_VSPACE, WF_CHILD_INITRAMFS, INITRAMFS_VA, 0, size, WF_VM_READ) ==
+            WF_ERR_OK) {
+        lx.initramfs = (const uint8_t *)INITRAMFS_VA;
+        lx.initramfs_len = size;
+    } else {
+        lx_say("no initramfs in slot %u: no programs to run", WF_CHILD_INITRAMFS);
+        return false;
+    }
+    return true;
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case 4:
+        return "SIGILL";
+    case 5:
+        return "SIGTRAP";
+    case 6:
+        return "SIGABRT";
+    case 7:
+        return "SIGBUS";
+    case 8:
+        return "SIGFPE";
+    case 11:
+        return "SIGSEGV";
+    default:
+        return "signal";
+    }
+}
+
+/* A fault of a Linux thread: the signal Linux would send, and a report. */
+static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_t *w)
+{
+    int sig = 11;
+    if (label == WF_FAULT_TYPE_USER_EXCEPTION) {
+        switch (w[WF_FAULT_WORD_DETAIL0]) {
+        case WF_EXCEPTION_UNDEFINED_INSTRUCTION:
+            sig = 4;
+            break;
+        case WF_EXCEPTION_ARITHMETIC:
+            sig = 8;
+            break;
+        case WF_EXCEPTION_BREAKPOINT:
+        case WF_EXCEPTION_DEBUG:
+            sig = 5;
+            break;
+        case WF_EXCEPTION_ALIGNMENT:
+            sig = 7;
+            break;
+        default:
+            sig = 11;
+        }
+        lx_say("pid %d (%s): %s (exception %llu, code %#llx) at rip %#llx", p->pid, p->name,
+               signal_name(sig), (unsigned long long)w[WF_FAULT_WORD_DETAIL0],
+               (unsigned long long)w[WF_FAULT_WORD_DETAIL1],
+               (unsigned long long)w[WF_FAULT_WORD_RIP]);
+    } else {
+        lx_say("pid %d (%s): SIGSEGV: %s at %#llx, rip %#llx", p->pid, p->name,
+               (w[WF_FAULT_WORD_DETAIL1] & 4)   ? "execute"
+               : (w[WF_FAULT_WORD_DETAIL1] & 2) ? "write"
+                                                : "read",
+               (unsigned long long)w[WF_FAULT_WORD_DETAIL0],
+               (unsigned long long)w[WF_FAULT_WORD_RIP]);
+    }
+    return sig;
+}
+
+/* Serves p's system calls until it ends. */
+static void serve(struct lx_proc *p, struct lx_status *st)
+{
+    struct wf_msgregs m = {0};
+    wf_word_t e = wf_sys_recv(lx.ep, lx.reply, &m);
+    for (;;) {
+        if (e != WF_ERR_OK) {
+            lx_say("receive failed: %s", wf_error_name(e));
+            *st = (struct lx_status){true, 9};
+            lx_destroy(p);
+            return;
+        }
+        wf_word_t label = wf_msginfo_label(m.info);
+        struct lx_proc *q = lx_proc_of(m.badge);
+        if (label == WF_MSG_LABEL_NOTIFICATION || !q) {
+            m = (struct wf_msgregs){0};
+            e = wf_sys_recv(lx.ep, lx.reply, &m);
+            continue;
+        }
+        wf_word_t w[WF_FAULT_MSG_WORDS] = {0};
+        unsigned len = wf_msginfo_length(m.info);
+        struct wf_ipc_buffer *b = wf_ipc_buffer();
+        for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
+            w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
+        if (label == WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
+            wf_word_t ret;
+            if (lx_syscall(q, w, &ret, st)) {
+                m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+                m.w[0] = ret;
+                e = wf_sys_reply_recv(lx.ep, lx.reply, &m);
+                continue;
+            }
+        } else {
+            *st = (struct lx_status){true, fault_signal(q, label, w)};
+        }
+        lx_destroy(q);
+        return;
+    }
+}
+
+/* Runs one program; returns its status as a shell reports it. */
+static int run(int argc, const char *const *argv, bool framed)
+{
+    struct lx_proc *p;
+    int envc = sizeof(lx_env) / sizeof(lx_env[0]);
+    int pid = lx_spawn(argv[0], argc, argv, envc, lx_env, &p);
+    if (pid < 0) {
+        int code = pid == -LX_ENOENT ? 127 : 126;
+        if (framed) {
+            char line[40];
+            int n = snprintf(line, sizeof(line), "=== exit %d\n", code);
+            lx_out(line, (size_t)n);
+        }
+        return code;
+    }
+    struct lx_status st = {0};
+    serve(p, &st);
+    if (lx.verbose)
+        lx_say("pid %d ended; %llu system calls served so far", pid,
+               (unsigned long long)lx_syscalls_served);
+    if (framed) {
+        char line[40];
+        int n =
+            snprintf(line, sizeof(line), "=== %s %d\n", st.signaled ? "signal" : "exit", st.code);
+        lx_out(line, (size_t)n);
+    }
+    return st.signaled ? 128 + st.code : st.code;
+}
+
+/* Splits a script line into words in place; returns their number or -1. */
+static int split(char *s, char **argv, int max)
+{
+    int n = 0;
+    for (;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '#')
+            return n;
+        if (n == max)
+            return -1;
+        char *out = s;
+        argv[n++] = out;
+        bool quoted = false;
+        while (*s && (quoted || (*s != ' ' && *s != '\t'))) {
+            if (*s == '"')
+                quoted = !quoted;
+            else
+                *out++ = *s;
+            s++;
+        }
+        if (*s)
+            s++;
+        *out = 0;
+    }
+}
+
+static int run_script(void)
+{
+    size_t len;
+    const uint8_t *text = lx_file_find(SCRIPT, &len);
+    if (!text) {
+        usage();
+        return 2;
+    }
+    int status = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && text[j] != '\n')
+            j++;
+        char line[512], copy[512];
+        size_t n = j - i < sizeof(line) - 1 ? j - i : sizeof(line) - 1;
+        memcpy(line, text + i, n);
+        line[n] = 0;
+        memcpy(copy, line, n + 1);
+        i = j + 1;
+        char *argv[MAX_ARGS + 1];
+        char *words = line;
+        if (!strncmp(words, WEFT_ONLY, sizeof(WEFT_ONLY) - 1))
+            words += sizeof(WEFT_ONLY) - 1; /* run here, not on Linux (tests/linux/run.py) */
+        int argc = split(words, argv, MAX_ARGS);
+        if (argc == 0)
+            continue;
+        char head[560];
+        int h = snprintf(head, sizeof(head), "=== run: %s\n", copy);
+        lx_out(head, (size_t)(h < (int)sizeof(head) ? h : (int)sizeof(head) - 1));
+        if (argc < 0) {
+            lx_say("more than %d words", MAX_ARGS);
+            status = 2;
+            continue;
+        }
+        argv[argc] = NULL;
+        status = run(argc, (const char *const *)argv, true);
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    int first = 1;
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage();
+        return 0;
+    }
+    if (argc > first && !strcmp(argv[first], "-v")) {
+        lx.verbose = true;
+        first++;
+    }
+    if (!setup())
+        return 2;
+    if (argc > first)
+        return run(argc - first, (const char *const *)argv + first, false);
+    return run_script();
+}

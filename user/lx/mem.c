@@ -1,0 +1,334 @@
+/*
+ * A Linux process's memory: a table of mappings (struct lx_vma), each showing
+ * part of a VMO from the process's pool. The image, the stack and the heap are
+ * mappings like any other, so munmap, mprotect and MAP_FIXED work across them.
+ * A mapping with PROT_NONE stays in the table but not in the VSpace. A VMO is
+ * deleted when no mapping shows it any more.
+ */
+#include <string.h>
+
+#include "lx.h"
+#include "weft/invoke.h"
+#include "wf/runtime.h"
+
+enum {
+    PROT_READ = 1,
+    PROT_WRITE = 2,
+    PROT_EXEC = 4,
+    MAP_SHARED = 0x01,
+    MAP_PRIVATE = 0x02,
+    MAP_FIXED = 0x10,
+    MAP_ANONYMOUS = 0x20,
+    MAP_FIXED_NOREPLACE = 0x100000,
+    MADV_DONTNEED = 4,
+};
+
+#define PAGE LX_PAGE
+
+static wf_word_t rights(unsigned prot)
+{
+    /* x86-64 cannot map write-only or execute-only: Linux gives read as well. */
+    return (prot ? WF_VM_READ : 0) | (prot & PROT_WRITE ? WF_VM_WRITE : 0) |
+           (prot & PROT_EXEC ? WF_VM_EXEC : 0);
+}
+
+static void vmo_unref(struct lx_proc *p, unsigned v)
+{
+    if (--p->vmo[v].refs == 0 && v != p->brk_vmo) {
+        wf_cnode_delete(SELF, p->vmo[v].cap, 64);
+        lx_slot_free(p, p->vmo[v].cap);
+        p->vmo[v].cap = 0;
+    }
+}
+
+/* Inserts a vma keeping the table sorted. */
+static bool vma_insert(struct lx_proc *p, struct lx_vma v)
+{
+    if (p->nvma == LX_MAX_VMAS)
+        return false;
+    unsigned i = p->nvma;
+    while (i > 0 && p->vma[i - 1].start > v.start) {
+        p->vma[i] = p->vma[i - 1];
+        i--;
+    }
+    p->vma[i] = v;
+    p->nvma++;
+    p->vmo[v.vmo].refs++;
+    return true;
+}
+
+static void vma_remove(struct lx_proc *p, unsigned i)
+{
+    unsigned v = p->vma[i].vmo;
+    memmove(&p->vma[i], &p->vma[i + 1], (p->nvma - i - 1) * sizeof(p->vma[0]));
+    p->nvma--;
+    vmo_unref(p, v);
+}
+
+/* Splits the vma containing addr (if any) so that one starts at addr. */
+static bool split_at(struct lx_proc *p, uint64_t addr)
+{
+    for (unsigned i = 0; i < p->nvma; i++) {
+        struct lx_vma *v = &p->vma[i];
+        if (addr > v->start && addr < v->end) {
+            struct lx_vma right = *v;
+            right.off += addr - v->start;
+            right.start = addr;
+            v->end = addr;
+            return vma_insert(p, right);
+        }
+    }
+    return true;
+}
+
+long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
+                unsigned prot)
+{
+    if (prot &&
+        wf_vspace_map(p->vspace, p->vmo[vmo].cap, start, off, len, rights(prot)) != WF_ERR_OK)
+        return -LX_ENOMEM;
+    if (!vma_insert(p, (struct lx_vma){start, start + len, off, vmo, prot})) {
+        if (prot)
+            wf_vspace_unmap(p->vspace, start, len);
+        return -LX_ENOMEM;
+    }
+    return 0;
+}
+
+long lx_munmap(struct lx_proc *p, uint64_t addr, uint64_t len)
+{
+    if ((addr & (PAGE - 1)) || !len || len > LX_USER_END || addr > LX_USER_END - len)
+        return -LX_EINVAL;
+    uint64_t end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+    if (!split_at(p, addr) || !split_at(p, end))
+        return -LX_ENOMEM;
+    wf_vspace_unmap(p->vspace, addr, end - addr);
+    for (unsigned i = 0; i < p->nvma;) {
+        if (p->vma[i].start >= addr && p->vma[i].end <= end)
+            vma_remove(p, i);
+        else
+            i++;
+    }
+    return 0;
+}
+
+static bool range_free(const struct lx_proc *p, uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < p->nvma; i++)
+        if (p->vma[i].start < end && start < p->vma[i].end)
+            return false;
+    return start >= LX_USER_MIN && end <= LX_USER_END && start < end;
+}
+
+/* The highest free range of len bytes below LX_MMAP_TOP. */
+static uint64_t find_free(const struct lx_proc *p, uint64_t len)
+{
+    uint64_t top = LX_MMAP_TOP;
+    while (top >= len + LX_USER_MIN) {
+        uint64_t start = top - len;
+        uint64_t lowest = 0;
+        bool clash = false;
+        for (unsigned i = 0; i < p->nvma; i++) {
+            if (p->vma[i].start < top && start < p->vma[i].end) {
+                clash = true;
+                if (!lowest || p->vma[i].start < lowest)
+                    lowest = p->vma[i].start;
+            }
+        }
+        if (!clash)
+            return start;
+        top = lowest;
+    }
+    return 0;
+}
+
+long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
+             uint64_t off)
+{
+    if (!len || (addr & (PAGE - 1)) || (off & (PAGE - 1)) || len > LX_USER_END)
+        return -LX_EINVAL;
+    if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0 || (prot & ~7u))
+        return -LX_EINVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    const uint8_t *data = NULL;
+    uint64_t dsize = 0;
+    if (!(flags & MAP_ANONYMOUS)) {
+        if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+            return -LX_EBADF;
+        if (p->fd[fd].kind != FD_FILE)
+            return -LX_EACCES;
+        if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
+            return -LX_EACCES; /* read-only files */
+        data = p->fd[fd].data;
+        dsize = p->fd[fd].size;
+    }
+    uint64_t start;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (!addr || addr > LX_USER_END - len || addr < LX_USER_MIN)
+            return -LX_EINVAL;
+        if (!range_free(p, addr, addr + len)) {
+            if (flags & MAP_FIXED_NOREPLACE)
+                return -LX_EEXIST;
+            long e = lx_munmap(p, addr, len);
+            if (e < 0)
+                return e;
+        }
+        start = addr;
+    } else if (addr && addr <= LX_USER_END - len && range_free(p, addr, addr + len)) {
+        start = addr;
+    } else if (!(start = find_free(p, len))) {
+        return -LX_ENOMEM;
+    }
+    int v = lx_new_vmo(p, len);
+    if (v < 0)
+        return v;
+    if (data && off < dsize) {
+        uint64_t n = dsize - off < len ? dsize - off : len;
+        if (wf_vmo_write(p->vmo[v].cap, 0, n, WF_CHILD_VSPACE, (uintptr_t)(data + off)) !=
+            WF_ERR_OK) {
+            p->vmo[v].refs = 1;
+            vmo_unref(p, (unsigned)v);
+            return -LX_ENOMEM;
+        }
+    }
+    long e = lx_map_vmo(p, start, len, (unsigned)v, 0, prot);
+    if (e < 0) {
+        p->vmo[v].refs = 1;
+        vmo_unref(p, (unsigned)v);
+        return e;
+    }
+    return (long)start;
+}
+
+long lx_mprotect(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot)
+{
+    if ((addr & (PAGE - 1)) || (prot & ~7u) || len > LX_USER_END || addr > LX_USER_END - len)
+        return -LX_EINVAL;
+    uint64_t end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+    if (addr == end)
+        return 0;
+    /* Linux: ENOMEM when part of the range is not mapped. */
+    uint64_t covered = addr;
+    for (unsigned i = 0; i < p->nvma; i++)
+        if (p->vma[i].start <= covered && p->vma[i].end > covered)
+            covered = p->vma[i].end;
+    if (covered < end)
+        return -LX_ENOMEM;
+    if (!split_at(p, addr) || !split_at(p, end))
+        return -LX_ENOMEM;
+    for (unsigned i = 0; i < p->nvma; i++) {
+        struct lx_vma *v = &p->vma[i];
+        if (v->start < addr || v->end > end || v->prot == prot)
+            continue;
+        enum wf_error e;
+        if (!prot)
+            e = wf_vspace_unmap(p->vspace, v->start, v->end - v->start);
+        else if (!v->prot)
+            e = wf_vspace_map(p->vspace, p->vmo[v->vmo].cap, v->start, v->off, v->end - v->start,
+                              rights(prot));
+        else
+            e = wf_vspace_protect(p->vspace, v->start, v->end - v->start, rights(prot));
+        if (e != WF_ERR_OK)
+            return -LX_ENOMEM;
+        v->prot = prot;
+    }
+    return 0;
+}
+
+long lx_brk(struct lx_proc *p, uint64_t addr)
+{
+    if (addr < p->brk_start || addr > p->brk_start + LX_BRK_MAX)
+        return (long)p->brk;
+    uint64_t want = (addr + PAGE - 1) & ~(PAGE - 1);
+    if (want > p->brk_mapped) {
+        if (!range_free(p, p->brk_mapped, want))
+            return (long)p->brk;
+        if (lx_map_vmo(p, p->brk_mapped, want - p->brk_mapped, p->brk_vmo,
+                       p->brk_mapped - p->brk_start, PROT_READ | PROT_WRITE) < 0)
+            return (long)p->brk;
+        p->brk_mapped = want;
+    } else if (want < p->brk_mapped) {
+        lx_munmap(p, want, p->brk_mapped - want);
+        /* What comes back later must read as zero, as fresh memory does on Linux. */
+        static const uint8_t zero[4096];
+        for (uint64_t a = want; a < p->brk_mapped; a += sizeof(zero))
+            wf_vmo_write(p->vmo[p->brk_vmo].cap, a - p->brk_start, sizeof(zero), WF_CHILD_VSPACE,
+                         (uintptr_t)zero);
+        p->brk_mapped = want;
+    }
+    p->brk = addr;
+    return (long)addr;
+}
+
+long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
+{
+    if (addr & (PAGE - 1))
+        return -LX_EINVAL;
+    if (advice != MADV_DONTNEED)
+        return 0; /* advice only */
+    if (len > LX_USER_END || addr > LX_USER_END - len)
+        return -LX_EINVAL;
+    uint64_t end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+    static const uint8_t zero[4096];
+    /* Private anonymous memory reads as zero afterwards: the pages that exist
+     * are overwritten (pages never touched are zero already). */
+    for (unsigned i = 0; i < p->nvma; i++) {
+        const struct lx_vma *v = &p->vma[i];
+        uint64_t lo = v->start > addr ? v->start : addr, hi = v->end < end ? v->end : end;
+        wf_cptr_t vmo = p->vmo[v->vmo].cap;
+        for (uint64_t a = lo; a < hi;) {
+            wf_word_t first = 0, n = 0;
+            if (wf_vmo_present(vmo, v->off + (a - v->start), &first, &n) != WF_ERR_OK || !n)
+                break;
+            uint64_t from = v->start + (first - v->off);
+            if (from >= hi)
+                break;
+            uint64_t to = from + n < hi ? from + n : hi;
+            for (uint64_t b = from > a ? from : a; b < to; b += PAGE)
+                if (wf_vmo_write(vmo, v->off + (b - v->start), PAGE, WF_CHILD_VSPACE,
+                                 (uintptr_t)zero) != WF_ERR_OK)
+                    return -LX_ENOMEM;
+            a = to;
+        }
+    }
+    return 0;
+}
+
+/* --- copies between lx and a process ----------------------------------------------- */
+
+long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n)
+{
+    if (!n)
+        return 0;
+    return wf_vspace_read(p->vspace, src, n, WF_CHILD_VSPACE, (uintptr_t)dst) == WF_ERR_OK
+               ? 0
+               : -LX_EFAULT;
+}
+
+long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n)
+{
+    if (!n)
+        return 0;
+    return wf_vspace_write(p->vspace, dst, n, WF_CHILD_VSPACE, (uintptr_t)src) == WF_ERR_OK
+               ? 0
+               : -LX_EFAULT;
+}
+
+/* A NUL-terminated string of at most max bytes (with the NUL). */
+long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max)
+{
+    size_t got = 0;
+    while (got < max) {
+        /* Up to the end of the page: the next one may not be mapped. */
+        size_t chunk = PAGE - ((src + got) & (PAGE - 1));
+        if (chunk > max - got)
+            chunk = max - got;
+        if (lx_copy_in(p, dst + got, src + got, chunk) < 0)
+            return -LX_EFAULT;
+        void *z = memchr(dst + got, 0, chunk);
+        if (z)
+            return (long)((char *)z - dst);
+        got += chunk;
+    }
+    return -LX_ENAMETOOLONG;
+}

@@ -1,0 +1,676 @@
+/*
+ * The x86-64 Linux system call table: number -> handler. A number without a
+ * handler answers -ENOSYS and is logged once ("lx: ... not served"). docs/linux.md
+ * lists every entry with what it does and does not do.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lx.h"
+#include "weft/invoke.h"
+#include "wf/syscall.h"
+
+/* A call in progress: the process, its six arguments (rdi, rsi, rdx, r10, r8,
+ * r9) and, when it ends the process, how. */
+struct call {
+    struct lx_proc *p;
+    uint64_t a[6];
+    bool gone;
+    struct lx_status *st;
+};
+
+typedef long (*handler)(struct call *c);
+
+uint64_t lx_syscalls_served;
+
+#define NSIG 64
+enum { SIG_DFL = 0, SIG_IGN = 1 };
+
+static long end_process(struct call *c, bool signaled, int code)
+{
+    c->gone = true;
+    c->st->signaled = signaled;
+    c->st->code = code;
+    return 0;
+}
+
+/* --- processes --------------------------------------------------------------------- */
+
+static long sys_exit_group(struct call *c)
+{
+    return end_process(c, false, (int)(c->a[0] & 0xff));
+}
+
+static long sys_getpid(struct call *c)
+{
+    return c->p->pid;
+}
+
+static long sys_getppid(struct call *c)
+{
+    (void)c;
+    return 1; /* lx is the container's init */
+}
+
+static long sys_zero(struct call *c)
+{
+    (void)c;
+    return 0;
+}
+
+static long sys_set_tid_address(struct call *c)
+{
+    c->p->tid_address = c->a[0];
+    return c->p->pid;
+}
+
+static long sys_arch_prctl(struct call *c)
+{
+    switch (c->a[0]) {
+    case 0x1002: /* ARCH_SET_FS */
+        if (wf_tcb_set_tls(c->p->tcb, c->a[1]) != WF_ERR_OK)
+            return -LX_EPERM;
+        c->p->fs_base = c->a[1];
+        return 0;
+    case 0x1003: /* ARCH_GET_FS */
+        return lx_copy_out(c->p, c->a[1], &c->p->fs_base, 8);
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+static long sys_uname(struct call *c)
+{
+    char u[6][65];
+    memset(u, 0, sizeof(u));
+    strcpy(u[0], "Linux");
+    strcpy(u[1], "weft");
+    strcpy(u[2], "6.1.0-lx");
+    strcpy(u[3], "#1 Weft lx");
+    strcpy(u[4], "x86_64");
+    strcpy(u[5], "(none)");
+    return lx_copy_out(c->p, c->a[0], u, sizeof(u));
+}
+
+static long sys_prlimit64(struct call *c)
+{
+    unsigned res = (unsigned)c->a[1];
+    if (res >= 16)
+        return -LX_EINVAL;
+    if (c->a[0] && c->a[0] != (uint64_t)c->p->pid)
+        return -LX_ESRCH;
+    if (c->a[3]) {
+        uint64_t lim[2] = {~0ull, ~0ull};
+        if (res == 3) { /* RLIMIT_STACK */
+            lim[0] = LX_STACK_SIZE;
+        } else if (res == 7) { /* RLIMIT_NOFILE */
+            lim[0] = lim[1] = LX_MAX_FDS;
+        }
+        return lx_copy_out(c->p, c->a[3], lim, sizeof(lim));
+    }
+    return 0; /* a new limit is accepted and not enforced */
+}
+
+static long sys_getrlimit(struct call *c)
+{
+    struct call d = *c;
+    d.a[0] = 0;
+    d.a[1] = c->a[0];
+    d.a[2] = 0;
+    d.a[3] = c->a[1];
+    return sys_prlimit64(&d);
+}
+
+static long sys_sched_getaffinity(struct call *c)
+{
+    if (c->a[1] < 8)
+        return -LX_EINVAL;
+    uint64_t mask = 1;
+    long e = lx_copy_out(c->p, c->a[2], &mask, 8);
+    return e < 0 ? e : 8;
+}
+
+static long sys_getrandom(struct call *c)
+{
+    uint8_t buf[256];
+    uint64_t done = 0, n = c->a[1] > (1u << 25) ? (1u << 25) : c->a[1];
+    while (done < n) {
+        size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
+        lx_random(buf, k);
+        if (lx_copy_out(c->p, c->a[0] + done, buf, k) < 0)
+            return done ? (long)done : -LX_EFAULT;
+        done += k;
+    }
+    return (long)done;
+}
+
+/* --- signals: recorded, not delivered ---------------------------------------------- */
+
+static long sys_rt_sigaction(struct call *c)
+{
+    int sig = (int)c->a[0];
+    if (sig < 1 || sig > NSIG || c->a[3] != 8)
+        return -LX_EINVAL;
+    if (c->a[2] && lx_copy_out(c->p, c->a[2], c->p->sigaction[sig], 32) < 0)
+        return -LX_EFAULT;
+    if (c->a[1]) {
+        if (sig == 9 || sig == 19)
+            return -LX_EINVAL;
+        uint64_t act[4];
+        if (lx_copy_in(c->p, act, c->a[1], sizeof(act)) < 0)
+            return -LX_EFAULT;
+        memcpy(c->p->sigaction[sig], act, sizeof(act));
+    }
+    return 0;
+}
+
+static long sys_rt_sigprocmask(struct call *c)
+{
+    if (c->a[3] != 8)
+        return -LX_EINVAL;
+    uint64_t old = c->p->sigmask;
+    if (c->a[1]) {
+        uint64_t set;
+        if (lx_copy_in(c->p, &set, c->a[1], 8) < 0)
+            return -LX_EFAULT;
+        set &= ~((1ull << 8) | (1ull << 18)); /* SIGKILL, SIGSTOP */
+        if (c->a[0] == 0)
+            c->p->sigmask |= set;
+        else if (c->a[0] == 1)
+            c->p->sigmask &= ~set;
+        else if (c->a[0] == 2)
+            c->p->sigmask = set;
+        else
+            return -LX_EINVAL;
+    }
+    if (c->a[2] && lx_copy_out(c->p, c->a[2], &old, 8) < 0)
+        return -LX_EFAULT;
+    return 0;
+}
+
+/* A signal to the process itself: ignored, or its default action ends it
+ * (handlers are not run yet: the process ends as if it had none). */
+static long signal_self(struct call *c, int sig)
+{
+    if (sig == 0)
+        return 0;
+    if (sig < 1 || sig > NSIG)
+        return -LX_EINVAL;
+    uint64_t h = c->p->sigaction[sig][0];
+    bool ignore_default = sig == 17 || sig == 18 || sig == 23 || sig == 28;
+    if (h == SIG_IGN || (h == SIG_DFL && ignore_default))
+        return 0;
+    if (h != SIG_DFL)
+        lx_say("pid %d: signal %d has a handler; handlers do not run yet", c->p->pid, sig);
+    return end_process(c, true, sig);
+}
+
+static long sys_kill(struct call *c)
+{
+    int64_t pid = (int64_t)c->a[0];
+    if (pid != c->p->pid && pid != 0 && pid != -1)
+        return -LX_ESRCH;
+    return signal_self(c, (int)c->a[1]);
+}
+
+static long sys_tkill(struct call *c)
+{
+    if (c->a[0] != (uint64_t)c->p->pid)
+        return -LX_ESRCH;
+    return signal_self(c, (int)c->a[1]);
+}
+
+static long sys_tgkill(struct call *c)
+{
+    if (c->a[0] != (uint64_t)c->p->pid || c->a[1] != (uint64_t)c->p->pid)
+        return -LX_ESRCH;
+    return signal_self(c, (int)c->a[2]);
+}
+
+/* --- memory ------------------------------------------------------------------------ */
+
+static long sys_brk(struct call *c)
+{
+    return lx_brk(c->p, c->a[0]);
+}
+
+static long sys_mmap(struct call *c)
+{
+    return lx_mmap(c->p, c->a[0], c->a[1], (unsigned)c->a[2], (unsigned)c->a[3], (int)c->a[4],
+                   c->a[5]);
+}
+
+static long sys_munmap(struct call *c)
+{
+    return lx_munmap(c->p, c->a[0], c->a[1]);
+}
+
+static long sys_mprotect(struct call *c)
+{
+    return lx_mprotect(c->p, c->a[0], c->a[1], (unsigned)c->a[2]);
+}
+
+static long sys_madvise(struct call *c)
+{
+    return lx_madvise(c->p, c->a[0], c->a[1], (int)c->a[2]);
+}
+
+/* --- time -------------------------------------------------------------------------- */
+
+/* CLOCK_REALTIME has no calendar behind it yet: it counts from 2026-01-01
+ * 00:00 UTC at boot. The others are the CLOCK system call's monotonic time. */
+#define LX_EPOCH_S 1767225600ull
+
+static long clock_ns(unsigned clk, uint64_t *ns)
+{
+    if (clk > 11 || clk == 8 || clk == 9 || clk == 10)
+        return -LX_EINVAL;
+    *ns = wf_clock_ns() + (clk == 0 || clk == 5 || clk == 11 ? LX_EPOCH_S * 1000000000ull : 0);
+    return 0;
+}
+
+static long sys_clock_gettime(struct call *c)
+{
+    uint64_t ns;
+    long e = clock_ns((unsigned)c->a[0], &ns);
+    if (e < 0)
+        return e;
+    uint64_t ts[2] = {ns / 1000000000ull, ns % 1000000000ull};
+    return lx_copy_out(c->p, c->a[1], ts, sizeof(ts));
+}
+
+static long sys_clock_getres(struct call *c)
+{
+    uint64_t ns;
+    long e = clock_ns((unsigned)c->a[0], &ns);
+    if (e < 0 || !c->a[1])
+        return e;
+    uint64_t ts[2] = {0, 1};
+    return lx_copy_out(c->p, c->a[1], ts, sizeof(ts));
+}
+
+static long sys_gettimeofday(struct call *c)
+{
+    uint64_t ns;
+    clock_ns(0, &ns);
+    uint64_t tv[2] = {ns / 1000000000ull, (ns % 1000000000ull) / 1000};
+    if (c->a[0] && lx_copy_out(c->p, c->a[0], tv, sizeof(tv)) < 0)
+        return -LX_EFAULT;
+    if (c->a[1]) {
+        uint32_t tz[2] = {0, 0};
+        return lx_copy_out(c->p, c->a[1], tz, sizeof(tz));
+    }
+    return 0;
+}
+
+static long sys_time(struct call *c)
+{
+    uint64_t ns;
+    clock_ns(0, &ns);
+    uint64_t t = ns / 1000000000ull;
+    if (c->a[0] && lx_copy_out(c->p, c->a[0], &t, 8) < 0)
+        return -LX_EFAULT;
+    return (long)t;
+}
+
+/* Sleeps lx itself (one process at a time is served: nothing else waits). */
+static long sleep_until(uint64_t deadline)
+{
+    extern wf_cptr_t lx_timer;
+    if (!lx_timer)
+        return -LX_ENOSYS;
+    if (wf_tcb_set_deadline(lx.self_tcb, deadline, 1) != WF_ERR_OK)
+        return -LX_EINVAL;
+    while (wf_clock_ns() < deadline)
+        wf_sys_wait(lx_timer, NULL);
+    return 0;
+}
+
+static long sys_nanosleep(struct call *c)
+{
+    uint64_t ts[2];
+    if (lx_copy_in(c->p, ts, c->a[0], sizeof(ts)) < 0)
+        return -LX_EFAULT;
+    if ((int64_t)ts[0] < 0 || ts[1] >= 1000000000ull)
+        return -LX_EINVAL;
+    return sleep_until(wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
+}
+
+static long sys_clock_nanosleep(struct call *c)
+{
+    uint64_t ts[2], now;
+    long e = clock_ns((unsigned)c->a[0], &now);
+    if (e < 0)
+        return e;
+    if (lx_copy_in(c->p, ts, c->a[2], sizeof(ts)) < 0)
+        return -LX_EFAULT;
+    if ((int64_t)ts[0] < 0 || ts[1] >= 1000000000ull)
+        return -LX_EINVAL;
+    uint64_t t = ts[0] * 1000000000ull + ts[1];
+    uint64_t base = wf_clock_ns();
+    if (c->a[1] & 1) /* TIMER_ABSTIME */
+        return t > now ? sleep_until(base + (t - now)) : 0;
+    return sleep_until(base + t);
+}
+
+/* --- files ------------------------------------------------------------------------- */
+
+static long sys_read(struct call *c)
+{
+    return lx_read(c->p, (int)c->a[0], c->a[1], c->a[2]);
+}
+
+static long sys_write(struct call *c)
+{
+    return lx_write(c->p, (int)c->a[0], c->a[1], c->a[2]);
+}
+
+static long vector(struct call *c, bool writing)
+{
+    uint64_t n = c->a[2];
+    if (n > 1024)
+        return -LX_EINVAL;
+    long total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t iov[2];
+        if (lx_copy_in(c->p, iov, c->a[1] + 16 * i, sizeof(iov)) < 0)
+            return total ? total : -LX_EFAULT;
+        if (!iov[1])
+            continue;
+        long r = writing ? lx_write(c->p, (int)c->a[0], iov[0], iov[1])
+                         : lx_read(c->p, (int)c->a[0], iov[0], iov[1]);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < iov[1])
+            break;
+    }
+    return total;
+}
+
+static long sys_readv(struct call *c)
+{
+    return vector(c, false);
+}
+
+static long sys_writev(struct call *c)
+{
+    return vector(c, true);
+}
+
+static long sys_open(struct call *c)
+{
+    return lx_openat(c->p, -100, c->a[0], (unsigned)c->a[1]);
+}
+
+static long sys_openat(struct call *c)
+{
+    return lx_openat(c->p, (int)c->a[0], c->a[1], (unsigned)c->a[2]);
+}
+
+static long sys_close(struct call *c)
+{
+    return lx_close(c->p, (int)c->a[0]);
+}
+
+static long sys_lseek(struct call *c)
+{
+    return lx_lseek(c->p, (int)c->a[0], (int64_t)c->a[1], (int)c->a[2]);
+}
+
+static long sys_pread64(struct call *c)
+{
+    int fd = (int)c->a[0];
+    if (fd < 0 || fd >= LX_MAX_FDS || c->p->fd[fd].kind == FD_NONE)
+        return -LX_EBADF;
+    if (c->p->fd[fd].kind != FD_FILE)
+        return -LX_ESPIPE;
+    uint64_t saved = c->p->fd[fd].off;
+    c->p->fd[fd].off = c->a[3];
+    long r = lx_read(c->p, fd, c->a[1], c->a[2]);
+    c->p->fd[fd].off = saved;
+    return r;
+}
+
+/* sendfile from an initramfs file to the console (what cat does first). */
+static long sys_sendfile(struct call *c)
+{
+    int out = (int)c->a[0], in = (int)c->a[1];
+    if (out < 0 || out >= LX_MAX_FDS || c->p->fd[out].kind == FD_NONE || in < 0 ||
+        in >= LX_MAX_FDS || c->p->fd[in].kind == FD_NONE)
+        return -LX_EBADF;
+    struct lx_fd *src = &c->p->fd[in];
+    if (src->kind != FD_FILE || c->p->fd[out].kind != FD_CONSOLE)
+        return -LX_EINVAL;
+    uint64_t off = src->off;
+    if (c->a[2] && lx_copy_in(c->p, &off, c->a[2], 8) < 0)
+        return -LX_EFAULT;
+    if ((int64_t)off < 0)
+        return -LX_EINVAL;
+    uint64_t n = off >= src->size ? 0 : src->size - off;
+    if (n > c->a[3])
+        n = c->a[3];
+    lx_out((const char *)src->data + off, n);
+    off += n;
+    if (c->a[2])
+        return lx_copy_out(c->p, c->a[2], &off, 8) < 0 ? -LX_EFAULT : (long)n;
+    src->off = off;
+    return (long)n;
+}
+
+static long sys_stat(struct call *c)
+{
+    return lx_fstatat(c->p, -100, c->a[0], c->a[1], 0);
+}
+
+static long sys_fstat(struct call *c)
+{
+    return lx_fstatat(c->p, (int)c->a[0], 0, c->a[1], 0x1000);
+}
+
+static long sys_newfstatat(struct call *c)
+{
+    return lx_fstatat(c->p, (int)c->a[0], c->a[1], c->a[2], (unsigned)c->a[3]);
+}
+
+static long sys_getdents64(struct call *c)
+{
+    return lx_getdents64(c->p, (int)c->a[0], c->a[1], c->a[2]);
+}
+
+static long sys_ioctl(struct call *c)
+{
+    return lx_ioctl(c->p, (int)c->a[0], (unsigned long)c->a[1], c->a[2]);
+}
+
+static long sys_access(struct call *c)
+{
+    return lx_faccessat(c->p, -100, c->a[0]);
+}
+
+static long sys_faccessat(struct call *c)
+{
+    return lx_faccessat(c->p, (int)c->a[0], c->a[1]);
+}
+
+static long sys_dup(struct call *c)
+{
+    return lx_dup(c->p, (int)c->a[0], -1, 0, false);
+}
+
+static long sys_dup2(struct call *c)
+{
+    if (c->a[0] == c->a[1]) {
+        int fd = (int)c->a[0];
+        return fd >= 0 && fd < LX_MAX_FDS && c->p->fd[fd].kind != FD_NONE ? fd : -LX_EBADF;
+    }
+    return lx_dup(c->p, (int)c->a[0], (int)c->a[1], 0, false);
+}
+
+static long sys_dup3(struct call *c)
+{
+    if (c->a[0] == c->a[1])
+        return -LX_EINVAL;
+    return lx_dup(c->p, (int)c->a[0], (int)c->a[1], 0, (c->a[2] & 02000000) != 0);
+}
+
+static long sys_fcntl(struct call *c)
+{
+    return lx_fcntl(c->p, (int)c->a[0], (int)c->a[1], c->a[2]);
+}
+
+static long sys_getcwd(struct call *c)
+{
+    if (c->a[1] < 2)
+        return -LX_ERANGE;
+    long e = lx_copy_out(c->p, c->a[0], "/", 2);
+    return e < 0 ? e : 2;
+}
+
+static long sys_umask(struct call *c)
+{
+    (void)c;
+    return 022;
+}
+
+static long sys_readlink_none(struct call *c)
+{
+    (void)c;
+    return -LX_ENOENT; /* no symbolic links (and no /proc) yet */
+}
+
+static long sys_futex(struct call *c)
+{
+    unsigned op = (unsigned)c->a[1] & 0x7f;
+    if (op == 1) /* FUTEX_WAKE: no other thread can wait */
+        return 0;
+    if (op == 0) { /* FUTEX_WAIT: with one thread, waiting would never end */
+        uint32_t v;
+        if (lx_copy_in(c->p, &v, c->a[0], 4) < 0)
+            return -LX_EFAULT;
+        return v != (uint32_t)c->a[2] ? -LX_EAGAIN : -LX_EINTR;
+    }
+    return -LX_ENOSYS;
+}
+
+/* --- the table --------------------------------------------------------------------- */
+
+struct entry {
+    const char *name;
+    handler fn;
+};
+
+#define E(nr, nm, f) [nr] = {#nm, f}
+static const struct entry table[] = {
+    E(0, read, sys_read),
+    E(1, write, sys_write),
+    E(2, open, sys_open),
+    E(3, close, sys_close),
+    E(4, stat, sys_stat),
+    E(5, fstat, sys_fstat),
+    E(6, lstat, sys_stat),
+    E(8, lseek, sys_lseek),
+    E(9, mmap, sys_mmap),
+    E(10, mprotect, sys_mprotect),
+    E(11, munmap, sys_munmap),
+    E(12, brk, sys_brk),
+    E(13, rt_sigaction, sys_rt_sigaction),
+    E(14, rt_sigprocmask, sys_rt_sigprocmask),
+    E(16, ioctl, sys_ioctl),
+    E(17, pread64, sys_pread64),
+    E(19, readv, sys_readv),
+    E(20, writev, sys_writev),
+    E(21, access, sys_access),
+    E(24, sched_yield, sys_zero),
+    E(28, madvise, sys_madvise),
+    E(32, dup, sys_dup),
+    E(33, dup2, sys_dup2),
+    E(35, nanosleep, sys_nanosleep),
+    E(39, getpid, sys_getpid),
+    E(40, sendfile, sys_sendfile),
+    E(60, exit, sys_exit_group),
+    E(62, kill, sys_kill),
+    E(63, uname, sys_uname),
+    E(72, fcntl, sys_fcntl),
+    E(79, getcwd, sys_getcwd),
+    E(89, readlink, sys_readlink_none),
+    E(95, umask, sys_umask),
+    E(96, gettimeofday, sys_gettimeofday),
+    E(97, getrlimit, sys_getrlimit),
+    E(102, getuid, sys_zero),
+    E(104, getgid, sys_zero),
+    E(107, geteuid, sys_zero),
+    E(108, getegid, sys_zero),
+    E(110, getppid, sys_getppid),
+    E(111, getpgrp, sys_getpid),
+    E(121, getpgid, sys_getpid),
+    E(124, getsid, sys_getpid),
+    E(131, sigaltstack, sys_zero),
+    E(158, arch_prctl, sys_arch_prctl),
+    E(186, gettid, sys_getpid),
+    E(200, tkill, sys_tkill),
+    E(201, time, sys_time),
+    E(202, futex, sys_futex),
+    E(204, sched_getaffinity, sys_sched_getaffinity),
+    E(217, getdents64, sys_getdents64),
+    E(218, set_tid_address, sys_set_tid_address),
+    E(228, clock_gettime, sys_clock_gettime),
+    E(229, clock_getres, sys_clock_getres),
+    E(230, clock_nanosleep, sys_clock_nanosleep),
+    E(231, exit_group, sys_exit_group),
+    E(234, tgkill, sys_tgkill),
+    E(257, openat, sys_openat),
+    E(262, newfstatat, sys_newfstatat),
+    E(267, readlinkat, sys_readlink_none),
+    E(269, faccessat, sys_faccessat),
+    E(273, set_robust_list, sys_zero),
+    E(292, dup3, sys_dup3),
+    E(302, prlimit64, sys_prlimit64),
+    E(318, getrandom, sys_getrandom),
+    E(439, faccessat2, sys_faccessat),
+};
+#undef E
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+/* Numbers already logged as not served (a bit per number below 512), and how
+ * many lines were written: a program cannot flood the console through lx. */
+#define LOG_MAX 32
+static uint64_t logged[8];
+static unsigned nlogged;
+
+static void log_unserved(const struct lx_proc *p, uint64_t nr)
+{
+    if (nr < 512) {
+        if (logged[nr / 64] & (1ull << (nr % 64)))
+            return;
+        logged[nr / 64] |= 1ull << (nr % 64);
+    }
+    if (nlogged > LOG_MAX)
+        return;
+    if (nlogged++ == LOG_MAX) {
+        lx_say("more system calls not served; not logged any more");
+        return;
+    }
+    lx_say("pid %d (%s): system call %llu not served: ENOSYS", p->pid, p->name,
+           (unsigned long long)nr);
+}
+
+bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st)
+{
+    struct call c = {p,
+                     {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
+                      w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
+                     false,
+                     st};
+    uint64_t nr = w[WF_FAULT_WORD_RAX];
+    lx_syscalls_served++;
+    long r;
+    if (nr < NTABLE && table[nr].fn) {
+        r = table[nr].fn(&c);
+    } else {
+        log_unserved(p, nr);
+        r = -LX_ENOSYS;
+    }
+    *ret = (wf_word_t)r;
+    return !c.gone;
+}
