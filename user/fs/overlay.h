@@ -17,8 +17,9 @@
 extern const struct vfs_ops overlay_ops;
 
 /*
- * Mounts lfs (operations lops, never changed) under ufs (uops). From then on the
- * overlay owns both: its unmount unmounts them. Returns 0 and sets *fs, or a
+ * Mounts lfs (operations lops, never changed) under ufs (uops). The overlay's
+ * unmount calls lops->unmount and uops->unmount after its own (the file server
+ * lends operations whose unmount does nothing). Returns 0 and sets *fs, or a
  * negative errno (-EINVAL: a missing operation or root; -ENOMEM).
  */
 int overlay_mount(const struct vfs_env *env, const struct vfs_ops *lops, void *lfs,
