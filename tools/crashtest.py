@@ -5,9 +5,9 @@
     tools/crashtest.py --self-test
 
 QEMU boots a Weft whose boot configuration starts the virtio-blk driver
-(vblk), the file server with the disk's ext2 file system mounted (ext2fs over
-the block client), and the workload user/crashwl. This script appends the
-disk to the command line (-drive file=IMAGE,if=none,format=raw,id=crashdisk
+(vblk), the file server and the workload user/crashwl (which sees fs and
+vblk, and mounts the disk's ext2 file system on /disk itself). This script
+appends the disk to the command line (-drive file=IMAGE,if=none,format=raw,id=crashdisk
 -device virtio-blk-pci,drive=crashdisk), reads the serial console (QEMU's
 stdout) and, once the workload has printed "crashwl: synced N" for a
 round N at or past a target drawn at random between --min-rounds and

@@ -5,8 +5,8 @@
 #
 #   make crashtest-selftest   the checker on images made by mke2fs -d (no QEMU)
 #   make check-crash          CRASH_RUNS crashes of the built system; its boot
-#                             configuration must start vblk, the file server with
-#                             the disk's ext2 mounted, and crashwl (sees=fs)
+#                             configuration must start vblk and crashwl (sees=fs,vblk:
+#                             it mounts the disk itself)
 CRASH_RUNS ?= 3
 CRASH_QEMU  = $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none \
               -kernel $(KERNEL) -initrd $(INITRAMFS)

@@ -14,6 +14,10 @@
  *
  * Byte i of round r's file is (r * 131 + i * 7 + i / 251) & 0xff, and its size is
  * 1000 + (r * 7919) % 20000: the host script checks them after e2fsck.
+ *
+ * The disk: when the program sees a block service named "vblk", it mounts it
+ * (file.MountDevice, ext2) on /disk and works in /disk/cw (/cw on the disk);
+ * otherwise in /cw of whatever the file server holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +28,7 @@
 #include "wf/proto/file.h"
 #include "wf/startinfo.h"
 
-enum { SLOT_FS = 20, SLOT_FILE, SLOT_HELD, SLOT_HELD_OLD };
+enum { SLOT_FS = 20, SLOT_FILE, SLOT_HELD, SLOT_HELD_OLD, SLOT_DISK };
 
 static const char usage[] =
     "usage: crashwl [ROUNDS [DIR]]  (ROUNDS 0 or absent: until killed; DIR default /cw)\n"
@@ -136,6 +140,15 @@ int main(int argc, char **argv)
     if (e != WF_ERR_OK)
         die("lookup", "fs", 1000 + (unsigned long)e);
     wf_word_t status = 0;
+    if (argc <= 2 && wf_reconnect(SLOT_DISK, "vblk") == WF_ERR_OK) {
+        wfp_file_mkdir(SLOT_FS, 0755, "/disk", 5, &status);
+        call_ok(
+            "mount", "/disk",
+            wfp_file_mount_device(SLOT_FS, WFP_FILE_MOUNT_EXT2, 0, "/disk", 5, SLOT_DISK, &status),
+            status);
+        strcpy(dir, "/disk/cw");
+        printf("crashwl: vblk mounted on /disk\n");
+    }
     wfp_file_mkdir(SLOT_FS, 0755, dir, strlen(dir), &status); /* EEXIST after a crash */
     char tmp[160], dst[160], held[160], junk[160];
     snprintf(tmp, sizeof(tmp), "%s/tmp", dir);

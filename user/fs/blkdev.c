@@ -74,7 +74,7 @@ static int dev_write(void *ctx, uint64_t blk, const void *buf)
 int blkdev_open(struct blkdev *d, wf_cptr_t ep, wf_cptr_t vmo_slot, uintptr_t va, size_t buf_bytes)
 {
     memset(d, 0, sizeof(*d));
-    if (buf_bytes < 2 * PAGE || buf_bytes % PAGE || va % PAGE || !vmo_slot)
+    if (buf_bytes < 2 * PAGE || (buf_bytes & (buf_bytes - 1)) || va % PAGE || !vmo_slot)
         return -VFS_EINVAL;
     wf_word_t bb = 0, sectors = 0, flags = 0, size = 0;
     if (wfp_block_info(ep, &bb, &sectors, &flags) != WF_ERR_OK || bb != BLKDEV_SECTOR)
@@ -162,7 +162,9 @@ void blkdev_close(struct blkdev *d)
 #define VA_BASE    0x0000500000000000ull
 #define VA_STEP    0x0000000040000000ull
 #define MOUNTS_MAX 16u
-#define BUF_BYTES  (132u * 1024u) /* 128 KiB of cache, then the bounce page */
+#define BUF_BYTES                                                                                  \
+    (128u * 1024u) /* 124 KiB of cache, then the bounce page (a power of two:
+                                     Pool_CreateContig's sizes are) */
 
 static uint16_t windows; /* the windows in use (bits) */
 

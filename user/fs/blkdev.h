@@ -44,8 +44,8 @@ struct blkdev {
 };
 
 /*
- * Connects to the driver at ep: Info, a contiguous buffer of buf_bytes (a multiple of
- * 4096, at least 8192) made in slot vmo_slot from the server's pool and mapped at va,
+ * Connects to the driver at ep: Info, a contiguous buffer of buf_bytes (a power of
+ * two, at least 8192) made in slot vmo_slot from the server's pool and mapped at va,
  * SetBuffer. Returns 0 or a negative VFS errno (-EIO: the driver refused; -ENOMEM:
  * no memory for the buffer).
  */
