@@ -12,8 +12,8 @@ FUZZ_SRCS_lineedit := user/console/lineedit.c
 FUZZ_CFLAGS_lineedit := -Iuser/console
 FUZZ_SRCS_bootconf := user/init/conf.c
 FUZZ_CFLAGS_bootconf := -Iuser/init
-FUZZ_SRCS_ext2     := $(wildcard user/lib/fs/*.c)
-FUZZ_CFLAGS_ext2   := -Iuser/lib/fs
+FUZZ_SRCS_ext2     := $(wildcard user/lib/fs/*.c) user/fs/ext2fs.c user/fs/overlay.c
+FUZZ_CFLAGS_ext2   := -Iuser/lib/fs -Iuser/fs
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SHIM) $(HOST_HDRS) $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)

@@ -2,11 +2,10 @@
  * vblk: a virtio-blk driver serving the block protocol (abi/protocols/block.proto;
  * docs/devices.md, "PCI and virtio"; decision 114).
  *
- * Start-up: find the disk on PCI bus 0 (and behind bridges) through the IOPORT
- * cap (mechanism #1), size its BARs, read its virtio capabilities, map the BAR
- * that holds them through a device VMO over the device untyped the parent gave
- * (slot VBLK_SLOT_DEVICE, which must cover the BAR), turn on memory decoding and
- * bus mastering, negotiate (VERSION_1 required; RO, BLK_SIZE, FLUSH taken when
+ * Start-up (wf/virtio_drv.h): claim the disk from the PCI bus server
+ * (wf/pci_bus.h; decision 120), read its virtio capabilities through it, map
+ * the device VMO of the BAR that holds them, turn on memory decoding and bus
+ * mastering, negotiate (VERSION_1 required; RO, BLK_SIZE, FLUSH taken when
  * offered), set up queue 0 in a Pool_CreateContig VMO, bind the IRQ cap (the
  * disk's INTx line) to a notification bound to the server thread.
  *
@@ -46,7 +45,7 @@
 #include "wf/virtio_drv.h"
 
 enum {
-    SLOT_MMIO = 17,     /* the device VMO over VBLK_SLOT_DEVICE */
+    SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
     SLOT_RING = 18,     /* the queue's contiguous VMO */
     SLOT_HDR = 19,      /* request headers and status bytes (contiguous) */
     SLOT_NTFN = 20,     /* the notification bound to the thread */

@@ -2,11 +2,11 @@
  * vrng: a virtio-rng driver serving the rng protocol (abi/protocols/rng.proto;
  * docs/devices.md, "PCI and virtio").
  *
- * Start-up (wf/virtio_drv.h, shared with vblk): find the device on PCI, map
- * its virtio BAR through the device untyped the parent gave (slot
- * VRNG_SLOT_DEVICE), bind the IRQ cap (its INTx line) to a notification bound
- * to the server thread; then negotiate (VERSION_1 required, no device
- * features) and set up its one queue in a Pool_CreateContig VMO.
+ * Start-up (wf/virtio_drv.h, shared with vblk): claim the device from the PCI
+ * bus server (decision 120), map the device VMO of its virtio BAR, bind its
+ * IRQHandler (its INTx line) to a notification bound to the server thread;
+ * then negotiate (VERSION_1 required, no device features) and set up its one
+ * queue in a Pool_CreateContig VMO.
  *
  * Requests: a Read of max bytes (1 to WFP_RNG_MAX) becomes one device-writable
  * descriptor of max bytes in a second contiguous VMO (QSIZE buffers of
@@ -37,7 +37,7 @@
 #include "wf/virtio_drv.h"
 
 enum {
-    SLOT_MMIO = 17,     /* the device VMO over VRNG_SLOT_DEVICE */
+    SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
     SLOT_RING = 18,     /* the queue's contiguous VMO */
     SLOT_BUF = 19,      /* the device-writable buffers (contiguous) */
     SLOT_NTFN = 20,     /* the notification bound to the thread */
