@@ -25,3 +25,24 @@ run-disk: $(RUN_DISK)
 run debug: $(RUN_DISK)
 run debug: QEMU_BASE += $(RUN_DISK_QEMU)
 EXTRA_HELP += "run-disk       build the ext2 disk make run attaches ($(RUN_DISK), from examples/disk/)"
+
+# ext2 on the disk under init, end to end (tests/system/ext2.script): the system
+# test boots with a writable copy of a fresh ext2 image (not snapshot=on), the
+# shell mounts it from `vblk`, changes files, restarts the driver under the
+# mount, unmounts and powers off; then the host checks the image with
+# e2fsck -fn and debugfs (tests/system/ext2-disk.sh check).
+SYSTEM_EXT2_IMG := $(BUILD)/system-ext2.img
+
+.PHONY: check-system-ext2
+check-system-ext2: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@sh tests/system/ext2-disk.sh make $(SYSTEM_EXT2_IMG)
+	@$(PYTHON) tools/systest.py tests/system/ext2.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-ext2 --log $(BUILD)/system-ext2.log \
+	    --results $(RESULTS) -- $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none \
+	    -kernel $(KERNEL) -initrd $(INITRAMFS) \
+	    -drive file=$(SYSTEM_EXT2_IMG),if=none,id=sysdisk,format=raw \
+	    -device virtio-blk-pci,drive=sysdisk,disable-legacy=on
+	@sh tests/system/ext2-disk.sh check $(SYSTEM_EXT2_IMG)
+
+GUEST_CHECKS += check-system-ext2
+EXTRA_HELP += "check-system-ext2  the shell mounts ext2 from vblk, changes files, vblk restarted; e2fsck -fn after"

@@ -129,9 +129,30 @@ int blkdev_start(struct blkdev *d, uint32_t block_size, const struct ext2_env *e
     return 0;
 }
 
+/*
+ * The library's device: the cache, unless the driver is lost. Once a request found
+ * it gone, the mount has failed: a cached block is no longer served either (it may
+ * be older than what a write the driver lost left on the disk, and a write could
+ * never reach the disk), so every operation on the mount gives EIO until it is
+ * unmounted and mounted again.
+ */
+static int live_read(void *ctx, uint64_t blk, void *buf)
+{
+    struct blkdev *d = ctx;
+    return d->lost ? -1 : d->cdev.read(d->cdev.ctx, blk, buf);
+}
+
+static int live_write(void *ctx, uint64_t blk, const void *buf)
+{
+    struct blkdev *d = ctx;
+    return d->lost ? -1 : d->cdev.write(d->cdev.ctx, blk, buf);
+}
+
 struct ext2_blockdev blkdev_dev(struct blkdev *d)
 {
-    return bcache_dev(&d->cache);
+    d->cdev = bcache_dev(&d->cache);
+    return (struct ext2_blockdev){d, live_read, d->cdev.write ? live_write : NULL,
+                                  d->cdev.block_size, d->cdev.block_count};
 }
 
 int blkdev_sync(struct blkdev *d)
@@ -166,7 +187,8 @@ void blkdev_close(struct blkdev *d)
     (128u * 1024u) /* 124 KiB of cache, then the bounce page (a power of two:
                                      Pool_CreateContig's sizes are) */
 
-static uint16_t windows; /* the windows in use (bits) */
+static uint16_t windows;                 /* the windows in use (bits) */
+static wf_word_t badges[MOUNTS_MAX + 1]; /* each window's device cap's badge */
 
 struct disk {
     struct blkdev d;
@@ -201,6 +223,19 @@ int ext2fs_mount(const struct vfs_env *env, wf_cptr_t block_ep, unsigned flags, 
         w++;
     if (w == MOUNTS_MAX)
         return -VFS_ENOMEM;
+    /*
+     * The driver keeps one buffer per client, and knows its clients by the badge of
+     * the cap a request comes through: a second mount through a cap of the same
+     * badge (the same client's lookup of the same driver) would replace the first
+     * mount's buffer under it. So a badge is mounted once (EBUSY).
+     */
+    wf_word_t type = 0, badge = 0;
+    if (wf_cnode_describe(WF_CHILD_CNODE, block_ep, 64, &type, NULL, &badge, NULL) != WF_ERR_OK ||
+        type != WF_OBJ_ENDPOINT)
+        return -VFS_EINVAL;
+    for (unsigned i = 0; i < MOUNTS_MAX; i++)
+        if ((windows & (1u << i)) && badges[i] == badge)
+            return -VFS_EBUSY;
     struct disk *k = env->alloc(env->ctx, sizeof(*k));
     if (!k)
         return -VFS_ENOMEM;
@@ -208,6 +243,7 @@ int ext2fs_mount(const struct vfs_env *env, wf_cptr_t block_ep, unsigned flags, 
     k->env = *env;
     k->window = w;
     windows |= (uint16_t)(1u << w);
+    badges[w] = badge;
     k->slot = env->slot_alloc(env->ctx);
     int rc = k->slot ? blkdev_open(&k->d, block_ep, k->slot, VA_BASE + w * VA_STEP, BUF_BYTES)
                      : -VFS_ENOMEM;

@@ -13,9 +13,10 @@
  * Errors: every failed request is EIO to the library. CANCELLED (the driver was
  * restarted, or reset its device) and a lost endpoint (INVALID_CAPABILITY,
  * FAILED_LOOKUP: init revoked it at the restart) mark the device lost: the file
- * server holds the endpoint it was given, not a name cap to look the driver up again,
- * so every later request fails with EIO until the file system is mounted again; the
- * dirty blocks of the cache are lost with it.
+ * server holds the endpoint it was given, not a name to look the driver up again
+ * (decision 130): the mount has failed, and every later operation on it, a cache hit
+ * included, fails with EIO until the file system is unmounted (which always succeeds)
+ * and mounted again; the dirty blocks of the cache are lost with it.
  */
 #ifndef WEFT_FS_BLKDEV_H
 #define WEFT_FS_BLKDEV_H
@@ -40,7 +41,8 @@ struct blkdev {
     uint32_t nblocks; /* cache blocks in the buffer (the bounce block follows) */
     bool cached;      /* blkdev_start done */
     struct bcache cache;
-    uint64_t requests; /* Read and Write requests sent */
+    struct ext2_blockdev cdev; /* the cache's device (blkdev_dev wraps it) */
+    uint64_t requests;         /* Read and Write requests sent */
 };
 
 /*
@@ -61,7 +63,7 @@ int blkdev_peek(struct blkdev *d, uint64_t off, void *buf, size_t len);
  */
 int blkdev_start(struct blkdev *d, uint32_t block_size, const struct ext2_env *env);
 
-/* The device the ext2 library mounts (through the cache). */
+/* The device the ext2 library mounts (through the cache; EIO once lost). */
 struct ext2_blockdev blkdev_dev(struct blkdev *d);
 
 /* Writes back the cache, then block.Flush: 0 or -EIO. */

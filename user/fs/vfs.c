@@ -179,13 +179,19 @@ static int walk(struct vfs_ns *ns, const char *path, size_t plen, bool follow, s
         if (rc)
             goto fail;
         struct vfs_mount *mm;
+        struct vfs_attr a = {0};
+        bool crossed = false;
         while ((mm = mounted_on(ns, child.m, child.n))) {
             pos_put(child);
             child = (struct pos){mm, mm->root};
             pos_get(child);
+            crossed = true;
         }
-        struct vfs_attr a;
-        if ((rc = attr_of(child, &a))) {
+        /* A mount's root is a directory (every backend's mount checks it): not asked,
+           so that a file system whose device failed can still be unmounted. */
+        if (crossed)
+            a.type = VFS_T_DIR;
+        else if ((rc = attr_of(child, &a))) {
             pos_put(child);
             goto fail;
         }
