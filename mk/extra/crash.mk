@@ -1,21 +1,26 @@
 # The ext2 crash test (tools/crashtest.py, user/crashwl; docs/storage.md, "The
-# crash test"): boots Weft writing an ext2 disk through vblk and the file server,
-# kills QEMU mid-write, then e2fsck -p must repair the disk without questions and
-# every synced round's file must be intact.
+# crash test"): boots the production kernel with init.run=crashwl, so init starts
+# pcibus, vblk and the file server from user/init/boot.conf and then the workload,
+# which mounts the disk (ext2 on vblk) itself and writes round after round; QEMU is
+# killed mid-write, then e2fsck -p must repair the disk without questions (what
+# e2fsck -n found is printed) and every synced round's file must be intact.
 #
 #   make crashtest-selftest   the checker on images made by mke2fs -d (no QEMU)
-#   make check-crash          CRASH_RUNS crashes of the built system; its boot
-#                             configuration must start vblk and crashwl (sees=fs,vblk:
-#                             it mounts the disk itself)
+#   make check-crash          CRASH_RUNS crashes of the built system (one of
+#                             GUEST_CHECKS: every cluster order in make check)
 CRASH_RUNS ?= 3
+CRASH_ARGS ?= --min-rounds 3 --max-rounds 20 --size 8M --timeout 60
 CRASH_QEMU  = $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none \
-              -kernel $(KERNEL) -initrd $(INITRAMFS)
+              -kernel $(KERNEL) -initrd $(INITRAMFS) -append init.run=crashwl
 
 .PHONY: crashtest-selftest check-crash
 crashtest-selftest: $(DEPS_STAMP)
 	@$(PYTHON) tools/crashtest.py --self-test
 
 check-crash: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
-	@$(PYTHON) tools/crashtest.py --runs $(CRASH_RUNS) -- $(CRASH_QEMU)
+	@$(PYTHON) tools/crashtest.py --runs $(CRASH_RUNS) $(CRASH_ARGS) \
+	    $(if $(RESULTS),--results $(RESULTS) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-crash) \
+	    -- $(CRASH_QEMU)
 
-EXTRA_HELP += "check-crash    crash Weft while it writes an ext2 disk, check the disk (e2fsck, contents)"
+GUEST_CHECKS += check-crash
+EXTRA_HELP += "check-crash    crash Weft while it writes an ext2 disk on vblk, check the disk (e2fsck, debugfs)"

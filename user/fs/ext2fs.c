@@ -32,6 +32,7 @@ struct ext2fs {
     uint32_t nrefs, cap;
     char name[VFS_NAME_MAX + 1], name2[VFS_NAME_MAX + 1];
     char target[VFS_PATH_MAX + 1];
+    uint32_t epoch; /* the least time written (e_now) */
 };
 
 #define NS 1000000000ull
@@ -91,10 +92,26 @@ static void e_free(void *ctx, void *p, size_t n)
     x->env.free(x->env.ctx, p, n);
 }
 
+/*
+ * Seconds for the disk. A clock that reads less than the file system's last mount
+ * or write time (the file server's counts from boot) is counted on from that time
+ * instead, and never from below the inode count: e2fsck reads a deletion time
+ * under the inode count as a link of the orphan list, so an inode freed at second
+ * 2 and caught by a crash before its bitmap was cleared would be a corrupt orphan
+ * list (a manual repair) instead of a deleted inode (one e2fsck -p clears).
+ */
 static uint32_t e_now(void *ctx)
 {
     struct ext2fs *x = ctx;
-    return x->env.now ? (uint32_t)(x->env.now(x->env.ctx) / NS) : 0;
+    if (!x->env.now)
+        return 0;
+    uint32_t t = (uint32_t)(x->env.now(x->env.ctx) / NS);
+    return t >= x->epoch ? t : x->epoch + t;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static struct ref *ref_find(struct ext2fs *x, uint64_t ino)
@@ -493,6 +510,12 @@ int ext2fs_mount_dev(const struct vfs_env *env, const struct ext2_blockdev *dev,
     x->ctx = ctx;
     int rc =
         errno_of(ext2_mount(&x->fs, dev, &x->eenv, flags & EXT2FS_RDONLY ? EXT2_MOUNT_RDONLY : 0));
+    if (!rc) {
+        uint32_t m = le32_at(x->fs.sb + 44), w = le32_at(x->fs.sb + 48); /* s_mtime, s_wtime */
+        x->epoch = m > w ? m : w;
+        if (x->epoch < x->fs.inodes_count)
+            x->epoch = x->fs.inodes_count;
+    }
     if (!rc && !x->fs.rdonly) {
         /* A crash left these: nothing refers to them any more. */
         if ((rc = errno_of(ext2_orphans_release(&x->fs, NULL))))
