@@ -118,11 +118,15 @@ static void f_put(void *fs, vfs_node n)
         ffreed[n] = true;
 }
 
+static bool fdead; /* the fake's device failed: getattr is EIO */
+
 static int f_getattr(void *fs, vfs_node n, struct vfs_attr *a)
 {
     (void)fs;
     fcheck(n);
     cr_assert_gt(frefs[n], 0, "getattr of node %lu without a reference", (unsigned long)n);
+    if (fdead)
+        return -VFS_EIO;
     a->type = ftree[n].type;
     a->ino = 100 + n;
     a->links = fremoved[n] ? 0 : 1;
@@ -428,6 +432,21 @@ Test(vfs, mounts_dotdot_symlinks_and_busy)
     cr_assert_eq(type_at("/mnt/d", false), -VFS_ENOENT); /* tmpfs's empty /mnt again */
     cr_assert_eq(vfs_ns_free(&v, ns), 0);
     cr_assert_eq(released_count, 3);
+}
+
+/* A mount whose file system fails every call (its device went away) can still be
+   unmounted: crossing into a mount's root asks the backend nothing. */
+Test(vfs, failed_mount_unmounts)
+{
+    tmp_root_and_fake(0);
+    fdead = true;
+    cr_assert_eq(type_at("/mnt/d", false), -VFS_EIO);
+    cr_assert_eq(type_at("/mnt", false), -VFS_EIO); /* a stat of the root itself asks */
+    cr_assert_eq(vfs_umount(&v, ns, S("/mnt")), 0);
+    fdead = false;
+    cr_assert_eq(funmounted, 1);
+    cr_assert_eq(type_at("/mnt", false), VFS_T_DIR); /* tmpfs's /mnt again */
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
 }
 
 Test(vfs, read_only_mount_and_full_table)

@@ -93,12 +93,13 @@ static void e_free(void *ctx, void *p, size_t n)
 }
 
 /*
- * Seconds for the disk. A clock that reads less than the file system's last mount
- * or write time (the file server's counts from boot) is counted on from that time
- * instead, and never from below the inode count: e2fsck reads a deletion time
- * under the inode count as a link of the orphan list, so an inode freed at second
- * 2 and caught by a crash before its bitmap was cleared would be a corrupt orphan
- * list (a manual repair) instead of a deleted inode (one e2fsck -p clears).
+ * Seconds for the disk. e2fsck reads a deletion time under the inode count as a
+ * link of the orphan list, so an inode freed at second 2 and caught by a crash
+ * before its bitmap was cleared would be a corrupt orphan list (a manual repair)
+ * instead of a deleted inode (one e2fsck -p clears). So a clock that reads less
+ * than the inode count (the file server's counts from boot) is counted on from the
+ * file system's last mount or write time (and from no less than the inode count);
+ * a real clock is taken as it is.
  */
 static uint32_t e_now(void *ctx)
 {
@@ -106,7 +107,7 @@ static uint32_t e_now(void *ctx)
     if (!x->env.now)
         return 0;
     uint32_t t = (uint32_t)(x->env.now(x->env.ctx) / NS);
-    return t >= x->epoch ? t : x->epoch + t;
+    return t >= x->fs.inodes_count ? t : x->epoch + t;
 }
 
 static uint32_t le32_at(const uint8_t *p)
