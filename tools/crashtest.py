@@ -221,6 +221,7 @@ def main():
     ap.add_argument("--results", metavar="FILE",
                     help="append 'NAME PASSED FAILED' to FILE (tools/qemu-test's format)")
     ap.add_argument("--name", default="crash", help="the run's name in --results (default crash)")
+    ap.add_argument("--log", metavar="FILE", help="write each boot's console output to FILE")
     ap.add_argument("qemu", nargs=argparse.REMAINDER, help="-- QEMU command")
     a = ap.parse_args()
     if a.self_test:
@@ -239,6 +240,9 @@ def main():
             make_image(image, a.size)
             target = rng.randint(a.min_rounds, a.max_rounds)
             synced, log = crash_once(qemu, image, target, a.timeout)
+            if a.log:
+                with open(a.log, "ab" if run_no > 1 else "wb") as f:
+                    f.write(f"=== run {run_no} (target {target}, seed {seed})\n".encode() + log)
             label = f"run {run_no} (killed after round {synced}, target {target})"
             if not res.check(synced >= target and not PANIC_RE.search(log),
                              f"{label}: the workload reached its target"):

@@ -18,7 +18,7 @@ crashtest-selftest: $(DEPS_STAMP)
 	@$(PYTHON) tools/crashtest.py --self-test
 
 check-crash: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
-	@$(PYTHON) tools/crashtest.py --runs $(CRASH_RUNS) $(CRASH_ARGS) \
+	@$(PYTHON) tools/crashtest.py --runs $(CRASH_RUNS) $(CRASH_ARGS) --log $(BUILD)/crash.log \
 	    $(if $(RESULTS),--results $(RESULTS) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-crash) \
 	    -- $(CRASH_QEMU)
 
