@@ -214,7 +214,7 @@ def crash_once(qemu, image, target, timeout):
     return synced, log
 
 
-def self_test():
+def self_test(a):
     res = Results()
     with tempfile.TemporaryDirectory(prefix="weft-crashtest-") as work:
         folder = os.path.join(work, "tree")
@@ -260,6 +260,9 @@ def self_test():
         res.check(inner.failed == 1, "a zeroed directory block fails")
         res.check(round_bytes(3)[:4] == bytes([137, 144, 151, 158]), "round bytes as crashwl's")
     print(f"{res.passed} passed, {res.failed} failed")
+    if a.results:
+        with open(a.results, "a", encoding="utf-8") as f:
+            f.write(f"{a.name} {res.passed} {res.failed}\n")
     return 0 if res.failed == 0 else 1
 
 
@@ -282,7 +285,7 @@ def main():
     ap.add_argument("qemu", nargs=argparse.REMAINDER, help="-- QEMU command")
     a = ap.parse_args()
     if a.self_test:
-        return self_test()
+        return self_test(a)
     qemu = a.qemu[1:] if a.qemu[:1] == ["--"] else a.qemu
     if not qemu or a.runs < 1 or not 1 <= a.min_rounds <= a.max_rounds:
         ap.print_usage(sys.stderr)

@@ -6,7 +6,7 @@
 # e2fsck -n found is printed) and every synced round's file must be intact.
 #
 #   make crashtest-selftest   the checker on images made by mke2fs -d (no QEMU)
-#   make check-crash          CRASH_RUNS crashes of the built system (one of
+#   make check-crash          the self-test, then CRASH_RUNS crashes of the built system (one of
 #                             GUEST_CHECKS: every cluster order in make check)
 CRASH_RUNS ?= 3
 CRASH_ARGS ?= --min-rounds 3 --max-rounds 20 --size 8M --timeout 60
@@ -18,6 +18,9 @@ crashtest-selftest: $(DEPS_STAMP)
 	@$(PYTHON) tools/crashtest.py --self-test
 
 check-crash: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/crashtest.py --self-test $(if $(RESULTS),--results $(RESULTS) \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-crash-selftest) > $(BUILD)/crash-selftest.log; \
+	    rc=$$?; echo "crashtest self-test: $$(tail -n 1 $(BUILD)/crash-selftest.log)"; exit $$rc
 	@$(PYTHON) tools/crashtest.py --runs $(CRASH_RUNS) $(CRASH_ARGS) --log $(BUILD)/crash.log \
 	    $(if $(RESULTS),--results $(RESULTS) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-crash) \
 	    -- $(CRASH_QEMU)
