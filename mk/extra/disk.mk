@@ -42,7 +42,8 @@ check-system-ext2: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	    -kernel $(KERNEL) -initrd $(INITRAMFS) \
 	    -drive file=$(SYSTEM_EXT2_IMG),if=none,id=sysdisk,format=raw \
 	    -device virtio-blk-pci,drive=sysdisk,disable-legacy=on
-	@sh tests/system/ext2-disk.sh check $(SYSTEM_EXT2_IMG)
+	@sh tests/system/ext2-disk.sh check $(SYSTEM_EXT2_IMG) \
+	    $(if $(RESULTS),$(RESULTS) $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-ext2-disk)
 
 GUEST_CHECKS += check-system-ext2
 EXTRA_HELP += "check-system-ext2  the shell mounts ext2 from vblk, changes files, vblk restarted; e2fsck -fn after"

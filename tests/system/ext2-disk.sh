@@ -4,13 +4,16 @@
 #   tests/system/ext2-disk.sh make IMAGE    a fresh 4 MiB ext2 image: examples/disk/
 #                                           and /cold.txt (read only after the
 #                                           driver's restart)
-#   tests/system/ext2-disk.sh check IMAGE   after the guest powered off: e2fsck -fn
+#   tests/system/ext2-disk.sh check IMAGE [RESULTS NAME]
+#                                           after the guest powered off: e2fsck -fn
 #                                           must find nothing, and debugfs must read
-#                                           what the script wrote and not what it removed
+#                                           what the script wrote and not what it
+#                                           removed; "NAME PASSED FAILED" is appended
+#                                           to RESULTS when given
 # Prints one "ok"/"not ok" line per check; exit status 0 iff all passed.
 set -u
 usage() { echo "usage: $0 make|check IMAGE" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+[ $# -eq 2 ] || [ $# -eq 4 ] || usage
 img=$2
 case $1 in
 make)
@@ -22,10 +25,11 @@ make)
         -L weft -d "$dir" "$img"
     ;;
 check)
-    fails=0
+    fails=0 passes=0
     check() { # NAME COMMAND...: a test point
         name=$1; shift
-        if "$@"; then echo "ok - ext2-disk: $name"; else echo "not ok - ext2-disk: $name"; fails=$((fails + 1)); fi
+        if "$@"; then echo "ok - ext2-disk: $name"; passes=$((passes + 1))
+        else echo "not ok - ext2-disk: $name"; fails=$((fails + 1)); fi
     }
     out=$(e2fsck -fn "$img" 2>&1); rc=$?
     [ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
@@ -38,6 +42,8 @@ check)
     check "/lost.txt (written after the driver was lost) is absent" sh -c 'printf "%s" "$1" | grep -q "File not found"' _ "$lost"
     hello=$(debugfs -R 'cat /docs/hello.txt' "$img" 2>/dev/null)
     check "/docs/hello.txt unchanged" [ "$hello" = "Hello from an ext2 disk." ]
+    echo "$passes passed, $fails failed"
+    [ $# -eq 4 ] && echo "$4 $passes $fails" >> "$3"
     [ $fails -eq 0 ]
     ;;
 *) usage ;;
