@@ -91,6 +91,13 @@ static bool setup(void)
                WF_CHILD_POOL);
         return false;
     }
+    for (unsigned i = 0; i < sizeof(lx.spare) / sizeof(lx.spare[0]); i++) {
+        if (wf_env_create(&lx.env, WF_OBJ_REPLY, 0, &lx.spare[i]) != WF_ERR_OK) {
+            lx_say("no memory for Reply objects");
+            return false;
+        }
+        lx.nspare++;
+    }
     if (wf_env_create(&lx.env, WF_OBJ_NOTIFICATION, 0, &lx_timer) != WF_ERR_OK ||
         wf_tcb_bind_notification(lx.self_tcb, lx_timer) != WF_ERR_OK)
         lx_timer = 0; /* nanosleep answers ENOSYS */
@@ -164,43 +171,127 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
     return sig;
 }
 
-/* Serves p's system calls until it ends. */
-static void serve(struct lx_proc *p, struct lx_status *st)
+/* Answers a waiting call through its kept Reply cap; the Reply object goes
+ * back to the spares. */
+static void answer(struct lx_proc *q, wf_word_t ret)
 {
+    struct wf_msgregs m = {.info = wf_msginfo(0, 0, 1)};
+    m.w[0] = ret;
+    wf_sys_send(q->waiting, &m);
+    lx.spare[lx.nspare++] = q->waiting;
+    q->waiting = 0;
+}
+
+/* Retries every waiting call until none can go on (an answer may let another
+ * go on: a read empties a pipe a writer waits on); reaps the zombies whose
+ * parent is lx, but top (run() waits for it); arms lx's timer for the earliest
+ * sleep. */
+static void wake(int top)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = &lx.proc[i];
+            if (!q->used)
+                continue;
+            if (q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
+                lx_reap(q);
+                continue;
+            }
+            if (!q->waiting)
+                continue;
+            wf_word_t ret = 0;
+            enum lx_outcome o = lx_syscall(q, q->call, &ret);
+            if (o == LX_ANSWER) {
+                answer(q, ret);
+                again = true;
+            } else if (o == LX_GONE) {
+                again = true;
+            }
+        }
+    }
+    uint64_t first = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        const struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->waiting && q->sleep_until && (!first || q->sleep_until < first))
+            first = q->sleep_until;
+    }
+    if (first && lx_timer)
+        wf_tcb_set_deadline(lx.self_tcb, first, 1);
+}
+
+static bool anyone_waits(void)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && (lx.proc[i].waiting || lx.proc[i].state == PROC_ZOMBIE))
+            return true;
+    return false;
+}
+
+/* Serves the container's system calls (every process's: a call that must wait
+ * keeps its Reply object and is answered later, decision 122) until process
+ * top has ended; returns its wait status. */
+static int serve(struct lx_proc *top_proc)
+{
+    int top = top_proc->pid;
     struct wf_msgregs m = {0};
-    wf_word_t e = wf_sys_recv(lx.ep, lx.reply, &m);
+    bool reply = false; /* whether m answers the caller bound to lx.reply */
     for (;;) {
+        if (anyone_waits())
+            wake(top);
+        struct lx_proc *t = lx_proc_of_any(top);
+        if (!t || t->state == PROC_ZOMBIE) {
+            int status = t ? t->wstatus : LX_SIGKILL;
+            if (t)
+                lx_reap(t);
+            if (reply)
+                wf_sys_send(lx.reply, &m);
+            return status;
+        }
+        wf_word_t e =
+            reply ? wf_sys_reply_recv(lx.ep, lx.reply, &m) : wf_sys_recv(lx.ep, lx.reply, &m);
+        reply = false;
         if (e != WF_ERR_OK) {
             lx_say("receive failed: %s", wf_error_name(e));
-            *st = (struct lx_status){true, 9};
-            lx_destroy(p);
-            return;
+            lx_destroy(t);
+            return LX_SIGKILL;
         }
         wf_word_t label = wf_msginfo_label(m.info);
         struct lx_proc *q = lx_proc_of(m.badge);
         if (label == WF_MSG_LABEL_NOTIFICATION || !q) {
             m = (struct wf_msgregs){0};
-            e = wf_sys_recv(lx.ep, lx.reply, &m);
-            continue;
+            continue; /* the timer: wake() sees to the sleepers */
         }
         wf_word_t w[WF_FAULT_MSG_WORDS] = {0};
         unsigned len = wf_msginfo_length(m.info);
         struct wf_ipc_buffer *b = wf_ipc_buffer();
         for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
             w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
-        if (label == WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
-            wf_word_t ret;
-            if (lx_syscall(q, w, &ret, st)) {
-                m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
-                m.w[0] = ret;
-                e = wf_sys_reply_recv(lx.ep, lx.reply, &m);
-                continue;
-            }
-        } else {
-            *st = (struct lx_status){true, fault_signal(q, label, w)};
+        if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
+            lx_exit(q, fault_signal(q, label, w));
+            continue;
         }
-        lx_destroy(q);
-        return;
+        wf_word_t ret = 0;
+        switch (lx_syscall(q, w, &ret)) {
+        case LX_ANSWER:
+            m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+            m.w[0] = ret;
+            reply = true;
+            break;
+        case LX_WAIT:
+            if (!lx.nspare) { /* cannot happen: a Reply object per process and more */
+                lx_say("pid %d: no Reply object left", q->pid);
+                lx_exit(q, LX_SIGKILL);
+                break;
+            }
+            memcpy(q->call, w, sizeof(w));
+            q->waiting = lx.reply;
+            lx.reply = lx.spare[--lx.nspare];
+            break;
+        case LX_GONE:
+            break;
+        }
     }
 }
 
@@ -219,18 +310,18 @@ static int run(int argc, const char *const *argv, bool framed)
         }
         return code;
     }
-    struct lx_status st = {0};
-    serve(p, &st);
+    int st = serve(p);
+    bool signaled = (st & 0x7f) != 0;
+    int code = signaled ? st & 0x7f : (st >> 8) & 0xff;
     if (lx.verbose)
         lx_say("pid %d ended; %llu system calls served so far", pid,
                (unsigned long long)lx_syscalls_served);
     if (framed) {
         char line[40];
-        int n =
-            snprintf(line, sizeof(line), "=== %s %d\n", st.signaled ? "signal" : "exit", st.code);
+        int n = snprintf(line, sizeof(line), "=== %s %d\n", signaled ? "signal" : "exit", code);
         lx_out(line, (size_t)n);
     }
-    return st.signaled ? 128 + st.code : st.code;
+    return signaled ? 128 + code : code;
 }
 
 /* Splits a script line into words in place; returns their number or -1. */

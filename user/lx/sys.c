@@ -11,12 +11,11 @@
 #include "wf/syscall.h"
 
 /* A call in progress: the process, its six arguments (rdi, rsi, rdx, r10, r8,
- * r9) and, when it ends the process, how. */
+ * r9) and the whole fault message (fork copies the registers). */
 struct call {
     struct lx_proc *p;
     uint64_t a[6];
-    bool gone;
-    struct lx_status *st;
+    const wf_word_t *w;
 };
 
 typedef long (*handler)(struct call *c);
@@ -26,19 +25,12 @@ uint64_t lx_syscalls_served;
 #define NSIG 64
 enum { SIG_DFL = 0, SIG_IGN = 1 };
 
-static long end_process(struct call *c, bool signaled, int code)
-{
-    c->gone = true;
-    c->st->signaled = signaled;
-    c->st->code = code;
-    return 0;
-}
-
 /* --- processes --------------------------------------------------------------------- */
 
 static long sys_exit_group(struct call *c)
 {
-    return end_process(c, false, (int)(c->a[0] & 0xff));
+    lx_exit(c->p, (int)(c->a[0] & 0xff) << 8);
+    return 0;
 }
 
 static long sys_getpid(struct call *c)
@@ -48,8 +40,178 @@ static long sys_getpid(struct call *c)
 
 static long sys_getppid(struct call *c)
 {
+    return c->p->ppid; /* 1: lx, the container's init */
+}
+
+static long sys_fork(struct call *c)
+{
+    return lx_fork(c->p, c->w, 17, 0, 0);
+}
+
+/* vfork: a fork whose parent waits until the child has run execve or ended
+ * (the child's memory is a copy, not the parent's: what a vfork child may do
+ * does not tell them apart). */
+static long sys_vfork(struct call *c)
+{
+    struct lx_proc *p = c->p;
+    if (p->vfork_child > 0)
+        return -LX_BLOCK; /* still waiting (a retry) */
+    if (p->vfork_child < 0) {
+        long pid = -p->vfork_child;
+        p->vfork_child = 0;
+        return pid;
+    }
+    long pid = lx_fork(p, c->w, 17, 0, 0);
+    if (pid < 0)
+        return pid;
+    p->vfork_child = (int)pid;
+    return -LX_BLOCK;
+}
+
+static long sys_clone(struct call *c)
+{
+    /* x86-64: flags, stack, parent_tid, child_tid, tls */
+    if (c->a[1])
+        return -LX_EINVAL;  /* a new stack means a thread: not served (lx_fork says) */
+    if (c->a[0] & 0x4000) { /* CLONE_VFORK */
+        struct call d = *c;
+        return sys_vfork(&d);
+    }
+    return lx_fork(c->p, c->w, c->a[0], c->a[2], c->a[3]);
+}
+
+static long sys_execve(struct call *c)
+{
+    return lx_execve(c->p, c->a[0], c->a[1], c->a[2]);
+}
+
+static long sys_wait4(struct call *c)
+{
+    int64_t pid = (int64_t)(int32_t)c->a[0];
+    unsigned opt = (unsigned)c->a[2];
+    if (opt & ~(1u | 2u | 8u | 0x40000000u | 0x80000000u | 0x20000000u))
+        return -LX_EINVAL;
+    if (pid == INT32_MIN)
+        return -LX_ESRCH;
+    int st = 0;
+    long r = lx_wait(c->p, pid, &st, opt & 1, false);
+    if (r <= 0)
+        return r;
+    if (c->a[1] && lx_copy_out(c->p, c->a[1], &st, 4) < 0)
+        return -LX_EFAULT;
+    if (c->a[3]) {
+        static const uint8_t zero[144]; /* struct rusage: lx measures nothing */
+        if (lx_copy_out(c->p, c->a[3], zero, sizeof(zero)) < 0)
+            return -LX_EFAULT;
+    }
+    return lx_wait(c->p, r, &st, true, true);
+}
+
+static long sys_waitid(struct call *c)
+{
+    unsigned type = (unsigned)c->a[0], opt = (unsigned)c->a[3];
+    int64_t id = (int64_t)(int32_t)c->a[1];
+    enum { WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000 };
+    if (!(opt & WEXITED) || (opt & ~(WNOHANG | 2u | WEXITED | 8u | WNOWAIT | 0xe0000000u)))
+        return -LX_EINVAL;
+    int64_t pid = type == 0 ? -1 : type == 1 ? id : type == 2 ? (id ? -id : 0) : INT64_MIN;
+    if (pid == INT64_MIN || (type == 1 && id <= 0) || (type == 2 && id < 0))
+        return -LX_EINVAL;
+    int st = 0;
+    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, false);
+    if (r < 0)
+        return r;
+    /* siginfo_t: signo, errno, code, then pid, uid, status */
+    int32_t si[32] = {0};
+    if (r > 0) {
+        bool sig = (st & 0x7f) != 0;
+        si[0] = LX_SIGCHLD;
+        si[2] = sig ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
+        si[4] = (int32_t)r;
+        si[6] = sig ? (st & 0x7f) : (st >> 8) & 0xff;
+    }
+    if (c->a[2] && lx_copy_out(c->p, c->a[2], si, sizeof(si)) < 0)
+        return -LX_EFAULT;
+    if (r > 0 && !(opt & WNOWAIT))
+        lx_wait(c->p, r, &st, true, true);
+    return 0;
+}
+
+static struct lx_proc *find_pid(int64_t pid)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].pid == pid)
+            return &lx.proc[i];
+    return NULL;
+}
+
+static long sys_setpgid(struct call *c)
+{
+    int64_t pid = (int64_t)(int32_t)c->a[0], pgid = (int64_t)(int32_t)c->a[1];
+    if (pgid < 0)
+        return -LX_EINVAL;
+    struct lx_proc *q = pid ? find_pid(pid) : c->p;
+    if (!q || (q != c->p && q->ppid != c->p->pid))
+        return -LX_ESRCH;
+    if (q->sid != c->p->sid || q->pid == q->sid)
+        return -LX_EPERM;
+    if (!pgid)
+        pgid = q->pid;
+    if (pgid != q->pid) { /* must name a group of the same session */
+        bool found = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+            found |= lx.proc[i].used && lx.proc[i].state == PROC_RUN && lx.proc[i].pgid == pgid &&
+                     lx.proc[i].sid == c->p->sid;
+        if (!found)
+            return -LX_EPERM;
+    }
+    q->pgid = (int)pgid;
+    return 0;
+}
+
+static long sys_getpgid(struct call *c)
+{
+    struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
+    return q && q->state == PROC_RUN ? q->pgid : -LX_ESRCH;
+}
+
+static long sys_getpgrp(struct call *c)
+{
+    return c->p->pgid;
+}
+
+static long sys_setsid(struct call *c)
+{
+    struct lx_proc *p = c->p;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].pgid == p->pid)
+            return -LX_EPERM; /* already leads a process group */
+    p->sid = p->pgid = p->pid;
+    return p->pid;
+}
+
+static long sys_getsid(struct call *c)
+{
+    struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
+    return q && q->state == PROC_RUN ? q->sid : -LX_ESRCH;
+}
+
+/* pause, rt_sigsuspend: wait for a signal (one that ends the process: no
+ * handler runs yet). */
+static long sys_pause(struct call *c)
+{
     (void)c;
-    return 1; /* lx is the container's init */
+    return -LX_BLOCK;
+}
+
+static long sys_pipe2(struct call *c)
+{
+    return lx_pipe2(c->p, c->a[0], (unsigned)c->a[1]);
+}
+
+static long sys_pipe(struct call *c)
+{
+    return lx_pipe2(c->p, c->a[0], 0);
 }
 
 static long sys_zero(struct call *c)
@@ -188,43 +350,72 @@ static long sys_rt_sigprocmask(struct call *c)
     return 0;
 }
 
-/* A signal to the process itself: ignored, or its default action ends it
- * (handlers are not run yet: the process ends as if it had none). */
-static long signal_self(struct call *c, int sig)
+/* A signal to p: ignored, or its default action ends p (handlers are not run
+ * yet: p ends as if it had none, and lx says so). */
+long lx_signal(struct lx_proc *p, int sig)
 {
-    if (sig == 0)
+    if (sig == 0 || p->state != PROC_RUN)
         return 0;
-    if (sig < 1 || sig > NSIG)
-        return -LX_EINVAL;
-    uint64_t h = c->p->sigaction[sig][0];
+    uint64_t h = p->sigaction[sig][0];
     bool ignore_default = sig == 17 || sig == 18 || sig == 23 || sig == 28;
-    if (h == SIG_IGN || (h == SIG_DFL && ignore_default))
+    if (sig != LX_SIGKILL && (h == SIG_IGN || (h == SIG_DFL && ignore_default)))
         return 0;
-    if (h != SIG_DFL)
-        lx_say("pid %d: signal %d has a handler; handlers do not run yet", c->p->pid, sig);
-    return end_process(c, true, sig);
+    if (h > SIG_IGN && sig != LX_SIGKILL)
+        lx_say("pid %d: signal %d has a handler; handlers do not run yet", p->pid, sig);
+    lx_exit(p, sig);
+    return 0;
 }
 
+/* kill(pid, sig): one process, a process group (0: the caller's, < -1:
+ * -pid's), or every process but lx (-1). */
 static long sys_kill(struct call *c)
 {
-    int64_t pid = (int64_t)c->a[0];
-    if (pid != c->p->pid && pid != 0 && pid != -1)
+    int64_t pid = (int64_t)(int32_t)c->a[0];
+    int sig = (int)c->a[1];
+    if (sig < 0 || sig > NSIG)
+        return -LX_EINVAL;
+    if (pid == 1)
+        return -LX_EPERM; /* lx: nothing a process may signal */
+    struct lx_proc *targets[LX_MAX_PROCS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN)
+            continue;
+        if ((pid > 0 && q->pid == pid) || (pid == 0 && q->pgid == c->p->pgid) || pid == -1 ||
+            (pid < -1 && q->pgid == -pid))
+            targets[n++] = q;
+    }
+    if (!n)
         return -LX_ESRCH;
-    return signal_self(c, (int)c->a[1]);
+    /* the caller last: its own end leaves no one to answer */
+    for (unsigned i = 0; i < n; i++)
+        if (targets[i] != c->p)
+            lx_signal(targets[i], sig);
+    for (unsigned i = 0; i < n; i++)
+        if (targets[i] == c->p)
+            lx_signal(c->p, sig);
+    return 0;
 }
 
 static long sys_tkill(struct call *c)
 {
-    if (c->a[0] != (uint64_t)c->p->pid)
+    struct lx_proc *q = find_pid((int64_t)(int32_t)c->a[0]);
+    int sig = (int)c->a[1];
+    if (sig < 0 || sig > NSIG)
+        return -LX_EINVAL;
+    if (!q || q->state != PROC_RUN)
         return -LX_ESRCH;
-    return signal_self(c, (int)c->a[1]);
+    return lx_signal(q, sig);
 }
 
 static long sys_tgkill(struct call *c)
 {
-    if (c->a[0] != (uint64_t)c->p->pid || c->a[1] != (uint64_t)c->p->pid)
-        return -LX_ESRCH;
-    return signal_self(c, (int)c->a[2]);
+    if (c->a[0] != c->a[1])
+        return -LX_ESRCH; /* one thread per process: the tid is the pid */
+    struct call d = *c;
+    d.a[1] = c->a[2];
+    return sys_tkill(&d);
 }
 
 /* --- memory ------------------------------------------------------------------------ */
@@ -313,31 +504,37 @@ static long sys_time(struct call *c)
     return (long)t;
 }
 
-/* Sleeps lx itself (one process at a time is served: nothing else waits). */
-static long sleep_until(uint64_t deadline)
+/* A sleep waits answered later: main.c arms lx's timer for the earliest
+ * deadline and retries the call when it fires. */
+static long sleep_until(struct call *c, uint64_t deadline)
 {
     extern wf_cptr_t lx_timer;
     if (!lx_timer)
         return -LX_ENOSYS;
-    if (wf_tcb_set_deadline(lx.self_tcb, deadline, 1) != WF_ERR_OK)
-        return -LX_EINVAL;
-    while (wf_clock_ns() < deadline)
-        wf_sys_wait(lx_timer, NULL);
-    return 0;
+    if (wf_clock_ns() >= deadline) {
+        c->p->sleep_until = 0;
+        return 0;
+    }
+    c->p->sleep_until = deadline;
+    return -LX_BLOCK;
 }
 
 static long sys_nanosleep(struct call *c)
 {
+    if (c->p->sleep_until) /* a retry */
+        return sleep_until(c, c->p->sleep_until);
     uint64_t ts[2];
     if (lx_copy_in(c->p, ts, c->a[0], sizeof(ts)) < 0)
         return -LX_EFAULT;
     if ((int64_t)ts[0] < 0 || ts[1] >= 1000000000ull)
         return -LX_EINVAL;
-    return sleep_until(wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
+    return sleep_until(c, wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
 }
 
 static long sys_clock_nanosleep(struct call *c)
 {
+    if (c->p->sleep_until)
+        return sleep_until(c, c->p->sleep_until);
     uint64_t ts[2], now;
     long e = clock_ns((unsigned)c->a[0], &now);
     if (e < 0)
@@ -349,8 +546,8 @@ static long sys_clock_nanosleep(struct call *c)
     uint64_t t = ts[0] * 1000000000ull + ts[1];
     uint64_t base = wf_clock_ns();
     if (c->a[1] & 1) /* TIMER_ABSTIME */
-        return t > now ? sleep_until(base + (t - now)) : 0;
-    return sleep_until(base + t);
+        return t > now ? sleep_until(c, base + (t - now)) : 0;
+    return sleep_until(c, base + t);
 }
 
 /* --- files ------------------------------------------------------------------------- */
@@ -440,7 +637,8 @@ static long sys_sendfile(struct call *c)
         in >= LX_MAX_FDS || c->p->fd[in].kind == FD_NONE)
         return -LX_EBADF;
     struct lx_fd *src = &c->p->fd[in];
-    if (src->kind != FD_FILE || c->p->fd[out].kind != FD_CONSOLE)
+    if (src->kind != FD_FILE ||
+        (c->p->fd[out].kind != FD_CONSOLE && c->p->fd[out].kind != FD_PIPE_W))
         return -LX_EINVAL;
     uint64_t off = src->off;
     if (c->a[2] && lx_copy_in(c->p, &off, c->a[2], 8) < 0)
@@ -450,7 +648,10 @@ static long sys_sendfile(struct call *c)
     uint64_t n = off >= src->size ? 0 : src->size - off;
     if (n > c->a[3])
         n = c->a[3];
-    lx_out((const char *)src->data + off, n);
+    long put = lx_put(c->p, &c->p->fd[out], src->data + off, n);
+    if (put < 0)
+        return put;
+    n = (uint64_t)put;
     off += n;
     if (c->a[2])
         return lx_copy_out(c->p, c->a[2], &off, 8) < 0 ? -LX_EFAULT : (long)n;
@@ -581,14 +782,21 @@ static const struct entry table[] = {
     E(19, readv, sys_readv),
     E(20, writev, sys_writev),
     E(21, access, sys_access),
+    E(22, pipe, sys_pipe),
     E(24, sched_yield, sys_zero),
     E(28, madvise, sys_madvise),
     E(32, dup, sys_dup),
     E(33, dup2, sys_dup2),
+    E(34, pause, sys_pause),
     E(35, nanosleep, sys_nanosleep),
     E(39, getpid, sys_getpid),
     E(40, sendfile, sys_sendfile),
+    E(56, clone, sys_clone),
+    E(57, fork, sys_fork),
+    E(58, vfork, sys_vfork),
+    E(59, execve, sys_execve),
     E(60, exit, sys_exit_group),
+    E(61, wait4, sys_wait4),
     E(62, kill, sys_kill),
     E(63, uname, sys_uname),
     E(72, fcntl, sys_fcntl),
@@ -602,9 +810,12 @@ static const struct entry table[] = {
     E(107, geteuid, sys_zero),
     E(108, getegid, sys_zero),
     E(110, getppid, sys_getppid),
-    E(111, getpgrp, sys_getpid),
-    E(121, getpgid, sys_getpid),
-    E(124, getsid, sys_getpid),
+    E(109, setpgid, sys_setpgid),
+    E(111, getpgrp, sys_getpgrp),
+    E(112, setsid, sys_setsid),
+    E(121, getpgid, sys_getpgid),
+    E(124, getsid, sys_getsid),
+    E(130, rt_sigsuspend, sys_pause),
     E(131, sigaltstack, sys_zero),
     E(158, arch_prctl, sys_arch_prctl),
     E(186, gettid, sys_getpid),
@@ -619,12 +830,14 @@ static const struct entry table[] = {
     E(230, clock_nanosleep, sys_clock_nanosleep),
     E(231, exit_group, sys_exit_group),
     E(234, tgkill, sys_tgkill),
+    E(247, waitid, sys_waitid),
     E(257, openat, sys_openat),
     E(262, newfstatat, sys_newfstatat),
     E(267, readlinkat, sys_readlink_none),
     E(269, faccessat, sys_faccessat),
     E(273, set_robust_list, sys_zero),
     E(292, dup3, sys_dup3),
+    E(293, pipe2, sys_pipe2),
     E(302, prlimit64, sys_prlimit64),
     E(318, getrandom, sys_getrandom),
     E(439, faccessat2, sys_faccessat),
@@ -655,13 +868,12 @@ static void log_unserved(const struct lx_proc *p, uint64_t nr)
            (unsigned long long)nr);
 }
 
-bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st)
+enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret)
 {
     struct call c = {p,
                      {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
                       w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
-                     false,
-                     st};
+                     w};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
     long r;
@@ -671,6 +883,10 @@ bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx
         log_unserved(p, nr);
         r = -LX_ENOSYS;
     }
+    if (p->state != PROC_RUN || r == -LX_EXECED)
+        return LX_GONE;
+    if (r == -LX_BLOCK)
+        return LX_WAIT;
     *ret = (wf_word_t)r;
-    return !c.gone;
+    return LX_ANSWER;
 }
