@@ -13,7 +13,7 @@
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
-LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe
+LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl

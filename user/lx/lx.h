@@ -141,8 +141,16 @@ struct lx_proc {
     uint64_t brk_start, brk, brk_mapped;
     struct lx_fd fd[LX_MAX_FDS];
     uint64_t tid_address, fs_base;
-    uint64_t sigmask;
-    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask: recorded only */
+    uint64_t sigmask, sigpending;
+    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask */
+    struct {
+        int code, pid, status;
+        uint64_t addr;
+    } siginfo[65];  /* what a pending signal's siginfo says */
+    bool suspended; /* in rt_sigsuspend: suspend_mask is the mask to restore */
+    uint64_t suspend_mask;
+    bool full; /* rt_sigreturn: regs are the registers to resume with */
+    wf_word_t regs[WF_REGS_COUNT];
 };
 
 /* lx's own state. */
@@ -219,6 +227,9 @@ void lx_files_exec(struct lx_proc *p);
 enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
 enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret);
 long lx_signal(struct lx_proc *p, int sig);
+int lx_signal_next(const struct lx_proc *p);
+bool lx_deliver(struct lx_proc *p, wf_word_t *regs);
+bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig);
 extern uint64_t lx_syscalls_served;
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */

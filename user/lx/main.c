@@ -171,21 +171,70 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
     return sig;
 }
 
+/* Fills m with the answer to q's call (fault message w, result ret): one
+ * word (rax), or every register when rt_sigreturn restored them or a signal's
+ * handler is to run now (lx_deliver). False when q ended instead (a signal's
+ * default action): nothing to answer. */
+static bool compose(struct lx_proc *q, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
+{
+    wf_word_t regs[WF_REGS_COUNT];
+    bool full = q->full;
+    if (full) {
+        memcpy(regs, q->regs, sizeof(regs));
+    } else {
+        memcpy(regs, w, sizeof(regs));
+        regs[WF_FAULT_WORD_RAX] = ret;
+    }
+    q->full = false;
+    if (lx_signal_next(q) && lx_deliver(q, regs))
+        full = true;
+    if (q->state != PROC_RUN)
+        return false;
+    if (!full) {
+        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->w[0] = ret;
+        return true;
+    }
+    struct wf_ipc_buffer *b = wf_ipc_buffer();
+    for (unsigned i = WF_MSG_REG_WORDS; i < WF_REGS_COUNT; i++)
+        b->msg[i] = regs[i];
+    *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, WF_REGS_COUNT)};
+    for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
+        m->w[i] = regs[i];
+    return true;
+}
+
 /* Answers a waiting call through its kept Reply cap; the Reply object goes
  * back to the spares. */
 static void answer(struct lx_proc *q, wf_word_t ret)
 {
-    struct wf_msgregs m = {.info = wf_msginfo(0, 0, 1)};
-    m.w[0] = ret;
-    wf_sys_send(q->waiting, &m);
-    lx.spare[lx.nspare++] = q->waiting;
+    struct wf_msgregs m;
+    wf_cptr_t reply = q->waiting;
+    if (!compose(q, q->call, ret, &m))
+        return; /* q ended: lx_exit gave the Reply object back */
+    wf_sys_send(reply, &m);
+    lx.spare[lx.nspare++] = reply;
     q->waiting = 0;
 }
 
+/* A waiting call that a signal interrupts: EINTR, or (SA_RESTART) the call
+ * made again once the handler returns. */
+static void interrupt(struct lx_proc *q, int sig)
+{
+    q->sleep_until = 0;
+    q->full = true;
+    memcpy(q->regs, q->call, sizeof(q->regs));
+    if (lx_restartable(q, q->call, sig))
+        q->regs[WF_FAULT_WORD_RIP] -= 2; /* the syscall instruction again, rax its number */
+    else
+        q->regs[WF_FAULT_WORD_RAX] = (wf_word_t)-LX_EINTR;
+    answer(q, q->regs[WF_FAULT_WORD_RAX]);
+}
+
 /* Retries every waiting call until none can go on (an answer may let another
- * go on: a read empties a pipe a writer waits on); reaps the zombies whose
- * parent is lx, but top (run() waits for it); arms lx's timer for the earliest
- * sleep. */
+ * go on: a read empties a pipe a writer waits on), interrupts those a signal
+ * has come for; reaps the zombies whose parent is lx, but top (run() waits
+ * for it); arms lx's timer for the earliest sleep. */
 static void wake(int top)
 {
     bool again = true;
@@ -201,6 +250,12 @@ static void wake(int top)
             }
             if (!q->waiting)
                 continue;
+            int sig = lx_signal_next(q);
+            if (sig && q->vfork_child <= 0) {
+                interrupt(q, sig);
+                again = true;
+                continue;
+            }
             wf_word_t ret = 0;
             enum lx_outcome o = lx_syscall(q, q->call, &ret);
             if (o == LX_ANSWER) {
@@ -236,10 +291,18 @@ static int serve(struct lx_proc *top_proc)
 {
     int top = top_proc->pid;
     struct wf_msgregs m = {0};
-    bool reply = false; /* whether m answers the caller bound to lx.reply */
+    /* the call bound to lx.reply that is to be answered: its process, message, result */
+    struct lx_proc *cur = NULL;
+    int cur_pid = 0;
+    static wf_word_t w[WF_FAULT_MSG_WORDS];
+    wf_word_t ret = 0;
     for (;;) {
         if (anyone_waits())
             wake(top);
+        bool reply = false;
+        if (cur && cur->used && cur->pid == cur_pid && cur->state == PROC_RUN)
+            reply = compose(cur, w, ret, &m);
+        cur = NULL;
         struct lx_proc *t = lx_proc_of_any(top);
         if (!t || t->state == PROC_ZOMBIE) {
             int status = t ? t->wstatus : LX_SIGKILL;
@@ -251,7 +314,6 @@ static int serve(struct lx_proc *top_proc)
         }
         wf_word_t e =
             reply ? wf_sys_reply_recv(lx.ep, lx.reply, &m) : wf_sys_recv(lx.ep, lx.reply, &m);
-        reply = false;
         if (e != WF_ERR_OK) {
             lx_say("receive failed: %s", wf_error_name(e));
             lx_destroy(t);
@@ -259,25 +321,35 @@ static int serve(struct lx_proc *top_proc)
         }
         wf_word_t label = wf_msginfo_label(m.info);
         struct lx_proc *q = lx_proc_of(m.badge);
-        if (label == WF_MSG_LABEL_NOTIFICATION || !q) {
-            m = (struct wf_msgregs){0};
+        if (label == WF_MSG_LABEL_NOTIFICATION || !q)
             continue; /* the timer: wake() sees to the sleepers */
-        }
-        wf_word_t w[WF_FAULT_MSG_WORDS] = {0};
+        memset(w, 0, sizeof(w));
         unsigned len = wf_msginfo_length(m.info);
         struct wf_ipc_buffer *b = wf_ipc_buffer();
         for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
             w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
-            lx_exit(q, fault_signal(q, label, w));
+            int sig = fault_signal(q, label, w);
+            uint64_t bit = 1ull << (sig - 1);
+            if (q->sigaction[sig][0] > 1 && !(q->sigmask & bit)) {
+                /* a handler: it runs on a frame of the faulting registers */
+                q->siginfo[sig].code = label == WF_FAULT_TYPE_VM_FAULT ? 1 : 0x80;
+                q->siginfo[sig].addr = label == WF_FAULT_TYPE_VM_FAULT ? w[WF_FAULT_WORD_DETAIL0]
+                                                                       : w[WF_FAULT_WORD_RIP];
+                q->sigpending |= bit;
+                memcpy(q->regs, w, sizeof(q->regs));
+                q->full = true;
+                cur = q;
+                cur_pid = q->pid;
+            } else {
+                lx_exit(q, sig);
+            }
             continue;
         }
-        wf_word_t ret = 0;
         switch (lx_syscall(q, w, &ret)) {
         case LX_ANSWER:
-            m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
-            m.w[0] = ret;
-            reply = true;
+            cur = q;
+            cur_pid = q->pid;
             break;
         case LX_WAIT:
             if (!lx.nspare) { /* cannot happen: a Reply object per process and more */

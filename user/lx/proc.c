@@ -382,6 +382,8 @@ long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t pti
     c->waiting = 0;
     c->sleep_until = 0;
     c->vfork_child = 0;
+    c->sigpending = 0;
+    c->suspended = c->full = false;
     memset(c->vmo, 0, sizeof(c->vmo));
     int err = new_pool(c);
     for (unsigned i = 0; !err && i < LX_MAX_VMOS; i++) {
@@ -567,9 +569,20 @@ void lx_exit(struct lx_proc *p, int wstatus)
     vfork_done(p);
     p->state = PROC_ZOMBIE;
     p->wstatus = wstatus;
+    p->sigpending = 0;
+    p->suspended = p->full = false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
         if (lx.proc[i].used && lx.proc[i].ppid == p->pid)
             lx.proc[i].ppid = 1;
+    /* SIGCHLD to the parent (ignored unless it has a handler) */
+    struct lx_proc *parent = p->ppid != 1 ? lx_proc_of_any(p->ppid) : NULL;
+    if (parent && parent->state == PROC_RUN) {
+        bool sig = (wstatus & 0x7f) != 0;
+        parent->siginfo[LX_SIGCHLD].code = sig ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
+        parent->siginfo[LX_SIGCHLD].pid = p->pid;
+        parent->siginfo[LX_SIGCHLD].status = sig ? wstatus & 0x7f : (wstatus >> 8) & 0xff;
+        lx_signal(parent, LX_SIGCHLD);
+    }
 }
 
 /* Frees a zombie's slot. */

@@ -3,6 +3,7 @@
  * handler answers -ENOSYS and is logged once ("lx: ... not served"). docs/linux.md
  * lists every entry with what it does and does not do.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -306,7 +307,9 @@ static long sys_getrandom(struct call *c)
     return (long)done;
 }
 
-/* --- signals: recorded, not delivered ---------------------------------------------- */
+/* --- signals ---------------------------------------------- */
+
+static bool ignored_by_default(int sig);
 
 static long sys_rt_sigaction(struct call *c)
 {
@@ -322,6 +325,8 @@ static long sys_rt_sigaction(struct call *c)
         if (lx_copy_in(c->p, act, c->a[1], sizeof(act)) < 0)
             return -LX_EFAULT;
         memcpy(c->p->sigaction[sig], act, sizeof(act));
+        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
+            c->p->sigpending &= ~(1ull << (sig - 1)); /* POSIX: discarded */
     }
     return 0;
 }
@@ -350,20 +355,216 @@ static long sys_rt_sigprocmask(struct call *c)
     return 0;
 }
 
-/* A signal to p: ignored, or its default action ends p (handlers are not run
- * yet: p ends as if it had none, and lx says so). */
+static bool ignored_by_default(int sig)
+{
+    /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH; and the stop signals (no stopping yet) */
+    return sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
+}
+
+/* A signal to p: SIGKILL ends it; an ignored signal is dropped; a blocked one
+ * or one with a handler waits in sigpending for lx_deliver; any other ends p
+ * with the signal's status. */
 long lx_signal(struct lx_proc *p, int sig)
 {
-    if (sig == 0 || p->state != PROC_RUN)
+    if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
         return 0;
-    uint64_t h = p->sigaction[sig][0];
-    bool ignore_default = sig == 17 || sig == 18 || sig == 23 || sig == 28;
-    if (sig != LX_SIGKILL && (h == SIG_IGN || (h == SIG_DFL && ignore_default)))
+    if (sig == LX_SIGKILL) {
+        lx_exit(p, sig);
         return 0;
-    if (h > SIG_IGN && sig != LX_SIGKILL)
-        lx_say("pid %d: signal %d has a handler; handlers do not run yet", p->pid, sig);
+    }
+    uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
+    if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
+        return 0;
+    if ((p->sigmask & bit) || h > SIG_IGN) {
+        p->sigpending |= bit;
+        return 0;
+    }
     lx_exit(p, sig);
     return 0;
+}
+
+/* The lowest pending signal p does not block, or 0. */
+int lx_signal_next(const struct lx_proc *p)
+{
+    uint64_t ready = p->sigpending & ~p->sigmask;
+    return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
+
+/* Whether the call of fault message w, waiting when sig came, starts again
+ * after the handler (SA_RESTART) rather than failing with EINTR. */
+bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig)
+{
+    uint64_t nr = w[WF_FAULT_WORD_RAX];
+    if (nr == 34 || nr == 130 || nr == 35 || nr == 230)
+        return false; /* pause, sigsuspend, sleeps: EINTR always, as Linux */
+    return (p->sigaction[sig][1] & 0x10000000) != 0; /* SA_RESTART */
+}
+
+enum {
+    SA_SIGINFO = 4,
+    SA_NODEFER = 0x40000000,
+    SA_RESETHAND = 0x80000000,
+    UNBLOCKABLE = (1ull << 8) | (1ull << 18), /* SIGKILL, SIGSTOP */
+};
+
+/* Linux's x86-64 signal frame (arch/x86/kernel/signal.c): the return address
+ * (sa_restorer), then struct ucontext (flags, link, stack, sigcontext, mask),
+ * then siginfo. No FPU state is saved: a handler runs at a system call or a
+ * fault, where the C calling convention already lets it clobber them. */
+struct sigframe {
+    uint64_t pretcode;
+    uint64_t uc_flags, uc_link;
+    uint64_t ss_sp, ss_flags, ss_size;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved1[8];
+    uint64_t uc_sigmask;
+    int32_t si_signo, si_errno, si_code, si_pad;
+    union {
+        struct {
+            int32_t pid, uid, status;
+        } kill;
+        uint64_t addr;
+        uint8_t bytes[112];
+    } si;
+};
+_Static_assert(sizeof(struct sigframe) == 8 + 304 + 128, "Linux's rt_sigframe without FPU state");
+
+/* Acts on p's pending signals it does not block, with regs the registers its
+ * thread is about to resume with: an ignored one is dropped, a default action
+ * ends p (its state says so), a handler gets a frame on the user stack and
+ * regs are changed to run it. True when regs changed or p ended. */
+bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
+{
+    for (;;) {
+        int sig = lx_signal_next(p);
+        if (!sig)
+            return false;
+        uint64_t bit = 1ull << (sig - 1);
+        p->sigpending &= ~bit;
+        uint64_t *act = p->sigaction[sig];
+        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
+            continue;
+        if (act[0] == SIG_DFL) {
+            lx_exit(p, sig);
+            return true;
+        }
+        uint64_t sp = regs[WF_FAULT_WORD_RSP] - 128; /* the red zone */
+        sp = ((sp - (sizeof(struct sigframe) - 8)) & ~15ull) - 8;
+        struct sigframe f;
+        memset(&f, 0, sizeof(f));
+        f.pretcode = act[2];
+        f.ss_flags = 2; /* SS_DISABLE */
+        f.r8 = regs[WF_FAULT_WORD_R8];
+        f.r9 = regs[WF_FAULT_WORD_R9];
+        f.r10 = regs[WF_FAULT_WORD_R10];
+        f.r11 = regs[WF_FAULT_WORD_R11];
+        f.r12 = regs[WF_FAULT_WORD_R12];
+        f.r13 = regs[WF_FAULT_WORD_R13];
+        f.r14 = regs[WF_FAULT_WORD_R14];
+        f.r15 = regs[WF_FAULT_WORD_R15];
+        f.rdi = regs[WF_FAULT_WORD_RDI];
+        f.rsi = regs[WF_FAULT_WORD_RSI];
+        f.rbp = regs[WF_FAULT_WORD_RBP];
+        f.rbx = regs[WF_FAULT_WORD_RBX];
+        f.rdx = regs[WF_FAULT_WORD_RDX];
+        f.rax = regs[WF_FAULT_WORD_RAX];
+        f.rcx = regs[WF_FAULT_WORD_RCX];
+        f.rsp = regs[WF_FAULT_WORD_RSP];
+        f.rip = regs[WF_FAULT_WORD_RIP];
+        f.eflags = regs[WF_FAULT_WORD_RFLAGS];
+        f.cs = 0x33;
+        f.ss = 0x2b;
+        f.oldmask = f.uc_sigmask = p->suspended ? p->suspend_mask : p->sigmask;
+        f.si_signo = sig;
+        f.si_code = p->siginfo[sig].code;
+        if (sig == LX_SIGSEGV || sig == 7 || sig == 4 || sig == 8) {
+            f.si.addr = p->siginfo[sig].addr;
+            f.cr2 = p->siginfo[sig].addr;
+        } else {
+            f.si.kill.pid = p->siginfo[sig].pid;
+            f.si.kill.status = p->siginfo[sig].status;
+        }
+        if (lx_copy_out(p, sp, &f, sizeof(f)) < 0) {
+            lx_exit(p, LX_SIGSEGV); /* Linux: no room for the frame */
+            return true;
+        }
+        uint64_t handler = act[0];
+        p->suspended = false;
+        p->sigmask |= act[3];
+        if (!(act[1] & SA_NODEFER))
+            p->sigmask |= bit;
+        p->sigmask &= ~(uint64_t)UNBLOCKABLE;
+        if (act[1] & SA_RESETHAND)
+            memset(act, 0, 4 * sizeof(act[0]));
+        regs[WF_FAULT_WORD_RIP] = handler;
+        regs[WF_FAULT_WORD_RSP] = sp;
+        regs[WF_FAULT_WORD_RDI] = (wf_word_t)sig;
+        regs[WF_FAULT_WORD_RSI] = sp + offsetof(struct sigframe, si_signo);
+        regs[WF_FAULT_WORD_RDX] = sp + offsetof(struct sigframe, uc_flags);
+        regs[WF_FAULT_WORD_RAX] = 0;
+        regs[WF_FAULT_WORD_RFLAGS] &= ~(wf_word_t)((1u << 10) | (1u << 8)); /* DF, TF */
+        return true;
+    }
+}
+
+/* rt_sigreturn: the registers and mask of the frame at the stack pointer (the
+ * handler's return popped pretcode). */
+static long sys_rt_sigreturn(struct call *c)
+{
+    struct sigframe f;
+    uint64_t at = c->w[WF_FAULT_WORD_RSP] - 8;
+    if (lx_copy_in(c->p, &f, at, offsetof(struct sigframe, si_signo)) < 0) {
+        lx_exit(c->p, LX_SIGSEGV);
+        return 0;
+    }
+    wf_word_t *r = c->p->regs;
+    r[WF_FAULT_WORD_RAX] = f.rax;
+    r[WF_FAULT_WORD_RIP] = f.rip;
+    r[WF_FAULT_WORD_RSP] = f.rsp;
+    r[WF_FAULT_WORD_RFLAGS] = f.eflags;
+    r[WF_FAULT_WORD_RBX] = f.rbx;
+    r[WF_FAULT_WORD_RCX] = f.rcx;
+    r[WF_FAULT_WORD_RDX] = f.rdx;
+    r[WF_FAULT_WORD_RSI] = f.rsi;
+    r[WF_FAULT_WORD_RDI] = f.rdi;
+    r[WF_FAULT_WORD_RBP] = f.rbp;
+    r[WF_FAULT_WORD_R8] = f.r8;
+    r[WF_FAULT_WORD_R9] = f.r9;
+    r[WF_FAULT_WORD_R10] = f.r10;
+    r[WF_FAULT_WORD_R11] = f.r11;
+    r[WF_FAULT_WORD_R12] = f.r12;
+    r[WF_FAULT_WORD_R13] = f.r13;
+    r[WF_FAULT_WORD_R14] = f.r14;
+    r[WF_FAULT_WORD_R15] = f.r15;
+    c->p->sigmask = f.uc_sigmask & ~(uint64_t)UNBLOCKABLE;
+    c->p->full = true;
+    return (long)f.rax;
+}
+
+static long sys_rt_sigpending(struct call *c)
+{
+    if (c->a[1] > 8)
+        return -LX_EINVAL;
+    return lx_copy_out(c->p, c->a[0], &c->p->sigpending, c->a[1]);
+}
+
+/* rt_sigsuspend: the given mask until a signal is delivered, then the old one
+ * again (the frame keeps it). */
+static long sys_rt_sigsuspend(struct call *c)
+{
+    if (!c->p->suspended) {
+        uint64_t set;
+        if (c->a[1] != 8)
+            return -LX_EINVAL;
+        if (lx_copy_in(c->p, &set, c->a[0], 8) < 0)
+            return -LX_EFAULT;
+        c->p->suspend_mask = c->p->sigmask;
+        c->p->sigmask = set & ~(uint64_t)UNBLOCKABLE;
+        c->p->suspended = true;
+    }
+    return -LX_BLOCK;
 }
 
 /* kill(pid, sig): one process, a process group (0: the caller's, < -1:
@@ -388,6 +589,11 @@ static long sys_kill(struct call *c)
     }
     if (!n)
         return -LX_ESRCH;
+    for (unsigned i = 0; i < n && sig; i++) { /* SI_USER, from the caller */
+        targets[i]->siginfo[sig].code = 0;
+        targets[i]->siginfo[sig].pid = c->p->pid;
+        targets[i]->siginfo[sig].status = 0;
+    }
     /* the caller last: its own end leaves no one to answer */
     for (unsigned i = 0; i < n; i++)
         if (targets[i] != c->p)
@@ -406,6 +612,11 @@ static long sys_tkill(struct call *c)
         return -LX_EINVAL;
     if (!q || q->state != PROC_RUN)
         return -LX_ESRCH;
+    if (sig) { /* SI_TKILL, from the caller */
+        q->siginfo[sig].code = -6;
+        q->siginfo[sig].pid = c->p->pid;
+        q->siginfo[sig].status = 0;
+    }
     return lx_signal(q, sig);
 }
 
@@ -777,6 +988,7 @@ static const struct entry table[] = {
     E(12, brk, sys_brk),
     E(13, rt_sigaction, sys_rt_sigaction),
     E(14, rt_sigprocmask, sys_rt_sigprocmask),
+    E(15, rt_sigreturn, sys_rt_sigreturn),
     E(16, ioctl, sys_ioctl),
     E(17, pread64, sys_pread64),
     E(19, readv, sys_readv),
@@ -815,7 +1027,8 @@ static const struct entry table[] = {
     E(112, setsid, sys_setsid),
     E(121, getpgid, sys_getpgid),
     E(124, getsid, sys_getsid),
-    E(130, rt_sigsuspend, sys_pause),
+    E(127, rt_sigpending, sys_rt_sigpending),
+    E(130, rt_sigsuspend, sys_rt_sigsuspend),
     E(131, sigaltstack, sys_zero),
     E(158, arch_prctl, sys_arch_prctl),
     E(186, gettid, sys_getpid),
