@@ -164,6 +164,7 @@ struct lx {
     struct lx_pipe pipe[LX_MAX_PIPES];
     wf_cptr_t spare[LX_MAX_PROCS + 2]; /* Reply objects not bound to a waiting call */
     unsigned nspare;
+    unsigned nwaiting, nzombies; /* processes with a waiting call; zombies */
     uint32_t next_ino;
     int next_pid;
     bool verbose;

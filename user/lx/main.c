@@ -177,6 +177,11 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
  * default action): nothing to answer. */
 static bool compose(struct lx_proc *q, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
 {
+    if (!q->full && !lx_signal_next(q)) { /* the usual answer: rax */
+        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->w[0] = ret;
+        return true;
+    }
     wf_word_t regs[WF_REGS_COUNT];
     bool full = q->full;
     if (full) {
@@ -215,6 +220,7 @@ static void answer(struct lx_proc *q, wf_word_t ret)
     wf_sys_send(reply, &m);
     lx.spare[lx.nspare++] = reply;
     q->waiting = 0;
+    lx.nwaiting--;
 }
 
 /* A waiting call that a signal interrupts: EINTR, or (SA_RESTART) the call
@@ -278,10 +284,7 @@ static void wake(int top)
 
 static bool anyone_waits(void)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (lx.proc[i].used && (lx.proc[i].waiting || lx.proc[i].state == PROC_ZOMBIE))
-            return true;
-    return false;
+    return lx.nwaiting || lx.nzombies;
 }
 
 /* Serves the container's system calls (every process's: a call that must wait
@@ -359,6 +362,7 @@ static int serve(struct lx_proc *top_proc)
             }
             memcpy(q->call, w, sizeof(w));
             q->waiting = lx.reply;
+            lx.nwaiting++;
             lx.reply = lx.spare[--lx.nspare];
             break;
         case LX_GONE:

@@ -247,6 +247,7 @@ static void release(struct lx_proc *p)
     if (p->waiting) { /* its thread is gone: the Reply object is free again */
         lx.spare[lx.nspare++] = p->waiting;
         p->waiting = 0;
+        lx.nwaiting--;
     }
     p->sleep_until = 0;
     p->nvma = 0;
@@ -568,6 +569,7 @@ void lx_exit(struct lx_proc *p, int wstatus)
     lx_files_close_all(p);
     vfork_done(p);
     p->state = PROC_ZOMBIE;
+    lx.nzombies++;
     p->wstatus = wstatus;
     p->sigpending = 0;
     p->suspended = p->full = false;
@@ -588,6 +590,8 @@ void lx_exit(struct lx_proc *p, int wstatus)
 /* Frees a zombie's slot. */
 void lx_reap(struct lx_proc *p)
 {
+    if (p->used && p->state == PROC_ZOMBIE)
+        lx.nzombies--;
     p->used = false;
 }
 
