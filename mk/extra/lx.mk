@@ -11,6 +11,9 @@
 #                     under lx: the round trip of a Linux system call through
 #                     lx, and fork + exit + wait of a process with 64 MiB
 #                     touched, in guest instructions (docs/linux.md)
+#   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
+#                     on the production boot with busybox in the initramfs;
+#                     in GUEST_CHECKS
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
@@ -85,6 +88,24 @@ check-lx: $(KERNEL) $(LX_INITRAMFS) $(LX_LINUX_CPIO) bench-linux-kernel
 	    $(if $(VARIANT),--no-status,--status 1)
 GUEST_CHECKS += check-lx
 EXTRA_HELP += "check-lx       lx runs static Linux programs and busybox as Linux does (tests/linux)"
+
+# The shell's `linux` command (tests/system/linux.script): the production boot
+# (init's boot.conf, the shell) with busybox and a script added to the initramfs.
+LX_SYSTEM_INITRAMFS := $(BUILD)/lx-system-initramfs.cpio
+$(LX_SYSTEM_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_BUSYBOX) tests/system/pipe.sh tools/mkcpio.py \
+                        $(foreach f,$(INITRAMFS_FILES),$(lastword $(subst =, ,$(f))))
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
+	    $(INITRAMFS_FILES) bin/busybox=$(LX_BUSYBOX) data/pipe.sh=tests/system/pipe.sh
+
+.PHONY: check-system-lx
+check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/systest.py tests/system/linux.script --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-lx \
+	    --log $(BUILD)/system-lx.log --results $(RESULTS) -- \
+	    $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none -kernel $(KERNEL) \
+	    -initrd $(LX_SYSTEM_INITRAMFS)
+GUEST_CHECKS += check-system-lx
+EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (tests/system/linux.script)"
 
 # The benchmark: the Linux guest's getppid and fork programs run by lx, under -icount.
 LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio

@@ -27,6 +27,13 @@
 
 #define SELF WF_CHILD_CNODE
 
+/* Arguments from a starter that cannot pass argv (the shell's `linux`
+ * command): start info word 0 is LX_ARGS_MAGIC, word 1 a byte count, and the
+ * VMO in slot LX_ARGS_SLOT holds that many bytes: PROGRAM, NUL, each ARG, NUL. */
+#define LX_ARGS_MAGIC 0x6c78617267766563ull /* "lxargvec" */
+#define LX_ARGS_SLOT  16
+#define LX_ARGS_MAX   4096
+
 /* The layout of a Linux process's address space. */
 #define LX_STACK_TOP  0x00007ffffffde000ull
 #define LX_STACK_SIZE (8ull << 20) /* RLIMIT_STACK's default */

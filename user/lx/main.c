@@ -12,8 +12,9 @@
  *
  * Caps it needs (docs/userspace.md's well-known slots): POOL (every process is
  * made from a child pool of it), INITRAMFS (the programs and files), CONSOLE
- * (the processes' descriptors 0-2). Arguments reach it through argv once the
- * starter passes them; until then the script is how a boot runs programs.
+ * (the processes' descriptors 0-2). Arguments reach it through argv, or from
+ * a starter that cannot pass argv (the shell's `linux` command) in a VMO in
+ * slot 16 (LX_ARGS_MAGIC in start info word 0, its length in word 1).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -468,8 +469,35 @@ static int run_script(void)
     return status;
 }
 
+/* The arguments a starter put in a VMO (LX_ARGS_MAGIC): into argv (max
+ * entries, the last NULL); returns their number, 0 if there are none. */
+static int vmo_args(char **argv, int max)
+{
+    static char buf[LX_ARGS_MAX + 1];
+    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
+    wf_word_t len = si->arg[1];
+    if (si->arg[0] != LX_ARGS_MAGIC || !len || len > LX_ARGS_MAX ||
+        wf_vmo_read(LX_ARGS_SLOT, 0, len, WF_CHILD_VSPACE, (uintptr_t)buf) != WF_ERR_OK)
+        return 0;
+    buf[len] = 0;
+    int n = 0;
+    for (size_t i = 0; i < len && n < max - 1; i += strlen(buf + i) + 1)
+        argv[n++] = buf + i;
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
+    static char *given[MAX_ARGS + 2];
+    if (argc <= 1) {
+        int n = vmo_args(given + 1, MAX_ARGS + 1);
+        if (n) {
+            given[0] = argv[0];
+            argc = n + 1;
+            argv = given;
+        }
+    }
     int first = 1;
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage();

@@ -111,17 +111,60 @@ static uint64_t hwcap(void)
     return d; /* Linux's AT_HWCAP on x86: CPUID.1:EDX */
 }
 
-static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img)
+/* Loaded images, kept in lx's own pool: a process gets a copy-on-write clone
+ * of its program's, so that the pages no process writes exist once however
+ * many run it (busybox in a pipeline). Keyed by the file's bytes in the
+ * initramfs, which never change. */
+#define IMAGE_CACHE 8
+static struct {
+    const uint8_t *file;
+    wf_cptr_t vmo;
+    uint64_t size;
+} images[IMAGE_CACHE];
+static unsigned next_image;
+
+static wf_cptr_t cached_image(const uint8_t *file, const struct lx_elf *img)
 {
-    int v = lx_new_vmo(p, img->hi - img->lo);
-    if (v < 0)
-        return v;
+    uint64_t size = img->hi - img->lo;
+    for (unsigned i = 0; i < IMAGE_CACHE; i++)
+        if (images[i].file == file && images[i].size == size)
+            return images[i].vmo;
+    unsigned k = next_image++ % IMAGE_CACHE;
+    if (images[k].vmo) { /* the oldest goes (its clones keep what they see) */
+        wf_cnode_delete(SELF, images[k].vmo, 64);
+        wf_env_free(&lx.env, images[k].vmo);
+        images[k].vmo = 0;
+    }
+    wf_cptr_t v;
+    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &v) != WF_ERR_OK)
+        return 0;
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct lx_seg *s = &img->seg[i];
-        if (s->filesz && wf_vmo_write(p->vmo[v].cap, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
-                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK)
-            return -LX_ENOMEM;
+        if (s->filesz && wf_vmo_write(v, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
+                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK) {
+            wf_cnode_delete(SELF, v, 64);
+            wf_env_free(&lx.env, v);
+            return 0;
+        }
     }
+    images[k].file = file;
+    images[k].vmo = v;
+    images[k].size = size;
+    return v;
+}
+
+static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img)
+{
+    wf_cptr_t cached = cached_image(file, img);
+    if (!cached)
+        return -LX_ENOMEM;
+    unsigned v = 0;
+    while (v < LX_MAX_VMOS && p->vmo[v].cap)
+        v++;
+    wf_cptr_t s = v < LX_MAX_VMOS ? lx_slot(p) : 0;
+    if (!s || wf_vmo_clone(cached, p->pool, SELF, s, 64) != WF_ERR_OK)
+        return -LX_ENOMEM;
+    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo};
     struct lx_piece pc[2 * LX_ELF_MAX_SEG];
     unsigned n = lx_elf_pieces(img, pc, 2 * LX_ELF_MAX_SEG);
     for (unsigned i = 0; i < n; i++) {
