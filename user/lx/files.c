@@ -136,6 +136,14 @@ const uint8_t *lx_file_find(const char *path, size_t *len)
     return e.data;
 }
 
+/* Whether path names anything (execve: EACCES, not ENOENT, for a directory). */
+bool lx_path_exists(const char *path)
+{
+    char name[128];
+    struct cpio_entry e;
+    return normalise(path, name, sizeof(name)) && lookup(name, &e);
+}
+
 /* Whether path names a file with an execute bit (execve's EACCES). */
 bool lx_file_executable(const char *path)
 {

@@ -211,6 +211,7 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 /* files.c */
 const uint8_t *lx_file_find(const char *path, size_t *len);
 bool lx_file_executable(const char *path);
+bool lx_path_exists(const char *path);
 long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags);
 long lx_close(struct lx_proc *p, int fd);
 long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);

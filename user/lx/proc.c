@@ -547,19 +547,20 @@ long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp
         memcpy(path, p->exe, sizeof(path));
     size_t used = 0;
     const int maxv = (int)(sizeof(exec_argv) / sizeof(exec_argv[0]));
-    long argc = copy_vector(p, uargv, exec_argv + 2, maxv - 2, &used);
+    /* three entries in front for a script's interpreter, its argument, the script */
+    long argc = copy_vector(p, uargv, exec_argv + 3, maxv - 3, &used);
     if (argc < 0)
         return argc;
     long envc = copy_vector(p, uenvp, exec_envp, maxv, &used);
     if (envc < 0)
         return envc;
-    const char **argv = exec_argv + 2;
+    const char **argv = exec_argv + 3;
     static struct lx_elf img;
     const uint8_t *file;
     size_t len;
     file = lx_file_find(path, &len);
     if (!file)
-        return -LX_ENOENT;
+        return lx_path_exists(path) ? -LX_EACCES : -LX_ENOENT;
     if (!lx_file_executable(path))
         return -LX_EACCES;
     static char line[128], script[128];

@@ -95,9 +95,10 @@ static long sys_wait4(struct call *c)
     if (pid == INT32_MIN)
         return -LX_ESRCH;
     int st = 0;
-    long r = lx_wait(c->p, pid, &st, opt & 1, false);
+    long r = lx_wait(c->p, pid, &st, opt & 1, true);
     if (r <= 0)
         return r;
+    /* as Linux: the child is reaped even when the status cannot be stored */
     if (c->a[1] && lx_copy_out(c->p, c->a[1], &st, 4) < 0)
         return -LX_EFAULT;
     if (c->a[3]) {
@@ -105,7 +106,7 @@ static long sys_wait4(struct call *c)
         if (lx_copy_out(c->p, c->a[3], zero, sizeof(zero)) < 0)
             return -LX_EFAULT;
     }
-    return lx_wait(c->p, r, &st, true, true);
+    return r;
 }
 
 static long sys_waitid(struct call *c)
@@ -119,7 +120,7 @@ static long sys_waitid(struct call *c)
     if (pid == INT64_MIN || (type == 1 && id <= 0) || (type == 2 && id < 0))
         return -LX_EINVAL;
     int st = 0;
-    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, false);
+    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, !(opt & WNOWAIT));
     if (r < 0)
         return r;
     /* siginfo_t: signo, errno, code, then pid, uid, status */
@@ -133,8 +134,6 @@ static long sys_waitid(struct call *c)
     }
     if (c->a[2] && lx_copy_out(c->p, c->a[2], si, sizeof(si)) < 0)
         return -LX_EFAULT;
-    if (r > 0 && !(opt & WNOWAIT))
-        lx_wait(c->p, r, &st, true, true);
     return 0;
 }
 
