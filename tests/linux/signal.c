@@ -4,7 +4,8 @@
  * registers across the raise), SA_SIGINFO's siginfo (signal, code, sender),
  * a blocked signal delivered when unblocked, SIGCHLD interrupting pause
  * (EINTR), a handler for a real fault (SIGSEGV at address 0, left with
- * siglongjmp), sigsuspend, a read restarted after a handler (SA_RESTART), and
+ * siglongjmp), sigsuspend, a read restarted after a handler (SA_RESTART), a
+ * handler in a process busy in user code (no system call to answer), and
  * SA_RESETHAND (the second signal takes the default action).
  */
 #define _GNU_SOURCE
@@ -134,6 +135,25 @@ int main(int argc, char **argv)
     usleep(20000);
     write(p[1], "data", 4);
     waitpid(pid, NULL, 0);
+
+    /* a handler runs in a process busy in user code */
+    pipe(q);
+    pid = fork();
+    if (pid == 0) {
+        got = 0;
+        signal(SIGUSR1, on_usr);
+        write(q[1], "r", 1);
+        while (!got)
+            ; /* no system call: the signal must stop the loop */
+        printf("child: a busy loop interrupted by %d\n", (int)got);
+        _exit(4);
+    }
+    read(q[0], &ready, 1);
+    kill(pid, SIGUSR1);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("busy child: %s %d\n", WIFEXITED(st) ? "exited" : "signal",
+           WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 
     /* a real fault */
     memset(&sa, 0, sizeof(sa));

@@ -172,6 +172,8 @@ struct lx {
     wf_cptr_t spare[LX_MAX_PROCS + 2]; /* Reply objects not bound to a waiting call */
     unsigned nspare;
     unsigned nwaiting, nzombies; /* processes with a waiting call; zombies */
+    unsigned nsignalled;         /* signals made pending since the last wake() */
+    int serving;                 /* the process whose answer is being made (0: none) */
     uint32_t next_ino;
     int next_pid;
     bool verbose;

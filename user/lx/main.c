@@ -238,6 +238,33 @@ static void interrupt(struct lx_proc *q, int sig)
     answer(q, q->regs[WF_FAULT_WORD_RAX]);
 }
 
+/* A signal for a process running user code (or about to send lx a call lx
+ * has not received): its thread is stopped (a call it was sending is
+ * cancelled and made again later), its registers read, the handler's frame
+ * built on them, and it goes on in the handler. */
+static void deliver_now(struct lx_proc *q)
+{
+    wf_word_t regs[WF_REGS_COUNT];
+    if (wf_tcb_suspend(q->tcb) != WF_ERR_OK)
+        return;
+    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+        unsigned first = r + 4 <= WF_REGS_COUNT ? r : WF_REGS_COUNT - 4;
+        wf_tcb_read_registers(q->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
+                              &regs[first + 3]);
+    }
+    if (!lx_deliver(q, regs) || q->state != PROC_RUN) {
+        if (q->state == PROC_RUN)
+            wf_tcb_resume(q->tcb);
+        return;
+    }
+    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+        unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
+        wf_tcb_write_registers(q->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
+                               n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
+    }
+    wf_tcb_resume(q->tcb);
+}
+
 /* Retries every waiting call until none can go on (an answer may let another
  * go on: a read empties a pipe a writer waits on), interrupts those a signal
  * has come for; reaps the zombies whose parent is lx, but top (run() waits
@@ -273,6 +300,13 @@ static void wake(int top)
             }
         }
     }
+    /* handlers for processes lx is not answering */
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->state == PROC_RUN && !q->waiting && q->pid != lx.serving &&
+            lx_signal_next(q))
+            deliver_now(q);
+    }
     uint64_t first = 0;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         const struct lx_proc *q = &lx.proc[i];
@@ -285,7 +319,7 @@ static void wake(int top)
 
 static bool anyone_waits(void)
 {
-    return lx.nwaiting || lx.nzombies;
+    return lx.nwaiting || lx.nzombies || lx.nsignalled;
 }
 
 /* Serves the container's system calls (every process's: a call that must wait
@@ -301,8 +335,10 @@ static int serve(struct lx_proc *top_proc)
     static wf_word_t w[WF_FAULT_MSG_WORDS];
     wf_word_t ret = 0;
     for (;;) {
+        lx.serving = cur ? cur_pid : 0;
         if (anyone_waits())
             wake(top);
+        lx.nsignalled = 0;
         bool reply = false;
         if (cur && cur->used && cur->pid == cur_pid && cur->state == PROC_RUN)
             reply = compose(cur, w, ret, &m);

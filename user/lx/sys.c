@@ -376,6 +376,7 @@ long lx_signal(struct lx_proc *p, int sig)
         return 0;
     if ((p->sigmask & bit) || h > SIG_IGN) {
         p->sigpending |= bit;
+        lx.nsignalled++;
         return 0;
     }
     lx_exit(p, sig);
