@@ -206,6 +206,51 @@ void lx_files_exec(struct lx_proc *p)
             fd_clear(&p->fd[i]);
 }
 
+/* poll's answer for one descriptor (POLLIN 1, POLLOUT 4, POLLHUP 0x10,
+ * POLLNVAL 0x20): the console is always ready (a read waits for a line), a
+ * pipe as its buffer and ends say, files and /dev/null always. */
+static short poll_one(struct lx_proc *p, int fd, short events)
+{
+    if (fd < 0)
+        return 0;
+    if (fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+        return 0x20;
+    const struct lx_fd *f = &p->fd[fd];
+    short ready = 1 | 4;
+    if (f->kind == FD_PIPE_R) {
+        ready = lx.pipe[f->pipe].len ? 1 : 0;
+        if (!pipe_ends(f->pipe, FD_PIPE_W))
+            ready |= 0x10;
+    } else if (f->kind == FD_PIPE_W) {
+        ready = LX_PIPE_SIZE - lx.pipe[f->pipe].len >= PIPE_BUF ? 4 : 0;
+        if (!pipe_ends(f->pipe, FD_PIPE_R))
+            ready |= 8; /* POLLERR */
+    }
+    return (short)(ready & (events | 8 | 0x10));
+}
+
+/* poll: how many descriptors are ready (their revents written), 0 if none,
+ * -LX_BLOCK when the caller is to wait (the retry polls again). */
+long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds)
+{
+    struct {
+        int32_t fd;
+        int16_t events, revents;
+    } pf[LX_MAX_FDS];
+    if (nfds > LX_MAX_FDS)
+        return -LX_EINVAL;
+    if (lx_copy_in(p, pf, ufds, nfds * sizeof(pf[0])) < 0)
+        return -LX_EFAULT;
+    long n = 0;
+    for (uint64_t i = 0; i < nfds; i++) {
+        pf[i].revents = poll_one(p, pf[i].fd, pf[i].events);
+        n += pf[i].revents != 0;
+    }
+    if (!n)
+        return 0;
+    return lx_copy_out(p, ufds, pf, nfds * sizeof(pf[0])) < 0 ? -LX_EFAULT : n;
+}
+
 long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
 {
     if (flags & ~(unsigned)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))

@@ -227,6 +227,7 @@ long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec);
 long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg);
 long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n);
 long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags);
+long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds);
 void lx_files_init(struct lx_proc *p);
 void lx_files_close_all(struct lx_proc *p);
 void lx_files_exec(struct lx_proc *p);

@@ -204,6 +204,50 @@ static long sys_pause(struct call *c)
     return -LX_BLOCK;
 }
 
+/* poll and ppoll: ready descriptors at once; else 0 for a zero timeout, or
+ * the caller waits (answered later: retried after every message, and at the
+ * deadline of a finite timeout, when it answers 0). */
+static long poll_until(struct call *c, uint64_t nfds, int64_t timeout_ns)
+{
+    struct lx_proc *p = c->p;
+    long n = lx_poll(p, c->a[0], nfds);
+    if (n != 0 || timeout_ns == 0) {
+        p->sleep_until = 0;
+        return n;
+    }
+    if (p->sleep_until) { /* a retry of a poll with a deadline */
+        if (wf_clock_ns() < p->sleep_until)
+            return -LX_BLOCK;
+        p->sleep_until = 0;
+        return 0;
+    }
+    if (timeout_ns > 0)
+        p->sleep_until = wf_clock_ns() + (uint64_t)timeout_ns;
+    return -LX_BLOCK;
+}
+
+static long sys_poll(struct call *c)
+{
+    int64_t ms = (int64_t)(int32_t)c->a[2];
+    return poll_until(c, c->a[1], ms < 0 ? -1 : ms * 1000000);
+}
+
+static long sys_ppoll(struct call *c)
+{
+    int64_t ns = -1;
+    if (c->a[2] && !c->p->sleep_until) {
+        int64_t ts[2];
+        if (lx_copy_in(c->p, ts, c->a[2], sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        ns = ts[0] * 1000000000 + ts[1];
+    } else if (c->a[2]) {
+        ns = 1; /* a retry: the deadline is kept */
+    }
+    return poll_until(c, c->a[1], ns);
+}
+
 static long sys_pipe2(struct call *c)
 {
     return lx_pipe2(c->p, c->a[0], (unsigned)c->a[1]);
@@ -981,6 +1025,7 @@ static const struct entry table[] = {
     E(4, stat, sys_stat),
     E(5, fstat, sys_fstat),
     E(6, lstat, sys_stat),
+    E(7, poll, sys_poll),
     E(8, lseek, sys_lseek),
     E(9, mmap, sys_mmap),
     E(10, mprotect, sys_mprotect),
@@ -1048,6 +1093,7 @@ static const struct entry table[] = {
     E(262, newfstatat, sys_newfstatat),
     E(267, readlinkat, sys_readlink_none),
     E(269, faccessat, sys_faccessat),
+    E(271, ppoll, sys_ppoll),
     E(273, set_robust_list, sys_zero),
     E(292, dup3, sys_dup3),
     E(293, pipe2, sys_pipe2),
