@@ -1,5 +1,5 @@
 /*
- * lx: the Linux personality server (docs/linux.md, decision 121).
+ * lx: the Linux personality server (docs/linux.md, decisions 121 and 122).
  *
  * lx holds a container's Linux processes. Each is a Weft VSpace, an empty
  * CNode and a thread in FOREIGN mode whose fault endpoint is lx's endpoint,
@@ -10,9 +10,12 @@
  * lx's pool, so revoking that one cap destroys the process, and its memory
  * counts against the container's pool.
  *
- * lx owns the pid space, each process's descriptor table, signal state (only
- * recorded so far), memory map (mem.c: VMOs mapped into the process's VSpace)
- * and the file view (files.c: the initramfs, read-only).
+ * lx owns the pid space (parents, zombies, groups, sessions: proc.c), each
+ * process's descriptor table and the pipes (files.c), signal state and
+ * delivery (sys.c), memory map (mem.c: VMOs mapped into the process's VSpace)
+ * and the file view (files.c: the initramfs, read-only). It serves every
+ * process at once: a call that must wait keeps its Reply object and is
+ * answered later (main.c, decision 122).
  */
 #ifndef LX_H
 #define LX_H
