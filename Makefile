@@ -6,15 +6,15 @@
 #   make iso            GRUB image (BIOS and UEFI) of the same kernel
 #   make help           every target
 #
-# Configuration: ARCH=x86_64 (only one so far), CLUSTER_ORDER=0..6 (default 4:
-# 64 KiB clusters over 4 KiB MMU pages), DEBUG=1 (asserts on; default; DEBUG=0
-# builds in build/<arch>-c<order>-release/).
+# Configuration: ARCH=x86_64 or aarch64 (partial: boots, no user mode yet),
+# CLUSTER_ORDER=0..6 (default 4: 64 KiB clusters over 4 KiB MMU pages), DEBUG=1
+# (asserts on; default; DEBUG=0 builds in build/<arch>-c<order>-release/).
 
 ARCH          ?= x86_64
 CLUSTER_ORDER ?= 4
 DEBUG         ?= 1
 
-SUPPORTED_ARCHS := x86_64
+SUPPORTED_ARCHS := x86_64 aarch64
 
 ifeq ($(filter $(ARCH),$(SUPPORTED_ARCHS)),)
 $(error ARCH=$(ARCH) is not supported; choose one of: $(SUPPORTED_ARCHS))
@@ -38,7 +38,8 @@ include mk/fuzz.mk
 include $(sort $(wildcard mk/extra/*.mk))
 
 .PHONY: all help
-all: kernel initramfs
+# ARCH_ALL: what a port builds by default while it cannot run userspace.
+all: $(or $(ARCH_ALL),kernel initramfs)
 
 help:
 	@echo "Weft make targets (ARCH=$(ARCH) CLUSTER_ORDER=$(CLUSTER_ORDER) DEBUG=$(DEBUG)):"

@@ -1,9 +1,10 @@
 # libFuzzer targets for parsers of untrusted input (tests/fuzz/fuzz_NAME.c).
 #   make fuzz-NAME FUZZ_SECONDS=600     run one fuzzer
 #   make fuzz-smoke                     every fuzzer for a few seconds (part of check)
-FUZZERS      := acpi bootinfo cpio elf lineedit bootconf ext2
+FUZZERS      := acpi bootinfo cpio elf lineedit bootconf ext2 fdt
 FUZZ_SECONDS ?= 10
 FUZZ_SRCS_acpi     := kernel/genarch/acpi.c
+FUZZ_SRCS_fdt      := kernel/genarch/fdt.c
 FUZZ_SRCS_bootinfo := kernel/arch/x86_64/boot/bootinfo.c kernel/core/bootmem.c
 FUZZ_SRCS_cpio     := kernel/lib/cpio.c
 FUZZ_SRCS_elf      := kernel/lib/elf.c
@@ -11,8 +12,8 @@ FUZZ_SRCS_lineedit := user/console/lineedit.c
 FUZZ_CFLAGS_lineedit := -Iuser/console
 FUZZ_SRCS_bootconf := user/init/conf.c
 FUZZ_CFLAGS_bootconf := -Iuser/init
-FUZZ_SRCS_ext2     := $(wildcard user/lib/fs/*.c)
-FUZZ_CFLAGS_ext2   := -Iuser/lib/fs
+FUZZ_SRCS_ext2     := $(wildcard user/lib/fs/*.c) user/fs/ext2fs.c user/fs/overlay.c
+FUZZ_CFLAGS_ext2   := -Iuser/lib/fs -Iuser/fs
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_SHIM) $(HOST_HDRS) $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)

@@ -19,8 +19,10 @@
 # tools/ksyms.py builds the table of function names used by backtraces; pass 2
 # with that table. .ksyms is placed after .text, so no function moves.
 
-KSRCS_ALL := $(shell find kernel \( -path kernel/arch -o -path kernel/genarch -o -path kernel/test/arch \) \
-                 -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort) \
+# A port that does not yet provide the whole contract names the generic files
+# it links in ARCH_GENERIC_SRCS (mk/arch-$(ARCH).mk); otherwise all of them.
+KSRCS_ALL := $(or $(ARCH_GENERIC_SRCS),$(shell find kernel \( -path kernel/arch -o -path kernel/genarch \
+                 -o -path kernel/test/arch \) -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)) \
              $(addprefix kernel/genarch/,$(ARCH_GENARCH)) \
              $(shell find kernel/arch/$(ARCH) \( -name '*.c' -o -name '*.S' \) -print | sort) \
              $(shell find kernel/test/arch/$(ARCH) \( -name '*.c' -o -name '*.S' \) -print 2>/dev/null | sort)

@@ -53,10 +53,14 @@ MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
                  user/lib/weft/runtime.c user/lib/weft/client.c user/lib/weft/spawn.c user/lib/weft/server.c \
                  $(sort $(wildcard user/lib/weft/proto_*.c)) kernel/lib/cpio.c kernel/lib/elf.c \
                  $(sort $(wildcard user/lib/weft/pci*.c user/lib/weft/virt*.c))
+# Sources one program links besides its own: MUSL_SRCS_<name>. The file server
+# links the ext2 library and its block cache (user/lib/fs/).
+MUSL_SRCS_fs  := $(sort $(wildcard user/lib/fs/*.c))
 
 musl_objs = $(patsubst %,$(USER_BUILD)/musl/%.o,$(1))
 MUSL_LIB_OBJS := $(call musl_objs,$(MUSL_LIB_SRCS))
-MUSL_ALL_OBJS := $(MUSL_LIB_OBJS) $(foreach p,$(USER_MUSL_PROGS),$(call musl_objs,$(wildcard user/$(p)/*.c)))
+MUSL_ALL_OBJS := $(MUSL_LIB_OBJS) $(foreach p,$(USER_MUSL_PROGS),\
+                     $(call musl_objs,$(wildcard user/$(p)/*.c) $(MUSL_SRCS_$(p))))
 
 $(USER_BUILD)/musl/%.c.o: %.c $(MUSL_LIBC) $(BUILD)/.ucflags
 	@mkdir -p $(dir $@)
@@ -72,8 +76,10 @@ $(USER_BUILD)/musl/%.S.o: %.S $(BUILD)/.ucflags
 .SECONDARY: $(MUSL_ALL_OBJS)
 
 $(foreach p,$(USER_MUSL_PROGS),$(USER_BUILD)/$(p).elf): $(USER_BUILD)/%.elf: \
-        $$(call musl_objs,$$(wildcard user/$$*/*.c)) $(MUSL_LIB_OBJS) $(MUSL_LIBC) $(ELFCHECK)
+        $$(call musl_objs,$$(wildcard user/$$*/*.c) $$(MUSL_SRCS_$$*)) $(MUSL_LIB_OBJS) $(MUSL_LIBC) \
+        $(ELFCHECK)
 	@echo "  ULD     $@ (musl)"
-	@$(LD) $(USER_LDFLAGS) -o $@ $(call musl_objs,$(wildcard user/$*/*.c)) $(MUSL_LIB_OBJS) \
+	@$(LD) $(USER_LDFLAGS) -o $@ $(call musl_objs,$(wildcard user/$*/*.c) $(MUSL_SRCS_$*)) \
+	    $(MUSL_LIB_OBJS) \
 	    $(MUSL_LIBC)
 	@$(ELFCHECK) -q $@ || { rm -f $@; exit 1; }

@@ -17,6 +17,9 @@ PACKAGES=(
     clang-format                             # make format-check
     python3                                  # generators, qemu-test
     qemu-system-x86                          # in-guest tests, make run
+    qemu-system-arm                          # aarch64 boot tests (make check-guest ARCH=aarch64)
+    qemu-system-misc                         # riscv64 virt (its device tree in tests/dt/)
+    device-tree-compiler                     # dtc: tests/dt/*.dts for the device-tree reader's tests
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf   # make iso, UEFI boot test
     cpio                                     # initramfs
     e2fsprogs                                # ext2 images (mke2fs -d) and e2fsck in the host tests

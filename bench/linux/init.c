@@ -3,15 +3,21 @@
  *
  * The initramfs holds this program as /init and the benchmarks under /bench. The
  * kernel finds no /dev/console in it (tools/mkcpio.py stores plain files only),
- * so init mounts devtmpfs, proc and sysfs itself and opens the console. It then
- * prints one "info" JSON line (kernel release and version, command line, the
- * transparent huge page setting, the kernel's view of the CPU's vulnerabilities
- * and their mitigations), runs each benchmark in turn (fork, execv, waitpid), and
- * prints "linux-bench: done N run, F failed". It ends QEMU through the
+ * so init mounts devtmpfs, proc and sysfs itself and opens the console. If the
+ * initramfs holds /lib/modules/order (the storage boot, make bench-linux-storage:
+ * the cloud kernel builds virtio-pci and virtio-blk as modules), init loads each
+ * module it names, /lib/modules/NAME.ko, in that order (finit_module); a module
+ * that does not load is a failure. It then prints one "info" JSON line (kernel
+ * release and version, command line, the transparent huge page setting, the
+ * kernel's view of the CPU's vulnerabilities and their mitigations, the modules
+ * loaded), runs each benchmark in turn (fork, execv, waitpid): those /bench/list
+ * names, one a line, if the initramfs holds it, otherwise the five of make
+ * bench-linux; and prints "linux-bench: done N run, F failed". It ends QEMU through the
  * isa-debug-exit device at port 0x501 (iopl(3), then writing 0 if all passed, 1
  * otherwise: QEMU exits with status 1 or 3, as Weft's test boots do), and falls
  * back to reboot(RB_POWER_OFF) when the device is absent.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,11 +26,19 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const benches[] = {"getppid", "pipe", "signal", "touch", "fork"};
-#define NBENCH (sizeof(benches) / sizeof(benches[0]))
+static const char *const default_benches[] = {"getppid", "pipe", "signal", "touch", "fork"};
+#define NDEFAULT (sizeof(default_benches) / sizeof(default_benches[0]))
+#define MAX_LIST 16
+#define NAME_LEN 64
+
+/* The programs to run and the modules loaded, as read from the lists. */
+static char benches[MAX_LIST][NAME_LEN];
+static size_t nbench;
+static char loaded[MAX_LIST * NAME_LEN];
 
 #define DEBUG_EXIT_PORT 0x501
 
@@ -86,6 +100,62 @@ static void cpu_flags(void)
     }
 }
 
+/*
+ * Reads up to MAX_LIST names, one a line, from `path` into out[]; returns how
+ * many, or -1 if the file cannot be opened. A name that is too long, or too many
+ * names, is an error (-2): the list is part of the initramfs and must be exact.
+ */
+static int read_list(const char *path, char out[][NAME_LEN])
+{
+    char line[NAME_LEN + 2];
+    int n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strcspn(line, "\n");
+        if (line[len] != '\n' || len >= NAME_LEN || n == MAX_LIST) {
+            fclose(f);
+            return -2;
+        }
+        line[len] = 0;
+        if (len)
+            memcpy(out[n++], line, len + 1);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Loads the modules /lib/modules/order names; returns how many failed. */
+static unsigned load_modules(void)
+{
+    char names[MAX_LIST][NAME_LEN];
+    int n = read_list("/lib/modules/order", names);
+    unsigned failed = 0;
+    if (n == -1)
+        return 0;
+    if (n < 0) {
+        printf("linux-bench: FAIL /lib/modules/order (a name too long or too many)\n");
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char path[NAME_LEN + 32];
+        snprintf(path, sizeof(path), "/lib/modules/%.63s.ko", names[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0) {
+            printf("linux-bench: FAIL module %s (errno %d)\n", names[i], errno);
+            failed++;
+        } else {
+            if (loaded[0])
+                strcat(loaded, " ");
+            strcat(loaded, names[i]);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return failed;
+}
+
 static void print_info(void)
 {
     static const char *const vulns[] = {"meltdown",          "spectre_v1", "spectre_v2",
@@ -110,6 +180,8 @@ static void print_info(void)
     }
     printf(", \"cpu_flags\": \"");
     cpu_flags();
+    printf("\", \"modules\": \"");
+    json_str(loaded);
     printf("\"}\n");
     fflush(stdout);
 }
@@ -141,13 +213,24 @@ int main(void)
             close(fd);
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    unsigned failed = load_modules();
     print_info();
 
-    unsigned failed = 0;
-    for (size_t i = 0; i < NBENCH; i++) {
-        char path[64];
+    int n = read_list("/bench/list", benches);
+    if (n == -1) {
+        for (size_t i = 0; i < NDEFAULT; i++)
+            strcpy(benches[i], default_benches[i]);
+        nbench = NDEFAULT;
+    } else if (n < 0) {
+        printf("linux-bench: FAIL /bench/list (a name too long or too many)\n");
+        failed++;
+    } else {
+        nbench = (size_t)n;
+    }
+    for (size_t i = 0; i < nbench; i++) {
+        char path[NAME_LEN + 8];
         int st = -1;
-        snprintf(path, sizeof(path), "/bench/%s", benches[i]);
+        snprintf(path, sizeof(path), "/bench/%.63s", benches[i]);
         pid_t pid = fork();
         if (pid == 0) {
             char *const argv[] = {path, NULL};
@@ -159,7 +242,7 @@ int main(void)
             failed++;
         }
     }
-    printf("linux-bench: done %zu run, %u failed\n", NBENCH, failed);
+    printf("linux-bench: done %zu run, %u failed\n", nbench, failed);
     fflush(stdout);
     power_off(failed != 0);
     return 0;

@@ -6,6 +6,13 @@
  * again. Properties: no crash, no read or write outside the image or the library's
  * buffers (ASan), no undefined behaviour (UBSan), no hang (libFuzzer's -timeout), every
  * allocation given back at unmount, every string returned NUL-terminated at its length.
+ * Then the same image goes through the file server's backends (user/fs/): ext2fs
+ * over the block client's cache of five blocks (user/lib/fs/bcache.c: evictions all
+ * the time) (mount frees the orphan list, whatever it holds; a walk through the vfs
+ * operations; changes, with a file unlinked while held), and the overlay with the image read-only
+ * under a writable copy of itself (lookups and readdir merging two arbitrary trees,
+ * whiteouts and opaque markers the image may hold, copy-ups): every reference given
+ * back, the lower image never written.
  *
  * The input's first byte picks how it becomes an image of 1 KiB blocks:
  *   0: the rest is the image itself (zero-padded to a whole block);
@@ -26,7 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bcache.h"
 #include "ext2.h"
+#include "ext2fs.h"
+#include "overlay.h"
 
 #define BS        1024
 #define PATCH_IMG (64 * 1024)
@@ -147,6 +157,157 @@ static void change(struct ext2_fs *fs)
     }
 }
 
+/* The same through the backends: ext2fs (user/fs/ext2fs.c) and the overlay. */
+static uint64_t v_now(void *ctx)
+{
+    return 0;
+}
+
+static const struct vfs_env venv = {NULL, env_alloc, env_free, v_now, NULL, NULL};
+
+static void vwalk(const struct vfs_ops *ops, void *fs, vfs_node dir, int depth)
+{
+    uint64_t cookie = 0;
+    struct vfs_dirent e;
+    for (int n = 0; n < 300 && nodes < 400; n++) {
+        if (ops->readdir(fs, dir, &cookie, &e) || !e.name_len)
+            return;
+        if (e.name_len > VFS_NAME_MAX)
+            abort();
+        nodes++;
+        vfs_node c;
+        if (ops->lookup(fs, dir, e.name, e.name_len, &c))
+            continue;
+        struct vfs_attr a;
+        if (!ops->getattr(fs, c, &a)) {
+            long r = ops->read(fs, c, 0, scratch, sizeof(scratch));
+            if (r > (long)sizeof(scratch))
+                abort();
+            ops->read(fs, c, a.size > 100 ? a.size - 100 : 0, scratch, 4000);
+            r = ops->readlink(fs, c, (char *)scratch, VFS_PATH_MAX);
+            if (a.type == VFS_T_DIR && depth < 6)
+                vwalk(ops, fs, c, depth + 1);
+        }
+        ops->put(fs, c);
+    }
+}
+
+static void vwalk_all(const struct vfs_ops *ops, void *fs)
+{
+    vfs_node root;
+    nodes = 0;
+    if (ops->root(fs, &root))
+        abort();
+    vwalk(ops, fs, root, 0);
+    ops->put(fs, root);
+}
+
+static void vchange(const struct vfs_ops *ops, void *fs)
+{
+    static const uint8_t data[3000] = {4, 5, 6};
+    vfs_node root, f, d, l;
+    if (ops->root(fs, &root))
+        abort();
+    if (!ops->create(fs, root, "vf", 2, 0644, &f)) {
+        ops->write(fs, f, 100, data, sizeof(data));
+        ops->link(fs, f, root, "vf2", 3);
+        ops->unlink(fs, root, "vf", 2);
+        ops->unlink(fs, root, "vf2", 3); /* held: an orphan until the put */
+        ops->write(fs, f, 0, data, 10);
+        ops->put(fs, f);
+    }
+    if (!ops->mkdir(fs, root, "vd", 2, 0755, &d)) {
+        if (!ops->symlink(fs, d, "s", 1, "target", 6, &l))
+            ops->put(fs, l);
+        ops->rename(fs, root, "vd", 2, root, "vd2", 3);
+        ops->put(fs, d);
+    }
+    /* On whatever the image held: changes (copy-ups in an overlay) of small files,
+     * removals, renames. */
+    uint64_t cookie = 0;
+    struct vfs_dirent e;
+    for (int n = 0; n < 6 && !ops->readdir(fs, root, &cookie, &e) && e.name_len; n++) {
+        vfs_node c;
+        struct vfs_attr a = {.mode = 0600, .size = 10};
+        char name[VFS_NAME_MAX];
+        size_t len = e.name_len;
+        memcpy(name, e.name, len);
+        if (!ops->lookup(fs, root, name, len, &c)) {
+            if (!ops->getattr(fs, c, &a) && a.size <= 65536) {
+                ops->write(fs, c, 100, data, 200);
+                a.size = 10;
+                ops->setattr(fs, c, VFS_SET_SIZE | VFS_SET_MODE, &a);
+            }
+            if (n % 3 == 0)
+                ops->rename(fs, root, name, len, root, "renamed", 7);
+            else if (ops->unlink(fs, root, name, len))
+                ops->rmdir(fs, root, name, len);
+            ops->read(fs, c, 0, scratch, 100);
+            ops->put(fs, c);
+        }
+    }
+    ops->fsync(fs, 0);
+    struct vfs_statfs st;
+    ops->statfs(fs, &st);
+    ops->put(fs, root);
+}
+
+static int cache_sync(void *ctx)
+{
+    return bcache_flush(ctx);
+}
+
+static void backends(const uint8_t *orig, size_t size)
+{
+    struct dev a = {malloc(size), size}, b = {malloc(size), size};
+    memcpy(a.b, orig, size);
+    memcpy(b.b, orig, size);
+    struct ext2_blockdev da = {&a, dev_read, dev_write, BS, size / BS};
+    struct ext2_blockdev db = {&b, dev_read, dev_write, BS, size / BS};
+    void *fs, *lfs, *ufs;
+    /* Through the block client's cache, small enough to evict all the time. */
+    static uint8_t cmem[5 * BS];
+    struct bcache c;
+    if (bcache_init(&c, &da, &env, cmem, 5))
+        abort();
+    struct ext2_blockdev dc = bcache_dev(&c);
+    if (!ext2fs_mount_dev(&venv, &dc, cache_sync, NULL, &c, 0, &fs)) {
+        vchange(&ext2fs_ops, fs);
+        vwalk_all(&ext2fs_ops, fs);
+        if (ext2fs_held(fs))
+            abort();
+        ext2fs_ops.unmount(fs);
+    }
+    if (bcache_flush(&c))
+        abort(); /* the device never fails here */
+    bcache_fini(&c);
+    if (allocs)
+        abort();
+    /* The overlay: the image read-only under a writable copy of itself. */
+    memcpy(a.b, orig, size);
+    if (!ext2fs_mount_dev(&venv, &da, NULL, NULL, NULL, EXT2FS_RDONLY, &lfs)) {
+        if (!ext2fs_mount_dev(&venv, &db, NULL, NULL, NULL, 0, &ufs)) {
+            if (!overlay_mount(&venv, &ext2fs_ops, lfs, &ext2fs_ops, ufs, &fs)) {
+                vwalk_all(&overlay_ops, fs);
+                vchange(&overlay_ops, fs);
+                vwalk_all(&overlay_ops, fs);
+                overlay_ops.unmount(fs);
+            } else {
+                ext2fs_ops.unmount(ufs);
+                ext2fs_ops.unmount(lfs);
+            }
+        } else {
+            ext2fs_ops.unmount(lfs);
+        }
+        if (memcmp(a.b, orig, size))
+            abort(); /* the lower layer is never written */
+    }
+    if (allocs)
+        abort();
+    free(a.b);
+    free(b.b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -173,6 +334,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         return 0;
     }
+    uint8_t *orig = malloc(d.size);
+    memcpy(orig, d.b, d.size);
     struct ext2_blockdev dev = {&d, dev_read, dev_write, BS, d.size / BS};
     struct ext2_fs fs;
     if (ext2_mount(&fs, &dev, &env, EXT2_MOUNT_RDONLY) == EXT2_OK) {
@@ -188,6 +351,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (allocs)
         abort();
+    backends(orig, d.size);
+    free(orig);
     free(d.b);
     return 0;
 }

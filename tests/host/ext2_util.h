@@ -26,7 +26,7 @@ struct img {
     char path[256];
 };
 
-static int img_read(void *ctx, uint64_t blk, void *buf)
+static inline int img_read(void *ctx, uint64_t blk, void *buf)
 {
     struct img *m = ctx;
     if ((blk + 1) * m->dbs > m->size)
@@ -35,7 +35,7 @@ static int img_read(void *ctx, uint64_t blk, void *buf)
     return 0;
 }
 
-static int img_write(void *ctx, uint64_t blk, const void *buf)
+static inline int img_write(void *ctx, uint64_t blk, const void *buf)
 {
     struct img *m = ctx;
     if ((blk + 1) * m->dbs > m->size)
@@ -47,33 +47,33 @@ static int img_write(void *ctx, uint64_t blk, const void *buf)
 
 static long live_allocs;
 
-static void *env_alloc(void *ctx, size_t size)
+static inline void *env_alloc(void *ctx, size_t size)
 {
     live_allocs++;
     return malloc(size);
 }
 
-static void env_free(void *ctx, void *p, size_t size)
+static inline void env_free(void *ctx, void *p, size_t size)
 {
     live_allocs--;
     free(p);
 }
 
-static uint32_t env_now(void *ctx)
+static inline uint32_t env_now(void *ctx)
 {
     return 1700000000u;
 }
 
 static const struct ext2_env test_env = {NULL, env_alloc, env_free, env_now};
 
-static struct ext2_blockdev img_dev(struct img *m)
+static inline struct ext2_blockdev img_dev(struct img *m)
 {
     return (struct ext2_blockdev){m, img_read, img_write, m->dbs, m->size / m->dbs};
 }
 
 /* Runs a shell command; fails the test on a non-zero status. */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
+static inline void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void sh(const char *fmt, ...)
 {
     char cmd[4096];
     va_list ap;
@@ -85,13 +85,13 @@ static void sh(const char *fmt, ...)
 }
 
 /* Deterministic contents: byte i of file seed. */
-static uint8_t pattern(uint32_t seed, uint64_t i)
+static inline uint8_t pattern(uint32_t seed, uint64_t i)
 {
     uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed * 0xC2B2AE3D27D4EB4Full;
     return (uint8_t)(x >> 29);
 }
 
-static void write_file(const char *path, uint32_t seed, size_t size)
+static inline void write_file(const char *path, uint32_t seed, size_t size)
 {
     FILE *f = fopen(path, "wb");
     cr_assert(f, "cannot create %s", path);
@@ -105,7 +105,7 @@ static void write_file(const char *path, uint32_t seed, size_t size)
  * with 1 KiB blocks), a sparse file whose last bytes need the triple-indirect block, a
  * directory of 500 entries, a fast and a slow symlink, a hard link, nested directories, an owner other than root.
  */
-static void make_tree(const char *dir)
+static inline void make_tree(const char *dir)
 {
     char p[512];
     static const size_t sizes[] = {
@@ -150,7 +150,8 @@ static inline void img_load(struct img *m)
 }
 
 /* Makes an image of bs-byte blocks from dir (or empty) and loads it. */
-static void make_image(struct img *m, const char *dir, uint32_t bs, uint32_t dbs, const char *size)
+static inline void make_image(struct img *m, const char *dir, uint32_t bs, uint32_t dbs,
+                              const char *size)
 {
     memset(m, 0, sizeof(*m));
     snprintf(m->path, sizeof(m->path), "/tmp/weft-ext2-%d-%u.img", getpid(), bs);
@@ -177,7 +178,7 @@ static inline void fsck_clean(struct img *m)
     cr_assert_eq(rc, 0, "e2fsck -fn %s: status %d", m->path, rc);
 }
 
-static void img_free(struct img *m)
+static inline void img_free(struct img *m)
 {
     char p[300];
     free(m->b);

@@ -44,11 +44,24 @@ Test(bootconf, the_shipped_boot_conf_parses_cleanly)
     size_t n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
     cr_assert_eq(conf_parse(&c, buf, n), 0, "line %u: %s", c.err[0].line, c.err[0].msg);
-    cr_assert_eq(c.nprogs, 5);
+    cr_assert_eq(c.nprogs, 8);
     cr_assert_str_eq(c.prog[0].name, "name");
     cr_assert_eq(prog("fs")->kind, CONF_SERVER);
     cr_assert_eq(prog("fs")->mem, 4u << 20);
-    cr_assert_eq(prog("fs")->sees, 0);
+    /* The bus server holds configuration space, device memory and IRQControl;
+     * the drivers see it only, and are seen as vblk and rng by fs and the shell. */
+    const struct conf_prog *bus = prog("pcibus"), *vblk = prog("vblk"), *vrng = prog("vrng");
+    cr_assert(bus->devmem && bus->irqcontrol && bus->irq == -1);
+    cr_assert(bus->has_ioport && bus->io_first == 0xcf8 && bus->io_last >= 0xcff);
+    cr_assert_geq(bus->cnode, 10);
+    cr_assert_eq(vblk->sees, 1ull << (bus - c.prog));
+    cr_assert_eq(vrng->sees, 1ull << (bus - c.prog));
+    cr_assert(!vblk->devmem && !vblk->irqcontrol && !vblk->has_ioport && vblk->irq == -1);
+    cr_assert_str_eq(vrng->as, "rng");
+    cr_assert_str_eq(vblk->as, "vblk");
+    cr_assert_eq(conf_find_service(&c, "rng", 3), vrng - c.prog);
+    cr_assert_eq(prog("fs")->sees, 1ull << (vblk - c.prog) | 1ull << (vrng - c.prog));
+    cr_assert(prog("shell")->sees & 1ull << (vrng - c.prog));
     cr_assert(prog("shell")->sees & 1ull << (prog("fs") - c.prog));
     cr_assert_eq(prog("console")->kind, CONF_SERVER);
     cr_assert_eq(prog("shell")->kind, CONF_RUN);
@@ -111,6 +124,35 @@ Test(bootconf, references_resolve_forward_and_name_is_given_to_all)
     cr_assert_eq(conf_visible(&c, 2), 1ull | 1ull << 1 | 1ull << 4);
 }
 
+Test(bootconf, devices_and_service_names)
+{
+    cr_assert_eq(parse("server bus devmem irqcontrol ioport=0xcf8-0xcff cnode=10\n"
+                       "server drv as=disk sees=bus\n"
+                       "run user sees=disk,drv\n"),
+                 1, "want one error: %u", c.errors);
+    assert_error(3, "no program named 'drv'");
+    const struct conf_prog *bus = prog("bus"), *drv = prog("drv");
+    cr_assert(bus->devmem && bus->irqcontrol);
+    cr_assert(!drv->devmem && !drv->irqcontrol);
+    cr_assert_str_eq(bus->as, "bus");
+    cr_assert_str_eq(drv->as, "disk");
+    cr_assert_eq(conf_find_service(&c, "disk", 4), 1);
+    cr_assert_eq(conf_find_service(&c, "drv", 3), -1);
+    cr_assert_eq(prog("user")->sees, 1ull << 1);
+    cr_assert_eq(conf_visible(&c, 1), 1ull | 1ull << 3);
+    /* A service name taken by another program's name or service name. */
+    cr_assert_eq(parse("server a\nserver b as=a\nserver c as=x\nserver x\nserver d as=x\n"), 3);
+    assert_error(2, "the name a is taken by a");
+    assert_error(4, "the name x is taken by c");
+    assert_error(5, "the name x is taken by c");
+    cr_assert_eq(parse("server bus devmem irqcontrol ioport=0xcf8-0xcff cnode=10\n"
+                       "server drv as=disk sees=bus\n"),
+                 0);
+    /* init.run= gives a default run entry sight of the servers by their service names. */
+    cr_assert_eq(conf_override_run(&c, "t"), 0);
+    cr_assert_eq(prog("t")->sees, 1ull << 0 | 1ull << 1);
+}
+
 Test(bootconf, without_a_name_server_no_name_slot)
 {
     cr_assert_eq(parse("run a\n"), 0);
@@ -151,6 +193,16 @@ Test(bootconf, each_bad_line_is_reported_with_its_number_and_skipped)
         {"server a irq=256", "irq=256"},
         {"server a initramfs=1", "option initramfs takes no value"},
         {"server a colour=red", "unknown option 'colour'"},
+        {"server a devmem=1", "option devmem takes no value"},
+        {"server a irqcontrol=yes", "option irqcontrol takes no value"},
+        {"server a irq=4 irqcontrol", "irq= and irqcontrol both want slot IRQ"},
+        {"server a irqcontrol irq=4", "irq= and irqcontrol both want slot IRQ"},
+        {"server a devmem devmem", "option devmem given twice"},
+        {"server a as", "option as needs a value"},
+        {"server a as=", "as="},
+        {"server a as=Rng", "as=Rng"},
+        {"server a as=init", "as=init"},
+        {"server a as=log", "as=log"},
         {"server a mem=0x", "mem=0x"},
         {"server a \x01", "control or non-ASCII byte 0x01"},
         {"server a \xc3\xa9", "non-ASCII byte 0xc3"},
@@ -252,10 +304,11 @@ Test(bootconf, init_run_errors)
 Test(bootconf, random_text_never_breaks_the_bounds)
 {
     static const char *const pieces[] = {
-        "server ", "run ",  "power ", "name",      "log",       " ",        "\t",   "\n",
-        "#",       "mem=",  "prio=",  "sees=",     "give=",     "untyped=", "irq=", "cnode=",
-        "ioport=", "4K",    "16M",    "0x3f8",     "-",         ",",        ":",    "init",
-        "=",       "99999", "a",      "initramfs", "poweroff=", "reboot=",  "\r",   "\x01"};
+        "server ", "run ",   "power ",    "name",      "log",        " ",     "\t",
+        "\n",      "#",      "mem=",      "prio=",     "sees=",      "give=", "untyped=",
+        "irq=",    "cnode=", "ioport=",   "devmem",    "irqcontrol", "as=",   "4K",
+        "16M",     "0x3f8",  "-",         ",",         ":",          "init",  "=",
+        "99999",   "a",      "initramfs", "poweroff=", "reboot=",    "\r",    "\x01"};
     srand(1);
     for (unsigned round = 0; round < 20000; round++) {
         char text[512];

@@ -7,12 +7,16 @@
  * the capability walk, and hostile data: masks with holes, bases not aligned,
  * 64-bit BARs in the last slot, capability pointers that loop or leave the
  * space, random configuration bytes. Every walk must end; the fake counts
- * accesses to prove it.
+ * accesses to prove it. Then the PCI bus server's bookkeeping (user/pcibus/bus.c):
+ * claims by vendor, device, class and index, one client at a time, the checks
+ * of ConfigRead and SetCommand, shared lines, and the device untyped split
+ * down to a BAR (against a model: no two devices ever share memory).
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "wf/pci.h"
 
 #define MAXF 16
@@ -466,6 +470,209 @@ Test(pci, random_config_space)
             unsigned visited = 0, steps = 0;
             while (pci_cap_next(&acc, &out[i], &pos, &id, &visited) == PCI_OK)
                 cr_assert_leq(++steps, PCI_CAP_MAX);
+        }
+    }
+}
+
+/* --- the bus server's bookkeeping (user/pcibus/bus.c) ------------------------- */
+
+static struct bus pb;
+static unsigned splits, split_fail_at;
+static wf_word_t next_split_slot;
+
+static bool fake_split(void *ctx, wf_word_t slot, unsigned bits, wf_word_t *lo, wf_word_t *hi)
+{
+    (void)ctx, (void)slot, (void)bits;
+    if (++splits == split_fail_at)
+        return false;
+    *lo = next_split_slot++;
+    *hi = next_split_slot++;
+    return true;
+}
+
+static void pb_setup(void)
+{
+    memset(&pb, 0, sizeof(pb));
+    splits = split_fail_at = 0;
+    next_split_slot = 1000;
+    static const struct {
+        uint16_t vendor, device;
+        uint8_t cls, sub, prog_if, line, pin;
+    } d[] = {
+        {0x8086, 0x1237, 0x06, 0x00, 0x00, 0, 0},  /* host bridge */
+        {0x1af4, 0x1042, 0x01, 0x00, 0x00, 11, 1}, /* virtio-blk */
+        {0x1af4, 0x1044, 0x00, 0xff, 0x00, 10, 1}, /* virtio-rng */
+        {0x1af4, 0x1042, 0x01, 0x00, 0x00, 11, 1}, /* a second disk on the same line */
+        {0x8086, 0x100e, 0x02, 0x00, 0x00, 10, 1}, /* e1000 on the rng's line */
+    };
+    for (unsigned i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+        pb.dev[pb.n++].f = (struct pci_func){.dev = (uint8_t)i,
+                                             .vendor = d[i].vendor,
+                                             .device = d[i].device,
+                                             .class_code = d[i].cls,
+                                             .subclass = d[i].sub,
+                                             .prog_if = d[i].prog_if,
+                                             .irq_line = d[i].line,
+                                             .irq_pin = d[i].pin};
+}
+
+TestSuite(pcibus, .init = pb_setup);
+
+Test(pcibus, claim_matches_vendor_device_class_and_nth)
+{
+    unsigned i = 99;
+    bool again = true;
+    cr_assert_eq(bus_claim(&pb, 1, 0x1af4, 0x1042, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert(i == 1 && !again);
+    cr_assert_eq(bus_claim(&pb, 2, 0x1af4, 0x1042, BUS_ANY, 1, &i, &again), WF_ERR_OK);
+    cr_assert_eq(i, 3);
+    cr_assert_eq(bus_claim(&pb, 3, 0x1af4, 0x1042, BUS_ANY, 2, &i, &again), WF_ERR_FAILED_LOOKUP);
+    cr_assert_eq(bus_claim(&pb, 3, BUS_ANY, BUS_ANY, 0x00ff, 0, &i, &again), WF_ERR_OK);
+    cr_assert_eq(i, 2, "class 0x00 subclass 0xff: the rng");
+    cr_assert_eq(bus_claim(&pb, 4, BUS_ANY, BUS_ANY, 0x020000, 0, &i, &again), WF_ERR_OK);
+    cr_assert_eq(i, 4, "a 24-bit class with its programming interface");
+    cr_assert_eq(bus_claim(&pb, 5, BUS_ANY, BUS_ANY, 0x020001, 0, &i, &again),
+                 WF_ERR_FAILED_LOOKUP);
+    cr_assert_eq(bus_claim(&pb, 5, 0x10ec, BUS_ANY, BUS_ANY, 0, &i, &again), WF_ERR_FAILED_LOOKUP);
+    cr_assert_eq(bus_claim(&pb, 5, BUS_ANY, BUS_ANY, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert_eq(i, 0);
+}
+
+Test(pcibus, one_client_at_a_time_and_the_same_badge_claims_again)
+{
+    unsigned i;
+    bool again;
+    cr_assert_eq(bus_claim(&pb, 1, 0x1af4, 0x1044, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert_eq(bus_claim(&pb, 2, 0x1af4, 0x1044, BUS_ANY, 0, &i, &again),
+                 WF_ERR_ILLEGAL_OPERATION);
+    cr_assert(pb.dev[2].claimed && pb.dev[2].badge == 1, "the refused claim changed nothing");
+    cr_assert_eq(bus_claim(&pb, 1, 0x1af4, 0x1044, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert(again, "a restarted driver (same badge) gets it again");
+    cr_assert_eq(bus_holder(&pb, 1, 2), WF_ERR_OK);
+    cr_assert_eq(bus_holder(&pb, 2, 2), WF_ERR_ILLEGAL_OPERATION);
+    cr_assert_eq(bus_holder(&pb, 1, 1), WF_ERR_ILLEGAL_OPERATION, "unclaimed");
+    cr_assert_eq(bus_holder(&pb, 1, pb.n), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(bus_holder(&pb, 1, ~(wf_word_t)0), WF_ERR_RANGE_ERROR);
+}
+
+Test(pcibus, config_reads_and_command_bits)
+{
+    cr_assert_eq(bus_config_check(0, 4), WF_ERR_OK);
+    cr_assert_eq(bus_config_check(0xfc, 4), WF_ERR_OK);
+    cr_assert_eq(bus_config_check(0xfe, 2), WF_ERR_OK);
+    cr_assert_eq(bus_config_check(0xff, 1), WF_ERR_OK);
+    cr_assert_eq(bus_config_check(0x100, 1), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(bus_config_check(2, 4), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(bus_config_check(1, 2), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(bus_config_check(0, 3), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(bus_config_check(0, 0), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(bus_config_check(~(wf_word_t)0, 1), WF_ERR_INVALID_ARGUMENT);
+    uint16_t out = 0;
+    cr_assert_eq(bus_command(0x0140, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, &out), WF_ERR_OK);
+    cr_assert_eq(out, 0x0146, "SERR and parity bits kept");
+    cr_assert_eq(bus_command(0x0547, PCI_COMMAND_MEMORY, &out), WF_ERR_OK);
+    cr_assert_eq(out, 0x0142, "INTx disable, I/O and master cleared");
+    out = 0x1234;
+    cr_assert_eq(bus_command(0, 0x100, &out), WF_ERR_INVALID_ARGUMENT); /* SERR */
+    cr_assert_eq(bus_command(0, 1ull << 16, &out), WF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(out, 0x1234);
+}
+
+Test(pcibus, shared_interrupt_lines)
+{
+    unsigned i;
+    bool again;
+    cr_assert(!bus_line_shared(&pb, 1));
+    cr_assert_eq(bus_claim(&pb, 1, 0x1af4, 0x1042, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert(!bus_line_shared(&pb, 1), "its own claim does not count");
+    cr_assert(bus_line_shared(&pb, 3), "device 3 is on device 1's line");
+    cr_assert(!bus_line_shared(&pb, 2));
+    cr_assert_eq(bus_claim(&pb, 2, 0x8086, 0x100e, BUS_ANY, 0, &i, &again), WF_ERR_OK);
+    cr_assert(bus_line_shared(&pb, 2));
+}
+
+Test(pcibus, bar_bits)
+{
+    cr_assert_eq(bus_bar_bits(0), 12);
+    cr_assert_eq(bus_bar_bits(16), 12);
+    cr_assert_eq(bus_bar_bits(4096), 12);
+    cr_assert_eq(bus_bar_bits(4097), 13);
+    cr_assert_eq(bus_bar_bits(0x4000), 14);
+    cr_assert_eq(bus_bar_bits(1ull << 40), 40);
+}
+
+Test(pcibus, carve_splits_down_to_the_bar_once)
+{
+    cr_assert(bus_add_untyped(&pb, 0xfe000000, 20, 16)); /* 1 MiB */
+    cr_assert(bus_add_untyped(&pb, 0xc0000000, 28, 17));
+    struct bus_node *n = bus_carve(&pb, 0xfe004000, 14, 1, fake_split, NULL);
+    cr_assert_not_null(n);
+    cr_assert(n->pa == 0xfe004000 && n->bits == 14 && n->owner == 1);
+    cr_assert_eq(splits, 6, "20 down to 14 bits");
+    cr_assert_eq(bus_carve(&pb, 0xfe004000, 14, 1, fake_split, NULL), n, "the same piece again");
+    cr_assert_eq(splits, 6);
+    cr_assert_null(bus_carve(&pb, 0xfe004000, 14, 2, fake_split, NULL), "another device's");
+    cr_assert_null(bus_carve(&pb, 0xfe000000, 16, 2, fake_split, NULL), "holds device 1's piece");
+    cr_assert_null(bus_carve(&pb, 0xfe005000, 12, 2, fake_split, NULL), "inside device 1's");
+    struct bus_node *m = bus_carve(&pb, 0xfe008000, 14, 2, fake_split, NULL);
+    cr_assert(m && m->pa == 0xfe008000 && m->bits == 14 && m->owner == 2);
+    cr_assert_null(bus_carve(&pb, 0xd0000000, 14, 2, fake_split, NULL), "not device memory");
+    cr_assert_null(bus_carve(&pb, 0xfe004100, 14, 2, fake_split, NULL), "not aligned");
+    cr_assert_null(bus_carve(&pb, 0xfe000000, 21, 2, fake_split, NULL), "larger than given");
+    cr_assert_null(bus_carve(&pb, 0xfe000000, 64, 2, fake_split, NULL));
+    bus_drop_nodes(&pb, 1);
+    n = bus_carve(&pb, 0xfe004000, 14, 3, fake_split, NULL);
+    cr_assert(n && n->owner == 3, "device 1's piece is free again");
+    /* The other untyped is untouched; a 4 KiB BAR in it. */
+    n = bus_carve(&pb, 0xc0001000, 12, 4, fake_split, NULL);
+    cr_assert(n && n->pa == 0xc0001000 && n->bits == 12);
+}
+
+Test(pcibus, a_failed_split_and_a_full_table_leave_the_tree_whole)
+{
+    cr_assert(bus_add_untyped(&pb, 0xfe000000, 20, 16));
+    split_fail_at = 3;
+    cr_assert_null(bus_carve(&pb, 0xfe004000, 14, 1, fake_split, NULL));
+    for (unsigned i = 0; i < pb.nnodes; i++)
+        cr_assert_eq(pb.node[i].owner, -1);
+    split_fail_at = 0;
+    struct bus_node *n = bus_carve(&pb, 0xfe004000, 14, 1, fake_split, NULL);
+    cr_assert(n && n->pa == 0xfe004000 && n->bits == 14, "carving goes on where it stopped");
+    while (pb.nnodes < BUS_MAX_NODES)
+        cr_assert(bus_add_untyped(&pb, 0x100000000ull * pb.nnodes, 12, 0));
+    cr_assert(!bus_add_untyped(&pb, 0, 12, 0));
+    cr_assert_null(bus_carve(&pb, 0xfe080000, 14, 2, fake_split, NULL), "no room to split");
+}
+
+/* Random carves against a model: every piece handed out has exactly the range
+ * asked for, and no two devices ever hold overlapping memory. */
+Test(pcibus, random_carves_never_overlap)
+{
+    srand(99);
+    for (unsigned round = 0; round < 50; round++) {
+        pb_setup();
+        cr_assert(bus_add_untyped(&pb, 0x80000000, 24, 16));
+        for (unsigned k = 0; k < 200; k++) {
+            unsigned bits = 12 + (unsigned)(rand() % 8);
+            uint64_t pa = 0x80000000 + ((uint64_t)(rand() % 4096) << 12);
+            pa &= ~(((uint64_t)1 << bits) - 1);
+            int dev = rand() % 4;
+            if (rand() % 10 == 0) {
+                bus_drop_nodes(&pb, dev);
+                continue;
+            }
+            struct bus_node *n = bus_carve(&pb, pa, bits, dev, fake_split, NULL);
+            if (n)
+                cr_assert(n->pa == pa && n->bits == bits && n->owner == dev);
+            for (unsigned a = 0; a < pb.nnodes; a++)
+                for (unsigned b = a + 1; b < pb.nnodes; b++) {
+                    const struct bus_node *x = &pb.node[a], *y = &pb.node[b];
+                    if (x->owner < 0 || y->owner < 0 || x->owner == y->owner)
+                        continue;
+                    uint64_t xe = x->pa + (1ull << x->bits), ye = y->pa + (1ull << y->bits);
+                    cr_assert(xe <= y->pa || ye <= x->pa, "pieces of devices %d and %d overlap",
+                              x->owner, y->owner);
+                }
         }
     }
 }

@@ -562,3 +562,77 @@ Test(virtio_pci, first_of_each_type_wins)
     cr_assert_eq(virtio_pci_find_caps(&cacc, &pf, &c), VIRTIO_OK);
     cr_assert_eq(c.isr.offset, 0x1000);
 }
+
+/* virtio_drain: a driver's interrupt path over the fake transport, the test
+ * as the device. Good chains reach the callback in order; a hostile used
+ * ring (an id out of range, a length past the buffer) or NEEDS_RESET resets
+ * the device (status 0 written) and is reported, after the good chains. */
+static uint16_t drained[16];
+static uint32_t drained_len[16];
+static unsigned ndrained;
+
+static void on_used(void *ctx, uint16_t head, uint32_t len)
+{
+    cr_assert_eq(ctx, &fd);
+    drained[ndrained] = head;
+    drained_len[ndrained++] = len;
+}
+
+static void drain_setup(void)
+{
+    dev_setup();
+    vq_setup(8);
+    ndrained = 0;
+    fd.status = VIRTIO_STATUS_DRIVER_OK;
+}
+
+Test(virtio, drain_takes_every_used_chain)
+{
+    drain_setup();
+    uint16_t a = add2(16, 512), b = add2(16, 64);
+    dev_put(b, 20, 1);
+    dev_put(a, 512, 1);
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_OK);
+    cr_assert_eq(ndrained, 2);
+    cr_assert(drained[0] == b && drained_len[0] == 20 && drained[1] == a && drained_len[1] == 512);
+    cr_assert_eq(fd.status, VIRTIO_STATUS_DRIVER_OK, "no reset");
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_OK, "nothing more");
+    cr_assert_eq(ndrained, 2);
+}
+
+Test(virtio, drain_resets_a_device_that_breaks_the_ring)
+{
+    drain_setup();
+    uint16_t a = add2(16, 512);
+    add2(16, 512);
+    dev_put(a, 100, 1);
+    dev_put(8, 1, 1); /* an id past the table */
+    unsigned writes = fd.status_writes;
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_ERR_DEVICE);
+    cr_assert_eq(ndrained, 1, "the good chain before it was answered");
+    cr_assert_eq(fd.status, 0, "the device was reset");
+    cr_assert_eq(fd.status_writes, writes + 1);
+    cr_assert(q.broken);
+
+    drain_setup();
+    uint16_t h = add2(16, 512);
+    dev_put(h, 4096, 1); /* a used length past the writable buffer */
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_ERR_DEVICE);
+    cr_assert_eq(ndrained, 0, "a length past the buffer never reaches the driver");
+    cr_assert_eq(fd.status, 0);
+
+    drain_setup();
+    add2(16, 512);
+    q.used_hdr[1] = 5; /* five used entries, one chain in flight */
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_ERR_DEVICE);
+    cr_assert_eq(fd.status, 0);
+}
+
+Test(virtio, drain_resets_a_device_that_asks_for_it)
+{
+    drain_setup();
+    fd.status |= VIRTIO_STATUS_NEEDS_RESET;
+    cr_assert_eq(virtio_drain(&vd, &q, on_used, &fd), VIRTIO_ERR_DEVICE);
+    cr_assert_eq(fd.status, 0);
+    cr_assert_eq(ndrained, 0);
+}

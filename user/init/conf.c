@@ -190,12 +190,23 @@ static bool keep_list(struct boot_conf *c, unsigned line, unsigned idx, unsigned
     return true;
 }
 
+static unsigned conf_service_n(const char *p, size_t n)
+{
+    char name[CONF_NAME_MAX + 1];
+    if (n > CONF_NAME_MAX)
+        return 0;
+    memcpy(name, p, n);
+    name[n] = 0;
+    return conf_service(name);
+}
+
 /* One option KEY=VALUE or KEY of a server or run entry, into p. */
 static bool parse_option(struct boot_conf *c, unsigned line, struct conf_prog *p, unsigned idx,
                          struct word o, unsigned *seen)
 {
-    static const char *const keys[] = {"mem",       "prio",   "sees", "give", "untyped",
-                                       "initramfs", "ioport", "irq",  "cnode"};
+    static const char *const keys[] = {"mem",     "prio",      "sees",       "give",
+                                       "untyped", "initramfs", "ioport",     "irq",
+                                       "cnode",   "devmem",    "irqcontrol", "as"};
     struct word k = o, v = {o.p + o.n, 0};
     bool has_value = split(o.p, o.n, '=', &k, &v);
     unsigned key = 0;
@@ -210,9 +221,14 @@ static bool parse_option(struct boot_conf *c, unsigned line, struct conf_prog *p
         return false;
     }
     *seen |= 1u << key;
-    if ((key == 5) == has_value) {
-        report(c, line, key == 5 ? "%s: option %s takes no value" : "%s: option %s needs a value",
+    bool bare = key == 5 || key == 9 || key == 10; /* initramfs, devmem, irqcontrol */
+    if (bare == has_value) {
+        report(c, line, bare ? "%s: option %s takes no value" : "%s: option %s needs a value",
                p->name, keys[key]);
+        return false;
+    }
+    if ((key == 7 && (*seen & (1u << 10))) || (key == 10 && (*seen & (1u << 7)))) {
+        report(c, line, "%s: irq= and irqcontrol both want slot IRQ", p->name);
         return false;
     }
     uint64_t n;
@@ -270,13 +286,30 @@ static bool parse_option(struct boot_conf *c, unsigned line, struct conf_prog *p
         }
         p->irq = (int)n;
         return true;
-    default: /* cnode */
+    case 8: /* cnode */
         if (!parse_num(v.p, v.n, CONF_CNODE_MAX, &n) || n < CONF_CNODE_MIN) {
             report(c, line, "%s: cnode=%.*s: want a radix from %u to %u", p->name, (int)v.n, v.p,
                    CONF_CNODE_MIN, CONF_CNODE_MAX);
             return false;
         }
         p->cnode = (unsigned)n;
+        return true;
+    case 9: /* devmem */
+        p->devmem = true;
+        return true;
+    case 10: /* irqcontrol */
+        p->irqcontrol = true;
+        return true;
+    default: /* as */
+        if (!valid_name(v.p, v.n) || word_is(v, "init") || conf_service_n(v.p, v.n)) {
+            report(c, line,
+                   "%s: as=%.*s: want a name (1 to %u of a-z 0-9 _ . -), not init, name, "
+                   "log or console",
+                   p->name, (int)(v.n > 40 ? 40 : v.n), v.p, CONF_NAME_MAX);
+            return false;
+        }
+        memcpy(p->as, v.p, v.n);
+        p->as[v.n] = 0;
         return true;
     }
 }
@@ -328,6 +361,16 @@ static void parse_prog(struct boot_conf *c, unsigned line, enum conf_kind kind,
     for (unsigned i = 2; i < nw; i++)
         if (!parse_option(c, line, &p, idx, w[i], &seen))
             return;
+    if (!p.as[0])
+        memcpy(p.as, p.name, sizeof(p.as));
+    for (unsigned k = 0; k < c->nprogs; k++) {
+        if (!strcmp(c->prog[k].as, p.as) || !strcmp(c->prog[k].name, p.as) ||
+            !strcmp(c->prog[k].as, p.name)) {
+            report(c, line, "%s: the name %s is taken by %s (line %u)", p.name, p.as,
+                   c->prog[k].name, c->prog[k].line);
+            return;
+        }
+    }
     c->prog[idx] = p;
     c->nprogs++;
 }
@@ -410,7 +453,7 @@ static void resolve(struct boot_conf *c, unsigned idx)
             memcpy(name, l + i, j - i);
             name[j - i] = 0;
             unsigned svc = conf_service(name);
-            int t = conf_find(c, name, j - i);
+            int t = conf_find_service(c, name, j - i);
             if (which == 0 && t >= 0) {
                 p->sees |= 1ull << t;
                 p->slots |= svc;
@@ -452,6 +495,14 @@ int conf_find(const struct boot_conf *c, const char *name, size_t len)
 {
     for (unsigned i = 0; i < c->nprogs; i++)
         if (strlen(c->prog[i].name) == len && !memcmp(c->prog[i].name, name, len))
+            return (int)i;
+    return -1;
+}
+
+int conf_find_service(const struct boot_conf *c, const char *name, size_t len)
+{
+    for (unsigned i = 0; i < c->nprogs; i++)
+        if (strlen(c->prog[i].as) == len && !memcmp(c->prog[i].as, name, len))
             return (int)i;
     return -1;
 }
@@ -507,6 +558,7 @@ unsigned conf_override_run(struct boot_conf *c, const char *list)
             continue;
         }
         prog_defaults(&c->prog[idx], CONF_RUN, name, 0);
+        memcpy(c->prog[idx].as, c->prog[idx].name, sizeof(c->prog[idx].as));
         c->prog[idx].mem = RUN_MEM;
         c->prog[idx].untyped = RUN_UNTYPED;
         char *l = c->refs[idx][0];
@@ -514,7 +566,7 @@ unsigned conf_override_run(struct boot_conf *c, const char *list)
         l[0] = 0;
         c->refs[idx][1][0] = 0;
         for (unsigned s = 0; s < servers; s++)
-            off += (size_t)snprintf(l + off, sizeof(c->refs[0][0]) - off, "%s,", c->prog[s].name);
+            off += (size_t)snprintf(l + off, sizeof(c->refs[0][0]) - off, "%s,", c->prog[s].as);
         snprintf(l + off, sizeof(c->refs[0][0]) - off, "init");
     }
     /* Indexes moved: resolve again, without repeating the file's reference errors. */

@@ -61,8 +61,11 @@ struct conf_prog {
     bool initramfs;   /* a read-only copy of the initramfs VMO at WF_CHILD_INITRAMFS */
     bool has_ioport;  /* an IOPort cap for [io_first, io_last] at WF_CHILD_IOPORT */
     unsigned io_first, io_last;
-    int irq;        /* an IRQHandler for this line at WF_CHILD_IRQ, -1: none */
-    uint64_t sees;  /* bit i: may look up program index i in the name server */
+    int irq;                    /* an IRQHandler for this line at WF_CHILD_IRQ, -1: none */
+    bool devmem;                /* copies of every device untyped from PCIBUS_SLOT_DEVMEM on */
+    bool irqcontrol;            /* a copy of IRQControl at WF_CHILD_IRQ (not with irq=) */
+    char as[CONF_NAME_MAX + 1]; /* the name it is registered and seen under (default: name) */
+    uint64_t sees;              /* bit i: may look up program index i in the name server */
     unsigned slots; /* enum conf_service bits: well-known slots init fills (NAME always) */
 };
 
@@ -106,6 +109,9 @@ unsigned conf_override_run(struct boot_conf *c, const char *list);
 
 /* The index of the program named name (len bytes), or -1. */
 int conf_find(const struct boot_conf *c, const char *name, size_t len);
+
+/* The index of the program registered as name (its as=, else its name), or -1. */
+int conf_find_service(const struct boot_conf *c, const char *name, size_t len);
 
 /* The service bit of a well-known name ("name", "log", "console", "init"), or 0. */
 unsigned conf_service(const char *name);

@@ -49,6 +49,7 @@
 #include "weft/invoke.h"
 #include "wf/proto/init.h"
 #include "wf/proto/log.h"
+#include "wf/pci_bus.h"
 #include "wf/proto/name.h"
 #include "wf/runtime.h"
 #include "wf/spawn.h"
@@ -152,13 +153,27 @@ static enum wf_error give_resources(struct prog *p)
     }
     if (e == WF_ERR_OK && c->irq >= 0)
         e = wf_process_give(&sv.env, &p->p, WF_CHILD_IRQ, p->irq, WF_RIGHTS_ALL, 0);
+    if (e == WF_ERR_OK && c->irqcontrol)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_IRQ, WF_ROOT_IRQ_CONTROL, WF_RIGHTS_ALL, 0);
+    /* A copy of every device untyped (a copy takes the range over: decision 023). */
+    for (unsigned k = 0, n = 0; e == WF_ERR_OK && c->devmem && k < sv.bi->untyped_count &&
+                                k < WF_BOOTINFO_MAX_UNTYPED && n < PCIBUS_DEVMEM_MAX;
+         k++)
+        if (sv.bi->untyped[k].device)
+            e = wf_process_give(&sv.env, &p->p, PCIBUS_SLOT_DEVMEM + n++, sv.bi->untyped_first + k,
+                                WF_RIGHTS_ALL, 0);
     return e;
 }
 
 /* Destroys program i's process and its server endpoint (revoked: every client's
- * copy goes); its untyped grant is revoked, so what it made from it goes too. */
+ * copy goes); its untyped grant is revoked, so what it made from it goes too.
+ * A program that may use the PCI bus server has its devices released there
+ * (a worker job: decision 120). */
 static void stop(struct prog *p)
 {
+    if (p->live && sv.pcibus >= 0 && p != &sv.prog[sv.pcibus] && sv_running(sv.pcibus) &&
+        (p->c->sees & (1ull << sv.pcibus)))
+        sv_queue(JOB_RELEASE, (unsigned)(p - sv.prog));
     if (p->live) {
         wf_cnode_delete(WF_ROOT_CNODE, p->watch, 64); /* a copy: deleting it is enough */
         wf_env_free(&sv.env, p->watch);
@@ -187,9 +202,10 @@ static enum wf_error start(unsigned i)
     size_t len;
     if (!wf_initramfs_find(sv.bi, c->name, &elf, &len))
         return WF_ERR_FAILED_LOOKUP;
-    /* Its CNode, TCB and endpoint, with room for their alignment. */
-    if (!p->arena &&
-        !(p->arena = carve(c->cnode + WF_SLOT_BITS + 1 > 16 ? c->cnode + WF_SLOT_BITS + 1 : 16)))
+    /* Its CNode, TCB and a server's endpoint, with room for their alignment: the
+     * TCB comes first, so a CNode of half the arena leaves no room after it. */
+    unsigned arena = c->cnode + WF_SLOT_BITS + (c->kind == CONF_SERVER ? 2 : 1);
+    if (!p->arena && !(p->arena = carve(arena > 16 ? arena : 16)))
         return WF_ERR_NOT_ENOUGH_MEMORY;
     sv.env.untyped = p->arena;
     const struct wf_process_opts o = {.name = c->name,
@@ -271,6 +287,12 @@ static void arm_timer(void)
 static void after_end(unsigned i, bool exited)
 {
     struct prog *p = &sv.prog[i];
+    if (exited && p->c->kind == CONF_SERVER && p->last == WF_EXIT_NO_DEVICE) {
+        p->state = WFP_INIT_STATE_EXITED;
+        sv_say(WFP_LOG_LEVEL_INFO, "%s has nothing to serve: not restarted", p->c->name);
+        check_test_done();
+        return;
+    }
     if (exited && p->c->kind == CONF_RUN) {
         p->state = WFP_INIT_STATE_EXITED;
         check_test_done();
@@ -571,6 +593,7 @@ static bool read_conf(const char *conf_name, const char *run_list)
     sv.name = conf_find(&sv.conf, "name", 4);
     sv.log = conf_find(&sv.conf, "log", 3);
     sv.console = conf_find(&sv.conf, "console", 7);
+    sv.pcibus = conf_find_service(&sv.conf, "pcibus", 6);
     return true;
 }
 

@@ -24,7 +24,7 @@
 #define RECYCLE_SLOTS 1024u
 #define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)
 
-enum job_kind { JOB_NONE, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND };
+enum job_kind { JOB_NONE, JOB_REGISTER, JOB_LABEL, JOB_LOG, JOB_FOREGROUND, JOB_RELEASE };
 
 struct job {
     enum job_kind kind;
@@ -55,6 +55,7 @@ struct sv_state {
     struct prog prog[CONF_MAX_PROGS];
     unsigned n;
     int name, log, console; /* indexes of the well-known servers, -1: none */
+    int pcibus;             /* the PCI bus server (registered as "pcibus"), -1: none */
     struct wf_spawn_env env;
     wf_cptr_t root_ut; /* init's own kernel objects */
     wf_cptr_t recycle[RECYCLE_SLOTS];

@@ -22,6 +22,7 @@
 #include "weft/invoke.h"
 #include "wf/proto/console.h"
 #include "wf/proto/name.h"
+#include "wf/proto/pci.h"
 #include "wf/runtime.h"
 #include "wf/syscall.h"
 
@@ -79,8 +80,9 @@ void sv_queue(enum job_kind kind, unsigned i)
         j->prog = i;
         sv_wake_worker();
     } else {
-        sv_console_line(kind == JOB_REGISTER ? "job queue full: a registration is lost"
-                                             : "job queue full: a label is lost");
+        sv_console_line(kind == JOB_REGISTER  ? "job queue full: a registration is lost"
+                        : kind == JOB_RELEASE ? "job queue full: a device release is lost"
+                                              : "job queue full: a label is lost");
     }
 }
 
@@ -125,8 +127,8 @@ int sv_worker_main(uintptr_t arg)
         enum wf_error e = WF_ERR_OK;
         switch (m.w[0]) {
         case JOB_REGISTER:
-            e = wfp_name_register(sv.prog[sv.name].ep, conf_visible(&sv.conf, j->prog), p->c->name,
-                                  strlen(p->c->name), p->ep);
+            e = wfp_name_register(sv.prog[sv.name].ep, conf_visible(&sv.conf, j->prog), p->c->as,
+                                  strlen(p->c->as), p->ep);
             if (e != WF_ERR_OK) {
                 char t[96];
                 snprintf(t, sizeof(t), "name.Register %s: error %d", p->c->name, (int)e);
@@ -140,6 +142,10 @@ int sv_worker_main(uintptr_t arg)
             if (wfp_log_write(log, j->level, j->text, strlen(j->text)) != WF_ERR_OK &&
                 j->level != WFP_LOG_LEVEL_DEBUG)
                 sv_console_line(j->text);
+            break;
+        case JOB_RELEASE: /* the program stopped: its devices go back to the bus */
+            if (sv.pcibus >= 0 && sv.prog[sv.pcibus].ep_live)
+                wfp_pci_release(sv.prog[sv.pcibus].ep, WFP_PCI_ANY, p->id);
             break;
         case JOB_FOREGROUND:
             if (sv.console >= 0 && sv.prog[sv.console].ep_live)

@@ -29,7 +29,7 @@
 #define BI           test_bootinfo
 #define DISK_SECTORS 2048u /* 1 MiB */
 #define BUF_SIZE     0x10000u
-#define VBLK_POOL    (1u << 20)
+#define VBLK_POOL    (4u << 20) /* 15 bounce buffers of 128 KiB, the rings */
 
 /* Byte j of sector s of the disk as tools/mkdisk.py writes it. */
 static uint8_t pattern(uint32_t s, uint32_t j)
@@ -94,7 +94,7 @@ TEST(vblk, pci_finds_the_disk)
 /* Starts user/vblk with the caps init would give it and waits until it serves. */
 static bool start_driver(struct tv_drv *d)
 {
-    return find_disk(&d->f) && tv_start_driver(d, "vblk", VBLK_POOL, io_slot, VBLK_SLOT_DEVICE);
+    return find_disk(&d->f) && tv_start_driver(d, "vblk", VBLK_POOL);
 }
 
 /* A client cap (badge) to the driver. */
@@ -284,5 +284,55 @@ TEST(vblk, driver_holds_requests_in_flight_together)
             holds_pattern(buf + r[i].offset, (uint32_t)r[i].lba, (uint32_t)r[i].count, &bad),
             "reader %u: byte %u differs", i, bad);
     }
+    tv_stop_driver(&d, &acc);
+}
+
+/* The DMA hazard: a client revokes and deletes its buffer while its Read is
+ * held in the driver. The memory goes back to the pool and is handed out again
+ * (the same physical pages); the device must never write it: the driver reads
+ * into a bounce buffer of its own and its copy into the client's VMO fails
+ * (CANCELLED). With DMA straight into the client's pages, the disk's sectors
+ * would land in the new VMO. */
+TEST(vblk, a_buffer_revoked_in_flight_is_never_written)
+{
+    struct tv_drv d;
+    TEST_ASSERT(start_driver(&d));
+    TEST_ENV(e);
+    wf_cptr_t c = client(&d, 1);
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(c && v);
+    wf_word_t pa = 0, pa2 = 0;
+    TEST_ASSERT_ERR(wf_vmo_describe(v, 0, 0, &pa, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, 0), WF_ERR_OK);
+    static struct reader r;
+    r = (struct reader){c, 0, 128, 0, 1000};
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, read_one, (uintptr_t)&r, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    TEST_ASSERT(test_settle());
+    TEST_ASSERT_EQ(r.err, 1000); /* held in the driver */
+    /* The client takes its buffer back: every copy, then the VMO itself. */
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, TEST_VA, BUF_SIZE), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, v, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_delete(WF_ROOT_CNODE, v, 64), WF_ERR_OK);
+    /* Its memory is handed out again, filled with a mark. */
+    wf_cptr_t w = contig_buffer(TEST_VA + BUF_SIZE);
+    TEST_ASSERT(w != 0);
+    TEST_ASSERT_ERR(wf_vmo_describe(w, 0, 0, &pa2, 0), WF_ERR_OK);
+    TEST_ASSERT_EQ(pa2, pa); /* the same pages: what the device might hit */
+    uint8_t *mark = (uint8_t *)(TEST_VA + BUF_SIZE);
+    memset(mark, 0xa5, BUF_SIZE);
+    TEST_ASSERT_ERR(wf_tcb_set_priority(d.p.main.tcb, WF_ROOT_TCB, TEST_CHILD_PRIO), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    for (uint32_t i = 0; i < BUF_SIZE; i++)
+        TEST_ASSERT(mark[i] == 0xa5, "byte %u of the reused memory was written: %#x", i, mark[i]);
+    TEST_ASSERT_ERR((enum wf_error)r.err, WF_ERR_CANCELLED);
+    /* The driver goes on with the new buffer. */
+    uint32_t bad = 0;
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, w, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_read(c, 9, 2, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(mark, 9, 2, &bad), "sectors 9-10 at byte %u", bad);
     tv_stop_driver(&d, &acc);
 }

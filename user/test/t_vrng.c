@@ -40,7 +40,7 @@ static bool start_driver(struct tv_drv *d)
             d->f = all[i];
             enum pci_status ps = pci_size_bars(&acc, &d->f);
             NEED(ps == PCI_OK, "sizing the BARs: %s", pci_status_name(ps));
-            return tv_start_driver(d, "vrng", VRNG_POOL, io_slot, VRNG_SLOT_DEVICE);
+            return tv_start_driver(d, "vrng", VRNG_POOL);
         }
     }
     test_skip_now("no virtio-rng-pci device in this boot (check-user adds one)");

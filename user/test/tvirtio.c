@@ -1,60 +1,74 @@
 /*
- * What the in-guest tests of the virtio drivers share (tvirtio.h).
+ * What the in-guest tests of the bus server and the virtio drivers share
+ * (tvirtio.h).
  */
 #include "tvirtio.h"
 
 #include "weft/invoke.h"
+#include "wf/pci_bus.h"
 #include "wf/startinfo.h"
-#include "wf/virtio.h"
 
-#define BI test_bootinfo
+#define BI           test_bootinfo
+#define PCIBUS_RADIX 10
 
-/* Splits the device untyped holding [base, base + 2^bits) down to exactly that
- * range; its slot, or 0. Scratch slots from *next. */
-static wf_cptr_t device_untyped_for(uint64_t base, unsigned bits, unsigned *next)
+/* Waits until p's main thread blocks in a receive (it serves). */
+static bool serving(struct wf_process *p)
 {
-    for (unsigned i = 0; i < BI->untyped_count; i++) {
-        const struct wf_bootinfo_untyped *u = &BI->untyped[i];
-        uint64_t end = u->paddr + ((uint64_t)1 << u->size_bits);
-        if (!u->device || base < u->paddr || base >= end)
-            continue;
-        wf_cptr_t ut = BI->untyped_first + i;
-        uint64_t at = u->paddr;
-        wf_word_t ubits = u->size_bits;
-        while (ubits > bits) {
-            if (wf_untyped_retype(ut, WF_OBJ_UNTYPED, ubits - 1, WF_ROOT_CNODE, 0, 0,
-                                  test_slot(*next), 2) != WF_ERR_OK)
-                return 0;
-            unsigned pick = base >= at + ((uint64_t)1 << (ubits - 1));
-            ut = test_slot(*next + pick);
-            at += pick * ((uint64_t)1 << (ubits - 1));
-            ubits--;
-            *next += 2;
-        }
-        return at == base ? ut : 0;
-    }
-    return 0;
+    NEED(test_settle());
+    wf_word_t state = 0;
+    NEED_ERR(wf_tcb_describe(p->main.tcb, &state, 0, 0, 0), WF_ERR_OK);
+    NEED(state == WF_THREAD_STATE_BLOCKED_RECV || state == WF_THREAD_STATE_BLOCKED_NOTIFICATION,
+         "%s is not serving (state %lu: it exited or faulted)", p->name, (unsigned long)state);
+    return true;
 }
 
-bool tv_start_driver(struct tv_drv *d, const char *prog, size_t pool, wf_cptr_t io,
-                     wf_cptr_t ut_slot)
+bool tv_start_bus(struct tv_bus *b)
 {
     struct wf_spawn_env *e = test_env();
     NEED(e != NULL);
-    struct pci_access acc = {&io, pci_io_read32, pci_io_write32};
-    struct virtio_pci_caps c;
-    NEED(virtio_pci_find_caps(&acc, &d->f, &c) == VIRTIO_OK);
-    const struct pci_bar *b = &d->f.bar[c.common.bar];
-    unsigned bits = 12;
-    while (((uint64_t)1 << bits) < b->size)
-        bits++;
-    unsigned next = 2;
-    wf_cptr_t ut = device_untyped_for(b->base, bits, &next);
-    NEED(ut != 0, "no device untyped for the BAR at %#llx", (unsigned long long)b->base);
-    d->irq = test_slot(1);
-    NEED_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, d->f.irq_line, WF_IRQ_TRIGGER_DEFAULT,
-                               WF_ROOT_CNODE, d->irq, 64),
+    const void *elf;
+    size_t len;
+    NEED(wf_initramfs_find(BI, "pcibus", &elf, &len), "pcibus is not in the initramfs");
+    b->ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    NEED(b->ep != 0);
+    const struct wf_process_opts o = {
+        .name = "pcibus", .prio = TEST_CHILD_PRIO, .cnode_radix = PCIBUS_RADIX};
+    NEED_ERR(wf_process_create_opts(e, &b->p, elf, len, &o), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &b->p, WF_CHILD_SERVE, b->ep, WF_RIGHT_READ, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give_pool(e, &b->p, 1u << 20, 0), WF_ERR_OK);
+    wf_cptr_t io = wf_env_slot(e);
+    NEED(io != 0);
+    NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xffff, WF_ROOT_CNODE, io, 64), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &b->p, WF_CHILD_IOPORT, io, WF_RIGHTS_ALL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &b->p, WF_CHILD_IRQ, WF_ROOT_IRQ_CONTROL, WF_RIGHTS_ALL, 0),
              WF_ERR_OK);
+    unsigned k = 0;
+    for (unsigned i = 0; i < BI->untyped_count && k < PCIBUS_DEVMEM_MAX; i++) {
+        if (!BI->untyped[i].device)
+            continue;
+        NEED_ERR(wf_process_give(e, &b->p, PCIBUS_SLOT_DEVMEM + k++, BI->untyped_first + i,
+                                 WF_RIGHTS_ALL, 0),
+                 WF_ERR_OK);
+    }
+    NEED(k > 0, "no device untyped in the bootinfo");
+    NEED_ERR(wf_process_start(e, &b->p, 0), WF_ERR_OK);
+    return serving(&b->p);
+}
+
+wf_cptr_t tv_bus_client(const struct tv_bus *b, wf_word_t badge)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t c = e ? wf_env_slot(e) : 0;
+    if (!c || wf_cnode_mint(WF_ROOT_CNODE, c, 64, WF_ROOT_CNODE, b->ep, 64, WF_RIGHTS_ALL, badge))
+        return 0;
+    return c;
+}
+
+bool tv_start_driver(struct tv_drv *d, const char *prog, size_t pool)
+{
+    struct wf_spawn_env *e = test_env();
+    NEED(e != NULL);
+    NEED(tv_start_bus(&d->bus));
     const void *elf;
     size_t len;
     NEED(wf_initramfs_find(BI, prog, &elf, &len), "%s is not in the initramfs", prog);
@@ -63,15 +77,14 @@ bool tv_start_driver(struct tv_drv *d, const char *prog, size_t pool, wf_cptr_t 
     NEED_ERR(wf_process_create(e, &d->p, elf, len, prog, TEST_CHILD_PRIO), WF_ERR_OK);
     NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_SERVE, d->ep, WF_RIGHT_READ, 0), WF_ERR_OK);
     NEED_ERR(wf_process_give_pool(e, &d->p, pool, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IOPORT, io, WF_RIGHTS_ALL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, WF_CHILD_IRQ, d->irq, WF_RIGHTS_ALL, 0), WF_ERR_OK);
-    NEED_ERR(wf_process_give(e, &d->p, ut_slot, ut, WF_RIGHTS_ALL, 0), WF_ERR_OK);
+    NEED_ERR(wf_process_give(e, &d->p, PCI_BUS_SLOT, d->bus.ep, WF_RIGHTS_ALL, 7), WF_ERR_OK);
     NEED_ERR(wf_process_start(e, &d->p, 0), WF_ERR_OK);
-    NEED(test_settle());
-    wf_word_t state = 0;
-    NEED_ERR(wf_tcb_describe(d->p.main.tcb, &state, 0, 0, 0), WF_ERR_OK);
-    NEED(state == WF_THREAD_STATE_BLOCKED_RECV || state == WF_THREAD_STATE_BLOCKED_NOTIFICATION,
-         "the driver is not serving (state %lu: it exited or faulted)", (unsigned long)state);
+    NEED(serving(&d->p));
+    d->irq = wf_env_slot(e);
+    NEED(d->irq != 0);
+    NEED_ERR(wf_cnode_copy(WF_ROOT_CNODE, d->irq, 64, d->p.cnode, WF_CHILD_IRQ, d->p.cnode_radix,
+                           WF_RIGHTS_ALL),
+             WF_ERR_OK);
     return true;
 }
 

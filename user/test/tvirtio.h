@@ -1,9 +1,10 @@
 /*
- * What the in-guest tests of the virtio drivers share (t_vblk.c, t_vrng.c):
- * starting a driver program as a child process with the caps init would give
- * it (the IOPort range over 0xcf8-0xcff, the IRQHandler of its function's INTx
- * line, a device untyped split down to its virtio BAR: the test is the root
- * task, so it holds every device untyped), and stopping its DMA after.
+ * What the in-guest tests of the PCI bus server and the virtio drivers share
+ * (t_vblk.c, t_vrng.c, t_pcibus.c): starting user/pcibus as a child process
+ * with the caps init gives it (an IOPort range over 0xcf8-0xffff, a copy of
+ * every device untyped, a copy of IRQControl), starting a driver program with
+ * a badged cap to it (the driver claims its device itself), and stopping its
+ * DMA after.
  */
 #ifndef TEST_TVIRTIO_H
 #define TEST_TVIRTIO_H
@@ -29,21 +30,33 @@
         NEED(got_ == (want), "%s: %s, not %s", #expr, wf_error_name(got_), wf_error_name(want));   \
     } while (0)
 
+struct tv_bus {
+    struct wf_process p;
+    wf_cptr_t ep; /* its SERVE endpoint (the test's copy: badge 0 calls through it) */
+};
+
 struct tv_drv {
     struct wf_process p;
     wf_cptr_t ep;  /* the driver's SERVE endpoint (the test's copy) */
-    wf_cptr_t irq; /* its IRQHandler (the test's copy) */
+    wf_cptr_t irq; /* a copy of the IRQHandler the driver got from the bus server */
     struct pci_func f;
+    struct tv_bus bus;
 };
 
-/* Starts the initramfs program prog as the driver of d->f (found, BARs sized,
- * through io, an IOPort cap over 0xcf8-0xcff) with a pool of pool bytes and
- * the BAR's device untyped in slot ut_slot, and waits until it serves. Uses
- * test slots 1 and up. */
-bool tv_start_driver(struct tv_drv *d, const char *prog, size_t pool, wf_cptr_t io,
-                     wf_cptr_t ut_slot);
+/* Starts user/pcibus with the caps init gives it and waits until it serves. */
+bool tv_start_bus(struct tv_bus *b);
 
-/* Turns bus mastering off (the runner then destroys the process, its rings
+/* A cap to the bus server minted with badge (a client's id), in a new slot; 0
+ * on failure. */
+wf_cptr_t tv_bus_client(const struct tv_bus *b, wf_word_t badge);
+
+/* Starts a bus server, then the initramfs program prog as a driver with a
+ * pool of pool bytes and the bus server's endpoint minted with badge 7 in
+ * slot 16 (PCI_BUS_SLOT); waits until it serves and copies its IRQHandler to
+ * d->irq. d->f is the caller's (the device it expects). */
+bool tv_start_driver(struct tv_drv *d, const char *prog, size_t pool);
+
+/* Turns bus mastering off (the runner then destroys the processes, their rings
  * and the caps). */
 void tv_stop_driver(struct tv_drv *d, const struct pci_access *acc);
 

@@ -3,10 +3,10 @@
  * checks (blk.c, tested on the host by tests/host/test_vblk.c).
  *
  * Caps the parent gives (wf/startinfo.h slots): SERVE (the block protocol
- * endpoint), POOL (its memory, DMA rings included), IOPORT (a range covering
- * 0xcf8-0xcff: PCI configuration mechanism #1), IRQ (the IRQHandler of the
- * disk's PCI interrupt line) and VBLK_SLOT_DEVICE (a device untyped covering
- * the BAR that holds the virtio structures).
+ * endpoint), POOL (its memory, DMA rings and bounce buffers included) and
+ * either NAME with "pcibus" visible (init: sees=pcibus) or the bus server's
+ * endpoint in PCI_BUS_SLOT (wf/pci_bus.h). The disk's BAR and interrupt line
+ * come from the bus server (Claim, GetCap).
  */
 #ifndef VBLK_BLK_H
 #define VBLK_BLK_H
@@ -17,8 +17,7 @@
 #include "weft/errors.h"
 #include "weft/types.h"
 
-#define VBLK_SLOT_DEVICE 16 /* WF_CHILD_FIRST_FREE: the BAR's device untyped */
-#define VBLK_SECTOR      512u
+#define VBLK_SECTOR 512u
 
 /* virtio-blk (virtio 1.1, section 5.2). */
 #define VIRTIO_BLK_F_RO       (1ull << 5)

@@ -2,29 +2,33 @@
  * vblk: a virtio-blk driver serving the block protocol (abi/protocols/block.proto;
  * docs/devices.md, "PCI and virtio"; decision 114).
  *
- * Start-up: find the disk on PCI bus 0 (and behind bridges) through the IOPORT
- * cap (mechanism #1), size its BARs, read its virtio capabilities, map the BAR
- * that holds them through a device VMO over the device untyped the parent gave
- * (slot VBLK_SLOT_DEVICE, which must cover the BAR), turn on memory decoding and
- * bus mastering, negotiate (VERSION_1 required; RO, BLK_SIZE, FLUSH taken when
+ * Start-up (wf/virtio_drv.h): claim the disk from the PCI bus server
+ * (wf/pci_bus.h; decision 120), read its virtio capabilities through it, map
+ * the device VMO of the BAR that holds them, turn on memory decoding and bus
+ * mastering, negotiate (VERSION_1 required; RO, BLK_SIZE, FLUSH taken when
  * offered), set up queue 0 in a Pool_CreateContig VMO, bind the IRQ cap (the
  * disk's INTx line) to a notification bound to the server thread.
  *
  * Requests: a Read or Write is checked (blk.c), then becomes a three-descriptor
- * chain (header, the client's own buffer memory at its physical address plus
- * offset, a status byte) and its reply is deferred; the interrupt (on_notify)
- * reads the ISR byte (which lowers INTx), takes every used chain and answers
- * its client, then acks the line. Data is never copied by the driver: the
- * device reads and writes the client's VMO directly.
+ * chain (header, a bounce buffer of the driver's own, a status byte) and its
+ * reply is deferred; the interrupt (on_notify) reads the ISR byte (which
+ * lowers INTx), takes every used chain and answers its client, then acks the
+ * line. The device reads and writes only memory of the driver's pool: a
+ * Write's data is copied from the client's buffer VMO into the bounce buffer
+ * (VMO_Read through the driver's copy of the client's cap) before the device
+ * sees the request, a Read's data from the bounce buffer into the client's
+ * VMO (VMO_Write) after the device is done. So a client that revokes or
+ * deletes its buffer, or dies, while a request is in flight cannot make the
+ * device write memory that went back to a pool (decision 120): the copy into
+ * a VMO that is gone fails, and the request is answered CANCELLED.
  *
  * A device that breaks the queue protocol (used index or id or length that
  * cannot be, virtq.c) or sets NEEDS_RESET is reset: every pending request is
  * answered CANCELLED and the device set up again.
  *
  * Limits: one disk, one queue, at most WF_SERVER_MAX_REPLIES - 1 requests in
- * flight (the queue of 64 entries holds them all), WFP_BLOCK_CLIENTS buffers.
- * A client that destroys its buffer VMO while a request on it is in flight
- * lets the device write to memory that may be reused: clients own their buffers.
+ * flight (the queue of 64 entries holds them all; one bounce buffer of
+ * WFP_BLOCK_SECTOR_MAX sectors each), WFP_BLOCK_CLIENTS buffers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,10 +41,11 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/virtio.h"
+#include "wf/pci_bus.h"
 #include "wf/virtio_drv.h"
 
 enum {
-    SLOT_MMIO = 17,     /* the device VMO over VBLK_SLOT_DEVICE */
+    SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
     SLOT_RING = 18,     /* the queue's contiguous VMO */
     SLOT_HDR = 19,      /* request headers and status bytes (contiguous) */
     SLOT_NTFN = 20,     /* the notification bound to the thread */
@@ -48,23 +53,31 @@ enum {
     SLOT_RECV = 22,     /* where a client's buffer cap lands */
     SLOT_BUF0 = 24,     /* WFP_BLOCK_CLIENTS buffers */
     SLOT_REPLY0 = 40,   /* WF_SERVER_MAX_REPLIES Reply objects */
+    SLOT_BOUNCE0 = 64,  /* BOUNCE_N contiguous bounce buffers */
 };
 
-#define MMIO_VA  0x0000400000000000ull
-#define RING_VA  0x0000400100000000ull
-#define HDR_VA   0x0000400200000000ull
-#define QSIZE    64
-#define IRQ_BIT  1
-#define HDR_SIZE 4096u
+#define MMIO_VA     0x0000400000000000ull
+#define RING_VA     0x0000400100000000ull
+#define HDR_VA      0x0000400200000000ull
+#define QSIZE       64
+#define IRQ_BIT     1
+#define HDR_SIZE    4096u
+#define BOUNCE_VA   0x0000400300000000ull
+#define BOUNCE_N    ((int)WF_SERVER_MAX_REPLIES - 1)
+#define BOUNCE_SIZE (WFP_BLOCK_SECTOR_MAX * VBLK_SECTOR)
 
 static const char usage[] =
-    "usage: vblk (started with the caps SERVE, POOL, IOPORT over 0xcf8-0xcff, IRQ for the "
-    "disk's PCI interrupt line, and in slot 16 a device untyped covering its virtio BAR; "
-    "takes no arguments)\n";
+    "usage: vblk (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
+    "the PCI bus server's endpoint in slot 16; claims its device from the bus server and "
+    "exits with status 69 when there is none; takes no arguments)\n";
 
 struct pending {
-    wf_cptr_t reply; /* 0: none */
-    wf_word_t badge; /* the client's */
+    wf_cptr_t reply;  /* 0: none */
+    wf_word_t badge;  /* the client's */
+    int bounce;       /* its bounce buffer, -1: none (a flush) */
+    wf_cptr_t buf;    /* a Read: the client's buffer cap (the driver's copy) */
+    wf_word_t offset; /* a Read: where in it the data goes */
+    uint32_t len;     /* a Read: bytes; 0 for a Write or a flush */
 };
 
 struct client {
@@ -82,6 +95,8 @@ static struct {
     uint64_t capacity;
     bool read_only, flush;
     struct pending pend[QSIZE];
+    uint64_t bounce_pa[BOUNCE_N];
+    bool bounce_busy[BOUNCE_N];
     struct client clients[WFP_BLOCK_CLIENTS];
     struct wf_server srv;
 } d;
@@ -106,6 +121,20 @@ static enum virtio_status device_up(void)
     return virtio_driver_ok(&d.v.dev);
 }
 
+static uint8_t *bounce_va(int i)
+{
+    return (uint8_t *)(BOUNCE_VA + (uint64_t)i * BOUNCE_SIZE);
+}
+
+/* Ends pending request p: its bounce buffer is free again. */
+static void finish(struct pending *p)
+{
+    if (p->bounce >= 0)
+        d.bounce_busy[p->bounce] = false;
+    p->reply = 0;
+    p->bounce = -1;
+}
+
 /* Answers every pending request with err. */
 static void answer_all(wf_word_t err)
 {
@@ -113,35 +142,42 @@ static void answer_all(wf_word_t err)
         if (!d.pend[i].reply)
             continue;
         wf_server_answer(&d.srv, d.pend[i].reply, err, 0, 0, 0);
-        d.pend[i].reply = 0;
+        finish(&d.pend[i]);
     }
 }
 
-/* The device misbehaved: cancel everything, reset, start again. */
+/* The device misbehaved and was reset (virtio_drain): cancel everything,
+ * start again. */
 static void device_recover(void)
 {
-    virtio_reset(&d.v.dev);
     answer_all(WF_ERR_CANCELLED);
     if (device_up() != VIRTIO_OK)
         fprintf(stderr, "vblk: the device did not come back after a reset\n");
 }
 
+/* Answers the request of a used chain. */
+static void on_used(void *ctx, uint16_t head, uint32_t len)
+{
+    (void)ctx, (void)len;
+    struct pending *p = &d.pend[head];
+    uint8_t status = d.hdr[QSIZE * 16 + head];
+    wf_word_t err = status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED;
+    /* A Read's data goes to the client's VMO now; if the client revoked or
+     * destroyed it meanwhile, the copy fails and nothing else is touched. */
+    if (err == WF_ERR_OK && p->reply && p->len &&
+        wf_vmo_write(p->buf, p->offset, p->len, WF_CHILD_VSPACE, (wf_word_t)bounce_va(p->bounce)) !=
+            WF_ERR_OK)
+        err = WF_ERR_CANCELLED;
+    if (p->reply)
+        wf_server_answer(&d.srv, p->reply, err, 0, 0, 0);
+    finish(p);
+}
+
 /* Takes every used chain and answers its client. */
 static void drain(void)
 {
-    uint16_t head;
-    uint32_t len;
-    enum virtq_status s;
-    while ((s = virtq_get(&d.q, &head, &len)) == VIRTQ_OK) {
-        struct pending *p = &d.pend[head];
-        uint8_t status = d.hdr[QSIZE * 16 + head];
-        if (p->reply)
-            wf_server_answer(&d.srv, p->reply,
-                             status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED, 0, 0, 0);
-        p->reply = 0;
-    }
-    if (s == VIRTQ_ERR_DEVICE || (d.v.dev.ops->get_status(d.v.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "vblk: the device broke the queue protocol; resetting it\n");
+    if (virtio_drain(&d.v.dev, &d.q, on_used, NULL) != VIRTIO_OK) {
+        fprintf(stderr, "vblk: the device broke the queue protocol; it was reset\n");
         device_recover();
     }
 }
@@ -188,8 +224,8 @@ static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_
     if (!c)
         return WF_ERR_NOT_ENOUGH_MEMORY;
     wf_cptr_t slot = SLOT_BUF0 + (wf_cptr_t)(c - d.clients);
-    /* A request in flight names the old buffer's memory, which the old cap
-     * keeps alive: it stays until the device is done with it. */
+    /* A Read in flight copies into the old buffer when it ends: the old cap
+     * stays until then. */
     for (unsigned i = 0; i < QSIZE; i++)
         if (d.pend[i].reply && d.pend[i].badge == r->badge)
             return WF_ERR_ILLEGAL_OPERATION;
@@ -204,21 +240,32 @@ static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_
     return WF_ERR_OK;
 }
 
-/* Queues a request of type on the buffer (data: 0 for a flush) and defers r. */
+/* Queues a request of type and defers r: data_len bytes between the client's
+ * buffer buf at offset and a bounce buffer (0 for a flush). */
 static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t type, uint64_t lba,
-                        uint64_t data_pa, uint32_t data_len)
+                        wf_cptr_t buf, wf_word_t offset, uint32_t data_len)
 {
     if (d.q.broken)
         return WF_ERR_CANCELLED;
+    int bounce = -1;
+    for (int i = 0; data_len && i < BOUNCE_N && bounce < 0; i++)
+        if (!d.bounce_busy[i])
+            bounce = i;
+    if (data_len && bounce < 0)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
     struct virtq_buf b[3];
     unsigned n = 0;
     b[n++] = (struct virtq_buf){0, sizeof(struct virtio_blk_req_hdr), false};
     if (data_len)
-        b[n++] = (struct virtq_buf){data_pa, data_len, type == VIRTIO_BLK_T_IN};
+        b[n++] = (struct virtq_buf){d.bounce_pa[bounce], data_len, type == VIRTIO_BLK_T_IN};
     b[n++] = (struct virtq_buf){0, 1, true};
     uint16_t head = virtq_next_head(&d.q);
     if (d.q.num_free < n)
         return WF_ERR_NOT_ENOUGH_MEMORY;
+    /* A Write's data is the driver's before the device sees the request. */
+    if (type == VIRTIO_BLK_T_OUT && wf_vmo_read(buf, offset, data_len, WF_CHILD_VSPACE,
+                                                (wf_word_t)bounce_va(bounce)) != WF_ERR_OK)
+        return WF_ERR_ILLEGAL_OPERATION;
     b[0].addr = d.hdr_pa + (uint64_t)head * 16;
     b[n - 1].addr = d.hdr_pa + QSIZE * 16 + head;
     volatile struct virtio_blk_req_hdr *h = (volatile void *)(d.hdr + head * 16);
@@ -234,7 +281,10 @@ static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t t
         wf_server_answer(s, reply, WF_ERR_CANCELLED, 0, 0, 0);
         return WF_ERR_OK;
     }
-    d.pend[head] = (struct pending){reply, r->badge};
+    d.pend[head] = (struct pending){reply, r->badge, bounce,
+                                    buf,   offset,   type == VIRTIO_BLK_T_IN ? data_len : 0};
+    if (bounce >= 0)
+        d.bounce_busy[bounce] = true;
     if (virtq_kick_needed(&d.q))
         d.v.dev.ops->notify(d.v.dev.t, 0);
     return WF_ERR_OK;
@@ -249,8 +299,8 @@ static wf_word_t rw(struct wf_server *s, struct wf_server_req *r, bool write, wf
                                  offset, WFP_BLOCK_SECTOR_MAX);
     if (e != WF_ERR_OK)
         return e;
-    return submit(s, r, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, lba, c->buf.paddr + offset,
-                  (uint32_t)(count * VBLK_SECTOR));
+    return submit(s, r, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, lba,
+                  SLOT_BUF0 + (wf_cptr_t)(c - d.clients), offset, (uint32_t)(count * VBLK_SECTOR));
 }
 
 static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t lba,
@@ -269,7 +319,7 @@ static wf_word_t on_flush(struct wf_server *s, struct wf_server_req *r)
 {
     if (!d.flush)
         return WF_ERR_OK;
-    return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+    return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
 }
 
 static const struct wfp_block_handlers handlers = {
@@ -286,9 +336,8 @@ static const char *setup(void)
     static const uint16_t ids[] = {VIRTIO_BLK_PCI_MODERN, VIRTIO_BLK_PCI_TRANS};
     const struct virtio_drv_cfg cfg = {.ids = ids,
                                        .nids = 2,
-                                       .ioport = WF_CHILD_IOPORT,
+                                       .bus = PCI_BUS_SLOT,
                                        .irq = WF_CHILD_IRQ,
-                                       .device_ut = VBLK_SLOT_DEVICE,
                                        .mmio = SLOT_MMIO,
                                        .ntfn = SLOT_NTFN,
                                        .ntfn_irq = SLOT_NTFN_IRQ,
@@ -301,6 +350,12 @@ static const char *setup(void)
     if (!(d.ring_pa = virtio_drv_dma_alloc(SLOT_RING, d.ring_len, RING_VA)) ||
         !(d.hdr_pa = virtio_drv_dma_alloc(SLOT_HDR, HDR_SIZE, HDR_VA)))
         return "no DMA memory";
+    for (int i = 0; i < BOUNCE_N; i++)
+        if (!(d.bounce_pa[i] =
+                  virtio_drv_dma_alloc(SLOT_BOUNCE0 + i, BOUNCE_SIZE, (uintptr_t)bounce_va(i))))
+            return "no memory for the bounce buffers";
+    for (unsigned i = 0; i < QSIZE; i++)
+        d.pend[i].bounce = -1;
     d.ring = (void *)RING_VA;
     d.hdr = (volatile uint8_t *)HDR_VA;
     enum virtio_status vs = device_up();
@@ -328,6 +383,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *why = setup();
+    if (why && d.v.absent) {
+        printf("vblk: %s: nothing to drive\n", why);
+        return WF_EXIT_NO_DEVICE;
+    }
     if (why) {
         fprintf(stderr, "vblk: cannot start: %s\n%s", why, usage);
         return 1;

@@ -2,11 +2,11 @@
  * vrng: a virtio-rng driver serving the rng protocol (abi/protocols/rng.proto;
  * docs/devices.md, "PCI and virtio").
  *
- * Start-up (wf/virtio_drv.h, shared with vblk): find the device on PCI, map
- * its virtio BAR through the device untyped the parent gave (slot
- * VRNG_SLOT_DEVICE), bind the IRQ cap (its INTx line) to a notification bound
- * to the server thread; then negotiate (VERSION_1 required, no device
- * features) and set up its one queue in a Pool_CreateContig VMO.
+ * Start-up (wf/virtio_drv.h, shared with vblk): claim the device from the PCI
+ * bus server (decision 120), map the device VMO of its virtio BAR, bind its
+ * IRQHandler (its INTx line) to a notification bound to the server thread;
+ * then negotiate (VERSION_1 required, no device features) and set up its one
+ * queue in a Pool_CreateContig VMO.
  *
  * Requests: a Read of max bytes (1 to WFP_RNG_MAX) becomes one device-writable
  * descriptor of max bytes in a second contiguous VMO (QSIZE buffers of
@@ -33,10 +33,11 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/virtio.h"
+#include "wf/pci_bus.h"
 #include "wf/virtio_drv.h"
 
 enum {
-    SLOT_MMIO = 17,     /* the device VMO over VRNG_SLOT_DEVICE */
+    SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
     SLOT_RING = 18,     /* the queue's contiguous VMO */
     SLOT_BUF = 19,      /* the device-writable buffers (contiguous) */
     SLOT_NTFN = 20,     /* the notification bound to the thread */
@@ -52,9 +53,9 @@ enum {
 #define IRQ_BIT 1
 
 static const char usage[] =
-    "usage: vrng (started with the caps SERVE, POOL, IOPORT over 0xcf8-0xcff, IRQ for the "
-    "device's PCI interrupt line, and in slot 16 a device untyped covering its virtio BAR; "
-    "takes no arguments)\n";
+    "usage: vrng (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
+    "the PCI bus server's endpoint in slot 16; claims its device from the bus server and "
+    "exits with status 69 when there is none; takes no arguments)\n";
 
 static struct {
     struct virtio_drv v;
@@ -80,10 +81,10 @@ static enum virtio_status device_up(void)
     return virtio_driver_ok(&d.v.dev);
 }
 
-/* The device misbehaved: reset it, cancel every pending Read, start again. */
+/* The device misbehaved and was reset (virtio_drain): cancel every pending
+ * Read, start again. */
 static void device_recover(void)
 {
-    virtio_reset(&d.v.dev);
     for (unsigned i = 0; i < QSIZE; i++) {
         if (d.pend[i])
             wfp_rng_read_answer(&d.srv, d.pend[i], WF_ERR_CANCELLED, 0, 0);
@@ -93,28 +94,29 @@ static void device_recover(void)
         fprintf(stderr, "vrng: the device did not come back after a reset\n");
 }
 
+/* Answers the Read of a used buffer with the bytes the device wrote. */
+static void on_used(void *ctx, uint16_t head, uint32_t len)
+{
+    (void)ctx;
+    char out[WFP_RNG_MAX];
+    wf_cptr_t reply = head < QSIZE ? d.pend[head] : 0;
+    if (!reply)
+        return;
+    d.pend[head] = 0;
+    if (len == 0 || len > WFP_RNG_MAX) {
+        wfp_rng_read_answer(&d.srv, reply, WF_ERR_CANCELLED, 0, 0);
+        return;
+    }
+    for (uint32_t i = 0; i < len; i++)
+        out[i] = (char)d.buf[(size_t)head * WFP_RNG_MAX + i];
+    wfp_rng_read_answer(&d.srv, reply, WF_ERR_OK, out, len);
+}
+
 /* Takes every used buffer and answers its client. */
 static void drain(void)
 {
-    uint16_t head;
-    uint32_t len;
-    enum virtq_status s;
-    char out[WFP_RNG_MAX];
-    while ((s = virtq_get(&d.q, &head, &len)) == VIRTQ_OK) {
-        wf_cptr_t reply = head < QSIZE ? d.pend[head] : 0;
-        if (!reply)
-            continue;
-        d.pend[head] = 0;
-        if (len == 0 || len > WFP_RNG_MAX) {
-            wfp_rng_read_answer(&d.srv, reply, WF_ERR_CANCELLED, 0, 0);
-            continue;
-        }
-        for (uint32_t i = 0; i < len; i++)
-            out[i] = (char)d.buf[(size_t)head * WFP_RNG_MAX + i];
-        wfp_rng_read_answer(&d.srv, reply, WF_ERR_OK, out, len);
-    }
-    if (s == VIRTQ_ERR_DEVICE || (d.v.dev.ops->get_status(d.v.dev.t) & VIRTIO_STATUS_NEEDS_RESET)) {
-        fprintf(stderr, "vrng: the device broke the queue protocol; resetting it\n");
+    if (virtio_drain(&d.v.dev, &d.q, on_used, NULL) != VIRTIO_OK) {
+        fprintf(stderr, "vrng: the device broke the queue protocol; it was reset\n");
         device_recover();
     }
 }
@@ -163,9 +165,8 @@ static const char *setup(void)
     static const uint16_t ids[] = {VRNG_PCI_MODERN, VRNG_PCI_TRANS};
     const struct virtio_drv_cfg cfg = {.ids = ids,
                                        .nids = 2,
-                                       .ioport = WF_CHILD_IOPORT,
+                                       .bus = PCI_BUS_SLOT,
                                        .irq = WF_CHILD_IRQ,
-                                       .device_ut = VRNG_SLOT_DEVICE,
                                        .mmio = SLOT_MMIO,
                                        .ntfn = SLOT_NTFN,
                                        .ntfn_irq = SLOT_NTFN_IRQ,
@@ -205,6 +206,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *why = setup();
+    if (why && d.v.absent) {
+        printf("vrng: %s: nothing to drive\n", why);
+        return WF_EXIT_NO_DEVICE;
+    }
     if (why) {
         fprintf(stderr, "vrng: cannot start: %s\n%s", why, usage);
         return 1;

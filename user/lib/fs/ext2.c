@@ -615,6 +615,8 @@ enum ext2_err ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *pos, stru
         return EXT2_ENOTDIR;
     if ((err = ext2_dir_check(fs, &din)))
         return err;
+    if (*pos % 4)
+        return EXT2_EINVAL; /* entries start at multiples of 4 */
     while (*pos < din.size) {
         uint32_t pb, start = (uint32_t)(*pos % fs->bs);
         uint64_t base = *pos - start;
@@ -624,13 +626,17 @@ enum ext2_err ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *pos, stru
             return EXT2_ECORRUPT;
         if ((err = ext2_bread(fs, pb, fs->data)))
             return err;
-        /* Walk from the block's start so that a position between entries is refused. */
+        /*
+         * Walk from the block's start (entries are checked in order). A position
+         * inside an entry is where an entry was before a removal merged it into the
+         * one before: the walk resumes at the next entry that starts after it.
+         */
         for (uint32_t o = 0; o < fs->bs;) {
             struct ext2_dent d;
             if ((err = ext2_dent_at(fs, fs->data, o, &d)))
                 return err;
             if (o > start)
-                return EXT2_EINVAL;
+                start = o;
             if (o == start) {
                 start = o + d.rec_len;
                 *pos = base + start;
@@ -645,6 +651,7 @@ enum ext2_err ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *pos, stru
             }
             o += d.rec_len;
         }
+        *pos = base + fs->bs; /* the block is done (also from inside its last entry) */
     }
     *end = true;
     return EXT2_OK;

@@ -125,6 +125,9 @@ struct ext2_fs {
     uint8_t *itab;       /* a block of the inode table */
     uint8_t *mem;        /* everything above, one allocation */
     size_t mem_size;
+    /* ext2_set_hold's callback (NULL: every inode is freed with its last link). */
+    bool (*hold)(void *ctx, uint32_t ino);
+    void *hold_ctx;
 };
 
 struct ext2_stat {
@@ -232,5 +235,48 @@ enum ext2_err ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name);
  */
 enum ext2_err ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname, uint32_t ndir,
                           const char *nname);
+
+/* ext2_setattr's mask: which fields to set. */
+#define EXT2_SET_MODE  1u /* the permission bits (the low 12) */
+#define EXT2_SET_OWNER 2u /* uid and gid */
+#define EXT2_SET_ATIME 4u
+#define EXT2_SET_MTIME 8u
+
+/* Sets inode ino's attributes named in mask (and its ctime to now). */
+enum ext2_err ext2_setattr(struct ext2_fs *fs, uint32_t ino, unsigned mask, uint32_t mode,
+                           uint32_t uid, uint32_t gid, uint32_t atime, uint32_t mtime);
+
+struct ext2_statfs {
+    uint32_t block_size;
+    uint32_t blocks, free_blocks;
+    uint32_t inodes, free_inodes;
+    bool rdonly;
+};
+
+/* The sizes and free counts of the file system (the superblock's). */
+void ext2_statfs(const struct ext2_fs *fs, struct ext2_statfs *out);
+
+/*
+ * Orphans: unlink while open. A server that keeps inodes in use past their last link
+ * sets a hold callback after mounting. When an inode's last link goes (unlink, rmdir,
+ * rename over it), the library asks hold(ctx, ino); true keeps the inode: its link
+ * count becomes 0 and it joins the superblock's orphan list (s_last_orphan, chained
+ * through i_dtime, as ext3 and ext4 do); a directory's blocks are freed at once, a
+ * file's stay readable and writable. ext2_orphan_free frees it when the server is
+ * done with it; after a crash, ext2_orphans_release (at mount) frees every inode left
+ * on the list, and e2fsck -p does the same.
+ */
+void ext2_set_hold(struct ext2_fs *fs, bool (*hold)(void *ctx, uint32_t ino), void *ctx);
+
+/* Takes orphan ino (link count 0) off the orphan list and frees it and its blocks. */
+enum ext2_err ext2_orphan_free(struct ext2_fs *fs, uint32_t ino);
+
+/*
+ * Frees every inode on the orphan list (an inode on it that still has links is only
+ * taken off) and empties the list; *count (if not NULL) gets how many were freed. A
+ * list that leaves the inode table or loops stops with EXT2_ECORRUPT, the list head
+ * cleared.
+ */
+enum ext2_err ext2_orphans_release(struct ext2_fs *fs, uint32_t *count);
 
 #endif

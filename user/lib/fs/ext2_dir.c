@@ -188,8 +188,7 @@ static enum ext2_err add_links(struct ext2_fs *fs, uint32_t ino, int delta)
     return ext2_iput(fs, ino, &in, false);
 }
 
-/* Frees inode ino (in) and its blocks: its last link is gone. */
-static enum ext2_err release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+enum ext2_err ext2_release_now(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
     enum ext2_err err = EXT2_OK;
     if (!ext2_fast_link(fs, in))
@@ -202,6 +201,36 @@ static enum ext2_err release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode
     if (err || ierr)
         return err ? err : ierr;
     return ext2_free_inode(fs, ino, dir);
+}
+
+/*
+ * Puts inode ino (in) on the orphan list: no link, kept until ext2_orphan_free. The
+ * inode is written before the list head points at it; a directory's blocks go now.
+ */
+static enum ext2_err orphan(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+{
+    enum ext2_err err = EXT2_OK;
+    if (ext2_is_dir(in)) {
+        err = ext2_free_from(fs, in, 0);
+        in->size = 0;
+    }
+    in->links = 0;
+    in->dtime = ext2_get32(fs->sb + EXT2_SB_LAST_ORPHAN);
+    in->ctime = ext2_now(fs);
+    enum ext2_err ierr = ext2_iput(fs, ino, in, false);
+    if (err || ierr)
+        return err ? err : ierr;
+    ext2_put32(fs->sb + EXT2_SB_LAST_ORPHAN, ino);
+    fs->sb_dirty = true;
+    return EXT2_OK;
+}
+
+/* Its last link is gone: inode ino is freed, or orphaned when the server holds it. */
+static enum ext2_err release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+{
+    if (fs->hold && fs->hold(fs->hold_ctx, ino))
+        return orphan(fs, ino, in);
+    return ext2_release_now(fs, ino, in);
 }
 
 static enum ext2_err drop_link(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
@@ -262,7 +291,7 @@ static enum ext2_err new_inode(struct ext2_fs *fs, uint32_t dir, uint32_t mode, 
 static enum ext2_err undo(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
                           enum ext2_err err)
 {
-    release(fs, ino, in);
+    ext2_release_now(fs, ino, in);
     return ext2_finish(fs, err);
 }
 
@@ -502,5 +531,101 @@ enum ext2_err ext2_rename(struct ext2_fs *fs, uint32_t odir, const char *oname, 
         s.in.ctime = ext2_now(fs);
         err = ext2_iput(fs, s.ino, &s.in, false);
     }
+    return ext2_finish(fs, err);
+}
+
+void ext2_set_hold(struct ext2_fs *fs, bool (*hold)(void *ctx, uint32_t ino), void *ctx)
+{
+    fs->hold = hold;
+    fs->hold_ctx = ctx;
+}
+
+/* An orphan list entry must be a non-reserved inode of the table. */
+static bool orphan_ok(const struct ext2_fs *fs, uint32_t ino)
+{
+    return ino >= fs->first_ino && ino <= fs->inodes_count;
+}
+
+/* Unlinks ino (whose successor is next) from the orphan list; EXT2_ENOENT if absent. */
+static enum ext2_err unchain(struct ext2_fs *fs, uint32_t ino, uint32_t next)
+{
+    uint32_t cur = ext2_get32(fs->sb + EXT2_SB_LAST_ORPHAN);
+    if (cur == ino) {
+        ext2_put32(fs->sb + EXT2_SB_LAST_ORPHAN, next);
+        fs->sb_dirty = true;
+        return EXT2_OK;
+    }
+    for (uint32_t steps = 0; cur && steps < fs->inodes_count; steps++) {
+        struct ext2_inode in;
+        enum ext2_err err;
+        if (!orphan_ok(fs, cur))
+            return EXT2_ECORRUPT;
+        if ((err = ext2_iget(fs, cur, &in)))
+            return err;
+        if (in.dtime == ino) {
+            in.dtime = next;
+            return ext2_iput(fs, cur, &in, false);
+        }
+        cur = in.dtime;
+    }
+    return cur ? EXT2_ECORRUPT : EXT2_ENOENT;
+}
+
+enum ext2_err ext2_orphan_free(struct ext2_fs *fs, uint32_t ino)
+{
+    struct ext2_inode in;
+    enum ext2_err err;
+    if (fs->rdonly)
+        return EXT2_EROFS;
+    if (!orphan_ok(fs, ino))
+        return EXT2_EINVAL;
+    if ((err = ext2_iget(fs, ino, &in)))
+        return err;
+    if (in.links)
+        return EXT2_EINVAL;
+    /* Off the list first: a crash then leaves an unattached inode e2fsck frees. */
+    err = unchain(fs, ino, in.dtime);
+    if (err && err != EXT2_ENOENT)
+        return ext2_finish(fs, err);
+    return ext2_finish(fs, ext2_release_now(fs, ino, &in));
+}
+
+enum ext2_err ext2_orphans_release(struct ext2_fs *fs, uint32_t *count)
+{
+    enum ext2_err err = EXT2_OK;
+    uint32_t n = 0;
+    if (count)
+        *count = 0;
+    if (fs->rdonly)
+        return EXT2_EROFS;
+    uint32_t cur = ext2_get32(fs->sb + EXT2_SB_LAST_ORPHAN);
+    for (uint32_t steps = 0; cur && !err; steps++) {
+        struct ext2_inode in;
+        if (steps >= fs->inodes_count || !orphan_ok(fs, cur)) {
+            err = EXT2_ECORRUPT;
+            break;
+        }
+        if ((err = ext2_iget(fs, cur, &in)))
+            break;
+        uint32_t next = in.dtime;
+        /* Each inode leaves the list before it is freed (a crash now loses nothing). */
+        ext2_put32(fs->sb + EXT2_SB_LAST_ORPHAN, next);
+        fs->sb_dirty = true;
+        if (in.links) {
+            in.dtime = 0; /* on the list to be truncated (ext3): here, only taken off */
+            err = ext2_iput(fs, cur, &in, false);
+        } else if (in.file_acl) {
+            err = EXT2_EFEATURE; /* never orphaned by this library: see check_free */
+        } else if (!(err = ext2_release_now(fs, cur, &in))) {
+            n++;
+        }
+        cur = next;
+    }
+    if (err) {
+        ext2_put32(fs->sb + EXT2_SB_LAST_ORPHAN, 0);
+        fs->sb_dirty = true;
+    }
+    if (count)
+        *count = n;
     return ext2_finish(fs, err);
 }

@@ -8,19 +8,20 @@
 
 #include "ext2.h"
 
-#define EXT2_MAGIC         0xEF53u
-#define EXT2_NDIR          12
-#define EXT2_IND           12
-#define EXT2_DIND          13
-#define EXT2_TIND          14
-#define EXT2_NBLOCKS       15
-#define EXT2_GD_SIZE       32
-#define EXT2_FAST_LINK_MAX 60
-#define EXT2_INDEX_FL      0x1000u
-#define EXT2_LINK_MAX      32000u
-#define EXT2_INCOMPAT_FT   0x0002u
-#define EXT2_RO_SPARSE     0x0001u
-#define EXT2_RO_LARGE_FILE 0x0002u
+#define EXT2_MAGIC          0xEF53u
+#define EXT2_NDIR           12
+#define EXT2_IND            12
+#define EXT2_DIND           13
+#define EXT2_TIND           14
+#define EXT2_NBLOCKS        15
+#define EXT2_GD_SIZE        32
+#define EXT2_FAST_LINK_MAX  60
+#define EXT2_INDEX_FL       0x1000u
+#define EXT2_LINK_MAX       32000u
+#define EXT2_INCOMPAT_FT    0x0002u
+#define EXT2_RO_SPARSE      0x0001u
+#define EXT2_RO_LARGE_FILE  0x0002u
+#define EXT2_SB_LAST_ORPHAN 232 /* s_last_orphan: the orphan list's head */
 
 /* An inode as the library uses it; the bytes it does not name are kept on write. */
 struct ext2_inode {
@@ -118,5 +119,9 @@ enum ext2_err ext2_bmap_alloc(struct ext2_fs *fs, struct ext2_inode *in, uint32_
                               uint64_t lblk, uint32_t *pblk, bool *fresh);
 /* Frees every block of in that maps logical block keep or later. */
 enum ext2_err ext2_free_from(struct ext2_fs *fs, struct ext2_inode *in, uint64_t keep);
+
+/* ext2_dir.c */
+/* Frees inode ino (in) and its blocks, its last link gone (the hold callback not asked). */
+enum ext2_err ext2_release_now(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 
 #endif

@@ -414,3 +414,38 @@ enum ext2_err ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
         return EXT2_EFBIG;
     return ext2_finish(fs, truncate_inode(fs, ino, &in, size));
 }
+
+enum ext2_err ext2_setattr(struct ext2_fs *fs, uint32_t ino, unsigned mask, uint32_t mode,
+                           uint32_t uid, uint32_t gid, uint32_t atime, uint32_t mtime)
+{
+    struct ext2_inode in;
+    if (fs->rdonly)
+        return EXT2_EROFS;
+    if (mask & ~(EXT2_SET_MODE | EXT2_SET_OWNER | EXT2_SET_ATIME | EXT2_SET_MTIME))
+        return EXT2_EINVAL;
+    enum ext2_err err = ext2_iget(fs, ino, &in);
+    if (err)
+        return err;
+    if (mask & EXT2_SET_MODE)
+        in.mode = (in.mode & EXT2_S_IFMT) | (mode & 07777);
+    if (mask & EXT2_SET_OWNER) {
+        in.uid = uid;
+        in.gid = gid;
+    }
+    if (mask & EXT2_SET_ATIME)
+        in.atime = atime;
+    if (mask & EXT2_SET_MTIME)
+        in.mtime = mtime;
+    in.ctime = ext2_now(fs);
+    return ext2_iput(fs, ino, &in, false);
+}
+
+void ext2_statfs(const struct ext2_fs *fs, struct ext2_statfs *out)
+{
+    out->block_size = fs->bs;
+    out->blocks = fs->blocks_count;
+    out->free_blocks = ext2_get32(fs->sb + 12);
+    out->inodes = fs->inodes_count;
+    out->free_inodes = ext2_get32(fs->sb + 16);
+    out->rdonly = fs->rdonly;
+}

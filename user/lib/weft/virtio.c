@@ -17,6 +17,21 @@ enum virtio_status virtio_reset(struct virtio_dev *d)
     return d->ops->set_status(d->t, 0) ? VIRTIO_OK : VIRTIO_ERR_DEVICE;
 }
 
+enum virtio_status virtio_drain(struct virtio_dev *d, struct virtq *q,
+                                void (*on_used)(void *ctx, uint16_t head, uint32_t len), void *ctx)
+{
+    uint16_t head;
+    uint32_t len;
+    enum virtq_status s;
+    while ((s = virtq_get(q, &head, &len)) == VIRTQ_OK)
+        on_used(ctx, head, len);
+    if (s == VIRTQ_ERR_DEVICE || (d->ops->get_status(d->t) & VIRTIO_STATUS_NEEDS_RESET)) {
+        virtio_reset(d);
+        return VIRTIO_ERR_DEVICE;
+    }
+    return VIRTIO_OK;
+}
+
 static enum virtio_status fail(struct virtio_dev *d, enum virtio_status s)
 {
     d->ops->set_status(d->t, (uint8_t)(d->ops->get_status(d->t) | VIRTIO_STATUS_FAILED));

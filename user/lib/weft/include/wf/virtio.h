@@ -72,6 +72,17 @@ enum virtio_status virtio_driver_ok(struct virtio_dev *d);
 /* Resets the device (status 0): every queue is forgotten, no more DMA. */
 enum virtio_status virtio_reset(struct virtio_dev *d);
 
+/* Takes every used chain of q, calling on_used(ctx, head, len) for each, in
+ * order. When the device broke the queue protocol (virtq_get's
+ * VIRTQ_ERR_DEVICE: a used index past what is in flight, an id that is not a
+ * chain's head, a length past the chain's writable bytes) or sets
+ * NEEDS_RESET, resets the device (no more DMA) and returns VIRTIO_ERR_DEVICE:
+ * the caller cancels every request still in flight and sets the device up
+ * again (virtio_negotiate, virtio_setup_queue, which resets the queue).
+ * VIRTIO_OK otherwise. */
+enum virtio_status virtio_drain(struct virtio_dev *d, struct virtq *q,
+                                void (*on_used)(void *ctx, uint16_t head, uint32_t len), void *ctx);
+
 /* Reads len bytes of device configuration at off consistently (retries while
  * the configuration generation changes, a bounded number of times). */
 enum virtio_status virtio_read_config(struct virtio_dev *d, size_t off, void *buf, size_t len);

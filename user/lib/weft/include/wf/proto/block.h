@@ -4,10 +4,10 @@
  * The block protocol (docs/protocols.md): labels, constants, client stubs,
  * the server's handler table and dispatch function (wf/server.h).
  *
- * A block device: sectors read and written by DMA through a buffer VMO each client gives
- * once. Clients are told apart by their badge; each has its own buffer. Requests of all
- * clients go to the device in the order they arrive; each is answered when the device has
- * finished it.
+ * A block device: sectors read and written through a buffer VMO each client gives once.
+ * Clients are told apart by their badge; each has its own buffer. Requests of all clients
+ * go to the device in the order they arrive; each is answered when the device has finished
+ * it.
  */
 #ifndef WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_BLOCK_H
 #define WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_BLOCK_H
@@ -56,9 +56,10 @@ static inline enum wf_error wfp_block_info(wf_cptr_t ep, wf_word_t *block_bytes,
 }
 
 /* block.SetBuffer: Gives the driver the caller's data buffer, replacing an earlier one: a
- * physical (Pool_CreateContig) VMO whose memory the device reads and writes directly. The
- * cap's rights decide what the buffer may be used for: Read needs WRITE on it.
- * INVALID_ARGUMENT for a VMO that is not physically contiguous; NOT_ENOUGH_MEMORY when
+ * physical (Pool_CreateContig) VMO the driver copies data into (Read) and out of (Write); a
+ * buffer revoked or destroyed while a request on it is in flight ends that request with
+ * CANCELLED. The cap's rights decide what the buffer may be used for: Read needs WRITE on
+ * it. INVALID_ARGUMENT for a VMO that is not physically contiguous; NOT_ENOUGH_MEMORY when
  * CLIENTS other clients hold buffers; ILLEGAL_OPERATION while a request of the caller is in
  * flight. Returns an enum wf_error: WF_ERR_OK, INVALID_ARGUMENT, NOT_ENOUGH_MEMORY,
  * ILLEGAL_OPERATION or a malformed-message error (docs/protocols.md). */

@@ -1,0 +1,56 @@
+/*
+ * The boot CPU (aarch64): vectors, halting, the test exit.
+ */
+#include "arch.h"
+#include "arch/aarch64.h"
+#include "genarch/fdt.h"
+
+extern const char vectors[];
+int64_t semihost_call(uint64_t op, const void *block);
+
+void arch_cpu_init(void)
+{
+    /* head.S installed the vectors before C ran; set them again so the
+     * contract's one place for it holds. SP_EL1 stays the exception stack. */
+    write_sysreg(vbar_el1, (uintptr_t)vectors);
+    /* EL0: SP alignment checked (SA0); no timer or counter access (CNTKCTL_EL1
+     * all clear: such an access is a trapped system register access). */
+    write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_SA0);
+    write_sysreg(cntkctl_el1, 0);
+    isb();
+}
+
+unsigned arch_phys_addr_bits(void)
+{
+    static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 52, 52};
+    return bits[read_sysreg(id_aa64mmfr0_el1) & 7];
+}
+
+__noreturn void arch_halt(void)
+{
+    irq_disable();
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit (0x20026): QEMU
+ * exits with the block's second word as its status. Like x86-64's
+ * isa-debug-exit, status v becomes exit code (v << 1) | 1, so test images end
+ * with the same codes on both architectures. Without semihosting the call
+ * returns (aarch64_trap skips the undefined instruction). */
+void arch_debug_exit(unsigned status)
+{
+    const uint64_t block[2] = {0x20026, ((uint64_t)status << 1) | 1};
+    semihost_call(0x18, block);
+}
+
+/* PSCI SYSTEM_OFF (function 0x84000008) by the conduit the device tree names;
+ * returns only if there is none or the call fails. */
+void psci_system_off(void)
+{
+    register uint64_t x0 __asm__("x0") = 0x84000008u;
+    if (boot_fdt.psci == FDT_PSCI_HVC)
+        __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+    else if (boot_fdt.psci == FDT_PSCI_SMC)
+        __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+}

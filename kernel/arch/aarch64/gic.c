@@ -1,0 +1,185 @@
+/*
+ * The GIC the device tree names: GICv2 (arm,cortex-a15-gic and kin; QEMU virt's
+ * default) with its MMIO CPU interface, or GICv3 (arm,gic-v3) with affinity
+ * routing, this CPU's redistributor and the system-register CPU interface
+ * (ICC_*_EL1; head.S lets EL1 use it when entered at EL2). Decision 124 says
+ * why v2 is the default. Every SPI goes to group 1, is routed to this CPU, gets
+ * one priority and stays masked; SGIs and PPIs are masked but the timer's.
+ */
+#include "arch.h"
+#include "arch/aarch64.h"
+#include "arch/irqchip.h"
+#include "genarch/fdt.h"
+#include "kprintf.h"
+#include "panic.h"
+
+#define GICD_CTLR       0x000
+#define GICD_TYPER      0x004
+#define GICD_IGROUPR    0x080
+#define GICD_ISENABLER  0x100
+#define GICD_ICENABLER  0x180
+#define GICD_ICPENDR    0x280
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR  0x800
+#define GICD_IROUTER    0x6000
+#define GICD_CTLR_RWP   (1u << 31)
+#define GICD_CTLR_V3    0x13 /* ARE_NS, EnableGrp1A, EnableGrp1 */
+
+#define GICC_CTLR 0x000
+#define GICC_PMR  0x004
+#define GICC_BPR  0x008
+#define GICC_IAR  0x00c
+#define GICC_EOIR 0x010
+
+/* GICv3 redistributor: RD_base frame, then SGI_base 64 KiB on. */
+#define GICR_TYPER      0x0008
+#define GICR_WAKER      0x0014
+#define GICR_STRIDE     0x20000
+#define GICR_SGI        0x10000
+#define GICR_TYPER_LAST (1u << 4)
+#define WAKER_SLEEP     (1u << 1)
+#define WAKER_CHILDREN  (1u << 2)
+#define GICR_MAP_SIZE   0x100000 /* up to 8 redistributors searched */
+
+#define PRIO_DEFAULT   0xa0
+#define INTID_SPURIOUS 1020
+
+static volatile void *gicd, *gicc, *gicr_sgi;
+static bool v3;
+static unsigned lines;
+
+static void wait_rwp(void)
+{
+    for (unsigned spin = 0; (mmio_read32(gicd, GICD_CTLR) & GICD_CTLR_RWP) && spin < 1000000;
+         spin++)
+        cpu_relax();
+}
+
+/* This CPU's redistributor: the one whose GICR_TYPER affinity is our MPIDR's. */
+static volatile void *find_redistributor(void)
+{
+    uint64_t size = MIN(boot_fdt.intc.cpu_size, (uint64_t)GICR_MAP_SIZE);
+    volatile char *rd = arch_mmio_map(boot_fdt.intc.cpu_base, size);
+    uint64_t mpidr = read_sysreg(mpidr_el1);
+    uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24);
+    for (uint64_t off = 0; off + GICR_STRIDE <= size; off += GICR_STRIDE) {
+        uint32_t lo = mmio_read32(rd + off, GICR_TYPER);
+        uint32_t hi = mmio_read32(rd + off, GICR_TYPER + 4);
+        if (hi == aff)
+            return rd + off;
+        if (lo & GICR_TYPER_LAST)
+            break;
+    }
+    panic("irqchip: no GICv3 redistributor for MPIDR %#llx", (unsigned long long)mpidr);
+}
+
+static void init_v3_cpu(void)
+{
+    volatile void *rd = find_redistributor();
+    mmio_write32(rd, GICR_WAKER, mmio_read32(rd, GICR_WAKER) & ~WAKER_SLEEP);
+    for (unsigned spin = 0; (mmio_read32(rd, GICR_WAKER) & WAKER_CHILDREN) && spin < 1000000;
+         spin++)
+        cpu_relax();
+    gicr_sgi = (volatile char *)rd + GICR_SGI;
+    mmio_write32(gicr_sgi, GICD_IGROUPR, ~0u);
+    mmio_write32(gicr_sgi, GICD_ICENABLER, ~0u);
+    mmio_write32(gicr_sgi, GICD_ICPENDR, ~0u);
+    for (unsigned i = 0; i < 32; i += 4)
+        mmio_write32(gicr_sgi, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+    write_sysreg(S3_0_C12_C12_5, read_sysreg(S3_0_C12_C12_5) | 1); /* ICC_SRE_EL1.SRE */
+    isb();
+    write_sysreg(S3_0_C4_C6_0, 0xf0); /* ICC_PMR_EL1 */
+    write_sysreg(S3_0_C12_C12_3, 0);  /* ICC_BPR1_EL1 */
+    write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1 */
+    isb();
+}
+
+void irqchip_init(void)
+{
+    enum fdt_intc_kind kind = boot_fdt.intc.kind;
+    if (kind != FDT_INTC_GICV2 && kind != FDT_INTC_GICV3)
+        panic("irqchip: the device tree names no GIC (kind %u)", (unsigned)kind);
+    v3 = kind == FDT_INTC_GICV3;
+    gicd = arch_mmio_map(boot_fdt.intc.dist_base, v3 ? 0x10000 : 0x1000);
+    lines = 32 * ((mmio_read32(gicd, GICD_TYPER) & 0x1f) + 1);
+    if (lines > 1020)
+        lines = 1020;
+    mmio_write32(gicd, GICD_CTLR, 0);
+    if (v3)
+        wait_rwp();
+    for (unsigned i = v3 ? 32 : 0; i < lines; i += 32) {
+        if (v3)
+            mmio_write32(gicd, GICD_IGROUPR + i / 8, ~0u);
+        mmio_write32(gicd, GICD_ICENABLER + i / 8, ~0u);
+        mmio_write32(gicd, GICD_ICPENDR + i / 8, ~0u);
+    }
+    uint64_t mpidr = read_sysreg(mpidr_el1);
+    uint64_t route = (mpidr & 0xffffff) | (mpidr & (0xffull << 32));
+    for (unsigned i = v3 ? 32 : 0; i < lines; i++) {
+        if (i % 4 == 0)
+            mmio_write32(gicd, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+        if (v3) {
+            mmio_write32(gicd, GICD_IROUTER + 8 * i, (uint32_t)route);
+            mmio_write32(gicd, GICD_IROUTER + 8 * i + 4, (uint32_t)(route >> 32));
+        } else if (i >= 32 && i % 4 == 0) {
+            mmio_write32(gicd, GICD_ITARGETSR + i, 0x01010101u);
+        }
+    }
+    if (v3) {
+        mmio_write32(gicd, GICD_CTLR, GICD_CTLR_V3);
+        wait_rwp();
+        init_v3_cpu();
+    } else {
+        gicc = arch_mmio_map(boot_fdt.intc.cpu_base, 0x2000);
+        mmio_write32(gicd, GICD_CTLR, 1);
+        mmio_write32(gicc, GICC_PMR, 0xf0);
+        mmio_write32(gicc, GICC_BPR, 0);
+        mmio_write32(gicc, GICC_CTLR, 1);
+    }
+    if (timer_intid())
+        gic_enable_ppi(timer_intid());
+    kprintf("irqchip: GICv%u, distributor at %#llx, %s at %#llx, %u lines\n", v3 ? 3 : 2,
+            (unsigned long long)boot_fdt.intc.dist_base, v3 ? "redistributors" : "CPU interface",
+            (unsigned long long)boot_fdt.intc.cpu_base, lines);
+}
+
+unsigned irqchip_version(void)
+{
+    return gicd ? (v3 ? 3 : 2) : 0;
+}
+
+void gic_enable_ppi(unsigned intid)
+{
+    if (v3 && intid < 32)
+        mmio_write32(gicr_sgi, GICD_ISENABLER, 1u << intid);
+    else
+        mmio_write32(gicd, GICD_ISENABLER + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+static void mask(unsigned id)
+{
+    if (v3 && id < 32)
+        mmio_write32(gicr_sgi, GICD_ICENABLER, 1u << id);
+    else
+        mmio_write32(gicd, GICD_ICENABLER + (id / 32) * 4, 1u << (id % 32));
+}
+
+void gic_handle_irq(void)
+{
+    uint32_t iar = v3 ? (uint32_t)read_sysreg(S3_0_C12_C12_0) /* ICC_IAR1_EL1 */
+                      : mmio_read32(gicc, GICC_IAR);
+    unsigned id = v3 ? iar & 0xffffff : iar & 0x3ff;
+    if (id >= INTID_SPURIOUS && id < 1024)
+        return;
+    if (id == timer_intid()) {
+        timer_irq();
+    } else {
+        mask(id); /* no driver owns it: it cannot storm */
+    }
+    if (v3) {
+        write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
+        isb();
+    } else {
+        mmio_write32(gicc, GICC_EOIR, iar);
+    }
+}

@@ -1,0 +1,78 @@
+/*
+ * The ARM generic timer: the EL1 virtual timer (CNTV), the one a kernel at EL1
+ * always owns whether or not a hypervisor runs below it, on the PPI the device
+ * tree's arm,armv8-timer node gives as its third interrupt. CNTFRQ_EL0 gives
+ * the counter's frequency (the node's clock-frequency only where it is 0).
+ * Each tick sets the compare value one interval after the last, so ticks do
+ * not drift with interrupt latency.
+ */
+#include "arch.h"
+#include "arch/aarch64.h"
+#include "genarch/fdt.h"
+#include "kprintf.h"
+#include "panic.h"
+
+#define CNTV_CTL_ENABLE 1u
+
+static uint64_t freq, interval, start, next;
+static volatile uint64_t ticks;
+static unsigned intid;
+
+static uint64_t counter(void)
+{
+    isb();
+    return read_sysreg(cntvct_el0);
+}
+
+const char *arch_timer_init(unsigned hz, bool force_legacy)
+{
+    (void)force_legacy; /* there is no other timer */
+    freq = read_sysreg(cntfrq_el0);
+    if (!freq)
+        freq = boot_fdt.timer.frequency;
+    if (!freq || !hz)
+        panic("timer: the counter's frequency is unknown");
+    if (!boot_fdt.timer.present || !boot_fdt.timer.irq[2].valid)
+        panic("timer: the device tree gives no virtual timer interrupt");
+    intid = boot_fdt.timer.irq[2].num;
+    interval = freq / hz;
+    start = counter();
+    next = start + interval;
+    write_sysreg(cntv_cval_el0, next);
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+    isb();
+    kprintf("timer: generic timer at %llu Hz, INTID %u, tick %u Hz\n", (unsigned long long)freq,
+            intid, hz);
+    return "generic timer";
+}
+
+unsigned timer_intid(void)
+{
+    return intid;
+}
+
+void timer_irq(void)
+{
+    uint64_t now = counter();
+    next += interval;
+    if (next <= now)
+        next = now + interval; /* missed ticks are not replayed */
+    write_sysreg(cntv_cval_el0, next);
+    ticks++;
+}
+
+uint64_t arch_ticks(void)
+{
+    return ticks;
+}
+
+uint64_t arch_clock_ns(void)
+{
+    uint64_t c = counter() - start;
+    return c / freq * 1000000000ull + c % freq * 1000000000ull / freq;
+}
+
+bool arch_irq_pending(void)
+{
+    return read_sysreg(isr_el1) & (1u << 7);
+}

@@ -1,0 +1,150 @@
+/*
+ * Entries from EL0 and the exit to it (aarch64; arch/context.h).
+ *
+ * An exception from EL0 is decoded into the neutral terms of struct
+ * arch_fault (docs/porting.md section 5) from ESR_EL1's exception class:
+ *
+ *   data/instruction abort, translation/access flag/permission fault
+ *                                     page fault (address FAR, read/write/fetch,
+ *                                     present unless a translation fault)
+ *   abort with an alignment fault, PC or SP alignment   ALIGNMENT
+ *   unknown reason, illegal execution state            UNDEFINED_INSTRUCTION
+ *   trapped FP exception                               ARITHMETIC
+ *   BRK                                                BREAKPOINT
+ *   hardware breakpoint, software step, watchpoint     DEBUG
+ *   system register access (MSR/MRS/SYS trapped)       PROTECTION
+ *   SVC                                                a system call, no fault
+ *   anything else (external aborts, ...)               OTHER
+ *
+ * with the whole ESR as the architecture's code (DETAIL1 of a fault message).
+ */
+#include "arch.h"
+#include "arch/aarch64.h"
+#include "arch/context.h"
+#include "lib/string.h"
+#include "mm/vm.h"
+#include "panic.h"
+#include "weft/objects.h"
+
+struct arch_context *arch_user_ctx;
+void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
+
+__noreturn void aarch64_eret_to_user(struct arch_context *c);
+
+enum {
+    EC_UNKNOWN = 0x00,
+    EC_ILLEGAL_STATE = 0x0e,
+    EC_SVC64 = 0x15,
+    EC_SYSREG = 0x18,
+    EC_IABT_LOWER = 0x20,
+    EC_PC_ALIGN = 0x22,
+    EC_DABT_LOWER = 0x24,
+    EC_SP_ALIGN = 0x26,
+    EC_FP_EXC = 0x2c,
+    EC_BKPT_LOWER = 0x30,
+    EC_STEP_LOWER = 0x32,
+    EC_WATCH_LOWER = 0x34,
+    EC_BRK = 0x3c,
+};
+
+#define FSC_ALIGNMENT 0x21
+
+static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
+{
+    unsigned ec = (esr >> 26) & 0x3f;
+    unsigned fsc = esr & 0x3f;
+    struct arch_fault *f = &c->fault;
+    memset(f, 0, sizeof(*f));
+    c->esr = esr;
+    c->far = far;
+    f->code = esr;
+    f->addr = far;
+    c->entry = ARCH_ENTRY_FAULT;
+    switch (ec) {
+    case EC_SVC64:
+        c->entry = ARCH_ENTRY_SYSCALL;
+        return;
+    case EC_DABT_LOWER:
+    case EC_IABT_LOWER:
+        if (fsc < 16 && (fsc >> 2) != 0) { /* translation, access flag, permission */
+            f->page = true;
+            f->present = (fsc >> 2) != 1;
+            f->access = ec == EC_IABT_LOWER                     ? VM_EXEC
+                        : esr & (1u << 6) && !(esr & (1u << 8)) ? VM_WRITE
+                                                                : VM_READ;
+        } else {
+            f->exception = fsc == FSC_ALIGNMENT ? WF_EXCEPTION_ALIGNMENT : WF_EXCEPTION_OTHER;
+        }
+        return;
+    case EC_PC_ALIGN:
+    case EC_SP_ALIGN:
+        f->exception = WF_EXCEPTION_ALIGNMENT;
+        return;
+    case EC_UNKNOWN:
+    case EC_ILLEGAL_STATE:
+        f->exception = WF_EXCEPTION_UNDEFINED_INSTRUCTION;
+        f->addr = c->pc;
+        return;
+    case EC_FP_EXC:
+        f->exception = WF_EXCEPTION_ARITHMETIC;
+        return;
+    case EC_BRK:
+        f->exception = WF_EXCEPTION_BREAKPOINT;
+        f->addr = c->pc;
+        return;
+    case EC_BKPT_LOWER:
+    case EC_STEP_LOWER:
+    case EC_WATCH_LOWER:
+        f->exception = WF_EXCEPTION_DEBUG;
+        return;
+    case EC_SYSREG:
+        f->exception = WF_EXCEPTION_PROTECTION;
+        f->addr = c->pc;
+        return;
+    default:
+        f->exception = WF_EXCEPTION_OTHER;
+        return;
+    }
+}
+
+/* Hands a decoded entry on; returns only when nobody takes it (then the caller
+ * reports it as a kernel would). */
+static void user_entry(struct arch_context *c)
+{
+    if (arch_user_redirect)
+        arch_user_redirect(c);
+}
+
+void aarch64_user_trap(struct trap_frame *tf)
+{
+    struct arch_context *c = arch_user_ctx;
+    if (!c)
+        return;
+    memcpy(c->x, tf->x, sizeof(c->x));
+    c->sp = read_sysreg(sp_el0);
+    c->pc = tf->elr;
+    c->pstate = tf->spsr;
+    c->tpidr = read_sysreg(tpidr_el0);
+    user_decode(c, tf->esr, tf->far);
+    user_entry(c);
+}
+
+void arch_context_init(struct arch_context *c)
+{
+    memset(c, 0, sizeof(*c));
+}
+
+__noreturn void arch_exit_to_user(struct arch_context *c)
+{
+    c->pstate &= PSTATE_USER_MASK; /* EL0t, D A I F clear */
+    if (c->pc >= USER_TOP) {
+        user_decode(c, (uint64_t)EC_PC_ALIGN << 26, c->pc);
+        c->fault.exception = WF_EXCEPTION_PROTECTION;
+        arch_user_ctx = c;
+        user_entry(c);
+        panic("EL0 pc %#llx outside the user half, and no user entry to take it",
+              (unsigned long long)c->pc);
+    }
+    arch_user_ctx = c;
+    aarch64_eret_to_user(c);
+}

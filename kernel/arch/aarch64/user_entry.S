@@ -1,0 +1,40 @@
+/*
+ * The way into EL0 (arch/context.h): aarch64_eret_to_user(ctx) loads the
+ * context (struct arch_context: x0-x30 at 0, SP_EL0 at 248, ELR at 256, SPSR
+ * at 264, TPIDR_EL0 at 272) and erets. The SPSR was sanitised by the caller
+ * (user.c). The kernel stack pointer (SP_EL1) is left where it is: the next
+ * exception from EL0 pushes its frame there.
+ */
+#define C_SP    248
+#define C_PC    256
+#define C_PSTATE 264
+#define C_TPIDR 272
+
+    .section .text
+    .globl aarch64_eret_to_user
+aarch64_eret_to_user:
+    mov     x30, x0
+    ldr     x0, [x30, #C_SP]
+    msr     sp_el0, x0
+    ldp     x0, x1, [x30, #C_PC]
+    msr     elr_el1, x0
+    msr     spsr_el1, x1
+    ldr     x0, [x30, #C_TPIDR]
+    msr     tpidr_el0, x0
+    ldp     x0, x1, [x30, #0]
+    ldp     x2, x3, [x30, #16]
+    ldp     x4, x5, [x30, #32]
+    ldp     x6, x7, [x30, #48]
+    ldp     x8, x9, [x30, #64]
+    ldp     x10, x11, [x30, #80]
+    ldp     x12, x13, [x30, #96]
+    ldp     x14, x15, [x30, #112]
+    ldp     x16, x17, [x30, #128]
+    ldp     x18, x19, [x30, #144]
+    ldp     x20, x21, [x30, #160]
+    ldp     x22, x23, [x30, #176]
+    ldp     x24, x25, [x30, #192]
+    ldp     x26, x27, [x30, #208]
+    ldp     x28, x29, [x30, #224]
+    ldr     x30, [x30, #240]
+    eret

@@ -1,0 +1,111 @@
+/*
+ * The exception vector table (VBAR_EL1) and the common entry/exit.
+ *
+ * Sixteen slots of 128 bytes: {sync, IRQ, FIQ, SError} taken from the current
+ * EL on SP_EL0, on SP_ELx, from a lower EL in AArch64, and in AArch32. Each
+ * slot saves x0/x1, loads its slot number and branches to the common code,
+ * which saves the rest into a struct trap_frame (arch/aarch64.h) on the
+ * current stack, with a frame record {x29, ELR} at its end that x29 points to
+ * so a backtrace runs from the handler through the interrupted code, and calls
+ * aarch64_trap(kind, frame). On return ELR and SPSR are reloaded from the
+ * frame (a handler may change them) and eret resumes.
+ *
+ * Only the kernel runs on aarch64 yet (no user mode): the slots for lower ELs
+ * lead to the same report as a kernel exception.
+ */
+#define FRAME_SIZE 304
+#define F_SP      (31 * 8)
+#define F_ELR     (32 * 8)
+#define F_SPSR    (33 * 8)
+#define F_ESR     (34 * 8)
+#define F_FAR     (35 * 8)
+#define F_FPREC   (36 * 8)
+
+    .macro slot kind
+    .balign 128
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x0, #\kind
+    b       trap_common
+    .endm
+
+    .section .text
+    .balign 2048
+    .globl vectors
+vectors:
+    slot 0
+    slot 1
+    slot 2
+    slot 3
+    slot 4
+    slot 5
+    slot 6
+    slot 7
+    slot 8
+    slot 9
+    slot 10
+    slot 11
+    slot 12
+    slot 13
+    slot 14
+    slot 15
+
+trap_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    str     x30, [sp, #240]
+    add     x2, sp, #FRAME_SIZE
+    str     x2, [sp, #F_SP]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [sp, #F_ELR]
+    mrs     x3, esr_el1
+    mrs     x4, far_el1
+    stp     x3, x4, [sp, #F_ESR]
+    stp     x29, x2, [sp, #F_FPREC]
+    add     x29, sp, #F_FPREC
+    mov     x1, sp
+    bl      aarch64_trap
+
+    ldp     x2, x3, [sp, #F_ELR]
+    msr     elr_el1, x2
+    msr     spsr_el1, x3
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    ldr     x30, [sp, #240]
+    add     sp, sp, #FRAME_SIZE
+    eret
+
+/* The semihosting call (arch_debug_exit): x0 the operation, x1 the block.
+ * Without semihosting the instruction is undefined; aarch64_trap recognises
+ * this address and returns past it with x0 = -1. */
+    .globl semihost_call, semihost_insn
+semihost_call:
+semihost_insn:
+    hlt     #0xf000
+    ret

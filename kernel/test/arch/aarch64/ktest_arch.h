@@ -1,0 +1,33 @@
+/*
+ * The aarch64 test image's architecture hooks (kernel/test/ktest.c) and
+ * scaffolding (scaffold.c, scaffold.S): running an EL0 context from a
+ * self-test without a thread, and a kernel setjmp/longjmp.
+ */
+#ifndef WEFT_KTEST_ARCH_H
+#define WEFT_KTEST_ARCH_H
+
+#include "types.h"
+
+struct arch_context;
+
+/* Runs ctx at EL0 until its next exception (a system call or a fault; an
+ * interrupt is serviced and EL0 resumed) and returns with ctx filled: the
+ * registers, ctx_entry and ctx_fault. */
+void arch_user_run(struct arch_context *ctx);
+
+/* A saved kernel execution point: x19-x30 and the stack pointer. */
+struct arch_jmpbuf {
+    uint64_t x19_x30[12];
+    uint64_t sp;
+};
+
+/* Saves the caller's point in jb and returns 0; arch_longjmp(jb, v) returns
+ * there again with v (1 if v is 0). The caller's frame must still exist. */
+int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
+__noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
+
+/* Provokes the fault named by kind ("pf", "ud", "wx", "nx", "brk", "assert") so
+ * the harness can check the exception report; returns only for an unknown kind. */
+void arch_selftest_fault(const char *kind);
+
+#endif

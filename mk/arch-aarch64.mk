@@ -1,0 +1,105 @@
+# aarch64: QEMU virt (cortex-a72, GICv2; GICv3 too), a Linux arm64 Image loaded
+# by -kernel, the device tree in x0 (docs/arch-aarch64.md, decision 124).
+#
+# The port is partial: the kernel boots (EL2 to EL1, MMU, PL011, vectors with the
+# full exception report, the GIC, the generic timer, the PMM, the ktest harness)
+# but has no user mode yet, so it links only the generic files named in ARCH_GENERIC_SRCS
+# and stands in for kernel/core/main.c with kernel/arch/aarch64/stage.c.
+
+ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
+                -mno-omit-leaf-frame-pointer
+ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
+# Shared hardware support (kernel/genarch/): the device-tree reader.
+ARCH_GENARCH := fdt.c
+# The generic files this port links so far (mk/kernel.mk): libraries, kprintf,
+# panic, boot memory, the PMM and their self-tests; the rest need user mode and
+# the scheduler on aarch64.
+ARCH_GENERIC_SRCS := kernel/lib/string.c kernel/lib/format.c kernel/lib/strlcpy.c kernel/lib/avl.c \
+                     kernel/core/kprintf.c kernel/core/panic.c kernel/core/bootmem.c \
+                     kernel/mm/pmm.c kernel/mm/pmm_boot.c \
+                     kernel/test/ktest.c kernel/test/tap.c kernel/test/boot_ktest.c \
+                     kernel/test/pmm_ktest.c
+
+QEMU       := qemu-system-aarch64
+QEMU_MEM   ?= 256M
+QEMU_BASE  := -machine virt,gic-version=2 -cpu cortex-a72 -smp 1 -display none -no-reboot
+# A test image ends QEMU with a status through semihosting's SYS_EXIT (the
+# kernel writes status v as exit code (v << 1) | 1, as x86-64's isa-debug-exit).
+QEMU_TEST_DEV := -semihosting-config enable=on,target=native
+
+# QEMU's -kernel takes the raw Image (the arm64 header is at its first byte).
+KERNEL_IMG      := $(BUILD)/weft.img
+KERNEL_TEST_IMG := $(BUILD)/weft-test.img
+$(BUILD)/%.img: $(BUILD)/%.elf
+	@echo "  IMAGE   $@"
+	@$(OBJCOPY) -O binary $< $@
+kernel: $(KERNEL_IMG)
+kernel-test: $(KERNEL_TEST_IMG)
+ARCH_ALL := kernel
+
+# In-guest checks for this port (mk/test.mk's check-guest runs these instead of
+# its own, which need user mode): the self-tests at 64 MiB, 1 GiB and 8 GiB,
+# entered at EL2, on GICv3 (at EL1 and EL2), the production image's boot, and
+# the deliberate faults.
+A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2 \
+            gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2
+A64_FAULT_pf     := EXCEPTION: data abort .*\[translation fault level [0-3], write, kernel\]
+A64_FAULT_ud     := EXCEPTION: undefined instruction \(EC 0x00\)
+A64_FAULT_wx     := EXCEPTION: data abort .*\[permission fault level 3, write, kernel\]
+A64_FAULT_nx     := EXCEPTION: instruction abort .*\[permission fault level 3, fetch, kernel\]
+A64_FAULT_brk    := EXCEPTION: breakpoint \(EC 0x3c\).*BRK \#0x77
+A64_FAULT_assert := PANIC at kernel/.*: assertion failed: one == 2
+A64_FAULTS := pf ud wx nx brk assert
+A64_FAULT_COMMON := --expect 'X0  [0-9a-f]{16}  X1 ' --expect 'X28 [0-9a-f]{16}' \
+                    --expect 'ESR +0x[0-9a-f]+ +FAR +0x' \
+                    --expect '\#0 +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                    --expect '\#[123] +0xffffffff[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
+A64_FAULT_EXTRA_nx := --expect 'FAR +0xffffffff[0-9a-f]+' --expect 'X0  [0-9a-f]{16}  X1 ' \
+                      --expect 'System halted'
+A64_FAULT_EXTRA_assert := --expect '\#[12] +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                          --expect 'System halted'
+
+.PHONY: check-guest-aarch64-runs check-guest-aarch64-boot check-guest-aarch64-faults
+ARCH_GUEST_CHECKS := check-guest-aarch64-runs check-guest-aarch64-boot check-guest-aarch64-faults
+
+check-guest-aarch64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
+	@set -e; for r in $(A64_RUNS); do \
+	    name=$${r%%:*}; rest=$${r#*:}; mem=$${rest%%:*}; rest=$${rest#*:}; \
+	    machine=$${rest%%:*}; el=$${rest#*:}; \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
+	        --exit-code 1 --expect "^boot: entered at EL$$el" \
+	        -- $(A64_QEMU_KTEST) -machine $$machine -m $${mem}M -append "ktest ktest.mem=$$mem"; \
+	done
+
+# The production image: banner, the memory map from the device tree, the
+# platform line, ten ticks of the timer through the GIC; then (no root task
+# yet) "poweroff" on the command line has it end QEMU through PSCI SYSTEM_OFF.
+check-guest-aarch64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-boot --log $(BUILD)/boot.log --no-plan \
+	    --exit-code 0 \
+	    --timeout 60 --expect '^Weft microkernel \(aarch64, CLUSTER_ORDER=' \
+	    --expect '^boot: protocol dtb, command line "quiet poweroff"' \
+	    --expect '^  \[0000000040000000-0000000040200000\) usable' \
+	    --expect '^  \[0000000040200000-[0-9a-f]{16}\) kernel' \
+	    --expect '^platform: device tree: GICv2 .*PL011 at 0x9000000' \
+	    --expect '^timer: generic timer at [0-9]+ Hz, INTID 27, tick 100 Hz' \
+	    --expect '^stage: 10 ticks; no user mode on aarch64 yet: powering off' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 128M \
+	    -append 'quiet poweroff'
+
+check-guest-aarch64-faults: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
+	@set -e; $(foreach f,$(A64_FAULTS), \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-fault-$(f) --log $(BUILD)/fault-$(f).log \
+	        --no-plan --expect-panic --exit-code 3 --expect '$(A64_FAULT_$(f))' \
+	        $(or $(A64_FAULT_EXTRA_$(f)),$(A64_FAULT_COMMON)) \
+	        -- $(A64_QEMU_KTEST) -m 64M -append "ktest.fault=$(f)";)
+
+# make run-image ARCH=aarch64 [IMAGE=test] [CMDLINE=...]: boot the Image in QEMU
+# (make run boots an ELF with an initramfs, which this port cannot use yet).
+.PHONY: run-image
+run-image: $(if $(filter test,$(IMAGE)),$(KERNEL_TEST_IMG),$(KERNEL_IMG))
+	@echo "Weft (aarch64) in QEMU: serial console below. Quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -m $(QEMU_MEM) -serial mon:stdio -kernel $< \
+	    $(if $(CMDLINE),-append "$(CMDLINE)")
+EXTRA_HELP += "run-image      (ARCH=aarch64) boot the kernel Image in QEMU; IMAGE=test, CMDLINE=..."

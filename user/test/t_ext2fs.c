@@ -1,0 +1,262 @@
+/*
+ * ext2 in the file server end to end (docs/storage.md, "ext2 in the file server",
+ * "The block client"): the vblk driver and the file server as child processes,
+ * the test acting as init. A small ext2 image (ext2_image.h) is written over the
+ * start of the check-user disk through the test's own vblk client, the server
+ * mounts it with file.MountDevice (ext2fs over its block client: DMA buffer,
+ * cache, Flush), and through the file protocol: every root entry stats as the
+ * ext2 library reads it in memory, a new file is written and synced, a file is
+ * unlinked while open and read through its handle, Unmount. Then the test reads
+ * the disk back and mounts it with the library: the new file's bytes are there,
+ * the unlinked file is gone with no orphan left and the free inode count is one
+ * less. The disk's pattern is written back at the end (the vblk tests read it).
+ * Without a disk in the boot the test is skipped.
+ */
+#include <string.h>
+
+#include "../lib/fs/ext2.h"
+#include "../vblk/blk.h"
+#include "ext2_image.h"
+#include "srvtest.h"
+#include "tvirtio.h"
+#include "weft/invoke.h"
+#include "wf/pci.h"
+#include "wf/proto/block.h"
+#include "wf/proto/file.h"
+#include "wf/startinfo.h"
+#include "wf/virtio.h"
+
+#define VBLK_POOL (4u << 20) /* its bounce buffers (decision 120) */
+#define FS_POOL   (1u << 20)
+#define IMG       EXT2_IMAGE_BYTES
+#define SECTORS   (IMG / 512)
+
+static uint8_t image[IMG], saved[IMG];
+
+static wf_cptr_t io_slot;
+static struct pci_access acc;
+
+/* The disk's function (BARs sized); skips the test when the boot has none. */
+static bool find_disk(struct pci_func *f)
+{
+    io_slot = test_slot(0);
+    NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io_slot, 64), WF_ERR_OK);
+    acc = (struct pci_access){&io_slot, pci_io_read32, pci_io_write32};
+    static struct pci_func all[64];
+    size_t n = 0;
+    NEED(pci_enumerate(&acc, all, 64, &n) == PCI_OK);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].vendor == VIRTIO_BLK_PCI_VENDOR && all[i].device == VIRTIO_BLK_PCI_MODERN) {
+            *f = all[i];
+            NEED(pci_size_bars(&acc, f) == PCI_OK);
+            return true;
+        }
+    test_skip_now("no virtio-blk-pci disk in this boot (check-user adds one)");
+}
+
+static enum wf_error fs_start(struct srv *s)
+{
+    struct wf_spawn_env *e = test_env();
+    const void *elf;
+    size_t len;
+    if (!e || !wf_initramfs_find(test_bootinfo, "fs", &elf, &len))
+        return WF_ERR_INVALID_ARGUMENT;
+    s->ep = test_obj(WF_OBJ_ENDPOINT, 0);
+    if (!s->ep)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    enum wf_error err = wf_process_create(e, &s->p, elf, len, "fs", TEST_CHILD_PRIO);
+    if (!err)
+        err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
+                              WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
+    if (!err)
+        err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
+    if (!err)
+        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
+    if (!err)
+        err = wf_process_start(e, &s->p, 0);
+    if (!err && !test_settle())
+        err = WF_ERR_NOT_ENOUGH_MEMORY;
+    return err;
+}
+
+static wf_cptr_t mint(wf_cptr_t ep, wf_word_t badge)
+{
+    struct wf_spawn_env *e = test_env();
+    wf_cptr_t c = e ? wf_env_slot(e) : 0;
+    if (!c || wf_cnode_mint(WF_ROOT_CNODE, c, 64, WF_ROOT_CNODE, ep, 64, WF_RIGHTS_ALL, badge))
+        return 0;
+    return c;
+}
+
+/* The image in memory as a block device for the library. */
+static int mem_read(void *ctx, uint64_t blk, void *buf)
+{
+    if (blk >= IMG / 1024)
+        return -1;
+    memcpy(buf, (uint8_t *)ctx + blk * 1024, 1024);
+    return 0;
+}
+
+static void *e_alloc(void *ctx, size_t n)
+{
+    static uint8_t heap[64 * 1024];
+    static size_t used;
+    (void)ctx;
+    if (used + n > sizeof(heap))
+        return NULL;
+    used += (n + 15) & ~(size_t)15;
+    return heap + used - ((n + 15) & ~(size_t)15);
+}
+
+static void e_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx, (void)p, (void)n; /* a bump allocator: two mounts fit */
+}
+
+static const struct ext2_env env = {NULL, e_alloc, e_free, NULL};
+
+static wf_word_t res(enum wf_error e, wf_word_t status)
+{
+    return e == WF_ERR_OK ? status : 1000 + (wf_word_t)e;
+}
+
+static wf_word_t fopen_(wf_cptr_t c, const char *path, wf_word_t flags, wf_cptr_t h)
+{
+    wf_cnode_delete(WF_ROOT_CNODE, h, 64);
+    wf_word_t status = 0, ino = 0;
+    enum wf_error e =
+        wfp_file_open(c, flags, 0644, path, strlen(path), &status, &ino, WF_ROOT_CNODE, h, 64);
+    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
+        return status;
+    return res(e, status);
+}
+
+static wf_word_t fwrite_(wf_cptr_t h, wf_word_t off, const char *s)
+{
+    wf_word_t status = 0, n = 0;
+    enum wf_error e = wfp_file_write(h, off, s, strlen(s), &status, &n);
+    return e == WF_ERR_OK && !status && n != strlen(s) ? 999 : res(e, status);
+}
+
+static wf_word_t path1(enum wf_error (*f)(wf_cptr_t, const void *, wf_word_t, wf_word_t *),
+                       wf_cptr_t c, const char *p)
+{
+    wf_word_t status = 0;
+    return res(f(c, p, strlen(p), &status), status);
+}
+
+static const char written[] = "written through the block client and its cache";
+
+TEST(ext2fs, mount_device_end_to_end)
+{
+    struct tv_drv d;
+    TEST_ASSERT(find_disk(&d.f));
+    TEST_ASSERT(tv_start_driver(&d, "vblk", VBLK_POOL));
+    wf_cptr_t blk = mint(d.ep, 1);
+    struct wf_spawn_env *e = test_env();
+    TEST_ASSERT(blk && e);
+    wf_cptr_t v = wf_env_slot(e);
+    TEST_ASSERT_ERR(wf_pool_create_contig(e->pool, IMG, WF_ROOT_CNODE, v, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, v, TEST_VA, 0, IMG, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    TEST_ASSERT_ERR(wfp_block_set_buffer(blk, v, 0), WF_ERR_OK);
+
+    /* The image over the disk's first 64 KiB (what was there kept). */
+    TEST_ASSERT_ERR(wfp_block_read(blk, 0, SECTORS, 0), WF_ERR_OK);
+    memcpy(saved, buf, IMG);
+    memset(image, 0, IMG);
+    for (size_t i = 0; i + 3 <= sizeof(ext2_image_patches);) {
+        size_t off = ext2_image_patches[i] | ext2_image_patches[i + 1] << 8;
+        size_t len = ext2_image_patches[i + 2];
+        i += 3;
+        TEST_ASSERT(i + len <= sizeof(ext2_image_patches) && off + len <= IMG);
+        memcpy(image + off, ext2_image_patches + i, len);
+        i += len;
+    }
+    memcpy(buf, image, IMG);
+    TEST_ASSERT_ERR(wfp_block_write(blk, 0, SECTORS, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_flush(blk), WF_ERR_OK);
+
+    /* What the library reads in memory. */
+    struct ext2_blockdev mdev = {image, mem_read, NULL, 1024, IMG / 1024};
+    struct ext2_fs mfs;
+    TEST_ASSERT_EQ(ext2_mount(&mfs, &mdev, &env, EXT2_MOUNT_RDONLY), EXT2_OK);
+    struct ext2_statfs before;
+    ext2_statfs(&mfs, &before);
+
+    /* The server mounts the disk: MountDevice sends it a cap to the driver. */
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1), dev = mint(d.ep, 2);
+    TEST_ASSERT(c && dev);
+    const wf_cptr_t h = test_slot(10), held = test_slot(11);
+    wf_word_t status = 0;
+    TEST_ASSERT_ERR(wfp_file_mkdir(c, 0755, "/mnt", 4, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_mount_device(c, WFP_FILE_MOUNT_EXT2, 0, "/mnt", 4, dev, &status),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+
+    /* Every root entry as the library sees it. */
+    uint64_t pos = 0;
+    bool end = false;
+    struct ext2_dirent de;
+    int entries = 0;
+    while (ext2_readdir(&mfs, EXT2_ROOT_INO, &pos, &de, &end) == EXT2_OK && !end) {
+        if (!strcmp(de.name, ".") || !strcmp(de.name, ".."))
+            continue;
+        struct ext2_stat st;
+        TEST_ASSERT_EQ(ext2_stat(&mfs, de.ino, &st), EXT2_OK);
+        char path[300] = "/mnt/";
+        memcpy(path + 5, de.name, (size_t)de.name_len + 1);
+        wf_word_t type, mode, size, links, ino, t;
+        TEST_ASSERT_ERR(wfp_file_stat_path(c, 1, path, strlen(path), &status, &type, &mode, &size,
+                                           &links, &ino, &t, &t, &t),
+                        WF_ERR_OK);
+        TEST_ASSERT(status == 0 && size == st.size && links == st.links,
+                    "%s: status %lu size %lu links %lu", path, (unsigned long)status,
+                    (unsigned long)size, (unsigned long)links);
+        entries++;
+    }
+    TEST_ASSERT(entries >= 3, "%d entries", entries);
+
+    /* A new file, synced; a file unlinked while open. */
+    enum { RW = WFP_FILE_O_READ | WFP_FILE_O_WRITE, CR = RW | WFP_FILE_O_CREATE };
+    TEST_ASSERT_EQ(fopen_(c, "/mnt/new", CR, h), 0);
+    TEST_ASSERT_EQ(fwrite_(h, 0, written), 0);
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(res(wfp_file_close(h, &status), status), 0);
+    TEST_ASSERT_EQ(fopen_(c, "/mnt/held", CR, held), 0);
+    TEST_ASSERT_EQ(fwrite_(held, 0, "kept until the close"), 0);
+    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/mnt/held"), 0);
+    char got[64];
+    wf_word_t n = 0;
+    TEST_ASSERT_ERR(wfp_file_read(held, 0, 64, &status, got, sizeof(got), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 20 && !memcmp(got, "kept until the close", 20));
+    TEST_ASSERT_EQ(res(wfp_file_unmount(c, "/mnt", 4, &status), status), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(res(wfp_file_close(held, &status), status), 0);
+    TEST_ASSERT_EQ(res(wfp_file_unmount(c, "/mnt", 4, &status), status), 0);
+
+    /* The disk now: the library finds the new file, no orphan, one inode less. */
+    TEST_ASSERT_ERR(wfp_block_read(blk, 0, SECTORS, 0), WF_ERR_OK);
+    memcpy(image, buf, IMG);
+    TEST_ASSERT_EQ(ext2_mount(&mfs, &mdev, &env, EXT2_MOUNT_RDONLY), EXT2_OK);
+    uint32_t ino;
+    size_t len = 0;
+    TEST_ASSERT_EQ(ext2_lookup(&mfs, "/new", &ino), EXT2_OK);
+    TEST_ASSERT_EQ(ext2_read(&mfs, ino, 0, got, sizeof(got), &len), EXT2_OK);
+    TEST_ASSERT(len == sizeof(written) - 1 && !memcmp(got, written, len));
+    TEST_ASSERT_EQ(ext2_lookup(&mfs, "/held", &ino), EXT2_ENOENT);
+    TEST_ASSERT(!(image[1024 + 232] | image[1025 + 232] | image[1026 + 232] | image[1027 + 232]),
+                "an orphan left");
+    struct ext2_statfs after;
+    ext2_statfs(&mfs, &after);
+    TEST_ASSERT_EQ(after.free_inodes, before.free_inodes - 1);
+
+    /* The pattern back for the vblk tests. */
+    memcpy(buf, saved, IMG);
+    TEST_ASSERT_ERR(wfp_block_write(blk, 0, SECTORS, 0), WF_ERR_OK);
+    tv_stop_driver(&d, &acc);
+}
