@@ -42,8 +42,10 @@ ARCH_ALL := kernel
 # entered at EL2, on GICv3 (at EL1 and EL2), the production image's boot, and
 # the deliberate faults.
 A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+# name:MiB:machine:EL[:cpu]; the pan run's CPU (ARMv8.1 and later) has PAN.
 A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2 \
-            gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2
+            gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2 \
+            pan:128:virt:1:max
 A64_FAULT_pf     := EXCEPTION: data abort .*\[translation fault level [0-3], write, kernel\]
 A64_FAULT_ud     := EXCEPTION: undefined instruction \(EC 0x00\)
 A64_FAULT_wx     := EXCEPTION: data abort .*\[permission fault level 3, write, kernel\]
@@ -66,10 +68,11 @@ ARCH_GUEST_CHECKS := check-guest-aarch64-runs check-guest-aarch64-boot check-gue
 check-guest-aarch64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	@set -e; for r in $(A64_RUNS); do \
 	    name=$${r%%:*}; rest=$${r#*:}; mem=$${rest%%:*}; rest=$${rest#*:}; \
-	    machine=$${rest%%:*}; el=$${rest#*:}; \
+	    machine=$${rest%%:*}; rest=$${rest#*:}; el=$${rest%%:*}; cpu=$${rest#$$el}; \
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
 	        --exit-code 1 --expect "^boot: entered at EL$$el" \
-	        -- $(A64_QEMU_KTEST) -machine $$machine -m $${mem}M -append "ktest ktest.mem=$$mem"; \
+	        -- $(A64_QEMU_KTEST) -machine $$machine $${cpu:+-cpu $${cpu#:}} -m $${mem}M \
+	        -append "ktest ktest.mem=$$mem"; \
 	done
 
 # The production image: banner, the memory map from the device tree, the

@@ -5,7 +5,10 @@
  * (docs/porting.md section 5): a system call, every register, page faults
  * (not present, write to read-only, fetch from non-executable), undefined
  * instruction, breakpoint, a trapped system register, PC alignment, a pc
- * outside the user half, a hostile PSTATE, and interrupts taken while EL0 runs.
+ * outside the user half, a hostile PSTATE, and interrupts taken while EL0 runs;
+ * the system call convention through the contract's accessors (decision 128),
+ * the register file in enum wf_fault_word order, the FP/SIMD state saved and
+ * restored per context, and PAN across entries from EL0.
  */
 #include "arch.h"
 #include "arch/aarch64.h"
@@ -38,6 +41,11 @@ PROG(prog_brk);
 PROG(prog_sysreg);
 PROG(prog_jump);
 PROG(prog_spin);
+PROG(prog_sys);
+PROG(prog_nzcv);
+PROG(prog_fp_set);
+PROG(prog_fp_clear);
+PROG(prog_fp_get);
 
 static uint64_t tables[POOL][512] __aligned(4096);
 static unsigned tables_used;
@@ -85,8 +93,7 @@ static void load(struct arch_context *ctx, const struct prog *p)
     for (size_t off = 0; off < len; off += 4)
         __asm__ volatile("dc cvau, %0" : : "r"(dst + off) : "memory");
     __asm__ volatile("dsb ish\n\tic iallu\n\tdsb ish\n\tisb" ::: "memory");
-    arch_context_init(ctx);
-    ctx_set_entry(ctx, CODE_VA, STACK, 0);
+    arch_context_init(ctx, CODE_VA, STACK);
 }
 
 static unsigned ec(const struct arch_context *c)
@@ -186,4 +193,157 @@ KTEST(aarch64, el0_interrupted_and_resumed)
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
     KT_ASSERT_EQ(ctx.x[0], 1ull << 26);
     KT_ASSERT(arch_ticks() > t0, "no tick while EL0 ran");
+}
+
+/* The convention of weft/arch/aarch64/abi.h through the accessors generic code
+ * uses: the arguments, a restart, the results, and the registers kept. */
+KTEST(aarch64, el0_system_call_convention)
+{
+    KT_ASSERT(setup(), "no user space");
+    struct arch_context ctx;
+    load(&ctx, &p_prog_sys);
+    arch_user_run(&ctx);
+    KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
+    KT_ASSERT_EQ(ctx_sysno(&ctx), 0x55);
+    KT_ASSERT_EQ(ctx_cap(&ctx), 0x11);
+    KT_ASSERT_EQ(ctx_info(&ctx), 0x22);
+    for (unsigned i = 0; i < 4; i++)
+        KT_ASSERT(ctx_mr(&ctx, i) == 0x30 + i, "word %u = %#llx", i,
+                  (unsigned long long)ctx_mr(&ctx, i));
+    KT_ASSERT_EQ(ctx_reply_cap(&ctx), 0x44);
+    uint64_t after_svc = ctx_pc(&ctx);
+    KT_ASSERT_EQ(after_svc, CODE_VA + 9 * 4);
+
+    /* A restart executes the same svc again, with the same number. */
+    ctx_restart_syscall(&ctx);
+    arch_user_run(&ctx);
+    KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
+    KT_ASSERT_EQ(ctx_pc(&ctx), after_svc);
+    KT_ASSERT_EQ(ctx_sysno(&ctx), 0x55);
+
+    /* Results: error in x8, info in x1, badge in x0, words in x2-x5. */
+    ctx_set_result(&ctx, 7, 0x99, 0xbb);
+    for (unsigned i = 0; i < 4; i++)
+        ctx_set_mr(&ctx, i, 0x200 + i);
+    arch_user_run(&ctx);
+    KT_ASSERT_EQ(ctx_pc(&ctx), after_svc + 9 * 4);
+    KT_ASSERT_EQ(ctx.x[20], 7);
+    KT_ASSERT_EQ(ctx.x[21], 0xbb);
+    KT_ASSERT_EQ(ctx.x[22], 0x99);
+    for (unsigned i = 0; i < 4; i++)
+        KT_ASSERT(ctx.x[23 + i] == 0x200 + i, "result word %u = %#llx", i,
+                  (unsigned long long)ctx.x[23 + i]);
+    KT_ASSERT_EQ(ctx.x[27], 0x44);
+    ctx_set_error(&ctx, 3);
+    KT_ASSERT_EQ(ctx.x[8], 3);
+}
+
+/* Message words copied between contexts: only the first n. */
+KTEST(aarch64, message_words_copied)
+{
+    static struct arch_context a, b;
+    arch_context_init(&a, 0, 0);
+    arch_context_init(&b, 0, 0);
+    for (unsigned i = 0; i < 4; i++)
+        ctx_set_mr(&a, i, 0x70 + i);
+    ctx_copy_mrs(&b, &a, 2);
+    KT_ASSERT(ctx_mr(&b, 0) == 0x70 && ctx_mr(&b, 1) == 0x71 && ctx_mr(&b, 2) == 0 &&
+              ctx_mr(&b, 3) == 0);
+    ctx_copy_reg_mrs(&b, &a, 4);
+    KT_ASSERT(ctx_mr(&b, 2) == 0x72 && ctx_mr(&b, 3) == 0x73);
+    KT_ASSERT(b.x[1] == 0 && b.x[6] == 0, "only x2-x5 are message words");
+}
+
+/* enum wf_fault_word on aarch64: x0-x30, SP, PC, PSTATE; a PSTATE written on a
+ * thread's behalf keeps the condition flags only. */
+KTEST(aarch64, register_file_order)
+{
+    KT_ASSERT(setup(), "no user space");
+    struct arch_context ctx;
+    load(&ctx, &p_prog_regs);
+    arch_user_run(&ctx);
+    for (unsigned i = 0; i < 31; i++)
+        KT_ASSERT(ctx_reg(&ctx, WF_AARCH64_REG_X(i)) == 0x100 + i, "word %u", i);
+    KT_ASSERT_EQ(ctx_reg(&ctx, WF_AARCH64_REG_SP), STACK);
+    KT_ASSERT_EQ(ctx_reg(&ctx, WF_AARCH64_REG_PC), CODE_VA + 32 * 4);
+
+    load(&ctx, &p_prog_nzcv);
+    ctx_set_reg(&ctx, WF_AARCH64_REG_PSTATE, ~0ull); /* EL1h, masked, PAN, SS... */
+    KT_ASSERT_EQ(ctx_reg(&ctx, WF_AARCH64_REG_PSTATE), 0xf0000000);
+    ctx_set_reg(&ctx, WF_AARCH64_REG_X(9), 0x99);
+    ctx_set_reg(&ctx, WF_AARCH64_REG_SP, STACK - 16);
+    arch_user_run(&ctx);
+    KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
+    KT_ASSERT_EQ(ctx.x[0], 0xf0000000); /* N Z C V as EL0 read them */
+    KT_ASSERT_EQ(ctx.x[9], 0x99);
+    KT_ASSERT_EQ(ctx.sp, STACK - 16);
+    KT_ASSERT_EQ(ctx.pstate & 0x3cf, 0); /* it ran at EL0t, unmasked */
+    ctx_set_reg(&ctx, WF_AARCH64_REG_PC, CODE_VA);
+    KT_ASSERT_EQ(ctx_pc(&ctx), CODE_VA);
+}
+
+/* EL0 uses FP/SIMD without a trap; arch_fpu_save and arch_fpu_restore carry
+ * v0-v31 and FPCR from one context's run to a later one. */
+KTEST(aarch64, fpsimd_state_per_context)
+{
+    KT_ASSERT(setup(), "no user space");
+    static struct arch_context a, b, c;
+    load(&a, &p_prog_fp_set);
+    arch_user_run(&a);
+    KT_ASSERT(ctx_entry(&a) == ARCH_ENTRY_SYSCALL, "FP/SIMD at EL0 trapped: ESR %#llx",
+              (unsigned long long)a.esr);
+    arch_fpu_save(&a);
+    for (unsigned r = 0; r < 32; r++)
+        KT_ASSERT(a.fpu.v[2 * r] == 0x1000 + r && a.fpu.v[2 * r + 1] == 0x2000 + r,
+                  "saved v%u = %#llx:%#llx", r, (unsigned long long)a.fpu.v[2 * r + 1],
+                  (unsigned long long)a.fpu.v[2 * r]);
+    KT_ASSERT_EQ(a.fpu.fpcr, 0xc00000);
+
+    load(&b, &p_prog_fp_clear);
+    arch_user_run(&b);
+    arch_fpu_save(&b);
+    for (unsigned r = 0; r < 64; r++)
+        KT_ASSERT(b.fpu.v[r] == 0, "cleared word %u", r);
+    KT_ASSERT_EQ(b.fpu.fpcr, 0);
+
+    arch_fpu_restore(&a);
+    load(&c, &p_prog_fp_get);
+    arch_user_run(&c);
+    for (unsigned r = 0; r < 31; r++)
+        KT_ASSERT(c.x[r] == 0x2000 + r, "restored v%u high = %#llx", r, (unsigned long long)c.x[r]);
+    arch_fpu_save(&c);
+    KT_ASSERT_EQ(c.fpu.fpcr, 0xc00000);
+    KT_ASSERT_EQ(c.fpu.v[62], 0x101f);
+}
+
+/* AT S1E1RP: a stage 1 EL1 read translation that honours PSTATE.PAN
+ * (ARMv8.2, ID_AA64MMFR1_EL1.PAN >= 2); true when the read would fault. */
+static bool el1_read_refused(uint64_t va)
+{
+    __asm__ volatile("sys #0, c7, c9, #0, %0\n\tisb" : : "r"(va) : "memory");
+    return read_sysreg(par_el1) & 1;
+}
+
+/* PAN, where the CPU has it (-cpu max; cortex-a72 is ARMv8.0): on at boot and
+ * again after every entry from EL0 (SCTLR_EL1.SPAN clear), and it keeps the
+ * kernel from reading a user page through its user address. */
+KTEST(aarch64, pan_after_entries_from_el0)
+{
+    if (!aarch64_has_pan())
+        TAP_SKIP("the CPU has no PAN (ARMv8.1)");
+    KT_ASSERT(setup(), "no user space");
+    KT_ASSERT(pan_get(), "PAN off at boot");
+    struct arch_context ctx;
+    load(&ctx, &p_prog_svc);
+    arch_user_run(&ctx);
+    KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
+    KT_ASSERT(pan_get(), "PAN off after an entry from EL0");
+    KT_ASSERT_EQ(ctx.pstate & (1ull << 22), 0); /* EL0 ran without it */
+    if (((read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) >= 2) {
+        KT_ASSERT(el1_read_refused(DATA_VA), "PAN let EL1 read a user page");
+        pan_set(false);
+        bool refused = el1_read_refused(DATA_VA);
+        pan_set(true);
+        KT_ASSERT(!refused, "the user page is not mapped for EL1 reads at all");
+    }
 }

@@ -16,7 +16,11 @@
 #define SCTLR_SA0    (UL(1) << 4)
 #define SCTLR_I      (UL(1) << 12)
 #define SCTLR_WXN    (UL(1) << 19)
+#define SCTLR_SPAN   (UL(1) << 23) /* clear: exceptions to EL1 set PSTATE.PAN */
 #define SCTLR_MMU_ON (SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+
+/* CPACR_EL1.FPEN = 3: FP/SIMD does not trap at EL0 or EL1. */
+#define CPACR_FPEN (UL(3) << 20)
 
 /* MAIR_EL1: attribute 0 normal write-back, 1 Device-nGnRE. */
 #define MAIR_VALUE  UL(0x04ff)
@@ -74,6 +78,21 @@ static inline void isb(void)
 {
     __asm__ volatile("isb" ::: "memory");
 }
+
+/* PSTATE.PAN (ARMv8.1), by its system register encoding (S3_0_C4_C2_3) so
+ * that the assembler needs no ARMv8.1 target. Only where aarch64_has_pan. */
+static inline bool pan_get(void)
+{
+    return (read_sysreg(s3_0_c4_c2_3) >> 22) & 1;
+}
+
+static inline void pan_set(bool on)
+{
+    write_sysreg(s3_0_c4_c2_3, (uint64_t)on << 22);
+}
+
+/* Whether the CPU implements PAN (ID_AA64MMFR1_EL1.PAN). */
+bool aarch64_has_pan(void);
 
 static inline void dsb_ish(void)
 {
