@@ -1,24 +1,27 @@
 # aarch64: QEMU virt (cortex-a72, GICv2; GICv3 too), a Linux arm64 Image loaded
 # by -kernel, the device tree in x0 (docs/arch-aarch64.md, decision 124).
 #
-# The port is partial: the kernel boots (EL2 to EL1, MMU, PL011, vectors with the
-# full exception report, the GIC, the generic timer, the PMM, the ktest harness)
-# but has no user mode yet, so it links only the generic files named in ARCH_GENERIC_SRCS
-# and stands in for kernel/core/main.c with kernel/arch/aarch64/stage.c.
+# The port is partial: the generic kernel (core/main.c, system calls, threads,
+# IPC, VSpaces) runs on it, but no root task is built for it yet and some
+# generic self-tests wait for their aarch64 scaffold (A64_KTEST_PENDING).
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader.
 ARCH_GENARCH := fdt.c
-# The generic files this port links so far (mk/kernel.mk): libraries, kprintf,
-# panic, boot memory, the PMM and their self-tests; the rest need user mode and
-# the scheduler on aarch64.
-ARCH_GENERIC_SRCS := kernel/lib/string.c kernel/lib/format.c kernel/lib/strlcpy.c kernel/lib/avl.c \
-                     kernel/core/kprintf.c kernel/core/panic.c kernel/core/bootmem.c \
-                     kernel/mm/pmm.c kernel/mm/pmm_boot.c \
-                     kernel/test/ktest.c kernel/test/tap.c kernel/test/boot_ktest.c \
-                     kernel/test/pmm_ktest.c
+# The generic files this port links (mk/kernel.mk, decision 125): every one,
+# core/main.c included, but the self-tests still bound to x86-64's test world
+# (the script interpreter of kernel/test/arch/x86_64/user_progs.S, x86 register
+# names, the RTC) and the initramfs ones (no initramfs is built for aarch64):
+# their aarch64 scaffold is still to come (docs/arch-aarch64.md).
+A64_KTEST_PENDING := kernel/test/ktest_world.c kernel/test/run_until_idle.c \
+                     kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
+                     kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
+                     kernel/test/initramfs_ktest.c
+ARCH_GENERIC_SRCS := $(filter-out $(A64_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
+                         -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
+                         \( -name '*.c' -o -name '*.S' \) -print | sort))
 
 QEMU       := qemu-system-aarch64
 QEMU_MEM   ?= 256M
@@ -76,8 +79,10 @@ check-guest-aarch64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	done
 
 # The production image: banner, the memory map from the device tree, the
-# platform line, ten ticks of the timer through the GIC; then (no root task
-# yet) "poweroff" on the command line has it end QEMU through PSCI SYSTEM_OFF.
+# platform line, the generic kernel ready with no root task (none is built for
+# aarch64 yet), ten ticks of the timer through the GIC while the scheduler
+# idles; then "poweroff" on the command line has it end QEMU through PSCI
+# SYSTEM_OFF.
 check-guest-aarch64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-boot --log $(BUILD)/boot.log --no-plan \
 	    --exit-code 0 \
@@ -87,7 +92,8 @@ check-guest-aarch64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
 	    --expect '^  \[0000000040200000-[0-9a-f]{16}\) kernel' \
 	    --expect '^platform: device tree: GICv2 .*PL011 at 0x9000000' \
 	    --expect '^timer: generic timer at [0-9]+ Hz, INTID 27, tick 100 Hz' \
-	    --expect '^stage: 10 ticks; no user mode on aarch64 yet: powering off' \
+	    --expect '^boot: no initramfs module: no root task to start' --expect '^Weft ready\.' \
+	    --expect '^timer: 10 ticks; "poweroff" on the command line: powering off' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 128M \
 	    -append 'quiet poweroff'
 

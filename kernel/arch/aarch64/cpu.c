@@ -4,12 +4,15 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "genarch/fdt.h"
+#include "kprintf.h"
 
 extern const char vectors[];
 int64_t semihost_call(uint64_t op, const void *block);
 
 void arch_cpu_init(void)
 {
+    kprintf("boot: entered at EL%u, device tree at %#llx (%u bytes)\n", boot_entry_el,
+            (unsigned long long)boot_fdt_paddr, boot_fdt_size);
     /* head.S installed the vectors before C ran; set them again so the
      * contract's one place for it holds. SP_EL1 stays the exception stack. */
     write_sysreg(vbar_el1, (uintptr_t)vectors);

@@ -21,9 +21,12 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/context.h"
+#include "ipc/ipc.h"
+#include "ipc/syscall.h"
 #include "lib/string.h"
 #include "mm/vm.h"
 #include "panic.h"
+#include "sched/sched.h"
 #include "weft/objects.h"
 
 struct arch_context *arch_user_ctx;
@@ -49,6 +52,33 @@ enum {
 
 #define FSC_ALIGNMENT 0x21
 
+/* A fault on a present page whose tables already allow the access (a stale
+ * TLB entry of a mapping since extended, or a fault no mapping change cures):
+ * the first repeat of the same fault drops the page's TLB entry and retries
+ * the instruction once, the next is delivered as mapped (decision 081, as
+ * x86-64's user.c). */
+static void permission_fault(struct arch_context *c, struct arch_fault *f)
+{
+    if (c->retry_pc != c->pc || c->retry_addr != f->addr) {
+        c->retry_pc = c->pc;
+        c->retry_addr = f->addr;
+        c->retry_count = 0;
+        return;
+    }
+    paddr_t pa;
+    unsigned access, level;
+    if (!arch_pt_lookup(read_sysreg(ttbr0_el1) & PTE_ADDR, f->addr, &pa, &access, &level) ||
+        (access & f->access) != f->access)
+        return;
+    if (c->retry_count++ == 0) {
+        arch_tlb_flush_page(f->addr);
+        c->entry = ARCH_ENTRY_INTERRUPT; /* nothing to hand on: resume */
+        return;
+    }
+    c->retry_pc = c->retry_addr = ~0ull;
+    f->mapped = true;
+}
+
 static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
 {
     unsigned ec = (esr >> 26) & 0x3f;
@@ -72,6 +102,8 @@ static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
             f->access = ec == EC_IABT_LOWER                     ? VM_EXEC
                         : esr & (1u << 6) && !(esr & (1u << 8)) ? VM_WRITE
                                                                 : VM_READ;
+            if (f->present)
+                permission_fault(c, f);
         } else {
             f->exception = fsc == FSC_ALIGNMENT ? WF_EXCEPTION_ALIGNMENT : WF_EXCEPTION_OTHER;
         }
@@ -107,28 +139,60 @@ static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
     }
 }
 
-/* Every entry from EL0 ends here: the test scaffold's redirect when it is set,
- * else (the generic kernel_entry is not linked on aarch64 yet) a panic naming
- * the entry. */
+/* Every entry from EL0 ends here: the test scaffold's redirect while it runs a
+ * context that is no thread's, else the generic kernel_entry. */
 __noreturn void arch_user_entry(struct arch_context *c)
 {
     if (arch_user_redirect)
         arch_user_redirect(c);
-    panic("entry from EL0 (ESR %#llx, pc %#llx) and no user entry to take it",
-          (unsigned long long)c->esr, (unsigned long long)c->pc);
+    kernel_entry(c);
 }
 
-void aarch64_user_trap(struct trap_frame *tf)
+/* Copies the registers an entry from EL0 left in tf into the running context. */
+static struct arch_context *user_save(const struct trap_frame *tf)
 {
     struct arch_context *c = arch_user_ctx;
-    if (!c || !arch_user_redirect)
-        return; /* nobody takes it yet: reported as a kernel exception is */
     memcpy(c->x, tf->x, sizeof(c->x));
     c->sp = read_sysreg(sp_el0);
     c->pc = tf->elr;
     c->pstate = tf->spsr;
     c->tpidr = read_sysreg(tpidr_el0);
+    return c;
+}
+
+/* A synchronous exception from EL0 (vectors.S, trap.c): a system call (the IPC
+ * fast path's two numbers to it, decision 098) or a fault, decoded. Returns
+ * only when no context is running (then it is reported as a kernel exception
+ * is). */
+void aarch64_user_trap(struct trap_frame *tf)
+{
+    if (!arch_user_ctx)
+        return;
+    struct arch_context *c = user_save(tf);
     user_decode(c, tf->esr, tf->far);
+    if (c->entry == ARCH_ENTRY_SYSCALL && !arch_user_redirect) {
+        uint64_t n = ctx_sysno(c);
+        if (n == ipc_fastpath_sysno[0])
+            arch_exit_to_user(ipc_fastpath_call(c));
+        if (n == ipc_fastpath_sysno[1])
+            arch_exit_to_user(ipc_fastpath_reply_recv(c));
+    }
+    if (c->entry == ARCH_ENTRY_INTERRUPT)
+        arch_exit_to_user(c); /* a permission fault retried (permission_fault) */
+    arch_user_entry(c);
+}
+
+/* After an interrupt from EL0 was serviced (trap.c): the scaffold's context
+ * resumes at once (return); a thread's goes through arch_user_entry, after a
+ * scheduler tick when the timer ticked. */
+void aarch64_user_irq(struct trap_frame *tf, bool ticked)
+{
+    if (!arch_user_ctx || arch_user_redirect)
+        return;
+    struct arch_context *c = user_save(tf);
+    c->entry = ARCH_ENTRY_INTERRUPT;
+    if (ticked)
+        sched_tick();
     arch_user_entry(c);
 }
 

@@ -130,6 +130,7 @@ struct trap_frame {
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf);
 void aarch64_user_trap(struct trap_frame *tf);
+void aarch64_user_irq(struct trap_frame *tf, bool ticked);
 void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);

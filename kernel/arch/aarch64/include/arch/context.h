@@ -45,6 +45,8 @@ struct arch_context {
     enum arch_entry entry;
     struct arch_fault fault;           /* the last exception from EL0, decoded */
     struct arch_fpu fpu __aligned(16); /* saved while the thread is switched out */
+    uint64_t retry_pc, retry_addr;     /* the last permission fault (user.c) */
+    uint64_t retry_count;              /* its repeats the page tables allowed */
 };
 _Static_assert(__builtin_offsetof(struct arch_context, sp) == 248, "user_entry.S");
 _Static_assert(__builtin_offsetof(struct arch_context, tpidr) == 272, "user_entry.S");
