@@ -347,3 +347,81 @@ KTEST(aarch64, pan_after_entries_from_el0)
         KT_ASSERT(!refused, "the user page is not mapped for EL1 reads at all");
     }
 }
+
+/* Two address spaces with ASIDs (arch/vm_cpu.h): each has its own, loaded
+ * with its root into TTBR0; EL0 sees each space's own page at the same
+ * address across switches, a change to the space not loaded is seen when it
+ * is loaded again, and destroying a space frees its ASID. */
+static uint64_t asid_tables[12][512] __aligned(4096);
+static unsigned asid_tables_used;
+
+static paddr_t asid_table_alloc(struct pt_ctx *c)
+{
+    (void)c;
+    if (asid_tables_used == 12)
+        return 0;
+    memset(asid_tables[asid_tables_used], 0, PAGE_SIZE);
+    return virt_to_phys(asid_tables[asid_tables_used++]);
+}
+
+/* Runs prog_load_unmapped (a load from x1, then the zeroed rest of the code
+ * page: an undefined instruction) in the loaded space; returns what it read. */
+static uint64_t el0_load(uint64_t va)
+{
+    struct arch_context ctx;
+    load(&ctx, &p_prog_load_unmapped);
+    ctx.x[1] = va;
+    ctx.x[0] = 0xdead;
+    arch_user_run(&ctx);
+    return ctx_entry(&ctx) == ARCH_ENTRY_FAULT &&
+                   ctx_fault(&ctx)->exception == WF_EXCEPTION_UNDEFINED_INSTRUCTION
+               ? ctx.x[0]
+               : 0xdead;
+}
+
+KTEST(aarch64, asids_per_address_space)
+{
+    KT_ASSERT(setup(), "no user space");
+    asid_tables_used = 0;
+    paddr_t pa[2] = {pmm_alloc(&boot_pmm, 0), pmm_alloc(&boot_pmm, 0)};
+    KT_ASSERT(pa[0] && pa[1]);
+    *(uint64_t *)phys_to_virt(pa[0]) = 0x1111;
+    *(uint64_t *)phys_to_virt(pa[1]) = 0x2222;
+    struct pt_ctx s[2];
+    for (unsigned i = 0; i < 2; i++) {
+        s[i] = (struct pt_ctx){
+            .root = asid_table_alloc(NULL), .alloc = asid_table_alloc, .free = table_free};
+        arch_pt_init_root(s[i].root);
+        KT_ASSERT(arch_pt_map(&s[i], CODE_VA, code_pa, 1, VM_READ | VM_EXEC) &&
+                  arch_pt_map(&s[i], DATA_VA, pa[i], 1, VM_READ));
+    }
+    unsigned a0 = asid_of(s[0].root), a1 = asid_of(s[1].root);
+    KT_ASSERT(a0 && a1 && a0 != a1, "ASIDs %u and %u", a0, a1);
+
+    space.active = false;
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < 2; i++) {
+            arch_vspace_switch(s[i].root);
+            KT_ASSERT_EQ(read_sysreg(ttbr0_el1) >> 48, i ? a1 : a0);
+            KT_ASSERT_EQ(read_sysreg(ttbr0_el1) & PTE_ADDR, s[i].root);
+            uint64_t v = el0_load(DATA_VA);
+            KT_ASSERT(v == (i ? 0x2222u : 0x1111u), "space %u round %u read %#llx", i, round,
+                      (unsigned long long)v);
+        }
+    }
+    /* Space 1 is loaded; space 0's page is remapped to space 1's frame. */
+    KT_ASSERT(arch_pt_map(&s[0], DATA_VA, pa[1], 1, VM_READ));
+    arch_vspace_switch(s[0].root);
+    KT_ASSERT_EQ(el0_load(DATA_VA), 0x2222);
+
+    arch_vspace_switch(space.root);
+    space.active = true;
+    for (unsigned i = 0; i < 2; i++) {
+        arch_pt_destroy(&s[i]);
+        KT_ASSERT_EQ(asid_of(s[i].root), 0);
+    }
+    KT_ASSERT_EQ(read_sysreg(ttbr0_el1) & PTE_ADDR, space.root);
+    KT_ASSERT_EQ(read_sysreg(ttbr0_el1) >> 48, 0); /* the scaffold's space has none */
+    pmm_free(&boot_pmm, pa[0], 0);
+    pmm_free(&boot_pmm, pa[1], 0);
+}

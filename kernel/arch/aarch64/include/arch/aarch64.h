@@ -32,6 +32,7 @@
  * walks of the lower half (no user address space loaded). */
 #define TCR_VALUE     UL(0xb5103510)
 #define TCR_EPD0      (UL(1) << 7)
+#define TCR_AS        (UL(1) << 36) /* 16-bit ASIDs */
 #define TCR_IPS_SHIFT 32
 
 /* Stage 1 descriptors. */
@@ -130,6 +131,8 @@ struct trap_frame {
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf);
 void aarch64_user_trap(struct trap_frame *tf);
+/* Frees root's ASID after invalidating its translations (vm_cpu.c). */
+void asid_release(paddr_t root);
 void aarch64_user_irq(struct trap_frame *tf, bool ticked);
 void gic_handle_irq(void);
 void timer_irq(void);
