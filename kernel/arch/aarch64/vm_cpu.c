@@ -33,6 +33,11 @@ static void asid_init(void)
     }
 }
 
+paddr_t aarch64_kernel_lower_root(void)
+{
+    return virt_to_phys(empty_root);
+}
+
 void arch_pt_init_root(paddr_t root)
 {
     /* The kernel is in the TTBR1 half: nothing to share; an ASID if a probe

@@ -131,6 +131,10 @@ struct trap_frame {
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf);
 void aarch64_user_trap(struct trap_frame *tf);
+/* The lower half's table when no VSpace is loaded ("the kernel's own", root 0
+ * of arch_pt_lookup and arch_vspace_switch): empty in the production image;
+ * the test image maps its thread world there (vm_cpu.c). */
+paddr_t aarch64_kernel_lower_root(void);
 /* Frees root's ASID after invalidating its translations (vm_cpu.c). */
 void asid_release(paddr_t root);
 void aarch64_user_irq(struct trap_frame *tf, bool ticked);
