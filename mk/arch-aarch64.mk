@@ -6,7 +6,7 @@
 # generic self-tests wait for their aarch64 scaffold (A64_KTEST_PENDING).
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
-                -mno-omit-leaf-frame-pointer
+                -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader.
 ARCH_GENARCH := fdt.c
@@ -111,3 +111,49 @@ run-image: $(if $(filter test,$(IMAGE)),$(KERNEL_TEST_IMG),$(KERNEL_IMG))
 	$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -m $(QEMU_MEM) -serial mon:stdio -kernel $< \
 	    $(if $(CMDLINE),-append "$(CMDLINE)")
 EXTRA_HELP += "run-image      (ARCH=aarch64) boot the kernel Image in QEMU; IMAGE=test, CMDLINE=..."
+
+# The first aarch64 root task: user/hello with the C library and the Weft
+# runtime (their aarch64 parts: user/lib/weft/arch/aarch64/crt0.S and the svc
+# stub of wf/syscall.h), built by these rules (mk/user.mk builds x86-64's
+# programs) into an initramfs of one program that QEMU loads as -initrd.
+A64_UDIR       := $(BUILD)/a64user
+A64_UCFLAGS     = $(subst --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(USER_CFLAGS))
+A64_ULIB_SRCS   = $(filter-out user/lib/weft/crt0.S,$(USER_LIB_SRCS)) user/lib/weft/arch/aarch64/crt0.S
+A64_HELLO_OBJS  = $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_hello) $(A64_ULIB_SRCS))
+A64_INITRAMFS  := $(A64_UDIR)/initramfs.cpio
+
+$(A64_UDIR)/%.c.ao: %.c $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (aarch64)"
+	@$(CC) $(A64_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(A64_UDIR)/%.S.ao: %.S $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $< (aarch64)"
+	@$(CC) $(A64_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+-include $(wildcard $(A64_UDIR)/*/*.ao.d $(A64_UDIR)/*/*/*.ao.d $(A64_UDIR)/*/*/*/*.ao.d \
+                    $(A64_UDIR)/*/*/*/*/*.ao.d)
+
+$(A64_UDIR)/hello.elf: $$(A64_HELLO_OBJS)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(A64_HELLO_OBJS)
+$(A64_INITRAMFS): $(A64_UDIR)/hello.elf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(OBJCOPY) --strip-debug $< $(A64_UDIR)/hello.stripped
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/hello.stripped
+
+.PHONY: initramfs-aarch64 check-guest-aarch64-roottask
+initramfs-aarch64: $(A64_INITRAMFS)
+ARCH_ALL += $(A64_INITRAMFS)
+ARCH_GUEST_CHECKS += check-guest-aarch64-roottask
+
+# The root task: the production kernel loads init (hello) from the initramfs
+# and runs it at EL0; it prints through the kernel's console call and exits
+# with status 0, which ends QEMU through semihosting (exit code 1).
+check-guest-aarch64-roottask: $(KERNEL_IMG) $(A64_INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-roottask --log $(BUILD)/roottask.log \
+	    --no-plan --exit-code 1 --timeout 60 \
+	    --expect '^root task: init \([0-9]+ bytes, [0-9]+ segments, entry 0x0*40[0-9a-f]+\)' \
+	    --expect '^Weft ready\.' --expect '^hello: started with argument 0x[0-9a-f]+' \
+	    --expect '^halt: status 0 from user mode' \
+	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+	    -m 128M -initrd $(A64_INITRAMFS) -append 'quiet'

@@ -15,6 +15,7 @@
 
 static uint64_t empty_root[512] __aligned(4096);
 static bool lower_half_on;
+static void lower_half_enable(void);
 paddr_t asid_table[ASID_SLOTS];
 unsigned asid_slots;
 
@@ -42,6 +43,7 @@ void arch_pt_init_root(paddr_t root)
 {
     /* The kernel is in the TTBR1 half: nothing to share; an ASID if a probe
      * slot is free (else the root runs with ASID 0, flushed on every load). */
+    lower_half_enable();
     asid_init();
     unsigned i = (unsigned)(root >> 12);
     for (unsigned n = 0; n < ASID_PROBE; n++, i++) {
@@ -67,16 +69,26 @@ void asid_release(paddr_t root)
     asid_table[asid - 1] = 0;
 }
 
+/* Lets the MMU walk the lower half (TCR_EL1.EPD0 clear), with the empty root
+ * loaded: before the first user address space exists, since
+ * arch_vspace_load (the IPC fast path's, obj/vspace.h's) only writes TTBR0. */
+static void lower_half_enable(void)
+{
+    if (lower_half_on)
+        return;
+    write_sysreg(ttbr0_el1, virt_to_phys(empty_root));
+    isb();
+    write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
+    isb();
+    arch_tlb_flush_all();
+    lower_half_on = true;
+}
+
 void arch_vspace_switch(paddr_t root)
 {
     if (!root && !lower_half_on)
         return;
-    if (!lower_half_on) {
-        write_sysreg(ttbr0_el1, virt_to_phys(empty_root));
-        isb();
-        write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
-        lower_half_on = true;
-    }
+    lower_half_enable();
     arch_vspace_load(root ? root : virt_to_phys(empty_root));
 }
 
