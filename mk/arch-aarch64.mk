@@ -157,3 +157,18 @@ check-guest-aarch64-roottask: $(KERNEL_IMG) $(A64_INITRAMFS) $(DEPS_STAMP)
 	    --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(A64_INITRAMFS) -append 'quiet'
+
+# The IPC fast path's figure on aarch64 (docs/arch-aarch64.md): a release
+# test image (DEBUG=0, as x86-64's make bench-ipc) runs the round-trip
+# benchmark alone under -icount shift=0, where the counter gives instructions.
+.PHONY: bench-ipc-aarch64
+A64_RELEASE_TEST_IMG = build/$(ARCH)-c$(CLUSTER_ORDER)-release/weft-test.img
+bench-ipc-aarch64:
+	@$(MAKE) --no-print-directory ARCH=aarch64 DEBUG=0 kernel-test
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-bench-ipc --log $(BUILD)/bench-ipc.log \
+	    --exit-code 1 --expect '^\# aarch64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
+	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none \
+	    -kernel $(A64_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
+	    -append "ktest=aarch64/bench"
+	@grep -h '^# aarch64 Call' $(BUILD)/bench-ipc.log
+EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the Call + ReplyRecv round trip in guest instructions"

@@ -84,7 +84,7 @@ static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
     unsigned ec = (esr >> 26) & 0x3f;
     unsigned fsc = esr & 0x3f;
     struct arch_fault *f = &c->fault;
-    memset(f, 0, sizeof(*f));
+    *f = (struct arch_fault){0};
     c->esr = esr;
     c->far = far;
     f->code = esr;
@@ -152,7 +152,8 @@ __noreturn void arch_user_entry(struct arch_context *c)
 static struct arch_context *user_save(const struct trap_frame *tf)
 {
     struct arch_context *c = arch_user_ctx;
-    memcpy(c->x, tf->x, sizeof(c->x));
+    for (unsigned i = 0; i < 31; i++) /* words, not the byte-wise memcpy */
+        c->x[i] = tf->x[i];
     c->sp = read_sysreg(sp_el0);
     c->pc = tf->elr;
     c->pstate = tf->spsr;

@@ -8,7 +8,8 @@
  * the shared counter), the IPC buffer at base + 0x2000. Ops (numbers no system
  * call uses): END, UD2 (udf), LOAD (x8 = *cap), SPIN (cap times), SPIN_FLAG
  * (until the shared flag is set or cap iterations; x8 = iterations left),
- * SET_FLAG (flag = cap), BUFSET (IPC buffer word cap = info).
+ * SET_FLAG (flag = cap), BUFSET (IPC buffer word cap = info). The benchmark
+ * loops below are copied with it (everything up to uprog_script_end).
  */
     .section .rodata
     .balign 4
@@ -78,4 +79,46 @@ uprog_script_ud2:
     str     x11, [x12, x10, lsl #3]
     b       2b
 9:  udf     #0
+
+/*
+ * The round-trip benchmark (thread_ktest.c), on the same code page: 13
+ * instructions of EL0 loop per Call + ReplyRecv, as x86-64's bench loops.
+ * uprog_bcall: x0 = base, [0] N, [1] the Call number, [2] the cap, [3] info,
+ * [4] its own TCB's CPtr, [5] the Suspend info; N Calls with word 0 = 1, then
+ * it suspends itself.
+ * uprog_bserver: [0] the Recv number, [1] the ReplyRecv number, [2] the
+ * endpoint, [3] the Reply cap, [4] the reply's info; Recv, then ReplyRecv for
+ * ever.
+ */
+    .globl uprog_bcall, uprog_bserver
+uprog_bcall:
+    mov     x19, x0
+    ldr     x20, [x19]
+    ldp     x21, x22, [x19, #16]
+1:  ldr     x8, [x19, #8]
+    mov     x0, x21
+    mov     x1, x22
+    mov     x2, #1
+    svc     #0
+    subs    x20, x20, #1
+    b.ne    1b
+    ldr     x8, [x19, #8]
+    ldp     x0, x1, [x19, #32]
+    svc     #0
+    udf     #0
+
+uprog_bserver:
+    mov     x19, x0
+    ldr     x8, [x19]
+    ldp     x20, x21, [x19, #16]
+    ldr     x22, [x19, #32]
+    mov     x0, x20
+    mov     x6, x21
+    svc     #0
+1:  ldr     x8, [x19, #8]
+    mov     x0, x20
+    mov     x6, x21
+    mov     x1, x22
+    svc     #0
+    b       1b
 uprog_script_end:
