@@ -148,7 +148,8 @@ __noreturn void arch_user_entry(struct arch_context *c)
     kernel_entry(c);
 }
 
-/* Copies the registers an entry from EL0 left in tf into the running context. */
+/* Copies the registers an entry from EL0 left in tf into the running context
+ * (interrupts; synchronous entries store them there in vectors.S). */
 static struct arch_context *user_save(const struct trap_frame *tf)
 {
     struct arch_context *c = arch_user_ctx;
@@ -161,25 +162,23 @@ static struct arch_context *user_save(const struct trap_frame *tf)
     return c;
 }
 
-/* A synchronous exception from EL0 (vectors.S, trap.c): a system call (the IPC
- * fast path's two numbers to it, decision 098) or a fault, decoded. Returns
- * only when no context is running (then it is reported as a kernel exception
- * is). */
+/* A synchronous exception from EL0 with no context running (vectors.S, trap.c):
+ * nothing takes it; it is reported as a kernel exception is. */
 void aarch64_user_trap(struct trap_frame *tf)
 {
-    if (!arch_user_ctx)
-        return;
-    struct arch_context *c = user_save(tf);
-    user_decode(c, tf->esr, tf->far);
-    if (c->entry == ARCH_ENTRY_SYSCALL && !arch_user_redirect) {
-        uint64_t n = ctx_sysno(c);
-        if (n == ipc_fastpath_sysno[0])
-            arch_exit_to_user(ipc_fastpath_call(c));
-        if (n == ipc_fastpath_sysno[1])
-            arch_exit_to_user(ipc_fastpath_reply_recv(c));
-    }
+    (void)tf;
+}
+
+_Static_assert(ARCH_ENTRY_SYSCALL == 0, "vectors.S stores 0 for a system call");
+
+/* A synchronous exception from EL0 that is no fast-path system call, its
+ * registers, ESR and FAR saved in c (vectors.S el0_sync): decoded, then a
+ * permission fault retried (permission_fault) or handed to arch_user_entry. */
+__noreturn void aarch64_user_sync(struct arch_context *c)
+{
+    user_decode(c, c->esr, c->far);
     if (c->entry == ARCH_ENTRY_INTERRUPT)
-        arch_exit_to_user(c); /* a permission fault retried (permission_fault) */
+        arch_exit_to_user(c);
     arch_user_entry(c);
 }
 

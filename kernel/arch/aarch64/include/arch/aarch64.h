@@ -138,6 +138,8 @@ paddr_t aarch64_kernel_lower_root(void);
 /* Frees root's ASID after invalidating its translations (vm_cpu.c). */
 void asid_release(paddr_t root);
 void aarch64_user_irq(struct trap_frame *tf, bool ticked);
+struct arch_context;
+__attribute__((noreturn)) void aarch64_user_sync(struct arch_context *c);
 void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);

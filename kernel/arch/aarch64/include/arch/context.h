@@ -50,6 +50,9 @@ struct arch_context {
 };
 _Static_assert(__builtin_offsetof(struct arch_context, sp) == 248, "user_entry.S");
 _Static_assert(__builtin_offsetof(struct arch_context, tpidr) == 272, "user_entry.S");
+_Static_assert(__builtin_offsetof(struct arch_context, esr) == 280, "vectors.S");
+_Static_assert(__builtin_offsetof(struct arch_context, far) == 288, "vectors.S");
+_Static_assert(__builtin_offsetof(struct arch_context, entry) == 296, "vectors.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 336, "fpsimd.S");
 
 /* The context EL0 runs in now (set by arch_context_activate and
