@@ -28,6 +28,7 @@
 #define GICD_IGROUPR    0x080
 #define GICD_ISENABLER  0x100
 #define GICD_ICENABLER  0x180
+#define GICD_ISPENDR    0x200
 #define GICD_ICPENDR    0x280
 #define GICD_ICFGR      0xc00
 #define GICD_IPRIORITYR 0x400
@@ -260,6 +261,11 @@ void arch_irq_unmask(unsigned line)
 {
     assert(line < user_lines && line_set_up[line]);
     gic_enable_ppi(32 + line);
+}
+
+void gic_set_pending(unsigned intid)
+{
+    mmio_write32(gicd, GICD_ISPENDR + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 bool arch_irq_is_masked(unsigned line)

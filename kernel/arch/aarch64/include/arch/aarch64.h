@@ -144,6 +144,8 @@ void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);
 void gic_enable_ppi(unsigned intid);
+/* Makes the interrupt intid pending, as a device would (self-tests). */
+void gic_set_pending(unsigned intid);
 /* The GIC version irqchip_init set up (2 or 3; 0 before). */
 unsigned irqchip_version(void);
 void pl011_set_base(volatile void *base);
