@@ -425,3 +425,46 @@ KTEST(aarch64, asids_per_address_space)
     pmm_free(&boot_pmm, pa[0], 0);
     pmm_free(&boot_pmm, pa[1], 0);
 }
+
+/* hvc, smc, eret, EL1 system registers, DAIF (SCTLR_EL1.UMA clear), cache and
+ * TLB maintenance (DZE, UCI clear; the rest EL1-only) and the counter
+ * (CNTKCTL_EL1) from EL0: each is a fault of the thread at that instruction,
+ * undefined or a protection fault, and nothing of EL1 changes. */
+#define HOSTILE(n)                                                                                 \
+    {                                                                                              \
+#n, prog_hostile_##n, prog_hostile_##n##_end                                               \
+    }
+extern const char prog_hostile_hvc[], prog_hostile_hvc_end[], prog_hostile_smc[],
+    prog_hostile_smc_end[], prog_hostile_eret[], prog_hostile_eret_end[], prog_hostile_sctlr[],
+    prog_hostile_sctlr_end[], prog_hostile_vbar[], prog_hostile_vbar_end[], prog_hostile_daif[],
+    prog_hostile_daif_end[], prog_hostile_dczva[], prog_hostile_dczva_end[], prog_hostile_dccivac[],
+    prog_hostile_dccivac_end[], prog_hostile_iciallu[], prog_hostile_iciallu_end[],
+    prog_hostile_tlbi[], prog_hostile_tlbi_end[], prog_hostile_cntvct[], prog_hostile_cntvct_end[];
+
+KTEST(aarch64, el0_hostile_instructions_fault)
+{
+    static const struct {
+        const char *name, *start, *end;
+    } progs[] = {HOSTILE(hvc),     HOSTILE(smc),  HOSTILE(eret),  HOSTILE(sctlr),
+                 HOSTILE(vbar),    HOSTILE(daif), HOSTILE(dczva), HOSTILE(dccivac),
+                 HOSTILE(iciallu), HOSTILE(tlbi), HOSTILE(cntvct)};
+    KT_ASSERT(setup(), "no user space");
+    uint64_t vbar = read_sysreg(vbar_el1), sctlr = read_sysreg(sctlr_el1);
+    for (unsigned i = 0; i < ARRAY_SIZE(progs); i++) {
+        struct arch_context ctx;
+        const struct prog p = {progs[i].start, progs[i].end};
+        load(&ctx, &p);
+        ctx.x[1] = DATA_VA;
+        arch_user_run(&ctx);
+        const struct arch_fault *f = ctx_fault(&ctx);
+        KT_ASSERT(ctx_entry(&ctx) == ARCH_ENTRY_FAULT &&
+                      (f->exception == WF_EXCEPTION_UNDEFINED_INSTRUCTION ||
+                       f->exception == WF_EXCEPTION_PROTECTION),
+                  "%s: entry %u exception %u (ESR %#llx)", progs[i].name, ctx_entry(&ctx),
+                  f->exception, (unsigned long long)ctx.esr);
+        KT_ASSERT(ctx_pc(&ctx) == CODE_VA, "%s: pc %#llx", progs[i].name,
+                  (unsigned long long)ctx_pc(&ctx));
+    }
+    KT_ASSERT_EQ(read_sysreg(vbar_el1), vbar);
+    KT_ASSERT_EQ(read_sysreg(sctlr_el1), sctlr);
+}

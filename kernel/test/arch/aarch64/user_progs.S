@@ -125,3 +125,24 @@ prog_fp_get:                    /* x<r> = the high half of v<r>, r 0-30 */
     .endr
     svc     #0
 prog_fp_get_end:
+
+/* Every other way into EL1 or its state from EL0, one instruction each
+ * (user_ktest.c el0_hostile_instructions_fault): each must be a fault of
+ * the thread at that instruction. */
+    .macro hostile name, insn:vararg
+    .globl prog_hostile_\name, prog_hostile_\name\()_end
+prog_hostile_\name:
+    \insn
+prog_hostile_\name\()_end:
+    .endm
+    hostile hvc, hvc #0
+    hostile smc, smc #0
+    hostile eret, eret
+    hostile sctlr, mrs x0, sctlr_el1
+    hostile vbar, msr vbar_el1, x0
+    hostile daif, msr daifset, #2
+    hostile dczva, dc zva, x1
+    hostile dccivac, dc civac, x1
+    hostile iciallu, ic iallu
+    hostile tlbi, tlbi vmalle1
+    hostile cntvct, mrs x0, cntvct_el0
