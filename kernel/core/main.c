@@ -43,6 +43,7 @@ void kernel_main(const char *boot_error)
     bootmem_print(&boot_memory);
 
     arch_cpu_init();
+    sched_cpu_init();
     arch_mmu_init(&boot_memory);
     platform_init();
     arch_cpu_prepare(&boot_memory);

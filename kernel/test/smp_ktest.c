@@ -74,3 +74,34 @@ KTEST(smp, each_cpu_timer_wakes_it)
                   "CPU %u never woke from its idle wait", id);
     }
 }
+
+struct where_ran {
+    unsigned cpu[SMP_MAX_CPUS]; /* slot i: the id of the CPU that ran request i, + 1 */
+};
+
+static void note_cpu(void *arg)
+{
+    struct where_ran *w = arg;
+    unsigned id = arch_cpu_id();
+    __atomic_store_n(&w->cpu[id], id + 1, __ATOMIC_RELEASE);
+}
+
+/* smp_call_many runs the function on every CPU asked, each on itself, while
+ * this CPU holds the lock throughout (nobody else took it meanwhile: the
+ * ticket being served did not move); CPUs not asked run nothing. */
+KTEST(smp, remote_calls_run_on_each_cpu_asked_while_the_lock_is_held)
+{
+    struct where_ran w = {0};
+    uint64_t all = smp_online == 64 ? ~0ull : (1ull << smp_online) - 1;
+    uint32_t serving = kernel_lock.serving;
+    smp_call_many(all & ~2ull, note_cpu, &w); /* every CPU but 1 */
+    KT_ASSERT_EQ(kernel_lock.serving, serving);
+    for (unsigned i = 0; i < smp_online; i++)
+        KT_ASSERT(w.cpu[i] == (i == 1 ? 0 : i + 1), "CPU %u: ran on %u", i, w.cpu[i]);
+    if (smp_online > 1) {
+        struct where_ran w1 = {0};
+        smp_call_many(2, note_cpu, &w1);
+        KT_ASSERT(w1.cpu[1] == 2 && w1.cpu[0] == 0, "CPU 1's own request");
+    }
+    KT_ASSERT_EQ(kernel_lock.serving, serving);
+}

@@ -182,8 +182,11 @@ void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector >= 32) {
         /* An interrupt in kernel mode arrives only while the CPU idles, without
-         * the kernel lock (sched/smp.h): take it for the handler. */
-        bool took = smp_irq_enter();
+         * the kernel lock (sched/smp.h): take it for the handler, but for the
+         * timer's, which touches only this CPU's state. */
+        if (tf->vector == VEC_IPI)
+            smp_serve(); /* before the lock: the requester holds it */
+        bool took = tf->vector != VEC_TIMER && smp_irq_enter();
         if (handlers[tf->vector])
             handlers[tf->vector](tf);
         smp_irq_exit(took);

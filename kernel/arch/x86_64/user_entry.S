@@ -162,11 +162,21 @@ arch_exit_frame:
     swapgs
     iretq
 
-/* The contended case of KLOCK_ACQUIRE (%ecx: this CPU's ticket); interrupts
- * stay off while it waits. */
+/* The contended case of KLOCK_ACQUIRE (%ecx: this CPU's ticket), on the
+ * kernel stack, the user registers saved; interrupts stay off while it waits,
+ * and it serves the requests of the holder meanwhile (smp_serve, sched/smp.h:
+ * an IPI that brought this CPU in may be one). */
     .globl kernel_lock_spin
 kernel_lock_spin:
+    pushq %rax
+    pushq %rdi
+    pushq %rcx
+1:  call smp_serve
+    movl (%rsp), %ecx
     pause
     cmpl kernel_lock+4(%rip), %ecx
-    jne kernel_lock_spin
+    jne 1b
+    popq %rcx
+    popq %rdi
+    popq %rax
     ret

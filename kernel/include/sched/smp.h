@@ -33,11 +33,16 @@ struct kernel_lock {
 };
 extern struct kernel_lock kernel_lock;
 
+void smp_serve(void);
+
+/* Waits for the lock, serving requests (smp_call_many) meanwhile. */
 static inline void kernel_lock_acquire(void)
 {
     uint32_t t = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != t)
+    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != t) {
+        smp_serve();
         cpu_relax();
+    }
 }
 
 /* Only the holder writes serving. */
@@ -56,10 +61,17 @@ static inline bool kernel_lock_held(void)
 
 /* What the kernel knows of each CPU, indexed by arch_cpu_id() (0: the boot CPU). */
 struct smp_cpu {
+    /* A request for this CPU (smp_call): fn(arg) to run, numbered; done is
+     * the number of the last one it ran. Written by the requester under the
+     * lock, served by this CPU without it. */
+    void (*req_fn)(void *arg);
+    void *req_arg;
+    uint64_t req_seq, req_done;
     bool online;         /* it runs the kernel (set by the CPU itself) */
     bool idle_unlocked;  /* it waits for an interrupt without the lock */
     uint64_t ipis;       /* IPIs it has handled (under the lock) */
-    uint64_t idle_waits; /* times it has woken from its idle wait */
+    uint64_t idle_waits; /* times it has woken from its idle wait (written by
+                            that CPU alone, without the lock) */
 };
 extern struct smp_cpu smp_cpus[SMP_MAX_CPUS];
 
@@ -78,11 +90,31 @@ void smp_idle_wait(void);
 
 /* Around the handling of an interrupt that arrived in kernel mode (the
  * architecture's interrupt path): takes the lock when this CPU was idling
- * without it, and says so; smp_irq_exit(that) gives it back. */
+ * without it, and says so; smp_irq_exit(that) gives it back. The timer's
+ * handler, which touches only this CPU's state (and the boot CPU's tick
+ * count), runs without: idle CPUs do not contend for the lock 100 times a
+ * second. */
 bool smp_irq_enter(void);
 void smp_irq_exit(bool took);
 
 /* An IPI arrived at this CPU (the architecture's handler, lock held). */
 void smp_ipi(void);
+
+/*
+ * Work another CPU must do before the lock holder can go on (TLB shootdown,
+ * leaving a dying address space, giving up a thread): the holder asks, sends
+ * an IPI and waits; the CPU serves the request wherever it is: while it waits
+ * for the lock (the out-of-line part of the entry's lock, kernel_lock_acquire
+ * from C) or as the IPI arrives while it idles, before it takes the lock (a
+ * handler that took the lock first would wait for the requester, which waits
+ * for it). fn runs on that CPU with interrupts off and without the lock, so it
+ * may touch only that CPU's own state.
+ */
+/* Runs fn(arg) on every online CPU in mask (bit i: CPU i; this CPU's bit runs
+ * it here) and returns when all have: the IPIs go out first, then the wait.
+ * Lock held. */
+void smp_call_many(uint64_t mask, void (*fn)(void *arg), void *arg);
+/* Runs the request for this CPU if there is one (the waits above). */
+void smp_serve(void);
 
 #endif /* WEFT_SCHED_SMP_H */

@@ -43,6 +43,7 @@
 #include "arch/memlayout.h"
 #include "arch/x86.h"
 #include "arch/trap.h"
+#include "arch/percpu.h"
 
 struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
@@ -67,11 +68,13 @@ struct percpu {
     uint64_t fs_base;              /* the thread pointer loaded last (arch_context_activate) */
     uint32_t apic_id;              /* its local APIC's id */
     uint64_t gdt[8] __aligned(16); /* its GDT: the TSS descriptor differs per CPU */
+    struct cpu_local local;        /* the scheduler's state of this CPU (arch/percpu.h) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, id) == PERCPU_ID, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, local) == PERCPU_LOCAL, "percpu");
 
 /* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
 extern struct percpu cpu0;
