@@ -3,6 +3,8 @@
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "arch/percpu.h"
+#include "panic.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
 
@@ -72,4 +74,38 @@ void psci_system_off(void)
         __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
     else if (boot_fdt.psci == FDT_PSCI_SMC)
         __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+}
+
+/*
+ * Other CPUs (the contract's bring-up calls, decision 129): the port runs on
+ * the boot CPU alone until PSCI bring-up lands (docs/arch-aarch64.md), so the
+ * firmware's other CPUs are not counted and none is started.
+ */
+struct cpu_local aarch64_cpu_local;
+
+unsigned arch_cpu_count(void)
+{
+    return 1;
+}
+
+void arch_cpu_prepare(struct bootmem *bm)
+{
+    (void)bm;
+}
+
+bool arch_cpu_start(unsigned id, void (*entry)(void))
+{
+    (void)id;
+    (void)entry;
+    return false;
+}
+
+unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
+void arch_ipi_send(unsigned id)
+{
+    panic("arch_ipi_send(%u): the aarch64 port runs one CPU", id);
 }
