@@ -19,6 +19,7 @@
 #include "mm/vm.h"
 #include "panic.h"
 #include "sched/sched.h"
+#include "sched/smp.h"
 
 #define TICK_HZ 100
 
@@ -42,8 +43,10 @@ void kernel_main(const char *boot_error)
     bootmem_print(&boot_memory);
 
     arch_cpu_init();
+    sched_cpu_init();
     arch_mmu_init(&boot_memory);
     platform_init();
+    arch_cpu_prepare(&boot_memory);
     mm_boot_init(&boot_memory);
     bootmem_seal(&boot_memory);
 
@@ -51,6 +54,7 @@ void kernel_main(const char *boot_error)
     bool legacy = bootmem_cmdline_get(&boot_memory, "timer", arg, sizeof(arg)) && arg[0] == 'p';
     boot_timer_source = arch_timer_init(TICK_HZ, legacy);
     irqchip_init();
+    smp_boot();
     irq_enable();
     HOOKS_RUN(boot);
 

@@ -231,17 +231,33 @@ static uint8_t madt_entry_min(uint8_t type)
     }
 }
 
+/* Records one processor entry: an enabled one is counted and, while there is
+ * room, its APIC id kept in table order (the boot CPU's is among them); a
+ * disabled one (no "enabled" flag: not present, or not to be started) is only
+ * counted in the report. */
+static void madt_cpu(struct platform_info *pi, struct acpi_report *rep, uint32_t apic_id,
+                     bool enabled)
+{
+    if (!enabled) {
+        rep->cpus_disabled++;
+        return;
+    }
+    if (pi->cpu_count < PLATFORM_MAX_CPUS)
+        pi->cpu_apic_id[pi->cpu_count] = apic_id;
+    else
+        rep->cpus_dropped++;
+    pi->cpu_count++;
+}
+
 /* Applies one MADT entry (length already checked) to pi. */
 static void madt_entry(const uint8_t *e, struct platform_info *pi, struct acpi_report *rep)
 {
     switch (e[0]) {
     case MADT_LAPIC:
-        if (rd32(e + 4) & LAPIC_ENABLED)
-            pi->cpu_count++;
+        madt_cpu(pi, rep, e[3], (rd32(e + 4) & LAPIC_ENABLED) != 0);
         break;
     case MADT_X2APIC:
-        if (rd32(e + 8) & LAPIC_ENABLED)
-            pi->cpu_count++;
+        madt_cpu(pi, rep, rd32(e + 4), (rd32(e + 8) & LAPIC_ENABLED) != 0);
         break;
     case MADT_IOAPIC:
         if (pi->ioapic_count == PLATFORM_MAX_IOAPICS) {

@@ -66,6 +66,31 @@ void arch_console_putc(char c);
 /* CPU tables: descriptor tables, trap vectors, per-CPU state for the boot CPU. */
 void arch_cpu_init(void);
 
+/*
+ * Other CPUs (decision 129; docs/porting.md, "Bring-up"). CPU ids are dense:
+ * 0 is the boot CPU, 1 .. arch_cpu_count() - 1 the others in the order the
+ * firmware lists them (x86-64: the ACPI MADT's enabled processors; aarch64:
+ * the device tree's cpu nodes, started by PSCI; riscv64: harts, started by
+ * SBI HSM).
+ */
+/* CPUs the firmware lists as usable, the boot CPU included (1 without tables). */
+unsigned arch_cpu_count(void);
+/* Takes from bm what the other CPUs will need (kernel stacks, per-CPU blocks),
+ * after platform_init and before the PMM takes the usable memory, so that the
+ * boot figures of free memory already exclude it. */
+void arch_cpu_prepare(struct bootmem *bm);
+/* Starts CPU id (1 .. arch_cpu_count() - 1, below SMP_MAX_CPUS) at entry, which
+ * never returns: on a kernel stack of its own, with its own per-CPU block
+ * (arch_cpu_id() reads id there), trap vectors, system call entry and exception
+ * stacks, and its own timer ticking, interrupts off, on the kernel's address
+ * space. Boot CPU only, one CPU at a time; returns once the CPU runs kernel
+ * code, or false when it did not answer (then it stays off). */
+bool arch_cpu_start(unsigned id, void (*entry)(void));
+/* The id of the CPU running this code. */
+unsigned arch_cpu_id(void);
+/* Interrupts CPU id (an online CPU, not this one): it calls smp_ipi(). */
+void arch_ipi_send(unsigned id);
+
 /* Builds the kernel's final address space: the direct map of every RAM region in
  * bm and the kernel image with W^X permissions; switches to it and turns on the
  * protections the CPU has (NX, SMEP, SMAP). Page-table pages come from

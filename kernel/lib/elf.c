@@ -28,9 +28,19 @@
 #define ELFOSABI_GNU 3
 #define ET_EXEC      2
 #define EM_X86_64    62
-#define PT_LOAD      1
-#define PT_DYNAMIC   2
-#define PT_INTERP    3
+/* The machine programs must be built for: x86-64's unless the build names
+ * another (mk/arch-aarch64.mk: EM_AARCH64, 183). */
+#ifndef WEFT_ELF_MACHINE
+#define WEFT_ELF_MACHINE EM_X86_64
+#endif
+#if WEFT_ELF_MACHINE == EM_X86_64
+#define MACHINE_ERROR "not x86-64"
+#else
+#define MACHINE_ERROR "not for this machine"
+#endif
+#define PT_LOAD    1
+#define PT_DYNAMIC 2
+#define PT_INTERP  3
 
 struct ehdr {
     uint8_t ident[EI_NIDENT];
@@ -75,7 +85,7 @@ static enum elf_err check_header(const uint8_t *f, size_t len, struct ehdr *h)
         return ELF_ERR_OSABI;
     if (h->type != ET_EXEC)
         return ELF_ERR_TYPE;
-    if (h->machine != EM_X86_64)
+    if (h->machine != WEFT_ELF_MACHINE)
         return ELF_ERR_MACHINE;
     if (h->ehsize < sizeof(struct ehdr))
         return ELF_ERR_EHSIZE;
@@ -189,7 +199,7 @@ const char *elf_strerror(enum elf_err err)
         [ELF_ERR_VERSION] = "unknown ELF version",
         [ELF_ERR_OSABI] = "unsupported OS ABI",
         [ELF_ERR_TYPE] = "not a static executable (ET_EXEC)",
-        [ELF_ERR_MACHINE] = "not x86-64",
+        [ELF_ERR_MACHINE] = MACHINE_ERROR,
         [ELF_ERR_EHSIZE] = "ELF header size too small",
         [ELF_ERR_PHENTSIZE] = "program header size is not 56",
         [ELF_ERR_PHNUM] = "no program headers or too many",

@@ -32,7 +32,6 @@
 #include "obj/pool.h"
 #include "obj/vmo.h"
 
-struct vspace *vspace_current;
 uint64_t vm_unmap_epoch;
 
 /* --- page-table pages from the pool ------------------------------------------ */

@@ -14,14 +14,11 @@
 #include "lib/avl.h"
 #include "obj/notification.h"
 
-struct tcb *sched_current;
-struct arch_context sched_fpu_nobody;
-struct arch_context *sched_fpu_ctx = &sched_fpu_nobody; /* see sched.h; switch.c */
+struct arch_context sched_fpu_nobody; /* see sched.h; switch.c */
 
 static struct tcb_queue queues[WF_PRIO_MAX + 1];
 static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
 static uint64_t summary; /* bit i: bitmap[i] is non-zero */
-int sched_top_prio = -1; /* the highest priority with a queued thread, or -1 */
 static bool rotate;      /* the current thread goes behind its peers on the way out */
 
 static bool queued(const struct tcb *t)
@@ -49,6 +46,14 @@ static int scan(void)
         return -1;
     int i = 63 - __builtin_clzll(summary);
     return i * 64 + 63 - __builtin_clzll(bitmap[i]);
+}
+
+void sched_cpu_init(void)
+{
+    sched_current = NULL;
+    sched_fpu_ctx = &sched_fpu_nobody;
+    sched_top_prio = -1;
+    this_cpu_local.vspace = NULL;
 }
 
 void sched_enqueue(struct tcb *t)

@@ -15,6 +15,7 @@
 #include "obj/tcb.h"
 #include "obj/vspace.h"
 #include "sched/sched.h"
+#include "sched/smp.h"
 
 static __noreturn void run(struct tcb *t)
 {
@@ -27,7 +28,7 @@ static __noreturn void run(struct tcb *t)
 static __attribute__((noinline)) void idle(void)
 {
     HOOKS_RUN(sched_idle);
-    arch_idle_wait();
+    smp_idle_wait();
     sched_deadline_expire(arch_clock_ns()); /* the tick may have woken no one else */
 }
 

@@ -7,13 +7,17 @@
 #                     (tools/linux-guest.sh's kernel, tests/linux/lxinit.c as
 #                     /init) with the same files; every program's output and
 #                     exit status must agree (tests/linux/run.py). In GUEST_CHECKS.
-#   make bench-lx     the Linux guest benchmark's getppid program under lx:
-#                     the round trip of a Linux system call through lx, in
-#                     guest instructions (docs/linux.md)
+#   make bench-lx     the Linux guest benchmark's getppid and fork programs
+#                     under lx: the round trip of a Linux system call through
+#                     lx, and fork + exit + wait of a process with 64 MiB
+#                     touched, in guest instructions (docs/linux.md)
+#   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
+#                     on the production boot with busybox in the initramfs;
+#                     in GUEST_CHECKS
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
-LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom
+LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl
@@ -85,17 +89,36 @@ check-lx: $(KERNEL) $(LX_INITRAMFS) $(LX_LINUX_CPIO) bench-linux-kernel
 GUEST_CHECKS += check-lx
 EXTRA_HELP += "check-lx       lx runs static Linux programs and busybox as Linux does (tests/linux)"
 
-# The benchmark: the Linux guest's getppid program run by lx, under -icount.
-LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio
-$(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LINUX_DIR)/bin/getppid tests/linux/lx.conf \
-                       tests/linux/bench.rc tools/mkcpio.py
+# The shell's `linux` command (tests/system/linux.script): the production boot
+# (init's boot.conf, the shell) with busybox and a script added to the initramfs.
+LX_SYSTEM_INITRAMFS := $(BUILD)/lx-system-initramfs.cpio
+$(LX_SYSTEM_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_BUSYBOX) tests/system/pipe.sh tools/mkcpio.py \
+                        $(foreach f,$(INITRAMFS_FILES),$(lastword $(subst =, ,$(f))))
+	@echo "  CPIO    $@"
 	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
-	    lx.conf=tests/linux/lx.conf lx.rc=tests/linux/bench.rc bench/getppid=$(LINUX_DIR)/bin/getppid
+	    $(INITRAMFS_FILES) bin/busybox=$(LX_BUSYBOX) data/pipe.sh=tests/system/pipe.sh
+
+.PHONY: check-system-lx
+check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/systest.py tests/system/linux.script --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-lx \
+	    --log $(BUILD)/system-lx.log --results $(RESULTS) -- \
+	    $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none -kernel $(KERNEL) \
+	    -initrd $(LX_SYSTEM_INITRAMFS)
+GUEST_CHECKS += check-system-lx
+EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (tests/system/linux.script)"
+
+# The benchmark: the Linux guest's getppid and fork programs run by lx, under -icount.
+LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio
+$(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LINUX_DIR)/bin/getppid $(LINUX_DIR)/bin/fork \
+                       tests/linux/lx-bench.conf tests/linux/bench.rc tools/mkcpio.py
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
+	    lx.conf=tests/linux/lx-bench.conf lx.rc=tests/linux/bench.rc bench/getppid=$(LINUX_DIR)/bin/getppid \
+	    bench/fork=$(LINUX_DIR)/bin/fork
 bench-lx: $(KERNEL) $(LX_BENCH_INITRAMFS)
-	@$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) $(QEMU_ICOUNT) -m 256M -kernel $(KERNEL) \
+	@$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) $(QEMU_ICOUNT) -m 1G -kernel $(KERNEL) \
 	    -initrd $(LX_BENCH_INITRAMFS) -append "init.conf=lx.conf init.run=lx" | tee $(BUILD)/bench-lx.log \
 	    | grep --line-buffered '"bench"'; true
-EXTRA_HELP += "bench-lx       a Linux getppid round trip through lx, in guest instructions (docs/linux.md)"
+EXTRA_HELP += "bench-lx       Linux getppid and fork (64 MiB) through lx, in guest instructions (docs/linux.md)"
 
 # The fuzzer of the executable parser.
 FUZZERS += elf_lx

@@ -573,6 +573,11 @@ Test(acpi, cpus_overrides_and_lapic_address)
     struct acpi_report rep;
     cr_assert_eq(parse(&p, &rep), ACPI_OK);
     cr_assert_eq(p.cpu_count, 3);
+    cr_assert_eq(p.cpu_apic_id[0], 0);
+    cr_assert_eq(p.cpu_apic_id[1], 2, "the disabled processor is skipped");
+    cr_assert_eq(p.cpu_apic_id[2], 256, "x2APIC entries give 32-bit ids");
+    cr_assert_eq(rep.cpus_disabled, 1);
+    cr_assert_eq(rep.cpus_dropped, 0);
     cr_assert_eq(p.lapic_paddr, lapic64);
     cr_assert(rep.lapic_override);
     cr_assert_eq(rep.overrides, 1);
@@ -582,6 +587,21 @@ Test(acpi, cpus_overrides_and_lapic_address)
     cr_assert_eq(PLATFORM_INTI_POLARITY(p.isa[4].flags), 3);
     cr_assert_eq(p.isa[3].gsi, 3);
     cr_assert_eq(p.isa[0].gsi, 0, "no override: identity");
+}
+
+Test(acpi, cpus_beyond_the_limit_are_counted_not_kept)
+{
+    qemu_set();
+    madt_begin(MADT_PA, 0xfee00000u, 1);
+    for (unsigned i = 0; i < PLATFORM_MAX_CPUS + 3; i++)
+        madt_lapic((uint8_t)i, (uint8_t)(i + 1), 1);
+    madt_end_table();
+    struct platform_info p = sentinel();
+    struct acpi_report rep;
+    cr_assert_eq(parse(&p, &rep), ACPI_OK);
+    cr_assert_eq(p.cpu_count, PLATFORM_MAX_CPUS + 3);
+    cr_assert_eq(rep.cpus_dropped, 3);
+    cr_assert_eq(p.cpu_apic_id[PLATFORM_MAX_CPUS - 1], PLATFORM_MAX_CPUS);
 }
 
 Test(acpi, scan_ebda_then_bios_area)

@@ -25,6 +25,7 @@
 #include "cap/cspace.h"
 #include "cap/invoke.h"
 #include "obj/untyped.h"
+#include "sched/sched.h"
 
 struct world W;
 extern uintptr_t host_phys_base;
@@ -45,6 +46,7 @@ void world_init(unsigned mem_bits, bool dirty)
     W.root = root_slots;
     W.budget = PREEMPT_UNITS_DEFAULT;
     reaper_init(&W.reaper);
+    sched_cpu_init();
 
     struct cap cn = cap_cnode_new(root_slots, WORLD_ROOT_RADIX, 0, 64 - WORLD_ROOT_RADIX);
     cdt_insert_root(&W.boot, cn);

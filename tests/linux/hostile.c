@@ -38,6 +38,12 @@ static const char *name(long r)
         return "ESPIPE";
     case ENOTDIR:
         return "ENOTDIR";
+    case ESRCH:
+        return "ESRCH";
+    case ECHILD:
+        return "ECHILD";
+    case EACCES:
+        return "EACCES";
     case ENAMETOOLONG:
         return "ENAMETOOLONG";
     case EISDIR:
@@ -117,6 +123,26 @@ int main(void)
     T("dup3 onto itself", SYS_dup3, 1, 1, 0, 0, 0, 0);
     T("fcntl with an unknown command", SYS_fcntl, 1, 9999, 0, 0, 0, 0);
     T("close a bad descriptor", SYS_close, 1000, 0, 0, 0, 0, 0);
+    T("pipe2 into null", SYS_pipe2, 0, 0, 0, 0, 0, 0);
+    T("pipe2 into the kernel half", SYS_pipe2, KERNEL_PTR, 0, 0, 0, 0, 0);
+    T("pipe2 with unknown flags", SYS_pipe2, (long)two, 0x4, 0, 0, 0, 0);
+    T("execve of a null path", SYS_execve, 0, 0, 0, 0, 0, 0);
+    T("execve with argv in the kernel half", SYS_execve, (long)"/bin/hello", KERNEL_PTR, 0, 0, 0,
+      0);
+    static long bad_argv[2] = {KERNEL_PTR, 0};
+    T("execve with a bad argv string", SYS_execve, (long)"/bin/hello", (long)bad_argv, 0, 0, 0, 0);
+    T("execve of a directory", SYS_execve, (long)"/data", 0, 0, 0, 0, 0);
+    T("wait4 without children", SYS_wait4, -1, 0, 0, 0, 0, 0);
+    T("wait4 with unknown options", SYS_wait4, -1, 0, 0x100, 0, 0, 0);
+    T("waitid of an unknown id type", SYS_waitid, 9, 0, 0, 4, 0, 0);
+    T("waitid without WEXITED", SYS_waitid, 0, 0, 0, 0, 0, 0);
+    T("kill with signal 65", SYS_kill, getpid(), 65, 0, 0, 0, 0);
+    T("kill of a pid nobody has", SYS_kill, 30000, 0, 0, 0, 0, 0);
+    T("setpgid to a negative group", SYS_setpgid, 0, -3, 0, 0, 0, 0);
+    T("setpgid of a pid nobody has", SYS_setpgid, 30000, 0, 0, 0, 0, 0);
+    T("getsid of a pid nobody has", SYS_getsid, 30000, 0, 0, 0, 0, 0);
+    T("rt_sigsuspend with a bad set size", SYS_rt_sigsuspend, (long)two, 3, 0, 0, 0, 0);
+    T("rt_sigsuspend from null", SYS_rt_sigsuspend, 0, 8, 0, 0, 0, 0);
     printf("still running\n");
     return 0;
 }

@@ -53,6 +53,9 @@ int main(void)
 {
     mkdir("/dev", 0755);
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    /* busybox runs its applets through /proc/self/exe (lx serves that name) */
+    mkdir("/proc", 0755);
+    mount("proc", "/proc", "proc", 0, NULL);
     int fd = open("/dev/console", O_RDWR | O_NOCTTY);
     if (fd >= 0) {
         for (int i = 0; i < 3; i++)
@@ -62,7 +65,7 @@ int main(void)
             close(fd);
     }
     setvbuf(stdout, NULL, _IONBF, 0);
-    FILE *f = fopen("/lx.rc", "r");
+    FILE *f = fopen("/lx.rc", "re"); /* not inherited by the programs */
     char line[512];
     while (f && fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = 0;

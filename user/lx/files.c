@@ -1,7 +1,8 @@
 /*
  * Files: descriptors 0-2 are the console (lx's CONSOLE slot), the others name
  * files and directories of the initramfs, read-only (until the file service is
- * wired in). Paths are normalised ("." and ".." and repeated slashes folded)
+ * wired in), or the ends of pipes (a ring buffer in lx: a read of an empty pipe
+ * and a write to a full one wait, answered later, decision 122). Paths are normalised ("." and ".." and repeated slashes folded)
  * and looked up in the CPIO archive, whose names carry no leading slash; every
  * directory has an entry of its own there (tools/mkcpio.py writes them).
  */
@@ -20,6 +21,9 @@ enum {
     O_TRUNC = 01000,
     O_DIRECTORY = 0200000,
     O_CLOEXEC = 02000000,
+    O_NONBLOCK = 04000,
+    PIPE_BUF = 4096,
+    S_IFIFO = 0010000,
     AT_FDCWD = -100,
     AT_EMPTY_PATH = 0x1000,
     S_IFMT = 0170000,
@@ -132,17 +136,27 @@ const uint8_t *lx_file_find(const char *path, size_t *len)
     return e.data;
 }
 
+/* Whether path names anything (execve: EACCES, not ENOENT, for a directory). */
+bool lx_path_exists(const char *path)
+{
+    char name[128];
+    struct cpio_entry e;
+    return normalise(path, name, sizeof(name)) && lookup(name, &e);
+}
+
+/* Whether path names a file with an execute bit (execve's EACCES). */
+bool lx_file_executable(const char *path)
+{
+    char name[128];
+    struct cpio_entry e;
+    return normalise(path, name, sizeof(name)) && lookup(name, &e) && cpio_is_regular(&e) &&
+           (e.mode & 0111);
+}
+
 void lx_files_init(struct lx_proc *p)
 {
     for (int i = 0; i < 3; i++)
         p->fd[i] = (struct lx_fd){.kind = FD_CONSOLE, .flags = 2, .mode = S_IFCHR | 0620};
-}
-
-static struct lx_fd *fd_of(struct lx_proc *p, int fd)
-{
-    if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
-        return NULL;
-    return &p->fd[fd];
 }
 
 static int fd_alloc(struct lx_proc *p, int min)
@@ -151,6 +165,133 @@ static int fd_alloc(struct lx_proc *p, int min)
         if (p->fd[i].kind == FD_NONE)
             return i;
     return -LX_EMFILE;
+}
+
+/* The descriptors of every process that name pipe k's read (or write) end. */
+static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        const struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN)
+            continue;
+        for (unsigned j = 0; j < LX_MAX_FDS; j++)
+            n += q->fd[j].kind == end && q->fd[j].pipe == k;
+    }
+    return n;
+}
+
+/* Clears descriptor f; a pipe no descriptor names any more is freed. */
+static void fd_clear(struct lx_fd *f)
+{
+    enum lx_fd_kind kind = f->kind;
+    f->kind = FD_NONE;
+    if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
+        !pipe_ends(f->pipe, FD_PIPE_W))
+        lx.pipe[f->pipe].used = false;
+}
+
+void lx_files_close_all(struct lx_proc *p)
+{
+    for (unsigned i = 0; i < LX_MAX_FDS; i++)
+        if (p->fd[i].kind != FD_NONE)
+            fd_clear(&p->fd[i]);
+}
+
+/* execve closes the descriptors marked close-on-exec. */
+void lx_files_exec(struct lx_proc *p)
+{
+    for (unsigned i = 0; i < LX_MAX_FDS; i++)
+        if (p->fd[i].kind != FD_NONE && p->fd[i].cloexec)
+            fd_clear(&p->fd[i]);
+}
+
+/* poll's answer for one descriptor (POLLIN 1, POLLOUT 4, POLLHUP 0x10,
+ * POLLNVAL 0x20): the console is always ready (a read waits for a line), a
+ * pipe as its buffer and ends say, files and /dev/null always. */
+static short poll_one(struct lx_proc *p, int fd, short events)
+{
+    if (fd < 0)
+        return 0;
+    if (fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+        return 0x20;
+    const struct lx_fd *f = &p->fd[fd];
+    short ready = 1 | 4;
+    if (f->kind == FD_PIPE_R) {
+        ready = lx.pipe[f->pipe].len ? 1 : 0;
+        if (!pipe_ends(f->pipe, FD_PIPE_W))
+            ready |= 0x10;
+    } else if (f->kind == FD_PIPE_W) {
+        ready = LX_PIPE_SIZE - lx.pipe[f->pipe].len >= PIPE_BUF ? 4 : 0;
+        if (!pipe_ends(f->pipe, FD_PIPE_R))
+            ready |= 8; /* POLLERR */
+    }
+    return (short)(ready & (events | 8 | 0x10));
+}
+
+/* poll: how many descriptors are ready (their revents written), 0 if none,
+ * -LX_BLOCK when the caller is to wait (the retry polls again). */
+long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds)
+{
+    struct {
+        int32_t fd;
+        int16_t events, revents;
+    } pf[LX_MAX_FDS];
+    if (nfds > LX_MAX_FDS)
+        return -LX_EINVAL;
+    if (lx_copy_in(p, pf, ufds, nfds * sizeof(pf[0])) < 0)
+        return -LX_EFAULT;
+    long n = 0;
+    for (uint64_t i = 0; i < nfds; i++) {
+        pf[i].revents = poll_one(p, pf[i].fd, pf[i].events);
+        n += pf[i].revents != 0;
+    }
+    if (!n)
+        return 0;
+    return lx_copy_out(p, ufds, pf, nfds * sizeof(pf[0])) < 0 ? -LX_EFAULT : n;
+}
+
+long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
+{
+    if (flags & ~(unsigned)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))
+        return -LX_EINVAL;
+    unsigned k = 0;
+    while (k < LX_MAX_PIPES && lx.pipe[k].used)
+        k++;
+    if (k == LX_MAX_PIPES)
+        return -LX_ENFILE;
+    int r = fd_alloc(p, 0);
+    if (r < 0)
+        return r;
+    p->fd[r].kind = FD_PIPE_R; /* held while the second is found */
+    int w = fd_alloc(p, 0);
+    p->fd[r].kind = FD_NONE;
+    if (w < 0)
+        return w;
+    int fds[2] = {r, w};
+    if (lx_copy_out(p, ufds, fds, sizeof(fds)) < 0)
+        return -LX_EFAULT;
+    lx.pipe[k].used = true;
+    lx.pipe[k].head = lx.pipe[k].len = 0;
+    lx.pipe[k].ino = ++lx.next_ino;
+    bool cloexec = (flags & O_CLOEXEC) != 0;
+    p->fd[r] = (struct lx_fd){.kind = FD_PIPE_R,
+                              .flags = flags & O_NONBLOCK,
+                              .cloexec = cloexec,
+                              .mode = S_IFIFO | 0600,
+                              .ino = lx.pipe[k].ino,
+                              .pipe = k};
+    p->fd[w] = p->fd[r];
+    p->fd[w].kind = FD_PIPE_W;
+    p->fd[w].flags |= 1; /* O_WRONLY */
+    return 0;
+}
+
+static struct lx_fd *fd_of(struct lx_proc *p, int fd)
+{
+    if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+        return NULL;
+    return &p->fd[fd];
 }
 
 /* The path a dirfd and a user path name: "" and AT_EMPTY_PATH handled by the
@@ -189,6 +330,17 @@ long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags)
         return r;
     if (empty)
         return -LX_ENOENT;
+    if (!strcmp(name, "dev/null")) { /* the one device: reads end, writes vanish */
+        int fd = fd_alloc(p, 0);
+        if (fd < 0)
+            return fd;
+        p->fd[fd] = (struct lx_fd){.kind = FD_NULL,
+                                   .flags = flags & (O_ACCMODE | O_NONBLOCK),
+                                   .cloexec = (flags & O_CLOEXEC) != 0,
+                                   .mode = S_IFCHR | 0666,
+                                   .ino = 4};
+        return fd;
+    }
     struct cpio_entry e;
     if (!lookup(name, &e))
         return (flags & O_CREAT) ? -LX_EROFS : -LX_ENOENT;
@@ -217,7 +369,7 @@ long lx_close(struct lx_proc *p, int fd)
     struct lx_fd *f = fd_of(p, fd);
     if (!f)
         return -LX_EBADF;
-    f->kind = FD_NONE;
+    fd_clear(f);
     return 0;
 }
 
@@ -234,7 +386,10 @@ long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
         return -LX_EBADF;
     }
     if (newfd != fd) {
-        p->fd[newfd] = *f;
+        struct lx_fd copy = *f;
+        if (p->fd[newfd].kind != FD_NONE)
+            fd_clear(&p->fd[newfd]);
+        p->fd[newfd] = copy;
         p->fd[newfd].cloexec = cloexec;
     }
     return newfd;
@@ -257,7 +412,8 @@ long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg)
         return 0;
     case 3: /* F_GETFL */
         return f->flags & (O_ACCMODE | 02000 | 04000);
-    case 4: /* F_SETFL: O_APPEND, O_NONBLOCK accepted, nothing changes */
+    case 4: /* F_SETFL: O_NONBLOCK kept (pipes honour it), O_APPEND accepted */
+        f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | ((unsigned)arg & O_NONBLOCK);
         return 0;
     default:
         return -LX_EINVAL;
@@ -271,6 +427,31 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
         return -LX_EBADF;
     if (f->kind == FD_DIR)
         return -LX_EISDIR;
+    if (f->kind == FD_PIPE_W)
+        return -LX_EBADF;
+    if (f->kind == FD_NULL)
+        return 0;
+    if (f->kind == FD_PIPE_R) {
+        struct lx_pipe *pp = &lx.pipe[f->pipe];
+        if (!count)
+            return 0;
+        if (!pp->len) {
+            if (!pipe_ends(f->pipe, FD_PIPE_W))
+                return 0; /* end of file: no writer left */
+            return (f->flags & O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
+        }
+        uint64_t n = count < pp->len ? count : pp->len, done = 0;
+        while (done < n) {
+            unsigned at = (pp->head + (unsigned)done) % LX_PIPE_SIZE;
+            uint64_t k = LX_PIPE_SIZE - at < n - done ? LX_PIPE_SIZE - at : n - done;
+            if (lx_copy_out(p, buf + done, pp->buf + at, k) < 0)
+                return -LX_EFAULT;
+            done += k;
+        }
+        pp->head = (pp->head + (unsigned)n) % LX_PIPE_SIZE;
+        pp->len -= (unsigned)n;
+        return (long)n;
+    }
     if (f->kind == FD_CONSOLE) {
         /* One edited line from the console (blocks lx until it comes). */
         char line[WFP_CONSOLE_TEXT_MAX];
@@ -293,14 +474,82 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
     return (long)n;
 }
 
+/* How many of count bytes a write to pipe end f may put now: 0 with *err set
+ * when it cannot (no reader: EPIPE and SIGPIPE; full: wait or EAGAIN). Writes
+ * up to PIPE_BUF go in whole. */
+static uint64_t pipe_room(struct lx_proc *p, const struct lx_fd *f, uint64_t count, long *err)
+{
+    struct lx_pipe *pp = &lx.pipe[f->pipe];
+    if (!pipe_ends(f->pipe, FD_PIPE_R)) {
+        lx_signal(p, LX_SIGPIPE);
+        *err = -LX_EPIPE;
+        return 0;
+    }
+    uint64_t room = LX_PIPE_SIZE - pp->len;
+    if (!room || (count <= PIPE_BUF && room < count)) {
+        *err = (f->flags & O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
+        return 0;
+    }
+    *err = 0;
+    return count < room ? count : room;
+}
+
+static void pipe_put(struct lx_pipe *pp, const uint8_t *data, uint64_t n)
+{
+    for (uint64_t done = 0; done < n;) {
+        unsigned at = (pp->head + pp->len) % LX_PIPE_SIZE;
+        uint64_t k = LX_PIPE_SIZE - at < n - done ? LX_PIPE_SIZE - at : n - done;
+        memcpy(pp->buf + at, data + done, k);
+        pp->len += (unsigned)k;
+        done += k;
+    }
+}
+
+/* Writes n bytes of lx's memory to descriptor f (sendfile): how many went. */
+long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n)
+{
+    if (f->kind == FD_CONSOLE) {
+        lx_out((const char *)data, n);
+        return (long)n;
+    }
+    if (f->kind != FD_PIPE_W)
+        return -LX_EINVAL;
+    if (!n)
+        return 0;
+    long err;
+    n = pipe_room(p, f, n, &err);
+    if (!n)
+        return err;
+    pipe_put(&lx.pipe[f->pipe], data, n);
+    return (long)n;
+}
+
 long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
 {
     struct lx_fd *f = fd_of(p, fd);
     if (!f)
         return -LX_EBADF;
+    static char tmp[4096];
+    if (f->kind == FD_NULL)
+        return (long)count;
+    if (f->kind == FD_PIPE_W) {
+        if (!count)
+            return 0;
+        long err;
+        uint64_t n = pipe_room(p, f, count, &err);
+        if (!n)
+            return err;
+        for (uint64_t done = 0; done < n;) {
+            size_t k = n - done < sizeof(tmp) ? n - done : sizeof(tmp);
+            if (lx_copy_in(p, tmp, buf + done, k) < 0)
+                return done ? (long)done : -LX_EFAULT;
+            pipe_put(&lx.pipe[f->pipe], (const uint8_t *)tmp, k);
+            done += k;
+        }
+        return (long)n;
+    }
     if (f->kind != FD_CONSOLE)
         return (f->flags & O_ACCMODE) ? -LX_EROFS : -LX_EBADF;
-    static char tmp[4096];
     uint64_t done = 0;
     while (done < count) {
         size_t n = count - done < sizeof(tmp) ? count - done : sizeof(tmp);
@@ -317,7 +566,9 @@ long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence)
     struct lx_fd *f = fd_of(p, fd);
     if (!f)
         return -LX_EBADF;
-    if (f->kind == FD_CONSOLE)
+    if (f->kind == FD_NULL)
+        return 0;
+    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE_R || f->kind == FD_PIPE_W)
         return -LX_ESPIPE;
     int64_t base = whence == 0   ? 0
                    : whence == 1 ? (int64_t)f->off

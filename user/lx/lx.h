@@ -1,5 +1,5 @@
 /*
- * lx: the Linux personality server (docs/linux.md, decision 121).
+ * lx: the Linux personality server (docs/linux.md, decisions 121 and 122).
  *
  * lx holds a container's Linux processes. Each is a Weft VSpace, an empty
  * CNode and a thread in FOREIGN mode whose fault endpoint is lx's endpoint,
@@ -10,9 +10,12 @@
  * lx's pool, so revoking that one cap destroys the process, and its memory
  * counts against the container's pool.
  *
- * lx owns the pid space, each process's descriptor table, signal state (only
- * recorded so far), memory map (mem.c: VMOs mapped into the process's VSpace)
- * and the file view (files.c: the initramfs, read-only).
+ * lx owns the pid space (parents, zombies, groups, sessions: proc.c), each
+ * process's descriptor table and the pipes (files.c), signal state and
+ * delivery (sys.c), memory map (mem.c: VMOs mapped into the process's VSpace)
+ * and the file view (files.c: the initramfs, read-only). It serves every
+ * process at once: a call that must wait keeps its Reply object and is
+ * answered later (main.c, decision 122).
  */
 #ifndef LX_H
 #define LX_H
@@ -27,6 +30,13 @@
 
 #define SELF WF_CHILD_CNODE
 
+/* Arguments from a starter that cannot pass argv (the shell's `linux`
+ * command): start info word 0 is LX_ARGS_MAGIC, word 1 a byte count, and the
+ * VMO in slot LX_ARGS_SLOT holds that many bytes: PROGRAM, NUL, each ARG, NUL. */
+#define LX_ARGS_MAGIC 0x6c78617267766563ull /* "lxargvec" */
+#define LX_ARGS_SLOT  16
+#define LX_ARGS_MAX   4096
+
 /* The layout of a Linux process's address space. */
 #define LX_STACK_TOP  0x00007ffffffde000ull
 #define LX_STACK_SIZE (8ull << 20) /* RLIMIT_STACK's default */
@@ -34,7 +44,9 @@
 #define LX_BRK_MAX    (1ull << 30) /* the heap may grow this far past the image */
 #define LX_ARG_MAX    16384u       /* bytes of argv, envp and auxv strings */
 
-#define LX_MAX_PROCS 8
+#define LX_MAX_PROCS 16
+#define LX_MAX_PIPES 16
+#define LX_PIPE_SIZE 16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
 #define LX_MAX_VMAS  256
 #define LX_MAX_VMOS  160
 #define LX_MAX_FDS   64
@@ -59,14 +71,23 @@ enum {
     LX_ENOTDIR = 20,
     LX_EISDIR = 21,
     LX_EINVAL = 22,
+    LX_ENFILE = 23,
     LX_EMFILE = 24,
     LX_ENOTTY = 25,
     LX_ESPIPE = 29,
     LX_EROFS = 30,
     LX_ERANGE = 34,
     LX_ENAMETOOLONG = 36,
+    LX_EPIPE = 32,
     LX_ENOSYS = 38,
+    /* lx's own: the call must wait (the thread is answered later, decision 122) */
+    LX_BLOCK = 4096,
+    /* lx's own: execve replaced the thread that called it (nothing to answer) */
+    LX_EXECED = 4097,
 };
+
+/* Linux signal numbers lx uses itself. */
+enum { LX_SIGKILL = 9, LX_SIGSEGV = 11, LX_SIGPIPE = 13, LX_SIGCHLD = 17 };
 
 /* A mapping: [start, end) of the process shows vmo (an index into the
  * process's vmos) from offset off with prot (PROT_* bits; 0: reserved, not
@@ -82,7 +103,7 @@ struct lx_vmo {
     uint64_t size;
 };
 
-enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR };
+enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_PIPE_R, FD_PIPE_W, FD_NULL };
 
 struct lx_fd {
     enum lx_fd_kind kind;
@@ -91,13 +112,35 @@ struct lx_fd {
     const uint8_t *data; /* FD_FILE: the bytes in the initramfs */
     uint64_t size, off;  /* FD_FILE: byte offset; FD_DIR: entries returned */
     uint32_t mode, ino;
+    unsigned pipe;  /* FD_PIPE_R, FD_PIPE_W: lx.pipe[pipe] */
     char path[128]; /* FD_DIR and FD_FILE: normalised, no leading '/' */
 };
 
+/* A pipe: a ring buffer; its readers and writers are the descriptors that name
+ * it in every process (counted when needed, so no count can go stale). */
+struct lx_pipe {
+    bool used;
+    uint32_t ino;
+    unsigned head, len;
+    uint8_t buf[LX_PIPE_SIZE];
+};
+
+/* What a process is: running (its thread may be waiting for a deferred
+ * answer), or a zombie (its memory and thread gone, its status kept until its
+ * parent waits for it). */
+enum lx_state { PROC_RUN, PROC_ZOMBIE };
+
 struct lx_proc {
     bool used;
-    int pid;
+    enum lx_state state;
+    int pid, ppid, pgid, sid;
+    int wstatus;                        /* a zombie's status word as wait4 encodes it */
+    wf_cptr_t waiting;                  /* the Reply cap of a call answered later (0: none) */
+    wf_word_t call[WF_FAULT_MSG_WORDS]; /* that call's fault message, retried */
+    uint64_t sleep_until;               /* a waiting nanosleep's deadline (0: none) */
+    int vfork_child;                    /* vfork: the parent waits until it execs or ends */
     char name[64];
+    char exe[128]; /* the path it was started from (/proc/self/exe) */
     wf_cptr_t pool, vspace, cnode, tcb, fault_ep;
     wf_cptr_t slots[LX_MAX_SLOTS]; /* every slot lx took for it */
     unsigned nslots;
@@ -108,8 +151,16 @@ struct lx_proc {
     uint64_t brk_start, brk, brk_mapped;
     struct lx_fd fd[LX_MAX_FDS];
     uint64_t tid_address, fs_base;
-    uint64_t sigmask;
-    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask: recorded only */
+    uint64_t sigmask, sigpending;
+    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask */
+    struct {
+        int code, pid, status;
+        uint64_t addr;
+    } siginfo[65];  /* what a pending signal's siginfo says */
+    bool suspended; /* in rt_sigsuspend: suspend_mask is the mask to restore */
+    uint64_t suspend_mask;
+    bool full; /* rt_sigreturn: regs are the registers to resume with */
+    wf_word_t regs[WF_REGS_COUNT];
 };
 
 /* lx's own state. */
@@ -120,22 +171,29 @@ struct lx {
     const uint8_t *initramfs;
     size_t initramfs_len;
     struct lx_proc proc[LX_MAX_PROCS];
+    struct lx_pipe pipe[LX_MAX_PIPES];
+    wf_cptr_t spare[LX_MAX_PROCS + 2]; /* Reply objects not bound to a waiting call */
+    unsigned nspare;
+    unsigned nwaiting, nzombies; /* processes with a waiting call; zombies */
+    unsigned nsignalled;         /* signals made pending since the last wake() */
+    int serving;                 /* the process whose answer is being made (0: none) */
+    uint32_t next_ino;
     int next_pid;
     bool verbose;
 };
 extern struct lx lx;
 
-/* How a process ended (lx_run). */
-struct lx_status {
-    bool signaled;
-    int code; /* exit status, or the signal */
-};
-
 /* proc.c */
 int lx_spawn(const char *path, int argc, const char *const *argv, int envc, const char *const *envp,
              struct lx_proc **out);
+long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid);
+long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp);
+void lx_exit(struct lx_proc *p, int wstatus);
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap);
+void lx_reap(struct lx_proc *p);
 void lx_destroy(struct lx_proc *p);
 struct lx_proc *lx_proc_of(wf_word_t badge);
+struct lx_proc *lx_proc_of_any(int pid);
 wf_cptr_t lx_slot(struct lx_proc *p);
 void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
 void lx_random(void *buf, size_t n);
@@ -147,6 +205,7 @@ long lx_munmap(struct lx_proc *p, uint64_t addr, uint64_t len);
 long lx_mprotect(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot);
 long lx_brk(struct lx_proc *p, uint64_t addr);
 long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice);
+wf_word_t lx_vm_rights(unsigned prot);
 long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
                 unsigned prot);
 int lx_new_vmo(struct lx_proc *p, uint64_t size);
@@ -156,6 +215,8 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 
 /* files.c */
 const uint8_t *lx_file_find(const char *path, size_t *len);
+bool lx_file_executable(const char *path);
+bool lx_path_exists(const char *path);
 long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags);
 long lx_close(struct lx_proc *p, int fd);
 long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);
@@ -167,11 +228,23 @@ long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg);
 long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath);
 long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec);
 long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg);
+long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n);
+long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags);
+long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds);
 void lx_files_init(struct lx_proc *p);
+void lx_files_close_all(struct lx_proc *p);
+void lx_files_exec(struct lx_proc *p);
 
-/* sys.c: serves one system call; returns true with *ret when the thread is to
- * be answered, false when the process is gone (exit). */
-bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st);
+/* sys.c: serves one system call. Returns LX_ANSWER with *ret when the thread
+ * is to be answered now, LX_WAIT when the call waits (the caller keeps the
+ * Reply object and retries the call later), LX_GONE when there is no thread
+ * to answer any more (it ended, or execve replaced it). */
+enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
+enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret);
+long lx_signal(struct lx_proc *p, int sig);
+int lx_signal_next(const struct lx_proc *p);
+bool lx_deliver(struct lx_proc *p, wf_word_t *regs);
+bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig);
 extern uint64_t lx_syscalls_served;
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */

@@ -12,8 +12,9 @@
  *
  * Caps it needs (docs/userspace.md's well-known slots): POOL (every process is
  * made from a child pool of it), INITRAMFS (the programs and files), CONSOLE
- * (the processes' descriptors 0-2). Arguments reach it through argv once the
- * starter passes them; until then the script is how a boot runs programs.
+ * (the processes' descriptors 0-2). Arguments reach it through argv, or from
+ * a starter that cannot pass argv (the shell's `linux` command) in a VMO in
+ * slot 16 (LX_ARGS_MAGIC in start info word 0, its length in word 1).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,6 +92,13 @@ static bool setup(void)
                WF_CHILD_POOL);
         return false;
     }
+    for (unsigned i = 0; i < sizeof(lx.spare) / sizeof(lx.spare[0]); i++) {
+        if (wf_env_create(&lx.env, WF_OBJ_REPLY, 0, &lx.spare[i]) != WF_ERR_OK) {
+            lx_say("no memory for Reply objects");
+            return false;
+        }
+        lx.nspare++;
+    }
     if (wf_env_create(&lx.env, WF_OBJ_NOTIFICATION, 0, &lx_timer) != WF_ERR_OK ||
         wf_tcb_bind_notification(lx.self_tcb, lx_timer) != WF_ERR_OK)
         lx_timer = 0; /* nanosleep answers ENOSYS */
@@ -164,43 +172,239 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
     return sig;
 }
 
-/* Serves p's system calls until it ends. */
-static void serve(struct lx_proc *p, struct lx_status *st)
+/* Fills m with the answer to q's call (fault message w, result ret): one
+ * word (rax), or every register when rt_sigreturn restored them or a signal's
+ * handler is to run now (lx_deliver). False when q ended instead (a signal's
+ * default action): nothing to answer. */
+static bool compose(struct lx_proc *q, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
 {
+    if (!q->full && !lx_signal_next(q)) { /* the usual answer: rax */
+        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->w[0] = ret;
+        return true;
+    }
+    wf_word_t regs[WF_REGS_COUNT];
+    bool full = q->full;
+    if (full) {
+        memcpy(regs, q->regs, sizeof(regs));
+    } else {
+        memcpy(regs, w, sizeof(regs));
+        regs[WF_FAULT_WORD_RAX] = ret;
+    }
+    q->full = false;
+    if (lx_signal_next(q) && lx_deliver(q, regs))
+        full = true;
+    if (q->state != PROC_RUN)
+        return false;
+    if (!full) {
+        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->w[0] = ret;
+        return true;
+    }
+    struct wf_ipc_buffer *b = wf_ipc_buffer();
+    for (unsigned i = WF_MSG_REG_WORDS; i < WF_REGS_COUNT; i++)
+        b->msg[i] = regs[i];
+    *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, WF_REGS_COUNT)};
+    for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
+        m->w[i] = regs[i];
+    return true;
+}
+
+/* Answers a waiting call through its kept Reply cap; the Reply object goes
+ * back to the spares. */
+static void answer(struct lx_proc *q, wf_word_t ret)
+{
+    struct wf_msgregs m;
+    wf_cptr_t reply = q->waiting;
+    if (!compose(q, q->call, ret, &m))
+        return; /* q ended: lx_exit gave the Reply object back */
+    wf_sys_send(reply, &m);
+    lx.spare[lx.nspare++] = reply;
+    q->waiting = 0;
+    lx.nwaiting--;
+}
+
+/* A waiting call that a signal interrupts: EINTR, or (SA_RESTART) the call
+ * made again once the handler returns. */
+static void interrupt(struct lx_proc *q, int sig)
+{
+    q->sleep_until = 0;
+    q->full = true;
+    memcpy(q->regs, q->call, sizeof(q->regs));
+    if (lx_restartable(q, q->call, sig))
+        q->regs[WF_FAULT_WORD_RIP] -= 2; /* the syscall instruction again, rax its number */
+    else
+        q->regs[WF_FAULT_WORD_RAX] = (wf_word_t)-LX_EINTR;
+    answer(q, q->regs[WF_FAULT_WORD_RAX]);
+}
+
+/* A signal for a process running user code (or about to send lx a call lx
+ * has not received): its thread is stopped (a call it was sending is
+ * cancelled and made again later), its registers read, the handler's frame
+ * built on them, and it goes on in the handler. */
+static void deliver_now(struct lx_proc *q)
+{
+    wf_word_t regs[WF_REGS_COUNT];
+    if (wf_tcb_suspend(q->tcb) != WF_ERR_OK)
+        return;
+    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+        unsigned first = r + 4 <= WF_REGS_COUNT ? r : WF_REGS_COUNT - 4;
+        wf_tcb_read_registers(q->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
+                              &regs[first + 3]);
+    }
+    if (!lx_deliver(q, regs) || q->state != PROC_RUN) {
+        if (q->state == PROC_RUN)
+            wf_tcb_resume(q->tcb);
+        return;
+    }
+    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+        unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
+        wf_tcb_write_registers(q->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
+                               n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
+    }
+    wf_tcb_resume(q->tcb);
+}
+
+/* Retries every waiting call until none can go on (an answer may let another
+ * go on: a read empties a pipe a writer waits on), interrupts those a signal
+ * has come for; reaps the zombies whose parent is lx, but top (run() waits
+ * for it); arms lx's timer for the earliest sleep. */
+static void wake(int top)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = &lx.proc[i];
+            if (!q->used)
+                continue;
+            if (q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
+                lx_reap(q);
+                continue;
+            }
+            if (!q->waiting)
+                continue;
+            int sig = lx_signal_next(q);
+            if (sig && q->vfork_child <= 0) {
+                interrupt(q, sig);
+                again = true;
+                continue;
+            }
+            wf_word_t ret = 0;
+            enum lx_outcome o = lx_syscall(q, q->call, &ret);
+            if (o == LX_ANSWER) {
+                answer(q, ret);
+                again = true;
+            } else if (o == LX_GONE) {
+                again = true;
+            }
+        }
+    }
+    /* handlers for processes lx is not answering */
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->state == PROC_RUN && !q->waiting && q->pid != lx.serving &&
+            lx_signal_next(q))
+            deliver_now(q);
+    }
+    uint64_t first = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        const struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->waiting && q->sleep_until && (!first || q->sleep_until < first))
+            first = q->sleep_until;
+    }
+    if (first && lx_timer)
+        wf_tcb_set_deadline(lx.self_tcb, first, 1);
+}
+
+static bool anyone_waits(void)
+{
+    return lx.nwaiting || lx.nzombies || lx.nsignalled;
+}
+
+/* Serves the container's system calls (every process's: a call that must wait
+ * keeps its Reply object and is answered later, decision 122) until process
+ * top has ended; returns its wait status. */
+static int serve(struct lx_proc *top_proc)
+{
+    int top = top_proc->pid;
     struct wf_msgregs m = {0};
-    wf_word_t e = wf_sys_recv(lx.ep, lx.reply, &m);
+    /* the call bound to lx.reply that is to be answered: its process, message, result */
+    struct lx_proc *cur = NULL;
+    int cur_pid = 0;
+    static wf_word_t w[WF_FAULT_MSG_WORDS];
+    wf_word_t ret = 0;
     for (;;) {
+        lx.serving = cur ? cur_pid : 0;
+        if (anyone_waits())
+            wake(top);
+        lx.nsignalled = 0;
+        bool reply = false;
+        if (cur && cur->used && cur->pid == cur_pid && cur->state == PROC_RUN)
+            reply = compose(cur, w, ret, &m);
+        cur = NULL;
+        struct lx_proc *t = lx_proc_of_any(top);
+        if (!t || t->state == PROC_ZOMBIE) {
+            int status = t ? t->wstatus : LX_SIGKILL;
+            if (t)
+                lx_reap(t);
+            if (reply)
+                wf_sys_send(lx.reply, &m);
+            return status;
+        }
+        wf_word_t e =
+            reply ? wf_sys_reply_recv(lx.ep, lx.reply, &m) : wf_sys_recv(lx.ep, lx.reply, &m);
         if (e != WF_ERR_OK) {
             lx_say("receive failed: %s", wf_error_name(e));
-            *st = (struct lx_status){true, 9};
-            lx_destroy(p);
-            return;
+            lx_destroy(t);
+            return LX_SIGKILL;
         }
         wf_word_t label = wf_msginfo_label(m.info);
         struct lx_proc *q = lx_proc_of(m.badge);
-        if (label == WF_MSG_LABEL_NOTIFICATION || !q) {
-            m = (struct wf_msgregs){0};
-            e = wf_sys_recv(lx.ep, lx.reply, &m);
-            continue;
-        }
-        wf_word_t w[WF_FAULT_MSG_WORDS] = {0};
+        if (label == WF_MSG_LABEL_NOTIFICATION || !q)
+            continue; /* the timer: wake() sees to the sleepers */
+        memset(w, 0, sizeof(w));
         unsigned len = wf_msginfo_length(m.info);
         struct wf_ipc_buffer *b = wf_ipc_buffer();
         for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
             w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
-        if (label == WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
-            wf_word_t ret;
-            if (lx_syscall(q, w, &ret, st)) {
-                m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
-                m.w[0] = ret;
-                e = wf_sys_reply_recv(lx.ep, lx.reply, &m);
-                continue;
+        if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
+            int sig = fault_signal(q, label, w);
+            uint64_t bit = 1ull << (sig - 1);
+            if (q->sigaction[sig][0] > 1 && !(q->sigmask & bit)) {
+                /* a handler: it runs on a frame of the faulting registers */
+                q->siginfo[sig].code = label == WF_FAULT_TYPE_VM_FAULT ? 1 : 0x80;
+                q->siginfo[sig].addr = label == WF_FAULT_TYPE_VM_FAULT ? w[WF_FAULT_WORD_DETAIL0]
+                                                                       : w[WF_FAULT_WORD_RIP];
+                q->sigpending |= bit;
+                memcpy(q->regs, w, sizeof(q->regs));
+                q->full = true;
+                cur = q;
+                cur_pid = q->pid;
+            } else {
+                lx_exit(q, sig);
             }
-        } else {
-            *st = (struct lx_status){true, fault_signal(q, label, w)};
+            continue;
         }
-        lx_destroy(q);
-        return;
+        switch (lx_syscall(q, w, &ret)) {
+        case LX_ANSWER:
+            cur = q;
+            cur_pid = q->pid;
+            break;
+        case LX_WAIT:
+            if (!lx.nspare) { /* cannot happen: a Reply object per process and more */
+                lx_say("pid %d: no Reply object left", q->pid);
+                lx_exit(q, LX_SIGKILL);
+                break;
+            }
+            memcpy(q->call, w, sizeof(w));
+            q->waiting = lx.reply;
+            lx.nwaiting++;
+            lx.reply = lx.spare[--lx.nspare];
+            break;
+        case LX_GONE:
+            break;
+        }
     }
 }
 
@@ -219,18 +423,18 @@ static int run(int argc, const char *const *argv, bool framed)
         }
         return code;
     }
-    struct lx_status st = {0};
-    serve(p, &st);
+    int st = serve(p);
+    bool signaled = (st & 0x7f) != 0;
+    int code = signaled ? st & 0x7f : (st >> 8) & 0xff;
     if (lx.verbose)
         lx_say("pid %d ended; %llu system calls served so far", pid,
                (unsigned long long)lx_syscalls_served);
     if (framed) {
         char line[40];
-        int n =
-            snprintf(line, sizeof(line), "=== %s %d\n", st.signaled ? "signal" : "exit", st.code);
+        int n = snprintf(line, sizeof(line), "=== %s %d\n", signaled ? "signal" : "exit", code);
         lx_out(line, (size_t)n);
     }
-    return st.signaled ? 128 + st.code : st.code;
+    return signaled ? 128 + code : code;
 }
 
 /* Splits a script line into words in place; returns their number or -1. */
@@ -301,8 +505,35 @@ static int run_script(void)
     return status;
 }
 
+/* The arguments a starter put in a VMO (LX_ARGS_MAGIC): into argv (max
+ * entries, the last NULL); returns their number, 0 if there are none. */
+static int vmo_args(char **argv, int max)
+{
+    static char buf[LX_ARGS_MAX + 1];
+    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
+    wf_word_t len = si->arg[1];
+    if (si->arg[0] != LX_ARGS_MAGIC || !len || len > LX_ARGS_MAX ||
+        wf_vmo_read(LX_ARGS_SLOT, 0, len, WF_CHILD_VSPACE, (uintptr_t)buf) != WF_ERR_OK)
+        return 0;
+    buf[len] = 0;
+    int n = 0;
+    for (size_t i = 0; i < len && n < max - 1; i += strlen(buf + i) + 1)
+        argv[n++] = buf + i;
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
+    static char *given[MAX_ARGS + 2];
+    if (argc <= 1) {
+        int n = vmo_args(given + 1, MAX_ARGS + 1);
+        if (n) {
+            given[0] = argv[0];
+            argc = n + 1;
+            argv = given;
+        }
+    }
     int first = 1;
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage();

@@ -25,7 +25,7 @@ enum {
 
 #define PAGE LX_PAGE
 
-static wf_word_t rights(unsigned prot)
+wf_word_t lx_vm_rights(unsigned prot)
 {
     /* x86-64 cannot map write-only or execute-only: Linux gives read as well. */
     return (prot ? WF_VM_READ : 0) | (prot & PROT_WRITE ? WF_VM_WRITE : 0) |
@@ -85,7 +85,7 @@ long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, u
                 unsigned prot)
 {
     if (prot &&
-        wf_vspace_map(p->vspace, p->vmo[vmo].cap, start, off, len, rights(prot)) != WF_ERR_OK)
+        wf_vspace_map(p->vspace, p->vmo[vmo].cap, start, off, len, lx_vm_rights(prot)) != WF_ERR_OK)
         return -LX_ENOMEM;
     if (!vma_insert(p, (struct lx_vma){start, start + len, off, vmo, prot})) {
         if (prot)
@@ -225,9 +225,9 @@ long lx_mprotect(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot)
             e = wf_vspace_unmap(p->vspace, v->start, v->end - v->start);
         else if (!v->prot)
             e = wf_vspace_map(p->vspace, p->vmo[v->vmo].cap, v->start, v->off, v->end - v->start,
-                              rights(prot));
+                              lx_vm_rights(prot));
         else
-            e = wf_vspace_protect(p->vspace, v->start, v->end - v->start, rights(prot));
+            e = wf_vspace_protect(p->vspace, v->start, v->end - v->start, lx_vm_rights(prot));
         if (e != WF_ERR_OK)
             return -LX_ENOMEM;
         v->prot = prot;

@@ -1,7 +1,9 @@
 /*
  * Linux processes: loading a static executable into a VSpace of its own, the
- * initial stack, the FOREIGN-mode thread whose faults come to lx, and tearing
- * it all down with one revoke of its pool.
+ * initial stack, the FOREIGN-mode thread whose faults come to lx, fork (every
+ * VMO cloned copy-on-write), execve (the image replaced in the same process),
+ * exit (a zombie until its parent waits) and tearing it all down with one
+ * revoke of its pool.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -109,17 +111,60 @@ static uint64_t hwcap(void)
     return d; /* Linux's AT_HWCAP on x86: CPUID.1:EDX */
 }
 
-static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img)
+/* Loaded images, kept in lx's own pool: a process gets a copy-on-write clone
+ * of its program's, so that the pages no process writes exist once however
+ * many run it (busybox in a pipeline). Keyed by the file's bytes in the
+ * initramfs, which never change. */
+#define IMAGE_CACHE 8
+static struct {
+    const uint8_t *file;
+    wf_cptr_t vmo;
+    uint64_t size;
+} images[IMAGE_CACHE];
+static unsigned next_image;
+
+static wf_cptr_t cached_image(const uint8_t *file, const struct lx_elf *img)
 {
-    int v = lx_new_vmo(p, img->hi - img->lo);
-    if (v < 0)
-        return v;
+    uint64_t size = img->hi - img->lo;
+    for (unsigned i = 0; i < IMAGE_CACHE; i++)
+        if (images[i].file == file && images[i].size == size)
+            return images[i].vmo;
+    unsigned k = next_image++ % IMAGE_CACHE;
+    if (images[k].vmo) { /* the oldest goes (its clones keep what they see) */
+        wf_cnode_delete(SELF, images[k].vmo, 64);
+        wf_env_free(&lx.env, images[k].vmo);
+        images[k].vmo = 0;
+    }
+    wf_cptr_t v;
+    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &v) != WF_ERR_OK)
+        return 0;
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct lx_seg *s = &img->seg[i];
-        if (s->filesz && wf_vmo_write(p->vmo[v].cap, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
-                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK)
-            return -LX_ENOMEM;
+        if (s->filesz && wf_vmo_write(v, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
+                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK) {
+            wf_cnode_delete(SELF, v, 64);
+            wf_env_free(&lx.env, v);
+            return 0;
+        }
     }
+    images[k].file = file;
+    images[k].vmo = v;
+    images[k].size = size;
+    return v;
+}
+
+static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img)
+{
+    wf_cptr_t cached = cached_image(file, img);
+    if (!cached)
+        return -LX_ENOMEM;
+    unsigned v = 0;
+    while (v < LX_MAX_VMOS && p->vmo[v].cap)
+        v++;
+    wf_cptr_t s = v < LX_MAX_VMOS ? lx_slot(p) : 0;
+    if (!s || wf_vmo_clone(cached, p->pool, SELF, s, 64) != WF_ERR_OK)
+        return -LX_ENOMEM;
+    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo};
     struct lx_piece pc[2 * LX_ELF_MAX_SEG];
     unsigned n = lx_elf_pieces(img, pc, 2 * LX_ELF_MAX_SEG);
     for (unsigned i = 0; i < n; i++) {
@@ -166,8 +211,9 @@ static int build_stack(struct lx_proc *p, const struct lx_elf *img, const char *
 }
 
 /* The thread: FOREIGN mode, faults to lx's endpoint badged with the pid, an
- * empty CNode (native calls find nothing), no IPC buffer. */
-static int make_thread(struct lx_proc *p, uint64_t entry, uint64_t sp)
+ * empty CNode (native calls find nothing), no IPC buffer. regs: the 18
+ * registers in enum wf_fault_word order (a fork copies its parent's). */
+static int make_thread(struct lx_proc *p, const wf_word_t *regs)
 {
     const unsigned radix = 2;
     enum wf_error e = create(p, WF_OBJ_CNODE, radix, &p->cnode);
@@ -188,8 +234,13 @@ static int make_thread(struct lx_proc *p, uint64_t entry, uint64_t sp)
         e = wf_tcb_set_fault_endpoint(p->tcb, p->fault_ep);
     if (e == WF_ERR_OK)
         e = wf_tcb_set_abi(p->tcb, WF_ABI_MODE_FOREIGN);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_write_registers(p->tcb, WF_FAULT_WORD_RAX, 3, 0, entry, sp, 0);
+    for (unsigned r = 0; e == WF_ERR_OK && r < WF_REGS_COUNT; r += 4) {
+        unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
+        e = wf_tcb_write_registers(p->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
+                                   n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
+    }
+    if (e == WF_ERR_OK && p->fs_base)
+        e = wf_tcb_set_tls(p->tcb, p->fs_base);
     if (e != WF_ERR_OK) {
         lx_say("cannot make the thread: %s", wf_error_name(e));
         return -LX_ENOMEM;
@@ -198,7 +249,7 @@ static int make_thread(struct lx_proc *p, uint64_t entry, uint64_t sp)
 }
 
 /* The pool a process is made from: what lx's pool has left but a margin for
- * lx itself. */
+ * lx itself (a quota: processes share what is left). */
 static uint64_t process_quota(void)
 {
     wf_word_t usage = 0, limit = 0;
@@ -208,64 +259,132 @@ static uint64_t process_quota(void)
     return left > 2 * margin ? left - margin : left / 2;
 }
 
-int lx_spawn(const char *path, int argc, const char *const *argv, int envc, const char *const *envp,
-             struct lx_proc **out)
+static int new_pool(struct lx_proc *p)
 {
-    size_t len;
-    const uint8_t *file = lx_file_find(path, &len);
-    if (!file) {
-        lx_say("%s: not found", path);
-        return -LX_ENOENT;
-    }
-    static struct lx_elf img;
-    enum lx_elf_err ee = lx_elf_parse(file, len, &img);
-    if (ee != LX_ELF_OK) {
-        lx_say("%s: cannot run: %s", path, lx_elf_strerror(ee));
-        return ee == LX_ELF_INTERP ? -LX_ENOENT : -LX_ENOEXEC;
-    }
-    struct lx_proc *p = NULL;
-    for (unsigned i = 0; i < LX_MAX_PROCS && !p; i++)
-        if (!lx.proc[i].used)
-            p = &lx.proc[i];
-    if (!p)
-        return -LX_EAGAIN;
-    memset(p, 0, sizeof(*p));
-    p->used = true;
-    p->pid = lx.next_pid++;
-    const char *base = strrchr(path, '/');
-    snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
-    int err = 0;
     p->pool = wf_env_slot(&lx.env);
     if (!p->pool || wf_pool_create(WF_CHILD_POOL, WF_OBJ_POOL, process_quota(), SELF, p->pool,
                                    64) != WF_ERR_OK) {
         if (p->pool)
             wf_env_free(&lx.env, p->pool);
         p->pool = 0;
-        err = -LX_ENOMEM;
+        return -LX_ENOMEM;
     }
-    if (!err && create(p, WF_OBJ_VSPACE, 0, &p->vspace) != WF_ERR_OK)
-        err = -LX_ENOMEM;
+    return create(p, WF_OBJ_VSPACE, 0, &p->vspace) == WF_ERR_OK ? 0 : -LX_ENOMEM;
+}
+
+/* Everything the process is made of goes (thread, VSpace, CNode, VMOs: one
+ * revoke of its pool); the bookkeeping stays. */
+static void release(struct lx_proc *p)
+{
+    if (p->pool) {
+        wf_cnode_revoke(SELF, p->pool, 64);
+        wf_cnode_delete(SELF, p->pool, 64);
+        wf_env_free(&lx.env, p->pool);
+        p->pool = 0;
+    }
+    for (unsigned i = 0; i < p->nslots; i++) {
+        wf_cnode_delete(SELF, p->slots[i], 64); /* the minted endpoint; the rest are empty */
+        wf_env_free(&lx.env, p->slots[i]);
+    }
+    p->nslots = 0;
+    if (p->waiting) { /* its thread is gone: the Reply object is free again */
+        lx.spare[lx.nspare++] = p->waiting;
+        p->waiting = 0;
+        lx.nwaiting--;
+    }
+    p->sleep_until = 0;
+    p->nvma = 0;
+    memset(p->vmo, 0, sizeof(p->vmo));
+    p->tcb = p->vspace = p->cnode = p->fault_ep = 0;
+}
+
+/* Loads path into p (which has no memory yet) and starts its thread. */
+static int load(struct lx_proc *p, const char *path, const uint8_t *file, const struct lx_elf *img,
+                int argc, const char *const *argv, int envc, const char *const *envp)
+{
+    (void)file;
+    int err = new_pool(p);
     if (!err)
-        err = load_image(p, file, &img);
+        err = load_image(p, file, img);
     uint64_t sp = 0;
     if (!err)
-        err = build_stack(p, &img, path, argc, argv, envc, envp, &sp);
+        err = build_stack(p, img, path, argc, argv, envc, envp, &sp);
     if (!err) {
         int v = lx_new_vmo(p, LX_BRK_MAX);
         if (v < 0) {
             err = v;
         } else {
             p->brk_vmo = (unsigned)v;
-            p->brk_start = p->brk = p->brk_mapped = img.hi;
+            p->brk_start = p->brk = p->brk_mapped = img->hi;
         }
     }
+    wf_word_t regs[WF_REGS_COUNT] = {0};
+    regs[WF_FAULT_WORD_RIP] = img->entry;
+    regs[WF_FAULT_WORD_RSP] = sp;
+    p->fs_base = 0;
     if (!err)
-        err = make_thread(p, img.entry, sp);
+        err = make_thread(p, regs);
     if (!err && wf_tcb_resume(p->tcb) != WF_ERR_OK)
         err = -LX_ENOMEM;
-    if (err) {
+    if (err)
         lx_say("%s: cannot start (error %d)", path, -err);
-        lx_destroy(p);
+    const char *base = strrchr(path, '/');
+    snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
+    snprintf(p->exe, sizeof(p->exe), "%s", path);
+    return err;
+}
+
+static struct lx_proc *proc_alloc(void)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *p = &lx.proc[i];
+        if (!p->used) {
+            memset(p, 0, sizeof(*p));
+            p->used = true;
+            p->pid = lx.next_pid++;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Checks path names a program lx can run: the file and its parse. */
+static int check_file(const char *path, const uint8_t **file, struct lx_elf *img, bool quiet)
+{
+    size_t len;
+    *file = lx_file_find(path, &len);
+    if (!*file) {
+        if (!quiet)
+            lx_say("%s: not found", path);
+        return -LX_ENOENT;
+    }
+    enum lx_elf_err ee = lx_elf_parse(*file, len, img);
+    if (ee != LX_ELF_OK) {
+        if (!quiet)
+            lx_say("%s: cannot run: %s", path, lx_elf_strerror(ee));
+        return ee == LX_ELF_INTERP ? -LX_ENOENT : -LX_ENOEXEC;
+    }
+    return 0;
+}
+
+int lx_spawn(const char *path, int argc, const char *const *argv, int envc, const char *const *envp,
+             struct lx_proc **out)
+{
+    static struct lx_elf img;
+    const uint8_t *file;
+    int err = check_file(path, &file, &img, false);
+    if (err)
+        return err;
+    struct lx_proc *p = proc_alloc();
+    if (!p)
+        return -LX_EAGAIN;
+    /* Its parent is lx (pid 1), whose process group and session are 0, as
+     * for the children of Linux's pid 1. */
+    p->ppid = 1;
+    err = load(p, path, file, &img, argc, argv, envc, envp);
+    if (err) {
+        release(p);
+        p->used = false;
         return err;
     }
     lx_files_init(p);
@@ -273,26 +392,310 @@ int lx_spawn(const char *path, int argc, const char *const *argv, int envc, cons
     return p->pid;
 }
 
+enum {
+    CLONE_VM = 0x100,
+    CLONE_VFORK = 0x4000,
+    CLONE_PARENT_SETTID = 0x100000,
+    CLONE_CHILD_CLEARTID = 0x200000,
+    CLONE_CHILD_SETTID = 0x1000000,
+};
+
+/* fork, vfork and clone without CLONE_VM: a new process whose every VMO is a
+ * copy-on-write clone of its parent's (made from and charged to its own pool),
+ * mapped where the parent maps it, and whose thread starts with the parent's
+ * registers at the system call, rax 0. The cost is per mapping and per VMO,
+ * not per page: nothing is copied until one of them writes. */
+long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid)
+{
+    const uint64_t known =
+        0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    if (flags & ~known) {
+        lx_say("pid %d (%s): clone flags %#llx not served (threads, shared memory): ENOSYS", p->pid,
+               p->name, (unsigned long long)flags);
+        return -LX_ENOSYS;
+    }
+    struct lx_proc *c = proc_alloc();
+    if (!c)
+        return -LX_EAGAIN;
+    int pid = c->pid;
+    memcpy(c, p, sizeof(*c));
+    c->pid = pid;
+    c->ppid = p->pid;
+    c->nslots = 0;
+    c->pool = c->vspace = c->tcb = c->cnode = c->fault_ep = 0;
+    c->waiting = 0;
+    c->sleep_until = 0;
+    c->vfork_child = 0;
+    c->sigpending = 0;
+    c->suspended = c->full = false;
+    memset(c->vmo, 0, sizeof(c->vmo));
+    int err = new_pool(c);
+    for (unsigned i = 0; !err && i < LX_MAX_VMOS; i++) {
+        if (!p->vmo[i].cap)
+            continue;
+        wf_cptr_t s = lx_slot(c);
+        if (!s || wf_vmo_clone(p->vmo[i].cap, c->pool, SELF, s, 64) != WF_ERR_OK) {
+            err = -LX_ENOMEM;
+            break;
+        }
+        c->vmo[i] = (struct lx_vmo){s, p->vmo[i].refs, p->vmo[i].size};
+    }
+    for (unsigned i = 0; !err && i < c->nvma; i++) {
+        const struct lx_vma *v = &c->vma[i];
+        if (v->prot && wf_vspace_map(c->vspace, c->vmo[v->vmo].cap, v->start, v->off,
+                                     v->end - v->start, lx_vm_rights(v->prot)) != WF_ERR_OK)
+            err = -LX_ENOMEM;
+    }
+    if (!err && (flags & CLONE_CHILD_SETTID))
+        lx_copy_out(c, ctid, &c->pid, 4);
+    if (!err && (flags & CLONE_PARENT_SETTID)) {
+        lx_copy_out(p, ptid, &c->pid, 4);
+        lx_copy_out(c, ptid, &c->pid, 4);
+    }
+    if (flags & CLONE_CHILD_CLEARTID)
+        c->tid_address = ctid;
+    wf_word_t regs[WF_REGS_COUNT];
+    memcpy(regs, w, sizeof(regs));
+    regs[WF_FAULT_WORD_RAX] = 0;
+    if (!err)
+        err = make_thread(c, regs);
+    if (!err && wf_tcb_resume(c->tcb) != WF_ERR_OK)
+        err = -LX_ENOMEM;
+    if (err) {
+        release(c);
+        c->used = false;
+        return err;
+    }
+    return c->pid;
+}
+
+/* --- execve ------------------------------------------------------------------------- */
+
+static char exec_strings[LX_ARG_MAX];
+static const char *exec_argv[256], *exec_envp[256];
+
+/* Copies a NULL-terminated array of strings from the process into
+ * exec_strings from *used; returns how many, or -errno. */
+static long copy_vector(struct lx_proc *p, uint64_t uvec, const char **out, int max, size_t *used)
+{
+    int n = 0;
+    if (!uvec)
+        return 0;
+    for (;; n++) {
+        uint64_t ptr;
+        if (lx_copy_in(p, &ptr, uvec + 8ull * (unsigned)n, 8) < 0)
+            return -LX_EFAULT;
+        if (!ptr)
+            return n;
+        if (n == max - 1)
+            return -LX_E2BIG;
+        long len = lx_copy_str(p, exec_strings + *used, ptr, sizeof(exec_strings) - *used);
+        if (len == -LX_ENAMETOOLONG)
+            return -LX_E2BIG;
+        if (len < 0)
+            return len;
+        out[n] = exec_strings + *used;
+        *used += (size_t)len + 1;
+    }
+}
+
+/* "#!interpreter [one argument]": returns true with the interpreter and its
+ * argument (or NULL) cut out of buf. */
+static bool shebang(const uint8_t *file, size_t len, char *buf, size_t max, char **interp,
+                    char **arg)
+{
+    if (len < 2 || file[0] != '#' || file[1] != '!')
+        return false;
+    size_t n = 0;
+    for (size_t i = 2; i < len && file[i] != '\n' && n < max - 1; i++)
+        buf[n++] = (char)file[i];
+    buf[n] = 0;
+    char *s = buf;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    *interp = s;
+    while (*s && *s != ' ' && *s != '\t')
+        s++;
+    if (*s)
+        *s++ = 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = 0;
+    *arg = *s ? s : NULL;
+    return **interp != 0;
+}
+
+/* The vfork parent waiting for c goes on (c has run execve or ended). */
+static void vfork_done(struct lx_proc *c)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].vfork_child == c->pid)
+            lx.proc[i].vfork_child = -c->pid;
+}
+
+long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp)
+{
+    char path[128];
+    long n = lx_copy_str(p, path, upath, sizeof(path));
+    if (n < 0)
+        return n;
+    if (!n)
+        return -LX_ENOENT;
+    if (!strcmp(path, "/proc/self/exe"))
+        memcpy(path, p->exe, sizeof(path));
+    size_t used = 0;
+    const int maxv = (int)(sizeof(exec_argv) / sizeof(exec_argv[0]));
+    /* three entries in front for a script's interpreter, its argument, the script */
+    long argc = copy_vector(p, uargv, exec_argv + 3, maxv - 3, &used);
+    if (argc < 0)
+        return argc;
+    long envc = copy_vector(p, uenvp, exec_envp, maxv, &used);
+    if (envc < 0)
+        return envc;
+    const char **argv = exec_argv + 3;
+    static struct lx_elf img;
+    const uint8_t *file;
+    size_t len;
+    file = lx_file_find(path, &len);
+    if (!file)
+        return lx_path_exists(path) ? -LX_EACCES : -LX_ENOENT;
+    if (!lx_file_executable(path))
+        return -LX_EACCES;
+    static char line[128], script[128];
+    char *interp, *iarg;
+    if (shebang(file, len, line, sizeof(line), &interp, &iarg)) {
+        /* interpreter [arg] script argv[1...] */
+        memcpy(script, path, sizeof(script));
+        if (argc > 0) {
+            argv++;
+            argc--;
+        }
+        *--argv = script;
+        argc++;
+        if (iarg) {
+            *--argv = iarg;
+            argc++;
+        }
+        *--argv = interp;
+        argc++;
+        snprintf(path, sizeof(path), "%s", interp);
+        if (lx_file_find(path, &len) && !lx_file_executable(path))
+            return -LX_EACCES;
+    }
+    int err = check_file(path, &file, &img, true);
+    if (err)
+        return err;
+    /* No way back from here: the old image goes. */
+    release(p);
+    lx_files_exec(p);
+    for (int s = 1; s <= 64; s++)
+        if (p->sigaction[s][0] > 1) /* a handler: back to the default */
+            memset(p->sigaction[s], 0, sizeof(p->sigaction[s]));
+    p->tid_address = 0;
+    vfork_done(p);
+    err = load(p, path, file, &img, (int)argc, argv, (int)envc, exec_envp);
+    if (err)
+        lx_exit(p, LX_SIGSEGV);
+    return -LX_EXECED;
+}
+
+/* --- exit and wait ------------------------------------------------------------------- */
+
+/* p ends: its memory, thread and descriptors go, its children pass to lx (pid
+ * 1), and it stays a zombie with its status until its parent waits for it. */
+void lx_exit(struct lx_proc *p, int wstatus)
+{
+    if (p->state == PROC_ZOMBIE)
+        return;
+    release(p);
+    lx_files_close_all(p);
+    vfork_done(p);
+    p->state = PROC_ZOMBIE;
+    lx.nzombies++;
+    p->wstatus = wstatus;
+    p->sigpending = 0;
+    p->suspended = p->full = false;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].ppid == p->pid)
+            lx.proc[i].ppid = 1;
+    /* SIGCHLD to the parent (ignored unless it has a handler) */
+    struct lx_proc *parent = p->ppid != 1 ? lx_proc_of_any(p->ppid) : NULL;
+    if (parent && parent->state == PROC_RUN) {
+        bool sig = (wstatus & 0x7f) != 0;
+        parent->siginfo[LX_SIGCHLD].code = sig ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
+        parent->siginfo[LX_SIGCHLD].pid = p->pid;
+        parent->siginfo[LX_SIGCHLD].status = sig ? wstatus & 0x7f : (wstatus >> 8) & 0xff;
+        lx_signal(parent, LX_SIGCHLD);
+    }
+}
+
+/* Frees a zombie's slot. */
+void lx_reap(struct lx_proc *p)
+{
+    if (p->used && p->state == PROC_ZOMBIE)
+        lx.nzombies--;
+    p->used = false;
+}
+
+static bool matches(const struct lx_proc *p, const struct lx_proc *c, int64_t pid)
+{
+    if (!c->used || c->ppid != p->pid)
+        return false;
+    if (pid > 0)
+        return c->pid == pid;
+    if (pid == 0)
+        return c->pgid == p->pgid;
+    if (pid == -1)
+        return true;
+    return c->pgid == -pid;
+}
+
+/* A child of p that pid selects (wait4's rules) and that has ended: its pid
+ * (with *wstatus; reaped when reap), 0 when there is none yet (nohang), -LX_BLOCK
+ * when the caller must wait, -ECHILD when no child matches. */
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap)
+{
+    bool any = false;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *c = &lx.proc[i];
+        if (!matches(p, c, pid))
+            continue;
+        any = true;
+        if (c->state == PROC_ZOMBIE) {
+            *wstatus = c->wstatus;
+            int cpid = c->pid;
+            if (reap)
+                lx_reap(c);
+            return cpid;
+        }
+    }
+    if (!any)
+        return -LX_ECHILD;
+    return nohang ? 0 : -LX_BLOCK;
+}
+
 struct lx_proc *lx_proc_of(wf_word_t badge)
 {
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (lx.proc[i].used && (wf_word_t)lx.proc[i].pid == badge)
+        if (lx.proc[i].used && lx.proc[i].state == PROC_RUN && (wf_word_t)lx.proc[i].pid == badge)
             return &lx.proc[i];
     return NULL;
 }
 
-/* Revoking the pool destroys everything made from it (thread, VSpace, CNode,
- * VMOs): their caps in lx's slots go with it. */
+/* A process by pid, running or a zombie. */
+struct lx_proc *lx_proc_of_any(int pid)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].pid == pid)
+            return &lx.proc[i];
+    return NULL;
+}
+
+/* Ends p at once (lx's own reasons) and frees its slot. */
 void lx_destroy(struct lx_proc *p)
 {
-    if (p->pool) {
-        wf_cnode_revoke(SELF, p->pool, 64);
-        wf_cnode_delete(SELF, p->pool, 64);
-        wf_env_free(&lx.env, p->pool);
-    }
-    for (unsigned i = 0; i < p->nslots; i++) {
-        wf_cnode_delete(SELF, p->slots[i], 64); /* the minted endpoint; the rest are empty */
-        wf_env_free(&lx.env, p->slots[i]);
-    }
-    p->used = false;
+    lx_exit(p, LX_SIGKILL);
+    lx_reap(p);
 }

@@ -3,6 +3,7 @@
  * handler answers -ENOSYS and is logged once ("lx: ... not served"). docs/linux.md
  * lists every entry with what it does and does not do.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,12 +12,11 @@
 #include "wf/syscall.h"
 
 /* A call in progress: the process, its six arguments (rdi, rsi, rdx, r10, r8,
- * r9) and, when it ends the process, how. */
+ * r9) and the whole fault message (fork copies the registers). */
 struct call {
     struct lx_proc *p;
     uint64_t a[6];
-    bool gone;
-    struct lx_status *st;
+    const wf_word_t *w;
 };
 
 typedef long (*handler)(struct call *c);
@@ -26,19 +26,12 @@ uint64_t lx_syscalls_served;
 #define NSIG 64
 enum { SIG_DFL = 0, SIG_IGN = 1 };
 
-static long end_process(struct call *c, bool signaled, int code)
-{
-    c->gone = true;
-    c->st->signaled = signaled;
-    c->st->code = code;
-    return 0;
-}
-
 /* --- processes --------------------------------------------------------------------- */
 
 static long sys_exit_group(struct call *c)
 {
-    return end_process(c, false, (int)(c->a[0] & 0xff));
+    lx_exit(c->p, (int)(c->a[0] & 0xff) << 8);
+    return 0;
 }
 
 static long sys_getpid(struct call *c)
@@ -48,8 +41,221 @@ static long sys_getpid(struct call *c)
 
 static long sys_getppid(struct call *c)
 {
+    return c->p->ppid; /* 1: lx, the container's init */
+}
+
+static long sys_fork(struct call *c)
+{
+    return lx_fork(c->p, c->w, 17, 0, 0);
+}
+
+/* vfork: a fork whose parent waits until the child has run execve or ended
+ * (the child's memory is a copy, not the parent's: what a vfork child may do
+ * does not tell them apart). */
+static long sys_vfork(struct call *c)
+{
+    struct lx_proc *p = c->p;
+    if (p->vfork_child > 0)
+        return -LX_BLOCK; /* still waiting (a retry) */
+    if (p->vfork_child < 0) {
+        long pid = -p->vfork_child;
+        p->vfork_child = 0;
+        return pid;
+    }
+    long pid = lx_fork(p, c->w, 17, 0, 0);
+    if (pid < 0)
+        return pid;
+    p->vfork_child = (int)pid;
+    return -LX_BLOCK;
+}
+
+static long sys_clone(struct call *c)
+{
+    /* x86-64: flags, stack, parent_tid, child_tid, tls */
+    if (c->a[1])
+        return -LX_EINVAL;  /* a new stack means a thread: not served (lx_fork says) */
+    if (c->a[0] & 0x4000) { /* CLONE_VFORK */
+        struct call d = *c;
+        return sys_vfork(&d);
+    }
+    return lx_fork(c->p, c->w, c->a[0], c->a[2], c->a[3]);
+}
+
+static long sys_execve(struct call *c)
+{
+    return lx_execve(c->p, c->a[0], c->a[1], c->a[2]);
+}
+
+static long sys_wait4(struct call *c)
+{
+    int64_t pid = (int64_t)(int32_t)c->a[0];
+    unsigned opt = (unsigned)c->a[2];
+    if (opt & ~(1u | 2u | 8u | 0x40000000u | 0x80000000u | 0x20000000u))
+        return -LX_EINVAL;
+    if (pid == INT32_MIN)
+        return -LX_ESRCH;
+    int st = 0;
+    long r = lx_wait(c->p, pid, &st, opt & 1, true);
+    if (r <= 0)
+        return r;
+    /* as Linux: the child is reaped even when the status cannot be stored */
+    if (c->a[1] && lx_copy_out(c->p, c->a[1], &st, 4) < 0)
+        return -LX_EFAULT;
+    if (c->a[3]) {
+        static const uint8_t zero[144]; /* struct rusage: lx measures nothing */
+        if (lx_copy_out(c->p, c->a[3], zero, sizeof(zero)) < 0)
+            return -LX_EFAULT;
+    }
+    return r;
+}
+
+static long sys_waitid(struct call *c)
+{
+    unsigned type = (unsigned)c->a[0], opt = (unsigned)c->a[3];
+    int64_t id = (int64_t)(int32_t)c->a[1];
+    enum { WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000 };
+    if (!(opt & WEXITED) || (opt & ~(WNOHANG | 2u | WEXITED | 8u | WNOWAIT | 0xe0000000u)))
+        return -LX_EINVAL;
+    int64_t pid = type == 0 ? -1 : type == 1 ? id : type == 2 ? (id ? -id : 0) : INT64_MIN;
+    if (pid == INT64_MIN || (type == 1 && id <= 0) || (type == 2 && id < 0))
+        return -LX_EINVAL;
+    int st = 0;
+    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, !(opt & WNOWAIT));
+    if (r < 0)
+        return r;
+    /* siginfo_t: signo, errno, code, then pid, uid, status */
+    int32_t si[32] = {0};
+    if (r > 0) {
+        bool sig = (st & 0x7f) != 0;
+        si[0] = LX_SIGCHLD;
+        si[2] = sig ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
+        si[4] = (int32_t)r;
+        si[6] = sig ? (st & 0x7f) : (st >> 8) & 0xff;
+    }
+    if (c->a[2] && lx_copy_out(c->p, c->a[2], si, sizeof(si)) < 0)
+        return -LX_EFAULT;
+    return 0;
+}
+
+static struct lx_proc *find_pid(int64_t pid)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].pid == pid)
+            return &lx.proc[i];
+    return NULL;
+}
+
+static long sys_setpgid(struct call *c)
+{
+    int64_t pid = (int64_t)(int32_t)c->a[0], pgid = (int64_t)(int32_t)c->a[1];
+    if (pgid < 0)
+        return -LX_EINVAL;
+    struct lx_proc *q = pid ? find_pid(pid) : c->p;
+    if (!q || (q != c->p && q->ppid != c->p->pid))
+        return -LX_ESRCH;
+    if (q->sid != c->p->sid || q->pid == q->sid)
+        return -LX_EPERM;
+    if (!pgid)
+        pgid = q->pid;
+    if (pgid != q->pid) { /* must name a group of the same session */
+        bool found = false;
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+            found |= lx.proc[i].used && lx.proc[i].state == PROC_RUN && lx.proc[i].pgid == pgid &&
+                     lx.proc[i].sid == c->p->sid;
+        if (!found)
+            return -LX_EPERM;
+    }
+    q->pgid = (int)pgid;
+    return 0;
+}
+
+static long sys_getpgid(struct call *c)
+{
+    struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
+    return q && q->state == PROC_RUN ? q->pgid : -LX_ESRCH;
+}
+
+static long sys_getpgrp(struct call *c)
+{
+    return c->p->pgid;
+}
+
+static long sys_setsid(struct call *c)
+{
+    struct lx_proc *p = c->p;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].pgid == p->pid)
+            return -LX_EPERM; /* already leads a process group */
+    p->sid = p->pgid = p->pid;
+    return p->pid;
+}
+
+static long sys_getsid(struct call *c)
+{
+    struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
+    return q && q->state == PROC_RUN ? q->sid : -LX_ESRCH;
+}
+
+/* pause, rt_sigsuspend: wait for a signal (one that ends the process: no
+ * handler runs yet). */
+static long sys_pause(struct call *c)
+{
     (void)c;
-    return 1; /* lx is the container's init */
+    return -LX_BLOCK;
+}
+
+/* poll and ppoll: ready descriptors at once; else 0 for a zero timeout, or
+ * the caller waits (answered later: retried after every message, and at the
+ * deadline of a finite timeout, when it answers 0). */
+static long poll_until(struct call *c, uint64_t nfds, int64_t timeout_ns)
+{
+    struct lx_proc *p = c->p;
+    long n = lx_poll(p, c->a[0], nfds);
+    if (n != 0 || timeout_ns == 0) {
+        p->sleep_until = 0;
+        return n;
+    }
+    if (p->sleep_until) { /* a retry of a poll with a deadline */
+        if (wf_clock_ns() < p->sleep_until)
+            return -LX_BLOCK;
+        p->sleep_until = 0;
+        return 0;
+    }
+    if (timeout_ns > 0)
+        p->sleep_until = wf_clock_ns() + (uint64_t)timeout_ns;
+    return -LX_BLOCK;
+}
+
+static long sys_poll(struct call *c)
+{
+    int64_t ms = (int64_t)(int32_t)c->a[2];
+    return poll_until(c, c->a[1], ms < 0 ? -1 : ms * 1000000);
+}
+
+static long sys_ppoll(struct call *c)
+{
+    int64_t ns = -1;
+    if (c->a[2] && !c->p->sleep_until) {
+        int64_t ts[2];
+        if (lx_copy_in(c->p, ts, c->a[2], sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        ns = ts[0] * 1000000000 + ts[1];
+    } else if (c->a[2]) {
+        ns = 1; /* a retry: the deadline is kept */
+    }
+    return poll_until(c, c->a[1], ns);
+}
+
+static long sys_pipe2(struct call *c)
+{
+    return lx_pipe2(c->p, c->a[0], (unsigned)c->a[1]);
+}
+
+static long sys_pipe(struct call *c)
+{
+    return lx_pipe2(c->p, c->a[0], 0);
 }
 
 static long sys_zero(struct call *c)
@@ -144,7 +350,9 @@ static long sys_getrandom(struct call *c)
     return (long)done;
 }
 
-/* --- signals: recorded, not delivered ---------------------------------------------- */
+/* --- signals ---------------------------------------------- */
+
+static bool ignored_by_default(int sig);
 
 static long sys_rt_sigaction(struct call *c)
 {
@@ -160,6 +368,8 @@ static long sys_rt_sigaction(struct call *c)
         if (lx_copy_in(c->p, act, c->a[1], sizeof(act)) < 0)
             return -LX_EFAULT;
         memcpy(c->p->sigaction[sig], act, sizeof(act));
+        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
+            c->p->sigpending &= ~(1ull << (sig - 1)); /* POSIX: discarded */
     }
     return 0;
 }
@@ -188,43 +398,279 @@ static long sys_rt_sigprocmask(struct call *c)
     return 0;
 }
 
-/* A signal to the process itself: ignored, or its default action ends it
- * (handlers are not run yet: the process ends as if it had none). */
-static long signal_self(struct call *c, int sig)
+static bool ignored_by_default(int sig)
 {
-    if (sig == 0)
-        return 0;
-    if (sig < 1 || sig > NSIG)
-        return -LX_EINVAL;
-    uint64_t h = c->p->sigaction[sig][0];
-    bool ignore_default = sig == 17 || sig == 18 || sig == 23 || sig == 28;
-    if (h == SIG_IGN || (h == SIG_DFL && ignore_default))
-        return 0;
-    if (h != SIG_DFL)
-        lx_say("pid %d: signal %d has a handler; handlers do not run yet", c->p->pid, sig);
-    return end_process(c, true, sig);
+    /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH; and the stop signals (no stopping yet) */
+    return sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
 }
 
+/* A signal to p: SIGKILL ends it; an ignored signal is dropped; a blocked one
+ * or one with a handler waits in sigpending for lx_deliver; any other ends p
+ * with the signal's status. */
+long lx_signal(struct lx_proc *p, int sig)
+{
+    if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
+        return 0;
+    if (sig == LX_SIGKILL) {
+        lx_exit(p, sig);
+        return 0;
+    }
+    uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
+    if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
+        return 0;
+    if ((p->sigmask & bit) || h > SIG_IGN) {
+        p->sigpending |= bit;
+        lx.nsignalled++;
+        return 0;
+    }
+    lx_exit(p, sig);
+    return 0;
+}
+
+/* The lowest pending signal p does not block, or 0. */
+int lx_signal_next(const struct lx_proc *p)
+{
+    uint64_t ready = p->sigpending & ~p->sigmask;
+    return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
+
+/* Whether the call of fault message w, waiting when sig came, starts again
+ * after the handler (SA_RESTART) rather than failing with EINTR. */
+bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig)
+{
+    uint64_t nr = w[WF_FAULT_WORD_RAX];
+    if (nr == 34 || nr == 130 || nr == 35 || nr == 230)
+        return false; /* pause, sigsuspend, sleeps: EINTR always, as Linux */
+    return (p->sigaction[sig][1] & 0x10000000) != 0; /* SA_RESTART */
+}
+
+enum {
+    SA_SIGINFO = 4,
+    SA_NODEFER = 0x40000000,
+    SA_RESETHAND = 0x80000000,
+    UNBLOCKABLE = (1ull << 8) | (1ull << 18), /* SIGKILL, SIGSTOP */
+};
+
+/* Linux's x86-64 signal frame (arch/x86/kernel/signal.c): the return address
+ * (sa_restorer), then struct ucontext (flags, link, stack, sigcontext, mask),
+ * then siginfo. No FPU state is saved: a handler runs at a system call or a
+ * fault, where the C calling convention already lets it clobber them. */
+struct sigframe {
+    uint64_t pretcode;
+    uint64_t uc_flags, uc_link;
+    uint64_t ss_sp, ss_flags, ss_size;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+    uint16_t cs, gs, fs, ss;
+    uint64_t err, trapno, oldmask, cr2, fpstate, reserved1[8];
+    uint64_t uc_sigmask;
+    int32_t si_signo, si_errno, si_code, si_pad;
+    union {
+        struct {
+            int32_t pid, uid, status;
+        } kill;
+        uint64_t addr;
+        uint8_t bytes[112];
+    } si;
+};
+_Static_assert(sizeof(struct sigframe) == 8 + 304 + 128, "Linux's rt_sigframe without FPU state");
+
+/* Acts on p's pending signals it does not block, with regs the registers its
+ * thread is about to resume with: an ignored one is dropped, a default action
+ * ends p (its state says so), a handler gets a frame on the user stack and
+ * regs are changed to run it. True when regs changed or p ended. */
+bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
+{
+    for (;;) {
+        int sig = lx_signal_next(p);
+        if (!sig)
+            return false;
+        uint64_t bit = 1ull << (sig - 1);
+        p->sigpending &= ~bit;
+        uint64_t *act = p->sigaction[sig];
+        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
+            continue;
+        if (act[0] == SIG_DFL) {
+            lx_exit(p, sig);
+            return true;
+        }
+        uint64_t sp = regs[WF_FAULT_WORD_RSP] - 128; /* the red zone */
+        sp = ((sp - (sizeof(struct sigframe) - 8)) & ~15ull) - 8;
+        struct sigframe f;
+        memset(&f, 0, sizeof(f));
+        f.pretcode = act[2];
+        f.ss_flags = 2; /* SS_DISABLE */
+        f.r8 = regs[WF_FAULT_WORD_R8];
+        f.r9 = regs[WF_FAULT_WORD_R9];
+        f.r10 = regs[WF_FAULT_WORD_R10];
+        f.r11 = regs[WF_FAULT_WORD_R11];
+        f.r12 = regs[WF_FAULT_WORD_R12];
+        f.r13 = regs[WF_FAULT_WORD_R13];
+        f.r14 = regs[WF_FAULT_WORD_R14];
+        f.r15 = regs[WF_FAULT_WORD_R15];
+        f.rdi = regs[WF_FAULT_WORD_RDI];
+        f.rsi = regs[WF_FAULT_WORD_RSI];
+        f.rbp = regs[WF_FAULT_WORD_RBP];
+        f.rbx = regs[WF_FAULT_WORD_RBX];
+        f.rdx = regs[WF_FAULT_WORD_RDX];
+        f.rax = regs[WF_FAULT_WORD_RAX];
+        f.rcx = regs[WF_FAULT_WORD_RCX];
+        f.rsp = regs[WF_FAULT_WORD_RSP];
+        f.rip = regs[WF_FAULT_WORD_RIP];
+        f.eflags = regs[WF_FAULT_WORD_RFLAGS];
+        f.cs = 0x33;
+        f.ss = 0x2b;
+        f.oldmask = f.uc_sigmask = p->suspended ? p->suspend_mask : p->sigmask;
+        f.si_signo = sig;
+        f.si_code = p->siginfo[sig].code;
+        if (sig == LX_SIGSEGV || sig == 7 || sig == 4 || sig == 8) {
+            f.si.addr = p->siginfo[sig].addr;
+            f.cr2 = p->siginfo[sig].addr;
+        } else {
+            f.si.kill.pid = p->siginfo[sig].pid;
+            f.si.kill.status = p->siginfo[sig].status;
+        }
+        if (lx_copy_out(p, sp, &f, sizeof(f)) < 0) {
+            lx_exit(p, LX_SIGSEGV); /* Linux: no room for the frame */
+            return true;
+        }
+        uint64_t handler = act[0];
+        p->suspended = false;
+        p->sigmask |= act[3];
+        if (!(act[1] & SA_NODEFER))
+            p->sigmask |= bit;
+        p->sigmask &= ~(uint64_t)UNBLOCKABLE;
+        if (act[1] & SA_RESETHAND)
+            memset(act, 0, 4 * sizeof(act[0]));
+        regs[WF_FAULT_WORD_RIP] = handler;
+        regs[WF_FAULT_WORD_RSP] = sp;
+        regs[WF_FAULT_WORD_RDI] = (wf_word_t)sig;
+        regs[WF_FAULT_WORD_RSI] = sp + offsetof(struct sigframe, si_signo);
+        regs[WF_FAULT_WORD_RDX] = sp + offsetof(struct sigframe, uc_flags);
+        regs[WF_FAULT_WORD_RAX] = 0;
+        regs[WF_FAULT_WORD_RFLAGS] &= ~(wf_word_t)((1u << 10) | (1u << 8)); /* DF, TF */
+        return true;
+    }
+}
+
+/* rt_sigreturn: the registers and mask of the frame at the stack pointer (the
+ * handler's return popped pretcode). */
+static long sys_rt_sigreturn(struct call *c)
+{
+    struct sigframe f;
+    uint64_t at = c->w[WF_FAULT_WORD_RSP] - 8;
+    if (lx_copy_in(c->p, &f, at, offsetof(struct sigframe, si_signo)) < 0) {
+        lx_exit(c->p, LX_SIGSEGV);
+        return 0;
+    }
+    wf_word_t *r = c->p->regs;
+    r[WF_FAULT_WORD_RAX] = f.rax;
+    r[WF_FAULT_WORD_RIP] = f.rip;
+    r[WF_FAULT_WORD_RSP] = f.rsp;
+    r[WF_FAULT_WORD_RFLAGS] = f.eflags;
+    r[WF_FAULT_WORD_RBX] = f.rbx;
+    r[WF_FAULT_WORD_RCX] = f.rcx;
+    r[WF_FAULT_WORD_RDX] = f.rdx;
+    r[WF_FAULT_WORD_RSI] = f.rsi;
+    r[WF_FAULT_WORD_RDI] = f.rdi;
+    r[WF_FAULT_WORD_RBP] = f.rbp;
+    r[WF_FAULT_WORD_R8] = f.r8;
+    r[WF_FAULT_WORD_R9] = f.r9;
+    r[WF_FAULT_WORD_R10] = f.r10;
+    r[WF_FAULT_WORD_R11] = f.r11;
+    r[WF_FAULT_WORD_R12] = f.r12;
+    r[WF_FAULT_WORD_R13] = f.r13;
+    r[WF_FAULT_WORD_R14] = f.r14;
+    r[WF_FAULT_WORD_R15] = f.r15;
+    c->p->sigmask = f.uc_sigmask & ~(uint64_t)UNBLOCKABLE;
+    c->p->full = true;
+    return (long)f.rax;
+}
+
+static long sys_rt_sigpending(struct call *c)
+{
+    if (c->a[1] > 8)
+        return -LX_EINVAL;
+    return lx_copy_out(c->p, c->a[0], &c->p->sigpending, c->a[1]);
+}
+
+/* rt_sigsuspend: the given mask until a signal is delivered, then the old one
+ * again (the frame keeps it). */
+static long sys_rt_sigsuspend(struct call *c)
+{
+    if (!c->p->suspended) {
+        uint64_t set;
+        if (c->a[1] != 8)
+            return -LX_EINVAL;
+        if (lx_copy_in(c->p, &set, c->a[0], 8) < 0)
+            return -LX_EFAULT;
+        c->p->suspend_mask = c->p->sigmask;
+        c->p->sigmask = set & ~(uint64_t)UNBLOCKABLE;
+        c->p->suspended = true;
+    }
+    return -LX_BLOCK;
+}
+
+/* kill(pid, sig): one process, a process group (0: the caller's, < -1:
+ * -pid's), or every process but lx (-1). */
 static long sys_kill(struct call *c)
 {
-    int64_t pid = (int64_t)c->a[0];
-    if (pid != c->p->pid && pid != 0 && pid != -1)
+    int64_t pid = (int64_t)(int32_t)c->a[0];
+    int sig = (int)c->a[1];
+    if (sig < 0 || sig > NSIG)
+        return -LX_EINVAL;
+    if (pid == 1)
+        return -LX_EPERM; /* lx: nothing a process may signal */
+    struct lx_proc *targets[LX_MAX_PROCS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN)
+            continue;
+        if ((pid > 0 && q->pid == pid) || (pid == 0 && q->pgid == c->p->pgid) || pid == -1 ||
+            (pid < -1 && q->pgid == -pid))
+            targets[n++] = q;
+    }
+    if (!n)
         return -LX_ESRCH;
-    return signal_self(c, (int)c->a[1]);
+    for (unsigned i = 0; i < n && sig; i++) { /* SI_USER, from the caller */
+        targets[i]->siginfo[sig].code = 0;
+        targets[i]->siginfo[sig].pid = c->p->pid;
+        targets[i]->siginfo[sig].status = 0;
+    }
+    /* the caller last: its own end leaves no one to answer */
+    for (unsigned i = 0; i < n; i++)
+        if (targets[i] != c->p)
+            lx_signal(targets[i], sig);
+    for (unsigned i = 0; i < n; i++)
+        if (targets[i] == c->p)
+            lx_signal(c->p, sig);
+    return 0;
 }
 
 static long sys_tkill(struct call *c)
 {
-    if (c->a[0] != (uint64_t)c->p->pid)
+    struct lx_proc *q = find_pid((int64_t)(int32_t)c->a[0]);
+    int sig = (int)c->a[1];
+    if (sig < 0 || sig > NSIG)
+        return -LX_EINVAL;
+    if (!q || q->state != PROC_RUN)
         return -LX_ESRCH;
-    return signal_self(c, (int)c->a[1]);
+    if (sig) { /* SI_TKILL, from the caller */
+        q->siginfo[sig].code = -6;
+        q->siginfo[sig].pid = c->p->pid;
+        q->siginfo[sig].status = 0;
+    }
+    return lx_signal(q, sig);
 }
 
 static long sys_tgkill(struct call *c)
 {
-    if (c->a[0] != (uint64_t)c->p->pid || c->a[1] != (uint64_t)c->p->pid)
-        return -LX_ESRCH;
-    return signal_self(c, (int)c->a[2]);
+    if (c->a[0] != c->a[1])
+        return -LX_ESRCH; /* one thread per process: the tid is the pid */
+    struct call d = *c;
+    d.a[1] = c->a[2];
+    return sys_tkill(&d);
 }
 
 /* --- memory ------------------------------------------------------------------------ */
@@ -313,31 +759,37 @@ static long sys_time(struct call *c)
     return (long)t;
 }
 
-/* Sleeps lx itself (one process at a time is served: nothing else waits). */
-static long sleep_until(uint64_t deadline)
+/* A sleep waits answered later: main.c arms lx's timer for the earliest
+ * deadline and retries the call when it fires. */
+static long sleep_until(struct call *c, uint64_t deadline)
 {
     extern wf_cptr_t lx_timer;
     if (!lx_timer)
         return -LX_ENOSYS;
-    if (wf_tcb_set_deadline(lx.self_tcb, deadline, 1) != WF_ERR_OK)
-        return -LX_EINVAL;
-    while (wf_clock_ns() < deadline)
-        wf_sys_wait(lx_timer, NULL);
-    return 0;
+    if (wf_clock_ns() >= deadline) {
+        c->p->sleep_until = 0;
+        return 0;
+    }
+    c->p->sleep_until = deadline;
+    return -LX_BLOCK;
 }
 
 static long sys_nanosleep(struct call *c)
 {
+    if (c->p->sleep_until) /* a retry */
+        return sleep_until(c, c->p->sleep_until);
     uint64_t ts[2];
     if (lx_copy_in(c->p, ts, c->a[0], sizeof(ts)) < 0)
         return -LX_EFAULT;
     if ((int64_t)ts[0] < 0 || ts[1] >= 1000000000ull)
         return -LX_EINVAL;
-    return sleep_until(wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
+    return sleep_until(c, wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
 }
 
 static long sys_clock_nanosleep(struct call *c)
 {
+    if (c->p->sleep_until)
+        return sleep_until(c, c->p->sleep_until);
     uint64_t ts[2], now;
     long e = clock_ns((unsigned)c->a[0], &now);
     if (e < 0)
@@ -349,8 +801,8 @@ static long sys_clock_nanosleep(struct call *c)
     uint64_t t = ts[0] * 1000000000ull + ts[1];
     uint64_t base = wf_clock_ns();
     if (c->a[1] & 1) /* TIMER_ABSTIME */
-        return t > now ? sleep_until(base + (t - now)) : 0;
-    return sleep_until(base + t);
+        return t > now ? sleep_until(c, base + (t - now)) : 0;
+    return sleep_until(c, base + t);
 }
 
 /* --- files ------------------------------------------------------------------------- */
@@ -440,7 +892,8 @@ static long sys_sendfile(struct call *c)
         in >= LX_MAX_FDS || c->p->fd[in].kind == FD_NONE)
         return -LX_EBADF;
     struct lx_fd *src = &c->p->fd[in];
-    if (src->kind != FD_FILE || c->p->fd[out].kind != FD_CONSOLE)
+    if (src->kind != FD_FILE ||
+        (c->p->fd[out].kind != FD_CONSOLE && c->p->fd[out].kind != FD_PIPE_W))
         return -LX_EINVAL;
     uint64_t off = src->off;
     if (c->a[2] && lx_copy_in(c->p, &off, c->a[2], 8) < 0)
@@ -450,7 +903,10 @@ static long sys_sendfile(struct call *c)
     uint64_t n = off >= src->size ? 0 : src->size - off;
     if (n > c->a[3])
         n = c->a[3];
-    lx_out((const char *)src->data + off, n);
+    long put = lx_put(c->p, &c->p->fd[out], src->data + off, n);
+    if (put < 0)
+        return put;
+    n = (uint64_t)put;
     off += n;
     if (c->a[2])
         return lx_copy_out(c->p, c->a[2], &off, 8) < 0 ? -LX_EFAULT : (long)n;
@@ -569,6 +1025,7 @@ static const struct entry table[] = {
     E(4, stat, sys_stat),
     E(5, fstat, sys_fstat),
     E(6, lstat, sys_stat),
+    E(7, poll, sys_poll),
     E(8, lseek, sys_lseek),
     E(9, mmap, sys_mmap),
     E(10, mprotect, sys_mprotect),
@@ -576,19 +1033,27 @@ static const struct entry table[] = {
     E(12, brk, sys_brk),
     E(13, rt_sigaction, sys_rt_sigaction),
     E(14, rt_sigprocmask, sys_rt_sigprocmask),
+    E(15, rt_sigreturn, sys_rt_sigreturn),
     E(16, ioctl, sys_ioctl),
     E(17, pread64, sys_pread64),
     E(19, readv, sys_readv),
     E(20, writev, sys_writev),
     E(21, access, sys_access),
+    E(22, pipe, sys_pipe),
     E(24, sched_yield, sys_zero),
     E(28, madvise, sys_madvise),
     E(32, dup, sys_dup),
     E(33, dup2, sys_dup2),
+    E(34, pause, sys_pause),
     E(35, nanosleep, sys_nanosleep),
     E(39, getpid, sys_getpid),
     E(40, sendfile, sys_sendfile),
+    E(56, clone, sys_clone),
+    E(57, fork, sys_fork),
+    E(58, vfork, sys_vfork),
+    E(59, execve, sys_execve),
     E(60, exit, sys_exit_group),
+    E(61, wait4, sys_wait4),
     E(62, kill, sys_kill),
     E(63, uname, sys_uname),
     E(72, fcntl, sys_fcntl),
@@ -602,9 +1067,13 @@ static const struct entry table[] = {
     E(107, geteuid, sys_zero),
     E(108, getegid, sys_zero),
     E(110, getppid, sys_getppid),
-    E(111, getpgrp, sys_getpid),
-    E(121, getpgid, sys_getpid),
-    E(124, getsid, sys_getpid),
+    E(109, setpgid, sys_setpgid),
+    E(111, getpgrp, sys_getpgrp),
+    E(112, setsid, sys_setsid),
+    E(121, getpgid, sys_getpgid),
+    E(124, getsid, sys_getsid),
+    E(127, rt_sigpending, sys_rt_sigpending),
+    E(130, rt_sigsuspend, sys_rt_sigsuspend),
     E(131, sigaltstack, sys_zero),
     E(158, arch_prctl, sys_arch_prctl),
     E(186, gettid, sys_getpid),
@@ -619,12 +1088,15 @@ static const struct entry table[] = {
     E(230, clock_nanosleep, sys_clock_nanosleep),
     E(231, exit_group, sys_exit_group),
     E(234, tgkill, sys_tgkill),
+    E(247, waitid, sys_waitid),
     E(257, openat, sys_openat),
     E(262, newfstatat, sys_newfstatat),
     E(267, readlinkat, sys_readlink_none),
     E(269, faccessat, sys_faccessat),
+    E(271, ppoll, sys_ppoll),
     E(273, set_robust_list, sys_zero),
     E(292, dup3, sys_dup3),
+    E(293, pipe2, sys_pipe2),
     E(302, prlimit64, sys_prlimit64),
     E(318, getrandom, sys_getrandom),
     E(439, faccessat2, sys_faccessat),
@@ -655,13 +1127,12 @@ static void log_unserved(const struct lx_proc *p, uint64_t nr)
            (unsigned long long)nr);
 }
 
-bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx_status *st)
+enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret)
 {
     struct call c = {p,
                      {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
                       w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
-                     false,
-                     st};
+                     w};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
     long r;
@@ -671,6 +1142,10 @@ bool lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret, struct lx
         log_unserved(p, nr);
         r = -LX_ENOSYS;
     }
+    if (p->state != PROC_RUN || r == -LX_EXECED)
+        return LX_GONE;
+    if (r == -LX_BLOCK)
+        return LX_WAIT;
     *ret = (wf_word_t)r;
-    return !c.gone;
+    return LX_ANSWER;
 }

@@ -67,6 +67,8 @@ static const struct command {
      "list the mounts, or mount a tmpfs, initramfs, ext2 (SOURCE: vblk) or overlay "
      "(SOURCE: LOWER:UPPER) on PATH"},
     {"umount", "PATH", 1, 1, cmd_umount, "unmount the file system mounted on PATH"},
+    {"linux", "PROGRAM [ARGS...]", 1, SH_MAX_ARGS - 1, cmd_linux,
+     "run a static Linux program of the initramfs under lx; print its exit status"},
     {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},
     {"reboot", "", 0, 0, cmd_reboot, "reset the machine"},
     {"poweroff", "", 0, 0, cmd_poweroff, "power the machine off"},

@@ -14,8 +14,8 @@
  * Files: main.c (the loop, the command table, help, console input), caps.c
  * (caps, retype, mint, copy, delete, revoke), proc.c (spawn and the children:
  * send, sendcap, kill, ps, mem, bench), sys.c (what init and the log server
- * answer: servers, log, reboot, poweroff), fs.c (the file commands), text.c (pure text logic,
- * host-tested).
+ * answer: servers, log, reboot, poweroff), fs.c (the file commands), linux.c
+ * (linux: a Linux program under lx), text.c (pure text logic, host-tested).
  */
 #ifndef SHELL_H
 #define SHELL_H
@@ -68,6 +68,9 @@ cmd_fn cmd_spawn, cmd_send, cmd_sendcap, cmd_ps, cmd_mem, cmd_bench;
 bool kill_child(uint64_t n);
 /* Reports (and reaps) the children that exited or faulted since the last call. */
 void reap_children(void);
+
+/* linux.c */
+cmd_fn cmd_linux;
 
 /* sys.c */
 cmd_fn cmd_servers, cmd_log, cmd_reboot, cmd_poweroff, cmd_kill;

@@ -8,6 +8,8 @@
 
 #if defined(__x86_64__)
 #include "weft/arch/x86_64/abi.h"
+#elif defined(__aarch64__)
+#include "weft/arch/aarch64/abi.h"
 #else
 #error "no ABI for this architecture (abi/include/weft/arch/<arch>/abi.h; docs/porting.md)"
 #endif

@@ -1,15 +1,20 @@
 /*
- * The boot CPU (aarch64): vectors, halting, the test exit.
+ * The boot CPU (aarch64): vectors, FP/SIMD access, PAN, halting, the test exit.
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "arch/percpu.h"
+#include "panic.h"
 #include "genarch/fdt.h"
+#include "kprintf.h"
 
 extern const char vectors[];
 int64_t semihost_call(uint64_t op, const void *block);
 
 void arch_cpu_init(void)
 {
+    kprintf("boot: entered at EL%u, device tree at %#llx (%u bytes)\n", boot_entry_el,
+            (unsigned long long)boot_fdt_paddr, boot_fdt_size);
     /* head.S installed the vectors before C ran; set them again so the
      * contract's one place for it holds. SP_EL1 stays the exception stack. */
     write_sysreg(vbar_el1, (uintptr_t)vectors);
@@ -17,7 +22,23 @@ void arch_cpu_init(void)
      * all clear: such an access is a trapped system register access). */
     write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_SA0);
     write_sysreg(cntkctl_el1, 0);
+    /* FP/SIMD: no trap at EL0 or EL1 (CPACR_EL1.FPEN = 3). The kernel never
+     * uses the registers (-mgeneral-regs-only); a thread's are saved and
+     * restored on a switch (arch_fpu_save/restore, eager as x86-64). */
+    write_sysreg(cpacr_el1, CPACR_FPEN);
+    /* PAN (ARMv8.1), as x86's SMAP: the kernel cannot access user memory
+     * through a user address. SCTLR_EL1.SPAN clear sets PSTATE.PAN on every
+     * exception taken to EL1; set it now for the boot path. */
+    if (aarch64_has_pan()) {
+        write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) & ~SCTLR_SPAN);
+        pan_set(true);
+    }
     isb();
+}
+
+bool aarch64_has_pan(void)
+{
+    return ((read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) != 0;
 }
 
 unsigned arch_phys_addr_bits(void)
@@ -53,4 +74,38 @@ void psci_system_off(void)
         __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
     else if (boot_fdt.psci == FDT_PSCI_SMC)
         __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+}
+
+/*
+ * Other CPUs (the contract's bring-up calls, decision 129): the port runs on
+ * the boot CPU alone until PSCI bring-up lands (docs/arch-aarch64.md), so the
+ * firmware's other CPUs are not counted and none is started.
+ */
+struct cpu_local aarch64_cpu_local;
+
+unsigned arch_cpu_count(void)
+{
+    return 1;
+}
+
+void arch_cpu_prepare(struct bootmem *bm)
+{
+    (void)bm;
+}
+
+bool arch_cpu_start(unsigned id, void (*entry)(void))
+{
+    (void)id;
+    (void)entry;
+    return false;
+}
+
+unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
+void arch_ipi_send(unsigned id)
+{
+    panic("arch_ipi_send(%u): the aarch64 port runs one CPU", id);
 }

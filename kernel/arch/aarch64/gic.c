@@ -5,20 +5,32 @@
  * (ICC_*_EL1; head.S lets EL1 use it when entered at EL2). Decision 124 says
  * why v2 is the default. Every SPI goes to group 1, is routed to this CPU, gets
  * one priority and stays masked; SGIs and PPIs are masked but the timer's.
+ *
+ * Device lines (arch/irqchip.h): line n is SPI n (INTID 32 + n), n below
+ * IRQ_LINES_MAX and the lines the distributor has. The console UART's SPI is
+ * the kernel's. Triggers: a GIC SPI is level-sensitive active high or rising
+ * edge (GICD_ICFGR); an active-low line is inverted before the GIC on every
+ * board Weft knows, so LEVEL_LOW and EDGE_LOW are refused. DEFAULT is level
+ * high, what virt's PCI INTx and virtio-mmio lines are. An interrupt on a set
+ * up line is masked, ended (EOI) and delivered (irq_deliver).
  */
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/irqchip.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
+#include "obj/irq.h"
 #include "panic.h"
+#include "weft/objects.h"
 
 #define GICD_CTLR       0x000
 #define GICD_TYPER      0x004
 #define GICD_IGROUPR    0x080
 #define GICD_ISENABLER  0x100
 #define GICD_ICENABLER  0x180
+#define GICD_ISPENDR    0x200
 #define GICD_ICPENDR    0x280
+#define GICD_ICFGR      0xc00
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR  0x800
 #define GICD_IROUTER    0x6000
@@ -47,6 +59,8 @@
 static volatile void *gicd, *gicc, *gicr_sgi;
 static bool v3;
 static unsigned lines;
+static unsigned user_lines;
+static bool line_set_up[IRQ_LINES_MAX];
 
 static void wait_rwp(void)
 {
@@ -138,6 +152,7 @@ void irqchip_init(void)
     }
     if (timer_intid())
         gic_enable_ppi(timer_intid());
+    user_lines = MIN(lines - 32, (unsigned)IRQ_LINES_MAX);
     kprintf("irqchip: GICv%u, distributor at %#llx, %s at %#llx, %u lines\n", v3 ? 3 : 2,
             (unsigned long long)boot_fdt.intc.dist_base, v3 ? "redistributors" : "CPU interface",
             (unsigned long long)boot_fdt.intc.cpu_base, lines);
@@ -171,10 +186,12 @@ void gic_handle_irq(void)
     unsigned id = v3 ? iar & 0xffffff : iar & 0x3ff;
     if (id >= INTID_SPURIOUS && id < 1024)
         return;
+    bool deliver = false;
     if (id == timer_intid()) {
         timer_irq();
     } else {
-        mask(id); /* no driver owns it: it cannot storm */
+        mask(id); /* until the driver acknowledges it; unowned lines cannot storm */
+        deliver = id >= 32 && id - 32 < user_lines && line_set_up[id - 32];
     }
     if (v3) {
         write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
@@ -182,4 +199,77 @@ void gic_handle_irq(void)
     } else {
         mmio_write32(gicc, GICC_EOIR, iar);
     }
+    if (deliver)
+        irq_deliver(id - 32);
+}
+
+unsigned arch_irq_lines(void)
+{
+    return user_lines;
+}
+
+bool arch_irq_ioapic(void)
+{
+    return true; /* every line's trigger is programmable (arch_irq_resolve_trigger) */
+}
+
+bool arch_irq_line_free_for_user(unsigned line)
+{
+    const struct fdt_irq *u = &boot_fdt.uart.irq;
+    return line < user_lines && !(u->valid && u->num == 32 + line);
+}
+
+unsigned arch_irq_resolve_trigger(unsigned line, unsigned trigger)
+{
+    (void)line;
+    switch (trigger) {
+    case WF_IRQ_TRIGGER_DEFAULT:
+    case WF_IRQ_TRIGGER_LEVEL_HIGH:
+        return WF_IRQ_TRIGGER_LEVEL_HIGH;
+    case WF_IRQ_TRIGGER_EDGE_HIGH:
+        return WF_IRQ_TRIGGER_EDGE_HIGH;
+    default:
+        return 0;
+    }
+}
+
+void arch_irq_setup(unsigned line, unsigned trigger)
+{
+    assert(line < user_lines && trigger != WF_IRQ_TRIGGER_DEFAULT);
+    unsigned id = 32 + line;
+    mask(id);
+    unsigned reg = GICD_ICFGR + (id / 16) * 4, shift = (id % 16) * 2 + 1;
+    uint32_t cfg = mmio_read32(gicd, reg) & ~(1u << shift);
+    if (trigger == WF_IRQ_TRIGGER_EDGE_HIGH)
+        cfg |= 1u << shift;
+    mmio_write32(gicd, reg, cfg);
+    if (v3)
+        wait_rwp();
+    mmio_write32(gicd, GICD_ICPENDR + (id / 32) * 4, 1u << (id % 32));
+    line_set_up[line] = true;
+}
+
+void arch_irq_mask(unsigned line)
+{
+    assert(line < user_lines);
+    mask(32 + line);
+    if (v3)
+        wait_rwp();
+}
+
+void arch_irq_unmask(unsigned line)
+{
+    assert(line < user_lines && line_set_up[line]);
+    gic_enable_ppi(32 + line);
+}
+
+void gic_set_pending(unsigned intid)
+{
+    mmio_write32(gicd, GICD_ISPENDR + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+bool arch_irq_is_masked(unsigned line)
+{
+    unsigned id = 32 + line;
+    return !(mmio_read32(gicd, GICD_ISENABLER + (id / 32) * 4) & (1u << (id % 32)));
 }

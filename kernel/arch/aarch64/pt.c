@@ -107,9 +107,16 @@ static pte_t *walk(struct pt_ctx *c, vaddr_t va, unsigned level, bool create, bo
     return t;
 }
 
+/* Whether the TLB may hold translations of c's tables: it is loaded, or it
+ * has an ASID, whose translations survive switches (arch/vm_cpu.h). */
+static bool tlb_live(const struct pt_ctx *c)
+{
+    return c->active || asid_of(c->root);
+}
+
 static void sync_tables(struct pt_ctx *c)
 {
-    if (c->active) {
+    if (tlb_live(c)) {
         dsb_ish();
         isb();
     }
@@ -133,7 +140,7 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
                     continue;
                 if (pte_present(*e)) { /* break before make */
                     *e = 0;
-                    if (c->active)
+                    if (tlb_live(c))
                         arch_tlb_flush_page(va + i * PAGE_SIZE);
                 }
                 *e = v;
@@ -156,7 +163,7 @@ void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access
     paddr_t old = pte_present(*e) && !pte_block(*e) ? pte_addr(*e) : 0;
     if (pte_present(*e)) {
         *e = 0;
-        if (c->active)
+        if (tlb_live(c))
             arch_tlb_flush_all(); /* the table's pages and the walk cache */
     }
     *e = pa | leaf_attrs(access) | PTE_BLOCK;
@@ -178,7 +185,7 @@ static bool demote(struct pt_ctx *c, pte_t *e, vaddr_t wva)
     for (unsigned i = 0; i < ENTRIES; i++)
         pt[i] = (base + i * PAGE_SIZE) | bits;
     *e = 0;
-    if (c->active)
+    if (tlb_live(c))
         arch_tlb_flush_page(wva);
     dsb_ish();
     *e = t | PTE_TABLE;
@@ -195,7 +202,7 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
         c->demotions += !whole;
         if (whole || !demote(c, pde, wva)) {
             *pde = 0;
-            if (c->active)
+            if (tlb_live(c))
                 arch_tlb_flush_page(wva); /* one invalidation drops the whole block */
             return;
         }
@@ -207,12 +214,12 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
         if (!pte_present(*e))
             continue;
         *e = 0;
-        if (c->active && ++*flushed <= FLUSH_MAX)
+        if (tlb_live(c) && ++*flushed <= FLUSH_MAX)
             arch_tlb_flush_page(a);
     }
     if (whole) {
         *pde = 0;
-        if (c->active) /* the walk cache may name the table */
+        if (tlb_live(c)) /* the walk cache may name the table */
             arch_tlb_flush_all();
         c->free(c, ptpa);
     }
@@ -261,8 +268,8 @@ void arch_pt_unmap(struct pt_ctx *c, vaddr_t va, vaddr_t end)
 
 bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, unsigned *level)
 {
-    if (!root)
-        return false; /* the kernel's tables translate the upper half only, for EL1 */
+    if (!root) /* the kernel's own lower half: empty but for the test image's pages */
+        root = aarch64_kernel_lower_root();
     if (va >= USER_TOP)
         return false;
     pte_t *t = tab(root);
@@ -308,7 +315,7 @@ bool arch_pt_destroy_step(struct pt_ctx *c)
     }
     paddr_t pa = pte_addr(*e);
     *e = 0;
-    if (c->active)
+    if (tlb_live(c))
         arch_tlb_flush_all();
     c->free(c, pa);
     return true;
@@ -318,4 +325,5 @@ void arch_pt_destroy(struct pt_ctx *c)
 {
     while (arch_pt_destroy_step(c))
         ;
+    asid_release(c->root);
 }

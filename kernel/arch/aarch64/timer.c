@@ -5,9 +5,14 @@
  * the counter's frequency (the node's clock-frequency only where it is 0).
  * Each tick sets the compare value one interval after the last, so ticks do
  * not drift with interrupt latency.
+ *
+ * While the port has no root task, "poweroff" on the command line has the
+ * tenth tick end the machine by PSCI SYSTEM_OFF (the production image's boot
+ * check: mk/arch-aarch64.mk), after the generic kernel went idle.
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "core/boot.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
 #include "panic.h"
@@ -17,6 +22,7 @@
 static uint64_t freq, interval, start, next;
 static volatile uint64_t ticks;
 static unsigned intid;
+static bool poweroff_at_10;
 
 static uint64_t counter(void)
 {
@@ -41,6 +47,8 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
     write_sysreg(cntv_cval_el0, next);
     write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
     isb();
+    char arg[8];
+    poweroff_at_10 = bootmem_cmdline_get(&boot_memory, "poweroff", arg, sizeof(arg));
     kprintf("timer: generic timer at %llu Hz, INTID %u, tick %u Hz\n", (unsigned long long)freq,
             intid, hz);
     return "generic timer";
@@ -58,7 +66,10 @@ void timer_irq(void)
     if (next <= now)
         next = now + interval; /* missed ticks are not replayed */
     write_sysreg(cntv_cval_el0, next);
-    ticks++;
+    if (++ticks == 10 && poweroff_at_10) {
+        kprintf("timer: 10 ticks; \"poweroff\" on the command line: powering off\n");
+        psci_system_off();
+    }
 }
 
 uint64_t arch_ticks(void)

@@ -216,8 +216,14 @@ static void report(unsigned kind, const struct trap_frame *tf)
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf)
 {
-    if (kind == VEC_CUR_SPX_IRQ || kind == VEC_LOWER64_IRQ) {
-        gic_handle_irq(); /* from EL0: then EL0 resumes */
+    if (kind == VEC_CUR_SPX_IRQ) {
+        gic_handle_irq();
+        return;
+    }
+    if (kind == VEC_LOWER64_IRQ) {
+        uint64_t ticks = arch_ticks();
+        gic_handle_irq();
+        aarch64_user_irq(tf, arch_ticks() != ticks); /* returns: EL0 resumes */
         return;
     }
     if (kind == VEC_LOWER64_SYNC)

@@ -21,9 +21,12 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/context.h"
+#include "ipc/ipc.h"
+#include "ipc/syscall.h"
 #include "lib/string.h"
 #include "mm/vm.h"
 #include "panic.h"
+#include "sched/sched.h"
 #include "weft/objects.h"
 
 struct arch_context *arch_user_ctx;
@@ -49,12 +52,39 @@ enum {
 
 #define FSC_ALIGNMENT 0x21
 
+/* A fault on a present page whose tables already allow the access (a stale
+ * TLB entry of a mapping since extended, or a fault no mapping change cures):
+ * the first repeat of the same fault drops the page's TLB entry and retries
+ * the instruction once, the next is delivered as mapped (decision 081, as
+ * x86-64's user.c). */
+static void permission_fault(struct arch_context *c, struct arch_fault *f)
+{
+    if (c->retry_pc != c->pc || c->retry_addr != f->addr) {
+        c->retry_pc = c->pc;
+        c->retry_addr = f->addr;
+        c->retry_count = 0;
+        return;
+    }
+    paddr_t pa;
+    unsigned access, level;
+    if (!arch_pt_lookup(read_sysreg(ttbr0_el1) & PTE_ADDR, f->addr, &pa, &access, &level) ||
+        (access & f->access) != f->access)
+        return;
+    if (c->retry_count++ == 0) {
+        arch_tlb_flush_page(f->addr);
+        c->entry = ARCH_ENTRY_INTERRUPT; /* nothing to hand on: resume */
+        return;
+    }
+    c->retry_pc = c->retry_addr = ~0ull;
+    f->mapped = true;
+}
+
 static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
 {
     unsigned ec = (esr >> 26) & 0x3f;
     unsigned fsc = esr & 0x3f;
     struct arch_fault *f = &c->fault;
-    memset(f, 0, sizeof(*f));
+    *f = (struct arch_fault){0};
     c->esr = esr;
     c->far = far;
     f->code = esr;
@@ -72,6 +102,8 @@ static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
             f->access = ec == EC_IABT_LOWER                     ? VM_EXEC
                         : esr & (1u << 6) && !(esr & (1u << 8)) ? VM_WRITE
                                                                 : VM_READ;
+            if (f->present)
+                permission_fault(c, f);
         } else {
             f->exception = fsc == FSC_ALIGNMENT ? WF_EXCEPTION_ALIGNMENT : WF_EXCEPTION_OTHER;
         }
@@ -107,31 +139,61 @@ static void user_decode(struct arch_context *c, uint64_t esr, uint64_t far)
     }
 }
 
-/* Hands a decoded entry on; returns only when nobody takes it (then the caller
- * reports it as a kernel would). */
-static void user_entry(struct arch_context *c)
+/* Every entry from EL0 ends here: the test scaffold's redirect while it runs a
+ * context that is no thread's, else the generic kernel_entry. */
+__noreturn void arch_user_entry(struct arch_context *c)
 {
     if (arch_user_redirect)
         arch_user_redirect(c);
+    kernel_entry(c);
 }
 
-void aarch64_user_trap(struct trap_frame *tf)
+/* Copies the registers an entry from EL0 left in tf into the running context
+ * (interrupts; synchronous entries store them there in vectors.S). */
+static struct arch_context *user_save(const struct trap_frame *tf)
 {
     struct arch_context *c = arch_user_ctx;
-    if (!c)
-        return;
-    memcpy(c->x, tf->x, sizeof(c->x));
+    for (unsigned i = 0; i < 31; i++) /* words, not the byte-wise memcpy */
+        c->x[i] = tf->x[i];
     c->sp = read_sysreg(sp_el0);
     c->pc = tf->elr;
     c->pstate = tf->spsr;
     c->tpidr = read_sysreg(tpidr_el0);
-    user_decode(c, tf->esr, tf->far);
-    user_entry(c);
+    return c;
 }
 
-void arch_context_init(struct arch_context *c)
+/* A synchronous exception from EL0 with no context running (vectors.S, trap.c):
+ * nothing takes it; it is reported as a kernel exception is. */
+void aarch64_user_trap(struct trap_frame *tf)
 {
-    memset(c, 0, sizeof(*c));
+    (void)tf;
+}
+
+_Static_assert(ARCH_ENTRY_SYSCALL == 0, "vectors.S stores 0 for a system call");
+
+/* A synchronous exception from EL0 that is no fast-path system call, its
+ * registers, ESR and FAR saved in c (vectors.S el0_sync): decoded, then a
+ * permission fault retried (permission_fault) or handed to arch_user_entry. */
+__noreturn void aarch64_user_sync(struct arch_context *c)
+{
+    user_decode(c, c->esr, c->far);
+    if (c->entry == ARCH_ENTRY_INTERRUPT)
+        arch_exit_to_user(c);
+    arch_user_entry(c);
+}
+
+/* After an interrupt from EL0 was serviced (trap.c): the scaffold's context
+ * resumes at once (return); a thread's goes through arch_user_entry, after a
+ * scheduler tick when the timer ticked. */
+void aarch64_user_irq(struct trap_frame *tf, bool ticked)
+{
+    if (!arch_user_ctx || arch_user_redirect)
+        return;
+    struct arch_context *c = user_save(tf);
+    c->entry = ARCH_ENTRY_INTERRUPT;
+    if (ticked)
+        sched_tick();
+    arch_user_entry(c);
 }
 
 __noreturn void arch_exit_to_user(struct arch_context *c)
@@ -141,9 +203,7 @@ __noreturn void arch_exit_to_user(struct arch_context *c)
         user_decode(c, (uint64_t)EC_PC_ALIGN << 26, c->pc);
         c->fault.exception = WF_EXCEPTION_PROTECTION;
         arch_user_ctx = c;
-        user_entry(c);
-        panic("EL0 pc %#llx outside the user half, and no user entry to take it",
-              (unsigned long long)c->pc);
+        arch_user_entry(c);
     }
     arch_user_ctx = c;
     aarch64_eret_to_user(c);

@@ -2,8 +2,11 @@
  * The way into EL0 (arch/context.h): aarch64_eret_to_user(ctx) loads the
  * context (struct arch_context: x0-x30 at 0, SP_EL0 at 248, ELR at 256, SPSR
  * at 264, TPIDR_EL0 at 272) and erets. The SPSR was sanitised by the caller
- * (user.c). The kernel stack pointer (SP_EL1) is left where it is: the next
- * exception from EL0 pushes its frame there.
+ * (user.c). The kernel stack pointer (SP_EL1) is reset to the top of the
+ * CPU's kernel stack (one per CPU, as on x86-64: nothing of the kernel's
+ * survives an exit to EL0), where the next exception from EL0 pushes its
+ * frame. The boot stack (head.S) is not it: kernel_main and the self-tests run
+ * there, and the test scaffold returns to them (kernel/test/arch/aarch64/).
  */
 #define C_SP    248
 #define C_PC    256
@@ -13,6 +16,8 @@
     .section .text
     .globl aarch64_eret_to_user
 aarch64_eret_to_user:
+    ldr     x1, =kernel_stack_top
+    mov     sp, x1
     mov     x30, x0
     ldr     x0, [x30, #C_SP]
     msr     sp_el0, x0
@@ -38,3 +43,9 @@ aarch64_eret_to_user:
     ldp     x28, x29, [x30, #224]
     ldr     x30, [x30, #240]
     eret
+
+    .section .bss
+    .balign 16
+kernel_stack:
+    .space 32768
+kernel_stack_top:

@@ -2,7 +2,8 @@
  * The CPU side of user address spaces on aarch64: TTBR0_EL1 loads, TLB
  * invalidation, zeroing and copying physical memory (the contract is in
  * arch.h; the TTBR0 load itself is inline in arch/vm_cpu.h, for the IPC fast
- * path). No ASIDs yet: every load invalidates the lower half's translations.
+ * path). ASIDs (arch/vm_cpu.h): a root gets one here, when it is made, and
+ * gives it back when its tables are destroyed.
  *
  * The kernel boots with TCR_EL1.EPD0 set (no lower half at all); the first
  * user address space loaded clears it, and from then on "no user space" is an
@@ -14,22 +15,80 @@
 
 static uint64_t empty_root[512] __aligned(4096);
 static bool lower_half_on;
+static void lower_half_enable(void);
+paddr_t asid_table[ASID_SLOTS];
+unsigned asid_slots;
+
+/* The ASID size (ID_AA64MMFR0_EL1.ASIDBits: 2 is 16 bits, TCR_EL1.AS), once. */
+static void asid_init(void)
+{
+    if (asid_slots)
+        return;
+    if (((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2) {
+        write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_AS);
+        isb();
+        arch_tlb_flush_all();
+        asid_slots = ASID_SLOTS;
+    } else {
+        asid_slots = 255;
+    }
+}
+
+paddr_t aarch64_kernel_lower_root(void)
+{
+    return virt_to_phys(empty_root);
+}
 
 void arch_pt_init_root(paddr_t root)
 {
-    (void)root; /* the kernel is in the TTBR1 half: nothing to share */
+    /* The kernel is in the TTBR1 half: nothing to share; an ASID if a probe
+     * slot is free (else the root runs with ASID 0, flushed on every load). */
+    lower_half_enable();
+    asid_init();
+    unsigned i = (unsigned)(root >> 12);
+    for (unsigned n = 0; n < ASID_PROBE; n++, i++) {
+        unsigned s = i & (ASID_SLOTS - 1);
+        if (!asid_table[s] && s < asid_slots) {
+            asid_table[s] = root;
+            return;
+        }
+    }
+}
+
+/* arch_pt_destroy's last step: the root's ASID is free again, none of its
+ * translations left in the TLB. */
+void asid_release(paddr_t root)
+{
+    unsigned asid = asid_of(root);
+    if (!asid)
+        return;
+    __asm__ volatile("dsb ishst\n\ttlbi aside1, %0\n\tdsb ish\n\tisb"
+                     :
+                     : "r"((uint64_t)asid << 48)
+                     : "memory");
+    asid_table[asid - 1] = 0;
+}
+
+/* Lets the MMU walk the lower half (TCR_EL1.EPD0 clear), with the empty root
+ * loaded: before the first user address space exists, since
+ * arch_vspace_load (the IPC fast path's, obj/vspace.h's) only writes TTBR0. */
+static void lower_half_enable(void)
+{
+    if (lower_half_on)
+        return;
+    write_sysreg(ttbr0_el1, virt_to_phys(empty_root));
+    isb();
+    write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
+    isb();
+    arch_tlb_flush_all();
+    lower_half_on = true;
 }
 
 void arch_vspace_switch(paddr_t root)
 {
     if (!root && !lower_half_on)
         return;
-    if (!lower_half_on) {
-        write_sysreg(ttbr0_el1, virt_to_phys(empty_root));
-        isb();
-        write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
-        lower_half_on = true;
-    }
+    lower_half_enable();
     arch_vspace_load(root ? root : virt_to_phys(empty_root));
 }
 

@@ -1,8 +1,9 @@
 /*
- * x86_64 CPU tables for the boot CPU: the GDT (with the segment order that
- * syscall/sysret will need), the TSS with IST stacks so that a double fault, NMI
- * or machine check always runs on a known-good stack even when the kernel stack
- * is what broke, and the IDT pointing every vector at traps.S.
+ * x86_64 CPU tables: per CPU the GDT (with the segment order that
+ * syscall/sysret will need) and the TSS with IST stacks so that a double fault,
+ * NMI or machine check always runs on a known-good stack even when the kernel
+ * stack is what broke; the IDT, shared, pointing every vector at traps.S. The
+ * boot CPU's are static; the others' come from smp.c (x86_cpu_tables_load).
  */
 #include "arch.h"
 #include "arch/x86.h"
@@ -27,12 +28,10 @@ struct __packed desc_ptr {
     uint64_t base;
 };
 
-#define IST_DF         1
-#define IST_NMI        2
-#define IST_MC         3
-#define IST_STACK_SIZE 8192
+#define IST_DF  1
+#define IST_NMI 2
+#define IST_MC  3
 
-static uint64_t gdt[8] __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 /* The boot CPU's kernel stack: every entry from user mode runs on it. */
@@ -68,7 +67,7 @@ struct percpu cpu0 __aligned(128);
  * SYSENTER_CS/EIP) are still programmed so that no path enters ring 0 at an
  * address a thread chose: CSTAR leads to an entry that reports #UD to the
  * thread, and SYSENTER_CS 0 makes sysenter a #GP (or #UD on AMD). */
-static void syscall_init(void)
+static void syscall_init(struct percpu *p, uintptr_t kstack_top)
 {
     static_assert(GDT_UDATA == GDT_SYSRET_BASE + 8 && GDT_UCODE == GDT_SYSRET_BASE + 16,
                   "sysret needs user data and code right after its base selector");
@@ -80,8 +79,8 @@ static void syscall_init(void)
     wrmsr(MSR_SYSENTER_EIP, 0);
     wrmsr(MSR_SFMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-    cpu0.kernel_rsp = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
-    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu0);
+    p->kernel_rsp = kstack_top;
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)p);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     /* SSE for user threads; the kernel itself never uses it. */
     write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP);
@@ -103,27 +102,28 @@ static void read_features(void)
     cpu_features.pdpe1gb = e1.edx & (1u << 26);
 }
 
-static void gdt_init(void)
+static void gdt_init(struct percpu *p, uintptr_t kstack_top, uint8_t (*ist)[IST_STACK_SIZE])
 {
+    uint64_t *gdt = p->gdt;
     gdt[0] = 0;
     gdt[GDT_KCODE / 8] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
     gdt[GDT_KDATA / 8] = 0x00cf92000000ffffull; /* data, DPL 0 */
     gdt[GDT_SYSRET_BASE / 8] = 0;               /* null: no 32-bit user code (decision 080) */
     gdt[GDT_UDATA / 8] = 0x00cff2000000ffffull; /* data, DPL 3 */
     gdt[GDT_UCODE / 8] = 0x00affa000000ffffull; /* 64-bit code, DPL 3 */
-    uint64_t base = (uint64_t)(uintptr_t)&cpu0.tss, limit = sizeof(cpu0.tss) - 1;
+    uint64_t base = (uint64_t)(uintptr_t)&p->tss, limit = sizeof(p->tss) - 1;
     gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                        (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-    memset(&cpu0.tss, 0, sizeof(cpu0.tss));
-    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(kstack0 + sizeof(kstack0));
-    cpu0.tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_STACK_SIZE);
-    cpu0.tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_STACK_SIZE);
-    cpu0.tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_STACK_SIZE);
-    cpu0.tss.iopb = sizeof(cpu0.tss); /* no I/O bitmap: every port faults from user mode */
+    memset(&p->tss, 0, sizeof(p->tss));
+    p->tss.rsp[0] = kstack_top;
+    p->tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist[0] + IST_STACK_SIZE);
+    p->tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist[1] + IST_STACK_SIZE);
+    p->tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist[2] + IST_STACK_SIZE);
+    p->tss.iopb = sizeof(p->tss); /* no I/O bitmap: every port faults from user mode */
 
-    struct desc_ptr p = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+    struct desc_ptr dp = {sizeof(p->gdt) - 1, (uint64_t)(uintptr_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -135,8 +135,14 @@ static void gdt_init(void)
                      "movw %w2, %%ss\n\t"
                      "ltr %w3"
                      :
-                     : "m"(p), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
+                     : "m"(dp), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
                      : "rax", "memory");
+}
+
+static void idt_load(void)
+{
+    struct desc_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(p));
 }
 
 static void idt_init(void)
@@ -157,8 +163,7 @@ static void idt_init(void)
         e->off_hi = off >> 32;
         e->reserved = 0;
     }
-    struct desc_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
-    __asm__ volatile("lidt %0" : : "m"(p));
+    idt_load();
 }
 
 /* Turns the nop at the start of trap_common into clac when the CPU has SMAP
@@ -178,12 +183,20 @@ void arch_cpu_init(void)
 {
     read_features();
     patch_trap_clac();
-    gdt_init();
+    uintptr_t top = (uintptr_t)(kstack0 + sizeof(kstack0));
+    gdt_init(&cpu0, top, ist_stacks);
     idt_init();
-    syscall_init();
+    syscall_init(&cpu0, top);
     pic_remap_and_mask();
     kprintf("cpu: nx=%d smep=%d smap=%d pdpe1gb=%d apic=%d\n", cpu_features.nx, cpu_features.smep,
             cpu_features.smap, cpu_features.pdpe1gb, cpu_features.apic);
+}
+
+void x86_cpu_tables_load(struct percpu *p, uintptr_t kstack_top, uint8_t (*ist)[IST_STACK_SIZE])
+{
+    gdt_init(p, kstack_top, ist);
+    idt_load();
+    syscall_init(p, kstack_top);
 }
 
 void arch_debug_exit(unsigned status)

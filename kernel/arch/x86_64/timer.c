@@ -25,6 +25,8 @@ enum {
     LAPIC_ID = 0x20,
     LAPIC_EOI = 0xb0,
     LAPIC_SVR = 0xf0,
+    LAPIC_ICR_LO = 0x300,
+    LAPIC_ICR_HI = 0x310,
     LAPIC_LVT_TIMER = 0x320,
     LAPIC_TIMER_INIT = 0x380,
     LAPIC_TIMER_CUR = 0x390,
@@ -33,6 +35,7 @@ enum {
 
 static volatile uint32_t *lapic;
 static bool lapic_timer;
+static uint32_t lapic_initial; /* the timer's initial count (periodic) */
 static volatile uint64_t ticks;
 
 static uint32_t lapic_read(unsigned reg)
@@ -96,10 +99,36 @@ bool arch_irq_pending(void)
     return (inb(PIC1_CMD) & ~inb(PIC1_DATA)) != 0;
 }
 
+/* Every CPU's timer interrupts it; the boot CPU's alone keeps the time. */
 static void lapic_timer_irq(struct trap_frame *tf)
 {
-    timer_tick();
+    if (arch_cpu_id() == 0)
+        timer_tick();
     lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_cpu_init(void)
+{
+    if (!lapic)
+        return;
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+    lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+    if (!lapic_timer)
+        return;
+    lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (1u << 17)); /* periodic */
+    lapic_write(LAPIC_TIMER_DIV, 0x3);
+    lapic_write(LAPIC_TIMER_INIT, lapic_initial);
+}
+
+bool lapic_send(uint32_t apic_id, uint32_t cmd)
+{
+    lapic_write(LAPIC_ICR_HI, apic_id << 24);
+    lapic_write(LAPIC_ICR_LO, cmd);
+    uint64_t until = arch_clock_ns() + 1000000;
+    while (lapic_read(LAPIC_ICR_LO) & (1u << 12)) /* delivery pending */
+        if (arch_clock_ns() > until)
+            return false;
+    return true;
 }
 
 static void pit_irq(struct trap_frame *tf)
@@ -190,6 +219,7 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
         clock_start(hz, tsc);
         if (per10ms >= 100) {
             uint32_t initial = (uint32_t)((uint64_t)per10ms * 100 / hz);
+            lapic_initial = initial;
             trap_set_handler(VEC_TIMER, lapic_timer_irq);
             lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | (1u << 17)); /* periodic */
             lapic_write(LAPIC_TIMER_DIV, 0x3);

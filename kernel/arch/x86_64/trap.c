@@ -13,6 +13,7 @@
 #include "arch/trap.h"
 #include "kprintf.h"
 #include "panic.h"
+#include "sched/smp.h"
 #include "weft/objects.h"
 
 extern const uint64_t ksyms_count;
@@ -180,8 +181,15 @@ void trap_report(const struct trap_frame *tf)
 void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector >= 32) {
+        /* An interrupt in kernel mode arrives only while the CPU idles, without
+         * the kernel lock (sched/smp.h): take it for the handler, but for the
+         * timer's, which touches only this CPU's state. */
+        if (tf->vector == VEC_IPI)
+            smp_serve(); /* before the lock: the requester holds it */
+        bool took = tf->vector != VEC_TIMER && smp_irq_enter();
         if (handlers[tf->vector])
             handlers[tf->vector](tf);
+        smp_irq_exit(took);
         return; /* unexpected interrupts (e.g. spurious) are ignored */
     }
     if (reporting) {

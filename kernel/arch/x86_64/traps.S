@@ -70,6 +70,7 @@ from_user:
     cmpq $18, %rax
     je ist_from_user
     movq %gs:PERCPU_KERNEL_RSP, %rsp
+    KLOCK_ACQUIRE
     xorl %ebp, %ebp
     call arch_user_trap
     ud2

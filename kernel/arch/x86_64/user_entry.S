@@ -73,6 +73,7 @@
     movq TF_SIZE + TF_RFLAGS(%rax), %r11
     movq TF_SIZE + TF_RSP(%rax), %rsp   /* user stack: nothing of the kernel's is used after this */
     movq TF_SIZE + TF_RAX(%rax), %rax
+    KLOCK_RELEASE
     swapgs
     sysretq
 .endm
@@ -110,6 +111,7 @@
     .globl syscall_entry
 syscall_entry:
     SYSCALL_SAVE
+    KLOCK_ACQUIRE
     xorl %ebp, %ebp
     cmpq ipc_fastpath_sysno(%rip), %rax
     je 2f
@@ -136,6 +138,7 @@ syscall_compat_entry:
     movq %r11, TF_SIZE + TF_R11(%rdi)
     movq $6, TF_SIZE + TF_VECTOR(%rdi)
     movq $0, TF_SIZE + TF_ERROR(%rdi)
+    KLOCK_ACQUIRE
     xorl %ebp, %ebp
     call arch_user_trap
     ud2
@@ -151,8 +154,29 @@ arch_exit_frame:
     movq 2*8(%rsp), %rcx    /* rip (after vector, error) */
     movq 4*8(%rsp), %r11    /* rflags */
     movq 5*8(%rsp), %rsp    /* user stack: nothing of the kernel's is used after this */
+    KLOCK_RELEASE
     swapgs
     sysretq
 1:  addq $16, %rsp
+    KLOCK_RELEASE
     swapgs
     iretq
+
+/* The contended case of KLOCK_ACQUIRE (%ecx: this CPU's ticket), on the
+ * kernel stack, the user registers saved; interrupts stay off while it waits,
+ * and it serves the requests of the holder meanwhile (smp_serve, sched/smp.h:
+ * an IPI that brought this CPU in may be one). */
+    .globl kernel_lock_spin
+kernel_lock_spin:
+    pushq %rax
+    pushq %rdi
+    pushq %rcx
+1:  call smp_serve
+    movl (%rsp), %ecx
+    pause
+    cmpl kernel_lock+4(%rip), %ecx
+    jne 1b
+    popq %rcx
+    popq %rdi
+    popq %rax
+    ret

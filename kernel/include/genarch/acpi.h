@@ -67,6 +67,8 @@ struct acpi_report {
     unsigned overrides_bad;   /* overrides ignored: bus not ISA or source IRQ >= 16 */
     unsigned ioapics_dropped; /* I/O APICs beyond PLATFORM_MAX_IOAPICS (ignored) */
     bool lapic_override;      /* a type 5 entry replaced the 32-bit local APIC address */
+    unsigned cpus_disabled;   /* processor entries without the enabled flag (skipped) */
+    unsigned cpus_dropped;    /* enabled processors beyond PLATFORM_MAX_CPUS (counted only) */
 };
 
 /* Checks the RSDP in the avail bytes at p: signature "RSD PTR ", checksum of the

@@ -15,6 +15,7 @@
 
 #define PLATFORM_MAX_IOAPICS 4
 #define PLATFORM_ISA_IRQS    16
+#define PLATFORM_MAX_CPUS    64 /* processors whose APIC ids are kept */
 
 struct platform_ioapic {
     paddr_t paddr;     /* MMIO base (one 4 KiB page) */
@@ -41,6 +42,8 @@ struct platform_info {
     struct platform_isa_route isa[PLATFORM_ISA_IRQS];
     unsigned cpu_count; /* enabled processors the MADT lists (local APIC and x2APIC
                            entries); 1 without ACPI */
+    uint32_t cpu_apic_id[PLATFORM_MAX_CPUS]; /* the first PLATFORM_MAX_CPUS enabled
+                                                 ones, in table order (none without ACPI) */
 };
 
 extern struct platform_info platform;

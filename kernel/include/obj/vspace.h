@@ -15,6 +15,7 @@
 #define WEFT_OBJ_VSPACE_H
 
 #include "arch.h"
+#include "arch/percpu.h"
 #include "cap/cap.h"
 #include "lib/avl.h"
 #include "mm/vm.h"
@@ -57,7 +58,7 @@ struct vspace {
 
 /* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
  * by vspace_activate, which keeps it naming what the page-table root register holds. */
-extern struct vspace *vspace_current;
+#define vspace_current (this_cpu_local.vspace) /* this CPU's (sched/cpu_local.h) */
 
 /* Makes vs the address space of the CPU (NULL: the kernel's own tables). Inline:
  * the IPC fast path switches address spaces through it (a compare, the root

@@ -15,14 +15,19 @@
 #ifndef WEFT_SCHED_SCHED_H
 #define WEFT_SCHED_SCHED_H
 
+#include "arch/percpu.h"
 #include "obj/tcb.h"
 
 /* Timer ticks in one time slice. */
 #define SCHED_SLICE_TICKS 5
 
 /* The thread that entered the kernel (and runs next unless the scheduler picks
- * another), or NULL while idle. */
-extern struct tcb *sched_current;
+ * another), or NULL while idle. This CPU's (sched/cpu_local.h). */
+#define sched_current (this_cpu_local.current)
+
+/* Sets up this CPU's scheduler state (sched/cpu_local.h): no current thread,
+ * no FPU owner, the kernel's tables, nothing queued. Each CPU, once, first. */
+void sched_cpu_init(void);
 
 /* Puts the RUNNABLE thread t at the tail of its priority's run queue (not the
  * current thread; not already queued). */
@@ -87,11 +92,11 @@ void sched_forget_fpu(struct tcb *t);
  */
 
 /* The highest priority with a queued thread, or -1 (sched_highest). */
-extern int sched_top_prio;
+#define sched_top_prio (this_cpu_local.top_prio)
 
 /* The context whose FPU state the CPU holds: a thread's, or, when none,
  * sched_fpu_nobody (a save area nobody restores), so that it is never NULL. */
-extern struct arch_context *sched_fpu_ctx;
+#define sched_fpu_ctx (this_cpu_local.fpu_ctx)
 extern struct arch_context sched_fpu_nobody;
 
 /* True when no queued thread has a priority above prio: running a thread of

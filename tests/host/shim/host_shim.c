@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/percpu.h"
 #include "core/boot.h"
 #include "core/bootmem.h"
 #include "panic.h"
 #include "kprintf.h"
 
 uintptr_t host_phys_base;
+
+/* The one "CPU"'s scheduler state (arch/percpu.h of the shim). */
+struct cpu_local host_cpu_local;
 
 /* The boot memory map: empty on the host, so every device range is outside it. */
 struct bootmem boot_memory;

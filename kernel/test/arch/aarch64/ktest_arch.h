@@ -26,6 +26,11 @@ struct arch_jmpbuf {
 int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
 __noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
 
+/* Maps the kernel page kpage (page-aligned) at user address va (0x500000 to
+ * 0x5fffff) in the kernel's own lower half, EL0-accessible, writable if write,
+ * executable if exec, and loads that half (world.c). */
+void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
+
 /* Provokes the fault named by kind ("pf", "ud", "wx", "nx", "brk", "assert") so
  * the harness can check the exception report; returns only for an unknown kind. */
 void arch_selftest_fault(const char *kind);

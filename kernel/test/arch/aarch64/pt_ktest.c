@@ -100,7 +100,15 @@ KTEST(aarch64, user_tables_walked_by_the_mmu)
     KT_ASSERT_EQ(el0_pa(USER_VA + 0x1008), mem + 0x1008);
     volatile uint64_t *direct = phys_to_virt(mem + 0x1000);
     *direct = 0x5765667441363421ull;
-    KT_ASSERT_EQ(*(volatile uint64_t *)(uintptr_t)(USER_VA + 0x1000), 0x5765667441363421ull);
+    /* A kernel load through the user address: with PAN (ARMv8.1) only while
+     * it is lifted, as x86's stac/clac. */
+    bool pan = aarch64_has_pan();
+    if (pan)
+        pan_set(false);
+    uint64_t through_user = *(volatile uint64_t *)(uintptr_t)(USER_VA + 0x1000);
+    if (pan)
+        pan_set(true);
+    KT_ASSERT_EQ(through_user, 0x5765667441363421ull);
 
     /* Remapping a present page to another frame (break-before-make). */
     KT_ASSERT(arch_pt_map(&c, USER_VA + 0x1000, mem + 0x5000, 1, VM_READ | VM_WRITE));

@@ -7,6 +7,8 @@
     .globl \name, \name\()_end
     .endm
 
+    .arch_extension fp
+    .arch_extension simd
     .section .rodata
     .balign 4
 
@@ -65,3 +67,82 @@ prog_spin:                      /* count x0 up to x2, then svc: interrupts come 
     b.ne    1b
     svc     #1
 prog_spin_end:
+
+    prog prog_sys
+prog_sys:                       /* a system call by the convention, then its results */
+    mov     x8, #0x55           /* number */
+    mov     x0, #0x11           /* cap */
+    mov     x1, #0x22           /* message info */
+    mov     x2, #0x30           /* message words 0-3 */
+    mov     x3, #0x31
+    mov     x4, #0x32
+    mov     x5, #0x33
+    mov     x6, #0x44           /* Reply cap */
+    svc     #0
+    mov     x20, x8
+    mov     x21, x0
+    mov     x22, x1
+    mov     x23, x2
+    mov     x24, x3
+    mov     x25, x4
+    mov     x26, x5
+    mov     x27, x6
+    svc     #0
+prog_sys_end:
+
+    prog prog_nzcv
+prog_nzcv:                      /* PSTATE's condition flags as EL0 sees them */
+    mrs     x0, nzcv
+    svc     #0
+prog_nzcv_end:
+
+    prog prog_fp_set
+prog_fp_set:                    /* v<r> = {0x1000 + r, 0x2000 + r}; FPCR RMode 3 */
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    mov     x9, #(0x1000 + \r)
+    mov     x10, #(0x2000 + \r)
+    fmov    d\r, x9
+    mov     v\r\().d[1], x10
+    .endr
+    mov     x9, #0xc00000
+    msr     fpcr, x9
+    svc     #0
+prog_fp_set_end:
+
+    prog prog_fp_clear
+prog_fp_clear:                  /* every v register and FPCR zero */
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    movi    v\r\().2d, #0
+    .endr
+    msr     fpcr, xzr
+    svc     #0
+prog_fp_clear_end:
+
+    prog prog_fp_get
+prog_fp_get:                    /* x<r> = the high half of v<r>, r 0-30 */
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
+    mov     x\r, v\r\().d[1]
+    .endr
+    svc     #0
+prog_fp_get_end:
+
+/* Every other way into EL1 or its state from EL0, one instruction each
+ * (user_ktest.c el0_hostile_instructions_fault): each must be a fault of
+ * the thread at that instruction. */
+    .macro hostile name, insn:vararg
+    .globl prog_hostile_\name, prog_hostile_\name\()_end
+prog_hostile_\name:
+    \insn
+prog_hostile_\name\()_end:
+    .endm
+    hostile hvc, hvc #0
+    hostile smc, smc #0
+    hostile eret, eret
+    hostile sctlr, mrs x0, sctlr_el1
+    hostile vbar, msr vbar_el1, x0
+    hostile daif, msr daifset, #2
+    hostile dczva, dc zva, x1
+    hostile dccivac, dc civac, x1
+    hostile iciallu, ic iallu
+    hostile tlbi, tlbi vmalle1
+    hostile cntvct, mrs x0, cntvct_el0

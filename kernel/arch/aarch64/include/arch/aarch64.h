@@ -16,7 +16,11 @@
 #define SCTLR_SA0    (UL(1) << 4)
 #define SCTLR_I      (UL(1) << 12)
 #define SCTLR_WXN    (UL(1) << 19)
+#define SCTLR_SPAN   (UL(1) << 23) /* clear: exceptions to EL1 set PSTATE.PAN */
 #define SCTLR_MMU_ON (SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+
+/* CPACR_EL1.FPEN = 3: FP/SIMD does not trap at EL0 or EL1. */
+#define CPACR_FPEN (UL(3) << 20)
 
 /* MAIR_EL1: attribute 0 normal write-back, 1 Device-nGnRE. */
 #define MAIR_VALUE  UL(0x04ff)
@@ -28,6 +32,7 @@
  * walks of the lower half (no user address space loaded). */
 #define TCR_VALUE     UL(0xb5103510)
 #define TCR_EPD0      (UL(1) << 7)
+#define TCR_AS        (UL(1) << 36) /* 16-bit ASIDs */
 #define TCR_IPS_SHIFT 32
 
 /* Stage 1 descriptors. */
@@ -75,6 +80,21 @@ static inline void isb(void)
     __asm__ volatile("isb" ::: "memory");
 }
 
+/* PSTATE.PAN (ARMv8.1), by its system register encoding (S3_0_C4_C2_3) so
+ * that the assembler needs no ARMv8.1 target. Only where aarch64_has_pan. */
+static inline bool pan_get(void)
+{
+    return (read_sysreg(s3_0_c4_c2_3) >> 22) & 1;
+}
+
+static inline void pan_set(bool on)
+{
+    write_sysreg(s3_0_c4_c2_3, (uint64_t)on << 22);
+}
+
+/* Whether the CPU implements PAN (ID_AA64MMFR1_EL1.PAN). */
+bool aarch64_has_pan(void);
+
 static inline void dsb_ish(void)
 {
     __asm__ volatile("dsb ish" ::: "memory");
@@ -111,10 +131,21 @@ struct trap_frame {
 
 void aarch64_trap(unsigned kind, struct trap_frame *tf);
 void aarch64_user_trap(struct trap_frame *tf);
+/* The lower half's table when no VSpace is loaded ("the kernel's own", root 0
+ * of arch_pt_lookup and arch_vspace_switch): empty in the production image;
+ * the test image maps its thread world there (vm_cpu.c). */
+paddr_t aarch64_kernel_lower_root(void);
+/* Frees root's ASID after invalidating its translations (vm_cpu.c). */
+void asid_release(paddr_t root);
+void aarch64_user_irq(struct trap_frame *tf, bool ticked);
+struct arch_context;
+__attribute__((noreturn)) void aarch64_user_sync(struct arch_context *c);
 void gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);
 void gic_enable_ppi(unsigned intid);
+/* Makes the interrupt intid pending, as a device would (self-tests). */
+void gic_set_pending(unsigned intid);
 /* The GIC version irqchip_init set up (2 or 3; 0 before). */
 unsigned irqchip_version(void);
 void pl011_set_base(volatile void *base);

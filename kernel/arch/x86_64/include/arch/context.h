@@ -36,12 +36,14 @@
 #define PERCPU_USER_RSP   0
 #define PERCPU_KERNEL_RSP 8
 #define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
+#define PERCPU_ID         16 /* the CPU's id (arch_cpu_id) */
 
 #ifndef __ASSEMBLER__
 #include "arch.h"
 #include "arch/memlayout.h"
 #include "arch/x86.h"
 #include "arch/trap.h"
+#include "arch/percpu.h"
 
 struct arch_context {
     struct trap_frame regs;         /* user registers; written on every entry */
@@ -59,15 +61,20 @@ _Static_assert(sizeof(struct trap_frame) % 16 == 0, "frame top must stay 16-alig
  * frame) is also where the syscall entry stores the registers: the end of the
  * current context's trap_frame. */
 struct percpu {
-    uint64_t user_rsp;   /* 0: scratch for the syscall path */
-    uint64_t kernel_rsp; /* 8: top of this CPU's kernel stack */
-    uint32_t pad;        /* puts tss.rsp[0] at 24, 8-aligned */
-    struct tss tss;      /* 20: the task-state segment (cpu.c) */
-    uint64_t fs_base;    /* the thread pointer loaded last (arch_context_activate) */
+    uint64_t user_rsp;             /* 0: scratch for the syscall path */
+    uint64_t kernel_rsp;           /* 8: top of this CPU's kernel stack */
+    uint32_t id;                   /* 16: arch_cpu_id(); also puts tss.rsp[0] at 24, 8-aligned */
+    struct tss tss;                /* 20: the task-state segment (cpu.c) */
+    uint64_t fs_base;              /* the thread pointer loaded last (arch_context_activate) */
+    uint32_t apic_id;              /* its local APIC's id */
+    uint64_t gdt[8] __aligned(16); /* its GDT: the TSS descriptor differs per CPU */
+    struct cpu_local local;        /* the scheduler's state of this CPU (arch/percpu.h) */
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, id) == PERCPU_ID, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, local) == PERCPU_LOCAL, "percpu");
 
 /* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
 extern struct percpu cpu0;

@@ -16,6 +16,7 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 #define VEC_PIC_BASE  0x20 /* legacy 8259 IRQ 0-15 */
 #define VEC_LINE_BASE 0x30 /* I/O APIC lines 0 .. IRQ_LINES_MAX - 1 (arch/irqchip.h) */
 #define VEC_TIMER     0xf0 /* local APIC timer */
+#define VEC_IPI       0xf1 /* an inter-processor interrupt (smp_ipi) */
 #define VEC_SPURIOUS  0xff
 
 #define GDT_KCODE 0x08
@@ -68,5 +69,18 @@ void pic_remap_and_mask(void);
 bool lapic_in_use(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
+
+/* Other CPUs (smp.c): enables this CPU's local APIC and starts its timer at the
+ * boot CPU's calibrated rate (none when the tick is the PIT's); sends an
+ * interrupt command (ICR low word cmd) to the APIC apic_id and waits until it
+ * is delivered (false: not within about a millisecond). */
+void lapic_cpu_init(void);
+bool lapic_send(uint32_t apic_id, uint32_t cmd);
+
+/* Exception stacks (IST) per CPU, and loading a CPU's tables (cpu.c): its GDT
+ * and TSS in p, the shared IDT, the system call MSRs and %gs (p). */
+#define IST_STACK_SIZE 8192
+struct percpu;
+void x86_cpu_tables_load(struct percpu *p, uintptr_t kstack_top, uint8_t (*ist)[IST_STACK_SIZE]);
 
 #endif

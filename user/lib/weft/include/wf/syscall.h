@@ -31,7 +31,34 @@ struct wf_msgregs {
     wf_word_t w[WF_MSG_REG_WORDS];
 };
 
-#ifndef WEFT_HOST
+#if !defined(WEFT_HOST) && defined(__aarch64__)
+/* aarch64 (weft/arch/aarch64/abi.h, decision 128): svc #0 with x8 number, x0
+ * cap, x1 msginfo, x2-x5 words 0-3, x6 reply cap; out x8 error, x1 msginfo, x0
+ * badge, x2-x5 words; nothing is clobbered. */
+static inline wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply,
+                                   struct wf_msgregs *m)
+{
+    register wf_word_t x8 __asm__("x8") = nr;
+    register wf_word_t x0 __asm__("x0") = cap;
+    register wf_word_t x1 __asm__("x1") = m->info;
+    register wf_word_t x2 __asm__("x2") = m->w[0];
+    register wf_word_t x3 __asm__("x3") = m->w[1];
+    register wf_word_t x4 __asm__("x4") = m->w[2];
+    register wf_word_t x5 __asm__("x5") = m->w[3];
+    register wf_word_t x6 __asm__("x6") = reply;
+    __asm__ volatile("svc #0"
+                     : "+r"(x8), "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5)
+                     : "r"(x6)
+                     : "memory");
+    m->info = x1;
+    m->badge = x0;
+    m->w[0] = x2;
+    m->w[1] = x3;
+    m->w[2] = x4;
+    m->w[3] = x5;
+    return x8;
+}
+#elif !defined(WEFT_HOST)
 /* The one syscall primitive: every register of the convention in and out.
  * Returns rax (an enum wf_error); *m receives rsi, rdi and the words. */
 static inline wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply,

@@ -1,0 +1,31 @@
+/*
+ * I/O ports on aarch64: there are none (devices are memory-mapped). The
+ * generic IOPort object (kernel/obj/ioport.c) still exists, and the root task
+ * still gets its cap, but every In and Out through it is refused with
+ * ILLEGAL_OPERATION (arch_port_refused), so the accessors below are never
+ * reached.
+ */
+#ifndef WEFT_ARCH_IOPORT_H
+#define WEFT_ARCH_IOPORT_H
+
+#include "types.h"
+
+static inline uint32_t arch_port_in(uint16_t port, unsigned width)
+{
+    (void)port, (void)width;
+    return ~0u;
+}
+
+static inline void arch_port_out(uint16_t port, unsigned width, uint32_t v)
+{
+    (void)port, (void)width, (void)v;
+}
+
+/* Every port access is refused: the architecture has no port space. */
+static inline bool arch_port_refused(unsigned port, unsigned width, bool out)
+{
+    (void)port, (void)width, (void)out;
+    return true;
+}
+
+#endif
