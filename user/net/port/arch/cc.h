@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define LWIP_PLATFORM_DIAG(x) \
-    do {                      \
-        printf x;             \
+#define LWIP_PLATFORM_DIAG(x)                                                                      \
+    do {                                                                                           \
+        printf x;                                                                                  \
     } while (0)
-#define LWIP_PLATFORM_ASSERT(x)                                                        \
-    do {                                                                               \
-        fprintf(stderr, "net: lwIP assertion \"%s\" at %s:%d\n", x, __FILE__, __LINE__); \
-        abort();                                                                       \
+#define LWIP_PLATFORM_ASSERT(x)                                                                    \
+    do {                                                                                           \
+        fprintf(stderr, "net: lwIP assertion \"%s\" at %s:%d\n", x, __FILE__, __LINE__);           \
+        abort();                                                                                   \
     } while (0)
 
 /* Random numbers (DHCP transaction ids, TCP initial sequence numbers, source
