@@ -2,7 +2,7 @@
 # boots the production kernel and initramfs with a virtio-net function on
 # QEMU's user network (restrict=on, a forward of a free port on 127.0.0.1 to
 # the guest's TCP echo on port 7): the server's DHCP lease is 10.0.2.15 with
-# gateway 10.0.2.2, three 64 KiB echoes at once come back intact; then a boot
+# gateway 10.0.2.2, three 1 MiB echoes at once come back intact; then a boot
 # without the device: the server exits with status 69 and is not restarted.
 #
 #   make check-net

@@ -11,7 +11,7 @@ COMMAND boots the production kernel and initramfs (qemu-system-x86_64 ...
    reaches nothing outside) and a forward of a free TCP port of 127.0.0.1 to
    the guest's port 7. The server must print its DHCP lease, 10.0.2.15/24 (no
    gateway: QEMU's DHCP server offers the router 10.0.2.2 only when the
-   network is not restricted); then three connections at once each send 64 KiB of
+   network is not restricted); then three connections at once each send 1 MiB of
    random bytes to the echo service and must get them back intact, in order;
    a fourth sends nothing and closes, and the server must still echo after.
 2. Without the device: the server says there is nothing to drive, exits with
@@ -36,7 +36,7 @@ import time
 # Not anchored: the shell's prompt may come first on the same line.
 LEASE_RE = re.compile(r"net: address (\S+) netmask (\S+) gateway (\S+)")
 PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
-ECHO_BYTES = 64 * 1024
+ECHO_BYTES = 1024 * 1024
 
 
 class Guest:
@@ -168,7 +168,7 @@ def main():
                 t.join()
             echo(port, os.urandom(1000), 30, res, 3)
         point(all(r is True for r in res[:3]),
-              f"net/tcp_echo_three_connections_of_64KiB_each_intact {res[:3]}")
+              f"net/tcp_echo_three_connections_of_1MiB_each_intact {res[:3]}")
         point(res[3] is True, "net/tcp_echo_after_a_silent_client")
         point(not PANIC_RE.search(g.out) and "net: cannot" not in g.out
               and "net restarted" not in g.out, "net/no_panic_no_restart")

@@ -120,7 +120,8 @@ static err_t echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
         pbuf_free(p);
         return err;
     }
-    if (tcp_sndbuf(pcb) < p->tot_len)
+    /* All of p or nothing: a partial write offered again would repeat bytes. */
+    if (tcp_sndbuf(pcb) < p->tot_len || tcp_sndqueuelen(pcb) + pbuf_clen(p) > TCP_SND_QUEUELEN)
         return ERR_MEM; /* lwIP keeps p and offers it again later */
     for (struct pbuf *q = p; q; q = q->next)
         if (tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY) != ERR_OK)
