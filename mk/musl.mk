@@ -56,6 +56,7 @@ MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
 # Sources one program links besides its own: MUSL_SRCS_<name>. The file server
 # links the ext2 library and its block cache (user/lib/fs/).
 MUSL_SRCS_fs  := $(sort $(wildcard user/lib/fs/*.c))
+# Libraries one program links before libc.a: MUSL_LIBS_<name> (lwIP: mk/extra/lwip.mk).
 
 musl_objs = $(patsubst %,$(USER_BUILD)/musl/%.o,$(1))
 MUSL_LIB_OBJS := $(call musl_objs,$(MUSL_LIB_SRCS))
@@ -77,9 +78,9 @@ $(USER_BUILD)/musl/%.S.o: %.S $(BUILD)/.ucflags
 
 $(foreach p,$(USER_MUSL_PROGS),$(USER_BUILD)/$(p).elf): $(USER_BUILD)/%.elf: \
         $$(call musl_objs,$$(wildcard user/$$*/*.c) $$(MUSL_SRCS_$$*)) $(MUSL_LIB_OBJS) $(MUSL_LIBC) \
-        $(ELFCHECK)
+        $$(MUSL_LIBS_$$*) $(ELFCHECK)
 	@echo "  ULD     $@ (musl)"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(call musl_objs,$(wildcard user/$*/*.c) $(MUSL_SRCS_$*)) \
-	    $(MUSL_LIB_OBJS) \
+	    $(MUSL_LIB_OBJS) $(MUSL_LIBS_$*) \
 	    $(MUSL_LIBC)
 	@$(ELFCHECK) -q $@ || { rm -f $@; exit 1; }

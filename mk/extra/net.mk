@@ -1,0 +1,20 @@
+# The network server's system test (tests/system/net.py, docs/networking.md):
+# boots the production kernel and initramfs with a virtio-net function on
+# QEMU's user network (restrict=on, a forward of a free port on 127.0.0.1 to
+# the guest's TCP echo on port 7): the server's DHCP lease is 10.0.2.15 with
+# gateway 10.0.2.2, three 1 MiB echoes at once come back intact; then a boot
+# without the device: the server exits with status 69 and is not restarted.
+#
+#   make check-net
+NET_QEMU := $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none \
+            -kernel $(KERNEL) -initrd $(INITRAMFS)
+
+.PHONY: check-net
+check-net: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tests/system/net.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-net \
+	    --log $(BUILD)/net.log --results $(RESULTS) -- $(NET_QEMU)
+
+ifeq ($(ARCH),x86_64)
+GUEST_CHECKS += check-net
+endif
+EXTRA_HELP += "check-net      the network server: DHCP lease and TCP echo (tests/system/net.py)"

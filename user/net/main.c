@@ -1,0 +1,222 @@
+/*
+ * net: the network server (docs/networking.md; decisions 133 and 134).
+ *
+ * One process, one thread: the virtio-net driver (vnet.c) and lwIP (NO_SYS,
+ * raw API) over it. The thread receives on SERVE (no protocol yet: every
+ * message is ILLEGAL_OPERATION) and its bound notification carries two bits:
+ * the device's interrupt (NET_BIT_IRQ) and the thread's timer
+ * (NET_BIT_TIMER, TCB_SetDeadline) armed for lwIP's next timeout.
+ *
+ * At start it takes an address by DHCP and prints it
+ * ("net: address A netmask M gateway G"); it answers ICMP echo and serves a
+ * TCP echo on port 7 (every byte received is sent back).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "net.h"
+#include "netif/ethernet.h"
+#include "weft/invoke.h"
+#include "wf/pci_bus.h"
+#include "wf/runtime.h"
+#include "wf/server.h"
+#include "wf/startinfo.h"
+#include "wf/syscall.h"
+
+enum {
+    SLOT_RECV = 30,   /* where a stray cap lands */
+    SLOT_REPLY0 = 40, /* Reply objects */
+};
+
+#define ECHO_PORT 7
+
+static const char usage[] =
+    "usage: net (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
+    "the PCI bus server's endpoint in slot 16; drives the first virtio-net device, takes an "
+    "address by DHCP, answers ping and a TCP echo on port 7; exits with status 69 when there "
+    "is no device; takes no arguments)\n";
+
+static struct netif nif;
+static struct wf_server srv;
+
+struct copy_ctx {
+    struct pbuf *p;
+};
+
+static void copy_pbuf(void *ctx, uint8_t *dst)
+{
+    struct copy_ctx *c = ctx;
+    pbuf_copy_partial(c->p, dst, c->p->tot_len, 0);
+}
+
+static err_t linkoutput(struct netif *n, struct pbuf *p)
+{
+    (void)n;
+    struct copy_ctx c = {p};
+    return vnet_send(p->tot_len, copy_pbuf, &c) ? ERR_OK : ERR_MEM;
+}
+
+static void deliver(const uint8_t *frame, size_t len)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (!p) {
+        vnet_stats.rx_dropped++;
+        return;
+    }
+    pbuf_take(p, frame, (u16_t)len);
+    if (nif.input(p, &nif) != ERR_OK)
+        pbuf_free(p);
+}
+
+static uint8_t mac[6];
+
+static err_t nif_init(struct netif *n)
+{
+    n->name[0] = 'e';
+    n->name[1] = 'n';
+    n->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(n->hwaddr, mac, 6);
+    n->mtu = 1500;
+    n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    n->output = etharp_output;
+    n->linkoutput = linkoutput;
+    return ERR_OK;
+}
+
+/* Prints the lease once DHCP has bound it (address, netmask and gateway are
+ * all set by then; the status callback fires before the gateway is). */
+static void report_lease(struct netif *n)
+{
+    static bool reported;
+    if (reported || !dhcp_supplied_address(n))
+        return;
+    reported = true;
+    char a[16], m[16], g[16];
+    ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof a);
+    ip4addr_ntoa_r(netif_ip4_netmask(n), m, sizeof m);
+    ip4addr_ntoa_r(netif_ip4_gw(n), g, sizeof g);
+    printf("net: address %s netmask %s gateway %s\n", a, m, g);
+}
+
+/* TCP echo: what arrives goes back; the connection closes when the peer's does. */
+static err_t echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    if (!p) {
+        tcp_arg(pcb, NULL);
+        tcp_recv(pcb, NULL);
+        if (tcp_close(pcb) != ERR_OK)
+            tcp_abort(pcb);
+        return ERR_OK;
+    }
+    if (err != ERR_OK) {
+        pbuf_free(p);
+        return err;
+    }
+    /* All of p or nothing: a partial write offered again would repeat bytes. */
+    if (tcp_sndbuf(pcb) < p->tot_len || tcp_sndqueuelen(pcb) + pbuf_clen(p) > TCP_SND_QUEUELEN)
+        return ERR_MEM; /* lwIP keeps p and offers it again later */
+    for (struct pbuf *q = p; q; q = q->next)
+        if (tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            return ERR_MEM;
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    tcp_output(pcb);
+    return ERR_OK;
+}
+
+static err_t echo_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    tcp_recv(pcb, echo_recv);
+    return ERR_OK;
+}
+
+static bool echo_listen(void)
+{
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, ECHO_PORT) != ERR_OK)
+        return false;
+    struct tcp_pcb *l = tcp_listen(pcb);
+    if (!l)
+        return false;
+    tcp_accept(l, echo_accept);
+    return true;
+}
+
+/* Runs lwIP's due timeouts and arms the thread's timer for the next one. */
+static void run_timers(void)
+{
+    sys_check_timeouts();
+    u32_t ms = sys_timeouts_sleeptime();
+    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+        ms = 1000;
+    wf_tcb_set_deadline(WF_CHILD_TCB, wf_clock_ns() + (uint64_t)ms * 1000000u + 1, NET_BIT_TIMER);
+}
+
+static void on_notify(struct wf_server *s, wf_word_t bits)
+{
+    (void)s;
+    if (bits & NET_BIT_IRQ)
+        vnet_interrupt(deliver);
+    run_timers();
+    report_lease(&nif);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    bool absent = false;
+    const char *why = vnet_open(mac, &absent);
+    if (why && absent) {
+        printf("net: %s: nothing to drive\n", why);
+        return WF_EXIT_NO_DEVICE;
+    }
+    if (why) {
+        fprintf(stderr, "net: cannot start: %s\n%s", why, usage);
+        return 1;
+    }
+    printf("net: virtio-net %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
+           mac[4], mac[5]);
+    lwip_init();
+    if (!netif_add(&nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, nif_init,
+                   ethernet_input)) {
+        fputs("net: cannot add the interface\n", stderr);
+        return 1;
+    }
+    netif_set_default(&nif);
+    netif_set_up(&nif);
+    netif_set_link_up(&nif);
+    if (dhcp_start(&nif) != ERR_OK || !echo_listen()) {
+        fputs("net: cannot start DHCP or the echo service\n", stderr);
+        return 1;
+    }
+    srv = (struct wf_server){.ep = WF_CHILD_SERVE,
+                             .recv_cnode = WF_CHILD_CNODE,
+                             .recv_slot = SLOT_RECV,
+                             .protos = NULL,
+                             .nprotos = 0,
+                             .on_notify = on_notify};
+    if (wf_server_init_pool(&srv, WF_CHILD_POOL, WF_CHILD_CNODE, SLOT_REPLY0, 2) != WF_ERR_OK) {
+        fputs("net: no memory for Reply objects\n", stderr);
+        return 1;
+    }
+    wf_irqhandler_ack(WF_CHILD_IRQ);
+    run_timers();
+    wf_word_t e = wf_server_run(&srv);
+    fprintf(stderr, "net: receive failed: %s\n", wf_error_name((enum wf_error)e));
+    return 1;
+}

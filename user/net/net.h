@@ -1,0 +1,48 @@
+/*
+ * The network server (docs/networking.md, decisions 133 and 134): its
+ * virtio-net driver (vnet.c) and the lwIP side (main.c) in one process.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VNET_PCI_MODERN 0x1041 /* 0x1040 + device type 1 */
+#define VNET_PCI_TRANS  0x1000 /* transitional; driven through its modern interface */
+
+#define VIRTIO_NET_F_MAC    (1ull << 5)
+#define VIRTIO_NET_F_STATUS (1ull << 16)
+
+/* struct virtio_net_hdr of a VERSION_1 device: 12 bytes before every frame,
+ * zero on transmit (no checksum or segmentation offload negotiated). */
+#define VNET_HDR_LEN 12
+/* One buffer per descriptor: the header and a whole Ethernet frame (no
+ * MRG_RXBUF, no GSO: a frame never exceeds 1514 bytes). */
+#define VNET_BUF_LEN   2048
+#define VNET_FRAME_MAX (VNET_BUF_LEN - VNET_HDR_LEN)
+
+/* Notification bits of the server thread. */
+#define NET_BIT_IRQ   1
+#define NET_BIT_TIMER 2
+
+/* Brings the device up: claim, negotiate (MAC), both queues, every receive
+ * buffer posted. NULL on success, else why not (*absent: there is no device). */
+const char *vnet_open(uint8_t mac[6], bool *absent);
+
+/* Sends one frame of len bytes (at most VNET_FRAME_MAX) gathered by the
+ * caller's copy function. false when the transmit queue is full or broken. */
+bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx);
+
+/* The interrupt: reads the ISR byte (lowering INTx), reclaims sent buffers,
+ * hands every received frame to deliver, reposts its buffer, acks the line. */
+void vnet_interrupt(void (*deliver)(const uint8_t *frame, size_t len));
+
+/* Counters for the status line and tests. */
+struct vnet_stats {
+    uint64_t rx, tx, rx_dropped, tx_full, resets;
+};
+extern struct vnet_stats vnet_stats;
+
+#endif
