@@ -8,8 +8,9 @@
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
-# Shared hardware support (kernel/genarch/): the device-tree reader.
-ARCH_GENARCH := fdt.c
+# Shared hardware support (kernel/genarch/): the device-tree reader and the
+# frame-record backtrace.
+ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's test world
 # (the script interpreter of kernel/test/arch/x86_64/user_progs.S, x86 register

@@ -3,8 +3,9 @@
 ARCH_KCFLAGS := --target=x86_64-unknown-none-elf -mcmodel=kernel -mno-red-zone \
                 -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only
 ARCH_LDSCRIPT := kernel/arch/x86_64/kernel.ld
-# Shared hardware support (kernel/genarch/): ACPI and the PC platform defaults.
-ARCH_GENARCH := acpi.c platform.c
+# Shared hardware support (kernel/genarch/): ACPI, the PC platform defaults and
+# the frame-record backtrace.
+ARCH_GENARCH := acpi.c platform.c backtrace.c
 
 QEMU       := qemu-system-x86_64
 QEMU_MEM   ?= 256M

@@ -158,7 +158,8 @@ __noreturn void arch_halt(void);
  * pool is exhausted. Every function below is O(pages touched); none allocates
  * except through the context. Access rights are VM_READ | VM_WRITE | VM_EXEC
  * (mm/vm.h); a present user entry is always readable.
- * The x86-64 implementation: kernel/arch/x86_64/pt.c and vm_cpu.c.
+ * The walk is generic (kernel/mm/pt.c, over each architecture's arch/pt.h);
+ * x86-64's CPU side is kernel/arch/x86_64/vm_cpu.c.
  */
 struct pt_ctx {
     paddr_t root; /* the top-level table */

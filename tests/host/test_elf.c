@@ -11,21 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_image.h"
 #include "lib/elf.h"
-
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 enum { PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_NOTE = 4, PT_GNU_STACK = 0x6474e551 };
 enum { R = ELF_PERM_R, W = ELF_PERM_W, X = ELF_PERM_X };

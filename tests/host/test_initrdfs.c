@@ -14,23 +14,8 @@
 
 #include "initrdfs.h"
 #include "tmpfs.h"
+#include "host_alloc.h"
 #include "vfs_srv.h"
-
-static size_t live;
-
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    live += n;
-    return malloc(n);
-}
-
-static void t_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    live -= n;
-    free(p);
-}
 
 static const struct vfs_env env = {.alloc = t_alloc, .free = t_free};
 

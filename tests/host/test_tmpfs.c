@@ -18,28 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_alloc.h"
 #include "tmpfs.h"
 #include "vfs_srv.h"
 
 static struct vfs v;
 static struct vfs_ns *ns;
-static void *tfs;   /* the tmpfs at the root */
-static size_t live; /* bytes the allocator handed out, not freed */
+static void *tfs; /* the tmpfs at the root */
 static uint64_t clock_now;
-
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    live += n;
-    return malloc(n);
-}
-
-static void t_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    live -= n;
-    free(p);
-}
 
 static uint64_t t_now(void *ctx)
 {

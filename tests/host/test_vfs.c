@@ -12,28 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_alloc.h"
 #include "tmpfs.h"
 #include "vfs_srv.h"
 #if __has_include("overlay.h")
 #include "overlay.h"
 #define HAVE_OVERLAY 1
 #endif
-
-static size_t live;
-
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    live += n;
-    return malloc(n);
-}
-
-static void t_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    live -= n;
-    free(p);
-}
 
 static const struct vfs_env env = {.alloc = t_alloc, .free = t_free};
 static struct vfs v;

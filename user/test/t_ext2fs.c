@@ -17,7 +17,7 @@
 #include "../lib/fs/ext2.h"
 #include "../vblk/blk.h"
 #include "ext2_image.h"
-#include "srvtest.h"
+#include "fstest.h"
 #include "tvirtio.h"
 #include "weft/invoke.h"
 #include "wf/pci.h"
@@ -27,7 +27,6 @@
 #include "wf/virtio.h"
 
 #define VBLK_POOL (4u << 20) /* its bounce buffers (decision 120) */
-#define FS_POOL   (1u << 20)
 #define IMG       EXT2_IMAGE_BYTES
 #define SECTORS   (IMG / 512)
 
@@ -52,31 +51,6 @@ static bool find_disk(struct pci_func *f)
             return true;
         }
     test_skip_now("no virtio-blk-pci disk in this boot (check-user adds one)");
-}
-
-static enum wf_error fs_start(struct srv *s)
-{
-    struct wf_spawn_env *e = test_env();
-    const void *elf;
-    size_t len;
-    if (!e || !wf_initramfs_find(test_bootinfo, "fs", &elf, &len))
-        return WF_ERR_INVALID_ARGUMENT;
-    s->ep = test_obj(WF_OBJ_ENDPOINT, 0);
-    if (!s->ep)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    enum wf_error err = wf_process_create(e, &s->p, elf, len, "fs", TEST_CHILD_PRIO);
-    if (!err)
-        err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
-                              WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
-    if (!err)
-        err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
-    if (!err)
-        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
-    if (!err)
-        err = wf_process_start(e, &s->p, 0);
-    if (!err && !test_settle())
-        err = WF_ERR_NOT_ENOUGH_MEMORY;
-    return err;
 }
 
 static wf_cptr_t mint(wf_cptr_t ep, wf_word_t badge)
@@ -114,36 +88,6 @@ static void e_free(void *ctx, void *p, size_t n)
 }
 
 static const struct ext2_env env = {NULL, e_alloc, e_free, NULL};
-
-static wf_word_t res(enum wf_error e, wf_word_t status)
-{
-    return e == WF_ERR_OK ? status : 1000 + (wf_word_t)e;
-}
-
-static wf_word_t fopen_(wf_cptr_t c, const char *path, wf_word_t flags, wf_cptr_t h)
-{
-    wf_cnode_delete(WF_ROOT_CNODE, h, 64);
-    wf_word_t status = 0, ino = 0;
-    enum wf_error e =
-        wfp_file_open(c, flags, 0644, path, strlen(path), &status, &ino, WF_ROOT_CNODE, h, 64);
-    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
-        return status;
-    return res(e, status);
-}
-
-static wf_word_t fwrite_(wf_cptr_t h, wf_word_t off, const char *s)
-{
-    wf_word_t status = 0, n = 0;
-    enum wf_error e = wfp_file_write(h, off, s, strlen(s), &status, &n);
-    return e == WF_ERR_OK && !status && n != strlen(s) ? 999 : res(e, status);
-}
-
-static wf_word_t path1(enum wf_error (*f)(wf_cptr_t, const void *, wf_word_t, wf_word_t *),
-                       wf_cptr_t c, const char *p)
-{
-    wf_word_t status = 0;
-    return res(f(c, p, strlen(p), &status), status);
-}
 
 static const char written[] = "written through the block client and its cache";
 
@@ -223,21 +167,21 @@ TEST(ext2fs, mount_device_end_to_end)
 
     /* A new file, synced; a file unlinked while open. */
     enum { RW = WFP_FILE_O_READ | WFP_FILE_O_WRITE, CR = RW | WFP_FILE_O_CREATE };
-    TEST_ASSERT_EQ(fopen_(c, "/mnt/new", CR, h), 0);
-    TEST_ASSERT_EQ(fwrite_(h, 0, written), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/mnt/new", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, written), 0);
     TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
-    TEST_ASSERT_EQ(res(wfp_file_close(h, &status), status), 0);
-    TEST_ASSERT_EQ(fopen_(c, "/mnt/held", CR, held), 0);
-    TEST_ASSERT_EQ(fwrite_(held, 0, "kept until the close"), 0);
-    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/mnt/held"), 0);
+    TEST_ASSERT_EQ(fs_res(wfp_file_close(h, &status), status), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/mnt/held", CR, held), 0);
+    TEST_ASSERT_EQ(fs_write(held, 0, "kept until the close"), 0);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/mnt/held"), 0);
     char got[64];
     wf_word_t n = 0;
     TEST_ASSERT_ERR(wfp_file_read(held, 0, 64, &status, got, sizeof(got), &n), WF_ERR_OK);
     TEST_ASSERT(status == 0 && n == 20 && !memcmp(got, "kept until the close", 20));
-    TEST_ASSERT_EQ(res(wfp_file_unmount(c, "/mnt", 4, &status), status), WFP_FILE_EBUSY);
-    TEST_ASSERT_EQ(res(wfp_file_close(held, &status), status), 0);
-    TEST_ASSERT_EQ(res(wfp_file_unmount(c, "/mnt", 4, &status), status), 0);
+    TEST_ASSERT_EQ(fs_res(wfp_file_unmount(c, "/mnt", 4, &status), status), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(fs_res(wfp_file_close(held, &status), status), 0);
+    TEST_ASSERT_EQ(fs_res(wfp_file_unmount(c, "/mnt", 4, &status), status), 0);
 
     /* The disk now: the library finds the new file, no orphan, one inode less. */
     TEST_ASSERT_ERR(wfp_block_read(blk, 0, SECTORS, 0), WF_ERR_OK);

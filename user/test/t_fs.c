@@ -19,81 +19,26 @@
  */
 #include <string.h>
 
-#include "srvtest.h"
+#include "fstest.h"
 #include "weft/invoke.h"
 #include "wf/proto/file.h"
 #include "wf/spawn.h"
 
-#define FS_POOL (1u << 20)
-
-static enum wf_error fs_start(struct srv *s)
-{
-    struct wf_spawn_env *e = test_env();
-    const void *elf;
-    size_t len;
-    if (!e || !wf_initramfs_find(test_bootinfo, "fs", &elf, &len))
-        return WF_ERR_INVALID_ARGUMENT;
-    s->ep = test_obj(WF_OBJ_ENDPOINT, 0);
-    if (!s->ep)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    enum wf_error err = wf_process_create(e, &s->p, elf, len, "fs", TEST_CHILD_PRIO);
-    if (!err)
-        err = wf_process_give(e, &s->p, WF_CHILD_SERVE, s->ep,
-                              WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
-    if (!err)
-        err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
-    if (!err)
-        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
-    if (!err)
-        err = wf_process_start(e, &s->p, 0);
-    if (!err && !test_settle())
-        err = WF_ERR_NOT_ENOUGH_MEMORY;
-    return err;
-}
-
-/* A call's outcome in one number: its status (0 or an errno), or 1000 plus
- * the protocol error. */
-static wf_word_t res(enum wf_error e, wf_word_t status)
-{
-    return e == WF_ERR_OK ? status : 1000 + (wf_word_t)e;
-}
-
 enum { RW = WFP_FILE_O_READ | WFP_FILE_O_WRITE, CR = RW | WFP_FILE_O_CREATE };
-
-/* Opens path into slot h (emptied first). */
-static wf_word_t fopen_(wf_cptr_t c, const char *path, wf_word_t flags, wf_cptr_t h)
-{
-    wf_cnode_delete(WF_ROOT_CNODE, h, 64);
-    wf_word_t status = 0, ino = 0;
-    enum wf_error e =
-        wfp_file_open(c, flags, 0644, path, strlen(path), &status, &ino, WF_ROOT_CNODE, h, 64);
-    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
-        return status; /* an errno: no cap came */
-    return res(e, status);
-}
-
-static wf_word_t fwrite_(wf_cptr_t h, wf_word_t off, const char *s)
-{
-    wf_word_t status = 0, n = 0;
-    enum wf_error e = wfp_file_write(h, off, s, strlen(s), &status, &n);
-    if (e == WF_ERR_OK && status == 0 && n != strlen(s))
-        return 999;
-    return res(e, status);
-}
 
 static wf_word_t fclose_(wf_cptr_t h)
 {
     wf_word_t status = 0;
-    return res(wfp_file_close(h, &status), status);
+    return fs_res(wfp_file_close(h, &status), status);
 }
 
 static wf_word_t fstatp(wf_cptr_t c, const char *path, wf_word_t *type, wf_word_t *size,
                         wf_word_t *links)
 {
     wf_word_t status = 0, mode, ino, t;
-    return res(wfp_file_stat_path(c, 0, path, strlen(path), &status, type, &mode, size, links, &ino,
-                                  &t, &t, &t),
-               status);
+    return fs_res(wfp_file_stat_path(c, 0, path, strlen(path), &status, type, &mode, size, links,
+                                     &ino, &t, &t, &t),
+                  status);
 }
 
 static wf_word_t two(enum wf_error (*f)(wf_cptr_t, wf_word_t, const void *, wf_word_t, wf_word_t *),
@@ -104,20 +49,13 @@ static wf_word_t two(enum wf_error (*f)(wf_cptr_t, wf_word_t, const void *, wf_w
     memcpy(buf, a, la);
     memcpy(buf + la, b, lb);
     wf_word_t status = 0;
-    return res(f(c, la, buf, la + lb, &status), status);
-}
-
-static wf_word_t path1(enum wf_error (*f)(wf_cptr_t, const void *, wf_word_t, wf_word_t *),
-                       wf_cptr_t c, const char *p)
-{
-    wf_word_t status = 0;
-    return res(f(c, p, strlen(p), &status), status);
+    return fs_res(f(c, la, buf, la + lb, &status), status);
 }
 
 static wf_word_t mkdir_(wf_cptr_t c, const char *p)
 {
     wf_word_t status = 0;
-    return res(wfp_file_mkdir(c, 0755, p, strlen(p), &status), status);
+    return fs_res(wfp_file_mkdir(c, 0755, p, strlen(p), &status), status);
 }
 
 TEST(fs, files_and_directories_end_to_end)
@@ -130,11 +68,11 @@ TEST(fs, files_and_directories_end_to_end)
 
     TEST_ASSERT_EQ(mkdir_(c, "/d"), 0);
     TEST_ASSERT_EQ(mkdir_(c, "/d"), WFP_FILE_EEXIST);
-    TEST_ASSERT_EQ(fopen_(c, "/d/f", RW, h), WFP_FILE_ENOENT);
-    TEST_ASSERT_EQ(fopen_(c, "/d/f", CR, h), 0);
-    TEST_ASSERT_EQ(fopen_(c, "/d/f", CR | WFP_FILE_O_EXCLUSIVE, d), WFP_FILE_EEXIST);
-    TEST_ASSERT_EQ(fwrite_(h, 0, "hello world"), 0);
-    TEST_ASSERT_EQ(fwrite_(h, 100, "!"), 0); /* leaves a hole */
+    TEST_ASSERT_EQ(fs_open(c, "/d/f", RW, h), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fs_open(c, "/d/f", CR, h), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/d/f", CR | WFP_FILE_O_EXCLUSIVE, d), WFP_FILE_EEXIST);
+    TEST_ASSERT_EQ(fs_write(h, 0, "hello world"), 0);
+    TEST_ASSERT_EQ(fs_write(h, 100, "!"), 0); /* leaves a hole */
     char buf[WFP_FILE_DATA_MAX];
     wf_word_t status = 0, n = 0;
     TEST_ASSERT_ERR(wfp_file_read(h, 6, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
@@ -169,8 +107,8 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT(status == 0 && tl == 4 && memcmp(buf, "/d/f", 4) == 0);
     TEST_ASSERT_EQ(fstatp(c, "/sym", &type, &size, &links), 0);
     TEST_ASSERT(type == WFP_FILE_T_FILE && size == 5);
-    TEST_ASSERT_EQ(fopen_(c, "/d", RW, d), WFP_FILE_EISDIR);
-    TEST_ASSERT_EQ(fopen_(c, "/d", WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY, d), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/d", RW, d), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(fs_open(c, "/d", WFP_FILE_O_READ | WFP_FILE_O_DIRECTORY, d), 0);
     const char *want[] = {".", "..", "f", "hard"};
     wf_word_t cookie = 0;
     for (wf_word_t i = 0; i < 5; i++) {
@@ -193,16 +131,16 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT_EQ(two(wfp_file_rename, c, "/d", "/d/g/x"), WFP_FILE_ENOTDIR);
     TEST_ASSERT_EQ(two(wfp_file_rename, c, "/", "/z"), WFP_FILE_EBUSY);
     TEST_ASSERT_EQ(fstatp(c, "/d/f", &type, &size, &links), WFP_FILE_ENOENT);
-    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOTEMPTY);
-    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d"), WFP_FILE_EISDIR);
-    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/g"), 0);
-    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/hard"), 0);
-    TEST_ASSERT_EQ(path1(wfp_file_unlink, c, "/d/hard"), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOTEMPTY);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/d"), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/d/g"), 0);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/d/hard"), 0);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/d/hard"), WFP_FILE_ENOENT);
     TEST_ASSERT_ERR(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
     TEST_ASSERT(status == 0 && n == 5 && memcmp(buf, "hello", 5) == 0);
     TEST_ASSERT_EQ(fclose_(d), 0);
-    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), 0);
-    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_rmdir, c, "/d"), 0);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_rmdir, c, "/d"), WFP_FILE_ENOENT);
     TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
 
@@ -225,8 +163,8 @@ TEST(fs, handles_are_per_open_file)
     wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
     const wf_cptr_t h1 = test_slot(10), h2 = test_slot(11), cp = test_slot(12);
     TEST_ASSERT(c1 && c2);
-    TEST_ASSERT_EQ(fopen_(c1, "/one", CR, h1), 0);
-    TEST_ASSERT_EQ(fwrite_(h1, 0, "first"), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/one", CR, h1), 0);
+    TEST_ASSERT_EQ(fs_write(h1, 0, "first"), 0);
     /* Client 2 has only its service cap: no handle message reaches /one. */
     wf_word_t status = 0, n = 0;
     char buf[16];
@@ -235,8 +173,8 @@ TEST(fs, handles_are_per_open_file)
     TEST_ASSERT_ERR(wfp_file_truncate(c2, 0, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, WFP_FILE_EBADF);
     /* Its own handle, read-only, reaches its file only. */
-    TEST_ASSERT_EQ(fopen_(c2, "/one", WFP_FILE_O_READ, h2), 0);
-    TEST_ASSERT_EQ(fwrite_(h2, 0, "x"), WFP_FILE_EBADF);
+    TEST_ASSERT_EQ(fs_open(c2, "/one", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_EQ(fs_write(h2, 0, "x"), WFP_FILE_EBADF);
     TEST_ASSERT_EQ(fclose_(h2), 0);
     TEST_ASSERT_ERR(wfp_file_read(h1, 0, 5, &status, buf, sizeof(buf), &n), WF_ERR_OK);
     TEST_ASSERT(status == 0 && n == 5 && memcmp(buf, "first", 5) == 0);
@@ -249,7 +187,7 @@ TEST(fs, handles_are_per_open_file)
     wf_cnode_delete(WF_ROOT_CNODE, cp, 64);
     /* Handles are not reused: a new open gets a new badge, the server
      * holds one handle now. */
-    TEST_ASSERT_EQ(fopen_(c1, "/one", RW, h1), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/one", RW, h1), 0);
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 2);
     TEST_ASSERT_EQ(fclose_(h1), 0);
 }
@@ -261,7 +199,7 @@ TEST(fs, pool_exhaustion_gives_enospc)
     wf_cptr_t c = srv_client(&s, 1);
     const wf_cptr_t h = test_slot(10);
     TEST_ASSERT(c);
-    TEST_ASSERT_EQ(fopen_(c, "/big", CR, h), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/big", CR, h), 0);
     static char chunk[WFP_FILE_DATA_MAX];
     memset(chunk, 'b', sizeof(chunk));
     wf_word_t off = 0, status = 0, n = 0;
@@ -287,17 +225,17 @@ TEST(fs, open_max_per_client)
     TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
     wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
     TEST_ASSERT(c1 && c2);
-    TEST_ASSERT_EQ(fopen_(c1, "/f", CR, test_slot(20)), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/f", CR, test_slot(20)), 0);
     for (unsigned i = 1; i < WFP_FILE_OPEN_MAX; i++)
-        TEST_ASSERT(fopen_(c1, "/f", RW, test_slot(20 + i)) == 0, "open %u", i);
+        TEST_ASSERT(fs_open(c1, "/f", RW, test_slot(20 + i)) == 0, "open %u", i);
     const wf_cptr_t extra = test_slot(20 + WFP_FILE_OPEN_MAX);
-    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, extra), WFP_FILE_EMFILE);
+    TEST_ASSERT_EQ(fs_open(c1, "/f", RW, extra), WFP_FILE_EMFILE);
     /* Through one of its handles it is still client 1. */
-    TEST_ASSERT_EQ(fopen_(test_slot(20), "/f", RW, extra), WFP_FILE_EMFILE);
-    TEST_ASSERT_EQ(fopen_(c2, "/f", RW, extra), 0);
+    TEST_ASSERT_EQ(fs_open(test_slot(20), "/f", RW, extra), WFP_FILE_EMFILE);
+    TEST_ASSERT_EQ(fs_open(c2, "/f", RW, extra), 0);
     TEST_ASSERT_EQ(fclose_(extra), 0);
     TEST_ASSERT_EQ(fclose_(test_slot(21)), 0);
-    TEST_ASSERT_EQ(fopen_(c1, "/f", RW, test_slot(21)), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/f", RW, test_slot(21)), 0);
     for (unsigned i = 0; i < WFP_FILE_OPEN_MAX; i++)
         TEST_ASSERT_EQ(fclose_(test_slot(20 + i)), 0);
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
@@ -307,12 +245,12 @@ static wf_word_t mount_(wf_cptr_t c, wf_word_t type, wf_word_t flags, const char
 {
     wf_word_t status = 0;
     size_t n = strlen(p);
-    return res(wfp_file_mount(c, type, flags, n, n, p, n, &status), status);
+    return fs_res(wfp_file_mount(c, type, flags, n, n, p, n, &status), status);
 }
 
 static wf_word_t umount_(wf_cptr_t c, const char *p)
 {
-    return path1(wfp_file_unmount, c, p);
+    return fs_path1(wfp_file_unmount, c, p);
 }
 
 /* The index-th mount's type and path (into path, NUL-terminated). */
@@ -321,7 +259,7 @@ static wf_word_t mounts_(wf_cptr_t c, wf_word_t i, wf_word_t *type, char *path)
     wf_word_t status = 0, flags = 0, n = 0;
     enum wf_error e = wfp_file_mounts(c, i, &status, type, &flags, path, WFP_FILE_PATH_MAX, &n);
     path[e == WF_ERR_OK ? n : 0] = 0;
-    return res(e, status);
+    return fs_res(e, status);
 }
 
 TEST(fs, mounts_and_namespaces)
@@ -351,11 +289,11 @@ TEST(fs, mounts_and_namespaces)
                     WF_ERR_OK);
     TEST_ASSERT_EQ(st2, WFP_FILE_EINVAL);
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
-    TEST_ASSERT_EQ(fopen_(c1, "/mnt/x", CR, h), 0);
-    TEST_ASSERT_EQ(fwrite_(h, 0, "in the mount"), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/mnt/x", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "in the mount"), 0);
     TEST_ASSERT_EQ(umount_(c1, "/mnt"), WFP_FILE_EBUSY);
     TEST_ASSERT_EQ(umount_(c1, "/"), WFP_FILE_EBUSY);
-    TEST_ASSERT_EQ(path1(wfp_file_rmdir, c1, "/mnt"), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_rmdir, c1, "/mnt"), WFP_FILE_EBUSY);
     TEST_ASSERT_EQ(two(wfp_file_link, c1, "/mnt/x", "/y"), WFP_FILE_EXDEV);
     char path[WFP_FILE_PATH_MAX + 1];
     wf_word_t type = 0, size = 0, links = 0;
@@ -382,7 +320,7 @@ TEST(fs, mounts_and_namespaces)
     TEST_ASSERT_EQ(fstatp(ns, "/mnt/fs", &type, &size, &links), 0);
     TEST_ASSERT(type == WFP_FILE_T_FILE && size == elf_len);
     TEST_ASSERT_EQ(fstatp(c1, "/mnt/fs", &type, &size, &links), WFP_FILE_ENOENT);
-    TEST_ASSERT_EQ(fopen_(ns, "/mnt/fs", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_EQ(fs_open(ns, "/mnt/fs", WFP_FILE_O_READ, h2), 0);
     char buf[16];
     wf_word_t n = 0;
     TEST_ASSERT_ERR(wfp_file_read(h2, 0, 4, &status, buf, sizeof(buf), &n), WF_ERR_OK);
@@ -391,7 +329,7 @@ TEST(fs, mounts_and_namespaces)
                        "\x7f"
                        "ELF",
                        4) == 0);
-    TEST_ASSERT_EQ(fopen_(ns, "/mnt/new", CR, test_slot(13)), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(fs_open(ns, "/mnt/new", CR, test_slot(13)), WFP_FILE_EROFS);
     TEST_ASSERT_EQ(mkdir_(ns, "/mnt/d"), WFP_FILE_EROFS);
     TEST_ASSERT_EQ(mounts_(ns, 1, &type, path), 0);
     TEST_ASSERT(type == WFP_FILE_MOUNT_INITRAMFS && strcmp(path, "/mnt") == 0);
@@ -449,7 +387,7 @@ TEST(fs, data_through_a_buffer)
     static uint8_t out[12000], back[12000];
     for (size_t i = 0; i < sizeof(out); i++)
         out[i] = (uint8_t)(i * 7 + 3);
-    TEST_ASSERT_EQ(fopen_(c, "/big", CR, h), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/big", CR, h), 0);
     wf_word_t status = 0, n = 0, size = 0;
     TEST_ASSERT_ERR(wfp_file_read_buf(h, 0, 10, &status, &n), WF_ERR_OK);
     TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
@@ -459,7 +397,7 @@ TEST(fs, data_through_a_buffer)
     TEST_ASSERT(status == 0 && size == 16384);
     /* Another client's handle has no buffer of its own. */
     const wf_cptr_t h2 = test_slot(12);
-    TEST_ASSERT_EQ(fopen_(srv_client(&s, 2), "/big", WFP_FILE_O_READ, h2), 0);
+    TEST_ASSERT_EQ(fs_open(srv_client(&s, 2), "/big", WFP_FILE_O_READ, h2), 0);
     TEST_ASSERT_ERR(wfp_file_read_buf(h2, 0, 10, &status, &n), WF_ERR_OK);
     TEST_ASSERT_EQ(status, WFP_FILE_ENXIO);
     TEST_ASSERT_EQ(fclose_(h2), 0);

@@ -6,7 +6,7 @@
  * exception class named, ESR decoded (for aborts the fault status: kind, level,
  * read/write/fetch), FAR, PC symbolized, PSTATE, every general register, the
  * translation registers, and a backtrace symbolized from the kernel's own
- * symbol table (tools/ksyms.py). Then the machine stops.
+ * symbol table (kernel/genarch/backtrace.c). Then the machine stops.
  *
  * One exception is expected: the semihosting instruction of arch_debug_exit
  * is undefined when QEMU runs without semihosting; it returns -1 instead.
@@ -16,11 +16,6 @@
 #include "kprintf.h"
 #include "panic.h"
 
-extern const uint64_t ksyms_count;
-extern const uint64_t ksyms_addrs[];
-extern const uint32_t ksyms_offs[];
-extern const char ksyms_names[];
-extern const char _text_start[], _text_end[];
 extern const char semihost_insn[];
 
 static bool reporting;
@@ -136,56 +131,6 @@ static void describe_esr(uint64_t esr)
         kprintf(" [op0 %u op1 %u CRn %u CRm %u op2 %u, %s]", (unsigned)(iss >> 20) & 3,
                 (unsigned)(iss >> 14) & 7, (unsigned)(iss >> 10) & 15, (unsigned)(iss >> 1) & 15,
                 (unsigned)(iss >> 17) & 7, iss & 1 ? "read" : "write");
-    }
-}
-
-const char *ksym_lookup(uintptr_t pc, uintptr_t *offset)
-{
-    *offset = 0;
-    if (pc < (uintptr_t)_text_start || pc >= (uintptr_t)_text_end || ksyms_count == 0)
-        return "?";
-    uint64_t lo = 0, hi = ksyms_count;
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (ksyms_addrs[mid] <= pc)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    if (ksyms_addrs[lo] > pc)
-        return "?";
-    *offset = pc - ksyms_addrs[lo];
-    return ksyms_names + ksyms_offs[lo];
-}
-
-/* Return addresses are symbolized at ret - 1: the call may be the last
- * instruction of its function (a call to a noreturn function). */
-static void print_pc(unsigned depth, uintptr_t pc, bool is_return)
-{
-    uintptr_t off;
-    const char *name = ksym_lookup(pc - is_return, &off);
-    kprintf("  #%-2u %p %s+0x%lx\n", depth, (void *)pc, name, (unsigned long)(off + is_return));
-}
-
-static bool plausible_fp(uintptr_t fp)
-{
-    return fp >= DIRECT_MAP_BASE && (fp & 7) == 0 && fp < ~(uintptr_t)15;
-}
-
-/* AAPCS64 frame records: [fp] = the caller's fp, [fp + 8] = the return address. */
-void arch_backtrace(uintptr_t fp, uintptr_t pc)
-{
-    kprintf("Backtrace:\n");
-    print_pc(0, pc, false);
-    for (unsigned depth = 1; depth < 32 && plausible_fp(fp); depth++) {
-        const uintptr_t *frame = (const uintptr_t *)fp;
-        uintptr_t ret = frame[1], next = frame[0];
-        if (ret == 0)
-            break;
-        print_pc(depth, ret, true);
-        if (next <= fp)
-            break; /* frames must move toward the stack's base */
-        fp = next;
     }
 }
 

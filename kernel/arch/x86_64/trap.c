@@ -5,8 +5,8 @@
  * kernel is a kernel bug (userspace faults become fault messages once threads
  * exist), so the report is as complete as we can make it: the exception's name,
  * its error code decoded, CR2 for page faults, every register, and a backtrace
- * symbolized from the kernel's own symbol table (tools/ksyms.py). Then the
- * machine stops.
+ * symbolized from the kernel's own symbol table (kernel/genarch/backtrace.c).
+ * Then the machine stops.
  */
 #include "arch.h"
 #include "arch/x86.h"
@@ -15,12 +15,6 @@
 #include "panic.h"
 #include "sched/smp.h"
 #include "weft/objects.h"
-
-extern const uint64_t ksyms_count;
-extern const uint64_t ksyms_addrs[];
-extern const uint32_t ksyms_offs[];
-extern const char ksyms_names[];
-extern const char _text_start[], _text_end[];
 
 static trap_handler_fn handlers[256];
 static bool reporting;
@@ -88,56 +82,6 @@ void trap_set_handler(unsigned vector, trap_handler_fn fn)
 {
     assert(vector >= 32 && vector < 256);
     handlers[vector] = fn;
-}
-
-const char *ksym_lookup(uintptr_t pc, uintptr_t *offset)
-{
-    *offset = 0;
-    if (pc < (uintptr_t)_text_start || pc >= (uintptr_t)_text_end || ksyms_count == 0)
-        return "?";
-    /* Largest address <= pc. */
-    uint64_t lo = 0, hi = ksyms_count;
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (ksyms_addrs[mid] <= pc)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    if (ksyms_addrs[lo] > pc)
-        return "?";
-    *offset = pc - ksyms_addrs[lo];
-    return ksyms_names + ksyms_offs[lo];
-}
-
-/* Return addresses are symbolized at ret - 1: the call may be the last
- * instruction of its function (a call to a noreturn function). */
-static void print_pc(unsigned depth, uintptr_t pc, bool is_return)
-{
-    uintptr_t off;
-    const char *name = ksym_lookup(pc - is_return, &off);
-    kprintf("  #%-2u %p %s+0x%lx\n", depth, (void *)pc, name, (unsigned long)(off + is_return));
-}
-
-static bool plausible_fp(uintptr_t fp)
-{
-    return fp >= DIRECT_MAP_BASE && (fp & 7) == 0 && fp < ~(uintptr_t)15;
-}
-
-void arch_backtrace(uintptr_t fp, uintptr_t pc)
-{
-    kprintf("Backtrace:\n");
-    print_pc(0, pc, false);
-    for (unsigned depth = 1; depth < 32 && plausible_fp(fp); depth++) {
-        const uintptr_t *frame = (const uintptr_t *)fp;
-        uintptr_t ret = frame[1], next = frame[0];
-        if (ret == 0)
-            break;
-        print_pc(depth, ret, true);
-        if (next <= fp)
-            break; /* frames must move toward the stack's base */
-        fp = next;
-    }
 }
 
 static void describe_error(const struct trap_frame *tf)
