@@ -29,6 +29,7 @@
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
+#include "wf/virtio_drv_main.h"
 
 enum {
     SLOT_RECV = 30,   /* where a stray cap lands */
@@ -172,23 +173,19 @@ static void on_notify(struct wf_server *s, wf_word_t bits)
     report_lease(&nif);
 }
 
+static bool absent;
+
+static const char *open_device(void)
+{
+    return vnet_open(mac, &absent);
+}
+
 int main(int argc, char **argv)
 {
     (void)argv;
-    if (argc > 1) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    bool absent = false;
-    const char *why = vnet_open(mac, &absent);
-    if (why && absent) {
-        printf("net: %s: nothing to drive\n", why);
-        return WF_EXIT_NO_DEVICE;
-    }
-    if (why) {
-        fprintf(stderr, "net: cannot start: %s\n%s", why, usage);
-        return 1;
-    }
+    int rc = virtio_drv_start("net", usage, argc, open_device, &absent);
+    if (rc >= 0)
+        return rc;
     printf("net: virtio-net %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
            mac[4], mac[5]);
     lwip_init();

@@ -35,6 +35,7 @@
 #include "wf/virtio.h"
 #include "wf/pci_bus.h"
 #include "wf/virtio_drv.h"
+#include "wf/virtio_drv_main.h"
 
 enum {
     SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
@@ -201,22 +202,8 @@ static const char *setup(void)
 int main(int argc, char **argv)
 {
     (void)argv;
-    if (argc > 1) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    const char *why = setup();
-    if (why && d.v.absent) {
-        printf("vrng: %s: nothing to drive\n", why);
-        return WF_EXIT_NO_DEVICE;
-    }
-    if (why) {
-        fprintf(stderr, "vrng: cannot start: %s\n%s", why, usage);
-        return 1;
-    }
-    wf_irqhandler_ack(WF_CHILD_IRQ);
-    wf_word_t e = wf_server_run(&d.srv);
-    virtio_reset(&d.v.dev);
-    fprintf(stderr, "vrng: receive failed: %s\n", wf_error_name((enum wf_error)e));
-    return 1;
+    int rc = virtio_drv_start("vrng", usage, argc, setup, &d.v.absent);
+    if (rc >= 0)
+        return rc;
+    return virtio_drv_serve("vrng", &d.srv, &d.v.dev);
 }
