@@ -126,6 +126,11 @@ static bool nth_child(const char *dir, unsigned k, struct cpio_entry *e, const c
     return false;
 }
 
+bool lx_files_setup(void)
+{
+    return true; /* the initramfs is all lx serves files from */
+}
+
 const uint8_t *lx_file_find(const char *path, size_t *len)
 {
     char name[128];
@@ -188,7 +193,7 @@ static void fd_clear(struct lx_fd *f)
     f->kind = FD_NONE;
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
-        lx.pipe[f->pipe].used = false;
+        lx.files.pipe[f->pipe].used = false;
 }
 
 void lx_files_close_all(struct lx_proc *p)
@@ -218,11 +223,11 @@ static short poll_one(struct lx_proc *p, int fd, short events)
     const struct lx_fd *f = &p->fd[fd];
     short ready = 1 | 4;
     if (f->kind == FD_PIPE_R) {
-        ready = lx.pipe[f->pipe].len ? 1 : 0;
+        ready = lx.files.pipe[f->pipe].len ? 1 : 0;
         if (!pipe_ends(f->pipe, FD_PIPE_W))
             ready |= 0x10;
     } else if (f->kind == FD_PIPE_W) {
-        ready = LX_PIPE_SIZE - lx.pipe[f->pipe].len >= PIPE_BUF ? 4 : 0;
+        ready = LX_PIPE_SIZE - lx.files.pipe[f->pipe].len >= PIPE_BUF ? 4 : 0;
         if (!pipe_ends(f->pipe, FD_PIPE_R))
             ready |= 8; /* POLLERR */
     }
@@ -256,7 +261,7 @@ long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
     if (flags & ~(unsigned)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))
         return -LX_EINVAL;
     unsigned k = 0;
-    while (k < LX_MAX_PIPES && lx.pipe[k].used)
+    while (k < LX_MAX_PIPES && lx.files.pipe[k].used)
         k++;
     if (k == LX_MAX_PIPES)
         return -LX_ENFILE;
@@ -271,15 +276,15 @@ long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
     int fds[2] = {r, w};
     if (lx_copy_out(p, ufds, fds, sizeof(fds)) < 0)
         return -LX_EFAULT;
-    lx.pipe[k].used = true;
-    lx.pipe[k].head = lx.pipe[k].len = 0;
-    lx.pipe[k].ino = ++lx.next_ino;
+    lx.files.pipe[k].used = true;
+    lx.files.pipe[k].head = lx.files.pipe[k].len = 0;
+    lx.files.pipe[k].ino = ++lx.next_ino;
     bool cloexec = (flags & O_CLOEXEC) != 0;
     p->fd[r] = (struct lx_fd){.kind = FD_PIPE_R,
                               .flags = flags & O_NONBLOCK,
                               .cloexec = cloexec,
                               .mode = S_IFIFO | 0600,
-                              .ino = lx.pipe[k].ino,
+                              .ino = lx.files.pipe[k].ino,
                               .pipe = k};
     p->fd[w] = p->fd[r];
     p->fd[w].kind = FD_PIPE_W;
@@ -432,7 +437,7 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
     if (f->kind == FD_NULL)
         return 0;
     if (f->kind == FD_PIPE_R) {
-        struct lx_pipe *pp = &lx.pipe[f->pipe];
+        struct lx_pipe *pp = &lx.files.pipe[f->pipe];
         if (!count)
             return 0;
         if (!pp->len) {
@@ -479,7 +484,7 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
  * up to PIPE_BUF go in whole. */
 static uint64_t pipe_room(struct lx_proc *p, const struct lx_fd *f, uint64_t count, long *err)
 {
-    struct lx_pipe *pp = &lx.pipe[f->pipe];
+    struct lx_pipe *pp = &lx.files.pipe[f->pipe];
     if (!pipe_ends(f->pipe, FD_PIPE_R)) {
         lx_signal(p, LX_SIGPIPE);
         *err = -LX_EPIPE;
@@ -520,7 +525,7 @@ long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n)
     n = pipe_room(p, f, n, &err);
     if (!n)
         return err;
-    pipe_put(&lx.pipe[f->pipe], data, n);
+    pipe_put(&lx.files.pipe[f->pipe], data, n);
     return (long)n;
 }
 
@@ -543,7 +548,7 @@ long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
             size_t k = n - done < sizeof(tmp) ? n - done : sizeof(tmp);
             if (lx_copy_in(p, tmp, buf + done, k) < 0)
                 return done ? (long)done : -LX_EFAULT;
-            pipe_put(&lx.pipe[f->pipe], (const uint8_t *)tmp, k);
+            pipe_put(&lx.files.pipe[f->pipe], (const uint8_t *)tmp, k);
             done += k;
         }
         return (long)n;

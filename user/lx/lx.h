@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "lxelf.h"
+#include "lxfiles.h"
 #include "weft/types.h"
 #include "wf/spawn.h"
 
@@ -45,11 +46,8 @@
 #define LX_ARG_MAX    16384u       /* bytes of argv, envp and auxv strings */
 
 #define LX_MAX_PROCS 16
-#define LX_MAX_PIPES 16
-#define LX_PIPE_SIZE 16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
 #define LX_MAX_VMAS  256
 #define LX_MAX_VMOS  160
-#define LX_MAX_FDS   64
 #define LX_MAX_SLOTS (LX_MAX_VMOS + 16)
 
 /* Linux error numbers lx returns (the x86-64 values). */
@@ -103,28 +101,6 @@ struct lx_vmo {
     uint64_t size;
 };
 
-enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_PIPE_R, FD_PIPE_W, FD_NULL };
-
-struct lx_fd {
-    enum lx_fd_kind kind;
-    unsigned flags; /* open flags (O_ACCMODE...) */
-    bool cloexec;
-    const uint8_t *data; /* FD_FILE: the bytes in the initramfs */
-    uint64_t size, off;  /* FD_FILE: byte offset; FD_DIR: entries returned */
-    uint32_t mode, ino;
-    unsigned pipe;  /* FD_PIPE_R, FD_PIPE_W: lx.pipe[pipe] */
-    char path[128]; /* FD_DIR and FD_FILE: normalised, no leading '/' */
-};
-
-/* A pipe: a ring buffer; its readers and writers are the descriptors that name
- * it in every process (counted when needed, so no count can go stale). */
-struct lx_pipe {
-    bool used;
-    uint32_t ino;
-    unsigned head, len;
-    uint8_t buf[LX_PIPE_SIZE];
-};
-
 /* What a process is: running (its thread may be waiting for a deferred
  * answer), or a zombie (its memory and thread gone, its status kept until its
  * parent waits for it). */
@@ -171,7 +147,7 @@ struct lx {
     const uint8_t *initramfs;
     size_t initramfs_len;
     struct lx_proc proc[LX_MAX_PROCS];
-    struct lx_pipe pipe[LX_MAX_PIPES];
+    struct lx_files_state files;       /* lxfiles.h */
     wf_cptr_t spare[LX_MAX_PROCS + 2]; /* Reply objects not bound to a waiting call */
     unsigned nspare;
     unsigned nwaiting, nzombies; /* processes with a waiting call; zombies */
@@ -212,28 +188,6 @@ int lx_new_vmo(struct lx_proc *p, uint64_t size);
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
 long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
-
-/* files.c */
-const uint8_t *lx_file_find(const char *path, size_t *len);
-bool lx_file_executable(const char *path);
-bool lx_path_exists(const char *path);
-long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags);
-long lx_close(struct lx_proc *p, int fd);
-long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);
-long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);
-long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence);
-long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags);
-long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count);
-long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg);
-long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath);
-long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec);
-long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg);
-long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n);
-long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags);
-long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds);
-void lx_files_init(struct lx_proc *p);
-void lx_files_close_all(struct lx_proc *p);
-void lx_files_exec(struct lx_proc *p);
 
 /* sys.c: serves one system call. Returns LX_ANSWER with *ret when the thread
  * is to be answered now, LX_WAIT when the call waits (the caller keeps the

@@ -112,7 +112,7 @@ static bool setup(void)
         lx_say("no initramfs in slot %u: no programs to run", WF_CHILD_INITRAMFS);
         return false;
     }
-    return true;
+    return lx_files_setup();
 }
 
 static const char *signal_name(int sig)

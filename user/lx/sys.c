@@ -8,18 +8,9 @@
 #include <string.h>
 
 #include "lx.h"
+#include "lxsys.h"
 #include "weft/invoke.h"
 #include "wf/syscall.h"
-
-/* A call in progress: the process, its six arguments (rdi, rsi, rdx, r10, r8,
- * r9) and the whole fault message (fork copies the registers). */
-struct call {
-    struct lx_proc *p;
-    uint64_t a[6];
-    const wf_word_t *w;
-};
-
-typedef long (*handler)(struct call *c);
 
 uint64_t lx_syscalls_served;
 
@@ -28,23 +19,23 @@ enum { SIG_DFL = 0, SIG_IGN = 1 };
 
 /* --- processes --------------------------------------------------------------------- */
 
-static long sys_exit_group(struct call *c)
+static long sys_exit_group(struct lx_call *c)
 {
     lx_exit(c->p, (int)(c->a[0] & 0xff) << 8);
     return 0;
 }
 
-static long sys_getpid(struct call *c)
+static long sys_getpid(struct lx_call *c)
 {
     return c->p->pid;
 }
 
-static long sys_getppid(struct call *c)
+static long sys_getppid(struct lx_call *c)
 {
     return c->p->ppid; /* 1: lx, the container's init */
 }
 
-static long sys_fork(struct call *c)
+static long sys_fork(struct lx_call *c)
 {
     return lx_fork(c->p, c->w, 17, 0, 0);
 }
@@ -52,7 +43,7 @@ static long sys_fork(struct call *c)
 /* vfork: a fork whose parent waits until the child has run execve or ended
  * (the child's memory is a copy, not the parent's: what a vfork child may do
  * does not tell them apart). */
-static long sys_vfork(struct call *c)
+static long sys_vfork(struct lx_call *c)
 {
     struct lx_proc *p = c->p;
     if (p->vfork_child > 0)
@@ -69,24 +60,24 @@ static long sys_vfork(struct call *c)
     return -LX_BLOCK;
 }
 
-static long sys_clone(struct call *c)
+static long sys_clone(struct lx_call *c)
 {
     /* x86-64: flags, stack, parent_tid, child_tid, tls */
     if (c->a[1])
         return -LX_EINVAL;  /* a new stack means a thread: not served (lx_fork says) */
     if (c->a[0] & 0x4000) { /* CLONE_VFORK */
-        struct call d = *c;
+        struct lx_call d = *c;
         return sys_vfork(&d);
     }
     return lx_fork(c->p, c->w, c->a[0], c->a[2], c->a[3]);
 }
 
-static long sys_execve(struct call *c)
+static long sys_execve(struct lx_call *c)
 {
     return lx_execve(c->p, c->a[0], c->a[1], c->a[2]);
 }
 
-static long sys_wait4(struct call *c)
+static long sys_wait4(struct lx_call *c)
 {
     int64_t pid = (int64_t)(int32_t)c->a[0];
     unsigned opt = (unsigned)c->a[2];
@@ -109,7 +100,7 @@ static long sys_wait4(struct call *c)
     return r;
 }
 
-static long sys_waitid(struct call *c)
+static long sys_waitid(struct lx_call *c)
 {
     unsigned type = (unsigned)c->a[0], opt = (unsigned)c->a[3];
     int64_t id = (int64_t)(int32_t)c->a[1];
@@ -145,7 +136,7 @@ static struct lx_proc *find_pid(int64_t pid)
     return NULL;
 }
 
-static long sys_setpgid(struct call *c)
+static long sys_setpgid(struct lx_call *c)
 {
     int64_t pid = (int64_t)(int32_t)c->a[0], pgid = (int64_t)(int32_t)c->a[1];
     if (pgid < 0)
@@ -169,18 +160,18 @@ static long sys_setpgid(struct call *c)
     return 0;
 }
 
-static long sys_getpgid(struct call *c)
+static long sys_getpgid(struct lx_call *c)
 {
     struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
     return q && q->state == PROC_RUN ? q->pgid : -LX_ESRCH;
 }
 
-static long sys_getpgrp(struct call *c)
+static long sys_getpgrp(struct lx_call *c)
 {
     return c->p->pgid;
 }
 
-static long sys_setsid(struct call *c)
+static long sys_setsid(struct lx_call *c)
 {
     struct lx_proc *p = c->p;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
@@ -190,7 +181,7 @@ static long sys_setsid(struct call *c)
     return p->pid;
 }
 
-static long sys_getsid(struct call *c)
+static long sys_getsid(struct lx_call *c)
 {
     struct lx_proc *q = c->a[0] ? find_pid((int64_t)(int32_t)c->a[0]) : c->p;
     return q && q->state == PROC_RUN ? q->sid : -LX_ESRCH;
@@ -198,7 +189,7 @@ static long sys_getsid(struct call *c)
 
 /* pause, rt_sigsuspend: wait for a signal (one that ends the process: no
  * handler runs yet). */
-static long sys_pause(struct call *c)
+static long sys_pause(struct lx_call *c)
 {
     (void)c;
     return -LX_BLOCK;
@@ -207,7 +198,7 @@ static long sys_pause(struct call *c)
 /* poll and ppoll: ready descriptors at once; else 0 for a zero timeout, or
  * the caller waits (answered later: retried after every message, and at the
  * deadline of a finite timeout, when it answers 0). */
-static long poll_until(struct call *c, uint64_t nfds, int64_t timeout_ns)
+static long poll_until(struct lx_call *c, uint64_t nfds, int64_t timeout_ns)
 {
     struct lx_proc *p = c->p;
     long n = lx_poll(p, c->a[0], nfds);
@@ -226,13 +217,13 @@ static long poll_until(struct call *c, uint64_t nfds, int64_t timeout_ns)
     return -LX_BLOCK;
 }
 
-static long sys_poll(struct call *c)
+static long sys_poll(struct lx_call *c)
 {
     int64_t ms = (int64_t)(int32_t)c->a[2];
     return poll_until(c, c->a[1], ms < 0 ? -1 : ms * 1000000);
 }
 
-static long sys_ppoll(struct call *c)
+static long sys_ppoll(struct lx_call *c)
 {
     int64_t ns = -1;
     if (c->a[2] && !c->p->sleep_until) {
@@ -248,29 +239,29 @@ static long sys_ppoll(struct call *c)
     return poll_until(c, c->a[1], ns);
 }
 
-static long sys_pipe2(struct call *c)
+static long sys_pipe2(struct lx_call *c)
 {
     return lx_pipe2(c->p, c->a[0], (unsigned)c->a[1]);
 }
 
-static long sys_pipe(struct call *c)
+static long sys_pipe(struct lx_call *c)
 {
     return lx_pipe2(c->p, c->a[0], 0);
 }
 
-static long sys_zero(struct call *c)
+static long sys_zero(struct lx_call *c)
 {
     (void)c;
     return 0;
 }
 
-static long sys_set_tid_address(struct call *c)
+static long sys_set_tid_address(struct lx_call *c)
 {
     c->p->tid_address = c->a[0];
     return c->p->pid;
 }
 
-static long sys_arch_prctl(struct call *c)
+static long sys_arch_prctl(struct lx_call *c)
 {
     switch (c->a[0]) {
     case 0x1002: /* ARCH_SET_FS */
@@ -285,7 +276,7 @@ static long sys_arch_prctl(struct call *c)
     }
 }
 
-static long sys_uname(struct call *c)
+static long sys_uname(struct lx_call *c)
 {
     char u[6][65];
     memset(u, 0, sizeof(u));
@@ -298,7 +289,7 @@ static long sys_uname(struct call *c)
     return lx_copy_out(c->p, c->a[0], u, sizeof(u));
 }
 
-static long sys_prlimit64(struct call *c)
+static long sys_prlimit64(struct lx_call *c)
 {
     unsigned res = (unsigned)c->a[1];
     if (res >= 16)
@@ -317,9 +308,9 @@ static long sys_prlimit64(struct call *c)
     return 0; /* a new limit is accepted and not enforced */
 }
 
-static long sys_getrlimit(struct call *c)
+static long sys_getrlimit(struct lx_call *c)
 {
-    struct call d = *c;
+    struct lx_call d = *c;
     d.a[0] = 0;
     d.a[1] = c->a[0];
     d.a[2] = 0;
@@ -327,7 +318,7 @@ static long sys_getrlimit(struct call *c)
     return sys_prlimit64(&d);
 }
 
-static long sys_sched_getaffinity(struct call *c)
+static long sys_sched_getaffinity(struct lx_call *c)
 {
     if (c->a[1] < 8)
         return -LX_EINVAL;
@@ -336,7 +327,7 @@ static long sys_sched_getaffinity(struct call *c)
     return e < 0 ? e : 8;
 }
 
-static long sys_getrandom(struct call *c)
+static long sys_getrandom(struct lx_call *c)
 {
     uint8_t buf[256];
     uint64_t done = 0, n = c->a[1] > (1u << 25) ? (1u << 25) : c->a[1];
@@ -354,7 +345,7 @@ static long sys_getrandom(struct call *c)
 
 static bool ignored_by_default(int sig);
 
-static long sys_rt_sigaction(struct call *c)
+static long sys_rt_sigaction(struct lx_call *c)
 {
     int sig = (int)c->a[0];
     if (sig < 1 || sig > NSIG || c->a[3] != 8)
@@ -374,7 +365,7 @@ static long sys_rt_sigaction(struct call *c)
     return 0;
 }
 
-static long sys_rt_sigprocmask(struct call *c)
+static long sys_rt_sigprocmask(struct lx_call *c)
 {
     if (c->a[3] != 8)
         return -LX_EINVAL;
@@ -555,7 +546,7 @@ bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
 
 /* rt_sigreturn: the registers and mask of the frame at the stack pointer (the
  * handler's return popped pretcode). */
-static long sys_rt_sigreturn(struct call *c)
+static long sys_rt_sigreturn(struct lx_call *c)
 {
     struct sigframe f;
     uint64_t at = c->w[WF_FAULT_WORD_RSP] - 8;
@@ -587,7 +578,7 @@ static long sys_rt_sigreturn(struct call *c)
     return (long)f.rax;
 }
 
-static long sys_rt_sigpending(struct call *c)
+static long sys_rt_sigpending(struct lx_call *c)
 {
     if (c->a[1] > 8)
         return -LX_EINVAL;
@@ -596,7 +587,7 @@ static long sys_rt_sigpending(struct call *c)
 
 /* rt_sigsuspend: the given mask until a signal is delivered, then the old one
  * again (the frame keeps it). */
-static long sys_rt_sigsuspend(struct call *c)
+static long sys_rt_sigsuspend(struct lx_call *c)
 {
     if (!c->p->suspended) {
         uint64_t set;
@@ -613,7 +604,7 @@ static long sys_rt_sigsuspend(struct call *c)
 
 /* kill(pid, sig): one process, a process group (0: the caller's, < -1:
  * -pid's), or every process but lx (-1). */
-static long sys_kill(struct call *c)
+static long sys_kill(struct lx_call *c)
 {
     int64_t pid = (int64_t)(int32_t)c->a[0];
     int sig = (int)c->a[1];
@@ -648,7 +639,7 @@ static long sys_kill(struct call *c)
     return 0;
 }
 
-static long sys_tkill(struct call *c)
+static long sys_tkill(struct lx_call *c)
 {
     struct lx_proc *q = find_pid((int64_t)(int32_t)c->a[0]);
     int sig = (int)c->a[1];
@@ -664,39 +655,39 @@ static long sys_tkill(struct call *c)
     return lx_signal(q, sig);
 }
 
-static long sys_tgkill(struct call *c)
+static long sys_tgkill(struct lx_call *c)
 {
     if (c->a[0] != c->a[1])
         return -LX_ESRCH; /* one thread per process: the tid is the pid */
-    struct call d = *c;
+    struct lx_call d = *c;
     d.a[1] = c->a[2];
     return sys_tkill(&d);
 }
 
 /* --- memory ------------------------------------------------------------------------ */
 
-static long sys_brk(struct call *c)
+static long sys_brk(struct lx_call *c)
 {
     return lx_brk(c->p, c->a[0]);
 }
 
-static long sys_mmap(struct call *c)
+static long sys_mmap(struct lx_call *c)
 {
     return lx_mmap(c->p, c->a[0], c->a[1], (unsigned)c->a[2], (unsigned)c->a[3], (int)c->a[4],
                    c->a[5]);
 }
 
-static long sys_munmap(struct call *c)
+static long sys_munmap(struct lx_call *c)
 {
     return lx_munmap(c->p, c->a[0], c->a[1]);
 }
 
-static long sys_mprotect(struct call *c)
+static long sys_mprotect(struct lx_call *c)
 {
     return lx_mprotect(c->p, c->a[0], c->a[1], (unsigned)c->a[2]);
 }
 
-static long sys_madvise(struct call *c)
+static long sys_madvise(struct lx_call *c)
 {
     return lx_madvise(c->p, c->a[0], c->a[1], (int)c->a[2]);
 }
@@ -715,7 +706,7 @@ static long clock_ns(unsigned clk, uint64_t *ns)
     return 0;
 }
 
-static long sys_clock_gettime(struct call *c)
+static long sys_clock_gettime(struct lx_call *c)
 {
     uint64_t ns;
     long e = clock_ns((unsigned)c->a[0], &ns);
@@ -725,7 +716,7 @@ static long sys_clock_gettime(struct call *c)
     return lx_copy_out(c->p, c->a[1], ts, sizeof(ts));
 }
 
-static long sys_clock_getres(struct call *c)
+static long sys_clock_getres(struct lx_call *c)
 {
     uint64_t ns;
     long e = clock_ns((unsigned)c->a[0], &ns);
@@ -735,7 +726,7 @@ static long sys_clock_getres(struct call *c)
     return lx_copy_out(c->p, c->a[1], ts, sizeof(ts));
 }
 
-static long sys_gettimeofday(struct call *c)
+static long sys_gettimeofday(struct lx_call *c)
 {
     uint64_t ns;
     clock_ns(0, &ns);
@@ -749,7 +740,7 @@ static long sys_gettimeofday(struct call *c)
     return 0;
 }
 
-static long sys_time(struct call *c)
+static long sys_time(struct lx_call *c)
 {
     uint64_t ns;
     clock_ns(0, &ns);
@@ -761,7 +752,7 @@ static long sys_time(struct call *c)
 
 /* A sleep waits answered later: main.c arms lx's timer for the earliest
  * deadline and retries the call when it fires. */
-static long sleep_until(struct call *c, uint64_t deadline)
+static long sleep_until(struct lx_call *c, uint64_t deadline)
 {
     extern wf_cptr_t lx_timer;
     if (!lx_timer)
@@ -774,7 +765,7 @@ static long sleep_until(struct call *c, uint64_t deadline)
     return -LX_BLOCK;
 }
 
-static long sys_nanosleep(struct call *c)
+static long sys_nanosleep(struct lx_call *c)
 {
     if (c->p->sleep_until) /* a retry */
         return sleep_until(c, c->p->sleep_until);
@@ -786,7 +777,7 @@ static long sys_nanosleep(struct call *c)
     return sleep_until(c, wf_clock_ns() + ts[0] * 1000000000ull + ts[1]);
 }
 
-static long sys_clock_nanosleep(struct call *c)
+static long sys_clock_nanosleep(struct lx_call *c)
 {
     if (c->p->sleep_until)
         return sleep_until(c, c->p->sleep_until);
@@ -807,17 +798,17 @@ static long sys_clock_nanosleep(struct call *c)
 
 /* --- files ------------------------------------------------------------------------- */
 
-static long sys_read(struct call *c)
+static long sys_read(struct lx_call *c)
 {
     return lx_read(c->p, (int)c->a[0], c->a[1], c->a[2]);
 }
 
-static long sys_write(struct call *c)
+static long sys_write(struct lx_call *c)
 {
     return lx_write(c->p, (int)c->a[0], c->a[1], c->a[2]);
 }
 
-static long vector(struct call *c, bool writing)
+static long vector(struct lx_call *c, bool writing)
 {
     uint64_t n = c->a[2];
     if (n > 1024)
@@ -840,37 +831,37 @@ static long vector(struct call *c, bool writing)
     return total;
 }
 
-static long sys_readv(struct call *c)
+static long sys_readv(struct lx_call *c)
 {
     return vector(c, false);
 }
 
-static long sys_writev(struct call *c)
+static long sys_writev(struct lx_call *c)
 {
     return vector(c, true);
 }
 
-static long sys_open(struct call *c)
+static long sys_open(struct lx_call *c)
 {
     return lx_openat(c->p, -100, c->a[0], (unsigned)c->a[1]);
 }
 
-static long sys_openat(struct call *c)
+static long sys_openat(struct lx_call *c)
 {
     return lx_openat(c->p, (int)c->a[0], c->a[1], (unsigned)c->a[2]);
 }
 
-static long sys_close(struct call *c)
+static long sys_close(struct lx_call *c)
 {
     return lx_close(c->p, (int)c->a[0]);
 }
 
-static long sys_lseek(struct call *c)
+static long sys_lseek(struct lx_call *c)
 {
     return lx_lseek(c->p, (int)c->a[0], (int64_t)c->a[1], (int)c->a[2]);
 }
 
-static long sys_pread64(struct call *c)
+static long sys_pread64(struct lx_call *c)
 {
     int fd = (int)c->a[0];
     if (fd < 0 || fd >= LX_MAX_FDS || c->p->fd[fd].kind == FD_NONE)
@@ -885,7 +876,7 @@ static long sys_pread64(struct call *c)
 }
 
 /* sendfile from an initramfs file to the console (what cat does first). */
-static long sys_sendfile(struct call *c)
+static long sys_sendfile(struct lx_call *c)
 {
     int out = (int)c->a[0], in = (int)c->a[1];
     if (out < 0 || out >= LX_MAX_FDS || c->p->fd[out].kind == FD_NONE || in < 0 ||
@@ -914,47 +905,47 @@ static long sys_sendfile(struct call *c)
     return (long)n;
 }
 
-static long sys_stat(struct call *c)
+static long sys_stat(struct lx_call *c)
 {
     return lx_fstatat(c->p, -100, c->a[0], c->a[1], 0);
 }
 
-static long sys_fstat(struct call *c)
+static long sys_fstat(struct lx_call *c)
 {
     return lx_fstatat(c->p, (int)c->a[0], 0, c->a[1], 0x1000);
 }
 
-static long sys_newfstatat(struct call *c)
+static long sys_newfstatat(struct lx_call *c)
 {
     return lx_fstatat(c->p, (int)c->a[0], c->a[1], c->a[2], (unsigned)c->a[3]);
 }
 
-static long sys_getdents64(struct call *c)
+static long sys_getdents64(struct lx_call *c)
 {
     return lx_getdents64(c->p, (int)c->a[0], c->a[1], c->a[2]);
 }
 
-static long sys_ioctl(struct call *c)
+static long sys_ioctl(struct lx_call *c)
 {
     return lx_ioctl(c->p, (int)c->a[0], (unsigned long)c->a[1], c->a[2]);
 }
 
-static long sys_access(struct call *c)
+static long sys_access(struct lx_call *c)
 {
     return lx_faccessat(c->p, -100, c->a[0]);
 }
 
-static long sys_faccessat(struct call *c)
+static long sys_faccessat(struct lx_call *c)
 {
     return lx_faccessat(c->p, (int)c->a[0], c->a[1]);
 }
 
-static long sys_dup(struct call *c)
+static long sys_dup(struct lx_call *c)
 {
     return lx_dup(c->p, (int)c->a[0], -1, 0, false);
 }
 
-static long sys_dup2(struct call *c)
+static long sys_dup2(struct lx_call *c)
 {
     if (c->a[0] == c->a[1]) {
         int fd = (int)c->a[0];
@@ -963,19 +954,19 @@ static long sys_dup2(struct call *c)
     return lx_dup(c->p, (int)c->a[0], (int)c->a[1], 0, false);
 }
 
-static long sys_dup3(struct call *c)
+static long sys_dup3(struct lx_call *c)
 {
     if (c->a[0] == c->a[1])
         return -LX_EINVAL;
     return lx_dup(c->p, (int)c->a[0], (int)c->a[1], 0, (c->a[2] & 02000000) != 0);
 }
 
-static long sys_fcntl(struct call *c)
+static long sys_fcntl(struct lx_call *c)
 {
     return lx_fcntl(c->p, (int)c->a[0], (int)c->a[1], c->a[2]);
 }
 
-static long sys_getcwd(struct call *c)
+static long sys_getcwd(struct lx_call *c)
 {
     if (c->a[1] < 2)
         return -LX_ERANGE;
@@ -983,19 +974,19 @@ static long sys_getcwd(struct call *c)
     return e < 0 ? e : 2;
 }
 
-static long sys_umask(struct call *c)
+static long sys_umask(struct lx_call *c)
 {
     (void)c;
     return 022;
 }
 
-static long sys_readlink_none(struct call *c)
+static long sys_readlink_none(struct lx_call *c)
 {
     (void)c;
     return -LX_ENOENT; /* no symbolic links (and no /proc) yet */
 }
 
-static long sys_futex(struct call *c)
+static long sys_futex(struct lx_call *c)
 {
     unsigned op = (unsigned)c->a[1] & 0x7f;
     if (op == 1) /* FUTEX_WAKE: no other thread can wait */
@@ -1011,13 +1002,8 @@ static long sys_futex(struct call *c)
 
 /* --- the table --------------------------------------------------------------------- */
 
-struct entry {
-    const char *name;
-    handler fn;
-};
-
 #define E(nr, nm, f) [nr] = {#nm, f}
-static const struct entry table[] = {
+static const struct lx_sysent table[] = {
     E(0, read, sys_read),
     E(1, write, sys_write),
     E(2, open, sys_open),
@@ -1129,14 +1115,16 @@ static void log_unserved(const struct lx_proc *p, uint64_t nr)
 
 enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret)
 {
-    struct call c = {p,
-                     {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
-                      w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
-                     w};
+    struct lx_call c = {p,
+                        {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
+                         w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
+                        w};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
     long r;
-    if (nr < NTABLE && table[nr].fn) {
+    if (nr < LX_NSYSCALLS && lx_fd_calls[nr].fn) {
+        r = lx_fd_calls[nr].fn(&c);
+    } else if (nr < NTABLE && table[nr].fn) {
         r = table[nr].fn(&c);
     } else {
         log_unserved(p, nr);
