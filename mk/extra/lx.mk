@@ -17,7 +17,14 @@
 #   make fuzz-elf_lx  the fuzzer of lx's executable parser (also in fuzz-smoke)
 
 LX_DIR     := build/lx
-LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal
+# Test programs of processes, threads and memory.
+LX_PROGS_PROC  :=
+
+# Test programs of descriptors, files, /dev, /proc and waiting.
+LX_PROGS_FILES :=
+
+LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
+              $(LX_PROGS_PROC) $(LX_PROGS_FILES)
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror
 LX_MUSL    := /usr/lib/x86_64-linux-musl
