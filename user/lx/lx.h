@@ -126,6 +126,7 @@ struct lx_proc {
     unsigned brk_vmo;
     uint64_t brk_start, brk, brk_mapped;
     struct lx_fd fd[LX_MAX_FDS];
+    struct lx_proc_files files; /* lxfiles.h */
     uint64_t tid_address, fs_base;
     uint64_t sigmask, sigpending;
     uint64_t sigaction[65][4]; /* handler, flags, restorer, mask */

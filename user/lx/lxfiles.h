@@ -40,6 +40,11 @@ struct lx_pipe {
     uint8_t buf[LX_PIPE_SIZE];
 };
 
+/* A process's file state beyond its descriptor table (lx_proc.files). */
+struct lx_proc_files {
+    uint32_t umask;
+};
+
 /* lx's own file state (lx.files). */
 struct lx_files_state {
     struct lx_pipe pipe[LX_MAX_PIPES];
