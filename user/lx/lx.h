@@ -100,6 +100,17 @@ struct lx_vmo {
     wf_cptr_t cap; /* 0: free */
     unsigned refs; /* vmas that show it */
     uint64_t size;
+    unsigned shm; /* a copy of lx.shm[shm - 1]'s cap (MAP_SHARED); 0: the process's own */
+};
+
+/* Anonymous MAP_SHARED memory: one VMO of lx's pool, its cap copied into
+ * every process that shows it (fork keeps the copy rather than cloning), so
+ * writes are seen by all; gone when the last process lets it go. */
+#define LX_MAX_SHM 32
+struct lx_shm {
+    wf_cptr_t cap;  /* 0: free */
+    unsigned procs; /* processes whose vmo table holds a copy */
+    uint64_t id;    /* a futex key's object (never reused) */
 };
 
 /* What a process is: running (its threads may be waiting for deferred
@@ -183,6 +194,8 @@ struct lx {
     unsigned nfutex;             /* futex wakes since the last wake() */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
     uint64_t futex_seq;
+    struct lx_shm shm[LX_MAX_SHM];
+    uint64_t next_shm_id;
     uint32_t next_ino;
     int next_pid;
     bool verbose;
@@ -223,6 +236,7 @@ long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
 long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 void lx_mem_key(struct lx_proc *p, uint64_t addr, uint64_t *obj, uint64_t *off);
+void lx_shm_unref(unsigned shm);
 
 /* sys.c: serves one system call. Returns LX_ANSWER with *ret when the thread
  * is to be answered now, LX_WAIT when the call waits (the caller keeps the

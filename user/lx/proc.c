@@ -55,7 +55,7 @@ int lx_new_vmo(struct lx_proc *p, uint64_t size)
         wf_cptr_t c;
         if (create(p, WF_OBJ_VMO, size, &c) != WF_ERR_OK)
             return -LX_ENOMEM;
-        p->vmo[i] = (struct lx_vmo){c, 0, size};
+        p->vmo[i] = (struct lx_vmo){c, 0, size, 0};
         return (int)i;
     }
     return -LX_ENOMEM;
@@ -164,7 +164,7 @@ static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_el
     wf_cptr_t s = v < LX_MAX_VMOS ? lx_slot(p) : 0;
     if (!s || wf_vmo_clone(cached, p->pool, SELF, s, 64) != WF_ERR_OK)
         return -LX_ENOMEM;
-    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo};
+    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo, 0};
     struct lx_piece pc[2 * LX_ELF_MAX_SEG];
     unsigned n = lx_elf_pieces(img, pc, 2 * LX_ELF_MAX_SEG);
     for (unsigned i = 0; i < n; i++) {
@@ -338,8 +338,12 @@ static void release(struct lx_proc *p)
         wf_env_free(&lx.env, p->pool);
         p->pool = 0;
     }
+    for (unsigned i = 0; i < LX_MAX_VMOS; i++)
+        if (p->vmo[i].cap && p->vmo[i].shm)
+            lx_shm_unref(p->vmo[i].shm);
     for (unsigned i = 0; i < p->nslots; i++) {
-        wf_cnode_delete(SELF, p->slots[i], 64); /* the minted endpoint; the rest are empty */
+        /* the minted endpoints and shared memory's cap copies; the rest are empty */
+        wf_cnode_delete(SELF, p->slots[i], 64);
         wf_env_free(&lx.env, p->slots[i]);
     }
     p->nslots = 0;
@@ -499,11 +503,15 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
         if (!p->vmo[i].cap)
             continue;
         wf_cptr_t s = lx_slot(c);
-        if (!s || wf_vmo_clone(p->vmo[i].cap, c->pool, SELF, s, 64) != WF_ERR_OK) {
+        unsigned shm = p->vmo[i].shm; /* MAP_SHARED: the same memory, not a clone */
+        if (!s || (shm ? wf_cnode_copy(SELF, s, 64, SELF, p->vmo[i].cap, 64, WF_RIGHTS_ALL)
+                       : wf_vmo_clone(p->vmo[i].cap, c->pool, SELF, s, 64)) != WF_ERR_OK) {
             err = -LX_ENOMEM;
             break;
         }
-        c->vmo[i] = (struct lx_vmo){s, p->vmo[i].refs, p->vmo[i].size};
+        c->vmo[i] = (struct lx_vmo){s, p->vmo[i].refs, p->vmo[i].size, shm};
+        if (shm)
+            lx.shm[shm - 1].procs++;
     }
     for (unsigned i = 0; !err && i < c->nvma; i++) {
         const struct lx_vma *v = &c->vma[i];
@@ -746,6 +754,9 @@ void lx_exit(struct lx_proc *p, int wstatus)
 {
     if (p->state == PROC_ZOMBIE)
         return;
+    for (unsigned i = 0; i < LX_MAX_THREADS; i++) /* robust futexes of every thread */
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            lx_robust_exit(&lx.thread[i]);
     threads_end(p, NULL, false);
     release(p);
     lx_files_close_all(p);
