@@ -5,7 +5,8 @@
  * process (seen by sigpending in every thread) until one unblocks it, a
  * thread-directed one (pthread_kill) is pending for its thread alone,
  * sigaltstack gives a thread a stack of its own for SA_ONSTACK handlers,
- * and tkill/tgkill check their arguments.
+ * tkill/tgkill check their arguments, and kill() of a thread's tid signals
+ * its process.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,6 +106,17 @@ static void *alt_thread(void *arg)
     return NULL;
 }
 
+static volatile pid_t d_tid;
+
+static void *thread_d(void *arg)
+{
+    (void)arg;
+    d_tid = gettid_();
+    while (!usr1_tid)
+        sched_yield();
+    return NULL;
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -177,5 +189,17 @@ int main(void)
     printf("tgkill(pid, pid, 65): %s\n",
            syscall(SYS_tgkill, getpid(), getpid(), 65) < 0 && errno == EINVAL ? "EINVAL" : "?");
     printf("tgkill(pid, pid, 0): %ld\n", syscall(SYS_tgkill, getpid(), getpid(), 0));
+
+    /* kill() of a thread's tid signals its process */
+    usr1_tid = 0;
+    pthread_t d;
+    pthread_create(&d, NULL, thread_d, NULL);
+    while (!d_tid)
+        sched_yield();
+    printf("kill(a thread's tid): %d\n", kill(d_tid, SIGUSR1));
+    while (!usr1_tid)
+        sched_yield();
+    pthread_join(d, NULL);
+    printf("its process took it: %s\n", usr1_tid == d_tid || usr1_tid == getpid() ? "yes" : "no");
     return 0;
 }

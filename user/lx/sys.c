@@ -685,6 +685,11 @@ static long sys_kill(struct lx_call *c)
             (pid < -1 && q->pgid == -pid))
             targets[n++] = q;
     }
+    if (!n && pid > 1) { /* a thread's tid: its process, as Linux */
+        struct lx_thread *t = lx_thread_by_tid((int)pid);
+        if (t)
+            targets[n++] = t->p;
+    }
     if (!n)
         return -LX_ESRCH;
     for (unsigned i = 0; i < n && sig; i++) { /* SI_USER, from the caller */
