@@ -2,8 +2,8 @@
  * lx: the Linux personality server (docs/linux.md, decisions 121 and 122).
  *
  * lx holds a container's Linux processes. Each is a Weft VSpace, an empty
- * CNode and a thread in FOREIGN mode whose fault endpoint is lx's endpoint,
- * minted with the process's pid as badge: a Linux `syscall` arrives here as an
+ * CNode and its threads, each a TCB in FOREIGN mode whose fault endpoint is
+ * lx's endpoint minted with LX_BADGE(pid, tid): a Linux `syscall` arrives here as an
  * UNKNOWN_SYSCALL fault message, is served from the per-ABI table (sys.c), and
  * the reply's word 0 is the result in rax. Everything a process is made of
  * (VSpace, CNode, TCB, every VMO of its memory) comes from a child pool of
@@ -14,8 +14,9 @@
  * process's descriptor table and the pipes (files.c), signal state and
  * delivery (sys.c), memory map (mem.c: VMOs mapped into the process's VSpace)
  * and the file view (files.c: the initramfs, read-only). It serves every
- * process at once: a call that must wait keeps its Reply object and is
- * answered later (main.c, decision 122).
+ * thread at once: a call that must wait keeps its Reply object and is
+ * answered later (main.c, decision 122). Threads and futexes: proc.c,
+ * futex.c, decision 142.
  */
 #ifndef LX_H
 #define LX_H
