@@ -247,9 +247,16 @@ enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret);
 long lx_signal(struct lx_proc *p, int sig);
 long lx_signal_thread(struct lx_thread *t, int sig);
-int lx_signal_next(const struct lx_thread *t);
 bool lx_deliver(struct lx_thread *t, wf_word_t *regs);
 bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig);
+
+/* The lowest signal pending for t (its own, then its process's) that t does
+ * not block, or 0 (inline: every answer asks). */
+static inline int lx_signal_next(const struct lx_thread *t)
+{
+    uint64_t ready = (t->sigpending | t->p->sigpending) & ~t->sigmask;
+    return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
 
 /* futex.c */
 long lx_futex(struct lx_thread *t, const uint64_t *a);

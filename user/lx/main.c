@@ -352,7 +352,9 @@ static int serve(struct lx_proc *top_proc)
             reply = compose(cur, w, ret, &m);
         cur = NULL;
         lx.serving = NULL;
-        struct lx_proc *t = lx_proc_of_any(top);
+        /* top_proc's slot is top's until reaped here (lx_reap of lx's own
+         * zombies skips top) */
+        struct lx_proc *t = top_proc->used && top_proc->pid == top ? top_proc : NULL;
         if (!t || t->state == PROC_ZOMBIE) {
             int status = t ? t->wstatus : LX_SIGKILL;
             if (t)
@@ -372,11 +374,17 @@ static int serve(struct lx_proc *top_proc)
         struct lx_thread *q = label == WF_MSG_LABEL_NOTIFICATION ? NULL : lx_thread_of(m.badge);
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
-        memset(w, 0, sizeof(w));
         unsigned len = wf_msginfo_length(m.info);
         struct wf_ipc_buffer *b = wf_ipc_buffer();
-        for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
-            w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
+        for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
+            w[i] = m.w[i];
+        if (len == WF_FAULT_MSG_WORDS) { /* every fault message: a copy of known size */
+            __builtin_memcpy(&w[WF_MSG_REG_WORDS], &b->msg[WF_MSG_REG_WORDS],
+                             (WF_FAULT_MSG_WORDS - WF_MSG_REG_WORDS) * sizeof(wf_word_t));
+        } else {
+            for (unsigned i = WF_MSG_REG_WORDS; i < WF_FAULT_MSG_WORDS; i++)
+                w[i] = i < len ? b->msg[i] : 0;
+        }
         struct lx_proc *qp = q->p;
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
             int sig = fault_signal(qp, label, w);

@@ -467,14 +467,6 @@ long lx_signal_thread(struct lx_thread *t, int sig)
     return 0;
 }
 
-/* The lowest signal pending for t (its own, then its process's) that t does
- * not block, or 0. */
-int lx_signal_next(const struct lx_thread *t)
-{
-    uint64_t ready = (t->sigpending | t->p->sigpending) & ~t->sigmask;
-    return ready ? __builtin_ctzll(ready) + 1 : 0;
-}
-
 /* Whether the call of fault message w, waiting when sig came, starts again
  * after the handler (SA_RESTART) rather than failing with EINTR. */
 bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig)
