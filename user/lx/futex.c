@@ -46,7 +46,7 @@ static struct key key_of(struct lx_proc *p, uint64_t uaddr, bool shared)
 static struct lx_thread *first_waiter(struct key k, uint32_t bitset)
 {
     struct lx_thread *best = NULL;
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->futex_wait && !t->futex_woken && t->futex_obj == k.obj &&
             t->futex_off == k.off && (t->futex_bitset & bitset) &&

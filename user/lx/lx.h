@@ -187,6 +187,7 @@ struct lx {
     size_t initramfs_len;
     struct lx_proc proc[LX_MAX_PROCS];
     struct lx_thread thread[LX_MAX_THREADS];
+    unsigned thread_hi;                  /* no thread record at or above this index is used */
     struct lx_files_state files;         /* lxfiles.h */
     wf_cptr_t spare[LX_MAX_THREADS + 2]; /* Reply objects not bound to a waiting call */
     unsigned nspare;

@@ -279,10 +279,10 @@ static void wake(int top)
         if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top)
             lx_reap(q);
     }
-    bool again = true;
+    bool again = lx.nwaiting != 0;
     while (again) {
         again = false;
-        for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+        for (unsigned i = 0; i < lx.thread_hi; i++) {
             struct lx_thread *t = &lx.thread[i];
             if (!t->used || !t->waiting)
                 continue;
@@ -309,15 +309,16 @@ static void wake(int top)
             }
         }
     }
-    /* handlers for threads lx is not answering */
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    /* handlers for threads lx is not answering (only a signal made pending
+     * since the last wake can be for one) */
+    for (unsigned i = 0; lx.nsignalled && i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->p->state == PROC_RUN && !t->waiting && t != lx.serving &&
             lx_signal_next(t))
             deliver_now(t);
     }
     uint64_t first = 0;
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    for (unsigned i = 0; lx.nwaiting && i < lx.thread_hi; i++) {
         const struct lx_thread *t = &lx.thread[i];
         if (t->used && t->waiting && t->sleep_until && (!first || t->sleep_until < first))
             first = t->sleep_until;

@@ -263,6 +263,8 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
             t->tid = tid;
             t->p = p;
             p->nthreads++;
+            if (i >= lx.thread_hi)
+                lx.thread_hi = i + 1;
             return t;
         }
     }
@@ -283,13 +285,15 @@ static void thread_free(struct lx_thread *t)
         lx.serving = NULL;
     t->p->nthreads--;
     t->used = false;
+    while (lx.thread_hi && !lx.thread[lx.thread_hi - 1].used)
+        lx.thread_hi--;
 }
 
 /* Every thread of p but keep goes (their TCBs with p's pool, or now when
  * p goes on: kill). */
 static void threads_end(struct lx_proc *p, struct lx_thread *keep, bool kill)
 {
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (!t->used || t->p != p || t == keep)
             continue;
@@ -667,7 +671,7 @@ static bool shebang(const uint8_t *file, size_t len, char *buf, size_t max, char
 /* The vfork parent waiting for c goes on (c has run execve or ended). */
 static void vfork_done(struct lx_proc *c)
 {
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++)
+    for (unsigned i = 0; i < lx.thread_hi; i++)
         if (lx.thread[i].used && lx.thread[i].vfork_child == c->pid)
             lx.thread[i].vfork_child = -c->pid;
 }
@@ -754,7 +758,7 @@ void lx_exit(struct lx_proc *p, int wstatus)
 {
     if (p->state == PROC_ZOMBIE)
         return;
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) /* robust futexes of every thread */
+    for (unsigned i = 0; i < lx.thread_hi; i++) /* robust futexes of every thread */
         if (lx.thread[i].used && lx.thread[i].p == p)
             lx_robust_exit(&lx.thread[i]);
     threads_end(p, NULL, false);
@@ -857,7 +861,7 @@ struct lx_thread *lx_thread_of(wf_word_t badge)
     int tid = (int)(uint32_t)badge, pid = (int)(badge >> 32);
     if (last && last->used && last->tid == tid && last->p->pid == pid && last->p->state == PROC_RUN)
         return last;
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->tid == tid && t->p->pid == pid && t->p->state == PROC_RUN)
             return last = t;
@@ -868,7 +872,7 @@ struct lx_thread *lx_thread_of(wf_word_t badge)
 /* A running thread by tid, or NULL. */
 struct lx_thread *lx_thread_by_tid(int tid)
 {
-    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->tid == tid && t->p->state == PROC_RUN)
             return t;

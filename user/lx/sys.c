@@ -378,7 +378,7 @@ static long sys_rt_sigaction(struct lx_call *c)
         if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig))) {
             uint64_t bit = 1ull << (sig - 1); /* POSIX: discarded, from every thread */
             c->p->sigpending &= ~bit;
-            for (unsigned i = 0; i < LX_MAX_THREADS; i++)
+            for (unsigned i = 0; i < lx.thread_hi; i++)
                 if (lx.thread[i].used && lx.thread[i].p == c->p)
                     lx.thread[i].sigpending &= ~bit;
         }
@@ -432,7 +432,7 @@ long lx_signal(struct lx_proc *p, int sig)
     if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
         return 0;
     bool blocked = true;
-    for (unsigned i = 0; i < LX_MAX_THREADS && blocked; i++)
+    for (unsigned i = 0; i < lx.thread_hi && blocked; i++)
         if (lx.thread[i].used && lx.thread[i].p == p && !(lx.thread[i].sigmask & bit))
             blocked = false;
     if (blocked || h > SIG_IGN) {
