@@ -555,7 +555,8 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
 
 /* clone with CLONE_THREAD (pthread_create): a new thread of t's process on
  * the given stack, with t's registers at the call but rax 0, t's mask, and
- * tls as its FS base (CLONE_SETTLS; else t's). Returns its tid. */
+ * tls as its FS base (CLONE_SETTLS; else t's). An exit signal in the low
+ * byte is ignored, as Linux does for a thread. Returns its tid. */
 long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t stack,
                      uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
@@ -571,8 +572,6 @@ long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, ui
                (unsigned long long)flags);
         return -LX_ENOSYS;
     }
-    if ((flags & 0xff) != 0)
-        return -LX_EINVAL; /* a thread sends no exit signal */
     struct lx_thread *n = thread_alloc(p, lx.next_pid);
     if (!n)
         return -LX_EAGAIN;
