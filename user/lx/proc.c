@@ -730,6 +730,9 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         return err;
     /* No way back from here: the other threads and the old image go; t
      * becomes the main thread (its tid the pid). */
+    for (unsigned i = 0; i < lx.thread_hi; i++) /* robust futexes, as Linux's exec */
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            lx_robust_exit(&lx.thread[i]);
     threads_end(p, t, true);
     lx_futex_cancel(t);
     release(p);
