@@ -46,6 +46,7 @@ struct pcache {
 };
 
 static struct pcache *caches;
+static struct entry *pinned;   /* growing its bitmaps: an allocation may shrink the caches */
 static uint8_t scratch[CHUNK]; /* one thread: shared by every cache */
 
 static bool bit(const uint8_t *m, uint64_t i)
@@ -106,7 +107,9 @@ static int bitmaps_for(struct pcache *c, struct entry *e, uint64_t pages)
     size_t n = e->bm_bytes ? e->bm_bytes : 16;
     while (n < need)
         n *= 2;
+    pinned = e;
     uint8_t *v = c->env.alloc(c->env.ctx, n), *d = c->env.alloc(c->env.ctx, n);
+    pinned = NULL;
     if (!v || !d) {
         if (v)
             c->env.free(c->env.ctx, v, n);
@@ -291,8 +294,8 @@ static uint64_t evict_one(struct pcache *c, struct entry *keep, bool dirty)
     struct entry *v = NULL;
     for (unsigned i = 0; i < c->ne; i++) {
         struct entry *e = &c->e[i];
-        if (e->live && e->has_obj && e != keep && !e->mapped && (dirty || !e->dirty_at) &&
-            (!v || e->used < v->used))
+        if (e->live && e->has_obj && e != keep && e != pinned && !e->mapped &&
+            (dirty || !e->dirty_at) && (!v || e->used < v->used))
             v = e;
     }
     if (!v)
@@ -734,6 +737,16 @@ int pcache_new(const struct vfs_env *env, const struct pcache_vm *vm, const stru
     caches = c;
     *out = c;
     return 0;
+}
+
+bool pcache_of(const struct vfs_ops *ops)
+{
+    return ops && ops->opened == c_opened;
+}
+
+void pcache_start(void)
+{
+    memset(scratch, 0, sizeof(scratch));
 }
 
 const struct vfs_ops *pcache_ops_of(void *pc)

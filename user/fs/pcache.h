@@ -73,6 +73,11 @@ int pcache_new(const struct vfs_env *env, const struct pcache_vm *vm, const stru
 const struct vfs_ops *pcache_ops_of(void *pc);
 /* The backend it wraps. */
 void *pcache_inner(void *pc);
+/* True when ops are a cache's (its fs is then the cache). */
+bool pcache_of(const struct vfs_ops *ops);
+/* Touches the cache's copy buffer (the server: at start, so that no later
+ * touch can find its pool full). */
+void pcache_start(void);
 
 /* Fills [off, off + len) of open file n (clipped to the file) and returns its
  * object in *obj and the object's size in *size. writable: the mapping may
