@@ -438,3 +438,198 @@ TEST(fs, data_through_a_buffer)
     /* The server keeps its Reply object and nothing else. */
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
 }
+
+/* ---- mapping (docs/storage.md, "The page cache"; decision 135) ---- */
+
+#define MAP_VA (TEST_VA + 0x100000000ull)
+
+/* Maps the file behind h (flags MAP_*) into slot vs: fs_res's number; *size the VMO's. */
+static wf_word_t map_(wf_cptr_t h, wf_word_t off, wf_word_t len, wf_word_t flags, wf_cptr_t vs,
+                      wf_word_t *size)
+{
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    wf_word_t status = 0;
+    enum wf_error e = wfp_file_map(h, off, len, flags, &status, size, WF_ROOT_CNODE, vs, 64);
+    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
+        return status;
+    return fs_res(e, status);
+}
+
+static wf_word_t read_(wf_cptr_t h, wf_word_t off, char *out, wf_word_t max)
+{
+    wf_word_t status = 0, n = 0;
+    wf_word_t rc = fs_res(wfp_file_read(h, off, max, &status, out, max, &n), status);
+    return rc ? rc : (n == max ? 0 : 998);
+}
+
+TEST(fs, map_shared_is_coherent)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/m", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "hello, mapped world"), 0);
+    TEST_ASSERT_EQ(fs_write(h, 6000, "second page"), 0);
+    wf_word_t size = 0;
+    TEST_ASSERT_EQ(map_(h, 0, 8192, WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_EQ(size, 8192);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, size, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    volatile char *p = (volatile char *)MAP_VA;
+    TEST_ASSERT(memcmp((const char *)p, "hello, mapped world", 19) == 0);
+    TEST_ASSERT(memcmp((const char *)p + 6000, "second page", 11) == 0);
+    TEST_ASSERT_EQ(p[5000], 0); /* the hole */
+    /* A store through the mapping is what Read returns... */
+    memcpy((char *)p + 7, "MAPPED", 6);
+    char b[16];
+    TEST_ASSERT_EQ(read_(h, 7, b, 6), 0);
+    TEST_ASSERT(memcmp(b, "MAPPED", 6) == 0);
+    /* ...and a Write is seen through the mapping. */
+    TEST_ASSERT_EQ(fs_write(h, 6000, "SERVER"), 0);
+    TEST_ASSERT(memcmp((const char *)p + 6000, "SERVER page", 11) == 0);
+    wf_word_t status = 1;
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    /* Truncate cuts the object: the file's size is the new one, the first page stays. */
+    TEST_ASSERT_ERR(wfp_file_truncate(h, 100, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    wf_word_t type = 0, fsize = 0, links = 0;
+    TEST_ASSERT_EQ(fstatp(c, "/m", &type, &fsize, &links), 0);
+    TEST_ASSERT_EQ(fsize, 100);
+    TEST_ASSERT(memcmp((const char *)p + 7, "MAPPED", 6) == 0 && p[200] == 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 8192), WF_ERR_OK);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* After the last close the stores stay in the file (tmpfs holds them). */
+    TEST_ASSERT_EQ(fs_open(c, "/m", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_EQ(read_(h, 7, b, 6), 0);
+    TEST_ASSERT(memcmp(b, "MAPPED", 6) == 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+TEST(fs, map_read_only_handle_is_never_writable)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), ro = test_slot(11), vs = test_slot(12);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/r", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "read only"), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/r", WFP_FILE_O_READ, ro), 0);
+    wf_word_t size = 0;
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, WFP_FILE_MAP_WRITE, vs, &size), WFP_FILE_EACCES);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, 0, vs, &size), 0);
+    /* The cap it got cannot map writable; read-only it shows the file. */
+    TEST_ASSERT(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ | WF_VM_WRITE) !=
+                WF_ERR_OK);
+    wf_word_t rights = 0;
+    TEST_ASSERT_ERR(wf_cnode_describe(WF_ROOT_CNODE, vs, 64, NULL, &rights, NULL, NULL), WF_ERR_OK);
+    TEST_ASSERT(!(rights & WF_RIGHT_WRITE));
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ), WF_ERR_OK);
+    TEST_ASSERT(memcmp((const char *)MAP_VA, "read only", 9) == 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 4096), WF_ERR_OK);
+    /* Bad arguments: an unaligned offset, unknown flags, a directory, the service cap. */
+    TEST_ASSERT_EQ(map_(ro, 100, 4096, 0, vs, &size), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, 8, vs, &size), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(map_(c, 0, 4096, 0, vs, &size), WFP_FILE_EBADF);
+    const wf_cptr_t d = test_slot(13);
+    TEST_ASSERT_EQ(fs_open(c, "/", WFP_FILE_O_READ, d), 0);
+    TEST_ASSERT_EQ(map_(d, 0, 4096, 0, vs, &size), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(fclose_(d), 0);
+    TEST_ASSERT_EQ(fclose_(ro), 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+TEST(fs, map_private_is_cow)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/p", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "original"), 0);
+    wf_word_t size = 0;
+    /* Private and writable through a handle that may not write: its own copy. */
+    const wf_cptr_t ro = test_slot(12);
+    TEST_ASSERT_EQ(fs_open(c, "/p", WFP_FILE_O_READ, ro), 0);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, WFP_FILE_MAP_PRIVATE | WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    char *p = (char *)MAP_VA;
+    TEST_ASSERT(memcmp(p, "original", 8) == 0);
+    memcpy(p, "changed!", 8);
+    char b[8];
+    TEST_ASSERT_EQ(read_(h, 0, b, 8), 0);
+    TEST_ASSERT(memcmp(b, "original", 8) == 0, "a private store reached the file");
+    /* The file changes under it: the copy keeps its own page. */
+    TEST_ASSERT_EQ(fs_write(h, 0, "rewrite!"), 0);
+    TEST_ASSERT(memcmp(p, "changed!", 8) == 0);
+    wf_word_t status = 1;
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(fclose_(ro), 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* The copy outlives the handles. */
+    TEST_ASSERT(memcmp(p, "changed!", 8) == 0);
+    TEST_ASSERT_EQ(fs_open(c, "/p", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_EQ(read_(h, 0, b, 8), 0);
+    TEST_ASSERT(memcmp(b, "rewrite!", 8) == 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 4096), WF_ERR_OK);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+/* The server's pool usage. */
+static wf_word_t usage(const struct srv *s)
+{
+    wf_word_t u = 0;
+    wf_pool_info(s->pool, &u, NULL, NULL, NULL);
+    return u;
+}
+
+/* One round: a file of len bytes (a hole: tmpfs holds nothing), mapped whole
+ * (the cache holds it all), then unmapped and closed; the pool usage while
+ * mapped in *mapped. */
+static void cache_round(struct srv *s, wf_cptr_t c, wf_word_t len, wf_word_t *mapped)
+{
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    wf_word_t status = 1, size = 0;
+    TEST_ASSERT_EQ(fs_open(c, "/c", CR, h), 0);
+    TEST_ASSERT_ERR(wfp_file_truncate(h, len, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(map_(h, 0, len, WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_EQ(size, len);
+    *mapped = usage(s);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    TEST_ASSERT_ERR(wfp_file_drop_caches(c, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+}
+
+TEST(fs, cache_dropped_returns_memory)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    TEST_ASSERT(c);
+    const wf_word_t len = 256 * 1024;
+    wf_word_t mapped = 0;
+    cache_round(&s, c, len, &mapped); /* the server's own first allocations */
+    const wf_word_t idle = usage(&s);
+    cache_round(&s, c, len, &mapped);
+    TEST_ASSERT(mapped >= idle + len, "idle %lu, mapped %lu", (unsigned long)idle,
+                (unsigned long)mapped);
+    TEST_ASSERT_EQ(usage(&s), idle);
+    /* Only through a client id's service cap. */
+    wf_word_t status = 0, freed = 0;
+    const wf_cptr_t h = test_slot(12);
+    TEST_ASSERT_EQ(fs_open(c, "/c", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_ERR(wfp_file_drop_caches(h, &status, &freed), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EPERM);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
