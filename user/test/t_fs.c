@@ -592,8 +592,8 @@ static wf_word_t usage(const struct srv *s)
 }
 
 /* One round: a file of len bytes (a hole: tmpfs holds nothing), mapped whole
- * (the cache holds it all), then unmapped and closed; the pool usage while
- * mapped in *mapped. */
+ * read-only (the cache holds it all), then closed (the object goes) and the
+ * caches dropped; the pool usage while mapped in *mapped. */
 static void cache_round(struct srv *s, wf_cptr_t c, wf_word_t len, wf_word_t *mapped)
 {
     const wf_cptr_t h = test_slot(10), vs = test_slot(11);
@@ -601,7 +601,7 @@ static void cache_round(struct srv *s, wf_cptr_t c, wf_word_t len, wf_word_t *ma
     TEST_ASSERT_EQ(fs_open(c, "/c", CR, h), 0);
     TEST_ASSERT_ERR(wfp_file_truncate(h, len, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
-    TEST_ASSERT_EQ(map_(h, 0, len, WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_EQ(map_(h, 0, len, 0, vs, &size), 0);
     TEST_ASSERT_EQ(size, len);
     *mapped = usage(s);
     TEST_ASSERT_EQ(fclose_(h), 0);
