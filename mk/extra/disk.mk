@@ -47,3 +47,11 @@ check-system-ext2: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 
 GUEST_CHECKS += check-system-ext2
 EXTRA_HELP += "check-system-ext2  the shell mounts ext2 from vblk, changes files, vblk restarted; e2fsck -fn after"
+
+# The page cache's memory figure (docs/perf/storage.md, "Page cache memory"): the
+# file server's pool idle, with one 8 MiB file cached and after DropCaches.
+.PHONY: figure-page-cache
+figure-page-cache:
+	@$(MAKE) --no-print-directory check-user UTEST=fscache/
+	@grep '^figure: page_cache' $(BUILD)/user.log
+EXTRA_HELP += "figure-page-cache  the file server's pool with a file cached and after the drop (docs/perf/storage.md)"

@@ -11,6 +11,11 @@
 
 enum wf_error fs_start(struct srv *s)
 {
+    return fs_start_pool(s, FS_POOL);
+}
+
+enum wf_error fs_start_pool(struct srv *s, wf_word_t pool)
+{
     struct wf_spawn_env *e = test_env();
     const void *elf;
     size_t len;
@@ -26,7 +31,7 @@ enum wf_error fs_start(struct srv *s)
     if (!err)
         err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
     if (!err)
-        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
+        err = wf_process_give_pool(e, &s->p, pool, &s->pool);
     if (!err)
         err = wf_process_start(e, &s->p, 0);
     if (!err && !test_settle())

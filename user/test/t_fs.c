@@ -17,6 +17,7 @@
  * through a buffer VMO: 12000 bytes a message each way, EFAULT (never a
  * server fault) for a read-only or revoked buffer.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fstest.h"
@@ -632,4 +633,29 @@ TEST(fs, cache_dropped_returns_memory)
     TEST_ASSERT_EQ(status, WFP_FILE_EPERM);
     TEST_ASSERT_EQ(fclose_(h), 0);
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+/* The figure of docs/perf/storage.md, "Page cache memory": the server's pool
+ * usage idle, with one file of FIG_MIB MiB cached (a hole in tmpfs, mapped
+ * whole: the cache alone holds its pages), and after the last close and
+ * DropCaches. Deterministic: the test prints the three numbers. */
+#define FIG_MIB 8u
+
+TEST(fscache, pool_usage_with_a_file_cached)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start_pool(&s, (FIG_MIB + 2) << 20), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    TEST_ASSERT(c);
+    const wf_word_t len = (wf_word_t)FIG_MIB << 20;
+    wf_word_t mapped = 0;
+    cache_round(&s, c, 256 * 1024, &mapped); /* the server's own first allocations */
+    const wf_word_t idle = usage(&s);
+    cache_round(&s, c, len, &mapped);
+    const wf_word_t dropped = usage(&s);
+    printf("figure: page_cache.pool_idle_bytes %lu\n", (unsigned long)idle);
+    printf("figure: page_cache.pool_cached_%umib_bytes %lu\n", FIG_MIB, (unsigned long)mapped);
+    printf("figure: page_cache.pool_dropped_bytes %lu\n", (unsigned long)dropped);
+    TEST_ASSERT(mapped >= idle + len);
+    TEST_ASSERT_EQ(dropped, idle);
 }
