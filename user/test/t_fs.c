@@ -638,13 +638,37 @@ TEST(fs, cache_dropped_returns_memory)
 /* The figure of docs/perf/storage.md, "Page cache memory": the server's pool
  * usage idle, with one file of FIG_MIB MiB cached (a hole in tmpfs, mapped
  * whole: the cache alone holds its pages), and after the last close and
- * DropCaches. Deterministic: the test prints the three numbers. */
-#define FIG_MIB 8u
+ * DropCaches; the test prints the three numbers. The server's pool comes
+ * from a pool of FIG_POOL_BITS of its own: a boot with 1 GiB of memory (make
+ * figure-page-cache); with less the test is skipped. */
+#define FIG_MIB       64u
+#define FIG_POOL_BITS 27u
+
+/* A RAM untyped other than the test arena of at least 2^bits bytes, or 0. */
+static wf_cptr_t other_untyped(unsigned bits)
+{
+    const struct wf_bootinfo *bi = test_bootinfo;
+    for (unsigned i = 0; i < bi->untyped_count && i < WF_BOOTINFO_MAX_UNTYPED; i++)
+        if (!bi->untyped[i].device && bi->untyped[i].size_bits >= bits &&
+            bi->untyped_first + i != test_arena())
+            return bi->untyped_first + i;
+    return 0;
+}
 
 TEST(fscache, pool_usage_with_a_file_cached)
 {
+    /* The server's pool from a RAM untyped of its own (the arena holds the
+     * test's 16 MiB pool and the server's objects), taken back at the end. */
+    const wf_cptr_t ut = other_untyped(FIG_POOL_BITS), big = test_slot(41);
+    if (!ut)
+        test_skip_now("no untyped of %u MiB besides the arena (make figure-page-cache boots "
+                      "with 1 GiB)",
+                      1u << (FIG_POOL_BITS - 20));
+    wf_cnode_delete(WF_ROOT_CNODE, big, 64);
+    TEST_ASSERT_ERR(wf_untyped_retype(ut, WF_OBJ_POOL, FIG_POOL_BITS, WF_ROOT_CNODE, 0, 0, big, 1),
+                    WF_ERR_OK);
     struct srv s;
-    TEST_ASSERT_ERR(fs_start_pool(&s, (FIG_MIB + 2) << 20), WF_ERR_OK);
+    TEST_ASSERT_ERR(fs_start_pool(&s, big, (FIG_MIB + 2) << 20), WF_ERR_OK);
     wf_cptr_t c = srv_client(&s, 1);
     TEST_ASSERT(c);
     const wf_word_t len = (wf_word_t)FIG_MIB << 20;
@@ -658,4 +682,5 @@ TEST(fscache, pool_usage_with_a_file_cached)
     printf("figure: page_cache.pool_dropped_bytes %lu\n", (unsigned long)dropped);
     TEST_ASSERT(mapped >= idle + len);
     TEST_ASSERT_EQ(dropped, idle);
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, ut, 64), WF_ERR_OK);
 }
