@@ -22,10 +22,15 @@ static struct obj {
     uint8_t *b;
     uint64_t size;
 } objs[OBJS];
-static uint64_t pool_used, pool_limit = UINT64_MAX, pool_peak;
+static uint64_t pool_used, pool_limit = UINT64_MAX, pool_peak, objs_max = OBJS - 1;
 
 static int o_create(void *ctx, uint64_t size, uint64_t *out)
 {
+    uint64_t live_objs = 0;
+    for (uint64_t i = 1; i < OBJS; i++)
+        live_objs += objs[i].b != NULL;
+    if (live_objs >= objs_max)
+        return -VFS_ENOSPC; /* the server's slots for objects are all taken */
     for (uint64_t i = 1; i < OBJS; i++)
         if (!objs[i].b) {
             if (pool_used + size > pool_limit)
@@ -487,4 +492,37 @@ Test(pcache, tmpfs_caches_only_mapped_files)
     cr_assert_eq(vfs_close(&v, &f), 0);
     cr_assert_eq(vfs_ns_free(&v, ns), 0);
     cr_assert_eq(live_allocs, 0);
+}
+
+Test(pcache, objects_running_out_evict_the_oldest)
+{
+    setup_ext2();
+    objs_max = 3;
+    struct vfs_file f;
+    char name[8];
+    for (int i = 0; i < 6; i++) {
+        snprintf(name, sizeof(name), "/o%d", i);
+        open_(name, CR, &f);
+        put_pattern(&f, 40 + i, 0, 9000);
+        cr_assert_eq(vfs_close(&v, &f), 0);
+    }
+    struct pcache_stats st;
+    pcache_stats(pc, &st);
+    cr_assert_eq(st.files, 3, "%lu files cached", (unsigned long)st.files);
+    /* The newest three are the ones kept: reading them asks nothing of ext2. */
+    reads = 0;
+    for (int i = 3; i < 6; i++) {
+        snprintf(name, sizeof(name), "/o%d", i);
+        open_(name, VFS_O_READ, &f);
+        check_pattern(&f, 40 + i, 0, 9000);
+        cr_assert_eq(vfs_close(&v, &f), 0);
+    }
+    cr_assert_eq(reads, 0);
+    objs_max = OBJS - 1;
+    finish_ext2();
+    for (int i = 0; i < 6; i++) {
+        snprintf(name, sizeof(name), "o%d", i);
+        on_disk(name, 40 + i, 0, 9000);
+    }
+    img_free(&m);
 }

@@ -132,6 +132,7 @@ static int bitmaps_for(struct pcache *c, struct entry *e, uint64_t pages)
 }
 
 static int make_room(struct pcache *c, struct entry *keep);
+static bool evict_any(struct pcache *c, struct entry *keep);
 
 /* Gives e an object the size of the file (none past PCACHE_FILE_MAX). */
 static int ensure_obj(struct pcache *c, struct entry *e)
@@ -151,7 +152,10 @@ static int ensure_obj(struct pcache *c, struct entry *e)
     uint64_t pages = pages_for(a.size);
     if ((rc = bitmaps_for(c, e, pages)))
         return rc;
-    if ((rc = c->vm.create(c->vm.ctx, pages * PG, &e->obj))) {
+    /* No object left (the server's slots) or no memory: evict another, then retry. */
+    while ((rc = c->vm.create(c->vm.ctx, pages * PG, &e->obj)) == -VFS_ENOSPC && evict_any(c, e))
+        ;
+    if (rc) {
         drop_obj(c, e);
         return rc;
     }
@@ -325,6 +329,16 @@ uint64_t pcache_shrink_all(bool dirty)
     for (struct pcache *c = caches; c; c = c->next)
         total += pcache_shrink(c, dirty);
     return total;
+}
+
+/* Evicts one object of any cache but keep (a clean one if there is one). */
+static bool evict_any(struct pcache *c, struct entry *keep)
+{
+    for (int dirty = 0; dirty < 2; dirty++)
+        for (struct pcache *o = caches; o; o = o->next)
+            if (evict_one(o, o == c ? keep : NULL, dirty))
+                return true;
+    return false;
 }
 
 /* Before an object grows: while the pool is tight, evict others' objects
