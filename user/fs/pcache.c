@@ -213,13 +213,30 @@ static int fill(struct pcache *c, struct entry *e, uint64_t p0, uint64_t p1)
 
 /* ---- write-back ---- */
 
-static bool needs_writeback(const struct entry *e, uint64_t p)
+static uint8_t ours[PG], theirs[PG]; /* a page of the object and of the backend */
+
+/* Whether page p must go back: dirty, or, in a file mapped writable (whose
+ * stores leave no trace), different from what the backend holds. */
+static bool needs_writeback(struct pcache *c, const struct entry *e, uint64_t p)
 {
-    return e->mapped_w ? bit(e->valid, p) : bit(e->dirty, p);
+    if (bit(e->dirty, p))
+        return true;
+    if (!e->mapped_w || !bit(e->valid, p))
+        return false;
+    uint64_t off = p * PG;
+    size_t len = e->size - off < PG ? (size_t)(e->size - off) : PG;
+    if (c->vm.read(c->vm.ctx, e->obj, off, ours, len))
+        return true;
+    long n = c->in->read(c->fs, e->node, off, theirs, len);
+    if (n < 0)
+        return true;
+    memset(theirs + n, 0, len - (size_t)n);
+    return memcmp(ours, theirs, len) != 0;
 }
 
-/* Writes e's dirty pages (a writable mapping's: every page it holds) to the
- * backend, ascending, one write per run, the last clipped to the file's size. */
+/* Writes e's dirty pages (with a writable mapping: every page that differs
+ * from the backend's) to the backend, ascending, one write per run, the last
+ * clipped to the file's size. */
 static int writeback(struct pcache *c, struct entry *e)
 {
     if (!e->has_obj || (!e->dirty_at && !e->mapped_w))
@@ -227,12 +244,12 @@ static int writeback(struct pcache *c, struct entry *e)
     int err = 0;
     uint64_t end = (e->size + PG - 1) / PG;
     for (uint64_t p = 0; p < end && !err;) {
-        if (!needs_writeback(e, p)) {
+        if (!needs_writeback(c, e, p)) {
             p++;
             continue;
         }
         uint64_t q = p;
-        while (q < end && needs_writeback(e, q))
+        while (q < end && needs_writeback(c, e, q))
             q++;
         for (uint64_t off = p * PG; off < q * PG && off < e->size && !err;) {
             uint64_t stop = q * PG < e->size ? q * PG : e->size;
@@ -472,27 +489,33 @@ static long c_write(void *fs, vfs_node n, uint64_t off, const void *buf, size_t 
     return (long)len;
 }
 
-/* Truncate: the backend first, then the object (cut, its last page's tail zeroed). */
+/* Truncate: growing, the object first (so that a failure changes nothing);
+ * then the backend; shrinking, the object after it (cut, the last page's tail
+ * zeroed). */
 static int c_setattr(void *fs, vfs_node n, unsigned mask, const struct vfs_attr *in)
 {
     struct pcache *c = fs;
-    int rc = c->in->setattr(c->fs, n, mask, in);
     struct entry *e = find(c, n);
-    if (rc || !(mask & VFS_SET_SIZE) || !e || !e->has_obj)
-        return rc;
-    uint64_t size = in->size;
-    if (size > PCACHE_FILE_MAX && !e->mapped) {
-        writeback(c, e);
-        drop_obj(c, e);
-        return 0;
+    bool follow = (mask & VFS_SET_SIZE) && e && e->has_obj;
+    int rc;
+    if (follow && in->size > e->size) {
+        rc = in->size > PCACHE_FILE_MAX ? -VFS_EFBIG : grow_obj(c, e, pages_for(in->size));
+        if (rc && e->mapped)
+            return rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc;
+        if (rc) {
+            writeback(c, e); /* no room to follow: uncached from now */
+            drop_obj(c, e);
+            follow = false;
+        }
     }
-    uint64_t pages = pages_for(size);
+    if ((rc = c->in->setattr(c->fs, n, mask, in)) || !follow)
+        return rc;
+    uint64_t size = in->size, pages = pages_for(size);
     if (size < e->size) {
-        if (size % PG) {
+        if (size % PG && bit(e->valid, size / PG)) {
             size_t tail = PG - (size_t)(size % PG);
             memset(scratch, 0, tail);
-            if (bit(e->valid, size / PG))
-                c->vm.write(c->vm.ctx, e->obj, size, scratch, tail);
+            c->vm.write(c->vm.ctx, e->obj, size, scratch, tail);
         }
         if (pages < e->pages && !c->vm.resize(c->vm.ctx, e->obj, pages * PG)) {
             for (uint64_t p = pages; p < e->pages; p++) {
@@ -505,10 +528,6 @@ static int c_setattr(void *fs, vfs_node n, unsigned mask, const struct vfs_attr 
             set_bit(e->valid, p, true); /* zeros past the end */
             set_bit(e->dirty, p, false);
         }
-    } else if (grow_obj(c, e, pages)) {
-        writeback(c, e); /* no memory to follow: uncached from now */
-        if (!e->mapped)
-            drop_obj(c, e);
     }
     e->size = size;
     return 0;
@@ -761,6 +780,8 @@ bool pcache_of(const struct vfs_ops *ops)
 void pcache_start(void)
 {
     memset(scratch, 0, sizeof(scratch));
+    memset(ours, 0, sizeof(ours));
+    memset(theirs, 0, sizeof(theirs));
 }
 
 const struct vfs_ops *pcache_ops_of(void *pc)

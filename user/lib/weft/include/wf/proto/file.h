@@ -253,8 +253,10 @@ static inline enum wf_error wfp_file_open(wf_cptr_t ep, wf_word_t flags, wf_word
 }
 
 /* file.Close: Closes the handle it is sent through; the server revokes the handle cap
- * (every copy). A file unlinked while open is freed at its last Close. Returns an enum
- * wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+ * (every copy). A file unlinked while open is freed at its last Close. The last Close of a
+ * file writes its cached pages back (and takes a shared mapping's VMO away); the handle is
+ * closed even when that fails. Returns an enum wf_error: WF_ERR_OK or a malformed-message
+ * error (docs/protocols.md). */
 static inline enum wf_error wfp_file_close(wf_cptr_t ep, wf_word_t *status)
 {
     struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_CLOSE, 0, 0)};
@@ -643,8 +645,10 @@ static inline enum wf_error wfp_file_readlink(wf_cptr_t ep, const void *path, wf
     return WF_ERR_OK;
 }
 
-/* file.Fsync: Makes the handle's file durable: nothing to do for tmpfs (0 for any handle).
- * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+/* file.Fsync: Makes the handle's file durable: writes its cached pages back (those stored
+ * through a shared writable mapping included), then the file system's own sync (nothing for
+ * tmpfs). A write-back error since the last Fsync or Close is reported once. Returns an
+ * enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_file_fsync(wf_cptr_t ep, wf_word_t *status)
 {
     struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_FSYNC, 0, 0)};
