@@ -59,7 +59,7 @@
 #define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 #define INITRAMFS_VA  0x0000300000000000ull
-#define CACHE_SLOTS   16u            /* the page cache's objects (a VMO per cached file) */
+#define CACHE_SLOTS   16u           /* the page cache's objects (a VMO per cached file) */
 #define CACHE_LOW     (64u * 1024u) /* pool free below MARGIN + this: the cache shrinks */
 
 enum {
