@@ -533,3 +533,24 @@ Test(pcache, objects_running_out_evict_the_oldest)
     }
     img_free(&m);
 }
+
+Test(pcache, a_failed_disk_fails_cached_files)
+{
+    setup_ext2();
+    struct vfs_file f;
+    open_("/w", CR, &f);
+    put_pattern(&f, 6, 0, 5000);
+    cr_assert_eq(vfs_fsync(&v, &f), 0);
+    check_pattern(&f, 6, 0, 5000);
+    /* The disk goes: every device request fails. */
+    size_t size = m.size;
+    m.size = 0;
+    uint8_t b[16];
+    cr_assert_eq(vfs_read(&v, &f, 0, b, 16), -VFS_EIO, "a cached read after the disk failed");
+    cr_assert_eq(vfs_write(&v, &f, 0, b, 16), -VFS_EIO);
+    m.size = size;
+    check_pattern(&f, 6, 0, 5000);
+    cr_assert_eq(vfs_close(&v, &f), 0);
+    finish_ext2();
+    img_free(&m);
+}

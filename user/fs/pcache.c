@@ -422,12 +422,23 @@ static struct entry *cached(struct pcache *c, vfs_node n)
     return e;
 }
 
+/* A backend that has failed (a lost disk, decision 130) fails its cached
+ * files too: a kept cache asks it for the file's attributes first. */
+static int alive(struct pcache *c, vfs_node n)
+{
+    struct vfs_attr a;
+    return c->flags & PCACHE_KEEP ? c->in->getattr(c->fs, n, &a) : 0;
+}
+
 static long c_read(void *fs, vfs_node n, uint64_t off, void *buf, size_t len)
 {
     struct pcache *c = fs;
     struct entry *e = cached(c, n);
     if (!e)
         return c->in->read(c->fs, n, off, buf, len);
+    int rc = alive(c, n);
+    if (rc)
+        return rc;
     if (off >= e->size || !len)
         return 0;
     if (len > e->size - off)
@@ -436,7 +447,7 @@ static long c_read(void *fs, vfs_node n, uint64_t off, void *buf, size_t len)
     bool missing = false;
     for (uint64_t p = p0; p < p1 && !missing; p++)
         missing = !bit(e->valid, p);
-    int rc = missing && !e->mapped ? make_room(c, e) : 0;
+    rc = missing && !e->mapped ? make_room(c, e) : 0;
     if (rc) {
         /* No memory for more pages: this file goes uncached. */
         writeback(c, e);
@@ -463,8 +474,11 @@ static long c_write(void *fs, vfs_node n, uint64_t off, const void *buf, size_t 
         return c->in->write(c->fs, n, off, buf, len);
     if (off + len > PCACHE_FILE_MAX)
         return -VFS_EFBIG;
+    int rc = alive(c, n);
+    if (rc)
+        return rc;
     uint64_t p0 = off / PG, p1 = (off + len + PG - 1) / PG;
-    int rc = e->mapped ? 0 : make_room(c, e);
+    rc = e->mapped ? 0 : make_room(c, e);
     if (rc) {
         writeback(c, e);
         drop_obj(c, e);
