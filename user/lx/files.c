@@ -288,7 +288,7 @@ void lx_files_init(struct lx_proc *p)
     p->files.cwd[0] = 0;
 }
 
-static int fd_alloc(struct lx_proc *p, int min)
+int lx_fd_alloc(struct lx_proc *p, int min)
 {
     for (int i = min < 0 ? 0 : min; i < LX_MAX_FDS; i++)
         if (p->fd[i].kind == FD_NONE)
@@ -330,6 +330,26 @@ static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
     return count_fds(k, end, false);
 }
 
+/* The descriptors (of running processes) that name description k. */
+unsigned lx_ofd_refs(unsigned k)
+{
+    return count_fds(k, FD_NONE, true);
+}
+
+/* A free pipe buffer, emptied: its index, or -ENFILE. */
+int lx_pipe_new(void)
+{
+    for (unsigned k = 0; k < LX_MAX_PIPES; k++) {
+        if (!lx.files.pipe[k].used) {
+            lx.files.pipe[k].used = true;
+            lx.files.pipe[k].head = lx.files.pipe[k].len = 0;
+            lx.files.pipe[k].ino = ++lx.next_ino;
+            return (int)k;
+        }
+    }
+    return -LX_ENFILE;
+}
+
 static void handle_close(wf_cptr_t h)
 {
     wf_word_t st;
@@ -341,15 +361,25 @@ static void handle_close(wf_cptr_t h)
 /* A new open file description with flags: 1 + its index, or -ENFILE. When
  * none is free, those no descriptor names any more (a process destroyed
  * without closing its descriptors) are taken back first. */
-static int ofd_new(unsigned flags, wf_cptr_t handle)
+static void ofd_release(unsigned k)
+{
+    struct lx_ofd *o = &lx.files.ofd[k];
+    if (o->handle)
+        handle_close(o->handle);
+    lx_wait_release(k);
+    o->used = false;
+    o->handle = 0;
+}
+
+int lx_ofd_new(unsigned flags, wf_cptr_t handle)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned k = 0; k < LX_MAX_OFDS; k++) {
             struct lx_ofd *o = &lx.files.ofd[k];
-            if (o->used && (pass == 0 || count_fds(k, FD_NONE, true)))
+            if (o->used && (pass == 0 || o->pinned || count_fds(k, FD_NONE, true)))
                 continue;
-            if (o->used && o->handle)
-                handle_close(o->handle);
+            if (o->used)
+                ofd_release(k);
             *o = (struct lx_ofd){.used = true, .flags = flags, .handle = handle};
             return (int)k + 1;
         }
@@ -366,13 +396,8 @@ static void fd_clear(struct lx_fd *f)
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
         lx.files.pipe[f->pipe].used = false;
-    if (f->ofd && !count_fds(f->ofd - 1, FD_NONE, true)) {
-        struct lx_ofd *o = &lx.files.ofd[f->ofd - 1];
-        if (o->handle)
-            handle_close(o->handle);
-        o->used = false;
-        o->handle = 0;
-    }
+    if (f->ofd && !count_fds(f->ofd - 1, FD_NONE, true) && !lx.files.ofd[f->ofd - 1].pinned)
+        ofd_release(f->ofd - 1);
     f->ofd = 0;
 }
 
@@ -401,15 +426,17 @@ static unsigned *flags_of(struct lx_fd *f)
 /* poll's answer for one descriptor (POLLIN 1, POLLOUT 4, POLLHUP 0x10,
  * POLLNVAL 0x20): the console is always ready (a read waits for a line), a
  * pipe as its buffer and ends say, files and devices always. */
-static short poll_one(struct lx_proc *p, int fd, short events)
+short lx_poll_one(struct lx_proc *p, int fd, short events)
 {
     if (fd < 0)
         return 0;
     if (fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
         return 0x20;
-    const struct lx_fd *f = &p->fd[fd];
+    struct lx_fd *f = &p->fd[fd];
     short ready = 1 | 4;
-    if (f->kind == FD_PIPE_R) {
+    if (f->kind >= FD_EVENT) {
+        ready = lx_wait_ready(p, f);
+    } else if (f->kind == FD_PIPE_R) {
         ready = lx.files.pipe[f->pipe].len ? 1 : 0;
         if (!pipe_ends(f->pipe, FD_PIPE_W))
             ready |= 0x10;
@@ -435,7 +462,7 @@ long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds)
         return -LX_EFAULT;
     long n = 0;
     for (uint64_t i = 0; i < nfds; i++) {
-        pf[i].revents = poll_one(p, pf[i].fd, pf[i].events);
+        pf[i].revents = lx_poll_one(p, pf[i].fd, pf[i].events);
         n += pf[i].revents != 0;
     }
     if (!n)
@@ -452,11 +479,11 @@ long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
         k++;
     if (k == LX_MAX_PIPES)
         return -LX_ENFILE;
-    int r = fd_alloc(p, 0);
+    int r = lx_fd_alloc(p, 0);
     if (r < 0)
         return r;
     p->fd[r].kind = FD_PIPE_R; /* held while the second is found */
-    int w = fd_alloc(p, 0);
+    int w = lx_fd_alloc(p, 0);
     p->fd[r].kind = FD_NONE;
     if (w < 0)
         return w;
@@ -533,7 +560,7 @@ static long fd_fill(struct lx_proc *p, int fd, const struct lx_fd *tmpl, wf_cptr
     f.cloexec = (f.flags & LXF_O_CLOEXEC) != 0;
     f.flags &= ~(unsigned)LXF_O_CLOEXEC;
     if (f.kind != FD_CONSOLE && f.kind != FD_DEV) {
-        int o = ofd_new(f.flags, handle);
+        int o = lx_ofd_new(f.flags, handle);
         if (o < 0) {
             if (handle)
                 handle_close(handle);
@@ -655,7 +682,7 @@ static long open_initramfs(struct lx_proc *p, const char *name, unsigned flags, 
 static long open_name(struct lx_proc *p, const char *name, unsigned flags, uint32_t mode,
                       unsigned depth)
 {
-    int fd = fd_alloc(p, 0);
+    int fd = lx_fd_alloc(p, 0);
     if (fd < 0)
         return fd;
     switch (lx_where_of(name)) {
@@ -701,7 +728,7 @@ long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
     if (!f)
         return -LX_EBADF;
     if (newfd < 0) {
-        newfd = fd_alloc(p, min);
+        newfd = lx_fd_alloc(p, min);
         if (newfd < 0)
             return newfd;
     } else if (newfd >= LX_MAX_FDS) {
@@ -858,6 +885,8 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
         return -LX_EBADF;
     if (f->kind == FD_NULL)
         return 0;
+    if (f->kind >= FD_EVENT)
+        return lx_wait_read(p, f, buf, count);
     if ((*flags_of(f) & LXF_O_ACCMODE) == LXF_O_WRONLY)
         return -LX_EBADF;
     if (f->kind == FD_PIPE_R) {
@@ -1019,6 +1048,8 @@ long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
     }
     if (f->kind == FD_PIPE_R)
         return -LX_EBADF;
+    if (f->kind >= FD_EVENT)
+        return lx_wait_write(p, f, buf, count);
     if (f->kind == FD_FILE || f->kind == FD_PROC)
         return (*flags_of(f) & LXF_O_ACCMODE) ? -LX_EROFS : -LX_EBADF;
     if (f->kind == FD_DIR || f->kind == FD_FSDIR || f->kind == FD_SYNDIR)
@@ -1045,7 +1076,8 @@ long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence)
         return -LX_EBADF;
     if (f->kind == FD_NULL || f->kind == FD_DEV)
         return 0;
-    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE_R || f->kind == FD_PIPE_W)
+    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE_R || f->kind == FD_PIPE_W ||
+        f->kind >= FD_EVENT)
         return -LX_ESPIPE;
     struct lx_ofd *o = lx_ofd_of(f);
     if (!o)
@@ -1134,6 +1166,14 @@ long lx_stat_fd(struct lx_proc *p, struct lx_fd *f, struct lx_stat *st)
     }
     case FD_CONSOLE:
         syn_fill(st, LXF_S_IFCHR | 0620, f->ino, (5u << 8) | 1u, true);
+        return 0;
+    case FD_EVENT:
+    case FD_TIMER:
+    case FD_EPOLL:
+    case FD_SOCK: /* anonymous inodes; a socket's type shows */
+        syn_fill(st, f->mode, f->ino, 0, false);
+        st->dev = 0xd;
+        st->blksize = 4096;
         return 0;
     default:
         fill_stat(st, f->mode, f->ino, f->size, f->path);

@@ -14,7 +14,7 @@
 
 struct lx_proc;
 
-#define LX_MAX_PIPES   16
+#define LX_MAX_PIPES   32
 #define LX_NOSYS_SLOTS 512    /* ENOSYS counts kept: one per number (lxsys.h's LX_NSYSCALLS) */
 #define LX_PIPE_SIZE   16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
 #define LX_MAX_FDS     64
@@ -39,6 +39,10 @@ enum lx_fd_kind {
     FD_DEV,
     FD_PROC,
     FD_SYNDIR,
+    FD_EVENT, /* eventfd */
+    FD_TIMER, /* timerfd */
+    FD_EPOLL, /* an epoll instance */
+    FD_SOCK,  /* an AF_UNIX stream socket */
 };
 
 enum lx_dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY, DEV_CONSOLE, DEV_N };
@@ -64,11 +68,46 @@ struct lx_fd {
  * FD_DIR and FD_SYNDIR: entries returned) and status flags every descriptor
  * made from one open shares; FD_FSFILE and FD_FSDIR: the file server's handle.
  * Freed when no descriptor of any process names it (counted when needed). */
+#define LX_EPOLL_MAX   16 /* descriptors one epoll instance watches */
+#define LX_BACKLOG_MAX 4  /* connections a listening socket queues */
+
+enum lx_sock_state { SOCK_NEW, SOCK_BOUND, SOCK_LISTEN, SOCK_CONNECTED };
+
 struct lx_ofd {
     bool used;
+    enum lx_fd_kind kind; /* of the waiting objects (FD_EVENT...); FD_NONE for files */
+    bool pinned;          /* a connection queued on a listener: no descriptor yet */
     unsigned flags;
     uint64_t off;
     wf_cptr_t handle;
+    union {
+        struct {
+            uint64_t count;
+            bool semaphore;
+        } ev; /* FD_EVENT */
+        struct {
+            uint64_t next, interval; /* wf_clock_ns() of the next expiry (0: disarmed) */
+            uint64_t ticks;          /* expiries not read yet */
+            unsigned clock;
+        } tm; /* FD_TIMER */
+        struct {
+            unsigned n;
+            struct {
+                int fd;
+                uint32_t events;
+                uint64_t data;
+            } item[LX_EPOLL_MAX];
+        } ep; /* FD_EPOLL */
+        struct {
+            enum lx_sock_state state;
+            unsigned rx, tx; /* FD_SOCK connected: the pipes it reads and writes */
+            unsigned peer;   /* 1 + the peer's description (0: none) */
+            bool shut_rd, shut_wr;
+            unsigned npending;
+            unsigned pending[LX_BACKLOG_MAX]; /* 1 + queued connections' descriptions */
+            char path[108];                   /* the name bound (sockaddr_un's sun_path) */
+        } sk;                                 /* FD_SOCK */
+    } u;
 };
 
 /* A pipe: a ring buffer; its readers and writers are the descriptors that name
@@ -83,6 +122,7 @@ struct lx_pipe {
 /* A process's file state beyond its descriptor table (lx_proc.files). */
 struct lx_proc_files {
     uint32_t umask;
+    uint64_t deadline;     /* a waiting select or epoll_wait's end (UINT64_MAX: none) */
     char cwd[LX_PATH_MAX]; /* the working directory: normalised, no leading '/' */
 };
 

@@ -7,6 +7,7 @@
 #define LX_FS_H
 
 #include "lx.h"
+#include "lxsys.h"
 
 /* Linux's open flags, file types and *at flags (x86-64). */
 enum {
@@ -86,6 +87,40 @@ long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *
 long lx_write_k(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t n,
                 const uint64_t *at);
 void lx_mode_set(uint32_t ino, uint32_t mode);
+int lx_fd_alloc(struct lx_proc *p, int min);
+int lx_ofd_new(unsigned flags, wf_cptr_t handle);
+unsigned lx_ofd_refs(unsigned k);
+int lx_pipe_new(void);
+short lx_poll_one(struct lx_proc *p, int fd, short events);
+
+/* waitfd.c */
+short lx_wait_ready(struct lx_proc *p, struct lx_fd *f);
+long lx_wait_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t count);
+long lx_wait_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t count);
+void lx_wait_release(unsigned k);
+long lx_w_poll(struct lx_call *c);
+long lx_w_ppoll(struct lx_call *c);
+long lx_w_select(struct lx_call *c);
+long lx_w_pselect6(struct lx_call *c);
+long lx_w_eventfd2(struct lx_call *c);
+long lx_w_eventfd(struct lx_call *c);
+long lx_w_timerfd_create(struct lx_call *c);
+long lx_w_timerfd_settime(struct lx_call *c);
+long lx_w_timerfd_gettime(struct lx_call *c);
+long lx_w_epoll_create1(struct lx_call *c);
+long lx_w_epoll_create(struct lx_call *c);
+long lx_w_epoll_ctl(struct lx_call *c);
+long lx_w_epoll_wait(struct lx_call *c);
+long lx_w_socket(struct lx_call *c);
+long lx_w_socketpair(struct lx_call *c);
+long lx_w_bind(struct lx_call *c);
+long lx_w_listen(struct lx_call *c);
+long lx_w_connect(struct lx_call *c);
+long lx_w_accept4(struct lx_call *c);
+long lx_w_accept(struct lx_call *c);
+long lx_w_shutdown(struct lx_call *c);
+long lx_w_sendto(struct lx_call *c);
+long lx_w_recvfrom(struct lx_call *c);
 
 /* procfs.c */
 long lx_syn_lookup(struct lx_proc *p, const char *name, struct lx_node *n);

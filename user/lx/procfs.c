@@ -88,6 +88,13 @@ size_t lx_fd_link(const struct lx_proc *q, int fd, char *out, size_t max)
     int n;
     if (f->kind == FD_PIPE_R || f->kind == FD_PIPE_W)
         n = snprintf(out, max, "pipe:[%u]", (unsigned)f->ino);
+    else if (f->kind == FD_SOCK)
+        n = snprintf(out, max, "socket:[%u]", (unsigned)f->ino);
+    else if (f->kind == FD_EVENT || f->kind == FD_TIMER || f->kind == FD_EPOLL)
+        n = snprintf(out, max, "anon_inode:[%s]",
+                     f->kind == FD_EVENT   ? "eventfd"
+                     : f->kind == FD_TIMER ? "timerfd"
+                                           : "eventpoll");
     else
         n = snprintf(out, max, "/%s", f->path);
     return n < 0 ? 0 : (size_t)n < max ? (size_t)n : max - 1;
