@@ -401,11 +401,21 @@ static void fd_clear(struct lx_fd *f)
     f->ofd = 0;
 }
 
+/* A process ends: its descriptors close. When it was the last one running,
+ * lx reports the system calls it answered ENOSYS since the last report. */
 void lx_files_close_all(struct lx_proc *p)
 {
     for (unsigned i = 0; i < LX_MAX_FDS; i++)
         if (p->fd[i].kind != FD_NONE)
             fd_clear(&p->fd[i]);
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].state == PROC_RUN && &lx.proc[i] != p)
+            return;
+    static char line[200];
+    if (lx_nosys_report(line, sizeof(line))) {
+        lx_say("system calls not served: %s", line);
+        memset(lx.files.nosys_count, 0, sizeof(lx.files.nosys_count));
+    }
 }
 
 /* execve closes the descriptors marked close-on-exec. */
