@@ -639,7 +639,7 @@ static long fd_umask(struct lx_call *c)
 void lx_nosys_count(uint64_t nr)
 {
     if (nr >= LX_NSYSCALLS)
-        nr = LX_NSYSCALLS - 1; /* every number past the table counts as one */
+        nr = LX_NSYSCALLS; /* every number past the table counts as one */
     if (lx.files.nosys_count[nr] < UINT32_MAX)
         lx.files.nosys_count[nr]++;
 }
@@ -650,7 +650,8 @@ unsigned lx_nosys_report(char *out, size_t max)
 {
     size_t len = 0;
     out[0] = 0;
-    for (unsigned nr = 0; nr < LX_NSYSCALLS && max; nr++) {
+    _Static_assert(LX_NOSYS_SLOTS == LX_NSYSCALLS, "a count for every number of the table");
+    for (unsigned nr = 0; nr <= LX_NSYSCALLS && max; nr++) {
         if (!lx.files.nosys_count[nr])
             continue;
         const char *nm =
@@ -659,7 +660,8 @@ unsigned lx_nosys_report(char *out, size_t max)
                 : NULL;
         int n = nm ? snprintf(out + len, max - len, "%s%s x%u", len ? ", " : "", nm,
                               (unsigned)lx.files.nosys_count[nr])
-                   : snprintf(out + len, max - len, "%s%u x%u", len ? ", " : "", nr,
+                   : snprintf(out + len, max - len, "%s%s%u x%u", len ? ", " : "",
+                              nr == LX_NSYSCALLS ? "past " : "", nr == LX_NSYSCALLS ? nr - 1 : nr,
                               (unsigned)lx.files.nosys_count[nr]);
         if (n < 0 || (size_t)n >= max - len) {
             out[len] = 0;

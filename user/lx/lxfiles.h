@@ -134,8 +134,8 @@ struct lx_files_state {
     bool fs_tried;
     struct {
         uint32_t ino, mode;
-    } modes[LX_MAX_MODES];                /* permission bits chmod set on the file server's files */
-    uint32_t nosys_count[LX_NOSYS_SLOTS]; /* calls answered ENOSYS, by number */
+    } modes[LX_MAX_MODES]; /* permission bits chmod set on the file server's files */
+    uint32_t nosys_count[LX_NOSYS_SLOTS + 1]; /* calls answered ENOSYS, by number; last: past */
 };
 
 /* files.c */
