@@ -325,14 +325,12 @@ static long readlink_at(struct lx_call *c, int dirfd, uint64_t upath, uint64_t u
 {
     if (size <= 0)
         return -LX_EINVAL;
-    char raw[8], name[LX_PATH_MAX], out[LX_PATH_MAX + 1];
+    char name[LX_PATH_MAX], out[LX_PATH_MAX + 1];
     long r = name_of(c, dirfd, upath, name);
     if (r < 0)
         return r;
     size_t n = 0;
-    /* "/proc/self" itself: the caller's pid */
-    if (lx_copy_str(c->p, raw, upath, sizeof(raw)) < 0)
-        raw[0] = 0;
+    /* "/proc/self" itself (lx_resolve made it /proc/PID): the caller's pid */
     char mine[24];
     snprintf(mine, sizeof(mine), "proc/%d", c->p->pid);
     long ul = lx_copy_str(c->p, out, upath, sizeof(out));
