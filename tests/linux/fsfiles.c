@@ -188,6 +188,21 @@ int main(void)
     close(fd);
     close(d);
 
+    /* bad pointers: EFAULT, never a fault */
+    char *volatile hide = (char *)8; /* the compiler does not see it is bad */
+    char *bad = hide;
+    check("open bad path", open(bad, O_RDONLY));
+    fd = open("b", O_RDWR);
+    check("write bad buffer", (int)write(fd, bad, 4));
+    check("read bad buffer", (int)read(fd, bad, 4) < 0 ? -1 : 0);
+    check("pwrite bad buffer", (int)pwrite(fd, bad, 4, 0));
+    check("fstat bad buffer", fstat(fd, (struct stat *)bad));
+    close(fd);
+    check("getcwd bad buffer", getcwd(bad, 64) ? 0 : -1);
+    check("readlink bad buffer", (int)readlink("/proc/self/exe", bad, 64));
+    check("mkdir bad path", mkdir(bad, 0755));
+    check("rename bad path", rename("b", bad));
+
     /* clean up */
     check("unlink sub/a2", unlink("sub/a2"));
     check("rmdir sub/deeper", rmdir("sub/deeper"));

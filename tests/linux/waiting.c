@@ -241,6 +241,26 @@ static void server(void)
     unlink(path);
 }
 
+/* bad pointers: EFAULT, never a fault */
+static void hostile(void)
+{
+    void *volatile hide = (void *)8; /* the compiler does not see it is bad */
+    void *bad = hide;
+    int ep = epoll_create1(0), e = eventfd(1, 0);
+    check("epoll_ctl bad event", epoll_ctl(ep, EPOLL_CTL_ADD, e, bad));
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev);
+    check("epoll_wait bad events", epoll_wait(ep, bad, 4, 0));
+    check("select bad set", select(4, bad, NULL, NULL, NULL));
+    check("eventfd bad buffer", write(e, bad, 8));
+    check("timerfd_settime bad", timerfd_settime(timerfd_create(CLOCK_MONOTONIC, 0), 0, bad, NULL));
+    check("socketpair bad", socketpair(AF_UNIX, SOCK_STREAM, 0, bad));
+    check("bind bad address", bind(socket(AF_UNIX, SOCK_STREAM, 0), bad, 20));
+    check("epoll on a bad fd", epoll_ctl(ep, EPOLL_CTL_ADD, 60, &ev));
+    close(ep);
+    close(e);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -250,5 +270,6 @@ int main(void)
     epolls();
     pairs();
     server();
+    hostile();
     return 0;
 }
