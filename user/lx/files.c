@@ -33,6 +33,8 @@ enum {
     READ_MAX = 1u << 20,  /* most bytes one read of a file returns */
     DEV_READ_MAX = 65536, /* most bytes one read of a device returns */
     MAX_LINKS = 8,        /* symbolic links followed in one open (ELOOP past) */
+    FS_BUF = 16384,       /* lx's buffer at the file server */
+    CHUNK = 16384,        /* bytes lx moves between a process and a file at a time */
 };
 
 /* Normalises path (absolute, or relative to "/") into out without the leading
@@ -165,6 +167,16 @@ static wf_cptr_t fs_connect(bool again)
     }
     wf_word_t st;
     wfp_file_mkdir(lx.files.fs, 01777, "/tmp", 4, &st); /* EEXIST when it is there */
+    /* A buffer the server copies file data to and from (decision 127): up to
+     * FS_BUF bytes a message; without one, DATA_MAX bytes in each message. */
+    wf_word_t size = 0;
+    if (!lx.files.fs_buf &&
+        wf_env_create(&lx.env, WF_OBJ_VMO, FS_BUF, &lx.files.fs_buf) != WF_ERR_OK)
+        lx.files.fs_buf = 0;
+    lx.files.fs_buf_size = 0;
+    if (lx.files.fs_buf &&
+        wfp_file_set_buffer(lx.files.fs, lx.files.fs_buf, &st, &size) == WF_ERR_OK && st == 0)
+        lx.files.fs_buf_size = size < FS_BUF ? size : FS_BUF;
     return lx.files.fs;
 }
 
@@ -799,6 +811,27 @@ long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *
     case FD_FSFILE: {
         struct lx_ofd *o = lx_ofd_of(f);
         uint64_t done = 0;
+        while (lx.files.fs_buf_size && done < n) {
+            wf_word_t st = 0, got = 0;
+            wf_word_t want = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size;
+            enum wf_error e = wfp_file_read_buf(o->handle, off + done, want, &st, &got);
+            if (e == WF_ERR_OK && st == LXF_ENXIO) {
+                lx.files.fs_buf_size = 0; /* the server lost it (a restart): messages */
+                break;
+            }
+            long r = lx_fs_status(e, st);
+            if (r == 0 && got > want)
+                r = -LX_EIO;
+            if (r == 0 && got &&
+                wf_vmo_read(lx.files.fs_buf, 0, got, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
+                    WF_ERR_OK)
+                r = -LX_EIO;
+            if (r < 0)
+                return done ? (long)done : r;
+            done += got;
+            if (got < want)
+                return (long)done;
+        }
         while (done < n) {
             wf_word_t st = 0, got = 0;
             wf_word_t want = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX;
@@ -864,7 +897,7 @@ long lx_file_pread(struct lx_proc *p, int fd, void *buf, uint64_t off, uint64_t 
 static long read_file(struct lx_proc *p, struct lx_fd *f, uint64_t *pos, uint64_t buf,
                       uint64_t count)
 {
-    static uint8_t tmp[4096];
+    static uint8_t tmp[CHUNK];
     uint64_t max = f->kind == FD_DEV ? DEV_READ_MAX : READ_MAX, done = 0;
     if (count > max)
         count = max;
@@ -997,6 +1030,33 @@ long lx_write_k(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t
             off = size;
         }
         uint64_t done = 0;
+        while (lx.files.fs_buf_size && done < n) {
+            wf_word_t k = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size, w = 0;
+            if (wf_vmo_write(lx.files.fs_buf, 0, k, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
+                WF_ERR_OK) {
+                if (!done)
+                    return -LX_EIO;
+                n = done;
+                break;
+            }
+            enum wf_error e = wfp_file_write_buf(o->handle, off + done, k, &st, &w);
+            if (e == WF_ERR_OK && st == LXF_ENXIO) {
+                lx.files.fs_buf_size = 0;
+                break;
+            }
+            long r = lx_fs_status(e, st);
+            if (r < 0) {
+                if (!done)
+                    return r;
+                n = done;
+                break;
+            }
+            done += w;
+            if (w < k) {
+                n = done;
+                break;
+            }
+        }
         while (done < n) {
             wf_word_t k = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX, w = 0;
             long r =
@@ -1039,7 +1099,7 @@ long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
     struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    static uint8_t tmp[4096];
+    static uint8_t tmp[CHUNK];
     if (f->kind == FD_PIPE_W) {
         if (!count)
             return 0;

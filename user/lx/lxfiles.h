@@ -132,6 +132,8 @@ struct lx_files_state {
     struct lx_ofd ofd[LX_MAX_OFDS];
     wf_cptr_t fs; /* the file server's service cap (0: none, or not looked up yet) */
     bool fs_tried;
+    wf_cptr_t fs_buf; /* lx's buffer at the file server (SetBuffer; 0: none) */
+    uint64_t fs_buf_size;
     struct {
         uint32_t ino, mode;
     } modes[LX_MAX_MODES]; /* permission bits chmod set on the file server's files */
