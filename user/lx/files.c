@@ -1432,8 +1432,10 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
             o->off++;
         }
     } else {
-        unsigned n = count_children(f->path, NULL);
-        for (uint64_t k = o->off; k < 2ull + n; k++) {
+        /* the root also lists the mount points lx adds (those the archive lacks) */
+        static const char *const tops[] = {"dev", "proc", "tmp"};
+        unsigned n = count_children(f->path, NULL), extra = f->path[0] ? 0 : 3;
+        for (uint64_t k = o->off; k < 2ull + n + extra; k++) {
             const char *nm;
             size_t nlen;
             uint32_t mode, ino;
@@ -1443,6 +1445,15 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
                 nlen = k + 1;
                 mode = LXF_S_IFDIR;
                 ino = f->ino;
+            } else if (k >= 2ull + n) {
+                nm = tops[k - 2 - n];
+                nlen = strlen(nm);
+                if (lookup(nm, &e) || (k - 2 - n == 2 && !lx_fs())) {
+                    o->off = k + 1;
+                    continue;
+                }
+                mode = LXF_S_IFDIR;
+                ino = 0xf000u + (uint32_t)(k - 2 - n);
             } else {
                 if (!nth_child(f->path, (unsigned)(n - 1 - (k - 2)), &e, &nm, &nlen))
                     break;

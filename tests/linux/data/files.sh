@@ -1,6 +1,7 @@
 # busybox sh with files it writes (/tmp): redirections, the text tools,
 # cp, mv, ln, find, xargs, tar, gzip, subshells and pipelines
 mkdir -p /tmp/sh && cd /tmp/sh || exit 1
+ls / | grep -c -e '^dev$' -e '^proc$' -e '^tmp$'
 echo "hello world" > a.txt
 printf 'line %d\n' 3 1 2 >> a.txt
 cat a.txt
