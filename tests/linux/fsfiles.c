@@ -10,10 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +136,21 @@ int main(void)
     fstat(fd, &st);
     printf("size after O_TRUNC: %lld\n", (long long)st.st_size);
     close(fd);
+
+    /* statx sees what stat sees */
+    struct {
+        uint32_t mask, blksize;
+        uint64_t attributes;
+        uint32_t nlink, uid, gid;
+        uint16_t mode, pad0;
+        uint64_t ino, size, blocks, more[26];
+    } sx;
+    check("statx", (int)syscall(SYS_statx, AT_FDCWD, "/data/hello.txt", 0, 0x7ff, &sx));
+    stat("/data/hello.txt", &st);
+    printf("statx: size %llu, mode %o, links %u, same inode %d, basic %d\n",
+           (unsigned long long)sx.size, sx.mode, sx.nlink, sx.ino == (uint64_t)st.st_ino,
+           (sx.mask & 0x7ff) == 0x7ff);
+    check("statx missing", (int)syscall(SYS_statx, AT_FDCWD, "nothing", 0, 0x7ff, &sx));
 
     /* directories and names */
     check("mkdir sub", mkdir("sub", 0755));

@@ -146,6 +146,70 @@ static long fd_lstat(struct lx_call *c)
     return lx_fstatat(c->p, LXF_AT_FDCWD, c->a[0], c->a[1], LXF_AT_SYMLINK_NOFOLLOW);
 }
 
+/* statx: struct stat's fields in struct statx (256 bytes), all of
+ * STATX_BASIC_STATS; no birth time. */
+static long fd_statx(struct lx_call *c)
+{
+    struct lx_proc *p = c->p;
+    int dirfd = (int)c->a[0];
+    unsigned flags = (unsigned)c->a[2];
+    if (flags & ~(unsigned)(LXF_AT_SYMLINK_NOFOLLOW | LXF_AT_EMPTY_PATH | 0x800 | 0x6000))
+        return -LX_EINVAL;
+    if (c->a[3] & 0x80000000u) /* STATX__RESERVED */
+        return -LX_EINVAL;
+    struct lx_stat st;
+    char name[LX_PATH_MAX];
+    bool empty;
+    long r = lx_resolve(p, dirfd, c->a[1], name, sizeof(name), &empty);
+    if (r < 0)
+        return r;
+    if (empty) {
+        if (!(flags & LXF_AT_EMPTY_PATH))
+            return -LX_ENOENT;
+        if (dirfd == LXF_AT_FDCWD) {
+            r = lx_stat_name(p, p->files.cwd, false, &st);
+        } else {
+            struct lx_fd *f = lx_fd_get(p, dirfd);
+            r = f ? lx_stat_fd(p, f, &st) : -LX_EBADF;
+        }
+    } else {
+        r = lx_stat_name(p, name, (flags & LXF_AT_SYMLINK_NOFOLLOW) != 0, &st);
+    }
+    if (r < 0)
+        return r;
+    struct {
+        uint32_t mask, blksize;
+        uint64_t attributes;
+        uint32_t nlink, uid, gid;
+        uint16_t mode, pad0;
+        uint64_t ino, size, blocks, attributes_mask;
+        struct {
+            int64_t sec;
+            uint32_t nsec;
+            int32_t pad;
+        } atime, btime, ctime, mtime;
+        uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+        uint64_t spare[14];
+    } x;
+    _Static_assert(sizeof(x) == 256, "Linux struct statx");
+    memset(&x, 0, sizeof(x));
+    x.mask = 0x7ff; /* STATX_BASIC_STATS */
+    x.blksize = (uint32_t)st.blksize;
+    x.nlink = (uint32_t)st.nlink;
+    x.mode = (uint16_t)st.mode;
+    x.ino = st.ino;
+    x.size = (uint64_t)st.size;
+    x.blocks = (uint64_t)st.blocks;
+    x.atime.sec = (int64_t)st.atime;
+    x.ctime.sec = (int64_t)st.ctime;
+    x.mtime.sec = (int64_t)st.mtime;
+    x.rdev_major = (uint32_t)(st.rdev >> 8) & 0xfff;
+    x.rdev_minor = (uint32_t)(st.rdev & 0xff);
+    x.dev_major = (uint32_t)(st.dev >> 8) & 0xfff;
+    x.dev_minor = (uint32_t)(st.dev & 0xff);
+    return lx_copy_out(p, c->a[4], &x, sizeof(x));
+}
+
 /* Resolves the user path of argument i (relative to dirfd) into name. */
 static long name_of(struct lx_call *c, int dirfd, uint64_t upath, char *name)
 {
@@ -735,5 +799,6 @@ const struct lx_sysent lx_fd_calls[LX_NSYSCALLS] = {
     E(290, eventfd2, lx_w_eventfd2),
     E(291, epoll_create1, lx_w_epoll_create1),
     E(316, renameat2, fd_renameat2),
+    E(332, statx, fd_statx),
 };
 #undef E
