@@ -2,10 +2,11 @@
  * Files that are written (/tmp): create, write, read, the open flags
  * (O_APPEND, O_TRUNC, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC), one offset
  * shared by dup'ed and fork-inherited descriptors, pread/pwrite, lseek,
- * ftruncate and truncate, the stat family, directories (mkdir, rmdir,
+ * ftruncate and truncate, fsync, statfs, utimensat, chown, fchmod, the stat
+ * family (statx too), directories (mkdir, rmdir,
  * getdents, sorted here), names (unlink, rename, link, symlink, readlink),
  * chmod, the working directory (chdir, fchdir, getcwd), and the errors of
- * each, as numbers.
+ * each, as numbers; bad pointers are EFAULT.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,6 +138,26 @@ int main(void)
     fstat(fd, &st);
     printf("size after O_TRUNC: %lld\n", (long long)st.st_size);
     close(fd);
+
+    /* sync, file system, times, owners, fchmod */
+    fd = open("b", O_RDWR);
+    check("fsync", fsync(fd));
+    check("fdatasync", fdatasync(fd));
+    check("fchmod", fchmod(fd, 0604));
+    fstat(fd, &st);
+    printf("mode after fchmod: %o\n", st.st_mode & 07777);
+    close(fd);
+    struct statfs sf;
+    check("statfs /tmp", statfs("/tmp", &sf));
+    check("statfs missing", statfs("/tmp/nothing/x", &sf));
+    check("utimensat", utimensat(AT_FDCWD, "b", NULL, 0));
+    check("utimensat missing", utimensat(AT_FDCWD, "nothing", NULL, 0));
+    check("chown", chown("b", 0, 0));
+    int pp[2];
+    pipe(pp);
+    check("fsync pipe", fsync(pp[0]));
+    close(pp[0]);
+    close(pp[1]);
 
     /* statx sees what stat sees */
     struct {
