@@ -167,22 +167,41 @@ static wf_cptr_t fs_connect(bool again)
     }
     wf_word_t st;
     wfp_file_mkdir(lx.files.fs, 01777, "/tmp", 4, &st); /* EEXIST when it is there */
-    /* A buffer the server copies file data to and from (decision 127): up to
-     * FS_BUF bytes a message; without one, DATA_MAX bytes in each message. */
-    wf_word_t size = 0;
-    if (!lx.files.fs_buf &&
-        wf_env_create(&lx.env, WF_OBJ_VMO, FS_BUF, &lx.files.fs_buf) != WF_ERR_OK)
-        lx.files.fs_buf = 0;
     lx.files.fs_buf_size = 0;
-    if (lx.files.fs_buf &&
-        wfp_file_set_buffer(lx.files.fs, lx.files.fs_buf, &st, &size) == WF_ERR_OK && st == 0)
-        lx.files.fs_buf_size = size < FS_BUF ? size : FS_BUF;
+    lx.files.fs_buf_wanted = true;
     return lx.files.fs;
 }
 
+/* The file server's service cap, with lx's buffer there (decision 127: the
+ * server copies file data to and from it, up to FS_BUF bytes a message;
+ * without one, DATA_MAX bytes travel in each message). */
 wf_cptr_t lx_fs(void)
 {
-    return fs_connect(false);
+    wf_cptr_t fs = fs_connect(false);
+    if (!fs || !lx.files.fs_buf_wanted)
+        return fs;
+    lx.files.fs_buf_wanted = false;
+    wf_word_t st = 0, size = 0;
+    if (!lx.files.fs_buf &&
+        wf_env_create(&lx.env, WF_OBJ_VMO, FS_BUF, &lx.files.fs_buf) != WF_ERR_OK)
+        lx.files.fs_buf = 0;
+    if (lx.files.fs_buf && wfp_file_set_buffer(fs, lx.files.fs_buf, &st, &size) == WF_ERR_OK &&
+        st == 0)
+        lx.files.fs_buf_size = size < FS_BUF ? size : FS_BUF;
+    return fs;
+}
+
+/* The last process ended: lx lets its buffer at the server go (lx may end
+ * now, its memory with it; the client id can be its starter's, as under the
+ * shell's `linux`). The next use of /tmp gives it again. */
+static void fs_idle(void)
+{
+    if (!lx.files.fs || !lx.files.fs_buf_size)
+        return;
+    wf_word_t st;
+    wfp_file_drop_buffer(lx.files.fs, &st);
+    lx.files.fs_buf_size = 0;
+    lx.files.fs_buf_wanted = true;
 }
 
 /* "/" + name, the path the file server resolves (at most LX_PATH_MAX + 1). */
@@ -423,6 +442,7 @@ void lx_files_close_all(struct lx_proc *p)
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
         if (lx.proc[i].used && lx.proc[i].state == PROC_RUN && &lx.proc[i] != p)
             return;
+    fs_idle();
     static char line[200];
     if (lx_nosys_report(line, sizeof(line))) {
         lx_say("system calls not served: %s", line);

@@ -132,8 +132,9 @@ struct lx_files_state {
     struct lx_ofd ofd[LX_MAX_OFDS];
     wf_cptr_t fs; /* the file server's service cap (0: none, or not looked up yet) */
     bool fs_tried;
-    wf_cptr_t fs_buf; /* lx's buffer at the file server (SetBuffer; 0: none) */
-    uint64_t fs_buf_size;
+    wf_cptr_t fs_buf;     /* lx's buffer at the file server (SetBuffer; 0: none) */
+    uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
+    bool fs_buf_wanted;   /* give it (again) at the next use */
     struct {
         uint32_t ino, mode;
     } modes[LX_MAX_MODES]; /* permission bits chmod set on the file server's files */
