@@ -1,39 +1,44 @@
 /*
- * Files: descriptors 0-2 are the console (lx's CONSOLE slot), the others name
- * files and directories of the initramfs, read-only (until the file service is
- * wired in), or the ends of pipes (a ring buffer in lx: a read of an empty pipe
- * and a write to a full one wait, answered later, decision 122). Paths are normalised ("." and ".." and repeated slashes folded)
- * and looked up in the CPIO archive, whose names carry no leading slash; every
- * directory has an entry of its own there (tools/mkcpio.py writes them).
+ * Files (docs/linux.md, "Files", decision 144): descriptors 0-2 are the
+ * console (lx's CONSOLE slot); the others name files and directories of the
+ * initramfs (read-only, from lx's own map of it), of the file server (/tmp:
+ * the server's own /tmp, read and written through its handles), devices of
+ * /dev and synthetic files of /proc (procfs.c), or the ends of pipes (a ring
+ * buffer in lx: a read of an empty pipe and a write to a full one wait,
+ * answered later, decision 122). Paths are normalised ("." and ".." and
+ * repeated slashes folded, a relative path joined to the process's working
+ * directory); the first component picks the file system. The initramfs's
+ * names carry no leading slash; every directory has an entry of its own there
+ * (tools/mkcpio.py writes them).
+ *
+ * A descriptor made by open names an open file description (struct lx_ofd)
+ * with the offset and the status flags: dup and fork share it, as Linux does.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/cpio.h"
 #include "lx.h"
+#include "lxfs.h"
 #include "weft/invoke.h"
+#include "wf/client.h"
 #include "wf/proto/console.h"
+#include "wf/proto/file.h"
 #include "wf/runtime.h"
 #include "wf/startinfo.h"
 
 enum {
-    O_ACCMODE = 3,
-    O_CREAT = 0100,
-    O_TRUNC = 01000,
-    O_DIRECTORY = 0200000,
-    O_CLOEXEC = 02000000,
-    O_NONBLOCK = 04000,
     PIPE_BUF = 4096,
-    S_IFIFO = 0010000,
-    AT_FDCWD = -100,
-    AT_EMPTY_PATH = 0x1000,
-    S_IFMT = 0170000,
-    S_IFDIR = 0040000,
-    S_IFREG = 0100000,
-    S_IFCHR = 0020000,
+    FS_DEV = 0x16,        /* st_dev of the file server's files */
+    READ_MAX = 1u << 20,  /* most bytes one read of a file returns */
+    DEV_READ_MAX = 65536, /* most bytes one read of a device returns */
+    MAX_LINKS = 8,        /* symbolic links followed in one open (ELOOP past) */
+    FS_BUF = 16384,       /* lx's buffer at the file server */
+    CHUNK = 16384,        /* bytes lx moves between a process and a file at a time */
 };
 
-/* Normalises path (absolute, or relative to "/", the only working directory)
- * into out without the leading slash: "" is the root. False if too long. */
+/* Normalises path (absolute, or relative to "/") into out without the leading
+ * slash: "" is the root. False if too long. */
 static bool normalise(const char *path, char *out, size_t max)
 {
     size_t n = 0;
@@ -68,12 +73,29 @@ static bool normalise(const char *path, char *out, size_t max)
     return true;
 }
 
+static bool under(const char *name, const char *top)
+{
+    size_t n = strlen(top);
+    return !strncmp(name, top, n) && (name[n] == 0 || name[n] == '/');
+}
+
+enum lx_where lx_where_of(const char *name)
+{
+    if (under(name, "tmp"))
+        return LXW_FS;
+    if (under(name, "dev"))
+        return LXW_DEV;
+    if (under(name, "proc"))
+        return LXW_PROC;
+    return LXW_INITRAMFS;
+}
+
 /* The entry of name (normalised) in the initramfs; the root is a directory. */
 static bool lookup(const char *name, struct cpio_entry *e)
 {
     if (!name[0]) {
         memset(e, 0, sizeof(*e));
-        e->mode = S_IFDIR | 0755;
+        e->mode = LXF_S_IFDIR | 0755;
         e->ino = 1;
         return true;
     }
@@ -105,7 +127,7 @@ static unsigned count_children(const char *dir, unsigned *subdirs)
     while (lx.initramfs && cpio_next(&it, &e) == CPIO_OK) {
         if (child_of(dir, plen, &e, &nm, &nlen)) {
             n++;
-            d += (e.mode & S_IFMT) == S_IFDIR;
+            d += (e.mode & LXF_S_IFMT) == LXF_S_IFDIR;
         }
     }
     if (subdirs)
@@ -126,14 +148,144 @@ static bool nth_child(const char *dir, unsigned k, struct cpio_entry *e, const c
     return false;
 }
 
+/* --- the file server --------------------------------------------------------------- */
+
+/* Looks "fs" up through the name server (once; again after the server was
+ * restarted) and makes sure its /tmp exists. 0 when there is none. */
+static wf_cptr_t fs_connect(bool again)
+{
+    if (lx.files.fs_tried && !again)
+        return lx.files.fs;
+    lx.files.fs_tried = true;
+    if (!lx.files.fs)
+        lx.files.fs = wf_env_slot(&lx.env);
+    if (!lx.files.fs || wf_reconnect(lx.files.fs, "fs") != WF_ERR_OK) {
+        if (lx.files.fs)
+            wf_env_free(&lx.env, lx.files.fs);
+        lx.files.fs = 0;
+        return 0;
+    }
+    wf_word_t st;
+    wfp_file_mkdir(lx.files.fs, 01777, "/tmp", 4, &st); /* EEXIST when it is there */
+    lx.files.fs_buf_size = 0;
+    lx.files.fs_buf_wanted = true;
+    return lx.files.fs;
+}
+
+/* The file server's service cap, with lx's buffer there (decision 127: the
+ * server copies file data to and from it, up to FS_BUF bytes a message;
+ * without one, DATA_MAX bytes travel in each message). */
+wf_cptr_t lx_fs(void)
+{
+    wf_cptr_t fs = fs_connect(false);
+    if (!fs || !lx.files.fs_buf_wanted)
+        return fs;
+    lx.files.fs_buf_wanted = false;
+    wf_word_t st = 0, size = 0;
+    if (!lx.files.fs_buf &&
+        wf_env_create(&lx.env, WF_OBJ_VMO, FS_BUF, &lx.files.fs_buf) != WF_ERR_OK)
+        lx.files.fs_buf = 0;
+    if (lx.files.fs_buf && wfp_file_set_buffer(fs, lx.files.fs_buf, &st, &size) == WF_ERR_OK &&
+        st == 0)
+        lx.files.fs_buf_size = size < FS_BUF ? size : FS_BUF;
+    return fs;
+}
+
+/* The last process ended: lx lets its buffer at the server go (lx may end
+ * now, its memory with it; the client id can be its starter's, as under the
+ * shell's `linux`). The next use of /tmp gives it again. */
+static void fs_idle(void)
+{
+    if (!lx.files.fs || !lx.files.fs_buf_size)
+        return;
+    wf_word_t st;
+    wfp_file_drop_buffer(lx.files.fs, &st);
+    lx.files.fs_buf_size = 0;
+    lx.files.fs_buf_wanted = true;
+}
+
+/* "/" + name, the path the file server resolves (at most LX_PATH_MAX + 1). */
+size_t lx_fs_path(const char *name, char *out)
+{
+    size_t n = strlen(name);
+    out[0] = '/';
+    memcpy(out + 1, name, n + 1);
+    return n + 1;
+}
+
+/* A file server reply as a Linux result: its status is a Linux errno already
+ * (one to one); a failed message is EIO. EMFILE (the server's handles for lx
+ * are used up) is ENFILE, the system's table being full, to a process. */
+long lx_fs_status(enum wf_error e, wf_word_t status)
+{
+    if (e != WF_ERR_OK && !(e == WF_ERR_TRUNCATED_MESSAGE && status)) {
+        if (wf_reconnect_error(e))
+            fs_connect(true);
+        return -LX_EIO;
+    }
+    if (status == LX_EMFILE)
+        return -LX_ENFILE;
+    return status ? -(long)status : 0;
+}
+
+/* Permission bits chmod gave a file of the file server (which keeps the ones
+ * it was created with and has no message to change them). */
+void lx_mode_set(uint32_t ino, uint32_t mode)
+{
+    unsigned free = LX_MAX_MODES;
+    for (unsigned i = 0; i < LX_MAX_MODES; i++) {
+        if (lx.files.modes[i].ino == ino) {
+            lx.files.modes[i].mode = mode & 07777;
+            return;
+        }
+        if (!lx.files.modes[i].ino && free == LX_MAX_MODES)
+            free = i;
+    }
+    if (free == LX_MAX_MODES)
+        free = ino % LX_MAX_MODES; /* full: the oldest idea of some file goes */
+    lx.files.modes[free].ino = ino;
+    lx.files.modes[free].mode = mode & 07777;
+}
+
+static uint32_t mode_of(uint32_t ino, uint32_t mode)
+{
+    for (unsigned i = 0; i < LX_MAX_MODES; i++)
+        if (lx.files.modes[i].ino == ino && ino)
+            return lx.files.modes[i].mode;
+    return mode & 07777;
+}
+
+/* struct stat from a file server Stat. */
+static void fs_fill(struct lx_stat *st, wf_word_t type, wf_word_t mode, wf_word_t size,
+                    wf_word_t links, wf_word_t ino)
+{
+    memset(st, 0, sizeof(*st));
+    uint32_t fmt = type == WFP_FILE_T_FILE      ? LXF_S_IFREG
+                   : type == WFP_FILE_T_DIR     ? LXF_S_IFDIR
+                   : type == WFP_FILE_T_SYMLINK ? LXF_S_IFLNK
+                                                : 0;
+    st->dev = FS_DEV;
+    st->ino = ino;
+    st->nlink = links;
+    st->mode = fmt | mode_of((uint32_t)ino, (uint32_t)mode);
+    st->size = (int64_t)size;
+    st->blksize = 4096;
+    if (fmt == LXF_S_IFREG)
+        st->blocks = (int64_t)((size + 4095) / 4096 * 8);
+    uint64_t now = wf_clock_ns() / 1000000000ull + 1767225600ull; /* lx's epoch (sys.c) */
+    st->atime = st->mtime = st->ctime = now;
+}
+
+/* --- descriptors and open file descriptions ---------------------------------------- */
+
 bool lx_files_setup(void)
 {
-    return true; /* the initramfs is all lx serves files from */
+    return true; /* the file server is looked up at the first use of /tmp */
 }
 
 const uint8_t *lx_file_find(const char *path, size_t *len)
 {
-    char name[128];
+    char name[LX_PATH_MAX];
     struct cpio_entry e;
     if (!normalise(path, name, sizeof(name)) || !lookup(name, &e) || !cpio_is_regular(&e))
         return NULL;
@@ -144,7 +296,7 @@ const uint8_t *lx_file_find(const char *path, size_t *len)
 /* Whether path names anything (execve: EACCES, not ENOENT, for a directory). */
 bool lx_path_exists(const char *path)
 {
-    char name[128];
+    char name[LX_PATH_MAX];
     struct cpio_entry e;
     return normalise(path, name, sizeof(name)) && lookup(name, &e);
 }
@@ -152,7 +304,7 @@ bool lx_path_exists(const char *path)
 /* Whether path names a file with an execute bit (execve's EACCES). */
 bool lx_file_executable(const char *path)
 {
-    char name[128];
+    char name[LX_PATH_MAX];
     struct cpio_entry e;
     return normalise(path, name, sizeof(name)) && lookup(name, &e) && cpio_is_regular(&e) &&
            (e.mode & 0111);
@@ -161,10 +313,13 @@ bool lx_file_executable(const char *path)
 void lx_files_init(struct lx_proc *p)
 {
     for (int i = 0; i < 3; i++)
-        p->fd[i] = (struct lx_fd){.kind = FD_CONSOLE, .flags = 2, .mode = S_IFCHR | 0620};
+        p->fd[i] = (struct lx_fd){
+            .kind = FD_CONSOLE, .flags = 2, .mode = LXF_S_IFCHR | 0620, .path = "dev/console"};
+    p->files.umask = 022;
+    p->files.cwd[0] = 0;
 }
 
-static int fd_alloc(struct lx_proc *p, int min)
+int lx_fd_alloc(struct lx_proc *p, int min)
 {
     for (int i = min < 0 ? 0 : min; i < LX_MAX_FDS; i++)
         if (p->fd[i].kind == FD_NONE)
@@ -172,21 +327,99 @@ static int fd_alloc(struct lx_proc *p, int min)
     return -LX_EMFILE;
 }
 
-/* The descriptors of every process that name pipe k's read (or write) end. */
-static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
+struct lx_fd *lx_fd_get(struct lx_proc *p, int fd)
+{
+    if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
+        return NULL;
+    return &p->fd[fd];
+}
+
+struct lx_ofd *lx_ofd_of(const struct lx_fd *f)
+{
+    return f->ofd ? &lx.files.ofd[f->ofd - 1] : NULL;
+}
+
+/* The descriptors of every running process that match (pipe k's read or
+ * write end; or open file description k). */
+static unsigned count_fds(unsigned k, enum lx_fd_kind end, bool ofd)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
         const struct lx_proc *q = &lx.proc[i];
         if (!q->used || q->state != PROC_RUN)
             continue;
-        for (unsigned j = 0; j < LX_MAX_FDS; j++)
-            n += q->fd[j].kind == end && q->fd[j].pipe == k;
+        for (unsigned j = 0; j < LX_MAX_FDS; j++) {
+            const struct lx_fd *f = &q->fd[j];
+            n += ofd ? f->kind != FD_NONE && f->ofd == k + 1 : f->kind == end && f->pipe == k;
+        }
     }
     return n;
 }
 
-/* Clears descriptor f; a pipe no descriptor names any more is freed. */
+static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
+{
+    return count_fds(k, end, false);
+}
+
+/* The descriptors (of running processes) that name description k. */
+unsigned lx_ofd_refs(unsigned k)
+{
+    return count_fds(k, FD_NONE, true);
+}
+
+/* A free pipe buffer, emptied: its index, or -ENFILE. */
+int lx_pipe_new(void)
+{
+    for (unsigned k = 0; k < LX_MAX_PIPES; k++) {
+        if (!lx.files.pipe[k].used) {
+            lx.files.pipe[k].used = true;
+            lx.files.pipe[k].head = lx.files.pipe[k].len = 0;
+            lx.files.pipe[k].ino = ++lx.next_ino;
+            return (int)k;
+        }
+    }
+    return -LX_ENFILE;
+}
+
+static void handle_close(wf_cptr_t h)
+{
+    wf_word_t st;
+    wfp_file_close(h, &st);
+    wf_cnode_delete(SELF, h, 64); /* the server revoked it: the slot is empty either way */
+    wf_env_free(&lx.env, h);
+}
+
+/* A new open file description with flags: 1 + its index, or -ENFILE. When
+ * none is free, those no descriptor names any more (a process destroyed
+ * without closing its descriptors) are taken back first. */
+static void ofd_release(unsigned k)
+{
+    struct lx_ofd *o = &lx.files.ofd[k];
+    if (o->handle)
+        handle_close(o->handle);
+    lx_wait_release(k);
+    o->used = false;
+    o->handle = 0;
+}
+
+int lx_ofd_new(unsigned flags, wf_cptr_t handle)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned k = 0; k < LX_MAX_OFDS; k++) {
+            struct lx_ofd *o = &lx.files.ofd[k];
+            if (o->used && (pass == 0 || o->pinned || count_fds(k, FD_NONE, true)))
+                continue;
+            if (o->used)
+                ofd_release(k);
+            *o = (struct lx_ofd){.used = true, .flags = flags, .handle = handle};
+            return (int)k + 1;
+        }
+    }
+    return -LX_ENFILE;
+}
+
+/* Clears descriptor f; a pipe or an open file description no descriptor names
+ * any more is freed (a file server handle closed). */
 static void fd_clear(struct lx_fd *f)
 {
     enum lx_fd_kind kind = f->kind;
@@ -194,13 +427,27 @@ static void fd_clear(struct lx_fd *f)
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
         lx.files.pipe[f->pipe].used = false;
+    if (f->ofd && !count_fds(f->ofd - 1, FD_NONE, true) && !lx.files.ofd[f->ofd - 1].pinned)
+        ofd_release(f->ofd - 1);
+    f->ofd = 0;
 }
 
+/* A process ends: its descriptors close. When it was the last one running,
+ * lx reports the system calls it answered ENOSYS since the last report. */
 void lx_files_close_all(struct lx_proc *p)
 {
     for (unsigned i = 0; i < LX_MAX_FDS; i++)
         if (p->fd[i].kind != FD_NONE)
             fd_clear(&p->fd[i]);
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
+        if (lx.proc[i].used && lx.proc[i].state == PROC_RUN && &lx.proc[i] != p)
+            return;
+    fs_idle();
+    static char line[200];
+    if (lx_nosys_report(line, sizeof(line))) {
+        lx_say("system calls not served: %s", line);
+        memset(lx.files.nosys_count, 0, sizeof(lx.files.nosys_count));
+    }
 }
 
 /* execve closes the descriptors marked close-on-exec. */
@@ -211,18 +458,27 @@ void lx_files_exec(struct lx_proc *p)
             fd_clear(&p->fd[i]);
 }
 
+/* A descriptor's status flags: its open file description's, or its own. */
+static unsigned *flags_of(struct lx_fd *f)
+{
+    struct lx_ofd *o = lx_ofd_of(f);
+    return o ? &o->flags : &f->flags;
+}
+
 /* poll's answer for one descriptor (POLLIN 1, POLLOUT 4, POLLHUP 0x10,
  * POLLNVAL 0x20): the console is always ready (a read waits for a line), a
- * pipe as its buffer and ends say, files and /dev/null always. */
-static short poll_one(struct lx_proc *p, int fd, short events)
+ * pipe as its buffer and ends say, files and devices always. */
+short lx_poll_one(struct lx_proc *p, int fd, short events)
 {
     if (fd < 0)
         return 0;
     if (fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
         return 0x20;
-    const struct lx_fd *f = &p->fd[fd];
+    struct lx_fd *f = &p->fd[fd];
     short ready = 1 | 4;
-    if (f->kind == FD_PIPE_R) {
+    if (f->kind >= FD_EVENT) {
+        ready = lx_wait_ready(p, f);
+    } else if (f->kind == FD_PIPE_R) {
         ready = lx.files.pipe[f->pipe].len ? 1 : 0;
         if (!pipe_ends(f->pipe, FD_PIPE_W))
             ready |= 0x10;
@@ -248,7 +504,7 @@ long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds)
         return -LX_EFAULT;
     long n = 0;
     for (uint64_t i = 0; i < nfds; i++) {
-        pf[i].revents = poll_one(p, pf[i].fd, pf[i].events);
+        pf[i].revents = lx_poll_one(p, pf[i].fd, pf[i].events);
         n += pf[i].revents != 0;
     }
     if (!n)
@@ -258,18 +514,18 @@ long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds)
 
 long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
 {
-    if (flags & ~(unsigned)(O_CLOEXEC | O_NONBLOCK | 040000 /* O_DIRECT */))
+    if (flags & ~(unsigned)(LXF_O_CLOEXEC | LXF_O_NONBLOCK | 040000 /* O_DIRECT */))
         return -LX_EINVAL;
     unsigned k = 0;
     while (k < LX_MAX_PIPES && lx.files.pipe[k].used)
         k++;
     if (k == LX_MAX_PIPES)
         return -LX_ENFILE;
-    int r = fd_alloc(p, 0);
+    int r = lx_fd_alloc(p, 0);
     if (r < 0)
         return r;
     p->fd[r].kind = FD_PIPE_R; /* held while the second is found */
-    int w = fd_alloc(p, 0);
+    int w = lx_fd_alloc(p, 0);
     p->fd[r].kind = FD_NONE;
     if (w < 0)
         return w;
@@ -279,11 +535,11 @@ long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
     lx.files.pipe[k].used = true;
     lx.files.pipe[k].head = lx.files.pipe[k].len = 0;
     lx.files.pipe[k].ino = ++lx.next_ino;
-    bool cloexec = (flags & O_CLOEXEC) != 0;
+    bool cloexec = (flags & LXF_O_CLOEXEC) != 0;
     p->fd[r] = (struct lx_fd){.kind = FD_PIPE_R,
-                              .flags = flags & O_NONBLOCK,
+                              .flags = flags & LXF_O_NONBLOCK,
                               .cloexec = cloexec,
-                              .mode = S_IFIFO | 0600,
+                              .mode = LXF_S_IFIFO | 0600,
                               .ino = lx.files.pipe[k].ino,
                               .pipe = k};
     p->fd[w] = p->fd[r];
@@ -292,86 +548,216 @@ long lx_pipe2(struct lx_proc *p, uint64_t ufds, unsigned flags)
     return 0;
 }
 
-static struct lx_fd *fd_of(struct lx_proc *p, int fd)
-{
-    if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
-        return NULL;
-    return &p->fd[fd];
-}
-
-/* The path a dirfd and a user path name: "" and AT_EMPTY_PATH handled by the
- * callers. Returns 0 or -errno. */
-static long resolve(struct lx_proc *p, int dirfd, uint64_t upath, char *name, size_t max,
-                    bool *empty)
+/* The path a dirfd and a user path name, normalised into name: a relative
+ * path is joined to dirfd's directory (AT_FDCWD: the working directory);
+ * "/proc/self" becomes "/proc/PID". *empty: the user path was "" (the callers
+ * decide). Returns 0 or -errno. */
+long lx_resolve(struct lx_proc *p, int dirfd, uint64_t upath, char *name, size_t max, bool *empty)
 {
     char raw[256];
     long n = lx_copy_str(p, raw, upath, sizeof(raw));
     if (n < 0)
         return n;
     *empty = n == 0;
-    char joined[400];
-    if (raw[0] == '/' || dirfd == AT_FDCWD) {
-        memcpy(joined, raw, (size_t)n + 1);
-    } else {
-        struct lx_fd *d = fd_of(p, dirfd);
-        if (!d)
-            return -LX_EBADF;
-        if (d->kind != FD_DIR && !*empty)
-            return -LX_ENOTDIR;
-        size_t dl = strlen(d->path);
-        memcpy(joined, d->path, dl);
-        joined[dl] = '/';
-        memcpy(joined + dl + 1, raw, (size_t)n + 1);
+    char joined[LX_PATH_MAX + 260];
+    const char *base = "";
+    if (raw[0] != '/') {
+        if (dirfd == LXF_AT_FDCWD) {
+            base = p->files.cwd;
+        } else {
+            struct lx_fd *d = lx_fd_get(p, dirfd);
+            if (!d)
+                return -LX_EBADF;
+            if (d->kind != FD_DIR && d->kind != FD_FSDIR && d->kind != FD_SYNDIR && !*empty)
+                return -LX_ENOTDIR;
+            base = d->path;
+        }
     }
-    return normalise(joined, name, max) ? 0 : -LX_ENAMETOOLONG;
+    size_t dl = strlen(base);
+    memcpy(joined, base, dl);
+    joined[dl] = '/';
+    memcpy(joined + dl + 1, raw, (size_t)n + 1);
+    if (!normalise(joined, name, max))
+        return -LX_ENAMETOOLONG;
+    if (under(name, "proc/self")) {
+        char tail[LX_PATH_MAX];
+        memcpy(tail, name + 9, strlen(name + 9) + 1);
+        int k = snprintf(name, max, "proc/%d%s", p->pid, tail);
+        if (k < 0 || (size_t)k >= max)
+            return -LX_ENAMETOOLONG;
+    }
+    return 0;
 }
 
-long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags)
+/* --- open ----------------------------------------------------------------------------- */
+
+static long open_name(struct lx_proc *p, const char *name, unsigned flags, uint32_t mode,
+                      unsigned depth);
+
+/* Fills descriptor fd for a new open of kind; an open file description for
+ * the kinds with an offset. */
+static long fd_fill(struct lx_proc *p, int fd, const struct lx_fd *tmpl, wf_cptr_t handle)
 {
-    char name[128];
+    struct lx_fd f = *tmpl;
+    f.cloexec = (f.flags & LXF_O_CLOEXEC) != 0;
+    f.flags &= ~(unsigned)LXF_O_CLOEXEC;
+    if (f.kind != FD_CONSOLE && f.kind != FD_DEV) {
+        int o = lx_ofd_new(f.flags, handle);
+        if (o < 0) {
+            if (handle)
+                handle_close(handle);
+            return o;
+        }
+        f.ofd = (unsigned)o;
+    }
+    p->fd[fd] = f;
+    return fd;
+}
+
+static long open_syn(struct lx_proc *p, const char *name, unsigned flags, uint32_t mode,
+                     unsigned depth, int fd)
+{
+    struct lx_node n;
+    long r = lx_syn_lookup(p, name, &n);
+    if (r < 0)
+        return (r == -LX_ENOENT && (flags & LXF_O_CREAT)) ? -LX_EACCES : r;
+    if (n.link[0]) {
+        if (flags & LXF_O_NOFOLLOW)
+            return -LXF_ELOOP;
+        if (depth >= MAX_LINKS)
+            return -LXF_ELOOP;
+        char target[LX_PATH_MAX];
+        if (!normalise(n.link, target, sizeof(target)))
+            return -LX_ENAMETOOLONG;
+        return open_name(p, target, flags, mode, depth + 1);
+    }
+    if ((flags & LXF_O_CREAT) && (flags & LXF_O_EXCL))
+        return -LX_EEXIST;
+    if (n.kind == FD_DEV && n.sub == DEV_TTY)
+        return -LXF_ENXIO; /* no process has a controlling terminal */
+    bool dir = n.kind == FD_SYNDIR;
+    if ((flags & LXF_O_DIRECTORY) && !dir)
+        return -LX_ENOTDIR;
+    if (dir && ((flags & LXF_O_ACCMODE) || (flags & LXF_O_TRUNC)))
+        return -LX_EISDIR;
+    if (n.kind == FD_PROC && (flags & LXF_O_ACCMODE))
+        return -LX_EACCES;
+    struct lx_fd t = {
+        .kind = n.kind, .flags = flags, .mode = n.mode, .ino = n.ino, .sub = n.sub, .pid = n.pid};
+    memcpy(t.path, name, strlen(name) + 1);
+    return fd_fill(p, fd, &t, 0);
+}
+
+static long open_fs(struct lx_proc *p, const char *name, unsigned flags, uint32_t mode, int fd)
+{
+    wf_cptr_t fs = lx_fs();
+    if (!fs)
+        return (flags & LXF_O_CREAT) ? -LX_EROFS : -LX_ENOENT;
+    wf_word_t of = 0;
+    unsigned acc = flags & LXF_O_ACCMODE;
+    if (acc == 3)
+        return -LX_EINVAL;
+    if (acc != LXF_O_WRONLY)
+        of |= WFP_FILE_O_READ;
+    if (acc != 0)
+        of |= WFP_FILE_O_WRITE;
+    if (flags & LXF_O_CREAT)
+        of |= WFP_FILE_O_CREATE;
+    if ((flags & LXF_O_CREAT) && (flags & LXF_O_EXCL))
+        of |= WFP_FILE_O_EXCLUSIVE;
+    if ((flags & LXF_O_TRUNC) && acc != 0)
+        of |= WFP_FILE_O_TRUNCATE;
+    if (flags & LXF_O_DIRECTORY)
+        of |= WFP_FILE_O_DIRECTORY;
+    if (flags & LXF_O_NOFOLLOW)
+        of |= WFP_FILE_O_NOFOLLOW;
+    char path[LX_PATH_MAX + 2];
+    size_t len = lx_fs_path(name, path);
+    wf_cptr_t h = wf_env_slot(&lx.env);
+    if (!h)
+        return -LX_ENFILE;
+    wf_word_t st = 0, ino = 0;
+    enum wf_error e =
+        wfp_file_open(fs, of, mode & ~p->files.umask & 07777, path, len, &st, &ino, SELF, h, 64);
+    long r = lx_fs_status(e, st);
+    if (r < 0) {
+        wf_env_free(&lx.env, h);
+        return r;
+    }
+    wf_word_t type = 0, m = 0, size = 0, links = 0, t;
+    e = wfp_file_stat(h, &st, &type, &m, &size, &links, &ino, &t, &t, &t);
+    r = lx_fs_status(e, st);
+    if (r < 0) {
+        handle_close(h);
+        return r;
+    }
+    struct lx_fd tf = {.kind = type == WFP_FILE_T_DIR ? FD_FSDIR : FD_FSFILE,
+                       .flags = flags,
+                       .ino = (uint32_t)ino,
+                       .mode = (type == WFP_FILE_T_DIR ? LXF_S_IFDIR : LXF_S_IFREG) | (uint32_t)m};
+    memcpy(tf.path, name, strlen(name) + 1);
+    return fd_fill(p, fd, &tf, h);
+}
+
+static long open_initramfs(struct lx_proc *p, const char *name, unsigned flags, int fd)
+{
+    struct cpio_entry e;
+    if (!lookup(name, &e))
+        return (flags & LXF_O_CREAT) ? -LX_EROFS : -LX_ENOENT;
+    if ((flags & LXF_O_CREAT) && (flags & LXF_O_EXCL))
+        return -LX_EEXIST;
+    bool dir = (e.mode & LXF_S_IFMT) == LXF_S_IFDIR;
+    if ((flags & LXF_O_ACCMODE) != 0 || (flags & LXF_O_TRUNC))
+        return dir ? -LX_EISDIR : -LX_EROFS;
+    if ((flags & LXF_O_DIRECTORY) && !dir)
+        return -LX_ENOTDIR;
+    struct lx_fd f = {.kind = dir ? FD_DIR : FD_FILE,
+                      .flags = flags,
+                      .data = e.data,
+                      .size = e.size,
+                      .mode = e.mode,
+                      .ino = e.ino};
+    memcpy(f.path, name, strlen(name) + 1);
+    return fd_fill(p, fd, &f, 0);
+}
+
+static long open_name(struct lx_proc *p, const char *name, unsigned flags, uint32_t mode,
+                      unsigned depth)
+{
+    int fd = lx_fd_alloc(p, 0);
+    if (fd < 0)
+        return fd;
+    switch (lx_where_of(name)) {
+    case LXW_FS:
+        return open_fs(p, name, flags, mode, fd);
+    case LXW_DEV:
+    case LXW_PROC:
+        return open_syn(p, name, flags, mode, depth, fd);
+    default:
+        return open_initramfs(p, name, flags, fd);
+    }
+}
+
+long lx_openat_mode(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags, uint32_t mode)
+{
+    char name[LX_PATH_MAX];
     bool empty;
-    long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+    long r = lx_resolve(p, dirfd, upath, name, sizeof(name), &empty);
     if (r < 0)
         return r;
     if (empty)
         return -LX_ENOENT;
-    if (!strcmp(name, "dev/null")) { /* the one device: reads end, writes vanish */
-        int fd = fd_alloc(p, 0);
-        if (fd < 0)
-            return fd;
-        p->fd[fd] = (struct lx_fd){.kind = FD_NULL,
-                                   .flags = flags & (O_ACCMODE | O_NONBLOCK),
-                                   .cloexec = (flags & O_CLOEXEC) != 0,
-                                   .mode = S_IFCHR | 0666,
-                                   .ino = 4};
-        return fd;
-    }
-    struct cpio_entry e;
-    if (!lookup(name, &e))
-        return (flags & O_CREAT) ? -LX_EROFS : -LX_ENOENT;
-    if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC))
-        return (e.mode & S_IFMT) == S_IFDIR ? -LX_EISDIR : -LX_EROFS;
-    bool dir = (e.mode & S_IFMT) == S_IFDIR;
-    if ((flags & O_DIRECTORY) && !dir)
-        return -LX_ENOTDIR;
-    int fd = fd_alloc(p, 0);
-    if (fd < 0)
-        return fd;
-    struct lx_fd *f = &p->fd[fd];
-    *f = (struct lx_fd){.kind = dir ? FD_DIR : FD_FILE,
-                        .flags = flags,
-                        .cloexec = (flags & O_CLOEXEC) != 0,
-                        .data = e.data,
-                        .size = e.size,
-                        .mode = e.mode,
-                        .ino = e.ino};
-    memcpy(f->path, name, strlen(name) + 1);
-    return fd;
+    return open_name(p, name, flags, mode, 0);
+}
+
+long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags)
+{
+    return lx_openat_mode(p, dirfd, upath, flags, 0666);
 }
 
 long lx_close(struct lx_proc *p, int fd)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
     fd_clear(f);
@@ -380,11 +766,11 @@ long lx_close(struct lx_proc *p, int fd)
 
 long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
     if (newfd < 0) {
-        newfd = fd_alloc(p, min);
+        newfd = lx_fd_alloc(p, min);
         if (newfd < 0)
             return newfd;
     } else if (newfd >= LX_MAX_FDS) {
@@ -392,9 +778,10 @@ long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
     }
     if (newfd != fd) {
         struct lx_fd copy = *f;
-        if (p->fd[newfd].kind != FD_NONE)
-            fd_clear(&p->fd[newfd]);
+        struct lx_fd old = p->fd[newfd];
         p->fd[newfd] = copy;
+        if (old.kind != FD_NONE)
+            fd_clear(&old); /* counted with the copy in its place */
         p->fd[newfd].cloexec = cloexec;
     }
     return newfd;
@@ -402,9 +789,10 @@ long lx_dup(struct lx_proc *p, int fd, int newfd, int min, bool cloexec)
 
 long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
+    unsigned *fl = flags_of(f);
     switch (cmd) {
     case 0: /* F_DUPFD */
         return lx_dup(p, fd, -1, (int)arg, false);
@@ -416,26 +804,154 @@ long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg)
         f->cloexec = arg & 1;
         return 0;
     case 3: /* F_GETFL */
-        return f->flags & (O_ACCMODE | 02000 | 04000);
-    case 4: /* F_SETFL: O_NONBLOCK kept (pipes honour it), O_APPEND accepted */
-        f->flags = (f->flags & ~(unsigned)O_NONBLOCK) | ((unsigned)arg & O_NONBLOCK);
+        return *fl & (LXF_O_ACCMODE | LXF_O_APPEND | LXF_O_NONBLOCK);
+    case 4: /* F_SETFL: O_APPEND and O_NONBLOCK change */
+        *fl = (*fl & ~(unsigned)(LXF_O_NONBLOCK | LXF_O_APPEND)) |
+              ((unsigned)arg & (LXF_O_NONBLOCK | LXF_O_APPEND));
         return 0;
     default:
         return -LX_EINVAL;
     }
 }
 
-long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
+/* --- reading and writing ------------------------------------------------------------ */
+
+/* Reads up to n bytes at off of a file-like descriptor (initramfs, file
+ * server, /proc, a device) into lx's buf: how many, or -errno. */
+long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *buf, uint64_t n)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    switch (f->kind) {
+    case FD_FILE:
+        if (off >= f->size)
+            return 0;
+        if (n > f->size - off)
+            n = f->size - off;
+        memcpy(buf, f->data + off, n);
+        return (long)n;
+    case FD_FSFILE: {
+        struct lx_ofd *o = lx_ofd_of(f);
+        uint64_t done = 0;
+        while (lx.files.fs_buf_size && done < n) {
+            wf_word_t st = 0, got = 0;
+            wf_word_t want = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size;
+            enum wf_error e = wfp_file_read_buf(o->handle, off + done, want, &st, &got);
+            if (e == WF_ERR_OK && st == LXF_ENXIO) {
+                lx.files.fs_buf_size = 0; /* the server lost it (a restart): messages */
+                break;
+            }
+            long r = lx_fs_status(e, st);
+            if (r == 0 && got > want)
+                r = -LX_EIO;
+            if (r == 0 && got &&
+                wf_vmo_read(lx.files.fs_buf, 0, got, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
+                    WF_ERR_OK)
+                r = -LX_EIO;
+            if (r < 0)
+                return done ? (long)done : r;
+            done += got;
+            if (got < want)
+                return (long)done;
+        }
+        while (done < n) {
+            wf_word_t st = 0, got = 0;
+            wf_word_t want = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX;
+            long r = lx_fs_status(
+                wfp_file_read(o->handle, off + done, want, &st, buf + done, want, &got), st);
+            if (r < 0)
+                return done ? (long)done : r;
+            done += got;
+            if (got < want)
+                break;
+        }
+        return (long)done;
+    }
+    case FD_PROC: {
+        static char text[8192];
+        long len = lx_syn_text(p, f, text, sizeof(text));
+        if (len < 0)
+            return len;
+        if (off >= (uint64_t)len)
+            return 0;
+        if (n > (uint64_t)len - off)
+            n = (uint64_t)len - off;
+        memcpy(buf, text + off, n);
+        return (long)n;
+    }
+    case FD_DEV:
+        if (f->sub == DEV_NULL)
+            return 0;
+        if (f->sub == DEV_RANDOM || f->sub == DEV_URANDOM)
+            lx_random(buf, n);
+        else
+            memset(buf, 0, n);
+        return (long)n;
+    case FD_DIR:
+    case FD_FSDIR:
+    case FD_SYNDIR:
+        return -LX_EISDIR;
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+/* What mem.c's mmap of a descriptor copies: n bytes at off of fd's file (fewer
+ * at its end) into lx's buf. */
+long lx_file_pread(struct lx_proc *p, int fd, void *buf, uint64_t off, uint64_t n)
+{
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    if (f->kind == FD_DIR)
+    if (f->kind != FD_FILE && f->kind != FD_FSFILE)
+        return -LX_EACCES;
+    uint64_t done = 0;
+    while (done < n) {
+        long r = lx_file_read_at(p, f, off + done, (uint8_t *)buf + done, n - done);
+        if (r <= 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+    }
+    return (long)done;
+}
+
+/* The read of an offset-keeping descriptor, at *pos (advanced). */
+static long read_file(struct lx_proc *p, struct lx_fd *f, uint64_t *pos, uint64_t buf,
+                      uint64_t count)
+{
+    static uint8_t tmp[CHUNK];
+    uint64_t max = f->kind == FD_DEV ? DEV_READ_MAX : READ_MAX, done = 0;
+    if (count > max)
+        count = max;
+    while (done < count) {
+        uint64_t k = count - done < sizeof(tmp) ? count - done : sizeof(tmp);
+        long r = lx_file_read_at(p, f, *pos + done, tmp, k);
+        if (r < 0)
+            return done ? (long)done : r;
+        if (r && lx_copy_out(p, buf + done, tmp, (size_t)r) < 0)
+            return done ? (long)done : -LX_EFAULT;
+        done += (uint64_t)r;
+        if ((uint64_t)r < k)
+            break;
+    }
+    if (f->kind != FD_DEV)
+        *pos += done;
+    return (long)done;
+}
+
+long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
+{
+    struct lx_fd *f = lx_fd_get(p, fd);
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind == FD_DIR || f->kind == FD_FSDIR || f->kind == FD_SYNDIR)
         return -LX_EISDIR;
     if (f->kind == FD_PIPE_W)
         return -LX_EBADF;
     if (f->kind == FD_NULL)
         return 0;
+    if (f->kind >= FD_EVENT)
+        return lx_wait_read(p, f, buf, count);
+    if ((*flags_of(f) & LXF_O_ACCMODE) == LXF_O_WRONLY)
+        return -LX_EBADF;
     if (f->kind == FD_PIPE_R) {
         struct lx_pipe *pp = &lx.files.pipe[f->pipe];
         if (!count)
@@ -443,7 +959,7 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
         if (!pp->len) {
             if (!pipe_ends(f->pipe, FD_PIPE_W))
                 return 0; /* end of file: no writer left */
-            return (f->flags & O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
+            return (f->flags & LXF_O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
         }
         uint64_t n = count < pp->len ? count : pp->len, done = 0;
         while (done < n) {
@@ -469,14 +985,9 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
         long e = lx_copy_out(p, buf, line, got);
         return e < 0 ? e : (long)got;
     }
-    if (f->off >= f->size)
-        return 0;
-    uint64_t n = f->size - f->off < count ? f->size - f->off : count;
-    long e = lx_copy_out(p, buf, f->data + f->off, n);
-    if (e < 0)
-        return e;
-    f->off += n;
-    return (long)n;
+    struct lx_ofd *o = lx_ofd_of(f);
+    uint64_t zero = 0;
+    return read_file(p, f, o ? &o->off : &zero, buf, count);
 }
 
 /* How many of count bytes a write to pipe end f may put now: 0 with *err set
@@ -486,13 +997,13 @@ static uint64_t pipe_room(struct lx_proc *p, const struct lx_fd *f, uint64_t cou
 {
     struct lx_pipe *pp = &lx.files.pipe[f->pipe];
     if (!pipe_ends(f->pipe, FD_PIPE_R)) {
-        lx_signal(p, LX_SIGPIPE);
+        lx_signal_thread(lx.calling, LX_SIGPIPE);
         *err = -LX_EPIPE;
         return 0;
     }
     uint64_t room = LX_PIPE_SIZE - pp->len;
     if (!room || (count <= PIPE_BUF && room < count)) {
-        *err = (f->flags & O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
+        *err = (f->flags & LXF_O_NONBLOCK) ? -LX_EAGAIN : -LX_BLOCK;
         return 0;
     }
     *err = 0;
@@ -510,15 +1021,89 @@ static void pipe_put(struct lx_pipe *pp, const uint8_t *data, uint64_t n)
     }
 }
 
+/* Writes n bytes of lx's buf to a file, device or the console: at *at (pwrite)
+ * or at the description's offset (the file's end with O_APPEND), which moves.
+ * How many went, or -errno. */
+long lx_write_k(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t n,
+                const uint64_t *at)
+{
+    (void)p;
+    if ((*flags_of(f) & LXF_O_ACCMODE) == 0 && f->kind != FD_CONSOLE)
+        return -LX_EBADF;
+    switch (f->kind) {
+    case FD_CONSOLE:
+        lx_out((const char *)buf, n);
+        return (long)n;
+    case FD_NULL:
+        return (long)n;
+    case FD_DEV:
+        return f->sub == DEV_FULL ? -LXF_ENOSPC : (long)n;
+    case FD_FSFILE: {
+        struct lx_ofd *o = lx_ofd_of(f);
+        uint64_t off = at ? *at : o->off;
+        wf_word_t st = 0, t, size = 0;
+        if (!at && (o->flags & LXF_O_APPEND)) {
+            long r =
+                lx_fs_status(wfp_file_stat(o->handle, &st, &t, &t, &size, &t, &t, &t, &t, &t), st);
+            if (r < 0)
+                return r;
+            off = size;
+        }
+        uint64_t done = 0;
+        while (lx.files.fs_buf_size && done < n) {
+            wf_word_t k = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size, w = 0;
+            if (wf_vmo_write(lx.files.fs_buf, 0, k, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
+                WF_ERR_OK) {
+                if (!done)
+                    return -LX_EIO;
+                n = done;
+                break;
+            }
+            enum wf_error e = wfp_file_write_buf(o->handle, off + done, k, &st, &w);
+            if (e == WF_ERR_OK && st == LXF_ENXIO) {
+                lx.files.fs_buf_size = 0;
+                break;
+            }
+            long r = lx_fs_status(e, st);
+            if (r < 0) {
+                if (!done)
+                    return r;
+                n = done;
+                break;
+            }
+            done += w;
+            if (w < k) {
+                n = done;
+                break;
+            }
+        }
+        while (done < n) {
+            wf_word_t k = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX, w = 0;
+            long r =
+                lx_fs_status(wfp_file_write(o->handle, off + done, buf + done, k, &st, &w), st);
+            if (r < 0) {
+                if (!done)
+                    return r;
+                break;
+            }
+            done += w;
+            if (w < k)
+                break;
+        }
+        if (!at)
+            o->off = off + done;
+        return (long)done;
+    }
+    default:
+        return -LX_EINVAL;
+    }
+}
+
 /* Writes n bytes of lx's memory to descriptor f (sendfile): how many went. */
 long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n)
 {
-    if (f->kind == FD_CONSOLE) {
-        lx_out((const char *)data, n);
-        return (long)n;
-    }
     if (f->kind != FD_PIPE_W)
-        return -LX_EINVAL;
+        return lx_write_k(p, f, data, n, NULL);
     if (!n)
         return 0;
     long err;
@@ -531,12 +1116,10 @@ long lx_put(struct lx_proc *p, struct lx_fd *f, const uint8_t *data, uint64_t n)
 
 long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    static char tmp[4096];
-    if (f->kind == FD_NULL)
-        return (long)count;
+    static uint8_t tmp[CHUNK];
     if (f->kind == FD_PIPE_W) {
         if (!count)
             return 0;
@@ -548,55 +1131,68 @@ long lx_write(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
             size_t k = n - done < sizeof(tmp) ? n - done : sizeof(tmp);
             if (lx_copy_in(p, tmp, buf + done, k) < 0)
                 return done ? (long)done : -LX_EFAULT;
-            pipe_put(&lx.files.pipe[f->pipe], (const uint8_t *)tmp, k);
+            pipe_put(&lx.files.pipe[f->pipe], tmp, k);
             done += k;
         }
         return (long)n;
     }
-    if (f->kind != FD_CONSOLE)
-        return (f->flags & O_ACCMODE) ? -LX_EROFS : -LX_EBADF;
+    if (f->kind == FD_PIPE_R)
+        return -LX_EBADF;
+    if (f->kind >= FD_EVENT)
+        return lx_wait_write(p, f, buf, count);
+    if (f->kind == FD_FILE || f->kind == FD_PROC)
+        return (*flags_of(f) & LXF_O_ACCMODE) ? -LX_EROFS : -LX_EBADF;
+    if (f->kind == FD_DIR || f->kind == FD_FSDIR || f->kind == FD_SYNDIR)
+        return -LX_EBADF;
     uint64_t done = 0;
     while (done < count) {
         size_t n = count - done < sizeof(tmp) ? count - done : sizeof(tmp);
         if (lx_copy_in(p, tmp, buf + done, n) < 0)
             return done ? (long)done : -LX_EFAULT;
-        lx_out(tmp, n);
-        done += n;
+        long r = lx_write_k(p, f, tmp, n, NULL);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < n)
+            break;
     }
     return (long)done;
 }
 
 long lx_lseek(struct lx_proc *p, int fd, int64_t off, int whence)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    if (f->kind == FD_NULL)
+    if (f->kind == FD_NULL || f->kind == FD_DEV)
         return 0;
-    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE_R || f->kind == FD_PIPE_W)
+    if (f->kind == FD_CONSOLE || f->kind == FD_PIPE_R || f->kind == FD_PIPE_W ||
+        f->kind >= FD_EVENT)
         return -LX_ESPIPE;
-    int64_t base = whence == 0   ? 0
-                   : whence == 1 ? (int64_t)f->off
-                   : whence == 2 ? (int64_t)f->size
-                                 : -1;
-    if (base < 0 || (f->kind == FD_DIR && whence != 0))
+    struct lx_ofd *o = lx_ofd_of(f);
+    if (!o)
+        return -LX_EINVAL;
+    int64_t size = (int64_t)f->size;
+    if (whence == 2 && f->kind == FD_FSFILE) {
+        struct lx_stat st;
+        long r = lx_stat_fd(p, f, &st);
+        if (r < 0)
+            return r;
+        size = st.size;
+    } else if (whence == 2 && f->kind == FD_PROC) {
+        size = 0; /* as Linux: a /proc file's size is 0 */
+    }
+    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)o->off : whence == 2 ? size : -1;
+    bool dir = f->kind == FD_DIR || f->kind == FD_FSDIR || f->kind == FD_SYNDIR;
+    if (base < 0 || (dir && (whence != 0 || off != 0) && !(whence == 1 && off == 0)))
         return -LX_EINVAL;
     if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
         return -LX_EINVAL;
-    f->off = (uint64_t)(base + off);
-    return (long)f->off;
+    o->off = (uint64_t)(base + off);
+    return (long)o->off;
 }
 
-/* struct stat of x86-64 Linux (144 bytes). */
-struct lx_stat {
-    uint64_t dev, ino, nlink;
-    uint32_t mode, uid, gid, pad0;
-    uint64_t rdev;
-    int64_t size, blksize, blocks;
-    uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-    int64_t reserved[3];
-};
-_Static_assert(sizeof(struct lx_stat) == 144, "Linux x86-64 struct stat");
+/* --- stat ------------------------------------------------------------------------------ */
 
 /* What Linux's initramfs (tmpfs) reports, so that programs print the same: a
  * directory's size is 20 bytes per entry with "." and "..", its links 2 plus
@@ -605,111 +1201,292 @@ static void fill_stat(struct lx_stat *st, uint32_t mode, uint32_t ino, uint64_t 
                       const char *path)
 {
     memset(st, 0, sizeof(*st));
-    st->dev = (mode & S_IFMT) == S_IFCHR ? 6 : 1;
+    st->dev = 1;
     st->ino = ino;
     st->nlink = 1;
     st->mode = mode;
-    st->rdev = (mode & S_IFMT) == S_IFCHR ? (5u << 8) | 1u : 0; /* /dev/console */
     st->blksize = 4096;
-    if ((mode & S_IFMT) == S_IFDIR) {
+    if ((mode & LXF_S_IFMT) == LXF_S_IFDIR) {
         unsigned subdirs = 0, n = count_children(path, &subdirs);
         st->size = 20 * (2 + (int64_t)n);
         st->nlink = 2 + subdirs;
-    } else if ((mode & S_IFMT) == S_IFREG) {
+    } else if ((mode & LXF_S_IFMT) == LXF_S_IFREG) {
         st->size = (int64_t)size;
         st->blocks = (int64_t)((size + 4095) / 4096 * 8);
+    }
+}
+
+/* /dev and /proc: devtmpfs's and procfs's numbers. */
+static void syn_fill(struct lx_stat *st, uint32_t mode, uint32_t ino, uint64_t rdev, bool dev)
+{
+    memset(st, 0, sizeof(*st));
+    st->dev = dev ? 6 : 0x15;
+    st->ino = ino;
+    st->nlink = (mode & LXF_S_IFMT) == LXF_S_IFDIR ? 2 : 1;
+    st->mode = mode;
+    st->rdev = rdev;
+    st->blksize = dev ? 4096 : 1024;
+}
+
+long lx_stat_fd(struct lx_proc *p, struct lx_fd *f, struct lx_stat *st)
+{
+    (void)p;
+    switch (f->kind) {
+    case FD_FSFILE:
+    case FD_FSDIR: {
+        wf_word_t s = 0, type = 0, mode = 0, size = 0, links = 0, ino = 0, t;
+        long r = lx_fs_status(
+            wfp_file_stat(lx_ofd_of(f)->handle, &s, &type, &mode, &size, &links, &ino, &t, &t, &t),
+            s);
+        if (r < 0)
+            return r;
+        fs_fill(st, type, mode, size, links, ino);
+        return 0;
+    }
+    case FD_DEV:
+    case FD_SYNDIR:
+    case FD_PROC: {
+        struct lx_node n;
+        if (lx_syn_lookup(p, f->path, &n) == 0) {
+            syn_fill(st, n.mode, n.ino, n.rdev, lx_where_of(f->path) == LXW_DEV);
+            return 0;
+        }
+        syn_fill(st, f->mode, f->ino, 0, f->kind == FD_DEV);
+        return 0;
+    }
+    case FD_CONSOLE:
+        syn_fill(st, LXF_S_IFCHR | 0620, f->ino, (5u << 8) | 1u, true);
+        return 0;
+    case FD_EVENT:
+    case FD_TIMER:
+    case FD_EPOLL:
+    case FD_SOCK: /* anonymous inodes; a socket's type shows */
+        syn_fill(st, f->mode, f->ino, 0, false);
+        st->dev = 0xd;
+        st->blksize = 4096;
+        return 0;
+    default:
+        fill_stat(st, f->mode, f->ino, f->size, f->path);
+        return 0;
+    }
+}
+
+long lx_stat_name(struct lx_proc *p, const char *name, bool nofollow, struct lx_stat *st)
+{
+    switch (lx_where_of(name)) {
+    case LXW_FS: {
+        wf_cptr_t fs = lx_fs();
+        if (!fs)
+            return -LX_ENOENT;
+        char path[LX_PATH_MAX + 2];
+        size_t len = lx_fs_path(name, path);
+        wf_word_t s = 0, type = 0, mode = 0, size = 0, links = 0, ino = 0, t;
+        long r = lx_fs_status(wfp_file_stat_path(fs, nofollow, path, len, &s, &type, &mode, &size,
+                                                 &links, &ino, &t, &t, &t),
+                              s);
+        if (r < 0)
+            return r;
+        fs_fill(st, type, mode, size, links, ino);
+        return 0;
+    }
+    case LXW_DEV:
+    case LXW_PROC: {
+        struct lx_node n;
+        long r = lx_syn_lookup(p, name, &n);
+        if (r < 0)
+            return r;
+        if (n.link[0] && !nofollow) {
+            char target[LX_PATH_MAX];
+            if (!normalise(n.link, target, sizeof(target)))
+                return -LX_ENAMETOOLONG;
+            return lx_stat_name(p, target, false, st);
+        }
+        syn_fill(st, n.mode, n.ino, n.rdev, lx_where_of(name) == LXW_DEV);
+        if (n.link[0])
+            st->size = (int64_t)strlen(n.link);
+        return 0;
+    }
+    default: {
+        struct cpio_entry e;
+        if (!lookup(name, &e))
+            return -LX_ENOENT;
+        fill_stat(st, e.mode, e.ino, e.size, name);
+        return 0;
+    }
     }
 }
 
 long lx_fstatat(struct lx_proc *p, int dirfd, uint64_t upath, uint64_t ubuf, unsigned flags)
 {
     struct lx_stat st;
-    if (upath == 0 && !(flags & AT_EMPTY_PATH))
+    if (upath == 0 && !(flags & LXF_AT_EMPTY_PATH))
         return -LX_EFAULT;
-    char name[128];
+    char name[LX_PATH_MAX];
     bool empty = true;
     if (upath) {
-        long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+        long r = lx_resolve(p, dirfd, upath, name, sizeof(name), &empty);
         if (r < 0)
             return r;
     }
+    long r;
     if (empty) {
-        if (!(flags & AT_EMPTY_PATH))
+        if (!(flags & LXF_AT_EMPTY_PATH))
             return -LX_ENOENT;
-        struct lx_fd *f = fd_of(p, dirfd);
-        if (!f)
-            return -LX_EBADF;
-        fill_stat(&st, f->mode, f->ino, f->size, f->path);
+        if (dirfd == LXF_AT_FDCWD) {
+            r = lx_stat_name(p, p->files.cwd, false, &st);
+        } else {
+            struct lx_fd *f = lx_fd_get(p, dirfd);
+            if (!f)
+                return -LX_EBADF;
+            r = lx_stat_fd(p, f, &st);
+        }
     } else {
-        struct cpio_entry e;
-        if (!lookup(name, &e))
-            return -LX_ENOENT;
-        fill_stat(&st, e.mode, e.ino, e.size, name);
+        r = lx_stat_name(p, name, (flags & LXF_AT_SYMLINK_NOFOLLOW) != 0, &st);
     }
+    if (r < 0)
+        return r;
     return lx_copy_out(p, ubuf, &st, sizeof(st));
 }
 
 long lx_faccessat(struct lx_proc *p, int dirfd, uint64_t upath)
 {
-    char name[128];
+    char name[LX_PATH_MAX];
     bool empty;
-    long r = resolve(p, dirfd, upath, name, sizeof(name), &empty);
+    long r = lx_resolve(p, dirfd, upath, name, sizeof(name), &empty);
     if (r < 0)
         return r;
-    struct cpio_entry e;
-    return !empty && lookup(name, &e) ? 0 : -LX_ENOENT;
+    if (empty)
+        return -LX_ENOENT;
+    struct lx_stat st;
+    return lx_stat_name(p, name, false, &st);
 }
 
-/* getdents64: ".", "..", then the entries of the directory newest first, as
- * Linux's initramfs (tmpfs, filled in archive order) lists them. f->off counts
- * the entries returned. */
+/* --- directories ----------------------------------------------------------------------- */
+
+/* Puts one linux_dirent64 in out (used bytes so far, limit): false when it
+ * does not fit. */
+static bool dirent_put(uint8_t *out, size_t *used, size_t limit, uint64_t ino, uint64_t next,
+                       unsigned type, const char *nm, size_t nlen)
+{
+    size_t reclen = (19 + nlen + 1 + 7) & ~(size_t)7;
+    if (*used + reclen > limit)
+        return false;
+    uint8_t *r = out + *used;
+    memset(r, 0, reclen);
+    uint16_t rl = (uint16_t)reclen;
+    memcpy(r, &ino, 8);
+    memcpy(r + 8, &next, 8);
+    memcpy(r + 16, &rl, 2);
+    r[18] = (uint8_t)type;
+    memcpy(r + 19, nm, nlen);
+    *used += reclen;
+    return true;
+}
+
+static unsigned dtype_of(uint32_t mode)
+{
+    switch (mode & LXF_S_IFMT) {
+    case LXF_S_IFDIR:
+        return 4;
+    case LXF_S_IFREG:
+        return 8;
+    case LXF_S_IFLNK:
+        return 10;
+    case LXF_S_IFCHR:
+        return 2;
+    case LXF_S_IFIFO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* getdents64. The initramfs: ".", "..", then the entries of the directory
+ * newest first, as Linux's initramfs (tmpfs, filled in archive order) lists
+ * them; the file server: its ReadDir order (the offset is its cookie); /dev
+ * and /proc: procfs.c's. */
 long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    if (f->kind != FD_DIR)
+    if (f->kind != FD_DIR && f->kind != FD_FSDIR && f->kind != FD_SYNDIR)
         return -LX_ENOTDIR;
+    struct lx_ofd *o = lx_ofd_of(f);
     static uint8_t out[4096];
     size_t used = 0, limit = count < sizeof(out) ? count : sizeof(out);
-    unsigned n = count_children(f->path, NULL);
-    for (uint64_t k = f->off; k < 2ull + n; k++) {
-        const char *nm;
-        size_t nlen;
-        uint32_t mode, ino;
-        struct cpio_entry e;
-        if (k < 2) {
-            nm = k == 0 ? "." : "..";
-            nlen = k + 1;
-            mode = S_IFDIR;
-            ino = f->ino;
-        } else {
-            if (!nth_child(f->path, (unsigned)(n - 1 - (k - 2)), &e, &nm, &nlen))
+    if (f->kind == FD_FSDIR) {
+        for (;;) {
+            char nm[WFP_FILE_NAME_MAX + 1];
+            wf_word_t st = 0, next = 0, type = 0, ino = 0, len = 0;
+            long r = lx_fs_status(
+                wfp_file_read_dir(o->handle, o->off, &st, &next, &type, &ino, nm, sizeof(nm), &len),
+                st);
+            if (r < 0)
+                return used ? (long)used : r;
+            if (!len)
                 break;
-            mode = e.mode;
-            ino = e.ino;
+            unsigned dt = type == WFP_FILE_T_FILE      ? 8
+                          : type == WFP_FILE_T_DIR     ? 4
+                          : type == WFP_FILE_T_SYMLINK ? 10
+                                                       : 0;
+            if (!dirent_put(out, &used, limit, ino, next, dt, nm, len)) {
+                if (!used)
+                    return -LX_EINVAL;
+                break;
+            }
+            o->off = next;
         }
-        size_t reclen = (19 + nlen + 1 + 7) & ~(size_t)7;
-        if (used + reclen > limit) {
-            if (!used)
-                return -LX_EINVAL;
-            break;
+    } else if (f->kind == FD_SYNDIR) {
+        for (;;) {
+            char nm[64];
+            uint32_t ino;
+            unsigned dt;
+            if (!lx_syn_entry(p, f, (unsigned)o->off, nm, sizeof(nm), &ino, &dt))
+                break;
+            if (!dirent_put(out, &used, limit, ino, o->off + 1, dt, nm, strlen(nm))) {
+                if (!used)
+                    return -LX_EINVAL;
+                break;
+            }
+            o->off++;
         }
-        uint8_t *r = out + used;
-        memset(r, 0, reclen);
-        uint64_t ino64 = ino, off64 = k + 1;
-        uint16_t rl = (uint16_t)reclen;
-        uint8_t type = (mode & S_IFMT) == S_IFDIR   ? 4
-                       : (mode & S_IFMT) == S_IFREG ? 8
-                       : (mode & S_IFMT) == 0120000 ? 10
-                                                    : 0;
-        memcpy(r, &ino64, 8);
-        memcpy(r + 8, &off64, 8);
-        memcpy(r + 16, &rl, 2);
-        r[18] = type;
-        memcpy(r + 19, nm, nlen);
-        used += reclen;
-        f->off = k + 1;
+    } else {
+        /* the root also lists the mount points lx adds (those the archive lacks) */
+        static const char *const tops[] = {"dev", "proc", "tmp"};
+        unsigned n = count_children(f->path, NULL), extra = f->path[0] ? 0 : 3;
+        for (uint64_t k = o->off; k < 2ull + n + extra; k++) {
+            const char *nm;
+            size_t nlen;
+            uint32_t mode, ino;
+            struct cpio_entry e;
+            if (k < 2) {
+                nm = k == 0 ? "." : "..";
+                nlen = k + 1;
+                mode = LXF_S_IFDIR;
+                ino = f->ino;
+            } else if (k >= 2ull + n) {
+                nm = tops[k - 2 - n];
+                nlen = strlen(nm);
+                if (lookup(nm, &e) || (k - 2 - n == 2 && !lx_fs())) {
+                    o->off = k + 1;
+                    continue;
+                }
+                mode = LXF_S_IFDIR;
+                ino = 0xf000u + (uint32_t)(k - 2 - n);
+            } else {
+                if (!nth_child(f->path, (unsigned)(n - 1 - (k - 2)), &e, &nm, &nlen))
+                    break;
+                mode = e.mode;
+                ino = e.ino;
+            }
+            if (!dirent_put(out, &used, limit, ino, k + 1, dtype_of(mode), nm, nlen)) {
+                if (!used)
+                    return -LX_EINVAL;
+                break;
+            }
+            o->off = k + 1;
+        }
     }
     long c = lx_copy_out(p, ubuf, out, used);
     return c < 0 ? c : (long)used;
@@ -717,7 +1494,7 @@ long lx_getdents64(struct lx_proc *p, int fd, uint64_t ubuf, uint64_t count)
 
 long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg)
 {
-    struct lx_fd *f = fd_of(p, fd);
+    struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
     if (f->kind != FD_CONSOLE)

@@ -134,6 +134,7 @@ struct lx_thread {
     wf_cptr_t waiting;                  /* the Reply cap of a call answered later (0: none) */
     wf_word_t call[WF_FAULT_MSG_WORDS]; /* that call's fault message, retried */
     uint64_t sleep_until;               /* a waiting call's deadline (0: none) */
+    uint64_t wait_deadline;             /* a waiting select, poll or epoll_wait's end (waitfd.c) */
     int vfork_child;                    /* vfork: the parent waits until it execs or ends */
     uint64_t fs_base, clear_tid, robust_list, robust_len;
     uint64_t sigmask, sigpending; /* its mask; signals sent to it alone (tkill, faults) */
@@ -194,6 +195,7 @@ struct lx {
     unsigned nwaiting, nzombies; /* threads with a waiting call; zombie processes */
     unsigned nsignalled;         /* signals made pending since the last wake() */
     unsigned nfutex;             /* futex wakes since the last wake() */
+    struct lx_thread *calling;   /* the thread whose system call is being served (sys.c) */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
     uint64_t futex_seq;
     struct lx_shm shm[LX_MAX_SHM];

@@ -14,21 +14,100 @@
 
 struct lx_proc;
 
-#define LX_MAX_PIPES 16
-#define LX_PIPE_SIZE 16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
-#define LX_MAX_FDS   64
+#define LX_MAX_PIPES   32
+#define LX_NOSYS_SLOTS 512    /* ENOSYS counts kept: one per number (lxsys.h's LX_NSYSCALLS) */
+#define LX_PIPE_SIZE   16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
+#define LX_MAX_FDS     64
+#define LX_MAX_OFDS    96 /* open file descriptions, all processes together */
+#define LX_MAX_MODES   32 /* chmod'ed files of the file server (lx keeps their modes) */
+#define LX_PATH_MAX    128
 
-enum lx_fd_kind { FD_NONE, FD_CONSOLE, FD_FILE, FD_DIR, FD_PIPE_R, FD_PIPE_W, FD_NULL };
+/* What a descriptor names. FD_FILE and FD_DIR: the initramfs (read-only,
+ * from lx's own map of it); FD_FSFILE and FD_FSDIR: the file server (/tmp);
+ * FD_DEV: a device of /dev (sub: enum lx_dev); FD_PROC: a synthetic file of
+ * /proc, FD_SYNDIR a synthetic directory (/dev, /proc, /proc/N, /proc/N/fd). */
+enum lx_fd_kind {
+    FD_NONE,
+    FD_CONSOLE,
+    FD_FILE,
+    FD_DIR,
+    FD_PIPE_R,
+    FD_PIPE_W,
+    FD_NULL,
+    FD_FSFILE,
+    FD_FSDIR,
+    FD_DEV,
+    FD_PROC,
+    FD_SYNDIR,
+    FD_EVENT, /* eventfd */
+    FD_TIMER, /* timerfd */
+    FD_EPOLL, /* an epoll instance */
+    FD_SOCK,  /* an AF_UNIX stream socket */
+};
 
+enum lx_dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY, DEV_CONSOLE, DEV_N };
+
+/* A descriptor. Those made by one open share its open file description
+ * (ofd: 1 + an index into lx.files.ofd; 0: none), with the offset and the
+ * status flags, through dup and fork, as Linux's do. */
 struct lx_fd {
     enum lx_fd_kind kind;
-    unsigned flags; /* open flags (O_ACCMODE...) */
+    unsigned flags; /* open flags (O_ACCMODE...): the description's own for ofd != 0 */
     bool cloexec;
     const uint8_t *data; /* FD_FILE: the bytes in the initramfs */
-    uint64_t size, off;  /* FD_FILE: byte offset; FD_DIR: entries returned */
+    uint64_t size, off;  /* FD_FILE: its size; off: unused with ofd (the description's) */
     uint32_t mode, ino;
-    unsigned pipe;  /* FD_PIPE_R, FD_PIPE_W: lx.pipe[pipe] */
-    char path[128]; /* FD_DIR and FD_FILE: normalised, no leading '/' */
+    unsigned pipe;          /* FD_PIPE_R, FD_PIPE_W: lx.pipe[pipe] */
+    unsigned ofd;           /* 1 + the index of the open file description; 0: none */
+    unsigned sub;           /* FD_DEV: enum lx_dev; FD_PROC, FD_SYNDIR: enum in procfs.c */
+    int pid;                /* FD_PROC, FD_SYNDIR: the process shown */
+    char path[LX_PATH_MAX]; /* normalised, no leading '/' */
+};
+
+/* An open file description: the offset (FD_FSDIR: the next ReadDir cookie;
+ * FD_DIR and FD_SYNDIR: entries returned) and status flags every descriptor
+ * made from one open shares; FD_FSFILE and FD_FSDIR: the file server's handle.
+ * Freed when no descriptor of any process names it (counted when needed). */
+#define LX_EPOLL_MAX   16 /* descriptors one epoll instance watches */
+#define LX_BACKLOG_MAX 4  /* connections a listening socket queues */
+
+enum lx_sock_state { SOCK_NEW, SOCK_BOUND, SOCK_LISTEN, SOCK_CONNECTED };
+
+struct lx_ofd {
+    bool used;
+    enum lx_fd_kind kind; /* of the waiting objects (FD_EVENT...); FD_NONE for files */
+    bool pinned;          /* a connection queued on a listener: no descriptor yet */
+    unsigned flags;
+    uint64_t off;
+    wf_cptr_t handle;
+    union {
+        struct {
+            uint64_t count;
+            bool semaphore;
+        } ev; /* FD_EVENT */
+        struct {
+            uint64_t next, interval; /* wf_clock_ns() of the next expiry (0: disarmed) */
+            uint64_t ticks;          /* expiries not read yet */
+            unsigned clock;
+        } tm; /* FD_TIMER */
+        struct {
+            unsigned n;
+            struct {
+                int fd;
+                uint32_t events;
+                uint64_t data;
+            } item[LX_EPOLL_MAX];
+        } ep; /* FD_EPOLL */
+        struct {
+            enum lx_sock_state state;
+            unsigned rx, tx; /* FD_SOCK connected: the pipes it reads and writes */
+            unsigned peer;   /* 1 + the peer's description (0: none) */
+            bool shut_rd, shut_wr;
+            unsigned npending;
+            unsigned pending[LX_BACKLOG_MAX]; /* 1 + queued connections' descriptions */
+            char path[108];                   /* the name bound (sockaddr_un's sun_path) */
+        } sk;                                 /* FD_SOCK */
+    } u;
 };
 
 /* A pipe: a ring buffer; its readers and writers are the descriptors that name
@@ -43,11 +122,22 @@ struct lx_pipe {
 /* A process's file state beyond its descriptor table (lx_proc.files). */
 struct lx_proc_files {
     uint32_t umask;
+    char cwd[LX_PATH_MAX]; /* the working directory: normalised, no leading '/' */
 };
 
 /* lx's own file state (lx.files). */
 struct lx_files_state {
     struct lx_pipe pipe[LX_MAX_PIPES];
+    struct lx_ofd ofd[LX_MAX_OFDS];
+    wf_cptr_t fs; /* the file server's service cap (0: none, or not looked up yet) */
+    bool fs_tried;
+    wf_cptr_t fs_buf;     /* lx's buffer at the file server (SetBuffer; 0: none) */
+    uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
+    bool fs_buf_wanted;   /* give it (again) at the next use */
+    struct {
+        uint32_t ino, mode;
+    } modes[LX_MAX_MODES]; /* permission bits chmod set on the file server's files */
+    uint32_t nosys_count[LX_NOSYS_SLOTS + 1]; /* calls answered ENOSYS, by number; last: past */
 };
 
 /* files.c */
@@ -72,5 +162,10 @@ long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds);
 void lx_files_init(struct lx_proc *p);
 void lx_files_close_all(struct lx_proc *p);
 void lx_files_exec(struct lx_proc *p);
+long lx_file_pread(struct lx_proc *p, int fd, void *buf, uint64_t off, uint64_t n);
+
+/* fdsys.c */
+void lx_nosys_count(uint64_t nr);
+unsigned lx_nosys_report(char *out, size_t max);
 
 #endif

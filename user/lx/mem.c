@@ -186,6 +186,25 @@ static uint64_t find_free(const struct lx_proc *p, uint64_t len)
     return 0;
 }
 
+/* A file server's file into a new VMO: len bytes from off (zeros past the
+ * file's end). */
+static long copy_file(struct lx_proc *p, int fd, uint64_t off, uint64_t len, wf_cptr_t vmo)
+{
+    static uint8_t chunk[16384];
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+        long r = lx_file_pread(p, fd, chunk, off + done, n);
+        if (r <= 0)
+            return r;
+        if (wf_vmo_write(vmo, done, (wf_word_t)r, WF_CHILD_VSPACE, (uintptr_t)chunk) != WF_ERR_OK)
+            return -LX_ENOMEM;
+        done += (uint64_t)r;
+        if ((uint64_t)r < n)
+            break;
+    }
+    return 0;
+}
+
 long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
              uint64_t off)
 {
@@ -196,10 +215,12 @@ long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsi
     len = (len + PAGE - 1) & ~(PAGE - 1);
     const uint8_t *data = NULL;
     uint64_t dsize = 0;
+    bool fsfile = false; /* a file server's file: copied through lx_file_pread */
     if (!(flags & MAP_ANONYMOUS)) {
         if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
             return -LX_EBADF;
-        if (p->fd[fd].kind != FD_FILE)
+        fsfile = p->fd[fd].kind == FD_FSFILE;
+        if (p->fd[fd].kind != FD_FILE && !fsfile)
             return -LX_EACCES;
         if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
             return -LX_EACCES; /* read-only files */
@@ -223,9 +244,17 @@ long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsi
     } else if (!(start = find_free(p, len))) {
         return -LX_ENOMEM;
     }
-    int v = (flags & MAP_SHARED) && !data ? shm_new(p, len) : lx_new_vmo(p, len);
+    int v = (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? shm_new(p, len) : lx_new_vmo(p, len);
     if (v < 0)
         return v;
+    if (fsfile) {
+        long e = copy_file(p, fd, off, len, p->vmo[v].cap);
+        if (e < 0) {
+            p->vmo[v].refs = 1;
+            vmo_unref(p, (unsigned)v);
+            return e;
+        }
+    }
     if (data && off < dsize) {
         uint64_t n = dsize - off < len ? dsize - off : len;
         if (wf_vmo_write(p->vmo[v].cap, 0, n, WF_CHILD_VSPACE, (uintptr_t)(data + off)) !=

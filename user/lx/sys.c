@@ -1242,6 +1242,7 @@ enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *r
                         t};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
+    lx.calling = t;
     long r;
     if (nr < LX_NSYSCALLS && lx_fd_calls[nr].fn) {
         r = lx_fd_calls[nr].fn(&c);
@@ -1249,6 +1250,7 @@ enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *r
         r = table[nr].fn(&c);
     } else {
         log_unserved(p, nr);
+        lx_nosys_count(nr);
         r = -LX_ENOSYS;
     }
     if (p->state != PROC_RUN || !t->used || r == -LX_EXECED)

@@ -2,10 +2,13 @@
  * linux PROGRAM [ARGS...]: runs a static Linux program of the initramfs under
  * a new instance of lx (user/lx, docs/linux.md) and waits for it. lx is a
  * child of the shell with a pool of its own (LINUX_MEM), a CNode of 2^12 slots,
- * the shell's console and initramfs caps, and the arguments in a VMO in its
+ * the shell's console, initramfs and name server caps (lx looks the file
+ * server up through it for /tmp), and the arguments in a VMO in its
  * slot 16 (a musl program is started with argv[0] only: lx reads PROGRAM and
  * ARGS from there, start info words 0 and 1 naming it). The shell then prints
  * the status lx exits with: the program's, or 128 + the signal that ended it.
+ * lx itself reports the system calls it did not serve, by name and count
+ * ("lx: system calls not served: ..."), when the program's last process ends.
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +87,11 @@ void cmd_linux(int argc, char **argv)
         wf_cnode_describe(SELF, WF_CHILD_CONSOLE, DEPTH, &type, NULL, NULL, NULL);
         if (type)
             err = wf_process_give(&cenv, &p, WF_CHILD_CONSOLE, WF_CHILD_CONSOLE, WF_RIGHTS_ALL, 0);
+    }
+    if (err == WF_ERR_OK) {
+        wf_cnode_describe(SELF, WF_CHILD_NAME, DEPTH, &type, NULL, NULL, NULL);
+        if (type)
+            err = wf_process_give(&cenv, &p, WF_CHILD_NAME, WF_CHILD_NAME, WF_RIGHTS_ALL, 0);
     }
     if (err == WF_ERR_OK) {
         step = "memory";
