@@ -74,6 +74,8 @@ static const char usage[] =
 
 struct pending {
     wf_cptr_t reply;  /* 0: none */
+    uint32_t type;    /* VIRTIO_BLK_T_* */
+    uint32_t sectors; /* a Read or Write: sectors moved */
     wf_word_t badge;  /* the client's */
     int bounce;       /* its bounce buffer, -1: none (a flush) */
     wf_cptr_t buf;    /* a Read: the client's buffer cap (the driver's copy) */
@@ -100,6 +102,7 @@ static struct {
     bool bounce_busy[BOUNCE_N];
     struct client clients[WFP_BLOCK_CLIENTS];
     struct wf_server srv;
+    uint64_t sectors_read, sectors_written, completed; /* block.Stats */
 } d;
 
 /* Brings the device from reset to DRIVER_OK with queue 0 set up. */
@@ -163,6 +166,13 @@ static void on_used(void *ctx, uint16_t head, uint32_t len)
     struct pending *p = &d.pend[head];
     uint8_t status = d.hdr[QSIZE * 16 + head];
     wf_word_t err = status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED;
+    if (err == WF_ERR_OK) {
+        d.completed++;
+        if (p->type == VIRTIO_BLK_T_IN)
+            d.sectors_read += p->sectors;
+        else if (p->type == VIRTIO_BLK_T_OUT)
+            d.sectors_written += p->sectors;
+    }
     /* A Read's data goes to the client's VMO now; if the client revoked or
      * destroyed it meanwhile, the copy fails and nothing else is touched. */
     if (err == WF_ERR_OK && p->reply && p->len &&
@@ -282,8 +292,9 @@ static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t t
         wf_server_answer(s, reply, WF_ERR_CANCELLED, 0, 0, 0);
         return WF_ERR_OK;
     }
-    d.pend[head] = (struct pending){reply, r->badge, bounce,
-                                    buf,   offset,   type == VIRTIO_BLK_T_IN ? data_len : 0};
+    d.pend[head] = (struct pending){reply,  type,   data_len / VBLK_SECTOR,
+                                    r->badge, bounce, buf,
+                                    offset, type == VIRTIO_BLK_T_IN ? data_len : 0};
     if (bounce >= 0)
         d.bounce_busy[bounce] = true;
     if (virtq_kick_needed(&d.q))
@@ -323,12 +334,23 @@ static wf_word_t on_flush(struct wf_server *s, struct wf_server_req *r)
     return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
 }
 
+static wf_word_t on_stats(struct wf_server *s, struct wf_server_req *r, wf_word_t *sectors_read,
+                          wf_word_t *sectors_written, wf_word_t *requests)
+{
+    (void)s, (void)r;
+    *sectors_read = d.sectors_read;
+    *sectors_written = d.sectors_written;
+    *requests = d.completed;
+    return WF_ERR_OK;
+}
+
 static const struct wfp_block_handlers handlers = {
     .on_info = on_info,
     .on_set_buffer = on_set_buffer,
     .on_read = on_read,
     .on_write = on_write,
     .on_flush = on_flush,
+    .on_stats = on_stats,
 };
 static const struct wf_server_proto protos[] = {WFP_BLOCK_PROTO_ENTRY(&handlers)};
 
