@@ -73,23 +73,23 @@ enum {
     SLOT_SPIN,
 };
 
-#define MIB         (1024ull * 1024ull)
-#define BUF         WFP_FILE_BUF_IO_MAX /* 64 KiB: one ReadBuf or WriteBuf */
-#define BUFVA       0x0000400000000000ull
-#define MNT         "/disk"
-#define READ_FILE   MNT "/read64"
-#define WRITE_FILE  MNT "/write64"
-#define READ_SEED   0x52454144u /* "READ" */
-#define WRITE_SEED  0x57524954u /* "WRIT" */
-#define SMALL_SIZE  4096u
-#define SECTOR      512u
-#define MAX_RUNS    16
-#define MAX_FILES   1000
-#define SPIN_PRIO   1
-#define SPIN_STEP   64 /* most ticks of one step of the spinner's loop (about 10) */
-#define SPIN_STACK  4096
-#define CONF_MAX    256
-#define FS_NAME     "fs"
+#define MIB                (1024ull * 1024ull)
+#define BUF                WFP_FILE_BUF_IO_MAX /* 64 KiB: one ReadBuf or WriteBuf */
+#define BUFVA              0x0000400000000000ull
+#define MNT                "/disk"
+#define READ_FILE          MNT "/read64"
+#define WRITE_FILE         MNT "/write64"
+#define READ_SEED          0x52454144u /* "READ" */
+#define WRITE_SEED         0x57524954u /* "WRIT" */
+#define SMALL_SIZE         4096u
+#define SECTOR             512u
+#define MAX_RUNS           16
+#define MAX_FILES          1000
+#define SPIN_PRIO          1
+#define SPIN_STEP          64 /* most ticks of one step of the spinner's loop (about 10) */
+#define SPIN_STACK         4096
+#define CONF_MAX           256
+#define FS_NAME            "fs"
 #define PATTERN(seed, off) ((uint64_t)(seed) << 32 | (uint32_t)(off))
 
 static const char usage[] =
@@ -263,8 +263,7 @@ static void mount_disk(void)
 {
     wf_word_t status = 0;
     ok("MountDevice " MNT,
-       wfp_file_mount_device(SLOT_FS, WFP_FILE_MOUNT_EXT2, 0, MNT, strlen(MNT), SLOT_DISK,
-                             &status),
+       wfp_file_mount_device(SLOT_FS, WFP_FILE_MOUNT_EXT2, 0, MNT, strlen(MNT), SLOT_DISK, &status),
        status);
 }
 
@@ -374,8 +373,8 @@ static void seq_read(void)
     uint64_t size = (uint64_t)P.mib * MIB;
     wf_word_t status = 0, type = 0, fsize = 0;
     ok("StatPath " READ_FILE,
-       wfp_file_stat_path(SLOT_FS, 0, READ_FILE, strlen(READ_FILE), &status, &type, 0, &fsize, 0,
-                          0, 0, 0, 0),
+       wfp_file_stat_path(SLOT_FS, 0, READ_FILE, strlen(READ_FILE), &status, &type, 0, &fsize, 0, 0,
+                          0, 0, 0),
        status);
     if (type != WFP_FILE_T_FILE || fsize != 64 * MIB)
         fail(READ_FILE ": not a 64 MiB file", fsize);
@@ -503,8 +502,8 @@ static void small_files(void)
         go();
         for (unsigned i = 0; i < P.files; i++) {
             const char *p = small_path(r, (int)i);
-            enum wf_error e = wfp_file_stat_path(SLOT_FS, 0, p, strlen(p), &status, &type, 0,
-                                                 &size, 0, 0, 0, 0, 0);
+            enum wf_error e = wfp_file_stat_path(SLOT_FS, 0, p, strlen(p), &status, &type, 0, &size,
+                                                 0, 0, 0, 0, 0);
             if (e || status || type != WFP_FILE_T_FILE || size != SMALL_SIZE)
                 fail("StatPath of a small file (its number)", i);
         }
@@ -536,8 +535,8 @@ static void small_files(void)
 
         for (unsigned i = 0; i < P.files; i++) {
             const char *p = small_path(r, (int)i);
-            enum wf_error e = wfp_file_stat_path(SLOT_FS, 0, p, strlen(p), &status, &type, 0,
-                                                 &size, 0, 0, 0, 0, 0);
+            enum wf_error e = wfp_file_stat_path(SLOT_FS, 0, p, strlen(p), &status, &type, 0, &size,
+                                                 0, 0, 0, 0, 0);
             if (e != WF_ERR_OK || status != WFP_FILE_ENOENT)
                 fail("StatPath after Unlink, not ENOENT, of file", i);
         }
@@ -546,8 +545,9 @@ static void small_files(void)
         for (wf_word_t cookie = 0;;) {
             wf_word_t next = 0, ino = 0, len = 0;
             char name[WFP_FILE_NAME_MAX];
-            ok("ReadDir", wfp_file_read_dir(SLOT_FILE, cookie, &status, &next, &type, &ino, name,
-                                            sizeof(name), &len),
+            ok("ReadDir",
+               wfp_file_read_dir(SLOT_FILE, cookie, &status, &next, &type, &ino, name, sizeof(name),
+                                 &len),
                status);
             if (len == 0)
                 break;
