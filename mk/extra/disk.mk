@@ -47,3 +47,15 @@ check-system-ext2: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 
 GUEST_CHECKS += check-system-ext2
 EXTRA_HELP += "check-system-ext2  the shell mounts ext2 from vblk, changes files, vblk restarted; e2fsck -fn after"
+
+# The page cache's memory figure (docs/perf/storage.md, "Page cache memory"): the
+# file server's pool idle, with one 64 MiB file cached and after DropCaches, in a
+# boot of the user suite with 1 GiB (the test is skipped in make check-user's 256 MiB).
+.PHONY: figure-page-cache
+figure-page-cache: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-page-cache --log $(BUILD)/page-cache.log \
+	    --exit-code 1 --expect '^utest: suite done, 0 failed' \
+	    --expect '^ok [0-9]+ - fscache/pool_usage_with_a_file_cached$$' \
+	    -- $(QEMU_TESTK) -m 1G -append "init=utest utest=fscache/"
+	@grep '^figure: page_cache' $(BUILD)/page-cache.log
+EXTRA_HELP += "figure-page-cache  the file server's pool with a 64 MiB file cached and after the drop (docs/perf/storage.md)"

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "initrdfs.h"
+#include "pcache.h"
 #include "tmpfs.h"
 #include "vfs_srv.h"
 #include "weft/invoke.h"
@@ -58,16 +59,20 @@
 #define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 #define INITRAMFS_VA  0x0000300000000000ull
+#define CACHE_SLOTS   16u           /* the page cache's objects (a VMO per cached file) */
+#define CACHE_LOW     (64u * 1024u) /* pool free below MARGIN + this: the cache shrinks */
 
 enum {
     CNODE = WF_CHILD_CNODE,
-    SLOT_REPLY = WF_CHILD_FIRST_FREE,                  /* the loop's Reply object */
-    SLOT_RECV,                                         /* where a message's cap lands */
-    SLOT_DEV0,                                         /* block-service caps of mounts */
-    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,           /* backends' own caps (slot_alloc) */
-    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,            /* handles' buffers (SetBuffer) */
-    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,       /* namespace caps' badged originals */
-    SLOT_HANDLE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* handles' badged originals */
+    SLOT_REPLY = WF_CHILD_FIRST_FREE,                 /* the loop's Reply object */
+    SLOT_RECV,                                        /* where a message's cap lands */
+    SLOT_DEV0,                                        /* block-service caps of mounts */
+    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,          /* backends' own caps (slot_alloc) */
+    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,           /* handles' buffers (SetBuffer) */
+    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,      /* namespace caps' badged originals */
+    SLOT_CACHE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* the page cache's VMOs */
+    SLOT_MAPOUT = SLOT_CACHE0 + CACHE_SLOTS,          /* a Map's reply cap (two slots) */
+    SLOT_HANDLE0 = SLOT_MAPOUT + 2,                   /* handles' badged originals */
 };
 
 struct handle {
@@ -93,7 +98,7 @@ static struct nsent spaces[WFP_FILE_NAMESPACES_MAX];
 static struct handle handles[HANDLES_MAX];
 static unsigned nhandles; /* slots usable for handles */
 static wf_word_t next_badge = HANDLE_BADGE0, next_ns_badge = NS_BADGE0;
-static bool devices[DEVICES_MAX], bslots[BSLOTS_MAX];
+static bool devices[DEVICES_MAX], bslots[BSLOTS_MAX], cslots[CACHE_SLOTS];
 static struct bufent buffers[WFP_FILE_BUFFERS_MAX];
 /* What ReadBuf and WriteBuf copy through (touched at start: never a fault). */
 static uint8_t bounce[WFP_FILE_BUF_IO_MAX];
@@ -119,11 +124,20 @@ _Static_assert(WFP_FILE_EROFS == VFS_EROFS && WFP_FILE_EXDEV == VFS_EXDEV &&
  * touched, and a touch the pool refuses is a fault. So allocations stop while
  * the pool still has MARGIN bytes free for the pages malloc has handed out
  * but the server has not touched yet, its stack and its metadata. */
+static bool pool_has(size_t n)
+{
+    wf_word_t free_bytes = 0;
+    return wf_pool_info(WF_CHILD_POOL, 0, 0, 0, &free_bytes) == WF_ERR_OK &&
+           free_bytes >= n + MARGIN;
+}
+
 static void *a_alloc(void *ctx, size_t n)
 {
     (void)ctx;
-    wf_word_t free_bytes = 0;
-    if (wf_pool_info(WF_CHILD_POOL, 0, 0, 0, &free_bytes) != WF_ERR_OK || free_bytes < n + MARGIN)
+    /* Short of memory: the page cache gives back what it can, clean objects
+     * first, then dirty ones (written back). */
+    if (!pool_has(n) && (pcache_shrink_all(false), !pool_has(n)) &&
+        (pcache_shrink_all(true), !pool_has(n)))
         return NULL;
     void *p = malloc(n);
     if (p)
@@ -171,6 +185,82 @@ static const struct vfs_env env = {.alloc = a_alloc,
                                    .now = a_now,
                                    .slot_alloc = a_slot_alloc,
                                    .slot_free = a_slot_free};
+
+/* ---- the page cache's objects: VMOs of the pool in slots SLOT_CACHE0.. ---- */
+
+static int vm_err(enum wf_error e)
+{
+    return e == WF_ERR_OK ? 0 : e == WF_ERR_NOT_ENOUGH_MEMORY ? -VFS_ENOSPC : -VFS_EIO;
+}
+
+static int c_create(void *ctx, uint64_t size, uint64_t *obj)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < CACHE_SLOTS; i++)
+        if (!cslots[i]) {
+            wf_word_t slot = SLOT_CACHE0 + i;
+            wf_cnode_delete(CNODE, slot, 64);
+            int rc = vm_err(wf_pool_create(WF_CHILD_POOL, WF_OBJ_VMO, size, CNODE, slot, 64));
+            if (!rc) {
+                cslots[i] = true;
+                *obj = slot;
+            }
+            return rc;
+        }
+    return -VFS_ENOSPC;
+}
+
+static int c_resize(void *ctx, uint64_t obj, uint64_t size)
+{
+    (void)ctx;
+    return vm_err(wf_vmo_resize(obj, size));
+}
+
+static int c_read(void *ctx, uint64_t obj, uint64_t off, void *buf, size_t len)
+{
+    (void)ctx;
+    return vm_err(wf_vmo_read(obj, off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
+}
+
+static int c_write(void *ctx, uint64_t obj, uint64_t off, const void *buf, size_t len)
+{
+    (void)ctx;
+    return vm_err(wf_vmo_write(obj, off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
+}
+
+/* Revoking takes back every cap given out (Map); deleting the last cap
+ * destroys the VMO, and its mappings go. */
+static void c_destroy(void *ctx, uint64_t obj)
+{
+    (void)ctx;
+    wf_cnode_revoke(CNODE, obj, 64);
+    wf_cnode_delete(CNODE, obj, 64);
+    if (obj >= SLOT_CACHE0 && obj < SLOT_CACHE0 + CACHE_SLOTS)
+        cslots[obj - SLOT_CACHE0] = false;
+}
+
+static bool c_tight(void *ctx)
+{
+    (void)ctx;
+    return !pool_has(CACHE_LOW);
+}
+
+static const struct pcache_vm cache_vm = {NULL,    c_create,  c_resize, c_read,
+                                          c_write, c_destroy, c_tight};
+
+/* Wraps a new backend (ops, *fs) in a page cache: on success *ops and *fs are
+ * the cache's; on failure the backend is unmounted. */
+static int cached(const struct vfs_ops **ops, void **fs, unsigned flags)
+{
+    void *pc;
+    if (pcache_new(&env, &cache_vm, *ops, *fs, flags, &pc)) {
+        (*ops)->unmount(*fs);
+        return -VFS_ENOSPC;
+    }
+    *ops = pcache_ops_of(pc);
+    *fs = pc;
+    return 0;
+}
 
 /* A file system goes: give back the device cap it held. */
 static void released(void *ctx, struct vfs_fs *f)
@@ -275,9 +365,9 @@ static wf_word_t on_close(struct wf_server *s, struct wf_server_req *r, wf_word_
     wf_word_t slot = SLOT_HANDLE0 + (wf_word_t)(h - handles);
     wf_cnode_revoke(CNODE, slot, 64);
     wf_cnode_delete(CNODE, slot, 64);
-    vfs_close(&v, &h->f);
+    int rc = vfs_close(&v, &h->f); /* the file's data written back: its error */
     h->badge = 0;
-    *status = 0;
+    *status = st(rc);
     return WF_ERR_OK;
 }
 
@@ -493,6 +583,8 @@ static int make_fs(wf_word_t type, unsigned flags, struct vfs_ns *ns, const char
     case WFP_FILE_MOUNT_TMPFS:
         ops = &tmpfs_ops;
         rc = tmpfs_mount(&env, tmpfs_limit, tmpfs_limit / INODE_BYTES, &fs);
+        if (!rc)
+            rc = cached(&ops, &fs, 0); /* its data is in memory: only mapped files */
         break;
     case WFP_FILE_MOUNT_INITRAMFS:
         ops = &initrdfs_ops;
@@ -592,10 +684,13 @@ static wf_word_t on_mount_device(struct wf_server *s, struct wf_server_req *r, w
     }
     devices[d] = true;
     void *fs;
+    const struct vfs_ops *ops = &ext2fs_ops;
     int rc = ext2fs_mount(&env, slot, (unsigned)flags & VFS_MOUNT_RDONLY, &fs);
-    struct vfs_fs *f = rc ? NULL : vfs_fs_new(&v, &ext2fs_ops, fs, "ext2", (unsigned)flags);
+    if (!rc)
+        rc = cached(&ops, &fs, PCACHE_KEEP);
+    struct vfs_fs *f = rc ? NULL : vfs_fs_new(&v, ops, fs, "ext2", (unsigned)flags);
     if (!rc && !f) {
-        ext2fs_ops.unmount(fs);
+        ops->unmount(fs);
         rc = -VFS_ENOSPC;
     }
     if (rc) {
@@ -810,6 +905,67 @@ static wf_word_t on_write_buf(struct wf_server *s, struct wf_server_req *r, wf_w
     return WF_ERR_OK;
 }
 
+/* ---- mapping and the cache ---- */
+
+/* The reply caps of the last Map (the server's copies: a private clone lives
+ * on in the client's). */
+static void mapout_clear(void)
+{
+    wf_cnode_delete(CNODE, SLOT_MAPOUT, 64);
+    wf_cnode_delete(CNODE, SLOT_MAPOUT + 1, 64);
+}
+
+static wf_word_t on_map(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                        wf_word_t length, wf_word_t flags, wf_word_t *status, wf_word_t *size,
+                        wf_cptr_t *cap)
+{
+    HANDLE_OR_EBADF();
+    mapout_clear();
+    bool priv = flags & WFP_FILE_MAP_PRIVATE, wr = flags & WFP_FILE_MAP_WRITE;
+    const struct vfs_ops *ops = h->f.m->fs->ops;
+    uint64_t obj = 0, bytes = 0;
+    int rc = 0;
+    if (flags & ~(wf_word_t)(WFP_FILE_MAP_PRIVATE | WFP_FILE_MAP_WRITE))
+        rc = -VFS_EINVAL;
+    else if (!(h->f.flags & VFS_O_READ) || (!priv && wr && !(h->f.flags & VFS_O_WRITE)))
+        rc = -VFS_EACCES; /* a read-only handle never gets a writable cap */
+    else if (!pcache_of(ops))
+        rc = -(int)WFP_FILE_ENODEV;
+    else
+        rc = pcache_map(h->f.m->fs->fs, h->f.node, offset, length, !priv && wr, &obj, &bytes);
+    if (!rc && priv) {
+        /* The clone, then a copy of it with the rights asked for. */
+        enum wf_error e = wf_vmo_clone(obj, WF_CHILD_POOL, CNODE, SLOT_MAPOUT + 1, 64);
+        if (e == WF_ERR_OK)
+            e = wf_cnode_copy(CNODE, SLOT_MAPOUT, 64, CNODE, SLOT_MAPOUT + 1, 64,
+                              WF_RIGHT_READ | (wr ? WF_RIGHT_WRITE : 0));
+        rc = vm_err(e);
+    } else if (!rc) {
+        rc = vm_err(wf_cnode_copy(CNODE, SLOT_MAPOUT, 64, CNODE, obj, 64,
+                                  WF_RIGHT_READ | (wr ? WF_RIGHT_WRITE : 0)));
+    }
+    *status = st(rc);
+    *size = rc ? 0 : bytes;
+    *cap = SLOT_MAPOUT;
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_drop_caches(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
+                                wf_word_t *freed)
+{
+    (void)s;
+    *freed = 0;
+    /* Only through a client id's service cap (init's), not a namespace's or a handle. */
+    if (r->badge >= NS_BADGE0) {
+        *status = WFP_FILE_EPERM;
+        return WF_ERR_OK;
+    }
+    mapout_clear();
+    *freed = pcache_shrink_all(true);
+    *status = 0;
+    return WF_ERR_OK;
+}
+
 static const struct wfp_file_handlers handlers = {
     .on_open = on_open,
     .on_close = on_close,
@@ -838,6 +994,8 @@ static const struct wfp_file_handlers handlers = {
     .on_drop_buffer = on_drop_buffer,
     .on_read_buf = on_read_buf,
     .on_write_buf = on_write_buf,
+    .on_map = on_map,
+    .on_drop_caches = on_drop_caches,
 };
 static const struct wf_server_proto protos[] = {WFP_FILE_PROTO_ENTRY(&handlers)};
 
@@ -884,6 +1042,7 @@ int main(int argc, char **argv)
     }
     map_initramfs();
     memset(bounce, 0, sizeof(bounce));
+    pcache_start();
     tmpfs_limit = limit > 2 * RESERVE ? limit - RESERVE : limit / 2;
     v = (struct vfs){.env = env, .released = released};
     struct vfs_fs *root;

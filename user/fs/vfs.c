@@ -572,6 +572,8 @@ static int open_walked(struct vfs *v, struct walk *w, unsigned flags, unsigned m
         parent_ino = ino_of(w->stack[below]);
     }
     *out = (struct vfs_file){w->ns, w->node.m, w->node.n, flags, parent_ino};
+    if (OPS(w->node.m)->opened)
+        OPS(w->node.m)->opened(FS(w->node.m), w->node.n);
     w->node.m->opens++;
     w->ns->opens++;
     w->node.m = NULL; /* the open file keeps the reference */
@@ -592,15 +594,17 @@ int vfs_open(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, uns
     return rc;
 }
 
-void vfs_close(struct vfs *v, struct vfs_file *f)
+int vfs_close(struct vfs *v, struct vfs_file *f)
 {
     (void)v;
     if (!f->m)
-        return;
+        return 0;
+    int rc = OPS(f->m)->closing ? OPS(f->m)->closing(FS(f->m), f->node) : 0;
     pos_put((struct pos){f->m, f->node});
     f->m->opens--;
     f->ns->opens--;
     f->m = NULL;
+    return rc;
 }
 
 long vfs_read(struct vfs *v, const struct vfs_file *f, uint64_t off, void *buf, size_t n)

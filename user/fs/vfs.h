@@ -166,6 +166,12 @@ struct vfs_ops {
     int (*rename)(void *fs, vfs_node odir, const char *oname, size_t olen, vfs_node ndir,
                   const char *nname, size_t nlen);
 
+    /* Optional: a file was opened (the reference the open holds is already
+     * taken) / is about to be closed (before its put). closing returns 0 or
+     * the error of writing its data back, which the Close reports. */
+    void (*opened)(void *fs, vfs_node n);
+    int (*closing)(void *fs, vfs_node n);
+
     /* Makes node n's data and attributes durable (n == 0: everything). */
     int (*fsync)(void *fs, vfs_node n);
     int (*statfs)(void *fs, struct vfs_statfs *out);

@@ -141,7 +141,8 @@ const struct vfs_mount *vfs_mount_nth(const struct vfs_ns *ns, unsigned index);
 
 int vfs_open(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, unsigned flags,
              unsigned mode, struct vfs_file *out);
-void vfs_close(struct vfs *v, struct vfs_file *f);
+/* 0, or the error of writing the file's cached data back (it is closed anyway). */
+int vfs_close(struct vfs *v, struct vfs_file *f);
 /* Bytes read or written, or -errno (-EBADF without O_READ / O_WRITE). */
 long vfs_read(struct vfs *v, const struct vfs_file *f, uint64_t off, void *buf, size_t n);
 long vfs_write(struct vfs *v, const struct vfs_file *f, uint64_t off, const void *buf, size_t n);

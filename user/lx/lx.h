@@ -2,8 +2,8 @@
  * lx: the Linux personality server (docs/linux.md, decisions 121 and 122).
  *
  * lx holds a container's Linux processes. Each is a Weft VSpace, an empty
- * CNode and a thread in FOREIGN mode whose fault endpoint is lx's endpoint,
- * minted with the process's pid as badge: a Linux `syscall` arrives here as an
+ * CNode and its threads, each a TCB in FOREIGN mode whose fault endpoint is
+ * lx's endpoint minted with LX_BADGE(pid, tid): a Linux `syscall` arrives here as an
  * UNKNOWN_SYSCALL fault message, is served from the per-ABI table (sys.c), and
  * the reply's word 0 is the result in rax. Everything a process is made of
  * (VSpace, CNode, TCB, every VMO of its memory) comes from a child pool of
@@ -14,8 +14,9 @@
  * process's descriptor table and the pipes (files.c), signal state and
  * delivery (sys.c), memory map (mem.c: VMOs mapped into the process's VSpace)
  * and the file view (files.c: the initramfs, read-only). It serves every
- * process at once: a call that must wait keeps its Reply object and is
- * answered later (main.c, decision 122).
+ * thread at once: a call that must wait keeps its Reply object and is
+ * answered later (main.c, decision 122). Threads and futexes: proc.c,
+ * futex.c, decision 142.
  */
 #ifndef LX_H
 #define LX_H
@@ -45,10 +46,11 @@
 #define LX_BRK_MAX    (1ull << 30) /* the heap may grow this far past the image */
 #define LX_ARG_MAX    16384u       /* bytes of argv, envp and auxv strings */
 
-#define LX_MAX_PROCS 16
-#define LX_MAX_VMAS  256
-#define LX_MAX_VMOS  160
-#define LX_MAX_SLOTS (LX_MAX_VMOS + 16)
+#define LX_MAX_PROCS   16
+#define LX_MAX_THREADS 64 /* in all processes together */
+#define LX_MAX_VMAS    256
+#define LX_MAX_VMOS    160
+#define LX_MAX_SLOTS   (LX_MAX_VMOS + 16 + 2 * LX_MAX_THREADS)
 
 /* Linux error numbers lx returns (the x86-64 values). */
 enum {
@@ -99,25 +101,66 @@ struct lx_vmo {
     wf_cptr_t cap; /* 0: free */
     unsigned refs; /* vmas that show it */
     uint64_t size;
+    unsigned shm; /* a copy of lx.shm[shm - 1]'s cap (MAP_SHARED); 0: the process's own */
 };
 
-/* What a process is: running (its thread may be waiting for a deferred
- * answer), or a zombie (its memory and thread gone, its status kept until its
- * parent waits for it). */
+/* Anonymous MAP_SHARED memory: one VMO of lx's pool, its cap copied into
+ * every process that shows it (fork keeps the copy rather than cloning), so
+ * writes are seen by all; gone when the last process lets it go. */
+#define LX_MAX_SHM 32
+struct lx_shm {
+    wf_cptr_t cap;  /* 0: free */
+    unsigned procs; /* processes whose vmo table holds a copy */
+    uint64_t id;    /* a futex key's object (never reused) */
+};
+
+/* What a process is: running (its threads may be waiting for deferred
+ * answers), or a zombie (its memory and threads gone, its status kept until
+ * its parent waits for it). */
 enum lx_state { PROC_RUN, PROC_ZOMBIE };
+
+struct lx_proc;
+
+/* A Linux thread: a TCB in FOREIGN mode in its process's VSpace, whose fault
+ * endpoint is lx's endpoint minted with LX_BADGE(pid, tid). What Linux keeps
+ * per thread lives here: the signal mask and the signals sent to this thread
+ * alone, the call it waits in (its kept Reply cap and fault message), its FS
+ * base, clear_child_tid and robust list, a futex wait. */
+struct lx_thread {
+    bool used;
+    int tid;
+    struct lx_proc *p;
+    wf_cptr_t tcb, fault_ep;            /* slots of p's */
+    wf_cptr_t waiting;                  /* the Reply cap of a call answered later (0: none) */
+    wf_word_t call[WF_FAULT_MSG_WORDS]; /* that call's fault message, retried */
+    uint64_t sleep_until;               /* a waiting call's deadline (0: none) */
+    int vfork_child;                    /* vfork: the parent waits until it execs or ends */
+    uint64_t fs_base, clear_tid, robust_list, robust_len;
+    uint64_t sigmask, sigpending; /* its mask; signals sent to it alone (tkill, faults) */
+    bool suspended;               /* in rt_sigsuspend: suspend_mask is the mask to restore */
+    uint64_t suspend_mask;
+    uint64_t ss_sp, ss_size; /* sigaltstack (ss_size 0: none) */
+    bool full;               /* rt_sigreturn: regs are the registers to resume with */
+    wf_word_t regs[WF_REGS_COUNT];
+    /* a futex wait (futex.c): key, bitset, order of arrival; woken by a wake */
+    bool futex_wait, futex_woken;
+    uint64_t futex_obj, futex_off, futex_seq;
+    uint32_t futex_bitset;
+};
+
+/* The fault endpoint's badge: the pid in the high half, the tid in the low. */
+#define LX_BADGE(pid, tid) (((wf_word_t)(uint32_t)(pid) << 32) | (uint32_t)(tid))
 
 struct lx_proc {
     bool used;
     enum lx_state state;
     int pid, ppid, pgid, sid;
-    int wstatus;                        /* a zombie's status word as wait4 encodes it */
-    wf_cptr_t waiting;                  /* the Reply cap of a call answered later (0: none) */
-    wf_word_t call[WF_FAULT_MSG_WORDS]; /* that call's fault message, retried */
-    uint64_t sleep_until;               /* a waiting nanosleep's deadline (0: none) */
-    int vfork_child;                    /* vfork: the parent waits until it execs or ends */
+    int wstatus;       /* a zombie's status word as wait4 encodes it */
+    unsigned nthreads; /* its running threads */
+    int main_status;   /* the main thread's exit status when it ended first (-1: it runs) */
     char name[64];
     char exe[128]; /* the path it was started from (/proc/self/exe) */
-    wf_cptr_t pool, vspace, cnode, tcb, fault_ep;
+    wf_cptr_t pool, vspace, cnode;
     wf_cptr_t slots[LX_MAX_SLOTS]; /* every slot lx took for it */
     unsigned nslots;
     struct lx_vma vma[LX_MAX_VMAS];
@@ -127,17 +170,12 @@ struct lx_proc {
     uint64_t brk_start, brk, brk_mapped;
     struct lx_fd fd[LX_MAX_FDS];
     struct lx_proc_files files; /* lxfiles.h */
-    uint64_t tid_address, fs_base;
-    uint64_t sigmask, sigpending;
-    uint64_t sigaction[65][4]; /* handler, flags, restorer, mask */
+    uint64_t sigpending;        /* signals sent to the process (any thread may take them) */
+    uint64_t sigaction[65][4];  /* handler, flags, restorer, mask */
     struct {
         int code, pid, status;
         uint64_t addr;
-    } siginfo[65];  /* what a pending signal's siginfo says */
-    bool suspended; /* in rt_sigsuspend: suspend_mask is the mask to restore */
-    uint64_t suspend_mask;
-    bool full; /* rt_sigreturn: regs are the registers to resume with */
-    wf_word_t regs[WF_REGS_COUNT];
+    } siginfo[65]; /* what a pending signal's siginfo says */
 };
 
 /* lx's own state. */
@@ -148,12 +186,18 @@ struct lx {
     const uint8_t *initramfs;
     size_t initramfs_len;
     struct lx_proc proc[LX_MAX_PROCS];
-    struct lx_files_state files;       /* lxfiles.h */
-    wf_cptr_t spare[LX_MAX_PROCS + 2]; /* Reply objects not bound to a waiting call */
+    struct lx_thread thread[LX_MAX_THREADS];
+    unsigned thread_hi;                  /* no thread record at or above this index is used */
+    struct lx_files_state files;         /* lxfiles.h */
+    wf_cptr_t spare[LX_MAX_THREADS + 2]; /* Reply objects not bound to a waiting call */
     unsigned nspare;
-    unsigned nwaiting, nzombies; /* processes with a waiting call; zombies */
+    unsigned nwaiting, nzombies; /* threads with a waiting call; zombie processes */
     unsigned nsignalled;         /* signals made pending since the last wake() */
-    int serving;                 /* the process whose answer is being made (0: none) */
+    unsigned nfutex;             /* futex wakes since the last wake() */
+    struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
+    uint64_t futex_seq;
+    struct lx_shm shm[LX_MAX_SHM];
+    uint64_t next_shm_id;
     uint32_t next_ino;
     int next_pid;
     bool verbose;
@@ -163,13 +207,17 @@ extern struct lx lx;
 /* proc.c */
 int lx_spawn(const char *path, int argc, const char *const *argv, int envc, const char *const *envp,
              struct lx_proc **out);
-long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid);
-long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp);
+long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid);
+long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t stack,
+                     uint64_t ptid, uint64_t ctid, uint64_t tls);
+long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 void lx_exit(struct lx_proc *p, int wstatus);
+void lx_thread_exit(struct lx_thread *t, int wstatus);
 long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap);
 void lx_reap(struct lx_proc *p);
 void lx_destroy(struct lx_proc *p);
-struct lx_proc *lx_proc_of(wf_word_t badge);
+struct lx_thread *lx_thread_of(wf_word_t badge);
+struct lx_thread *lx_thread_by_tid(int tid);
 struct lx_proc *lx_proc_of_any(int pid);
 wf_cptr_t lx_slot(struct lx_proc *p);
 void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
@@ -189,17 +237,33 @@ int lx_new_vmo(struct lx_proc *p, uint64_t size);
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
 long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
+void lx_mem_key(struct lx_proc *p, uint64_t addr, uint64_t *obj, uint64_t *off);
+void lx_shm_unref(unsigned shm);
 
 /* sys.c: serves one system call. Returns LX_ANSWER with *ret when the thread
  * is to be answered now, LX_WAIT when the call waits (the caller keeps the
  * Reply object and retries the call later), LX_GONE when there is no thread
  * to answer any more (it ended, or execve replaced it). */
 enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
-enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret);
+enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret);
 long lx_signal(struct lx_proc *p, int sig);
-int lx_signal_next(const struct lx_proc *p);
-bool lx_deliver(struct lx_proc *p, wf_word_t *regs);
-bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig);
+long lx_signal_thread(struct lx_thread *t, int sig);
+bool lx_deliver(struct lx_thread *t, wf_word_t *regs);
+bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig);
+
+/* The lowest signal pending for t (its own, then its process's) that t does
+ * not block, or 0 (inline: every answer asks). */
+static inline int lx_signal_next(const struct lx_thread *t)
+{
+    uint64_t ready = (t->sigpending | t->p->sigpending) & ~t->sigmask;
+    return ready ? __builtin_ctzll(ready) + 1 : 0;
+}
+
+/* futex.c */
+long lx_futex(struct lx_thread *t, const uint64_t *a);
+long lx_futex_wake(struct lx_proc *p, uint64_t uaddr, bool shared, int n, uint32_t bitset);
+void lx_futex_cancel(struct lx_thread *t);
+void lx_robust_exit(struct lx_thread *t);
 extern uint64_t lx_syscalls_served;
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */

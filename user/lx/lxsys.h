@@ -12,13 +12,16 @@
 #include "weft/types.h"
 
 struct lx_proc;
+struct lx_thread;
 
 /* A call in progress: the process, its six arguments (rdi, rsi, rdx, r10, r8,
- * r9) and the whole fault message (fork copies the registers). */
+ * r9), the whole fault message (fork copies the registers) and the thread
+ * that made it. */
 struct lx_call {
     struct lx_proc *p;
     uint64_t a[6];
     const wf_word_t *w;
+    struct lx_thread *t;
 };
 
 typedef long (*lx_handler)(struct lx_call *c);

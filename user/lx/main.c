@@ -172,29 +172,30 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
     return sig;
 }
 
-/* Fills m with the answer to q's call (fault message w, result ret): one
+/* Fills m with the answer to t's call (fault message w, result ret): one
  * word (rax), or every register when rt_sigreturn restored them or a signal's
- * handler is to run now (lx_deliver). False when q ended instead (a signal's
- * default action): nothing to answer. */
-static bool compose(struct lx_proc *q, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
+ * handler is to run now (lx_deliver). False when t or its process ended
+ * instead (a signal's default action): nothing to answer. */
+static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
 {
-    if (!q->full && !lx_signal_next(q)) { /* the usual answer: rax */
+    if (!t->full && !lx_signal_next(t)) { /* the usual answer: rax */
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
         m->w[0] = ret;
         return true;
     }
     wf_word_t regs[WF_REGS_COUNT];
-    bool full = q->full;
+    bool full = t->full;
     if (full) {
-        memcpy(regs, q->regs, sizeof(regs));
+        memcpy(regs, t->regs, sizeof(regs));
     } else {
         memcpy(regs, w, sizeof(regs));
         regs[WF_FAULT_WORD_RAX] = ret;
     }
-    q->full = false;
-    if (lx_signal_next(q) && lx_deliver(q, regs))
+    t->full = false;
+    struct lx_proc *p = t->p;
+    if (lx_signal_next(t) && lx_deliver(t, regs))
         full = true;
-    if (q->state != PROC_RUN)
+    if (p->state != PROC_RUN || !t->used)
         return false;
     if (!full) {
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
@@ -212,106 +213,115 @@ static bool compose(struct lx_proc *q, const wf_word_t *w, wf_word_t ret, struct
 
 /* Answers a waiting call through its kept Reply cap; the Reply object goes
  * back to the spares. */
-static void answer(struct lx_proc *q, wf_word_t ret)
+static void answer(struct lx_thread *t, wf_word_t ret)
 {
     struct wf_msgregs m;
-    wf_cptr_t reply = q->waiting;
-    if (!compose(q, q->call, ret, &m))
-        return; /* q ended: lx_exit gave the Reply object back */
+    wf_cptr_t reply = t->waiting;
+    if (!compose(t, t->call, ret, &m))
+        return; /* t ended: its Reply object was given back */
     wf_sys_send(reply, &m);
     lx.spare[lx.nspare++] = reply;
-    q->waiting = 0;
+    t->waiting = 0;
     lx.nwaiting--;
 }
 
 /* A waiting call that a signal interrupts: EINTR, or (SA_RESTART) the call
  * made again once the handler returns. */
-static void interrupt(struct lx_proc *q, int sig)
+static void interrupt(struct lx_thread *t, int sig)
 {
-    q->sleep_until = 0;
-    q->full = true;
-    memcpy(q->regs, q->call, sizeof(q->regs));
-    if (lx_restartable(q, q->call, sig))
-        q->regs[WF_FAULT_WORD_RIP] -= 2; /* the syscall instruction again, rax its number */
+    t->sleep_until = 0;
+    lx_futex_cancel(t);
+    t->full = true;
+    memcpy(t->regs, t->call, sizeof(t->regs));
+    if (lx_restartable(t, t->call, sig))
+        t->regs[WF_FAULT_WORD_RIP] -= 2; /* the syscall instruction again, rax its number */
     else
-        q->regs[WF_FAULT_WORD_RAX] = (wf_word_t)-LX_EINTR;
-    answer(q, q->regs[WF_FAULT_WORD_RAX]);
+        t->regs[WF_FAULT_WORD_RAX] = (wf_word_t)-LX_EINTR;
+    answer(t, t->regs[WF_FAULT_WORD_RAX]);
 }
 
-/* A signal for a process running user code (or about to send lx a call lx
- * has not received): its thread is stopped (a call it was sending is
- * cancelled and made again later), its registers read, the handler's frame
- * built on them, and it goes on in the handler. */
-static void deliver_now(struct lx_proc *q)
+/* A signal for a thread running user code (or about to send lx a call lx
+ * has not received): it is stopped (a call it was sending is cancelled and
+ * made again later), its registers read, the handler's frame built on them,
+ * and it goes on in the handler. */
+static void deliver_now(struct lx_thread *t)
 {
     wf_word_t regs[WF_REGS_COUNT];
-    if (wf_tcb_suspend(q->tcb) != WF_ERR_OK)
+    struct lx_proc *p = t->p;
+    if (wf_tcb_suspend(t->tcb) != WF_ERR_OK)
         return;
     for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
         unsigned first = r + 4 <= WF_REGS_COUNT ? r : WF_REGS_COUNT - 4;
-        wf_tcb_read_registers(q->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
+        wf_tcb_read_registers(t->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
                               &regs[first + 3]);
     }
-    if (!lx_deliver(q, regs) || q->state != PROC_RUN) {
-        if (q->state == PROC_RUN)
-            wf_tcb_resume(q->tcb);
+    if (!lx_deliver(t, regs) || p->state != PROC_RUN || !t->used) {
+        if (p->state == PROC_RUN && t->used)
+            wf_tcb_resume(t->tcb);
         return;
     }
     for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
         unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
-        wf_tcb_write_registers(q->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
+        wf_tcb_write_registers(t->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
                                n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
     }
-    wf_tcb_resume(q->tcb);
+    wf_tcb_resume(t->tcb);
 }
 
 /* Retries every waiting call until none can go on (an answer may let another
- * go on: a read empties a pipe a writer waits on), interrupts those a signal
- * has come for; reaps the zombies whose parent is lx, but top (run() waits
- * for it); arms lx's timer for the earliest sleep. */
+ * go on: a read empties a pipe a writer waits on, a futex wake), interrupts
+ * those a signal has come for; reaps the zombies whose parent is lx, but top
+ * (run() waits for it); arms lx's timer for the earliest deadline. */
 static void wake(int top)
 {
-    bool again = true;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top)
+            lx_reap(q);
+    }
+    bool again = lx.nwaiting != 0;
     while (again) {
         again = false;
-        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
-            struct lx_proc *q = &lx.proc[i];
-            if (!q->used)
+        for (unsigned i = 0; i < lx.thread_hi; i++) {
+            struct lx_thread *t = &lx.thread[i];
+            if (!t->used || !t->waiting)
                 continue;
-            if (q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
-                lx_reap(q);
-                continue;
-            }
-            if (!q->waiting)
-                continue;
-            int sig = lx_signal_next(q);
-            if (sig && q->vfork_child <= 0) {
-                interrupt(q, sig);
+            int sig = lx_signal_next(t);
+            if (sig && t->vfork_child <= 0) {
+                interrupt(t, sig);
                 again = true;
                 continue;
             }
             wf_word_t ret = 0;
-            enum lx_outcome o = lx_syscall(q, q->call, &ret);
+            enum lx_outcome o = lx_syscall(t, t->call, &ret);
             if (o == LX_ANSWER) {
-                answer(q, ret);
+                answer(t, ret);
                 again = true;
             } else if (o == LX_GONE) {
                 again = true;
             }
         }
+        for (unsigned i = 0; !again && i < LX_MAX_PROCS; i++) {
+            struct lx_proc *q = &lx.proc[i];
+            if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
+                lx_reap(q);
+                again = true;
+            }
+        }
     }
-    /* handlers for processes lx is not answering */
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
-        struct lx_proc *q = &lx.proc[i];
-        if (q->used && q->state == PROC_RUN && !q->waiting && q->pid != lx.serving &&
-            lx_signal_next(q))
-            deliver_now(q);
+    /* handlers for threads lx is not answering (only a signal made pending
+     * since the last wake can be for one) */
+    for (unsigned i = 0; lx.nsignalled && i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->p->state == PROC_RUN && !t->waiting && t != lx.serving &&
+            lx_signal_next(t))
+            deliver_now(t);
     }
     uint64_t first = 0;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
-        const struct lx_proc *q = &lx.proc[i];
-        if (q->used && q->waiting && q->sleep_until && (!first || q->sleep_until < first))
-            first = q->sleep_until;
+    for (unsigned i = 0; lx.nwaiting && i < lx.thread_hi; i++) {
+        const struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->waiting && t->sleep_until && (!first || t->sleep_until < first))
+            first = t->sleep_until;
     }
     if (first && lx_timer)
         wf_tcb_set_deadline(lx.self_tcb, first, 1);
@@ -322,28 +332,30 @@ static bool anyone_waits(void)
     return lx.nwaiting || lx.nzombies || lx.nsignalled;
 }
 
-/* Serves the container's system calls (every process's: a call that must wait
+/* Serves the container's system calls (every thread's: a call that must wait
  * keeps its Reply object and is answered later, decision 122) until process
  * top has ended; returns its wait status. */
 static int serve(struct lx_proc *top_proc)
 {
     int top = top_proc->pid;
     struct wf_msgregs m = {0};
-    /* the call bound to lx.reply that is to be answered: its process, message, result */
-    struct lx_proc *cur = NULL;
-    int cur_pid = 0;
+    /* the call bound to lx.reply that is to be answered: its thread, message, result */
+    struct lx_thread *cur = NULL;
     static wf_word_t w[WF_FAULT_MSG_WORDS];
     wf_word_t ret = 0;
     for (;;) {
-        lx.serving = cur ? cur_pid : 0;
+        lx.serving = cur;
         if (anyone_waits())
             wake(top);
         lx.nsignalled = 0;
         bool reply = false;
-        if (cur && cur->used && cur->pid == cur_pid && cur->state == PROC_RUN)
+        if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN)
             reply = compose(cur, w, ret, &m);
         cur = NULL;
-        struct lx_proc *t = lx_proc_of_any(top);
+        lx.serving = NULL;
+        /* top_proc's slot is top's until reaped here (lx_reap of lx's own
+         * zombies skips top) */
+        struct lx_proc *t = top_proc->used && top_proc->pid == top ? top_proc : NULL;
         if (!t || t->state == PROC_ZOMBIE) {
             int status = t ? t->wstatus : LX_SIGKILL;
             if (t)
@@ -360,41 +372,47 @@ static int serve(struct lx_proc *top_proc)
             return LX_SIGKILL;
         }
         wf_word_t label = wf_msginfo_label(m.info);
-        struct lx_proc *q = lx_proc_of(m.badge);
-        if (label == WF_MSG_LABEL_NOTIFICATION || !q)
+        struct lx_thread *q = label == WF_MSG_LABEL_NOTIFICATION ? NULL : lx_thread_of(m.badge);
+        if (!q)
             continue; /* the timer: wake() sees to the sleepers */
-        memset(w, 0, sizeof(w));
         unsigned len = wf_msginfo_length(m.info);
         struct wf_ipc_buffer *b = wf_ipc_buffer();
-        for (unsigned i = 0; i < len && i < WF_FAULT_MSG_WORDS; i++)
-            w[i] = i < WF_MSG_REG_WORDS ? m.w[i] : b->msg[i];
+        for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
+            w[i] = m.w[i];
+        if (len == WF_FAULT_MSG_WORDS) { /* every fault message: a copy of known size */
+            __builtin_memcpy(&w[WF_MSG_REG_WORDS], &b->msg[WF_MSG_REG_WORDS],
+                             (WF_FAULT_MSG_WORDS - WF_MSG_REG_WORDS) * sizeof(wf_word_t));
+        } else {
+            for (unsigned i = WF_MSG_REG_WORDS; i < WF_FAULT_MSG_WORDS; i++)
+                w[i] = i < len ? b->msg[i] : 0;
+        }
+        struct lx_proc *qp = q->p;
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
-            int sig = fault_signal(q, label, w);
+            int sig = fault_signal(qp, label, w);
             uint64_t bit = 1ull << (sig - 1);
-            if (q->sigaction[sig][0] > 1 && !(q->sigmask & bit)) {
+            if (qp->sigaction[sig][0] > 1 && !(q->sigmask & bit)) {
                 /* a handler: it runs on a frame of the faulting registers */
-                q->siginfo[sig].code = label == WF_FAULT_TYPE_VM_FAULT ? 1 : 0x80;
-                q->siginfo[sig].addr = label == WF_FAULT_TYPE_VM_FAULT ? w[WF_FAULT_WORD_DETAIL0]
-                                                                       : w[WF_FAULT_WORD_RIP];
+                qp->siginfo[sig].code = label == WF_FAULT_TYPE_VM_FAULT ? 1 : 0x80;
+                qp->siginfo[sig].addr = label == WF_FAULT_TYPE_VM_FAULT ? w[WF_FAULT_WORD_DETAIL0]
+                                                                        : w[WF_FAULT_WORD_RIP];
                 q->sigpending |= bit;
                 memcpy(q->regs, w, sizeof(q->regs));
                 q->full = true;
                 cur = q;
-                cur_pid = q->pid;
             } else {
-                lx_exit(q, sig);
+                lx_exit(qp, sig);
             }
             continue;
         }
+        lx.serving = q;
         switch (lx_syscall(q, w, &ret)) {
         case LX_ANSWER:
             cur = q;
-            cur_pid = q->pid;
             break;
         case LX_WAIT:
-            if (!lx.nspare) { /* cannot happen: a Reply object per process and more */
-                lx_say("pid %d: no Reply object left", q->pid);
-                lx_exit(q, LX_SIGKILL);
+            if (!lx.nspare) { /* cannot happen: a Reply object per thread and more */
+                lx_say("pid %d: no Reply object left", qp->pid);
+                lx_exit(qp, LX_SIGKILL);
                 break;
             }
             memcpy(q->call, w, sizeof(w));

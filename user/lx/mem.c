@@ -32,12 +32,56 @@ wf_word_t lx_vm_rights(unsigned prot)
            (prot & PROT_EXEC ? WF_VM_EXEC : 0);
 }
 
+/* A process lets go of shared memory lx.shm[shm - 1]: its VMO goes with the
+ * last. */
+void lx_shm_unref(unsigned shm)
+{
+    struct lx_shm *s = &lx.shm[shm - 1];
+    if (--s->procs == 0) {
+        wf_cnode_delete(SELF, s->cap, 64);
+        wf_env_free(&lx.env, s->cap);
+        s->cap = 0;
+    }
+}
+
+/* A new anonymous MAP_SHARED VMO of size bytes (from lx's pool, so that it
+ * outlives the process that made it while others show it), a copy of its cap
+ * in p's vmo table: returns the index there, or -errno. */
+static int shm_new(struct lx_proc *p, uint64_t size)
+{
+    unsigned k = 0;
+    while (k < LX_MAX_SHM && lx.shm[k].cap)
+        k++;
+    unsigned v = 0;
+    while (v < LX_MAX_VMOS && p->vmo[v].cap)
+        v++;
+    if (k == LX_MAX_SHM || v == LX_MAX_VMOS)
+        return -LX_ENOMEM;
+    wf_cptr_t cap, copy = 0;
+    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &cap) != WF_ERR_OK)
+        return -LX_ENOMEM;
+    copy = lx_slot(p);
+    if (!copy || wf_cnode_copy(SELF, copy, 64, SELF, cap, 64, WF_RIGHTS_ALL) != WF_ERR_OK) {
+        if (copy)
+            lx_slot_free(p, copy);
+        wf_cnode_delete(SELF, cap, 64);
+        wf_env_free(&lx.env, cap);
+        return -LX_ENOMEM;
+    }
+    lx.shm[k] = (struct lx_shm){cap, 1, ++lx.next_shm_id};
+    p->vmo[v] = (struct lx_vmo){copy, 0, size, k + 1};
+    return (int)v;
+}
+
 static void vmo_unref(struct lx_proc *p, unsigned v)
 {
     if (--p->vmo[v].refs == 0 && v != p->brk_vmo) {
         wf_cnode_delete(SELF, p->vmo[v].cap, 64);
         lx_slot_free(p, p->vmo[v].cap);
+        if (p->vmo[v].shm)
+            lx_shm_unref(p->vmo[v].shm);
         p->vmo[v].cap = 0;
+        p->vmo[v].shm = 0;
     }
 }
 
@@ -179,7 +223,7 @@ long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsi
     } else if (!(start = find_free(p, len))) {
         return -LX_ENOMEM;
     }
-    int v = lx_new_vmo(p, len);
+    int v = (flags & MAP_SHARED) && !data ? shm_new(p, len) : lx_new_vmo(p, len);
     if (v < 0)
         return v;
     if (data && off < dsize) {
@@ -331,4 +375,22 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max)
         got += chunk;
     }
     return -LX_ENAMETOOLONG;
+}
+
+/* A shared futex's key for addr (futex.c): the memory object and offset when
+ * addr lies in memory other processes may show (a MAP_SHARED mapping); else
+ * *obj and *off are left as they are (the private key). */
+void lx_mem_key(struct lx_proc *p, uint64_t addr, uint64_t *obj, uint64_t *off)
+{
+    for (unsigned i = 0; i < p->nvma; i++) {
+        const struct lx_vma *v = &p->vma[i];
+        if (addr < v->start || addr >= v->end)
+            continue;
+        unsigned shm = p->vmo[v->vmo].shm;
+        if (shm) {
+            *obj = (1ull << 61) | lx.shm[shm - 1].id;
+            *off = v->off + (addr - v->start);
+        }
+        return;
+    }
 }

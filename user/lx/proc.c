@@ -55,7 +55,7 @@ int lx_new_vmo(struct lx_proc *p, uint64_t size)
         wf_cptr_t c;
         if (create(p, WF_OBJ_VMO, size, &c) != WF_ERR_OK)
             return -LX_ENOMEM;
-        p->vmo[i] = (struct lx_vmo){c, 0, size};
+        p->vmo[i] = (struct lx_vmo){c, 0, size, 0};
         return (int)i;
     }
     return -LX_ENOMEM;
@@ -164,7 +164,7 @@ static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_el
     wf_cptr_t s = v < LX_MAX_VMOS ? lx_slot(p) : 0;
     if (!s || wf_vmo_clone(cached, p->pool, SELF, s, 64) != WF_ERR_OK)
         return -LX_ENOMEM;
-    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo};
+    p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo, 0};
     struct lx_piece pc[2 * LX_ELF_MAX_SEG];
     unsigned n = lx_elf_pieces(img, pc, 2 * LX_ELF_MAX_SEG);
     for (unsigned i = 0; i < n; i++) {
@@ -210,42 +210,101 @@ static int build_stack(struct lx_proc *p, const struct lx_elf *img, const char *
     return 0;
 }
 
-/* The thread: FOREIGN mode, faults to lx's endpoint badged with the pid, an
- * empty CNode (native calls find nothing), no IPC buffer. regs: the 18
- * registers in enum wf_fault_word order (a fork copies its parent's). */
-static int make_thread(struct lx_proc *p, const wf_word_t *regs)
+/* A thread of p: FOREIGN mode, faults to lx's endpoint badged with
+ * LX_BADGE(pid, tid), p's empty CNode (native calls find nothing), no IPC
+ * buffer, t->fs_base as its FS base. regs: the 18 registers in enum
+ * wf_fault_word order (a fork copies its parent's). It is not resumed. */
+static int make_thread(struct lx_proc *p, struct lx_thread *t, const wf_word_t *regs)
 {
     const unsigned radix = 2;
-    enum wf_error e = create(p, WF_OBJ_CNODE, radix, &p->cnode);
+    enum wf_error e = WF_ERR_OK;
+    if (!p->cnode)
+        e = create(p, WF_OBJ_CNODE, radix, &p->cnode);
     if (e == WF_ERR_OK)
-        e = create(p, WF_OBJ_TCB, 0, &p->tcb);
+        e = create(p, WF_OBJ_TCB, 0, &t->tcb);
     if (e == WF_ERR_OK) {
-        p->fault_ep = lx_slot(p);
-        e = p->fault_ep ? wf_cnode_mint(SELF, p->fault_ep, 64, SELF, lx.ep, 64,
-                                        WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, (wf_word_t)p->pid)
-                        : WF_ERR_NOT_ENOUGH_MEMORY;
+        t->fault_ep = lx_slot(p);
+        e = t->fault_ep
+                ? wf_cnode_mint(SELF, t->fault_ep, 64, SELF, lx.ep, 64,
+                                WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, LX_BADGE(p->pid, t->tid))
+                : WF_ERR_NOT_ENOUGH_MEMORY;
     }
     if (e == WF_ERR_OK)
-        e = wf_tcb_configure(p->tcb, p->cnode, lx.self_tcb, WF_GUARD(0, 64 - radix), 0, lx.prio,
+        e = wf_tcb_configure(t->tcb, p->cnode, lx.self_tcb, WF_GUARD(0, 64 - radix), 0, lx.prio,
                              lx.prio);
     if (e == WF_ERR_OK)
-        e = wf_tcb_set_vspace(p->tcb, p->vspace);
+        e = wf_tcb_set_vspace(t->tcb, p->vspace);
     if (e == WF_ERR_OK)
-        e = wf_tcb_set_fault_endpoint(p->tcb, p->fault_ep);
+        e = wf_tcb_set_fault_endpoint(t->tcb, t->fault_ep);
     if (e == WF_ERR_OK)
-        e = wf_tcb_set_abi(p->tcb, WF_ABI_MODE_FOREIGN);
+        e = wf_tcb_set_abi(t->tcb, WF_ABI_MODE_FOREIGN);
     for (unsigned r = 0; e == WF_ERR_OK && r < WF_REGS_COUNT; r += 4) {
         unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
-        e = wf_tcb_write_registers(p->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
+        e = wf_tcb_write_registers(t->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
                                    n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
     }
-    if (e == WF_ERR_OK && p->fs_base)
-        e = wf_tcb_set_tls(p->tcb, p->fs_base);
+    if (e == WF_ERR_OK && t->fs_base)
+        e = wf_tcb_set_tls(t->tcb, t->fs_base);
     if (e != WF_ERR_OK) {
         lx_say("cannot make the thread: %s", wf_error_name(e));
         return -LX_ENOMEM;
     }
     return 0;
+}
+
+/* A new thread record of p (no TCB yet); NULL when lx has none left. */
+static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
+{
+    for (unsigned i = 0; i < LX_MAX_THREADS; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (!t->used) {
+            memset(t, 0, sizeof(*t));
+            t->used = true;
+            t->tid = tid;
+            t->p = p;
+            p->nthreads++;
+            if (i >= lx.thread_hi)
+                lx.thread_hi = i + 1;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* The thread record goes: its kept Reply object back to the spares, its futex
+ * wait ended. Its TCB is deleted by the caller (or with its process's pool). */
+static void thread_free(struct lx_thread *t)
+{
+    if (t->waiting) { /* its thread is gone: the Reply object is free again */
+        lx.spare[lx.nspare++] = t->waiting;
+        t->waiting = 0;
+        lx.nwaiting--;
+    }
+    lx_futex_cancel(t);
+    if (lx.serving == t)
+        lx.serving = NULL;
+    t->p->nthreads--;
+    t->used = false;
+    while (lx.thread_hi && !lx.thread[lx.thread_hi - 1].used)
+        lx.thread_hi--;
+}
+
+/* Every thread of p but keep goes (their TCBs with p's pool, or now when
+ * p goes on: kill). */
+static void threads_end(struct lx_proc *p, struct lx_thread *keep, bool kill)
+{
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (!t->used || t->p != p || t == keep)
+            continue;
+        if (kill) {
+            wf_cnode_delete(SELF, t->tcb, 64);
+            lx_slot_free(p, t->tcb);
+            wf_cnode_delete(SELF, t->fault_ep, 64);
+            lx_slot_free(p, t->fault_ep);
+        }
+        thread_free(t);
+    }
 }
 
 /* The pool a process is made from: what lx's pool has left but a margin for
@@ -272,8 +331,9 @@ static int new_pool(struct lx_proc *p)
     return create(p, WF_OBJ_VSPACE, 0, &p->vspace) == WF_ERR_OK ? 0 : -LX_ENOMEM;
 }
 
-/* Everything the process is made of goes (thread, VSpace, CNode, VMOs: one
- * revoke of its pool); the bookkeeping stays. */
+/* Everything the process is made of goes (threads, VSpace, CNode, VMOs: one
+ * revoke of its pool); the bookkeeping stays (the thread records are the
+ * caller's to end). */
 static void release(struct lx_proc *p)
 {
     if (p->pool) {
@@ -282,25 +342,25 @@ static void release(struct lx_proc *p)
         wf_env_free(&lx.env, p->pool);
         p->pool = 0;
     }
+    for (unsigned i = 0; i < LX_MAX_VMOS; i++)
+        if (p->vmo[i].cap && p->vmo[i].shm)
+            lx_shm_unref(p->vmo[i].shm);
     for (unsigned i = 0; i < p->nslots; i++) {
-        wf_cnode_delete(SELF, p->slots[i], 64); /* the minted endpoint; the rest are empty */
+        /* the minted endpoints and shared memory's cap copies; the rest are empty */
+        wf_cnode_delete(SELF, p->slots[i], 64);
         wf_env_free(&lx.env, p->slots[i]);
     }
     p->nslots = 0;
-    if (p->waiting) { /* its thread is gone: the Reply object is free again */
-        lx.spare[lx.nspare++] = p->waiting;
-        p->waiting = 0;
-        lx.nwaiting--;
-    }
-    p->sleep_until = 0;
     p->nvma = 0;
     memset(p->vmo, 0, sizeof(p->vmo));
-    p->tcb = p->vspace = p->cnode = p->fault_ep = 0;
+    p->vspace = p->cnode = 0;
 }
 
-/* Loads path into p (which has no memory yet) and starts its thread. */
-static int load(struct lx_proc *p, const char *path, const uint8_t *file, const struct lx_elf *img,
-                int argc, const char *const *argv, int envc, const char *const *envp)
+/* Loads path into p (which has no memory yet) and starts its thread t
+ * (whose tid becomes the pid). */
+static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const uint8_t *file,
+                const struct lx_elf *img, int argc, const char *const *argv, int envc,
+                const char *const *envp)
 {
     (void)file;
     int err = new_pool(p);
@@ -321,10 +381,11 @@ static int load(struct lx_proc *p, const char *path, const uint8_t *file, const 
     wf_word_t regs[WF_REGS_COUNT] = {0};
     regs[WF_FAULT_WORD_RIP] = img->entry;
     regs[WF_FAULT_WORD_RSP] = sp;
-    p->fs_base = 0;
+    t->fs_base = 0;
+    t->tid = p->pid;
     if (!err)
-        err = make_thread(p, regs);
-    if (!err && wf_tcb_resume(p->tcb) != WF_ERR_OK)
+        err = make_thread(p, t, regs);
+    if (!err && wf_tcb_resume(t->tcb) != WF_ERR_OK)
         err = -LX_ENOMEM;
     if (err)
         lx_say("%s: cannot start (error %d)", path, -err);
@@ -342,6 +403,7 @@ static struct lx_proc *proc_alloc(void)
             memset(p, 0, sizeof(*p));
             p->used = true;
             p->pid = lx.next_pid++;
+            p->main_status = -1;
             return p;
         }
     }
@@ -381,9 +443,11 @@ int lx_spawn(const char *path, int argc, const char *const *argv, int envc, cons
     /* Its parent is lx (pid 1), whose process group and session are 0, as
      * for the children of Linux's pid 1. */
     p->ppid = 1;
-    err = load(p, path, file, &img, argc, argv, envc, envp);
+    struct lx_thread *t = thread_alloc(p, p->pid);
+    err = t ? load(p, t, path, file, &img, argc, argv, envc, envp) : -LX_EAGAIN;
     if (err) {
         release(p);
+        threads_end(p, NULL, false);
         p->used = false;
         return err;
     }
@@ -394,24 +458,34 @@ int lx_spawn(const char *path, int argc, const char *const *argv, int envc, cons
 
 enum {
     CLONE_VM = 0x100,
+    CLONE_FS = 0x200,
+    CLONE_FILES = 0x400,
+    CLONE_SIGHAND = 0x800,
     CLONE_VFORK = 0x4000,
+    CLONE_THREAD = 0x10000,
+    CLONE_SYSVSEM = 0x40000,
+    CLONE_SETTLS = 0x80000,
     CLONE_PARENT_SETTID = 0x100000,
     CLONE_CHILD_CLEARTID = 0x200000,
+    CLONE_DETACHED = 0x400000,
     CLONE_CHILD_SETTID = 0x1000000,
 };
 
-/* fork, vfork and clone without CLONE_VM: a new process whose every VMO is a
- * copy-on-write clone of its parent's (made from and charged to its own pool),
- * mapped where the parent maps it, and whose thread starts with the parent's
- * registers at the system call, rax 0. The cost is per mapping and per VMO,
- * not per page: nothing is copied until one of them writes. */
-long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid)
+/* fork, vfork and clone without CLONE_VM, from thread t: a new process whose
+ * every VMO is a copy-on-write clone of its parent's (made from and charged to
+ * its own pool), mapped where the parent maps it, and whose one thread starts
+ * with t's registers at the system call, rax 0, t's mask and FS base. The
+ * cost is per mapping and per VMO, not per page: nothing is copied until one
+ * of them writes. */
+long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t ptid, uint64_t ctid)
 {
+    struct lx_proc *p = t->p;
     const uint64_t known =
         0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
     if (flags & ~known) {
-        lx_say("pid %d (%s): clone flags %#llx not served (threads, shared memory): ENOSYS", p->pid,
-               p->name, (unsigned long long)flags);
+        lx_say("pid %d (%s): clone flags %#llx not served (shared memory without a thread): "
+               "ENOSYS",
+               p->pid, p->name, (unsigned long long)flags);
         return -LX_ENOSYS;
     }
     struct lx_proc *c = proc_alloc();
@@ -422,23 +496,26 @@ long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t pti
     c->pid = pid;
     c->ppid = p->pid;
     c->nslots = 0;
-    c->pool = c->vspace = c->tcb = c->cnode = c->fault_ep = 0;
-    c->waiting = 0;
-    c->sleep_until = 0;
-    c->vfork_child = 0;
+    c->nthreads = 0;
+    c->main_status = -1;
+    c->pool = c->vspace = c->cnode = 0;
     c->sigpending = 0;
-    c->suspended = c->full = false;
     memset(c->vmo, 0, sizeof(c->vmo));
-    int err = new_pool(c);
+    struct lx_thread *ct = thread_alloc(c, c->pid);
+    int err = ct ? new_pool(c) : -LX_EAGAIN;
     for (unsigned i = 0; !err && i < LX_MAX_VMOS; i++) {
         if (!p->vmo[i].cap)
             continue;
         wf_cptr_t s = lx_slot(c);
-        if (!s || wf_vmo_clone(p->vmo[i].cap, c->pool, SELF, s, 64) != WF_ERR_OK) {
+        unsigned shm = p->vmo[i].shm; /* MAP_SHARED: the same memory, not a clone */
+        if (!s || (shm ? wf_cnode_copy(SELF, s, 64, SELF, p->vmo[i].cap, 64, WF_RIGHTS_ALL)
+                       : wf_vmo_clone(p->vmo[i].cap, c->pool, SELF, s, 64)) != WF_ERR_OK) {
             err = -LX_ENOMEM;
             break;
         }
-        c->vmo[i] = (struct lx_vmo){s, p->vmo[i].refs, p->vmo[i].size};
+        c->vmo[i] = (struct lx_vmo){s, p->vmo[i].refs, p->vmo[i].size, shm};
+        if (shm)
+            lx.shm[shm - 1].procs++;
     }
     for (unsigned i = 0; !err && i < c->nvma; i++) {
         const struct lx_vma *v = &c->vma[i];
@@ -452,21 +529,84 @@ long lx_fork(struct lx_proc *p, const wf_word_t *w, uint64_t flags, uint64_t pti
         lx_copy_out(p, ptid, &c->pid, 4);
         lx_copy_out(c, ptid, &c->pid, 4);
     }
-    if (flags & CLONE_CHILD_CLEARTID)
-        c->tid_address = ctid;
+    if (!err) {
+        ct->sigmask = t->sigmask;
+        ct->fs_base = t->fs_base;
+        ct->ss_sp = t->ss_sp;
+        ct->ss_size = t->ss_size;
+        if (flags & CLONE_CHILD_CLEARTID)
+            ct->clear_tid = ctid;
+    }
     wf_word_t regs[WF_REGS_COUNT];
     memcpy(regs, w, sizeof(regs));
     regs[WF_FAULT_WORD_RAX] = 0;
     if (!err)
-        err = make_thread(c, regs);
-    if (!err && wf_tcb_resume(c->tcb) != WF_ERR_OK)
+        err = make_thread(c, ct, regs);
+    if (!err && wf_tcb_resume(ct->tcb) != WF_ERR_OK)
         err = -LX_ENOMEM;
     if (err) {
         release(c);
+        threads_end(c, NULL, false);
         c->used = false;
         return err;
     }
     return c->pid;
+}
+
+/* clone with CLONE_THREAD (pthread_create): a new thread of t's process on
+ * the given stack, with t's registers at the call but rax 0, t's mask, and
+ * tls as its FS base (CLONE_SETTLS; else t's). An exit signal in the low
+ * byte is ignored, as Linux does for a thread. Returns its tid. */
+long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t stack,
+                     uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+    struct lx_proc *p = t->p;
+    const uint64_t known = 0xff | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                           CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                           CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID;
+    /* Linux's rules: a thread shares the signal handlers, which need the memory */
+    if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM))
+        return -LX_EINVAL;
+    if (flags & ~known) {
+        lx_say("pid %d (%s): clone flags %#llx not served: ENOSYS", p->pid, p->name,
+               (unsigned long long)flags);
+        return -LX_ENOSYS;
+    }
+    struct lx_thread *n = thread_alloc(p, lx.next_pid);
+    if (!n)
+        return -LX_EAGAIN;
+    lx.next_pid++;
+    n->sigmask = t->sigmask;
+    n->fs_base = flags & CLONE_SETTLS ? tls : t->fs_base;
+    if (flags & CLONE_CHILD_CLEARTID)
+        n->clear_tid = ctid;
+    long e = 0;
+    if ((flags & CLONE_PARENT_SETTID) && lx_copy_out(p, ptid, &n->tid, 4) < 0)
+        e = -LX_EFAULT;
+    if (!e && (flags & CLONE_CHILD_SETTID) && lx_copy_out(p, ctid, &n->tid, 4) < 0)
+        e = -LX_EFAULT;
+    wf_word_t regs[WF_REGS_COUNT];
+    memcpy(regs, w, sizeof(regs));
+    regs[WF_FAULT_WORD_RAX] = 0;
+    if (stack)
+        regs[WF_FAULT_WORD_RSP] = stack;
+    if (!e)
+        e = make_thread(p, n, regs);
+    if (!e && wf_tcb_resume(n->tcb) != WF_ERR_OK)
+        e = -LX_ENOMEM;
+    if (e) {
+        if (n->tcb) {
+            wf_cnode_delete(SELF, n->tcb, 64);
+            lx_slot_free(p, n->tcb);
+        }
+        if (n->fault_ep) {
+            wf_cnode_delete(SELF, n->fault_ep, 64);
+            lx_slot_free(p, n->fault_ep);
+        }
+        thread_free(n);
+        return e;
+    }
+    return n->tid;
 }
 
 /* --- execve ------------------------------------------------------------------------- */
@@ -530,13 +670,14 @@ static bool shebang(const uint8_t *file, size_t len, char *buf, size_t max, char
 /* The vfork parent waiting for c goes on (c has run execve or ended). */
 static void vfork_done(struct lx_proc *c)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (lx.proc[i].used && lx.proc[i].vfork_child == c->pid)
-            lx.proc[i].vfork_child = -c->pid;
+    for (unsigned i = 0; i < lx.thread_hi; i++)
+        if (lx.thread[i].used && lx.thread[i].vfork_child == c->pid)
+            lx.thread[i].vfork_child = -c->pid;
 }
 
-long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp)
+long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uenvp)
 {
+    struct lx_proc *p = t->p;
     char path[128];
     long n = lx_copy_str(p, path, upath, sizeof(path));
     if (n < 0)
@@ -587,15 +728,24 @@ long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp
     int err = check_file(path, &file, &img, true);
     if (err)
         return err;
-    /* No way back from here: the old image goes. */
+    /* No way back from here: the other threads and the old image go; t
+     * becomes the main thread (its tid the pid). */
+    for (unsigned i = 0; i < lx.thread_hi; i++) /* robust futexes, as Linux's exec */
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            lx_robust_exit(&lx.thread[i]);
+    threads_end(p, t, true);
+    lx_futex_cancel(t);
     release(p);
     lx_files_exec(p);
     for (int s = 1; s <= 64; s++)
         if (p->sigaction[s][0] > 1) /* a handler: back to the default */
             memset(p->sigaction[s], 0, sizeof(p->sigaction[s]));
-    p->tid_address = 0;
+    t->clear_tid = t->robust_list = t->robust_len = 0;
+    t->ss_sp = t->ss_size = 0;
+    t->tcb = t->fault_ep = 0;
+    p->main_status = -1;
     vfork_done(p);
-    err = load(p, path, file, &img, (int)argc, argv, (int)envc, exec_envp);
+    err = load(p, t, path, file, &img, (int)argc, argv, (int)envc, exec_envp);
     if (err)
         lx_exit(p, LX_SIGSEGV);
     return -LX_EXECED;
@@ -603,12 +753,17 @@ long lx_execve(struct lx_proc *p, uint64_t upath, uint64_t uargv, uint64_t uenvp
 
 /* --- exit and wait ------------------------------------------------------------------- */
 
-/* p ends: its memory, thread and descriptors go, its children pass to lx (pid
- * 1), and it stays a zombie with its status until its parent waits for it. */
+/* p ends: its memory, threads and descriptors go, its children pass to lx
+ * (pid 1), and it stays a zombie with its status until its parent waits for
+ * it. */
 void lx_exit(struct lx_proc *p, int wstatus)
 {
     if (p->state == PROC_ZOMBIE)
         return;
+    for (unsigned i = 0; i < lx.thread_hi; i++) /* robust futexes of every thread */
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            lx_robust_exit(&lx.thread[i]);
+    threads_end(p, NULL, false);
     release(p);
     lx_files_close_all(p);
     vfork_done(p);
@@ -616,7 +771,6 @@ void lx_exit(struct lx_proc *p, int wstatus)
     lx.nzombies++;
     p->wstatus = wstatus;
     p->sigpending = 0;
-    p->suspended = p->full = false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
         if (lx.proc[i].used && lx.proc[i].ppid == p->pid)
             lx.proc[i].ppid = 1;
@@ -676,11 +830,55 @@ long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool rea
     return nohang ? 0 : -LX_BLOCK;
 }
 
-struct lx_proc *lx_proc_of(wf_word_t badge)
+/* exit(2): thread t ends. Its clear_child_tid word is zeroed and woken
+ * (pthread_join waits on it) and its robust futexes marked as their owner's
+ * death; the process ends with it when it was the last. */
+void lx_thread_exit(struct lx_thread *t, int wstatus)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (lx.proc[i].used && lx.proc[i].state == PROC_RUN && (wf_word_t)lx.proc[i].pid == badge)
-            return &lx.proc[i];
+    struct lx_proc *p = t->p;
+    if (p->nthreads <= 1) {
+        lx_exit(p, p->main_status >= 0 ? p->main_status : wstatus);
+        return;
+    }
+    if (t->tid == p->pid)
+        p->main_status = wstatus; /* the process's status, as Linux's group leader */
+    lx_robust_exit(t);
+    if (t->clear_tid) {
+        static const uint32_t zero;
+        if (lx_copy_out(p, t->clear_tid, &zero, 4) == 0)
+            lx_futex_wake(p, t->clear_tid, true, 1, ~0u);
+    }
+    wf_cnode_delete(SELF, t->tcb, 64);
+    lx_slot_free(p, t->tcb);
+    wf_cnode_delete(SELF, t->fault_ep, 64);
+    lx_slot_free(p, t->fault_ep);
+    thread_free(t);
+}
+
+/* The running thread a fault message's badge names. A cache of the last one
+ * found: most messages come from the thread of the one before. */
+struct lx_thread *lx_thread_of(wf_word_t badge)
+{
+    static struct lx_thread *last;
+    int tid = (int)(uint32_t)badge, pid = (int)(badge >> 32);
+    if (last && last->used && last->tid == tid && last->p->pid == pid && last->p->state == PROC_RUN)
+        return last;
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->tid == tid && t->p->pid == pid && t->p->state == PROC_RUN)
+            return last = t;
+    }
+    return NULL;
+}
+
+/* A running thread by tid, or NULL. */
+struct lx_thread *lx_thread_by_tid(int tid)
+{
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->tid == tid && t->p->state == PROC_RUN)
+            return t;
+    }
     return NULL;
 }
 

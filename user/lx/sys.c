@@ -25,6 +25,18 @@ static long sys_exit_group(struct lx_call *c)
     return 0;
 }
 
+/* exit: the calling thread ends (the process with its last thread). */
+static long sys_exit(struct lx_call *c)
+{
+    lx_thread_exit(c->t, (int)(c->a[0] & 0xff) << 8);
+    return 0;
+}
+
+static long sys_gettid(struct lx_call *c)
+{
+    return c->t->tid;
+}
+
 static long sys_getpid(struct lx_call *c)
 {
     return c->p->pid;
@@ -37,7 +49,7 @@ static long sys_getppid(struct lx_call *c)
 
 static long sys_fork(struct lx_call *c)
 {
-    return lx_fork(c->p, c->w, 17, 0, 0);
+    return lx_fork(c->t, c->w, 17, 0, 0);
 }
 
 /* vfork: a fork whose parent waits until the child has run execve or ended
@@ -45,36 +57,40 @@ static long sys_fork(struct lx_call *c)
  * does not tell them apart). */
 static long sys_vfork(struct lx_call *c)
 {
-    struct lx_proc *p = c->p;
-    if (p->vfork_child > 0)
+    struct lx_thread *t = c->t;
+    if (t->vfork_child > 0)
         return -LX_BLOCK; /* still waiting (a retry) */
-    if (p->vfork_child < 0) {
-        long pid = -p->vfork_child;
-        p->vfork_child = 0;
+    if (t->vfork_child < 0) {
+        long pid = -t->vfork_child;
+        t->vfork_child = 0;
         return pid;
     }
-    long pid = lx_fork(p, c->w, 17, 0, 0);
+    long pid = lx_fork(t, c->w, 17, 0, 0);
     if (pid < 0)
         return pid;
-    p->vfork_child = (int)pid;
+    t->vfork_child = (int)pid;
     return -LX_BLOCK;
 }
 
 static long sys_clone(struct lx_call *c)
 {
     /* x86-64: flags, stack, parent_tid, child_tid, tls */
-    if (c->a[1])
-        return -LX_EINVAL;  /* a new stack means a thread: not served (lx_fork says) */
+    if (c->a[0] & 0x10000) /* CLONE_THREAD */
+        return lx_clone_thread(c->t, c->w, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4]);
+    if (c->t->vfork_child == 0 && (c->a[0] & 0x800)) /* CLONE_SIGHAND without a thread */
+        return -LX_EINVAL;
+    if (c->t->vfork_child == 0 && c->a[1])
+        return -LX_EINVAL;  /* a new stack without a thread (shared memory): not served */
     if (c->a[0] & 0x4000) { /* CLONE_VFORK */
         struct lx_call d = *c;
         return sys_vfork(&d);
     }
-    return lx_fork(c->p, c->w, c->a[0], c->a[2], c->a[3]);
+    return lx_fork(c->t, c->w, c->a[0], c->a[2], c->a[3]);
 }
 
 static long sys_execve(struct lx_call *c)
 {
-    return lx_execve(c->p, c->a[0], c->a[1], c->a[2]);
+    return lx_execve(c->t, c->a[0], c->a[1], c->a[2]);
 }
 
 static long sys_wait4(struct lx_call *c)
@@ -200,20 +216,20 @@ static long sys_pause(struct lx_call *c)
  * deadline of a finite timeout, when it answers 0). */
 static long poll_until(struct lx_call *c, uint64_t nfds, int64_t timeout_ns)
 {
-    struct lx_proc *p = c->p;
-    long n = lx_poll(p, c->a[0], nfds);
+    struct lx_thread *t = c->t;
+    long n = lx_poll(c->p, c->a[0], nfds);
     if (n != 0 || timeout_ns == 0) {
-        p->sleep_until = 0;
+        t->sleep_until = 0;
         return n;
     }
-    if (p->sleep_until) { /* a retry of a poll with a deadline */
-        if (wf_clock_ns() < p->sleep_until)
+    if (t->sleep_until) { /* a retry of a poll with a deadline */
+        if (wf_clock_ns() < t->sleep_until)
             return -LX_BLOCK;
-        p->sleep_until = 0;
+        t->sleep_until = 0;
         return 0;
     }
     if (timeout_ns > 0)
-        p->sleep_until = wf_clock_ns() + (uint64_t)timeout_ns;
+        t->sleep_until = wf_clock_ns() + (uint64_t)timeout_ns;
     return -LX_BLOCK;
 }
 
@@ -226,7 +242,7 @@ static long sys_poll(struct lx_call *c)
 static long sys_ppoll(struct lx_call *c)
 {
     int64_t ns = -1;
-    if (c->a[2] && !c->p->sleep_until) {
+    if (c->a[2] && !c->t->sleep_until) {
         int64_t ts[2];
         if (lx_copy_in(c->p, ts, c->a[2], sizeof(ts)) < 0)
             return -LX_EFAULT;
@@ -257,20 +273,20 @@ static long sys_zero(struct lx_call *c)
 
 static long sys_set_tid_address(struct lx_call *c)
 {
-    c->p->tid_address = c->a[0];
-    return c->p->pid;
+    c->t->clear_tid = c->a[0];
+    return c->t->tid;
 }
 
 static long sys_arch_prctl(struct lx_call *c)
 {
     switch (c->a[0]) {
     case 0x1002: /* ARCH_SET_FS */
-        if (wf_tcb_set_tls(c->p->tcb, c->a[1]) != WF_ERR_OK)
+        if (wf_tcb_set_tls(c->t->tcb, c->a[1]) != WF_ERR_OK)
             return -LX_EPERM;
-        c->p->fs_base = c->a[1];
+        c->t->fs_base = c->a[1];
         return 0;
     case 0x1003: /* ARCH_GET_FS */
-        return lx_copy_out(c->p, c->a[1], &c->p->fs_base, 8);
+        return lx_copy_out(c->p, c->a[1], &c->t->fs_base, 8);
     default:
         return -LX_EINVAL;
     }
@@ -359,8 +375,13 @@ static long sys_rt_sigaction(struct lx_call *c)
         if (lx_copy_in(c->p, act, c->a[1], sizeof(act)) < 0)
             return -LX_EFAULT;
         memcpy(c->p->sigaction[sig], act, sizeof(act));
-        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
-            c->p->sigpending &= ~(1ull << (sig - 1)); /* POSIX: discarded */
+        if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig))) {
+            uint64_t bit = 1ull << (sig - 1); /* POSIX: discarded, from every thread */
+            c->p->sigpending &= ~bit;
+            for (unsigned i = 0; i < lx.thread_hi; i++)
+                if (lx.thread[i].used && lx.thread[i].p == c->p)
+                    lx.thread[i].sigpending &= ~bit;
+        }
     }
     return 0;
 }
@@ -369,18 +390,18 @@ static long sys_rt_sigprocmask(struct lx_call *c)
 {
     if (c->a[3] != 8)
         return -LX_EINVAL;
-    uint64_t old = c->p->sigmask;
+    uint64_t old = c->t->sigmask;
     if (c->a[1]) {
         uint64_t set;
         if (lx_copy_in(c->p, &set, c->a[1], 8) < 0)
             return -LX_EFAULT;
         set &= ~((1ull << 8) | (1ull << 18)); /* SIGKILL, SIGSTOP */
         if (c->a[0] == 0)
-            c->p->sigmask |= set;
+            c->t->sigmask |= set;
         else if (c->a[0] == 1)
-            c->p->sigmask &= ~set;
+            c->t->sigmask &= ~set;
         else if (c->a[0] == 2)
-            c->p->sigmask = set;
+            c->t->sigmask = set;
         else
             return -LX_EINVAL;
     }
@@ -395,9 +416,10 @@ static bool ignored_by_default(int sig)
     return sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
 }
 
-/* A signal to p: SIGKILL ends it; an ignored signal is dropped; a blocked one
- * or one with a handler waits in sigpending for lx_deliver; any other ends p
- * with the signal's status. */
+/* A signal to process p (kill): SIGKILL ends it; an ignored signal is
+ * dropped; one with a handler, or one every thread blocks, waits in p's
+ * sigpending, for the first thread that does not block it (lx_deliver); any
+ * other ends p with the signal's status. */
 long lx_signal(struct lx_proc *p, int sig)
 {
     if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
@@ -409,7 +431,11 @@ long lx_signal(struct lx_proc *p, int sig)
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
     if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
         return 0;
-    if ((p->sigmask & bit) || h > SIG_IGN) {
+    bool blocked = true;
+    for (unsigned i = 0; i < lx.thread_hi && blocked; i++)
+        if (lx.thread[i].used && lx.thread[i].p == p && !(lx.thread[i].sigmask & bit))
+            blocked = false;
+    if (blocked || h > SIG_IGN) {
         p->sigpending |= bit;
         lx.nsignalled++;
         return 0;
@@ -418,25 +444,42 @@ long lx_signal(struct lx_proc *p, int sig)
     return 0;
 }
 
-/* The lowest pending signal p does not block, or 0. */
-int lx_signal_next(const struct lx_proc *p)
+/* A signal to thread t alone (tkill, tgkill, a fault): as lx_signal, but
+ * pending for t (its default action still ends the whole process). */
+long lx_signal_thread(struct lx_thread *t, int sig)
 {
-    uint64_t ready = p->sigpending & ~p->sigmask;
-    return ready ? __builtin_ctzll(ready) + 1 : 0;
+    struct lx_proc *p = t->p;
+    if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
+        return 0;
+    if (sig == LX_SIGKILL) {
+        lx_exit(p, sig);
+        return 0;
+    }
+    uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
+    if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
+        return 0;
+    if ((t->sigmask & bit) || h > SIG_IGN) {
+        t->sigpending |= bit;
+        lx.nsignalled++;
+        return 0;
+    }
+    lx_exit(p, sig);
+    return 0;
 }
 
 /* Whether the call of fault message w, waiting when sig came, starts again
  * after the handler (SA_RESTART) rather than failing with EINTR. */
-bool lx_restartable(struct lx_proc *p, const wf_word_t *w, int sig)
+bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig)
 {
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     if (nr == 34 || nr == 130 || nr == 35 || nr == 230)
         return false; /* pause, sigsuspend, sleeps: EINTR always, as Linux */
-    return (p->sigaction[sig][1] & 0x10000000) != 0; /* SA_RESTART */
+    return (t->p->sigaction[sig][1] & 0x10000000) != 0; /* SA_RESTART */
 }
 
 enum {
     SA_SIGINFO = 4,
+    SA_ONSTACK = 0x08000000,
     SA_NODEFER = 0x40000000,
     SA_RESETHAND = 0x80000000,
     UNBLOCKABLE = (1ull << 8) | (1ull << 18), /* SIGKILL, SIGSTOP */
@@ -470,14 +513,18 @@ _Static_assert(sizeof(struct sigframe) == 8 + 304 + 128, "Linux's rt_sigframe wi
  * thread is about to resume with: an ignored one is dropped, a default action
  * ends p (its state says so), a handler gets a frame on the user stack and
  * regs are changed to run it. True when regs changed or p ended. */
-bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
+bool lx_deliver(struct lx_thread *t, wf_word_t *regs)
 {
+    struct lx_proc *p = t->p;
     for (;;) {
-        int sig = lx_signal_next(p);
+        int sig = lx_signal_next(t);
         if (!sig)
             return false;
         uint64_t bit = 1ull << (sig - 1);
-        p->sigpending &= ~bit;
+        if (t->sigpending & bit)
+            t->sigpending &= ~bit;
+        else
+            p->sigpending &= ~bit;
         uint64_t *act = p->sigaction[sig];
         if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
             continue;
@@ -485,12 +532,19 @@ bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
             lx_exit(p, sig);
             return true;
         }
-        uint64_t sp = regs[WF_FAULT_WORD_RSP] - 128; /* the red zone */
+        uint64_t sp = regs[WF_FAULT_WORD_RSP];
+        bool on_alt = t->ss_size && sp - t->ss_sp <= t->ss_size;
+        if ((act[1] & SA_ONSTACK) && t->ss_size && !on_alt)
+            sp = t->ss_sp + t->ss_size; /* the alternate stack (sigaltstack) */
+        else
+            sp -= 128; /* the red zone */
         sp = ((sp - (sizeof(struct sigframe) - 8)) & ~15ull) - 8;
         struct sigframe f;
         memset(&f, 0, sizeof(f));
         f.pretcode = act[2];
-        f.ss_flags = 2; /* SS_DISABLE */
+        f.ss_sp = t->ss_sp;
+        f.ss_size = t->ss_size;
+        f.ss_flags = t->ss_size ? 0 : 2; /* SS_DISABLE */
         f.r8 = regs[WF_FAULT_WORD_R8];
         f.r9 = regs[WF_FAULT_WORD_R9];
         f.r10 = regs[WF_FAULT_WORD_R10];
@@ -511,7 +565,7 @@ bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
         f.eflags = regs[WF_FAULT_WORD_RFLAGS];
         f.cs = 0x33;
         f.ss = 0x2b;
-        f.oldmask = f.uc_sigmask = p->suspended ? p->suspend_mask : p->sigmask;
+        f.oldmask = f.uc_sigmask = t->suspended ? t->suspend_mask : t->sigmask;
         f.si_signo = sig;
         f.si_code = p->siginfo[sig].code;
         if (sig == LX_SIGSEGV || sig == 7 || sig == 4 || sig == 8) {
@@ -526,11 +580,11 @@ bool lx_deliver(struct lx_proc *p, wf_word_t *regs)
             return true;
         }
         uint64_t handler = act[0];
-        p->suspended = false;
-        p->sigmask |= act[3];
+        t->suspended = false;
+        t->sigmask |= act[3];
         if (!(act[1] & SA_NODEFER))
-            p->sigmask |= bit;
-        p->sigmask &= ~(uint64_t)UNBLOCKABLE;
+            t->sigmask |= bit;
+        t->sigmask &= ~(uint64_t)UNBLOCKABLE;
         if (act[1] & SA_RESETHAND)
             memset(act, 0, 4 * sizeof(act[0]));
         regs[WF_FAULT_WORD_RIP] = handler;
@@ -554,7 +608,7 @@ static long sys_rt_sigreturn(struct lx_call *c)
         lx_exit(c->p, LX_SIGSEGV);
         return 0;
     }
-    wf_word_t *r = c->p->regs;
+    wf_word_t *r = c->t->regs;
     r[WF_FAULT_WORD_RAX] = f.rax;
     r[WF_FAULT_WORD_RIP] = f.rip;
     r[WF_FAULT_WORD_RSP] = f.rsp;
@@ -573,8 +627,8 @@ static long sys_rt_sigreturn(struct lx_call *c)
     r[WF_FAULT_WORD_R13] = f.r13;
     r[WF_FAULT_WORD_R14] = f.r14;
     r[WF_FAULT_WORD_R15] = f.r15;
-    c->p->sigmask = f.uc_sigmask & ~(uint64_t)UNBLOCKABLE;
-    c->p->full = true;
+    c->t->sigmask = f.uc_sigmask & ~(uint64_t)UNBLOCKABLE;
+    c->t->full = true;
     return (long)f.rax;
 }
 
@@ -582,22 +636,23 @@ static long sys_rt_sigpending(struct lx_call *c)
 {
     if (c->a[1] > 8)
         return -LX_EINVAL;
-    return lx_copy_out(c->p, c->a[0], &c->p->sigpending, c->a[1]);
+    uint64_t set = (c->t->sigpending | c->p->sigpending) & c->t->sigmask; /* as Linux */
+    return lx_copy_out(c->p, c->a[0], &set, c->a[1]);
 }
 
 /* rt_sigsuspend: the given mask until a signal is delivered, then the old one
  * again (the frame keeps it). */
 static long sys_rt_sigsuspend(struct lx_call *c)
 {
-    if (!c->p->suspended) {
+    if (!c->t->suspended) {
         uint64_t set;
         if (c->a[1] != 8)
             return -LX_EINVAL;
         if (lx_copy_in(c->p, &set, c->a[0], 8) < 0)
             return -LX_EFAULT;
-        c->p->suspend_mask = c->p->sigmask;
-        c->p->sigmask = set & ~(uint64_t)UNBLOCKABLE;
-        c->p->suspended = true;
+        c->t->suspend_mask = c->t->sigmask;
+        c->t->sigmask = set & ~(uint64_t)UNBLOCKABLE;
+        c->t->suspended = true;
     }
     return -LX_BLOCK;
 }
@@ -622,6 +677,11 @@ static long sys_kill(struct lx_call *c)
             (pid < -1 && q->pgid == -pid))
             targets[n++] = q;
     }
+    if (!n && pid > 1) { /* a thread's tid: its process, as Linux */
+        struct lx_thread *t = lx_thread_by_tid((int)pid);
+        if (t)
+            targets[n++] = t->p;
+    }
     if (!n)
         return -LX_ESRCH;
     for (unsigned i = 0; i < n && sig; i++) { /* SI_USER, from the caller */
@@ -639,29 +699,96 @@ static long sys_kill(struct lx_call *c)
     return 0;
 }
 
+/* tkill(tid, sig) and tgkill(tgid, tid, sig): to one thread (SI_TKILL, from
+ * the caller). */
+static long thread_kill(struct lx_call *c, int64_t tgid, int64_t tid, int64_t sig)
+{
+    if (sig < 0 || sig > NSIG || tid <= 0 || (tgid != -1 && tgid <= 0))
+        return -LX_EINVAL;
+    struct lx_thread *t = tid <= INT32_MAX ? lx_thread_by_tid((int)tid) : NULL;
+    if (!t || (tgid != -1 && t->p->pid != tgid))
+        return -LX_ESRCH;
+    if (sig) {
+        t->p->siginfo[sig].code = -6;
+        t->p->siginfo[sig].pid = c->p->pid;
+        t->p->siginfo[sig].status = 0;
+    }
+    return lx_signal_thread(t, (int)sig);
+}
+
 static long sys_tkill(struct lx_call *c)
 {
-    struct lx_proc *q = find_pid((int64_t)(int32_t)c->a[0]);
-    int sig = (int)c->a[1];
-    if (sig < 0 || sig > NSIG)
-        return -LX_EINVAL;
-    if (!q || q->state != PROC_RUN)
-        return -LX_ESRCH;
-    if (sig) { /* SI_TKILL, from the caller */
-        q->siginfo[sig].code = -6;
-        q->siginfo[sig].pid = c->p->pid;
-        q->siginfo[sig].status = 0;
-    }
-    return lx_signal(q, sig);
+    return thread_kill(c, -1, (int64_t)(int32_t)c->a[0], (int64_t)(int32_t)c->a[1]);
 }
 
 static long sys_tgkill(struct lx_call *c)
 {
-    if (c->a[0] != c->a[1])
-        return -LX_ESRCH; /* one thread per process: the tid is the pid */
-    struct lx_call d = *c;
-    d.a[1] = c->a[2];
-    return sys_tkill(&d);
+    return thread_kill(c, (int64_t)(int32_t)c->a[0], (int64_t)(int32_t)c->a[1],
+                       (int64_t)(int32_t)c->a[2]);
+}
+
+/* sigaltstack: the calling thread's alternate signal stack (SA_ONSTACK
+ * handlers run on it). */
+static long sys_sigaltstack(struct lx_call *c)
+{
+    struct lx_thread *t = c->t;
+    uint64_t sp = c->w[WF_FAULT_WORD_RSP];
+    bool on = t->ss_size && sp - t->ss_sp <= t->ss_size;
+    if (c->a[0]) {
+        uint64_t ss[3]; /* ss_sp, ss_flags (int, padded), ss_size */
+        if (lx_copy_in(c->p, ss, c->a[0], sizeof(ss)) < 0)
+            return -LX_EFAULT;
+        if (on)
+            return -LX_EPERM;
+        uint32_t flags = (uint32_t)ss[1];
+        if (flags & ~(2u | 0x80000000u)) /* SS_DISABLE, SS_AUTODISARM */
+            return -LX_EINVAL;
+        if (flags & 2) {
+            ss[0] = ss[2] = 0;
+        } else if (ss[2] < 2048) { /* MINSIGSTKSZ */
+            return -LX_ENOMEM;
+        }
+        if (c->a[1]) {
+            uint64_t old[3] = {t->ss_sp, t->ss_size ? 0 : 2, t->ss_size};
+            if (lx_copy_out(c->p, c->a[1], old, sizeof(old)) < 0)
+                return -LX_EFAULT;
+        }
+        t->ss_sp = ss[0];
+        t->ss_size = ss[2];
+        return 0;
+    }
+    if (c->a[1]) {
+        uint64_t old[3] = {t->ss_sp, on ? 1 : t->ss_size ? 0 : 2, t->ss_size};
+        if (lx_copy_out(c->p, c->a[1], old, sizeof(old)) < 0)
+            return -LX_EFAULT;
+    }
+    return 0;
+}
+
+/* set_robust_list, get_robust_list: the thread's list of robust futexes,
+ * walked when it ends (futex.c). */
+static long sys_set_robust_list(struct lx_call *c)
+{
+    if (c->a[1] != 24) /* sizeof(struct robust_list_head) */
+        return -LX_EINVAL;
+    c->t->robust_list = c->a[0];
+    c->t->robust_len = c->a[1];
+    return 0;
+}
+
+static long sys_get_robust_list(struct lx_call *c)
+{
+    int64_t tid = (int64_t)(int32_t)c->a[0];
+    struct lx_thread *t = tid ? lx_thread_by_tid((int)tid) : c->t;
+    if (!t)
+        return -LX_ESRCH;
+    if (t->p != c->p)
+        return -LX_EPERM;
+    uint64_t len = 24;
+    if (lx_copy_out(c->p, c->a[1], &t->robust_list, 8) < 0 ||
+        lx_copy_out(c->p, c->a[2], &len, 8) < 0)
+        return -LX_EFAULT;
+    return 0;
 }
 
 /* --- memory ------------------------------------------------------------------------ */
@@ -758,17 +885,17 @@ static long sleep_until(struct lx_call *c, uint64_t deadline)
     if (!lx_timer)
         return -LX_ENOSYS;
     if (wf_clock_ns() >= deadline) {
-        c->p->sleep_until = 0;
+        c->t->sleep_until = 0;
         return 0;
     }
-    c->p->sleep_until = deadline;
+    c->t->sleep_until = deadline;
     return -LX_BLOCK;
 }
 
 static long sys_nanosleep(struct lx_call *c)
 {
-    if (c->p->sleep_until) /* a retry */
-        return sleep_until(c, c->p->sleep_until);
+    if (c->t->sleep_until) /* a retry */
+        return sleep_until(c, c->t->sleep_until);
     uint64_t ts[2];
     if (lx_copy_in(c->p, ts, c->a[0], sizeof(ts)) < 0)
         return -LX_EFAULT;
@@ -779,8 +906,8 @@ static long sys_nanosleep(struct lx_call *c)
 
 static long sys_clock_nanosleep(struct lx_call *c)
 {
-    if (c->p->sleep_until)
-        return sleep_until(c, c->p->sleep_until);
+    if (c->t->sleep_until)
+        return sleep_until(c, c->t->sleep_until);
     uint64_t ts[2], now;
     long e = clock_ns((unsigned)c->a[0], &now);
     if (e < 0)
@@ -988,16 +1115,7 @@ static long sys_readlink_none(struct lx_call *c)
 
 static long sys_futex(struct lx_call *c)
 {
-    unsigned op = (unsigned)c->a[1] & 0x7f;
-    if (op == 1) /* FUTEX_WAKE: no other thread can wait */
-        return 0;
-    if (op == 0) { /* FUTEX_WAIT: with one thread, waiting would never end */
-        uint32_t v;
-        if (lx_copy_in(c->p, &v, c->a[0], 4) < 0)
-            return -LX_EFAULT;
-        return v != (uint32_t)c->a[2] ? -LX_EAGAIN : -LX_EINTR;
-    }
-    return -LX_ENOSYS;
+    return lx_futex(c->t, c->a);
 }
 
 /* --- the table --------------------------------------------------------------------- */
@@ -1038,7 +1156,7 @@ static const struct lx_sysent table[] = {
     E(57, fork, sys_fork),
     E(58, vfork, sys_vfork),
     E(59, execve, sys_execve),
-    E(60, exit, sys_exit_group),
+    E(60, exit, sys_exit),
     E(61, wait4, sys_wait4),
     E(62, kill, sys_kill),
     E(63, uname, sys_uname),
@@ -1060,9 +1178,9 @@ static const struct lx_sysent table[] = {
     E(124, getsid, sys_getsid),
     E(127, rt_sigpending, sys_rt_sigpending),
     E(130, rt_sigsuspend, sys_rt_sigsuspend),
-    E(131, sigaltstack, sys_zero),
+    E(131, sigaltstack, sys_sigaltstack),
     E(158, arch_prctl, sys_arch_prctl),
-    E(186, gettid, sys_getpid),
+    E(186, gettid, sys_gettid),
     E(200, tkill, sys_tkill),
     E(201, time, sys_time),
     E(202, futex, sys_futex),
@@ -1080,7 +1198,8 @@ static const struct lx_sysent table[] = {
     E(267, readlinkat, sys_readlink_none),
     E(269, faccessat, sys_faccessat),
     E(271, ppoll, sys_ppoll),
-    E(273, set_robust_list, sys_zero),
+    E(273, set_robust_list, sys_set_robust_list),
+    E(274, get_robust_list, sys_get_robust_list),
     E(292, dup3, sys_dup3),
     E(293, pipe2, sys_pipe2),
     E(302, prlimit64, sys_prlimit64),
@@ -1113,12 +1232,14 @@ static void log_unserved(const struct lx_proc *p, uint64_t nr)
            (unsigned long long)nr);
 }
 
-enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret)
+enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret)
 {
+    struct lx_proc *p = t->p;
     struct lx_call c = {p,
                         {w[WF_FAULT_WORD_RDI], w[WF_FAULT_WORD_RSI], w[WF_FAULT_WORD_RDX],
                          w[WF_FAULT_WORD_R10], w[WF_FAULT_WORD_R8], w[WF_FAULT_WORD_R9]},
-                        w};
+                        w,
+                        t};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
     long r;
@@ -1130,7 +1251,7 @@ enum lx_outcome lx_syscall(struct lx_proc *p, const wf_word_t *w, wf_word_t *ret
         log_unserved(p, nr);
         r = -LX_ENOSYS;
     }
-    if (p->state != PROC_RUN || r == -LX_EXECED)
+    if (p->state != PROC_RUN || !t->used || r == -LX_EXECED)
         return LX_GONE;
     if (r == -LX_BLOCK)
         return LX_WAIT;

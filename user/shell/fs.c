@@ -264,6 +264,22 @@ void cmd_df(int argc, char **argv)
                (unsigned long long)fi, (unsigned long long)ti);
 }
 
+/* dropcaches: the file server writes its page cache back and drops it
+ * (file.DropCaches; allowed through the shell's service cap, which init gave). */
+void cmd_dropcaches(int argc, char **argv);
+void cmd_dropcaches(int argc, char **argv)
+{
+    if (argc != 1) {
+        printf("usage: dropcaches (write the file server's cache back and drop it)\n");
+        return;
+    }
+    wf_word_t status = 0, freed = 0;
+    enum wf_error e = WF_ERR_OK;
+    if (FS_CALL(argv[0], e, wfp_file_drop_caches(fs_slot(), &status, &freed)) &&
+        proto_ok(argv[0], e) && status_ok(argv[0], "/", status))
+        printf("fs: %llu KiB of cache dropped\n", (unsigned long long)(freed / 1024));
+}
+
 /* ---- mounts ---- */
 
 static const char *const mount_types[] = {

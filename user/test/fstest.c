@@ -11,6 +11,11 @@
 
 enum wf_error fs_start(struct srv *s)
 {
+    return fs_start_pool(s, 0, FS_POOL);
+}
+
+enum wf_error fs_start_pool(struct srv *s, wf_cptr_t from, wf_word_t pool)
+{
     struct wf_spawn_env *e = test_env();
     const void *elf;
     size_t len;
@@ -25,8 +30,13 @@ enum wf_error fs_start(struct srv *s)
                               WF_RIGHT_READ | WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0);
     if (!err)
         err = wf_process_give(e, &s->p, WF_CHILD_INITRAMFS, WF_ROOT_INITRAMFS, WF_RIGHT_READ, 0);
-    if (!err)
-        err = wf_process_give_pool(e, &s->p, FS_POOL, &s->pool);
+    if (!err) {
+        const wf_cptr_t mine = e->pool; /* the server's pool drawn from another */
+        if (from)
+            e->pool = from;
+        err = wf_process_give_pool(e, &s->p, pool, &s->pool);
+        e->pool = mine;
+    }
     if (!err)
         err = wf_process_start(e, &s->p, 0);
     if (!err && !test_settle())

@@ -14,6 +14,8 @@
  * its slot WF_CHILD_SERVE (Read, Write, Grant-reply), the initramfs (Read) and a
  * pool of FS_POOL bytes, and returns once it waits for messages. */
 enum wf_error fs_start(struct srv *s);
+/* The same with a pool of pool bytes drawn from pool from (0: the test's). */
+enum wf_error fs_start_pool(struct srv *s, wf_cptr_t from, wf_word_t pool);
 
 /* A call's outcome in one number: its status (0 or an errno), or 1000 plus
  * the protocol error. */

@@ -172,11 +172,44 @@ TEST(ext2fs, mount_device_end_to_end)
     TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
     TEST_ASSERT_EQ(status, 0);
     TEST_ASSERT_EQ(fs_res(wfp_file_close(h, &status), status), 0);
+    /* Mapped shared and writable through the page cache: a store is what Read
+     * returns and reaches the disk (checked below); DropCaches gives the cache's
+     * memory back. */
+    const wf_cptr_t vs = test_slot(12);
+    const wf_word_t va = TEST_VA + (1ull << 30);
+    wf_word_t vsize = 0, used = 0, after_drop = 0, freed = 0;
+    TEST_ASSERT_EQ(fs_open(c, "/mnt/new", RW, h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    TEST_ASSERT_ERR(
+        wfp_file_map(h, 0, 4096, WFP_FILE_MAP_WRITE, &status, &vsize, WF_ROOT_CNODE, vs, 64),
+        WF_ERR_OK);
+    TEST_ASSERT(status == 0 && vsize == 4096);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, va, 0, 4096, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    TEST_ASSERT(memcmp((const char *)va, written, sizeof(written) - 1) == 0);
+    memcpy((char *)va, "MAPPED", 6);
+    char got[64];
+    wf_word_t n = 0;
+    TEST_ASSERT_ERR(wfp_file_read(h, 0, 8, &status, got, sizeof(got), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 8 && !memcmp(got, "MAPPEDn ", 8));
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, va, 4096), WF_ERR_OK);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    TEST_ASSERT_EQ(fs_res(wfp_file_close(h, &status), status), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/mnt/new", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_ERR(wfp_file_read(h, 0, 8, &status, got, sizeof(got), &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == 8 && !memcmp(got, "MAPPEDn ", 8));
+    TEST_ASSERT_EQ(fs_res(wfp_file_close(h, &status), status), 0);
+    TEST_ASSERT_ERR(wf_pool_info(s.pool, &used, NULL, NULL, NULL), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_drop_caches(c, &status, &freed), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && freed >= 4096, "status %lu, %lu bytes dropped",
+                (unsigned long)status, (unsigned long)freed);
+    TEST_ASSERT_ERR(wf_pool_info(s.pool, &after_drop, NULL, NULL, NULL), WF_ERR_OK);
+    TEST_ASSERT(after_drop < used, "pool usage %lu before the drop, %lu after", (unsigned long)used,
+                (unsigned long)after_drop);
+
     TEST_ASSERT_EQ(fs_open(c, "/mnt/held", CR, held), 0);
     TEST_ASSERT_EQ(fs_write(held, 0, "kept until the close"), 0);
     TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/mnt/held"), 0);
-    char got[64];
-    wf_word_t n = 0;
     TEST_ASSERT_ERR(wfp_file_read(held, 0, 64, &status, got, sizeof(got), &n), WF_ERR_OK);
     TEST_ASSERT(status == 0 && n == 20 && !memcmp(got, "kept until the close", 20));
     TEST_ASSERT_EQ(fs_res(wfp_file_unmount(c, "/mnt", 4, &status), status), WFP_FILE_EBUSY);
@@ -191,7 +224,8 @@ TEST(ext2fs, mount_device_end_to_end)
     size_t len = 0;
     TEST_ASSERT_EQ(ext2_lookup(&mfs, "/new", &ino), EXT2_OK);
     TEST_ASSERT_EQ(ext2_read(&mfs, ino, 0, got, sizeof(got), &len), EXT2_OK);
-    TEST_ASSERT(len == sizeof(written) - 1 && !memcmp(got, written, len));
+    TEST_ASSERT(len == sizeof(written) - 1 && !memcmp(got, "MAPPED", 6) &&
+                !memcmp(got + 6, written + 6, len - 6));
     TEST_ASSERT_EQ(ext2_lookup(&mfs, "/held", &ino), EXT2_ENOENT);
     TEST_ASSERT(!(image[1024 + 232] | image[1025 + 232] | image[1026 + 232] | image[1027 + 232]),
                 "an orphan left");

@@ -17,6 +17,7 @@
  * through a buffer VMO: 12000 bytes a message each way, EFAULT (never a
  * server fault) for a read-only or revoked buffer.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fstest.h"
@@ -437,4 +438,249 @@ TEST(fs, data_through_a_buffer)
     TEST_ASSERT_EQ(fclose_(h), 0);
     /* The server keeps its Reply object and nothing else. */
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+/* ---- mapping (docs/storage.md, "The page cache"; decision 135) ---- */
+
+#define MAP_VA (TEST_VA + 0x100000000ull)
+
+/* Maps the file behind h (flags MAP_*) into slot vs: fs_res's number; *size the VMO's. */
+static wf_word_t map_(wf_cptr_t h, wf_word_t off, wf_word_t len, wf_word_t flags, wf_cptr_t vs,
+                      wf_word_t *size)
+{
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    wf_word_t status = 0;
+    enum wf_error e = wfp_file_map(h, off, len, flags, &status, size, WF_ROOT_CNODE, vs, 64);
+    if (e == WF_ERR_TRUNCATED_MESSAGE && status)
+        return status;
+    return fs_res(e, status);
+}
+
+static wf_word_t read_(wf_cptr_t h, wf_word_t off, char *out, wf_word_t max)
+{
+    wf_word_t status = 0, n = 0;
+    wf_word_t rc = fs_res(wfp_file_read(h, off, max, &status, out, max, &n), status);
+    return rc ? rc : (n == max ? 0 : 998);
+}
+
+TEST(fs, map_shared_is_coherent)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/m", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "hello, mapped world"), 0);
+    TEST_ASSERT_EQ(fs_write(h, 6000, "second page"), 0);
+    wf_word_t size = 0;
+    TEST_ASSERT_EQ(map_(h, 0, 8192, WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_EQ(size, 8192);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, size, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    volatile char *p = (volatile char *)MAP_VA;
+    TEST_ASSERT(memcmp((const char *)p, "hello, mapped world", 19) == 0);
+    TEST_ASSERT(memcmp((const char *)p + 6000, "second page", 11) == 0);
+    TEST_ASSERT_EQ(p[5000], 0); /* the hole */
+    /* A store through the mapping is what Read returns... */
+    memcpy((char *)p + 7, "MAPPED", 6);
+    char b[16];
+    TEST_ASSERT_EQ(read_(h, 7, b, 6), 0);
+    TEST_ASSERT(memcmp(b, "MAPPED", 6) == 0);
+    /* ...and a Write is seen through the mapping. */
+    TEST_ASSERT_EQ(fs_write(h, 6000, "SERVER"), 0);
+    TEST_ASSERT(memcmp((const char *)p + 6000, "SERVER page", 11) == 0);
+    wf_word_t status = 1;
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    /* Truncate cuts the object: the file's size is the new one, the first page stays. */
+    TEST_ASSERT_ERR(wfp_file_truncate(h, 100, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    wf_word_t type = 0, fsize = 0, links = 0;
+    TEST_ASSERT_EQ(fstatp(c, "/m", &type, &fsize, &links), 0);
+    TEST_ASSERT_EQ(fsize, 100);
+    TEST_ASSERT(memcmp((const char *)p + 7, "MAPPED", 6) == 0 && p[200] == 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 8192), WF_ERR_OK);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* After the last close the stores stay in the file (tmpfs holds them). */
+    TEST_ASSERT_EQ(fs_open(c, "/m", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_EQ(read_(h, 7, b, 6), 0);
+    TEST_ASSERT(memcmp(b, "MAPPED", 6) == 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+TEST(fs, map_read_only_handle_is_never_writable)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), ro = test_slot(11), vs = test_slot(12);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/r", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "read only"), 0);
+    TEST_ASSERT_EQ(fs_open(c, "/r", WFP_FILE_O_READ, ro), 0);
+    wf_word_t size = 0;
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, WFP_FILE_MAP_WRITE, vs, &size), WFP_FILE_EACCES);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, 0, vs, &size), 0);
+    /* The cap it got cannot map writable; read-only it shows the file. */
+    TEST_ASSERT(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ | WF_VM_WRITE) !=
+                WF_ERR_OK);
+    wf_word_t rights = 0;
+    TEST_ASSERT_ERR(wf_cnode_describe(WF_ROOT_CNODE, vs, 64, NULL, &rights, NULL, NULL), WF_ERR_OK);
+    TEST_ASSERT(!(rights & WF_RIGHT_WRITE));
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ), WF_ERR_OK);
+    TEST_ASSERT(memcmp((const char *)MAP_VA, "read only", 9) == 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 4096), WF_ERR_OK);
+    /* Bad arguments: an unaligned offset, unknown flags, a directory, the service cap. */
+    TEST_ASSERT_EQ(map_(ro, 100, 4096, 0, vs, &size), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, 8, vs, &size), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(map_(c, 0, 4096, 0, vs, &size), WFP_FILE_EBADF);
+    const wf_cptr_t d = test_slot(13);
+    TEST_ASSERT_EQ(fs_open(c, "/", WFP_FILE_O_READ, d), 0);
+    TEST_ASSERT_EQ(map_(d, 0, 4096, 0, vs, &size), WFP_FILE_EISDIR);
+    TEST_ASSERT_EQ(fclose_(d), 0);
+    TEST_ASSERT_EQ(fclose_(ro), 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+TEST(fs, map_private_is_cow)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/p", CR, h), 0);
+    TEST_ASSERT_EQ(fs_write(h, 0, "original"), 0);
+    wf_word_t size = 0;
+    /* Private and writable through a handle that may not write: its own copy. */
+    const wf_cptr_t ro = test_slot(12);
+    TEST_ASSERT_EQ(fs_open(c, "/p", WFP_FILE_O_READ, ro), 0);
+    TEST_ASSERT_EQ(map_(ro, 0, 4096, WFP_FILE_MAP_PRIVATE | WFP_FILE_MAP_WRITE, vs, &size), 0);
+    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vs, MAP_VA, 0, 4096, WF_VM_READ | WF_VM_WRITE),
+                    WF_ERR_OK);
+    char *p = (char *)MAP_VA;
+    TEST_ASSERT(memcmp(p, "original", 8) == 0);
+    memcpy(p, "changed!", 8);
+    char b[8];
+    TEST_ASSERT_EQ(read_(h, 0, b, 8), 0);
+    TEST_ASSERT(memcmp(b, "original", 8) == 0, "a private store reached the file");
+    /* The file changes under it: the copy keeps its own page. */
+    TEST_ASSERT_EQ(fs_write(h, 0, "rewrite!"), 0);
+    TEST_ASSERT(memcmp(p, "changed!", 8) == 0);
+    wf_word_t status = 1;
+    TEST_ASSERT_ERR(wfp_file_fsync(h, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(fclose_(ro), 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    /* The copy outlives the handles. */
+    TEST_ASSERT(memcmp(p, "changed!", 8) == 0);
+    TEST_ASSERT_EQ(fs_open(c, "/p", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_EQ(read_(h, 0, b, 8), 0);
+    TEST_ASSERT(memcmp(b, "rewrite!", 8) == 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_ERR(wf_vspace_unmap(WF_ROOT_VSPACE, MAP_VA, 4096), WF_ERR_OK);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+}
+
+/* The server's pool usage. */
+static wf_word_t usage(const struct srv *s)
+{
+    wf_word_t u = 0;
+    wf_pool_info(s->pool, &u, NULL, NULL, NULL);
+    return u;
+}
+
+/* One round: a file of len bytes (a hole: tmpfs holds nothing), mapped whole
+ * read-only (the cache holds it all), then closed (the object goes) and the
+ * caches dropped; the pool usage while mapped in *mapped. */
+static void cache_round(struct srv *s, wf_cptr_t c, wf_word_t len, wf_word_t *mapped)
+{
+    const wf_cptr_t h = test_slot(10), vs = test_slot(11);
+    wf_word_t status = 1, size = 0;
+    TEST_ASSERT_EQ(fs_open(c, "/c", CR, h), 0);
+    TEST_ASSERT_ERR(wfp_file_truncate(h, len, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_EQ(map_(h, 0, len, 0, vs, &size), 0);
+    TEST_ASSERT_EQ(size, len);
+    *mapped = usage(s);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, vs, 64);
+    TEST_ASSERT_ERR(wfp_file_drop_caches(c, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+}
+
+TEST(fs, cache_dropped_returns_memory)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    TEST_ASSERT(c);
+    const wf_word_t len = 256 * 1024;
+    wf_word_t mapped = 0;
+    cache_round(&s, c, len, &mapped); /* the server's own first allocations */
+    const wf_word_t idle = usage(&s);
+    cache_round(&s, c, len, &mapped);
+    TEST_ASSERT(mapped >= idle + len, "idle %lu, mapped %lu", (unsigned long)idle,
+                (unsigned long)mapped);
+    TEST_ASSERT_EQ(usage(&s), idle);
+    /* Only through a client id's service cap. */
+    wf_word_t status = 0, freed = 0;
+    const wf_cptr_t h = test_slot(12);
+    TEST_ASSERT_EQ(fs_open(c, "/c", WFP_FILE_O_READ, h), 0);
+    TEST_ASSERT_ERR(wfp_file_drop_caches(h, &status, &freed), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EPERM);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
+}
+
+/* The figure of docs/perf/storage.md, "Page cache memory": the server's pool
+ * usage idle, with one file of FIG_MIB MiB cached (a hole in tmpfs, mapped
+ * whole: the cache alone holds its pages), and after the last close and
+ * DropCaches; the test prints the three numbers. The server's pool comes
+ * from a pool of FIG_POOL_BITS of its own: a boot with 1 GiB of memory (make
+ * figure-page-cache); with less the test is skipped. */
+#define FIG_MIB       64u
+#define FIG_POOL_BITS 27u
+
+/* A RAM untyped other than the test arena of at least 2^bits bytes, or 0. */
+static wf_cptr_t other_untyped(unsigned bits)
+{
+    const struct wf_bootinfo *bi = test_bootinfo;
+    for (unsigned i = 0; i < bi->untyped_count && i < WF_BOOTINFO_MAX_UNTYPED; i++)
+        if (!bi->untyped[i].device && bi->untyped[i].size_bits >= bits &&
+            bi->untyped_first + i != test_arena())
+            return bi->untyped_first + i;
+    return 0;
+}
+
+TEST(fscache, pool_usage_with_a_file_cached)
+{
+    /* The server's pool from a RAM untyped of its own (the arena holds the
+     * test's 16 MiB pool and the server's objects), taken back at the end. */
+    const wf_cptr_t ut = other_untyped(FIG_POOL_BITS), big = test_slot(41);
+    if (!ut)
+        test_skip_now("no untyped of %u MiB besides the arena (make figure-page-cache boots "
+                      "with 1 GiB)",
+                      1u << (FIG_POOL_BITS - 20));
+    wf_cnode_delete(WF_ROOT_CNODE, big, 64);
+    TEST_ASSERT_ERR(wf_untyped_retype(ut, WF_OBJ_POOL, FIG_POOL_BITS, WF_ROOT_CNODE, 0, 0, big, 1),
+                    WF_ERR_OK);
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start_pool(&s, big, (FIG_MIB + 2) << 20), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    TEST_ASSERT(c);
+    const wf_word_t len = (wf_word_t)FIG_MIB << 20;
+    wf_word_t mapped = 0;
+    cache_round(&s, c, 256 * 1024, &mapped); /* the server's own first allocations */
+    const wf_word_t idle = usage(&s);
+    cache_round(&s, c, len, &mapped);
+    const wf_word_t dropped = usage(&s);
+    printf("figure: page_cache.pool_idle_bytes %lu\n", (unsigned long)idle);
+    printf("figure: page_cache.pool_cached_%umib_bytes %lu\n", FIG_MIB, (unsigned long)mapped);
+    printf("figure: page_cache.pool_dropped_bytes %lu\n", (unsigned long)dropped);
+    TEST_ASSERT(mapped >= idle + len);
+    TEST_ASSERT_EQ(dropped, idle);
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, ut, 64), WF_ERR_OK);
 }

@@ -336,6 +336,29 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             r->rlen = 2;
         return e;
     }
+    case WFP_FILE_MAP: {
+        static const struct wf_proto_shape shape = {3, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_map)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_map(s, r, r->w[0], r->w[1], r->w[2], &r->rw[0], &r->rw[1], &r->rcap);
+        if (e != WF_ERR_OK)
+            return e;
+        r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_DROP_CACHES: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_drop_caches)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_drop_caches(s, r, &r->rw[0], &r->rw[1]);
+        if (e == WF_ERR_OK)
+            r->rlen = 2;
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -691,6 +714,30 @@ enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf
     if (err == WF_ERR_OK) {
         w[n++] = status;
         w[n++] = written;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_map_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t status, wf_word_t size, wf_cptr_t vmo)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = size;
+    }
+    return wf_server_answer(s, reply, err, w, n, err == WF_ERR_OK ? vmo : 0);
+}
+
+enum wf_error wfp_file_drop_caches_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status, wf_word_t freed)
+{
+    wf_word_t w[2];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = freed;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

@@ -102,7 +102,14 @@
 /* Most namespaces the server keeps, the default one included. */
 #define WFP_FILE_NAMESPACES_MAX 16
 
-/* Linux EPERM: Link of a directory. */
+/* Map flag: a copy-on-write clone of the file's pages (the client's writes are its own);
+ * without it the cache's pages themselves (shared). */
+#define WFP_FILE_MAP_PRIVATE 1
+
+/* Map flag: the cap may write (shared: needs a handle opened with O_WRITE). */
+#define WFP_FILE_MAP_WRITE 2
+
+/* Linux EPERM: Link of a directory; DropCaches through a cap init did not give. */
 #define WFP_FILE_EPERM 1
 
 /* Linux ENOENT: no such file or directory (or the directory was removed). */
@@ -123,7 +130,8 @@
  * pool full, or it is gone). */
 #define WFP_FILE_EFAULT 14
 
-/* Linux EACCES: permission denied (tmpfs keeps modes but checks none, so never returns it). */
+/* Linux EACCES: a shared writable Map through a handle without O_WRITE, a Map without
+ * O_READ (tmpfs keeps modes but checks none). */
 #define WFP_FILE_EACCES 13
 
 /* Linux EBUSY: Rmdir, Unlink or Rename of a mount's root; Mount on a mount's root; Unmount
@@ -207,6 +215,8 @@
 #define WFP_FILE_DROP_BUFFER 0x71a
 #define WFP_FILE_READ_BUF 0x718
 #define WFP_FILE_WRITE_BUF 0x719
+#define WFP_FILE_MAP 0x71b
+#define WFP_FILE_DROP_CACHES 0x71c
 
 /* file.Open: Opens (and with O_CREATE creates, mode's low 12 bits kept) the file or
  * directory at path and returns a handle cap for it. On status != 0 no cap comes back, so
@@ -243,8 +253,10 @@ static inline enum wf_error wfp_file_open(wf_cptr_t ep, wf_word_t flags, wf_word
 }
 
 /* file.Close: Closes the handle it is sent through; the server revokes the handle cap
- * (every copy). A file unlinked while open is freed at its last Close. Returns an enum
- * wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+ * (every copy). A file unlinked while open is freed at its last Close. The last Close of a
+ * file writes its cached pages back (and takes a shared mapping's VMO away); the handle is
+ * closed even when that fails. Returns an enum wf_error: WF_ERR_OK or a malformed-message
+ * error (docs/protocols.md). */
 static inline enum wf_error wfp_file_close(wf_cptr_t ep, wf_word_t *status)
 {
     struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_CLOSE, 0, 0)};
@@ -633,8 +645,10 @@ static inline enum wf_error wfp_file_readlink(wf_cptr_t ep, const void *path, wf
     return WF_ERR_OK;
 }
 
-/* file.Fsync: Makes the handle's file durable: nothing to do for tmpfs (0 for any handle).
- * Returns an enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+/* file.Fsync: Makes the handle's file durable: writes its cached pages back (those stored
+ * through a shared writable mapping included), then the file system's own sync (nothing for
+ * tmpfs). A write-back error since the last Fsync or Close is reported once. Returns an
+ * enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_file_fsync(wf_cptr_t ep, wf_word_t *status)
 {
     struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_FSYNC, 0, 0)};
@@ -931,6 +945,63 @@ static inline enum wf_error wfp_file_write_buf(wf_cptr_t ep, wf_word_t offset, w
     return (enum wf_error)e;
 }
 
+/* file.Map: Maps the handle's regular file: returns a VMO cap whose pages, from offset 0 of
+ * the VMO at offset 0 of the file, hold the file's data (the pages of [offset, offset +
+ * length) are filled; map only those). Shared (flags without MAP_PRIVATE): the server's
+ * cache object itself, so stores through a mapping are seen by Read and written back by
+ * Fsync and at the last Close, and Write is seen through the mapping; at the last Close of
+ * the file (every handle) the object goes and so do its mappings. Truncate cuts the object:
+ * pages past the new end are unmapped. Private: a copy-on-write clone made now, the
+ * client's own (its writes are never written back), charged to the server's pool until the
+ * client deletes it. READ right always, WRITE with MAP_WRITE. Returns an enum wf_error:
+ * WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_map(wf_cptr_t ep, wf_word_t offset, wf_word_t length,
+                                         wf_word_t flags, wf_word_t *status, wf_word_t *size,
+                                         wf_cptr_t vmo_cnode, wf_word_t vmo_index,
+                                         wf_word_t vmo_depth)
+{
+    wf_word_t w[3];
+    unsigned n = 0;
+    w[n++] = offset;
+    w[n++] = length;
+    w[n++] = flags;
+    const wf_word_t recv[3] = {vmo_cnode, vmo_index, vmo_depth};
+    wf_word_t out[2];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_MAP, w, n, 0, recv, out, 2, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (size)
+        *size = out[1];
+    if (!outcaps)
+        return WF_ERR_TRUNCATED_MESSAGE;
+    return WF_ERR_OK;
+}
+
+/* file.DropCaches: Writes back every cached file and drops every cache object that is not
+ * mapped, in every file system: the server's pool goes back to what its files and handles
+ * need. Through a service cap init gave (a client id): EPERM through a namespace cap or a
+ * handle. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_file_drop_caches(wf_cptr_t ep, wf_word_t *status, wf_word_t *freed)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_FILE_DROP_CACHES, 0, 0)};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 2)
+        m.w[0] = m.w[1] = 0;
+    if (status)
+        *status = m.w[0];
+    if (freed)
+        *freed = m.w[1];
+    return (enum wf_error)e;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_file_*_answer). A NULL handler answers
@@ -997,6 +1068,11 @@ struct wfp_file_handlers {
                              wf_word_t max, wf_word_t *status, wf_word_t *count);
     wf_word_t (*on_write_buf)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
                               wf_word_t len, wf_word_t *status, wf_word_t *written);
+    wf_word_t (*on_map)(struct wf_server *s, struct wf_server_req *r, wf_word_t offset,
+                        wf_word_t length, wf_word_t flags, wf_word_t *status, wf_word_t *size,
+                        wf_cptr_t *vmo);
+    wf_word_t (*on_drop_caches)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
+                                wf_word_t *freed);
 };
 
 /* Checks the shape of r (a message in the file range) and calls its handler in handlers (a
@@ -1148,5 +1224,15 @@ enum wf_error wfp_file_read_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_
  * the results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_write_buf_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                         wf_word_t status, wf_word_t written);
+
+/* Answers a deferred Map through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_map_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                  wf_word_t status, wf_word_t size, wf_cptr_t vmo);
+
+/* Answers a deferred DropCaches through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_drop_caches_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                          wf_word_t status, wf_word_t freed);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H */
