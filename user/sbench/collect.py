@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Boots Weft's storage benchmark and collects its figures (docs/perf/storage.md).
 
-  collect.py --qemu "QEMU ARGS..." [--timeout S] [--log-dir DIR] --json OUT
-             ORDER=KERNEL:INITRD ...
+  collect.py --qemu "QEMU ARGS..." [--append CMDLINE] [--timeout S] [--log-dir DIR]
+             --json OUT ORDER=KERNEL:INITRD ...
 
 Each ORDER=KERNEL:INITRD is one boot: QEMU ARGS (the machine, -icount, the disk)
-plus -kernel KERNEL -initrd INITRD -append init.run=sbench. The guest program
+plus -kernel KERNEL -initrd INITRD -append CMDLINE (default init.run=sbench). The guest program
 (user/sbench) prints one JSON line per figure, "sbench: done" at its end, and
 "sbench: FAIL ..." when a check fails. A boot fails on a FAIL line, a missing
 figure, no "sbench: done", init's report of a failed program, or the time limit.
@@ -65,8 +65,8 @@ def parse(log, order):
     return rows, fails
 
 
-def boot(qemu, order, kernel, initrd, timeout, log_dir):
-    cmd = shlex.split(qemu) + ["-kernel", kernel, "-initrd", initrd, "-append", "init.run=sbench"]
+def boot(qemu, append, order, kernel, initrd, timeout, log_dir):
+    cmd = shlex.split(qemu) + ["-kernel", kernel, "-initrd", initrd, "-append", append]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout, check=False)
@@ -119,6 +119,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--qemu", help="the QEMU command and its arguments, less kernel and initrd")
     ap.add_argument("--json", help="where the rows go (JSON lines)")
+    ap.add_argument("--append", default="init.run=sbench", help="the kernel command line")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per boot")
     ap.add_argument("--log-dir", help="keep each boot's serial log here")
     ap.add_argument("--quiet", action="store_true", help="no table")
@@ -141,7 +142,7 @@ def main():
             order = int(order)
         except ValueError:
             ap.error(f"not ORDER=KERNEL:INITRD: {b}")
-        r, f = parse(boot(a.qemu, order, kernel, initrd, a.timeout, a.log_dir), order)
+        r, f = parse(boot(a.qemu, a.append, order, kernel, initrd, a.timeout, a.log_dir), order)
         rows += r
         fails += f
     for f in fails:

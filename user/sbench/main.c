@@ -40,8 +40,9 @@
  * holds that round's pattern ((0x57524954 + r) << 32 | o); every small file has its
  * number and round in its first words, read back from the disk, is a 4 KiB regular
  * file to StatPath, and is gone (ENOENT) after its Unlink; the directory is then
- * empty. What a warm read reads from the disk is reported (disk_kib_per_mib), not
- * checked: the file server's cache may be smaller than the file.
+ * empty; a warm read reads less than 1 MiB from the disk (the file server's page
+ * cache holds the file: make bench-storage raises its pool), and the Unmount gives
+ * back at least 15/16 of the file's size from the server's pool.
  *
  * Parameters: sbench.conf in the initramfs, when present (make check-figures'
  * quick variant), a line of KEY=VALUE words: mib (the bytes of /read64 read and of
@@ -391,6 +392,8 @@ static void seq_read(void)
         disk_begin(&warm[i]);
         read_file(READ_FILE, READ_SEED, &warm[i], "warm read");
         disk_end(&warm[i]);
+        if (warm[i].rd * SECTOR >= MIB) /* the file is cached; metadata may move */
+            fail("warm read: bytes read from the disk, 1 MiB or more", warm[i].rd * SECTOR);
     }
     report("seq_read_warm_instructions_per_mib", warm, P.reads, P.mib, "mib");
 
@@ -405,6 +408,9 @@ static void seq_read(void)
     unmount_disk();
     if (fs_pool_used() != without)
         fail("the file server's pool after a second Unmount (bytes)", fs_pool_used());
+    if (with < without + size / 16 * 15)
+        fail("the file server's pool shrank by less than 15/16 of the file at the Unmount (bytes)",
+             with - without);
     mount_disk();
     printf("{\"bench\": \"storage\", \"arch\": \"x86_64\", \"system\": \"weft\", \"metric\": "
            "\"page_cache_%umib_cached_kib\", \"value\": %llu, \"unit\": \"kib\", \"runs\": 1}\n",
