@@ -10,7 +10,9 @@
 #                        refresh every marked figure in README.md and docs/perf/
 #   make check-figures-selftest   the checker fails on doctored copies (in make check)
 #
-# The boot figure (bench-boot.mk) is re-measured with them.
+# The boot figure (bench-boot.mk) is re-measured with them, and the quick variant of
+# the storage benchmark (bench-storage.mk, figures-storage; compared within a
+# tolerance: decision 140).
 #
 # The Linux guest's figures are not re-measured (make bench-linux: network, a
 # minute of boots, up to 4% run to run); their quotes are checked against the
@@ -26,7 +28,7 @@ figures-ipc: bench-ipc-kernels $(DEPS_STAMP)
 	    $(BENCH_IPC_KERNELS) >/dev/null
 
 # bench-vm-smoke leaves the VM results in $(FIGURES_DIR) after checking its claims.
-figures-fresh: bench-vm-smoke figures-ipc figures-boot
+figures-fresh: bench-vm-smoke figures-ipc figures-boot figures-storage
 
 check-figures: figures-fresh
 	@$(PYTHON) tools/check-figures --fresh $(FIGURES_DIR) --results $(RESULTS)

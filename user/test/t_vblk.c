@@ -11,7 +11,8 @@
  * task, so it holds every device untyped); the test is the client: a
  * Pool_CreateContig buffer given once with SetBuffer, then Info, Reads
  * compared with the pattern, Writes read back, Flush, and every refused
- * request. Writes land in QEMU's temporary overlay (snapshot=on), so every boot
+ * request; vblk/driver_reads_ahead_and_a_write_wins reads in sequence and checks
+ * what the driver asked of the device (block.Stats). Writes land in QEMU's temporary overlay (snapshot=on), so every boot
  * starts from the pattern. Without the disk (a boot that does not add it)
  * the tests are skipped; check-user requires them to pass.
  */
@@ -230,6 +231,61 @@ TEST(vblk, driver_refuses_bad_requests)
     /* After all that, good requests still work. */
     TEST_ASSERT_ERR(wfp_block_read(c, 7, 1, 0), WF_ERR_OK);
     TEST_ASSERT(holds_pattern(buf, 7, 1, &bad), "sector 7 at byte %u", bad);
+    tv_stop_driver(&d, &acc);
+}
+
+/*
+ * Read-ahead (decision 141): 8-sector Reads in sequence from sector 1024 on are
+ * answered from the driver's windows (block.Stats: far fewer device requests than
+ * Reads, every sector read), and a Write over a window is what a later Read sees.
+ */
+TEST(vblk, driver_reads_ahead_and_a_write_wins)
+{
+    struct tv_drv d;
+    TEST_ASSERT(start_driver(&d));
+    wf_cptr_t c = client(&d, 1);
+    TEST_ASSERT(c != 0);
+    wf_cptr_t v = contig_buffer(TEST_VA);
+    TEST_ASSERT(v != 0);
+    uint8_t *buf = (uint8_t *)TEST_VA;
+    TEST_ASSERT_ERR(wfp_block_set_buffer(c, v, 0), WF_ERR_OK);
+    wf_word_t rd0 = 0, wr0 = 0, rq0 = 0, rd1 = 0, wr1 = 0, rq1 = 0;
+    TEST_ASSERT_ERR(wfp_block_stats(c, &rd0, &wr0, &rq0), WF_ERR_OK);
+    uint32_t bad = 0, reads = 0;
+    for (uint32_t lba = 1024; lba < 1664; lba += 8, reads++) {
+        memset(buf, 0, 8 * VBLK_SECTOR);
+        TEST_ASSERT_ERR(wfp_block_read(c, lba, 8, 0), WF_ERR_OK);
+        TEST_ASSERT(holds_pattern(buf, lba, 8, &bad), "sectors %u-%u at byte %u", lba, lba + 7,
+                    bad);
+    }
+    TEST_ASSERT_ERR(wfp_block_stats(c, &rd1, &wr1, &rq1), WF_ERR_OK);
+    TEST_ASSERT(rd1 - rd0 >= 640, "%lu sectors read for 640", (unsigned long)(rd1 - rd0));
+    TEST_ASSERT(rq1 - rq0 <= 10, "%lu device requests for %u Reads", (unsigned long)(rq1 - rq0),
+                reads);
+    TEST_ASSERT_EQ(wr1 - wr0, 0);
+
+    /* A Write over what the windows hold (the reader is at 1664). */
+    for (uint32_t i = 0; i < 4 * VBLK_SECTOR; i++)
+        buf[0x8000 + i] = (uint8_t)(i * 5 + 3);
+    TEST_ASSERT_ERR(wfp_block_write(c, 1700, 4, 0x8000), WF_ERR_OK);
+    memset(buf + 0xc000, 0, 0x1000);
+    TEST_ASSERT_ERR(wfp_block_read(c, 1664, 8, 0xa000), WF_ERR_OK); /* in sequence still */
+    TEST_ASSERT(holds_pattern(buf + 0xa000, 1664, 8, &bad), "sectors 1664-1671 at %u", bad);
+    TEST_ASSERT_ERR(wfp_block_read(c, 1700, 4, 0xc000), WF_ERR_OK);
+    TEST_ASSERT(memcmp(buf + 0x8000, buf + 0xc000, 4 * VBLK_SECTOR) == 0,
+                "a Read after a Write gave the sectors from before it");
+    TEST_ASSERT_ERR(wfp_block_read(c, 1696, 4, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 1696, 4, &bad), "the sectors before the write changed");
+    TEST_ASSERT_ERR(wfp_block_stats(c, &rd1, &wr1, &rq1), WF_ERR_OK);
+    TEST_ASSERT_EQ(wr1 - wr0, 4);
+
+    /* The pattern back, for the tests after this one. */
+    for (uint32_t s = 0; s < 4; s++)
+        for (uint32_t j = 0; j < VBLK_SECTOR; j++)
+            buf[0x8000 + s * VBLK_SECTOR + j] = pattern(1700 + s, j);
+    TEST_ASSERT_ERR(wfp_block_write(c, 1700, 4, 0x8000), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_block_read(c, 1700, 4, 0), WF_ERR_OK);
+    TEST_ASSERT(holds_pattern(buf, 1700, 4, &bad), "sectors 1700-1703 not restored: %u", bad);
     tv_stop_driver(&d, &acc);
 }
 

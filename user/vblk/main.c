@@ -26,9 +26,20 @@
  * cannot be, virtq.c) or sets NEEDS_RESET is reset: every pending request is
  * answered CANCELLED and the device set up again.
  *
+ * Read-ahead (blk.h, decision 141): a client's Read that starts where its last
+ * one ended starts device reads of WFP_BLOCK_SECTOR_MAX sectors past it into
+ * VBLK_RA windows of the driver's own; a later Read the window holds is copied
+ * from it (VMO_Write) and answered at once, or waits for the window's device
+ * read. A Write empties the windows it overlaps (a window still being read is
+ * kept for the Reads already waiting on it, then emptied), and no read-ahead
+ * starts while a Write is in flight, so the device never reorders a read-ahead
+ * before a Write that came first. block.Stats counts what the device moved,
+ * read-ahead included.
+ *
  * Limits: one disk, one queue, at most WF_SERVER_MAX_REPLIES - 1 requests in
  * flight (the queue of 64 entries holds them all; one bounce buffer of
- * WFP_BLOCK_SECTOR_MAX sectors each), WFP_BLOCK_CLIENTS buffers.
+ * WFP_BLOCK_SECTOR_MAX sectors each), VBLK_RA read-ahead windows besides,
+ * WFP_BLOCK_CLIENTS buffers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +66,7 @@ enum {
     SLOT_BUF0 = 24,     /* WFP_BLOCK_CLIENTS buffers */
     SLOT_REPLY0 = 40,   /* WF_SERVER_MAX_REPLIES Reply objects */
     SLOT_BOUNCE0 = 64,  /* BOUNCE_N contiguous bounce buffers */
+    SLOT_RA0 = 96,      /* VBLK_RA read-ahead windows (contiguous) */
 };
 
 #define MMIO_VA     0x0000400000000000ull
@@ -66,6 +78,7 @@ enum {
 #define BOUNCE_VA   0x0000400300000000ull
 #define BOUNCE_N    ((int)WF_SERVER_MAX_REPLIES - 1)
 #define BOUNCE_SIZE (WFP_BLOCK_SECTOR_MAX * VBLK_SECTOR)
+#define RA_VA       0x0000400400000000ull
 
 static const char usage[] =
     "usage: vblk (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
@@ -74,16 +87,31 @@ static const char usage[] =
 
 struct pending {
     wf_cptr_t reply;  /* 0: none */
+    uint32_t type;    /* VIRTIO_BLK_T_* */
+    uint32_t sectors; /* a Read or Write: sectors moved */
     wf_word_t badge;  /* the client's */
     int bounce;       /* its bounce buffer, -1: none (a flush) */
     wf_cptr_t buf;    /* a Read: the client's buffer cap (the driver's copy) */
     wf_word_t offset; /* a Read: where in it the data goes */
     uint32_t len;     /* a Read: bytes; 0 for a Write or a flush */
+    int ra;           /* a read-ahead: its window, -1: none */
+};
+
+/* A Read waiting for a read-ahead window's device read. */
+struct waiter {
+    wf_cptr_t reply; /* 0: none */
+    wf_word_t badge;
+    int ra;
+    wf_cptr_t buf;
+    wf_word_t offset;
+    uint64_t lba;
+    uint32_t len;
 };
 
 struct client {
     wf_word_t badge;
     struct vblk_buffer buf;
+    uint64_t next_lba; /* where its last Read ended (UINT64_MAX: none yet) */
 };
 
 static struct {
@@ -100,6 +128,11 @@ static struct {
     bool bounce_busy[BOUNCE_N];
     struct client clients[WFP_BLOCK_CLIENTS];
     struct wf_server srv;
+    uint64_t sectors_read, sectors_written, completed; /* block.Stats */
+    struct vblk_ra ra[VBLK_RA];
+    uint64_t ra_pa[VBLK_RA];
+    struct waiter wait[WF_SERVER_MAX_REPLIES];
+    unsigned writes; /* Writes in flight */
 } d;
 
 /* Brings the device from reset to DRIVER_OK with queue 0 set up. */
@@ -127,24 +160,67 @@ static uint8_t *bounce_va(int i)
     return (uint8_t *)(BOUNCE_VA + (uint64_t)i * BOUNCE_SIZE);
 }
 
+static uint8_t *ra_va(int i)
+{
+    return (uint8_t *)(RA_VA + (uint64_t)i * BOUNCE_SIZE);
+}
+
 /* Ends pending request p: its bounce buffer is free again. */
 static void finish(struct pending *p)
 {
     if (p->bounce >= 0)
         d.bounce_busy[p->bounce] = false;
+    if (p->type == VIRTIO_BLK_T_OUT && p->reply && d.writes)
+        d.writes--;
     p->reply = 0;
     p->bounce = -1;
+    p->ra = -1;
 }
 
-/* Answers every pending request with err. */
+/* Answers every pending request and every waiting Read with err; the
+ * read-ahead windows are emptied. */
 static void answer_all(wf_word_t err)
 {
     for (unsigned i = 0; i < QSIZE; i++) {
+        if (d.pend[i].ra >= 0 && !d.pend[i].reply)
+            finish(&d.pend[i]);
         if (!d.pend[i].reply)
             continue;
         wf_server_answer(&d.srv, d.pend[i].reply, err, 0, 0, 0);
         finish(&d.pend[i]);
     }
+    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++)
+        if (d.wait[i].reply) {
+            wf_server_answer(&d.srv, d.wait[i].reply, err, 0, 0, 0);
+            d.wait[i].reply = 0;
+        }
+    memset(d.ra, 0, sizeof(d.ra));
+    d.writes = 0;
+}
+
+/* Copies len bytes of window w from sector lba on into a client's buffer. */
+static wf_word_t from_window(int w, uint64_t lba, wf_cptr_t buf, wf_word_t offset, uint32_t len)
+{
+    uint8_t *src = ra_va(w) + (lba - d.ra[w].lba) * VBLK_SECTOR;
+    return wf_vmo_write(buf, offset, len, WF_CHILD_VSPACE, (wf_word_t)src) == WF_ERR_OK
+               ? WF_ERR_OK
+               : WF_ERR_CANCELLED;
+}
+
+/* Window w's device read ended (ok: with its data): answers the Reads waiting
+ * for it, then keeps the window (VALID) or empties it (failed, or stale). */
+static void window_done(int w, bool ok)
+{
+    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++) {
+        struct waiter *q = &d.wait[i];
+        if (!q->reply || q->ra != w)
+            continue;
+        wf_word_t err = ok ? from_window(w, q->lba, q->buf, q->offset, q->len) : WF_ERR_CANCELLED;
+        wf_server_answer(&d.srv, q->reply, err, 0, 0, 0);
+        q->reply = 0;
+    }
+    d.ra[w].state = ok && !d.ra[w].stale ? VBLK_RA_VALID : VBLK_RA_EMPTY;
+    d.ra[w].stale = false;
 }
 
 /* The device misbehaved and was reset (virtio_drain): cancel everything,
@@ -163,6 +239,22 @@ static void on_used(void *ctx, uint16_t head, uint32_t len)
     struct pending *p = &d.pend[head];
     uint8_t status = d.hdr[QSIZE * 16 + head];
     wf_word_t err = status == VIRTIO_BLK_S_OK ? WF_ERR_OK : WF_ERR_CANCELLED;
+    if (p->ra >= 0) { /* a read-ahead: no client of its own */
+        if (err == WF_ERR_OK) {
+            d.completed++;
+            d.sectors_read += p->sectors;
+        }
+        window_done(p->ra, err == WF_ERR_OK);
+        finish(p);
+        return;
+    }
+    if (err == WF_ERR_OK) {
+        d.completed++;
+        if (p->type == VIRTIO_BLK_T_IN)
+            d.sectors_read += p->sectors;
+        else if (p->type == VIRTIO_BLK_T_OUT)
+            d.sectors_written += p->sectors;
+    }
     /* A Read's data goes to the client's VMO now; if the client revoked or
      * destroyed it meanwhile, the copy fails and nothing else is touched. */
     if (err == WF_ERR_OK && p->reply && p->len &&
@@ -230,6 +322,9 @@ static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_
     for (unsigned i = 0; i < QSIZE; i++)
         if (d.pend[i].reply && d.pend[i].badge == r->badge)
             return WF_ERR_ILLEGAL_OPERATION;
+    for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES; i++)
+        if (d.wait[i].reply && d.wait[i].badge == r->badge)
+            return WF_ERR_ILLEGAL_OPERATION;
     wf_cnode_delete(WF_CHILD_CNODE, slot, 64);
     if (wf_cnode_move(WF_CHILD_CNODE, slot, 64, WF_CHILD_CNODE, buffer, 64) != WF_ERR_OK) {
         c->buf.present = false;
@@ -237,28 +332,31 @@ static wf_word_t on_set_buffer(struct wf_server *s, struct wf_server_req *r, wf_
     }
     c->badge = r->badge;
     c->buf = (struct vblk_buffer){true, (rights & WF_RIGHT_WRITE) != 0, pa, sz};
+    c->next_lba = UINT64_MAX;
     *size = sz;
     return WF_ERR_OK;
 }
 
 /* Queues a request of type and defers r: data_len bytes between the client's
- * buffer buf at offset and a bounce buffer (0 for a flush). */
+ * buffer buf at offset and a bounce buffer (0 for a flush). r NULL: a read-ahead
+ * into window ra, answered to no one. */
 static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t type, uint64_t lba,
-                        wf_cptr_t buf, wf_word_t offset, uint32_t data_len)
+                        wf_cptr_t buf, wf_word_t offset, uint32_t data_len, int ra)
 {
     if (d.q.broken)
         return WF_ERR_CANCELLED;
     int bounce = -1;
-    for (int i = 0; data_len && i < BOUNCE_N && bounce < 0; i++)
+    for (int i = 0; data_len && ra < 0 && i < BOUNCE_N && bounce < 0; i++)
         if (!d.bounce_busy[i])
             bounce = i;
-    if (data_len && bounce < 0)
+    if (data_len && ra < 0 && bounce < 0)
         return WF_ERR_NOT_ENOUGH_MEMORY;
     struct virtq_buf b[3];
     unsigned n = 0;
     b[n++] = (struct virtq_buf){0, sizeof(struct virtio_blk_req_hdr), false};
     if (data_len)
-        b[n++] = (struct virtq_buf){d.bounce_pa[bounce], data_len, type == VIRTIO_BLK_T_IN};
+        b[n++] = (struct virtq_buf){ra >= 0 ? d.ra_pa[ra] : d.bounce_pa[bounce], data_len,
+                                    type == VIRTIO_BLK_T_IN};
     b[n++] = (struct virtq_buf){0, 1, true};
     uint16_t head = virtq_next_head(&d.q);
     if (d.q.num_free < n)
@@ -274,18 +372,30 @@ static wf_word_t submit(struct wf_server *s, struct wf_server_req *r, uint32_t t
     h->reserved = 0;
     h->sector = lba;
     d.hdr[QSIZE * 16 + head] = 0xff;
-    wf_cptr_t reply = wf_server_defer(s, r);
-    if (!reply)
+    wf_cptr_t reply = 0;
+    if (r && !(reply = wf_server_defer(s, r)))
         return WF_ERR_NOT_ENOUGH_MEMORY;
     uint16_t got;
     if (virtq_add(&d.q, b, n, &got) != VIRTQ_OK || got != head) {
-        wf_server_answer(s, reply, WF_ERR_CANCELLED, 0, 0, 0);
-        return WF_ERR_OK;
+        if (reply)
+            wf_server_answer(s, reply, WF_ERR_CANCELLED, 0, 0, 0);
+        return r ? WF_ERR_OK : WF_ERR_CANCELLED;
     }
-    d.pend[head] = (struct pending){reply, r->badge, bounce,
-                                    buf,   offset,   type == VIRTIO_BLK_T_IN ? data_len : 0};
+    d.pend[head] = (struct pending){reply,
+                                    type,
+                                    data_len / VBLK_SECTOR,
+                                    r ? r->badge : 0,
+                                    bounce,
+                                    buf,
+                                    offset,
+                                    type == VIRTIO_BLK_T_IN ? data_len : 0,
+                                    ra};
     if (bounce >= 0)
         d.bounce_busy[bounce] = true;
+    if (type == VIRTIO_BLK_T_OUT)
+        d.writes++;
+    if (ra >= 0)
+        d.ra[ra] = (struct vblk_ra){lba, data_len / VBLK_SECTOR, VBLK_RA_BUSY, false};
     if (virtq_kick_needed(&d.q))
         d.v.dev.ops->notify(d.v.dev.t, 0);
     return WF_ERR_OK;
@@ -300,8 +410,40 @@ static wf_word_t rw(struct wf_server *s, struct wf_server_req *r, bool write, wf
                                  offset, WFP_BLOCK_SECTOR_MAX);
     if (e != WF_ERR_OK)
         return e;
-    return submit(s, r, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, lba,
-                  SLOT_BUF0 + (wf_cptr_t)(c - d.clients), offset, (uint32_t)(count * VBLK_SECTOR));
+    wf_cptr_t buf = SLOT_BUF0 + (wf_cptr_t)(c - d.clients);
+    uint32_t len = (uint32_t)(count * VBLK_SECTOR);
+    if (write) {
+        vblk_ra_invalidate(d.ra, VBLK_RA, lba, count);
+        return submit(s, r, VIRTIO_BLK_T_OUT, lba, buf, offset, len, -1);
+    }
+    bool sequential = lba == c->next_lba;
+    c->next_lba = lba + count;
+    wf_word_t res;
+    int w = vblk_ra_find(d.ra, VBLK_RA, lba, count);
+    if (w >= 0 && d.ra[w].state == VBLK_RA_VALID) {
+        res = from_window(w, lba, buf, offset, len);
+    } else if (w >= 0) { /* its device read is in flight: wait for it */
+        struct waiter *q = NULL;
+        for (unsigned i = 0; i < WF_SERVER_MAX_REPLIES && !q; i++)
+            if (!d.wait[i].reply)
+                q = &d.wait[i];
+        wf_cptr_t reply = q ? wf_server_defer(s, r) : 0;
+        if (!reply)
+            return WF_ERR_NOT_ENOUGH_MEMORY;
+        *q = (struct waiter){reply, r->badge, w, buf, offset, lba, len};
+        res = WF_ERR_OK;
+    } else {
+        res = submit(s, r, VIRTIO_BLK_T_IN, lba, buf, offset, len, -1);
+    }
+    /* Read ahead of a sequential reader, unless a Write is in flight. */
+    uint64_t start;
+    uint32_t n;
+    int slot;
+    if (res == WF_ERR_OK && sequential && !d.writes &&
+        (slot = vblk_ra_plan(d.ra, VBLK_RA, lba, lba + count, d.capacity, WFP_BLOCK_SECTOR_MAX,
+                             &start, &n)) >= 0)
+        submit(s, NULL, VIRTIO_BLK_T_IN, start, 0, 0, n * VBLK_SECTOR, slot);
+    return res;
 }
 
 static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t lba,
@@ -320,7 +462,17 @@ static wf_word_t on_flush(struct wf_server *s, struct wf_server_req *r)
 {
     if (!d.flush)
         return WF_ERR_OK;
-    return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+    return submit(s, r, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, -1);
+}
+
+static wf_word_t on_stats(struct wf_server *s, struct wf_server_req *r, wf_word_t *sectors_read,
+                          wf_word_t *sectors_written, wf_word_t *requests)
+{
+    (void)s, (void)r;
+    *sectors_read = d.sectors_read;
+    *sectors_written = d.sectors_written;
+    *requests = d.completed;
+    return WF_ERR_OK;
 }
 
 static const struct wfp_block_handlers handlers = {
@@ -329,6 +481,7 @@ static const struct wfp_block_handlers handlers = {
     .on_read = on_read,
     .on_write = on_write,
     .on_flush = on_flush,
+    .on_stats = on_stats,
 };
 static const struct wf_server_proto protos[] = {WFP_BLOCK_PROTO_ENTRY(&handlers)};
 
@@ -355,8 +508,11 @@ static const char *setup(void)
         if (!(d.bounce_pa[i] =
                   virtio_drv_dma_alloc(SLOT_BOUNCE0 + i, BOUNCE_SIZE, (uintptr_t)bounce_va(i))))
             return "no memory for the bounce buffers";
+    for (int i = 0; i < VBLK_RA; i++)
+        if (!(d.ra_pa[i] = virtio_drv_dma_alloc(SLOT_RA0 + i, BOUNCE_SIZE, (uintptr_t)ra_va(i))))
+            return "no memory for the read-ahead windows";
     for (unsigned i = 0; i < QSIZE; i++)
-        d.pend[i].bounce = -1;
+        d.pend[i].bounce = d.pend[i].ra = -1;
     d.ring = (void *)RING_VA;
     d.hdr = (volatile uint8_t *)HDR_VA;
     enum virtio_status vs = device_up();

@@ -60,6 +60,17 @@ wf_word_t wfp_block_dispatch(struct wf_server *s, struct wf_server_req *r, const
         wf_word_t e = h->on_flush(s, r);
         return e;
     }
+    case WFP_BLOCK_STATS: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_stats)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_stats(s, r, &r->rw[0], &r->rw[1], &r->rw[2]);
+        if (e == WF_ERR_OK)
+            r->rlen = 3;
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -112,6 +123,20 @@ enum wf_error wfp_block_flush_answer(struct wf_server *s, wf_cptr_t reply, wf_wo
     wf_word_t w[1];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_block_stats_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t sectors_read, wf_word_t sectors_written,
+                                     wf_word_t requests)
+{
+    wf_word_t w[3];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = sectors_read;
+        w[n++] = sectors_written;
+        w[n++] = requests;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

@@ -33,6 +33,7 @@
 #define WFP_BLOCK_READ 0x602
 #define WFP_BLOCK_WRITE 0x603
 #define WFP_BLOCK_FLUSH 0x604
+#define WFP_BLOCK_STATS 0x605
 
 /* block.Info: Reports the disk's geometry. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
@@ -125,6 +126,30 @@ static inline enum wf_error wfp_block_flush(wf_cptr_t ep)
     return (enum wf_error)e;
 }
 
+/* block.Stats: Reports what the device has moved for every client since the driver started:
+ * sectors read and written and requests sent to the device (a multi-sector request counts
+ * once). For benchmarks and tests: a client checks that an operation reached the disk, or
+ * did not. Returns an enum wf_error: WF_ERR_OK or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_block_stats(wf_cptr_t ep, wf_word_t *sectors_read,
+                                            wf_word_t *sectors_written, wf_word_t *requests)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_BLOCK_STATS, 0, 0)};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 3)
+        m.w[0] = m.w[1] = m.w[2] = 0;
+    if (sectors_read)
+        *sectors_read = m.w[0];
+    if (sectors_written)
+        *sectors_written = m.w[1];
+    if (requests)
+        *requests = m.w[2];
+    return (enum wf_error)e;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_block_*_answer). A NULL handler answers
@@ -139,6 +164,8 @@ struct wfp_block_handlers {
     wf_word_t (*on_write)(struct wf_server *s, struct wf_server_req *r, wf_word_t lba,
                           wf_word_t count, wf_word_t offset);
     wf_word_t (*on_flush)(struct wf_server *s, struct wf_server_req *r);
+    wf_word_t (*on_stats)(struct wf_server *s, struct wf_server_req *r, wf_word_t *sectors_read,
+                          wf_word_t *sectors_written, wf_word_t *requests);
 };
 
 /* Checks the shape of r (a message in the block range) and calls its handler in handlers (a
@@ -170,5 +197,11 @@ enum wf_error wfp_block_write_answer(struct wf_server *s, wf_cptr_t reply, wf_wo
 /* Answers a deferred Flush through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_block_flush_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+
+/* Answers a deferred Stats through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_block_stats_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                     wf_word_t sectors_read, wf_word_t sectors_written,
+                                     wf_word_t requests);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_BLOCK_H */
