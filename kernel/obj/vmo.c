@@ -46,7 +46,10 @@ static enum wf_error vmo_io(struct invocation *inv, bool to_vmo)
     /* Invoke: VM_COPY_UNIT bytes per unit, restartable (decision 088). */
     const uint64_t key[4] = {inv->label, off, len, va};
     uint64_t done = vm_copy_resume(&v->copy, key, vs);
-    uint8_t buf[256];
+    /* One bounce buffer for the kernel: one CPU runs kernel code at a time (the
+     * kernel lock, decision 129) and nothing in it outlives this loop. A page a
+     * step: one walk of each side per page rather than per few hundred bytes. */
+    static uint8_t buf[PAGE_SIZE];
     while (done < len) {
         if (done % VM_COPY_UNIT == 0 && preempt_point()) {
             vm_copy_save(&v->copy, key, vs, done);

@@ -35,7 +35,8 @@ Test(ulibc, memory_functions)
     static unsigned char a[300], b[300], x[300], y[300];
     for (int round = 0; round < 20000; round++) {
         fill(a, sizeof(a), 256);
-        size_t n = (size_t)rand() % 200, so = (size_t)rand() % 100, dof = (size_t)rand() % 100;
+        size_t n = (size_t)rand() % (round % 4 ? 200 : 24), so = (size_t)rand() % 100,
+               dof = (size_t)rand() % 100;
         memcpy(x, a, sizeof(a));
         memcpy(y, a, sizeof(a));
         cr_assert_eq(wfc_memmove(x + dof, x + so, n), x + dof);
@@ -46,9 +47,13 @@ Test(ulibc, memory_functions)
         cr_assert_eq(memcmp(b, a + so, n), 0);
         cr_assert_eq(b[n], 0, "memcpy wrote past n");
         int c = rand() % 256;
-        cr_assert_eq(wfc_memset(x, c + 256, n), x);
+        size_t at = (size_t)rand() % 64;
+        unsigned char after = (unsigned char)~c;
+        x[at + n] = after;
+        cr_assert_eq(wfc_memset(x + at, c + 256, n), x + at);
         for (size_t i = 0; i < n; i++)
-            cr_assert_eq(x[i], (unsigned char)c);
+            cr_assert_eq(x[at + i], (unsigned char)c);
+        cr_assert_eq(x[at + n], after, "memset wrote past n");
         cr_assert_eq(wfc_memchr(a, c, n), memchr(a, c, n));
         memcpy(b, a, sizeof(a));
         if (n && rand() % 2)
