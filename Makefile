@@ -14,7 +14,7 @@ ARCH          ?= x86_64
 CLUSTER_ORDER ?= 4
 DEBUG         ?= 1
 
-SUPPORTED_ARCHS := x86_64 aarch64
+SUPPORTED_ARCHS := x86_64 aarch64 riscv64
 
 ifeq ($(filter $(ARCH),$(SUPPORTED_ARCHS)),)
 $(error ARCH=$(ARCH) is not supported; choose one of: $(SUPPORTED_ARCHS))

@@ -38,6 +38,13 @@
 #define FLUSH_MAX  32u /* beyond this many pages, one full flush */
 #define LARGE_SIZE (1ull << 21)
 
+/* The entry for physical address pa with bits: the address in place, unless
+ * the architecture's entries hold it elsewhere (riscv64: pa >> 2), which its
+ * arch/pt.h says by defining PT_ENTRY. */
+#ifndef PT_ENTRY
+#define PT_ENTRY(pa, bits) ((pa) | (bits))
+#endif
+
 static pte_t *tab(paddr_t pa)
 {
     return phys_to_virt(pa);
@@ -81,7 +88,7 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
         } else {
             for (size_t i = 0; i < n; i++) {
                 pte_t *e = &pt[pt_index(va, 0) + i];
-                pte_t v = (pa + i * PAGE_SIZE) | bits;
+                pte_t v = PT_ENTRY(pa + i * PAGE_SIZE, bits);
                 if (*e != v)
                     pt_set_page(c, e, v, va + i * PAGE_SIZE);
             }
@@ -101,7 +108,7 @@ void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access
     assert(pd && IS_ALIGNED(va | pa, LARGE_SIZE));
     pte_t *e = &pd[pt_index(va, 1)];
     paddr_t old = pte_present(*e) && !pte_large(*e) ? pte_addr(*e) : 0;
-    pt_set_large(c, e, pa | pt_large_bits(access), old);
+    pt_set_large(c, e, PT_ENTRY(pa, pt_large_bits(access)), old);
     pt_sync(c);
     if (old)
         c->free(c, old);
@@ -118,7 +125,7 @@ static bool demote(struct pt_ctx *c, pte_t *e, vaddr_t wva)
     paddr_t base = pte_addr(*e) & ~(LARGE_SIZE - 1);
     uint64_t bits = pt_split_bits(*e);
     for (unsigned i = 0; i < ENTRIES; i++)
-        pt[i] = (base + i * PAGE_SIZE) | bits;
+        pt[i] = PT_ENTRY(base + i * PAGE_SIZE, bits);
     pt_relink_split(c, e, t, wva);
     return true;
 }
