@@ -66,8 +66,8 @@ RV_FAULT_COMMON := --expect 'ra  [0-9a-f]{16}  sp  ' --expect 't6  [0-9a-f]{16}'
                    --expect '\#0 +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
                    --expect '\#[123] +0xffffffff[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
 RV_FAULT_EXTRA_nx := --expect 'STVAL +0xffffffff[0-9a-f]+' --expect 'ra  [0-9a-f]{16}  sp  ' \
-                     --expect '\#[12] +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
-                     --expect 'System halted'
+                     --expect '\#0 +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                     --expect '\#[12] +0xffffffff[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
 RV_FAULT_EXTRA_assert := --expect '\#[12] +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
                          --expect 'System halted'
 
@@ -110,10 +110,10 @@ check-guest-riscv64-faults: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	        $(or $(RV_FAULT_EXTRA_$(f)),$(RV_FAULT_COMMON)) \
 	        -- $(RV_QEMU_KTEST) -m 64M -append "ktest.fault=$(f)";)
 
-# A malformed device tree (tests/dt/bad-reg.dts, given with -dtb): the boot
+# A malformed device tree (tests/dt/riscv64-bad-memory.dts, given with -dtb): the boot
 # stops with a message naming the error, the offset and the node, printed
 # through the SBI console since the tree named no UART the kernel could trust.
-RV_BAD_DTB := $(BUILD)/dt/bad-reg.dtb
+RV_BAD_DTB := $(BUILD)/dt/riscv64-bad-memory.dtb
 $(BUILD)/dt/%.dtb: tests/dt/%.dts
 	@mkdir -p $(dir $@)
 	@dtc -q -I dts -O dtb -o $@ $<

@@ -16,7 +16,9 @@ extern const char trap_entry[];
 #define TEST_FINISHER_PA   0x100000ull
 #define TEST_FINISHER_FAIL 0x3333u
 
-volatile void *riscv_test_dev;
+/* Through the early tables' kernel window until arch_mmu_init maps it in the
+ * MMIO window, so that even a boot error ends a test run. */
+volatile void *riscv_test_dev = (volatile void *)(uintptr_t)(KERNEL_VMA + TEST_FINISHER_PA);
 
 void arch_cpu_init(void)
 {
@@ -35,8 +37,6 @@ void arch_cpu_init(void)
      * pages through user addresses (x86's SMAP, aarch64's PAN). */
     csr_clear(sstatus, SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR);
     csr_set(sstatus, SSTATUS_FS_INITIAL);
-    if (!riscv_test_dev)
-        riscv_test_dev = (volatile void *)(uintptr_t)(KERNEL_VMA + TEST_FINISHER_PA);
 }
 
 unsigned arch_phys_addr_bits(void)

@@ -68,7 +68,13 @@ static void report(const struct trap_frame *tf)
                 i % 4 == 3 || i == 31 ? "\n" : "");
     kprintf("  SATP %016lx  SIE %016lx  SIP %016lx\n", (unsigned long)csr_read(satp),
             (unsigned long)csr_read(sie), (unsigned long)csr_read(sip));
-    arch_backtrace(tf->x[8 - 1], tf->sepc);
+    /* A fetch from outside the kernel's text (a call through a bad
+     * pointer): the caller's frame is not made yet, so the walk starts from
+     * ra, the return address into it. */
+    uintptr_t pc = tf->sepc;
+    if (ksym_lookup(pc, &off)[0] == '?')
+        pc = tf->x[1 - 1];
+    arch_backtrace(tf->x[8 - 1], pc);
 }
 
 void riscv_trap(struct trap_frame *tf)

@@ -24,6 +24,7 @@ void arch_selftest_fault(const char *kind)
         void (*fn)(void) = (void (*)(void))(uintptr_t)&data_ret;
         __asm__ volatile("" : "+r"(fn));
         fn();
+        __asm__ volatile("" ::: "memory"); /* a call, not a tail call: ra names this function */
     } else if (strcmp(kind, "brk") == 0) {
         __asm__ volatile("ebreak");
     } else if (strcmp(kind, "assert") == 0) {
