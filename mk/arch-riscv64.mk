@@ -26,7 +26,8 @@ ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -pa
                          \( -name '*.c' -o -name '*.S' \) -print | sort))
 # The FP registers are saved and restored in assembly with the D extension;
 # the kernel's C has none.
-$(BUILD)/kernel/arch/riscv64/fpu.S.o: KCFLAGS_EXTRA := -march=rv64imafdc
+$(BUILD)/kernel/arch/riscv64/fpu.S.o $(BUILD)/kernel/test/arch/riscv64/user_progs.S.o: \
+    ARCH_KCFLAGS += -march=rv64imafdc
 # Two generic self-tests take the image's physical bounds from absolute
 # symbols (_kernel_phys_start/_end), which -mcmodel=medany's pc-relative
 # addressing cannot reach from the higher half: they reach them through the

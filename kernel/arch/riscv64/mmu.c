@@ -31,12 +31,12 @@
 #include "kprintf.h"
 #include "panic.h"
 
-#define POOL_PAGES  32
-#define MAX_MMIO    16
-#define ENTRIES     512
-#define KERN_RW     (PTE_KERNEL | PTE_R | PTE_W)
-#define KERN_RO     (PTE_KERNEL | PTE_R)
-#define KERN_RX     (PTE_KERNEL | PTE_R | PTE_X)
+#define POOL_PAGES 32
+#define MAX_MMIO   16
+#define ENTRIES    512
+#define KERN_RW    (PTE_KERNEL | PTE_R | PTE_W)
+#define KERN_RO    (PTE_KERNEL | PTE_R)
+#define KERN_RX    (PTE_KERNEL | PTE_R | PTE_X)
 
 extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
     _data_end[];
@@ -155,9 +155,7 @@ const void *arch_fw_map(paddr_t pa, size_t len)
     return NULL; /* no firmware tables outside RAM on a device-tree machine */
 }
 
-void arch_fw_unmap(void)
-{
-}
+void arch_fw_unmap(void) {}
 
 void arch_mmu_init(struct bootmem *bm)
 {

@@ -21,11 +21,11 @@
 #include "panic.h"
 #include "weft/objects.h"
 
-#define PLIC_PRIORITY(src) (4 * (src))
-#define PLIC_PENDING       0x1000
-#define PLIC_ENABLE(ctx)   (0x2000 + 0x80 * (ctx))
+#define PLIC_PRIORITY(src)  (4 * (src))
+#define PLIC_PENDING        0x1000
+#define PLIC_ENABLE(ctx)    (0x2000 + 0x80 * (ctx))
 #define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)    (0x200000 + 0x1000 * (ctx) + 4)
+#define PLIC_CLAIM(ctx)     (0x200000 + 0x1000 * (ctx) + 4)
 
 static volatile void *plic;
 static unsigned ctx, nsources, user_lines;

@@ -22,22 +22,30 @@ extern const char sstc_probe_insn[];
 static bool reporting;
 
 static const char *const reg_names[32] = {
-    "pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-    "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+    "pc", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1", "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
     "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
 static const char *cause_name(uint64_t cause)
 {
     static const char *const names[16] = {
-        "instruction address misaligned", "instruction access fault",
-        "illegal instruction",            "breakpoint",
-        "load address misaligned",        "load access fault",
-        "store address misaligned",       "store access fault",
-        "environment call from U-mode",   "environment call from S-mode",
-        "reserved",                       "reserved",
-        "instruction page fault",         "load page fault",
-        "reserved",                       "store page fault",
+        "instruction address misaligned",
+        "instruction access fault",
+        "illegal instruction",
+        "breakpoint",
+        "load address misaligned",
+        "load access fault",
+        "store address misaligned",
+        "store access fault",
+        "environment call from U-mode",
+        "environment call from S-mode",
+        "reserved",
+        "reserved",
+        "instruction page fault",
+        "load page fault",
+        "reserved",
+        "store page fault",
     };
     return cause < 16 ? names[cause] : "exception";
 }
@@ -88,8 +96,8 @@ void riscv_trap(struct trap_frame *tf)
         plic_handle_irq();
         return;
     }
-    if (cause == EXC_ILLEGAL && (tf->sepc == (uintptr_t)sstc_probe_insn ||
-                                 tf->sepc == (uintptr_t)sstc_probe_insn + 4)) {
+    if (cause == EXC_ILLEGAL &&
+        (tf->sepc == (uintptr_t)sstc_probe_insn || tf->sepc == (uintptr_t)sstc_probe_insn + 4)) {
         tf->x[10 - 1] = 0; /* a0: no Sstc */
         tf->sepc += 4;
         return;

@@ -78,9 +78,7 @@ static void user_decode(struct arch_context *c)
     case EXC_LOAD_PAGE:
     case EXC_STORE_PAGE: {
         f->page = true;
-        f->access = cause == EXC_INSN_PAGE   ? VM_EXEC
-                    : cause == EXC_LOAD_PAGE ? VM_READ
-                                             : VM_WRITE;
+        f->access = cause == EXC_INSN_PAGE ? VM_EXEC : cause == EXC_LOAD_PAGE ? VM_READ : VM_WRITE;
         paddr_t pa;
         unsigned access, level;
         f->present = arch_pt_lookup(loaded_root(), f->addr, &pa, &access, &level);
@@ -150,9 +148,8 @@ __noreturn void arch_exit_to_user(struct arch_context *c)
     if (ctx_pc(c) >= USER_TOP) {
         c->scause = EXC_INSN_PAGE;
         c->stval = ctx_pc(c);
-        c->fault = (struct arch_fault){.exception = WF_EXCEPTION_PROTECTION,
-                                       .addr = ctx_pc(c),
-                                       .code = EXC_INSN_PAGE};
+        c->fault = (struct arch_fault){
+            .exception = WF_EXCEPTION_PROTECTION, .addr = ctx_pc(c), .code = EXC_INSN_PAGE};
         c->entry = ARCH_ENTRY_FAULT;
         arch_user_ctx = c;
         arch_user_entry(c);

@@ -9,15 +9,15 @@
 #include "arch/memlayout.h"
 
 /* sstatus */
-#define SSTATUS_SIE  (UL(1) << 1)
-#define SSTATUS_SPIE (UL(1) << 5)
-#define SSTATUS_SPP  (UL(1) << 8)
-#define SSTATUS_FS   (UL(3) << 13)
+#define SSTATUS_SIE        (UL(1) << 1)
+#define SSTATUS_SPIE       (UL(1) << 5)
+#define SSTATUS_SPP        (UL(1) << 8)
+#define SSTATUS_FS         (UL(3) << 13)
 #define SSTATUS_FS_INITIAL (UL(1) << 13)
 #define SSTATUS_FS_CLEAN   (UL(2) << 13)
 #define SSTATUS_FS_DIRTY   (UL(3) << 13)
-#define SSTATUS_SUM  (UL(1) << 18)
-#define SSTATUS_MXR  (UL(1) << 19)
+#define SSTATUS_SUM        (UL(1) << 18)
+#define SSTATUS_MXR        (UL(1) << 19)
 
 /* sie / sip */
 #define IE_SSIE (UL(1) << 1)
