@@ -126,6 +126,10 @@ void arch_irq_unmask(unsigned line)
 {
     assert(line < user_lines && line_set_up[line]);
     enable(line + 1, true);
+    /* QEMU 7.2's PLIC recomputes its outputs on a threshold write but not on
+     * an enable write: without this, a request that arrived while the line
+     * was masked would wait for the next unrelated PLIC event. */
+    mmio_write32(plic, PLIC_THRESHOLD(ctx), 0);
 }
 
 bool arch_irq_is_masked(unsigned line)

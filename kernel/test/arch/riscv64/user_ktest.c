@@ -188,11 +188,11 @@ KTEST(riscv64, umode_interrupted_and_resumed)
     KT_ASSERT(setup(), "no user space");
     struct arch_context ctx;
     load(&ctx, &p_prog_spin);
-    ctx.regs[12] = 1ull << 24;
+    ctx.regs[12] = 1ull << 26;
     uint64_t t0 = arch_ticks();
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
-    KT_ASSERT_EQ(ctx.regs[10], 1ull << 24);
+    KT_ASSERT_EQ(ctx.regs[10], 1ull << 26);
     KT_ASSERT(arch_ticks() > t0, "no tick while U-mode ran");
 }
 
