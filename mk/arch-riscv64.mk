@@ -134,3 +134,52 @@ run-image: $(if $(filter test,$(IMAGE)),$(KERNEL_TEST_IMG),$(KERNEL_IMG))
 	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $< \
 	    $(if $(CMDLINE),-append "$(CMDLINE)")
 EXTRA_HELP += "run-image      (ARCH=riscv64) boot the kernel Image in QEMU; IMAGE=test, CMDLINE=..."
+
+# The first riscv64 root task: user/hello with the C library and the Weft
+# runtime (their riscv64 parts: user/lib/weft/arch/riscv64/crt0.S and the
+# ecall stub of wf/syscall.h), built by these rules (mk/user.mk builds x86-64's
+# programs) into an initramfs of one program that QEMU loads as -initrd.
+RV_UDIR       := $(BUILD)/rvuser
+RV_UCFLAGS     = $(subst -mcmodel=small,-mcmodel=medany -mno-relax,$(subst \
+                     --target=x86_64-unknown-none-elf,--target=riscv64-unknown-none-elf \
+                     -march=rv64imafdc -mabi=lp64d,$(USER_CFLAGS)))
+RV_ULIB_SRCS   = $(filter-out user/lib/weft/crt0.S,$(USER_LIB_SRCS)) user/lib/weft/arch/riscv64/crt0.S
+RV_HELLO_OBJS  = $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_hello) $(RV_ULIB_SRCS))
+RV_INITRAMFS  := $(RV_UDIR)/initramfs.cpio
+
+$(RV_UDIR)/%.c.ro: %.c $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (riscv64)"
+	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(RV_UDIR)/%.S.ro: %.S $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $< (riscv64)"
+	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+-include $(wildcard $(RV_UDIR)/*/*.ro.d $(RV_UDIR)/*/*/*.ro.d $(RV_UDIR)/*/*/*/*.ro.d \
+                    $(RV_UDIR)/*/*/*/*/*.ro.d)
+
+$(RV_UDIR)/hello.elf: $$(RV_HELLO_OBJS)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(RV_HELLO_OBJS)
+$(RV_INITRAMFS): $(RV_UDIR)/hello.elf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(OBJCOPY) --strip-debug $< $(RV_UDIR)/hello.stripped
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(RV_UDIR)/hello.stripped
+
+.PHONY: initramfs-riscv64 check-guest-riscv64-roottask
+initramfs-riscv64: $(RV_INITRAMFS)
+ARCH_ALL += $(RV_INITRAMFS)
+ARCH_GUEST_CHECKS += check-guest-riscv64-roottask
+EXTRA_HELP += "initramfs-riscv64 (ARCH=riscv64) the initramfs of the riscv64 root task (user/hello)"
+
+# The root task: the production kernel loads init (hello) from the initramfs
+# and runs it in U-mode; it prints through the kernel's console call and exits
+# with status 0, which ends QEMU through the test finisher (exit code 1).
+check-guest-riscv64-roottask: $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-roottask --log $(BUILD)/roottask.log \
+	    --no-plan --exit-code 1 --timeout 60 \
+	    --expect '^root task: init \([0-9]+ bytes, [0-9]+ segments, entry 0x0*40[0-9a-f]+\)' \
+	    --expect '^Weft ready\.' --expect '^hello: started with argument 0x[0-9a-f]+' \
+	    --expect '^halt: status 0 from user mode' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+	    -m 128M -initrd $(RV_INITRAMFS) -append 'quiet'
