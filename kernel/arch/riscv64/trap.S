@@ -17,10 +17,23 @@
  */
 #include "arch/riscv.h"
 
+#define C_PC      (31 * 8)
+#define C_A7      (7 * 8)
+#define C_T6      (21 * 8)
 #define C_SSTATUS 256
 #define C_SCAUSE  264
 #define C_STVAL   272
 #define C_ENTRY   280
+
+/* xn's place in struct arch_context (weft/arch/riscv64/abi.h's order:
+ * x10-x31, then x1-x9). */
+    .macro ctx_x op, n, base
+    .if \n >= 10
+    \op     x\n, ((\n - 10) * 8)(\base)
+    .else
+    \op     x\n, ((\n + 21) * 8)(\base)
+    .endif
+    .endm
 
     .section .text
     .balign 4
@@ -63,10 +76,10 @@ trap_entry:
 /* t6 = the running context, the thread's t6 in sscratch. */
 from_user:
     .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    sd      x\n, (\n * 8)(t6)
+    ctx_x   sd, \n, t6
     .endr
     csrr    t0, sscratch
-    sd      t0, (31 * 8)(t6)
+    sd      t0, C_T6(t6)
     csrw    sscratch, zero
     csrr    t0, sepc
     csrr    t1, sstatus
@@ -82,7 +95,7 @@ from_user:
     li      t4, EXC_ECALL_U
     bne     t2, t4, 1f
     addi    t0, t0, 4               /* past the ecall: a restart moves it back */
-    sd      t0, 0(a0)
+    sd      t0, C_PC(a0)
     sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
     la      t1, arch_user_redirect  /* the test scaffold's context: no fast path */
     ld      t1, 0(t1)
@@ -90,11 +103,11 @@ from_user:
     la      t1, ipc_fastpath_sysno
     ld      t2, 0(t1)
     ld      t3, 8(t1)
-    ld      t4, (17 * 8)(a0)        /* a7: the number */
+    ld      t4, C_A7(a0)            /* a7: the number */
     beq     t4, t2, 3f
     beq     t4, t3, 4f
     j       2f
-1:  sd      t0, 0(a0)
+1:  sd      t0, C_PC(a0)
 2:  call    riscv_user_trap         /* does not return */
 3:  call    ipc_fastpath_call
     j       arch_exit_to_user
@@ -107,13 +120,13 @@ from_user:
     .globl riscv_sret_to_user
 riscv_sret_to_user:
     mv      t6, a0
-    ld      t0, 0(t6)
+    ld      t0, C_PC(t6)
     csrw    sepc, t0
     csrw    sscratch, t6
     .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    ld      x\n, (\n * 8)(t6)
+    ctx_x   ld, \n, t6
     .endr
-    ld      t6, (31 * 8)(t6)
+    ld      t6, C_T6(t6)
     sret
 
     .section .bss

@@ -107,10 +107,10 @@ KTEST(riscv64, umode_system_call_and_state)
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
     KT_ASSERT_EQ(ctx.scause, EXC_ECALL_U);
-    KT_ASSERT_EQ(ctx.regs[10], 42);
-    KT_ASSERT_EQ(ctx.regs[11], 84);
-    KT_ASSERT_EQ(ctx.regs[12], STACK);
-    KT_ASSERT_EQ(ctx.regs[13], 0x7777);
+    KT_ASSERT_EQ(CTX_X(&ctx, 10), 42);
+    KT_ASSERT_EQ(CTX_X(&ctx, 11), 84);
+    KT_ASSERT_EQ(CTX_X(&ctx, 12), STACK);
+    KT_ASSERT_EQ(CTX_X(&ctx, 13), 0x7777);
     KT_ASSERT_EQ(ctx_pc(&ctx), CODE_VA + 5 * 4); /* after the ecall */
     KT_ASSERT_EQ(ctx.sstatus & SSTATUS_SPP, 0);  /* it ran in U-mode */
     KT_ASSERT(ctx.sstatus & SSTATUS_SPIE, "U-mode ran with interrupts off");
@@ -126,7 +126,8 @@ KTEST(riscv64, umode_registers_saved)
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
     for (unsigned i = 1; i < 32; i++)
-        KT_ASSERT(ctx.regs[i] == 0x100 + i, "x%u = %#llx", i, (unsigned long long)ctx.regs[i]);
+        KT_ASSERT(CTX_X(&ctx, i) == 0x100 + i, "x%u = %#llx", i,
+                  (unsigned long long)CTX_X(&ctx, i));
 }
 
 /* Runs p with a1 = arg and returns the decoded fault. */
@@ -134,7 +135,7 @@ static const struct arch_fault *fault_of(struct arch_context *ctx, const struct 
                                          uint64_t arg)
 {
     load(ctx, p);
-    ctx->regs[11] = arg;
+    CTX_X(ctx, 11) = arg;
     arch_user_run(ctx);
     return ctx_entry(ctx) == ARCH_ENTRY_FAULT ? ctx_fault(ctx) : NULL;
 }
@@ -188,11 +189,11 @@ KTEST(riscv64, umode_interrupted_and_resumed)
     KT_ASSERT(setup(), "no user space");
     struct arch_context ctx;
     load(&ctx, &p_prog_spin);
-    ctx.regs[12] = 1ull << 26;
+    CTX_X(&ctx, 12) = 1ull << 26;
     uint64_t t0 = arch_ticks();
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
-    KT_ASSERT_EQ(ctx.regs[10], 1ull << 26);
+    KT_ASSERT_EQ(CTX_X(&ctx, 10), 1ull << 26);
     KT_ASSERT(arch_ticks() > t0, "no tick while U-mode ran");
 }
 
@@ -228,15 +229,15 @@ KTEST(riscv64, umode_system_call_convention)
         ctx_set_mr(&ctx, i, 0x200 + i);
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_pc(&ctx), after + 9 * 4);
-    KT_ASSERT_EQ(ctx.regs[18], 7);    /* s2 = a7 */
-    KT_ASSERT_EQ(ctx.regs[19], 0xbb); /* s3 = a0 */
-    KT_ASSERT_EQ(ctx.regs[20], 0x99); /* s4 = a1 */
+    KT_ASSERT_EQ(CTX_X(&ctx, 18), 7);    /* s2 = a7 */
+    KT_ASSERT_EQ(CTX_X(&ctx, 19), 0xbb); /* s3 = a0 */
+    KT_ASSERT_EQ(CTX_X(&ctx, 20), 0x99); /* s4 = a1 */
     for (unsigned i = 0; i < 4; i++)
-        KT_ASSERT(ctx.regs[21 + i] == 0x200 + i, "result word %u = %#llx", i,
-                  (unsigned long long)ctx.regs[21 + i]);
-    KT_ASSERT_EQ(ctx.regs[25], 0x44); /* s9 = a6, kept */
+        KT_ASSERT(CTX_X(&ctx, 21 + i) == 0x200 + i, "result word %u = %#llx", i,
+                  (unsigned long long)CTX_X(&ctx, 21 + i));
+    KT_ASSERT_EQ(CTX_X(&ctx, 25), 0x44); /* s9 = a6, kept */
     ctx_set_error(&ctx, 3);
-    KT_ASSERT_EQ(ctx.regs[17], 3);
+    KT_ASSERT_EQ(CTX_X(&ctx, 17), 3);
 }
 
 KTEST(riscv64, message_words_copied)
@@ -251,11 +252,11 @@ KTEST(riscv64, message_words_copied)
               ctx_mr(&b, 3) == 0);
     ctx_copy_reg_mrs(&b, &a, 4);
     KT_ASSERT(ctx_mr(&b, 2) == 0x72 && ctx_mr(&b, 3) == 0x73);
-    KT_ASSERT(b.regs[11] == 0 && b.regs[16] == 0, "only a2-a5 are message words");
+    KT_ASSERT(CTX_X(&b, 11) == 0 && CTX_X(&b, 16) == 0, "only a2-a5 are message words");
 }
 
-/* enum wf_fault_word on riscv64: pc, x1-x31, sstatus; sstatus written on a
- * thread's behalf keeps nothing. */
+/* enum wf_fault_word on riscv64: x10-x31, x1-x9, pc, sstatus; sstatus written
+ * on a thread's behalf keeps nothing. */
 KTEST(riscv64, register_file_order)
 {
     KT_ASSERT(setup(), "no user space");
@@ -266,6 +267,8 @@ KTEST(riscv64, register_file_order)
         KT_ASSERT(ctx_reg(&ctx, WF_RISCV64_REG_X(i)) == 0x100 + i, "word %u", i);
     KT_ASSERT_EQ(ctx_reg(&ctx, WF_RISCV64_REG_PC), CODE_VA + 32 * 4);
     KT_ASSERT_EQ(ctx_reg(&ctx, WF_RISCV64_REG_SYSNO), 0x100 + 17);
+    KT_ASSERT_EQ(ctx_reg(&ctx, 0), 0x100 + 10); /* word 0 is a0, the result register */
+    KT_ASSERT_EQ(ctx_reg(&ctx, 22), 0x100 + 1); /* then x1-x9 from word 22 */
 
     load(&ctx, &p_prog_ecall);
     ctx_set_reg(&ctx, WF_RISCV64_REG_SSTATUS, ~0ull); /* SPP, SUM, MXR, FS ... */
@@ -274,8 +277,8 @@ KTEST(riscv64, register_file_order)
     ctx_set_reg(&ctx, WF_RISCV64_REG_X(4), 0x44);
     arch_user_run(&ctx);
     KT_ASSERT_EQ(ctx_entry(&ctx), ARCH_ENTRY_SYSCALL);
-    KT_ASSERT_EQ(ctx.regs[12], STACK - 16);
-    KT_ASSERT_EQ(ctx.regs[13], 0x44);
+    KT_ASSERT_EQ(CTX_X(&ctx, 12), STACK - 16);
+    KT_ASSERT_EQ(CTX_X(&ctx, 13), 0x44);
     KT_ASSERT_EQ(ctx.sstatus & SSTATUS_SPP, 0); /* it ran in U-mode */
     ctx_set_reg(&ctx, WF_RISCV64_REG_PC, CODE_VA);
     KT_ASSERT_EQ(ctx_pc(&ctx), CODE_VA);
@@ -308,8 +311,8 @@ KTEST(riscv64, fp_state_per_context)
     load(&c, &p_prog_fp_get);
     arch_user_run(&c);
     for (unsigned r = 1; r < 32; r++)
-        KT_ASSERT(c.regs[r] == 0x1000 + r, "restored f%u = %#llx", r,
-                  (unsigned long long)c.regs[r]);
+        KT_ASSERT(CTX_X(&c, r) == 0x1000 + r, "restored f%u = %#llx", r,
+                  (unsigned long long)CTX_X(&c, r));
     arch_fpu_save(&c);
     KT_ASSERT_EQ(c.fpu.fcsr, 3 << 5);
 }
@@ -336,12 +339,12 @@ static uint64_t umode_load(uint64_t va)
 {
     struct arch_context ctx;
     load(&ctx, &p_prog_load);
-    ctx.regs[11] = va;
-    ctx.regs[10] = 0xdead;
+    CTX_X(&ctx, 11) = va;
+    CTX_X(&ctx, 10) = 0xdead;
     arch_user_run(&ctx);
     return ctx_entry(&ctx) == ARCH_ENTRY_FAULT &&
                    ctx_fault(&ctx)->exception == WF_EXCEPTION_UNDEFINED_INSTRUCTION
-               ? ctx.regs[10]
+               ? CTX_X(&ctx, 10)
                : 0xdead;
 }
 
@@ -418,7 +421,7 @@ KTEST(riscv64, umode_hostile_instructions_fault)
         struct arch_context ctx;
         const struct prog p = {progs[i].start, progs[i].end};
         load(&ctx, &p);
-        ctx.regs[11] = DATA_VA;
+        CTX_X(&ctx, 11) = DATA_VA;
         arch_user_run(&ctx);
         const struct arch_fault *f = ctx_fault(&ctx);
         KT_ASSERT(ctx_entry(&ctx) == ARCH_ENTRY_FAULT &&

@@ -20,9 +20,12 @@
  *        a2 a3 a4 a5   message words 0-3 of the received message
  *   Every other register is preserved, the FP registers included.
  *
- * Registers (enum wf_fault_word on riscv64; Linux's struct user_regs_struct
- * order): word 0 is pc, words 1-31 are x1-x31 (ra, sp, gp, tp, t0-t2, s0-s1,
- * a0-a7, s2-s11, t3-t6), word 32 is sstatus: WF_RISCV64_REGS_COUNT = 33.
+ * Registers (enum wf_fault_word on riscv64): the system call registers first,
+ * so that word 0 is a0, where Linux returns a system call's result (the reply
+ * to an UNKNOWN_SYSCALL fault sets it, as x86-64's sets rax and aarch64's x0):
+ * words 0-21 are x10-x31 (a0-a7, s2-s11, t3-t6), words 22-30 are x1-x9 (ra,
+ * sp, gp, tp, t0-t2, s0, s1), word 31 is pc, word 32 sstatus:
+ * WF_RISCV64_REGS_COUNT = 33.
  *
  * sstatus: a thread runs in U-mode with interrupts on; TCB_WriteRegisters,
  * fault replies and the kernel's exit keep none of its bits
@@ -39,20 +42,22 @@
 
 #define WF_ARCH_NAME "riscv64"
 
-/* Register indexes of a fault message and TCB_Read/WriteRegisters. */
-#define WF_RISCV64_REG_PC      0
-#define WF_RISCV64_REG_X(n)    (n) /* n = 1..31 */
-#define WF_RISCV64_REG_SP      2
-#define WF_RISCV64_REG_A(n)    (10 + (n))
+/* Register indexes of a fault message and TCB_Read/WriteRegisters: xn for
+ * n = 1..31. */
+#define WF_RISCV64_REG_X(n)    ((n) >= 10 ? (n)-10 : (n) + 21)
+#define WF_RISCV64_REG_A(n)    (n) /* a0-a7 */
+#define WF_RISCV64_REG_SP      WF_RISCV64_REG_X(2)
+#define WF_RISCV64_REG_TP      WF_RISCV64_REG_X(4)
+#define WF_RISCV64_REG_PC      31
 #define WF_RISCV64_REG_SSTATUS 32
 #define WF_RISCV64_REGS_COUNT  33
 
-/* The system call registers (indexes above: x17, x10, x11, x12-x15, x16). */
-#define WF_RISCV64_REG_SYSNO     17 /* a7: number in, error out */
-#define WF_RISCV64_REG_CAP       10 /* a0: cap in, badge out */
-#define WF_RISCV64_REG_INFO      11 /* a1: message info */
-#define WF_RISCV64_REG_MR0       12 /* a2-a5: message words 0-3 */
-#define WF_RISCV64_REG_REPLY_CAP 16 /* a6 */
+/* The system call registers. */
+#define WF_RISCV64_REG_SYSNO     7 /* a7: number in, error out */
+#define WF_RISCV64_REG_CAP       0 /* a0: cap in, badge out */
+#define WF_RISCV64_REG_INFO      1 /* a1: message info */
+#define WF_RISCV64_REG_MR0       2 /* a2-a5: message words 0-3 */
+#define WF_RISCV64_REG_REPLY_CAP 6 /* a6 */
 
 /* What a register write on a thread's behalf keeps of sstatus: nothing. */
 #define WF_RISCV64_SSTATUS_WRITABLE 0ull

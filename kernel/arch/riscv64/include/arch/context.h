@@ -4,7 +4,7 @@
  * section 2).
  *
  * The registers are kept in the order of the ABI's register file
- * (weft/arch/riscv64/abi.h): regs[0] is the pc, regs[n] is xn for n 1-31, so
+ * (weft/arch/riscv64/abi.h: x10-x31, x1-x9, pc; CTX_X(c, n) is xn), so
  * ctx_reg is an index. While U-mode runs, sscratch holds the running
  * context: the trap entry (trap.S) swaps it with t6 and stores every register
  * straight into it (one kernel stack per CPU, as x86-64 and aarch64), then
@@ -33,7 +33,7 @@ struct arch_fpu {
 };
 
 struct arch_context {
-    uint64_t regs[32]; /* pc, x1-x31 */
+    uint64_t regs[32]; /* x10-x31, x1-x9, pc: WF_RISCV64_REG_* order */
     uint64_t sstatus;  /* of the last entry (reported; the exit writes its own) */
     uint64_t scause;   /* of the last entry */
     uint64_t stval;    /* of the last entry */
@@ -43,11 +43,16 @@ struct arch_context {
     uint64_t retry_pc, retry_addr; /* the last permission fault (user.c) */
     uint64_t retry_count;          /* its repeats the page tables allowed */
 };
+_Static_assert(WF_RISCV64_REG_PC == 31 && WF_RISCV64_REG_X(10) == 0 && WF_RISCV64_REG_X(1) == 22,
+               "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, sstatus) == 256, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, scause) == 264, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, stval) == 272, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, entry) == 280, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 320, "fpu.S");
+
+/* Register xn (1-31) of c. */
+#define CTX_X(c, n) ((c)->regs[WF_RISCV64_REG_X(n)])
 
 /* The context U-mode runs in now (set by arch_context_activate and
  * arch_exit_to_user). */
@@ -89,7 +94,7 @@ arch_context_activate_fast(struct arch_context *ctx)
 /* Sets ctx's thread pointer (TCB_SetTLS): tp, x4. */
 static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
 {
-    ctx->regs[4] = base;
+    ctx->regs[WF_RISCV64_REG_TP] = base;
 }
 
 void arch_fpu_save(struct arch_context *ctx);
@@ -161,16 +166,16 @@ ctx_copy_reg_mrs(struct arch_context *dst, const struct arch_context *src, unsig
 {
     switch (n) {
     case 4:
-        dst->regs[15] = src->regs[15];
+        dst->regs[WF_RISCV64_REG_MR0 + 3] = src->regs[WF_RISCV64_REG_MR0 + 3];
         /* fall through */
     case 3:
-        dst->regs[14] = src->regs[14];
+        dst->regs[WF_RISCV64_REG_MR0 + 2] = src->regs[WF_RISCV64_REG_MR0 + 2];
         /* fall through */
     case 2:
-        dst->regs[13] = src->regs[13];
+        dst->regs[WF_RISCV64_REG_MR0 + 1] = src->regs[WF_RISCV64_REG_MR0 + 1];
         /* fall through */
     case 1:
-        dst->regs[12] = src->regs[12];
+        dst->regs[WF_RISCV64_REG_MR0] = src->regs[WF_RISCV64_REG_MR0];
         /* fall through */
     case 0:
         break;
