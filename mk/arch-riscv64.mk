@@ -19,8 +19,7 @@ ARCH_GENARCH := fdt.c backtrace.c
 # and the initramfs ones.
 RV_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
                     kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
-                    kernel/test/initramfs_ktest.c kernel/test/ktest_world.c \
-                    kernel/test/run_until_idle.c
+                    kernel/test/initramfs_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
                          \( -name '*.c' -o -name '*.S' \) -print | sort))

@@ -1,8 +1,8 @@
 /*
- * The riscv64 test image's architecture hooks (kernel/test/ktest.c): a
- * kernel setjmp/longjmp and the deliberate faults. The thread world of the
- * generic IPC, scheduler and fault self-tests (arch_ktest_map_user, a U-mode
- * script interpreter) is still to come for riscv64 (docs/arch-riscv64.md).
+ * The riscv64 test image's architecture hooks (kernel/test/ktest.c) and
+ * scaffolding (scaffold.c, scaffold.S, world.c): running a U-mode context from
+ * a self-test without a thread, a kernel setjmp/longjmp, the thread world's
+ * user pages, and the deliberate faults.
  */
 #ifndef WEFT_KTEST_ARCH_H
 #define WEFT_KTEST_ARCH_H
@@ -24,6 +24,11 @@ __noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
 /* Runs ctx in U-mode until its next exception (a system call or a fault; an
  * interrupt is serviced and U-mode resumed) and returns with ctx filled. */
 void arch_user_run(struct arch_context *ctx);
+
+/* Maps the kernel page kpage (page-aligned) at user address va (0x500000 to
+ * 0x5fffff) in the user half of the kernel's own root, U-mode accessible,
+ * writable if write, executable if exec, and loads that root (world.c). */
+void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
 
 /* Provokes the fault named by kind ("pf", "ud", "wx", "nx", "brk", "assert") so
  * the harness can check the exception report; returns only for an unknown kind. */
