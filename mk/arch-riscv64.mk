@@ -53,8 +53,10 @@ ARCH_ALL := kernel
 
 RV_QEMU_KTEST = $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
 # name:MiB[:more of the command line]; the sbi-timer run forces the SBI timer
-# where Sstc is offered (timer=pit, x86-64's name for the legacy timer).
-RV_RUNS := mem64:64 mem1g:1024 mem8g:8192 sbi-timer:128:timer=pit
+# where Sstc is offered (timer=pit, x86-64's name for the legacy timer); the
+# svnapot run gives the hart Svnapot (64 KiB groups of entries).
+RV_RUNS := mem64:64 mem1g:1024 mem8g:8192 sbi-timer:128:timer=pit svnapot:128
+RV_CPU_svnapot := -cpu rv64,svnapot=on
 RV_FAULT_pf     := EXCEPTION: store page fault \(scause 15\) \[write, kernel\]
 RV_FAULT_ud     := EXCEPTION: illegal instruction \(scause 2\)
 RV_FAULT_wx     := EXCEPTION: store page fault \(scause 15\) \[write, kernel\]
@@ -83,7 +85,9 @@ check-guest-riscv64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
 	        --exit-code 1 --expect "^boot: hart 0, device tree at 0x" \
 	        --expect "^timer: $$(if [ -n "$$extra" ]; then echo SBI set_timer; else echo Sstc stimecmp; fi) at" \
-	        -- $(RV_QEMU_KTEST) -m $${mem}M -append "ktest ktest.mem=$$mem $${extra#:}"; \
+	        --expect "^mmu: Sv48$$(if [ $$name = svnapot ]; then echo ' with Svnapot'; fi), kernel tables" \
+	        -- $(RV_QEMU_KTEST) -m $${mem}M $$(if [ $$name = svnapot ]; then echo '$(RV_CPU_svnapot)'; fi) \
+	        -append "ktest ktest.mem=$$mem $${extra#:}"; \
 	done
 
 # The production image: banner, the memory map from the device tree (OpenSBI's

@@ -45,6 +45,28 @@
 #define PT_ENTRY(pa, bits) ((pa) | (bits))
 #endif
 
+/* Hooks for an architecture that can map an aligned run of 4 KiB entries as
+ * one TLB entry (riscv64's Svnapot; its arch/pt.h defines them): after a run
+ * of a page table's entries was written (pt_map_run), before a range of one
+ * page table is cleared (pt_unmap_run: a group only partly cleared must be
+ * split first), and the physical address of va under a 4 KiB leaf. */
+#ifndef PT_HAS_RUN_HOOKS
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c, (void)pt, (void)idx, (void)n;
+}
+
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c, (void)pt, (void)idx, (void)n;
+}
+
+static inline paddr_t pt_leaf_pa(pte_t e, vaddr_t va, uint64_t size)
+{
+    return (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
+}
+#endif
+
 static pte_t *tab(paddr_t pa)
 {
     return phys_to_virt(pa);
@@ -92,6 +114,7 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
                 if (*e != v)
                     pt_set_page(c, e, v, va + i * PAGE_SIZE);
             }
+            pt_map_run(c, pt, pt_index(va, 0), n);
         }
         va += n * PAGE_SIZE;
         pa += n * PAGE_SIZE;
@@ -147,6 +170,7 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
     paddr_t ptpa = pte_addr(*pde);
     pte_t *pt = tab(ptpa);
+    pt_unmap_run(c, pt, pt_index(va, 0), (size_t)((end - va) / PAGE_SIZE));
     for (vaddr_t a = va; a < end; a += PAGE_SIZE) {
         pte_t *e = &pt[pt_index(a, 0)];
         if (!pte_present(*e))
@@ -221,7 +245,7 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
             return false;
         if (leaf) {
             uint64_t size = 1ull << (12 + 9 * l);
-            *pa = (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
+            *pa = pt_leaf_pa(e, va, size);
             *access = pt_leaf_access(e);
             *level = l;
             return true;

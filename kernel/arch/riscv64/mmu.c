@@ -43,6 +43,20 @@ extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _d
 extern volatile void *riscv_test_dev;
 
 uint64_t riscv_satp_mode = SATP_MODE_SV48;
+bool riscv_svnapot;
+
+/* Loads the word at a0 into a0; where the load faults, trap.c leaves 0 in
+ * a0 and skips it. */
+uint64_t napot_probe(const volatile uint64_t *p);
+__asm__(".pushsection .text\n"
+        ".globl napot_probe, napot_probe_insn\n"
+        "napot_probe:\n"
+        ".option push\n.option norvc\n"
+        "napot_probe_insn:\n"
+        "ld a0, 0(a0)\n"
+        ".option pop\n"
+        "ret\n"
+        ".popsection");
 
 static uint64_t (*pool)[ENTRIES];
 static paddr_t pool_pa;
@@ -157,6 +171,30 @@ const void *arch_fw_map(paddr_t pa, size_t len)
 
 void arch_fw_unmap(void) {}
 
+/* Whether the hart translates a NAPOT group (Svnapot, QEMU's svnapot=on):
+ * the 64 KiB of text around napot_probe mapped as one group at the top of
+ * the MMIO window, read back through it, then unmapped. Without Svnapot the
+ * N bit is reserved and the load faults. */
+static bool probe_svnapot(void)
+{
+    vaddr_t va = MMIO_BASE + MMIO_SIZE - MIB(2);
+    paddr_t code = virt_to_phys((const void *)(uintptr_t)napot_probe);
+    paddr_t pa = ALIGN_DOWN(code, 0x10000);
+    uint64_t *l2 = next_level(root, (va >> 39) & 511);
+    uint64_t *l1 = next_level(l2, (va >> 30) & 511);
+    uint64_t *l0 = next_level(l1, (va >> 21) & 511);
+    uint64_t v = (pa >> 2) | (UL(0x8) << 10) | PTE_N | KERN_RO;
+    for (unsigned k = 0; k < 16; k++)
+        l0[k] = v;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    const volatile uint64_t *p = (const volatile uint64_t *)(va + (code - pa));
+    bool ok = napot_probe(p) == *(const volatile uint64_t *)phys_to_virt(code);
+    for (unsigned k = 0; k < 16; k++)
+        l0[k] = 0;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    return ok;
+}
+
 void arch_mmu_init(struct bootmem *bm)
 {
     pool_pa = bootmem_alloc_early(bm, POOL_PAGES * PAGE_SIZE, PAGE_SIZE, GIB(4));
@@ -191,7 +229,8 @@ void arch_mmu_init(struct bootmem *bm)
     if (uart)
         uart_set_base(uart);
     riscv_test_dev = test;
-    kprintf("mmu: Sv48, kernel tables at %#llx (%u table pages), direct map of RAM, W^X image, "
-            "user half empty\n",
-            (unsigned long long)table_pa(root), pool_used);
+    riscv_svnapot = probe_svnapot();
+    kprintf("mmu: Sv48%s, kernel tables at %#llx (%u table pages), direct map of RAM, W^X "
+            "image, user half empty\n",
+            riscv_svnapot ? " with Svnapot" : "", (unsigned long long)table_pa(root), pool_used);
 }

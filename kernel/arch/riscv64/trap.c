@@ -8,16 +8,25 @@
  * name, satp, and a backtrace symbolized from the kernel's own symbol table
  * (kernel/genarch/backtrace.c). Then the machine stops.
  *
- * One trap is expected: the Sstc probe (timer.c) reads stimecmp, which is an
- * illegal instruction where the hart or the firmware does not offer it; the
- * probe then returns 0 instead.
+ * Two traps are expected: the Sstc probe (timer.c) touches stimecmp, an
+ * illegal instruction where the hart or the firmware does not offer it, and
+ * the Svnapot probe (mmu.c) loads through a NAPOT group, a page fault without
+ * Svnapot; the probe then returns 0 instead.
  */
 #include "arch.h"
 #include "arch/riscv.h"
 #include "kprintf.h"
 #include "panic.h"
 
-extern const char sstc_probe_insn[];
+extern const char sstc_probe_insn[], napot_probe_insn[];
+
+/* The probes' instructions (timer.c, mmu.c): where one traps, it leaves 0 in
+ * a0 and is skipped. */
+static bool is_probe(uintptr_t pc)
+{
+    return pc == (uintptr_t)sstc_probe_insn || pc == (uintptr_t)sstc_probe_insn + 4 ||
+           pc == (uintptr_t)napot_probe_insn;
+}
 
 static bool reporting;
 
@@ -96,9 +105,8 @@ void riscv_trap(struct trap_frame *tf)
         plic_handle_irq();
         return;
     }
-    if (cause == EXC_ILLEGAL &&
-        (tf->sepc == (uintptr_t)sstc_probe_insn || tf->sepc == (uintptr_t)sstc_probe_insn + 4)) {
-        tf->x[10 - 1] = 0; /* a0: no Sstc */
+    if (!(cause & SCAUSE_IRQ) && is_probe(tf->sepc)) {
+        tf->x[10 - 1] = 0; /* a0: the feature is not there */
         tf->sepc += 4;
         return;
     }

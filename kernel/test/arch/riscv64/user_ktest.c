@@ -434,3 +434,66 @@ KTEST(riscv64, umode_hostile_instructions_fault)
     KT_ASSERT_EQ(csr_read(stvec), stvec);
     KT_ASSERT_EQ(csr_read(satp), satp);
 }
+
+/* The entry arch_pt_map wrote for va in the scaffold's space. */
+static uint64_t user_leaf(vaddr_t va)
+{
+    const uint64_t *t = phys_to_virt(space.root);
+    for (int level = 3; level > 0; level--) {
+        uint64_t e = t[(va >> (12 + 9 * level)) & 511];
+        if (!(e & PTE_V) || (e & PTE_RWX))
+            return 0;
+        t = phys_to_virt((e & PTE_PPN_MASK) << 2);
+    }
+    return t[(va >> 12) & 511];
+}
+
+/* 64 KiB in clusters: the PMM order of a NAPOT group's memory. */
+#define NAPOT_ORDER (CLUSTER_ORDER < 4 ? 4 - CLUSTER_ORDER : 0)
+
+/* Svnapot (svnapot=on): 16 pages of aligned, contiguous memory with the same
+ * rights become one NAPOT group, which U-mode reads page by page with each
+ * page's own data; a remap inside the group and a partial unmap split it
+ * first, so the changed page alone changes. Elsewhere no entry has N. */
+KTEST(riscv64, napot_groups_for_64k_runs)
+{
+    KT_ASSERT(setup(), "no user space");
+    const vaddr_t va = 0x600000;
+    paddr_t mem = pmm_alloc(&boot_pmm, NAPOT_ORDER);
+    KT_ASSERT(mem && IS_ALIGNED(mem, 0x10000), "no aligned 64 KiB");
+    for (unsigned k = 0; k < 16; k++)
+        *(uint64_t *)phys_to_virt(mem + k * PAGE_SIZE) = 0xa000 + k;
+    KT_ASSERT(arch_pt_map(&space, va, mem, 16, VM_READ));
+    for (unsigned k = 0; k < 16; k++)
+        KT_ASSERT(!!(user_leaf(va + k * PAGE_SIZE) & PTE_N) == riscv_svnapot, "page %u: %#llx", k,
+                  (unsigned long long)user_leaf(va + k * PAGE_SIZE));
+    /* Not aligned in memory: no group. */
+    KT_ASSERT(arch_pt_map(&space, va + 0x10000, mem + PAGE_SIZE, 15, VM_READ));
+    KT_ASSERT(!(user_leaf(va + 0x10000) & PTE_N));
+    for (unsigned k = 0; k < 16; k++) {
+        paddr_t pa;
+        unsigned acc, lvl;
+        KT_ASSERT(arch_pt_lookup(space.root, va + k * PAGE_SIZE + 8, &pa, &acc, &lvl) &&
+                      pa == mem + k * PAGE_SIZE + 8 && lvl == 0,
+                  "lookup of page %u", k);
+        KT_ASSERT(umode_load(va + k * PAGE_SIZE) == 0xa000 + k, "U-mode read of page %u", k);
+    }
+    /* Page 5 remapped to page 0's frame: the group splits, page 5 alone moves. */
+    KT_ASSERT(arch_pt_map(&space, va + 5 * PAGE_SIZE, mem, 1, VM_READ));
+    KT_ASSERT(!(user_leaf(va) & PTE_N), "group kept after a remap inside it");
+    KT_ASSERT_EQ(umode_load(va + 5 * PAGE_SIZE), 0xa000);
+    KT_ASSERT_EQ(umode_load(va + 6 * PAGE_SIZE), 0xa006);
+    /* Regrouped once page 5 is back; then a partial unmap splits it again. */
+    KT_ASSERT(arch_pt_map(&space, va + 5 * PAGE_SIZE, mem + 5 * PAGE_SIZE, 1, VM_READ));
+    KT_ASSERT(arch_pt_map(&space, va, mem, 16, VM_READ));
+    KT_ASSERT_EQ(!!(user_leaf(va) & PTE_N), riscv_svnapot);
+    KT_ASSERT_EQ(umode_load(va + 9 * PAGE_SIZE), 0xa009); /* the group in the TLB */
+    arch_pt_unmap(&space, va + 9 * PAGE_SIZE, va + 10 * PAGE_SIZE);
+    KT_ASSERT(!(user_leaf(va) & PTE_N), "group kept after a partial unmap");
+    KT_ASSERT_EQ(user_leaf(va + 9 * PAGE_SIZE), 0);
+    KT_ASSERT_EQ(umode_load(va + 9 * PAGE_SIZE), 0xdead); /* faults: not mapped */
+    KT_ASSERT_EQ(umode_load(va + 8 * PAGE_SIZE), 0xa008);
+    KT_ASSERT_EQ(umode_load(va + 10 * PAGE_SIZE), 0xa00a);
+    arch_pt_unmap(&space, va, va + 0x20000);
+    pmm_free(&boot_pmm, mem, NAPOT_ORDER);
+}

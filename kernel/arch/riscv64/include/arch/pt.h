@@ -14,6 +14,14 @@
  * A, D clear there). VM_UNCACHED is recorded in a software bit (PTE_UC): on
  * QEMU virt memory attributes come from the PMAs (Svpbmt is not assumed).
  *
+ * Svnapot (where the hart has it: riscv_svnapot): a run of 16 entries that
+ * maps 64 KiB of contiguous, 64 KiB-aligned memory with the same rights (a
+ * whole cluster at CLUSTER_ORDER=4) becomes one NAPOT group: 16 identical
+ * entries with N set and PPN[3:0] = 1000, which the hart may cache as one
+ * TLB entry (pt_map_run). A group is split back into plain entries before
+ * any of its entries changes (pt_set_page) or part of it is cleared
+ * (pt_unmap_run), so that no cached group outlives one of its pages.
+ *
  * TLB: the ISA needs no break-before-make; a changed entry is invalidated by
  * sfence.vma after the write. sfence.vma with an address and x0 as the ASID
  * drops that page in every address space, which is what a change to a space
@@ -101,9 +109,76 @@ static inline unsigned pt_leaf_access(pte_t e)
 /* Entries hold the physical page number at bit 10 (pa >> 2). */
 #define PT_ENTRY(pa, bits) (((pa) >> 2) | (bits))
 
-/* Replaces the 4 KiB leaf *e (translating va) with v. */
+#define NAPOT_PAGES 16u
+#define NAPOT_SIZE  UL(0x10000) /* NAPOT_PAGES 4 KiB pages */
+#define PT_HAS_RUN_HOOKS
+
+/* Rewrites the NAPOT group starting at g as 16 plain entries with the same
+ * translations (the TLB may keep the group's: they are the same). */
+static inline void pt_napot_split(pte_t *g)
+{
+    pte_t base = (g[0] & ~PTE_N) & ~(UL(0xf) << 10);
+    for (unsigned k = 0; k < NAPOT_PAGES; k++)
+        g[k] = base + ((uint64_t)k << 10);
+}
+
+/* Whether the 16 entries at g map 64 KiB of aligned, contiguous memory with
+ * the same bits, none of them already a group. */
+static inline bool pt_napot_candidate(const pte_t *g)
+{
+    pte_t e0 = g[0];
+    if (!pte_present(e0) || (e0 & PTE_N) || ((e0 >> 10) & 0xf))
+        return false;
+    for (unsigned k = 1; k < NAPOT_PAGES; k++)
+        if (g[k] != e0 + ((uint64_t)k << 10))
+            return false;
+    return true;
+}
+
+/* After entries [idx, idx + n) of table pt were written: every whole,
+ * qualifying group among them becomes one NAPOT group. */
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c;
+    if (!riscv_svnapot)
+        return;
+    for (unsigned g = ALIGN_UP(idx, NAPOT_PAGES); g + NAPOT_PAGES <= idx + n; g += NAPOT_PAGES) {
+        if (!pt_napot_candidate(&pt[g]))
+            continue;
+        pte_t v = pt[g] | PTE_N | (UL(0x8) << 10);
+        for (unsigned k = 0; k < NAPOT_PAGES; k++)
+            pt[g + k] = v;
+    }
+}
+
+/* Before entries [idx, idx + n) of table pt are cleared: a group they reach
+ * is split first (its other pages stay mapped, one by one). */
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c;
+    for (unsigned g = ALIGN_DOWN(idx, NAPOT_PAGES); g < idx + n; g += NAPOT_PAGES)
+        if (pt[g] & PTE_N)
+            pt_napot_split(&pt[g]);
+}
+
+/* The physical address of va under the leaf e of size bytes: a group's
+ * entries name the group, va's offset in it picks the page. */
+static inline paddr_t pt_leaf_pa(pte_t e, vaddr_t va, uint64_t size)
+{
+    if (e & PTE_N)
+        size = NAPOT_SIZE;
+    return (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
+}
+
+/* Replaces the 4 KiB leaf *e (translating va) with v; a group *e belongs to
+ * is split first. */
 static inline void pt_set_page(struct pt_ctx *c, pte_t *e, pte_t v, vaddr_t va)
 {
+    if (*e & PTE_N) {
+        pt_napot_split(e - ((va >> 12) & (NAPOT_PAGES - 1)));
+        if (*e == v)
+            return;
+    }
     bool was = pte_present(*e);
     *e = v;
     if (was && pt_tlb_live(c))

@@ -61,6 +61,7 @@
 #define PTE_A        (UL(1) << 6)
 #define PTE_D        (UL(1) << 7)
 #define PTE_UC       (UL(1) << 8)
+#define PTE_N        (UL(1) << 63) /* Svnapot: one of a naturally aligned group */
 #define PTE_RWX      (PTE_R | PTE_W | PTE_X)
 #define PTE_PPN_MASK UL(0x003ffffffffffc00)
 #define PTE_KERNEL   (PTE_V | PTE_G | PTE_A | PTE_D)
@@ -152,6 +153,8 @@ extern paddr_t boot_fdt_paddr;
 extern uint32_t boot_fdt_size;
 /* satp's mode for every address space (Sv48). */
 extern uint64_t riscv_satp_mode;
+/* The hart translates Svnapot 64 KiB groups (probed by mmu.c). */
+extern bool riscv_svnapot;
 
 void riscv_trap(struct trap_frame *tf);
 struct arch_context;
