@@ -61,6 +61,15 @@ static inline paddr_t pte_addr(pte_t e)
     return (e & PTE_PPN_MASK) << 2;
 }
 
+/* The fences the walker needs (none on a host build: tests/host/test_rvpt.c). */
+#ifndef WEFT_HOST
+#define PT_FENCE_W()    __asm__ volatile("fence w, w" ::: "memory")
+#define PT_SFENCE_VMA() __asm__ volatile("sfence.vma" ::: "memory")
+#else
+#define PT_FENCE_W()    ((void)0)
+#define PT_SFENCE_VMA() ((void)0)
+#endif
+
 static inline bool pt_tlb_live(const struct pt_ctx *c)
 {
     return c->active || asid_of(c->root);
@@ -69,7 +78,7 @@ static inline bool pt_tlb_live(const struct pt_ctx *c)
 /* The entry of a table that points to the (zeroed) table page at pa. */
 static inline void pt_link_new(pte_t *e, paddr_t pa)
 {
-    __asm__ volatile("fence w, w" ::: "memory"); /* the zeroed table first */
+    PT_FENCE_W(); /* the zeroed table first */
     *e = (pa >> 2) | PTE_V;
 }
 
@@ -135,14 +144,15 @@ static inline bool pt_napot_candidate(const pte_t *g)
     return true;
 }
 
-/* After entries [idx, idx + n) of table pt were written: every whole,
- * qualifying group among them becomes one NAPOT group. */
+/* After entries [idx, idx + n) of table pt were written: every group they
+ * reach that now qualifies (the entries outside the run included) becomes
+ * one NAPOT group. */
 static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
 {
     (void)c;
     if (!riscv_svnapot)
         return;
-    for (unsigned g = ALIGN_UP(idx, NAPOT_PAGES); g + NAPOT_PAGES <= idx + n; g += NAPOT_PAGES) {
+    for (unsigned g = ALIGN_DOWN(idx, NAPOT_PAGES); g < idx + n; g += NAPOT_PAGES) {
         if (!pt_napot_candidate(&pt[g]))
             continue;
         pte_t v = pt[g] | PTE_N | (UL(0x8) << 10);
@@ -213,7 +223,7 @@ static inline void pt_flush_table(struct pt_ctx *c, vaddr_t wva)
 static inline void pt_sync(struct pt_ctx *c)
 {
     if (pt_tlb_live(c))
-        __asm__ volatile("sfence.vma" ::: "memory");
+        PT_SFENCE_VMA();
 }
 
 static inline bool pt_lookup_root(paddr_t *root, vaddr_t va)
