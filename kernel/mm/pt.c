@@ -61,10 +61,7 @@ static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_
     (void)c, (void)pt, (void)idx, (void)n;
 }
 
-static inline paddr_t pt_leaf_pa(pte_t e, vaddr_t va, uint64_t size)
-{
-    return (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
-}
+#define pt_leaf_pa(e, va, size) ((pte_addr(e) & ~((size)-1)) + ((va) & ((size)-1)))
 #endif
 
 static pte_t *tab(paddr_t pa)
