@@ -186,3 +186,19 @@ check-guest-riscv64-roottask: $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
 	    --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(RV_INITRAMFS) -append 'quiet'
+
+# The IPC fast path's figure on riscv64 (docs/arch-riscv64.md): a release test
+# image (DEBUG=0, as x86-64's make bench-ipc) runs the round-trip benchmark
+# alone under -icount shift=0, where the time CSR counts instructions (one
+# nanosecond each, in 100 ns steps of the 10 MHz timebase).
+.PHONY: bench-ipc-riscv64
+RV_RELEASE_TEST_IMG = build/$(ARCH)-c$(CLUSTER_ORDER)-release/weft-test.img
+bench-ipc-riscv64:
+	@$(MAKE) --no-print-directory ARCH=riscv64 DEBUG=0 kernel-test
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-bench-ipc --log $(BUILD)/bench-ipc.log \
+	    --exit-code 1 --expect '^\# riscv64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none \
+	    -kernel $(RV_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
+	    -append "ktest=riscv64/bench"
+	@grep -h '^# riscv64 Call' $(BUILD)/bench-ipc.log
+EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the Call + ReplyRecv round trip in guest instructions"

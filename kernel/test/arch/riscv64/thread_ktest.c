@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "arch/riscv.h"
 #include "arch/context.h"
+#include "genarch/fdt.h"
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "kprintf.h"
@@ -146,4 +147,63 @@ KTEST(riscv64, threads_faults_become_messages)
     KT_ASSERT_EQ(kw_tcb(0)->state, TCB_BLOCKED_REPLY);
     KT_ASSERT_EQ(CTX_X(&kw_tcb(0)->ctx, 10), 0x4242); /* the reply set a0 */
     kw_teardown();
+}
+
+/* Runs n Call + ReplyRecv round trips between a client (thread 0) and a
+ * server (thread 1, higher priority) in the uprog_bcall/uprog_bserver loops;
+ * returns the generic counter's ticks the run took. */
+extern const uint8_t uprog_script[], uprog_bcall[], uprog_bserver[];
+
+static uint64_t counter(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+static uint64_t round_trips(uint64_t n)
+{
+    uint64_t *c = kw_params(0), *s = kw_params(1);
+    c[0] = n;
+    c[1] = WF_SYS_CALL;
+    c[2] = KW_EP(0);
+    c[3] = wf_msginfo(0x5, 0, 1);
+    c[4] = KW_TCB(0);
+    c[5] = wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0);
+    s[0] = WF_SYS_RECV;
+    s[1] = WF_SYS_REPLY_RECV;
+    s[2] = KW_EP(0);
+    s[3] = KW_REPLY(0);
+    s[4] = wf_msginfo(0, 0, 1);
+    kw_start_at(1, 20, KW_CODE + (uint64_t)(uprog_bserver - uprog_script));
+    sched_run_until_idle(); /* the server waits in Recv */
+    uint64_t t0 = counter();
+    kw_start_at(0, 10, KW_CODE + (uint64_t)(uprog_bcall - uprog_script));
+    sched_run_until_idle();
+    return counter() - t0;
+}
+
+/* Call + ReplyRecv round trips through the fast path, same address space: the
+ * guest instructions per round trip (U-mode loop included: 13) under -icount
+ * shift=0, where the time CSR (the timebase, 10 MHz on virt) advances with the instructions at
+ * 1 GHz: `make bench-ipc-riscv64`. Elsewhere the figure is time, not
+ * instructions. Two runs (n and 2n) cancel the start and the end. */
+KTEST(riscv64, bench_call_reply_recv_round_trip)
+{
+    const uint64_t n = 2000;
+    uint64_t t[2];
+    for (unsigned k = 0; k < 2; k++) {
+        SETUP();
+        t[k] = round_trips(n << k);
+        KT_ASSERT_EQ(ipc_stats.fast, 2 * (n << k));
+        KT_ASSERT_EQ(ipc_stats.slow, 0);
+        KT_ASSERT_EQ(kw_tcb(0)->state, TCB_INACTIVE);
+        kw_teardown();
+    }
+    uint64_t freq = boot_fdt.timer.frequency;
+    uint64_t dt = t[1] - t[0], q = 1000000000000ull / freq, r = 1000000000000ull % freq;
+    uint64_t per_1000 = (dt * q + dt * r / freq) / n; /* ns * 1000 per round trip */
+    kprintf("# riscv64 Call + ReplyRecv round trip, fast path: %llu.%03llu ns "
+            "(instructions under -icount shift=0)\n",
+            (unsigned long long)(per_1000 / 1000), (unsigned long long)(per_1000 % 1000));
 }

@@ -10,7 +10,8 @@
  * illegal instruction), LOAD (a7 = *cap), SPIN (cap times), SPIN_FLAG (until
  * the shared flag is set or cap iterations; a7 = iterations left), SET_FLAG
  * (flag = cap), BUFSET (IPC buffer word cap = info). Everything up to
- * uprog_script_end is copied to the code page.
+ * uprog_script_end is copied to the code page, the benchmark loops below
+ * included.
  */
     .option norvc
     .section .rodata
@@ -89,4 +90,49 @@ uprog_script_ud2:
     sd      t1, 0(t2)
     j       2b
 9:  .word   0
+
+/*
+ * The round-trip benchmark (thread_ktest.c), on the same code page: 13
+ * instructions of U-mode loop per Call + ReplyRecv, as x86-64's and aarch64's.
+ * uprog_bcall: a0 = base, [0] N, [1] the Call number, [2] the cap, [3] info,
+ * [4] its own TCB's CPtr, [5] the Suspend info; N Calls with word 0 = 1, then
+ * it suspends itself.
+ * uprog_bserver: [0] the Recv number, [1] the ReplyRecv number, [2] the
+ * endpoint, [3] the Reply cap, [4] the reply's info; Recv, then ReplyRecv for
+ * ever.
+ */
+    .globl uprog_bcall, uprog_bserver
+uprog_bcall:
+    mv      s1, a0
+    ld      s2, 0(s1)
+    ld      s3, 16(s1)
+    ld      s4, 24(s1)
+1:  ld      a7, 8(s1)
+    mv      a0, s3
+    mv      a1, s4
+    li      a2, 1
+    ecall
+    addi    s2, s2, -1
+    bnez    s2, 1b
+    ld      a7, 8(s1)
+    ld      a0, 32(s1)
+    ld      a1, 40(s1)
+    ecall
+    .word   0
+
+uprog_bserver:
+    mv      s1, a0
+    ld      a7, 0(s1)
+    ld      s2, 16(s1)
+    ld      s3, 24(s1)
+    ld      s4, 32(s1)
+    mv      a0, s2
+    mv      a6, s3
+    ecall
+1:  ld      a7, 8(s1)
+    mv      a0, s2
+    mv      a6, s3
+    mv      a1, s4
+    ecall
+    j       1b
 uprog_script_end:
