@@ -24,7 +24,7 @@
 #define CODE_VA 0x400000ull
 #define DATA_VA 0x500000ull
 #define STACK   (DATA_VA + 0x1000)
-#define POOL    8
+#define POOL    12
 
 #define PROG(name)                                                                                 \
     extern const char name[], name##_end[];                                                        \
@@ -36,6 +36,7 @@ PROG(prog_ecall);
 PROG(prog_regs);
 PROG(prog_load);
 PROG(prog_store_code);
+PROG(prog_store);
 PROG(prog_illegal);
 PROG(prog_ebreak);
 PROG(prog_amo_misaligned);
@@ -496,4 +497,41 @@ KTEST(riscv64, napot_groups_for_64k_runs)
     KT_ASSERT_EQ(umode_load(va + 10 * PAGE_SIZE), 0xa00a);
     arch_pt_unmap(&space, va, va + 0x20000);
     pmm_free(&boot_pmm, mem, NAPOT_ORDER);
+}
+
+/* A 2 MiB megapage (promotion) walked by the hart: U-mode reads each page's
+ * own data through it with the rights it was given; a partial unmap demotes
+ * it, and the hart then finds the hole and the rest still mapped. */
+KTEST(riscv64, megapage_walked_by_the_hart)
+{
+    KT_ASSERT(setup(), "no user space");
+    const vaddr_t va = 0x40000000;
+    paddr_t mem = pmm_alloc(&boot_pmm, VM_SUPER_SHIFT - CLUSTER_SHIFT);
+    KT_ASSERT(mem && IS_ALIGNED(mem, 1ull << VM_SUPER_SHIFT), "no aligned 2 MiB");
+    for (unsigned k = 0; k < 512; k += 37)
+        *(uint64_t *)phys_to_virt(mem + k * PAGE_SIZE) = 0xb000 + k;
+    KT_ASSERT(arch_pt_map(&space, va, mem, 1, VM_READ));
+    arch_pt_map_super(&space, va, mem, VM_READ);
+    paddr_t pa;
+    unsigned acc, lvl;
+    KT_ASSERT(arch_pt_lookup(space.root, va + 37 * PAGE_SIZE, &pa, &acc, &lvl) && lvl == 1 &&
+              pa == mem + 37 * PAGE_SIZE);
+    for (unsigned k = 0; k < 512; k += 37)
+        KT_ASSERT(umode_load(va + k * PAGE_SIZE) == 0xb000 + k, "U-mode read of page %u", k);
+    struct arch_context ctx;
+    load(&ctx, &p_prog_store);
+    CTX_X(&ctx, 11) = va + 74 * PAGE_SIZE;
+    CTX_X(&ctx, 12) = 1;
+    arch_user_run(&ctx);
+    KT_ASSERT(ctx_entry(&ctx) == ARCH_ENTRY_FAULT && ctx_fault(&ctx)->page &&
+                  ctx_fault(&ctx)->present && ctx_fault(&ctx)->access == VM_WRITE,
+              "a write through a read-only megapage");
+    arch_pt_unmap(&space, va + 37 * PAGE_SIZE, va + 38 * PAGE_SIZE);
+    KT_ASSERT(arch_pt_lookup(space.root, va + 74 * PAGE_SIZE, &pa, &acc, &lvl) && lvl == 0);
+    KT_ASSERT_EQ(umode_load(va + 37 * PAGE_SIZE), 0xdead);
+    KT_ASSERT_EQ(umode_load(va + 74 * PAGE_SIZE), 0xb000 + 74);
+    KT_ASSERT_EQ(umode_load(va), 0xb000);
+    arch_pt_unmap(&space, va, va + (1ull << VM_SUPER_SHIFT));
+    KT_ASSERT_EQ(umode_load(va), 0xdead);
+    pmm_free(&boot_pmm, mem, VM_SUPER_SHIFT - CLUSTER_SHIFT);
 }

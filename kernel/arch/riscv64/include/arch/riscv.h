@@ -175,7 +175,6 @@ void timer_irq(void);
 bool riscv_has_sstc(void);
 void irqchip_init(void);
 void sbi_system_off(void);
-void riscv_console_sbi_puts(const char *s);
 #endif
 
 #endif
