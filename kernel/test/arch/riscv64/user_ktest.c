@@ -318,6 +318,36 @@ KTEST(riscv64, fp_state_per_context)
     KT_ASSERT_EQ(c.fpu.fcsr, 3 << 5);
 }
 
+/* A save finds nothing to write while U-mode has not written an FP register
+ * since the registers were loaded from (or saved to) the same context
+ * (sstatus.FS Clean): a thread that never touches FP pays no save. */
+KTEST(riscv64, fp_save_skipped_while_clean)
+{
+    KT_ASSERT(setup(), "no user space");
+    static struct arch_context a, c;
+    load(&a, &p_prog_fp_set);
+    arch_user_run(&a);
+    arch_fpu_save(&a);
+    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_CLEAN);
+    KT_ASSERT(riscv_fpu_loaded == &a);
+    a.fpu.f[0] = 0x5555; /* a save would overwrite it */
+    load(&c, &p_prog_ecall);
+    arch_user_run(&c); /* no FP */
+    arch_fpu_save(&a);
+    KT_ASSERT_EQ(a.fpu.f[0], 0x5555);
+    arch_fpu_save(&c); /* another context: saved whatever FS says */
+    KT_ASSERT_EQ(c.fpu.f[0], 0x1000);
+    load(&c, &p_prog_fp_clear);
+    arch_user_run(&c); /* writes FP: Dirty */
+    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_DIRTY);
+    arch_fpu_save(&c);
+    KT_ASSERT_EQ(c.fpu.f[0], 0);
+    arch_fpu_restore(&a);
+    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_CLEAN);
+    arch_fpu_save(&a);
+    KT_ASSERT_EQ(a.fpu.f[0], 0x5555);
+}
+
 /* Two address spaces with ASIDs (arch/vm_cpu.h): each has its own, loaded
  * with its root into satp; U-mode sees each space's own page at the same
  * address across switches, a change to the space not loaded is seen when it
