@@ -115,10 +115,14 @@ from_user:
     j       arch_exit_to_user
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
- * (SPP clear, SPIE set) was prepared by the caller (user.c). The kernel stack
- * is reset by the next entry: nothing of the kernel's survives an exit. */
+ * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
+ * off from here to the sret (which turns them on from SPIE): once sscratch
+ * names the context, a trap would be taken for one from U-mode. The kernel
+ * stack is reset by the next entry: nothing of the kernel's survives an
+ * exit. */
     .globl riscv_sret_to_user
 riscv_sret_to_user:
+    csrci   sstatus, SSTATUS_SIE
     mv      t6, a0
     ld      t0, C_PC(t6)
     csrw    sepc, t0
