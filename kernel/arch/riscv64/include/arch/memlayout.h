@@ -10,8 +10,8 @@
  *
  * x86-64's layout, but for the kernel window, which starts 2 GiB lower: RAM
  * on QEMU virt starts at 2 GiB, and the image (at KERNEL_PHYS, the base of RAM
- * plus the Linux RISC-V header's text_offset; decision 152) must stay within
- * the top 4 GiB for -mcmodel=medany's pc-relative reach.
+ * plus the Linux RISC-V header's text_offset; decision 152) would lie past the
+ * top of the address space at x86-64's KERNEL_VMA + KERNEL_PHYS.
  */
 #ifndef WEFT_ARCH_MEMLAYOUT_H
 #define WEFT_ARCH_MEMLAYOUT_H
