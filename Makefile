@@ -6,7 +6,7 @@
 #   make iso            GRUB image (BIOS and UEFI) of the same kernel
 #   make help           every target
 #
-# Configuration: ARCH=x86_64 or aarch64 (partial: boots, no user mode yet),
+# Configuration: ARCH=x86_64, aarch64 or riscv64 (partial ports: docs/arch-*.md),
 # CLUSTER_ORDER=0..6 (default 4: 64 KiB clusters over 4 KiB MMU pages), DEBUG=1
 # (asserts on; default; DEBUG=0 builds in build/<arch>-c<order>-release/).
 
@@ -14,7 +14,7 @@ ARCH          ?= x86_64
 CLUSTER_ORDER ?= 4
 DEBUG         ?= 1
 
-SUPPORTED_ARCHS := x86_64 aarch64
+SUPPORTED_ARCHS := x86_64 aarch64 riscv64
 
 ifeq ($(filter $(ARCH),$(SUPPORTED_ARCHS)),)
 $(error ARCH=$(ARCH) is not supported; choose one of: $(SUPPORTED_ARCHS))

@@ -19,6 +19,7 @@ PACKAGES=(
     qemu-system-x86                          # in-guest tests, make run
     qemu-system-arm                          # aarch64 boot tests (make check-guest ARCH=aarch64)
     qemu-system-misc                         # riscv64 virt (its device tree in tests/dt/)
+    opensbi                                  # riscv64: OpenSBI fw_dynamic, the M-mode firmware (make check-guest ARCH=riscv64)
     device-tree-compiler                     # dtc: tests/dt/*.dts for the device-tree reader's tests
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf   # make iso, UEFI boot test
     cpio                                     # initramfs

@@ -12,6 +12,13 @@
 #include "arch/memlayout.h"
 #include "kprintf.h"
 
+/* Where the record lies from the frame pointer: at it (x86-64, aarch64), or
+ * below it where the frame pointer is the caller's stack pointer (riscv64's
+ * s0, whose record {s0, ra} is the 16 bytes under it: arch/memlayout.h). */
+#ifndef FRAME_RECORD_BIAS
+#define FRAME_RECORD_BIAS 0
+#endif
+
 extern const uint64_t ksyms_count;
 extern const uint64_t ksyms_addrs[];
 extern const uint32_t ksyms_offs[];
@@ -57,7 +64,7 @@ void arch_backtrace(uintptr_t fp, uintptr_t pc)
     kprintf("Backtrace:\n");
     print_pc(0, pc, false);
     for (unsigned depth = 1; depth < 32 && plausible_fp(fp); depth++) {
-        const uintptr_t *frame = (const uintptr_t *)fp;
+        const uintptr_t *frame = (const uintptr_t *)(fp - FRAME_RECORD_BIAS);
         uintptr_t ret = frame[1], next = frame[0];
         if (ret == 0)
             break;

@@ -38,6 +38,32 @@
 #define FLUSH_MAX  32u /* beyond this many pages, one full flush */
 #define LARGE_SIZE (1ull << 21)
 
+/* The entry for physical address pa with bits: the address in place, unless
+ * the architecture's entries hold it elsewhere (riscv64: pa >> 2), which its
+ * arch/pt.h says by defining PT_ENTRY. */
+#ifndef PT_ENTRY
+#define PT_ENTRY(pa, bits) ((pa) | (bits))
+#endif
+
+/* Hooks for an architecture that can map an aligned run of 4 KiB entries as
+ * one TLB entry (riscv64's Svnapot; its arch/pt.h defines them): after a run
+ * of a page table's entries was written (pt_map_run), before a range of one
+ * page table is cleared (pt_unmap_run: a group only partly cleared must be
+ * split first), and the physical address of va under a 4 KiB leaf. */
+#ifndef PT_HAS_RUN_HOOKS
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c, (void)pt, (void)idx, (void)n;
+}
+
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+{
+    (void)c, (void)pt, (void)idx, (void)n;
+}
+
+#define pt_leaf_pa(e, va, size) ((pte_addr(e) & ~((size)-1)) + ((va) & ((size)-1)))
+#endif
+
 static pte_t *tab(paddr_t pa)
 {
     return phys_to_virt(pa);
@@ -81,10 +107,11 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
         } else {
             for (size_t i = 0; i < n; i++) {
                 pte_t *e = &pt[pt_index(va, 0) + i];
-                pte_t v = (pa + i * PAGE_SIZE) | bits;
+                pte_t v = PT_ENTRY(pa + i * PAGE_SIZE, bits);
                 if (*e != v)
                     pt_set_page(c, e, v, va + i * PAGE_SIZE);
             }
+            pt_map_run(c, pt, pt_index(va, 0), n);
         }
         va += n * PAGE_SIZE;
         pa += n * PAGE_SIZE;
@@ -101,7 +128,7 @@ void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access
     assert(pd && IS_ALIGNED(va | pa, LARGE_SIZE));
     pte_t *e = &pd[pt_index(va, 1)];
     paddr_t old = pte_present(*e) && !pte_large(*e) ? pte_addr(*e) : 0;
-    pt_set_large(c, e, pa | pt_large_bits(access), old);
+    pt_set_large(c, e, PT_ENTRY(pa, pt_large_bits(access)), old);
     pt_sync(c);
     if (old)
         c->free(c, old);
@@ -118,7 +145,7 @@ static bool demote(struct pt_ctx *c, pte_t *e, vaddr_t wva)
     paddr_t base = pte_addr(*e) & ~(LARGE_SIZE - 1);
     uint64_t bits = pt_split_bits(*e);
     for (unsigned i = 0; i < ENTRIES; i++)
-        pt[i] = (base + i * PAGE_SIZE) | bits;
+        pt[i] = PT_ENTRY(base + i * PAGE_SIZE, bits);
     pt_relink_split(c, e, t, wva);
     return true;
 }
@@ -140,6 +167,7 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
     paddr_t ptpa = pte_addr(*pde);
     pte_t *pt = tab(ptpa);
+    pt_unmap_run(c, pt, pt_index(va, 0), (size_t)((end - va) / PAGE_SIZE));
     for (vaddr_t a = va; a < end; a += PAGE_SIZE) {
         pte_t *e = &pt[pt_index(a, 0)];
         if (!pte_present(*e))
@@ -214,7 +242,7 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
             return false;
         if (leaf) {
             uint64_t size = 1ull << (12 + 9 * l);
-            *pa = (pte_addr(e) & ~(size - 1)) + (va & (size - 1));
+            *pa = pt_leaf_pa(e, va, size);
             *access = pt_leaf_access(e);
             *level = l;
             return true;

@@ -4,11 +4,11 @@
 #
 #   make check-ports   run them
 
-CHECK_PORTS := $(filter-out $(ARCH),aarch64)
+CHECK_PORTS := $(filter-out $(ARCH),aarch64 riscv64)
 
 .PHONY: check-ports
 check-ports:
 	@$(foreach a,$(CHECK_PORTS),$(MAKE) --no-print-directory ARCH=$(a) check-guest RESULTS=$(RESULTS) &&) true
 
 CHECK_TARGETS += check-ports
-EXTRA_HELP += "check-ports    the in-guest checks of partial ports (aarch64; in make check)"
+EXTRA_HELP += "check-ports    the in-guest checks of partial ports (aarch64, riscv64; in make check)"

@@ -10,6 +10,8 @@
 #include "weft/arch/x86_64/abi.h"
 #elif defined(__aarch64__)
 #include "weft/arch/aarch64/abi.h"
+#elif defined(__riscv) && __riscv_xlen == 64
+#include "weft/arch/riscv64/abi.h"
 #else
 #error "no ABI for this architecture (abi/include/weft/arch/<arch>/abi.h; docs/porting.md)"
 #endif

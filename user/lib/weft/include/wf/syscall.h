@@ -58,6 +58,33 @@ static inline wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply,
     m->w[3] = x5;
     return x8;
 }
+#elif !defined(WEFT_HOST) && defined(__riscv)
+/* riscv64 (weft/arch/riscv64/abi.h, decision 152): ecall with a7 number, a0
+ * cap, a1 msginfo, a2-a5 words 0-3, a6 reply cap; out a7 error, a1 msginfo, a0
+ * badge, a2-a5 words; nothing is clobbered. */
+static inline wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply,
+                                   struct wf_msgregs *m)
+{
+    register wf_word_t a7 __asm__("a7") = nr;
+    register wf_word_t a0 __asm__("a0") = cap;
+    register wf_word_t a1 __asm__("a1") = m->info;
+    register wf_word_t a2 __asm__("a2") = m->w[0];
+    register wf_word_t a3 __asm__("a3") = m->w[1];
+    register wf_word_t a4 __asm__("a4") = m->w[2];
+    register wf_word_t a5 __asm__("a5") = m->w[3];
+    register wf_word_t a6 __asm__("a6") = reply;
+    __asm__ volatile("ecall"
+                     : "+r"(a7), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
+                     : "r"(a6)
+                     : "memory");
+    m->info = a1;
+    m->badge = a0;
+    m->w[0] = a2;
+    m->w[1] = a3;
+    m->w[2] = a4;
+    m->w[3] = a5;
+    return a7;
+}
 #elif !defined(WEFT_HOST)
 /* The one syscall primitive: every register of the convention in and out.
  * Returns rax (an enum wf_error); *m receives rsi, rdi and the words. */

@@ -1,0 +1,102 @@
+/*
+ * The boot hart (riscv64): trap vector, FP access, counters, halting, the
+ * test exit, power-off, and the contract's bring-up calls for one hart.
+ */
+#include "arch.h"
+#include "arch/percpu.h"
+#include "arch/riscv.h"
+#include "genarch/fdt.h"
+#include "kprintf.h"
+#include "panic.h"
+
+extern const char trap_entry[];
+
+/* QEMU virt's test finisher (sifive,test0 at 0x100000): writing 0x3333 with
+ * a code in the upper half ends QEMU with that exit code. */
+#define TEST_FINISHER_PA   0x100000ull
+#define TEST_FINISHER_FAIL 0x3333u
+
+/* Through the early tables' kernel window until arch_mmu_init maps it in the
+ * MMIO window, so that even a boot error ends a test run. */
+volatile void *riscv_test_dev = (volatile void *)(uintptr_t)(KERNEL_VMA + TEST_FINISHER_PA);
+
+void arch_cpu_init(void)
+{
+    kprintf("boot: hart %lu, device tree at %#llx (%u bytes)\n", boot_hartid,
+            (unsigned long long)boot_fdt_paddr, boot_fdt_size);
+    /* head.S set the vector before C ran; set it again so the contract's one
+     * place for it holds. sscratch 0: S-mode (trap.S). */
+    csr_write(stvec, (uintptr_t)trap_entry);
+    csr_write(sscratch, 0);
+    /* U-mode: no counters (time, cycle, instret read in U-mode are illegal
+     * instructions, as aarch64 closes its counter to EL0). */
+    csr_write(scounteren, 0);
+    /* FP: never Off, so U-mode uses it without a trap and the kernel saves
+     * and restores it on a switch (eager, as x86-64). The kernel never uses
+     * it (no F or D in its C). SUM stays clear: the kernel cannot touch user
+     * pages through user addresses (x86's SMAP, aarch64's PAN). */
+    csr_clear(sstatus, SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR);
+    csr_set(sstatus, SSTATUS_FS_INITIAL);
+}
+
+unsigned arch_phys_addr_bits(void)
+{
+    return 56; /* Sv48 and Sv39 leaves name 56-bit physical addresses */
+}
+
+__noreturn void arch_halt(void)
+{
+    irq_disable();
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+/* Status v becomes exit code (v << 1) | 1, as x86-64's isa-debug-exit. */
+void arch_debug_exit(unsigned status)
+{
+    if (!riscv_test_dev)
+        return;
+    uint32_t code = (status << 1) | 1;
+    mmio_write32(riscv_test_dev, 0, TEST_FINISHER_FAIL | code << 16);
+}
+
+/* SBI system reset: shutdown (type 0), no reason; returns only if the SBI
+ * has no SRST extension or the call fails. */
+void sbi_system_off(void)
+{
+    sbi_call(SBI_EXT_SRST, 0, 0, 0, 0);
+}
+
+/*
+ * Other harts (the contract's bring-up calls, decision 129): the port runs on
+ * the boot hart alone until SBI HSM bring-up lands (docs/arch-riscv64.md), so
+ * the tree's other harts are not counted and none is started.
+ */
+struct cpu_local riscv_cpu_local;
+
+unsigned arch_cpu_count(void)
+{
+    return 1;
+}
+
+void arch_cpu_prepare(struct bootmem *bm)
+{
+    (void)bm;
+}
+
+bool arch_cpu_start(unsigned id, void (*entry)(void))
+{
+    (void)id;
+    (void)entry;
+    return false;
+}
+
+unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
+void arch_ipi_send(unsigned id)
+{
+    panic("arch_ipi_send(%u): the riscv64 port runs one hart", id);
+}

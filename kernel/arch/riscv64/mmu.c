@@ -1,0 +1,236 @@
+/*
+ * The kernel's final address space (riscv64, Sv48): tables built from the
+ * boot memory description, replacing head.S's early tables.
+ *
+ *   - the direct map of every RAM region (bootmem_is_ram) at DIRECT_MAP_BASE,
+ *     read-write and never executable, with the largest leaves alignment
+ *     allows (1 GiB, 2 MiB, else 4 KiB pages); the kernel image's alias there
+ *     takes the image's permissions, non-executable (no writable alias of
+ *     code);
+ *   - the image at KERNEL_VMA + KERNEL_PHYS in 4 KiB pages: text read-only and
+ *     executable, rodata read-only, data and bss read-write, the last two
+ *     never executable (W^X);
+ *   - the MMIO window, filled by arch_mmio_map with read-write pages.
+ *
+ * Every kernel leaf is global (PTE_G: it survives ASID switches) and
+ * supervisor-only; sstatus.SUM stays clear, so the kernel cannot use a user
+ * mapping either. The user half (root entries 0-255) is empty: nothing of the
+ * identity map survives. The upper half's root entries are all made here (the
+ * MMIO window is under the image's, 511), so a user root's copy of them
+ * (arch_pt_init_root) never goes stale.
+ *
+ * Table pages come from one bootmem_alloc_early block taken before anything
+ * is mapped (below 4 GiB, where the early direct map reaches it): what the
+ * kernel's tables do not use is the reserve for later arch_mmio_map calls.
+ */
+#include "arch.h"
+#include "arch/riscv.h"
+#include "config.h"
+#include "core/bootmem.h"
+#include "genarch/fdt.h"
+#include "kprintf.h"
+#include "panic.h"
+
+#define POOL_PAGES 32
+#define MAX_MMIO   16
+#define ENTRIES    512
+#define KERN_RW    (PTE_KERNEL | PTE_R | PTE_W)
+#define KERN_RO    (PTE_KERNEL | PTE_R)
+#define KERN_RX    (PTE_KERNEL | PTE_R | PTE_X)
+
+extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
+    _data_end[];
+extern volatile void *riscv_test_dev;
+
+uint64_t riscv_satp_mode = SATP_MODE_SV48;
+bool riscv_svnapot;
+
+/* Loads the word at a0 into a0; where the load faults, trap.c leaves 0 in
+ * a0 and skips it. */
+uint64_t napot_probe(const volatile uint64_t *p);
+__asm__(".pushsection .text\n"
+        ".globl napot_probe, napot_probe_insn\n"
+        "napot_probe:\n"
+        ".option push\n.option norvc\n"
+        "napot_probe_insn:\n"
+        "ld a0, 0(a0)\n"
+        ".option pop\n"
+        "ret\n"
+        ".popsection");
+
+static uint64_t (*pool)[ENTRIES];
+static paddr_t pool_pa;
+static unsigned pool_used;
+static uint64_t *root;
+static vaddr_t mmio_next = MMIO_BASE;
+static struct {
+    paddr_t base, end;
+} mmio_ranges[MAX_MMIO];
+static unsigned mmio_count;
+
+static uint64_t *new_table(void)
+{
+    if (pool_used == POOL_PAGES)
+        panic("arch_mmu_init: page-table pool (%u pages) exhausted", POOL_PAGES);
+    uint64_t *t = pool[pool_used++];
+    for (unsigned i = 0; i < ENTRIES; i++)
+        t[i] = 0;
+    return t;
+}
+
+static paddr_t table_pa(const uint64_t *t)
+{
+    return pool_pa + (paddr_t)((const char *)t - (const char *)pool);
+}
+
+paddr_t riscv_kernel_root(void)
+{
+    return table_pa(root);
+}
+
+static uint64_t *next_level(uint64_t *t, unsigned idx)
+{
+    if (!(t[idx] & PTE_V)) {
+        uint64_t *n = new_table();
+        t[idx] = (table_pa(n) >> 2) | PTE_V;
+        return n;
+    }
+    if (t[idx] & PTE_RWX)
+        panic("arch_mmu_init: remapping inside a leaf at index %u", idx);
+    return phys_to_virt((t[idx] & PTE_PPN_MASK) << 2);
+}
+
+/* Maps [va, va+size) to pa with attrs, in the largest leaves alignment allows. */
+static void map_range(vaddr_t va, paddr_t pa, uint64_t size, uint64_t attrs)
+{
+    while (size) {
+        uint64_t *l2 = next_level(root, (va >> 39) & 511);
+        if (((va | pa) & (GIB(1) - 1)) == 0 && size >= GIB(1)) {
+            l2[(va >> 30) & 511] = (pa >> 2) | attrs;
+            va += GIB(1), pa += GIB(1), size -= GIB(1);
+            continue;
+        }
+        uint64_t *l1 = next_level(l2, (va >> 30) & 511);
+        if (((va | pa) & (MIB(2) - 1)) == 0 && size >= MIB(2)) {
+            l1[(va >> 21) & 511] = (pa >> 2) | attrs;
+            va += MIB(2), pa += MIB(2), size -= MIB(2);
+            continue;
+        }
+        uint64_t *l0 = next_level(l1, (va >> 21) & 511);
+        l0[(va >> 12) & 511] = (pa >> 2) | attrs;
+        va += PAGE_SIZE, pa += PAGE_SIZE, size -= PAGE_SIZE;
+    }
+}
+
+static void map_image(vaddr_t base, bool alias)
+{
+    const struct {
+        const char *start, *end;
+        uint64_t attrs;
+    } parts[3] = {
+        {_text_start, _text_end, alias ? KERN_RO : KERN_RX},
+        {_rodata_start, _rodata_end, KERN_RO},
+        {_data_start, _data_end, KERN_RW},
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        paddr_t s = virt_to_phys(parts[i].start), e = virt_to_phys(parts[i].end);
+        map_range(base + s, s, ALIGN_UP(e, PAGE_SIZE) - s, parts[i].attrs);
+    }
+}
+
+volatile void *arch_mmio_map(paddr_t pa, size_t size)
+{
+    paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+    uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
+    if (!root)
+        panic("arch_mmio_map before arch_mmu_init");
+    if (mmio_next + len > MMIO_BASE + MMIO_SIZE || mmio_count == MAX_MMIO)
+        panic("arch_mmio_map: MMIO window exhausted mapping %#llx", (unsigned long long)pa);
+    vaddr_t va = mmio_next;
+    map_range(va, base, len, KERN_RW);
+    mmio_next += len;
+    mmio_ranges[mmio_count].base = base;
+    mmio_ranges[mmio_count++].end = base + len;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    return (volatile void *)(uintptr_t)(va + (pa - base));
+}
+
+bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end)
+{
+    for (unsigned i = 0; i < mmio_count; i++)
+        if (base < mmio_ranges[i].end && mmio_ranges[i].base < end)
+            return true;
+    return false;
+}
+
+const void *arch_fw_map(paddr_t pa, size_t len)
+{
+    (void)pa, (void)len;
+    return NULL; /* no firmware tables outside RAM on a device-tree machine */
+}
+
+void arch_fw_unmap(void) {}
+
+/* Whether the hart translates a NAPOT group (Svnapot, QEMU's svnapot=on):
+ * the 64 KiB of text around napot_probe mapped as one group at the top of
+ * the MMIO window, read back through it, then unmapped. Without Svnapot the
+ * N bit is reserved and the load faults. */
+static bool probe_svnapot(void)
+{
+    vaddr_t va = MMIO_BASE + MMIO_SIZE - MIB(2);
+    paddr_t code = virt_to_phys((const void *)(uintptr_t)napot_probe);
+    paddr_t pa = ALIGN_DOWN(code, 0x10000);
+    uint64_t *l2 = next_level(root, (va >> 39) & 511);
+    uint64_t *l1 = next_level(l2, (va >> 30) & 511);
+    uint64_t *l0 = next_level(l1, (va >> 21) & 511);
+    uint64_t v = (pa >> 2) | (UL(0x8) << 10) | PTE_N | KERN_RO;
+    for (unsigned k = 0; k < 16; k++)
+        l0[k] = v;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    const volatile uint64_t *p = (const volatile uint64_t *)(va + (code - pa));
+    bool ok = napot_probe(p) == *(const volatile uint64_t *)phys_to_virt(code);
+    for (unsigned k = 0; k < 16; k++)
+        l0[k] = 0;
+    __asm__ volatile("sfence.vma" ::: "memory");
+    return ok;
+}
+
+void arch_mmu_init(struct bootmem *bm)
+{
+    pool_pa = bootmem_alloc_early(bm, POOL_PAGES * PAGE_SIZE, PAGE_SIZE, GIB(4));
+    if (!pool_pa)
+        panic("arch_mmu_init: no RAM for the page tables below 4 GiB");
+    pool = phys_to_virt(pool_pa);
+    root = new_table();
+    for (unsigned i = 0; i < bm->n; i++) {
+        const struct bootmem_region *r = &bm->r[i];
+        if (!bootmem_is_ram(r->type))
+            continue;
+        if (r->base + r->size > DIRECT_MAP_SIZE)
+            panic("RAM at %#llx is beyond the direct map", (unsigned long long)r->base);
+        if (r->type != BOOTMEM_KERNEL)
+            map_range(DIRECT_MAP_BASE + r->base, r->base, r->size, KERN_RW);
+    }
+    map_image(DIRECT_MAP_BASE, true);
+    map_image(KERNEL_VMA, false);
+    /* The upper half's root entries are final now: the MMIO window shares
+     * root entry 511 with the image, and the direct map never grows. */
+
+    /* The console and the test finisher move to the MMIO window: map them
+     * now, switch to them after. */
+    volatile void *uart = NULL;
+    if (boot_fdt.uart.kind == FDT_UART_NS16550)
+        uart = arch_mmio_map(boot_fdt.uart.base, PAGE_SIZE);
+    volatile void *test = arch_mmio_map(0x100000, PAGE_SIZE);
+
+    __asm__ volatile("sfence.vma" ::: "memory");
+    csr_write(satp, riscv_satp_mode | (table_pa(root) >> 12));
+    __asm__ volatile("sfence.vma" ::: "memory");
+    if (uart)
+        uart_set_base(uart);
+    riscv_test_dev = test;
+    riscv_svnapot = probe_svnapot();
+    kprintf("mmu: Sv48%s, kernel tables at %#llx (%u table pages), direct map of RAM, W^X "
+            "image, user half empty\n",
+            riscv_svnapot ? " with Svnapot" : "", (unsigned long long)table_pa(root), pool_used);
+}

@@ -1,0 +1,162 @@
+/*
+ * Entries from U-mode and the exit to it (riscv64; arch/context.h).
+ *
+ * An exception from U-mode is decoded into the neutral terms of struct
+ * arch_fault (docs/porting.md section 5) from scause:
+ *
+ *   instruction/load/store page fault   page fault (address stval, fetch/read/
+ *                                       write; present when the tables hold a
+ *                                       leaf for it: the ISA does not say)
+ *   misaligned fetch, load, store       ALIGNMENT
+ *   illegal instruction                 UNDEFINED_INSTRUCTION (every privileged
+ *                                       instruction and CSR U-mode may not use)
+ *   breakpoint (ebreak)                 BREAKPOINT
+ *   ecall                               a system call, no fault
+ *   anything else (access faults, ...)  OTHER
+ *
+ * with scause as the architecture's code (DETAIL1 of a fault message).
+ */
+#include "arch.h"
+#include "arch/context.h"
+#include "arch/riscv.h"
+#include "ipc/ipc.h"
+#include "ipc/syscall.h"
+#include "mm/vm.h"
+#include "panic.h"
+#include "sched/sched.h"
+#include "weft/objects.h"
+
+struct arch_context *arch_user_ctx;
+void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
+
+__noreturn void riscv_sret_to_user(struct arch_context *c);
+
+static paddr_t loaded_root(void)
+{
+    return (csr_read(satp) & SATP_PPN_MASK) << 12;
+}
+
+/* A fault on a page whose tables already allow the access (decision 081, as
+ * x86-64's and aarch64's): the first repeat of the same fault drops the
+ * page's TLB entry and retries once, the next is delivered as mapped. */
+static void permission_fault(struct arch_context *c, struct arch_fault *f)
+{
+    paddr_t pa;
+    unsigned access, level;
+    if (c->retry_pc != ctx_pc(c) || c->retry_addr != f->addr) {
+        c->retry_pc = ctx_pc(c);
+        c->retry_addr = f->addr;
+        c->retry_count = 0;
+    }
+    if (!arch_pt_lookup(loaded_root(), f->addr, &pa, &access, &level) ||
+        (access & f->access) != f->access) {
+        c->retry_count = 0;
+        return;
+    }
+    if (c->retry_count++ == 0) {
+        arch_tlb_flush_page(f->addr);
+        c->entry = ARCH_ENTRY_INTERRUPT; /* nothing to hand on: resume */
+        return;
+    }
+    c->retry_pc = c->retry_addr = ~0ull;
+    f->mapped = true;
+}
+
+static void user_decode(struct arch_context *c)
+{
+    uint64_t cause = c->scause;
+    struct arch_fault *f = &c->fault;
+    *f = (struct arch_fault){0};
+    f->code = cause;
+    f->addr = c->stval;
+    c->entry = ARCH_ENTRY_FAULT;
+    switch (cause) {
+    case EXC_ECALL_U:
+        c->entry = ARCH_ENTRY_SYSCALL;
+        return;
+    case EXC_INSN_PAGE:
+    case EXC_LOAD_PAGE:
+    case EXC_STORE_PAGE: {
+        f->page = true;
+        f->access = cause == EXC_INSN_PAGE ? VM_EXEC : cause == EXC_LOAD_PAGE ? VM_READ : VM_WRITE;
+        paddr_t pa;
+        unsigned access, level;
+        f->present = arch_pt_lookup(loaded_root(), f->addr, &pa, &access, &level);
+        if (f->present)
+            permission_fault(c, f);
+        return;
+    }
+    case EXC_INSN_MISALIGNED:
+    case EXC_LOAD_MISALIGNED:
+    case EXC_STORE_MISALIGNED:
+        f->exception = WF_EXCEPTION_ALIGNMENT;
+        return;
+    case EXC_ILLEGAL:
+        f->exception = WF_EXCEPTION_UNDEFINED_INSTRUCTION;
+        f->addr = ctx_pc(c);
+        return;
+    case EXC_BREAKPOINT:
+        f->exception = WF_EXCEPTION_BREAKPOINT;
+        f->addr = ctx_pc(c);
+        return;
+    default:
+        f->exception = WF_EXCEPTION_OTHER;
+        return;
+    }
+}
+
+__noreturn void arch_user_entry(struct arch_context *c)
+{
+    if (arch_user_redirect)
+        arch_user_redirect(c);
+    kernel_entry(c);
+}
+
+_Static_assert(ARCH_ENTRY_SYSCALL == 0, "trap.S stores 0 for a system call");
+
+/* Every entry from U-mode that is no fast-path system call, its registers
+ * saved in c (trap.S): an interrupt is serviced and U-mode resumed (the
+ * scaffold's context) or handed on as ARCH_ENTRY_INTERRUPT after a scheduler
+ * tick; an exception is decoded, then retried (permission_fault) or handed
+ * to arch_user_entry. */
+__noreturn void riscv_user_trap(struct arch_context *c)
+{
+    uint64_t cause = c->scause;
+    if (cause & SCAUSE_IRQ) {
+        bool ticked = false;
+        if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
+            timer_irq();
+            ticked = true;
+        } else if (cause == (SCAUSE_IRQ | IRQ_S_EXT)) {
+            plic_handle_irq();
+        }
+        if (arch_user_redirect)
+            arch_exit_to_user(c);
+        c->entry = ARCH_ENTRY_INTERRUPT;
+        if (ticked)
+            sched_tick();
+        arch_user_entry(c);
+    }
+    user_decode(c);
+    if (c->entry == ARCH_ENTRY_INTERRUPT)
+        arch_exit_to_user(c);
+    arch_user_entry(c);
+}
+
+__noreturn void arch_exit_to_user(struct arch_context *c)
+{
+    if (ctx_pc(c) >= USER_TOP) {
+        c->scause = EXC_INSN_PAGE;
+        c->stval = ctx_pc(c);
+        c->fault = (struct arch_fault){
+            .exception = WF_EXCEPTION_PROTECTION, .addr = ctx_pc(c), .code = EXC_INSN_PAGE};
+        c->entry = ARCH_ENTRY_FAULT;
+        arch_user_ctx = c;
+        arch_user_entry(c);
+    }
+    /* U-mode (SPP clear), interrupts on there (SPIE); SUM stays clear. */
+    csr_clear(sstatus, SSTATUS_SPP);
+    csr_set(sstatus, SSTATUS_SPIE);
+    arch_user_ctx = c;
+    riscv_sret_to_user(c);
+}

@@ -1,0 +1,37 @@
+/*
+ * The riscv64 test image's architecture hooks (kernel/test/ktest.c) and
+ * scaffolding (scaffold.c, scaffold.S, world.c): running a U-mode context from
+ * a self-test without a thread, a kernel setjmp/longjmp, the thread world's
+ * user pages, and the deliberate faults.
+ */
+#ifndef WEFT_KTEST_ARCH_H
+#define WEFT_KTEST_ARCH_H
+
+#include "types.h"
+
+struct arch_context;
+
+/* A saved kernel execution point: ra, sp, s0-s11. */
+struct arch_jmpbuf {
+    uint64_t ra, sp, s[12];
+};
+
+/* Saves the caller's point in jb and returns 0; arch_longjmp(jb, v) returns
+ * there again with v (1 if v is 0). The caller's frame must still exist. */
+int arch_setjmp(struct arch_jmpbuf *jb) __attribute__((returns_twice));
+__noreturn void arch_longjmp(struct arch_jmpbuf *jb, int v);
+
+/* Runs ctx in U-mode until its next exception (a system call or a fault; an
+ * interrupt is serviced and U-mode resumed) and returns with ctx filled. */
+void arch_user_run(struct arch_context *ctx);
+
+/* Maps the kernel page kpage (page-aligned) at user address va (0x500000 to
+ * 0x5fffff) in the user half of the kernel's own root, U-mode accessible,
+ * writable if write, executable if exec, and loads that root (world.c). */
+void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
+
+/* Provokes the fault named by kind ("pf", "ud", "wx", "nx", "brk", "assert") so
+ * the harness can check the exception report; returns only for an unknown kind. */
+void arch_selftest_fault(const char *kind);
+
+#endif

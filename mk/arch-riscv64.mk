@@ -1,0 +1,204 @@
+# riscv64: QEMU virt, OpenSBI's fw_dynamic (Debian's opensbi) in M-mode, the
+# kernel a Linux RISC-V Image loaded by -kernel in S-mode, the hart id in a0,
+# the device tree in a1 (docs/arch-riscv64.md, decision 152).
+#
+# The port is partial: the generic kernel (core/main.c, system calls, threads,
+# IPC, VSpaces) is linked and its capability, VM and PMM self-tests run; the
+# self-tests bound to x86-64's test world wait for a riscv64 scaffold
+# (RV_KTEST_PENDING).
+
+ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
+                -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
+ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
+# Shared hardware support (kernel/genarch/): the device-tree reader and the
+# frame-record backtrace.
+ARCH_GENARCH := fdt.c backtrace.c
+# The generic files this port links (mk/kernel.mk, decision 125): every one,
+# core/main.c included, but the self-tests still bound to x86-64's test world
+# (the script interpreter of user_progs.S, x86 register names, the RTC, ACPI)
+# and the initramfs ones.
+RV_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
+                    kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
+                    kernel/test/initramfs_ktest.c
+ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
+                         -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
+                         \( -name '*.c' -o -name '*.S' \) -print | sort))
+# The FP registers are saved and restored in assembly with the D extension;
+# the kernel's C has none.
+$(BUILD)/kernel/arch/riscv64/fpu.S.o $(BUILD)/kernel/test/arch/riscv64/user_progs.S.o: \
+    ARCH_KCFLAGS += -march=rv64imafdc
+# Two generic self-tests take the image's physical bounds from absolute
+# symbols (_kernel_phys_start/_end), which -mcmodel=medany's pc-relative
+# addressing cannot reach from the higher half: they reach them through the
+# GOT instead (kernel.ld keeps .got in .data).
+$(BUILD)/kernel/test/boot_ktest.c.o $(BUILD)/kernel/test/pmm_ktest.c.o: ARCH_KCFLAGS += -fpic
+
+QEMU      := qemu-system-riscv64
+QEMU_MEM  ?= 256M
+RV_OPENSBI := /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+QEMU_BASE := -machine virt -smp 1 -display none -no-reboot -bios $(RV_OPENSBI)
+# A test image ends QEMU with a status through virt's test finisher
+# (sifive,test0, always present): status v is exit code (v << 1) | 1.
+QEMU_TEST_DEV :=
+
+# QEMU's -kernel takes the raw Image (the RISC-V header is at its first byte).
+KERNEL_IMG      := $(BUILD)/weft.img
+KERNEL_TEST_IMG := $(BUILD)/weft-test.img
+$(BUILD)/%.img: $(BUILD)/%.elf
+	@echo "  IMAGE   $@"
+	@$(OBJCOPY) -O binary $< $@
+kernel: $(KERNEL_IMG)
+kernel-test: $(KERNEL_TEST_IMG)
+ARCH_ALL := kernel
+
+RV_QEMU_KTEST = $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+# name:MiB[:more of the command line]; the sbi-timer run forces the SBI timer
+# where Sstc is offered (timer=pit, x86-64's name for the legacy timer); the
+# svnapot run gives the hart Svnapot (64 KiB groups of entries).
+RV_RUNS := mem64:64 mem1g:1024 mem8g:8192 sbi-timer:128:timer=pit svnapot:128
+RV_CPU_svnapot := -cpu rv64,svnapot=on
+RV_FAULT_pf     := EXCEPTION: store page fault \(scause 15\) \[write, kernel\]
+RV_FAULT_ud     := EXCEPTION: illegal instruction \(scause 2\)
+RV_FAULT_wx     := EXCEPTION: store page fault \(scause 15\) \[write, kernel\]
+RV_FAULT_nx     := EXCEPTION: instruction page fault \(scause 12\) \[fetch, kernel\]
+RV_FAULT_brk    := EXCEPTION: breakpoint \(scause 3\)
+RV_FAULT_assert := PANIC at kernel/.*: assertion failed: one == 2
+RV_FAULTS := pf ud wx nx brk assert
+RV_FAULT_COMMON := --expect 'ra  [0-9a-f]{16}  sp  ' --expect 't6  [0-9a-f]{16}' \
+                   --expect 'SCAUSE 0x[0-9a-f]+ +STVAL +0x' \
+                   --expect '\#0 +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                   --expect '\#[123] +0xffffffff[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
+RV_FAULT_EXTRA_nx := --expect 'STVAL +0xffffffff[0-9a-f]+' --expect 'ra  [0-9a-f]{16}  sp  ' \
+                     --expect '\#0 +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                     --expect '\#[12] +0xffffffff[0-9a-f]+ kernel_main\+0x' --expect 'System halted'
+RV_FAULT_EXTRA_assert := --expect '\#[12] +0xffffffff[0-9a-f]+ arch_selftest_fault\+0x' \
+                         --expect 'System halted'
+
+.PHONY: check-guest-riscv64-runs check-guest-riscv64-boot check-guest-riscv64-faults \
+        check-guest-riscv64-badtree
+ARCH_GUEST_CHECKS := check-guest-riscv64-runs check-guest-riscv64-boot check-guest-riscv64-faults \
+                     check-guest-riscv64-badtree
+
+check-guest-riscv64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
+	@set -e; for r in $(RV_RUNS); do \
+	    name=$${r%%:*}; rest=$${r#*:}; mem=$${rest%%:*}; extra=$${rest#$$mem}; \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
+	        --exit-code 1 --expect "^boot: hart 0, device tree at 0x" \
+	        --expect "^timer: $$(if [ -n "$$extra" ]; then echo SBI set_timer; else echo Sstc stimecmp; fi) at" \
+	        --expect "^mmu: Sv48$$(if [ $$name = svnapot ]; then echo ' with Svnapot'; fi), kernel tables" \
+	        -- $(RV_QEMU_KTEST) -m $${mem}M $$(if [ $$name = svnapot ]; then echo '$(RV_CPU_svnapot)'; fi) \
+	        -append "ktest ktest.mem=$$mem $${extra#:}"; \
+	done
+
+# The production image: banner, the memory map from the device tree (OpenSBI's
+# range reserved), the platform line, the generic kernel ready with no root
+# task, ten ticks of the timer while the scheduler idles; then "poweroff" on
+# the command line has it end QEMU through SBI system reset.
+check-guest-riscv64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-boot --log $(BUILD)/boot.log --no-plan \
+	    --exit-code 0 \
+	    --timeout 60 --expect '^Weft microkernel \(riscv64, CLUSTER_ORDER=' \
+	    --expect '^boot: protocol dtb, command line "quiet poweroff"' \
+	    --expect '^  \[0000000080000000-00000000800[0-9a-f]{5}\) reserved' \
+	    --expect '^  \[0000000080200000-[0-9a-f]{16}\) kernel' \
+	    --expect '^platform: device tree: PLIC at 0xc000000/.*NS16550 at 0x10000000 \(source 10\), timebase 10000000 Hz' \
+	    --expect '^mmu: Sv48, ' --expect '^timer: (Sstc stimecmp|SBI set_timer) at 10000000 Hz, tick 100 Hz' \
+	    --expect '^irqchip: PLIC at 0xc000000, context 1, ' \
+	    --expect '^boot: no initramfs module: no root task to start' --expect '^Weft ready\.' \
+	    --expect '^timer: 10 ticks; "poweroff" on the command line: powering off' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 128M \
+	    -append 'quiet poweroff'
+
+check-guest-riscv64-faults: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
+	@set -e; $(foreach f,$(RV_FAULTS), \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-fault-$(f) --log $(BUILD)/fault-$(f).log \
+	        --no-plan --expect-panic --exit-code 3 --expect '$(RV_FAULT_$(f))' \
+	        $(or $(RV_FAULT_EXTRA_$(f)),$(RV_FAULT_COMMON)) \
+	        -- $(RV_QEMU_KTEST) -m 64M -append "ktest.fault=$(f)";)
+
+# A malformed device tree (tests/dt/riscv64-bad-memory.dts, given with -dtb): the boot
+# stops with a message naming the error, the offset and the node, printed
+# through the SBI console since the tree named no UART the kernel could trust.
+RV_BAD_DTB := $(BUILD)/dt/riscv64-bad-memory.dtb
+$(BUILD)/dt/%.dtb: tests/dt/%.dts
+	@mkdir -p $(dir $@)
+	@dtc -q -I dts -O dtb -o $@ $<
+check-guest-riscv64-badtree: $(KERNEL_IMG) $(RV_BAD_DTB) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-bad-tree --log $(BUILD)/bad-tree.log \
+	    --no-plan --expect-panic --exit-code 3 --timeout 60 \
+	    --expect 'PANIC.*cannot boot: device tree: .* at offset [0-9]+ \(node ' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 128M \
+	    -dtb $(RV_BAD_DTB)
+
+# make run-image ARCH=riscv64 [IMAGE=test] [CMDLINE=...]: boot the Image in QEMU.
+.PHONY: run-image
+run-image: $(if $(filter test,$(IMAGE)),$(KERNEL_TEST_IMG),$(KERNEL_IMG))
+	@echo "Weft (riscv64) in QEMU: serial console below. Quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $< \
+	    $(if $(CMDLINE),-append "$(CMDLINE)")
+EXTRA_HELP += "run-image      (ARCH=riscv64) boot the kernel Image in QEMU; IMAGE=test, CMDLINE=..."
+
+# The first riscv64 root task: user/hello with the C library and the Weft
+# runtime (their riscv64 parts: user/lib/weft/arch/riscv64/crt0.S and the
+# ecall stub of wf/syscall.h), built by these rules (mk/user.mk builds x86-64's
+# programs) into an initramfs of one program that QEMU loads as -initrd.
+RV_UDIR       := $(BUILD)/rvuser
+RV_UCFLAGS     = $(subst -mcmodel=small,-mcmodel=medany -mno-relax,$(subst \
+                     --target=x86_64-unknown-none-elf,--target=riscv64-unknown-none-elf \
+                     -march=rv64imafdc -mabi=lp64d,$(USER_CFLAGS)))
+RV_ULIB_SRCS   = $(filter-out user/lib/weft/crt0.S,$(USER_LIB_SRCS)) user/lib/weft/arch/riscv64/crt0.S
+RV_HELLO_OBJS  = $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_hello) $(RV_ULIB_SRCS))
+RV_INITRAMFS  := $(RV_UDIR)/initramfs.cpio
+
+$(RV_UDIR)/%.c.ro: %.c $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (riscv64)"
+	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(RV_UDIR)/%.S.ro: %.S $(BUILD)/.ucflags
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $< (riscv64)"
+	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+-include $(wildcard $(RV_UDIR)/*/*.ro.d $(RV_UDIR)/*/*/*.ro.d $(RV_UDIR)/*/*/*/*.ro.d \
+                    $(RV_UDIR)/*/*/*/*/*.ro.d)
+
+$(RV_UDIR)/hello.elf: $$(RV_HELLO_OBJS)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(RV_HELLO_OBJS)
+$(RV_INITRAMFS): $(RV_UDIR)/hello.elf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(OBJCOPY) --strip-debug $< $(RV_UDIR)/hello.stripped
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(RV_UDIR)/hello.stripped
+
+.PHONY: initramfs-riscv64 check-guest-riscv64-roottask
+initramfs-riscv64: $(RV_INITRAMFS)
+ARCH_ALL += $(RV_INITRAMFS)
+ARCH_GUEST_CHECKS += check-guest-riscv64-roottask
+EXTRA_HELP += "initramfs-riscv64 (ARCH=riscv64) the initramfs of the riscv64 root task (user/hello)"
+
+# The root task: the production kernel loads init (hello) from the initramfs
+# and runs it in U-mode; it prints through the kernel's console call and exits
+# with status 0, which ends QEMU through the test finisher (exit code 1).
+check-guest-riscv64-roottask: $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-roottask --log $(BUILD)/roottask.log \
+	    --no-plan --exit-code 1 --timeout 60 \
+	    --expect '^root task: init \([0-9]+ bytes, [0-9]+ segments, entry 0x0*40[0-9a-f]+\)' \
+	    --expect '^Weft ready\.' --expect '^hello: started with argument 0x[0-9a-f]+' \
+	    --expect '^halt: status 0 from user mode' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+	    -m 128M -initrd $(RV_INITRAMFS) -append 'quiet'
+
+# The IPC fast path's figure on riscv64 (docs/arch-riscv64.md): a release test
+# image (DEBUG=0, as x86-64's make bench-ipc) runs the round-trip benchmark
+# alone under -icount shift=0, where the time CSR counts instructions (one
+# nanosecond each, in 100 ns steps of the 10 MHz timebase).
+.PHONY: bench-ipc-riscv64
+RV_RELEASE_TEST_IMG = build/$(ARCH)-c$(CLUSTER_ORDER)-release/weft-test.img
+bench-ipc-riscv64:
+	@$(MAKE) --no-print-directory ARCH=riscv64 DEBUG=0 kernel-test
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-bench-ipc --log $(BUILD)/bench-ipc.log \
+	    --exit-code 1 --expect '^\# riscv64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none \
+	    -kernel $(RV_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
+	    -append "ktest=riscv64/bench"
+	@grep -h '^# riscv64 Call' $(BUILD)/bench-ipc.log
+EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the Call + ReplyRecv round trip in guest instructions"
