@@ -16,7 +16,7 @@ ARCH_GENARCH := fdt.c backtrace.c
 # (the script interpreter of kernel/test/arch/x86_64/user_progs.S, x86 register
 # names, the RTC) and the initramfs ones (no initramfs is built for aarch64):
 # their aarch64 scaffold is still to come (docs/arch-aarch64.md).
-A64_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
+A64_KTEST_PENDING := \
                      kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                      kernel/test/initramfs_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(A64_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \

@@ -448,6 +448,11 @@ def gen_enums(enums):
             body += (c_comment(x["doc"], "    ")
                      + f"    WF_{e['name'].upper()}_{x['name']} = WF_{e['name'].upper()}_{x['target']},\n")
         body += "};\n\n"
+        if e["arch"] and [v["value"] for v in e["values"]] == list(range(len(e["values"]))):
+            # An architecture's own names, for generic code that prints them.
+            names = ", ".join(f'"{v["name"].lower()}"' for v in e["values"])
+            body += c_comment(f"The names of enum wf_{e['name']}'s values, in order.")
+            body += f"#define WF_{e['name'].upper()}_NAMES {{{names}}}\n\n"
     return body
 
 
@@ -797,6 +802,7 @@ def self_test():
         assert "wf_thing_poke" in files["abi/include/weft/invoke.h"]
         assert "WF_REG_PC = WF_REG_C" in files["abi/include/weft/arch/two/regs.h"]
         assert "WF_NREGS" not in files["abi/include/weft/objects.h"]
+        assert '#define WF_REG_NAMES {"b", "c"}' in files["abi/include/weft/arch/two/regs.h"]
         for what, old, new in SELF_TEST_BAD:
             assert old in SELF_TEST_BASE, what
             try:

@@ -122,4 +122,7 @@ enum wf_fault_word {
     WF_FAULT_WORD_ARG1 = WF_FAULT_WORD_X1,
 };
 
+/* The names of enum wf_fault_word's values, in order. */
+#define WF_FAULT_WORD_NAMES {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp", "pc", "pstate", "detail0", "detail1"}
+
 #endif /* WEFT_ABI_ARCH_AARCH64_REGS_H */

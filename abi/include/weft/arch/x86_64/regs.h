@@ -93,4 +93,7 @@ enum wf_fault_word {
     WF_FAULT_WORD_ARG1 = WF_FAULT_WORD_RSI,
 };
 
+/* The names of enum wf_fault_word's values, in order. */
+#define WF_FAULT_WORD_NAMES {"rax", "rip", "rsp", "rflags", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "detail0", "detail1"}
+
 #endif /* WEFT_ABI_ARCH_X86_64_REGS_H */
