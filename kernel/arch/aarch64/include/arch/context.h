@@ -56,7 +56,7 @@ _Static_assert(__builtin_offsetof(struct arch_context, esr) == 280, "vectors.S")
 _Static_assert(__builtin_offsetof(struct arch_context, far) == 288, "vectors.S");
 _Static_assert(__builtin_offsetof(struct arch_context, entry) == 296, "vectors.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 336, "fpsimd.S");
-_Static_assert(USER_TOP == 1ull << 48 && PSTATE_USER_MASK == 0xf0000000, "user_entry.S");
+_Static_assert(PSTATE_USER_MASK == 0xf0000000, "user_entry.S");
 
 /* The context EL0 runs in now (set by arch_context_activate and
  * arch_exit_to_user); entries from EL0 save into it. */
