@@ -376,7 +376,7 @@ void cmd_mem(int argc, char **argv)
 
 static inline uint64_t rdtsc(void)
 {
-    return __builtin_ia32_rdtsc();
+    return wf_cycles();
 }
 
 void cmd_bench(int argc, char **argv)
