@@ -2,8 +2,9 @@
 # by -kernel, the device tree in x0 (docs/arch-aarch64.md, decision 124).
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
-# IPC, VSpaces) runs on it, but no root task is built for it yet and some
-# generic self-tests wait for their aarch64 scaffold (A64_KTEST_PENDING).
+# IPC, VSpaces) and a first root task (user/hello) run on it; the rest of
+# userspace is not built for it yet, and a few generic self-tests are bound to
+# x86-64's hardware (A64_KTEST_PENDING).
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
@@ -12,12 +13,10 @@ ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # frame-record backtrace.
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's test world
-# (the script interpreter of kernel/test/arch/x86_64/user_progs.S, x86 register
-# names, the RTC) and the initramfs ones (no initramfs is built for aarch64):
-# their aarch64 scaffold is still to come (docs/arch-aarch64.md).
-A64_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
-                     kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
+# core/main.c included, but the self-tests still bound to x86-64's hardware or
+# boot: x86-64's benchmark loops (aarch64's round trip is aarch64/bench_*), the
+# RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
+A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                      kernel/test/initramfs_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(A64_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
@@ -118,16 +117,20 @@ EXTRA_HELP += "run-image      (ARCH=aarch64) boot the kernel Image in QEMU; IMAG
 # stub of wf/syscall.h), built by these rules (mk/user.mk builds x86-64's
 # programs) into an initramfs of one program that QEMU loads as -initrd.
 A64_UDIR       := $(BUILD)/a64user
-A64_UCFLAGS     = $(subst --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(USER_CFLAGS))
+A64_UCFLAGS     = $(subst --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(USER_CFLAGS)) \
+                  -DWEFT_ELF_MACHINE=183
 A64_ULIB_SRCS   = $(filter-out user/lib/weft/crt0.S,$(USER_LIB_SRCS)) user/lib/weft/arch/aarch64/crt0.S
 A64_HELLO_OBJS  = $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_hello) $(A64_ULIB_SRCS))
 A64_INITRAMFS  := $(A64_UDIR)/initramfs.cpio
 
-$(A64_UDIR)/%.c.ao: %.c $(BUILD)/.ucflags
+$(A64_UDIR)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(A64_UCFLAGS) $(A64_MCFLAGS)' | cmp -s - $@ || echo '$(A64_UCFLAGS) $(A64_MCFLAGS)' > $@
+$(A64_UDIR)/%.c.ao: %.c $(BUILD)/.ucflags $(A64_UDIR)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $< (aarch64)"
 	@$(CC) $(A64_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
-$(A64_UDIR)/%.S.ao: %.S $(BUILD)/.ucflags
+$(A64_UDIR)/%.S.ao: %.S $(BUILD)/.ucflags $(A64_UDIR)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  UAS     $< (aarch64)"
 	@$(CC) $(A64_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
@@ -173,3 +176,115 @@ bench-ipc-aarch64:
 	    -append "ktest=aarch64/bench"
 	@grep -h '^# aarch64 Call' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the Call + ReplyRecv round trip in guest instructions"
+
+# musl for aarch64 (decision 096's port, as mk/musl.mk builds it for x86-64):
+# the same Debian source, our port files laid over it (user/lib/musl/port/:
+# arch/aarch64/syscall_arch.h sends every system call to __wf_syscall), built
+# with clang --target=aarch64 into a folder of its own. Dropped: musl's
+# assembly that issues Linux system calls itself (its generic C versions go
+# through the port's layer); kept: __set_thread_area.s, which writes TPIDR_EL0
+# (EL0 may), and the setjmp family.
+A64_MUSL_BUILD   := build/musl-aarch64
+A64_MUSL_LIBC    := $(A64_MUSL_BUILD)/lib/libc.a
+A64_MUSL_INCLUDE := $(A64_MUSL_BUILD)/include
+A64_MUSL_DROP    := thread/aarch64/syscall_cp.s thread/aarch64/__unmapself.s \
+                    thread/aarch64/clone.s signal/aarch64/restore.s
+
+$(A64_MUSL_LIBC): $$(MUSL_SRC)/.fetched $$(MUSL_PORT) mk/musl.mk mk/arch-aarch64.mk
+	@echo "  MUSL    $@"
+	@rm -rf $(A64_MUSL_BUILD) && mkdir -p $(A64_MUSL_BUILD)
+	@cp -a $(MUSL_SRC) $(A64_MUSL_BUILD)/src
+	@cp -a user/lib/musl/port/. $(A64_MUSL_BUILD)/src/
+	@rm -f $(addprefix $(A64_MUSL_BUILD)/src/src/,$(A64_MUSL_DROP))
+	@cd $(A64_MUSL_BUILD)/src && ./configure --target=aarch64 --prefix=$(abspath $(A64_MUSL_BUILD)) \
+	    --disable-shared CC="$(CC) --target=aarch64-unknown-none-elf" AR=llvm-ar RANLIB=llvm-ranlib \
+	    CFLAGS="-O2 -g -fno-pic -fno-pie -mcmodel=small" > ../configure.log 2>&1 || \
+	    { cat $(A64_MUSL_BUILD)/configure.log; exit 1; }
+	@$(MAKE) --no-print-directory -s -C $(A64_MUSL_BUILD)/src install-headers install-libs \
+	    > $(A64_MUSL_BUILD)/build.log 2>&1 || { tail -n 30 $(A64_MUSL_BUILD)/build.log; exit 1; }
+
+.PHONY: musl-aarch64
+musl-aarch64: $(A64_MUSL_LIBC)
+EXTRA_HELP += "musl-aarch64   (ARCH=aarch64) build musl for aarch64 with Weft's port"
+
+# Programs linked with musl on aarch64: mk/musl.mk's sources and flags, the
+# aarch64 musl and its crt (user/lib/musl/arch/aarch64/crt.S), objects under
+# $(A64_UDIR)/musl; each ELF is checked by an elfcheck built for machine 183.
+A64_MUSL_PROGS    := mtest name log console shell svtest
+A64_MCFLAGS        = $(subst -isystem $(MUSL_INCLUDE),-isystem $(A64_MUSL_INCLUDE),$(subst \
+                         --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(MUSL_CFLAGS))) \
+                     -DWEFT_ELF_MACHINE=183
+A64_MUSL_LIB_SRCS  = $(filter-out user/lib/musl/crt.S,$(MUSL_LIB_SRCS)) user/lib/musl/arch/aarch64/crt.S
+a64_musl_objs      = $(patsubst %,$(A64_UDIR)/musl/%.o,$(1))
+A64_ELFCHECK      := build/host/elfcheck-aarch64
+# aarch64's long double is IEEE binary128, done in software: GCC's libgcc.a for
+# aarch64 (libgcc-12-dev-arm64-cross, tools/deps.sh) has the routines.
+A64_LIBGCC        := /usr/lib/gcc-cross/aarch64-linux-gnu/12/libgcc.a
+
+$(A64_UDIR)/musl/%.c.o: %.c $(A64_MUSL_LIBC) $(BUILD)/.ucflags $(A64_UDIR)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  MCC     $< (aarch64)"
+	@$(CC) $(A64_MCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(A64_UDIR)/musl/%.S.o: %.S $(BUILD)/.ucflags $(A64_UDIR)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  MAS     $< (aarch64)"
+	@$(CC) $(A64_MCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+-include $(wildcard $(A64_UDIR)/musl/*/*.o.d $(A64_UDIR)/musl/*/*/*.o.d \
+                    $(A64_UDIR)/musl/*/*/*/*.o.d $(A64_UDIR)/musl/*/*/*/*/*.o.d)
+
+$(A64_ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/include/lib/elf.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu17 -O1 -g -Wall -Wextra -Werror -Ikernel/include -DWEFT_ELF_MACHINE=183 \
+	    -o $@ tools/elfcheck.c kernel/lib/elf.c
+
+$(foreach p,$(A64_MUSL_PROGS),$(A64_UDIR)/$(p).elf): $(A64_UDIR)/%.elf: \
+        $$(call a64_musl_objs,$$(wildcard user/$$*/*.c) $$(MUSL_SRCS_$$*) $$(A64_MUSL_LIB_SRCS)) \
+        $(A64_MUSL_LIBC) $(A64_ELFCHECK)
+	@echo "  ULD     $@ (musl, aarch64)"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(call a64_musl_objs,$(wildcard user/$*/*.c) $(MUSL_SRCS_$*) \
+	    $(A64_MUSL_LIB_SRCS)) $(A64_MUSL_LIBC) $(A64_LIBGCC)
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+
+# runone (user/runone) as the root task: it runs one program of the initramfs
+# (mtest, linked with the aarch64 musl) as a child with a pool of its own and
+# halts with its status. The small-libc programs beyond hello: A64_PROGS.
+A64_PROGS := hello runone init
+USER_SRCS_runone := $(sort $(wildcard user/runone/*.c))
+$(A64_UDIR)/init.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_init) $$(A64_ULIB_SRCS)) $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_init) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+# Every program built for aarch64 so far (make builds them: ARCH_ALL). init and
+# the servers link and pass elfcheck, but init's configuration (boot.conf) and
+# the console server (COM1 through I/O ports) are x86-64's: they do not run
+# here yet (docs/arch-aarch64.md).
+.PHONY: user-aarch64
+user-aarch64: $(foreach p,$(A64_PROGS) $(A64_MUSL_PROGS),$(A64_UDIR)/$(p).elf)
+ARCH_ALL += user-aarch64
+A64_MUSL_INITRAMFS := $(A64_UDIR)/initramfs-musl.cpio
+$(A64_UDIR)/runone.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_runone) $$(A64_ULIB_SRCS)) \
+        $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_runone) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(A64_UDIR)/%.stripped: $(A64_UDIR)/%.elf
+	@$(OBJCOPY) --strip-debug $< $@
+$(A64_MUSL_INITRAMFS): $(A64_UDIR)/runone.stripped $(A64_UDIR)/mtest.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/runone.stripped \
+	    runone=$(A64_UDIR)/runone.stripped mtest=$(A64_UDIR)/mtest.stripped
+ARCH_ALL += $(A64_MUSL_INITRAMFS)
+
+# musl on aarch64: runone starts mtest (malloc over mmap over VMOs, TLS in
+# TPIDR_EL0, stdio, setjmp, long double formatting, the clock) with an 8 MiB
+# pool; mtest exits with its failed checks (0), runone halts with that status.
+.PHONY: check-guest-aarch64-musl
+ARCH_GUEST_CHECKS += check-guest-aarch64-musl
+check-guest-aarch64-musl: $(KERNEL_IMG) $(A64_MUSL_INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-musl --log $(BUILD)/musl.log \
+	    --no-plan --exit-code 1 --timeout 120 \
+	    --expect '^Weft ready\.' --expect '^mtest: [0-9]+ checks, 0 failed' \
+	    --expect '^runone: mtest exited with status 0' --expect '^halt: status 0 from user mode' \
+	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+	    -m 128M -initrd $(A64_MUSL_INITRAMFS) -append 'quiet run=mtest pool=8'

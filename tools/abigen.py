@@ -9,6 +9,8 @@ object type exists; every method fits the message limits) and writes:
   abi/include/weft/syscalls.h      native syscall numbers and the window test
   abi/include/weft/errors.h        enum wf_error and wf_error_name()
   abi/include/weft/objects.h       object types, sizes, rights, constants, enums
+  abi/include/weft/arch/A/regs.h   for each architecture A named by an arch=A
+                                   const or enum: its register words and counts
   abi/include/weft/invocations.h   invocation labels and message shapes
   abi/include/weft/invoke.h        wf_call() and one static inline stub per method
   kernel/include/cap/decode_gen.h  the decode table type, argument indices,
@@ -47,7 +49,8 @@ class Spec:
         self.consts = []  # dict(name, value(str), doc)
         self.rights = []  # dict(name, bit, doc)
         self.objtypes = []  # dict(name, value, bits, doc)
-        self.enums = []  # dict(name, doc, values=[dict(name, value, doc)])
+        self.enums = []  # dict(name, doc, arch, values=[...], aliases=[...])
+        self.arches = []  # the architectures named by arch=A, in order of appearance
         self.objects = []  # dict(name, objtype, doc, methods=[...])
 
 
@@ -101,8 +104,8 @@ def parse(path):
                 raise SpecError(f"{where}: 'end' outside an enum or object")
             enum = obj = method = None
             continue
-        if enum is not None and kw != "value":
-            raise SpecError(f"{where}: only 'value' lines inside an enum")
+        if enum is not None and kw not in ("value", "alias"):
+            raise SpecError(f"{where}: only 'value' and 'alias' lines inside an enum")
         if obj is None and kw in ("method", "arg", "cap", "result", "errors"):
             raise SpecError(f"{where}: '{kw}' outside an object")
 
@@ -125,8 +128,9 @@ def parse(path):
             spec.errors.append(dict(name=name, value=parse_int(value, where),
                                     detail=attrs.get("detail", ""), doc=doc))
         elif kw == "const":
-            (name, value, doc), _ = need(2)
-            spec.consts.append(dict(name=name, value=value, ivalue=parse_int(value, where), doc=doc))
+            (name, value, doc), attrs = need(2)
+            spec.consts.append(dict(name=name, value=value, ivalue=parse_int(value, where), doc=doc,
+                                    arch=arch_attr(spec, attrs, where)))
         elif kw == "rights":
             (name, bit, doc), _ = need(2)
             spec.rights.append(dict(name=name, bit=parse_int(bit, where), doc=doc))
@@ -139,9 +143,17 @@ def parse(path):
                                       bits=None if bits == "var" else parse_int(bits, where),
                                       doc=doc))
         elif kw == "enum":
-            (name, doc), _ = need(1)
-            enum = dict(name=name, doc=doc, values=[])
+            (name, doc), attrs = need(1)
+            enum = dict(name=name, doc=doc, values=[], aliases=[],
+                        arch=arch_attr(spec, attrs, where))
             spec.enums.append(enum)
+        elif kw == "alias":
+            if enum is None:
+                raise SpecError(f"{where}: 'alias' outside an enum")
+            (name, target, doc), _ = need(2)
+            if target not in {v["name"] for v in enum["values"]}:
+                raise SpecError(f"{where}: alias {name} of {target}, which is not a value above")
+            enum["aliases"].append(dict(name=name, target=target, doc=doc))
         elif kw == "value":
             if enum is None:
                 raise SpecError(f"{where}: 'value' outside an enum")
@@ -182,6 +194,18 @@ def parse(path):
     return spec
 
 
+def arch_attr(spec, attrs, where):
+    """The arch=A attribute of a const or enum (None: every architecture's)."""
+    a = attrs.get("arch")
+    if a is None:
+        return None
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", a):
+        raise SpecError(f"{where}: '{a}' is not an architecture name")
+    if a not in spec.arches:
+        spec.arches.append(a)
+    return a
+
+
 def unique(items, key, what):
     seen = {}
     for it in items:
@@ -198,8 +222,27 @@ def check(spec):
                               ("rights", spec.rights, "bit"), ("objtype", spec.objtypes, "value")):
         unique(items, "name", what)
         unique(items, vkey, what)
-    unique(spec.consts, "name", "const")
-    unique(spec.enums, "name", "enum")
+    for a in [None] + spec.arches:
+        unique([c for c in spec.consts if c["arch"] in (None, a)], "name", "const")
+        unique([e for e in spec.enums if e["arch"] in (None, a)], "name", "enum")
+    # What an architecture defines, each defines: generic code uses these names
+    # (the aliases included) and never an architecture's own.
+    # An alias is such a name: every architecture's enum of that name has it
+    # (as an alias or as a value).
+    def arch_names(a):
+        return ({("const", c["name"]) for c in spec.consts if c["arch"] == a}
+                | {("enum", e["name"]) for e in spec.enums if e["arch"] == a})
+    for a in spec.arches[1:]:
+        diff = arch_names(a) ^ arch_names(spec.arches[0])
+        if diff:
+            raise SpecError(f"architectures {spec.arches[0]} and {a} differ in "
+                            + ", ".join(" ".join(d) for d in sorted(diff)))
+    for e in spec.enums:
+        for x in e["aliases"]:
+            for o in spec.enums:
+                if o["name"] == e["name"] and x["name"] not in {v["name"] for v in o["values"] + o["aliases"]}:
+                    raise SpecError(f"enum {e['name']}: {o['arch']} has no {x['name']}, "
+                                    f"an alias of {e['arch']}")
     unique(spec.objects, "name", "object")
     for s in spec.syscalls:
         if not 0 <= s["offset"] < spec.window["size"]:
@@ -208,12 +251,12 @@ def check(spec):
     for req in ("OK", "PREEMPTED", "ILLEGAL_OPERATION", "TRUNCATED_MESSAGE", "INVALID_CAPABILITY"):
         if req not in errs:
             raise SpecError(f"the spec must define error {req}")
-    consts = {c["name"]: c["ivalue"] for c in spec.consts}
+    consts = {c["name"]: c["ivalue"] for c in spec.consts if c["arch"] is None}
     for req in ("MSG_MAX_CAPS", "REPLY_MAX_WORDS", "GUARD_SIZE_BITS", "CAP_INVOKED"):
         if req not in consts:
             raise SpecError(f"the spec must define const {req}")
     for e in spec.enums:
-        unique(e["values"], "name", f"enum {e['name']} value")
+        unique(e["values"] + e["aliases"], "name", f"enum {e['name']} value")
         unique(e["values"], "value", f"enum {e['name']} value")
     types = {t["name"] for t in spec.types}
     if not {"word", "cptr"} <= types:
@@ -373,20 +416,53 @@ def gen_objects(spec):
         body += c_comment(r["doc"]) + f"#define WF_RIGHT_{r['name']} (1ull << {r['bit']})\n"
     allr = " | ".join(f"WF_RIGHT_{r['name']}" for r in spec.rights)
     body += f"/* Every right. */\n#define WF_RIGHTS_ALL ({allr})\n\n"
-    for c in spec.consts:
-        v = c["value"] if not c["value"].startswith("0x") or c["ivalue"] < 1 << 31 else c["value"] + "ull"
-        body += c_comment(c["doc"]) + f"#define WF_{c['name']} {v}\n"
+    body += gen_consts([c for c in spec.consts if c["arch"] is None])
     body += "\n"
     body += c_comment("The guard datum of CNode_Mint, CNode_Mutate and TCB_SetCSpace: a guard value "
                       "of size bits (0 to 64 minus the CNode's radix; values below 2^58).")
     body += "#define WF_GUARD(value, size) (((uint64_t)(value) << WF_GUARD_SIZE_BITS) | (uint64_t)(size))\n\n"
-    for e in spec.enums:
+    body += gen_enums([e for e in spec.enums if e["arch"] is None])
+    if spec.arches:
+        body += c_comment("The architecture's part (" + ", ".join(
+            f"weft/arch/{a}/regs.h" for a in spec.arches) + "), chosen by weft/arch.h.")
+        body += '#include "weft/arch.h"\n'
+    return header("weft/objects.h", "Object types, their sizes, rights and ABI constants.", body,
+                  ['"weft/types.h"'])
+
+
+def gen_consts(consts):
+    body = ""
+    for c in consts:
+        v = c["value"] if not c["value"].startswith("0x") or c["ivalue"] < 1 << 31 else c["value"] + "ull"
+        body += c_comment(c["doc"]) + f"#define WF_{c['name']} {v}\n"
+    return body
+
+
+def gen_enums(enums):
+    body = ""
+    for e in enums:
         body += c_comment(e["doc"]) + f"enum wf_{e['name']} {{\n"
         for v in e["values"]:
             body += c_comment(v["doc"], "    ") + f"    WF_{e['name'].upper()}_{v['name']} = {v['value']},\n"
+        for x in e["aliases"]:
+            body += (c_comment(x["doc"], "    ")
+                     + f"    WF_{e['name'].upper()}_{x['name']} = WF_{e['name'].upper()}_{x['target']},\n")
         body += "};\n\n"
-    return header("weft/objects.h", "Object types, their sizes, rights and ABI constants.", body,
-                  ['"weft/types.h"'])
+        if e["arch"] and [v["value"] for v in e["values"]] == list(range(len(e["values"]))):
+            # An architecture's own names, for generic code that prints them.
+            names = ", ".join(f'"{v["name"].lower()}"' for v in e["values"])
+            body += c_comment(f"The names of enum wf_{e['name']}'s values, in order.")
+            body += f"#define WF_{e['name'].upper()}_NAMES {{{names}}}\n\n"
+    return body
+
+
+def gen_arch_regs(spec, a):
+    """weft/arch/A/regs.h: the consts and enums declared with arch=A."""
+    body = gen_consts([c for c in spec.consts if c["arch"] == a]) + "\n"
+    body += gen_enums([e for e in spec.enums if e["arch"] == a])
+    return header(f"weft/arch/{a}/regs.h",
+                  f"The {a} part of the ABI's constants and enums (arch={a} in abi/weft.def),\n"
+                  f"included by weft/arch/{a}/abi.h.", body, ['"weft/types.h"'])
 
 
 def gen_invocations(spec):
@@ -565,13 +641,19 @@ def gen_api_md(spec):
         out += f"| {r['bit']} | `WF_RIGHT_{r['name']}` | {md_escape(r['doc'])} |\n"
     out += "\n## Constants\n\n| Name | Value | Meaning |\n|---|---|---|\n"
     for c in spec.consts:
-        out += f"| `WF_{c['name']}` | `{c['value']}` | {md_escape(c['doc'])} |\n"
+        where = f" ({c['arch']})" if c["arch"] else ""
+        out += f"| `WF_{c['name']}`{where} | `{c['value']}` | {md_escape(c['doc'])} |\n"
     out += ("| `WF_GUARD(value, size)` | `value << 6 \\| size` | The guard datum: a guard value of "
             "`size` bits. |\n")
     for e in spec.enums:
-        out += f"\n### enum wf_{e['name']}\n\n{e['doc']}\n\n| Value | Name | Meaning |\n|---|---|---|\n"
+        where = f" ({e['arch']})" if e["arch"] else ""
+        out += f"\n### enum wf_{e['name']}{where}\n\n{e['doc']}\n\n| Value | Name | Meaning |\n|---|---|---|\n"
         for v in e["values"]:
             out += f"| {v['value']} | `WF_{e['name'].upper()}_{v['name']}` | {md_escape(v['doc'])} |\n"
+        for x in e["aliases"]:
+            v = next(v["value"] for v in e["values"] if v["name"] == x["target"])
+            out += (f"| {v} | `WF_{e['name'].upper()}_{x['name']}` | {md_escape(x['doc'])} "
+                    f"(= `{x['target']}`) |\n")
     out += "\n## Invocations\n\n"
     out += ("An invocation is a `Call` on a cap with the method's label. The stub\n"
             "`wf_OBJECT_METHOD(cap, ...)` (`weft/invoke.h`) packs its word arguments into the message\n"
@@ -627,7 +709,7 @@ def emit(files, out, list_only):
 
 
 def outputs(spec):
-    return {
+    files = {
         "abi/include/weft/types.h": gen_types(spec),
         "abi/include/weft/syscalls.h": gen_syscalls(spec),
         "abi/include/weft/errors.h": gen_errors(spec),
@@ -638,6 +720,9 @@ def outputs(spec):
         "kernel/cap/decode_gen.c": gen_decode_c(spec),
         "docs/api.md": gen_api_md(spec),
     }
+    for a in spec.arches:
+        files[f"abi/include/weft/arch/{a}/regs.h"] = gen_arch_regs(spec, a)
+    return files
 
 
 # A minimal valid spec, and edits to it that the checker must refuse.
@@ -657,6 +742,16 @@ const GUARD_SIZE_BITS 6 "g"
 const CAP_INVOKED 0xffffffffffffffff "i"
 rights READ 0 "r"
 objtype THING 1 bits=4 "t"
+const NREGS arch=one 2 "n"
+const NREGS arch=two 3 "n"
+enum reg arch=one "r"
+  value PC 0 "a"
+end
+enum reg arch=two "r"
+  value B 0 "b"
+  value C 1 "c"
+  alias PC C "p"
+end
 object Thing THING "t"
   method Poke 1 "p"
     arg x word "x"
@@ -679,6 +774,15 @@ SELF_TEST_BAD = [
     ("required error missing", "error PREEMPTED 4 \"p\"\n", ""),
     ("unterminated object", "end\n", ""),
     ("method outside an object", "object Thing THING \"t\"\n", ""),
+    ("a const one architecture lacks", "const NREGS arch=two 3 \"n\"\n", ""),
+    ("an alias one architecture lacks", "value PC 0", "value A 0"),
+    ("an alias of nothing", "alias PC C", "alias PC D"),
+    ("an alias named as a value", "alias PC C", "alias B C"),
+    ("an enum one architecture lacks", "enum reg arch=two", "enum reg2 arch=two"),
+    ("a const twice for one architecture", "const NREGS arch=two 3 \"n\"\n",
+     "const NREGS arch=two 3 \"n\"\nconst NREGS arch=two 4 \"n\"\n"),
+    ("a generic const an architecture repeats", "const NREGS arch=one",
+     "const NREGS 2 \"n\"\nconst NREGS arch=one"),
 ]
 
 
@@ -696,6 +800,9 @@ def self_test():
         spec = try_parse(SELF_TEST_BASE)
         files = outputs(spec)
         assert "wf_thing_poke" in files["abi/include/weft/invoke.h"]
+        assert "WF_REG_PC = WF_REG_C" in files["abi/include/weft/arch/two/regs.h"]
+        assert "WF_NREGS" not in files["abi/include/weft/objects.h"]
+        assert '#define WF_REG_NAMES {"b", "c"}' in files["abi/include/weft/arch/two/regs.h"]
         for what, old, new in SELF_TEST_BAD:
             assert old in SELF_TEST_BASE, what
             try:

@@ -26,6 +26,7 @@ PACKAGES=(
     e2fsprogs                                # ext2 images (mke2fs -d) and e2fsck in the host tests
     libcriterion-dev                         # host unit tests
     libclang-rt-14-dev                       # sanitizer and libFuzzer runtimes
+    libgcc-12-dev-arm64-cross                # libgcc.a for aarch64: the 128-bit long double routines musl needs
     git                                      # make format-check lists tracked files
     gnuplot-nox                              # benchmark plots
     gdb                                      # make debug

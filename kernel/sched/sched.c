@@ -16,6 +16,11 @@
 
 struct arch_context sched_fpu_nobody; /* see sched.h; switch.c */
 
+/* Where an architecture switches FP/SIMD state lazily, it keeps a context
+ * whose state is still in the registers; a context that goes away is dropped
+ * from there (aarch64). Others define none. */
+void arch_fpu_forget(struct arch_context *ctx) __attribute__((weak));
+
 static struct tcb_queue queues[WF_PRIO_MAX + 1];
 static uint64_t bitmap[(WF_PRIO_MAX + 1) / 64];
 static uint64_t summary; /* bit i: bitmap[i] is non-zero */
@@ -199,4 +204,6 @@ void sched_forget_fpu(struct tcb *t)
 {
     if (sched_fpu_ctx == &t->ctx)
         sched_fpu_ctx = &sched_fpu_nobody;
+    if (arch_fpu_forget) /* an architecture that switches FP/SIMD lazily */
+        arch_fpu_forget(&t->ctx);
 }

@@ -8,6 +8,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "ktest.h"
+#include "ktest_arch.h"
 #include "lib/string.h"
 #include "sched/sched.h"
 
@@ -233,9 +234,9 @@ static bool agree_run(bool fast)
     kw_start(0, 20);
     kw_start(2, 15);
     sched_run_until_idle();
-    /* the server waits in ReplyRecv: rewrite its flags (IOPL 3, NT), as a
-     * debugger would, then let the client go on */
-    const wf_word_t w[6] = {WF_FAULT_WORD_RFLAGS, 1, 0x7202, 0, 0, 0};
+    /* the server waits in ReplyRecv: rewrite its flags (with privileged bits:
+     * x86-64 IOPL 3 and NT), as a debugger would, then let the client go on */
+    const wf_word_t w[6] = {WF_FAULT_WORD_FLAGS, 1, KTEST_FLAGS_REWRITE, 0, 0, 0};
     bool ok = kw_invoke(KW_TCB(1), WF_LABEL_TCB_WRITE_REGISTERS, w, 6, NULL, 0, NULL) == WF_ERR_OK;
     kw_invoke(KW_TCB(0), WF_LABEL_TCB_RESUME, NULL, 0, NULL, 0, NULL);
     sched_run_until_idle();
@@ -262,7 +263,7 @@ KTEST(ipc, fast_and_slow_paths_agree_where_the_rules_changed)
                 res[pass][th][e] = *kw_res(th, e);
             for (unsigned i = 0; i < WF_REGS_COUNT; i++)
                 regs[pass][th][i] = ctx_reg(&kw_tcb(th)->ctx, i);
-            regs[pass][th][WF_REGS_COUNT] = ctx_vector(&kw_tcb(th)->ctx);
+            regs[pass][th][WF_REGS_COUNT] = KTEST_CTX_ENTRY(&kw_tcb(th)->ctx);
         }
         if (pass == 0) {
             nfast = ipc_stats.fast;
@@ -305,7 +306,7 @@ KTEST(ipc, fast_and_slow_paths_agree_where_the_rules_changed)
     KT_ASSERT_EQ(res[0][1][3].w[3], 11);
     /* the server's rewritten flags were sanitized on the way out (it saved its
      * flags again at its next syscall) */
-    KT_ASSERT_EQ(regs[0][1][WF_FAULT_WORD_RFLAGS] & 0x7000, 0);
+    KT_ASSERT_EQ(regs[0][1][WF_FAULT_WORD_FLAGS] & KTEST_FLAGS_PRIVILEGED, 0);
 }
 
 KTEST(ipc, send_blocks_until_a_receiver_comes_and_nonblocking_calls_do_not)

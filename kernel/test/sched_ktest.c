@@ -103,21 +103,27 @@ KTEST(tcb, configure_write_registers_and_resume_start_a_thread)
                          WF_GUARD(0, 58), KW_IPCBUF(1) + 8, 30, 30, 0);
     unsigned hi = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_CONFIGURE, 2, 4),
                         WF_GUARD(0, 58), 0xfffff00000000000ull, 30, 30, 0);
-    /* WriteRegisters(first RIP, count 2: rip, rsp) then (first RDI, count 1). */
+    /* WriteRegisters(first PC, count 1), (first SP, count 1), (first ARG0, count 1). */
     kw_op(0, KW_OP_BUFSET, 4, 0, 0, 0, 0, 0, 0);
     kw_op(0, KW_OP_BUFSET, 5, 0, 0, 0, 0, 0, 0);
     unsigned w1 = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_WRITE_REGISTERS, 0, 6),
-                        WF_FAULT_WORD_RIP, 2, KW_CODE, KW_BASE(1) + 0x4000, 0);
+                        WF_FAULT_WORD_PC, 1, KW_CODE, 0, 0);
+    unsigned w1s = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_WRITE_REGISTERS, 0, 6),
+                         WF_FAULT_WORD_SP, 1, KW_BASE(1) + 0x4000, 0, 0);
     unsigned w2 = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_WRITE_REGISTERS, 0, 6),
-                        WF_FAULT_WORD_RDI, 1, KW_BASE(1), 0, 0);
+                        WF_FAULT_WORD_ARG0, 1, KW_BASE(1), 0, 0);
     unsigned w0 = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_WRITE_REGISTERS, 0, 6),
-                        WF_FAULT_WORD_R15, 5, 0, 0, 0);
+                        WF_REGS_COUNT - 1, 5, 0, 0, 0);
     unsigned wr = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_WRITE_REGISTERS, 0, 6),
-                        WF_FAULT_WORD_R15, 2, 0, 0, 0);
+                        WF_REGS_COUNT - 1, 2, 0, 0, 0);
+    /* Four registers from the lowest of PC and SP (both among them). */
+    const unsigned first = MIN(MIN(WF_FAULT_WORD_PC, WF_FAULT_WORD_SP), WF_REGS_COUNT - 4);
+    _Static_assert(WF_FAULT_WORD_PC < WF_REGS_COUNT && WF_FAULT_WORD_SP < WF_REGS_COUNT,
+                   "PC and SP are registers");
     unsigned rd = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_READ_REGISTERS, 0, 1),
-                        WF_FAULT_WORD_RAX, 0, 0, 0, 0);
+                        first, 0, 0, 0, 0);
     unsigned rr = kw_op(0, WF_SYS_CALL, KW_TCB(1), wf_msginfo(WF_LABEL_TCB_READ_REGISTERS, 0, 1),
-                        15, 0, 0, 0, 0);
+                        WF_REGS_COUNT - 3, 0, 0, 0, 0);
     unsigned rs = kw_op(0, WF_SYS_CALL, KW_TCB(0), wf_msginfo(WF_LABEL_TCB_READ_REGISTERS, 0, 1), 0,
                         0, 0, 0, 0);
     b->caps_or_badges[2] = KW_EP(0);
@@ -137,15 +143,18 @@ KTEST(tcb, configure_write_registers_and_resume_start_a_thread)
     KT_ASSERT_EQ(kw_res(0, mis)->err, WF_ERR_ALIGNMENT_ERROR);
     KT_ASSERT_EQ(kw_res(0, hi)->err, WF_ERR_INVALID_ARGUMENT);
     KT_ASSERT_EQ(kw_res(0, w1)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_res(0, w1s)->err, WF_ERR_OK);
     KT_ASSERT_EQ(kw_res(0, w2)->err, WF_ERR_OK);
     KT_ASSERT_EQ(kw_res(0, w0)->err, WF_ERR_RANGE_ERROR);
     KT_ASSERT_EQ(kw_res(0, wr)->err, WF_ERR_RANGE_ERROR);
-    KT_ASSERT(kw_res(0, wr)->w[0] == ARG_TCB_WRITE_REGISTERS_FIRST && kw_res(0, wr)->w[2] == 16);
+    KT_ASSERT(kw_res(0, wr)->w[0] == ARG_TCB_WRITE_REGISTERS_FIRST &&
+              kw_res(0, wr)->w[2] == WF_REGS_COUNT - 2);
     KT_ASSERT_EQ(kw_res(0, rd)->err, WF_ERR_OK);
     KT_ASSERT_EQ(kw_res(0, rd)->info, wf_msginfo(WF_ERR_OK, 0, 4));
-    KT_ASSERT(kw_res(0, rd)->w[1] == KW_CODE && kw_res(0, rd)->w[2] == KW_BASE(1) + 0x4000,
-              "rip %lx rsp %lx", (unsigned long)kw_res(0, rd)->w[1],
-              (unsigned long)kw_res(0, rd)->w[2]);
+    KT_ASSERT(kw_res(0, rd)->w[WF_FAULT_WORD_PC - first] == KW_CODE &&
+                  kw_res(0, rd)->w[WF_FAULT_WORD_SP - first] == KW_BASE(1) + 0x4000,
+              "pc %lx sp %lx", (unsigned long)kw_res(0, rd)->w[WF_FAULT_WORD_PC - first],
+              (unsigned long)kw_res(0, rd)->w[WF_FAULT_WORD_SP - first]);
     KT_ASSERT_EQ(kw_res(0, rr)->err, WF_ERR_RANGE_ERROR);
     KT_ASSERT_EQ(kw_res(0, rs)->err, WF_ERR_ILLEGAL_OPERATION);
     KT_ASSERT_EQ(kw_res(0, vs)->err, WF_ERR_INVALID_CAPABILITY);

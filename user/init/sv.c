@@ -386,21 +386,17 @@ static wf_word_t on_fault(struct wf_server *s, struct wf_server_req *r, const vo
         reg[k] = w[k];
     p->last = 0x100 + r->label;
     stop(p); /* first, so that news of the log server's own fault goes to the console */
-    sv_say(WFP_LOG_LEVEL_ERROR,
-           "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx; rax %#lx rbx %#lx rcx %#lx rdx %#lx "
-           "rsi %#lx rdi %#lx rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx r12 %#lx r13 %#lx "
-           "r14 %#lx r15 %#lx rflags %#lx",
-           p->c->name, fault_name(r->label), (unsigned long)reg[WF_FAULT_WORD_DETAIL0],
-           (unsigned long)reg[WF_FAULT_WORD_DETAIL1], (unsigned long)reg[WF_FAULT_WORD_RIP],
-           (unsigned long)reg[WF_FAULT_WORD_RSP], (unsigned long)reg[WF_FAULT_WORD_RAX],
-           (unsigned long)reg[WF_FAULT_WORD_RBX], (unsigned long)reg[WF_FAULT_WORD_RCX],
-           (unsigned long)reg[WF_FAULT_WORD_RDX], (unsigned long)reg[WF_FAULT_WORD_RSI],
-           (unsigned long)reg[WF_FAULT_WORD_RDI], (unsigned long)reg[WF_FAULT_WORD_RBP],
-           (unsigned long)reg[WF_FAULT_WORD_R8], (unsigned long)reg[WF_FAULT_WORD_R9],
-           (unsigned long)reg[WF_FAULT_WORD_R10], (unsigned long)reg[WF_FAULT_WORD_R11],
-           (unsigned long)reg[WF_FAULT_WORD_R12], (unsigned long)reg[WF_FAULT_WORD_R13],
-           (unsigned long)reg[WF_FAULT_WORD_R14], (unsigned long)reg[WF_FAULT_WORD_R15],
-           (unsigned long)reg[WF_FAULT_WORD_RFLAGS]);
+    /* Every register by the architecture's own name (x86-64: rax ... r15). */
+    static const char *const names[WF_FAULT_MSG_WORDS] = WF_FAULT_WORD_NAMES;
+    char regs[WF_REGS_COUNT * 24];
+    size_t at = 0;
+    for (unsigned k = 0; k < WF_REGS_COUNT && at < sizeof(regs); k++)
+        at += (size_t)snprintf(regs + at, sizeof(regs) - at, " %s %#lx", names[k],
+                               (unsigned long)reg[k]);
+    sv_say(WFP_LOG_LEVEL_ERROR, "%s faulted: %s (%#lx, %#lx) at pc %#lx sp %#lx;%s", p->c->name,
+           fault_name(r->label), (unsigned long)reg[WF_FAULT_WORD_DETAIL0],
+           (unsigned long)reg[WF_FAULT_WORD_DETAIL1], (unsigned long)reg[WF_FAULT_WORD_PC],
+           (unsigned long)reg[WF_FAULT_WORD_SP], regs);
     after_end((unsigned)(p - sv.prog), false);
     return WF_ERR_OK;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "wf/libc.h"
+#include "wf/syscall.h"
 
 static int checks, failed;
 
@@ -218,22 +219,22 @@ static void check_control(void)
     assert(checks > 0);
 }
 
-/* The clocks: the kernel's CLOCK through clock_gettime, compared with the TSC it
- * is calibrated from (same ratio over two spans) and with the clock's own
- * ordering; CPU-time clocks are refused. */
+/* The clocks: the kernel's CLOCK through clock_gettime, compared with a second
+ * time source (wf_cycles: the TSC on x86-64) and with the clock's own ordering; CPU-time clocks are
+ * refused. */
 static void check_clock(void)
 {
     struct timespec a, b, r;
     CHECK(clock_gettime(CLOCK_MONOTONIC, &a) == 0, "clock_gettime: errno %d", errno);
-    uint64_t t0 = __builtin_ia32_rdtsc();
+    uint64_t t0 = wf_cycles();
     for (volatile unsigned i = 0; i < 200000; i++)
         ;
     CHECK(clock_gettime(CLOCK_BOOTTIME, &b) == 0, "CLOCK_BOOTTIME: errno %d", errno);
-    uint64_t t1 = __builtin_ia32_rdtsc();
+    uint64_t t1 = wf_cycles();
     int64_t ns = (b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec);
     CHECK(ns > 0 && a.tv_nsec < 1000000000 && b.tv_nsec < 1000000000,
           "the clock did not advance over a loop: %lld ns", (long long)ns);
-    CHECK(t1 > t0, "TSC");
+    CHECK(t1 > t0, "cycle counter");
     CHECK(time(NULL) == b.tv_sec || time(NULL) == b.tv_sec + 1, "time() %lld vs the clock %lld",
           (long long)time(NULL), (long long)b.tv_sec);
     CHECK(clock_getres(CLOCK_MONOTONIC, &r) == 0 && r.tv_sec == 0 && r.tv_nsec == 1,

@@ -110,8 +110,8 @@ void cmd_linux(int argc, char **argv)
         if (err == WF_ERR_OK && ev.label == WF_EXIT_LABEL)
             printf("linux: %s exited with status %llu\n", argv[1], (unsigned long long)ev.w[0]);
         else if (err == WF_ERR_OK)
-            printf("linux: lx faulted (fault type %llu) at rip 0x%llx\n",
-                   (unsigned long long)ev.label, (unsigned long long)ev.w[WF_FAULT_WORD_RIP]);
+            printf("linux: lx faulted (fault type %llu) at pc 0x%llx\n",
+                   (unsigned long long)ev.label, (unsigned long long)ev.w[WF_FAULT_WORD_PC]);
         step = "wait";
     }
     if (err != WF_ERR_OK)

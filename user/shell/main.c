@@ -269,7 +269,7 @@ int main(void)
         printf("%s", PROMPT);
         fflush(stdout);
         if (!first_prompt_tsc)
-            first_prompt_tsc = __builtin_ia32_rdtsc();
+            first_prompt_tsc = wf_cycles();
         if (!read_line(PROMPT, line, sizeof(line))) {
             printf("^C\n");
             continue;

@@ -91,10 +91,10 @@ static void print_end(unsigned n, const struct child *c, const struct wf_event *
     }
     static const char *const kinds[] = {"no fault", "unknown syscall", "exception", "VM fault"};
     const char *kind = ev->label < 4 ? kinds[ev->label] : "fault";
-    printf("[%u] %s faulted: %s (detail 0x%llx 0x%llx) at rip 0x%llx\n", n, c->p.name, kind,
+    printf("[%u] %s faulted: %s (detail 0x%llx 0x%llx) at pc 0x%llx\n", n, c->p.name, kind,
            (unsigned long long)ev->w[WF_FAULT_WORD_DETAIL0],
            (unsigned long long)ev->w[WF_FAULT_WORD_DETAIL1],
-           (unsigned long long)ev->w[WF_FAULT_WORD_RIP]);
+           (unsigned long long)ev->w[WF_FAULT_WORD_PC]);
 }
 
 /* Polls c's control endpoint: true (and *ev) when it reported an exit or fault. */
@@ -376,7 +376,7 @@ void cmd_mem(int argc, char **argv)
 
 static inline uint64_t rdtsc(void)
 {
-    return __builtin_ia32_rdtsc();
+    return wf_cycles();
 }
 
 void cmd_bench(int argc, char **argv)

@@ -109,10 +109,6 @@ enum wf_object_type {
 /* Label of what Recv returns when the thread's bound notification was signalled: length 0,
  * the notification word in the badge register. */
 #define WF_MSG_LABEL_NOTIFICATION 0xfffffffffffffull
-/* Words of a fault message (enum wf_fault_word). */
-#define WF_FAULT_MSG_WORDS 20
-/* Registers a fault reply and TCB_Read/WriteRegisters address (enum wf_fault_word 0-17). */
-#define WF_REGS_COUNT 18
 /* VM_FAULT DETAIL1 bit: the page was present (the access was refused, not missing). */
 #define WF_VM_FAULT_PRESENT 0x100
 /* VM_FAULT DETAIL1 bit: the mapping already allowed the access and a retry faulted again;
@@ -143,13 +139,14 @@ enum wf_fault_type {
     /* A CPU exception other than a page fault: DETAIL0 is what it was (enum wf_exception,
      * the same on every architecture), DETAIL1 the architecture's own code
      * (weft/arch/<arch>/abi.h; x86-64: the vector in bits 0-7, the error code above). A
-     * reply resumes at RIP (the faulting instruction unless the reply changes it). */
+     * reply resumes at the pc, WF_FAULT_WORD_PC (the faulting instruction unless the reply
+     * changes it). */
     WF_FAULT_TYPE_USER_EXCEPTION = 2,
     /* A page fault the VM system did not resolve: DETAIL0 is the address, DETAIL1 the
      * access (bit 0 read, 1 write, 2 execute) and bit 8 set when the page was present; bit
      * 9 (with bit 8) set when the mapping already allowed the access and retrying it
      * faulted again, a fault no mapping change removes (a supervisor-mode access the
-     * instruction implies). A reply retries the access at RIP. */
+     * instruction implies). A reply retries the access at the pc. */
     WF_FAULT_TYPE_VM_FAULT = 3,
 };
 
@@ -173,52 +170,6 @@ enum wf_exception {
     WF_EXCEPTION_ALIGNMENT = 6,
     /* Any other exception; DETAIL1 says which. */
     WF_EXCEPTION_OTHER = 15,
-};
-
-/* Word order of a fault message, and of the registers a fault reply, TCB_ReadRegisters and
- * TCB_WriteRegisters use (x86-64). A fault reply of length n replaces the first n registers
- * (n = 0 resumes unchanged). */
-enum wf_fault_word {
-    /* rax (for UNKNOWN_SYSCALL: the number; the reply's word 0 becomes the result). */
-    WF_FAULT_WORD_RAX = 0,
-    /* Instruction pointer. */
-    WF_FAULT_WORD_RIP = 1,
-    /* Stack pointer. */
-    WF_FAULT_WORD_RSP = 2,
-    /* Flags (the kernel keeps the privileged bits). */
-    WF_FAULT_WORD_RFLAGS = 3,
-    /* rbx. */
-    WF_FAULT_WORD_RBX = 4,
-    /* rcx. */
-    WF_FAULT_WORD_RCX = 5,
-    /* rdx. */
-    WF_FAULT_WORD_RDX = 6,
-    /* rsi. */
-    WF_FAULT_WORD_RSI = 7,
-    /* rdi. */
-    WF_FAULT_WORD_RDI = 8,
-    /* rbp. */
-    WF_FAULT_WORD_RBP = 9,
-    /* r8. */
-    WF_FAULT_WORD_R8 = 10,
-    /* r9. */
-    WF_FAULT_WORD_R9 = 11,
-    /* r10. */
-    WF_FAULT_WORD_R10 = 12,
-    /* r11. */
-    WF_FAULT_WORD_R11 = 13,
-    /* r12. */
-    WF_FAULT_WORD_R12 = 14,
-    /* r13. */
-    WF_FAULT_WORD_R13 = 15,
-    /* r14. */
-    WF_FAULT_WORD_R14 = 16,
-    /* r15. */
-    WF_FAULT_WORD_R15 = 17,
-    /* Fault message only: first fault-specific word (see enum wf_fault_type). */
-    WF_FAULT_WORD_DETAIL0 = 18,
-    /* Fault message only: second fault-specific word. */
-    WF_FAULT_WORD_DETAIL1 = 19,
 };
 
 /* How a thread's system calls are decoded (docs/architecture.md, Faults). */
@@ -320,5 +271,9 @@ enum wf_tcb_slot {
     /* Number of TCB slots. */
     WF_TCB_SLOT_COUNT = 5,
 };
+
+/* The architecture's part (weft/arch/x86_64/regs.h, weft/arch/aarch64/regs.h), chosen by
+ * weft/arch.h. */
+#include "weft/arch.h"
 
 #endif /* WEFT_ABI_OBJECTS_H */

@@ -3,6 +3,7 @@
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "arch/context.h"
 #include "arch/percpu.h"
 #include "panic.h"
 #include "genarch/fdt.h"
@@ -22,10 +23,10 @@ void arch_cpu_init(void)
      * all clear: such an access is a trapped system register access). */
     write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_SA0);
     write_sysreg(cntkctl_el1, 0);
-    /* FP/SIMD: no trap at EL0 or EL1 (CPACR_EL1.FPEN = 3). The kernel never
-     * uses the registers (-mgeneral-regs-only); a thread's are saved and
-     * restored on a switch (arch_fpu_save/restore, eager as x86-64). */
-    write_sysreg(cpacr_el1, CPACR_FPEN);
+    /* FP/SIMD: no trap at EL1 (fpsimd.S; the kernel itself never uses the
+     * registers, -mgeneral-regs-only); EL0's first use traps until a context's
+     * state is loaded (lazy switching, fpu.c). */
+    aarch64_fpu_gate(false);
     /* PAN (ARMv8.1), as x86's SMAP: the kernel cannot access user memory
      * through a user address. SCTLR_EL1.SPAN clear sets PSTATE.PAN on every
      * exception taken to EL1; set it now for the boot path. */

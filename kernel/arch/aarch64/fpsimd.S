@@ -1,19 +1,20 @@
 /*
  * The FP/SIMD state of a thread (arch/context.h, struct arch_fpu): v0-v31,
- * FPSR and FPCR, saved and restored when the CPU switches between threads.
+ * FPSR and FPCR, stored and loaded when a context uses the registers while
+ * another's state is in them (lazy switching, fpu.c, decision 151).
  * The kernel itself is built without FP/SIMD (-mgeneral-regs-only); this file
  * alone names the registers, so it enables the extension for the assembler.
  *
- * arch_fpu_save(ctx), arch_fpu_restore(ctx): x0 is the context; C_FPU is the
- * offset of its fpu member (checked by a static assertion in arch/context.h).
+ * aarch64_fpu_store(ctx), aarch64_fpu_load(ctx): x0 is the context; C_FPU is
+ * the offset of its fpu member (checked by a static assertion in arch/context.h).
  */
 #define C_FPU 336
 
     .arch_extension fp
     .arch_extension simd
     .section .text
-    .globl arch_fpu_save, arch_fpu_restore
-arch_fpu_save:
+    .globl aarch64_fpu_store, aarch64_fpu_load
+aarch64_fpu_store:
     add     x0, x0, #C_FPU
     stp     q0, q1, [x0, #0]
     stp     q2, q3, [x0, #32]
@@ -37,7 +38,7 @@ arch_fpu_save:
     str     x2, [x0, #520]
     ret
 
-arch_fpu_restore:
+aarch64_fpu_load:
     add     x0, x0, #C_FPU
     ldp     q0, q1, [x0, #0]
     ldp     q2, q3, [x0, #32]

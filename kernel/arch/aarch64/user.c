@@ -10,6 +10,8 @@
  *   abort with an alignment fault, PC or SP alignment   ALIGNMENT
  *   unknown reason, illegal execution state            UNDEFINED_INSTRUCTION
  *   trapped FP exception                               ARITHMETIC
+ *   FP/SIMD access while closed                        none: the lazy switch
+ *                                                      (fpu.c), EL0 resumed
  *   BRK                                                BREAKPOINT
  *   hardware breakpoint, software step, watchpoint     DEBUG
  *   system register access (MSR/MRS/SYS trapped)       PROTECTION
@@ -36,6 +38,7 @@ __noreturn void aarch64_eret_to_user(struct arch_context *c);
 
 enum {
     EC_UNKNOWN = 0x00,
+    EC_FP_ACCESS = 0x07,
     EC_ILLEGAL_STATE = 0x0e,
     EC_SVC64 = 0x15,
     EC_SYSREG = 0x18,
@@ -176,6 +179,10 @@ _Static_assert(ARCH_ENTRY_SYSCALL == 0, "vectors.S stores 0 for a system call");
  * permission fault retried (permission_fault) or handed to arch_user_entry. */
 __noreturn void aarch64_user_sync(struct arch_context *c)
 {
+    if (((c->esr >> 26) & 0x3f) == EC_FP_ACCESS) { /* FP/SIMD closed: lazy switch */
+        aarch64_fpu_take(c);
+        arch_exit_to_user(c);
+    }
     user_decode(c, c->esr, c->far);
     if (c->entry == ARCH_ENTRY_INTERRUPT)
         arch_exit_to_user(c);

@@ -12,18 +12,30 @@
 #define C_PC    256
 #define C_PSTATE 264
 #define C_TPIDR 272
+#define PSTATE_USER 0xf0000000 /* PSTATE_USER_MASK: N Z C V (arch/context.h checks) */
 
     .section .text
-    .globl aarch64_eret_to_user
+    .globl aarch64_eret_to_user, aarch64_exit_fast
 aarch64_eret_to_user:
     ldr     x1, =kernel_stack_top
     mov     sp, x1
     mov     x30, x0
+    ldp     x0, x1, [x30, #C_PC]
+    b       1f
+
+/* The IPC fast path's exit (vectors.S): x0 = the context to resume, which
+ * the fast path made arch_user_ctx (arch_context_activate_fast) and whose pc
+ * it found in the user half (ctx_fast_resume), the kernel stack already empty
+ * (the fast path returned to el0_sync, which had popped everything). What is
+ * left of arch_exit_to_user: PSTATE keeps N Z C V only. */
+aarch64_exit_fast:
+    mov     x30, x0
+    ldp     x0, x1, [x30, #C_PC]
+    and     x1, x1, #PSTATE_USER
+1:  msr     elr_el1, x0
+    msr     spsr_el1, x1
     ldr     x0, [x30, #C_SP]
     msr     sp_el0, x0
-    ldp     x0, x1, [x30, #C_PC]
-    msr     elr_el1, x0
-    msr     spsr_el1, x1
     ldr     x0, [x30, #C_TPIDR]
     msr     tpidr_el0, x0
     ldp     x0, x1, [x30, #0]

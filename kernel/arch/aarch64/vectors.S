@@ -15,6 +15,7 @@
  * (arch_user_ctx; x86-64's syscall entry does the same, decision 038), sends
  * Call and ReplyRecv to the IPC fast path while it is on
  * (ipc_fastpath_sysno), and everything else to aarch64_user_sync (user.c).
+ * The fast path's return leaves by aarch64_exit_fast (user_entry.S).
  * Interrupts from EL0 take the common path (trap.c, aarch64_user_irq).
  */
 #define FRAME_SIZE 304
@@ -150,16 +151,12 @@ el0_sync:
     mrs     x2, tpidr_el0
     mrs     x3, esr_el1
     stp     x2, x3, [x0, #C_TPIDR]
-    mrs     x2, far_el1
-    str     x2, [x0, #C_FAR]
-    mov     x29, #0                 /* backtraces end here */
-    mov     x30, #0
+    mov     x29, #0                 /* backtraces end here (bl sets x30) */
     lsr     x2, x3, #26
     cmp     x2, #EC_SVC64
     b.ne    1f
-    ldr     x2, =arch_user_redirect /* the test scaffold's context: no fast path */
-    ldr     x2, [x2]
-    cbnz    x2, 1f
+    /* (the test scaffold turns the fast path off while it runs a context
+     * that is no thread's: kernel/test/arch/aarch64/scaffold.c) */
     ldr     x2, =ipc_fastpath_sysno
     ldp     x4, x5, [x2]
     ldr     x3, [x0, #64]           /* x8: the number */
@@ -167,13 +164,15 @@ el0_sync:
     b.eq    2f
     cmp     x3, x5
     b.eq    3f
-1:  bl      aarch64_user_sync       /* does not return */
+1:  mrs     x2, far_el1             /* (only a fault needs it) */
+    str     x2, [x0, #C_FAR]
+    bl      aarch64_user_sync       /* does not return */
 2:  str     wzr, [x0, #C_ENTRY]     /* ARCH_ENTRY_SYSCALL, should it go on to kernel_entry */
     bl      ipc_fastpath_call
-    b       arch_exit_to_user
+    b       aarch64_exit_fast
 3:  str     wzr, [x0, #C_ENTRY]
     bl      ipc_fastpath_reply_recv
-    b       arch_exit_to_user
+    b       aarch64_exit_fast
     .ltorg
 
 /* The semihosting call (arch_debug_exit): x0 the operation, x1 the block.

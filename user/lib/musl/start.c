@@ -18,6 +18,7 @@
 #include "wf/libc.h"
 #include "wf/runtime.h"
 #include "wf/startinfo.h"
+#include "wf/syscall.h"
 
 int main(int argc, char **argv, char **envp);
 int __libc_start_main(int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void),
@@ -30,11 +31,11 @@ extern const Elf64_Ehdr __ehdr_start __attribute__((weak));
 static char name[sizeof(((struct wf_startinfo *)0)->name) + 1] = "program";
 static uint8_t random_bytes[16];
 
-/* 16 bytes for AT_RANDOM: the time stamp counter, mixed (the CPU's random
- * number instruction is not on every target QEMU models). */
+/* 16 bytes for AT_RANDOM: the cycle counter (wf_cycles), mixed (the CPU's random number instruction is not
+ * on every target QEMU models). */
 static void fill_random(void)
 {
-    uint64_t x = __builtin_ia32_rdtsc() ^ 0x9e3779b97f4a7c15ull;
+    uint64_t x = wf_cycles() ^ 0x9e3779b97f4a7c15ull;
     for (unsigned i = 0; i < sizeof(random_bytes); i++) {
         x ^= x >> 33;
         x *= 0xff51afd7ed558ccdull;

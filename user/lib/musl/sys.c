@@ -258,12 +258,14 @@ static long do_mprotect(uintptr_t a, size_t len, int prot)
     return wf_vspace_protect(env.vspace, a, b - a, vm_rights(prot)) == WF_ERR_OK ? 0 : -EACCES;
 }
 
+#if defined(SYS_set_thread_area) || defined(SYS_arch_prctl)
 static long set_tp(uintptr_t tp)
 {
     if (!env.tcb)
         return -ENOSYS;
     return wf_tcb_set_tls(env.tcb, tp) == WF_ERR_OK ? 0 : -EINVAL;
 }
+#endif
 
 /* The clocks this layer serves (every one counts from boot): true for those. */
 static bool clock_known(long clk)
@@ -312,10 +314,14 @@ long __wf_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
         return 0; /* advice only */
     case SYS_brk:
         return 0;
+#ifdef SYS_set_thread_area /* (aarch64 has neither: musl writes TPIDR_EL0 itself) */
     case SYS_set_thread_area:
         return set_tp((uintptr_t)a1);
+#endif
+#ifdef SYS_arch_prctl
     case SYS_arch_prctl:
         return a1 == ARCH_SET_FS ? set_tp((uintptr_t)a2) : -EINVAL;
+#endif
     case SYS_exit:
     case SYS_exit_group:
         wf_exit((int)a1);

@@ -126,13 +126,25 @@ static enum wf_error make_thread_objects(struct wf_spawn_env *env, struct wf_thr
     return e;
 }
 
-/* Writes the start registers: pc, sp, rdi, rsi. */
-static enum wf_error set_start_regs(wf_cptr_t tcb, wf_word_t pc, wf_word_t sp, wf_word_t rdi,
-                                    wf_word_t rsi)
+/* Writes registers wa = va and wb = vb: in one call where they are adjacent. */
+static enum wf_error write_pair(wf_cptr_t tcb, unsigned wa, wf_word_t va, unsigned wb, wf_word_t vb)
 {
-    enum wf_error e = wf_tcb_write_registers(tcb, WF_FAULT_WORD_RIP, 2, pc, sp, 0, 0);
+    if (wb == wa + 1)
+        return wf_tcb_write_registers(tcb, wa, 2, va, vb, 0, 0);
+    if (wa == wb + 1)
+        return wf_tcb_write_registers(tcb, wb, 2, vb, va, 0, 0);
+    enum wf_error e = wf_tcb_write_registers(tcb, wa, 1, va, 0, 0, 0);
+    return e == WF_ERR_OK ? wf_tcb_write_registers(tcb, wb, 1, vb, 0, 0, 0) : e;
+}
+
+/* Writes the start registers: pc, sp and the first two C arguments (in each
+ * architecture's register order). */
+static enum wf_error set_start_regs(wf_cptr_t tcb, wf_word_t pc, wf_word_t sp, wf_word_t arg0,
+                                    wf_word_t arg1)
+{
+    enum wf_error e = write_pair(tcb, WF_FAULT_WORD_PC, pc, WF_FAULT_WORD_SP, sp);
     if (e == WF_ERR_OK)
-        e = wf_tcb_write_registers(tcb, WF_FAULT_WORD_RSI, 2, rsi, rdi, 0, 0);
+        e = write_pair(tcb, WF_FAULT_WORD_ARG0, arg0, WF_FAULT_WORD_ARG1, arg1);
     return e;
 }
 

@@ -35,4 +35,13 @@ void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
  * the harness can check the exception report; returns only for an unknown kind. */
 void arch_selftest_fault(const char *kind);
 
+/* The thread self-tests' architecture facts (fault_ktest.c, ipc_ktest.c): the
+ * length of the script's undefined instruction (udf), a PSTATE value with
+ * privileged bits (D A I F masked, EL1h) and those bits, and what identifies a
+ * context's last entry into the kernel (ctx_entry). */
+#define KTEST_UD_LEN           4
+#define KTEST_FLAGS_REWRITE    0xf00003c5ull
+#define KTEST_FLAGS_PRIVILEGED 0x3cfull
+#define KTEST_CTX_ENTRY(ctx)   ctx_entry(ctx)
+
 #endif

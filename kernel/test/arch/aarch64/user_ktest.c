@@ -282,38 +282,63 @@ KTEST(aarch64, register_file_order)
     KT_ASSERT_EQ(ctx_pc(&ctx), CODE_VA);
 }
 
-/* EL0 uses FP/SIMD without a trap; arch_fpu_save and arch_fpu_restore carry
- * v0-v31 and FPCR from one context's run to a later one. */
+/* FP/SIMD switches lazily (decision 151): a context's first use at EL0 after
+ * a switch to it traps once, which stores the live state into its owner and
+ * loads the context's; the state carries from one context's run to a later
+ * one's; a context whose state is live runs without a trap; a forgotten one
+ * is dropped. */
 KTEST(aarch64, fpsimd_state_per_context)
 {
     KT_ASSERT(setup(), "no user space");
     static struct arch_context a, b, c;
     load(&a, &p_prog_fp_set);
+    arch_fpu_restore(&a);
+    uint64_t takes = aarch64_fpu_takes;
     arch_user_run(&a);
-    KT_ASSERT(ctx_entry(&a) == ARCH_ENTRY_SYSCALL, "FP/SIMD at EL0 trapped: ESR %#llx",
+    KT_ASSERT(ctx_entry(&a) == ARCH_ENTRY_SYSCALL, "FP/SIMD at EL0 faulted: ESR %#llx",
               (unsigned long long)a.esr);
+    KT_ASSERT_EQ(aarch64_fpu_takes, takes + 1);
+    KT_ASSERT(aarch64_fpu_live == &a, "a's state is not the live one");
+    KT_ASSERT_EQ(a.fpu.fpcr, 0); /* not stored yet */
+
     arch_fpu_save(&a);
-    for (unsigned r = 0; r < 32; r++)
+    load(&b, &p_prog_fp_clear);
+    arch_fpu_restore(&b);
+    arch_user_run(&b);
+    KT_ASSERT_EQ(ctx_entry(&b), ARCH_ENTRY_SYSCALL);
+    KT_ASSERT_EQ(aarch64_fpu_takes, takes + 2);
+    for (unsigned r = 0; r < 32; r++) /* a's, stored by b's first use */
         KT_ASSERT(a.fpu.v[2 * r] == 0x1000 + r && a.fpu.v[2 * r + 1] == 0x2000 + r,
-                  "saved v%u = %#llx:%#llx", r, (unsigned long long)a.fpu.v[2 * r + 1],
+                  "stored v%u = %#llx:%#llx", r, (unsigned long long)a.fpu.v[2 * r + 1],
                   (unsigned long long)a.fpu.v[2 * r]);
     KT_ASSERT_EQ(a.fpu.fpcr, 0xc00000);
 
-    load(&b, &p_prog_fp_clear);
-    arch_user_run(&b);
+    load(&c, &p_prog_fp_get);
+    c.fpu = a.fpu; /* a's state, given to c */
     arch_fpu_save(&b);
+    arch_fpu_restore(&c);
+    arch_user_run(&c);
+    KT_ASSERT_EQ(aarch64_fpu_takes, takes + 3);
+    for (unsigned r = 0; r < 31; r++)
+        KT_ASSERT(c.x[r] == 0x2000 + r, "loaded v%u high = %#llx", r, (unsigned long long)c.x[r]);
     for (unsigned r = 0; r < 64; r++)
-        KT_ASSERT(b.fpu.v[r] == 0, "cleared word %u", r);
+        KT_ASSERT(b.fpu.v[r] == 0, "b's cleared word %u", r);
     KT_ASSERT_EQ(b.fpu.fpcr, 0);
 
-    arch_fpu_restore(&a);
-    load(&c, &p_prog_fp_get);
-    arch_user_run(&c);
+    /* c again: its state is live, so no trap. */
     for (unsigned r = 0; r < 31; r++)
-        KT_ASSERT(c.x[r] == 0x2000 + r, "restored v%u high = %#llx", r, (unsigned long long)c.x[r]);
+        c.x[r] = 0;
+    c.pc = CODE_VA;
     arch_fpu_save(&c);
-    KT_ASSERT_EQ(c.fpu.fpcr, 0xc00000);
-    KT_ASSERT_EQ(c.fpu.v[62], 0x101f);
+    arch_fpu_restore(&c);
+    arch_user_run(&c);
+    KT_ASSERT_EQ(aarch64_fpu_takes, takes + 3);
+    KT_ASSERT_EQ(c.x[30], 0x2000 + 30);
+
+    arch_fpu_forget(&b); /* not live: nothing changes */
+    KT_ASSERT(aarch64_fpu_live == &c, "forgetting b dropped c");
+    arch_fpu_forget(&c);
+    KT_ASSERT(aarch64_fpu_live == NULL, "c is still live");
 }
 
 /* AT S1E1RP: a stage 1 EL1 read translation that honours PSTATE.PAN

@@ -6,7 +6,7 @@
  * Reply cap, loaded into x8, x0, x1, x2-x5, x6), the results at base + 0x1000
  * (8 words per entry: x8, x1, x0, x2-x5 after it, and a sequence number from
  * the shared counter), the IPC buffer at base + 0x2000. Ops (numbers no system
- * call uses): END, UD2 (udf), LOAD (x8 = *cap), SPIN (cap times), SPIN_FLAG
+ * call uses): END, UD2 (udf), LOAD (x0 = cap, x8 = *x0), SPIN (cap times), SPIN_FLAG
  * (until the shared flag is set or cap iterations; x8 = iterations left),
  * SET_FLAG (flag = cap), BUFSET (IPC buffer word cap = info). The benchmark
  * loops below are copied with it (everything up to uprog_script_end).
@@ -57,8 +57,8 @@ uprog_script:
 uprog_script_ud2:
     udf     #0
     b       2b
-3:  ldr     x10, [x20, #8]
-    ldr     x8, [x10]
+3:  ldr     x0, [x20, #8]   /* through the cap register, as x86-64's rdi: a */
+    ldr     x8, [x0]        /* fault handler may move it (WF_FAULT_WORD_CAP) */
     b       2b
 4:  ldr     x10, [x20, #8]
 41: subs    x10, x10, #1

@@ -31,4 +31,13 @@ void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
  * the exception report; returns only for an unknown kind. */
 void arch_selftest_fault(const char *kind);
 
+/* The thread self-tests' architecture facts (fault_ktest.c, ipc_ktest.c): the
+ * length of the script's undefined instruction (ud2), a flags value with
+ * privileged bits (IOPL 3, NT) and those bits, and what identifies a context's
+ * last entry into the kernel (its vector). */
+#define KTEST_UD_LEN           2
+#define KTEST_FLAGS_REWRITE    0x7202
+#define KTEST_FLAGS_PRIVILEGED 0x7000
+#define KTEST_CTX_ENTRY(ctx)   ctx_vector(ctx)
+
 #endif

@@ -1,8 +1,9 @@
 /*
  * The world of the thread self-tests (ipc_ktest.c, tcb_ktest.c, bench_ipc.c): real
  * ring-3 threads in the kernel test space (the kernel's own tables with user
- * pages in their lower half), each running the script interpreter of
- * kernel/test/arch/x86_64/user_progs.S, objects retyped from a real untyped, and one
+ * pages in their lower half), each running the architecture's script
+ * interpreter (x86-64: kernel/test/arch/x86_64/user_progs.S; aarch64:
+ * kernel/test/arch/aarch64/world_progs.S), objects retyped from a real untyped, and one
  * CSpace shared by all threads in which a CPtr is a slot index.
  *
  * Root CNode slots:
@@ -51,6 +52,29 @@ struct kw_entry {
 struct kw_result {
     uint64_t err, info, badge, w[4], seq; /* seq 0: the entry never completed */
 };
+
+/* Register `word` (enum wf_fault_word: one of the system call registers,
+ * WF_FAULT_WORD_SYSNO, _CAP, _INFO, _MR0 to _MR3) as the interpreter recorded
+ * it after an entry: every architecture's interpreter stores the same system
+ * call registers in the same fields. */
+static inline uint64_t kw_res_word(const struct kw_result *r, unsigned word)
+{
+    if (word == WF_FAULT_WORD_SYSNO)
+        return r->err;
+    if (word == WF_FAULT_WORD_CAP)
+        return r->badge;
+    if (word == WF_FAULT_WORD_INFO)
+        return r->info;
+    if (word == WF_FAULT_WORD_MR0)
+        return r->w[0];
+    if (word == WF_FAULT_WORD_MR1)
+        return r->w[1];
+    if (word == WF_FAULT_WORD_MR2)
+        return r->w[2];
+    if (word == WF_FAULT_WORD_MR3)
+        return r->w[3];
+    return 0xbad0bad0bad0bad0ull;
+}
 
 /* Builds the world: fresh untyped, root CNode, KW_THREADS TCBs (inactive), 4
  * endpoints, 2 notifications, 4 Reply objects; empty scripts and results.

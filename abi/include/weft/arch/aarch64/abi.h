@@ -37,17 +37,18 @@
 #ifndef WEFT_ABI_ARCH_AARCH64_H
 #define WEFT_ABI_ARCH_AARCH64_H
 
+#include "weft/arch/aarch64/regs.h" /* generated: enum wf_fault_word, WF_REGS_COUNT */
 #include "weft/types.h"
 
 #define WF_ARCH_NAME "aarch64"
 
 /* Register indexes of a fault message and TCB_Read/WriteRegisters: x0-x30
- * are 0-30. */
+ * are 0-30 (enum wf_fault_word, generated into weft/arch/aarch64/regs.h). */
 #define WF_AARCH64_REG_X(n)   (n)
-#define WF_AARCH64_REG_SP     31
-#define WF_AARCH64_REG_PC     32
-#define WF_AARCH64_REG_PSTATE 33
-#define WF_AARCH64_REGS_COUNT 34
+#define WF_AARCH64_REG_SP     WF_FAULT_WORD_SP
+#define WF_AARCH64_REG_PC     WF_FAULT_WORD_PC
+#define WF_AARCH64_REG_PSTATE WF_FAULT_WORD_PSTATE
+#define WF_AARCH64_REGS_COUNT WF_REGS_COUNT
 
 /* The system call registers. */
 #define WF_AARCH64_REG_SYSNO     8 /* x8: number in, error out */

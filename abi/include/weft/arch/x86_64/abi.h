@@ -34,6 +34,7 @@
 #ifndef WEFT_ABI_ARCH_X86_64_H
 #define WEFT_ABI_ARCH_X86_64_H
 
+#include "weft/arch/x86_64/regs.h" /* generated: enum wf_fault_word, WF_REGS_COUNT */
 #include "weft/types.h"
 
 #define WF_ARCH_NAME "x86_64"

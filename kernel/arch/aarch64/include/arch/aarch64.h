@@ -19,8 +19,10 @@
 #define SCTLR_SPAN   (UL(1) << 23) /* clear: exceptions to EL1 set PSTATE.PAN */
 #define SCTLR_MMU_ON (SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
 
-/* CPACR_EL1.FPEN = 3: FP/SIMD does not trap at EL0 or EL1. */
-#define CPACR_FPEN (UL(3) << 20)
+/* CPACR_EL1.FPEN = 3: FP/SIMD does not trap at EL0 or EL1; 1: it traps at
+ * EL0 only (lazy switching, fpu.c). */
+#define CPACR_FPEN     (UL(3) << 20)
+#define CPACR_FPEN_EL1 (UL(1) << 20)
 
 /* MAIR_EL1: attribute 0 normal write-back, 1 Device-nGnRE. */
 #define MAIR_VALUE  UL(0x04ff)

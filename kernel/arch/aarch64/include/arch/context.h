@@ -14,9 +14,11 @@
  * Reply cap x6; results in x8 (error), x1 (info), x0 (badge), x2-x5.
  *
  * The FP/SIMD registers (v0-v31, FPSR, FPCR) are not touched by the kernel
- * (it is built with -mgeneral-regs-only) and EL0 uses them without a trap
- * (CPACR_EL1.FPEN): they are saved and restored only when the CPU switches
- * between threads (arch_fpu_save, arch_fpu_restore; eager, as x86-64).
+ * (it is built with -mgeneral-regs-only) and switched lazily (decision 151):
+ * they hold one context's state (aarch64_fpu_live) until another context uses
+ * them; EL0 reaches them without a trap only while the context running is that
+ * one (CPACR_EL1.FPEN), and the first use by another traps (fpu.c), which
+ * stores the old state and loads the new.
  */
 #ifndef WEFT_ARCH_CONTEXT_H
 #define WEFT_ARCH_CONTEXT_H
@@ -54,6 +56,7 @@ _Static_assert(__builtin_offsetof(struct arch_context, esr) == 280, "vectors.S")
 _Static_assert(__builtin_offsetof(struct arch_context, far) == 288, "vectors.S");
 _Static_assert(__builtin_offsetof(struct arch_context, entry) == 296, "vectors.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 336, "fpsimd.S");
+_Static_assert(PSTATE_USER_MASK == 0xf0000000, "user_entry.S");
 
 /* The context EL0 runs in now (set by arch_context_activate and
  * arch_exit_to_user); entries from EL0 save into it. */
@@ -101,10 +104,40 @@ static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
     ctx->tpidr = base;
 }
 
-/* Saves / restores the FP/SIMD registers of a context (on thread switch;
- * fpsimd.S). */
-void arch_fpu_save(struct arch_context *ctx);
-void arch_fpu_restore(const struct arch_context *ctx);
+/* Lazy FP/SIMD switching (decision 151; fpu.c). aarch64_fpu_live: the context
+ * whose state the registers hold (NULL: nobody's); aarch64_fpu_open: EL0 may
+ * use them without a trap (CPACR_EL1.FPEN = 3; else 1, a trap from EL0 only).
+ * One CPU: with more, each would have its own pair, and a thread moving to
+ * another CPU would have its state stored first. */
+extern struct arch_context *aarch64_fpu_live;
+extern bool aarch64_fpu_open;
+extern uint64_t aarch64_fpu_takes; /* traps taken (the self-tests count them) */
+void aarch64_fpu_gate(bool open);
+/* Stores / loads ctx's FP/SIMD state from / into the registers (fpsimd.S). */
+void aarch64_fpu_store(struct arch_context *ctx);
+void aarch64_fpu_load(const struct arch_context *ctx);
+/* A use of FP/SIMD by ctx at EL0 trapped: the live state stored, ctx's loaded,
+ * EL0 let in (fpu.c). */
+void aarch64_fpu_take(struct arch_context *ctx);
+
+/* The CPU switches away from ctx: its state stays in the registers until
+ * another context uses them, so nothing is saved now. */
+static inline __attribute__((always_inline)) void arch_fpu_save(struct arch_context *ctx)
+{
+    (void)ctx;
+}
+
+/* The CPU switches to ctx: EL0 is let in where the registers hold ctx's state,
+ * else its first use traps (aarch64_fpu_take). */
+static inline __attribute__((always_inline)) void arch_fpu_restore(const struct arch_context *ctx)
+{
+    bool open = ctx == aarch64_fpu_live;
+    if (open != aarch64_fpu_open)
+        aarch64_fpu_gate(open);
+}
+
+/* ctx goes away (its thread is destroyed): its state, if live, is dropped. */
+void arch_fpu_forget(struct arch_context *ctx);
 
 /* True when ctx can leave by the fast path's return: aarch64 has one way out
  * (eret from the saved registers), which needs only a user-half pc. */

@@ -166,6 +166,18 @@ static inline uint64_t wf_clock_ns(void)
     return m.w[0];
 }
 
+/* A counter for timing short spans: the CPU's cycle counter where user mode
+ * may read it (x86-64's TSC), else the kernel's clock in nanoseconds (aarch64
+ * closes its counters to EL0). Its unit depends on the machine. */
+static inline uint64_t wf_cycles(void)
+{
+#if __has_builtin(__builtin_ia32_rdtsc)
+    return __builtin_ia32_rdtsc();
+#else
+    return wf_clock_ns();
+#endif
+}
+
 /* Wait: blocks until the notification word is non-zero, then returns it in
  * *bits (may be NULL) and clears it. */
 static inline wf_word_t wf_sys_wait(wf_cptr_t cap, wf_word_t *bits)
