@@ -272,8 +272,8 @@ enum wf_tcb_slot {
     WF_TCB_SLOT_COUNT = 5,
 };
 
-/* The architecture's part (weft/arch/x86_64/regs.h, weft/arch/aarch64/regs.h), chosen by
- * weft/arch.h. */
+/* The architecture's part (weft/arch/x86_64/regs.h, weft/arch/aarch64/regs.h,
+ * weft/arch/riscv64/regs.h), chosen by weft/arch.h. */
 #include "weft/arch.h"
 
 #endif /* WEFT_ABI_OBJECTS_H */

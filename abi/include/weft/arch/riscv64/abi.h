@@ -38,6 +38,7 @@
 #ifndef WEFT_ABI_ARCH_RISCV64_H
 #define WEFT_ABI_ARCH_RISCV64_H
 
+#include "weft/arch/riscv64/regs.h" /* generated: enum wf_fault_word, WF_REGS_COUNT */
 #include "weft/types.h"
 
 #define WF_ARCH_NAME "riscv64"
@@ -51,6 +52,12 @@
 #define WF_RISCV64_REG_PC      31
 #define WF_RISCV64_REG_SSTATUS 32
 #define WF_RISCV64_REGS_COUNT  33
+
+_Static_assert(WF_RISCV64_REGS_COUNT == WF_REGS_COUNT, "abi/weft.def's riscv64 registers");
+_Static_assert(WF_RISCV64_REG_PC == WF_FAULT_WORD_PC && WF_RISCV64_REG_SP == WF_FAULT_WORD_SP &&
+                   WF_RISCV64_REG_SSTATUS == WF_FAULT_WORD_FLAGS &&
+                   WF_RISCV64_REG_TP == WF_FAULT_WORD_TP,
+               "abi/weft.def's riscv64 register order");
 
 /* The system call registers. */
 #define WF_RISCV64_REG_SYSNO     7 /* a7: number in, error out */
