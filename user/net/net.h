@@ -45,4 +45,41 @@ struct vnet_stats {
 };
 extern struct vnet_stats vnet_stats;
 
+/* The server's CNode (decision 146): the receive slot, the Reply objects, then
+ * per client its buffer and notification, then the sockets' badged originals
+ * up to the end of the lower half (the C library has the upper half). */
+enum {
+    NET_SLOT_RECV = 16,
+    NET_SLOT_REPLY0 = 17,
+    NET_REPLIES = 8,
+    SOCK_SLOT_BUF0 = 32,
+    SOCK_SLOT_NOTE0 = 48,
+    SOCK_SLOT_SOCK0 = 64,
+};
+
+struct wf_server;
+struct wf_server_proto;
+
+/* main.c: runs the loopback queue and lwIP's timers, re-arming the thread's
+ * timer (after every request and notification). */
+void net_poll(void);
+/* True once DHCP has bound a lease. */
+bool net_dhcp_bound(void);
+/* Frames the stack refused as malformed (lwIP's length, checksum and header
+ * errors, and frames too short for an Ethernet header). */
+uint64_t net_malformed(void);
+struct net_lo_stats {
+    uint64_t rx, tx;
+};
+extern struct net_lo_stats net_lo_stats;
+
+/* sock.c: the socket protocol (abi/protocols/sock.proto). */
+extern const struct wf_server_proto sock_proto;
+/* Sizes the socket table from the CNode's radix and opens the ICMP pcb Ping
+ * uses; false when the CNode has no room for sockets. */
+bool sock_init(struct wf_server *s, unsigned cnode_radix);
+unsigned sock_table_size(void);
+/* Answers the Pings whose time is up; returns the next deadline (ns, 0: none). */
+uint64_t sock_timeouts(uint64_t now);
+
 #endif
