@@ -45,12 +45,13 @@ struct vnet_stats {
 };
 extern struct vnet_stats vnet_stats;
 
-/* The server's CNode (decision 146): the receive slot, the Reply objects, then
- * per client its buffer and notification, then the sockets' badged originals
- * up to the end of the lower half (the C library has the upper half). */
+/* The server's CNode (decision 146): the driver's slots (vnet.c, 16 to 23),
+ * the receive slot, the Reply objects, then per client its buffer and
+ * notification, then the sockets' badged originals up to the end of the lower
+ * half (the C library has the upper half). */
 enum {
-    NET_SLOT_RECV = 16,
-    NET_SLOT_REPLY0 = 17,
+    NET_SLOT_RECV = 24,
+    NET_SLOT_REPLY0 = 25,
     NET_REPLIES = 8,
     SOCK_SLOT_BUF0 = 32,
     SOCK_SLOT_NOTE0 = 48,
