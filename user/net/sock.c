@@ -237,11 +237,13 @@ static int map_err(err_t e)
 static void tcp_detach(struct tcp_pcb *pcb)
 {
     tcp_arg(pcb, NULL);
+    if (pcb->state == LISTEN) {
+        tcp_accept(pcb, NULL); /* a listening pcb has no other callbacks */
+        return;
+    }
     tcp_recv(pcb, NULL);
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
-    if (pcb->state == LISTEN)
-        tcp_accept(pcb, NULL);
 }
 
 static void sock_free(struct sock *s);
@@ -1433,6 +1435,10 @@ static wf_word_t dispatch(struct wf_server *s, struct wf_server_req *r, const vo
 }
 
 const struct wf_server_proto sock_proto = {WFP_SOCK_FIRST, WFP_SOCK_LAST, dispatch, &handlers};
+
+_Static_assert(SOCK_SLOT_NOTE0 - SOCK_SLOT_BUF0 >= WFP_SOCK_CLIENTS_MAX &&
+                   SOCK_SLOT_SOCK0 - SOCK_SLOT_NOTE0 >= WFP_SOCK_CLIENTS_MAX,
+               "a slot per client for its buffer and its notification");
 
 bool sock_init(struct wf_server *s, unsigned cnode_radix)
 {
