@@ -65,7 +65,6 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
 }
 
 static uint64_t short_frames;
-struct net_lo_stats net_lo_stats;
 
 uint64_t net_malformed(void)
 {
@@ -197,28 +196,6 @@ void net_poll(void)
     run_timers();
 }
 
-/* The loopback interface's output, counted (what it sends it receives). */
-static netif_output_fn lo_output;
-
-static err_t lo_count(struct netif *n, struct pbuf *p, const ip4_addr_t *a)
-{
-    net_lo_stats.tx++;
-    net_lo_stats.rx++;
-    return lo_output(n, p, a);
-}
-
-static void count_loopback(void)
-{
-    struct netif *n;
-    NETIF_FOREACH(n)
-    {
-        if (n->name[0] == 'l' && n->name[1] == 'o' && n->output != lo_count) {
-            lo_output = n->output;
-            n->output = lo_count;
-        }
-    }
-}
-
 static void on_notify(struct wf_server *s, wf_word_t bits)
 {
     (void)s;
@@ -250,7 +227,6 @@ int main(int argc, char **argv)
         return 1;
     }
     netif_set_default(&nif);
-    count_loopback();
     netif_set_up(&nif);
     netif_set_link_up(&nif);
     if (dhcp_start(&nif) != ERR_OK || !echo_listen()) {

@@ -69,10 +69,6 @@ bool net_dhcp_bound(void);
 /* Frames the stack refused as malformed (lwIP's length, checksum and header
  * errors, and frames too short for an Ethernet header). */
 uint64_t net_malformed(void);
-struct net_lo_stats {
-    uint64_t rx, tx;
-};
-extern struct net_lo_stats net_lo_stats;
 
 /* sock.c: the socket protocol (abi/protocols/sock.proto). */
 extern const struct wf_server_proto sock_proto;

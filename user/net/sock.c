@@ -1390,13 +1390,15 @@ static wf_word_t on_interface(struct wf_server *srv, struct wf_server_req *r, wf
     if (!lo)
         for (unsigned i = 0; i < 6; i++)
             *mac = *mac << 8 | n->hwaddr[i];
-    *rx = lo ? net_lo_stats.rx : vnet_stats.rx;
-    *tx = lo ? net_lo_stats.tx : vnet_stats.tx;
+    /* lwIP counts link.xmit and link.recv only for looped packets (the driver
+     * keeps its own counters). */
+    *rx = lo ? lwip_stats.link.recv : vnet_stats.rx;
+    *tx = lo ? lwip_stats.link.xmit : vnet_stats.tx;
     *rx_dropped = lo ? 0 : vnet_stats.rx_dropped;
     *rx_malformed = lo ? 0 : net_malformed();
     name[0] = n->name[0];
     name[1] = n->name[1];
-    name[2] = (char)('0' + n->num % 10);
+    name[2] = '0';
     *name_len = 3;
     return WF_ERR_OK;
 }

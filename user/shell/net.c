@@ -582,7 +582,13 @@ void cmd_sockfuzz(int argc, char **argv)
                         : (x >> 8) % 4 == 1 ? s[0].cap
                         : (x >> 8) % 4 == 2 ? s[1].cap
                                             : stale;
-        struct wf_msgregs m = {.info = wf_msginfo(label, 0, (unsigned)((x >> 16) % 5))};
+        /* One in eight carries a cap: the service cap or a notification, for
+         * SetBuffer's VMO and anywhere no cap is taken. */
+        unsigned ncap = (x >> 52) % 8 == 0;
+        struct wf_msgregs m = {.info = wf_msginfo(label, ncap, (unsigned)((x >> 16) % 5))};
+        if (ncap)
+            wf_ipc_buffer()->caps_or_badges[0] =
+                (x >> 55) & 1 ? slot(N_SERVICE) : slot(N_NOTE_SERVER);
         for (unsigned k = 0; k < 4; k++) {
             uint64_t r = x >> (20 + k * 8);
             m.w[k] = r & 1 ? absurd[r % (sizeof(absurd) / sizeof(absurd[0]))] : r & 0xffff;
@@ -612,7 +618,11 @@ void cmd_sockfuzz(int argc, char **argv)
         else
             protocol_errors++;
     }
-    /* The server must still serve. */
+    /* The fuzz may have replaced the shell's buffer and notification: set up
+     * again. The server must still serve. */
+    ready = false;
+    if (!net_ready(argv[0]))
+        return;
     for (unsigned k = 0; k < 2; k++)
         close_sock(si[k], &s[k]);
     put_slot(si[2]);
