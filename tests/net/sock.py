@@ -341,6 +341,18 @@ def main():
               "sock/fuzz_gets_errors_server_still_serves")
         out = g.command("ifconfig", t) or ""
         point("en0: up" in out, "sock/ifconfig_after_the_fuzz")
+        out = g.command("sockcheck", 2 * t) or ""
+        point("sockcheck: bind to a port in use: Address in use" in out,
+              "sock/bind_to_a_port_in_use_is_EADDRINUSE")
+        point("sockcheck: a peer that closes with data unread: Connection reset by peer" in out,
+              "sock/a_reset_is_ECONNRESET")
+        point("sockcheck: send after shutdown: Broken pipe" in out,
+              "sock/send_after_shutdown_is_EPIPE")
+        point("sockcheck: 32 sockets, then Too many open files" in out,
+              "sock/a_client_gets_EMFILE_after_32_sockets")
+        point("SO_RCVBUF 262144 with every socket open: No buffer space available" in out
+              and "after closing two: ok, SO_RCVBUF 262144" in out,
+              "sock/a_client_gets_ENOBUFS_beyond_its_buffer_bytes")
         point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
               "sock/no_panic_no_restart")
     finally:

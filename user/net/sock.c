@@ -246,8 +246,6 @@ static void tcp_detach(struct tcp_pcb *pcb)
     tcp_err(pcb, NULL);
 }
 
-static void sock_free(struct sock *s);
-
 /* Frees a socket's state (its pcb closed or aborted) and, if it has a cap,
  * revokes it and gives the client's id and bytes back. */
 static void sock_free(struct sock *s)
@@ -268,6 +266,7 @@ static void sock_free(struct sock *s)
     for (unsigned i = 0; i < s->npend; i++) {
         struct sock *p = &socks[s->pend[i]];
         p->pending = false; /* no listener to take it from any more */
+        p->c = NULL;        /* never the client's: nothing to give back */
         sock_free(p);
     }
     if (s->udp)

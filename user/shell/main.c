@@ -78,6 +78,7 @@ static const struct command {
      "send TEXT as one UDP datagram, print the reply"},
     {"sockfuzz", "[COUNT] [SEED]", 0, 2, cmd_sockfuzz,
      "COUNT random socket requests (1000); the server must still serve"},
+    {"sockcheck", "", 0, 0, cmd_sockcheck, "socket errors over the loopback; per-client limits"},
     {"linux", "PROGRAM [ARGS...]", 1, SH_MAX_ARGS - 1, cmd_linux,
      "run a static Linux program of the initramfs under lx; print its exit status"},
     {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},

@@ -638,3 +638,125 @@ void cmd_sockfuzz(int argc, char **argv)
            (unsigned long long)count, answered, protocol_errors, failed_calls,
            alive ? "still serves" : "DOES NOT SERVE");
 }
+
+static const char *err_text(int rc)
+{
+    return rc ? strerror(-rc) : "no error";
+}
+
+/* The POSIX errors over the loopback: a port in use, a peer that closed with
+ * data unread, a send after shutdown. */
+static void check_errors(const char *cmd)
+{
+    struct wf_sock l, d, a, b, e, f;
+    int li = open_sock(cmd, WFP_SOCK_TCP, &l), di = open_sock(cmd, WFP_SOCK_TCP, &d);
+    int ai = open_sock(cmd, WFP_SOCK_TCP, &a), ei = open_sock(cmd, WFP_SOCK_TCP, &e);
+    int bi = take_slot(cmd), fi = take_slot(cmd);
+    bool have_f = false;
+    wf_word_t status = 0, addr = 0, port = 0;
+    int rc = li < 0 || di < 0 || ai < 0 || ei < 0 || bi < 0 || fi < 0 ? -WFP_SOCK_EMFILE : 0;
+    if (!rc)
+        rc = wf_net_bind(&l, 0x7f000001, 0);
+    if (!rc)
+        rc = wf_net_listen(&l, 4);
+    if (!rc && wfp_sock_get_name(l.cap, &status, &addr, &port) != WF_ERR_OK)
+        rc = -WF_NET_EIO;
+    if (rc) {
+        printf("%s: loopback listener: %s\n", cmd, err_text(rc));
+        goto out;
+    }
+    printf("%s: bind to a port in use: %s\n", cmd,
+           err_text(wf_net_bind(&d, 0x7f000001, (unsigned)port)));
+    rc = wf_net_connect(&net, &a, 0x7f000001, (unsigned)port, TIMEOUT_MS);
+    if (!rc)
+        rc =
+            wf_net_accept(&net, &l, SELF, slot(N_SOCK0 + (unsigned)bi), &b, NULL, NULL, TIMEOUT_MS);
+    if (!rc) {
+        long w = wf_net_send(&net, &a, "unread bytes", 12, TIMEOUT_MS);
+        wf_net_close(&b); /* with the bytes unread: lwIP resets the connection */
+        rc = w < 0 ? (int)w : 0;
+    }
+    if (!rc) {
+        char c;
+        long got = wf_net_recv(&net, &a, &c, 1, TIMEOUT_MS);
+        rc = got < 0 ? (int)got : 0;
+    }
+    printf("%s: a peer that closes with data unread: %s\n", cmd, err_text(rc));
+    rc = wf_net_connect(&net, &e, 0x7f000001, (unsigned)port, TIMEOUT_MS);
+    if (!rc) {
+        rc =
+            wf_net_accept(&net, &l, SELF, slot(N_SOCK0 + (unsigned)fi), &f, NULL, NULL, TIMEOUT_MS);
+        have_f = !rc;
+    }
+    if (!rc)
+        rc = wf_net_shutdown(&e, WFP_SOCK_SHUT_WR);
+    if (!rc) {
+        long w = wf_net_send(&net, &e, "late", 4, TIMEOUT_MS);
+        rc = w < 0 ? (int)w : 0;
+    }
+    printf("%s: send after shutdown: %s\n", cmd, err_text(rc));
+out:
+    if (have_f)
+        wf_net_close(&f);
+    if (bi >= 0)
+        put_slot(bi);
+    if (fi >= 0)
+        put_slot(fi);
+    if (li >= 0)
+        close_sock(li, &l);
+    if (di >= 0)
+        close_sock(di, &d);
+    if (ai >= 0)
+        close_sock(ai, &a);
+    if (ei >= 0)
+        close_sock(ei, &e);
+}
+
+/* sockcheck: the POSIX errors (check_errors), then the per-client limits:
+ * sockets until EMFILE (in slots taken for the while from the shell's own
+ * range), SO_RCVBUF beyond the buffer budget (ENOBUFS), and within it once two
+ * sockets are closed. */
+void cmd_sockcheck(int argc, char **argv)
+{
+    (void)argc;
+    if (!net_ready(argv[0]))
+        return;
+    if (socks_used) {
+        printf("sockcheck: the shell has sockets open\n");
+        return;
+    }
+    check_errors(argv[0]);
+    wf_word_t first = sh.env.next_slot;
+    struct wf_sock s[WFP_SOCK_SOCKETS_MAX + 1];
+    unsigned n = 0;
+    int rc = 0;
+    while (n <= WFP_SOCK_SOCKETS_MAX) {
+        wf_cptr_t at = wf_env_slot(&sh.env);
+        if (!at) {
+            printf("sockcheck: no slot left\n");
+            break;
+        }
+        rc = wf_net_socket(&net, n % 2 ? WFP_SOCK_UDP : WFP_SOCK_TCP, SELF, at, &s[n]);
+        if (rc)
+            break;
+        n++;
+    }
+    printf("sockcheck: %u sockets, then %s\n", n, rc ? strerror(-rc) : "no error");
+    int big = n ? wf_net_setopt(&s[0], WFP_SOCK_SO_RCVBUF, WFP_SOCK_BUF_MAX) : -1;
+    printf("sockcheck: SO_RCVBUF %u with every socket open: %s\n", WFP_SOCK_BUF_MAX,
+           big ? strerror(-big) : "ok");
+    if (n >= 3) {
+        wf_net_close(&s[--n]);
+        wf_net_close(&s[--n]);
+        big = wf_net_setopt(&s[0], WFP_SOCK_SO_RCVBUF, WFP_SOCK_BUF_MAX);
+        wf_word_t v = 0;
+        wf_net_getopt(&s[0], WFP_SOCK_SO_RCVBUF, &v);
+        printf("sockcheck: after closing two: %s, SO_RCVBUF %llu\n", big ? strerror(-big) : "ok",
+               (unsigned long long)v);
+    }
+    while (n)
+        wf_net_close(&s[--n]);
+    for (wf_word_t k = first; k < sh.env.next_slot; k++)
+        wf_cnode_delete(SELF, k, DEPTH);
+    sh.env.next_slot = first;
+}

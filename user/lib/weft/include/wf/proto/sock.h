@@ -36,8 +36,9 @@
 /* Most bytes one Send, Recv, SendTo or RecvFrom moves. */
 #define WFP_SOCK_IO_MAX 65536
 
-/* Most buffer bytes (SO_RCVBUF + SO_SNDBUF of every socket) one client holds. */
-#define WFP_SOCK_BUF_BYTES_MAX 1048576
+/* Most buffer bytes (SO_RCVBUF + SO_SNDBUF of every socket) one client holds: SOCKETS_MAX
+ * sockets at BUF_DEFAULT. */
+#define WFP_SOCK_BUF_BYTES_MAX 4194304
 
 /* SO_RCVBUF and SO_SNDBUF of a new socket. */
 #define WFP_SOCK_BUF_DEFAULT 65536
@@ -106,7 +107,7 @@
 /* Linux EPERM: a socket message through the service cap, or the other way round. */
 #define WFP_SOCK_EPERM 1
 
-/* Linux ENOENT: Resolve found no such name. */
+/* Linux ENOENT: Resolve found no such name (or got no answer); Interface past the last. */
 #define WFP_SOCK_ENOENT 2
 
 /* Linux EBADF: the socket is closed, or not the client's. */
@@ -599,9 +600,9 @@ static inline enum wf_error wfp_sock_poll(wf_cptr_t ep, wf_word_t *status, wf_wo
 }
 
 /* sock.Resolve: Resolves a host name (or a dotted address) to an IPv4 address through the
- * DNS server of the DHCP lease (QEMU's 10.0.2.3), answered when the server replies or after
- * about 10 s (ETIMEDOUT). 'localhost' is 127.0.0.1. Returns an enum wf_error: WF_ERR_OK,
- * NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+ * DNS server of the DHCP lease (QEMU's 10.0.2.3), answered when the server replies or
+ * lwIP's resolver gives up (4 tries, about 10 s). 'localhost' is 127.0.0.1. Returns an enum
+ * wf_error: WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
 static inline enum wf_error wfp_sock_resolve(wf_cptr_t ep, const void *name, wf_word_t name_len,
                                              wf_word_t *status, wf_word_t *addr)
 {
