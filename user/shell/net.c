@@ -618,14 +618,15 @@ void cmd_sockfuzz(int argc, char **argv)
         else
             protocol_errors++;
     }
-    /* The fuzz may have replaced the shell's buffer and notification: set up
-     * again. The server must still serve. */
-    ready = false;
-    if (!net_ready(argv[0]))
-        return;
     for (unsigned k = 0; k < 2; k++)
         close_sock(si[k], &s[k]);
     put_slot(si[2]);
+    /* The fuzz may have replaced the shell's buffer and notification: set up
+     * again (which forgets the shell's socket slots: none is open now). The
+     * server must still serve. */
+    ready = false;
+    if (!net_ready(argv[0]))
+        return;
     struct wf_sock t;
     int ti = open_sock(argv[0], WFP_SOCK_UDP, &t);
     bool alive = false;
