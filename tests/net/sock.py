@@ -16,7 +16,8 @@ the serial console (its stdin). Two boots:
    - the shell's `ifconfig` shows en0 with 10.0.2.15 and lo0 with 127.0.0.1;
    - `ping 127.0.0.1` and `ping 10.0.2.2` get replies; `resolve localhost`;
    - `fetch` gets a page from a Python http.server the test runs on the
-     host's 127.0.0.1 (reached at 10.0.2.2), the body intact;
+     host's 127.0.0.1 (reached at 10.0.2.2), the body intact, and 4 MiB of
+     random bytes (`fetch -c`: their size and CRC-32 match);
    - `serve /boot 8080`: the host's curl fetches a file of the initramfs
      through the forward and gets it byte for byte, and a 404 for a missing
      one; then 200 connections opened at once and closed; the server still
@@ -51,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 PROMPT = "weft> "
 PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
@@ -262,6 +264,9 @@ def main():
     page = os.urandom(3000).hex().encode() + b"\nend of page\n"
     with open(os.path.join(tmp, "page.txt"), "wb") as f:
         f.write(page)
+    bulk = os.urandom(4 << 20)
+    with open(os.path.join(tmp, "bulk.bin"), "wb") as f:
+        f.write(bulk)
     web = http_server(tmp)
     web_port = web.server_address[1]
     echo_sock, echo_port = udp_echo_host()
@@ -292,6 +297,9 @@ def main():
         body = out.split("\n", 1)[1] if "\n" in out else ""
         point(page.decode() in body.replace("\r\n", "\n"),
               "sock/fetch_gets_a_page_from_the_host_http_server")
+        out = g.command(f"fetch -c http://10.0.2.2:{web_port}/bulk.bin", 3 * t) or ""
+        want = f"fetch: status 200, {len(bulk)} bytes, crc32 {zlib.crc32(bulk):08x}"
+        point(want in out, f"sock/fetch_4MiB_intact ({out.strip()[-70:]!r})")
         out = g.command(f"fetch http://10.0.2.2:{web_port}/missing", t) or ""
         point("HTTP status 404" in out, "sock/fetch_reports_a_404")
         out = g.command("fetch http://127.0.0.1:9/", t) or ""

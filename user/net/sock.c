@@ -47,6 +47,7 @@
 #define PINGS       4u   /* Ping requests in flight */
 #define UDP_MAX     65507u
 #define CHUNK       32768u /* lwIP lengths are u16_t */
+#define RQ_MAX      61440u /* most bytes queued for Recv: one pbuf chain, tot_len a u16_t */
 
 enum { S_NEW, S_LISTEN, S_CONNECTING, S_CONNECTED, S_DONE };
 
@@ -328,7 +329,8 @@ static err_t on_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
         pbuf_free(p);
         return ERR_OK;
     }
-    if (s->rq_bytes && s->rq_bytes + p->tot_len > s->rcvbuf)
+    uint32_t limit = s->rcvbuf < RQ_MAX ? s->rcvbuf : RQ_MAX;
+    if (s->rq_bytes && s->rq_bytes + p->tot_len > limit)
         return ERR_MEM; /* lwIP keeps it and offers it again after a Recv */
     if (s->rq)
         pbuf_cat(s->rq, p);

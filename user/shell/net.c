@@ -264,14 +264,42 @@ static bool parse_url(const char *url, char *host, size_t hsize, unsigned *port,
     return true;
 }
 
+/* CRC-32 (IEEE, as zlib's crc32) of n bytes, continuing from crc. */
+static uint32_t crc32_update(uint32_t crc, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    crc = ~crc;
+    while (n--) {
+        crc ^= *b++;
+        for (int k = 0; k < 8; k++)
+            crc = crc >> 1 ^ (0xedb88320u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* Writes a piece of the body: to the console, or into the count and CRC. */
+static void body_out(const char *p, size_t n, bool sum, uint32_t *crc)
+{
+    if (sum)
+        *crc = crc32_update(*crc, p, n);
+    else
+        fwrite(p, 1, n, stdout);
+}
+
 void cmd_fetch(int argc, char **argv)
 {
-    (void)argc;
+    bool sum = argc == 3 && !strcmp(argv[1], "-c");
+    if (argc == 3 && !sum) {
+        usage(argv[0]);
+        return;
+    }
+    const char *url = argv[argc - 1];
     char host[128];
     unsigned port;
     const char *path;
-    if (!parse_url(argv[1], host, sizeof(host), &port, &path)) {
-        printf("fetch: not an http:// URL: %s\n", argv[1]);
+    uint32_t crc = 0;
+    if (!parse_url(url, host, sizeof(host), &port, &path)) {
+        printf("fetch: not an http:// URL: %s\n", url);
         usage(argv[0]);
         return;
     }
@@ -306,7 +334,7 @@ void cmd_fetch(int argc, char **argv)
         if (got == 0)
             break;
         if (body) {
-            fwrite(buf, 1, (size_t)got, stdout);
+            body_out(buf, (size_t)got, sum, &crc);
             total += (size_t)got;
             continue;
         }
@@ -324,7 +352,7 @@ void cmd_fetch(int argc, char **argv)
             code = 0;
         body = true;
         size_t rest = have - (size_t)(end + 4 - buf);
-        fwrite(end + 4, 1, rest, stdout);
+        body_out(end + 4, rest, sum, &crc);
         total += rest;
         have = 0;
     }
@@ -335,6 +363,8 @@ void cmd_fetch(int argc, char **argv)
     }
     if (!body)
         printf("fetch: no HTTP response\n");
+    else if (sum)
+        printf("fetch: status %u, %zu bytes, crc32 %08x\n", code, total, (unsigned)crc);
     else if (code != 200)
         printf("\nfetch: HTTP status %u (%zu bytes)\n", code, total);
 }
