@@ -41,8 +41,7 @@ static const char usage[] =
     "usage: net (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
     "the PCI bus server's endpoint in slot 16; drives the first virtio-net device, takes an "
     "address by DHCP, serves the socket protocol (sock), answers ping and a TCP echo on port 7; "
-    "exits with status 69 when there "
-    "is no device; takes no arguments)\n";
+    "exits with status 69 when there is no device; takes no arguments)\n";
 
 static struct netif nif;
 static struct wf_server srv;
