@@ -352,6 +352,9 @@ def main():
         out = g.command("sockcheck", 2 * t) or ""
         point("sockcheck: bind to a port in use: Address in use" in out,
               "sock/bind_to_a_port_in_use_is_EADDRINUSE")
+        point("sockcheck: options: keepalive 1 nodelay 1 type 1, option 99: Protocol not available, "
+              "peer of an unconnected socket: Socket not connected" in out.replace("\r", ""),
+              "sock/options_read_back_ENOPROTOOPT_ENOTCONN")
         point("sockcheck: a peer that closes with data unread: Connection reset by peer" in out,
               "sock/a_reset_is_ECONNRESET")
         point("sockcheck: send after shutdown: Broken pipe" in out,

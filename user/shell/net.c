@@ -698,6 +698,22 @@ static void check_errors(const char *cmd)
     }
     printf("%s: bind to a port in use: %s\n", cmd,
            err_text(wf_net_bind(&d, 0x7f000001, (unsigned)port)));
+    /* Options: set, read back; an unknown one; the peer of a socket not connected. */
+    wf_word_t ka = 0, nd = 0, ty = 0, pa = 0, pp = 0;
+    int o1 = wf_net_setopt(&d, WFP_SOCK_SO_KEEPALIVE, 1),
+        o2 = wf_net_setopt(&d, WFP_SOCK_TCP_NODELAY, 1);
+    if (!o1)
+        o1 = wf_net_getopt(&d, WFP_SOCK_SO_KEEPALIVE, &ka);
+    if (!o2)
+        o2 = wf_net_getopt(&d, WFP_SOCK_TCP_NODELAY, &nd);
+    wf_net_getopt(&d, WFP_SOCK_SO_TYPE, &ty);
+    printf(
+        "%s: options: keepalive %llu nodelay %llu type %llu, option 99: %s, peer of an unconnected "
+        "socket: %s\n",
+        cmd, (unsigned long long)(o1 ? 9 : ka), (unsigned long long)(o2 ? 9 : nd),
+        (unsigned long long)ty, err_text(wf_net_setopt(&d, 99, 1)),
+        err_text(wfp_sock_get_peer(d.cap, &status, &pa, &pp) == WF_ERR_OK ? -(int)status
+                                                                          : -WF_NET_EIO));
     rc = wf_net_connect(&net, &a, 0x7f000001, (unsigned)port, TIMEOUT_MS);
     if (!rc)
         rc =
