@@ -51,6 +51,7 @@ MUSL_CFLAGS := -std=gnu17 --target=x86_64-unknown-none-elf -nostdinc -isystem $(
                -DWEFT_LIBC_MUSL -Iuser/lib/musl/include -Iuser/lib/weft/include -Iabi/include -idirafter kernel/include
 MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
                  user/lib/weft/runtime.c user/lib/weft/client.c user/lib/weft/spawn.c user/lib/weft/server.c \
+                 user/lib/weft/sock.c \
                  $(sort $(wildcard user/lib/weft/proto_*.c)) kernel/lib/cpio.c kernel/lib/elf.c \
                  $(sort $(wildcard user/lib/weft/pci*.c user/lib/weft/virt*.c))
 # Sources one program links besides its own: MUSL_SRCS_<name>. The file server

@@ -33,6 +33,7 @@ PACKAGES=(
     musl-tools                               # static Linux guest programs (make bench-linux)
     busybox-static                           # /bin/busybox: a Linux program make check-lx runs under lx
     dpkg-dev                                 # apt-get source unpacks with dpkg-source
+    curl                                     # make check-net-sock: the host fetches from the guest
 )
 
 # Source packages the build compiles with Weft's own port files (never copied into

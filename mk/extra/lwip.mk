@@ -33,6 +33,8 @@ $(LWIP_SRC)/.fetched: tools/deps.sh
 	@touch $@
 
 $(LWIP_SRC)/src/%.c: $(LWIP_SRC)/.fetched ;
+# The sources are not intermediate files: make must not delete them.
+.PRECIOUS: $(LWIP_SRC)/src/%.c
 
 $(LWIP_BUILD)/%.o: $(LWIP_SRC)/src/%.c $(LWIP_DEPS)
 	@mkdir -p $(dir $@)

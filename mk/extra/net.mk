@@ -14,7 +14,20 @@ check-net: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tests/system/net.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-net \
 	    --log $(BUILD)/net.log --results $(RESULTS) -- $(NET_QEMU)
 
+# The socket protocol and the shell's network commands (tests/net/sock.py):
+# two boots on QEMU's user network, forwards on 127.0.0.1 only; the host's curl
+# against the shell's serve, fetch from a Python http.server on the host's
+# loopback (10.0.2.2 in the guest), UDP echo both ways, 200 connections at
+# once, a fuzz of the protocol, the resolver's error path (restrict=on).
+#
+#   make check-net-sock
+.PHONY: check-net-sock
+check-net-sock: $(KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tests/net/sock.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-net-sock \
+	    --log $(BUILD)/net-sock.log --results $(RESULTS) -- $(NET_QEMU)
+
 ifeq ($(ARCH),x86_64)
-GUEST_CHECKS += check-net
+GUEST_CHECKS += check-net check-net-sock
 endif
 EXTRA_HELP += "check-net      the network server: DHCP lease and TCP echo (tests/system/net.py)"
+EXTRA_HELP += "check-net-sock sockets: the shell's serve, fetch, ping, UDP echo, a flood, a fuzz (tests/net/sock.py)"

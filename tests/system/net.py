@@ -33,8 +33,9 @@ import sys
 import threading
 import time
 
-# Not anchored: the shell's prompt may come first on the same line.
-LEASE_RE = re.compile(r"net: address (\S+) netmask (\S+) gateway (\S+)")
+# Not anchored at the start: the shell's prompt may come first on the same
+# line; up to its end: the console may deliver the line in pieces.
+LEASE_RE = re.compile(r"net: address (\S+) netmask (\S+) gateway (\S+)\r?\n")
 PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
 ECHO_BYTES = 1024 * 1024
 

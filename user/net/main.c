@@ -1,48 +1,47 @@
 /*
- * net: the network server (docs/networking.md; decisions 133 and 134).
+ * net: the network server (docs/networking.md; decisions 133, 134 and 146).
  *
  * One process, one thread: the virtio-net driver (vnet.c) and lwIP (NO_SYS,
- * raw API) over it. The thread receives on SERVE (no protocol yet: every
- * message is ILLEGAL_OPERATION) and its bound notification carries two bits:
- * the device's interrupt (NET_BIT_IRQ) and the thread's timer
+ * raw API) over it. The thread receives on SERVE and serves the socket
+ * protocol (sock.c, abi/protocols/sock.proto); its bound notification carries
+ * two bits: the device's interrupt (NET_BIT_IRQ) and the thread's timer
  * (NET_BIT_TIMER, TCB_SetDeadline) armed for lwIP's next timeout.
  *
  * At start it takes an address by DHCP and prints it
- * ("net: address A netmask M gateway G"); it answers ICMP echo and serves a
- * TCP echo on port 7 (every byte received is sent back).
+ * ("net: address A netmask M gateway G"); it has a loopback interface
+ * (127.0.0.1), resolves names through the lease's DNS server, answers ICMP
+ * echo and serves a TCP echo on port 7 (every byte received is sent back).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "lwip/dhcp.h"
+#include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "net.h"
 #include "netif/ethernet.h"
 #include "weft/invoke.h"
 #include "wf/pci_bus.h"
+#include "wf/proto/sock.h"
 #include "wf/runtime.h"
 #include "wf/server.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
 #include "wf/virtio_drv_main.h"
 
-enum {
-    SLOT_RECV = 30,   /* where a stray cap lands */
-    SLOT_REPLY0 = 40, /* Reply objects */
-};
-
 #define ECHO_PORT 7
 
 static const char usage[] =
     "usage: net (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
     "the PCI bus server's endpoint in slot 16; drives the first virtio-net device, takes an "
-    "address by DHCP, answers ping and a TCP echo on port 7; exits with status 69 when there "
-    "is no device; takes no arguments)\n";
+    "address by DHCP, serves the socket protocol (sock), answers ping and a TCP echo on port 7; "
+    "exits with status 69 when there is no device; takes no arguments)\n";
 
 static struct netif nif;
 static struct wf_server srv;
@@ -64,8 +63,22 @@ static err_t linkoutput(struct netif *n, struct pbuf *p)
     return vnet_send(p->tot_len, copy_pbuf, &c) ? ERR_OK : ERR_MEM;
 }
 
+static uint64_t short_frames;
+
+uint64_t net_malformed(void)
+{
+    const struct stats_ *st = &lwip_stats;
+    return short_frames + st->etharp.lenerr + st->etharp.chkerr + st->ip.lenerr + st->ip.chkerr +
+           st->ip.opterr + st->icmp.lenerr + st->icmp.chkerr + st->udp.lenerr + st->udp.chkerr +
+           st->tcp.lenerr + st->tcp.chkerr;
+}
+
 static void deliver(const uint8_t *frame, size_t len)
 {
+    if (len < SIZEOF_ETH_HDR) {
+        short_frames++;
+        return;
+    }
     struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
     if (!p) {
         vnet_stats.rx_dropped++;
@@ -93,9 +106,15 @@ static err_t nif_init(struct netif *n)
 
 /* Prints the lease once DHCP has bound it (address, netmask and gateway are
  * all set by then; the status callback fires before the gateway is). */
+static bool reported;
+
+bool net_dhcp_bound(void)
+{
+    return reported;
+}
+
 static void report_lease(struct netif *n)
 {
-    static bool reported;
     if (reported || !dhcp_supplied_address(n))
         return;
     reported = true;
@@ -154,14 +173,26 @@ static bool echo_listen(void)
     return true;
 }
 
-/* Runs lwIP's due timeouts and arms the thread's timer for the next one. */
+/* Runs lwIP's due timeouts and the loopback queue, and arms the thread's timer
+ * for the next timeout (lwIP's or a Ping's). */
 static void run_timers(void)
 {
+    netif_poll_all();
     sys_check_timeouts();
+    netif_poll_all();
     u32_t ms = sys_timeouts_sleeptime();
-    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+    if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE || ms > 1000)
         ms = 1000;
-    wf_tcb_set_deadline(WF_CHILD_TCB, wf_clock_ns() + (uint64_t)ms * 1000000u + 1, NET_BIT_TIMER);
+    uint64_t now = wf_clock_ns(), at = now + (uint64_t)ms * 1000000u + 1;
+    uint64_t ping = sock_timeouts(now);
+    if (ping && ping < at)
+        at = ping + 1;
+    wf_tcb_set_deadline(WF_CHILD_TCB, at, NET_BIT_TIMER);
+}
+
+void net_poll(void)
+{
+    run_timers();
 }
 
 static void on_notify(struct wf_server *s, wf_word_t bits)
@@ -203,11 +234,17 @@ int main(int argc, char **argv)
     }
     srv = (struct wf_server){.ep = WF_CHILD_SERVE,
                              .recv_cnode = WF_CHILD_CNODE,
-                             .recv_slot = SLOT_RECV,
-                             .protos = NULL,
-                             .nprotos = 0,
+                             .recv_slot = NET_SLOT_RECV,
+                             .protos = &sock_proto,
+                             .nprotos = 1,
                              .on_notify = on_notify};
-    if (wf_server_init_pool(&srv, WF_CHILD_POOL, WF_CHILD_CNODE, SLOT_REPLY0, 2) != WF_ERR_OK) {
+    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
+    if (!sock_init(&srv, (unsigned)si->cnode_radix)) {
+        fputs("net: no room for sockets in the CNode\n", stderr);
+        return 1;
+    }
+    if (wf_server_init_pool(&srv, WF_CHILD_POOL, WF_CHILD_CNODE, NET_SLOT_REPLY0, NET_REPLIES) !=
+        WF_ERR_OK) {
         fputs("net: no memory for Reply objects\n", stderr);
         return 1;
     }

@@ -45,4 +45,38 @@ struct vnet_stats {
 };
 extern struct vnet_stats vnet_stats;
 
+/* The server's CNode (decision 146): the driver's slots (vnet.c, 16 to 23),
+ * the receive slot, the Reply objects, then per client its buffer and
+ * notification, then the sockets' badged originals up to the end of the lower
+ * half (the C library has the upper half). */
+enum {
+    NET_SLOT_RECV = 24,
+    NET_SLOT_REPLY0 = 25,
+    NET_REPLIES = 8,
+    SOCK_SLOT_BUF0 = NET_SLOT_REPLY0 + NET_REPLIES, /* 33 */
+    SOCK_SLOT_NOTE0 = SOCK_SLOT_BUF0 + 16,          /* WFP_SOCK_CLIENTS_MAX */
+    SOCK_SLOT_SOCK0 = SOCK_SLOT_NOTE0 + 16,
+};
+
+struct wf_server;
+struct wf_server_proto;
+
+/* main.c: runs the loopback queue and lwIP's timers, re-arming the thread's
+ * timer (after every request and notification). */
+void net_poll(void);
+/* True once DHCP has bound a lease. */
+bool net_dhcp_bound(void);
+/* Frames the stack refused as malformed (lwIP's length, checksum and header
+ * errors, and frames too short for an Ethernet header). */
+uint64_t net_malformed(void);
+
+/* sock.c: the socket protocol (abi/protocols/sock.proto). */
+extern const struct wf_server_proto sock_proto;
+/* Sizes the socket table from the CNode's radix and opens the ICMP pcb Ping
+ * uses; false when the CNode has no room for sockets. */
+bool sock_init(struct wf_server *s, unsigned cnode_radix);
+unsigned sock_table_size(void);
+/* Answers the Pings whose time is up; returns the next deadline (ns, 0: none). */
+uint64_t sock_timeouts(uint64_t now);
+
 #endif

@@ -67,6 +67,19 @@ static const struct command {
      "list the mounts, or mount a tmpfs, initramfs, ext2 (SOURCE: vblk) or overlay "
      "(SOURCE: LOWER:UPPER) on PATH"},
     {"umount", "PATH", 1, 1, cmd_umount, "unmount the file system mounted on PATH"},
+    {"ifconfig", "", 0, 0, cmd_ifconfig, "the network interfaces: addresses and counters"},
+    {"resolve", "HOST", 1, 1, cmd_resolve, "the address of HOST (DNS, or localhost)"},
+    {"ping", "HOST [COUNT]", 1, 2, cmd_ping, "ICMP echo to HOST, COUNT times (default 3)"},
+    {"fetch", "[-c] URL", 1, 2, cmd_fetch,
+     "print the body of http://HOST[:PORT]/PATH (HTTP/1.0 GET; -c: its size and CRC-32)"},
+    {"serve", "DIR [PORT]", 1, 2, cmd_serve, "serve DIR's files over HTTP on PORT (80) until ^C"},
+    {"udpecho", "PORT [COUNT]", 1, 2, cmd_udpecho,
+     "echo UDP datagrams on PORT (COUNT, or until ^C)"},
+    {"udpsend", "HOST PORT [TEXT...]", 2, SH_MAX_ARGS - 1, cmd_udpsend,
+     "send TEXT as one UDP datagram, print the reply"},
+    {"sockfuzz", "[COUNT] [SEED]", 0, 2, cmd_sockfuzz,
+     "COUNT random socket requests (1000); the server must still serve"},
+    {"sockcheck", "", 0, 0, cmd_sockcheck, "socket errors over the loopback; per-client limits"},
     {"linux", "PROGRAM [ARGS...]", 1, SH_MAX_ARGS - 1, cmd_linux,
      "run a static Linux program of the initramfs under lx; print its exit status"},
     {"uptime", "", 0, 0, cmd_uptime, "time since boot, and the TSC at the first prompt"},
@@ -243,7 +256,7 @@ static void setup(void)
     wf_word_t n = 1ull << sh.radix;
     sh.user_end = n / 4;
     sh.own_first = n / 4;
-    sh.own_end = n / 2 - 3; /* the last three: the file server, a file, a device (fs.c) */
+    sh.own_end = n / 2 - SH_FS_SLOTS - SH_NET_SLOTS; /* then fs.c's and net.c's slots */
     wf_word_t prio = 100, mcp = 100;
     wf_tcb_describe(si->self_tcb, NULL, &prio, &mcp, NULL);
     sh.prio = (unsigned)(prio < mcp ? prio : mcp);

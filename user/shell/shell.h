@@ -14,7 +14,7 @@
  * Files: main.c (the loop, the command table, help, console input), caps.c
  * (caps, retype, mint, copy, delete, revoke), proc.c (spawn and the children:
  * send, sendcap, kill, ps, mem, bench), sys.c (what init and the log server
- * answer: servers, log, reboot, poweroff), fs.c (the file commands), linux.c
+ * answer: servers, log, reboot, poweroff), fs.c (the file commands), net.c (the network commands), linux.c
  * (linux: a Linux program under lx), text.c (pure text logic, host-tested).
  */
 #ifndef SHELL_H
@@ -30,6 +30,11 @@
 
 #define SELF  WF_CHILD_CNODE /* the shell's CNode: CPtr = slot index at depth 64 */
 #define DEPTH 64
+
+/* Slots at the end of the shell's own quarter: the file commands' (fs.c), then
+ * the network commands' (net.c). */
+#define SH_FS_SLOTS  3
+#define SH_NET_SLOTS 16
 
 /* What every command file shares. */
 struct shell {
@@ -80,5 +85,9 @@ void list_programs(bool for_mem);
 /* fs.c */
 cmd_fn cmd_ls, cmd_cat, cmd_write, cmd_mkdir, cmd_rm, cmd_mv, cmd_stat, cmd_df, cmd_mount,
     cmd_umount;
+
+/* net.c */
+cmd_fn cmd_ifconfig, cmd_resolve, cmd_ping, cmd_fetch, cmd_serve, cmd_udpecho, cmd_udpsend,
+    cmd_sockfuzz, cmd_sockcheck;
 
 #endif

@@ -19,10 +19,11 @@
 #define MEM_ALIGNMENT           8
 #define MEM_SIZE                (1024 * 1024)
 #define MEMP_NUM_PBUF           256
-#define MEMP_NUM_TCP_PCB        64
-#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_PCB        256 /* sockets, connections waiting for Accept, TIME_WAIT */
+#define MEMP_NUM_TCP_PCB_LISTEN 32
 #define MEMP_NUM_TCP_SEG        512
-#define MEMP_NUM_UDP_PCB        8
+#define MEMP_NUM_UDP_PCB        40 /* UDP sockets, DHCP, DNS */
+#define MEMP_NUM_RAW_PCB        2  /* Ping's ICMP */
 #define MEMP_NUM_SYS_TIMEOUT    (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 #define PBUF_POOL_SIZE          1024
 #define PBUF_POOL_BUFSIZE       1536
@@ -38,13 +39,19 @@
 #define LWIP_TCP                   1
 #define LWIP_DHCP                  1
 #define LWIP_DHCP_DOES_ACD_CHECK   0
-#define LWIP_DNS                   0
+#define LWIP_DNS                   1
 #define LWIP_IGMP                  0
 #define LWIP_AUTOIP                0
 #define IP_REASSEMBLY              1
 #define IP_FRAG                    1
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK   0
+/* The loopback interface (127.0.0.1) and local delivery to the server's own
+ * address; packets are queued and delivered by netif_poll_all (main.c). */
+#define LWIP_NETIF_LOOPBACK     1
+#define LWIP_HAVE_LOOPIF        1
+#define LWIP_LOOPBACK_MAX_PBUFS 256
+/* IPv6: off (decision 146). */
 
 /* TCP: a large window through window scaling (RFC 7323), timestamps, SACK
  * sent to the peer (lwIP 2.1 sends SACK blocks; it does not act on received
@@ -61,6 +68,7 @@
 #define LWIP_TCP_SACK_OUT     1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define TCP_LISTEN_BACKLOG    1
+#define LWIP_TCP_KEEPALIVE    1 /* SO_KEEPALIVE */
 
 /* Checksums: computed in software both ways (no offload negotiated). */
 #define CHECKSUM_GEN_IP     1
@@ -72,8 +80,9 @@
 #define CHECKSUM_CHECK_UDP  1
 #define CHECKSUM_CHECK_ICMP 1
 
-/* No statistics, no debug output. */
-#define LWIP_STATS         0
+/* Statistics: the error counters ifconfig shows (malformed frames); no debug
+ * output. */
+#define LWIP_STATS         1
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG         0
 

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""sock: the socket protocol and the shell's network commands, driven from the host.
+
+    tests/net/sock.py [--name NAME] [--log FILE] [--results FILE]
+                      [--timeout S] [--only POINT...] -- COMMAND [ARGS...]
+
+COMMAND boots the production kernel and initramfs (qemu-system-x86_64 ...
+-serial stdio -kernel weft.elf -initrd initramfs.cpio); the test adds a
+virtio-net function on QEMU's user network and types into the shell over
+the serial console (its stdin). Two boots:
+
+1. A user network without restrict (the guest could reach out; the test only
+   lets it talk to 10.0.2.2, which QEMU maps to the host's loopback, and to
+   itself), with forwards from free ports of 127.0.0.1 to the guest's TCP
+   port 8080 and UDP port 5555:
+   - the shell's `ifconfig` shows en0 with 10.0.2.15 and lo0 with 127.0.0.1;
+   - `ping 127.0.0.1` and `ping 10.0.2.2` get replies; `resolve localhost`;
+   - `fetch` gets a page from a Python http.server the test runs on the
+     host's 127.0.0.1 (reached at 10.0.2.2), the body intact, and 4 MiB of
+     random bytes (`fetch -c`: their size and CRC-32 match);
+   - `serve /boot 8080`: the host's curl fetches a file of the initramfs
+     through the forward and gets it byte for byte, and a 404 for a missing
+     one; then 200 connections opened at once and closed; the server still
+     answers curl, net was not restarted and its pool did not grow;
+   - UDP echo both ways: the host's datagram to the forward comes back from
+     `udpecho`; `udpsend 10.0.2.2 PORT` gets the reply of a UDP echo the
+     test runs on the host's loopback;
+   - `sockfuzz 3000`: random requests (bad handles, absurd lengths and
+     offsets) get errors, and the server still serves.
+2. A restricted user network (restrict=on: QEMU drops the guest's DNS
+   queries): `resolve` of a name ends with "no such host" (the resolver's
+   error path; a real DNS answer would need the outside).
+
+Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
+"N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
+Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
+standard library.
+"""
+
+import argparse
+import functools
+import http.server
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+PROMPT = "weft> "
+PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
+
+
+class Guest:
+    """COMMAND in a session of its own: stdout is the console, stdin types."""
+
+    def __init__(self, cmd, log):
+        self.out = ""
+        self.mark = 0
+        self.log = log
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.p.stdout, selectors.EVENT_READ)
+
+    def pump(self, timeout):
+        for _ in self.sel.select(timeout):
+            data = os.read(self.p.stdout.fileno(), 65536)
+            if not data:
+                self.sel.unregister(self.p.stdout)
+                return
+            text = data.decode("utf-8", "replace")
+            self.out += text
+            if self.log:
+                self.log.write(text)
+                self.log.flush()
+
+    def wait_for(self, regex, timeout, start=None):
+        """The first match of regex after start (default: the mark)."""
+        rx = re.compile(regex) if isinstance(regex, str) else regex
+        end = time.monotonic() + timeout
+        pos = self.mark if start is None else start
+        while True:
+            m = rx.search(self.out, pos)
+            if m:
+                return m
+            left = end - time.monotonic()
+            if left <= 0 or (self.p.poll() is not None and not self.sel.select(0)):
+                return None
+            self.pump(min(left, 0.2))
+
+    def type(self, text):
+        # The console's UART has a small FIFO: type slowly.
+        for ch in text.encode():
+            self.p.stdin.write(bytes([ch]))
+            self.p.stdin.flush()
+            time.sleep(0.002)
+
+    def command(self, line, timeout):
+        """Types line at a prompt; returns the output up to the next prompt
+        (None on a timeout)."""
+        m = self.wait_for(re.escape(PROMPT), timeout)
+        if not m:
+            return None
+        self.mark = m.end()
+        self.type(line + "\r")
+        start = self.mark
+        m = self.wait_for(re.escape(PROMPT), timeout, start)
+        if not m:
+            return None
+        self.mark = m.start()
+        return self.out[start:m.start()]
+
+    def start(self, line, ready, timeout):
+        """Types line (a command that runs until ^C) and waits for ready."""
+        m = self.wait_for(re.escape(PROMPT), timeout)
+        if not m:
+            return None
+        self.mark = m.end()
+        self.type(line + "\r")
+        return self.wait_for(ready, timeout)
+
+    def interrupt(self, timeout):
+        """^C; returns the output up to the next prompt."""
+        start = self.mark
+        self.type("\x03")
+        m = self.wait_for(re.escape(PROMPT), timeout, start)
+        if not m:
+            return None
+        self.mark = m.start()
+        return self.out[start:m.start()]
+
+    def kill(self):
+        try:
+            os.killpg(self.p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.p.wait()
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def http_server(root):
+    """A Python http.server on the host's 127.0.0.1, serving root."""
+    handler = functools.partial(Quiet, directory=root)
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def udp_echo_host():
+    """A UDP echo on the host's 127.0.0.1; returns (socket, port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+
+    def run():
+        while True:
+            try:
+                data, addr = s.recvfrom(65536)
+            except OSError:
+                return
+            s.sendto(b"echo:" + data, addr)
+
+    threading.Thread(target=run, daemon=True).start()
+    return s, s.getsockname()[1]
+
+
+def curl(url, timeout):
+    """(HTTP status, body) through the host's curl; (None, error) on failure."""
+    try:
+        r = subprocess.run(["curl", "-s", "-S", "--max-time", str(timeout), "-o", "-",
+                            "-w", "\n%{http_code}", url],
+                           capture_output=True, timeout=timeout + 5)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    if r.returncode != 0:
+        return None, r.stderr.decode(errors="replace").strip()
+    body, _, code = r.stdout.rpartition(b"\n")
+    return int(code), body
+
+
+def net_pool(g, timeout):
+    """(restarts, pool bytes used, the lines) of the net server, from the
+    shell's `servers` and `mem`."""
+    restarts = used = None
+    lines = []
+    for line in (g.command("servers", timeout) or "").splitlines():
+        m = re.match(r"\s*\d+\s+net\s+\S+\s+(\d+)", line)
+        if m:
+            restarts = int(m.group(1))
+            lines.append(line.strip())
+    for line in (g.command("mem", timeout) or "").splitlines():
+        m = re.match(r"\s*\d+\s+net\s+pool used (\d+) of", line)
+        if m:
+            used = int(m.group(1))
+            lines.append(line.strip())
+    return restarts, used, "; ".join(lines)
+
+
+def flood(port, n, timeout):
+    """Opens n connections at once, then closes them; returns how many opened."""
+    socks = []
+    opened = 0
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            socks.append(s)
+            opened += 1
+        except OSError:
+            pass
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+    return opened
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
+    ap.add_argument("--name", default="net-sock")
+    ap.add_argument("--log")
+    ap.add_argument("--results")
+    ap.add_argument("--timeout", type=float, default=60,
+                    help="seconds for each step (the boot gets twice as long)")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
+    if not cmd:
+        ap.print_usage(sys.stderr)
+        return 2
+    if not shutil.which("curl"):
+        print("sock.py: curl is needed (tools/deps.sh installs it)", file=sys.stderr)
+        return 2
+    log = open(a.log, "w") if a.log else None
+    n = passed = 0
+    t = a.timeout
+
+    def point(ok, what):
+        nonlocal n, passed
+        n += 1
+        passed += bool(ok)
+        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+
+    tmp = tempfile.mkdtemp(prefix="weft-net-")
+    page = os.urandom(3000).hex().encode() + b"\nend of page\n"
+    with open(os.path.join(tmp, "page.txt"), "wb") as f:
+        f.write(page)
+    bulk = os.urandom(4 << 20)
+    with open(os.path.join(tmp, "bulk.bin"), "wb") as f:
+        f.write(bulk)
+    web = http_server(tmp)
+    web_port = web.server_address[1]
+    echo_sock, echo_port = udp_echo_host()
+    tcp_fwd, udp_fwd = free_port(), free_port(socket.SOCK_DGRAM)
+    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{tcp_fwd}-:8080,"
+                      f"hostfwd=udp:127.0.0.1:{udp_fwd}-:5555",
+           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    g = Guest(cmd + dev, log)
+    try:
+        lease = g.wait_for(r"net: address (\S+) netmask", 2 * t, 0)
+        point(lease and lease.group(1) == "10.0.2.15", "sock/dhcp_lease_before_the_tests")
+
+        out = g.command("ifconfig", t) or ""
+        point(re.search(r"en0: up dhcp\s+inet 10\.0\.2\.15 netmask 255\.255\.255\.0 "
+                        r"gateway 10\.0\.2\.2", out)
+              and re.search(r"lo0: up loopback\s+inet 127\.0\.0\.1", out)
+              and re.search(r"rx \d+ frames, tx \d+ frames, dropped \d+, malformed \d+", out),
+              "sock/ifconfig_shows_en0_and_lo0_with_counters")
+
+        out = g.command("ping 127.0.0.1 2", t) or ""
+        point("2 of 2 replies" in out, "sock/ping_loopback")
+        out = g.command("ping 10.0.2.2 1", t) or ""
+        point("1 of 1 replies" in out, "sock/ping_the_gateway")
+        out = g.command("resolve localhost", t) or ""
+        point("localhost is 127.0.0.1" in out, "sock/resolve_localhost")
+
+        out = g.command(f"fetch http://10.0.2.2:{web_port}/page.txt", t) or ""
+        body = out.split("\n", 1)[1] if "\n" in out else ""
+        point(page.decode() in body.replace("\r\n", "\n"),
+              "sock/fetch_gets_a_page_from_the_host_http_server")
+        out = g.command(f"fetch -c http://10.0.2.2:{web_port}/bulk.bin", 3 * t) or ""
+        want = f"fetch: status 200, {len(bulk)} bytes, crc32 {zlib.crc32(bulk):08x}"
+        point(want in out, f"sock/fetch_4MiB_intact ({out.strip()[-70:]!r})")
+        out = g.command(f"fetch http://10.0.2.2:{web_port}/missing", t) or ""
+        point("HTTP status 404" in out, "sock/fetch_reports_a_404")
+        out = g.command("fetch http://127.0.0.1:9/", t) or ""
+        point("Connection refused" in out, "sock/fetch_refused_on_loopback")
+
+        g.command("mkdir /www", t)
+        g.command("write /www/hello.txt weft serves this page", t)
+        restarts0, pool0, line0 = net_pool(g, t)
+        m = g.start("serve /www 8080", r"serve: /www on port 8080", t)
+        point(m, "sock/serve_starts")
+        code, body = curl(f"http://127.0.0.1:{tcp_fwd}/hello.txt", t)
+        point(code == 200 and body == b"weft serves this page\n",
+              f"sock/host_curl_gets_a_page_from_serve ({code} {body[:60]!r})")
+        code, body = curl(f"http://127.0.0.1:{tcp_fwd}/missing.html", t)
+        point(code == 404, f"sock/curl_gets_404_from_serve ({code})")
+        opened = flood(tcp_fwd, 200, 10)
+        time.sleep(1)
+        code2, _ = curl(f"http://127.0.0.1:{tcp_fwd}/missing.html", 2 * t)
+        point(opened == 200 and code2 == 404,
+              f"sock/200_connections_opened_and_closed_then_serve_answers ({opened} {code2})")
+        out = g.interrupt(t) or ""
+        point(re.search(r"serve: \d+ requests answered", out), "sock/serve_ends_on_ctrl_c")
+        restarts1, pool1, line1 = net_pool(g, t)
+        point(pool0 is not None and pool1 is not None and pool1 <= pool0 and restarts1 == restarts0,
+              f"sock/net_pool_did_not_grow_not_restarted ({line0!r} -> {line1!r})")
+
+        m = g.start("udpecho 5555 1", r"udpecho: port 5555", t)
+        got = None
+        if m:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.settimeout(2)
+                for _ in range(int(t / 2)):
+                    u.sendto(b"hello weft", ("127.0.0.1", udp_fwd))
+                    try:
+                        got = u.recvfrom(2048)[0]
+                        break
+                    except socket.timeout:
+                        pass
+        point(got == b"hello weft", f"sock/udp_echo_host_to_guest ({got!r})")
+        g.wait_for(r"udpecho: \d+ datagrams echoed", t)
+        out = g.command(f"udpsend 10.0.2.2 {echo_port} hi there", t) or ""
+        point(f"reply from 10.0.2.2:{echo_port}: echo:hi there" in out,
+              "sock/udp_echo_guest_to_host")
+
+        out = g.command("sockfuzz 3000 7", 3 * t) or ""
+        point(re.search(r"sockfuzz: 3000 requests: .*server still serves", out),
+              "sock/fuzz_gets_errors_server_still_serves")
+        out = g.command("ifconfig", t) or ""
+        point("en0: up" in out, "sock/ifconfig_after_the_fuzz")
+        out = g.command("sockcheck", 2 * t) or ""
+        point("sockcheck: bind to a port in use: Address in use" in out,
+              "sock/bind_to_a_port_in_use_is_EADDRINUSE")
+        point("sockcheck: options: keepalive 1 nodelay 1 type 1, option 99: Protocol not available, "
+              "peer of an unconnected socket: Socket not connected" in out.replace("\r", ""),
+              "sock/options_read_back_ENOPROTOOPT_ENOTCONN")
+        point("sockcheck: a peer that closes with data unread: Connection reset by peer" in out,
+              "sock/a_reset_is_ECONNRESET")
+        point("sockcheck: send after shutdown: Broken pipe" in out,
+              "sock/send_after_shutdown_is_EPIPE")
+        point("sockcheck: 32 sockets, then No file descriptors available" in out,  # EMFILE (musl)
+              "sock/a_client_gets_EMFILE_after_32_sockets")
+        point("SO_RCVBUF 262144 with every socket open: No buffer space available" in out
+              and "after closing two: ok, SO_RCVBUF 262144" in out,
+              "sock/a_client_gets_ENOBUFS_beyond_its_buffer_bytes")
+        point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
+              "sock/no_panic_no_restart")
+    finally:
+        g.kill()
+        web.shutdown()
+        echo_sock.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    dev = ["-netdev", "user,id=n0,restrict=on",
+           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    g = Guest(cmd + dev, log)
+    try:
+        g.wait_for(r"net: address", 2 * t, 0)
+        out = g.command("resolve no-such-host.invalid", 2 * t) or ""
+        point("no-such-host.invalid: no such host" in out,
+              "sock/resolve_error_path_without_an_answer")
+    finally:
+        g.kill()
+
+    failed = n - passed
+    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
+    if a.results:
+        with open(a.results, "a") as f:
+            f.write(f"{a.name} {passed} {failed}\n")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
