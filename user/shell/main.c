@@ -63,6 +63,7 @@ static const struct command {
     {"mv", "FROM TO", 2, 2, cmd_mv, "rename FROM to TO"},
     {"stat", "PATH", 1, 1, cmd_stat, "type, mode, size, links and inode of PATH"},
     {"df", "", 0, 0, cmd_df, "the file server's free memory and inodes"},
+    {"dropcaches", "", 0, 0, cmd_dropcaches, "write the file server's page cache back and drop it"},
     {"mount", "[[-r] -t TYPE [SOURCE] PATH]", 0, 5, cmd_mount,
      "list the mounts, or mount a tmpfs, initramfs, ext2 (SOURCE: vblk) or overlay "
      "(SOURCE: LOWER:UPPER) on PATH"},
