@@ -195,7 +195,12 @@ int main(void)
     check("chown 0:0", chown("b", 0, 0));
     check("fchmodat missing", fchmodat(AT_FDCWD, "nothing", 0600, 0));
     check("chown missing", chown("nothing", 1, 1));
+    check("statfs /tmp again", statfs("/tmp", &sf)); /* the failed one zeroed sf */
     printf("statfs /tmp: namelen %ld, read-only %d\n", (long)sf.f_namelen, (int)(sf.f_flags & 1));
+    fd = open("b", O_RDONLY);
+    check("fstatfs", fstatfs(fd, &sf));
+    close(fd);
+    printf("fstatfs: namelen %ld, read-only %d\n", (long)sf.f_namelen, (int)(sf.f_flags & 1));
     int pp[2];
     pipe(pp);
     check("fsync pipe", fsync(pp[0]));
