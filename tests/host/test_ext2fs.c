@@ -11,6 +11,8 @@
 #include "ext2_util.h"
 #include "ext2fs.h"
 
+#define NSEC 1000000000ull
+
 static struct img m;
 static void *fs;
 static const struct vfs_ops *ops = &ext2fs_ops;
@@ -630,4 +632,65 @@ Test(ext2fs, random_holds)
     cr_assert_eq(free_inodes(), fi);
     ops->put(fs, root);
     finish();
+}
+
+/* Mode bits (setuid, setgid, sticky), owners above 16 bits and times through
+ * setattr: getattr returns them, ctime is the clock's, a time past 2038 is
+ * clamped; e2fsck -fn clean and debugfs reads them from the inode. */
+Test(ext2fs, attributes_in_the_inode)
+{
+    mount_tree(1024);
+    vfs_node root = walk(""), f = walk("f13"), d, l;
+    cr_assert_eq(ops->mkdir(fs, root, "sd", 2, 0755, &d), 0);
+    cr_assert_eq(ops->symlink(fs, root, "sl", 2, "f13", 3, &l), 0);
+    struct vfs_attr a = {.mode = 06751,
+                         .uid = 70000,
+                         .gid = 100,
+                         .atime = 1000000000ull * NSEC + 999,
+                         .mtime = 1234567890ull * NSEC};
+    unsigned all = VFS_SET_MODE | VFS_SET_OWNER | VFS_SET_ATIME | VFS_SET_MTIME;
+    cr_assert_eq(ops->setattr(fs, f, all, &a), 0);
+    struct vfs_attr b = attr(f);
+    cr_assert_eq(b.mode, 06751);
+    cr_assert(b.uid == 70000 && b.gid == 100, "owner %u:%u", b.uid, b.gid);
+    cr_assert_eq(b.atime, 1000000000ull * NSEC); /* whole seconds */
+    cr_assert_eq(b.mtime, 1234567890ull * NSEC);
+    cr_assert_eq(b.ctime, v_now(NULL) / NSEC * NSEC);
+    /* Only what the mask names changes. */
+    a = (struct vfs_attr){.mode = 01777, .uid = 1, .gid = 2};
+    cr_assert_eq(ops->setattr(fs, d, VFS_SET_MODE, &a), 0);
+    b = attr(d);
+    cr_assert(b.mode == 01777 && b.uid == 0 && b.type == VFS_T_DIR);
+    /* A symbolic link's own owner; a time past 2038 clamped. */
+    a = (struct vfs_attr){.uid = 5, .gid = 6, .mtime = ~0ull};
+    cr_assert_eq(ops->setattr(fs, l, VFS_SET_OWNER | VFS_SET_MTIME, &a), 0);
+    b = attr(l);
+    cr_assert(b.uid == 5 && b.gid == 6 && b.mtime == 0x7fffffffull * NSEC && b.mode == 0777);
+    /* Unknown mask bits: EINVAL, nothing changed. */
+    cr_assert_eq(ops->setattr(fs, f, 1u << 10, &a), -VFS_EINVAL);
+    cr_assert_eq(attr(f).uid, 70000);
+    ops->put(fs, l);
+    ops->put(fs, d);
+    ops->put(fs, f);
+    ops->put(fs, root);
+    cr_assert_eq(ext2fs_held(fs), 0);
+    ops->unmount(fs);
+    fsck_clean(&m);
+    char cmd[600], out[4096];
+    snprintf(cmd, sizeof(cmd),
+             "debugfs -R 'stat /f13' %s 2>/dev/null | grep -E 'Mode:|User:|mtime:|atime:' | "
+             "tr -s ' \t' ' '; debugfs -R 'stat /sd' %s 2>/dev/null | grep Mode: | tr -s ' \t' ' '",
+             m.path, m.path);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    size_t n = fread(out, 1, sizeof(out) - 1, p);
+    pclose(p);
+    out[n] = 0;
+    cr_assert(strstr(out, "Mode: 06751"), "debugfs: %s", out);
+    cr_assert(strstr(out, "User: 70000 Group: 100"), "debugfs: %s", out);
+    cr_assert(strstr(out, "mtime: 0x499602d2"), "debugfs: %s", out);
+    cr_assert(strstr(out, "atime: 0x3b9aca00"), "debugfs: %s", out);
+    cr_assert(strstr(out, "Mode: 01777"), "debugfs: %s", out);
+    cr_assert_eq(live_allocs, 0);
+    img_free(&m);
 }

@@ -267,6 +267,37 @@ Test(pcache, last_close_writes_back_and_stays_warm)
     img_free(&m);
 }
 
+/* utimensat after cached writes: the data goes to the backend first, so that
+ * its write-back does not stamp the file with the time of the write-back. */
+Test(pcache, a_set_mtime_survives_write_back)
+{
+    setup_ext2();
+    struct vfs_file f;
+    open_("/t", CR, &f);
+    put_pattern(&f, 5, 0, 9000);
+    struct vfs_set s = {VFS_A_MTIME | VFS_A_ATIME,    0, 0, 0, 1000000000ull * 1000000000ull,
+                        1234567890ull * 1000000000ull};
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), 0);
+    cr_assert(writes_logged() > 0, "the dirty pages were not written before the new mtime");
+    cr_assert_eq(vfs_close(&v, &f), 0);
+    on_disk("t", 5, 0, 9000);
+    void *fs2;
+    struct ext2_blockdev d2 = img_dev(&m);
+    cr_assert_eq(ext2fs_mount_dev(&venv, &d2, NULL, NULL, NULL, EXT2FS_RDONLY, &fs2), 0);
+    vfs_node root, n;
+    cr_assert_eq(ext2fs_ops.root(fs2, &root), 0);
+    cr_assert_eq(ext2fs_ops.lookup(fs2, root, S("t"), &n), 0);
+    struct vfs_attr a;
+    cr_assert_eq(ext2fs_ops.getattr(fs2, n, &a), 0);
+    cr_assert_eq(a.mtime, 1234567890ull * 1000000000ull);
+    cr_assert_eq(a.atime, 1000000000ull * 1000000000ull);
+    ext2fs_ops.put(fs2, n);
+    ext2fs_ops.put(fs2, root);
+    ext2fs_ops.unmount(fs2);
+    finish_ext2();
+    img_free(&m);
+}
+
 Test(pcache, writeback_order_is_fixed)
 {
     setup_ext2();

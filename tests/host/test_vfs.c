@@ -5,7 +5,10 @@
  * while open lives until the close, '..' and symbolic links cross mount
  * points by the walked path, mounts refuse busy paths (EBUSY) and changes
  * across mounts (EXDEV) or on read-only mounts (EROFS), and two namespaces
- * (mount tables) see different trees over shared file systems.
+ * (mount tables) see different trees over shared file systems. SetAttr by
+ * path and by handle (mode, owner, times set or now, ctime by the clock),
+ * its bad arguments (checked one by one, then a fuzz of random masks and
+ * values), EROFS, and the overlay's copy-up before a change.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -535,6 +538,197 @@ Test(vfs, namespaces_see_different_trees)
     cr_assert_eq(vfs_ns_free(&v, a), 0);
 }
 
+/* ---- attributes ---- */
+
+static uint64_t clock_ns = 1767225600ull * 1000000000ull;
+
+static uint64_t fake_now(void *ctx)
+{
+    (void)ctx;
+    return clock_ns += 1000;
+}
+
+static const struct vfs_env cenv = {.alloc = t_alloc, .free = t_free, .now = fake_now};
+
+/* A tmpfs with the clock, as the namespace's root; v with the clock too. */
+static void clock_root(void)
+{
+    void *fs;
+    v.env = cenv;
+    cr_assert_eq(tmpfs_mount(&cenv, 1u << 20, 1000, &fs), 0);
+    struct vfs_fs *f = vfs_fs_new(&v, &tmpfs_ops, fs, "tmpfs", 0);
+    cr_assert(f);
+    cr_assert_eq(vfs_ns_new(&v, f, &ns), 0);
+}
+
+static struct vfs_attr attr_at(const char *p, bool nofollow)
+{
+    struct vfs_attr a;
+    cr_assert_eq(vfs_stat(&v, ns, S(p), nofollow, &a), 0, "stat %s", p);
+    return a;
+}
+
+#define SEC 1000000000ull
+
+Test(vfs, setattr_by_path_and_handle)
+{
+    clock_root();
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/f"), VFS_O_READ | VFS_O_CREATE, 0644, &f), 0);
+    cr_assert_eq(vfs_symlink(&v, ns, S("f"), S("/l")), 0);
+    struct vfs_attr a0 = attr_at("/f", false);
+    struct vfs_set s = {VFS_A_MODE | VFS_A_UID | VFS_A_ATIME | VFS_A_MTIME,
+                        06755,
+                        1000,
+                        0,
+                        5 * SEC + 1,
+                        7 * SEC + 2};
+    cr_assert_eq(vfs_setattr(&v, ns, S("/l"), false, &s), 0); /* through the link */
+    struct vfs_attr a = attr_at("/f", false);
+    cr_assert(a.mode == 06755 && a.uid == 1000 && a.gid == 0);
+    cr_assert(a.atime == 5 * SEC + 1 && a.mtime == 7 * SEC + 2);
+    cr_assert_gt(a.ctime, a0.ctime);
+    /* The link itself (lchown); the file unchanged. */
+    s = (struct vfs_set){VFS_A_GID, 0, 0, 77, 0, 0};
+    cr_assert_eq(vfs_setattr(&v, ns, S("/l"), true, &s), 0);
+    cr_assert_eq(attr_at("/l", true).gid, 77);
+    cr_assert_eq(attr_at("/f", false).gid, 0);
+    /* By a handle opened read-only: now for mtime, atime kept. */
+    uint64_t before = clock_ns;
+    s = (struct vfs_set){VFS_A_MTIME_NOW | VFS_A_GID, 0, 0, 9, 0, 0};
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), 0);
+    struct vfs_attr b;
+    cr_assert_eq(vfs_fstat(&v, &f, &b), 0);
+    cr_assert(b.mtime > before && b.mtime <= clock_ns && b.atime == 5 * SEC + 1);
+    cr_assert(b.uid == 1000 && b.gid == 9 && b.ctime >= b.mtime);
+    /* An empty mask: nothing, not even the ctime. */
+    s = (struct vfs_set){0};
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), 0);
+    cr_assert_eq(attr_at("/f", false).ctime, b.ctime);
+    cr_assert_eq(vfs_setattr(&v, ns, S("/none"), false, &s), -VFS_ENOENT);
+    s.mask = VFS_A_MODE;
+    cr_assert_eq(vfs_setattr(&v, ns, S("/none/x"), false, &s), -VFS_ENOENT);
+    cr_assert_eq(vfs_setattr(&v, ns, S("/f/x"), false, &s), -VFS_ENOTDIR);
+    cr_assert_eq(vfs_setattr(&v, ns, S("/"), false, &s), 0); /* the root */
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
+/* Each bad argument alone: EINVAL, the file unchanged. */
+Test(vfs, setattr_bad_arguments)
+{
+    clock_root();
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/d"), 0700), 0);
+    const struct vfs_set bad[] = {
+        {VFS_A_ALL + 1, 0, 0, 0, 0, 0},
+        {~0u, 0, 0, 0, 0, 0},
+        {VFS_A_MODE, 010000, 0, 0, 0, 0},
+        {VFS_A_MODE, ~0ull, 0, 0, 0, 0},
+        {VFS_A_UID, 0, 1ull << 32, 0, 0, 0},
+        {VFS_A_GID, 0, 0, ~0ull, 0, 0},
+        {VFS_A_ATIME | VFS_A_ATIME_NOW, 0, 0, 0, 1, 0},
+        {VFS_A_MTIME | VFS_A_MTIME_NOW | VFS_A_MODE, 0600, 0, 0, 0, 1},
+    };
+    struct vfs_attr a0 = attr_at("/d", false);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_eq(vfs_setattr(&v, ns, S("/d"), false, &bad[i]), -VFS_EINVAL, "case %u", i);
+        struct vfs_attr a = attr_at("/d", false);
+        cr_assert(!memcmp(&a, &a0, sizeof(a)), "case %u changed the directory", i);
+    }
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
+/* Random masks and values: EINVAL exactly when an argument is bad, else every
+ * field named is what was set and the others are kept. */
+Test(vfs, setattr_fuzz)
+{
+    clock_root();
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/z"), VFS_O_READ | VFS_O_CREATE, 0600, &f), 0);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 5000; i++) {
+        uint64_t w[6];
+        for (int k = 0; k < 6; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            w[k] = x;
+        }
+        /* Small values often, so that valid calls are common. */
+        struct vfs_set s = {(unsigned)(w[0] & (i % 3 ? 0x7f : 0xfff)),
+                            w[1] & (i % 5 ? 07777 : ~0ull),
+                            w[2] >> (i % 2 ? 32 : 31),
+                            w[3] >> (i % 3 ? 32 : 30),
+                            w[4],
+                            w[5]};
+        bool ok = !(s.mask & ~(unsigned)VFS_A_ALL) &&
+                  !((s.mask & VFS_A_ATIME) && (s.mask & VFS_A_ATIME_NOW)) &&
+                  !((s.mask & VFS_A_MTIME) && (s.mask & VFS_A_MTIME_NOW)) &&
+                  !((s.mask & VFS_A_MODE) && s.mode > 07777) &&
+                  !((s.mask & VFS_A_UID) && s.uid > UINT32_MAX) &&
+                  !((s.mask & VFS_A_GID) && s.gid > UINT32_MAX);
+        struct vfs_attr a0, a;
+        cr_assert_eq(vfs_fstat(&v, &f, &a0), 0);
+        int rc = i % 2 ? vfs_fsetattr(&v, &f, &s) : vfs_setattr(&v, ns, S("/z"), false, &s);
+        cr_assert_eq(rc, ok ? 0 : -VFS_EINVAL, "round %d mask %#x", i, s.mask);
+        cr_assert_eq(vfs_fstat(&v, &f, &a), 0);
+        if (!ok || !s.mask) {
+            cr_assert(!memcmp(&a, &a0, sizeof(a)), "round %d changed the file", i);
+            continue;
+        }
+        cr_assert_eq(a.mode, s.mask & VFS_A_MODE ? s.mode : a0.mode, "round %d", i);
+        cr_assert_eq(a.uid, s.mask & VFS_A_UID ? s.uid : a0.uid);
+        cr_assert_eq(a.gid, s.mask & VFS_A_GID ? s.gid : a0.gid);
+        if (s.mask & VFS_A_ATIME)
+            cr_assert_eq(a.atime, s.atime);
+        else if (!(s.mask & VFS_A_ATIME_NOW))
+            cr_assert_eq(a.atime, a0.atime);
+        if (s.mask & VFS_A_MTIME)
+            cr_assert_eq(a.mtime, s.mtime);
+        else if (!(s.mask & VFS_A_MTIME_NOW))
+            cr_assert_eq(a.mtime, a0.mtime);
+        cr_assert_gt(a.ctime, a0.ctime);
+        cr_assert(a.size == 0 && a.type == VFS_T_FILE);
+    }
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
+Test(vfs, setattr_read_only_and_statfs_by_path)
+{
+    clock_root();
+    struct vfs_fs *ro = tmp_fs();
+    ro->flags = VFS_MOUNT_RDONLY;
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/r"), 0755), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/r"), ro), 0);
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/r"), VFS_O_READ, 0, &f), 0);
+    struct vfs_set s = {VFS_A_MODE, 0700, 0, 0, 0, 0};
+    cr_assert_eq(vfs_setattr(&v, ns, S("/r"), false, &s), -VFS_EROFS);
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), -VFS_EROFS);
+    s = (struct vfs_set){VFS_A_ATIME_NOW, 0, 0, 0, 0, 0};
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), -VFS_EROFS);
+    s.mask = 0; /* nothing asked: nothing refused */
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), 0);
+    s.mask = VFS_A_MODE | 1024; /* bad arguments first */
+    cr_assert_eq(vfs_fsetattr(&v, &f, &s), -VFS_EINVAL);
+    struct vfs_statfs sf;
+    const struct vfs_fs *which = NULL;
+    cr_assert_eq(vfs_statfs_path(&v, ns, S("/r/."), &sf, &which), 0);
+    cr_assert(sf.read_only == 1 && which == ro && sf.block_size == 4096);
+    cr_assert_eq(vfs_statfs_path(&v, ns, S("/"), &sf, &which), 0);
+    cr_assert(sf.read_only == 0 && which == ns->mounts[0].fs);
+    cr_assert_eq(vfs_statfs_path(&v, ns, S("/nothing"), &sf, NULL), -VFS_ENOENT);
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_umount(&v, ns, S("/r")), 0);
+    /* A backend without setattr (the fake): EROFS. */
+    struct vfs_fs *fk = fake_fs(0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/r"), fk), 0);
+    s.mask = VFS_A_UID;
+    cr_assert_eq(vfs_setattr(&v, ns, S("/r"), false, &s), -VFS_EROFS);
+    only_root_held();
+    cr_assert_eq(vfs_umount(&v, ns, S("/r")), 0);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
 #ifdef HAVE_OVERLAY
 /* An overlay of two tmpfs mounts, as the server builds it: the lower and the
  * upper stay mounts of their own (busy while the overlay lives, unmounted
@@ -580,6 +774,49 @@ Test(vfs, overlay_of_two_mounts)
     cr_assert_eq(vfs_umount(&v, ns, S("/lo")), 0);
     cr_assert_eq(vfs_umount(&v, ns, S("/up")), 0);
     cr_assert_eq(released_count, 3);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
+/* A change of a lower file's attributes copies it up first: the lower keeps its own. */
+Test(vfs, overlay_setattr_copies_up)
+{
+    clock_root();
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/lo"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/up"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/ov"), 0755), 0);
+    struct vfs_fs *lo = tmp_fs(), *up = tmp_fs();
+    cr_assert_eq(vfs_mount(&v, ns, S("/lo"), lo), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/up"), up), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/lo/dir"), 0755), 0);
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/lo/dir/base"), VFS_O_WRITE | VFS_O_CREATE, 0644, &f), 0);
+    cr_assert_eq(vfs_write(&v, &f, 0, "lower", 5), 5);
+    vfs_close(&v, &f);
+    struct vfs_fs *o = vfs_fs_new(&v, &overlay_ops, NULL, "overlay", 0);
+    vfs_fs_stack(o, lo, up);
+    cr_assert_eq(overlay_mount(&env, &o->lent[0], lo->fs, &o->lent[1], up->fs, &o->fs), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/ov"), o), 0);
+    struct vfs_set s = {VFS_A_MODE | VFS_A_UID | VFS_A_MTIME, 04700, 33, 0, 0, 42 * SEC};
+    cr_assert_eq(vfs_setattr(&v, ns, S("/ov/dir/base"), false, &s), 0);
+    struct vfs_attr a = attr_at("/ov/dir/base", false);
+    cr_assert(a.mode == 04700 && a.uid == 33 && a.mtime == 42 * SEC && a.size == 5);
+    a = attr_at("/up/dir/base", false); /* copied up, with its directory */
+    cr_assert(a.mode == 04700 && a.uid == 33 && a.size == 5);
+    a = attr_at("/lo/dir/base", false);
+    cr_assert(a.mode == 0644 && a.uid == 0 && a.mtime != 42 * SEC);
+    char buf[8];
+    cr_assert_eq(vfs_open(&v, ns, S("/up/dir/base"), VFS_O_READ, 0, &f), 0);
+    cr_assert_eq(vfs_read(&v, &f, 0, buf, 8), 5);
+    cr_assert(!memcmp(buf, "lower", 5));
+    vfs_close(&v, &f);
+    /* A directory too. */
+    s = (struct vfs_set){VFS_A_MODE, 01777, 0, 0, 0, 0};
+    cr_assert_eq(vfs_setattr(&v, ns, S("/ov/dir"), false, &s), 0);
+    cr_assert_eq(attr_at("/up/dir", false).mode, 01777);
+    cr_assert_eq(attr_at("/lo/dir", false).mode, 0755);
+    cr_assert_eq(vfs_umount(&v, ns, S("/ov")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/lo")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/up")), 0);
     cr_assert_eq(vfs_ns_free(&v, ns), 0);
 }
 #endif

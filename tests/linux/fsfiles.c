@@ -2,7 +2,8 @@
  * Files that are written (/tmp): create, write, read, the open flags
  * (O_APPEND, O_TRUNC, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC), one offset
  * shared by dup'ed and fork-inherited descriptors, pread/pwrite, lseek,
- * ftruncate and truncate, fsync, statfs, utimensat, chown, fchmod, the stat
+ * ftruncate and truncate, fsync, statfs, utimensat and futimens (fixed times,
+ * UTIME_NOW, UTIME_OMIT), chown and fchown (setuid dropped), fchmod, the stat
  * family (statx too), directories (mkdir, rmdir,
  * getdents, sorted here), names (unlink, rename, link, symlink, readlink),
  * chmod, the working directory (chdir, fchdir, getcwd), and the errors of
@@ -154,6 +155,52 @@ int main(void)
     check("utimensat", utimensat(AT_FDCWD, "b", NULL, 0));
     check("utimensat missing", utimensat(AT_FDCWD, "nothing", NULL, 0));
     check("chown", chown("b", 0, 0));
+    /* modes, owners and times are kept (and shown by stat) */
+    check("chmod 4755", chmod("b", 04755));
+    stat("b", &st);
+    printf("mode after chmod 4755: %o\n", st.st_mode & 07777);
+    check("chown 1000:100", chown("b", 1000, 100));
+    stat("b", &st);
+    printf("after chown: uid %u gid %u mode %o\n", (unsigned)st.st_uid, (unsigned)st.st_gid,
+           st.st_mode & 07777);
+    check("chown -1:50", chown("b", (uid_t)-1, 50));
+    fd = open("b", O_RDONLY);
+    check("fchown 7:-1", fchown(fd, 7, (gid_t)-1));
+    fstat(fd, &st);
+    printf("after fchown: uid %u gid %u\n", (unsigned)st.st_uid, (unsigned)st.st_gid);
+    struct timespec times[2] = {{1000000000, 5}, {1234567890, 123456789}};
+    check("utimensat fixed", utimensat(AT_FDCWD, "b", times, 0));
+    stat("b", &st);
+    printf("times: atime %lld.%09ld mtime %lld.%09ld\n", (long long)st.st_atim.tv_sec,
+           st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1] = (struct timespec){1500000000, 0};
+    check("futimens omit atime", futimens(fd, times));
+    fstat(fd, &st);
+    printf("times: atime %lld mtime %lld\n", (long long)st.st_atim.tv_sec,
+           (long long)st.st_mtim.tv_sec);
+    times[1].tv_nsec = 1000000000;
+    check("utimensat bad nsec", utimensat(AT_FDCWD, "b", times, 0));
+    times[0].tv_nsec = times[1].tv_nsec = UTIME_OMIT;
+    check("utimensat both omitted, missing", utimensat(AT_FDCWD, "nothing", times, 0));
+    check("utimensat bad flags", utimensat(AT_FDCWD, "b", NULL, 0x4));
+    times[0] = (struct timespec){0, UTIME_NOW};
+    times[1] = (struct timespec){0, UTIME_OMIT};
+    check("utimensat atime now", utimensat(AT_FDCWD, "b", times, 0));
+    stat("b", &st);
+    printf("mtime kept: %lld, atime now: %d\n", (long long)st.st_mtim.tv_sec,
+           st.st_atim.tv_sec > 1500000000);
+    close(fd);
+    check("chmod 0644", chmod("b", 0644));
+    check("chown 0:0", chown("b", 0, 0));
+    check("fchmodat missing", fchmodat(AT_FDCWD, "nothing", 0600, 0));
+    check("chown missing", chown("nothing", 1, 1));
+    check("statfs /tmp again", statfs("/tmp", &sf)); /* the failed one zeroed sf */
+    printf("statfs /tmp: namelen %ld, read-only %d\n", (long)sf.f_namelen, (int)(sf.f_flags & 1));
+    fd = open("b", O_RDONLY);
+    check("fstatfs", fstatfs(fd, &sf));
+    close(fd);
+    printf("fstatfs: namelen %ld, read-only %d\n", (long)sf.f_namelen, (int)(sf.f_flags & 1));
     int pp[2];
     pipe(pp);
     check("fsync pipe", fsync(pp[0]));

@@ -7,8 +7,8 @@
 #   tests/system/ext2-disk.sh check IMAGE [RESULTS NAME]
 #                                           after the guest powered off: e2fsck -fn
 #                                           must find nothing, and debugfs must read
-#                                           what the script wrote and not what it
-#                                           removed; "NAME PASSED FAILED" is appended
+#                                           what the script wrote (data, modes,
+#                                           owners, times) and not what it removed; "NAME PASSED FAILED" is appended
 #                                           to RESULTS when given
 # Prints one "ok"/"not ok" line per check; exit status 0 iff all passed.
 set -u
@@ -40,6 +40,14 @@ check)
     check "/gone.txt and /gonedir are removed" sh -c '! printf "%s" "$1" | grep -q gone' _ "$gone"
     lost=$(debugfs -R 'stat /lost.txt' "$img" 2>&1)
     check "/lost.txt (written after the driver was lost) is absent" sh -c 'printf "%s" "$1" | grep -q "File not found"' _ "$lost"
+    attrs=$(debugfs -R 'stat /made/kept.txt' "$img" 2>/dev/null | tr -s ' \t' ' ')
+    check "/made/kept.txt has the shell's mode 4750" sh -c 'printf "%s" "$1" | grep -q "Mode: 04750"' _ "$attrs"
+    check "/made/kept.txt has the shell's owner 1000:100" sh -c 'printf "%s" "$1" | grep -q "User: 1000 Group: 100"' _ "$attrs"
+    check "/made/kept.txt has the shell's mtime and atime" sh -c 'printf "%s" "$1" | grep -q "mtime: 0x499602d2" && printf "%s" "$1" | grep -q "atime: 0x499602d2"' _ "$attrs"
+    touched=$(debugfs -R 'stat /made/touched' "$img" 2>/dev/null | tr -s ' \t' ' ')
+    check "/made/touched made by touch" sh -c 'printf "%s" "$1" | grep -q "Type: regular"' _ "$touched"
+    made=$(debugfs -R 'stat /made' "$img" 2>/dev/null | tr -s ' \t' ' ')
+    check "/made has the sticky mode 1777" sh -c 'printf "%s" "$1" | grep -q "Mode: 01777"' _ "$made"
     hello=$(debugfs -R 'cat /docs/hello.txt' "$img" 2>/dev/null)
     check "/docs/hello.txt unchanged" [ "$hello" = "Hello from an ext2 disk." ]
     echo "$passes passed, $fails failed"

@@ -254,6 +254,14 @@ static int x_getattr(void *fs, vfs_node n, struct vfs_attr *out)
     return 0;
 }
 
+/* A time as the inode keeps it: whole seconds, at most 2^31 - 1 (2038-01-19; a
+ * later one is clamped there, as Linux clamps to what a 128-byte inode holds). */
+static uint32_t seconds(uint64_t ns)
+{
+    uint64_t s = ns / NS;
+    return s > 0x7fffffffu ? 0x7fffffffu : (uint32_t)s;
+}
+
 static int x_setattr(void *fs, vfs_node n, unsigned mask, const struct vfs_attr *in)
 {
     struct ext2fs *x = fs;
@@ -271,7 +279,7 @@ static int x_setattr(void *fs, vfs_node n, unsigned mask, const struct vfs_attr 
     if (!m)
         return 0;
     return errno_of(ext2_setattr(&x->fs, (uint32_t)n, m, in->mode, in->uid, in->gid,
-                                 (uint32_t)(in->atime / NS), (uint32_t)(in->mtime / NS)));
+                                 seconds(in->atime), seconds(in->mtime)));
 }
 
 static long x_read(void *fs, vfs_node n, uint64_t off, void *buf, size_t len)

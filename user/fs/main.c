@@ -27,7 +27,8 @@
  *
  * Memory: tmpfs takes from malloc (the pool) up to the pool's limit less
  * RESERVE bytes for the server itself; ENOSPC when either runs out. Times are
- * TSC cycles (there is no clock call).
+ * nanoseconds since 1970: the kernel's clock since boot from EPOCH_NS (the
+ * Linux personality's CLOCK_REALTIME origin; there is no wall clock yet).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@
 #define INITRAMFS_VA  0x0000300000000000ull
 #define CACHE_SLOTS   16u           /* the page cache's objects (a VMO per cached file) */
 #define CACHE_LOW     (64u * 1024u) /* pool free below MARGIN + this: the cache shrinks */
+#define EPOCH_NS      (1767225600ull * 1000000000ull) /* the clock's 0: 2026-01-01 (decision 139) */
 
 enum {
     CNODE = WF_CHILD_CNODE,
@@ -155,7 +157,7 @@ static void a_free(void *ctx, void *p, size_t n)
 static uint64_t a_now(void *ctx)
 {
     (void)ctx;
-    return __builtin_ia32_rdtsc();
+    return EPOCH_NS + wf_clock_ns();
 }
 
 /* A free slot for a backend's own cap (ext2 over a disk: its DMA buffer), or 0. */
@@ -545,21 +547,95 @@ static wf_word_t on_fsync(struct wf_server *s, struct wf_server_req *r, wf_word_
     return WF_ERR_OK;
 }
 
-static wf_word_t on_statfs(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
-                           wf_word_t *total_bytes, wf_word_t *free_bytes, wf_word_t *total_inodes,
-                           wf_word_t *free_inodes)
+static wf_word_t kind_of(const struct vfs_fs *f);
+
+static wf_word_t on_statfs(struct wf_server *s, struct wf_server_req *r, const char *path,
+                           wf_word_t path_len, wf_word_t *status, wf_word_t *total_bytes,
+                           wf_word_t *free_bytes, wf_word_t *total_inodes, wf_word_t *free_inodes,
+                           wf_word_t *bsize, wf_word_t *name_max, wf_word_t *flags, wf_word_t *kind)
 {
     (void)s;
     struct vfs_statfs b;
     const struct handle *h = handle_of(r);
-    int rc = h ? vfs_statfs_file(&v, &h->f, &b) : vfs_statfs(&v, ns_of(r), &b);
+    const struct vfs_fs *f = NULL;
+    int rc;
+    if (path_len)
+        rc = vfs_statfs_path(&v, ns_of(r), path, path_len, &b, &f);
+    else if (h)
+        rc = vfs_statfs_file(&v, &h->f, &b), f = h->f.m->fs;
+    else
+        rc = vfs_statfs(&v, ns_of(r), &b), f = ns_of(r)->mounts[0].fs;
     *status = st(rc);
     if (!rc) {
         *total_bytes = b.block_size * b.total_blocks;
         *free_bytes = b.block_size * b.free_blocks;
         *total_inodes = b.total_inodes;
         *free_inodes = b.free_inodes;
+        *bsize = b.block_size;
+        *name_max = VFS_NAME_MAX;
+        *flags = b.read_only ? WFP_FILE_STATFS_RDONLY : 0;
+        *kind = f ? kind_of(f) : 0;
     }
+    return WF_ERR_OK;
+}
+
+static void put_attr(const struct vfs_attr *b, wf_word_t *type, wf_word_t *mode, wf_word_t *uid,
+                     wf_word_t *gid, wf_word_t *size, wf_word_t *links, wf_word_t *ino,
+                     wf_word_t *blocks, wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime)
+{
+    put_stat(b, type, mode, size, links, ino, atime, mtime, ctime);
+    *uid = b->uid;
+    *gid = b->gid;
+    *blocks = b->blocks;
+}
+
+static wf_word_t on_attr(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
+                         wf_word_t *type, wf_word_t *mode, wf_word_t *uid, wf_word_t *gid,
+                         wf_word_t *size, wf_word_t *links, wf_word_t *ino, wf_word_t *blocks,
+                         wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime)
+{
+    HANDLE_OR_EBADF();
+    struct vfs_attr b;
+    int rc = vfs_fstat(&v, &h->f, &b);
+    *status = st(rc);
+    if (!rc)
+        put_attr(&b, type, mode, uid, gid, size, links, ino, blocks, atime, mtime, ctime);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_attr_path(struct wf_server *s, struct wf_server_req *r, wf_word_t nofollow,
+                              const char *path, wf_word_t path_len, wf_word_t *status,
+                              wf_word_t *type, wf_word_t *mode, wf_word_t *uid, wf_word_t *gid,
+                              wf_word_t *size, wf_word_t *links, wf_word_t *ino, wf_word_t *blocks,
+                              wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime)
+{
+    (void)s;
+    struct vfs_attr b;
+    int rc = vfs_stat(&v, ns_of(r), path, path_len, nofollow != 0, &b);
+    *status = st(rc);
+    if (!rc)
+        put_attr(&b, type, mode, uid, gid, size, links, ino, blocks, atime, mtime, ctime);
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_set_attr(struct wf_server *s, struct wf_server_req *r, wf_word_t mask,
+                             wf_word_t mode, wf_word_t uid, wf_word_t gid, wf_word_t atime,
+                             wf_word_t mtime, wf_word_t *status)
+{
+    HANDLE_OR_EBADF();
+    struct vfs_set a = {(unsigned)(mask > VFS_A_ALL ? ~0u : mask), mode, uid, gid, atime, mtime};
+    *status = st(vfs_fsetattr(&v, &h->f, &a));
+    return WF_ERR_OK;
+}
+
+static wf_word_t on_set_attr_path(struct wf_server *s, struct wf_server_req *r, wf_word_t nofollow,
+                                  wf_word_t mask, wf_word_t mode, wf_word_t uid, wf_word_t gid,
+                                  wf_word_t atime, wf_word_t mtime, const char *path,
+                                  wf_word_t path_len, wf_word_t *status)
+{
+    (void)s;
+    struct vfs_set a = {(unsigned)(mask > VFS_A_ALL ? ~0u : mask), mode, uid, gid, atime, mtime};
+    *status = st(vfs_setattr(&v, ns_of(r), path, path_len, nofollow != 0, &a));
     return WF_ERR_OK;
 }
 
@@ -571,6 +647,15 @@ static const char *const type_names[] = {
     [WFP_FILE_MOUNT_EXT2] = "ext2",
     [WFP_FILE_MOUNT_OVERLAY] = "overlay",
 };
+
+/* A file system's MOUNT_* type (Statfs). */
+static wf_word_t kind_of(const struct vfs_fs *f)
+{
+    for (wf_word_t t = 1; t < sizeof(type_names) / sizeof(type_names[0]); t++)
+        if (type_names[t] && !strcmp(f->type, type_names[t]))
+            return t;
+    return 0;
+}
 
 /* A new file system of a type that takes no device. */
 static int make_fs(wf_word_t type, unsigned flags, struct vfs_ns *ns, const char *lower,
@@ -996,6 +1081,10 @@ static const struct wfp_file_handlers handlers = {
     .on_write_buf = on_write_buf,
     .on_map = on_map,
     .on_drop_caches = on_drop_caches,
+    .on_attr = on_attr,
+    .on_attr_path = on_attr_path,
+    .on_set_attr = on_set_attr,
+    .on_set_attr_path = on_set_attr_path,
 };
 static const struct wf_server_proto protos[] = {WFP_FILE_PROTO_ENTRY(&handlers)};
 

@@ -512,6 +512,10 @@ static int c_setattr(void *fs, vfs_node n, unsigned mask, const struct vfs_attr 
     struct entry *e = find(c, n);
     bool follow = (mask & VFS_SET_SIZE) && e && e->has_obj;
     int rc;
+    /* Data written before a new mtime is the backend's before it (its write-back
+       would otherwise stamp the file with the time of that write-back). */
+    if ((mask & VFS_SET_MTIME) && e && (rc = writeback(c, e)))
+        return rc;
     if (follow && in->size > e->size) {
         rc = in->size > PCACHE_FILE_MAX ? -VFS_EFBIG : grow_obj(c, e, pages_for(in->size));
         if (rc && e->mapped)

@@ -707,6 +707,53 @@ int vfs_statfs(struct vfs *v, struct vfs_ns *ns, struct vfs_statfs *out)
     return statfs_of(&ns->mounts[0], out);
 }
 
+/* Applies a SetAttr to node n of mount m. */
+static int setattr_at(struct vfs *v, struct vfs_mount *m, vfs_node n, const struct vfs_set *a)
+{
+    unsigned mask = a->mask;
+    if ((mask & ~(unsigned)VFS_A_ALL) || ((mask & VFS_A_ATIME) && (mask & VFS_A_ATIME_NOW)) ||
+        ((mask & VFS_A_MTIME) && (mask & VFS_A_MTIME_NOW)))
+        return -VFS_EINVAL;
+    if (((mask & VFS_A_MODE) && a->mode > 07777u) || ((mask & VFS_A_UID) && a->uid > UINT32_MAX) ||
+        ((mask & VFS_A_GID) && a->gid > UINT32_MAX))
+        return -VFS_EINVAL;
+    if (!mask)
+        return 0;
+    if (read_only(m) || !OPS(m)->setattr)
+        return -VFS_EROFS;
+    struct vfs_attr cur;
+    int rc = attr_of((struct pos){m, n}, &cur);
+    if (rc)
+        return rc;
+    uint64_t now = v->env.now ? v->env.now(v->env.ctx) : 0;
+    unsigned bmask = 0;
+    if (mask & VFS_A_MODE) {
+        cur.mode = (uint32_t)a->mode;
+        bmask |= VFS_SET_MODE;
+    }
+    if (mask & (VFS_A_UID | VFS_A_GID)) {
+        if (mask & VFS_A_UID)
+            cur.uid = (uint32_t)a->uid;
+        if (mask & VFS_A_GID)
+            cur.gid = (uint32_t)a->gid;
+        bmask |= VFS_SET_OWNER;
+    }
+    if (mask & (VFS_A_ATIME | VFS_A_ATIME_NOW)) {
+        cur.atime = mask & VFS_A_ATIME ? a->atime : now;
+        bmask |= VFS_SET_ATIME;
+    }
+    if (mask & (VFS_A_MTIME | VFS_A_MTIME_NOW)) {
+        cur.mtime = mask & VFS_A_MTIME ? a->mtime : now;
+        bmask |= VFS_SET_MTIME;
+    }
+    return OPS(m)->setattr(FS(m), n, bmask, &cur);
+}
+
+int vfs_fsetattr(struct vfs *v, const struct vfs_file *f, const struct vfs_set *a)
+{
+    return setattr_at(v, f->m, f->node, a);
+}
+
 /* ---- paths ---- */
 
 /* Runs fn on the walk of path (nofollow: the last component's link itself). */
@@ -733,6 +780,34 @@ int vfs_stat(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, boo
              struct vfs_attr *out)
 {
     return WITH_WALK(v, ns, path, len, !nofollow, stat_walked(w, out));
+}
+
+static int setattr_walked(struct vfs *v, struct walk *w, const struct vfs_set *a)
+{
+    if (!w->node.m)
+        return -VFS_ENOENT;
+    return setattr_at(v, w->node.m, w->node.n, a);
+}
+
+int vfs_setattr(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, bool nofollow,
+                const struct vfs_set *a)
+{
+    return WITH_WALK(v, ns, path, len, !nofollow, setattr_walked(v, w, a));
+}
+
+static int statfs_walked(struct walk *w, struct vfs_statfs *out, const struct vfs_fs **fs)
+{
+    if (!w->node.m)
+        return -VFS_ENOENT;
+    if (fs)
+        *fs = w->node.m->fs;
+    return statfs_of(w->node.m, out);
+}
+
+int vfs_statfs_path(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len,
+                    struct vfs_statfs *out, const struct vfs_fs **fs)
+{
+    return WITH_WALK(v, ns, path, len, true, statfs_walked(w, out, fs));
 }
 
 static int mkdir_walked(struct walk *w, unsigned mode)

@@ -48,6 +48,24 @@ enum {
 /* Mount flags (the file protocol's MOUNT_*). */
 enum { VFS_MOUNT_RDONLY = 1, VFS_MOUNT_ALL = 1 };
 
+/* SetAttr's mask (the file protocol's SET_*): what vfs_setattr changes. */
+enum {
+    VFS_A_MODE = 1,
+    VFS_A_UID = 2,
+    VFS_A_GID = 4,
+    VFS_A_ATIME = 8,
+    VFS_A_MTIME = 16,
+    VFS_A_ATIME_NOW = 32, /* the time to the clock (vfs_env's now) */
+    VFS_A_MTIME_NOW = 64,
+    VFS_A_ALL = 127,
+};
+
+/* A SetAttr: the fields mask names (a time: nanoseconds since 1970). */
+struct vfs_set {
+    unsigned mask;
+    uint64_t mode, uid, gid, atime, mtime;
+};
+
 /* A mounted file system. */
 struct vfs_fs {
     const struct vfs_ops *ops;
@@ -154,6 +172,18 @@ int vfs_fsync(struct vfs *v, const struct vfs_file *f);
 int vfs_readdir(struct vfs *v, const struct vfs_file *f, uint64_t *cookie, struct vfs_dirent *out);
 int vfs_statfs_file(struct vfs *v, const struct vfs_file *f, struct vfs_statfs *out);
 int vfs_statfs(struct vfs *v, struct vfs_ns *ns, struct vfs_statfs *out);
+/* The file system of the file at path (links followed); in *fs (may be NULL)
+ * its instance (no reference taken). */
+int vfs_statfs_path(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len,
+                    struct vfs_statfs *out, const struct vfs_fs **fs);
+/* Changes the attributes a->mask names of the open file (any open mode) / of
+ * the file at path (nofollow: a link itself). -EINVAL: unknown mask bits, a
+ * time both set and now, a mode beyond 07777, an id of 2^32 or more; -EROFS:
+ * a read-only mount or a backend without setattr. An empty mask changes
+ * nothing (not even on a read-only mount). The backend sets the ctime. */
+int vfs_fsetattr(struct vfs *v, const struct vfs_file *f, const struct vfs_set *a);
+int vfs_setattr(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, bool nofollow,
+                const struct vfs_set *a);
 
 int vfs_stat(struct vfs *v, struct vfs_ns *ns, const char *path, size_t len, bool nofollow,
              struct vfs_attr *out);

@@ -441,45 +441,83 @@ static long fd_readlinkat(struct lx_call *c)
     return readlink_at(c, (int)c->a[0], c->a[1], c->a[2], (int64_t)c->a[3]);
 }
 
-/* chmod, chown and utimensat. The file server keeps the mode a file was made
- * with and has no message to change it: lx keeps what chmod set (by inode)
- * and shows it in stat. Owners and times are accepted on the file server's
- * files and not kept (every file is root's; its times are the clock's). */
-enum { ATTR_MODE, ATTR_OWNER, ATTR_TIMES };
+/* chmod, chown and utimensat: through the file server's SetAttr (decision
+ * 139), which keeps mode bits, owners and times and checks nothing but
+ * read-only mounts. lx's processes are all root, so every change is allowed;
+ * as Linux, a chown of anything but a directory drops setuid (and setgid with
+ * group execute). The initramfs is read-only; /proc refuses (EPERM); /dev
+ * accepts and keeps nothing. */
+struct attr_set {
+    wf_word_t mask, mode, uid, gid, atime, mtime;
+    bool chown; /* drop setuid/setgid as Linux's chown does */
+};
 
-static long attr_name(struct lx_call *c, const char *name, bool nofollow, int what, uint32_t mode)
+/* The mode a chown leaves on a file of type and mode (Linux's should_remove_suid). */
+static wf_word_t chown_mode(wf_word_t type, wf_word_t mode)
 {
+    if (type == WFP_FILE_T_DIR)
+        return mode;
+    mode &= ~(wf_word_t)04000;
+    if ((mode & 02010) == 02010)
+        mode &= ~(wf_word_t)02000;
+    return mode;
+}
+
+/* The file server's SetAttr through a handle (path NULL) or by path. */
+static long fs_set(wf_cptr_t ep, const char *path, bool nofollow, struct attr_set a)
+{
+    wf_word_t st = 0, type = 0, mode = 0, t, t3[3];
+    char fp[LX_PATH_MAX + 2];
+    size_t len = path ? lx_fs_path(path, fp) : 0;
+    if (a.chown && a.mask) {
+        enum wf_error e = path ? wfp_file_attr_path(ep, nofollow, fp, len, &st, &type, &mode, &t,
+                                                    &t, &t, &t, &t, &t, &t3[0], &t3[1], &t3[2])
+                               : wfp_file_attr(ep, &st, &type, &mode, &t, &t, &t, &t, &t, &t,
+                                               &t3[0], &t3[1], &t3[2]);
+        long r = lx_fs_status(e, st);
+        if (r < 0)
+            return r;
+        if (chown_mode(type, mode) != mode) {
+            a.mode = chown_mode(type, mode);
+            a.mask |= WFP_FILE_SET_MODE;
+        }
+    }
+    enum wf_error e =
+        path ? wfp_file_set_attr_path(ep, nofollow, a.mask, a.mode, a.uid, a.gid, a.atime, a.mtime,
+                                      fp, len, &st)
+             : wfp_file_set_attr(ep, a.mask, a.mode, a.uid, a.gid, a.atime, a.mtime, &st);
+    return lx_fs_status(e, st);
+}
+
+static long attr_name(struct lx_call *c, const char *name, bool nofollow, struct attr_set a)
+{
+    enum lx_where w = lx_where_of(name);
+    if (w == LXW_FS) {
+        wf_cptr_t fs = lx_fs();
+        return fs ? fs_set(fs, name, nofollow, a) : -LX_ENOENT;
+    }
     struct lx_stat st;
     long r = lx_stat_name(c->p, name, nofollow, &st);
     if (r < 0)
         return r;
-    enum lx_where w = lx_where_of(name);
     if (w == LXW_INITRAMFS)
-        return -LX_EROFS;
-    if (w == LXW_FS && what == ATTR_MODE)
-        lx_mode_set((uint32_t)st.ino, mode);
-    else if (w == LXW_PROC)
-        return -LX_EPERM;
-    return 0;
+        return a.mask ? -LX_EROFS : 0;
+    return w == LXW_PROC ? -LX_EPERM : 0;
 }
 
-static long attr_fd(struct lx_call *c, int fd, int what, uint32_t mode)
+static long attr_fd(struct lx_call *c, int fd, struct attr_set a)
 {
     struct lx_fd *f = lx_fd_get(c->p, fd);
     if (!f)
         return -LX_EBADF;
     if (f->kind == FD_FILE || f->kind == FD_DIR)
-        return -LX_EROFS;
-    if (f->kind == FD_FSFILE || f->kind == FD_FSDIR) {
-        if (what == ATTR_MODE)
-            lx_mode_set(f->ino, mode);
-        return 0;
-    }
+        return a.mask ? -LX_EROFS : 0;
+    if (f->kind == FD_FSFILE || f->kind == FD_FSDIR)
+        return fs_set(lx_ofd_of(f)->handle, NULL, false, a);
     return f->kind == FD_PROC || f->kind == FD_SYNDIR ? -LX_EPERM : 0;
 }
 
-static long attr_at(struct lx_call *c, int dirfd, uint64_t upath, unsigned flags, int what,
-                    uint32_t mode)
+static long attr_at(struct lx_call *c, int dirfd, uint64_t upath, unsigned flags, struct attr_set a)
 {
     char name[LX_PATH_MAX];
     bool empty;
@@ -489,53 +527,111 @@ static long attr_at(struct lx_call *c, int dirfd, uint64_t upath, unsigned flags
     if (empty) {
         if (!(flags & LXF_AT_EMPTY_PATH))
             return -LX_ENOENT;
-        return attr_fd(c, dirfd, what, mode);
+        return attr_fd(c, dirfd, a);
     }
-    return attr_name(c, name, (flags & LXF_AT_SYMLINK_NOFOLLOW) != 0, what, mode);
+    return attr_name(c, name, (flags & LXF_AT_SYMLINK_NOFOLLOW) != 0, a);
+}
+
+static struct attr_set chmod_set(uint64_t mode)
+{
+    return (struct attr_set){.mask = WFP_FILE_SET_MODE, .mode = mode & 07777};
+}
+
+/* chown's uid and gid: (uid_t)-1 keeps one. */
+static struct attr_set chown_set(uint64_t uid, uint64_t gid)
+{
+    struct attr_set a = {.uid = (uint32_t)uid, .gid = (uint32_t)gid, .chown = true};
+    if ((uint32_t)uid != 0xffffffffu)
+        a.mask |= WFP_FILE_SET_UID;
+    if ((uint32_t)gid != 0xffffffffu)
+        a.mask |= WFP_FILE_SET_GID;
+    return a;
 }
 
 static long fd_chmod(struct lx_call *c)
 {
-    return attr_at(c, LXF_AT_FDCWD, c->a[0], 0, ATTR_MODE, (uint32_t)c->a[1]);
+    return attr_at(c, LXF_AT_FDCWD, c->a[0], 0, chmod_set(c->a[1]));
 }
 
 static long fd_fchmod(struct lx_call *c)
 {
-    return attr_fd(c, (int)c->a[0], ATTR_MODE, (uint32_t)c->a[1]);
+    return attr_fd(c, (int)c->a[0], chmod_set(c->a[1]));
 }
 
 static long fd_fchmodat(struct lx_call *c)
 {
-    return attr_at(c, (int)c->a[0], c->a[1], 0, ATTR_MODE, (uint32_t)c->a[2]);
+    return attr_at(c, (int)c->a[0], c->a[1], 0, chmod_set(c->a[2]));
 }
 
 static long fd_chown(struct lx_call *c)
 {
-    return attr_at(c, LXF_AT_FDCWD, c->a[0], 0, ATTR_OWNER, 0);
+    return attr_at(c, LXF_AT_FDCWD, c->a[0], 0, chown_set(c->a[1], c->a[2]));
 }
 
 static long fd_lchown(struct lx_call *c)
 {
-    return attr_at(c, LXF_AT_FDCWD, c->a[0], LXF_AT_SYMLINK_NOFOLLOW, ATTR_OWNER, 0);
+    return attr_at(c, LXF_AT_FDCWD, c->a[0], LXF_AT_SYMLINK_NOFOLLOW, chown_set(c->a[1], c->a[2]));
 }
 
 static long fd_fchown(struct lx_call *c)
 {
-    return attr_fd(c, (int)c->a[0], ATTR_OWNER, 0);
+    return attr_fd(c, (int)c->a[0], chown_set(c->a[1], c->a[2]));
 }
 
 static long fd_fchownat(struct lx_call *c)
 {
-    return attr_at(c, (int)c->a[0], c->a[1], (unsigned)c->a[4], ATTR_OWNER, 0);
+    if (c->a[4] & ~(uint64_t)(LXF_AT_SYMLINK_NOFOLLOW | LXF_AT_EMPTY_PATH))
+        return -LX_EINVAL;
+    return attr_at(c, (int)c->a[0], c->a[1], (unsigned)c->a[4], chown_set(c->a[2], c->a[3]));
+}
+
+#define UTIME_NOW  ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+
+/* One timespec of utimensat: a mask bit for a time set, now, or kept. */
+static long utime_of(const int64_t ts[2], wf_word_t set, wf_word_t now, wf_word_t *mask,
+                     wf_word_t *ns)
+{
+    if (ts[1] == UTIME_OMIT)
+        return 0;
+    if (ts[1] == UTIME_NOW) {
+        *mask |= now;
+        return 0;
+    }
+    if (ts[1] < 0 || ts[1] > 999999999)
+        return -LX_EINVAL;
+    if (ts[0] < 0)
+        return -LX_EINVAL; /* before 1970: the file server's times cannot hold it */
+    /* Beyond a word of nanoseconds (the year 2554): the largest. */
+    *ns = (uint64_t)ts[0] > (UINT64_MAX - 999999999u) / 1000000000u
+              ? UINT64_MAX
+              : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+    *mask |= set;
+    return 0;
 }
 
 static long fd_utimensat(struct lx_call *c)
 {
     if (c->a[3] & ~(uint64_t)(LXF_AT_SYMLINK_NOFOLLOW | LXF_AT_EMPTY_PATH))
         return -LX_EINVAL;
+    struct attr_set a = {.mask = WFP_FILE_SET_ATIME_NOW | WFP_FILE_SET_MTIME_NOW};
+    if (c->a[2]) {
+        int64_t ts[2][2];
+        long r = lx_copy_in(c->p, ts, c->a[2], sizeof(ts));
+        if (r < 0)
+            return r;
+        a.mask = 0;
+        if ((r = utime_of(ts[0], WFP_FILE_SET_ATIME, WFP_FILE_SET_ATIME_NOW, &a.mask, &a.atime)) <
+                0 ||
+            (r = utime_of(ts[1], WFP_FILE_SET_MTIME, WFP_FILE_SET_MTIME_NOW, &a.mask, &a.mtime)) <
+                0)
+            return r;
+        if (!a.mask)
+            return 0; /* both UTIME_OMIT: Linux does not even look the path up */
+    }
     if (!c->a[1]) /* futimens */
-        return attr_fd(c, (int)c->a[0], ATTR_TIMES, 0);
-    return attr_at(c, (int)c->a[0], c->a[1], (unsigned)c->a[3], ATTR_TIMES, 0);
+        return attr_fd(c, (int)c->a[0], a);
+    return attr_at(c, (int)c->a[0], c->a[1], (unsigned)c->a[3], a);
 }
 
 /* --- sizes, sync, file systems ----------------------------------------------------- */
@@ -587,21 +683,33 @@ struct lx_statfs {
 };
 _Static_assert(sizeof(struct lx_statfs) == 120, "Linux x86-64 struct statfs");
 
-static long statfs_of(struct lx_call *c, enum lx_where w, wf_cptr_t handle, uint64_t ubuf)
+static long statfs_of(struct lx_call *c, enum lx_where w, wf_cptr_t handle, const char *name,
+                      uint64_t ubuf)
 {
     struct lx_statfs s = {.bsize = 4096, .namelen = 255, .frsize = 4096};
     switch (w) {
     case LXW_FS: {
         wf_cptr_t ep = handle ? handle : lx_fs();
-        wf_word_t st = 0, tb = 0, fb = 0, ti = 0, fi = 0;
-        long r = ep ? lx_fs_status(wfp_file_statfs(ep, &st, &tb, &fb, &ti, &fi), st) : -LX_ENOENT;
+        char path[LX_PATH_MAX + 2];
+        size_t len = name ? lx_fs_path(name, path) : 0;
+        wf_word_t st = 0, tb = 0, fb = 0, ti = 0, fi = 0, bs = 0, nm = 0, fl = 0, kind = 0;
+        long r = ep ? lx_fs_status(wfp_file_statfs(ep, path, len, &st, &tb, &fb, &ti, &fi, &bs, &nm,
+                                                   &fl, &kind),
+                                   st)
+                    : -LX_ENOENT;
         if (r < 0)
             return r;
-        s.type = 0x01021994; /* TMPFS_MAGIC */
-        s.blocks = (int64_t)(tb / 4096);
-        s.bfree = s.bavail = (int64_t)(fb / 4096);
+        s.type = kind == WFP_FILE_MOUNT_EXT2        ? 0xef53      /* EXT2_SUPER_MAGIC */
+                 : kind == WFP_FILE_MOUNT_OVERLAY   ? 0x794c7630  /* OVERLAYFS_SUPER_MAGIC */
+                 : kind == WFP_FILE_MOUNT_INITRAMFS ? 0x858458f6  /* RAMFS_MAGIC */
+                                                    : 0x01021994; /* TMPFS_MAGIC */
+        s.bsize = s.frsize = bs ? (int64_t)bs : 4096;
+        s.blocks = (int64_t)(tb / (uint64_t)s.bsize);
+        s.bfree = s.bavail = (int64_t)(fb / (uint64_t)s.bsize);
         s.files = (int64_t)ti;
         s.ffree = (int64_t)fi;
+        s.namelen = (int64_t)nm;
+        s.flags = fl & WFP_FILE_STATFS_RDONLY ? 0x01 : 0; /* ST_RDONLY */
         break;
     }
     case LXW_PROC:
@@ -629,7 +737,7 @@ static long fd_statfs(struct lx_call *c)
     struct lx_stat st;
     if ((r = lx_stat_name(c->p, name, false, &st)) < 0)
         return r;
-    return statfs_of(c, lx_where_of(name), 0, c->a[1]);
+    return statfs_of(c, lx_where_of(name), 0, name, c->a[1]);
 }
 
 static long fd_fstatfs(struct lx_call *c)
@@ -638,12 +746,12 @@ static long fd_fstatfs(struct lx_call *c)
     if (!f)
         return -LX_EBADF;
     if (f->kind == FD_FSFILE || f->kind == FD_FSDIR)
-        return statfs_of(c, LXW_FS, lx_ofd_of(f)->handle, c->a[1]);
+        return statfs_of(c, LXW_FS, lx_ofd_of(f)->handle, NULL, c->a[1]);
     if (f->kind == FD_PIPE_R || f->kind == FD_PIPE_W) {
         struct lx_statfs s = {.type = 0x50495045, .bsize = 4096, .namelen = 255, .frsize = 4096};
         return lx_copy_out(c->p, c->a[1], &s, sizeof(s)); /* PIPEFS_MAGIC */
     }
-    return statfs_of(c, lx_where_of(f->path), 0, c->a[1]);
+    return statfs_of(c, lx_where_of(f->path), 0, f->path, c->a[1]);
 }
 
 /* --- the working directory and umask ------------------------------------------------- */

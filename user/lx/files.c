@@ -228,36 +228,11 @@ long lx_fs_status(enum wf_error e, wf_word_t status)
     return status ? -(long)status : 0;
 }
 
-/* Permission bits chmod gave a file of the file server (which keeps the ones
- * it was created with and has no message to change them). */
-void lx_mode_set(uint32_t ino, uint32_t mode)
-{
-    unsigned free = LX_MAX_MODES;
-    for (unsigned i = 0; i < LX_MAX_MODES; i++) {
-        if (lx.files.modes[i].ino == ino) {
-            lx.files.modes[i].mode = mode & 07777;
-            return;
-        }
-        if (!lx.files.modes[i].ino && free == LX_MAX_MODES)
-            free = i;
-    }
-    if (free == LX_MAX_MODES)
-        free = ino % LX_MAX_MODES; /* full: the oldest idea of some file goes */
-    lx.files.modes[free].ino = ino;
-    lx.files.modes[free].mode = mode & 07777;
-}
-
-static uint32_t mode_of(uint32_t ino, uint32_t mode)
-{
-    for (unsigned i = 0; i < LX_MAX_MODES; i++)
-        if (lx.files.modes[i].ino == ino && ino)
-            return lx.files.modes[i].mode;
-    return mode & 07777;
-}
-
-/* struct stat from a file server Stat. */
-static void fs_fill(struct lx_stat *st, wf_word_t type, wf_word_t mode, wf_word_t size,
-                    wf_word_t links, wf_word_t ino)
+/* struct stat from a file server Attr (its times: nanoseconds since 1970, as
+ * lx's clock; its mode with setuid, setgid and sticky). */
+static void fs_fill(struct lx_stat *st, wf_word_t type, wf_word_t mode, wf_word_t uid,
+                    wf_word_t gid, wf_word_t size, wf_word_t links, wf_word_t ino, wf_word_t blocks,
+                    const wf_word_t t[3])
 {
     memset(st, 0, sizeof(*st));
     uint32_t fmt = type == WFP_FILE_T_FILE      ? LXF_S_IFREG
@@ -267,13 +242,15 @@ static void fs_fill(struct lx_stat *st, wf_word_t type, wf_word_t mode, wf_word_
     st->dev = FS_DEV;
     st->ino = ino;
     st->nlink = links;
-    st->mode = fmt | mode_of((uint32_t)ino, (uint32_t)mode);
+    st->mode = fmt | (uint32_t)(mode & 07777);
+    st->uid = (uint32_t)uid;
+    st->gid = (uint32_t)gid;
     st->size = (int64_t)size;
     st->blksize = 4096;
-    if (fmt == LXF_S_IFREG)
-        st->blocks = (int64_t)((size + 4095) / 4096 * 8);
-    uint64_t now = wf_clock_ns() / 1000000000ull + 1767225600ull; /* lx's epoch (sys.c) */
-    st->atime = st->mtime = st->ctime = now;
+    st->blocks = (int64_t)blocks;
+    st->atime = t[0] / 1000000000u, st->atime_ns = t[0] % 1000000000u;
+    st->mtime = t[1] / 1000000000u, st->mtime_ns = t[1] % 1000000000u;
+    st->ctime = t[2] / 1000000000u, st->ctime_ns = t[2] % 1000000000u;
 }
 
 /* --- descriptors and open file descriptions ---------------------------------------- */
@@ -1234,13 +1211,14 @@ long lx_stat_fd(struct lx_proc *p, struct lx_fd *f, struct lx_stat *st)
     switch (f->kind) {
     case FD_FSFILE:
     case FD_FSDIR: {
-        wf_word_t s = 0, type = 0, mode = 0, size = 0, links = 0, ino = 0, t;
-        long r = lx_fs_status(
-            wfp_file_stat(lx_ofd_of(f)->handle, &s, &type, &mode, &size, &links, &ino, &t, &t, &t),
-            s);
+        wf_word_t s = 0, type = 0, mode = 0, uid = 0, gid = 0, size = 0, links = 0, ino = 0,
+                  blocks = 0, t[3] = {0};
+        long r = lx_fs_status(wfp_file_attr(lx_ofd_of(f)->handle, &s, &type, &mode, &uid, &gid,
+                                            &size, &links, &ino, &blocks, &t[0], &t[1], &t[2]),
+                              s);
         if (r < 0)
             return r;
-        fs_fill(st, type, mode, size, links, ino);
+        fs_fill(st, type, mode, uid, gid, size, links, ino, blocks, t);
         return 0;
     }
     case FD_DEV:
@@ -1280,13 +1258,15 @@ long lx_stat_name(struct lx_proc *p, const char *name, bool nofollow, struct lx_
             return -LX_ENOENT;
         char path[LX_PATH_MAX + 2];
         size_t len = lx_fs_path(name, path);
-        wf_word_t s = 0, type = 0, mode = 0, size = 0, links = 0, ino = 0, t;
-        long r = lx_fs_status(wfp_file_stat_path(fs, nofollow, path, len, &s, &type, &mode, &size,
-                                                 &links, &ino, &t, &t, &t),
-                              s);
+        wf_word_t s = 0, type = 0, mode = 0, uid = 0, gid = 0, size = 0, links = 0, ino = 0,
+                  blocks = 0, t[3] = {0};
+        long r =
+            lx_fs_status(wfp_file_attr_path(fs, nofollow, path, len, &s, &type, &mode, &uid, &gid,
+                                            &size, &links, &ino, &blocks, &t[0], &t[1], &t[2]),
+                         s);
         if (r < 0)
             return r;
-        fs_fill(st, type, mode, size, links, ino);
+        fs_fill(st, type, mode, uid, gid, size, links, ino, blocks, t);
         return 0;
     }
     case LXW_DEV:

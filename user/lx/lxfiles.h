@@ -19,7 +19,6 @@ struct lx_proc;
 #define LX_PIPE_SIZE   16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
 #define LX_MAX_FDS     64
 #define LX_MAX_OFDS    96 /* open file descriptions, all processes together */
-#define LX_MAX_MODES   32 /* chmod'ed files of the file server (lx keeps their modes) */
 #define LX_PATH_MAX    128
 
 /* What a descriptor names. FD_FILE and FD_DIR: the initramfs (read-only,
@@ -134,9 +133,6 @@ struct lx_files_state {
     wf_cptr_t fs_buf;     /* lx's buffer at the file server (SetBuffer; 0: none) */
     uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
     bool fs_buf_wanted;   /* give it (again) at the next use */
-    struct {
-        uint32_t ino, mode;
-    } modes[LX_MAX_MODES]; /* permission bits chmod set on the file server's files */
     uint32_t nosys_count[LX_NOSYS_SLOTS + 1]; /* calls answered ENOSYS, by number; last: past */
 };
 

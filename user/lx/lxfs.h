@@ -86,7 +86,6 @@ long lx_stat_fd(struct lx_proc *p, struct lx_fd *f, struct lx_stat *st);
 long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *buf, uint64_t n);
 long lx_write_k(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t n,
                 const uint64_t *at);
-void lx_mode_set(uint32_t ino, uint32_t mode);
 int lx_fd_alloc(struct lx_proc *p, int min);
 int lx_ofd_new(unsigned flags, wf_cptr_t handle);
 unsigned lx_ofd_refs(unsigned k);

@@ -1,6 +1,7 @@
 /*
  * The shell's file commands (docs/storage.md, "The file service"): ls, cat,
- * write, mkdir, rm, mv, stat, df, mount and umount over the file server ("fs",
+ * write, mkdir, rm, mv, stat, chmod, chown, touch, df, mount and umount over
+ * the file server ("fs",
  * looked up through the name server). The service cap, the one open handle
  * and a block service's cap for `mount -t ext2` live in the last three slots
  * of the shell's own quarter of its CNode. A file error
@@ -245,23 +246,135 @@ void cmd_mv(int argc, char **argv)
 void cmd_stat(int argc, char **argv)
 {
     (void)argc;
-    wf_word_t type = 0, mode = 0, size = 0, links = 0, ino = 0;
-    if (stat_path(argv[0], argv[1], &type, &mode, &size, &links, &ino))
-        printf("%s: %s mode %04llo size %llu links %llu inode %llu\n", argv[1], type_name(type),
-               (unsigned long long)mode, (unsigned long long)size, (unsigned long long)links,
-               (unsigned long long)ino);
+    const char *path = argv[1];
+    if (!path_fits(argv[0], path))
+        return;
+    wf_word_t status = 0, type = 0, mode = 0, uid = 0, gid = 0, size = 0, links = 0, ino = 0,
+              blocks = 0, at = 0, mt = 0, ct = 0;
+    enum wf_error e = WF_ERR_OK;
+    if (FS_CALL(argv[0], e,
+                wfp_file_attr_path(fs_slot(), 1, path, strlen(path), &status, &type, &mode, &uid,
+                                   &gid, &size, &links, &ino, &blocks, &at, &mt, &ct)) &&
+        proto_ok(argv[0], e) && status_ok(argv[0], path, status))
+        printf("%s: %s mode %04llo size %llu links %llu inode %llu owner %llu:%llu "
+               "atime %llu mtime %llu ctime %llu\n",
+               path, type_name(type), (unsigned long long)mode, (unsigned long long)size,
+               (unsigned long long)links, (unsigned long long)ino, (unsigned long long)uid,
+               (unsigned long long)gid, (unsigned long long)(at / 1000000000u),
+               (unsigned long long)(mt / 1000000000u), (unsigned long long)(ct / 1000000000u));
 }
 
+/* An octal mode of at most 07777. */
+static bool parse_mode(const char *s, wf_word_t *out)
+{
+    wf_word_t m = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '7' || m > 0777)
+            return false;
+        m = m * 8 + (wf_word_t)(*s - '0');
+    }
+    *out = m;
+    return true;
+}
+
+static void set_attr(const char *cmd, const char *path, wf_word_t mask, wf_word_t mode,
+                     wf_word_t uid, wf_word_t gid, wf_word_t atime, wf_word_t mtime)
+{
+    if (!path_fits(cmd, path))
+        return;
+    wf_word_t status = 0;
+    enum wf_error e = WF_ERR_OK;
+    if (FS_CALL(cmd, e,
+                wfp_file_set_attr_path(fs_slot(), 0, mask, mode, uid, gid, atime, mtime, path,
+                                       strlen(path), &status)) &&
+        proto_ok(cmd, e))
+        status_ok(cmd, path, status);
+}
+
+/* chmod MODE PATH: MODE in octal (permission bits, setuid 04000, setgid 02000,
+ * sticky 01000). */
+void cmd_chmod(int argc, char **argv);
+void cmd_chmod(int argc, char **argv)
+{
+    wf_word_t mode;
+    if (argc != 3 || !parse_mode(argv[1], &mode)) {
+        printf("usage: chmod MODE PATH (MODE: octal, at most 7777)\n");
+        return;
+    }
+    set_attr(argv[0], argv[2], WFP_FILE_SET_MODE, mode, 0, 0, 0, 0);
+}
+
+/* chown UID[:GID] PATH. */
+void cmd_chown(int argc, char **argv);
+void cmd_chown(int argc, char **argv)
+{
+    char buf[48];
+    uint64_t uid = 0, gid = 0;
+    wf_word_t mask = WFP_FILE_SET_UID;
+    bool ok = argc == 3 && strlen(argv[1]) < sizeof(buf);
+    if (ok) {
+        strcpy(buf, argv[1]);
+        char *colon = strchr(buf, ':');
+        if (colon) {
+            *colon = 0;
+            mask |= WFP_FILE_SET_GID;
+            ok = sh_number(colon + 1, &gid) && gid <= 0xffffffffu;
+        }
+        ok = ok && sh_number(buf, &uid) && uid <= 0xffffffffu;
+    }
+    if (!ok) {
+        printf("usage: chown UID[:GID] PATH (numbers below 2^32)\n");
+        return;
+    }
+    set_attr(argv[0], argv[2], mask, 0, uid, gid, 0, 0);
+}
+
+/* touch [-d SECONDS] PATH: makes PATH (an empty file) if it names nothing, then
+ * sets its access and modification times to now, or to SECONDS since 1970. */
+void cmd_touch(int argc, char **argv);
+void cmd_touch(int argc, char **argv)
+{
+    uint64_t secs = 0;
+    bool fixed = argc == 4 && !strcmp(argv[1], "-d");
+    if ((argc != 2 && !fixed) || (fixed && (!sh_number(argv[2], &secs) || secs > 0xffffffffu))) {
+        printf("usage: touch [-d SECONDS] PATH (times to now, or SECONDS since 1970)\n");
+        return;
+    }
+    const char *path = argv[argc - 1];
+    if (!open_path(argv[0], path, WFP_FILE_O_READ | WFP_FILE_O_CREATE))
+        return;
+    wf_word_t status = 0, t = secs * 1000000000u;
+    wf_word_t mask = fixed ? WFP_FILE_SET_ATIME | WFP_FILE_SET_MTIME
+                           : WFP_FILE_SET_ATIME_NOW | WFP_FILE_SET_MTIME_NOW;
+    enum wf_error e = wfp_file_set_attr(handle_slot(), mask, 0, 0, 0, t, t, &status);
+    close_handle();
+    if (proto_ok(argv[0], e))
+        status_ok(argv[0], path, status);
+}
+
+/* df [PATH]: the file system of PATH (default /). */
 void cmd_df(int argc, char **argv)
 {
-    (void)argc;
-    wf_word_t status = 0, tb = 0, fb = 0, ti = 0, fi = 0;
+    const char *path = argc > 1 ? argv[1] : "";
+    if (!path_fits(argv[0], path))
+        return;
+    wf_word_t status = 0, tb = 0, fb = 0, ti = 0, fi = 0, bs = 0, nm = 0, fl = 0, kind = 0;
     enum wf_error e = WF_ERR_OK;
-    if (FS_CALL(argv[0], e, wfp_file_statfs(fs_slot(), &status, &tb, &fb, &ti, &fi)) &&
-        proto_ok(argv[0], e) && status_ok(argv[0], "/", status))
-        printf("fs: %llu KiB of %llu KiB free, %llu of %llu inodes free\n",
+    if (FS_CALL(argv[0], e,
+                wfp_file_statfs(fs_slot(), path, strlen(path), &status, &tb, &fb, &ti, &fi, &bs,
+                                &nm, &fl, &kind)) &&
+        proto_ok(argv[0], e) && status_ok(argv[0], *path ? path : "/", status))
+        printf("fs: %llu KiB of %llu KiB free, %llu of %llu inodes free, %llu-byte blocks, "
+               "names of %llu bytes, %s%s\n",
                (unsigned long long)(fb / 1024), (unsigned long long)(tb / 1024),
-               (unsigned long long)fi, (unsigned long long)ti);
+               (unsigned long long)fi, (unsigned long long)ti, (unsigned long long)bs,
+               (unsigned long long)nm, fl & WFP_FILE_STATFS_RDONLY ? "read-only " : "",
+               kind == WFP_FILE_MOUNT_EXT2        ? "ext2"
+               : kind == WFP_FILE_MOUNT_INITRAMFS ? "initramfs"
+               : kind == WFP_FILE_MOUNT_OVERLAY   ? "overlay"
+                                                  : "tmpfs");
 }
 
 /* dropcaches: the file server writes its page cache back and drops it

@@ -83,6 +83,7 @@ cmd_fn cmd_servers, cmd_log, cmd_reboot, cmd_poweroff, cmd_kill;
 void list_programs(bool for_mem);
 
 /* fs.c */
+cmd_fn cmd_chmod, cmd_chown, cmd_touch;
 cmd_fn cmd_ls, cmd_cat, cmd_write, cmd_mkdir, cmd_rm, cmd_mv, cmd_stat, cmd_df, cmd_dropcaches,
     cmd_mount, cmd_umount;
 

@@ -6,9 +6,11 @@
  * mounts it with file.MountDevice (ext2fs over its block client: DMA buffer,
  * cache, Flush), and through the file protocol: every root entry stats as the
  * ext2 library reads it in memory, a new file is written and synced, a file is
- * unlinked while open and read through its handle, Unmount. Then the test reads
+ * unlinked while open and read through its handle, attributes set (mode,
+ * owner, mtime) and Statfs of the mount, Unmount. Then the test reads
  * the disk back and mounts it with the library: the new file's bytes are there,
- * the unlinked file is gone with no orphan left and the free inode count is one
+ * its attributes are in the inode, the unlinked file is gone with no orphan
+ * left and the free inode count is one
  * less. The disk's pattern is written back at the end (the vblk tests read it).
  * Without a disk in the boot the test is skipped.
  */
@@ -207,6 +209,21 @@ TEST(ext2fs, mount_device_end_to_end)
     TEST_ASSERT(after_drop < used, "pool usage %lu before the drop, %lu after", (unsigned long)used,
                 (unsigned long)after_drop);
 
+    /* Attributes into the inode (decision 139); Statfs of the mount by path. */
+    TEST_ASSERT_ERR(
+        wfp_file_set_attr_path(
+            c, 0, WFP_FILE_SET_MODE | WFP_FILE_SET_UID | WFP_FILE_SET_GID | WFP_FILE_SET_MTIME,
+            02750, 70000, 600, 0, 1234567890ull * 1000000000ull, "/mnt/new", 8, &status),
+        WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    wf_word_t tb, fb, ti, fi, bs = 0, nm, fl = 9, kind = 0;
+    TEST_ASSERT_ERR(
+        wfp_file_statfs(c, "/mnt/new", 8, &status, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+        WF_ERR_OK);
+    TEST_ASSERT(status == 0 && kind == WFP_FILE_MOUNT_EXT2 && bs == 1024 && fl == 0 &&
+                    ti == before.inodes,
+                "kind %lu bsize %lu", (unsigned long)kind, (unsigned long)bs);
+
     TEST_ASSERT_EQ(fs_open(c, "/mnt/held", CR, held), 0);
     TEST_ASSERT_EQ(fs_write(held, 0, "kept until the close"), 0);
     TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c, "/mnt/held"), 0);
@@ -226,6 +243,11 @@ TEST(ext2fs, mount_device_end_to_end)
     TEST_ASSERT_EQ(ext2_read(&mfs, ino, 0, got, sizeof(got), &len), EXT2_OK);
     TEST_ASSERT(len == sizeof(written) - 1 && !memcmp(got, "MAPPED", 6) &&
                 !memcmp(got + 6, written + 6, len - 6));
+    struct ext2_stat nst;
+    TEST_ASSERT_EQ(ext2_stat(&mfs, ino, &nst), EXT2_OK);
+    TEST_ASSERT((nst.mode & 07777) == 02750 && nst.uid == 70000 && nst.gid == 600 &&
+                    nst.mtime == 1234567890u,
+                "mode %o owner %u:%u mtime %u", nst.mode, nst.uid, nst.gid, (unsigned)nst.mtime);
     TEST_ASSERT_EQ(ext2_lookup(&mfs, "/held", &ino), EXT2_ENOENT);
     TEST_ASSERT(!(image[1024 + 232] | image[1025 + 232] | image[1026 + 232] | image[1027 + 232]),
                 "an orphan left");

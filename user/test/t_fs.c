@@ -15,7 +15,10 @@
  * and then sees a different tree than the clients of the default one; one
  * rooted at a mount reaches nothing else; DropNamespace revokes it. Data
  * through a buffer VMO: 12000 bytes a message each way, EFAULT (never a
- * server fault) for a read-only or revoked buffer.
+ * server fault) for a read-only or revoked buffer. Attributes (decision 139):
+ * SetAttr by path and by handle sets mode, owner and times (now, fixed, kept),
+ * ctime follows, Attr returns them; EROFS on the initramfs, EINVAL for bad
+ * masks, modes and ids; Statfs per mount (block size, read-only flag, type).
  */
 #include <stdio.h>
 #include <string.h>
@@ -151,8 +154,9 @@ TEST(fs, files_and_directories_end_to_end)
     TEST_ASSERT(wfp_file_read(h, 0, 5, &status, buf, sizeof(buf), &n) != WF_ERR_OK);
     /* The server keeps its Reply object and no handle. */
     TEST_ASSERT_EQ(srv_caps(&s, WF_CHILD_FIRST_FREE, 128), 1);
-    wf_word_t tb = 0, fb = 0, ti = 0, fi = 0;
-    TEST_ASSERT_ERR(wfp_file_statfs(c, &status, &tb, &fb, &ti, &fi), WF_ERR_OK);
+    wf_word_t tb = 0, fb = 0, ti = 0, fi = 0, bs, nm, fl, kind;
+    TEST_ASSERT_ERR(wfp_file_statfs(c, "", 0, &status, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+                    WF_ERR_OK);
     TEST_ASSERT(status == 0 && tb > 0 && fb <= tb && ti - fi == 2, "inodes %lu of %lu",
                 (unsigned long)(ti - fi), (unsigned long)ti); /* root and /sym */
 }
@@ -683,4 +687,117 @@ TEST(fscache, pool_usage_with_a_file_cached)
     TEST_ASSERT(mapped >= idle + len);
     TEST_ASSERT_EQ(dropped, idle);
     TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, ut, 64), WF_ERR_OK);
+}
+
+/* Attr of path: fs_res's number; the fields wanted. */
+static wf_word_t attrp(wf_cptr_t c, const char *path, wf_word_t *mode, wf_word_t *uid,
+                       wf_word_t *gid, wf_word_t *at, wf_word_t *mt, wf_word_t *ct)
+{
+    wf_word_t status = 0, type, size, links, ino, blocks;
+    return fs_res(wfp_file_attr_path(c, 0, path, strlen(path), &status, &type, mode, uid, gid,
+                                     &size, &links, &ino, &blocks, at, mt, ct),
+                  status);
+}
+
+static wf_word_t setp(wf_cptr_t c, const char *path, wf_word_t mask, wf_word_t mode, wf_word_t uid,
+                      wf_word_t gid, wf_word_t at, wf_word_t mt)
+{
+    wf_word_t status = 0;
+    return fs_res(
+        wfp_file_set_attr_path(c, 0, mask, mode, uid, gid, at, mt, path, strlen(path), &status),
+        status);
+}
+
+#define SEC 1000000000ull
+
+TEST(fs, attributes_end_to_end)
+{
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start(&s), WF_ERR_OK);
+    wf_cptr_t c = srv_client(&s, 1);
+    const wf_cptr_t h = test_slot(10);
+    TEST_ASSERT(c);
+    TEST_ASSERT_EQ(fs_open(c, "/f", CR, h), 0);
+    wf_word_t mode = 0, uid = 9, gid = 9, at = 0, mt = 0, ct = 0, st = 0;
+    TEST_ASSERT_EQ(attrp(c, "/f", &mode, &uid, &gid, &at, &mt, &ct), 0);
+    TEST_ASSERT(mode == 0644 && uid == 0 && gid == 0);
+    /* Times are nanoseconds since 1970 (after 2026-01-01). */
+    TEST_ASSERT(mt >= 1767225600ull * SEC && ct >= mt, "mtime %lu", (unsigned long)mt);
+    wf_word_t ct0 = ct;
+
+    /* By path: mode with setuid and sticky, the owner, fixed times. */
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_MODE, 04751, 0, 0, 0, 0), 0);
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_UID | WFP_FILE_SET_GID, 0, 1000, 100, 0, 0), 0);
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_GID, 0, 0, 50, 0, 0), 0); /* uid kept */
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_ATIME | WFP_FILE_SET_MTIME, 0, 0, 0,
+                        1000000000ull * SEC + 5, 1234567890ull * SEC + 7),
+                   0);
+    TEST_ASSERT_EQ(attrp(c, "/f", &mode, &uid, &gid, &at, &mt, &ct), 0);
+    TEST_ASSERT(mode == 04751 && uid == 1000 && gid == 50, "%lo %lu:%lu", (unsigned long)mode,
+                (unsigned long)uid, (unsigned long)gid);
+    TEST_ASSERT(at == 1000000000ull * SEC + 5 && mt == 1234567890ull * SEC + 7);
+    TEST_ASSERT(ct > ct0, "ctime follows");
+    /* Stat shows the same mode and times. */
+    wf_word_t type, m2, size, links, ino, a2, m3, c2;
+    TEST_ASSERT_ERR(wfp_file_stat(h, &st, &type, &m2, &size, &links, &ino, &a2, &m3, &c2),
+                    WF_ERR_OK);
+    TEST_ASSERT(st == 0 && m2 == 04751 && m3 == mt && a2 == at && c2 == ct);
+
+    /* By handle (opened for reading only: fchmod needs no write): now, and kept. */
+    const wf_cptr_t r = test_slot(11);
+    TEST_ASSERT_EQ(fs_open(c, "/f", WFP_FILE_O_READ, r), 0);
+    TEST_ASSERT_ERR(
+        wfp_file_set_attr(r, WFP_FILE_SET_MTIME_NOW | WFP_FILE_SET_MODE, 01777, 0, 0, 0, 0, &st),
+        WF_ERR_OK);
+    TEST_ASSERT_EQ(st, 0);
+    wf_word_t uid2, gid2, blocks, ct2;
+    TEST_ASSERT_ERR(wfp_file_attr(r, &st, &type, &mode, &uid2, &gid2, &size, &links, &ino, &blocks,
+                                  &a2, &m3, &ct2),
+                    WF_ERR_OK);
+    TEST_ASSERT(st == 0 && mode == 01777 && uid2 == 1000 && gid2 == 50);
+    TEST_ASSERT(a2 == at && m3 > mt && m3 <= ct2 && ct2 >= ct, "atime kept, mtime now");
+    /* An empty mask changes nothing, not even the ctime. */
+    TEST_ASSERT_ERR(wfp_file_set_attr(r, 0, 0, 0, 0, 0, 0, &st), WF_ERR_OK);
+    TEST_ASSERT_EQ(st, 0);
+    TEST_ASSERT_EQ(attrp(c, "/f", &mode, &uid, &gid, &at, &mt, &ct), 0);
+    TEST_ASSERT_EQ(ct, ct2);
+
+    /* Bad arguments: EINVAL, nothing changed; a handle message through the service cap: EBADF. */
+    TEST_ASSERT_EQ(setp(c, "/f", 128, 0, 0, 0, 0, 0), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(setp(c, "/f", ~0ull, 0, 0, 0, 0, 0), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_MODE, 010000, 0, 0, 0, 0), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_UID, 0, 1ull << 32, 0, 0, 0), WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_ATIME | WFP_FILE_SET_ATIME_NOW, 0, 0, 0, 0, 0),
+                   WFP_FILE_EINVAL);
+    TEST_ASSERT_EQ(setp(c, "/nope", WFP_FILE_SET_MODE, 0600, 0, 0, 0, 0), WFP_FILE_ENOENT);
+    TEST_ASSERT_ERR(wfp_file_set_attr(c, WFP_FILE_SET_MODE, 0600, 0, 0, 0, 0, &st), WF_ERR_OK);
+    TEST_ASSERT_EQ(st, WFP_FILE_EBADF);
+    TEST_ASSERT_EQ(attrp(c, "/f", &mode, &uid, &gid, &at, &mt, &ct), 0);
+    TEST_ASSERT_EQ(mode, 01777);
+    /* Absurd times are kept as given by tmpfs (nanoseconds in a word). */
+    TEST_ASSERT_EQ(setp(c, "/f", WFP_FILE_SET_MTIME, 0, 0, 0, 0, ~0ull), 0);
+    TEST_ASSERT_EQ(attrp(c, "/f", &mode, &uid, &gid, &at, &mt, &ct), 0);
+    TEST_ASSERT_EQ(mt, ~0ull);
+
+    /* The initramfs: EROFS; Statfs by path tells each mount apart. */
+    TEST_ASSERT_EQ(mkdir_(c, "/boot"), 0);
+    TEST_ASSERT_EQ(mount_(c, WFP_FILE_MOUNT_INITRAMFS, 0, "/boot"), 0);
+    TEST_ASSERT_EQ(setp(c, "/boot/fs", WFP_FILE_SET_MODE, 0600, 0, 0, 0, 0), WFP_FILE_EROFS);
+    TEST_ASSERT_EQ(setp(c, "/boot", WFP_FILE_SET_MTIME_NOW, 0, 0, 0, 0, 0), WFP_FILE_EROFS);
+    wf_word_t tb, fb, ti, fi, bs = 0, nm = 0, fl = 9, kind = 0;
+    TEST_ASSERT_ERR(
+        wfp_file_statfs(c, "/boot/fs", 8, &st, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+        WF_ERR_OK);
+    TEST_ASSERT(st == 0 && fl == WFP_FILE_STATFS_RDONLY && kind == WFP_FILE_MOUNT_INITRAMFS &&
+                    nm == WFP_FILE_NAME_MAX,
+                "flags %lu kind %lu", (unsigned long)fl, (unsigned long)kind);
+    TEST_ASSERT_ERR(wfp_file_statfs(h, "", 0, &st, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+                    WF_ERR_OK);
+    TEST_ASSERT(st == 0 && fl == 0 && kind == WFP_FILE_MOUNT_TMPFS && bs == 4096 && tb > fb);
+    TEST_ASSERT_ERR(wfp_file_statfs(c, "/none", 5, &st, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(st, WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(fclose_(r), 0);
+    TEST_ASSERT_EQ(fclose_(h), 0);
+    TEST_ASSERT_EQ(umount_(c, "/boot"), 0);
 }

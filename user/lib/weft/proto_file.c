@@ -208,14 +208,16 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         return e;
     }
     case WFP_FILE_STATFS: {
-        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        static const struct wf_proto_shape shape = {1, WFP_FILE_PATH_MAX, 1, 0};
         if (!wf_proto_fits(r, &shape))
             return wf_proto_check(r, &shape);
         if (!h->on_statfs)
             return WF_ERR_ILLEGAL_OPERATION;
-        wf_word_t e = h->on_statfs(s, r, &r->rw[0], &r->rw[1], &r->rw[2], &r->rw[3], &r->rw[4]);
+        wf_word_t e = h->on_statfs(s, r, (const char *)&r->w[1], r->w[0], &r->rw[0], &r->rw[1],
+                                   &r->rw[2], &r->rw[3], &r->rw[4], &r->rw[5], &r->rw[6], &r->rw[7],
+                                   &r->rw[8]);
         if (e == WF_ERR_OK)
-            r->rlen = 5;
+            r->rlen = 9;
         return e;
     }
     case WFP_FILE_MOUNT: {
@@ -357,6 +359,58 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
         wf_word_t e = h->on_drop_caches(s, r, &r->rw[0], &r->rw[1]);
         if (e == WF_ERR_OK)
             r->rlen = 2;
+        return e;
+    }
+    case WFP_FILE_ATTR: {
+        static const struct wf_proto_shape shape = {0, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_attr)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_attr(s, r, &r->rw[0], &r->rw[1], &r->rw[2], &r->rw[3], &r->rw[4],
+                                 &r->rw[5], &r->rw[6], &r->rw[7], &r->rw[8], &r->rw[9], &r->rw[10],
+                                 &r->rw[11]);
+        if (e == WF_ERR_OK)
+            r->rlen = 12;
+        return e;
+    }
+    case WFP_FILE_ATTR_PATH: {
+        static const struct wf_proto_shape shape = {2, WFP_FILE_PATH_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_attr_path)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_attr_path(s, r, r->w[0], (const char *)&r->w[2], r->w[1], &r->rw[0],
+                                      &r->rw[1], &r->rw[2], &r->rw[3], &r->rw[4], &r->rw[5],
+                                      &r->rw[6], &r->rw[7], &r->rw[8], &r->rw[9], &r->rw[10],
+                                      &r->rw[11]);
+        if (e == WF_ERR_OK)
+            r->rlen = 12;
+        return e;
+    }
+    case WFP_FILE_SET_ATTR: {
+        static const struct wf_proto_shape shape = {6, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_attr)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_attr(s, r, r->w[0], r->w[1], r->w[2], r->w[3], r->w[4], r->w[5],
+                                     &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
+    case WFP_FILE_SET_ATTR_PATH: {
+        static const struct wf_proto_shape shape = {8, WFP_FILE_PATH_MAX, 1, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_attr_path)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_attr_path(s, r, r->w[0], r->w[1], r->w[2], r->w[3], r->w[4],
+                                          r->w[5], r->w[6], (const char *)&r->w[8], r->w[7],
+                                          &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
         return e;
     }
     default:
@@ -583,9 +637,10 @@ enum wf_error wfp_file_fsync_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
 
 enum wf_error wfp_file_statfs_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                      wf_word_t status, wf_word_t total_bytes, wf_word_t free_bytes,
-                                     wf_word_t total_inodes, wf_word_t free_inodes)
+                                     wf_word_t total_inodes, wf_word_t free_inodes, wf_word_t bsize,
+                                     wf_word_t name_max, wf_word_t flags, wf_word_t kind)
 {
-    wf_word_t w[5];
+    wf_word_t w[9];
     unsigned n = 0;
     if (err == WF_ERR_OK) {
         w[n++] = status;
@@ -593,6 +648,10 @@ enum wf_error wfp_file_statfs_answer(struct wf_server *s, wf_cptr_t reply, wf_wo
         w[n++] = free_bytes;
         w[n++] = total_inodes;
         w[n++] = free_inodes;
+        w[n++] = bsize;
+        w[n++] = name_max;
+        w[n++] = flags;
+        w[n++] = kind;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }
@@ -738,6 +797,78 @@ enum wf_error wfp_file_drop_caches_answer(struct wf_server *s, wf_cptr_t reply, 
     if (err == WF_ERR_OK) {
         w[n++] = status;
         w[n++] = freed;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_attr_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t status, wf_word_t type, wf_word_t mode, wf_word_t uid,
+                                   wf_word_t gid, wf_word_t size, wf_word_t links, wf_word_t ino,
+                                   wf_word_t blocks, wf_word_t atime, wf_word_t mtime,
+                                   wf_word_t ctime)
+{
+    wf_word_t w[12];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = type;
+        w[n++] = mode;
+        w[n++] = uid;
+        w[n++] = gid;
+        w[n++] = size;
+        w[n++] = links;
+        w[n++] = ino;
+        w[n++] = blocks;
+        w[n++] = atime;
+        w[n++] = mtime;
+        w[n++] = ctime;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_attr_path_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t type, wf_word_t mode,
+                                        wf_word_t uid, wf_word_t gid, wf_word_t size,
+                                        wf_word_t links, wf_word_t ino, wf_word_t blocks,
+                                        wf_word_t atime, wf_word_t mtime, wf_word_t ctime)
+{
+    wf_word_t w[12];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+        w[n++] = type;
+        w[n++] = mode;
+        w[n++] = uid;
+        w[n++] = gid;
+        w[n++] = size;
+        w[n++] = links;
+        w[n++] = ino;
+        w[n++] = blocks;
+        w[n++] = atime;
+        w[n++] = mtime;
+        w[n++] = ctime;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_set_attr_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_set_attr_path_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                            wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

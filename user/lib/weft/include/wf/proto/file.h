@@ -185,6 +185,34 @@
 /* Linux ELOOP: more than 8 symbolic links followed in one lookup, or O_NOFOLLOW on a link. */
 #define WFP_FILE_ELOOP 40
 
+/* SetAttr mask: set the permission bits (mode, at most 07777: rwx bits, setuid, setgid,
+ * sticky). */
+#define WFP_FILE_SET_MODE 1
+
+/* SetAttr mask: set the owner's user id. */
+#define WFP_FILE_SET_UID 2
+
+/* SetAttr mask: set the owner's group id. */
+#define WFP_FILE_SET_GID 4
+
+/* SetAttr mask: set the access time to atime. */
+#define WFP_FILE_SET_ATIME 8
+
+/* SetAttr mask: set the modification time to mtime. */
+#define WFP_FILE_SET_MTIME 16
+
+/* SetAttr mask: set the access time to the server's clock (not with SET_ATIME). */
+#define WFP_FILE_SET_ATIME_NOW 32
+
+/* SetAttr mask: set the modification time to the server's clock (not with SET_MTIME). */
+#define WFP_FILE_SET_MTIME_NOW 64
+
+/* Every SetAttr mask bit. */
+#define WFP_FILE_SET_ALL 127
+
+/* Statfs flag: the file system refuses every change (EROFS). */
+#define WFP_FILE_STATFS_RDONLY 1
+
 /* Linux EUCLEAN: the file system's data is inconsistent (a corrupt image). */
 #define WFP_FILE_EUCLEAN 117
 
@@ -217,6 +245,10 @@
 #define WFP_FILE_WRITE_BUF 0x719
 #define WFP_FILE_MAP 0x71b
 #define WFP_FILE_DROP_CACHES 0x71c
+#define WFP_FILE_ATTR 0x71d
+#define WFP_FILE_ATTR_PATH 0x71e
+#define WFP_FILE_SET_ATTR 0x71f
+#define WFP_FILE_SET_ATTR_PATH 0x720
 
 /* file.Open: Opens (and with O_CREATE creates, mode's low 12 bits kept) the file or
  * directory at path and returns a handle cap for it. On status != 0 no cap comes back, so
@@ -663,18 +695,26 @@ static inline enum wf_error wfp_file_fsync(wf_cptr_t ep, wf_word_t *status)
     return (enum wf_error)e;
 }
 
-/* file.Statfs: Describes the file system of the handle's file, or through a service cap the
- * root of the caller's namespace. Returns an enum wf_error: WF_ERR_OK or a
- * malformed-message error (docs/protocols.md). */
-static inline enum wf_error wfp_file_statfs(wf_cptr_t ep, wf_word_t *status, wf_word_t *total_bytes,
+/* file.Statfs: Describes a mounted file system: the one of the file at path (symbolic links
+ * followed; resolved as a path message), or with an empty path the one of the handle's
+ * file, or through a service cap the root of the caller's namespace. Returns an enum
+ * wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_statfs(wf_cptr_t ep, const void *path, wf_word_t path_len,
+                                            wf_word_t *status, wf_word_t *total_bytes,
                                             wf_word_t *free_bytes, wf_word_t *total_inodes,
-                                            wf_word_t *free_inodes)
+                                            wf_word_t *free_inodes, wf_word_t *bsize,
+                                            wf_word_t *name_max, wf_word_t *flags, wf_word_t *kind)
 {
-    wf_word_t w[1];
+    wf_word_t w[33];
     unsigned n = 0;
-    wf_word_t out[5];
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    wf_word_t out[9];
     unsigned outlen, outcaps;
-    wf_word_t e = wf_proto_call(ep, WFP_FILE_STATFS, w, n, 0, 0, out, 5, &outlen, &outcaps);
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_STATFS, w, n, 0, 0, out, 9, &outlen, &outcaps);
     (void)outcaps;
     if (e != WF_ERR_OK)
         return (enum wf_error)e;
@@ -688,6 +728,14 @@ static inline enum wf_error wfp_file_statfs(wf_cptr_t ep, wf_word_t *status, wf_
         *total_inodes = out[3];
     if (free_inodes)
         *free_inodes = out[4];
+    if (bsize)
+        *bsize = out[5];
+    if (name_max)
+        *name_max = out[6];
+    if (flags)
+        *flags = out[7];
+    if (kind)
+        *kind = out[8];
     return WF_ERR_OK;
 }
 
@@ -1002,6 +1050,164 @@ static inline enum wf_error wfp_file_drop_caches(wf_cptr_t ep, wf_word_t *status
     return (enum wf_error)e;
 }
 
+/* file.Attr: Describes the handle's file with every attribute the file system keeps
+ * (Stat's, and the owner and the blocks held). Returns an enum wf_error: WF_ERR_OK or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_attr(wf_cptr_t ep, wf_word_t *status, wf_word_t *type,
+                                          wf_word_t *mode, wf_word_t *uid, wf_word_t *gid,
+                                          wf_word_t *size, wf_word_t *links, wf_word_t *ino,
+                                          wf_word_t *blocks, wf_word_t *atime, wf_word_t *mtime,
+                                          wf_word_t *ctime)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    wf_word_t out[12];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_ATTR, w, n, 0, 0, out, 12, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (type)
+        *type = out[1];
+    if (mode)
+        *mode = out[2];
+    if (uid)
+        *uid = out[3];
+    if (gid)
+        *gid = out[4];
+    if (size)
+        *size = out[5];
+    if (links)
+        *links = out[6];
+    if (ino)
+        *ino = out[7];
+    if (blocks)
+        *blocks = out[8];
+    if (atime)
+        *atime = out[9];
+    if (mtime)
+        *mtime = out[10];
+    if (ctime)
+        *ctime = out[11];
+    return WF_ERR_OK;
+}
+
+/* file.AttrPath: Describes the file at path, as Attr. Returns an enum wf_error: WF_ERR_OK
+ * or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_attr_path(wf_cptr_t ep, wf_word_t nofollow, const void *path,
+                                               wf_word_t path_len, wf_word_t *status,
+                                               wf_word_t *type, wf_word_t *mode, wf_word_t *uid,
+                                               wf_word_t *gid, wf_word_t *size, wf_word_t *links,
+                                               wf_word_t *ino, wf_word_t *blocks, wf_word_t *atime,
+                                               wf_word_t *mtime, wf_word_t *ctime)
+{
+    wf_word_t w[34];
+    unsigned n = 0;
+    w[n++] = nofollow;
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    wf_word_t out[12];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_ATTR_PATH, w, n, 0, 0, out, 12, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    if (type)
+        *type = out[1];
+    if (mode)
+        *mode = out[2];
+    if (uid)
+        *uid = out[3];
+    if (gid)
+        *gid = out[4];
+    if (size)
+        *size = out[5];
+    if (links)
+        *links = out[6];
+    if (ino)
+        *ino = out[7];
+    if (blocks)
+        *blocks = out[8];
+    if (atime)
+        *atime = out[9];
+    if (mtime)
+        *mtime = out[10];
+    if (ctime)
+        *ctime = out[11];
+    return WF_ERR_OK;
+}
+
+/* file.SetAttr: Changes the attributes of the handle's file that mask names (chmod, chown,
+ * utimensat): mode, owner, times, each time to a value or to the server's clock (SET_*_NOW:
+ * utimensat's UTIME_NOW; a time not named is kept: UTIME_OMIT). Any handle may (fchmod
+ * needs no write access); the server checks no owner or permission (it has no users:
+ * decision 139), only EROFS. The ctime becomes the server's clock when anything changes; an
+ * empty mask changes nothing. Times are kept as the backend can (ext2: whole seconds, at
+ * most 2^31 - 1, the larger clamped as Linux does). Returns an enum wf_error: WF_ERR_OK or
+ * a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_set_attr(wf_cptr_t ep, wf_word_t mask, wf_word_t mode,
+                                              wf_word_t uid, wf_word_t gid, wf_word_t atime,
+                                              wf_word_t mtime, wf_word_t *status)
+{
+    wf_word_t w[6];
+    unsigned n = 0;
+    w[n++] = mask;
+    w[n++] = mode;
+    w[n++] = uid;
+    w[n++] = gid;
+    w[n++] = atime;
+    w[n++] = mtime;
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_SET_ATTR, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
+/* file.SetAttrPath: Changes the attributes of the file at path, as SetAttr. Returns an enum
+ * wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_set_attr_path(wf_cptr_t ep, wf_word_t nofollow, wf_word_t mask,
+                                                   wf_word_t mode, wf_word_t uid, wf_word_t gid,
+                                                   wf_word_t atime, wf_word_t mtime,
+                                                   const void *path, wf_word_t path_len,
+                                                   wf_word_t *status)
+{
+    wf_word_t w[40];
+    unsigned n = 0;
+    w[n++] = nofollow;
+    w[n++] = mask;
+    w[n++] = mode;
+    w[n++] = uid;
+    w[n++] = gid;
+    w[n++] = atime;
+    w[n++] = mtime;
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_SET_ATTR_PATH, w, n, 0, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_file_*_answer). A NULL handler answers
@@ -1044,9 +1250,10 @@ struct wfp_file_handlers {
                              wf_word_t path_len, wf_word_t *status, char *target,
                              wf_word_t *target_len);
     wf_word_t (*on_fsync)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status);
-    wf_word_t (*on_statfs)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
-                           wf_word_t *total_bytes, wf_word_t *free_bytes, wf_word_t *total_inodes,
-                           wf_word_t *free_inodes);
+    wf_word_t (*on_statfs)(struct wf_server *s, struct wf_server_req *r, const char *path,
+                           wf_word_t path_len, wf_word_t *status, wf_word_t *total_bytes,
+                           wf_word_t *free_bytes, wf_word_t *total_inodes, wf_word_t *free_inodes,
+                           wf_word_t *bsize, wf_word_t *name_max, wf_word_t *flags, wf_word_t *kind);
     wf_word_t (*on_mount)(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
                           wf_word_t flags, wf_word_t split, wf_word_t split2, const char *paths,
                           wf_word_t paths_len, wf_word_t *status);
@@ -1073,6 +1280,22 @@ struct wfp_file_handlers {
                         wf_cptr_t *vmo);
     wf_word_t (*on_drop_caches)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
                                 wf_word_t *freed);
+    wf_word_t (*on_attr)(struct wf_server *s, struct wf_server_req *r, wf_word_t *status,
+                         wf_word_t *type, wf_word_t *mode, wf_word_t *uid, wf_word_t *gid,
+                         wf_word_t *size, wf_word_t *links, wf_word_t *ino, wf_word_t *blocks,
+                         wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime);
+    wf_word_t (*on_attr_path)(struct wf_server *s, struct wf_server_req *r, wf_word_t nofollow,
+                              const char *path, wf_word_t path_len, wf_word_t *status,
+                              wf_word_t *type, wf_word_t *mode, wf_word_t *uid, wf_word_t *gid,
+                              wf_word_t *size, wf_word_t *links, wf_word_t *ino, wf_word_t *blocks,
+                              wf_word_t *atime, wf_word_t *mtime, wf_word_t *ctime);
+    wf_word_t (*on_set_attr)(struct wf_server *s, struct wf_server_req *r, wf_word_t mask,
+                             wf_word_t mode, wf_word_t uid, wf_word_t gid, wf_word_t atime,
+                             wf_word_t mtime, wf_word_t *status);
+    wf_word_t (*on_set_attr_path)(struct wf_server *s, struct wf_server_req *r, wf_word_t nofollow,
+                                  wf_word_t mask, wf_word_t mode, wf_word_t uid, wf_word_t gid,
+                                  wf_word_t atime, wf_word_t mtime, const char *path,
+                                  wf_word_t path_len, wf_word_t *status);
 };
 
 /* Checks the shape of r (a message in the file range) and calls its handler in handlers (a
@@ -1172,7 +1395,8 @@ enum wf_error wfp_file_fsync_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_statfs_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                      wf_word_t status, wf_word_t total_bytes, wf_word_t free_bytes,
-                                     wf_word_t total_inodes, wf_word_t free_inodes);
+                                     wf_word_t total_inodes, wf_word_t free_inodes, wf_word_t bsize,
+                                     wf_word_t name_max, wf_word_t flags, wf_word_t kind);
 
 /* Answers a deferred Mount through reply (from wf_server_defer): err, and on WF_ERR_OK the
  * results. Returns wf_server_answer's error. */
@@ -1234,5 +1458,31 @@ enum wf_error wfp_file_map_answer(struct wf_server *s, wf_cptr_t reply, wf_word_
  * the results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_drop_caches_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                           wf_word_t status, wf_word_t freed);
+
+/* Answers a deferred Attr through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_attr_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                   wf_word_t status, wf_word_t type, wf_word_t mode, wf_word_t uid,
+                                   wf_word_t gid, wf_word_t size, wf_word_t links, wf_word_t ino,
+                                   wf_word_t blocks, wf_word_t atime, wf_word_t mtime,
+                                   wf_word_t ctime);
+
+/* Answers a deferred AttrPath through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_attr_path_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                        wf_word_t status, wf_word_t type, wf_word_t mode,
+                                        wf_word_t uid, wf_word_t gid, wf_word_t size,
+                                        wf_word_t links, wf_word_t ino, wf_word_t blocks,
+                                        wf_word_t atime, wf_word_t mtime, wf_word_t ctime);
+
+/* Answers a deferred SetAttr through reply (from wf_server_defer): err, and on WF_ERR_OK
+ * the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_set_attr_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                       wf_word_t status);
+
+/* Answers a deferred SetAttrPath through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_set_attr_path_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                            wf_word_t status);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_FILE_H */
