@@ -176,7 +176,7 @@ struct pt_ctx {
     bool active;  /* root is loaded on this CPU: invalidate the TLB after changes */
     paddr_t (*alloc)(struct pt_ctx *c);
     void (*free)(struct pt_ctx *c, paddr_t pa);
-    void *owner;        /* the VSpace, for alloc and free */
+    void *owner; /* the VSpace, for alloc and free */
     /* Called before a translation other CPUs may hold is changed or removed
      * (NULL: none may): the VSpace's TLB shootdown (obj/vspace.h). */
     void (*shoot)(struct pt_ctx *c);
