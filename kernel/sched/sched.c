@@ -47,7 +47,7 @@ static inline struct runq *rq_of(const struct tcb *t)
     return &runqs[t->cpu];
 }
 
-bool sched_is_current(const struct tcb *t)
+bool sched_is_current_elsewhere(const struct tcb *t)
 {
     struct cpu_local *cl = sched_cpus[t->cpu];
     return cl && cl->current == t;
@@ -79,20 +79,30 @@ static void poke(unsigned id)
     arch_ipi_send(id);
 }
 
+/* put's part for a thread of another CPU: its top priority, and an IPI when
+ * t should run there now. */
+static __attribute__((noinline)) void put_elsewhere(struct tcb *t)
+{
+    struct cpu_local *cl = sched_cpus[t->cpu];
+    if ((int)t->prio > cl->top_prio)
+        cl->top_prio = t->prio;
+    if (!cl->current || cl->current->prio < t->prio)
+        poke(t->cpu);
+}
+
 static void put(struct tcb *t, bool at_head)
 {
     struct runq *q = rq_of(t);
-    struct cpu_local *cl = sched_cpus[t->cpu];
     if (at_head)
         tcbq_prepend(&q->queues[t->prio], t);
     else
         tcbq_append(&q->queues[t->prio], t);
     q->bitmap[t->prio / 64] |= 1ull << (t->prio % 64);
     q->summary |= 1ull << (t->prio / 64);
-    if ((int)t->prio > cl->top_prio)
-        cl->top_prio = t->prio;
-    if (t->cpu != cl_id_self() && (!cl->current || cl->current->prio < t->prio))
-        poke(t->cpu);
+    if (t->cpu != cl_id_self())
+        put_elsewhere(t);
+    else if ((int)t->prio > sched_top_prio)
+        sched_top_prio = t->prio;
 }
 
 void sched_cpu_init(void)

@@ -85,7 +85,13 @@ void sched_remove(struct tcb *t);
 void sched_set_priority(struct tcb *t, unsigned prio);
 
 /* True when t is the current thread of its CPU (t->cpu), this one or another. */
-bool sched_is_current(const struct tcb *t);
+bool sched_is_current_elsewhere(const struct tcb *t);
+static inline bool sched_is_current(const struct tcb *t)
+{
+    if (t->cpu == this_cpu_local.id)
+        return t == this_cpu_local.current;
+    return sched_is_current_elsewhere(t);
+}
 
 /* Moves t to CPU cpu (online; TCB_SetAffinity): a thread running on another
  * CPU is stopped there first (smp_stop_thread), a queued one requeued, and its
