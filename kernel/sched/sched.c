@@ -19,6 +19,12 @@
 
 struct sched_stats sched_stats;
 
+/* Where this CPU's struct cpu_local is a plain global (one CPU, the host
+ * tests), its address is the ordinary one. */
+#ifndef this_cpu_local_flat
+#define this_cpu_local_flat() (&this_cpu_local)
+#endif
+
 /* This CPU's id, from its struct cpu_local (one %gs-relative load on x86-64). */
 static inline unsigned cl_id_self(void)
 {
