@@ -387,7 +387,9 @@ enum wf_error tcb_decode_set_deadline(struct invocation *inv)
 enum wf_error tcb_decode_set_affinity(struct invocation *inv)
 {
     wf_word_t cpu = inv->args[ARG_TCB_SET_AFFINITY_CPU];
-    if (cpu >= smp_online)
+    /* Ids run to the last CPU listed; one that did not start is refused too. */
+    unsigned ids = arch_cpu_count() < SMP_MAX_CPUS ? arch_cpu_count() : SMP_MAX_CPUS;
+    if (cpu >= ids || !smp_cpus[cpu].online || !sched_cpus[cpu])
         return inv_fail_range(inv, ARG_TCB_SET_AFFINITY_CPU, 0, smp_online - 1);
 
     sched_set_cpu(invoked_tcb(inv), (unsigned)cpu);
