@@ -33,6 +33,11 @@ unsigned arch_cpu_id(void)
     return 0;
 }
 
+unsigned arch_cpu_count(void)
+{
+    return 1;
+}
+
 void arch_ipi_send(unsigned id)
 {
     (void)id;
