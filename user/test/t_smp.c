@@ -325,11 +325,11 @@ TEST(smp, protect_is_seen_at_once_by_a_thread_on_another_cpu)
  */
 #define ST_CPUS   4                     /* servers and clients on the first 4 CPUs at most */
 #define ST_PAIRS  2                     /* notification pairs at most */
-#define ST_CALLS  60                    /* calls per client */
-#define ST_PINGS  60                    /* round trips per notification pair */
-#define ST_FAULTS 4                     /* rounds of the faulting thread */
+#define ST_CALLS  30                    /* calls per client */
+#define ST_PINGS  30                    /* round trips per notification pair */
+#define ST_FAULTS 3                     /* rounds of the faulting thread */
 #define ST_PAGES  32                    /* pages per round */
-#define ST_CHURN  9                     /* map/touch/unmap rounds of the root task */
+#define ST_CHURN  6                     /* map/touch/unmap rounds of the root task */
 #define ST_EPS    4                     /* endpoints deleted under a waiting thread */
 #define ST_FVA    (TEST_VA + 0x1000000) /* the faulting thread's region */
 #define ST_UVA    (TEST_VA + 0x2000000) /* the root task's region */
