@@ -58,6 +58,8 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {0}, {0}, tcb_decode_describe},
     [WF_LABEL_TCB_SET_DEADLINE] = {"TCB_SetDeadline", WF_OBJ_TCB, 2, 0, 0,
         {0}, {0}, tcb_decode_set_deadline},
+    [WF_LABEL_TCB_SET_AFFINITY] = {"TCB_SetAffinity", WF_OBJ_TCB, 1, 0, 1,
+        {0}, {0}, tcb_decode_set_affinity},
     [WF_LABEL_POOL_CREATE] = {"Pool_Create", WF_OBJ_POOL, 4, 1, 0,
         {WF_OBJ_CNODE}, {0}, pool_decode_create},
     [WF_LABEL_POOL_CREATE_CONTIG] = {"Pool_CreateContig", WF_OBJ_POOL, 3, 1, 0,

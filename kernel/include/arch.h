@@ -90,6 +90,16 @@ bool arch_cpu_start(unsigned id, void (*entry)(void));
 unsigned arch_cpu_id(void);
 /* Interrupts CPU id (an online CPU, not this one): it calls smp_ipi(). */
 void arch_ipi_send(unsigned id);
+/* Taking a thread away from this CPU while it waits for the kernel lock in an
+ * entry from user mode (smp_stop_thread, on this CPU, without the lock; the
+ * entry's registers are saved in ctx): makes that entry as if not made (a
+ * system call will be made again; an exception is taken again when the
+ * instruction runs again) and returns what arch_entry_replay needs to finish
+ * an interrupt the entry was (0: nothing). */
+struct arch_context;
+uint64_t arch_entry_abandon(struct arch_context *ctx);
+/* Handles the interrupt an abandoned entry was, without a thread (lock held). */
+void arch_entry_replay(uint64_t token);
 
 /* Builds the kernel's final address space: the direct map of every RAM region in
  * bm and the kernel image with W^X permissions; switches to it and turns on the
@@ -166,7 +176,10 @@ struct pt_ctx {
     bool active;  /* root is loaded on this CPU: invalidate the TLB after changes */
     paddr_t (*alloc)(struct pt_ctx *c);
     void (*free)(struct pt_ctx *c, paddr_t pa);
-    void *owner;        /* the VSpace, for alloc and free */
+    void *owner; /* the VSpace, for alloc and free */
+    /* Called before a translation other CPUs may hold is changed or removed
+     * (NULL: none may): the VSpace's TLB shootdown (obj/vspace.h). */
+    void (*shoot)(struct pt_ctx *c);
     uint64_t demotions; /* out: superpage entries split or dropped by arch_pt_unmap */
 };
 

@@ -41,7 +41,9 @@
  *     notification has nothing pending;
  *   - no queued thread has a higher priority than the partner, so running it
  *     next is what the scheduler would choose (the current thread blocks, and
- *     the slow path's sched_switch_to makes the same choice).
+ *     the slow path's sched_switch_to makes the same choice), and the partner
+ *     runs on this CPU (decision 148: between CPUs the slow path wakes it
+ *     there).
  * Then: copy the words (and caps), link or unlink the Reply object, block the
  * current thread and make the partner current, without touching the run queues.
  * The result in every register, buffer word and slot is the slow path's
@@ -279,6 +281,7 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
         struct vspace *v = cap_ptr_unpack(vs.w0);
         arch_vspace_load(v->root);
         vspace_current = v;
+        v->cpus |= this_cpu_local.bit; /* the old one's bit goes lazily (vspace_tlb_shoot) */
     }
     sched_fpu_switch(to);
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
@@ -304,7 +307,7 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
         kernel_entry(ctx);
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
-    if (!rp || !sched_none_above(r->prio))
+    if (!rp || !sched_none_above(r->prio) || r->cpu != t->cpu)
         kernel_entry(ctx);
     if (kind != FAST_REGS && !fast_buffers(t, r, info, kind))
         kernel_entry(ctx);
@@ -353,7 +356,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         kernel_entry(ctx);
     struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
-    if (!c || c->fault || !sched_none_above(c->prio))
+    if (!c || c->fault || !sched_none_above(c->prio) || c->cpu != t->cpu)
         kernel_entry(ctx);
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))

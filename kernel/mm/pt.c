@@ -23,7 +23,8 @@
  *
  * TLB. A change to an address space whose translations the TLB may hold
  * invalidates what it changed: one page at a time for a few pages, one full
- * flush for many.
+ * flush for many. Before a present entry changes, the context's shoot hook
+ * runs (the VSpace's TLB shootdown for other CPUs, once per kernel entry).
  *
  * The code is plain memory manipulation through phys_to_virt, so the host tests
  * compile it against a buffer standing in for RAM.
@@ -69,6 +70,14 @@ static pte_t *tab(paddr_t pa)
     return phys_to_virt(pa);
 }
 
+/* Before a present translation changes or goes: other CPUs that may hold it
+ * drop their TLBs (and stay in the kernel until this CPU leaves it). */
+static inline void remote(struct pt_ctx *c)
+{
+    if (c->shoot)
+        c->shoot(c);
+}
+
 /* The table at level `level` (2, 1 or 0) covering va, creating the missing ones
  * when create; NULL when missing (and not created, or no memory) or when a
  * large entry covers va above that level. */
@@ -108,8 +117,11 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
             for (size_t i = 0; i < n; i++) {
                 pte_t *e = &pt[pt_index(va, 0) + i];
                 pte_t v = PT_ENTRY(pa + i * PAGE_SIZE, bits);
-                if (*e != v)
+                if (*e != v) {
+                    if (pte_present(*e))
+                        remote(c); /* a copy-on-write break, a new right */
                     pt_set_page(c, e, v, va + i * PAGE_SIZE);
+                }
             }
             pt_map_run(c, pt, pt_index(va, 0), n);
         }
@@ -128,6 +140,8 @@ void arch_pt_map_super(struct pt_ctx *c, vaddr_t va, paddr_t pa, unsigned access
     assert(pd && IS_ALIGNED(va | pa, LARGE_SIZE));
     pte_t *e = &pd[pt_index(va, 1)];
     paddr_t old = pte_present(*e) && !pte_large(*e) ? pte_addr(*e) : 0;
+    if (pte_present(*e))
+        remote(c);
     pt_set_large(c, e, PT_ENTRY(pa, pt_large_bits(access)), old);
     pt_sync(c);
     if (old)
@@ -156,6 +170,7 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
                          unsigned *flushed)
 {
     bool whole = va == wva && end == wva + LARGE_SIZE;
+    remote(c); /* unmap, demotion */
     if (pte_large(*pde)) {
         c->demotions += !whole;
         if (whole || !demote(c, pde, wva)) {
@@ -277,6 +292,7 @@ bool arch_pt_destroy_step(struct pt_ctx *c)
         e = below;
     }
     paddr_t pa = pte_addr(*e);
+    remote(c);
     *e = 0;
     if (pt_tlb_live(c)) /* drop the caches naming the table */
         arch_tlb_flush_all();

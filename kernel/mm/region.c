@@ -179,6 +179,7 @@ bool vspace_region_remove_some(struct vm_region *r)
 enum wf_error vspace_teardown(struct vspace *vs)
 {
     vs->dying = true;
+    vspace_leave_everywhere(vs); /* a thread of it may still run elsewhere */
     /* the first unit was paid by the deletion step that calls us */
     bool first = true;
     for (; vs->regions; first = false) {
@@ -200,8 +201,7 @@ enum wf_error vspace_teardown(struct vspace *vs)
 
 void vspace_destroy(struct vspace *vs)
 {
-    if (vs == vspace_current)
-        vspace_activate(NULL);
+    vspace_leave_everywhere(vs);
     while (vs->regions) {
         struct vm_region *r = vs->regions;
         region_unlink(r);

@@ -36,6 +36,7 @@
 #include "obj/reply.h"
 #include "obj/vspace.h"
 #include "sched/sched.h"
+#include "sched/smp.h"
 #include "weft/ipc.h"
 
 void tcb_init(struct tcb *t)
@@ -97,8 +98,8 @@ void tcb_resume(struct tcb *t)
 
 void tcb_finalize(struct tcb *t, struct reaper *r)
 {
-    tcb_suspend(t);
-    sched_forget_fpu(t);
+    tcb_suspend(t); /* stopped on its CPU first when it runs there */
+    sched_forget_fpu_everywhere(t);
     sched_deadline_set(t, 0, 0);
     struct notification *n = cap_object(t->slots[WF_TCB_SLOT_BOUND_NTFN].cap);
     if (n && n->bound == t)
@@ -315,6 +316,7 @@ enum wf_error tcb_decode_read_registers(struct invocation *inv)
         return inv_fail(inv, WF_ERR_ILLEGAL_OPERATION, 0, 0, 0, 0, 0);
     if (first > WF_REGS_COUNT - 4)
         return inv_fail_range(inv, ARG_TCB_READ_REGISTERS_FIRST, 0, WF_REGS_COUNT - 4);
+    sched_preempt(t); /* running on another CPU: its registers are saved */
 
     for (unsigned i = 0; i < 4; i++)
         inv->reply[i] = ctx_reg(&t->ctx, (unsigned)first + i);
@@ -332,6 +334,7 @@ enum wf_error tcb_decode_write_registers(struct invocation *inv)
         return inv_fail_range(inv, ARG_TCB_WRITE_REGISTERS_COUNT, 1, 4);
     if (first > WF_REGS_COUNT - count)
         return inv_fail_range(inv, ARG_TCB_WRITE_REGISTERS_FIRST, 0, WF_REGS_COUNT - count);
+    sched_preempt(t);
 
     for (unsigned i = 0; i < count; i++)
         ctx_set_reg(&t->ctx, (unsigned)(first + i), inv->args[ARG_TCB_WRITE_REGISTERS_V0 + i]);
@@ -378,6 +381,19 @@ enum wf_error tcb_decode_set_deadline(struct invocation *inv)
         return inv_fail(inv, WF_ERR_INVALID_ARGUMENT, 1, ARG_TCB_SET_DEADLINE_BITS, 0, 0, 0);
 
     sched_deadline_set(invoked_tcb(inv), deadline, bits);
+    return WF_ERR_OK;
+}
+
+enum wf_error tcb_decode_set_affinity(struct invocation *inv)
+{
+    wf_word_t cpu = inv->args[ARG_TCB_SET_AFFINITY_CPU];
+    /* Ids run to the last CPU listed; one that did not start is refused too. */
+    unsigned ids = arch_cpu_count() < SMP_MAX_CPUS ? arch_cpu_count() : SMP_MAX_CPUS;
+    if (cpu >= ids || !smp_cpus[cpu].online || !sched_cpus[cpu])
+        return inv_fail_range(inv, ARG_TCB_SET_AFFINITY_CPU, 0, smp_online - 1);
+
+    sched_set_cpu(invoked_tcb(inv), (unsigned)cpu);
+    inv->reply[0] = smp_online;
     return WF_ERR_OK;
 }
 

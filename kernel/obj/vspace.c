@@ -4,6 +4,8 @@
  * kernel/mm/region.c; the fault path and the copies kernel/mm/fault.c.
  */
 #include "obj/vspace.h"
+#include "sched/sched.h"
+#include "sched/smp.h"
 
 #include "cap/invoke.h"
 #include "cap/preempt.h"
@@ -12,6 +14,47 @@
 
 /* pool_inv_fail, plus INVALID_CAPABILITY: the VMO cap (cap argument 0) lacks a
  * right the mapping needs. */
+/* --- several CPUs (decision 148) ---------------------------------------------- */
+
+/* A shootdown's request on a CPU in the mask, without the lock. */
+static void shoot_here(void *arg)
+{
+    struct vspace *vs = arg;
+    arch_tlb_flush_all();
+    if (vspace_current != vs)
+        __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
+}
+
+void vspace_tlb_shoot(struct pt_ctx *c)
+{
+    struct vspace *vs = c->owner;
+    uint64_t others = __atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) & ~this_cpu_local.bit;
+    if (!others || (vs->shot && vs->shot_ticket == kernel_lock.serving))
+        return;
+    vs->shot = true;
+    vs->shot_ticket = kernel_lock.serving;
+    sched_stats.shootdowns++;
+    sched_stats.shot_cpus += (uint64_t)__builtin_popcountll(others);
+    smp_call_many(others, shoot_here, vs);
+}
+
+static void leave_here(void *arg)
+{
+    struct vspace *vs = arg;
+    if (vspace_current == vs)
+        vspace_activate(NULL);
+    __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
+}
+
+void vspace_leave_everywhere(struct vspace *vs)
+{
+    if (vs == vspace_current)
+        vspace_activate(NULL);
+    uint64_t others = __atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) & ~this_cpu_local.bit;
+    if (others)
+        smp_call_many(others, leave_here, vs);
+}
+
 static enum wf_error vs_fail(struct invocation *inv, enum wf_error e, struct inv_arg why)
 {
     if (e == WF_ERR_INVALID_CAPABILITY)

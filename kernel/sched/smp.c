@@ -21,11 +21,19 @@ unsigned smp_online = 1;
 
 void smp_idle_wait(void)
 {
-    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    unsigned id = arch_cpu_id();
+    struct smp_cpu *c = &smp_cpus[id];
     c->idle_unlocked = true;
+    c->woken = false;
     kernel_lock_release();
-    arch_idle_wait();
-    __atomic_store_n(&c->idle_waits, c->idle_waits + 1, __ATOMIC_RELEASE);
+    /* The boot CPU chooses again after every interrupt (its tick fires the
+     * thread timers); the others only once a handler ran under the lock (a
+     * reschedule IPI, a device interrupt), so that their ticks alone do not
+     * take the lock. */
+    do {
+        arch_idle_wait();
+        __atomic_store_n(&c->idle_waits, c->idle_waits + 1, __ATOMIC_RELEASE);
+    } while (id != 0 && !__atomic_load_n(&c->woken, __ATOMIC_ACQUIRE));
     kernel_lock_acquire();
     c->idle_unlocked = false;
 }
@@ -40,13 +48,68 @@ bool smp_irq_enter(void)
 
 void smp_irq_exit(bool took)
 {
-    if (took)
+    if (took) {
+        smp_cpus[arch_cpu_id()].woken = true;
         kernel_lock_release();
+    }
 }
 
 void smp_ipi(void)
 {
-    smp_cpus[arch_cpu_id()].ipis++;
+    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    c->ipis++;
+    __atomic_store_n(&c->kick, false, __ATOMIC_RELEASE); /* the next poke sends another */
+}
+
+/* smp_stop_thread's request, on the CPU that runs t, without the lock, in the
+ * wait for it of an entry from user mode (t's registers are saved). */
+static void stop_here(void *arg)
+{
+    struct tcb *t = arg;
+    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    assert(sched_current == t);
+    if (sched_fpu_ctx == &t->ctx) {
+        arch_fpu_save(&t->ctx);
+        sched_fpu_ctx = &sched_fpu_nobody;
+    }
+    c->lost_token = arch_entry_abandon(&t->ctx);
+    sched_current = NULL;
+    c->lost = true;
+}
+
+void smp_stop_thread(struct tcb *t)
+{
+    assert(t->cpu != arch_cpu_id() && sched_is_current(t));
+    smp_call_many(1ull << t->cpu, stop_here, t);
+    assert(!sched_is_current(t));
+    sched_stats.stops++;
+}
+
+static void flush_fpu_here(void *arg)
+{
+    struct tcb *t = arg;
+    if (sched_fpu_ctx == &t->ctx) {
+        arch_fpu_save(&t->ctx);
+        sched_fpu_ctx = &sched_fpu_nobody;
+    }
+}
+
+void smp_flush_fpu(struct tcb *t)
+{
+    if (t->cpu == arch_cpu_id())
+        flush_fpu_here(t);
+    else if (sched_cpus[t->cpu] && sched_cpus[t->cpu]->fpu_ctx == &t->ctx)
+        smp_call_many(1ull << t->cpu, flush_fpu_here, t);
+}
+
+void smp_entry_check(void)
+{
+    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    if (!c->lost)
+        return;
+    c->lost = false;
+    arch_entry_replay(c->lost_token);
+    sched_exit();
 }
 
 void smp_serve(void)
@@ -83,9 +146,9 @@ void smp_call_many(uint64_t mask, void (*fn)(void *arg), void *arg)
 }
 
 /* A CPU other than the boot CPU, on its own stack with its own tables and
- * timer, interrupts off, without the lock. It has nothing to schedule yet:
- * it idles without the lock for good, and only an interrupt whose handler
- * needs the lock takes it (smp_irq_enter; its timer's does not). */
+ * timer, interrupts off, without the lock. It takes the lock, says it is
+ * online and runs its scheduler: the threads whose CPU it is (decision 148),
+ * idling without the lock while there are none (smp_idle_wait). */
 static __noreturn void secondary_main(void)
 {
     unsigned id = arch_cpu_id();
@@ -93,13 +156,8 @@ static __noreturn void secondary_main(void)
     kernel_lock_acquire();
     sched_cpu_init();
     smp_online++;
-    c->idle_unlocked = true;
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-    kernel_lock_release();
-    for (;;) {
-        arch_idle_wait();
-        __atomic_store_n(&c->idle_waits, c->idle_waits + 1, __ATOMIC_RELEASE);
-    }
+    sched_exit();
 }
 
 void smp_boot(void)

@@ -8,6 +8,7 @@
 #include "core/boot.h"
 #include "kprintf.h"
 #include "ktest.h"
+#include "sched/sched.h"
 #include "sched/smp.h"
 
 /* Gives up the lock until *word differs from old or about a second passes
@@ -104,4 +105,40 @@ KTEST(smp, remote_calls_run_on_each_cpu_asked_while_the_lock_is_held)
         KT_ASSERT(w1.cpu[1] == 2 && w1.cpu[0] == 0, "CPU 1's own request");
     }
     KT_ASSERT_EQ(kernel_lock.serving, serving);
+}
+
+/* A thread made runnable for another CPU (decision 148) is queued there, not
+ * here: that CPU's top priority rises, this one's does not, and that CPU gets
+ * one reschedule IPI (another wake-up meanwhile sends none) which it takes
+ * once this CPU lets go of the lock. The thread is taken off the queue first:
+ * it has no context to run. */
+KTEST(smp, a_thread_woken_for_another_cpu_is_queued_there_and_pokes_it)
+{
+    if (smp_online < 2)
+        TAP_SKIP("one CPU");
+    static struct tcb t __aligned(64);
+    __builtin_memset(&t, 0, sizeof(t));
+    tcb_init(&t);
+    t.prio = 7;
+    int here = sched_top_prio;
+    sched_set_cpu(&t, 1);
+    KT_ASSERT_EQ(t.cpu, 1u);
+    KT_ASSERT(sched_cpus[1]->top_prio < 7, "CPU 1 has work queued already");
+    uint64_t pokes = sched_stats.pokes, ipis = smp_cpus[1].ipis;
+    sched_wake(&t);
+    KT_ASSERT_EQ(sched_cpus[1]->top_prio, 7);
+    KT_ASSERT_EQ(sched_top_prio, here);
+    KT_ASSERT(sched_is_current(&t) == false, "queued, not running");
+    KT_ASSERT_EQ(sched_stats.pokes, pokes + 1);
+    sched_remove(&t); /* dequeue: CPU 1 must not run it */
+    t.state = TCB_INACTIVE;
+    KT_ASSERT(sched_cpus[1]->top_prio < 7, "still queued on CPU 1");
+    sched_wake(&t); /* kick still set: no second IPI */
+    KT_ASSERT(sched_stats.pokes == pokes + 1, "a second IPI while one is in flight");
+    sched_remove(&t);
+    t.state = TCB_INACTIVE;
+    KT_ASSERT(unlocked_wait_change(&smp_cpus[1].ipis, ipis), "CPU 1 took no IPI");
+    KT_ASSERT(!smp_cpus[1].kick, "CPU 1's IPI did not clear its flag");
+    sched_set_cpu(&t, 0);
+    KT_ASSERT_EQ(t.cpu, 0u);
 }

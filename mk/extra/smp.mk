@@ -3,12 +3,16 @@
 #   make check-guest-smp   the self-tests with 2 and 4 CPUs (every CPU online,
 #                          IPIs under the kernel lock, every CPU's timer; the
 #                          rest of the suite as at one CPU), and the user suite
-#                          with 4 CPUs; in check-guest
+#                          with 2 and 4 CPUs (its smp/ tests run threads on
+#                          every CPU; at one CPU, check-user, they skip what
+#                          needs two); in check-guest. The user suite gets
+#                          300 s there: under TCG on a host with fewer cores
+#                          than vCPUs the kernel lock convoys (docs/perf/smp.md)
 #   QEMU_SMP=N             boots every in-guest test of this make with N CPUs
 #                          (make check-guest QEMU_SMP=2)
 
 SMP_KTEST_CPUS := 2 4
-SMP_USER_CPUS  := 4
+SMP_USER_CPUS  := 2 4
 
 ifneq ($(QEMU_SMP),)
 QEMU_KTEST += -smp $(QEMU_SMP)
@@ -21,11 +25,14 @@ check-guest-smp: $(KERNEL_TEST) $(KERNEL) $(INITRAMFS) $(TEST_DISK) $(DEPS_STAMP
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-smp$$n --log $(BUILD)/smp$$n.log \
 	        --exit-code 1 -- $(QEMU_KTEST) -smp $$n -m 128M -append "ktest ktest.cpus=$$n"; \
 	done
-	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-smp$(SMP_USER_CPUS) \
-	    --log $(BUILD)/user-smp.log $(USER_EXIT) --expect '^utest: suite done, 0 failed' \
-	    --expect 'smp: $(SMP_USER_CPUS) of $(SMP_USER_CPUS) CPUs online' \
-	    -- $(QEMU_TESTK) $(QEMU_TEST_DISK) $(QEMU_TEST_RNG) -smp $(SMP_USER_CPUS) -m 256M \
-	    -append "init=utest"
+	@set -e; for n in $(SMP_USER_CPUS); do \
+	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-smp$$n \
+	        --log $(BUILD)/user-smp$$n.log --timeout 300 $(USER_EXIT) \
+	        --expect '^utest: suite done, 0 failed' \
+	        --expect "smp: $$n of $$n CPUs online" \
+	        -- $(QEMU_TESTK) $(QEMU_TEST_DISK) $(QEMU_TEST_RNG) -smp $$n -m 256M \
+	        -append "init=utest"; \
+	done
 
 GUEST_CHECKS += check-guest-smp
-EXTRA_HELP += "check-guest-smp  self-tests at -smp 2 and 4, the user suite at -smp 4 (docs/smp.md)"
+EXTRA_HELP += "check-guest-smp  self-tests and the user suite at -smp 2 and 4 (docs/smp.md)"

@@ -167,6 +167,12 @@
 #define WF_TCB_SET_DEADLINE_NWORDS 2
 #define WF_TCB_SET_DEADLINE_NCAPS 0
 #define WF_TCB_SET_DEADLINE_NRESULTS 0
+/* TCB_SetAffinity: Makes the thread run on CPU cpu (0 to the number of CPUs online - 1; a
+ * new thread runs on CPU 0). */
+#define WF_LABEL_TCB_SET_AFFINITY 0x30
+#define WF_TCB_SET_AFFINITY_NWORDS 1
+#define WF_TCB_SET_AFFINITY_NCAPS 0
+#define WF_TCB_SET_AFFINITY_NRESULTS 1
 /* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. */
 #define WF_LABEL_TCB_DESCRIBE 0x2e
 #define WF_TCB_DESCRIBE_NWORDS 0
@@ -344,6 +350,6 @@
 /* The largest invocation label. */
 #define WF_LABEL_MAX 0x93
 /* The number of methods (invocations) of all object types. */
-#define WF_METHOD_COUNT 52
+#define WF_METHOD_COUNT 53
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -313,6 +313,23 @@ static inline enum wf_error wf_tcb_set_deadline(wf_cptr_t tcb, wf_word_t deadlin
     return (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_DEADLINE, words, 2, 0, 0, 0, 0);
 }
 
+/* TCB_SetAffinity: Makes the thread run on CPU cpu (0 to the number of CPUs online - 1; a
+ * new thread runs on CPU 0). A thread running on another CPU is stopped there first, and a
+ * thread moving itself moves when its call returns. Priorities apply on each CPU alone. On
+ * success stores cpus (each may be NULL). Returns an enum wf_error. */
+static inline enum wf_error wf_tcb_set_affinity(wf_cptr_t tcb, wf_word_t cpu, wf_word_t *cpus)
+{
+    const wf_word_t words[1] = {cpu};
+    wf_word_t reply[1];
+    enum wf_error e = (enum wf_error)wf_call(tcb, WF_LABEL_TCB_SET_AFFINITY, words, 1, 0, 0,
+                                             reply, 1);
+    if (e == WF_ERR_OK) {
+        if (cpus)
+            *cpus = reply[0];
+    }
+    return e;
+}
+
 /* TCB_Describe: Reports the thread's state, scheduling parameters and ABI mode. Any TCB
  * cap, the caller's own included. On success stores state, priority, mcp, abi (each may be
  * NULL). Returns an enum wf_error. */

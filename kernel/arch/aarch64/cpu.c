@@ -110,3 +110,15 @@ void arch_ipi_send(unsigned id)
 {
     panic("arch_ipi_send(%u): the aarch64 port runs one CPU", id);
 }
+
+/* No other CPU can take a thread from this one while it runs one CPU. */
+uint64_t arch_entry_abandon(struct arch_context *ctx)
+{
+    (void)ctx;
+    panic("arch_entry_abandon: the aarch64 port runs one CPU");
+}
+
+void arch_entry_replay(uint64_t token)
+{
+    (void)token;
+}

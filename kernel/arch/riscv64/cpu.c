@@ -100,3 +100,15 @@ void arch_ipi_send(unsigned id)
 {
     panic("arch_ipi_send(%u): the riscv64 port runs one hart", id);
 }
+
+/* No other CPU can take a thread from this one while it runs one hart. */
+uint64_t arch_entry_abandon(struct arch_context *ctx)
+{
+    (void)ctx;
+    panic("arch_entry_abandon: the riscv64 port runs one hart");
+}
+
+void arch_entry_replay(uint64_t token)
+{
+    (void)token;
+}

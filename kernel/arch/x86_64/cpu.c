@@ -192,6 +192,11 @@ void arch_cpu_init(void)
             cpu_features.smap, cpu_features.pdpe1gb, cpu_features.apic);
 }
 
+struct cpu_local *x86_cpu_local_flat(void)
+{
+    return (struct cpu_local *)(uintptr_t)(rdmsr(MSR_GS_BASE) + PERCPU_LOCAL);
+}
+
 void x86_cpu_tables_load(struct percpu *p, uintptr_t kstack_top, uint8_t (*ist)[IST_STACK_SIZE])
 {
     gdt_init(p, kstack_top, ist);

@@ -22,6 +22,7 @@
 #include "lib/string.h"
 #include "core/bootmem.h"
 #include "panic.h"
+#include "sched/sched.h"
 #include "sched/smp.h"
 
 paddr_t smp_trampoline_pa;
@@ -103,6 +104,30 @@ void arch_ipi_send(unsigned id)
     assert(id < ncpus && cpus[id]);
     if (!lapic_send(apic_ids[id], ICR_FIXED | VEC_IPI))
         kprintf("smp: IPI to CPU %u not delivered\n", id);
+}
+
+uint64_t arch_entry_abandon(struct arch_context *ctx)
+{
+    uint64_t v = ctx->regs.vector;
+    if (v == VEC_SYSCALL) {
+        ctx_restart_syscall(ctx); /* rax, the number, and the arguments are saved */
+        return 0;
+    }
+    /* An exception is raised again by the instruction (#BP and #OF, which
+     * leave it behind, are lost: the thread goes on after its int3 / into);
+     * an interrupt was taken and is handled without the thread. */
+    return v >= 32 && v < 256 ? v : 0;
+}
+
+void arch_entry_replay(uint64_t token)
+{
+    if (!token)
+        return;
+    struct trap_frame tf = {.vector = token};
+    uint64_t ticks = arch_ticks();
+    trap_dispatch(&tf);
+    if (token == VEC_TIMER || arch_ticks() != ticks)
+        sched_tick();
 }
 
 static void ipi_irq(struct trap_frame *tf)

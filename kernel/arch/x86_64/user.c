@@ -51,7 +51,7 @@ __noreturn void arch_user_trap(struct arch_context *ctx);
 void arch_load_tls(const struct arch_context *ctx)
 {
     wrmsr(MSR_FS_BASE, ctx->tls_base);
-    cpu0.fs_base = ctx->tls_base;
+    this_percpu.fs_base = ctx->tls_base;
 }
 
 void arch_exit_to_user(struct arch_context *ctx)
@@ -134,10 +134,11 @@ void arch_user_trap(struct arch_context *ctx)
     assert(!cpu_features.smap || !(read_rflags() & RFLAGS_AC)); /* traps.S: clac */
     if (ctx->regs.vector >= 32) {
         uint64_t ticks = arch_ticks();
+        bool timer = ctx->regs.vector == VEC_TIMER; /* each CPU's own tick */
         trap_dispatch(&ctx->regs);
         if (arch_user_redirect)
             arch_exit_to_user(ctx); /* the test image's scaffold: resume at once */
-        if (arch_ticks() != ticks)
+        if (timer || arch_ticks() != ticks)
             sched_tick();
     } else {
         fault_decode(ctx);

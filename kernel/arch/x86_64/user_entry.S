@@ -165,7 +165,10 @@ arch_exit_frame:
 /* The contended case of KLOCK_ACQUIRE (%ecx: this CPU's ticket), on the
  * kernel stack, the user registers saved; interrupts stay off while it waits,
  * and it serves the requests of the holder meanwhile (smp_serve, sched/smp.h:
- * an IPI that brought this CPU in may be one). */
+ * an IPI that brought this CPU in may be one). Holding the lock, it asks
+ * smp_entry_check whether the entry's thread is still this CPU's (another
+ * CPU may have stopped it: smp_stop_thread); only this contended path checks,
+ * so the uncontended entry stays four instructions. */
     .globl kernel_lock_spin
 kernel_lock_spin:
     pushq %rax
@@ -176,6 +179,7 @@ kernel_lock_spin:
     pause
     cmpl kernel_lock+4(%rip), %ecx
     jne 1b
+    call smp_entry_check    /* returns unless the thread was taken meanwhile */
     popq %rcx
     popq %rdi
     popq %rax

@@ -263,6 +263,14 @@ enum {
     ARG_TCB_SET_DEADLINE_BITS = 1,
 };
 
+/* TCB_SetAffinity (kernel/obj/tcb.c): Makes the thread run on CPU cpu (0 to the number of
+ * CPUs online - 1; a new thread runs on CPU 0). */
+enum wf_error tcb_decode_set_affinity(struct invocation *inv);
+enum {
+    ARG_TCB_SET_AFFINITY_CPU = 0,
+    RES_TCB_SET_AFFINITY_CPUS = 0,
+};
+
 /* TCB_Describe (kernel/obj/tcb.c): Reports the thread's state, scheduling parameters and
  * ABI mode. */
 enum wf_error tcb_decode_describe(struct invocation *inv);

@@ -67,6 +67,7 @@ struct tcb {
     uint8_t abi;                          /* enum wf_abi_mode */
     uint8_t ipc_flags;                    /* TCB_IPC_* of a blocked send */
     uint32_t slice;                       /* timer ticks left in its time slice */
+    uint32_t cpu;                         /* the CPU it runs on (TCB_SetAffinity) */
     struct tcb *next, *prev;              /* run queue, or the queue of blocked_on */
     void *blocked_on;                     /* endpoint, notification or reply it waits on */
     uint64_t badge;                       /* badge of the cap a blocked send used */

@@ -54,6 +54,12 @@ struct vspace {
         vaddr_t va, end, at; /* its range; done below at */
     } pending;
     struct vm_copy copy; /* a VSpace_Read/Write's progress */
+    /* CPUs whose TLB may hold its translations (bit i: CPU i): set when a CPU
+     * loads it, cleared when it loads another root (no PCIDs: that flushes)
+     * or answers a shootdown without it loaded. Decision 148. */
+    uint64_t cpus;
+    uint32_t shot_ticket; /* kernel_lock.serving of the last shootdown */
+    bool shot;            /* there was one */
 };
 
 /* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
@@ -65,14 +71,28 @@ struct vspace {
  * register load and a store). */
 static inline __attribute__((always_inline)) void vspace_activate(struct vspace *vs)
 {
-    if (vs == vspace_current)
+    struct vspace *old = vspace_current;
+    if (vs == old)
         return;
-    if (vs)
+    if (old) /* loading another root flushes old's translations */
+        __atomic_fetch_and(&old->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
+    if (vs) {
+        vs->cpus |= this_cpu_local.bit;
         arch_vspace_load(vs->root);
-    else
+    } else {
         arch_vspace_switch(0);
+    }
     vspace_current = vs;
 }
+
+/* The pt_ctx shoot hook (arch.h): before a translation of c->owner changes,
+ * every other CPU in its mask flushes its TLB, once per kernel entry (the
+ * lock hold): those CPUs then wait for the lock in the kernel, so they load no
+ * translation again until this CPU is done and leaves. */
+void vspace_tlb_shoot(struct pt_ctx *c);
+
+/* Every CPU that has vs loaded switches to the kernel's tables (vs dies). */
+void vspace_leave_everywhere(struct vspace *vs);
 
 /* Initialises the zeroed struct vs in pool p with the top-level table at root (a
  * zeroed page charged to p). */
@@ -141,7 +161,8 @@ static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
                            .active = vs == vspace_current,
                            .alloc = vspace_pt_alloc,
                            .free = vspace_pt_free,
-                           .owner = vs};
+                           .owner = vs,
+                           .shoot = vspace_tlb_shoot};
 }
 
 /* Unmaps / reprotects [va, va + length) at page granularity (VSpace_Unmap and

@@ -11,6 +11,8 @@
 #ifndef WEFT_SCHED_CPU_LOCAL_H
 #define WEFT_SCHED_CPU_LOCAL_H
 
+#include "types.h"
+
 struct tcb;
 struct arch_context;
 struct vspace;
@@ -20,6 +22,8 @@ struct cpu_local {
     struct arch_context *fpu_ctx; /* sched_fpu_ctx */
     struct vspace *vspace;        /* vspace_current */
     int top_prio;                 /* sched_top_prio */
+    unsigned id;                  /* this CPU's id (arch_cpu_id) */
+    uint64_t bit;                 /* 1 << id: its bit in a VSpace's CPU mask */
 };
 
 #endif

@@ -18,6 +18,19 @@
 #include "arch/percpu.h"
 #include "obj/tcb.h"
 
+/* Each CPU's struct cpu_local by CPU id (NULL: not online). */
+extern struct cpu_local *sched_cpus[];
+
+/* Counts for the self-tests and the figures (docs/smp.md). */
+struct sched_stats {
+    uint64_t pokes;      /* reschedule IPIs sent to another CPU */
+    uint64_t migrations; /* threads moved to another CPU (sched_set_cpu) */
+    uint64_t stops;      /* threads stopped on another CPU (smp_stop_thread) */
+    uint64_t shootdowns; /* TLB shootdowns (remote calls for a VSpace) */
+    uint64_t shot_cpus;  /* CPUs they reached */
+};
+extern struct sched_stats sched_stats;
+
 /* Timer ticks in one time slice. */
 #define SCHED_SLICE_TICKS 5
 
@@ -67,8 +80,30 @@ void sched_yield(void);
  * scheduler picks another on the way out. */
 void sched_remove(struct tcb *t);
 
-/* Changes t's priority, requeueing it if it is queued. */
+/* Changes t's priority, requeueing it if it is queued (on another CPU that
+ * CPU is asked to choose again when t may now be outranked or outrank). */
 void sched_set_priority(struct tcb *t, unsigned prio);
+
+/* True when t is the current thread of its CPU (t->cpu), this one or another. */
+bool sched_is_current_elsewhere(const struct tcb *t);
+static inline bool sched_is_current(const struct tcb *t)
+{
+    if (t->cpu == this_cpu_local.id)
+        return t == this_cpu_local.current;
+    return sched_is_current_elsewhere(t);
+}
+
+/* Moves t to CPU cpu (online; TCB_SetAffinity): a thread running on another
+ * CPU is stopped there first (smp_stop_thread), a queued one requeued, and its
+ * FPU state saved where it was live; the new CPU is asked to choose again when
+ * t is runnable. The current thread moving itself leaves at the end of its
+ * system call. */
+void sched_set_cpu(struct tcb *t, unsigned cpu);
+
+/* When t runs on another CPU: stops it there (its registers and FPU state
+ * saved in its context) and queues it first among its peers, so that its
+ * context can be read or written. Nothing for any other thread. */
+void sched_preempt(struct tcb *t);
 
 /* Picks what runs next: the current thread if still runnable and not outranked
  * (or out of slice), else the first thread of the highest non-empty queue; NULL
@@ -83,8 +118,11 @@ __noreturn void sched_exit(void);
 /* Runs user threads forever (kernel_main, after the root task is made). */
 __noreturn void sched_run(void);
 
-/* Forgets the thread FPU state loaded in the CPU if it belongs to t (t dies). */
+/* Saves and forgets the thread FPU state loaded in this CPU if it is t's. */
 void sched_forget_fpu(struct tcb *t);
+
+/* Every CPU forgets t's FPU state (t dies, stopped everywhere already). */
+void sched_forget_fpu_everywhere(struct tcb *t);
 
 /*
  * For the IPC fast path (ipc/fastpath.c), which leaves the kernel itself: the

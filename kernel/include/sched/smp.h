@@ -69,6 +69,10 @@ struct smp_cpu {
     uint64_t req_seq, req_done;
     bool online;         /* it runs the kernel (set by the CPU itself) */
     bool idle_unlocked;  /* it waits for an interrupt without the lock */
+    bool kick;           /* a reschedule IPI is on its way (sched.c poke) */
+    bool woken;          /* a handler ran under the lock while it idled */
+    bool lost;           /* its thread was taken while it waited for the lock */
+    uint64_t lost_token; /* arch_entry_abandon's, for arch_entry_replay */
     uint64_t ipis;       /* IPIs it has handled (under the lock) */
     uint64_t idle_waits; /* times it has woken from its idle wait (written by
                             that CPU alone, without the lock) */
@@ -116,5 +120,24 @@ void smp_ipi(void);
 void smp_call_many(uint64_t mask, void (*fn)(void *arg), void *arg);
 /* Runs the request for this CPU if there is one (the waits above). */
 void smp_serve(void);
+
+struct tcb;
+
+/* Stops t, the current thread of another CPU (t->cpu), lock held: that CPU
+ * enters the kernel (an IPI) and, while it waits for the lock, saves t's FPU
+ * state, makes its entry as if not made (arch_entry_abandon) and forgets t;
+ * on getting the lock it finishes the interrupt that entry was and chooses
+ * again (smp_entry_check), never touching t. On return t is no CPU's current
+ * thread, and its context holds all its state. */
+void smp_stop_thread(struct tcb *t);
+
+/* Saves t's FPU state into its context where it is live on another CPU (t
+ * does not run: it is about to move there or die). */
+void smp_flush_fpu(struct tcb *t);
+
+/* Called by the architecture's contended lock path (x86-64 kernel_lock_spin)
+ * once it holds the lock, for an entry from user mode: when its thread was
+ * taken meanwhile (smp_stop_thread) it does not return. */
+void smp_entry_check(void);
 
 #endif /* WEFT_SCHED_SMP_H */

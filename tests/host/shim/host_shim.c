@@ -14,12 +14,52 @@
 #include "core/boot.h"
 #include "core/bootmem.h"
 #include "panic.h"
+#include "sched/smp.h"
 #include "kprintf.h"
 
 uintptr_t host_phys_base;
 
 /* The one "CPU"'s scheduler state (arch/percpu.h of the shim). */
 struct cpu_local host_cpu_local;
+
+/* Several CPUs (sched/smp.h): the host has one, so the scheduler never asks
+ * another for anything; these only satisfy the linker. */
+struct smp_cpu smp_cpus[SMP_MAX_CPUS];
+unsigned smp_online = 1;
+struct kernel_lock kernel_lock;
+
+unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
+unsigned arch_cpu_count(void)
+{
+    return 1;
+}
+
+void arch_ipi_send(unsigned id)
+{
+    (void)id;
+    abort();
+}
+
+void smp_stop_thread(struct tcb *t)
+{
+    (void)t;
+    abort();
+}
+
+void smp_flush_fpu(struct tcb *t)
+{
+    (void)t;
+}
+
+void smp_call_many(uint64_t mask, void (*fn)(void *arg), void *arg)
+{
+    if (mask & 1)
+        fn(arg);
+}
 
 /* The boot memory map: empty on the host, so every device range is outside it. */
 struct bootmem boot_memory;

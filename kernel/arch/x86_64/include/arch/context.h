@@ -79,6 +79,10 @@ _Static_assert(__builtin_offsetof(struct percpu, local) == PERCPU_LOCAL, "percpu
 /* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
 extern struct percpu cpu0;
 
+/* This CPU's per-CPU block as an lvalue through %gs (clang's address space
+ * 256): a field access is one %gs-relative instruction, as a global's was. */
+#define this_percpu (*(struct percpu __attribute__((address_space(256))) *)0)
+
 /* Initializes ctx for user mode: entry point, stack, flags (IF set), segments, a
  * clean FPU state (the FXSAVE image of a reset FPU: FCW 0x37f, all exceptions
  * masked, MXCSR 0x1f80). */
@@ -103,12 +107,12 @@ __attribute__((noinline, cold)) void arch_load_tls(const struct arch_context *ct
  * trap) saves into. */
 static inline __attribute__((always_inline)) void arch_context_activate(struct arch_context *ctx)
 {
-    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    this_percpu.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
     /* The thread pointer. User mode can change the FS base only by loading a
      * selector, whose base is 0 in every descriptor it may name: the base the CPU
-     * holds is cpu0.fs_base or 0. So nothing is written while both are 0: threads
-     * without TLS pay a load, an or and a branch (decision 097). */
-    if (unlikely(ctx->tls_base | cpu0.fs_base))
+     * holds is this CPU's fs_base or 0. So nothing is written while both are 0:
+     * threads without TLS pay a load, an or and a branch (decision 097). */
+    if (unlikely(ctx->tls_base | this_percpu.fs_base))
         arch_load_tls(ctx);
 }
 
@@ -117,8 +121,8 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
 static inline __attribute__((always_inline)) bool
 arch_context_activate_fast(struct arch_context *ctx)
 {
-    cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    return likely(!(ctx->tls_base | cpu0.fs_base));
+    this_percpu.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
+    return likely(!(ctx->tls_base | this_percpu.fs_base));
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */

@@ -13,4 +13,9 @@
 
 #define this_cpu_local (*(struct cpu_local __attribute__((address_space(256))) *)PERCPU_LOCAL)
 
+/* The same record's ordinary address (for other CPUs to reach it: sched.c
+ * keeps one per CPU); reads the GS base, so only at set-up. */
+struct cpu_local *x86_cpu_local_flat(void);
+#define this_cpu_local_flat() x86_cpu_local_flat()
+
 #endif
