@@ -1,0 +1,178 @@
+/*
+ * The fast path of a foreign system call's round trip (decision 138): a
+ * system call whose number is outside Weft's window becomes an UNKNOWN_SYSCALL
+ * fault message on the thread's fault endpoint (ipc_fault: a Call the kernel
+ * makes on the thread's behalf), and the handler's one-word reply becomes the
+ * thread's rax. A Linux program under lx makes every system call this way, so
+ * the two legs are the Linux personality's cost per call (docs/linux.md, Cost).
+ *
+ * Send leg (ipc_fastpath_foreign): the syscall entry hands it every number
+ * below WF_SYS_BASE. When the thread's fault endpoint has a receiver waiting
+ * with a Reply object, it builds the 20-word fault message straight into the
+ * receiver (four words in its registers, sixteen in its IPC buffer through the
+ * kernel's view of it, struct tcb_ipcbuf), links the thread to the Reply object
+ * and switches to the receiver, as ipc_fault -> ipc_send -> transfer ->
+ * reply_link_caller -> sched_switch_to would.
+ *
+ * Reply leg (ipc_fastpath_fault_reply_recv): the register variants of the IPC
+ * fast path's ReplyRecv (fastpath.c) come here instead of the slow path when
+ * the Reply object's caller is a faulting thread. A reply of at most one word
+ * to a thread stopped by an UNKNOWN_SYSCALL fault sets its rax (fault_reply)
+ * and switches back to it; the handler waits on its endpoint again
+ * (ipc_reply, ipc_recv, sched_switch_to).
+ *
+ * Conditions, all checked before anything changes; otherwise the general path
+ * runs with nothing touched (kernel_entry):
+ *   - send: the fast path is on (ipc_fastpath_set); the fault endpoint slot
+ *     holds an endpoint cap (ipc_fault uses it whatever its rights, with its
+ *     badge); a receiver waits on it (ENDPOINT_RECV) with a Reply object; no
+ *     queued thread outranks the receiver; the receiver's IPC buffer view is
+ *     valid (the slow path would write its words through the VSpace);
+ *   - reply: the caller waits for the reply to an UNKNOWN_SYSCALL fault (other
+ *     faults' replies set more registers); the reply has at most one word (a
+ *     longer one sets more registers: lx's answer with every register, when a
+ *     signal's handler is to run or rt_sigreturn restored them, goes the slow
+ *     way); no queued thread outranks the caller; the endpoint cap has Read, no
+ *     sender is queued on it, and the handler's bound notification has nothing
+ *     pending (the same as fastpath.c's ReplyRecv).
+ * Either leg ends in the IPC fast path's switch (ipc_fastpath_switch): page
+ * tables, FPU, thread pointer, and the fast return when the partner's frame
+ * allows it. Both legs run inside the kernel lock, which the entry took.
+ *
+ * Counts: a fault message sent here counts in ipc_stats.fault_fast (fault
+ * messages are in neither of the other counts); a ReplyRecv completed here is
+ * one the fast path completed (ipc_stats.fast), as in fastpath.c.
+ */
+#include "cap/cspace.h"
+#include "ipc/ipc.h"
+#include "ipc/syscall.h"
+#include "mm/vm.h"
+#include "obj/vspace.h"
+#include "sched/sched.h"
+#include "weft/syscalls.h"
+
+#define FAST static inline __attribute__((always_inline))
+
+/* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
+ * empty slot's cap is null too, so a type check covers both). One XOR for the
+ * usual CSpace (a root CNode whose guard and radix take all 64 bits, as
+ * fastpath.c's fast_one_level), the general resolver otherwise. */
+FAST struct cap fault_fast_lookup(struct tcb *t, wf_cptr_t cptr)
+{
+    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
+    unsigned r = cap_cnode_radix(root);
+    if (cap_type(root) == CAP_CNODE && cap_cnode_guard_size(root) + r == 64) {
+        uint64_t index = cptr ^ cap_cnode_guard(root) << r;
+        if (index >> r)
+            return (struct cap){0};
+        return cap_cnode_slots(root)[index].cap;
+    }
+    struct lookup_ret lr = cspace_lookup_cap(root, cptr);
+    return lr.slot ? lr.slot->cap : (struct cap){0};
+}
+
+struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
+{
+    struct tcb *t = tcb_of_ctx(ctx);
+    if (ipc_fastpath_sysno[0] != WF_SYS_CALL)
+        arch_user_entry(ctx); /* off: every entry takes the general path */
+    struct cap fep = t->slots[WF_TCB_SLOT_FAULT_EP].cap;
+    if (cap_type(fep) != CAP_ENDPOINT)
+        kernel_entry(ctx);
+    struct endpoint *ep = cap_ptr_unpack(fep.w0);
+    if (ep->state != ENDPOINT_RECV)
+        kernel_entry(ctx);
+    struct tcb *r = ep->q.head;
+    struct reply *rp = r->recv_reply;
+    if (!rp || !sched_none_above(r->prio) || r->ipcbuf.epoch != vm_unmap_epoch)
+        kernel_entry(ctx);
+
+    /* ipc_fault: the fault recorded */
+    t->fault = WF_FAULT_TYPE_UNKNOWN_SYSCALL;
+    t->fault_detail[0] = t->abi;
+    t->fault_detail[1] = 0;
+    /* endpoint_dequeue: r is the head, so its prev is NULL */
+    struct tcb *next = r->next;
+    ep->q.head = next;
+    if (next) {
+        next->prev = NULL;
+    } else {
+        ep->q.tail = NULL;
+        ep->state = ENDPOINT_IDLE;
+    }
+    r->next = NULL;
+    r->blocked_on = NULL;
+    /* reply_unbind_receiver(r) */
+    rp->receiver = NULL;
+    r->recv_reply = NULL;
+    /* transfer: the fault message, registers in enum wf_fault_word order, the
+     * first WF_MSG_REG_WORDS in r's registers, the rest in its IPC buffer */
+    static_assert(WF_MSG_REG_WORDS == 4 && WF_REGS_COUNT == 18 && WF_FAULT_MSG_WORDS == 20,
+                  "the fault message's layout");
+    ctx_set_mr(&r->ctx, 0, ctx_reg(ctx, 0));
+    ctx_set_mr(&r->ctx, 1, ctx_reg(ctx, 1));
+    ctx_set_mr(&r->ctx, 2, ctx_reg(ctx, 2));
+    ctx_set_mr(&r->ctx, 3, ctx_reg(ctx, 3));
+    uint64_t *w = r->ipcbuf.words - WF_MSG_REG_WORDS; /* w[i]: message word i */
+    for (unsigned i = WF_MSG_REG_WORDS; i < WF_REGS_COUNT; i++)
+        w[i] = ctx_reg(ctx, i);
+    w[WF_FAULT_WORD_DETAIL0] = t->abi;
+    w[WF_FAULT_WORD_DETAIL1] = 0;
+    ctx_set_result(&r->ctx, WF_ERR_OK,
+                   ipc_info_out(WF_FAULT_TYPE_UNKNOWN_SYSCALL, 0, WF_FAULT_MSG_WORDS),
+                   fep.w1 /* cap_badge */);
+    /* reply_link_caller(rp, t) */
+    assert(!rp->caller);
+    rp->caller = t;
+    t->state = TCB_BLOCKED_REPLY;
+    t->blocked_on = rp;
+    /* sched_switch_to(r) */
+    r->state = TCB_RUNNABLE;
+    ipc_stats.fault_fast++;
+    return ipc_fastpath_switch(t, r);
+}
+
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp)
+{
+    struct tcb *t = tcb_of_ctx(ctx);
+    struct tcb *c = rp->caller;
+    wf_msginfo_t info = ctx_info(ctx);
+    unsigned len = wf_msginfo_length(info);
+    if (!c || c->fault != WF_FAULT_TYPE_UNKNOWN_SYSCALL || len > 1 || !sched_none_above(c->prio))
+        kernel_entry(ctx);
+    struct cap e = fault_fast_lookup(t, ctx_cap(ctx));
+    if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
+        kernel_entry(ctx);
+    struct endpoint *ep = cap_ptr_unpack(e.w0);
+    if (ep->state == ENDPOINT_SEND)
+        kernel_entry(ctx);
+    struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
+    if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
+        kernel_entry(ctx);
+
+    /* reply_take_caller(rp) */
+    rp->caller = NULL;
+    c->blocked_on = NULL;
+    /* fault_reply: word 0 is the register a system call returns in (rax), which
+     * ctx_set_error writes without making the frame one that iret must restore
+     * (the slow path's ctx_set_reg does; the registers the thread gets are the
+     * same) */
+    static_assert(WF_FAULT_WORD_RAX == 0, "word 0 is the result register");
+    if (len)
+        ctx_set_error(&c->ctx, ctx_mr(ctx, 0));
+    c->fault = WF_FAULT_TYPE_NONE;
+    /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t,
+     * which runs, receives nothing */
+    assert(!rp->receiver && !t->recv_reply);
+    rp->receiver = t;
+    t->recv_reply = rp;
+    /* endpoint_enqueue(ep, t, ENDPOINT_RECV) */
+    t->state = TCB_BLOCKED_RECV;
+    ep->state = ENDPOINT_RECV;
+    t->blocked_on = ep;
+    tcbq_append(&ep->q, t);
+    /* ipc_reply, sched_switch_to(c) */
+    c->state = TCB_RUNNABLE;
+    ipc_stats.fast++;
+    return ipc_fastpath_switch(t, c);
+}
