@@ -116,13 +116,20 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
         arch_load_tls(ctx);
 }
 
-/* arch_context_activate without the thread pointer's load: false where one is
- * due (then the caller leaves through arch_exit_to_user, which loads it). */
+/* arch_context_activate for the IPC fast path, which leaves by the fast return
+ * when this is true. Here always: the thread pointer's load is inline (a wrmsr
+ * and a store, no call, so the fast path still saves no register), so that two
+ * threads that both have one (a Linux program and lx, decision 138) do not
+ * leave through the general exit. */
 static inline __attribute__((always_inline)) bool
 arch_context_activate_fast(struct arch_context *ctx)
 {
     cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    return likely(!(ctx->tls_base | cpu0.fs_base));
+    if (unlikely(ctx->tls_base | cpu0.fs_base)) {
+        wrmsr(MSR_FS_BASE, ctx->tls_base);
+        cpu0.fs_base = ctx->tls_base;
+    }
+    return true;
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
