@@ -54,14 +54,22 @@
 #define FAST static inline __attribute__((always_inline))
 
 /* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
- * empty slot's cap is null too, so a type check covers both). One XOR for the
- * usual CSpace (a root CNode whose guard and radix take all 64 bits, as
- * fastpath.c's fast_one_level), the general resolver otherwise. */
-FAST struct cap fault_fast_lookup(struct tcb *t, wf_cptr_t cptr)
+ * empty slot's cap is null too, so a type check covers both). one_level: t's
+ * root CNode's guard and radix take all 64 bits (fault_one_level; fastpath.c's
+ * fast_one_level), and a lookup is one XOR; otherwise the general resolver, in
+ * a variant of its own (fault_reply_recv_levels), so that the usual one keeps
+ * no value across a call. */
+FAST bool fault_one_level(struct tcb *t)
 {
     struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
-    unsigned r = cap_cnode_radix(root);
-    if (cap_type(root) == CAP_CNODE && cap_cnode_guard_size(root) + r == 64) {
+    return cap_type(root) == CAP_CNODE && cap_cnode_guard_size(root) + cap_cnode_radix(root) == 64;
+}
+
+FAST struct cap fault_lookup(struct tcb *t, wf_cptr_t cptr, bool one_level)
+{
+    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
+    if (one_level) {
+        unsigned r = cap_cnode_radix(root);
         uint64_t index = cptr ^ cap_cnode_guard(root) << r;
         if (index >> r)
             return (struct cap){0};
@@ -114,8 +122,23 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
     ctx_set_mr(&r->ctx, 2, ctx_reg(ctx, 2));
     ctx_set_mr(&r->ctx, 3, ctx_reg(ctx, 3));
     uint64_t *w = r->ipcbuf.words - WF_MSG_REG_WORDS; /* w[i]: message word i */
-    for (unsigned i = WF_MSG_REG_WORDS; i < WF_REGS_COUNT; i++)
-        w[i] = ctx_reg(ctx, i);
+    /* one by one, so that each ctx_reg is a load (a loop is a jump table) */
+#define FAULT_WORD(i) w[i] = ctx_reg(ctx, i)
+    FAULT_WORD(4);
+    FAULT_WORD(5);
+    FAULT_WORD(6);
+    FAULT_WORD(7);
+    FAULT_WORD(8);
+    FAULT_WORD(9);
+    FAULT_WORD(10);
+    FAULT_WORD(11);
+    FAULT_WORD(12);
+    FAULT_WORD(13);
+    FAULT_WORD(14);
+    FAULT_WORD(15);
+    FAULT_WORD(16);
+    FAULT_WORD(17);
+#undef FAULT_WORD
     w[WF_FAULT_WORD_DETAIL0] = t->abi;
     w[WF_FAULT_WORD_DETAIL1] = 0;
     ctx_set_result(&r->ctx, WF_ERR_OK,
@@ -132,7 +155,11 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
     return ipc_fastpath_switch(t, r);
 }
 
-struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp)
+static __attribute__((noinline)) struct arch_context *
+fault_reply_recv_levels(struct arch_context *ctx, struct reply *rp);
+
+FAST struct arch_context *fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                           bool one_level)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     struct tcb *c = rp->caller;
@@ -140,7 +167,9 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     unsigned len = wf_msginfo_length(info);
     if (!c || c->fault != WF_FAULT_TYPE_UNKNOWN_SYSCALL || len > 1 || !sched_none_above(c->prio))
         kernel_entry(ctx);
-    struct cap e = fault_fast_lookup(t, ctx_cap(ctx));
+    if (one_level && !fault_one_level(t))
+        return fault_reply_recv_levels(ctx, rp);
+    struct cap e = fault_lookup(t, ctx_cap(ctx), one_level);
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
         kernel_entry(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);
@@ -175,4 +204,15 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     c->state = TCB_RUNNABLE;
     ipc_stats.fast++;
     return ipc_fastpath_switch(t, c);
+}
+
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp)
+{
+    return fault_reply_recv(ctx, rp, true);
+}
+
+static __attribute__((noinline)) struct arch_context *
+fault_reply_recv_levels(struct arch_context *ctx, struct reply *rp)
+{
+    return fault_reply_recv(ctx, rp, false);
 }

@@ -6,6 +6,7 @@
  * (ktest_world.h): thread 0 makes the foreign calls (fault endpoint KW_EP(0),
  * badge 0xfa), thread 1 is its handler.
  */
+#include "cap/cdt.h"
 #include "ipc/ipc.h"
 #include "ipc/ktest_world.h"
 #include "ktest.h"
@@ -321,5 +322,39 @@ KTEST(fault_fast, the_reply_falls_back_for_a_queued_sender_or_the_priority)
     KT_ASSERT(kw_res(3, y)->seq < kw_res(0, g1)->seq, "thread 0 ran before thread 3");
     KT_ASSERT_EQ(ipc_stats.fault_fast, 2);
     KT_ASSERT_EQ(ipc_stats.fast, 0);
+    kw_teardown();
+}
+
+/* A CPtr to root slot x through a two-level CSpace (as ipc_ktest.c): the root
+ * CNode seen through a guardless radix-6 cap (KW_FREE + 3, the CSpace) whose
+ * slot KW_FREE + 4 holds the root again with a 52-bit guard of zeros. */
+#define L2(x) ((uint64_t)(KW_FREE + 4) << 58 | (x))
+
+/* Reply leg: a handler whose CSpace is not one CNode of 64 bits still answers
+ * on the fast path (the general resolver's variant). */
+KTEST(fault_fast, a_handler_with_a_two_level_cspace_answers_on_it)
+{
+    SETUP();
+    handler_setup(true);
+    struct slot *root = kw_slot(0);
+    cdt_insert_derived(kw_slot(1), kw_slot(KW_FREE + 3), cap_cnode_new(root, 6, 0, 0));
+    cdt_insert_derived(kw_slot(1), kw_slot(KW_FREE + 4), cap_cnode_new(root, 6, 0, 52));
+    kw_set_cspace(1, KW_FREE + 3);
+    unsigned g0 = kw_op(0, 39, 0, 0, 0, 0, 0, 0, 0);
+    unsigned g1 = kw_op(0, 40, 0, 0, 0, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    unsigned h0 = KW_RECV(1, L2(KW_EP(0)), L2(KW_REPLY(0)));
+    unsigned h1 = KW_REPLY_RECV(1, L2(KW_EP(0)), L2(KW_REPLY(0)), 0, 1, 500, 0, 0, 0);
+    kw_op(1, WF_SYS_SEND, L2(KW_REPLY(0)), wf_msginfo(0, 0, 1), 501, 0, 0, 0, 0);
+    KW_SUSPEND_SELF(1);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(1, h0)->w[WF_FAULT_WORD_RAX], 39);
+    KT_ASSERT_EQ(kw_res(1, h1)->w[WF_FAULT_WORD_RAX], 40);
+    KT_ASSERT_EQ(kw_res(0, g0)->err, 500);
+    KT_ASSERT_EQ(kw_res(0, g1)->err, 501);
+    KT_ASSERT_EQ(ipc_stats.fault_fast, 2);
+    KT_ASSERT_EQ(ipc_stats.fast, 1);
     kw_teardown();
 }
