@@ -370,7 +370,9 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         /* a reply to a fault: the fast path of foreign system calls
          * (fastpath_fault.c) takes what it can, the slow path the rest */
         if (kind == FAST_REGS)
-            return ipc_fastpath_fault_reply_recv(ctx, rp);
+            return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
+                                                 one_level ? cs.guard : 0,
+                                                 one_level ? cs.radix : 0);
         kernel_entry(ctx);
     }
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));

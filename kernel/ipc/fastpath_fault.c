@@ -23,9 +23,10 @@
  *
  * Conditions, all checked before anything changes; otherwise the general path
  * runs with nothing touched (kernel_entry):
- *   - send: the fast path is on (ipc_fastpath_set); the fault endpoint slot
- *     holds an endpoint cap (ipc_fault uses it whatever its rights, with its
- *     badge); a receiver waits on it (ENDPOINT_RECV) with a Reply object; no
+ *   - send: the fast path is on (ipc_fastpath_set; the entry's compare with
+ *     ipc_fastpath_foreign_below tests it); the fault endpoint slot holds an
+ *     endpoint cap (ipc_fault uses it whatever its rights, with its badge);
+ *     a receiver waits on it (ENDPOINT_RECV) with a Reply object; no
  *     queued thread outranks the receiver; the receiver's IPC buffer view is
  *     valid (the slow path would write its words through the VSpace);
  *   - reply: the caller waits for the reply to an UNKNOWN_SYSCALL fault (other
@@ -53,37 +54,28 @@
 
 #define FAST static inline __attribute__((always_inline))
 
-/* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
- * empty slot's cap is null too, so a type check covers both). one_level: t's
- * root CNode's guard and radix take all 64 bits (fault_one_level; fastpath.c's
- * fast_one_level), and a lookup is one XOR; otherwise the general resolver, in
- * a variant of its own (fault_reply_recv_levels), so that the usual one keeps
- * no value across a call. */
-FAST bool fault_one_level(struct tcb *t)
-{
-    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
-    return cap_type(root) == CAP_CNODE && cap_cnode_guard_size(root) + cap_cnode_radix(root) == 64;
-}
+uint64_t ipc_fastpath_foreign_below = WF_SYS_BASE;
 
-FAST struct cap fault_lookup(struct tcb *t, wf_cptr_t cptr, bool one_level)
+/* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
+ * empty slot's cap is null too, so a type check covers both). slots, guard,
+ * radix: the root as fastpath.c decoded it (fast_one_level: a lookup is one
+ * XOR), or slots NULL: the general resolver. */
+FAST struct cap fault_lookup(struct tcb *t, wf_cptr_t cptr, const struct slot *slots,
+                             uint64_t guard, unsigned radix)
 {
-    struct cap root = t->slots[WF_TCB_SLOT_CSPACE].cap;
-    if (one_level) {
-        unsigned r = cap_cnode_radix(root);
-        uint64_t index = cptr ^ cap_cnode_guard(root) << r;
-        if (index >> r)
+    if (slots) {
+        uint64_t index = cptr ^ guard;
+        if (index >> radix)
             return (struct cap){0};
-        return cap_cnode_slots(root)[index].cap;
+        return slots[index].cap;
     }
-    struct lookup_ret lr = cspace_lookup_cap(root, cptr);
+    struct lookup_ret lr = cspace_lookup_cap(t->slots[WF_TCB_SLOT_CSPACE].cap, cptr);
     return lr.slot ? lr.slot->cap : (struct cap){0};
 }
 
 struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
 {
     struct tcb *t = tcb_of_ctx(ctx);
-    if (ipc_fastpath_sysno[0] != WF_SYS_CALL)
-        arch_user_entry(ctx); /* off: every entry takes the general path */
     struct cap fep = t->slots[WF_TCB_SLOT_FAULT_EP].cap;
     if (cap_type(fep) != CAP_ENDPOINT)
         kernel_entry(ctx);
@@ -95,10 +87,10 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
     if (!rp || !sched_none_above(r->prio) || r->ipcbuf.epoch != vm_unmap_epoch)
         kernel_entry(ctx);
 
-    /* ipc_fault: the fault recorded */
+    /* ipc_fault: the fault recorded (not its details, t->fault_detail: only
+     * transfer reads them, and this is the transfer; a cancelled fault message
+     * runs the system call again, which records them anew) */
     t->fault = WF_FAULT_TYPE_UNKNOWN_SYSCALL;
-    t->fault_detail[0] = t->abi;
-    t->fault_detail[1] = 0;
     /* endpoint_dequeue: r is the head, so its prev is NULL */
     struct tcb *next = r->next;
     ep->q.head = next;
@@ -155,11 +147,9 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
     return ipc_fastpath_switch(t, r);
 }
 
-static __attribute__((noinline)) struct arch_context *
-fault_reply_recv_levels(struct arch_context *ctx, struct reply *rp);
-
-FAST struct arch_context *fault_reply_recv(struct arch_context *ctx, struct reply *rp,
-                                           bool one_level)
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                                   const struct slot *slots, uint64_t guard,
+                                                   unsigned radix)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     struct tcb *c = rp->caller;
@@ -167,9 +157,7 @@ FAST struct arch_context *fault_reply_recv(struct arch_context *ctx, struct repl
     unsigned len = wf_msginfo_length(info);
     if (!c || c->fault != WF_FAULT_TYPE_UNKNOWN_SYSCALL || len > 1 || !sched_none_above(c->prio))
         kernel_entry(ctx);
-    if (one_level && !fault_one_level(t))
-        return fault_reply_recv_levels(ctx, rp);
-    struct cap e = fault_lookup(t, ctx_cap(ctx), one_level);
+    struct cap e = fault_lookup(t, ctx_cap(ctx), slots, guard, radix);
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
         kernel_entry(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);
@@ -204,15 +192,4 @@ FAST struct arch_context *fault_reply_recv(struct arch_context *ctx, struct repl
     c->state = TCB_RUNNABLE;
     ipc_stats.fast++;
     return ipc_fastpath_switch(t, c);
-}
-
-struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp)
-{
-    return fault_reply_recv(ctx, rp, true);
-}
-
-static __attribute__((noinline)) struct arch_context *
-fault_reply_recv_levels(struct arch_context *ctx, struct reply *rp)
-{
-    return fault_reply_recv(ctx, rp, false);
 }

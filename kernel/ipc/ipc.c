@@ -178,6 +178,7 @@ bool ipc_fastpath_set(bool on)
     bool was = ipc_fastpath_sysno[0] == WF_SYS_CALL;
     ipc_fastpath_sysno[0] = on ? WF_SYS_CALL : ~0ull;
     ipc_fastpath_sysno[1] = on ? WF_SYS_REPLY_RECV : ~0ull;
+    ipc_fastpath_foreign_below = on ? WF_SYS_BASE : 0;
     return was;
 }
 

@@ -22,7 +22,6 @@
 #include "mm/vm.h"
 #include "panic.h"
 #include "sched/sched.h"
-#include "weft/syscalls.h"
 
 #define SEL_UCODE (GDT_UCODE | 3)
 #define SEL_UDATA (GDT_UDATA | 3)
@@ -34,8 +33,6 @@ static_assert(__builtin_offsetof(struct trap_frame, rax) == 14 * 8 &&
                   __builtin_offsetof(struct trap_frame, rflags) == 19 * 8 &&
                   __builtin_offsetof(struct trap_frame, rsp) == 20 * 8,
               "trap frame layout");
-
-static_assert(SYSCALL_NATIVE_BASE == WF_SYS_BASE, "the syscall entry's foreign numbers");
 
 /* ctx_reg and ctx_reg_slot (arch/context.h) number the registers so. */
 static_assert(WF_FAULT_WORD_RAX == 0 && WF_FAULT_WORD_RIP == 1 && WF_FAULT_WORD_RSP == 2 &&

@@ -63,15 +63,24 @@ struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx);
 
 /* The fast path of a foreign system call's round trip (fastpath_fault.c,
  * decision 138), on the same terms. ipc_fastpath_foreign: the syscall entry
- * hands it every system call number below WF_SYS_BASE (an UNKNOWN_SYSCALL
- * fault, whatever the thread's ABI mode), and it delivers the fault message to
- * a receiver waiting on the thread's fault endpoint. It also goes to
- * arch_user_entry while the fast path is off. ipc_fastpath_fault_reply_recv:
- * the register variants of ipc_fastpath_reply_recv hand it a ReplyRecv whose
- * Reply object rp (its cap checked) has a caller they do not take, and it
- * answers a thread waiting for the reply to an UNKNOWN_SYSCALL fault. */
+ * hands it every system call number below ipc_fastpath_foreign_below (an
+ * UNKNOWN_SYSCALL fault, whatever the thread's ABI mode), and it delivers the
+ * fault message to a receiver waiting on the thread's fault endpoint.
+ * ipc_fastpath_fault_reply_recv: the register variants of
+ * ipc_fastpath_reply_recv hand it a ReplyRecv whose Reply object rp (its cap
+ * checked) has a caller they do not take, and it answers a thread waiting for
+ * the reply to an UNKNOWN_SYSCALL fault; slots, guard and radix: the caller's
+ * CSpace root decoded as fastpath.c's struct fast_cspace (slots NULL where the
+ * root is not one CNode of 64 bits). */
 struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx);
-struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp);
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                                   const struct slot *slots, uint64_t guard,
+                                                   unsigned radix);
+
+/* WF_SYS_BASE while the fast path is on, 0 while it is off (ipc_fastpath_set):
+ * the syscall entry's bound for ipc_fastpath_foreign, so that its compare is
+ * also the on/off test. */
+extern uint64_t ipc_fastpath_foreign_below;
 
 /* The IPC fast path's switch from the current thread t, blocked, to thread to,
  * made RUNNABLE (fastpath.c, fast_switch; it counts nothing): returns to's

@@ -38,10 +38,6 @@
 #define PERCPU_REGS_TOP   24 /* tss.rsp[0] */
 #define PERCPU_ID         16 /* the CPU's id (arch_cpu_id) */
 
-/* WF_SYS_BASE (weft/syscalls.h, checked in user.c) for the syscall entry: a
- * number below it is a foreign system call (ipc_fastpath_foreign). */
-#define SYSCALL_NATIVE_BASE 0x57460000
-
 #ifndef __ASSEMBLER__
 #include "arch.h"
 #include "arch/memlayout.h"
