@@ -369,10 +369,12 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     if (!c || c->fault || !sched_none_above(c->prio)) {
         /* a reply to a fault: the fast path of foreign system calls
          * (fastpath_fault.c) takes what it can, the slow path the rest */
+#if ARCH_FAST_FOREIGN
         if (kind == FAST_REGS)
             return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
                                                  one_level ? cs.guard : 0,
                                                  one_level ? cs.radix : 0);
+#endif
         kernel_entry(ctx);
     }
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));

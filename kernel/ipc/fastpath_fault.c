@@ -52,9 +52,9 @@
 #include "sched/sched.h"
 #include "weft/syscalls.h"
 
-#define FAST static inline __attribute__((always_inline))
+#if ARCH_FAST_FOREIGN /* the ports whose syscall entry hands these over */
 
-uint64_t ipc_fastpath_foreign_below = WF_SYS_BASE;
+#define FAST static inline __attribute__((always_inline))
 
 /* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
  * empty slot's cap is null too, so a type check covers both). slots, guard,
@@ -109,13 +109,13 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
      * first WF_MSG_REG_WORDS in r's registers, the rest in its IPC buffer */
     static_assert(WF_MSG_REG_WORDS == 4 && WF_REGS_COUNT == 18 && WF_FAULT_MSG_WORDS == 20,
                   "the fault message's layout");
-    ctx_set_mr(&r->ctx, 0, ctx_reg(ctx, 0));
-    ctx_set_mr(&r->ctx, 1, ctx_reg(ctx, 1));
-    ctx_set_mr(&r->ctx, 2, ctx_reg(ctx, 2));
-    ctx_set_mr(&r->ctx, 3, ctx_reg(ctx, 3));
+    ctx_set_mr(&r->ctx, 0, ctx_syscall_reg(ctx, 0));
+    ctx_set_mr(&r->ctx, 1, ctx_syscall_reg(ctx, 1));
+    ctx_set_mr(&r->ctx, 2, ctx_syscall_reg(ctx, 2));
+    ctx_set_mr(&r->ctx, 3, ctx_syscall_reg(ctx, 3));
     uint64_t *w = r->ipcbuf.words - WF_MSG_REG_WORDS; /* w[i]: message word i */
     /* one by one, so that each ctx_reg is a load (a loop is a jump table) */
-#define FAULT_WORD(i) w[i] = ctx_reg(ctx, i)
+#define FAULT_WORD(i) w[i] = ctx_syscall_reg(ctx, i)
     FAULT_WORD(4);
     FAULT_WORD(5);
     FAULT_WORD(6);
@@ -170,13 +170,9 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     /* reply_take_caller(rp) */
     rp->caller = NULL;
     c->blocked_on = NULL;
-    /* fault_reply: word 0 is the register a system call returns in (rax), which
-     * ctx_set_error writes without making the frame one that iret must restore
-     * (the slow path's ctx_set_reg does; the registers the thread gets are the
-     * same) */
-    static_assert(WF_FAULT_WORD_RAX == 0, "word 0 is the result register");
+    /* fault_reply: word 0 is the system call's result register */
     if (len)
-        ctx_set_error(&c->ctx, ctx_mr(ctx, 0));
+        ctx_set_syscall_result(&c->ctx, ctx_mr(ctx, 0));
     c->fault = WF_FAULT_TYPE_NONE;
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t,
      * which runs, receives nothing */
@@ -193,3 +189,5 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     ipc_stats.fast++;
     return ipc_fastpath_switch(t, c);
 }
+
+#endif /* ARCH_FAST_FOREIGN */

@@ -43,6 +43,7 @@
 #define BUF_RECV_SLOT __builtin_offsetof(struct wf_ipc_buffer, receive_cnode)
 
 uint64_t ipc_fastpath_sysno[2] = {WF_SYS_CALL, WF_SYS_REPLY_RECV};
+uint64_t ipc_fastpath_foreign_below = WF_SYS_BASE;
 struct ipc_stats ipc_stats;
 
 /* Copies len bytes (whole words) at off in t's IPC buffer to or from buf:

@@ -406,6 +406,33 @@ static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
     }
 }
 
+/* Register i of a frame the syscall entry saved, not rewritten since (rcx and
+ * r11 are rip and rflags there): ctx_reg without its test of the frame's kind,
+ * for the fast path of foreign system calls. */
+static inline __attribute__((always_inline)) uint64_t ctx_syscall_reg(struct arch_context *c,
+                                                                      unsigned i)
+{
+    if (i == CTX_REG_RCX)
+        return c->regs.rip;
+    if (i == CTX_REG_R11)
+        return c->regs.rflags;
+    return ctx_reg(c, i);
+}
+
+/* Sets the result register of a thread stopped in a system call (fault word
+ * 0, rax) as a fault reply's first word does, without making the frame one
+ * that only iret restores (ctx_set_reg does; the thread gets the same
+ * registers either way). */
+static inline void ctx_set_syscall_result(struct arch_context *c, uint64_t v)
+{
+    c->regs.rax = v;
+}
+
+/* This port's syscall entry hands foreign system calls to
+ * ipc_fastpath_foreign and provides ctx_syscall_reg and ctx_set_syscall_result
+ * (kernel/ipc/fastpath_fault.c, decision 138). */
+#define ARCH_FAST_FOREIGN 1
+
 /* Sets register i; the next exit restores every register (iret). The flags
  * keep only the bits of RFLAGS_WRITE_MASK (IF and bit 1 set). */
 static inline void ctx_set_reg(struct arch_context *c, unsigned i, uint64_t v)
