@@ -263,8 +263,10 @@ static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to
 
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
  * inline. Returns to's context for the fast return, or leaves by the general
- * exit (fast_leave). Counts nothing (fast_switch counts). */
-FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to)
+ * exit (fast_leave). Counts nothing (fast_switch counts). tls: a thread pointer
+ * to load is loaded inline (the fast path of foreign system calls, where both
+ * threads have one) rather than by the general exit. */
+FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls)
 {
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
     sched_current = to;
@@ -280,6 +282,15 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to)
         vspace_current = v;
     }
     sched_fpu_switch(to);
+#if ARCH_FAST_FOREIGN
+    if (tls) {
+        if (!arch_context_activate_fast(&to->ctx))
+            arch_context_load_tls_inline(&to->ctx);
+        if (!ctx_fast_resume(&to->ctx))
+            fast_leave(to);
+        return &to->ctx;
+    }
+#endif
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
         fast_leave(to);
     return &to->ctx;
@@ -289,14 +300,14 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to)
 FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
 {
     ipc_stats.fast++;
-    return fast_switch_to(t, to);
+    return fast_switch_to(t, to, false);
 }
 
 /* The same switch for the fast path of foreign system calls (fastpath_fault.c),
  * which counts its own. */
 struct arch_context *ipc_fastpath_switch(struct tcb *t, struct tcb *to)
 {
-    return fast_switch_to(t, to);
+    return fast_switch_to(t, to, true);
 }
 
 /* Call: delivers the message to the waiting receiver and switches to it, or
@@ -372,8 +383,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
 #if ARCH_FAST_FOREIGN
         if (kind == FAST_REGS)
             return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
-                                                 one_level ? cs.guard : 0,
-                                                 one_level ? cs.radix : 0);
+                                                 one_level ? cs.guard : 0);
 #endif
         kernel_entry(ctx);
     }

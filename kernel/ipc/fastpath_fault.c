@@ -57,13 +57,14 @@
 #define FAST static inline __attribute__((always_inline))
 
 /* The cap cptr names in t's CSpace, or a null cap where the lookup fails (an
- * empty slot's cap is null too, so a type check covers both). slots, guard,
- * radix: the root as fastpath.c decoded it (fast_one_level: a lookup is one
- * XOR), or slots NULL: the general resolver. */
+ * empty slot's cap is null too, so a type check covers both). slots, guard:
+ * the root as fastpath.c decoded it (fast_one_level: a lookup is one XOR), or
+ * slots NULL: the general resolver. */
 FAST struct cap fault_lookup(struct tcb *t, wf_cptr_t cptr, const struct slot *slots,
-                             uint64_t guard, unsigned radix)
+                             uint64_t guard)
 {
     if (slots) {
+        unsigned radix = cap_cnode_radix(t->slots[WF_TCB_SLOT_CSPACE].cap);
         uint64_t index = cptr ^ guard;
         if (index >> radix)
             return (struct cap){0};
@@ -148,8 +149,7 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
 }
 
 struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
-                                                   const struct slot *slots, uint64_t guard,
-                                                   unsigned radix)
+                                                   const struct slot *slots, uint64_t guard)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     struct tcb *c = rp->caller;
@@ -157,7 +157,7 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     unsigned len = wf_msginfo_length(info);
     if (!c || c->fault != WF_FAULT_TYPE_UNKNOWN_SYSCALL || len > 1 || !sched_none_above(c->prio))
         kernel_entry(ctx);
-    struct cap e = fault_lookup(t, ctx_cap(ctx), slots, guard, radix);
+    struct cap e = fault_lookup(t, ctx_cap(ctx), slots, guard);
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
         kernel_entry(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);

@@ -69,13 +69,12 @@ struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx);
  * ipc_fastpath_fault_reply_recv: the register variants of
  * ipc_fastpath_reply_recv hand it a ReplyRecv whose Reply object rp (its cap
  * checked) has a caller they do not take, and it answers a thread waiting for
- * the reply to an UNKNOWN_SYSCALL fault; slots, guard and radix: the caller's
- * CSpace root decoded as fastpath.c's struct fast_cspace (slots NULL where the
- * root is not one CNode of 64 bits). */
+ * the reply to an UNKNOWN_SYSCALL fault; slots and guard: the caller's CSpace
+ * root decoded as fastpath.c's struct fast_cspace (slots NULL where the root
+ * is not one CNode of 64 bits). */
 struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx);
 struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
-                                                   const struct slot *slots, uint64_t guard,
-                                                   unsigned radix);
+                                                   const struct slot *slots, uint64_t guard);
 
 /* WF_SYS_BASE while the fast path is on, 0 while it is off (ipc_fastpath_set):
  * the syscall entry's bound for ipc_fastpath_foreign, so that its compare is

@@ -112,20 +112,25 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
         arch_load_tls(ctx);
 }
 
-/* arch_context_activate for the IPC fast path, which leaves by the fast return
- * when this is true. Here always: the thread pointer's load is inline (a wrmsr
- * and a store, no call, so the fast path still saves no register), so that two
- * threads that both have one (a Linux program and lx, decision 138) do not
- * leave through the general exit. */
+/* arch_context_activate without the thread pointer's load: false where one is
+ * due (then the caller leaves through arch_exit_to_user, which loads it, or
+ * loads it with arch_context_load_tls_inline). */
 static inline __attribute__((always_inline)) bool
 arch_context_activate_fast(struct arch_context *ctx)
 {
     cpu0.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
-    if (unlikely(ctx->tls_base | cpu0.fs_base)) {
-        wrmsr(MSR_FS_BASE, ctx->tls_base);
-        cpu0.fs_base = ctx->tls_base;
-    }
-    return true;
+    return likely(!(ctx->tls_base | cpu0.fs_base));
+}
+
+/* The thread pointer's load (arch_load_tls) inline: a wrmsr and a store, no
+ * call, so that the fast path of foreign system calls, whose two threads (a
+ * Linux program and lx) both have one, still leaves by the fast return and
+ * saves no register (decision 138). */
+static inline __attribute__((always_inline)) void
+arch_context_load_tls_inline(const struct arch_context *ctx)
+{
+    wrmsr(MSR_FS_BASE, ctx->tls_base);
+    cpu0.fs_base = ctx->tls_base;
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
@@ -429,8 +434,9 @@ static inline void ctx_set_syscall_result(struct arch_context *c, uint64_t v)
 }
 
 /* This port's syscall entry hands foreign system calls to
- * ipc_fastpath_foreign and provides ctx_syscall_reg and ctx_set_syscall_result
- * (kernel/ipc/fastpath_fault.c, decision 138). */
+ * ipc_fastpath_foreign and provides ctx_syscall_reg, ctx_set_syscall_result
+ * and arch_context_load_tls_inline (kernel/ipc/fastpath_fault.c, decision
+ * 138). */
 #define ARCH_FAST_FOREIGN 1
 
 /* Sets register i; the next exit restores every register (iret). The flags
