@@ -117,7 +117,7 @@ EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (
 
 # The benchmark: the Linux guest's getppid, pipe and fork programs run by lx, under -icount.
 LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio
-LX_BENCH_PROGS := getppid pipe touch fork forkwrite
+LX_BENCH_PROGS := getppid pipe touch fork forkwrite idle
 $(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(addprefix $(LINUX_DIR)/bin/,$(LX_BENCH_PROGS)) \
                        tests/linux/lx-bench.conf tests/linux/bench.rc tools/mkcpio.py
 	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
