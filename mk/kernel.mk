@@ -39,7 +39,7 @@ $(KTEST_OBJS): KCFLAGS_EXTRA := -Ikernel/test/include -Ikernel/test/arch/$(ARCH)
 
 # The IPC fast path keeps no frame pointer: its entry points are called only by
 # the syscall entry and call out only to paths that never return (decision 098).
-$(BUILD)/kernel/ipc/fastpath.c.o: KCFLAGS_EXTRA := -fomit-frame-pointer
+$(BUILD)/kernel/ipc/fastpath.c.o $(BUILD)/kernel/ipc/fastpath_fault.c.o: KCFLAGS_EXTRA := -fomit-frame-pointer
 
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)

@@ -265,11 +265,12 @@ static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to
 
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
  * inline. Returns to's context for the fast return, or leaves by the general
- * exit (fast_leave). */
-FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
+ * exit (fast_leave). Counts nothing (fast_switch counts). tls: a thread pointer
+ * to load is loaded inline (the fast path of foreign system calls, where both
+ * threads have one) rather than by the general exit. */
+FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls)
 {
     struct cap vs = to->slots[WF_TCB_SLOT_VSPACE].cap;
-    ipc_stats.fast++;
     sched_current = to;
     /* t's VSpace is the active one (vspace_current): when to's slot holds the
      * same cap there is nothing to do, and when it holds another cap to a VSpace,
@@ -284,9 +285,32 @@ FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
         v->cpus |= this_cpu_local.bit; /* the old one's bit goes lazily (vspace_tlb_shoot) */
     }
     sched_fpu_switch(to);
+#if ARCH_FAST_FOREIGN
+    if (tls) {
+        if (!arch_context_activate_fast(&to->ctx))
+            arch_context_load_tls_inline(&to->ctx);
+        if (!ctx_fast_resume(&to->ctx))
+            fast_leave(to);
+        return &to->ctx;
+    }
+#endif
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
         fast_leave(to);
     return &to->ctx;
+}
+
+/* fast_switch_to for a Call or ReplyRecv that the fast path completed. */
+FAST struct arch_context *fast_switch(struct tcb *t, struct tcb *to)
+{
+    ipc_stats.fast++;
+    return fast_switch_to(t, to, false);
+}
+
+/* The same switch for the fast path of foreign system calls (fastpath_fault.c),
+ * which counts its own. */
+struct arch_context *ipc_fastpath_switch(struct tcb *t, struct tcb *to)
+{
+    return fast_switch_to(t, to, true);
 }
 
 /* Call: delivers the message to the waiting receiver and switches to it, or
@@ -356,8 +380,16 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         kernel_entry(ctx);
     struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
-    if (!c || c->fault || !sched_none_above(c->prio) || c->cpu != t->cpu)
+    if (!c || c->fault || !sched_none_above(c->prio) || c->cpu != t->cpu) {
+        /* a reply to a fault: the fast path of foreign system calls
+         * (fastpath_fault.c) takes what it can, the slow path the rest */
+#if ARCH_FAST_FOREIGN
+        if (kind == FAST_REGS)
+            return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
+                                                 one_level ? cs.guard : 0);
+#endif
         kernel_entry(ctx);
+    }
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
     if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
         kernel_entry(ctx);

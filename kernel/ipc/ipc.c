@@ -43,6 +43,7 @@
 #define BUF_RECV_SLOT __builtin_offsetof(struct wf_ipc_buffer, receive_cnode)
 
 uint64_t ipc_fastpath_sysno[2] = {WF_SYS_CALL, WF_SYS_REPLY_RECV};
+uint64_t ipc_fastpath_foreign_below = WF_SYS_BASE;
 struct ipc_stats ipc_stats;
 
 /* Copies len bytes (whole words) at off in t's IPC buffer to or from buf:
@@ -178,6 +179,7 @@ bool ipc_fastpath_set(bool on)
     bool was = ipc_fastpath_sysno[0] == WF_SYS_CALL;
     ipc_fastpath_sysno[0] = on ? WF_SYS_CALL : ~0ull;
     ipc_fastpath_sysno[1] = on ? WF_SYS_REPLY_RECV : ~0ull;
+    ipc_fastpath_foreign_below = on ? WF_SYS_BASE : 0;
     return was;
 }
 

@@ -324,3 +324,49 @@ KTEST(bench_ipc, fault_round_trip)
     report("fault_round_trip", "same", "slow", kw_res(0, 0)->err);
     kw_teardown();
 }
+
+/* A foreign system call's round trip (decision 138): thread 0, in FOREIGN mode,
+ * makes Linux's getppid (110) N times; its handler answers each with one word
+ * (ReplyRecv): the fault message in and the reply back, both on the fast path
+ * of foreign system calls, the kernel's part of a Linux system call under lx.
+ * The slow variant turns the fast path off. */
+static void foreign_round_trip(bool fast)
+{
+    KT_ASSERT(kw_setup(), "no memory");
+    const unsigned fep[1] = {KW_EP(0)};
+    KT_ASSERT_EQ(kw_invoke(KW_TCB(0), WF_LABEL_TCB_SET_FAULT_ENDPOINT, NULL, 0, fep, 1, NULL),
+                 WF_ERR_OK);
+    const wf_word_t foreign[1] = {WF_ABI_MODE_FOREIGN};
+    KT_ASSERT_EQ(kw_invoke(KW_TCB(0), WF_LABEL_TCB_SET_ABI, foreign, 1, NULL, 0, NULL), WF_ERR_OK);
+    uint64_t *p = kw_params(1);
+    p[0] = KW_EP(0);
+    p[1] = KW_REPLY(0);
+    p[2] = wf_msginfo(0, 0, 1); /* one word: rax */
+    kw_start_at(1, 20, PC(bserver));
+    sched_run_until_idle();
+    bool was = ipc_fastpath_set(fast);
+    uint64_t t = loop(110, 0, 0, 0);
+    ipc_fastpath_set(was);
+    struct ipc_stats st = ipc_stats;
+    bool done = kw_tcb(0)->state == TCB_INACTIVE;
+    kw_teardown();
+    KT_ASSERT(done, "the calling loop did not finish");
+    if (fast)
+        KT_ASSERT(st.fault_fast == N && st.fast == N && st.slow == 0,
+                  "fault_fast %lu fast %lu slow %lu", (unsigned long)st.fault_fast,
+                  (unsigned long)st.fast, (unsigned long)st.slow);
+    else
+        KT_ASSERT(st.fault_fast == 0 && st.fast == 0, "fault_fast %lu fast %lu",
+                  (unsigned long)st.fault_fast, (unsigned long)st.fast);
+    report("foreign_syscall_round_trip", "same", fast ? "fast" : "slow", t);
+}
+
+KTEST(bench_ipc, foreign_syscall_round_trip_fast_path)
+{
+    foreign_round_trip(true);
+}
+
+KTEST(bench_ipc, foreign_syscall_round_trip_slow_path)
+{
+    foreign_round_trip(false);
+}

@@ -27,8 +27,14 @@ figures-ipc: bench-ipc-kernels $(DEPS_STAMP)
 	    -serial stdio -monitor none -m 128M" --json $(FIGURES_DIR)/ipc-$(ARCH).json \
 	    $(BENCH_IPC_KERNELS) >/dev/null
 
+# The Linux programs under lx (make bench-lx, mk/extra/lx.mk).
+.PHONY: figures-lx
+figures-lx:
+	@mkdir -p $(FIGURES_DIR)
+	@$(MAKE) --no-print-directory bench-lx BENCH_LX_JSON=$(FIGURES_DIR)/lx-$(ARCH).json >/dev/null
+
 # bench-vm-smoke leaves the VM results in $(FIGURES_DIR) after checking its claims.
-figures-fresh: bench-vm-smoke figures-ipc figures-boot figures-storage
+figures-fresh: bench-vm-smoke figures-ipc figures-boot figures-storage figures-lx
 
 check-figures: figures-fresh
 	@$(PYTHON) tools/check-figures --fresh $(FIGURES_DIR) --results $(RESULTS)

@@ -7,10 +7,11 @@
 #                     (tools/linux-guest.sh's kernel, tests/linux/lxinit.c as
 #                     /init) with the same files; every program's output and
 #                     exit status must agree (tests/linux/run.py). In GUEST_CHECKS.
-#   make bench-lx     the Linux guest benchmark's getppid and fork programs
-#                     under lx: the round trip of a Linux system call through
-#                     lx, and fork + exit + wait of a process with 64 MiB
-#                     touched, in guest instructions (docs/linux.md)
+#   make bench-lx     the Linux guest benchmark's getppid, pipe and fork
+#                     programs under lx: the round trip of a Linux system call
+#                     through lx, a pipe round trip between two processes, and
+#                     fork + exit + wait of a process with 64 MiB touched, in
+#                     guest instructions (docs/linux.md)
 #   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
 #                     on the production boot with busybox in the initramfs;
 #                     in GUEST_CHECKS
@@ -114,18 +115,24 @@ check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
 GUEST_CHECKS += check-system-lx
 EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (tests/system/linux.script)"
 
-# The benchmark: the Linux guest's getppid and fork programs run by lx, under -icount.
+# The benchmark: the Linux guest's getppid, pipe and fork programs run by lx, under -icount.
 LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio
-$(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LINUX_DIR)/bin/getppid $(LINUX_DIR)/bin/fork \
+LX_BENCH_PROGS := getppid pipe touch fork forkwrite idle
+$(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(addprefix $(LINUX_DIR)/bin/,$(LX_BENCH_PROGS)) \
                        tests/linux/lx-bench.conf tests/linux/bench.rc tools/mkcpio.py
 	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
-	    lx.conf=tests/linux/lx-bench.conf lx.rc=tests/linux/bench.rc bench/getppid=$(LINUX_DIR)/bin/getppid \
-	    bench/fork=$(LINUX_DIR)/bin/fork
+	    lx.conf=tests/linux/lx-bench.conf lx.rc=tests/linux/bench.rc \
+	    $(foreach p,$(LX_BENCH_PROGS),bench/$(p)=$(LINUX_DIR)/bin/$(p))
+# The figures go to bench/results/lx-$(ARCH).json (make figures: build/figures/,
+# compared by check-figures; bench/linux/lxresults.py fails on a missing one).
+BENCH_LX_JSON ?= bench/results/lx-$(ARCH).json
 bench-lx: $(KERNEL) $(LX_BENCH_INITRAMFS)
-	@$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) $(QEMU_ICOUNT) -m 1G -kernel $(KERNEL) \
+	@$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) $(QEMU_ICOUNT) -m 2G -kernel $(KERNEL) \
 	    -initrd $(LX_BENCH_INITRAMFS) -append "init.conf=lx.conf init.run=lx" | tee $(BUILD)/bench-lx.log \
 	    | grep --line-buffered '"bench"'; true
-EXTRA_HELP += "bench-lx       Linux getppid and fork (64 MiB) through lx, in guest instructions (docs/linux.md)"
+	@mkdir -p $(dir $(BENCH_LX_JSON))
+	@$(PYTHON) bench/linux/lxresults.py $(BUILD)/bench-lx.log --json $(BENCH_LX_JSON)
+EXTRA_HELP += "bench-lx       Linux getppid, pipe and fork (64 MiB) through lx, in guest instructions (docs/linux.md)"
 
 # The fuzzer of the executable parser.
 FUZZERS += elf_lx

@@ -15,6 +15,9 @@
  * a Call or a ReplyRecv goes to the IPC fast path (ipc_fastpath_call / ipc_fastpath_reply_recv, kernel/ipc/
  * fastpath.c), which either handles it entirely and returns the partner's
  * context, or goes on to the general path (kernel_entry) and never returns;
+ * a number below ipc_fastpath_foreign_below (WF_SYS_BASE while the fast path
+ * is on, 0 while it is off: a foreign system call, a fault message) goes to
+ * ipc_fastpath_foreign (kernel/ipc/fastpath_fault.c) on the same terms;
  * every other system call goes to arch_user_entry.
  *
  * The fast return restores a context that ctx_fast_resume accepted: saved by
@@ -121,8 +124,12 @@ syscall_entry:
     FAST_RETURN
 2:  call ipc_fastpath_call
     FAST_RETURN
-1:  call arch_user_entry
+1:  cmpq ipc_fastpath_foreign_below(%rip), %rax
+    jb 3f
+    call arch_user_entry
     ud2
+3:  call ipc_fastpath_foreign
+    FAST_RETURN
 
 /*
  * syscall from compatibility mode (MSR_CSTAR). Weft has no 32-bit user code

@@ -61,6 +61,31 @@ void ipc_exception(struct tcb *t);
 struct arch_context *ipc_fastpath_call(struct arch_context *ctx);
 struct arch_context *ipc_fastpath_reply_recv(struct arch_context *ctx);
 
+/* The fast path of a foreign system call's round trip (fastpath_fault.c,
+ * decision 138), on the same terms. ipc_fastpath_foreign: the syscall entry
+ * hands it every system call number below ipc_fastpath_foreign_below (an
+ * UNKNOWN_SYSCALL fault, whatever the thread's ABI mode), and it delivers the
+ * fault message to a receiver waiting on the thread's fault endpoint.
+ * ipc_fastpath_fault_reply_recv: the register variants of
+ * ipc_fastpath_reply_recv hand it a ReplyRecv whose Reply object rp (its cap
+ * checked) has a caller they do not take, and it answers a thread waiting for
+ * the reply to an UNKNOWN_SYSCALL fault; slots and guard: the caller's CSpace
+ * root decoded as fastpath.c's struct fast_cspace (slots NULL where the root
+ * is not one CNode of 64 bits). */
+struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx);
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                                   const struct slot *slots, uint64_t guard);
+
+/* WF_SYS_BASE while the fast path is on, 0 while it is off (ipc_fastpath_set):
+ * the syscall entry's bound for ipc_fastpath_foreign, so that its compare is
+ * also the on/off test. */
+extern uint64_t ipc_fastpath_foreign_below;
+
+/* The IPC fast path's switch from the current thread t, blocked, to thread to,
+ * made RUNNABLE (fastpath.c, fast_switch; it counts nothing): returns to's
+ * context for the fast return or leaves by the general exit. */
+struct arch_context *ipc_fastpath_switch(struct tcb *t, struct tcb *to);
+
 /* Turns the fast path on (the default) or off: off, every IPC takes the slow
  * path (self-tests compare the two; the x86-64 self-test scaffold turns it off
  * while its context, which is no thread's, runs). Returns the previous state. */
@@ -77,10 +102,12 @@ extern uint64_t ipc_fastpath_sysno[2];
  * (fast_switch). slow: those the general path handled once their caps passed
  * the checks (sys_call, sys_reply_recv), whether they then deliver, block or
  * fail later. Send, Recv, their non-blocking forms, object invocations and
- * fault messages are in neither. Only ever incremented, except that the
- * kernel self-tests' world resets them (self-test boots run no user program). */
+ * fault messages are in neither. fault_fast: fault messages the fast path of a
+ * foreign system call delivered (ipc_fastpath_foreign). Only ever incremented,
+ * except that the kernel self-tests' world resets them (self-test boots run no
+ * user program). */
 struct ipc_stats {
-    uint64_t fast, slow;
+    uint64_t fast, slow, fault_fast;
 };
 extern struct ipc_stats ipc_stats;
 

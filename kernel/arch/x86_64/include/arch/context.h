@@ -117,12 +117,24 @@ static inline __attribute__((always_inline)) void arch_context_activate(struct a
 }
 
 /* arch_context_activate without the thread pointer's load: false where one is
- * due (then the caller leaves through arch_exit_to_user, which loads it). */
+ * due (then the caller leaves through arch_exit_to_user, which loads it, or
+ * loads it with arch_context_load_tls_inline). */
 static inline __attribute__((always_inline)) bool
 arch_context_activate_fast(struct arch_context *ctx)
 {
     this_percpu.tss.rsp[0] = (uint64_t)(uintptr_t)(&ctx->regs + 1);
     return likely(!(ctx->tls_base | this_percpu.fs_base));
+}
+
+/* The thread pointer's load (arch_load_tls) inline: a wrmsr and a store, no
+ * call, so that the fast path of foreign system calls, whose two threads (a
+ * Linux program and lx) both have one, still leaves by the fast return and
+ * saves no register (decision 138). */
+static inline __attribute__((always_inline)) void
+arch_context_load_tls_inline(const struct arch_context *ctx)
+{
+    wrmsr(MSR_FS_BASE, ctx->tls_base);
+    cpu0.fs_base = ctx->tls_base;
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
@@ -402,6 +414,34 @@ static inline uint64_t ctx_reg(struct arch_context *c, unsigned i)
         return f->r15;
     }
 }
+
+/* Register i of a frame the syscall entry saved, not rewritten since (rcx and
+ * r11 are rip and rflags there): ctx_reg without its test of the frame's kind,
+ * for the fast path of foreign system calls. */
+static inline __attribute__((always_inline)) uint64_t ctx_syscall_reg(struct arch_context *c,
+                                                                      unsigned i)
+{
+    if (i == CTX_REG_RCX)
+        return c->regs.rip;
+    if (i == CTX_REG_R11)
+        return c->regs.rflags;
+    return ctx_reg(c, i);
+}
+
+/* Sets the result register of a thread stopped in a system call (fault word
+ * 0, rax) as a fault reply's first word does, without making the frame one
+ * that only iret restores (ctx_set_reg does; the thread gets the same
+ * registers either way). */
+static inline void ctx_set_syscall_result(struct arch_context *c, uint64_t v)
+{
+    c->regs.rax = v;
+}
+
+/* This port's syscall entry hands foreign system calls to
+ * ipc_fastpath_foreign and provides ctx_syscall_reg, ctx_set_syscall_result
+ * and arch_context_load_tls_inline (kernel/ipc/fastpath_fault.c, decision
+ * 138). */
+#define ARCH_FAST_FOREIGN 1
 
 /* Sets register i; the next exit restores every register (iret). The flags
  * keep only the bits of RFLAGS_WRITE_MASK (IF and bit 1 set). */
