@@ -18,7 +18,7 @@
 
 LX_DIR     := build/lx
 # Test programs of processes, threads and memory.
-LX_PROGS_PROC  := threads futex thrsig thrlimit
+LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
 LX_PROGS_FILES := fsfiles devproc waiting

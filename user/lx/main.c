@@ -175,10 +175,11 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
 /* Fills m with the answer to t's call (fault message w, result ret): one
  * word (rax), or every register when rt_sigreturn restored them or a signal's
  * handler is to run now (lx_deliver). False when t or its process ended
- * instead (a signal's default action): nothing to answer. */
+ * instead (a signal's default action): nothing to answer; or when its process
+ * is stopped: the answer is held (t->held, its registers in t->regs). */
 static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
 {
-    if (!t->full && !lx_signal_next(t)) { /* the usual answer: rax */
+    if (!t->full && !lx_signal_next(t) && !t->p->stopped) { /* the usual answer: rax */
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
         m->w[0] = ret;
         return true;
@@ -197,6 +198,12 @@ static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, stru
         full = true;
     if (p->state != PROC_RUN || !t->used)
         return false;
+    if (p->stopped) { /* held until the process goes on (wake) */
+        memcpy(t->regs, regs, sizeof(t->regs));
+        t->full = true;
+        t->held = true;
+        return false;
+    }
     if (!full) {
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
         m->w[0] = ret;
@@ -218,7 +225,7 @@ static void answer(struct lx_thread *t, wf_word_t ret)
     struct wf_msgregs m;
     wf_cptr_t reply = t->waiting;
     if (!compose(t, t->call, ret, &m))
-        return; /* t ended: its Reply object was given back */
+        return; /* t ended: its Reply object was given back; or held */
     wf_sys_send(reply, &m);
     lx.spare[lx.nspare++] = reply;
     t->waiting = 0;
@@ -255,17 +262,18 @@ static void deliver_now(struct lx_thread *t)
         wf_tcb_read_registers(t->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
                               &regs[first + 3]);
     }
-    if (!lx_deliver(t, regs) || p->state != PROC_RUN || !t->used) {
-        if (p->state == PROC_RUN && t->used)
-            wf_tcb_resume(t->tcb);
+    bool changed = lx_deliver(t, regs);
+    if (p->state != PROC_RUN || !t->used)
         return;
-    }
-    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+    for (unsigned r = 0; changed && r < WF_REGS_COUNT; r += 4) {
         unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
         wf_tcb_write_registers(t->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
                                n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
     }
-    wf_tcb_resume(t->tcb);
+    if (p->stopped)
+        t->stopped_tcb = true; /* a stop signal: it stays suspended until SIGCONT */
+    else
+        wf_tcb_resume(t->tcb);
 }
 
 /* Retries every waiting call until none can go on (an answer may let another
@@ -284,8 +292,14 @@ static void wake(int top)
         again = false;
         for (unsigned i = 0; i < lx.thread_hi; i++) {
             struct lx_thread *t = &lx.thread[i];
-            if (!t->used || !t->waiting)
+            if (!t->used || !t->waiting || t->p->stopped)
                 continue;
+            if (t->held) { /* its process went on: the answer it was given */
+                t->held = false;
+                answer(t, t->regs[WF_FAULT_WORD_RAX]);
+                again = true;
+                continue;
+            }
             int sig = lx_signal_next(t);
             if (sig && t->vfork_child <= 0) {
                 interrupt(t, sig);
@@ -313,8 +327,8 @@ static void wake(int top)
      * since the last wake can be for one) */
     for (unsigned i = 0; lx.nsignalled && i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
-        if (t->used && t->p->state == PROC_RUN && !t->waiting && t != lx.serving &&
-            lx_signal_next(t))
+        if (t->used && t->p->state == PROC_RUN && !t->p->stopped && !t->waiting &&
+            t != lx.serving && lx_signal_next(t))
             deliver_now(t);
     }
     uint64_t first = 0;
@@ -325,6 +339,21 @@ static void wake(int top)
     }
     if (first && lx_timer)
         wf_tcb_set_deadline(lx.self_tcb, first, 1);
+}
+
+/* The call of q bound to lx.reply (fault message w) is answered later: q
+ * keeps that Reply object, lx takes a spare. */
+static void hold(struct lx_thread *q, const wf_word_t *w)
+{
+    if (!lx.nspare) { /* cannot happen: a Reply object per thread and more */
+        lx_say("pid %d: no Reply object left", q->p->pid);
+        lx_exit(q->p, LX_SIGKILL);
+        return;
+    }
+    memcpy(q->call, w, sizeof(q->call));
+    q->waiting = lx.reply;
+    lx.nwaiting++;
+    lx.reply = lx.spare[--lx.nspare];
 }
 
 static bool anyone_waits(void)
@@ -349,8 +378,11 @@ static int serve(struct lx_proc *top_proc)
             wake(top);
         lx.nsignalled = 0;
         bool reply = false;
-        if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN)
+        if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN) {
             reply = compose(cur, w, ret, &m);
+            if (!reply && cur->used && cur->held) /* its process stopped: keep the Reply */
+                hold(cur, w);
+        }
         cur = NULL;
         lx.serving = NULL;
         /* top_proc's slot is top's until reaped here (lx_reap of lx's own
@@ -404,21 +436,17 @@ static int serve(struct lx_proc *top_proc)
             }
             continue;
         }
+        if (qp->stopped) { /* made as it stopped: served once it goes on */
+            hold(q, w);
+            continue;
+        }
         lx.serving = q;
         switch (lx_syscall(q, w, &ret)) {
         case LX_ANSWER:
             cur = q;
             break;
         case LX_WAIT:
-            if (!lx.nspare) { /* cannot happen: a Reply object per thread and more */
-                lx_say("pid %d: no Reply object left", qp->pid);
-                lx_exit(qp, LX_SIGKILL);
-                break;
-            }
-            memcpy(q->call, w, sizeof(w));
-            q->waiting = lx.reply;
-            lx.nwaiting++;
-            lx.reply = lx.spare[--lx.nspare];
+            hold(q, w);
             break;
         case LX_GONE:
             break;
