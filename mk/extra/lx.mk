@@ -11,6 +11,7 @@
 #                     under lx: the round trip of a Linux system call through
 #                     lx, and fork + exit + wait of a process with 64 MiB
 #                     touched, in guest instructions (docs/linux.md)
+#   make run-lx       make run with busybox in the initramfs
 #   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
 #                     on the production boot with busybox in the initramfs;
 #                     in GUEST_CHECKS
@@ -112,6 +113,13 @@ check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
 	    $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none -kernel $(KERNEL) \
 	    -initrd $(LX_SYSTEM_INITRAMFS)
 GUEST_CHECKS += check-system-lx
+
+# make run with busybox in the initramfs: `linux /bin/busybox sh` at the prompt.
+.PHONY: run-lx
+run-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
+	@echo "Weft in QEMU with busybox: try 'linux /bin/busybox sh'. Quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) -initrd $(LX_SYSTEM_INITRAMFS)
+EXTRA_HELP += "run-lx         make run with busybox in the initramfs (linux /bin/busybox sh)"
 EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (tests/system/linux.script)"
 
 # The benchmark: the Linux guest's getppid and fork programs run by lx, under -icount.

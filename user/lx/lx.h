@@ -293,6 +293,16 @@ void lx_futex_cancel(struct lx_thread *t);
 void lx_robust_exit(struct lx_thread *t);
 extern uint64_t lx_syscalls_served;
 
+/* tty.c: the console as a terminal (decision 137) */
+#define LX_TTY_INTR_BIT 2 /* ^C's bit in lx's notification word (the timer's is 1) */
+void lx_tty_setup(bool controlling);
+bool lx_tty_ctty(const struct lx_proc *p);
+long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count);
+long lx_tty_write_check(struct lx_proc *p);
+long lx_tty_ioctl(struct lx_proc *p, unsigned long req, uint64_t arg);
+bool lx_tty_interrupt(void);
+bool lx_tty_cancelled(void); /* main.c */
+
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */
 void lx_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lx_out(const char *s, size_t n);

@@ -22,6 +22,7 @@
 
 #include "lx.h"
 #include "weft/invoke.h"
+#include "wf/proto/console.h"
 #include "wf/runtime.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
@@ -102,6 +103,36 @@ static bool setup(void)
     if (wf_env_create(&lx.env, WF_OBJ_NOTIFICATION, 0, &lx_timer) != WF_ERR_OK ||
         wf_tcb_bind_notification(lx.self_tcb, lx_timer) != WF_ERR_OK)
         lx_timer = 0; /* nanosleep answers ENOSYS */
+    return true;
+}
+
+/* The console as the run's controlling terminal (the shell's `linux`
+ * command): ^C typed while lx is the console's foreground client signals
+ * lx's notification with TTY_INTR_BIT (console.SetInterrupt). */
+static void tty_setup(bool controlling)
+{
+    lx_tty_setup(controlling);
+    if (!controlling || !lx_timer)
+        return;
+    wf_cptr_t slot = wf_env_slot(&lx.env);
+    if (slot && wf_cnode_mint(SELF, slot, 64, SELF, lx_timer, 64, WF_RIGHT_WRITE,
+                              LX_TTY_INTR_BIT) == WF_ERR_OK)
+        wfp_console_set_interrupt(WF_CHILD_CONSOLE, slot);
+}
+
+/* A ^C the console told lx of while lx waited in a console Read (it ended
+ * CANCELLED): its notification bit is cleared, so that it counts once. True
+ * when SIGINT went to the foreground group. */
+bool lx_tty_cancelled(void)
+{
+    wf_word_t bits = 0;
+    if (lx_timer)
+        wf_sys_poll(lx_timer, &bits);
+    return lx_tty_interrupt();
+}
+
+static bool setup_initramfs(void)
+{
     wf_word_t size = 0;
     if (wf_vmo_describe(WF_CHILD_INITRAMFS, &size, NULL, NULL, NULL) == WF_ERR_OK && size &&
         wf_vspace_map(WF_CHILD_VSPACE, WF_CHILD_INITRAMFS, INITRAMFS_VA, 0, size, WF_VM_READ) ==
@@ -404,6 +435,8 @@ static int serve(struct lx_proc *top_proc)
             return LX_SIGKILL;
         }
         wf_word_t label = wf_msginfo_label(m.info);
+        if (label == WF_MSG_LABEL_NOTIFICATION && (m.badge & LX_TTY_INTR_BIT))
+            lx_tty_interrupt(); /* ^C */
         struct lx_thread *q = label == WF_MSG_LABEL_NOTIFICATION ? NULL : lx_thread_of(m.badge);
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
@@ -589,8 +622,9 @@ int main(int argc, char **argv)
         lx.verbose = true;
         first++;
     }
-    if (!setup())
+    if (!setup() || !setup_initramfs())
         return 2;
+    tty_setup(argv == given); /* the shell's command: the console is the run's terminal */
     if (argc > first)
         return run(argc - first, (const char *const *)argv + first, false);
     return run_script();

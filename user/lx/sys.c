@@ -102,7 +102,8 @@ static long sys_wait4(struct lx_call *c)
     if (pid == INT32_MIN)
         return -LX_ESRCH;
     int st = 0;
-    long r = lx_wait(c->p, pid, &st, opt & 1, true, LX_WEXITED | (opt & (LX_WUNTRACED | LX_WCONTINUED)));
+    long r =
+        lx_wait(c->p, pid, &st, opt & 1, true, LX_WEXITED | (opt & (LX_WUNTRACED | LX_WCONTINUED)));
     if (r <= 0)
         return r;
     /* as Linux: the child is reaped even when the status cannot be stored */
@@ -546,11 +547,11 @@ long lx_signal(struct lx_proc *p, int sig)
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
     if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
         return 0;
-    bool blocked = p->stopped; /* a stopped process takes it once it goes on */
+    bool blocked = true;
     for (unsigned i = 0; i < lx.thread_hi && blocked; i++)
         if (lx.thread[i].used && lx.thread[i].p == p && !(lx.thread[i].sigmask & bit))
             blocked = false;
-    if (blocked || h > SIG_IGN) {
+    if (blocked || h > SIG_IGN || p->stopped) { /* a stopped process takes it once it goes on */
         p->sigpending |= bit;
         lx.nsignalled++;
         return 0;
