@@ -216,6 +216,7 @@ struct lx {
     unsigned nwaiting, nzombies; /* threads with a waiting call; zombie processes */
     unsigned nsignalled;         /* signals made pending since the last wake() */
     unsigned nfutex;             /* futex wakes since the last wake() */
+    unsigned nstops;             /* stops and continues so far (a parent's wait may go on) */
     struct lx_thread *calling;   /* the thread whose system call is being served (sys.c) */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
     uint64_t futex_seq;

@@ -405,14 +405,23 @@ static int serve(struct lx_proc *top_proc)
     wf_word_t ret = 0;
     for (;;) {
         lx.serving = cur;
-        if (anyone_waits())
-            wake(top);
+        unsigned stops;
+        do { /* a stop or continue in wake() may let a parent's wait go on */
+            stops = lx.nstops;
+            if (anyone_waits())
+                wake(top);
+        } while (lx.nstops != stops);
         lx.nsignalled = 0;
         bool reply = false;
         if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN) {
             reply = compose(cur, w, ret, &m);
             if (!reply && cur->used && cur->held) /* its process stopped: keep the Reply */
                 hold(cur, w);
+            if (!reply && lx.nstops != stops) { /* wake() again before receiving */
+                cur = NULL;
+                lx.nsignalled++;
+                continue;
+            }
         }
         cur = NULL;
         lx.serving = NULL;

@@ -475,6 +475,7 @@ void lx_stop(struct lx_proc *p, int sig)
     p->stop_sig = sig;
     p->stop_report = true;
     p->cont_report = false;
+    lx.nstops++;
     for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->p == p && !t->waiting && t != lx.serving && !t->stopped_tcb &&
@@ -494,6 +495,7 @@ void lx_continue(struct lx_proc *p)
     p->stopped = false;
     p->stop_report = false;
     p->cont_report = true;
+    lx.nstops++;
     for (unsigned i = 0; i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
         if (t->used && t->p == p && t->stopped_tcb) {
