@@ -12,6 +12,9 @@
 #                     through lx, a pipe round trip between two processes, and
 #                     fork + exit + wait of a process with 64 MiB touched, in
 #                     guest instructions (docs/linux.md)
+#   make check-lx-iso two lx instances at once (tests/linux/iso.c): neither
+#                     sees the other's processes; in GUEST_CHECKS
+#   make run-lx       make run with busybox in the initramfs
 #   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
 #                     on the production boot with busybox in the initramfs;
 #                     in GUEST_CHECKS
@@ -19,7 +22,7 @@
 
 LX_DIR     := build/lx
 # Test programs of processes, threads and memory.
-LX_PROGS_PROC  := threads futex thrsig thrlimit
+LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
 LX_PROGS_FILES := fsfiles devproc waiting
@@ -113,6 +116,36 @@ check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
 	    $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none -kernel $(KERNEL) \
 	    -initrd $(LX_SYSTEM_INITRAMFS)
 GUEST_CHECKS += check-system-lx
+
+# Two lx instances side by side (tests/linux/iso.c): neither sees the
+# other's processes. lxb is lx under a second name (init runs each name once).
+LX_ISO_INITRAMFS := $(BUILD)/lx-iso-initramfs.cpio
+$(LX_ISO_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_DIR)/bin/iso tests/linux/iso.conf tests/linux/iso.rc \
+                     tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
+	    lxb=$(USER_BUILD)/lx.stripped lx.conf=tests/linux/iso.conf lx.rc=tests/linux/iso.rc bin/iso=$(LX_DIR)/bin/iso
+
+.PHONY: check-lx-iso
+check-lx-iso: $(KERNEL) $(LX_ISO_INITRAMFS)
+	@timeout 180 $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -kernel $(KERNEL) \
+	    -initrd $(LX_ISO_INITRAMFS) -append "init.conf=lx.conf init.run=lx,lxb" > $(BUILD)/lx-iso.log 2>&1; \
+	grep '^iso: ' $(BUILD)/lx-iso.log; \
+	if grep -q '^iso: prober pid [0-9]* saw 0 ' $(BUILD)/lx-iso.log && \
+	   grep -q '^iso: holder done' $(BUILD)/lx-iso.log && \
+	   grep -q 'init: test run done: all exited 0' $(BUILD)/lx-iso.log; then \
+	    echo "$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-iso 1 0" >> $(RESULTS); echo "ok - two lx instances do not see each other's processes"; \
+	else echo "$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-iso 0 1" >> $(RESULTS); \
+	    echo "not ok - lx isolation (log: $(BUILD)/lx-iso.log)"; exit 1; fi
+GUEST_CHECKS += check-lx-iso
+EXTRA_HELP += "check-lx-iso   two lx instances side by side cannot see each other's processes"
+
+# make run with busybox in the initramfs: `linux /bin/busybox sh` at the prompt.
+.PHONY: run-lx
+run-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
+	@echo "Weft in QEMU with busybox: try 'linux /bin/busybox sh'. Quit with Ctrl-A then X."
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(KERNEL) -initrd $(LX_SYSTEM_INITRAMFS)
+EXTRA_HELP += "run-lx         make run with busybox in the initramfs (linux /bin/busybox sh)"
 EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (tests/system/linux.script)"
 
 # The benchmark: the Linux guest's getppid, pipe and fork programs run by lx, under -icount.

@@ -610,8 +610,11 @@ static long open_syn(struct lx_proc *p, const char *name, unsigned flags, uint32
     }
     if ((flags & LXF_O_CREAT) && (flags & LXF_O_EXCL))
         return -LX_EEXIST;
-    if (n.kind == FD_DEV && n.sub == DEV_TTY)
-        return -LXF_ENXIO; /* no process has a controlling terminal */
+    if (n.kind == FD_DEV && n.sub == DEV_TTY) {
+        if (!lx_tty_ctty(p))
+            return -LXF_ENXIO; /* the caller's session has no controlling terminal */
+        n.kind = FD_CONSOLE;
+    }
     bool dir = n.kind == FD_SYNDIR;
     if ((flags & LXF_O_DIRECTORY) && !dir)
         return -LX_ENOTDIR;
@@ -950,18 +953,8 @@ long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count)
         pp->len -= (unsigned)n;
         return (long)n;
     }
-    if (f->kind == FD_CONSOLE) {
-        /* One edited line from the console (blocks lx until it comes). */
-        char line[WFP_CONSOLE_TEXT_MAX];
-        wf_word_t got = 0;
-        wf_word_t max = count < sizeof(line) ? count : sizeof(line);
-        if (!max)
-            return 0;
-        if (wfp_console_read(WF_CHILD_CONSOLE, max, line, sizeof(line), &got) != WF_ERR_OK)
-            return 0; /* no console to read from: end of file */
-        long e = lx_copy_out(p, buf, line, got);
-        return e < 0 ? e : (long)got;
-    }
+    if (f->kind == FD_CONSOLE)
+        return lx_tty_read(p, buf, count); /* tty.c */
     struct lx_ofd *o = lx_ofd_of(f);
     uint64_t zero = 0;
     return read_file(p, f, o ? &o->off : &zero, buf, count);
@@ -1008,9 +1001,13 @@ long lx_write_k(struct lx_proc *p, struct lx_fd *f, const uint8_t *buf, uint64_t
     if ((*flags_of(f) & LXF_O_ACCMODE) == 0 && f->kind != FD_CONSOLE)
         return -LX_EBADF;
     switch (f->kind) {
-    case FD_CONSOLE:
+    case FD_CONSOLE: {
+        long r = lx_tty_write_check(p); /* TOSTOP: SIGTTOU for a background group */
+        if (r)
+            return r;
         lx_out((const char *)buf, n);
         return (long)n;
+    }
     case FD_NULL:
         return (long)n;
     case FD_DEV:
@@ -1479,24 +1476,5 @@ long lx_ioctl(struct lx_proc *p, int fd, unsigned long req, uint64_t arg)
         return -LX_EBADF;
     if (f->kind != FD_CONSOLE)
         return -LX_ENOTTY;
-    switch (req) {
-    case 0x5401: { /* TCGETS: a serial console in cooked mode, 115200 8N1 */
-        struct {
-            uint32_t iflag, oflag, cflag, lflag;
-            uint8_t line, cc[19];
-        } t = {0x500,  0x5, 0x1cb2,
-               0x8a3b, 0,   {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22}};
-        return lx_copy_out(p, arg, &t, sizeof(t));
-    }
-    case 0x5413: { /* TIOCGWINSZ: what Linux says of a serial line nobody sized */
-        uint16_t ws[4] = {0, 0, 0, 0};
-        return lx_copy_out(p, arg, ws, sizeof(ws));
-    }
-    case 0x5402: /* TCSETS, TCSETSW, TCSETSF: accepted, nothing changes */
-    case 0x5403:
-    case 0x5404:
-        return 0;
-    default:
-        return -LX_ENOTTY;
-    }
+    return lx_tty_ioctl(p, req, arg); /* tty.c */
 }

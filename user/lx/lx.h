@@ -87,7 +87,21 @@ enum {
 };
 
 /* Linux signal numbers lx uses itself. */
-enum { LX_SIGKILL = 9, LX_SIGSEGV = 11, LX_SIGPIPE = 13, LX_SIGCHLD = 17 };
+enum {
+    LX_SIGINT = 2,
+    LX_SIGQUIT = 3,
+    LX_SIGKILL = 9,
+    LX_SIGSEGV = 11,
+    LX_SIGPIPE = 13,
+    LX_SIGCHLD = 17,
+    LX_SIGCONT = 18,
+    LX_SIGSTOP = 19,
+    LX_SIGTSTP = 20,
+    LX_SIGTTIN = 21,
+    LX_SIGTTOU = 22,
+};
+/* lx_wait's options (wait4's bits): report stopped and continued children */
+enum { LX_WUNTRACED = 2, LX_WCONTINUED = 8, LX_WEXITED = 4 };
 
 /* A mapping: [start, end) of the process shows vmo (an index into the
  * process's vmos) from offset off with prot (PROT_* bits; 0: reserved, not
@@ -147,6 +161,9 @@ struct lx_thread {
     bool futex_wait, futex_woken;
     uint64_t futex_obj, futex_off, futex_seq;
     uint32_t futex_bitset;
+    /* job control: a thread lx stopped in user code (TCB_Suspend) with its
+     * process; held: its answer (regs, full) waits until the process goes on */
+    bool stopped_tcb, held;
 };
 
 /* The fault endpoint's badge: the pid in the high half, the tid in the low. */
@@ -159,6 +176,10 @@ struct lx_proc {
     int wstatus;       /* a zombie's status word as wait4 encodes it */
     unsigned nthreads; /* its running threads */
     int main_status;   /* the main thread's exit status when it ended first (-1: it runs) */
+    /* job control (sys.c): stopped by stop_sig; a stop or a continue not yet
+     * reported to a wait with WUNTRACED / WCONTINUED */
+    bool stopped, stop_report, cont_report;
+    int stop_sig;
     char name[64];
     char exe[128]; /* the path it was started from (/proc/self/exe) */
     wf_cptr_t pool, vspace, cnode;
@@ -195,6 +216,7 @@ struct lx {
     unsigned nwaiting, nzombies; /* threads with a waiting call; zombie processes */
     unsigned nsignalled;         /* signals made pending since the last wake() */
     unsigned nfutex;             /* futex wakes since the last wake() */
+    unsigned nstops;             /* stops and continues so far (a parent's wait may go on) */
     struct lx_thread *calling;   /* the thread whose system call is being served (sys.c) */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
     uint64_t futex_seq;
@@ -215,7 +237,7 @@ long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, ui
 long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 void lx_exit(struct lx_proc *p, int wstatus);
 void lx_thread_exit(struct lx_thread *t, int wstatus);
-long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap);
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts);
 void lx_reap(struct lx_proc *p);
 void lx_destroy(struct lx_proc *p);
 struct lx_thread *lx_thread_of(wf_word_t badge);
@@ -252,6 +274,10 @@ long lx_signal(struct lx_proc *p, int sig);
 long lx_signal_thread(struct lx_thread *t, int sig);
 bool lx_deliver(struct lx_thread *t, wf_word_t *regs);
 bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig);
+void lx_stop(struct lx_proc *p, int sig);
+void lx_continue(struct lx_proc *p);
+long lx_signal_group(int pgid, int sig);
+bool lx_group_orphaned(int pgid);
 
 /* The lowest signal pending for t (its own, then its process's) that t does
  * not block, or 0 (inline: every answer asks). */
@@ -267,6 +293,16 @@ long lx_futex_wake(struct lx_proc *p, uint64_t uaddr, bool shared, int n, uint32
 void lx_futex_cancel(struct lx_thread *t);
 void lx_robust_exit(struct lx_thread *t);
 extern uint64_t lx_syscalls_served;
+
+/* tty.c: the console as a terminal (decision 137) */
+#define LX_TTY_INTR_BIT 2 /* ^C's bit in lx's notification word (the timer's is 1) */
+void lx_tty_setup(bool controlling);
+bool lx_tty_ctty(const struct lx_proc *p);
+long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count);
+long lx_tty_write_check(struct lx_proc *p);
+long lx_tty_ioctl(struct lx_proc *p, unsigned long req, uint64_t arg);
+bool lx_tty_interrupt(void);
+bool lx_tty_cancelled(void); /* main.c */
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */
 void lx_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

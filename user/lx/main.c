@@ -22,6 +22,7 @@
 
 #include "lx.h"
 #include "weft/invoke.h"
+#include "wf/proto/console.h"
 #include "wf/runtime.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
@@ -102,6 +103,36 @@ static bool setup(void)
     if (wf_env_create(&lx.env, WF_OBJ_NOTIFICATION, 0, &lx_timer) != WF_ERR_OK ||
         wf_tcb_bind_notification(lx.self_tcb, lx_timer) != WF_ERR_OK)
         lx_timer = 0; /* nanosleep answers ENOSYS */
+    return true;
+}
+
+/* The console as the run's controlling terminal (the shell's `linux`
+ * command): ^C typed while lx is the console's foreground client signals
+ * lx's notification with TTY_INTR_BIT (console.SetInterrupt). */
+static void tty_setup(bool controlling)
+{
+    lx_tty_setup(controlling);
+    if (!controlling || !lx_timer)
+        return;
+    wf_cptr_t slot = wf_env_slot(&lx.env);
+    if (slot && wf_cnode_mint(SELF, slot, 64, SELF, lx_timer, 64, WF_RIGHT_WRITE,
+                              LX_TTY_INTR_BIT) == WF_ERR_OK)
+        wfp_console_set_interrupt(WF_CHILD_CONSOLE, slot);
+}
+
+/* A ^C the console told lx of while lx waited in a console Read (it ended
+ * CANCELLED): its notification bit is cleared, so that it counts once. True
+ * when SIGINT went to the foreground group. */
+bool lx_tty_cancelled(void)
+{
+    wf_word_t bits = 0;
+    if (lx_timer)
+        wf_sys_poll(lx_timer, &bits);
+    return lx_tty_interrupt();
+}
+
+static bool setup_initramfs(void)
+{
     wf_word_t size = 0;
     if (wf_vmo_describe(WF_CHILD_INITRAMFS, &size, NULL, NULL, NULL) == WF_ERR_OK && size &&
         wf_vspace_map(WF_CHILD_VSPACE, WF_CHILD_INITRAMFS, INITRAMFS_VA, 0, size, WF_VM_READ) ==
@@ -175,10 +206,11 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
 /* Fills m with the answer to t's call (fault message w, result ret): one
  * word (rax), or every register when rt_sigreturn restored them or a signal's
  * handler is to run now (lx_deliver). False when t or its process ended
- * instead (a signal's default action): nothing to answer. */
+ * instead (a signal's default action): nothing to answer; or when its process
+ * is stopped: the answer is held (t->held, its registers in t->regs). */
 static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
 {
-    if (!t->full && !lx_signal_next(t)) { /* the usual answer: rax */
+    if (!t->full && !lx_signal_next(t) && !t->p->stopped) { /* the usual answer: rax */
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
         m->w[0] = ret;
         return true;
@@ -197,6 +229,12 @@ static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, stru
         full = true;
     if (p->state != PROC_RUN || !t->used)
         return false;
+    if (p->stopped) { /* held until the process goes on (wake) */
+        memcpy(t->regs, regs, sizeof(t->regs));
+        t->full = true;
+        t->held = true;
+        return false;
+    }
     if (!full) {
         *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
         m->w[0] = ret;
@@ -218,7 +256,7 @@ static void answer(struct lx_thread *t, wf_word_t ret)
     struct wf_msgregs m;
     wf_cptr_t reply = t->waiting;
     if (!compose(t, t->call, ret, &m))
-        return; /* t ended: its Reply object was given back */
+        return; /* t ended: its Reply object was given back; or held */
     wf_sys_send(reply, &m);
     lx.spare[lx.nspare++] = reply;
     t->waiting = 0;
@@ -255,17 +293,18 @@ static void deliver_now(struct lx_thread *t)
         wf_tcb_read_registers(t->tcb, first, &regs[first], &regs[first + 1], &regs[first + 2],
                               &regs[first + 3]);
     }
-    if (!lx_deliver(t, regs) || p->state != PROC_RUN || !t->used) {
-        if (p->state == PROC_RUN && t->used)
-            wf_tcb_resume(t->tcb);
+    bool changed = lx_deliver(t, regs);
+    if (p->state != PROC_RUN || !t->used)
         return;
-    }
-    for (unsigned r = 0; r < WF_REGS_COUNT; r += 4) {
+    for (unsigned r = 0; changed && r < WF_REGS_COUNT; r += 4) {
         unsigned n = WF_REGS_COUNT - r < 4 ? WF_REGS_COUNT - r : 4;
         wf_tcb_write_registers(t->tcb, r, n, regs[r], n > 1 ? regs[r + 1] : 0,
                                n > 2 ? regs[r + 2] : 0, n > 3 ? regs[r + 3] : 0);
     }
-    wf_tcb_resume(t->tcb);
+    if (p->stopped)
+        t->stopped_tcb = true; /* a stop signal: it stays suspended until SIGCONT */
+    else
+        wf_tcb_resume(t->tcb);
 }
 
 /* Retries every waiting call until none can go on (an answer may let another
@@ -284,8 +323,14 @@ static void wake(int top)
         again = false;
         for (unsigned i = 0; i < lx.thread_hi; i++) {
             struct lx_thread *t = &lx.thread[i];
-            if (!t->used || !t->waiting)
+            if (!t->used || !t->waiting || t->p->stopped)
                 continue;
+            if (t->held) { /* its process went on: the answer it was given */
+                t->held = false;
+                answer(t, t->regs[WF_FAULT_WORD_RAX]);
+                again = true;
+                continue;
+            }
             int sig = lx_signal_next(t);
             if (sig && t->vfork_child <= 0) {
                 interrupt(t, sig);
@@ -313,8 +358,8 @@ static void wake(int top)
      * since the last wake can be for one) */
     for (unsigned i = 0; lx.nsignalled && i < lx.thread_hi; i++) {
         struct lx_thread *t = &lx.thread[i];
-        if (t->used && t->p->state == PROC_RUN && !t->waiting && t != lx.serving &&
-            lx_signal_next(t))
+        if (t->used && t->p->state == PROC_RUN && !t->p->stopped && !t->waiting &&
+            t != lx.serving && lx_signal_next(t))
             deliver_now(t);
     }
     uint64_t first = 0;
@@ -325,6 +370,21 @@ static void wake(int top)
     }
     if (first && lx_timer)
         wf_tcb_set_deadline(lx.self_tcb, first, 1);
+}
+
+/* The call of q bound to lx.reply (fault message w) is answered later: q
+ * keeps that Reply object, lx takes a spare. */
+static void hold(struct lx_thread *q, const wf_word_t *w)
+{
+    if (!lx.nspare) { /* cannot happen: a Reply object per thread and more */
+        lx_say("pid %d: no Reply object left", q->p->pid);
+        lx_exit(q->p, LX_SIGKILL);
+        return;
+    }
+    memcpy(q->call, w, sizeof(q->call));
+    q->waiting = lx.reply;
+    lx.nwaiting++;
+    lx.reply = lx.spare[--lx.nspare];
 }
 
 static bool anyone_waits(void)
@@ -345,12 +405,24 @@ static int serve(struct lx_proc *top_proc)
     wf_word_t ret = 0;
     for (;;) {
         lx.serving = cur;
-        if (anyone_waits())
-            wake(top);
+        unsigned stops;
+        do { /* a stop or continue in wake() may let a parent's wait go on */
+            stops = lx.nstops;
+            if (anyone_waits())
+                wake(top);
+        } while (lx.nstops != stops);
         lx.nsignalled = 0;
         bool reply = false;
-        if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN)
+        if (cur && lx.serving == cur && cur->used && cur->p->state == PROC_RUN) {
             reply = compose(cur, w, ret, &m);
+            if (!reply && cur->used && cur->held) /* its process stopped: keep the Reply */
+                hold(cur, w);
+            if (!reply && lx.nstops != stops) { /* wake() again before receiving */
+                cur = NULL;
+                lx.nsignalled++;
+                continue;
+            }
+        }
         cur = NULL;
         lx.serving = NULL;
         /* top_proc's slot is top's until reaped here (lx_reap of lx's own
@@ -372,6 +444,8 @@ static int serve(struct lx_proc *top_proc)
             return LX_SIGKILL;
         }
         wf_word_t label = wf_msginfo_label(m.info);
+        if (label == WF_MSG_LABEL_NOTIFICATION && (m.badge & LX_TTY_INTR_BIT))
+            lx_tty_interrupt(); /* ^C */
         struct lx_thread *q = label == WF_MSG_LABEL_NOTIFICATION ? NULL : lx_thread_of(m.badge);
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
@@ -404,21 +478,17 @@ static int serve(struct lx_proc *top_proc)
             }
             continue;
         }
+        if (qp->stopped) { /* made as it stopped: served once it goes on */
+            hold(q, w);
+            continue;
+        }
         lx.serving = q;
         switch (lx_syscall(q, w, &ret)) {
         case LX_ANSWER:
             cur = q;
             break;
         case LX_WAIT:
-            if (!lx.nspare) { /* cannot happen: a Reply object per thread and more */
-                lx_say("pid %d: no Reply object left", qp->pid);
-                lx_exit(qp, LX_SIGKILL);
-                break;
-            }
-            memcpy(q->call, w, sizeof(w));
-            q->waiting = lx.reply;
-            lx.nwaiting++;
-            lx.reply = lx.spare[--lx.nspare];
+            hold(q, w);
             break;
         case LX_GONE:
             break;
@@ -561,8 +631,9 @@ int main(int argc, char **argv)
         lx.verbose = true;
         first++;
     }
-    if (!setup())
+    if (!setup() || !setup_initramfs())
         return 2;
+    tty_setup(argv == given); /* the shell's command: the console is the run's terminal */
     if (argc > first)
         return run(argc - first, (const char *const *)argv + first, false);
     return run_script();

@@ -768,6 +768,7 @@ void lx_exit(struct lx_proc *p, int wstatus)
     lx_files_close_all(p);
     vfork_done(p);
     p->state = PROC_ZOMBIE;
+    p->stopped = p->stop_report = p->cont_report = false;
     lx.nzombies++;
     p->wstatus = wstatus;
     p->sigpending = 0;
@@ -806,10 +807,13 @@ static bool matches(const struct lx_proc *p, const struct lx_proc *c, int64_t pi
     return c->pgid == -pid;
 }
 
-/* A child of p that pid selects (wait4's rules) and that has ended: its pid
- * (with *wstatus; reaped when reap), 0 when there is none yet (nohang), -LX_BLOCK
- * when the caller must wait, -ECHILD when no child matches. */
-long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap)
+/* A child of p that pid selects (wait4's rules) and that has ended (with
+ * LX_WEXITED in opts), stopped (LX_WUNTRACED) or continued (LX_WCONTINUED)
+ * since last reported: its pid (with *wstatus, Linux's word: the exit
+ * status, sig << 8 | 0x7f for a stop, 0xffff for a continue; an ended child
+ * reaped, a report consumed, when reap), 0 when there is none yet (nohang),
+ * -LX_BLOCK when the caller must wait, -ECHILD when no child matches. */
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts)
 {
     bool any = false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
@@ -818,11 +822,25 @@ long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool rea
             continue;
         any = true;
         if (c->state == PROC_ZOMBIE) {
+            if (!(opts & LX_WEXITED))
+                continue;
             *wstatus = c->wstatus;
             int cpid = c->pid;
             if (reap)
                 lx_reap(c);
             return cpid;
+        }
+        if ((opts & LX_WUNTRACED) && c->stopped && c->stop_report) {
+            *wstatus = c->stop_sig << 8 | 0x7f;
+            if (reap)
+                c->stop_report = false;
+            return c->pid;
+        }
+        if ((opts & LX_WCONTINUED) && c->cont_report) {
+            *wstatus = 0xffff;
+            if (reap)
+                c->cont_report = false;
+            return c->pid;
         }
     }
     if (!any)

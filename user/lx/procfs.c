@@ -328,7 +328,7 @@ static void stat_text(const struct lx_proc *p, const struct lx_proc *q, char *bu
     uint64_t vsize = 0;
     for (unsigned i = 0; i < q->nvma; i++)
         vsize += q->vma[i].end - q->vma[i].start;
-    char state = q->state == PROC_ZOMBIE ? 'Z' : q == p ? 'R' : 'S';
+    char state = q->state == PROC_ZOMBIE ? 'Z' : q->stopped ? 'T' : q == p ? 'R' : 'S';
     const struct lx_thread *main_thread = lx_thread_by_tid(q->pid);
     uint64_t blocked = main_thread && main_thread->p == q ? main_thread->sigmask : 0;
     add(buf, max, len,

@@ -102,7 +102,8 @@ static long sys_wait4(struct lx_call *c)
     if (pid == INT32_MIN)
         return -LX_ESRCH;
     int st = 0;
-    long r = lx_wait(c->p, pid, &st, opt & 1, true);
+    long r =
+        lx_wait(c->p, pid, &st, opt & 1, true, LX_WEXITED | (opt & (LX_WUNTRACED | LX_WCONTINUED)));
     if (r <= 0)
         return r;
     /* as Linux: the child is reaped even when the status cannot be stored */
@@ -120,24 +121,34 @@ static long sys_waitid(struct lx_call *c)
 {
     unsigned type = (unsigned)c->a[0], opt = (unsigned)c->a[3];
     int64_t id = (int64_t)(int32_t)c->a[1];
-    enum { WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000 };
-    if (!(opt & WEXITED) || (opt & ~(WNOHANG | 2u | WEXITED | 8u | WNOWAIT | 0xe0000000u)))
+    enum { WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000 };
+    if (!(opt & (WEXITED | WSTOPPED | WCONTINUED)) ||
+        (opt & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | 0xe0000000u)))
         return -LX_EINVAL;
     int64_t pid = type == 0 ? -1 : type == 1 ? id : type == 2 ? (id ? -id : 0) : INT64_MIN;
     if (pid == INT64_MIN || (type == 1 && id <= 0) || (type == 2 && id < 0))
         return -LX_EINVAL;
     int st = 0;
-    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, !(opt & WNOWAIT));
+    long r = lx_wait(c->p, pid, &st, opt & WNOHANG, !(opt & WNOWAIT),
+                     opt & (WSTOPPED | WEXITED | WCONTINUED));
     if (r < 0)
         return r;
     /* siginfo_t: signo, errno, code, then pid, uid, status */
     int32_t si[32] = {0};
     if (r > 0) {
-        bool sig = (st & 0x7f) != 0;
         si[0] = LX_SIGCHLD;
-        si[2] = sig ? 2 : 1; /* CLD_KILLED, CLD_EXITED */
         si[4] = (int32_t)r;
-        si[6] = sig ? (st & 0x7f) : (st >> 8) & 0xff;
+        if (st == 0xffff) { /* CLD_CONTINUED */
+            si[2] = 6;
+            si[6] = LX_SIGCONT;
+        } else if ((st & 0xff) == 0x7f) { /* CLD_STOPPED */
+            si[2] = 5;
+            si[6] = (st >> 8) & 0xff;
+        } else {
+            bool sig = (st & 0x7f) != 0;
+            si[2] = sig ? ((st & 0x80) ? 3 : 2) : 1; /* CLD_DUMPED, CLD_KILLED, CLD_EXITED */
+            si[6] = sig ? (st & 0x7f) : (st >> 8) & 0xff;
+        }
     }
     if (c->a[2] && lx_copy_out(c->p, c->a[2], si, sizeof(si)) < 0)
         return -LX_EFAULT;
@@ -412,14 +423,120 @@ static long sys_rt_sigprocmask(struct lx_call *c)
 
 static bool ignored_by_default(int sig)
 {
-    /* SIGCHLD, SIGCONT, SIGURG, SIGWINCH; and the stop signals (no stopping yet) */
-    return sig == 17 || sig == 18 || sig == 23 || sig == 28 || (sig >= 19 && sig <= 22);
+    /* SIGCHLD, SIGCONT (once it has continued the process), SIGURG, SIGWINCH */
+    return sig == 17 || sig == 18 || sig == 23 || sig == 28;
+}
+
+static bool stop_signal(int sig)
+{
+    return sig >= LX_SIGSTOP && sig <= LX_SIGTTOU;
+}
+
+#define STOP_BITS (0xfull << (LX_SIGSTOP - 1))
+#define CONT_BIT  (1ull << (LX_SIGCONT - 1))
+
+/* Whether process group pgid is orphaned (POSIX): no member has a parent
+ * in another group of the same session (lx, pid 1, counts for none, as
+ * Linux's init). The stop signals but SIGSTOP do not stop such a group. */
+bool lx_group_orphaned(int pgid)
+{
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        const struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN || q->pgid != pgid || q->ppid == 1)
+            continue;
+        const struct lx_proc *parent = lx_proc_of_any(q->ppid);
+        if (parent && parent->pgid != pgid && parent->sid == q->sid)
+            return false;
+    }
+    return true;
+}
+
+/* SIGCHLD to p's parent for a stop (CLD_STOPPED) or a continue
+ * (CLD_CONTINUED), unless the parent asked SA_NOCLDSTOP. */
+static void notify_parent(struct lx_proc *p, int code, int status)
+{
+    struct lx_proc *parent = p->ppid != 1 ? lx_proc_of_any(p->ppid) : NULL;
+    if (!parent || parent->state != PROC_RUN || (parent->sigaction[LX_SIGCHLD][1] & 1))
+        return;
+    parent->siginfo[LX_SIGCHLD].code = code;
+    parent->siginfo[LX_SIGCHLD].pid = p->pid;
+    parent->siginfo[LX_SIGCHLD].status = status;
+    lx_signal(parent, LX_SIGCHLD);
+}
+
+/* p stops (sig): every thread running user code is suspended; threads lx
+ * holds (a waiting call, the one being answered) are not answered until it
+ * goes on (main.c). The parent is told (SIGCHLD, wait's WUNTRACED). */
+void lx_stop(struct lx_proc *p, int sig)
+{
+    if (p->state != PROC_RUN || p->stopped)
+        return;
+    p->stopped = true;
+    p->stop_sig = sig;
+    p->stop_report = true;
+    p->cont_report = false;
+    lx.nstops++;
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->p == p && !t->waiting && t != lx.serving && !t->stopped_tcb &&
+            wf_tcb_suspend(t->tcb) == WF_ERR_OK)
+            t->stopped_tcb = true;
+    }
+    lx.nsignalled++;
+    notify_parent(p, 5, sig); /* CLD_STOPPED */
+}
+
+/* A stopped p goes on: its suspended threads resume (a call one was sending
+ * is made again), its held answers go out (main.c's wake). */
+void lx_continue(struct lx_proc *p)
+{
+    if (p->state != PROC_RUN || !p->stopped)
+        return;
+    p->stopped = false;
+    p->stop_report = false;
+    p->cont_report = true;
+    lx.nstops++;
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (t->used && t->p == p && t->stopped_tcb) {
+            t->stopped_tcb = false;
+            wf_tcb_resume(t->tcb);
+        }
+    }
+    lx.nsignalled++;
+    notify_parent(p, 6, LX_SIGCONT); /* CLD_CONTINUED */
+}
+
+/* What a signal does as it is sent, whatever its action (Linux's
+ * prepare_signal): a stop signal discards a pending SIGCONT; SIGCONT discards
+ * pending stop signals and continues a stopped process. */
+static void prepare(struct lx_proc *p, int sig)
+{
+    uint64_t drop = stop_signal(sig) ? CONT_BIT : sig == LX_SIGCONT ? STOP_BITS : 0;
+    if (!drop)
+        return;
+    p->sigpending &= ~drop;
+    for (unsigned i = 0; i < lx.thread_hi; i++)
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            lx.thread[i].sigpending &= ~drop;
+    if (sig == LX_SIGCONT)
+        lx_continue(p);
+}
+
+/* A signal's default action on p that is not ignoring it: a stop signal stops
+ * p (but for SIGSTOP, not in an orphaned group: dropped), any other ends it. */
+static void default_action(struct lx_proc *p, int sig)
+{
+    if (!stop_signal(sig))
+        lx_exit(p, sig);
+    else if (sig == LX_SIGSTOP || !lx_group_orphaned(p->pgid))
+        lx_stop(p, sig);
 }
 
 /* A signal to process p (kill): SIGKILL ends it; an ignored signal is
  * dropped; one with a handler, or one every thread blocks, waits in p's
  * sigpending, for the first thread that does not block it (lx_deliver); any
- * other ends p with the signal's status. */
+ * other takes its default action (ends p, or stops it). */
 long lx_signal(struct lx_proc *p, int sig)
 {
     if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
@@ -428,6 +545,7 @@ long lx_signal(struct lx_proc *p, int sig)
         lx_exit(p, sig);
         return 0;
     }
+    prepare(p, sig);
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
     if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
         return 0;
@@ -435,17 +553,17 @@ long lx_signal(struct lx_proc *p, int sig)
     for (unsigned i = 0; i < lx.thread_hi && blocked; i++)
         if (lx.thread[i].used && lx.thread[i].p == p && !(lx.thread[i].sigmask & bit))
             blocked = false;
-    if (blocked || h > SIG_IGN) {
+    if (blocked || h > SIG_IGN || p->stopped) { /* a stopped process takes it once it goes on */
         p->sigpending |= bit;
         lx.nsignalled++;
         return 0;
     }
-    lx_exit(p, sig);
+    default_action(p, sig);
     return 0;
 }
 
 /* A signal to thread t alone (tkill, tgkill, a fault): as lx_signal, but
- * pending for t (its default action still ends the whole process). */
+ * pending for t (its default action still acts on the whole process). */
 long lx_signal_thread(struct lx_thread *t, int sig)
 {
     struct lx_proc *p = t->p;
@@ -455,16 +573,35 @@ long lx_signal_thread(struct lx_thread *t, int sig)
         lx_exit(p, sig);
         return 0;
     }
+    prepare(p, sig);
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
     if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
         return 0;
-    if ((t->sigmask & bit) || h > SIG_IGN) {
+    if ((t->sigmask & bit) || h > SIG_IGN || p->stopped) {
         t->sigpending |= bit;
         lx.nsignalled++;
         return 0;
     }
-    lx_exit(p, sig);
+    default_action(p, sig);
     return 0;
+}
+
+/* A signal to every process of group pgid (the terminal's ^C, ^Z; kill of a
+ * group); -ESRCH when there is none. */
+long lx_signal_group(int pgid, int sig)
+{
+    long r = -LX_ESRCH;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->state == PROC_RUN && q->pgid == pgid) {
+            q->siginfo[sig].code = 0x80; /* SI_KERNEL */
+            q->siginfo[sig].pid = 0;
+            q->siginfo[sig].status = 0;
+            lx_signal(q, sig);
+            r = 0;
+        }
+    }
+    return r;
 }
 
 /* Whether the call of fault message w, waiting when sig came, starts again
@@ -529,7 +666,9 @@ bool lx_deliver(struct lx_thread *t, wf_word_t *regs)
         if (act[0] == SIG_IGN || (act[0] == SIG_DFL && ignored_by_default(sig)))
             continue;
         if (act[0] == SIG_DFL) {
-            lx_exit(p, sig);
+            default_action(p, sig);
+            if (stop_signal(sig))
+                continue; /* stopped (or dropped): the answer waits (main.c) */
             return true;
         }
         uint64_t sp = regs[WF_FAULT_WORD_RSP];
