@@ -78,7 +78,7 @@ $(LX_LINUX_CPIO): $(LX_BINS) $(LX_DIR)/bin/lxinit $(LX_BUSYBOX) $(LX_DATA) tests
 	@$(PYTHON) tools/mkcpio.py -o $@ init=$(LX_DIR)/bin/lxinit $(LX_FILES)
 
 LX_WEFT_QEMU  = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -kernel $(KERNEL) \
-                -nic user,model=virtio-net-pci,restrict=on \
+                -netdev hubport,id=lxn,hubid=0 -device virtio-net-pci,netdev=lxn \
                 -initrd $(LX_INITRAMFS) -append "init.conf=lx.conf init.run=lx"
 LX_LINUX_QEMU = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M \
                 -kernel $(LINUX_DIR)/vmlinuz -initrd $(LX_LINUX_CPIO) -append "$(LINUX_CMDLINE)"

@@ -611,6 +611,8 @@ static long do_recv(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
             return -LX_EINVAL;
         want += v.len < INET_CHUNK - want ? v.len : INET_CHUNK - want;
     }
+    if (!want && o->u.in.type == WFP_SOCK_TCP) /* as Linux: nothing to wait for */
+        return o->u.in.connected || o->u.in.connecting ? 0 : -E_NOTCONN;
     wf_word_t status = 0, got = 0, whole = 0, a = 0, port = 0;
     long r;
     if (o->u.in.type == WFP_SOCK_UDP && !(flags & MSG_PEEK)) {
