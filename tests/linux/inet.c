@@ -3,9 +3,10 @@
  * across fork (an echo, 200000 bytes with flow control, end of stream,
  * select and epoll readiness), a nonblocking connect (accepted and refused),
  * UDP datagrams (sendto/recvfrom, connect/send, sendmsg/recvmsg, a cut
- * datagram, a blocking receive of another process's datagram), socket
- * options and names, and the errors Linux gives. Ports are the system's to
- * choose: only whether they are set and agree is printed.
+ * datagram, a blocking receive of another process's datagram), sendfile
+ * into a socket, socket options and names, and the errors Linux gives (bad
+ * pointers among them). Ports are the system's to choose: only whether they
+ * are set and agree is printed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,9 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,6 +216,14 @@ static void tcp(void)
     check("send", send(c, "z", 1, 0));
     fcntl(a2, F_SETFL, 0);
     check("blocking recv", recv(a2, b, 1, 0));
+    int file = open("/data/hello.txt", O_RDONLY);
+    off_t at = 5;
+    long sf = sendfile(c, file, &at, 100);
+    check("sendfile", sf);
+    close(file);
+    char text[64] = {0};
+    check("read sent file", sf > 0 ? read_all(a2, text, (size_t)sf) : -1);
+    printf("%s", text);
     close(a2);
     close(c);
 
@@ -233,6 +244,10 @@ static void tcp(void)
     check("SO_TYPE", getsockopt(t, SOL_SOCKET, SO_TYPE, &v, &len) < 0 ? -1 : v);
     check("unknown option", setsockopt(t, SOL_SOCKET, 12345, &v, sizeof(v)));
     check("short option", setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &v, 2));
+    check("bind bad pointer", bind(t, (struct sockaddr *)8, sizeof(a)));
+    check("getsockname bad length", getsockname(t, (struct sockaddr *)&gp, (socklen_t *)8));
+    check("setsockopt bad pointer", setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, (void *)8, 4));
+    check("recvmsg bad header", syscall(SYS_recvmsg, t, 8L, MSG_DONTWAIT)); /* musl copies it */
     close(l);
     close(t);
     /* the port is free now: connecting is refused, blocking or not */
@@ -275,6 +290,9 @@ static void udp(void)
     char b[64];
     check("recv empty", recv(y, b, sizeof(b), 0));
     check("listen udp", listen(x, 1));
+    struct sockaddr_in bad_to = loopback(py);
+    check("sendto bad buffer",
+          sendto(x, (void *)8, 4, 0, (struct sockaddr *)&bad_to, sizeof(bad_to)));
     struct sockaddr_in to = loopback(py), from;
     check("sendto", sendto(x, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to)));
     socklen_t len = sizeof(from);

@@ -122,7 +122,8 @@ static long fd_sendfile(struct lx_call *c)
             return r;
         if (r <= 0)
             break;
-        long w = lx_put(c->p, out, tmp, (uint64_t)r);
+        long w = out->kind == FD_INET ? lx_inet_put(out, tmp, (uint64_t)r)
+                                      : lx_put(c->p, out, tmp, (uint64_t)r);
         if (w < 0) {
             if (!done)
                 return w;

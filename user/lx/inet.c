@@ -653,6 +653,22 @@ static long do_recv(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
     return (long)((flags & MSG_TRUNC) && o->u.in.type == WFP_SOCK_UDP ? whole : got);
 }
 
+long lx_inet_put(struct lx_fd *f, const uint8_t *data, uint64_t n)
+{
+    struct lx_ofd *o = lx_ofd_of(f);
+    if (n > INET_CHUNK)
+        n = INET_CHUNK;
+    if (n && wf_vmo_write(net.buf, 0, n, WF_CHILD_VSPACE, (uintptr_t)data) != WF_ERR_OK)
+        return -LX_EIO;
+    wf_word_t status = 0, sent = 0;
+    long r = st(wfp_sock_send(o->u.in.cap, 0, n, &status, &sent), status);
+    if (r == -LX_EAGAIN && !nonblock(f))
+        return -LX_BLOCK;
+    if (r == -LX_EPIPE)
+        lx_signal_thread(lx.calling, LX_SIGPIPE);
+    return r < 0 ? r : (long)sent;
+}
+
 long lx_inet_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t count)
 {
     bool trunc;

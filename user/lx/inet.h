@@ -23,6 +23,8 @@ short lx_inet_ready(struct lx_ofd *o);
 long lx_inet_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t count);
 long lx_inet_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t count);
 void lx_inet_release(struct lx_ofd *o);
+/* Sends n bytes of lx's memory (sendfile): how many the server took. */
+long lx_inet_put(struct lx_fd *f, const uint8_t *data, uint64_t n);
 
 /* The socket calls of fdsys.c's table: AF_INET here, AF_UNIX in waitfd.c. */
 long lx_n_bind(struct lx_call *c);
