@@ -25,7 +25,7 @@ LX_DIR     := build/lx
 LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
-LX_PROGS_FILES := fsfiles devproc waiting
+LX_PROGS_FILES := fsfiles devproc waiting inet
 
 LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
               $(LX_PROGS_PROC) $(LX_PROGS_FILES)
@@ -82,6 +82,7 @@ $(LX_LINUX_CPIO): $(LX_BINS) $(LX_DIR)/bin/lxinit $(LX_BUSYBOX) $(LX_DATA) tests
 	@$(PYTHON) tools/mkcpio.py -o $@ init=$(LX_DIR)/bin/lxinit $(LX_FILES)
 
 LX_WEFT_QEMU  = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -kernel $(KERNEL) \
+                -netdev hubport,id=lxn,hubid=0 -device virtio-net-pci,netdev=lxn \
                 -initrd $(LX_INITRAMFS) -append "init.conf=lx.conf init.run=lx"
 LX_LINUX_QEMU = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M \
                 -kernel $(LINUX_DIR)/vmlinuz -initrd $(LX_LINUX_CPIO) -append "$(LINUX_CMDLINE)"

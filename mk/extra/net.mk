@@ -31,3 +31,32 @@ GUEST_CHECKS += check-net check-net-sock
 endif
 EXTRA_HELP += "check-net      the network server: DHCP lease and TCP echo (tests/system/net.py)"
 EXTRA_HELP += "check-net-sock sockets: the shell's serve, fetch, ping, UDP echo, a flood, a fuzz (tests/net/sock.py)"
+
+# Linux programs' sockets (tests/net/lxnet.py, docs/linux.md "Sockets"): the
+# production boot with busybox and tests/net/lxnet.sh in its initramfs, on
+# QEMU's user network with a forward from a free port of 127.0.0.1 to the
+# guest's port 8080; the shell's `linux` runs the script under lx: busybox
+# httpd serves /data/www (the host's curl fetches a page and a 404 through the
+# forward) while busybox wget fetches a page from a Python http.server on the
+# host's loopback (10.0.2.2 in the guest).
+#
+#   make check-lx-net
+LXNET_INITRAMFS := $(BUILD)/lxnet-initramfs.cpio
+$(LXNET_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_BUSYBOX) tests/net/lxnet.sh tests/net/lxnet-index.html \
+                    tools/mkcpio.py $(foreach f,$(INITRAMFS_FILES),$(lastword $(subst =, ,$(f))))
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
+	    $(INITRAMFS_FILES) bin/busybox=$(LX_BUSYBOX) data/lxnet.sh=tests/net/lxnet.sh \
+	    data/www/index.html=tests/net/lxnet-index.html
+
+.PHONY: check-lx-net
+check-lx-net: $(KERNEL) $(LXNET_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tests/net/lxnet.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-net \
+	    --log $(BUILD)/lx-net.log --results $(RESULTS) -- \
+	    $(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial stdio -monitor none -kernel $(KERNEL) \
+	    -initrd $(LXNET_INITRAMFS)
+
+ifeq ($(ARCH),x86_64)
+GUEST_CHECKS += check-lx-net
+endif
+EXTRA_HELP += "check-lx-net   Linux sockets: busybox httpd and wget under lx, the host's curl (tests/net/lxnet.py)"

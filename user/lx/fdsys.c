@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "inet.h"
 #include "lx.h"
 #include "lxfs.h"
 #include "lxsys.h"
@@ -121,7 +122,8 @@ static long fd_sendfile(struct lx_call *c)
             return r;
         if (r <= 0)
             break;
-        long w = lx_put(c->p, out, tmp, (uint64_t)r);
+        long w = out->kind == FD_INET ? lx_inet_put(out, tmp, (uint64_t)r)
+                                      : lx_put(c->p, out, tmp, (uint64_t)r);
         if (w < 0) {
             if (!done)
                 return w;
@@ -849,14 +851,20 @@ const struct lx_sysent lx_fd_calls[LX_NSYSCALLS] = {
     E(7, poll, lx_w_poll),
     E(23, select, lx_w_select),
     E(41, socket, lx_w_socket),
-    E(42, connect, lx_w_connect),
-    E(43, accept, lx_w_accept),
-    E(44, sendto, lx_w_sendto),
-    E(45, recvfrom, lx_w_recvfrom),
-    E(48, shutdown, lx_w_shutdown),
-    E(49, bind, lx_w_bind),
-    E(50, listen, lx_w_listen),
+    E(42, connect, lx_n_connect),
+    E(43, accept, lx_n_accept),
+    E(44, sendto, lx_n_sendto),
+    E(45, recvfrom, lx_n_recvfrom),
+    E(46, sendmsg, lx_n_sendmsg),
+    E(47, recvmsg, lx_n_recvmsg),
+    E(48, shutdown, lx_n_shutdown),
+    E(49, bind, lx_n_bind),
+    E(50, listen, lx_n_listen),
+    E(51, getsockname, lx_n_getsockname),
+    E(52, getpeername, lx_n_getpeername),
     E(53, socketpair, lx_w_socketpair),
+    E(54, setsockopt, lx_n_setsockopt),
+    E(55, getsockopt, lx_n_getsockopt),
     E(17, pread64, fd_pread64),
     E(18, pwrite64, fd_pwrite64),
     E(40, sendfile, fd_sendfile),
@@ -903,7 +911,7 @@ const struct lx_sysent lx_fd_calls[LX_NSYSCALLS] = {
     E(284, eventfd, lx_w_eventfd),
     E(286, timerfd_settime, lx_w_timerfd_settime),
     E(287, timerfd_gettime, lx_w_timerfd_gettime),
-    E(288, accept4, lx_w_accept4),
+    E(288, accept4, lx_n_accept4),
     E(290, eventfd2, lx_w_eventfd2),
     E(291, epoll_create1, lx_w_epoll_create1),
     E(316, renameat2, fd_renameat2),

@@ -42,6 +42,7 @@ enum lx_fd_kind {
     FD_TIMER, /* timerfd */
     FD_EPOLL, /* an epoll instance */
     FD_SOCK,  /* an AF_UNIX stream socket */
+    FD_INET,  /* an AF_INET socket of the network server (inet.c) */
 };
 
 enum lx_dev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY, DEV_CONSOLE, DEV_N };
@@ -106,6 +107,12 @@ struct lx_ofd {
             unsigned pending[LX_BACKLOG_MAX]; /* 1 + queued connections' descriptions */
             char path[108];                   /* the name bound (sockaddr_un's sun_path) */
         } sk;                                 /* FD_SOCK */
+        struct {
+            wf_cptr_t cap; /* the socket cap the network server minted */
+            unsigned id;   /* its bit in the server's Poll masks */
+            unsigned type; /* WFP_SOCK_TCP or WFP_SOCK_UDP */
+            bool listening, connecting, connected;
+        } in; /* FD_INET */
     } u;
 };
 

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "inet.h"
 #include "lx.h"
 #include "lxfs.h"
 #include "wf/syscall.h"
@@ -154,6 +155,8 @@ short lx_wait_ready(struct lx_proc *p, struct lx_fd *f)
             r |= POLLHUP;
         return r;
     }
+    case FD_INET:
+        return lx_inet_ready(o);
     default:
         return POLLIN | POLLOUT;
     }
@@ -165,6 +168,8 @@ void lx_wait_release(unsigned k)
     struct lx_ofd *o = &lx.files.ofd[k];
     if (!o->used)
         return;
+    if (o->kind == FD_INET)
+        lx_inet_release(o);
     if (o->kind != FD_SOCK)
         return;
     if (o->u.sk.state == SOCK_LISTEN) {
@@ -285,6 +290,8 @@ long lx_wait_read(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t cou
     }
     case FD_SOCK:
         return sock_read(p, f, buf, count, nonblock(f));
+    case FD_INET:
+        return lx_inet_read(p, f, buf, count);
     default:
         return -LX_EINVAL;
     }
@@ -309,6 +316,8 @@ long lx_wait_write(struct lx_proc *p, struct lx_fd *f, uint64_t buf, uint64_t co
     }
     case FD_SOCK:
         return sock_write(p, f, buf, count, nonblock(f), false);
+    case FD_INET:
+        return lx_inet_write(p, f, buf, count);
     default:
         return -LX_EINVAL;
     }
@@ -653,6 +662,8 @@ static long sock_check(struct lx_call *c, uint64_t domain, uint64_t type)
 
 long lx_w_socket(struct lx_call *c)
 {
+    if (c->a[0] == 2) /* AF_INET: the network server's (inet.c) */
+        return lx_inet_socket(c);
     long r = sock_check(c, c->a[0], c->a[1]);
     if (r < 0)
         return r;

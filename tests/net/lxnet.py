@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""lxnet: Linux programs' AF_INET sockets under lx, driven from the host.
+
+    tests/net/lxnet.py [--name NAME] [--log FILE] [--results FILE]
+                       [--timeout S] -- COMMAND [ARGS...]
+
+COMMAND boots the production kernel and an initramfs with busybox and
+data/lxnet.sh (qemu-system-x86_64 ... -serial stdio -kernel weft.elf -initrd
+lxnet-initramfs.cpio); the test adds a virtio-net function on QEMU's user
+network with a forward from a free port of 127.0.0.1 to the guest's TCP port
+8080, runs a Python http.server on the host's 127.0.0.1 (10.0.2.2 in the
+guest) and types `linux /bin/busybox sh /data/lxnet.sh 10.0.2.2:PORT` into
+the shell. Under lx:
+  - busybox wget fetches page.txt from the host (its MD5 must match) and
+    fails on a missing page;
+  - busybox httpd serves /data/www: the host's curl gets index.html through
+    the forward byte for byte, and a 404 for a missing page;
+  - the script stops when the host's /stop appears, httpd is killed, lx ends
+    with status 0 and the shell's prompt comes back.
+
+Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
+"N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
+Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
+standard library (and tests/net/sock.py beside it).
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sock import PANIC_RE, PROMPT, Guest, curl, free_port, http_server  # noqa: E402
+
+INDEX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lxnet-index.html")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
+    ap.add_argument("--name", default="lx-net")
+    ap.add_argument("--log")
+    ap.add_argument("--results")
+    ap.add_argument("--timeout", type=float, default=60,
+                    help="seconds for each step (the boot gets twice as long)")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
+    if not cmd:
+        ap.print_usage(sys.stderr)
+        return 2
+    if not shutil.which("curl"):
+        print("lxnet.py: curl is needed (tools/deps.sh installs it)", file=sys.stderr)
+        return 2
+    log = open(a.log, "w") if a.log else None
+    n = passed = 0
+    t = a.timeout
+
+    def point(ok, what):
+        nonlocal n, passed
+        n += 1
+        passed += bool(ok)
+        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+
+    tmp = tempfile.mkdtemp(prefix="weft-lxnet-")
+    page = os.urandom(20000).hex().encode() + b"\nend of page\n"
+    with open(os.path.join(tmp, "page.txt"), "wb") as f:
+        f.write(page)
+    web = http_server(tmp)
+    web_port = web.server_address[1]
+    fwd = free_port()
+    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:8080",
+           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    with open(INDEX, "rb") as f:
+        index = f.read()
+    g = Guest(cmd + dev, log)
+    try:
+        lease = g.wait_for(r"net: address (\S+) netmask", 2 * t, 0)
+        point(lease and lease.group(1) == "10.0.2.15", "lxnet/dhcp_lease")
+        m = g.start(f"linux /bin/busybox sh /data/lxnet.sh 10.0.2.2:{web_port}",
+                    r"lxnet: serving", 2 * t)
+        point(m, "lxnet/script_under_lx_reaches_serving")
+        got = re.search(r"lxnet: wget md5 ([0-9a-f]{32})", g.out)
+        want = hashlib.md5(page).hexdigest()
+        point(got and got.group(1) == want,
+              f"lxnet/busybox_wget_under_lx_gets_the_host_page ({got and got.group(1)} {want})")
+        point("lxnet: wget of a missing page failed" in g.out,
+              "lxnet/busybox_wget_fails_on_a_404")
+        code, body = curl(f"http://127.0.0.1:{fwd}/index.html", t)
+        point(code == 200 and body == index,
+              f"lxnet/host_curl_gets_a_page_from_busybox_httpd ({code} {body[:60]!r})")
+        code, body = curl(f"http://127.0.0.1:{fwd}/missing.html", t)
+        point(code == 404, f"lxnet/host_curl_gets_404_from_busybox_httpd ({code})")
+        code, body = curl(f"http://127.0.0.1:{fwd}/index.html", t)
+        point(code == 200 and body == index, f"lxnet/httpd_serves_again ({code})")
+        with open(os.path.join(tmp, "stop"), "w") as f:
+            f.write("stop\n")
+        m = g.wait_for(r"lxnet: done after (\d+) tries", 2 * t)
+        point(m, "lxnet/script_stops_httpd_and_ends")
+        m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t)
+        point(m and m.group(1) == "0", f"lxnet/lx_exits_0 ({m and m.group(0)})")
+        point(g.wait_for(re.escape(PROMPT), t), "lxnet/shell_prompt_after")
+        point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
+              "lxnet/no_panic_no_restart")
+    finally:
+        g.kill()
+        web.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    failed = n - passed
+    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
+    if a.results:
+        with open(a.results, "a") as f:
+            f.write(f"{a.name} {passed} {failed}\n")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
