@@ -24,9 +24,9 @@
 #include "wf/proto/sock.h"
 #include "wf/syscall.h"
 
-#define INET_BUF        65536u /* lx's buffer at the server */
-#define INET_CHUNK      32768u /* most bytes one call moves */
-#define INET_NOTE_BADGE 2u     /* lx's timer signals bit 1 (main.c) */
+#define INET_BUF        65536u           /* lx's buffer at the server */
+#define INET_CHUNK      32768u           /* most bytes one call moves */
+#define INET_NOTE_BADGE LX_INET_NOTE_BIT /* lx.h: the bits of lx's notification word */
 
 enum {
     POLLIN = 1,

@@ -295,7 +295,9 @@ void lx_robust_exit(struct lx_thread *t);
 extern uint64_t lx_syscalls_served;
 
 /* tty.c: the console as a terminal (decision 137) */
-#define LX_TTY_INTR_BIT 2 /* ^C's bit in lx's notification word (the timer's is 1) */
+/* Bits of lx's notification word: the timer signals 1 (main.c). */
+#define LX_TTY_INTR_BIT  2 /* ^C (console.SetInterrupt, tty_setup) */
+#define LX_INET_NOTE_BIT 4 /* a socket at the network server may have changed (inet.c) */
 void lx_tty_setup(bool controlling);
 bool lx_tty_ctty(const struct lx_proc *p);
 long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count);
