@@ -31,6 +31,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sock import PANIC_RE, PROMPT, Guest, curl, free_port, http_server  # noqa: E402
@@ -103,6 +104,10 @@ def main():
         m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t)
         point(m and m.group(1) == "0", f"lxnet/lx_exits_0 ({m and m.group(0)})")
         point(g.wait_for(re.escape(PROMPT), t), "lxnet/shell_prompt_after")
+        # lx was the shell's client of net: the shell's own fetch sets up again
+        out = g.command(f"fetch -c http://10.0.2.2:{web_port}/page.txt", t) or ""
+        want = f"fetch: status 200, {len(page)} bytes, crc32 {zlib.crc32(page):08x}"
+        point(want in out, f"lxnet/the_shell_fetches_after_lx_used_sockets ({out.strip()[-70:]!r})")
         point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
               "lxnet/no_panic_no_restart")
     finally:

@@ -107,6 +107,7 @@ void cmd_linux(int argc, char **argv)
     if (err == WF_ERR_OK) {
         struct wf_event ev;
         err = wf_thread_wait(&p.main, &ev);
+        sh_net_forget(); /* lx was the shell's client of the network server */
         if (err == WF_ERR_OK && ev.label == WF_EXIT_LABEL)
             printf("linux: %s exited with status %llu\n", argv[1], (unsigned long long)ev.w[0]);
         else if (err == WF_ERR_OK)

@@ -48,6 +48,14 @@ static wf_cptr_t slot(unsigned i)
     return sh.own_end + SH_FS_SLOTS + i;
 }
 
+/* A program the shell started as the same client of the network server (lx
+ * under `linux` looks net up with the shell's name cap) may have replaced the
+ * shell's buffer and notification there: set up again next time. */
+void sh_net_forget(void)
+{
+    ready = false;
+}
+
 /* Sets the client up the first time (and again after the server restarted). */
 static bool net_ready(const char *cmd)
 {

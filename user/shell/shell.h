@@ -84,6 +84,7 @@ void list_programs(bool for_mem);
 
 /* fs.c */
 cmd_fn cmd_chmod, cmd_chown, cmd_touch;
+void sh_net_forget(void); /* net.c: the network client set up anew at its next use */
 cmd_fn cmd_ls, cmd_cat, cmd_write, cmd_mkdir, cmd_rm, cmd_mv, cmd_stat, cmd_df, cmd_dropcaches,
     cmd_mount, cmd_umount;
 
