@@ -213,8 +213,12 @@ static bool pump_tx(void)
             WFP_FRAME_TX_RING + (wf_word_t)(d.tx_cons % WFP_FRAME_SLOTS) * WFP_FRAME_SLOT_SIZE;
         uint32_t len;
         uint16_t head = virtq_next_head(&d.tx), got;
-        if (head >= QSIZE || !cbuf_read32(slot + WFP_FRAME_SLOT_LEN, &len))
+        if (head >= QSIZE)
             break;
+        if (!cbuf_read32(slot + WFP_FRAME_SLOT_LEN, &len)) {
+            detach("its buffer is gone");
+            return false;
+        }
         uint8_t *buf = (uint8_t *)(d.txbuf + (size_t)head * VNET_BUF_LEN);
         if (len == 0 || len > WFP_FRAME_FRAME_MAX) {
             d.tx_dropped++;
