@@ -44,7 +44,7 @@ Test(bootconf, the_shipped_boot_conf_parses_cleanly)
     size_t n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
     cr_assert_eq(conf_parse(&c, buf, n), 0, "line %u: %s", c.err[0].line, c.err[0].msg);
-    cr_assert_eq(c.nprogs, 9);
+    cr_assert_eq(c.nprogs, 10);
     cr_assert_str_eq(c.prog[0].name, "name");
     cr_assert_eq(prog("fs")->kind, CONF_SERVER);
     cr_assert_eq(prog("fs")->mem, 4u << 20);
@@ -57,11 +57,16 @@ Test(bootconf, the_shipped_boot_conf_parses_cleanly)
     cr_assert_eq(vblk->sees, 1ull << (bus - c.prog));
     cr_assert_eq(vrng->sees, 1ull << (bus - c.prog));
     cr_assert(!vblk->devmem && !vblk->irqcontrol && !vblk->has_ioport && vblk->irq == -1);
-    /* The network server drives its virtio-net device through the bus too, and
-     * prints its address through the console (a release build's only way). */
-    const struct conf_prog *net = prog("net");
+    /* The virtio-net driver claims its device through the bus; the network
+     * server, its client, sees it (and the bus, to learn whether there is a
+     * device); both print through the console (a release build's only way). */
+    const struct conf_prog *net = prog("net"), *vnet = prog("vnet");
+    cr_assert_eq(vnet->kind, CONF_SERVER);
+    cr_assert_eq(vnet->sees, 1ull << (bus - c.prog) | 1ull << (prog("console") - c.prog));
+    cr_assert(!vnet->devmem && !vnet->irqcontrol && !vnet->has_ioport && vnet->irq == -1);
     cr_assert_eq(net->kind, CONF_SERVER);
-    cr_assert_eq(net->sees, 1ull << (bus - c.prog) | 1ull << (prog("console") - c.prog));
+    cr_assert_eq(net->sees, 1ull << (bus - c.prog) | 1ull << (prog("console") - c.prog) |
+                                1ull << (vnet - c.prog));
     cr_assert(!net->devmem && !net->irqcontrol && !net->has_ioport && net->irq == -1);
     cr_assert_str_eq(vrng->as, "rng");
     cr_assert_str_eq(vblk->as, "vblk");

@@ -12,7 +12,7 @@ the serial console (its stdin). Two boots:
 1. A user network without restrict (the guest could reach out; the test only
    lets it talk to 10.0.2.2, which QEMU maps to the host's loopback, and to
    itself), with forwards from free ports of 127.0.0.1 to the guest's TCP
-   port 8080 and UDP port 5555:
+   port 8080, UDP port 5555 and TCP port 7 (the network server's echo):
    - the shell's `ifconfig` shows en0 with 10.0.2.15 and lo0 with 127.0.0.1;
    - `ping 127.0.0.1` and `ping 10.0.2.2` get replies; `resolve localhost`;
    - `fetch` gets a page from a Python http.server the test runs on the
@@ -26,7 +26,11 @@ the serial console (its stdin). Two boots:
      `udpecho`; `udpsend 10.0.2.2 PORT` gets the reply of a UDP echo the
      test runs on the host's loopback;
    - `sockfuzz 3000`: random requests (bad handles, absurd lengths and
-     offsets) get errors, and the server still serves.
+     offsets) get errors, and the server still serves;
+   - the driver server killed mid-transfer: a host thread echoes 16 MiB
+     through port 7, the shell types `kill vnet` once 256 KiB came back; the
+     transfer must fail, net must say the driver went and came back, and a
+     new 1 MiB echo must be intact (net not restarted, no panic).
 2. A restricted user network (restrict=on: QEMU drops the guest's DNS
    queries): `resolve` of a name ends with "no such host" (the resolver's
    error path; a real DNS answer would need the outside).
@@ -233,6 +237,45 @@ def flood(port, n, timeout):
     return opened
 
 
+class EchoTransfer:
+    """total random bytes through the guest's TCP echo (port 7) forwarded at
+    port, sent and read back in a thread; error holds what ended it early
+    (None: all echoed intact), echoed the bytes that came back."""
+
+    def __init__(self, port, total, timeout):
+        self.total, self.echoed, self.error = total, 0, None
+        self.data = os.urandom(total)
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self.run, args=(port, timeout), daemon=True)
+        self.thread.start()
+
+    def run(self, port, timeout):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+                sent = 0
+                while self.echoed < self.total:
+                    if sent < self.total and sent - self.echoed < (256 << 10):
+                        sent += s.send(self.data[sent:sent + (64 << 10)])
+                        continue
+                    got = s.recv(1 << 16)
+                    if not got:
+                        raise ConnectionError("closed early")
+                    if got != self.data[self.echoed:self.echoed + len(got)]:
+                        raise ValueError("bytes differ")
+                    with self.cond:
+                        self.echoed += len(got)
+                        self.cond.notify_all()
+        except (OSError, ValueError) as e:
+            self.error = e
+        with self.cond:
+            self.cond.notify_all()
+
+    def echoed_at_least(self, n, timeout):
+        with self.cond:
+            return self.cond.wait_for(lambda: self.echoed >= n or not self.thread.is_alive(),
+                                      timeout) and self.echoed >= n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  usage="%(prog)s [options] -- COMMAND [ARGS...]")
@@ -271,8 +314,10 @@ def main():
     web_port = web.server_address[1]
     echo_sock, echo_port = udp_echo_host()
     tcp_fwd, udp_fwd = free_port(), free_port(socket.SOCK_DGRAM)
+    echo_fwd = free_port()
     dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{tcp_fwd}-:8080,"
-                      f"hostfwd=udp:127.0.0.1:{udp_fwd}-:5555",
+                      f"hostfwd=udp:127.0.0.1:{udp_fwd}-:5555,"
+                      f"hostfwd=tcp:127.0.0.1:{echo_fwd}-:7",
            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
     g = Guest(cmd + dev, log)
     try:
@@ -366,6 +411,36 @@ def main():
               "sock/a_client_gets_ENOBUFS_beyond_its_buffer_bytes")
         point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
               "sock/no_panic_no_restart")
+
+        # The driver server killed mid-transfer (decision 156): a transfer
+        # through the server's TCP echo fails, net survives, attaches to the
+        # restarted driver, and a new transfer is intact.
+        xfer = EchoTransfer(echo_fwd, 16 << 20, t)
+        started = xfer.echoed_at_least(256 << 10, t)
+        point(started, f"sock/a_transfer_runs_before_the_kill ({xfer.echoed} bytes echoed)")
+        out = g.command("kill vnet", t) or ""
+        gone = g.wait_for(r"net: the driver \(vnet\) is gone; connections dropped", t, 0)
+        back = g.wait_for(r"net: attached to the driver \(vnet\) again", 2 * t, 0)
+        point("killed vnet" in out and gone and g.wait_for(r"init: vnet restarted", t, 0),
+              "sock/kill_vnet_the_driver_is_restarted_and_net_sees_it")
+        xfer.thread.join(2 * t)
+        point(not xfer.thread.is_alive() and xfer.error is not None
+              and xfer.echoed < xfer.total,
+              f"sock/the_transfer_during_the_kill_fails ({xfer.error!r}, "
+              f"{xfer.echoed} of {xfer.total} bytes)")
+        ok = False
+        deadline = time.monotonic() + 2 * t
+        while back and not ok and time.monotonic() < deadline:
+            retry = EchoTransfer(echo_fwd, 1 << 20, t)
+            retry.thread.join(2 * t)
+            ok = retry.error is None and retry.echoed == retry.total
+            if not ok:
+                time.sleep(1)
+        point(back and ok, "sock/net_reattaches_and_a_retried_1MiB_transfer_is_intact")
+        out = g.command("ifconfig", t) or ""
+        point("en0: up" in out and not PANIC_RE.search(g.out)
+              and not re.search(r"init: net restarted", g.out),
+              "sock/after_the_driver_kill_no_panic_net_not_restarted")
     finally:
         g.kill()
         web.shutdown()

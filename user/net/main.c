@@ -1,11 +1,14 @@
 /*
- * net: the network server (docs/networking.md; decisions 133, 134 and 146).
+ * net: the network server (docs/networking.md; decisions 133, 146 and 156).
  *
- * One process, one thread: the virtio-net driver (vnet.c) and lwIP (NO_SYS,
- * raw API) over it. The thread receives on SERVE and serves the socket
+ * One process, one thread: lwIP (NO_SYS, raw API) over the virtio-net driver
+ * server vnet, whose frames come and go through shared rings (vnet.c, the
+ * frame protocol). The thread receives on SERVE and serves the socket
  * protocol (sock.c, abi/protocols/sock.proto); its bound notification carries
- * two bits: the device's interrupt (NET_BIT_IRQ) and the thread's timer
- * (NET_BIT_TIMER, TCB_SetDeadline) armed for lwIP's next timeout.
+ * two bits: the driver's signal (NET_BIT_FRAMES) and the thread's timer
+ * (NET_BIT_TIMER, TCB_SetDeadline) armed for lwIP's next timeout. When the
+ * driver dies its TCP connections are aborted (their clients get errors);
+ * the server attaches to the restarted driver on a later timer.
  *
  * At start it takes an address by DHCP and prints it
  * ("net: address A netmask M gateway G"); it has a loopback interface
@@ -24,6 +27,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"
 #include "net.h"
 #include "netif/ethernet.h"
 #include "weft/invoke.h"
@@ -38,9 +42,9 @@
 #define ECHO_PORT 7
 
 static const char usage[] =
-    "usage: net (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
-    "the PCI bus server's endpoint in slot 16; drives the first virtio-net device, takes an "
-    "address by DHCP, serves the socket protocol (sock), answers ping and a TCP echo on port 7; "
+    "usage: net (started by init with SERVE, POOL and sees=pcibus,vnet; attaches to the "
+    "virtio-net driver vnet (the frame protocol), takes an address by DHCP, serves the socket "
+    "protocol (sock), answers ping and a TCP echo on port 7; "
     "exits with status 69 when there is no device; takes no arguments)\n";
 
 static struct netif nif;
@@ -195,11 +199,22 @@ void net_poll(void)
     run_timers();
 }
 
+/* The driver died: every TCP connection is aborted (its socket's client
+ * sees the error), so that no transfer silently spans the gap; listening
+ * sockets and UDP stay. */
+static void driver_lost(void)
+{
+    while (tcp_active_pcbs)
+        tcp_abort(tcp_active_pcbs);
+}
+
 static void on_notify(struct wf_server *s, wf_word_t bits)
 {
     (void)s;
-    if (bits & NET_BIT_IRQ)
-        vnet_interrupt(deliver);
+    if (bits & NET_BIT_FRAMES)
+        vnet_receive(deliver);
+    if (bits & NET_BIT_TIMER)
+        vnet_check(driver_lost, mac);
     run_timers();
     report_lease(&nif);
 }
@@ -217,8 +232,8 @@ int main(int argc, char **argv)
     int rc = virtio_drv_start("net", usage, argc, open_device, &absent);
     if (rc >= 0)
         return rc;
-    printf("net: virtio-net %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
-           mac[4], mac[5]);
+    printf("net: attached to vnet, virtio-net %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1],
+           mac[2], mac[3], mac[4], mac[5]);
     lwip_init();
     if (!netif_add(&nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, nif_init,
                    ethernet_input)) {
@@ -248,7 +263,7 @@ int main(int argc, char **argv)
         fputs("net: no memory for Reply objects\n", stderr);
         return 1;
     }
-    wf_irqhandler_ack(WF_CHILD_IRQ);
+    vnet_receive(deliver);
     run_timers();
     wf_word_t e = wf_server_run(&srv);
     fprintf(stderr, "net: receive failed: %s\n", wf_error_name((enum wf_error)e));

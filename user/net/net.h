@@ -1,6 +1,7 @@
 /*
- * The network server (docs/networking.md, decisions 133 and 134): its
- * virtio-net driver (vnet.c) and the lwIP side (main.c) in one process.
+ * The network server (docs/networking.md, decisions 133, 146 and 156): lwIP
+ * (main.c, sock.c) over the frame protocol's client (vnet.c); the virtio-net
+ * driver is the server vnet (user/vnet/).
  */
 #ifndef NET_NET_H
 #define NET_NET_H
@@ -12,40 +13,42 @@
 #define VNET_PCI_MODERN 0x1041 /* 0x1040 + device type 1 */
 #define VNET_PCI_TRANS  0x1000 /* transitional; driven through its modern interface */
 
-#define VIRTIO_NET_F_MAC    (1ull << 5)
-#define VIRTIO_NET_F_STATUS (1ull << 16)
-
-/* struct virtio_net_hdr of a VERSION_1 device: 12 bytes before every frame,
- * zero on transmit (no checksum or segmentation offload negotiated). */
-#define VNET_HDR_LEN 12
-/* One buffer per descriptor: the header and a whole Ethernet frame (no
- * MRG_RXBUF, no GSO: a frame never exceeds 1514 bytes). */
-#define VNET_BUF_LEN   2048
-#define VNET_FRAME_MAX (VNET_BUF_LEN - VNET_HDR_LEN)
+/* The most bytes of a frame (frame.proto's FRAME_MAX). */
+#define VNET_FRAME_MAX 1514
 
 /* Notification bits of the server thread. */
-#define NET_BIT_IRQ   1
-#define NET_BIT_TIMER 2
+#define NET_BIT_FRAMES 1 /* the driver: frames received, or transmit slots free */
+#define NET_BIT_TIMER  2
 
-/* Brings the device up: claim, negotiate (MAC), both queues, every receive
- * buffer posted. NULL on success, else why not (*absent: there is no device). */
+/* vnet.c, the client of the driver server vnet (abi/protocols/frame.proto).
+ * Checks that a virtio-net function exists (*absent when not), makes the
+ * rings and attaches to the driver. NULL on success, else why not. */
 const char *vnet_open(uint8_t mac[6], bool *absent);
 
-/* Sends one frame of len bytes (at most VNET_FRAME_MAX) gathered by the
- * caller's copy function. false when the transmit queue is full or broken. */
+/* Sends one frame of len bytes (at most VNET_FRAME_MAX) written by the
+ * caller's copy function into the next transmit slot. false when the ring is
+ * full or the driver is gone. */
 bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx);
 
-/* The interrupt: reads the ISR byte (lowering INTx), reclaims sent buffers,
- * hands every received frame to deliver, reposts its buffer, acks the line. */
-void vnet_interrupt(void (*deliver)(const uint8_t *frame, size_t len));
+/* Hands every frame waiting in the receive ring to deliver (in place) and
+ * gives the slots back. */
+void vnet_receive(void (*deliver)(const uint8_t *frame, size_t len));
+
+/* True while attached to a driver. */
+bool vnet_attached(void);
+
+/* Sees whether the driver went away (its endpoint or kick left the CNode):
+ * then calls lost once; while detached tries to attach again (mac: the
+ * address the driver reports). True when it attached. */
+bool vnet_check(void (*lost)(void), uint8_t mac[6]);
 
 /* Counters for the status line and tests. */
 struct vnet_stats {
-    uint64_t rx, tx, rx_dropped, tx_full, resets;
+    uint64_t rx, tx, rx_dropped, tx_full, resets, attaches, lost;
 };
 extern struct vnet_stats vnet_stats;
 
-/* The server's CNode (decision 146): the driver's slots (vnet.c, 16 to 23),
+/* The server's CNode (decision 146): the driver client's slots (vnet.c, 16 to 23),
  * the receive slot, the Reply objects, then per client its buffer and
  * notification, then the sockets' badged originals up to the end of the lower
  * half (the C library has the upper half). */

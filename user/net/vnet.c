@@ -1,217 +1,187 @@
 /*
- * vnet: the virtio-net driver inside the network server (decision 134).
+ * vnet.c: the network server's side of the frame protocol
+ * (abi/protocols/frame.proto; decision 156): the virtio-net driver is the
+ * server `vnet` (user/vnet/), and this file is its client.
  *
- * Start-up is the one vblk and vrng share (wf/virtio_drv.h): claim the first
- * virtio-net function (1af4:1041, or a transitional 1af4:1000 through its
- * modern interface) from the PCI bus server, map its BAR, bind its INTx line
- * to the server thread's notification. Negotiation takes MAC (the address in
- * the device configuration) and STATUS when offered, no offloads.
+ * At start the server asks the PCI bus server whether there is a virtio-net
+ * function at all (Describe; none: exit 69, as before), then attaches: looks
+ * "vnet" up, asks Info (the MAC address), gives the driver a badged copy of
+ * its own notification (SetNotify; NET_BIT_FRAMES) and gets the kick back,
+ * then gives the rings' VMO (Attach), which it keeps mapped. Received frames
+ * are read in place from the receive ring and their slots given back at once
+ * (rx_cons); a frame to send is written into the next transmit slot and the
+ * kick signalled.
  *
- * Queue 0 receives, queue 1 transmits. Each has QSIZE one-descriptor chains
- * over a contiguous VMO of QSIZE buffers of VNET_BUF_LEN bytes; buffer i
- * belongs to the chain whose head is descriptor i. Every receive buffer is
- * posted at start and reposted as soon as its frame was copied out; a
- * transmit buffer is reclaimed when the device returns it. A device that
- * breaks the queue protocol is reset (virtio_drain) and set up again.
+ * The driver's death shows as its endpoint (revoked by init) or the kick
+ * (its pool's) leaving the CNode: vnet_check, on every timer, sees it, tells
+ * the stack (which drops its connections), and attaches again once the name
+ * server has the restarted driver's endpoint.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "net.h"
 #include "weft/invoke.h"
+#include "wf/client.h"
 #include "wf/pci_bus.h"
+#include "wf/proto/frame.h"
+#include "wf/proto/pci.h"
 #include "wf/runtime.h"
 #include "wf/startinfo.h"
-#include "wf/virtio.h"
-#include "wf/virtio_drv.h"
+#include "wf/syscall.h"
 
 enum {
-    SLOT_MMIO = 17,     /* the BAR's device VMO from the bus server */
-    SLOT_RXRING = 18,   /* receive queue (contiguous) */
-    SLOT_TXRING = 19,   /* transmit queue */
-    SLOT_RXBUF = 20,    /* receive buffers */
-    SLOT_TXBUF = 21,    /* transmit buffers */
-    SLOT_NTFN = 22,     /* the notification bound to the thread */
-    SLOT_NTFN_IRQ = 23, /* its badged copy the IRQ handler signals */
+    SLOT_EP = 17,       /* the driver's endpoint ("vnet") */
+    SLOT_RINGS = 18,    /* the rings' VMO */
+    SLOT_NTFN = 19,     /* the notification bound to the thread */
+    SLOT_NTFN_DRV = 20, /* its badged copy the driver signals */
+    SLOT_KICK = 21,     /* the driver's kick */
 };
 
-#define MMIO_VA   0x0000400000000000ull
-#define RXRING_VA 0x0000400100000000ull
-#define TXRING_VA 0x0000400200000000ull
-#define RXBUF_VA  0x0000400300000000ull
-#define TXBUF_VA  0x0000400400000000ull
-#define QSIZE     128
+#define RINGS_VA 0x0000400000000000ull
 
 struct vnet_stats vnet_stats;
 
 static struct {
-    struct virtio_drv v;
-    struct virtq rx, tx;
-    void *rxring, *txring;
-    uint64_t rxring_pa, txring_pa, ring_len;
-    volatile uint8_t *rxbuf, *txbuf;
-    uint64_t rxbuf_pa, txbuf_pa;
-    uint16_t used[QSIZE]; /* receive buffers taken by one drain, and their lengths */
-    uint32_t used_len[QSIZE];
-    unsigned nused;
-} d;
+    volatile uint8_t *rings;
+    bool attached;
+    uint32_t rx_cons, tx_prod;
+} c;
 
-/* Posts the receive buffer of the next free descriptor (buffer i belongs to
- * descriptor i). */
-static bool post_rx(void)
+static volatile uint32_t *idx(unsigned off)
 {
-    uint16_t want = virtq_next_head(&d.rx), got;
-    if (want >= QSIZE)
-        return false;
-    struct virtq_buf b = {d.rxbuf_pa + (uint64_t)want * VNET_BUF_LEN, VNET_BUF_LEN, true};
-    return virtq_add(&d.rx, &b, 1, &got) == VIRTQ_OK && got == want;
+    return (volatile uint32_t *)(c.rings + off);
 }
 
-/* Resets the device and brings it to DRIVER_OK with both queues set up and
- * every receive buffer posted. */
-static enum virtio_status device_up(void)
+static volatile uint8_t *slot(unsigned ring, uint32_t i)
 {
-    enum virtio_status s =
-        virtio_negotiate(&d.v.dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS, VIRTIO_NET_F_MAC);
-    if (s != VIRTIO_OK)
-        return s;
-    memset(d.rxring, 0, d.ring_len);
-    memset(d.txring, 0, d.ring_len);
-    if ((s = virtio_setup_queue(&d.v.dev, 0, &d.rx, d.rxring, d.rxring_pa, d.ring_len, QSIZE)) !=
-            VIRTIO_OK ||
-        (s = virtio_setup_queue(&d.v.dev, 1, &d.tx, d.txring, d.txring_pa, d.ring_len, QSIZE)) !=
-            VIRTIO_OK)
-        return s;
-    while (d.rx.num_free > 0)
-        if (!post_rx())
-            return VIRTIO_ERR_DEVICE;
-    if ((s = virtio_driver_ok(&d.v.dev)) != VIRTIO_OK)
-        return s;
-    d.v.dev.ops->notify(d.v.dev.t, 0);
-    return VIRTIO_OK;
+    return c.rings + ring + (size_t)(i % WFP_FRAME_SLOTS) * WFP_FRAME_SLOT_SIZE;
+}
+
+/* Is there a virtio-net function on the bus (claimed or not)? */
+static bool device_present(void)
+{
+    if (wf_reconnect(PCI_BUS_SLOT, "pcibus") != WF_ERR_OK)
+        return false;
+    for (wf_word_t i = 0;; i++) {
+        wf_word_t id, cls, loc, irq, claimed;
+        if (wfp_pci_describe(PCI_BUS_SLOT, i, &id, &cls, &loc, &irq, &claimed) != WF_ERR_OK)
+            return false;
+        if ((id & 0xffff) == 0x1af4 &&
+            ((id >> 16) == VNET_PCI_MODERN || (id >> 16) == VNET_PCI_TRANS))
+            return true;
+    }
+}
+
+static bool slot_full(wf_cptr_t s)
+{
+    wf_word_t type = 0;
+    return wf_cnode_describe(WF_CHILD_CNODE, s, 64, &type, 0, 0, 0) == WF_ERR_OK && type != 0;
+}
+
+/* Attaches to the driver: NULL, or why not. */
+static const char *attach(uint8_t mac[6])
+{
+    wf_word_t m = 0, offered = 0, taken = 0;
+    if (wf_reconnect(SLOT_EP, "vnet") != WF_ERR_OK)
+        return "no driver (vnet) to look up";
+    if (wfp_frame_info(SLOT_EP, &m, &offered, &taken) != WF_ERR_OK)
+        return "the driver does not answer Info";
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)(m >> (8 * i));
+    /* The caps go as copies: the server keeps its own. */
+    wf_cnode_delete(WF_CHILD_CNODE, SLOT_KICK, 64);
+    if (wfp_frame_set_notify(SLOT_EP, SLOT_NTFN_DRV, WF_CHILD_CNODE, SLOT_KICK, 64) != WF_ERR_OK)
+        return "the driver refused SetNotify";
+    if (wfp_frame_attach(SLOT_EP, SLOT_RINGS) != WF_ERR_OK)
+        return "the driver refused Attach";
+    c.rx_cons = c.tx_prod = 0;
+    c.attached = true;
+    vnet_stats.attaches++;
+    return NULL;
 }
 
 const char *vnet_open(uint8_t mac[6], bool *absent)
 {
-    static const uint16_t ids[] = {VNET_PCI_MODERN, VNET_PCI_TRANS};
-    const struct virtio_drv_cfg cfg = {.ids = ids,
-                                       .nids = 2,
-                                       .bus = PCI_BUS_SLOT,
-                                       .irq = WF_CHILD_IRQ,
-                                       .mmio = SLOT_MMIO,
-                                       .ntfn = SLOT_NTFN,
-                                       .ntfn_irq = SLOT_NTFN_IRQ,
-                                       .mmio_va = MMIO_VA,
-                                       .irq_bit = NET_BIT_IRQ};
-    const char *why = virtio_drv_open(&d.v, &cfg);
-    *absent = d.v.absent;
-    if (why)
-        return why;
-    d.ring_len = virtq_layout(QSIZE).total;
-    if (!(d.rxring_pa = virtio_drv_dma_alloc(SLOT_RXRING, d.ring_len, RXRING_VA)) ||
-        !(d.txring_pa = virtio_drv_dma_alloc(SLOT_TXRING, d.ring_len, TXRING_VA)) ||
-        !(d.rxbuf_pa = virtio_drv_dma_alloc(SLOT_RXBUF, QSIZE * VNET_BUF_LEN, RXBUF_VA)) ||
-        !(d.txbuf_pa = virtio_drv_dma_alloc(SLOT_TXBUF, QSIZE * VNET_BUF_LEN, TXBUF_VA)))
-        return "no DMA memory";
-    d.rxring = (void *)RXRING_VA;
-    d.txring = (void *)TXRING_VA;
-    d.rxbuf = (volatile uint8_t *)RXBUF_VA;
-    d.txbuf = (volatile uint8_t *)TXBUF_VA;
-    enum virtio_status vs = device_up();
-    if (vs == VIRTIO_ERR_FEATURES)
-        return "the device does not offer VERSION_1 and MAC";
-    if (vs != VIRTIO_OK)
-        return "the device did not initialise";
-    if (virtio_read_config(&d.v.dev, 0, mac, 6) != VIRTIO_OK)
-        return "cannot read the MAC address";
-    return NULL;
-}
-
-static void recover(void)
-{
-    vnet_stats.resets++;
-    if (device_up() != VIRTIO_OK)
-        fprintf(stderr, "net: the device did not come back after a reset\n");
-}
-
-static void on_tx_used(void *ctx, uint16_t head, uint32_t len)
-{
-    (void)ctx;
-    (void)head;
-    (void)len;
-}
-
-static void on_rx_used(void *ctx, uint16_t head, uint32_t len)
-{
-    (void)ctx;
-    if (head >= QSIZE || d.nused >= QSIZE)
-        return;
-    d.used[d.nused] = head;
-    d.used_len[d.nused++] = len;
-}
-
-/* Reclaims the transmit buffers the device is done with. */
-static bool reclaim_tx(void)
-{
-    if (virtio_drain(&d.v.dev, &d.tx, on_tx_used, NULL) != VIRTIO_OK) {
-        recover();
-        return false;
+    *absent = false;
+    if (!device_present()) {
+        *absent = true;
+        return "no virtio-net function on the PCI bus";
     }
-    return true;
+    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_NOTIFICATION, 0, WF_CHILD_CNODE, SLOT_NTFN, 64) ||
+        wf_cnode_mint(WF_CHILD_CNODE, SLOT_NTFN_DRV, 64, WF_CHILD_CNODE, SLOT_NTFN, 64,
+                      WF_RIGHT_WRITE, NET_BIT_FRAMES) ||
+        wf_tcb_bind_notification(WF_CHILD_TCB, SLOT_NTFN))
+        return "cannot make the notification";
+    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_VMO, WFP_FRAME_BUFFER_SIZE, WF_CHILD_CNODE, SLOT_RINGS,
+                       64) != WF_ERR_OK ||
+        wf_vspace_map(WF_CHILD_VSPACE, SLOT_RINGS, RINGS_VA, 0, WFP_FRAME_BUFFER_SIZE,
+                      WF_RIGHT_READ | WF_RIGHT_WRITE) != WF_ERR_OK)
+        return "no memory for the rings";
+    c.rings = (volatile uint8_t *)RINGS_VA;
+    return attach(mac);
+}
+
+bool vnet_attached(void)
+{
+    return c.attached;
 }
 
 bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx)
 {
-    if (len == 0 || len > VNET_FRAME_MAX || d.tx.broken)
+    if (!c.attached || len == 0 || len > VNET_FRAME_MAX)
         return false;
-    if (d.tx.num_free == 0 && !reclaim_tx())
-        return false;
-    uint16_t head = virtq_next_head(&d.tx), got;
-    if (d.tx.num_free == 0 || head >= QSIZE) {
+    if (c.tx_prod - *idx(WFP_FRAME_OFF_TX_CONS) >= WFP_FRAME_SLOTS) {
         vnet_stats.tx_full++;
         return false;
     }
-    uint8_t *buf = (uint8_t *)(d.txbuf + (size_t)head * VNET_BUF_LEN);
-    memset(buf, 0, VNET_HDR_LEN);
-    copy(ctx, buf + VNET_HDR_LEN);
-    struct virtq_buf b = {d.txbuf_pa + (uint64_t)head * VNET_BUF_LEN,
-                          (uint32_t)(len + VNET_HDR_LEN), false};
-    if (virtq_add(&d.tx, &b, 1, &got) != VIRTQ_OK || got != head)
-        return false;
+    volatile uint8_t *s = slot(WFP_FRAME_TX_RING, c.tx_prod);
+    copy(ctx, (uint8_t *)(s + WFP_FRAME_SLOT_DATA));
+    *(volatile uint32_t *)(s + WFP_FRAME_SLOT_LEN) = (uint32_t)len;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    *idx(WFP_FRAME_OFF_TX_PROD) = ++c.tx_prod;
     vnet_stats.tx++;
-    if (virtq_kick_needed(&d.tx))
-        d.v.dev.ops->notify(d.v.dev.t, 1);
+    if (wf_sys_signal(SLOT_KICK) != WF_ERR_OK)
+        return false; /* vnet_check sees the driver gone */
     return true;
 }
 
-void vnet_interrupt(void (*deliver)(const uint8_t *frame, size_t len))
+void vnet_receive(void (*deliver)(const uint8_t *frame, size_t len))
 {
-    d.v.dev.ops->isr(d.v.dev.t); /* reading it lowers INTx */
-    d.nused = 0;
-    if (virtio_drain(&d.v.dev, &d.rx, on_rx_used, NULL) != VIRTIO_OK) {
-        recover(); /* the frames taken are dropped: their buffers were reposted */
-        wf_irqhandler_ack(WF_CHILD_IRQ);
+    if (!c.attached)
         return;
-    }
-    /* Frames go to the stack after the drain: what the stack sends in answer
-     * goes out through the transmit queue, which may be reclaimed meanwhile. */
-    for (unsigned i = 0; i < d.nused; i++) {
-        uint32_t len = d.used_len[i];
-        if (len > VNET_HDR_LEN && len <= VNET_BUF_LEN) {
-            vnet_stats.rx++;
-            deliver((const uint8_t *)(d.rxbuf + (size_t)d.used[i] * VNET_BUF_LEN + VNET_HDR_LEN),
-                    len - VNET_HDR_LEN);
-        } else {
+    uint32_t prod = *idx(WFP_FRAME_OFF_RX_PROD);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (prod - c.rx_cons > WFP_FRAME_SLOTS)
+        return; /* cannot be: the driver sets it; wait for a sane value */
+    while (c.rx_cons != prod) {
+        volatile uint8_t *s = slot(WFP_FRAME_RX_RING, c.rx_cons);
+        uint32_t len = *(volatile uint32_t *)(s + WFP_FRAME_SLOT_LEN);
+        if (len == 0 || len > VNET_FRAME_MAX) {
             vnet_stats.rx_dropped++;
+        } else {
+            vnet_stats.rx++;
+            deliver((const uint8_t *)(s + WFP_FRAME_SLOT_DATA), len);
         }
+        c.rx_cons++;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        *idx(WFP_FRAME_OFF_RX_CONS) = c.rx_cons;
     }
-    /* Only then every buffer goes back: a repost takes any free descriptor,
-     * whose buffer must no longer hold a frame the stack has not copied. */
-    for (unsigned i = 0; i < d.nused && !d.rx.broken; i++)
-        if (!post_rx())
-            break;
-    if (d.nused && !d.rx.broken && virtq_kick_needed(&d.rx))
-        d.v.dev.ops->notify(d.v.dev.t, 0);
-    reclaim_tx();
-    wf_irqhandler_ack(WF_CHILD_IRQ);
+}
+
+bool vnet_check(void (*lost)(void), uint8_t mac[6])
+{
+    if (c.attached && slot_full(SLOT_EP) && slot_full(SLOT_KICK))
+        return false;
+    if (c.attached) {
+        c.attached = false;
+        vnet_stats.lost++;
+        printf("net: the driver (vnet) is gone; connections dropped\n");
+        lost();
+    }
+    const char *why = attach(mac);
+    if (why)
+        return false;
+    printf("net: attached to the driver (vnet) again\n");
+    return true;
 }
