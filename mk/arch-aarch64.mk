@@ -288,3 +288,31 @@ check-guest-aarch64-musl: $(KERNEL_IMG) $(A64_MUSL_INITRAMFS) $(DEPS_STAMP)
 	    --expect '^runone: mtest exited with status 0' --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(A64_MUSL_INITRAMFS) -append 'quiet run=mtest pool=8'
+
+# The system on aarch64: init with the aarch64 boot configuration
+# (user/init/boot-aarch64.conf as boot.conf) starts name, log, the console
+# server (the PL011 through a device VMO and its line: decision 154) and the
+# shell. make run ARCH=aarch64 boots it (A64_RUN_KERNEL, A64_RUN_INITRAMFS).
+A64_SYS_PROGS     := init name log console shell
+A64_SYS_INITRAMFS := $(A64_UDIR)/initramfs-system.cpio
+$(A64_SYS_INITRAMFS): $(foreach p,$(A64_SYS_PROGS),$(A64_UDIR)/$(p).stripped) \
+        user/init/boot-aarch64.conf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(A64_SYS_PROGS),$(p)=$(A64_UDIR)/$(p).stripped) \
+	    boot.conf=user/init/boot-aarch64.conf
+ARCH_ALL += $(A64_SYS_INITRAMFS)
+ARCH_RUN_KERNEL    := $(KERNEL_IMG)
+ARCH_RUN_KERNEL_TEST := $(KERNEL_TEST_IMG)
+ARCH_RUN_INITRAMFS := $(A64_SYS_INITRAMFS)
+
+# The shell over the PL011 (tools/systest.py, as check-system on x86-64): init
+# starts the servers, the shell's prompt comes, commands typed reach it
+# through the console server's interrupt and their answers come back.
+A64_SYSTEST_QEMU = $(QEMU) $(QEMU_BASE) -m 256M -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+                   -initrd $(A64_SYS_INITRAMFS)
+.PHONY: check-guest-aarch64-system
+ARCH_GUEST_CHECKS += check-guest-aarch64-system
+check-guest-aarch64-system: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/systest.py tests/system/aarch64.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
+	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
