@@ -210,7 +210,7 @@ EXTRA_HELP += "musl-aarch64   (ARCH=aarch64) build musl for aarch64 with Weft's 
 # Programs linked with musl on aarch64: mk/musl.mk's sources and flags, the
 # aarch64 musl and its crt (user/lib/musl/arch/aarch64/crt.S), objects under
 # $(A64_UDIR)/musl; each ELF is checked by an elfcheck built for machine 183.
-A64_MUSL_PROGS    := mtest name log console shell svtest
+A64_MUSL_PROGS    := mtest name log console shell svtest probe
 A64_MCFLAGS        = $(subst -isystem $(MUSL_INCLUDE),-isystem $(A64_MUSL_INCLUDE),$(subst \
                          --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(MUSL_CFLAGS))) \
                      -DWEFT_ELF_MACHINE=183
@@ -293,7 +293,7 @@ check-guest-aarch64-musl: $(KERNEL_IMG) $(A64_MUSL_INITRAMFS) $(DEPS_STAMP)
 # (user/init/boot-aarch64.conf as boot.conf) starts name, log, the console
 # server (the PL011 through a device VMO and its line: decision 154) and the
 # shell. make run ARCH=aarch64 boots it (A64_RUN_KERNEL, A64_RUN_INITRAMFS).
-A64_SYS_PROGS     := init name log console shell
+A64_SYS_PROGS     := init name log console shell probe
 A64_SYS_INITRAMFS := $(A64_UDIR)/initramfs-system.cpio
 $(A64_SYS_INITRAMFS): $(foreach p,$(A64_SYS_PROGS),$(A64_UDIR)/$(p).stripped) \
         user/init/boot-aarch64.conf tools/mkcpio.py
