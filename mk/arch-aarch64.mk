@@ -316,3 +316,20 @@ check-guest-aarch64-system: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py tests/system/aarch64.script \
 	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
 	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
+
+# The in-guest user suite (user/test, as utest) on aarch64: the runner's skip
+# point per architecture, tests bound to x86-64's hardware skipped with their
+# reason (user/test/tarch.h).
+$(A64_UDIR)/utest.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_utest) $$(A64_ULIB_SRCS)) $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_utest) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+A64_UTEST_PROGS     := utest hello name log console shell mtest svtest probe
+A64_UTEST_INITRAMFS := $(A64_UDIR)/initramfs-utest.cpio
+$(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped) \
+        user/init/boot-aarch64.conf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(A64_UTEST_PROGS),$(p)=$(A64_UDIR)/$(p).stripped) \
+	    boot.conf=user/init/boot-aarch64.conf
+.PHONY: utest-aarch64
+utest-aarch64: $(A64_UTEST_INITRAMFS)
