@@ -316,10 +316,12 @@ check-guest-aarch64-system: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py tests/system/aarch64.script \
 	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
 	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
+EXTRA_HELP += "check-guest-aarch64-system (ARCH=aarch64) commands typed into the shell over the PL011"
 
 # The in-guest user suite (user/test, as utest) on aarch64: the runner's skip
-# point per architecture, tests bound to x86-64's hardware skipped with their
-# reason (user/test/tarch.h).
+# point per architecture, tests bound to x86-64's registers and instructions
+# skipped with their reason (user/test/tarch.h). It builds and starts but does
+# not pass yet (docs/arch-aarch64.md, "What is left"): not in ARCH_GUEST_CHECKS.
 $(A64_UDIR)/utest.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_utest) $$(A64_ULIB_SRCS)) $(A64_ELFCHECK)
 	@echo "  ULD     $@"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_utest) $(A64_ULIB_SRCS))
@@ -333,3 +335,4 @@ $(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped
 	    boot.conf=user/init/boot-aarch64.conf
 .PHONY: utest-aarch64
 utest-aarch64: $(A64_UTEST_INITRAMFS)
+EXTRA_HELP += "utest-aarch64  (ARCH=aarch64) build the user suite's initramfs (boot it with CMDLINE=init=utest)"
