@@ -326,7 +326,7 @@ $(A64_UDIR)/utest.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_utest) $$(A64
 	@echo "  ULD     $@"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_utest) $(A64_ULIB_SRCS))
 	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
-A64_UTEST_PROGS     := utest hello name log console shell mtest svtest probe
+A64_UTEST_PROGS     := utest init hello name log console shell mtest svtest probe
 A64_UTEST_INITRAMFS := $(A64_UDIR)/initramfs-utest.cpio
 $(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped) \
         user/init/boot-aarch64.conf tools/mkcpio.py
