@@ -210,7 +210,7 @@ EXTRA_HELP += "musl-aarch64   (ARCH=aarch64) build musl for aarch64 with Weft's 
 # Programs linked with musl on aarch64: mk/musl.mk's sources and flags, the
 # aarch64 musl and its crt (user/lib/musl/arch/aarch64/crt.S), objects under
 # $(A64_UDIR)/musl; each ELF is checked by an elfcheck built for machine 183.
-A64_MUSL_PROGS    := mtest name log console shell svtest
+A64_MUSL_PROGS    := mtest name log console shell svtest probe
 A64_MCFLAGS        = $(subst -isystem $(MUSL_INCLUDE),-isystem $(A64_MUSL_INCLUDE),$(subst \
                          --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(MUSL_CFLAGS))) \
                      -DWEFT_ELF_MACHINE=183
@@ -288,3 +288,51 @@ check-guest-aarch64-musl: $(KERNEL_IMG) $(A64_MUSL_INITRAMFS) $(DEPS_STAMP)
 	    --expect '^runone: mtest exited with status 0' --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(A64_MUSL_INITRAMFS) -append 'quiet run=mtest pool=8'
+
+# The system on aarch64: init with the aarch64 boot configuration
+# (user/init/boot-aarch64.conf as boot.conf) starts name, log, the console
+# server (the PL011 through a device VMO and its line: decision 154) and the
+# shell. make run ARCH=aarch64 boots it (A64_RUN_KERNEL, A64_RUN_INITRAMFS).
+A64_SYS_PROGS     := init name log console shell probe
+A64_SYS_INITRAMFS := $(A64_UDIR)/initramfs-system.cpio
+$(A64_SYS_INITRAMFS): $(foreach p,$(A64_SYS_PROGS),$(A64_UDIR)/$(p).stripped) \
+        user/init/boot-aarch64.conf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(A64_SYS_PROGS),$(p)=$(A64_UDIR)/$(p).stripped) \
+	    boot.conf=user/init/boot-aarch64.conf
+ARCH_ALL += $(A64_SYS_INITRAMFS)
+ARCH_RUN_KERNEL    := $(KERNEL_IMG)
+ARCH_RUN_KERNEL_TEST := $(KERNEL_TEST_IMG)
+ARCH_RUN_INITRAMFS := $(A64_SYS_INITRAMFS)
+
+# The shell over the PL011 (tools/systest.py, as check-system on x86-64): init
+# starts the servers, the shell's prompt comes, commands typed reach it
+# through the console server's interrupt and their answers come back.
+A64_SYSTEST_QEMU = $(QEMU) $(QEMU_BASE) -m 256M -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+                   -initrd $(A64_SYS_INITRAMFS)
+.PHONY: check-guest-aarch64-system
+ARCH_GUEST_CHECKS += check-guest-aarch64-system
+check-guest-aarch64-system: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/systest.py tests/system/aarch64.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
+	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
+EXTRA_HELP += "check-guest-aarch64-system (ARCH=aarch64) commands typed into the shell over the PL011"
+
+# The in-guest user suite (user/test, as utest) on aarch64: the runner's skip
+# point per architecture, tests bound to x86-64's registers and instructions
+# skipped with their reason (user/test/tarch.h). It builds and starts but does
+# not pass yet (docs/arch-aarch64.md, "What is left"): not in ARCH_GUEST_CHECKS.
+$(A64_UDIR)/utest.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_utest) $$(A64_ULIB_SRCS)) $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_utest) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+A64_UTEST_PROGS     := utest init hello name log console shell mtest svtest probe
+A64_UTEST_INITRAMFS := $(A64_UDIR)/initramfs-utest.cpio
+$(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped) \
+        user/init/boot-aarch64.conf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(A64_UTEST_PROGS),$(p)=$(A64_UDIR)/$(p).stripped) \
+	    boot.conf=user/init/boot-aarch64.conf
+.PHONY: utest-aarch64
+utest-aarch64: $(A64_UTEST_INITRAMFS)
+EXTRA_HELP += "utest-aarch64  (ARCH=aarch64) build the user suite's initramfs (boot it with CMDLINE=init=utest)"

@@ -98,12 +98,14 @@ check-user: $(KERNEL) $(INITRAMFS) $(TEST_DISK) $(DEPS_STAMP)
 	    -append "init=utest utest=irq/ timer=pit")
 
 # make run / debug boot the production kernel; IMAGE=test boots the test image
-# (kernel self-tests: CMDLINE=ktest).
-RUN_KERNEL := $(if $(filter test,$(IMAGE)),$(KERNEL_TEST),$(KERNEL))
+# (kernel self-tests: CMDLINE=ktest). A port may name its own (ARCH_RUN_*).
+RUN_KERNEL := $(if $(filter test,$(IMAGE)),$(or $(ARCH_RUN_KERNEL_TEST),$(KERNEL_TEST)),$(or \
+                  $(ARCH_RUN_KERNEL),$(KERNEL)))
+RUN_INITRAMFS := $(or $(ARCH_RUN_INITRAMFS),$(INITRAMFS))
 
-run: $(RUN_KERNEL) $(INITRAMFS) $(DEPS_STAMP)
+run: $(RUN_KERNEL) $(RUN_INITRAMFS) $(DEPS_STAMP)
 	@echo "Weft in QEMU: serial console below. Quit with Ctrl-A then X."
-	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(RUN_KERNEL) -initrd $(INITRAMFS) \
+	$(QEMU) $(QEMU_BASE) -m $(QEMU_MEM) -serial mon:stdio -kernel $(RUN_KERNEL) -initrd $(RUN_INITRAMFS) \
 	    $(if $(CMDLINE),-append "$(CMDLINE)")
 
 debug: $(RUN_KERNEL) $(INITRAMFS) $(DEPS_STAMP)

@@ -5,6 +5,10 @@
  * same ratio of nanoseconds to TSC counts. The calibration itself is checked
  * against the PIT at boot (the kernel prints the TSC rate).
  */
+#include "tarch.h"
+
+#ifdef __x86_64__
+
 #include "tutil.h"
 #include "wf/syscall.h"
 
@@ -117,3 +121,9 @@ TEST(clock, a_deadline_signals_the_bound_notification)
     TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, 5, 0), WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_ERR(wf_tcb_unbind_notification(WF_ROOT_TCB), WF_ERR_OK);
 }
+
+#else
+
+TEST_X86_64_ONLY(clock, tsc_scaling, "the clock against the TSC (rdtsc)")
+
+#endif

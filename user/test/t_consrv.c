@@ -5,7 +5,7 @@
  *
  * consrv/: the suite starts `console` with what init would give it (its SERVE
  * endpoint, a pool, an IOPort cap over COM1 issued from the root's, IRQ 4 from
- * IRQControl) and calls it with caps of several badges: Write answers with the
+ * IRQControl; on aarch64 the device untyped and SPI 1, the PL011's) and calls it with caps of several badges: Write answers with the
  * bytes written (they go out on the serial line, between the TAP lines);
  * malformed messages are answered with errors and the server serves on; a Read
  * of a client outside the foreground waits, SetForeground is refused to other
@@ -23,13 +23,19 @@
 #include "tutil.h"
 #include "weft/objects.h"
 #include "wf/proto/console.h"
+#include "wf/pci_bus.h"
 #include "wf/proto/name.h"
 #include "wf/server.h"
 #include "wf/startinfo.h"
 
-#define COM1_FIRST    0x3f8
-#define COM1_LAST     0x3ff
-#define COM1_IER      0x3f9
+#ifdef __x86_64__
+#define COM1_FIRST 0x3f8
+#define COM1_LAST  0x3ff
+#define COM1_IER   0x3f9
+#define UART_LINE  4 /* ISA line 4 */
+#else
+#define UART_LINE 1 /* QEMU virt's PL011: SPI 1 (decision 154) */
+#endif
 #define CLIENT_RIGHTS (WF_RIGHT_WRITE | WF_RIGHT_GRANT)
 
 struct console_child {
@@ -52,14 +58,26 @@ static enum wf_error console_start(struct console_child *c, bool give_irq)
         return WF_ERR_NOT_ENOUGH_MEMORY;
     enum wf_error err;
     wf_cptr_t pool;
-    if ((err = wf_ioport_issue(WF_ROOT_IOPORT, COM1_FIRST, COM1_LAST, WF_ROOT_CNODE, c->io, 64)) ||
-        (err = wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, 4, WF_IRQ_TRIGGER_DEFAULT, WF_ROOT_CNODE,
-                                 c->irq, 64)) ||
+    if ((err = wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, UART_LINE, WF_IRQ_TRIGGER_DEFAULT,
+                                 WF_ROOT_CNODE, c->irq, 64)) ||
         (err = wf_process_create(e, &c->p, elf, len, "console", TEST_CHILD_PRIO)) ||
         (err = wf_process_give_pool(e, &c->p, 2u << 20, &pool)) ||
-        (err = wf_process_give(e, &c->p, WF_CHILD_SERVE, c->ep, WF_RIGHT_READ, 0)) ||
+        (err = wf_process_give(e, &c->p, WF_CHILD_SERVE, c->ep, WF_RIGHT_READ, 0)))
+        return err;
+#ifdef __x86_64__
+    if ((err = wf_ioport_issue(WF_ROOT_IOPORT, COM1_FIRST, COM1_LAST, WF_ROOT_CNODE, c->io, 64)) ||
         (err = wf_process_give(e, &c->p, WF_CHILD_IOPORT, c->io, WF_RIGHTS_ALL, 0)))
         return err;
+#else
+    /* The PL011's registers: copies of the device untyped, as init's devmem. */
+    const struct wf_bootinfo *bi = test_bootinfo;
+    for (unsigned k = 0, n = 0;
+         k < bi->untyped_count && k < WF_BOOTINFO_MAX_UNTYPED && n < PCIBUS_DEVMEM_MAX; k++)
+        if (bi->untyped[k].device &&
+            (err = wf_process_give(e, &c->p, PCIBUS_SLOT_DEVMEM + n++, bi->untyped_first + k,
+                                   WF_RIGHTS_ALL, 0)))
+            return err;
+#endif
     if (give_irq && (err = wf_process_give(e, &c->p, WF_CHILD_IRQ, c->irq, WF_RIGHTS_ALL, 0)))
         return err;
     return wf_process_start(e, &c->p, 0);
@@ -71,7 +89,9 @@ static enum wf_error console_start(struct console_child *c, bool give_irq)
  * outlive the process. */
 static void console_stop(struct console_child *c)
 {
+#ifdef __x86_64__
     wf_ioport_out(c->io, COM1_IER, 1, 0);
+#endif
     wf_process_destroy(test_env(), &c->p);
 }
 

@@ -18,6 +18,10 @@
  * The sequences are the hostile_* functions below (x86-64 assembly); a label
  * hostile_*_fault marks the instruction that must fault.
  */
+#include "tarch.h"
+
+#ifdef __x86_64__
+
 #include <string.h>
 
 #include "tutil.h"
@@ -232,3 +236,10 @@ TEST(hostile, lret_fault_the_mapping_allows_is_delivered)
     TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
     TEST_ASSERT_EQ(ev.w[0], 0x77);
 }
+
+#else
+
+TEST_X86_64_ONLY(hostile, x86_64_instructions,
+                 "x86-64 instructions (far jumps, sysenter, int, popf, flags)")
+
+#endif

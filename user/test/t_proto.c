@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "proto/echo.h"
+#include "tarch.h"
 #include "tutil.h"
 
 #define SRV_RECV_SLOT test_slot(50) /* where the server takes caps */
@@ -317,6 +318,7 @@ TEST(proto, deferred_replies_answered_later)
 
 /* --- cost of a protocol call ------------------------------------------------------- */
 
+#ifdef __x86_64__
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
@@ -399,3 +401,9 @@ TEST(proto, call_cost_against_raw_call)
     TEST_ASSERT_EQ(ev.w[0], 0);
     TEST_ASSERT_EQ(server_stop(&t, ep), WF_ERR_OK);
 }
+
+#else
+
+TEST_X86_64_ONLY(proto, call_cost_against_raw_call, "timed by the TSC (rdtsc)")
+
+#endif

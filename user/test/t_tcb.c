@@ -6,6 +6,10 @@
  * SetVSpace and the register calls; TCB_Describe (parameters, and the state of
  * threads created, ready, blocked in Recv, Send, Call and Wait, suspended).
  */
+#include "tarch.h"
+
+#ifdef __x86_64__
+
 #include "tutil.h"
 
 static int return_arg(uintptr_t arg)
@@ -430,3 +434,10 @@ TEST(tcb, describe_reports_thread_states)
     TEST_ASSERT_ERR(wf_thread_wait(&w, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
 }
+
+#else
+
+TEST_X86_64_ONLY(tcb, x86_64_registers,
+                 "TCB registers checked by x86-64 register names and a syscall instruction")
+
+#endif

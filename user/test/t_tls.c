@@ -6,6 +6,10 @@
  * switches threads without the scheduler, each thread keeps its own thread
  * pointer and its own FPU and SSE state (decision 098).
  */
+#include "tarch.h"
+
+#ifdef __x86_64__
+
 #include "tutil.h"
 
 static uint64_t fs_word0(void)
@@ -235,3 +239,10 @@ TEST(tls, fast_path_keeps_each_threads_tls_and_fpu)
     TEST_ASSERT_EQ(bad_tls, 0);
     TEST_ASSERT_EQ(pp_server_bad, 0);
 }
+
+#else
+
+TEST_X86_64_ONLY(tls, x86_64_fs_base,
+                 "the thread pointer read through %fs, SSE and x87 state over the fast path")
+
+#endif

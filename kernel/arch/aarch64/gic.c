@@ -7,8 +7,8 @@
  * one priority and stays masked; SGIs and PPIs are masked but the timer's.
  *
  * Device lines (arch/irqchip.h): line n is SPI n (INTID 32 + n), n below
- * IRQ_LINES_MAX and the lines the distributor has. The console UART's SPI is
- * the kernel's. Triggers: a GIC SPI is level-sensitive active high or rising
+ * IRQ_LINES_MAX and the lines the distributor has, the console UART's SPI
+ * included (a user console server takes it: decision 154). Triggers: a GIC SPI is level-sensitive active high or rising
  * edge (GICD_ICFGR); an active-low line is inverted before the GIC on every
  * board Weft knows, so LEVEL_LOW and EDGE_LOW are refused. DEFAULT is level
  * high, what virt's PCI INTx and virtio-mmio lines are. An interrupt on a set
@@ -213,10 +213,12 @@ bool arch_irq_ioapic(void)
     return true; /* every line's trigger is programmable (arch_irq_resolve_trigger) */
 }
 
+/* Every SPI the distributor has, the console UART's too: the kernel writes the
+ * UART polled and never enables its interrupts, so its line is free for a user
+ * console server (decision 154). */
 bool arch_irq_line_free_for_user(unsigned line)
 {
-    const struct fdt_irq *u = &boot_fdt.uart.irq;
-    return line < user_lines && !(u->valid && u->num == 32 + line);
+    return line < user_lines;
 }
 
 unsigned arch_irq_resolve_trigger(unsigned line, unsigned trigger)

@@ -133,10 +133,20 @@ volatile void *arch_mmio_map(paddr_t pa, size_t size)
     return (volatile void *)(uintptr_t)(va + (pa - base));
 }
 
+/* The console UART's page is shared (decision 154): the kernel keeps writing
+ * its panic and debug output there, polled, and a user console server may map
+ * it through a device VMO and take its interrupt line. It is the one range the
+ * kernel maps that the root task's device untyped still cover. */
+static bool shared_with_user(unsigned i)
+{
+    return boot_fdt.uart.kind == FDT_UART_PL011 &&
+           mmio_ranges[i].base == ALIGN_DOWN(boot_fdt.uart.base, PAGE_SIZE);
+}
+
 bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end)
 {
     for (unsigned i = 0; i < mmio_count; i++)
-        if (base < mmio_ranges[i].end && mmio_ranges[i].base < end)
+        if (base < mmio_ranges[i].end && mmio_ranges[i].base < end && !shared_with_user(i))
             return true;
     return false;
 }
