@@ -3,9 +3,8 @@
 # the device tree in a1 (docs/arch-riscv64.md, decision 152).
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
-# IPC, VSpaces) is linked and its capability, VM and PMM self-tests run; the
-# self-tests bound to x86-64's test world wait for a riscv64 scaffold
-# (RV_KTEST_PENDING).
+# IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
+# hardware or boot (RV_KTEST_PENDING).
 
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
@@ -14,11 +13,10 @@ ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 # frame-record backtrace.
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's test world
-# (the script interpreter of user_progs.S, x86 register names, the RTC, ACPI)
-# and the initramfs ones.
-RV_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
-                    kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
+# core/main.c included, but the self-tests still bound to x86-64's hardware or
+# boot: x86-64's benchmark loops (riscv64's round trip is riscv64/bench_*), the
+# RTC, ACPI and the initramfs module.
+RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
