@@ -3,9 +3,8 @@
 # the device tree in a1 (docs/arch-riscv64.md, decision 152).
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
-# IPC, VSpaces) is linked and its capability, VM and PMM self-tests run; the
-# self-tests bound to x86-64's test world wait for a riscv64 scaffold
-# (RV_KTEST_PENDING).
+# IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
+# hardware or boot (RV_KTEST_PENDING).
 
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
@@ -14,11 +13,10 @@ ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 # frame-record backtrace.
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's test world
-# (the script interpreter of user_progs.S, x86 register names, the RTC, ACPI)
-# and the initramfs ones.
-RV_KTEST_PENDING := kernel/test/ipc_ktest.c kernel/test/sched_ktest.c kernel/test/fault_ktest.c \
-                    kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
+# core/main.c included, but the self-tests still bound to x86-64's hardware or
+# boot: x86-64's benchmark loops (riscv64's round trip is riscv64/bench_*), the
+# RTC, ACPI and the initramfs module.
+RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
@@ -145,16 +143,19 @@ EXTRA_HELP += "run-image      (ARCH=riscv64) boot the kernel Image in QEMU; IMAG
 RV_UDIR       := $(BUILD)/rvuser
 RV_UCFLAGS     = $(subst -mcmodel=small,-mcmodel=medany -mno-relax,$(subst \
                      --target=x86_64-unknown-none-elf,--target=riscv64-unknown-none-elf \
-                     -march=rv64imafdc -mabi=lp64d,$(USER_CFLAGS)))
+                     -march=rv64imafdc -mabi=lp64d,$(USER_CFLAGS))) -DWEFT_ELF_MACHINE=243
 RV_ULIB_SRCS   = $(filter-out user/lib/weft/crt0.S,$(USER_LIB_SRCS)) user/lib/weft/arch/riscv64/crt0.S
 RV_HELLO_OBJS  = $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_hello) $(RV_ULIB_SRCS))
 RV_INITRAMFS  := $(RV_UDIR)/initramfs.cpio
 
-$(RV_UDIR)/%.c.ro: %.c $(BUILD)/.ucflags
+$(RV_UDIR)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(RV_UCFLAGS) $(RV_MCFLAGS)' | cmp -s - $@ || echo '$(RV_UCFLAGS) $(RV_MCFLAGS)' > $@
+$(RV_UDIR)/%.c.ro: %.c $(BUILD)/.ucflags $(RV_UDIR)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $< (riscv64)"
 	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
-$(RV_UDIR)/%.S.ro: %.S $(BUILD)/.ucflags
+$(RV_UDIR)/%.S.ro: %.S $(BUILD)/.ucflags $(RV_UDIR)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  UAS     $< (riscv64)"
 	@$(CC) $(RV_UCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
@@ -202,3 +203,107 @@ bench-ipc-riscv64:
 	    -append "ktest=riscv64/bench"
 	@grep -h '^# riscv64 Call' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the Call + ReplyRecv round trip in guest instructions"
+
+# musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
+# and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files
+# laid over it (user/lib/musl/port/: arch/riscv64/syscall_arch.h sends every
+# system call to __wf_syscall), built with clang --target=riscv64 (rv64imafdc,
+# lp64d, medany) into a folder of its own. Dropped: musl's assembly that
+# issues Linux system calls itself (its generic C versions go through the
+# port's layer); kept: __set_thread_area.s, which writes tp (U-mode may), the
+# setjmp family and fenv.S (fcsr, U-mode's own).
+RV_MUSL_BUILD   := build/musl-riscv64
+RV_MUSL_LIBC    := $(RV_MUSL_BUILD)/lib/libc.a
+RV_MUSL_INCLUDE := $(RV_MUSL_BUILD)/include
+RV_MUSL_DROP    := thread/riscv64/syscall_cp.s thread/riscv64/__unmapself.s \
+                   thread/riscv64/clone.s signal/riscv64/restore.s
+RV_MUSL_ARCH    := -march=rv64imafdc -mabi=lp64d -mcmodel=medany -mno-relax
+
+$(RV_MUSL_LIBC): $$(MUSL_SRC)/.fetched $$(MUSL_PORT) mk/musl.mk mk/arch-riscv64.mk
+	@echo "  MUSL    $@"
+	@rm -rf $(RV_MUSL_BUILD) && mkdir -p $(RV_MUSL_BUILD)
+	@cp -a $(MUSL_SRC) $(RV_MUSL_BUILD)/src
+	@cp -a user/lib/musl/port/. $(RV_MUSL_BUILD)/src/
+	@rm -f $(addprefix $(RV_MUSL_BUILD)/src/src/,$(RV_MUSL_DROP))
+	@cd $(RV_MUSL_BUILD)/src && ./configure --target=riscv64 --prefix=$(abspath $(RV_MUSL_BUILD)) \
+	    --disable-shared CC="$(CC) --target=riscv64-unknown-none-elf $(RV_MUSL_ARCH)" AR=llvm-ar \
+	    RANLIB=llvm-ranlib CFLAGS="-O2 -g -fno-pic -fno-pie" > ../configure.log 2>&1 || \
+	    { cat $(RV_MUSL_BUILD)/configure.log; exit 1; }
+	@$(MAKE) --no-print-directory -s -C $(RV_MUSL_BUILD)/src install-headers install-libs \
+	    > $(RV_MUSL_BUILD)/build.log 2>&1 || { tail -n 30 $(RV_MUSL_BUILD)/build.log; exit 1; }
+
+.PHONY: musl-riscv64
+musl-riscv64: $(RV_MUSL_LIBC)
+EXTRA_HELP += "musl-riscv64   (ARCH=riscv64) build musl for riscv64 with Weft's port"
+
+# mtest linked with musl on riscv64: mk/musl.mk's sources and flags, the
+# riscv64 musl and its crt (user/lib/musl/arch/riscv64/crt.S), objects under
+# $(RV_UDIR)/musl; each ELF is checked by an elfcheck built for machine 243.
+RV_MUSL_PROGS    := mtest
+RV_MCFLAGS        = $(subst -mcmodel=small,-mcmodel=medany -mno-relax,$(subst \
+                        -isystem $(MUSL_INCLUDE),-isystem $(RV_MUSL_INCLUDE),$(subst \
+                        --target=x86_64-unknown-none-elf,--target=riscv64-unknown-none-elf \
+                        -march=rv64imafdc -mabi=lp64d,$(MUSL_CFLAGS)))) -DWEFT_ELF_MACHINE=243
+RV_MUSL_LIB_SRCS  = $(filter-out user/lib/musl/crt.S,$(MUSL_LIB_SRCS)) user/lib/musl/arch/riscv64/crt.S
+rv_musl_objs      = $(patsubst %,$(RV_UDIR)/musl/%.o,$(1))
+RV_ELFCHECK      := build/host/elfcheck-riscv64
+# riscv64's long double is IEEE binary128, done in software: GCC's libgcc.a for
+# riscv64 (libgcc-12-dev-riscv64-cross, tools/deps.sh) has the routines.
+RV_LIBGCC        := /usr/lib/gcc-cross/riscv64-linux-gnu/12/libgcc.a
+
+$(RV_UDIR)/musl/%.c.o: %.c $(RV_MUSL_LIBC) $(BUILD)/.ucflags $(RV_UDIR)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  MCC     $< (riscv64)"
+	@$(CC) $(RV_MCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+$(RV_UDIR)/musl/%.S.o: %.S $(BUILD)/.ucflags $(RV_UDIR)/.flags
+	@mkdir -p $(dir $@)
+	@echo "  MAS     $< (riscv64)"
+	@$(CC) $(RV_MCFLAGS) -MMD -MP -MF $@.d -c $< -o $@
+-include $(wildcard $(RV_UDIR)/musl/*/*.o.d $(RV_UDIR)/musl/*/*/*.o.d \
+                    $(RV_UDIR)/musl/*/*/*/*.o.d $(RV_UDIR)/musl/*/*/*/*/*.o.d)
+
+$(RV_ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/include/lib/elf.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu17 -O1 -g -Wall -Wextra -Werror -Ikernel/include -DWEFT_ELF_MACHINE=243 \
+	    -o $@ tools/elfcheck.c kernel/lib/elf.c
+
+$(foreach p,$(RV_MUSL_PROGS),$(RV_UDIR)/$(p).elf): $(RV_UDIR)/%.elf: \
+        $$(call rv_musl_objs,$$(wildcard user/$$*/*.c) $$(MUSL_SRCS_$$*) $$(RV_MUSL_LIB_SRCS)) \
+        $(RV_MUSL_LIBC) $(RV_ELFCHECK)
+	@echo "  ULD     $@ (musl, riscv64)"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(call rv_musl_objs,$(wildcard user/$*/*.c) $(MUSL_SRCS_$*) \
+	    $(RV_MUSL_LIB_SRCS)) $(RV_MUSL_LIBC) $(RV_LIBGCC)
+	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+
+# runone (user/runone) as the root task: it runs one program of the initramfs
+# (mtest, linked with the riscv64 musl) as a child with a pool of its own and
+# halts with its status.
+USER_SRCS_runone := $(sort $(wildcard user/runone/*.c))
+$(RV_UDIR)/runone.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(USER_SRCS_runone) $$(RV_ULIB_SRCS)) \
+        $(RV_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_runone) $(RV_ULIB_SRCS))
+	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(RV_UDIR)/%.stripped: $(RV_UDIR)/%.elf
+	@$(OBJCOPY) --strip-debug $< $@
+RV_MUSL_INITRAMFS := $(RV_UDIR)/initramfs-musl.cpio
+$(RV_MUSL_INITRAMFS): $(RV_UDIR)/runone.stripped $(RV_UDIR)/mtest.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(RV_UDIR)/runone.stripped \
+	    runone=$(RV_UDIR)/runone.stripped mtest=$(RV_UDIR)/mtest.stripped
+ARCH_ALL += $(RV_MUSL_INITRAMFS)
+
+# musl on riscv64: runone starts mtest (malloc over mmap over VMOs, TLS in tp,
+# stdio, setjmp, binary128 long double formatting, the clock) with an 8 MiB
+# pool; mtest exits with its failed checks (0), runone halts with that status,
+# which ends QEMU through the test finisher (exit code 1).
+.PHONY: check-guest-riscv64-musl
+ARCH_GUEST_CHECKS += check-guest-riscv64-musl
+check-guest-riscv64-musl: $(KERNEL_IMG) $(RV_MUSL_INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-musl --log $(BUILD)/musl.log \
+	    --no-plan --exit-code 1 --timeout 120 \
+	    --expect '^Weft ready\.' --expect '^mtest: [0-9]+ checks, 0 failed' \
+	    --expect '^runone: mtest exited with status 0' --expect '^halt: status 0 from user mode' \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+	    -m 128M -initrd $(RV_MUSL_INITRAMFS) -append 'quiet run=mtest pool=8'

@@ -27,6 +27,7 @@ PACKAGES=(
     libcriterion-dev                         # host unit tests
     libclang-rt-14-dev                       # sanitizer and libFuzzer runtimes
     libgcc-12-dev-arm64-cross                # libgcc.a for aarch64: the 128-bit long double routines musl needs
+    libgcc-12-dev-riscv64-cross              # libgcc.a for riscv64: the same routines (its long double is binary128 too)
     git                                      # make format-check lists tracked files
     gnuplot-nox                              # benchmark plots
     gdb                                      # make debug

@@ -34,4 +34,15 @@ void arch_ktest_map_user(vaddr_t va, void *kpage, bool write, bool exec);
  * the harness can check the exception report; returns only for an unknown kind. */
 void arch_selftest_fault(const char *kind);
 
+/* The thread self-tests' architecture facts (fault_ktest.c, ipc_ktest.c): the
+ * length of the script's illegal instruction (a 4-byte zero word), an sstatus
+ * value with privileged bits (SIE, SPIE, SPP, SUM, MXR) and those of them no
+ * entry from U-mode ever reports (the kernel keeps none of a written value:
+ * WF_RISCV64_SSTATUS_WRITABLE), and what identifies a context's last entry
+ * into the kernel (ctx_entry). */
+#define KTEST_UD_LEN           4
+#define KTEST_FLAGS_REWRITE    0xc0122ull
+#define KTEST_FLAGS_PRIVILEGED 0xc0102ull
+#define KTEST_CTX_ENTRY(ctx)   ctx_entry(ctx)
+
 #endif

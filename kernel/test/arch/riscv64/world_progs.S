@@ -7,7 +7,8 @@
  * a1, a2-a5, a6), the results at base + 0x1000 (8 words per entry: a7, a1,
  * a0, a2-a5 after it, and a sequence number from the shared counter), the IPC
  * buffer at base + 0x2000. Ops (numbers no system call uses): END, UD2 (an
- * illegal instruction), LOAD (a7 = *cap), SPIN (cap times), SPIN_FLAG (until
+ * illegal instruction), LOAD (a0 = cap, a7 = *a0: through the cap register, so
+ * a fault handler may move it, WF_FAULT_WORD_CAP), SPIN (cap times), SPIN_FLAG (until
  * the shared flag is set or cap iterations; a7 = iterations left), SET_FLAG
  * (flag = cap), BUFSET (IPC buffer word cap = info). Everything up to
  * uprog_script_end is copied to the code page, the benchmark loops below
@@ -64,8 +65,8 @@ uprog_script:
 uprog_script_ud2:
     .word   0
     j       2b
-3:  ld      t0, 8(s2)
-    ld      a7, 0(t0)
+3:  ld      a0, 8(s2)
+    ld      a7, 0(a0)
     j       2b
 4:  ld      t0, 8(s2)
 41: addi    t0, t0, -1
@@ -135,4 +136,20 @@ uprog_bserver:
     mv      a1, s4
     ecall
     j       1b
+
+/*
+ * uprog_regwalk (thread_ktest.c's register read-back): started with every
+ * register written through TCB_WriteRegisters or a fault reply, it adds n to
+ * xn for n = 1..31 (so each register's word in the next fault message tells
+ * which hardware register the written value reached) and stops at an ebreak
+ * (uprog_regwalk_brk), a BREAKPOINT fault; no memory is touched.
+ */
+    .globl uprog_regwalk, uprog_regwalk_brk
+uprog_regwalk:
+    .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    addi    x\n, x\n, \n
+    .endr
+uprog_regwalk_brk:
+    ebreak
+    j       uprog_regwalk
 uprog_script_end:

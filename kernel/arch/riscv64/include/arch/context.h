@@ -51,6 +51,31 @@ _Static_assert(__builtin_offsetof(struct arch_context, stval) == 272, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, entry) == 280, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 320, "fpu.S");
 
+/* abi/weft.def's riscv64 register file names the same words (its generated
+ * regs.h): x10-x31, x1-x9, pc, sstatus, then the fault message's two details. */
+_Static_assert(
+    WF_FAULT_WORD_A0 == WF_RISCV64_REG_X(10) && WF_FAULT_WORD_A7 == WF_RISCV64_REG_X(17) &&
+        WF_FAULT_WORD_S2 == WF_RISCV64_REG_X(18) && WF_FAULT_WORD_S11 == WF_RISCV64_REG_X(27) &&
+        WF_FAULT_WORD_T3 == WF_RISCV64_REG_X(28) && WF_FAULT_WORD_T6 == WF_RISCV64_REG_X(31) &&
+        WF_FAULT_WORD_RA == WF_RISCV64_REG_X(1) && WF_FAULT_WORD_SP == WF_RISCV64_REG_X(2) &&
+        WF_FAULT_WORD_GP == WF_RISCV64_REG_X(3) && WF_FAULT_WORD_TP == WF_RISCV64_REG_X(4) &&
+        WF_FAULT_WORD_T0 == WF_RISCV64_REG_X(5) && WF_FAULT_WORD_T2 == WF_RISCV64_REG_X(7) &&
+        WF_FAULT_WORD_S0 == WF_RISCV64_REG_X(8) && WF_FAULT_WORD_S1 == WF_RISCV64_REG_X(9) &&
+        WF_FAULT_WORD_PC == WF_RISCV64_REG_PC && WF_FAULT_WORD_SSTATUS == WF_RISCV64_REG_SSTATUS &&
+        WF_REGS_COUNT == WF_RISCV64_REGS_COUNT && WF_FAULT_WORD_DETAIL0 == WF_REGS_COUNT &&
+        WF_FAULT_WORD_DETAIL1 == WF_REGS_COUNT + 1 && WF_FAULT_MSG_WORDS == WF_REGS_COUNT + 2,
+    "the context's register order is abi/weft.def's");
+_Static_assert(WF_FAULT_WORD_SYSNO == WF_RISCV64_REG_SYSNO &&
+                   WF_FAULT_WORD_CAP == WF_RISCV64_REG_CAP &&
+                   WF_FAULT_WORD_INFO == WF_RISCV64_REG_INFO &&
+                   WF_FAULT_WORD_MR0 == WF_RISCV64_REG_MR0 &&
+                   WF_FAULT_WORD_MR3 == WF_RISCV64_REG_MR0 + 3 &&
+                   WF_FAULT_WORD_REPLY_CAP == WF_RISCV64_REG_REPLY_CAP &&
+                   WF_FAULT_WORD_ARG0 == WF_RISCV64_REG_A(0) &&
+                   WF_FAULT_WORD_ARG1 == WF_RISCV64_REG_A(1) &&
+                   WF_FAULT_WORD_RESULT == WF_RISCV64_REG_A(0),
+               "the system call registers are weft.def's neutral words");
+
 /* Register xn (1-31) of c. */
 #define CTX_X(c, n) ((c)->regs[WF_RISCV64_REG_X(n)])
 
