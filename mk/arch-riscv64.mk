@@ -18,6 +18,8 @@ ARCH_GENARCH := fdt.c backtrace.c
 # RTC, ACPI and the initramfs module.
 RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
+# the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
+RV_KTEST_PENDING += kernel/test/fault_fast_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
                          \( -name '*.c' -o -name '*.S' \) -print | sort))
