@@ -5,6 +5,7 @@
 #include "arch/aarch64.h"
 #include "arch/context.h"
 #include "arch/percpu.h"
+#include "arch/smp.h"
 #include "panic.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
@@ -16,6 +17,13 @@ void arch_cpu_init(void)
 {
     kprintf("boot: entered at EL%u, device tree at %#llx (%u bytes)\n", boot_entry_el,
             (unsigned long long)boot_fdt_paddr, boot_fdt_size);
+    aarch64_cpu_setup();
+}
+
+/* What every CPU sets up for itself (the boot CPU here, the others in
+ * smp.c's start). */
+void aarch64_cpu_setup(void)
+{
     /* head.S installed the vectors before C ran; set them again so the
      * contract's one place for it holds. SP_EL1 stays the exception stack. */
     write_sysreg(vbar_el1, (uintptr_t)vectors);
@@ -75,50 +83,4 @@ void psci_system_off(void)
         __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
     else if (boot_fdt.psci == FDT_PSCI_SMC)
         __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
-}
-
-/*
- * Other CPUs (the contract's bring-up calls, decision 129): the port runs on
- * the boot CPU alone until PSCI bring-up lands (docs/arch-aarch64.md), so the
- * firmware's other CPUs are not counted and none is started.
- */
-struct cpu_local aarch64_cpu_local;
-
-unsigned arch_cpu_count(void)
-{
-    return 1;
-}
-
-void arch_cpu_prepare(struct bootmem *bm)
-{
-    (void)bm;
-}
-
-bool arch_cpu_start(unsigned id, void (*entry)(void))
-{
-    (void)id;
-    (void)entry;
-    return false;
-}
-
-unsigned arch_cpu_id(void)
-{
-    return 0;
-}
-
-void arch_ipi_send(unsigned id)
-{
-    panic("arch_ipi_send(%u): the aarch64 port runs one CPU", id);
-}
-
-/* No other CPU can take a thread from this one while it runs one CPU. */
-uint64_t arch_entry_abandon(struct arch_context *ctx)
-{
-    (void)ctx;
-    panic("arch_entry_abandon: the aarch64 port runs one CPU");
-}
-
-void arch_entry_replay(uint64_t token)
-{
-    (void)token;
 }

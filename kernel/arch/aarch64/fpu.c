@@ -11,10 +11,32 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/context.h"
+#include "arch/smp.h"
+#include "sched/smp.h"
 
-struct arch_context *aarch64_fpu_live;
-bool aarch64_fpu_open;
 uint64_t aarch64_fpu_takes;
+
+/* A remote request (sched/smp.h), on the CPU whose registers hold ctx's
+ * state, without the lock: stores it there and forgets it. That CPU does not
+ * run ctx (it runs here now), so its EL0 access is closed already. */
+static void store_here(void *arg)
+{
+    struct arch_context *ctx = arg;
+    if (aarch64_fpu_live == ctx) {
+        aarch64_fpu_store(ctx);
+        aarch64_fpu_live = NULL;
+    }
+}
+
+/* Several CPUs: ctx's newest state may be live in the registers of another
+ * CPU, the one it ran on before it moved (lazily kept there): that CPU
+ * stores it into ctx (lock held). */
+static void fetch(struct arch_context *ctx)
+{
+    unsigned where = aarch64_fpu_live_on(ctx);
+    if (where != ~0u && where != arch_cpu_id())
+        smp_call_many(1ull << where, store_here, ctx);
+}
 
 void aarch64_fpu_gate(bool open)
 {
@@ -28,6 +50,7 @@ void aarch64_fpu_take(struct arch_context *ctx)
 {
     aarch64_fpu_takes++;
     if (aarch64_fpu_live != ctx) {
+        fetch(ctx);
         if (aarch64_fpu_live)
             aarch64_fpu_store(aarch64_fpu_live);
         aarch64_fpu_load(ctx);
@@ -36,8 +59,15 @@ void aarch64_fpu_take(struct arch_context *ctx)
     aarch64_fpu_gate(true);
 }
 
+/* ctx's thread goes away or moves to another CPU (sched_forget_fpu, lock
+ * held): wherever its state is live it is stored into ctx (a thread that
+ * moves keeps it; one that dies still has its context) and no CPU names ctx
+ * any more. */
 void arch_fpu_forget(struct arch_context *ctx)
 {
-    if (aarch64_fpu_live == ctx)
+    if (aarch64_fpu_live == ctx) {
+        aarch64_fpu_store(ctx);
         aarch64_fpu_live = NULL;
+    }
+    fetch(ctx);
 }

@@ -17,10 +17,13 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/irqchip.h"
+#include "arch/percpu.h"
+#include "arch/smp.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
 #include "obj/irq.h"
 #include "panic.h"
+#include "sched/smp.h"
 #include "weft/objects.h"
 
 #define GICD_CTLR       0x000
@@ -42,6 +45,7 @@
 #define GICC_BPR  0x008
 #define GICC_IAR  0x00c
 #define GICC_EOIR 0x010
+#define GICD_SGIR 0xf00
 
 /* GICv3 redistributor: RD_base frame, then SGI_base 64 KiB on. */
 #define GICR_TYPER      0x0008
@@ -56,7 +60,8 @@
 #define PRIO_DEFAULT   0xa0
 #define INTID_SPURIOUS 1020
 
-static volatile void *gicd, *gicc, *gicr_sgi;
+static volatile void *gicd, *gicc;
+#define gicr_sgi (aarch64_this_cpu()->gicr_sgi) /* this CPU's: SGIs and PPIs are per CPU */
 static bool v3;
 static unsigned lines;
 static unsigned user_lines;
@@ -73,7 +78,9 @@ static void wait_rwp(void)
 static volatile void *find_redistributor(void)
 {
     uint64_t size = MIN(boot_fdt.intc.cpu_size, (uint64_t)GICR_MAP_SIZE);
-    volatile char *rd = arch_mmio_map(boot_fdt.intc.cpu_base, size);
+    static volatile char *rd; /* mapped once, by the boot CPU */
+    if (!rd)
+        rd = arch_mmio_map(boot_fdt.intc.cpu_base, size);
     uint64_t mpidr = read_sysreg(mpidr_el1);
     uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24);
     for (uint64_t off = 0; off + GICR_STRIDE <= size; off += GICR_STRIDE) {
@@ -105,6 +112,52 @@ static void init_v3_cpu(void)
     write_sysreg(S3_0_C4_C6_0, 0xf0); /* ICC_PMR_EL1 */
     write_sysreg(S3_0_C12_C12_3, 0);  /* ICC_BPR1_EL1 */
     write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1 */
+    isb();
+}
+
+/* This CPU's SGIs and PPIs: the timer's and the IPI's enabled; on GICv2 the
+ * CPU interface's own target bit (GICD_ITARGETSR0 reads it, banked). */
+static void gic_cpu_ppis(void)
+{
+    if (timer_intid())
+        gic_enable_ppi(timer_intid());
+    gic_enable_ppi(INTID_IPI);
+    if (!v3)
+        aarch64_this_cpu()->gic_mask = (uint8_t)mmio_read32(gicd, GICD_ITARGETSR);
+}
+
+/* A CPU other than the boot CPU (smp.c): its CPU interface or redistributor,
+ * its banked SGI and PPI state. */
+void gic_cpu_init(void)
+{
+    if (v3) {
+        init_v3_cpu();
+    } else {
+        mmio_write32(gicd, GICD_ICENABLER, ~0u);
+        mmio_write32(gicd, GICD_ICPENDR, ~0u);
+        for (unsigned i = 0; i < 32; i += 4)
+            mmio_write32(gicd, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
+        mmio_write32(gicc, GICC_PMR, 0xf0);
+        mmio_write32(gicc, GICC_BPR, 0);
+        mmio_write32(gicc, GICC_CTLR, 1);
+    }
+    gic_cpu_ppis();
+}
+
+/* SGI intid to the CPU whose block is p: GICv2 by its CPU interface's
+ * target bit, GICv3 by affinity (ICC_SGI1R_EL1: Aff3, Aff2, Aff1 and a
+ * target list bit for Aff0 below 16). */
+void gic_send_sgi_to(const struct aarch64_percpu *p, unsigned intid)
+{
+    __asm__ volatile("dsb ishst" ::: "memory"); /* what the IPI announces is seen first */
+    if (!v3) {
+        mmio_write32(gicd, GICD_SGIR, (uint32_t)p->gic_mask << 16 | intid);
+        return;
+    }
+    uint64_t m = p->mpidr;
+    uint64_t v = ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 | (uint64_t)intid << 24 |
+                 ((m >> 8) & 0xff) << 16 | (1ull << (m & 0xf));
+    write_sysreg(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 */
     isb();
 }
 
@@ -150,8 +203,7 @@ void irqchip_init(void)
         mmio_write32(gicc, GICC_BPR, 0);
         mmio_write32(gicc, GICC_CTLR, 1);
     }
-    if (timer_intid())
-        gic_enable_ppi(timer_intid());
+    gic_cpu_ppis();
     user_lines = MIN(lines - 32, (unsigned)IRQ_LINES_MAX);
     kprintf("irqchip: GICv%u, distributor at %#llx, %s at %#llx, %u lines\n", v3 ? 3 : 2,
             (unsigned long long)boot_fdt.intc.dist_base, v3 ? "redistributors" : "CPU interface",
@@ -179,28 +231,46 @@ static void mask(unsigned id)
         mmio_write32(gicd, GICD_ICENABLER + (id / 32) * 4, 1u << (id % 32));
 }
 
-void gic_handle_irq(void)
+static void eoi(uint32_t iar)
 {
-    uint32_t iar = v3 ? (uint32_t)read_sysreg(S3_0_C12_C12_0) /* ICC_IAR1_EL1 */
-                      : mmio_read32(gicc, GICC_IAR);
-    unsigned id = v3 ? iar & 0xffffff : iar & 0x3ff;
-    if (id >= INTID_SPURIOUS && id < 1024)
-        return;
-    bool deliver = false;
-    if (id == timer_intid()) {
-        timer_irq();
-    } else {
-        mask(id); /* until the driver acknowledges it; unowned lines cannot storm */
-        deliver = id >= 32 && id - 32 < user_lines && line_set_up[id - 32];
-    }
     if (v3) {
         write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
         isb();
     } else {
         mmio_write32(gicc, GICC_EOIR, iar);
     }
+}
+
+/* Entered from EL0 (the lock held, trap.c) or in the idle wait (without it:
+ * smp_irq_enter takes it but for the timer, which touches only this CPU's
+ * state, and an IPI's request is served before, sched/smp.h). */
+bool gic_handle_irq(void)
+{
+    uint32_t iar = v3 ? (uint32_t)read_sysreg(S3_0_C12_C12_0) /* ICC_IAR1_EL1 */
+                      : mmio_read32(gicc, GICC_IAR);
+    unsigned id = v3 ? iar & 0xffffff : iar & 0x3ff;
+    if (id >= INTID_SPURIOUS && id < 1024)
+        return false;
+    if (id == timer_intid()) {
+        timer_irq();
+        eoi(iar);
+        return true;
+    }
+    if (id == INTID_IPI)
+        smp_serve(); /* before the lock: the requester holds it */
+    bool took = smp_irq_enter();
+    bool deliver = false;
+    if (id == INTID_IPI) {
+        smp_ipi();
+    } else {
+        mask(id); /* until the driver acknowledges it; unowned lines cannot storm */
+        deliver = id >= 32 && id - 32 < user_lines && line_set_up[id - 32];
+    }
+    eoi(iar);
     if (deliver)
         irq_deliver(id - 32);
+    smp_irq_exit(took);
+    return false;
 }
 
 unsigned arch_irq_lines(void)

@@ -12,6 +12,8 @@
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "arch/percpu.h"
+#include "arch/smp.h"
 #include "core/boot.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
@@ -19,7 +21,7 @@
 
 #define CNTV_CTL_ENABLE 1u
 
-static uint64_t freq, interval, start, next;
+static uint64_t freq, interval, start;
 static volatile uint64_t ticks;
 static unsigned intid;
 static bool poweroff_at_10;
@@ -43,10 +45,7 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
     intid = boot_fdt.timer.irq[2].num;
     interval = freq / hz;
     start = counter();
-    next = start + interval;
-    write_sysreg(cntv_cval_el0, next);
-    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
-    isb();
+    timer_cpu_init();
     char arg[8];
     poweroff_at_10 = bootmem_cmdline_get(&boot_memory, "poweroff", arg, sizeof(arg));
     kprintf("timer: generic timer at %llu Hz, INTID %u, tick %u Hz\n", (unsigned long long)freq,
@@ -59,13 +58,27 @@ unsigned timer_intid(void)
     return intid;
 }
 
+/* This CPU's timer at the boot CPU's rate (every CPU has its own CNTV). */
+void timer_cpu_init(void)
+{
+    uint64_t *next = &aarch64_this_cpu()->timer_next;
+    *next = counter() + interval;
+    write_sysreg(cntv_cval_el0, *next);
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+    isb();
+}
+
+/* Every CPU's tick; only the boot CPU's advances arch_ticks. */
 void timer_irq(void)
 {
     uint64_t now = counter();
-    next += interval;
-    if (next <= now)
-        next = now + interval; /* missed ticks are not replayed */
-    write_sysreg(cntv_cval_el0, next);
+    struct aarch64_percpu *p = aarch64_this_cpu();
+    p->timer_next += interval;
+    if (p->timer_next <= now)
+        p->timer_next = now + interval; /* missed ticks are not replayed */
+    write_sysreg(cntv_cval_el0, p->timer_next);
+    if (p->id != 0)
+        return;
     if (++ticks == 10 && poweroff_at_10) {
         kprintf("timer: 10 ticks; \"poweroff\" on the command line: powering off\n");
         psci_system_off();

@@ -13,6 +13,8 @@
  */
 #include "arch.h"
 #include "arch/aarch64.h"
+#include "arch/percpu.h"
+#include "arch/smp.h"
 #include "kprintf.h"
 #include "panic.h"
 
@@ -162,13 +164,19 @@ static void report(unsigned kind, const struct trap_frame *tf)
 void aarch64_trap(unsigned kind, struct trap_frame *tf)
 {
     if (kind == VEC_CUR_SPX_IRQ) {
-        gic_handle_irq();
+        gic_handle_irq(); /* only in the idle wait: it takes the lock itself */
         return;
     }
     if (kind == VEC_LOWER64_IRQ) {
-        uint64_t ticks = arch_ticks();
-        gic_handle_irq();
-        aarch64_user_irq(tf, arch_ticks() != ticks); /* returns: EL0 resumes */
+        /* The registers go to the context first: while this CPU waits for
+         * the lock another CPU may take its thread (arch_entry_abandon). */
+        aarch64_user_irq_save(tf);
+        aarch64_this_cpu()->irq_entry = true;
+        aarch64_lock_entry();
+        aarch64_this_cpu()->irq_entry = false;
+        bool ticked = gic_handle_irq();
+        aarch64_user_irq(tf, ticked); /* returns: EL0 resumes */
+        aarch64_lock_exit();
         return;
     }
     if (kind == VEC_LOWER64_SYNC)

@@ -31,7 +31,6 @@
 #include "sched/sched.h"
 #include "weft/objects.h"
 
-struct arch_context *arch_user_ctx;
 void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
 
 __noreturn void aarch64_eret_to_user(struct arch_context *c);
@@ -189,15 +188,23 @@ __noreturn void aarch64_user_sync(struct arch_context *c)
     arch_user_entry(c);
 }
 
+/* An interrupt from EL0, before it is serviced (trap.c): a thread's
+ * registers go to its context. */
+void aarch64_user_irq_save(const struct trap_frame *tf)
+{
+    if (arch_user_ctx && !arch_user_redirect)
+        user_save(tf)->entry = ARCH_ENTRY_INTERRUPT;
+}
+
 /* After an interrupt from EL0 was serviced (trap.c): the scaffold's context
  * resumes at once (return); a thread's goes through arch_user_entry, after a
- * scheduler tick when the timer ticked. */
+ * scheduler tick when this CPU's timer ticked. */
 void aarch64_user_irq(struct trap_frame *tf, bool ticked)
 {
+    (void)tf;
     if (!arch_user_ctx || arch_user_redirect)
         return;
-    struct arch_context *c = user_save(tf);
-    c->entry = ARCH_ENTRY_INTERRUPT;
+    struct arch_context *c = arch_user_ctx;
     if (ticked)
         sched_tick();
     arch_user_entry(c);

@@ -4,8 +4,10 @@
  * at 264, TPIDR_EL0 at 272) and erets. The SPSR was sanitised by the caller
  * (user.c). The kernel stack pointer (SP_EL1) is reset to the top of the
  * CPU's kernel stack (one per CPU, as on x86-64: nothing of the kernel's
- * survives an exit to EL0), where the next exception from EL0 pushes its
- * frame. The boot stack (head.S) is not it: kernel_main and the self-tests run
+ * survives an exit to EL0; its top is in the per-CPU block), where the next
+ * exception from EL0 pushes its frame. Every way out drops the kernel lock
+ * once several CPUs run (KLOCK_RELEASE, decision 149). The boot stack
+ * (head.S) is not it: kernel_main and the self-tests run
  * there, and the test scaffold returns to them (kernel/test/arch/aarch64/).
  */
 #define C_SP    248
@@ -13,11 +15,14 @@
 #define C_PSTATE 264
 #define C_TPIDR 272
 #define PSTATE_USER 0xf0000000 /* PSTATE_USER_MASK: N Z C V (arch/context.h checks) */
+#include "arch/percpu.h"
+#include "arch/klock.inc"
 
     .section .text
     .globl aarch64_eret_to_user, aarch64_exit_fast
 aarch64_eret_to_user:
-    ldr     x1, =kernel_stack_top
+    mrs     x1, tpidr_el1
+    ldr     x1, [x1, #PERCPU_KSTACK]
     mov     sp, x1
     mov     x30, x0
     ldp     x0, x1, [x30, #C_PC]
@@ -34,6 +39,7 @@ aarch64_exit_fast:
     and     x1, x1, #PSTATE_USER
 1:  msr     elr_el1, x0
     msr     spsr_el1, x1
+    KLOCK_RELEASE 0, 1              /* (several CPUs: arch/smp.h) */
     ldr     x0, [x30, #C_SP]
     msr     sp_el0, x0
     ldr     x0, [x30, #C_TPIDR]
@@ -60,4 +66,5 @@ aarch64_exit_fast:
     .balign 16
 kernel_stack:
     .space 32768
+    .globl kernel_stack_top
 kernel_stack_top:

@@ -18,6 +18,9 @@
  * The fast path's return leaves by aarch64_exit_fast (user_entry.S).
  * Interrupts from EL0 take the common path (trap.c, aarch64_user_irq).
  */
+#include "arch/percpu.h"
+#include "arch/klock.inc"
+
 #define FRAME_SIZE 304
 #define F_SP      (31 * 8)
 #define F_ELR     (32 * 8)
@@ -49,8 +52,8 @@ vectors:
     /* 8: synchronous from EL0: straight into the running context (el0_sync) */
     .balign 128
     stp     x0, x1, [sp, #-16]!
-    ldr     x0, =arch_user_ctx
-    ldr     x0, [x0]
+    mrs     x0, tpidr_el1           /* this CPU's block (arch/percpu.h) */
+    ldr     x0, [x0, #PERCPU_USER_CTX]
     cbnz    x0, el0_sync
     ldp     x0, x1, [sp], #16
     sub     sp, sp, #FRAME_SIZE
@@ -152,6 +155,8 @@ el0_sync:
     mrs     x3, esr_el1
     stp     x2, x3, [x0, #C_TPIDR]
     mov     x29, #0                 /* backtraces end here (bl sets x30) */
+    KLOCK_ACQUIRE 4, 5, 6, 7, el0_sync_wait
+el0_sync_locked:
     lsr     x2, x3, #26
     cmp     x2, #EC_SVC64
     b.ne    1f
@@ -173,6 +178,18 @@ el0_sync:
 3:  str     wzr, [x0, #C_ENTRY]
     bl      ipc_fastpath_reply_recv
     b       aarch64_exit_fast
+
+/* The kernel lock is another CPU's (KLOCK_ACQUIRE, w4 the ticket): wait for
+ * it out of line, serving requests; the call returns holding it unless the
+ * thread was taken meanwhile (smp_entry_check). Then the context and its ESR
+ * again. */
+el0_sync_wait:
+    mov     w0, w4
+    bl      aarch64_lock_spin
+    mrs     x0, tpidr_el1
+    ldr     x0, [x0, #PERCPU_USER_CTX]
+    ldr     x3, [x0, #C_ESR]
+    b       el0_sync_locked
     .ltorg
 
 /* The semihosting call (arch_debug_exit): x0 the operation, x1 the block.

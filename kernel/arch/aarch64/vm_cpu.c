@@ -62,7 +62,7 @@ void asid_release(paddr_t root)
     unsigned asid = asid_of(root);
     if (!asid)
         return;
-    __asm__ volatile("dsb ishst\n\ttlbi aside1, %0\n\tdsb ish\n\tisb"
+    __asm__ volatile("dsb ishst\n\ttlbi aside1is, %0\n\tdsb ish\n\tisb"
                      :
                      : "r"((uint64_t)asid << 48)
                      : "memory");
@@ -94,7 +94,7 @@ void arch_vspace_switch(paddr_t root)
 
 void arch_tlb_flush_page(vaddr_t va)
 {
-    __asm__ volatile("dsb ishst\n\ttlbi vaae1, %0\n\tdsb ish\n\tisb"
+    __asm__ volatile("dsb ishst\n\ttlbi vaae1is, %0\n\tdsb ish\n\tisb"
                      :
                      : "r"((va >> 12) & 0xfffffffffffull)
                      : "memory");
@@ -102,7 +102,7 @@ void arch_tlb_flush_page(vaddr_t va)
 
 void arch_tlb_flush_all(void)
 {
-    __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb ish\n\tisb" ::: "memory");
+    __asm__ volatile("dsb ishst\n\ttlbi vmalle1is\n\tdsb ish\n\tisb" ::: "memory");
 }
 
 void arch_phys_zero(paddr_t pa, size_t len)

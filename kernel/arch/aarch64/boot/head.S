@@ -162,6 +162,8 @@ at_el1:
 high_entry:
     ldr     x0, =boot_stack_top
     mov     sp, x0
+    ldr     x0, =aarch64_cpu0       /* the boot CPU's block (arch/percpu.h) */
+    msr     tpidr_el1, x0
     ldr     x0, =vectors
     msr     vbar_el1, x0
     isb

@@ -139,10 +139,13 @@ void aarch64_user_trap(struct trap_frame *tf);
 paddr_t aarch64_kernel_lower_root(void);
 /* Frees root's ASID after invalidating its translations (vm_cpu.c). */
 void asid_release(paddr_t root);
+void aarch64_user_irq_save(const struct trap_frame *tf);
 void aarch64_user_irq(struct trap_frame *tf, bool ticked);
 struct arch_context;
 __attribute__((noreturn)) void aarch64_user_sync(struct arch_context *c);
-void gic_handle_irq(void);
+/* Acknowledges and handles the pending interrupt; true when it was this
+ * CPU's timer tick. */
+bool gic_handle_irq(void);
 void timer_irq(void);
 unsigned timer_intid(void);
 void gic_enable_ppi(unsigned intid);

@@ -24,6 +24,7 @@
 #define WEFT_ARCH_CONTEXT_H
 
 #include "arch.h"
+#include "arch/percpu.h"
 #include "weft/arch.h"
 
 /* What leaving for EL0 keeps of the saved PSTATE: the condition flags only;
@@ -58,9 +59,10 @@ _Static_assert(__builtin_offsetof(struct arch_context, entry) == 296, "vectors.S
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 336, "fpsimd.S");
 _Static_assert(PSTATE_USER_MASK == 0xf0000000, "user_entry.S");
 
-/* The context EL0 runs in now (set by arch_context_activate and
- * arch_exit_to_user); entries from EL0 save into it. */
-extern struct arch_context *arch_user_ctx;
+/* The context EL0 runs in now on this CPU (set by arch_context_activate and
+ * arch_exit_to_user); entries from EL0 save into it. A field of the per-CPU
+ * block (arch/percpu.h). */
+#define arch_user_ctx (aarch64_this_cpu()->user_ctx)
 
 /* NULL, except while the test image's scaffold (kernel/test/arch/aarch64/
  * scaffold.c) runs a user context that is no thread's: then every entry from
@@ -107,10 +109,10 @@ static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
 /* Lazy FP/SIMD switching (decision 151; fpu.c). aarch64_fpu_live: the context
  * whose state the registers hold (NULL: nobody's); aarch64_fpu_open: EL0 may
  * use them without a trap (CPACR_EL1.FPEN = 3; else 1, a trap from EL0 only).
- * One CPU: with more, each would have its own pair, and a thread moving to
- * another CPU would have its state stored first. */
-extern struct arch_context *aarch64_fpu_live;
-extern bool aarch64_fpu_open;
+ * Each CPU has its own pair (arch/percpu.h); a context whose state is live
+ * on another CPU is stored there first when it traps here (fpu.c). */
+#define aarch64_fpu_live (aarch64_this_cpu()->fpu_live)
+#define aarch64_fpu_open (aarch64_this_cpu()->fpu_open)
 extern uint64_t aarch64_fpu_takes; /* traps taken (the self-tests count them) */
 void aarch64_fpu_gate(bool open);
 /* Stores / loads ctx's FP/SIMD state from / into the registers (fpsimd.S). */
