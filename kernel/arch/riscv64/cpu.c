@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "arch/percpu.h"
 #include "arch/riscv.h"
+#include "arch/smp.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
 #include "panic.h"
@@ -24,6 +25,13 @@ void arch_cpu_init(void)
 {
     kprintf("boot: hart %lu, device tree at %#llx (%u bytes)\n", boot_hartid,
             (unsigned long long)boot_fdt_paddr, boot_fdt_size);
+    riscv_cpu_setup();
+}
+
+/* What every hart sets up for itself (the boot hart here, the others in
+ * smp.c's start). */
+void riscv_cpu_setup(void)
+{
     /* head.S set the vector before C ran; set it again so the contract's one
      * place for it holds. sscratch 0: S-mode (trap.S). */
     csr_write(stvec, (uintptr_t)trap_entry);
@@ -65,50 +73,4 @@ void arch_debug_exit(unsigned status)
 void sbi_system_off(void)
 {
     sbi_call(SBI_EXT_SRST, 0, 0, 0, 0);
-}
-
-/*
- * Other harts (the contract's bring-up calls, decision 129): the port runs on
- * the boot hart alone until SBI HSM bring-up lands (docs/arch-riscv64.md), so
- * the tree's other harts are not counted and none is started.
- */
-struct cpu_local riscv_cpu_local;
-
-unsigned arch_cpu_count(void)
-{
-    return 1;
-}
-
-void arch_cpu_prepare(struct bootmem *bm)
-{
-    (void)bm;
-}
-
-bool arch_cpu_start(unsigned id, void (*entry)(void))
-{
-    (void)id;
-    (void)entry;
-    return false;
-}
-
-unsigned arch_cpu_id(void)
-{
-    return 0;
-}
-
-void arch_ipi_send(unsigned id)
-{
-    panic("arch_ipi_send(%u): the riscv64 port runs one hart", id);
-}
-
-/* No other CPU can take a thread from this one while it runs one hart. */
-uint64_t arch_entry_abandon(struct arch_context *ctx)
-{
-    (void)ctx;
-    panic("arch_entry_abandon: the riscv64 port runs one hart");
-}
-
-void arch_entry_replay(uint64_t token)
-{
-    (void)token;
 }

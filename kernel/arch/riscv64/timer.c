@@ -11,7 +11,9 @@
  * system reset, for boots without a root task (as aarch64's PSCI SYSTEM_OFF).
  */
 #include "arch.h"
+#include "arch/percpu.h"
 #include "arch/riscv.h"
+#include "arch/smp.h"
 #include "core/boot.h"
 #include "genarch/fdt.h"
 #include "kprintf.h"
@@ -19,7 +21,7 @@
 
 #define CSR_STIMECMP 0x14d
 
-static uint64_t freq, interval, start, next;
+static uint64_t freq, interval, start;
 static volatile uint64_t ticks;
 static bool sstc, poweroff_at_10;
 
@@ -67,9 +69,7 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
     sstc = !force_legacy && sstc_probe() == ~0ull;
     interval = freq / hz;
     start = counter();
-    next = start + interval;
-    set_compare(next);
-    csr_set(sie, IE_STIE);
+    timer_cpu_init();
     char arg[8];
     poweroff_at_10 = bootmem_cmdline_get(&boot_memory, "poweroff", arg, sizeof(arg));
     kprintf("timer: %s at %llu Hz, tick %u Hz\n", sstc ? "Sstc stimecmp" : "SBI set_timer",
@@ -77,13 +77,26 @@ const char *arch_timer_init(unsigned hz, bool force_legacy)
     return sstc ? "sstc" : "sbi";
 }
 
+/* This hart's timer at the boot hart's rate (each has its own compare). */
+void timer_cpu_init(void)
+{
+    uint64_t *next = &riscv_this_cpu()->timer_next;
+    *next = counter() + interval;
+    set_compare(*next);
+    csr_set(sie, IE_STIE);
+}
+
+/* Every hart's tick; only the boot hart's advances arch_ticks. */
 void timer_irq(void)
 {
     uint64_t now = counter();
-    next += interval;
-    if (next <= now)
-        next = now + interval; /* missed ticks are not replayed */
-    set_compare(next);
+    struct riscv_percpu *p = riscv_this_cpu();
+    p->timer_next += interval;
+    if (p->timer_next <= now)
+        p->timer_next = now + interval; /* missed ticks are not replayed */
+    set_compare(p->timer_next);
+    if (p->id != 0)
+        return;
     if (++ticks == 10 && poweroff_at_10) {
         kprintf("timer: 10 ticks; \"poweroff\" on the command line: powering off\n");
         sbi_system_off();

@@ -16,6 +16,7 @@
  * (a handler may change them) and sret resumes.
  */
 #include "arch/riscv.h"
+#include "arch/percpu.h"
 
 #define C_PC      (31 * 8)
 #define C_A7      (7 * 8)
@@ -24,6 +25,7 @@
 #define C_SCAUSE  264
 #define C_STVAL   272
 #define C_ENTRY   280
+#define C_KTP     608
 
 /* xn's place in struct arch_context (weft/arch/riscv64/abi.h's order:
  * x10-x31, then x1-x9). */
@@ -88,14 +90,28 @@ from_user:
     sd      t1, C_SSTATUS(t6)
     sd      t2, C_SCAUSE(t6)
     sd      t3, C_STVAL(t6)
-    la      sp, kernel_stack_top
+    ld      tp, C_KTP(t6)           /* the kernel's tp: this hart's block */
+    ld      sp, PERCPU_KSTACK(tp)
     li      s0, 0                   /* backtraces end here */
     li      ra, 0
     mv      a0, t6
     li      t4, EXC_ECALL_U
     bne     t2, t4, 1f
     addi    t0, t0, 4               /* past the ecall: a restart moves it back */
-    sd      t0, C_PC(a0)
+1:  sd      t0, C_PC(a0)
+    /* The kernel lock, once several harts run (decision 157): an atomic add
+     * takes a ticket, an acquiring load of serving says whether it is this
+     * hart's; the wait is out of line. Keeps a0, t2, t4. */
+    lw      t1, PERCPU_KLOCK_ON(tp)
+    beqz    t1, from_user_locked
+    la      t3, kernel_lock
+    li      t1, 1
+    amoadd.w t0, t1, (t3)
+    lw      t1, 4(t3)
+    fence   r, rw
+    bne     t0, t1, from_user_wait
+from_user_locked:
+    bne     t2, t4, 2f
     sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
     la      t1, arch_user_redirect  /* the test scaffold's context: no fast path */
     ld      t1, 0(t1)
@@ -106,13 +122,22 @@ from_user:
     ld      t4, C_A7(a0)            /* a7: the number */
     beq     t4, t2, 3f
     beq     t4, t3, 4f
-    j       2f
-1:  sd      t0, C_PC(a0)
 2:  call    riscv_user_trap         /* does not return */
 3:  call    ipc_fastpath_call
     j       arch_exit_to_user
 4:  call    ipc_fastpath_reply_recv
     j       arch_exit_to_user
+
+/* The lock is another hart's (t0: the ticket taken): wait for it serving
+ * requests; the call returns holding it unless the thread was taken
+ * meanwhile. Then the context, its cause and the ecall's cause again. */
+from_user_wait:
+    mv      a0, t0
+    call    riscv_lock_spin
+    ld      a0, PERCPU_USER_CTX(tp)
+    ld      t2, C_SCAUSE(a0)
+    li      t4, EXC_ECALL_U
+    j       from_user_locked
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
  * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
@@ -123,7 +148,15 @@ from_user:
     .globl riscv_sret_to_user
 riscv_sret_to_user:
     csrci   sstatus, SSTATUS_SIE
-    mv      t6, a0
+    lw      t0, PERCPU_KLOCK_ON(tp) /* several harts: the kernel lock goes */
+    beqz    t0, 1f
+    la      t0, kernel_lock + 4
+    lw      t1, 0(t0)
+    addi    t1, t1, 1
+    fence   rw, w
+    sw      t1, 0(t0)
+1:  mv      t6, a0
+    sd      tp, C_KTP(t6)           /* what the entry loads tp from */
     ld      t0, C_PC(t6)
     csrw    sepc, t0
     csrw    sscratch, t6
@@ -137,5 +170,5 @@ riscv_sret_to_user:
     .balign 16
 kernel_stack:
     .space 32768
-    .globl kernel_stack_top
+    .globl kernel_stack_top     /* the boot hart's (smp.c: its block) */
 kernel_stack_top:

@@ -15,8 +15,10 @@
  */
 #include "arch.h"
 #include "arch/riscv.h"
+#include "arch/smp.h"
 #include "kprintf.h"
 #include "panic.h"
+#include "sched/smp.h"
 
 extern const char sstc_probe_insn[], napot_probe_insn[];
 
@@ -94,15 +96,44 @@ static void report(const struct trap_frame *tf)
     arch_backtrace(tf->x[8 - 1], pc);
 }
 
+/* An interrupt from U-mode (user.c) or one an abandoned entry was (smp.c),
+ * the lock held. */
+bool riscv_user_irq(uint64_t cause)
+{
+    if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
+        timer_irq();
+        return true;
+    }
+    if (cause == (SCAUSE_IRQ | IRQ_S_EXT)) {
+        plic_handle_irq();
+    } else if (cause == (SCAUSE_IRQ | IRQ_S_SOFT)) {
+        csr_clear(sip, SIP_SSIP);
+        smp_ipi();
+    }
+    return false;
+}
+
 void riscv_trap(struct trap_frame *tf)
 {
     uint64_t cause = tf->scause;
+    /* Interrupts in S-mode arrive only in the idle wait, without the kernel
+     * lock (sched/smp.h): the handler takes it, but the timer's (this hart's
+     * state only); an IPI's request is served before. */
     if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
         timer_irq();
         return;
     }
-    if (cause == (SCAUSE_IRQ | IRQ_S_EXT)) {
-        plic_handle_irq();
+    if (cause == (SCAUSE_IRQ | IRQ_S_EXT) || cause == (SCAUSE_IRQ | IRQ_S_SOFT)) {
+        if (cause == (SCAUSE_IRQ | IRQ_S_SOFT)) {
+            csr_clear(sip, SIP_SSIP);
+            smp_serve(); /* before the lock: the requester holds it */
+        }
+        bool took = smp_irq_enter();
+        if (cause == (SCAUSE_IRQ | IRQ_S_EXT))
+            plic_handle_irq();
+        else
+            smp_ipi();
+        smp_irq_exit(took);
         return;
     }
     if (!(cause & SCAUSE_IRQ) && is_probe(tf->sepc)) {

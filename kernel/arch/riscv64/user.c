@@ -19,6 +19,7 @@
 #include "arch.h"
 #include "arch/context.h"
 #include "arch/riscv.h"
+#include "arch/smp.h"
 #include "ipc/ipc.h"
 #include "ipc/syscall.h"
 #include "mm/vm.h"
@@ -26,7 +27,6 @@
 #include "sched/sched.h"
 #include "weft/objects.h"
 
-struct arch_context *arch_user_ctx;
 void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;
 
 __noreturn void riscv_sret_to_user(struct arch_context *c);
@@ -123,13 +123,7 @@ __noreturn void riscv_user_trap(struct arch_context *c)
 {
     uint64_t cause = c->scause;
     if (cause & SCAUSE_IRQ) {
-        bool ticked = false;
-        if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
-            timer_irq();
-            ticked = true;
-        } else if (cause == (SCAUSE_IRQ | IRQ_S_EXT)) {
-            plic_handle_irq();
-        }
+        bool ticked = riscv_user_irq(cause);
         if (arch_user_redirect)
             arch_exit_to_user(c);
         c->entry = ARCH_ENTRY_INTERRUPT;

@@ -115,6 +115,7 @@ primary_entry:
 
 high_entry:
     la      sp, boot_stack_top
+    la      tp, riscv_cpu0          /* the boot hart's block (arch/percpu.h) */
     la      t0, trap_entry
     csrw    stvec, t0
     csrw    sscratch, zero

@@ -24,6 +24,7 @@
 #define WEFT_ARCH_CONTEXT_H
 
 #include "arch.h"
+#include "arch/percpu.h"
 #include "weft/arch.h"
 
 /* The FP state: f0-f31 (64 bits each), then fcsr (fpu.S). */
@@ -42,7 +43,9 @@ struct arch_context {
     struct arch_fpu fpu;           /* saved while the thread is switched out */
     uint64_t retry_pc, retry_addr; /* the last permission fault (user.c) */
     uint64_t retry_count;          /* its repeats the page tables allowed */
+    uint64_t ktp;                  /* the kernel's tp (its hart's block) while it runs */
 };
+_Static_assert(__builtin_offsetof(struct arch_context, ktp) == 608, "trap.S");
 _Static_assert(WF_RISCV64_REG_PC == 31 && WF_RISCV64_REG_X(10) == 0 && WF_RISCV64_REG_X(1) == 22,
                "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, sstatus) == 256, "trap.S");
@@ -79,9 +82,9 @@ _Static_assert(WF_FAULT_WORD_SYSNO == WF_RISCV64_REG_SYSNO &&
 /* Register xn (1-31) of c. */
 #define CTX_X(c, n) ((c)->regs[WF_RISCV64_REG_X(n)])
 
-/* The context U-mode runs in now (set by arch_context_activate and
- * arch_exit_to_user). */
-extern struct arch_context *arch_user_ctx;
+/* The context U-mode runs in now on this hart (set by arch_context_activate
+ * and arch_exit_to_user): a field of the per-hart block (arch/percpu.h). */
+#define arch_user_ctx (riscv_this_cpu()->user_ctx)
 
 /* NULL, except while the test image's scaffold runs a user context that is no
  * thread's: then every entry from U-mode goes to it. */

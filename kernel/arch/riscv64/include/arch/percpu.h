@@ -1,16 +1,42 @@
 /*
- * This CPU's struct cpu_local (sched/cpu_local.h) on riscv64. The port runs
- * one hart (the others wait for SBI HSM bring-up, docs/arch-riscv64.md), so
- * the record is a plain global; with several harts it moves into a per-CPU
- * block reached through tp in the kernel.
+ * This hart's block on riscv64 (decision 157): struct riscv_percpu, reached
+ * through tp, which the kernel keeps for it (the C is built without TLS, so
+ * nothing else uses tp in S-mode): head.S sets it for the boot hart, smp.c's
+ * entry stub for the others, and the trap entry from U-mode loads it back
+ * from the context it saves into (the exit leaves it there, C_KTP). Its first
+ * member is the scheduler's struct cpu_local (sched/cpu_local.h), so
+ * `this_cpu_local` is a move and a load, as many instructions as a global's
+ * auipc and load. The rest is the port's own per-hart state.
  */
 #ifndef WEFT_ARCH_RISCV64_PERCPU_H
 #define WEFT_ARCH_RISCV64_PERCPU_H
 
+/* Offsets the assembly uses (checked in smp.c). */
+#define PERCPU_USER_CTX 40
+#define PERCPU_KSTACK   48
+#define PERCPU_KLOCK_ON 56
+
+#ifndef __ASSEMBLER__
 #include "sched/cpu_local.h"
 
-extern struct cpu_local riscv_cpu_local;
+struct riscv_percpu {
+    struct cpu_local local;        /* offset 0: this_cpu_local */
+    struct arch_context *user_ctx; /* PERCPU_USER_CTX: arch_user_ctx */
+    char *kstack_top;              /* PERCPU_KSTACK: the entries' stack */
+    uint32_t klock_on;             /* PERCPU_KLOCK_ON: entries take the kernel lock */
+    unsigned id;                   /* arch_cpu_id */
+    uint64_t hartid;               /* the SBI's name for it */
+    uint64_t timer_next;           /* the timer's next compare value */
+};
 
-#define this_cpu_local riscv_cpu_local
+static inline struct riscv_percpu *riscv_this_cpu(void)
+{
+    struct riscv_percpu *p;
+    __asm__("mv %0, tp" : "=r"(p)); /* constant for the hart: not volatile */
+    return p;
+}
+
+#define this_cpu_local (riscv_this_cpu()->local)
+#endif
 
 #endif

@@ -9,12 +9,15 @@
  * invalidates nothing. A root without a slot (probes full, more slots than
  * the hart's ASID bits allow, a root never initialised) runs with ASID 0 and
  * loading it invalidates every non-global translation first. The kernel's
- * own mappings are global (PTE_G).
+ * own mappings are global (PTE_G). Once several harts run, a hart that loads
+ * another root drops the old root's ASID from its TLB (decision 157): the
+ * generic shootdown reaches only the harts that have a space loaded.
  */
 #ifndef WEFT_ARCH_VM_CPU_H
 #define WEFT_ARCH_VM_CPU_H
 
 #include "types.h"
+#include "arch/percpu.h"
 
 #define ASID_SLOTS 1024 /* a power of two */
 #define ASID_PROBE 8
@@ -38,10 +41,17 @@ static inline unsigned asid_of(paddr_t root)
     return 0;
 }
 
+/* arch_vspace_load's satp write once several harts run (vm_cpu.c). */
+void riscv_vspace_load_smp(uint64_t satp);
+
 static inline void arch_vspace_load(paddr_t root)
 {
     unsigned asid = asid_of(root);
     uint64_t satp = riscv_satp_mode | (uint64_t)asid << 44 | root >> 12;
+    if (__builtin_expect(riscv_this_cpu()->klock_on != 0, 0)) {
+        riscv_vspace_load_smp(satp);
+        return;
+    }
     if (__builtin_expect(asid != 0, 1)) {
         __asm__ volatile("fence w, w\n\tcsrw satp, %0" : : "r"(satp) : "memory");
         return;
