@@ -14,16 +14,18 @@
 
 #define SPINS (1ull << 40) /* never runs out: the flag ends the loop */
 
-/* Gives up the lock (interrupts off here) until done(arg) or about two
- * seconds passed; true when done. */
+/* Gives up the lock (interrupts off here, requests served) until done(t)
+ * or about two seconds passed; true when done. */
 static bool unlocked_wait(bool (*done)(struct tcb *t), struct tcb *t)
 {
     uint64_t until = arch_clock_ns() + 2000000000ull;
     irq_disable();
     kernel_lock_release();
     bool ok = false;
-    while (!(ok = done(t)) && arch_clock_ns() < until)
+    while (!(ok = done(t)) && arch_clock_ns() < until) {
+        smp_serve(); /* a CPU holding the lock may need this one */
         cpu_relax();
+    }
     kernel_lock_acquire();
     irq_enable();
     return ok;

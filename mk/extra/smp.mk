@@ -10,6 +10,8 @@
 #                          than vCPUs the kernel lock convoys (docs/perf/smp.md)
 #   QEMU_SMP=N             boots every in-guest test of this make with N CPUs
 #                          (make check-guest QEMU_SMP=2)
+#
+# x86-64's; aarch64's and riscv64's runs are in mk/extra/smp-ports.mk.
 
 SMP_KTEST_CPUS := 2 4
 SMP_USER_CPUS  := 2 4
