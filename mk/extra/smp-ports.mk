@@ -16,6 +16,8 @@ SMP_PORT_THREAD_TEST := '^ok [0-9]+ - smp/a_thread_runs_on_each_cpu_and_is_moved
 ifeq ($(ARCH),aarch64)
 # name:CPUs:machine
 A64_SMP_RUNS := smp2:2:virt smp4:4:virt smp2-gicv3-el2:2:virt,gic-version=3,virtualization=on
+# The lazy FP/SIMD state fetched from the CPU it is live on (decision 149).
+A64_SMP_FPU_TEST := '^ok [0-9]+ - aarch64/fpsimd_state_live_on_another_cpu_is_fetched$$'
 
 .PHONY: check-guest-aarch64-smp
 check-guest-aarch64-smp: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
@@ -23,6 +25,7 @@ check-guest-aarch64-smp: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	    name=$${r%%:*}; rest=$${r#*:}; n=$${rest%%:*}; machine=$${rest#*:}; \
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
 	        --exit-code 1 --expect "^smp: $$n of $$n CPUs online" --expect $(SMP_PORT_THREAD_TEST) \
+	        --expect $(A64_SMP_FPU_TEST) \
 	        -- $(A64_QEMU_KTEST) -machine $$machine -smp $$n -m 128M \
 	        -append "ktest ktest.cpus=$$n"; \
 	done
