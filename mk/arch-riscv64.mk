@@ -14,7 +14,7 @@ ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (riscv64's round trip is riscv64/bench_*), the
+# boot: x86-64's benchmark loops (riscv64's round trip is umode/bench_*), the
 # RTC, ACPI and the initramfs module.
 RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
@@ -202,7 +202,7 @@ bench-ipc-riscv64:
 	    --exit-code 1 --expect '^\# riscv64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none \
 	    -kernel $(RV_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
-	    -append "ktest=riscv64/bench"
+	    -append "ktest=umode/bench"
 	@grep -h '^# riscv64 Call' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the Call + ReplyRecv round trip in guest instructions"
 
