@@ -4,7 +4,8 @@
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
 # IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
-# hardware or boot (RV_KTEST_PENDING).
+# hardware or boot (RV_KTEST_PENDING); init, name, log, the console server and
+# the shell run (make run); the user suite and the drivers do not yet.
 
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
@@ -238,10 +239,11 @@ $(RV_MUSL_LIBC): $$(MUSL_SRC)/.fetched $$(MUSL_PORT) mk/musl.mk mk/arch-riscv64.
 musl-riscv64: $(RV_MUSL_LIBC)
 EXTRA_HELP += "musl-riscv64   (ARCH=riscv64) build musl for riscv64 with Weft's port"
 
-# mtest linked with musl on riscv64: mk/musl.mk's sources and flags, the
+# Programs linked with musl on riscv64 (mtest; the servers and the shell of
+# the system below): mk/musl.mk's sources and flags, the
 # riscv64 musl and its crt (user/lib/musl/arch/riscv64/crt.S), objects under
 # $(RV_UDIR)/musl; each ELF is checked by an elfcheck built for machine 243.
-RV_MUSL_PROGS    := mtest
+RV_MUSL_PROGS    := mtest name log console shell probe
 RV_MCFLAGS        = $(subst -mcmodel=small,-mcmodel=medany -mno-relax,$(subst \
                         -isystem $(MUSL_INCLUDE),-isystem $(RV_MUSL_INCLUDE),$(subst \
                         --target=x86_64-unknown-none-elf,--target=riscv64-unknown-none-elf \
@@ -309,3 +311,40 @@ check-guest-riscv64-musl: $(KERNEL_IMG) $(RV_MUSL_INITRAMFS) $(DEPS_STAMP)
 	    --expect '^runone: mtest exited with status 0' --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(RV_MUSL_INITRAMFS) -append 'quiet run=mtest pool=8'
+
+# The system on riscv64 (decision 143): init (the small libc) with the riscv64
+# boot configuration (user/init/boot-riscv64.conf as boot.conf) starts name,
+# log, the console server (the NS16550 through a device VMO and its line) and
+# the shell (musl). make run ARCH=riscv64 boots it (ARCH_RUN_KERNEL,
+# ARCH_RUN_INITRAMFS); each ELF is checked by the riscv64 elfcheck.
+$(RV_UDIR)/init.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(USER_SRCS_init) $$(RV_ULIB_SRCS)) $(RV_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_init) $(RV_ULIB_SRCS))
+	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+RV_SYS_PROGS     := init name log console shell probe
+RV_SYS_INITRAMFS := $(RV_UDIR)/initramfs-system.cpio
+$(RV_SYS_INITRAMFS): $(foreach p,$(RV_SYS_PROGS),$(RV_UDIR)/$(p).stripped) \
+        user/init/boot-riscv64.conf tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(RV_SYS_PROGS),$(p)=$(RV_UDIR)/$(p).stripped) \
+	    boot.conf=user/init/boot-riscv64.conf
+.PHONY: initramfs-riscv64-system
+initramfs-riscv64-system: $(RV_SYS_INITRAMFS)
+ARCH_ALL += $(RV_SYS_INITRAMFS)
+ARCH_RUN_KERNEL      := $(KERNEL_IMG)
+ARCH_RUN_KERNEL_TEST := $(KERNEL_TEST_IMG)
+ARCH_RUN_INITRAMFS   := $(RV_SYS_INITRAMFS)
+EXTRA_HELP += "initramfs-riscv64-system (ARCH=riscv64) init, name, log, console and the shell (make run)"
+
+# The shell over the NS16550 (tools/systest.py, as aarch64's): init starts the
+# servers, the shell's prompt comes, commands typed reach it through the
+# console server's interrupt (PLIC source 10) and their answers come back.
+RV_SYSTEST_QEMU = $(QEMU) $(QEMU_BASE) -m 256M -serial stdio -monitor none -kernel $(KERNEL_IMG) \
+                  -initrd $(RV_SYS_INITRAMFS)
+.PHONY: check-guest-riscv64-system
+ARCH_GUEST_CHECKS += check-guest-riscv64-system
+check-guest-riscv64-system: $(KERNEL_IMG) $(RV_SYS_INITRAMFS) $(DEPS_STAMP)
+	@$(PYTHON) tools/systest.py tests/system/riscv64.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
+	    --results $(RESULTS) -- $(RV_SYSTEST_QEMU)
+EXTRA_HELP += "check-guest-riscv64-system (ARCH=riscv64) commands typed into the shell over the NS16550"
