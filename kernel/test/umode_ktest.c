@@ -6,11 +6,13 @@
  * through the entry, their registers saved in enum wf_fault_word order and
  * their exceptions decoded into struct arch_fault (docs/porting.md sections
  * 4 and 5); the system call convention through the contract's accessors;
- * ASIDs. Then threads of the self-tests' world (ipc/ktest_world.h): a fault
- * message's registers at their neutral words, a system call error and an
- * unknown system call, and the Call + ReplyRecv round trip's cost. What is
- * one architecture's alone (its status bits, FP state, hostile instructions)
- * is in kernel/test/arch/<arch>/user_ktest.c.
+ * ASIDs; every other way into the kernel (the architecture's hostile
+ * instructions) as a fault of the thread. Then threads of the self-tests'
+ * world (ipc/ktest_world.h): a fault message's registers at their neutral
+ * words, a system call error and an unknown system call, and the Call +
+ * ReplyRecv round trip's cost. What is one architecture's alone (its status
+ * bits, FP state, PAN, Svnapot) is in kernel/test/arch/<arch>/user_ktest.c
+ * (decision 136).
  */
 #include "ktest_arch.h"
 
