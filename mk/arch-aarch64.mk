@@ -14,7 +14,7 @@ ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (aarch64's round trip is aarch64/bench_*), the
+# boot: x86-64's benchmark loops (aarch64's round trip is umode/bench_*), the
 # RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
 A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                      kernel/test/initramfs_ktest.c
@@ -175,7 +175,7 @@ bench-ipc-aarch64:
 	    --exit-code 1 --expect '^\# aarch64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
 	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none \
 	    -kernel $(A64_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
-	    -append "ktest=aarch64/bench"
+	    -append "ktest=umode/bench"
 	@grep -h '^# aarch64 Call' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the Call + ReplyRecv round trip in guest instructions"
 

@@ -6,7 +6,8 @@
  * Caps it needs (wf/startinfo.h): SERVE (the endpoint, Read), POOL (for its
  * notification and Reply objects), IRQ (the IRQHandler of the UART's line) and
  * the UART's registers: on x86-64 an IOPORT cap over COM1 (uart_com1.c), on
- * aarch64 the device untyped covering the PL011 (uart_pl011.c; decision 154).
+ * aarch64 and riscv64 the device untyped covering the PL011 (uart_pl011.c;
+ * decision 154) or the NS16550 (uart_ns16550.c; decision 143).
  *
  * One thread does everything. It waits in the server loop's receive only:
  * the interrupt's notification is bound to the thread, so a receive ends with
@@ -33,7 +34,7 @@ enum {
     SLOT_NTFN = 80,     /* the notification bound to the thread */
     SLOT_NTFN_IRQ = 81, /* its badged copy, given to the IRQHandler */
     SLOT_RECV = 82,     /* where a client's cap lands */
-    SLOT_UART = 83,     /* the driver's own (uart_setup: the PL011's device VMO) */
+    SLOT_UART = 83,     /* the driver's own (uart_setup: the UART's device VMO) */
     SLOT_REPLY0 = 88,   /* WF_SERVER_MAX_REPLIES Reply objects */
     SLOT_INTR0 = 104,   /* CON_INTR_MAX interrupt notifications of clients */
 };

@@ -1,10 +1,11 @@
 /*
  * The console server's UART driver interface (user/console/main.c drives the
  * server, one of these files the hardware): uart_com1.c, the 16550 at COM1
- * through an IOPort cap (x86-64); uart_pl011.c, QEMU virt's PL011 through a
- * device VMO made from the device untyped init gives (aarch64; decision 154).
- * Each file builds on its architecture only; the line editing and the clients
- * (consrv.c) are the same on both.
+ * through an IOPort cap (x86-64); uart_pl011.c, QEMU virt's PL011 (aarch64;
+ * decision 154), and uart_ns16550.c, QEMU virt's NS16550 (riscv64; decision
+ * 143), each through a device VMO made from the device untyped init gives
+ * (uart_devmem.c). Each UART file builds on its architecture only; the line
+ * editing and the clients (consrv.c) are the same on all.
  */
 #ifndef CONSOLE_UART_H
 #define CONSOLE_UART_H

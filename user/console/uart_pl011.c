@@ -1,12 +1,11 @@
 /*
  * QEMU virt's PL011 (aarch64): the console server's UART (uart.h; decision
  * 154). Its registers come through a device VMO the server makes from the
- * device untyped init gives (boot.conf's `devmem`: copies from
- * PCIBUS_SLOT_DEVMEM on; the kernel lists the UART's page among them though
- * it keeps writing its own output there, polled), its interrupt line (SPI 1)
- * as an IRQHandler at WF_CHILD_IRQ (level high). The kernel leaves the line
- * settings as the firmware (QEMU) set them and enables no interrupt of the
- * UART; the server sets the receive and receive-timeout masks only. A byte
+ * device untyped init gives (uart_devmem.c: the kernel lists the UART's page
+ * among them though it keeps writing its own output there, polled), its
+ * interrupt line (SPI 1) as an IRQHandler at WF_CHILD_IRQ (level high). The
+ * kernel leaves the line settings as the firmware (QEMU) set them and enables
+ * no interrupt of the UART; the server sets the receive and receive-timeout masks only. A byte
  * read from DR clears the receive interrupt when the FIFO empties, so a drain,
  * an Ack and another drain leave the level line low or pending again.
  */
@@ -15,14 +14,11 @@
 #include <stdint.h>
 
 #include "uart.h"
-#include "weft/invoke.h"
-#include "wf/pci_bus.h"
-#include "wf/startinfo.h"
+#include "uart_devmem.h"
 
 #define PL011_PHYS 0x09000000ull /* QEMU virt's UART0 */
 #define PL011_LINE 1             /* SPI 1: INTID 33 */
 #define PL011_VA   0x0000400000000000ull
-#define PAGE       4096u
 
 #define UART_DR   0x00
 #define UART_FR   0x18
@@ -52,26 +48,10 @@ static void wr(unsigned off, uint32_t v)
 
 enum wf_error uart_setup(wf_cptr_t slot)
 {
-    wf_word_t irq;
-    if (wf_irqhandler_describe(WF_CHILD_IRQ, &irq, 0, 0) != WF_ERR_OK || irq != PL011_LINE)
-        return WF_ERR_INVALID_CAPABILITY;
-    for (unsigned k = 0; k < PCIBUS_DEVMEM_MAX; k++) {
-        wf_word_t pa, bits, device;
-        if (wf_untyped_describe(PCIBUS_SLOT_DEVMEM + k, &pa, &bits, &device, 0) != WF_ERR_OK)
-            break;
-        if (!device || bits >= 64 || PL011_PHYS < pa || PL011_PHYS + PAGE > pa + (1ull << bits))
-            continue;
-        enum wf_error e;
-        if ((e = wf_pool_create_device(WF_CHILD_POOL, PCIBUS_SLOT_DEVMEM + k, WF_CHILD_CNODE, slot,
-                                       64)))
-            return e;
-        if ((e = wf_vspace_map(WF_CHILD_VSPACE, slot, PL011_VA, PL011_PHYS - pa, PAGE,
-                               WF_VM_READ | WF_VM_WRITE)))
-            return e;
+    enum wf_error e = uart_devmem_map(slot, PL011_PHYS, PL011_LINE, PL011_VA);
+    if (e == WF_ERR_OK)
         regs = (volatile uint32_t *)(uintptr_t)PL011_VA;
-        return WF_ERR_OK;
-    }
-    return WF_ERR_INVALID_CAPABILITY;
+    return e;
 }
 
 bool uart_ready(void)

@@ -105,6 +105,13 @@ __asm__(".text\n"
         "ret\n");
 #define SKIP_SETJMP()  skip_setjmp(skip_jb)
 #define SKIP_LONGJMP() skip_longjmp(skip_jb)
+#elif defined(__riscv)
+/* skip_riscv64.c: ra, sp, s0-s11, fs0-fs11. */
+static uint64_t skip_jb[26];
+int skip_setjmp(uint64_t *jb) __attribute__((returns_twice));
+__attribute__((noreturn)) void skip_longjmp(uint64_t *jb);
+#define SKIP_SETJMP()  skip_setjmp(skip_jb)
+#define SKIP_LONGJMP() skip_longjmp(skip_jb)
 #else
 #error "the runner's skip point is not written for this architecture"
 #endif

@@ -33,6 +33,8 @@
 #define COM1_LAST  0x3ff
 #define COM1_IER   0x3f9
 #define UART_LINE  4 /* ISA line 4 */
+#elif defined(__riscv)
+#define UART_LINE 9 /* QEMU virt's NS16550: PLIC source 10 (decision 143) */
 #else
 #define UART_LINE 1 /* QEMU virt's PL011: SPI 1 (decision 154) */
 #endif

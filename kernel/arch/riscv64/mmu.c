@@ -10,7 +10,8 @@
  *   - the image at KERNEL_VMA + KERNEL_PHYS in 4 KiB pages: text read-only and
  *     executable, rodata read-only, data and bss read-write, the last two
  *     never executable (W^X);
- *   - the MMIO window, filled by arch_mmio_map with read-write pages.
+ *   - the MMIO window, filled by arch_mmio_map with read-write pages (the
+ *     console UART's page shared with the root task's device untyped).
  *
  * Every kernel leaf is global (PTE_G: it survives ASID switches) and
  * supervisor-only; sstatus.SUM stays clear, so the kernel cannot use a user
@@ -155,10 +156,21 @@ volatile void *arch_mmio_map(paddr_t pa, size_t size)
     return (volatile void *)(uintptr_t)(va + (pa - base));
 }
 
+/* The console UART's page is shared, as on aarch64 (decisions 154, 143): the
+ * kernel keeps writing its panic and debug output there, polled, and a user
+ * console server may map it through a device VMO and take its interrupt
+ * line. It is the one range the kernel maps that the root task's device
+ * untyped still cover. */
+static bool shared_with_user(unsigned i)
+{
+    return boot_fdt.uart.kind == FDT_UART_NS16550 &&
+           mmio_ranges[i].base == ALIGN_DOWN(boot_fdt.uart.base, PAGE_SIZE);
+}
+
 bool arch_mmio_kernel_overlaps(paddr_t base, paddr_t end)
 {
     for (unsigned i = 0; i < mmio_count; i++)
-        if (base < mmio_ranges[i].end && mmio_ranges[i].base < end)
+        if (base < mmio_ranges[i].end && mmio_ranges[i].base < end && !shared_with_user(i))
             return true;
     return false;
 }

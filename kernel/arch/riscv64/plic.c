@@ -6,7 +6,8 @@
  * it). Every source gets priority 1 and stays disabled; the threshold is 0.
  *
  * Device lines (arch/irqchip.h): line n is source n + 1, n below
- * IRQ_LINES_MAX and riscv,ndev. The console UART's source is the kernel's.
+ * IRQ_LINES_MAX and riscv,ndev; the console UART's too, for a user console
+ * server (the kernel enables none of the UART's interrupts).
  * Triggers: the PLIC's gateways turn level and edge alike into one pending
  * request, active high (what virt's devices raise); active-low triggers are
  * refused. An interrupt on a set up line is claimed, completed, masked and
@@ -89,10 +90,11 @@ bool arch_irq_ioapic(void)
     return true;
 }
 
+/* Every line, the console UART's included: the kernel enables none of the
+ * UART's interrupts and a user console server takes its line (decision 143). */
 bool arch_irq_line_free_for_user(unsigned line)
 {
-    const struct fdt_irq *u = &boot_fdt.uart.irq;
-    return line < user_lines && !(u->valid && u->num == line + 1);
+    return line < user_lines;
 }
 
 unsigned arch_irq_resolve_trigger(unsigned line, unsigned trigger)

@@ -6,6 +6,9 @@
 #ifndef WEFT_KTEST_ARCH_H
 #define WEFT_KTEST_ARCH_H
 
+#include "arch/aarch64.h"
+#include "arch/pt.h"
+#include "arch/vm_cpu.h"
 #include "types.h"
 
 struct arch_context;
@@ -43,5 +46,31 @@ void arch_selftest_fault(const char *kind);
 #define KTEST_FLAGS_REWRITE    0xf00003c5ull
 #define KTEST_FLAGS_PRIVILEGED 0x3cfull
 #define KTEST_CTX_ENTRY(ctx)   ctx_entry(ctx)
+
+/* The user-mode scaffold (kernel/test/umode_ktest.c, ktest_umode.h) runs here:
+ * code written for EL0 made fetchable (cleaned to the point of unification,
+ * the instruction cache invalidated); the general registers x0-x30 as words
+ * of enum wf_fault_word; a breakpoint's code (brk #5: ESR's immediate); the
+ * undefined instruction's DETAIL1 (EC 0, unknown reason); a root's ASID; the
+ * root and ASID TTBR0_EL1 holds. */
+#define KTEST_UMODE 1
+static inline void ktest_code_written(const void *dst, size_t len)
+{
+    for (size_t off = 0; off < len; off += 4)
+        __asm__ volatile("dc cvau, %0" : : "r"((const char *)dst + off) : "memory");
+    __asm__ volatile("dsb ish\n\tic iallu\n\tdsb ish\n\tisb" ::: "memory");
+}
+#define KTEST_GPR_FIRST        0
+#define KTEST_GPR_LAST         30
+#define KTEST_GPR_WORD(n)      WF_AARCH64_REG_X(n)
+#define KTEST_BRK_CODE_OK(c)   (((c)&0xffff) == 5)
+#define KTEST_UD_DETAIL1_OK(d) (wf_aarch64_exception_class(d) == 0)
+#define KTEST_ASID_OF(root)    asid_of(root)
+/* A hostile EL0 instruction may be undefined or a protection fault (a trapped
+ * system register); what it must not change: VBAR_EL1, SCTLR_EL1. */
+#define KTEST_HOSTILE_PROTECTION true
+#define KTEST_KERNEL_REGS(r)     ((r)[0] = read_sysreg(vbar_el1), (r)[1] = read_sysreg(sctlr_el1))
+#define KTEST_LOADED_ROOT()      (read_sysreg(ttbr0_el1) & PTE_ADDR)
+#define KTEST_LOADED_ASID()      ((unsigned)(read_sysreg(ttbr0_el1) >> 48))
 
 #endif

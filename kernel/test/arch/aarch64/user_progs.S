@@ -1,7 +1,8 @@
 /*
- * EL0 programs for the aarch64 user-mode self-tests (user_ktest.c): copied
- * into a user page at run time, so each is position-independent and ends in
- * an exception. Between each NAME and NAME_end.
+ * EL0 programs for the user-mode self-tests (kernel/test/umode_ktest.c, the
+ * shared ones as kernel/test/include/ktest_umode.h describes them, and
+ * user_ktest.c): copied into a user page at run time, so each is
+ * position-independent and ends in an exception. Between each NAME and NAME_end.
  */
     .macro prog name
     .globl \name, \name\()_end
@@ -12,14 +13,14 @@
     .section .rodata
     .balign 4
 
-    prog prog_svc
-prog_svc:                       /* x0 = 42, x1 = x0 + x0, SP and TPIDR_EL0 into x2, x3 */
+    prog prog_syscall
+prog_syscall:                   /* x0 = 42, x1 = x0 + x0, SP and TPIDR_EL0 into x2, x3 */
     mov     x0, #42
     add     x1, x0, x0
     mov     x2, sp
     mrs     x3, tpidr_el0
     svc     #0x17
-prog_svc_end:
+prog_syscall_end:
 
     prog prog_regs
 prog_regs:                      /* every register i holds 0x100 + i */
@@ -29,10 +30,10 @@ prog_regs:                      /* every register i holds 0x100 + i */
     svc     #0
 prog_regs_end:
 
-    prog prog_load_unmapped
-prog_load_unmapped:             /* read x1 (given) */
+    prog prog_load
+prog_load:                      /* x0 = the word at x1 (given) */
     ldr     x0, [x1]
-prog_load_unmapped_end:
+prog_load_end:
 
     prog prog_store_code
 prog_store_code:                /* write to its own (read-only) page */
@@ -40,15 +41,15 @@ prog_store_code:                /* write to its own (read-only) page */
     str     x0, [x1]
 prog_store_code_end:
 
-    prog prog_udf
-prog_udf:
+    prog prog_undefined
+prog_undefined:
     udf     #1
-prog_udf_end:
+prog_undefined_end:
 
-    prog prog_brk
-prog_brk:
+    prog prog_breakpoint
+prog_breakpoint:
     brk     #5
-prog_brk_end:
+prog_breakpoint_end:
 
     prog prog_sysreg
 prog_sysreg:                    /* the EL0 physical timer, closed by CNTKCTL_EL1 */
@@ -79,14 +80,14 @@ prog_sys:                       /* a system call by the convention, then its res
     mov     x5, #0x33
     mov     x6, #0x44           /* Reply cap */
     svc     #0
-    mov     x20, x8
-    mov     x21, x0
-    mov     x22, x1
-    mov     x23, x2
-    mov     x24, x3
-    mov     x25, x4
-    mov     x26, x5
-    mov     x27, x6
+    stur    x8, [sp, #-64]      /* what it returned, below the stack pointer */
+    stur    x0, [sp, #-56]
+    stur    x1, [sp, #-48]
+    stur    x2, [sp, #-40]
+    stur    x3, [sp, #-32]
+    stur    x4, [sp, #-24]
+    stur    x5, [sp, #-16]
+    stur    x6, [sp, #-8]
     svc     #0
 prog_sys_end:
 
@@ -127,14 +128,10 @@ prog_fp_get:                    /* x<r> = the high half of v<r>, r 0-30 */
 prog_fp_get_end:
 
 /* Every other way into EL1 or its state from EL0, one instruction each
- * (user_ktest.c el0_hostile_instructions_fault): each must be a fault of
- * the thread at that instruction. */
-    .macro hostile name, insn:vararg
-    .globl prog_hostile_\name, prog_hostile_\name\()_end
-prog_hostile_\name:
-    \insn
-prog_hostile_\name\()_end:
-    .endm
+ * (umode/hostile_instructions_fault, ktest_hostile.inc): each must be a
+ * fault of the thread at that instruction. */
+#include "ktest_hostile.inc"
+    hostile_table_begin
     hostile hvc, hvc #0
     hostile smc, smc #0
     hostile eret, eret
@@ -146,3 +143,4 @@ prog_hostile_\name\()_end:
     hostile iciallu, ic iallu
     hostile tlbi, tlbi vmalle1
     hostile cntvct, mrs x0, cntvct_el0
+    hostile_table_end

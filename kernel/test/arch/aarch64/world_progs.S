@@ -81,7 +81,7 @@ uprog_script_ud2:
 9:  udf     #0
 
 /*
- * The round-trip benchmark (thread_ktest.c), on the same code page: 13
+ * The round-trip benchmark (kernel/test/umode_ktest.c), on the same code page: 13
  * instructions of EL0 loop per Call + ReplyRecv, as x86-64's bench loops.
  * uprog_bcall: x0 = base, [0] N, [1] the Call number, [2] the cap, [3] info,
  * [4] its own TCB's CPtr, [5] the Suspend info; N Calls with word 0 = 1, then

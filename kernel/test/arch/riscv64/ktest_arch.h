@@ -7,6 +7,8 @@
 #ifndef WEFT_KTEST_ARCH_H
 #define WEFT_KTEST_ARCH_H
 
+#include "arch/riscv.h"
+#include "arch/vm_cpu.h"
 #include "types.h"
 
 struct arch_context;
@@ -44,5 +46,29 @@ void arch_selftest_fault(const char *kind);
 #define KTEST_FLAGS_REWRITE    0xc0122ull
 #define KTEST_FLAGS_PRIVILEGED 0xc0102ull
 #define KTEST_CTX_ENTRY(ctx)   ctx_entry(ctx)
+
+/* The user-mode scaffold (kernel/test/umode_ktest.c, ktest_umode.h) runs here:
+ * code written for U-mode made fetchable (fence.i); the general registers
+ * x1-x31 as words of enum wf_fault_word; a breakpoint's code (scause 3); the
+ * illegal instruction's DETAIL1 (scause 2); a root's ASID; the root and ASID
+ * satp holds. */
+#define KTEST_UMODE 1
+static inline void ktest_code_written(const void *dst, size_t len)
+{
+    (void)dst, (void)len;
+    __asm__ volatile("fence.i" ::: "memory");
+}
+#define KTEST_GPR_FIRST        1
+#define KTEST_GPR_LAST         31
+#define KTEST_GPR_WORD(n)      WF_RISCV64_REG_X(n)
+#define KTEST_BRK_CODE_OK(c)   ((c) == EXC_BREAKPOINT)
+#define KTEST_UD_DETAIL1_OK(d) (wf_riscv64_exception_cause(d) == EXC_ILLEGAL)
+#define KTEST_ASID_OF(root)    asid_of(root)
+/* A hostile U-mode instruction is an illegal instruction; what it must not
+ * change: stvec, satp. */
+#define KTEST_HOSTILE_PROTECTION false
+#define KTEST_KERNEL_REGS(r)     ((r)[0] = csr_read(stvec), (r)[1] = csr_read(satp))
+#define KTEST_LOADED_ROOT()      ((csr_read(satp) & SATP_PPN_MASK) << 12)
+#define KTEST_LOADED_ASID()      ((unsigned)((csr_read(satp) >> SATP_ASID_SHIFT) & 0xffff))
 
 #endif

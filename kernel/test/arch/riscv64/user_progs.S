@@ -1,7 +1,8 @@
 /*
- * U-mode programs for the riscv64 user-mode self-tests (user_ktest.c): copied
- * into a user page at run time, so each is position-independent and ends in
- * an exception. Between each NAME and NAME_end. No compressed instructions,
+ * U-mode programs for the user-mode self-tests (kernel/test/umode_ktest.c, the
+ * shared ones as kernel/test/include/ktest_umode.h describes them, and
+ * user_ktest.c): copied into a user page at run time, so each is
+ * position-independent and ends in an exception. Between each NAME and NAME_end. No compressed instructions,
  * so that every instruction is 4 bytes and the tests can count them;
  * assembled with F and D (mk/arch-riscv64.mk) for the FP programs.
  */
@@ -13,14 +14,14 @@
     .section .rodata
     .balign 4
 
-    prog prog_ecall
-prog_ecall:                     /* a0 = 42, a1 = a0 + a0, sp and tp into a2, a3 */
+    prog prog_syscall
+prog_syscall:                   /* a0 = 42, a1 = a0 + a0, sp and tp into a2, a3 */
     li      a0, 42
     add     a1, a0, a0
     mv      a2, sp
     mv      a3, tp
     ecall
-prog_ecall_end:
+prog_syscall_end:
 
     prog prog_regs
 prog_regs:                      /* every register xi holds 0x100 + i */
@@ -47,15 +48,15 @@ prog_store:                     /* the word at a1 (given) = a2 (given) */
     ecall
 prog_store_end:
 
-    prog prog_illegal
-prog_illegal:
+    prog prog_undefined
+prog_undefined:
     .word   0
-prog_illegal_end:
+prog_undefined_end:
 
-    prog prog_ebreak
-prog_ebreak:
+    prog prog_breakpoint
+prog_breakpoint:
     ebreak
-prog_ebreak_end:
+prog_breakpoint_end:
 
     prog prog_amo_misaligned
 prog_amo_misaligned:            /* an AMO at a1 + 1 (given a1: the data page) */
@@ -77,7 +78,7 @@ prog_spin:                      /* count a0 up to a2 (given), then ecall */
 prog_spin_end:
 
     prog prog_sys
-prog_sys:                       /* a system call, then its results into s2-s9 */
+prog_sys:                       /* a system call, then its results below sp */
     li      a7, 0x55
     li      a0, 0x11
     li      a1, 0x22
@@ -87,14 +88,14 @@ prog_sys:                       /* a system call, then its results into s2-s9 */
     li      a5, 0x33
     li      a6, 0x44
     ecall
-    mv      s2, a7
-    mv      s3, a0
-    mv      s4, a1
-    mv      s5, a2
-    mv      s6, a3
-    mv      s7, a4
-    mv      s8, a5
-    mv      s9, a6
+    sd      a7, -64(sp)         /* what it returned, below the stack pointer */
+    sd      a0, -56(sp)
+    sd      a1, -48(sp)
+    sd      a2, -40(sp)
+    sd      a3, -32(sp)
+    sd      a4, -24(sp)
+    sd      a5, -16(sp)
+    sd      a6, -8(sp)
     ecall
 prog_sys_end:
 
@@ -126,43 +127,19 @@ prog_fp_get:                    /* x<r> = f<r> for r 1-31 (x0 cannot hold one) *
     ecall
 prog_fp_get_end:
 
-/* Every other way into S-mode, and S-mode state: each must be a fault of the
- * thread at its first instruction. a1 is the data page. */
-    .macro hostile name
-    .globl prog_hostile_\name, prog_hostile_\name\()_end
-prog_hostile_\name:
-    .endm
-    .macro hostile_end name
-prog_hostile_\name\()_end:
-    .endm
-
-    hostile sret
-    sret
-    hostile_end sret
-    hostile mret
-    mret
-    hostile_end mret
-    hostile wfi
-    wfi
-    hostile_end wfi
-    hostile sfence
-    sfence.vma
-    hostile_end sfence
-    hostile sstatus
-    csrr    a0, sstatus
-    hostile_end sstatus
-    hostile stvec
-    csrw    stvec, a1
-    hostile_end stvec
-    hostile satp
-    csrw    satp, zero
-    hostile_end satp
-    hostile sie
-    csrsi   sstatus, 2
-    hostile_end sie
-    hostile stimecmp
-    csrw    0x14d, zero
-    hostile_end stimecmp
-    hostile cycle
-    rdcycle a0
-    hostile_end cycle
+/* Every other way into S-mode, and S-mode state, one instruction each
+ * (umode/hostile_instructions_fault, ktest_hostile.inc): each must be a fault
+ * of the thread at that instruction (a1 is the data page). */
+#include "ktest_hostile.inc"
+    hostile_table_begin
+    hostile sret, sret
+    hostile mret, mret
+    hostile wfi, wfi
+    hostile sfence, sfence.vma
+    hostile sstatus, csrr a0, sstatus
+    hostile stvec, csrw stvec, a1
+    hostile satp, csrw satp, zero
+    hostile sie, csrsi sstatus, 2
+    hostile stimecmp, csrw 0x14d, zero
+    hostile cycle, rdcycle a0
+    hostile_table_end

@@ -25,8 +25,8 @@ unsigned arch_irq_lines(void);
 /* True: lines are set up by the caller's trigger choice (the x86 name). */
 bool arch_irq_ioapic(void);
 
-/* True when line (< arch_irq_lines()) may be handed out: not the console
- * UART's. */
+/* True when line may be handed out: below arch_irq_lines() (the console
+ * UART's included: decision 143). */
 bool arch_irq_line_free_for_user(unsigned line);
 
 /* The trigger (enum wf_irq_trigger, never DEFAULT) line gets for the requested
