@@ -212,7 +212,7 @@ EXTRA_HELP += "musl-aarch64   (ARCH=aarch64) build musl for aarch64 with Weft's 
 # Programs linked with musl on aarch64: mk/musl.mk's sources and flags, the
 # aarch64 musl and its crt (user/lib/musl/arch/aarch64/crt.S), objects under
 # $(A64_UDIR)/musl; each ELF is checked by an elfcheck built for machine 183.
-A64_MUSL_PROGS    := mtest name log console shell svtest probe
+A64_MUSL_PROGS    := mtest name log console shell svtest probe fs
 A64_MCFLAGS        = $(subst -isystem $(MUSL_INCLUDE),-isystem $(A64_MUSL_INCLUDE),$(subst \
                          --target=x86_64-unknown-none-elf,--target=aarch64-unknown-none-elf,$(MUSL_CFLAGS))) \
                      -DWEFT_ELF_MACHINE=183
@@ -328,7 +328,13 @@ $(A64_UDIR)/utest.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_utest) $$(A64
 	@echo "  ULD     $@"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_utest) $(A64_ULIB_SRCS))
 	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
-A64_UTEST_PROGS     := utest init hello name log console shell mtest svtest probe
+# uchild: the suite's child program (its faults in aarch64 assembly too).
+$(A64_UDIR)/uchild.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_uchild) $$(A64_ULIB_SRCS)) \
+        $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_uchild) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+A64_UTEST_PROGS     := utest uchild init hello name log console shell mtest svtest probe fs
 A64_UTEST_INITRAMFS := $(A64_UDIR)/initramfs-utest.cpio
 $(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped) \
         user/init/boot-aarch64.conf tools/mkcpio.py

@@ -11,7 +11,10 @@
  * advances with or without -icount, so waiting for its interrupt cannot hang;
  * at 1024 Hz one comes within about a millisecond.
  */
+#include "tarch.h"
 #include "tutil.h"
+
+#if defined(__x86_64__)
 
 #define ROOT     WF_ROOT_CNODE
 #define RTC_IDX  0x70
@@ -462,3 +465,11 @@ TEST(ioport, com1_shares_only_the_console_driver_registers)
     TEST_ASSERT_ERR(wf_ioport_in(io, COM1 + 4, 4, &v), WF_ERR_ILLEGAL_OPERATION);
     /* The console still prints: this test's own TAP line comes after it. */
 }
+
+#else
+
+TEST_X86_64_ONLY(irq, rtc_and_com1_lines,
+                 "the CMOS RTC and COM1 through I/O ports and ISA lines (aarch64's device "
+                 "lines: the kernel's aarch64/gic_device_line_delivered)")
+
+#endif

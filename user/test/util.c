@@ -85,3 +85,27 @@ bool test_settle(void)
     }
     return wf_sys_poll(settle_ntfn, 0) == WF_ERR_OK && wf_sys_wait(settle_ntfn, 0) == WF_ERR_OK;
 }
+
+enum wf_error test_reg_read(wf_cptr_t tcb, unsigned word, wf_word_t *v)
+{
+    if (word >= WF_REGS_COUNT)
+        return WF_ERR_RANGE_ERROR;
+    unsigned first = word > WF_REGS_COUNT - 4 ? WF_REGS_COUNT - 4 : word;
+    wf_word_t r[4];
+    enum wf_error e = wf_tcb_read_registers(tcb, first, &r[0], &r[1], &r[2], &r[3]);
+    if (e == WF_ERR_OK)
+        *v = r[word - first];
+    return e;
+}
+
+enum wf_error test_fault_resume(wf_cptr_t reply, const struct wf_event *ev, wf_word_t pc,
+                                wf_word_t result)
+{
+    _Static_assert(WF_FAULT_WORD_RESULT < WF_FAULT_WORD_PC, "the result lies before the pc");
+    wf_word_t regs[WF_FAULT_WORD_PC + 1];
+    for (unsigned i = 0; i < WF_FAULT_WORD_PC; i++)
+        regs[i] = ev->w[i];
+    regs[WF_FAULT_WORD_RESULT] = result;
+    regs[WF_FAULT_WORD_PC] = pc;
+    return wf_fault_reply(reply, regs, WF_FAULT_WORD_PC + 1);
+}
