@@ -56,7 +56,7 @@
 /* The status register: bits a thread may not have written on its behalf (AC,
  * IOPL, NT, VM, RF), one it may (CF), and what it reads as when those are written
  * (IF and the reserved bit 1 forced on). */
-#define TARCH_FLAGS_PRIVILEGED 0x74000ull
+#define TARCH_FLAGS_PRIVILEGED 0x77000ull
 #define TARCH_FLAGS_USER       0x1ull
 #define TARCH_FLAGS_FORCED     0x202ull
 /* QEMU pc's devices: the interrupt controllers the kernel keeps (local APIC,
