@@ -147,47 +147,11 @@ TEST(device, retype_makes_only_device_untyped)
                     WF_ERR_ILLEGAL_OPERATION);
 }
 
-/* Splits the device untyped in slot *ut (of 2^*bits bytes at *base) into halves
- * until the one holding pa is a page; scratch slots from *next. */
-static enum wf_error split_to_page(wf_cptr_t *ut, wf_word_t *base, wf_word_t *bits, wf_word_t pa,
-                                   unsigned *next)
-{
-    while (*bits > 12) {
-        wf_word_t half = (wf_word_t)1 << (*bits - 1);
-        enum wf_error err = wf_untyped_retype(*ut, WF_OBJ_UNTYPED, *bits - 1, WF_ROOT_CNODE, 0, 0,
-                                              test_slot(*next), 2);
-        if (err != WF_ERR_OK)
-            return err;
-        unsigned pick = pa >= *base + half;
-        *ut = test_slot(*next + pick);
-        *base += pick * half;
-        *bits -= 1;
-        *next += 2;
-    }
-    return WF_ERR_OK;
-}
-
-/* Maps the page of the test's device through a device VMO made from a
- * one-page device untyped split off the one holding it; NULL on failure. */
+/* The test's device page through a device VMO (tutil.h), or NULL. */
 static volatile uint64_t *map_device_page(void)
 {
-    struct wf_spawn_env *e = test_env();
-    int i = device_holding(TARCH_DEV_PAGE);
-    if (!e || i < 0)
-        return NULL;
-    wf_cptr_t ut = BI->untyped_first + (unsigned)i;
-    wf_word_t base = BI->untyped[i].paddr, bits = BI->untyped[i].size_bits;
     unsigned next = 0;
-    wf_word_t paddr = 0, device = 0;
-    if (split_to_page(&ut, &base, &bits, TARCH_DEV_PAGE, &next) != WF_ERR_OK ||
-        base != TARCH_DEV_PAGE || wf_untyped_describe(ut, &paddr, 0, &device, 0) != WF_ERR_OK ||
-        paddr != TARCH_DEV_PAGE || device != 1)
-        return NULL;
-    wf_cptr_t vmo = test_slot(next);
-    if (wf_pool_create_device(e->pool, ut, WF_ROOT_CNODE, vmo, 64) != WF_ERR_OK ||
-        wf_vspace_map(WF_ROOT_VSPACE, vmo, TEST_VA, 0, PG, WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
-        return NULL;
-    return (volatile uint64_t *)TEST_VA;
+    return (volatile uint64_t *)test_map_device_page(TARCH_DEV_PAGE, TEST_VA, &next);
 }
 
 #if defined(__x86_64__)
