@@ -1,30 +1,40 @@
 /*
  * Device untyped from the bootinfo (kernel/core/roottask.c, docs/memory.md):
  * the list names device memory after the RAM, none of it meets RAM or the
- * interrupt controllers the kernel keeps (local APIC, I/O APIC), Describe agrees,
- * Retype makes only smaller device untyped of it, and a device VMO over the HPET
- * (QEMU pc: 0xfed00000, in no boot memory region) reaches the real registers:
- * the General Capabilities and ID register reads as an HPET and the main counter
- * runs once enabled (IA-PC HPET specification 1.0a, section 2.3: capabilities at
- * 0x000, configuration at 0x010, main counter at 0x0f0).
+ * interrupt controllers the kernel keeps (x86-64: local APIC, I/O APIC;
+ * aarch64: the GIC), Describe agrees, Retype makes only smaller device untyped
+ * of it, and a device VMO over a real device in no boot memory region reaches
+ * its registers (tarch.h names the machine's addresses):
+ *  - x86-64, QEMU pc's HPET at 0xfed00000: the General Capabilities and ID
+ *    register reads as an HPET and the main counter runs once enabled (IA-PC
+ *    HPET specification 1.0a, section 2.3: capabilities at 0x000,
+ *    configuration at 0x010, main counter at 0x0f0);
+ *  - aarch64, QEMU virt's PL031 real-time clock at 0x09010000: its
+ *    identification registers read as a PL031, a value loaded is what the
+ *    data register then counts from, and it counts (PL031 TRM, section 3.3:
+ *    data at 0x000, load at 0x008, PeriphID0-3 and PCellID0-3 at 0xfe0-0xffc).
  *
  * Children of the device untyped live in scratch slots, which the runner empties
  * after each test; the VMO comes from the arena's pool, whose revocation unmaps it.
  */
+#include "tarch.h"
 #include "tutil.h"
 
 #define BI test_bootinfo
 #define PG 4096ull
 
-#define LAPIC_PAGE  0xfee00000ull
-#define IOAPIC_PAGE 0xfec00000ull
-#define HPET_PAGE   0xfed00000ull
+static const wf_word_t kept_pages[] = TARCH_DEV_KEPT;
+static const wf_word_t around_pages[] = TARCH_DEV_AROUND;
+static const wf_word_t ram_pages[] = TARCH_DEV_RAM;
 
 #define HPET_GCAP_ID       0x000
 #define HPET_GEN_CONF      0x010
 #define HPET_MAIN_COUNTER  0x0f0
 #define HPET_ENABLE_CNF    1ull
 #define HPET_MAX_PERIOD_FS 0x05f5e100ull /* 100 ns: the specification's bound */
+
+#define PL031_DR 0x000
+#define PL031_LR 0x008
 
 static wf_word_t ut_end(const struct wf_bootinfo_untyped *u)
 {
@@ -62,16 +72,20 @@ TEST(device, bootinfo_lists_device_untyped)
     }
     TEST_ASSERT(dev > 0, "no device untyped");
     TEST_ASSERT_EQ(BI->untyped_device_count, dev);
-    TEST_ASSERT(device_holding(LAPIC_PAGE) < 0, "the local APIC page is in a device untyped");
-    TEST_ASSERT(device_holding(IOAPIC_PAGE) < 0, "the I/O APIC page is in a device untyped");
-    /* What lies around them, and the HPET, is device memory the root task gets. */
-    TEST_ASSERT(device_holding(HPET_PAGE) >= 0, "no device untyped holds the HPET");
-    TEST_ASSERT(device_holding(IOAPIC_PAGE + PG) >= 0, "the page after the I/O APIC is missing");
-    TEST_ASSERT(device_holding(LAPIC_PAGE - PG) >= 0, "the page before the local APIC is missing");
-    /* RAM is not: the kernel image (2 MiB) and low memory are in no device untyped. */
-    TEST_ASSERT(device_holding(0x200000) < 0 && device_holding(0) < 0 &&
-                    device_holding(0xb8000) < 0,
-                "RAM or legacy memory listed as device");
+    for (unsigned k = 0; k < sizeof(kept_pages) / sizeof(kept_pages[0]); k++)
+        TEST_ASSERT(device_holding(kept_pages[k]) < 0,
+                    "the kernel's page %#llx is in a device untyped",
+                    (unsigned long long)kept_pages[k]);
+    /* What lies around them, and the test's device, is device memory the root task gets. */
+    TEST_ASSERT(device_holding(TARCH_DEV_PAGE) >= 0, "no device untyped holds " TARCH_DEV_NAME);
+    for (unsigned k = 0; k < sizeof(around_pages) / sizeof(around_pages[0]); k++)
+        TEST_ASSERT(device_holding(around_pages[k]) >= 0, "the device page %#llx is missing",
+                    (unsigned long long)around_pages[k]);
+    /* RAM is not: the kernel image and low memory are in no device untyped. */
+    for (unsigned k = 0; k < sizeof(ram_pages) / sizeof(ram_pages[0]); k++)
+        TEST_ASSERT(device_holding(ram_pages[k]) < 0,
+                    "RAM or legacy memory at %#llx listed as device",
+                    (unsigned long long)ram_pages[k]);
 }
 
 TEST(device, describe_says_device)
@@ -95,11 +109,11 @@ TEST(device, describe_says_device)
 
 TEST(device, retype_makes_only_device_untyped)
 {
-    int i = device_holding(HPET_PAGE);
-    TEST_ASSERT(i >= 0, "no device untyped holds the HPET");
+    int i = device_holding(TARCH_DEV_PAGE);
+    TEST_ASSERT(i >= 0, "no device untyped holds " TARCH_DEV_NAME);
     wf_cptr_t ut = BI->untyped_first + (unsigned)i;
     wf_word_t base = BI->untyped[i].paddr, bits = BI->untyped[i].size_bits;
-    TEST_ASSERT(bits >= 13, "the HPET's device untyped is a single page");
+    TEST_ASSERT(bits >= 13, "the device untyped of " TARCH_DEV_NAME " is a single page");
     TEST_ASSERT_ERR(wf_untyped_retype(ut, WF_OBJ_CNODE, 4, WF_ROOT_CNODE, 0, 0, test_slot(0), 1),
                     WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_ERR(wf_untyped_retype(ut, WF_OBJ_TCB, 0, WF_ROOT_CNODE, 0, 0, test_slot(0), 1),
@@ -133,46 +147,19 @@ TEST(device, retype_makes_only_device_untyped)
                     WF_ERR_ILLEGAL_OPERATION);
 }
 
-/* Splits the device untyped in slot *ut (of 2^*bits bytes at *base) into halves
- * until the one holding pa is a page; scratch slots from *next. */
-static enum wf_error split_to_page(wf_cptr_t *ut, wf_word_t *base, wf_word_t *bits, wf_word_t pa,
-                                   unsigned *next)
+/* The test's device page through a device VMO (tutil.h), or NULL. */
+static volatile uint64_t *map_device_page(void)
 {
-    while (*bits > 12) {
-        wf_word_t half = (wf_word_t)1 << (*bits - 1);
-        enum wf_error err = wf_untyped_retype(*ut, WF_OBJ_UNTYPED, *bits - 1, WF_ROOT_CNODE, 0, 0,
-                                              test_slot(*next), 2);
-        if (err != WF_ERR_OK)
-            return err;
-        unsigned pick = pa >= *base + half;
-        *ut = test_slot(*next + pick);
-        *base += pick * half;
-        *bits -= 1;
-        *next += 2;
-    }
-    return WF_ERR_OK;
+    unsigned next = 0;
+    return (volatile uint64_t *)test_map_device_page(TARCH_DEV_PAGE, TEST_VA, &next);
 }
+
+#if defined(__x86_64__)
 
 TEST(device, hpet_through_a_device_vmo)
 {
-    TEST_ENV(e);
-    int i = device_holding(HPET_PAGE);
-    TEST_ASSERT(i >= 0, "no device untyped holds the HPET");
-    wf_cptr_t ut = BI->untyped_first + (unsigned)i;
-    wf_word_t base = BI->untyped[i].paddr, bits = BI->untyped[i].size_bits;
-    unsigned next = 0;
-    TEST_ASSERT_ERR(split_to_page(&ut, &base, &bits, HPET_PAGE, &next), WF_ERR_OK);
-    TEST_ASSERT_EQ(base, HPET_PAGE);
-    wf_word_t paddr, device;
-    TEST_ASSERT_ERR(wf_untyped_describe(ut, &paddr, 0, &device, 0), WF_ERR_OK);
-    TEST_ASSERT_EQ(paddr, HPET_PAGE);
-    TEST_ASSERT_EQ(device, 1);
-
-    wf_cptr_t vmo = test_slot(next);
-    TEST_ASSERT_ERR(wf_pool_create_device(e->pool, ut, WF_ROOT_CNODE, vmo, 64), WF_ERR_OK);
-    TEST_ASSERT_ERR(wf_vspace_map(WF_ROOT_VSPACE, vmo, TEST_VA, 0, PG, WF_VM_READ | WF_VM_WRITE),
-                    WF_ERR_OK);
-    volatile uint64_t *hpet = (volatile uint64_t *)TEST_VA;
+    volatile uint64_t *hpet = map_device_page();
+    TEST_ASSERT(hpet != NULL, "no device VMO over the HPET's page");
 
     uint64_t cap = hpet[HPET_GCAP_ID / 8];
     unsigned rev = cap & 0xff, vendor = (cap >> 16) & 0xffff;
@@ -190,3 +177,31 @@ TEST(device, hpet_through_a_device_vmo)
     hpet[HPET_GEN_CONF / 8] &= ~HPET_ENABLE_CNF;
     TEST_ASSERT(c1 > c0, "HPET main counter did not advance (%#llx)", (unsigned long long)c0);
 }
+
+#elif defined(__aarch64__)
+
+TEST(device, pl031_through_a_device_vmo)
+{
+    volatile uint64_t *page = map_device_page();
+    TEST_ASSERT(page != NULL, "no device VMO over the PL031's page");
+    volatile uint32_t *rtc = (volatile uint32_t *)page;
+    /* PeriphID0-3 (part 0x031, designer ARM; the revision nibble masked) and PCellID0-3. */
+    static const uint8_t id[8] = {0x31, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+    for (unsigned k = 0; k < 8; k++) {
+        uint32_t v = rtc[(0xfe0 + 4 * k) / 4] & (k == 2 ? 0x0f : 0xff);
+        TEST_ASSERT(v == id[k], "PL031 ID register %u reads %#x, not %#x", k, v, id[k]);
+    }
+    /* The data register counts seconds from what the load register is given. */
+    rtc[PL031_LR / 4] = 1000;
+    uint32_t d0 = rtc[PL031_DR / 4];
+    TEST_ASSERT(d0 >= 1000 && d0 <= 1001, "loaded 1000, the data register reads %u", d0);
+    uint64_t until = wf_clock_ns() + 3000000000ull;
+    uint32_t d1 = d0;
+    while (d1 == d0 && wf_clock_ns() < until)
+        d1 = rtc[PL031_DR / 4];
+    TEST_ASSERT(d1 == d0 + 1, "the PL031 did not count a second (%u then %u)", d0, d1);
+}
+
+#else
+#error "device/: no device for this architecture's machine"
+#endif

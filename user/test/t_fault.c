@@ -5,13 +5,13 @@
  * spawn library's ctl endpoint) as a Call carrying all registers; the reply
  * resumes the thread with the registers it sets; a thread without a fault
  * endpoint is suspended and the system goes on; a FOREIGN-mode thread's Linux
- * system calls arrive as UnknownSyscall and the reply's result lands in rax
- * after the syscall instruction. Every faulting thread is uchild (uchild.h) in
- * its own CNode and VSpace.
+ * system calls arrive as UnknownSyscall and the reply's result lands in the
+ * result register (rax, x0) after the system call instruction. Every faulting
+ * thread is uchild (uchild.h) in its own CNode and VSpace. Registers are named
+ * by the neutral words of enum wf_fault_word and tarch.h's facts, so the same
+ * tests run on every architecture.
  */
 #include "tarch.h"
-
-#ifdef __x86_64__
 
 #include <string.h>
 
@@ -34,16 +34,17 @@ static enum wf_error fault_child(struct wf_process *p, wf_word_t kind, wf_word_t
 /* The fault message carries the registers uchild set before faulting. */
 static bool markers_ok(const struct wf_event *ev)
 {
-    return ev->len == WF_FAULT_MSG_WORDS && ev->w[WF_FAULT_WORD_R13] == UC_MARK13 &&
-           ev->w[WF_FAULT_WORD_R14] == UC_MARK14 && ev->w[WF_FAULT_WORD_R15] == UC_MARK15;
+    return ev->len == WF_FAULT_MSG_WORDS && ev->w[TARCH_WORD_MARK0] == UC_MARK13 &&
+           ev->w[TARCH_WORD_MARK1] == UC_MARK14 && ev->w[TARCH_WORD_MARK2] == UC_MARK15;
 }
 
-/* Replies with RIP = the recovery address uchild left in rbx; the child then
- * exits with UC_RECOVERED. Returns the exit report's status (or 1000 + error). */
+/* Replies with the pc = the recovery address uchild left in TARCH_WORD_RECOVER;
+ * the child then exits with UC_RECOVERED. Returns the exit report's status (or
+ * 1000 + error). */
 static wf_word_t recover(struct wf_process *p, const struct wf_event *ev)
 {
-    wf_word_t regs[2] = {ev->w[WF_FAULT_WORD_RAX], ev->w[WF_FAULT_WORD_RBX]};
-    enum wf_error e = wf_fault_reply(p->main.reply, regs, 2);
+    enum wf_error e = test_fault_resume(p->main.reply, ev, ev->w[TARCH_WORD_RECOVER],
+                                        ev->w[WF_FAULT_WORD_RESULT]);
     struct wf_event end;
     if (!e)
         e = wf_thread_wait(&p->main, &end);
@@ -58,12 +59,12 @@ TEST(fault, page_fault_outside_any_region)
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_READ, UNMAPPED + 0x123, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_VM_FAULT);
-    TEST_ASSERT(markers_ok(&ev), "registers r13-r15 not as the child left them");
+    TEST_ASSERT(markers_ok(&ev), "the marker registers not as the child left them");
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], UNMAPPED + 0x123);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 1); /* read, not present */
-    /* RIP is inside uchild's text: the faulting instruction. */
-    TEST_ASSERT(ev.w[WF_FAULT_WORD_RIP] >= 0x400000 && ev.w[WF_FAULT_WORD_RIP] < 0x800000,
-                "rip %#llx", (unsigned long long)ev.w[WF_FAULT_WORD_RIP]);
+    /* The pc is inside uchild's text: the faulting instruction. */
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_PC] >= 0x400000 && ev.w[WF_FAULT_WORD_PC] < 0x800000, "pc %#llx",
+                (unsigned long long)ev.w[WF_FAULT_WORD_PC]);
     TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);
 }
 
@@ -91,15 +92,16 @@ TEST(fault, undefined_instruction_resumes_with_new_registers)
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
     TEST_ASSERT(markers_ok(&ev));
-    /* RIP points at the ud2 (0f 0b) in the child's memory. */
-    static uint8_t insn[2];
+    /* The pc points at the undefined instruction (ud2, udf #0) in the child's memory. */
+    static uint8_t insn[TARCH_UD_LEN];
     TEST_ASSERT_ERR(
-        wf_vspace_read(p.vspace, ev.w[WF_FAULT_WORD_RIP], 2, e->vspace, (uintptr_t)insn),
+        wf_vspace_read(p.vspace, ev.w[WF_FAULT_WORD_PC], TARCH_UD_LEN, e->vspace, (uintptr_t)insn),
         WF_ERR_OK);
-    TEST_ASSERT(insn[0] == 0x0f && insn[1] == 0x0b, "%02x %02x", insn[0], insn[1]);
-    /* Resume past it with rax = 4242: the child exits with rax. */
-    wf_word_t regs[2] = {4242, ev.w[WF_FAULT_WORD_RIP] + 2};
-    TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, regs, 2), WF_ERR_OK);
+    TEST_ASSERT(TARCH_IS_UD(insn), "%02x %02x", insn[0], insn[1]);
+    /* Resume past it with the result register = 4242: the child exits with it. */
+    TEST_ASSERT_ERR(
+        test_fault_resume(p.main.reply, &ev, ev.w[WF_FAULT_WORD_PC] + TARCH_UD_LEN, 4242),
+        WF_ERR_OK);
     struct wf_event end;
     TEST_ASSERT_ERR(wf_thread_wait(&p.main, &end), WF_ERR_OK);
     TEST_ASSERT_EQ(end.label, WF_EXIT_LABEL);
@@ -108,13 +110,17 @@ TEST(fault, undefined_instruction_resumes_with_new_registers)
 
 TEST(fault, divide_error)
 {
+    if (!TARCH_DIVIDE_TRAPS)
+        TEST_SKIP(TARCH_NAME ": integer division by zero does not trap (the quotient is 0)");
     struct wf_process p;
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_DIVIDE, 0, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_ARITHMETIC);
     TEST_ASSERT(markers_ok(&ev));
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RCX], 0); /* the divisor */
+#ifdef TARCH_WORD_DIVISOR
+    TEST_ASSERT_EQ(ev.w[TARCH_WORD_DIVISOR], 0); /* the divisor */
+#endif
     TEST_ASSERT_EQ(recover(&p, &ev), UC_RECOVERED);
 }
 
@@ -124,7 +130,7 @@ TEST(fault, unknown_syscall_native)
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_SYSCALL, 0x12345, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 0x12345);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_SYSNO], 0x12345);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_ABI_MODE_NATIVE);
     TEST_ASSERT(markers_ok(&ev));
     /* The reply's word 0 is the result; the child resumes after the syscall. */
@@ -144,28 +150,28 @@ TEST(fault, foreign_abi_linux_syscalls)
     TEST_ASSERT_ERR(wf_tcb_set_abi(p.main.tcb, 2), WF_ERR_INVALID_ARGUMENT);
     TEST_ASSERT_ERR(wf_tcb_set_abi(p.main.tcb, WF_ABI_MODE_FOREIGN), WF_ERR_OK);
     TEST_ASSERT_ERR(test_child_start(&p, UC_LINUX, 0, 0, 0), WF_ERR_OK);
-    /* getpid (39) */
+    /* getpid */
     struct wf_event ev;
     TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 39);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_SYSNO], TARCH_LINUX_GETPID);
     TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_ABI_MODE_FOREIGN);
-    wf_word_t pc = ev.w[WF_FAULT_WORD_RIP];
+    wf_word_t pc = ev.w[WF_FAULT_WORD_PC];
     wf_word_t r = 1000;
     TEST_ASSERT_ERR(wf_fault_reply(p.main.reply, &r, 1), WF_ERR_OK);
-    /* write(1, msg, len): the arguments in rdi rsi rdx; the buffer is read from the
-     * child's address space as a personality server would. */
+    /* write(1, msg, len): the arguments in Linux's registers (rdi rsi rdx, x0 x1 x2);
+     * the buffer is read from the child's address space as a personality server would. */
     TEST_ASSERT_ERR(wf_thread_wait(&p.main, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_UNKNOWN_SYSCALL);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RAX], 1);
-    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_RDI], 1);
-    TEST_ASSERT(ev.w[WF_FAULT_WORD_RIP] != pc, "the second syscall has its own pc");
-    wf_word_t len = ev.w[WF_FAULT_WORD_RDX];
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_SYSNO], TARCH_LINUX_WRITE);
+    TEST_ASSERT_EQ(ev.w[TARCH_WORD_LINUX_A0], 1);
+    TEST_ASSERT(ev.w[WF_FAULT_WORD_PC] != pc, "the second syscall has its own pc");
+    wf_word_t len = ev.w[TARCH_WORD_LINUX_A2];
     static char buf[64];
     TEST_ASSERT(len > 0 && len < sizeof(buf), "len %llu", (unsigned long long)len);
     memset(buf, 0, sizeof(buf));
     TEST_ASSERT_ERR(
-        wf_vspace_read(p.vspace, ev.w[WF_FAULT_WORD_RSI], len, e->vspace, (uintptr_t)buf),
+        wf_vspace_read(p.vspace, ev.w[TARCH_WORD_LINUX_A1], len, e->vspace, (uintptr_t)buf),
         WF_ERR_OK);
     TEST_ASSERT(strcmp(buf, "hello from a foreign thread\n") == 0, "got \"%s\"", buf);
     r = len;
@@ -185,19 +191,20 @@ TEST(fault, no_fault_endpoint_suspends_the_thread)
     TEST_ASSERT_ERR(wf_cnode_revoke(e->cnode, p.main.ctl, 64), WF_ERR_OK);
     TEST_ASSERT_ERR(test_child_start(&p, UC_FAULT, UC_F_UD2, 0, 0), WF_ERR_OK);
     TEST_ASSERT(test_settle()); /* the child ran, faulted and stopped */
-    wf_word_t r13, r14;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(p.main.tcb, WF_FAULT_WORD_R12, 0, &r13, &r14, 0),
-                    WF_ERR_OK);
-    TEST_ASSERT_EQ(r13, UC_MARK13);
-    TEST_ASSERT_EQ(r14, UC_MARK14);
+    wf_word_t m0, m1;
+    TEST_ASSERT_ERR(test_reg_read(p.main.tcb, TARCH_WORD_MARK0, &m0), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_reg_read(p.main.tcb, TARCH_WORD_MARK1, &m1), WF_ERR_OK);
+    TEST_ASSERT_EQ(m0, UC_MARK13);
+    TEST_ASSERT_EQ(m1, UC_MARK14);
     /* Resumed, it faults again and stops again; we keep running. */
     TEST_ASSERT_ERR(wf_tcb_resume(p.main.tcb), WF_ERR_OK);
     TEST_ASSERT(test_settle());
-    wf_word_t rip;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(p.main.tcb, WF_FAULT_WORD_RAX, 0, &rip, 0, 0), WF_ERR_OK);
-    static uint8_t insn[2];
-    TEST_ASSERT_ERR(wf_vspace_read(p.vspace, rip, 2, e->vspace, (uintptr_t)insn), WF_ERR_OK);
-    TEST_ASSERT(insn[0] == 0x0f && insn[1] == 0x0b, "stopped at %02x %02x", insn[0], insn[1]);
+    wf_word_t pc;
+    TEST_ASSERT_ERR(test_reg_read(p.main.tcb, WF_FAULT_WORD_PC, &pc), WF_ERR_OK);
+    static uint8_t insn[TARCH_UD_LEN];
+    TEST_ASSERT_ERR(wf_vspace_read(p.vspace, pc, TARCH_UD_LEN, e->vspace, (uintptr_t)insn),
+                    WF_ERR_OK);
+    TEST_ASSERT(TARCH_IS_UD(insn), "stopped at %02x %02x", insn[0], insn[1]);
 }
 
 TEST(fault, handler_destroys_the_thread)
@@ -213,10 +220,3 @@ TEST(fault, handler_destroys_the_thread)
     TEST_ASSERT_ERR(wf_pool_info(e->pool, &after, 0, 0, 0), WF_ERR_OK);
     TEST_ASSERT_EQ(after, before);
 }
-
-#else
-
-TEST_X86_64_ONLY(fault, x86_64_registers,
-                 "fault messages checked by x86-64 register names (uchild: ud2, div, syscall)")
-
-#endif

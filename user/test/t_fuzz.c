@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tarch.h"
 #include "tutil.h"
 #include "weft/invocations.h"
 
@@ -456,7 +457,7 @@ static bool epoch(struct wf_spawn_env *e, const void *elf, size_t len, wf_cptr_t
     CHECK_ERR(wf_thread_wait(&p.main, &ev));
     CHECK_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
     CHECK_EQ(ev.w[WF_FAULT_WORD_DETAIL0],
-             WF_EXCEPTION_UNDEFINED_INSTRUCTION); /* the ud2 at the end */
+             TARCH_TRAP_KIND); /* the __builtin_trap at the end (ud2, brk) */
     static struct fuzz_out got;
     CHECK_ERR(wf_vspace_read(p.vspace, (wf_word_t)(uintptr_t)&fuzz_out, sizeof(got), e->vspace,
                              (wf_word_t)(uintptr_t)&got));

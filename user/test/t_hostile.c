@@ -17,14 +17,62 @@
  *
  * The sequences are the hostile_* functions below (x86-64 assembly); a label
  * hostile_*_fault marks the instruction that must fault.
+ *
+ * On aarch64 the doors are hvc, smc, eret, EL1's system registers (read and
+ * written), DAIF, cache and TLB maintenance and the counter: each is a fault
+ * of the thread at that instruction (undefined, or a trapped system register
+ * access); brk is a breakpoint reported at the brk; a PSTATE written through
+ * TCB_WriteRegisters or a fault reply keeps only N Z C V, so a reply that
+ * asks for EL1 with interrupts masked resumes the thread at EL0.
  */
 #include "tarch.h"
-
-#ifdef __x86_64__
 
 #include <string.h>
 
 #include "tutil.h"
+
+/* Starts fn as a thread and waits for its first report in *ev. */
+static enum wf_error run_thread(struct wf_thread *t, int (*fn)(uintptr_t), struct wf_event *ev)
+{
+    struct wf_spawn_env *e = test_env();
+    if (!e)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    enum wf_error err = wf_thread_create(e, t, fn, 0, TEST_CHILD_PRIO);
+    if (!err)
+        err = wf_thread_start(t);
+    if (!err)
+        err = wf_thread_wait(t, ev);
+    return err;
+}
+
+static int return_zero(uintptr_t arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* The status register's privileged bits written on a thread's behalf are not
+ * kept (before the fix, x86-64's RFLAGS read back as written, AC included). */
+TEST(hostile, write_registers_drops_privileged_flags)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    TEST_ASSERT_ERR(wf_thread_create(e, &t, return_zero, 0, TEST_CHILD_PRIO), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_FLAGS, 1,
+                                           TARCH_FLAGS_PRIVILEGED | TARCH_FLAGS_USER, 0, 0, 0),
+                    WF_ERR_OK);
+    wf_word_t flags;
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_FLAGS, &flags), WF_ERR_OK);
+    TEST_ASSERT_EQ(flags, TARCH_FLAGS_USER | TARCH_FLAGS_FORCED);
+    /* It still runs. */
+    TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
+    struct wf_event ev;
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0);
+}
+
+#if defined(__x86_64__)
 
 #define RFLAGS_CF   0x1ull
 #define RFLAGS_IF   0x200ull
@@ -99,20 +147,6 @@ __asm__(".text\n"
         "    movl $0x77, %eax\n"
         "    ret\n");
 
-/* Starts fn as a thread and waits for its first report in *ev. */
-static enum wf_error run_thread(struct wf_thread *t, int (*fn)(uintptr_t), struct wf_event *ev)
-{
-    struct wf_spawn_env *e = test_env();
-    if (!e)
-        return WF_ERR_NOT_ENOUGH_MEMORY;
-    enum wf_error err = wf_thread_create(e, t, fn, 0, TEST_CHILD_PRIO);
-    if (!err)
-        err = wf_thread_start(t);
-    if (!err)
-        err = wf_thread_wait(t, ev);
-    return err;
-}
-
 /* The thread's report is the exception kind (enum wf_exception) at pc, with the
  * x86-64 vector and error code (weft/arch/x86_64/abi.h). */
 #define ASSERT_EXCEPTION(ev, kind, vector, error, pc)                                              \
@@ -177,20 +211,6 @@ TEST(hostile, int3_is_a_breakpoint)
     TEST_ASSERT_EQ(ev.w[0], 0x33);
 }
 
-/* Before the fix, RFLAGS read back as written, AC included. */
-TEST(hostile, write_registers_drops_privileged_flags)
-{
-    TEST_ENV(e);
-    struct wf_thread t;
-    TEST_ASSERT_ERR(wf_thread_create(e, &t, hostile_flags, 0, TEST_CHILD_PRIO), WF_ERR_OK);
-    wf_word_t bad = RFLAGS_AC | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_VM | RFLAGS_RF | RFLAGS_CF;
-    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RFLAGS, 1, bad, 0, 0, 0),
-                    WF_ERR_OK);
-    wf_word_t flags;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RFLAGS, &flags, 0, 0, 0), WF_ERR_OK);
-    TEST_ASSERT_EQ(flags, RFLAGS_CF | RFLAGS_IF | 2);
-}
-
 /* The thread sets AC itself and traps (ud2): the kernel's entry clears AC
  * (clac; a debug kernel asserts it, so before the fix this halted the system).
  * The fault message shows the thread's own flags, AC included; a reply that sets
@@ -237,9 +257,137 @@ TEST(hostile, lret_fault_the_mapping_allows_is_delivered)
     TEST_ASSERT_EQ(ev.w[0], 0x77);
 }
 
+#elif defined(__aarch64__)
+
+int hostile_brk(uintptr_t a);
+int hostile_pstate(uintptr_t a);
+extern const char hostile_brk_at[], hostile_pstate_fault[], hostile_pstate_resume[];
+
+/* One function per door: the instruction, then udf #1 (never reached). */
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".macro door name, insn:vararg\n"
+        ".globl hostile_\\name\n"
+        "hostile_\\name:\n"
+        "    \\insn\n"
+        "    udf #1\n"
+        ".endm\n"
+        "door hvc, hvc #0\n"
+        "door smc, smc #0\n"
+        "door eret, eret\n"
+        "door sctlr_read, mrs x0, sctlr_el1\n"
+        "door vbar_write, msr vbar_el1, x0\n"
+        "door ttbr1_read, mrs x0, ttbr1_el1\n"
+        "door daif, msr daifset, #2\n"
+        "door dc_civac, dc civac, x0\n"
+        "door ic_iallu, ic iallu\n"
+        "door tlbi, tlbi vmalle1\n"
+        "door cntvct, mrs x0, cntvct_el0\n"
+        ".purgem door\n"
+        /* brk #5 reported at the brk; resumed after it, returns 0x33 */
+        ".globl hostile_brk, hostile_brk_at\n"
+        "hostile_brk:\n"
+        "hostile_brk_at:\n"
+        "    brk #5\n"
+        "    mov x0, #0x33\n"
+        "    ret\n"
+        /* udf; resumed at hostile_pstate_resume, returns NZCV as it is there */
+        ".globl hostile_pstate, hostile_pstate_fault, hostile_pstate_resume\n"
+        "hostile_pstate:\n"
+        "    msr nzcv, xzr\n"
+        "hostile_pstate_fault:\n"
+        "    udf #2\n"
+        "hostile_pstate_resume:\n"
+        "    mrs x0, nzcv\n"
+        "    ret\n");
+
+typedef int door_fn(uintptr_t);
+extern door_fn hostile_hvc, hostile_smc, hostile_eret, hostile_sctlr_read, hostile_vbar_write,
+    hostile_ttbr1_read, hostile_daif, hostile_dc_civac, hostile_ic_iallu, hostile_tlbi,
+    hostile_cntvct;
+
+/* Every other way into EL1 or its state: a fault of the thread at the
+ * instruction, undefined (ESR class 0) or a trapped system register access
+ * (class 0x18), and the thread goes no further. */
+TEST(hostile, el1_doors_are_faults_of_the_thread)
+{
+    static const struct {
+        const char *name;
+        door_fn *fn;
+    } doors[] = {
+        {"hvc", hostile_hvc},
+        {"smc", hostile_smc},
+        {"eret", hostile_eret},
+        {"mrs sctlr_el1", hostile_sctlr_read},
+        {"msr vbar_el1", hostile_vbar_write},
+        {"mrs ttbr1_el1", hostile_ttbr1_read},
+        {"msr daifset", hostile_daif},
+        {"dc civac", hostile_dc_civac},
+        {"ic iallu", hostile_ic_iallu},
+        {"tlbi vmalle1", hostile_tlbi},
+        {"mrs cntvct_el0", hostile_cntvct},
+    };
+    TEST_ENV(e);
+    for (unsigned i = 0; i < sizeof(doors) / sizeof(doors[0]); i++) {
+        struct wf_thread t;
+        struct wf_event ev;
+        TEST_ASSERT_ERR(run_thread(&t, doors[i].fn, &ev), WF_ERR_OK);
+        TEST_ASSERT(ev.label == WF_FAULT_TYPE_USER_EXCEPTION, "%s: label %llu", doors[i].name,
+                    (unsigned long long)ev.label);
+        wf_word_t kind = ev.w[WF_FAULT_WORD_DETAIL0];
+        unsigned ec = wf_aarch64_exception_class(ev.w[WF_FAULT_WORD_DETAIL1]);
+        TEST_ASSERT((kind == WF_EXCEPTION_UNDEFINED_INSTRUCTION && ec == 0) ||
+                        (kind == WF_EXCEPTION_PROTECTION && ec == 0x18),
+                    "%s: kind %llu, class %#x", doors[i].name, (unsigned long long)kind, ec);
+        TEST_ASSERT(ev.w[WF_FAULT_WORD_PC] == (uintptr_t)doors[i].fn, "%s: pc %#llx", doors[i].name,
+                    (unsigned long long)ev.w[WF_FAULT_WORD_PC]);
+        wf_thread_destroy(e, &t);
+    }
+}
+
+/* brk is a breakpoint reported at the brk itself (ESR's comment field 5); a
+ * reply moving the pc past it resumes the thread. */
+TEST(hostile, brk_is_a_breakpoint)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_brk, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_BREAKPOINT);
+    TEST_ASSERT_EQ(wf_aarch64_exception_class(ev.w[WF_FAULT_WORD_DETAIL1]), 0x3c);
+    TEST_ASSERT_EQ(wf_aarch64_exception_syndrome(ev.w[WF_FAULT_WORD_DETAIL1]) & 0xffff, 5);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], (uintptr_t)hostile_brk_at);
+    TEST_ASSERT_ERR(
+        test_fault_resume(t.reply, &ev, ev.w[WF_FAULT_WORD_PC] + 4, ev.w[WF_FAULT_WORD_RESULT]),
+        WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0x33);
+}
+
+/* A fault reply that writes PSTATE asking for EL1h with D A I F masked and
+ * PAN off, and C set: the thread resumes at EL0 (it runs on and returns) with
+ * only C kept. */
+TEST(hostile, fault_reply_keeps_only_the_condition_flags)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_pstate, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], (uintptr_t)hostile_pstate_fault);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_FLAGS] & ~TARCH_FLAGS_USER, 0);
+    static wf_word_t regs[WF_REGS_COUNT];
+    for (unsigned i = 0; i < WF_REGS_COUNT; i++)
+        regs[i] = ev.w[i];
+    regs[WF_FAULT_WORD_PC] = (uintptr_t)hostile_pstate_resume;
+    regs[WF_FAULT_WORD_FLAGS] = TARCH_FLAGS_PRIVILEGED | TARCH_FLAGS_USER;
+    TEST_ASSERT_ERR(wf_fault_reply(t.reply, regs, WF_REGS_COUNT), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0] & 0xffffffffu, TARCH_FLAGS_USER);
+}
+
 #else
-
-TEST_X86_64_ONLY(hostile, x86_64_instructions,
-                 "x86-64 instructions (far jumps, sysenter, int, popf, flags)")
-
+#error "t_hostile.c: no hostile instructions for this architecture"
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tutil.h"
+#include "tarch.h"
 #include "tvirtio.h"
 #include "weft/invoke.h"
 #include "wf/pci.h"
@@ -33,6 +34,7 @@ static size_t nall;
 static bool enumerate(void)
 {
     io = test_slot(0);
+    TARCH_NEED_IOPORTS("PCI configuration space");
     NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io, 64), WF_ERR_OK);
     acc = (struct pci_access){&io, pci_io_read32, pci_io_write32};
     NEED(pci_enumerate(&acc, all, 32, &nall) == PCI_OK);

@@ -49,10 +49,12 @@ static bool spin_still(volatile uint64_t *w, unsigned ms)
     return true;
 }
 
-/* Counts in xmm7 for ever, storing the count in shared[slot][0]: the count
- * goes back if the thread's SSE state is lost or mixed with another's. */
+/* Counts in a vector register for ever (x86-64: xmm7; aarch64: v7), storing
+ * the count in shared[slot][0]: the count goes back if the thread's FP/SIMD
+ * state is lost or mixed with another's. */
 static int sse_counter(uintptr_t slot)
 {
+#if defined(__x86_64__)
     __asm__ volatile("pxor %%xmm7, %%xmm7\n\t"
                      "movl $1, %%eax\n\t"
                      "movq %%rax, %%xmm6\n\t"
@@ -62,6 +64,19 @@ static int sse_counter(uintptr_t slot)
                      :
                      : "r"(&shared[slot][0])
                      : "rax", "xmm6", "xmm7", "memory");
+#elif defined(__aarch64__)
+    __asm__ volatile("movi v7.2d, #0\n\t"
+                     "mov x9, #1\n\t"
+                     "fmov d6, x9\n\t"
+                     "1: add d7, d7, d6\n\t"
+                     "str d7, [%0]\n\t"
+                     "b 1b"
+                     :
+                     : "r"(&shared[slot][0])
+                     : "x9", "v6", "v7", "memory");
+#else
+#error "sse_counter: no vector register counter for this architecture"
+#endif
     return 0;
 }
 
@@ -143,15 +158,15 @@ TEST(smp, suspend_read_resume_and_delete_a_thread_running_elsewhere)
     TEST_ASSERT_ERR(wf_tcb_suspend(t.tcb), WF_ERR_OK);
     TEST_ASSERT(spin_still(&shared[1][0], 30), "a suspended thread still runs");
     /* Its registers are where it stopped: inside sse_counter's loop. */
-    wf_word_t rip = 0;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RIP, &rip, 0, 0, 0), WF_ERR_OK);
-    TEST_ASSERT(rip >= (uintptr_t)sse_counter && rip < (uintptr_t)sse_counter + 128, "rip %#llx",
-                (unsigned long long)rip);
+    wf_word_t pc = 0;
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_PC, &pc), WF_ERR_OK);
+    TEST_ASSERT(pc >= (uintptr_t)sse_counter && pc < (uintptr_t)sse_counter + 128, "pc %#llx",
+                (unsigned long long)pc);
     uint64_t v = shared[1][0];
     TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
     TEST_ASSERT(spin_change(&shared[1][0], v, 2000), "no progress after Resume");
     /* Reading the registers of a running thread stops it for the read only. */
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RIP, &rip, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_PC, &pc), WF_ERR_OK);
     v = shared[1][0];
     TEST_ASSERT(spin_change(&shared[1][0], v, 2000), "no progress after a register read");
     wf_thread_destroy(e, &t);

@@ -7,9 +7,6 @@
  * threads created, ready, blocked in Recv, Send, Call and Wait, suspended).
  */
 #include "tarch.h"
-
-#ifdef __x86_64__
-
 #include "tutil.h"
 
 static int return_arg(uintptr_t arg)
@@ -22,20 +19,21 @@ TEST(tcb, read_and_write_registers)
     TEST_ENV(e);
     struct wf_thread t;
     TEST_ASSERT_ERR(wf_thread_create(e, &t, return_arg, 5, TEST_CHILD_PRIO), WF_ERR_OK);
-    /* What the spawn library wrote: rsp inside its stack slot, rsi the argument. */
-    wf_word_t rax, rip, rsp, rflags;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RAX, &rax, &rip, &rsp, &rflags),
-                    WF_ERR_OK);
-    TEST_ASSERT(rsp > t.stack && rsp < t.stack + WF_THREAD_STACK_SIZE, "rsp %#llx",
-                (unsigned long long)rsp);
-    TEST_ASSERT(rip != 0);
-    wf_word_t rsi;
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RSI, &rsi, 0, 0, 0), WF_ERR_OK);
-    TEST_ASSERT_EQ(rsi, 5);
+    /* What the spawn library wrote: the stack pointer inside its stack slot, the
+     * pc set, the second argument register (rsi, x1) the argument. */
+    wf_word_t pc, sp;
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_SP, &sp), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_PC, &pc), WF_ERR_OK);
+    TEST_ASSERT(sp > t.stack && sp < t.stack + WF_THREAD_STACK_SIZE, "sp %#llx",
+                (unsigned long long)sp);
+    TEST_ASSERT(pc != 0);
+    wf_word_t arg;
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_ARG1, &arg), WF_ERR_OK);
+    TEST_ASSERT_EQ(arg, 5);
     /* A new argument: the thread returns it. */
-    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RSI, 1, 77, 0, 0, 0), WF_ERR_OK);
-    TEST_ASSERT_ERR(wf_tcb_read_registers(t.tcb, WF_FAULT_WORD_RSI, &rsi, 0, 0, 0), WF_ERR_OK);
-    TEST_ASSERT_EQ(rsi, 77);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_ARG1, 1, 77, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_reg_read(t.tcb, WF_FAULT_WORD_ARG1, &arg), WF_ERR_OK);
+    TEST_ASSERT_EQ(arg, 77);
     TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
     struct wf_event ev;
     TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
@@ -94,6 +92,8 @@ TEST(tcb, suspend_cancels_ipc_and_resume_continues)
     /* Resume of a thread that is not suspended changes nothing. */
     TEST_ASSERT_ERR(wf_tcb_resume(t.tcb), WF_ERR_OK);
 }
+
+#if defined(__x86_64__)
 
 /* What syscall_and_report saw after its Recv returned. */
 static volatile struct {
@@ -173,6 +173,14 @@ TEST(tcb, registers_of_a_thread_in_a_syscall)
     TEST_ASSERT_EQ(sysret_seen.rcx, rip);
     TEST_ASSERT_EQ(sysret_seen.r11, rflags);
 }
+
+#else
+
+TEST_X86_64_ONLY(tcb, registers_of_a_thread_in_a_syscall,
+                 "rcx and r11, which the syscall instruction overwrites (aarch64's svc keeps "
+                 "every register: the kernel's aarch64/el0_system_call_convention)")
+
+#endif
 
 /* Threads that log their id in the order they run. */
 static volatile unsigned order_log[4], order_n;
@@ -257,7 +265,7 @@ TEST(tcb, configure_and_set_errors)
     const wf_word_t g = WF_GUARD(0, 64 - e->cnode_radix);
     TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, 0x1008, 1, 1),
                     WF_ERR_ALIGNMENT_ERROR);
-    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, 0x800000000000ull, 1, 1),
+    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, TARCH_USER_TOP, 1, 1),
                     WF_ERR_INVALID_ARGUMENT);
     /* A guard that does not fit the CNode. */
     TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, WF_GUARD(0, 60), 0, 1, 1),
@@ -268,7 +276,7 @@ TEST(tcb, configure_and_set_errors)
     TEST_ASSERT_ERR(wf_tcb_set_fault_endpoint(t.tcb, WF_ROOT_TCB), WF_ERR_INVALID_CAPABILITY);
     TEST_ASSERT_ERR(wf_tcb_set_cspace(t.tcb, WF_ROOT_VSPACE, 0), WF_ERR_INVALID_CAPABILITY);
     /* None of it changed the thread: it still runs and exits. */
-    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_RSI, 1, 9, 0, 0, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_tcb_write_registers(t.tcb, WF_FAULT_WORD_ARG1, 1, 9, 0, 0, 0), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_thread_start(&t), WF_ERR_OK);
     struct wf_event ev;
     TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
@@ -434,10 +442,3 @@ TEST(tcb, describe_reports_thread_states)
     TEST_ASSERT_ERR(wf_thread_wait(&w, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
 }
-
-#else
-
-TEST_X86_64_ONLY(tcb, x86_64_registers,
-                 "TCB registers checked by x86-64 register names and a syscall instruction")
-
-#endif

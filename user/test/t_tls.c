@@ -1,22 +1,37 @@
 /*
  * The thread pointer (TCB_SetTLS): the kernel loads each thread's own value
- * whenever it runs (x86-64: the FS base), so a thread reads through %fs what it
- * set, another thread's value never shows through a switch, and a base outside
- * the user half is refused with the bounds. Over the IPC fast path, which
- * switches threads without the scheduler, each thread keeps its own thread
- * pointer and its own FPU and SSE state (decision 098).
+ * whenever it runs (x86-64: the FS base; aarch64: TPIDR_EL0), so a thread
+ * reads through it what it set, another thread's value never shows through a
+ * switch, and a base outside the user half is refused with the bounds. Over
+ * the IPC fast path, which switches threads without the scheduler, each thread
+ * keeps its own thread pointer and its own FP/SIMD state (decision 098;
+ * aarch64 switches that lazily, decision 151): three vector registers (one of
+ * the callee-saved ones) and two control registers (x86-64: MXCSR's rounding
+ * and the x87 precision; aarch64: FPCR's rounding and FPSR's flags).
  */
 #include "tarch.h"
-
-#ifdef __x86_64__
-
 #include "tutil.h"
+
+/* A word read through the thread pointer at offset off (with base 0, the word
+ * at address off). */
+static uint64_t fs_word(uintptr_t off)
+{
+    uint64_t v;
+#if defined(__x86_64__)
+    __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off));
+#elif defined(__aarch64__)
+    uint64_t tp;
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+    v = *(volatile uint64_t *)(tp + off);
+#else
+#error "t_tls.c: no thread pointer read for this architecture"
+#endif
+    return v;
+}
 
 static uint64_t fs_word0(void)
 {
-    uint64_t v;
-    __asm__ volatile("movq %%fs:0, %0" : "=r"(v));
-    return v;
+    return fs_word(0);
 }
 
 static uint64_t block_a[2] = {0xaaaa0000aaaa0001ull, 0};
@@ -65,40 +80,48 @@ TEST(tls, kernel_half_refused_with_bounds)
                    WF_ERR_RANGE_ERROR);
     TEST_ASSERT_EQ(d[0], 0);
     TEST_ASSERT_EQ(d[1], 0);
-    TEST_ASSERT_EQ(d[2], 0x00007fffffffffffull);
-    w[0] = 0x00007fffffffffffull; /* the last user byte is a valid base */
+    TEST_ASSERT_EQ(d[2], TARCH_USER_TOP - 1);
+    w[0] = TARCH_USER_TOP - 1; /* the last user byte is a valid base */
     TEST_ASSERT_EQ(wf_call(WF_ROOT_TCB, WF_LABEL_TCB_SET_TLS, w, 1, 0, 0, d, 4), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_tcb_set_tls(WF_ROOT_TCB, 0), WF_ERR_OK);
 }
 
 /* --- the fast path keeps each thread's own state --------------------------------- */
 
-/* The FPU and SSE state one side of the ping-pong below sets before each of its
- * system calls and reads back after it: three XMM registers (one of the upper
- * eight), MXCSR (a rounding mode) and the x87 control word (a precision). */
+/* The FP/SIMD state one side of the ping-pong below sets before each of its
+ * system calls and reads back after it: three vector registers (x86-64: xmm0,
+ * xmm8, xmm15; aarch64: v0, v8, v15), a rounding mode (MXCSR, FPCR) and a
+ * second control (the x87 control word's precision; FPSR's flags). */
 struct ext_state {
     uint64_t x0, x8, x15;
     uint32_t mxcsr;
     uint16_t fcw;
 };
 
+#if defined(__x86_64__)
+#define CTL1(side) (0x1f80u | ((side) == 1 ? 0x2000u : 0x4000u)) /* MXCSR.RC */
+#define CTL2(side) ((uint16_t)((side) == 1 ? 0x037f : 0x027f))   /* x87 FCW.PC */
+#else
+#define CTL1(side) ((side) == 1 ? 0x400000u : 0x800000u) /* FPCR.RMode */
+#define CTL2(side) ((uint16_t)((side) == 1 ? 0x1 : 0x2)) /* FPSR.IOC, DZC */
+#endif
+
 /* A value of side (1 or 2) for round i, never another side's or round's. */
 static struct ext_state ext_pattern(unsigned side, unsigned i)
 {
     uint64_t k = (uint64_t)side << 56 | (uint64_t)i << 8;
-    return (struct ext_state){.x0 = k | 0x10,
-                              .x8 = k | 0x18,
-                              .x15 = k | 0x1f,
-                              .mxcsr = 0x1f80 | (side == 1 ? 0x2000u : 0x4000u), /* RC */
-                              .fcw = (uint16_t)(side == 1 ? 0x037f : 0x027f)};   /* PC */
+    return (struct ext_state){
+        .x0 = k | 0x10, .x8 = k | 0x18, .x15 = k | 0x1f, .mxcsr = CTL1(side), .fcw = CTL2(side)};
 }
 
 /* wf_syscall (wf/syscall.h) with *set loaded into the registers of struct
- * ext_state just before the syscall instruction and read into *got just after
- * it, in one asm statement: nothing the compiler does can touch them between. */
+ * ext_state just before the system call instruction and read into *got just
+ * after it, in one asm statement: nothing the compiler does can touch them
+ * between. */
 static wf_word_t ext_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m,
                              const struct ext_state *set, struct ext_state *got)
 {
+#if defined(__x86_64__)
     register wf_word_t r10 __asm__("r10") = m->w[1];
     register wf_word_t r8 __asm__("r8") = m->w[2];
     register wf_word_t r9 __asm__("r9") = m->w[3];
@@ -125,21 +148,45 @@ static wf_word_t ext_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struc
     m->w[2] = r8;
     m->w[3] = r9;
     return rax;
+#elif defined(__aarch64__)
+    register wf_word_t x8 __asm__("x8") = nr, x0 __asm__("x0") = cap, x1 __asm__("x1") = m->info;
+    register wf_word_t x2 __asm__("x2") = m->w[0], x3 __asm__("x3") = m->w[1];
+    register wf_word_t x4 __asm__("x4") = m->w[2], x5 __asm__("x5") = m->w[3];
+    register wf_word_t x6 __asm__("x6") = reply;
+    __asm__ volatile("ldr d0, [%[s], #0]\n\t"
+                     "ldr d8, [%[s], #8]\n\t"
+                     "ldr d15, [%[s], #16]\n\t"
+                     "ldr w9, [%[s], #24]\n\t"
+                     "msr fpcr, x9\n\t"
+                     "ldrh w9, [%[s], #28]\n\t"
+                     "msr fpsr, x9\n\t"
+                     "svc #0\n\t"
+                     "str d0, [%[g], #0]\n\t"
+                     "str d8, [%[g], #8]\n\t"
+                     "str d15, [%[g], #16]\n\t"
+                     "mrs x9, fpcr\n\t"
+                     "str w9, [%[g], #24]\n\t"
+                     "mrs x9, fpsr\n\t"
+                     "strh w9, [%[g], #28]"
+                     : "+r"(x8), "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5)
+                     : "r"(x6), [s] "r"(set), [g] "r"(got)
+                     : "x9", "v0", "v8", "v15", "memory");
+    m->info = x1;
+    m->badge = x0;
+    m->w[0] = x2;
+    m->w[1] = x3;
+    m->w[2] = x4;
+    m->w[3] = x5;
+    return x8;
+#else
+#error "t_tls.c: no system call with FP/SIMD state for this architecture"
+#endif
 }
 
 static bool ext_same(const struct ext_state *a, const struct ext_state *b)
 {
     return a->x0 == b->x0 && a->x8 == b->x8 && a->x15 == b->x15 && a->mxcsr == b->mxcsr &&
            a->fcw == b->fcw;
-}
-
-/* A word read through the thread pointer at offset off (with base 0, the word
- * at address off). */
-static uint64_t fs_word(uintptr_t off)
-{
-    uint64_t v;
-    __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off));
-    return v;
 }
 
 #define PP_ROUNDS        60
@@ -239,10 +286,3 @@ TEST(tls, fast_path_keeps_each_threads_tls_and_fpu)
     TEST_ASSERT_EQ(bad_tls, 0);
     TEST_ASSERT_EQ(pp_server_bad, 0);
 }
-
-#else
-
-TEST_X86_64_ONLY(tls, x86_64_fs_base,
-                 "the thread pointer read through %fs, SSE and x87 state over the fast path")
-
-#endif

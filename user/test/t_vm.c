@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "tarch.h"
 #include "tutil.h"
 #include "weft/invocations.h"
 
@@ -448,7 +449,7 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
 TEST(vm, range_errors_name_the_bounds)
 {
     TEST_ENV(e);
-    const wf_word_t size = 16 * PG, user_top = 1ull << 47;
+    const wf_word_t size = 16 * PG, user_top = TARCH_USER_TOP;
     wf_cptr_t v = test_vmo(size);
     TEST_ASSERT(v);
     wf_word_t d[4];
@@ -622,6 +623,6 @@ TEST(vm, superpages_show_through_vspace_mapping)
                     WF_ERR_OK);
     TEST_ASSERT_EQ(size, PG);
     TEST_ASSERT_EQ(mem[101 * PG], 101);
-    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, 1ull << 47, &size, &rights),
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TARCH_USER_TOP, &size, &rights),
                     WF_ERR_INVALID_ARGUMENT);
 }

@@ -14,6 +14,7 @@
  *  - hundreds of regions in one VSpace, each faulted in and looked up (the
  *    region lookup is a balanced tree).
  */
+#include "tarch.h"
 #include "tutil.h"
 #include "weft/invocations.h"
 
@@ -81,6 +82,7 @@ static int watcher(uintptr_t arg)
 
 TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
 {
+    TARCH_NEED_IOPORTS("the CMOS RTC's periodic interrupt");
     TEST_ENV(e);
     w = (typeof(w)){.io = test_slot(0), .ntfn = test_slot(1), .handler = test_slot(2)};
     wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0);

@@ -13,6 +13,7 @@
 
 #include "../vrng/vrng.h"
 #include "tutil.h"
+#include "tarch.h"
 #include "tvirtio.h"
 #include "weft/invoke.h"
 #include "wf/pci.h"
@@ -30,6 +31,7 @@ static struct pci_access acc;
 static bool start_driver(struct tv_drv *d)
 {
     io_slot = test_slot(0);
+    TARCH_NEED_IOPORTS("PCI configuration space");
     NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io_slot, 64), WF_ERR_OK);
     acc = (struct pci_access){&io_slot, pci_io_read32, pci_io_write32};
     static struct pci_func all[64];

@@ -35,6 +35,23 @@ enum wf_error test_child_start(struct wf_process *p, wf_word_t mode, wf_word_t a
  * thread at priority 1 to signal); false if the sentinel cannot be made. */
 bool test_settle(void);
 
+/* Reads register word (enum wf_fault_word) of thread tcb into *v: one
+ * TCB_ReadRegisters of the four words that hold it (the last four when word is
+ * near the end: aarch64's PC is word 32 of 34). */
+enum wf_error test_reg_read(wf_cptr_t tcb, unsigned word, wf_word_t *v);
+
+/* Answers the fault ev of the thread whose Reply object is reply: the thread
+ * resumes at pc with RESULT set to result, every register before PC as the
+ * fault message had it (a reply of WF_FAULT_WORD_PC + 1 words). */
+enum wf_error test_fault_resume(wf_cptr_t reply, const struct wf_event *ev, wf_word_t pc,
+                                wf_word_t result);
+
+/* Maps the page at physical address pa (in a device untyped of the bootinfo)
+ * at va in the root VSpace through a device VMO: the device untyped holding
+ * it is split down to that page in scratch slots from *next on (advanced past
+ * the ones used, the VMO's included). NULL on failure. */
+volatile void *test_map_device_page(wf_word_t pa, wf_word_t va, unsigned *next);
+
 /* A free address range for a test's own mappings in the root VSpace (64 GiB,
  * unmapped again by the arena's revocation, which destroys the VMOs). */
 #define TEST_VA 0x0000600000000000ull

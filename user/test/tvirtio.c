@@ -2,6 +2,7 @@
  * What the in-guest tests of the bus server and the virtio drivers share
  * (tvirtio.h).
  */
+#include "tarch.h"
 #include "tvirtio.h"
 
 #include "weft/invoke.h"
@@ -38,6 +39,7 @@ bool tv_start_bus(struct tv_bus *b)
     NEED_ERR(wf_process_give_pool(e, &b->p, 1u << 20, 0), WF_ERR_OK);
     wf_cptr_t io = wf_env_slot(e);
     NEED(io != 0);
+    TARCH_NEED_IOPORTS("PCI configuration space");
     NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xffff, WF_ROOT_CNODE, io, 64), WF_ERR_OK);
     NEED_ERR(wf_process_give(e, &b->p, WF_CHILD_IOPORT, io, WF_RIGHTS_ALL, 0), WF_ERR_OK);
     NEED_ERR(wf_process_give(e, &b->p, WF_CHILD_IRQ, WF_ROOT_IRQ_CONTROL, WF_RIGHTS_ALL, 0),

@@ -4,10 +4,10 @@
  * start info; its exit status or its fault is what the test checks.
  *
  * The faults are written in assembly so that the registers a handler sees are
- * known: rbx holds the address of uc_recover (which exits with UC_RECOVERED),
- * r13-r15 hold marker values. A handler that replies with RIP = rbx ends the
- * child cleanly; one that replies with new registers for the faulting
- * instruction sees them take effect.
+ * known: rbx (aarch64: x22) holds the address of uc_recover (which exits with
+ * UC_RECOVERED), r13-r15 (aarch64: x19-x21) hold marker values. A handler that
+ * replies with the pc = that address ends the child cleanly; one that replies
+ * with new registers for the faulting instruction sees them take effect.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@ __attribute__((noreturn, used)) void uc_recovered(void)
     wf_exit(UC_RECOVERED);
 }
 
+#if defined(__x86_64__)
 /* Where a handler resumes a faulted child: an aligned stack, then exit. */
 __asm__(".text\n"
         ".globl uc_recover\n"
@@ -82,6 +83,85 @@ static long linux_syscall(long nr, long a, long b, long c)
                      : "rcx", "r11", "memory");
     return ret;
 }
+#define LINUX_GETPID 39
+#define LINUX_WRITE  1
+
+#elif defined(__aarch64__)
+/* The same on aarch64: x22 holds uc_recover, x19-x21 the markers; the
+ * undefined instruction is udf #0 and the result comes back in x0. */
+__asm__(".text\n"
+        ".globl uc_recover\n"
+        "uc_recover:\n"
+        "    mov x9, sp\n"
+        "    and sp, x9, #-16\n"
+        "    bl uc_recovered\n"
+        "    udf #0\n");
+
+#define PRELUDE                                                                                    \
+    "adr x22, uc_recover\n\t"                                                                      \
+    "movz x19, #0x1313\n\t"                                                                        \
+    "movk x19, #0x1313, lsl 16\n\t"                                                                \
+    "movk x19, #0x1313, lsl 32\n\t"                                                                \
+    "movk x19, #0x1313, lsl 48\n\t"                                                                \
+    "movz x20, #0x1414\n\t"                                                                        \
+    "movk x20, #0x1414, lsl 16\n\t"                                                                \
+    "movk x20, #0x1414, lsl 32\n\t"                                                                \
+    "movk x20, #0x1414, lsl 48\n\t"                                                                \
+    "movz x21, #0x1515\n\t"                                                                        \
+    "movk x21, #0x1515, lsl 16\n\t"                                                                \
+    "movk x21, #0x1515, lsl 32\n\t"                                                                \
+    "movk x21, #0x1515, lsl 48\n\t"
+#define PRELUDE_CLOBBERS "x19", "x20", "x21", "x22", "memory"
+
+static int do_fault(wf_word_t kind, wf_word_t addr)
+{
+    register wf_word_t x0 __asm__("x0") = 0;
+    register wf_word_t x8 __asm__("x8") = addr;
+    switch (kind) {
+    case UC_F_READ:
+        __asm__ volatile(PRELUDE "ldrb w0, [%1]" : "+r"(x0) : "r"(addr) : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_WRITE:
+        __asm__ volatile(PRELUDE "mov w9, #1\n\tstrb w9, [%0]"
+                         :
+                         : "r"(addr)
+                         : "x9", PRELUDE_CLOBBERS);
+        break;
+    case UC_F_UD2:
+        __asm__ volatile(PRELUDE "udf #0" : "+r"(x0) : : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_DIVIDE: /* does not trap on aarch64: the quotient is 0 */
+        __asm__ volatile(PRELUDE "mov x9, #0\n\tmov x0, #1\n\tudiv x0, x0, x9"
+                         : "+r"(x0)
+                         :
+                         : "x9", PRELUDE_CLOBBERS);
+        break;
+    case UC_F_SYSCALL:
+        __asm__ volatile(PRELUDE "svc #0" : "+r"(x0), "+r"(x8) : : PRELUDE_CLOBBERS);
+        /* A native call's error comes back in x8 (x86-64: rax); a call the
+         * kernel does not know leaves x8 as it was, and the fault handler's
+         * result is in x0 (x86-64: rax again). */
+        return (int)(x8 != addr ? x8 : x0);
+    default:
+        return 200;
+    }
+    return (int)x0;
+}
+
+/* A Linux-numbered system call: number in x8, arguments in x0 x1 x2, result in x0. */
+static long linux_syscall(long nr, long a, long b, long c)
+{
+    register long x8 __asm__("x8") = nr;
+    register long x0 __asm__("x0") = a, x1 __asm__("x1") = b, x2 __asm__("x2") = c;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x8) : "r"(x1), "r"(x2) : "memory");
+    return x0;
+}
+#define LINUX_GETPID     172
+#define LINUX_WRITE      64
+
+#else
+#error "uchild's faults are not written for this architecture"
+#endif
 
 static const char linux_msg[] = "hello from a foreign thread\n";
 
@@ -89,8 +169,8 @@ static const char linux_msg[] = "hello from a foreign thread\n";
  * answers both; the exit status is the sum of the two results. */
 static int do_linux(void)
 {
-    long pid = linux_syscall(39, 0, 0, 0);
-    long n = linux_syscall(1, 1, (long)linux_msg, (long)sizeof(linux_msg) - 1);
+    long pid = linux_syscall(LINUX_GETPID, 0, 0, 0);
+    long n = linux_syscall(LINUX_WRITE, 1, (long)linux_msg, (long)sizeof(linux_msg) - 1);
     return (int)(pid + n);
 }
 
