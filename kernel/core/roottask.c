@@ -226,6 +226,7 @@ static void give_device_caps(void)
     cdt_insert_root(slot(WF_ROOT_IOPORT), ioport_all());
     bootinfo.irq_lines = arch_irq_lines();
     bootinfo.irq_ioapic = arch_irq_ioapic();
+    bootinfo.pci = platform.pci;
 }
 
 void roottask_start(void)
