@@ -198,6 +198,9 @@ Test(host, windows_at_other_cpu_addresses)
     cr_assert_eq(cpu, 0x70000000);
     cr_assert(host_translate(&h, 0x40080000, 0x1000, &cpu));
     cr_assert_eq(cpu, 0x70080000);
+    /* A BAR placed before (a restarted server) is never placed over. */
+    cr_assert_eq(host_assign(&h, 0x1000, false, &pci, &cpu), HOST_OK);
+    cr_assert_eq(pci, 0x40081000);
 }
 
 Test(host, malformed_descriptions_are_errors)

@@ -4,8 +4,8 @@
  * BAR placement is a bump allocator per window: BARs are placed once, at the
  * bus server's start, in enumeration order, each at the next address aligned
  * to its size (a BAR is naturally aligned: PCI Local Bus 3.0, section
- * 6.2.5.1). Nothing is freed: a restarted bus server starts from firmware's
- * state again. Placing the largest BARs first would waste less of a window;
+ * 6.2.5.1). Nothing is freed. A BAR already placed (by firmware, or by the
+ * server before a restart) is kept, and later BARs go above it. Placing the largest BARs first would waste less of a window;
  * QEMU's windows are hundreds of MiB for BARs of a few KiB.
  */
 #include "host.h"
@@ -59,12 +59,14 @@ enum host_status host_assign(struct pci_host *h, uint64_t size, bool mem64, uint
     return HOST_ERR_FULL;
 }
 
-bool host_translate(const struct pci_host *h, uint64_t pci, uint64_t size, uint64_t *cpu)
+bool host_translate(struct pci_host *h, uint64_t pci, uint64_t size, uint64_t *cpu)
 {
     for (unsigned i = 0; i < h->nwin; i++) {
-        const struct host_window *w = &h->win[i];
+        struct host_window *w = &h->win[i];
         if (pci >= w->pci && pci - w->pci < w->size && size <= w->size - (pci - w->pci)) {
             *cpu = w->cpu + (pci - w->pci);
+            if (w->next < pci + size)
+                w->next = pci + size; /* the bump allocator never overlaps it */
             return true;
         }
     }

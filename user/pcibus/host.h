@@ -46,9 +46,10 @@ enum host_status host_init(struct pci_host *h, const struct wf_bootinfo_pci *p);
 enum host_status host_assign(struct pci_host *h, uint64_t size, bool mem64, uint64_t *pci,
                              uint64_t *cpu);
 
-/* Where the CPU reaches [pci, pci + size) of a BAR firmware placed: false when
- * no memory window holds it all. */
-bool host_translate(const struct pci_host *h, uint64_t pci, uint64_t size, uint64_t *cpu);
+/* Where the CPU reaches [pci, pci + size) of a BAR firmware (or an earlier run
+ * of the server) placed: false when no memory window holds it all. BARs placed
+ * later in that window go above it. */
+bool host_translate(struct pci_host *h, uint64_t pci, uint64_t size, uint64_t *cpu);
 
 /* The line function bus:dev.fn's interrupt pin (1 INTA to 4 INTD) raises,
  * through p's routes (the first matching one); false when none matches or pin

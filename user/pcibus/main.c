@@ -366,29 +366,39 @@ static const char *find_ecam(void)
     return NULL;
 }
 
-/* Without firmware (ECAM): places every memory BAR the firmware left at 0 in
- * the bridge's windows, writes the bus address into the BAR, and routes the
- * interrupt pin to a line (written to the interrupt line register, as
- * firmware would). I/O BARs are dropped: there are no ports to issue. */
-static void program_function(struct pci_host *h, struct pci_func *f)
+/* Without firmware (ECAM), first pass: a memory BAR already placed (by
+ * firmware, or by this server before a restart) is kept where it is, at the
+ * address the CPU reaches it by; one in no window is dropped. I/O BARs are
+ * dropped: there are no ports to issue. */
+static void keep_placed(struct pci_host *h, struct pci_func *f)
 {
     for (unsigned b = 0; b < PCI_BARS; b++) {
         struct pci_bar *bar = &f->bar[b];
+        uint64_t cpu;
         if (bar->kind == PCI_BAR_IO)
             *bar = (struct pci_bar){0};
-        if (bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64)
+        if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || bar->base == 0)
             continue;
-        uint64_t pci, cpu;
-        if (bar->base != 0) { /* placed by firmware: the CPU sees it through a window */
-            if (host_translate(h, bar->base, bar->size, &cpu)) {
-                bar->base = cpu;
-                continue;
-            }
-            fprintf(stderr, "pcibus: %02x:%02x.%x: BAR %u lies in no window: dropped\n", f->bus,
-                    f->dev, f->fn, b);
-            *bar = (struct pci_bar){0};
+        if (host_translate(h, bar->base, bar->size, &cpu)) {
+            bar->base = cpu;
             continue;
         }
+        fprintf(stderr, "pcibus: %02x:%02x.%x: BAR %u lies in no window: dropped\n", f->bus, f->dev,
+                f->fn, b);
+        *bar = (struct pci_bar){0};
+    }
+}
+
+/* Second pass: places every memory BAR that reads 0 in the bridge's windows
+ * and writes its bus address into it, and routes the interrupt pin to a line
+ * (written to the interrupt line register, as firmware would). */
+static void place_and_route(struct pci_host *h, struct pci_func *f)
+{
+    for (unsigned b = 0; b < PCI_BARS; b++) {
+        struct pci_bar *bar = &f->bar[b];
+        if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || bar->base != 0)
+            continue;
+        uint64_t pci, cpu;
         enum host_status hs =
             host_assign(h, bar->size < 16 ? 16 : bar->size, bar->kind == PCI_BAR_MEM64, &pci, &cpu);
         uint32_t lo;
@@ -419,8 +429,6 @@ static void program_function(struct pci_host *h, struct pci_func *f)
     }
 }
 
-/* Takes the device untyped it was given, finds the configuration space,
- * enumerates the bus, sizes (and without firmware places) the BARs. */
 static unsigned given_ranges;
 
 static const char *setup(void)
@@ -459,9 +467,11 @@ static const char *setup(void)
                     d->f.fn, pci_status_name(ps));
             memset(d->f.bar, 0, sizeof(d->f.bar));
         }
-        if (host_desc && d->f.header_type == 0)
-            program_function(&host, &d->f);
     }
+    for (unsigned pass = 0; host_desc && pass < 2; pass++)
+        for (unsigned i = 0; i < bus.n; i++)
+            if (bus.dev[i].f.header_type == 0)
+                (pass == 0 ? keep_placed : place_and_route)(&host, &bus.dev[i].f);
     return NULL;
 }
 
