@@ -20,7 +20,9 @@
  *     region of any type and in no device the kernel keeps for itself (what
  *     arch_mmio_map mapped, and the interrupt controllers `platform` names, mapped
  *     yet or not), as aligned power-of-two blocks, lowest addresses first, while
- *     the bootinfo list has room (docs/decisions/060).
+ *     the bootinfo list has room (docs/decisions/060);
+ *   - the PCI host bridge the platform found, when configuration space is ECAM
+ *     (platform.pci: its windows and INTx routes; decision 147).
  *
  * The root CNode's cap has a guard of 64 - ROOT_CNODE_RADIX zero bits, so a CPtr
  * is just a slot index at depth 64. Well-known slots are in weft/bootinfo.h.
@@ -226,6 +228,7 @@ static void give_device_caps(void)
     cdt_insert_root(slot(WF_ROOT_IOPORT), ioport_all());
     bootinfo.irq_lines = arch_irq_lines();
     bootinfo.irq_ioapic = arch_irq_ioapic();
+    bootinfo.pci = platform.pci;
 }
 
 void roottask_start(void)

@@ -14,7 +14,11 @@
  * 32+n, PPI n = INTID 16+n), arm,armv8-timer (four interrupts), arm,pl011,
  * ns16550a, pci-host-ecam-generic (reg = ECAM, bus-range, ranges with a 3-cell
  * PCI address whose first cell's bits 24-25 say the space and bit 30
- * prefetchable), arm,psci (method), linux,initrd-start/-end, and for the
+ * prefetchable; interrupt-map and interrupt-map-mask after the IEEE 1275 PCI
+ * binding: entries of the 3-cell unit address and 1-cell pin, the parent's
+ * phandle, its #address-cells (0 when it has none) of unit address and its
+ * #interrupt-cells of specifier, decoded once the walk has seen every
+ * interrupt controller), arm,psci (method), linux,initrd-start/-end, and for the
  * UART interrupts-extended (a phandle before the specifier) as well as
  * interrupts.
  *
@@ -83,7 +87,7 @@ struct node {
     uint32_t iparent;                /* interrupt-parent, inherited */
     struct prop compatible, device_type, reg, status, interrupts, iparent_p, phandle, cells_a,
         cells_s, ranges, bus_range, clock_freq, reg_shift, timebase, ndev, intc, intc_cells, method,
-        bootargs, stdout_path, initrd_start, initrd_end, size, irq_ext;
+        bootargs, stdout_path, initrd_start, initrd_end, size, irq_ext, imap, imap_mask;
 };
 
 struct uart_cand {
@@ -100,6 +104,8 @@ struct uart_cand {
 struct intc_rec {
     uint32_t phandle;
     unsigned cells;
+    unsigned
+        addr_cells; /* its #address-cells, 0 without (an interrupt-map's parent unit address) */
     bool gic;
 };
 
@@ -131,6 +137,8 @@ struct walk {
     uint32_t cpus_timebase;
     struct alias alias[MAX_ALIASES];
     unsigned nalias;
+    struct prop pci_imap, pci_imap_mask; /* the PCI host's, decoded by finish_tree */
+    char pci_path[FDT_PATH_MAX];
 };
 
 static uint32_t be32(const uint8_t *p)
@@ -353,7 +361,8 @@ static enum fdt_err do_intc(struct walk *w, int d)
             return FDT_ERR_CELLS;
         if (prop_u32(&n->phandle, &ph) && w->nintc < FDT_MAX_INTC)
             w->intc[w->nintc++] =
-                (struct intc_rec){ph, cells, kind == FDT_INTC_GICV2 || kind == FDT_INTC_GICV3};
+                (struct intc_rec){ph, cells, n->cells_a.present ? n->addr_cells : 0,
+                                  kind == FDT_INTC_GICV2 || kind == FDT_INTC_GICV3};
     }
     if (kind == FDT_INTC_NONE || w->info.intc.kind != FDT_INTC_NONE || n->disabled)
         return FDT_OK;
@@ -433,6 +442,9 @@ static enum fdt_err do_pci(struct walk *w, int d)
     w->info.pci.ecam_size = r.size;
     w->info.pci.bus_first = 0;
     w->info.pci.bus_last = 255;
+    w->pci_imap = n->imap;
+    w->pci_imap_mask = n->imap_mask;
+    strlcpy(w->pci_path, w->path, sizeof(w->pci_path));
     if (n->bus_range.present) {
         if (n->bus_range.len != 8)
             return FDT_ERR_REG;
@@ -631,6 +643,8 @@ static void record_prop(struct node *n, const char *name, const uint8_t *v, uint
         {"linux,initrd-end", offsetof(struct node, initrd_end)},
         {"size", offsetof(struct node, size)},
         {"interrupts-extended", offsetof(struct node, irq_ext)},
+        {"interrupt-map", offsetof(struct node, imap)},
+        {"interrupt-map-mask", offsetof(struct node, imap_mask)},
     };
     for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
         if (strcmp(name, known[i].name) == 0) {
@@ -661,6 +675,64 @@ static struct fdt_irq decode_irq(const struct walk *w, uint32_t iparent, const u
         break;
     }
     return r;
+}
+
+/* The controller record of phandle ph, or NULL. */
+static const struct intc_rec *intc_of(const struct walk *w, uint32_t ph)
+{
+    for (unsigned i = 0; i < w->nintc; i++)
+        if (w->intc[i].phandle == ph)
+            return &w->intc[i];
+    return NULL;
+}
+
+/* Decodes the PCI host's interrupt-map (its children: 3 address cells, 1
+ * interrupt cell) into info.pci.intx. An entry's length depends on its
+ * parent, so a parent the walk did not record as an interrupt controller
+ * ends the map: FDT_ERR_IMAP, as a map that is not whole entries or a mask
+ * that is not 4 cells. */
+static enum fdt_err decode_pci_imap(struct walk *w)
+{
+    struct fdt_info *in = &w->info;
+    in->pci.intx_mask_hi = in->pci.intx_mask_pin = 0xffffffffu;
+    if (!in->pci.present || !w->pci_imap.present)
+        return FDT_OK;
+    strlcpy(w->path, w->pci_path, sizeof(w->path));
+    if (w->pci_imap_mask.present) {
+        const struct prop *m = &w->pci_imap_mask;
+        if (m->len != 16)
+            return fail(w, FDT_ERR_IMAP, (uint32_t)(m->v - w->b));
+        in->pci.intx_mask_hi = be32(m->v);
+        in->pci.intx_mask_pin = be32(m->v + 12);
+    }
+    in->pci.intx_map = true;
+    const uint8_t *v = w->pci_imap.v, *end = v + w->pci_imap.len;
+    if (w->pci_imap.len % 4)
+        return fail(w, FDT_ERR_IMAP, (uint32_t)(v - w->b));
+    while (v < end) {
+        /* child unit address (3) + pin (1) + phandle (1), then the parent's cells */
+        if (end - v < 20)
+            return fail(w, FDT_ERR_IMAP, (uint32_t)(v - w->b));
+        const struct intc_rec *ic = intc_of(w, be32(v + 16));
+        if (!ic)
+            return fail(w, FDT_ERR_IMAP, (uint32_t)(v + 16 - w->b));
+        uint32_t spec_at = 20 + 4 * ic->addr_cells, len = spec_at + 4 * ic->cells;
+        if ((size_t)(end - v) < len || ic->cells == 0)
+            return fail(w, FDT_ERR_IMAP, (uint32_t)(v - w->b));
+        uint32_t spec[IRQ_SPEC_CELLS] = {0};
+        for (unsigned i = 0; i < ic->cells && i < IRQ_SPEC_CELLS; i++)
+            spec[i] = be32(v + spec_at + 4 * i);
+        if (be32(v + 4) == 0 && be32(v + 8) == 0) {
+            struct fdt_irq irq = decode_irq(w, ic->phandle, spec, ic->cells);
+            if (in->pci.nintx < FDT_MAX_PCI_INTX)
+                in->pci.intx[in->pci.nintx++] =
+                    (struct fdt_pci_intx){be32(v), be32(v + 12), irq.valid, irq.num};
+            else
+                in->pci.intx_dropped++;
+        }
+        v += len;
+    }
+    return FDT_OK;
 }
 
 /* After the walk: choose the UART, decode interrupts, fill the defaults. */
@@ -865,6 +937,8 @@ enum fdt_err fdt_parse(const void *blob, size_t avail, struct fdt_info *out, str
     if ((e = walk_struct(&w)) != FDT_OK)
         return e;
     finish_tree(&w);
+    if ((e = decode_pci_imap(&w)) != FDT_OK)
+        return e;
     if (w.info.nmem == 0)
         return fail(&w, FDT_ERR_NO_MEMORY, 0);
     *out = w.info;
@@ -902,6 +976,8 @@ const char *fdt_strerror(enum fdt_err e)
         return "reg, ranges, interrupts or bus-range not whole entries or too wide";
     case FDT_ERR_NO_MEMORY:
         return "no memory node";
+    case FDT_ERR_IMAP:
+        return "PCI interrupt-map not whole entries, its parent unknown, or its mask not 4 cells";
     }
     return "unknown error";
 }

@@ -135,6 +135,18 @@ Test(bootconf, references_resolve_forward_and_name_is_given_to_all)
     cr_assert_eq(conf_visible(&c, 2), 1ull | 1ull << 1 | 1ull << 4);
 }
 
+/* devmem=ADDRESS: only the device untyped holding the address (the console
+ * server's UART), so that the bus server can take the rest. */
+Test(bootconf, devmem_one_address)
+{
+    cr_assert_eq(parse("server console devmem=0x9000000 irq=1\nserver bus devmem irqcontrol\n"), 0,
+                 "errors: %u", c.errors);
+    const struct conf_prog *con = prog("console"), *bus = prog("bus");
+    cr_assert(con->devmem && con->devmem_one);
+    cr_assert_eq(con->devmem_at, 0x9000000);
+    cr_assert(bus->devmem && !bus->devmem_one);
+}
+
 Test(bootconf, devices_and_service_names)
 {
     cr_assert_eq(parse("server bus devmem irqcontrol ioport=0xcf8-0xcff cnode=10\n"
@@ -143,7 +155,7 @@ Test(bootconf, devices_and_service_names)
                  1, "want one error: %u", c.errors);
     assert_error(3, "no program named 'drv'");
     const struct conf_prog *bus = prog("bus"), *drv = prog("drv");
-    cr_assert(bus->devmem && bus->irqcontrol);
+    cr_assert(bus->devmem && !bus->devmem_one && bus->irqcontrol);
     cr_assert(!drv->devmem && !drv->irqcontrol);
     cr_assert_str_eq(bus->as, "bus");
     cr_assert_str_eq(drv->as, "disk");
@@ -204,7 +216,8 @@ Test(bootconf, each_bad_line_is_reported_with_its_number_and_skipped)
         {"server a irq=256", "irq=256"},
         {"server a initramfs=1", "option initramfs takes no value"},
         {"server a colour=red", "unknown option 'colour'"},
-        {"server a devmem=1", "option devmem takes no value"},
+        {"server a devmem=0x1000000000000", "devmem=0x1000000000000"},
+        {"server a devmem=uart", "devmem=uart"},
         {"server a irqcontrol=yes", "option irqcontrol takes no value"},
         {"server a irq=4 irqcontrol", "irq= and irqcontrol both want slot IRQ"},
         {"server a irqcontrol irq=4", "irq= and irqcontrol both want slot IRQ"},

@@ -120,6 +120,20 @@ Test(fdt, qemu_aarch64_virt)
     cr_assert_eq(info.pci.win[1].size, 0x2eff0000);
     cr_assert_eq(info.pci.win[2].space, FDT_PCI_MEM64);
     cr_assert_eq(info.pci.win[2].cpu_addr, 0x8000000000);
+    /* interrupt-map: slot s pin p (1-4) raises SPI 3 + (s + p - 1) % 4, INTID 35 + that
+     * (QEMU's hw/arm/virt.c swizzle), entries of 10 cells (the GIC's #address-cells 2). */
+    cr_assert(info.pci.intx_map);
+    cr_assert_eq(info.pci.intx_mask_hi, 0x1800);
+    cr_assert_eq(info.pci.intx_mask_pin, 7);
+    cr_assert_eq(info.pci.nintx, 16);
+    cr_assert_eq(info.pci.intx_dropped, 0);
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned slot = i / 4, pin = i % 4 + 1;
+        cr_assert_eq(info.pci.intx[i].addr_hi, slot << 11);
+        cr_assert_eq(info.pci.intx[i].pin, pin);
+        cr_assert(info.pci.intx[i].irq_valid);
+        cr_assert_eq(info.pci.intx[i].irq_num, 32 + 3 + (slot + pin - 1) % 4, "entry %u", i);
+    }
     cr_assert_str_eq(info.bootargs, "");
     cr_assert_eq(info.initrd_start, 0);
     cr_assert_eq(rep.uarts, 1);
@@ -148,6 +162,15 @@ Test(fdt, qemu_riscv64_virt)
     cr_assert_eq(info.timer.frequency, 10000000);
     cr_assert(info.pci.present);
     cr_assert_eq(info.pci.ecam_base, 0x30000000);
+    /* The PLIC has no #address-cells: entries of 6 cells, sources 0x20 + (slot + pin - 1) % 4. */
+    cr_assert_eq(info.pci.nintx, 16);
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned slot = i / 4, pin = i % 4 + 1;
+        cr_assert_eq(info.pci.intx[i].addr_hi, slot << 11);
+        cr_assert_eq(info.pci.intx[i].pin, pin);
+        cr_assert(info.pci.intx[i].irq_valid);
+        cr_assert_eq(info.pci.intx[i].irq_num, 0x20 + (slot + pin - 1) % 4, "entry %u", i);
+    }
     cr_assert_eq(info.psci, FDT_PSCI_NONE);
 }
 
@@ -215,6 +238,29 @@ Test(fdt, malformed_sources)
     cr_assert_eq(parse_file("no-memory"), FDT_ERR_NO_MEMORY);
     cr_assert_eq(parse_file("too-deep"), FDT_ERR_NESTING);
     cr_assert(strncmp(rep.node, "/n1/n2/n3", 9) == 0, "node %s", rep.node);
+}
+
+/* A PCI interrupt-map that is cut short, names no interrupt controller, or
+ * comes with a mask of the wrong width: an error at the host's node, never a
+ * read past the property. */
+Test(fdt, malformed_pci_interrupt_map)
+{
+    static const char *const trees[] = {"bad-imap", "bad-imap-parent", "bad-imap-mask"};
+    for (unsigned i = 0; i < 3; i++) {
+        cr_assert_eq(parse_file(trees[i]), FDT_ERR_IMAP, "%s", trees[i]);
+        cr_assert_str_eq(rep.node, "/pcie@10000000", "%s", trees[i]);
+        cr_assert_neq(rep.offset, 0, "%s", trees[i]);
+    }
+}
+
+/* The gicv3 board's host bridge has no interrupt-map: no entries, the mask all ones. */
+Test(fdt, pci_without_interrupt_map)
+{
+    cr_assert_eq(parse_file("gicv3-board"), FDT_OK);
+    cr_assert(info.pci.present);
+    cr_assert(!info.pci.intx_map);
+    cr_assert_eq(info.pci.nintx, 0);
+    cr_assert_eq(info.pci.intx_mask_hi, 0xffffffffu);
 }
 
 /* The aarch64 blob with one header word replaced. */

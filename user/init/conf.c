@@ -222,7 +222,7 @@ static bool parse_option(struct boot_conf *c, unsigned line, struct conf_prog *p
     }
     *seen |= 1u << key;
     bool bare = key == 5 || key == 9 || key == 10; /* initramfs, devmem, irqcontrol */
-    if (bare == has_value) {
+    if (bare == has_value && key != 9) {           /* devmem: bare, or devmem=ADDRESS */
         report(c, line, bare ? "%s: option %s takes no value" : "%s: option %s needs a value",
                p->name, keys[key]);
         return false;
@@ -294,8 +294,14 @@ static bool parse_option(struct boot_conf *c, unsigned line, struct conf_prog *p
         }
         p->cnode = (unsigned)n;
         return true;
-    case 9: /* devmem */
+    case 9: /* devmem or devmem=ADDRESS */
+        if (has_value && !parse_num(v.p, v.n, CONF_DEVMEM_ADDR_MAX, &p->devmem_at)) {
+            report(c, line, "%s: devmem=%.*s: want a physical address below 2^48", p->name,
+                   (int)v.n, v.p);
+            return false;
+        }
         p->devmem = true;
+        p->devmem_one = has_value;
         return true;
     case 10: /* irqcontrol */
         p->irqcontrol = true;

@@ -36,6 +36,8 @@
 #define CONF_MEM_MAX   (1ull << 36)
 #define CONF_UT_MIN    (1ull << 12)
 #define CONF_UT_MAX    (1ull << 32)
+/* devmem=ADDRESS: a physical address of 48 bits at most */
+#define CONF_DEVMEM_ADDR_MAX ((1ull << 48) - 1)
 
 enum conf_kind {
     CONF_SERVER = 1, /* supervised: restarted whenever it ends */
@@ -62,7 +64,10 @@ struct conf_prog {
     bool has_ioport;  /* an IOPort cap for [io_first, io_last] at WF_CHILD_IOPORT */
     unsigned io_first, io_last;
     int irq;                    /* an IRQHandler for this line at WF_CHILD_IRQ, -1: none */
-    bool devmem;                /* copies of every device untyped from PCIBUS_SLOT_DEVMEM on */
+    bool devmem;                /* copies of every device untyped from PCIBUS_SLOT_DEVMEM on
+                                   and the bootinfo page at WF_CHILD_BOOTINFO */
+    bool devmem_one;            /* devmem=ADDRESS: only the device untyped holding ... */
+    uint64_t devmem_at;         /* ... this address */
     bool irqcontrol;            /* a copy of IRQControl at WF_CHILD_IRQ (not with irq=) */
     char as[CONF_NAME_MAX + 1]; /* the name it is registered and seen under (default: name) */
     uint64_t sees;              /* bit i: may look up program index i in the name server */

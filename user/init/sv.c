@@ -155,13 +155,27 @@ static enum wf_error give_resources(struct prog *p)
         e = wf_process_give(&sv.env, &p->p, WF_CHILD_IRQ, p->irq, WF_RIGHTS_ALL, 0);
     if (e == WF_ERR_OK && c->irqcontrol)
         e = wf_process_give(&sv.env, &p->p, WF_CHILD_IRQ, WF_ROOT_IRQ_CONTROL, WF_RIGHTS_ALL, 0);
-    /* A copy of every device untyped (a copy takes the range over: decision 023). */
+    /* The machine's description (the PCI host bridge: decision 147), read-only. */
+    if (e == WF_ERR_OK && c->devmem)
+        e = wf_process_give(&sv.env, &p->p, WF_CHILD_BOOTINFO, WF_ROOT_BOOTINFO, WF_RIGHT_READ, 0);
+    /* A copy of every device untyped, or with devmem=ADDRESS of the one holding it (a
+     * copy takes the range over: decision 023). One another program holds a copy of
+     * (REVOKE_FIRST) is left out: the console server's UART (devmem=ADDRESS) and the
+     * bus server's windows lie apart. */
     for (unsigned k = 0, n = 0; e == WF_ERR_OK && c->devmem && k < sv.bi->untyped_count &&
                                 k < WF_BOOTINFO_MAX_UNTYPED && n < PCIBUS_DEVMEM_MAX;
-         k++)
-        if (sv.bi->untyped[k].device)
-            e = wf_process_give(&sv.env, &p->p, PCIBUS_SLOT_DEVMEM + n++, sv.bi->untyped_first + k,
-                                WF_RIGHTS_ALL, 0);
+         k++) {
+        const struct wf_bootinfo_untyped *u = &sv.bi->untyped[k];
+        if (!u->device || (c->devmem_one && (c->devmem_at < u->paddr ||
+                                             c->devmem_at - u->paddr >= 1ull << u->size_bits)))
+            continue;
+        e = wf_process_give(&sv.env, &p->p, PCIBUS_SLOT_DEVMEM + n, sv.bi->untyped_first + k,
+                            WF_RIGHTS_ALL, 0);
+        if (e == WF_ERR_REVOKE_FIRST)
+            e = WF_ERR_OK;
+        else if (e == WF_ERR_OK)
+            n++;
+    }
     return e;
 }
 

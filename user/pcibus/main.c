@@ -2,13 +2,22 @@
  * pcibus: the PCI bus server (abi/protocols/pci.proto; docs/devices.md, "The
  * PCI bus server"; decision 120).
  *
- * It is the only program that touches PCI configuration space: init gives it
- * an IOPort cap over 0xcf8 and up (mechanism #1 at 0xcf8-0xcff through
- * wf/pci.h's pci_access, so that ECAM can take its place; the ports above
- * 0xcff are what it issues for I/O BARs), a copy of every device untyped
- * (`devmem`, slots PCIBUS_SLOT_DEVMEM on) and a copy of IRQControl
- * (`irqcontrol`, slot IRQ). At start it enumerates the bus and sizes every
- * BAR; then it serves the pci protocol.
+ * It is the only program that touches PCI configuration space. init gives it
+ * a copy of every device untyped (`devmem`, slots PCIBUS_SLOT_DEVMEM on) with
+ * the bootinfo page (slot BOOTINFO) and a copy of IRQControl (`irqcontrol`,
+ * slot IRQ). Configuration space has two back ends behind wf/pci.h's
+ * pci_access, chosen at start (decision 147):
+ *   - the bootinfo names an ECAM host bridge (a device-tree machine: aarch64
+ *     virt): the server maps the ECAM window a bus at a time from the device
+ *     untyped, places every memory BAR in the bridge's windows (no firmware
+ *     has: host.c) and routes each interrupt pin through the bridge's
+ *     interrupt-map to an IRQControl line, which becomes the function's
+ *     interrupt line. There are no ports: I/O BARs are not handed out.
+ *   - otherwise (x86-64) mechanism #1 through an IOPort cap over 0xcf8 and up
+ *     (`ioport=`; the ports above 0xcff are what it issues for I/O BARs), BARs
+ *     and lines as the firmware left them.
+ * At start it enumerates the bus and sizes every BAR; then it serves the pci
+ * protocol.
  *
  * A client claims one device; GetCap hands it, one cap a call, what that
  * device needs and nothing else:
@@ -30,6 +39,8 @@
 #include <string.h>
 
 #include "bus.h"
+#include "host.h"
+#include "weft/bootinfo.h"
 #include "weft/invoke.h"
 #include "wf/pci.h"
 #include "wf/pci_bus.h"
@@ -44,6 +55,8 @@ enum {
     SLOT_RECV = 80,    /* a stray cap lands here */
     SLOT_SCRATCH = 81, /* an issued IOPort cap on its way out */
     SLOT_REPLY = 82,
+    SLOT_ECAM0 = 83, /* + bus index: the device VMO of that bus's ECAM MiB */
+    SLOT_ECAM_END = 96,
     SLOT_IRQ0 = 96,   /* + device index: the IRQHandler of its line */
     SLOT_NODE0 = 128, /* pieces of split device untyped */
     SLOT_NODE_END = 320,
@@ -54,13 +67,21 @@ _Static_assert(PCIBUS_SLOT_DEVMEM + PCIBUS_DEVMEM_MAX <= SLOT_RECV, "devmem slot
 _Static_assert(SLOT_IRQ0 + BUS_MAX_DEVS <= SLOT_NODE0, "IRQ slots overlap");
 
 static const char usage[] =
-    "usage: pcibus (started by init with SERVE, POOL, IOPORT over 0xcf8-0xcff or more, a copy "
-    "of IRQControl in slot IRQ and the device untyped from slot 16 on: boot.conf options "
-    "ioport=0xcf8-0xffff devmem irqcontrol cnode=10; takes no arguments)\n";
+    "usage: pcibus (started by init with SERVE, POOL, a copy of IRQControl in slot IRQ, the "
+    "device untyped from slot 16 on and the bootinfo in slot BOOTINFO, and where the bootinfo "
+    "names no ECAM host bridge IOPORT over 0xcf8-0xcff or more: boot.conf options "
+    "[ioport=0xcf8-0xffff] devmem irqcontrol cnode=10; takes no arguments)\n";
+
+/* Where the bootinfo page and the ECAM buses are mapped. */
+#define BOOTINFO_VA 0x0000400000000000ull
+#define ECAM_VA     0x0000410000000000ull
+#define SERVER_NODE (-2) /* bus.c owner of the ECAM pieces: the server itself */
 
 static struct bus bus;
 static wf_cptr_t io = WF_CHILD_IOPORT;
 static struct pci_access acc = {&io, pci_io_read32, pci_io_write32};
+static struct pci_ecam ecam;
+static const struct wf_bootinfo_pci *host_desc; /* non-NULL: configuration space is ECAM */
 static wf_word_t io_first, io_last;
 static wf_cptr_t next_node = SLOT_NODE0;
 static bool irq_held[BUS_MAX_DEVS], vmo_held[BUS_MAX_DEVS][PCI_BARS];
@@ -302,12 +323,134 @@ static const struct wfp_pci_handlers handlers = {
 };
 static const struct wf_server_proto protos[] = {WFP_PCI_PROTO_ENTRY(&handlers)};
 
-/* Enumerates the bus, sizes the BARs, takes the device untyped it was given. */
+/* pci_ecam's map: carves bus index's MiB of the ECAM window out of the device
+ * untyped, makes it a device VMO and maps it; NULL when any step fails. */
+static volatile uint8_t *map_ecam_bus(void *ctx, unsigned index)
+{
+    (void)ctx;
+    if (SLOT_ECAM0 + index >= SLOT_ECAM_END)
+        return NULL;
+    uint64_t pa = host_desc->ecam_base + (uint64_t)index * PCI_ECAM_BUS_BYTES;
+    uint64_t va = ECAM_VA + (uint64_t)index * PCI_ECAM_BUS_BYTES;
+    struct bus_node *n = bus_carve(&bus, pa, 20, SERVER_NODE, split, NULL);
+    if (!n ||
+        wf_pool_create_device(WF_CHILD_POOL, n->slot, WF_CHILD_CNODE, SLOT_ECAM0 + index, 64) !=
+            WF_ERR_OK ||
+        wf_vspace_map(WF_CHILD_VSPACE, SLOT_ECAM0 + index, va, 0, PCI_ECAM_BUS_BYTES,
+                      WF_VM_READ | WF_VM_WRITE) != WF_ERR_OK)
+        return NULL;
+    return (volatile uint8_t *)(uintptr_t)va;
+}
+
+/* The host bridge the bootinfo names, if any: maps the bootinfo (init gives
+ * it with `devmem`) and points acc at the ECAM window. NULL on success or
+ * when there is none (mechanism #1 then), else why it cannot be used. */
+static const char *find_ecam(void)
+{
+    if (wf_vspace_map(WF_CHILD_VSPACE, WF_CHILD_BOOTINFO, BOOTINFO_VA, 0, 4096, WF_VM_READ) !=
+        WF_ERR_OK)
+        return NULL;
+    const struct wf_bootinfo *bi = (const struct wf_bootinfo *)(uintptr_t)BOOTINFO_VA;
+    if (bi->magic != WF_BOOTINFO_MAGIC || bi->pci.ecam_size == 0)
+        return NULL;
+    const struct wf_bootinfo_pci *p = &bi->pci;
+    if (p->ecam_base % PCI_ECAM_BUS_BYTES || p->bus_first > p->bus_last || p->bus_last > 255 ||
+        p->ecam_size < PCI_ECAM_BUS_BYTES)
+        return "the ECAM window is misaligned or its bus range is bad";
+    ecam = (struct pci_ecam){.size = p->ecam_size,
+                             .bus_first = p->bus_first,
+                             .bus_last = p->bus_last,
+                             .map = map_ecam_bus};
+    acc = (struct pci_access){&ecam, pci_ecam_read32, pci_ecam_write32};
+    host_desc = p;
+    return NULL;
+}
+
+/* Without firmware (ECAM), first pass: a memory BAR already placed (by
+ * firmware, or by this server before a restart) is kept where it is, at the
+ * address the CPU reaches it by; one in no window is dropped. I/O BARs are
+ * dropped: there are no ports to issue. */
+static void keep_placed(struct pci_host *h, struct pci_func *f)
+{
+    for (unsigned b = 0; b < PCI_BARS; b++) {
+        struct pci_bar *bar = &f->bar[b];
+        uint64_t cpu;
+        if (bar->kind == PCI_BAR_IO)
+            *bar = (struct pci_bar){0};
+        if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || bar->base == 0)
+            continue;
+        if (host_translate(h, bar->base, bar->size, &cpu)) {
+            bar->base = cpu;
+            continue;
+        }
+        fprintf(stderr, "pcibus: %02x:%02x.%x: BAR %u lies in no window: dropped\n", f->bus, f->dev,
+                f->fn, b);
+        *bar = (struct pci_bar){0};
+    }
+}
+
+/* Second pass: places every memory BAR that reads 0 in the bridge's windows
+ * and writes its bus address into it, and routes the interrupt pin to a line
+ * (written to the interrupt line register, as firmware would). */
+static void place_and_route(struct pci_host *h, struct pci_func *f)
+{
+    for (unsigned b = 0; b < PCI_BARS; b++) {
+        struct pci_bar *bar = &f->bar[b];
+        if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || bar->base != 0)
+            continue;
+        uint64_t pci, cpu;
+        enum host_status hs =
+            host_assign(h, bar->size < 16 ? 16 : bar->size, bar->kind == PCI_BAR_MEM64, &pci, &cpu);
+        uint32_t lo;
+        if (hs == HOST_OK &&
+            pci_read(&acc, f->bus, f->dev, f->fn, PCI_BAR0 + 4 * b, 4, &lo) == PCI_OK &&
+            pci_write(&acc, f->bus, f->dev, f->fn, PCI_BAR0 + 4 * b, 4,
+                      (uint32_t)pci | (lo & 0xf)) == PCI_OK &&
+            (bar->kind != PCI_BAR_MEM64 ||
+             pci_write(&acc, f->bus, f->dev, f->fn, PCI_BAR0 + 4 * (b + 1), 4,
+                       (uint32_t)(pci >> 32)) == PCI_OK)) {
+            bar->base = cpu;
+            continue;
+        }
+        fprintf(stderr, "pcibus: %02x:%02x.%x: BAR %u (%llu bytes) not placed: %s\n", f->bus,
+                f->dev, f->fn, b, (unsigned long long)bar->size,
+                hs == HOST_OK ? "configuration write failed" : host_status_name(hs));
+        *bar = (struct pci_bar){0};
+    }
+    uint32_t line;
+    if (f->irq_pin && host_route(host_desc, f->bus, f->dev, f->fn, f->irq_pin, &line) &&
+        line <= 0xff) {
+        f->irq_line = (uint8_t)line;
+        pci_write(&acc, f->bus, f->dev, f->fn, PCI_INTERRUPT, 1, line);
+    } else if (f->irq_pin) {
+        fprintf(stderr, "pcibus: %02x:%02x.%x: pin %u has no route: no interrupt\n", f->bus, f->dev,
+                f->fn, f->irq_pin);
+        f->irq_pin = 0;
+    }
+}
+
+static unsigned given_ranges;
+
 static const char *setup(void)
 {
-    if (wf_ioport_describe(io, &io_first, &io_last) != WF_ERR_OK || io_first > 0xcf8 ||
-        io_last < 0xcff)
-        return "IOPORT does not cover 0xcf8-0xcff";
+    for (unsigned k = 0; k < PCIBUS_DEVMEM_MAX; k++) {
+        wf_word_t pa, bits, device;
+        if (wf_untyped_describe(PCIBUS_SLOT_DEVMEM + k, &pa, &bits, &device, 0) != WF_ERR_OK ||
+            !device)
+            continue;
+        if (bus_add_untyped(&bus, pa, (unsigned)bits, PCIBUS_SLOT_DEVMEM + k))
+            given_ranges++;
+    }
+    const char *why = find_ecam();
+    if (why)
+        return why;
+    static struct pci_host host;
+    enum host_status hs;
+    if (host_desc && (hs = host_init(&host, host_desc)) != HOST_OK)
+        return host_status_name(hs);
+    if (!host_desc && (wf_ioport_describe(io, &io_first, &io_last) != WF_ERR_OK ||
+                       io_first > 0xcf8 || io_last < 0xcff))
+        return "no ECAM host bridge in the bootinfo, and IOPORT does not cover 0xcf8-0xcff";
     static struct pci_func all[BUS_MAX_DEVS];
     size_t n = 0;
     enum pci_status ps = pci_enumerate(&acc, all, BUS_MAX_DEVS, &n);
@@ -325,13 +468,10 @@ static const char *setup(void)
             memset(d->f.bar, 0, sizeof(d->f.bar));
         }
     }
-    for (unsigned k = 0; k < PCIBUS_DEVMEM_MAX; k++) {
-        wf_word_t pa, bits, device;
-        if (wf_untyped_describe(PCIBUS_SLOT_DEVMEM + k, &pa, &bits, &device, 0) != WF_ERR_OK ||
-            !device)
-            continue;
-        bus_add_untyped(&bus, pa, (unsigned)bits, PCIBUS_SLOT_DEVMEM + k);
-    }
+    for (unsigned pass = 0; host_desc && pass < 2; pass++)
+        for (unsigned i = 0; i < bus.n; i++)
+            if (bus.dev[i].f.header_type == 0)
+                (pass == 0 ? keep_placed : place_and_route)(&host, &bus.dev[i].f);
     return NULL;
 }
 
@@ -353,7 +493,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "pcibus: cannot start: %s\n%s", why, usage);
         return 1;
     }
-    printf("pcibus: %u PCI functions, %u device memory ranges\n", bus.n, bus.nnodes);
+    printf("pcibus: %u PCI functions, %u device memory ranges, configuration space by %s\n", bus.n,
+           given_ranges, host_desc ? "ECAM" : "ports 0xcf8-0xcff");
     struct wf_server srv = {.ep = WF_CHILD_SERVE,
                             .recv_cnode = WF_CHILD_CNODE,
                             .recv_slot = SLOT_RECV,

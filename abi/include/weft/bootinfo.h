@@ -43,6 +43,43 @@ struct wf_bootinfo_untyped {
     uint8_t pad[6];
 };
 
+#define WF_BOOTINFO_PCI_WINDOWS 4
+#define WF_BOOTINFO_PCI_INTX    16
+
+/* A window of a PCI host bridge (a device-tree ranges entry): PCI bus
+ * addresses [pci_addr, pci_addr + size) of space are at cpu_addr for the CPU. */
+struct wf_bootinfo_pci_window {
+    wf_word_t cpu_addr;
+    wf_word_t pci_addr;
+    wf_word_t size;
+    uint8_t space;    /* 1 I/O, 2 32-bit memory, 3 64-bit memory */
+    uint8_t prefetch; /* 1: prefetchable memory */
+    uint8_t pad[6];
+};
+
+/* An INTx route (a device-tree interrupt-map entry): a function whose
+ * (bus << 16 | dev << 11 | fn << 8) & intx_mask_addr equals addr and whose pin
+ * (1 INTA to 4 INTD) & intx_mask_pin equals pin raises the line IRQControl_Get
+ * takes as `line` (level-triggered). */
+struct wf_bootinfo_pci_intx {
+    uint32_t addr;
+    uint32_t pin;
+    uint32_t line;
+};
+
+/* The PCI host bridge the firmware describes with an ECAM window (decision
+ * 147); ecam_size 0: none (x86-64 reaches configuration space through ports
+ * 0xcf8-0xcff, and its firmware has assigned the BARs). */
+struct wf_bootinfo_pci {
+    wf_word_t ecam_base; /* bus bus_first's configuration space, 1 MiB a bus */
+    wf_word_t ecam_size;
+    uint32_t bus_first, bus_last;
+    uint32_t nwindows, nintx;
+    uint32_t intx_mask_addr, intx_mask_pin;
+    struct wf_bootinfo_pci_window window[WF_BOOTINFO_PCI_WINDOWS];
+    struct wf_bootinfo_pci_intx intx[WF_BOOTINFO_PCI_INTX];
+};
+
 struct wf_bootinfo {
     wf_word_t magic;           /* WF_BOOTINFO_MAGIC */
     wf_word_t cnode_radix;     /* root CNode has 1 << cnode_radix slots */
@@ -59,6 +96,7 @@ struct wf_bootinfo {
     wf_word_t untyped_device_count;    /* how many of the untyped entries are device memory */
     char cmdline[WF_BOOTINFO_CMDLINE]; /* the kernel command line, NUL-terminated */
     struct wf_bootinfo_untyped untyped[WF_BOOTINFO_MAX_UNTYPED];
+    struct wf_bootinfo_pci pci; /* the PCI host bridge, when configuration space is ECAM */
 };
 _Static_assert(sizeof(struct wf_bootinfo) <= 4096, "bootinfo fits one page");
 

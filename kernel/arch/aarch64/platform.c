@@ -2,7 +2,9 @@
  * The platform description from the device tree (aarch64's platform_init, in
  * place of genarch/platform.c's ACPI reader): the generic structure gets what
  * it can hold (CPU count, no ACPI, no PC interrupt hardware) and the log line
- * says what the tree described. The full facts stay in boot_fdt.
+ * says what the tree described. The full facts stay in boot_fdt. An ECAM host
+ * bridge goes to the root task as it is (platform.pci, decision 147), its
+ * interrupt-map turned into IRQControl lines: SPI n is line n.
  */
 #include "arch.h"
 #include "arch/aarch64.h"
@@ -26,6 +28,35 @@ static const char *intc_name(enum fdt_intc_kind k)
     }
 }
 
+/* The ECAM host bridge of the tree as the root task's bootinfo gives it: its
+ * windows, and each interrupt-map entry that reaches a GIC SPI as that line
+ * (entries to anything else, a PPI, are left out: no line takes them). */
+static void pci_from_fdt(const struct fdt_info *f, struct wf_bootinfo_pci *p)
+{
+    if (!f->pci.present || !f->pci.ecam_size)
+        return;
+    p->ecam_base = f->pci.ecam_base;
+    p->ecam_size = f->pci.ecam_size;
+    p->bus_first = f->pci.bus_first;
+    p->bus_last = f->pci.bus_last;
+    for (unsigned i = 0; i < f->pci.nwin && p->nwindows < WF_BOOTINFO_PCI_WINDOWS; i++)
+        p->window[p->nwindows++] = (struct wf_bootinfo_pci_window){
+            .cpu_addr = f->pci.win[i].cpu_addr,
+            .pci_addr = f->pci.win[i].pci_addr,
+            .size = f->pci.win[i].size,
+            .space = (uint8_t)f->pci.win[i].space,
+            .prefetch = f->pci.win[i].prefetchable,
+        };
+    p->intx_mask_addr = f->pci.intx_mask_hi;
+    p->intx_mask_pin = f->pci.intx_mask_pin;
+    for (unsigned i = 0; i < f->pci.nintx && p->nintx < WF_BOOTINFO_PCI_INTX; i++) {
+        const struct fdt_pci_intx *e = &f->pci.intx[i];
+        if (e->irq_valid && e->irq_num >= 32 && e->irq_num < 1020) /* an SPI */
+            p->intx[p->nintx++] =
+                (struct wf_bootinfo_pci_intx){e->addr_hi, e->pin, e->irq_num - 32};
+    }
+}
+
 void platform_init(void)
 {
     const struct fdt_info *f = &boot_fdt;
@@ -41,10 +72,11 @@ void platform_init(void)
     if (f->timer.present)
         kprintf(", timer INTIDs %u/%u/%u/%u", f->timer.irq[0].num, f->timer.irq[1].num,
                 f->timer.irq[2].num, f->timer.irq[3].num);
+    pci_from_fdt(f, &platform.pci);
     if (f->pci.present)
-        kprintf(", PCI ECAM at %#llx (buses %u-%u, %u windows)",
+        kprintf(", PCI ECAM at %#llx (buses %u-%u, %u windows, %u INTx routes)",
                 (unsigned long long)f->pci.ecam_base, f->pci.bus_first, f->pci.bus_last,
-                f->pci.nwin);
+                f->pci.nwin, platform.pci.nintx);
     kprintf(", %u CPU%s, PSCI %s\n", platform.cpu_count, platform.cpu_count == 1 ? "" : "s",
             f->psci == FDT_PSCI_HVC   ? "by hvc"
             : f->psci == FDT_PSCI_SMC ? "by smc"

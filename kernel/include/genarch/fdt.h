@@ -28,6 +28,7 @@
 #define FDT_MAX_RESV     32         /* reserved ranges kept (more are counted) */
 #define FDT_MAX_CPUS     64         /* CPU ids kept (more are counted) */
 #define FDT_MAX_PCI_WIN  4          /* PCI ranges entries kept */
+#define FDT_MAX_PCI_INTX 16         /* PCI interrupt-map entries kept (4 slots x 4 pins) */
 #define FDT_MAX_INTC     8          /* interrupt controllers remembered for lookups */
 #define FDT_BOOTARGS_MAX 512        /* as BOOTMEM_CMDLINE_MAX */
 #define FDT_PATH_MAX     128        /* node paths in reports and stdout-path */
@@ -47,6 +48,7 @@ enum fdt_err {
     FDT_ERR_CELLS,     /* #address-cells > 4 or #size-cells > 4 */
     FDT_ERR_REG,       /* a reg/ranges/interrupts value not whole entries, or wider than 64 bits */
     FDT_ERR_NO_MEMORY, /* no memory node with a usable range */
+    FDT_ERR_IMAP,      /* a PCI interrupt-map not whole entries, or its mask not 4 cells */
 };
 
 struct fdt_range {
@@ -87,6 +89,18 @@ struct fdt_pci_window {
     uint64_t pci_addr; /* address on the PCI bus */
     uint64_t cpu_addr; /* where the CPU sees it */
     uint64_t size;
+};
+
+/* One PCI interrupt-map entry (IEEE 1275 PCI binding, "Interrupt mapping"):
+ * a function whose unit address phys.hi (bus << 16 | dev << 11 | fn << 8) and
+ * interrupt pin (1 INTA to 4 INTD), each ANDed with the map's mask, equal
+ * addr_hi and pin raises irq. Entries whose phys.mid or phys.lo cells are not
+ * zero can match no function and are not kept. */
+struct fdt_pci_intx {
+    uint32_t addr_hi;
+    uint32_t pin;
+    uint32_t irq_valid; /* 0: the parent is no interrupt controller the reader knows */
+    uint32_t irq_num;   /* as struct fdt_irq's num */
 };
 
 /* An interrupt as the kernel numbers it: for a GIC the INTID (SPI n is 32+n,
@@ -138,6 +152,12 @@ struct fdt_info {
         unsigned nwin;
         struct fdt_pci_window win[FDT_MAX_PCI_WIN];
         unsigned win_dropped;
+        bool intx_map;          /* an interrupt-map was read */
+        uint32_t intx_mask_hi;  /* interrupt-map-mask: phys.hi and pin cells */
+        uint32_t intx_mask_pin; /* (all ones without a mask) */
+        unsigned nintx;
+        struct fdt_pci_intx intx[FDT_MAX_PCI_INTX];
+        unsigned intx_dropped; /* entries beyond FDT_MAX_PCI_INTX */
     } pci;
     char bootargs[FDT_BOOTARGS_MAX]; /* /chosen bootargs, "" without */
     bool bootargs_truncated;

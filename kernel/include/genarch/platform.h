@@ -12,6 +12,7 @@
 #define WEFT_GENARCH_PLATFORM_H
 
 #include "types.h"
+#include "weft/bootinfo.h"
 
 #define PLATFORM_MAX_IOAPICS 4
 #define PLATFORM_ISA_IRQS    16
@@ -44,6 +45,8 @@ struct platform_info {
                            entries); 1 without ACPI */
     uint32_t cpu_apic_id[PLATFORM_MAX_CPUS]; /* the first PLATFORM_MAX_CPUS enabled
                                                  ones, in table order (none without ACPI) */
+    struct wf_bootinfo_pci pci;              /* an ECAM host bridge, as the root task gets it (zero:
+                                   none; decision 147) */
 };
 
 extern struct platform_info platform;

@@ -1,9 +1,11 @@
 /*
  * PCI configuration space as a pure library: enumeration, BARs, interrupt pin
  * and line, the capability list (user/lib/weft/pci.c, docs/devices.md "PCI and
- * virtio"). Every access goes through struct pci_access, so a driver reads the
- * real bus (legacy mechanism #1 through an IOPort cap: pci_io_read32/write32)
- * and the host tests read a fake one. The library trusts nothing it reads:
+ * virtio"). Every access goes through struct pci_access, so one enumeration
+ * reads the real bus through either back end (legacy mechanism #1 through an
+ * IOPort cap: pci_io_read32/write32 on x86-64; ECAM, memory-mapped
+ * configuration space: pci_ecam_read32/write32, decision 147) and the host
+ * tests read a fake one. The library trusts nothing it reads:
  * malformed BARs, capability loops and out-of-range offsets are errors, and
  * every walk has a fixed bound.
  */
@@ -123,5 +125,32 @@ const char *pci_status_name(enum pci_status s);
  * ctx points at the cap's wf_cptr_t. Not in host builds. */
 int pci_io_read32(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t *val);
 int pci_io_write32(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t val);
+
+/* ECAM (PCI Express Base Specification 4.0, section 7.2.2): the 4 KiB of
+ * configuration space of bus:dev.fn lie at (bus - bus_first) << 20 | dev << 15
+ * | fn << 12 in a window of size bytes. Sets *out to the offset of register
+ * off (aligned to 4, below 4096) in the window; false when bus lies outside
+ * [bus_first, bus_last], dev > 31, fn > 7, off is unaligned or too large, or
+ * the offset passes size. */
+bool pci_ecam_offset(uint64_t size, unsigned bus_first, unsigned bus_last, unsigned bus,
+                     unsigned dev, unsigned fn, unsigned off, uint64_t *out);
+
+#define PCI_ECAM_BUS_BYTES (1u << 20)
+
+/* An ECAM window, mapped one bus (1 MiB) at a time on first use: map(map_ctx,
+ * i) returns the address where bus bus_first + i's configuration space is
+ * mapped, NULL when it cannot be. A read of a bus outside the window gives
+ * all ones (no function there: what hardware answers); a write to one, or
+ * any access when map fails, is an access error. ctx of pci_access points at
+ * this structure. */
+struct pci_ecam {
+    uint64_t size;
+    unsigned bus_first, bus_last;
+    volatile uint8_t *(*map)(void *map_ctx, unsigned index);
+    void *map_ctx;
+    volatile uint8_t *bus_va[256]; /* by index, filled by map */
+};
+int pci_ecam_read32(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t *val);
+int pci_ecam_write32(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t val);
 
 #endif

@@ -47,6 +47,8 @@ enum wf_child_slot {
     WF_CHILD_INITRAMFS = 12,  /* the initramfs, a read-only VMO */
     WF_CHILD_IOPORT = 13,     /* an IOPort range (drivers) */
     WF_CHILD_IRQ = 14,        /* an IRQHandler (drivers) */
+    WF_CHILD_BOOTINFO = 15,   /* the root task's bootinfo page, a read-only VMO: what the
+                                 device memory holds (with `devmem`; decision 147) */
     WF_CHILD_FIRST_FREE = 16, /* caps given by the parent go here and above */
 };
 
