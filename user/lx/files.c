@@ -289,6 +289,7 @@ bool lx_file_executable(const char *path)
 
 void lx_files_init(struct lx_proc *p)
 {
+    lx_fd_changed();
     for (int i = 0; i < 3; i++)
         p->fd[i] = (struct lx_fd){
             .kind = FD_CONSOLE, .flags = 2, .mode = LXF_S_IFCHR | 0620, .path = "dev/console"};
@@ -333,9 +334,34 @@ static unsigned count_fds(unsigned k, enum lx_fd_kind end, bool ofd)
     return n;
 }
 
+void lx_fd_changed(void)
+{
+    lx.files.fd_epoch++;
+}
+
+/* The read or write ends of pipe k among the running processes'
+ * descriptors. Every pipe's are counted in one pass over the tables, again
+ * only once lx_fd_changed has been called: a pipe's reads and writes, which
+ * change no table, then cost no pass (a pipe round trip makes a dozen of
+ * these queries). */
 static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
 {
-    return count_fds(k, end, false);
+    struct lx_files_state *fs = &lx.files;
+    if (fs->ends_epoch != fs->fd_epoch + 1) {
+        memset(fs->ends, 0, sizeof(fs->ends));
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            const struct lx_proc *q = &lx.proc[i];
+            if (!q->used || q->state != PROC_RUN)
+                continue;
+            for (unsigned j = 0; j < LX_MAX_FDS; j++) {
+                const struct lx_fd *f = &q->fd[j];
+                if ((f->kind == FD_PIPE_R || f->kind == FD_PIPE_W) && f->pipe < LX_MAX_PIPES)
+                    fs->ends[f->pipe][f->kind == FD_PIPE_W]++;
+            }
+        }
+        fs->ends_epoch = fs->fd_epoch + 1; /* + 1: the first query counts */
+    }
+    return fs->ends[k][end == FD_PIPE_W];
 }
 
 /* The descriptors (of running processes) that name description k. */
@@ -401,6 +427,7 @@ static void fd_clear(struct lx_fd *f)
 {
     enum lx_fd_kind kind = f->kind;
     f->kind = FD_NONE;
+    lx_fd_changed();
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
         lx.files.pipe[f->pipe].used = false;

@@ -141,10 +141,15 @@ struct lx_files_state {
     uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
     bool fs_buf_wanted;   /* give it (again) at the next use */
     uint32_t nosys_count[LX_NOSYS_SLOTS + 1]; /* calls answered ENOSYS, by number; last: past */
+    /* Moves whenever a descriptor table may have changed (lx_fd_changed):
+     * the pipes' counts of ends below are recounted when it has moved. */
+    uint64_t fd_epoch, ends_epoch;
+    uint16_t ends[LX_MAX_PIPES][2]; /* each pipe's read ends [0] and write ends [1] */
 };
 
 /* files.c */
 bool lx_files_setup(void); /* once at start; false: lx cannot serve files */
+void lx_fd_changed(void);  /* a descriptor table may have changed: pipe ends are recounted */
 const uint8_t *lx_file_find(const char *path, size_t *len);
 bool lx_file_executable(const char *path);
 bool lx_path_exists(const char *path);

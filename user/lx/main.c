@@ -313,7 +313,7 @@ static void deliver_now(struct lx_thread *t)
  * (run() waits for it); arms lx's timer for the earliest deadline. */
 static void wake(int top)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; lx.nzombies && i < LX_MAX_PROCS; i++) {
         struct lx_proc *q = &lx.proc[i];
         if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top)
             lx_reap(q);
@@ -346,7 +346,7 @@ static void wake(int top)
                 again = true;
             }
         }
-        for (unsigned i = 0; !again && i < LX_MAX_PROCS; i++) {
+        for (unsigned i = 0; !again && lx.nzombies && i < LX_MAX_PROCS; i++) {
             struct lx_proc *q = &lx.proc[i];
             if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
                 lx_reap(q);
