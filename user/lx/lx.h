@@ -164,6 +164,10 @@ struct lx_thread {
     /* job control: a thread lx stopped in user code (TCB_Suspend) with its
      * process; held: its answer (regs, full) waits until the process goes on */
     bool stopped_tcb, held;
+    /* a waiting call that can now be answered (with result answer) and will
+     * be by lx's next ReplyRecv (main.c, lx.woken): still waiting until then */
+    bool answering;
+    wf_word_t answer;
 };
 
 /* The fault endpoint's badge: the pid in the high half, the tid in the low. */
@@ -219,6 +223,7 @@ struct lx {
     unsigned nstops;             /* stops and continues so far (a parent's wait may go on) */
     struct lx_thread *calling;   /* the thread whose system call is being served (sys.c) */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
+    struct lx_thread *woken;     /* a waiting call lx answers with its next ReplyRecv */
     uint64_t futex_seq;
     struct lx_shm shm[LX_MAX_SHM];
     uint64_t next_shm_id;

@@ -323,7 +323,7 @@ static void wake(int top)
         again = false;
         for (unsigned i = 0; i < lx.thread_hi; i++) {
             struct lx_thread *t = &lx.thread[i];
-            if (!t->used || !t->waiting || t->p->stopped)
+            if (!t->used || !t->waiting || t->answering || t->p->stopped)
                 continue;
             if (t->held) { /* its process went on: the answer it was given */
                 t->held = false;
@@ -339,7 +339,12 @@ static void wake(int top)
             }
             wf_word_t ret = 0;
             enum lx_outcome o = lx_syscall(t, t->call, &ret);
-            if (o == LX_ANSWER) {
+            if (o == LX_ANSWER && !lx.woken) { /* answered by serve's ReplyRecv */
+                t->answering = true;
+                t->answer = ret;
+                lx.woken = t;
+                again = true;
+            } else if (o == LX_ANSWER) {
                 answer(t, ret);
                 again = true;
             } else if (o == LX_GONE) {
@@ -387,6 +392,28 @@ static void hold(struct lx_thread *q, const wf_word_t *w)
     lx.reply = lx.spare[--lx.nspare];
 }
 
+/* The call of lx.woken, the waiting call wake() found could go on, is
+ * answered: composed into m (lx's IPC buffer written for a long answer) with
+ * the Reply object it keeps taking lx.reply's place, lx.reply going back to
+ * the spares, so that lx's ReplyRecv answers it and receives on that object.
+ * False when it needs no message (its thread ended, or its process stopped
+ * and its answer is held: compose). */
+static bool take_woken(struct wf_msgregs *m)
+{
+    struct lx_thread *d = lx.woken;
+    lx.woken = NULL;
+    if (!d || !d->used || !d->answering || !d->waiting)
+        return false;
+    d->answering = false;
+    if (!compose(d, d->call, d->answer, m))
+        return false;
+    lx.spare[lx.nspare++] = lx.reply;
+    lx.reply = d->waiting;
+    d->waiting = 0;
+    lx.nwaiting--;
+    return true;
+}
+
 static bool anyone_waits(void)
 {
     return lx.nwaiting || lx.nzombies || lx.nsignalled;
@@ -428,6 +455,13 @@ static int serve(struct lx_proc *top_proc)
         /* top_proc's slot is top's until reaped here (lx_reap of lx's own
          * zombies skips top) */
         struct lx_proc *t = top_proc->used && top_proc->pid == top ? top_proc : NULL;
+        if (lx.woken) {
+            /* the call wake() answered goes by the ReplyRecv (switching to its
+             * thread), the current one's answer first by a Send */
+            if (reply)
+                wf_sys_send(lx.reply, &m);
+            reply = take_woken(&m);
+        }
         if (!t || t->state == PROC_ZOMBIE) {
             int status = t ? t->wstatus : LX_SIGKILL;
             if (t)
