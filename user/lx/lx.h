@@ -275,6 +275,7 @@ void lx_shm_unref(unsigned shm);
  * to answer any more (it ended, or execve replaced it). */
 enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret);
+void lx_sys_init(void); /* once at start: the dispatch table */
 long lx_signal(struct lx_proc *p, int sig);
 long lx_signal_thread(struct lx_thread *t, int sig);
 bool lx_deliver(struct lx_thread *t, wf_word_t *regs);

@@ -143,6 +143,7 @@ static bool setup_initramfs(void)
         lx_say("no initramfs in slot %u: no programs to run", WF_CHILD_INITRAMFS);
         return false;
     }
+    lx_sys_init();
     return lx_files_setup();
 }
 
@@ -208,13 +209,24 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
  * handler is to run now (lx_deliver). False when t or its process ended
  * instead (a signal's default action): nothing to answer; or when its process
  * is stopped: the answer is held (t->held, its registers in t->regs). */
-static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
+static bool compose_full(struct lx_thread *t, const wf_word_t *w, wf_word_t ret,
+                         struct wf_msgregs *m);
+
+static inline __attribute__((always_inline)) bool compose(struct lx_thread *t, const wf_word_t *w,
+                                                          wf_word_t ret, struct wf_msgregs *m)
 {
     if (!t->full && !lx_signal_next(t) && !t->p->stopped) { /* the usual answer: rax */
-        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->info = wf_msginfo(0, 0, 1);
         m->w[0] = ret;
         return true;
     }
+    return compose_full(t, w, ret, m);
+}
+
+/* compose's other cases, out of line. */
+static __attribute__((noinline)) bool compose_full(struct lx_thread *t, const wf_word_t *w,
+                                                   wf_word_t ret, struct wf_msgregs *m)
+{
     wf_word_t regs[WF_REGS_COUNT];
     bool full = t->full;
     if (full) {
@@ -430,6 +442,7 @@ static int serve(struct lx_proc *top_proc)
     struct lx_thread *cur = NULL;
     static wf_word_t w[WF_FAULT_MSG_WORDS];
     wf_word_t ret = 0;
+    const struct wf_ipc_buffer *b = wf_ipc_buffer(); /* lx's one thread's, where messages land */
     for (;;) {
         lx.serving = cur;
         unsigned stops;
@@ -484,7 +497,6 @@ static int serve(struct lx_proc *top_proc)
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
         unsigned len = wf_msginfo_length(m.info);
-        struct wf_ipc_buffer *b = wf_ipc_buffer();
         for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
             w[i] = m.w[i];
         if (len == WF_FAULT_MSG_WORDS) { /* every fault message: a copy of known size */

@@ -1391,6 +1391,27 @@ static const uint64_t keeps_fds[] = {
     1ull << (270 - 256) | 1ull << (271 - 256) | 1ull << (281 - 256),
 };
 
+/* Every number's handler (lx_fd_calls', else table's) and whether it keeps
+ * the descriptor tables (keeps_fds), in one entry, made by lx_sys_init; the
+ * entry past the end stands for every larger number (no handler). */
+struct lx_dispatch {
+    lx_handler fn;
+    bool keeps_fds;
+};
+static struct lx_dispatch dispatch[LX_NSYSCALLS + 1];
+
+void lx_sys_init(void)
+{
+    _Static_assert(NTABLE <= LX_NSYSCALLS, "every number of table has a dispatch entry");
+    for (unsigned nr = 0; nr < LX_NSYSCALLS; nr++) {
+        dispatch[nr].fn = lx_fd_calls[nr].fn ? lx_fd_calls[nr].fn
+                          : nr < NTABLE      ? table[nr].fn
+                                             : NULL;
+        dispatch[nr].keeps_fds = nr < 64 * (sizeof(keeps_fds) / sizeof(keeps_fds[0])) &&
+                                 (keeps_fds[nr / 64] >> (nr % 64) & 1);
+    }
+}
+
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret)
 {
     struct lx_proc *p = t->p;
@@ -1403,14 +1424,12 @@ enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *r
     lx_syscalls_served++;
     lx.calling = t;
     long r;
-    bool keeps = nr < 64 * (sizeof(keeps_fds) / sizeof(keeps_fds[0])) &&
-                 (keeps_fds[nr / 64] >> (nr % 64) & 1);
+    const struct lx_dispatch *d = &dispatch[nr < LX_NSYSCALLS ? nr : LX_NSYSCALLS];
+    bool keeps = d->keeps_fds;
     if (!keeps)
         lx.files.fd_epoch++; /* lx_fd_changed */
-    if (nr < LX_NSYSCALLS && lx_fd_calls[nr].fn) {
-        r = lx_fd_calls[nr].fn(&c);
-    } else if (nr < NTABLE && table[nr].fn) {
-        r = table[nr].fn(&c);
+    if (d->fn) {
+        r = d->fn(&c);
     } else {
         log_unserved(p, nr);
         lx_nosys_count(nr);
