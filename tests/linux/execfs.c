@@ -2,7 +2,8 @@
  * execfs: execve of programs and "#!" scripts that live in /tmp (the file
  * server under lx, tmpfs under Linux), not in the initramfs. A copy of
  * /bin/fork is made in /tmp and run with argv and envp ("fork show" prints
- * them and exits 5); a script there runs it as its interpreter, another runs
+ * them and exits 5); a script there runs it as its interpreter (both also
+ * by paths relative to the working directory), another runs
  * busybox sh; the copy is then replaced by /bin/hello and run again (the new
  * program runs, not the old one); then execve's errors for files there: no
  * execute bit, a directory, a missing file, bytes that are no program, a
@@ -97,6 +98,14 @@ int main(void)
     static const char script[] = "#!" DIR "/prog show\nnot read by the interpreter\n";
     put(DIR "/s1", script, sizeof(script) - 1, 0755);
     run(DIR "/s1", (char *[]){"s1", "x", "y", NULL});
+
+    /* relative to the working directory; a script gets its path as given */
+    if (chdir(DIR) != 0)
+        fail("chdir");
+    run("./prog", (char *[]){"prog", "show", "relative", NULL});
+    run("s1", (char *[]){"s1", NULL});
+    if (chdir("/") != 0)
+        fail("chdir /");
 
     static const char sh[] = "#!/bin/busybox sh\necho script in tmp: $# $1 $WHERE\nexit 7\n";
     put(DIR "/s2", sh, sizeof(sh) - 1, 0755);

@@ -702,6 +702,13 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         return -LX_ENOENT;
     if (!strcmp(path, "/proc/self/exe"))
         memcpy(path, p->exe, sizeof(path));
+    static char given[128]; /* as the caller named it: a script's argument */
+    memcpy(given, path, sizeof(given));
+    if (path[0] != '/') { /* relative to the working directory */
+        int k = snprintf(path, sizeof(path), "/%s/%s", p->files.cwd, given);
+        if (k < 0 || (size_t)k >= sizeof(path))
+            return -LX_ENAMETOOLONG;
+    }
     size_t used = 0;
     const int maxv = (int)(sizeof(exec_argv) / sizeof(exec_argv[0]));
     /* three entries in front for a script's interpreter, its argument, the script */
@@ -725,7 +732,7 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
     if (shebang(file, len, line, sizeof(line), &interp, &iarg)) {
         lx_exec_file_done(file, len, copied);
         /* interpreter [arg] script argv[1...] */
-        memcpy(script, path, sizeof(script));
+        memcpy(script, given, sizeof(script));
         if (argc > 0) {
             argv++;
             argc--;
