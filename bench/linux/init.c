@@ -30,8 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const default_benches[] = {"getppid", "pipe", "signal",
-                                              "touch",   "fork", "forkwrite"};
+static const char *const default_benches[] = {"getppid", "pipe",      "signal", "touch",
+                                              "fork",    "forkwrite", "exec"};
 #define NDEFAULT (sizeof(default_benches) / sizeof(default_benches[0]))
 #define MAX_LIST 16
 #define NAME_LEN 64

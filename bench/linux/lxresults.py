@@ -24,7 +24,8 @@ EXPECTED = [("ipc", "getppid"), ("ipc", "pipe_round_trip"),
             ("vm", "fork_exit_wait_0mib_instructions"),
             ("vm", "fork_write_exit_wait_64mib_instructions"),
             ("vm", "fork_write_exit_wait_64mib_4k_instructions"),
-            ("vm", "idle_process_bytes")]
+            ("vm", "idle_process_bytes"),
+            ("vm", "vfork_exec_true_wait_instructions")]
 
 
 def collect(lines):

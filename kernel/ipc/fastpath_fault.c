@@ -148,8 +148,9 @@ struct arch_context *ipc_fastpath_foreign(struct arch_context *ctx)
     return ipc_fastpath_switch(t, r);
 }
 
-struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
-                                                   const struct slot *slots, uint64_t guard)
+/* ipc_fastpath_fault_reply_recv's body; slots NULL: the general lookup. */
+FAST struct arch_context *fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                           const struct slot *slots, uint64_t guard)
 {
     struct tcb *t = tcb_of_ctx(ctx);
     struct tcb *c = rp->caller;
@@ -189,6 +190,23 @@ struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, str
     c->state = TCB_RUNNABLE;
     ipc_stats.fast++;
     return ipc_fastpath_switch(t, c);
+}
+
+/* The variant for a CSpace that needs the general lookup: out of line, so that
+ * the one-level variant makes no call but its jumps to ipc_fastpath_switch and
+ * kernel_entry, and keeps no register of its own across one. */
+static __attribute__((noinline)) struct arch_context *
+fault_reply_recv_levels(struct arch_context *ctx, struct reply *rp)
+{
+    return fault_reply_recv(ctx, rp, NULL, 0);
+}
+
+struct arch_context *ipc_fastpath_fault_reply_recv(struct arch_context *ctx, struct reply *rp,
+                                                   const struct slot *slots, uint64_t guard)
+{
+    if (!slots)
+        return fault_reply_recv_levels(ctx, rp);
+    return fault_reply_recv(ctx, rp, slots, guard);
 }
 
 #endif /* ARCH_FAST_FOREIGN */

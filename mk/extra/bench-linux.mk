@@ -17,7 +17,7 @@
 #                             serial logs (no network, no boot; in make check)
 
 LINUX_DIR     := build/linux
-LINUX_PROGS   := init getppid pipe signal touch fork forkwrite
+LINUX_PROGS   := init getppid pipe signal touch fork forkwrite exec
 LINUX_BENCHES := $(filter-out init,$(LINUX_PROGS))
 LINUX_BINS    := $(addprefix $(LINUX_DIR)/bin/,$(LINUX_PROGS))
 LINUX_CPIO    := $(LINUX_DIR)/initramfs.cpio
@@ -49,7 +49,7 @@ $(LINUX_DIR)/bin/%: bench/linux/%.c bench/linux/lbench.h mk/extra/bench-linux.mk
 	@musl-gcc $(LINUX_CFLAGS) -o $@ $<
 
 $(LINUX_CPIO): $(LINUX_BINS) tools/mkcpio.py
-	@$(PYTHON) tools/mkcpio.py -o $@ init=$(LINUX_DIR)/bin/init \
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(LINUX_DIR)/bin/init bin/busybox=/bin/busybox \
 	    $(foreach b,$(LINUX_BENCHES),bench/$(b)=$(LINUX_DIR)/bin/$(b))
 
 $(LINUX_STORAGE_IMG): bench/linux/mkstorage.py | $(DEPS_STAMP)

@@ -25,7 +25,7 @@ LX_DIR     := build/lx
 LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
-LX_PROGS_FILES := fsfiles devproc waiting inet
+LX_PROGS_FILES := fsfiles execfs devproc waiting inet
 
 LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
               $(LX_PROGS_PROC) $(LX_PROGS_FILES)
@@ -151,11 +151,11 @@ EXTRA_HELP += "check-system-lx the shell's linux command runs busybox under lx (
 
 # The benchmark: the Linux guest's getppid, pipe and fork programs run by lx, under -icount.
 LX_BENCH_INITRAMFS := $(BUILD)/lx-bench-initramfs.cpio
-LX_BENCH_PROGS := getppid pipe touch fork forkwrite idle
+LX_BENCH_PROGS := getppid pipe touch fork forkwrite idle exec
 $(LX_BENCH_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(addprefix $(LINUX_DIR)/bin/,$(LX_BENCH_PROGS)) \
-                       tests/linux/lx-bench.conf tests/linux/bench.rc tools/mkcpio.py
+                       $(LX_BUSYBOX) tests/linux/lx-bench.conf tests/linux/bench.rc tools/mkcpio.py
 	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
-	    lx.conf=tests/linux/lx-bench.conf lx.rc=tests/linux/bench.rc \
+	    lx.conf=tests/linux/lx-bench.conf lx.rc=tests/linux/bench.rc bin/busybox=$(LX_BUSYBOX) \
 	    $(foreach p,$(LX_BENCH_PROGS),bench/$(p)=$(LINUX_DIR)/bin/$(p))
 # The figures go to bench/results/lx-$(ARCH).json (make figures: build/figures/,
 # compared by check-figures; bench/linux/lxresults.py fails on a missing one).

@@ -16,6 +16,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/cpio.h"
 #include "lx.h"
@@ -270,25 +271,9 @@ const uint8_t *lx_file_find(const char *path, size_t *len)
     return e.data;
 }
 
-/* Whether path names anything (execve: EACCES, not ENOENT, for a directory). */
-bool lx_path_exists(const char *path)
-{
-    char name[LX_PATH_MAX];
-    struct cpio_entry e;
-    return normalise(path, name, sizeof(name)) && lookup(name, &e);
-}
-
-/* Whether path names a file with an execute bit (execve's EACCES). */
-bool lx_file_executable(const char *path)
-{
-    char name[LX_PATH_MAX];
-    struct cpio_entry e;
-    return normalise(path, name, sizeof(name)) && lookup(name, &e) && cpio_is_regular(&e) &&
-           (e.mode & 0111);
-}
-
 void lx_files_init(struct lx_proc *p)
 {
+    lx_fd_changed();
     for (int i = 0; i < 3; i++)
         p->fd[i] = (struct lx_fd){
             .kind = FD_CONSOLE, .flags = 2, .mode = LXF_S_IFCHR | 0620, .path = "dev/console"};
@@ -333,9 +318,34 @@ static unsigned count_fds(unsigned k, enum lx_fd_kind end, bool ofd)
     return n;
 }
 
+void lx_fd_changed(void)
+{
+    lx.files.fd_epoch++;
+}
+
+/* The read or write ends of pipe k among the running processes'
+ * descriptors. Every pipe's are counted in one pass over the tables, again
+ * only once lx_fd_changed has been called: a pipe's reads and writes, which
+ * change no table, then cost no pass (a pipe round trip makes a dozen of
+ * these queries). */
 static unsigned pipe_ends(unsigned k, enum lx_fd_kind end)
 {
-    return count_fds(k, end, false);
+    struct lx_files_state *fs = &lx.files;
+    if (fs->ends_epoch != fs->fd_epoch + 1) {
+        memset(fs->ends, 0, sizeof(fs->ends));
+        for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+            const struct lx_proc *q = &lx.proc[i];
+            if (!q->used || q->state != PROC_RUN)
+                continue;
+            for (unsigned j = 0; j < LX_MAX_FDS; j++) {
+                const struct lx_fd *f = &q->fd[j];
+                if ((f->kind == FD_PIPE_R || f->kind == FD_PIPE_W) && f->pipe < LX_MAX_PIPES)
+                    fs->ends[f->pipe][f->kind == FD_PIPE_W]++;
+            }
+        }
+        fs->ends_epoch = fs->fd_epoch + 1; /* + 1: the first query counts */
+    }
+    return fs->ends[k][end == FD_PIPE_W];
 }
 
 /* The descriptors (of running processes) that name description k. */
@@ -401,6 +411,7 @@ static void fd_clear(struct lx_fd *f)
 {
     enum lx_fd_kind kind = f->kind;
     f->kind = FD_NONE;
+    lx_fd_changed();
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
         lx.files.pipe[f->pipe].used = false;
@@ -796,6 +807,126 @@ long lx_fcntl(struct lx_proc *p, int fd, int cmd, uint64_t arg)
 
 /* --- reading and writing ------------------------------------------------------------ */
 
+/* Reads up to n bytes at off of the file server's file handle into lx's buf:
+ * through lx's buffer at the server, or in messages when it has none. */
+static long fs_read_at(wf_cptr_t handle, uint64_t off, uint8_t *buf, uint64_t n)
+{
+    uint64_t done = 0;
+    while (lx.files.fs_buf_size && done < n) {
+        wf_word_t st = 0, got = 0;
+        wf_word_t want = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size;
+        enum wf_error e = wfp_file_read_buf(handle, off + done, want, &st, &got);
+        if (e == WF_ERR_OK && st == LXF_ENXIO) {
+            lx.files.fs_buf_size = 0; /* the server lost it (a restart): messages */
+            break;
+        }
+        long r = lx_fs_status(e, st);
+        if (r == 0 && got > want)
+            r = -LX_EIO;
+        if (r == 0 && got &&
+            wf_vmo_read(lx.files.fs_buf, 0, got, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
+                WF_ERR_OK)
+            r = -LX_EIO;
+        if (r < 0)
+            return done ? (long)done : r;
+        done += got;
+        if (got < want)
+            return (long)done;
+    }
+    while (done < n) {
+        wf_word_t st = 0, got = 0;
+        wf_word_t want = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX;
+        long r =
+            lx_fs_status(wfp_file_read(handle, off + done, want, &st, buf + done, want, &got), st);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += got;
+        if (got < want)
+            break;
+    }
+    return (long)done;
+}
+
+/* The program at path for execve and lx's own runs: its bytes and length.
+ * A file of the initramfs is lx's map of it (*copied false); a file of the
+ * file server (/tmp) is read whole into memory of lx's own (*copied true:
+ * lx_exec_file_done gives it back), at most LX_EXEC_FILE_MAX bytes. NULL with
+ * *err: ENOENT (nothing there), EACCES (not a regular file, or no execute
+ * bit: execve's errors), ENOMEM (too large), EIO (the file changed while it
+ * was read) or the server's error. */
+const uint8_t *lx_exec_file(const char *path, size_t *len, bool *copied, long *err)
+{
+    char name[LX_PATH_MAX];
+    *copied = false;
+    if (!normalise(path, name, sizeof(name))) {
+        *err = -LX_ENAMETOOLONG;
+        return NULL;
+    }
+    if (lx_where_of(name) != LXW_FS) {
+        struct cpio_entry e;
+        if (!lookup(name, &e))
+            *err = -LX_ENOENT;
+        else
+            *err = !cpio_is_regular(&e) || !(e.mode & 0111) ? -LX_EACCES : 0;
+        if (*err)
+            return NULL;
+        *len = e.size;
+        return e.data;
+    }
+    wf_cptr_t fs = lx_fs();
+    char fspath[LX_PATH_MAX + 2];
+    size_t plen = lx_fs_path(name, fspath);
+    wf_cptr_t h = fs ? wf_env_slot(&lx.env) : 0;
+    if (!h) {
+        *err = fs ? -LX_ENFILE : -LX_ENOENT;
+        return NULL;
+    }
+    wf_word_t st = 0, ino = 0, type = 0, mode = 0, size = 0, links = 0, t;
+    long r = lx_fs_status(
+        wfp_file_open(fs, WFP_FILE_O_READ, 0, fspath, plen, &st, &ino, SELF, h, 64), st);
+    if (r < 0) {
+        wf_env_free(&lx.env, h);
+        *err = r == -LX_EISDIR ? -LX_EACCES : r;
+        return NULL;
+    }
+    r = lx_fs_status(wfp_file_stat(h, &st, &type, &mode, &size, &links, &ino, &t, &t, &t), st);
+    if (!r && (type != WFP_FILE_T_FILE || !(mode & 0111)))
+        r = -LX_EACCES;
+    if (!r && size > LX_EXEC_FILE_MAX)
+        r = -LX_ENOMEM;
+    uint8_t *buf = NULL;
+    if (!r) {
+        void *m =
+            mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            r = -LX_ENOMEM;
+        else
+            buf = m;
+    }
+    if (!r) {
+        long got = fs_read_at(h, 0, buf, size);
+        r = got < 0 ? got : (uint64_t)got != size ? -LX_EIO : 0;
+    }
+    handle_close(h);
+    if (r < 0) {
+        if (buf)
+            munmap(buf, size ? size : 1);
+        *err = r;
+        return NULL;
+    }
+    *err = 0;
+    *len = size;
+    *copied = true;
+    return buf;
+}
+
+/* Gives back what lx_exec_file read from the file server. */
+void lx_exec_file_done(const uint8_t *file, size_t len, bool copied)
+{
+    if (copied)
+        munmap((void *)(uintptr_t)file, len ? len : 1);
+}
+
 /* Reads up to n bytes at off of a file-like descriptor (initramfs, file
  * server, /proc, a device) into lx's buf: how many, or -errno. */
 long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *buf, uint64_t n)
@@ -808,43 +939,8 @@ long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *
             n = f->size - off;
         memcpy(buf, f->data + off, n);
         return (long)n;
-    case FD_FSFILE: {
-        struct lx_ofd *o = lx_ofd_of(f);
-        uint64_t done = 0;
-        while (lx.files.fs_buf_size && done < n) {
-            wf_word_t st = 0, got = 0;
-            wf_word_t want = n - done < lx.files.fs_buf_size ? n - done : lx.files.fs_buf_size;
-            enum wf_error e = wfp_file_read_buf(o->handle, off + done, want, &st, &got);
-            if (e == WF_ERR_OK && st == LXF_ENXIO) {
-                lx.files.fs_buf_size = 0; /* the server lost it (a restart): messages */
-                break;
-            }
-            long r = lx_fs_status(e, st);
-            if (r == 0 && got > want)
-                r = -LX_EIO;
-            if (r == 0 && got &&
-                wf_vmo_read(lx.files.fs_buf, 0, got, WF_CHILD_VSPACE, (uintptr_t)(buf + done)) !=
-                    WF_ERR_OK)
-                r = -LX_EIO;
-            if (r < 0)
-                return done ? (long)done : r;
-            done += got;
-            if (got < want)
-                return (long)done;
-        }
-        while (done < n) {
-            wf_word_t st = 0, got = 0;
-            wf_word_t want = n - done < WFP_FILE_DATA_MAX ? n - done : WFP_FILE_DATA_MAX;
-            long r = lx_fs_status(
-                wfp_file_read(o->handle, off + done, want, &st, buf + done, want, &got), st);
-            if (r < 0)
-                return done ? (long)done : r;
-            done += got;
-            if (got < want)
-                break;
-        }
-        return (long)done;
-    }
+    case FD_FSFILE:
+        return fs_read_at(lx_ofd_of(f)->handle, off, buf, n);
     case FD_PROC: {
         static char text[8192];
         long len = lx_syn_text(p, f, text, sizeof(text));

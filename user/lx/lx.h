@@ -164,6 +164,10 @@ struct lx_thread {
     /* job control: a thread lx stopped in user code (TCB_Suspend) with its
      * process; held: its answer (regs, full) waits until the process goes on */
     bool stopped_tcb, held;
+    /* a waiting call that can now be answered (with result answer) and will
+     * be by lx's next ReplyRecv (main.c, lx.woken): still waiting until then */
+    bool answering;
+    wf_word_t answer;
 };
 
 /* The fault endpoint's badge: the pid in the high half, the tid in the low. */
@@ -219,6 +223,7 @@ struct lx {
     unsigned nstops;             /* stops and continues so far (a parent's wait may go on) */
     struct lx_thread *calling;   /* the thread whose system call is being served (sys.c) */
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
+    struct lx_thread *woken;     /* a waiting call lx answers with its next ReplyRecv */
     uint64_t futex_seq;
     struct lx_shm shm[LX_MAX_SHM];
     uint64_t next_shm_id;
@@ -270,6 +275,7 @@ void lx_shm_unref(unsigned shm);
  * to answer any more (it ended, or execve replaced it). */
 enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret);
+void lx_sys_init(void); /* once at start: the dispatch table */
 long lx_signal(struct lx_proc *p, int sig);
 long lx_signal_thread(struct lx_thread *t, int sig);
 bool lx_deliver(struct lx_thread *t, wf_word_t *regs);

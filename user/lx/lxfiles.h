@@ -14,12 +14,13 @@
 
 struct lx_proc;
 
-#define LX_MAX_PIPES   32
-#define LX_NOSYS_SLOTS 512    /* ENOSYS counts kept: one per number (lxsys.h's LX_NSYSCALLS) */
-#define LX_PIPE_SIZE   16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
-#define LX_MAX_FDS     64
-#define LX_MAX_OFDS    96 /* open file descriptions, all processes together */
-#define LX_PATH_MAX    128
+#define LX_MAX_PIPES     32
+#define LX_NOSYS_SLOTS   512    /* ENOSYS counts kept: one per number (lxsys.h's LX_NSYSCALLS) */
+#define LX_PIPE_SIZE     16384u /* a pipe's buffer; writes up to PIPE_BUF (4096) are whole */
+#define LX_MAX_FDS       64
+#define LX_MAX_OFDS      96 /* open file descriptions, all processes together */
+#define LX_PATH_MAX      128
+#define LX_EXEC_FILE_MAX (8u << 20) /* a program execve reads from the file server, at most */
 
 /* What a descriptor names. FD_FILE and FD_DIR: the initramfs (read-only,
  * from lx's own map of it); FD_FSFILE and FD_FSDIR: the file server (/tmp);
@@ -141,13 +142,18 @@ struct lx_files_state {
     uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
     bool fs_buf_wanted;   /* give it (again) at the next use */
     uint32_t nosys_count[LX_NOSYS_SLOTS + 1]; /* calls answered ENOSYS, by number; last: past */
+    /* Moves whenever a descriptor table may have changed (lx_fd_changed):
+     * the pipes' counts of ends below are recounted when it has moved. */
+    uint64_t fd_epoch, ends_epoch;
+    uint16_t ends[LX_MAX_PIPES][2]; /* each pipe's read ends [0] and write ends [1] */
 };
 
 /* files.c */
 bool lx_files_setup(void); /* once at start; false: lx cannot serve files */
+void lx_fd_changed(void);  /* a descriptor table may have changed: pipe ends are recounted */
 const uint8_t *lx_file_find(const char *path, size_t *len);
-bool lx_file_executable(const char *path);
-bool lx_path_exists(const char *path);
+const uint8_t *lx_exec_file(const char *path, size_t *len, bool *copied, long *err);
+void lx_exec_file_done(const uint8_t *file, size_t len, bool copied);
 long lx_openat(struct lx_proc *p, int dirfd, uint64_t upath, unsigned flags);
 long lx_close(struct lx_proc *p, int fd);
 long lx_read(struct lx_proc *p, int fd, uint64_t buf, uint64_t count);

@@ -143,6 +143,7 @@ static bool setup_initramfs(void)
         lx_say("no initramfs in slot %u: no programs to run", WF_CHILD_INITRAMFS);
         return false;
     }
+    lx_sys_init();
     return lx_files_setup();
 }
 
@@ -208,13 +209,24 @@ static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_
  * handler is to run now (lx_deliver). False when t or its process ended
  * instead (a signal's default action): nothing to answer; or when its process
  * is stopped: the answer is held (t->held, its registers in t->regs). */
-static bool compose(struct lx_thread *t, const wf_word_t *w, wf_word_t ret, struct wf_msgregs *m)
+static bool compose_full(struct lx_thread *t, const wf_word_t *w, wf_word_t ret,
+                         struct wf_msgregs *m);
+
+static inline __attribute__((always_inline)) bool compose(struct lx_thread *t, const wf_word_t *w,
+                                                          wf_word_t ret, struct wf_msgregs *m)
 {
     if (!t->full && !lx_signal_next(t) && !t->p->stopped) { /* the usual answer: rax */
-        *m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 1)};
+        m->info = wf_msginfo(0, 0, 1);
         m->w[0] = ret;
         return true;
     }
+    return compose_full(t, w, ret, m);
+}
+
+/* compose's other cases, out of line. */
+static __attribute__((noinline)) bool compose_full(struct lx_thread *t, const wf_word_t *w,
+                                                   wf_word_t ret, struct wf_msgregs *m)
+{
     wf_word_t regs[WF_REGS_COUNT];
     bool full = t->full;
     if (full) {
@@ -313,7 +325,7 @@ static void deliver_now(struct lx_thread *t)
  * (run() waits for it); arms lx's timer for the earliest deadline. */
 static void wake(int top)
 {
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+    for (unsigned i = 0; lx.nzombies && i < LX_MAX_PROCS; i++) {
         struct lx_proc *q = &lx.proc[i];
         if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top)
             lx_reap(q);
@@ -323,7 +335,7 @@ static void wake(int top)
         again = false;
         for (unsigned i = 0; i < lx.thread_hi; i++) {
             struct lx_thread *t = &lx.thread[i];
-            if (!t->used || !t->waiting || t->p->stopped)
+            if (!t->used || !t->waiting || t->answering || t->p->stopped)
                 continue;
             if (t->held) { /* its process went on: the answer it was given */
                 t->held = false;
@@ -339,14 +351,19 @@ static void wake(int top)
             }
             wf_word_t ret = 0;
             enum lx_outcome o = lx_syscall(t, t->call, &ret);
-            if (o == LX_ANSWER) {
+            if (o == LX_ANSWER && !lx.woken) { /* answered by serve's ReplyRecv */
+                t->answering = true;
+                t->answer = ret;
+                lx.woken = t;
+                again = true;
+            } else if (o == LX_ANSWER) {
                 answer(t, ret);
                 again = true;
             } else if (o == LX_GONE) {
                 again = true;
             }
         }
-        for (unsigned i = 0; !again && i < LX_MAX_PROCS; i++) {
+        for (unsigned i = 0; !again && lx.nzombies && i < LX_MAX_PROCS; i++) {
             struct lx_proc *q = &lx.proc[i];
             if (q->used && q->state == PROC_ZOMBIE && q->ppid == 1 && q->pid != top) {
                 lx_reap(q);
@@ -387,6 +404,28 @@ static void hold(struct lx_thread *q, const wf_word_t *w)
     lx.reply = lx.spare[--lx.nspare];
 }
 
+/* The call of lx.woken, the waiting call wake() found could go on, is
+ * answered: composed into m (lx's IPC buffer written for a long answer) with
+ * the Reply object it keeps taking lx.reply's place, lx.reply going back to
+ * the spares, so that lx's ReplyRecv answers it and receives on that object.
+ * False when it needs no message (its thread ended, or its process stopped
+ * and its answer is held: compose). */
+static bool take_woken(struct wf_msgregs *m)
+{
+    struct lx_thread *d = lx.woken;
+    lx.woken = NULL;
+    if (!d || !d->used || !d->answering || !d->waiting)
+        return false;
+    d->answering = false;
+    if (!compose(d, d->call, d->answer, m))
+        return false;
+    lx.spare[lx.nspare++] = lx.reply;
+    lx.reply = d->waiting;
+    d->waiting = 0;
+    lx.nwaiting--;
+    return true;
+}
+
 static bool anyone_waits(void)
 {
     return lx.nwaiting || lx.nzombies || lx.nsignalled;
@@ -403,6 +442,7 @@ static int serve(struct lx_proc *top_proc)
     struct lx_thread *cur = NULL;
     static wf_word_t w[WF_FAULT_MSG_WORDS];
     wf_word_t ret = 0;
+    const struct wf_ipc_buffer *b = wf_ipc_buffer(); /* lx's one thread's, where messages land */
     for (;;) {
         lx.serving = cur;
         unsigned stops;
@@ -428,6 +468,13 @@ static int serve(struct lx_proc *top_proc)
         /* top_proc's slot is top's until reaped here (lx_reap of lx's own
          * zombies skips top) */
         struct lx_proc *t = top_proc->used && top_proc->pid == top ? top_proc : NULL;
+        if (lx.woken) {
+            /* the call wake() answered goes by the ReplyRecv (switching to its
+             * thread), the current one's answer first by a Send */
+            if (reply)
+                wf_sys_send(lx.reply, &m);
+            reply = take_woken(&m);
+        }
         if (!t || t->state == PROC_ZOMBIE) {
             int status = t ? t->wstatus : LX_SIGKILL;
             if (t)
@@ -450,7 +497,6 @@ static int serve(struct lx_proc *top_proc)
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
         unsigned len = wf_msginfo_length(m.info);
-        struct wf_ipc_buffer *b = wf_ipc_buffer();
         for (unsigned i = 0; i < WF_MSG_REG_WORDS; i++)
             w[i] = m.w[i];
         if (len == WF_FAULT_MSG_WORDS) { /* every fault message: a copy of known size */

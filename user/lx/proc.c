@@ -123,6 +123,24 @@ static struct {
 } images[IMAGE_CACHE];
 static unsigned next_image;
 
+/* A new VMO of lx's pool holding the image of file (img its parse), or 0. */
+static wf_cptr_t image_vmo(const uint8_t *file, const struct lx_elf *img)
+{
+    wf_cptr_t v;
+    if (wf_env_create(&lx.env, WF_OBJ_VMO, img->hi - img->lo, &v) != WF_ERR_OK)
+        return 0;
+    for (unsigned i = 0; i < img->nseg; i++) {
+        const struct lx_seg *s = &img->seg[i];
+        if (s->filesz && wf_vmo_write(v, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
+                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK) {
+            wf_cnode_delete(SELF, v, 64);
+            wf_env_free(&lx.env, v);
+            return 0;
+        }
+    }
+    return v;
+}
+
 static wf_cptr_t cached_image(const uint8_t *file, const struct lx_elf *img)
 {
     uint64_t size = img->hi - img->lo;
@@ -135,34 +153,33 @@ static wf_cptr_t cached_image(const uint8_t *file, const struct lx_elf *img)
         wf_env_free(&lx.env, images[k].vmo);
         images[k].vmo = 0;
     }
-    wf_cptr_t v;
-    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &v) != WF_ERR_OK)
+    wf_cptr_t v = image_vmo(file, img);
+    if (!v)
         return 0;
-    for (unsigned i = 0; i < img->nseg; i++) {
-        const struct lx_seg *s = &img->seg[i];
-        if (s->filesz && wf_vmo_write(v, s->vaddr - img->lo, s->filesz, WF_CHILD_VSPACE,
-                                      (uintptr_t)(file + s->offset)) != WF_ERR_OK) {
-            wf_cnode_delete(SELF, v, 64);
-            wf_env_free(&lx.env, v);
-            return 0;
-        }
-    }
     images[k].file = file;
     images[k].vmo = v;
     images[k].size = size;
     return v;
 }
 
-static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img)
+/* Maps file's image (img its parse) into p: a clone of the cached image of a
+ * file of the initramfs (cache), or of a VMO made for this load and let go
+ * after it (a file read from the file server, whose bytes lx does not keep). */
+static int load_image(struct lx_proc *p, const uint8_t *file, const struct lx_elf *img, bool cache)
 {
-    wf_cptr_t cached = cached_image(file, img);
-    if (!cached)
+    wf_cptr_t source = cache ? cached_image(file, img) : image_vmo(file, img);
+    if (!source)
         return -LX_ENOMEM;
     unsigned v = 0;
     while (v < LX_MAX_VMOS && p->vmo[v].cap)
         v++;
     wf_cptr_t s = v < LX_MAX_VMOS ? lx_slot(p) : 0;
-    if (!s || wf_vmo_clone(cached, p->pool, SELF, s, 64) != WF_ERR_OK)
+    enum wf_error ce = s ? wf_vmo_clone(source, p->pool, SELF, s, 64) : WF_ERR_NOT_ENOUGH_MEMORY;
+    if (!cache) { /* the clone keeps what it sees */
+        wf_cnode_delete(SELF, source, 64);
+        wf_env_free(&lx.env, source);
+    }
+    if (ce != WF_ERR_OK)
         return -LX_ENOMEM;
     p->vmo[v] = (struct lx_vmo){s, 0, img->hi - img->lo, 0};
     struct lx_piece pc[2 * LX_ELF_MAX_SEG];
@@ -359,13 +376,12 @@ static void release(struct lx_proc *p)
 /* Loads path into p (which has no memory yet) and starts its thread t
  * (whose tid becomes the pid). */
 static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const uint8_t *file,
-                const struct lx_elf *img, int argc, const char *const *argv, int envc,
+                bool cache, const struct lx_elf *img, int argc, const char *const *argv, int envc,
                 const char *const *envp)
 {
-    (void)file;
     int err = new_pool(p);
     if (!err)
-        err = load_image(p, file, img);
+        err = load_image(p, file, img, cache);
     uint64_t sp = 0;
     if (!err)
         err = build_stack(p, img, path, argc, argv, envc, envp, &sp);
@@ -444,7 +460,7 @@ int lx_spawn(const char *path, int argc, const char *const *argv, int envc, cons
      * for the children of Linux's pid 1. */
     p->ppid = 1;
     struct lx_thread *t = thread_alloc(p, p->pid);
-    err = t ? load(p, t, path, file, &img, argc, argv, envc, envp) : -LX_EAGAIN;
+    err = t ? load(p, t, path, file, true, &img, argc, argv, envc, envp) : -LX_EAGAIN;
     if (err) {
         release(p);
         threads_end(p, NULL, false);
@@ -686,6 +702,13 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         return -LX_ENOENT;
     if (!strcmp(path, "/proc/self/exe"))
         memcpy(path, p->exe, sizeof(path));
+    static char given[128]; /* as the caller named it: a script's argument */
+    memcpy(given, path, sizeof(given));
+    if (path[0] != '/') { /* relative to the working directory */
+        int k = snprintf(path, sizeof(path), "/%s/%s", p->files.cwd, given);
+        if (k < 0 || (size_t)k >= sizeof(path))
+            return -LX_ENAMETOOLONG;
+    }
     size_t used = 0;
     const int maxv = (int)(sizeof(exec_argv) / sizeof(exec_argv[0]));
     /* three entries in front for a script's interpreter, its argument, the script */
@@ -697,18 +720,19 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         return envc;
     const char **argv = exec_argv + 3;
     static struct lx_elf img;
-    const uint8_t *file;
     size_t len;
-    file = lx_file_find(path, &len);
+    bool copied;
+    long ferr;
+    /* from the initramfs, or read whole from the file server (/tmp) */
+    const uint8_t *file = lx_exec_file(path, &len, &copied, &ferr);
     if (!file)
-        return lx_path_exists(path) ? -LX_EACCES : -LX_ENOENT;
-    if (!lx_file_executable(path))
-        return -LX_EACCES;
+        return ferr;
     static char line[128], script[128];
     char *interp, *iarg;
     if (shebang(file, len, line, sizeof(line), &interp, &iarg)) {
+        lx_exec_file_done(file, len, copied);
         /* interpreter [arg] script argv[1...] */
-        memcpy(script, path, sizeof(script));
+        memcpy(script, given, sizeof(script));
         if (argc > 0) {
             argv++;
             argc--;
@@ -722,12 +746,15 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         *--argv = interp;
         argc++;
         snprintf(path, sizeof(path), "%s", interp);
-        if (lx_file_find(path, &len) && !lx_file_executable(path))
-            return -LX_EACCES;
+        file = lx_exec_file(path, &len, &copied, &ferr);
+        if (!file)
+            return ferr;
     }
-    int err = check_file(path, &file, &img, true);
-    if (err)
-        return err;
+    enum lx_elf_err ee = lx_elf_parse(file, len, &img);
+    if (ee != LX_ELF_OK) {
+        lx_exec_file_done(file, len, copied);
+        return ee == LX_ELF_INTERP ? -LX_ENOENT : -LX_ENOEXEC;
+    }
     /* No way back from here: the other threads and the old image go; t
      * becomes the main thread (its tid the pid). */
     for (unsigned i = 0; i < lx.thread_hi; i++) /* robust futexes, as Linux's exec */
@@ -745,7 +772,8 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
     t->tcb = t->fault_ep = 0;
     p->main_status = -1;
     vfork_done(p);
-    err = load(p, t, path, file, &img, (int)argc, argv, (int)envc, exec_envp);
+    int err = load(p, t, path, file, !copied, &img, (int)argc, argv, (int)envc, exec_envp);
+    lx_exec_file_done(file, len, copied);
     if (err)
         lx_exit(p, LX_SIGSEGV);
     return -LX_EXECED;

@@ -1371,6 +1371,47 @@ static void log_unserved(const struct lx_proc *p, uint64_t nr)
            (unsigned long long)nr);
 }
 
+/* The system calls that leave every descriptor table as it was (reads,
+ * writes, waits, ids), one bit per number: the others move lx_fd_changed's
+ * epoch before and after they run. A table that changes otherwise (a
+ * process ending, a signal's default action) changes through fd_clear,
+ * which moves it too. */
+static const uint64_t keeps_fds[] = {
+    /* read 0, write 1, poll 7, pread64 17, pwrite64 18, readv 19, writev 20,
+     * select 23, getpid 39 */
+    1ull << 0 | 1ull << 1 | 1ull << 7 | 1ull << 17 | 1ull << 18 | 1ull << 19 | 1ull << 20 |
+        1ull << 23 | 1ull << 39,
+    /* getppid 110 */
+    1ull << (110 - 64),
+    /* gettid 186 */
+    1ull << (186 - 128),
+    /* futex 202, clock_gettime 228, epoll_wait 232 */
+    1ull << (202 - 192) | 1ull << (228 - 192) | 1ull << (232 - 192),
+    /* pselect6 270, ppoll 271, epoll_pwait 281 */
+    1ull << (270 - 256) | 1ull << (271 - 256) | 1ull << (281 - 256),
+};
+
+/* Every number's handler (lx_fd_calls', else table's) and whether it keeps
+ * the descriptor tables (keeps_fds), in one entry, made by lx_sys_init; the
+ * entry past the end stands for every larger number (no handler). */
+struct lx_dispatch {
+    lx_handler fn;
+    bool keeps_fds;
+};
+static struct lx_dispatch dispatch[LX_NSYSCALLS + 1];
+
+void lx_sys_init(void)
+{
+    _Static_assert(NTABLE <= LX_NSYSCALLS, "every number of table has a dispatch entry");
+    for (unsigned nr = 0; nr < LX_NSYSCALLS; nr++) {
+        dispatch[nr].fn = lx_fd_calls[nr].fn ? lx_fd_calls[nr].fn
+                          : nr < NTABLE      ? table[nr].fn
+                                             : NULL;
+        dispatch[nr].keeps_fds = nr < 64 * (sizeof(keeps_fds) / sizeof(keeps_fds[0])) &&
+                                 (keeps_fds[nr / 64] >> (nr % 64) & 1);
+    }
+}
+
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret)
 {
     struct lx_proc *p = t->p;
@@ -1383,15 +1424,19 @@ enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *r
     lx_syscalls_served++;
     lx.calling = t;
     long r;
-    if (nr < LX_NSYSCALLS && lx_fd_calls[nr].fn) {
-        r = lx_fd_calls[nr].fn(&c);
-    } else if (nr < NTABLE && table[nr].fn) {
-        r = table[nr].fn(&c);
+    const struct lx_dispatch *d = &dispatch[nr < LX_NSYSCALLS ? nr : LX_NSYSCALLS];
+    bool keeps = d->keeps_fds;
+    if (!keeps)
+        lx.files.fd_epoch++; /* lx_fd_changed */
+    if (d->fn) {
+        r = d->fn(&c);
     } else {
         log_unserved(p, nr);
         lx_nosys_count(nr);
         r = -LX_ENOSYS;
     }
+    if (!keeps)
+        lx.files.fd_epoch++;
     if (p->state != PROC_RUN || !t->used || r == -LX_EXECED)
         return LX_GONE;
     if (r == -LX_BLOCK)

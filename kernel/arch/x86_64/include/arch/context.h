@@ -134,7 +134,7 @@ static inline __attribute__((always_inline)) void
 arch_context_load_tls_inline(const struct arch_context *ctx)
 {
     wrmsr(MSR_FS_BASE, ctx->tls_base);
-    cpu0.fs_base = ctx->tls_base;
+    this_percpu.fs_base = ctx->tls_base; /* this CPU's (arch_load_tls) */
 }
 
 /* Sets ctx's thread pointer (TCB_SetTLS): loaded whenever ctx becomes current. */
