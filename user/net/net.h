@@ -42,6 +42,10 @@ bool vnet_attached(void);
  * address the driver reports). True when it attached. */
 bool vnet_check(void (*lost)(void), uint8_t mac[6]);
 
+/* The frames the driver received but dropped (frame.Stats: longer than
+ * VNET_FRAME_MAX, or the receive ring full); 0 while detached. */
+uint64_t vnet_driver_dropped(void);
+
 /* Counters for the status line and tests. */
 struct vnet_stats {
     uint64_t rx, tx, rx_dropped, tx_full, resets, attaches, lost;

@@ -1428,7 +1428,7 @@ static wf_word_t on_interface(struct wf_server *srv, struct wf_server_req *r, wf
      * keeps its own counters). */
     *rx = lo ? lwip_stats.link.recv : vnet_stats.rx;
     *tx = lo ? lwip_stats.link.xmit : vnet_stats.tx;
-    *rx_dropped = lo ? 0 : vnet_stats.rx_dropped;
+    *rx_dropped = lo ? 0 : vnet_stats.rx_dropped + vnet_driver_dropped();
     *rx_malformed = lo ? 0 : net_malformed();
     name[0] = n->name[0];
     name[1] = n->name[1];

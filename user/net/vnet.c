@@ -169,6 +169,15 @@ void vnet_receive(void (*deliver)(const uint8_t *frame, size_t len))
     }
 }
 
+uint64_t vnet_driver_dropped(void)
+{
+    wf_word_t rx = 0, tx = 0, rx_dropped = 0, tx_dropped = 0, resets = 0;
+    if (!c.attached ||
+        wfp_frame_stats(SLOT_EP, &rx, &tx, &rx_dropped, &tx_dropped, &resets) != WF_ERR_OK)
+        return 0;
+    return rx_dropped;
+}
+
 bool vnet_check(void (*lost)(void), uint8_t mac[6])
 {
     if (c.attached && slot_full(SLOT_EP) && slot_full(SLOT_KICK))
