@@ -25,7 +25,8 @@ phase through the forward, in the guest's order:
   conn     runs times: conns connections, each shut at once and read to its end
   idle     idle connections held open while the guest measures its memory
 
-The guest prints one JSON line per figure ("bench": "net") and "nbench: done".
+The guest prints one JSON line per figure ("bench": "net") and "nbench: done"
+(the Linux guest's init adds an "info" line: kernel, command line, modules).
 A boot fails on a "FAIL" line of the guest ("nbench: FAIL", "linux-bench: FAIL"),
 a host-side error (a short or wrong stream), a missing figure, no "nbench: done",
 or the time limit. Rows go to OUT as JSON lines, each with "boot" and "cpu" added,
@@ -89,13 +90,20 @@ def parse(log, label):
                 continue
             row["boot"] = label
             rows.append(row)
+        elif line.startswith('{"bench": "info"'):
+            try:  # the Linux guest's kernel, command line and modules, kept with the rows
+                row = json.loads(line)
+                row["boot"] = label
+                rows.append(row)
+            except ValueError as e:
+                fails.append(f"{label}: a bad JSON line ({e}): {line[:80]}")
         elif "FAIL" in line and (line.startswith("nbench:") or line.startswith("linux-bench:")):
             fails.append(f"{label}: {line}")
         elif line == "nbench: done":
             done = True
         elif line.startswith("init: test run done:") and "all exited 0" not in line:
             fails.append(f"{label}: {line}")
-    got = {r["metric"] for r in rows}
+    got = {r["metric"] for r in rows if "metric" in r}
     fails += [f"{label}: no figure {m}" for m in METRICS if m not in got]
     if not done:
         fails.append(f"{label}: no 'nbench: done' (the guest did not finish)")
@@ -285,7 +293,7 @@ def boot(a, spec, params):
 
 def table(rows):
     labels = list(dict.fromkeys(r["boot"] for r in rows))
-    fig = {(r["boot"], r["metric"]): r["value"] for r in rows}
+    fig = {(r["boot"], r["metric"]): r["value"] for r in rows if "metric" in r}
     print(f"  {'figure (guest instructions)':<44}" + "".join(f"{b:>22}" for b in labels))
     for m in METRICS + ["net_pool_bytes"]:
         if any((b, m) in fig for b in labels):
@@ -308,6 +316,8 @@ def self_test():
     rows, f = parse(good, "t")
     expect("a good log passes", not f and len(rows) == len(METRICS))
     expect("rows carry the boot", all(r["boot"] == "t" for r in rows))
+    rows, f = parse(good + '\n{"bench": "info", "release": "6.1"}', "t")
+    expect("the info line is kept", not f and any(r.get("release") == "6.1" for r in rows))
     _, f = parse(good.replace("nbench: done", ""), "t")
     expect("an unfinished guest fails", any("did not finish" in x for x in f))
     _, f = parse(good + "\nnbench: FAIL rx: bytes received: 3", "t")
