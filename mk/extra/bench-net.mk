@@ -13,7 +13,8 @@
 #   make figures-net       the quick variant (4 MiB, 200 transactions, 50 connections)
 #                          into build/figures/net-quick-x86_64.json, which check-figures
 #                          compares with bench/results/net-quick-x86_64.json
-#   make check-netbench    the host script's checks on canned logs (no QEMU)
+#   make check-netbench    the host script's checks on canned logs and the Linux guest's
+#                          program built with -Werror (no QEMU; in make check)
 
 nb_comma := ,
 NBENCH_QEMU    = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_ICOUNT) -serial stdio -monitor none -m 1G
@@ -58,7 +59,7 @@ bench-linux-net: bench-linux-kernel $(LINUX_DIR)/bin/init $(LINUX_DIR)/bin/net t
 	    --log-dir $(LINUX_DIR) --json bench/results/linux-net-$(ARCH).json \
 	    $(foreach c,$(LINUX_CPUS),--boot "linux-$(subst $(nb_comma),-,$(subst =,-,$(c)))|$(c)|$(LINUX_DIR)/vmlinuz|$(LINUX_NET_CPIO)|$(LINUX_NET_CMDLINE)")
 
-check-netbench: $(DEPS_STAMP)
+check-netbench: $(LINUX_DIR)/bin/net | $(DEPS_STAMP)
 	@$(PYTHON) tools/netbench.py --self-test
 
 BENCH_TARGETS += bench-net bench-linux-net
