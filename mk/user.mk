@@ -39,7 +39,7 @@ USER_SRCS_benchvm := user/bench/vm.c
 
 # Programs linked with musl instead (mk/musl.mk): user/<name>/*.c each, those of
 # the candidates whose folder exists.
-USER_MUSL_CANDIDATES := mtest name log console shell probe svtest vblk fs vrng lx crashwl pcibus drvtest net vnet sbench
+USER_MUSL_CANDIDATES := mtest name log console shell probe svtest vblk fs vrng lx crashwl pcibus drvtest net vnet sbench nbench
 USER_MUSL_PROGS := $(foreach p,$(USER_MUSL_CANDIDATES),$(if $(wildcard user/$(p)/*.c),$(p)))
 
 # Plain files the initramfs carries besides the programs (NAME=PATH).

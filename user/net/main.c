@@ -192,6 +192,7 @@ static void run_timers(void)
     if (ping && ping < at)
         at = ping + 1;
     wf_tcb_set_deadline(WF_CHILD_TCB, at, NET_BIT_TIMER);
+    vnet_flush();
 }
 
 void net_poll(void)

@@ -25,10 +25,15 @@
  * rings and attaches to the driver. NULL on success, else why not. */
 const char *vnet_open(uint8_t mac[6], bool *absent);
 
-/* Sends one frame of len bytes (at most VNET_FRAME_MAX) written by the
- * caller's copy function into the next transmit slot. false when the ring is
- * full or the driver is gone. */
+/* Writes one frame of len bytes (at most VNET_FRAME_MAX), by the caller's
+ * copy function, into the next transmit slot. false when the ring is full
+ * (the driver is kicked) or the driver is gone. The driver is not kicked for
+ * each frame: vnet_flush does, once for all the frames written since. */
 bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx);
+
+/* Kicks the driver when frames were written since the last kick (the server
+ * calls it after every request and notification, net_poll). */
+void vnet_flush(void);
 
 /* Hands every frame waiting in the receive ring to deliver (in place) and
  * gives the slots back. */
@@ -42,9 +47,13 @@ bool vnet_attached(void);
  * address the driver reports). True when it attached. */
 bool vnet_check(void (*lost)(void), uint8_t mac[6]);
 
+/* The frames the driver received but dropped (frame.Stats: longer than
+ * VNET_FRAME_MAX, or the receive ring full); 0 while detached. */
+uint64_t vnet_driver_dropped(void);
+
 /* Counters for the status line and tests. */
 struct vnet_stats {
-    uint64_t rx, tx, rx_dropped, tx_full, resets, attaches, lost;
+    uint64_t rx, tx, rx_dropped, tx_full, resets, attaches, lost, kicks;
 };
 extern struct vnet_stats vnet_stats;
 

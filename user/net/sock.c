@@ -375,6 +375,26 @@ static void on_tcp_err(void *arg, err_t err)
     notify(s->c);
 }
 
+/* The receive window a socket offers: what its Recv queue can still take
+ * (SO_RCVBUF, at most RQ_MAX), not lwIP's TCP_WND. A window past the queue
+ * lets the peer send segments that on_tcp_recv must refuse (lwIP then drops
+ * every further data segment until a Recv) and that come back only by
+ * retransmission. Called once the handshake is done (lwIP resets the window
+ * while it reads the SYN's options); tcp_recved gives back what Recv takes. */
+static void fit_window(struct sock *s)
+{
+    struct tcp_pcb *p = s->tcp;
+    uint32_t limit = s->rcvbuf < RQ_MAX ? s->rcvbuf : RQ_MAX;
+    if (!p || TCP_WND_MAX(p) <= limit)
+        return;
+    tcpwnd_size_t excess = (tcpwnd_size_t)(TCP_WND_MAX(p) - limit);
+    p->rcv_wnd = p->rcv_wnd > excess ? (tcpwnd_size_t)(p->rcv_wnd - excess) : 0;
+    if (p->rcv_ann_wnd > p->rcv_wnd) {
+        p->rcv_ann_wnd = p->rcv_wnd;
+        p->rcv_ann_right_edge = p->rcv_nxt + p->rcv_ann_wnd;
+    }
+}
+
 static err_t on_tcp_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct sock *s = arg;
@@ -386,6 +406,7 @@ static err_t on_tcp_connected(void *arg, struct tcp_pcb *pcb, err_t err)
         s->state = S_CONNECTED;
         s->peer_addr = lwip_ntohl(ip4_addr_get_u32(&pcb->remote_ip));
         s->peer_port = pcb->remote_port;
+        fit_window(s);
     }
     notify(s->c);
     return ERR_OK;
@@ -421,6 +442,7 @@ static err_t on_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
                        .peer_port = pcb->remote_port};
     tcp_backlog_delayed(pcb);
     tcp_hook(s, pcb);
+    fit_window(s);
     if (s->nodelay)
         tcp_nagle_disable(pcb);
     if (s->keepalive)
@@ -1151,7 +1173,18 @@ static wf_word_t on_set_opt(struct wf_server *srv, struct wf_server_req *r, wf_w
             return WF_ERR_OK;
         }
         s->c->charged = charged;
+        uint32_t was = s->rcvbuf < RQ_MAX ? s->rcvbuf : RQ_MAX;
         *field = (uint32_t)value;
+        uint32_t now = s->rcvbuf < RQ_MAX ? s->rcvbuf : RQ_MAX;
+        /* A connected socket's window follows its new limit (fit_window). */
+        if (s->tcp && s->state == S_CONNECTED && now != was) {
+            if (now > was)
+                tcp_recved(s->tcp, (u16_t)(now - was));
+            else
+                s->tcp->rcv_wnd = s->tcp->rcv_wnd > was - now
+                                      ? (tcpwnd_size_t)(s->tcp->rcv_wnd - (was - now))
+                                      : 0;
+        }
         break;
     }
     case WFP_SOCK_SO_ERROR:
@@ -1395,7 +1428,7 @@ static wf_word_t on_interface(struct wf_server *srv, struct wf_server_req *r, wf
      * keeps its own counters). */
     *rx = lo ? lwip_stats.link.recv : vnet_stats.rx;
     *tx = lo ? lwip_stats.link.xmit : vnet_stats.tx;
-    *rx_dropped = lo ? 0 : vnet_stats.rx_dropped;
+    *rx_dropped = lo ? 0 : vnet_stats.rx_dropped + vnet_driver_dropped();
     *rx_malformed = lo ? 0 : net_malformed();
     name[0] = n->name[0];
     name[1] = n->name[1];

@@ -9,8 +9,10 @@
  * its own notification (SetNotify; NET_BIT_FRAMES) and gets the kick back,
  * then gives the rings' VMO (Attach), which it keeps mapped. Received frames
  * are read in place from the receive ring and their slots given back at once
- * (rx_cons); a frame to send is written into the next transmit slot and the
- * kick signalled.
+ * (rx_cons); a frame to send is written into the next transmit slot, and the
+ * kick is signalled once for all the frames of one request or notification
+ * (vnet_flush, after lwIP has run): the driver, at a higher priority than the
+ * server, would otherwise run for every frame.
  *
  * The driver's death shows as its endpoint (revoked by init) or the kick
  * (its pool's) leaving the CNode: vnet_check, on every timer, sees it, tells
@@ -45,6 +47,7 @@ struct vnet_stats vnet_stats;
 static struct {
     volatile uint8_t *rings;
     bool attached;
+    bool kick; /* frames written since the driver was last kicked */
     uint32_t rx_cons, tx_prod;
 } c;
 
@@ -132,6 +135,7 @@ bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx)
     if (!c.attached || len == 0 || len > VNET_FRAME_MAX)
         return false;
     if (c.tx_prod - *idx(WFP_FRAME_OFF_TX_CONS) >= WFP_FRAME_SLOTS) {
+        vnet_flush(); /* the driver signals when it has taken them */
         vnet_stats.tx_full++;
         return false;
     }
@@ -141,9 +145,17 @@ bool vnet_send(size_t len, void (*copy)(void *ctx, uint8_t *dst), void *ctx)
     __atomic_thread_fence(__ATOMIC_RELEASE);
     *idx(WFP_FRAME_OFF_TX_PROD) = ++c.tx_prod;
     vnet_stats.tx++;
-    if (wf_sys_signal(SLOT_KICK) != WF_ERR_OK)
-        return false; /* vnet_check sees the driver gone */
+    c.kick = true;
     return true;
+}
+
+void vnet_flush(void)
+{
+    if (!c.kick || !c.attached)
+        return;
+    c.kick = false;
+    vnet_stats.kicks++;
+    wf_sys_signal(SLOT_KICK); /* a failure: vnet_check sees the driver gone */
 }
 
 void vnet_receive(void (*deliver)(const uint8_t *frame, size_t len))
@@ -167,6 +179,15 @@ void vnet_receive(void (*deliver)(const uint8_t *frame, size_t len))
         __atomic_thread_fence(__ATOMIC_RELEASE);
         *idx(WFP_FRAME_OFF_RX_CONS) = c.rx_cons;
     }
+}
+
+uint64_t vnet_driver_dropped(void)
+{
+    wf_word_t rx = 0, tx = 0, rx_dropped = 0, tx_dropped = 0, resets = 0;
+    if (!c.attached ||
+        wfp_frame_stats(SLOT_EP, &rx, &tx, &rx_dropped, &tx_dropped, &resets) != WF_ERR_OK)
+        return 0;
+    return rx_dropped;
 }
 
 bool vnet_check(void (*lost)(void), uint8_t mac[6])

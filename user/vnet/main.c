@@ -20,8 +20,9 @@
  * every used receive buffer, writes its frame (and length) into the client's
  * receive ring with one VMO_Write, reposts the buffers, advances rx_prod and
  * signals the client; then it reclaims sent buffers and moves what waits in
- * the client's transmit ring into free transmit buffers (VMO_Read). A kick
- * from the client does the last step alone. The device only ever sees the
+ * the client's transmit ring into free transmit buffers (VMO_Read: the length
+ * with the frame, one read a frame when the last frame's size guessed right).
+ * A kick from the client does the last step alone. The device only ever sees the
  * driver's memory (decision 120); the client's VMO is never mapped, so a
  * client that dies or revokes it makes a VMO call fail, and the driver
  * detaches it. A device that breaks the queue protocol is reset
@@ -57,6 +58,8 @@
 _Static_assert(WFP_FRAME_SLOT_LEN + 4 == WFP_FRAME_SLOT_DATA, "length right before the frame");
 _Static_assert(VNET_HDR_LEN >= 4, "the length goes over the header's last word");
 _Static_assert(WFP_FRAME_FRAME_MAX + VNET_HDR_LEN <= VNET_BUF_LEN, "a frame fits a buffer");
+_Static_assert(WFP_FRAME_SLOT_DATA + WFP_FRAME_FRAME_MAX <= WFP_FRAME_SLOT_SIZE,
+               "a slot holds its length and the longest frame");
 _Static_assert(WFP_FRAME_TX_RING == WFP_FRAME_RX_RING + WFP_FRAME_SLOTS * WFP_FRAME_SLOT_SIZE,
                "frame.proto's layout");
 _Static_assert(WFP_FRAME_BUFFER_SIZE == WFP_FRAME_TX_RING + WFP_FRAME_SLOTS * WFP_FRAME_SLOT_SIZE,
@@ -86,6 +89,7 @@ enum {
 #define BIT_IRQ   1
 #define BIT_KICK  2
 #define REPLIES   2
+#define TX_SMALL  128 /* bytes of a frame read at first after a small one */
 
 static const char usage[] =
     "usage: vnet (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "
@@ -108,6 +112,7 @@ static struct {
     unsigned nused;
     bool notify;   /* the client's notification is in SLOT_CNOTE */
     bool attached; /* the client's rings are in SLOT_CBUF */
+    bool tx_long;  /* the last frame sent was longer than TX_SMALL */
     uint32_t rx_prod, tx_cons;
     uint64_t nrx, ntx, rx_dropped, tx_dropped, resets;
     struct wf_server srv;
@@ -215,17 +220,29 @@ static bool pump_tx(void)
         uint16_t head = virtq_next_head(&d.tx), got;
         if (head >= QSIZE)
             break;
-        if (!cbuf_read32(slot + WFP_FRAME_SLOT_LEN, &len)) {
+        /* One VMO_Read takes the slot's length and the frame, over the
+         * header's last word (as deliver_rx writes them): as many bytes as a
+         * small frame has (TX_SMALL) after a small frame, the longest frame
+         * after a long one, and the rest by a second read when the guess was
+         * short. A bulk send is one system call a full frame, a stream of ACKs
+         * one a small frame, and no byte is read twice. */
+        uint8_t *buf = (uint8_t *)(d.txbuf + (size_t)head * VNET_BUF_LEN);
+        uint32_t want = d.tx_long ? WFP_FRAME_FRAME_MAX : TX_SMALL;
+        if (wf_vmo_read(SLOT_CBUF, slot + WFP_FRAME_SLOT_LEN, 4 + want, WF_CHILD_VSPACE,
+                        (wf_word_t)(buf + VNET_HDR_LEN - 4)) != WF_ERR_OK) {
             detach("its buffer is gone");
             return false;
         }
-        uint8_t *buf = (uint8_t *)(d.txbuf + (size_t)head * VNET_BUF_LEN);
-        if (len == 0 || len > WFP_FRAME_FRAME_MAX) {
-            d.tx_dropped++;
-        } else if (wf_vmo_read(SLOT_CBUF, slot + WFP_FRAME_SLOT_DATA, len, WF_CHILD_VSPACE,
-                               (wf_word_t)(buf + VNET_HDR_LEN)) != WF_ERR_OK) {
+        memcpy(&len, buf + VNET_HDR_LEN - 4, 4);
+        d.tx_long = len > TX_SMALL;
+        if (len > want && len <= WFP_FRAME_FRAME_MAX &&
+            wf_vmo_read(SLOT_CBUF, slot + WFP_FRAME_SLOT_DATA + want, len - want, WF_CHILD_VSPACE,
+                        (wf_word_t)(buf + VNET_HDR_LEN + want)) != WF_ERR_OK) {
             detach("its buffer is gone");
             return false;
+        }
+        if (len == 0 || len > WFP_FRAME_FRAME_MAX) {
+            d.tx_dropped++;
         } else {
             memset(buf, 0, VNET_HDR_LEN);
             struct virtq_buf b = {d.txbuf_pa + (uint64_t)head * VNET_BUF_LEN, len + VNET_HDR_LEN,

@@ -1,0 +1,435 @@
+/*
+ * net: Linux's TCP through virtio_net, the peer of Weft's user/nbench
+ * (docs/perf/network.md; make bench-linux-net; decision 158).
+ *
+ * The boot carries a modern virtio-net-pci function on QEMU's user network with a
+ * forward from the host's 127.0.0.1 to the guest's port 5001; init has loaded
+ * virtio_pci and virtio_net (modules of the cloud kernel). This program gives eth0
+ * the address QEMU's DHCP would (10.0.2.15/24), brings it up, listens on 5001,
+ * prints "nbench: listening on 5001" and serves tools/netbench.py's phases in
+ * nbench's order, with the same work: a control line, then runs times each
+ *
+ *   rx    one byte to the host, then read() of up to 64 KiB until the end of the
+ *         host's mib MiB (one byte in 1,024 and the last of every read compared
+ *         with the pattern, byte o is (o ^ o >> 8 ^ 0x5a) & 0xff; those compares
+ *         are not counted). Per MiB.
+ *   tx    write() of 64 KiB of the pattern until mib MiB, shutdown(SHUT_WR), and a
+ *         read() that sees the host's close. Per MiB.
+ *   rr    trans transactions (TCP_NODELAY): read a 100-byte request, write a
+ *         1 KiB answer. Per transaction.
+ *   conn  conns connections, each accept()ed, read to its end and closed. Per
+ *         connection.
+ *
+ * then idle connections held open by the host: the kernel's slab objects in use
+ * (/proc/slabinfo, active objects times their size) before and with them, per
+ * connection (MemFree and Slab of /proc/meminfo move by whole pages, or not at all
+ * for 24 connections).
+ *
+ * What a figure counts: as bench/linux/storage.c. Under -icount shift=0,sleep=off
+ * the TSC advances one per executed instruction; the boot runs with idle=poll (the
+ * idle CPU executes a loop while the guest waits for the host), and the kernel's
+ * idle time (/proc/timer_list: idle_sleeptime + iowait_sleeptime, converted to TSC
+ * ticks at the rate measured at the start) is taken out of the rdtsc delta: the
+ * instructions of this program and the kernel, softirqs and the device's
+ * interrupts. The raw delta per unit ("elapsed") and the idle share
+ * ("idle_permille") are reported too; a figure is the median of the runs.
+ *
+ * Output: JSON lines {"bench": "net", "arch": "x86_64", "system": "linux", "metric":
+ * ..., "value": N, "unit": ..., "runs": R, "min": N, "max": N, "elapsed": N,
+ * "idle_permille": N}, then "nbench: done"; a failed check prints "linux-bench: FAIL
+ * ..." and exits 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lbench.h"
+
+#define NB_PORT  5001
+#define BUF      65536
+#define REQ      100
+#define ANSWER   1024
+#define MAX_RUNS 9
+#define MAX_IDLE 24
+#define IFACE    "eth0"
+
+static struct {
+    unsigned mib, runs, trans, conns, idle;
+} P = {64, 3, 2000, 500, MAX_IDLE};
+
+static uint8_t buf[BUF];
+static int lfd;
+
+static inline uint8_t pattern(uint64_t o)
+{
+    return (uint8_t)((o ^ o >> 8 ^ 0x5a) & 0xff);
+}
+
+/* ---- timing (as storage.c) ---- */
+
+static uint64_t tsc_per_ns_q32;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t idle_ns(void)
+{
+    static char line[512];
+    unsigned long long v, sum = 0;
+    int found = 0;
+    FILE *f = fopen("/proc/timer_list", "r");
+    if (!f)
+        lb_fail("no /proc/timer_list", errno);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
+            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
+            sum += v;
+            found++;
+        }
+    fclose(f);
+    if (found != 2)
+        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
+    return sum;
+}
+
+/* One run: elapsed ticks, idle ticks, and ticks left out (the pattern's checks). */
+struct span {
+    uint64_t tsc, idle, skip;
+};
+
+static void span_start(struct span *s)
+{
+    s->skip = 0;
+    s->idle = idle_ns();
+    s->tsc = lb_rdtsc();
+}
+
+static void span_end(struct span *s)
+{
+    uint64_t t = lb_rdtsc();
+    uint64_t idle = idle_ns();
+    s->tsc = t - s->tsc;
+    s->idle = (uint64_t)((unsigned __int128)(idle - s->idle) * tsc_per_ns_q32 >> 32);
+    if (s->idle + s->skip > s->tsc)
+        s->idle = s->tsc - (s->skip < s->tsc ? s->skip : s->tsc);
+}
+
+static uint64_t span_busy(const struct span *s)
+{
+    return s->tsc - s->idle - s->skip;
+}
+
+static void report(const char *metric, struct span *runs, unsigned n, uint64_t per,
+                   const char *unit)
+{
+    uint64_t busy[MAX_RUNS], elapsed[MAX_RUNS], idle = 0, total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        busy[i] = span_busy(&runs[i]) / per;
+        elapsed[i] = runs[i].tsc / per;
+        idle += runs[i].idle;
+        total += runs[i].tsc;
+    }
+    uint64_t med = lb_median(busy, n);
+    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": "
+           "\"%s\", \"value\": %llu, \"unit\": \"%s\", \"runs\": %u, \"min\": %llu, \"max\": "
+           "%llu, \"elapsed\": %llu, \"idle_permille\": %llu, \"per\": %llu}\n",
+           metric, (unsigned long long)med, unit, n, (unsigned long long)busy[0],
+           (unsigned long long)busy[n - 1], (unsigned long long)lb_median(elapsed, n),
+           (unsigned long long)(total ? idle * 1000 / total : 0), (unsigned long long)per);
+    fflush(stdout);
+}
+
+static void report_value(const char *metric, uint64_t v, const char *unit)
+{
+    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": "
+           "\"%s\", \"value\": %llu, \"unit\": \"%s\", \"runs\": 1}\n",
+           metric, (unsigned long long)v, unit);
+    fflush(stdout);
+}
+
+static void measure_tsc_rate(void)
+{
+    uint64_t n0 = now_ns(), t0 = lb_rdtsc();
+    for (volatile uint64_t i = 0; i < 10000000; i++)
+        ;
+    uint64_t t1 = lb_rdtsc(), n1 = now_ns();
+    tsc_per_ns_q32 = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
+}
+
+/* ---- sockets ---- */
+
+static void set_addr(int fd, unsigned long req, const char *addr, const char *what)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, IFACE, IFNAMSIZ - 1);
+    struct sockaddr_in *sa = (struct sockaddr_in *)&ifr.ifr_addr;
+    sa->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sa->sin_addr);
+    if (ioctl(fd, req, &ifr) != 0)
+        lb_fail(what, errno);
+}
+
+/* eth0 gets QEMU's DHCP answer by hand: 10.0.2.15/24, up. */
+static void iface_up(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        lb_fail("socket for the interface", errno);
+    set_addr(fd, SIOCSIFADDR, "10.0.2.15", "SIOCSIFADDR " IFACE " (is virtio_net loaded?)");
+    set_addr(fd, SIOCSIFNETMASK, "255.255.255.0", "SIOCSIFNETMASK " IFACE);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, IFACE, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+        lb_fail("SIOCGIFFLAGS " IFACE, errno);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+        lb_fail("SIOCSIFFLAGS " IFACE, errno);
+    close(fd);
+}
+
+static int accept_one(void)
+{
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+        lb_fail("accept", errno);
+    return fd;
+}
+
+static long read_some(int fd, size_t max)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, max);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            lb_fail("read", errno);
+    }
+}
+
+static void write_all(int fd, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            lb_fail("write", errno);
+        }
+        off += (size_t)n;
+    }
+}
+
+static void fill(void)
+{
+    for (size_t i = 0; i < BUF; i++)
+        buf[i] = pattern(i);
+}
+
+/* ---- the phases (nbench's) ---- */
+
+static void control(void)
+{
+    int fd = accept_one();
+    char text[256];
+    size_t n = 0;
+    long got;
+    while (n < sizeof(text) - 1 && (got = read_some(fd, sizeof(text) - 1 - n)) > 0) {
+        memcpy(text + n, buf, (size_t)got);
+        n += (size_t)got;
+    }
+    close(fd);
+    text[n] = 0;
+    char *p = text;
+    while (*p) {
+        char *k = p;
+        while (*p && *p != '=')
+            p++;
+        if (!*p)
+            break;
+        *p++ = 0;
+        unsigned long v = strtoul(p, &p, 10);
+        if (!strcmp(k, "mib") && v >= 1 && v <= 1024)
+            P.mib = (unsigned)v;
+        else if (!strcmp(k, "runs") && v >= 1 && v <= MAX_RUNS)
+            P.runs = (unsigned)v;
+        else if (!strcmp(k, "trans") && v >= 1 && v <= 1000000)
+            P.trans = (unsigned)v;
+        else if (!strcmp(k, "conns") && v >= 1 && v <= 100000)
+            P.conns = (unsigned)v;
+        else if (!strcmp(k, "idle") && v >= 1 && v <= MAX_IDLE)
+            P.idle = (unsigned)v;
+        else
+            lb_fail("a bad control word at byte", (long)(k - text));
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    printf("nbench: %u MiB, %u runs, %u transactions, %u connections, %u idle\n", P.mib, P.runs,
+           P.trans, P.conns, P.idle);
+    fflush(stdout);
+}
+
+static void rx(struct span *r)
+{
+    int fd = accept_one();
+    uint64_t pos = 0, want = (uint64_t)P.mib * LB_MIB;
+    span_start(r);
+    buf[0] = 'G';
+    write_all(fd, 1);
+    long got;
+    while ((got = read_some(fd, BUF)) > 0) {
+        uint64_t t = lb_rdtsc();
+        for (long i = (long)((1024 - pos % 1024) % 1024); i < got; i += 1024)
+            if (buf[i] != pattern(pos + (uint64_t)i))
+                lb_fail("rx: a byte of the pattern at", (long)(pos + (uint64_t)i));
+        if (buf[got - 1] != pattern(pos + (uint64_t)got - 1))
+            lb_fail("rx: a byte of the pattern at", (long)(pos + (uint64_t)got - 1));
+        pos += (uint64_t)got;
+        r->skip += lb_rdtsc() - t;
+    }
+    span_end(r);
+    close(fd);
+    if (pos != want)
+        lb_fail("rx: bytes received", (long)pos);
+}
+
+static void tx(struct span *r)
+{
+    int fd = accept_one();
+    fill();
+    uint64_t want = (uint64_t)P.mib * LB_MIB;
+    span_start(r);
+    for (uint64_t sent = 0; sent < want; sent += BUF)
+        write_all(fd, BUF);
+    shutdown(fd, SHUT_WR);
+    long got = read_some(fd, BUF);
+    span_end(r);
+    close(fd);
+    if (got != 0)
+        lb_fail("tx: the host sent bytes", got);
+}
+
+static void rr(struct span *r)
+{
+    int fd = accept_one(), one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    unsigned n = 0;
+    span_start(r);
+    for (;;) {
+        size_t have = 0;
+        long got = 0;
+        while (have < REQ && (got = read_some(fd, REQ - have)) > 0)
+            have += (size_t)got;
+        if (have == 0 && got == 0)
+            break;
+        if (have != REQ)
+            lb_fail("rr: a short request", (long)have);
+        write_all(fd, ANSWER);
+        n++;
+    }
+    span_end(r);
+    close(fd);
+    if (n != P.trans)
+        lb_fail("rr: transactions", (long)n);
+}
+
+static void conn(struct span *r)
+{
+    span_start(r);
+    for (unsigned i = 0; i < P.conns; i++) {
+        int fd = accept_one();
+        long got = read_some(fd, BUF);
+        close(fd);
+        if (got != 0)
+            lb_fail("conn: the host sent bytes", got);
+    }
+    span_end(r);
+}
+
+/* The bytes of every slab cache's objects in use (/proc/slabinfo: active_objs
+ * times objsize, summed): sockets, their inodes, dentries and files. */
+static uint64_t slab_bytes(void)
+{
+    FILE *f = fopen("/proc/slabinfo", "r");
+    char line[512], name[64];
+    unsigned long long active, total, size, sum = 0;
+    unsigned n = 0;
+    if (!f)
+        lb_fail("no /proc/slabinfo", errno);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "%63s %llu %llu %llu", name, &active, &total, &size) == 4) {
+            sum += active * size;
+            n++;
+        }
+    fclose(f);
+    if (n < 10)
+        lb_fail("too few caches in /proc/slabinfo", (long)n);
+    return sum;
+}
+
+static void idle_conns(void)
+{
+    int fds[MAX_IDLE];
+    usleep(100000); /* the last phase's sockets are gone */
+    uint64_t before = slab_bytes();
+    buf[0] = 'I';
+    for (unsigned i = 0; i < P.idle; i++) {
+        fds[i] = accept_one();
+        write_all(fds[i], 1);
+    }
+    usleep(100000);
+    uint64_t with = slab_bytes();
+    for (unsigned i = 0; i < P.idle; i++) {
+        long got = read_some(fds[i], BUF);
+        close(fds[i]);
+        if (got != 0)
+            lb_fail("idle: the host sent bytes", got);
+    }
+    report_value("memory_per_idle_connection_bytes", with > before ? (with - before) / P.idle : 0,
+                 "bytes");
+}
+
+int main(void)
+{
+    measure_tsc_rate();
+    iface_up();
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(NB_PORT)};
+    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 64) != 0)
+        lb_fail("listening on port 5001", errno);
+    printf("nbench: listening on %u\n", NB_PORT);
+    fflush(stdout);
+    control();
+    struct span rxr[MAX_RUNS], txr[MAX_RUNS], rrr[MAX_RUNS], cr[MAX_RUNS];
+    for (unsigned i = 0; i < P.runs; i++)
+        rx(&rxr[i]);
+    report("rx_instructions_per_mib", rxr, P.runs, P.mib, "mib");
+    for (unsigned i = 0; i < P.runs; i++)
+        tx(&txr[i]);
+    report("tx_instructions_per_mib", txr, P.runs, P.mib, "mib");
+    for (unsigned i = 0; i < P.runs; i++)
+        rr(&rrr[i]);
+    report("rr_instructions_per_transaction", rrr, P.runs, P.trans, "transaction");
+    for (unsigned i = 0; i < P.runs; i++)
+        conn(&cr[i]);
+    report("accept_close_instructions_per_connection", cr, P.runs, P.conns, "connection");
+    idle_conns();
+    close(lfd);
+    printf("nbench: done\n");
+    fflush(stdout);
+    return 0;
+}

@@ -1,0 +1,492 @@
+/*
+ * nbench: Weft's network benchmark, the peer of the Linux guest's bench/linux/net.c
+ * (docs/perf/network.md; make bench-net; decision 158).
+ *
+ * The boot: the production system with init.run=nbench and a virtio-net function on
+ * QEMU's user network, a forward from 127.0.0.1 on the host to the guest's port
+ * NB_PORT; init has started pcibus, vnet and net. This program is a client of net
+ * (the socket protocol through wf/sock.h's calls) and serves one host program,
+ * tools/netbench.py, which connects through the forward, in this order:
+ *
+ *   control   the host sends one line of KEY=VALUE words (mib, runs, trans, conns,
+ *             idle) and closes its side; "nbench: ..." echoes them.
+ *   rx        runs times: the guest sends one byte, the host then sends mib MiB and
+ *             closes; the guest receives until the end of the stream (Recv of up to
+ *             64 KiB straight into its buffer). Per MiB.
+ *   tx        runs times: the guest sends mib MiB (Send of 64 KiB from its buffer),
+ *             shuts its side down and waits for the host's close (so every byte was
+ *             acknowledged). Per MiB.
+ *   rr        runs times: trans transactions on one connection (TCP_NODELAY): a
+ *             100-byte request from the host, a 1 KiB answer. Per transaction.
+ *   conn      runs times: conns connections one after the other, each accepted,
+ *             read to its end (the host shuts its side at once) and closed. Per
+ *             connection.
+ *   idle      the network server's pool (init's Program: bytes used) before and
+ *             with idle connections open, the host holding them: per connection.
+ *
+ * What a figure counts (as user/sbench, decision 140): under -icount
+ * shift=0,sleep=off the TSC advances one per executed instruction; a thread of this
+ * program at priority 1 spins reading the TSC and adds each short step to a counter,
+ * so the kernel never halts while the guest waits for the host, and a figure is the
+ * rdtsc delta of the timed part less the spinner's steps in it: the instructions of
+ * this program, net, vnet, the kernel and the interrupts. The raw delta per unit
+ * ("elapsed") and the idle share ("idle_permille") are reported too; a figure is the
+ * median of the runs, with the smallest and largest.
+ *
+ * Checked (FAIL otherwise): every rx stream is mib MiB long and holds the pattern
+ * (byte o is (o ^ o >> 8 ^ 0x5a) & 0xff; one byte in 1,024 and the last of every
+ * Recv are compared, the host checks what it receives whole); every request is 100
+ * bytes; every transaction count and connection count is the one asked for.
+ *
+ * Output: JSON lines {"bench": "net", "arch": "x86_64", "system": "weft", "metric":
+ * ..., "value": N, "unit": ..., "runs": R, "min": N, "max": N, "elapsed": N,
+ * "idle_permille": N}, then "nbench: done"; a failed check prints "nbench: FAIL ..."
+ * and exits 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/invoke.h"
+#include "wf/client.h"
+#include "wf/proto/init.h"
+#include "wf/sock.h"
+#include "wf/startinfo.h"
+#include "wf/syscall.h"
+
+enum {
+    SLOT_NET = 20,
+    SLOT_NOTE,
+    SLOT_NOTE_NET,
+    SLOT_BUF,
+    SLOT_SPIN,
+    SLOT_SOCK0 = 32, /* the listener, then the connections */
+};
+
+#define NB_PORT    5001
+#define BUF        WFP_SOCK_IO_MAX /* 64 KiB: one Send or Recv */
+#define BUFVA      0x0000400000000000ull
+#define MIB        (1024ull * 1024ull)
+#define REQ        100
+#define ANSWER     1024
+#define MAX_RUNS   9
+#define MAX_IDLE   24 /* with the listener, within the server's 32 sockets a client */
+#define SPIN_PRIO  1
+#define SPIN_STEP  64
+#define SPIN_STACK 4096
+#define TIMEOUT_MS 600000
+#define NET_NAME   "net"
+
+static const char usage[] =
+    "usage: nbench  (takes no arguments; started by init with init.run=nbench on a boot\n"
+    "  with a virtio-net function and a forward to port 5001: docs/perf/network.md,\n"
+    "  make bench-net). Serves tools/netbench.py and prints its figures as JSON lines.\n";
+
+static struct {
+    unsigned mib, runs, trans, conns, idle;
+} P = {64, 3, 2000, 500, MAX_IDLE};
+
+static struct wf_net net;
+static uint8_t *const buf = (uint8_t *)BUFVA;
+
+static void fail(const char *what, long long v)
+{
+    printf("nbench: FAIL %s: %lld\n", what, v);
+    fflush(stdout);
+    exit(1);
+}
+
+static inline uint8_t pattern(uint64_t o)
+{
+    return (uint8_t)((o ^ o >> 8 ^ 0x5a) & 0xff);
+}
+
+static inline uint64_t rdtsc(void)
+{
+    return __builtin_ia32_rdtsc();
+}
+
+/* ---- the spinner (as user/sbench's) ---- */
+
+static volatile uint64_t idle_ticks;
+static uint8_t spin_stack[SPIN_STACK] __attribute__((aligned(16)));
+
+static __attribute__((noreturn, used)) void spin(void)
+{
+    uint64_t last = rdtsc();
+    for (;;) {
+        uint64_t t = rdtsc(), d = t - last;
+        last = t;
+        if (d <= SPIN_STEP)
+            idle_ticks += d;
+    }
+}
+
+static void spin_start(void)
+{
+    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
+    wf_word_t radix = si->cnode_radix;
+    enum wf_error e = wf_pool_create(WF_CHILD_POOL, WF_OBJ_TCB, 0, WF_CHILD_CNODE, SLOT_SPIN, 64);
+    if (e == WF_ERR_OK)
+        e = wf_tcb_configure(SLOT_SPIN, WF_CHILD_CNODE, WF_CHILD_TCB, WF_GUARD(0, 64 - radix), 0,
+                             SPIN_PRIO, 0);
+    if (e == WF_ERR_OK)
+        e = wf_tcb_set_vspace(SLOT_SPIN, WF_CHILD_VSPACE);
+    if (e == WF_ERR_OK)
+        e = wf_tcb_write_registers(SLOT_SPIN, WF_FAULT_WORD_RIP, 2, (wf_word_t)(uintptr_t)spin,
+                                   (wf_word_t)(uintptr_t)(spin_stack + SPIN_STACK - 8), 0, 0);
+    if (e == WF_ERR_OK)
+        e = wf_tcb_resume(SLOT_SPIN);
+    if (e != WF_ERR_OK)
+        fail("starting the spinner thread", e);
+    for (unsigned i = 0; i < 100 && idle_ticks == 0; i++)
+        wf_sys_yield();
+}
+
+/* ---- timing ---- */
+
+struct run {
+    uint64_t elapsed, idle;
+};
+
+static uint64_t t0, i0;
+
+static inline void go(void)
+{
+    i0 = idle_ticks;
+    t0 = rdtsc();
+}
+
+static inline void halt(struct run *r)
+{
+    uint64_t t = rdtsc(), i = idle_ticks;
+    r->elapsed += t - t0;
+    r->idle += i - i0;
+}
+
+static uint64_t busy(const struct run *r)
+{
+    return r->elapsed - (r->idle < r->elapsed ? r->idle : r->elapsed);
+}
+
+static void sort(uint64_t *v, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+static uint64_t median(uint64_t *v, unsigned n)
+{
+    sort(v, n);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void report(const char *metric, const struct run *runs, unsigned n, uint64_t per,
+                   const char *unit)
+{
+    uint64_t b[MAX_RUNS], el[MAX_RUNS], idle = 0, total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        b[i] = busy(&runs[i]) / per;
+        el[i] = runs[i].elapsed / per;
+        idle += runs[i].idle;
+        total += runs[i].elapsed;
+    }
+    uint64_t med = median(b, n);
+    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"weft\", \"metric\": \"%s\", "
+           "\"value\": %llu, \"unit\": \"%s\", \"runs\": %u, \"min\": %llu, \"max\": %llu, "
+           "\"elapsed\": %llu, \"idle_permille\": %llu, \"per\": %llu}\n",
+           metric, (unsigned long long)med, unit, n, (unsigned long long)b[0],
+           (unsigned long long)b[n - 1], (unsigned long long)median(el, n),
+           (unsigned long long)(total ? idle * 1000 / total : 0), (unsigned long long)per);
+    fflush(stdout);
+}
+
+static void report_value(const char *metric, uint64_t v, const char *unit)
+{
+    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"weft\", \"metric\": \"%s\", "
+           "\"value\": %llu, \"unit\": \"%s\", \"runs\": 1}\n",
+           metric, (unsigned long long)v, unit);
+    fflush(stdout);
+}
+
+/* ---- sockets: Recv and Send straight through the buffer (no copy of the library's) ---- */
+
+static struct wf_sock lsock;
+
+static void accept_into(unsigned i, struct wf_sock *s)
+{
+    int rc =
+        wf_net_accept(&net, &lsock, WF_CHILD_CNODE, SLOT_SOCK0 + 1 + i, s, NULL, NULL, TIMEOUT_MS);
+    if (rc)
+        fail("accept", rc);
+}
+
+/* Receives up to max bytes at offset 0 of the buffer; 0 at the end of the stream. */
+static long recv_buf(struct wf_sock *s, size_t max)
+{
+    for (;;) {
+        wf_word_t status = 0, got = 0;
+        enum wf_error e = wfp_sock_recv(s->cap, 0, max, 0, &status, &got);
+        if (e != WF_ERR_OK)
+            fail("Recv (IPC)", e);
+        if (status == WFP_SOCK_EAGAIN) {
+            int rc = wf_net_wait(&net, s->id, WF_NET_WANT_READ, TIMEOUT_MS);
+            if (rc)
+                fail("waiting to receive", rc);
+            continue;
+        }
+        if (status)
+            fail("Recv", (long long)status);
+        return (long)got;
+    }
+}
+
+/* Sends len bytes from offset 0 of the buffer. */
+static void send_buf(struct wf_sock *s, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        wf_word_t status = 0, sent = 0;
+        enum wf_error e = wfp_sock_send(s->cap, off, len - off, &status, &sent);
+        if (e != WF_ERR_OK)
+            fail("Send (IPC)", e);
+        if (status == WFP_SOCK_EAGAIN) {
+            int rc = wf_net_wait(&net, s->id, WF_NET_WANT_WRITE, TIMEOUT_MS);
+            if (rc)
+                fail("waiting to send", rc);
+            continue;
+        }
+        if (status)
+            fail("Send", (long long)status);
+        off += sent;
+    }
+}
+
+static void fill(void)
+{
+    for (size_t i = 0; i < BUF; i++)
+        buf[i] = pattern(i);
+}
+
+/* ---- the phases ---- */
+
+static void control(void)
+{
+    struct wf_sock s;
+    accept_into(0, &s);
+    char text[256];
+    size_t n = 0;
+    long got;
+    while ((got = recv_buf(&s, sizeof(text) - 1 - n)) > 0) {
+        memcpy(text + n, buf, (size_t)got);
+        n += (size_t)got;
+        if (n == sizeof(text) - 1)
+            break;
+    }
+    wf_net_close(&s);
+    text[n] = 0;
+    char *p = text;
+    while (*p) {
+        char *k = p;
+        while (*p && *p != '=')
+            p++;
+        if (!*p)
+            break;
+        *p++ = 0;
+        unsigned long v = strtoul(p, &p, 10);
+        if (!strcmp(k, "mib") && v >= 1 && v <= 1024)
+            P.mib = (unsigned)v;
+        else if (!strcmp(k, "runs") && v >= 1 && v <= MAX_RUNS)
+            P.runs = (unsigned)v;
+        else if (!strcmp(k, "trans") && v >= 1 && v <= 1000000)
+            P.trans = (unsigned)v;
+        else if (!strcmp(k, "conns") && v >= 1 && v <= 100000)
+            P.conns = (unsigned)v;
+        else if (!strcmp(k, "idle") && v >= 1 && v <= MAX_IDLE)
+            P.idle = (unsigned)v;
+        else
+            fail("a bad control word at byte", k - text);
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    printf("nbench: %u MiB, %u runs, %u transactions, %u connections, %u idle\n", P.mib, P.runs,
+           P.trans, P.conns, P.idle);
+    fflush(stdout);
+}
+
+static void rx(struct run *r)
+{
+    struct wf_sock s;
+    accept_into(0, &s);
+    uint64_t pos = 0, want = (uint64_t)P.mib * MIB;
+    go();
+    buf[0] = 'G';
+    send_buf(&s, 1);
+    long got;
+    while ((got = recv_buf(&s, BUF)) > 0) {
+        halt(r);
+        for (long i = (long)((1024 - pos % 1024) % 1024); i < got; i += 1024)
+            if (buf[i] != pattern(pos + (uint64_t)i))
+                fail("rx: a byte of the pattern at", (long long)(pos + (uint64_t)i));
+        if (buf[got - 1] != pattern(pos + (uint64_t)got - 1))
+            fail("rx: a byte of the pattern at", (long long)(pos + (uint64_t)got - 1));
+        pos += (uint64_t)got;
+        go();
+    }
+    halt(r);
+    wf_net_close(&s);
+    if (pos != want)
+        fail("rx: bytes received", (long long)pos);
+}
+
+static void tx(struct run *r)
+{
+    struct wf_sock s;
+    accept_into(0, &s);
+    fill();
+    uint64_t want = (uint64_t)P.mib * MIB;
+    go();
+    for (uint64_t sent = 0; sent < want; sent += BUF)
+        send_buf(&s, BUF);
+    wf_net_shutdown(&s, WFP_SOCK_SHUT_WR);
+    long got = recv_buf(&s, BUF);
+    halt(r);
+    wf_net_close(&s);
+    if (got != 0)
+        fail("tx: the host sent bytes", got);
+}
+
+static void rr(struct run *r)
+{
+    struct wf_sock s;
+    accept_into(0, &s);
+    wf_net_setopt(&s, WFP_SOCK_TCP_NODELAY, 1);
+    unsigned n = 0;
+    go();
+    for (;;) {
+        size_t have = 0;
+        long got = 0;
+        while (have < REQ && (got = recv_buf(&s, REQ - have)) > 0)
+            have += (size_t)got;
+        if (have == 0 && got == 0)
+            break;
+        if (have != REQ)
+            fail("rr: a short request", (long long)have);
+        send_buf(&s, ANSWER);
+        n++;
+    }
+    halt(r);
+    wf_net_close(&s);
+    if (n != P.trans)
+        fail("rr: transactions", n);
+}
+
+static void conn(struct run *r)
+{
+    go();
+    for (unsigned i = 0; i < P.conns; i++) {
+        struct wf_sock s;
+        accept_into(0, &s);
+        long got = recv_buf(&s, BUF);
+        wf_net_close(&s);
+        if (got != 0)
+            fail("conn: the host sent bytes", got);
+    }
+    halt(r);
+}
+
+/* The pool the network server uses now (init's Program), in bytes. */
+static uint64_t net_pool_used(void)
+{
+    for (wf_word_t i = 0; i < 64; i++) {
+        wf_word_t state, restarts, prio, used = 0, limit, last, len = 0;
+        char name[WFP_INIT_NAME_MAX + 1];
+        enum wf_error e = wfp_init_program(WF_CHILD_INIT, i, &state, &restarts, &prio, &used,
+                                           &limit, &last, name, sizeof(name) - 1, &len);
+        if (e != WF_ERR_OK)
+            break;
+        if (len == strlen(NET_NAME) && !memcmp(name, NET_NAME, len))
+            return used;
+    }
+    fail("init does not list the network server", 0);
+    return 0;
+}
+
+static void idle_conns(void)
+{
+    struct wf_sock s[MAX_IDLE];
+    uint64_t before = net_pool_used();
+    buf[0] = 'I';
+    for (unsigned i = 0; i < P.idle; i++) {
+        accept_into(i, &s[i]);
+        send_buf(&s[i], 1); /* the host knows it was accepted */
+    }
+    uint64_t with = net_pool_used();
+    for (unsigned i = 0; i < P.idle; i++) {
+        long got = recv_buf(&s[i], BUF);
+        wf_net_close(&s[i]);
+        if (got != 0)
+            fail("idle: the host sent bytes", got);
+    }
+    report_value("net_pool_bytes", before, "bytes");
+    report_value("memory_per_idle_connection_bytes", with > before ? (with - before) / P.idle : 0,
+                 "bytes");
+}
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fputs(usage, stdout);
+        return 2;
+    }
+    if (wf_reconnect(SLOT_NET, NET_NAME) != WF_ERR_OK)
+        fail("no network server (net)", 0);
+    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_VMO, BUF, WF_CHILD_CNODE, SLOT_BUF, 64) ||
+        wf_vspace_map(WF_CHILD_VSPACE, SLOT_BUF, BUFVA, 0, BUF, WF_VM_READ | WF_VM_WRITE))
+        fail("no memory for the buffer", BUF);
+    memset(buf, 0, BUF);
+    if (wf_pool_create(WF_CHILD_POOL, WF_OBJ_NOTIFICATION, 0, WF_CHILD_CNODE, SLOT_NOTE, 64) ||
+        wf_cnode_mint(WF_CHILD_CNODE, SLOT_NOTE_NET, 64, WF_CHILD_CNODE, SLOT_NOTE, 64,
+                      WF_RIGHT_WRITE, WF_NET_BIT_SERVER))
+        fail("no notification", 0);
+    int rc =
+        wf_net_setup(&net, SLOT_NET, SLOT_BUF, buf, BUF, SLOT_NOTE, SLOT_NOTE_NET, WF_CHILD_TCB);
+    if (rc)
+        fail("SetBuffer and SetNotify", rc);
+    rc = wf_net_socket(&net, WFP_SOCK_TCP, WF_CHILD_CNODE, SLOT_SOCK0, &lsock);
+    if (!rc)
+        rc = wf_net_setopt(&lsock, WFP_SOCK_SO_REUSEADDR, 1);
+    if (!rc)
+        rc = wf_net_bind(&lsock, 0, NB_PORT);
+    if (!rc)
+        rc = wf_net_listen(&lsock, 64);
+    if (rc)
+        fail("listening on port 5001", rc);
+    spin_start();
+    printf("nbench: listening on %u\n", NB_PORT);
+    fflush(stdout);
+    control();
+    struct run rxr[MAX_RUNS] = {0}, txr[MAX_RUNS] = {0}, rrr[MAX_RUNS] = {0}, cr[MAX_RUNS] = {0};
+    for (unsigned i = 0; i < P.runs; i++)
+        rx(&rxr[i]);
+    report("rx_instructions_per_mib", rxr, P.runs, P.mib, "mib");
+    for (unsigned i = 0; i < P.runs; i++)
+        tx(&txr[i]);
+    report("tx_instructions_per_mib", txr, P.runs, P.mib, "mib");
+    for (unsigned i = 0; i < P.runs; i++)
+        rr(&rrr[i]);
+    report("rr_instructions_per_transaction", rrr, P.runs, P.trans, "transaction");
+    for (unsigned i = 0; i < P.runs; i++)
+        conn(&cr[i]);
+    report("accept_close_instructions_per_connection", cr, P.runs, P.conns, "connection");
+    idle_conns();
+    wf_tcb_suspend(SLOT_SPIN);
+    printf("nbench: done\n");
+    fflush(stdout);
+    return 0;
+}
