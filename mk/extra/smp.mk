@@ -34,5 +34,20 @@ check-guest-smp: $(KERNEL_TEST) $(KERNEL) $(INITRAMFS) $(TEST_DISK) $(DEPS_STAMP
 	        -append "init=utest"; \
 	done
 
+# Debug builds report a CPU taking the kernel lock it holds (sched/smp.h):
+# ktest.fault=klock does so on the boot CPU, and the report must be a panic
+# naming it, at -smp 2 (a release build would hang: it checks nothing, so
+# the check is for debug builds only).
+.PHONY: check-guest-klock
+check-guest-klock: $(KERNEL_TEST) $(INITRAMFS) $(DEPS_STAMP)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-fault-klock --log $(BUILD)/fault-klock.log \
+	    --no-plan --expect-panic --exit-code 3 \
+	    --expect 'PANIC .*kernel lock: CPU 0 takes the lock it holds \(recursion\)' \
+	    --expect 'System halted' -- $(QEMU_KTEST) -smp 2 -m 64M -append "ktest.fault=klock"
+
+ifeq ($(VARIANT),)
+GUEST_CHECKS += check-guest-klock
+endif
 GUEST_CHECKS += check-guest-smp
 EXTRA_HELP += "check-guest-smp  self-tests and the user suite at -smp 2 and 4 (docs/smp.md)"
+EXTRA_HELP += "check-guest-klock  debug builds: taking the kernel lock held is a panic (docs/smp.md)"
