@@ -51,3 +51,28 @@ endif
 GUEST_CHECKS += check-guest-smp
 EXTRA_HELP += "check-guest-smp  self-tests and the user suite at -smp 2 and 4 (docs/smp.md)"
 EXTRA_HELP += "check-guest-klock  debug builds: taking the kernel lock held is a panic (docs/smp.md)"
+
+# IPC across CPUs in guest instructions (kernel/test/bench_smp_ktest.c,
+# docs/perf/smp.md): the release test kernel of bench-ipc booted at -smp 2 and
+# 4 under -icount shift=0,sleep=off, where the counter is every vCPU's
+# instructions and the figures are the same on every run.
+#
+#   make bench-smp   -> bench/results/smp-x86_64.json; check-figures re-runs it
+SMP_BENCH_CPUS := 2,4
+SMP_BENCH_QEMU  = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_ICOUNT) -serial stdio \
+                  -monitor none -m 128M
+SMP_BENCH_KERNEL := build/bench-ipc-c4/weft-test.elf
+
+.PHONY: bench-smp figures-smp
+bench-smp: bench-ipc-kernels $(DEPS_STAMP)
+	$(PYTHON) bench/smp/run.py --qemu "$(SMP_BENCH_QEMU)" --cpus $(SMP_BENCH_CPUS) \
+	    --kernel $(SMP_BENCH_KERNEL) --json bench/results/smp-$(ARCH).json
+
+figures-smp: bench-ipc-kernels $(DEPS_STAMP)
+	@mkdir -p $(FIGURES_DIR)
+	@$(PYTHON) bench/smp/run.py --qemu "$(SMP_BENCH_QEMU)" --cpus $(SMP_BENCH_CPUS) \
+	    --kernel $(SMP_BENCH_KERNEL) --json $(FIGURES_DIR)/smp-$(ARCH).json >/dev/null
+figures-fresh: figures-smp
+
+BENCH_TARGETS += bench-smp
+EXTRA_HELP += "bench-smp      IPC across CPUs in guest instructions, -smp 2 and 4 (docs/perf/smp.md)"
