@@ -13,6 +13,7 @@
  * skip at -smp 1 (make check-guest-smp runs the suite at 1, 2 and 4).
  */
 #include "tutil.h"
+#include "wf/cmdline.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -306,6 +307,133 @@ TEST(smp, protect_is_seen_at_once_by_a_thread_on_another_cpu)
     if (cpu_count() < 2)
         TEST_SKIP("one CPU");
     shootdown_case(true);
+}
+
+/*
+ * What an Unmap costs when threads of the VSpace run on other CPUs (the TLB
+ * shootdown; docs/perf/smp.md, make bench-smp): threads on CPUs 1 to k - 1
+ * touch a page the root task mapped and wrote on CPU 0, then spin (with
+ * pause) in this VSpace; the root task times its Unmap with rdtsc. Under
+ * -icount shift=0,sleep=off the TSC counts the guest instructions of every
+ * vCPU, a spinning one's few (QEMU's round robin moves on at each pause), so
+ * the figure is the Unmap's work on every CPU: the system call, the IPIs, each
+ * CPU's flush until it answers. One figure line per k (1, 2, 4 up to the CPUs
+ * online); the test checks that each thread saw every round's page.
+ */
+#define UC_ROUNDS 20
+#define UC_VA     (TEST_VA + 0x3000000)
+static volatile uint64_t uc_round, uc_seen[4][8];
+
+static int uc_toucher(uintptr_t i)
+{
+    uint64_t last = 0;
+    for (;;) {
+        uint64_t r;
+        while ((r = uc_round) == last)
+            __builtin_ia32_pause();
+        if (r == ~0ull)
+            return 0;
+        if (*(volatile uint64_t *)UC_VA != r) /* the TLB holds it now */
+            return 1;
+        last = uc_seen[i][0] = r;
+    }
+}
+
+TEST(smp, unmap_cost_with_the_page_touched_on_1_2_and_4_cpus)
+{
+    TEST_ENV(e);
+    unsigned n = cpu_count();
+    wf_cptr_t v = test_vmo(PG);
+    TEST_ASSERT(v);
+    for (unsigned k = 1; k <= 4 && k <= n; k *= 2) {
+        struct wf_thread th[3];
+        uc_round = 0;
+        for (unsigned i = 1; i < k; i++) {
+            uc_seen[i][0] = 0;
+            TEST_ASSERT_ERR(start_on(&th[i - 1], uc_toucher, i, i), WF_ERR_OK);
+        }
+        uint64_t total = 0;
+        bool ok = true;
+        for (uint64_t r = 1; ok && r <= UC_ROUNDS; r++) {
+            ok = !wf_vspace_map(WF_ROOT_VSPACE, v, UC_VA, 0, PG, WF_VM_READ | WF_VM_WRITE);
+            if (!ok)
+                break;
+            *(volatile uint64_t *)UC_VA = r;
+            uc_round = r;
+            uint64_t until = wf_clock_ns() + 5000000000ull;
+            for (unsigned i = 1; ok && i < k; i++)
+                while (ok && uc_seen[i][0] != r) {
+                    __builtin_ia32_pause();
+                    ok = wf_clock_ns() < until;
+                }
+            uint64_t t0 = __builtin_ia32_rdtsc();
+            ok = !wf_vspace_unmap(WF_ROOT_VSPACE, UC_VA, PG) && ok;
+            total += __builtin_ia32_rdtsc() - t0;
+        }
+        uc_round = ~0ull;
+        for (unsigned i = 1; i < k; i++) {
+            struct wf_event ev;
+            TEST_ASSERT_ERR(wf_thread_wait(&th[i - 1], &ev), WF_ERR_OK);
+            TEST_ASSERT(ev.label == WF_EXIT_LABEL && ev.w[0] == 0, "CPU %u: label %llu status %llu",
+                        i, (unsigned long long)ev.label, (unsigned long long)ev.w[0]);
+            wf_thread_destroy(e, &th[i - 1]);
+        }
+        TEST_ASSERT(ok, "a map or unmap failed, or a thread did not see round's page (k %u)", k);
+        printf("figure: smp.unmap_touched_by_%u_cpus %llu\n", k,
+               (unsigned long long)(total / UC_ROUNDS));
+    }
+    TEST_ASSERT_ERR(wf_cnode_delete(WF_ROOT_CNODE, v, 64), WF_ERR_OK);
+}
+
+/*
+ * The scaling of CPU-bound work (docs/perf/smp.md, bench/smp/scaling.py):
+ * two threads each counting in a word of its own cache line, one per CPU
+ * (both on CPU 0 at one CPU), for SC_NS of CLOCK time while the root task
+ * sleeps on its timer; prints the sum of both counts per second. Wall-clock
+ * work on a shared host: not a check, so it runs only when the command line
+ * says smp.scaling=1 (the script's boots), and skips otherwise.
+ */
+#define SC_NS 1000000000ull
+static volatile uint64_t sc_count[2][8];
+
+static int sc_counter(uintptr_t i)
+{
+    for (;;)
+        sc_count[i][0]++;
+    return 0;
+}
+
+TEST(smp, scaling_of_two_counting_threads)
+{
+    char arg[8];
+    if (!test_bootinfo || !wf_cmdline_get(test_bootinfo->cmdline, "smp.scaling", arg, sizeof(arg)))
+        TEST_SKIP("measures only with smp.scaling=1 (bench/smp/scaling.py)");
+    TEST_ENV(e);
+    unsigned n = cpu_count();
+    wf_cptr_t nt = test_obj(WF_OBJ_NOTIFICATION, 0);
+    TEST_ASSERT(nt);
+    struct wf_thread th[2];
+    for (unsigned i = 0; i < 2; i++) {
+        sc_count[i][0] = 0;
+        TEST_ASSERT_ERR(start_on(&th[i], sc_counter, i, n > 1 ? i : 0), WF_ERR_OK);
+    }
+    TEST_ASSERT_ERR(wf_tcb_bind_notification(WF_ROOT_TCB, nt), WF_ERR_OK);
+    /* A tick first: both threads run from here on. */
+    wf_word_t bits = 0;
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, wf_clock_ns() + 20000000ull, 1), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_wait(nt, &bits), WF_ERR_OK);
+    uint64_t c0 = sc_count[0][0] + sc_count[1][0], t0 = wf_clock_ns();
+    TEST_ASSERT_ERR(wf_tcb_set_deadline(WF_ROOT_TCB, t0 + SC_NS, 1), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_wait(nt, &bits), WF_ERR_OK);
+    uint64_t c1 = sc_count[0][0] + sc_count[1][0], t1 = wf_clock_ns();
+    uint64_t a = sc_count[0][0], b = sc_count[1][0];
+    for (unsigned i = 0; i < 2; i++)
+        wf_thread_destroy(e, &th[i]);
+    TEST_ASSERT_ERR(wf_tcb_unbind_notification(WF_ROOT_TCB), WF_ERR_OK);
+    TEST_ASSERT(a && b, "a thread never counted (%llu, %llu)", (unsigned long long)a,
+                (unsigned long long)b);
+    printf("figure: smp.scaling_cpus%u_increments_per_s %llu\n", n,
+           (unsigned long long)((c1 - c0) * 1000000000ull / (t1 - t0)));
 }
 
 /*
