@@ -74,8 +74,8 @@ int main(int argc, char **argv)
                 lb_fail("pthread_create", (long)i);
         }
         for (uint64_t r = 1; r <= R; r++) {
-            char *p = mmap(NULL, LB_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+            char *p =
+                mmap(NULL, LB_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (p == MAP_FAILED)
                 lb_fail("mmap", (long)r);
             *(volatile uint64_t *)p = r;
