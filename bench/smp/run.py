@@ -6,7 +6,7 @@ Usage: run.py --qemu "qemu-system-x86_64 -machine pc ..." --json OUT [--cpus 2,4
               [--test-kernel KERNEL] [--user KERNEL INITRD] [--linux VMLINUZ INITRD]
 
   --test-kernel  Weft's test image booted at each CPU count of --cpus with
-                 `ktest=bench_smp/ ktest.cpus=N` (kernel/test/bench_smp_ktest.c:
+                 `ktest=bench_smp/ ktest.cpus=N` (kernel/test/arch/x86_64/bench_smp_ktest.c:
                  IPC across CPUs, and on one CPU beside a busy one)
   --user         Weft's kernel and the user suite's initramfs booted at 4 CPUs
                  with `init=utest utest=smp/unmap_cost` (user/test/t_smp.c: an

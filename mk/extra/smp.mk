@@ -60,7 +60,7 @@ EXTRA_HELP += "check-guest-klock  debug builds: taking the kernel lock held is a
 # shift=0,sleep=off QEMU runs the vCPUs round robin in one thread and the
 # counter is every vCPU's instructions, so they are the same on every run.
 #   - the release test kernel of bench-ipc at -smp 2 and 4 with ktest=bench_smp/
-#     (kernel/test/bench_smp_ktest.c: IPC across CPUs, and on one CPU beside a
+#     (kernel/test/arch/x86_64/bench_smp_ktest.c: IPC across CPUs, and on one CPU beside a
 #     busy one);
 #   - the release kernel and user suite at -smp 4 with utest=smp/unmap_cost
 #     (user/test/t_smp.c: an Unmap of a page touched on 1, 2 and 4 CPUs);

@@ -264,7 +264,7 @@ uprog_bwaiter:
     jmp 1b
 
 /* uprog_bbusy: counts in the shared page's word 2 for ever, two instructions
- * per count (kernel/test/bench_smp_ktest.c: a busy CPU's instructions, which
+ * per count (kernel/test/arch/x86_64/bench_smp_ktest.c: a busy CPU's instructions, which
  * the guest instruction counter includes, are subtracted by this count). */
     .globl uprog_bbusy, uprog_bloop_busy
 uprog_bbusy:
