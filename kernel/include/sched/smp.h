@@ -105,12 +105,12 @@ struct smp_cpu {
     bool kick;           /* a reschedule IPI is on its way (sched.c poke) */
     bool woken;          /* a handler ran under the lock while it idled */
     bool lost;           /* its thread was taken while it waited for the lock */
+    bool lock_out;       /* debug builds: it gave the lock up in C (or never
+                            held it) and has not taken it since; that CPU's */
     uint64_t lost_token; /* arch_entry_abandon's, for arch_entry_replay */
     uint64_t ipis;       /* IPIs it has handled (under the lock) */
     uint64_t idle_waits; /* times it has woken from its idle wait (written by
                             that CPU alone, without the lock) */
-    bool lock_out;       /* debug builds: it gave the lock up in C (or never
-                            held it) and has not taken it since; that CPU's */
 };
 extern struct smp_cpu smp_cpus[SMP_MAX_CPUS];
 
