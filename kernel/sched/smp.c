@@ -19,6 +19,40 @@ struct kernel_lock kernel_lock __aligned(64) = {.next = 1, .serving = 0};
 struct smp_cpu smp_cpus[SMP_MAX_CPUS];
 unsigned smp_online = 1;
 
+#ifdef WEFT_DEBUG
+void (*kernel_lock_misuse_hook)(unsigned cpu, enum kernel_lock_misuse_kind kind);
+
+bool kernel_lock_misuse(enum kernel_lock_misuse_kind kind)
+{
+    unsigned id = arch_cpu_id();
+    if (kernel_lock_misuse_hook) {
+        kernel_lock_misuse_hook(id, kind);
+        return true;
+    }
+    if (kind == KLOCK_RECURSION)
+        panic("kernel lock: CPU %u takes the lock it holds (recursion)", id);
+    panic("kernel lock: CPU %u gives up the lock it does not hold", id);
+}
+
+bool kernel_lock_check_acquire(void)
+{
+    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    if (!c->lock_out && kernel_lock_misuse(KLOCK_RECURSION))
+        return false;
+    c->lock_out = false;
+    return true;
+}
+
+bool kernel_lock_check_release(void)
+{
+    struct smp_cpu *c = &smp_cpus[arch_cpu_id()];
+    if ((c->lock_out || !kernel_lock_held()) && kernel_lock_misuse(KLOCK_RELEASE_UNHELD))
+        return false;
+    c->lock_out = true;
+    return true;
+}
+#endif
+
 void smp_idle_wait(void)
 {
     unsigned id = arch_cpu_id();
@@ -167,6 +201,7 @@ void smp_boot(void)
     if (n > SMP_MAX_CPUS)
         n = SMP_MAX_CPUS;
     for (unsigned id = 1; id < n; id++) {
+        smp_cpus[id].lock_out = true; /* it starts without the lock */
         if (!arch_cpu_start(id, secondary_main)) {
             kprintf("smp: CPU %u did not start\n", id);
             continue;

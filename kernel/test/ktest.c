@@ -12,6 +12,8 @@
 #include "ktest.h"
 #include "ktest_arch.h"
 #include "panic.h"
+#include "sched/smp.h"
+#include "lib/string.h"
 
 extern const struct tap_test __start_ktest[], __stop_ktest[];
 
@@ -19,6 +21,10 @@ static void ktest_boot(void)
 {
     char arg[64];
     if (bootmem_cmdline_get(&boot_memory, "ktest.fault", arg, sizeof(arg))) {
+        if (strcmp(arg, "klock") == 0) {
+            kprintf("ktest: provoking fault '%s'\n", arg);
+            kernel_lock_acquire(); /* held: debug builds report it (sched/smp.h) */
+        }
         arch_selftest_fault(arg);
         panic("ktest.fault=%s: unknown fault kind", arg);
     }

@@ -15,10 +15,11 @@
 
 static struct arch_jmpbuf idle_jb;
 static bool idle_return;
+static bool (*idle_until)(void); /* sched_run_until's condition */
 
 static void return_when_idle(void)
 {
-    if (idle_return) {
+    if (idle_return && (!idle_until || idle_until())) {
         idle_return = false;
         arch_longjmp(&idle_jb, 1);
     }
@@ -36,4 +37,11 @@ void sched_run_until_idle(void)
     sched_fpu_ctx = &sched_fpu_nobody;
     vspace_activate(NULL);
     irq_enable();
+}
+
+void sched_run_until(bool (*done)(void))
+{
+    idle_until = done;
+    sched_run_until_idle();
+    idle_until = NULL;
 }

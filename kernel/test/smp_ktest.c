@@ -142,3 +142,52 @@ KTEST(smp, a_thread_woken_for_another_cpu_is_queued_there_and_pokes_it)
     sched_set_cpu(&t, 0);
     KT_ASSERT_EQ(t.cpu, 0u);
 }
+
+#ifdef WEFT_DEBUG
+static unsigned misuse_count[2], misuse_cpu;
+
+static void note_misuse(unsigned cpu, enum kernel_lock_misuse_kind kind)
+{
+    misuse_count[kind]++;
+    misuse_cpu = cpu;
+}
+#endif
+
+/* Debug builds report a CPU that takes the kernel lock it holds (it would wait
+ * for itself for ever) and one that gives up a lock it does not hold (sched/
+ * smp.h): the boot CPU, which holds the lock here, takes it again, and, having
+ * given it up, gives it up again; each is reported once, as this CPU's, and the
+ * lock is as before (the same ticket served, none taken). The legal sequence
+ * around it (give up, take) reports nothing. Without the hook either is a panic
+ * (make check-guest-smp's klock boot). */
+KTEST(smp, debug_build_reports_taking_the_lock_held_and_giving_up_one_not_held)
+{
+#ifndef WEFT_DEBUG
+    TAP_SKIP("release build: no lock checks");
+#else
+    misuse_count[0] = misuse_count[1] = 0;
+    misuse_cpu = ~0u;
+    /* Only the holder moves serving (other CPUs may take tickets meanwhile). */
+    uint32_t serving = kernel_lock.serving;
+    kernel_lock_misuse_hook = note_misuse;
+    kernel_lock_acquire(); /* held already: recursion (without the check: a hang) */
+    uint32_t serving_after = kernel_lock.serving;
+    unsigned rec = misuse_count[KLOCK_RECURSION], cpu = misuse_cpu;
+    kernel_lock_release(); /* legal: this CPU holds it */
+    kernel_lock_release(); /* not held any more */
+    unsigned unheld = misuse_count[KLOCK_RELEASE_UNHELD];
+    kernel_lock_acquire(); /* legal: given up */
+    uint32_t serving_again = kernel_lock.serving;
+    kernel_lock_release(); /* legal */
+    kernel_lock_acquire(); /* legal */
+    kernel_lock_misuse_hook = NULL;
+    KT_ASSERT_EQ(rec, 1u);
+    KT_ASSERT_EQ(cpu, 0u);
+    KT_ASSERT_EQ(serving_after, serving);
+    KT_ASSERT_EQ(unheld, 1u);
+    KT_ASSERT_EQ(misuse_count[KLOCK_RECURSION], 1u);
+    KT_ASSERT_EQ(misuse_count[KLOCK_RELEASE_UNHELD], 1u);
+    KT_ASSERT(serving_again != serving, "the legal release let the ticket go");
+    KT_ASSERT(kernel_lock_held(), "the boot CPU holds the lock again");
+#endif
+}

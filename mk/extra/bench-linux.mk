@@ -17,7 +17,7 @@
 #                             serial logs (no network, no boot; in make check)
 
 LINUX_DIR     := build/linux
-LINUX_PROGS   := init getppid pipe signal touch fork forkwrite exec
+LINUX_PROGS   := init getppid pipe signal touch fork forkwrite exec smpunmap
 LINUX_BENCHES := $(filter-out init,$(LINUX_PROGS))
 LINUX_BINS    := $(addprefix $(LINUX_DIR)/bin/,$(LINUX_PROGS))
 LINUX_CPIO    := $(LINUX_DIR)/initramfs.cpio

@@ -35,9 +35,38 @@ extern struct kernel_lock kernel_lock;
 
 void smp_serve(void);
 
+/*
+ * Debug builds check how C code uses the lock (docs/smp.md, "One lock: what
+ * debug builds check"). With one lock there is no order to get wrong; what can
+ * go wrong is a CPU taking the lock it holds (it would wait for itself for
+ * ever: its ticket comes after its own) or giving up one it does not hold (the
+ * holder's ticket would be skipped). Each CPU records whether it gave the lock
+ * up in C (kernel_lock_release) and has not taken it again since (lock_out,
+ * struct smp_cpu below): C takes the lock only in the idle wait, in an
+ * interrupt taken there and when a CPU starts, each after giving it up or
+ * before ever holding it; the entry from user mode (architecture code) takes
+ * it only from user mode, so it cannot recurse. A misuse is reported through
+ * kernel_lock_misuse: a panic naming the CPU and what it did, unless a
+ * self-test set kernel_lock_misuse_hook, which then gets the report and the
+ * call does nothing (the caller goes on holding, or not holding, the lock).
+ * Release builds check nothing: no instruction is added.
+ */
+#ifdef WEFT_DEBUG
+enum kernel_lock_misuse_kind { KLOCK_RECURSION, KLOCK_RELEASE_UNHELD };
+extern void (*kernel_lock_misuse_hook)(unsigned cpu, enum kernel_lock_misuse_kind kind);
+/* True when the caller must not go on with the acquire or release. */
+bool kernel_lock_misuse(enum kernel_lock_misuse_kind kind);
+bool kernel_lock_check_acquire(void);
+bool kernel_lock_check_release(void);
+#endif
+
 /* Waits for the lock, serving requests (smp_call_many) meanwhile. */
 static inline void kernel_lock_acquire(void)
 {
+#ifdef WEFT_DEBUG
+    if (!kernel_lock_check_acquire())
+        return;
+#endif
     uint32_t t = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != t) {
         smp_serve();
@@ -48,6 +77,10 @@ static inline void kernel_lock_acquire(void)
 /* Only the holder writes serving. */
 static inline void kernel_lock_release(void)
 {
+#ifdef WEFT_DEBUG
+    if (!kernel_lock_check_release())
+        return;
+#endif
     __atomic_store_n(&kernel_lock.serving, kernel_lock.serving + 1, __ATOMIC_RELEASE);
 }
 
@@ -72,6 +105,8 @@ struct smp_cpu {
     bool kick;           /* a reschedule IPI is on its way (sched.c poke) */
     bool woken;          /* a handler ran under the lock while it idled */
     bool lost;           /* its thread was taken while it waited for the lock */
+    bool lock_out;       /* debug builds: it gave the lock up in C (or never
+                            held it) and has not taken it since; that CPU's */
     uint64_t lost_token; /* arch_entry_abandon's, for arch_entry_replay */
     uint64_t ipis;       /* IPIs it has handled (under the lock) */
     uint64_t idle_waits; /* times it has woken from its idle wait (written by

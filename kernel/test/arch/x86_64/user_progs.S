@@ -262,4 +262,46 @@ uprog_bwaiter:
     movq 0(%r15), %rdi
     syscall
     jmp 1b
+
+/* uprog_bbusy: counts in the shared page's word 2 for ever, two instructions
+ * per count (kernel/test/arch/x86_64/bench_smp_ktest.c: a busy CPU's instructions, which
+ * the guest instruction counter includes, are subtracted by this count). */
+    .globl uprog_bbusy, uprog_bloop_busy
+uprog_bbusy:
+1:  incq UT_SHARED + 16
+    jmp 1b
+
+/* uprog_bloop_busy: as uprog_bloop, and the busy count's delta at base +
+ * 0x1008. The count is read just before each rdtsc, in the same block of
+ * translated code (an rdtsc ends one under -icount): no other CPU runs
+ * between the two reads. */
+uprog_bloop_busy:
+    movq %rdi, %r15
+    movq 0(%r15), %rbx
+    movq UT_SHARED + 16, %r13
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    movq %rax, %r14
+1:  movq 8(%r15), %rax
+    movq 16(%r15), %rdi
+    movq 24(%r15), %rsi
+    movq 32(%r15), %rdx
+    movq 40(%r15), %r12
+    syscall
+    decq %rbx
+    jnz 1b
+    movq UT_SHARED + 16, %rcx
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    subq %r14, %rax
+    movq %rax, 0x1000(%r15)
+    subq %r13, %rcx
+    movq %rcx, 0x1008(%r15)
+    movl $SYS_CALL, %eax
+    movq 48(%r15), %rdi
+    movl $INFO_SUSPEND, %esi
+    syscall
+    ud2
 uprog_script_end:

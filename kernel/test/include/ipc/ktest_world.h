@@ -137,5 +137,8 @@ enum wf_error kw_revoke(unsigned s);
 /* Runs the runnable threads until none is (all blocked or inactive), then
  * returns (with interrupts enabled, as they were): run_until_idle.c. */
 void sched_run_until_idle(void);
+/* The same, but this CPU idles as it would without the test (it waits for
+ * threads of other CPUs) until done() holds when it goes idle. */
+void sched_run_until(bool (*done)(void));
 
 #endif
