@@ -229,6 +229,11 @@ uint64_t tmpfs_used_bytes(void *fs)
     return FS(fs)->used_bytes;
 }
 
+void tmpfs_start(void)
+{
+    memset(page_buf, 0, sizeof(page_buf));
+}
+
 uint64_t tmpfs_store_pages(void *fs)
 {
     return FS(fs)->store ? FS(fs)->used : 0;

@@ -55,6 +55,10 @@ struct tmpfs_store {
 int tmpfs_mount_store(const struct vfs_env *env, const struct tmpfs_store *store,
                       uint64_t limit_bytes, uint64_t max_inodes, void **fs);
 
+/* Touches the buffer a store's copies go through (the server: at start, so
+ * that no later touch can find its pool full). */
+void tmpfs_start(void);
+
 /* Pages of the store's object in use (0 without a store). */
 uint64_t tmpfs_store_pages(void *fs);
 
