@@ -64,8 +64,10 @@
 #define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 #define INITRAMFS_VA  0x0000300000000000ull
-#define CACHE_SLOTS   16u           /* the page cache's objects (a VMO per cached file) */
-#define CACHE_LOW     (64u * 1024u) /* pool free below MARGIN + this: the cache shrinks */
+#define CACHE_SLOTS   16u                   /* the page cache's objects (a VMO per cached file) */
+#define CACHE_LOW     (64u * 1024u)         /* pool free below MARGIN + this: the cache shrinks */
+#define CACHE_VA      0x0000600000000000ull /* the cache's objects, mapped read-only */
+#define CACHE_WINDOW  (1ull << 31)          /* one per object: above PCACHE_FILE_MAX */
 #define EPOCH_NS      (1767225600ull * 1000000000ull) /* the clock's 0: 2026-01-01 (decision 139) */
 
 enum {
@@ -200,6 +202,38 @@ static int vm_err(enum wf_error e)
     return e == WF_ERR_OK ? 0 : e == WF_ERR_NOT_ENOUGH_MEMORY ? -VFS_ENOSPC : -VFS_EIO;
 }
 
+/* Every cache object is mapped read-only in a window of its own, for one
+ * thing: ReadBuf's one copy (below), the kernel's VMO_Write into the client's
+ * buffer reading the window. The server itself never touches a window, so a
+ * page gone from under it (a truncate, a client's resize through a shared
+ * map cap) fails that copy, never the server. cmapped: bytes mapped (0:
+ * none; the copy then goes through the bounce buffer). */
+static uint64_t cmapped[CACHE_SLOTS];
+
+static wf_word_t window(uint64_t obj)
+{
+    return CACHE_VA + (obj - SLOT_CACHE0) * CACHE_WINDOW;
+}
+
+static void cache_map(uint64_t obj, uint64_t size)
+{
+    unsigned i = (unsigned)(obj - SLOT_CACHE0);
+    if (cmapped[i])
+        wf_vspace_unmap(WF_CHILD_VSPACE, window(obj), cmapped[i]);
+    cmapped[i] = 0;
+    if (size && size <= CACHE_WINDOW &&
+        wf_vspace_map(WF_CHILD_VSPACE, obj, window(obj), 0, size, WF_VM_READ) == WF_ERR_OK)
+        cmapped[i] = size;
+}
+
+/* A ReadBuf in progress (on_read_buf): the client's buffer, and the one
+ * stretch of the bounce buffer c_read delivered into it instead. */
+static struct {
+    bool on;
+    wf_word_t buf; /* its slot */
+    size_t lo, hi; /* [lo, hi) of bounce went straight to the buffer */
+} direct;
+
 static int c_create(void *ctx, uint64_t size, uint64_t *obj)
 {
     (void)ctx;
@@ -211,6 +245,7 @@ static int c_create(void *ctx, uint64_t size, uint64_t *obj)
             if (!rc) {
                 cslots[i] = true;
                 *obj = slot;
+                cache_map(slot, size);
             }
             return rc;
         }
@@ -220,12 +255,27 @@ static int c_create(void *ctx, uint64_t size, uint64_t *obj)
 static int c_resize(void *ctx, uint64_t obj, uint64_t size)
 {
     (void)ctx;
-    return vm_err(wf_vmo_resize(obj, size));
+    int rc = vm_err(wf_vmo_resize(obj, size));
+    if (!rc)
+        cache_map(obj, size);
+    return rc;
 }
 
 static int c_read(void *ctx, uint64_t obj, uint64_t off, void *buf, size_t len)
 {
     (void)ctx;
+    /* ReadBuf's one copy: the bytes bound for bounce go from the object's
+     * window straight into the client's buffer, at the same offset. */
+    uint8_t *b = buf;
+    if (direct.on && direct.hi == 0 && b >= bounce && len <= sizeof(bounce) &&
+        (size_t)(b - bounce) <= sizeof(bounce) - len && obj >= SLOT_CACHE0 &&
+        obj < SLOT_CACHE0 + CACHE_SLOTS && off + len <= cmapped[obj - SLOT_CACHE0] &&
+        wf_vmo_write(direct.buf, (wf_word_t)(b - bounce), len, WF_CHILD_VSPACE,
+                     window(obj) + off) == WF_ERR_OK) {
+        direct.lo = (size_t)(b - bounce);
+        direct.hi = direct.lo + len;
+        return 0;
+    }
     return vm_err(wf_vmo_read(obj, off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
 }
 
@@ -240,6 +290,8 @@ static int c_write(void *ctx, uint64_t obj, uint64_t off, const void *buf, size_
 static void c_destroy(void *ctx, uint64_t obj)
 {
     (void)ctx;
+    if (obj >= SLOT_CACHE0 && obj < SLOT_CACHE0 + CACHE_SLOTS)
+        cache_map(obj, 0);
     wf_cnode_revoke(CNODE, obj, 64);
     wf_cnode_delete(CNODE, obj, 64);
     if (obj >= SLOT_CACHE0 && obj < SLOT_CACHE0 + CACHE_SLOTS)
@@ -1073,9 +1125,21 @@ static wf_word_t on_read_buf(struct wf_server *s, struct wf_server_req *r, wf_wo
         max = WFP_FILE_BUF_IO_MAX;
     if (max > b->size)
         max = b->size;
+    /* A cached file's bytes go from the cache object to the buffer in one
+     * kernel copy (c_read); the rest through bounce, two copies. */
+    direct.on = true;
+    direct.buf = buf_slot(b);
+    direct.lo = direct.hi = 0;
     long n = vfs_read(&v, &h->f, offset, bounce, max);
-    if (n > 0 && wf_vmo_write(buf_slot(b), 0, (wf_word_t)n, WF_CHILD_VSPACE,
-                              (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK)
+    direct.on = false;
+    size_t lo = direct.hi ? direct.lo : (size_t)(n > 0 ? n : 0), hi = direct.hi;
+    if (n > 0 && hi > (size_t)n)
+        hi = (size_t)n;
+    if (n > 0 && ((lo > 0 && wf_vmo_write(buf_slot(b), 0, lo, WF_CHILD_VSPACE,
+                                          (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK) ||
+                  ((size_t)n > hi && hi > 0 &&
+                   wf_vmo_write(buf_slot(b), hi, (wf_word_t)n - hi, WF_CHILD_VSPACE,
+                                (wf_word_t)(uintptr_t)(bounce + hi)) != WF_ERR_OK)))
         n = -(long)WFP_FILE_EFAULT;
     *status = st(n);
     *count = n < 0 ? 0 : (wf_word_t)n;
