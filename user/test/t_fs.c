@@ -596,7 +596,7 @@ TEST(fs, tmpfs_in_the_callers_pool)
     TEST_ASSERT_EQ(fclose_(hr), 0);
     TEST_ASSERT_ERR(wfp_file_drop_buffer(c2, &status), WF_ERR_OK);
     /* An overlay's upper layer in such memory: what it writes is charged
-     * there too. (Left mounted: the server goes with the test.) */
+     * there too, and all of it goes back when both are unmounted. */
     wf_cnode_delete(WF_ROOT_CNODE, m1, 64);
     TEST_ASSERT_ERR(wf_pool_create(p1, WF_OBJ_VMO, LARGE, WF_ROOT_CNODE, m1, 64), WF_ERR_OK);
     TEST_ASSERT_EQ(mountm_(c1, "/a", m1), 0);
@@ -614,6 +614,10 @@ TEST(fs, tmpfs_in_the_callers_pool)
     TEST_ASSERT(pool_used(p1) >= before + 8 * CHUNK, "pool %lu -> %lu", (unsigned long)before,
                 (unsigned long)pool_used(p1));
     TEST_ASSERT_EQ(umount_(c1, "/a"), WFP_FILE_EBUSY); /* the overlay is on it */
+    TEST_ASSERT_EQ(umount_(c1, "/o"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/i"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/a"), 0);
+    TEST_ASSERT_EQ(pool_used(p1), 0);
     wf_cnode_delete(WF_ROOT_CNODE, p1, 64);
     wf_cnode_delete(WF_ROOT_CNODE, p2, 64);
 }
