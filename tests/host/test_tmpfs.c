@@ -10,7 +10,10 @@
  * randomized run of writes and truncates checked against a flat byte array,
  * and a randomized run of mkdir, create, unlink, rmdir, rename and link
  * checked against a list of paths (results, types, inodes, link counts,
- * directory entries).
+ * directory entries). With a store (decision 160): files written, cut and
+ * removed at random against models while the store's object holds exactly
+ * their pages, and the store's limit (ENOSPC, memory back on unlink, cut and
+ * unmount).
  */
 #include <criterion/criterion.h>
 #include <stdbool.h>
@@ -790,4 +793,166 @@ Test(tmpfs, nodes_references_and_cookies)
     o->put(tfs, root);
     cr_assert_eq(o->statfs(tfs, &sf), 0);
     cr_assert_eq(sf.total_inodes - sf.free_inodes, 2); /* root, m */
+}
+
+/* ---- a store-backed tmpfs (decision 160) ----
+ * The store is an array of pages with a limit (a write past it is ENOSPC, as
+ * a full pool's VMO_Write); pages cut off by a shrink come back holding
+ * garbage, so a page tmpfs did not write whole would show it. */
+
+enum { SPAGES = 64 };
+static unsigned char smem[SPAGES * TMPFS_PAGE];
+static uint64_t s_pages, s_limit, s_released;
+
+static int s_resize(void *ctx, uint64_t pages)
+{
+    (void)ctx;
+    cr_assert(pages >= 1 && pages <= SPAGES);
+    if (pages < s_pages)
+        memset(smem + pages * TMPFS_PAGE, 0xee, (s_pages - pages) * TMPFS_PAGE);
+    s_pages = pages;
+    return 0;
+}
+
+static int s_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    (void)ctx;
+    cr_assert(off + len <= s_pages * TMPFS_PAGE, "read past the object");
+    memcpy(buf, smem + off, len);
+    return 0;
+}
+
+static int s_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+    (void)ctx;
+    cr_assert(off + len <= s_pages * TMPFS_PAGE, "write past the object");
+    if (off + len > s_limit * TMPFS_PAGE)
+        return -VFS_ENOSPC;
+    memcpy(smem + off, buf, len);
+    return 0;
+}
+
+static int s_space(void *ctx, uint64_t *total, uint64_t *free)
+{
+    (void)ctx;
+    *total = s_limit * TMPFS_PAGE;
+    *free = (s_limit - s_pages) * TMPFS_PAGE;
+    return 0;
+}
+
+static void s_release(void *ctx)
+{
+    (void)ctx;
+    s_released++;
+}
+
+static const struct tmpfs_store store = {NULL, s_resize, s_read, s_write, s_space, s_release};
+
+static void setup_store(uint64_t limit_pages)
+{
+    unmount_all();
+    live = 0;
+    s_pages = 1;
+    s_limit = limit_pages;
+    s_released = 0;
+    memset(smem, 0xee, sizeof(smem));
+    v = (struct vfs){.env = env};
+    cr_assert_eq(tmpfs_mount_store(&env, &store, 1u << 20, 1000, &tfs), 0);
+    struct vfs_fs *f = vfs_fs_new(&v, &tmpfs_ops, tfs, "tmpfs", 0);
+    cr_assert(f);
+    cr_assert_eq(vfs_ns_new(&v, f, &ns), 0);
+}
+
+/* Three files written, cut and removed at random against flat models; the
+ * store's object always holds exactly the pages the files hold. */
+Test(tmpfs, store_random_files_against_models)
+{
+    enum { NF = 3, MAX = 6 * TMPFS_PAGE + 77 };
+    static unsigned char model[NF][MAX], got[MAX], buf[MAX];
+    size_t size[NF] = {0};
+    struct vfs_file f[NF];
+    char name[NF][4] = {"/a", "/b", "/c"};
+    setup_store(SPAGES);
+    for (int i = 0; i < NF; i++)
+        f[i] = op(name[i], CR);
+    srand(777);
+    for (int step = 0; step < 3000; step++) {
+        int i = rand() % NF, what = rand() % 6;
+        size_t off = (size_t)rand() % MAX;
+        size_t n = (size_t)rand() % (MAX - off + 1);
+        if (what <= 1) {
+            for (size_t k = 0; k < n; k++)
+                buf[k] = (unsigned char)rand();
+            cr_assert_eq(vfs_write(&v, &f[i], off, buf, n), (long)n, "step %d", step);
+            memcpy(model[i] + off, buf, n);
+            if (n && off + n > size[i])
+                size[i] = off + n;
+        } else if (what == 2) {
+            cr_assert_eq(vfs_truncate(&v, &f[i], off), 0);
+            if (off < size[i])
+                memset(model[i] + off, 0, size[i] - off);
+            size[i] = off;
+        } else if (what == 3 && rand() % 8 == 0) {
+            vfs_close(&v, &f[i]);
+            cr_assert_eq(vfs_unlink(&v, ns, name[i], strlen(name[i])), 0);
+            f[i] = op(name[i], CR);
+            memset(model[i], 0, MAX);
+            size[i] = 0;
+        } else {
+            long want = off >= size[i] ? 0 : (long)(n < size[i] - off ? n : size[i] - off);
+            cr_assert_eq(vfs_read(&v, &f[i], off, got, n), want, "step %d", step);
+            cr_assert(memcmp(got, model[i] + off, (size_t)want) == 0, "step %d", step);
+        }
+        uint64_t held = 0;
+        for (int k = 0; k < NF; k++) {
+            struct vfs_attr st;
+            vfs_fstat(&v, &f[k], &st);
+            cr_assert_eq(st.size, size[k]);
+            held += st.blocks / (TMPFS_PAGE / 512);
+        }
+        cr_assert_eq(tmpfs_store_pages(tfs), held, "step %d", step);
+        cr_assert_eq(s_pages, held ? held : 1, "step %d: the object is not cut", step);
+    }
+    for (int i = 0; i < NF; i++)
+        vfs_close(&v, &f[i]);
+}
+
+/* The store's limit: ENOSPC, the memory back on unlink and at unmount. */
+Test(tmpfs, store_limit_gives_enospc_and_frees)
+{
+    setup_store(8);
+    struct vfs_file f = op("/big", CR), g = op("/small", CR);
+    static char buf[TMPFS_PAGE];
+    memset(buf, 'q', sizeof(buf));
+    cr_assert_eq(vfs_write(&v, &g, 0, "x", 1), 1);
+    long n, total = 0;
+    while ((n = vfs_write(&v, &f, (uint64_t)total, buf, sizeof(buf))) > 0)
+        total += n;
+    cr_assert_eq(n, -VFS_ENOSPC);
+    cr_assert_eq(total, 7 * TMPFS_PAGE);
+    struct vfs_statfs sf;
+    vfs_statfs(&v, ns, &sf);
+    cr_assert(sf.total_blocks == 8 && sf.free_blocks == 0);
+    vfs_close(&v, &f);
+    /* /small's page was the first: at its last close the last of /big's
+     * moves into it. */
+    cr_assert_eq(vfs_unlink(&v, ns, S("/small")), 0);
+    cr_assert_eq(s_pages, 8);
+    vfs_close(&v, &g);
+    cr_assert_eq(s_pages, 7);
+    f = op("/big", RW);
+    char got[TMPFS_PAGE];
+    for (uint64_t off = 0; off < (uint64_t)total; off += TMPFS_PAGE) {
+        cr_assert_eq(vfs_read(&v, &f, off, got, sizeof(got)), (long)sizeof(got));
+        cr_assert(memcmp(got, buf, sizeof(got)) == 0, "page at %lu", (unsigned long)off);
+    }
+    cr_assert_eq(vfs_truncate(&v, &f, 100), 0);
+    cr_assert_eq(s_pages, 1);
+    vfs_close(&v, &f);
+    cr_assert_eq(vfs_unlink(&v, ns, S("/big")), 0);
+    cr_assert_eq(tmpfs_store_pages(tfs), 0);
+    unmount_all();
+    cr_assert_eq(s_released, 1);
+    cr_assert_eq(live, 0, "%zu bytes leaked", live);
+    setup(); /* for the suite's teardown */
 }

@@ -8,7 +8,8 @@
  * (mount tables) see different trees over shared file systems. SetAttr by
  * path and by handle (mode, owner, times set or now, ctime by the clock),
  * its bad arguments (checked one by one, then a fuzz of random masks and
- * values), EROFS, and the overlay's copy-up before a change.
+ * values), EROFS, and the overlay's copy-up before a change; an overlay
+ * over a lower layer that keeps no references (no get or put: the initramfs).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -770,6 +771,42 @@ Test(vfs, overlay_of_two_mounts)
     vfs_close(&v, &f);
     cr_assert_eq(vfs_umount(&v, ns, S("/lo")), -VFS_EBUSY);
     cr_assert_eq(vfs_umount(&v, ns, S("/up")), -VFS_EBUSY);
+    cr_assert_eq(vfs_umount(&v, ns, S("/ov")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/lo")), 0);
+    cr_assert_eq(vfs_umount(&v, ns, S("/up")), 0);
+    cr_assert_eq(released_count, 3);
+    cr_assert_eq(vfs_ns_free(&v, ns), 0);
+}
+
+/* A lower layer that keeps no references (no get or put, as the initramfs):
+ * the overlay looks up, copies up and unmounts without calling them. */
+Test(vfs, overlay_over_a_layer_without_references)
+{
+    static struct vfs_ops noref;
+    noref = tmpfs_ops;
+    noref.get = NULL;
+    noref.put = NULL;
+    cr_assert_eq(vfs_ns_new(&v, tmp_fs(), &ns), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/lo"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/up"), 0755), 0);
+    cr_assert_eq(vfs_mkdir(&v, ns, S("/ov"), 0755), 0);
+    struct vfs_fs *lo = tmp_fs(), *up = tmp_fs();
+    lo->ops = &noref;
+    cr_assert_eq(vfs_mount(&v, ns, S("/lo"), lo), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/up"), up), 0);
+    struct vfs_file f;
+    cr_assert_eq(vfs_open(&v, ns, S("/lo/base"), VFS_O_WRITE | VFS_O_CREATE, 0644, &f), 0);
+    cr_assert_eq(vfs_write(&v, &f, 0, "lower", 5), 5);
+    vfs_close(&v, &f);
+    struct vfs_fs *o = vfs_fs_new(&v, &overlay_ops, NULL, "overlay", 0);
+    vfs_fs_stack(o, lo, up);
+    cr_assert_eq(overlay_mount(&env, &o->lent[0], lo->fs, &o->lent[1], up->fs, &o->fs), 0);
+    cr_assert_eq(vfs_mount(&v, ns, S("/ov"), o), 0);
+    char buf[8];
+    cr_assert_eq(vfs_open(&v, ns, S("/ov/base"), VFS_O_READ | VFS_O_WRITE, 0, &f), 0);
+    cr_assert_eq(vfs_read(&v, &f, 0, buf, 8), 5);
+    cr_assert_eq(vfs_write(&v, &f, 0, "UPPER", 5), 5); /* copied up */
+    vfs_close(&v, &f);
     cr_assert_eq(vfs_umount(&v, ns, S("/ov")), 0);
     cr_assert_eq(vfs_umount(&v, ns, S("/lo")), 0);
     cr_assert_eq(vfs_umount(&v, ns, S("/up")), 0);

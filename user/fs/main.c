@@ -26,7 +26,11 @@
  * or exhausts its VMO gets EFAULT, never a fault in the server.
  *
  * Memory: tmpfs takes from malloc (the pool) up to the pool's limit less
- * RESERVE bytes for the server itself; ENOSPC when either runs out. Times are
+ * RESERVE bytes for the server itself; ENOSPC when either runs out. A tmpfs
+ * from MountMemory keeps its files' pages in the VMO the client gave (made
+ * from the client's pool; decision 160), reached only through VMO_Read and
+ * VMO_Write, and only its names and nodes here (at most a sixteenth of the
+ * tmpfs limit). Times are
  * nanoseconds since 1970: the kernel's clock since boot from EPOCH_NS (the
  * Linux personality's CLOCK_REALTIME origin; there is no wall clock yet).
  */
@@ -60,21 +64,24 @@
 #define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
 #define INODE_BYTES   512u /* the inode count: the byte limit over this */
 #define INITRAMFS_VA  0x0000300000000000ull
-#define CACHE_SLOTS   16u           /* the page cache's objects (a VMO per cached file) */
-#define CACHE_LOW     (64u * 1024u) /* pool free below MARGIN + this: the cache shrinks */
+#define CACHE_SLOTS   16u                   /* the page cache's objects (a VMO per cached file) */
+#define CACHE_LOW     (64u * 1024u)         /* pool free below MARGIN + this: the cache shrinks */
+#define CACHE_VA      0x0000600000000000ull /* the cache's objects, mapped read-only */
+#define CACHE_WINDOW  (1ull << 31)          /* one per object: above PCACHE_FILE_MAX */
 #define EPOCH_NS      (1767225600ull * 1000000000ull) /* the clock's 0: 2026-01-01 (decision 139) */
 
 enum {
     CNODE = WF_CHILD_CNODE,
-    SLOT_REPLY = WF_CHILD_FIRST_FREE,                 /* the loop's Reply object */
-    SLOT_RECV,                                        /* where a message's cap lands */
-    SLOT_DEV0,                                        /* block-service caps of mounts */
-    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,          /* backends' own caps (slot_alloc) */
-    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,           /* handles' buffers (SetBuffer) */
-    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,      /* namespace caps' badged originals */
-    SLOT_CACHE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX, /* the page cache's VMOs */
-    SLOT_MAPOUT = SLOT_CACHE0 + CACHE_SLOTS,          /* a Map's reply cap (two slots) */
-    SLOT_HANDLE0 = SLOT_MAPOUT + 2,                   /* handles' badged originals */
+    SLOT_REPLY = WF_CHILD_FIRST_FREE,                       /* the loop's Reply object */
+    SLOT_RECV,                                              /* where a message's cap lands */
+    SLOT_DEV0,                                              /* block-service caps of mounts */
+    SLOT_BACKEND0 = SLOT_DEV0 + DEVICES_MAX,                /* backends' own caps (slot_alloc) */
+    SLOT_BUF0 = SLOT_BACKEND0 + BSLOTS_MAX,                 /* handles' buffers (SetBuffer) */
+    SLOT_NS0 = SLOT_BUF0 + WFP_FILE_BUFFERS_MAX,            /* namespace caps' badged originals */
+    SLOT_CACHE0 = SLOT_NS0 + WFP_FILE_NAMESPACES_MAX,       /* the page cache's VMOs */
+    SLOT_MAPOUT = SLOT_CACHE0 + CACHE_SLOTS,                /* a Map's reply cap (two slots) */
+    SLOT_TMEM0 = SLOT_MAPOUT + 2,                           /* MountMemory's VMOs */
+    SLOT_HANDLE0 = SLOT_TMEM0 + WFP_FILE_MEMORY_MOUNTS_MAX, /* handles' badged originals */
 };
 
 struct handle {
@@ -195,6 +202,38 @@ static int vm_err(enum wf_error e)
     return e == WF_ERR_OK ? 0 : e == WF_ERR_NOT_ENOUGH_MEMORY ? -VFS_ENOSPC : -VFS_EIO;
 }
 
+/* Every cache object is mapped read-only in a window of its own, for one
+ * thing: ReadBuf's one copy (below), the kernel's VMO_Write into the client's
+ * buffer reading the window. The server itself never touches a window, so a
+ * page gone from under it (a truncate, a client's resize through a shared
+ * map cap) fails that copy, never the server. cmapped: bytes mapped (0:
+ * none; the copy then goes through the bounce buffer). */
+static uint64_t cmapped[CACHE_SLOTS];
+
+static wf_word_t window(uint64_t obj)
+{
+    return CACHE_VA + (obj - SLOT_CACHE0) * CACHE_WINDOW;
+}
+
+static void cache_map(uint64_t obj, uint64_t size)
+{
+    unsigned i = (unsigned)(obj - SLOT_CACHE0);
+    if (cmapped[i])
+        wf_vspace_unmap(WF_CHILD_VSPACE, window(obj), cmapped[i]);
+    cmapped[i] = 0;
+    if (size && size <= CACHE_WINDOW &&
+        wf_vspace_map(WF_CHILD_VSPACE, obj, window(obj), 0, size, WF_VM_READ) == WF_ERR_OK)
+        cmapped[i] = size;
+}
+
+/* A ReadBuf in progress (on_read_buf): the client's buffer, and the one
+ * stretch of the bounce buffer c_read delivered into it instead. */
+static struct {
+    bool on;
+    wf_word_t buf; /* its slot */
+    size_t lo, hi; /* [lo, hi) of bounce went straight to the buffer */
+} direct;
+
 static int c_create(void *ctx, uint64_t size, uint64_t *obj)
 {
     (void)ctx;
@@ -206,6 +245,7 @@ static int c_create(void *ctx, uint64_t size, uint64_t *obj)
             if (!rc) {
                 cslots[i] = true;
                 *obj = slot;
+                cache_map(slot, size);
             }
             return rc;
         }
@@ -215,12 +255,27 @@ static int c_create(void *ctx, uint64_t size, uint64_t *obj)
 static int c_resize(void *ctx, uint64_t obj, uint64_t size)
 {
     (void)ctx;
-    return vm_err(wf_vmo_resize(obj, size));
+    int rc = vm_err(wf_vmo_resize(obj, size));
+    if (!rc)
+        cache_map(obj, size);
+    return rc;
 }
 
 static int c_read(void *ctx, uint64_t obj, uint64_t off, void *buf, size_t len)
 {
     (void)ctx;
+    /* ReadBuf's one copy: the bytes bound for bounce go from the object's
+     * window straight into the client's buffer, at the same offset. */
+    uint8_t *b = buf;
+    if (direct.on && direct.hi == 0 && b >= bounce && len <= sizeof(bounce) &&
+        (size_t)(b - bounce) <= sizeof(bounce) - len && obj >= SLOT_CACHE0 &&
+        obj < SLOT_CACHE0 + CACHE_SLOTS && off + len <= cmapped[obj - SLOT_CACHE0] &&
+        wf_vmo_write(direct.buf, (wf_word_t)(b - bounce), len, WF_CHILD_VSPACE,
+                     window(obj) + off) == WF_ERR_OK) {
+        direct.lo = (size_t)(b - bounce);
+        direct.hi = direct.lo + len;
+        return 0;
+    }
     return vm_err(wf_vmo_read(obj, off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
 }
 
@@ -235,6 +290,8 @@ static int c_write(void *ctx, uint64_t obj, uint64_t off, const void *buf, size_
 static void c_destroy(void *ctx, uint64_t obj)
 {
     (void)ctx;
+    if (obj >= SLOT_CACHE0 && obj < SLOT_CACHE0 + CACHE_SLOTS)
+        cache_map(obj, 0);
     wf_cnode_revoke(CNODE, obj, 64);
     wf_cnode_delete(CNODE, obj, 64);
     if (obj >= SLOT_CACHE0 && obj < SLOT_CACHE0 + CACHE_SLOTS)
@@ -639,6 +696,118 @@ static wf_word_t on_set_attr_path(struct wf_server *s, struct wf_server_req *r, 
     return WF_ERR_OK;
 }
 
+/* ---- tmpfs in a client's memory (MountMemory, decision 160) ---- */
+
+static wf_word_t attach(struct vfs_ns *ns, const char *path, size_t len, struct vfs_fs *f);
+
+/* A MountMemory mount: the client's VMO in slot SLOT_TMEM0 + its index. */
+struct tmem {
+    bool used;
+    uint64_t limit_pages, pages; /* the VMO's size at mount (the limit); now */
+    struct tmpfs_store st;
+};
+static struct tmem tmems[WFP_FILE_MEMORY_MOUNTS_MAX];
+
+static wf_word_t tm_vmo(const struct tmem *t)
+{
+    return SLOT_TMEM0 + (wf_word_t)(t - tmems);
+}
+
+static int tm_resize(void *ctx, uint64_t pages)
+{
+    struct tmem *t = ctx;
+    if (pages > t->limit_pages)
+        return -VFS_ENOSPC;
+    int rc = vm_err(wf_vmo_resize(tm_vmo(t), pages * WF_PAGE_SIZE));
+    if (!rc)
+        t->pages = pages;
+    return rc;
+}
+
+static int tm_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    return vm_err(wf_vmo_read(tm_vmo(ctx), off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
+}
+
+static int tm_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+    return vm_err(wf_vmo_write(tm_vmo(ctx), off, len, WF_CHILD_VSPACE, (wf_word_t)(uintptr_t)buf));
+}
+
+static int tm_space(void *ctx, uint64_t *total, uint64_t *free_bytes)
+{
+    const struct tmem *t = ctx;
+    *total = t->limit_pages * WF_PAGE_SIZE;
+    *free_bytes = (t->limit_pages - t->pages) * WF_PAGE_SIZE;
+    return 0;
+}
+
+/* The mount is gone: the server's copy of the VMO goes (with the client's
+ * own deleted, the VMO and every byte it held). */
+static void tm_release(void *ctx)
+{
+    struct tmem *t = ctx;
+    wf_cnode_delete(CNODE, tm_vmo(t), 64);
+    t->used = false;
+}
+
+static wf_word_t on_mount_memory(struct wf_server *s, struct wf_server_req *r, wf_word_t flags,
+                                 const char *path, wf_word_t path_len, wf_cptr_t memory,
+                                 wf_word_t *status)
+{
+    (void)s;
+    struct tmem *t = NULL;
+    for (unsigned i = 0; i < WFP_FILE_MEMORY_MOUNTS_MAX && !t; i++)
+        if (!tmems[i].used)
+            t = &tmems[i];
+    wf_word_t bytes = 0;
+    *status = 0;
+    if (flags & ~(wf_word_t)VFS_MOUNT_ALL ||
+        wf_vmo_describe(memory, &bytes, NULL, NULL, NULL) != WF_ERR_OK)
+        *status = WFP_FILE_EINVAL;
+    else if (!t)
+        *status = WFP_FILE_ENOSPC;
+    /* A VMO that cannot be resized (physical, no WRITE right) is refused;
+     * this one changes nothing. */
+    else if (bytes < WF_PAGE_SIZE || wf_vmo_resize(memory, bytes) != WF_ERR_OK)
+        *status = WFP_FILE_EINVAL;
+    if (!*status) {
+        wf_cnode_delete(CNODE, tm_vmo(t), 64);
+        if (wf_cnode_move(CNODE, tm_vmo(t), 64, CNODE, memory, 64) != WF_ERR_OK)
+            *status = WFP_FILE_EINVAL;
+    }
+    if (*status) {
+        wf_cnode_delete(CNODE, memory, 64);
+        return WF_ERR_OK;
+    }
+    *t = (struct tmem){true, bytes / WF_PAGE_SIZE, bytes / WF_PAGE_SIZE, {0}};
+    t->st = (struct tmpfs_store){t, tm_resize, tm_read, tm_write, tm_space, tm_release};
+    uint64_t meta = tmpfs_limit / 16;
+    void *fs;
+    const struct vfs_ops *ops = &tmpfs_ops;
+    int rc = tmpfs_mount_store(&env, &t->st, meta, meta / INODE_BYTES, &fs);
+    if (rc) {
+        tm_release(t);
+        *status = st(rc == -VFS_ENOMEM ? -VFS_ENOSPC : rc);
+        return WF_ERR_OK;
+    }
+    if ((rc = cached(&ops, &fs, 0))) { /* the tmpfs unmounted: released */
+        *status = st(rc);
+        return WF_ERR_OK;
+    }
+    struct vfs_fs *f = vfs_fs_new(&v, ops, fs, "tmpfs", (unsigned)flags);
+    if (!f) {
+        ops->unmount(fs);
+        *status = WFP_FILE_ENOSPC;
+        return WF_ERR_OK;
+    }
+    *status = attach(ns_of(r), path, path_len, f);
+    /* Mounted: cut to the one page tmpfs expects (the contents go). */
+    if (!*status)
+        tm_resize(t, 1); /* a failure only keeps memory until the first cut */
+    return WF_ERR_OK;
+}
+
 /* ---- mounts ---- */
 
 static const char *const type_names[] = {
@@ -956,9 +1125,21 @@ static wf_word_t on_read_buf(struct wf_server *s, struct wf_server_req *r, wf_wo
         max = WFP_FILE_BUF_IO_MAX;
     if (max > b->size)
         max = b->size;
+    /* A cached file's bytes go from the cache object to the buffer in one
+     * kernel copy (c_read); the rest through bounce, two copies. */
+    direct.on = true;
+    direct.buf = buf_slot(b);
+    direct.lo = direct.hi = 0;
     long n = vfs_read(&v, &h->f, offset, bounce, max);
-    if (n > 0 && wf_vmo_write(buf_slot(b), 0, (wf_word_t)n, WF_CHILD_VSPACE,
-                              (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK)
+    direct.on = false;
+    size_t lo = direct.hi ? direct.lo : (size_t)(n > 0 ? n : 0), hi = direct.hi;
+    if (n > 0 && hi > (size_t)n)
+        hi = (size_t)n;
+    if (n > 0 && ((lo > 0 && wf_vmo_write(buf_slot(b), 0, lo, WF_CHILD_VSPACE,
+                                          (wf_word_t)(uintptr_t)bounce) != WF_ERR_OK) ||
+                  ((size_t)n > hi && hi > 0 &&
+                   wf_vmo_write(buf_slot(b), hi, (wf_word_t)n - hi, WF_CHILD_VSPACE,
+                                (wf_word_t)(uintptr_t)(bounce + hi)) != WF_ERR_OK)))
         n = -(long)WFP_FILE_EFAULT;
     *status = st(n);
     *count = n < 0 ? 0 : (wf_word_t)n;
@@ -1071,6 +1252,7 @@ static const struct wfp_file_handlers handlers = {
     .on_statfs = on_statfs,
     .on_mount = on_mount,
     .on_mount_device = on_mount_device,
+    .on_mount_memory = on_mount_memory,
     .on_unmount = on_unmount,
     .on_mounts = on_mounts,
     .on_namespace = on_namespace,
@@ -1132,6 +1314,7 @@ int main(int argc, char **argv)
     map_initramfs();
     memset(bounce, 0, sizeof(bounce));
     pcache_start();
+    tmpfs_start();
     tmpfs_limit = limit > 2 * RESERVE ? limit - RESERVE : limit / 2;
     v = (struct vfs){.env = env, .released = released};
     struct vfs_fs *root;

@@ -74,6 +74,14 @@ struct hit {
     uint32_t type;
 };
 
+/* A layer's put: optional in struct vfs_ops (the initramfs keeps no
+ * references), as the VFS treats it. */
+static void ref_put(const struct vfs_ops *ops, void *fs, vfs_node n)
+{
+    if (ops->put)
+        ops->put(fs, n);
+}
+
 static struct onode *N(vfs_node n)
 {
     return (struct onode *)(uintptr_t)n;
@@ -87,9 +95,9 @@ static bool hidden(const char *name, size_t len)
 static void hit_put(struct ovl *o, struct hit *h)
 {
     if (h->has_upper)
-        o->up->put(o->ufs, h->upper);
+        ref_put(o->up, o->ufs, h->upper);
     if (h->has_lower)
-        o->lo->put(o->lfs, h->lower);
+        ref_put(o->lo, o->lfs, h->lower);
     h->has_upper = h->has_lower = false;
 }
 
@@ -109,7 +117,7 @@ static int upper_has(struct ovl *o, vfs_node udir, const char *name, size_t len)
     vfs_node n;
     int rc = o->up->lookup(o->ufs, udir, name, len, &n);
     if (!rc) {
-        o->up->put(o->ufs, n);
+        ref_put(o->up, o->ufs, n);
         return 1;
     }
     return rc == -VFS_ENOENT ? 0 : rc;
@@ -159,7 +167,7 @@ static int resolve(struct ovl *o, const struct onode *dir, const char *name, siz
             if (!type_in(o->lo, o->lfs, h->lower, &t) && t == VFS_T_DIR)
                 h->has_lower = true;
             else
-                o->lo->put(o->lfs, h->lower);
+                ref_put(o->lo, o->lfs, h->lower);
             return 0;
         }
         if (rc != -VFS_ENOENT)
@@ -189,7 +197,7 @@ static int lower_visible(struct ovl *o, const struct onode *dir, const char *nam
     int rc = o->lo->lookup(o->lfs, dir->lower, name, len, &n);
     if (rc)
         return rc == -VFS_ENOENT ? 0 : rc;
-    o->lo->put(o->lfs, n);
+    ref_put(o->lo, o->lfs, n);
     if (!dir->has_upper)
         return 1;
     rc = whited_out(o, dir->upper, name, len);
@@ -247,9 +255,9 @@ static void o_put(void *fs, vfs_node node)
             p = &(*p)->next;
         *p = n->next;
         if (n->has_upper)
-            o->up->put(o->ufs, n->upper);
+            ref_put(o->up, o->ufs, n->upper);
         if (n->has_lower)
-            o->lo->put(o->lfs, n->lower);
+            ref_put(o->lo, o->lfs, n->lower);
         struct onode *parent = n->parent;
         o->env.free(o->env.ctx, n, sizeof(*n));
         n = parent;
@@ -373,7 +381,7 @@ static int copy_up(struct ovl *o, struct onode *n)
     if (!rc && a.type != VFS_T_SYMLINK)
         o->up->setattr(o->ufs, u, VFS_SET_OWNER | VFS_SET_ATIME | VFS_SET_MTIME, &a);
     if (rc) {
-        o->up->put(o->ufs, u);
+        ref_put(o->up, o->ufs, u);
         if (a.type == VFS_T_DIR)
             o->up->rmdir(o->ufs, p->upper, n->name, n->name_len);
         else
@@ -530,7 +538,7 @@ static int white_out(struct ovl *o, struct onode *dir, const char *name, size_t 
         return -VFS_ENAMETOOLONG;
     if ((rc = copy_up(o, dir)) || (rc = o->up->create(o->ufs, dir->upper, o->wh, w, 0, &n)))
         return rc;
-    o->up->put(o->ufs, n);
+    ref_put(o->up, o->ufs, n);
     return 0;
 }
 
@@ -580,7 +588,7 @@ static int make(struct ovl *o, struct onode *d, const char *name, size_t len, en
             o->up->rmdir(o->ufs, d->upper, name, len);
             return rc;
         }
-        o->up->put(o->ufs, m);
+        ref_put(o->up, o->ufs, m);
         h.opaque = true;
     }
     struct onode *n = adopt(o, d, name, len, &h);
@@ -711,9 +719,9 @@ static int o_rename(void *fs, vfs_node odir, const char *oname, size_t olen, vfs
         /* A lower directory of the new name would merge into the moved one. */
         vfs_node l, m;
         if (!o->lo->lookup(o->lfs, nd->lower, nname, nlen, &l)) {
-            o->lo->put(o->lfs, l);
+            ref_put(o->lo, o->lfs, l);
             if (!(rc = o->up->create(o->ufs, s->upper, OPQ, OPQ_LEN, 0, &m))) {
-                o->up->put(o->ufs, m);
+                ref_put(o->up, o->ufs, m);
                 s->opaque = true;
             }
         }
@@ -732,7 +740,7 @@ static int o_rename(void *fs, vfs_node odir, const char *oname, size_t olen, vfs
         s->name_len = (uint32_t)nlen;
         memcpy(s->name, nname, nlen);
         if (s->has_lower) {
-            o->lo->put(o->lfs, s->lower);
+            ref_put(o->lo, o->lfs, s->lower);
             s->has_lower = false;
         }
     }

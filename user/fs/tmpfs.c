@@ -3,6 +3,7 @@
  */
 #include "tmpfs.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 struct tmpfs_dirent {
@@ -26,12 +27,33 @@ struct tmpfs_node {
     size_t tlen;
 };
 
+/* A store's page: who holds it (the reverse of a file's page table). */
+struct tmpfs_owner {
+    struct tmpfs_node *node;
+    size_t pg;
+};
+
 struct tmpfs {
     struct vfs_env env;
     uint64_t limit_bytes, max_inodes;
     struct tmpfs_node *root;
     uint64_t used_bytes, inodes, next_ino;
+    const struct tmpfs_store *store; /* NULL: pages from the allocator */
+    struct tmpfs_owner *owners;      /* the store's pages [0, used) */
+    size_t used, owners_cap;
+    uint64_t store_pages; /* the object's size in pages */
+    bool dying;           /* unmounting: freed pages are not moved */
 };
+
+/* With a store a file's page table holds page numbers in the object plus 1
+ * (0: a hole); without, pointers. */
+#define SPAGE(p)  ((size_t)(uintptr_t)(p)-1)
+#define SENTRY(k) ((uint8_t *)(uintptr_t)((k) + 1))
+
+/* A page's worth of bytes for the store's copies (one thread at a time) and
+ * zeros. */
+static uint8_t page_buf[TMPFS_PAGE];
+static const uint8_t zero_page[TMPFS_PAGE];
 
 #define FS(p)   ((struct tmpfs *)(p))
 #define NODE(n) ((struct tmpfs_node *)(uintptr_t)(n))
@@ -83,12 +105,67 @@ static struct tmpfs_node *new_node(struct tmpfs *fs, unsigned type, unsigned mod
     return n;
 }
 
+/* A store page for page pg of n: the next one past those in use. */
+static int store_alloc(struct tmpfs *fs, struct tmpfs_node *n, size_t pg, size_t *out)
+{
+    if (fs->used == fs->owners_cap) {
+        size_t cap = fs->owners_cap ? fs->owners_cap * 2 : 16;
+        struct tmpfs_owner *o = fs_alloc(fs, cap * sizeof(*o));
+        if (!o)
+            return -VFS_ENOSPC;
+        if (fs->used)
+            memcpy(o, fs->owners, fs->used * sizeof(*o));
+        fs_free(fs, fs->owners, fs->owners_cap * sizeof(*o));
+        fs->owners = o;
+        fs->owners_cap = cap;
+    }
+    if (fs->used + 1 > fs->store_pages) {
+        int rc = fs->store->resize(fs->store->ctx, fs->used + 1);
+        if (rc)
+            return rc;
+        fs->store_pages = fs->used + 1;
+    }
+    *out = fs->used;
+    fs->owners[fs->used++] = (struct tmpfs_owner){n, pg};
+    return 0;
+}
+
+/* Frees store page k: the last page in use moves into it. */
+static void store_free(struct tmpfs *fs, size_t k)
+{
+    size_t last = --fs->used;
+    if (k == last || fs->dying)
+        return;
+    const struct tmpfs_store *st = fs->store;
+    /* A failed copy (the pool gone) loses only what was lost already. */
+    if (!st->read(st->ctx, last * TMPFS_PAGE, page_buf, TMPFS_PAGE))
+        st->write(st->ctx, k * TMPFS_PAGE, page_buf, TMPFS_PAGE);
+    struct tmpfs_owner o = fs->owners[last];
+    fs->owners[k] = o;
+    o.node->pages[o.pg] = SENTRY(k);
+}
+
+/* Cuts the store's object to the pages in use (its memory goes back). */
+static void store_trim(struct tmpfs *fs)
+{
+    uint64_t want = fs->used ? fs->used : 1;
+    if (fs->store && !fs->dying && want < fs->store_pages &&
+        !fs->store->resize(fs->store->ctx, want))
+        fs->store_pages = want;
+}
+
 static void free_pages(struct tmpfs *fs, struct tmpfs_node *n, size_t from)
 {
     for (size_t i = from; i < n->npages; i++) {
-        fs_free(fs, n->pages[i], TMPFS_PAGE);
+        if (!n->pages[i])
+            continue;
+        if (fs->store)
+            store_free(fs, SPAGE(n->pages[i]));
+        else
+            fs_free(fs, n->pages[i], TMPFS_PAGE);
         n->pages[i] = NULL;
     }
+    store_trim(fs);
 }
 
 static void free_node(struct tmpfs *fs, struct tmpfs_node *n)
@@ -116,6 +193,12 @@ static void maybe_free(struct tmpfs *fs, struct tmpfs_node *n)
 
 int tmpfs_mount(const struct vfs_env *env, uint64_t limit_bytes, uint64_t max_inodes, void **out)
 {
+    return tmpfs_mount_store(env, NULL, limit_bytes, max_inodes, out);
+}
+
+int tmpfs_mount_store(const struct vfs_env *env, const struct tmpfs_store *store,
+                      uint64_t limit_bytes, uint64_t max_inodes, void **out)
+{
     if (limit_bytes < sizeof(struct tmpfs))
         return -VFS_ENOSPC;
     struct tmpfs *fs = env->alloc(env->ctx, sizeof(*fs));
@@ -127,6 +210,8 @@ int tmpfs_mount(const struct vfs_env *env, uint64_t limit_bytes, uint64_t max_in
     fs->max_inodes = max_inodes;
     fs->used_bytes = sizeof(*fs);
     fs->next_ino = 1;
+    fs->store = store;
+    fs->store_pages = 1;
     struct tmpfs_node *r = new_node(fs, VFS_T_DIR, 0755);
     if (!r) {
         env->free(env->ctx, fs, sizeof(*fs));
@@ -144,12 +229,26 @@ uint64_t tmpfs_used_bytes(void *fs)
     return FS(fs)->used_bytes;
 }
 
+void tmpfs_start(void)
+{
+    memset(page_buf, 0, sizeof(page_buf));
+}
+
+uint64_t tmpfs_store_pages(void *fs)
+{
+    return FS(fs)->store ? FS(fs)->used : 0;
+}
+
 static void t_unmount(void *p)
 {
     struct tmpfs *fs = p;
+    fs->dying = true;
     while (fs->root->next)
         free_node(fs, fs->root->next);
     free_node(fs, fs->root);
+    fs_free(fs, fs->owners, fs->owners_cap * sizeof(*fs->owners));
+    if (fs->store)
+        fs->store->release(fs->store->ctx);
     fs->env.free(fs->env.ctx, fs, sizeof(*fs));
 }
 
@@ -278,8 +377,13 @@ static int truncate(struct tmpfs *fs, struct tmpfs_node *nd, uint64_t size)
         size_t keep = (size_t)((size + TMPFS_PAGE - 1) / TMPFS_PAGE);
         free_pages(fs, nd, keep);
         size_t in = (size_t)(size % TMPFS_PAGE);
-        if (in && keep - 1 < nd->npages && nd->pages[keep - 1])
-            memset(nd->pages[keep - 1] + in, 0, TMPFS_PAGE - in);
+        if (in && keep - 1 < nd->npages && nd->pages[keep - 1]) {
+            if (!fs->store)
+                memset(nd->pages[keep - 1] + in, 0, TMPFS_PAGE - in);
+            else if (fs->store->write(fs->store->ctx, SPAGE(nd->pages[keep - 1]) * TMPFS_PAGE + in,
+                                      zero_page, TMPFS_PAGE - in))
+                return -VFS_EIO;
+        }
     }
     nd->size = size;
     nd->mtime = nd->ctime = now(fs);
@@ -311,7 +415,7 @@ static int t_setattr(void *p, vfs_node node, unsigned mask, const struct vfs_att
 
 static long t_read(void *p, vfs_node node, uint64_t off, void *buf, size_t n)
 {
-    (void)p;
+    struct tmpfs *fs = p;
     struct tmpfs_node *nd = NODE(node);
     if (nd->type == VFS_T_DIR)
         return -VFS_EISDIR;
@@ -329,7 +433,11 @@ static long t_read(void *p, vfs_node node, uint64_t off, void *buf, size_t n)
         size_t k = TMPFS_PAGE - in;
         if (k > n - done)
             k = n - done;
-        if (pg < nd->npages && nd->pages[pg])
+        if (pg < nd->npages && nd->pages[pg] && fs->store) {
+            if (fs->store->read(fs->store->ctx, SPAGE(nd->pages[pg]) * TMPFS_PAGE + in, out + done,
+                                k))
+                return done ? (long)done : -VFS_EIO;
+        } else if (pg < nd->npages && nd->pages[pg])
             memcpy(out + done, nd->pages[pg] + in, k);
         else
             memset(out + done, 0, k);
@@ -358,6 +466,30 @@ static int grow_pages(struct tmpfs *fs, struct tmpfs_node *n, size_t want)
     return 0;
 }
 
+/* Writes k bytes at byte at of page pg of nd into the store: a new page is
+ * written whole (zeros around the bytes), so what a freed page held before
+ * never shows. */
+static int store_write(struct tmpfs *fs, struct tmpfs_node *nd, size_t pg, size_t at,
+                       const uint8_t *in, size_t k)
+{
+    const struct tmpfs_store *st = fs->store;
+    if (nd->pages[pg])
+        return st->write(st->ctx, SPAGE(nd->pages[pg]) * TMPFS_PAGE + at, in, k);
+    size_t slot;
+    int rc = store_alloc(fs, nd, pg, &slot);
+    if (rc)
+        return rc;
+    memset(page_buf, 0, TMPFS_PAGE);
+    memcpy(page_buf + at, in, k);
+    if ((rc = st->write(st->ctx, slot * TMPFS_PAGE, page_buf, TMPFS_PAGE))) {
+        store_free(fs, slot); /* the last page: nothing moves */
+        store_trim(fs);
+        return rc;
+    }
+    nd->pages[pg] = SENTRY(slot);
+    return 0;
+}
+
 static long t_write(void *p, vfs_node node, uint64_t off, const void *buf, size_t n)
 {
     struct tmpfs *fs = p;
@@ -381,6 +513,12 @@ static long t_write(void *p, vfs_node node, uint64_t off, const void *buf, size_
         size_t k = TMPFS_PAGE - at;
         if (k > n - done)
             k = n - done;
+        if (fs->store) {
+            if ((rc = store_write(fs, nd, pg, at, in + done, k)))
+                break;
+            done += k;
+            continue;
+        }
         if (!nd->pages[pg]) {
             uint8_t *pp = fs_alloc(fs, TMPFS_PAGE);
             if (!pp)
@@ -392,7 +530,7 @@ static long t_write(void *p, vfs_node node, uint64_t off, const void *buf, size_
         done += k;
     }
     if (done == 0)
-        return -VFS_ENOSPC;
+        return rc ? rc : -VFS_ENOSPC;
     if (off + done > nd->size)
         nd->size = off + done;
     nd->mtime = nd->ctime = now(fs);
@@ -638,6 +776,11 @@ static int t_statfs(void *p, struct vfs_statfs *st)
     st->block_size = TMPFS_PAGE;
     st->total_blocks = fs->limit_bytes / TMPFS_PAGE;
     st->free_blocks = (fs->limit_bytes - fs->used_bytes) / TMPFS_PAGE;
+    uint64_t total, free;
+    if (fs->store && !fs->store->space(fs->store->ctx, &total, &free)) {
+        st->total_blocks = total / TMPFS_PAGE;
+        st->free_blocks = free / TMPFS_PAGE;
+    }
     st->total_inodes = fs->max_inodes;
     st->free_inodes = fs->max_inodes - fs->inodes;
     return 0;

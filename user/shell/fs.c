@@ -395,6 +395,8 @@ void cmd_dropcaches(int argc, char **argv)
 
 /* ---- mounts ---- */
 
+#define TMPFS_DEFAULT (1u << 20) /* mount -t tmpfs without a size */
+
 static const char *const mount_types[] = {
     [WFP_FILE_MOUNT_TMPFS] = "tmpfs",
     [WFP_FILE_MOUNT_INITRAMFS] = "initramfs",
@@ -420,8 +422,48 @@ static void list_mounts(const char *cmd)
     }
 }
 
+/* A size for tmpfs: digits with an optional K or M, a multiple of 4 KiB
+ * from 4 KiB to 1 GiB; 0 if it is not one. */
+static wf_word_t tmpfs_size(const char *s)
+{
+    wf_word_t n = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && n < (1ull << 40); p++)
+        n = n * 10 + (wf_word_t)(*p - '0');
+    if (p == s)
+        return 0;
+    if (*p == 'K' || *p == 'k')
+        n <<= 10, p++;
+    else if (*p == 'M' || *p == 'm')
+        n <<= 20, p++;
+    return *p || n % 4096 || n > (1ull << 30) ? 0 : n;
+}
+
+/* A tmpfs in the shell's own memory (file.MountMemory, decision 160): a VMO
+ * of size bytes from the shell's pool, its limit; the server keeps it. */
+static void mount_tmpfs(const char *cmd, wf_word_t flags, wf_word_t size, const char *path)
+{
+    if (!path_fits(cmd, path))
+        return;
+    wf_cnode_delete(SELF, device_slot(), DEPTH);
+    enum wf_error e = wf_pool_create(WF_CHILD_POOL, WF_OBJ_VMO, size, SELF, device_slot(), DEPTH);
+    if (e != WF_ERR_OK) {
+        printf("%s: no memory for the tmpfs: ", cmd);
+        print_error("pool", e, NULL, SH_CTX_ANY);
+        return;
+    }
+    wf_word_t status = 0;
+    bool ok = FS_CALL(
+        cmd, e,
+        wfp_file_mount_memory(fs_slot(), flags, path, strlen(path), device_slot(), &status));
+    wf_cnode_delete(SELF, device_slot(), DEPTH);
+    if (ok && proto_ok(cmd, e))
+        status_ok(cmd, path, status);
+}
+
 /* mount [-r] -t TYPE [SOURCE] PATH: SOURCE is the block service's name for
- * ext2 (vblk), LOWER:UPPER (two mount paths) for overlay, none otherwise. */
+ * ext2 (vblk), LOWER:UPPER (two mount paths) for overlay, the size for tmpfs
+ * (default 1M; the shell's memory), none for the initramfs. */
 void cmd_mount(int argc, char **argv)
 {
     if (argc == 1) {
@@ -447,6 +489,15 @@ void cmd_mount(int argc, char **argv)
         return;
     }
     const char *source = argc - i == 4 ? argv[i + 2] : NULL, *path = argv[argc - 1];
+    if (type == WFP_FILE_MOUNT_TMPFS) {
+        wf_word_t size = source ? tmpfs_size(source) : TMPFS_DEFAULT;
+        if (!size)
+            printf("%s: tmpfs size '%s': a multiple of 4K up to 1024M (as 64K, 2M)\n", argv[0],
+                   source);
+        else
+            mount_tmpfs(argv[0], flags, size, path);
+        return;
+    }
     bool needs = type == WFP_FILE_MOUNT_EXT2 || type == WFP_FILE_MOUNT_OVERLAY;
     if (needs != (source != NULL)) {
         printf("%s: type %s %s a source\n", argv[0], tname, needs ? "needs" : "takes no");

@@ -71,8 +71,8 @@ static const struct command {
      "the file system of PATH (default /): free space and inodes, block size, type"},
     {"dropcaches", "", 0, 0, cmd_dropcaches, "write the file server's page cache back and drop it"},
     {"mount", "[[-r] -t TYPE [SOURCE] PATH]", 0, 5, cmd_mount,
-     "list the mounts, or mount a tmpfs, initramfs, ext2 (SOURCE: vblk) or overlay "
-     "(SOURCE: LOWER:UPPER) on PATH"},
+     "list the mounts, or mount a tmpfs (SOURCE: its size, default 1M, from the shell's "
+     "memory), initramfs, ext2 (SOURCE: vblk) or overlay (SOURCE: LOWER:UPPER) on PATH"},
     {"umount", "PATH", 1, 1, cmd_umount, "unmount the file system mounted on PATH"},
     {"ifconfig", "", 0, 0, cmd_ifconfig, "the network interfaces: addresses and counters"},
     {"resolve", "HOST", 1, 1, cmd_resolve, "the address of HOST (DNS, or localhost)"},

@@ -19,6 +19,9 @@
  * SetAttr by path and by handle sets mode, owner and times (now, fixed, kept),
  * ctime follows, Attr returns them; EROFS on the initramfs, EINVAL for bad
  * masks, modes and ids; Statfs per mount (block size, read-only flag, type).
+ * A tmpfs in the caller's pool (MountMemory, decision 160): two clients with
+ * pools of different limits, ENOSPC at one's limit while the other and the
+ * server go on, the memory back on unlink and unmount, a revoked pool EIO.
  */
 #include <stdio.h>
 #include <string.h>
@@ -449,6 +452,176 @@ TEST(fs, data_through_a_buffer)
 #define MAP_VA (TEST_VA + 0x100000000ull)
 
 /* Maps the file behind h (flags MAP_*) into slot vs: fs_res's number; *size the VMO's. */
+/* ---- tmpfs in the caller's pool (MountMemory, decision 160) ---- */
+
+static wf_word_t usage(const struct srv *s);
+
+static wf_word_t mountm_(wf_cptr_t c, const char *p, wf_cptr_t vmo)
+{
+    wf_word_t status = 0;
+    return fs_res(wfp_file_mount_memory(c, 0, p, strlen(p), vmo, &status), status);
+}
+
+static wf_word_t pool_used(wf_cptr_t pool)
+{
+    wf_word_t u = ~(wf_word_t)0;
+    wf_pool_info(pool, &u, NULL, NULL, NULL);
+    return u;
+}
+
+/* Writes chunks of the client's buffer (len bytes each) at the end of h until
+ * a write fails or max bytes are written: the bytes written, the failure in
+ * *err (0: none). */
+static wf_word_t fill(wf_cptr_t h, wf_word_t len, wf_word_t max, wf_word_t *err)
+{
+    wf_word_t total = 0, status = 0, n = 0;
+    *err = 0;
+    while (total < max) {
+        enum wf_error e = wfp_file_write_buf(h, total, len, &status, &n);
+        if (e != WF_ERR_OK || status || n == 0) {
+            *err = n == 0 && e == WF_ERR_OK && !status ? 999 : fs_res(e, status);
+            break;
+        }
+        total += n;
+    }
+    return total;
+}
+
+/* Two clients mount a tmpfs each in a VMO from a pool of their own (pools of
+ * 1 and 4 MiB; the server's is 2 MiB):
+ * the first fills its own and gets ENOSPC at its pool's limit while the
+ * second writes more than that into its own and the server's root goes on;
+ * the server's pool barely moves; the data reads back; the memory returns
+ * to the pool when the file is removed and, to the byte, at the Unmount. A
+ * pool revoked under a mount gives EIO, never a server fault; an overlay
+ * whose upper layer is such a tmpfs writes into that memory; a cap that is
+ * no VMO, or one without the WRITE right, is refused. */
+TEST(fs, tmpfs_in_the_callers_pool)
+{
+    enum { CHUNK = 16384, SMALL = 1024 * 1024, LARGE = 4 * 1024 * 1024 };
+    struct srv s;
+    TEST_ASSERT_ERR(fs_start_pool(&s, 0, 2 * SMALL), WF_ERR_OK);
+    wf_cptr_t c1 = srv_client(&s, 1), c2 = srv_client(&s, 2);
+    const wf_cptr_t p1 = test_slot(30), p2 = test_slot(31), h1 = test_slot(32), h2 = test_slot(33),
+                    hr = test_slot(34);
+    wf_cptr_t b1 = test_vmo(CHUNK), b2 = test_vmo(CHUNK);
+    TEST_ASSERT(c1 && c2 && b1 && b2);
+    const wf_cptr_t pool = test_env()->pool;
+    wf_cnode_delete(WF_ROOT_CNODE, p1, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, p2, 64);
+    TEST_ASSERT_ERR(wf_pool_create(pool, WF_OBJ_POOL, SMALL, WF_ROOT_CNODE, p1, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_create(pool, WF_OBJ_POOL, LARGE, WF_ROOT_CNODE, p2, 64), WF_ERR_OK);
+    wf_word_t status = 0, size = 0, n = 0, err = 0;
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c1, b1, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    TEST_ASSERT_ERR(wfp_file_set_buffer(c2, b2, &status, &size), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    static uint8_t data[CHUNK], back[CHUNK];
+    memset(data, 'p', sizeof(data));
+    TEST_ASSERT_ERR(wf_vmo_write(b1, 0, CHUNK, WF_ROOT_VSPACE, (uintptr_t)data), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_vmo_write(b2, 0, CHUNK, WF_ROOT_VSPACE, (uintptr_t)data), WF_ERR_OK);
+
+    TEST_ASSERT_EQ(mkdir_(c1, "/a"), 0);
+    TEST_ASSERT_EQ(mkdir_(c1, "/b"), 0);
+    /* The memory: a VMO larger than the pool it comes from (its size is the
+     * mount's limit; the pool's comes first). */
+    const wf_cptr_t m1 = test_slot(35), m2 = test_slot(36), ro = test_slot(37);
+    wf_cnode_delete(WF_ROOT_CNODE, m1, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, m2, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, ro, 64);
+    TEST_ASSERT_ERR(wf_pool_create(p1, WF_OBJ_VMO, LARGE, WF_ROOT_CNODE, m1, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_pool_create(p2, WF_OBJ_VMO, 2 * LARGE, WF_ROOT_CNODE, m2, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_mint(WF_ROOT_CNODE, ro, 64, WF_ROOT_CNODE, m1, 64, WF_RIGHT_READ, 0),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(mountm_(c1, "/a", p1), WFP_FILE_EINVAL); /* not a VMO */
+    TEST_ASSERT_EQ(mountm_(c1, "/a", ro), WFP_FILE_EINVAL); /* no WRITE right */
+    TEST_ASSERT_EQ(mountm_(c1, "/none", m1), WFP_FILE_ENOENT);
+    TEST_ASSERT_EQ(mountm_(c1, "/a", m1), 0);
+    TEST_ASSERT_EQ(mountm_(c1, "/a", m1), WFP_FILE_EBUSY);
+    TEST_ASSERT_EQ(mountm_(c2, "/b", m2), 0);
+    /* The server's copies keep the VMOs. */
+    wf_cnode_delete(WF_ROOT_CNODE, ro, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, m1, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, m2, 64);
+    wf_word_t tb, fb, ti, fi, bs, nm, fl, kind;
+    TEST_ASSERT_ERR(wfp_file_statfs(c1, "/a", 2, &status, &tb, &fb, &ti, &fi, &bs, &nm, &fl, &kind),
+                    WF_ERR_OK);
+    TEST_ASSERT(status == 0 && tb == LARGE && fb < LARGE && kind == WFP_FILE_MOUNT_TMPFS,
+                "total %lu free %lu", (unsigned long)tb, (unsigned long)fb);
+
+    /* Client 1 fills its pool (after client 2's first write: the server's
+     * own first allocations). */
+    TEST_ASSERT_EQ(fs_open(c2, "/b/g", CR, h2), 0);
+    TEST_ASSERT_EQ(fill(h2, CHUNK, CHUNK, &err), CHUNK);
+    const wf_word_t server0 = usage(&s);
+    TEST_ASSERT_EQ(fs_open(c1, "/a/f", CR, h1), 0);
+    wf_word_t full = fill(h1, CHUNK, LARGE, &err);
+    TEST_ASSERT_EQ(err, WFP_FILE_ENOSPC);
+    TEST_ASSERT(full >= SMALL / 2 && full <= SMALL, "wrote %lu", (unsigned long)full);
+    const wf_word_t used_full = pool_used(p1);
+    TEST_ASSERT(used_full >= full, "pool %lu", (unsigned long)used_full);
+    TEST_ASSERT(usage(&s) < server0 + full / 4, "server %lu -> %lu", (unsigned long)server0,
+                (unsigned long)usage(&s));
+    /* Client 2 and the server's own tmpfs go on. */
+    TEST_ASSERT_EQ(fill(h2, CHUNK, 3 * SMALL, &err), 3 * SMALL);
+    TEST_ASSERT_EQ(fs_open(c1, "/r", CR, hr), 0);
+    TEST_ASSERT_EQ(fill(hr, CHUNK, CHUNK, &err), CHUNK);
+    TEST_ASSERT_EQ(fclose_(hr), 0);
+    /* What client 1 wrote reads back. */
+    TEST_ASSERT_ERR(wfp_file_read_buf(h1, full - CHUNK, CHUNK, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == CHUNK);
+    TEST_ASSERT_ERR(wf_vmo_read(b1, 0, CHUNK, WF_ROOT_VSPACE, (uintptr_t)back), WF_ERR_OK);
+    TEST_ASSERT(memcmp(back, data, CHUNK) == 0);
+
+    /* Removed, the file's memory goes back to the pool; unmounted, all of it. */
+    TEST_ASSERT_EQ(fclose_(h1), 0);
+    TEST_ASSERT_EQ(fs_path1(wfp_file_unlink, c1, "/a/f"), 0);
+    TEST_ASSERT(pool_used(p1) < SMALL / 2, "pool after unlink %lu", (unsigned long)pool_used(p1));
+    TEST_ASSERT_EQ(fs_open(c1, "/a/f", CR, h1), 0);
+    TEST_ASSERT_EQ(fill(h1, CHUNK, SMALL / 2, &err), SMALL / 2);
+    TEST_ASSERT_EQ(fclose_(h1), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/a"), 0);
+    TEST_ASSERT_EQ(pool_used(p1), 0);
+
+    /* Client 2 revokes its pool under the mount: EIO, the server goes on. */
+    TEST_ASSERT_ERR(wf_cnode_revoke(WF_ROOT_CNODE, p2, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wfp_file_read_buf(h2, 0, CHUNK, &status, &n), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, WFP_FILE_EIO);
+    TEST_ASSERT_EQ(fclose_(h2), 0);
+    TEST_ASSERT_EQ(umount_(c2, "/b"), 0);
+    TEST_ASSERT_EQ(pool_used(p2), 0);
+    TEST_ASSERT_EQ(fs_open(c1, "/r", RW, hr), 0);
+    TEST_ASSERT_ERR(wfp_file_read_buf(hr, 0, CHUNK, &status, &n), WF_ERR_OK);
+    TEST_ASSERT(status == 0 && n == CHUNK);
+    TEST_ASSERT_EQ(fclose_(hr), 0);
+    TEST_ASSERT_ERR(wfp_file_drop_buffer(c2, &status), WF_ERR_OK);
+    /* An overlay's upper layer in such memory: what it writes is charged
+     * there too, and all of it goes back when both are unmounted. */
+    wf_cnode_delete(WF_ROOT_CNODE, m1, 64);
+    TEST_ASSERT_ERR(wf_pool_create(p1, WF_OBJ_VMO, LARGE, WF_ROOT_CNODE, m1, 64), WF_ERR_OK);
+    TEST_ASSERT_EQ(mountm_(c1, "/a", m1), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, m1, 64);
+    TEST_ASSERT_EQ(mkdir_(c1, "/i"), 0);
+    TEST_ASSERT_EQ(mkdir_(c1, "/o"), 0);
+    TEST_ASSERT_EQ(mount_(c1, WFP_FILE_MOUNT_INITRAMFS, 0, "/i"), 0);
+    const char ov[] = "/o/i/a";
+    TEST_ASSERT_ERR(wfp_file_mount(c1, WFP_FILE_MOUNT_OVERLAY, 0, 2, 4, ov, 6, &status), WF_ERR_OK);
+    TEST_ASSERT_EQ(status, 0);
+    const wf_word_t before = pool_used(p1);
+    TEST_ASSERT_EQ(fs_open(c1, "/o/copy", CR, h1), 0);
+    TEST_ASSERT_EQ(fill(h1, CHUNK, 8 * CHUNK, &err), 8 * CHUNK);
+    TEST_ASSERT_EQ(fclose_(h1), 0);
+    TEST_ASSERT(pool_used(p1) >= before + 8 * CHUNK, "pool %lu -> %lu", (unsigned long)before,
+                (unsigned long)pool_used(p1));
+    TEST_ASSERT_EQ(umount_(c1, "/a"), WFP_FILE_EBUSY); /* the overlay is on it */
+    TEST_ASSERT_EQ(umount_(c1, "/o"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/i"), 0);
+    TEST_ASSERT_EQ(umount_(c1, "/a"), 0);
+    TEST_ASSERT_EQ(pool_used(p1), 0);
+    wf_cnode_delete(WF_ROOT_CNODE, p1, 64);
+    wf_cnode_delete(WF_ROOT_CNODE, p2, 64);
+}
+
 static wf_word_t map_(wf_cptr_t h, wf_word_t off, wf_word_t len, wf_word_t flags, wf_cptr_t vs,
                       wf_word_t *size)
 {

@@ -244,6 +244,18 @@ wf_word_t wfp_file_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             r->rlen = 1;
         return e;
     }
+    case WFP_FILE_MOUNT_MEMORY: {
+        static const struct wf_proto_shape shape = {2, WFP_FILE_PATH_MAX, 1, 1};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_mount_memory)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_mount_memory(s, r, r->w[0], (const char *)&r->w[2], r->w[1], r->cap,
+                                         &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
     case WFP_FILE_UNMOUNT: {
         static const struct wf_proto_shape shape = {1, WFP_FILE_PATH_MAX, 1, 0};
         if (!wf_proto_fits(r, &shape))
@@ -668,6 +680,17 @@ enum wf_error wfp_file_mount_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
 }
 
 enum wf_error wfp_file_mount_device_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                           wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_file_mount_memory_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                            wf_word_t status)
 {
     wf_word_t w[1];

@@ -79,7 +79,8 @@
 /* Type: a device, fifo or socket found on a disk (listed and described only). */
 #define WFP_FILE_T_OTHER 4
 
-/* Mount type: a new, empty in-memory file system in the server's pool. */
+/* Mount type: a new, empty in-memory file system in the server's pool (Mount), or in memory
+ * the client gives (MountMemory). */
 #define WFP_FILE_MOUNT_TMPFS 1
 
 /* Mount type: the server's initramfs, read-only (ENODEV when the server was given none). */
@@ -95,6 +96,9 @@
 
 /* Mount flag: refuse every change (EROFS). */
 #define WFP_FILE_MOUNT_RDONLY 1
+
+/* Most MountMemory mounts the server holds at once (in every namespace). */
+#define WFP_FILE_MEMORY_MOUNTS_MAX 4
 
 /* Most mounts in one namespace, its root included. */
 #define WFP_FILE_MOUNTS_MAX 16
@@ -235,6 +239,7 @@
 #define WFP_FILE_STATFS 0x710
 #define WFP_FILE_MOUNT 0x711
 #define WFP_FILE_MOUNT_DEVICE 0x712
+#define WFP_FILE_MOUNT_MEMORY 0x721
 #define WFP_FILE_UNMOUNT 0x713
 #define WFP_FILE_MOUNTS 0x714
 #define WFP_FILE_NAMESPACE 0x715
@@ -801,6 +806,43 @@ static inline enum wf_error wfp_file_mount_device(wf_cptr_t ep, wf_word_t type, 
     return WF_ERR_OK;
 }
 
+/* file.MountMemory: Mounts a new, empty tmpfs on the directory at path, as Mount, whose
+ * file data lives in memory the client gives (decision 160): an anonymous VMO it made from
+ * the pool to charge (a child pool carved for the mount, typically), with the WRITE right;
+ * its size is the mount's size limit. The server cuts it to the pages the files hold and
+ * grows it as they grow (packed: removing or cutting a file frees its pages), so a client
+ * that fills it gets ENOSPC at its pool's limit or the VMO's size, whichever comes first,
+ * while other clients and the server go on; the server keeps only names and inodes (at most
+ * a sixteenth of its own tmpfs's limit a mount). Unmount gives every byte back. The server
+ * never maps the VMO (it copies with VMO_Read and VMO_Write): a VMO or pool revoked under
+ * the mount makes its reads and writes fail (EIO), never the server. Caps reach the server
+ * only through a service cap with the Grant right. Returns an enum wf_error: WF_ERR_OK or a
+ * malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_file_mount_memory(wf_cptr_t ep, wf_word_t flags, const void *path,
+                                                  wf_word_t path_len, wf_cptr_t memory,
+                                                  wf_word_t *status)
+{
+    wf_word_t w[34];
+    unsigned n = 0;
+    w[n++] = flags;
+    if (path_len > WFP_FILE_PATH_MAX)
+        return WF_ERR_RANGE_ERROR;
+    w[n++] = path_len;
+    wf_proto_pack(&w[n], path, path_len);
+    n += WF_PROTO_WORDS(path_len);
+    if (!memory)
+        return WF_ERR_INVALID_CAPABILITY;
+    wf_word_t out[1];
+    unsigned outlen, outcaps;
+    wf_word_t e = wf_proto_call(ep, WFP_FILE_MOUNT_MEMORY, w, n, memory, 0, out, 1, &outlen, &outcaps);
+    (void)outcaps;
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    if (status)
+        *status = out[0];
+    return WF_ERR_OK;
+}
+
 /* file.Unmount: Unmounts the mount whose root is at path in the caller's namespace; its
  * file system goes when no other namespace has it mounted. Returns an enum wf_error:
  * WF_ERR_OK or a malformed-message error (docs/protocols.md). */
@@ -1260,6 +1302,9 @@ struct wfp_file_handlers {
     wf_word_t (*on_mount_device)(struct wf_server *s, struct wf_server_req *r, wf_word_t type,
                                  wf_word_t flags, const char *path, wf_word_t path_len,
                                  wf_cptr_t device, wf_word_t *status);
+    wf_word_t (*on_mount_memory)(struct wf_server *s, struct wf_server_req *r, wf_word_t flags,
+                                 const char *path, wf_word_t path_len, wf_cptr_t memory,
+                                 wf_word_t *status);
     wf_word_t (*on_unmount)(struct wf_server *s, struct wf_server_req *r, const char *path,
                             wf_word_t path_len, wf_word_t *status);
     wf_word_t (*on_mounts)(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
@@ -1406,6 +1451,11 @@ enum wf_error wfp_file_mount_answer(struct wf_server *s, wf_cptr_t reply, wf_wor
 /* Answers a deferred MountDevice through reply (from wf_server_defer): err, and on
  * WF_ERR_OK the results. Returns wf_server_answer's error. */
 enum wf_error wfp_file_mount_device_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                           wf_word_t status);
+
+/* Answers a deferred MountMemory through reply (from wf_server_defer): err, and on
+ * WF_ERR_OK the results. Returns wf_server_answer's error. */
+enum wf_error wfp_file_mount_memory_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                            wf_word_t status);
 
 /* Answers a deferred Unmount through reply (from wf_server_defer): err, and on WF_ERR_OK
