@@ -207,7 +207,8 @@ static void test_kill_mid_io(void)
     bool same = true;
     for (uint32_t i = 0; i < NSECT * 512; i++)
         same &= buf[i] == mark(i);
-    printf("# %lu reads before the kill\n", (unsigned long)reads);
+    printf("# %lu reads before the kill; the Read in flight ended: %s\n", (unsigned long)reads,
+           wf_error_name((enum wf_error)read_err));
     result(in_flight && k == WF_ERR_OK && read_err == WF_ERR_CANCELLED && rs == before + 1 &&
                given && r == WF_ERR_OK && same,
            name, 0,

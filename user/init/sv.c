@@ -179,20 +179,34 @@ static enum wf_error give_resources(struct prog *p)
     return e;
 }
 
-/* Destroys program i's process and its server endpoint (revoked: every client's
- * copy goes); its untyped grant is revoked, so what it made from it goes too.
- * A program that may use the PCI bus server has its devices released there
- * (a worker job: decision 120). */
+/* Gives back what a stopped program was made of: its CNode (and with it its
+ * pool's objects), address space and memory; its untyped grant is revoked, so
+ * what it made from it goes too. */
+void sv_reclaim(struct prog *p)
+{
+    wf_process_destroy(&sv.env, &p->p);
+    if (p->untyped)
+        wf_cnode_revoke(WF_ROOT_CNODE, p->untyped, 64);
+    if (p->arena)
+        wf_cnode_revoke(WF_ROOT_CNODE, p->arena, 64);
+    p->reclaim = false;
+}
+
+/* Stops program i: its threads and its server endpoint (revoked: every client's
+ * copy goes), then its memory (sv_reclaim). A program that may use the PCI bus
+ * server has its devices released there first (a worker job: decision 120):
+ * until the bus server has turned their bus mastering off a device may still
+ * write into the program's DMA buffers, so its memory waits for the job's end
+ * (its threads stop first, so none sees its devices go; decision 165). */
 static void stop(struct prog *p)
 {
-    if (p->live && sv.pcibus >= 0 && p != &sv.prog[sv.pcibus] && sv_running(sv.pcibus) &&
-        (p->c->sees & (1ull << sv.pcibus)))
-        sv_queue(JOB_RELEASE, (unsigned)(p - sv.prog));
+    bool devices = p->live && sv.pcibus >= 0 && p != &sv.prog[sv.pcibus] && sv_running(sv.pcibus) &&
+                   (p->c->sees & (1ull << sv.pcibus));
     if (p->live) {
         wf_cnode_delete(WF_ROOT_CNODE, p->watch, 64); /* a copy: deleting it is enough */
         wf_env_free(&sv.env, p->watch);
         p->watch = 0;
-        wf_process_destroy(&sv.env, &p->p);
+        wf_process_halt(&sv.env, &p->p); /* before the release: it sees its devices go */
         p->live = false;
     }
     if (p->ep_live) {
@@ -200,10 +214,10 @@ static void stop(struct prog *p)
         wf_cnode_delete(WF_ROOT_CNODE, p->ep, 64);
         p->ep_live = false;
     }
-    if (p->untyped)
-        wf_cnode_revoke(WF_ROOT_CNODE, p->untyped, 64);
-    if (p->arena)
-        wf_cnode_revoke(WF_ROOT_CNODE, p->arena, 64);
+    if (devices && sv_queue(JOB_RELEASE, (unsigned)(p - sv.prog)))
+        p->reclaim = true;
+    else
+        sv_reclaim(p);
 }
 
 /* Starts program i (again). Returns the first error; nothing is left running
@@ -290,7 +304,7 @@ static void arm_timer(void)
     uint64_t when = 0;
     for (unsigned i = 0; i < sv.n; i++) {
         const struct prog *p = &sv.prog[i];
-        if (p->state == WFP_INIT_STATE_WAITING && (!when || p->restart_at < when))
+        if (p->state == WFP_INIT_STATE_WAITING && !p->reclaim && (!when || p->restart_at < when))
             when = p->restart_at ? p->restart_at : 1;
     }
     if (sv.timer)
@@ -331,7 +345,7 @@ void sv_due_restarts(void)
     uint64_t t = now();
     for (unsigned i = 0; i < sv.n; i++) {
         struct prog *p = &sv.prog[i];
-        if (p->state != WFP_INIT_STATE_WAITING || (int64_t)(t - p->restart_at) < 0)
+        if (p->state != WFP_INIT_STATE_WAITING || p->reclaim || (int64_t)(t - p->restart_at) < 0)
             continue;
         enum wf_error e = start(i);
         p->restarts++;

@@ -45,6 +45,10 @@ struct prog {
     wf_cptr_t untyped; /* the untyped grant's original (kept across restarts) */
     wf_cptr_t arena;   /* untyped its kernel objects are retyped from */
     wf_cptr_t ioport, irq;
+    /* Stopped, its memory kept until the bus server has turned its devices'
+     * bus mastering off (JOB_RELEASE): a device may still write into its DMA
+     * buffers until then. Not restarted while set. */
+    bool reclaim;
     struct restart_history hist;
     uint64_t restart_at;
 };
@@ -84,7 +88,8 @@ bool sv_running(int i);
 void sv_say(unsigned level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Queues a REGISTER or LABEL job for program index i and wakes the worker. */
-void sv_queue(enum job_kind kind, unsigned i);
+bool sv_queue(enum job_kind kind, unsigned i);
+void sv_reclaim(struct prog *p);
 
 /* Hands the worker its next job if it waits for one. */
 void sv_wake_worker(void);

@@ -73,17 +73,18 @@ void sv_say(unsigned level, const char *fmt, ...)
     sv_wake_worker();
 }
 
-void sv_queue(enum job_kind kind, unsigned i)
+bool sv_queue(enum job_kind kind, unsigned i)
 {
     struct job *j = job_push(kind);
     if (j) {
         j->prog = i;
         sv_wake_worker();
-    } else {
-        sv_console_line(kind == JOB_REGISTER  ? "job queue full: a registration is lost"
-                        : kind == JOB_RELEASE ? "job queue full: a device release is lost"
-                                              : "job queue full: a label is lost");
+        return true;
     }
+    sv_console_line(kind == JOB_REGISTER  ? "job queue full: a registration is lost"
+                    : kind == JOB_RELEASE ? "job queue full: a device release is lost"
+                                          : "job queue full: a label is lost");
+    return false;
 }
 
 /* The worker's next instruction into w[0..1]; false when there is none. */
@@ -162,9 +163,13 @@ wf_word_t sv_on_next(struct wf_server *s, struct wf_server_req *r, const void *h
     if (r->badge != WORKER_BADGE)
         return WF_ERR_ILLEGAL_OPERATION;
     if (sv.worker_busy) {
+        const struct job *done = &sv.jobs[sv.jhead];
         sv.worker_busy = false;
         sv.jhead = (sv.jhead + 1) % MAX_JOBS;
         sv.jcount--;
+        /* Its devices no longer master the bus: the stopped program's memory can go. */
+        if (done->kind == JOB_RELEASE)
+            sv_reclaim(&sv.prog[done->prog % CONF_MAX_PROGS]);
     }
     sv_due_restarts();
     if (next_job(r->rw)) {

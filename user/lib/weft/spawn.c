@@ -392,6 +392,11 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
     return e;
 }
 
+void wf_process_halt(struct wf_spawn_env *env, struct wf_process *p)
+{
+    drop(env, &p->main.tcb);
+}
+
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p)
 {
     drop(env, &p->main.tcb);

@@ -170,6 +170,10 @@ enum wf_error wf_process_give_pool(struct wf_spawn_env *env, struct wf_process *
 enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                                const wf_word_t *args);
 
+/* Stops p's main thread (its TCB goes) and keeps the rest: its CNode, VSpace
+ * and VMOs stay until wf_process_destroy. */
+void wf_process_halt(struct wf_spawn_env *env, struct wf_process *p);
+
 /* Destroys p: its thread, CNode (and every cap in it), VSpace and VMOs. Its
  * slots return to env's recycle array. */
 void wf_process_destroy(struct wf_spawn_env *env, struct wf_process *p);
