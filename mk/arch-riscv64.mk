@@ -211,6 +211,9 @@ bench-ipc-riscv64:
 	    -append "ktest=umode/bench"
 	@grep -h '^# riscv64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the IPC table (umode/bench_*) in guest instructions"
+# make bench-vm ARCH=riscv64 (mk/extra/bench-vm.mk): on a hart with Svnapot,
+# where 64 KiB clusters are mapped as NAPOT groups.
+BENCH_VM_KERNEL_QEMU := $(RV_CPU_svnapot)
 
 # musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
 # and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files
