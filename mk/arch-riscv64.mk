@@ -15,8 +15,8 @@ ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (riscv64's round trip is umode/bench_*), the
-# RTC, ACPI and the initramfs module.
+# boot: x86-64's benchmark loops (riscv64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), the RTC, ACPI and the initramfs module.
 RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
 # the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
