@@ -14,8 +14,8 @@ ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (aarch64's round trip is umode/bench_*), the
-# RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
+# boot: x86-64's benchmark loops (aarch64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), the RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
 A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                      kernel/test/initramfs_ktest.c
 # the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
@@ -180,14 +180,19 @@ check-guest-aarch64-roottask: $(KERNEL_IMG) $(A64_INITRAMFS) $(DEPS_STAMP)
 .PHONY: bench-ipc-aarch64
 A64_RELEASE_TEST_IMG = build/$(ARCH)-c$(CLUSTER_ORDER)-release/weft-test.img
 bench-ipc-aarch64:
+	@mkdir -p $(BUILD)
 	@$(MAKE) --no-print-directory ARCH=aarch64 DEBUG=0 kernel-test
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-bench-ipc --log $(BUILD)/bench-ipc.log \
-	    --exit-code 1 --expect '^\# aarch64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
+	    --exit-code 1 --expect '^\# aarch64 null system call \(Yield\): [0-9.]+ ns' \
+	    --expect '^\# aarch64 Call \+ ReplyRecv round trip, slow path: [0-9.]+ ns' \
+	    --expect '^\# aarch64 Signal to a waiting .*: [0-9.]+ ns' \
+	    --expect '^\# aarch64 fault round trip .*: [0-9.]+ ns' \
+	    --expect '^\# aarch64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
 	    -- $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none \
 	    -kernel $(A64_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
 	    -append "ktest=umode/bench"
-	@grep -h '^# aarch64 Call' $(BUILD)/bench-ipc.log
-EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the Call + ReplyRecv round trip in guest instructions"
+	@grep -h '^# aarch64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
+EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the IPC table (umode/bench_*) in guest instructions"
 
 # musl for aarch64 (decision 096's port, as mk/musl.mk builds it for x86-64):
 # the same Debian source, our port files laid over it (user/lib/musl/port/:

@@ -15,8 +15,8 @@ ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 ARCH_GENARCH := fdt.c backtrace.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (riscv64's round trip is umode/bench_*), the
-# RTC, ACPI and the initramfs module.
+# boot: x86-64's benchmark loops (riscv64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), the RTC, ACPI and the initramfs module.
 RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
                     kernel/test/initramfs_ktest.c
 # the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
@@ -198,14 +198,22 @@ check-guest-riscv64-roottask: $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
 .PHONY: bench-ipc-riscv64
 RV_RELEASE_TEST_IMG = build/$(ARCH)-c$(CLUSTER_ORDER)-release/weft-test.img
 bench-ipc-riscv64:
+	@mkdir -p $(BUILD)
 	@$(MAKE) --no-print-directory ARCH=riscv64 DEBUG=0 kernel-test
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-bench-ipc --log $(BUILD)/bench-ipc.log \
-	    --exit-code 1 --expect '^\# riscv64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
+	    --exit-code 1 --expect '^\# riscv64 null system call \(Yield\): [0-9.]+ ns' \
+	    --expect '^\# riscv64 Call \+ ReplyRecv round trip, slow path: [0-9.]+ ns' \
+	    --expect '^\# riscv64 Signal to a waiting .*: [0-9.]+ ns' \
+	    --expect '^\# riscv64 fault round trip .*: [0-9.]+ ns' \
+	    --expect '^\# riscv64 Call \+ ReplyRecv round trip, fast path: [0-9.]+ ns' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none \
 	    -kernel $(RV_RELEASE_TEST_IMG) -m 128M -icount shift=0,sleep=off \
 	    -append "ktest=umode/bench"
-	@grep -h '^# riscv64 Call' $(BUILD)/bench-ipc.log
-EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the Call + ReplyRecv round trip in guest instructions"
+	@grep -h '^# riscv64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
+EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the IPC table (umode/bench_*) in guest instructions"
+# make bench-vm ARCH=riscv64 (mk/extra/bench-vm.mk): on a hart with Svnapot,
+# where 64 KiB clusters are mapped as NAPOT groups.
+BENCH_VM_KERNEL_QEMU := $(RV_CPU_svnapot)
 
 # musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
 # and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files

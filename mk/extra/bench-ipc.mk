@@ -4,7 +4,7 @@
 # Results: bench/results/ipc-x86_64.json (one JSON object per line).
 #
 #   make bench-ipc               x86-64's table
-#   make bench-ipc ARCH=aarch64  a port's fast round trip (also ARCH=riscv64)
+#   make bench-ipc ARCH=aarch64  a port's table, the umode/bench_* self-tests (also ARCH=riscv64)
 
 BENCH_IPC_ORDERS := 0 4
 BENCH_IPC_KERNELS := $(foreach o,$(BENCH_IPC_ORDERS),build/bench-ipc-c$(o)/weft-test.elf)
@@ -19,9 +19,10 @@ bench-ipc: bench-ipc-kernels $(DEPS_STAMP)
 	$(PYTHON) bench/ipc/run.py --qemu "$(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_ICOUNT) \
 	    -serial stdio -monitor none -m 128M" --json bench/results/ipc-$(ARCH).json $(BENCH_IPC_KERNELS)
 else
-# A partial port measures its fast round trip with a self-test of its own
-# (bench-ipc-aarch64, bench-ipc-riscv64 in its mk/arch-*.mk); docs/perf/ipc.md,
-# "Per architecture", has the figures side by side.
+# A port measures the same operations with the self-tests of
+# kernel/test/bench_umode_ktest.c and umode_ktest.c, timed by the kernel's clock
+# (decision 163; bench-ipc-aarch64, bench-ipc-riscv64 in its mk/arch-*.mk);
+# docs/perf/ipc.md, "Per architecture", has the figures side by side.
 bench-ipc: bench-ipc-$(ARCH)
 endif
 

@@ -121,4 +121,56 @@ uprog_bserver:
     mov     x1, x22
     svc     #0
     b       1b
+
+/*
+ * The port benchmarks' loops (kernel/test/bench_umode_ktest.c).
+ * uprog_bloop: x0 = base, [0] N, [1] a system call number, [2] x0, [3] x1,
+ * [4] x2 (word 0), [5] x6 (the Reply cap), [6] its own TCB's CPtr, [7] the
+ * Call number, [8] the Suspend info: that system call N times (6 EL0
+ * instructions an iteration), then it suspends itself.
+ * uprog_bfault_server: [0] N, [1] the Recv number, [2] the ReplyRecv number,
+ * [3] the endpoint, [4] the Reply cap, [5] its own TCB's CPtr, [6] the Call
+ * number, [7] the Suspend info: Recv (a fault message), then N ReplyRecv with
+ * no words (the faulting thread resumes at the instruction that faulted,
+ * faults again, and the message comes back), then it suspends itself.
+ * uprog_bfault: an undefined instruction, for ever.
+ */
+    .globl uprog_bloop, uprog_bfault_server, uprog_bfault
+uprog_bloop:
+    mov     x19, x0
+    ldr     x20, [x19]
+1:  ldr     x8, [x19, #8]
+    ldp     x0, x1, [x19, #16]
+    ldp     x2, x6, [x19, #32]
+    svc     #0
+    subs    x20, x20, #1
+    b.ne    1b
+    ldp     x0, x8, [x19, #48]
+    ldr     x1, [x19, #64]
+    svc     #0
+    udf     #0
+
+uprog_bfault_server:
+    mov     x19, x0
+    ldr     x20, [x19]
+    ldr     x8, [x19, #8]
+    ldp     x21, x22, [x19, #24]
+    mov     x0, x21
+    mov     x6, x22
+    svc     #0
+1:  ldr     x8, [x19, #16]
+    mov     x0, x21
+    mov     x6, x22
+    mov     x1, #0
+    svc     #0
+    subs    x20, x20, #1
+    b.ne    1b
+    ldp     x0, x8, [x19, #40]
+    ldr     x1, [x19, #56]
+    svc     #0
+    udf     #0
+
+uprog_bfault:
+    udf     #0
+    b       uprog_bfault
 uprog_script_end:

@@ -71,4 +71,9 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_LOADED_ROOT()      ((csr_read(satp) & SATP_PPN_MASK) << 12)
 #define KTEST_LOADED_ASID()      ((unsigned)((csr_read(satp) >> SATP_ASID_SHIFT) & 0xffff))
 
+/* The VM benchmark (bench_vm_ktest.c): a 4 KiB leaf in a NAPOT group is one
+ * TLB entry for its 16 pages; groups are made where the hart has Svnapot. */
+#define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_N) ? 16u : 1u)
+#define KTEST_TLB_GROUPS         riscv_svnapot
+
 #endif

@@ -152,4 +152,61 @@ uprog_regwalk:
 uprog_regwalk_brk:
     ebreak
     j       uprog_regwalk
+
+/*
+ * The port benchmarks' loops (kernel/test/bench_umode_ktest.c), as aarch64's.
+ * uprog_bloop: a0 = base, [0] N, [1] a system call number, [2] a0, [3] a1,
+ * [4] a2 (word 0), [5] a6 (the Reply cap), [6] its own TCB's CPtr, [7] the
+ * Call number, [8] the Suspend info: that system call N times (8 U-mode
+ * instructions an iteration), then it suspends itself.
+ * uprog_bfault_server: [0] N, [1] the Recv number, [2] the ReplyRecv number,
+ * [3] the endpoint, [4] the Reply cap, [5] its own TCB's CPtr, [6] the Call
+ * number, [7] the Suspend info: Recv (a fault message), then N ReplyRecv with
+ * no words (the faulting thread resumes at the instruction that faulted,
+ * faults again, and the message comes back), then it suspends itself.
+ * uprog_bfault: an illegal instruction, for ever.
+ */
+    .globl uprog_bloop, uprog_bfault_server, uprog_bfault
+uprog_bloop:
+    mv      s1, a0
+    ld      s2, 0(s1)
+1:  ld      a7, 8(s1)
+    ld      a0, 16(s1)
+    ld      a1, 24(s1)
+    ld      a2, 32(s1)
+    ld      a6, 40(s1)
+    ecall
+    addi    s2, s2, -1
+    bnez    s2, 1b
+    ld      a0, 48(s1)
+    ld      a7, 56(s1)
+    ld      a1, 64(s1)
+    ecall
+    .word   0
+
+uprog_bfault_server:
+    mv      s1, a0
+    ld      s2, 0(s1)
+    ld      a7, 8(s1)
+    ld      s3, 24(s1)
+    ld      s4, 32(s1)
+    mv      a0, s3
+    mv      a6, s4
+    ecall
+1:  ld      a7, 16(s1)
+    mv      a0, s3
+    mv      a6, s4
+    li      a1, 0
+    ecall
+    addi    s2, s2, -1
+    bnez    s2, 1b
+    ld      a0, 40(s1)
+    ld      a7, 48(s1)
+    ld      a1, 56(s1)
+    ecall
+    .word   0
+
+uprog_bfault:
+    .word   0
+    j       uprog_bfault
 uprog_script_end:
