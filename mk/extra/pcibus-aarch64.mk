@@ -5,7 +5,7 @@
 ifeq ($(ARCH),aarch64)
 A64_PCI_PROGS := pcibus vblk vrng fs vnet net
 A64_SYS_PROGS += $(A64_PCI_PROGS)
-A64_UTEST_PROGS += $(A64_PCI_PROGS)
+A64_UTEST_PROGS += $(filter-out $(A64_UTEST_PROGS),$(A64_PCI_PROGS))
 $(A64_SYS_INITRAMFS) $(A64_UTEST_INITRAMFS): $(foreach p,$(A64_PCI_PROGS),$(A64_UDIR)/$(p).stripped)
 user-aarch64: $(foreach p,$(A64_PCI_PROGS),$(A64_UDIR)/$(p).elf)
 
