@@ -443,11 +443,10 @@ long lx_tty_ioctl(struct lx_proc *p, unsigned long req, uint64_t arg)
             tty.rqlen += n;
             tty.edlen = tty.nends = 0;
         } else if (!was_canon && (t.lflag & ICANON)) {
-            /* what was not read is the start of the line being edited */
-            size_t n = tty.rqlen < TTY_BUF - 1 ? tty.rqlen : TTY_BUF - 1;
-            memcpy(tty.ed, tty.rq, n);
-            tty.edlen = n;
-            tty.rqlen = 0;
+            /* what was not read is one line, readable at once (as Linux) */
+            tty.nends = 0;
+            if (tty.rqlen)
+                tty.ends[tty.nends++] = tty.rqlen;
         }
         return 0;
     }
