@@ -76,7 +76,8 @@ class Step:
 def parse_script(text):
     """The steps of a script; raises ScriptError naming the first bad line."""
     steps = []
-    for n, raw in enumerate(text.splitlines(), 1):
+    # lines end at "\n" only: a send may type ^\ (0x1c), a line break to splitlines
+    for n, raw in enumerate(text.split("\n"), 1):
         line = raw.rstrip("\r\n")
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

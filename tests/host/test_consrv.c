@@ -352,3 +352,74 @@ Test(consrv, a_full_queue_drops_the_line_with_a_bell)
     }
     cr_assert_eq(read_(0, 10), WF_SERVER_NO_REPLY); /* "z" was dropped */
 }
+
+static wf_word_t set_raw(wf_word_t badge, wf_word_t on)
+{
+    return msg(badge, WFP_CONSOLE_SET_RAW, &on, 1, 0);
+}
+
+Test(consrv, a_raw_client_gets_every_byte_unedited_and_unechoed)
+{
+    cr_assert_eq(set_fg(0, 4), WF_ERR_OK);
+    cr_assert_eq(set_intr(4), WF_ERR_OK);
+    cr_assert_eq(set_raw(4, 1), WF_ERR_OK);
+    K.n = 0;
+    shown();
+    /* ^C, ^Z, ^\, ^D, DEL and CR arrive as they are, nothing echoed; each
+     * byte signals the client's notification. */
+    type("a\x7f\x03\x1a\x1c\x04\r");
+    cr_assert_str_eq(shown(), "");
+    cr_assert_eq(K.n, 7);
+    for (unsigned i = 0; i < 7; i++) {
+        cr_assert_eq(K.log[i].nr, WF_SYS_SIGNAL);
+        cr_assert_eq(K.log[i].cap, INTR0);
+    }
+    /* A Read takes what is there across newlines, at most max. */
+    cr_assert_eq(read_(4, 3), WF_ERR_OK);
+    assert_reply_text(R.rw, "a\x7f\x03");
+    type("b\rc");
+    cr_assert_eq(read_(4, 100), WF_ERR_OK);
+    assert_reply_text(R.rw, "\x1a\x1c\x04\rb\rc");
+    /* With nothing there it answers at once, with nothing. */
+    cr_assert_eq(read_(4, 100), WF_ERR_OK);
+    assert_reply_text(R.rw, "");
+    /* Off again: lines are edited and echoed, ^C cancels. */
+    cr_assert_eq(set_raw(4, 0), WF_ERR_OK);
+    cr_assert_eq(read_(4, 100), WF_SERVER_NO_REPLY);
+    wf_cptr_t r4 = bound;
+    K.n = 0;
+    type("x\x7fy\r");
+    cr_assert_str_eq(shown(), "x\b \by\r\n");
+    assert_answer(0, r4, WF_ERR_OK, "y\n");
+}
+
+Test(consrv, raw_mode_is_per_client_and_bounded)
+{
+    cr_assert_eq(set_raw(4, 2), WF_ERR_RANGE_ERROR);
+    cr_assert_eq(set_raw(4, 1), WF_ERR_OK);
+    cr_assert_eq(set_raw(4, 1), WF_ERR_OK); /* again: one slot */
+    /* Badge 0 is in the foreground and not raw: its line is edited. */
+    shown();
+    type("q\r");
+    cr_assert_str_eq(shown(), "q\r\n");
+    cr_assert_eq(read_(0, 100), WF_ERR_OK);
+    assert_reply_text(R.rw, "q\n");
+    /* A raw Read made while waiting for a line ends that one first. */
+    cr_assert_eq(read_(9, 100), WF_SERVER_NO_REPLY);
+    wf_cptr_t r9 = bound;
+    K.n = 0;
+    cr_assert_eq(set_raw(9, 1), WF_ERR_OK);
+    assert_answer(0, r9, WF_ERR_CANCELLED, NULL);
+    for (wf_word_t b = 10; b < 10 + CON_INTR_MAX - 2; b++)
+        cr_assert_eq(set_raw(b, 1), WF_ERR_OK);
+    cr_assert_eq(set_raw(100, 1), WF_ERR_NOT_ENOUGH_MEMORY);
+    cr_assert_eq(set_raw(9, 0), WF_ERR_OK);
+    cr_assert_eq(set_raw(100, 1), WF_ERR_OK);
+    /* A full queue refuses a raw byte with a bell. */
+    cr_assert_eq(set_fg(0, 4), WF_ERR_OK);
+    for (unsigned i = 0; i < CON_QUEUE_MAX; i++)
+        consrv_input(&con, 'z');
+    shown();
+    type("!");
+    cr_assert_str_eq(shown(), "\a");
+}

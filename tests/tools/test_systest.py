@@ -36,6 +36,13 @@ class ParseScript(unittest.TestCase):
                           ("send", "", 7), ("exit", "0", 8)])
         self.assertTrue(steps[2].regex.search("x\nslot  type"))
 
+    def test_control_bytes_stay_in_a_send(self):
+        # ^\ (0x1c) and its neighbours end a line for str.splitlines; typed
+        # by a send, they are part of it
+        steps = systest.parse_script("send \x1c\nsend a\x1db\x1e\nexpect x\n")
+        self.assertEqual([(s.kind, s.arg) for s in steps],
+                         [("send", "\x1c"), ("send", "a\x1db\x1e"), ("expect", "x")])
+
     def test_errors_name_the_line(self):
         for text, msg in [("prompt\nfrobnicate x\n", "line 2: unknown step 'frobnicate'"),
                           ("expect (\n", "line 1: bad regular expression"),

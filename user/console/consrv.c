@@ -17,6 +17,12 @@
  * killed while it waited and came back under the same badge (init restarts a
  * program with its old id), whose old Read nobody will ever answer otherwise.
  *
+ * A raw client (SetRaw; lx, which runs a Linux line discipline of its own)
+ * gets the bytes as typed: they are queued unedited and unechoed, its
+ * notification is signalled for each, and its Reads take what is queued,
+ * across newlines, answering at once (none when nothing is there), so that
+ * it can read after each signal without ever waiting here.
+ *
  * ^C belongs to the foreground client: its waiting Reads end with CANCELLED,
  * its interrupt notification (SetInterrupt) is signalled, and the lines typed
  * ahead are dropped with the edit line, so that what was typed for the
@@ -34,15 +40,29 @@ static struct consrv *con_of(struct wf_server *s)
     return s->ctx;
 }
 
+/* The slot of badge among the raw clients, or CON_INTR_MAX. */
+static unsigned raw_slot(const struct consrv *c, wf_word_t badge)
+{
+    unsigned i = 0;
+    while (i < CON_INTR_MAX && !(c->raw_used[i] && c->raw_badge[i] == badge))
+        i++;
+    return i;
+}
+
+static bool is_raw(const struct consrv *c, wf_word_t badge)
+{
+    return raw_slot(c, badge) < CON_INTR_MAX;
+}
+
 /* Moves at most max bytes of the queue's first line (up to and with its
- * newline) to buf; returns the count. */
-static size_t take(struct consrv *c, char *buf, size_t max)
+ * newline; for a raw client, of the queue) to buf; returns the count. */
+static size_t take(struct consrv *c, char *buf, size_t max, bool raw)
 {
     size_t n = 0;
     while (n < max && n < c->qlen) {
         char ch = c->queue[(c->qhead + n) % CON_QUEUE_MAX];
         buf[n++] = ch;
-        if (ch == '\n')
+        if (ch == '\n' && !raw)
             break;
     }
     c->qhead = (c->qhead + n) % CON_QUEUE_MAX;
@@ -71,7 +91,7 @@ static void deliver(struct consrv *c)
     char buf[WFP_CONSOLE_TEXT_MAX];
     unsigned i;
     while (c->qlen && (i = pending_of(c, c->fg)) < c->npending) {
-        size_t n = take(c, buf, c->pending[i].max);
+        size_t n = take(c, buf, c->pending[i].max, is_raw(c, c->fg));
         wfp_console_read_answer(c->srv, c->pending[i].reply, WF_ERR_OK, buf, n);
         drop_pending(c, i);
     }
@@ -105,10 +125,9 @@ void consrv_init(struct consrv *c, con_out_fn *out, void *ctx, struct wf_server 
     le_init(&c->le, echo, c);
 }
 
-static void interrupt(struct consrv *c)
+/* Signals the foreground client's notification, if it has one. */
+static void notify(struct consrv *c)
 {
-    c->qlen = 0;
-    cancel_reads(c, c->fg);
     for (unsigned i = 0; i < CON_INTR_MAX; i++) {
         if (c->intr_used[i] && c->intr_badge[i] == c->fg) {
             /* A notification revoked since (its client restarted) leaves the
@@ -119,8 +138,26 @@ static void interrupt(struct consrv *c)
     }
 }
 
+static void interrupt(struct consrv *c)
+{
+    c->qlen = 0;
+    cancel_reads(c, c->fg);
+    notify(c);
+}
+
 void consrv_input(struct consrv *c, unsigned char byte)
 {
+    if (is_raw(c, c->fg)) {
+        if (c->qlen == CON_QUEUE_MAX) {
+            c->out(c->out_ctx, "\a", 1);
+            return;
+        }
+        c->queue[(c->qhead + c->qlen) % CON_QUEUE_MAX] = (char)byte;
+        c->qlen++;
+        deliver(c);
+        notify(c);
+        return;
+    }
     enum le_event e = le_feed(&c->le, byte);
     if (e == LE_LINE) {
         size_t n;
@@ -170,8 +207,13 @@ static wf_word_t on_read(struct wf_server *s, struct wf_server_req *r, wf_word_t
         r->rlen = 3;
         return WF_ERR_RANGE_ERROR;
     }
+    bool raw = is_raw(c, r->badge);
     if (r->badge == c->fg && c->qlen) {
-        *text_len = take(c, text, max);
+        *text_len = take(c, text, max, raw);
+        return WF_ERR_OK;
+    }
+    if (raw) { /* nothing there: a raw Read does not wait */
+        *text_len = 0;
         return WF_ERR_OK;
     }
     cancel_reads(c, r->badge);
@@ -222,9 +264,38 @@ static wf_word_t on_set_interrupt(struct wf_server *s, struct wf_server_req *r,
     return WF_ERR_OK;
 }
 
+static wf_word_t on_set_raw(struct wf_server *s, struct wf_server_req *r, wf_word_t on)
+{
+    struct consrv *c = con_of(s);
+    if (on > 1) {
+        r->rw[0] = 0; /* argument 0, on */
+        r->rw[1] = 0;
+        r->rw[2] = 1;
+        r->rlen = 3;
+        return WF_ERR_RANGE_ERROR;
+    }
+    unsigned i = raw_slot(c, r->badge);
+    if (!on) {
+        if (i < CON_INTR_MAX)
+            c->raw_used[i] = false;
+        return WF_ERR_OK;
+    }
+    if (i < CON_INTR_MAX)
+        return WF_ERR_OK;
+    for (i = 0; i < CON_INTR_MAX && c->raw_used[i]; i++)
+        ;
+    if (i == CON_INTR_MAX)
+        return WF_ERR_NOT_ENOUGH_MEMORY;
+    c->raw_used[i] = true;
+    c->raw_badge[i] = r->badge;
+    cancel_reads(c, r->badge); /* a Read waiting for a line would wait for ever */
+    return WF_ERR_OK;
+}
+
 const struct wfp_console_handlers consrv_handlers = {
     .on_write = on_write,
     .on_read = on_read,
     .on_set_foreground = on_set_foreground,
     .on_set_interrupt = on_set_interrupt,
+    .on_set_raw = on_set_raw,
 };

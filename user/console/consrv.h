@@ -51,6 +51,9 @@ struct consrv {
     wf_cptr_t cnode, intr_slot0;
     wf_word_t intr_badge[CON_INTR_MAX];
     bool intr_used[CON_INTR_MAX];
+    /* Clients in raw mode (SetRaw): their input is queued byte by byte, unedited. */
+    wf_word_t raw_badge[CON_INTR_MAX];
+    bool raw_used[CON_INTR_MAX];
 };
 
 /* Prepares c: output to out(ctx, ...), deferred replies on srv's Reply objects,
@@ -63,7 +66,9 @@ void consrv_init(struct consrv *c, con_out_fn *out, void *ctx, struct wf_server 
  * line to the foreground client's oldest waiting Read (or queues it; a line
  * that does not fit the queue is dropped with a bell). ^C drops the edit line
  * and the queued lines, ends the foreground client's waiting Reads with
- * CANCELLED and signals its interrupt notification. */
+ * CANCELLED and signals its interrupt notification. When the foreground client
+ * is raw (SetRaw), the byte is queued as it is (a bell when the queue is full)
+ * and its notification signalled: no editing, no echo, ^C a byte like any. */
 void consrv_input(struct consrv *c, unsigned char byte);
 
 /* The handler table: pass c as the server's ctx (struct wf_server.ctx). */

@@ -454,7 +454,7 @@ static unsigned *flags_of(struct lx_fd *f)
 }
 
 /* poll's answer for one descriptor (POLLIN 1, POLLOUT 4, POLLHUP 0x10,
- * POLLNVAL 0x20): the console is always ready (a read waits for a line), a
+ * POLLNVAL 0x20): the console as its line discipline says (tty.c), a
  * pipe as its buffer and ends say, files and devices always. */
 short lx_poll_one(struct lx_proc *p, int fd, short events)
 {
@@ -466,6 +466,8 @@ short lx_poll_one(struct lx_proc *p, int fd, short events)
     short ready = 1 | 4;
     if (f->kind >= FD_EVENT) {
         ready = lx_wait_ready(p, f);
+    } else if (f->kind == FD_CONSOLE) {
+        ready = lx_tty_poll(); /* tty.c */
     } else if (f->kind == FD_PIPE_R) {
         ready = lx.files.pipe[f->pipe].len ? 1 : 0;
         if (!pipe_ends(f->pipe, FD_PIPE_W))

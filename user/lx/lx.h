@@ -310,6 +310,9 @@ long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count);
 long lx_tty_write_check(struct lx_proc *p);
 long lx_tty_ioctl(struct lx_proc *p, unsigned long req, uint64_t arg);
 bool lx_tty_interrupt(void);
+void lx_tty_notified(void);
+void lx_tty_set_raw(bool on);
+short lx_tty_poll(void);
 bool lx_tty_cancelled(void); /* main.c */
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */

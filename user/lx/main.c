@@ -107,8 +107,10 @@ static bool setup(void)
 }
 
 /* The console as the run's controlling terminal (the shell's `linux`
- * command): ^C typed while lx is the console's foreground client signals
- * lx's notification with TTY_INTR_BIT (console.SetInterrupt). */
+ * command): the console server gives lx the bytes typed (console.SetRaw; lx
+ * runs the line discipline, tty.c) and signals lx's notification with
+ * TTY_INTR_BIT (console.SetInterrupt) when they come while lx is its
+ * foreground client (with edited lines, if it has no raw mode: for ^C). */
 static void tty_setup(bool controlling)
 {
     lx_tty_setup(controlling);
@@ -117,7 +119,8 @@ static void tty_setup(bool controlling)
     wf_cptr_t slot = wf_env_slot(&lx.env);
     if (slot && wf_cnode_mint(SELF, slot, 64, SELF, lx_timer, 64, WF_RIGHT_WRITE,
                               LX_TTY_INTR_BIT) == WF_ERR_OK)
-        wfp_console_set_interrupt(WF_CHILD_CONSOLE, slot);
+        if (wfp_console_set_interrupt(WF_CHILD_CONSOLE, slot) == WF_ERR_OK)
+            lx_tty_set_raw(true);
 }
 
 /* A ^C the console told lx of while lx waited in a console Read (it ended
@@ -492,7 +495,7 @@ static int serve(struct lx_proc *top_proc)
         }
         wf_word_t label = wf_msginfo_label(m.info);
         if (label == WF_MSG_LABEL_NOTIFICATION && (m.badge & LX_TTY_INTR_BIT))
-            lx_tty_interrupt(); /* ^C */
+            lx_tty_notified(); /* bytes typed (raw), or ^C */
         struct lx_thread *q = label == WF_MSG_LABEL_NOTIFICATION ? NULL : lx_thread_of(m.badge);
         if (!q)
             continue; /* the timer: wake() sees to the sleepers */
@@ -680,7 +683,8 @@ int main(int argc, char **argv)
     if (!setup() || !setup_initramfs())
         return 2;
     tty_setup(argv == given); /* the shell's command: the console is the run's terminal */
-    if (argc > first)
-        return run(argc - first, (const char *const *)argv + first, false);
-    return run_script();
+    int status =
+        argc > first ? run(argc - first, (const char *const *)argv + first, false) : run_script();
+    lx_tty_set_raw(false); /* the console's edited lines again, for its next client */
+    return status;
 }

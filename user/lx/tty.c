@@ -1,18 +1,27 @@
 /*
- * The console as a Linux terminal (docs/linux.md, "The terminal"; decision
- * 137): lx keeps the terminal's settings (termios, the window size), its
- * session and foreground process group, and applies job control's rules to
- * the console descriptors: a read from a background group is SIGTTIN (EIO
+ * The console as a Linux terminal (docs/linux.md, "The terminal"; decisions
+ * 137 and 164): lx keeps the terminal's settings (termios, the window size),
+ * its session and foreground process group, and applies job control's rules
+ * to the console descriptors: a read from a background group is SIGTTIN (EIO
  * when that is ignored, blocked or the group orphaned), a change of the
- * settings or a write with TOSTOP from one is SIGTTOU, ^C (the console
- * server's interrupt notification) is SIGINT to the foreground group.
+ * settings or a write with TOSTOP from one is SIGTTOU.
  *
- * Input comes from the console server one edited line at a time (it echoes
- * and edits: erase, kill, word erase), so lx's line discipline hands out
- * those lines: whole lines in canonical mode, what is there (at most count
- * bytes) otherwise. The terminal is the controlling terminal of the run's
- * session (0) when lx runs a program for the shell's `linux` command; under
- * lx.rc no process has one, as under Linux's init.
+ * When lx runs a program for the shell's `linux` command the console is the
+ * controlling terminal of the run's session (0) and the console server hands
+ * lx the bytes as typed (console.SetRaw): lx's line discipline is Linux's
+ * n_tty: ICRNL, INLCR, IGNCR, ISTRIP on input; with ISIG the VINTR, VQUIT and
+ * VSUSP characters are SIGINT, SIGQUIT and SIGTSTP to the foreground group
+ * (the input flushed but with NOFLSH); in canonical mode the line is edited
+ * (VERASE, VWERASE with IEXTEN, VKILL) and handed out a line at a time, VEOF
+ * ending one without a newline (at its start: end of file); otherwise reads
+ * follow VMIN and VTIME; ECHO, ECHOE, ECHOK, ECHOKE, ECHONL and ECHOCTL echo
+ * as Linux does. Bytes come when the console server signals lx's
+ * notification, so a read of the terminal is a waiting call like a pipe's.
+ *
+ * Under lx.rc no process has a controlling terminal, as under Linux's init,
+ * and input is the console server's edited lines (it echoes and edits):
+ * whole lines in canonical mode, what is there (at most count bytes)
+ * otherwise.
  */
 #include <string.h>
 
@@ -27,8 +36,15 @@ struct lx_termios {
     uint8_t line, cc[19];
 };
 
-enum { ISIG = 1, ICANON = 2, ECHO = 8, TOSTOP = 0x100 };
+enum { ISIG = 1, ICANON = 2, ECHO = 8, ECHOE = 0x10, ECHOK = 0x20, ECHONL = 0x40, NOFLSH = 0x80 };
+enum { TOSTOP = 0x100, ECHOCTL = 0x200, ECHOKE = 0x800, IEXTEN = 0x8000 };
+enum { ISTRIP = 0x20, INLCR = 0x40, IGNCR = 0x80, ICRNL = 0x100 };
 enum { VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VTIME = 5, VMIN = 6, VSUSP = 10 };
+enum { VEOL = 11, VWERASE = 14, VEOL2 = 16 };
+
+/* Bytes of lx's input queue and of the line being edited (Linux's 4 KiB). */
+#define TTY_BUF   4096
+#define TTY_LINES 64
 
 static struct {
     struct lx_termios tio;
@@ -37,6 +53,15 @@ static struct {
     int fg;  /* its foreground process group */
     char in[WFP_CONSOLE_TEXT_MAX];
     size_t inlen, inpos; /* a line read from the console, not handed out yet */
+    /* lx's line discipline (raw: the console server gives lx raw bytes) */
+    bool raw;
+    char ed[TTY_BUF]; /* canonical mode: the line being edited */
+    size_t edlen;
+    char rq[TTY_BUF]; /* what reads take: completed lines (canonical) or bytes */
+    size_t rqlen;
+    size_t ends[TTY_LINES]; /* canonical: where each completed line ends in rq */
+    unsigned nends;
+    uint64_t last_in; /* when the last byte came (VTIME) */
 } tty;
 
 /* Linux's defaults for a serial line: cooked, echo, ISIG, ^C ^\ DEL ^U ^D. */
@@ -50,6 +75,8 @@ void lx_tty_setup(bool controlling)
     tty.sid = controlling ? 0 : -1;
     tty.fg = 0;
     tty.inlen = tty.inpos = 0;
+    tty.raw = false;
+    tty.edlen = tty.rqlen = tty.nends = 0;
 }
 
 /* Whether p's session has the console as its controlling terminal. */
@@ -83,6 +110,244 @@ static long check(struct lx_proc *p, int sig)
     return -LX_BLOCK;
 }
 
+/* Drops the input: the line being edited and what reads have not taken. */
+static void flush_input(void)
+{
+    tty.edlen = tty.rqlen = tty.nends = 0;
+    tty.inlen = tty.inpos = 0;
+}
+
+/* Echoes byte c: a control character as ^X with ECHOCTL (but tab and
+ * newline), as itself otherwise. */
+static void echo_char(unsigned char c)
+{
+    if ((tty.tio.lflag & ECHOCTL) && (c < 0x20 || c == 0x7f) && c != '\t' && c != '\n') {
+        char s[2] = {'^', (char)(c == 0x7f ? '?' : c + 0x40)};
+        lx_out(s, 2);
+    } else {
+        lx_out((const char *)&c, 1);
+    }
+}
+
+/* The columns byte c took when echoed (for an erase). */
+static unsigned echo_width(unsigned char c)
+{
+    if ((c & 0xc0) == 0x80)
+        return 0; /* a UTF-8 continuation byte: its character counted once */
+    if ((c < 0x20 || c == 0x7f) && c != '\t')
+        return (tty.tio.lflag & ECHOCTL) ? 2 : 0;
+    return 1;
+}
+
+/* Erases the edit line's last character (with its UTF-8 bytes). */
+static void erase_one(void)
+{
+    unsigned cols = 0;
+    while (tty.edlen) {
+        unsigned char c = (unsigned char)tty.ed[--tty.edlen];
+        cols += echo_width(c);
+        if ((c & 0xc0) != 0x80)
+            break;
+    }
+    if ((tty.tio.lflag & (ECHO | ECHOE)) == (ECHO | ECHOE))
+        while (cols--)
+            lx_out("\b \b", 3);
+}
+
+/* Ends the edit line: it becomes readable (with its delimiter, none for VEOF). */
+static void complete_line(void)
+{
+    if (tty.nends == TTY_LINES || tty.rqlen + tty.edlen > TTY_BUF) {
+        lx_out("\a", 1); /* no room: the line is dropped */
+        tty.edlen = 0;
+        return;
+    }
+    memcpy(tty.rq + tty.rqlen, tty.ed, tty.edlen);
+    tty.rqlen += tty.edlen;
+    tty.ends[tty.nends++] = tty.rqlen;
+    tty.edlen = 0;
+}
+
+/* One byte typed on the terminal, through the line discipline. */
+static void input(unsigned char c)
+{
+    const struct lx_termios *t = &tty.tio;
+    const uint8_t *cc = t->cc;
+    if (t->iflag & ISTRIP)
+        c &= 0x7f;
+    if (c == '\r') {
+        if (t->iflag & IGNCR)
+            return;
+        if (t->iflag & ICRNL)
+            c = '\n';
+    } else if (c == '\n' && (t->iflag & INLCR)) {
+        c = '\r';
+    }
+    if ((t->lflag & ISIG) && c) {
+        int sig = c == cc[VINTR]   ? LX_SIGINT
+                  : c == cc[VQUIT] ? LX_SIGQUIT
+                  : c == cc[VSUSP] ? LX_SIGTSTP
+                                   : 0;
+        if (sig) {
+            if (!(t->lflag & NOFLSH))
+                flush_input();
+            if (t->lflag & ECHO)
+                echo_char(c);
+            if (tty.sid >= 0)
+                lx_signal_group(tty.fg, sig);
+            return;
+        }
+    }
+    bool echo = t->lflag & ECHO;
+    if (!(t->lflag & ICANON)) {
+        if (tty.rqlen == TTY_BUF)
+            return; /* full: dropped, as Linux does */
+        tty.rq[tty.rqlen++] = (char)c;
+        if (echo)
+            echo_char(c);
+        return;
+    }
+    if (c && c == cc[VERASE]) {
+        erase_one();
+        return;
+    }
+    if (c && c == cc[VWERASE] && (t->lflag & IEXTEN)) {
+        while (tty.edlen && (tty.ed[tty.edlen - 1] == ' ' || tty.ed[tty.edlen - 1] == '\t'))
+            erase_one();
+        while (tty.edlen && tty.ed[tty.edlen - 1] != ' ' && tty.ed[tty.edlen - 1] != '\t')
+            erase_one();
+        return;
+    }
+    if (c && c == cc[VKILL]) {
+        if (echo && !(t->lflag & ECHOKE) && !(t->lflag & ECHOE)) {
+            echo_char(c); /* the kill character shown, then a new line with ECHOK */
+            if (t->lflag & ECHOK)
+                lx_out("\n", 1);
+            tty.edlen = 0;
+            return;
+        }
+        while (tty.edlen)
+            erase_one();
+        return;
+    }
+    if (c && c == cc[VEOF]) {
+        complete_line(); /* at the start of a line: a read of 0, end of file */
+        return;
+    }
+    bool nl = c == '\n' || (c && (c == cc[VEOL] || c == cc[VEOL2]));
+    if (tty.edlen == TTY_BUF - 1 && !nl) {
+        lx_out("\a", 1); /* the line is full: only its end is taken */
+        return;
+    }
+    tty.ed[tty.edlen++] = (char)c;
+    if (echo || (nl && (t->lflag & ECHONL)))
+        echo_char(c);
+    if (nl)
+        complete_line();
+}
+
+/* The console server signalled lx: the bytes it holds, through the line
+ * discipline (raw), or ^C (edited lines): SIGINT to the foreground group. */
+void lx_tty_notified(void)
+{
+    if (!tty.raw) {
+        lx_tty_interrupt();
+        return;
+    }
+    for (;;) {
+        char buf[WFP_CONSOLE_TEXT_MAX];
+        wf_word_t got = 0;
+        if (wfp_console_read(WF_CHILD_CONSOLE, sizeof(buf), buf, sizeof(buf), &got) != WF_ERR_OK ||
+            !got)
+            return;
+        tty.last_in = wf_clock_ns();
+        for (wf_word_t i = 0; i < got; i++)
+            input((unsigned char)buf[i]);
+        if (got < sizeof(buf))
+            return;
+    }
+}
+
+/* Turns lx's line discipline on (the console server gives raw bytes: true) or
+ * off (it edits lines again: lx gives the console back). */
+void lx_tty_set_raw(bool on)
+{
+    if (on == tty.raw || wfp_console_set_raw(WF_CHILD_CONSOLE, on) != WF_ERR_OK)
+        return;
+    tty.raw = on;
+    flush_input();
+    if (on)
+        lx_tty_notified(); /* what was typed ahead */
+}
+
+/* Takes n bytes from the front of the input queue. */
+static void consume(size_t n)
+{
+    memmove(tty.rq, tty.rq + n, tty.rqlen - n);
+    tty.rqlen -= n;
+    for (unsigned i = 0; i < tty.nends; i++)
+        tty.ends[i] -= n;
+}
+
+/* Whether a read of the terminal would take something now (poll). */
+static bool raw_ready(void)
+{
+    if (tty.tio.lflag & ICANON)
+        return tty.nends > 0;
+    return tty.rqlen > 0 || (!tty.tio.cc[VMIN] && !tty.tio.cc[VTIME]);
+}
+
+/* A read through lx's line discipline: -LX_BLOCK while it must wait. */
+static long raw_read(struct lx_proc *p, uint64_t buf, uint64_t count)
+{
+    struct lx_thread *t = lx.calling;
+    size_t n;
+    if (tty.tio.lflag & ICANON) {
+        if (!tty.nends)
+            return -LX_BLOCK;
+        n = tty.ends[0] < count ? tty.ends[0] : count;
+    } else {
+        /* VMIN bytes (at most count), or VTIME tenths of a second: from the
+         * call (VMIN 0) or since the last byte (VMIN > 0, once one came). */
+        size_t vmin = tty.tio.cc[VMIN], vtime = tty.tio.cc[VTIME];
+        size_t want = vmin < count ? vmin : count;
+        bool go = tty.rqlen && tty.rqlen >= want;
+        if (!go && !vtime) {
+            if (vmin)
+                return -LX_BLOCK;
+            go = true;
+        }
+        if (!go && t) {
+            uint64_t now = wf_clock_ns();
+            uint64_t end = vmin ? tty.last_in + vtime * 100000000ull
+                                : (t->sleep_until ? t->sleep_until : now + vtime * 100000000ull);
+            if ((vmin && !tty.rqlen) || now < end) {
+                t->sleep_until = vmin && !tty.rqlen ? 0 : end;
+                return -LX_BLOCK;
+            }
+        }
+        if (t)
+            t->sleep_until = 0;
+        n = tty.rqlen < count ? tty.rqlen : count;
+    }
+    long e = lx_copy_out(p, buf, tty.rq, n);
+    if (e < 0)
+        return e;
+    bool eof_line = (tty.tio.lflag & ICANON) && tty.ends[0] == 0;
+    consume(n);
+    if ((tty.tio.lflag & ICANON) && (eof_line || tty.ends[0] == 0)) {
+        tty.nends--;
+        memmove(tty.ends, tty.ends + 1, tty.nends * sizeof(tty.ends[0]));
+    }
+    return (long)n;
+}
+
+/* The console's readiness for poll (POLLIN 1 | POLLOUT 4). */
+short lx_tty_poll(void)
+{
+    return (short)(4 | (!tty.raw || raw_ready() ? 1 : 0));
+}
+
 long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count)
 {
     long r = check(p, LX_SIGTTIN);
@@ -90,6 +355,8 @@ long lx_tty_read(struct lx_proc *p, uint64_t buf, uint64_t count)
         return r;
     if (!count)
         return 0;
+    if (tty.raw)
+        return raw_read(p, buf, count);
     if (tty.inpos == tty.inlen) {
         /* One edited line from the console (blocks lx until it comes). */
         wf_word_t got = 0;
@@ -165,9 +432,22 @@ long lx_tty_ioctl(struct lx_proc *p, unsigned long req, uint64_t arg)
             return -LX_EFAULT;
         if ((r = check(p, LX_SIGTTOU)))
             return r;
+        bool was_canon = tty.tio.lflag & ICANON;
         tty.tio = t;
-        if (req == 0x5404)
-            tty.inlen = tty.inpos = 0; /* the input not read yet is dropped */
+        if (req == 0x5404) {
+            flush_input(); /* the input not read yet is dropped */
+        } else if (was_canon && !(t.lflag & ICANON)) {
+            /* the line being edited is readable at once */
+            size_t n = tty.edlen < TTY_BUF - tty.rqlen ? tty.edlen : TTY_BUF - tty.rqlen;
+            memcpy(tty.rq + tty.rqlen, tty.ed, n);
+            tty.rqlen += n;
+            tty.edlen = tty.nends = 0;
+        } else if (!was_canon && (t.lflag & ICANON)) {
+            /* what was not read is one line, readable at once (as Linux) */
+            tty.nends = 0;
+            if (tty.rqlen)
+                tty.ends[tty.nends++] = tty.rqlen;
+        }
         return 0;
     }
     case 0x5413: /* TIOCGWINSZ */

@@ -55,6 +55,15 @@ wf_word_t wfp_console_dispatch(struct wf_server *s, struct wf_server_req *r, con
         wf_word_t e = h->on_set_interrupt(s, r, r->cap);
         return e;
     }
+    case WFP_CONSOLE_SET_RAW: {
+        static const struct wf_proto_shape shape = {1, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_raw)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_raw(s, r, r->w[0]);
+        return e;
+    }
     default:
         return WF_ERR_ILLEGAL_OPERATION;
     }
@@ -96,6 +105,15 @@ enum wf_error wfp_console_set_foreground_answer(struct wf_server *s, wf_cptr_t r
 }
 
 enum wf_error wfp_console_set_interrupt_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_console_set_raw_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err)
 {
     wf_word_t w[1];
     unsigned n = 0;

@@ -27,6 +27,7 @@
 #define WFP_CONSOLE_READ 0x301
 #define WFP_CONSOLE_SET_FOREGROUND 0x302
 #define WFP_CONSOLE_SET_INTERRUPT 0x303
+#define WFP_CONSOLE_SET_RAW 0x304
 
 /* console.Write: Writes text to the console. Returns an enum wf_error: WF_ERR_OK or a
  * malformed-message error (docs/protocols.md). */
@@ -114,6 +115,25 @@ static inline enum wf_error wfp_console_set_interrupt(wf_cptr_t ep, wf_cptr_t no
     return WF_ERR_OK;
 }
 
+/* console.SetRaw: Turns the caller's raw mode on (on 1) or off (on 0), for its badge. In
+ * raw mode the server neither edits nor echoes what is typed while the caller is the
+ * foreground client: every byte (^C too, which then cancels and drops nothing) is queued as
+ * it comes, the caller's notification (SetInterrupt) is signalled, and a Read returns the
+ * bytes queued (at most max, not stopping at a newline) at once, none when there are none.
+ * For a program that runs its own line discipline (lx). RANGE_ERROR for on above 1;
+ * NOT_ENOUGH_MEMORY when as many clients as the server keeps are raw. Returns an enum
+ * wf_error: WF_ERR_OK, RANGE_ERROR, NOT_ENOUGH_MEMORY or a malformed-message error
+ * (docs/protocols.md). */
+static inline enum wf_error wfp_console_set_raw(wf_cptr_t ep, wf_word_t on)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_CONSOLE_SET_RAW, 0, 1), .w = {on}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    return (enum wf_error)e;
+}
+
 /* The server's handlers: each gets its message's arguments and fills its results;
  * it returns an enum wf_error (the reply's label), or defers its reply
  * (wf_server_defer; answer with wfp_console_*_answer). A NULL handler answers
@@ -126,6 +146,7 @@ struct wfp_console_handlers {
     wf_word_t (*on_set_foreground)(struct wf_server *s, struct wf_server_req *r, wf_word_t badge);
     wf_word_t (*on_set_interrupt)(struct wf_server *s, struct wf_server_req *r,
                                   wf_cptr_t notification);
+    wf_word_t (*on_set_raw)(struct wf_server *s, struct wf_server_req *r, wf_word_t on);
 };
 
 /* Checks the shape of r (a message in the console range) and calls its handler in handlers
@@ -153,5 +174,9 @@ enum wf_error wfp_console_set_foreground_answer(struct wf_server *s, wf_cptr_t r
 /* Answers a deferred SetInterrupt through reply (from wf_server_defer): err, and on
  * WF_ERR_OK the results. Returns wf_server_answer's error. */
 enum wf_error wfp_console_set_interrupt_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
+
+/* Answers a deferred SetRaw through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_console_set_raw_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err);
 
 #endif /* WF_PROTO_USER_LIB_WEFT_INCLUDE_WF_PROTO_CONSOLE_H */
