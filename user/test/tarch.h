@@ -16,8 +16,9 @@
 #include "weft/arch.h"
 #include "wftest.h"
 
-/* Skips the running test where the machine has no I/O ports (the CMOS RTC, PCI
- * configuration through 0xcf8-0xcff are x86-64's). */
+/* Skips the running test where the machine has no I/O ports (the CMOS RTC is
+ * x86-64's; PCI configuration space, through 0xcf8-0xcff there, is ECAM on a
+ * device-tree machine whose bootinfo names the host bridge: tv_need_pci). */
 #define TARCH_NEED_IOPORTS(what)                                                                   \
     do {                                                                                           \
         if (!TARCH_IOPORTS)                                                                        \
@@ -129,7 +130,8 @@
 #define TARCH_USER_TOP  (1ull << 48)
 /* __builtin_trap is brk #0x3e8: a breakpoint. */
 #define TARCH_TRAP_KIND WF_EXCEPTION_BREAKPOINT
-/* No I/O ports: PCI configuration space is ECAM, not read by these tests yet. */
+/* No I/O ports: PCI configuration space is ECAM (the bootinfo's host bridge,
+ * tvirtio.h). */
 #define TARCH_IOPORTS   0
 
 #elif defined(__riscv) && __riscv_xlen == 64
