@@ -35,23 +35,17 @@
 
 static uint8_t image[IMG], saved[IMG];
 
-static wf_cptr_t io_slot;
 static struct pci_access acc;
 
 /* The disk's function (BARs sized); skips the test when the boot has none. */
 static bool find_disk(struct pci_func *f)
 {
-    io_slot = test_slot(0);
-    TARCH_NEED_IOPORTS("PCI configuration space");
-    NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io_slot, 64), WF_ERR_OK);
-    acc = (struct pci_access){&io_slot, pci_io_read32, pci_io_write32};
     static struct pci_func all[64];
     size_t n = 0;
-    NEED(pci_enumerate(&acc, all, 64, &n) == PCI_OK);
+    NEED(tv_pci_scan(test_slot(0), &acc, all, 64, &n, false));
     for (size_t i = 0; i < n; i++)
         if (all[i].vendor == VIRTIO_BLK_PCI_VENDOR && all[i].device == VIRTIO_BLK_PCI_MODERN) {
             *f = all[i];
-            NEED(pci_size_bars(&acc, f) == PCI_OK);
             return true;
         }
     test_skip_now("no virtio-blk-pci disk in this boot (check-user adds one)");

@@ -111,7 +111,7 @@ TEST(fault, undefined_instruction_resumes_with_new_registers)
 TEST(fault, divide_error)
 {
     if (!TARCH_DIVIDE_TRAPS)
-        TEST_SKIP(TARCH_NAME ": integer division by zero does not trap (the quotient is 0)");
+        TEST_SKIP(TARCH_NAME ": integer division by zero does not trap (it has a defined result)");
     struct wf_process p;
     struct wf_event ev;
     TEST_ASSERT_ERR(fault_child(&p, UC_F_DIVIDE, 0, &ev), WF_ERR_OK);

@@ -24,6 +24,13 @@
  * access); brk is a breakpoint reported at the brk; a PSTATE written through
  * TCB_WriteRegisters or a fault reply keeps only N Z C V, so a reply that
  * asks for EL1 with interrupts masked resumes the thread at EL0.
+ *
+ * On riscv64 the doors are sret, mret, wfi, S-mode's and M-mode's CSRs (read
+ * and written), sstatus's interrupt enable and sfence.vma: each is an illegal
+ * instruction of the thread at that instruction (scause 2); ebreak is a
+ * breakpoint reported at the ebreak (scause 3); an sstatus written through a
+ * fault reply keeps none of its bits, so a reply that asks for S-mode (SPP)
+ * with SUM and the FP state resumes the thread in U-mode.
  */
 #include "tarch.h"
 
@@ -386,6 +393,148 @@ TEST(hostile, fault_reply_keeps_only_the_condition_flags)
     TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
     TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
     TEST_ASSERT_EQ(ev.w[0] & 0xffffffffu, TARCH_FLAGS_USER);
+}
+
+#elif defined(__riscv)
+
+int hostile_ebreak(uintptr_t a);
+int hostile_sstatus(uintptr_t a);
+extern const char hostile_ebreak_at[], hostile_sstatus_fault[], hostile_sstatus_resume[];
+
+/* One function per door: the instruction, then c.unimp (never reached). The
+ * 32-bit encodings, so each door is one instruction at the function's
+ * address. */
+__asm__(".text\n"
+        ".p2align 2\n"
+        ".option push\n"
+        ".option norvc\n"
+        ".macro door name, insn:vararg\n"
+        ".globl hostile_\\name\n"
+        "hostile_\\name:\n"
+        "    \\insn\n"
+        "    .2byte 0\n"
+        ".endm\n"
+        "door sret, sret\n"
+        "door mret, mret\n"
+        "door wfi, wfi\n"
+        "door sstatus_read, csrr a0, sstatus\n"
+        "door stvec_write, csrw stvec, a0\n"
+        "door satp_read, csrr a0, satp\n"
+        "door sscratch_write, csrw sscratch, a0\n"
+        "door sie_set, csrsi sstatus, 2\n"
+        "door mstatus_read, csrr a0, mstatus\n"
+        "door mhartid_read, csrr a0, mhartid\n"
+        "door sfence, sfence.vma\n"
+        ".purgem door\n"
+        /* ebreak reported at the ebreak; resumed after it, returns 0x33 */
+        ".globl hostile_ebreak, hostile_ebreak_at\n"
+        "hostile_ebreak:\n"
+        "hostile_ebreak_at:\n"
+        "    ebreak\n"
+        "    li a0, 0x33\n"
+        "    ret\n"
+        /* unimp (csrrw x0, cycle, x0); resumed at hostile_sstatus_resume,
+         * where reading sstatus faults again in U-mode */
+        ".globl hostile_sstatus, hostile_sstatus_fault, hostile_sstatus_resume\n"
+        "hostile_sstatus:\n"
+        "hostile_sstatus_fault:\n"
+        "    .4byte 0xc0001073\n"
+        "hostile_sstatus_resume:\n"
+        "    csrr a0, sstatus\n"
+        "    .2byte 0\n"
+        ".option pop\n");
+
+typedef int door_fn(uintptr_t);
+extern door_fn hostile_sret, hostile_mret, hostile_wfi, hostile_sstatus_read, hostile_stvec_write,
+    hostile_satp_read, hostile_sscratch_write, hostile_sie_set, hostile_mstatus_read,
+    hostile_mhartid_read, hostile_sfence;
+
+/* Every other way into S-mode or its state: an illegal instruction of the
+ * thread at the instruction (scause 2), and the thread goes no further. */
+TEST(hostile, smode_doors_are_faults_of_the_thread)
+{
+    static const struct {
+        const char *name;
+        door_fn *fn;
+    } doors[] = {
+        {"sret", hostile_sret},
+        {"mret", hostile_mret},
+        {"wfi", hostile_wfi},
+        {"csrr sstatus", hostile_sstatus_read},
+        {"csrw stvec", hostile_stvec_write},
+        {"csrr satp", hostile_satp_read},
+        {"csrw sscratch", hostile_sscratch_write},
+        {"csrsi sstatus", hostile_sie_set},
+        {"csrr mstatus", hostile_mstatus_read},
+        {"csrr mhartid", hostile_mhartid_read},
+        {"sfence.vma", hostile_sfence},
+    };
+    TEST_ENV(e);
+    for (unsigned i = 0; i < sizeof(doors) / sizeof(doors[0]); i++) {
+        struct wf_thread t;
+        struct wf_event ev;
+        TEST_ASSERT_ERR(run_thread(&t, doors[i].fn, &ev), WF_ERR_OK);
+        TEST_ASSERT(ev.label == WF_FAULT_TYPE_USER_EXCEPTION, "%s: label %llu", doors[i].name,
+                    (unsigned long long)ev.label);
+        TEST_ASSERT(ev.w[WF_FAULT_WORD_DETAIL0] == WF_EXCEPTION_UNDEFINED_INSTRUCTION &&
+                        ev.w[WF_FAULT_WORD_DETAIL1] == 2,
+                    "%s: kind %llu, scause %#llx", doors[i].name,
+                    (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL0],
+                    (unsigned long long)ev.w[WF_FAULT_WORD_DETAIL1]);
+        TEST_ASSERT(ev.w[WF_FAULT_WORD_PC] == (uintptr_t)doors[i].fn, "%s: pc %#llx", doors[i].name,
+                    (unsigned long long)ev.w[WF_FAULT_WORD_PC]);
+        wf_thread_destroy(e, &t);
+    }
+}
+
+/* ebreak is a breakpoint reported at the ebreak itself (scause 3); a reply
+ * moving the pc past it resumes the thread. */
+TEST(hostile, ebreak_is_a_breakpoint)
+{
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_ebreak, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_BREAKPOINT);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1], 3);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], (uintptr_t)hostile_ebreak_at);
+    TEST_ASSERT_ERR(
+        test_fault_resume(t.reply, &ev, ev.w[WF_FAULT_WORD_PC] + 4, ev.w[WF_FAULT_WORD_RESULT]),
+        WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0x33);
+}
+
+#define SSTATUS_SPP 0x100ull
+
+/* A fault reply that writes sstatus asking for S-mode (SPP), SUM, MXR,
+ * interrupts off and the FP state dirty: the thread resumes in U-mode, where
+ * reading sstatus is itself an illegal instruction at hostile_sstatus_resume
+ * (in S-mode it would run on), and the sstatus of that entry says it came
+ * from U-mode (SPP clear; the report is the CPU's sstatus at the entry). */
+TEST(hostile, fault_reply_keeps_no_sstatus_bit)
+{
+    TEST_ENV(e);
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, hostile_sstatus, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], (uintptr_t)hostile_sstatus_fault);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_FLAGS] & SSTATUS_SPP, 0); /* it came from U-mode */
+    static wf_word_t regs[WF_REGS_COUNT];
+    for (unsigned i = 0; i < WF_REGS_COUNT; i++)
+        regs[i] = ev.w[i];
+    regs[WF_FAULT_WORD_PC] = (uintptr_t)hostile_sstatus_resume;
+    regs[WF_FAULT_WORD_FLAGS] = TARCH_FLAGS_PRIVILEGED | TARCH_FLAGS_USER;
+    TEST_ASSERT_ERR(wf_fault_reply(t.reply, regs, WF_REGS_COUNT), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_USER_EXCEPTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], WF_EXCEPTION_UNDEFINED_INSTRUCTION);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], (uintptr_t)hostile_sstatus_resume);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_FLAGS] & SSTATUS_SPP, 0);
+    wf_thread_destroy(e, &t);
 }
 
 #else

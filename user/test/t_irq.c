@@ -585,6 +585,137 @@ TEST(ioport, every_access_refused_without_ports)
     TEST_ASSERT_ERR(wf_ioport_in(WF_ROOT_IOPORT, 0xcf8, 4, &v), WF_ERR_ILLEGAL_OPERATION);
 }
 
+#elif defined(__riscv)
+
+/*
+ * riscv64 (QEMU virt): the Goldfish RTC's alarm interrupt on PLIC source 11,
+ * line 10 (line n is source n + 1, level high), through a device VMO over its
+ * registers and IRQControl_Get(10): the interrupt arrives as the badged
+ * notification's bits, the line stays masked until Ack (an interrupt raised
+ * meanwhile is held, not delivered), Ack delivers a still-raised level at once,
+ * and the kernel-wide counter agrees with the handler's. The clock counts
+ * nanoseconds on QEMU's host clock; each alarm is 20 ms ahead.
+ */
+#define ROOT                 WF_ROOT_CNODE
+#define BADGE                0x40
+#define GOLDFISH_LINE        10
+#define GOLDFISH_TIME_LOW    (0x00 / 4)
+#define GOLDFISH_TIME_HIGH   (0x04 / 4)
+#define GOLDFISH_ALARM_LOW   (0x08 / 4)
+#define GOLDFISH_ALARM_HIGH  (0x0c / 4)
+#define GOLDFISH_IRQ_ENABLED (0x10 / 4)
+#define GOLDFISH_ALARM_RUN   (0x18 / 4)
+#define GOLDFISH_CLEAR_IRQ   (0x1c / 4)
+
+/* Quiets the RTC: its interrupt disabled and cleared. */
+static void goldfish_quiet(volatile uint32_t *rtc)
+{
+    rtc[GOLDFISH_IRQ_ENABLED] = 0;
+    rtc[GOLDFISH_CLEAR_IRQ] = 1;
+}
+
+/* Arms the alarm 20 ms ahead, its interrupt enabled. */
+static void goldfish_arm(volatile uint32_t *rtc)
+{
+    goldfish_quiet(rtc);
+    uint64_t now = rtc[GOLDFISH_TIME_LOW];
+    now |= (uint64_t)rtc[GOLDFISH_TIME_HIGH] << 32;
+    uint64_t when = now + 20000000ull;
+    rtc[GOLDFISH_IRQ_ENABLED] = 1;
+    rtc[GOLDFISH_ALARM_HIGH] = (uint32_t)(when >> 32);
+    rtc[GOLDFISH_ALARM_LOW] = (uint32_t)when;
+}
+
+/* Spins until the armed alarm has gone off or 3 s pass; true if it did. */
+static bool goldfish_raised(volatile uint32_t *rtc)
+{
+    uint64_t until = wf_clock_ns() + 3000000000ull;
+    while (rtc[GOLDFISH_ALARM_RUN] & 1)
+        if (wf_clock_ns() > until)
+            return false;
+    return true;
+}
+
+TEST(irq, goldfish_alarm_interrupt_through_a_handler)
+{
+    unsigned next = 0;
+    volatile uint32_t *rtc =
+        (volatile uint32_t *)test_map_device_page(TARCH_DEV_PAGE, TEST_VA, &next);
+    TEST_ASSERT(rtc != NULL, "no device VMO over the Goldfish RTC");
+    wf_cptr_t n = test_slot(next), nb = test_slot(next + 1), h = test_slot(next + 2);
+    wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
+    TEST_ASSERT(ntfn);
+    TEST_ASSERT_ERR(wf_cnode_move(ROOT, n, 64, ROOT, ntfn, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_cnode_mint(ROOT, nb, 64, ROOT, n, 64, WF_RIGHT_WRITE, BADGE), WF_ERR_OK);
+    goldfish_quiet(rtc);
+    TEST_ASSERT_ERR(
+        wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, GOLDFISH_LINE, WF_IRQ_TRIGGER_DEFAULT, ROOT, h, 64),
+        WF_ERR_OK);
+    wf_word_t irq = 99, trig = 99, count = 99;
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(irq, GOLDFISH_LINE);
+    TEST_ASSERT_EQ(trig, WF_IRQ_TRIGGER_LEVEL_HIGH);
+    TEST_ASSERT_EQ(count, 0);
+    /* A second handler for the line is refused while this one holds it. */
+    TEST_ASSERT_ERR(
+        wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, GOLDFISH_LINE, 0, ROOT, test_slot(next + 3), 64),
+        WF_ERR_ILLEGAL_OPERATION);
+    /* Active low is no trigger the PLIC takes. */
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, GOLDFISH_LINE + 1,
+                                      WF_IRQ_TRIGGER_LEVEL_LOW, ROOT, test_slot(next + 3), 64),
+                    WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(wf_irqhandler_set_notification(h, nb), WF_ERR_OK);
+    wf_word_t delivered0 = 0, delivered1 = 0;
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IRQS_DELIVERED, &delivered0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK); /* unmasked while the clock is quiet */
+
+    /* The alarm: one interrupt, the notification's bits are the badge. */
+    goldfish_arm(rtc);
+    wf_word_t bits = 0;
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, BADGE);
+    TEST_ASSERT(!(rtc[GOLDFISH_ALARM_RUN] & 1), "delivered, but the alarm is still running");
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 1);
+
+    /* Masked until Ack: cleared and raised again, nothing is delivered. */
+    goldfish_arm(rtc);
+    TEST_ASSERT(goldfish_raised(rtc), "the alarm did not go off again");
+    TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 1);
+    /* Ack with the level still high: delivered at once. */
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, BADGE);
+    TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
+    TEST_ASSERT_EQ(count, 2);
+
+    /* Quiet again (the level dropped before the Ack), then acked: nothing more. */
+    goldfish_quiet(rtc);
+    TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
+    TEST_ASSERT_EQ(bits, 0);
+    TEST_ASSERT_ERR(wf_debug_stat(WF_STAT_IRQS_DELIVERED, &delivered1), WF_ERR_OK);
+    TEST_ASSERT_EQ(delivered1 - delivered0, 2);
+    /* The last cap gone, the line is free again. */
+    TEST_ASSERT_ERR(wf_cnode_delete(ROOT, h, 64), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, GOLDFISH_LINE, 0, ROOT, h, 64),
+                    WF_ERR_OK);
+}
+
+/* No I/O ports: the root task's IOPort cap exists, and every In and Out
+ * through it is refused. */
+TEST(ioport, every_access_refused_without_ports)
+{
+    wf_word_t v = 0;
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IOPORT), WF_OBJ_IOPORT);
+    TEST_ASSERT_ERR(wf_ioport_in(WF_ROOT_IOPORT, 0x70, 1, &v), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_ioport_out(WF_ROOT_IOPORT, 0x3f8, 1, 'x'), WF_ERR_ILLEGAL_OPERATION);
+    TEST_ASSERT_ERR(wf_ioport_in(WF_ROOT_IOPORT, 0xcf8, 4, &v), WF_ERR_ILLEGAL_OPERATION);
+}
+
 #else
 #error "t_irq.c: no interrupt source for this architecture's machine"
 #endif

@@ -1,13 +1,14 @@
 /*
  * The thread pointer (TCB_SetTLS): the kernel loads each thread's own value
- * whenever it runs (x86-64: the FS base; aarch64: TPIDR_EL0), so a thread
+ * whenever it runs (x86-64: the FS base; aarch64: TPIDR_EL0; riscv64: tp), so a thread
  * reads through it what it set, another thread's value never shows through a
  * switch, and a base outside the user half is refused with the bounds. Over
  * the IPC fast path, which switches threads without the scheduler, each thread
  * keeps its own thread pointer and its own FP/SIMD state (decision 098;
  * aarch64 switches that lazily, decision 151): three vector registers (one of
  * the callee-saved ones) and two control registers (x86-64: MXCSR's rounding
- * and the x87 precision; aarch64: FPCR's rounding and FPSR's flags).
+ * and the x87 precision; aarch64: FPCR's rounding and FPSR's flags; riscv64:
+ * ft0, fs0, ft11, fcsr's frm and fflags).
  */
 #include "tarch.h"
 #include "tutil.h"
@@ -22,6 +23,10 @@ static uint64_t fs_word(uintptr_t off)
 #elif defined(__aarch64__)
     uint64_t tp;
     __asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+    v = *(volatile uint64_t *)(tp + off);
+#elif defined(__riscv)
+    uint64_t tp;
+    __asm__ volatile("mv %0, tp" : "=r"(tp));
     v = *(volatile uint64_t *)(tp + off);
 #else
 #error "t_tls.c: no thread pointer read for this architecture"
@@ -101,9 +106,12 @@ struct ext_state {
 #if defined(__x86_64__)
 #define CTL1(side) (0x1f80u | ((side) == 1 ? 0x2000u : 0x4000u)) /* MXCSR.RC */
 #define CTL2(side) ((uint16_t)((side) == 1 ? 0x037f : 0x027f))   /* x87 FCW.PC */
-#else
+#elif defined(__aarch64__)
 #define CTL1(side) ((side) == 1 ? 0x400000u : 0x800000u) /* FPCR.RMode */
 #define CTL2(side) ((uint16_t)((side) == 1 ? 0x1 : 0x2)) /* FPSR.IOC, DZC */
+#else
+#define CTL1(side) ((side) == 1 ? 0x1u : 0x3u)            /* frm: RTZ, RUP */
+#define CTL2(side) ((uint16_t)((side) == 1 ? 0x10 : 0x8)) /* fflags: NV, DZ */
 #endif
 
 /* A value of side (1 or 2) for round i, never another side's or round's. */
@@ -178,6 +186,36 @@ static wf_word_t ext_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struc
     m->w[2] = x4;
     m->w[3] = x5;
     return x8;
+#elif defined(__riscv)
+    register wf_word_t a7 __asm__("a7") = nr, a0 __asm__("a0") = cap, a1 __asm__("a1") = m->info;
+    register wf_word_t a2 __asm__("a2") = m->w[0], a3 __asm__("a3") = m->w[1];
+    register wf_word_t a4 __asm__("a4") = m->w[2], a5 __asm__("a5") = m->w[3];
+    register wf_word_t a6 __asm__("a6") = reply;
+    __asm__ volatile("fld ft0, 0(%[s])\n\t"
+                     "fld fs0, 8(%[s])\n\t"
+                     "fld ft11, 16(%[s])\n\t"
+                     "lw t0, 24(%[s])\n\t"
+                     "fsrm t0\n\t"
+                     "lhu t0, 28(%[s])\n\t"
+                     "fsflags t0\n\t"
+                     "ecall\n\t"
+                     "fsd ft0, 0(%[g])\n\t"
+                     "fsd fs0, 8(%[g])\n\t"
+                     "fsd ft11, 16(%[g])\n\t"
+                     "frrm t0\n\t"
+                     "sw t0, 24(%[g])\n\t"
+                     "frflags t0\n\t"
+                     "sh t0, 28(%[g])"
+                     : "+r"(a7), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
+                     : "r"(a6), [s] "r"(set), [g] "r"(got)
+                     : "t0", "ft0", "fs0", "ft11", "memory");
+    m->info = a1;
+    m->badge = a0;
+    m->w[0] = a2;
+    m->w[1] = a3;
+    m->w[2] = a4;
+    m->w[3] = a5;
+    return a7;
 #else
 #error "t_tls.c: no system call with FP/SIMD state for this architecture"
 #endif

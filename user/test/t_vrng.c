@@ -23,25 +23,18 @@
 
 #define VRNG_POOL (1u << 20)
 
-static wf_cptr_t io_slot;
 static struct pci_access acc;
 
 /* Finds the device (BARs sized) and starts the driver; skips the test when
  * the boot has no virtio-rng-pci function. */
 static bool start_driver(struct tv_drv *d)
 {
-    io_slot = test_slot(0);
-    TARCH_NEED_IOPORTS("PCI configuration space");
-    NEED_ERR(wf_ioport_issue(WF_ROOT_IOPORT, 0xcf8, 0xcff, WF_ROOT_CNODE, io_slot, 64), WF_ERR_OK);
-    acc = (struct pci_access){&io_slot, pci_io_read32, pci_io_write32};
     static struct pci_func all[64];
     size_t n = 0;
-    NEED(pci_enumerate(&acc, all, 64, &n) == PCI_OK);
+    NEED(tv_pci_scan(test_slot(0), &acc, all, 64, &n, false));
     for (size_t i = 0; i < n; i++) {
         if (all[i].vendor == VIRTIO_PCI_VENDOR && all[i].device == VRNG_PCI_MODERN) {
             d->f = all[i];
-            enum pci_status ps = pci_size_bars(&acc, &d->f);
-            NEED(ps == PCI_OK, "sizing the BARs: %s", pci_status_name(ps));
             return tv_start_driver(d, "vrng", VRNG_POOL);
         }
     }

@@ -5,7 +5,8 @@
  * the undefined instruction and its length, where uchild (uchild.h) leaves its
  * markers and its recovery address, the Linux system call numbers and argument
  * registers, the status-register bits a thread may keep, and the devices of
- * the machine the suite boots on (QEMU pc on x86-64, QEMU virt on aarch64).
+ * the machine the suite boots on (QEMU pc on x86-64, QEMU virt on aarch64
+ * and riscv64).
  * A test that exists on one architecture only skips elsewhere, naming why
  * (TEST_ARCH_ONLY).
  */
@@ -15,8 +16,9 @@
 #include "weft/arch.h"
 #include "wftest.h"
 
-/* Skips the running test where the machine has no I/O ports (the CMOS RTC, PCI
- * configuration through 0xcf8-0xcff are x86-64's). */
+/* Skips the running test where the machine has no I/O ports (the CMOS RTC is
+ * x86-64's; PCI configuration space, through 0xcf8-0xcff there, is ECAM on a
+ * device-tree machine whose bootinfo names the host bridge: tv_need_pci). */
 #define TARCH_NEED_IOPORTS(what)                                                                   \
     do {                                                                                           \
         if (!TARCH_IOPORTS)                                                                        \
@@ -128,11 +130,74 @@
 #define TARCH_USER_TOP  (1ull << 48)
 /* __builtin_trap is brk #0x3e8: a breakpoint. */
 #define TARCH_TRAP_KIND WF_EXCEPTION_BREAKPOINT
-/* No I/O ports: PCI configuration space is ECAM, not read by these tests yet. */
+/* No I/O ports: PCI configuration space is ECAM (the bootinfo's host bridge,
+ * tvirtio.h). */
 #define TARCH_IOPORTS   0
+
+#elif defined(__riscv) && __riscv_xlen == 64
+
+#define TARCH_NAME                "riscv64"
+/* c.unimp: the halfword 0x0000, an illegal instruction two bytes long (what
+ * clang's __builtin_trap is with the C extension). */
+#define TARCH_UD_LEN              2
+#define TARCH_IS_UD(b)            ((b)[0] == 0 && (b)[1] == 0)
+/* A breakpoint (ebreak) reports the pc of the ebreak itself (sepc). */
+#define TARCH_BREAKPOINT_PC_AFTER 0
+#define TARCH_WORD_MARK0          WF_FAULT_WORD_S2
+#define TARCH_WORD_MARK1          WF_FAULT_WORD_S3
+#define TARCH_WORD_MARK2          WF_FAULT_WORD_S4
+#define TARCH_WORD_RECOVER        WF_FAULT_WORD_S5
+/* divu by zero gives all ones and does not trap (the M extension). */
+#define TARCH_DIVIDE_TRAPS        0
+#define TARCH_LINUX_GETPID        172
+#define TARCH_LINUX_WRITE         64
+#define TARCH_WORD_LINUX_A0       WF_FAULT_WORD_A0
+#define TARCH_WORD_LINUX_A1       WF_FAULT_WORD_A1
+#define TARCH_WORD_LINUX_A2       WF_FAULT_WORD_A2
+/* sstatus: the kernel keeps every bit (WF_RISCV64_SSTATUS_WRITABLE is 0): SIE
+ * (bit 1), SPIE (5), SPP (8), FS (13-14), SUM (18), MXR (19) may not be
+ * written on a thread's behalf, and no bit may, so it reads back as 0. */
+#define TARCH_FLAGS_PRIVILEGED    0xc6122ull
+#define TARCH_FLAGS_USER          0ull
+#define TARCH_FLAGS_FORCED        0ull
+/* QEMU virt's: the PLIC and the test finisher the kernel keeps (the NS16550's
+ * page it shares), the page below the PLIC, the page past its 6 MiB, and the
+ * Goldfish RTC after the finisher; the first RAM (OpenSBI) and the kernel
+ * image; and the Goldfish RTC. */
+#define TARCH_DEV_KEPT                                                                             \
+    {                                                                                              \
+        0x0c000000ull, 0x00100000ull                                                               \
+    }
+#define TARCH_DEV_AROUND                                                                           \
+    {                                                                                              \
+        0x0c000000ull - 0x1000, 0x0c600000ull, 0x00101000ull                                       \
+    }
+#define TARCH_DEV_RAM                                                                              \
+    {                                                                                              \
+        0x80000000ull, 0x80200000ull                                                               \
+    }
+#define TARCH_DEV_PAGE       0x00101000ull
+#define TARCH_DEV_NAME       "the Goldfish RTC"
+/* The Goldfish RTC's page is alone between the finisher and the virtio-mmio
+ * slots' untyped; the retype test splits the PCIe ECAM window's instead. */
+#define TARCH_DEV_SPLIT      0x30000000ull
+#define TARCH_DEV_SPLIT_NAME "the PCIe ECAM window"
+/* Sv48: the user half ends at 2^47. */
+#define TARCH_USER_TOP       (1ull << 47)
+/* __builtin_trap is unimp: an illegal instruction. */
+#define TARCH_TRAP_KIND      WF_EXCEPTION_UNDEFINED_INSTRUCTION
+/* No I/O ports. */
+#define TARCH_IOPORTS        0
 
 #else
 #error "the user suite has no facts for this architecture (user/test/tarch.h)"
+#endif
+
+/* The device page whose untyped device/ splits (more than a page): by default
+ * the test's device. */
+#ifndef TARCH_DEV_SPLIT
+#define TARCH_DEV_SPLIT      TARCH_DEV_PAGE
+#define TARCH_DEV_SPLIT_NAME TARCH_DEV_NAME
 #endif
 
 #endif

@@ -4,8 +4,9 @@
  * start info; its exit status or its fault is what the test checks.
  *
  * The faults are written in assembly so that the registers a handler sees are
- * known: rbx (aarch64: x22) holds the address of uc_recover (which exits with
- * UC_RECOVERED), r13-r15 (aarch64: x19-x21) hold marker values. A handler that
+ * known: rbx (aarch64: x22; riscv64: s5) holds the address of uc_recover (which
+ * exits with UC_RECOVERED), r13-r15 (aarch64: x19-x21; riscv64: s2-s4) hold
+ * marker values. A handler that
  * replies with the pc = that address ends the child cleanly; one that replies
  * with new registers for the faulting instruction sees them take effect.
  */
@@ -155,6 +156,63 @@ static long linux_syscall(long nr, long a, long b, long c)
     register long x0 __asm__("x0") = a, x1 __asm__("x1") = b, x2 __asm__("x2") = c;
     __asm__ volatile("svc #0" : "+r"(x0), "+r"(x8) : "r"(x1), "r"(x2) : "memory");
     return x0;
+}
+#define LINUX_GETPID     172
+#define LINUX_WRITE      64
+
+#elif defined(__riscv)
+/* The same on riscv64: s5 holds uc_recover, s2-s4 the markers; the undefined
+ * instruction is c.unimp (the halfword 0), a native call's number and error
+ * are in a7, a foreign call's result in a0. */
+__asm__(".text\n"
+        ".globl uc_recover\n"
+        "uc_recover:\n"
+        "    andi sp, sp, -16\n"
+        "    call uc_recovered\n"
+        "    .2byte 0\n");
+
+#define PRELUDE                                                                                    \
+    "lla s5, uc_recover\n\t"                                                                       \
+    "li s2, 0x1313131313131313\n\t"                                                                \
+    "li s3, 0x1414141414141414\n\t"                                                                \
+    "li s4, 0x1515151515151515\n\t"
+#define PRELUDE_CLOBBERS "s2", "s3", "s4", "s5", "memory"
+
+static int do_fault(wf_word_t kind, wf_word_t addr)
+{
+    register wf_word_t a0 __asm__("a0") = 0;
+    register wf_word_t a7 __asm__("a7") = addr;
+    switch (kind) {
+    case UC_F_READ:
+        __asm__ volatile(PRELUDE "lbu a0, 0(%1)" : "+r"(a0) : "r"(addr) : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_WRITE:
+        __asm__ volatile(PRELUDE "li t0, 1\n\tsb t0, 0(%0)" : : "r"(addr) : "t0", PRELUDE_CLOBBERS);
+        break;
+    case UC_F_UD2:
+        __asm__ volatile(PRELUDE ".2byte 0" : "+r"(a0) : : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_DIVIDE: /* does not trap on riscv64: the quotient is all ones */
+        __asm__ volatile(PRELUDE "li a0, 1\n\tdivu a0, a0, zero" : "+r"(a0) : : PRELUDE_CLOBBERS);
+        break;
+    case UC_F_SYSCALL:
+        __asm__ volatile(PRELUDE "ecall" : "+r"(a0), "+r"(a7) : : PRELUDE_CLOBBERS);
+        /* A native call's error comes back in a7; a call the kernel does not
+         * know leaves a7 as it was, and the fault handler's result is in a0. */
+        return (int)(a7 != addr ? a7 : a0);
+    default:
+        return 200;
+    }
+    return (int)a0;
+}
+
+/* A Linux-numbered system call: number in a7, arguments in a0 a1 a2, result in a0. */
+static long linux_syscall(long nr, long a, long b, long c)
+{
+    register long a7 __asm__("a7") = nr;
+    register long a0 __asm__("a0") = a, a1 __asm__("a1") = b, a2 __asm__("a2") = c;
+    __asm__ volatile("ecall" : "+r"(a0), "+r"(a7) : "r"(a1), "r"(a2) : "memory");
+    return a0;
 }
 #define LINUX_GETPID     172
 #define LINUX_WRITE      64

@@ -36,17 +36,19 @@ enum uc_echo_op {
 };
 #define UC_TYPE_UNKNOWN (~0ull)
 
-/* UC_FAULT's faults. Before each, rbx (aarch64: x22) holds the address of
- * code that exits with status UC_RECOVERED (a handler may resume there) and
- * r13..r15 (aarch64: x19..x21) hold UC_MARK13..15 (user/test/tarch.h names
- * them for the tests). */
+/* UC_FAULT's faults. Before each, rbx (aarch64: x22; riscv64: s5) holds the
+ * address of code that exits with status UC_RECOVERED (a handler may resume
+ * there) and r13..r15 (aarch64: x19..x21; riscv64: s2..s4) hold UC_MARK13..15
+ * (user/test/tarch.h names them for the tests). */
 enum uc_fault {
     UC_F_READ = 1,    /* reads the byte at arg[2] */
     UC_F_WRITE = 2,   /* writes a byte at arg[2] */
-    UC_F_UD2 = 3,     /* ud2 (aarch64: udf #0); resumed past it, exits with rax (x0) */
+    UC_F_UD2 = 3,     /* ud2 (aarch64: udf #0; riscv64: c.unimp); resumed past it, exits
+                         with rax (x0, a0) */
     UC_F_DIVIDE = 4,  /* divides by zero (a trap on x86-64 only) */
-    UC_F_SYSCALL = 5, /* syscall (svc) with rax (x8) = arg[2]; exits with rax after it
-                         (aarch64: x8 when the kernel set an error there, else x0) */
+    UC_F_SYSCALL = 5, /* syscall (svc, ecall) with rax (x8, a7) = arg[2]; exits with rax
+                         after it (aarch64: x8 when the kernel set an error there, else
+                         x0; riscv64: the same with a7 and a0) */
 };
 
 #define UC_RECOVERED 0x5e
