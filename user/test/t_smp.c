@@ -12,6 +12,7 @@
  * while the root task spins runs on another CPU. Tests that need two CPUs
  * skip at -smp 1 (make check-guest-smp runs the suite at 1, 2 and 4).
  */
+#include "tarch.h"
 #include "tutil.h"
 #include "wf/cmdline.h"
 
@@ -335,6 +336,7 @@ TEST(smp, protect_is_seen_at_once_by_a_thread_on_another_cpu)
  * CPU's flush until it answers. One figure line per k (1, 2, 4 up to the CPUs
  * online); the test checks that each thread saw every round's page.
  */
+#if defined(__x86_64__)
 #define UC_ROUNDS 20
 #define UC_VA     (TEST_VA + 0x3000000)
 static volatile uint64_t uc_round, uc_seen[4][8];
@@ -399,6 +401,10 @@ TEST(smp, unmap_cost_with_the_page_touched_on_1_2_and_4_cpus)
     }
     TEST_ASSERT_ERR(wf_cnode_delete(WF_ROOT_CNODE, v, 64), WF_ERR_OK);
 }
+#else
+TEST_X86_64_ONLY(smp, unmap_cost_with_the_page_touched_on_1_2_and_4_cpus,
+                 "the figure is timed with the TSC, which only x86-64's user mode reads")
+#endif
 
 /*
  * The scaling of CPU-bound work (docs/perf/smp.md, bench/smp/scaling.py):
