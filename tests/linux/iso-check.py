@@ -5,7 +5,8 @@ usage: iso-check.py LOG
 
 Two instances of iso, each with a tag of its own, must each have reported
 no process and no file of the other, its /tmp charged to its own pool, and
-exit status 0 (init: all exited 0); and their lines must be ordered so that
+exit status 0 (init: all exited 0), and no lx may say its /tmp could not
+be made or let go (lx: /tmp: ...); and their lines must be ordered so that
 each probe ran while the other held its children and files: both "holds"
 before either "probing", both "saw" before either "released".
 Exit status 0 when all holds, 1 otherwise (with the reason).
@@ -35,6 +36,9 @@ def check(text):
         return "one instance probed before the other held its children (not side by side)"
     if max(where[t]["saw"] for t in tags) > min(where[t]["released"] for t in tags):
         return "one instance let its children go before the other had probed"
+    for l in lines:
+        if l.startswith("lx: /tmp: "):  # lx could not make, or the server kept, its own /tmp
+            return "lx said: " + l
     if not any("init: test run done: all exited 0" in l for l in lines):
         return "not every instance exited 0"
     return None
