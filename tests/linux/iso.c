@@ -194,7 +194,7 @@ int main(int argc, char **argv)
             fail("fork");
     }
     printf("iso: %s: holds children %d..%d\n", tag, kids[0], kids[CHILDREN - 1]);
-    nap(3000);
+    nap(5000);
     printf("iso: %s: probing\n", tag);
     int seen = probe_procs(me, kids);
     const char *const mine[] = {"iso", "iso-big"};
@@ -208,7 +208,7 @@ int main(int argc, char **argv)
     if (fd >= 0)
         close(fd);
     printf("iso: %s: saw %d of the other lx's processes and %d of its files\n", tag, seen, files);
-    nap(3000);
+    nap(5000);
 
     for (int i = 0; i < CHILDREN; i++) {
         if (kids[i] > 0) {
