@@ -13,7 +13,9 @@
 #                     fork + exit + wait of a process with 64 MiB touched, in
 #                     guest instructions (docs/linux.md)
 #   make check-lx-iso two lx instances at once (tests/linux/iso.c): neither
-#                     sees the other's processes; in GUEST_CHECKS
+#                     sees the other's processes or its /tmp, each /tmp
+#                     charged to its own lx (tests/linux/iso-check.py); in
+#                     GUEST_CHECKS
 #   make run-lx       make run with busybox in the initramfs
 #   make check-system-lx  the shell's `linux` command (tests/system/linux.script)
 #                     on the production boot with busybox in the initramfs;
@@ -119,7 +121,8 @@ check-system-lx: $(KERNEL) $(LX_SYSTEM_INITRAMFS) $(DEPS_STAMP)
 GUEST_CHECKS += check-system-lx
 
 # Two lx instances side by side (tests/linux/iso.c): neither sees the
-# other's processes. lxb is lx under a second name (init runs each name once).
+# other's processes or files (tests/linux/iso-check.py reads the log). lxb
+# is lx under a second name (init runs each name once).
 LX_ISO_INITRAMFS := $(BUILD)/lx-iso-initramfs.cpio
 $(LX_ISO_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_DIR)/bin/iso tests/linux/iso.conf tests/linux/iso.rc \
                      tools/mkcpio.py
@@ -128,18 +131,17 @@ $(LX_ISO_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_DIR)/bin/iso tests/linux/i
 	    lxb=$(USER_BUILD)/lx.stripped lx.conf=tests/linux/iso.conf lx.rc=tests/linux/iso.rc bin/iso=$(LX_DIR)/bin/iso
 
 .PHONY: check-lx-iso
-check-lx-iso: $(KERNEL) $(LX_ISO_INITRAMFS)
+check-lx-iso: $(KERNEL) $(LX_ISO_INITRAMFS) tests/linux/iso-check.py
 	@timeout 180 $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) $(QEMU_SERIAL) -m 256M -kernel $(KERNEL) \
 	    -initrd $(LX_ISO_INITRAMFS) -append "init.conf=lx.conf init.run=lx,lxb" > $(BUILD)/lx-iso.log 2>&1; \
 	grep '^iso: ' $(BUILD)/lx-iso.log; \
-	if grep -q '^iso: prober pid [0-9]* saw 0 ' $(BUILD)/lx-iso.log && \
-	   grep -q '^iso: holder done' $(BUILD)/lx-iso.log && \
-	   grep -q 'init: test run done: all exited 0' $(BUILD)/lx-iso.log; then \
-	    echo "$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-iso 1 0" >> $(RESULTS); echo "ok - two lx instances do not see each other's processes"; \
+	if $(PYTHON) tests/linux/iso-check.py $(BUILD)/lx-iso.log; then \
+	    echo "$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-iso 1 0" >> $(RESULTS); \
+	    echo "ok - two lx instances see neither each other's processes nor each other's /tmp"; \
 	else echo "$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-lx-iso 0 1" >> $(RESULTS); \
 	    echo "not ok - lx isolation (log: $(BUILD)/lx-iso.log)"; exit 1; fi
 GUEST_CHECKS += check-lx-iso
-EXTRA_HELP += "check-lx-iso   two lx instances side by side cannot see each other's processes"
+EXTRA_HELP += "check-lx-iso   two lx instances side by side see neither each other's processes nor /tmp"
 
 # make run with busybox in the initramfs: `linux /bin/busybox sh` at the prompt.
 .PHONY: run-lx

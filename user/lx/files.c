@@ -151,21 +151,106 @@ static bool nth_child(const char *dir, unsigned k, struct cpio_entry *e, const c
 
 /* --- the file server --------------------------------------------------------------- */
 
+static void fs_idle(void);
+
+/* The most bytes lx's own /tmp holds (its pool may run out first). */
+#define TMP_BYTES (8ull << 20)
+
+/* lx's own /tmp (decision 166): a tmpfs whose pages come from lx's pool
+ * (MountMemory), mounted on a fresh directory of the server's default
+ * namespace only long enough to make a namespace rooted at it (Namespace),
+ * then unmounted and removed there, so that lx's namespace alone holds it:
+ * no other client can reach it, and nothing of the rest of the server's tree
+ * can be reached from it. Returns the namespace cap, 0 when it cannot be
+ * made (/tmp then fails: lx does not fall back to a shared one). */
+static wf_cptr_t tmp_own(wf_cptr_t svc)
+{
+    if (!lx.files.fs_ns)
+        lx.files.fs_ns = wf_env_slot(&lx.env);
+    else
+        wf_cnode_delete(SELF, lx.files.fs_ns, 64); /* a restarted server's: stale */
+    wf_cptr_t ns = lx.files.fs_ns, vmo = 0;
+    char path[32];
+    size_t len = 0;
+    wf_word_t st = WFP_FILE_EEXIST;
+    for (unsigned n = 0; n < 64 && st == WFP_FILE_EEXIST; n++) {
+        len = (size_t)snprintf(path, sizeof(path), "/.lx-tmp-%u", n);
+        if (wfp_file_mkdir(svc, 0700, path, len, &st) != WF_ERR_OK)
+            st = WFP_FILE_EIO;
+    }
+    const char *step = "mkdir";
+    if (!ns)
+        st = WFP_FILE_ENOSPC;
+    if (!st) {
+        step = "memory";
+        if (wf_env_create(&lx.env, WF_OBJ_VMO, TMP_BYTES, &vmo) != WF_ERR_OK) {
+            vmo = 0;
+            st = WFP_FILE_ENOSPC;
+        } else {
+            step = "MountMemory";
+            if (wfp_file_mount_memory(svc, 0, path, len, vmo, &st) != WF_ERR_OK)
+                st = WFP_FILE_EIO;
+            wf_cnode_delete(SELF, vmo, 64); /* the server keeps its copy */
+            wf_env_free(&lx.env, vmo);
+            if (!st) {
+                step = "Namespace";
+                wf_word_t nst = 0, ust = 0;
+                if (wfp_file_namespace(svc, path, len, &nst, SELF, ns, 64) != WF_ERR_OK && !nst)
+                    nst = WFP_FILE_EIO;
+                wfp_file_unmount(svc, path, len, &ust); /* the namespace holds it now */
+                st = nst;
+            }
+        }
+        wfp_file_rmdir(svc, path, len, &(wf_word_t){0});
+    }
+    if (!st)
+        return ns;
+    lx_say("/tmp: no file system of its own (%s: error %llu)", step, (unsigned long long)st);
+    if (ns)
+        wf_env_free(&lx.env, ns);
+    lx.files.fs_ns = 0;
+    return 0;
+}
+
+void lx_files_share_tmp(void)
+{
+    lx.files.tmp_shared = true;
+}
+
+void lx_files_end(void)
+{
+    if (!lx.files.fs_ns)
+        return;
+    wf_word_t st;
+    fs_idle();
+    /* Unmounts lx's tmpfs: its pages go back to lx's pool, its slot at the server is free. */
+    if (wfp_file_drop_namespace(lx.files.fs_ns, &st) == WF_ERR_OK && st)
+        lx_say("/tmp: the file server kept it (error %llu)", (unsigned long long)st);
+    wf_cnode_delete(SELF, lx.files.fs_ns, 64);
+    wf_env_free(&lx.env, lx.files.fs_ns);
+    lx.files.fs_ns = lx.files.fs = 0;
+}
+
 /* Looks "fs" up through the name server (once; again after the server was
- * restarted) and makes sure its /tmp exists. 0 when there is none. */
+ * restarted), makes lx's own /tmp there (unless it shares its starter's) and
+ * makes sure the directory tmp exists in it. 0 when there is none. */
 static wf_cptr_t fs_connect(bool again)
 {
     if (lx.files.fs_tried && !again)
         return lx.files.fs;
     lx.files.fs_tried = true;
-    if (!lx.files.fs)
-        lx.files.fs = wf_env_slot(&lx.env);
-    if (!lx.files.fs || wf_reconnect(lx.files.fs, "fs") != WF_ERR_OK) {
-        if (lx.files.fs)
-            wf_env_free(&lx.env, lx.files.fs);
-        lx.files.fs = 0;
+    lx.files.fs = 0;
+    if (!lx.files.fs_svc)
+        lx.files.fs_svc = wf_env_slot(&lx.env);
+    if (!lx.files.fs_svc || wf_reconnect(lx.files.fs_svc, "fs") != WF_ERR_OK) {
+        if (lx.files.fs_svc)
+            wf_env_free(&lx.env, lx.files.fs_svc);
+        lx.files.fs_svc = 0;
         return 0;
     }
+    lx.files.fs = lx.files.tmp_shared ? lx.files.fs_svc : tmp_own(lx.files.fs_svc);
+    if (!lx.files.fs)
+        return 0;
     wf_word_t st;
     wfp_file_mkdir(lx.files.fs, 01777, "/tmp", 4, &st); /* EEXIST when it is there */
     lx.files.fs_buf_size = 0;

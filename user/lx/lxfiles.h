@@ -136,8 +136,11 @@ struct lx_proc_files {
 struct lx_files_state {
     struct lx_pipe pipe[LX_MAX_PIPES];
     struct lx_ofd ofd[LX_MAX_OFDS];
-    wf_cptr_t fs; /* the file server's service cap (0: none, or not looked up yet) */
+    wf_cptr_t fs;     /* the cap /tmp is reached through: fs_ns, or fs_svc when shared (0: none) */
+    wf_cptr_t fs_svc; /* the file server's service cap (0: none, or not looked up yet) */
+    wf_cptr_t fs_ns;  /* the namespace of lx's own tmpfs (0: none) */
     bool fs_tried;
+    bool tmp_shared;      /* /tmp is the starter's (the server's default namespace), not lx's own */
     wf_cptr_t fs_buf;     /* lx's buffer at the file server (SetBuffer; 0: none) */
     uint64_t fs_buf_size; /* 0: the server holds none of lx's now */
     bool fs_buf_wanted;   /* give it (again) at the next use */
@@ -149,8 +152,10 @@ struct lx_files_state {
 };
 
 /* files.c */
-bool lx_files_setup(void); /* once at start; false: lx cannot serve files */
-void lx_fd_changed(void);  /* a descriptor table may have changed: pipe ends are recounted */
+bool lx_files_setup(void);     /* once at start; false: lx cannot serve files */
+void lx_files_share_tmp(void); /* before the first use of /tmp: the starter's, not lx's own */
+void lx_files_end(void);       /* when lx ends: its own /tmp goes */
+void lx_fd_changed(void);      /* a descriptor table may have changed: pipe ends are recounted */
 const uint8_t *lx_file_find(const char *path, size_t *len);
 const uint8_t *lx_exec_file(const char *path, size_t *len, bool *copied, long *err);
 void lx_exec_file_done(const uint8_t *file, size_t len, bool copied);

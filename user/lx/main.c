@@ -683,8 +683,11 @@ int main(int argc, char **argv)
     if (!setup() || !setup_initramfs())
         return 2;
     tty_setup(argv == given); /* the shell's command: the console is the run's terminal */
+    if (argv == given)
+        lx_files_share_tmp(); /* ... and its /tmp is the shell's (decision 166) */
     int status =
         argc > first ? run(argc - first, (const char *const *)argv + first, false) : run_script();
     lx_tty_set_raw(false); /* the console's edited lines again, for its next client */
+    lx_files_end();
     return status;
 }
