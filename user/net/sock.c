@@ -1278,6 +1278,49 @@ static void on_dns(const char *name, const ip_addr_t *ip, void *arg)
     notify(q->c);
 }
 
+/* The resolver's server: the lease's (which DHCP writes into lwIP's server 0
+ * whenever a lease binds) or the one SetDns named. lwIP keeps one server port
+ * for all (DNS_SERVER_PORT, lwipopts.h), so both are set before each query. */
+unsigned short net_dns_port = 53;
+static bool dns_custom;
+static uint16_t dns_custom_port;
+static ip_addr_t dns_custom_addr, dns_lease_addr, dns_applied;
+
+static void dns_apply(void)
+{
+    const ip_addr_t *cur = dns_getserver(0);
+    if (!ip_addr_cmp(cur, &dns_applied))
+        ip_addr_copy(dns_lease_addr, *cur); /* DHCP wrote it since */
+    if (dns_custom) {
+        ip_addr_copy(dns_applied, dns_custom_addr);
+        net_dns_port = dns_custom_port;
+    } else {
+        ip_addr_copy(dns_applied, dns_lease_addr);
+        net_dns_port = 53;
+    }
+    dns_setserver(0, &dns_applied);
+}
+
+static wf_word_t on_set_dns(struct wf_server *srv, struct wf_server_req *r, wf_word_t addr,
+                            wf_word_t port, wf_word_t *status)
+{
+    (void)srv;
+    (void)r;
+    if (addr >= 0xffffffffu || (addr && (port < 1 || port > 0xffff))) {
+        *status = WFP_SOCK_EINVAL;
+        return WF_ERR_OK;
+    }
+    dns_apply(); /* notes the lease's server before it is replaced */
+    dns_custom = addr != 0;
+    if (dns_custom) {
+        to_ip((uint32_t)addr, &dns_custom_addr);
+        dns_custom_port = (uint16_t)port;
+    }
+    dns_apply();
+    *status = 0;
+    return WF_ERR_OK;
+}
+
 static wf_word_t on_resolve(struct wf_server *srv, struct wf_server_req *r, const char *name,
                             wf_word_t name_len, wf_word_t *status, wf_word_t *addr)
 {
@@ -1303,6 +1346,7 @@ static wf_word_t on_resolve(struct wf_server *srv, struct wf_server_req *r, cons
     }
     ip_addr_t ip;
     struct resolve *q = &resolves[i];
+    dns_apply();
     err_t e = dns_gethostbyname(host, &ip, on_dns, q);
     if (e == ERR_OK) {
         *status = 0;
@@ -1459,6 +1503,7 @@ static const struct wfp_sock_handlers handlers = {
     .on_resolve = on_resolve,
     .on_ping = on_ping,
     .on_interface = on_interface,
+    .on_set_dns = on_set_dns,
 };
 
 /* The dispatch entry: the generated dispatch, then lwIP's loopback queue and

@@ -215,6 +215,46 @@ void cmd_resolve(int argc, char **argv)
         printf("%s is %s\n", argv[1], wf_net_format_ip(addr, a));
 }
 
+/* dns IP[:PORT] | dns lease: the resolver's server for every client of net. */
+void cmd_dns(int argc, char **argv)
+{
+    (void)argc;
+    uint32_t addr = 0;
+    unsigned long port = 53;
+    char ip[16];
+    const char *colon = strchr(argv[1], ':');
+    if (strcmp(argv[1], "lease")) {
+        size_t n = colon ? (size_t)(colon - argv[1]) : strlen(argv[1]);
+        char *end = NULL;
+        if (colon)
+            port = strtoul(colon + 1, &end, 10);
+        if (n >= sizeof ip || (colon && (!colon[1] || *end || port < 1 || port > 65535))) {
+            printf("dns: usage: dns IP[:PORT] (PORT 1 to 65535, default 53) or dns lease\n");
+            return;
+        }
+        memcpy(ip, argv[1], n);
+        ip[n] = 0;
+        if (!wf_net_parse_ip(ip, &addr) || !addr) {
+            printf("dns: %s: not an IPv4 address\n", ip);
+            return;
+        }
+    }
+    if (!net_ready(argv[0]))
+        return;
+    wf_word_t status = 0;
+    enum wf_error e = wfp_sock_set_dns(net.ep, addr, port, &status);
+    if (e != WF_ERR_OK) {
+        print_error(argv[0], e, NULL, SH_CTX_ANY);
+        return;
+    }
+    if (status)
+        printf("dns: %s\n", strerror((int)status));
+    else if (addr)
+        printf("dns: server %s port %lu\n", wf_net_format_ip(addr, ip), port);
+    else
+        printf("dns: the lease's server\n");
+}
+
 void cmd_ping(int argc, char **argv)
 {
     uint64_t count = 3;

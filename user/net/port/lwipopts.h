@@ -40,6 +40,9 @@
 #define LWIP_DHCP                  1
 #define LWIP_DHCP_DOES_ACD_CHECK   0
 #define LWIP_DNS                   1
+/* The resolver's server port: 53, or the one SetDns named (sock.c). */
+extern unsigned short net_dns_port;
+#define DNS_SERVER_PORT net_dns_port
 #define LWIP_IGMP                  0
 #define LWIP_AUTOIP                0
 #define IP_REASSEMBLY              1
