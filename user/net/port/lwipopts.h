@@ -40,9 +40,6 @@
 #define LWIP_DHCP                  1
 #define LWIP_DHCP_DOES_ACD_CHECK   0
 #define LWIP_DNS                   1
-/* The resolver's server port: 53, or the one SetDns named (sock.c). */
-extern unsigned short net_dns_port;
-#define DNS_SERVER_PORT net_dns_port
 #define LWIP_IGMP                  0
 #define LWIP_AUTOIP                0
 #define IP_REASSEMBLY              1
@@ -55,6 +52,11 @@ extern unsigned short net_dns_port;
 #define LWIP_HAVE_LOOPIF        1
 #define LWIP_LOOPBACK_MAX_PBUFS 256
 /* IPv6: off (decision 146). */
+
+/* The resolver's server port: 53, or the one sock.SetDns named (sock.c;
+ * decision 167). */
+extern unsigned short net_dns_port;
+#define DNS_SERVER_PORT net_dns_port
 
 /* TCP: a large window through window scaling (RFC 7323), timestamps, SACK
  * sent to the peer (lwIP 2.1 sends SACK blocks; it does not act on received
