@@ -61,6 +61,12 @@
 /* Socket type: UDP datagrams. */
 #define WFP_SOCK_UDP 2
 
+/* Socket type: raw ICMP (Linux's SOCK_RAW with IPPROTO_ICMP): SendTo sends the bytes as one
+ * ICMP message to addr (port ignored, the checksum the sender's), RecvFrom gives each ICMP
+ * message the stack receives, from its IPv4 header on (port 0); no Bind, Connect, Send or
+ * Listen. The stack still answers echo requests itself. */
+#define WFP_SOCK_ICMP 3
+
 /* Shutdown: no more receiving. */
 #define WFP_SOCK_SHUT_RD 0
 
