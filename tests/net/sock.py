@@ -30,6 +30,8 @@ the serial console (its stdin). Two boots:
    - UDP echo both ways: the host's datagram to the forward comes back from
      `udpecho`; `udpsend 10.0.2.2 PORT` gets the reply of a UDP echo the
      test runs on the host's loopback;
+   - `sockcheck`: the errors over the loopback, an ICMP socket (an echo
+     request through SendTo, lwIP's reply through RecvFrom), the limits;
    - `sockfuzz 3000`: random requests (bad handles, absurd lengths and
      offsets) get errors, and the server still serves;
    - the driver server killed mid-transfer: a host thread echoes 16 MiB
@@ -483,6 +485,9 @@ def main():
               "sock/a_reset_is_ECONNRESET")
         point("sockcheck: send after shutdown: Broken pipe" in out,
               "sock/send_after_shutdown_is_EPIPE")
+        point("sockcheck: icmp socket: bind Invalid argument, send Destination address required, "
+              "echo reply from 127.0.0.1 with its IPv4 header, id, seq and data intact" in out,
+              "sock/icmp_socket_echo_through_the_loopback_bind_EINVAL_send_EDESTADDRREQ")
         point("sockcheck: 32 sockets, then No file descriptors available" in out,  # EMFILE (musl)
               "sock/a_client_gets_EMFILE_after_32_sockets")
         point("SO_RCVBUF 262144 with every socket open: No buffer space available" in out
