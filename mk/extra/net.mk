@@ -52,15 +52,19 @@ EXTRA_HELP += "check-net-sock sockets: the shell's serve, fetch, ping, UDP echo,
 # guest's port 8080; the shell's `linux` runs the script under lx: busybox
 # httpd serves /data/www (the host's curl fetches a page and a 404 through the
 # forward) while busybox wget fetches a page from a Python http.server on the
-# host's loopback (10.0.2.2 in the guest).
+# host's loopback (10.0.2.2 in the guest). Before it, tests/net/lxnc.sh under
+# another lx: busybox nc to a host listener and nc -l reached through a forward
+# of the guest's port 8081, busybox ping 10.0.2.2 (lx's raw ICMP socket).
 #
 #   make check-lx-net
 LXNET_INITRAMFS := $(BUILD)/lxnet-initramfs.cpio
-$(LXNET_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_BUSYBOX) tests/net/lxnet.sh tests/net/lxnet-index.html \
+$(LXNET_INITRAMFS): $(USER_ELFS:.elf=.stripped) $(LX_BUSYBOX) tests/net/lxnet.sh tests/net/lxnc.sh \
+                    tests/net/lxnet-index.html \
                     tools/mkcpio.py $(foreach f,$(INITRAMFS_FILES),$(lastword $(subst =, ,$(f))))
 	@echo "  CPIO    $@"
 	@$(PYTHON) tools/mkcpio.py -o $@ $(foreach p,$(USER_PROGS) $(USER_MUSL_PROGS),$(p)=$(USER_BUILD)/$(p).stripped) \
 	    $(INITRAMFS_FILES) bin/busybox=$(LX_BUSYBOX) data/lxnet.sh=tests/net/lxnet.sh \
+	    data/lxnc.sh=tests/net/lxnc.sh \
 	    data/www/index.html=tests/net/lxnet-index.html
 
 .PHONY: check-lx-net
@@ -73,4 +77,4 @@ check-lx-net: $(KERNEL) $(LXNET_INITRAMFS) $(DEPS_STAMP)
 ifeq ($(ARCH),x86_64)
 GUEST_CHECKS += check-lx-net
 endif
-EXTRA_HELP += "check-lx-net   Linux sockets: busybox httpd and wget under lx, the host's curl (tests/net/lxnet.py)"
+EXTRA_HELP += "check-lx-net   Linux sockets: busybox httpd, wget, nc and ping under lx, the host's curl (tests/net/lxnet.py)"

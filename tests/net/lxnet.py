@@ -17,6 +17,12 @@ the shell. Under lx:
     the forward byte for byte, and a 404 for a missing page;
   - the script stops when the host's /stop appears, httpd is killed, lx ends
     with status 0 and the shell's prompt comes back.
+Before it, `linux /bin/busybox sh /data/lxnc.sh 10.0.2.2 PORT` (a forward of
+another free port to the guest's 8081): busybox nc sends a line to a
+listener of the test's on the host's loopback and prints its answer; busybox
+ping 10.0.2.2 gets its reply (lx's raw ICMP socket over the network server's
+ICMP socket); busybox nc -l on 8081 is reached by the host through the
+forward, each side's line arrives, nc exits 0.
 
 Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
 "N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
@@ -29,14 +35,71 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
+import threading
+import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sock import PANIC_RE, PROMPT, Guest, curl, free_port, http_server  # noqa: E402
 
 INDEX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lxnet-index.html")
+
+
+def line_listener():
+    """A TCP listener on the host's 127.0.0.1 for one connection: reads a
+    line, answers one, closes. Returns (socket, port, what it read)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    got = []
+
+    def run():
+        try:
+            c, _ = s.accept()
+        except OSError:
+            return
+        with c:
+            c.settimeout(30)
+            data = b""
+            try:
+                while b"\n" not in data:
+                    more = c.recv(256)
+                    if not more:
+                        break
+                    data += more
+                got.append(data)
+                c.sendall(b"hello from the host listener\n")
+            except OSError:
+                pass
+
+    threading.Thread(target=run, daemon=True).start()
+    return s, s.getsockname()[1], got
+
+
+def nc_listen_exchange(port, timeout):
+    """Connects to the guest's nc -l through the forward at port (retrying
+    while the guest is not yet listening: QEMU then closes at once), reads
+    its line, sends one and closes; returns the line read (b"" if none)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                data = b""
+                while b"\n" not in data:
+                    more = c.recv(256)
+                    if not more:
+                        break
+                    data += more
+                if data:
+                    c.sendall(b"hello from the host to nc -l\n")
+                    return data
+        except OSError:
+            pass
+        time.sleep(1)
+    return b""
 
 
 def main():
@@ -72,8 +135,10 @@ def main():
         f.write(page)
     web = http_server(tmp)
     web_port = web.server_address[1]
-    fwd = free_port()
-    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:8080",
+    fwd, nc_fwd = free_port(), free_port()
+    lsock, nc_port, nc_got = line_listener()
+    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:8080,"
+                      f"hostfwd=tcp:127.0.0.1:{nc_fwd}-:8081",
            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
     with open(INDEX, "rb") as f:
         index = f.read()
@@ -81,6 +146,26 @@ def main():
     try:
         lease = g.wait_for(r"net: address (\S+) netmask", 2 * t, 0)
         point(lease and lease.group(1) == "10.0.2.15", "lxnet/dhcp_lease")
+        # nc and ping (tests/net/lxnc.sh), one lx of their own
+        m = g.start(f"linux /bin/busybox sh /data/lxnc.sh 10.0.2.2 {nc_port}",
+                    r"lxnc: nc -l on 8081", 2 * t)
+        point(nc_got == [b"hello from nc under lx\n"]
+              and "lxnc: nc got [hello from the host listener]" in g.out,
+              f"lxnet/busybox_nc_under_lx_sends_and_receives_a_line ({nc_got})")
+        ping = re.search(r"lxnc: ping status (\d+)", g.out)
+        point(ping and ping.group(1) == "0"
+              and re.search(r"64 bytes from 10\.0\.2\.2: seq=0", g.out)
+              and re.search(r"1 packets transmitted, 1 packets received", g.out),
+              f"lxnet/busybox_ping_under_lx_gets_a_reply ({ping and ping.group(0)})")
+        line = nc_listen_exchange(nc_fwd, t) if m else b""
+        point(line == b"hello from nc -l under lx\n",
+              f"lxnet/host_reaches_busybox_nc_l_under_lx_through_the_forward ({line!r})")
+        point(g.wait_for(r"lxnc: nc -l status 0 got \[hello from the host to nc -l\]", t),
+              "lxnet/busybox_nc_l_under_lx_receives_the_host_line_and_exits_0")
+        m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t)
+        point(m and m.group(1) == "0", f"lxnet/lxnc_exits_0 ({m and m.group(0)})")
+        g.mark = m.end() if m else g.mark
+
         m = g.start(f"linux /bin/busybox sh /data/lxnet.sh 10.0.2.2:{web_port}",
                     r"lxnet: serving", 2 * t)
         point(m, "lxnet/script_under_lx_reaches_serving")
@@ -94,14 +179,14 @@ def main():
         point(code == 200 and body == index,
               f"lxnet/host_curl_gets_a_page_from_busybox_httpd ({code} {body[:60]!r})")
         code, body = curl(f"http://127.0.0.1:{fwd}/missing.html", t)
-        point(code == 404, f"lxnet/host_curl_gets_404_from_busybox_httpd ({code})")
+        point(code == 404, f"lxnet/host_curl_gets_404_from_busybox_httpd ({code} {body!r:.60})")
         code, body = curl(f"http://127.0.0.1:{fwd}/index.html", t)
-        point(code == 200 and body == index, f"lxnet/httpd_serves_again ({code})")
+        point(code == 200 and body == index, f"lxnet/httpd_serves_again ({code} {body!r:.60})")
         with open(os.path.join(tmp, "stop"), "w") as f:
             f.write("stop\n")
         m = g.wait_for(r"lxnet: done after (\d+) tries", 2 * t)
         point(m, "lxnet/script_stops_httpd_and_ends")
-        m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t)
+        m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t, g.mark)
         point(m and m.group(1) == "0", f"lxnet/lx_exits_0 ({m and m.group(0)})")
         point(g.wait_for(re.escape(PROMPT), t), "lxnet/shell_prompt_after")
         # lx was the shell's client of net: the shell's own fetch sets up again
@@ -113,6 +198,7 @@ def main():
     finally:
         g.kill()
         web.shutdown()
+        lsock.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
     failed = n - passed

@@ -22,9 +22,16 @@ the serial console (its stdin). Two boots:
      through the forward and gets it byte for byte, and a 404 for a missing
      one; then 200 connections opened at once and closed; the server still
      answers curl, net was not restarted and its pool did not grow;
+   - DNS: a tiny DNS server on the host's loopback (UDP) answers A records
+     for test.weft (10.0.2.2) and far.weft, NXDOMAIN otherwise; the shell's
+     `dns 10.0.2.2:PORT` points net's resolver at it: `resolve` gets both
+     addresses, `fetch http://test.weft:PORT/...` gets the host's page by
+     name, an unknown name is "no such host"; bad `dns` arguments refused;
    - UDP echo both ways: the host's datagram to the forward comes back from
      `udpecho`; `udpsend 10.0.2.2 PORT` gets the reply of a UDP echo the
      test runs on the host's loopback;
+   - `sockcheck`: the errors over the loopback, an ICMP socket (an echo
+     request through SendTo, lwIP's reply through RecvFrom), the limits;
    - `sockfuzz 3000`: random requests (bad handles, absurd lengths and
      offsets) get errors, and the server still serves;
    - the driver server killed mid-transfer: a host thread echoes 16 MiB
@@ -186,6 +193,55 @@ def udp_echo_host():
     return s, s.getsockname()[1]
 
 
+def dns_server(names):
+    """A tiny DNS server on the host's 127.0.0.1 (UDP): an A record for each
+    name of names (name -> dotted address), NXDOMAIN for anything else.
+    Returns (socket, port, the names asked, in order)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    asked = []
+
+    def answer(q):
+        if len(q) < 12 or q[2] & 0x80:  # short, or a response
+            return None
+        i, labels = 12, []
+        while i < len(q) and q[i]:
+            n = q[i]
+            if n & 0xc0 or i + 1 + n > len(q):
+                return None
+            labels.append(q[i + 1:i + 1 + n].decode("ascii", "replace"))
+            i += 1 + n
+        if i + 5 > len(q):
+            return None
+        qtype = int.from_bytes(q[i + 1:i + 3], "big")
+        question = q[12:i + 5]
+        name = ".".join(labels).lower()
+        asked.append(name)
+        addr = names.get(name)
+        found = addr is not None and qtype == 1
+        flags = 0x8180 if addr is not None else 0x8183  # QR RD RA, NXDOMAIN
+        head = q[:2] + flags.to_bytes(2, "big") + b"\0\1" + (b"\0\1" if found else b"\0\0") \
+            + b"\0\0\0\0"
+        rr = b""
+        if found:
+            rr = b"\xc0\x0c\0\1\0\1" + (60).to_bytes(4, "big") + b"\0\4" \
+                + socket.inet_aton(addr)
+        return head + question + rr
+
+    def run():
+        while True:
+            try:
+                q, peer = s.recvfrom(2048)
+            except OSError:
+                return
+            r = answer(q)
+            if r:
+                s.sendto(r, peer)
+
+    threading.Thread(target=run, daemon=True).start()
+    return s, s.getsockname()[1], asked
+
+
 def curl(url, timeout):
     """(HTTP status, body) through the host's curl; (None, error) on failure."""
     try:
@@ -313,6 +369,8 @@ def main():
     web = http_server(tmp)
     web_port = web.server_address[1]
     echo_sock, echo_port = udp_echo_host()
+    dns_sock, dns_port, dns_asked = dns_server({"test.weft": "10.0.2.2",
+                                                "far.weft": "192.0.2.77"})
     tcp_fwd, udp_fwd = free_port(), free_port(socket.SOCK_DGRAM)
     echo_fwd = free_port()
     dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{tcp_fwd}-:8080,"
@@ -389,6 +447,29 @@ def main():
         point(f"reply from 10.0.2.2:{echo_port}: echo:hi there" in out,
               "sock/udp_echo_guest_to_host")
 
+        # The resolver pointed at a DNS server on the host's loopback (QEMU
+        # forwards no UDP to the host for its own DNS address 10.0.2.3).
+        out = g.command("dns 10.0.2.2:70000", t) or ""
+        point("dns: usage:" in out, "sock/dns_refuses_a_port_out_of_range")
+        out = g.command("dns 10.0.2.300", t) or ""
+        point("dns: 10.0.2.300: not an IPv4 address" in out, "sock/dns_refuses_a_bad_address")
+        out = g.command(f"dns 10.0.2.2:{dns_port}", t) or ""
+        point(f"dns: server 10.0.2.2 port {dns_port}" in out, "sock/dns_points_the_resolver_at_the_host")
+        out = g.command("resolve test.weft", 2 * t) or ""
+        point("test.weft is 10.0.2.2" in out and "test.weft" in dns_asked,
+              f"sock/resolve_gets_the_answer_of_the_host_dns_server ({out.strip()[-60:]!r})")
+        out = g.command("resolve far.weft", 2 * t) or ""
+        point("far.weft is 192.0.2.77" in out, "sock/resolve_a_second_name")
+        out = g.command(f"fetch http://test.weft:{web_port}/page.txt", 2 * t) or ""
+        body = out.split("\n", 1)[1] if "\n" in out else ""
+        point(page.decode() in body.replace("\r\n", "\n"),
+              "sock/fetch_by_name_gets_the_page_from_the_host_http_server")
+        out = g.command("resolve nothere.weft", 2 * t) or ""
+        point("nothere.weft: no such host" in out and "nothere.weft" in dns_asked,
+              "sock/resolve_NXDOMAIN_is_no_such_host")
+        out = g.command(f"fetch http://nothere.weft:{web_port}/page.txt", 2 * t) or ""
+        point("nothere.weft: no such host" in out, "sock/fetch_of_an_unknown_name_is_no_such_host")
+
         out = g.command("sockfuzz 3000 7", 3 * t) or ""
         point(re.search(r"sockfuzz: 3000 requests: .*server still serves", out),
               "sock/fuzz_gets_errors_server_still_serves")
@@ -404,6 +485,9 @@ def main():
               "sock/a_reset_is_ECONNRESET")
         point("sockcheck: send after shutdown: Broken pipe" in out,
               "sock/send_after_shutdown_is_EPIPE")
+        point("sockcheck: icmp socket: bind Invalid argument, send Destination address required, "
+              "echo reply from 127.0.0.1 with its IPv4 header, id, seq and data intact" in out,
+              "sock/icmp_socket_echo_through_the_loopback_bind_EINVAL_send_EDESTADDRREQ")
         point("sockcheck: 32 sockets, then No file descriptors available" in out,  # EMFILE (musl)
               "sock/a_client_gets_EMFILE_after_32_sockets")
         point("SO_RCVBUF 262144 with every socket open: No buffer space available" in out
@@ -445,6 +529,7 @@ def main():
         g.kill()
         web.shutdown()
         echo_sock.close()
+        dns_sock.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
     dev = ["-netdev", "user,id=n0,restrict=on",

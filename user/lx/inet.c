@@ -1,6 +1,9 @@
 /*
  * AF_INET sockets (docs/linux.md, "Sockets"; decision 155): TCP and UDP
- * through the network server's socket protocol (abi/protocols/sock.proto).
+ * through the network server's socket protocol (abi/protocols/sock.proto),
+ * and raw ICMP (SOCK_RAW, IPPROTO_ICMP: ping) as its ICMP sockets, which
+ * behave as UDP's but for the IPv4 header they receive and the port they
+ * ignore (docs/networking.md).
  *
  * lx is one client of the server ("net", looked up at the first socket):
  * one buffer VMO of lx's that data goes through (copied between it and the
@@ -37,6 +40,8 @@ enum {
     AF_INET = 2,
     SOCK_STREAM = 1,
     SOCK_DGRAM = 2,
+    SOCK_RAW = 3,
+    IPPROTO_ICMP = 1,
     SOL_SOCKET = 1,
     IPPROTO_TCP = 6,
     IPPROTO_UDP = 17,
@@ -246,10 +251,12 @@ long lx_inet_socket(struct lx_call *c)
         return -LX_EINVAL;
     unsigned t = (type & 0xf) == SOCK_STREAM  ? WFP_SOCK_TCP
                  : (type & 0xf) == SOCK_DGRAM ? WFP_SOCK_UDP
+                 : (type & 0xf) == SOCK_RAW   ? WFP_SOCK_ICMP
                                               : 0;
     if (!t)
         return -E_SOCKTNOSUPPORT;
-    if (proto && proto != (t == WFP_SOCK_TCP ? IPPROTO_TCP : IPPROTO_UDP))
+    if (t == WFP_SOCK_ICMP ? proto != IPPROTO_ICMP
+                           : proto && proto != (t == WFP_SOCK_TCP ? IPPROTO_TCP : IPPROTO_UDP))
         return -E_PROTONOSUPPORT;
     wf_cptr_t ep = net_ep();
     if (!ep)
@@ -522,7 +529,10 @@ long lx_n_getsockopt(struct lx_call *c)
     } else if (c->a[1] == SOL_SOCKET && c->a[2] == 39) { /* SO_DOMAIN */
         value = o ? AF_INET : AF_UNIX;
     } else if (c->a[1] == SOL_SOCKET && c->a[2] == 38) { /* SO_PROTOCOL */
-        value = !o ? 0 : o->u.in.type == WFP_SOCK_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+        value = !o                              ? 0
+                : o->u.in.type == WFP_SOCK_TCP  ? IPPROTO_TCP
+                : o->u.in.type == WFP_SOCK_ICMP ? IPPROTO_ICMP
+                                                : IPPROTO_UDP;
     } else if (!o) { /* AF_UNIX: its type, no pending error */
         unsigned opt = opt_of(c->a[1], c->a[2]);
         if (opt != WFP_SOCK_SO_TYPE && opt != WFP_SOCK_SO_ERROR)
@@ -539,7 +549,9 @@ long lx_n_getsockopt(struct lx_call *c)
         if (r < 0)
             return r;
         if (opt == WFP_SOCK_SO_TYPE)
-            value = value == WFP_SOCK_TCP ? SOCK_STREAM : SOCK_DGRAM;
+            value = value == WFP_SOCK_TCP    ? SOCK_STREAM
+                    : value == WFP_SOCK_ICMP ? SOCK_RAW
+                                             : SOCK_DGRAM;
     }
     int32_t v = (int32_t)value;
     size_t n = (size_t)len < 4 ? (size_t)len : 4;
@@ -577,13 +589,13 @@ static long do_send(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
             return -LX_EFAULT;
         total += k;
     }
-    if (o->u.in.type == WFP_SOCK_UDP && total == INET_CHUNK)
+    if (o->u.in.type != WFP_SOCK_TCP && total == INET_CHUNK)
         return -E_MSGSIZE; /* a datagram is whole or not sent */
     if (total && wf_vmo_write(net.buf, 0, total, WF_CHILD_VSPACE, (uintptr_t)bounce) != WF_ERR_OK)
         return -LX_EIO;
     wf_word_t status = 0, sent = 0;
     long r;
-    if (to && o->u.in.type == WFP_SOCK_UDP) /* TCP: the address is ignored, as Linux */
+    if (to && o->u.in.type != WFP_SOCK_TCP) /* TCP: the address is ignored, as Linux */
         r = st(wfp_sock_send_to(o->u.in.cap, addr, port, 0, total, &status, &sent), status);
     else
         r = st(wfp_sock_send(o->u.in.cap, 0, total, &status, &sent), status);
@@ -615,7 +627,7 @@ static long do_recv(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
         return o->u.in.connected || o->u.in.connecting ? 0 : -E_NOTCONN;
     wf_word_t status = 0, got = 0, whole = 0, a = 0, port = 0;
     long r;
-    if (o->u.in.type == WFP_SOCK_UDP && !(flags & MSG_PEEK)) {
+    if (o->u.in.type != WFP_SOCK_TCP && !(flags & MSG_PEEK)) {
         r = st(wfp_sock_recv_from(o->u.in.cap, 0, want, &status, &got, &whole, &a, &port), status);
     } else {
         if (o->u.in.listening)
@@ -642,7 +654,7 @@ static long do_recv(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
         done += k;
     }
     *trunc = whole > got;
-    if (o->u.in.type == WFP_SOCK_UDP) {
+    if (o->u.in.type != WFP_SOCK_TCP) {
         r = addr_out(p, uaddr, ulen, (uint32_t)a, (unsigned)port);
     } else if (uaddr && ulen) { /* TCP: no address, as Linux */
         int32_t zero = 0;
@@ -650,7 +662,7 @@ static long do_recv(struct lx_proc *p, struct lx_fd *f, uint64_t uiov, uint64_t 
     }
     if (r < 0)
         return r;
-    return (long)((flags & MSG_TRUNC) && o->u.in.type == WFP_SOCK_UDP ? whole : got);
+    return (long)((flags & MSG_TRUNC) && o->u.in.type != WFP_SOCK_TCP ? whole : got);
 }
 
 long lx_inet_put(struct lx_fd *f, const uint8_t *data, uint64_t n)

@@ -75,7 +75,8 @@ struct sock {
     uint32_t rcvbuf, sndbuf, unacked;
     struct tcp_pcb *tcp;
     struct udp_pcb *udp;
-    struct pbuf *rq; /* TCP: bytes received, not yet taken */
+    struct raw_pcb *raw; /* ICMP sockets */
+    struct pbuf *rq;     /* TCP: bytes received, not yet taken */
     uint32_t rq_bytes;
     struct dgram dq[DGRAMS]; /* UDP: datagrams received */
     uint8_t dq_head, dq_n;
@@ -272,6 +273,8 @@ static void sock_free(struct sock *s)
     }
     if (s->udp)
         udp_remove(s->udp);
+    if (s->raw)
+        raw_remove(s->raw);
     if (s->rq)
         pbuf_free(s->rq);
     for (unsigned i = 0; i < s->dq_n; i++)
@@ -468,6 +471,25 @@ static void on_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
     notify(s->c);
 }
 
+/* Every ICMP message received, from its IPv4 header on, to each ICMP socket
+ * (a copy); never eaten: the stack and the Ping message still see it. */
+static u8_t on_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+    (void)pcb;
+    struct sock *s = arg;
+    if (!s || s->rd_shut || s->dq_n == DGRAMS || s->dq_bytes + p->tot_len > s->rcvbuf)
+        return 0;
+    struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+    if (!q)
+        return 0;
+    s->dq[(s->dq_head + s->dq_n) % DGRAMS] =
+        (struct dgram){q, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(addr))), 0};
+    s->dq_n++;
+    s->dq_bytes += q->tot_len;
+    notify(s->c);
+    return 0;
+}
+
 /* --- helpers of the handlers ---------------------------------------------- */
 
 #define SOCK_OR_EBADF()                                                                            \
@@ -581,7 +603,7 @@ static wf_word_t on_socket(struct wf_server *srv, struct wf_server_req *r, wf_wo
         *status = WFP_SOCK_EPERM;
         return WF_ERR_OK;
     }
-    if (type != WFP_SOCK_TCP && type != WFP_SOCK_UDP) {
+    if (type != WFP_SOCK_TCP && type != WFP_SOCK_UDP && type != WFP_SOCK_ICMP) {
         *status = WFP_SOCK_EINVAL;
         return WF_ERR_OK;
     }
@@ -607,12 +629,16 @@ static wf_word_t on_socket(struct wf_server *srv, struct wf_server_req *r, wf_wo
         s->tcp = tcp_new();
         if (s->tcp)
             tcp_hook(s, s->tcp);
-    } else {
+    } else if (type == WFP_SOCK_UDP) {
         s->udp = udp_new();
         if (s->udp)
             udp_recv(s->udp, on_udp_recv, s);
+    } else {
+        s->raw = raw_new(IP_PROTO_ICMP);
+        if (s->raw)
+            raw_recv(s->raw, on_raw_recv, s);
     }
-    if (!s->tcp && !s->udp) {
+    if (!s->tcp && !s->udp && !s->raw) {
         memset(s, 0, sizeof(*s));
         *status = WFP_SOCK_ENOBUFS;
         return WF_ERR_OK;
@@ -880,7 +906,7 @@ static wf_word_t udp_send_from(struct sock *s, const ip_addr_t *to, u16_t port, 
         *status = WFP_SOCK_EPIPE;
         return WF_ERR_OK;
     }
-    struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+    struct pbuf *p = pbuf_alloc(s->raw ? PBUF_IP : PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
     if (!p) {
         *status = WFP_SOCK_ENOBUFS;
         return WF_ERR_OK;
@@ -891,7 +917,9 @@ static wf_word_t udp_send_from(struct sock *s, const ip_addr_t *to, u16_t port, 
         *status = WFP_SOCK_EFAULT;
         return WF_ERR_OK;
     }
-    err_t e = to ? udp_sendto(s->udp, p, to, port) : udp_send(s->udp, p);
+    err_t e = s->raw ? raw_sendto(s->raw, p, to)
+              : to   ? udp_sendto(s->udp, p, to, port)
+                     : udp_send(s->udp, p);
     pbuf_free(p);
     *status = (wf_word_t)map_err(e);
     *sent = e == ERR_OK ? len : 0;
@@ -909,6 +937,10 @@ static wf_word_t on_send(struct wf_server *srv, struct wf_server_req *r, wf_word
     }
     if (!buf_fits(s->c, offset, len)) {
         *status = WFP_SOCK_EFAULT;
+        return WF_ERR_OK;
+    }
+    if (s->raw) {
+        *status = WFP_SOCK_EDESTADDRREQ;
         return WF_ERR_OK;
     }
     if (s->udp) {
@@ -950,7 +982,7 @@ static wf_word_t on_recv(struct wf_server *srv, struct wf_server_req *r, wf_word
         *status = WFP_SOCK_EFAULT;
         return WF_ERR_OK;
     }
-    if (s->udp) {
+    if (s->udp || s->raw) {
         if (!s->dq_n) {
             *status = WFP_SOCK_EAGAIN;
             return WF_ERR_OK;
@@ -1018,11 +1050,11 @@ static wf_word_t on_send_to(struct wf_server *srv, struct wf_server_req *r, wf_w
 {
     SOCK_OR_EBADF();
     *sent = 0;
-    if (!s->udp) {
+    if (!s->udp && !s->raw) {
         *status = WFP_SOCK_EOPNOTSUPP;
         return WF_ERR_OK;
     }
-    if (port > 0xffff || port == 0 || addr > 0xffffffffu || len > WFP_SOCK_IO_MAX) {
+    if (port > 0xffff || (port == 0 && !s->raw) || addr > 0xffffffffu || len > WFP_SOCK_IO_MAX) {
         *status = len > WFP_SOCK_IO_MAX ? WFP_SOCK_EMSGSIZE : WFP_SOCK_EINVAL;
         return WF_ERR_OK;
     }
@@ -1040,7 +1072,7 @@ static wf_word_t on_recv_from(struct wf_server *srv, struct wf_server_req *r, wf
                               wf_word_t *addr, wf_word_t *port)
 {
     SOCK_OR_EBADF();
-    if (!s->udp) {
+    if (!s->udp && !s->raw) {
         *status = WFP_SOCK_EOPNOTSUPP;
         return WF_ERR_OK;
     }
@@ -1246,7 +1278,7 @@ static wf_word_t on_poll(struct wf_server *srv, struct wf_server_req *r, wf_word
         if (!s->badge || s->pending || s->c != c)
             continue;
         wf_word_t bit = 1ull << s->id;
-        if (s->udp) {
+        if (s->udp || s->raw) {
             if (s->dq_n)
                 *readable |= bit;
             *writable |= bit;
@@ -1278,6 +1310,49 @@ static void on_dns(const char *name, const ip_addr_t *ip, void *arg)
     notify(q->c);
 }
 
+/* The resolver's server: the lease's (which DHCP writes into lwIP's server 0
+ * whenever a lease binds) or the one SetDns named. lwIP keeps one server port
+ * for all (DNS_SERVER_PORT, lwipopts.h), so both are set before each query. */
+unsigned short net_dns_port = 53;
+static bool dns_custom;
+static uint16_t dns_custom_port;
+static ip_addr_t dns_custom_addr, dns_lease_addr, dns_applied;
+
+static void dns_apply(void)
+{
+    const ip_addr_t *cur = dns_getserver(0);
+    if (!ip_addr_cmp(cur, &dns_applied))
+        ip_addr_copy(dns_lease_addr, *cur); /* DHCP wrote it since */
+    if (dns_custom) {
+        ip_addr_copy(dns_applied, dns_custom_addr);
+        net_dns_port = dns_custom_port;
+    } else {
+        ip_addr_copy(dns_applied, dns_lease_addr);
+        net_dns_port = 53;
+    }
+    dns_setserver(0, &dns_applied);
+}
+
+static wf_word_t on_set_dns(struct wf_server *srv, struct wf_server_req *r, wf_word_t addr,
+                            wf_word_t port, wf_word_t *status)
+{
+    (void)srv;
+    (void)r;
+    if (addr >= 0xffffffffu || (addr && (port < 1 || port > 0xffff))) {
+        *status = WFP_SOCK_EINVAL;
+        return WF_ERR_OK;
+    }
+    dns_apply(); /* notes the lease's server before it is replaced */
+    dns_custom = addr != 0;
+    if (dns_custom) {
+        to_ip((uint32_t)addr, &dns_custom_addr);
+        dns_custom_port = (uint16_t)port;
+    }
+    dns_apply();
+    *status = 0;
+    return WF_ERR_OK;
+}
+
 static wf_word_t on_resolve(struct wf_server *srv, struct wf_server_req *r, const char *name,
                             wf_word_t name_len, wf_word_t *status, wf_word_t *addr)
 {
@@ -1303,6 +1378,7 @@ static wf_word_t on_resolve(struct wf_server *srv, struct wf_server_req *r, cons
     }
     ip_addr_t ip;
     struct resolve *q = &resolves[i];
+    dns_apply();
     err_t e = dns_gethostbyname(host, &ip, on_dns, q);
     if (e == ERR_OK) {
         *status = 0;
@@ -1459,6 +1535,7 @@ static const struct wfp_sock_handlers handlers = {
     .on_resolve = on_resolve,
     .on_ping = on_ping,
     .on_interface = on_interface,
+    .on_set_dns = on_set_dns,
 };
 
 /* The dispatch entry: the generated dispatch, then lwIP's loopback queue and

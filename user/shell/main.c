@@ -76,6 +76,8 @@ static const struct command {
     {"umount", "PATH", 1, 1, cmd_umount, "unmount the file system mounted on PATH"},
     {"ifconfig", "", 0, 0, cmd_ifconfig, "the network interfaces: addresses and counters"},
     {"resolve", "HOST", 1, 1, cmd_resolve, "the address of HOST (DNS, or localhost)"},
+    {"dns", "IP[:PORT]|lease", 1, 1, cmd_dns,
+     "point net's resolver at the DNS server IP (PORT: 53), or back at the lease's"},
     {"ping", "HOST [COUNT]", 1, 2, cmd_ping, "ICMP echo to HOST, COUNT times (default 3)"},
     {"fetch", "[-c] URL", 1, 2, cmd_fetch,
      "print the body of http://HOST[:PORT]/PATH (HTTP/1.0 GET; -c: its size and CRC-32)"},

@@ -215,6 +215,46 @@ void cmd_resolve(int argc, char **argv)
         printf("%s is %s\n", argv[1], wf_net_format_ip(addr, a));
 }
 
+/* dns IP[:PORT] | dns lease: the resolver's server for every client of net. */
+void cmd_dns(int argc, char **argv)
+{
+    (void)argc;
+    uint32_t addr = 0;
+    unsigned long port = 53;
+    char ip[16];
+    const char *colon = strchr(argv[1], ':');
+    if (strcmp(argv[1], "lease")) {
+        size_t n = colon ? (size_t)(colon - argv[1]) : strlen(argv[1]);
+        char *end = NULL;
+        if (colon)
+            port = strtoul(colon + 1, &end, 10);
+        if (n >= sizeof ip || (colon && (!colon[1] || *end || port < 1 || port > 65535))) {
+            printf("dns: usage: dns IP[:PORT] (PORT 1 to 65535, default 53) or dns lease\n");
+            return;
+        }
+        memcpy(ip, argv[1], n);
+        ip[n] = 0;
+        if (!wf_net_parse_ip(ip, &addr) || !addr) {
+            printf("dns: %s: not an IPv4 address\n", ip);
+            return;
+        }
+    }
+    if (!net_ready(argv[0]))
+        return;
+    wf_word_t status = 0;
+    enum wf_error e = wfp_sock_set_dns(net.ep, addr, port, &status);
+    if (e != WF_ERR_OK) {
+        print_error(argv[0], e, NULL, SH_CTX_ANY);
+        return;
+    }
+    if (status)
+        printf("dns: %s\n", strerror((int)status));
+    else if (addr)
+        printf("dns: server %s port %lu\n", wf_net_format_ip(addr, ip), port);
+    else
+        printf("dns: the lease's server\n");
+}
+
 void cmd_ping(int argc, char **argv)
 {
     uint64_t count = 3;
@@ -771,6 +811,54 @@ out:
  * sockets until EMFILE (in slots taken for the while from the shell's own
  * range), SO_RCVBUF beyond the buffer budget (ENOBUFS), and within it once two
  * sockets are closed. */
+/* An ICMP socket (sock.ICMP): Bind and Send refused, an echo request to the
+ * loopback through SendTo, and lwIP's reply through RecvFrom with its IPv4
+ * header (the socket sees its own request go by first). */
+static void check_icmp(const char *cmd)
+{
+    struct wf_sock s;
+    int i = open_sock(cmd, WFP_SOCK_ICMP, &s);
+    if (i < 0)
+        return;
+    int b = wf_net_bind(&s, 0x7f000001, 0);
+    wf_word_t status = 0, sent = 0;
+    enum wf_error e = wfp_sock_send(s.cap, 0, 8, &status, &sent);
+    int sn = e != WF_ERR_OK ? -WF_NET_EIO : -(int)status;
+    uint8_t req[8 + 16] = {8, 0, 0, 0, 0x57, 0x46, 0, 7};
+    memcpy(req + 8, "weft icmp socket", 16);
+    uint32_t sum = 0;
+    for (unsigned k = 0; k < sizeof req; k += 2)
+        sum += (uint32_t)req[k] << 8 | req[k + 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    req[2] = (uint8_t)(~sum >> 8);
+    req[3] = (uint8_t)~sum;
+    long rc = wf_net_sendto(&net, &s, req, sizeof req, 0x7f000001, 0);
+    const char *what = "no reply";
+    uint8_t got[128];
+    for (int tries = 0; rc >= 0 && tries < 4; tries++) {
+        uint32_t from = 0;
+        unsigned port = 1;
+        rc = wf_net_recvfrom(&net, &s, got, sizeof got, &from, &port, 2000);
+        if (rc < 0)
+            break;
+        unsigned hl = (got[0] & 15u) * 4;
+        if (rc < 20 || (got[0] >> 4) != 4 || got[9] != 1 || hl < 20 ||
+            (size_t)rc != hl + sizeof req) {
+            what = "a message without its IPv4 header";
+            break;
+        }
+        if (got[hl] == 0 && from == 0x7f000001 && port == 0 &&
+            !memcmp(got + hl + 4, req + 4, sizeof req - 4)) {
+            what = "echo reply from 127.0.0.1 with its IPv4 header, id, seq and data intact";
+            break;
+        }
+    }
+    printf("%s: icmp socket: bind %s, send %s, %s\n", cmd, err_text(b), err_text(sn),
+           rc < 0 ? err_text((int)rc) : what);
+    close_sock(i, &s);
+}
+
 void cmd_sockcheck(int argc, char **argv)
 {
     (void)argc;
@@ -781,6 +869,7 @@ void cmd_sockcheck(int argc, char **argv)
         return;
     }
     check_errors(argv[0]);
+    check_icmp(argv[0]);
     wf_word_t first = sh.env.next_slot;
     struct wf_sock s[WFP_SOCK_SOCKETS_MAX + 1];
     unsigned n = 0;

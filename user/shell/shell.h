@@ -89,7 +89,7 @@ cmd_fn cmd_ls, cmd_cat, cmd_write, cmd_mkdir, cmd_rm, cmd_mv, cmd_stat, cmd_df, 
     cmd_mount, cmd_umount;
 
 /* net.c */
-cmd_fn cmd_ifconfig, cmd_resolve, cmd_ping, cmd_fetch, cmd_serve, cmd_udpecho, cmd_udpsend,
+cmd_fn cmd_ifconfig, cmd_resolve, cmd_dns, cmd_ping, cmd_fetch, cmd_serve, cmd_udpecho, cmd_udpsend,
     cmd_sockfuzz, cmd_sockcheck;
 
 #endif

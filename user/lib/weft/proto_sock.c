@@ -234,6 +234,17 @@ wf_word_t wfp_sock_dispatch(struct wf_server *s, struct wf_server_req *r, const 
             r->rlen = 2;
         return e;
     }
+    case WFP_SOCK_SET_DNS: {
+        static const struct wf_proto_shape shape = {2, 0, 0, 0};
+        if (!wf_proto_fits(r, &shape))
+            return wf_proto_check(r, &shape);
+        if (!h->on_set_dns)
+            return WF_ERR_ILLEGAL_OPERATION;
+        wf_word_t e = h->on_set_dns(s, r, r->w[0], r->w[1], &r->rw[0]);
+        if (e == WF_ERR_OK)
+            r->rlen = 1;
+        return e;
+    }
     case WFP_SOCK_INTERFACE: {
         static const struct wf_proto_shape shape = {1, 0, 0, 0};
         if (!wf_proto_fits(r, &shape))
@@ -497,6 +508,17 @@ enum wf_error wfp_sock_ping_answer(struct wf_server *s, wf_cptr_t reply, wf_word
     if (err == WF_ERR_OK) {
         w[n++] = status;
         w[n++] = rtt_ns;
+    }
+    return wf_server_answer(s, reply, err, w, n, 0);
+}
+
+enum wf_error wfp_sock_set_dns_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      wf_word_t status)
+{
+    wf_word_t w[1];
+    unsigned n = 0;
+    if (err == WF_ERR_OK) {
+        w[n++] = status;
     }
     return wf_server_answer(s, reply, err, w, n, 0);
 }

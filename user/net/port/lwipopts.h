@@ -53,6 +53,11 @@
 #define LWIP_LOOPBACK_MAX_PBUFS 256
 /* IPv6: off (decision 146). */
 
+/* The resolver's server port: 53, or the one sock.SetDns named (sock.c;
+ * decision 167). */
+extern unsigned short net_dns_port;
+#define DNS_SERVER_PORT net_dns_port
+
 /* TCP: a large window through window scaling (RFC 7323), timestamps, SACK
  * sent to the peer (lwIP 2.1 sends SACK blocks; it does not act on received
  * ones). */

@@ -61,6 +61,12 @@
 /* Socket type: UDP datagrams. */
 #define WFP_SOCK_UDP 2
 
+/* Socket type: raw ICMP (Linux's SOCK_RAW with IPPROTO_ICMP): SendTo sends the bytes as one
+ * ICMP message to addr (port ignored, the checksum the sender's), RecvFrom gives each ICMP
+ * message the stack receives, from its IPv4 header on (port 0); no Bind, Connect, Send or
+ * Listen. The stack still answers echo requests itself. */
+#define WFP_SOCK_ICMP 3
+
 /* Shutdown: no more receiving. */
 #define WFP_SOCK_SHUT_RD 0
 
@@ -206,6 +212,7 @@
 #define WFP_SOCK_POLL 0xa11
 #define WFP_SOCK_RESOLVE 0xa12
 #define WFP_SOCK_PING 0xa13
+#define WFP_SOCK_SET_DNS 0xa15
 #define WFP_SOCK_INTERFACE 0xa14
 
 /* sock.SetBuffer: Gives the client (the service badge it is sent through) its buffer: a VMO
@@ -600,9 +607,10 @@ static inline enum wf_error wfp_sock_poll(wf_cptr_t ep, wf_word_t *status, wf_wo
 }
 
 /* sock.Resolve: Resolves a host name (or a dotted address) to an IPv4 address through the
- * DNS server of the DHCP lease (QEMU's 10.0.2.3), answered when the server replies or
- * lwIP's resolver gives up (4 tries, about 10 s). 'localhost' is 127.0.0.1. Returns an enum
- * wf_error: WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message error (docs/protocols.md). */
+ * DNS server of the DHCP lease (QEMU's 10.0.2.3) or the one SetDns named, answered when the
+ * server replies or lwIP's resolver gives up (4 tries, about 10 s). 'localhost' is
+ * 127.0.0.1. Returns an enum wf_error: WF_ERR_OK, NOT_ENOUGH_MEMORY or a malformed-message
+ * error (docs/protocols.md). */
 static inline enum wf_error wfp_sock_resolve(wf_cptr_t ep, const void *name, wf_word_t name_len,
                                              wf_word_t *status, wf_word_t *addr)
 {
@@ -644,6 +652,25 @@ static inline enum wf_error wfp_sock_ping(wf_cptr_t ep, wf_word_t addr, wf_word_
         *status = m.w[0];
     if (rtt_ns)
         *rtt_ns = m.w[1];
+    return (enum wf_error)e;
+}
+
+/* sock.SetDns: Points the resolver at a DNS server of the client's choosing (addr, port)
+ * instead of the lease's, for every client's later Resolve; addr 0 goes back to the lease's
+ * server (port 53). Names already cached keep their answer until it expires. Returns an
+ * enum wf_error: WF_ERR_OK or a malformed-message error (docs/protocols.md). */
+static inline enum wf_error wfp_sock_set_dns(wf_cptr_t ep, wf_word_t addr, wf_word_t port,
+                                             wf_word_t *status)
+{
+    struct wf_msgregs m = {.info = wf_msginfo(WFP_SOCK_SET_DNS, 0, 2), .w = {addr, port}};
+    wf_word_t e = wf_sys_call(ep, &m);
+    if (e != WF_ERR_OK)
+        return (enum wf_error)e;
+    e = wf_msginfo_label(m.info);
+    if (e != WF_ERR_OK || wf_msginfo_length(m.info) < 1)
+        m.w[0] = 0;
+    if (status)
+        *status = m.w[0];
     return (enum wf_error)e;
 }
 
@@ -744,6 +771,8 @@ struct wfp_sock_handlers {
                             wf_word_t name_len, wf_word_t *status, wf_word_t *addr);
     wf_word_t (*on_ping)(struct wf_server *s, struct wf_server_req *r, wf_word_t addr,
                          wf_word_t timeout_ms, wf_word_t *status, wf_word_t *rtt_ns);
+    wf_word_t (*on_set_dns)(struct wf_server *s, struct wf_server_req *r, wf_word_t addr,
+                            wf_word_t port, wf_word_t *status);
     wf_word_t (*on_interface)(struct wf_server *s, struct wf_server_req *r, wf_word_t index,
                               wf_word_t *status, wf_word_t *flags, wf_word_t *addr,
                               wf_word_t *netmask, wf_word_t *gateway, wf_word_t *mac, wf_word_t *rx,
@@ -861,6 +890,11 @@ enum wf_error wfp_sock_resolve_answer(struct wf_server *s, wf_cptr_t reply, wf_w
  * results. Returns wf_server_answer's error. */
 enum wf_error wfp_sock_ping_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
                                    wf_word_t status, wf_word_t rtt_ns);
+
+/* Answers a deferred SetDns through reply (from wf_server_defer): err, and on WF_ERR_OK the
+ * results. Returns wf_server_answer's error. */
+enum wf_error wfp_sock_set_dns_answer(struct wf_server *s, wf_cptr_t reply, wf_word_t err,
+                                      wf_word_t status);
 
 /* Answers a deferred Interface through reply (from wf_server_defer): err, and on WF_ERR_OK
  * the results. Returns wf_server_answer's error. */
