@@ -47,19 +47,20 @@
 #endif
 
 /* Hooks for an architecture that can map an aligned run of 4 KiB entries as
- * one TLB entry (riscv64's Svnapot; its arch/pt.h defines them): after a run
- * of a page table's entries was written (pt_map_run), before a range of one
- * page table is cleared (pt_unmap_run: a group only partly cleared must be
- * split first), and the physical address of va under a 4 KiB leaf. */
+ * one TLB entry (its arch/pt.h defines them): after a run of a page table's
+ * entries was written (pt_map_run), before a range of one page table is
+ * cleared (pt_unmap_run: a group only partly cleared must be split first),
+ * and the physical address of va under a 4 KiB leaf. va is the address entry
+ * idx translates (for the TLB invalidations a group's rewrite needs). */
 #ifndef PT_HAS_RUN_HOOKS
-static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
 {
-    (void)c, (void)pt, (void)idx, (void)n;
+    (void)c, (void)pt, (void)idx, (void)n, (void)va;
 }
 
-static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
 {
-    (void)c, (void)pt, (void)idx, (void)n;
+    (void)c, (void)pt, (void)idx, (void)n, (void)va;
 }
 
 #define pt_leaf_pa(e, va, size) ((pte_addr(e) & ~((size)-1)) + ((va) & ((size)-1)))
@@ -123,7 +124,7 @@ bool arch_pt_map(struct pt_ctx *c, vaddr_t va, paddr_t pa, size_t npages, unsign
                     pt_set_page(c, e, v, va + i * PAGE_SIZE);
                 }
             }
-            pt_map_run(c, pt, pt_index(va, 0), n);
+            pt_map_run(c, pt, pt_index(va, 0), n, va);
         }
         va += n * PAGE_SIZE;
         pa += n * PAGE_SIZE;
@@ -182,7 +183,7 @@ static void unmap_window(struct pt_ctx *c, pte_t *pde, vaddr_t wva, vaddr_t va, 
     }
     paddr_t ptpa = pte_addr(*pde);
     pte_t *pt = tab(ptpa);
-    pt_unmap_run(c, pt, pt_index(va, 0), (size_t)((end - va) / PAGE_SIZE));
+    pt_unmap_run(c, pt, pt_index(va, 0), (size_t)((end - va) / PAGE_SIZE), va);
     for (vaddr_t a = va; a < end; a += PAGE_SIZE) {
         pte_t *e = &pt[pt_index(a, 0)];
         if (!pte_present(*e))

@@ -12,9 +12,8 @@
  * superpage entry it ends in. Window B is touched for its first MiB only, so
  * it stays in 4 KiB entries: its faults, its leaf entries, and the TLB entries
  * those need where the architecture maps an aligned run of 16 entries over
- * 64 KiB of contiguous memory as one (riscv64's Svnapot; KTEST_TLB_ENTRY_PAGES
- * in ktest_arch.h; aarch64 does not use its contiguous hint yet, x86-64 has
- * none). The figures are kernel-only: no trap entry or exit (user/bench/vm.c
+ * 64 KiB of contiguous memory as one (riscv64's Svnapot, aarch64's contiguous
+ * hint; KTEST_TLB_ENTRY_PAGES in ktest_arch.h; x86-64 has none). The figures are kernel-only: no trap entry or exit (user/bench/vm.c
  * measures those on x86-64).
  */
 #include "arch.h"

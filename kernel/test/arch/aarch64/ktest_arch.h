@@ -73,4 +73,9 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_LOADED_ROOT()      (read_sysreg(ttbr0_el1) & PTE_ADDR)
 #define KTEST_LOADED_ASID()      ((unsigned)(read_sysreg(ttbr0_el1) >> 48))
 
+/* The VM benchmark (bench_vm_ktest.c): a 4 KiB leaf with the contiguous hint
+ * is one TLB entry for its group of 16 pages (arch/pt.h, decision 168). */
+#define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_CONT) ? 16u : 1u)
+#define KTEST_TLB_GROUPS         true
+
 #endif

@@ -10,9 +10,13 @@
 #include "arch.h"
 #include "arch/aarch64.h"
 #include "arch/context.h"
+#include "arch/pt.h"
+#include "config.h"
 #include "ktest.h"
 #include "ktest_arch.h"
 #include "ktest_umode.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
 #include "weft/objects.h"
 
 KU_PROG(prog_syscall);
@@ -23,6 +27,7 @@ KU_PROG(prog_nzcv);
 KU_PROG(prog_fp_set);
 KU_PROG(prog_fp_clear);
 KU_PROG(prog_fp_get);
+KU_PROG(prog_store);
 
 static unsigned ec(const struct arch_context *c)
 {
@@ -171,4 +176,82 @@ KTEST(aarch64, pan_after_entries_from_el0)
         pan_set(true);
         KT_ASSERT(!refused, "the user page is not mapped for EL1 reads at all");
     }
+}
+
+/* The 4 KiB leaf entry of va in the scaffold's space (0: none). */
+static pte_t ku_leaf(vaddr_t va)
+{
+    const pte_t *t = phys_to_virt(ku_space.root);
+    for (unsigned l = 3; l > 0; l--) {
+        pte_t e = t[pt_index(va, l)];
+        if (!pte_present(e) || pte_large(e))
+            return 0;
+        t = phys_to_virt(pte_addr(e));
+    }
+    return t[pt_index(va, 0)];
+}
+
+/* Whether EL0's store of 0x5a5a to va faults (as a write to a present page)
+ * or lands in the frame at pa; false otherwise. */
+static bool el0_store(vaddr_t va, paddr_t pa, bool faults)
+{
+    struct arch_context ctx;
+    volatile uint64_t *w = phys_to_virt(pa);
+    *w = 0;
+    const struct arch_fault *f = ku_fault_of(&ctx, &p_prog_store, va);
+    if (faults)
+        return f && f->page && f->present && f->access == VM_WRITE && f->addr == va && !*w;
+    return !f && ctx_entry(&ctx) == ARCH_ENTRY_SYSCALL && *w == 0x5a5a;
+}
+
+/* 64 KiB in clusters: the PMM order of a contiguous group's memory. */
+#define CONT_ORDER (CLUSTER_ORDER < 4 ? 4 - CLUSTER_ORDER : 0)
+
+/* The contiguous hint at EL0 (decision 168): a group of 16 writable pages
+ * carries PTE_CONT and EL0 writes each page's own frame; one page made
+ * read-only (unmapped, mapped again read-only, as the VM protects) splits the
+ * group, and EL0's write to it faults while its neighbours still take
+ * writes; a copy-on-write style remap of one page moves that page alone. */
+KTEST(aarch64, contiguous_group_at_el0)
+{
+    KT_ASSERT(ku_setup(), "no user space");
+    const vaddr_t va = 0x600000;
+    const unsigned rw = VM_READ | VM_WRITE;
+    paddr_t mem = pmm_alloc(&boot_pmm, CONT_ORDER);
+    paddr_t other = pmm_alloc(&boot_pmm, 0);
+    KT_ASSERT(mem && other && IS_ALIGNED(mem, 0x10000), "no aligned 64 KiB");
+    KT_ASSERT(arch_pt_map(&ku_space, va, mem, 16, rw));
+    for (unsigned k = 0; k < 16; k++) {
+        KT_ASSERT(ku_leaf(va + k * PAGE_SIZE) & PTE_CONT, "page %u not in the group", k);
+        KT_ASSERT(el0_store(va + k * PAGE_SIZE + 8, mem + k * PAGE_SIZE + 8, false),
+                  "EL0 write to page %u", k);
+    }
+
+    arch_pt_unmap(&ku_space, va + 4 * PAGE_SIZE, va + 5 * PAGE_SIZE);
+    KT_ASSERT(arch_pt_map(&ku_space, va + 4 * PAGE_SIZE, mem + 4 * PAGE_SIZE, 1, VM_READ));
+    for (unsigned k = 0; k < 16; k++)
+        KT_ASSERT(!(ku_leaf(va + k * PAGE_SIZE) & PTE_CONT), "page %u still in the group", k);
+    KT_ASSERT(el0_store(va + 4 * PAGE_SIZE, mem + 4 * PAGE_SIZE, true),
+              "EL0 write to the read-only page");
+    KT_ASSERT(el0_store(va + 3 * PAGE_SIZE, mem + 3 * PAGE_SIZE, false) &&
+                  el0_store(va + 5 * PAGE_SIZE, mem + 5 * PAGE_SIZE, false) &&
+                  el0_store(va + 15 * PAGE_SIZE, mem + 15 * PAGE_SIZE, false),
+              "EL0 write next to the read-only page");
+
+    /* Writable again, one run: a group again; then one page to another frame. */
+    KT_ASSERT(arch_pt_map(&ku_space, va, mem, 16, rw));
+    KT_ASSERT(ku_leaf(va) & PTE_CONT);
+    KT_ASSERT(el0_store(va + 4 * PAGE_SIZE, mem + 4 * PAGE_SIZE, false));
+    KT_ASSERT(arch_pt_map(&ku_space, va + 9 * PAGE_SIZE, other, 1, rw));
+    KT_ASSERT(!(ku_leaf(va) & PTE_CONT) && !(ku_leaf(va + 9 * PAGE_SIZE) & PTE_CONT));
+    KT_ASSERT(el0_store(va + 9 * PAGE_SIZE, other, false), "EL0 write to the moved page");
+    KT_ASSERT(el0_store(va + 8 * PAGE_SIZE, mem + 8 * PAGE_SIZE, false) &&
+                  el0_store(va + 10 * PAGE_SIZE, mem + 10 * PAGE_SIZE, false),
+              "EL0 write beside the moved page");
+    KT_ASSERT_EQ(*(volatile uint64_t *)phys_to_virt(mem + 9 * PAGE_SIZE), 0);
+
+    arch_pt_unmap(&ku_space, va, va + 0x10000);
+    KT_ASSERT_EQ(ku_leaf(va), 0);
+    pmm_free(&boot_pmm, mem, CONT_ORDER);
+    pmm_free(&boot_pmm, other, 0);
 }

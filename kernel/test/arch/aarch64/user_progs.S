@@ -41,6 +41,13 @@ prog_store_code:                /* write to its own (read-only) page */
     str     x0, [x1]
 prog_store_code_end:
 
+    prog prog_store
+prog_store:                     /* the word 0x5a5a to x1 (given), then svc */
+    movz    x0, #0x5a5a
+    str     x0, [x1]
+    svc     #0
+prog_store_end:
+
     prog prog_undefined
 prog_undefined:
     udf     #1

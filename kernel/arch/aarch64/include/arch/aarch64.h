@@ -47,6 +47,7 @@
 #define PTE_AP_USER  (UL(1) << 6) /* AP[1]: EL0 access */
 #define PTE_SH_INNER (UL(3) << 8)
 #define PTE_AF       (UL(1) << 10)
+#define PTE_CONT     (UL(1) << 52) /* one of 16 aligned entries cached as one */
 #define PTE_PXN      (UL(1) << 53)
 #define PTE_UXN      (UL(1) << 54)
 #define PTE_ADDR     UL(0x0000fffffffff000)

@@ -21,6 +21,19 @@
  * translation invalidated before the new one is written. An address space
  * not loaded needs nothing: without ASIDs, loading one invalidates every
  * lower-half translation (arch_vspace_load).
+ *
+ * The contiguous hint (decision 168): 16 page entries at a 64 KiB-aligned
+ * address that map 64 KiB of aligned, contiguous memory with the same
+ * attributes (a whole cluster at CLUSTER_ORDER=4, or part of a larger one)
+ * all get PTE_CONT, and the TLB may cache them as one entry. A group is
+ * formed only from entries one arch_pt_map run wrote together (pt_map_run),
+ * so single pages faulted in one at a time (CLUSTER_ORDER below 4) never
+ * group by chance. Every change to a group is break-before-make over the
+ * whole group (pt_cont_break): its 16 entries are cleared, each of its pages
+ * invalidated (by VA, broadcast in the inner-shareable domain), and only then
+ * rewritten: as a group (forming it), or as 16 plain entries before one of
+ * them changes (pt_set_page: a copy-on-write break, new rights) or part of
+ * the group is cleared (pt_unmap_run: an unmap, a protect).
  */
 #ifndef WEFT_ARCH_PT_H
 #define WEFT_ARCH_PT_H
@@ -104,9 +117,100 @@ static inline unsigned pt_leaf_access(pte_t e)
            ((e >> 2 & 7) == ATTR_DEVICE ? VM_UNCACHED : 0);
 }
 
-/* Replaces the 4 KiB leaf *e (translating va) with v, break before make. */
+#define PT_HAS_RUN_HOOKS
+#define PT_PAGE    UL(0x1000) /* the 4 KiB granule */
+#define CONT_PAGES 16u
+#define CONT_SIZE  (CONT_PAGES * PT_PAGE)
+
+/* The physical address of va under the leaf e of size bytes (each entry of a
+ * contiguous group holds its own page's address). */
+#define pt_leaf_pa(e, va, size) ((pte_addr(e) & ~((size)-1)) + ((va) & ((size)-1)))
+
+/* Break: the 16 entries of the group at g (translating gva on) are cleared and
+ * every page of it is invalidated, so that no translation of the group (as
+ * one entry or page by page) stays cached anywhere. */
+static inline void pt_cont_break(struct pt_ctx *c, pte_t *g, vaddr_t gva)
+{
+    for (unsigned k = 0; k < CONT_PAGES; k++)
+        g[k] = 0;
+    if (pt_tlb_live(c)) {
+        __asm__ volatile("dsb ishst" ::: "memory");
+        for (unsigned k = 0; k < CONT_PAGES; k++)
+            __asm__ volatile("tlbi vaae1is, %0"
+                             :
+                             : "r"(((gva + k * PT_PAGE) >> 12) & 0xfffffffffffull)
+                             : "memory");
+        dsb_ish();
+    } else if (c->shoot) {
+        c->shoot(c); /* no broadcast here: CPUs that have it loaded drop it */
+    }
+}
+
+/* Rewrites the group at g (translating gva on) as 16 plain entries with the
+ * same translations, break before make. */
+static inline void pt_cont_split(struct pt_ctx *c, pte_t *g, vaddr_t gva)
+{
+    pte_t base = g[0] & ~PTE_CONT;
+    pt_cont_break(c, g, gva);
+    for (unsigned k = 0; k < CONT_PAGES; k++)
+        g[k] = base + k * PT_PAGE;
+}
+
+/* Whether the 16 entries at g are present plain pages that map 64 KiB of
+ * aligned, contiguous memory with the same attributes. */
+static inline bool pt_cont_candidate(const pte_t *g)
+{
+    pte_t e0 = g[0];
+    if (!pte_present(e0) || (e0 & PTE_CONT) || !IS_ALIGNED(pte_addr(e0), CONT_SIZE))
+        return false;
+    for (unsigned k = 1; k < CONT_PAGES; k++)
+        if (g[k] != e0 + k * PT_PAGE)
+            return false;
+    return true;
+}
+
+/* After entries [idx, idx + n) of table pt (translating va on) were written:
+ * every aligned group of 16 wholly inside the run that qualifies gets
+ * PTE_CONT, break before make (the plain entries may be cached already). */
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
+{
+    for (unsigned g = ALIGN_UP(idx, CONT_PAGES); g + CONT_PAGES <= idx + n; g += CONT_PAGES) {
+        if (!pt_cont_candidate(&pt[g]))
+            continue;
+        pte_t e0 = pt[g] | PTE_CONT;
+        pt_cont_break(c, &pt[g], va + (vaddr_t)(g - idx) * PT_PAGE);
+        for (unsigned k = 0; k < CONT_PAGES; k++)
+            pt[g + k] = e0 + k * PT_PAGE;
+    }
+}
+
+/* Before entries [idx, idx + n) of table pt (translating va on) are cleared:
+ * a group they reach is broken, and its pages outside the range are
+ * rewritten as plain entries (those inside are left clear, invalidated). */
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
+{
+    for (unsigned g = ALIGN_DOWN(idx, CONT_PAGES); g < idx + n; g += CONT_PAGES) {
+        if (!(pt[g] & PTE_CONT))
+            continue;
+        pte_t base = pt[g] & ~PTE_CONT;
+        pt_cont_break(c, &pt[g], va - (vaddr_t)idx * PT_PAGE + (vaddr_t)g * PT_PAGE);
+        for (unsigned k = 0; k < CONT_PAGES; k++)
+            if (g + k < idx || g + k >= idx + n)
+                pt[g + k] = base + k * PT_PAGE;
+    }
+}
+
+/* Replaces the 4 KiB leaf *e (translating va) with v, break before make; a
+ * group *e belongs to is split first (unless v is what *e already maps: the
+ * group stays). */
 static inline void pt_set_page(struct pt_ctx *c, pte_t *e, pte_t v, vaddr_t va)
 {
+    if (*e & PTE_CONT) {
+        if ((*e & ~PTE_CONT) == v)
+            return;
+        unsigned k = (unsigned)((va >> 12) & (CONT_PAGES - 1));
+        pt_cont_split(c, e - k, va - (vaddr_t)k * PT_PAGE);
+    }
     if (pte_present(*e)) {
         *e = 0;
         if (pt_tlb_live(c))

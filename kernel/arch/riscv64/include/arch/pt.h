@@ -147,9 +147,9 @@ static inline bool pt_napot_candidate(const pte_t *g)
 /* After entries [idx, idx + n) of table pt were written: every group they
  * reach that now qualifies (the entries outside the run included) becomes
  * one NAPOT group. */
-static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
 {
-    (void)c;
+    (void)c, (void)va;
     if (!riscv_svnapot)
         return;
     for (unsigned g = ALIGN_DOWN(idx, NAPOT_PAGES); g < idx + n; g += NAPOT_PAGES) {
@@ -163,9 +163,9 @@ static inline void pt_map_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t 
 
 /* Before entries [idx, idx + n) of table pt are cleared: a group they reach
  * is split first (its other pages stay mapped, one by one). */
-static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n)
+static inline void pt_unmap_run(struct pt_ctx *c, pte_t *pt, unsigned idx, size_t n, vaddr_t va)
 {
-    (void)c;
+    (void)c, (void)va;
     for (unsigned g = ALIGN_DOWN(idx, NAPOT_PAGES); g < idx + n; g += NAPOT_PAGES)
         if (pt[g] & PTE_N)
             pt_napot_split(&pt[g]);
