@@ -57,6 +57,9 @@ MUSL_LIB_SRCS := $(sort $(wildcard user/lib/musl/*.c user/lib/musl/*.S)) \
 # Sources one program links besides its own: MUSL_SRCS_<name>. The file server
 # links the ext2 library and its block cache (user/lib/fs/).
 MUSL_SRCS_fs  := $(sort $(wildcard user/lib/fs/*.c))
+# The storage and network benchmarks share their idle spinner.
+MUSL_SRCS_sbench := user/benchlib/spin.c
+MUSL_SRCS_nbench := user/benchlib/spin.c
 # Libraries one program links before libc.a: MUSL_LIBS_<name> (lwIP: mk/extra/lwip.mk).
 
 musl_objs = $(patsubst %,$(USER_BUILD)/musl/%.o,$(1))

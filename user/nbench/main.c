@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benchlib/spin.h"
 #include "weft/invoke.h"
 #include "wf/client.h"
 #include "wf/proto/init.h"
@@ -71,9 +72,6 @@ enum {
 #define ANSWER     1024
 #define MAX_RUNS   9
 #define MAX_IDLE   24 /* with the listener, within the server's 32 sockets a client */
-#define SPIN_PRIO  1
-#define SPIN_STEP  64
-#define SPIN_STACK 4096
 #define TIMEOUT_MS 600000
 #define NET_NAME   "net"
 
@@ -101,48 +99,6 @@ static inline uint8_t pattern(uint64_t o)
     return (uint8_t)((o ^ o >> 8 ^ 0x5a) & 0xff);
 }
 
-static inline uint64_t rdtsc(void)
-{
-    return __builtin_ia32_rdtsc();
-}
-
-/* ---- the spinner (as user/sbench's) ---- */
-
-static volatile uint64_t idle_ticks;
-static uint8_t spin_stack[SPIN_STACK] __attribute__((aligned(16)));
-
-static __attribute__((noreturn, used)) void spin(void)
-{
-    uint64_t last = rdtsc();
-    for (;;) {
-        uint64_t t = rdtsc(), d = t - last;
-        last = t;
-        if (d <= SPIN_STEP)
-            idle_ticks += d;
-    }
-}
-
-static void spin_start(void)
-{
-    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
-    wf_word_t radix = si->cnode_radix;
-    enum wf_error e = wf_pool_create(WF_CHILD_POOL, WF_OBJ_TCB, 0, WF_CHILD_CNODE, SLOT_SPIN, 64);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_configure(SLOT_SPIN, WF_CHILD_CNODE, WF_CHILD_TCB, WF_GUARD(0, 64 - radix), 0,
-                             SPIN_PRIO, 0);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_set_vspace(SLOT_SPIN, WF_CHILD_VSPACE);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_write_registers(SLOT_SPIN, WF_FAULT_WORD_RIP, 2, (wf_word_t)(uintptr_t)spin,
-                                   (wf_word_t)(uintptr_t)(spin_stack + SPIN_STACK - 8), 0, 0);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_resume(SLOT_SPIN);
-    if (e != WF_ERR_OK)
-        fail("starting the spinner thread", e);
-    for (unsigned i = 0; i < 100 && idle_ticks == 0; i++)
-        wf_sys_yield();
-}
-
 /* ---- timing ---- */
 
 struct run {
@@ -153,13 +109,13 @@ static uint64_t t0, i0;
 
 static inline void go(void)
 {
-    i0 = idle_ticks;
-    t0 = rdtsc();
+    i0 = spin_idle_ticks;
+    t0 = spin_rdtsc();
 }
 
 static inline void halt(struct run *r)
 {
-    uint64_t t = rdtsc(), i = idle_ticks;
+    uint64_t t = spin_rdtsc(), i = spin_idle_ticks;
     r->elapsed += t - t0;
     r->idle += i - i0;
 }
@@ -467,7 +423,9 @@ int main(int argc, char **argv)
         rc = wf_net_listen(&lsock, 64);
     if (rc)
         fail("listening on port 5001", rc);
-    spin_start();
+    enum wf_error se = spin_start(SLOT_SPIN);
+    if (se != WF_ERR_OK)
+        fail("starting the spinner thread", se);
     printf("nbench: listening on %u\n", NB_PORT);
     fflush(stdout);
     control();

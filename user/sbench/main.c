@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benchlib/spin.h"
 #include "weft/invoke.h"
 #include "wf/client.h"
 #include "wf/proto/block.h"
@@ -86,9 +87,6 @@ enum {
 #define SECTOR             512u
 #define MAX_RUNS           16
 #define MAX_FILES          1000
-#define SPIN_PRIO          1
-#define SPIN_STEP          64 /* most ticks of one step of the spinner's loop (about 10) */
-#define SPIN_STACK         4096
 #define CONF_MAX           256
 #define FS_NAME            "fs"
 #define PATTERN(seed, off) ((uint64_t)(seed) << 32 | (uint32_t)(off))
@@ -120,50 +118,6 @@ static void ok(const char *what, enum wf_error e, wf_word_t status)
         fail(what, status);
 }
 
-static inline uint64_t rdtsc(void)
-{
-    return __builtin_ia32_rdtsc();
-}
-
-/* ---- the spinner ---- */
-
-static volatile uint64_t idle_ticks; /* the spinner's steps, added up */
-static uint8_t spin_stack[SPIN_STACK] __attribute__((aligned(16)));
-
-static __attribute__((noreturn, used)) void spin(void)
-{
-    uint64_t last = rdtsc();
-    for (;;) {
-        uint64_t t = rdtsc(), d = t - last;
-        last = t;
-        if (d <= SPIN_STEP)
-            idle_ticks += d;
-    }
-}
-
-static void spin_start(void)
-{
-    const struct wf_startinfo *si = (const struct wf_startinfo *)WF_CHILD_STARTINFO;
-    wf_word_t radix = si->cnode_radix;
-    enum wf_error e = wf_pool_create(WF_CHILD_POOL, WF_OBJ_TCB, 0, WF_CHILD_CNODE, SLOT_SPIN, 64);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_configure(SLOT_SPIN, WF_CHILD_CNODE, WF_CHILD_TCB, WF_GUARD(0, 64 - radix), 0,
-                             SPIN_PRIO, 0);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_set_vspace(SLOT_SPIN, WF_CHILD_VSPACE);
-    /* As if called: the stack 8 bytes below a 16-byte boundary. */
-    if (e == WF_ERR_OK)
-        e = wf_tcb_write_registers(SLOT_SPIN, WF_FAULT_WORD_RIP, 2, (wf_word_t)(uintptr_t)spin,
-                                   (wf_word_t)(uintptr_t)(spin_stack + SPIN_STACK - 8), 0, 0);
-    if (e == WF_ERR_OK)
-        e = wf_tcb_resume(SLOT_SPIN);
-    if (e != WF_ERR_OK)
-        fail("starting the spinner thread", e);
-    /* It runs whenever nothing else can: wait until it has counted. */
-    for (unsigned i = 0; i < 100 && idle_ticks == 0; i++)
-        wf_sys_yield();
-}
-
 /* ---- timing ---- */
 
 /* One run: ticks in its timed parts, and the spinner's in them. */
@@ -175,13 +129,13 @@ static uint64_t t0, i0;
 
 static inline void go(void)
 {
-    i0 = idle_ticks;
-    t0 = rdtsc();
+    i0 = spin_idle_ticks;
+    t0 = spin_rdtsc();
 }
 
 static inline void halt(struct run *r)
 {
-    uint64_t t = rdtsc(), i = idle_ticks;
+    uint64_t t = spin_rdtsc(), i = spin_idle_ticks;
     r->elapsed += t - t0;
     r->idle += i - i0;
 }
@@ -657,7 +611,9 @@ int main(int argc, char **argv)
         fail("SetBuffer: the buffer's size", size);
     printf("sbench: %u MiB, %u reads, %u writes, %u files, %u rounds\n", P.mib, P.reads, P.writes,
            P.files, P.rounds);
-    spin_start();
+    enum wf_error se = spin_start(SLOT_SPIN);
+    if (se != WF_ERR_OK)
+        fail("starting the spinner thread", se);
     seq_read();
     seq_write();
     small_files();
