@@ -94,7 +94,8 @@ check-guest-riscv64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	done
 
 # The production image: banner, the memory map from the device tree (OpenSBI's
-# range reserved), the platform line, the generic kernel ready with no root
+# range reserved), the platform line (with the PCI host bridge: its windows and
+# its 16 INTx routes to PLIC lines), the generic kernel ready with no root
 # task, ten ticks of the timer while the scheduler idles; then "poweroff" on
 # the command line has it end QEMU through SBI system reset.
 check-guest-riscv64-boot: $(KERNEL_IMG) $(DEPS_STAMP)

@@ -16,7 +16,6 @@ $(ECAM_P)_SYS_PROGS += $(filter-out $($(ECAM_P)_SYS_PROGS),$(ECAM_PCI_PROGS))
 $(ECAM_P)_UTEST_PROGS += $(filter-out $($(ECAM_P)_UTEST_PROGS),$(ECAM_PCI_PROGS))
 $($(ECAM_P)_SYS_INITRAMFS) $($(ECAM_P)_UTEST_INITRAMFS): \
     $(foreach p,$(ECAM_PCI_PROGS),$(ECAM_UDIR)/$(p).stripped)
-user-$(ARCH): $(foreach p,$(ECAM_PCI_PROGS),$(ECAM_UDIR)/$(p).elf)
 
 # Linked as mk/arch-$(ARCH).mk links <P>_MUSL_PROGS (those it links already, fs,
 # left to it), with MUSL_LIBS_<name>.
@@ -33,6 +32,7 @@ $(foreach p,$(ECAM_LINK_PROGS),$(ECAM_UDIR)/$(p).elf): $(ECAM_UDIR)/%.elf: \
 	@$(ECAM_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
 
 ifeq ($(ARCH),aarch64)
+user-aarch64: $(foreach p,$(ECAM_PCI_PROGS),$(ECAM_UDIR)/$(p).elf)
 # lwIP for the network server (mk/extra/lwip.mk's rules, into $(BUILD)/lwip,
 # which is aarch64's here) with aarch64's flags.
 A64_MCFLAGS_NOW := $(A64_MCFLAGS)
