@@ -5,9 +5,9 @@
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
 # IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
 # hardware or boot (RV_KTEST_PENDING); init, name, log, the console server,
-# the shell, the PCI bus server (ECAM), vblk, vrng and the file server run
-# (make run; mk/extra/pcibus-ecam.mk) and so does the user suite; the network
-# server does not yet.
+# the shell, the PCI bus server (ECAM), vblk, vrng, vnet, the file and
+# network servers run (make run; mk/extra/pcibus-ecam.mk) and so does the
+# user suite.
 
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
@@ -395,7 +395,8 @@ EXTRA_HELP += "utest-riscv64  (ARCH=riscv64) build the user suite's initramfs (b
 # the pattern disk on a modern virtio-blk-pci function and a virtio-rng-pci
 # one (mk/test.mk: QEMU_TEST_DISK, QEMU_TEST_RNG), which the pcibus/, vblk/,
 # vrng/ and ext2fs/ tests reach through ECAM (-nic none: no default NIC);
-# pcibus, vblk, vrng and fs join the initramfs from mk/extra/pcibus-ecam.mk.
+# pcibus, vblk, vrng, fs, vnet and net join the initramfs from
+# mk/extra/pcibus-ecam.mk.
 .PHONY: check-guest-riscv64-utest
 ARCH_GUEST_CHECKS += check-guest-riscv64-utest
 check-guest-riscv64-utest: $(KERNEL_IMG) $(RV_UTEST_INITRAMFS) $$(TEST_DISK) $(DEPS_STAMP)

@@ -1,6 +1,6 @@
 # PCI through ECAM on the device-tree machines (decision 147), aarch64 and
-# riscv64: the bus server, the virtio drivers and the file server (on aarch64
-# also the network server) built for ARCH and started by init from
+# riscv64: the bus server, the virtio drivers, the file server and the
+# network server built for ARCH and started by init from
 # user/init/boot-$(ARCH).conf, in the system initramfs (<P>_SYS_PROGS,
 # mk/arch-$(ARCH).mk) and the user suite's; the bus server reads configuration
 # space through ECAM. One set of rules, parameterised by the port's prefix:
@@ -10,15 +10,14 @@ ifneq ($(filter aarch64 riscv64,$(ARCH)),)
 ECAM_P := $(if $(filter aarch64,$(ARCH)),A64,RV)
 ecam_p := $(if $(filter aarch64,$(ARCH)),a64,rv)
 ECAM_UDIR := $($(ECAM_P)_UDIR)
-# vnet and net (lwIP) are aarch64's so far.
-ECAM_PCI_PROGS := pcibus vblk vrng fs $(if $(filter aarch64,$(ARCH)),vnet net)
+ECAM_PCI_PROGS := pcibus vblk vrng fs vnet net
 $(ECAM_P)_SYS_PROGS += $(filter-out $($(ECAM_P)_SYS_PROGS),$(ECAM_PCI_PROGS))
 $(ECAM_P)_UTEST_PROGS += $(filter-out $($(ECAM_P)_UTEST_PROGS),$(ECAM_PCI_PROGS))
 $($(ECAM_P)_SYS_INITRAMFS) $($(ECAM_P)_UTEST_INITRAMFS): \
     $(foreach p,$(ECAM_PCI_PROGS),$(ECAM_UDIR)/$(p).stripped)
 
 # Linked as mk/arch-$(ARCH).mk links <P>_MUSL_PROGS (those it links already, fs,
-# left to it), with MUSL_LIBS_<name>.
+# left to it), with MUSL_LIBS_<name> (net: lwIP).
 ECAM_LINK_PROGS := $(filter-out $($(ECAM_P)_MUSL_PROGS),$(ECAM_PCI_PROGS))
 ECAM_MUSL_LIBC := $($(ECAM_P)_MUSL_LIBC)
 ECAM_ELFCHECK := $($(ECAM_P)_ELFCHECK)
@@ -33,15 +32,15 @@ $(foreach p,$(ECAM_LINK_PROGS),$(ECAM_UDIR)/$(p).elf): $(ECAM_UDIR)/%.elf: \
 
 ifeq ($(ARCH),aarch64)
 user-aarch64: $(foreach p,$(ECAM_PCI_PROGS),$(ECAM_UDIR)/$(p).elf)
-# lwIP for the network server (mk/extra/lwip.mk's rules, into $(BUILD)/lwip,
-# which is aarch64's here) with aarch64's flags.
-A64_MCFLAGS_NOW := $(A64_MCFLAGS)
-$(LWIP_OBJS): LWIP_CFLAGS := $(filter-out $(WARNINGS),$(A64_MCFLAGS_NOW)) -w $(LWIP_INCLUDE)
-$(LWIP_BUILD)/port/sys_arch.o: MUSL_CFLAGS := $(A64_MCFLAGS_NOW)
-$(LWIP_OBJS): $(A64_MUSL_LIBC)
-$(call a64_musl_objs,$(wildcard user/net/*.c)): A64_MCFLAGS += $(LWIP_INCLUDE)
-$(call a64_musl_objs,$(wildcard user/net/*.c)): $(LWIP_SRC)/.fetched
 endif
+# lwIP for the network server (mk/extra/lwip.mk's rules, into $(BUILD)/lwip,
+# which is ARCH's here) with the port's musl flags.
+ECAM_MCFLAGS_NOW := $($(ECAM_P)_MCFLAGS)
+$(LWIP_OBJS): LWIP_CFLAGS := $(filter-out $(WARNINGS),$(ECAM_MCFLAGS_NOW)) -w $(LWIP_INCLUDE)
+$(LWIP_BUILD)/port/sys_arch.o: MUSL_CFLAGS := $(ECAM_MCFLAGS_NOW)
+$(LWIP_OBJS): $(ECAM_MUSL_LIBC)
+$(call $(ecam_p)_musl_objs,$(wildcard user/net/*.c)): $(ECAM_P)_MCFLAGS += $(LWIP_INCLUDE)
+$(call $(ecam_p)_musl_objs,$(wildcard user/net/*.c)): $(LWIP_SRC)/.fetched
 
 # ext2 on a virtio-blk disk (tests/system/$(ARCH)-storage.script): init starts
 # pcibus, which finds the ECAM window in the bootinfo, places the BARs of a
@@ -72,19 +71,17 @@ check-guest-$(ARCH)-storage: $(KERNEL_IMG) $($(ECAM_P)_SYS_INITRAMFS) $(DEPS_STA
 	    sh tests/system/aarch64-storage.sh $(ECAM_STORAGE_IMG) \
 	    $(if $(RESULTS),$(RESULTS) $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-storage-disk)
 EXTRA_HELP += "check-guest-$(ARCH)-storage (ARCH=$(ARCH)) ext2 on virtio-blk over ECAM PCI through the shell; e2fsck -fn after"
-endif
 
-ifeq ($(ARCH),aarch64)
-# The network server on aarch64 (tests/system/net.py, as make check-net on
-# x86-64): vnet drives a modern virtio-net-pci function on QEMU's user network
-# through the bus server's ECAM path (BAR placed, INTx routed to an SPI), the
-# server's DHCP lease and TCP echo through a forward; then a boot without the
-# device (-nic none drops virt's default NIC): status 69, not restarted.
-.PHONY: check-guest-aarch64-net
-ARCH_GUEST_CHECKS += check-guest-aarch64-net
-check-guest-aarch64-net: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
+# The network server (tests/system/net.py, as make check-net on x86-64): vnet
+# drives a modern virtio-net-pci function on QEMU's user network through the
+# bus server's ECAM path (BAR placed, INTx routed to an SPI or a PLIC source),
+# the server's DHCP lease and TCP echo through a forward; then a boot without
+# the device (-nic none drops virt's default NIC): status 69, not restarted.
+.PHONY: check-guest-$(ARCH)-net
+ARCH_GUEST_CHECKS += check-guest-$(ARCH)-net
+check-guest-$(ARCH)-net: $(KERNEL_IMG) $($(ECAM_P)_SYS_INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tests/system/net.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-net \
 	    --log $(BUILD)/net.log --results $(RESULTS) -- $(QEMU) $(QEMU_BASE) -nic none -m 256M \
-	    -serial stdio -monitor none -kernel $(KERNEL_IMG) -initrd $(A64_SYS_INITRAMFS)
-EXTRA_HELP += "check-guest-aarch64-net (ARCH=aarch64) virtio-net over ECAM PCI: DHCP lease and TCP echo"
+	    -serial stdio -monitor none -kernel $(KERNEL_IMG) -initrd $($(ECAM_P)_SYS_INITRAMFS)
+EXTRA_HELP += "check-guest-$(ARCH)-net (ARCH=$(ARCH)) virtio-net over ECAM PCI: DHCP lease and TCP echo"
 endif
