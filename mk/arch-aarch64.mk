@@ -349,7 +349,7 @@ $(A64_UDIR)/uchild.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_uchild) $$(A
 	@echo "  ULD     $@"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_uchild) $(A64_ULIB_SRCS))
 	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
-# (fs, pcibus and the drivers join from mk/extra/pcibus-aarch64.mk.)
+# (fs, pcibus and the drivers join from mk/extra/pcibus-ecam.mk.)
 A64_UTEST_PROGS     := utest uchild init hello name log console shell mtest svtest probe
 A64_UTEST_INITRAMFS := $(A64_UDIR)/initramfs-utest.cpio
 $(A64_UTEST_INITRAMFS): $(foreach p,$(A64_UTEST_PROGS),$(A64_UDIR)/$(p).stripped) \

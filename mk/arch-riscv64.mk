@@ -4,8 +4,10 @@
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
 # IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
-# hardware or boot (RV_KTEST_PENDING); init, name, log, the console server and
-# the shell run (make run); the user suite and the drivers do not yet.
+# hardware or boot (RV_KTEST_PENDING); init, name, log, the console server,
+# the shell, the PCI bus server (ECAM), vblk, vrng, vnet, the file and
+# network servers run (make run; mk/extra/pcibus-ecam.mk) and so does the
+# user suite.
 
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
@@ -92,7 +94,8 @@ check-guest-riscv64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	done
 
 # The production image: banner, the memory map from the device tree (OpenSBI's
-# range reserved), the platform line, the generic kernel ready with no root
+# range reserved), the platform line (with the PCI host bridge: its windows and
+# its 16 INTx routes to PLIC lines), the generic kernel ready with no root
 # task, ten ticks of the timer while the scheduler idles; then "poweroff" on
 # the command line has it end QEMU through SBI system reset.
 check-guest-riscv64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
@@ -102,7 +105,7 @@ check-guest-riscv64-boot: $(KERNEL_IMG) $(DEPS_STAMP)
 	    --expect '^boot: protocol dtb, command line "quiet poweroff"' \
 	    --expect '^  \[0000000080000000-00000000800[0-9a-f]{5}\) reserved' \
 	    --expect '^  \[0000000080200000-[0-9a-f]{16}\) kernel' \
-	    --expect '^platform: device tree: PLIC at 0xc000000/.*NS16550 at 0x10000000 \(source 10\), timebase 10000000 Hz' \
+	    --expect '^platform: device tree: PLIC at 0xc000000/.*NS16550 at 0x10000000 \(source 10\), timebase 10000000 Hz, PCI ECAM at 0x30000000 \(buses 0-255, 3 windows, 16 INTx routes\)' \
 	    --expect '^mmu: Sv48, ' --expect '^timer: (Sstc stimecmp|SBI set_timer) at 10000000 Hz, tick 100 Hz' \
 	    --expect '^irqchip: PLIC at 0xc000000, context 1, ' \
 	    --expect '^boot: no initramfs module: no root task to start' --expect '^Weft ready\.' \
@@ -388,12 +391,18 @@ EXTRA_HELP += "utest-riscv64  (ARCH=riscv64) build the user suite's initramfs (b
 # The whole suite on the production kernel, one boot, as x86-64's check-user and
 # aarch64's check-guest-aarch64-user: utest is the root task (init=utest) and
 # halts with status 0 when every test passed (exit code 1 through virt's test
-# finisher). UTEST=prefix selects.
+# finisher). UTEST=prefix selects. As on x86-64 and aarch64 the boot carries
+# the pattern disk on a modern virtio-blk-pci function and a virtio-rng-pci
+# one (mk/test.mk: QEMU_TEST_DISK, QEMU_TEST_RNG), which the pcibus/, vblk/,
+# vrng/ and ext2fs/ tests reach through ECAM (-nic none: no default NIC);
+# pcibus, vblk, vrng, fs, vnet and net join the initramfs from
+# mk/extra/pcibus-ecam.mk.
 .PHONY: check-guest-riscv64-utest
 ARCH_GUEST_CHECKS += check-guest-riscv64-utest
-check-guest-riscv64-utest: $(KERNEL_IMG) $(RV_UTEST_INITRAMFS) $(DEPS_STAMP)
+check-guest-riscv64-utest: $(KERNEL_IMG) $(RV_UTEST_INITRAMFS) $$(TEST_DISK) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-utest --log $(BUILD)/utest.log \
-	    --exit-code 1 --timeout 600 --expect '^utest: suite done, 0 failed' \
+	    --exit-code 1 --timeout 600 --expect '^utest: suite done, 0 failed' $(USER_DISK_EXPECT) \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 256M \
+	    $(QEMU_TEST_DISK) $(QEMU_TEST_RNG) -nic none \
 	    -initrd $(RV_UTEST_INITRAMFS) -append "init=utest$(if $(UTEST), utest=$(UTEST))"
 EXTRA_HELP += "check-guest-riscv64-utest (ARCH=riscv64) the in-guest user suite (UTEST=prefix)"

@@ -26,8 +26,8 @@ LWIP_INCLUDE := -isystem $(LWIP_PORT) -isystem $(LWIP_SRC)/src/include
 LWIP_CFLAGS := $(filter-out $(WARNINGS),$(MUSL_CFLAGS)) -w $(LWIP_INCLUDE)
 LWIP_OBJS  := $(patsubst %.c,$(LWIP_BUILD)/%.o,$(LWIP_FILES)) $(LWIP_BUILD)/port/sys_arch.o
 # The C library whose headers lwIP is built against: the port's own where it
-# has one (aarch64's, mk/extra/pcibus-aarch64.mk), else x86-64's.
-LWIP_LIBC  := $(or $(A64_MUSL_LIBC),$(MUSL_LIBC))
+# has one (aarch64's or riscv64's, mk/extra/pcibus-ecam.mk), else x86-64's.
+LWIP_LIBC  := $(or $(A64_MUSL_LIBC),$(RV_MUSL_LIBC),$(MUSL_LIBC))
 LWIP_DEPS  := $(LWIP_SRC)/.fetched $(LWIP_LIBC) $(shell find $(LWIP_PORT) -name '*.h') mk/extra/lwip.mk
 
 $(LWIP_SRC)/.fetched: tools/deps.sh
