@@ -1,0 +1,66 @@
+/*
+ * Many processes: 500 times fork, the child writes to its memory and exits
+ * with a status of its own, the parent writes to its memory and waits for it.
+ * Every child must start and report its status, and the memory left free
+ * (/proc/meminfo's MemAvailable) after the last must be about what it was
+ * after the first few: a process that forks and reaps again and again does
+ * not run its system out of memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ROUNDS 500
+#define EARLY  20
+#define SLACK  (4L << 20) /* bytes MemAvailable may drift by */
+
+static char data[256 << 10]; /* written by both sides after each fork */
+
+static long available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    long kb = -1;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb < 0 ? -1 : kb * 1024;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    long early = -1;
+    int bad = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            printf("FAIL: fork %d: %m\n", i);
+            return 1;
+        }
+        if (pid == 0) {
+            memset(data, i & 0xff, sizeof(data));
+            _exit(i % 100);
+        }
+        memset(data + (i % 4) * (64 << 10), 0x5a, 64 << 10);
+        int st = 0;
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != i % 100)
+            bad++;
+        if (i == EARLY - 1)
+            early = available();
+    }
+    long late = available();
+    printf("%d children forked and reaped, %d with a wrong status\n", ROUNDS, bad);
+    printf("MemAvailable readable: %s\n", early > 0 && late > 0 ? "yes" : "no");
+    printf("memory after %d forks within 4 MiB of that after %d: %s\n", ROUNDS, EARLY,
+           late + SLACK >= early ? "yes" : "no");
+    if (late + SLACK < early)
+        printf("(MemAvailable %ld kB after %d, %ld kB after %d)\n", early / 1024, EARLY,
+               late / 1024, ROUNDS);
+    return bad != 0;
+}
