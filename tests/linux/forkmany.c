@@ -5,7 +5,12 @@
  * (/proc/meminfo's MemAvailable) after the last must be about what it was
  * after the first few: a process that forks and reaps again and again does
  * not run its system out of memory.
+ *
+ * Run as "forkmany lx" (under lx alone) it also reads lx's own line of
+ * /proc/meminfo, LxSlots (the slots of lx's CNode in use), and fails unless it
+ * is the same after the last fork as after the first few.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +23,33 @@
 
 static char data[256 << 10]; /* written by both sides after each fork */
 
-static long available(void)
+/* The number on /proc/meminfo's line key (a format: "MemAvailable: %ld kB"),
+ * or -1. */
+static long meminfo(const char *key)
 {
     FILE *f = fopen("/proc/meminfo", "r");
     char line[128];
-    long kb = -1;
+    long v = -1;
     if (!f)
         return -1;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+        if (sscanf(line, key, &v) == 1)
             break;
     fclose(f);
+    return v;
+}
+
+static long available(void)
+{
+    long kb = meminfo("MemAvailable: %ld kB");
     return kb < 0 ? -1 : kb * 1024;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    long early = -1;
+    bool lx = argc > 1 && !strcmp(argv[1], "lx");
+    long early = -1, early_slots = -1;
     int bad = 0;
     for (int i = 0; i < ROUNDS; i++) {
         pid_t pid = fork();
@@ -51,10 +65,12 @@ int main(void)
         int st = 0;
         if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != i % 100)
             bad++;
-        if (i == EARLY - 1)
+        if (i == EARLY - 1) {
             early = available();
+            early_slots = meminfo("LxSlots: %ld");
+        }
     }
-    long late = available();
+    long late = available(), late_slots = meminfo("LxSlots: %ld");
     printf("%d children forked and reaped, %d with a wrong status\n", ROUNDS, bad);
     printf("MemAvailable readable: %s\n", early > 0 && late > 0 ? "yes" : "no");
     printf("memory after %d forks within 4 MiB of that after %d: %s\n", ROUNDS, EARLY,
@@ -62,5 +78,12 @@ int main(void)
     if (late + SLACK < early)
         printf("(MemAvailable %ld kB after %d, %ld kB after %d)\n", early / 1024, EARLY,
                late / 1024, ROUNDS);
+    if (lx) {
+        bool same = early_slots >= 0 && late_slots == early_slots;
+        printf("%s: lx's CNode slots in use after %d forks: %ld, after %d: %ld\n",
+               same ? "ok" : "FAIL", EARLY, early_slots, ROUNDS, late_slots);
+        if (!same || late + SLACK < early)
+            return 1;
+    }
     return bad != 0;
 }

@@ -188,6 +188,7 @@ struct lx_proc {
     char exe[128]; /* the path it was started from (/proc/self/exe) */
     wf_cptr_t pool, vspace, cnode;
     uint64_t mem_base;             /* its pool's use after its load or last compaction (proc.c) */
+    unsigned forks;                /* forks since mem_base was taken */
     wf_cptr_t slots[LX_MAX_SLOTS]; /* every slot lx took for it */
     unsigned nslots;
     struct lx_vma vma[LX_MAX_VMAS];

@@ -414,6 +414,7 @@ static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const 
         lx_say("%s: cannot start (error %d)", path, -err);
     else
         p->mem_base = pool_used(p->pool);
+    p->forks = 0;
     const char *base = strrchr(path, '/');
     snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
     snprintf(p->exe, sizeof(p->exe), "%s", path);
@@ -498,22 +499,25 @@ enum {
 
 /* --- compaction ----------------------------------------------------------------------
  *
- * A fork clones each VMO of the parent; the kernel keeps what they shared in a
- * hidden VMO above both and does not merge it into the parent's VMO when the
- * child goes (decision 044). What the parent wrote after the fork stays in that
- * hidden VMO too, so a process that forks and reaps again and again (a shell
- * running pipelines) grows by what it writes between forks, and each fork adds
- * one more hidden VMO to the chain. lx bounds it (decision 169): before a fork,
- * when the parent's pool holds more than twice what it held after its load or
- * its last compaction, plus LX_COMPACT_SLACK, each private VMO is copied into a
- * fresh VMO of the process's pool (only its present pages) and mapped where the
- * old one was; deleting the old cap frees the chain above it that no live clone
- * still needs. The copy costs at most what the process holds, and it comes only
- * after that much has piled up, so its cost per fork is bounded by what the
- * forks leaked. Only a process with one thread (the one in fork, which waits
- * for lx) and no running children is compacted: nothing writes its memory
- * during the copy, and no child still shares the memory the copy would
- * duplicate. */
+ * A fork clones each VMO of the parent: the kernel moves the parent's memory
+ * into a hidden VMO above the parent's VMO and the child's clone, and does not
+ * merge it back into the parent's VMO when the child goes (decision 044). Each
+ * cluster the parent writes after the fork is copied into its own VMO, and the
+ * hidden VMO keeps the old one, for nobody. A process that forks and reaps
+ * again and again (a shell running pipelines) thus grows by what it writes
+ * between forks, and each fork adds one more hidden VMO to the chain, until
+ * lx's pool runs out. lx bounds it (decision 169): before a fork, when the
+ * parent's pool holds more than twice what it held after its load or its last
+ * compaction, plus LX_COMPACT_SLACK, and it has forked since, each private VMO
+ * is copied into a fresh VMO of the process's pool (its present pages, zeros
+ * left out) and mapped where the old one was; deleting the old cap frees the
+ * chain above it that no live clone still needs. A process that has not forked
+ * since only moves the base (its growth is its own). The copy costs at most
+ * what the process holds and comes only after as much has piled up, so its
+ * cost per fork is bounded by what the forks left behind. Only a process with
+ * one thread (the one in fork, waiting for lx) and no running children is
+ * compacted: nothing writes its memory during the copy, and no child still
+ * shares the memory a copy would duplicate. */
 #define LX_COMPACT_SLACK (1ull << 20)
 #define LX_COMPACT_BUF   (64u << 10)
 
@@ -537,11 +541,18 @@ static bool copy_present(struct lx_proc *p, unsigned i, wf_cptr_t n)
             uint64_t k = first + len - a < LX_COMPACT_BUF ? first + len - a : LX_COMPACT_BUF;
             if (wf_vmo_read(m->cap, a, k, WF_CHILD_VSPACE, (uintptr_t)buf) != WF_ERR_OK)
                 return false;
-            for (uint64_t b = 0; b < k; b += sizeof(zero)) /* zeros need no copy */
-                if (memcmp(buf + b, zero, sizeof(zero)) &&
-                    wf_vmo_write(n, a + b, sizeof(zero), WF_CHILD_VSPACE, (uintptr_t)(buf + b)) !=
-                        WF_ERR_OK)
+            /* runs of pages holding something (zeros need no copy) */
+            for (uint64_t b = 0; b < k;) {
+                while (b < k && !memcmp(buf + b, zero, sizeof(zero)))
+                    b += sizeof(zero);
+                uint64_t e = b;
+                while (e < k && memcmp(buf + e, zero, sizeof(zero)))
+                    e += sizeof(zero);
+                if (e > b && wf_vmo_write(n, a + b, e - b, WF_CHILD_VSPACE, (uintptr_t)(buf + b)) !=
+                                 WF_ERR_OK)
                     return false;
+                b = e;
+            }
             a += k;
         }
         off = first + len;
@@ -603,6 +614,10 @@ bool lx_compact(struct lx_proc *p)
     if (p->nthreads != 1 || !p->pool)
         return false;
     uint64_t used = pool_used(p->pool);
+    if (!p->forks) { /* no fork since the base was taken: what it holds is its own */
+        p->mem_base = used;
+        return false;
+    }
     if (used <= 2 * p->mem_base + LX_COMPACT_SLACK)
         return false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++)
@@ -613,6 +628,7 @@ bool lx_compact(struct lx_proc *p)
         if (p->vmo[i].cap && !p->vmo[i].shm && !compact_vmo(p, i))
             all = false;
     p->mem_base = pool_used(p->pool);
+    p->forks = 0;
     lx_compactions++;
     if (lx.verbose)
         lx_say("pid %d (%s): compacted, pool %llu -> %llu bytes%s", p->pid, p->name,
@@ -650,7 +666,8 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->nthreads = 0;
     c->main_status = -1;
     c->pool = c->vspace = c->cnode = 0;
-    c->mem_base = 0; /* what it shares with p is not its own */
+    c->mem_base = 0;
+    c->forks = 0;
     c->sigpending = 0;
     memset(c->vmo, 0, sizeof(c->vmo));
     struct lx_thread *ct = thread_alloc(c, c->pid);
@@ -702,6 +719,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
         c->used = false;
         return err;
     }
+    p->forks++;
     return c->pid;
 }
 
