@@ -668,6 +668,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->pool = c->vspace = c->cnode = 0;
     c->mem_base = 0;
     c->forks = 0;
+    c->alarm_at = c->alarm_every = 0; /* a child has no timer of its parent's */
     c->sigpending = 0;
     memset(c->vmo, 0, sizeof(c->vmo));
     struct lx_thread *ct = thread_alloc(c, c->pid);
