@@ -93,6 +93,7 @@ enum {
     LX_SIGKILL = 9,
     LX_SIGSEGV = 11,
     LX_SIGPIPE = 13,
+    LX_SIGALRM = 14,
     LX_SIGCHLD = 17,
     LX_SIGCONT = 18,
     LX_SIGSTOP = 19,
@@ -187,7 +188,10 @@ struct lx_proc {
     char name[64];
     char exe[128]; /* the path it was started from (/proc/self/exe) */
     wf_cptr_t pool, vspace, cnode;
-    wf_cptr_t slots[LX_MAX_SLOTS]; /* every slot lx took for it */
+    uint64_t mem_base;              /* its pool's use after its load or last compaction (proc.c) */
+    unsigned forks;                 /* forks since mem_base was taken */
+    uint64_t alarm_at, alarm_every; /* ITIMER_REAL: expiry (0: none) and interval, ns */
+    wf_cptr_t slots[LX_MAX_SLOTS];  /* every slot lx took for it */
     unsigned nslots;
     struct lx_vma vma[LX_MAX_VMAS];
     unsigned nvma;
@@ -225,6 +229,7 @@ struct lx {
     struct lx_thread *serving;   /* the thread whose answer is being made (NULL: none) */
     struct lx_thread *woken;     /* a waiting call lx answers with its next ReplyRecv */
     uint64_t futex_seq;
+    uint64_t alarm_next; /* the earliest ITIMER_REAL expiry of any process (0: none) */
     struct lx_shm shm[LX_MAX_SHM];
     uint64_t next_shm_id;
     uint32_t next_ino;
@@ -249,6 +254,8 @@ struct lx_thread *lx_thread_of(wf_word_t badge);
 struct lx_thread *lx_thread_by_tid(int tid);
 struct lx_proc *lx_proc_of_any(int pid);
 wf_cptr_t lx_slot(struct lx_proc *p);
+bool lx_compact(struct lx_proc *p);
+extern unsigned lx_compactions;
 void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
 void lx_random(void *buf, size_t n);
 
@@ -276,6 +283,7 @@ void lx_shm_unref(unsigned shm);
 enum lx_outcome { LX_ANSWER, LX_WAIT, LX_GONE };
 enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *ret);
 void lx_sys_init(void); /* once at start: the dispatch table */
+void lx_alarms(void);   /* SIGALRM to each process whose ITIMER_REAL has expired */
 long lx_signal(struct lx_proc *p, int sig);
 long lx_signal_thread(struct lx_thread *t, int sig);
 bool lx_deliver(struct lx_thread *t, wf_word_t *regs);
@@ -314,6 +322,9 @@ void lx_tty_notified(void);
 void lx_tty_set_raw(bool on);
 short lx_tty_poll(void);
 bool lx_tty_cancelled(void); /* main.c */
+
+/* main.c: arms lx's timer for the earliest sleeper's deadline or alarm */
+void lx_timer_arm(void);
 
 /* main.c: lx's own console output (a line of its own, "lx: ..."). */
 void lx_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -382,7 +382,12 @@ static void wake(int top)
             t != lx.serving && lx_signal_next(t))
             deliver_now(t);
     }
-    uint64_t first = 0;
+    lx_timer_arm();
+}
+
+void lx_timer_arm(void)
+{
+    uint64_t first = lx.alarm_next;
     for (unsigned i = 0; lx.nwaiting && i < lx.thread_hi; i++) {
         const struct lx_thread *t = &lx.thread[i];
         if (t->used && t->waiting && t->sleep_until && (!first || t->sleep_until < first))
@@ -449,7 +454,9 @@ static int serve(struct lx_proc *top_proc)
     for (;;) {
         lx.serving = cur;
         unsigned stops;
-        do { /* a stop or continue in wake() may let a parent's wait go on */
+        if (lx.alarm_next && wf_clock_ns() >= lx.alarm_next)
+            lx_alarms(); /* SIGALRM: pending, wake() delivers it */
+        do {             /* a stop or continue in wake() may let a parent's wait go on */
             stops = lx.nstops;
             if (anyone_waits())
                 wake(top);

@@ -1062,6 +1062,122 @@ static long sys_clock_nanosleep(struct lx_call *c)
     return sleep_until(c, base + t);
 }
 
+/* --- alarm and ITIMER_REAL ----------------------------------------------------------
+ *
+ * One real-time interval timer per process (decision 169): its expiry in lx's
+ * clock and its interval. lx.alarm_next is the earliest of all; serve()
+ * checks it before each wake() and lx's timer is armed for it, so SIGALRM
+ * comes on time to a process that is running, sleeping or waiting alike. A
+ * fork starts with none; execve keeps it, as Linux does. */
+
+#define NS_SEC  1000000000ull
+#define NS_USEC 1000ull
+
+static void alarms_next(void)
+{
+    uint64_t next = 0;
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        const struct lx_proc *q = &lx.proc[i];
+        if (q->used && q->state == PROC_RUN && q->alarm_at && (!next || q->alarm_at < next))
+            next = q->alarm_at;
+    }
+    lx.alarm_next = next;
+}
+
+void lx_alarms(void)
+{
+    uint64_t now = wf_clock_ns();
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN || !q->alarm_at || q->alarm_at > now)
+            continue;
+        /* periodic: the next expiry (those already missed are one signal) */
+        q->alarm_at = q->alarm_every ? q->alarm_at + q->alarm_every : 0;
+        if (q->alarm_at && q->alarm_at <= now)
+            q->alarm_at = now + q->alarm_every;
+        q->siginfo[LX_SIGALRM].code = 0x80; /* SI_KERNEL, as Linux's itimer */
+        q->siginfo[LX_SIGALRM].pid = 0;
+        q->siginfo[LX_SIGALRM].status = 0;
+        lx_signal(q, LX_SIGALRM);
+    }
+    alarms_next();
+    lx_timer_arm();
+}
+
+/* The time left of p's timer (ns; 0: none), at least a microsecond when it
+ * runs, as Linux reports it. */
+static uint64_t alarm_left(const struct lx_proc *p)
+{
+    if (!p->alarm_at)
+        return 0;
+    uint64_t now = wf_clock_ns();
+    return p->alarm_at > now + NS_USEC ? p->alarm_at - now : NS_USEC;
+}
+
+static void alarm_set(struct lx_proc *p, uint64_t value, uint64_t every)
+{
+    p->alarm_at = value ? wf_clock_ns() + value : 0;
+    p->alarm_every = value ? every : 0;
+    alarms_next();
+    lx_timer_arm();
+}
+
+/* struct itimerval: interval, then value, each seconds and microseconds */
+static long itimer_out(struct lx_proc *p, uint64_t uaddr)
+{
+    uint64_t left = alarm_left(p);
+    int64_t v[4] = {(int64_t)(p->alarm_every / NS_SEC),
+                    (int64_t)(p->alarm_every % NS_SEC / NS_USEC), (int64_t)(left / NS_SEC),
+                    (int64_t)(left % NS_SEC / NS_USEC)};
+    return lx_copy_out(p, uaddr, v, sizeof(v)) < 0 ? -LX_EFAULT : 0;
+}
+
+static long itimer_which(struct lx_proc *p, uint64_t which)
+{
+    if (which == 1 || which == 2) { /* ITIMER_VIRTUAL, ITIMER_PROF: CPU time */
+        lx_say("pid %d (%s): itimer %llu (CPU time) not served: EINVAL", p->pid, p->name,
+               (unsigned long long)which);
+        return -LX_EINVAL;
+    }
+    return which ? -LX_EINVAL : 0;
+}
+
+static long sys_getitimer(struct lx_call *c)
+{
+    long e = itimer_which(c->p, c->a[0]);
+    return e ? e : itimer_out(c->p, c->a[1]);
+}
+
+static long sys_setitimer(struct lx_call *c)
+{
+    long e = itimer_which(c->p, c->a[0]);
+    if (e)
+        return e;
+    int64_t v[4] = {0, 0, 0, 0}; /* Linux reads no new value as all zeros */
+    if (c->a[1] && lx_copy_in(c->p, v, c->a[1], sizeof(v)) < 0)
+        return -LX_EFAULT;
+    for (unsigned i = 0; i < 4; i++)
+        if (v[i] < 0 || (i % 2 && v[i] >= 1000000))
+            return -LX_EINVAL;
+    if (c->a[2] && itimer_out(c->p, c->a[2]) < 0)
+        return -LX_EFAULT;
+    alarm_set(c->p, (uint64_t)v[2] * NS_SEC + (uint64_t)v[3] * NS_USEC,
+              (uint64_t)v[0] * NS_SEC + (uint64_t)v[1] * NS_USEC);
+    return 0;
+}
+
+/* alarm(2): the seconds left of the timer before (rounded to the nearest,
+ * at least 1 when it ran, as Linux), then expiry in a[0] seconds (0: none). */
+static long sys_alarm(struct lx_call *c)
+{
+    uint64_t left = alarm_left(c->p);
+    uint64_t secs = left / NS_SEC;
+    if (left && (!secs || left % NS_SEC >= NS_SEC / 2))
+        secs++;
+    alarm_set(c->p, (uint64_t)(uint32_t)c->a[0] * NS_SEC, 0);
+    return (long)secs;
+}
+
 /* --- files ------------------------------------------------------------------------- */
 
 static long sys_read(struct lx_call *c)
@@ -1289,6 +1405,9 @@ static const struct lx_sysent table[] = {
     E(33, dup2, sys_dup2),
     E(34, pause, sys_pause),
     E(35, nanosleep, sys_nanosleep),
+    E(36, getitimer, sys_getitimer),
+    E(37, alarm, sys_alarm),
+    E(38, setitimer, sys_setitimer),
     E(39, getpid, sys_getpid),
     E(40, sendfile, sys_sendfile),
     E(56, clone, sys_clone),
