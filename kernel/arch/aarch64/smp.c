@@ -150,13 +150,13 @@ void aarch64_lock_entry(void)
         aarch64_lock_spin(t);
 }
 
-/* Dropped as the assembly exit drops it (KLOCK_RELEASE), not through
- * kernel_lock_release: the entry took it without the debug build's record
- * (sched/smp.h), so the checked release would report a lock not held. */
+/* Dropped as the assembly exit drops it (KLOCK_RELEASE), unchecked: the entry
+ * took it without the debug build's record (sched/smp.h), so the checked
+ * release would report a lock not held. */
 void aarch64_lock_exit(void)
 {
     if (__atomic_load_n(&aarch64_klock_on, __ATOMIC_RELAXED))
-        __atomic_store_n(&kernel_lock.serving, kernel_lock.serving + 1, __ATOMIC_RELEASE);
+        kernel_lock_release_unchecked();
 }
 
 /* The entry this CPU waits in is given up (smp_stop_thread): a system call

@@ -74,14 +74,21 @@ static inline void kernel_lock_acquire(void)
     }
 }
 
-/* Only the holder writes serving. */
+/* Only the holder writes serving. Unchecked: for architecture entry code that
+ * took the lock without the debug build's record (the way its assembly exit
+ * drops it). */
+static inline void kernel_lock_release_unchecked(void)
+{
+    __atomic_store_n(&kernel_lock.serving, kernel_lock.serving + 1, __ATOMIC_RELEASE);
+}
+
 static inline void kernel_lock_release(void)
 {
 #ifdef WEFT_DEBUG
     if (!kernel_lock_check_release())
         return;
 #endif
-    __atomic_store_n(&kernel_lock.serving, kernel_lock.serving + 1, __ATOMIC_RELEASE);
+    kernel_lock_release_unchecked();
 }
 
 /* True when some CPU holds the lock (for assertions: which one is not recorded,
