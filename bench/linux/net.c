@@ -347,6 +347,15 @@ static void idle_conns(void)
                     with > before ? (with - before) / P.idle : 0, "bytes");
 }
 
+/* One phase of NB_PHASES: its runs, then its figure. */
+#define RUN_PHASE(fn, metric, per, unit)                                                           \
+    {                                                                                              \
+        struct span runs[NB_MAX_RUNS];                                                             \
+        for (unsigned i = 0; i < P.runs; i++)                                                      \
+            fn(&runs[i]);                                                                          \
+        report(metric, runs, P.runs, P.per, unit);                                                 \
+    }
+
 int main(void)
 {
     measure_tsc_rate();
@@ -360,19 +369,7 @@ int main(void)
     printf("nbench: listening on %u\n", NB_PORT);
     fflush(stdout);
     control();
-    struct span rxr[NB_MAX_RUNS], txr[NB_MAX_RUNS], rrr[NB_MAX_RUNS], cr[NB_MAX_RUNS];
-    for (unsigned i = 0; i < P.runs; i++)
-        rx(&rxr[i]);
-    report("rx_instructions_per_mib", rxr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        tx(&txr[i]);
-    report("tx_instructions_per_mib", txr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        rr(&rrr[i]);
-    report("rr_instructions_per_transaction", rrr, P.runs, P.trans, "transaction");
-    for (unsigned i = 0; i < P.runs; i++)
-        conn(&cr[i]);
-    report("accept_close_instructions_per_connection", cr, P.runs, P.conns, "connection");
+    NB_PHASES(RUN_PHASE)
     idle_conns();
     close(lfd);
     printf("nbench: done\n");

@@ -34,6 +34,15 @@ struct nb_params {
         64, 3, 2000, 500, NB_MAX_IDLE                                                              \
     }
 
+/* The timed phases, in the order tools/netbench.py drives them, each runs times:
+ * X(the program's function for one run, the figure's metric, the parameter it
+ * is per, the unit). */
+#define NB_PHASES(X)                                                                               \
+    X(rx, "rx_instructions_per_mib", mib, "mib")                                                   \
+    X(tx, "tx_instructions_per_mib", mib, "mib")                                                   \
+    X(rr, "rr_instructions_per_transaction", trans, "transaction")                                 \
+    X(conn, "accept_close_instructions_per_connection", conns, "connection")
+
 /* Byte o of every stream, either way. */
 static inline uint8_t nb_pattern(uint64_t o)
 {
