@@ -1,4 +1,5 @@
-"""harness: what the host-driven network tests (sock.py, frames.py, lxnet.py) share.
+"""harness: what the host-driven network tests share (tests/net: sock.py, frames.py,
+lxnet.py; tests/system/net.py).
 
     import harness  (with tests/net on sys.path); not a program of its own.
 
@@ -168,7 +169,8 @@ class Run:
         self.n = self.passed = 0
 
     @classmethod
-    def parse(cls, doc, name, needs=(), timeout=60):
+    def parse(cls, doc, name, needs=(), timeout=60,
+              timeout_help="seconds for each step (the boot gets twice as long)"):
         """The options of a test whose docstring is doc and default --name is
         name; None (the usage or what is missing printed) when COMMAND is
         missing or a program of needs is not installed."""
@@ -178,8 +180,7 @@ class Run:
         ap.add_argument("--name", default=name, help="the run's name in its lines (%(default)s)")
         ap.add_argument("--log", help="a copy of the guest's console")
         ap.add_argument("--results", help='appends "NAME PASSED FAILED" to this file')
-        ap.add_argument("--timeout", type=float, default=timeout,
-                        help="seconds for each step (the boot gets twice as long)")
+        ap.add_argument("--timeout", type=float, default=timeout, help=timeout_help)
         ap.add_argument("cmd", nargs=argparse.REMAINDER)
         a = ap.parse_args()
         cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
