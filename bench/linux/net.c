@@ -67,33 +67,6 @@ static int lfd;
 
 static uint64_t tsc_per_ns_q32;
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t idle_ns(void)
-{
-    static char line[512];
-    unsigned long long v, sum = 0;
-    int found = 0;
-    FILE *f = fopen("/proc/timer_list", "r");
-    if (!f)
-        lb_fail("no /proc/timer_list", errno);
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
-            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
-            sum += v;
-            found++;
-        }
-    fclose(f);
-    if (found != 2)
-        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
-    return sum;
-}
-
 /* One run: elapsed ticks, idle ticks, and ticks left out (the pattern's checks). */
 struct span {
     uint64_t tsc, idle, skip;
@@ -102,16 +75,16 @@ struct span {
 static void span_start(struct span *s)
 {
     s->skip = 0;
-    s->idle = idle_ns();
+    s->idle = lb_idle_ns();
     s->tsc = lb_rdtsc();
 }
 
 static void span_end(struct span *s)
 {
     uint64_t t = lb_rdtsc();
-    uint64_t idle = idle_ns();
+    uint64_t idle = lb_idle_ns();
     s->tsc = t - s->tsc;
-    s->idle = (uint64_t)((unsigned __int128)(idle - s->idle) * tsc_per_ns_q32 >> 32);
+    s->idle = lb_ns_to_ticks(idle - s->idle, tsc_per_ns_q32);
     if (s->idle + s->skip > s->tsc)
         s->idle = s->tsc - (s->skip < s->tsc ? s->skip : s->tsc);
 }
@@ -132,15 +105,6 @@ static void report(const char *metric, struct span *runs, unsigned n, uint64_t p
         total += runs[i].tsc;
     }
     nb_report("linux", metric, busy, elapsed, n, idle, total, per, unit);
-}
-
-static void measure_tsc_rate(void)
-{
-    uint64_t n0 = now_ns(), t0 = lb_rdtsc();
-    for (volatile uint64_t i = 0; i < 10000000; i++)
-        ;
-    uint64_t t1 = lb_rdtsc(), n1 = now_ns();
-    tsc_per_ns_q32 = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
 }
 
 /* ---- sockets ---- */
@@ -358,7 +322,7 @@ static void idle_conns(void)
 
 int main(void)
 {
-    measure_tsc_rate();
+    tsc_per_ns_q32 = lb_tsc_per_ns_q32();
     iface_up();
     lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
