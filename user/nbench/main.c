@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "../benchlib/netbench.h"
+#include "../benchlib/program.h"
 #include "../benchlib/spin.h"
 #include "weft/invoke.h"
 #include "wf/client.h"
@@ -289,18 +290,10 @@ static void conn(struct run *r)
 /* The pool the network server uses now (init's Program), in bytes. */
 static uint64_t net_pool_used(void)
 {
-    for (wf_word_t i = 0; i < 64; i++) {
-        wf_word_t state, restarts, prio, used = 0, limit, last, len = 0;
-        char name[WFP_INIT_NAME_MAX + 1];
-        enum wf_error e = wfp_init_program(WF_CHILD_INIT, i, &state, &restarts, &prio, &used,
-                                           &limit, &last, name, sizeof(name) - 1, &len);
-        if (e != WF_ERR_OK)
-            break;
-        if (len == strlen(NET_NAME) && !memcmp(name, NET_NAME, len))
-            return used;
-    }
-    fail("init does not list the network server", 0);
-    return 0;
+    uint64_t used = 0;
+    if (!bench_program_pool_used(NET_NAME, &used))
+        fail("init does not list the network server", 0);
+    return used;
 }
 
 static void idle_conns(void)
