@@ -63,7 +63,6 @@ static struct win_slot slots[LX_MAX_PROCS][LX_WIN_SLOTS];
 static uint64_t win_clock;
 static int win_state; /* 0: not yet set up, 1: windows in use, -1: unavailable */
 static wf_cptr_t catch_ep, catch_reply;
-static struct wf_thread catcher;
 uint64_t lx_win_faults; /* copies the catcher turned back to VSpace_Read/Write */
 
 /* The copy: n bytes from src to dst, returning 0, or 1 when the catcher
@@ -97,9 +96,8 @@ static uint64_t slot_va(unsigned proc, unsigned k)
 }
 
 /* The catcher: lx's faults arrive here. */
-static int catch_faults(uintptr_t arg)
+__attribute__((noreturn)) static void catch_faults(void)
 {
-    (void)arg;
     struct wf_msgregs m = {0};
     wf_word_t e = wf_sys_recv(catch_ep, catch_reply, &m);
     for (;;) {
@@ -131,7 +129,49 @@ static int catch_faults(uintptr_t arg)
         m = (struct wf_msgregs){.info = wf_msginfo(0, 0, 0)};
         e = wf_sys_reply_recv(catch_ep, catch_reply, &m);
     }
-    return 0;
+}
+
+/* The catcher's thread: a TCB and a stack from lx's pool, the first stack
+ * slot of the runtime's thread region (lx starts no other thread), its record
+ * and IPC buffer below a guard page, as wf_thread_create lays them out. */
+static bool catcher_start(void)
+{
+    const uintptr_t slot = WF_THREAD_REGION, page = 4096;
+    wf_cptr_t tcb = 0, vmo = 0;
+    wf_thread_stacks((void *)WF_THREAD_REGION, WF_THREAD_STACK_SIZE);
+    struct wf_ipc_buffer *ipc = (struct wf_ipc_buffer *)(slot + page);
+    enum wf_error e = wf_env_create(&lx.env, WF_OBJ_TCB, 0, &tcb);
+    if (e == WF_ERR_OK)
+        e = wf_env_create(&lx.env, WF_OBJ_VMO, WF_THREAD_STACK_SIZE, &vmo);
+    if (e == WF_ERR_OK)
+        e = wf_vspace_map(WF_CHILD_VSPACE, vmo, slot, 0, 2 * page, WF_VM_READ | WF_VM_WRITE);
+    if (e == WF_ERR_OK)
+        e = wf_vspace_map(WF_CHILD_VSPACE, vmo, slot + 3 * page, 3 * page,
+                          WF_THREAD_STACK_SIZE - 3 * page, WF_VM_READ | WF_VM_WRITE);
+    uintptr_t sp = e == WF_ERR_OK ? wf_thread_prepare((void *)slot, ipc, 0) : 0;
+    if (sp) {
+        wf_thread_local_for(slot)->self_tcb = tcb;
+        e = wf_tcb_configure(tcb, SELF, lx.self_tcb, WF_GUARD(0, 64 - lx.env.cnode_radix),
+                             (uintptr_t)ipc, lx.prio, lx.prio);
+        if (e == WF_ERR_OK)
+            e = wf_tcb_set_vspace(tcb, WF_CHILD_VSPACE);
+        if (e == WF_ERR_OK)
+            e = wf_tcb_write_registers(tcb, WF_FAULT_WORD_RIP, 2, (uintptr_t)catch_faults, sp, 0,
+                                       0);
+        if (e == WF_ERR_OK)
+            e = wf_tcb_resume(tcb);
+        if (e == WF_ERR_OK)
+            return true;
+    }
+    if (tcb) {
+        wf_cnode_delete(SELF, tcb, 64);
+        wf_env_free(&lx.env, tcb);
+    }
+    if (vmo) { /* unmaps the slot */
+        wf_cnode_delete(SELF, vmo, 64);
+        wf_env_free(&lx.env, vmo);
+    }
+    return false;
 }
 
 /* Once, at the first copy: the catcher and lx's fault endpoint. */
@@ -141,19 +181,10 @@ static bool win_setup(void)
         return false;
     if (wf_env_create(&lx.env, WF_OBJ_ENDPOINT, 0, &catch_ep) != WF_ERR_OK)
         return false;
-    if (wf_env_create(&lx.env, WF_OBJ_REPLY, 0, &catch_reply) == WF_ERR_OK &&
-        wf_thread_create(&lx.env, &catcher, catch_faults, 0, lx.prio) == WF_ERR_OK) {
-        if (wf_thread_start(&catcher) == WF_ERR_OK &&
-            wf_tcb_set_fault_endpoint(lx.self_tcb, catch_ep) == WF_ERR_OK)
-            return true;
-        wf_thread_destroy(&lx.env, &catcher);
-    }
-    if (catch_reply) {
-        wf_cnode_delete(SELF, catch_reply, 64);
-        wf_env_free(&lx.env, catch_reply);
-    }
-    wf_cnode_delete(SELF, catch_ep, 64);
-    wf_env_free(&lx.env, catch_ep);
+    if (wf_env_create(&lx.env, WF_OBJ_REPLY, 0, &catch_reply) == WF_ERR_OK && catcher_start() &&
+        wf_tcb_set_fault_endpoint(lx.self_tcb, catch_ep) == WF_ERR_OK)
+        return true;
+    /* (a catcher started stays waiting on its endpoint: nothing reaches it) */
     return false;
 }
 
