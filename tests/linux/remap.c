@@ -8,7 +8,7 @@
  * that was moved, unmapped and mapped again, across mappings and 2 MiB
  * boundaries, into more buffers than lx keeps windows for, and into a parent's
  * memory after fork (the child must not see it). Prints one line per check;
- * exits 0 only when all passed.
+ * exits 0 only when all passed. `remap pool` is lx's alone (below).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,7 +156,8 @@ static void test_realloc(void)
     int ok = b != NULL;
     for (size_t i = 0; ok && i < n; i++)
         b[i] = (unsigned char)(i * 7);
-    static const size_t sizes[] = {1 << 20, 3 << 20, 2 << 20, 300000}; /* lx has 16 MiB in check-lx */
+    static const size_t sizes[] = {1 << 20, 3 << 20, 2 << 20,
+                                   300000}; /* lx has 16 MiB in check-lx */
     for (unsigned k = 0; ok && k < sizeof(sizes) / sizeof(sizes[0]); k++) {
         unsigned char *c = realloc(b, sizes[k]);
         if (!c) {
@@ -280,9 +281,39 @@ static void test_fork(void)
                                              all(buf + 16, sizeof(buf) - 16, 'A'));
 }
 
-int main(void)
+/* `remap pool` (under lx alone): reads into fresh pages until the process's
+ * memory runs out. lx's copy into the page then faults in lx, which must
+ * answer EFAULT and go on serving the process. */
+static int pool(void)
+{
+    const size_t size = 64ul << 20, step = 64 << 10;
+    unsigned char *m = map(NULL, size, PROT_READ | PROT_WRITE, 0);
+    int fd[2];
+    if (m == MAP_FAILED || pipe(fd))
+        return 1;
+    for (size_t at = 0; at < size; at += step) {
+        unsigned char c = 0x5a;
+        if (write(fd[1], &c, 1) != 1)
+            return 1;
+        if (read(fd[0], m + at, 1) == 1)
+            continue;
+        check("a read into memory the pool cannot hold: EFAULT", errno == EFAULT);
+        unsigned char c2 = 0x6b;
+        m[step] = 0;
+        check("and a copy into memory that exists works", at > step && write(fd[1], &c2, 1) == 1 &&
+                                                              read(fd[0], m + step, 2) >= 1 &&
+                                                              (m[step] == 0x6b || m[step] == 0x5a));
+        return failed;
+    }
+    printf("FAIL: every page was filled: the pool did not limit the process\n");
+    return 1;
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "pool"))
+        return pool();
     test_mremap();
     test_msync();
     test_realloc();
