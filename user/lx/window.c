@@ -8,7 +8,8 @@
  * at a fixed place of lx's VSpace: each process has LX_WIN_SLOTS such places
  * (its index in lx.proc chooses them), reused least recently used first. So
  * lx's page tables for windows are bounded per process whatever the process
- * maps: LX_WIN_SLOTS page-table pages and one page directory (36 KiB).
+ * maps: LX_WIN_SLOTS page-table pages (32 KiB; all processes' slots share one
+ * page directory). The catcher below adds a TCB and a 64 KiB stack, once.
  *
  * The check comes first, in lx's own table, as Linux's copy_from_user and
  * copy_to_user see the process's memory: an address in no mapping, in a
