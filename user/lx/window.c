@@ -67,7 +67,7 @@ static wf_cptr_t catch_ep, catch_reply;
 uint64_t lx_win_faults; /* copies the catcher turned back to VSpace_Read/Write */
 
 /* The copy: n bytes from src to dst, returning 0, or 1 when the catcher
- * resumed lx at win_copy_fail after a fault at win_copy_insn. */
+ * resumed lx at lx_win_copy_fail after a fault at lx_win_copy_insn. */
 #if defined(__x86_64__)
 __asm__(".text\n"
         ".globl lx_win_copy\n"
