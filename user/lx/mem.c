@@ -610,8 +610,11 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max)
 {
     size_t got = 0;
     while (got < max) {
-        /* Up to the end of the page: the next one may not be mapped. */
+        /* Up to the end of the page (the next one may not be mapped), and
+         * 256 bytes at a time through a window (most strings are short). */
         size_t chunk = PAGE - ((src + got) & (PAGE - 1));
+        if (chunk > 256)
+            chunk = 256;
         if (chunk > max - got)
             chunk = max - got;
         if (lx_copy_in(p, dst + got, src + got, chunk) < 0)
