@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +101,8 @@ static void test_mremap(void)
     check("MREMAP_FIXED without MREMAP_MAYMOVE: EINVAL",
           remap_err(t, P, P, MREMAP_FIXED, n, NULL) == -EINVAL);
     check("unknown flags: EINVAL", remap_err(t, P, P, 8, NULL, NULL) == -EINVAL);
+    check("a flag above bit 31: EINVAL",
+          syscall(SYS_mremap, t, P, P, 1ul << 32, 0) == -1 && errno == EINVAL);
     check("unaligned address: EINVAL", remap_err(t + 1, P, P, 0, NULL, NULL) == -EINVAL);
     check("new size 0: EINVAL", remap_err(t, P, 0, 0, NULL, NULL) == -EINVAL);
     check("unaligned MREMAP_FIXED target: EINVAL",

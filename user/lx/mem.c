@@ -562,6 +562,8 @@ static long lx_msync(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned fl
 
 long lx_sys_mremap(struct lx_call *c)
 {
+    if (c->a[3] >> 32) /* unsigned long flags: every unknown bit is EINVAL */
+        return -LX_EINVAL;
     return lx_mremap(c->p, c->a[0], c->a[1], c->a[2], (unsigned)c->a[3], c->a[4]);
 }
 
