@@ -12,9 +12,10 @@
 ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany \
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
 ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
-# Shared hardware support (kernel/genarch/): the device-tree reader and the
+# Shared hardware support (kernel/genarch/): the device-tree reader, the
+# firmware bring-up of the other CPUs (smp_fdt.c) and the
 # frame-record backtrace.
-ARCH_GENARCH := fdt.c backtrace.c
+ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c included, but the self-tests still bound to x86-64's hardware or
 # boot: x86-64's benchmark loops (riscv64's IPC table is umode/bench_*,
@@ -364,9 +365,8 @@ EXTRA_HELP += "check-guest-riscv64-system (ARCH=riscv64) commands typed into the
 # point (user/test/skip_riscv64.c), the tests written through the neutral
 # register words and user/test/tarch.h's facts, those bound to another
 # machine's hardware (I/O ports, the TSC) skipped naming the reason
-# (docs/arch-riscv64.md); t_smp.c, which names no riscv64 registers, is left
-# out.
-RV_UTEST_SRCS = $(filter-out user/test/t_smp.c,$(USER_SRCS_utest))
+# (docs/arch-riscv64.md).
+RV_UTEST_SRCS = $(USER_SRCS_utest)
 $(RV_UDIR)/utest.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(RV_UTEST_SRCS) $$(RV_ULIB_SRCS)) $(RV_ELFCHECK)
 	@echo "  ULD     $@"
 	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(RV_UDIR)/%.ro,$(RV_UTEST_SRCS) $(RV_ULIB_SRCS))

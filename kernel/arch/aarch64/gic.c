@@ -3,8 +3,9 @@
  * default) with its MMIO CPU interface, or GICv3 (arm,gic-v3) with affinity
  * routing, this CPU's redistributor and the system-register CPU interface
  * (ICC_*_EL1; head.S lets EL1 use it when entered at EL2). Decision 124 says
- * why v2 is the default. Every SPI goes to group 1, is routed to this CPU, gets
- * one priority and stays masked; SGIs and PPIs are masked but the timer's.
+ * why v2 is the default. Every SPI goes to group 1, is routed to this CPU (the
+ * boot CPU: decision 178), gets one priority and stays masked; SGIs and PPIs
+ * are masked but the timer's and the IPI's.
  *
  * Device lines (arch/irqchip.h): line n is SPI n (INTID 32 + n), n below
  * IRQ_LINES_MAX and the lines the distributor has, the console UART's SPI
@@ -180,8 +181,12 @@ void irqchip_init(void)
         mmio_write32(gicd, GICD_ICENABLER + i / 8, ~0u);
         mmio_write32(gicd, GICD_ICPENDR + i / 8, ~0u);
     }
+    /* Every SPI to this CPU (decision 178): GICv3 by its affinity, GICv2 by
+     * its CPU interface's target bit (GICD_ITARGETSR0, banked; it reads 0 on
+     * a GIC with one CPU interface, whose target registers are then ignored). */
     uint64_t mpidr = read_sysreg(mpidr_el1);
     uint64_t route = (mpidr & 0xffffff) | (mpidr & (0xffull << 32));
+    uint32_t targets = v3 ? 0 : (mmio_read32(gicd, GICD_ITARGETSR) & 0xff) * 0x01010101u;
     for (unsigned i = v3 ? 32 : 0; i < lines; i++) {
         if (i % 4 == 0)
             mmio_write32(gicd, GICD_IPRIORITYR + i, PRIO_DEFAULT * 0x01010101u);
@@ -189,7 +194,7 @@ void irqchip_init(void)
             mmio_write32(gicd, GICD_IROUTER + 8 * i, (uint32_t)route);
             mmio_write32(gicd, GICD_IROUTER + 8 * i + 4, (uint32_t)(route >> 32));
         } else if (i >= 32 && i % 4 == 0) {
-            mmio_write32(gicd, GICD_ITARGETSR + i, 0x01010101u);
+            mmio_write32(gicd, GICD_ITARGETSR + i, targets ? targets : 0x01010101u);
         }
     }
     if (v3) {

@@ -2,19 +2,20 @@
  * Several CPUs on aarch64 (the contract's bring-up calls, decision 129;
  * decision 149).
  *
- * CPU ids: 0 is the boot CPU; the others are the device tree's enabled cpu
- * nodes (fdt_info.cpu_id: their MPIDR affinity) in tree order, the boot
- * CPU's own left out. They start through PSCI CPU_ON by the conduit the
- * tree's psci node names (hvc or smc; none: one CPU), at a physical address
- * with the MMU off: the stub below (a64_secondary_entry) drops from EL2
- * where it starts there, turns the MMU on with the boot tables' identity
- * map (head.S's early_l0_lo, kept) and the kernel's own upper half, jumps
- * there onto the CPU's stack with its block in TPIDR_EL1, and calls
- * secondary_start, which copies the boot CPU's translation and control
- * settings and sets up the vectors, the GIC's per-CPU part and the timer.
+ * The CPU list, the blocks and stacks and the handshake are the device-tree
+ * ports' shared part (genarch/smp_fdt.c); this file has aarch64's: the
+ * hardware ids (the cpu nodes' reg, MPIDR affinity), the block (struct
+ * aarch64_percpu, arch/percpu.h), the firmware call and the per-CPU setup.
+ * CPUs start through PSCI CPU_ON by the conduit the tree's psci node names
+ * (hvc or smc; none: one CPU), at a physical address with the MMU off: the
+ * stub below (a64_secondary_entry) drops from EL2 where it starts there,
+ * turns the MMU on with the boot tables' identity map (head.S's early_l0_lo,
+ * kept) and the kernel's own upper half, jumps there onto the CPU's stack
+ * with its block in TPIDR_EL1, and calls secondary_start, which copies the
+ * boot CPU's translation and control settings and sets up the vectors, the
+ * GIC's per-CPU part and the timer.
  *
- * Each CPU has a block (struct aarch64_percpu, arch/percpu.h) and a kernel
- * stack of 32 KiB, taken from the boot memory by arch_cpu_prepare. IPIs are
+ * IPIs are
  * SGI INTID_IPI (gic.c). TLB maintenance of user address spaces is
  * broadcast in the inner-shareable domain (vm_cpu.c, arch/pt.h); the generic
  * shootdown's remote calls remain, for the spaces without an ASID and for
@@ -28,6 +29,7 @@
 #include "config.h"
 #include "core/bootmem.h"
 #include "genarch/fdt.h"
+#include "genarch/smp_fdt.h"
 #include "kprintf.h"
 #include "lib/string.h"
 #include "panic.h"
@@ -38,12 +40,9 @@ _Static_assert(__builtin_offsetof(struct aarch64_percpu, user_ctx) == PERCPU_USE
 _Static_assert(__builtin_offsetof(struct aarch64_percpu, kstack_top) == PERCPU_KSTACK,
                "user_entry.S");
 
-#define SMP_STACK_BYTES KIB(32)
-
 #define PSCI_CPU_ON       0xc4000003u
 #define PSCI_ALREADY_ON   (-4)
 #define MPIDR_AFFINITY(m) ((m)&0xff00ffffffull)
-#define STARTED_WAIT_NS   1000000000ull
 
 extern char kernel_stack_top[];
 extern const char early_l0_lo[], vectors[];
@@ -51,12 +50,6 @@ extern const char a64_secondary_entry[];
 
 struct aarch64_percpu aarch64_cpu0 = {.kstack_top = kernel_stack_top};
 uint32_t aarch64_klock_on;
-
-static struct aarch64_percpu *cpus[SMP_MAX_CPUS] = {&aarch64_cpu0};
-static uint64_t mpidrs[SMP_MAX_CPUS];
-static unsigned ncpus;
-static paddr_t cpu_mem; /* the blocks and stacks of CPUs 1.. */
-static unsigned cpu_mem_count;
 
 /* What the stub reads, at its physical address with the MMU off (so cleaned
  * to the point of coherency), then through the identity map: offsets are the
@@ -66,45 +59,35 @@ static struct {
     uint64_t stack, percpu, centry;   /* 32, 40, 48 */
     uint64_t hcr;                     /* 56: for a CPU started at EL2 */
 } boot_block __aligned(64);
-static volatile bool started;
-static void (*start_entry)(void);
 static uint64_t boot_sctlr, boot_tcr;
 
-/* The CPU list, once: the boot CPU (its MPIDR), then every other enabled cpu
- * node. Without PSCI there is no way to start them: one CPU. */
-static void cpu_list(void)
+/* --- the device-tree ports' bring-up: aarch64's part (genarch/smp_fdt.h) -- */
+
+const size_t arch_smp_block_bytes = sizeof(struct aarch64_percpu);
+
+/* The boot CPU's MPIDR; without PSCI there is no way to start the others. */
+bool arch_smp_boot_hwid(uint64_t *hwid)
 {
-    if (ncpus)
-        return;
-    mpidrs[0] = MPIDR_AFFINITY(read_sysreg(mpidr_el1));
-    aarch64_cpu0.mpidr = mpidrs[0];
-    ncpus = 1;
-    if (boot_fdt.psci == FDT_PSCI_NONE)
-        return;
-    unsigned listed = MIN(boot_fdt.ncpus, (unsigned)FDT_MAX_CPUS);
-    for (unsigned i = 0; i < listed && ncpus < SMP_MAX_CPUS; i++)
-        if (MPIDR_AFFINITY(boot_fdt.cpu_id[i]) != mpidrs[0])
-            mpidrs[ncpus++] = MPIDR_AFFINITY(boot_fdt.cpu_id[i]);
+    *hwid = aarch64_cpu0.mpidr = MPIDR_AFFINITY(read_sysreg(mpidr_el1));
+    return boot_fdt.psci != FDT_PSCI_NONE;
 }
 
-unsigned arch_cpu_count(void)
+uint64_t arch_smp_node_hwid(uint64_t reg)
 {
-    cpu_list();
-    return 1 + cpu_mem_count;
+    return MPIDR_AFFINITY(reg);
 }
 
-void arch_cpu_prepare(struct bootmem *bm)
+void *arch_smp_boot_block(void)
 {
-    cpu_list();
-    if (ncpus < 2)
-        return;
-    size_t each = SMP_STACK_BYTES + ALIGN_UP(sizeof(struct aarch64_percpu), 64);
-    cpu_mem =
-        bootmem_alloc_early(bm, ALIGN_UP((ncpus - 1) * each, PAGE_SIZE), PAGE_SIZE, ~(paddr_t)0);
-    if (cpu_mem)
-        cpu_mem_count = ncpus - 1;
-    else
-        kprintf("smp: no memory for %u more CPUs\n", ncpus - 1);
+    return &aarch64_cpu0;
+}
+
+void arch_smp_block_init(void *block, unsigned id, uint64_t hwid, char *stack_top)
+{
+    struct aarch64_percpu *p = block;
+    p->id = id;
+    p->mpidr = hwid;
+    p->kstack_top = stack_top;
 }
 
 unsigned arch_cpu_id(void)
@@ -114,15 +97,18 @@ unsigned arch_cpu_id(void)
 
 void arch_ipi_send(unsigned id)
 {
-    assert(id < SMP_MAX_CPUS && cpus[id]);
-    gic_send_sgi_to(cpus[id], INTID_IPI);
+    struct aarch64_percpu *p = smp_fdt_block(id);
+    assert(p);
+    gic_send_sgi_to(p, INTID_IPI);
 }
 
 unsigned aarch64_fpu_live_on(const struct arch_context *ctx)
 {
-    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
-        if (cpus[i] && __atomic_load_n(&cpus[i]->fpu_live, __ATOMIC_RELAXED) == ctx)
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+        struct aarch64_percpu *p = smp_fdt_block(i);
+        if (p && __atomic_load_n(&p->fpu_live, __ATOMIC_RELAXED) == ctx)
             return i;
+    }
     return ~0u;
 }
 
@@ -248,7 +234,6 @@ _Static_assert(SCTLR_RES1 == 0x30d00800 && SCTLR_MMU_ON == 0x30d0180d, "the stub
  * MMU on with the boot identity map still in TTBR0. */
 static __noreturn void secondary_start(void)
 {
-    struct aarch64_percpu *p = aarch64_this_cpu();
     /* The boot CPU's translation: the lower half walks the empty root, as
      * the boot CPU's does once a user space was loaded (vm_cpu.c). */
     write_sysreg(ttbr0_el1, aarch64_kernel_lower_root());
@@ -260,10 +245,7 @@ static __noreturn void secondary_start(void)
     aarch64_cpu_setup();
     gic_cpu_init();
     timer_cpu_init();
-    void (*entry)(void) = start_entry;
-    __atomic_store_n(&started, true, __ATOMIC_RELEASE);
-    entry();
-    panic("smp: CPU %u left its entry", p->id);
+    smp_fdt_started();
 }
 
 /* PSCI by the device tree's conduit; returns its status. */
@@ -290,20 +272,9 @@ static void clean_to_poc(const void *p, size_t len)
     dsb_ish();
 }
 
-bool arch_cpu_start(unsigned id, void (*entry)(void))
+long arch_smp_firmware_start(uint64_t hwid, void *block)
 {
-    cpu_list();
-    if (id == 0 || id >= arch_cpu_count() || cpus[id])
-        return false;
-    size_t block = ALIGN_UP(sizeof(struct aarch64_percpu), 64);
-    size_t each = SMP_STACK_BYTES + block;
-    uint8_t *mem = phys_to_virt(cpu_mem + (id - 1) * each);
-    memset(mem, 0, each);
-    struct aarch64_percpu *p = (struct aarch64_percpu *)mem;
-    p->id = id;
-    p->mpidr = mpidrs[id];
-    p->kstack_top = (char *)mem + each;
-
+    struct aarch64_percpu *p = block;
     boot_sctlr = read_sysreg(sctlr_el1);
     boot_tcr = read_sysreg(tcr_el1);
     boot_block.ttbr0 = virt_to_phys(early_l0_lo);
@@ -314,24 +285,10 @@ bool arch_cpu_start(unsigned id, void (*entry)(void))
     boot_block.percpu = (uint64_t)(uintptr_t)p;
     boot_block.centry = (uint64_t)(uintptr_t)secondary_start;
     boot_block.hcr = 1ull << 31; /* HCR_EL2.RW */
-    start_entry = entry;
-    started = false;
     clean_to_poc(&boot_block, sizeof(boot_block));
     /* From now on every entry takes the lock (arch/klock.inc); this CPU
      * holds it, as it has since boot. */
     __atomic_store_n(&aarch64_klock_on, 1, __ATOMIC_RELEASE);
-
-    int64_t r = psci_call(PSCI_CPU_ON, mpidrs[id], virt_to_phys(a64_secondary_entry),
-                          virt_to_phys(&boot_block));
-    if (r != 0) {
-        kprintf("smp: PSCI CPU_ON of CPU %u (MPIDR %#llx) failed: %lld\n", id,
-                (unsigned long long)mpidrs[id], (long long)r);
-        return false;
-    }
-    uint64_t until = arch_clock_ns() + STARTED_WAIT_NS;
-    while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
-        if (arch_clock_ns() > until)
-            return false; /* its memory stays its own should it start late */
-    cpus[id] = p;
-    return true;
+    return (long)psci_call(PSCI_CPU_ON, hwid, virt_to_phys(a64_secondary_entry),
+                           virt_to_phys(&boot_block));
 }
