@@ -7,10 +7,14 @@
  * initramfs holds /lib/modules/order (the storage boot, make bench-linux-storage:
  * the cloud kernel builds virtio-pci and virtio-blk as modules), init loads each
  * module it names, /lib/modules/NAME.ko, in that order (finit_module); a module
- * that does not load is a failure. It then prints one "info" JSON line (kernel
- * release and version, command line, the transparent huge page setting, the
- * kernel's view of the CPU's vulnerabilities and their mitigations, the modules
- * loaded), runs each benchmark in turn (fork, execv, waitpid): those /bench/list
+ * that does not load is a failure. It brings online every CPU the kernel left
+ * offline (writes 1 to /sys/devices/system/cpu/cpuN/online: the SMP boot, make
+ * bench-smp-linux, starts the kernel with maxcpus=1, docs/perf/smp.md says why);
+ * a CPU that does not come online is a failure. It then prints one "info" JSON
+ * line (kernel release and version, command line, the transparent huge page
+ * setting, the kernel's view of the CPU's vulnerabilities and their
+ * mitigations, the modules loaded, the CPUs online), runs each benchmark in
+ * turn (fork, execv, waitpid): those /bench/list
  * names, one a line, if the initramfs holds it, otherwise the five of make
  * bench-linux; and prints "linux-bench: done N run, F failed". It ends QEMU through the
  * isa-debug-exit device at port 0x501 (iopl(3), then writing 0 if all passed, 1
@@ -157,6 +161,37 @@ static unsigned load_modules(void)
     return failed;
 }
 
+/*
+ * Writes 1 to the online file of each CPU that has one and reads 0 (CPU 0 has
+ * none); returns how many failed. Under -icount QEMU 7.2 runs the vCPUs round
+ * robin and gives the next one a turn only when the running one halts, pauses
+ * or changes the next timer deadline; Linux's boot CPU waits for a starting CPU
+ * in a loop that does none of these while its tick is periodic, as it is when
+ * the kernel starts its CPUs, so those never run (docs/perf/smp.md). Here the
+ * tick is one-shot, and each tick's reprogramming gives the starting CPU a turn.
+ */
+static unsigned online_cpus(void)
+{
+    unsigned failed = 0;
+    for (unsigned cpu = 1; cpu < 4096; cpu++) {
+        char path[64], buf[16];
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u", cpu);
+        if (access(path, F_OK) != 0)
+            break;
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpu);
+        if (strcmp(first_line(path, buf, sizeof(buf)), "0") != 0)
+            continue;
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "1", 1) != 1) {
+            printf("linux-bench: FAIL CPU %u does not come online (errno %d)\n", cpu, errno);
+            failed++;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return failed;
+}
+
 static void print_info(void)
 {
     static const char *const vulns[] = {"meltdown",          "spectre_v1", "spectre_v2",
@@ -183,6 +218,8 @@ static void print_info(void)
     cpu_flags();
     printf("\", \"modules\": \"");
     json_str(loaded);
+    printf("\", \"cpus_online\": \"");
+    json_str(first_line("/sys/devices/system/cpu/online", buf, sizeof(buf)));
     printf("\"}\n");
     fflush(stdout);
 }
@@ -215,6 +252,7 @@ int main(void)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     unsigned failed = load_modules();
+    failed += online_cpus();
     print_info();
 
     int n = read_list("/bench/list", benches);

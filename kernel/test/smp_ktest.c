@@ -107,6 +107,23 @@ KTEST(smp, remote_calls_run_on_each_cpu_asked_while_the_lock_is_held)
     KT_ASSERT_EQ(kernel_lock.serving, serving);
 }
 
+/* smp_call_many walks the mask's bits: bits of CPUs that are not online
+ * (up to bit 63) are left out, neither posted to nor waited for (a wait for
+ * one would never end), and every online CPU of the mask runs the call. */
+KTEST(smp, remote_calls_leave_out_the_cpus_of_the_mask_not_online)
+{
+    struct where_ran w = {0};
+    smp_call_many(~0ull, note_cpu, &w);
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+        KT_ASSERT(w.cpu[i] == (smp_cpus[i].online ? i + 1 : 0), "CPU %u: ran on %u", i, w.cpu[i]);
+    if (!smp_cpus[SMP_MAX_CPUS - 1].online) {
+        struct where_ran w1 = {0};
+        smp_call_many(1ull << (SMP_MAX_CPUS - 1), note_cpu, &w1);
+        for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+            KT_ASSERT(w1.cpu[i] == 0, "CPU %u ran a call for a CPU not online", i);
+    }
+}
+
 /* A thread made runnable for another CPU (decision 148) is queued there, not
  * here: that CPU's top priority rises, this one's does not, and that CPU gets
  * one reschedule IPI (another wake-up meanwhile sends none) which it takes
