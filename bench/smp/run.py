@@ -87,7 +87,9 @@ def main():
                     help="Weft's kernel and the user suite's initramfs")
     ap.add_argument("--cluster-order", type=int, default=4, help="of the --user kernel")
     ap.add_argument("--linux", nargs=2, metavar=("VMLINUZ", "INITRD"), help="the Linux guest")
-    ap.add_argument("--linux-append", default="console=ttyS0 quiet panic=-1")
+    ap.add_argument("--linux-append", default="console=ttyS0 quiet panic=-1 maxcpus=1",
+                    help="the Linux guest's command line (maxcpus=1: its /init brings the "
+                         "other CPUs online, see docs/perf/smp.md)")
     args = ap.parse_args()
     if not (args.test_kernel or args.user or args.linux):
         ap.error("nothing to run: give --test-kernel, --user or --linux")
