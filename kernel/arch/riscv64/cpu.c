@@ -39,12 +39,12 @@ void riscv_cpu_setup(void)
     /* U-mode: no counters (time, cycle, instret read in U-mode are illegal
      * instructions, as aarch64 closes its counter to EL0). */
     csr_write(scounteren, 0);
-    /* FP: never Off, so U-mode uses it without a trap and the kernel saves
-     * and restores it on a switch (eager, as x86-64). The kernel never uses
-     * it (no F or D in its C). SUM stays clear: the kernel cannot touch user
-     * pages through user addresses (x86's SMAP, aarch64's PAN). */
+    /* FP: Off until a context's first FP instruction loads its state (the
+     * lazy switch, fpu.c: this hart's riscv_fpu_live is NULL, its
+     * riscv_fpu_open false). The kernel never uses it (no F or D in its C).
+     * SUM stays clear: the kernel cannot touch user pages through user
+     * addresses (x86's SMAP, aarch64's PAN). */
     csr_clear(sstatus, SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR);
-    csr_set(sstatus, SSTATUS_FS_INITIAL);
 }
 
 unsigned arch_phys_addr_bits(void)

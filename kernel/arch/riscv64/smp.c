@@ -110,6 +110,14 @@ void arch_ipi_send(unsigned id)
         kprintf("smp: IPI to hart %lu failed: %ld\n", (unsigned long)cpus[id]->hartid, r.error);
 }
 
+unsigned riscv_fpu_live_on(const struct arch_context *ctx)
+{
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+        if (cpus[i] && __atomic_load_n(&cpus[i]->fpu_live, __ATOMIC_RELAXED) == ctx)
+            return i;
+    return ~0u;
+}
+
 /* --- the kernel lock in the entry (trap.S) ------------------------------ */
 
 void riscv_lock_spin(uint32_t ticket)

@@ -7,7 +7,8 @@
  * (x86-64's syscall entry and aarch64's el0_sync do the same, decision 038),
  * on the CPU's one kernel stack; an ecall's pc is moved past the instruction,
  * Call and ReplyRecv go to the IPC fast path while it is on
- * (ipc_fastpath_sysno), everything else to riscv_user_trap (user.c).
+ * (ipc_fastpath_sysno) and leave by riscv_exit_fast, everything else goes to
+ * riscv_user_trap (user.c).
  *
  * Zero: a trap taken in S-mode. A struct trap_frame (arch/riscv.h) is built
  * on the current stack, with a frame record {s0, sepc} whose top s0 points to
@@ -19,7 +20,7 @@
 #include "arch/percpu.h"
 
 #define C_PC      (31 * 8)
-#define C_A7      (7 * 8)
+#define C_A7      (7 * 8)     /* x17: the system call number */
 #define C_T6      (21 * 8)
 #define C_SSTATUS 256
 #define C_SCAUSE  264
@@ -75,7 +76,9 @@ trap_entry:
     addi    sp, sp, TF_SIZE
     sret
 
-/* t6 = the running context, the thread's t6 in sscratch. */
+/* t6 = the running context, the thread's t6 in sscratch. A system call
+ * stores what it needs (the pc past the ecall, sstatus, scause: the cause
+ * is what arch_entry_abandon reads); any other entry adds stval. */
 from_user:
     .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
     ctx_x   sd, \n, t6
@@ -86,85 +89,103 @@ from_user:
     csrr    t0, sepc
     csrr    t1, sstatus
     csrr    t2, scause
-    csrr    t3, stval
     sd      t1, C_SSTATUS(t6)
     sd      t2, C_SCAUSE(t6)
-    sd      t3, C_STVAL(t6)
     ld      tp, C_KTP(t6)           /* the kernel's tp: this hart's block */
     ld      sp, PERCPU_KSTACK(tp)
     li      s0, 0                   /* backtraces end here */
-    li      ra, 0
     mv      a0, t6
     li      t4, EXC_ECALL_U
-    bne     t2, t4, 1f
+    bne     t2, t4, from_user_other
     addi    t0, t0, 4               /* past the ecall: a restart moves it back */
-1:  sd      t0, C_PC(a0)
-    /* The kernel lock, once several harts run (decision 157): an atomic add
-     * takes a ticket, an acquiring load of serving says whether it is this
-     * hart's; the wait is out of line. Keeps a0, t2, t4. */
+    sd      t0, C_PC(a0)
     lw      t1, PERCPU_KLOCK_ON(tp)
-    beqz    t1, from_user_locked
+    bnez    t1, from_user_lock
+/* A system call, the lock held where it is taken (a0: the context, a7 the
+ * thread's a7, the number). Call and ReplyRecv go to the fast path while it
+ * is on (ipc_fastpath_sysno; the test scaffold turns it off while it runs a
+ * context of its own: kernel/test/arch/riscv64/scaffold.c). */
+from_user_syscall:
+    sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
+    la      t1, ipc_fastpath_sysno
+    ld      t2, 0(t1)
+    ld      t3, 8(t1)
+    beq     a7, t2, 3f
+    beq     a7, t3, 4f
+    call    riscv_user_trap         /* does not return */
+3:  call    ipc_fastpath_call
+    j       riscv_exit_fast
+4:  call    ipc_fastpath_reply_recv
+    j       riscv_exit_fast
+
+/* An exception or an interrupt: to riscv_user_trap (user.c). */
+from_user_other:
+    sd      t0, C_PC(a0)
+    csrr    t3, stval
+    sd      t3, C_STVAL(a0)
+    lw      t1, PERCPU_KLOCK_ON(tp)
+    bnez    t1, from_user_lock
+    call    riscv_user_trap         /* does not return */
+
+/* The kernel lock, once several harts run (decision 157): an atomic add
+ * takes a ticket, an acquiring load of serving says whether it is this
+ * hart's. Another hart's: wait for it serving requests (t0: the ticket
+ * taken); the call returns holding it unless the thread was taken meanwhile.
+ * Then the context, its cause and a7 again. */
+from_user_lock:
     la      t3, kernel_lock
     li      t1, 1
     amoadd.w t0, t1, (t3)
     lw      t1, 4(t3)
     fence   r, rw
-    bne     t0, t1, from_user_wait
-from_user_locked:
-    bne     t2, t4, 2f
-    sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
-    la      t1, arch_user_redirect  /* the test scaffold's context: no fast path */
-    ld      t1, 0(t1)
-    bnez    t1, 2f
-    la      t1, ipc_fastpath_sysno
-    ld      t2, 0(t1)
-    ld      t3, 8(t1)
-    ld      t4, C_A7(a0)            /* a7: the number */
-    beq     t4, t2, 3f
-    beq     t4, t3, 4f
-2:  call    riscv_user_trap         /* does not return */
-3:  call    ipc_fastpath_call
-    j       arch_exit_to_user
-4:  call    ipc_fastpath_reply_recv
-    j       arch_exit_to_user
-
-/* The lock is another hart's (t0: the ticket taken): wait for it serving
- * requests; the call returns holding it unless the thread was taken
- * meanwhile. Then the context, its cause and the ecall's cause again. */
-from_user_wait:
+    beq     t0, t1, 5f
     mv      a0, t0
     call    riscv_lock_spin
     ld      a0, PERCPU_USER_CTX(tp)
-    ld      t2, C_SCAUSE(a0)
+5:  ld      t2, C_SCAUSE(a0)
+    ld      a7, C_A7(a0)
     li      t4, EXC_ECALL_U
-    j       from_user_locked
+    beq     t2, t4, from_user_syscall
+    call    riscv_user_trap         /* does not return */
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
  * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
  * off from here to the sret (which turns them on from SPIE): once sscratch
  * names the context, a trap would be taken for one from U-mode. The kernel
  * stack is reset by the next entry: nothing of the kernel's survives an
- * exit. */
-    .globl riscv_sret_to_user
+ * exit.
+ *
+ * riscv_exit_fast(ctx): the same for the IPC fast path (from_user_syscall),
+ * whose context is arch_user_ctx already with its pc in the user half
+ * (arch_context_activate_fast, ctx_fast_resume), with interrupts off since
+ * the entry and sstatus as the entry from U-mode left it: SPP clear (the
+ * trap came from U-mode) and SPIE set (U-mode runs with SIE set); an S-mode
+ * trap taken meanwhile would leave them so too (its sret clears SPP and sets
+ * SPIE). What is left of arch_exit_to_user: the lock, the registers. */
+    .globl riscv_sret_to_user, riscv_exit_fast
 riscv_sret_to_user:
     csrci   sstatus, SSTATUS_SIE
+riscv_exit_fast:
     lw      t0, PERCPU_KLOCK_ON(tp) /* several harts: the kernel lock goes */
-    beqz    t0, 1f
+    bnez    t0, exit_unlock
+exit_unlocked:
+    sd      tp, C_KTP(a0)           /* what the entry loads tp from */
+    ld      t0, C_PC(a0)
+    csrw    sepc, t0
+    csrw    sscratch, a0
+    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ctx_x   ld, \n, a0
+    .endr
+    ld      a0, 0(a0)               /* x10 last: the base */
+    sret
+
+exit_unlock:
     la      t0, kernel_lock + 4
     lw      t1, 0(t0)
     addi    t1, t1, 1
     fence   rw, w
     sw      t1, 0(t0)
-1:  mv      t6, a0
-    sd      tp, C_KTP(t6)           /* what the entry loads tp from */
-    ld      t0, C_PC(t6)
-    csrw    sepc, t0
-    csrw    sscratch, t6
-    .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    ctx_x   ld, \n, t6
-    .endr
-    ld      t6, C_T6(t6)
-    sret
+    j       exit_unlocked
 
     .section .bss
     .balign 16

@@ -117,8 +117,9 @@ _Static_assert(ARCH_ENTRY_SYSCALL == 0, "trap.S stores 0 for a system call");
 /* Every entry from U-mode that is no fast-path system call, its registers
  * saved in c (trap.S): an interrupt is serviced and U-mode resumed (the
  * scaffold's context) or handed on as ARCH_ENTRY_INTERRUPT after a scheduler
- * tick; an exception is decoded, then retried (permission_fault) or handed
- * to arch_user_entry. */
+ * tick; an illegal instruction while the FP registers are closed loads them
+ * (riscv_fpu_take) and runs it again; an exception is decoded, then retried
+ * (permission_fault) or handed to arch_user_entry. */
 __noreturn void riscv_user_trap(struct arch_context *c)
 {
     uint64_t cause = c->scause;
@@ -130,6 +131,15 @@ __noreturn void riscv_user_trap(struct arch_context *c)
         if (ticked)
             sched_tick();
         arch_user_entry(c);
+    }
+    if (cause == EXC_ILLEGAL && !riscv_fpu_open) {
+        /* Perhaps the first FP instruction since the switch, which finds
+         * the registers closed (sstatus.FS Off: arch/context.h): the
+         * context's state is loaded and the instruction runs again. One that
+         * is no FP instruction traps again, the registers open, and is
+         * decoded below (the ISA gives both the same cause). */
+        riscv_fpu_take(c);
+        arch_exit_to_user(c);
     }
     user_decode(c);
     if (c->entry == ARCH_ENTRY_INTERRUPT)
