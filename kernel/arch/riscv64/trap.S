@@ -25,7 +25,6 @@
 #define C_SSTATUS 256
 #define C_SCAUSE  264
 #define C_STVAL   272
-#define C_ENTRY   280
 #define C_KTP     608
 
 /* xn's place in struct arch_context (weft/arch/riscv64/abi.h's order:
@@ -106,8 +105,7 @@ from_user:
  * is on (ipc_fastpath_sysno; the test scaffold turns it off while it runs a
  * context of its own: kernel/test/arch/riscv64/scaffold.c). */
 from_user_syscall:
-    sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
-    la      t1, ipc_fastpath_sysno
+    la      t1, ipc_fastpath_sysno  /* (the entry reads ARCH_ENTRY_SYSCALL: user.c) */
     ld      t2, 0(t1)
     ld      t3, 8(t1)
     beq     a7, t2, 3f

@@ -112,8 +112,6 @@ __noreturn void arch_user_entry(struct arch_context *c)
     kernel_entry(c);
 }
 
-_Static_assert(ARCH_ENTRY_SYSCALL == 0, "trap.S stores 0 for a system call");
-
 /* Every entry from U-mode that is no fast-path system call, its registers
  * saved in c (trap.S): an interrupt is serviced and U-mode resumed (the
  * scaffold's context) or handed on as ARCH_ENTRY_INTERRUPT after a scheduler
@@ -158,6 +156,12 @@ __noreturn void arch_exit_to_user(struct arch_context *c)
         arch_user_ctx = c;
         arch_user_entry(c);
     }
+    /* While U-mode runs, its context's entry reads as a system call's
+     * (ARCH_ENTRY_SYSCALL: trap.S's ecall entry stores nothing there). Every
+     * other entry sets its own and leaves through here; the fast path's
+     * exit (riscv_exit_fast) resumes only threads whose last entry was a
+     * system call (a receiver in Recv, a caller in Call). */
+    c->entry = ARCH_ENTRY_SYSCALL;
     /* U-mode (SPP clear), interrupts on there (SPIE); SUM stays clear. */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);
