@@ -10,7 +10,7 @@
 #include "kprintf.h"
 #include "panic.h"
 
-extern const char trap_entry[];
+extern const char trap_entry[], trap_entry_smp[];
 
 /* QEMU virt's test finisher (sifive,test0 at 0x100000): writing 0x3333 with
  * a code in the upper half ends QEMU with that exit code. */
@@ -33,8 +33,9 @@ void arch_cpu_init(void)
 void riscv_cpu_setup(void)
 {
     /* head.S set the vector before C ran; set it again so the contract's one
-     * place for it holds. sscratch 0: S-mode (trap.S). */
-    csr_write(stvec, (uintptr_t)trap_entry);
+     * place for it holds: the one that takes the kernel lock where this
+     * hart's entries must (klock_on, trap.S). sscratch 0: S-mode (trap.S). */
+    csr_write(stvec, (uintptr_t)(riscv_this_cpu()->klock_on ? trap_entry_smp : trap_entry));
     csr_write(sscratch, 0);
     /* U-mode: no counters (time, cycle, instret read in U-mode are illegal
      * instructions, as aarch64 closes its counter to EL0). */

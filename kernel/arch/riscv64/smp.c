@@ -41,7 +41,7 @@ _Static_assert(__builtin_offsetof(struct riscv_percpu, klock_on) == PERCPU_KLOCK
 #define STARTED_WAIT_NS 1000000000ull
 
 extern char kernel_stack_top[];
-extern const char early_root[], rv_secondary_entry[], rv_secondary_high[];
+extern const char early_root[], rv_secondary_entry[], rv_secondary_high[], trap_entry_smp[];
 
 struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top};
 
@@ -215,6 +215,7 @@ bool arch_cpu_start(unsigned id, void (*entry)(void))
     /* From now on every entry takes the lock; this hart holds it, as it has
      * since boot, and takes IPIs. */
     riscv_cpu0.klock_on = 1;
+    csr_write(stvec, (uintptr_t)trap_entry_smp); /* (this is the boot hart) */
     csr_set(sie, IE_SSIE);
     __asm__ volatile("fence rw, rw" ::: "memory");
 

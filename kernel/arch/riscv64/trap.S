@@ -10,6 +10,12 @@
  * (ipc_fastpath_sysno) and leave by riscv_exit_fast, everything else goes to
  * riscv_user_trap (user.c).
  *
+ * Two vectors: trap_entry while the hart is the only one running,
+ * trap_entry_smp once several are (smp.c switches stvec when it sets
+ * klock_on: cpu.c, smp.c), whose entries from U-mode take the kernel lock
+ * (decision 157) and whose fast path leaves by riscv_exit_fast_smp, which
+ * drops it; one hart asks nothing on either way.
+ *
  * Zero: a trap taken in S-mode. A struct trap_frame (arch/riscv.h) is built
  * on the current stack, with a frame record {s0, sepc} whose top s0 points to
  * so that a backtrace runs from the handler through the interrupted code, and
@@ -38,11 +44,18 @@
     .endm
 
     .section .text
+    .globl trap_entry, trap_entry_smp
     .balign 4
-    .globl trap_entry
+trap_entry_smp:
+    csrrw   t6, sscratch, t6
+    bnez    t6, from_user_smp
+    j       from_kernel
+
+    .balign 4
 trap_entry:
     csrrw   t6, sscratch, t6
     bnez    t6, from_user
+from_kernel:
     csrrw   t6, sscratch, t6        /* t6 back, sscratch 0 again */
 
     addi    sp, sp, -TF_SIZE
@@ -75,10 +88,11 @@ trap_entry:
     addi    sp, sp, TF_SIZE
     sret
 
-/* t6 = the running context, the thread's t6 in sscratch. A system call
- * stores what it needs (the pc past the ecall, sstatus, scause: the cause
- * is what arch_entry_abandon reads); any other entry adds stval. */
-from_user:
+/* t6 = the running context, the thread's t6 in sscratch: every register
+ * stored, sscratch 0, tp and the kernel stack loaded; a0 the context, t0
+ * sepc, t2 scause (stored, with sstatus: the cause is what
+ * arch_entry_abandon reads), t4 the ecall's cause. */
+    .macro save_user
     .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
     ctx_x   sd, \n, t6
     .endr
@@ -95,56 +109,67 @@ from_user:
     li      s0, 0                   /* backtraces end here */
     mv      a0, t6
     li      t4, EXC_ECALL_U
-    bne     t2, t4, from_user_other
-    addi    t0, t0, 4               /* past the ecall: a restart moves it back */
-    sd      t0, C_PC(a0)
-    lw      t1, PERCPU_KLOCK_ON(tp)
-    bnez    t1, from_user_lock
-/* A system call, the lock held where it is taken (a0: the context, a7 the
- * thread's a7, the number). Call and ReplyRecv go to the fast path while it
- * is on (ipc_fastpath_sysno; the test scaffold turns it off while it runs a
- * context of its own: kernel/test/arch/riscv64/scaffold.c). */
-from_user_syscall:
-    la      t1, ipc_fastpath_sysno  /* (the entry reads ARCH_ENTRY_SYSCALL: user.c) */
+    .endm
+
+/* A system call (a0: the context, a7 the thread's a7, the number; the entry
+ * reads ARCH_ENTRY_SYSCALL: user.c): Call and ReplyRecv go to the fast path
+ * while it is on (ipc_fastpath_sysno; the test scaffold turns it off while
+ * it runs a context of its own: kernel/test/arch/riscv64/scaffold.c), which
+ * leaves by exit; the rest to riscv_user_trap. */
+    .macro syscall_dispatch exit
+    la      t1, ipc_fastpath_sysno
     ld      t2, 0(t1)
     ld      t3, 8(t1)
-    beq     a7, t2, 3f
-    beq     a7, t3, 4f
+    beq     a7, t2, 7f
+    beq     a7, t3, 8f
     call    riscv_user_trap         /* does not return */
-3:  call    ipc_fastpath_call
-    j       riscv_exit_fast
-4:  call    ipc_fastpath_reply_recv
-    j       riscv_exit_fast
+7:  call    ipc_fastpath_call
+    j       \exit
+8:  call    ipc_fastpath_reply_recv
+    j       \exit
+    .endm
 
-/* An exception or an interrupt: to riscv_user_trap (user.c). */
-from_user_other:
+/* One hart: a system call stores its pc past the ecall (a restart moves it
+ * back), any other entry its pc and stval. */
+from_user:
+    save_user
+    bne     t2, t4, 1f
+    addi    t0, t0, 4
     sd      t0, C_PC(a0)
+    syscall_dispatch riscv_exit_fast
+1:  sd      t0, C_PC(a0)
     csrr    t3, stval
     sd      t3, C_STVAL(a0)
-    lw      t1, PERCPU_KLOCK_ON(tp)
-    bnez    t1, from_user_lock
     call    riscv_user_trap         /* does not return */
 
-/* The kernel lock, once several harts run (decision 157): an atomic add
- * takes a ticket, an acquiring load of serving says whether it is this
+/* Several harts: the same, then the kernel lock (decision 157): an atomic
+ * add takes a ticket, an acquiring load of serving says whether it is this
  * hart's. Another hart's: wait for it serving requests (t0: the ticket
  * taken); the call returns holding it unless the thread was taken meanwhile.
  * Then the context, its cause and a7 again. */
-from_user_lock:
+from_user_smp:
+    save_user
+    bne     t2, t4, 1f
+    addi    t0, t0, 4
+    j       2f
+1:  csrr    t3, stval
+    sd      t3, C_STVAL(a0)
+2:  sd      t0, C_PC(a0)
     la      t3, kernel_lock
     li      t1, 1
     amoadd.w t0, t1, (t3)
     lw      t1, 4(t3)
     fence   r, rw
-    beq     t0, t1, 5f
+    beq     t0, t1, 3f
     mv      a0, t0
     call    riscv_lock_spin
     ld      a0, PERCPU_USER_CTX(tp)
-5:  ld      t2, C_SCAUSE(a0)
+3:  ld      t2, C_SCAUSE(a0)
     ld      a7, C_A7(a0)
     li      t4, EXC_ECALL_U
-    beq     t2, t4, from_user_syscall
+    beq     t2, t4, 4f
     call    riscv_user_trap         /* does not return */
+4:  syscall_dispatch riscv_exit_fast_smp
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
  * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
@@ -153,20 +178,26 @@ from_user_lock:
  * stack is reset by the next entry: nothing of the kernel's survives an
  * exit.
  *
- * riscv_exit_fast(ctx): the same for the IPC fast path (from_user_syscall),
+ * riscv_exit_fast(ctx): the same for the IPC fast path (syscall_dispatch),
  * whose context is arch_user_ctx already with its pc in the user half
  * (arch_context_activate_fast, ctx_fast_resume), with interrupts off since
  * the entry and sstatus as the entry from U-mode left it: SPP clear (the
  * trap came from U-mode) and SPIE set (U-mode runs with SIE set); an S-mode
  * trap taken meanwhile would leave them so too (its sret clears SPP and sets
- * SPIE). What is left of arch_exit_to_user: the lock, the registers. */
-    .globl riscv_sret_to_user, riscv_exit_fast
+ * SPIE). What is left of arch_exit_to_user: the registers, and
+ * riscv_exit_fast_smp's the kernel lock before them. */
+    .globl riscv_sret_to_user, riscv_exit_fast, riscv_exit_fast_smp
 riscv_sret_to_user:
     csrci   sstatus, SSTATUS_SIE
+    lw      t0, PERCPU_KLOCK_ON(tp)
+    beqz    t0, riscv_exit_fast
+riscv_exit_fast_smp:                /* several harts: the kernel lock goes */
+    la      t0, kernel_lock + 4
+    lw      t1, 0(t0)
+    addi    t1, t1, 1
+    fence   rw, w
+    sw      t1, 0(t0)
 riscv_exit_fast:
-    lw      t0, PERCPU_KLOCK_ON(tp) /* several harts: the kernel lock goes */
-    bnez    t0, exit_unlock
-exit_unlocked:
     sd      tp, C_KTP(a0)           /* what the entry loads tp from */
     ld      t0, C_PC(a0)
     csrw    sepc, t0
@@ -176,14 +207,6 @@ exit_unlocked:
     .endr
     ld      a0, 0(a0)               /* x10 last: the base */
     sret
-
-exit_unlock:
-    la      t0, kernel_lock + 4
-    lw      t1, 0(t0)
-    addi    t1, t1, 1
-    fence   rw, w
-    sw      t1, 0(t0)
-    j       exit_unlocked
 
     .section .bss
     .balign 16
