@@ -96,9 +96,8 @@ from_kernel:
     .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
     ctx_x   sd, \n, t6
     .endr
-    csrr    t0, sscratch
+    csrrw   t0, sscratch, zero      /* the thread's t6; 0: S-mode */
     sd      t0, C_T6(t6)
-    csrw    sscratch, zero
     csrr    t0, sepc
     csrr    t1, sstatus
     csrr    t2, scause
@@ -115,38 +114,26 @@ from_kernel:
  * reads ARCH_ENTRY_SYSCALL: user.c): Call and ReplyRecv go to the fast path
  * while it is on (ipc_fastpath_sysno; the test scaffold turns it off while
  * it runs a context of its own: kernel/test/arch/riscv64/scaffold.c), which
- * leaves by exit; the rest to riscv_user_trap. */
+ * returns the context to leave to: Call's returns to the instructions after
+ * the macro, ReplyRecv's goes to exit; the rest to riscv_user_trap. */
     .macro syscall_dispatch exit
     la      t1, ipc_fastpath_sysno
     ld      t2, 0(t1)
     ld      t3, 8(t1)
-    beq     a7, t2, 7f
     beq     a7, t3, 8f
+    beq     a7, t2, 7f
     call    riscv_user_trap         /* does not return */
-7:  call    ipc_fastpath_call
-    j       \exit
 8:  call    ipc_fastpath_reply_recv
     j       \exit
+7:  call    ipc_fastpath_call
     .endm
 
-/* One hart: a system call stores its pc past the ecall (a restart moves it
- * back), any other entry its pc and stval. */
-from_user:
-    save_user
-    bne     t2, t4, 1f
-    addi    t0, t0, 4
-    sd      t0, C_PC(a0)
-    syscall_dispatch riscv_exit_fast
-1:  sd      t0, C_PC(a0)
-    csrr    t3, stval
-    sd      t3, C_STVAL(a0)
-    call    riscv_user_trap         /* does not return */
-
-/* Several harts: the same, then the kernel lock (decision 157): an atomic
- * add takes a ticket, an acquiring load of serving says whether it is this
- * hart's. Another hart's: wait for it serving requests (t0: the ticket
- * taken); the call returns holding it unless the thread was taken meanwhile.
- * Then the context, its cause and a7 again. */
+/* Several harts: a system call stores its pc past the ecall (a restart moves
+ * it back), any other entry its pc and stval; then the kernel lock (decision
+ * 157): an atomic add takes a ticket, an acquiring load of serving says
+ * whether it is this hart's. Another hart's: wait for it serving requests
+ * (t0: the ticket taken); the call returns holding it unless the thread was
+ * taken meanwhile. Then the context, its cause and a7 again. */
 from_user_smp:
     save_user
     bne     t2, t4, 1f
@@ -170,6 +157,7 @@ from_user_smp:
     beq     t2, t4, 4f
     call    riscv_user_trap         /* does not return */
 4:  syscall_dispatch riscv_exit_fast_smp
+    /* (Call's fast path returns here) */
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
  * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
@@ -187,18 +175,37 @@ from_user_smp:
  * SPIE). What is left of arch_exit_to_user: the registers, and
  * riscv_exit_fast_smp's the kernel lock before them. */
     .globl riscv_sret_to_user, riscv_exit_fast, riscv_exit_fast_smp
-riscv_sret_to_user:
-    csrci   sstatus, SSTATUS_SIE
-    lw      t0, PERCPU_KLOCK_ON(tp)
-    beqz    t0, riscv_exit_fast
 riscv_exit_fast_smp:                /* several harts: the kernel lock goes */
     la      t0, kernel_lock + 4
     lw      t1, 0(t0)
     addi    t1, t1, 1
     fence   rw, w
     sw      t1, 0(t0)
-riscv_exit_fast:
+exit_store_ktp:
     sd      tp, C_KTP(a0)           /* what the entry loads tp from */
+    j       riscv_exit_fast
+riscv_sret_to_user:
+    csrci   sstatus, SSTATUS_SIE
+    lw      t0, PERCPU_KLOCK_ON(tp)
+    bnez    t0, riscv_exit_fast_smp
+    j       exit_store_ktp
+
+/* One hart: a system call stores its pc past the ecall (a restart moves it
+ * back), any other entry its pc and stval. */
+from_user:
+    save_user
+    beq     t2, t4, 1f
+    sd      t0, C_PC(a0)
+    csrr    t3, stval
+    sd      t3, C_STVAL(a0)
+    call    riscv_user_trap         /* does not return */
+1:  addi    t0, t0, 4
+    sd      t0, C_PC(a0)
+    syscall_dispatch riscv_exit_fast
+    /* (Call's fast path returns here) */
+/* One hart: the context entered on this hart before (its thread made the
+ * system call it now returns from), so its C_KTP is this hart's already. */
+riscv_exit_fast:
     ld      t0, C_PC(a0)
     csrw    sepc, t0
     csrw    sscratch, a0
