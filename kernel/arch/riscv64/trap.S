@@ -2,7 +2,7 @@
  * The trap entry (stvec, direct mode) and the way back to U-mode.
  *
  * sscratch is the running user context (struct arch_context) while U-mode
- * runs and 0 in S-mode. The entry swaps it with t6: non-zero, the trap came
+ * runs and 0 in S-mode. The entry swaps it with a0: non-zero, the trap came
  * from U-mode, and every register is stored straight into that context
  * (x86-64's syscall entry and aarch64's el0_sync do the same, decision 038),
  * on the CPU's one kernel stack; an ecall's pc is moved past the instruction,
@@ -27,7 +27,6 @@
 
 #define C_PC      (31 * 8)
 #define C_A7      (7 * 8)     /* x17: the system call number */
-#define C_T6      (21 * 8)
 #define C_SSTATUS 256
 #define C_SCAUSE  264
 #define C_STVAL   272
@@ -47,16 +46,16 @@
     .globl trap_entry, trap_entry_smp
     .balign 4
 trap_entry_smp:
-    csrrw   t6, sscratch, t6
-    bnez    t6, from_user_smp
+    csrrw   a0, sscratch, a0
+    bnez    a0, from_user_smp
     j       from_kernel
 
     .balign 4
 trap_entry:
-    csrrw   t6, sscratch, t6
-    bnez    t6, from_user
+    csrrw   a0, sscratch, a0
+    bnez    a0, from_user
 from_kernel:
-    csrrw   t6, sscratch, t6        /* t6 back, sscratch 0 again */
+    csrrw   a0, sscratch, a0        /* a0 back, sscratch 0 again */
 
     addi    sp, sp, -TF_SIZE
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -88,25 +87,24 @@ from_kernel:
     addi    sp, sp, TF_SIZE
     sret
 
-/* t6 = the running context, the thread's t6 in sscratch: every register
- * stored, sscratch 0, tp and the kernel stack loaded; a0 the context, t0
- * sepc, t2 scause (stored, with sstatus: the cause is what
- * arch_entry_abandon reads), t4 the ecall's cause. */
+/* a0 = the running context, the thread's a0 in sscratch: every register
+ * stored, sscratch 0, tp and the kernel stack loaded; a0 the context (the
+ * C calls' argument), t0 sepc, t2 scause (stored, with sstatus: the cause is
+ * what arch_entry_abandon reads), t4 the ecall's cause. */
     .macro save_user
-    .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    ctx_x   sd, \n, t6
+    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ctx_x   sd, \n, a0
     .endr
-    csrrw   t0, sscratch, zero      /* the thread's t6; 0: S-mode */
-    sd      t0, C_T6(t6)
+    csrrw   t0, sscratch, zero      /* the thread's a0; 0: S-mode */
+    sd      t0, 0(a0)               /* x10 */
     csrr    t0, sepc
     csrr    t1, sstatus
     csrr    t2, scause
-    sd      t1, C_SSTATUS(t6)
-    sd      t2, C_SCAUSE(t6)
-    ld      tp, C_KTP(t6)           /* the kernel's tp: this hart's block */
+    sd      t1, C_SSTATUS(a0)
+    sd      t2, C_SCAUSE(a0)
+    ld      tp, C_KTP(a0)           /* the kernel's tp: this hart's block */
     ld      sp, PERCPU_KSTACK(tp)
     li      s0, 0                   /* backtraces end here */
-    mv      a0, t6
     li      t4, EXC_ECALL_U
     .endm
 

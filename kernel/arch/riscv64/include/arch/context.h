@@ -6,7 +6,7 @@
  * The registers are kept in the order of the ABI's register file
  * (weft/arch/riscv64/abi.h: x10-x31, x1-x9, pc; CTX_X(c, n) is xn), so
  * ctx_reg is an index. While U-mode runs, sscratch holds the running
- * context: the trap entry (trap.S) swaps it with t6 and stores every register
+ * context: the trap entry (trap.S) swaps it with a0 and stores every register
  * straight into it (one kernel stack per CPU, as x86-64 and aarch64), then
  * decodes the entry (user.c) for arch_user_entry. In S-mode sscratch is 0.
  *
