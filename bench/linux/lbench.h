@@ -24,12 +24,14 @@
 #ifndef LBENCH_H
 #define LBENCH_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #define LB_BATCHES 15
 #define LB_MIB     (1024ul * 1024ul)
@@ -141,6 +143,59 @@ static inline void lb_touch(char *p, size_t size)
 {
     for (size_t off = 0; off < size; off += LB_PAGE)
         *(volatile uint64_t *)(p + off) = off;
+}
+
+/*
+ * Idle time, for the boots with idle=poll (storage.c, net.c): the idle CPU
+ * executes a loop while the guest waits for the host, and the kernel's idle
+ * time, converted to TSC ticks at the rate measured at the start, is taken out
+ * of an rdtsc delta.
+ */
+
+/* The kernel's clock (CLOCK_MONOTONIC) in nanoseconds. */
+static inline uint64_t lb_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The CPU's idle and iowait time so far in nanoseconds (/proc/timer_list). */
+static inline uint64_t lb_idle_ns(void)
+{
+    static char line[512];
+    unsigned long long v, sum = 0;
+    int found = 0;
+    FILE *f = fopen("/proc/timer_list", "r");
+    if (!f)
+        lb_fail("no /proc/timer_list", errno);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
+            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
+            sum += v;
+            found++;
+        }
+    fclose(f);
+    if (found != 2)
+        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
+    return sum;
+}
+
+/* The TSC's rate against the kernel's clock over about 50 million
+ * instructions: ticks per nanosecond, times 2^32. */
+static inline uint64_t lb_tsc_per_ns_q32(void)
+{
+    uint64_t n0 = lb_now_ns(), t0 = lb_rdtsc();
+    for (volatile uint64_t i = 0; i < 10000000; i++)
+        ;
+    uint64_t t1 = lb_rdtsc(), n1 = lb_now_ns();
+    return (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
+}
+
+/* ns nanoseconds of the kernel's clock in TSC ticks at rate q32 (lb_tsc_per_ns_q32). */
+static inline uint64_t lb_ns_to_ticks(uint64_t ns, uint64_t q32)
+{
+    return (uint64_t)((unsigned __int128)ns * q32 >> 32);
 }
 
 #endif

@@ -34,6 +34,9 @@
  * interrupts. The raw delta per unit ("elapsed") and the idle share
  * ("idle_permille") are reported too; a figure is the median of the runs.
  *
+ * The port, the sizes and parameters, the pattern and its check and the JSON lines
+ * are nbench's: user/benchlib/netbench.h, which both build with.
+ *
  * Output: JSON lines {"bench": "net", "arch": "x86_64", "system": "linux", "metric":
  * ..., "value": N, "unit": ..., "runs": R, "min": N, "max": N, "elapsed": N,
  * "idle_permille": N}, then "nbench: done"; a failed check prints "linux-bench: FAIL
@@ -49,58 +52,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../user/benchlib/netbench.h"
 #include "lbench.h"
 
-#define NB_PORT  5001
-#define BUF      65536
-#define REQ      100
-#define ANSWER   1024
-#define MAX_RUNS 9
-#define MAX_IDLE 24
-#define IFACE    "eth0"
+#define BUF   65536
+#define IFACE "eth0"
 
-static struct {
-    unsigned mib, runs, trans, conns, idle;
-} P = {64, 3, 2000, 500, MAX_IDLE};
+static struct nb_params P = NB_PARAMS_DEFAULT;
 
 static uint8_t buf[BUF];
 static int lfd;
 
-static inline uint8_t pattern(uint64_t o)
-{
-    return (uint8_t)((o ^ o >> 8 ^ 0x5a) & 0xff);
-}
-
 /* ---- timing (as storage.c) ---- */
 
 static uint64_t tsc_per_ns_q32;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t idle_ns(void)
-{
-    static char line[512];
-    unsigned long long v, sum = 0;
-    int found = 0;
-    FILE *f = fopen("/proc/timer_list", "r");
-    if (!f)
-        lb_fail("no /proc/timer_list", errno);
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
-            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
-            sum += v;
-            found++;
-        }
-    fclose(f);
-    if (found != 2)
-        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
-    return sum;
-}
 
 /* One run: elapsed ticks, idle ticks, and ticks left out (the pattern's checks). */
 struct span {
@@ -110,16 +75,16 @@ struct span {
 static void span_start(struct span *s)
 {
     s->skip = 0;
-    s->idle = idle_ns();
+    s->idle = lb_idle_ns();
     s->tsc = lb_rdtsc();
 }
 
 static void span_end(struct span *s)
 {
     uint64_t t = lb_rdtsc();
-    uint64_t idle = idle_ns();
+    uint64_t idle = lb_idle_ns();
     s->tsc = t - s->tsc;
-    s->idle = (uint64_t)((unsigned __int128)(idle - s->idle) * tsc_per_ns_q32 >> 32);
+    s->idle = lb_ns_to_ticks(idle - s->idle, tsc_per_ns_q32);
     if (s->idle + s->skip > s->tsc)
         s->idle = s->tsc - (s->skip < s->tsc ? s->skip : s->tsc);
 }
@@ -132,38 +97,14 @@ static uint64_t span_busy(const struct span *s)
 static void report(const char *metric, struct span *runs, unsigned n, uint64_t per,
                    const char *unit)
 {
-    uint64_t busy[MAX_RUNS], elapsed[MAX_RUNS], idle = 0, total = 0;
+    uint64_t busy[NB_MAX_RUNS], elapsed[NB_MAX_RUNS], idle = 0, total = 0;
     for (unsigned i = 0; i < n; i++) {
         busy[i] = span_busy(&runs[i]) / per;
         elapsed[i] = runs[i].tsc / per;
         idle += runs[i].idle;
         total += runs[i].tsc;
     }
-    uint64_t med = lb_median(busy, n);
-    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": "
-           "\"%s\", \"value\": %llu, \"unit\": \"%s\", \"runs\": %u, \"min\": %llu, \"max\": "
-           "%llu, \"elapsed\": %llu, \"idle_permille\": %llu, \"per\": %llu}\n",
-           metric, (unsigned long long)med, unit, n, (unsigned long long)busy[0],
-           (unsigned long long)busy[n - 1], (unsigned long long)lb_median(elapsed, n),
-           (unsigned long long)(total ? idle * 1000 / total : 0), (unsigned long long)per);
-    fflush(stdout);
-}
-
-static void report_value(const char *metric, uint64_t v, const char *unit)
-{
-    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": "
-           "\"%s\", \"value\": %llu, \"unit\": \"%s\", \"runs\": 1}\n",
-           metric, (unsigned long long)v, unit);
-    fflush(stdout);
-}
-
-static void measure_tsc_rate(void)
-{
-    uint64_t n0 = now_ns(), t0 = lb_rdtsc();
-    for (volatile uint64_t i = 0; i < 10000000; i++)
-        ;
-    uint64_t t1 = lb_rdtsc(), n1 = now_ns();
-    tsc_per_ns_q32 = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
+    nb_report("linux", metric, busy, elapsed, n, idle, total, per, unit);
 }
 
 /* ---- sockets ---- */
@@ -232,12 +173,6 @@ static void write_all(int fd, size_t len)
     }
 }
 
-static void fill(void)
-{
-    for (size_t i = 0; i < BUF; i++)
-        buf[i] = pattern(i);
-}
-
 /* ---- the phases (nbench's) ---- */
 
 static void control(void)
@@ -252,33 +187,10 @@ static void control(void)
     }
     close(fd);
     text[n] = 0;
-    char *p = text;
-    while (*p) {
-        char *k = p;
-        while (*p && *p != '=')
-            p++;
-        if (!*p)
-            break;
-        *p++ = 0;
-        unsigned long v = strtoul(p, &p, 10);
-        if (!strcmp(k, "mib") && v >= 1 && v <= 1024)
-            P.mib = (unsigned)v;
-        else if (!strcmp(k, "runs") && v >= 1 && v <= MAX_RUNS)
-            P.runs = (unsigned)v;
-        else if (!strcmp(k, "trans") && v >= 1 && v <= 1000000)
-            P.trans = (unsigned)v;
-        else if (!strcmp(k, "conns") && v >= 1 && v <= 100000)
-            P.conns = (unsigned)v;
-        else if (!strcmp(k, "idle") && v >= 1 && v <= MAX_IDLE)
-            P.idle = (unsigned)v;
-        else
-            lb_fail("a bad control word at byte", (long)(k - text));
-        while (*p == ' ' || *p == '\n')
-            p++;
-    }
-    printf("nbench: %u MiB, %u runs, %u transactions, %u connections, %u idle\n", P.mib, P.runs,
-           P.trans, P.conns, P.idle);
-    fflush(stdout);
+    long bad = nb_parse_control(text, &P);
+    if (bad >= 0)
+        lb_fail("a bad control word at byte", bad);
+    nb_print_params(&P);
 }
 
 static void rx(struct span *r)
@@ -291,11 +203,9 @@ static void rx(struct span *r)
     long got;
     while ((got = read_some(fd, BUF)) > 0) {
         uint64_t t = lb_rdtsc();
-        for (long i = (long)((1024 - pos % 1024) % 1024); i < got; i += 1024)
-            if (buf[i] != pattern(pos + (uint64_t)i))
-                lb_fail("rx: a byte of the pattern at", (long)(pos + (uint64_t)i));
-        if (buf[got - 1] != pattern(pos + (uint64_t)got - 1))
-            lb_fail("rx: a byte of the pattern at", (long)(pos + (uint64_t)got - 1));
+        long long bad = nb_check_rx(buf, pos, got);
+        if (bad >= 0)
+            lb_fail("rx: a byte of the pattern at", (long)bad);
         pos += (uint64_t)got;
         r->skip += lb_rdtsc() - t;
     }
@@ -308,7 +218,7 @@ static void rx(struct span *r)
 static void tx(struct span *r)
 {
     int fd = accept_one();
-    fill();
+    nb_fill(buf, BUF);
     uint64_t want = (uint64_t)P.mib * LB_MIB;
     span_start(r);
     for (uint64_t sent = 0; sent < want; sent += BUF)
@@ -330,13 +240,13 @@ static void rr(struct span *r)
     for (;;) {
         size_t have = 0;
         long got = 0;
-        while (have < REQ && (got = read_some(fd, REQ - have)) > 0)
+        while (have < NB_REQ && (got = read_some(fd, NB_REQ - have)) > 0)
             have += (size_t)got;
         if (have == 0 && got == 0)
             break;
-        if (have != REQ)
+        if (have != NB_REQ)
             lb_fail("rr: a short request", (long)have);
-        write_all(fd, ANSWER);
+        write_all(fd, NB_ANSWER);
         n++;
     }
     span_end(r);
@@ -381,7 +291,7 @@ static uint64_t slab_bytes(void)
 
 static void idle_conns(void)
 {
-    int fds[MAX_IDLE];
+    int fds[NB_MAX_IDLE];
     usleep(100000); /* the last phase's sockets are gone */
     uint64_t before = slab_bytes();
     buf[0] = 'I';
@@ -397,13 +307,22 @@ static void idle_conns(void)
         if (got != 0)
             lb_fail("idle: the host sent bytes", got);
     }
-    report_value("memory_per_idle_connection_bytes", with > before ? (with - before) / P.idle : 0,
-                 "bytes");
+    nb_report_value("linux", "memory_per_idle_connection_bytes",
+                    with > before ? (with - before) / P.idle : 0, "bytes");
 }
+
+/* One phase of NB_PHASES: its runs, then its figure. */
+#define RUN_PHASE(fn, metric, per, unit)                                                           \
+    {                                                                                              \
+        struct span runs[NB_MAX_RUNS];                                                             \
+        for (unsigned i = 0; i < P.runs; i++)                                                      \
+            fn(&runs[i]);                                                                          \
+        report(metric, runs, P.runs, P.per, unit);                                                 \
+    }
 
 int main(void)
 {
-    measure_tsc_rate();
+    tsc_per_ns_q32 = lb_tsc_per_ns_q32();
     iface_up();
     lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -414,19 +333,7 @@ int main(void)
     printf("nbench: listening on %u\n", NB_PORT);
     fflush(stdout);
     control();
-    struct span rxr[MAX_RUNS], txr[MAX_RUNS], rrr[MAX_RUNS], cr[MAX_RUNS];
-    for (unsigned i = 0; i < P.runs; i++)
-        rx(&rxr[i]);
-    report("rx_instructions_per_mib", rxr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        tx(&txr[i]);
-    report("tx_instructions_per_mib", txr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        rr(&rrr[i]);
-    report("rr_instructions_per_transaction", rrr, P.runs, P.trans, "transaction");
-    for (unsigned i = 0; i < P.runs; i++)
-        conn(&cr[i]);
-    report("accept_close_instructions_per_connection", cr, P.runs, P.conns, "connection");
+    NB_PHASES(RUN_PHASE)
     idle_conns();
     close(lfd);
     printf("nbench: done\n");

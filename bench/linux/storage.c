@@ -113,34 +113,6 @@ static void check(const uint64_t *buf, size_t size, uint32_t seed, const char *w
 /* TSC ticks per nanosecond of the kernel's clock, times 2^32 (measured at start). */
 static uint64_t tsc_per_ns_q32;
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The CPU's idle and iowait time so far in nanoseconds (/proc/timer_list). */
-static uint64_t idle_ns(void)
-{
-    static char line[512];
-    unsigned long long v, sum = 0;
-    int found = 0;
-    FILE *f = fopen("/proc/timer_list", "r");
-    if (!f)
-        lb_fail("no /proc/timer_list", errno);
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
-            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
-            sum += v;
-            found++;
-        }
-    fclose(f);
-    if (found != 2)
-        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
-    return sum;
-}
-
 /* Sectors read and written by /dev/vda so far (fields 3 and 7 of its stat). */
 static void disk_sectors(uint64_t *rd, uint64_t *wr)
 {
@@ -162,7 +134,7 @@ struct span {
 static void span_start(struct span *s)
 {
     disk_sectors(&s->rd, &s->wr);
-    s->idle = idle_ns();
+    s->idle = lb_idle_ns();
     s->tsc = lb_rdtsc();
 }
 
@@ -170,10 +142,10 @@ static void span_start(struct span *s)
 static void span_end(struct span *s)
 {
     uint64_t t = lb_rdtsc();
-    uint64_t idle = idle_ns(), rd, wr;
+    uint64_t idle = lb_idle_ns(), rd, wr;
     disk_sectors(&rd, &wr);
     s->tsc = t - s->tsc;
-    s->idle = (uint64_t)((unsigned __int128)(idle - s->idle) * tsc_per_ns_q32 >> 32);
+    s->idle = lb_ns_to_ticks(idle - s->idle, tsc_per_ns_q32);
     if (s->idle > s->tsc)
         s->idle = s->tsc;
     s->rd = rd - s->rd;
@@ -506,11 +478,7 @@ static void small_files(void)
 /* The TSC's rate against the kernel's clock over about 50 million instructions. */
 static void measure_tsc_rate(void)
 {
-    uint64_t n0 = now_ns(), t0 = lb_rdtsc();
-    for (volatile uint64_t i = 0; i < 10000000; i++)
-        ;
-    uint64_t t1 = lb_rdtsc(), n1 = now_ns();
-    tsc_per_ns_q32 = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
+    tsc_per_ns_q32 = lb_tsc_per_ns_q32();
     printf("{\"bench\": \"storage\", \"arch\": \"x86_64\", \"system\": \"linux\", \"metric\": "
            "\"tsc_per_ns_x1000000\", \"value\": %llu, \"unit\": \"ratio\", \"runs\": 1}\n",
            (unsigned long long)((unsigned __int128)tsc_per_ns_q32 * 1000000 >> 32));

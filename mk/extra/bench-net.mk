@@ -59,6 +59,9 @@ bench-linux-net: bench-linux-kernel $(LINUX_DIR)/bin/init $(LINUX_DIR)/bin/net t
 	    --log-dir $(LINUX_DIR) --json bench/results/linux-net-$(ARCH).json \
 	    $(foreach c,$(LINUX_CPUS),--boot "linux-$(subst $(nb_comma),-,$(subst =,-,$(c)))|$(c)|$(LINUX_DIR)/vmlinuz|$(LINUX_NET_CPIO)|$(LINUX_NET_CMDLINE)")
 
+# The Linux program builds with nbench's shared part (user/benchlib/netbench.h).
+$(LINUX_DIR)/bin/net: user/benchlib/netbench.h
+
 check-netbench: $(LINUX_DIR)/bin/net | $(DEPS_STAMP)
 	@$(PYTHON) tools/netbench.py --self-test
 

@@ -29,7 +29,7 @@ LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl forkmany alarm
 # Test programs of descriptors, files, /dev, /proc and waiting.
 LX_PROGS_FILES := fsfiles execfs devproc waiting inet
 
-LX_PROGS   := hello args mem tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
+LX_PROGS   := hello args mem remap tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
               $(LX_PROGS_PROC) $(LX_PROGS_FILES)
 LX_PIE     := hello args
 LX_CFLAGS  := -O2 -s -std=gnu17 -Wall -Wextra -Werror

@@ -30,10 +30,9 @@ Ethernet header. Test points:
 
 Prints one line per point ("ok N - ..." / "not ok N - ..."), then "N passed,
 N failed"; with --results FILE appends "NAME PASSED FAILED". Exit status 0
-iff nothing failed. Python standard library only.
+iff nothing failed. Python standard library only (and tests/net/harness.py beside it).
 """
 
-import argparse
 import os
 import random
 import re
@@ -44,7 +43,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sock import Guest, PANIC_RE, free_port  # noqa: E402
+from harness import PANIC_RE, Guest, Run, free_port  # noqa: E402
 
 HOST_MAC = bytes.fromhex("525500000202")
 HOST_IP = socket.inet_aton("10.0.2.2")
@@ -212,28 +211,10 @@ def counters(g, t):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
-    ap.add_argument("--name", default="net-frames")
-    ap.add_argument("--log")
-    ap.add_argument("--results")
-    ap.add_argument("--timeout", type=float, default=60,
-                    help="seconds for each step (the boot gets twice as long)")
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    a = ap.parse_args()
-    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    if not cmd:
-        ap.print_usage(sys.stderr)
+    run = Run.parse(__doc__, "net-frames")
+    if not run:
         return 2
-    log = open(a.log, "w") if a.log else None
-    n = passed = 0
-    t = a.timeout
-
-    def point(ok, what):
-        nonlocal n, passed
-        n += 1
-        passed += bool(ok)
-        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+    cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
     wire = Wire()
     dev = ["-netdev", f"socket,id=n0,udp=127.0.0.1:{wire.port},localaddr=127.0.0.1:{wire.guest_port}",
@@ -280,12 +261,7 @@ def main():
         g.kill()
         wire.s.close()
 
-    failed = n - passed
-    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"{a.name} {passed} {failed}\n")
-    return 0 if failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

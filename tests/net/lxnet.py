@@ -27,10 +27,9 @@ forward, each side's line arrives, nc exits 0.
 Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
 "N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
 Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
-standard library (and tests/net/sock.py beside it).
+standard library (and tests/net/harness.py beside it).
 """
 
-import argparse
 import hashlib
 import os
 import re
@@ -43,7 +42,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sock import PANIC_RE, PROMPT, Guest, curl, free_port, http_server  # noqa: E402
+from harness import PANIC_RE, PROMPT, Guest, Run, curl, free_port, http_server  # noqa: E402
 
 INDEX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lxnet-index.html")
 
@@ -103,31 +102,10 @@ def nc_listen_exchange(port, timeout):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
-    ap.add_argument("--name", default="lx-net")
-    ap.add_argument("--log")
-    ap.add_argument("--results")
-    ap.add_argument("--timeout", type=float, default=60,
-                    help="seconds for each step (the boot gets twice as long)")
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    a = ap.parse_args()
-    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    if not cmd:
-        ap.print_usage(sys.stderr)
+    run = Run.parse(__doc__, "lx-net", needs=("curl",))
+    if not run:
         return 2
-    if not shutil.which("curl"):
-        print("lxnet.py: curl is needed (tools/deps.sh installs it)", file=sys.stderr)
-        return 2
-    log = open(a.log, "w") if a.log else None
-    n = passed = 0
-    t = a.timeout
-
-    def point(ok, what):
-        nonlocal n, passed
-        n += 1
-        passed += bool(ok)
-        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+    cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
     tmp = tempfile.mkdtemp(prefix="weft-lxnet-")
     page = os.urandom(20000).hex().encode() + b"\nend of page\n"
@@ -201,12 +179,7 @@ def main():
         lsock.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    failed = n - passed
-    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"{a.name} {passed} {failed}\n")
-    return 0 if failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

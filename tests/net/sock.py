@@ -2,7 +2,7 @@
 """sock: the socket protocol and the shell's network commands, driven from the host.
 
     tests/net/sock.py [--name NAME] [--log FILE] [--results FILE]
-                      [--timeout S] [--only POINT...] -- COMMAND [ARGS...]
+                      [--timeout S] -- COMMAND [ARGS...]
 
 COMMAND boots the production kernel and initramfs (qemu-system-x86_64 ...
 -serial stdio -kernel weft.elf -initrd initramfs.cpio); the test adds a
@@ -45,136 +45,21 @@ the serial console (its stdin). Two boots:
 Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
 "N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
 Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
-standard library.
+standard library (and tests/net/harness.py beside it).
 """
 
-import argparse
-import functools
-import http.server
 import os
 import re
-import selectors
 import shutil
-import signal
 import socket
-import socketserver
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import zlib
 
-PROMPT = "weft> "
-PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
-
-
-class Guest:
-    """COMMAND in a session of its own: stdout is the console, stdin types."""
-
-    def __init__(self, cmd, log):
-        self.out = ""
-        self.mark = 0
-        self.log = log
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.p.stdout, selectors.EVENT_READ)
-
-    def pump(self, timeout):
-        for _ in self.sel.select(timeout):
-            data = os.read(self.p.stdout.fileno(), 65536)
-            if not data:
-                self.sel.unregister(self.p.stdout)
-                return
-            text = data.decode("utf-8", "replace")
-            self.out += text
-            if self.log:
-                self.log.write(text)
-                self.log.flush()
-
-    def wait_for(self, regex, timeout, start=None):
-        """The first match of regex after start (default: the mark)."""
-        rx = re.compile(regex) if isinstance(regex, str) else regex
-        end = time.monotonic() + timeout
-        pos = self.mark if start is None else start
-        while True:
-            m = rx.search(self.out, pos)
-            if m:
-                return m
-            left = end - time.monotonic()
-            if left <= 0 or (self.p.poll() is not None and not self.sel.select(0)):
-                return None
-            self.pump(min(left, 0.2))
-
-    def type(self, text):
-        # The console's UART has a small FIFO: type slowly.
-        for ch in text.encode():
-            self.p.stdin.write(bytes([ch]))
-            self.p.stdin.flush()
-            time.sleep(0.002)
-
-    def command(self, line, timeout):
-        """Types line at a prompt; returns the output up to the next prompt
-        (None on a timeout)."""
-        m = self.wait_for(re.escape(PROMPT), timeout)
-        if not m:
-            return None
-        self.mark = m.end()
-        self.type(line + "\r")
-        start = self.mark
-        m = self.wait_for(re.escape(PROMPT), timeout, start)
-        if not m:
-            return None
-        self.mark = m.start()
-        return self.out[start:m.start()]
-
-    def start(self, line, ready, timeout):
-        """Types line (a command that runs until ^C) and waits for ready."""
-        m = self.wait_for(re.escape(PROMPT), timeout)
-        if not m:
-            return None
-        self.mark = m.end()
-        self.type(line + "\r")
-        return self.wait_for(ready, timeout)
-
-    def interrupt(self, timeout):
-        """^C; returns the output up to the next prompt."""
-        start = self.mark
-        self.type("\x03")
-        m = self.wait_for(re.escape(PROMPT), timeout, start)
-        if not m:
-            return None
-        self.mark = m.start()
-        return self.out[start:m.start()]
-
-    def kill(self):
-        try:
-            os.killpg(self.p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.p.wait()
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def http_server(root):
-    """A Python http.server on the host's 127.0.0.1, serving root."""
-    handler = functools.partial(Quiet, directory=root)
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import PANIC_RE, Guest, Run, curl, free_port, http_server  # noqa: E402
 
 def udp_echo_host():
     """A UDP echo on the host's 127.0.0.1; returns (socket, port)."""
@@ -240,20 +125,6 @@ def dns_server(names):
 
     threading.Thread(target=run, daemon=True).start()
     return s, s.getsockname()[1], asked
-
-
-def curl(url, timeout):
-    """(HTTP status, body) through the host's curl; (None, error) on failure."""
-    try:
-        r = subprocess.run(["curl", "-s", "-S", "--max-time", str(timeout), "-o", "-",
-                            "-w", "\n%{http_code}", url],
-                           capture_output=True, timeout=timeout + 5)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, str(e)
-    if r.returncode != 0:
-        return None, r.stderr.decode(errors="replace").strip()
-    body, _, code = r.stdout.rpartition(b"\n")
-    return int(code), body
 
 
 def net_pool(g, timeout):
@@ -333,31 +204,10 @@ class EchoTransfer:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
-    ap.add_argument("--name", default="net-sock")
-    ap.add_argument("--log")
-    ap.add_argument("--results")
-    ap.add_argument("--timeout", type=float, default=60,
-                    help="seconds for each step (the boot gets twice as long)")
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    a = ap.parse_args()
-    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    if not cmd:
-        ap.print_usage(sys.stderr)
+    run = Run.parse(__doc__, "net-sock", needs=("curl",))
+    if not run:
         return 2
-    if not shutil.which("curl"):
-        print("sock.py: curl is needed (tools/deps.sh installs it)", file=sys.stderr)
-        return 2
-    log = open(a.log, "w") if a.log else None
-    n = passed = 0
-    t = a.timeout
-
-    def point(ok, what):
-        nonlocal n, passed
-        n += 1
-        passed += bool(ok)
-        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+    cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
     tmp = tempfile.mkdtemp(prefix="weft-net-")
     page = os.urandom(3000).hex().encode() + b"\nend of page\n"
@@ -543,12 +393,7 @@ def main():
     finally:
         g.kill()
 
-    failed = n - passed
-    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"{a.name} {passed} {failed}\n")
-    return 0 if failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

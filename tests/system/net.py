@@ -19,74 +19,24 @@ COMMAND boots the production kernel and initramfs (qemu-system-x86_64 ...
 
 Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
 "N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
-Exit status 0 iff nothing failed. Only the Python standard library is used.
+Exit status 0 iff nothing failed. Only the Python standard library is used
+(and tests/net/harness.py).
 """
 
-import argparse
 import os
 import re
-import selectors
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "net"))
+from harness import PANIC_RE, Guest, Run, free_port  # noqa: E402
+
 # Not anchored at the start: the shell's prompt may come first on the same
 # line; up to its end: the console may deliver the line in pieces.
 LEASE_RE = re.compile(r"net: address (\S+) netmask (\S+) gateway (\S+)\r?\n")
-PANIC_RE = re.compile(r"^(PANIC|EXCEPTION)", re.M)
 ECHO_BYTES = 1024 * 1024
-
-
-class Guest:
-    """COMMAND in a session of its own, its stdout (the console) collected."""
-
-    def __init__(self, cmd, log):
-        self.out = ""
-        self.log = log
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.p.stdout, selectors.EVENT_READ)
-
-    def wait_for(self, regex, timeout):
-        """The first match of regex in the output, waiting up to timeout s."""
-        end = time.monotonic() + timeout
-        while True:
-            m = regex.search(self.out)
-            if m:
-                return m
-            left = end - time.monotonic()
-            if left <= 0 or self.p.poll() is not None and not self.sel.select(0):
-                return None
-            self.pump(min(left, 0.5))
-
-    def pump(self, timeout):
-        for _ in self.sel.select(timeout):
-            data = os.read(self.p.stdout.fileno(), 65536)
-            if not data:
-                self.sel.unregister(self.p.stdout)
-                return
-            text = data.decode("utf-8", "replace")
-            self.out += text
-            if self.log:
-                self.log.write(text)
-                self.log.flush()
-
-    def kill(self):
-        try:
-            os.killpg(self.p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.p.wait()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def echo(port, payload, timeout, result, i):
@@ -121,39 +71,24 @@ def echo_ready(port, deadline):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 usage="%(prog)s [options] -- COMMAND [ARGS...]")
-    ap.add_argument("--name", default="net")
-    ap.add_argument("--log")
-    ap.add_argument("--results")
-    ap.add_argument("--timeout", type=float, default=120)
-    ap.add_argument("cmd", nargs=argparse.REMAINDER)
-    a = ap.parse_args()
-    cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    if not cmd:
-        ap.print_usage(sys.stderr)
+    run = Run.parse(__doc__, "net", timeout=120,
+                    timeout_help="seconds for the boot and each wait")
+    if not run:
         return 2
-    log = open(a.log, "w") if a.log else None
-    n = passed = 0
-
-    def point(ok, what):
-        nonlocal n, passed
-        n += 1
-        passed += bool(ok)
-        print(f"[{a.name}] {'ok' if ok else 'not ok'} {n} - {what}", flush=True)
+    cmd, log, point = run.cmd, run.log, run.point
 
     port = free_port()
     dev = ["-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:7",
            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
     g = Guest(cmd + dev, log)
     try:
-        m = g.wait_for(LEASE_RE, a.timeout)
+        m = g.wait_for(LEASE_RE, run.timeout)
         # QEMU's DHCP server leaves the router option out under restrict=on:
         # the gateway is 10.0.2.2 only on an unrestricted network.
         point(m and m.groups() == ("10.0.2.15", "255.255.255.0", "0.0.0.0"),
               "net/dhcp_lease_10.0.2.15_netmask_255.255.255.0" +
               (f" (got {' '.join(m.groups())})" if m else " (no lease printed)"))
-        ready = echo_ready(port, time.monotonic() + a.timeout / 2) if m else "no lease"
+        ready = echo_ready(port, time.monotonic() + run.timeout / 2) if m else "no lease"
         point(ready is True, "net/tcp_echo_answers_through_the_forward" +
               ("" if ready is True else f" ({ready})"))
         ready = ready is True
@@ -179,18 +114,13 @@ def main():
     g = Guest(cmd, log)
     try:
         m = g.wait_for(re.compile(r"init: net has nothing to serve: not restarted", re.M),
-                       a.timeout)
+                       run.timeout)
         point(m and re.search(r"net: .*nothing to drive", g.out),
               "net/absent_device_exits_69_not_restarted")
     finally:
         g.kill()
 
-    failed = n - passed
-    print(f"[{a.name}] {passed} passed, {failed} failed", flush=True)
-    if a.results:
-        with open(a.results, "a") as f:
-            f.write(f"{a.name} {passed} {failed}\n")
-    return 0 if failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

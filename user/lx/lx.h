@@ -275,6 +275,17 @@ long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
 long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max);
 void lx_mem_key(struct lx_proc *p, uint64_t addr, uint64_t *obj, uint64_t *off);
 void lx_shm_unref(unsigned shm);
+struct lx_call;
+long lx_sys_mremap(struct lx_call *c); /* mremap and msync: sys.c's table */
+long lx_sys_msync(struct lx_call *c);
+long lx_copy_in_kernel(struct lx_proc *p, void *dst, uint64_t src, size_t n);
+long lx_copy_out_kernel(struct lx_proc *p, uint64_t dst, const void *src, size_t n);
+
+/* window.c: copies through windows of the processes' VMOs (decision 171) */
+long lx_win_copy_user(struct lx_proc *p, uint64_t uaddr, void *buf, size_t n, bool write);
+void lx_win_drop(struct lx_proc *p, unsigned vmo); /* before p's VMO vmo goes or changes */
+void lx_win_release(struct lx_proc *p);            /* before p's memory goes */
+extern uint64_t lx_win_faults;
 
 /* sys.c: serves one system call. Returns LX_ANSWER with *ret when the thread
  * is to be answered now, LX_WAIT when the call waits (the caller keeps the

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lx.h"
+#include "lxsys.h"
 #include "weft/invoke.h"
 #include "wf/runtime.h"
 
@@ -21,6 +22,12 @@ enum {
     MAP_ANONYMOUS = 0x20,
     MAP_FIXED_NOREPLACE = 0x100000,
     MADV_DONTNEED = 4,
+    MREMAP_MAYMOVE = 1,
+    MREMAP_FIXED = 2,
+    MREMAP_DONTUNMAP = 4,
+    MS_ASYNC = 1,
+    MS_INVALIDATE = 2,
+    MS_SYNC = 4,
 };
 
 #define PAGE LX_PAGE
@@ -76,6 +83,7 @@ static int shm_new(struct lx_proc *p, uint64_t size)
 static void vmo_unref(struct lx_proc *p, unsigned v)
 {
     if (--p->vmo[v].refs == 0 && v != p->brk_vmo) {
+        lx_win_drop(p, v);
         wf_cnode_delete(SELF, p->vmo[v].cap, 64);
         lx_slot_free(p, p->vmo[v].cap);
         if (p->vmo[v].shm)
@@ -367,24 +375,236 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
     return 0;
 }
 
+/* --- mremap and msync ------------------------------------------------------------- */
+
+/* The end of the mappings that Linux would see as the one holding addr: the
+ * one lx's table has there and its neighbours with the same protection (Linux
+ * merges them); 0 when addr is in none. *prot is their protection, *vmo the
+ * VMO of the last. */
+static uint64_t run_end(const struct lx_proc *p, uint64_t addr, unsigned *prot, unsigned *vmo)
+{
+    for (unsigned i = 0; i < p->nvma; i++) {
+        if (addr < p->vma[i].start || addr >= p->vma[i].end)
+            continue;
+        unsigned j = i;
+        while (j + 1 < p->nvma && p->vma[j + 1].start == p->vma[j].end &&
+               p->vma[j + 1].prot == p->vma[i].prot)
+            j++;
+        *prot = p->vma[i].prot;
+        *vmo = p->vma[j].vmo;
+        return p->vma[j].end;
+    }
+    return 0;
+}
+
+/* New zero memory at [at, at + len) with prot, of the kind of p's VMO like
+ * (shared anonymous memory or the process's own). */
+static long map_fresh(struct lx_proc *p, uint64_t at, uint64_t len, unsigned prot, unsigned like)
+{
+    int v = p->vmo[like].shm ? shm_new(p, len) : lx_new_vmo(p, len);
+    if (v < 0)
+        return v;
+    long e = lx_map_vmo(p, at, len, (unsigned)v, 0, prot);
+    if (e < 0) {
+        p->vmo[v].refs = 1;
+        vmo_unref(p, (unsigned)v);
+    }
+    return e;
+}
+
+/* Moves the mappings of [from, from + len) to the free range at to: the same
+ * VMOs shown there, then the old range unmapped (windows follow VMOs, not
+ * addresses, so they stay). */
+static long move_range(struct lx_proc *p, uint64_t from, uint64_t len, uint64_t to)
+{
+    static struct lx_vma piece[LX_MAX_VMAS];
+    if (!split_at(p, from) || !split_at(p, from + len))
+        return -LX_ENOMEM;
+    unsigned n = 0;
+    for (unsigned i = 0; i < p->nvma; i++)
+        if (p->vma[i].start >= from && p->vma[i].end <= from + len)
+            piece[n++] = p->vma[i];
+    if (p->nvma + n > LX_MAX_VMAS)
+        return -LX_ENOMEM;
+    for (unsigned k = 0; k < n; k++) {
+        const struct lx_vma *v = &piece[k];
+        if (lx_map_vmo(p, to + (v->start - from), v->end - v->start, v->vmo, v->off, v->prot) < 0) {
+            lx_munmap(p, to, len);
+            return -LX_ENOMEM;
+        }
+    }
+    return lx_munmap(p, from, len);
+}
+
+/* [addr, addr + old_len) moved to to and grown to new_len there. */
+static long move_grow(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64_t new_len,
+                      uint64_t to, unsigned prot, unsigned like)
+{
+    if (new_len > old_len) {
+        long e = map_fresh(p, to + old_len, new_len - old_len, prot, like);
+        if (e < 0)
+            return e;
+    }
+    long e = move_range(p, addr, old_len, to);
+    if (e < 0) {
+        if (new_len > old_len)
+            lx_munmap(p, to + old_len, new_len - old_len);
+        return e;
+    }
+    return (long)to;
+}
+
+/* mremap as Linux 6.1's: grows in place where the range after is free, else
+ * moves (MREMAP_MAYMOVE) to a free range or to new_addr (MREMAP_FIXED,
+ * replacing what is there); shrinks by unmapping the tail (EFAULT, as every
+ * case, when addr is in no mapping); MREMAP_DONTUNMAP
+ * leaves fresh zero memory behind. The pages added are zero: lx's file
+ * mappings are copies (growing one shows zeros past the copy). An old_len of
+ * 0 (Linux's duplicate of a shared mapping) is EINVAL. */
+static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64_t new_len,
+                      unsigned flags, uint64_t new_addr)
+{
+    if (flags & ~(unsigned)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+        return -LX_EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return -LX_EINVAL;
+    if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+        return -LX_EINVAL;
+    if (addr & (PAGE - 1))
+        return -LX_EINVAL;
+    old_len = (old_len + PAGE - 1) & ~(PAGE - 1);
+    new_len = (new_len + PAGE - 1) & ~(PAGE - 1);
+    if (!new_len)
+        return -LX_EINVAL;
+    unsigned prot = 0, like = 0;
+    uint64_t end = run_end(p, addr, &prot, &like);
+    if (!end)
+        return -LX_EFAULT;
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+        if ((new_addr & (PAGE - 1)) || new_len > LX_USER_END || new_addr > LX_USER_END - new_len)
+            return -LX_EINVAL;
+        if (addr + old_len > new_addr && new_addr + new_len > addr)
+            return -LX_EINVAL;
+        if (flags & MREMAP_FIXED) {
+            long e = lx_munmap(p, new_addr, new_len);
+            if (e < 0)
+                return e;
+        }
+        if (old_len > new_len) {
+            long e = lx_munmap(p, addr + new_len, old_len - new_len);
+            if (e < 0)
+                return e;
+            old_len = new_len;
+        }
+        if (!(end = run_end(p, addr, &prot, &like)))
+            return -LX_EFAULT;
+        if (!old_len)
+            return -LX_EINVAL;
+        if (old_len > end - addr)
+            return -LX_EFAULT;
+        uint64_t to = new_addr;
+        if (!(flags & MREMAP_FIXED) &&
+            (new_addr < LX_USER_MIN || !range_free(p, new_addr, new_addr + new_len)) &&
+            !(to = find_free(p, new_len)))
+            return -LX_ENOMEM;
+        if (to < LX_USER_MIN)
+            return -LX_EPERM; /* below vm.mmap_min_addr, as Linux's MAP_FIXED there */
+        long r = move_grow(p, addr, old_len, new_len, to, prot, like);
+        if (r >= 0 && (flags & MREMAP_DONTUNMAP) && map_fresh(p, addr, old_len, prot, like) < 0)
+            return -LX_ENOMEM;
+        return r;
+    }
+    if (old_len >= new_len) { /* a shrink: the tail unmapped */
+        if (old_len != new_len) {
+            long e = lx_munmap(p, addr + new_len, old_len - new_len);
+            if (e < 0)
+                return e;
+        }
+        return (long)addr;
+    }
+    if (!(end = run_end(p, addr, &prot, &like)))
+        return -LX_EFAULT;
+    if (!old_len)
+        return -LX_EINVAL;
+    if (old_len > end - addr)
+        return -LX_EFAULT;
+    uint64_t grow = new_len - old_len;
+    if (old_len == end - addr && grow <= LX_USER_END - end && range_free(p, end, end + grow))
+        return map_fresh(p, end, grow, prot, like) < 0 ? -LX_ENOMEM : (long)addr;
+    if (!(flags & MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    uint64_t to = find_free(p, new_len);
+    if (!to)
+        return -LX_ENOMEM;
+    return move_grow(p, addr, old_len, new_len, to, prot, like);
+}
+
+/* msync as Linux's: EINVAL for unknown flags, MS_SYNC with MS_ASYNC or an
+ * unaligned address; ENOMEM where part of the range is not mapped; otherwise
+ * success, as lx's mappings are anonymous or private copies (nothing to write
+ * back). */
+static long lx_msync(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned flags)
+{
+    if (flags & ~(unsigned)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+        return -LX_EINVAL;
+    if ((addr & (PAGE - 1)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -LX_EINVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    uint64_t end = addr + len;
+    if (end < addr)
+        return -LX_ENOMEM;
+    uint64_t covered = addr;
+    for (unsigned i = 0; i < p->nvma && covered < end; i++)
+        if (p->vma[i].start <= covered && p->vma[i].end > covered)
+            covered = p->vma[i].end;
+    return covered < end ? -LX_ENOMEM : 0;
+}
+
+long lx_sys_mremap(struct lx_call *c)
+{
+    if (c->a[3] >> 32) /* unsigned long flags: every unknown bit is EINVAL */
+        return -LX_EINVAL;
+    return lx_mremap(c->p, c->a[0], c->a[1], c->a[2], (unsigned)c->a[3], c->a[4]);
+}
+
+long lx_sys_msync(struct lx_call *c)
+{
+    return lx_msync(c->p, c->a[0], c->a[1], (unsigned)c->a[2]);
+}
+
 /* --- copies between lx and a process ----------------------------------------------- */
 
+/* The kernel's copies: VSpace_Read and VSpace_Write, the windows' fallback. */
+long lx_copy_in_kernel(struct lx_proc *p, void *dst, uint64_t src, size_t n)
+{
+    return wf_vspace_read(p->vspace, src, n, WF_CHILD_VSPACE, (uintptr_t)dst) == WF_ERR_OK
+               ? 0
+               : -LX_EFAULT;
+}
+
+long lx_copy_out_kernel(struct lx_proc *p, uint64_t dst, const void *src, size_t n)
+{
+    return wf_vspace_write(p->vspace, dst, n, WF_CHILD_VSPACE, (uintptr_t)src) == WF_ERR_OK
+               ? 0
+               : -LX_EFAULT;
+}
+
+/* Through a window after lx's own check (window.c); by the kernel where no
+ * window serves. */
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n)
 {
     if (!n)
         return 0;
-    return wf_vspace_read(p->vspace, src, n, WF_CHILD_VSPACE, (uintptr_t)dst) == WF_ERR_OK
-               ? 0
-               : -LX_EFAULT;
+    long r = lx_win_copy_user(p, src, dst, n, false);
+    return r <= 0 ? r : lx_copy_in_kernel(p, dst, src, n);
 }
 
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n)
 {
     if (!n)
         return 0;
-    return wf_vspace_write(p->vspace, dst, n, WF_CHILD_VSPACE, (uintptr_t)src) == WF_ERR_OK
-               ? 0
-               : -LX_EFAULT;
+    long r = lx_win_copy_user(p, dst, (void *)src, n, true);
+    return r <= 0 ? r : lx_copy_out_kernel(p, dst, src, n);
 }
 
 /* A NUL-terminated string of at most max bytes (with the NUL). */
@@ -392,8 +612,11 @@ long lx_copy_str(struct lx_proc *p, char *dst, uint64_t src, size_t max)
 {
     size_t got = 0;
     while (got < max) {
-        /* Up to the end of the page: the next one may not be mapped. */
+        /* Up to the end of the page (the next one may not be mapped), and
+         * 256 bytes at a time through a window (most strings are short). */
         size_t chunk = PAGE - ((src + got) & (PAGE - 1));
+        if (chunk > 256)
+            chunk = 256;
         if (chunk > max - got)
             chunk = max - got;
         if (lx_copy_in(p, dst + got, src + got, chunk) < 0)

@@ -353,6 +353,7 @@ static int new_pool(struct lx_proc *p)
  * caller's to end). */
 static void release(struct lx_proc *p)
 {
+    lx_win_release(p);
     if (p->pool) {
         wf_cnode_revoke(SELF, p->pool, 64);
         wf_cnode_delete(SELF, p->pool, 64);
@@ -601,6 +602,7 @@ static bool compact_vmo(struct lx_proc *p, unsigned i)
         lx_slot_free(p, n);
         return false;
     }
+    lx_win_drop(p, i);
     wf_cnode_delete(SELF, old, 64);
     lx_slot_free(p, old);
     p->vmo[i].cap = n;

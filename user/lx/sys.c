@@ -1400,6 +1400,8 @@ static const struct lx_sysent table[] = {
     E(21, access, sys_access),
     E(22, pipe, sys_pipe),
     E(24, sched_yield, sys_zero),
+    E(25, mremap, lx_sys_mremap),
+    E(26, msync, lx_sys_msync),
     E(28, madvise, sys_madvise),
     E(32, dup, sys_dup),
     E(33, dup2, sys_dup2),

@@ -38,6 +38,10 @@
  * Recv are compared, the host checks what it receives whole); every request is 100
  * bytes; every transaction count and connection count is the one asked for.
  *
+ * The port, the sizes and parameters, the pattern and its check and the JSON lines
+ * are those of the Linux guest's peer: user/benchlib/netbench.h, which both build
+ * with.
+ *
  * Output: JSON lines {"bench": "net", "arch": "x86_64", "system": "weft", "metric":
  * ..., "value": N, "unit": ..., "runs": R, "min": N, "max": N, "elapsed": N,
  * "idle_permille": N}, then "nbench: done"; a failed check prints "nbench: FAIL ..."
@@ -47,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benchlib/netbench.h"
+#include "../benchlib/program.h"
 #include "../benchlib/spin.h"
 #include "weft/invoke.h"
 #include "wf/client.h"
@@ -64,14 +70,9 @@ enum {
     SLOT_SOCK0 = 32, /* the listener, then the connections */
 };
 
-#define NB_PORT    5001
 #define BUF        WFP_SOCK_IO_MAX /* 64 KiB: one Send or Recv */
 #define BUFVA      0x0000400000000000ull
 #define MIB        (1024ull * 1024ull)
-#define REQ        100
-#define ANSWER     1024
-#define MAX_RUNS   9
-#define MAX_IDLE   24 /* with the listener, within the server's 32 sockets a client */
 #define TIMEOUT_MS 600000
 #define NET_NAME   "net"
 
@@ -80,9 +81,7 @@ static const char usage[] =
     "  with a virtio-net function and a forward to port 5001: docs/perf/network.md,\n"
     "  make bench-net). Serves tools/netbench.py and prints its figures as JSON lines.\n";
 
-static struct {
-    unsigned mib, runs, trans, conns, idle;
-} P = {64, 3, 2000, 500, MAX_IDLE};
+static struct nb_params P = NB_PARAMS_DEFAULT;
 
 static struct wf_net net;
 static uint8_t *const buf = (uint8_t *)BUFVA;
@@ -92,11 +91,6 @@ static void fail(const char *what, long long v)
     printf("nbench: FAIL %s: %lld\n", what, v);
     fflush(stdout);
     exit(1);
-}
-
-static inline uint8_t pattern(uint64_t o)
-{
-    return (uint8_t)((o ^ o >> 8 ^ 0x5a) & 0xff);
 }
 
 /* ---- timing ---- */
@@ -125,48 +119,17 @@ static uint64_t busy(const struct run *r)
     return r->elapsed - (r->idle < r->elapsed ? r->idle : r->elapsed);
 }
 
-static void sort(uint64_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
-static uint64_t median(uint64_t *v, unsigned n)
-{
-    sort(v, n);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void report(const char *metric, const struct run *runs, unsigned n, uint64_t per,
                    const char *unit)
 {
-    uint64_t b[MAX_RUNS], el[MAX_RUNS], idle = 0, total = 0;
+    uint64_t b[NB_MAX_RUNS], el[NB_MAX_RUNS], idle = 0, total = 0;
     for (unsigned i = 0; i < n; i++) {
         b[i] = busy(&runs[i]) / per;
         el[i] = runs[i].elapsed / per;
         idle += runs[i].idle;
         total += runs[i].elapsed;
     }
-    uint64_t med = median(b, n);
-    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"weft\", \"metric\": \"%s\", "
-           "\"value\": %llu, \"unit\": \"%s\", \"runs\": %u, \"min\": %llu, \"max\": %llu, "
-           "\"elapsed\": %llu, \"idle_permille\": %llu, \"per\": %llu}\n",
-           metric, (unsigned long long)med, unit, n, (unsigned long long)b[0],
-           (unsigned long long)b[n - 1], (unsigned long long)median(el, n),
-           (unsigned long long)(total ? idle * 1000 / total : 0), (unsigned long long)per);
-    fflush(stdout);
-}
-
-static void report_value(const char *metric, uint64_t v, const char *unit)
-{
-    printf("{\"bench\": \"net\", \"arch\": \"x86_64\", \"system\": \"weft\", \"metric\": \"%s\", "
-           "\"value\": %llu, \"unit\": \"%s\", \"runs\": 1}\n",
-           metric, (unsigned long long)v, unit);
-    fflush(stdout);
+    nb_report("weft", metric, b, el, n, idle, total, per, unit);
 }
 
 /* ---- sockets: Recv and Send straight through the buffer (no copy of the library's) ---- */
@@ -222,12 +185,6 @@ static void send_buf(struct wf_sock *s, size_t len)
     }
 }
 
-static void fill(void)
-{
-    for (size_t i = 0; i < BUF; i++)
-        buf[i] = pattern(i);
-}
-
 /* ---- the phases ---- */
 
 static void control(void)
@@ -245,33 +202,10 @@ static void control(void)
     }
     wf_net_close(&s);
     text[n] = 0;
-    char *p = text;
-    while (*p) {
-        char *k = p;
-        while (*p && *p != '=')
-            p++;
-        if (!*p)
-            break;
-        *p++ = 0;
-        unsigned long v = strtoul(p, &p, 10);
-        if (!strcmp(k, "mib") && v >= 1 && v <= 1024)
-            P.mib = (unsigned)v;
-        else if (!strcmp(k, "runs") && v >= 1 && v <= MAX_RUNS)
-            P.runs = (unsigned)v;
-        else if (!strcmp(k, "trans") && v >= 1 && v <= 1000000)
-            P.trans = (unsigned)v;
-        else if (!strcmp(k, "conns") && v >= 1 && v <= 100000)
-            P.conns = (unsigned)v;
-        else if (!strcmp(k, "idle") && v >= 1 && v <= MAX_IDLE)
-            P.idle = (unsigned)v;
-        else
-            fail("a bad control word at byte", k - text);
-        while (*p == ' ' || *p == '\n')
-            p++;
-    }
-    printf("nbench: %u MiB, %u runs, %u transactions, %u connections, %u idle\n", P.mib, P.runs,
-           P.trans, P.conns, P.idle);
-    fflush(stdout);
+    long bad = nb_parse_control(text, &P);
+    if (bad >= 0)
+        fail("a bad control word at byte", bad);
+    nb_print_params(&P);
 }
 
 static void rx(struct run *r)
@@ -285,11 +219,9 @@ static void rx(struct run *r)
     long got;
     while ((got = recv_buf(&s, BUF)) > 0) {
         halt(r);
-        for (long i = (long)((1024 - pos % 1024) % 1024); i < got; i += 1024)
-            if (buf[i] != pattern(pos + (uint64_t)i))
-                fail("rx: a byte of the pattern at", (long long)(pos + (uint64_t)i));
-        if (buf[got - 1] != pattern(pos + (uint64_t)got - 1))
-            fail("rx: a byte of the pattern at", (long long)(pos + (uint64_t)got - 1));
+        long long bad = nb_check_rx(buf, pos, got);
+        if (bad >= 0)
+            fail("rx: a byte of the pattern at", bad);
         pos += (uint64_t)got;
         go();
     }
@@ -303,7 +235,7 @@ static void tx(struct run *r)
 {
     struct wf_sock s;
     accept_into(0, &s);
-    fill();
+    nb_fill(buf, BUF);
     uint64_t want = (uint64_t)P.mib * MIB;
     go();
     for (uint64_t sent = 0; sent < want; sent += BUF)
@@ -326,13 +258,13 @@ static void rr(struct run *r)
     for (;;) {
         size_t have = 0;
         long got = 0;
-        while (have < REQ && (got = recv_buf(&s, REQ - have)) > 0)
+        while (have < NB_REQ && (got = recv_buf(&s, NB_REQ - have)) > 0)
             have += (size_t)got;
         if (have == 0 && got == 0)
             break;
-        if (have != REQ)
+        if (have != NB_REQ)
             fail("rr: a short request", (long long)have);
-        send_buf(&s, ANSWER);
+        send_buf(&s, NB_ANSWER);
         n++;
     }
     halt(r);
@@ -358,23 +290,15 @@ static void conn(struct run *r)
 /* The pool the network server uses now (init's Program), in bytes. */
 static uint64_t net_pool_used(void)
 {
-    for (wf_word_t i = 0; i < 64; i++) {
-        wf_word_t state, restarts, prio, used = 0, limit, last, len = 0;
-        char name[WFP_INIT_NAME_MAX + 1];
-        enum wf_error e = wfp_init_program(WF_CHILD_INIT, i, &state, &restarts, &prio, &used,
-                                           &limit, &last, name, sizeof(name) - 1, &len);
-        if (e != WF_ERR_OK)
-            break;
-        if (len == strlen(NET_NAME) && !memcmp(name, NET_NAME, len))
-            return used;
-    }
-    fail("init does not list the network server", 0);
-    return 0;
+    uint64_t used = 0;
+    if (!bench_program_pool_used(NET_NAME, &used))
+        fail("init does not list the network server", 0);
+    return used;
 }
 
 static void idle_conns(void)
 {
-    struct wf_sock s[MAX_IDLE];
+    struct wf_sock s[NB_MAX_IDLE];
     uint64_t before = net_pool_used();
     buf[0] = 'I';
     for (unsigned i = 0; i < P.idle; i++) {
@@ -388,10 +312,19 @@ static void idle_conns(void)
         if (got != 0)
             fail("idle: the host sent bytes", got);
     }
-    report_value("net_pool_bytes", before, "bytes");
-    report_value("memory_per_idle_connection_bytes", with > before ? (with - before) / P.idle : 0,
-                 "bytes");
+    nb_report_value("weft", "net_pool_bytes", before, "bytes");
+    nb_report_value("weft", "memory_per_idle_connection_bytes",
+                    with > before ? (with - before) / P.idle : 0, "bytes");
 }
+
+/* One phase of NB_PHASES: its runs, then its figure. */
+#define RUN_PHASE(fn, metric, per, unit)                                                           \
+    {                                                                                              \
+        struct run runs[NB_MAX_RUNS] = {0};                                                        \
+        for (unsigned i = 0; i < P.runs; i++)                                                      \
+            fn(&runs[i]);                                                                          \
+        report(metric, runs, P.runs, P.per, unit);                                                 \
+    }
 
 int main(int argc, char **argv)
 {
@@ -429,19 +362,7 @@ int main(int argc, char **argv)
     printf("nbench: listening on %u\n", NB_PORT);
     fflush(stdout);
     control();
-    struct run rxr[MAX_RUNS] = {0}, txr[MAX_RUNS] = {0}, rrr[MAX_RUNS] = {0}, cr[MAX_RUNS] = {0};
-    for (unsigned i = 0; i < P.runs; i++)
-        rx(&rxr[i]);
-    report("rx_instructions_per_mib", rxr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        tx(&txr[i]);
-    report("tx_instructions_per_mib", txr, P.runs, P.mib, "mib");
-    for (unsigned i = 0; i < P.runs; i++)
-        rr(&rrr[i]);
-    report("rr_instructions_per_transaction", rrr, P.runs, P.trans, "transaction");
-    for (unsigned i = 0; i < P.runs; i++)
-        conn(&cr[i]);
-    report("accept_close_instructions_per_connection", cr, P.runs, P.conns, "connection");
+    NB_PHASES(RUN_PHASE)
     idle_conns();
     wf_tcb_suspend(SLOT_SPIN);
     printf("nbench: done\n");

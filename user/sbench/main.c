@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../benchlib/program.h"
 #include "../benchlib/spin.h"
 #include "weft/invoke.h"
 #include "wf/client.h"
@@ -308,18 +309,10 @@ static void read_file(const char *path, uint32_t seed, struct run *r, const char
 /* The pool the file server uses now (init's Program), in bytes. */
 static uint64_t fs_pool_used(void)
 {
-    for (wf_word_t i = 0; i < 64; i++) {
-        wf_word_t state, restarts, prio, used = 0, limit, last, len = 0;
-        char name[WFP_FILE_NAME_MAX + 1];
-        enum wf_error e = wfp_init_program(WF_CHILD_INIT, i, &state, &restarts, &prio, &used,
-                                           &limit, &last, name, sizeof(name) - 1, &len);
-        if (e != WF_ERR_OK)
-            break;
-        if (len == strlen(FS_NAME) && !memcmp(name, FS_NAME, len))
-            return used;
-    }
-    fail("init does not list the file server", 0);
-    return 0;
+    uint64_t used = 0;
+    if (!bench_program_pool_used(FS_NAME, &used))
+        fail("init does not list the file server", 0);
+    return used;
 }
 
 static void seq_read(void)

@@ -13,6 +13,102 @@
 #include "tarch.h"
 #include "tutil.h"
 
+/*
+ * Per architecture: the thread pointer's read (where it is a register), the two
+ * control values of each side, and the system call with struct ext_state
+ * around it: the registers of the call (wf/syscall.h), the loads before the
+ * system call instruction (from %[s], laid out as struct ext_state), the
+ * stores after it (to %[g]) and the registers they clobber.
+ */
+#if defined(__x86_64__)
+#define CTL1(side)    (0x1f80u | ((side) == 1 ? 0x2000u : 0x4000u)) /* MXCSR.RC */
+#define CTL2(side)    ((uint16_t)((side) == 1 ? 0x037f : 0x027f))   /* x87 FCW.PC */
+#define EXT_REG_NR    "rax"
+#define EXT_REG_CAP   "rdi"
+#define EXT_REG_INFO  "rsi"
+#define EXT_REG_W0    "rdx"
+#define EXT_REG_W1    "r10"
+#define EXT_REG_W2    "r8"
+#define EXT_REG_W3    "r9"
+#define EXT_REG_REPLY "r12"
+#define EXT_LOAD                                                                                   \
+    "movq 0(%[s]), %%xmm0\n\t"                                                                     \
+    "movq 8(%[s]), %%xmm8\n\t"                                                                     \
+    "movq 16(%[s]), %%xmm15\n\t"                                                                   \
+    "ldmxcsr 24(%[s])\n\t"                                                                         \
+    "fldcw 28(%[s])\n\t"
+#define EXT_SYSCALL "syscall\n\t"
+#define EXT_STORE                                                                                  \
+    "movq %%xmm0, 0(%[g])\n\t"                                                                     \
+    "movq %%xmm8, 8(%[g])\n\t"                                                                     \
+    "movq %%xmm15, 16(%[g])\n\t"                                                                   \
+    "stmxcsr 24(%[g])\n\t"                                                                         \
+    "fnstcw 28(%[g])"
+#define EXT_CLOBBERS "rcx", "r11", "xmm0", "xmm8", "xmm15"
+#elif defined(__aarch64__)
+#define TLS_TP_READ   "mrs %0, tpidr_el0"
+#define CTL1(side)    ((side) == 1 ? 0x400000u : 0x800000u) /* FPCR.RMode */
+#define CTL2(side)    ((uint16_t)((side) == 1 ? 0x1 : 0x2)) /* FPSR.IOC, DZC */
+#define EXT_REG_NR    "x8"
+#define EXT_REG_CAP   "x0"
+#define EXT_REG_INFO  "x1"
+#define EXT_REG_W0    "x2"
+#define EXT_REG_W1    "x3"
+#define EXT_REG_W2    "x4"
+#define EXT_REG_W3    "x5"
+#define EXT_REG_REPLY "x6"
+#define EXT_LOAD                                                                                   \
+    "ldr d0, [%[s], #0]\n\t"                                                                       \
+    "ldr d8, [%[s], #8]\n\t"                                                                       \
+    "ldr d15, [%[s], #16]\n\t"                                                                     \
+    "ldr w9, [%[s], #24]\n\t"                                                                      \
+    "msr fpcr, x9\n\t"                                                                             \
+    "ldrh w9, [%[s], #28]\n\t"                                                                     \
+    "msr fpsr, x9\n\t"
+#define EXT_SYSCALL "svc #0\n\t"
+#define EXT_STORE                                                                                  \
+    "str d0, [%[g], #0]\n\t"                                                                       \
+    "str d8, [%[g], #8]\n\t"                                                                       \
+    "str d15, [%[g], #16]\n\t"                                                                     \
+    "mrs x9, fpcr\n\t"                                                                             \
+    "str w9, [%[g], #24]\n\t"                                                                      \
+    "mrs x9, fpsr\n\t"                                                                             \
+    "strh w9, [%[g], #28]"
+#define EXT_CLOBBERS "x9", "v0", "v8", "v15"
+#elif defined(__riscv)
+#define TLS_TP_READ   "mv %0, tp"
+#define CTL1(side)    ((side) == 1 ? 0x1u : 0x3u)            /* frm: RTZ, RUP */
+#define CTL2(side)    ((uint16_t)((side) == 1 ? 0x10 : 0x8)) /* fflags: NV, DZ */
+#define EXT_REG_NR    "a7"
+#define EXT_REG_CAP   "a0"
+#define EXT_REG_INFO  "a1"
+#define EXT_REG_W0    "a2"
+#define EXT_REG_W1    "a3"
+#define EXT_REG_W2    "a4"
+#define EXT_REG_W3    "a5"
+#define EXT_REG_REPLY "a6"
+#define EXT_LOAD                                                                                   \
+    "fld ft0, 0(%[s])\n\t"                                                                         \
+    "fld fs0, 8(%[s])\n\t"                                                                         \
+    "fld ft11, 16(%[s])\n\t"                                                                       \
+    "lw t0, 24(%[s])\n\t"                                                                          \
+    "fsrm t0\n\t"                                                                                  \
+    "lhu t0, 28(%[s])\n\t"                                                                         \
+    "fsflags t0\n\t"
+#define EXT_SYSCALL "ecall\n\t"
+#define EXT_STORE                                                                                  \
+    "fsd ft0, 0(%[g])\n\t"                                                                         \
+    "fsd fs0, 8(%[g])\n\t"                                                                         \
+    "fsd ft11, 16(%[g])\n\t"                                                                       \
+    "frrm t0\n\t"                                                                                  \
+    "sw t0, 24(%[g])\n\t"                                                                          \
+    "frflags t0\n\t"                                                                               \
+    "sh t0, 28(%[g])"
+#define EXT_CLOBBERS "t0", "ft0", "fs0", "ft11"
+#else
+#error "t_tls.c: no thread pointer or FP/SIMD state for this architecture"
+#endif
+
 /* A word read through the thread pointer at offset off (with base 0, the word
  * at address off). */
 static uint64_t fs_word(uintptr_t off)
@@ -20,16 +116,10 @@ static uint64_t fs_word(uintptr_t off)
     uint64_t v;
 #if defined(__x86_64__)
     __asm__ volatile("movq %%fs:(%1), %0" : "=r"(v) : "r"(off));
-#elif defined(__aarch64__)
-    uint64_t tp;
-    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
-    v = *(volatile uint64_t *)(tp + off);
-#elif defined(__riscv)
-    uint64_t tp;
-    __asm__ volatile("mv %0, tp" : "=r"(tp));
-    v = *(volatile uint64_t *)(tp + off);
 #else
-#error "t_tls.c: no thread pointer read for this architecture"
+    uint64_t tp;
+    __asm__ volatile(TLS_TP_READ : "=r"(tp));
+    v = *(volatile uint64_t *)(tp + off);
 #endif
     return v;
 }
@@ -103,17 +193,6 @@ struct ext_state {
     uint16_t fcw;
 };
 
-#if defined(__x86_64__)
-#define CTL1(side) (0x1f80u | ((side) == 1 ? 0x2000u : 0x4000u)) /* MXCSR.RC */
-#define CTL2(side) ((uint16_t)((side) == 1 ? 0x037f : 0x027f))   /* x87 FCW.PC */
-#elif defined(__aarch64__)
-#define CTL1(side) ((side) == 1 ? 0x400000u : 0x800000u) /* FPCR.RMode */
-#define CTL2(side) ((uint16_t)((side) == 1 ? 0x1 : 0x2)) /* FPSR.IOC, DZC */
-#else
-#define CTL1(side) ((side) == 1 ? 0x1u : 0x3u)            /* frm: RTZ, RUP */
-#define CTL2(side) ((uint16_t)((side) == 1 ? 0x10 : 0x8)) /* fflags: NV, DZ */
-#endif
-
 /* A value of side (1 or 2) for round i, never another side's or round's. */
 static struct ext_state ext_pattern(unsigned side, unsigned i)
 {
@@ -129,96 +208,26 @@ static struct ext_state ext_pattern(unsigned side, unsigned i)
 static wf_word_t ext_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struct wf_msgregs *m,
                              const struct ext_state *set, struct ext_state *got)
 {
-#if defined(__x86_64__)
-    register wf_word_t r10 __asm__("r10") = m->w[1];
-    register wf_word_t r8 __asm__("r8") = m->w[2];
-    register wf_word_t r9 __asm__("r9") = m->w[3];
-    register wf_word_t r12 __asm__("r12") = reply;
-    wf_word_t rax = nr, rdi = cap, rsi = m->info, rdx = m->w[0];
-    __asm__ volatile("movq 0(%[s]), %%xmm0\n\t"
-                     "movq 8(%[s]), %%xmm8\n\t"
-                     "movq 16(%[s]), %%xmm15\n\t"
-                     "ldmxcsr 24(%[s])\n\t"
-                     "fldcw 28(%[s])\n\t"
-                     "syscall\n\t"
-                     "movq %%xmm0, 0(%[g])\n\t"
-                     "movq %%xmm8, 8(%[g])\n\t"
-                     "movq %%xmm15, 16(%[g])\n\t"
-                     "stmxcsr 24(%[g])\n\t"
-                     "fnstcw 28(%[g])"
-                     : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
-                     : "r"(r12), [s] "r"(set), [g] "r"(got)
-                     : "rcx", "r11", "xmm0", "xmm8", "xmm15", "memory");
-    m->info = rsi;
-    m->badge = rdi;
-    m->w[0] = rdx;
-    m->w[1] = r10;
-    m->w[2] = r8;
-    m->w[3] = r9;
-    return rax;
-#elif defined(__aarch64__)
-    register wf_word_t x8 __asm__("x8") = nr, x0 __asm__("x0") = cap, x1 __asm__("x1") = m->info;
-    register wf_word_t x2 __asm__("x2") = m->w[0], x3 __asm__("x3") = m->w[1];
-    register wf_word_t x4 __asm__("x4") = m->w[2], x5 __asm__("x5") = m->w[3];
-    register wf_word_t x6 __asm__("x6") = reply;
-    __asm__ volatile("ldr d0, [%[s], #0]\n\t"
-                     "ldr d8, [%[s], #8]\n\t"
-                     "ldr d15, [%[s], #16]\n\t"
-                     "ldr w9, [%[s], #24]\n\t"
-                     "msr fpcr, x9\n\t"
-                     "ldrh w9, [%[s], #28]\n\t"
-                     "msr fpsr, x9\n\t"
-                     "svc #0\n\t"
-                     "str d0, [%[g], #0]\n\t"
-                     "str d8, [%[g], #8]\n\t"
-                     "str d15, [%[g], #16]\n\t"
-                     "mrs x9, fpcr\n\t"
-                     "str w9, [%[g], #24]\n\t"
-                     "mrs x9, fpsr\n\t"
-                     "strh w9, [%[g], #28]"
-                     : "+r"(x8), "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5)
-                     : "r"(x6), [s] "r"(set), [g] "r"(got)
-                     : "x9", "v0", "v8", "v15", "memory");
-    m->info = x1;
-    m->badge = x0;
-    m->w[0] = x2;
-    m->w[1] = x3;
-    m->w[2] = x4;
-    m->w[3] = x5;
-    return x8;
-#elif defined(__riscv)
-    register wf_word_t a7 __asm__("a7") = nr, a0 __asm__("a0") = cap, a1 __asm__("a1") = m->info;
-    register wf_word_t a2 __asm__("a2") = m->w[0], a3 __asm__("a3") = m->w[1];
-    register wf_word_t a4 __asm__("a4") = m->w[2], a5 __asm__("a5") = m->w[3];
-    register wf_word_t a6 __asm__("a6") = reply;
-    __asm__ volatile("fld ft0, 0(%[s])\n\t"
-                     "fld fs0, 8(%[s])\n\t"
-                     "fld ft11, 16(%[s])\n\t"
-                     "lw t0, 24(%[s])\n\t"
-                     "fsrm t0\n\t"
-                     "lhu t0, 28(%[s])\n\t"
-                     "fsflags t0\n\t"
-                     "ecall\n\t"
-                     "fsd ft0, 0(%[g])\n\t"
-                     "fsd fs0, 8(%[g])\n\t"
-                     "fsd ft11, 16(%[g])\n\t"
-                     "frrm t0\n\t"
-                     "sw t0, 24(%[g])\n\t"
-                     "frflags t0\n\t"
-                     "sh t0, 28(%[g])"
-                     : "+r"(a7), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5)
-                     : "r"(a6), [s] "r"(set), [g] "r"(got)
-                     : "t0", "ft0", "fs0", "ft11", "memory");
-    m->info = a1;
-    m->badge = a0;
-    m->w[0] = a2;
-    m->w[1] = a3;
-    m->w[2] = a4;
-    m->w[3] = a5;
-    return a7;
-#else
-#error "t_tls.c: no system call with FP/SIMD state for this architecture"
-#endif
+    register wf_word_t r_nr __asm__(EXT_REG_NR) = nr;
+    register wf_word_t r_cap __asm__(EXT_REG_CAP) = cap;
+    register wf_word_t r_info __asm__(EXT_REG_INFO) = m->info;
+    register wf_word_t r_w0 __asm__(EXT_REG_W0) = m->w[0];
+    register wf_word_t r_w1 __asm__(EXT_REG_W1) = m->w[1];
+    register wf_word_t r_w2 __asm__(EXT_REG_W2) = m->w[2];
+    register wf_word_t r_w3 __asm__(EXT_REG_W3) = m->w[3];
+    register wf_word_t r_reply __asm__(EXT_REG_REPLY) = reply;
+    __asm__ volatile(EXT_LOAD EXT_SYSCALL EXT_STORE
+                     : "+r"(r_nr), "+r"(r_cap), "+r"(r_info), "+r"(r_w0), "+r"(r_w1), "+r"(r_w2),
+                       "+r"(r_w3)
+                     : "r"(r_reply), [s] "r"(set), [g] "r"(got)
+                     : EXT_CLOBBERS, "memory");
+    m->info = r_info;
+    m->badge = r_cap;
+    m->w[0] = r_w0;
+    m->w[1] = r_w1;
+    m->w[2] = r_w2;
+    m->w[3] = r_w3;
+    return r_nr;
 }
 
 static bool ext_same(const struct ext_state *a, const struct ext_state *b)
