@@ -10,7 +10,7 @@
 #include "kprintf.h"
 #include "panic.h"
 
-extern const char trap_entry[];
+extern const char trap_entry[], trap_entry_smp[];
 
 /* QEMU virt's test finisher (sifive,test0 at 0x100000): writing 0x3333 with
  * a code in the upper half ends QEMU with that exit code. */
@@ -33,18 +33,19 @@ void arch_cpu_init(void)
 void riscv_cpu_setup(void)
 {
     /* head.S set the vector before C ran; set it again so the contract's one
-     * place for it holds. sscratch 0: S-mode (trap.S). */
-    csr_write(stvec, (uintptr_t)trap_entry);
+     * place for it holds: the one that takes the kernel lock where this
+     * hart's entries must (klock_on, trap.S). sscratch 0: S-mode (trap.S). */
+    csr_write(stvec, (uintptr_t)(riscv_this_cpu()->klock_on ? trap_entry_smp : trap_entry));
     csr_write(sscratch, 0);
     /* U-mode: no counters (time, cycle, instret read in U-mode are illegal
      * instructions, as aarch64 closes its counter to EL0). */
     csr_write(scounteren, 0);
-    /* FP: never Off, so U-mode uses it without a trap and the kernel saves
-     * and restores it on a switch (eager, as x86-64). The kernel never uses
-     * it (no F or D in its C). SUM stays clear: the kernel cannot touch user
-     * pages through user addresses (x86's SMAP, aarch64's PAN). */
+    /* FP: Off until a context's first FP instruction loads its state (the
+     * lazy switch, fpu.c: this hart's riscv_fpu_live is NULL, its
+     * riscv_fpu_open false). The kernel never uses it (no F or D in its C).
+     * SUM stays clear: the kernel cannot touch user pages through user
+     * addresses (x86's SMAP, aarch64's PAN). */
     csr_clear(sstatus, SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR);
-    csr_set(sstatus, SSTATUS_FS_INITIAL);
 }
 
 unsigned arch_phys_addr_bits(void)

@@ -38,7 +38,7 @@ _Static_assert(__builtin_offsetof(struct riscv_percpu, kstack_top) == PERCPU_KST
 _Static_assert(__builtin_offsetof(struct riscv_percpu, klock_on) == PERCPU_KLOCK_ON, "trap.S");
 
 extern char kernel_stack_top[];
-extern const char early_root[], rv_secondary_entry[], rv_secondary_high[];
+extern const char early_root[], rv_secondary_entry[], rv_secondary_high[], trap_entry_smp[];
 
 struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top};
 
@@ -93,6 +93,14 @@ void arch_ipi_send(unsigned id)
     struct sbiret r = sbi_call(SBI_EXT_IPI, 0, 1, p->hartid, 0);
     if (r.error)
         kprintf("smp: IPI to hart %lu failed: %ld\n", (unsigned long)p->hartid, r.error);
+}
+
+unsigned riscv_fpu_live_on(const struct arch_context *ctx)
+{
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
+        if (cpus[i] && __atomic_load_n(&cpus[i]->fpu_live, __ATOMIC_RELAXED) == ctx)
+            return i;
+    return ~0u;
 }
 
 /* --- the kernel lock in the entry (trap.S) ------------------------------ */
@@ -176,6 +184,7 @@ long arch_smp_firmware_start(uint64_t hwid, void *block)
     /* From now on every entry takes the lock; this hart holds it, as it has
      * since boot, and takes IPIs. */
     riscv_cpu0.klock_on = 1;
+    csr_write(stvec, (uintptr_t)trap_entry_smp); /* (this is the boot hart) */
     csr_set(sie, IE_SSIE);
     __asm__ volatile("fence rw, rw" ::: "memory");
     struct sbiret r = sbi_call(SBI_EXT_HSM, SBI_HSM_START, hwid, virt_to_phys(rv_secondary_entry),

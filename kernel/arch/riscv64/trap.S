@@ -2,12 +2,19 @@
  * The trap entry (stvec, direct mode) and the way back to U-mode.
  *
  * sscratch is the running user context (struct arch_context) while U-mode
- * runs and 0 in S-mode. The entry swaps it with t6: non-zero, the trap came
+ * runs and 0 in S-mode. The entry swaps it with a0: non-zero, the trap came
  * from U-mode, and every register is stored straight into that context
  * (x86-64's syscall entry and aarch64's el0_sync do the same, decision 038),
  * on the CPU's one kernel stack; an ecall's pc is moved past the instruction,
  * Call and ReplyRecv go to the IPC fast path while it is on
- * (ipc_fastpath_sysno), everything else to riscv_user_trap (user.c).
+ * (ipc_fastpath_sysno) and leave by riscv_exit_fast, everything else goes to
+ * riscv_user_trap (user.c).
+ *
+ * Two vectors: trap_entry while the hart is the only one running,
+ * trap_entry_smp once several are (smp.c switches stvec when it sets
+ * klock_on: cpu.c, smp.c), whose entries from U-mode take the kernel lock
+ * (decision 157) and whose fast path leaves by riscv_exit_fast_smp, which
+ * drops it; one hart asks nothing on either way.
  *
  * Zero: a trap taken in S-mode. A struct trap_frame (arch/riscv.h) is built
  * on the current stack, with a frame record {s0, sepc} whose top s0 points to
@@ -19,12 +26,10 @@
 #include "arch/percpu.h"
 
 #define C_PC      (31 * 8)
-#define C_A7      (7 * 8)
-#define C_T6      (21 * 8)
+#define C_A7      (7 * 8)     /* x17: the system call number */
 #define C_SSTATUS 256
 #define C_SCAUSE  264
 #define C_STVAL   272
-#define C_ENTRY   280
 #define C_KTP     608
 
 /* xn's place in struct arch_context (weft/arch/riscv64/abi.h's order:
@@ -38,12 +43,19 @@
     .endm
 
     .section .text
+    .globl trap_entry, trap_entry_smp
     .balign 4
-    .globl trap_entry
+trap_entry_smp:
+    csrrw   a0, sscratch, a0
+    bnez    a0, from_user_smp
+    j       from_kernel
+
+    .balign 4
 trap_entry:
-    csrrw   t6, sscratch, t6
-    bnez    t6, from_user
-    csrrw   t6, sscratch, t6        /* t6 back, sscratch 0 again */
+    csrrw   a0, sscratch, a0
+    bnez    a0, from_user
+from_kernel:
+    csrrw   a0, sscratch, a0        /* a0 back, sscratch 0 again */
 
     addi    sp, sp, -TF_SIZE
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -75,95 +87,130 @@ trap_entry:
     addi    sp, sp, TF_SIZE
     sret
 
-/* t6 = the running context, the thread's t6 in sscratch. */
-from_user:
-    .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    ctx_x   sd, \n, t6
+/* a0 = the running context, the thread's a0 in sscratch: every register
+ * stored, sscratch 0, tp and the kernel stack loaded; a0 the context (the
+ * C calls' argument), t0 sepc, t2 scause (stored, with sstatus: the cause is
+ * what arch_entry_abandon reads), t4 the ecall's cause. */
+    .macro save_user
+    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ctx_x   sd, \n, a0
     .endr
-    csrr    t0, sscratch
-    sd      t0, C_T6(t6)
-    csrw    sscratch, zero
+    csrrw   t0, sscratch, zero      /* the thread's a0; 0: S-mode */
+    sd      t0, 0(a0)               /* x10 */
     csrr    t0, sepc
     csrr    t1, sstatus
     csrr    t2, scause
-    csrr    t3, stval
-    sd      t1, C_SSTATUS(t6)
-    sd      t2, C_SCAUSE(t6)
-    sd      t3, C_STVAL(t6)
-    ld      tp, C_KTP(t6)           /* the kernel's tp: this hart's block */
+    sd      t1, C_SSTATUS(a0)
+    sd      t2, C_SCAUSE(a0)
+    ld      tp, C_KTP(a0)           /* the kernel's tp: this hart's block */
     ld      sp, PERCPU_KSTACK(tp)
     li      s0, 0                   /* backtraces end here */
-    li      ra, 0
-    mv      a0, t6
     li      t4, EXC_ECALL_U
+    .endm
+
+/* A system call (a0: the context, a7 the thread's a7, the number; the entry
+ * reads ARCH_ENTRY_SYSCALL: user.c): Call and ReplyRecv go to the fast path
+ * while it is on (ipc_fastpath_sysno; the test scaffold turns it off while
+ * it runs a context of its own: kernel/test/arch/riscv64/scaffold.c), which
+ * returns the context to leave to: Call's returns to the instructions after
+ * the macro, ReplyRecv's goes to exit; the rest to riscv_user_trap. */
+    .macro syscall_dispatch exit
+    la      t1, ipc_fastpath_sysno
+    ld      t2, 0(t1)
+    ld      t3, 8(t1)
+    beq     a7, t3, 8f
+    beq     a7, t2, 7f
+    call    riscv_user_trap         /* does not return */
+8:  call    ipc_fastpath_reply_recv
+    j       \exit
+7:  call    ipc_fastpath_call
+    .endm
+
+/* Several harts: a system call stores its pc past the ecall (a restart moves
+ * it back), any other entry its pc and stval; then the kernel lock (decision
+ * 157): an atomic add takes a ticket, an acquiring load of serving says
+ * whether it is this hart's. Another hart's: wait for it serving requests
+ * (t0: the ticket taken); the call returns holding it unless the thread was
+ * taken meanwhile. Then the context, its cause and a7 again. */
+from_user_smp:
+    save_user
     bne     t2, t4, 1f
-    addi    t0, t0, 4               /* past the ecall: a restart moves it back */
-1:  sd      t0, C_PC(a0)
-    /* The kernel lock, once several harts run (decision 157): an atomic add
-     * takes a ticket, an acquiring load of serving says whether it is this
-     * hart's; the wait is out of line. Keeps a0, t2, t4. */
-    lw      t1, PERCPU_KLOCK_ON(tp)
-    beqz    t1, from_user_locked
+    addi    t0, t0, 4
+    j       2f
+1:  csrr    t3, stval
+    sd      t3, C_STVAL(a0)
+2:  sd      t0, C_PC(a0)
     la      t3, kernel_lock
     li      t1, 1
     amoadd.w t0, t1, (t3)
     lw      t1, 4(t3)
     fence   r, rw
-    bne     t0, t1, from_user_wait
-from_user_locked:
-    bne     t2, t4, 2f
-    sw      zero, C_ENTRY(a0)       /* ARCH_ENTRY_SYSCALL */
-    la      t1, arch_user_redirect  /* the test scaffold's context: no fast path */
-    ld      t1, 0(t1)
-    bnez    t1, 2f
-    la      t1, ipc_fastpath_sysno
-    ld      t2, 0(t1)
-    ld      t3, 8(t1)
-    ld      t4, C_A7(a0)            /* a7: the number */
-    beq     t4, t2, 3f
-    beq     t4, t3, 4f
-2:  call    riscv_user_trap         /* does not return */
-3:  call    ipc_fastpath_call
-    j       arch_exit_to_user
-4:  call    ipc_fastpath_reply_recv
-    j       arch_exit_to_user
-
-/* The lock is another hart's (t0: the ticket taken): wait for it serving
- * requests; the call returns holding it unless the thread was taken
- * meanwhile. Then the context, its cause and the ecall's cause again. */
-from_user_wait:
+    beq     t0, t1, 3f
     mv      a0, t0
     call    riscv_lock_spin
     ld      a0, PERCPU_USER_CTX(tp)
-    ld      t2, C_SCAUSE(a0)
+3:  ld      t2, C_SCAUSE(a0)
+    ld      a7, C_A7(a0)
     li      t4, EXC_ECALL_U
-    j       from_user_locked
+    beq     t2, t4, 4f
+    call    riscv_user_trap         /* does not return */
+4:  syscall_dispatch riscv_exit_fast_smp
+    /* (Call's fast path returns here) */
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
  * (SPP clear, SPIE set) was prepared by the caller (user.c). Interrupts are
  * off from here to the sret (which turns them on from SPIE): once sscratch
  * names the context, a trap would be taken for one from U-mode. The kernel
  * stack is reset by the next entry: nothing of the kernel's survives an
- * exit. */
-    .globl riscv_sret_to_user
-riscv_sret_to_user:
-    csrci   sstatus, SSTATUS_SIE
-    lw      t0, PERCPU_KLOCK_ON(tp) /* several harts: the kernel lock goes */
-    beqz    t0, 1f
+ * exit.
+ *
+ * riscv_exit_fast(ctx): the same for the IPC fast path (syscall_dispatch),
+ * whose context is arch_user_ctx already with its pc in the user half
+ * (arch_context_activate_fast, ctx_fast_resume), with interrupts off since
+ * the entry and sstatus as the entry from U-mode left it: SPP clear (the
+ * trap came from U-mode) and SPIE set (U-mode runs with SIE set); an S-mode
+ * trap taken meanwhile would leave them so too (its sret clears SPP and sets
+ * SPIE). What is left of arch_exit_to_user: the registers, and
+ * riscv_exit_fast_smp's the kernel lock before them. */
+    .globl riscv_sret_to_user, riscv_exit_fast, riscv_exit_fast_smp
+riscv_exit_fast_smp:                /* several harts: the kernel lock goes */
     la      t0, kernel_lock + 4
     lw      t1, 0(t0)
     addi    t1, t1, 1
     fence   rw, w
     sw      t1, 0(t0)
-1:  mv      t6, a0
-    sd      tp, C_KTP(t6)           /* what the entry loads tp from */
-    ld      t0, C_PC(t6)
+exit_store_ktp:
+    sd      tp, C_KTP(a0)           /* what the entry loads tp from */
+    j       riscv_exit_fast
+riscv_sret_to_user:
+    csrci   sstatus, SSTATUS_SIE
+    lw      t0, PERCPU_KLOCK_ON(tp)
+    bnez    t0, riscv_exit_fast_smp
+    j       exit_store_ktp
+
+/* One hart: a system call stores its pc past the ecall (a restart moves it
+ * back), any other entry its pc and stval. */
+from_user:
+    save_user
+    beq     t2, t4, 1f
+    sd      t0, C_PC(a0)
+    csrr    t3, stval
+    sd      t3, C_STVAL(a0)
+    call    riscv_user_trap         /* does not return */
+1:  addi    t0, t0, 4
+    sd      t0, C_PC(a0)
+    syscall_dispatch riscv_exit_fast
+    /* (Call's fast path returns here) */
+/* One hart: the context entered on this hart before (its thread made the
+ * system call it now returns from), so its C_KTP is this hart's already. */
+riscv_exit_fast:
+    ld      t0, C_PC(a0)
     csrw    sepc, t0
-    csrw    sscratch, t6
-    .irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30
-    ctx_x   ld, \n, t6
+    csrw    sscratch, a0
+    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ctx_x   ld, \n, a0
     .endr
-    ld      t6, C_T6(t6)
+    ld      a0, 0(a0)               /* x10 last: the base */
     sret
 
     .section .bss

@@ -112,13 +112,12 @@ __noreturn void arch_user_entry(struct arch_context *c)
     kernel_entry(c);
 }
 
-_Static_assert(ARCH_ENTRY_SYSCALL == 0, "trap.S stores 0 for a system call");
-
 /* Every entry from U-mode that is no fast-path system call, its registers
  * saved in c (trap.S): an interrupt is serviced and U-mode resumed (the
  * scaffold's context) or handed on as ARCH_ENTRY_INTERRUPT after a scheduler
- * tick; an exception is decoded, then retried (permission_fault) or handed
- * to arch_user_entry. */
+ * tick; an illegal instruction while the FP registers are closed loads them
+ * (riscv_fpu_take) and runs it again; an exception is decoded, then retried
+ * (permission_fault) or handed to arch_user_entry. */
 __noreturn void riscv_user_trap(struct arch_context *c)
 {
     uint64_t cause = c->scause;
@@ -130,6 +129,15 @@ __noreturn void riscv_user_trap(struct arch_context *c)
         if (ticked)
             sched_tick();
         arch_user_entry(c);
+    }
+    if (cause == EXC_ILLEGAL && !riscv_fpu_open) {
+        /* Perhaps the first FP instruction since the switch, which finds
+         * the registers closed (sstatus.FS Off: arch/context.h): the
+         * context's state is loaded and the instruction runs again. One that
+         * is no FP instruction traps again, the registers open, and is
+         * decoded below (the ISA gives both the same cause). */
+        riscv_fpu_take(c);
+        arch_exit_to_user(c);
     }
     user_decode(c);
     if (c->entry == ARCH_ENTRY_INTERRUPT)
@@ -148,6 +156,12 @@ __noreturn void arch_exit_to_user(struct arch_context *c)
         arch_user_ctx = c;
         arch_user_entry(c);
     }
+    /* While U-mode runs, its context's entry reads as a system call's
+     * (ARCH_ENTRY_SYSCALL: trap.S's ecall entry stores nothing there). Every
+     * other entry sets its own and leaves through here; the fast path's
+     * exit (riscv_exit_fast) resumes only threads whose last entry was a
+     * system call (a receiver in Recv, a caller in Call). */
+    c->entry = ARCH_ENTRY_SYSCALL;
     /* U-mode (SPP clear), interrupts on there (SPIE); SUM stays clear. */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);

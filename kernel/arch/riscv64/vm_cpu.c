@@ -61,22 +61,6 @@ void arch_vspace_switch(paddr_t root)
     arch_vspace_load(root ? root : riscv_kernel_root());
 }
 
-/* Several harts: the old root's translations go with the switch (their ASID
- * flushed here), so that only the harts in a VSpace's mask can hold any
- * (decision 157); a root without an ASID is loaded as on one hart. */
-void riscv_vspace_load_smp(uint64_t satp)
-{
-    uint64_t old = csr_read(satp);
-    if (!((satp >> 44) & 0xffff)) {
-        __asm__ volatile("csrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
-        return;
-    }
-    __asm__ volatile("fence w, w\n\tcsrw satp, %0" : : "r"(satp) : "memory");
-    uint64_t old_asid = (old >> 44) & 0xffff;
-    if (old_asid && old != satp)
-        __asm__ volatile("sfence.vma zero, %0" : : "r"(old_asid) : "memory");
-}
-
 void arch_tlb_flush_page(vaddr_t va)
 {
     __asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");

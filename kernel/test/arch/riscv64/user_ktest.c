@@ -4,7 +4,7 @@
  * an entry from U-mode leaves (scause, sstatus, sscratch), the causes only
  * riscv64 reports (a load page fault's code, a supervisor page as not
  * present, a misaligned AMO), the register file's order (decision 152), the
- * FP state saved and restored per context, and the hart walking Svnapot
+ * FP state switched lazily per context, and the hart walking Svnapot
  * groups and megapages (its hostile instructions are in user_progs.S for
  * umode/hostile_instructions_fault).
  */
@@ -91,67 +91,117 @@ KTEST(riscv64, register_file_order)
     KT_ASSERT_EQ(ctx.sstatus & SSTATUS_SPP, 0); /* it ran in U-mode */
 }
 
-/* U-mode uses the FP registers without a trap; arch_fpu_save and
- * arch_fpu_restore carry f0-f31 and fcsr from one context's run to a later
- * one. */
-KTEST(riscv64, fp_state_per_context)
+/* The lazy FP switch (decision 175): a context runs with the registers
+ * closed (sstatus.FS Off) until its first FP instruction, which traps once
+ * and loads its state (riscv_fpu_take); the scaffold stores what it wrote
+ * into the context after the run. f0-f31 and fcsr so go from one context's
+ * run to a later one, and a context that uses no FP never takes them. */
+KTEST(riscv64, fp_state_loaded_on_first_use)
 {
     KT_ASSERT(ku_setup(), "no user space");
     static struct arch_context a, b, c;
     ku_load(&a, &p_prog_fp_set);
+    uint64_t takes = riscv_fpu_takes;
     arch_user_run(&a);
-    KT_ASSERT(ctx_entry(&a) == ARCH_ENTRY_SYSCALL, "FP in U-mode trapped: scause %llu",
+    KT_ASSERT(ctx_entry(&a) == ARCH_ENTRY_SYSCALL, "FP in U-mode was a fault: scause %llu",
               (unsigned long long)a.scause);
-    arch_fpu_save(&a);
+    KT_ASSERT_EQ(riscv_fpu_takes, takes + 1);               /* the first FP instruction, once */
+    KT_ASSERT_EQ(a.sstatus & SSTATUS_FS, SSTATUS_FS_DIRTY); /* open, and written */
     for (unsigned r = 0; r < 32; r++)
-        KT_ASSERT(a.fpu.f[r] == 0x1000 + r, "saved f%u = %#llx", r, (unsigned long long)a.fpu.f[r]);
+        KT_ASSERT(a.fpu.f[r] == 0x1000 + r, "stored f%u = %#llx", r,
+                  (unsigned long long)a.fpu.f[r]);
     KT_ASSERT_EQ(a.fpu.fcsr, 3 << 5);
 
     ku_load(&b, &p_prog_fp_clear);
+    b.fpu = a.fpu; /* loaded, then cleared by the program */
     arch_user_run(&b);
-    arch_fpu_save(&b);
     for (unsigned r = 0; r < 32; r++)
         KT_ASSERT(b.fpu.f[r] == 0, "cleared f%u", r);
     KT_ASSERT_EQ(b.fpu.fcsr, 0);
 
-    arch_fpu_restore(&a);
     ku_load(&c, &p_prog_fp_get);
+    c.fpu = a.fpu;
     arch_user_run(&c);
     for (unsigned r = 1; r < 32; r++)
-        KT_ASSERT(CTX_X(&c, r) == 0x1000 + r, "restored f%u = %#llx", r,
+        KT_ASSERT(CTX_X(&c, r) == 0x1000 + r, "loaded f%u = %#llx", r,
                   (unsigned long long)CTX_X(&c, r));
-    arch_fpu_save(&c);
     KT_ASSERT_EQ(c.fpu.fcsr, 3 << 5);
+
+    takes = riscv_fpu_takes;
+    ku_load(&c, &p_prog_syscall);
+    arch_user_run(&c); /* no FP: no trap, and U-mode ran with FS Off */
+    KT_ASSERT_EQ(riscv_fpu_takes, takes);
+    KT_ASSERT_EQ(c.sstatus & SSTATUS_FS, 0);
+    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, 0);
 }
 
-/* A save finds nothing to write while U-mode has not written an FP register
- * since the registers were loaded from (or saved to) the same context
- * (sstatus.FS Clean): a thread that never touches FP pays no save. */
-KTEST(riscv64, fp_save_skipped_while_clean)
+/* An illegal instruction while the registers are closed is first taken for
+ * an FP one (the ISA gives both the same cause): the state is loaded, the
+ * instruction runs again and traps again, now decoded as the fault it is. */
+KTEST(riscv64, fp_closed_illegal_instruction_still_faults)
 {
     KT_ASSERT(ku_setup(), "no user space");
-    static struct arch_context a, c;
-    ku_load(&a, &p_prog_fp_set);
-    arch_user_run(&a);
-    arch_fpu_save(&a);
+    struct arch_context ctx;
+    uint64_t takes = riscv_fpu_takes;
+    const struct arch_fault *f = ku_fault_of(&ctx, &p_prog_undefined, 0);
+    KT_ASSERT(f && f->code == EXC_ILLEGAL && f->exception == WF_EXCEPTION_UNDEFINED_INSTRUCTION,
+              "not an undefined instruction");
+    KT_ASSERT_EQ(f->addr, ctx_pc(&ctx));
+    KT_ASSERT_EQ(riscv_fpu_takes, takes + 1);
+    KT_ASSERT(ctx.sstatus & SSTATUS_FS, "the second trap found the registers closed");
+}
+
+/* The switch itself, as the scheduler and the IPC fast path make it: a switch
+ * turns FS Off or back on and moves nothing; a take stores the live state
+ * only where it changed (FS Dirty now, or when it was turned Off) and loads
+ * the taker's. */
+KTEST(riscv64, fp_switch_is_lazy)
+{
+    static struct arch_context a, b, probe;
+    struct arch_context *mine = riscv_fpu_live;
+    if (mine) /* a thread's state stays its own */
+        arch_fpu_forget(mine);
+    for (unsigned r = 0; r < 32; r++) {
+        a.fpu.f[r] = 0xa000 + r;
+        b.fpu.f[r] = 0xb000 + r;
+    }
+    a.fpu.fcsr = 1 << 5;
+    b.fpu.fcsr = 2 << 5;
+
+    riscv_fpu_take(&a);
+    KT_ASSERT(riscv_fpu_live == &a && riscv_fpu_open, "a did not take the registers");
     KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_CLEAN);
-    KT_ASSERT(riscv_fpu_loaded == &a);
-    a.fpu.f[0] = 0x5555; /* a save would overwrite it */
-    ku_load(&c, &p_prog_syscall);
-    arch_user_run(&c); /* no FP */
-    arch_fpu_save(&a);
-    KT_ASSERT_EQ(a.fpu.f[0], 0x5555);
-    arch_fpu_save(&c); /* another context: saved whatever FS says */
-    KT_ASSERT_EQ(c.fpu.f[0], 0x1000);
-    ku_load(&c, &p_prog_fp_clear);
-    arch_user_run(&c); /* writes FP: Dirty */
-    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_DIRTY);
-    arch_fpu_save(&c);
-    KT_ASSERT_EQ(c.fpu.f[0], 0);
-    arch_fpu_restore(&a);
+    arch_fpu_restore(&b); /* a switch to b: closed, a's state stays */
+    KT_ASSERT(!riscv_fpu_open && riscv_fpu_live == &a, "b's switch moved the state");
+    KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, 0);
+    a.fpu.f[0] = 0x5555;  /* a load or a store would show */
+    arch_fpu_restore(&a); /* back to a: open, nothing loaded */
     KT_ASSERT_EQ(csr_read(sstatus) & SSTATUS_FS, SSTATUS_FS_CLEAN);
-    arch_fpu_save(&a);
+    riscv_fpu_store(&probe);
+    KT_ASSERT_EQ(probe.fpu.f[0], 0xa000);
+    KT_ASSERT_EQ(probe.fpu.fcsr, 1 << 5);
+
+    arch_fpu_restore(&b);
+    riscv_fpu_take(&b); /* a's registers unchanged since loaded: no store */
     KT_ASSERT_EQ(a.fpu.f[0], 0x5555);
+    KT_ASSERT(riscv_fpu_live == &b && riscv_fpu_open, "b did not take the registers");
+    riscv_fpu_store(&probe);
+    KT_ASSERT_EQ(probe.fpu.f[1], 0xb001);
+    KT_ASSERT_EQ(probe.fpu.fcsr, 2 << 5);
+
+    csr_set(sstatus, SSTATUS_FS_DIRTY); /* as U-mode writing an FP register */
+    arch_fpu_restore(&a);               /* closed Dirty: remembered */
+    KT_ASSERT(riscv_fpu_dirty, "the Dirty state was lost when closed");
+    b.fpu.f[1] = 0;
+    riscv_fpu_take(&a); /* b's state stored, a's loaded */
+    KT_ASSERT_EQ(b.fpu.f[1], 0xb001);
+    KT_ASSERT(!riscv_fpu_dirty, "still dirty after the store");
+    riscv_fpu_store(&probe);
+    KT_ASSERT_EQ(probe.fpu.f[0], 0x5555);
+
+    arch_fpu_forget(&a);
+    KT_ASSERT(riscv_fpu_live == NULL, "a still live");
+    riscv_fpu_gate(false);
 }
 
 /* The entry arch_pt_map wrote for va in the scaffold's space. */

@@ -6,7 +6,7 @@
  * The registers are kept in the order of the ABI's register file
  * (weft/arch/riscv64/abi.h: x10-x31, x1-x9, pc; CTX_X(c, n) is xn), so
  * ctx_reg is an index. While U-mode runs, sscratch holds the running
- * context: the trap entry (trap.S) swaps it with t6 and stores every register
+ * context: the trap entry (trap.S) swaps it with a0 and stores every register
  * straight into it (one kernel stack per CPU, as x86-64 and aarch64), then
  * decodes the entry (user.c) for arch_user_entry. In S-mode sscratch is 0.
  *
@@ -16,15 +16,19 @@
  * already moved the pc past the ecall when generic code sees it.
  *
  * The FP registers (f0-f31, fcsr) are not touched by the kernel (built
- * without F and D) and U-mode uses them without a trap (sstatus.FS never
- * Off): they are saved and restored only when the CPU switches threads
- * (arch_fpu_save, arch_fpu_restore; eager, as x86-64 and aarch64).
+ * without F and D) and switched lazily (decision 175, as aarch64's decision
+ * 151): they hold one context's state (riscv_fpu_live) until another context
+ * uses them; U-mode reaches them only while the context running is that one
+ * (sstatus.FS not Off), and the first FP instruction of another traps as an
+ * illegal instruction (user.c), which stores the old state where it changed
+ * and loads the new (fpu.c).
  */
 #ifndef WEFT_ARCH_CONTEXT_H
 #define WEFT_ARCH_CONTEXT_H
 
 #include "arch.h"
 #include "arch/percpu.h"
+#include "arch/riscv.h"
 #include "weft/arch.h"
 
 /* The FP state: f0-f31 (64 bits each), then fcsr (fpu.S). */
@@ -51,7 +55,6 @@ _Static_assert(WF_RISCV64_REG_PC == 31 && WF_RISCV64_REG_X(10) == 0 && WF_RISCV6
 _Static_assert(__builtin_offsetof(struct arch_context, sstatus) == 256, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, scause) == 264, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, stval) == 272, "trap.S");
-_Static_assert(__builtin_offsetof(struct arch_context, entry) == 280, "trap.S");
 _Static_assert(__builtin_offsetof(struct arch_context, fpu) == 320, "fpu.S");
 
 /* abi/weft.def's riscv64 register file names the same words (its generated
@@ -125,8 +128,63 @@ static inline void arch_context_set_tls(struct arch_context *ctx, uint64_t base)
     ctx->regs[WF_RISCV64_REG_TP] = base;
 }
 
-void arch_fpu_save(struct arch_context *ctx);
-void arch_fpu_restore(const struct arch_context *ctx);
+/* Lazy FP switching (decision 175; fpu.c). riscv_fpu_live: the context whose
+ * state the registers hold (NULL: nobody's); riscv_fpu_open: U-mode may use
+ * them (sstatus.FS Clean or Dirty; else Off, and U-mode's first FP
+ * instruction traps); riscv_fpu_dirty: FS was Dirty when it was last turned
+ * Off, so the registers hold changes the live context's memory lacks. Each
+ * hart has its own (arch/percpu.h); a context whose state is live on another
+ * hart is stored there first when it takes the registers here. */
+#define riscv_fpu_live  (riscv_this_cpu()->fpu_live)
+#define riscv_fpu_open  (riscv_this_cpu()->fpu_open)
+#define riscv_fpu_dirty (riscv_this_cpu()->fpu_dirty)
+extern uint64_t riscv_fpu_takes; /* first uses taken (the self-tests count them) */
+/* Stores the registers into ctx (sstatus.FS unchanged) / loads ctx's state
+ * into them (FS Clean after): fpu.S. */
+void riscv_fpu_store(struct arch_context *ctx);
+void riscv_fpu_load(const struct arch_context *ctx);
+/* U-mode's first FP instruction in ctx trapped (the registers closed to it):
+ * the live state stored where it changed, ctx's loaded, U-mode let in. */
+void riscv_fpu_take(struct arch_context *ctx);
+
+/* Opens the registers to U-mode (FS Off -> Clean) or closes them (FS Off,
+ * remembering a Dirty FS in riscv_fpu_dirty). */
+static inline __attribute__((always_inline)) void riscv_fpu_gate(bool open)
+{
+    if (open) {
+        csr_set(sstatus, SSTATUS_FS_CLEAN);
+    } else {
+        uint64_t was;
+        __asm__ volatile("csrrc %0, sstatus, %1" : "=r"(was) : "r"(SSTATUS_FS) : "memory");
+        if ((was & SSTATUS_FS) == SSTATUS_FS_DIRTY)
+            riscv_fpu_dirty = true;
+    }
+    riscv_fpu_open = open;
+}
+
+/* The CPU switches away from ctx: its state stays in the registers until
+ * another context uses them, so nothing is saved now. */
+static inline __attribute__((always_inline)) void arch_fpu_save(struct arch_context *ctx)
+{
+    (void)ctx;
+}
+
+/* The CPU switches to ctx: U-mode is let in where the registers hold ctx's
+ * state, else its first FP instruction traps (riscv_fpu_take). */
+static inline __attribute__((always_inline)) void arch_fpu_restore(const struct arch_context *ctx)
+{
+    /* the common case, to a context whose state is not live with the
+     * registers closed, in one compare each */
+    if (__builtin_expect(ctx != riscv_fpu_live && !riscv_fpu_open, 1))
+        return;
+    bool open = ctx == riscv_fpu_live;
+    if (open != riscv_fpu_open)
+        riscv_fpu_gate(open);
+}
+
+/* ctx goes away or moves to another hart: wherever its state is live it is
+ * stored into ctx and no hart names ctx any more (fpu.c). */
+void arch_fpu_forget(struct arch_context *ctx);
 
 /* True when ctx can leave by the fast path's return: one way out (sret from
  * the saved registers), which needs only a user-half pc. */
@@ -188,28 +246,26 @@ static inline void ctx_copy_mrs(struct arch_context *dst, const struct arch_cont
         dst->regs[WF_RISCV64_REG_MR0 + i] = src->regs[WF_RISCV64_REG_MR0 + i];
 }
 
-/* ctx_copy_mrs for n known to be at most 4 (the IPC fast path's). */
+/* ctx_copy_mrs for n known to be at most 4 (the IPC fast path's): compares
+ * rather than a switch, whose jump table costs riscv64 six instructions
+ * (an address built, loaded, jumped through) where one word costs two. */
 static inline __attribute__((always_inline)) void
 ctx_copy_reg_mrs(struct arch_context *dst, const struct arch_context *src, unsigned n)
 {
-    switch (n) {
-    case 4:
-        dst->regs[WF_RISCV64_REG_MR0 + 3] = src->regs[WF_RISCV64_REG_MR0 + 3];
-        /* fall through */
-    case 3:
-        dst->regs[WF_RISCV64_REG_MR0 + 2] = src->regs[WF_RISCV64_REG_MR0 + 2];
-        /* fall through */
-    case 2:
-        dst->regs[WF_RISCV64_REG_MR0 + 1] = src->regs[WF_RISCV64_REG_MR0 + 1];
-        /* fall through */
-    case 1:
-        dst->regs[WF_RISCV64_REG_MR0] = src->regs[WF_RISCV64_REG_MR0];
-        /* fall through */
-    case 0:
-        break;
-    default:
-        __builtin_unreachable();
-    }
+    uint64_t *d = &dst->regs[WF_RISCV64_REG_MR0];
+    const uint64_t *s = &src->regs[WF_RISCV64_REG_MR0];
+    if (n == 0)
+        return;
+    d[0] = s[0];
+    if (n == 1)
+        return;
+    d[1] = s[1];
+    if (n == 2)
+        return;
+    d[2] = s[2];
+    if (n == 3)
+        return;
+    d[3] = s[3];
 }
 
 /* Sets the results of a system call: error, message info, badge. */

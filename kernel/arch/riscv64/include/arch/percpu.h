@@ -27,6 +27,9 @@ struct riscv_percpu {
     unsigned id;                   /* arch_cpu_id */
     uint64_t hartid;               /* the SBI's name for it */
     uint64_t timer_next;           /* the timer's next compare value */
+    struct arch_context *fpu_live; /* riscv_fpu_live (fpu.c) */
+    bool fpu_open;                 /* riscv_fpu_open */
+    bool fpu_dirty;                /* riscv_fpu_dirty */
 };
 
 static inline struct riscv_percpu *riscv_this_cpu(void)

@@ -161,10 +161,6 @@ extern uint64_t riscv_satp_mode;
 /* The hart translates Svnapot 64 KiB groups (probed by mmu.c). */
 extern bool riscv_svnapot;
 
-/* The context the FP registers equal while sstatus.FS is Clean (fpu.S). */
-struct arch_context;
-extern const struct arch_context *riscv_fpu_loaded;
-
 void riscv_trap(struct trap_frame *tf);
 struct arch_context;
 __attribute__((noreturn)) void riscv_user_trap(struct arch_context *c);

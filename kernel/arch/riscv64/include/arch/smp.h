@@ -17,12 +17,16 @@
  * meanwhile (smp_entry_check; it does not return then). */
 void riscv_lock_spin(uint32_t ticket);
 
+/* The hart whose registers hold ctx's FP state (~0u: none; fpu.c). */
+struct arch_context;
+unsigned riscv_fpu_live_on(const struct arch_context *ctx);
+
 /* An interrupt taken from U-mode or replayed (the lock held): handled;
  * true when it was this hart's timer tick. */
 bool riscv_user_irq(uint64_t cause);
 
 /* The per-hart part of arch_cpu_init (cpu.c): trap vector, sscratch,
- * counters closed to U-mode, FP on. */
+ * counters closed to U-mode, FP Off (fpu.c). */
 void riscv_cpu_setup(void);
 
 /* This hart's timer at the boot hart's rate (timer.c). */

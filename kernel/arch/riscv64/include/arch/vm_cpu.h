@@ -16,11 +16,11 @@
 #ifndef WEFT_ARCH_VM_CPU_H
 #define WEFT_ARCH_VM_CPU_H
 
-#include "types.h"
-#include "arch/percpu.h"
-
 #define ASID_SLOTS 1024 /* a power of two */
 #define ASID_PROBE 8
+
+#ifndef __ASSEMBLER__
+#include "types.h"
 
 /* root (a page address) or 0 for a free slot; set by vm_cpu.c. */
 extern paddr_t asid_table[ASID_SLOTS];
@@ -41,22 +41,19 @@ static inline unsigned asid_of(paddr_t root)
     return 0;
 }
 
-/* arch_vspace_load's satp write once several harts run (vm_cpu.c). */
-void riscv_vspace_load_smp(uint64_t satp);
-
-static inline void arch_vspace_load(paddr_t root)
+/* Loads root (a root table's physical address) into satp with its ASID:
+ * vspace.S, called by `call t0` (no call the compiler sees; its registers: t0 the
+ * link, t1 the root, t2-t4), so that the IPC fast path keeps no register
+ * across it. */
+static inline __attribute__((always_inline)) void arch_vspace_load(paddr_t root)
 {
-    unsigned asid = asid_of(root);
-    uint64_t satp = riscv_satp_mode | (uint64_t)asid << 44 | root >> 12;
-    if (__builtin_expect(riscv_this_cpu()->klock_on != 0, 0)) {
-        riscv_vspace_load_smp(satp);
-        return;
-    }
-    if (__builtin_expect(asid != 0, 1)) {
-        __asm__ volatile("fence w, w\n\tcsrw satp, %0" : : "r"(satp) : "memory");
-        return;
-    }
-    __asm__ volatile("csrw satp, %0\n\tsfence.vma" : : "r"(satp) : "memory");
+    register paddr_t r __asm__("t1") = root;
+    __asm__ volatile("call t0, riscv_vspace_load_fast"
+                     : "+r"(r)
+                     :
+                     : "t0", "t2", "t3", "t4", "memory");
 }
+
+#endif
 
 #endif
