@@ -173,4 +173,11 @@ Test(utest, runner_tap_output)
     cr_assert_eq(world_count_caps(&W.root[bi.first_free_slot + TEST_SCRATCH_SLOTS - 1], 1), 0);
     cr_assert_eq(run_captured("nomatch", out, sizeof(out)), 0);
     cr_assert(strstr(out, "1..0\n"), "%s", out);
+    /* Comma-separated prefixes: a test runs when its name starts with any. */
+    cr_assert_eq(run_captured("nomatch,zrunner/pa,,zrunner/sk", out, sizeof(out)), 0, "%s", out);
+    cr_assert(strstr(out, "1..2\n"), "%s", out);
+    cr_assert(strstr(out, "\nok 1 - zrunner/passes\n"), "%s", out);
+    cr_assert(strstr(out, "\nok 2 - zrunner/skips # SKIP"), "%s", out);
+    cr_assert_eq(run_captured(",", out, sizeof(out)), 0);
+    cr_assert(strstr(out, "1..0\n"), "%s", out);
 }
