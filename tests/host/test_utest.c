@@ -77,6 +77,7 @@ static void root_task_world(void)
     bi.ipc_buffer = (uintptr_t)&ipcbuf;
     bi.cluster_size = 4096ull << CLUSTER_ORDER;
     bi.page_size = 4096;
+    bi.user_top = 1ull << 47; /* x86-64's, as the kernel's roottask.c says */
     strcpy(bi.cmdline, "utest");
     for (unsigned i = 0; i < UT_COUNT; i++) {
         wf_word_t pa, bits, dev;

@@ -7,7 +7,7 @@
  * left out. They start through the SBI's HSM extension, hart_start(hartid,
  * address, opaque), in S-mode at a physical address with the MMU off: the
  * stub below (rv_secondary_entry) turns the MMU on with the boot tables
- * (head.S's early_root: the image's GiB identity-mapped and the kernel
+ * (head.S's early tables, riscv_early_root: the image's GiB identity-mapped and the kernel
  * window), jumps to the kernel's address, loads the kernel's own root, the
  * hart's stack and its block into tp, and calls secondary_start.
  *
@@ -41,7 +41,7 @@ _Static_assert(__builtin_offsetof(struct riscv_percpu, klock_on) == PERCPU_KLOCK
 #define STARTED_WAIT_NS 1000000000ull
 
 extern char kernel_stack_top[];
-extern const char early_root[], rv_secondary_entry[], rv_secondary_high[];
+extern const char rv_secondary_entry[], rv_secondary_high[];
 
 struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top};
 
@@ -196,7 +196,7 @@ bool arch_cpu_start(unsigned id, void (*entry)(void))
     p->kstack_top = (char *)mem + each;
     p->klock_on = 1;
 
-    boot_block.satp_early = riscv_satp_mode | virt_to_phys(early_root) >> 12;
+    boot_block.satp_early = riscv_satp_mode | riscv_early_root() >> 12;
     boot_block.satp_kernel = riscv_satp_mode | riscv_kernel_root() >> 12;
     boot_block.stack = (uint64_t)(uintptr_t)p->kstack_top;
     boot_block.percpu = (uint64_t)(uintptr_t)p;
