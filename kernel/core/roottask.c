@@ -58,11 +58,15 @@
 #define ROOT_STACK_BYTES KIB(256)
 #define ROOT_PRIORITY    255
 
-/* The root task's fixed addresses: high in the lower half, out of any ELF's way. */
-#define ROOT_STACK_TOP  0x00007ff000000000ull
-#define ROOT_IPC_BUFFER 0x00007ff000100000ull
-#define ROOT_BOOTINFO   0x00007ff000200000ull
-#define ROOT_INITRAMFS  0x00007fe000000000ull
+/* The root task's fixed addresses: high in the lower half, out of any ELF's way,
+ * below 2^47 (0x7ff000000000 for the stack's top) or, where the user half is
+ * smaller (riscv64's Sv39: 2^38, a run-time USER_TOP; decision 177), as far
+ * below its top. */
+#define ROOT_TOP        MIN(USER_TOP, 0x0000800000000000ull)
+#define ROOT_STACK_TOP  (ROOT_TOP - 0x0000001000000000ull)
+#define ROOT_IPC_BUFFER (ROOT_STACK_TOP + 0x100000)
+#define ROOT_BOOTINFO   (ROOT_STACK_TOP + 0x200000)
+#define ROOT_INITRAMFS  (ROOT_TOP - 0x0000002000000000ull)
 
 static struct wf_bootinfo bootinfo;
 
@@ -280,6 +284,7 @@ void roottask_start(void)
     bootinfo.ipc_buffer = ROOT_IPC_BUFFER;
     bootinfo.cluster_size = CLUSTER_SIZE;
     bootinfo.page_size = PAGE_SIZE;
+    bootinfo.user_top = USER_TOP;
     strlcpy(bootinfo.cmdline, boot_memory.cmdline, sizeof(bootinfo.cmdline));
     check(vmo_write(bv, 0, &bootinfo, sizeof(bootinfo)), "bootinfo");
 

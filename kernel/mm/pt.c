@@ -3,7 +3,8 @@
  * (the contract is in arch.h).
  *
  * Four levels of 512 entries, numbered from the leaf: 0 (4 KiB pages), 1 (2 MiB
- * windows), 2 (1 GiB), 3 (the root). The entry format, the TLB and ordering
+ * windows), 2 (1 GiB), 3 (the root); or three, the root at level 2, where the
+ * architecture's arch/pt.h says so through PT_ROOT_LEVEL (riscv64's Sv39). The entry format, the TLB and ordering
  * rules and the part of the root that belongs to the user are the
  * architecture's, in arch/pt.h (x86-64: kernel/arch/x86_64/include/arch/pt.h,
  * aarch64: kernel/arch/aarch64/include/arch/pt.h); every helper there is
@@ -38,6 +39,9 @@
 #define ENTRIES    512u
 #define FLUSH_MAX  32u /* beyond this many pages, one full flush */
 #define LARGE_SIZE (1ull << 21)
+#ifndef PT_ROOT_LEVEL
+#define PT_ROOT_LEVEL 3u
+#endif
 
 /* The entry for physical address pa with bits: the address in place, unless
  * the architecture's entries hold it elsewhere (riscv64: pa >> 2), which its
@@ -85,7 +89,7 @@ static inline void remote(struct pt_ctx *c)
 static pte_t *walk(struct pt_ctx *c, vaddr_t va, unsigned level, bool create, bool *nomem)
 {
     pte_t *t = tab(c->root);
-    for (unsigned l = 3; l > level; l--) {
+    for (unsigned l = PT_ROOT_LEVEL; l > level; l--) {
         pte_t *e = &t[pt_index(va, l)];
         if (!pte_present(*e)) {
             if (!create)
@@ -215,8 +219,10 @@ unmap_walk(struct pt_ctx *c, vaddr_t va, vaddr_t end, uint64_t units, bool bound
         if (bounded)
             cost++;
         if (!pd) {
-            /* no level-1 table here: skip to the next 1 GiB or 512 GiB window */
-            vaddr_t step = pte_present(tab(c->root)[pt_index(va, 3)]) ? 1ull << 30 : 1ull << 39;
+            /* no level-1 table here: skip to the next 1 GiB or root entry's window */
+            vaddr_t step = pte_present(tab(c->root)[pt_index(va, PT_ROOT_LEVEL)])
+                               ? 1ull << 30
+                               : 1ull << (12 + 9 * PT_ROOT_LEVEL);
             va = MIN(end, (va & ~(step - 1)) + step);
             continue;
         }
@@ -249,7 +255,7 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
     if (!pt_lookup_root(&root, va))
         return false;
     pte_t *t = tab(root);
-    for (unsigned l = 3;; l--) {
+    for (unsigned l = PT_ROOT_LEVEL;; l--) {
         pte_t e = t[pt_index(va, l)];
         if (!pte_present(e))
             return false;
@@ -271,9 +277,9 @@ bool arch_pt_lookup(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *access, uns
  * a table (not a large entry), or NULL. */
 static pte_t *first_table(pte_t *t, unsigned l)
 {
-    unsigned n = l == 3 ? PT_ROOT_USER : ENTRIES;
+    unsigned n = l == PT_ROOT_LEVEL ? PT_ROOT_USER : ENTRIES;
     for (unsigned i = 0; i < n; i++)
-        if (pte_present(t[i]) && (l == 3 || !pte_large(t[i])))
+        if (pte_present(t[i]) && (l == PT_ROOT_LEVEL || !pte_large(t[i])))
             return &t[i];
     return NULL;
 }
@@ -283,10 +289,10 @@ bool arch_pt_destroy_step(struct pt_ctx *c)
     /* Descend along first tables to one with no table below it, free it and
      * clear its entry: at most 3 x 512 entries read and one page freed. The
      * tables themselves record the progress. */
-    pte_t *e = first_table(tab(c->root), 3);
+    pte_t *e = first_table(tab(c->root), PT_ROOT_LEVEL);
     if (!e)
         return false;
-    for (unsigned l = 2; l >= 1; l--) {
+    for (unsigned l = PT_ROOT_LEVEL - 1; l >= 1; l--) {
         pte_t *below = first_table(tab(pte_addr(*e)), l);
         if (!below)
             break;

@@ -44,13 +44,17 @@ static struct slot bs[B_SLOTS] __aligned(32);
 #define B_WIN  MIB(2)
 
 /* The 4 KiB leaf entry mapping va in vs, 0 when none (or a large entry). */
+#ifndef PT_ROOT_LEVEL
+#define PT_ROOT_LEVEL 3u /* as kernel/mm/pt.c: riscv64's Sv39 says 2 */
+#endif
+
 static pte_t leaf_of(struct vspace *vs, vaddr_t va)
 {
     paddr_t root = vs->root;
     if (!pt_lookup_root(&root, va))
         return 0;
     const pte_t *t = phys_to_virt(root);
-    for (unsigned l = 3; l > 0; l--) {
+    for (unsigned l = PT_ROOT_LEVEL; l > 0; l--) {
         pte_t e = t[pt_index(va, l)];
         if (!pte_present(e) || pte_large(e))
             return 0;

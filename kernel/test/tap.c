@@ -62,9 +62,22 @@ bool tap_failed(void)
     return cur_failed;
 }
 
+/* Whether t's name starts with one of filter's comma-separated prefixes
+ * (every test for NULL or ""). */
 static bool selected(const struct tap_test *t, const char *filter)
 {
-    return !filter || !*filter || strncmp(t->name, filter, strlen(filter)) == 0;
+    if (!filter || !*filter)
+        return true;
+    for (const char *p = filter;; p++) {
+        size_t n = 0;
+        while (p[n] && p[n] != ',')
+            n++;
+        if (n && strncmp(t->name, p, n) == 0)
+            return true;
+        p += n;
+        if (!*p)
+            return false;
+    }
 }
 
 unsigned tap_run(const struct tap_test *first, const struct tap_test *last, const char *filter,

@@ -8,7 +8,10 @@
  * contiguous memory with the same bits become one NAPOT group (N set, PPN[3:0]
  * = 1000, all 16 identical) only where the hart has it, lookups inside a group
  * give each page's own address, and a remap inside a group or a partial unmap
- * splits it first into the plain entries it stood for.
+ * splits it first into the plain entries it stood for. Sv39 (decision 177):
+ * with riscv_pt_root_level 2 the walk has three levels, the root indexed by
+ * bits 38-30, the user half's top entry 255 at 256 GiB, and the unmap and
+ * destroy walks cover it.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -35,6 +38,11 @@ static inline unsigned asid_of(paddr_t root)
 #include "../../kernel/mm/pt.c"
 
 bool riscv_svnapot;
+unsigned riscv_pt_root_level = 3;
+
+/* Sv39's user top (riscv64's arch/memlayout.h; the host build's memlayout.h
+ * is x86-64's): 2^38, root entries 0-255 of 1 GiB. */
+#define USER_TOP_SV39 (1ull << 38)
 
 paddr_t riscv_kernel_root(void)
 {
@@ -80,6 +88,7 @@ static void setup(void)
     next_table = RAM_PAGES;
     tables_live = 0;
     riscv_svnapot = false;
+    riscv_pt_root_level = 3;
     ctx = (struct pt_ctx){.alloc = table_alloc, .free = table_free};
     ctx.root = table_alloc(&ctx);
 }
@@ -93,7 +102,7 @@ static void teardown(void)
 static pte_t leaf(vaddr_t va)
 {
     pte_t *t = phys_to_virt(ctx.root);
-    for (unsigned l = 3; l > 0; l--) {
+    for (unsigned l = riscv_pt_root_level; l > 0; l--) {
         pte_t e = t[pt_index(va, l)];
         if (!(e & PTE_V) || (e & PTE_RWX))
             return 0;
@@ -247,4 +256,47 @@ Test(rvpt, a_partial_unmap_splits_a_group)
     arch_pt_unmap(&ctx, 0x700000, 0x710000);
     for (unsigned k = 0; k < 16; k++)
         cr_assert_eq(leaf(0x700000 + k * PAGE_SIZE), 0);
+}
+
+Test(rvpt, sv39_walks_three_levels)
+{
+    riscv_pt_root_level = 2;
+    const vaddr_t low = 0x400000, high = USER_TOP_SV39 - 0x10000;
+    cr_assert(arch_pt_map(&ctx, low, RAM_BASE + 0x3000, 1, VM_READ | VM_WRITE));
+    cr_assert_eq(tables_live, 3, "root, level 1, level 0: %u tables", tables_live);
+    cr_assert(arch_pt_map(&ctx, high, RAM_BASE + 0x4000, 2, VM_READ));
+    cr_assert_eq(tables_live, 5);
+    /* The root is indexed by bits 38-30: the top GiB of the user half is entry 255. */
+    pte_t *root = phys_to_virt(ctx.root);
+    cr_assert_eq(root[0] & 0x3ff, PTE_V);
+    cr_assert_eq(root[255] & 0x3ff, PTE_V);
+    for (unsigned i = 1; i < 512; i++)
+        cr_assert(i == 255 || !root[i], "root entry %u", i);
+    unsigned access, level;
+    cr_assert_eq(lookup(low + 0x10, &access, &level), RAM_BASE + 0x3010);
+    cr_assert_eq(level, 0);
+    cr_assert_eq(lookup(high + 0x1008, &access, &level), RAM_BASE + 0x5008);
+    cr_assert_eq(access, VM_READ);
+    cr_assert_eq(pte_addr(leaf(high)), RAM_BASE + 0x4000);
+    /* A 2 MiB megapage is a level-1 leaf, one below the root. */
+    cr_assert(arch_pt_map(&ctx, 0x40000000, RAM_BASE, 1, VM_READ));
+    arch_pt_map_super(&ctx, 0x40000000, RAM_BASE, VM_READ | VM_WRITE);
+    cr_assert_eq(lookup(0x40000000 + 0x1ff123, NULL, &level), RAM_BASE + 0x1ff123);
+    cr_assert_eq(level, 1);
+    cr_assert(root[1] & PTE_V && !(root[1] & PTE_RWX));
+    /* The whole user half unmapped in bounded steps: everything goes, and the
+     * walk skips a missing root entry's GiB at a time. */
+    vaddr_t va = 0;
+    unsigned steps = 0;
+    while (va < USER_TOP_SV39 && steps++ < 4096)
+        va = arch_pt_unmap_some(&ctx, va, USER_TOP_SV39, 8);
+    cr_assert_eq(va, USER_TOP_SV39, "stopped at %#llx", (unsigned long long)va);
+    cr_assert_eq(lookup(low, NULL, NULL), 0);
+    cr_assert_eq(lookup(high, NULL, NULL), 0);
+    cr_assert_eq(lookup(0x40000000, NULL, NULL), 0);
+    /* Destroying frees every table but the root. */
+    arch_pt_destroy(&ctx);
+    cr_assert_eq(tables_live, 1);
+    for (unsigned i = 0; i < 512; i++)
+        cr_assert(!root[i], "root entry %u", i);
 }

@@ -77,6 +77,7 @@ static void root_task_world(void)
     bi.ipc_buffer = (uintptr_t)&ipcbuf;
     bi.cluster_size = 4096ull << CLUSTER_ORDER;
     bi.page_size = 4096;
+    bi.user_top = 1ull << 47; /* x86-64's, as the kernel's roottask.c says */
     strcpy(bi.cmdline, "utest");
     for (unsigned i = 0; i < UT_COUNT; i++) {
         wf_word_t pa, bits, dev;
@@ -172,5 +173,12 @@ Test(utest, runner_tap_output)
     /* The runner emptied the slot the last test filled. */
     cr_assert_eq(world_count_caps(&W.root[bi.first_free_slot + TEST_SCRATCH_SLOTS - 1], 1), 0);
     cr_assert_eq(run_captured("nomatch", out, sizeof(out)), 0);
+    cr_assert(strstr(out, "1..0\n"), "%s", out);
+    /* Comma-separated prefixes: a test runs when its name starts with any. */
+    cr_assert_eq(run_captured("nomatch,zrunner/pa,,zrunner/sk", out, sizeof(out)), 0, "%s", out);
+    cr_assert(strstr(out, "1..2\n"), "%s", out);
+    cr_assert(strstr(out, "\nok 1 - zrunner/passes\n"), "%s", out);
+    cr_assert(strstr(out, "\nok 2 - zrunner/skips # SKIP"), "%s", out);
+    cr_assert_eq(run_captured(",", out, sizeof(out)), 0);
     cr_assert(strstr(out, "1..0\n"), "%s", out);
 }

@@ -10,6 +10,7 @@
 #include "lib/elf.h"
 #include "weft/invoke.h"
 #include "wf/runtime.h"
+#include "tarch.h"
 #include "wf/syscall.h"
 #include "wftest.h"
 
@@ -19,6 +20,8 @@ TEST(boot, bootinfo_header_consistent)
 {
     TEST_ASSERT_EQ(BI->magic, WF_BOOTINFO_MAGIC);
     TEST_ASSERT_EQ(BI->page_size, 4096);
+    /* the end of the user half (riscv64's under Sv48: the suite does not run under Sv39) */
+    TEST_ASSERT_EQ(BI->user_top, TARCH_USER_TOP);
     TEST_ASSERT(BI->cluster_size >= BI->page_size && !(BI->cluster_size & (BI->cluster_size - 1)),
                 "cluster size %llu", (unsigned long long)BI->cluster_size);
     TEST_ASSERT(BI->cnode_radix >= WF_CNODE_RADIX_MIN && BI->cnode_radix <= WF_CNODE_RADIX_MAX,

@@ -97,6 +97,8 @@ struct wf_bootinfo {
     char cmdline[WF_BOOTINFO_CMDLINE]; /* the kernel command line, NUL-terminated */
     struct wf_bootinfo_untyped untyped[WF_BOOTINFO_MAX_UNTYPED];
     struct wf_bootinfo_pci pci; /* the PCI host bridge, when configuration space is ECAM */
+    wf_word_t user_top;         /* the end of the user half: user addresses lie below it (riscv64:
+                           2^47 under Sv48, 2^38 under Sv39, decision 177) */
 };
 _Static_assert(sizeof(struct wf_bootinfo) <= 4096, "bootinfo fits one page");
 

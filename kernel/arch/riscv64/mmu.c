@@ -1,6 +1,15 @@
 /*
- * The kernel's final address space (riscv64, Sv48): tables built from the
- * boot memory description, replacing head.S's early tables.
+ * The kernel's final address space (riscv64, Sv48 or Sv39): tables built from
+ * the boot memory description, replacing head.S's early tables.
+ *
+ * The mode (decision 177): head.S turned Sv39 on (every hart that pages has
+ * it); here satp is written with Sv48 and head.S's Sv48 root and read back. A
+ * hart without Sv48 keeps its Sv39 (a write of an unsupported mode has no
+ * effect), and so does every hart when the command line says "no4lvl" (as
+ * Linux's option: the way to run Sv39 on QEMU 7.2, whose harts all have
+ * Sv48). Under Sv39 the tables have three levels (riscv_pt_root_level 2) and
+ * the user half ends at 256 GiB (riscv_user_top); the kernel's half is the
+ * same in both modes (arch/memlayout.h).
  *
  *   - the direct map of every RAM region (bootmem_is_ram) at DIRECT_MAP_BASE,
  *     read-write and never executable, with the largest leaves alignment
@@ -16,9 +25,10 @@
  * Every kernel leaf is global (PTE_G: it survives ASID switches) and
  * supervisor-only; sstatus.SUM stays clear, so the kernel cannot use a user
  * mapping either. The user half (root entries 0-255) is empty: nothing of the
- * identity map survives. The upper half's root entries are all made here (the
- * MMIO window is under the image's, 511), so a user root's copy of them
- * (arch_pt_init_root) never goes stale.
+ * identity map survives. The upper half's root entries are all made here
+ * (Sv48: the one, 511, everything is under; Sv39: the direct map's gigapages,
+ * the MMIO window's entry, made by probe_svnapot, and the kernel window's),
+ * so a user root's copy of them (arch_pt_init_root) never goes stale.
  *
  * Table pages come from one bootmem_alloc_early block taken before anything
  * is mapped (below 4 GiB, where the early direct map reaches it): what the
@@ -44,7 +54,16 @@ extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _d
 extern volatile void *riscv_test_dev;
 
 uint64_t riscv_satp_mode = SATP_MODE_SV48;
+unsigned riscv_pt_root_level = 3;
+uint64_t riscv_user_top = USER_TOP_SV48;
 bool riscv_svnapot;
+
+extern const char early_root[], early_l2_win[];
+
+paddr_t riscv_early_root(void)
+{
+    return virt_to_phys(riscv_pt_root_level == 3 ? early_root : early_l2_win);
+}
 
 /* Loads the word at a0 into a0; where the load faults, trap.c leaves 0 in
  * a0 and skips it. */
@@ -101,25 +120,27 @@ static uint64_t *next_level(uint64_t *t, unsigned idx)
     return phys_to_virt((t[idx] & PTE_PPN_MASK) << 2);
 }
 
+/* The table at `level` (2, 1 or 0) that translates va, made where missing
+ * (under Sv39 level 2 is the root). */
+static uint64_t *table_at(vaddr_t va, unsigned level)
+{
+    uint64_t *t = root;
+    for (unsigned l = riscv_pt_root_level; l > level; l--)
+        t = next_level(t, (va >> (12 + 9 * l)) & 511);
+    return t;
+}
+
 /* Maps [va, va+size) to pa with attrs, in the largest leaves alignment allows. */
 static void map_range(vaddr_t va, paddr_t pa, uint64_t size, uint64_t attrs)
 {
     while (size) {
-        uint64_t *l2 = next_level(root, (va >> 39) & 511);
-        if (((va | pa) & (GIB(1) - 1)) == 0 && size >= GIB(1)) {
-            l2[(va >> 30) & 511] = (pa >> 2) | attrs;
-            va += GIB(1), pa += GIB(1), size -= GIB(1);
-            continue;
-        }
-        uint64_t *l1 = next_level(l2, (va >> 30) & 511);
-        if (((va | pa) & (MIB(2) - 1)) == 0 && size >= MIB(2)) {
-            l1[(va >> 21) & 511] = (pa >> 2) | attrs;
-            va += MIB(2), pa += MIB(2), size -= MIB(2);
-            continue;
-        }
-        uint64_t *l0 = next_level(l1, (va >> 21) & 511);
-        l0[(va >> 12) & 511] = (pa >> 2) | attrs;
-        va += PAGE_SIZE, pa += PAGE_SIZE, size -= PAGE_SIZE;
+        unsigned level = 2;
+        while (level && (((va | pa) & ((PAGE_SIZE << (9 * level)) - 1)) ||
+                         size < (PAGE_SIZE << (9 * level))))
+            level--;
+        uint64_t leaf = PAGE_SIZE << (9 * level);
+        table_at(va, level)[(va >> (12 + 9 * level)) & 511] = (pa >> 2) | attrs;
+        va += leaf, pa += leaf, size -= leaf;
     }
 }
 
@@ -192,9 +213,7 @@ static bool probe_svnapot(void)
     vaddr_t va = MMIO_BASE + MMIO_SIZE - MIB(2);
     paddr_t code = virt_to_phys((const void *)(uintptr_t)napot_probe);
     paddr_t pa = ALIGN_DOWN(code, 0x10000);
-    uint64_t *l2 = next_level(root, (va >> 39) & 511);
-    uint64_t *l1 = next_level(l2, (va >> 30) & 511);
-    uint64_t *l0 = next_level(l1, (va >> 21) & 511);
+    uint64_t *l0 = table_at(va, 0);
     uint64_t v = (pa >> 2) | (UL(0x8) << 10) | PTE_N | KERN_RO;
     for (unsigned k = 0; k < 16; k++)
         l0[k] = v;
@@ -207,8 +226,31 @@ static bool probe_svnapot(void)
     return ok;
 }
 
+bool riscv_satp_try(uint64_t v)
+{
+    __asm__ volatile("sfence.vma" ::: "memory");
+    csr_write(satp, v);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    return csr_read(satp) == v;
+}
+
+/* Whether the hart runs Sv48: satp written with it (and head.S's Sv48 root,
+ * which maps what Sv39's early root maps) keeps it. */
+static bool probe_sv48(const struct bootmem *bm)
+{
+    char arg[8];
+    if (bootmem_cmdline_get(bm, "no4lvl", arg, sizeof(arg)))
+        return false;
+    return riscv_satp_try(SATP_MODE_SV48 | virt_to_phys(early_root) >> 12);
+}
+
 void arch_mmu_init(struct bootmem *bm)
 {
+    if (!probe_sv48(bm)) {
+        riscv_satp_mode = SATP_MODE_SV39;
+        riscv_pt_root_level = 2;
+        riscv_user_top = USER_TOP_SV39;
+    }
     pool_pa = bootmem_alloc_early(bm, POOL_PAGES * PAGE_SIZE, PAGE_SIZE, GIB(4));
     if (!pool_pa)
         panic("arch_mmu_init: no RAM for the page tables below 4 GiB");
@@ -225,8 +267,9 @@ void arch_mmu_init(struct bootmem *bm)
     }
     map_image(DIRECT_MAP_BASE, true);
     map_image(KERNEL_VMA, false);
-    /* The upper half's root entries are final now: the MMIO window shares
-     * root entry 511 with the image, and the direct map never grows. */
+    /* The upper half's root entries are final now but the MMIO window's
+     * (Sv48: it shares root entry 511 with the image; Sv39: its own, made by
+     * the first arch_mmio_map below), and the direct map never grows. */
 
     /* The console and the test finisher move to the MMIO window: map them
      * now, switch to them after. */
@@ -242,7 +285,9 @@ void arch_mmu_init(struct bootmem *bm)
         uart_set_base(uart);
     riscv_test_dev = test;
     riscv_svnapot = probe_svnapot();
-    kprintf("mmu: Sv48%s, kernel tables at %#llx (%u table pages), direct map of RAM, W^X "
-            "image, user half empty\n",
-            riscv_svnapot ? " with Svnapot" : "", (unsigned long long)table_pa(root), pool_used);
+    kprintf("mmu: %s%s, kernel tables at %#llx (%u table pages), direct map of RAM, W^X "
+            "image, user half empty (%llu GiB)\n",
+            riscv_pt_root_level == 3 ? "Sv48" : "Sv39", riscv_svnapot ? " with Svnapot" : "",
+            (unsigned long long)table_pa(root), pool_used,
+            (unsigned long long)(riscv_user_top >> 30));
 }

@@ -9,7 +9,7 @@
  * setup. Harts start through the SBI's HSM extension, hart_start(hartid,
  * address, opaque), in S-mode at a physical address with the MMU off: the
  * stub below (rv_secondary_entry) turns the MMU on with the boot tables
- * (head.S's early_root: the image's GiB identity-mapped and the kernel
+ * (head.S's early tables, riscv_early_root: the image's GiB identity-mapped and the kernel
  * window), jumps to the kernel's address, loads the kernel's own root, the
  * hart's stack and its block into tp, and calls secondary_start. IPIs go
  * through the SBI IPI extension (a supervisor software interrupt, trap.c).
@@ -38,7 +38,7 @@ _Static_assert(__builtin_offsetof(struct riscv_percpu, kstack_top) == PERCPU_KST
 _Static_assert(__builtin_offsetof(struct riscv_percpu, klock_on) == PERCPU_KLOCK_ON, "trap.S");
 
 extern char kernel_stack_top[];
-extern const char early_root[], rv_secondary_entry[], rv_secondary_high[], trap_entry_smp[];
+extern const char rv_secondary_entry[], rv_secondary_high[], trap_entry_smp[];
 
 struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top};
 
@@ -175,7 +175,7 @@ static __noreturn void secondary_start(void)
 long arch_smp_firmware_start(uint64_t hwid, void *block)
 {
     struct riscv_percpu *p = block;
-    boot_block.satp_early = riscv_satp_mode | virt_to_phys(early_root) >> 12;
+    boot_block.satp_early = riscv_satp_mode | riscv_early_root() >> 12;
     boot_block.satp_kernel = riscv_satp_mode | riscv_kernel_root() >> 12;
     boot_block.stack = (uint64_t)(uintptr_t)p->kstack_top;
     boot_block.percpu = (uint64_t)(uintptr_t)p;

@@ -147,7 +147,10 @@ __noreturn void riscv_user_trap(struct arch_context *c)
 
 __noreturn void arch_exit_to_user(struct arch_context *c)
 {
-    if (ctx_pc(c) >= USER_TOP) {
+    /* Sv48's top, a constant: under Sv39 (decision 177) a pc between 2^38 and
+     * 2^47 is no address, and its fetch faults in U-mode (an instruction page
+     * fault as an unmapped page's). */
+    if (ctx_pc(c) >= USER_TOP_SV48) {
         c->scause = EXC_INSN_PAGE;
         c->stval = ctx_pc(c);
         c->fault = (struct arch_fault){

@@ -9,7 +9,8 @@
  *
  * A test is a struct tap_test in a section of its own (".ktest" in the kernel,
  * "wf_tests" in init), laid down by the KTEST / TEST macros. tap_run runs every
- * test whose "suite/name" starts with a filter, in link order, and prints
+ * test whose "suite/name" starts with a filter (or one of its comma-separated
+ * prefixes: "umode/bench,bench_vm/"), in link order, and prints
  * "1..N", then one "ok N - suite/name", "ok N - suite/name # SKIP why" or
  * "not ok N - suite/name # file:line: message" per test. tools/qemu-test judges
  * the output.

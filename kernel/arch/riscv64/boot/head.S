@@ -16,8 +16,13 @@
  *     so the console works before arch_mmu_init) and the image (GiB 2);
  *   - the direct map of physical [0, 4 GiB) (RAM on virt starts at 2 GiB;
  *     the loader puts the device tree below 3 GiB).
- * satp is written with Sv48; a hart without Sv48 keeps the MMU off (the mode
- * does not stick) and the SBI console says so.
+ * The kernel's addresses all lie in the top 256 GiB (arch/memlayout.h), so
+ * one table, early_l2_win, holds them for both modes: it is Sv39's root
+ * (with the identity GiB in its entry 2) and, under early_root's entry 511,
+ * Sv48's level 2 (early_root's entry 0 leads to the identity). Every hart
+ * that pages has Sv39, so the boot turns it on; a hart whose satp does not
+ * take it keeps the MMU off and the SBI console says so. arch_mmu_init then
+ * probes Sv48 (decision 177).
  */
 #include "arch/riscv.h"
 
@@ -70,20 +75,19 @@ primary_entry:
     li      t2, ((2 << GIB_SHIFT) >> 2) | LEAF
     sd      t2, 2 * 8(t1)
 
-    /* Direct map: root[256] -> l2_dm; l2_dm[0..3] = GiB 0..3.
-     * Kernel window: root[511] -> l2_win; l2_win[508..511] = GiB 0..3. */
-    lla     t1, early_l2_dm
-    srli    t2, t1, 2
-    ori     t2, t2, PTE_V
-    li      t4, 256 * 8
-    add     t4, t4, t0
-    sd      t2, 0(t4)
+    /* root[511] -> l2_win; l2_win[2] = GiB 2 (Sv39's identity);
+     * direct map: l2_win[256..259] = GiB 0..3;
+     * kernel window: l2_win[508..511] = GiB 0..3. */
     lla     t3, early_l2_win
     srli    t2, t3, 2
     ori     t2, t2, PTE_V
     li      t4, 511 * 8
     add     t4, t4, t0
     sd      t2, 0(t4)
+    li      t2, ((2 << GIB_SHIFT) >> 2) | LEAF
+    sd      t2, 2 * 8(t3)
+    li      t1, 256 * 8
+    add     t1, t1, t3
     li      t4, 0                   /* GiB number */
     li      t5, 4
     li      t2, 508 * 8
@@ -97,14 +101,15 @@ primary_entry:
     addi    t4, t4, 1
     bltu    t4, t5, 3b
 
-    /* Sv48 on; the mode must stick. */
+    /* Sv39 on, l2_win the root; the mode must stick. */
+    lla     t0, early_l2_win
     srli    t0, t0, 12
-    li      t1, SATP_MODE_SV48
+    li      t1, SATP_MODE_SV39
     or      t0, t0, t1
     sfence.vma
     csrw    satp, t0
     csrr    t2, satp
-    lla     a0, msg_sv48
+    lla     a0, msg_sv39
     bne     t0, t2, sbi_fail
     sfence.vma
     lla     t0, 4f
@@ -140,15 +145,15 @@ sbi_fail:
 
 msg_load:
     .asciz  "weft: the kernel Image must be loaded at 0x80200000; it was not\r\n"
-msg_sv48:
-    .asciz  "weft: this hart has no Sv48 (satp kept its mode); cannot boot\r\n"
+msg_sv39:
+    .asciz  "weft: this hart has no Sv39 (satp kept its mode); cannot boot\r\n"
 
     .section .bss
     .balign 4096
     .globl early_root
 early_root:   .space 4096
 early_l2_lo:  .space 4096
-early_l2_dm:  .space 4096
+    .globl early_l2_win
 early_l2_win: .space 4096
     .globl boot_stack_top
 boot_stack:   .space 65536

@@ -208,7 +208,7 @@ KTEST(riscv64, fp_switch_is_lazy)
 static uint64_t user_leaf(vaddr_t va)
 {
     const uint64_t *t = phys_to_virt(ku_space.root);
-    for (int level = 3; level > 0; level--) {
+    for (int level = (int)riscv_pt_root_level; level > 0; level--) {
         uint64_t e = t[(va >> (12 + 9 * level)) & 511];
         if (!(e & PTE_V) || (e & PTE_RWX))
             return 0;

@@ -187,10 +187,12 @@ static inline __attribute__((always_inline)) void arch_fpu_restore(const struct 
 void arch_fpu_forget(struct arch_context *ctx);
 
 /* True when ctx can leave by the fast path's return: one way out (sret from
- * the saved registers), which needs only a user-half pc. */
+ * the saved registers), which needs only a user-half pc. Sv48's top, a
+ * constant, serves under Sv39 too (decision 177): a pc between 2^38 and 2^47
+ * is no address there, and its fetch faults in U-mode as an unmapped one does. */
 static inline bool ctx_fast_resume(const struct arch_context *ctx)
 {
-    return ctx->regs[WF_RISCV64_REG_PC] < USER_TOP;
+    return ctx->regs[WF_RISCV64_REG_PC] < USER_TOP_SV48;
 }
 
 /* Enters U-mode in c. A pc outside the user half does not reach the CPU: it

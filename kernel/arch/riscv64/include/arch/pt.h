@@ -4,9 +4,12 @@
  *
  * Sv48: four levels of 512 entries, 4 KiB pages, 48-bit addresses; the
  * contract numbers levels from the leaf as the ISA does (0: 4 KiB pages, 1:
- * 2 MiB megapages, 2: 1 GiB gigapages, 3: the root). One root translates both
- * halves, so as on x86-64 a user root's upper half is a copy of the kernel's
- * entries (arch_pt_init_root), which never change after boot.
+ * 2 MiB megapages, 2: 1 GiB gigapages, 3: the root). Sv39 (a hart without
+ * Sv48, decision 177): three levels, the root at level 2 (PT_ROOT_LEVEL is
+ * riscv_pt_root_level), the user half 256 GiB. One root translates both
+ * halves, so as on x86-64 a user root's upper half (entries 256-511 in either
+ * mode) is a copy of the kernel's entries (arch_pt_init_root), which never
+ * change after boot.
  *
  * A leaf has R (every user mapping is readable), W with VM_WRITE, X with
  * VM_EXEC, U, and A and D set so that the hart never has to update it (QEMU
@@ -36,7 +39,8 @@
 #include "arch/riscv.h"
 #include "mm/vm.h"
 
-#define PT_ROOT_USER 256u /* root entries 0-255 are the user half */
+#define PT_ROOT_USER  256u /* root entries 0-255 are the user half */
+#define PT_ROOT_LEVEL riscv_pt_root_level
 
 typedef uint64_t pte_t;
 

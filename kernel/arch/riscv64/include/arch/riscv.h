@@ -156,8 +156,16 @@ extern struct fdt_info boot_fdt;
 extern unsigned long boot_hartid;
 extern paddr_t boot_fdt_paddr;
 extern uint32_t boot_fdt_size;
-/* satp's mode for every address space (Sv48). */
+/* satp's mode for every address space: Sv48, or Sv39 where the hart has no
+ * Sv48 or the command line says no4lvl (mmu.c, decision 177). */
 extern uint64_t riscv_satp_mode;
+/* The page tables' root level: 3 under Sv48, 2 under Sv39. */
+extern unsigned riscv_pt_root_level;
+/* The early tables' root for riscv_satp_mode (head.S's, for harts that start). */
+paddr_t riscv_early_root(void);
+/* Writes satp and says whether the hart kept the value: a write whose mode the
+ * hart does not have changes nothing (the Sv48 probe, mmu.c). */
+bool riscv_satp_try(uint64_t v);
 /* The hart translates Svnapot 64 KiB groups (probed by mmu.c). */
 extern bool riscv_svnapot;
 
