@@ -97,9 +97,12 @@ void arch_ipi_send(unsigned id)
 
 unsigned riscv_fpu_live_on(const struct arch_context *ctx)
 {
-    for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
-        if (cpus[i] && __atomic_load_n(&cpus[i]->fpu_live, __ATOMIC_RELAXED) == ctx)
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+        /* CPU 0's block is riscv_cpu0 whether or not the others were listed */
+        const struct riscv_percpu *p = i ? smp_fdt_block(i) : &riscv_cpu0;
+        if (p && __atomic_load_n(&p->fpu_live, __ATOMIC_RELAXED) == ctx)
             return i;
+    }
     return ~0u;
 }
 
