@@ -436,7 +436,7 @@ static long sys_sched_setaffinity(struct lx_call *c)
 
 /* prctl: PR_SET_NAME and PR_GET_NAME (the process's comm, 15 bytes at
  * most: /proc/PID/stat and comm show it); other options EINVAL, logged
- * once each. */
+ * once each (the first 8). */
 static long sys_prctl(struct lx_call *c)
 {
     enum { PR_SET_NAME = 15, PR_GET_NAME = 16 };
@@ -456,8 +456,11 @@ static long sys_prctl(struct lx_call *c)
         return lx_copy_out(c->p, c->a[1], name, sizeof(name)) < 0 ? -LX_EFAULT : 0;
     default: {
         static uint64_t logged; /* the options below 64 already logged */
+        static unsigned lines;  /* at most 8: a program cannot flood the console */
         uint64_t op = c->a[0];
-        if (op >= 64 || !(logged & (1ull << op))) {
+        bool seen = op < 64 && (logged & (1ull << op));
+        if (!seen && lines < 8) {
+            lines++;
             if (op < 64)
                 logged |= 1ull << op;
             lx_say("pid %d (%s): prctl option %llu not served: EINVAL", c->p->pid, c->p->name,
