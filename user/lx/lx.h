@@ -169,18 +169,20 @@ struct lx_thread {
      * be by lx's next ReplyRecv (main.c, lx.woken): still waiting until then */
     bool answering;
     wf_word_t answer;
-    /* getrusage and times (sys.c): when it was made, the time its calls
-     * waited, and since when the one it waits in now has (0: none) */
-    uint64_t born_ns, waited_ns, wait_since;
+    /* getrusage and times (sys.c), in wf_cycles() units (the time stamp
+     * counter: a few instructions where a call is held and answered): when
+     * it was made, the time its calls waited, and since when the one it
+     * waits in now has (0: none) */
+    uint64_t born, waited, wait_since;
 };
 
 /* A thread's time not spent waiting in a call lx answers later: what lx
- * reports as its CPU time (the kernel keeps no count of a thread's time). */
+ * reports as its CPU time (the kernel keeps no count of a thread's time),
+ * in wf_cycles() units. */
 static inline uint64_t lx_thread_cpu(const struct lx_thread *t, uint64_t now)
 {
-    uint64_t waited =
-        t->waited_ns + (t->wait_since && now > t->wait_since ? now - t->wait_since : 0);
-    uint64_t alive = now > t->born_ns ? now - t->born_ns : 0;
+    uint64_t waited = t->waited + (t->wait_since && now > t->wait_since ? now - t->wait_since : 0);
+    uint64_t alive = now > t->born ? now - t->born : 0;
     return alive > waited ? alive - waited : 0;
 }
 
@@ -203,9 +205,9 @@ struct lx_proc {
     char cmdline[256]; /* its arguments, each ending in a NUL (/proc/PID/cmdline) */
     unsigned cmdline_len;
     int nice; /* getpriority, setpriority: -20..19 */
-    /* getrusage, times (sys.c): CPU time of its ended threads, the system
-     * calls lx served it, and what its waited-for children (and theirs) used */
-    uint64_t cpu_done_ns, calls, child_cpu_ns, child_calls;
+    /* getrusage, times (sys.c): CPU time of its ended threads and what its
+     * waited-for children (and theirs) used, in wf_cycles() units */
+    uint64_t cpu_done, child_cpu;
     bool membarrier_private; /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED */
     wf_cptr_t pool, vspace, cnode;
     uint64_t mem_base;              /* its pool's use after its load or last compaction (proc.c) */

@@ -319,11 +319,9 @@ static __attribute__((noinline)) bool compose_full(struct lx_thread *t, const wf
  * (getrusage). */
 static void waited(struct lx_thread *t)
 {
-    if (t->wait_since) {
-        uint64_t now = wf_clock_ns();
-        t->waited_ns += now > t->wait_since ? now - t->wait_since : 0;
-        t->wait_since = 0;
-    }
+    uint64_t now = wf_cycles();
+    t->waited += now > t->wait_since ? now - t->wait_since : 0;
+    t->wait_since = 0;
 }
 
 /* Answers a waiting call through its kept Reply cap; the Reply object goes
@@ -471,7 +469,7 @@ static void hold(struct lx_thread *q, const wf_word_t *w)
     }
     memcpy(q->call, w, sizeof(q->call));
     q->waiting = lx.reply;
-    q->wait_since = wf_clock_ns();
+    q->wait_since = wf_cycles();
     lx.nwaiting++;
     lx.reply = lx.spare[--lx.nspare];
 }

@@ -280,7 +280,7 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
             t->used = true;
             t->tid = tid;
             t->p = p;
-            t->born_ns = wf_clock_ns();
+            t->born = wf_cycles();
             p->nthreads++;
             if (i >= lx.thread_hi)
                 lx.thread_hi = i + 1;
@@ -294,7 +294,7 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
  * wait ended. Its TCB is deleted by the caller (or with its process's pool). */
 static void thread_free(struct lx_thread *t)
 {
-    t->p->cpu_done_ns += lx_thread_cpu(t, wf_clock_ns()); /* getrusage */
+    t->p->cpu_done += lx_thread_cpu(t, wf_cycles()); /* getrusage */
     if (t->waiting) { /* its thread is gone: the Reply object is free again */
         lx.spare[lx.nspare++] = t->waiting;
         t->waiting = 0;
@@ -683,7 +683,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->mem_base = 0;
     c->forks = 0;
     c->alarm_at = c->alarm_every = 0; /* a child has no timer of its parent's */
-    c->cpu_done_ns = c->calls = c->child_cpu_ns = c->child_calls = 0; /* its own rusage */
+    c->cpu_done = c->child_cpu = 0;   /* its own rusage */
     c->sigpending = 0;
     memset(c->vmo, 0, sizeof(c->vmo));
     struct lx_thread *ct = thread_alloc(c, c->pid);
@@ -1032,8 +1032,7 @@ long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool rea
             *wstatus = c->wstatus;
             int cpid = c->pid;
             if (reap) { /* RUSAGE_CHILDREN: what it and its waited-for children used */
-                p->child_cpu_ns += c->cpu_done_ns + c->child_cpu_ns;
-                p->child_calls += c->calls + c->child_calls;
+                p->child_cpu += c->cpu_done + c->child_cpu;
                 lx_reap(c);
             }
             return cpid;

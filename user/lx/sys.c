@@ -529,30 +529,37 @@ static long sys_membarrier(struct lx_call *c)
  *
  * The kernel counts no thread's time, so lx reports as user time the time
  * each thread was not waiting in a call lx answers later (a busy thread's
- * time, as Linux's would be; a sleeping one's does not grow), and as system
- * time a microsecond per system call lx served. Both only grow. */
+ * time, as Linux's would be; a sleeping one's does not grow), kept in
+ * wf_cycles() units and turned into nanoseconds by the counter's rate
+ * against the clock since lx began. System time is 0: lx serves the calls,
+ * in time of its own. */
 
-#define NS_PER_CALL 1000ull
+static uint64_t cycles0, clock0; /* lx_sys_init's readings */
 
-static uint64_t proc_cpu(const struct lx_proc *p, uint64_t now)
+static uint64_t cycles_ns(uint64_t cycles)
 {
-    uint64_t ns = p->cpu_done_ns;
+    uint64_t dc = wf_cycles() - cycles0, dn = wf_clock_ns() - clock0;
+    if (!dc || !dn)
+        return cycles;
+    return (uint64_t)((double)cycles * ((double)dn / (double)dc));
+}
+
+static uint64_t proc_cpu(const struct lx_proc *p)
+{
+    uint64_t now = wf_cycles(), c = p->cpu_done;
     for (unsigned i = 0; i < lx.thread_hi; i++)
         if (lx.thread[i].used && lx.thread[i].p == p)
-            ns += lx_thread_cpu(&lx.thread[i], now);
-    return ns;
+            c += lx_thread_cpu(&lx.thread[i], now);
+    return cycles_ns(c);
 }
 
 /* struct rusage: ru_utime, ru_stime (timevals), then 14 longs (ru_maxrss in
  * KiB: the process's pool use, for RUSAGE_SELF and RUSAGE_THREAD). */
-static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, uint64_t calls, bool self)
+static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, bool self)
 {
     int64_t r[18] = {0};
-    uint64_t sys_ns = calls * NS_PER_CALL;
     r[0] = (int64_t)(user_ns / 1000000000ull);
     r[1] = (int64_t)(user_ns % 1000000000ull / 1000);
-    r[2] = (int64_t)(sys_ns / 1000000000ull);
-    r[3] = (int64_t)(sys_ns % 1000000000ull / 1000);
     wf_word_t used = 0;
     if (self && wf_pool_info(p->pool, &used, NULL, NULL, NULL) == WF_ERR_OK)
         r[4] = (int64_t)(used / 1024);
@@ -562,15 +569,13 @@ static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, uint64_
 static long sys_getrusage(struct lx_call *c)
 {
     int64_t who = (int64_t)(int32_t)c->a[0];
-    uint64_t now = wf_clock_ns();
     switch (who) {
     case 0: /* RUSAGE_SELF */
-        return rusage_out(c->p, c->a[1], proc_cpu(c->p, now), c->p->calls, true);
+        return rusage_out(c->p, c->a[1], proc_cpu(c->p), true);
     case -1: /* RUSAGE_CHILDREN: those waited for */
-        return rusage_out(c->p, c->a[1], c->p->child_cpu_ns, c->p->child_calls, false);
+        return rusage_out(c->p, c->a[1], cycles_ns(c->p->child_cpu), false);
     case 1: /* RUSAGE_THREAD */
-        return rusage_out(c->p, c->a[1], lx_thread_cpu(c->t, now),
-                          c->p->nthreads > 1 ? c->p->calls / c->p->nthreads : c->p->calls, true);
+        return rusage_out(c->p, c->a[1], cycles_ns(lx_thread_cpu(c->t, wf_cycles())), true);
     default:
         return -LX_EINVAL;
     }
@@ -580,17 +585,14 @@ static long sys_getrusage(struct lx_call *c)
  * since boot. */
 static long sys_times(struct lx_call *c)
 {
-    uint64_t now = wf_clock_ns();
     const uint64_t tick = 10000000ull;
     if (c->a[0]) {
-        int64_t t[4] = {(int64_t)(proc_cpu(c->p, now) / tick),
-                        (int64_t)(c->p->calls * NS_PER_CALL / tick),
-                        (int64_t)(c->p->child_cpu_ns / tick),
-                        (int64_t)(c->p->child_calls * NS_PER_CALL / tick)};
+        int64_t t[4] = {(int64_t)(proc_cpu(c->p) / tick), 0,
+                        (int64_t)(cycles_ns(c->p->child_cpu) / tick), 0};
         if (lx_copy_out(c->p, c->a[0], t, sizeof(t)) < 0)
             return -LX_EFAULT;
     }
-    return (long)(now / tick);
+    return (long)(wf_clock_ns() / tick);
 }
 
 /* sysinfo: the uptime, lx's pool as the RAM (in bytes, mem_unit 1), the
@@ -1855,6 +1857,8 @@ static struct lx_dispatch dispatch[LX_NSYSCALLS + 1];
 
 void lx_sys_init(void)
 {
+    cycles0 = wf_cycles();
+    clock0 = wf_clock_ns();
     _Static_assert(NTABLE <= LX_NSYSCALLS, "every number of table has a dispatch entry");
     for (unsigned nr = 0; nr < LX_NSYSCALLS; nr++) {
         dispatch[nr].fn = lx_fd_calls[nr].fn ? lx_fd_calls[nr].fn
@@ -1875,7 +1879,6 @@ enum lx_outcome lx_syscall(struct lx_thread *t, const wf_word_t *w, wf_word_t *r
                         t};
     uint64_t nr = w[WF_FAULT_WORD_RAX];
     lx_syscalls_served++;
-    p->calls++;
     lx.calling = t;
     long r;
     const struct lx_dispatch *d = &dispatch[nr < LX_NSYSCALLS ? nr : LX_NSYSCALLS];

@@ -52,6 +52,7 @@ echo "a background shell's traps: $?"
 wait
 sleep 7 &
 pid=$!
+sleep 0.3
 ps | grep -c '[s]leep 7'
 ps -o comm,args | grep '[s]leep 7'
 (sleep 0.2; kill $pid) &
