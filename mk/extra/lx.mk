@@ -24,7 +24,7 @@
 
 LX_DIR     := build/lx
 # Test programs of processes, threads and memory.
-LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl forkmany alarm
+LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl forkmany alarm faults sysmisc
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
 LX_PROGS_FILES := fsfiles execfs devproc waiting inet

@@ -169,7 +169,22 @@ struct lx_thread {
      * be by lx's next ReplyRecv (main.c, lx.woken): still waiting until then */
     bool answering;
     wf_word_t answer;
+    /* getrusage and times (sys.c), in wf_cycles() units (the time stamp
+     * counter: a few instructions where a call is held and answered): when
+     * it was made, the time its calls waited, and since when the one it
+     * waits in now has (0: none) */
+    uint64_t born, waited, wait_since;
 };
+
+/* A thread's time not spent waiting in a call lx answers later: what lx
+ * reports as its CPU time (the kernel keeps no count of a thread's time),
+ * in wf_cycles() units. */
+static inline uint64_t lx_thread_cpu(const struct lx_thread *t, uint64_t now)
+{
+    uint64_t waited = t->waited + (t->wait_since && now > t->wait_since ? now - t->wait_since : 0);
+    uint64_t alive = now > t->born ? now - t->born : 0;
+    return alive > waited ? alive - waited : 0;
+}
 
 /* The fault endpoint's badge: the pid in the high half, the tid in the low. */
 #define LX_BADGE(pid, tid) (((wf_word_t)(uint32_t)(pid) << 32) | (uint32_t)(tid))
@@ -186,7 +201,14 @@ struct lx_proc {
     bool stopped, stop_report, cont_report;
     int stop_sig;
     char name[64];
-    char exe[128]; /* the path it was started from (/proc/self/exe) */
+    char exe[128];     /* the path it was started from (/proc/self/exe) */
+    char cmdline[256]; /* its arguments, each ending in a NUL (/proc/PID/cmdline) */
+    unsigned cmdline_len;
+    int nice; /* getpriority, setpriority: -20..19 */
+    /* getrusage, times (sys.c): CPU time of its ended threads and what its
+     * waited-for children (and theirs) used, in wf_cycles() units */
+    uint64_t cpu_done, child_cpu;
+    bool membarrier_private; /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED */
     wf_cptr_t pool, vspace, cnode;
     uint64_t mem_base;              /* its pool's use after its load or last compaction (proc.c) */
     unsigned forks;                 /* forks since mem_base was taken */
@@ -205,6 +227,10 @@ struct lx_proc {
     struct {
         int code, pid, status;
         uint64_t addr;
+        /* a fault's (main.c): addr is si_addr; trapno and err go to the
+         * frame's sigcontext as Linux's (REG_TRAPNO, REG_ERR; cr2 for 14) */
+        bool fault;
+        uint64_t trapno, err;
     } siginfo[65]; /* what a pending signal's siginfo says */
 };
 

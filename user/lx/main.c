@@ -170,41 +170,92 @@ static const char *signal_name(int sig)
     }
 }
 
-/* A fault of a Linux thread: the signal Linux would send, and a report. */
-static int fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_t *w)
+/* What Linux's x86-64 trap handlers make of a fault: the signal, si_code,
+ * si_addr and the sigcontext's trapno and err. */
+struct lx_fault {
+    int sig, code;
+    uint64_t addr, trapno, err;
+};
+
+/* Whether p has a mapping (of any protection, PROT_NONE included) at addr. */
+static bool mapped(const struct lx_proc *p, uint64_t addr)
 {
-    int sig = 11;
-    if (label == WF_FAULT_TYPE_USER_EXCEPTION) {
-        switch (w[WF_FAULT_WORD_DETAIL0]) {
-        case WF_EXCEPTION_UNDEFINED_INSTRUCTION:
-            sig = 4;
-            break;
-        case WF_EXCEPTION_ARITHMETIC:
-            sig = 8;
-            break;
-        case WF_EXCEPTION_BREAKPOINT:
-        case WF_EXCEPTION_DEBUG:
-            sig = 5;
-            break;
-        case WF_EXCEPTION_ALIGNMENT:
-            sig = 7;
-            break;
-        default:
-            sig = 11;
-        }
-        lx_say("pid %d (%s): %s (exception %llu, code %#llx) at rip %#llx", p->pid, p->name,
-               signal_name(sig), (unsigned long long)w[WF_FAULT_WORD_DETAIL0],
-               (unsigned long long)w[WF_FAULT_WORD_DETAIL1],
-               (unsigned long long)w[WF_FAULT_WORD_RIP]);
-    } else {
+    for (unsigned i = 0; i < p->nvma; i++)
+        if (addr >= p->vma[i].start && addr < p->vma[i].end)
+            return true;
+    return false;
+}
+
+/* A fault of a Linux thread: the signal Linux would send with its siginfo,
+ * and a report. A page fault is SIGSEGV, SEGV_MAPERR where nothing is mapped
+ * and SEGV_ACCERR where the mapping forbids the access, trap 14 with the
+ * page fault error code Linux's handler saves (user, write, instruction
+ * fetch, present); an exception is what Linux's handler of its vector
+ * sends (#UD SIGILL ILL_ILLOPN, #DE SIGFPE FPE_INTDIV, both at the
+ * instruction; int3 SIGTRAP SI_KERNEL; #GP SIGSEGV SI_KERNEL; ...), its
+ * vector and error code as trapno and err. */
+static void fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word_t *w,
+                         struct lx_fault *f)
+{
+    enum { SI_KERNEL = 0x80 };
+    uint64_t rip = w[WF_FAULT_WORD_RIP];
+    if (label != WF_FAULT_TYPE_USER_EXCEPTION) { /* a page fault lx's mappings do not resolve */
+        uint64_t access = w[WF_FAULT_WORD_DETAIL1];
+        *f = (struct lx_fault){.sig = 11,
+                               .addr = w[WF_FAULT_WORD_DETAIL0],
+                               .trapno = 14,
+                               .err = 4 | (access & 2) | (access & 4 ? 16 : 0) |
+                                      (access & 0x100 ? 1 : 0)};
+        f->code = mapped(p, f->addr) ? 2 : 1; /* SEGV_ACCERR, SEGV_MAPERR */
         lx_say("pid %d (%s): SIGSEGV: %s at %#llx, rip %#llx", p->pid, p->name,
-               (w[WF_FAULT_WORD_DETAIL1] & 4)   ? "execute"
-               : (w[WF_FAULT_WORD_DETAIL1] & 2) ? "write"
-                                                : "read",
-               (unsigned long long)w[WF_FAULT_WORD_DETAIL0],
-               (unsigned long long)w[WF_FAULT_WORD_RIP]);
+               (access & 4)   ? "execute"
+               : (access & 2) ? "write"
+                              : "read",
+               (unsigned long long)f->addr, (unsigned long long)rip);
+        return;
     }
-    return sig;
+    uint64_t vector = w[WF_FAULT_WORD_DETAIL1] & 0xff;
+    *f = (struct lx_fault){
+        .sig = 11, .code = SI_KERNEL, .trapno = vector, .err = w[WF_FAULT_WORD_DETAIL1] >> 8};
+    switch (vector) {
+    case 0: /* #DE */
+        f->sig = 8;
+        f->code = 1; /* FPE_INTDIV */
+        f->addr = rip;
+        break;
+    case 1: /* #DB: a single step */
+        f->sig = 5;
+        f->code = 2; /* TRAP_TRACE */
+        f->addr = rip;
+        break;
+    case 3: /* #BP: int3, rip past it */
+        f->sig = 5;
+        break;
+    case 6: /* #UD */
+        f->sig = 4;
+        f->code = 2; /* ILL_ILLOPN */
+        f->addr = rip;
+        break;
+    case 11: /* #NP */
+    case 12: /* #SS */
+        f->sig = 7;
+        break;
+    case 16: /* #MF */
+    case 19: /* #XM */
+        f->sig = 8;
+        f->code = 0;
+        f->addr = rip;
+        break;
+    case 17: /* #AC */
+        f->sig = 7;
+        f->code = 1; /* BUS_ADRALN */
+        break;
+    default: /* #GP, #TS, #OF, #BR and the rest: SIGSEGV, SI_KERNEL */
+        break;
+    }
+    lx_say("pid %d (%s): %s (exception %llu, code %#llx) at rip %#llx", p->pid, p->name,
+           signal_name(f->sig), (unsigned long long)w[WF_FAULT_WORD_DETAIL0],
+           (unsigned long long)w[WF_FAULT_WORD_DETAIL1], (unsigned long long)rip);
 }
 
 /* Fills m with the answer to t's call (fault message w, result ret): one
@@ -264,6 +315,15 @@ static __attribute__((noinline)) bool compose_full(struct lx_thread *t, const wf
     return true;
 }
 
+/* t's waiting call is answered: the time it waited is not its CPU time
+ * (getrusage). */
+static void waited(struct lx_thread *t)
+{
+    uint64_t now = wf_cycles();
+    t->waited += now > t->wait_since ? now - t->wait_since : 0;
+    t->wait_since = 0;
+}
+
 /* Answers a waiting call through its kept Reply cap; the Reply object goes
  * back to the spares. */
 static void answer(struct lx_thread *t, wf_word_t ret)
@@ -276,6 +336,7 @@ static void answer(struct lx_thread *t, wf_word_t ret)
     lx.spare[lx.nspare++] = reply;
     t->waiting = 0;
     lx.nwaiting--;
+    waited(t);
 }
 
 /* A waiting call that a signal interrupts: EINTR, or (SA_RESTART) the call
@@ -408,6 +469,7 @@ static void hold(struct lx_thread *q, const wf_word_t *w)
     }
     memcpy(q->call, w, sizeof(q->call));
     q->waiting = lx.reply;
+    q->wait_since = wf_cycles();
     lx.nwaiting++;
     lx.reply = lx.spare[--lx.nspare];
 }
@@ -431,6 +493,7 @@ static bool take_woken(struct wf_msgregs *m)
     lx.reply = d->waiting;
     d->waiting = 0;
     lx.nwaiting--;
+    waited(d);
     return true;
 }
 
@@ -518,13 +581,18 @@ static int serve(struct lx_proc *top_proc)
         }
         struct lx_proc *qp = q->p;
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
-            int sig = fault_signal(qp, label, w);
+            struct lx_fault f;
+            fault_signal(qp, label, w, &f);
+            int sig = f.sig;
             uint64_t bit = 1ull << (sig - 1);
             if (qp->sigaction[sig][0] > 1 && !(q->sigmask & bit)) {
                 /* a handler: it runs on a frame of the faulting registers */
-                qp->siginfo[sig].code = label == WF_FAULT_TYPE_VM_FAULT ? 1 : 0x80;
-                qp->siginfo[sig].addr = label == WF_FAULT_TYPE_VM_FAULT ? w[WF_FAULT_WORD_DETAIL0]
-                                                                        : w[WF_FAULT_WORD_RIP];
+                qp->siginfo[sig].code = f.code;
+                qp->siginfo[sig].pid = qp->siginfo[sig].status = 0;
+                qp->siginfo[sig].addr = f.addr;
+                qp->siginfo[sig].fault = true;
+                qp->siginfo[sig].trapno = f.trapno;
+                qp->siginfo[sig].err = f.err;
                 q->sigpending |= bit;
                 memcpy(q->regs, w, sizeof(q->regs));
                 q->full = true;

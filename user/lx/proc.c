@@ -12,6 +12,7 @@
 #include "lx.h"
 #include "weft/invoke.h"
 #include "wf/runtime.h"
+#include "wf/syscall.h"
 
 /* A free slot of lx's CNode, recorded as the process's. */
 wf_cptr_t lx_slot(struct lx_proc *p)
@@ -279,6 +280,7 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
             t->used = true;
             t->tid = tid;
             t->p = p;
+            t->born = wf_cycles();
             p->nthreads++;
             if (i >= lx.thread_hi)
                 lx.thread_hi = i + 1;
@@ -292,6 +294,7 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
  * wait ended. Its TCB is deleted by the caller (or with its process's pool). */
 static void thread_free(struct lx_thread *t)
 {
+    t->p->cpu_done += lx_thread_cpu(t, wf_cycles()); /* getrusage */
     if (t->waiting) { /* its thread is gone: the Reply object is free again */
         lx.spare[lx.nspare++] = t->waiting;
         t->waiting = 0;
@@ -416,9 +419,20 @@ static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const 
     else
         p->mem_base = pool_used(p->pool);
     p->forks = 0;
+    /* Linux's comm: at most 15 bytes of the name (execve gives the name it
+     * was called with instead) */
     const char *base = strrchr(path, '/');
-    snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : path);
+    snprintf(p->name, 16, "%s", base ? base + 1 : path);
     snprintf(p->exe, sizeof(p->exe), "%s", path);
+    /* /proc/PID/cmdline: the arguments (as many as fit) */
+    p->cmdline_len = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        if (p->cmdline_len + n > sizeof(p->cmdline))
+            break;
+        memcpy(p->cmdline + p->cmdline_len, argv[i], n);
+        p->cmdline_len += (unsigned)n;
+    }
     return err;
 }
 
@@ -671,6 +685,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->mem_base = 0;
     c->forks = 0;
     c->alarm_at = c->alarm_every = 0; /* a child has no timer of its parent's */
+    c->cpu_done = c->child_cpu = 0;   /* its own rusage */
     c->sigpending = 0;
     memset(c->vmo, 0, sizeof(c->vmo));
     struct lx_thread *ct = thread_alloc(c, c->pid);
@@ -857,6 +872,11 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
         return n;
     if (!n)
         return -LX_ENOENT;
+    /* Linux's comm: the last component of the name the caller gave (exe
+     * for /proc/self/exe; a script's, not its interpreter's) */
+    static char comm[16];
+    const char *slash = strrchr(path, '/');
+    snprintf(comm, sizeof(comm), "%s", slash ? slash + 1 : path);
     if (!strcmp(path, "/proc/self/exe"))
         memcpy(path, p->exe, sizeof(path));
     static char given[128]; /* as the caller named it: a script's argument */
@@ -927,10 +947,12 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
     t->clear_tid = t->robust_list = t->robust_len = 0;
     t->ss_sp = t->ss_size = 0;
     t->tcb = t->fault_ep = 0;
+    p->membarrier_private = false;
     p->main_status = -1;
     vfork_done(p);
     int err = load(p, t, path, file, !copied, &img, (int)argc, argv, (int)envc, exec_envp);
     lx_exec_file_done(file, len, copied);
+    memcpy(p->name, comm, sizeof(comm));
     if (err)
         lx_exit(p, LX_SIGSEGV);
     return -LX_EXECED;
@@ -1011,8 +1033,10 @@ long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool rea
                 continue;
             *wstatus = c->wstatus;
             int cpid = c->pid;
-            if (reap)
+            if (reap) { /* RUSAGE_CHILDREN: what it and its waited-for children used */
+                p->child_cpu += c->cpu_done + c->child_cpu;
                 lx_reap(c);
+            }
             return cpid;
         }
         if ((opts & LX_WUNTRACED) && c->stopped && c->stop_report) {

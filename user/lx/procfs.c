@@ -9,7 +9,8 @@
  *   /proc: self (a link to the caller's pid), meminfo (lx's pool), cpuinfo
  *         (cpuid), uptime (the clock), and a directory per process:
  *         exe (a link to the path it was started from), fd/ (a link per open
- *         descriptor), maps (its mappings), stat, cmdline (that path)
+ *         descriptor), maps (its mappings), stat, cmdline (its arguments),
+ *         comm (its name)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 
 /* The synthetic directories (lx_fd.sub of FD_SYNDIR) and files (FD_PROC). */
 enum { SD_DEV, SD_PROC, SD_PID, SD_FD };
-enum { PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_MAPS, PF_STAT, PF_CMDLINE };
+enum { PF_MEMINFO, PF_CPUINFO, PF_UPTIME, PF_MAPS, PF_STAT, PF_CMDLINE, PF_COMM };
 
 static const struct {
     const char *name;
@@ -36,7 +37,7 @@ static const struct {
 };
 
 static const char *const proc_files[] = {"meminfo", "cpuinfo", "uptime"};
-static const char *const pid_files[] = {"maps", "stat", "cmdline"};
+static const char *const pid_files[] = {"maps", "stat", "cmdline", "comm"};
 
 #define INO_DEV  0x1000u
 #define INO_PROC 0x2000u
@@ -374,15 +375,18 @@ long lx_syn_text(struct lx_proc *p, const struct lx_fd *f, char *buf, size_t max
     case PF_MAPS:
     case PF_STAT:
     case PF_CMDLINE:
+    case PF_COMM:
         if (!q)
             return -LX_ESRCH;
         if (f->sub == PF_MAPS) {
             maps_text(q, buf, max, &len);
         } else if (f->sub == PF_STAT) {
             stat_text(p, q, buf, max, &len);
-        } else if (q->state == PROC_RUN) {
-            len = strlen(q->exe) + 1; /* argv[0] as lx started it: the rest is not kept */
-            memcpy(buf, q->exe, len);
+        } else if (f->sub == PF_COMM) {
+            add(buf, max, &len, "%s\n", q->name);
+        } else if (q->state == PROC_RUN) { /* a zombie's is empty, as Linux's */
+            len = q->cmdline_len < max ? q->cmdline_len : max;
+            memcpy(buf, q->cmdline, len);
         }
         break;
     default:

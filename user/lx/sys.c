@@ -368,6 +368,257 @@ static long sys_getrandom(struct lx_call *c)
     return (long)done;
 }
 
+/* getpriority, setpriority: each process's nice value (-20..19; fork keeps
+ * it); which: PRIO_PROCESS (a pid, 0 the caller), PRIO_PGRP (a group, 0 the
+ * caller's), PRIO_USER (uid 0: every process; any other uid has none). */
+static long priority_each(struct lx_call *c, bool set, int nice)
+{
+    unsigned which = (unsigned)c->a[0];
+    int64_t who = (int64_t)(int32_t)c->a[1];
+    if (which > 2)
+        return -LX_EINVAL;
+    if (which == 0 && !who)
+        who = c->p->pid;
+    if (which == 1 && !who)
+        who = c->p->pgid;
+    int best = 100; /* the lowest nice of those selected (Linux: the highest priority) */
+    for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
+        struct lx_proc *q = &lx.proc[i];
+        if (!q->used || q->state != PROC_RUN)
+            continue;
+        if ((which == 0 && q->pid != who) || (which == 1 && q->pgid != who) ||
+            (which == 2 && who != 0))
+            continue;
+        if (set)
+            q->nice = nice;
+        if (q->nice < best)
+            best = q->nice;
+    }
+    if (best == 100 && which == 0 && who > 1) { /* a thread's tid: its process */
+        struct lx_thread *t = lx_thread_by_tid((int)who);
+        if (t) {
+            if (set)
+                t->p->nice = nice;
+            best = t->p->nice;
+        }
+    }
+    if (best == 100)
+        return -LX_ESRCH;
+    return set ? 0 : 20 - best; /* the call's answer: 40..1 for nice -20..19 */
+}
+
+static long sys_getpriority(struct lx_call *c)
+{
+    return priority_each(c, false, 0);
+}
+
+static long sys_setpriority(struct lx_call *c)
+{
+    int64_t nice = (int64_t)(int32_t)c->a[2];
+    nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+    return priority_each(c, true, (int)nice);
+}
+
+/* sched_setaffinity: lx's processes have one CPU, 0: a mask must hold it
+ * (EINVAL otherwise, as Linux for a mask of no CPU it has). */
+static long sys_sched_setaffinity(struct lx_call *c)
+{
+    int64_t pid = (int64_t)(int32_t)c->a[0];
+    if (pid < 0)
+        return -LX_ESRCH;
+    if (pid && !find_pid(pid) && !lx_thread_by_tid((int)pid))
+        return -LX_ESRCH;
+    uint8_t first = 0;
+    if (c->a[1] && lx_copy_in(c->p, &first, c->a[2], 1) < 0)
+        return -LX_EFAULT;
+    return first & 1 ? 0 : -LX_EINVAL;
+}
+
+/* prctl: PR_SET_NAME and PR_GET_NAME (the process's comm, 15 bytes at
+ * most: /proc/PID/stat and comm show it); other options EINVAL, logged
+ * once each (the first 8). */
+static long sys_prctl(struct lx_call *c)
+{
+    enum { PR_SET_NAME = 15, PR_GET_NAME = 16 };
+    char name[16];
+    switch (c->a[0]) {
+    case PR_SET_NAME: {
+        long n = lx_copy_str(c->p, name, c->a[1], sizeof(name));
+        if (n < 0 && n != -LX_ENAMETOOLONG)
+            return -LX_EFAULT;
+        name[sizeof(name) - 1] = 0;
+        snprintf(c->p->name, sizeof(name), "%s", name);
+        return 0;
+    }
+    case PR_GET_NAME:
+        memset(name, 0, sizeof(name));
+        snprintf(name, sizeof(name), "%s", c->p->name);
+        return lx_copy_out(c->p, c->a[1], name, sizeof(name)) < 0 ? -LX_EFAULT : 0;
+    default: {
+        static uint64_t logged; /* the options below 64 already logged */
+        static unsigned lines;  /* at most 8: a program cannot flood the console */
+        uint64_t op = c->a[0];
+        bool seen = op < 64 && (logged & (1ull << op));
+        if (!seen && lines < 8) {
+            lines++;
+            if (op < 64)
+                logged |= 1ull << op;
+            lx_say("pid %d (%s): prctl option %llu not served: EINVAL", c->p->pid, c->p->name,
+                   (unsigned long long)op);
+        }
+        return -LX_EINVAL;
+    }
+    }
+}
+
+/* membarrier: the commands that need no rseq (lx has none). A barrier
+ * suspends and resumes each thread running user code (of the caller's
+ * process, or of every process for the global commands), which takes it
+ * through the kernel, a full and serialising barrier; threads in a call lx
+ * holds are in the kernel already. */
+static long sys_membarrier(struct lx_call *c)
+{
+    enum {
+        QUERY = 0,
+        GLOBAL = 1,
+        GLOBAL_EXPEDITED = 2,
+        REGISTER_GLOBAL_EXPEDITED = 4,
+        PRIVATE_EXPEDITED = 8,
+        REGISTER_PRIVATE_EXPEDITED = 16,
+        PRIVATE_EXPEDITED_SYNC_CORE = 32,
+        REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64,
+        SERVED = 127,
+    };
+    uint64_t cmd = c->a[0];
+    if (c->a[1])
+        return -LX_EINVAL;
+    bool private = false;
+    switch (cmd) {
+    case QUERY:
+        return SERVED;
+    case REGISTER_GLOBAL_EXPEDITED:
+        return 0;
+    case REGISTER_PRIVATE_EXPEDITED:
+    case REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+        c->p->membarrier_private = true;
+        return 0;
+    case PRIVATE_EXPEDITED:
+    case PRIVATE_EXPEDITED_SYNC_CORE:
+        if (!c->p->membarrier_private)
+            return -LX_EPERM;
+        private = true;
+        break;
+    case GLOBAL:
+    case GLOBAL_EXPEDITED:
+        break;
+    default:
+        return -LX_EINVAL;
+    }
+    for (unsigned i = 0; i < lx.thread_hi; i++) {
+        struct lx_thread *t = &lx.thread[i];
+        if (!t->used || t == c->t || t->waiting || t->stopped_tcb || (private && t->p != c->p) ||
+            t->p->state != PROC_RUN)
+            continue;
+        if (wf_tcb_suspend(t->tcb) == WF_ERR_OK)
+            wf_tcb_resume(t->tcb);
+    }
+    return 0;
+}
+
+/* --- resource use ---------------------------------------------------------------------
+ *
+ * The kernel counts no thread's time, so lx reports as user time the time
+ * each thread was not waiting in a call lx answers later (a busy thread's
+ * time, as Linux's would be; a sleeping one's does not grow), kept in
+ * wf_cycles() units and turned into nanoseconds by the counter's rate
+ * against the clock since lx began. System time is 0: lx serves the calls,
+ * in time of its own. */
+
+static uint64_t cycles0, clock0; /* lx_sys_init's readings */
+
+static uint64_t cycles_ns(uint64_t cycles)
+{
+    uint64_t dc = wf_cycles() - cycles0, dn = wf_clock_ns() - clock0;
+    if (!dc || !dn)
+        return cycles;
+    return (uint64_t)((double)cycles * ((double)dn / (double)dc));
+}
+
+static uint64_t proc_cpu(const struct lx_proc *p)
+{
+    uint64_t now = wf_cycles(), c = p->cpu_done;
+    for (unsigned i = 0; i < lx.thread_hi; i++)
+        if (lx.thread[i].used && lx.thread[i].p == p)
+            c += lx_thread_cpu(&lx.thread[i], now);
+    return cycles_ns(c);
+}
+
+/* struct rusage: ru_utime, ru_stime (timevals), then 14 longs (ru_maxrss in
+ * KiB: the process's pool use, for RUSAGE_SELF and RUSAGE_THREAD). */
+static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, bool self)
+{
+    int64_t r[18] = {0};
+    r[0] = (int64_t)(user_ns / 1000000000ull);
+    r[1] = (int64_t)(user_ns % 1000000000ull / 1000);
+    wf_word_t used = 0;
+    if (self && wf_pool_info(p->pool, &used, NULL, NULL, NULL) == WF_ERR_OK)
+        r[4] = (int64_t)(used / 1024);
+    return lx_copy_out(p, to, r, sizeof(r)) < 0 ? -LX_EFAULT : 0;
+}
+
+static long sys_getrusage(struct lx_call *c)
+{
+    int64_t who = (int64_t)(int32_t)c->a[0];
+    switch (who) {
+    case 0: /* RUSAGE_SELF */
+        return rusage_out(c->p, c->a[1], proc_cpu(c->p), true);
+    case -1: /* RUSAGE_CHILDREN: those waited for */
+        return rusage_out(c->p, c->a[1], cycles_ns(c->p->child_cpu), false);
+    case 1: /* RUSAGE_THREAD */
+        return rusage_out(c->p, c->a[1], cycles_ns(lx_thread_cpu(c->t, wf_cycles())), true);
+    default:
+        return -LX_EINVAL;
+    }
+}
+
+/* times: the same times in clock ticks (100 a second); returns the ticks
+ * since boot. */
+static long sys_times(struct lx_call *c)
+{
+    const uint64_t tick = 10000000ull;
+    if (c->a[0]) {
+        int64_t t[4] = {(int64_t)(proc_cpu(c->p) / tick), 0,
+                        (int64_t)(cycles_ns(c->p->child_cpu) / tick), 0};
+        if (lx_copy_out(c->p, c->a[0], t, sizeof(t)) < 0)
+            return -LX_EFAULT;
+    }
+    return (long)(wf_clock_ns() / tick);
+}
+
+/* sysinfo: the uptime, lx's pool as the RAM (in bytes, mem_unit 1), the
+ * number of threads; no load, swap or high memory. */
+static long sys_sysinfo(struct lx_call *c)
+{
+    struct {
+        int64_t uptime;
+        uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+    } si;
+    _Static_assert(sizeof(si) == 112, "Linux's struct sysinfo");
+    memset(&si, 0, sizeof(si));
+    wf_word_t used = 0, limit = 0;
+    wf_pool_info(WF_CHILD_POOL, &used, &limit, NULL, NULL);
+    si.uptime = (int64_t)((wf_clock_ns() + 999999999ull) / 1000000000ull);
+    si.totalram = limit;
+    si.freeram = limit > used ? limit - used : 0;
+    for (unsigned i = 0; i < lx.thread_hi; i++)
+        si.procs += lx.thread[i].used;
+    si.mem_unit = 1;
+    return lx_copy_out(c->p, c->a[0], &si, sizeof(si)) < 0 ? -LX_EFAULT : 0;
+}
+
 /* --- signals ---------------------------------------------- */
 
 static bool ignored_by_default(int sig);
@@ -541,18 +792,21 @@ long lx_signal(struct lx_proc *p, int sig)
 {
     if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
         return 0;
+    p->siginfo[sig].fault = false; /* sent, not a fault's (main.c) */
     if (sig == LX_SIGKILL) {
         lx_exit(p, sig);
         return 0;
     }
     prepare(p, sig);
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
-    if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
-        return 0;
     bool blocked = true;
     for (unsigned i = 0; i < lx.thread_hi && blocked; i++)
         if (lx.thread[i].used && lx.thread[i].p == p && !(lx.thread[i].sigmask & bit))
             blocked = false;
+    /* an ignored signal is dropped, but a blocked one stays pending (its
+     * action may change before it is unblocked; sigtimedwait may take it) */
+    if (!blocked && (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig))))
+        return 0;
     if (blocked || h > SIG_IGN || p->stopped) { /* a stopped process takes it once it goes on */
         p->sigpending |= bit;
         lx.nsignalled++;
@@ -569,13 +823,14 @@ long lx_signal_thread(struct lx_thread *t, int sig)
     struct lx_proc *p = t->p;
     if (sig <= 0 || sig > NSIG || p->state != PROC_RUN)
         return 0;
+    p->siginfo[sig].fault = false;
     if (sig == LX_SIGKILL) {
         lx_exit(p, sig);
         return 0;
     }
     prepare(p, sig);
     uint64_t h = p->sigaction[sig][0], bit = 1ull << (sig - 1);
-    if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
+    if (!(t->sigmask & bit) && (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig))))
         return 0;
     if ((t->sigmask & bit) || h > SIG_IGN || p->stopped) {
         t->sigpending |= bit;
@@ -609,8 +864,8 @@ long lx_signal_group(int pgid, int sig)
 bool lx_restartable(struct lx_thread *t, const wf_word_t *w, int sig)
 {
     uint64_t nr = w[WF_FAULT_WORD_RAX];
-    if (nr == 34 || nr == 130 || nr == 35 || nr == 230)
-        return false; /* pause, sigsuspend, sleeps: EINTR always, as Linux */
+    if (nr == 34 || nr == 130 || nr == 35 || nr == 230 || nr == 128)
+        return false; /* pause, sigsuspend, sleeps, sigtimedwait: EINTR always, as Linux */
     return (t->p->sigaction[sig][1] & 0x10000000) != 0; /* SA_RESTART */
 }
 
@@ -635,7 +890,7 @@ struct sigframe {
     uint16_t cs, gs, fs, ss;
     uint64_t err, trapno, oldmask, cr2, fpstate, reserved1[8];
     uint64_t uc_sigmask;
-    int32_t si_signo, si_errno, si_code, si_pad;
+    int32_t si_signo, si_errno, si_code, si_pad; /* siginfo_fill writes from si_signo */
     union {
         struct {
             int32_t pid, uid, status;
@@ -645,6 +900,22 @@ struct sigframe {
     } si;
 };
 _Static_assert(sizeof(struct sigframe) == 8 + 304 + 128, "Linux's rt_sigframe without FPU state");
+
+/* Linux's siginfo_t (128 bytes) for sig as p's siginfo[sig] says: si_addr
+ * for a fault; the sender's pid, uid 0 and (SIGCHLD) the status otherwise. */
+static void siginfo_fill(const struct lx_proc *p, int sig, int32_t *si)
+{
+    memset(si, 0, 128);
+    si[0] = sig;
+    si[2] = p->siginfo[sig].code;
+    if (p->siginfo[sig].fault) {
+        uint64_t addr = p->siginfo[sig].addr;
+        memcpy(&si[4], &addr, 8);
+    } else {
+        si[4] = p->siginfo[sig].pid;
+        si[6] = p->siginfo[sig].status;
+    }
+}
 
 /* Acts on p's pending signals it does not block, with regs the registers its
  * thread is about to resume with: an ignored one is dropped, a default action
@@ -705,14 +976,13 @@ bool lx_deliver(struct lx_thread *t, wf_word_t *regs)
         f.cs = 0x33;
         f.ss = 0x2b;
         f.oldmask = f.uc_sigmask = t->suspended ? t->suspend_mask : t->sigmask;
-        f.si_signo = sig;
-        f.si_code = p->siginfo[sig].code;
-        if (sig == LX_SIGSEGV || sig == 7 || sig == 4 || sig == 8) {
-            f.si.addr = p->siginfo[sig].addr;
-            f.cr2 = p->siginfo[sig].addr;
-        } else {
-            f.si.kill.pid = p->siginfo[sig].pid;
-            f.si.kill.status = p->siginfo[sig].status;
+        int32_t si[32];
+        siginfo_fill(p, sig, si);
+        memcpy((char *)&f + offsetof(struct sigframe, si_signo), si, sizeof(si));
+        if (p->siginfo[sig].fault) { /* the sigcontext's trap number, error code and cr2 */
+            f.trapno = p->siginfo[sig].trapno;
+            f.err = p->siginfo[sig].err;
+            f.cr2 = f.trapno == 14 ? p->siginfo[sig].addr : 0;
         }
         if (lx_copy_out(p, sp, &f, sizeof(f)) < 0) {
             lx_exit(p, LX_SIGSEGV); /* Linux: no room for the frame */
@@ -794,6 +1064,63 @@ static long sys_rt_sigsuspend(struct lx_call *c)
         c->t->suspended = true;
     }
     return -LX_BLOCK;
+}
+
+/* rt_sigtimedwait: takes a pending signal of the set (the thread's own
+ * first), its siginfo to info; otherwise waits (answered later) until one
+ * comes, EAGAIN at the end of the timeout (at once for a zero one), EINTR
+ * when a signal outside the set runs its handler first. While it waits the
+ * set is blocked for delivery (suspend_mask keeps the mask to restore), so
+ * that a signal of the set is taken here, not delivered. */
+static long sys_rt_sigtimedwait(struct lx_call *c)
+{
+    struct lx_thread *t = c->t;
+    if (c->a[3] != 8)
+        return -LX_EINVAL;
+    uint64_t set;
+    if (lx_copy_in(c->p, &set, c->a[0], 8) < 0)
+        return -LX_EFAULT;
+    set &= ~(uint64_t)UNBLOCKABLE;
+    bool retry = t->suspended;
+    if (!retry && c->a[2]) {
+        int64_t ts[2];
+        if (lx_copy_in(c->p, ts, c->a[2], sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        t->sleep_until = wf_clock_ns() + (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+    }
+    uint64_t ready = (t->sigpending | c->p->sigpending) & set;
+    bool expired = !ready && c->a[2] && wf_clock_ns() >= t->sleep_until;
+    if (!ready && !expired) {
+        if (!retry) {
+            t->suspend_mask = t->sigmask;
+            t->sigmask |= set;
+            t->suspended = true;
+        }
+        return -LX_BLOCK;
+    }
+    if (retry) {
+        t->sigmask = t->suspend_mask;
+        t->suspended = false;
+    }
+    t->sleep_until = 0;
+    if (!ready)
+        return -LX_EAGAIN;
+    uint64_t mine = t->sigpending & set;
+    int sig = __builtin_ctzll(mine ? mine : ready) + 1;
+    uint64_t bit = 1ull << (sig - 1);
+    if (mine)
+        t->sigpending &= ~bit;
+    else
+        c->p->sigpending &= ~bit;
+    if (c->a[1]) {
+        int32_t si[32];
+        siginfo_fill(c->p, sig, si);
+        if (lx_copy_out(c->p, c->a[1], si, sizeof(si)) < 0)
+            return -LX_EFAULT;
+    }
+    return sig;
 }
 
 /* kill(pid, sig): one process, a process group (0: the caller's, < -1:
@@ -1426,6 +1753,9 @@ static const struct lx_sysent table[] = {
     E(95, umask, sys_umask),
     E(96, gettimeofday, sys_gettimeofday),
     E(97, getrlimit, sys_getrlimit),
+    E(98, getrusage, sys_getrusage),
+    E(99, sysinfo, sys_sysinfo),
+    E(100, times, sys_times),
     E(102, getuid, sys_zero),
     E(104, getgid, sys_zero),
     E(107, geteuid, sys_zero),
@@ -1437,13 +1767,18 @@ static const struct lx_sysent table[] = {
     E(121, getpgid, sys_getpgid),
     E(124, getsid, sys_getsid),
     E(127, rt_sigpending, sys_rt_sigpending),
+    E(128, rt_sigtimedwait, sys_rt_sigtimedwait),
     E(130, rt_sigsuspend, sys_rt_sigsuspend),
     E(131, sigaltstack, sys_sigaltstack),
+    E(140, getpriority, sys_getpriority),
+    E(141, setpriority, sys_setpriority),
+    E(157, prctl, sys_prctl),
     E(158, arch_prctl, sys_arch_prctl),
     E(186, gettid, sys_gettid),
     E(200, tkill, sys_tkill),
     E(201, time, sys_time),
     E(202, futex, sys_futex),
+    E(203, sched_setaffinity, sys_sched_setaffinity),
     E(204, sched_getaffinity, sys_sched_getaffinity),
     E(217, getdents64, sys_getdents64),
     E(218, set_tid_address, sys_set_tid_address),
@@ -1464,6 +1799,7 @@ static const struct lx_sysent table[] = {
     E(293, pipe2, sys_pipe2),
     E(302, prlimit64, sys_prlimit64),
     E(318, getrandom, sys_getrandom),
+    E(324, membarrier, sys_membarrier),
     E(439, faccessat2, sys_faccessat),
 };
 #undef E
@@ -1523,6 +1859,8 @@ static struct lx_dispatch dispatch[LX_NSYSCALLS + 1];
 
 void lx_sys_init(void)
 {
+    cycles0 = wf_cycles();
+    clock0 = wf_clock_ns();
     _Static_assert(NTABLE <= LX_NSYSCALLS, "every number of table has a dispatch entry");
     for (unsigned nr = 0; nr < LX_NSYSCALLS; nr++) {
         dispatch[nr].fn = lx_fd_calls[nr].fn ? lx_fd_calls[nr].fn
