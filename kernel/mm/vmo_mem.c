@@ -225,7 +225,8 @@ bool vmo_free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
     bool empty = true;
     for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
         uint64_t b = base + k * span;
-        if (b + span > first_w && !vmo_free_subtree(v, &node[k], level - 1, b, first_ci, paid))
+        if (node[k] && b + span > first_w &&
+            !vmo_free_subtree(v, &node[k], level - 1, b, first_ci, paid))
             return false;
         empty &= node[k] == NULL;
     }

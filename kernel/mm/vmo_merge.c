@@ -117,7 +117,7 @@ static bool merge_window(struct vmo *h, struct vmo *t, uint64_t w, struct vmo_wi
         if (!tw)
             return false;
         unsigned n = 0;
-        for (unsigned i = 0; i < seen; i++)
+        for (unsigned i = 0; i < seen && tw->present < VMO_WIN_CLUSTERS; i++)
             n += hw->cl[i] && !tw->cl[i];
         if (n) {
             if (!move_charge(h->pool, t->pool, (uint64_t)n << CLUSTER_SHIFT))
@@ -153,6 +153,8 @@ static enum merge_result merge_subtree(struct vmo *h, struct vmo *t, void **slot
     uint64_t span = 1ull << (9 * (level - 1));
     void **node = *slot;
     for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
+        if (!node[k]) /* most slots of a sparse tree: no call */
+            continue;
         enum merge_result r = merge_subtree(h, t, &node[k], level - 1, base + k * span, lim, paid);
         if (r != MERGE_DONE)
             return r;
@@ -172,8 +174,9 @@ bool vmo_merge_some(struct vmo *h, struct vmo *t, bool *paid)
         return true;
     uint64_t lim = (t->parent_limit + CLUSTER_SIZE - 1) >> CLUSTER_SHIFT;
     if (!t->root && t->pool == h->pool && t->levels == h->levels) {
-        /* t has nothing of its own: it takes h's tree, less what it cannot see */
-        if (!vmo_free_subtree(h, &h->root, h->levels, 0, lim, paid))
+        /* t has nothing of its own: it takes h's tree, less what it cannot see
+         * (nothing when its limit is past h's end: no walk then) */
+        if (t->parent_limit < h->size && !vmo_free_subtree(h, &h->root, h->levels, 0, lim, paid))
             return false;
         t->root = h->root;
         t->committed = h->committed;
