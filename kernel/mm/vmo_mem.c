@@ -26,12 +26,14 @@
  * shrunk and grown again must read zeros there). A read maps the ancestor's
  * cluster read-only; a write copies it into the writer's own tree first, and
  * every mapping of the writer's old view of that cluster is removed (it mapped
- * the shared one). H lives while it has children; no per-cluster reference count
- * exists. Limitation: H is not merged into its last child, so clusters shadowed
- * in both children stay allocated until H goes, and fork chains deepen the walk.
+ * the shared one). No per-cluster reference count exists. H knows its two
+ * children; when one is destroyed, H is merged into the other, which takes H's
+ * place (kernel/mm/vmo_merge.c, decision 172): a chain of fork-and-exit stays
+ * one VMO deep and memory both sides had written is freed.
  *
- * Cost. Shrinking, cloning (which removes V's mappings) and destroying are
- * O(mappings + populated windows + clusters), done in bounded units and restarted
+ * Cost. Shrinking, cloning (which removes V's mappings) and destroying (with the
+ * merge it causes) are O(mappings + populated windows + clusters), done in
+ * bounded units and restarted
  * (decisions 088, 089; the section "restartable work" below). The invocation
  * decoders are in kernel/obj/vmo.c.
  */
@@ -77,7 +79,7 @@ void vmo_init_anon(struct vmo *v, struct pool *p, uint64_t size)
 
 /* The slot holding window w's pointer, creating interior nodes when create; NULL
  * when absent (or, with *nomem set, when a node could not be allocated). */
-static struct vmo_window **win_slot(struct vmo *v, uint64_t w, bool create, bool *nomem)
+struct vmo_window **vmo_win_slot(struct vmo *v, uint64_t w, bool create, bool *nomem)
 {
     void **slot = &v->root;
     for (unsigned l = v->levels; l > 0; l--) {
@@ -95,9 +97,9 @@ static struct vmo_window **win_slot(struct vmo *v, uint64_t w, bool create, bool
     return (struct vmo_window **)slot;
 }
 
-static struct vmo_window *window(struct vmo *v, uint64_t w, bool create, bool *nomem)
+struct vmo_window *vmo_window(struct vmo *v, uint64_t w, bool create, bool *nomem)
 {
-    struct vmo_window **s = win_slot(v, w, create, nomem);
+    struct vmo_window **s = vmo_win_slot(v, w, create, nomem);
     if (!s)
         return NULL;
     if (!*s && create) {
@@ -109,7 +111,7 @@ static struct vmo_window *window(struct vmo *v, uint64_t w, bool create, bool *n
     return *s;
 }
 
-static bool from_resv(const struct vmo_window *win, unsigned i)
+bool vmo_from_resv(const struct vmo_window *win, unsigned i)
 {
     return win->resv.state != PMM_RESV_UNUSED &&
            win->cl[i] == win->resv.base + ((paddr_t)i << CLUSTER_SHIFT);
@@ -137,7 +139,7 @@ static paddr_t alloc_cluster(struct vmo *v, struct vmo_window *win, uint64_t w, 
 /* Frees cluster i of win (present). */
 static void free_cluster(struct vmo *v, struct vmo_window *win, unsigned i)
 {
-    if (!from_resv(win, i))
+    if (!vmo_from_resv(win, i))
         win->foreign--;
     pool_free(v->pool, win->cl[i], 0);
     win->cl[i] = 0;
@@ -147,7 +149,7 @@ static void free_cluster(struct vmo *v, struct vmo_window *win, unsigned i)
 
 /* Frees the clusters of win from index `from` on; the window itself when from
  * is 0 (returns true then). */
-static bool free_window(struct vmo *v, struct vmo_window *win, unsigned from)
+bool vmo_free_window(struct vmo *v, struct vmo_window *win, unsigned from)
 {
     bool live = pmm_resv_live(&win->resv);
     if (live && from == 0 && win->present == VMO_WIN_CLUSTERS && win->foreign == 0) {
@@ -172,7 +174,7 @@ static bool free_window(struct vmo *v, struct vmo_window *win, unsigned from)
 
 /* True when win holds something at or past index from: a cluster, or a live
  * reservation that a cut must break. */
-static bool window_has_from(const struct vmo_window *win, unsigned from)
+bool vmo_window_has_from(const struct vmo_window *win, unsigned from)
 {
     if (pmm_resv_live(&win->resv))
         return true;
@@ -185,7 +187,7 @@ static bool window_has_from(const struct vmo_window *win, unsigned from)
 /* A unit of restartable work is about to be done: true when it must stop
  * instead. *paid: the caller's own preemption point paid for one unit already
  * (a deletion step), which is used first. NULL: not preemptible (kernel callers). */
-static bool stop(bool *paid)
+bool vmo_stop(bool *paid)
 {
     if (!paid)
         return false;
@@ -198,23 +200,23 @@ static bool stop(bool *paid)
 
 /* Frees every window at or past window index `first` (the cluster of `first_ci`
  * on) below the node at *slot of the given level covering windows from base,
- * with a stop() before each window and each interior node freed; returns false
+ * with a vmo_stop() before each window and each interior node freed; returns false
  * when it stopped there. The tree itself is the progress:
  * a repeated call skips what is gone, so its walk is at most one node per
  * level. */
-static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base,
-                         uint64_t first_ci, bool *paid)
+bool vmo_free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base, uint64_t first_ci,
+                      bool *paid)
 {
     if (!*slot)
         return true;
     uint64_t first_w = first_ci / VMO_WIN_CLUSTERS;
     if (level == 0) {
         unsigned from = base == first_w ? (unsigned)(first_ci % VMO_WIN_CLUSTERS) : 0;
-        if (from && !window_has_from(*slot, from))
+        if (from && !vmo_window_has_from(*slot, from))
             return true;
-        if (stop(paid))
+        if (vmo_stop(paid))
             return false;
-        if (free_window(v, *slot, from))
+        if (vmo_free_window(v, *slot, from))
             *slot = NULL;
         return true;
     }
@@ -223,12 +225,13 @@ static bool free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t ba
     bool empty = true;
     for (unsigned k = 0; k < VMO_NODE_SLOTS; k++) {
         uint64_t b = base + k * span;
-        if (b + span > first_w && !free_subtree(v, &node[k], level - 1, b, first_ci, paid))
+        if (node[k] && b + span > first_w &&
+            !vmo_free_subtree(v, &node[k], level - 1, b, first_ci, paid))
             return false;
         empty &= node[k] == NULL;
     }
     if (empty) {
-        if (stop(paid))
+        if (vmo_stop(paid))
             return false;
         pool_zfree(v->pool, node, PAGE_SIZE);
         v->tree_bytes -= PAGE_SIZE;
@@ -245,7 +248,7 @@ static paddr_t find_cluster(struct vmo *v, uint64_t ci, bool *own)
     *own = true;
     for (struct vmo *a = v; a; a = a->parent) {
         bool nomem = false;
-        struct vmo_window *win = window(a, w, false, &nomem);
+        struct vmo_window *win = vmo_window(a, w, false, &nomem);
         if (win && win->cl[i])
             return win->cl[i];
         if ((ci << CLUSTER_SHIFT) >= a->parent_limit)
@@ -302,7 +305,7 @@ enum vm_fault_result vmo_get_cluster(struct vmo *v, uint64_t ci, bool write, pad
     uint64_t w = ci / VMO_WIN_CLUSTERS;
     unsigned i = ci % VMO_WIN_CLUSTERS;
     bool nomem = false;
-    struct vmo_window *win = window(v, w, true, &nomem);
+    struct vmo_window *win = vmo_window(v, w, true, &nomem);
     paddr_t npa = win ? alloc_cluster(v, win, w, i) : 0;
     if (!npa)
         return VM_FAULT_NOMEM;
@@ -326,7 +329,7 @@ paddr_t vmo_super_pa(struct vmo *v, uint64_t ci)
     if (v->kind == VMO_PHYS || v->kind == VMO_HIDDEN)
         return 0;
     bool nomem = false;
-    struct vmo_window *win = window(v, ci / VMO_WIN_CLUSTERS, false, &nomem);
+    struct vmo_window *win = vmo_window(v, ci / VMO_WIN_CLUSTERS, false, &nomem);
     if (!win || win->present != VMO_WIN_CLUSTERS || win->foreign || !pmm_resv_full(&win->resv))
         return 0;
     return win->resv.base;
@@ -384,7 +387,7 @@ static void destroy_one(struct vmo *v)
         if (v->owns_phys)
             pool_free(p, v->phys, pool_order_for(v->size));
     } else {
-        free_subtree(v, &v->root, v->levels, 0, 0, NULL);
+        vmo_free_subtree(v, &v->root, v->levels, 0, 0, NULL);
     }
     assert(v->committed == 0 && v->tree_bytes == 0);
     pool_zfree(p, v, sizeof(*v));
@@ -413,7 +416,10 @@ static void destroy_one(struct vmo *v)
  *    still change the memory they share. A clone whose invocation is not
  *    re-executed is dropped by the next operation on v (O(1): its tree is empty).
  *  - Destruction (vmo_teardown, from the deletion of the last cap) removes the
- *    regions, then frees the tree, and that of each ancestor dying with it.
+ *    regions, then frees the tree, and that of each ancestor dying with it;
+ *    the first ancestor that keeps a child is merged into it, a window per
+ *    unit (vmo_merge_some: its tree is the progress). vmo_destroy then frees
+ *    the objects and puts the child in the emptied ancestor's place (O(1)).
  */
 
 /* Clears the mappings still to clear, a region's 2 MiB window per unit (zap_at in
@@ -421,7 +427,7 @@ static void destroy_one(struct vmo *v)
 static bool zap_pending(struct vmo *v, bool *paid)
 {
     while (v->zap_next) {
-        if (stop(paid))
+        if (vmo_stop(paid))
             return false;
         struct vm_region *r = v->zap_next;
         vaddr_t s, e;
@@ -436,26 +442,62 @@ static bool zap_pending(struct vmo *v, bool *paid)
     return true;
 }
 
-/* Drops a clone that never got its cap (its tree is empty: O(1)). */
+/* In h's place under h's parent, replaces old by new (NULL: old is gone). */
+static void child_replace(struct vmo *h, struct vmo *old, struct vmo *new)
+{
+    if (!h)
+        return;
+    unsigned k = h->child[0] == old ? 0 : 1;
+    assert(h->child[k] == old);
+    h->child[k] = new;
+}
+
+/* The hidden VMO h lost a child and has one left, t. When the merge (run by the
+ * teardown of the one that went) left h empty, t takes h's place under h's
+ * parent, seeing no more of it than it saw through h, and h is freed. O(1): a
+ * merge that could not finish leaves h as it is. */
+static void merge_finish(struct vmo *h)
+{
+    struct vmo *t = h->child[0] ? h->child[0] : h->child[1];
+    assert(h->kind == VMO_HIDDEN && h->children == 1 && t && t->parent == h);
+    if (h->root || t->dying)
+        return;
+    child_replace(h->parent, h, t);
+    t->parent = h->parent;
+    t->parent_limit = MIN(t->parent_limit, h->parent_limit);
+    h->child[0] = h->child[1] = NULL;
+    h->children = 0;
+    vm_stats.merges++;
+    destroy_one(h);
+}
+
+/* Drops a clone that never got its cap (its tree is empty: O(1)). v, alone
+ * under the hidden VMO again, takes its tree back when it has none of its own
+ * yet (O(1)); else the hidden VMO stays above it. */
 static void abandon_clone(struct vmo *v)
 {
-    struct vmo *c = v->clone;
+    struct vmo *c = v->clone, *h = c->parent;
     struct pool *cp = c->pool;
-    assert(v->pending == VMO_PENDING_CLONE && !c->root && !c->maps);
+    assert(v->pending == VMO_PENDING_CLONE && !c->root && !c->maps && v->parent == h);
     v->clone = NULL;
     v->zap_next = NULL;
     v->zap_at = 0;
     v->pending = VMO_PENDING_NONE;
-    c->parent->children--; /* v remains */
+    child_replace(h, c, NULL);
+    h->children--; /* v remains */
     pool_zfree(cp, c, sizeof(*c));
     pool_object_gone(cp);
+    if (!v->root && v->levels == h->levels) {
+        vmo_merge_some(h, v, NULL);
+        merge_finish(h);
+    }
 }
 
 /* Finishes a pending shrink: WF_ERR_OK or WF_ERR_PREEMPTED. */
 static enum wf_error finish_shrink(struct vmo *v)
 {
     bool paid = false;
-    if (!zap_pending(v, &paid) || !free_subtree(v, &v->root, v->levels, 0, v->trim_ci, &paid))
+    if (!zap_pending(v, &paid) || !vmo_free_subtree(v, &v->root, v->levels, 0, v->trim_ci, &paid))
         return WF_ERR_PREEMPTED;
     v->pending = VMO_PENDING_NONE;
     return WF_ERR_OK;
@@ -480,16 +522,21 @@ enum wf_error vmo_teardown(struct vmo *v)
     v->zap_next = NULL;
     v->zap_at = 0;
     while (v->maps) {
-        if (stop(&paid))
+        if (vmo_stop(&paid))
             return WF_ERR_PREEMPTED;
         vspace_region_remove_some(v->maps);
     }
-    for (struct vmo *a = v; a; a = a->parent) {
-        if (a->kind != VMO_PHYS && !free_subtree(a, &a->root, a->levels, 0, 0, &paid))
+    struct vmo *a = v;
+    for (;; a = a->parent) {
+        if (a->kind != VMO_PHYS && !vmo_free_subtree(a, &a->root, a->levels, 0, 0, &paid))
             return WF_ERR_PREEMPTED;
         if (!a->parent || a->parent->children > 1)
             break;
     }
+    /* a's parent keeps one child, a's sibling: it is merged into that child */
+    struct vmo *h = a->parent;
+    if (h && !vmo_merge_some(h, h->child[0] == a ? h->child[1] : h->child[0], &paid))
+        return WF_ERR_PREEMPTED;
     return WF_ERR_OK;
 }
 
@@ -499,9 +546,14 @@ void vmo_destroy(struct vmo *v)
         abandon_clone(v);
     for (;;) {
         struct vmo *parent = v->parent;
+        child_replace(parent, v, NULL);
         destroy_one(v);
-        if (!parent || --parent->children > 0)
+        if (!parent)
             return;
+        if (--parent->children > 0) {
+            merge_finish(parent);
+            return;
+        }
         v = parent;
     }
 }
@@ -692,6 +744,9 @@ static void clone_start(struct vmo *v, struct vmo *h, struct vmo *c, struct pool
     h->kind = VMO_HIDDEN;
     h->maps = NULL;
     h->children = 2;
+    h->child[0] = v;
+    h->child[1] = c;
+    child_replace(h->parent, v, h);
     memset(&h->copy, 0, sizeof(h->copy));
     c->pool = cp;
     init_child(v, h, v->size, (enum vmo_kind)v->kind);

@@ -6,6 +6,7 @@
 # TCB code queues threads, so the scheduler's run queues (kernel/sched/sched.c,
 # no CPU code) come along too.
 VM_HOST_SRCS := kernel/mm/pmm.c kernel/mm/region.c kernel/mm/fault.c kernel/mm/vmo_mem.c \
+                kernel/mm/vmo_merge.c \
                 kernel/mm/charge.c kernel/mm/slab.c kernel/mm/pt.c kernel/arch/x86_64/pt.c \
                 kernel/lib/avl.c
 CAP_CORE_SRCS := $(filter-out %_ktest.c,$(sort $(wildcard kernel/cap/*.c kernel/obj/*.c))) \

@@ -185,7 +185,9 @@ Test(vm_restart, abandoned_operations_are_settled_by_the_next_one)
     cr_assert_eq(wf_vmo_resize(VMO, BIG / 2), WF_ERR_OK);
     cr_assert_eq(v->pending, VMO_PENDING_NONE);
     cr_assert_eq(wf_pool_info(POOL, &u, &l, &objects, &f), WF_ERR_OK);
-    cr_assert_eq(objects, 3, "the pending clone is gone");
+    cr_assert_eq(objects, 2, "the pending clone is gone, and the hidden VMO with it");
+    cr_assert_null(v->parent, "the VMO took its tree back from the hidden VMO");
+    cr_assert_eq(v->kind, VMO_ANON);
     for (unsigned i = 0; i < NPOP && spot(i) < BIG / 2; i++)
         cr_assert_eq(read_at(VMO, spot(i)), 0x1000 + i);
     /* a shrink stopped midway: the size is the new one, a later grow finishes it */

@@ -210,8 +210,6 @@ struct lx_proc {
     uint64_t cpu_done, child_cpu;
     bool membarrier_private; /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED */
     wf_cptr_t pool, vspace, cnode;
-    uint64_t mem_base;              /* its pool's use after its load or last compaction (proc.c) */
-    unsigned forks;                 /* forks since mem_base was taken */
     uint64_t alarm_at, alarm_every; /* ITIMER_REAL: expiry (0: none) and interval, ns */
     wf_cptr_t slots[LX_MAX_SLOTS];  /* every slot lx took for it */
     unsigned nslots;
@@ -280,8 +278,6 @@ struct lx_thread *lx_thread_of(wf_word_t badge);
 struct lx_thread *lx_thread_by_tid(int tid);
 struct lx_proc *lx_proc_of_any(int pid);
 wf_cptr_t lx_slot(struct lx_proc *p);
-bool lx_compact(struct lx_proc *p);
-extern unsigned lx_compactions;
 void lx_slot_free(struct lx_proc *p, wf_cptr_t s);
 void lx_random(void *buf, size_t n);
 

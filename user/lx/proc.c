@@ -377,13 +377,6 @@ static void release(struct lx_proc *p)
     p->vspace = p->cnode = 0;
 }
 
-/* The bytes pool holds (0 when it cannot say). */
-static uint64_t pool_used(wf_cptr_t pool)
-{
-    wf_word_t used = 0;
-    return wf_pool_info(pool, &used, NULL, NULL, NULL) == WF_ERR_OK ? used : 0;
-}
-
 /* Loads path into p (which has no memory yet) and starts its thread t
  * (whose tid becomes the pid). */
 static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const uint8_t *file,
@@ -416,9 +409,6 @@ static int load(struct lx_proc *p, struct lx_thread *t, const char *path, const 
         err = -LX_ENOMEM;
     if (err)
         lx_say("%s: cannot start (error %d)", path, -err);
-    else
-        p->mem_base = pool_used(p->pool);
-    p->forks = 0;
     /* Linux's comm: at most 15 bytes of the name (execve gives the name it
      * was called with instead) */
     const char *base = strrchr(path, '/');
@@ -512,147 +502,6 @@ enum {
     CLONE_CHILD_SETTID = 0x1000000,
 };
 
-/* --- compaction ----------------------------------------------------------------------
- *
- * A fork clones each VMO of the parent: the kernel moves the parent's memory
- * into a hidden VMO above the parent's VMO and the child's clone, and does not
- * merge it back into the parent's VMO when the child goes (decision 044). Each
- * cluster the parent writes after the fork is copied into its own VMO, and the
- * hidden VMO keeps the old one, for nobody. A process that forks and reaps
- * again and again (a shell running pipelines) thus grows by what it writes
- * between forks, and each fork adds one more hidden VMO to the chain, until
- * lx's pool runs out. lx bounds it (decision 169): before a fork, when the
- * parent's pool holds more than twice what it held after its load or its last
- * compaction, plus LX_COMPACT_SLACK, and it has forked since, each private VMO
- * is copied into a fresh VMO of the process's pool (its present pages, zeros
- * left out) and mapped where the old one was; deleting the old cap frees the
- * chain above it that no live clone still needs. A process that has not forked
- * since only moves the base (its growth is its own). The copy costs at most
- * what the process holds and comes only after as much has piled up, so its
- * cost per fork is bounded by what the forks left behind. Only a process with
- * one thread (the one in fork, waiting for lx) and no running children is
- * compacted: nothing writes its memory during the copy, and no child still
- * shares the memory a copy would duplicate. */
-#define LX_COMPACT_SLACK (1ull << 20)
-#define LX_COMPACT_BUF   (64u << 10)
-
-unsigned lx_compactions;
-
-/* Copies the present pages of VMO i into n (a fresh VMO of the same size). */
-static bool copy_present(struct lx_proc *p, unsigned i, wf_cptr_t n)
-{
-    static uint8_t buf[LX_COMPACT_BUF] __attribute__((aligned(4096)));
-    static const uint8_t zero[4096];
-    const struct lx_vmo *m = &p->vmo[i];
-    for (uint64_t off = 0; off < m->size;) {
-        wf_word_t first = 0, len = 0;
-        if (wf_vmo_present(m->cap, off, &first, &len) != WF_ERR_OK)
-            return false;
-        if (!len || first >= m->size)
-            return true;
-        if (len > m->size - first)
-            len = m->size - first;
-        for (uint64_t a = first; a < first + len;) {
-            uint64_t k = first + len - a < LX_COMPACT_BUF ? first + len - a : LX_COMPACT_BUF;
-            if (wf_vmo_read(m->cap, a, k, WF_CHILD_VSPACE, (uintptr_t)buf) != WF_ERR_OK)
-                return false;
-            /* runs of pages holding something (zeros need no copy) */
-            for (uint64_t b = 0; b < k;) {
-                while (b < k && !memcmp(buf + b, zero, sizeof(zero)))
-                    b += sizeof(zero);
-                uint64_t e = b;
-                while (e < k && memcmp(buf + e, zero, sizeof(zero)))
-                    e += sizeof(zero);
-                if (e > b && wf_vmo_write(n, a + b, e - b, WF_CHILD_VSPACE, (uintptr_t)(buf + b)) !=
-                                 WF_ERR_OK)
-                    return false;
-                b = e;
-            }
-            a += k;
-        }
-        off = first + len;
-    }
-    return true;
-}
-
-/* Maps n wherever p maps its VMO i (old), in place of old; false (old mapped
- * again where it was taken away) when a mapping fails. */
-static bool remap(struct lx_proc *p, unsigned i, wf_cptr_t old, wf_cptr_t n)
-{
-    for (unsigned k = 0; k < p->nvma; k++) {
-        const struct lx_vma *v = &p->vma[k];
-        if (v->vmo != i || !v->prot)
-            continue;
-        wf_vspace_unmap(p->vspace, v->start, v->end - v->start);
-        if (wf_vspace_map(p->vspace, n, v->start, v->off, v->end - v->start,
-                          lx_vm_rights(v->prot)) != WF_ERR_OK) {
-            for (unsigned j = 0; j <= k; j++) {
-                const struct lx_vma *u = &p->vma[j];
-                if (u->vmo != i || !u->prot)
-                    continue;
-                if (j < k)
-                    wf_vspace_unmap(p->vspace, u->start, u->end - u->start);
-                wf_vspace_map(p->vspace, old, u->start, u->off, u->end - u->start,
-                              lx_vm_rights(u->prot));
-            }
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool compact_vmo(struct lx_proc *p, unsigned i)
-{
-    wf_cptr_t n;
-    unsigned had = p->nslots;
-    if (create(p, WF_OBJ_VMO, p->vmo[i].size, &n) != WF_ERR_OK) {
-        if (p->nslots > had) /* the slot create took stays empty */
-            lx_slot_free(p, p->slots[p->nslots - 1]);
-        return false;
-    }
-    wf_cptr_t old = p->vmo[i].cap;
-    if (!copy_present(p, i, n) || !remap(p, i, old, n)) {
-        wf_cnode_delete(SELF, n, 64);
-        lx_slot_free(p, n);
-        return false;
-    }
-    lx_win_drop(p, i);
-    wf_cnode_delete(SELF, old, 64);
-    lx_slot_free(p, old);
-    p->vmo[i].cap = n;
-    return true;
-}
-
-/* Compacts p when its pool has grown past the bound (see above): true when it
- * did. */
-bool lx_compact(struct lx_proc *p)
-{
-    if (p->nthreads != 1 || !p->pool)
-        return false;
-    uint64_t used = pool_used(p->pool);
-    if (!p->forks) { /* no fork since the base was taken: what it holds is its own */
-        p->mem_base = used;
-        return false;
-    }
-    if (used <= 2 * p->mem_base + LX_COMPACT_SLACK)
-        return false;
-    for (unsigned i = 0; i < LX_MAX_PROCS; i++)
-        if (lx.proc[i].used && lx.proc[i].ppid == p->pid && lx.proc[i].state == PROC_RUN)
-            return false;
-    bool all = true;
-    for (unsigned i = 0; i < LX_MAX_VMOS; i++)
-        if (p->vmo[i].cap && !p->vmo[i].shm && !compact_vmo(p, i))
-            all = false;
-    p->mem_base = pool_used(p->pool);
-    p->forks = 0;
-    lx_compactions++;
-    if (lx.verbose)
-        lx_say("pid %d (%s): compacted, pool %llu -> %llu bytes%s", p->pid, p->name,
-               (unsigned long long)used, (unsigned long long)p->mem_base,
-               all ? "" : " (not every VMO)");
-    return true;
-}
-
 /* fork, vfork and clone without CLONE_VM, from thread t: a new process whose
  * every VMO is a copy-on-write clone of its parent's (made from and charged to
  * its own pool), mapped where the parent maps it, and whose one thread starts
@@ -670,7 +519,6 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
                p->pid, p->name, (unsigned long long)flags);
         return -LX_ENOSYS;
     }
-    lx_compact(p);
     struct lx_proc *c = proc_alloc();
     if (!c)
         return -LX_EAGAIN;
@@ -682,8 +530,6 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->nthreads = 0;
     c->main_status = -1;
     c->pool = c->vspace = c->cnode = 0;
-    c->mem_base = 0;
-    c->forks = 0;
     c->alarm_at = c->alarm_every = 0; /* a child has no timer of its parent's */
     c->cpu_done = c->child_cpu = 0;   /* its own rusage */
     c->sigpending = 0;
@@ -737,7 +583,6 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
         c->used = false;
         return err;
     }
-    p->forks++;
     return c->pid;
 }
 

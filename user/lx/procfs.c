@@ -355,12 +355,10 @@ long lx_syn_text(struct lx_proc *p, const struct lx_fd *f, char *buf, size_t max
             (unsigned long long)limit / 1024, (unsigned long long)(limit - used) / 1024);
         add(buf, max, &len, "MemAvailable:   %8llu kB\n",
             (unsigned long long)(limit - used) / 1024);
-        /* lx's own (Linux has none of these lines): the slots of lx's CNode
-         * in use, the compactions of forking processes so far (proc.c) */
-        add(buf, max, &len, "LxSlots:        %8llu\nLxCompactions:  %8u\n",
+        /* lx's own (Linux has no such line): the slots of lx's CNode in use */
+        add(buf, max, &len, "LxSlots:        %8llu\n",
             (unsigned long long)(lx.env.next_slot - lx.env.nrecycle -
-                                 (1ull << lx.env.cnode_radix) / 4),
-            lx_compactions);
+                                 (1ull << lx.env.cnode_radix) / 4));
         break;
     }
     case PF_CPUINFO:

@@ -101,6 +101,8 @@ struct vm_stats {
     uint64_t faults_mapped; /* of those, resolved */
     uint64_t zero_fills;    /* clusters allocated and zeroed by faults */
     uint64_t cow_copies;    /* clusters copied by write faults on shared memory */
+    uint64_t merges;        /* hidden VMOs merged into their last child and freed */
+    uint64_t merge_moves;   /* clusters those merges moved into the child */
     uint64_t promotions;    /* 2 MiB windows mapped by one superpage entry */
     uint64_t demotions;     /* superpage entries split or dropped by unmap/protect */
     uint64_t resv_made;     /* reservations made by VMO windows */

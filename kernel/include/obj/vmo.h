@@ -18,6 +18,8 @@
  * and the clone C become H's children with empty trees. A lookup walks up the
  * chain until a cluster is found; a write to a cluster found in an ancestor copies
  * it into the writer's own tree. No per-cluster reference count exists anywhere.
+ * When one of H's children is destroyed, H is merged into the other and goes
+ * (kernel/mm/vmo_merge.c, decision 172).
  *
  * Offsets and sizes are bytes, multiples of PAGE_SIZE. Locking: the big lock.
  */
@@ -68,6 +70,7 @@ struct vmo {
     struct vmo *parent;     /* the hidden VMO whose clusters show through, or NULL */
     uint64_t parent_limit;  /* offsets at or past this never show the parent's */
     uint32_t children;      /* VMO_HIDDEN: live children */
+    struct vmo *child[2];   /* VMO_HIDDEN: those children (NULL: gone) */
     uint64_t committed;     /* clusters in its own tree */
     uint64_t tree_bytes;    /* bytes of its tree: interior nodes and windows */
     /* An operation restarted midway (decision 088; kernel/mm/vmo_mem.c): */
@@ -107,15 +110,17 @@ void vmo_init_anon(struct vmo *v, struct pool *p, uint64_t size);
 
 /* The preemptible part of destroying v, run when its last cap is being deleted
  * (object_teardown): marks it dying, removes its mappings, frees its tree and
- * those of the ancestors that die with it, with a preemption point before each
- * unit. Returns WF_ERR_OK when only O(1) work is left for vmo_destroy, or
- * WF_ERR_PREEMPTED (call again: it continues). A dying VMO refuses every
- * invocation that would add work and cannot be mapped. */
+ * those of the ancestors that die with it, and merges the first ancestor that
+ * keeps another child into that child (vmo_merge_some), with a preemption point
+ * before each unit. Returns WF_ERR_OK when only O(1) work is left for
+ * vmo_destroy, or WF_ERR_PREEMPTED (call again: it continues). A dying VMO
+ * refuses every invocation that would add work and cannot be mapped. */
 enum wf_error vmo_teardown(struct vmo *v);
 
 /* Destroys v: unmaps it from every VSpace, frees its clusters and tree, leaves
- * its clone parent (which may go too), and frees the object. O(1) after
- * vmo_teardown returned WF_ERR_OK, else O(size) (kernel callers). */
+ * its clone parent (which may go too, or, merged into its other child by
+ * vmo_teardown, give that child its place), and frees the object. O(1) after
+ * vmo_teardown returned WF_ERR_OK, else O(size) (kernel callers; no merge). */
 void vmo_destroy(struct vmo *v);
 
 /* The cluster at index ci of v as the fault path needs it: *pa its address (0 when
@@ -220,5 +225,27 @@ enum wf_error vmo_resize(struct vmo *v, uint64_t size);
 /* True when cluster ci of v has memory v sees (its own, an ancestor's, or any
  * cluster of a physical VMO): VMO_Present's test. */
 bool vmo_visible(struct vmo *v, uint64_t ci);
+
+/*
+ * The tree and the merge: shared by kernel/mm/vmo_mem.c and kernel/mm/vmo_merge.c
+ * only (their contracts are in vmo_mem.c).
+ */
+struct vmo_window **vmo_win_slot(struct vmo *v, uint64_t w, bool create, bool *nomem);
+struct vmo_window *vmo_window(struct vmo *v, uint64_t w, bool create, bool *nomem);
+bool vmo_from_resv(const struct vmo_window *win, unsigned i);
+bool vmo_free_window(struct vmo *v, struct vmo_window *win, unsigned from);
+bool vmo_window_has_from(const struct vmo_window *win, unsigned from);
+bool vmo_stop(bool *paid);
+bool vmo_free_subtree(struct vmo *v, void **slot, unsigned level, uint64_t base, uint64_t first_ci,
+                      bool *paid);
+
+/* Merges the hidden VMO h into t, its one child besides one whose tree and
+ * mappings are gone (kernel/mm/vmo_merge.c): the clusters of h that t sees move
+ * into t's tree, the others are freed, a window per unit (vmo_stop(paid) before
+ * each; paid NULL: no preemption point). Returns false when it stopped (call
+ * again: h's tree is the progress), true when h holds nothing any more or the
+ * merge cannot go on (t is dying, t's pool draws from another instance or
+ * cannot take the charge or the tree nodes): h then keeps what is left. */
+bool vmo_merge_some(struct vmo *h, struct vmo *t, bool *paid);
 
 #endif
