@@ -125,3 +125,64 @@ void arch_selftest_fault(const char *kind)
         assert(one == 2);
     }
 }
+
+#if X86_PCID
+#include "arch/context.h"
+#include "obj/vspace.h"
+
+/* Roots that map only the kernel half: safe to load from the kernel. */
+static pte_t pcid_roots[X86_PCID_SLOTS + 1][512] __aligned(PAGE_SIZE);
+static struct vspace pcid_vs[X86_PCID_SLOTS + 1];
+
+/* X86_PCID=1 (decision 174): a VSpace's translations stay tagged on this CPU
+ * after it loads another root, its mask keeps the CPU, a later load finds it
+ * (no flush); a change to its tables while another root is loaded (the shoot
+ * hook) makes the CPU forget it and leave the mask, and so does eviction by
+ * X86_PCID_SLOTS other roots: both next loads flush. */
+KTEST(x86, pcid_table_keeps_a_space_until_it_changes_or_is_evicted)
+{
+    struct vspace *cur = vspace_current, *a = &pcid_vs[0];
+    uint64_t bit = this_cpu_local.bit;
+    for (unsigned i = 0; i <= X86_PCID_SLOTS; i++) {
+        memset(&pcid_vs[i], 0, sizeof(pcid_vs[i]));
+        pcid_vs[i].root = virt_to_phys(pcid_roots[i]);
+        arch_pt_init_root(pcid_vs[i].root);
+    }
+    vspace_activate(NULL);
+    uint64_t hits = this_percpu.pcid_hits, misses = this_percpu.pcid_misses;
+
+    vspace_activate(a); /* first load: a miss, with a flush */
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 1);
+    unsigned tag = (unsigned)(read_cr3() & 0xfff);
+    KT_ASSERT(!x86_pcid_hw || (tag >= 1 && tag <= X86_PCID_SLOTS), "PCID %u in CR3", tag);
+    vspace_activate(NULL);
+    KT_ASSERT(a->cpus & bit, "leaving the VSpace dropped this CPU from its mask");
+    vspace_activate(a); /* found: no flush */
+    KT_ASSERT_EQ(this_percpu.pcid_hits, hits + 1);
+    KT_ASSERT_EQ((unsigned)(read_cr3() & 0xfff), tag);
+
+    vspace_activate(NULL); /* a change while it is not loaded */
+    struct pt_ctx c = vspace_pt_ctx(a);
+    vspace_tlb_shoot(&c);
+    KT_ASSERT(!(a->cpus & bit), "a change left this CPU in the mask");
+    vspace_activate(a);
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 2);
+    KT_ASSERT_EQ(this_percpu.pcid_hits, hits + 1);
+
+    for (unsigned i = 1; i <= X86_PCID_SLOTS; i++) /* X86_PCID_SLOTS others evict it */
+        vspace_activate(&pcid_vs[i]);
+    vspace_activate(a);
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 3 + X86_PCID_SLOTS);
+    KT_ASSERT_EQ(this_percpu.pcid_hits, hits + 1);
+
+    vspace_activate(NULL);
+    for (unsigned i = 0; i <= X86_PCID_SLOTS; i++)
+        vspace_leave_everywhere(&pcid_vs[i]);
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+        for (unsigned j = 0; j <= X86_PCID_SLOTS; j++)
+            KT_ASSERT(this_percpu.pcid_root[i] != pcid_vs[j].root && !pcid_vs[j].cpus,
+                      "dead VSpace %u stays in slot %u or its mask", j, i);
+    if (cur)
+        vspace_activate(cur);
+}
+#endif
