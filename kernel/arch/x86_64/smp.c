@@ -168,7 +168,7 @@ static bool trampoline_init(void)
     put64(SMP_TD_EFER, rdmsr(MSR_EFER));
     put64(SMP_TD_CR0, read_cr0());
     put64(SMP_TD_ENTRY64, (uint64_t)(uintptr_t)smp_ap_entry64);
-    put64(SMP_TD_KCR3, read_cr3());
+    put64(SMP_TD_KCR3, read_cr3() & ~0xfffull); /* no PCID bits: PCIDE is off there */
     put64(SMP_TD_CR4, read_cr4() & ~CR4_PCIDE); /* set outside long mode: #GP */
     uint64_t *t4 = (uint64_t *)(tramp + 4096), *t3 = (uint64_t *)(tramp + 8192),
              *t2 = (uint64_t *)(tramp + 12288);
