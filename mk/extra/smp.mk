@@ -132,4 +132,5 @@ check-guest-pcid: $(INITRAMFS) $(DEPS_STAMP)
 	    -smp 2 -m 128M -append "ktest ktest.cpus=2"
 CHECK_TARGETS += check-guest-pcid
 EXTRA_HELP += "check-guest-pcid  the X86_PCID=1 test image's self-tests at -smp 2 (decision 174)"
+EXTRA_HELP += "X86_PCID=1     x86-64: tag TLB entries with a PCID per VSpace (decision 174; off by default)"
 endif
