@@ -129,6 +129,7 @@ void arch_selftest_fault(const char *kind)
 #if X86_PCID
 #include "arch/context.h"
 #include "obj/vspace.h"
+#include "sched/smp.h"
 
 /* Roots that map only the kernel half: safe to load from the kernel. */
 static pte_t pcid_roots[X86_PCID_SLOTS + 1][512] __aligned(PAGE_SIZE);
@@ -184,5 +185,56 @@ KTEST(x86, pcid_table_keeps_a_space_until_it_changes_or_is_evicted)
                       "dead VSpace %u stays in slot %u or its mask", j, i);
     if (cur)
         vspace_activate(cur);
+}
+
+/* On another CPU (a remote call): loads the VSpace and goes back to what it had
+ * loaded, as a thread of it that ran there and left would. */
+static void pcid_run_there(void *arg)
+{
+    struct vspace *was = vspace_current;
+    vspace_activate(arg);
+    vspace_activate(was);
+}
+
+/* On another CPU: whether its table still holds the VSpace's root. */
+struct pcid_probe {
+    paddr_t root;
+    bool held;
+};
+
+static void pcid_probe_there(void *arg)
+{
+    struct pcid_probe *p = arg;
+    p->held = false;
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+        p->held |= this_percpu.pcid_root[i] == p->root;
+}
+
+/* The shootdown reaches a CPU that ran the VSpace and switched away (it is
+ * still in the mask), and that CPU forgets it: its table lets the root go and
+ * its bit leaves the mask. Without PCIDs the CPU would have left the mask when
+ * it switched away. */
+KTEST(x86, pcid_shootdown_reaches_a_cpu_that_switched_away)
+{
+    if (smp_online < 2) {
+        tap_skip("one CPU");
+        return;
+    }
+    struct vspace *vs = &pcid_vs[0];
+    memset(vs, 0, sizeof(*vs));
+    vs->root = virt_to_phys(pcid_roots[0]);
+    arch_pt_init_root(vs->root);
+    smp_call_many(2, pcid_run_there, vs); /* CPU 1 */
+    KT_ASSERT_EQ(vs->cpus, 2ull);
+    struct pcid_probe p = {.root = vs->root};
+    smp_call_many(2, pcid_probe_there, &p);
+    KT_ASSERT(p.held, "CPU 1 does not hold the root it ran");
+
+    struct pt_ctx c = vspace_pt_ctx(vs); /* a change, made on CPU 0 */
+    vspace_tlb_shoot(&c);
+    KT_ASSERT_EQ(vs->cpus, 0ull);
+    smp_call_many(2, pcid_probe_there, &p);
+    KT_ASSERT(!p.held, "CPU 1 still holds the root after the shootdown");
+    vspace_leave_everywhere(vs);
 }
 #endif
