@@ -235,6 +235,8 @@ void arch_mmu_init(struct bootmem *bm)
     if (cpu_features.pcid) { /* CR3 holds PCID 0 (the kernel's root): PCIDE may be set */
         cr4 |= CR4_PCIDE;
         x86_pcid_hw = true;
+        for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+            x86_pcid_tag[i] = (i + 1) | CR3_NOFLUSH;
     }
     kprintf("mmu: X86_PCID build: PCID %s, INVPCID %s (decision 174)\n",
             cpu_features.pcid ? "on" : "absent, the table flushes on every load",

@@ -27,16 +27,10 @@ void arch_pt_init_root(paddr_t root)
 #include "arch/context.h"
 
 bool x86_pcid_hw;
+uint64_t x86_pcid_tag[X86_PCID_SLOTS];
 
-void x86_pcid_load(paddr_t root)
+void x86_pcid_miss(paddr_t root)
 {
-    for (unsigned i = 0; i < X86_PCID_SLOTS; i++) {
-        if (this_percpu.pcid_root[i] == root) {
-            this_percpu.pcid_hits++;
-            write_cr3(x86_pcid_hw ? root | (i + 1) | CR3_NOFLUSH : root);
-            return;
-        }
-    }
     unsigned i = this_percpu.pcid_next;
     this_percpu.pcid_next = (i + 1) % X86_PCID_SLOTS;
     this_percpu.pcid_root[i] = root;

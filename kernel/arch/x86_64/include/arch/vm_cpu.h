@@ -33,15 +33,33 @@
 /* Whether CR4.PCIDE is on (CPUID has PCID): the table's PCIDs reach CR3. */
 extern bool x86_pcid_hw;
 
-/* Loads the VSpace root through this CPU's PCID table (vm_cpu.c). */
-void x86_pcid_load(paddr_t root);
+/* What a hit in slot i adds to the root in CR3: PCID i + 1 and the no-flush
+ * bit when PCIDE is on, else nothing. */
+extern uint64_t x86_pcid_tag[X86_PCID_SLOTS];
+
+/* The per-CPU block's pcid_root (struct percpu, checked in arch/context.h). */
+#define PERCPU_PCID_ROOT 248
+
+/* A miss: root takes the next slot and is loaded with a flush (vm_cpu.c). */
+void x86_pcid_miss(paddr_t root);
 
 /* This CPU forgets root's translations: its next load flushes them. */
 void arch_vspace_forget(paddr_t root);
 
+/* Loads the VSpace root through this CPU's PCID table: the slots are compared
+ * inline (the IPC fast path's switch), a miss is a call. */
 static inline void arch_vspace_load(paddr_t root)
 {
-    x86_pcid_load(root);
+    const uint64_t __attribute__((address_space(256))) *t =
+        (const uint64_t __attribute__((address_space(256))) *)PERCPU_PCID_ROOT;
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++) {
+        if (t[i] == root) {
+            uint64_t cr3 = root | x86_pcid_tag[i];
+            __asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+            return;
+        }
+    }
+    x86_pcid_miss(root);
 }
 #else
 /* Loads the top-level table at root, a VSpace's (never 0): arch_vspace_switch
