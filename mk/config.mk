@@ -27,6 +27,12 @@ CONFIG_DEFS := -DCLUSTER_ORDER=$(CLUSTER_ORDER) -DWEFT_ARCH_$(ARCH)=1 -DWEFT_ARC
 ifeq ($(DEBUG),1)
 CONFIG_DEFS += -DWEFT_DEBUG=1
 endif
+# X86_PCID=1: x86-64 tags TLB entries with a PCID per address space (decision
+# 174; off by default). Kernel objects rebuild when it changes ($(BUILD)/.kcflags).
+X86_PCID ?= 0
+ifeq ($(X86_PCID),1)
+CONFIG_DEFS += -DX86_PCID=1
+endif
 
 # Kernel: freestanding, no red zone, no SSE in kernel code, frame pointers for
 # backtraces.

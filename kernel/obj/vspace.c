@@ -20,7 +20,12 @@
 static void shoot_here(void *arg)
 {
     struct vspace *vs = arg;
-    arch_tlb_flush_all();
+    if (ARCH_VSPACE_TAGGED && vspace_current != vs) {
+        /* its translations here are tagged: forgotten, the next load flushes them */
+        arch_vspace_forget(vs->root);
+    } else {
+        arch_tlb_flush_all();
+    }
     if (vspace_current != vs)
         __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
 }
@@ -28,6 +33,14 @@ static void shoot_here(void *arg)
 void vspace_tlb_shoot(struct pt_ctx *c)
 {
     struct vspace *vs = c->owner;
+    /* Tagged TLBs: this CPU may hold vs's translations without vs loaded (the
+     * walker invalidates only a loaded root's). Before the once-per-hold test:
+     * this CPU may have loaded vs and left it since the last change. */
+    if (ARCH_VSPACE_TAGGED && vspace_current != vs &&
+        (__atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) & this_cpu_local.bit)) {
+        arch_vspace_forget(vs->root);
+        __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
+    }
     uint64_t others = __atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) & ~this_cpu_local.bit;
     if (!others || (vs->shot && vs->shot_ticket == kernel_lock.serving))
         return;
@@ -43,6 +56,7 @@ static void leave_here(void *arg)
     struct vspace *vs = arg;
     if (vspace_current == vs)
         vspace_activate(NULL);
+    arch_vspace_forget(vs->root); /* its root may be reused: no PCID may name it */
     __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
 }
 
@@ -50,6 +64,10 @@ void vspace_leave_everywhere(struct vspace *vs)
 {
     if (vs == vspace_current)
         vspace_activate(NULL);
+    if (ARCH_VSPACE_TAGGED) {
+        arch_vspace_forget(vs->root);
+        __atomic_fetch_and(&vs->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
+    }
     uint64_t others = __atomic_load_n(&vs->cpus, __ATOMIC_RELAXED) & ~this_cpu_local.bit;
     if (others)
         smp_call_many(others, leave_here, vs);

@@ -115,3 +115,22 @@ figures-fresh: figures-smp
 BENCH_TARGETS += bench-smp
 EXTRA_HELP += "bench-smp      IPC and Unmap across CPUs in guest instructions (docs/perf/smp.md)"
 EXTRA_HELP += "bench-smp-linux  the Linux guest's munmap of a page touched on 1, 2, 4 CPUs (docs/perf/smp.md)"
+
+# X86_PCID=1 (decision 174, off by default) stays built and tested: the test
+# image built with it in a folder of its own (so the default kernel's objects
+# do not rebuild), booted once at -smp 2 with the self-tests (its
+# x86/pcid_... test, the shootdown and thread tests across CPUs); in `make
+# check`. QEMU's TCG has no PCID: this checks the per-CPU table and the CPU
+# masks, not the no-flush loads (docs/decisions/174-x86-pcids-stay-off.md).
+ifeq ($(ARCH),x86_64)
+PCID_BUILD := build/$(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-pcid
+.PHONY: check-guest-pcid
+check-guest-pcid: $(INITRAMFS) $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory kernel-test X86_PCID=1 BUILD=$(PCID_BUILD)
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-pcid-smp2 --log $(PCID_BUILD)/smp2.log \
+	    --exit-code 1 -- $(subst $(KERNEL_TEST),$(PCID_BUILD)/weft-test.elf,$(QEMU_KTEST)) \
+	    -smp 2 -m 128M -append "ktest ktest.cpus=2"
+CHECK_TARGETS += check-guest-pcid
+EXTRA_HELP += "check-guest-pcid  the X86_PCID=1 test image's self-tests at -smp 2 (decision 174)"
+EXTRA_HELP += "X86_PCID=1     x86-64: tag TLB entries with a PCID per VSpace (decision 174; off by default)"
+endif

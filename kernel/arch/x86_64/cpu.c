@@ -100,6 +100,8 @@ static void read_features(void)
     cpu_features.smap = r7.ebx & (1u << 20);
     cpu_features.nx = e1.edx & (1u << 20);
     cpu_features.pdpe1gb = e1.edx & (1u << 26);
+    cpu_features.pcid = r1.ecx & (1u << 17);
+    cpu_features.invpcid = r7.ebx & (1u << 10);
 }
 
 static void gdt_init(struct percpu *p, uintptr_t kstack_top, uint8_t (*ist)[IST_STACK_SIZE])

@@ -231,6 +231,17 @@ void arch_mmu_init(struct bootmem *bm)
         cr4 |= CR4_SMEP;
     if (cpu_features.smap)
         cr4 |= CR4_SMAP;
+#if X86_PCID
+    if (cpu_features.pcid) { /* CR3 holds PCID 0 (the kernel's root): PCIDE may be set */
+        cr4 |= CR4_PCIDE;
+        x86_pcid_hw = true;
+        for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+            x86_pcid_tag[i] = (i + 1) | CR3_NOFLUSH;
+    }
+    kprintf("mmu: X86_PCID build: PCID %s, INVPCID %s (decision 174)\n",
+            cpu_features.pcid ? "on" : "absent, the table flushes on every load",
+            cpu_features.invpcid ? "present (unused)" : "absent");
+#endif
     write_cr4(cr4);
     write_cr0(read_cr0() | CR0_WP);
     kprintf("mmu: direct map of %u RAM ranges up to %llx, W^X kernel image, NX %s, SMEP %s, "

@@ -168,8 +168,8 @@ static bool trampoline_init(void)
     put64(SMP_TD_EFER, rdmsr(MSR_EFER));
     put64(SMP_TD_CR0, read_cr0());
     put64(SMP_TD_ENTRY64, (uint64_t)(uintptr_t)smp_ap_entry64);
-    put64(SMP_TD_KCR3, read_cr3());
-    put64(SMP_TD_CR4, read_cr4());
+    put64(SMP_TD_KCR3, read_cr3() & ~0xfffull); /* no PCID bits: PCIDE is off there */
+    put64(SMP_TD_CR4, read_cr4() & ~CR4_PCIDE); /* set outside long mode: #GP */
     uint64_t *t4 = (uint64_t *)(tramp + 4096), *t3 = (uint64_t *)(tramp + 8192),
              *t2 = (uint64_t *)(tramp + 12288);
     const uint64_t *kroot = phys_to_virt(read_cr3() & ~0xfffull);
@@ -189,6 +189,10 @@ static __noreturn void smp_ap_start(void)
     x86_cpu_tables_load(p, (uintptr_t)(mem + SMP_KSTACK_TOP),
                         (uint8_t(*)[IST_STACK_SIZE])(mem + SMP_IST_OFF));
     lapic_cpu_init();
+#if X86_PCID
+    if (x86_pcid_hw) /* in long mode, on the kernel's root (PCID 0) */
+        write_cr4(read_cr4() | CR4_PCIDE);
+#endif
     void (*entry)(void) = boot_ap.entry;
     __atomic_store_n(&boot_ap.started, true, __ATOMIC_RELEASE);
     entry();

@@ -23,10 +23,40 @@ void arch_pt_init_root(paddr_t root)
     memcpy(&dst[256], &src[256], 256 * sizeof(pte_t));
 }
 
+#if X86_PCID
+#include "arch/context.h"
+
+bool x86_pcid_hw;
+uint64_t x86_pcid_tag[X86_PCID_SLOTS];
+
+void x86_pcid_miss(paddr_t root)
+{
+    unsigned i = this_percpu.pcid_next;
+    this_percpu.pcid_next = (i + 1) % X86_PCID_SLOTS;
+    this_percpu.pcid_root[i] = root;
+    this_percpu.pcid_misses++;
+    write_cr3(x86_pcid_hw ? root | (i + 1) : root);
+}
+
+void arch_vspace_forget(paddr_t root)
+{
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+        if (this_percpu.pcid_root[i] == root)
+            this_percpu.pcid_root[i] = 0;
+}
+
+/* The kernel's tables, and any root that is not a VSpace's (the self-tests'),
+ * run on PCID 0, loaded with a flush. */
+void arch_vspace_switch(paddr_t root)
+{
+    write_cr3(root ? root : arch_kernel_root());
+}
+#else
 void arch_vspace_switch(paddr_t root)
 {
     arch_vspace_load(root ? root : arch_kernel_root());
 }
+#endif
 
 void arch_tlb_flush_page(vaddr_t va)
 {

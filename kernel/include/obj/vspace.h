@@ -56,11 +56,20 @@ struct vspace {
     struct vm_copy copy; /* a VSpace_Read/Write's progress */
     /* CPUs whose TLB may hold its translations (bit i: CPU i): set when a CPU
      * loads it, cleared when it loads another root (no PCIDs: that flushes)
-     * or answers a shootdown without it loaded. Decision 148. */
+     * or answers a shootdown without it loaded. Decision 148. With PCIDs
+     * (ARCH_VSPACE_TAGGED, x86-64's X86_PCID=1, decision 174) a CPU keeps its
+     * bit after loading another root, for its TLB keeps the translations:
+     * the bit goes when that CPU forgets the root (arch_vspace_forget), in a
+     * shootdown or when the VSpace dies. */
     uint64_t cpus;
     uint32_t shot_ticket; /* kernel_lock.serving of the last shootdown */
     bool shot;            /* there was one */
 };
+
+#ifndef ARCH_VSPACE_TAGGED /* a root load flushes the old root's translations */
+#define ARCH_VSPACE_TAGGED       0
+#define arch_vspace_forget(root) ((void)(root))
+#endif
 
 /* The VSpace whose tables the CPU uses (NULL: the kernel's own). Changed only
  * by vspace_activate, which keeps it naming what the page-table root register holds. */
@@ -74,7 +83,7 @@ static inline __attribute__((always_inline)) void vspace_activate(struct vspace 
     struct vspace *old = vspace_current;
     if (vs == old)
         return;
-    if (old) /* loading another root flushes old's translations */
+    if (old && !ARCH_VSPACE_TAGGED) /* loading another root flushes old's translations */
         __atomic_fetch_and(&old->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
     if (vs) {
         vs->cpus |= this_cpu_local.bit;

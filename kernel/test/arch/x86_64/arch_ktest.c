@@ -125,3 +125,114 @@ void arch_selftest_fault(const char *kind)
         assert(one == 2);
     }
 }
+
+#if X86_PCID
+#include "arch/context.h"
+#include "obj/vspace.h"
+#include "sched/smp.h"
+
+/* Roots that map only the kernel half: safe to load from the kernel. */
+static pte_t pcid_roots[X86_PCID_SLOTS + 1][512] __aligned(PAGE_SIZE);
+static struct vspace pcid_vs[X86_PCID_SLOTS + 1];
+
+/* X86_PCID=1 (decision 174): a VSpace's translations stay tagged on this CPU
+ * after it loads another root, its mask keeps the CPU, a later load finds it
+ * (no flush); a change to its tables while another root is loaded (the shoot
+ * hook) makes the CPU forget it and leave the mask, and so does eviction by
+ * X86_PCID_SLOTS other roots: both next loads flush. */
+KTEST(x86, pcid_table_keeps_a_space_until_it_changes_or_is_evicted)
+{
+    struct vspace *cur = vspace_current, *a = &pcid_vs[0];
+    uint64_t bit = this_cpu_local.bit;
+    for (unsigned i = 0; i <= X86_PCID_SLOTS; i++) {
+        memset(&pcid_vs[i], 0, sizeof(pcid_vs[i]));
+        pcid_vs[i].root = virt_to_phys(pcid_roots[i]);
+        arch_pt_init_root(pcid_vs[i].root);
+    }
+    vspace_activate(NULL);
+    uint64_t misses = this_percpu.pcid_misses;
+
+    vspace_activate(a); /* first load: a miss, with a flush */
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 1);
+    unsigned tag = (unsigned)(read_cr3() & 0xfff);
+    KT_ASSERT(!x86_pcid_hw || (tag >= 1 && tag <= X86_PCID_SLOTS), "PCID %u in CR3", tag);
+    vspace_activate(NULL);
+    KT_ASSERT(a->cpus & bit, "leaving the VSpace dropped this CPU from its mask");
+    vspace_activate(a); /* found: no flush */
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 1);
+    KT_ASSERT_EQ((unsigned)(read_cr3() & 0xfff), tag);
+
+    vspace_activate(NULL); /* a change while it is not loaded */
+    struct pt_ctx c = vspace_pt_ctx(a);
+    vspace_tlb_shoot(&c);
+    KT_ASSERT(!(a->cpus & bit), "a change left this CPU in the mask");
+    vspace_activate(a);
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 2);
+
+    for (unsigned i = 1; i <= X86_PCID_SLOTS; i++) /* X86_PCID_SLOTS others evict it */
+        vspace_activate(&pcid_vs[i]);
+    vspace_activate(a);
+    KT_ASSERT_EQ(this_percpu.pcid_misses, misses + 3 + X86_PCID_SLOTS);
+
+    vspace_activate(NULL);
+    for (unsigned i = 0; i <= X86_PCID_SLOTS; i++)
+        vspace_leave_everywhere(&pcid_vs[i]);
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+        for (unsigned j = 0; j <= X86_PCID_SLOTS; j++)
+            KT_ASSERT(this_percpu.pcid_root[i] != pcid_vs[j].root && !pcid_vs[j].cpus,
+                      "dead VSpace %u stays in slot %u or its mask", j, i);
+    if (cur)
+        vspace_activate(cur);
+}
+
+/* On another CPU (a remote call): loads the VSpace and goes back to what it had
+ * loaded, as a thread of it that ran there and left would. */
+static void pcid_run_there(void *arg)
+{
+    struct vspace *was = vspace_current;
+    vspace_activate(arg);
+    vspace_activate(was);
+}
+
+/* On another CPU: whether its table still holds the VSpace's root. */
+struct pcid_probe {
+    paddr_t root;
+    bool held;
+};
+
+static void pcid_probe_there(void *arg)
+{
+    struct pcid_probe *p = arg;
+    p->held = false;
+    for (unsigned i = 0; i < X86_PCID_SLOTS; i++)
+        p->held |= this_percpu.pcid_root[i] == p->root;
+}
+
+/* The shootdown reaches a CPU that ran the VSpace and switched away (it is
+ * still in the mask), and that CPU forgets it: its table lets the root go and
+ * its bit leaves the mask. Without PCIDs the CPU would have left the mask when
+ * it switched away. */
+KTEST(x86, pcid_shootdown_reaches_a_cpu_that_switched_away)
+{
+    if (smp_online < 2) {
+        tap_skip("one CPU");
+        return;
+    }
+    struct vspace *vs = &pcid_vs[0];
+    memset(vs, 0, sizeof(*vs));
+    vs->root = virt_to_phys(pcid_roots[0]);
+    arch_pt_init_root(vs->root);
+    smp_call_many(2, pcid_run_there, vs); /* CPU 1 */
+    KT_ASSERT_EQ(vs->cpus, 2ull);
+    struct pcid_probe p = {.root = vs->root};
+    smp_call_many(2, pcid_probe_there, &p);
+    KT_ASSERT(p.held, "CPU 1 does not hold the root it ran");
+
+    struct pt_ctx c = vspace_pt_ctx(vs); /* a change, made on CPU 0 */
+    vspace_tlb_shoot(&c);
+    KT_ASSERT_EQ(vs->cpus, 0ull);
+    smp_call_many(2, pcid_probe_there, &p);
+    KT_ASSERT(!p.held, "CPU 1 still holds the root after the shootdown");
+    vspace_leave_everywhere(vs);
+}
+#endif

@@ -69,12 +69,22 @@ struct percpu {
     uint32_t apic_id;              /* its local APIC's id */
     uint64_t gdt[8] __aligned(16); /* its GDT: the TSS descriptor differs per CPU */
     struct cpu_local local;        /* the scheduler's state of this CPU (arch/percpu.h) */
+#if X86_PCID
+    /* The address spaces this CPU's TLB may hold, by PCID (decision 174,
+     * arch/vm_cpu.h): pcid_root[i] is the root PCID i + 1 tags (0: none). */
+    uint64_t pcid_root[X86_PCID_SLOTS];
+    uint32_t pcid_next;   /* the slot the next miss takes (round robin) */
+    uint64_t pcid_misses; /* loads that flushed (a root not in the table) */
+#endif
 };
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_REGS_TOP, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, id) == PERCPU_ID, "percpu");
 _Static_assert(__builtin_offsetof(struct percpu, local) == PERCPU_LOCAL, "percpu");
+#if X86_PCID
+_Static_assert(__builtin_offsetof(struct percpu, pcid_root) == PERCPU_PCID_ROOT, "percpu");
+#endif
 
 /* The boot CPU's per-CPU block (kernel/arch/x86_64/cpu.c). */
 extern struct percpu cpu0;

@@ -15,7 +15,9 @@
  * for a few pages, a full (non-global) flush for many or when a page table is
  * replaced by a superpage entry. An entry is written, then its old translation
  * invalidated (x86 needs no break-before-make). Inactive address spaces need
- * nothing: loading CR3 flushes every non-global translation (no PCIDs).
+ * nothing here: loading CR3 flushes every non-global translation, and with
+ * X86_PCID=1 (decision 174) the VSpace's shoot hook makes a CPU that still tags
+ * them forget them (arch/vm_cpu.h).
  */
 #ifndef WEFT_ARCH_PT_H
 #define WEFT_ARCH_PT_H

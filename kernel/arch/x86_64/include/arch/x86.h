@@ -91,12 +91,15 @@ static inline uint64_t rdtsc(void)
 #define EFER_NXE    (1ull << 11)
 #define CR0_WP      (1ull << 16)
 #define CR4_PGE     (1ull << 7)
+#define CR4_PCIDE   (1ull << 17)
+#define CR3_NOFLUSH (1ull << 63) /* with CR4.PCIDE: keep the PCID's translations */
 #define CR4_SMEP    (1ull << 20)
 #define CR4_SMAP    (1ull << 21)
 
 /* CPU features Weft uses, read once by arch_cpu_init. */
 struct cpu_features {
     bool nx, smep, smap, pdpe1gb, apic, x2apic, tsc;
+    bool pcid, invpcid; /* reported; PCIDs are used only in X86_PCID=1 builds */
 };
 extern struct cpu_features cpu_features;
 
