@@ -3,7 +3,8 @@
  * and pread and a write() is seen through the mapping; a forked child shares
  * the mapping both ways; msync(MS_SYNC); a MAP_PRIVATE mapping's stores never
  * reach the file; a touch past the file's end (at mmap, and after a truncate)
- * is SIGBUS BUS_ADRERR with the address, with a handler and without one;
+ * is SIGBUS BUS_ADRERR with the address, with a handler and without one,
+ * and EFAULT to a system call given an address there;
  * PROT_WRITE of MAP_SHARED on an O_RDONLY descriptor and any mapping of an
  * O_WRONLY one are EACCES; the mapping outlives close, and after munmap the
  * file read again holds what was stored.
@@ -128,11 +129,29 @@ int main(void)
         touch("private read past the end", pp + 2 * 4096 + 4, pp, 0);
         munmap(pp, 3 * 4096);
     }
+    /* A system call given an address there: EFAULT. */
+    int pfd[2] = {-1, -1};
+    if (pipe(pfd) == 0) {
+        errno = 0;
+        ssize_t n = write(pfd[1], m + 2 * 4096 + 16, 8);
+        printf("write from past the end: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+        n = pread(fd, m + 2 * 4096, 8, 0);
+        printf("pread into past the end: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+        n = write(pfd[1], m + 4096, 8); /* lx: a window on the object now */
+        printf("write from the second page: %zd\n", n);
+    }
     /* ... after a truncate that cut the shared mapping's file ... */
     if (ftruncate(fd, 4096))
         printf("ftruncate: %s\n", strerror(errno));
     touch("read of a page the truncate cut", m + 4096 + 16, m, 0);
     touch("read before the cut", m + 4000, m, 0);
+    if (pfd[1] >= 0) {
+        errno = 0;
+        ssize_t n = write(pfd[1], m + 4096 + 16, 8);
+        printf("write from the cut page: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+        close(pfd[0]);
+        close(pfd[1]);
+    }
     /* ... and without one: the child ends with SIGBUS. */
     signal(SIGBUS, SIG_DFL);
     pid = fork();

@@ -1,6 +1,7 @@
 /*
  * A Linux process's memory: a table of mappings (struct lx_vma), each showing
- * part of a VMO from the process's pool. The image, the stack and the heap are
+ * part of a VMO from the process's pool (or lx's: shared memory; or the file
+ * server's: a file mapped through File Map). The image, the stack and the heap are
  * mappings like any other, so munmap, mprotect and MAP_FIXED work across them.
  * A mapping with PROT_NONE stays in the table but not in the VSpace. A VMO is
  * deleted when no mapping shows it any more.
@@ -528,8 +529,8 @@ static long move_grow(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
  * moves (MREMAP_MAYMOVE) to a free range or to new_addr (MREMAP_FIXED,
  * replacing what is there); shrinks by unmapping the tail (EFAULT, as every
  * case, when addr is in no mapping); MREMAP_DONTUNMAP
- * leaves fresh zero memory behind. The pages added are zero: lx's file
- * mappings are copies (growing one shows zeros past the copy). An old_len of
+ * leaves fresh zero memory behind. The pages added are zero, a file
+ * mapping's too (zero memory, not the file's pages). An old_len of
  * 0 (Linux's duplicate of a shared mapping) is EINVAL. */
 static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64_t new_len,
                       unsigned flags, uint64_t new_addr)
