@@ -216,8 +216,6 @@ void lx_win_release(struct lx_proc *p)
  * needed), or 0; *room is how many bytes from there the window covers. */
 static uint8_t *window(struct lx_proc *p, unsigned vmo, uint64_t off, uint64_t *room)
 {
-    if (off >= p->vmo[vmo].size)
-        return NULL; /* past a mapped file's end: the kernel's copy faults (EFAULT) */
     unsigned proc = (unsigned)(p - lx.proc);
     wf_cptr_t cap = p->vmo[vmo].cap;
     uint64_t base = off & ~(LX_WIN_SLICE - 1);
@@ -231,6 +229,8 @@ static uint8_t *window(struct lx_proc *p, unsigned vmo, uint64_t off, uint64_t *
         if (victim->cap && (!s[k].cap || s[k].used < victim->used))
             victim = &s[k];
     }
+    if (off >= p->vmo[vmo].size)
+        return NULL; /* past a mapped file's end: the kernel's copy faults (EFAULT) */
     if (win_state == 0)
         win_state = win_setup() ? 1 : -1;
     if (win_state < 0)
