@@ -4,7 +4,8 @@
  * the mapping both ways; msync(MS_SYNC); a MAP_PRIVATE mapping's stores never
  * reach the file; a touch past the file's end (at mmap, and after a truncate)
  * is SIGBUS BUS_ADRERR with the address, with a handler and without one,
- * and EFAULT to a system call given an address there;
+ * and EFAULT to a system call given an address there; the file grown again
+ * (ftruncate) shows its pages there;
  * PROT_WRITE of MAP_SHARED on an O_RDONLY descriptor and any mapping of an
  * O_WRONLY one are EACCES; the mapping outlives close, and after munmap the
  * file read again holds what was stored.
@@ -163,6 +164,16 @@ int main(void)
     waitpid(pid, &status, 0);
     printf("child without a handler: %s %d\n", WIFSIGNALED(status) ? "signal" : "exit",
            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+
+    /* The file grown again: the pages are there (zeros), stores reach it. */
+    if (ftruncate(fd, 3 * 4096))
+        printf("ftruncate: %s\n", strerror(errno));
+    sigaction(SIGBUS, &sa, NULL);
+    touch("read of the cut page grown back", m + 4096 + 16, m, 0);
+    touch("write of the page past the first end", m + 2 * 4096 + 8, m, 1);
+    printf("grown pages: %d %c, read: %c\n", m[4096 + 16], m[2 * 4096 + 8],
+           pread1(fd, 2 * 4096 + 8));
+    signal(SIGBUS, SIG_DFL);
 
     /* EACCES as Linux's. */
     int ro = open(PATH, O_RDONLY);

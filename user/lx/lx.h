@@ -299,6 +299,7 @@ wf_word_t lx_vm_rights(unsigned prot);
 long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
                 unsigned prot);
 long lx_map_again(struct lx_proc *c, const struct lx_vma *v);
+bool lx_mem_refault(struct lx_proc *p, uint64_t addr);
 int lx_new_vmo(struct lx_proc *p, uint64_t size);
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);

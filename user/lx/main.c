@@ -608,6 +608,14 @@ static int serve(struct lx_proc *top_proc)
         }
         struct lx_proc *qp = q->p;
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
+            if (label != WF_FAULT_TYPE_USER_EXCEPTION &&
+                file_gone(qp, w[WF_FAULT_WORD_DETAIL0], w[WF_FAULT_WORD_DETAIL1]) &&
+                lx_mem_refault(qp, w[WF_FAULT_WORD_DETAIL0])) {
+                memcpy(q->regs, w, sizeof(q->regs)); /* the file grew: the access again */
+                q->full = true;
+                cur = q;
+                continue;
+            }
             struct lx_fault f;
             fault_signal(qp, label, w, &f);
             int sig = f.sig;

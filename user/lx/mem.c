@@ -445,6 +445,48 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
     return 0;
 }
 
+/* A page fault at addr, in a shared file mapping, that a file grown since
+ * (write, ftruncate: the server grew its object) makes good: the mapping
+ * there is shown again up to the object's size now (a piece past the end at
+ * mmap, or one a truncate cut). True: the thread retries its access; false:
+ * it is SIGBUS (past the end still, or the page is in the VSpace already). */
+bool lx_mem_refault(struct lx_proc *p, uint64_t addr)
+{
+    const struct lx_vma *v = NULL;
+    for (unsigned i = 0; i < p->nvma && !v; i++)
+        if (addr >= p->vma[i].start && addr < p->vma[i].end)
+            v = &p->vma[i];
+    unsigned shm = v ? p->vmo[v->vmo].shm : 0;
+    if (!shm || !lx.shm[shm - 1].ofd || !v->prot)
+        return false;
+    addr &= ~(PAGE - 1);
+    wf_word_t size = 0;
+    if (wf_vspace_lookup(p->vspace, addr, NULL, NULL, NULL, NULL) == WF_ERR_OK ||
+        wf_vmo_describe(p->vmo[v->vmo].cap, &size, NULL, NULL, NULL) != WF_ERR_OK ||
+        v->off + (addr - v->start) >= size)
+        return false;
+    uint64_t covered = v->start + (size - v->off);
+    if (covered > v->end)
+        covered = v->end;
+    unsigned vmo = v->vmo;
+    p->vmo[vmo].size = size;
+    if (!split_at(p, covered))
+        return false;
+    for (unsigned i = 0; i < p->nvma; i++) {
+        struct lx_vma *w = &p->vma[i];
+        if (addr < w->start || addr >= w->end)
+            continue;
+        if (!w->bus)
+            wf_vspace_unmap(p->vspace, w->start, w->end - w->start);
+        if (wf_vspace_map(p->vspace, p->vmo[vmo].cap, w->start, w->off, w->end - w->start,
+                          lx_vm_rights(w->prot)) != WF_ERR_OK)
+            return false;
+        w->bus = false;
+        return true;
+    }
+    return false;
+}
+
 /* --- mremap and msync ------------------------------------------------------------- */
 
 /* The end of the mappings that Linux would see as the one holding addr: the
