@@ -1060,11 +1060,12 @@ long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *
 
 /* File Map of fd's file (the file server's, /tmp) into lx's slot: the pages
  * of [off, off + len); priv: a copy-on-write clone of the process's own, else
- * the server's cache object itself (writable with write), whose open file
- * description is then held (*ofd: 1 + its index; lx_ofd_put lets it go) so
- * that the object outlives the descriptor as Linux's mapping does. *fsize:
- * the file's size now. EACCES as Linux's mmap: a descriptor not open for
- * reading, or write without O_RDWR (or not a file server file). */
+ * the server's cache object itself (writable when the descriptor is O_RDWR),
+ * whose open file description is then held (*ofd: 1 + its index; lx_ofd_put
+ * lets it go) so that the object outlives the descriptor as Linux's mapping
+ * does. *fsize: the file's size now. EACCES as Linux's mmap: a descriptor
+ * not open for reading, shared write (PROT_WRITE asked) without O_RDWR, or
+ * not a file server file. */
 long lx_file_map(struct lx_proc *p, int fd, uint64_t off, uint64_t len, bool priv, bool write,
                  wf_cptr_t slot, uint64_t *fsize, unsigned *ofd)
 {
