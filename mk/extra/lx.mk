@@ -27,7 +27,7 @@ LX_DIR     := build/lx
 LX_PROGS_PROC  := threads futex thrsig thrlimit jobctl forkmany alarm faults sysmisc
 
 # Test programs of descriptors, files, /dev, /proc and waiting.
-LX_PROGS_FILES := fsfiles execfs devproc waiting inet
+LX_PROGS_FILES := fsfiles execfs devproc waiting inet mapfile
 
 LX_PROGS   := hello args mem remap tls clock files misc hostile readline nosys segv storm oom fork pipe signal \
               $(LX_PROGS_PROC) $(LX_PROGS_FILES)

@@ -479,7 +479,7 @@ int lx_ofd_new(unsigned flags, wf_cptr_t handle)
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned k = 0; k < LX_MAX_OFDS; k++) {
             struct lx_ofd *o = &lx.files.ofd[k];
-            if (o->used && (pass == 0 || o->pinned || count_fds(k, FD_NONE, true)))
+            if (o->used && (pass == 0 || o->pinned || o->maps || count_fds(k, FD_NONE, true)))
                 continue;
             if (o->used)
                 ofd_release(k);
@@ -500,7 +500,8 @@ static void fd_clear(struct lx_fd *f)
     if ((kind == FD_PIPE_R || kind == FD_PIPE_W) && !pipe_ends(f->pipe, FD_PIPE_R) &&
         !pipe_ends(f->pipe, FD_PIPE_W))
         lx.files.pipe[f->pipe].used = false;
-    if (f->ofd && !count_fds(f->ofd - 1, FD_NONE, true) && !lx.files.ofd[f->ofd - 1].pinned)
+    if (f->ofd && !count_fds(f->ofd - 1, FD_NONE, true) && !lx.files.ofd[f->ofd - 1].pinned &&
+        !lx.files.ofd[f->ofd - 1].maps)
         ofd_release(f->ofd - 1);
     f->ofd = 0;
 }
@@ -1057,23 +1058,62 @@ long lx_file_read_at(struct lx_proc *p, struct lx_fd *f, uint64_t off, uint8_t *
     }
 }
 
-/* What mem.c's mmap of a descriptor copies: n bytes at off of fd's file (fewer
- * at its end) into lx's buf. */
-long lx_file_pread(struct lx_proc *p, int fd, void *buf, uint64_t off, uint64_t n)
+/* File Map of fd's file (the file server's, /tmp) into lx's slot: the pages
+ * of [off, off + len); priv: a copy-on-write clone of the process's own, else
+ * the server's cache object itself (writable when the descriptor is O_RDWR),
+ * whose open file description is then held (*ofd: 1 + its index; lx_ofd_put
+ * lets it go) so that the object outlives the descriptor as Linux's mapping
+ * does. *fsize: the file's size now. EACCES as Linux's mmap: a descriptor
+ * not open for reading, shared write (PROT_WRITE asked) without O_RDWR, or
+ * not a file server file. */
+long lx_file_map(struct lx_proc *p, int fd, uint64_t off, uint64_t len, bool priv, bool write,
+                 wf_cptr_t slot, uint64_t *fsize, unsigned *ofd)
 {
     struct lx_fd *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
-    if (f->kind != FD_FILE && f->kind != FD_FSFILE)
+    if (f->kind != FD_FSFILE)
+        return -LX_EACCES; /* not the file server's */
+    unsigned acc = *flags_of(f) & LXF_O_ACCMODE;
+    if (acc == LXF_O_WRONLY || (!priv && write && acc != LXF_O_RDWR))
         return -LX_EACCES;
-    uint64_t done = 0;
-    while (done < n) {
-        long r = lx_file_read_at(p, f, off + done, (uint8_t *)buf + done, n - done);
-        if (r <= 0)
-            return done ? (long)done : r;
-        done += (uint64_t)r;
+    struct lx_stat st;
+    long r = lx_stat_fd(p, f, &st);
+    if (r < 0)
+        return r;
+    wf_word_t status = 0, size = 0;
+    /* shared: writable whenever the descriptor may write (a later mprotect) */
+    wf_word_t mf = priv                ? WFP_FILE_MAP_PRIVATE | WFP_FILE_MAP_WRITE
+                   : acc == LXF_O_RDWR ? WFP_FILE_MAP_WRITE
+                                       : 0;
+    r = lx_fs_status(
+        wfp_file_map(lx_ofd_of(f)->handle, off, len, mf, &status, &size, SELF, slot, 64), status);
+    if (r < 0)
+        return r;
+    *fsize = st.size;
+    *ofd = 0;
+    if (!priv) {
+        lx.files.ofd[f->ofd - 1].maps++;
+        *ofd = f->ofd;
     }
-    return (long)done;
+    return 0;
+}
+
+/* msync's MS_SYNC of a shared file mapping: File Fsync through the handle it
+ * holds. */
+long lx_file_sync(unsigned ofd)
+{
+    wf_word_t st = 0;
+    return lx_fs_status(wfp_file_fsync(lx.files.ofd[ofd - 1].handle, &st), st);
+}
+
+/* A shared file mapping lets its open file description go: closed (the
+ * handle with it) when no descriptor names it either. */
+void lx_ofd_put(unsigned ofd)
+{
+    struct lx_ofd *o = &lx.files.ofd[ofd - 1];
+    if (--o->maps == 0 && !o->pinned && !count_fds(ofd - 1, FD_NONE, true))
+        ofd_release(ofd - 1);
 }
 
 /* The read of an offset-keeping descriptor, at *pos (advanced). */

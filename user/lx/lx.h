@@ -110,6 +110,9 @@ enum { LX_WUNTRACED = 2, LX_WCONTINUED = 8, LX_WEXITED = 4 };
 struct lx_vma {
     uint64_t start, end, off;
     unsigned vmo, prot;
+    /* past a mapped file's end: in the table (Linux's mapping goes on) but
+     * not in the VSpace, so a touch faults and is SIGBUS (main.c) */
+    bool bus;
 };
 
 struct lx_vmo {
@@ -127,6 +130,10 @@ struct lx_shm {
     wf_cptr_t cap;  /* 0: free */
     unsigned procs; /* processes whose vmo table holds a copy */
     uint64_t id;    /* a futex key's object (never reused) */
+    /* a MAP_SHARED file mapping: 1 + the open file description whose handle
+     * it came from (File Map: the file server's cache object), held open
+     * while the memory is (lx_ofd_hold); 0: anonymous memory */
+    unsigned ofd;
 };
 
 /* What a process is: running (its threads may be waiting for deferred
@@ -291,6 +298,8 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice);
 wf_word_t lx_vm_rights(unsigned prot);
 long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
                 unsigned prot);
+long lx_map_again(struct lx_proc *c, const struct lx_vma *v);
+bool lx_mem_refault(struct lx_proc *p, uint64_t addr);
 int lx_new_vmo(struct lx_proc *p, uint64_t size);
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);
 long lx_copy_out(struct lx_proc *p, uint64_t dst, const void *src, size_t n);

@@ -78,6 +78,7 @@ struct lx_ofd {
     bool used;
     enum lx_fd_kind kind; /* of the waiting objects (FD_EVENT...); FD_NONE for files */
     bool pinned;          /* a connection queued on a listener: no descriptor yet */
+    unsigned maps;        /* MAP_SHARED file mappings that hold its handle (mem.c) */
     unsigned flags;
     uint64_t off;
     wf_cptr_t handle;
@@ -176,7 +177,10 @@ long lx_poll(struct lx_proc *p, uint64_t ufds, uint64_t nfds);
 void lx_files_init(struct lx_proc *p);
 void lx_files_close_all(struct lx_proc *p);
 void lx_files_exec(struct lx_proc *p);
-long lx_file_pread(struct lx_proc *p, int fd, void *buf, uint64_t off, uint64_t n);
+long lx_file_map(struct lx_proc *p, int fd, uint64_t off, uint64_t len, bool priv, bool write,
+                 wf_cptr_t slot, uint64_t *fsize, unsigned *ofd);
+long lx_file_sync(unsigned ofd);
+void lx_ofd_put(unsigned ofd);
 
 /* fdsys.c */
 void lx_nosys_count(uint64_t nr);

@@ -186,9 +186,29 @@ static bool mapped(const struct lx_proc *p, uint64_t addr)
     return false;
 }
 
+/* Whether a page fault at addr with access (the kernel's: write 2, execute
+ * 4) is a touch of a file mapping past its file's end, which Linux answers
+ * with SIGBUS: the access is one its protection allows, in the part mem.c
+ * keeps out of the VSpace (past the end at mmap) or in a shared file
+ * mapping (the file truncated since: the server cut its object). */
+static bool file_gone(const struct lx_proc *p, uint64_t addr, uint64_t access)
+{
+    for (unsigned i = 0; i < p->nvma; i++) {
+        const struct lx_vma *v = &p->vma[i];
+        if (addr < v->start || addr >= v->end)
+            continue;
+        if (!v->prot || ((access & 2) && !(v->prot & 2)) || ((access & 4) && !(v->prot & 4)))
+            return false;
+        unsigned shm = p->vmo[v->vmo].shm;
+        return v->bus || (shm && lx.shm[shm - 1].ofd);
+    }
+    return false;
+}
+
 /* A fault of a Linux thread: the signal Linux would send with its siginfo,
  * and a report. A page fault is SIGSEGV, SEGV_MAPERR where nothing is mapped
- * and SEGV_ACCERR where the mapping forbids the access, trap 14 with the
+ * and SEGV_ACCERR where the mapping forbids the access (SIGBUS BUS_ADRERR
+ * past a mapped file's end), trap 14 with the
  * page fault error code Linux's handler saves (user, write, instruction
  * fetch, present); an exception is what Linux's handler of its vector
  * sends (#UD SIGILL ILL_ILLOPN, #DE SIGFPE FPE_INTDIV, both at the
@@ -207,6 +227,13 @@ static void fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word
                                .err = 4 | (access & 2) | (access & 4 ? 16 : 0) |
                                       (access & 0x100 ? 1 : 0)};
         f->code = mapped(p, f->addr) ? 2 : 1; /* SEGV_ACCERR, SEGV_MAPERR */
+        if (file_gone(p, f->addr, access)) {
+            f->sig = 7;
+            f->code = 2; /* BUS_ADRERR */
+            lx_say("pid %d (%s): SIGBUS: %#llx is past the end of a mapped file, rip %#llx", p->pid,
+                   p->name, (unsigned long long)f->addr, (unsigned long long)rip);
+            return;
+        }
         lx_say("pid %d (%s): SIGSEGV: %s at %#llx, rip %#llx", p->pid, p->name,
                (access & 4)   ? "execute"
                : (access & 2) ? "write"
@@ -581,6 +608,14 @@ static int serve(struct lx_proc *top_proc)
         }
         struct lx_proc *qp = q->p;
         if (label != WF_FAULT_TYPE_UNKNOWN_SYSCALL) {
+            if (label != WF_FAULT_TYPE_USER_EXCEPTION &&
+                file_gone(qp, w[WF_FAULT_WORD_DETAIL0], w[WF_FAULT_WORD_DETAIL1]) &&
+                lx_mem_refault(qp, w[WF_FAULT_WORD_DETAIL0])) {
+                memcpy(q->regs, w, sizeof(q->regs)); /* the file grew: the access again */
+                q->full = true;
+                cur = q;
+                continue;
+            }
             struct lx_fault f;
             fault_signal(qp, label, w, &f);
             int sig = f.sig;

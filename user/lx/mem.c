@@ -1,6 +1,7 @@
 /*
  * A Linux process's memory: a table of mappings (struct lx_vma), each showing
- * part of a VMO from the process's pool. The image, the stack and the heap are
+ * part of a VMO from the process's pool (or lx's: shared memory; or the file
+ * server's: a file mapped through File Map). The image, the stack and the heap are
  * mappings like any other, so munmap, mprotect and MAP_FIXED work across them.
  * A mapping with PROT_NONE stays in the table but not in the VSpace. A VMO is
  * deleted when no mapping shows it any more.
@@ -48,13 +49,17 @@ void lx_shm_unref(unsigned shm)
         wf_cnode_delete(SELF, s->cap, 64);
         wf_env_free(&lx.env, s->cap);
         s->cap = 0;
+        if (s->ofd)
+            lx_ofd_put(s->ofd); /* the file's handle, closed now if no descriptor has it */
+        s->ofd = 0;
     }
 }
 
-/* A new anonymous MAP_SHARED VMO of size bytes (from lx's pool, so that it
- * outlives the process that made it while others show it), a copy of its cap
- * in p's vmo table: returns the index there, or -errno. */
-static int shm_new(struct lx_proc *p, uint64_t size)
+/* Shared memory of the VMO cap (a slot of lx's own: the memory outlives the
+ * process that made it while others show it), ofd as lx_shm's: a new lx.shm
+ * entry and a copy of the cap in p's vmo table. Returns the index there, or
+ * -errno with cap deleted. */
+static int shm_add(struct lx_proc *p, wf_cptr_t cap, uint64_t size, unsigned ofd)
 {
     unsigned k = 0;
     while (k < LX_MAX_SHM && lx.shm[k].cap)
@@ -62,12 +67,7 @@ static int shm_new(struct lx_proc *p, uint64_t size)
     unsigned v = 0;
     while (v < LX_MAX_VMOS && p->vmo[v].cap)
         v++;
-    if (k == LX_MAX_SHM || v == LX_MAX_VMOS)
-        return -LX_ENOMEM;
-    wf_cptr_t cap, copy = 0;
-    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &cap) != WF_ERR_OK)
-        return -LX_ENOMEM;
-    copy = lx_slot(p);
+    wf_cptr_t copy = k < LX_MAX_SHM && v < LX_MAX_VMOS ? lx_slot(p) : 0;
     if (!copy || wf_cnode_copy(SELF, copy, 64, SELF, cap, 64, WF_RIGHTS_ALL) != WF_ERR_OK) {
         if (copy)
             lx_slot_free(p, copy);
@@ -75,9 +75,19 @@ static int shm_new(struct lx_proc *p, uint64_t size)
         wf_env_free(&lx.env, cap);
         return -LX_ENOMEM;
     }
-    lx.shm[k] = (struct lx_shm){cap, 1, ++lx.next_shm_id};
+    lx.shm[k] = (struct lx_shm){cap, 1, ++lx.next_shm_id, ofd};
     p->vmo[v] = (struct lx_vmo){copy, 0, size, k + 1};
     return (int)v;
+}
+
+/* A new anonymous MAP_SHARED VMO of size bytes (from lx's pool): its index
+ * in p's vmo table, or -errno. */
+static int shm_new(struct lx_proc *p, uint64_t size)
+{
+    wf_cptr_t cap;
+    if (wf_env_create(&lx.env, WF_OBJ_VMO, size, &cap) != WF_ERR_OK)
+        return -LX_ENOMEM;
+    return shm_add(p, cap, size, 0);
 }
 
 static void vmo_unref(struct lx_proc *p, unsigned v)
@@ -133,18 +143,50 @@ static bool split_at(struct lx_proc *p, uint64_t addr)
     return true;
 }
 
-long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
-                unsigned prot)
+/* Shows [start, start + len) of p's vmo from off with prot; bus: kept in the
+ * table only (past a file's end). */
+static long map_piece(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
+                      unsigned prot, bool bus)
 {
-    if (prot &&
+    if (prot && !bus &&
         wf_vspace_map(p->vspace, p->vmo[vmo].cap, start, off, len, lx_vm_rights(prot)) != WF_ERR_OK)
         return -LX_ENOMEM;
-    if (!vma_insert(p, (struct lx_vma){start, start + len, off, vmo, prot})) {
-        if (prot)
+    if (!vma_insert(p, (struct lx_vma){start, start + len, off, vmo, prot, bus})) {
+        if (prot && !bus)
             wf_vspace_unmap(p->vspace, start, len);
         return -LX_ENOMEM;
     }
     return 0;
+}
+
+long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
+                unsigned prot)
+{
+    return map_piece(p, start, len, vmo, off, prot, false);
+}
+
+/* fork: a vma of the child's table (a copy of its parent's) shown in its
+ * VSpace as in the parent's: nothing for PROT_NONE or a piece past a file's
+ * end; a shared file mapping up to its object's size now (a truncate cut the
+ * rest from every VSpace: a touch there is SIGBUS). */
+long lx_map_again(struct lx_proc *c, const struct lx_vma *v)
+{
+    if (!v->prot || v->bus)
+        return 0;
+    uint64_t len = v->end - v->start;
+    unsigned shm = c->vmo[v->vmo].shm;
+    if (shm && lx.shm[shm - 1].ofd) {
+        wf_word_t size = 0;
+        if (wf_vmo_describe(c->vmo[v->vmo].cap, &size, NULL, NULL, NULL) != WF_ERR_OK)
+            return -LX_ENOMEM;
+        len = size <= v->off ? 0 : size - v->off < len ? size - v->off : len;
+        if (!len)
+            return 0;
+    }
+    return wf_vspace_map(c->vspace, c->vmo[v->vmo].cap, v->start, v->off, len,
+                         lx_vm_rights(v->prot)) == WF_ERR_OK
+               ? 0
+               : -LX_ENOMEM;
 }
 
 long lx_munmap(struct lx_proc *p, uint64_t addr, uint64_t len)
@@ -194,23 +236,39 @@ static uint64_t find_free(const struct lx_proc *p, uint64_t len)
     return 0;
 }
 
-/* A file server's file into a new VMO: len bytes from off (zeros past the
- * file's end). */
-static long copy_file(struct lx_proc *p, int fd, uint64_t off, uint64_t len, wf_cptr_t vmo)
+/* A file server's file (/tmp) in p's vmo table through File Map: shared, the
+ * server's cache object (lx.shm with the description held), else a
+ * copy-on-write clone of the process's own. The VMO's index, or -errno;
+ * *fsize: the file's size. */
+static int map_file(struct lx_proc *p, int fd, uint64_t off, uint64_t len, unsigned prot,
+                    bool shared, uint64_t *fsize)
 {
-    static uint8_t chunk[16384];
-    for (uint64_t done = 0; done < len;) {
-        uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        long r = lx_file_pread(p, fd, chunk, off + done, n);
-        if (r <= 0)
-            return r;
-        if (wf_vmo_write(vmo, done, (wf_word_t)r, WF_CHILD_VSPACE, (uintptr_t)chunk) != WF_ERR_OK)
-            return -LX_ENOMEM;
-        done += (uint64_t)r;
-        if ((uint64_t)r < n)
-            break;
+    unsigned v = 0;
+    while (v < LX_MAX_VMOS && p->vmo[v].cap)
+        v++;
+    if (v == LX_MAX_VMOS)
+        return -LX_ENOMEM;
+    wf_cptr_t slot = shared ? wf_env_slot(&lx.env) : lx_slot(p);
+    if (!slot)
+        return -LX_ENOMEM;
+    unsigned ofd = 0;
+    long e = lx_file_map(p, fd, off, len, !shared, prot & PROT_WRITE, slot, fsize, &ofd);
+    if (e < 0) {
+        if (shared)
+            wf_env_free(&lx.env, slot);
+        else
+            lx_slot_free(p, slot);
+        return (int)e;
     }
-    return 0;
+    uint64_t size = (*fsize + PAGE - 1) & ~(PAGE - 1);
+    if (!shared) {
+        p->vmo[v] = (struct lx_vmo){slot, 0, size, 0};
+        return (int)v;
+    }
+    int r = shm_add(p, slot, size, ofd);
+    if (r < 0)
+        lx_ofd_put(ofd);
+    return r;
 }
 
 long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
@@ -223,59 +281,67 @@ long lx_mmap(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot, unsi
     len = (len + PAGE - 1) & ~(PAGE - 1);
     const uint8_t *data = NULL;
     uint64_t dsize = 0;
-    bool fsfile = false; /* a file server's file: copied through lx_file_pread */
+    bool fsfile = false; /* a file server's file: mapped through File Map */
     if (!(flags & MAP_ANONYMOUS)) {
         if (fd < 0 || fd >= LX_MAX_FDS || p->fd[fd].kind == FD_NONE)
             return -LX_EBADF;
         fsfile = p->fd[fd].kind == FD_FSFILE;
         if (p->fd[fd].kind != FD_FILE && !fsfile)
             return -LX_EACCES;
-        if ((flags & MAP_SHARED) && (prot & PROT_WRITE))
-            return -LX_EACCES; /* read-only files */
+        if (!fsfile && (flags & MAP_SHARED) && (prot & PROT_WRITE))
+            return -LX_EACCES; /* the initramfs: read-only */
         data = p->fd[fd].data;
         dsize = p->fd[fd].size;
     }
     uint64_t start;
+    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+        (!addr || addr > LX_USER_END - len || addr < LX_USER_MIN))
+        return -LX_EINVAL;
+    /* The file's VMO first: a refusal (EACCES) leaves what is mapped alone. */
+    uint64_t fsize = 0;
+    int v = -1;
+    if (fsfile && (v = map_file(p, fd, off, len, prot, flags & MAP_SHARED, &fsize)) < 0)
+        return v;
+    long e = 0;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (!addr || addr > LX_USER_END - len || addr < LX_USER_MIN)
-            return -LX_EINVAL;
-        if (!range_free(p, addr, addr + len)) {
-            if (flags & MAP_FIXED_NOREPLACE)
-                return -LX_EEXIST;
-            long e = lx_munmap(p, addr, len);
-            if (e < 0)
-                return e;
-        }
+        if (!range_free(p, addr, addr + len))
+            e = (flags & MAP_FIXED_NOREPLACE) ? -LX_EEXIST : lx_munmap(p, addr, len);
         start = addr;
     } else if (addr && addr <= LX_USER_END - len && range_free(p, addr, addr + len)) {
         start = addr;
     } else if (!(start = find_free(p, len))) {
-        return -LX_ENOMEM;
+        e = -LX_ENOMEM;
     }
-    int v = (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? shm_new(p, len) : lx_new_vmo(p, len);
-    if (v < 0)
+    if (e == 0 && v < 0)
+        v = (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? shm_new(p, len) : lx_new_vmo(p, len);
+    if (e == 0 && v < 0)
         return v;
-    if (fsfile) {
-        long e = copy_file(p, fd, off, len, p->vmo[v].cap);
-        if (e < 0) {
-            p->vmo[v].refs = 1;
-            vmo_unref(p, (unsigned)v);
-            return e;
-        }
-    }
-    if (data && off < dsize) {
+    if (e == 0 && data && off < dsize) {
         uint64_t n = dsize - off < len ? dsize - off : len;
         if (wf_vmo_write(p->vmo[v].cap, 0, n, WF_CHILD_VSPACE, (uintptr_t)(data + off)) !=
-            WF_ERR_OK) {
+            WF_ERR_OK)
+            e = -LX_ENOMEM;
+    }
+    uint64_t voff = fsfile ? off : 0;
+    /* A file server's file: its pages up to the end of the file (a whole
+     * page); the rest of the mapping is kept for SIGBUS. */
+    uint64_t shown = len;
+    if (fsfile) {
+        uint64_t fend = (fsize + PAGE - 1) & ~(PAGE - 1);
+        shown = fend <= off ? 0 : fend - off < len ? fend - off : len;
+    }
+    if (e == 0 && shown)
+        e = map_piece(p, start, shown, (unsigned)v, voff, prot, false);
+    if (e == 0 && shown < len) {
+        e = map_piece(p, start + shown, len - shown, (unsigned)v, voff + shown, prot, true);
+        if (e < 0 && shown)
+            lx_munmap(p, start, shown);
+    }
+    if (e < 0) {
+        if (v >= 0 && p->vmo[v].cap && !p->vmo[v].refs) {
             p->vmo[v].refs = 1;
             vmo_unref(p, (unsigned)v);
-            return -LX_ENOMEM;
         }
-    }
-    long e = lx_map_vmo(p, start, len, (unsigned)v, 0, prot);
-    if (e < 0) {
-        p->vmo[v].refs = 1;
-        vmo_unref(p, (unsigned)v);
         return e;
     }
     return (long)start;
@@ -301,6 +367,10 @@ long lx_mprotect(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned prot)
         struct lx_vma *v = &p->vma[i];
         if (v->start < addr || v->end > end || v->prot == prot)
             continue;
+        if (v->bus) { /* not in the VSpace: a touch stays SIGBUS */
+            v->prot = prot;
+            continue;
+        }
         enum wf_error e;
         if (!prot)
             e = wf_vspace_unmap(p->vspace, v->start, v->end - v->start);
@@ -375,6 +445,48 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
     return 0;
 }
 
+/* A page fault at addr, in a shared file mapping, that a file grown since
+ * (write, ftruncate: the server grew its object) makes good: the mapping
+ * there is shown again up to the object's size now (a piece past the end at
+ * mmap, or one a truncate cut). True: the thread retries its access; false:
+ * it is SIGBUS (past the end still, or the page is in the VSpace already). */
+bool lx_mem_refault(struct lx_proc *p, uint64_t addr)
+{
+    const struct lx_vma *v = NULL;
+    for (unsigned i = 0; i < p->nvma && !v; i++)
+        if (addr >= p->vma[i].start && addr < p->vma[i].end)
+            v = &p->vma[i];
+    unsigned shm = v ? p->vmo[v->vmo].shm : 0;
+    if (!shm || !lx.shm[shm - 1].ofd || !v->prot)
+        return false;
+    addr &= ~(PAGE - 1);
+    wf_word_t size = 0;
+    if (wf_vspace_lookup(p->vspace, addr, NULL, NULL, NULL, NULL) == WF_ERR_OK ||
+        wf_vmo_describe(p->vmo[v->vmo].cap, &size, NULL, NULL, NULL) != WF_ERR_OK ||
+        v->off + (addr - v->start) >= size)
+        return false;
+    uint64_t covered = v->start + (size - v->off);
+    if (covered > v->end)
+        covered = v->end;
+    unsigned vmo = v->vmo;
+    p->vmo[vmo].size = size;
+    if (!split_at(p, covered))
+        return false;
+    for (unsigned i = 0; i < p->nvma; i++) {
+        struct lx_vma *w = &p->vma[i];
+        if (addr < w->start || addr >= w->end)
+            continue;
+        if (!w->bus)
+            wf_vspace_unmap(p->vspace, w->start, w->end - w->start);
+        if (wf_vspace_map(p->vspace, p->vmo[vmo].cap, w->start, w->off, w->end - w->start,
+                          lx_vm_rights(w->prot)) != WF_ERR_OK)
+            return false;
+        w->bus = false;
+        return true;
+    }
+    return false;
+}
+
 /* --- mremap and msync ------------------------------------------------------------- */
 
 /* The end of the mappings that Linux would see as the one holding addr: the
@@ -428,7 +540,8 @@ static long move_range(struct lx_proc *p, uint64_t from, uint64_t len, uint64_t 
         return -LX_ENOMEM;
     for (unsigned k = 0; k < n; k++) {
         const struct lx_vma *v = &piece[k];
-        if (lx_map_vmo(p, to + (v->start - from), v->end - v->start, v->vmo, v->off, v->prot) < 0) {
+        if (map_piece(p, to + (v->start - from), v->end - v->start, v->vmo, v->off, v->prot,
+                      v->bus) < 0) {
             lx_munmap(p, to, len);
             return -LX_ENOMEM;
         }
@@ -458,8 +571,8 @@ static long move_grow(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
  * moves (MREMAP_MAYMOVE) to a free range or to new_addr (MREMAP_FIXED,
  * replacing what is there); shrinks by unmapping the tail (EFAULT, as every
  * case, when addr is in no mapping); MREMAP_DONTUNMAP
- * leaves fresh zero memory behind. The pages added are zero: lx's file
- * mappings are copies (growing one shows zeros past the copy). An old_len of
+ * leaves fresh zero memory behind. The pages added are zero, a file
+ * mapping's too (zero memory, not the file's pages). An old_len of
  * 0 (Linux's duplicate of a shared mapping) is EINVAL. */
 static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64_t new_len,
                       unsigned flags, uint64_t new_addr)
@@ -540,9 +653,9 @@ static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
 }
 
 /* msync as Linux's: EINVAL for unknown flags, MS_SYNC with MS_ASYNC or an
- * unaligned address; ENOMEM where part of the range is not mapped; otherwise
- * success, as lx's mappings are anonymous or private copies (nothing to write
- * back). */
+ * unaligned address; ENOMEM where part of the range is not mapped; MS_SYNC
+ * writes the files of the shared file mappings in the range back (File
+ * Fsync); anonymous memory and private mappings have nothing to write back. */
 static long lx_msync(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned flags)
 {
     if (flags & ~(unsigned)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
@@ -557,7 +670,21 @@ static long lx_msync(struct lx_proc *p, uint64_t addr, uint64_t len, unsigned fl
     for (unsigned i = 0; i < p->nvma && covered < end; i++)
         if (p->vma[i].start <= covered && p->vma[i].end > covered)
             covered = p->vma[i].end;
-    return covered < end ? -LX_ENOMEM : 0;
+    if (covered < end)
+        return -LX_ENOMEM;
+    if (!(flags & MS_SYNC))
+        return 0;
+    /* The shared file mappings in the range: their files written back. */
+    for (unsigned i = 0; i < p->nvma; i++) {
+        const struct lx_vma *v = &p->vma[i];
+        unsigned shm = p->vmo[v->vmo].shm;
+        if (v->start < end && addr < v->end && shm && lx.shm[shm - 1].ofd) {
+            long e = lx_file_sync(lx.shm[shm - 1].ofd);
+            if (e < 0)
+                return e;
+        }
+    }
+    return 0;
 }
 
 long lx_sys_mremap(struct lx_call *c)

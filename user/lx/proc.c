@@ -551,9 +551,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
             lx.shm[shm - 1].procs++;
     }
     for (unsigned i = 0; !err && i < c->nvma; i++) {
-        const struct lx_vma *v = &c->vma[i];
-        if (v->prot && wf_vspace_map(c->vspace, c->vmo[v->vmo].cap, v->start, v->off,
-                                     v->end - v->start, lx_vm_rights(v->prot)) != WF_ERR_OK)
+        if (lx_map_again(c, &c->vma[i]) < 0)
             err = -LX_ENOMEM;
     }
     if (!err && (flags & CLONE_CHILD_SETTID))

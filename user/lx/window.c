@@ -229,6 +229,8 @@ static uint8_t *window(struct lx_proc *p, unsigned vmo, uint64_t off, uint64_t *
         if (victim->cap && (!s[k].cap || s[k].used < victim->used))
             victim = &s[k];
     }
+    if (off >= p->vmo[vmo].size)
+        return NULL; /* past a mapped file's end: the kernel's copy faults (EFAULT) */
     if (win_state == 0)
         win_state = win_setup() ? 1 : -1;
     if (win_state < 0)
