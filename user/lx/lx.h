@@ -299,6 +299,20 @@ wf_word_t lx_vm_rights(unsigned prot);
 long lx_map_vmo(struct lx_proc *p, uint64_t start, uint64_t len, unsigned vmo, uint64_t off,
                 unsigned prot);
 long lx_map_again(struct lx_proc *c, const struct lx_vma *v);
+/* The mapping of p holding addr (its table is sorted), or NULL. Inline: every
+ * copy to or from a process looks its address up (window.c). */
+static inline const struct lx_vma *lx_vma_at(const struct lx_proc *p, uint64_t addr)
+{
+    unsigned lo = 0, hi = p->nvma;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->vma[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->nvma && p->vma[lo].start <= addr ? &p->vma[lo] : NULL;
+}
 bool lx_mem_refault(struct lx_proc *p, uint64_t addr);
 int lx_new_vmo(struct lx_proc *p, uint64_t size);
 long lx_copy_in(struct lx_proc *p, void *dst, uint64_t src, size_t n);

@@ -177,15 +177,6 @@ struct lx_fault {
     uint64_t addr, trapno, err;
 };
 
-/* Whether p has a mapping (of any protection, PROT_NONE included) at addr. */
-static bool mapped(const struct lx_proc *p, uint64_t addr)
-{
-    for (unsigned i = 0; i < p->nvma; i++)
-        if (addr >= p->vma[i].start && addr < p->vma[i].end)
-            return true;
-    return false;
-}
-
 /* Whether a page fault at addr with access (the kernel's: write 2, execute
  * 4) is a touch of a file mapping past its file's end, which Linux answers
  * with SIGBUS: the access is one its protection allows, in the part mem.c
@@ -193,16 +184,11 @@ static bool mapped(const struct lx_proc *p, uint64_t addr)
  * mapping (the file truncated since: the server cut its object). */
 static bool file_gone(const struct lx_proc *p, uint64_t addr, uint64_t access)
 {
-    for (unsigned i = 0; i < p->nvma; i++) {
-        const struct lx_vma *v = &p->vma[i];
-        if (addr < v->start || addr >= v->end)
-            continue;
-        if (!v->prot || ((access & 2) && !(v->prot & 2)) || ((access & 4) && !(v->prot & 4)))
-            return false;
-        unsigned shm = p->vmo[v->vmo].shm;
-        return v->bus || (shm && lx.shm[shm - 1].ofd);
-    }
-    return false;
+    const struct lx_vma *v = lx_vma_at(p, addr);
+    if (!v || !v->prot || ((access & 2) && !(v->prot & 2)) || ((access & 4) && !(v->prot & 4)))
+        return false;
+    unsigned shm = p->vmo[v->vmo].shm;
+    return v->bus || (shm && lx.shm[shm - 1].ofd);
 }
 
 /* A fault of a Linux thread: the signal Linux would send with its siginfo,
@@ -226,7 +212,7 @@ static void fault_signal(const struct lx_proc *p, wf_word_t label, const wf_word
                                .trapno = 14,
                                .err = 4 | (access & 2) | (access & 4 ? 16 : 0) |
                                       (access & 0x100 ? 1 : 0)};
-        f->code = mapped(p, f->addr) ? 2 : 1; /* SEGV_ACCERR, SEGV_MAPERR */
+        f->code = lx_vma_at(p, f->addr) ? 2 : 1; /* SEGV_ACCERR, SEGV_MAPERR */
         if (file_gone(p, f->addr, access)) {
             f->sig = 7;
             f->code = 2; /* BUS_ADRERR */

@@ -452,10 +452,7 @@ long lx_madvise(struct lx_proc *p, uint64_t addr, uint64_t len, int advice)
  * it is SIGBUS (past the end still, or the page is in the VSpace already). */
 bool lx_mem_refault(struct lx_proc *p, uint64_t addr)
 {
-    const struct lx_vma *v = NULL;
-    for (unsigned i = 0; i < p->nvma && !v; i++)
-        if (addr >= p->vma[i].start && addr < p->vma[i].end)
-            v = &p->vma[i];
+    const struct lx_vma *v = lx_vma_at(p, addr);
     unsigned shm = v ? p->vmo[v->vmo].shm : 0;
     if (!shm || !lx.shm[shm - 1].ofd || !v->prot)
         return false;
@@ -495,18 +492,16 @@ bool lx_mem_refault(struct lx_proc *p, uint64_t addr)
  * VMO of the last. */
 static uint64_t run_end(const struct lx_proc *p, uint64_t addr, unsigned *prot, unsigned *vmo)
 {
-    for (unsigned i = 0; i < p->nvma; i++) {
-        if (addr < p->vma[i].start || addr >= p->vma[i].end)
-            continue;
-        unsigned j = i;
-        while (j + 1 < p->nvma && p->vma[j + 1].start == p->vma[j].end &&
-               p->vma[j + 1].prot == p->vma[i].prot)
-            j++;
-        *prot = p->vma[i].prot;
-        *vmo = p->vma[j].vmo;
-        return p->vma[j].end;
-    }
-    return 0;
+    const struct lx_vma *v = lx_vma_at(p, addr);
+    if (!v)
+        return 0;
+    unsigned i = (unsigned)(v - p->vma), j = i;
+    while (j + 1 < p->nvma && p->vma[j + 1].start == p->vma[j].end &&
+           p->vma[j + 1].prot == p->vma[i].prot)
+        j++;
+    *prot = p->vma[i].prot;
+    *vmo = p->vma[j].vmo;
+    return p->vma[j].end;
 }
 
 /* New zero memory at [at, at + len) with prot, of the kind of p's VMO like

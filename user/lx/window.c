@@ -246,20 +246,6 @@ static uint8_t *window(struct lx_proc *p, unsigned vmo, uint64_t off, uint64_t *
     return (uint8_t *)slot_va(proc, k) + (off - base);
 }
 
-/* The mapping of p holding addr (lx's table is sorted), or NULL. */
-static const struct lx_vma *vma_at(const struct lx_proc *p, uint64_t addr)
-{
-    unsigned lo = 0, hi = p->nvma;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (p->vma[mid].end <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < p->nvma && p->vma[lo].start <= addr ? &p->vma[lo] : NULL;
-}
-
 /* Copies n bytes between lx's buf and the process's uaddr (write: into the
  * process). 0, -LX_EFAULT, or 1: the window could not do it (the caller
  * copies by VSpace_Read/Write). */
@@ -267,7 +253,7 @@ long lx_win_copy_user(struct lx_proc *p, uint64_t uaddr, void *buf, size_t n, bo
 {
     uint8_t *lb = buf;
     while (n) {
-        const struct lx_vma *v = vma_at(p, uaddr);
+        const struct lx_vma *v = lx_vma_at(p, uaddr);
         if (!v || !v->prot || (write && !(v->prot & 2)))
             return -LX_EFAULT;
         uint64_t room, off = v->off + (uaddr - v->start);
