@@ -7,10 +7,10 @@
 #                          (Sstc) and at -smp 2 with the SBI timer
 #   make check-guest-aarch64-smp-user ARCH=aarch64
 #   make check-guest-riscv64-smp-user ARCH=riscv64
-#                          the user suite's smp/ tests (user/test/t_smp.c) on
-#                          the production kernel at -smp 2 and 4 (GICv2 on
-#                          aarch64); the suite's other tests run at one CPU in
-#                          the ports' utest boots
+#                          the whole user suite on the production kernel at
+#                          -smp 2 and its smp/ tests (user/test/t_smp.c) at
+#                          -smp 4 (GICv2 on aarch64); the ports' utest boots
+#                          run it at one CPU
 #
 # Each in its port's ARCH_GUEST_CHECKS (make check-guest ARCH=...). Every CPU
 # must come online and the thread test must run (not skip): a thread placed
@@ -20,19 +20,23 @@
 # (smp/device_interrupt_wakes_its_driver_on_another_cpu) stands for them.
 
 SMP_PORT_THREAD_TEST := '^ok [0-9]+ - smp/a_thread_runs_on_each_cpu_and_is_moved_back_while_it_runs$$'
-SMP_PORT_USER_CPUS   := 2 4
 SMP_PORT_USER_TEST   := '^ok [0-9]+ - smp/device_interrupt_wakes_its_driver_on_another_cpu$$'
-# The user suite's smp/ tests at each of SMP_PORT_USER_CPUS: SMP_PORT_QEMU is
-# the port's QEMU command line before -smp, SMP_PORT_INITRAMFS its utest
-# initramfs.
-SMP_PORT_USER_RUN = set -e; for n in $(SMP_PORT_USER_CPUS); do \
-	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-smp$$n \
-	        --log $(BUILD)/user-smp$$n.log --exit-code 1 --timeout 300 \
-	        --expect '^utest: suite done, 0 failed' --expect "^smp: $$n of $$n CPUs online" \
-	        $(if $(UTEST),,--expect $(SMP_PORT_USER_TEST)) \
-	        -- $(SMP_PORT_QEMU) -smp $$n -serial stdio -monitor none -kernel $(KERNEL_IMG) -nic none \
-	        -m 256M -initrd $(SMP_PORT_INITRAMFS) -append "init=utest utest=$(or $(UTEST),smp/)"; \
-	done
+# One boot of the user suite at $(1) CPUs: the tests selected by UTEST, else
+# by $(2) (empty: all of them), with $(3) more on the command line and $(4)
+# more expectations. SMP_PORT_QEMU is the port's QEMU command line before
+# -smp, SMP_PORT_INITRAMFS its utest initramfs.
+SMP_PORT_USER_BOOT = $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-user-smp$(1) \
+	        --log $(BUILD)/user-smp$(1).log --exit-code 1 --timeout 600 \
+	        --expect '^utest: suite done, 0 failed' --expect "^smp: $(1) of $(1) CPUs online" \
+	        $(if $(UTEST),,--expect $(SMP_PORT_USER_TEST)) $(4) \
+	        -- $(SMP_PORT_QEMU) -smp $(1) -serial stdio -monitor none -kernel $(KERNEL_IMG) $(3) \
+	        -nic none -m 256M -initrd $(SMP_PORT_INITRAMFS) \
+	        -append "init=utest$(if $(or $(UTEST),$(2)), utest=$(or $(UTEST),$(2)))"
+# The whole suite at -smp 2, with the pattern disk and the rng its pcibus/,
+# vblk/, vrng/ and ext2fs/ tests read (as the one-CPU boot); its smp/ tests
+# at -smp 4.
+SMP_PORT_USER_RUN = $(call SMP_PORT_USER_BOOT,2,,$(QEMU_TEST_DISK) $(QEMU_TEST_RNG),$(USER_DISK_EXPECT)) \
+	&& $(call SMP_PORT_USER_BOOT,4,smp/,,)
 
 ifeq ($(ARCH),aarch64)
 # name:CPUs:machine
@@ -56,10 +60,10 @@ EXTRA_HELP += "check-guest-aarch64-smp (ARCH=aarch64) self-tests at -smp 2 and 4
 SMP_PORT_QEMU       = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV)
 SMP_PORT_INITRAMFS  = $(A64_UTEST_INITRAMFS)
 .PHONY: check-guest-aarch64-smp-user
-check-guest-aarch64-smp-user: $(KERNEL_IMG) $(A64_UTEST_INITRAMFS) $(DEPS_STAMP)
+check-guest-aarch64-smp-user: $(KERNEL_IMG) $(A64_UTEST_INITRAMFS) $$(TEST_DISK) $(DEPS_STAMP)
 	@$(SMP_PORT_USER_RUN)
 ARCH_GUEST_CHECKS += check-guest-aarch64-smp-user
-EXTRA_HELP += "check-guest-aarch64-smp-user (ARCH=aarch64) the user suite's smp/ tests at -smp 2 and 4"
+EXTRA_HELP += "check-guest-aarch64-smp-user (ARCH=aarch64) the whole user suite at -smp 2, its smp/ tests at 4"
 endif
 
 ifeq ($(ARCH),riscv64)
@@ -80,8 +84,8 @@ EXTRA_HELP += "check-guest-riscv64-smp (ARCH=riscv64) self-tests at -smp 2 and 4
 SMP_PORT_QEMU       = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV)
 SMP_PORT_INITRAMFS  = $(RV_UTEST_INITRAMFS)
 .PHONY: check-guest-riscv64-smp-user
-check-guest-riscv64-smp-user: $(KERNEL_IMG) $(RV_UTEST_INITRAMFS) $(DEPS_STAMP)
+check-guest-riscv64-smp-user: $(KERNEL_IMG) $(RV_UTEST_INITRAMFS) $$(TEST_DISK) $(DEPS_STAMP)
 	@$(SMP_PORT_USER_RUN)
 ARCH_GUEST_CHECKS += check-guest-riscv64-smp-user
-EXTRA_HELP += "check-guest-riscv64-smp-user (ARCH=riscv64) the user suite's smp/ tests at -smp 2 and 4"
+EXTRA_HELP += "check-guest-riscv64-smp-user (ARCH=riscv64) the whole user suite at -smp 2, its smp/ tests at 4"
 endif

@@ -11,6 +11,7 @@
  * advances with or without -icount, so waiting for its interrupt cannot hang;
  * at 1024 Hz one comes within about a millisecond.
  */
+#include "talarm.h"
 #include "tarch.h"
 #include "tutil.h"
 
@@ -474,110 +475,34 @@ TEST(ioport, com1_shares_only_the_console_driver_registers)
  * interrupt arrives as the badged notification's bits, the line stays masked
  * until Ack (an interrupt raised meanwhile is held, not delivered), Ack
  * delivers a still-raised level at once, and the kernel-wide counter agrees
- * with the handler's. The clock and its line are the machine's (struct rtc
- * below); the test is one.
+ * with the handler's. The clock and its line are the machine's (talarm.h:
+ * the PL031 on aarch64, the Goldfish RTC on riscv64); the test is one.
  */
-#define ROOT  WF_ROOT_CNODE
-#define BADGE 0x40
-
-/* A clock that raises a level interrupt when armed. */
-struct rtc {
-    const char *name;
-    unsigned line;                         /* IRQControl line */
-    void (*quiet)(volatile uint32_t *rtc); /* interrupt disabled and cleared */
-    void (*arm)(volatile uint32_t *rtc);   /* raises it soon (at most a second) */
-    bool (*fired)(volatile uint32_t *rtc); /* the armed event has happened */
-};
+#define ROOT     WF_ROOT_CNODE
+#define BADGE    0x40
+#define RTC_SOON 20000000ull /* 20 ms: the PL031 rounds it up to a second */
 
 #if defined(__aarch64__)
-/* The PL031 (PL031 TRM, section 3.3): its match interrupt on SPI 2 (line n is
- * SPI n, level high by default); the clock counts seconds on QEMU's host
- * clock from what the load register is given. */
-#define PL031_DR      (0x000 / 4)
-#define PL031_MR      (0x004 / 4)
-#define PL031_LR      (0x008 / 4)
-#define PL031_IMSC    (0x010 / 4)
-#define PL031_RIS     (0x014 / 4)
-#define PL031_ICR     (0x01c / 4)
-
-static void pl031_quiet(volatile uint32_t *rtc)
-{
-    rtc[PL031_IMSC] = 0;
-    rtc[PL031_ICR] = 1;
-}
-
-/* The match one second ahead, its interrupt enabled. */
-static void pl031_arm(volatile uint32_t *rtc)
-{
-    pl031_quiet(rtc);
-    rtc[PL031_LR] = 1000;
-    rtc[PL031_MR] = rtc[PL031_DR] + 1;
-    rtc[PL031_IMSC] = 1;
-}
-
-static bool pl031_fired(volatile uint32_t *rtc)
-{
-    return rtc[PL031_RIS] & 1;
-}
-
-static const struct rtc the_rtc = {"the PL031", 2, pl031_quiet, pl031_arm, pl031_fired};
 #define RTC_TEST_NAME pl031_match_interrupt_through_a_handler
-
 #elif defined(__riscv)
-/* The Goldfish RTC: its alarm on PLIC source 11, line 10 (line n is source
- * n + 1, level high); the clock counts nanoseconds on QEMU's host clock. */
-#define GOLDFISH_TIME_LOW    (0x00 / 4)
-#define GOLDFISH_TIME_HIGH   (0x04 / 4)
-#define GOLDFISH_ALARM_LOW   (0x08 / 4)
-#define GOLDFISH_ALARM_HIGH  (0x0c / 4)
-#define GOLDFISH_IRQ_ENABLED (0x10 / 4)
-#define GOLDFISH_ALARM_RUN   (0x18 / 4)
-#define GOLDFISH_CLEAR_IRQ   (0x1c / 4)
-
-static void goldfish_quiet(volatile uint32_t *rtc)
-{
-    rtc[GOLDFISH_IRQ_ENABLED] = 0;
-    rtc[GOLDFISH_CLEAR_IRQ] = 1;
-}
-
-/* The alarm 20 ms ahead, its interrupt enabled. */
-static void goldfish_arm(volatile uint32_t *rtc)
-{
-    goldfish_quiet(rtc);
-    uint64_t now = rtc[GOLDFISH_TIME_LOW];
-    now |= (uint64_t)rtc[GOLDFISH_TIME_HIGH] << 32;
-    uint64_t when = now + 20000000ull;
-    rtc[GOLDFISH_IRQ_ENABLED] = 1;
-    rtc[GOLDFISH_ALARM_HIGH] = (uint32_t)(when >> 32);
-    rtc[GOLDFISH_ALARM_LOW] = (uint32_t)when;
-}
-
-static bool goldfish_fired(volatile uint32_t *rtc)
-{
-    return !(rtc[GOLDFISH_ALARM_RUN] & 1);
-}
-
-static const struct rtc the_rtc = {"the Goldfish RTC", 10, goldfish_quiet, goldfish_arm,
-                                   goldfish_fired};
-#define RTC_TEST_NAME        goldfish_alarm_interrupt_through_a_handler
+#define RTC_TEST_NAME goldfish_alarm_interrupt_through_a_handler
 
 /* Active low is no trigger the PLIC takes. */
 TEST(irq, active_low_is_refused_by_the_plic)
 {
-    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, the_rtc.line + 1,
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, test_alarm.line + 1,
                                       WF_IRQ_TRIGGER_LEVEL_LOW, ROOT, test_slot(0), 64),
                     WF_ERR_INVALID_ARGUMENT);
 }
-
 #else
 #error "t_irq.c: no interrupt source for this architecture's machine"
 #endif
 
 /* Spins until the armed event has happened or 3 s pass; true if it did. */
-static bool rtc_wait_fired(volatile uint32_t *rtc)
+static bool rtc_wait_fired(void)
 {
     uint64_t until = wf_clock_ns() + 3000000000ull;
-    while (!the_rtc.fired(rtc))
+    while (!test_alarm.raised())
         if (wf_clock_ns() > until)
             return false;
     return true;
@@ -587,17 +512,15 @@ static bool rtc_wait_fired(volatile uint32_t *rtc)
 #define RTC_TEST(name) TEST(irq, name)
 RTC_TEST(RTC_TEST_NAME)
 {
-    const unsigned line = the_rtc.line;
+    const unsigned line = test_alarm.line;
     unsigned next = 0;
-    volatile uint32_t *rtc =
-        (volatile uint32_t *)test_map_device_page(TARCH_DEV_PAGE, TEST_VA, &next);
-    TEST_ASSERT(rtc != NULL, "no device VMO over %s", the_rtc.name);
+    TEST_ASSERT(test_alarm.setup(&next), "no device VMO over %s", test_alarm.name);
     wf_cptr_t n = test_slot(next), nb = test_slot(next + 1), h = test_slot(next + 2);
     wf_cptr_t ntfn = test_obj(WF_OBJ_NOTIFICATION, 0);
     TEST_ASSERT(ntfn);
     TEST_ASSERT_ERR(wf_cnode_move(ROOT, n, 64, ROOT, ntfn, 64), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_cnode_mint(ROOT, nb, 64, ROOT, n, 64, WF_RIGHT_WRITE, BADGE), WF_ERR_OK);
-    the_rtc.quiet(rtc);
+    test_alarm.quiet();
     TEST_ASSERT_ERR(
         wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, line, WF_IRQ_TRIGGER_DEFAULT, ROOT, h, 64),
         WF_ERR_OK);
@@ -615,17 +538,17 @@ RTC_TEST(RTC_TEST_NAME)
     TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK); /* unmasked while the clock is quiet */
 
     /* The event: one interrupt, the notification's bits are the badge. */
-    the_rtc.arm(rtc);
+    test_alarm.arm(RTC_SOON);
     wf_word_t bits = 0;
     TEST_ASSERT_ERR(wf_sys_wait(n, &bits), WF_ERR_OK);
     TEST_ASSERT_EQ(bits, BADGE);
-    TEST_ASSERT(the_rtc.fired(rtc), "delivered, but %s raised nothing", the_rtc.name);
+    TEST_ASSERT(test_alarm.raised(), "delivered, but %s raised nothing", test_alarm.name);
     TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
     TEST_ASSERT_EQ(count, 1);
 
     /* Masked until Ack: cleared and raised again, nothing is delivered. */
-    the_rtc.arm(rtc);
-    TEST_ASSERT(rtc_wait_fired(rtc), "%s did not raise it again", the_rtc.name);
+    test_alarm.arm(RTC_SOON);
+    TEST_ASSERT(rtc_wait_fired(), "%s did not raise it again", test_alarm.name);
     TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
     TEST_ASSERT_EQ(bits, 0);
     TEST_ASSERT_ERR(wf_irqhandler_describe(h, &irq, &trig, &count), WF_ERR_OK);
@@ -638,7 +561,7 @@ RTC_TEST(RTC_TEST_NAME)
     TEST_ASSERT_EQ(count, 2);
 
     /* Quiet again (the level dropped before the Ack), then acked: nothing more. */
-    the_rtc.quiet(rtc);
+    test_alarm.quiet();
     TEST_ASSERT_ERR(wf_irqhandler_ack(h), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_sys_poll(n, &bits), WF_ERR_OK);
     TEST_ASSERT_EQ(bits, 0);

@@ -12,6 +12,7 @@
  * while the root task spins runs on another CPU. Tests that need two CPUs
  * skip at -smp 1 (make check-guest-smp runs the suite at 1, 2 and 4).
  */
+#include "talarm.h"
 #include "tarch.h"
 #include "tutil.h"
 #include "wf/cmdline.h"
@@ -275,143 +276,14 @@ TEST(smp, notification_wakes_a_thread_idle_on_another_cpu)
 }
 
 /*
- * A device interrupt for a thread on another CPU: the machine's clock (a
- * table per architecture, as t_irq.c's) raises its interrupt, the kernel takes
- * it where the controller sends it (CPU 0: decision 178) and signals the
+ * A device interrupt for a thread on another CPU: the machine's clock
+ * (talarm.h) raises its interrupt, the kernel takes it where the controller
+ * sends it (CPU 0: decision 178) and signals the
  * notification bound to the line, whose waiter runs on the last CPU: the
  * remote wake-up's IPI has to reach that CPU, which otherwise idles through
  * its ticks. The waiter is the driver: it quiets the clock and acks the line.
  */
 #define AL_BADGE 0x40
-
-struct alarm {
-    const char *name;
-    unsigned line;
-    bool (*setup)(unsigned *next); /* reaches the clock through slots from *next on */
-    void (*quiet)(void);           /* its interrupt disabled and cleared */
-    void (*arm)(void);             /* raises it soon (at most a second) */
-    bool (*raised)(void);          /* the armed event happened (before quiet) */
-};
-
-#if defined(__x86_64__)
-/* The CMOS RTC's periodic interrupt (1024 Hz) on ISA IRQ 8, through an IOPort
- * cap over ports 0x70-0x71. */
-static wf_cptr_t al_io;
-
-static void cmos_write(unsigned reg, wf_word_t v)
-{
-    wf_ioport_out(al_io, 0x70, 1, reg);
-    wf_ioport_out(al_io, 0x71, 1, v);
-}
-
-static wf_word_t cmos_read(unsigned reg)
-{
-    wf_word_t v = 0;
-    wf_ioport_out(al_io, 0x70, 1, reg);
-    wf_ioport_in(al_io, 0x71, 1, &v);
-    return v;
-}
-
-static bool cmos_setup(unsigned *next)
-{
-    al_io = test_slot((*next)++);
-    return wf_ioport_issue(WF_ROOT_IOPORT, 0x70, 0x71, WF_ROOT_CNODE, al_io, 64) == WF_ERR_OK;
-}
-
-/* Register B's periodic enable off (the request drops), register C read (the
- * flag cleared). */
-static void cmos_quiet(void)
-{
-    cmos_write(0x0b, cmos_read(0x0b) & ~0x40ull);
-    (void)cmos_read(0x0c);
-}
-
-static void cmos_arm(void)
-{
-    cmos_quiet();
-    cmos_write(0x0a, (cmos_read(0x0a) & 0xf0) | 6);
-    cmos_write(0x0b, cmos_read(0x0b) | 0x40);
-}
-
-/* Register C's IRQF: a period passed with the periodic interrupt enabled. */
-static bool cmos_raised(void)
-{
-    return cmos_read(0x0c) & 0x80;
-}
-
-static const struct alarm the_alarm = {"the CMOS RTC", 8,        cmos_setup,
-                                       cmos_quiet,     cmos_arm, cmos_raised};
-
-#else
-/* The device-tree machines' clock, TARCH_DEV_PAGE, through a device VMO. */
-static volatile uint32_t *al_rtc;
-
-static bool dev_setup(unsigned *next)
-{
-    al_rtc = (volatile uint32_t *)test_map_device_page(TARCH_DEV_PAGE, TEST_VA + 0x4000000, next);
-    return al_rtc != NULL;
-}
-
-#if defined(__aarch64__)
-/* The PL031's match interrupt on SPI 2 (line 2): IMSC 0x10, ICR 0x1c, DR 0,
- * MR 4, LR 8; it counts seconds. */
-static void pl031_quiet(void)
-{
-    al_rtc[0x10 / 4] = 0;
-    al_rtc[0x1c / 4] = 1;
-}
-
-static void pl031_arm(void)
-{
-    pl031_quiet();
-    al_rtc[0x08 / 4] = 1000;
-    al_rtc[0x04 / 4] = al_rtc[0] + 1;
-    al_rtc[0x10 / 4] = 1;
-}
-
-/* RIS: the match happened (ICR clears it). */
-static bool pl031_raised(void)
-{
-    return al_rtc[0x14 / 4] & 1;
-}
-
-static const struct alarm the_alarm = {"the PL031", 2,         dev_setup,
-                                       pl031_quiet, pl031_arm, pl031_raised};
-
-#elif defined(__riscv)
-/* The Goldfish RTC's alarm on PLIC source 11 (line 10): TIME_LOW 0, TIME_HIGH
- * 4, ALARM_LOW 8, ALARM_HIGH 0xc, IRQ_ENABLED 0x10, CLEAR_IRQ 0x1c; it counts
- * nanoseconds. */
-static void goldfish_quiet(void)
-{
-    al_rtc[0x10 / 4] = 0;
-    al_rtc[0x1c / 4] = 1;
-}
-
-static void goldfish_arm(void)
-{
-    goldfish_quiet();
-    uint64_t now = al_rtc[0];
-    now |= (uint64_t)al_rtc[1] << 32;
-    uint64_t when = now + 20000000ull;
-    al_rtc[0x10 / 4] = 1;
-    al_rtc[0x0c / 4] = (uint32_t)(when >> 32);
-    al_rtc[0x08 / 4] = (uint32_t)when;
-}
-
-/* The alarm is no longer running (ALARM_STATUS 0x18) while its interrupt is
- * enabled (quiet disables it). */
-static bool goldfish_raised(void)
-{
-    return al_rtc[0x10 / 4] && !(al_rtc[0x18 / 4] & 1);
-}
-
-static const struct alarm the_alarm = {"the Goldfish RTC", 10,           dev_setup,
-                                       goldfish_quiet,     goldfish_arm, goldfish_raised};
-#else
-#error "t_smp.c: no clock interrupt for this architecture's machine"
-#endif
-#endif
 
 static wf_cptr_t al_ntfn, al_handler;
 
@@ -429,8 +301,8 @@ static int alarm_driver(uintptr_t rounds)
             return (int)(1000 + e);
         if (bits != AL_BADGE)
             return 2;
-        bool raised = the_alarm.raised();
-        the_alarm.quiet();
+        bool raised = test_alarm.raised();
+        test_alarm.quiet();
         if (raised)
             shared[4][0]++;
         if (wf_irqhandler_ack(al_handler) != WF_ERR_OK)
@@ -446,7 +318,7 @@ TEST(smp, device_interrupt_wakes_its_driver_on_another_cpu)
     if (n < 2)
         TEST_SKIP("one CPU");
     unsigned next = 0;
-    TEST_ASSERT(the_alarm.setup(&next), "no access to %s", the_alarm.name);
+    TEST_ASSERT(test_alarm.setup(&next), "no access to %s", test_alarm.name);
     al_ntfn = test_slot(next);
     wf_cptr_t nb = test_slot(next + 1);
     al_handler = test_slot(next + 2);
@@ -456,8 +328,8 @@ TEST(smp, device_interrupt_wakes_its_driver_on_another_cpu)
     TEST_ASSERT_ERR(
         wf_cnode_mint(WF_ROOT_CNODE, nb, 64, WF_ROOT_CNODE, al_ntfn, 64, WF_RIGHT_WRITE, AL_BADGE),
         WF_ERR_OK);
-    the_alarm.quiet();
-    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, the_alarm.line, WF_IRQ_TRIGGER_DEFAULT,
+    test_alarm.quiet();
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, test_alarm.line, WF_IRQ_TRIGGER_DEFAULT,
                                       WF_ROOT_CNODE, al_handler, 64),
                     WF_ERR_OK);
     TEST_ASSERT_ERR(wf_irqhandler_set_notification(al_handler, nb), WF_ERR_OK);
@@ -469,7 +341,7 @@ TEST(smp, device_interrupt_wakes_its_driver_on_another_cpu)
     /* This thread never blocks: the driver runs on CPU n - 1 or not at all. */
     for (uint64_t i = 0; i < rounds; i++) {
         TEST_ASSERT(spin_still(&shared[4][0], 2), "counted before the clock was armed");
-        the_alarm.arm();
+        test_alarm.arm(20000000ull);
         TEST_ASSERT(spin_change(&shared[4][0], i, 3000), "interrupt %llu never woke the driver",
                     (unsigned long long)i);
     }
@@ -480,7 +352,7 @@ TEST(smp, device_interrupt_wakes_its_driver_on_another_cpu)
     wf_word_t irq = 0, trig = 0, count = 0;
     TEST_ASSERT_ERR(wf_irqhandler_describe(al_handler, &irq, &trig, &count), WF_ERR_OK);
     TEST_ASSERT(count >= rounds, "the handler counted %llu interrupts", (unsigned long long)count);
-    the_alarm.quiet();
+    test_alarm.quiet();
     wf_thread_destroy(e, &t);
 }
 

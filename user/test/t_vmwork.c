@@ -4,93 +4,80 @@
  * so a higher-priority thread woken by an interrupt runs before they complete,
  * and the results after any number of restarts are those of one uninterrupted
  * run:
- *  - a watcher thread above the root task, woken by the CMOS RTC's periodic
- *    interrupt (1024 Hz, through an IRQHandler and a notification), samples the
- *    committed bytes of a VMO that a long VMO_Write is filling: it must see the
- *    copy half done at least once;
+ *  - a watcher thread above the root task, woken by the machine's clock
+ *    interrupt (talarm.h: the CMOS RTC, the PL031, the Goldfish RTC, re-armed
+ *    at every interrupt, through an IRQHandler and a notification), samples
+ *    the committed bytes of a VMO that a long VMO_Write is filling: it must
+ *    see the copy half done at least once;
  *  - clone, shrink and deletion of a 1 GiB sparse VMO with a few populated
  *    clusters spread out and mapped by hundreds of regions (one unit each, more
  *    than one work budget), with the contents checked afterwards;
  *  - hundreds of regions in one VSpace, each faulted in and looked up (the
  *    region lookup is a balanced tree).
  */
+#include "talarm.h"
 #include "tarch.h"
 #include "tutil.h"
 #include "weft/invocations.h"
 
-#define ROOT     WF_ROOT_CNODE
-#define PG       4096ull
-#define GIB      (1ull << 30)
-#define RTC_IDX  0x70
-#define RTC_DATA 0x71
-#define RTC_IRQ  8
-#define NREG     320 /* regions: more units than one budget (256) */
+#define ROOT WF_ROOT_CNODE
+#define PG   4096ull
+#define GIB  (1ull << 30)
+#define NREG 320 /* regions: more units than one budget (256) */
 
 static volatile uint64_t *const mem = (volatile uint64_t *)TEST_VA;
 
 /* --- the watcher ------------------------------------------------------------------ */
 
+/* The watcher's clock: quieted and armed again at every interrupt, a period
+ * of VM_TICK_NS or the clock's resolution if that is longer (talarm.h). */
+#define VM_TICK_NS 1000000ull
+
 static struct {
-    wf_cptr_t io, ntfn, handler, vmo;
+    wf_cptr_t ntfn, handler, vmo;
     volatile int phase; /* 1 while the root task is inside the long invocation */
     volatile int stop;
     volatile unsigned wakes, nseen;
     volatile wf_word_t seen[256];
 } w;
 
-static enum wf_error rtc_rw(unsigned reg, bool write, wf_word_t *v)
-{
-    enum wf_error e = wf_ioport_out(w.io, RTC_IDX, 1, reg);
-    if (e)
-        return e;
-    return write ? wf_ioport_out(w.io, RTC_DATA, 1, *v) : wf_ioport_in(w.io, RTC_DATA, 1, v);
-}
-
-/* Periodic interrupt at 1024 Hz on or off (register C read clears its flag). */
-static enum wf_error rtc_periodic(bool on)
-{
-    wf_word_t a = 0, b = 0, c = 0;
-    enum wf_error e = rtc_rw(0x0c, false, &c);
-    if (!e)
-        e = rtc_rw(0x0a, false, &a);
-    a = (a & 0xf0) | 6;
-    if (!e)
-        e = rtc_rw(0x0a, true, &a);
-    if (!e)
-        e = rtc_rw(0x0b, false, &b);
-    b = on ? b | 0x40 : b & ~(wf_word_t)0x40;
-    if (!e)
-        e = rtc_rw(0x0b, true, &b);
-    return e ? e : rtc_rw(0x0c, false, &c);
-}
-
 static int watcher(uintptr_t arg)
 {
+    (void)arg;
     for (;;) {
-        wf_word_t bits, c, committed;
+        wf_word_t bits, committed;
         if (wf_sys_wait(w.ntfn, &bits) != WF_ERR_OK)
             return 1;
         if (w.stop)
             return 0;
-        w.wakes++;
+        bool raised = test_alarm.raised();
         if (w.phase && w.nseen < 256 && wf_vmo_describe(w.vmo, 0, 0, 0, &committed) == WF_ERR_OK)
             w.seen[w.nseen++] = committed;
-        if (rtc_rw(0x0c, false, &c) != WF_ERR_OK || wf_irqhandler_ack(w.handler) != WF_ERR_OK)
+        w.wakes += raised;
+        test_alarm.arm(VM_TICK_NS);
+        if (wf_irqhandler_ack(w.handler) != WF_ERR_OK)
             return 2;
     }
 }
 
+/* The clock's interrupts wake a watcher above the root task while the root
+ * task copies 4 MiB into a VMO (VMO_Write, 1,024 units of 4 KiB): the
+ * watcher must find the copy half done at least once, so the kernel stopped
+ * at a preemption point for the pending interrupt and let it run. The copy
+ * is repeated until that happens, for six copies and at least four of the
+ * clock's periods (a PL031 second each). */
 TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
 {
-    TARCH_NEED_IOPORTS("the CMOS RTC's periodic interrupt");
     TEST_ENV(e);
-    w = (typeof(w)){.io = test_slot(0), .ntfn = test_slot(1), .handler = test_slot(2)};
+    unsigned next = 0;
+    TEST_ASSERT(test_alarm.setup(&next), "no access to %s", test_alarm.name);
+    w = (typeof(w)){.ntfn = test_slot(next), .handler = test_slot(next + 1)};
     wf_cptr_t n = test_obj(WF_OBJ_NOTIFICATION, 0);
     TEST_ASSERT(n);
     TEST_ASSERT_ERR(wf_cnode_move(ROOT, w.ntfn, 64, ROOT, n, 64), WF_ERR_OK);
-    TEST_ASSERT_ERR(wf_ioport_issue(WF_ROOT_IOPORT, RTC_IDX, RTC_DATA, ROOT, w.io, 64), WF_ERR_OK);
-    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, RTC_IRQ, WF_IRQ_TRIGGER_DEFAULT, ROOT,
-                                      w.handler, 64),
+    test_alarm.quiet();
+    TEST_ASSERT_ERR(wf_irqcontrol_get(WF_ROOT_IRQ_CONTROL, test_alarm.line, WF_IRQ_TRIGGER_DEFAULT,
+                                      ROOT, w.handler, 64),
                     WF_ERR_OK);
     TEST_ASSERT_ERR(wf_irqhandler_set_notification(w.handler, w.ntfn), WF_ERR_OK);
     /* the source: 4 MiB filled with a pattern; the target: a 1 GiB sparse VMO */
@@ -109,13 +96,14 @@ TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
     if (!err)
         err = wf_thread_start(&t);
     if (!err)
-        err = rtc_periodic(true);
-    if (!err)
         err = wf_irqhandler_ack(w.handler);
+    test_alarm.arm(VM_TICK_NS);
+    const uint64_t period =
+        test_alarm.resolution_ns > VM_TICK_NS ? test_alarm.resolution_ns : VM_TICK_NS;
+    const uint64_t until = wf_clock_ns() + 4 * period;
     unsigned tries = 0, mid = 0;
-    for (; !err && tries < 6 && !mid; tries++) {
+    for (; !err && !mid && (tries < 6 || wf_clock_ns() < until); tries++) {
         const wf_word_t off = 128ull << 20;
-        unsigned first = w.nseen;
         wf_word_t before = 0, after = 0;
         /* empty again (the pool holds 16 MiB) */
         err = wf_vmo_resize(dst, PG);
@@ -123,28 +111,29 @@ TEST(vmwork, interrupt_thread_runs_during_a_long_copy)
             err = wf_vmo_resize(dst, GIB);
         if (!err)
             err = wf_vmo_describe(dst, 0, 0, 0, &before);
+        w.nseen = 0;
         w.phase = 1;
         if (!err)
             err = wf_vmo_write(dst, off, len, WF_ROOT_VSPACE, TEST_VA);
         w.phase = 0;
         if (!err)
             err = wf_vmo_describe(dst, 0, 0, 0, &after);
-        for (unsigned i = first; i < w.nseen; i++)
+        for (unsigned i = 0; i < w.nseen; i++)
             mid += w.seen[i] > before && w.seen[i] < after;
     }
-    (void)rtc_periodic(false);
     w.stop = 1;
+    test_alarm.quiet();
     (void)wf_sys_signal(w.ntfn);
     wf_word_t ticks = w.wakes;
     struct wf_event ev;
     (void)wf_thread_wait(&t, &ev);
     TEST_ASSERT_ERR(wf_tcb_set_priority(WF_ROOT_TCB, WF_ROOT_TCB, 255), WF_ERR_OK);
     TEST_ASSERT_ERR(err, WF_ERR_OK);
-    TEST_ASSERT(ticks > 0, "the RTC never woke the watcher");
+    TEST_ASSERT(ticks > 0, "%s never woke the watcher", test_alarm.name);
     TEST_ASSERT(mid > 0,
-                "in %u copies of 4 MiB the watcher (%u wakes) never ran while one was "
+                "in %u copies of 4 MiB the watcher (%u wakes by %s) never ran while one was "
                 "under way",
-                tries, (unsigned)ticks);
+                tries, (unsigned)ticks, test_alarm.name);
     /* every copy is complete and right */
     static uint64_t back[64];
     for (wf_word_t i = 0; i < len / 8; i += 64 * 64) {
