@@ -324,6 +324,47 @@ __asm__(".text\n"
         "    mrs x0, nzcv\n"
         "    ret\n");
 
+/* A page fault the mapping already allows (decision 081; x86-64's is the far
+ * return under SMAP): SCTLR_EL1.WXN makes every page writable at EL0
+ * execute-never whatever its entry says, so a jump into a page mapped READ,
+ * WRITE and EXEC takes a permission fault although the tables allow the
+ * fetch. The VM system finds the page mapped, the retry faults again, and the
+ * repeat arrives as a VM fault with PRESENT and MAPPED (without decision
+ * 081's check the thread would fault in the kernel for ever); the handler
+ * takes the write right away and the code runs. The code is written with
+ * stores and run without cache maintenance (EL0 has none: SCTLR_EL1.UCI is
+ * clear), which QEMU's translator keeps coherent. */
+TEST(hostile, wxn_fetch_the_mapping_allows_is_delivered)
+{
+    const wf_word_t va = TEST_VA + 0x100000, pg = 4096;
+    wf_cptr_t v = test_vmo(pg);
+    TEST_ASSERT(v);
+    TEST_ASSERT_ERR(
+        wf_vspace_map(WF_ROOT_VSPACE, v, va, 0, pg, WF_VM_READ | WF_VM_WRITE | WF_VM_EXEC),
+        WF_ERR_OK);
+    wf_word_t start, length, off, rights = 0;
+    TEST_ASSERT_ERR(wf_vspace_lookup(WF_ROOT_VSPACE, va, &start, &length, &off, &rights),
+                    WF_ERR_OK);
+    TEST_ASSERT_EQ(rights, WF_VM_READ | WF_VM_WRITE | WF_VM_EXEC);
+    volatile uint32_t *code = (volatile uint32_t *)va;
+    code[0] = 0x52800ee0; /* mov w0, #0x77 */
+    code[1] = 0xd65f03c0; /* ret */
+    struct wf_thread t;
+    struct wf_event ev;
+    TEST_ASSERT_ERR(run_thread(&t, (int (*)(uintptr_t))(uintptr_t)va, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_FAULT_TYPE_VM_FAULT);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_PC], va);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL0], va);
+    TEST_ASSERT_EQ(ev.w[WF_FAULT_WORD_DETAIL1],
+                   WF_VM_EXEC | WF_VM_FAULT_PRESENT | WF_VM_FAULT_MAPPED);
+    /* Read and execute only: WXN no longer applies and the fetch succeeds. */
+    TEST_ASSERT_ERR(wf_vspace_protect(WF_ROOT_VSPACE, va, pg, WF_VM_READ | WF_VM_EXEC), WF_ERR_OK);
+    TEST_ASSERT_ERR(test_fault_resume(t.reply, &ev, va, 0), WF_ERR_OK);
+    TEST_ASSERT_ERR(wf_thread_wait(&t, &ev), WF_ERR_OK);
+    TEST_ASSERT_EQ(ev.label, WF_EXIT_LABEL);
+    TEST_ASSERT_EQ(ev.w[0], 0x77);
+}
+
 #elif defined(__riscv)
 
 #define SSTATUS_SPP     0x100ull
