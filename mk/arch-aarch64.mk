@@ -334,6 +334,9 @@ check-guest-aarch64-system: $(KERNEL_IMG) $(A64_SYS_INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py tests/system/aarch64.script \
 	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
 	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
+	@$(PYTHON) tools/systest.py tests/system/port-reboot.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-reboot --log $(BUILD)/system-reboot.log \
+	    --results $(RESULTS) -- $(A64_SYSTEST_QEMU)
 EXTRA_HELP += "check-guest-aarch64-system (ARCH=aarch64) commands typed into the shell over the PL011"
 
 # The in-guest user suite (user/test, as utest) on aarch64: the runner's skip

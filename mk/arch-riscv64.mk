@@ -388,6 +388,9 @@ check-guest-riscv64-system: $(KERNEL_IMG) $(RV_SYS_INITRAMFS) $(DEPS_STAMP)
 	@$(PYTHON) tools/systest.py tests/system/riscv64.script \
 	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system --log $(BUILD)/system.log \
 	    --results $(RESULTS) -- $(RV_SYSTEST_QEMU)
+	@$(PYTHON) tools/systest.py tests/system/port-reboot.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-system-reboot --log $(BUILD)/system-reboot.log \
+	    --results $(RESULTS) -- $(RV_SYSTEST_QEMU)
 EXTRA_HELP += "check-guest-riscv64-system (ARCH=riscv64) commands typed into the shell over the NS16550"
 
 # The in-guest user suite (user/test, as utest) on riscv64: the runner's skip

@@ -112,4 +112,8 @@ const struct decode_entry decode_table[WF_LABEL_MAX + 1] = {
         {WF_OBJ_CNODE}, {0}, ioport_decode_issue},
     [WF_LABEL_IOPORT_DESCRIBE] = {"IOPort_Describe", WF_OBJ_IOPORT, 0, 0, 2,
         {0}, {0}, ioport_decode_describe},
+    [WF_LABEL_POWER_OFF] = {"Power_Off", WF_OBJ_POWER, 0, 0, 0,
+        {0}, {0}, power_decode_off},
+    [WF_LABEL_POWER_RESET] = {"Power_Reset", WF_OBJ_POWER, 0, 0, 0,
+        {0}, {0}, power_decode_reset},
 };

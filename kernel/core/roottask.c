@@ -224,12 +224,14 @@ done:
     bootinfo.first_free_slot = first + n;
 }
 
-/* The device caps: IRQControl (slot 5) and the IOPort cap over every port (slot
- * 6), both roots of the derivation tree; the lines IRQControl_Get takes. */
+/* The device caps: IRQControl (slot 5), the IOPort cap over every port (slot
+ * 6) and Power (slot 16), roots of the derivation tree; the lines
+ * IRQControl_Get takes. */
 static void give_device_caps(void)
 {
     cdt_insert_root(slot(WF_ROOT_IRQ_CONTROL), cap_irq_control_new());
     cdt_insert_root(slot(WF_ROOT_IOPORT), ioport_all());
+    cdt_insert_root(slot(WF_ROOT_POWER), cap_power_new());
     bootinfo.irq_lines = arch_irq_lines();
     bootinfo.irq_ioapic = arch_irq_ioapic();
     bootinfo.pci = platform.pci;

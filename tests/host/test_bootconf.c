@@ -265,6 +265,38 @@ Test(bootconf, duplicates_and_the_program_bound)
     cr_assert_eq(c.reboot.value, 4);
 }
 
+/* The ports' configurations: every program, and power through the firmware
+ * (the Power cap, decision 184) for both commands. */
+Test(bootconf, the_ports_boot_confs_power_through_the_firmware)
+{
+    static const char *const files[] = {"user/init/boot-aarch64.conf",
+                                        "user/init/boot-riscv64.conf"};
+    for (unsigned i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        cr_assert_not_null(f, "%s", files[i]);
+        static char buf[8192];
+        size_t n = fread(buf, 1, sizeof(buf), f);
+        fclose(f);
+        cr_assert_eq(conf_parse(&c, buf, n), 0, "%s line %u: %s", files[i], c.err[0].line,
+                     c.err[0].msg);
+        cr_assert(c.poweroff.set && c.poweroff.firmware, "%s", files[i]);
+        cr_assert(c.reboot.set && c.reboot.firmware, "%s", files[i]);
+    }
+}
+
+Test(bootconf, power_by_port_or_firmware)
+{
+    cr_assert_eq(parse("power poweroff=firmware reboot=0xcf9:6\n"), 0);
+    cr_assert(c.poweroff.set && c.poweroff.firmware);
+    cr_assert(c.reboot.set && !c.reboot.firmware && c.reboot.port == 0xcf9 && c.reboot.value == 6);
+    cr_assert_eq(parse("power reboot=firmware\n"), 0);
+    cr_assert(!c.poweroff.set && c.reboot.set && c.reboot.firmware);
+    cr_assert_eq(parse("power poweroff=Firmware\n"), 1);
+    assert_error(1, "PORT:VALUE (each 0 to 0xffff) or firmware, not 'Firmware'");
+    cr_assert_eq(parse("power poweroff=firmware:1\n"), 1);
+    cr_assert(!c.poweroff.set);
+}
+
 Test(bootconf, bad_references_are_dropped_alone)
 {
     cr_assert_eq(parse("server log\nrun a sees=log,nosuch,,log2 give=a,nothing\n"), 5);

@@ -49,7 +49,7 @@ wf_word_t wf_syscall(wf_word_t nr, wf_cptr_t cap, wf_cptr_t reply, struct wf_msg
     return WF_ERR_ILLEGAL_OPERATION;
 }
 
-enum { UT_FIRST = 16, UT_COUNT = 3, SPARE_UT = 200 };
+enum { UT_FIRST = WF_ROOT_FIRST_FREE, UT_COUNT = 3, SPARE_UT = 200 };
 
 /* The root task's start state, built with the kernel's own invocations. */
 static void root_task_world(void)
@@ -66,6 +66,7 @@ static void root_task_world(void)
         cr_assert_eq(wf_pool_create(WF_ROOT_POOL, WF_OBJ_VMO, 4096, 1, vmos[i], 64), WF_ERR_OK);
     cdt_insert_root(&W.root[WF_ROOT_IRQ_CONTROL], cap_irq_control_new());
     cdt_insert_root(&W.root[WF_ROOT_IOPORT], cap_ioport_new(0, 0xffff));
+    cdt_insert_root(&W.root[WF_ROOT_POWER], cap_power_new());
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 16, UT_FIRST, 2);
     world_retype(SPARE_UT, WF_OBJ_UNTYPED, 12, UT_FIRST + 2, 1);
     memset(&bi, 0, sizeof(bi));

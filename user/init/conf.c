@@ -128,10 +128,15 @@ static bool split(const char *p, size_t n, char sep, struct word *a, struct word
     return false;
 }
 
+/* PORT:VALUE, or "firmware": the Power cap (decision 184). */
 static bool parse_port_value(struct word v, struct conf_power *pw)
 {
     struct word a, b;
     uint64_t port, value;
+    if (word_is(v, "firmware")) {
+        *pw = (struct conf_power){.set = true, .firmware = true};
+        return true;
+    }
     if (!split(v.p, v.n, ':', &a, &b) || !parse_num(a.p, a.n, 0xffff, &port) ||
         !parse_num(b.p, b.n, 0xffff, &value))
         return false;
@@ -139,7 +144,7 @@ static bool parse_port_value(struct word v, struct conf_power *pw)
     return true;
 }
 
-/* power poweroff=PORT:VALUE reboot=PORT:VALUE */
+/* power poweroff=PORT:VALUE|firmware reboot=PORT:VALUE|firmware */
 static void parse_power(struct boot_conf *c, unsigned line, const struct word *w, unsigned nw)
 {
     struct conf_power off = c->poweroff, rb = c->reboot;
@@ -148,8 +153,8 @@ static void parse_power(struct boot_conf *c, unsigned line, const struct word *w
         struct word k, v;
         if (!split(w[i].p, w[i].n, '=', &k, &v) ||
             (!word_is(k, "poweroff") && !word_is(k, "reboot"))) {
-            report(c, line, "power: unknown option '%.*s' (poweroff=PORT:VALUE, reboot=PORT:VALUE)",
-                   (int)w[i].n, w[i].p);
+            report(c, line, "power: unknown option '%.*s' (poweroff=, reboot=)", (int)w[i].n,
+                   w[i].p);
             return;
         }
         bool is_off = word_is(k, "poweroff");
@@ -158,14 +163,15 @@ static void parse_power(struct boot_conf *c, unsigned line, const struct word *w
             return;
         }
         if (!parse_port_value(v, is_off ? &off : &rb)) {
-            report(c, line, "power: %.*s wants PORT:VALUE (each 0 to 0xffff), not '%.*s'", (int)k.n,
-                   k.p, (int)v.n, v.p);
+            report(c, line,
+                   "power: %.*s wants PORT:VALUE (each 0 to 0xffff) or firmware, not '%.*s'",
+                   (int)k.n, k.p, (int)v.n, v.p);
             return;
         }
         *(is_off ? &seen_off : &seen_rb) = true;
     }
     if (!seen_off && !seen_rb) {
-        report(c, line, "power: nothing given (poweroff=PORT:VALUE, reboot=PORT:VALUE)");
+        report(c, line, "power: nothing given (poweroff=, reboot=)");
         return;
     }
     if ((seen_off && c->poweroff.set) || (seen_rb && c->reboot.set)) {

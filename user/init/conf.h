@@ -74,9 +74,11 @@ struct conf_prog {
     unsigned slots; /* enum conf_service bits: well-known slots init fills (NAME always) */
 };
 
-/* A port write that powers off or resets the machine. */
+/* A port write that powers off or resets the machine, or the firmware's call
+ * through the Power cap (decision 184). */
 struct conf_power {
     bool set;
+    bool firmware;  /* Power_Off or Power_Reset on WF_ROOT_POWER; port and value unused */
     unsigned port;  /* 0..0xffff */
     unsigned value; /* 0..0xffff: an 8-bit Out when it fits, else 16-bit */
 };

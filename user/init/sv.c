@@ -489,7 +489,10 @@ static wf_word_t power(const struct conf_power *pw, const char *what)
     if (!pw->set)
         return WF_ERR_ILLEGAL_OPERATION;
     sv_console_line(what);
-    wf_word_t e = wf_ioport_out(WF_ROOT_IOPORT, pw->port, pw->value > 0xff ? 2 : 1, pw->value);
+    wf_word_t e = !pw->firmware
+                      ? wf_ioport_out(WF_ROOT_IOPORT, pw->port, pw->value > 0xff ? 2 : 1, pw->value)
+                  : pw == &sv.conf.reboot ? wf_power_reset(WF_ROOT_POWER)
+                                          : wf_power_off(WF_ROOT_POWER);
     return e == WF_ERR_OK ? WF_ERR_OK : WF_ERR_ILLEGAL_OPERATION;
 }
 

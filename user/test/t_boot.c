@@ -69,6 +69,7 @@ TEST(boot, well_known_slots_identify)
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_POOL), WF_OBJ_POOL);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IRQ_CONTROL), WF_OBJ_IRQ_CONTROL);
     TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_IOPORT), WF_OBJ_IOPORT);
+    TEST_ASSERT_EQ(wf_debug_cap_identify(WF_ROOT_POWER), WF_OBJ_POWER);
     static const wf_word_t vmos[] = {WF_ROOT_INITRAMFS, WF_ROOT_IPC_BUFFER, WF_ROOT_STACK,
                                      WF_ROOT_BOOTINFO, WF_ROOT_IMAGE_FIRST};
     for (unsigned i = 0; i < sizeof(vmos) / sizeof(vmos[0]); i++)
@@ -78,7 +79,7 @@ TEST(boot, well_known_slots_identify)
     wf_word_t s = WF_ROOT_IMAGE_FIRST;
     while (s < WF_ROOT_IMAGE_FIRST + WF_ROOT_IMAGE_COUNT && wf_debug_cap_identify(s) == WF_OBJ_VMO)
         s++;
-    for (; s < WF_ROOT_FIRST_FREE; s++)
+    for (; s < WF_ROOT_POWER; s++)
         TEST_ASSERT(wf_debug_cap_identify(s) == 0, "slot %llu", (unsigned long long)s);
     for (unsigned i = 0; i < TEST_SCRATCH_SLOTS; i++)
         TEST_ASSERT_EQ(wf_debug_cap_identify(test_slot(i)), 0);

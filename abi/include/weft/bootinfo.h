@@ -31,7 +31,8 @@ enum wf_root_slot {
     WF_ROOT_BOOTINFO = 10,    /* VMO of the bootinfo page (mapped read-only) */
     WF_ROOT_IMAGE_FIRST = 11, /* VMOs of init's ELF segments, in order, one per segment */
     WF_ROOT_IMAGE_COUNT = 5,  /* (at most this many; the rest of 11-15 stays empty) */
-    WF_ROOT_FIRST_FREE = 16,  /* slots from here up to (1 << cnode_radix) - 1, minus the
+    WF_ROOT_POWER = 16,       /* Power: off and reset through the firmware (decision 184) */
+    WF_ROOT_FIRST_FREE = 17,  /* slots from here up to (1 << cnode_radix) - 1, minus the
                                 untyped range below, are empty */
 };
 

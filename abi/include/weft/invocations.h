@@ -347,9 +347,21 @@
 #define WF_IOPORT_DESCRIBE_NCAPS 0
 #define WF_IOPORT_DESCRIBE_NRESULTS 2
 
+/* Power: The machine's power through its firmware: PSCI SYSTEM_OFF and SYSTEM_RESET on aarch64, the SBI system reset extension on riscv64 (decision 184). x86-64 has no such call (its machine powers off by a port write: the IOPort cap); there both methods fail. A call that succeeds does not return. */
+/* Power_Off: Powers the machine off. */
+#define WF_LABEL_POWER_OFF 0x98
+#define WF_POWER_OFF_NWORDS 0
+#define WF_POWER_OFF_NCAPS 0
+#define WF_POWER_OFF_NRESULTS 0
+/* Power_Reset: Resets the machine. */
+#define WF_LABEL_POWER_RESET 0x99
+#define WF_POWER_RESET_NWORDS 0
+#define WF_POWER_RESET_NCAPS 0
+#define WF_POWER_RESET_NRESULTS 0
+
 /* The largest invocation label. */
-#define WF_LABEL_MAX 0x93
+#define WF_LABEL_MAX 0x99
 /* The number of methods (invocations) of all object types. */
-#define WF_METHOD_COUNT 53
+#define WF_METHOD_COUNT 55
 
 #endif /* WEFT_ABI_INVOCATIONS_H */

@@ -703,4 +703,16 @@ static inline enum wf_error wf_ioport_describe(wf_cptr_t ioport, wf_word_t *firs
     return e;
 }
 
+/* Power_Off: Powers the machine off. Returns an enum wf_error. */
+static inline enum wf_error wf_power_off(wf_cptr_t power)
+{
+    return (enum wf_error)wf_call(power, WF_LABEL_POWER_OFF, 0, 0, 0, 0, 0, 0);
+}
+
+/* Power_Reset: Resets the machine. Returns an enum wf_error. */
+static inline enum wf_error wf_power_reset(wf_cptr_t power)
+{
+    return (enum wf_error)wf_call(power, WF_LABEL_POWER_RESET, 0, 0, 0, 0, 0, 0);
+}
+
 #endif /* WEFT_ABI_INVOKE_H */

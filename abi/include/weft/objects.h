@@ -43,10 +43,13 @@ enum wf_object_type {
     /* A range of x86 I/O ports [first, last]. The root task's cap covers every port;
      * IOPort_Issue makes narrower ones. Never made by Retype. */
     WF_OBJ_IOPORT = 21,
+    /* The right to power the machine off or reset it through its firmware (PSCI on aarch64,
+     * SBI on riscv64; decision 184). One cap, given to the root task; never made by Retype. */
+    WF_OBJ_POWER = 22,
 };
 
 /* One more than the largest object type value. */
-#define WF_OBJ_COUNT 22
+#define WF_OBJ_COUNT 23
 
 /* log2 of the size in bytes of the fixed-size object types. */
 #define WF_TCB_BITS 11

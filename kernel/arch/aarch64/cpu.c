@@ -5,6 +5,7 @@
 #include "arch/aarch64.h"
 #include "arch/context.h"
 #include "arch/percpu.h"
+#include "arch/power.h"
 #include "arch/smp.h"
 #include "panic.h"
 #include "genarch/fdt.h"
@@ -74,13 +75,34 @@ void arch_debug_exit(unsigned status)
     semihost_call(0x18, block);
 }
 
-/* PSCI SYSTEM_OFF (function 0x84000008) by the conduit the device tree names;
- * returns only if there is none or the call fails. */
-void psci_system_off(void)
+/* A PSCI call without arguments (SYSTEM_OFF 0x84000008, SYSTEM_RESET
+ * 0x84000009) by the conduit the device tree names; returns only if there is
+ * none or the call fails. */
+static void psci_call0(uint64_t fn)
 {
-    register uint64_t x0 __asm__("x0") = 0x84000008u;
+    register uint64_t x0 __asm__("x0") = fn;
     if (boot_fdt.psci == FDT_PSCI_HVC)
         __asm__ volatile("hvc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
     else if (boot_fdt.psci == FDT_PSCI_SMC)
         __asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+}
+
+/* PSCI SYSTEM_OFF; returns only if there is no PSCI or the call fails. */
+void psci_system_off(void)
+{
+    psci_call0(0x84000008u);
+}
+
+/* The Power object's firmware call (arch/power.h): PSCI by its conduit. */
+const char *arch_power_method(void)
+{
+    return boot_fdt.psci == FDT_PSCI_HVC   ? "PSCI (hvc)"
+           : boot_fdt.psci == FDT_PSCI_SMC ? "PSCI (smc)"
+                                           : NULL;
+}
+
+/* PSCI SYSTEM_RESET or SYSTEM_OFF; returns only on failure. */
+void arch_power(bool reset)
+{
+    psci_call0(reset ? 0x84000009u : 0x84000008u);
 }

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 #include "arch/percpu.h"
+#include "arch/power.h"
 #include "arch/riscv.h"
 #include "arch/smp.h"
 #include "genarch/fdt.h"
@@ -74,4 +75,17 @@ void arch_debug_exit(unsigned status)
 void sbi_system_off(void)
 {
     sbi_call(SBI_EXT_SRST, 0, 0, 0, 0);
+}
+
+/* The Power object's firmware call (arch/power.h). */
+const char *arch_power_method(void)
+{
+    return "SBI SRST";
+}
+
+/* SBI system reset: cold reboot (type 1) or shutdown (type 0), no reason;
+ * returns only on failure. */
+void arch_power(bool reset)
+{
+    sbi_call(SBI_EXT_SRST, 0, reset ? 1 : 0, 0, 0);
 }

@@ -70,6 +70,7 @@ enum cap_type {
     CAP_IRQ_CONTROL = WF_OBJ_IRQ_CONTROL,
     CAP_IRQ_HANDLER = WF_OBJ_IRQ_HANDLER,
     CAP_IOPORT = WF_OBJ_IOPORT,
+    CAP_POWER = WF_OBJ_POWER,
     CAP_ZOMBIE = 31, /* kernel-internal: an object being destroyed */
 };
 static_assert(WF_OBJ_COUNT <= CAP_ZOMBIE, "object types must fit below CAP_ZOMBIE");
@@ -297,6 +298,12 @@ static inline void *cap_object(struct cap c)
 static inline struct cap cap_irq_control_new(void)
 {
     return (struct cap){CAP_IRQ_CONTROL, 0};
+}
+
+/* The machine's power (decision 184): no bits of its own. */
+static inline struct cap cap_power_new(void)
+{
+    return (struct cap){CAP_POWER, 0};
 }
 
 /* The handler cap of interrupt line `line`. */

@@ -524,4 +524,10 @@ enum {
     RES_IOPORT_DESCRIBE_LAST = 1,
 };
 
+/* Power_Off (kernel/obj/power.c): Powers the machine off. */
+enum wf_error power_decode_off(struct invocation *inv);
+
+/* Power_Reset (kernel/obj/power.c): Resets the machine. */
+enum wf_error power_decode_reset(struct invocation *inv);
+
 #endif /* WEFT_CAP_DECODE_GEN_H */
