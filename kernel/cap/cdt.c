@@ -76,8 +76,6 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
         return pool_contains(cap_object(ca), cb, slot_object(b));
     if (ta == CAP_IRQ_CONTROL) /* every line's handler is in the control's region */
         return tb == CAP_IRQ_CONTROL || tb == CAP_IRQ_HANDLER;
-    if (ta == CAP_POWER)
-        return tb == CAP_POWER;
     if (ta == CAP_IRQ_HANDLER)
         return tb == CAP_IRQ_HANDLER && cap_irq_handler_line(ca) == cap_irq_handler_line(cb);
     if (ta == CAP_IOPORT) /* a port range contains the ranges inside it */
@@ -91,7 +89,7 @@ bool cdt_same_region(const struct slot *a, const struct slot *b)
 bool cdt_same_object(const struct slot *a, const struct slot *b)
 {
     enum cap_type ta = cap_type(a->cap);
-    if (ta == CAP_UNTYPED || ta == CAP_IRQ_CONTROL || ta == CAP_IOPORT || ta == CAP_POWER)
+    if (ta == CAP_UNTYPED || ta == CAP_IRQ_CONTROL || ta == CAP_IOPORT)
         return false;   /* nothing to finalize: every cap is its own "object" */
     if (ta == CAP_POOL) /* a pool's region holds what was made from it */
         return cap_type(b->cap) == CAP_POOL && cap_object(a->cap) == cap_object(b->cap);
