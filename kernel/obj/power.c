@@ -1,7 +1,8 @@
 /*
  * Power: the machine's power through its firmware, as a capability (decision
- * 184). One cap exists at boot, the root task's (slot WF_ROOT_POWER); its
- * copies are leaves of the derivation tree, and it holds no memory. Off and
+ * 184). One cap exists at boot, the root task's (slot WF_ROOT_POWER), an
+ * original whose copies are leaves of the derivation tree (the generic rules
+ * of kernel/cap/cdt.c: no object behind it, nothing to finalize). Off and
  * Reset hand the request to the architecture (arch_power in arch/power.h:
  * PSCI SYSTEM_OFF and SYSTEM_RESET on aarch64, the SBI system reset extension
  * on riscv64), which does not return when the firmware does what it is
