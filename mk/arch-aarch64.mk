@@ -214,6 +214,7 @@ bench-vm-initramfs: $(A64_BENCH_INITRAMFS)
 BENCH_VM_IMAGES := kernel bench-vm-initramfs
 BENCH_VM_KERNEL := weft.img
 BENCH_VM_INITRD := a64user/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=aarch64) utest and benchvm, the initramfs make bench-vm boots"
 
 # musl for aarch64 (decision 096's port, as mk/musl.mk builds it for x86-64):
 # the same Debian source, our port files laid over it (user/lib/musl/port/:

@@ -266,6 +266,7 @@ bench-vm-initramfs: $(RV_BENCH_INITRAMFS)
 BENCH_VM_IMAGES := kernel bench-vm-initramfs
 BENCH_VM_KERNEL := weft.img
 BENCH_VM_INITRD := rvuser/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=riscv64) utest and benchvm, the initramfs make bench-vm boots"
 
 # musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
 # and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files

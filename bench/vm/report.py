@@ -31,12 +31,14 @@ ROWS = [
 ]
 
 
-def load(path):
-    """{cluster_order: {metric: value}} from a file of JSON lines."""
+def load(path, arch="x86_64"):
+    """{cluster_order: {metric: value}} from a file of JSON lines (all arch's)."""
     res = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             o = json.loads(line)
+            if o.get("arch") != arch:
+                sys.exit(f"report.py: {path}: a line of {o.get('arch')}, not {arch}: {line.strip()}")
             res.setdefault(o["cluster_order"], {})[o["metric"]] = o["value"]
     return res
 
@@ -82,7 +84,7 @@ def main():
     ap.add_argument("--results", default="", help="append 'bench-vm-smoke PASSED FAILED' here")
     ap.add_argument("--quiet", action="store_true", help="no table")
     a = ap.parse_args()
-    res = load(a.lines)
+    res = load(a.lines, a.arch)
     orders = sorted(res)
     if a.json:
         out = {"arch": a.arch, "results": {f"c{o}": res[o] for o in orders}}

@@ -78,6 +78,6 @@ bench-vm-smoke: $(DEPS_STAMP)
 	    --results $(RESULTS) --json $(BENCH_VM_FRESH)
 
 BENCH_TARGETS += bench-vm
-EXTRA_HELP += "bench-vm       VM: first touch of 64 MiB, COW clone+write, CLUSTER_ORDER=0 vs 4 (docs/perf/vm.md)"
+EXTRA_HELP += "bench-vm       VM: first touch of 64 MiB, COW clone+write, CLUSTER_ORDER=0 vs 4, any ARCH (docs/perf/vm.md)"
 EXTRA_HELP += "bench-vm-kernel VM faults and TLB entries per MiB, kernel-level, any ARCH (docs/perf/vm.md)"
 EXTRA_HELP += "bench-vm-smoke the VM benchmark's claims checked (in make check, through check-figures)"
