@@ -2,7 +2,7 @@
  * benchvm: the VM benchmark (make bench-vm; docs/perf/vm.md), an ordinary
  * process in a VSpace of its own that init starts when the command line says
  * bench=vm (launch.c). Every page fault it takes goes the way any thread's
- * does: ring 3, the trap entry, vm_fault, the return to user mode.
+ * does: user mode, the trap entry, vm_fault, the return to user mode.
  *
  * Under -icount shift=0,sleep=off the counter (bench_arch.h: x86-64's TSC, the
  * ports' CLOCK system call) advances by one per guest instruction, so a delta
@@ -76,8 +76,8 @@ static struct stats stats_now(void)
 }
 
 /* Writes one word to each 4 KiB page of 64 MiB, window by window; t[w] gets
- * window w's instruction count. The loop is BENCH_TOUCH_LOOP instructions per
- * page (4 on x86-64 and aarch64, 3 on riscv64). */
+ * window w's instruction count. The loop (bench_touch) is 4 instructions per
+ * page on x86-64 and aarch64, 3 on riscv64. */
 static void pass(uint64_t t[NWIN])
 {
     for (unsigned w = 0; w < NWIN; w++) {
