@@ -195,6 +195,27 @@ bench-ipc-aarch64:
 	@grep -h '^# aarch64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the IPC table (umode/bench_*) in guest instructions"
 
+# make bench-vm ARCH=aarch64 (mk/extra/bench-vm.mk): the user-level VM benchmark
+# as on x86-64, utest (the root task, init=utest) starting benchvm (user/bench/vm.c)
+# with bench=vm, on the debug kernel (its figures use DEBUG_STAT) under -icount:
+# an initramfs of the two programs, built per order (build/aarch64-cO/a64user/).
+A64_BENCH_INITRAMFS := $(A64_UDIR)/initramfs-bench.cpio
+$(A64_UDIR)/benchvm.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_benchvm) $$(A64_ULIB_SRCS)) \
+        $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_benchvm) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(A64_BENCH_INITRAMFS): $(A64_UDIR)/utest.stripped $(A64_UDIR)/benchvm.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ utest=$(A64_UDIR)/utest.stripped \
+	    benchvm=$(A64_UDIR)/benchvm.stripped
+.PHONY: bench-vm-initramfs
+bench-vm-initramfs: $(A64_BENCH_INITRAMFS)
+BENCH_VM_IMAGES := kernel bench-vm-initramfs
+BENCH_VM_KERNEL := weft.img
+BENCH_VM_INITRD := a64user/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=aarch64) utest and benchvm, the initramfs make bench-vm boots"
+
 # musl for aarch64 (decision 096's port, as mk/musl.mk builds it for x86-64):
 # the same Debian source, our port files laid over it (user/lib/musl/port/:
 # arch/aarch64/syscall_arch.h sends every system call to __wf_syscall), built

@@ -245,8 +245,28 @@ bench-ipc-riscv64:
 	@grep -h '^# riscv64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the IPC table (umode/bench_*) in guest instructions"
 # make bench-vm ARCH=riscv64 (mk/extra/bench-vm.mk): on a hart with Svnapot,
-# where 64 KiB clusters are mapped as NAPOT groups.
+# where 64 KiB clusters are mapped as NAPOT groups: the kernel-level self-test
+# and the user-level VM benchmark as on x86-64, utest (the root task,
+# init=utest) starting benchvm (user/bench/vm.c) with bench=vm, on the debug
+# kernel (its figures use DEBUG_STAT) under -icount: an initramfs of the two
+# programs, built per order (build/riscv64-cO/rvuser/).
 BENCH_VM_KERNEL_QEMU := $(RV_CPU_svnapot)
+RV_BENCH_INITRAMFS := $(RV_UDIR)/initramfs-bench.cpio
+$(RV_UDIR)/benchvm.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(USER_SRCS_benchvm) $$(RV_ULIB_SRCS)) \
+        $(RV_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_benchvm) $(RV_ULIB_SRCS))
+	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(RV_BENCH_INITRAMFS): $(RV_UDIR)/utest.stripped $(RV_UDIR)/benchvm.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ utest=$(RV_UDIR)/utest.stripped \
+	    benchvm=$(RV_UDIR)/benchvm.stripped
+.PHONY: bench-vm-initramfs
+bench-vm-initramfs: $(RV_BENCH_INITRAMFS)
+BENCH_VM_IMAGES := kernel bench-vm-initramfs
+BENCH_VM_KERNEL := weft.img
+BENCH_VM_INITRD := rvuser/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=riscv64) utest and benchvm, the initramfs make bench-vm boots"
 
 # musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
 # and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files
