@@ -3,8 +3,8 @@
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
 # IPC, VSpaces) and a first root task (user/hello) run on it; the rest of
-# userspace is not built for it yet, and a few generic self-tests are bound to
-# x86-64's hardware (A64_KTEST_PENDING).
+# userspace is not built for it yet, and two generic self-tests are bound to
+# x86-64 (A64_KTEST_PENDING, decision 182).
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
@@ -14,13 +14,12 @@ ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # frame-record backtrace.
 ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (aarch64's IPC table is umode/bench_*,
-# bench_umode_ktest.c), the RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
-A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
-                     kernel/test/initramfs_ktest.c
-# the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
-A64_KTEST_PENDING += kernel/test/fault_fast_ktest.c
+# core/main.c and the generic self-tests included, but two bound to x86-64
+# (decision 182): bench_ktest.c, x86-64's ring-3 benchmark loops (x86-64
+# assembly reading the TSC; aarch64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), and fault_fast_ktest.c, which tests the fast path of
+# foreign system calls that only x86-64 has (ARCH_FAST_FOREIGN, decision 138).
+A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/fault_fast_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(A64_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
                          \( -name '*.c' -o -name '*.S' \) -print | sort))
@@ -46,7 +45,10 @@ ARCH_ALL := kernel
 # its own, which need user mode): the self-tests at 64 MiB, 1 GiB and 8 GiB,
 # entered at EL2, on GICv3 (at EL1 and EL2), the production image's boot, and
 # the deliberate faults.
-A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+# Every self-test boot carries an initramfs as QEMU's -initrd (the tree's
+# /chosen linux,initrd-start/-end: initramfs_ktest.c; A64_KTEST_INITRAMFS below).
+A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG) \
+                 -initrd $(A64_KTEST_INITRAMFS)
 # name:MiB:machine:EL[:cpu]; the pan run's CPU (ARMv8.1 and later) has PAN.
 A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2 \
             gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2 \
@@ -87,7 +89,8 @@ check-guest-aarch64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
 	        --exit-code 1 --expect "^boot: entered at EL$$el" \
 	        -- $(A64_QEMU_KTEST) -machine $$machine $${cpu:+-cpu $${cpu#:}} -m $${mem}M \
-	        -append "ktest ktest.mem=$$mem"; \
+	        -append "ktest ktest.mem=$$mem ktest.intc=$$(case $$machine in *gic-version=3*) echo gicv3;; \
+	                 *) echo gicv2;; esac)"; \
 	done
 
 # The production image: banner, the memory map from the device tree, the
@@ -309,6 +312,16 @@ $(A64_UDIR)/runone.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_runone) $$(A
 	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
 $(A64_UDIR)/%.stripped: $(A64_UDIR)/%.elf
 	@$(OBJCOPY) --strip-debug $< $@
+# The self-test boots' initramfs (initramfs_ktest.c: the module found, in
+# module memory, every program's load plan valid): two small-libc programs,
+# hello as init and runone.
+A64_KTEST_INITRAMFS := $(A64_UDIR)/initramfs-ktest.cpio
+$(A64_KTEST_INITRAMFS): $(A64_UDIR)/hello.stripped $(A64_UDIR)/runone.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/hello.stripped \
+	    runone=$(A64_UDIR)/runone.stripped
+check-guest-aarch64-runs check-guest-aarch64-faults check-guest-aarch64-smp: $(A64_KTEST_INITRAMFS)
+ARCH_ALL += $(A64_KTEST_INITRAMFS)
 $(A64_MUSL_INITRAMFS): $(A64_UDIR)/runone.stripped $(A64_UDIR)/mtest.stripped tools/mkcpio.py
 	@echo "  CPIO    $@"
 	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/runone.stripped \

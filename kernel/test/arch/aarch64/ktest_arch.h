@@ -78,4 +78,12 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_CONT) ? 16u : 1u)
 #define KTEST_TLB_GROUPS         true
 
+/* The platform self-tests (platform_ktest.c): the machine is described by a
+ * device tree (boot_fdt); the boot CPU's id as the tree's cpu nodes give it
+ * (MPIDR_EL1's affinity fields); the timer's frequency as the CPU has it
+ * (CNTFRQ_EL0, which the tree's clock-frequency may only repeat). */
+#define KTEST_PLATFORM_FDT  1
+#define KTEST_BOOT_CPU_ID() (read_sysreg(mpidr_el1) & 0xff00ffffffull)
+#define KTEST_TIMER_HZ(f)   ((void)(f), read_sysreg(cntfrq_el0))
+
 #endif

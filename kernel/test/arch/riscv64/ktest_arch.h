@@ -76,4 +76,11 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_N) ? 16u : 1u)
 #define KTEST_TLB_GROUPS         riscv_svnapot
 
+/* The platform self-tests (platform_ktest.c): the machine is described by a
+ * device tree (boot_fdt); the boot hart's id (a0 at entry); the timer's
+ * frequency, which only the tree gives (/cpus timebase-frequency). */
+#define KTEST_PLATFORM_FDT  1
+#define KTEST_BOOT_CPU_ID() boot_hartid
+#define KTEST_TIMER_HZ(f)   ((uint64_t)(f)->timer.frequency)
+
 #endif
