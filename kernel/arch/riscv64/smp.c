@@ -106,16 +106,7 @@ unsigned riscv_fpu_live_on(const struct arch_context *ctx)
     return ~0u;
 }
 
-/* --- the kernel lock in the entry (trap.S) ------------------------------ */
-
-void riscv_lock_spin(uint32_t ticket)
-{
-    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != ticket) {
-        smp_serve();
-        cpu_relax();
-    }
-    smp_entry_check();
-}
+/* --- the kernel lock in the entry (trap.S; its wait: smp_entry_wait) ----- */
 
 /* The entry this hart waits in is given up (smp_stop_thread): a system call
  * is made again (the entry moved the pc past the ecall: back), an exception
