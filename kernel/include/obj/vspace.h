@@ -41,6 +41,7 @@ struct vm_region {
 struct vspace {
     struct pool *pool;         /* charged for the VSpace, its tables and regions */
     paddr_t root;              /* top-level table */
+    uint64_t asid;             /* ASID word, 0 until loaded (arch_vspace_load, decision 185) */
     struct vm_region *regions; /* by address */
     struct avl_tree tree;      /* the regions by start address */
     struct vm_region *hint;    /* last region found */
@@ -87,7 +88,7 @@ static inline __attribute__((always_inline)) void vspace_activate(struct vspace 
         __atomic_fetch_and(&old->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
     if (vs) {
         vs->cpus |= this_cpu_local.bit;
-        arch_vspace_load(vs->root);
+        arch_vspace_load(vs->root, &vs->asid);
     } else {
         arch_vspace_switch(0);
     }
@@ -168,6 +169,7 @@ static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
 {
     return (struct pt_ctx){.root = vs->root,
                            .active = vs == vspace_current,
+                           .asid = &vs->asid,
                            .alloc = vspace_pt_alloc,
                            .free = vspace_pt_free,
                            .owner = vs,
