@@ -19,6 +19,9 @@
 #include "sched/smp.h"
 
 #define ASID_COUNT (1u << ASID_MAX_BITS)
+#if defined(ASID_BITS) && (ASID_BITS < 1 || ASID_BITS > ASID_MAX_BITS)
+#error "ASID_BITS must be 1..16"
+#endif
 
 uint64_t asid_generation = 1ull << ASID_GEN_SHIFT;
 unsigned asid_bits;

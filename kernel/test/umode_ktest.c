@@ -315,7 +315,7 @@ KTEST(umode, message_words_copied)
  * own ASID when first loaded, loaded with its root; user mode sees each
  * space's own page at the same address across switches, a change to the
  * space not loaded is seen when it is loaded again, and destroying a space
- * frees its ASID (kernel/test/asid_ktest.c has the generations). */
+ * frees its ASID (kernel/test/vm_asid_ktest.c has the generations). */
 KTEST(umode, asids_per_address_space)
 {
     KT_ASSERT(ku_setup(), "no user space");

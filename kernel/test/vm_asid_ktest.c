@@ -6,7 +6,9 @@
  * the loaded space). The width is narrowed for the tests (asid_set_bits) so
  * that a few spaces outnumber the ASIDs and the generation rolls over; what
  * they check holds at any width. Built where the scaffold runs and the
- * architecture has ASIDs (aarch64, riscv64).
+ * architecture has ASIDs (aarch64, riscv64). The file links after
+ * umode_ktest.c, whose tests make the scaffold's pages first (they stay: the
+ * PMM's self-tests, earlier, count the free memory).
  *
  * What a missing flush would show here: QEMU's TCG keeps its TLB over a
  * TTBR0 write that keeps the ASID (aarch64; a satp write flushes it whatever
