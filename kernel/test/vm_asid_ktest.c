@@ -23,15 +23,19 @@
 
 #include "arch.h"
 #include "cap/delete.h"
+#include "ipc/ipc.h"
+#include "ipc/ktest_world.h"
 #include "cap/preempt.h"
 #include "config.h"
 #include "genarch/asid.h"
+#include "kprintf.h"
 #include "ktest.h"
 #include "ktest_umode.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
 #include "obj/pool.h"
+#include "obj/vmo.h"
 #include "obj/vspace.h"
 #include "sched/sched.h"
 #include "sched/smp.h"
@@ -258,6 +262,112 @@ KTEST(asid, rollover_keeps_the_asid_loaded_on_another_cpu)
     KT_ASSERT(made == SPACES, "no memory for space %u", made);
     KT_ASSERT(ok, "VSpace word %#llx, ASID %u before", (unsigned long long)word, kept);
     KT_ASSERT(rolls >= 2, "%llu rollovers", (unsigned long long)rolls);
+}
+
+/*
+ * The IPC fast path across address spaces: the Call + ReplyRecv round trip
+ * of umode/bench_call_reply_recv_round_trip (the same loops, uprog_bcall and
+ * uprog_bserver) with the client and the server each in a VSpace of its own
+ * (its code, parameters, IPC buffer and stack at the addresses the kernel's
+ * root has them, as x86-64's bench_ipc cross-space case), so that every
+ * switch loads the other root with its ASID. Guest instructions per round
+ * trip under -icount shift=0 (`make ARCH=... kernel-test DEBUG=0`, booted
+ * with `ktest=asid/bench` and -icount shift=0,sleep=off); elsewhere time.
+ * Each Call and ReplyRecv must take the fast path, and no switch may give an
+ * ASID (every word stays of its generation: no allocation, no flush).
+ */
+extern const uint8_t uprog_script[], uprog_script_end[], uprog_bcall[], uprog_bserver[];
+enum { BS_POOL, BS_VS, BS_CODE = BS_VS + 2, BS_DATA = BS_CODE + 2, BS_SLOTS = BS_DATA + 2 };
+static struct slot bench_slots[BS_SLOTS] __aligned(32);
+#define BENCH_DATA 0x4000ull
+
+static bool bench_space(unsigned i)
+{
+    struct slot *vsl = &bench_slots[BS_VS + i], *code = &bench_slots[BS_CODE + i];
+    struct slot *data = &bench_slots[BS_DATA + i];
+    if (pool_create_vspace(&bench_slots[BS_POOL], vsl) != WF_ERR_OK ||
+        pool_create_vmo(&bench_slots[BS_POOL], PAGE_SIZE, code) != WF_ERR_OK ||
+        pool_create_vmo(&bench_slots[BS_POOL], BENCH_DATA, data) != WF_ERR_OK)
+        return false;
+    struct vspace *vs = vspace_from_cap(vsl->cap);
+    struct vmo *cv = vmo_from_cap(code->cap), *dv = vmo_from_cap(data->cap);
+    size_t len = (size_t)(uprog_script_end - uprog_script);
+    if (vmo_write(cv, 0, uprog_script, len) != WF_ERR_OK ||
+        vmo_write(dv, 0, kw_params(i), PAGE_SIZE) != WF_ERR_OK ||
+        vmo_write(dv, KW_IPCBUF(i) - KW_BASE(i), kw_ipcbuf(i), PAGE_SIZE) != WF_ERR_OK ||
+        vspace_map(vs, cv, 0, KW_CODE, PAGE_SIZE, VM_READ | VM_EXEC, WF_RIGHT_READ) != WF_ERR_OK ||
+        vspace_map(vs, dv, 0, KW_BASE(i), BENCH_DATA, VM_READ | VM_WRITE,
+                   WF_RIGHT_READ | WF_RIGHT_WRITE) != WF_ERR_OK)
+        return false;
+    if (vm_fault(vs, KW_CODE, VM_EXEC) != VM_FAULT_RESOLVED)
+        return false;
+    paddr_t pa;
+    unsigned access, level;
+    if (!vspace_translate(vs, KW_CODE, &pa, &access, &level))
+        return false;
+    ktest_code_written(phys_to_virt(pa), len);
+    for (uint64_t off = 0; off < BENCH_DATA; off += PAGE_SIZE)
+        if (vm_fault(vs, KW_BASE(i) + off, VM_WRITE) != VM_FAULT_RESOLVED)
+            return false;
+    tcb_set_cap(kw_tcb(i), WF_TCB_SLOT_VSPACE, vsl);
+    return true;
+}
+
+/* n round trips in the two spaces; their time, 0 when something failed. */
+static uint64_t cross_round_trips(uint64_t n)
+{
+    if (!kw_setup())
+        return 0;
+    uint64_t *c = kw_params(0), *s = kw_params(1);
+    c[0] = n;
+    c[1] = WF_SYS_CALL;
+    c[2] = KW_EP(0);
+    c[3] = wf_msginfo(0x5, 0, 1);
+    c[4] = KW_TCB(0);
+    c[5] = wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0);
+    s[0] = WF_SYS_RECV;
+    s[1] = WF_SYS_REPLY_RECV;
+    s[2] = KW_EP(0);
+    s[3] = KW_REPLY(0);
+    s[4] = wf_msginfo(0, 0, 1);
+    memset(bench_slots, 0, sizeof(bench_slots));
+    if (vm_boot_pool(&bench_slots[BS_POOL], MIB(1)) != WF_ERR_OK || !bench_space(0) ||
+        !bench_space(1)) {
+        kw_teardown();
+        return 0;
+    }
+    kw_start_at(1, 20, KW_CODE + (uint64_t)(uprog_bserver - uprog_script));
+    sched_run_until_idle(); /* the server waits in Recv, its space's ASID given */
+    ipc_stats.fast = ipc_stats.slow = 0;
+    uint64_t r0 = asid_rollovers, t0 = arch_clock_ns();
+    kw_start_at(0, 10, KW_CODE + (uint64_t)(uprog_bcall - uprog_script));
+    sched_run_until_idle();
+    uint64_t t = arch_clock_ns() - t0;
+    bool ok = ipc_stats.fast == 2 * n && ipc_stats.slow == 0 && asid_rollovers == r0 &&
+              kw_tcb(0)->state == TCB_INACTIVE;
+    kw_teardown();
+    vspace_activate(NULL);
+    preempt_begin(UINT32_MAX);
+    struct pool *pl = pool_from_cap(bench_slots[BS_POOL].cap);
+    ok = ok && cap_revoke(&bench_slots[BS_POOL], NULL) == WF_ERR_OK && !pl->usage && !pl->objects;
+    vm_boot_pool_release(&bench_slots[BS_POOL]);
+    return ok ? t : 0;
+}
+
+KTEST(asid, bench_call_reply_recv_round_trip_across_spaces)
+{
+    ku_leave();
+    const uint64_t n = 2000;
+    uint64_t t[2];
+    for (unsigned k = 0; k < 2; k++) {
+        t[k] = cross_round_trips(n << k);
+        KT_ASSERT(t[k], "run %u: not every round trip on the fast path, or no memory", k);
+    }
+    uint64_t per_1000 = (t[1] - t[0]) * 1000 / n;
+    kprintf("# %s Call + ReplyRecv round trip, fast path, across address spaces: %llu.%03llu ns "
+            "(instructions under -icount shift=0)\n",
+            WEFT_ARCH_NAME, (unsigned long long)(per_1000 / 1000),
+            (unsigned long long)(per_1000 % 1000));
 }
 
 #endif
