@@ -34,6 +34,41 @@ void aarch64_asid_init(void)
     asid_init(bits);
 }
 
+/* arch_vspace_load's stale word (arch/vm_cpu.h): x16 = asid_assign(x16),
+ * every other register but x17 and x30 kept (a frame record first, for
+ * backtraces). */
+__asm__(".pushsection .text\n"
+        ".globl aarch64_asid_miss\n"
+        ".type aarch64_asid_miss, %function\n"
+        "aarch64_asid_miss:\n"
+        "    stp  x29, x30, [sp, #-160]!\n"
+        "    mov  x29, sp\n"
+        "    stp  x0, x1, [sp, #16]\n"
+        "    stp  x2, x3, [sp, #32]\n"
+        "    stp  x4, x5, [sp, #48]\n"
+        "    stp  x6, x7, [sp, #64]\n"
+        "    stp  x8, x9, [sp, #80]\n"
+        "    stp  x10, x11, [sp, #96]\n"
+        "    stp  x12, x13, [sp, #112]\n"
+        "    stp  x14, x15, [sp, #128]\n"
+        "    str  x18, [sp, #144]\n"
+        "    mov  x0, x16\n"
+        "    bl   asid_assign\n"
+        "    mov  x16, x0\n"
+        "    ldp  x0, x1, [sp, #16]\n"
+        "    ldp  x2, x3, [sp, #32]\n"
+        "    ldp  x4, x5, [sp, #48]\n"
+        "    ldp  x6, x7, [sp, #64]\n"
+        "    ldp  x8, x9, [sp, #80]\n"
+        "    ldp  x10, x11, [sp, #96]\n"
+        "    ldp  x12, x13, [sp, #112]\n"
+        "    ldp  x14, x15, [sp, #128]\n"
+        "    ldr  x18, [sp, #144]\n"
+        "    ldp  x29, x30, [sp], #160\n"
+        "    ret\n"
+        ".size aarch64_asid_miss, . - aarch64_asid_miss\n"
+        ".popsection\n");
+
 paddr_t aarch64_kernel_lower_root(void)
 {
     return virt_to_phys(empty_root);
