@@ -57,12 +57,18 @@ void arch_asid_flush_everywhere(void)
         smp_call_many(others, flush_here, NULL);
 }
 
-/* A destroyed space's ASID: no hart has it loaded any more (the VSpace was
- * left everywhere, and on several harts a hart that loads another root drops
- * the old one's ASID: vspace.S), so this hart's TLB is the one left. */
+/* A destroyed space's ASID: every hart that ran the space forgot it when it
+ * was left everywhere (vspace_leave_everywhere: the mask keeps them,
+ * arch/vm_cpu.h), so this hart's TLB is the one left. */
 void arch_asid_invalidate(unsigned asid)
 {
     __asm__ volatile("sfence.vma zero, %0" : : "r"((uint64_t)asid) : "memory");
+}
+
+void arch_vspace_forget(paddr_t root)
+{
+    (void)root;
+    arch_tlb_flush_all();
 }
 
 void arch_vspace_switch(paddr_t root)

@@ -8,13 +8,12 @@
  * The ASID (decision 185, genarch/asid.h): the word's, when it is of the
  * current generation (asid_generation); else asid_assign gives it one (a
  * call, every caller-saved register kept around it on the stack); no word:
- * ASID 0. satp = riscv_satp_mode | ASID << 44 | the root's page number. On
- * one hart: satp written after a fence (the tables' stores first), and with
- * ASID 0 every non-global translation invalidated. Once several harts run
- * (decision 157), a switch from another ASID drops that ASID's translations
- * on this hart as well.
+ * ASID 0. satp = riscv_satp_mode | ASID << 44 | the root's page number,
+ * written after a fence (the tables' stores first); with ASID 0 every
+ * non-global translation invalidated, with an ASID nothing: the old space's
+ * translations stay, on several harts too (a hart stays in the mask of every
+ * space it ran: ARCH_VSPACE_TAGGED, arch/vm_cpu.h).
  */
-#include "arch/percpu.h"
 #include "arch/vm_cpu.h"
 
     .section .text
@@ -34,20 +33,9 @@ riscv_vspace_load_fast:
     la      t3, riscv_satp_mode
     ld      t3, 0(t3)
     or      t1, t1, t3              /* satp */
-    lw      t3, PERCPU_KLOCK_ON(tp)
-    csrr    t4, satp                /* the old one (several harts) */
     fence   w, w
     csrw    satp, t1
-    beqz    t3, 5f
-    /* Several harts: the old root's translations go, where it had an ASID
-     * and is another root. */
-    beq     t4, t1, 5f
-    srli    t4, t4, 44
-    li      t3, 0xffff
-    and     t4, t4, t3              /* the old ASID */
-    beqz    t4, 5f
-    sfence.vma zero, t4
-5:  jr      t0
+    jr      t0
 6:  srli    t1, t1, 12              /* ASID 0: nothing of the others' is kept */
     la      t3, riscv_satp_mode
     ld      t3, 0(t3)

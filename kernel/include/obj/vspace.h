@@ -58,10 +58,10 @@ struct vspace {
     /* CPUs whose TLB may hold its translations (bit i: CPU i): set when a CPU
      * loads it, cleared when it loads another root (no PCIDs: that flushes)
      * or answers a shootdown without it loaded. Decision 148. With PCIDs
-     * (ARCH_VSPACE_TAGGED, x86-64's X86_PCID=1, decision 174) a CPU keeps its
-     * bit after loading another root, for its TLB keeps the translations:
-     * the bit goes when that CPU forgets the root (arch_vspace_forget), in a
-     * shootdown or when the VSpace dies. */
+     * (ARCH_VSPACE_TAGGED: x86-64's X86_PCID=1, decision 174) or riscv64's
+     * ASIDs (decision 185) a CPU keeps its bit after loading another root,
+     * for its TLB keeps the translations: the bit goes when that CPU forgets
+     * the root (arch_vspace_forget), in a shootdown or when the VSpace dies. */
     uint64_t cpus;
     uint32_t shot_ticket; /* kernel_lock.serving of the last shootdown */
     bool shot;            /* there was one */

@@ -9,10 +9,14 @@
  * generation) is given an ASID first (asid_assign, called from vspace.S). A
  * root without a word (the kernel's own, a self-test's bare tables) runs
  * with ASID 0 and loading it invalidates every non-global translation
- * first. The kernel's own mappings are global (PTE_G). Once several harts
- * run, a hart that loads another root drops the old root's ASID from its TLB
- * (decision 157): the generic shootdown reaches only the harts that have a
- * space loaded.
+ * first. The kernel's own mappings are global (PTE_G).
+ *
+ * sfence.vma is the hart's own: a hart keeps a space's translations after it
+ * loads another root, so a VSpace's CPU mask keeps every hart that ran it
+ * (ARCH_VSPACE_TAGGED, obj/vspace.h) and the generic shootdown reaches them;
+ * one without the space loaded forgets it (arch_vspace_forget: its whole
+ * TLB, the space's ASID is not at hand there), as does every hart of the
+ * mask when the space dies, before its ASID is freed.
  */
 #ifndef WEFT_ARCH_VM_CPU_H
 #define WEFT_ARCH_VM_CPU_H
@@ -24,6 +28,12 @@
 
 /* satp's MODE field (Sv48), set at boot. */
 extern uint64_t riscv_satp_mode;
+
+#define ARCH_VSPACE_TAGGED 1
+
+/* This hart drops the translations of the space whose root is root (every
+ * non-global one: vm_cpu.c). */
+void arch_vspace_forget(paddr_t root);
 
 /* The ASID width from satp, for genarch/asid.c (vm_cpu.c; boot hart,
  * arch_mmu_init). */
