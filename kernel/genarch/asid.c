@@ -110,7 +110,11 @@ uint64_t asid_assign(uint64_t *w)
         /* its number of an earlier generation is free: flushed since */
     } else if (!(n = find_free())) {
         rollover();
-        n = find_free();
+        /* Every ASID of the width loaded on some CPU (this one's too: the
+         * walker may still fetch through it): only a width forced below the
+         * CPUs' count does that; one more bit. */
+        while (!(n = find_free()) && asid_bits < asid_hw_bits)
+            asid_bits++;
         assert(n);
     }
     map_set(n);
