@@ -10,9 +10,9 @@ ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader, the
-# firmware bring-up of the other CPUs (smp_fdt.c) and the
-# frame-record backtrace.
-ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c
+# firmware bring-up of the other CPUs (smp_fdt.c), the
+# frame-record backtrace and the ASID allocator (asid.c, decision 185).
+ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c asid.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
 # core/main.c and the generic self-tests included, but two bound to x86-64
 # (decision 182): bench_ktest.c, x86-64's ring-3 benchmark loops (x86-64

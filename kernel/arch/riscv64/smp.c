@@ -13,10 +13,9 @@
  * window), jumps to the kernel's address, loads the kernel's own root, the
  * hart's stack and its block into tp, and calls secondary_start. IPIs go
  * through the SBI IPI extension (a supervisor software interrupt, trap.c).
- * TLBs: sfence.vma is this hart's alone; the generic shootdown's remote calls
- * reach the harts that have a space loaded, and a hart that loads another
- * root drops the old one's ASID first (arch/vm_cpu.h), so that no hart keeps
- * translations of a space it left (decision 157).
+ * TLBs: sfence.vma is this hart's alone; a space's CPU mask keeps every hart
+ * that ran it (its translations stay under its ASID: decision 185), so the
+ * generic shootdown's remote calls reach them (arch/vm_cpu.h).
  */
 #include "arch.h"
 #include "arch/context.h"
