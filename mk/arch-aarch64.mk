@@ -3,24 +3,23 @@
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
 # IPC, VSpaces) and a first root task (user/hello) run on it; the rest of
-# userspace is not built for it yet, and a few generic self-tests are bound to
-# x86-64's hardware (A64_KTEST_PENDING).
+# userspace is not built for it yet, and two generic self-tests are bound to
+# x86-64 (A64_KTEST_PENDING, decision 182).
 
 ARCH_KCFLAGS := --target=aarch64-none-elf -mgeneral-regs-only -mcmodel=small \
                 -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=183
 ARCH_LDSCRIPT := kernel/arch/aarch64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader, the
-# firmware bring-up of the other CPUs (smp_fdt.c) and the
-# frame-record backtrace.
-ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c
+# firmware bring-up of the other CPUs (smp_fdt.c), the
+# frame-record backtrace and the ASID allocator (asid.c, decision 185).
+ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c asid.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (aarch64's IPC table is umode/bench_*,
-# bench_umode_ktest.c), the RTC, ACPI and the initramfs module (docs/arch-aarch64.md).
-A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
-                     kernel/test/initramfs_ktest.c
-# the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
-A64_KTEST_PENDING += kernel/test/fault_fast_ktest.c
+# core/main.c and the generic self-tests included, but two bound to x86-64
+# (decision 182): bench_ktest.c, x86-64's ring-3 benchmark loops (x86-64
+# assembly reading the TSC; aarch64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), and fault_fast_ktest.c, which tests the fast path of
+# foreign system calls that only x86-64 has (ARCH_FAST_FOREIGN, decision 138).
+A64_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/fault_fast_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(A64_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
                          \( -name '*.c' -o -name '*.S' \) -print | sort))
@@ -46,7 +45,10 @@ ARCH_ALL := kernel
 # its own, which need user mode): the self-tests at 64 MiB, 1 GiB and 8 GiB,
 # entered at EL2, on GICv3 (at EL1 and EL2), the production image's boot, and
 # the deliberate faults.
-A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+# Every self-test boot carries an initramfs as QEMU's -initrd (the tree's
+# /chosen linux,initrd-start/-end: initramfs_ktest.c; A64_KTEST_INITRAMFS below).
+A64_QEMU_KTEST = $(QEMU) $(QEMU_BASE) $(QEMU_TEST_DEV) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG) \
+                 -initrd $(A64_KTEST_INITRAMFS)
 # name:MiB:machine:EL[:cpu]; the pan run's CPU (ARMv8.1 and later) has PAN.
 A64_RUNS := mem64:64:virt:1 mem1g:1024:virt:1 mem8g:8192:virt:1 el2:128:virt,virtualization=on:2 \
             gicv3:128:virt,gic-version=3:1 gicv3-el2:128:virt,gic-version=3,virtualization=on:2 \
@@ -87,7 +89,8 @@ check-guest-aarch64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	    $(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-$$name --log $(BUILD)/$$name.log \
 	        --exit-code 1 --expect "^boot: entered at EL$$el" \
 	        -- $(A64_QEMU_KTEST) -machine $$machine $${cpu:+-cpu $${cpu#:}} -m $${mem}M \
-	        -append "ktest ktest.mem=$$mem"; \
+	        -append "ktest ktest.mem=$$mem ktest.intc=$$(case $$machine in *gic-version=3*) echo gicv3;; \
+	                 *) echo gicv2;; esac)"; \
 	done
 
 # The production image: banner, the memory map from the device tree, the
@@ -195,6 +198,27 @@ bench-ipc-aarch64:
 	@grep -h '^# aarch64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-aarch64 (ARCH=aarch64) the IPC table (umode/bench_*) in guest instructions"
 
+# make bench-vm ARCH=aarch64 (mk/extra/bench-vm.mk): the user-level VM benchmark
+# as on x86-64, utest (the root task, init=utest) starting benchvm (user/bench/vm.c)
+# with bench=vm, on the debug kernel (its figures use DEBUG_STAT) under -icount:
+# an initramfs of the two programs, built per order (build/aarch64-cO/a64user/).
+A64_BENCH_INITRAMFS := $(A64_UDIR)/initramfs-bench.cpio
+$(A64_UDIR)/benchvm.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_benchvm) $$(A64_ULIB_SRCS)) \
+        $(A64_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(A64_UDIR)/%.ao,$(USER_SRCS_benchvm) $(A64_ULIB_SRCS))
+	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(A64_BENCH_INITRAMFS): $(A64_UDIR)/utest.stripped $(A64_UDIR)/benchvm.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ utest=$(A64_UDIR)/utest.stripped \
+	    benchvm=$(A64_UDIR)/benchvm.stripped
+.PHONY: bench-vm-initramfs
+bench-vm-initramfs: $(A64_BENCH_INITRAMFS)
+BENCH_VM_IMAGES := kernel bench-vm-initramfs
+BENCH_VM_KERNEL := weft.img
+BENCH_VM_INITRD := a64user/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=aarch64) utest and benchvm, the initramfs make bench-vm boots"
+
 # musl for aarch64 (decision 096's port, as mk/musl.mk builds it for x86-64):
 # the same Debian source, our port files laid over it (user/lib/musl/port/:
 # arch/aarch64/syscall_arch.h sends every system call to __wf_syscall), built
@@ -288,6 +312,16 @@ $(A64_UDIR)/runone.elf: $$(patsubst %,$(A64_UDIR)/%.ao,$$(USER_SRCS_runone) $$(A
 	@$(A64_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
 $(A64_UDIR)/%.stripped: $(A64_UDIR)/%.elf
 	@$(OBJCOPY) --strip-debug $< $@
+# The self-test boots' initramfs (initramfs_ktest.c: the module found, in
+# module memory, every program's load plan valid): two small-libc programs,
+# hello as init and runone.
+A64_KTEST_INITRAMFS := $(A64_UDIR)/initramfs-ktest.cpio
+$(A64_KTEST_INITRAMFS): $(A64_UDIR)/hello.stripped $(A64_UDIR)/runone.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/hello.stripped \
+	    runone=$(A64_UDIR)/runone.stripped
+check-guest-aarch64-runs check-guest-aarch64-faults check-guest-aarch64-smp: $(A64_KTEST_INITRAMFS)
+ARCH_ALL += $(A64_KTEST_INITRAMFS)
 $(A64_MUSL_INITRAMFS): $(A64_UDIR)/runone.stripped $(A64_UDIR)/mtest.stripped tools/mkcpio.py
 	@echo "  CPIO    $@"
 	@$(PYTHON) tools/mkcpio.py -o $@ init=$(A64_UDIR)/runone.stripped \

@@ -3,8 +3,8 @@
 # the device tree in a1 (docs/arch-riscv64.md, decision 152).
 #
 # The port is partial: the generic kernel (core/main.c, system calls, threads,
-# IPC, VSpaces) is linked and its self-tests run, but those bound to x86-64's
-# hardware or boot (RV_KTEST_PENDING); init, name, log, the console server,
+# IPC, VSpaces) is linked and its self-tests run, but two bound to x86-64
+# (RV_KTEST_PENDING, decision 182); init, name, log, the console server,
 # the shell, the PCI bus server (ECAM), vblk, vrng, vnet, the file and
 # network servers run (make run; mk/extra/pcibus-ecam.mk) and so does the
 # user suite.
@@ -13,17 +13,16 @@ ARCH_KCFLAGS := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel
                 -mno-relax -mno-omit-leaf-frame-pointer -DWEFT_ELF_MACHINE=243
 ARCH_LDSCRIPT := kernel/arch/riscv64/kernel.ld
 # Shared hardware support (kernel/genarch/): the device-tree reader, the
-# firmware bring-up of the other CPUs (smp_fdt.c) and the
-# frame-record backtrace.
-ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c
+# firmware bring-up of the other CPUs (smp_fdt.c), the
+# frame-record backtrace and the ASID allocator (asid.c, decision 185).
+ARCH_GENARCH := fdt.c backtrace.c smp_fdt.c asid.c
 # The generic files this port links (mk/kernel.mk, decision 125): every one,
-# core/main.c included, but the self-tests still bound to x86-64's hardware or
-# boot: x86-64's benchmark loops (riscv64's IPC table is umode/bench_*,
-# bench_umode_ktest.c), the RTC, ACPI and the initramfs module.
-RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/irq_ktest.c kernel/test/platform_ktest.c \
-                    kernel/test/initramfs_ktest.c
-# the fast path of foreign system calls: x86-64 only so far (ARCH_FAST_FOREIGN, decision 138)
-RV_KTEST_PENDING += kernel/test/fault_fast_ktest.c
+# core/main.c and the generic self-tests included, but two bound to x86-64
+# (decision 182): bench_ktest.c, x86-64's ring-3 benchmark loops (x86-64
+# assembly reading the TSC; riscv64's IPC table is umode/bench_*,
+# bench_umode_ktest.c), and fault_fast_ktest.c, which tests the fast path of
+# foreign system calls that only x86-64 has (ARCH_FAST_FOREIGN, decision 138).
+RV_KTEST_PENDING := kernel/test/bench_ktest.c kernel/test/fault_fast_ktest.c
 ARCH_GENERIC_SRCS := $(filter-out $(RV_KTEST_PENDING),$(shell find kernel \( -path kernel/arch \
                          -o -path kernel/genarch -o -path kernel/test/arch \) -prune -o \
                          \( -name '*.c' -o -name '*.S' \) -print | sort))
@@ -55,7 +54,10 @@ kernel: $(KERNEL_IMG)
 kernel-test: $(KERNEL_TEST_IMG)
 ARCH_ALL := kernel
 
-RV_QEMU_KTEST = $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG)
+# Every self-test boot carries an initramfs as QEMU's -initrd (the tree's
+# /chosen linux,initrd-start/-end: initramfs_ktest.c; RV_KTEST_INITRAMFS below).
+RV_QEMU_KTEST = $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_TEST_IMG) \
+                -initrd $(RV_KTEST_INITRAMFS)
 # name:MiB[:more of the command line]; the sbi-timer run forces the SBI timer
 # where Sstc is offered (timer=pit, x86-64's name for the legacy timer); the
 # svnapot run gives the hart Svnapot (64 KiB groups of entries).
@@ -91,7 +93,7 @@ check-guest-riscv64-runs: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	        --expect "^timer: $$(if [ -n "$$extra" ]; then echo SBI set_timer; else echo Sstc stimecmp; fi) at" \
 	        --expect "^mmu: Sv48$$(if [ $$name = svnapot ]; then echo ' with Svnapot'; fi), kernel tables" \
 	        -- $(RV_QEMU_KTEST) -m $${mem}M $$(if [ $$name = svnapot ]; then echo '$(RV_CPU_svnapot)'; fi) \
-	        -append "ktest ktest.mem=$$mem $${extra#:}"; \
+	        -append "ktest ktest.mem=$$mem ktest.intc=plic $${extra#:}"; \
 	done
 
 # The production image: banner, the memory map from the device tree (OpenSBI's
@@ -213,7 +215,7 @@ check-guest-riscv64-sv39: $(KERNEL_TEST_IMG) $(KERNEL_IMG) $(RV_INITRAMFS) $(DEP
 	        --exit-code 1 --expect "^mmu: Sv39$${cpu:+ with Svnapot}, kernel tables .*user half empty \(256 GiB\)" \
 	        $$(if [ $$n -gt 1 ]; then echo "--expect ^smp:.$$n.of.$$n.CPUs.online"; fi) \
 	        -- $(RV_QEMU_KTEST) -smp $$n -m $${mem}M $$cpu \
-	        -append "ktest no4lvl ktest.mem=$$mem $$(if [ $$n -gt 1 ]; then echo ktest.cpus=$$n; fi)"; \
+	        -append "ktest no4lvl ktest.mem=$$mem ktest.intc=plic $$(if [ $$n -gt 1 ]; then echo ktest.cpus=$$n; fi)"; \
 	done
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-roottask --log $(BUILD)/sv39-roottask.log \
 	    --no-plan --exit-code 1 --timeout 60 --expect '^mmu: Sv39, .*\(256 GiB\)' \
@@ -245,8 +247,28 @@ bench-ipc-riscv64:
 	@grep -h '^# riscv64 .*: [0-9.]* ns' $(BUILD)/bench-ipc.log
 EXTRA_HELP += "bench-ipc-riscv64 (ARCH=riscv64) the IPC table (umode/bench_*) in guest instructions"
 # make bench-vm ARCH=riscv64 (mk/extra/bench-vm.mk): on a hart with Svnapot,
-# where 64 KiB clusters are mapped as NAPOT groups.
+# where 64 KiB clusters are mapped as NAPOT groups: the kernel-level self-test
+# and the user-level VM benchmark as on x86-64, utest (the root task,
+# init=utest) starting benchvm (user/bench/vm.c) with bench=vm, on the debug
+# kernel (its figures use DEBUG_STAT) under -icount: an initramfs of the two
+# programs, built per order (build/riscv64-cO/rvuser/).
 BENCH_VM_KERNEL_QEMU := $(RV_CPU_svnapot)
+RV_BENCH_INITRAMFS := $(RV_UDIR)/initramfs-bench.cpio
+$(RV_UDIR)/benchvm.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(USER_SRCS_benchvm) $$(RV_ULIB_SRCS)) \
+        $(RV_ELFCHECK)
+	@echo "  ULD     $@"
+	@$(LD) $(USER_LDFLAGS) -o $@ $(patsubst %,$(RV_UDIR)/%.ro,$(USER_SRCS_benchvm) $(RV_ULIB_SRCS))
+	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
+$(RV_BENCH_INITRAMFS): $(RV_UDIR)/utest.stripped $(RV_UDIR)/benchvm.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ utest=$(RV_UDIR)/utest.stripped \
+	    benchvm=$(RV_UDIR)/benchvm.stripped
+.PHONY: bench-vm-initramfs
+bench-vm-initramfs: $(RV_BENCH_INITRAMFS)
+BENCH_VM_IMAGES := kernel bench-vm-initramfs
+BENCH_VM_KERNEL := weft.img
+BENCH_VM_INITRD := rvuser/initramfs-bench.cpio
+EXTRA_HELP += "bench-vm-initramfs (ARCH=riscv64) utest and benchvm, the initramfs make bench-vm boots"
 
 # musl for riscv64 (decision 096's port, as mk/musl.mk builds it for x86-64
 # and mk/arch-aarch64.mk for aarch64): the same Debian source, our port files
@@ -332,6 +354,17 @@ $(RV_UDIR)/runone.elf: $$(patsubst %,$(RV_UDIR)/%.ro,$$(USER_SRCS_runone) $$(RV_
 	@$(RV_ELFCHECK) -q $@ || { rm -f $@; exit 1; }
 $(RV_UDIR)/%.stripped: $(RV_UDIR)/%.elf
 	@$(OBJCOPY) --strip-debug $< $@
+# The self-test boots' initramfs (initramfs_ktest.c: the module found, in
+# module memory, every program's load plan valid): two small-libc programs,
+# hello as init and runone.
+RV_KTEST_INITRAMFS := $(RV_UDIR)/initramfs-ktest.cpio
+$(RV_KTEST_INITRAMFS): $(RV_UDIR)/hello.stripped $(RV_UDIR)/runone.stripped tools/mkcpio.py
+	@echo "  CPIO    $@"
+	@$(PYTHON) tools/mkcpio.py -o $@ init=$(RV_UDIR)/hello.stripped \
+	    runone=$(RV_UDIR)/runone.stripped
+check-guest-riscv64-runs check-guest-riscv64-faults check-guest-riscv64-sv39 \
+    check-guest-riscv64-smp: $(RV_KTEST_INITRAMFS)
+ARCH_ALL += $(RV_KTEST_INITRAMFS)
 RV_MUSL_INITRAMFS := $(RV_UDIR)/initramfs-musl.cpio
 $(RV_MUSL_INITRAMFS): $(RV_UDIR)/runone.stripped $(RV_UDIR)/mtest.stripped tools/mkcpio.py
 	@echo "  CPIO    $@"

@@ -33,6 +33,11 @@ X86_PCID ?= 0
 ifeq ($(X86_PCID),1)
 CONFIG_DEFS += -DX86_PCID=1
 endif
+# ASID_BITS=n: aarch64 and riscv64 use at most n bits of ASID (1-16; decision
+# 185), to run the generation rollover often; default: what the hardware has.
+ifneq ($(ASID_BITS),)
+CONFIG_DEFS += -DASID_BITS=$(ASID_BITS)
+endif
 
 # Kernel: freestanding, no red zone, no SSE in kernel code, frame pointers for
 # backtraces.

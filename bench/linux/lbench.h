@@ -160,25 +160,40 @@ static inline uint64_t lb_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The CPU's idle and iowait time so far in nanoseconds (/proc/timer_list). */
-static inline uint64_t lb_idle_ns(void)
+/*
+ * The sum of two values of a file of the kernel's (/proc): those of the lines
+ * that match format a or b (sscanf formats with one %llu), two lines in all.
+ * Otherwise lb_fail: "no PATH" (errno) when it cannot be read, what (the lines
+ * found) when the lines are not two.
+ */
+static inline uint64_t lb_proc_sum2(const char *path, const char *a, const char *b,
+                                    const char *what)
 {
     static char line[512];
     unsigned long long v, sum = 0;
     int found = 0;
-    FILE *f = fopen("/proc/timer_list", "r");
-    if (!f)
-        lb_fail("no /proc/timer_list", errno);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(line, sizeof(line), "no %s", path);
+        lb_fail(line, errno);
+    }
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, " .idle_sleeptime : %llu nsecs", &v) == 1 ||
-            sscanf(line, " .iowait_sleeptime : %llu nsecs", &v) == 1) {
+        if (sscanf(line, a, &v) == 1 || sscanf(line, b, &v) == 1) {
             sum += v;
             found++;
         }
     fclose(f);
     if (found != 2)
-        lb_fail("idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list", found);
+        lb_fail(what, found);
     return sum;
+}
+
+/* The CPU's idle and iowait time so far in nanoseconds (/proc/timer_list). */
+static inline uint64_t lb_idle_ns(void)
+{
+    return lb_proc_sum2("/proc/timer_list", " .idle_sleeptime : %llu nsecs",
+                        " .iowait_sleeptime : %llu nsecs",
+                        "idle_sleeptime and iowait_sleeptime of one CPU in /proc/timer_list");
 }
 
 /* The TSC's rate against the kernel's clock over about 50 million

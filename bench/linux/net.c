@@ -34,8 +34,9 @@
  * interrupts. The raw delta per unit ("elapsed") and the idle share
  * ("idle_permille") are reported too; a figure is the median of the runs.
  *
- * The port, the sizes and parameters, the pattern and its check and the JSON lines
- * are nbench's: user/benchlib/netbench.h, which both build with.
+ * The port, the sizes and parameters, the pattern and its check, the JSON lines
+ * and the phases' loops are nbench's: user/benchlib/netbench.h, which both build
+ * with; this file gives it Linux's socket calls and clock.
  *
  * Output: JSON lines {"bench": "net", "arch": "x86_64", "system": "linux", "metric":
  * ..., "value": N, "unit": ..., "runs": R, "min": N, "max": N, "elapsed": N,
@@ -55,59 +56,50 @@
 #include "../../user/benchlib/netbench.h"
 #include "lbench.h"
 
-#define BUF   65536
 #define IFACE "eth0"
 
-static struct nb_params P = NB_PARAMS_DEFAULT;
-
-static uint8_t buf[BUF];
+static uint8_t buf[NB_BUF];
 static int lfd;
 
-/* ---- timing (as storage.c) ---- */
+/* ---- timing (as storage.c): the side's clock of netbench.h ---- */
 
 static uint64_t tsc_per_ns_q32;
 
-/* One run: elapsed ticks, idle ticks, and ticks left out (the pattern's checks). */
-struct span {
-    uint64_t tsc, idle, skip;
-};
-
-static void span_start(struct span *s)
+/* A run's elapsed and idle hold its start (the TSC, the kernel's idle
+ * nanoseconds) until nb_clock_stop; skip adds up the paused ticks. */
+static void nb_clock_start(struct nb_run *r)
 {
-    s->skip = 0;
-    s->idle = lb_idle_ns();
-    s->tsc = lb_rdtsc();
+    r->skip = 0;
+    r->idle = lb_idle_ns();
+    r->elapsed = lb_rdtsc();
 }
 
-static void span_end(struct span *s)
+static void nb_clock_pause(struct nb_run *r)
+{
+    r->mark = lb_rdtsc();
+}
+
+static void nb_clock_resume(struct nb_run *r)
+{
+    r->skip += lb_rdtsc() - r->mark;
+}
+
+static void nb_clock_stop(struct nb_run *r)
 {
     uint64_t t = lb_rdtsc();
     uint64_t idle = lb_idle_ns();
-    s->tsc = t - s->tsc;
-    s->idle = lb_ns_to_ticks(idle - s->idle, tsc_per_ns_q32);
-    if (s->idle + s->skip > s->tsc)
-        s->idle = s->tsc - (s->skip < s->tsc ? s->skip : s->tsc);
+    r->elapsed = t - r->elapsed;
+    r->idle = lb_ns_to_ticks(idle - r->idle, tsc_per_ns_q32);
+    if (r->idle + r->skip > r->elapsed)
+        r->idle = r->elapsed - (r->skip < r->elapsed ? r->skip : r->elapsed);
 }
 
-static uint64_t span_busy(const struct span *s)
+static void nb_fail(const char *what, long long v)
 {
-    return s->tsc - s->idle - s->skip;
+    lb_fail(what, (long)v);
 }
 
-static void report(const char *metric, struct span *runs, unsigned n, uint64_t per,
-                   const char *unit)
-{
-    uint64_t busy[NB_MAX_RUNS], elapsed[NB_MAX_RUNS], idle = 0, total = 0;
-    for (unsigned i = 0; i < n; i++) {
-        busy[i] = span_busy(&runs[i]) / per;
-        elapsed[i] = runs[i].tsc / per;
-        idle += runs[i].idle;
-        total += runs[i].tsc;
-    }
-    nb_report("linux", metric, busy, elapsed, n, idle, total, per, unit);
-}
-
-/* ---- sockets ---- */
+/* ---- sockets: the side's calls of netbench.h ---- */
 
 static void set_addr(int fd, unsigned long req, const char *addr, const char *what)
 {
@@ -140,15 +132,16 @@ static void iface_up(void)
     close(fd);
 }
 
-static int accept_one(void)
+static int nb_accept(unsigned i)
 {
+    (void)i;
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0)
         lb_fail("accept", errno);
     return fd;
 }
 
-static long read_some(int fd, size_t max)
+static long nb_recv(int fd, size_t max)
 {
     for (;;) {
         ssize_t n = read(fd, buf, max);
@@ -159,7 +152,7 @@ static long read_some(int fd, size_t max)
     }
 }
 
-static void write_all(int fd, size_t len)
+static void nb_send(int fd, size_t len)
 {
     size_t off = 0;
     while (off < len) {
@@ -173,105 +166,31 @@ static void write_all(int fd, size_t len)
     }
 }
 
-/* ---- the phases (nbench's) ---- */
-
-static void control(void)
+static void nb_shutdown_wr(int fd)
 {
-    int fd = accept_one();
-    char text[256];
-    size_t n = 0;
-    long got;
-    while (n < sizeof(text) - 1 && (got = read_some(fd, sizeof(text) - 1 - n)) > 0) {
-        memcpy(text + n, buf, (size_t)got);
-        n += (size_t)got;
-    }
-    close(fd);
-    text[n] = 0;
-    long bad = nb_parse_control(text, &P);
-    if (bad >= 0)
-        lb_fail("a bad control word at byte", bad);
-    nb_print_params(&P);
-}
-
-static void rx(struct span *r)
-{
-    int fd = accept_one();
-    uint64_t pos = 0, want = (uint64_t)P.mib * LB_MIB;
-    span_start(r);
-    buf[0] = 'G';
-    write_all(fd, 1);
-    long got;
-    while ((got = read_some(fd, BUF)) > 0) {
-        uint64_t t = lb_rdtsc();
-        long long bad = nb_check_rx(buf, pos, got);
-        if (bad >= 0)
-            lb_fail("rx: a byte of the pattern at", (long)bad);
-        pos += (uint64_t)got;
-        r->skip += lb_rdtsc() - t;
-    }
-    span_end(r);
-    close(fd);
-    if (pos != want)
-        lb_fail("rx: bytes received", (long)pos);
-}
-
-static void tx(struct span *r)
-{
-    int fd = accept_one();
-    nb_fill(buf, BUF);
-    uint64_t want = (uint64_t)P.mib * LB_MIB;
-    span_start(r);
-    for (uint64_t sent = 0; sent < want; sent += BUF)
-        write_all(fd, BUF);
     shutdown(fd, SHUT_WR);
-    long got = read_some(fd, BUF);
-    span_end(r);
-    close(fd);
-    if (got != 0)
-        lb_fail("tx: the host sent bytes", got);
 }
 
-static void rr(struct span *r)
+static void nb_nodelay(int fd)
 {
-    int fd = accept_one(), one = 1;
+    int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    unsigned n = 0;
-    span_start(r);
-    for (;;) {
-        size_t have = 0;
-        long got = 0;
-        while (have < NB_REQ && (got = read_some(fd, NB_REQ - have)) > 0)
-            have += (size_t)got;
-        if (have == 0 && got == 0)
-            break;
-        if (have != NB_REQ)
-            lb_fail("rr: a short request", (long)have);
-        write_all(fd, NB_ANSWER);
-        n++;
-    }
-    span_end(r);
-    close(fd);
-    if (n != P.trans)
-        lb_fail("rr: transactions", (long)n);
 }
 
-static void conn(struct span *r)
+static void nb_close(int fd)
 {
-    span_start(r);
-    for (unsigned i = 0; i < P.conns; i++) {
-        int fd = accept_one();
-        long got = read_some(fd, BUF);
-        close(fd);
-        if (got != 0)
-            lb_fail("conn: the host sent bytes", got);
-    }
-    span_end(r);
+    close(fd);
 }
+
+/* ---- the idle phase's memory ---- */
 
 /* The bytes of every slab cache's objects in use (/proc/slabinfo: active_objs
- * times objsize, summed): sockets, their inodes, dentries and files. */
+ * times objsize, summed): sockets, their inodes, dentries and files; measured
+ * a tenth of a second on (the last phase's sockets are gone, the new ones are
+ * set up). */
 static uint64_t slab_bytes(void)
 {
+    usleep(100000);
     FILE *f = fopen("/proc/slabinfo", "r");
     char line[512], name[64];
     unsigned long long active, total, size, sum = 0;
@@ -289,40 +208,10 @@ static uint64_t slab_bytes(void)
     return sum;
 }
 
-static void idle_conns(void)
-{
-    int fds[NB_MAX_IDLE];
-    usleep(100000); /* the last phase's sockets are gone */
-    uint64_t before = slab_bytes();
-    buf[0] = 'I';
-    for (unsigned i = 0; i < P.idle; i++) {
-        fds[i] = accept_one();
-        write_all(fds[i], 1);
-    }
-    usleep(100000);
-    uint64_t with = slab_bytes();
-    for (unsigned i = 0; i < P.idle; i++) {
-        long got = read_some(fds[i], BUF);
-        close(fds[i]);
-        if (got != 0)
-            lb_fail("idle: the host sent bytes", got);
-    }
-    nb_report_value("linux", "memory_per_idle_connection_bytes",
-                    with > before ? (with - before) / P.idle : 0, "bytes");
-}
-
-/* One phase of NB_PHASES: its runs, then its figure. */
-#define RUN_PHASE(fn, metric, per, unit)                                                           \
-    {                                                                                              \
-        struct span runs[NB_MAX_RUNS];                                                             \
-        for (unsigned i = 0; i < P.runs; i++)                                                      \
-            fn(&runs[i]);                                                                          \
-        report(metric, runs, P.runs, P.per, unit);                                                 \
-    }
-
 int main(void)
 {
     tsc_per_ns_q32 = lb_tsc_per_ns_q32();
+    nb_buf = buf;
     iface_up();
     lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -332,9 +221,10 @@ int main(void)
         lb_fail("listening on port 5001", errno);
     printf("nbench: listening on %u\n", NB_PORT);
     fflush(stdout);
-    control();
-    NB_PHASES(RUN_PHASE)
-    idle_conns();
+    nb_phases("linux");
+    uint64_t before, with;
+    nb_idle(slab_bytes, &before, &with);
+    nb_report_idle("linux", before, with);
     close(lfd);
     printf("nbench: done\n");
     fflush(stdout);

@@ -200,22 +200,8 @@ static void drop_caches(void)
 /* Buffers + Cached of /proc/meminfo (the page cache, metadata included), in KiB. */
 static uint64_t cached_kib(void)
 {
-    char line[256];
-    unsigned long long kb, sum = 0;
-    int found = 0;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f)
-        lb_fail("no /proc/meminfo", errno);
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Buffers: %llu kB", &kb) == 1 ||
-            sscanf(line, "Cached: %llu kB", &kb) == 1) {
-            sum += kb;
-            found++;
-        }
-    fclose(f);
-    if (found != 2)
-        lb_fail("no Buffers and Cached lines in /proc/meminfo", found);
-    return sum;
+    return lb_proc_sum2("/proc/meminfo", "Buffers: %llu kB", "Cached: %llu kB",
+                        "no Buffers and Cached lines in /proc/meminfo");
 }
 
 /* How many of the 4 KiB pages of `path`'s first `size` bytes are in the page cache. */

@@ -31,17 +31,19 @@ ROWS = [
 ]
 
 
-def load(path):
-    """{cluster_order: {metric: value}} from a file of JSON lines."""
+def load(path, arch="x86_64"):
+    """{cluster_order: {metric: value}} from a file of JSON lines (all arch's)."""
     res = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             o = json.loads(line)
+            if o.get("arch") != arch:
+                sys.exit(f"report.py: {path}: a line of {o.get('arch')}, not {arch}: {line.strip()}")
             res.setdefault(o["cluster_order"], {})[o["metric"]] = o["value"]
     return res
 
 
-def claims(res):
+def claims(res, arch="x86_64"):
     """(checks made, failure messages) for the claims bench-vm-smoke keeps."""
     checks, fails = 0, []
 
@@ -64,7 +66,9 @@ def claims(res):
         claim(r["first_touch_faults_per_mib"] <= 256 >> o,
               f"c{o}: {r['first_touch_faults_per_mib']} faults per MiB, more than one per cluster")
         claim(r["pool_usage_after_revoke"] == 0, f"c{o}: usage {r['pool_usage_after_revoke']} after revoke")
-        if o == 4:
+        # Linux's reference is an x86-64 guest's; the ports zero with a loop
+        # of stores (docs/perf/vm.md, "Per architecture").
+        if o == 4 and arch == "x86_64":
             claim(r["first_touch_instructions_per_mib"] <= 0.35 * LINUX_FIRST_TOUCH,
                   f"c{o}: first touch above 0.35 of Linux's {LINUX_FIRST_TOUCH:,}")
     claim(set(res) == {0, 4}, f"orders {sorted(res)}, not 0 and 4")
@@ -74,29 +78,32 @@ def claims(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lines")
+    ap.add_argument("--arch", default="x86_64", help="the architecture the lines are from")
     ap.add_argument("--json", help="write the result file here")
     ap.add_argument("--check", action="store_true", help="check the claims (bench-vm-smoke)")
     ap.add_argument("--results", default="", help="append 'bench-vm-smoke PASSED FAILED' here")
     ap.add_argument("--quiet", action="store_true", help="no table")
     a = ap.parse_args()
-    res = load(a.lines)
+    res = load(a.lines, a.arch)
     orders = sorted(res)
     if a.json:
+        out = {"arch": a.arch, "results": {f"c{o}": res[o] for o in orders}}
+        if a.arch == "x86_64":
+            out["linux_6_1_first_touch_per_mib"] = LINUX_FIRST_TOUCH
         with open(a.json, "w", encoding="utf-8") as f:
-            json.dump({"arch": "x86_64", "linux_6_1_first_touch_per_mib": LINUX_FIRST_TOUCH,
-                       "results": {f"c{o}": res[o] for o in orders}}, f, indent=1, sort_keys=True)
+            json.dump(out, f, indent=1, sort_keys=True)
             f.write("\n")
     if not a.quiet:
         print("| metric | " + " | ".join(f"CLUSTER_ORDER={o}" for o in orders) + " |")
         print("|---|" + "---:|" * len(orders))
         for key, label in ROWS:
             print(f"| {label} | " + " | ".join(f"{res[o].get(key, '-'):,}" for o in orders) + " |")
-        for o in orders:
+        for o in orders if a.arch == "x86_64" else ():
             ft = res[o].get("first_touch_instructions_per_mib", 0)
             print(f"c{o}: first touch = {ft / LINUX_FIRST_TOUCH:.3f} of Linux 6.1's {LINUX_FIRST_TOUCH:,}")
     if not a.check:
         return 0
-    checks, fails = claims(res)
+    checks, fails = claims(res, a.arch)
     if a.results:
         with open(a.results, "a", encoding="utf-8") as f:
             f.write(f"bench-vm-smoke {checks - len(fails)} {len(fails)}\n")

@@ -33,7 +33,11 @@ static uint64_t hwids[SMP_MAX_CPUS];
 static unsigned ncpus;
 static paddr_t cpu_mem; /* the blocks and stacks of CPUs 1.. */
 static unsigned cpu_mem_count;
-static volatile bool started;
+/* Each CPU's start: asked of the firmware, then either seen running or given
+ * up on. A CPU given up on that runs later parks itself: it has no block in
+ * the list, so nothing may count it online or send it an IPI. */
+enum { CPU_NOT_ASKED, CPU_STARTING, CPU_STARTED, CPU_GIVEN_UP };
+static uint8_t start_state[SMP_MAX_CPUS];
 static void (*start_entry)(void);
 
 /* The CPU list, once: the boot CPU, then every other enabled cpu node. */
@@ -85,7 +89,10 @@ void *smp_fdt_block(unsigned id)
 __noreturn void smp_fdt_started(void)
 {
     void (*entry)(void) = start_entry;
-    __atomic_store_n(&started, true, __ATOMIC_RELEASE);
+    uint8_t starting = CPU_STARTING;
+    if (!__atomic_compare_exchange_n(&start_state[arch_cpu_id()], &starting, CPU_STARTED, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        arch_halt(); /* too late: the boot CPU went on without it */
     entry();
     panic("smp: CPU %u left its entry", arch_cpu_id());
 }
@@ -100,7 +107,7 @@ bool arch_cpu_start(unsigned id, void (*entry)(void))
     memset(mem, 0, each);
     arch_smp_block_init(mem, id, hwids[id], (char *)mem + each);
     start_entry = entry;
-    started = false;
+    __atomic_store_n(&start_state[id], CPU_STARTING, __ATOMIC_RELEASE);
     long r = arch_smp_firmware_start(hwids[id], mem);
     if (r) {
         kprintf("smp: the firmware did not start CPU %u (hardware id %#llx): %ld\n", id,
@@ -108,9 +115,14 @@ bool arch_cpu_start(unsigned id, void (*entry)(void))
         return false;
     }
     uint64_t until = arch_clock_ns() + STARTED_WAIT_NS;
-    while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
-        if (arch_clock_ns() > until)
-            return false; /* its memory stays its own should it start late */
+    uint8_t st;
+    while ((st = __atomic_load_n(&start_state[id], __ATOMIC_ACQUIRE)) == CPU_STARTING) {
+        if (arch_clock_ns() > until &&
+            __atomic_compare_exchange_n(&start_state[id], &st, CPU_GIVEN_UP, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return false; /* its memory stays its own: it may still run, to park */
+        cpu_relax();
+    }
     blocks[id] = mem;
     return true;
 }

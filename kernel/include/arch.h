@@ -172,8 +172,9 @@ __noreturn void arch_halt(void);
  * x86-64's CPU side is kernel/arch/x86_64/vm_cpu.c.
  */
 struct pt_ctx {
-    paddr_t root; /* the top-level table */
-    bool active;  /* root is loaded on this CPU: invalidate the TLB after changes */
+    paddr_t root;   /* the top-level table */
+    bool active;    /* root is loaded on this CPU: invalidate the TLB after changes */
+    uint64_t *asid; /* the space's ASID word (genarch/asid.h), or NULL: none */
     paddr_t (*alloc)(struct pt_ctx *c);
     void (*free)(struct pt_ctx *c, paddr_t pa);
     void *owner; /* the VSpace, for alloc and free */

@@ -280,7 +280,7 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls
         if (cap_type(vs) != CAP_VSPACE)
             fast_leave(to);
         struct vspace *v = cap_ptr_unpack(vs.w0);
-        arch_vspace_load(v->root);
+        arch_vspace_load(v->root, &v->asid);
         vspace_current = v;
         v->cpus |= this_cpu_local.bit; /* the old one's bit goes lazily (vspace_tlb_shoot) */
     }

@@ -146,6 +146,12 @@ void smp_entry_check(void)
     sched_exit();
 }
 
+void smp_entry_wait(uint32_t ticket)
+{
+    kernel_lock_wait(ticket);
+    smp_entry_check();
+}
+
 void smp_serve(void)
 {
     struct smp_cpu *c = &smp_cpus[arch_cpu_id()];

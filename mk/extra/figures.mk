@@ -43,7 +43,9 @@ figures-lx:
 # release test image running the IPC and VM self-tests (the kernel's clock counts
 # instructions under -icount shift=0; riscv64's hart has Svnapot,
 # BENCH_VM_KERNEL_QEMU); tools/port-figures checks that they passed and writes
-# ipc-ARCH.json and vm-ARCH.json into $(FIGURES_DIR).
+# ipc-ARCH.json and vm-kernel-ARCH.json into $(FIGURES_DIR). Then the user-level
+# VM benchmark on each port (decision 183): bench-vm-smoke, one boot per order
+# of the debug kernel with utest and benchvm, into vm-ARCH.json.
 FIGURES_PORTS       := aarch64 riscv64
 FIGURES_PORT_ORDERS := 0 4
 FIGURES_PORT_TESTS  := umode/bench,bench_vm/
@@ -55,6 +57,8 @@ figures-ports:
 	@mkdir -p $(FIGURES_DIR)
 	@$(foreach a,$(FIGURES_PORTS),$(PYTHON) tools/port-figures --arch $(a) --out $(FIGURES_DIR) \
 	    $(foreach o,$(FIGURES_PORT_ORDERS),build/$(a)-c$(o)-release/figures.log) &&) true
+	@$(foreach a,$(FIGURES_PORTS),$(MAKE) --no-print-directory ARCH=$(a) bench-vm-smoke \
+	    RESULTS=$(RESULTS) &&) true
 
 figures-port-boot: $(KERNEL_TEST_IMG) $(DEPS_STAMP)
 	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)-figures --log $(BUILD)/figures.log --exit-code 1 \

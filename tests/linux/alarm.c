@@ -75,14 +75,14 @@ int main(void)
            seconds(cur.it_interval));
 
     /* a one-shot timer interrupts pause */
-    v = timer(0, 30000);
+    v = timer(0, 200000); /* room for a slow host between the two calls */
     setitimer(ITIMER_REAL, &v, NULL);
     int r = pause();
     printf("pause: %d %s, handler ran %d time(s)\n", r, r < 0 && errno == EINTR ? "EINTR" : "?",
            (int)hits);
 
     /* and nanosleep */
-    v = timer(0, 30000);
+    v = timer(0, 200000); /* room for a slow host between the two calls */
     setitimer(ITIMER_REAL, &v, NULL);
     struct timespec ts = {5, 0};
     r = nanosleep(&ts, NULL);
@@ -90,7 +90,7 @@ int main(void)
            r < 0 && errno == EINTR ? "EINTR" : "?", (int)hits);
 
     /* and a process busy in user code */
-    v = timer(0, 30000);
+    v = timer(0, 200000); /* room for a slow host between the two calls */
     setitimer(ITIMER_REAL, &v, NULL);
     double start = now();
     while (hits < 3 && now() - start < 10)

@@ -128,18 +128,24 @@ def main():
         logs[side] = boot(getattr(args, side), args.timeout, path, typed)
     w, l = runs(logs["weft"], True), runs(logs["linux"], False)
     passed = failed = 0
+    recap = []  # each failure's lines again at the end, where a log's tail shows them
+
+    def say(text, bad):
+        print(text)
+        if bad:
+            recap.append(text)
     # Lines for lx alone: they must end with status 0 and print no FAIL.
     only = [r for r in w if r[0].startswith(WEFT_ONLY)]
     w = [r for r in w if not r[0].startswith(WEFT_ONLY)]
     ends = dict(e.rsplit("=", 1) for e in args.weft_end)
     for line, out, end in only:
         ok = end == ends.get(line, "exit 0") and not any("FAIL" in x for x in out)
-        print(f"[{args.name}] {'ok' if ok else 'not ok'} - {line} ({end})")
+        say(f"[{args.name}] {'ok' if ok else 'not ok'} - {line} ({end})", not ok)
         for x in out if not ok else []:
-            print(f"    {x}")
+            say(f"    {x}", True)
         passed, failed = passed + ok, failed + (not ok)
     if not l:
-        print(f"[{args.name}] not ok - the Linux guest ran nothing (log: lx-linux.log)")
+        say(f"[{args.name}] not ok - the Linux guest ran nothing (log: lx-linux.log)", True)
         failed += 1
     for i, (line, out, end) in enumerate(l, 1):
         other = next((r for r in w if r[0] == line), None)
@@ -151,7 +157,7 @@ def main():
             ok, why = False, "output or status differs"
         else:
             ok, why = True, end
-        print(f"[{args.name}] {'ok' if ok else 'not ok'} {i} - {line} ({why})")
+        say(f"[{args.name}] {'ok' if ok else 'not ok'} {i} - {line} ({why})", not ok)
         if ok:
             passed += 1
             continue
@@ -161,21 +167,25 @@ def main():
                                         other[1] + [f"=== {other[2]}"],
                                         "linux", "weft (lx)", lineterm="")
             for d in diff:
-                print(f"    {d}")
+                say(f"    {d}", True)
     if len(w) != len(l):
-        print(f"[{args.name}] not ok - lx ran {len(w)} lines, Linux {len(l)}")
+        say(f"[{args.name}] not ok - lx ran {len(w)} lines, Linux {len(l)}", True)
         failed += 1
     for rx in args.expect:
         pat = re.compile(rx)
         ok = any(pat.search(x) for x in logs["weft"])
-        print(f"[{args.name}] {'ok' if ok else 'not ok'} - Weft's log has /{rx}/")
+        say(f"[{args.name}] {'ok' if ok else 'not ok'} - Weft's log has /{rx}/", not ok)
         passed, failed = passed + ok, failed + (not ok)
     if args.status is not None and not args.no_status:
         pat = re.compile(rf"lx exited with status {args.status}\b")
         ok = any(pat.search(x) for x in logs["weft"])
-        print(f"[{args.name}] {'ok' if ok else 'not ok'} - init reports lx's exit "
-              f"status {args.status}")
+        say(f"[{args.name}] {'ok' if ok else 'not ok'} - init reports lx's exit "
+            f"status {args.status}", not ok)
         passed, failed = passed + ok, failed + (not ok)
+    if recap:
+        print(f"[{args.name}] the failures again:")
+        for text in recap:
+            print(text)
     print(f"[{args.name}] {passed} passed, {failed} failed")
     if args.results:
         with open(args.results, "a", encoding="utf-8") as f:

@@ -28,9 +28,8 @@ Ethernet header. Test points:
   frames/a_ping_after_them_is_answered
   frames/no_panic_net_not_restarted
 
-Prints one line per point ("ok N - ..." / "not ok N - ..."), then "N passed,
-N failed"; with --results FILE appends "NAME PASSED FAILED". Exit status 0
-iff nothing failed. Python standard library only (and tests/net/harness.py beside it).
+Its command line, output and exit status: harness.Run (tests/net/harness.py).
+Python standard library only.
 """
 
 import os
@@ -43,7 +42,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PANIC_RE, Guest, Run, free_port  # noqa: E402
+from harness import PANIC_RE, Guest, Run, free_port, virtio_net  # noqa: E402
 
 HOST_MAC = bytes.fromhex("525500000202")
 HOST_IP = socket.inet_aton("10.0.2.2")
@@ -210,15 +209,12 @@ def counters(g, t):
     return tuple(int(x) for x in m.groups()) if m else None
 
 
-def main():
-    run = Run.parse(__doc__, "net-frames")
-    if not run:
-        return 2
+def test(run):
     cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
     wire = Wire()
-    dev = ["-netdev", f"socket,id=n0,udp=127.0.0.1:{wire.port},localaddr=127.0.0.1:{wire.guest_port}",
-           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    dev = virtio_net("socket", f"udp=127.0.0.1:{wire.port}",
+                     f"localaddr=127.0.0.1:{wire.guest_port}")
     g = Guest(cmd + dev, log)
     try:
         lease = g.wait_for(r"net: address (\S+) netmask (\S+) gateway (\S+)", 2 * t, 0)
@@ -261,8 +257,6 @@ def main():
         g.kill()
         wire.s.close()
 
-    return run.finish()
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(Run.main(__doc__, "net-frames", test))

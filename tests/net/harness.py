@@ -15,7 +15,13 @@ lxnet.py; tests/system/net.py).
   own; its console is read into Guest.out (and --log), the shell's prompt
   waited for, commands typed slowly into its UART.
 - free_port, http_server, curl: a free port of the host's 127.0.0.1, a quiet
-  Python http.server there, and the host's curl.
+  Python http.server there, and the host's curl; Pages: files in a temporary
+  folder served so (random_page: a page of random text for it).
+- virtio_net, hostfwd: QEMU's arguments for the guest's virtio-net function
+  on a backend, and a user network's forward from the host's 127.0.0.1.
+
+A test's docstring gives its usage line and what it does; Run.main parses
+the command line, runs the test and ends it.
 
 Python standard library only (curl is a program the tests that use it check
 for: Run's needs).
@@ -33,6 +39,7 @@ import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -147,6 +154,45 @@ def http_server(root):
     return srv
 
 
+def random_page(nbytes):
+    """nbytes random bytes in hex, then a last line "end of page"."""
+    return os.urandom(nbytes).hex().encode() + b"\nend of page\n"
+
+
+class Pages:
+    """Files (name -> bytes) in a temporary folder (prefix), served by
+    http_server on the host's 127.0.0.1 at port; close() stops the server and
+    removes the folder."""
+
+    def __init__(self, prefix, files):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        for name, data in files.items():
+            self.add(name, data)
+        self.server = http_server(self.dir)
+        self.port = self.server.server_address[1]
+
+    def add(self, name, data):
+        with open(os.path.join(self.dir, name), "wb") as f:
+            f.write(data)
+
+    def close(self):
+        self.server.shutdown()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def virtio_net(backend, *options):
+    """QEMU's arguments for a modern virtio-net function on the network backend
+    (user, socket, ...) with its options (KEY=VALUE)."""
+    return ["-netdev", ",".join((backend, "id=n0") + options),
+            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+
+
+def hostfwd(proto, host_port, guest_port):
+    """A user network's option: the host's 127.0.0.1:host_port forwarded to
+    the guest's guest_port (proto tcp or udp)."""
+    return f"hostfwd={proto}:127.0.0.1:{host_port}-:{guest_port}"
+
+
 def curl(url, timeout):
     """(HTTP status, body) through the host's curl; (None, error) on failure."""
     try:
@@ -162,7 +208,8 @@ def curl(url, timeout):
 
 
 class Run:
-    """A test's options (Run.parse), its points (point) and its end (finish)."""
+    """A test's options (Run.parse), its points (point) and its end (finish);
+    Run.main does all three around a test function."""
 
     def __init__(self, name, log, results, timeout, cmd):
         self.name, self.log, self.results, self.timeout, self.cmd = name, log, results, timeout, cmd
@@ -193,6 +240,17 @@ class Run:
                 return None
         log = open(a.log, "w") if a.log else None
         return cls(a.name, log, a.results, a.timeout, cmd)
+
+    @classmethod
+    def main(cls, doc, name, test, **options):
+        """Parses the command line (Run.parse: doc, name and its options), runs
+        test(run) and returns the exit status: 2 when the command line was
+        refused, else finish's."""
+        run = cls.parse(doc, name, **options)
+        if not run:
+            return 2
+        test(run)
+        return run.finish()
 
     def point(self, ok, what):
         """One test point: ok (anything true) or not, and its name."""

@@ -24,25 +24,22 @@ ping 10.0.2.2 gets its reply (lx's raw ICMP socket over the network server's
 ICMP socket); busybox nc -l on 8081 is reached by the host through the
 forward, each side's line arrives, nc exits 0.
 
-Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
-"N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
-Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
-standard library (and tests/net/harness.py beside it).
+Its command line, output and exit status: harness.Run (tests/net/harness.py).
+Needs curl; otherwise only the Python standard library.
 """
 
 import hashlib
 import os
 import re
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PANIC_RE, PROMPT, Guest, Run, curl, free_port, http_server  # noqa: E402
+from harness import (PANIC_RE, PROMPT, Guest, Pages, Run, curl, free_port, hostfwd,  # noqa: E402
+                     random_page, virtio_net)
 
 INDEX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lxnet-index.html")
 
@@ -101,23 +98,14 @@ def nc_listen_exchange(port, timeout):
     return b""
 
 
-def main():
-    run = Run.parse(__doc__, "lx-net", needs=("curl",))
-    if not run:
-        return 2
+def test(run):
     cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
-    tmp = tempfile.mkdtemp(prefix="weft-lxnet-")
-    page = os.urandom(20000).hex().encode() + b"\nend of page\n"
-    with open(os.path.join(tmp, "page.txt"), "wb") as f:
-        f.write(page)
-    web = http_server(tmp)
-    web_port = web.server_address[1]
+    page = random_page(20000)
+    web = Pages("weft-lxnet-", {"page.txt": page})
     fwd, nc_fwd = free_port(), free_port()
     lsock, nc_port, nc_got = line_listener()
-    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{fwd}-:8080,"
-                      f"hostfwd=tcp:127.0.0.1:{nc_fwd}-:8081",
-           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    dev = virtio_net("user", hostfwd("tcp", fwd, 8080), hostfwd("tcp", nc_fwd, 8081))
     with open(INDEX, "rb") as f:
         index = f.read()
     g = Guest(cmd + dev, log)
@@ -144,7 +132,7 @@ def main():
         point(m and m.group(1) == "0", f"lxnet/lxnc_exits_0 ({m and m.group(0)})")
         g.mark = m.end() if m else g.mark
 
-        m = g.start(f"linux /bin/busybox sh /data/lxnet.sh 10.0.2.2:{web_port}",
+        m = g.start(f"linux /bin/busybox sh /data/lxnet.sh 10.0.2.2:{web.port}",
                     r"lxnet: serving", 2 * t)
         point(m, "lxnet/script_under_lx_reaches_serving")
         got = re.search(r"lxnet: wget md5 ([0-9a-f]{32})", g.out)
@@ -160,27 +148,23 @@ def main():
         point(code == 404, f"lxnet/host_curl_gets_404_from_busybox_httpd ({code} {body!r:.60})")
         code, body = curl(f"http://127.0.0.1:{fwd}/index.html", t)
         point(code == 200 and body == index, f"lxnet/httpd_serves_again ({code} {body!r:.60})")
-        with open(os.path.join(tmp, "stop"), "w") as f:
-            f.write("stop\n")
+        web.add("stop", b"stop\n")
         m = g.wait_for(r"lxnet: done after (\d+) tries", 2 * t)
         point(m, "lxnet/script_stops_httpd_and_ends")
         m = g.wait_for(r"linux: /bin/busybox exited with status (\d+)", t, g.mark)
         point(m and m.group(1) == "0", f"lxnet/lx_exits_0 ({m and m.group(0)})")
         point(g.wait_for(re.escape(PROMPT), t), "lxnet/shell_prompt_after")
         # lx was the shell's client of net: the shell's own fetch sets up again
-        out = g.command(f"fetch -c http://10.0.2.2:{web_port}/page.txt", t) or ""
+        out = g.command(f"fetch -c http://10.0.2.2:{web.port}/page.txt", t) or ""
         want = f"fetch: status 200, {len(page)} bytes, crc32 {zlib.crc32(page):08x}"
         point(want in out, f"lxnet/the_shell_fetches_after_lx_used_sockets ({out.strip()[-70:]!r})")
         point(not PANIC_RE.search(g.out) and "net restarted" not in g.out,
               "lxnet/no_panic_no_restart")
     finally:
         g.kill()
-        web.shutdown()
+        web.close()
         lsock.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    return run.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(Run.main(__doc__, "lx-net", test, needs=("curl",)))

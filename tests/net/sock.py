@@ -42,24 +42,21 @@ the serial console (its stdin). Two boots:
    queries): `resolve` of a name ends with "no such host" (the resolver's
    error path; a real DNS answer would need the outside).
 
-Prints one line per test point ("ok N - ..." / "not ok N - ..."), then
-"N passed, N failed"; with --results FILE appends "NAME PASSED FAILED".
-Exit status 0 iff nothing failed. Needs curl; otherwise only the Python
-standard library (and tests/net/harness.py beside it).
+Its command line, output and exit status: harness.Run (tests/net/harness.py).
+Needs curl; otherwise only the Python standard library.
 """
 
 import os
 import re
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PANIC_RE, Guest, Run, curl, free_port, http_server  # noqa: E402
+from harness import (PANIC_RE, Guest, Pages, Run, curl, free_port, hostfwd,  # noqa: E402
+                     random_page, virtio_net)
 
 def udp_echo_host():
     """A UDP echo on the host's 127.0.0.1; returns (socket, port)."""
@@ -203,30 +200,18 @@ class EchoTransfer:
                                       timeout) and self.echoed >= n
 
 
-def main():
-    run = Run.parse(__doc__, "net-sock", needs=("curl",))
-    if not run:
-        return 2
+def test(run):
     cmd, log, t, point = run.cmd, run.log, run.timeout, run.point
 
-    tmp = tempfile.mkdtemp(prefix="weft-net-")
-    page = os.urandom(3000).hex().encode() + b"\nend of page\n"
-    with open(os.path.join(tmp, "page.txt"), "wb") as f:
-        f.write(page)
-    bulk = os.urandom(4 << 20)
-    with open(os.path.join(tmp, "bulk.bin"), "wb") as f:
-        f.write(bulk)
-    web = http_server(tmp)
-    web_port = web.server_address[1]
+    page, bulk = random_page(3000), os.urandom(4 << 20)
+    web = Pages("weft-net-", {"page.txt": page, "bulk.bin": bulk})
     echo_sock, echo_port = udp_echo_host()
     dns_sock, dns_port, dns_asked = dns_server({"test.weft": "10.0.2.2",
                                                 "far.weft": "192.0.2.77"})
     tcp_fwd, udp_fwd = free_port(), free_port(socket.SOCK_DGRAM)
     echo_fwd = free_port()
-    dev = ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{tcp_fwd}-:8080,"
-                      f"hostfwd=udp:127.0.0.1:{udp_fwd}-:5555,"
-                      f"hostfwd=tcp:127.0.0.1:{echo_fwd}-:7",
-           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    dev = virtio_net("user", hostfwd("tcp", tcp_fwd, 8080), hostfwd("udp", udp_fwd, 5555),
+                     hostfwd("tcp", echo_fwd, 7))
     g = Guest(cmd + dev, log)
     try:
         lease = g.wait_for(r"net: address (\S+) netmask", 2 * t, 0)
@@ -246,14 +231,14 @@ def main():
         out = g.command("resolve localhost", t) or ""
         point("localhost is 127.0.0.1" in out, "sock/resolve_localhost")
 
-        out = g.command(f"fetch http://10.0.2.2:{web_port}/page.txt", t) or ""
+        out = g.command(f"fetch http://10.0.2.2:{web.port}/page.txt", t) or ""
         body = out.split("\n", 1)[1] if "\n" in out else ""
         point(page.decode() in body.replace("\r\n", "\n"),
               "sock/fetch_gets_a_page_from_the_host_http_server")
-        out = g.command(f"fetch -c http://10.0.2.2:{web_port}/bulk.bin", 3 * t) or ""
+        out = g.command(f"fetch -c http://10.0.2.2:{web.port}/bulk.bin", 3 * t) or ""
         want = f"fetch: status 200, {len(bulk)} bytes, crc32 {zlib.crc32(bulk):08x}"
         point(want in out, f"sock/fetch_4MiB_intact ({out.strip()[-70:]!r})")
-        out = g.command(f"fetch http://10.0.2.2:{web_port}/missing", t) or ""
+        out = g.command(f"fetch http://10.0.2.2:{web.port}/missing", t) or ""
         point("HTTP status 404" in out, "sock/fetch_reports_a_404")
         out = g.command("fetch http://127.0.0.1:9/", t) or ""
         point("Connection refused" in out, "sock/fetch_refused_on_loopback")
@@ -310,14 +295,14 @@ def main():
               f"sock/resolve_gets_the_answer_of_the_host_dns_server ({out.strip()[-60:]!r})")
         out = g.command("resolve far.weft", 2 * t) or ""
         point("far.weft is 192.0.2.77" in out, "sock/resolve_a_second_name")
-        out = g.command(f"fetch http://test.weft:{web_port}/page.txt", 2 * t) or ""
+        out = g.command(f"fetch http://test.weft:{web.port}/page.txt", 2 * t) or ""
         body = out.split("\n", 1)[1] if "\n" in out else ""
         point(page.decode() in body.replace("\r\n", "\n"),
               "sock/fetch_by_name_gets_the_page_from_the_host_http_server")
         out = g.command("resolve nothere.weft", 2 * t) or ""
         point("nothere.weft: no such host" in out and "nothere.weft" in dns_asked,
               "sock/resolve_NXDOMAIN_is_no_such_host")
-        out = g.command(f"fetch http://nothere.weft:{web_port}/page.txt", 2 * t) or ""
+        out = g.command(f"fetch http://nothere.weft:{web.port}/page.txt", 2 * t) or ""
         point("nothere.weft: no such host" in out, "sock/fetch_of_an_unknown_name_is_no_such_host")
 
         out = g.command("sockfuzz 3000 7", 3 * t) or ""
@@ -377,13 +362,11 @@ def main():
               "sock/after_the_driver_kill_no_panic_net_not_restarted")
     finally:
         g.kill()
-        web.shutdown()
+        web.close()
         echo_sock.close()
         dns_sock.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
-    dev = ["-netdev", "user,id=n0,restrict=on",
-           "-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]
+    dev = virtio_net("user", "restrict=on")
     g = Guest(cmd + dev, log)
     try:
         g.wait_for(r"net: address", 2 * t, 0)
@@ -393,8 +376,6 @@ def main():
     finally:
         g.kill()
 
-    return run.finish()
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(Run.main(__doc__, "net-sock", test, needs=("curl",)))

@@ -39,9 +39,9 @@ static wf_cptr_t find_untyped(const struct wf_bootinfo *bi, wf_cptr_t skip, unsi
 
 static void emit(const char *metric, unsigned long long value, const char *unit)
 {
-    printf("{\"bench\":\"vm\",\"arch\":\"x86_64\",\"cluster_order\":%d,\"metric\":\"%s\","
+    printf("{\"bench\":\"vm\",\"arch\":\"%s\",\"cluster_order\":%d,\"metric\":\"%s\","
            "\"value\":%llu,\"unit\":\"%s\"}\n",
-           CLUSTER_ORDER, metric, value, unit);
+           WEFT_ARCH_NAME, CLUSTER_ORDER, metric, value, unit);
 }
 
 static int run_vm(const struct wf_bootinfo *bi)

@@ -2,11 +2,12 @@
  * benchvm: the VM benchmark (make bench-vm; docs/perf/vm.md), an ordinary
  * process in a VSpace of its own that init starts when the command line says
  * bench=vm (launch.c). Every page fault it takes goes the way any thread's
- * does: ring 3, the trap entry, vm_fault, the return to user mode.
+ * does: user mode, the trap entry, vm_fault, the return to user mode.
  *
- * Under -icount shift=0,sleep=off the TSC advances by one per guest
- * instruction, so an rdtsc delta counts the instructions executed in between,
- * the kernel's included. The program maps a 64 MiB anonymous VMO (from the pool
+ * Under -icount shift=0,sleep=off the counter (bench_arch.h: x86-64's TSC, the
+ * ports' CLOCK system call) advances by one per guest instruction, so a delta
+ * counts the instructions executed in between, the kernel's included. The
+ * program maps a 64 MiB anonymous VMO (from the pool
  * init gave it) read-write at a 2 MiB-aligned address and writes one word to
  * each 4 KiB page, window by window (32 windows of 2 MiB), timing each window.
  * Then it writes everything again (all mapped: the loop alone), clones the VMO
@@ -25,6 +26,7 @@
 #include <stdio.h>
 
 #include "bench.h"
+#include "bench_arch.h"
 #include "weft/invoke.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
@@ -41,9 +43,9 @@ static unsigned failures;
 
 static void emit(const char *metric, uint64_t value, const char *unit)
 {
-    printf("{\"bench\":\"vm\",\"arch\":\"x86_64\",\"cluster_order\":%d,\"metric\":\"%s\","
+    printf("{\"bench\":\"vm\",\"arch\":\"%s\",\"cluster_order\":%d,\"metric\":\"%s\","
            "\"value\":%llu,\"unit\":\"%s\"}\n",
-           CLUSTER_ORDER, metric, (unsigned long long)value, unit);
+           WEFT_ARCH_NAME, CLUSTER_ORDER, metric, (unsigned long long)value, unit);
 }
 
 static bool ok(enum wf_error e, const char *what)
@@ -53,13 +55,6 @@ static bool ok(enum wf_error e, const char *what)
         failures++;
     }
     return e == WF_ERR_OK;
-}
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
 }
 
 /* The kernel's counter s now (0 and a failure if it cannot be read). */
@@ -81,20 +76,15 @@ static struct stats stats_now(void)
 }
 
 /* Writes one word to each 4 KiB page of 64 MiB, window by window; t[w] gets
- * window w's instruction count. The loop is 4 instructions per page. */
+ * window w's instruction count. The loop (bench_touch) is 4 instructions per
+ * page on x86-64 and aarch64, 3 on riscv64. */
 static void pass(uint64_t t[NWIN])
 {
     for (unsigned w = 0; w < NWIN; w++) {
         uint64_t p = BENCH_VA + w * WINDOW, end = p + WINDOW;
-        uint64_t t0 = rdtsc();
-        __asm__ volatile("1: movq %0, (%0)\n\t"
-                         "addq $4096, %0\n\t"
-                         "cmpq %1, %0\n\t"
-                         "jb 1b"
-                         : "+r"(p)
-                         : "r"(end)
-                         : "memory", "cc");
-        t[w] = rdtsc() - t0;
+        uint64_t t0 = bench_counter();
+        bench_touch(p, end);
+        t[w] = bench_counter() - t0;
     }
 }
 
@@ -153,9 +143,9 @@ static int run(void)
 
     /* 3. copy-on-write clone, then write all 64 MiB again through our mapping */
     a = stats_now();
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = bench_counter();
     enum wf_error e = wf_vmo_clone(SLOT_DATA, BENCH_SLOT_POOL, cn, SLOT_CLONE, 64);
-    uint64_t t1 = rdtsc();
+    uint64_t t1 = bench_counter();
     if (!ok(e, "VMO_Clone"))
         return 1;
     pass(t);
@@ -168,9 +158,9 @@ static int run(void)
     emit("cow_clone_demotions", b.demotions - a.demotions, "windows");
 
     /* 4. deleting the clone (the "exit" of a fork) */
-    t0 = rdtsc();
+    t0 = bench_counter();
     e = wf_cnode_delete(cn, SLOT_CLONE, 64);
-    t1 = rdtsc();
+    t1 = bench_counter();
     if (ok(e, "CNode_Delete clone"))
         emit("cow_clone_destroy_instructions", t1 - t0, "instructions");
     return failures != 0;

@@ -184,6 +184,7 @@ void arch_mmu_init(struct bootmem *bm)
     write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_WXN);
     isb();
     __asm__ volatile("tlbi vmalle1\n\tdsb nsh\n\tisb" ::: "memory");
+    aarch64_asid_init();
     if (uart)
         pl011_set_base(uart);
     kprintf("mmu: kernel tables at %#llx (%u table pages), direct map of RAM, W^X image, "

@@ -114,26 +114,13 @@ unsigned aarch64_fpu_live_on(const struct arch_context *ctx)
 
 /* --- the kernel lock in the entries (arch/klock.inc) ---------------------- */
 
-/* The contended wait of an entry from EL0 (ticket: the one it took), the
- * registers saved in the context: serves requests until the lock is this
- * CPU's, then lets smp_entry_check give up the entry if the thread was taken
- * meanwhile (it does not return then). */
-void aarch64_lock_spin(uint32_t ticket)
-{
-    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != ticket) {
-        smp_serve();
-        cpu_relax();
-    }
-    smp_entry_check();
-}
-
 void aarch64_lock_entry(void)
 {
     if (!__atomic_load_n(&aarch64_klock_on, __ATOMIC_RELAXED))
         return;
     uint32_t t = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
     if (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != t)
-        aarch64_lock_spin(t);
+        smp_entry_wait(t);
 }
 
 /* Dropped as the assembly exit drops it (KLOCK_RELEASE), unchecked: the entry

@@ -180,12 +180,12 @@ el0_sync_locked:
     b       aarch64_exit_fast
 
 /* The kernel lock is another CPU's (KLOCK_ACQUIRE, w4 the ticket): wait for
- * it out of line, serving requests; the call returns holding it unless the
- * thread was taken meanwhile (smp_entry_check). Then the context and its ESR
- * again. */
+ * it out of line, serving requests (smp_entry_wait, sched/smp.h); the call
+ * returns holding it unless the thread was taken meanwhile. Then the context
+ * and its ESR again. */
 el0_sync_wait:
     mov     w0, w4
-    bl      aarch64_lock_spin
+    bl      smp_entry_wait
     mrs     x0, tpidr_el1
     ldr     x0, [x0, #PERCPU_USER_CTX]
     ldr     x3, [x0, #C_ESR]

@@ -285,6 +285,7 @@ void arch_mmu_init(struct bootmem *bm)
         uart_set_base(uart);
     riscv_test_dev = test;
     riscv_svnapot = probe_svnapot();
+    riscv_asid_init();
     kprintf("mmu: %s%s, kernel tables at %#llx (%u table pages), direct map of RAM, W^X "
             "image, user half empty (%llu GiB)\n",
             riscv_pt_root_level == 3 ? "Sv48" : "Sv39", riscv_svnapot ? " with Svnapot" : "",

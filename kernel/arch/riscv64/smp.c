@@ -13,10 +13,9 @@
  * window), jumps to the kernel's address, loads the kernel's own root, the
  * hart's stack and its block into tp, and calls secondary_start. IPIs go
  * through the SBI IPI extension (a supervisor software interrupt, trap.c).
- * TLBs: sfence.vma is this hart's alone; the generic shootdown's remote calls
- * reach the harts that have a space loaded, and a hart that loads another
- * root drops the old one's ASID first (arch/vm_cpu.h), so that no hart keeps
- * translations of a space it left (decision 157).
+ * TLBs: sfence.vma is this hart's alone; a space's CPU mask keeps every hart
+ * that ran it (its translations stay under its ASID: decision 185), so the
+ * generic shootdown's remote calls reach them (arch/vm_cpu.h).
  */
 #include "arch.h"
 #include "arch/context.h"
@@ -106,16 +105,7 @@ unsigned riscv_fpu_live_on(const struct arch_context *ctx)
     return ~0u;
 }
 
-/* --- the kernel lock in the entry (trap.S) ------------------------------ */
-
-void riscv_lock_spin(uint32_t ticket)
-{
-    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != ticket) {
-        smp_serve();
-        cpu_relax();
-    }
-    smp_entry_check();
-}
+/* --- the kernel lock in the entry (trap.S; its wait: smp_entry_wait) ----- */
 
 /* The entry this hart waits in is given up (smp_stop_thread): a system call
  * is made again (the entry moved the pc past the ecall: back), an exception

@@ -147,7 +147,7 @@ from_user_smp:
     fence   r, rw
     beq     t0, t1, 3f
     mv      a0, t0
-    call    riscv_lock_spin
+    call    smp_entry_wait
     ld      a0, PERCPU_USER_CTX(tp)
 3:  ld      t2, C_SCAUSE(a0)
     ld      a7, C_A7(a0)

@@ -2,63 +2,78 @@
  * The CPU side of user address spaces on riscv64: satp loads, TLB
  * invalidation, zeroing and copying physical memory (the contract is in
  * arch.h; the satp load itself is inline in arch/vm_cpu.h, for the IPC fast
- * path). ASIDs (arch/vm_cpu.h): a root gets one here, when it is made, and
- * gives it back when its tables are destroyed. How many the hart has is
- * learnt once by writing all ones to satp's ASID field and reading it back.
+ * path). ASIDs by generation (decision 185): the allocator is
+ * genarch/asid.c; this file gives it the width (learnt once by writing all
+ * ones to satp's ASID field and reading it back), the rollover's flush and
+ * the invalidation of a destroyed space's ASID.
  */
 #include "arch.h"
 #include "arch/riscv.h"
 #include "config.h"
+#include "genarch/asid.h"
+#include "sched/smp.h"
 #include "lib/string.h"
 
-paddr_t asid_table[ASID_SLOTS];
-unsigned asid_slots;
-static bool asid_probed;
-
-static void asid_init(void)
+/* The ASID width: all ones written to satp's ASID field (with the loaded
+ * root, whose translations stay) and read back. Boot hart, from
+ * arch_mmu_init; every hart has the same. */
+void riscv_asid_init(void)
 {
-    if (asid_probed)
-        return;
-    asid_probed = true;
     uint64_t old = csr_read(satp);
-    csr_write(satp, old | (0xffffull << SATP_ASID_SHIFT));
-    unsigned bits = __builtin_popcountll((csr_read(satp) >> SATP_ASID_SHIFT) & 0xffff);
+    csr_write(satp, old | (ASID_NUM_MASK << SATP_ASID_SHIFT));
+    unsigned bits = __builtin_popcountll((csr_read(satp) >> SATP_ASID_SHIFT) & ASID_NUM_MASK);
     csr_write(satp, old);
     __asm__ volatile("sfence.vma" ::: "memory");
-    uint64_t n = (1ull << bits) - 1; /* ASIDs 1 .. 2^bits - 1 */
-    asid_slots = n < ASID_SLOTS ? (unsigned)n : ASID_SLOTS;
+    asid_init(bits);
 }
 
 void arch_pt_init_root(paddr_t root)
 {
-    /* The kernel half: the kernel root's entries 256-511. */
+    /* The kernel half: the kernel root's entries 256-511. The ASID comes when
+     * the space is first loaded (arch_vspace_load). */
     uint64_t *d = phys_to_virt(root);
     const uint64_t *k = phys_to_virt(riscv_kernel_root());
     for (unsigned i = 256; i < 512; i++)
         d[i] = k[i];
-    asid_init();
-    unsigned i = (unsigned)(root >> 12);
-    for (unsigned n = 0; n < ASID_PROBE; n++, i++) {
-        unsigned s = i & (ASID_SLOTS - 1);
-        if (!asid_table[s] && s < asid_slots) {
-            asid_table[s] = root;
-            return;
-        }
-    }
 }
 
-void asid_release(paddr_t root)
+/* A rollover's flush (genarch/asid.c): sfence.vma is this hart's alone, so
+ * every other hart online is asked to flush too (a remote call: they serve it
+ * wherever they wait), before any number is handed out again. */
+static void flush_here(void *arg)
 {
-    unsigned asid = asid_of(root);
-    if (!asid)
-        return;
+    (void)arg;
+    arch_tlb_flush_all();
+}
+
+void arch_asid_flush_everywhere(void)
+{
+    arch_tlb_flush_all();
+    uint64_t others = 0;
+    for (unsigned c = 0; c < SMP_MAX_CPUS; c++)
+        if (c != arch_cpu_id() && smp_cpus[c].online)
+            others |= 1ull << c;
+    if (others)
+        smp_call_many(others, flush_here, NULL);
+}
+
+/* A destroyed space's ASID: every hart that ran the space forgot it when it
+ * was left everywhere (vspace_leave_everywhere: the mask keeps them,
+ * arch/vm_cpu.h), so this hart's TLB is the one left. */
+void arch_asid_invalidate(unsigned asid)
+{
     __asm__ volatile("sfence.vma zero, %0" : : "r"((uint64_t)asid) : "memory");
-    asid_table[asid - 1] = 0;
+}
+
+void arch_vspace_forget(paddr_t root)
+{
+    (void)root;
+    arch_tlb_flush_all();
 }
 
 void arch_vspace_switch(paddr_t root)
 {
-    arch_vspace_load(root ? root : riscv_kernel_root());
+    arch_vspace_load(root ? root : riscv_kernel_root(), NULL);
 }
 
 void arch_tlb_flush_page(vaddr_t va)

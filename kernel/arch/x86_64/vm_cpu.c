@@ -54,7 +54,7 @@ void arch_vspace_switch(paddr_t root)
 #else
 void arch_vspace_switch(paddr_t root)
 {
-    arch_vspace_load(root ? root : arch_kernel_root());
+    arch_vspace_load(root ? root : arch_kernel_root(), NULL);
 }
 #endif
 

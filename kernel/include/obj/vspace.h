@@ -41,6 +41,7 @@ struct vm_region {
 struct vspace {
     struct pool *pool;         /* charged for the VSpace, its tables and regions */
     paddr_t root;              /* top-level table */
+    uint64_t asid;             /* ASID word, 0 until loaded (arch_vspace_load, decision 185) */
     struct vm_region *regions; /* by address */
     struct avl_tree tree;      /* the regions by start address */
     struct vm_region *hint;    /* last region found */
@@ -57,10 +58,10 @@ struct vspace {
     /* CPUs whose TLB may hold its translations (bit i: CPU i): set when a CPU
      * loads it, cleared when it loads another root (no PCIDs: that flushes)
      * or answers a shootdown without it loaded. Decision 148. With PCIDs
-     * (ARCH_VSPACE_TAGGED, x86-64's X86_PCID=1, decision 174) a CPU keeps its
-     * bit after loading another root, for its TLB keeps the translations:
-     * the bit goes when that CPU forgets the root (arch_vspace_forget), in a
-     * shootdown or when the VSpace dies. */
+     * (ARCH_VSPACE_TAGGED: x86-64's X86_PCID=1, decision 174) or riscv64's
+     * ASIDs (decision 185) a CPU keeps its bit after loading another root,
+     * for its TLB keeps the translations: the bit goes when that CPU forgets
+     * the root (arch_vspace_forget), in a shootdown or when the VSpace dies. */
     uint64_t cpus;
     uint32_t shot_ticket; /* kernel_lock.serving of the last shootdown */
     bool shot;            /* there was one */
@@ -87,7 +88,7 @@ static inline __attribute__((always_inline)) void vspace_activate(struct vspace 
         __atomic_fetch_and(&old->cpus, ~this_cpu_local.bit, __ATOMIC_RELAXED);
     if (vs) {
         vs->cpus |= this_cpu_local.bit;
-        arch_vspace_load(vs->root);
+        arch_vspace_load(vs->root, &vs->asid);
     } else {
         arch_vspace_switch(0);
     }
@@ -168,6 +169,7 @@ static inline struct pt_ctx vspace_pt_ctx(struct vspace *vs)
 {
     return (struct pt_ctx){.root = vs->root,
                            .active = vs == vspace_current,
+                           .asid = &vs->asid,
                            .alloc = vspace_pt_alloc,
                            .free = vspace_pt_free,
                            .owner = vs,

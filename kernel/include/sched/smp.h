@@ -60,6 +60,18 @@ bool kernel_lock_check_acquire(void);
 bool kernel_lock_check_release(void);
 #endif
 
+/* Waits until ticket is served (the lock is the caller's then), serving
+ * requests (smp_call_many) meanwhile; the architecture's cpu_relax between
+ * looks. The one wait of the lock: kernel_lock_acquire's and, out of line,
+ * smp_entry_wait's. */
+static inline void kernel_lock_wait(uint32_t ticket)
+{
+    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != ticket) {
+        smp_serve();
+        cpu_relax();
+    }
+}
+
 /* Waits for the lock, serving requests (smp_call_many) meanwhile. */
 static inline void kernel_lock_acquire(void)
 {
@@ -67,11 +79,7 @@ static inline void kernel_lock_acquire(void)
     if (!kernel_lock_check_acquire())
         return;
 #endif
-    uint32_t t = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&kernel_lock.serving, __ATOMIC_ACQUIRE) != t) {
-        smp_serve();
-        cpu_relax();
-    }
+    kernel_lock_wait(__atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED));
 }
 
 /* Only the holder writes serving. Unchecked: for architecture entry code that
@@ -177,9 +185,17 @@ void smp_stop_thread(struct tcb *t);
  * does not run: it is about to move there or die). */
 void smp_flush_fpu(struct tcb *t);
 
-/* Called by the architecture's contended lock path (x86-64 kernel_lock_spin)
- * once it holds the lock, for an entry from user mode: when its thread was
- * taken meanwhile (smp_stop_thread) it does not return. */
+/* Called by the architecture's contended lock path (x86-64 kernel_lock_spin,
+ * smp_entry_wait) once it holds the lock, for an entry from user mode: when
+ * its thread was taken meanwhile (smp_stop_thread) it does not return. */
 void smp_entry_check(void);
+
+/* The contended wait of an entry from user mode, called from the
+ * architecture's entry (aarch64: vectors.S and aarch64_lock_entry; riscv64:
+ * trap.S) with the ticket it took, its registers saved in the context: serves
+ * requests until the lock is this CPU's (kernel_lock_wait), then
+ * smp_entry_check (it does not return when the entry's thread was taken
+ * meanwhile). */
+void smp_entry_wait(uint32_t ticket);
 
 #endif /* WEFT_SCHED_SMP_H */

@@ -51,7 +51,7 @@ void arch_selftest_fault(const char *kind);
  * code written for EL0 made fetchable (cleaned to the point of unification,
  * the instruction cache invalidated); the general registers x0-x30 as words
  * of enum wf_fault_word; a breakpoint's code (brk #5: ESR's immediate); the
- * undefined instruction's DETAIL1 (EC 0, unknown reason); a root's ASID; the
+ * undefined instruction's DETAIL1 (EC 0, unknown reason); the
  * root and ASID TTBR0_EL1 holds. */
 #define KTEST_UMODE 1
 static inline void ktest_code_written(const void *dst, size_t len)
@@ -65,7 +65,6 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_GPR_WORD(n)      WF_AARCH64_REG_X(n)
 #define KTEST_BRK_CODE_OK(c)   (((c)&0xffff) == 5)
 #define KTEST_UD_DETAIL1_OK(d) (wf_aarch64_exception_class(d) == 0)
-#define KTEST_ASID_OF(root)    asid_of(root)
 /* A hostile EL0 instruction may be undefined or a protection fault (a trapped
  * system register); what it must not change: VBAR_EL1, SCTLR_EL1. */
 #define KTEST_HOSTILE_PROTECTION true
@@ -77,5 +76,13 @@ static inline void ktest_code_written(const void *dst, size_t len)
  * is one TLB entry for its group of 16 pages (arch/pt.h, decision 168). */
 #define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_CONT) ? 16u : 1u)
 #define KTEST_TLB_GROUPS         true
+
+/* The platform self-tests (platform_ktest.c): the machine is described by a
+ * device tree (boot_fdt); the boot CPU's id as the tree's cpu nodes give it
+ * (MPIDR_EL1's affinity fields); the timer's frequency as the CPU has it
+ * (CNTFRQ_EL0, which the tree's clock-frequency may only repeat). */
+#define KTEST_PLATFORM_FDT  1
+#define KTEST_BOOT_CPU_ID() (read_sysreg(mpidr_el1) & 0xff00ffffffull)
+#define KTEST_TIMER_HZ(f)   ((void)(f), read_sysreg(cntfrq_el0))
 
 #endif

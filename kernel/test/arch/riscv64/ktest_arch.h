@@ -50,7 +50,7 @@ void arch_selftest_fault(const char *kind);
 /* The user-mode scaffold (kernel/test/umode_ktest.c, ktest_umode.h) runs here:
  * code written for U-mode made fetchable (fence.i); the general registers
  * x1-x31 as words of enum wf_fault_word; a breakpoint's code (scause 3); the
- * illegal instruction's DETAIL1 (scause 2); a root's ASID; the root and ASID
+ * illegal instruction's DETAIL1 (scause 2); the root and ASID
  * satp holds. */
 #define KTEST_UMODE 1
 static inline void ktest_code_written(const void *dst, size_t len)
@@ -63,7 +63,6 @@ static inline void ktest_code_written(const void *dst, size_t len)
 #define KTEST_GPR_WORD(n)      WF_RISCV64_REG_X(n)
 #define KTEST_BRK_CODE_OK(c)   ((c) == EXC_BREAKPOINT)
 #define KTEST_UD_DETAIL1_OK(d) (wf_riscv64_exception_cause(d) == EXC_ILLEGAL)
-#define KTEST_ASID_OF(root)    asid_of(root)
 /* A hostile U-mode instruction is an illegal instruction; what it must not
  * change: stvec, satp. */
 #define KTEST_HOSTILE_PROTECTION false
@@ -75,5 +74,12 @@ static inline void ktest_code_written(const void *dst, size_t len)
  * TLB entry for its 16 pages; groups are made where the hart has Svnapot. */
 #define KTEST_TLB_ENTRY_PAGES(e) (((e)&PTE_N) ? 16u : 1u)
 #define KTEST_TLB_GROUPS         riscv_svnapot
+
+/* The platform self-tests (platform_ktest.c): the machine is described by a
+ * device tree (boot_fdt); the boot hart's id (a0 at entry); the timer's
+ * frequency, which only the tree gives (/cpus timebase-frequency). */
+#define KTEST_PLATFORM_FDT  1
+#define KTEST_BOOT_CPU_ID() boot_hartid
+#define KTEST_TIMER_HZ(f)   ((uint64_t)(f)->timer.frequency)
 
 #endif

@@ -40,4 +40,8 @@ void arch_selftest_fault(const char *kind);
 #define KTEST_FLAGS_PRIVILEGED 0x7000
 #define KTEST_CTX_ENTRY(ctx)   ctx_vector(ctx)
 
+/* The platform self-tests (platform_ktest.c): the machine is described by ACPI
+ * tables (genarch/platform.c). */
+#define KTEST_PLATFORM_ACPI 1
+
 #endif

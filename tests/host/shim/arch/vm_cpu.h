@@ -7,9 +7,9 @@
 
 #include "types.h"
 
-static inline void arch_vspace_load(paddr_t root)
+static inline void arch_vspace_load(paddr_t root, uint64_t *asid)
 {
-    (void)root;
+    (void)root, (void)asid;
 }
 
 #endif

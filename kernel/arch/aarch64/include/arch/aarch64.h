@@ -138,8 +138,9 @@ void aarch64_user_trap(struct trap_frame *tf);
  * of arch_pt_lookup and arch_vspace_switch): empty in the production image;
  * the test image maps its thread world there (vm_cpu.c). */
 paddr_t aarch64_kernel_lower_root(void);
-/* Frees root's ASID after invalidating its translations (vm_cpu.c). */
-void asid_release(paddr_t root);
+/* The ASID width from the CPU, TCR_EL1.AS set for 16 bits (vm_cpu.c; boot
+ * CPU, arch_mmu_init). */
+void aarch64_asid_init(void);
 void aarch64_user_irq_save(const struct trap_frame *tf);
 void aarch64_user_irq(struct trap_frame *tf, bool ticked);
 struct arch_context;

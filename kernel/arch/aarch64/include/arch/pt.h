@@ -16,11 +16,12 @@
  * Device-nGnRE. Table entries carry no restrictions: the leaf alone decides.
  *
  * Break-before-make (the architecture requires it when a valid entry changes
- * to another valid one of a different address, size or attributes): in the
- * address space the CPU is using, the old entry is cleared and its
- * translation invalidated before the new one is written. An address space
- * not loaded needs nothing: without ASIDs, loading one invalidates every
- * lower-half translation (arch_vspace_load).
+ * to another valid one of a different address, size or attributes): in an
+ * address space whose translations a TLB may hold (loaded, or given an ASID:
+ * pt_tlb_live), the old entry is cleared and its translation invalidated
+ * before the new one is written. A root without an ASID that is not loaded
+ * needs nothing: loading it invalidates every lower-half translation
+ * (arch_vspace_load).
  *
  * The contiguous hint (decision 168): 16 page entries at a 64 KiB-aligned
  * address that map 64 KiB of aligned, contiguous memory with the same
@@ -70,10 +71,11 @@ static inline paddr_t pte_addr(pte_t e)
 }
 
 /* Whether the TLB may hold translations of c's tables: it is loaded, or it
- * has an ASID, whose translations survive switches (arch/vm_cpu.h). */
+ * was given an ASID, whose translations survive switches (arch/vm_cpu.h; of
+ * an earlier generation too: a CPU may still run it with that ASID). */
 static inline bool pt_tlb_live(const struct pt_ctx *c)
 {
-    return c->active || asid_of(c->root);
+    return c->active || (c->asid && *c->asid);
 }
 
 /* The entry of a table that points to the (zeroed) table page at pa. */
@@ -280,7 +282,8 @@ static inline bool pt_lookup_user(pte_t e, unsigned l, bool leaf)
 /* After the last table of c was freed: its ASID goes back. */
 static inline void pt_destroyed(struct pt_ctx *c)
 {
-    asid_release(c->root);
+    if (c->asid)
+        asid_release(c->asid);
 }
 
 #endif

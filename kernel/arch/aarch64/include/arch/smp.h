@@ -21,8 +21,6 @@ extern uint32_t aarch64_klock_on;
  * does not go through user_entry.S. */
 void aarch64_lock_entry(void);
 void aarch64_lock_exit(void);
-/* The contended wait of user_entry.S's entry (vectors.S), ticket taken. */
-void aarch64_lock_spin(uint32_t ticket);
 
 /* The CPU whose registers hold ctx's FP/SIMD state (~0u: none). */
 unsigned aarch64_fpu_live_on(const struct arch_context *ctx);

@@ -74,9 +74,12 @@ static inline paddr_t pte_addr(pte_t e)
 #define PT_SFENCE_VMA() ((void)0)
 #endif
 
+/* Whether the TLB may hold translations of c's tables: it is loaded, or it
+ * was given an ASID (of an earlier generation too: a hart may still run it
+ * with that ASID). */
 static inline bool pt_tlb_live(const struct pt_ctx *c)
 {
-    return c->active || asid_of(c->root);
+    return c->active || (c->asid && *c->asid);
 }
 
 /* The entry of a table that points to the (zeroed) table page at pa. */
@@ -245,9 +248,11 @@ static inline bool pt_lookup_user(pte_t e, unsigned l, bool leaf)
     return !leaf || (e & PTE_U);
 }
 
+/* After the last table of c was freed: its ASID goes back. */
 static inline void pt_destroyed(struct pt_ctx *c)
 {
-    asid_release(c->root);
+    if (c->asid)
+        asid_release(c->asid);
 }
 
 #endif

@@ -174,8 +174,6 @@ struct arch_context;
 __attribute__((noreturn)) void riscv_user_trap(struct arch_context *c);
 /* The kernel's root table (mmu.c): its upper half is every address space's. */
 paddr_t riscv_kernel_root(void);
-/* Frees root's ASID after invalidating its translations (vm_cpu.c). */
-void asid_release(paddr_t root);
 void riscv_entry(unsigned long hartid, paddr_t dtb);
 void uart_set_base(volatile void *base);
 void plic_handle_irq(void);

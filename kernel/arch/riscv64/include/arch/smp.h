@@ -12,11 +12,6 @@
 #define SBI_HSM_START 0
 #define SIP_SSIP      (UL(1) << 1)
 
-/* The contended wait of trap.S's entry from U-mode (ticket: the one it
- * took): serves requests, then gives up the entry when its thread was taken
- * meanwhile (smp_entry_check; it does not return then). */
-void riscv_lock_spin(uint32_t ticket);
-
 /* The hart whose registers hold ctx's FP state (~0u: none; fpu.c). */
 struct arch_context;
 unsigned riscv_fpu_live_on(const struct arch_context *ctx);

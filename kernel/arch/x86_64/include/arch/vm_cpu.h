@@ -47,9 +47,11 @@ void x86_pcid_miss(paddr_t root);
 void arch_vspace_forget(paddr_t root);
 
 /* Loads the VSpace root through this CPU's PCID table: the slots are compared
- * inline (the IPC fast path's switch), a miss is a call. */
-static inline void arch_vspace_load(paddr_t root)
+ * inline (the IPC fast path's switch), a miss is a call. The ASID word of the
+ * contract is not used: PCIDs come from the table. */
+static inline void arch_vspace_load(paddr_t root, uint64_t *asid)
 {
+    (void)asid;
     const uint64_t __attribute__((address_space(256))) *t =
         (const uint64_t __attribute__((address_space(256))) *)PERCPU_PCID_ROOT;
     for (unsigned i = 0; i < X86_PCID_SLOTS; i++) {
@@ -63,9 +65,11 @@ static inline void arch_vspace_load(paddr_t root)
 }
 #else
 /* Loads the top-level table at root, a VSpace's (never 0): arch_vspace_switch
- * without the case of the kernel's own tables. One instruction. */
-static inline void arch_vspace_load(paddr_t root)
+ * without the case of the kernel's own tables. One instruction; no ASIDs (the
+ * contract's ASID word is not used). */
+static inline void arch_vspace_load(paddr_t root, uint64_t *asid)
 {
+    (void)asid;
     __asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
 }
 #endif
