@@ -65,6 +65,32 @@
 /* What a failed lookup gives: an empty slot, which no type check accepts. */
 static const struct slot fast_none;
 
+/* kernel_entry for a fast path that gives up, with nothing changed. Reached by
+ * `return fast_slow(ctx)`: a tail call, since the compiler is not told that it
+ * never returns, so the fast path makes no call of its own and keeps no
+ * register (its return address included) on the stack. */
+static __attribute__((noinline, cold)) struct arch_context *fast_slow(struct arch_context *ctx)
+{
+    kernel_entry(ctx);
+}
+
+/* True when c is a cap of type t (one whose caps carry rights: endpoints,
+ * replies) with every right in need: the type field (w0 [4:0]) and those
+ * rights (w0 [8:5], cap/cap.h) in one masked compare, instead of cap_type and
+ * cap_rights, which asks the type again. */
+FAST bool fast_cap_is(struct cap c, enum cap_type t, uint64_t need)
+{
+    uint64_t mask = (uint64_t)CAP_ZOMBIE | need << 5;
+    static_assert(CAP_ZOMBIE == 31, "the type field is w0 [4:0]");
+    return (c.w0 & mask) == ((uint64_t)t | need << 5);
+}
+
+/* The rights of c, whose type fast_cap_is found to be one that carries them. */
+FAST uint64_t fast_rights(struct cap c)
+{
+    return cap_field(c.w0, 5, 4);
+}
+
 /*
  * CPtr lookup: cspace_lookup_cap without the error details, giving the slot the
  * CPtr names (possibly empty: callers check the type) or &fast_none where the
@@ -254,9 +280,10 @@ ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 /* The rest of fast_switch where it finds anything unusual (to's VSpace slot
  * holds no VSpace, a thread pointer to load, a frame the fast return cannot
  * restore): the scheduler's run (sched/switch.c) and the general exit. Out of
- * line and never returning, so that the fast path keeps no value across a call
- * and saves no register of its own. */
-static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to)
+ * line and never returning, and tail-called as fast_slow is (`return
+ * fast_leave(to)`), so that the fast path keeps no value across a call and
+ * saves no register of its own. */
+static __attribute__((noinline, cold)) struct arch_context *fast_leave(struct tcb *to)
 {
     vspace_activate(tcb_vspace(to));
     sched_fpu_switch(to);
@@ -278,7 +305,7 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls
      * (other rights) costs a root register load that changes nothing. */
     if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) {
         if (cap_type(vs) != CAP_VSPACE)
-            fast_leave(to);
+            return fast_leave(to);
         struct vspace *v = cap_ptr_unpack(vs.w0);
         arch_vspace_load(v->root);
         vspace_current = v;
@@ -290,12 +317,12 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls
         if (!arch_context_activate_fast(&to->ctx))
             arch_context_load_tls_inline(&to->ctx);
         if (!ctx_fast_resume(&to->ctx))
-            fast_leave(to);
+            return fast_leave(to);
         return &to->ctx;
     }
 #endif
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
-        fast_leave(to);
+        return fast_leave(to);
     return &to->ctx;
 }
 
@@ -323,18 +350,19 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_call_levels(ctx);
     struct cap c = fast_lookup(&cs, one_level, ctx_cap(ctx));
-    if (cap_type(c) != CAP_ENDPOINT || !(cap_rights(c) & WF_RIGHT_WRITE) ||
-        !(cap_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
-        kernel_entry(ctx);
+    if (!fast_cap_is(c, CAP_ENDPOINT, WF_RIGHT_WRITE))
+        return fast_slow(ctx);
+    if (!(fast_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
+        return fast_slow(ctx);
     struct endpoint *ep = cap_ptr_unpack(c.w0);
     if (ep->state != ENDPOINT_RECV)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio) || r->cpu != t->cpu)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     if (kind != FAST_REGS && !fast_buffers(t, r, info, kind))
-        kernel_entry(ctx);
+        return fast_slow(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
     struct tcb *next = r->next;
@@ -353,7 +381,7 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (kind == FAST_REGS)
         fast_transfer(t, r, info, c.w1 /* cap_badge */);
     else
-        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep, &cs,
+        fast_transfer_buffers(t, r, info, c.w1, kind, fast_rights(c) & WF_RIGHT_GRANT, ep, &cs,
                               one_level);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
@@ -377,7 +405,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         return ipc_fastpath_reply_recv_levels(ctx);
     struct cap rc = fast_lookup(&cs, one_level, ctx_reply_cap(ctx));
     if (cap_type(rc) != CAP_REPLY)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
     if (!c || c->fault || !sched_none_above(c->prio) || c->cpu != t->cpu) {
@@ -388,19 +416,19 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
             return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
                                                  one_level ? cs.guard : 0);
 #endif
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     }
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
-    if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
-        kernel_entry(ctx);
+    if (!fast_cap_is(e, CAP_ENDPOINT, WF_RIGHT_READ))
+        return fast_slow(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);
     if (ep->state == ENDPOINT_SEND)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     if (kind != FAST_REGS && !fast_buffers(t, c, info, kind))
-        kernel_entry(ctx);
+        return fast_slow(ctx);
 
     /* reply_take_caller(rp) */
     rp->caller = NULL;
@@ -408,7 +436,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     if (kind == FAST_REGS)
         fast_transfer(t, c, info, WF_BADGE_NONE);
     else
-        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, cap_rights(rc) & WF_RIGHT_GRANT,
+        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, fast_rights(rc) & WF_RIGHT_GRANT,
                               NULL, &cs, one_level);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */
