@@ -113,7 +113,8 @@ from_kernel:
 
 /* A system call (a0: the context, a7 the thread's a7, the number; the entry
  * reads ARCH_ENTRY_SYSCALL: user.c): Call and ReplyRecv go to the fast path
- * while it is on (ipc_fastpath_sysno; the test scaffold turns it off while
+ * while it is on (ipc_fastpath_sysno, read from this hart's block, where
+ * arch_fastpath_sysno_changed keeps a copy; the test scaffold turns it off while
  * it runs a context of its own: kernel/test/arch/riscv64/scaffold.c), which
  * returns the context to leave to: Call's returns to the instructions after
  * the macro, ReplyRecv's to the exit's registers (smp: riscv_exit_fast_smp;
@@ -122,9 +123,8 @@ from_kernel:
  * `call` is two without linker relaxation): the image's text is far below
  * jal's reach of 1 MiB, and the link fails if it ever is not. */
     .macro syscall_dispatch smp
-    la      t1, ipc_fastpath_sysno
-    ld      t2, 0(t1)
-    ld      t3, 8(t1)
+    ld      t2, PERCPU_FAST_NR(tp)  /* ipc_fastpath_sysno, this hart's copy */
+    ld      t3, PERCPU_FAST_NR + 8(tp)
     beq     a7, t3, 8f
     beq     a7, t2, 7f
     call    riscv_user_trap         /* does not return */
