@@ -65,14 +65,12 @@
 /* What a failed lookup gives: an empty slot, which no type check accepts. */
 static const struct slot fast_none;
 
-/* kernel_entry for a fast path that gives up, with nothing changed. Reached by
- * `return fast_slow(ctx)`: a tail call, since the compiler is not told that it
- * never returns, so the fast path makes no call of its own and keeps no
- * register (its return address included) on the stack. */
-static __attribute__((noinline, cold)) struct arch_context *fast_slow(struct arch_context *ctx)
-{
-    kernel_entry(ctx);
-}
+/* kernel_entry (ipc/syscall.h) under another name and type, for a fast path
+ * that gives up with nothing changed: declared to return the fast path's type
+ * and not noreturn, so `return fast_slow(ctx)` is a jump to it (a call to a
+ * noreturn function is never a tail call), and the fast path makes no call,
+ * keeps no frame and saves no return address. It never returns. */
+struct arch_context *fast_slow(struct arch_context *ctx) __asm__("kernel_entry");
 
 /* True when c is a cap of type t (one whose caps carry rights: endpoints,
  * replies) with every right in need: the type field (w0 [4:0]) and those
@@ -277,17 +275,22 @@ ipc_fastpath_call_levels(struct arch_context *ctx);
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 
+/* arch_exit_to_user under another name and type, as fast_slow is
+ * kernel_entry: fast_leave's last step, so that the compiler does not find
+ * fast_leave never returning either (it would then call it, not jump). */
+struct arch_context *fast_exit_to_user(struct arch_context *ctx) __asm__("arch_exit_to_user");
+
 /* The rest of fast_switch where it finds anything unusual (to's VSpace slot
  * holds no VSpace, a thread pointer to load, a frame the fast return cannot
  * restore): the scheduler's run (sched/switch.c) and the general exit. Out of
- * line and never returning, and tail-called as fast_slow is (`return
+ * line and never returning, and reached by a jump as fast_slow is (`return
  * fast_leave(to)`), so that the fast path keeps no value across a call and
- * saves no register of its own. */
+ * saves no register of its own, nor keeps a frame. */
 static __attribute__((noinline, cold)) struct arch_context *fast_leave(struct tcb *to)
 {
     vspace_activate(tcb_vspace(to));
     sched_fpu_switch(to);
-    arch_exit_to_user(&to->ctx);
+    return fast_exit_to_user(&to->ctx);
 }
 
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
