@@ -26,7 +26,7 @@
 #define RTC_IRQ  8
 #define NREG     320 /* regions: more units than one budget (256) */
 
-static volatile uint64_t *const mem = (volatile uint64_t *)TEST_VA;
+#define mem ((volatile uint64_t *)TEST_VA)
 
 /* --- the watcher ------------------------------------------------------------------ */
 
