@@ -204,10 +204,21 @@ check-guest-riscv64-roottask: $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
 # groups, the U-mode threads, the layout) on a hart with Svnapot, with 8 GiB of
 # RAM (the direct map's gigapages) and on two harts (each starts on Sv39's
 # early root); then the production kernel's root task (hello) in U-mode, its
-# stack, IPC buffer and bootinfo below the 256 GiB top.
+# stack, IPC buffer and bootinfo below the 256 GiB top; then the system and the
+# user suite, whose fixed addresses follow the 256 GiB top (wf/layout.h,
+# decision 181): init with riscv64's boot configuration (name, log, the console
+# server, the shell, pcibus, vblk, vrng, fs, vnet, net) and the shell's script
+# (tests/system/riscv64.script), the storage script on an ext2 disk (as
+# check-guest-riscv64-storage: the drivers' and the file server's windows, the
+# image checked on the host after), the network server's test (as
+# check-guest-riscv64-net: two boots), and the whole user suite in one boot (as
+# check-guest-riscv64-utest; UTEST=prefix selects). The nine boots take
+# about 10 s once built.
+RV_SV39_DISK := $(BUILD)/sv39-storage.img
 RV_SV39_RUNS := sv39-svnapot:1:128:svnapot sv39-mem8g:1:8192 sv39-smp2:2:128
 .PHONY: check-guest-riscv64-sv39
-check-guest-riscv64-sv39: $(KERNEL_TEST_IMG) $(KERNEL_IMG) $(RV_INITRAMFS) $(DEPS_STAMP)
+check-guest-riscv64-sv39: $(KERNEL_TEST_IMG) $(KERNEL_IMG) $(RV_INITRAMFS) $$(RV_SYS_INITRAMFS) \
+        $$(RV_UTEST_INITRAMFS) $$(TEST_DISK) $(DEPS_STAMP)
 	@set -e; for r in $(RV_SV39_RUNS); do \
 	    name=$${r%%:*}; rest=$${r#*:}; n=$${rest%%:*}; rest=$${rest#*:}; mem=$${rest%%:*}; \
 	    cpu=$$(case $$rest in *:svnapot) echo '$(RV_CPU_svnapot)';; esac); \
@@ -223,8 +234,36 @@ check-guest-riscv64-sv39: $(KERNEL_TEST_IMG) $(KERNEL_IMG) $(RV_INITRAMFS) $(DEP
 	    --expect '^halt: status 0 from user mode' \
 	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) \
 	    -m 128M -initrd $(RV_INITRAMFS) -append 'quiet no4lvl'
+	@$(PYTHON) tools/systest.py tests/system/riscv64.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-system --log $(BUILD)/sv39-system.log \
+	    --results $(RESULTS) -- $(RV_SYSTEST_QEMU) -append no4lvl
+	@rm -f $(RV_SV39_DISK) && truncate -s 4M $(RV_SV39_DISK)
+	@E2FSPROGS_FAKE_TIME=1 mke2fs -q -F -t ext2 -b 1024 -I 256 -U clear -E root_owner=0:0 \
+	    -L weft -d examples/disk $(RV_SV39_DISK)
+	@$(PYTHON) tools/systest.py tests/system/riscv64-storage.script \
+	    --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-storage --log $(BUILD)/sv39-storage.log \
+	    --results $(RESULTS) -- $(QEMU) $(QEMU_BASE) -m 256M -serial stdio -monitor none \
+	    -kernel $(KERNEL_IMG) -initrd $(RV_SYS_INITRAMFS) \
+	    -drive file=$(RV_SV39_DISK),if=none,id=ecamdisk,format=raw \
+	    -device virtio-blk-pci,drive=ecamdisk,disable-legacy=on \
+	    -device virtio-rng-pci,disable-legacy=on -nic none -append no4lvl
+	@STORAGE_FILE=/rv/kept.txt STORAGE_TEXT="written on riscv64" \
+	    sh tests/system/aarch64-storage.sh $(RV_SV39_DISK) \
+	    $(if $(RESULTS),$(RESULTS) $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-storage-disk)
+	@$(PYTHON) tests/system/net.py --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-net \
+	    --log $(BUILD)/sv39-net.log --results $(RESULTS) -- $(QEMU) $(QEMU_BASE) -nic none \
+	    -m 256M -serial stdio -monitor none -kernel $(KERNEL_IMG) -initrd $(RV_SYS_INITRAMFS) \
+	    -append no4lvl
+	@for l in system storage net; do grep -q '^mmu: Sv39, .*(256 GiB)' $(BUILD)/sv39-$$l.log || \
+	    { echo "sv39-$$l: the boot did not run under Sv39 ($(BUILD)/sv39-$$l.log)"; exit 1; }; done
+	@$(QTEST) --name $(ARCH)-c$(CLUSTER_ORDER)$(VARIANT)-sv39-utest --log $(BUILD)/sv39-utest.log \
+	    --exit-code 1 --timeout 600 --expect '^mmu: Sv39, .*\(256 GiB\)' \
+	    --expect '^utest: suite done, 0 failed' $(USER_DISK_EXPECT) \
+	    -- $(QEMU) $(QEMU_BASE) -serial stdio -monitor none -kernel $(KERNEL_IMG) -m 256M \
+	    $(QEMU_TEST_DISK) $(QEMU_TEST_RNG) -nic none -initrd $(RV_UTEST_INITRAMFS) \
+	    -append "init=utest no4lvl$(if $(UTEST), utest=$(UTEST))"
 ARCH_GUEST_CHECKS += check-guest-riscv64-sv39
-EXTRA_HELP += "check-guest-riscv64-sv39 (ARCH=riscv64) the self-tests and the root task under Sv39 (no4lvl): 4 boots"
+EXTRA_HELP += "check-guest-riscv64-sv39 (ARCH=riscv64) the self-tests, the root task, the system, storage, network and the user suite under Sv39 (no4lvl): 9 boots"
 
 # The IPC fast path's figure on riscv64 (docs/arch-riscv64.md): a release test
 # image (DEBUG=0, as x86-64's make bench-ipc) runs the round-trip benchmark

@@ -65,6 +65,30 @@
 /* What a failed lookup gives: an empty slot, which no type check accepts. */
 static const struct slot fast_none;
 
+/* kernel_entry (ipc/syscall.h) under another name and type, for a fast path
+ * that gives up with nothing changed: declared to return the fast path's type
+ * and not noreturn, so `return fast_slow(ctx)` is a jump to it (a call to a
+ * noreturn function is never a tail call), and the fast path makes no call,
+ * keeps no frame and saves no return address. It never returns. */
+struct arch_context *fast_slow(struct arch_context *ctx) __asm__("kernel_entry");
+
+/* True when c is a cap of type t (one whose caps carry rights: endpoints,
+ * replies) with every right in need: the type field (w0 [4:0]) and those
+ * rights (w0 [8:5], cap/cap.h) in one masked compare, instead of cap_type and
+ * cap_rights, which asks the type again. */
+FAST bool fast_cap_is(struct cap c, enum cap_type t, uint64_t need)
+{
+    uint64_t mask = (uint64_t)CAP_ZOMBIE | need << 5;
+    static_assert(CAP_ZOMBIE == 31, "the type field is w0 [4:0]");
+    return (c.w0 & mask) == ((uint64_t)t | need << 5);
+}
+
+/* The rights of c, whose type fast_cap_is found to be one that carries them. */
+FAST uint64_t fast_rights(struct cap c)
+{
+    return cap_field(c.w0, 5, 4);
+}
+
 /*
  * CPtr lookup: cspace_lookup_cap without the error details, giving the slot the
  * CPtr names (possibly empty: callers check the type) or &fast_none where the
@@ -251,16 +275,22 @@ ipc_fastpath_call_levels(struct arch_context *ctx);
 static __attribute__((noinline)) struct arch_context *
 ipc_fastpath_reply_recv_levels(struct arch_context *ctx);
 
+/* arch_exit_to_user under another name and type, as fast_slow is
+ * kernel_entry: fast_leave's last step, so that the compiler does not find
+ * fast_leave never returning either (it would then call it, not jump). */
+struct arch_context *fast_exit_to_user(struct arch_context *ctx) __asm__("arch_exit_to_user");
+
 /* The rest of fast_switch where it finds anything unusual (to's VSpace slot
  * holds no VSpace, a thread pointer to load, a frame the fast return cannot
  * restore): the scheduler's run (sched/switch.c) and the general exit. Out of
- * line and never returning, so that the fast path keeps no value across a call
- * and saves no register of its own. */
-static __noreturn __attribute__((noinline, cold)) void fast_leave(struct tcb *to)
+ * line and never returning, and reached by a jump as fast_slow is (`return
+ * fast_leave(to)`), so that the fast path keeps no value across a call and
+ * saves no register of its own, nor keeps a frame. */
+static __attribute__((noinline, cold)) struct arch_context *fast_leave(struct tcb *to)
 {
     vspace_activate(tcb_vspace(to));
     sched_fpu_switch(to);
-    arch_exit_to_user(&to->ctx);
+    return fast_exit_to_user(&to->ctx);
 }
 
 /* Leaves for thread to (made current, RUNNABLE) from t: run (sched/switch.c)
@@ -278,7 +308,7 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls
      * (other rights) costs a root register load that changes nothing. */
     if (vs.w0 != t->slots[WF_TCB_SLOT_VSPACE].cap.w0) {
         if (cap_type(vs) != CAP_VSPACE)
-            fast_leave(to);
+            return fast_leave(to);
         struct vspace *v = cap_ptr_unpack(vs.w0);
         arch_vspace_load(v->root, &v->asid);
         vspace_current = v;
@@ -290,12 +320,12 @@ FAST struct arch_context *fast_switch_to(struct tcb *t, struct tcb *to, bool tls
         if (!arch_context_activate_fast(&to->ctx))
             arch_context_load_tls_inline(&to->ctx);
         if (!ctx_fast_resume(&to->ctx))
-            fast_leave(to);
+            return fast_leave(to);
         return &to->ctx;
     }
 #endif
     if (!arch_context_activate_fast(&to->ctx) || !ctx_fast_resume(&to->ctx))
-        fast_leave(to);
+        return fast_leave(to);
     return &to->ctx;
 }
 
@@ -323,18 +353,19 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (one_level && !fast_one_level(t, &cs))
         return ipc_fastpath_call_levels(ctx);
     struct cap c = fast_lookup(&cs, one_level, ctx_cap(ctx));
-    if (cap_type(c) != CAP_ENDPOINT || !(cap_rights(c) & WF_RIGHT_WRITE) ||
-        !(cap_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
-        kernel_entry(ctx);
+    if (!fast_cap_is(c, CAP_ENDPOINT, WF_RIGHT_WRITE))
+        return fast_slow(ctx);
+    if (!(fast_rights(c) & (WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY)))
+        return fast_slow(ctx);
     struct endpoint *ep = cap_ptr_unpack(c.w0);
     if (ep->state != ENDPOINT_RECV)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct tcb *r = ep->q.head;
     struct reply *rp = r->recv_reply;
     if (!rp || !sched_none_above(r->prio) || r->cpu != t->cpu)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     if (kind != FAST_REGS && !fast_buffers(t, r, info, kind))
-        kernel_entry(ctx);
+        return fast_slow(ctx);
 
     /* endpoint_dequeue: r is the head, so its prev is NULL */
     struct tcb *next = r->next;
@@ -353,7 +384,7 @@ FAST struct arch_context *fast_call(struct arch_context *ctx, bool one_level, en
     if (kind == FAST_REGS)
         fast_transfer(t, r, info, c.w1 /* cap_badge */);
     else
-        fast_transfer_buffers(t, r, info, c.w1, kind, cap_rights(c) & WF_RIGHT_GRANT, ep, &cs,
+        fast_transfer_buffers(t, r, info, c.w1, kind, fast_rights(c) & WF_RIGHT_GRANT, ep, &cs,
                               one_level);
     /* reply_link_caller(rp, t) */
     assert(!rp->caller);
@@ -377,7 +408,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
         return ipc_fastpath_reply_recv_levels(ctx);
     struct cap rc = fast_lookup(&cs, one_level, ctx_reply_cap(ctx));
     if (cap_type(rc) != CAP_REPLY)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct reply *rp = cap_ptr_unpack(rc.w0);
     struct tcb *c = rp->caller;
     if (!c || c->fault || !sched_none_above(c->prio) || c->cpu != t->cpu) {
@@ -388,19 +419,19 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
             return ipc_fastpath_fault_reply_recv(ctx, rp, one_level ? cs.slots : NULL,
                                                  one_level ? cs.guard : 0);
 #endif
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     }
     struct cap e = fast_lookup(&cs, one_level, ctx_cap(ctx));
-    if (cap_type(e) != CAP_ENDPOINT || !(cap_rights(e) & WF_RIGHT_READ))
-        kernel_entry(ctx);
+    if (!fast_cap_is(e, CAP_ENDPOINT, WF_RIGHT_READ))
+        return fast_slow(ctx);
     struct endpoint *ep = cap_ptr_unpack(e.w0);
     if (ep->state == ENDPOINT_SEND)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     struct cap nc = t->slots[WF_TCB_SLOT_BOUND_NTFN].cap;
     if (cap_type(nc) == CAP_NOTIFICATION && ((struct notification *)cap_ptr_unpack(nc.w0))->word)
-        kernel_entry(ctx);
+        return fast_slow(ctx);
     if (kind != FAST_REGS && !fast_buffers(t, c, info, kind))
-        kernel_entry(ctx);
+        return fast_slow(ctx);
 
     /* reply_take_caller(rp) */
     rp->caller = NULL;
@@ -408,7 +439,7 @@ FAST struct arch_context *fast_reply_recv(struct arch_context *ctx, bool one_lev
     if (kind == FAST_REGS)
         fast_transfer(t, c, info, WF_BADGE_NONE);
     else
-        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, cap_rights(rc) & WF_RIGHT_GRANT,
+        fast_transfer_buffers(t, c, info, WF_BADGE_NONE, kind, fast_rights(rc) & WF_RIGHT_GRANT,
                               NULL, &cs, one_level);
     /* reply_bind_receiver(rp, t): with a caller, rp has no receiver, and t, which
      * runs, receives nothing (reply.c keeps both links in pairs) */

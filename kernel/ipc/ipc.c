@@ -180,6 +180,9 @@ bool ipc_fastpath_set(bool on)
     ipc_fastpath_sysno[0] = on ? WF_SYS_CALL : ~0ull;
     ipc_fastpath_sysno[1] = on ? WF_SYS_REPLY_RECV : ~0ull;
     ipc_fastpath_foreign_below = on ? WF_SYS_BASE : 0;
+#ifdef ARCH_FASTPATH_SYSNO_COPIES
+    arch_fastpath_sysno_changed(); /* riscv64: each hart's copy, for its entry */
+#endif
     return was;
 }
 

@@ -419,6 +419,44 @@ KTEST(ipc, caps_travel_only_with_grant_and_land_in_the_named_slot)
     cap_transfer(WF_RIGHT_WRITE, false);
 }
 
+/* The fast path takes a Call only through an endpoint cap with Write and
+ * Grant or GrantReply (the type and Write in one masked compare, then the
+ * grants: fastpath.c's fast_cap_is): with the receiver waiting, a Call without
+ * Write and one with neither grant fail as the slow path fails them, nothing
+ * delivered, and one with Write and GrantReply goes through the fast path, as
+ * does the reply. */
+KTEST(ipc, fast_path_takes_a_call_only_with_the_rights_it_needs)
+{
+    SETUP();
+    ipc_fastpath_set(true);
+    KT_ASSERT_EQ(
+        kw_mint(KW_FREE, KW_EP(0), WF_RIGHT_READ | WF_RIGHT_GRANT | WF_RIGHT_GRANT_REPLY, 0),
+        WF_ERR_OK);                                                        /* no Write */
+    KT_ASSERT_EQ(kw_mint(KW_FREE + 1, KW_EP(0), RIGHTS_RW, 0), WF_ERR_OK); /* no Grant* */
+    KT_ASSERT_EQ(kw_mint(KW_FREE + 2, KW_EP(0), WF_RIGHT_WRITE | WF_RIGHT_GRANT_REPLY, 0x3c),
+                 WF_ERR_OK);
+    unsigned r0 = KW_RECV(1, KW_EP(0), KW_REPLY(0));
+    KW_REPLY_RECV(1, KW_EP(0), KW_REPLY(0), 0x77, 1, 5, 0, 0, 0);
+    unsigned e0 = KW_CALL(0, KW_FREE, 0x100, 1, 1, 0, 0, 0);
+    unsigned e1 = KW_CALL(0, KW_FREE + 1, 0x101, 1, 2, 0, 0, 0);
+    unsigned e2 = KW_CALL(0, KW_FREE + 2, 0x102, 1, 3, 0, 0, 0);
+    KW_SUSPEND_SELF(0);
+    kw_start(1, 20);
+    kw_start(0, 10);
+    sched_run_until_idle();
+    KT_ASSERT_EQ(kw_res(0, e0)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(0, e1)->err, WF_ERR_INVALID_CAPABILITY);
+    KT_ASSERT_EQ(kw_res(1, r0)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_res(1, r0)->info, wf_msginfo(0x102, 0, 1)); /* the third Call, first in */
+    KT_ASSERT_EQ(kw_res(1, r0)->badge, 0x3c);
+    KT_ASSERT_EQ(kw_res(1, r0)->w[0], 3);
+    KT_ASSERT_EQ(kw_res(0, e2)->err, WF_ERR_OK);
+    KT_ASSERT_EQ(kw_res(0, e2)->w[0], 5);
+    KT_ASSERT(ipc_stats.fast == 2 && ipc_stats.slow == 0, "fast %lu, slow %lu",
+              (unsigned long)ipc_stats.fast, (unsigned long)ipc_stats.slow);
+    kw_teardown();
+}
+
 KTEST(ipc, malformed_system_calls_return_errors_and_change_nothing)
 {
     SETUP();

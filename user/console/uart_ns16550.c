@@ -15,10 +15,11 @@
 
 #include "uart.h"
 #include "uart_devmem.h"
+#include "wf/layout.h"
 
-#define NS16550_PHYS 0x10000000ull /* QEMU virt's UART0, reg-shift 0 */
-#define NS16550_LINE 9             /* PLIC source 10 */
-#define NS16550_VA   0x0000400000000000ull
+#define NS16550_PHYS 0x10000000ull       /* QEMU virt's UART0, reg-shift 0 */
+#define NS16550_LINE 9                   /* PLIC source 10 */
+#define NS16550_VA   (wf_layout.devices) /* wf/layout.h */
 
 enum { RBR = 0, THR = 0, IER = 1, LSR = 5 };
 #define LSR_DR   0x01 /* a received byte is waiting */

@@ -15,10 +15,11 @@
 
 #include "uart.h"
 #include "uart_devmem.h"
+#include "wf/layout.h"
 
-#define PL011_PHYS 0x09000000ull /* QEMU virt's UART0 */
-#define PL011_LINE 1             /* SPI 1: INTID 33 */
-#define PL011_VA   0x0000400000000000ull
+#define PL011_PHYS 0x09000000ull       /* QEMU virt's UART0 */
+#define PL011_LINE 1                   /* SPI 1: INTID 33 */
+#define PL011_VA   (wf_layout.devices) /* wf/layout.h */
 
 #define UART_DR   0x00
 #define UART_FR   0x18

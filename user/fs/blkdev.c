@@ -191,8 +191,9 @@ void blkdev_close(struct blkdev *d)
 }
 
 /* ext2fs_mount (ext2fs.h): ext2 over the block client. Each mount's buffer is mapped in
- * a window of its own: MOUNTS_MAX windows of 1 GiB from VA_BASE. */
-#define VA_BASE    0x0000500000000000ull
+ * a window of its own: MOUNTS_MAX windows of 1 GiB from VA_BASE, the layout's
+ * window region (wf/layout.h: 16 GiB or more). */
+#define VA_BASE    (wf_layout.windows)
 #define VA_STEP    0x0000000040000000ull
 #define MOUNTS_MAX 16u
 #define BUF_BYTES                                                                                  \

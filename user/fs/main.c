@@ -60,14 +60,14 @@
 #define RESERVE       (192u * 1024u)
 #define MARGIN        (128u * 1024u)
 #define HANDLES_MAX   256u
-#define DEVICES_MAX   8u   /* block-service caps kept for mounts */
-#define BSLOTS_MAX    8u   /* slots backends take for caps of their own (vfs_env) */
-#define INODE_BYTES   512u /* the inode count: the byte limit over this */
-#define INITRAMFS_VA  0x0000300000000000ull
-#define CACHE_SLOTS   16u                   /* the page cache's objects (a VMO per cached file) */
-#define CACHE_LOW     (64u * 1024u)         /* pool free below MARGIN + this: the cache shrinks */
-#define CACHE_VA      0x0000600000000000ull /* the cache's objects, mapped read-only */
-#define CACHE_WINDOW  (1ull << 31)          /* one per object: above PCACHE_FILE_MAX */
+#define DEVICES_MAX   8u                  /* block-service caps kept for mounts */
+#define BSLOTS_MAX    8u                  /* slots backends take for caps of their own (vfs_env) */
+#define INODE_BYTES   512u                /* the inode count: the byte limit over this */
+#define INITRAMFS_VA  (wf_layout.files)   /* wf/layout.h */
+#define CACHE_SLOTS   16u                 /* the page cache's objects (a VMO per cached file) */
+#define CACHE_LOW     (64u * 1024u)       /* pool free below MARGIN + this: the cache shrinks */
+#define CACHE_VA      (wf_layout.scratch) /* the cache's objects, mapped read-only */
+#define CACHE_WINDOW  (1ull << 31)        /* one per object: above PCACHE_FILE_MAX */
 #define EPOCH_NS      (1767225600ull * 1000000000ull) /* the clock's 0: 2026-01-01 (decision 139) */
 
 enum {

@@ -40,7 +40,7 @@ enum {
     SLOT_KICK = 21,     /* the driver's kick */
 };
 
-#define RINGS_VA 0x0000400000000000ull
+#define RINGS_VA (wf_layout.devices) /* wf/layout.h */
 
 struct vnet_stats vnet_stats;
 

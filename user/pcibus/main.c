@@ -73,8 +73,10 @@ static const char usage[] =
     "[ioport=0xcf8-0xffff] devmem irqcontrol cnode=10; takes no arguments)\n";
 
 /* Where the bootinfo page and the ECAM buses are mapped. */
-#define BOOTINFO_VA 0x0000400000000000ull
-#define ECAM_VA     0x0000410000000000ull
+/* In the layout's device region (wf/layout.h): 64 TiB and 65 TiB on a space of
+ * 2^47, 64 GiB and 65 GiB under riscv64's Sv39. */
+#define BOOTINFO_VA (wf_layout.devices)
+#define ECAM_VA     (wf_layout.devices + wf_layout.unit / 16)
 #define SERVER_NODE (-2) /* bus.c owner of the ECAM pieces: the server itself */
 
 static struct bus bus;

@@ -16,7 +16,7 @@
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
 
-#define INITRAMFS_VA 0x0000300000000000ull
+#define INITRAMFS_VA (wf_layout.files) /* wf/layout.h */
 #define LINE_MAX     256
 #define PROMPT       "weft> "
 

@@ -23,7 +23,7 @@
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
 
-#define NET_BUF_VA   0x0000310000000000ull
+#define NET_BUF_VA   (wf_layout.files + wf_layout.unit / 16) /* wf/layout.h */
 #define NET_BUF_SIZE 65536u
 #define TIMEOUT_MS   10000u
 

@@ -374,8 +374,9 @@ TEST(tcb, configure_and_set_errors)
     const wf_word_t g = WF_GUARD(0, 64 - e->cnode_radix);
     TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, 0x1008, 1, 1),
                     WF_ERR_ALIGNMENT_ERROR);
-    TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, TARCH_USER_TOP, 1, 1),
-                    WF_ERR_INVALID_ARGUMENT);
+    TEST_ASSERT_ERR(
+        wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, g, test_bootinfo->user_top, 1, 1),
+        WF_ERR_INVALID_ARGUMENT);
     /* A guard that does not fit the CNode. */
     TEST_ASSERT_ERR(wf_tcb_configure(t.tcb, WF_ROOT_CNODE, WF_ROOT_TCB, WF_GUARD(0, 60), 0, 1, 1),
                     WF_ERR_INVALID_ARGUMENT);

@@ -175,8 +175,8 @@ TEST(tls, kernel_half_refused_with_bounds)
                    WF_ERR_RANGE_ERROR);
     TEST_ASSERT_EQ(d[0], 0);
     TEST_ASSERT_EQ(d[1], 0);
-    TEST_ASSERT_EQ(d[2], TARCH_USER_TOP - 1);
-    w[0] = TARCH_USER_TOP - 1; /* the last user byte is a valid base */
+    TEST_ASSERT_EQ(d[2], test_bootinfo->user_top - 1);
+    w[0] = test_bootinfo->user_top - 1; /* the last user byte is a valid base */
     TEST_ASSERT_EQ(wf_call(WF_ROOT_TCB, WF_LABEL_TCB_SET_TLS, w, 1, 0, 0, d, 4), WF_ERR_OK);
     TEST_ASSERT_ERR(wf_tcb_set_tls(WF_ROOT_TCB, 0), WF_ERR_OK);
 }

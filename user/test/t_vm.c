@@ -26,7 +26,7 @@
 #define PG  4096ull
 #define CVA 0x10000000ull /* a free address in uchild's VSpace */
 
-static volatile uint8_t *const mem = (volatile uint8_t *)TEST_VA;
+#define mem ((volatile uint8_t *)TEST_VA)
 
 TEST(vm, demand_zero)
 {
@@ -449,7 +449,7 @@ TEST(vm, full_window_survives_partial_unmap_and_protect)
 TEST(vm, range_errors_name_the_bounds)
 {
     TEST_ENV(e);
-    const wf_word_t size = 16 * PG, user_top = TARCH_USER_TOP;
+    const wf_word_t size = 16 * PG, user_top = test_bootinfo->user_top;
     wf_cptr_t v = test_vmo(size);
     TEST_ASSERT(v);
     wf_word_t d[4];
@@ -626,6 +626,6 @@ TEST(vm, superpages_show_through_vspace_mapping)
                     WF_ERR_OK);
     TEST_ASSERT_EQ(size, PG);
     TEST_ASSERT_EQ(mem[101 * PG], 101);
-    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, TARCH_USER_TOP, &size, &rights),
+    TEST_ASSERT_ERR(wf_vspace_mapping(WF_ROOT_VSPACE, test_bootinfo->user_top, &size, &rights),
                     WF_ERR_INVALID_ARGUMENT);
 }

@@ -25,7 +25,7 @@
 #define GIB  (1ull << 30)
 #define NREG 320 /* regions: more units than one budget (256) */
 
-static volatile uint64_t *const mem = (volatile uint64_t *)TEST_VA;
+#define mem ((volatile uint64_t *)TEST_VA)
 
 /* --- the watcher ------------------------------------------------------------------ */
 

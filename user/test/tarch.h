@@ -182,8 +182,10 @@
  * slots' untyped; the retype test splits the PCIe ECAM window's instead. */
 #define TARCH_DEV_SPLIT      0x30000000ull
 #define TARCH_DEV_SPLIT_NAME "the PCIe ECAM window"
-/* Sv48: the user half ends at 2^47. */
+/* Sv48: the user half ends at 2^47; under Sv39 (`no4lvl` on the command line:
+ * decision 177) at 2^38. */
 #define TARCH_USER_TOP       (1ull << 47)
+#define TARCH_USER_TOP_SV39  (1ull << 38)
 /* __builtin_trap is unimp: an illegal instruction. */
 #define TARCH_TRAP_KIND      WF_EXCEPTION_UNDEFINED_INSTRUCTION
 /* No I/O ports. */

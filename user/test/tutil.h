@@ -52,8 +52,10 @@ enum wf_error test_fault_resume(wf_cptr_t reply, const struct wf_event *ev, wf_w
  * the ones used, the VMO's included). NULL on failure. */
 volatile void *test_map_device_page(wf_word_t pa, wf_word_t va, unsigned *next);
 
-/* A free address range for a test's own mappings in the root VSpace (64 GiB,
- * unmapped again by the arena's revocation, which destroys the VMOs). */
-#define TEST_VA 0x0000600000000000ull
+/* A free address range for a test's own mappings in the root VSpace (31 GiB or
+ * more: the layout's scratch region, 96 TiB on a space of 2^47, 96 GiB under
+ * riscv64's Sv39; wf/layout.h), unmapped again by the arena's revocation, which
+ * destroys the VMOs. */
+#define TEST_VA (wf_layout.scratch)
 
 #endif

@@ -69,16 +69,18 @@ enum {
     SLOT_RA0 = 96,      /* VBLK_RA read-ahead windows (contiguous) */
 };
 
-#define MMIO_VA     0x0000400000000000ull
-#define RING_VA     0x0000400100000000ull
-#define HDR_VA      0x0000400200000000ull
+/* The driver's windows in the layout's device region (wf/layout.h): 64 TiB and
+ * 4 GiB apart on a space of 2^47, 64 GiB and 2 GiB apart under riscv64's Sv39. */
+#define MMIO_VA     (wf_layout.devices)
+#define RING_VA     (wf_layout.devices + wf_layout.window)
+#define HDR_VA      (wf_layout.devices + 2 * wf_layout.window)
 #define QSIZE       64
 #define IRQ_BIT     1
 #define HDR_SIZE    4096u
-#define BOUNCE_VA   0x0000400300000000ull
+#define BOUNCE_VA   (wf_layout.devices + 3 * wf_layout.window)
 #define BOUNCE_N    ((int)WF_SERVER_MAX_REPLIES - 1)
 #define BOUNCE_SIZE (WFP_BLOCK_SECTOR_MAX * VBLK_SECTOR)
-#define RA_VA       0x0000400400000000ull
+#define RA_VA       (wf_layout.devices + 4 * wf_layout.window)
 
 static const char usage[] =
     "usage: vblk (started by init with SERVE, POOL and sees=pcibus, or by a parent that puts "

@@ -80,11 +80,12 @@ enum {
     SLOT_REPLY0 = 28,   /* REPLIES Reply objects */
 };
 
-#define MMIO_VA   0x0000400000000000ull
-#define RXRING_VA 0x0000400100000000ull
-#define TXRING_VA 0x0000400200000000ull
-#define RXBUF_VA  0x0000400300000000ull
-#define TXBUF_VA  0x0000400400000000ull
+/* The driver's windows in the layout's device region (wf/layout.h). */
+#define MMIO_VA   (wf_layout.devices)
+#define RXRING_VA (wf_layout.devices + wf_layout.window)
+#define TXRING_VA (wf_layout.devices + 2 * wf_layout.window)
+#define RXBUF_VA  (wf_layout.devices + 3 * wf_layout.window)
+#define TXBUF_VA  (wf_layout.devices + 4 * wf_layout.window)
 #define QSIZE     128
 #define BIT_IRQ   1
 #define BIT_KICK  2

@@ -47,9 +47,10 @@ enum {
     SLOT_REPLY0 = 40,   /* WF_SERVER_MAX_REPLIES Reply objects */
 };
 
-#define MMIO_VA 0x0000400000000000ull
-#define RING_VA 0x0000400100000000ull
-#define BUF_VA  0x0000400200000000ull
+/* The driver's windows in the layout's device region (wf/layout.h). */
+#define MMIO_VA (wf_layout.devices)
+#define RING_VA (wf_layout.devices + wf_layout.window)
+#define BUF_VA  (wf_layout.devices + 2 * wf_layout.window)
 #define QSIZE   16
 #define IRQ_BIT 1
 

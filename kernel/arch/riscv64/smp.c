@@ -26,20 +26,24 @@
 #include "core/bootmem.h"
 #include "genarch/fdt.h"
 #include "genarch/smp_fdt.h"
+#include "ipc/ipc.h"
 #include "kprintf.h"
 #include "lib/string.h"
 #include "panic.h"
 #include "sched/sched.h"
 #include "sched/smp.h"
+#include "weft/syscalls.h"
 
 _Static_assert(__builtin_offsetof(struct riscv_percpu, user_ctx) == PERCPU_USER_CTX, "trap.S");
 _Static_assert(__builtin_offsetof(struct riscv_percpu, kstack_top) == PERCPU_KSTACK, "trap.S");
 _Static_assert(__builtin_offsetof(struct riscv_percpu, klock_on) == PERCPU_KLOCK_ON, "trap.S");
+_Static_assert(__builtin_offsetof(struct riscv_percpu, fast_nr) == PERCPU_FAST_NR, "trap.S");
 
 extern char kernel_stack_top[];
 extern const char rv_secondary_entry[], rv_secondary_high[], trap_entry_smp[];
 
-struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top};
+struct riscv_percpu riscv_cpu0 = {.kstack_top = kernel_stack_top,
+                                  .fast_nr = {WF_SYS_CALL, WF_SYS_REPLY_RECV}};
 
 /* What the stub reads, first at its physical address, then through the
  * identity map: offsets are the stub's. */
@@ -76,6 +80,21 @@ void arch_smp_block_init(void *block, unsigned id, uint64_t hwid, char *stack_to
     p->hartid = hwid;
     p->kstack_top = stack_top;
     p->klock_on = 1;
+    p->fast_nr[0] = ipc_fastpath_sysno[0];
+    p->fast_nr[1] = ipc_fastpath_sysno[1];
+}
+
+/* Every block's copy of the fast path's numbers (trap.S reads this hart's):
+ * those of harts not listed yet get theirs from arch_smp_block_init. */
+void arch_fastpath_sysno_changed(void)
+{
+    for (unsigned i = 0; i < SMP_MAX_CPUS; i++) {
+        struct riscv_percpu *p = i ? smp_fdt_block(i) : &riscv_cpu0;
+        if (p) {
+            __atomic_store_n(&p->fast_nr[0], ipc_fastpath_sysno[0], __ATOMIC_RELAXED);
+            __atomic_store_n(&p->fast_nr[1], ipc_fastpath_sysno[1], __ATOMIC_RELAXED);
+        }
+    }
 }
 
 unsigned arch_cpu_id(void)

@@ -89,8 +89,12 @@ from_kernel:
 
 /* a0 = the running context, the thread's a0 in sscratch: every register
  * stored, sscratch 0, tp and the kernel stack loaded; a0 the context (the
- * C calls' argument), t0 sepc, t2 scause (stored, with sstatus: the cause is
- * what arch_entry_abandon reads), t4 the ecall's cause. */
+ * C calls' argument), t0 sepc, t2 scause, t4 the ecall's cause. sstatus is
+ * stored; scause is left to the caller: the cause is what arch_entry_abandon
+ * and riscv_user_trap read, and a context in U-mode reads as an ecall's
+ * already (arch_exit_to_user sets it, as the entry kind, and the fast path
+ * resumes only threads whose last entry was a system call), so an ecall on
+ * one hart stores none. */
     .macro save_user
     .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     ctx_x   sd, \n, a0
@@ -101,7 +105,6 @@ from_kernel:
     csrr    t1, sstatus
     csrr    t2, scause
     sd      t1, C_SSTATUS(a0)
-    sd      t2, C_SCAUSE(a0)
     ld      tp, C_KTP(a0)           /* the kernel's tp: this hart's block */
     ld      sp, PERCPU_KSTACK(tp)
     li      s0, 0                   /* backtraces end here */
@@ -110,20 +113,41 @@ from_kernel:
 
 /* A system call (a0: the context, a7 the thread's a7, the number; the entry
  * reads ARCH_ENTRY_SYSCALL: user.c): Call and ReplyRecv go to the fast path
- * while it is on (ipc_fastpath_sysno; the test scaffold turns it off while
+ * while it is on (ipc_fastpath_sysno, read from this hart's block, where
+ * arch_fastpath_sysno_changed keeps a copy; the test scaffold turns it off while
  * it runs a context of its own: kernel/test/arch/riscv64/scaffold.c), which
  * returns the context to leave to: Call's returns to the instructions after
- * the macro, ReplyRecv's goes to exit; the rest to riscv_user_trap. */
-    .macro syscall_dispatch exit
-    la      t1, ipc_fastpath_sysno
-    ld      t2, 0(t1)
-    ld      t3, 8(t1)
+ * the macro, ReplyRecv's to the exit's registers (smp: riscv_exit_fast_smp;
+ * one hart: a copy of riscv_exit_fast, no jump); the rest to
+ * riscv_user_trap. The fast path is called by `jal` (one instruction, where
+ * `call` is two without linker relaxation): the image's text is far below
+ * jal's reach of 1 MiB, and the link fails if it ever is not. */
+    .macro syscall_dispatch smp
+    ld      t2, PERCPU_FAST_NR(tp)  /* ipc_fastpath_sysno, this hart's copy */
+    ld      t3, PERCPU_FAST_NR + 8(tp)
     beq     a7, t3, 8f
     beq     a7, t2, 7f
     call    riscv_user_trap         /* does not return */
-8:  call    ipc_fastpath_reply_recv
-    j       \exit
-7:  call    ipc_fastpath_call
+8:  jal     ipc_fastpath_reply_recv
+    .if \smp
+    j       riscv_exit_fast_smp
+    .else
+    exit_regs
+    .endif
+7:  jal     ipc_fastpath_call
+    .endm
+
+/* The way out of riscv_exit_fast (below), from a0, the context: its pc, the
+ * context in sscratch again, every register (a0 last, the base), sret. */
+    .macro exit_regs
+    ld      t0, C_PC(a0)
+    csrw    sepc, t0
+    csrw    sscratch, a0
+    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ctx_x   ld, \n, a0
+    .endr
+    ld      a0, 0(a0)               /* x10 last: the base */
+    sret
     .endm
 
 /* Several harts: a system call stores its pc past the ecall (a restart moves
@@ -134,6 +158,7 @@ from_kernel:
  * taken meanwhile. Then the context, its cause and a7 again. */
 from_user_smp:
     save_user
+    sd      t2, C_SCAUSE(a0)        /* read again below */
     bne     t2, t4, 1f
     addi    t0, t0, 4
     j       2f
@@ -154,7 +179,7 @@ from_user_smp:
     li      t4, EXC_ECALL_U
     beq     t2, t4, 4f
     call    riscv_user_trap         /* does not return */
-4:  syscall_dispatch riscv_exit_fast_smp
+4:  syscall_dispatch 1
     /* (Call's fast path returns here) */
 
 /* riscv_sret_to_user(ctx): loads the context and srets to U-mode. sstatus
@@ -193,25 +218,19 @@ riscv_sret_to_user:
 from_user:
     save_user
     beq     t2, t4, 1f
+    sd      t2, C_SCAUSE(a0)
     sd      t0, C_PC(a0)
     csrr    t3, stval
     sd      t3, C_STVAL(a0)
     call    riscv_user_trap         /* does not return */
 1:  addi    t0, t0, 4
     sd      t0, C_PC(a0)
-    syscall_dispatch riscv_exit_fast
+    syscall_dispatch 0
     /* (Call's fast path returns here) */
 /* One hart: the context entered on this hart before (its thread made the
  * system call it now returns from), so its C_KTP is this hart's already. */
 riscv_exit_fast:
-    ld      t0, C_PC(a0)
-    csrw    sepc, t0
-    csrw    sscratch, a0
-    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ctx_x   ld, \n, a0
-    .endr
-    ld      a0, 0(a0)               /* x10 last: the base */
-    sret
+    exit_regs
 
     .section .bss
     .balign 16

@@ -160,11 +160,13 @@ __noreturn void arch_exit_to_user(struct arch_context *c)
         arch_user_entry(c);
     }
     /* While U-mode runs, its context's entry reads as a system call's
-     * (ARCH_ENTRY_SYSCALL: trap.S's ecall entry stores nothing there). Every
-     * other entry sets its own and leaves through here; the fast path's
-     * exit (riscv_exit_fast) resumes only threads whose last entry was a
-     * system call (a receiver in Recv, a caller in Call). */
+     * (ARCH_ENTRY_SYSCALL), and its cause as an ecall's: trap.S's ecall
+     * entry on one hart stores neither. Every other entry sets its own and
+     * leaves through here; the fast path's exit (riscv_exit_fast) resumes
+     * only threads whose last entry was a system call (a receiver in Recv, a
+     * caller in Call). */
     c->entry = ARCH_ENTRY_SYSCALL;
+    c->scause = EXC_ECALL_U;
     /* U-mode (SPP clear), interrupts on there (SPIE); SUM stays clear. */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);

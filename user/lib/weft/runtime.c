@@ -25,7 +25,19 @@
 #include "wf/proto/console.h"
 #include "wf/startinfo.h"
 #include "wf/syscall.h"
+#include "weft/bootinfo.h"
 #include "weft/invoke.h"
+
+/* The 2^47 layout until the start code sets this program's (wf/layout.h). */
+struct wf_layout wf_layout = WF_LAYOUT_INIT(WF_LAYOUT_TOP_MAX, WF_LAYOUT_TOP_MAX);
+
+int wf_layout_set(wf_word_t user_top)
+{
+    if (user_top < WF_LAYOUT_TOP_MIN)
+        return -1;
+    wf_layout = wf_layout_for(user_top);
+    return 0;
+}
 
 static struct wf_thread_local main_thread;
 static uintptr_t stacks_base, stacks_size;
@@ -52,9 +64,14 @@ void wf_exit(int status)
 
 const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic)
 {
-    if (magic != WF_STARTINFO_MAGIC)
+    if (magic != WF_STARTINFO_MAGIC) {
+        const struct wf_bootinfo *bi = (const struct wf_bootinfo *)arg;
+        if (bi && bi->magic == WF_BOOTINFO_MAGIC)
+            wf_layout_set(bi->user_top);
         return NULL;
+    }
     const struct wf_startinfo *si = (const struct wf_startinfo *)arg;
+    wf_layout_set(si->user_top);
     struct wf_thread_local *self = wf_thread_self();
     self->ipc_buffer = (struct wf_ipc_buffer *)(uintptr_t)si->ipc_buffer;
     self->exit_ep = si->exit_ep;

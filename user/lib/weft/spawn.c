@@ -379,7 +379,8 @@ enum wf_error wf_process_start(struct wf_spawn_env *env, struct wf_process *p,
                               .cnode_radix = p->cnode_radix,
                               .ipc_buffer = WF_CHILD_IPC_BUFFER,
                               .exit_ep = WF_CHILD_EXIT_EP,
-                              .self_tcb = WF_CHILD_TCB};
+                              .self_tcb = WF_CHILD_TCB,
+                              .user_top = wf_layout.user_top};
     if (args)
         memcpy(si.arg, args, sizeof(si.arg));
     memcpy(si.name, p->name, sizeof(si.name));

@@ -89,6 +89,11 @@ _Static_assert(WF_FAULT_WORD_SYSNO == WF_RISCV64_REG_SYSNO &&
  * and arch_exit_to_user): a field of the per-hart block (arch/percpu.h). */
 #define arch_user_ctx (riscv_this_cpu()->user_ctx)
 
+/* ipc_fastpath_set changed ipc_fastpath_sysno: each hart's block has a copy
+ * (arch/percpu.h, for trap.S), written again (smp.c). */
+#define ARCH_FASTPATH_SYSNO_COPIES 1
+void arch_fastpath_sysno_changed(void);
+
 /* NULL, except while the test image's scaffold runs a user context that is no
  * thread's: then every entry from U-mode goes to it. */
 extern void (*arch_user_redirect)(struct arch_context *ctx) __noreturn;

@@ -15,6 +15,7 @@
 #define PERCPU_USER_CTX 40
 #define PERCPU_KSTACK   48
 #define PERCPU_KLOCK_ON 56
+#define PERCPU_FAST_NR  96 /* the fast path's two numbers: ipc_fastpath_sysno */
 
 #ifndef __ASSEMBLER__
 #include "sched/cpu_local.h"
@@ -30,13 +31,19 @@ struct riscv_percpu {
     struct arch_context *fpu_live; /* riscv_fpu_live (fpu.c) */
     bool fpu_open;                 /* riscv_fpu_open */
     bool fpu_dirty;                /* riscv_fpu_dirty */
+    /* PERCPU_FAST_NR: this hart's copy of ipc_fastpath_sysno (Call's and
+     * ReplyRecv's numbers while the fast path is on), which trap.S's ecall
+     * entry loads through tp, one instruction each (the global's address
+     * would take two more): arch_fastpath_sysno_changed keeps every block's
+     * copy equal to it, arch_smp_block_init sets a new one's. */
+    uint64_t fast_nr[2];
 };
 
+/* tp, which the compiler takes as constant for the hart (as it is) and uses
+ * as the base of each access itself: `lw a3, 24(tp)`, not a copy first. */
 static inline struct riscv_percpu *riscv_this_cpu(void)
 {
-    struct riscv_percpu *p;
-    __asm__("mv %0, tp" : "=r"(p)); /* constant for the hart: not volatile */
-    return p;
+    return (struct riscv_percpu *)__builtin_thread_pointer();
 }
 
 #define this_cpu_local (riscv_this_cpu()->local)

@@ -13,12 +13,14 @@
 #define WF_LIBC_H
 
 #include "weft/types.h"
+#include "wf/layout.h"
 
-/* Where anonymous mappings go: 16 TiB to 32 TiB, clear of the ELF image
+/* Where anonymous mappings go: the layout's mmap window (wf/layout.h), 16 TiB
+ * to 32 TiB (16 GiB to 32 GiB under riscv64's Sv39), clear of the ELF image
  * (0x400000), the thread stack region (wf/spawn.h) and the start info pages
  * (wf/startinfo.h). */
-#define WF_LIBC_MMAP_BASE 0x0000100000000000ull
-#define WF_LIBC_MMAP_END  0x0000200000000000ull
+#define WF_LIBC_MMAP_BASE (wf_layout.mmap_base)
+#define WF_LIBC_MMAP_END  (wf_layout.mmap_end)
 
 /* Most mapped ranges, and VMO caps, the layer keeps at once. */
 #define WF_LIBC_MAX_MAPPINGS 128u

@@ -50,8 +50,9 @@ struct wf_startinfo;
 
 /* Program start: when magic is WF_STARTINFO_MAGIC, arg is the program's start
  * info (wf/startinfo.h): takes the IPC buffer, exit endpoint and own TCB from it
- * into the main thread's record and returns it; otherwise (the root task: arg is
- * its bootinfo) returns NULL and changes nothing. Called by the start code
+ * into the main thread's record, the layout (wf/layout.h) from its user_top, and
+ * returns it; otherwise (the root task: arg is its bootinfo) sets the layout
+ * from the bootinfo's user_top and returns NULL. Called by the start code
  * before main. */
 const struct wf_startinfo *wf_start_info(uintptr_t arg, uint64_t magic);
 

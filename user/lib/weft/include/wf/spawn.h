@@ -36,8 +36,9 @@
 #include "weft/objects.h"
 #include "wf/startinfo.h"
 
-/* The thread stack region every program uses for the threads it starts. */
-#define WF_THREAD_REGION       0x00007f0000000000ull
+/* The thread stack region every program uses for the threads it starts
+ * (0x7f0000000000 on a space of 2^47 or more, 127 GiB under Sv39: wf/layout.h). */
+#define WF_THREAD_REGION       (wf_layout.threads)
 #define WF_THREAD_REGION_SLOTS 64u
 
 /* Default radix of a child process's CNode; most ELF segments a process may have. */

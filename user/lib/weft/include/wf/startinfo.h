@@ -6,7 +6,9 @@
  *
  * Registers at _start: rdi = WF_CHILD_STARTINFO (the address of this struct, a
  * read-only page), rsi = WF_STARTINFO_MAGIC, rsp = WF_CHILD_STACK_TOP (16-byte
- * aligned). The IPC buffer page is mapped and registered in the TCB.
+ * aligned). The IPC buffer page is mapped and registered in the TCB. These
+ * addresses follow the address space's top (wf/layout.h): the parent's layout
+ * places them, the child's start code takes its own from user_top below.
  *
  * CSpace: one CNode of 2^cnode_radix slots whose cap has the guard that makes a
  * CPtr a plain slot index at depth 64, as the root task's. Well-known slots:
@@ -19,16 +21,19 @@
 #define WF_STARTINFO_H
 
 #include "weft/types.h"
+#include "wf/layout.h"
 
 #define WF_STARTINFO_MAGIC 0x4f464e4954524154ull /* "TARTINFO" */
 #define WF_STARTINFO_ARGS  8
 
-/* Fixed addresses in a child's VSpace (high in the lower half, clear of any ELF
- * and of the thread stack region). */
-#define WF_CHILD_STACK_TOP  0x00007ff000000000ull
+/* Addresses in a child's VSpace (64 GiB below the top, as the root task's stack,
+ * IPC buffer and bootinfo; clear of any ELF and of the thread stack region):
+ * 0x7ff000000000, + 1 MiB, + 2 MiB on a space of 2^47 or more, 0x3000000000 ...
+ * under riscv64's Sv39 (wf/layout.h). */
+#define WF_CHILD_STACK_TOP  (wf_layout.stack_top)
 #define WF_CHILD_STACK_SIZE 0x10000ull /* 64 KiB */
-#define WF_CHILD_IPC_BUFFER 0x00007ff000100000ull
-#define WF_CHILD_STARTINFO  0x00007ff000200000ull
+#define WF_CHILD_IPC_BUFFER (wf_layout.ipc_buffer)
+#define WF_CHILD_STARTINFO  (wf_layout.startinfo)
 
 enum wf_child_slot {
     WF_CHILD_CNODE = 1,   /* its CNode (guarded: CPtr = slot index) */
@@ -60,6 +65,8 @@ struct wf_startinfo {
     wf_word_t self_tcb;               /* CPtr of its own TCB */
     wf_word_t arg[WF_STARTINFO_ARGS]; /* the parent's words (program-defined) */
     char name[32];                    /* the program's name in the initramfs */
+    wf_word_t user_top;               /* the end of the user half (the root task's bootinfo's
+                                         user_top): the child's layout (wf/layout.h) */
 };
 _Static_assert(sizeof(struct wf_startinfo) <= 4096, "startinfo fits one page");
 
