@@ -125,18 +125,7 @@ KTEST(umode, bench_null_syscall)
  * the path asked for. */
 static uint64_t round_trips(uint64_t n, bool fast, const char **why)
 {
-    uint64_t *c = kw_params(0), *s = kw_params(1);
-    c[0] = n;
-    c[1] = WF_SYS_CALL;
-    c[2] = KW_EP(0);
-    c[3] = wf_msginfo(0x5, 0, 1);
-    c[4] = KW_TCB(0);
-    c[5] = wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0);
-    s[0] = WF_SYS_RECV;
-    s[1] = WF_SYS_REPLY_RECV;
-    s[2] = KW_EP(0);
-    s[3] = KW_REPLY(0);
-    s[4] = wf_msginfo(0, 0, 1);
+    kw_call_bench_params(n);
     ipc_fastpath_set(fast);
     kw_start_at(1, 20, PC(bserver));
     sched_run_until_idle();

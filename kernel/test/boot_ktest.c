@@ -40,30 +40,13 @@ KTEST(boot, memory_map_sane)
               (unsigned long long)(bootmem_total(bm, BOOTMEM_USABLE) >> 10));
 }
 
-/* Decimal value of a command-line option, or dflt if absent; false if malformed. */
-static bool cmdline_u64(const char *key, uint64_t dflt, uint64_t *out)
-{
-    char arg[32];
-    *out = dflt;
-    if (!bootmem_cmdline_get(&boot_memory, key, arg, sizeof(arg)))
-        return true;
-    uint64_t v = 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (~0ull - 9) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    *out = v;
-    return arg[0] != 0;
-}
-
 /* ktest.mem=N: the machine was started with N MiB; the map must account for all
  * of it but what firmware keeps: ktest.memslack MiB (default 4; UEFI keeps more). */
 KTEST(boot, memory_size_matches_machine)
 {
     uint64_t mib, slack;
-    KT_ASSERT(cmdline_u64("ktest.mem", 0, &mib), "bad ktest.mem");
-    KT_ASSERT(cmdline_u64("ktest.memslack", 4, &slack), "bad ktest.memslack");
+    KT_ASSERT(ktest_cmdline_u64("ktest.mem", 0, &mib), "bad ktest.mem");
+    KT_ASSERT(ktest_cmdline_u64("ktest.memslack", 4, &slack), "bad ktest.memslack");
     if (mib == 0)
         return; /* not asked: nothing to compare against */
     paddr_t ram = 0;

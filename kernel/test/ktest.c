@@ -17,6 +17,22 @@
 
 extern const struct tap_test __start_ktest[], __stop_ktest[];
 
+bool ktest_cmdline_u64(const char *key, uint64_t dflt, uint64_t *out)
+{
+    char arg[32];
+    *out = dflt;
+    if (!bootmem_cmdline_get(&boot_memory, key, arg, sizeof(arg)))
+        return true;
+    uint64_t v = 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (~0ull - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return arg[0] != 0;
+}
+
 static void ktest_boot(void)
 {
     char arg[64];

@@ -183,6 +183,22 @@ uint64_t *kw_params(unsigned i)
     return (uint64_t *)pages[i].script;
 }
 
+void kw_call_bench_params(uint64_t n)
+{
+    uint64_t *c = kw_params(0), *s = kw_params(1);
+    c[0] = n;
+    c[1] = WF_SYS_CALL;
+    c[2] = KW_EP(0);
+    c[3] = wf_msginfo(0x5, 0, 1);
+    c[4] = KW_TCB(0);
+    c[5] = wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0);
+    s[0] = WF_SYS_RECV;
+    s[1] = WF_SYS_REPLY_RECV;
+    s[2] = KW_EP(0);
+    s[3] = KW_REPLY(0);
+    s[4] = wf_msginfo(0, 0, 1);
+}
+
 void kw_set_cspace(unsigned i, unsigned slot)
 {
     tcb_set_cap(kw_tcb(i), WF_TCB_SLOT_CSPACE, &root[slot]);

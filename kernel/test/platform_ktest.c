@@ -85,23 +85,6 @@ KTEST(platform, rsdp_scan_matches_pvh)
 #include "genarch/fdt.h"
 #include "lib/string.h"
 
-/* Decimal value of a command-line option, or dflt if absent; false if malformed. */
-static bool cmdline_u64(const char *key, uint64_t dflt, uint64_t *out)
-{
-    char arg[32];
-    *out = dflt;
-    if (!bootmem_cmdline_get(&boot_memory, key, arg, sizeof(arg)))
-        return true;
-    uint64_t v = 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (~0ull - 9) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    *out = v;
-    return arg[0] != 0;
-}
-
 static bool overlaps(paddr_t a, paddr_t asize, paddr_t b, paddr_t bsize)
 {
     return a < b + bsize && b < a + asize;
@@ -123,7 +106,7 @@ KTEST(platform, device_tree_memory_is_the_machines)
 {
     const struct fdt_info *f = &boot_fdt;
     uint64_t mib;
-    KT_ASSERT(cmdline_u64("ktest.mem", 0, &mib), "bad ktest.mem");
+    KT_ASSERT(ktest_cmdline_u64("ktest.mem", 0, &mib), "bad ktest.mem");
     KT_ASSERT(f->nmem >= 1 && f->mem_dropped == 0, "%u memory ranges, %u dropped", f->nmem,
               f->mem_dropped);
     uint64_t total = 0;
@@ -181,7 +164,7 @@ KTEST(platform, device_tree_cpus_are_the_machines)
 {
     const struct fdt_info *f = &boot_fdt;
     uint64_t cpus;
-    KT_ASSERT(cmdline_u64("ktest.cpus", 1, &cpus), "bad ktest.cpus");
+    KT_ASSERT(ktest_cmdline_u64("ktest.cpus", 1, &cpus), "bad ktest.cpus");
     KT_ASSERT_EQ(f->ncpus, cpus);
     KT_ASSERT_EQ(platform.cpu_count, f->ncpus);
     KT_ASSERT(!platform.acpi && platform.ioapic_count == 0, "PC interrupt hardware on a tree");

@@ -27,11 +27,8 @@ static bool unlocked_wait_change(const uint64_t *word, uint64_t old)
 /* ktest.cpus=N: QEMU was started with -smp N; all N must be online. */
 KTEST(smp, every_listed_cpu_is_online)
 {
-    char arg[8];
-    unsigned want = 0;
-    if (bootmem_cmdline_get(&boot_memory, "ktest.cpus", arg, sizeof(arg)))
-        for (const char *p = arg; *p >= '0' && *p <= '9'; p++)
-            want = want * 10 + (unsigned)(*p - '0');
+    uint64_t want;
+    KT_ASSERT(ktest_cmdline_u64("ktest.cpus", 0, &want), "bad ktest.cpus");
     KT_ASSERT(kernel_lock_held(), "the boot CPU runs the tests under the lock");
     KT_ASSERT_EQ(arch_cpu_id(), 0u);
     unsigned n = arch_cpu_count() < SMP_MAX_CPUS ? arch_cpu_count() : SMP_MAX_CPUS;

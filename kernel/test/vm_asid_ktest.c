@@ -318,18 +318,7 @@ static uint64_t cross_round_trips(uint64_t n)
 {
     if (!kw_setup())
         return 0;
-    uint64_t *c = kw_params(0), *s = kw_params(1);
-    c[0] = n;
-    c[1] = WF_SYS_CALL;
-    c[2] = KW_EP(0);
-    c[3] = wf_msginfo(0x5, 0, 1);
-    c[4] = KW_TCB(0);
-    c[5] = wf_msginfo(WF_LABEL_TCB_SUSPEND, 0, 0);
-    s[0] = WF_SYS_RECV;
-    s[1] = WF_SYS_REPLY_RECV;
-    s[2] = KW_EP(0);
-    s[3] = KW_REPLY(0);
-    s[4] = wf_msginfo(0, 0, 1);
+    kw_call_bench_params(n);
     memset(bench_slots, 0, sizeof(bench_slots));
     if (vm_boot_pool(&bench_slots[BS_POOL], MIB(1)) != WF_ERR_OK || !bench_space(0) ||
         !bench_space(1)) {

@@ -26,4 +26,8 @@
 #define ktest_fail   tap_fail
 #define ktest_failed tap_failed
 
+/* The decimal value of a kernel command-line option ("ktest.mem=128"), dflt
+ * when absent; false when malformed (not digits, empty or past 64 bits). */
+bool ktest_cmdline_u64(const char *key, uint64_t dflt, uint64_t *out);
+
 #endif

@@ -105,6 +105,11 @@ void kw_set_cspace(unsigned i, unsigned slot);
 uint64_t *kw_params(unsigned i);
 void kw_start_at(unsigned i, unsigned prio, uint64_t pc);
 
+/* The parameters of the architecture's uprog_bcall and uprog_bserver loops:
+ * thread 0 Calls KW_EP(0) n times with one word, then suspends itself;
+ * thread 1 Recvs once, then ReplyRecvs with one word through KW_REPLY(0). */
+void kw_call_bench_params(uint64_t n);
+
 /* Result of thread i's entry e; thread i's IPC buffer (kernel view). */
 struct kw_result *kw_res(unsigned i, unsigned e);
 struct wf_ipc_buffer *kw_ipcbuf(unsigned i);
