@@ -5,7 +5,9 @@
  * once for a zero one, EINTR when a signal outside the set runs its
  * handler, EINVAL, EFAULT, the mask as it was afterwards), getrusage
  * (RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD: times that grow with work
- * and a child's that count once waited for), times, sysinfo,
+ * and a child's that count once waited for), wait4's and waitid's rusage (a
+ * busy child's time; NULL; a bad pointer's EFAULT with the child reaped all
+ * the same; nothing written when no child is ready), times, sysinfo,
  * getpriority/setpriority (nice kept, clamped, inherited by fork),
  * sched_setaffinity (the one CPU; an empty set EINVAL), prctl PR_SET_NAME /
  * PR_GET_NAME with /proc/self/comm and /proc/self/stat, and membarrier.
@@ -56,6 +58,8 @@ static const char *err(int r)
         return "ESRCH";
     case EPERM:
         return "EPERM";
+    case ECHILD:
+        return "ECHILD";
     default:
         snprintf(buf, sizeof(buf), "errno %d", errno);
         return buf;
@@ -215,6 +219,86 @@ static void rusage_cases(void)
     printf("times no buffer: %s\n", r == -1 ? err(r) : "ok");
 }
 
+/* A child busy for 100 ms that exits with 3. */
+static pid_t busy_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        busy(100);
+        _exit(3);
+    }
+    return pid;
+}
+
+static void print_ru(const char *what, int r, const struct rusage *ru)
+{
+    uint64_t u = tv_us(ru->ru_utime);
+    printf("%s: %s, user time 50 ms or more %d, under 10 s %d, system time under 10 s %d, maxrss "
+           "set %d\n",
+           what, err(r), u >= 50000, u<10000000, tv_us(ru->ru_stime) < 10000000, ru->ru_maxrss> 0);
+}
+
+static void wait_rusage_cases(void)
+{
+    struct rusage ru;
+    int st = 0;
+    pid_t pid = busy_child();
+    memset(&ru, 0, sizeof(ru));
+    pid_t r = wait4(pid, &st, 0, &ru);
+    printf("wait4 rusage: same pid %d, exit status %d\n", r == pid, WEXITSTATUS(st));
+    print_ru("wait4 rusage", r, &ru);
+
+    pid = busy_child();
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    memset(&ru, 0, sizeof(ru));
+    int w = (int)syscall(SYS_waitid, P_PID, pid, &si, WEXITED, &ru);
+    printf("waitid rusage: same pid %d, code %d, status %d\n", si.si_pid == pid,
+           si.si_code == CLD_EXITED, si.si_status);
+    print_ru("waitid rusage", w, &ru);
+
+    pid = busy_child();
+    r = wait4(pid, &st, 0, NULL);
+    printf("wait4 no rusage: same pid %d, exit status %d\n", r == pid, WEXITSTATUS(st));
+    pid = busy_child();
+    w = (int)syscall(SYS_waitid, P_PID, pid, &si, WEXITED, NULL);
+    printf("waitid no rusage: %s, same pid %d\n", err(w), si.si_pid == pid);
+
+    /* a bad pointer: EFAULT, the status stored and the child reaped all the same */
+    pid = busy_child();
+    st = 0;
+    r = wait4(pid, &st, 0, BAD);
+    printf("wait4 bad rusage: %s, exit status %d\n", err(r), WEXITSTATUS(st));
+    r = waitpid(pid, NULL, WNOHANG);
+    printf("wait4 bad rusage: afterwards %s\n", err(r));
+    pid = busy_child();
+    w = (int)syscall(SYS_waitid, P_PID, pid, &si, WEXITED, BAD);
+    printf("waitid bad rusage: %s\n", err(w));
+    r = waitpid(pid, NULL, WNOHANG);
+    printf("waitid bad rusage: afterwards %s\n", err(r));
+
+    /* a stopped child's use so far; then none ready: nothing written */
+    pid = fork();
+    if (pid == 0) {
+        busy(100);
+        raise(SIGSTOP);
+        _exit(0);
+    }
+    memset(&ru, 0, sizeof(ru));
+    r = wait4(pid, &st, WUNTRACED, &ru);
+    printf("wait4 stopped: stopped %d\n", r == pid && WIFSTOPPED(st));
+    print_ru("wait4 stopped rusage", r, &ru);
+    memset(&ru, 0xa5, sizeof(ru));
+    memset(&si, 0, sizeof(si));
+    w = (int)syscall(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, &ru);
+    printf("waitid none ready: %s, pid %d, rusage untouched %d\n", err(w), si.si_pid,
+           ru.ru_maxrss == (long)0xa5a5a5a5a5a5a5a5ull);
+    kill(pid, SIGKILL);
+    r = wait4(pid, &st, 0, &ru);
+    printf("wait4 killed: %s, signal %d\n", r == pid ? "ok" : err(r),
+           WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
 static void sysinfo_cases(void)
 {
     struct sysinfo si;
@@ -340,6 +424,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     sigtimedwait_cases();
     rusage_cases();
+    wait_rusage_cases();
     sysinfo_cases();
     priority_cases();
     affinity_cases();

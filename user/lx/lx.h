@@ -213,8 +213,11 @@ struct lx_proc {
     unsigned cmdline_len;
     int nice; /* getpriority, setpriority: -20..19 */
     /* getrusage, times (sys.c): CPU time of its ended threads and what its
-     * waited-for children (and theirs) used, in wf_cycles() units */
+     * waited-for children (and theirs) used, in wf_cycles() units; its pool
+     * use when it ended and the largest of its waited-for children's
+     * (theirs included), in KiB (ru_maxrss) */
     uint64_t cpu_done, child_cpu;
+    uint64_t exit_rss, child_rss;
     bool membarrier_private; /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED */
     wf_cptr_t pool, vspace, cnode;
     uint64_t alarm_at, alarm_every; /* ITIMER_REAL: expiry (0: none) and interval, ns */
@@ -278,7 +281,14 @@ long lx_clone_thread(struct lx_thread *t, const wf_word_t *w, uint64_t flags, ui
 long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 void lx_exit(struct lx_proc *p, int wstatus);
 void lx_thread_exit(struct lx_thread *t, int wstatus);
-long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts);
+/* What lx_wait reports of the child it found (wait4's and waitid's rusage):
+ * the CPU time of it and its waited-for children in wf_cycles() units, and
+ * ru_maxrss in KiB. */
+struct lx_usage {
+    uint64_t cpu, rss;
+};
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts,
+             struct lx_usage *u);
 void lx_reap(struct lx_proc *p);
 void lx_destroy(struct lx_proc *p);
 struct lx_thread *lx_thread_of(wf_word_t badge);

@@ -532,6 +532,7 @@ long lx_fork(struct lx_thread *t, const wf_word_t *w, uint64_t flags, uint64_t p
     c->pool = c->vspace = c->cnode = 0;
     c->alarm_at = c->alarm_every = 0; /* a child has no timer of its parent's */
     c->cpu_done = c->child_cpu = 0;   /* its own rusage */
+    c->exit_rss = c->child_rss = 0;
     c->sigpending = 0;
     memset(c->vmo, 0, sizeof(c->vmo));
     struct lx_thread *ct = thread_alloc(c, c->pid);
@@ -803,6 +804,15 @@ long lx_execve(struct lx_thread *t, uint64_t upath, uint64_t uargv, uint64_t uen
 
 /* --- exit and wait ------------------------------------------------------------------- */
 
+/* The KiB of p's pool in use (0 when it has none). */
+static uint64_t pool_kib(const struct lx_proc *p)
+{
+    wf_word_t used = 0;
+    if (!p->pool || wf_pool_info(p->pool, &used, NULL, NULL, NULL) != WF_ERR_OK)
+        return 0;
+    return used / 1024;
+}
+
 /* p ends: its memory, threads and descriptors go, its children pass to lx
  * (pid 1), and it stays a zombie with its status until its parent waits for
  * it. */
@@ -814,6 +824,7 @@ void lx_exit(struct lx_proc *p, int wstatus)
         if (lx.thread[i].used && lx.thread[i].p == p)
             lx_robust_exit(&lx.thread[i]);
     threads_end(p, NULL, false);
+    p->exit_rss = pool_kib(p); /* wait4's ru_maxrss, before the pool goes */
     release(p);
     lx_files_close_all(p);
     vfork_done(p);
@@ -862,8 +873,12 @@ static bool matches(const struct lx_proc *p, const struct lx_proc *c, int64_t pi
  * since last reported: its pid (with *wstatus, Linux's word: the exit
  * status, sig << 8 | 0x7f for a stop, 0xffff for a continue; an ended child
  * reaped, a report consumed, when reap), 0 when there is none yet (nohang),
- * -LX_BLOCK when the caller must wait, -ECHILD when no child matches. */
-long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts)
+ * -LX_BLOCK when the caller must wait, -ECHILD when no child matches. With
+ * a pid returned, *u (when u is not NULL) is the child's resource use as Linux's
+ * wait4 gives it: its own and its waited-for children's, an ended child's
+ * as it was when it ended, a stopped or continued one's until now. */
+long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool reap, unsigned opts,
+             struct lx_usage *u)
 {
     bool any = false;
     for (unsigned i = 0; i < LX_MAX_PROCS; i++) {
@@ -876,24 +891,36 @@ long lx_wait(struct lx_proc *p, int64_t pid, int *wstatus, bool nohang, bool rea
                 continue;
             *wstatus = c->wstatus;
             int cpid = c->pid;
+            uint64_t cpu = c->cpu_done + c->child_cpu;
+            uint64_t rss = c->exit_rss > c->child_rss ? c->exit_rss : c->child_rss;
+            if (u)
+                *u = (struct lx_usage){cpu, rss};
             if (reap) { /* RUSAGE_CHILDREN: what it and its waited-for children used */
-                p->child_cpu += c->cpu_done + c->child_cpu;
+                p->child_cpu += cpu;
+                if (rss > p->child_rss)
+                    p->child_rss = rss;
                 lx_reap(c);
             }
             return cpid;
         }
-        if ((opts & LX_WUNTRACED) && c->stopped && c->stop_report) {
-            *wstatus = c->stop_sig << 8 | 0x7f;
-            if (reap)
+        bool stop = (opts & LX_WUNTRACED) && c->stopped && c->stop_report;
+        if (!stop && !((opts & LX_WCONTINUED) && c->cont_report))
+            continue;
+        *wstatus = stop ? c->stop_sig << 8 | 0x7f : 0xffff;
+        if (reap) {
+            if (stop)
                 c->stop_report = false;
-            return c->pid;
-        }
-        if ((opts & LX_WCONTINUED) && c->cont_report) {
-            *wstatus = 0xffff;
-            if (reap)
+            else
                 c->cont_report = false;
-            return c->pid;
         }
+        if (u) { /* a running child's use so far */
+            uint64_t now = wf_cycles(), cpu = c->cpu_done + c->child_cpu, rss = pool_kib(c);
+            for (unsigned j = 0; j < lx.thread_hi; j++)
+                if (lx.thread[j].used && lx.thread[j].p == c)
+                    cpu += lx_thread_cpu(&lx.thread[j], now);
+            *u = (struct lx_usage){cpu, rss > c->child_rss ? rss : c->child_rss};
+        }
+        return c->pid;
     }
     if (!any)
         return -LX_ECHILD;

@@ -93,6 +93,9 @@ static long sys_execve(struct lx_call *c)
     return lx_execve(c->t, c->a[0], c->a[1], c->a[2]);
 }
 
+static uint64_t cycles_ns(uint64_t cycles);
+static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, uint64_t maxrss_kib);
+
 static long sys_wait4(struct lx_call *c)
 {
     int64_t pid = (int64_t)(int32_t)c->a[0];
@@ -102,18 +105,17 @@ static long sys_wait4(struct lx_call *c)
     if (pid == INT32_MIN)
         return -LX_ESRCH;
     int st = 0;
-    long r =
-        lx_wait(c->p, pid, &st, opt & 1, true, LX_WEXITED | (opt & (LX_WUNTRACED | LX_WCONTINUED)));
+    struct lx_usage u;
+    long r = lx_wait(c->p, pid, &st, opt & 1, true,
+                     LX_WEXITED | (opt & (LX_WUNTRACED | LX_WCONTINUED)), &u);
     if (r <= 0)
         return r;
-    /* as Linux: the child is reaped even when the status cannot be stored */
+    /* as Linux: the child is reaped even when the status or the rusage
+     * cannot be stored */
     if (c->a[1] && lx_copy_out(c->p, c->a[1], &st, 4) < 0)
         return -LX_EFAULT;
-    if (c->a[3]) {
-        static const uint8_t zero[144]; /* struct rusage: lx measures nothing */
-        if (lx_copy_out(c->p, c->a[3], zero, sizeof(zero)) < 0)
-            return -LX_EFAULT;
-    }
+    if (c->a[3] && rusage_out(c->p, c->a[3], cycles_ns(u.cpu), u.rss) < 0)
+        return -LX_EFAULT;
     return r;
 }
 
@@ -129,10 +131,15 @@ static long sys_waitid(struct lx_call *c)
     if (pid == INT64_MIN || (type == 1 && id <= 0) || (type == 2 && id < 0))
         return -LX_EINVAL;
     int st = 0;
+    struct lx_usage u;
     long r = lx_wait(c->p, pid, &st, opt & WNOHANG, !(opt & WNOWAIT),
-                     opt & (WSTOPPED | WEXITED | WCONTINUED));
+                     opt & (WSTOPPED | WEXITED | WCONTINUED), &u);
     if (r < 0)
         return r;
+    /* the fifth argument, struct rusage: the child's, as wait4's (reaped
+     * all the same when it cannot be stored, as Linux) */
+    if (r > 0 && c->a[4] && rusage_out(c->p, c->a[4], cycles_ns(u.cpu), u.rss) < 0)
+        return -LX_EFAULT;
     /* siginfo_t: signo, errno, code, then pid, uid, status */
     int32_t si[32] = {0};
     if (r > 0) {
@@ -554,16 +561,22 @@ static uint64_t proc_cpu(const struct lx_proc *p)
 }
 
 /* struct rusage: ru_utime, ru_stime (timevals), then 14 longs (ru_maxrss in
- * KiB: the process's pool use, for RUSAGE_SELF and RUSAGE_THREAD). */
-static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, bool self)
+ * KiB: the process's pool use for RUSAGE_SELF and RUSAGE_THREAD, the
+ * largest of the waited-for children's pool use when they ended for
+ * RUSAGE_CHILDREN and wait4). */
+static long rusage_out(struct lx_proc *p, uint64_t to, uint64_t user_ns, uint64_t maxrss_kib)
 {
     int64_t r[18] = {0};
     r[0] = (int64_t)(user_ns / 1000000000ull);
     r[1] = (int64_t)(user_ns % 1000000000ull / 1000);
-    wf_word_t used = 0;
-    if (self && wf_pool_info(p->pool, &used, NULL, NULL, NULL) == WF_ERR_OK)
-        r[4] = (int64_t)(used / 1024);
+    r[4] = (int64_t)maxrss_kib;
     return lx_copy_out(p, to, r, sizeof(r)) < 0 ? -LX_EFAULT : 0;
+}
+
+static uint64_t self_rss(const struct lx_proc *p)
+{
+    wf_word_t used = 0;
+    return wf_pool_info(p->pool, &used, NULL, NULL, NULL) == WF_ERR_OK ? used / 1024 : 0;
 }
 
 static long sys_getrusage(struct lx_call *c)
@@ -571,11 +584,12 @@ static long sys_getrusage(struct lx_call *c)
     int64_t who = (int64_t)(int32_t)c->a[0];
     switch (who) {
     case 0: /* RUSAGE_SELF */
-        return rusage_out(c->p, c->a[1], proc_cpu(c->p), true);
+        return rusage_out(c->p, c->a[1], proc_cpu(c->p), self_rss(c->p));
     case -1: /* RUSAGE_CHILDREN: those waited for */
-        return rusage_out(c->p, c->a[1], cycles_ns(c->p->child_cpu), false);
+        return rusage_out(c->p, c->a[1], cycles_ns(c->p->child_cpu), c->p->child_rss);
     case 1: /* RUSAGE_THREAD */
-        return rusage_out(c->p, c->a[1], cycles_ns(lx_thread_cpu(c->t, wf_cycles())), true);
+        return rusage_out(c->p, c->a[1], cycles_ns(lx_thread_cpu(c->t, wf_cycles())),
+                          self_rss(c->p));
     default:
         return -LX_EINVAL;
     }
