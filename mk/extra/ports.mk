@@ -1,4 +1,4 @@
-# The in-guest checks of the other architectures' partial ports (decision 125):
+# The in-guest checks of the other architectures' ports (decision 125):
 # make check, whatever ARCH it builds, also runs each of them at both cluster
 # orders, the default (4) and the unclustered 0, as every test runs
 # (docs/testing.md; docs/porting.md, "Tests a port must pass"): the port's
@@ -35,4 +35,4 @@ PORT_SKIP_AT_OTHER_ORDER = $(PORT_ANY_ORDER_CHECKS) $(PORT_ANY_ORDER_CHECKS_$(AR
 check-port-guest: $$(if $$(PORT_OTHER_ORDER),$$(filter-out $$(PORT_SKIP_AT_OTHER_ORDER),$$(ARCH_GUEST_CHECKS)),$$(ARCH_GUEST_CHECKS))
 
 CHECK_TARGETS += check-ports
-EXTRA_HELP += "check-ports    the in-guest checks of partial ports (aarch64, riscv64) at CLUSTER_ORDER=4 and 0 (in make check)"
+EXTRA_HELP += "check-ports    the in-guest checks of the other ports (aarch64, riscv64) at CLUSTER_ORDER=4 and 0 (in make check)"
