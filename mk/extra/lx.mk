@@ -43,14 +43,14 @@ LX_FILES    = lx.rc=tests/linux/lx.rc $(foreach b,$(LX_PROGS) $(addsuffix -pie,$
 LX_INITRAMFS := $(BUILD)/lx-initramfs.cpio
 LX_LINUX_CPIO := $(LX_DIR)/linux.cpio
 
-$(LX_DIR)/bin/%: tests/linux/%.c mk/extra/lx.mk | $(DEPS_STAMP)
+$(LX_DIR)/bin/%: tests/linux/%.c tests/linux/errname.h mk/extra/lx.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@musl-gcc -static $(LX_CFLAGS) -o $@ $<
 
 # Static PIE: Debian's musl-gcc specs name the dynamic start files, so the
 # link is spelled out (rcrt1.o relocates the program itself).
-$(LX_DIR)/bin/%-pie: tests/linux/%.c mk/extra/lx.mk | $(DEPS_STAMP)
+$(LX_DIR)/bin/%-pie: tests/linux/%.c tests/linux/errname.h mk/extra/lx.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@ (static-pie)"
 	@musl-gcc -fPIE $(LX_CFLAGS) -nostartfiles -Wl,-static,-pie,--no-dynamic-linker,-z,text \

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #define DIR "/tmp/execfs"
 
 static void fail(const char *what)
@@ -49,22 +51,6 @@ static void copy(const char *from, const char *to, mode_t mode)
         len += n;
     close(fd);
     put(to, buf, (size_t)len, mode);
-}
-
-static const char *errname(int e)
-{
-    static char num[16];
-    switch (e) {
-    case ENOENT:
-        return "ENOENT";
-    case EACCES:
-        return "EACCES";
-    case ENOEXEC:
-        return "ENOEXEC";
-    default:
-        snprintf(num, sizeof(num), "errno %d", e);
-        return num;
-    }
 }
 
 /* Runs path with argv in a child: prints how it ended, or execve's errno. */

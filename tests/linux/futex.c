@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 /* <linux/futex.h>'s values (musl-gcc has no kernel headers) */
 #define FUTEX_WAIT                0
 #define FUTEX_WAKE                1
@@ -48,29 +50,10 @@ static long futex(volatile uint32_t *uaddr, int op, uint32_t val, const void *ts
 static const char *err(long r)
 {
     static char buf[32];
-    if (r >= 0) {
-        snprintf(buf, sizeof(buf), "%ld", r);
-        return buf;
-    }
-    switch (errno) {
-    case EAGAIN:
-        return "EAGAIN";
-    case ETIMEDOUT:
-        return "ETIMEDOUT";
-    case EINTR:
-        return "EINTR";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case ENOSYS:
-        return "ENOSYS";
-    case ESRCH:
-        return "ESRCH";
-    default:
-        snprintf(buf, sizeof(buf), "errno %d", errno);
-        return buf;
-    }
+    if (r < 0)
+        return errname(errno);
+    snprintf(buf, sizeof(buf), "%ld", r);
+    return buf;
 }
 
 static uint64_t now_ns(clockid_t clk)

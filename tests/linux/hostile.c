@@ -15,46 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #define KERNEL_PTR 0xffff800000001000ul
 
 static const char *name(long r)
 {
-    if (r >= 0)
-        return "ok";
-    switch (-r) {
-    case EPERM:
-        return "EPERM";
-    case ENOENT:
-        return "ENOENT";
-    case EBADF:
-        return "EBADF";
-    case EFAULT:
-        return "EFAULT";
-    case EINVAL:
-        return "EINVAL";
-    case ENOMEM:
-        return "ENOMEM";
-    case ESPIPE:
-        return "ESPIPE";
-    case ENOTDIR:
-        return "ENOTDIR";
-    case ESRCH:
-        return "ESRCH";
-    case ECHILD:
-        return "ECHILD";
-    case EACCES:
-        return "EACCES";
-    case ENAMETOOLONG:
-        return "ENAMETOOLONG";
-    case EISDIR:
-        return "EISDIR";
-    case ENOTTY:
-        return "ENOTTY";
-    case ERANGE:
-        return "ERANGE";
-    default:
-        return "other";
-    }
+    return r >= 0 ? "ok" : errname((int)-r);
 }
 
 /* The raw call: -errno on failure, as the kernel (or lx) answered it. */

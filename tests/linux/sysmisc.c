@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #define BAD ((void *)16)
 
 static volatile sig_atomic_t handled;
@@ -42,28 +44,7 @@ static void on_usr2(int sig)
 
 static const char *err(int r)
 {
-    static char buf[32];
-    if (r >= 0)
-        return "ok";
-    switch (errno) {
-    case EAGAIN:
-        return "EAGAIN";
-    case EINTR:
-        return "EINTR";
-    case EINVAL:
-        return "EINVAL";
-    case EFAULT:
-        return "EFAULT";
-    case ESRCH:
-        return "ESRCH";
-    case EPERM:
-        return "EPERM";
-    case ECHILD:
-        return "ECHILD";
-    default:
-        snprintf(buf, sizeof(buf), "errno %d", errno);
-        return buf;
-    }
+    return r >= 0 ? "ok" : errname(errno);
 }
 
 static uint64_t now_ns(void)

@@ -562,6 +562,16 @@ static long move_grow(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
     return (long)to;
 }
 
+/* What mremap checks of the range it moves or grows, addr to addr + old_len,
+ * in a run of mappings that ends at end: EINVAL for an old_len of 0, EFAULT
+ * for one past the run. */
+static long remap_source(uint64_t addr, uint64_t old_len, uint64_t end)
+{
+    if (!old_len)
+        return -LX_EINVAL;
+    return old_len > end - addr ? -LX_EFAULT : 0;
+}
+
 /* mremap as Linux 6.1's: grows in place where the range after is free, else
  * moves (MREMAP_MAYMOVE) to a free range or to new_addr (MREMAP_FIXED,
  * replacing what is there); shrinks by unmapping the tail (EFAULT, as every
@@ -604,12 +614,11 @@ static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
                 return e;
             old_len = new_len;
         }
-        if (!(end = run_end(p, addr, &prot, &like)))
+        if (!(end = run_end(p, addr, &prot, &like))) /* the unmaps may have cut it */
             return -LX_EFAULT;
-        if (!old_len)
-            return -LX_EINVAL;
-        if (old_len > end - addr)
-            return -LX_EFAULT;
+        long e = remap_source(addr, old_len, end);
+        if (e < 0)
+            return e;
         uint64_t to = new_addr;
         if (!(flags & MREMAP_FIXED) &&
             (new_addr < LX_USER_MIN || !range_free(p, new_addr, new_addr + new_len)) &&
@@ -630,12 +639,9 @@ static long lx_mremap(struct lx_proc *p, uint64_t addr, uint64_t old_len, uint64
         }
         return (long)addr;
     }
-    if (!(end = run_end(p, addr, &prot, &like)))
-        return -LX_EFAULT;
-    if (!old_len)
-        return -LX_EINVAL;
-    if (old_len > end - addr)
-        return -LX_EFAULT;
+    long e = remap_source(addr, old_len, end); /* end as found above: nothing changed since */
+    if (e < 0)
+        return e;
     uint64_t grow = new_len - old_len;
     if (old_len == end - addr && grow <= LX_USER_END - end && range_free(p, end, end + grow))
         return map_fresh(p, end, grow, prot, like) < 0 ? -LX_ENOMEM : (long)addr;
